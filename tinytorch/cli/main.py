@@ -1,0 +1,54 @@
+"""`tito`: the command line of tinytorch.
+
+    tito dev export [NN ...|--all]   instructor: regenerate notebooks and package from src/
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import build, paths
+
+
+def _modules(root: Path, names: list[str], everything: bool) -> list[paths.Module]:
+    if everything or not names:
+        return paths.all_modules(root)
+    return [paths.find_module(root, name) for name in names]
+
+
+def cmd_dev_export(args) -> int:
+    root = paths.repo_root()
+    out_root = Path(args.out).resolve() if args.out else root
+    for module in _modules(root, args.modules, args.all):
+        print(f"exporting {module.slug} ...", flush=True)
+        for path in build.build_module(module, out_root):
+            print(f"  wrote {path.relative_to(out_root)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tito", description="tinytorch: build your own deep learning framework.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    dev = commands.add_parser("dev", help="instructor tools").add_subparsers(dest="dev_command", metavar="DEV_COMMAND", required=True)
+    dev_export = dev.add_parser("export", help="regenerate student notebooks and the reference package from src/")
+    dev_export.add_argument("modules", nargs="*", metavar="NN", help="module numbers or names (default: all)")
+    dev_export.add_argument("--all", action="store_true", help="every module")
+    dev_export.add_argument("--out", metavar="DIR", help="write into DIR instead of the repository (used by the drift test)")
+    dev_export.set_defaults(handler=cmd_dev_export)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (KeyError, FileNotFoundError, ValueError) as error:
+        message = error.args[0] if isinstance(error, KeyError) and error.args else error
+        print(f"tito: error: {message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""Literate source -> notebooks.
+
+`src/NN_name/NN_name.py` (jupytext percent format) becomes
+  * the reference notebook (solutions kept, markers dropped): what nbdev exports into the package;
+  * the student notebook (each solution region replaced by `raise NotImplementedError()`).
+
+Both are byte-for-byte reproducible: cell ids are derived from cell positions instead of
+jupytext's random ids, jupytext's own bookkeeping metadata is dropped, and the JSON is written
+with sorted keys.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import jupytext
+import nbformat
+
+BEGIN = "### BEGIN SOLUTION"
+END = "### END SOLUTION"
+STUB = "raise NotImplementedError()"
+KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
+# The only cell metadata a notebook keeps; everything else is converter bookkeeping.
+KEPT_CELL_METADATA = ("nbgrader", "tags")
+
+
+class SolutionMarkerError(ValueError):
+    """A BEGIN/END SOLUTION pair is broken in a source file."""
+
+
+def read_source(path: Path) -> nbformat.NotebookNode:
+    """Parse a percent-format source into a notebook with stable ids and clean metadata."""
+    nb = jupytext.read(path, fmt="py:percent")
+    nb.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": {"name": "python"}})
+    for index, cell in enumerate(nb.cells):
+        cell.id = f"cell-{index:03d}"
+        cell.metadata = nbformat.from_dict({k: cell.metadata[k] for k in KEPT_CELL_METADATA if k in cell.metadata})
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    return nb
+
+
+def _solution_regions(lines: list[str], where: str):
+    """Yield (begin, end) line indexes of each solution region; raise on broken markers."""
+    begin = None
+    for i, line in enumerate(lines):
+        marker = line.strip()
+        if marker == BEGIN:
+            if begin is not None:
+                raise SolutionMarkerError(f"{where}: line {i + 1} opens a solution inside the one opened at line {begin + 1}. Close it with '{END}' first.")
+            begin = i
+        elif marker == END:
+            if begin is None:
+                raise SolutionMarkerError(f"{where}: line {i + 1} closes a solution that was never opened. Add '{BEGIN}' above it.")
+            yield begin, i
+            begin = None
+    if begin is not None:
+        raise SolutionMarkerError(f"{where}: the solution opened at line {begin + 1} is never closed. Add '{END}' after it.")
+
+
+def strip_solutions(source: str, where: str = "cell") -> str:
+    """Replace every solution region with `raise NotImplementedError()` at the marker's indent."""
+    lines = source.split("\n")
+    out, last = [], 0
+    for begin, end in _solution_regions(lines, where):
+        indent = lines[begin][: len(lines[begin]) - len(lines[begin].lstrip())]
+        out += lines[last:begin] + [indent + STUB]
+        last = end + 1
+    return "\n".join(out + lines[last:])
+
+
+def drop_markers(source: str, where: str = "cell") -> str:
+    """Keep the solutions, drop the marker lines (the reference package reads clean)."""
+    lines = source.split("\n")
+    marker_lines = {i for region in _solution_regions(lines, where) for i in region}
+    return "\n".join(line for i, line in enumerate(lines) if i not in marker_lines)
+
+
+def _transform(nb: nbformat.NotebookNode, fn, name: str) -> nbformat.NotebookNode:
+    nb = nbformat.from_dict(nbformat.from_dict(nb))  # deep copy
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            cell.source = fn(cell.source, f"{name}, cell {index}")
+    return nb
+
+
+def reference_notebook(src: Path) -> nbformat.NotebookNode:
+    return _transform(read_source(src), drop_markers, src.name)
+
+
+def student_notebook(src: Path) -> nbformat.NotebookNode:
+    return _transform(read_source(src), strip_solutions, src.name)
+
+
+def notebook_bytes(nb: nbformat.NotebookNode) -> bytes:
+    """Serialise deterministically (nbformat sorts keys and indents by one)."""
+    nbformat.validate(nb)
+    return (nbformat.writes(nb) + "\n").encode("utf-8")
+
+
+def write_notebook(nb: nbformat.NotebookNode, path: Path) -> bool:
+    """Write only when the bytes change; return whether the file changed."""
+    data = notebook_bytes(nb)
+    if path.exists() and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return True
+
+
+def leftover_solution_lines(nb: nbformat.NotebookNode) -> list[str]:
+    """Marker lines still present in a notebook (a student notebook must have none)."""
+    pattern = re.compile(r"###\s*(BEGIN|END) SOLUTION")
+    return [line for cell in nb.cells for line in cell.source.split("\n") if pattern.search(line)]

@@ -1,0 +1,74 @@
+"""Where things live: the repository layout from DESIGN.md, and module lookup."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import tinytorch
+
+MODULE_DIR = re.compile(r"^(\d\d)_([a-z0-9_]+)$")
+
+
+def package_dir() -> Path:
+    """The directory of the tinytorch package that Python imports (editable or installed)."""
+    return Path(tinytorch.__file__).resolve().parent
+
+
+def repo_root(start: Path | None = None) -> Path:
+    """The repository holding `settings.ini` and `src/`: searched upwards from `start`
+    (default: the working directory), then next to the imported package."""
+    candidates = []
+    here = (start or Path.cwd()).resolve()
+    candidates += [here, *here.parents]
+    candidates.append(package_dir().parent)
+    for path in candidates:
+        if (path / "settings.ini").is_file() and (path / "src").is_dir():
+            return path
+    raise FileNotFoundError(
+        "Could not find the tinytorch repository (a folder with settings.ini and src/) "
+        f"above {here} or next to the installed package {package_dir()}. "
+        "Run tito from inside your tinytorch checkout."
+    )
+
+
+@dataclass(frozen=True)
+class Module:
+    """One course module, e.g. number '09', slug '09_convolutions'."""
+
+    number: str
+    slug: str
+    root: Path
+
+    @property
+    def src(self) -> Path:
+        return self.root / "src" / self.slug / f"{self.slug}.py"
+
+    @property
+    def student_notebook(self) -> Path:
+        return self.root / "modules" / self.slug / f"{self.slug}.ipynb"
+
+    @property
+    def tests(self) -> Path:
+        return self.root / "tests" / self.slug
+
+
+def all_modules(root: Path) -> list[Module]:
+    """Every module with a literate source, in course order."""
+    found = []
+    for path in sorted((root / "src").iterdir()):
+        match = MODULE_DIR.match(path.name)
+        if match and (path / f"{path.name}.py").is_file():
+            found.append(Module(match.group(1), path.name, root))
+    return found
+
+
+def find_module(root: Path, name: str) -> Module:
+    """Resolve '9', '09', '09_convolutions' or 'convolutions' to a module."""
+    modules = all_modules(root)
+    key = name.strip().lower()
+    for module in modules:
+        if key in (module.number, module.slug, module.slug[3:]) or (key.isdigit() and int(key) == int(module.number)):
+            return module
+    known = ", ".join(m.slug for m in modules) or "none"
+    raise KeyError(f"No module {name!r}. Expected a number or name of one of: {known}.")
