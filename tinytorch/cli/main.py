@@ -1,6 +1,7 @@
 """`tito`: the command line of tinytorch.
 
     tito dev export [NN ...|--all]   instructor: regenerate notebooks and package from src/
+    tito dev check                   instructor/CI: fail if generated files drift from src/
 """
 from __future__ import annotations
 
@@ -27,6 +28,19 @@ def cmd_dev_export(args) -> int:
     return 0
 
 
+def cmd_dev_check(args) -> int:
+    root = paths.repo_root()
+    problems = build.find_drift(root, paths.all_modules(root))
+    for line in problems:
+        print(f"drift: {line}")
+    if problems:
+        print("Run `tito dev export --all` and commit. (In a student's working copy, your own `tito export` "
+              "replaces reference files, so drift there is expected.)")
+        return 1
+    print("generated files match src/")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tito", description="tinytorch: build your own deep learning framework.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
@@ -37,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     dev_export.add_argument("--all", action="store_true", help="every module")
     dev_export.add_argument("--out", metavar="DIR", help="write into DIR instead of the repository (used by the drift test)")
     dev_export.set_defaults(handler=cmd_dev_export)
+    dev.add_parser("check", help="fail if generated files differ from what src/ generates").set_defaults(handler=cmd_dev_check)
     return parser
 
 
