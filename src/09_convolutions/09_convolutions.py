@@ -1,0 +1,1111 @@
+# %% [markdown]
+# # Module 09: Convolutions
+#
+# > Conv2d, MaxPool2d and AvgPool2d: from seven nested loops to a fast, differentiable path.
+#
+# A dense layer looks at every pixel with its own weight. A convolution looks at a
+# small window with one small set of weights and slides that window over the
+# whole image. The same few weights find an edge in the top-left corner and in the
+# bottom-right one. That one idea, **weight sharing over space**, is why
+# convolutional networks read images with a fraction of a dense network's
+# parameters and keep working when the digit moves by a pixel.
+#
+# ## Learning objectives
+#
+# By the end of this module you will be able to:
+#
+# - compute the output size of a convolution or pooling layer from kernel, stride
+#   and padding, floor included;
+# - write a 2D convolution as explicit nested loops, and count its cost in
+#   multiply-accumulates (MACs);
+# - write max and average pooling, and say what each does with padding;
+# - explain how the fast path (im2col + matrix multiply) computes the same numbers,
+#   and how the gradients flow back through it;
+# - compute parameter counts, activation memory and receptive fields of a small CNN.
+#
+# ## What you write, what is given
+#
+# You write four functions: `conv_output_size`, and the loop kernels of
+# `conv2d_loops`, `maxpool2d_loops` and `avgpool2d_loops`. Everything else is given:
+# input checking with helpful errors, the vectorized twins, the backward passes,
+# the autograd wiring and the three layers. Once your four functions pass their
+# tests you have a working, fast convolution module.
+#
+# ## API reference
+#
+# | layer | signature | input -> output |
+# | --- | --- | --- |
+# | `Conv2d` | `Conv2d(in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True)` | `(N, C_in, H, W)` -> `(N, C_out, H_out, W_out)` |
+# | `MaxPool2d` | `MaxPool2d(kernel_size, stride=None, padding=0)` | `(N, C, H, W)` -> `(N, C, H_out, W_out)` |
+# | `AvgPool2d` | `AvgPool2d(kernel_size, stride=None, padding=0)` | `(N, C, H, W)` -> `(N, C, H_out, W_out)` |
+#
+# `kernel_size`, `stride` and `padding` each take an int or an `(h, w)` tuple. Pooling's
+# stride defaults to its kernel size. Names, argument order and the NCHW layout
+# (batch, channels, height, width) are PyTorch's, so everything here transfers.
+#
+# `Conv2d.weight` has shape `(out_channels, in_channels, kh, kw)`, drawn from a normal
+# distribution with standard deviation `sqrt(2 / fan_in)` (He initialisation, right for
+# ReLU networks) where `fan_in = in_channels * kh * kw`; `Conv2d.bias` has shape
+# `(out_channels,)`, starts at zero, and is `None` with `bias=False`.
+#
+# The numpy-level functions are exported too: `conv2d_loops` / `conv2d_vectorized`,
+# `maxpool2d_loops` / `maxpool2d_vectorized`, `avgpool2d_loops` / `avgpool2d_vectorized`.
+# So are the helpers `conv_output_size`, `count_parameters`, `activation_bytes`,
+# `receptive_field`, and each layer's `output_shape(input_shape)` and `macs(input_shape)`.
+
+# %% nbgrader={"grade": false, "grade_id": "spatial-imports", "locked": false, "schema_version": 3, "solution": false, "task": false}
+#| default_exp core.spatial
+#| export
+import math
+import numbers
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from tinytorch.core.autograd import Function
+from tinytorch.core.layers import Module
+from tinytorch.core.tensor import Tensor, get_rng
+
+# %% [markdown]
+# ## 1. Output size: where the floor comes from
+#
+# Slide a window of size `k` along an axis of length `n` that has `p` zeros added on
+# each side, moving `s` steps at a time. The first window starts at 0; the last one
+# must still fit inside the padded length `n + 2p`, so it starts at most at
+# `n + 2p - k`. The number of starting positions `0, s, 2s, ...` up to that point is
+#
+# $$\text{out} = \left\lfloor \frac{n + 2p - k}{s} \right\rfloor + 1 .$$
+#
+# The floor matters whenever `s` does not divide `n + 2p - k`: the last few rows or
+# columns are never covered by a window and are silently dropped. The same formula
+# holds per axis, and for convolution and pooling alike.
+#
+# **"Same" padding.** With stride 1 and an odd kernel `k`, choosing `p = (k - 1) / 2`
+# gives `out = n`: the layer keeps the spatial size. That is why 3x3 convolutions
+# almost always come with `padding=1` and 5x5 ones with `padding=2`.
+#
+# ### Exercise 1: `conv_output_size`
+#
+# Return the output length along one axis. The checks are given; write the formula.
+
+# %% nbgrader={"grade": false, "grade_id": "conv-output-size", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def conv_output_size(size, kernel, stride=1, padding=0):
+    """Output length along one axis: floor((size + 2*padding - kernel) / stride) + 1.
+
+    >>> conv_output_size(28, 5)             # 28 - 5 + 1
+    24
+    >>> conv_output_size(7, 3, stride=2)    # windows start at 0, 2, 4
+    3
+    """
+    for name, value, low in (("size", size, 1), ("kernel", kernel, 1), ("stride", stride, 1), ("padding", padding, 0)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"conv_output_size: {name} must be an int, got {value!r} ({type(value).__name__}).")
+        if value < low:
+            raise ValueError(f"conv_output_size: {name} must be >= {low}, got {value}.")
+    ### BEGIN SOLUTION
+    return (size + 2 * padding - kernel) // stride + 1
+    ### END SOLUTION
+
+# %% nbgrader={"grade": true, "grade_id": "test-conv-output-size", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+def test_unit_conv_output_size():
+    assert conv_output_size(28, 5) == 24
+    assert conv_output_size(32, 3, padding=1) == 32          # "same" padding
+    assert conv_output_size(7, 3, stride=2) == 3             # starts 0, 2, 4
+    assert conv_output_size(8, 3, stride=2) == 3             # floor: the last column is dropped
+    assert conv_output_size(224, 7, stride=2, padding=3) == 112
+    assert conv_output_size(5, 5) == 1
+    assert conv_output_size(4, 5) == 0                       # the caller turns this into an error
+
+if __name__ == "__main__":
+    test_unit_conv_output_size()
+    print("conv_output_size: ok")
+
+# %% [markdown]
+# Shapes through a small CNN, computed with your function. Each line is
+# `(channels, height, width)` for one 28x28 grey image.
+
+# %%
+if __name__ == "__main__":
+    _shape = (1, 28, 28)
+    print(f"input          {_shape}")
+    for _name, _c, _k, _s, _p in [("conv 5x5, 6", 6, 5, 1, 2), ("maxpool 2", None, 2, 2, 0),
+                                  ("conv 5x5, 16", 16, 5, 1, 0), ("maxpool 2", None, 2, 2, 0)]:
+        _h = conv_output_size(_shape[1], _k, _s, _p)
+        _w = conv_output_size(_shape[2], _k, _s, _p)
+        _shape = (_c or _shape[0], _h, _w)
+        print(f"{_name:<14} {_shape}")
+
+# %% [markdown]
+# ## 2. Checking the arguments (given)
+#
+# A convolution fails in a handful of predictable ways: an image without its batch
+# axis, the wrong number of channels, a kernel that does not fit. numpy would
+# report each of them as a broadcasting error deep inside the computation. These
+# helpers catch them at the door and say what was expected, what came, and how to
+# fix it. Every function in this module goes through them.
+
+# %% nbgrader={"grade": false, "grade_id": "spatial-checks", "locked": false, "schema_version": 3, "solution": false, "task": false}
+#| export
+def _pair(value, name, minimum):
+    """An int or an (h, w) pair of ints, each >= minimum, as a tuple (h, w)."""
+    items = (value, value) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
+    if (not isinstance(items, (tuple, list)) or len(items) != 2
+            or any(isinstance(v, bool) or not isinstance(v, numbers.Integral) for v in items)):
+        raise TypeError(f"{name} must be an int or a tuple of two ints (h, w), got {value!r}.")
+    items = (int(items[0]), int(items[1]))
+    if min(items) < minimum:
+        fix = "Use 0 for no padding." if minimum == 0 else f"Use values >= {minimum}."
+        raise ValueError(f"{name} must be >= {minimum} in each dimension, got {value!r}. {fix}")
+    return items
+
+
+def _as_array(x, what):
+    """A float ndarray view of a Tensor, array or nested list, or a TypeError that says why not."""
+    data = x.data if isinstance(x, Tensor) else x
+    try:
+        arr = np.asarray(data)
+    except (TypeError, ValueError):
+        raise TypeError(f"{what} must be numeric (a Tensor or numpy array), got {type(x).__name__}.") from None
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(
+            f"{what} must be numeric, got an array of dtype {arr.dtype}. Convert it with .astype(np.float32).")
+    return arr if arr.dtype.kind == "f" else arr.astype(np.float32)
+
+
+def _check_input(x, layer, channels=None):
+    """The (N, C, H, W) input of a spatial layer, with clear errors for the usual mistakes."""
+    arr = _as_array(x, f"{layer} input")
+    if arr.ndim != 4:
+        hint = ""
+        if arr.ndim == 3:
+            hint = (f" If this is a single image, add the batch dimension: x.reshape(1, {', '.join(map(str, arr.shape))}).")
+        raise ValueError(
+            f"{layer} expected a 4D input (batch, channels, height, width), got shape {arr.shape} "
+            f"({arr.ndim}D).{hint}")
+    if channels is not None and arr.shape[1] != channels:
+        raise ValueError(
+            f"{layer} expected {channels} input channels, got {arr.shape[1]} (input shape {arr.shape}). "
+            "Check the previous layer's out_channels, and that images are NCHW (channels before height and width).")
+    return arr
+
+
+def _output_hw(layer, hw, kernel, stride, padding):
+    """(H_out, W_out), or a ValueError when the kernel does not fit the padded input."""
+    out = tuple(conv_output_size(n, k, s, p) for n, k, s, p in zip(hw, kernel, stride, padding))
+    if min(out) < 1:
+        padded = tuple(n + 2 * p for n, p in zip(hw, padding))
+        raise ValueError(
+            f"{layer} kernel {kernel} does not fit the padded input {padded} (input {tuple(hw)}, padding {padding}): "
+            f"the output would be {out}. Use a smaller kernel, more padding, or a larger input.")
+    return out
+
+
+def _check_conv_args(x, weight, bias, stride, padding):
+    """Validated numpy arguments of a 2D convolution."""
+    weight = _as_array(weight, "conv2d weight")
+    if weight.ndim != 4:
+        raise ValueError(
+            f"conv2d expected a 4D weight (out_channels, in_channels, kh, kw), got shape {weight.shape}.")
+    x = _check_input(x, "conv2d", channels=weight.shape[1])
+    if bias is not None:
+        bias = _as_array(bias, "conv2d bias")
+        if bias.shape != (weight.shape[0],):
+            raise ValueError(
+                f"conv2d expected a bias of shape ({weight.shape[0]},) (one per output channel), got {bias.shape}.")
+    stride, padding = _pair(stride, "stride", 1), _pair(padding, "padding", 0)
+    out_hw = _output_hw("conv2d", x.shape[2:], weight.shape[2:], stride, padding)
+    return x, weight, bias, stride, padding, out_hw
+
+
+def _check_pool_args(layer, x, kernel_size, stride, padding):
+    """Validated numpy arguments of a 2D pooling; stride None means stride = kernel."""
+    x = _check_input(x, layer)
+    kernel = _pair(kernel_size, "kernel_size", 1)
+    stride = kernel if stride is None else _pair(stride, "stride", 1)
+    padding = _pair(padding, "padding", 0)
+    if any(2 * p > k for p, k in zip(padding, kernel)):
+        raise ValueError(
+            f"{layer} padding should be at most half the kernel size, got padding={padding} for "
+            f"kernel_size={kernel}. A window made mostly of padding would see no input at all; "
+            f"use padding <= {tuple(k // 2 for k in kernel)}.")
+    out_hw = _output_hw(layer, x.shape[2:], kernel, stride, padding)
+    return x, kernel, stride, padding, out_hw
+
+
+def _pad(x, padding, value=0.0):
+    """Pad the two spatial axes of an (N, C, H, W) array."""
+    ph, pw = padding
+    if ph == 0 and pw == 0:
+        return x
+    return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
+
+# %% [markdown]
+# ## 3. Convolution as seven nested loops
+#
+# For every image `n` in the batch, every output channel `co`, and every output
+# position `(i, j)`, the output is a dot product between the kernel `weight[co]` and
+# the window of the (padded) input that starts at row `i * stride_h`, column
+# `j * stride_w`:
+#
+# $$ y[n, c_o, i, j] = b[c_o] + \sum_{k_i}\sum_{k_j}\sum_{c_i}
+#    x[n, c_i,\ i s_h + k_i,\ j s_w + k_j] \cdot w[c_o, c_i, k_i, k_j] $$
+#
+# Written as loops, outermost first: batch, output channel, output row, output
+# column, kernel row, kernel column, input channel. Seven loops; the innermost line
+# is one multiply-accumulate (MAC), and it runs
+#
+# $$ B \times C_{out} \times H_{out} \times W_{out} \times C_{in} \times K_h \times K_w $$
+#
+# times: the product of all seven loop lengths. Nothing is skipped, so this count is
+# exactly the cost of the layer, however it is computed.
+#
+# (Deep learning "convolution" is, strictly, cross-correlation: the kernel is not
+# flipped. PyTorch does the same; a learned kernel does not care.)
+#
+# ### Exercise 2: the loop kernel of `conv2d_loops`
+#
+# The checks, the padding and the output array are given. Fill `out` with the seven
+# loops in the order above, and add the bias (when there is one) to every output
+# position of its channel.
+
+# %% nbgrader={"grade": false, "grade_id": "conv2d-loops", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def conv2d_loops(x, weight, bias=None, stride=1, padding=0):
+    """2D convolution (cross-correlation) as explicit loops, on numpy arrays.
+
+    x: (N, C_in, H, W); weight: (C_out, C_in, kh, kw); bias: (C_out,) or None.
+    Returns (N, C_out, H_out, W_out) with H_out = conv_output_size(H, kh, stride, padding).
+    Slow on purpose: it is the definition the fast path is tested against.
+    """
+    x, weight, bias, (sh, sw), padding, (h_out, w_out) = _check_conv_args(x, weight, bias, stride, padding)
+    x_pad = _pad(x, padding)
+    batch, c_in = x.shape[:2]
+    c_out, _, kh, kw = weight.shape
+    out = np.zeros((batch, c_out, h_out, w_out), dtype=np.result_type(x, weight))
+    ### BEGIN SOLUTION
+    for n in range(batch):
+        for co in range(c_out):
+            for i in range(h_out):
+                for j in range(w_out):
+                    total = 0.0
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            for ci in range(c_in):
+                                total += x_pad[n, ci, i * sh + ki, j * sw + kj] * weight[co, ci, ki, kj]
+                    if bias is not None:
+                        total += bias[co]
+                    out[n, co, i, j] = total
+    ### END SOLUTION
+    return out
+
+# %% nbgrader={"grade": true, "grade_id": "test-conv2d-loops", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
+def test_unit_conv2d_loops():
+    # All-ones 2x2 kernel on a 3x3 image of 1..9: each output sums one 2x2 window.
+    x = np.arange(1, 10, dtype=np.float32).reshape(1, 1, 3, 3)
+    w = np.ones((1, 1, 2, 2), dtype=np.float32)
+    np.testing.assert_array_equal(conv2d_loops(x, w), [[[[12, 16], [24, 28]]]])
+    # Bias is added to every position of its channel.
+    np.testing.assert_array_equal(conv2d_loops(x, w, bias=np.array([-10.0], dtype=np.float32)),
+                                  [[[[2, 6], [14, 18]]]])
+    # Padding 1 with a 1x1 identity kernel: a ring of zeros around the image.
+    out = conv2d_loops(x, np.ones((1, 1, 1, 1), dtype=np.float32), padding=1)
+    assert out.shape == (1, 1, 5, 5)
+    np.testing.assert_array_equal(out[0, 0, 1:4, 1:4], x[0, 0])
+    assert out[0, 0, 0].sum() == 0 and out[0, 0, :, 0].sum() == 0
+    # Stride 2 on a 4x4 image, 2x2 kernel picking the top-left of each window.
+    x4 = np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4)
+    pick = np.array([[[[1, 0], [0, 0]]]], dtype=np.float32)
+    np.testing.assert_array_equal(conv2d_loops(x4, pick, stride=2), [[[[0, 2], [8, 10]]]])
+    # Two input channels are summed; two output channels are separate.
+    x2 = np.stack([np.ones((3, 3)), 2 * np.ones((3, 3))])[None].astype(np.float32)
+    w2 = np.ones((2, 2, 3, 3), dtype=np.float32)
+    w2[1, 1] = -1
+    np.testing.assert_array_equal(conv2d_loops(x2, w2), [[[[27]], [[-9]]]])
+
+if __name__ == "__main__":
+    test_unit_conv2d_loops()
+    print("conv2d_loops: ok")
+
+# %% [markdown]
+# The exact number of multiply-accumulates is the product of the seven loop
+# lengths. Here it is for a LeNet-sized layer on a batch of digits, next to the time
+# your loops take on it.
+
+# %% nbgrader={"grade": false, "grade_id": "macs", "locked": false, "schema_version": 3, "solution": false, "task": false}
+#| export
+def conv2d_macs(input_shape, out_channels, kernel_size, stride=1, padding=0):
+    """Multiply-accumulates of a 2D convolution: B * C_out * H_out * W_out * C_in * kh * kw."""
+    batch, c_in, height, width = input_shape
+    kernel, stride, padding = _pair(kernel_size, "kernel_size", 1), _pair(stride, "stride", 1), _pair(padding, "padding", 0)
+    h_out, w_out = _output_hw("conv2d", (height, width), kernel, stride, padding)
+    return batch * out_channels * h_out * w_out * c_in * kernel[0] * kernel[1]
+
+# %%
+if __name__ == "__main__":
+    import time
+    _x = get_rng().standard_normal((8, 1, 12, 12)).astype(np.float32)
+    _w = get_rng().standard_normal((4, 1, 3, 3)).astype(np.float32)
+    _t = time.perf_counter()
+    conv2d_loops(_x, _w)
+    _seconds = time.perf_counter() - _t
+    _macs = conv2d_macs(_x.shape, 4, 3)
+    print(f"conv2d_loops on {_x.shape} -> 4 channels, 3x3: {_macs:,} MACs in {_seconds * 1000:.1f} ms "
+          f"= {_macs / _seconds / 1e6:.2f} million MACs per second")
+
+# %% [markdown]
+# ## 4. The fast path: im2col + one matrix multiply (given)
+#
+# The loops spend nearly all their time in the Python interpreter, not in arithmetic.
+# The fast path rearranges the work so that numpy's compiled matrix multiply (BLAS)
+# does all of it:
+#
+# 1. **im2col.** For every output position, copy its input window (all `C_in` channels,
+#    `kh x kw` pixels) into one column. Side by side for the whole batch, that is a
+#    matrix of shape `(C_in * kh * kw, N * H_out * W_out)`. `sliding_window_view` gives
+#    all windows as a view; one reshape copies them into columns.
+# 2. **GEMM.** Reshape the weights to `(C_out, C_in * kh * kw)`. One matrix product
+#    gives `(C_out, N * H_out * W_out)`: every output channel at every position of
+#    every image.
+# 3. Add the bias and view the result as `(N, C_out, H_out, W_out)`.
+#
+# Same MACs, same numbers (up to float rounding order), but now in a single BLAS call
+# that uses the CPU's vector units and every core. The price is memory:
+# the column matrix repeats each input pixel up to `kh * kw` times.
+#
+# Backward runs the same pieces in reverse. With `g` the gradient of the output as
+# `(C_out, N * H_out * W_out)`:
+#
+# - `grad_weight = g @ cols.T`, reshaped to the weight's shape;
+# - `grad_bias = g` summed over all positions;
+# - `grad_cols = weight.T @ g`, then **col2im**: add each column back onto the window
+#   it came from. Windows overlap, so contributions add up; we do it with one strided
+#   add per kernel offset (`kh * kw` numpy operations, not one per pixel).
+
+# %% nbgrader={"grade": false, "grade_id": "conv2d-vectorized", "locked": false, "schema_version": 3, "solution": false, "task": false}
+#| export
+def _windows(x_pad, kernel, stride, out_hw):
+    """(N, C, H_out, W_out, kh, kw) strided view of every window; no copy."""
+    view = sliding_window_view(x_pad, kernel, axis=(2, 3))[:, :, ::stride[0], ::stride[1]]
+    return view[:, :, :out_hw[0], :out_hw[1]]
+
+
+def _im2col(x, kernel, stride, padding, out_hw):
+    """Columns (C*kh*kw, N*H_out*W_out): one column per output position of every image.
+
+    Rows are ordered (c, ki, kj), matching weight.reshape(C_out, -1); columns (n, i, j).
+    Putting all images side by side makes the whole batch one matrix multiply.
+    """
+    windows = _windows(_pad(x, padding), kernel, stride, out_hw)        # (N, C, H_out, W_out, kh, kw)
+    return windows.transpose(1, 4, 5, 0, 2, 3).reshape(x.shape[1] * kernel[0] * kernel[1], -1)
+
+
+def _col2im(cols, x_shape, kernel, stride, padding, out_hw):
+    """Sum columns (C*kh*kw, N*H_out*W_out) back onto the input (N, C, H, W): im2col's adjoint."""
+    (batch, channels, height, width), (kh, kw), (sh, sw), (ph, pw), (h_out, w_out) = x_shape, kernel, stride, padding, out_hw
+    cols = cols.reshape(channels, kh, kw, batch, h_out, w_out)
+    grad = np.zeros((batch, channels, height + 2 * ph, width + 2 * pw), dtype=cols.dtype)
+    for ki in range(kh):
+        for kj in range(kw):
+            # One strided add per kernel offset; overlapping windows accumulate.
+            grad[:, :, ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] += cols[:, ki, kj].transpose(1, 0, 2, 3)
+    return grad[:, :, ph:ph + height, pw:pw + width]
+
+
+def conv2d_vectorized(x, weight, bias=None, stride=1, padding=0):
+    """2D convolution by im2col + matrix multiply; same contract and numbers as conv2d_loops."""
+    x, weight, bias, stride, padding, out_hw = _check_conv_args(x, weight, bias, stride, padding)
+    return _conv2d_forward(x, weight, bias, stride, padding, out_hw)[0]
+
+
+def _conv2d_forward(x, weight, bias, stride, padding, out_hw):
+    """Forward on validated arguments; also returns the columns that backward reuses."""
+    cols = _im2col(x, weight.shape[2:], stride, padding, out_hw)
+    out = weight.reshape(weight.shape[0], -1) @ cols                    # (C_out, N*H_out*W_out): one GEMM
+    if bias is not None:
+        out += bias[:, None]
+    # (C_out, N, H_out, W_out) -> NCHW as a view: no copy; numpy handles the strides downstream.
+    return out.reshape(weight.shape[0], x.shape[0], *out_hw).transpose(1, 0, 2, 3), cols
+
+
+def _conv2d_backward(grad_out, x_shape, weight, cols, stride, padding, need_x=True):
+    """Gradients (x, weight, bias) of a convolution from the output gradient and the saved columns."""
+    c_out = weight.shape[0]
+    g = grad_out.transpose(1, 0, 2, 3).reshape(c_out, -1)               # (C_out, N*H_out*W_out)
+    grad_w = (g @ cols.T).reshape(weight.shape)
+    grad_b = g.sum(axis=1)
+    grad_x = None
+    if need_x:
+        grad_cols = weight.reshape(c_out, -1).T @ g                      # (C_in*kh*kw, N*H_out*W_out)
+        grad_x = _col2im(grad_cols, x_shape, weight.shape[2:], stride, padding, grad_out.shape[2:])
+    return grad_x, grad_w, grad_b
+
+# %% nbgrader={"grade": false, "grade_id": "test-conv2d-vectorized", "locked": true, "schema_version": 3, "solution": false, "task": false}
+def test_unit_conv2d_paths_agree():
+    rng = np.random.default_rng(9)
+    for shape, c_out, kernel, stride, padding in [((2, 3, 7, 6), 4, 3, 1, 1), ((1, 2, 9, 8), 3, (2, 3), (2, 1), (0, 2))]:
+        x = rng.standard_normal(shape).astype(np.float32)
+        w = rng.standard_normal((c_out, shape[1], *_pair(kernel, "kernel_size", 1))).astype(np.float32)
+        b = rng.standard_normal(c_out).astype(np.float32)
+        slow = conv2d_loops(x, w, b, stride, padding)
+        fast = conv2d_vectorized(x, w, b, stride, padding)
+        assert fast.shape == slow.shape and fast.dtype == np.float32
+        np.testing.assert_allclose(fast, slow, rtol=1e-5, atol=1e-5)
+
+if __name__ == "__main__":
+    test_unit_conv2d_paths_agree()
+    print("conv2d_vectorized agrees with conv2d_loops")
+
+# %% [markdown]
+# ## 5. Pooling
+#
+# Pooling shrinks a feature map by summarising each window with one number. It has
+# no weights. **Max pooling** keeps the strongest response in the window: "is this
+# feature present somewhere here?", which also makes the output tolerant of small
+# shifts. **Average pooling** keeps the mean, a smoother summary.
+#
+# By default the stride equals the kernel, so windows tile the input without
+# overlapping and a 2x2 pool halves height and width. A stride smaller than the
+# kernel gives **overlapping** windows (AlexNet used 3x3 windows with stride 2): an
+# input pixel then belongs to several windows.
+#
+# **Padding.** Max pooling pads with negative infinity, so padding can never be the
+# maximum: a window's maximum always comes from a real input. Zero padding would be
+# wrong whenever a window's real values are all negative, as the common-errors
+# section shows. Average pooling, following PyTorch's default
+# (`count_include_pad=True`), pads with zeros and still divides by `kh * kw`, so
+# windows that hang over the border are pulled towards zero. Padding larger than
+# half the kernel is refused (as in PyTorch): some window would hold only padding.
+#
+# ### Exercises 3 and 4: the loop kernels of `maxpool2d_loops` and `avgpool2d_loops`
+#
+# The checks, the padding (`-inf` for max, `0` for average) and the output array are
+# given. For every image, channel and output position, take the window that starts at
+# `(i * stride_h, j * stride_w)` of the padded input and write its maximum (or mean)
+# into `out`. Use explicit loops over the window too; no `np.max` over the window.
+
+# %% nbgrader={"grade": false, "grade_id": "maxpool2d-loops", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def maxpool2d_loops(x, kernel_size, stride=None, padding=0):
+    """2D max pooling as explicit loops; padding counts as -inf. x: (N, C, H, W)."""
+    x, (kh, kw), (sh, sw), padding, (h_out, w_out) = _check_pool_args("MaxPool2d", x, kernel_size, stride, padding)
+    x_pad = _pad(x, padding, value=-np.inf)
+    batch, channels = x.shape[:2]
+    out = np.zeros((batch, channels, h_out, w_out), dtype=x.dtype)
+    ### BEGIN SOLUTION
+    for n in range(batch):
+        for c in range(channels):
+            for i in range(h_out):
+                for j in range(w_out):
+                    best = -np.inf
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            value = x_pad[n, c, i * sh + ki, j * sw + kj]
+                            if value > best:
+                                best = value
+                    out[n, c, i, j] = best
+    ### END SOLUTION
+    return out
+
+# %% nbgrader={"grade": false, "grade_id": "avgpool2d-loops", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def avgpool2d_loops(x, kernel_size, stride=None, padding=0):
+    """2D average pooling as explicit loops; zero padding counts in the mean (count_include_pad=True)."""
+    x, (kh, kw), (sh, sw), padding, (h_out, w_out) = _check_pool_args("AvgPool2d", x, kernel_size, stride, padding)
+    x_pad = _pad(x, padding, value=0.0)
+    batch, channels = x.shape[:2]
+    out = np.zeros((batch, channels, h_out, w_out), dtype=x.dtype)
+    ### BEGIN SOLUTION
+    for n in range(batch):
+        for c in range(channels):
+            for i in range(h_out):
+                for j in range(w_out):
+                    total = 0.0
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            total += x_pad[n, c, i * sh + ki, j * sw + kj]
+                    out[n, c, i, j] = total / (kh * kw)
+    ### END SOLUTION
+    return out
+
+# %% nbgrader={"grade": true, "grade_id": "test-maxpool2d-loops", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+def test_unit_maxpool2d_loops():
+    x = np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4)
+    np.testing.assert_array_equal(maxpool2d_loops(x, 2), [[[[5, 7], [13, 15]]]])
+    # Overlapping windows: 3x3 with stride 1.
+    np.testing.assert_array_equal(maxpool2d_loops(x, 3, stride=1), [[[[10, 11], [14, 15]]]])
+    # Padding is -inf: on an all-negative input the border windows still hold real values.
+    neg = -np.arange(1, 10, dtype=np.float32).reshape(1, 1, 3, 3)
+    np.testing.assert_array_equal(maxpool2d_loops(neg, 2, stride=2, padding=1), [[[[-1, -2], [-4, -5]]]])
+    # Rectangular window, channels pooled separately.
+    two = np.stack([x[0, 0], -x[0, 0]])[None]
+    np.testing.assert_array_equal(maxpool2d_loops(two, (1, 2)), [[[[1, 3], [5, 7], [9, 11], [13, 15]],
+                                                                   [[0, -2], [-4, -6], [-8, -10], [-12, -14]]]])
+
+if __name__ == "__main__":
+    test_unit_maxpool2d_loops()
+    print("maxpool2d_loops: ok")
+
+# %% nbgrader={"grade": true, "grade_id": "test-avgpool2d-loops", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+def test_unit_avgpool2d_loops():
+    x = np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4)
+    np.testing.assert_array_equal(avgpool2d_loops(x, 2), [[[[2.5, 4.5], [10.5, 12.5]]]])
+    # Zero padding counts: the corner window of a 3x3 ones image with padding 1 holds one real 1 of four.
+    ones = np.ones((1, 1, 3, 3), dtype=np.float32)
+    np.testing.assert_array_equal(avgpool2d_loops(ones, 2, padding=1), [[[[0.25, 0.5], [0.5, 1.0]]]])
+    # Overlapping, rectangular: 2x3 windows with stride (2, 1); the first is (0+1+2+4+5+6) / 6.
+    np.testing.assert_allclose(avgpool2d_loops(x, (2, 3), stride=(2, 1)), [[[[3, 4], [11, 12]]]])
+
+if __name__ == "__main__":
+    test_unit_avgpool2d_loops()
+    print("avgpool2d_loops: ok")
+
+# %% [markdown]
+# ### The fast pooling path (given)
+#
+# Pooling has only `kh * kw` different offsets inside a window, so the fast path loops
+# over those few offsets and handles every window at once with strided slices:
+# `x_pad[:, :, ki::sh, kj::sw]` is the value at offset `(ki, kj)` of every window.
+# Max pooling keeps a running maximum and remembers which offset won; average
+# pooling keeps a running sum.
+#
+# **Backward.** Average pooling sends `grad / (kh * kw)` to every position of the
+# window, padding included (the padded part is then cut away, just as those zeros
+# counted in the forward mean). Max pooling sends each window's whole gradient to the
+# position of its maximum. **Ties:** when several positions hold the maximum, the
+# first in row-major order (top row first, then left to right) receives the gradient,
+# which is what PyTorch's CPU kernel does. With overlapping windows an input position
+# can be the maximum of several windows and then collects the sum of their gradients.
+
+# %% nbgrader={"grade": false, "grade_id": "pool-vectorized", "locked": false, "schema_version": 3, "solution": false, "task": false}
+#| export
+def _offset_slices(kernel, stride, out_hw):
+    """For each offset (ki, kj) in a window, the strided slices that pick it from every window."""
+    (kh, kw), (sh, sw), (h_out, w_out) = kernel, stride, out_hw
+    for ki in range(kh):
+        for kj in range(kw):
+            yield ki * kw + kj, (slice(None), slice(None), slice(ki, ki + sh * h_out, sh), slice(kj, kj + sw * w_out, sw))
+
+
+def _maxpool2d_forward(x, kernel, stride, padding, out_hw):
+    """Max of every window and the offset (row-major index in the window) of its first maximum."""
+    x_pad = _pad(x, padding, value=-np.inf)
+    out = np.full((*x.shape[:2], *out_hw), -np.inf, dtype=x.dtype)
+    argmax = np.zeros(out.shape, dtype=np.intp)
+    for offset, where in _offset_slices(kernel, stride, out_hw):
+        candidate = x_pad[where]
+        better = candidate > out            # strict: on a tie the earlier offset keeps it
+        out = np.where(better, candidate, out)
+        argmax[better] = offset
+    return out, argmax
+
+
+def _maxpool2d_backward(grad_out, argmax, x_shape, kernel, stride, padding):
+    """Send each window's gradient to its maximum; overlapping windows add up."""
+    (ph, pw), (height, width) = padding, x_shape[2:]
+    grad = np.zeros((*x_shape[:2], height + 2 * ph, width + 2 * pw), dtype=grad_out.dtype)
+    for offset, where in _offset_slices(kernel, stride, grad_out.shape[2:]):
+        grad[where] += np.where(argmax == offset, grad_out, 0)
+    return grad[:, :, ph:ph + height, pw:pw + width]
+
+
+def _avgpool2d_forward(x, kernel, stride, padding, out_hw):
+    x_pad = _pad(x, padding, value=0.0)
+    total = np.zeros((*x.shape[:2], *out_hw), dtype=x.dtype)
+    for _, where in _offset_slices(kernel, stride, out_hw):
+        total += x_pad[where]
+    return total / (kernel[0] * kernel[1])
+
+
+def _avgpool2d_backward(grad_out, x_shape, kernel, stride, padding):
+    """Spread each window's gradient evenly over its kh*kw positions, padding included."""
+    (ph, pw), (height, width) = padding, x_shape[2:]
+    grad = np.zeros((*x_shape[:2], height + 2 * ph, width + 2 * pw), dtype=grad_out.dtype)
+    share = grad_out / (kernel[0] * kernel[1])
+    for _, where in _offset_slices(kernel, stride, grad_out.shape[2:]):
+        grad[where] += share
+    return grad[:, :, ph:ph + height, pw:pw + width]
+
+
+def maxpool2d_vectorized(x, kernel_size, stride=None, padding=0):
+    """2D max pooling over all windows at once; same contract and numbers as maxpool2d_loops."""
+    x, kernel, stride, padding, out_hw = _check_pool_args("MaxPool2d", x, kernel_size, stride, padding)
+    return _maxpool2d_forward(x, kernel, stride, padding, out_hw)[0]
+
+
+def avgpool2d_vectorized(x, kernel_size, stride=None, padding=0):
+    """2D average pooling over all windows at once; same contract and numbers as avgpool2d_loops."""
+    x, kernel, stride, padding, out_hw = _check_pool_args("AvgPool2d", x, kernel_size, stride, padding)
+    return _avgpool2d_forward(x, kernel, stride, padding, out_hw)
+
+# %% nbgrader={"grade": false, "grade_id": "test-pool-vectorized", "locked": true, "schema_version": 3, "solution": false, "task": false}
+def test_unit_pool_paths_agree():
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 3, 7, 8)).astype(np.float32)
+    for kernel, stride, padding in [(2, None, 0), (3, 2, 1), ((2, 3), (1, 2), (1, 1))]:
+        np.testing.assert_array_equal(maxpool2d_vectorized(x, kernel, stride, padding),
+                                      maxpool2d_loops(x, kernel, stride, padding))
+        np.testing.assert_allclose(avgpool2d_vectorized(x, kernel, stride, padding),
+                                   avgpool2d_loops(x, kernel, stride, padding), rtol=1e-5, atol=1e-6)
+
+if __name__ == "__main__":
+    test_unit_pool_paths_agree()
+    print("pooling: vectorized agrees with loops")
+
+# %% [markdown]
+# ## 6. Gradients through autograd (given)
+#
+# Module 06's `Function` turns a pair of numpy functions, forward and backward, into
+# an operation on Tensors that records itself in the computation graph. Each layer
+# below is one such `Function`: forward saves what backward needs (the im2col
+# columns for a convolution, the winning offsets for max pooling), backward returns
+# one gradient per input. Module 06's `Tensor.backward()` does the rest.
+
+# %% nbgrader={"grade": false, "grade_id": "spatial-functions", "locked": false, "schema_version": 3, "solution": false, "task": false}
+#| export
+class Conv2dFunction(Function):
+    """conv2d on Tensors (input, weight, optional bias), differentiable in all three."""
+
+    def forward(self, x, weight, bias, stride=1, padding=0, kernel=None):
+        x, weight, bias, self.stride, self.padding, out_hw = _check_conv_args(x, weight, bias, stride, padding)
+        forward_kernel = kernel or _conv2d_forward_kernel
+        out, self.cols = forward_kernel(x, weight, bias, self.stride, self.padding, out_hw)
+        self.x_shape, self.weight, self.has_bias = x.shape, weight, bias is not None
+        return out
+
+    def backward(self, grad_output):
+        need_x = self.inputs[0] is not None and self.inputs[0].requires_grad
+        grad_x, grad_w, grad_b = _conv2d_backward(grad_output, self.x_shape, self.weight, self.cols,
+                                                  self.stride, self.padding, need_x=need_x)
+        return grad_x, grad_w, grad_b if self.has_bias else None
+
+
+def _conv2d_forward_kernel(x, weight, bias, stride, padding, out_hw):
+    return _conv2d_forward(x, weight, bias, stride, padding, out_hw)
+
+
+def _conv2d_loops_kernel(x, weight, bias, stride, padding, out_hw):
+    """The loops as a layer's forward; backward still needs the columns, so compute them too."""
+    out = conv2d_loops(x, weight, bias, stride, padding)
+    return out, _im2col(x, weight.shape[2:], stride, padding, out_hw)
+
+
+class MaxPool2dFunction(Function):
+    def forward(self, x, kernel_size, stride=None, padding=0, use_loops=False):
+        x, self.kernel, self.stride, self.padding, out_hw = _check_pool_args("MaxPool2d", x, kernel_size, stride, padding)
+        out, self.argmax = _maxpool2d_forward(x, self.kernel, self.stride, self.padding, out_hw)
+        self.x_shape = x.shape
+        return maxpool2d_loops(x, kernel_size, stride, padding) if use_loops else out
+
+    def backward(self, grad_output):
+        return (_maxpool2d_backward(grad_output, self.argmax, self.x_shape, self.kernel, self.stride, self.padding),)
+
+
+class AvgPool2dFunction(Function):
+    def forward(self, x, kernel_size, stride=None, padding=0, use_loops=False):
+        x, self.kernel, self.stride, self.padding, out_hw = _check_pool_args("AvgPool2d", x, kernel_size, stride, padding)
+        self.x_shape = x.shape
+        if use_loops:
+            return avgpool2d_loops(x, kernel_size, stride, padding)
+        return _avgpool2d_forward(x, self.kernel, self.stride, self.padding, out_hw)
+
+    def backward(self, grad_output):
+        return (_avgpool2d_backward(grad_output, self.x_shape, self.kernel, self.stride, self.padding),)
+
+# %% [markdown]
+# ## 7. The layers (given)
+#
+# Each layer is a `Module`: it keeps its configuration, owns its parameters (so
+# `parameters()` finds them and an optimizer can update them), checks its input with
+# the layer's own name in the error, and calls its `Function`. The layers use the
+# vectorized path. Set `layer.use_loops = True` to run the forward pass on your loop
+# kernels instead (slow, but the same numbers; backward stays vectorized).
+
+# %% nbgrader={"grade": false, "grade_id": "spatial-layers", "locked": false, "schema_version": 3, "solution": false, "task": false}
+#| export
+def _check_count(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name} must be a positive int, got {value!r}.")
+    return int(value)
+
+
+class _Spatial(Module):
+    """What the three layers share: kernel/stride/padding, shape helpers, loops switch."""
+
+    use_loops = False
+
+    def output_shape(self, input_shape):
+        """Output shape for an (N, C, H, W) input shape, with the layer's own checks."""
+        if len(input_shape) != 4:
+            raise ValueError(f"{type(self).__name__} expected a 4D input shape (N, C, H, W), got {tuple(input_shape)}.")
+        batch, channels, height, width = input_shape
+        out_hw = _output_hw(type(self).__name__, (height, width), self.kernel_size, self.stride, self.padding)
+        return (batch, self._out_channels(channels), *out_hw)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+    def __repr__(self):
+        return f"{type(self).__name__}({self.extra_repr()})"
+
+
+class Conv2d(_Spatial):
+    """2D convolution over an (N, C_in, H, W) input, as torch.nn.Conv2d.
+
+    weight: (out_channels, in_channels, kh, kw), He-normal (std sqrt(2 / fan_in));
+    bias: (out_channels,) zeros, or None with bias=False. Both require grad.
+    """
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True):
+        super().__init__()
+        self.in_channels = _check_count(in_channels, "in_channels")
+        self.out_channels = _check_count(out_channels, "out_channels")
+        self.kernel_size = _pair(kernel_size, "kernel_size", 1)
+        self.stride = _pair(stride, "stride", 1)
+        self.padding = _pair(padding, "padding", 0)
+        fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
+        shape = (self.out_channels, self.in_channels, *self.kernel_size)
+        self.weight = Tensor(get_rng().normal(0.0, math.sqrt(2.0 / fan_in), size=shape).astype(np.float32),
+                             requires_grad=True)
+        self.bias = Tensor(np.zeros(self.out_channels, dtype=np.float32), requires_grad=True) if bias else None
+
+    def forward(self, x):
+        self.output_shape(_check_input(x, "Conv2d", channels=self.in_channels).shape)   # errors name Conv2d
+        kernel = _conv2d_loops_kernel if self.use_loops else None
+        return Conv2dFunction.apply(x, self.weight, self.bias, stride=self.stride, padding=self.padding, kernel=kernel)
+
+    def _out_channels(self, channels):
+        if channels != self.in_channels:
+            raise ValueError(f"Conv2d expected {self.in_channels} input channels, got {channels}.")
+        return self.out_channels
+
+    def macs(self, input_shape):
+        """Multiply-accumulates of one forward pass on an input of this shape."""
+        return conv2d_macs(input_shape, self.out_channels, self.kernel_size, self.stride, self.padding)
+
+    def extra_repr(self):
+        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"padding={self.padding}, bias={self.bias is not None}")
+
+
+class _Pool2d(_Spatial):
+    _function = None
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        self.kernel_size = _pair(kernel_size, "kernel_size", 1)
+        self.stride = self.kernel_size if stride is None else _pair(stride, "stride", 1)
+        self.padding = _pair(padding, "padding", 0)
+        if any(2 * p > k for p, k in zip(self.padding, self.kernel_size)):
+            raise ValueError(
+                f"{type(self).__name__} padding should be at most half the kernel size, got padding={self.padding} "
+                f"for kernel_size={self.kernel_size}. Use padding <= {tuple(k // 2 for k in self.kernel_size)}.")
+
+    def forward(self, x):
+        self.output_shape(_check_input(x, type(self).__name__).shape)   # errors name the layer
+        return self._function.apply(x, kernel_size=self.kernel_size, stride=self.stride, padding=self.padding,
+                                    use_loops=self.use_loops)
+
+    def _out_channels(self, channels):
+        return channels
+
+    def macs(self, input_shape):
+        """Pooling has no multiply-accumulates; it does kh*kw comparisons or adds per output."""
+        return 0
+
+
+class MaxPool2d(_Pool2d):
+    """2D max pooling, as torch.nn.MaxPool2d: stride defaults to kernel_size, padding counts as -inf."""
+    _function = MaxPool2dFunction
+
+
+class AvgPool2d(_Pool2d):
+    """2D average pooling, as torch.nn.AvgPool2d with count_include_pad=True: zero padding counts."""
+    _function = AvgPool2dFunction
+
+# %% nbgrader={"grade": false, "grade_id": "test-layers", "locked": true, "schema_version": 3, "solution": false, "task": false}
+def test_unit_layers():
+    conv = Conv2d(3, 8, 3, padding=1)
+    assert conv.weight.shape == (8, 3, 3, 3) and conv.bias.shape == (8,)
+    assert [p.shape for p in conv.parameters()] == [(8, 3, 3, 3), (8,)]
+    assert len(Conv2d(3, 8, 3, bias=False).parameters()) == 1 and MaxPool2d(2).parameters() == []
+    x = Tensor(np.random.default_rng(0).standard_normal((2, 3, 8, 8)).astype(np.float32), requires_grad=True)
+    y = AvgPool2d(2)(MaxPool2d(2, stride=1, padding=1)(conv(x)))
+    assert y.shape == (2, 8, 4, 4)
+    y.sum().backward()
+    assert x.grad.shape == x.shape and conv.weight.grad.shape == conv.weight.shape
+    np.testing.assert_allclose(conv.bias.grad.sum(), 2 * 8 * 4 * 4, rtol=1e-5)  # d(sum)/d(bias) counts every output
+
+if __name__ == "__main__":
+    test_unit_layers()
+    print("layers: ok")
+
+# %% [markdown]
+# Running a layer on your loops instead of the fast path gives the same numbers:
+
+# %%
+if __name__ == "__main__":
+    _conv = Conv2d(2, 3, 3, padding=1)
+    _x = Tensor(get_rng().standard_normal((1, 2, 6, 6)).astype(np.float32))
+    _fast = _conv(_x).data
+    _conv.use_loops = True
+    _slow = _conv(_x).data
+    _conv.use_loops = False
+    print(f"largest difference loops vs vectorized: {np.abs(_fast - _slow).max():.2e}")
+
+# %% [markdown]
+# A numerical check of the gradients: nudge one input value by a small `eps` both
+# ways and compare the change of a scalar loss with what backward says.
+
+# %%
+if __name__ == "__main__":
+    _rng = np.random.default_rng(1)
+    _x = _rng.standard_normal((1, 2, 5, 5))
+    _w = _rng.standard_normal((3, 2, 3, 3))
+    _probe = _rng.standard_normal((1, 3, 3, 3))        # loss = sum(probe * conv(x)), a generic scalar
+    _xt = Tensor(_x, requires_grad=True, dtype=np.float64)
+    (Conv2dFunction.apply(_xt, Tensor(_w, dtype=np.float64), None, stride=2, padding=1) * Tensor(_probe, dtype=np.float64)).sum().backward()
+    _eps, _pos = 1e-6, (0, 1, 2, 3)
+    _up, _down = _x.copy(), _x.copy()
+    _up[_pos] += _eps
+    _down[_pos] -= _eps
+    _numeric = ((conv2d_vectorized(_up, _w, None, 2, 1) * _probe).sum() - (conv2d_vectorized(_down, _w, None, 2, 1) * _probe).sum()) / (2 * _eps)
+    print(f"d loss / d x{_pos}: backward {_xt.grad[_pos]:.9f}, finite difference {_numeric:.9f}")
+
+# %% [markdown]
+# ## 8. Receptive fields
+#
+# The **receptive field** of an output unit is the patch of the input it can see.
+# One 3x3 convolution sees 3x3. A second 3x3 convolution on top sees 3x3 of the
+# first layer's outputs, each of which saw 3x3 of the input, overlapping: 5x5 in
+# all. Each layer adds `(k - 1)` times the **jump**, the distance in input pixels
+# between neighbouring units of the layer below; each stride multiplies the jump:
+#
+# $$ r \leftarrow r + (k - 1)\,j, \qquad j \leftarrow j \cdot s, \qquad \text{starting from } r = j = 1 .$$
+#
+# So stacked stride-1 3x3 convolutions grow the receptive field linearly, by 2 per
+# layer, while pooling (or any stride) multiplies the growth of everything after it.
+# That is why CNNs alternate convolutions with downsampling: to let deep units see
+# the whole object at a modest depth.
+
+# %% nbgrader={"grade": false, "grade_id": "receptive-field", "locked": false, "schema_version": 3, "solution": false, "task": false}
+#| export
+def receptive_field(layers):
+    """(height, width) of the input patch one output unit of `layers` (in order) can see.
+
+    Accepts Conv2d/MaxPool2d/AvgPool2d instances, or anything with kernel_size and stride;
+    layers without them (ReLU, ...) do not change the receptive field.
+    """
+    field, jump = [1, 1], [1, 1]
+    for layer in layers:
+        if not hasattr(layer, "kernel_size"):
+            continue
+        kernel, stride = _pair(layer.kernel_size, "kernel_size", 1), _pair(layer.stride, "stride", 1)
+        for axis in range(2):
+            field[axis] += (kernel[axis] - 1) * jump[axis]
+            jump[axis] *= stride[axis]
+    return tuple(field)
+
+# %%
+if __name__ == "__main__":
+    _stack = []
+    for _depth in range(1, 6):
+        _stack.append(Conv2d(1, 1, 3, padding=1))
+        print(f"{_depth} stacked 3x3 convs: receptive field {receptive_field(_stack)}")
+    _stack = []
+    for _depth in range(1, 4):
+        _stack += [Conv2d(1, 1, 3, padding=1), MaxPool2d(2)]
+        print(f"{_depth} x (3x3 conv + 2x2 pool): receptive field {receptive_field(_stack)}")
+
+# %% [markdown]
+# ## 9. Complexity and memory
+#
+# Three numbers describe what a layer costs:
+#
+# - **parameters**: `C_out * C_in * kh * kw` weights plus `C_out` biases. They do not
+#   depend on the image size: that is weight sharing.
+# - **MACs**: `B * C_out * H_out * W_out * C_in * kh * kw`. They do depend on the
+#   image size, and they are what takes time.
+# - **activation memory**: every output has to be kept until backward uses it:
+#   `B * C_out * H_out * W_out` values times 4 bytes in float32. In a CNN the
+#   activations, not the weights, usually fill memory during training.
+#
+# Pooling has no parameters and no MACs worth counting, and a 2x2 pool divides the
+# activation memory of everything after it by four.
+
+# %% nbgrader={"grade": false, "grade_id": "cost-helpers", "locked": false, "schema_version": 3, "solution": false, "task": false}
+#| export
+def count_parameters(module):
+    """Number of trainable values in a Module (sum of its parameters' sizes)."""
+    return int(sum(p.data.size for p in module.parameters()))
+
+
+def activation_bytes(shape, dtype=np.float32):
+    """Bytes needed to hold one activation of this shape."""
+    return int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+
+# %%
+if __name__ == "__main__":
+    _image = (1, 3, 32, 32)
+    _conv = Conv2d(3, 16, 3, padding=1)
+    # The dense layer is too big to build here, so count it: one weight per (input, output) pair + biases.
+    _dense_in, _dense_out = 3 * 32 * 32, 16 * 32 * 32
+    _dense_params = _dense_in * _dense_out + _dense_out
+    print(f"3x3 conv, 3 -> 16 channels on {_image}: {count_parameters(_conv):,} parameters, "
+          f"{_conv.macs(_image):,} MACs, output {activation_bytes(_conv.output_shape(_image)):,} bytes")
+    print(f"a dense layer producing the same {16 * 32 * 32:,} outputs: {_dense_params:,} parameters "
+          f"({_dense_params / count_parameters(_conv):,.0f}x as many)")
+    _pooled = MaxPool2d(2).output_shape(_conv.output_shape(_image))
+    print(f"after a 2x2 max pool: {_pooled}, {activation_bytes(_pooled):,} bytes "
+          f"(1/{activation_bytes(_conv.output_shape(_image)) // activation_bytes(_pooled)} of before)")
+
+# %% [markdown]
+# ## 10. Common errors, with the messages you will see
+#
+# Each cell below makes one classic mistake on purpose and prints the error the
+# layer raises.
+
+# %%
+def _show_error(title, action):
+    try:
+        action()
+    except (ValueError, TypeError) as error:
+        print(f"{title}\n  {type(error).__name__}: {error}\n")
+    else:
+        raise AssertionError(f"{title}: expected an error")
+
+if __name__ == "__main__":
+    _show_error("Missing batch dimension (one 3x32x32 image):",
+                lambda: Conv2d(3, 8, 3)(Tensor(np.zeros((3, 32, 32), dtype=np.float32))))
+    _show_error("Channel mismatch (grey image into an RGB layer):",
+                lambda: Conv2d(3, 8, 3)(Tensor(np.zeros((1, 1, 28, 28), dtype=np.float32))))
+    _show_error("Kernel larger than the input:",
+                lambda: Conv2d(1, 1, 5)(Tensor(np.zeros((1, 1, 4, 4), dtype=np.float32))))
+    _show_error("Max-pool padding larger than half the kernel:", lambda: MaxPool2d(2, padding=2))
+
+# %% [markdown]
+# **Floor surprises.** A 3x3 kernel with stride 2 on an even-sized input silently
+# drops the last row and column, and the next layer's shape is not what you
+# computed by halving:
+
+# %%
+if __name__ == "__main__":
+    for _n in (7, 8, 9):
+        _out = Conv2d(1, 1, 3, stride=2).output_shape((1, 1, _n, _n))
+        _covered = (_out[2] - 1) * 2 + 3
+        print(f"input {_n}x{_n}, 3x3 stride 2 -> {_out[2]}x{_out[3]}; windows cover {_covered} of {_n} rows")
+
+# %% [markdown]
+# **Zero padding in max pooling would be wrong.** If padding were 0 instead of
+# `-inf`, every border window of an all-negative feature map would report 0, a value
+# that is not in the input:
+
+# %%
+if __name__ == "__main__":
+    _neg = -np.arange(1, 17, dtype=np.float32).reshape(1, 1, 4, 4)
+    print("with -inf padding (correct):", maxpool2d_vectorized(_neg, 2, padding=1)[0, 0].tolist())
+    _zero_padded = np.pad(_neg, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    print("with 0 padding (wrong):     ", maxpool2d_vectorized(_zero_padded, 2)[0, 0].tolist())
+
+# %% [markdown]
+# **Overlapping pooling windows** (stride smaller than kernel): an input that is the
+# maximum of several windows collects several gradients.
+
+# %%
+if __name__ == "__main__":
+    _x = Tensor(np.array([[[[0, 0, 0], [0, 9, 0], [0, 0, 0]]]], dtype=np.float32), requires_grad=True)
+    MaxPool2d(2, stride=1)(_x).sum().backward()
+    print("gradient of sum(maxpool 2x2, stride 1) on a 3x3 input with one peak:")
+    print(_x.grad[0, 0])
+
+# %% [markdown]
+# **Memory blow-up.** Activations grow with batch, channels and resolution. A batch of
+# 64 ImageNet-sized images through one 7x7 convolution with 256 output channels and no
+# stride:
+
+# %%
+if __name__ == "__main__":
+    for _stride, _pad_ in ((1, 3), (2, 3)):
+        _shape = Conv2d(3, 256, 7, stride=_stride, padding=_pad_).output_shape((64, 3, 224, 224))
+        print(f"stride {_stride}: output {_shape} = {activation_bytes(_shape) / 2**30:.2f} GiB in float32")
+
+# %% [markdown]
+# ## 11. Production context: how real libraries do it
+#
+# - **im2col + GEMM** (what our fast path does) is how Caffe did it and still the
+#   fallback of most libraries: simple, and as fast as the matrix multiply under it.
+#   Its cost is the column matrix, `kh * kw` times the input.
+# - **Winograd** transforms (for 3x3 kernels with stride 1) trade multiplications for
+#   additions: F(2x2, 3x3) computes a 2x2 output tile with 16 multiplications instead
+#   of 36, so fewer MACs for the same result, with some loss of precision.
+# - **FFT** convolution turns convolution into elementwise products in the frequency
+#   domain; it pays off for large kernels.
+# - Libraries such as oneDNN (PyTorch's CPU backend) and cuDNN pick among these per
+#   layer shape, use blocked memory layouts, and fuse the bias and activation.
+#
+# Measured on this machine (small shapes, so the notebook stays quick; the benchmark in
+# `benchmarks/` runs the big ones):
+
+# %%
+def _time(fn, repeat=3):
+    import time
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+if __name__ == "__main__":
+    _x = get_rng().standard_normal((4, 3, 16, 16)).astype(np.float32)
+    _w = get_rng().standard_normal((8, 3, 3, 3)).astype(np.float32)
+    _macs = conv2d_macs(_x.shape, 8, 3, padding=1)
+    _rows = [("loops", _time(lambda: conv2d_loops(_x, _w, None, 1, 1), repeat=1)),
+             ("vectorized", _time(lambda: conv2d_vectorized(_x, _w, None, 1, 1)))]
+    try:
+        import torch
+        _tx, _tw = torch.from_numpy(_x), torch.from_numpy(_w)
+        _rows.append(("torch", _time(lambda: torch.nn.functional.conv2d(_tx, _tw, padding=1))))
+    except ImportError:
+        print("(PyTorch is not installed: its row is left out)")
+    print(f"conv {_x.shape} -> 8 channels, 3x3, padding 1: {_macs:,} MACs")
+    for _name, _seconds in _rows:
+        print(f"  {_name:<11} {_seconds * 1e3:9.3f} ms  {_macs / _seconds / 1e9:8.3f} GMAC/s")
+
+# %% [markdown]
+# ## 12. Check your understanding
+#
+# Work each one out by hand first, then run the cell to check.
+#
+# 1. Output shape of `Conv2d(3, 64, kernel_size=5, padding=2, stride=2)` on `(32, 3, 128, 128)`?
+# 2. Parameters of `Conv2d(3, 64, 3)` with bias, and of a dense layer from a 224x224x3
+#    image to 64 units?
+# 3. MACs of `Conv2d(64, 128, 3, padding=1)` on `(16, 64, 56, 56)`?
+# 4. Bytes of the float32 output of `Conv2d(3, 256, 7, stride=2, padding=3)` on `(64, 3, 224, 224)`?
+# 5. Receptive field of Conv3 -> MaxPool2 (stride 2) -> Conv3 -> Conv3?
+
+# %%
+if __name__ == "__main__":
+    print("1.", Conv2d(3, 64, kernel_size=5, padding=2, stride=2).output_shape((32, 3, 128, 128)))
+    from tinytorch.core.layers import Linear
+    _dense = Linear(224 * 224 * 3, 64)
+    print(f"2. conv {count_parameters(Conv2d(3, 64, 3)):,} parameters; dense {count_parameters(_dense):,} parameters")
+    print(f"3. {Conv2d(64, 128, 3, padding=1).macs((16, 64, 56, 56)):,} MACs")
+    _out = Conv2d(3, 256, 7, stride=2, padding=3).output_shape((64, 3, 224, 224))
+    print(f"4. output {_out}: {activation_bytes(_out):,} bytes ({activation_bytes(_out) / 2**20:.0f} MiB)")
+    print("5.", receptive_field([Conv2d(1, 1, 3), MaxPool2d(2), Conv2d(1, 1, 3), Conv2d(1, 1, 3)]))
+
+# %% [markdown]
+# ## Summary
+#
+# - Output size per axis is `(n + 2p - k) // s + 1`; the floor drops what a window
+#   cannot reach.
+# - A convolution is a sliding dot product; its cost is the product of its seven loop
+#   lengths, however it is computed.
+# - im2col turns it into one matrix multiply per image: same numbers, far faster.
+# - Max pooling pads with `-inf` and routes gradients to each window's first maximum;
+#   average pooling counts zero padding and spreads gradients evenly.
+# - Parameters do not grow with the image; MACs and activation memory do.
+#
+# Next: the CNN milestone (`milestones/cnn_digits.py`) trains a network built from
+# these layers on handwritten digits.
