@@ -164,10 +164,16 @@ def conv2d_macs(input_shape, out_channels, kernel_size, stride=1, padding=0):
     return batch * out_channels * h_out * w_out * c_in * kernel[0] * kernel[1]
 
 # %% ../../src/09_convolutions/09_convolutions.py #cell-016
-def _windows(x_pad, kernel, stride, out_hw):
-    """(N, C, H_out, W_out, kh, kw) strided view of every window; no copy."""
-    view = sliding_window_view(x_pad, kernel, axis=(2, 3))[:, :, ::stride[0], ::stride[1]]
-    return view[:, :, :out_hw[0], :out_hw[1]]
+def _padded_cnhw(x, padding):
+    """The input as (C, N, H + 2*ph, W + 2*pw), zero-padded, in one copy.
+
+    Channels-first makes each image row a contiguous run in the column matrix below,
+    so building the columns is a fast copy of rows rather than a scattered gather.
+    """
+    (batch, channels, height, width), (ph, pw) = x.shape, padding
+    out = np.zeros((channels, batch, height + 2 * ph, width + 2 * pw), dtype=x.dtype)
+    out[:, :, ph:ph + height, pw:pw + width] = x.transpose(1, 0, 2, 3)
+    return out
 
 
 def _im2col(x, kernel, stride, padding, out_hw):
@@ -176,20 +182,22 @@ def _im2col(x, kernel, stride, padding, out_hw):
     Rows are ordered (c, ki, kj), matching weight.reshape(C_out, -1); columns (n, i, j).
     Putting all images side by side makes the whole batch one matrix multiply.
     """
-    windows = _windows(_pad(x, padding), kernel, stride, out_hw)        # (N, C, H_out, W_out, kh, kw)
-    return windows.transpose(1, 4, 5, 0, 2, 3).reshape(x.shape[1] * kernel[0] * kernel[1], -1)
+    (sh, sw), (h_out, w_out) = stride, out_hw
+    windows = sliding_window_view(_padded_cnhw(x, padding), kernel, axis=(2, 3))   # (C, N, H', W', kh, kw): a view
+    windows = windows[:, :, : sh * h_out : sh, : sw * w_out : sw]
+    return windows.transpose(0, 4, 5, 1, 2, 3).reshape(x.shape[1] * kernel[0] * kernel[1], -1)
 
 
 def _col2im(cols, x_shape, kernel, stride, padding, out_hw):
     """Sum columns (C*kh*kw, N*H_out*W_out) back onto the input (N, C, H, W): im2col's adjoint."""
     (batch, channels, height, width), (kh, kw), (sh, sw), (ph, pw), (h_out, w_out) = x_shape, kernel, stride, padding, out_hw
     cols = cols.reshape(channels, kh, kw, batch, h_out, w_out)
-    grad = np.zeros((batch, channels, height + 2 * ph, width + 2 * pw), dtype=cols.dtype)
+    grad = np.zeros((channels, batch, height + 2 * ph, width + 2 * pw), dtype=cols.dtype)
     for ki in range(kh):
         for kj in range(kw):
             # One strided add per kernel offset; overlapping windows accumulate.
-            grad[:, :, ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] += cols[:, ki, kj].transpose(1, 0, 2, 3)
-    return grad[:, :, ph:ph + height, pw:pw + width]
+            grad[:, :, ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] += cols[:, ki, kj]
+    return grad[:, :, ph:ph + height, pw:pw + width].transpose(1, 0, 2, 3)
 
 
 def conv2d_vectorized(x, weight, bias=None, stride=1, padding=0):

@@ -1,0 +1,534 @@
+# %% [markdown]
+# # Module 05: DataLoader
+#
+# > Datasets, batches and shuffling: how samples reach a model.
+#
+# A training loop never looks at the whole data set at once, and never at one sample at a
+# time either. It asks for a *mini-batch*: a few dozen samples stacked into one array, so
+# that a single matrix multiplication processes all of them. Producing those batches is a
+# job with two halves, and PyTorch (`torch.utils.data`) keeps them apart. So do we:
+#
+# | piece | answers | knows about |
+# | --- | --- | --- |
+# | `Dataset` | "how many samples are there?" and "what is sample `i`?" | storage: arrays in memory, files, generated data |
+# | `DataLoader` | "which samples go together, in what order?" | batch size, shuffling, the last short batch |
+#
+# A dataset can be swapped (digits today, your own images tomorrow) without touching
+# the loader, and the loader's policy (batch size, shuffling) can change without touching
+# the data.
+#
+# What you write in this module:
+#
+# 1. `TensorDataset.__getitem__`: sample `i` of data already held in memory.
+# 2. `collate`: stack a list of samples into one batch (the general path).
+# 3. `DataLoader.__len__`, `DataLoader.batch_indices` and `DataLoader.__iter__`: batching,
+#    seeded shuffling, and a fast path that slices whole arrays at once.
+#
+# At the end you get `load_digits`, a small real data set of handwritten digits that
+# module 08 trains on.
+
+# %% nbgrader={"grade": false, "grade_id": "dataloader-imports", "locked": false, "schema_version": 3, "solution": false, "task": false}
+#| default_exp core.dataloader
+#| export
+from pathlib import Path
+
+import numpy as np
+
+import tinytorch
+from tinytorch.core.tensor import Tensor
+
+# %% [markdown]
+# ## The `Dataset` protocol
+#
+# A dataset is anything with `__len__` and `__getitem__`. A sample is a tuple with one
+# entry per *field*, e.g. `(image, label)`. The base class only states the contract; it
+# exists so that error messages can say what is missing.
+
+# %% nbgrader={"grade": false, "grade_id": "dataloader-dataset", "locked": false, "schema_version": 3, "solution": false, "task": false}
+#| export
+class Dataset:
+    """A collection of samples: `len(ds)` samples, `ds[i]` the i-th one (a tuple of fields).
+
+    Subclasses implement `__len__` and `__getitem__`, exactly as in `torch.utils.data.Dataset`.
+    """
+
+    def __len__(self):
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement __len__ (the number of samples). "
+            "Define `def __len__(self): return ...` in your Dataset subclass."
+        )
+
+    def __getitem__(self, index):
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement __getitem__ (return sample `index` as a tuple of fields). "
+            "Define `def __getitem__(self, index): return ...` in your Dataset subclass."
+        )
+
+
+# %% [markdown]
+# ## `TensorDataset`: data that already sits in memory
+#
+# The most common case: the whole data set fits in memory as a few arrays whose first
+# axis counts samples, e.g. images of shape `(N, 1, 8, 8)` and labels of shape `(N,)`.
+# Sample `i` is row `i` of every array. The arrays must agree on `N`; if they don't,
+# the images and labels have drifted apart and every pairing would be wrong, so the
+# constructor refuses them.
+#
+# Tensors only hold floats in tinytorch (module 01), so integer labels are stored as
+# float32 whole numbers; the losses of module 04 and the accuracy of module 08 read them
+# back as class indices.
+#
+# **Your task:** `__getitem__` returns a tuple with row `index` of each stored tensor.
+# Tensor indexing from module 01 does the work (`tensor[index]`).
+
+# %% nbgrader={"grade": false, "grade_id": "dataloader-tensor-dataset", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+class TensorDataset(Dataset):
+    """Samples are rows of equally long tensors: `ds[i] == (t0[i], t1[i], ...)`.
+
+    Accepts Tensors or anything `Tensor(...)` accepts (arrays, lists).
+    """
+
+    def __init__(self, *tensors):
+        if not tensors:
+            raise ValueError(
+                "TensorDataset needs at least one tensor, got none. "
+                "Pass the arrays that hold your samples, e.g. TensorDataset(images, labels)."
+            )
+        tensors = tuple(t if isinstance(t, Tensor) else Tensor(t) for t in tensors)
+        for position, t in enumerate(tensors):
+            if t.ndim == 0:
+                raise ValueError(
+                    f"TensorDataset tensor {position} is a scalar (shape ()), but each tensor needs a first "
+                    "axis that counts samples. Reshape it to (N, ...)."
+                )
+        lengths = [t.shape[0] for t in tensors]
+        if len(set(lengths)) != 1:
+            raise ValueError(
+                f"TensorDataset tensors must have the same first dimension (one row per sample), got lengths {lengths}. "
+                "Check that images and labels come from the same split and were not sliced differently."
+            )
+        self.tensors = tensors
+
+    def __len__(self):
+        return self.tensors[0].shape[0]
+
+    def __getitem__(self, index):
+        """Sample `index`: a tuple with row `index` of every tensor."""
+        ### BEGIN SOLUTION
+        return tuple(t[index] for t in self.tensors)
+        ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test-dataloader-tensor-dataset", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+def test_unit_tensor_dataset():
+    x = np.arange(12, dtype=np.float32).reshape(6, 2)
+    y = np.arange(6, dtype=np.float32) * 10
+    ds = TensorDataset(Tensor(x), Tensor(y))
+    assert len(ds) == 6
+    sample = ds[4]
+    assert isinstance(sample, tuple) and len(sample) == 2, "a sample is a tuple with one entry per tensor"
+    assert all(isinstance(field, Tensor) for field in sample)
+    np.testing.assert_array_equal(sample[0].data, [8.0, 9.0])
+    assert float(sample[1].data) == 40.0
+    np.testing.assert_array_equal(ds[-1][0].data, [10.0, 11.0])
+    single = TensorDataset(Tensor(y))[2]
+    assert len(single) == 1 and float(single[0].data) == 20.0
+    print("TensorDataset: samples are rows of every tensor")
+
+if __name__ == "__main__":
+    test_unit_tensor_dataset()
+
+# %% [markdown]
+# ## Batching
+#
+# A batch of size `B` stacks `B` samples along a new first axis: `B` images of shape
+# `(1, 8, 8)` become one array of shape `(B, 1, 8, 8)`, `B` scalar labels become `(B,)`.
+# Why not one sample at a time? Two reasons:
+#
+# - **speed**: numpy runs one `(B, 64) @ (64, 10)` product far faster than `B` products
+#   of `(64,) @ (64, 10)`, because the loop runs in compiled code, not in Python;
+# - **gradient quality**: the mean loss over a batch has a gradient that averages out the
+#   quirks of single samples, so steps point more reliably downhill.
+#
+# `N` samples in batches of `B` give `ceil(N / B)` batches; the last one is shorter when
+# `B` does not divide `N`. With `drop_last=True` the loader drops that short batch
+# (`N // B` batches), which some models need (e.g. when batch statistics are computed).
+#
+# `collate` is the general way to build a batch: take a list of samples, and for each
+# field stack the values of all samples with `np.stack`. Values may be Tensors, arrays or
+# plain numbers; `_as_array` turns each into an array.
+#
+# **Your task:** finish `collate`. The samples have already been normalised to tuples of
+# equal length; return a tuple with one Tensor per field.
+
+# %% nbgrader={"grade": false, "grade_id": "dataloader-collate", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def _as_array(value):
+    """The numpy array inside a Tensor, or `np.asarray` of anything else."""
+    return value.data if isinstance(value, Tensor) else np.asarray(value)
+
+
+def _to_tensor(array):
+    """Wrap a batch array in a Tensor, keeping float64 as float64 (everything else becomes float32)."""
+    return Tensor(array, dtype=np.float64) if array.dtype == np.float64 else Tensor(array)
+
+
+def collate(samples):
+    """Stack a list of samples into a batch: a tuple with one Tensor per field.
+
+    `collate([(x0, y0), (x1, y1)])` -> `(Tensor(stack([x0, x1])), Tensor(stack([y0, y1])))`.
+    A sample that is not a tuple or list counts as a single field.
+    """
+    samples = [tuple(s) if isinstance(s, (tuple, list)) else (s,) for s in samples]
+    if not samples:
+        raise ValueError("collate got no samples; a batch needs at least one. Check the batch's index list.")
+    widths = sorted({len(s) for s in samples})
+    if len(widths) != 1:
+        raise ValueError(
+            f"collate needs every sample to have the same number of fields, got samples with {widths} fields. "
+            "Make the dataset's __getitem__ always return the same tuple layout."
+        )
+    ### BEGIN SOLUTION
+    batch = []
+    for field in range(widths[0]):
+        arrays = [_as_array(sample[field]) for sample in samples]
+        batch.append(_to_tensor(np.stack(arrays)))
+    return tuple(batch)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test-dataloader-collate", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+def test_unit_collate():
+    samples = [(np.full((2, 3), i, dtype=np.float32), i) for i in range(4)]
+    images, labels = collate(samples)
+    assert isinstance(images, Tensor) and isinstance(labels, Tensor)
+    assert images.shape == (4, 2, 3), f"stack along a new first axis, got {images.shape}"
+    assert labels.shape == (4,)
+    np.testing.assert_array_equal(images.data[:, 0, 0], [0, 1, 2, 3])
+    np.testing.assert_array_equal(labels.data, [0, 1, 2, 3])
+    (only,) = collate([Tensor([1.0, 2.0]), Tensor([3.0, 4.0])])
+    np.testing.assert_array_equal(only.data, [[1.0, 2.0], [3.0, 4.0]])
+    print("collate: samples stack into one Tensor per field")
+
+if __name__ == "__main__":
+    test_unit_collate()
+
+# %% [markdown]
+# ## Shuffling, and why it is seeded
+#
+# Data sets are often stored in order: all zeros, then all ones, and so on. A model fed
+# in that order spends many steps seeing only one class and drifts towards always
+# predicting it; then the next class pulls it elsewhere. Shuffling mixes the classes in
+# every batch, so each step sees a fair sample of the whole problem. A **new
+# permutation every epoch** keeps the model from adapting to one fixed sequence of
+# batches.
+#
+# Random, but reproducible: the loader owns a `np.random.Generator` created from `seed`
+# when the loader is built. Two loaders with the same seed produce the same sequence of
+# epochs, so a training run can be repeated exactly, and a bug that shows up in epoch 7
+# shows up in epoch 7 again. Because the generator is the loader's own, drawing random
+# numbers elsewhere (weight initialisation, dropout) does not change the batch order.
+#
+# **Your tasks:**
+#
+# - `__len__`: the number of batches one epoch yields (mind `drop_last`).
+# - `batch_indices`: one epoch's list of index arrays. Start from `np.arange(N)`, or from
+#   `self._rng.permutation(N)` when shuffling; cut it into consecutive chunks of
+#   `batch_size`; drop a short last chunk when `drop_last` is set.
+# - `__iter__`: yield one batch per index array. For a plain `TensorDataset` (the fast
+#   path, `self._fast`) slice every stored array with the whole index array at once:
+#   `t.data[idx]` is one numpy call per field, instead of one Python call per sample.
+#   Otherwise fetch `self.dataset[i]` for each index and `collate` the samples.
+
+# %% nbgrader={"grade": false, "grade_id": "dataloader-loader", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+class DataLoader:
+    """Iterate over a dataset in batches: each batch is a tuple with one Tensor per field.
+
+    DataLoader(dataset, batch_size=32, shuffle=False, drop_last=False, seed=0)
+
+    shuffle=True draws a new permutation each epoch from the loader's own generator,
+    created from `seed` at construction: equal seeds give equal sequences of epochs.
+    """
+
+    def __init__(self, dataset, batch_size=32, shuffle=False, drop_last=False, seed=0):
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+            raise TypeError(
+                f"batch_size must be an int, got {type(batch_size).__name__} {batch_size!r}. "
+                "Pass a whole number of samples per batch, e.g. batch_size=32."
+            )
+        if batch_size < 1:
+            raise ValueError(
+                f"batch_size must be at least 1, got {batch_size}. "
+                "Pass a positive number of samples per batch, e.g. batch_size=32."
+            )
+        if len(dataset) == 0:
+            raise ValueError(
+                f"DataLoader got an empty dataset ({type(dataset).__name__} with 0 samples): there is nothing to batch. "
+                "Check the code that built the dataset (a wrong split name, an over-eager filter, an empty file)."
+            )
+        self.dataset = dataset
+        self.batch_size = int(batch_size)
+        self.shuffle = bool(shuffle)
+        self.drop_last = bool(drop_last)
+        self.seed = seed
+        self._rng = np.random.default_rng(seed)
+        # The fast path applies to TensorDataset itself, not to subclasses that
+        # redefine __getitem__ (e.g. to add augmentation): those must be asked per sample.
+        self._fast = isinstance(dataset, TensorDataset) and type(dataset).__getitem__ is TensorDataset.__getitem__
+
+    def __len__(self):
+        """Number of batches per epoch."""
+        ### BEGIN SOLUTION
+        n = len(self.dataset)
+        if self.drop_last:
+            return n // self.batch_size
+        return (n + self.batch_size - 1) // self.batch_size
+        ### END SOLUTION
+
+    def batch_indices(self):
+        """One epoch's batches as a list of integer index arrays.
+
+        With shuffle=True every call draws the next epoch's permutation.
+        """
+        ### BEGIN SOLUTION
+        n = len(self.dataset)
+        order = self._rng.permutation(n) if self.shuffle else np.arange(n)
+        batches = [order[start:start + self.batch_size] for start in range(0, n, self.batch_size)]
+        if self.drop_last and len(batches[-1]) < self.batch_size:
+            batches.pop()
+        return batches
+        ### END SOLUTION
+
+    def __iter__(self):
+        """Yield one epoch of batches, each a tuple of Tensors."""
+        ### BEGIN SOLUTION
+        for idx in self.batch_indices():
+            if self._fast:
+                yield tuple(_to_tensor(t.data[idx]) for t in self.dataset.tensors)
+            else:
+                yield collate([self.dataset[int(i)] for i in idx])
+        ### END SOLUTION
+
+    def __repr__(self):
+        return (f"DataLoader({type(self.dataset).__name__} of {len(self.dataset)}, batch_size={self.batch_size}, "
+                f"shuffle={self.shuffle}, drop_last={self.drop_last}, seed={self.seed})")
+
+
+# %% nbgrader={"grade": true, "grade_id": "test-dataloader-len", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+def test_unit_dataloader_len():
+    ds = TensorDataset(Tensor(np.zeros((10, 3))))
+    assert len(DataLoader(ds, batch_size=4)) == 3, "10 samples in batches of 4: 4 + 4 + 2"
+    assert len(DataLoader(ds, batch_size=4, drop_last=True)) == 2, "drop_last drops the short batch of 2"
+    assert len(DataLoader(ds, batch_size=5)) == 2
+    assert len(DataLoader(ds, batch_size=5, drop_last=True)) == 2, "nothing to drop when batches divide evenly"
+    assert len(DataLoader(ds, batch_size=32)) == 1
+    assert len(DataLoader(ds, batch_size=32, drop_last=True)) == 0
+    print("DataLoader.__len__: batches per epoch, with and without drop_last")
+
+if __name__ == "__main__":
+    test_unit_dataloader_len()
+
+# %% nbgrader={"grade": true, "grade_id": "test-dataloader-batch-indices", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
+def test_unit_batch_indices():
+    ds = TensorDataset(Tensor(np.arange(10.0)))
+    plain = DataLoader(ds, batch_size=4).batch_indices()
+    assert [list(b) for b in plain] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    dropped = DataLoader(ds, batch_size=4, drop_last=True).batch_indices()
+    assert [len(b) for b in dropped] == [4, 4]
+    loader = DataLoader(ds, batch_size=3, shuffle=True, seed=7)
+    first, second = loader.batch_indices(), loader.batch_indices()
+    for epoch in (first, second):
+        assert sorted(np.concatenate(epoch).tolist()) == list(range(10)), "each sample exactly once per epoch"
+        assert [len(b) for b in epoch] == [3, 3, 3, 1]
+    assert not np.array_equal(np.concatenate(first), np.concatenate(second)), "a new permutation every epoch"
+    again = DataLoader(ds, batch_size=3, shuffle=True, seed=7)
+    assert np.array_equal(np.concatenate(again.batch_indices()), np.concatenate(first)), "same seed, same order"
+    assert np.array_equal(np.concatenate(again.batch_indices()), np.concatenate(second))
+    print("DataLoader.batch_indices: chunks, seeded shuffling, a fresh permutation per epoch")
+
+if __name__ == "__main__":
+    test_unit_batch_indices()
+
+# %% nbgrader={"grade": true, "grade_id": "test-dataloader-iter", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
+def test_unit_dataloader_iter():
+    x = np.arange(14, dtype=np.float32).reshape(7, 2)
+    y = np.arange(7, dtype=np.float32)
+
+    class Rows(Dataset):  # not a TensorDataset: goes through __getitem__ and collate
+        def __len__(self):
+            return 7
+
+        def __getitem__(self, i):
+            return x[i], y[i]
+
+    for ds in (TensorDataset(Tensor(x), Tensor(y)), Rows()):
+        batches = list(DataLoader(ds, batch_size=3))
+        assert len(batches) == 3
+        assert all(isinstance(b, tuple) and len(b) == 2 for b in batches)
+        assert [b[0].shape for b in batches] == [(3, 2), (3, 2), (1, 2)]
+        assert all(isinstance(t, Tensor) for b in batches for t in b)
+        np.testing.assert_array_equal(np.concatenate([b[1].data for b in batches]), y)
+        shuffled = list(DataLoader(ds, batch_size=3, shuffle=True, seed=1))
+        xs = np.concatenate([b[0].data for b in shuffled])
+        ys = np.concatenate([b[1].data for b in shuffled])
+        assert np.array_equal(xs[:, 0], 2 * ys), "images and labels must stay paired when shuffled"
+        assert sorted(ys.tolist()) == y.tolist()
+        assert len(list(DataLoader(ds, batch_size=3, drop_last=True))) == 2
+    print("DataLoader.__iter__: batches from the fast path and the general path agree")
+
+if __name__ == "__main__":
+    test_unit_dataloader_iter()
+
+# %% [markdown]
+# ### What the fast path buys
+#
+# Both paths return the same batches. The general one calls `__getitem__` once per sample
+# and then stacks, a Python loop per batch; the fast path asks numpy for all rows of a
+# batch in one call. The cell below times one epoch of each on the same data (a
+# `TensorDataset` subclass that does not redefine anything is still a plain
+# `TensorDataset`, so the test `type(dataset).__getitem__ is TensorDataset.__getitem__`
+# is what sends a custom dataset down the general path).
+
+# %% nbgrader={"grade": false, "grade_id": "dataloader-speed-demo", "locked": false, "schema_version": 3, "solution": false, "task": false}
+if __name__ == "__main__":
+    import time
+
+    class _PerSample(TensorDataset):
+        def __getitem__(self, index):  # same answer, but forces the general path
+            return super().__getitem__(index)
+
+    _x = np.random.default_rng(0).random((4096, 64), dtype=np.float32)
+    _y = np.arange(4096, dtype=np.float32)
+    for _name, _ds in (("fast path (TensorDataset)", TensorDataset(_x, _y)), ("general path (__getitem__ + collate)", _PerSample(_x, _y))):
+        _start = time.perf_counter()
+        _n = sum(b[0].shape[0] for b in DataLoader(_ds, batch_size=64, shuffle=True))
+        print(f"{_name:38s}: {_n} samples in {1000 * (time.perf_counter() - _start):7.1f} ms")
+
+# %% [markdown]
+# ## The digits data set
+#
+# Our first real data: handwritten digits from the UCI "Optical Recognition of Handwritten
+# Digits" collection (Alpaydin & Kaynak, 1998), in the copy that scikit-learn ships. Each
+# digit was written on a form, scanned, and reduced to a tiny grid: every cell counts the
+# inked pixels in one block of the scan. We store the grid as a one-channel image (NCHW
+# layout, as in PyTorch and module 09) and divide by the largest possible count so pixels
+# lie in `[0, 1]`. The file travels with the package (`tinytorch/data/digits.csv.gz`); no
+# download is needed.
+#
+# A model is judged on samples it never trained on, so the set is split once, by a
+# fixed rule, into a training and a test part:
+#
+# - **stratified**: within each class, the same fraction goes to the test part, so
+#   both parts have the same class balance as the whole set;
+# - **seeded**: the samples of each class are permuted by a generator with a fixed seed
+#   (`DIGITS_SPLIT_SEED`), and the first `round(DIGITS_TEST_FRACTION * class size)` of
+#   them form the test part. Every run, on every machine, gets the same split, so test
+#   accuracies can be compared.
+#
+# Both parts keep the file's order (sorted sample indices); shuffling is the loader's job.
+# The file is parsed once per process and cached; each call returns fresh copies, so
+# changing a returned array cannot corrupt later calls.
+
+# %% nbgrader={"grade": false, "grade_id": "dataloader-digits", "locked": false, "schema_version": 3, "solution": false, "task": false}
+#| export
+DIGITS_FILE = Path(tinytorch.__file__).resolve().parent / "data" / "digits.csv.gz"
+DIGITS_SPLIT_SEED = 0
+DIGITS_TEST_FRACTION = 0.2
+DIGITS_MAX_PIXEL = 16.0  # each pixel counts the inked points of a 4x4 block: 0..16
+_DIGITS_CACHE = {}
+
+
+def _digits_arrays():
+    """Parse the file once per process: images (N, 1, 8, 8) float32, labels int64, split indices."""
+    if not _DIGITS_CACHE:
+        if not DIGITS_FILE.is_file():
+            raise FileNotFoundError(
+                f"The digits data file is missing: expected {DIGITS_FILE}. It ships inside the tinytorch package; "
+                "reinstall tinytorch (pip install -e .) or restore tinytorch/data/digits.csv.gz from the repository."
+            )
+        table = np.loadtxt(DIGITS_FILE, delimiter=",", dtype=np.float64)  # numpy opens .gz files itself
+        images = (table[:, :-1] / DIGITS_MAX_PIXEL).astype(np.float32).reshape(-1, 1, 8, 8)
+        labels = table[:, -1].astype(np.int64)
+        rng = np.random.default_rng(DIGITS_SPLIT_SEED)
+        test = []
+        for digit in np.unique(labels):
+            members = np.flatnonzero(labels == digit)
+            n_test = int(round(DIGITS_TEST_FRACTION * len(members)))
+            test.append(rng.permutation(members)[:n_test])
+        test = np.sort(np.concatenate(test))
+        train = np.setdiff1d(np.arange(len(labels)), test)
+        _DIGITS_CACHE.update(images=images, labels=labels, train=train, test=test)
+    return _DIGITS_CACHE
+
+
+def load_digits(split="train"):
+    """The UCI handwritten digits: (images, labels) as numpy arrays.
+
+    images: float32, shape (N, 1, 8, 8), values in [0, 1]; labels: int64 in 0..9, shape (N,).
+    split: "train" or "test" (a fixed, seeded, stratified split; see DIGITS_SPLIT_SEED
+    and DIGITS_TEST_FRACTION) or "all" (every sample, in file order).
+    """
+    if split not in ("train", "test", "all"):
+        raise ValueError(f"Unknown digits split {split!r}. Expected 'train', 'test' or 'all'.")
+    arrays = _digits_arrays()
+    if split == "all":
+        return arrays["images"].copy(), arrays["labels"].copy()
+    index = arrays[split]
+    return arrays["images"][index], arrays["labels"][index]  # integer indexing copies
+
+# %% [markdown]
+# The split, as computed (these are the numbers the tests pin down):
+
+# %% nbgrader={"grade": false, "grade_id": "dataloader-digits-summary", "locked": false, "schema_version": 3, "solution": false, "task": false}
+if __name__ == "__main__":
+    _images, _labels = load_digits("all")
+    print(f"all  : images {_images.shape} {_images.dtype}, pixel range [{_images.min()}, {_images.max()}], "
+          f"labels {_labels.shape} {_labels.dtype}")
+    for _split in ("train", "test"):
+        _x, _y = load_digits(_split)
+        print(f"{_split:5s}: {len(_y):5d} samples, {100 * len(_y) / len(_labels):.1f}% of the set, "
+              f"per class {np.bincount(_y, minlength=10).tolist()}")
+    print(f"split seed {DIGITS_SPLIT_SEED}, test fraction {DIGITS_TEST_FRACTION}")
+
+# %% [markdown]
+# One digit, printed as its grid of pixel intensities (`#` dark, `+` medium, `.` light):
+
+# %% nbgrader={"grade": false, "grade_id": "dataloader-digits-show", "locked": false, "schema_version": 3, "solution": false, "task": false}
+if __name__ == "__main__":
+    _x, _y = load_digits("train")
+    for _row in _x[0, 0]:
+        print("".join("#" if v > 0.6 else "+" if v > 0.3 else "." if v > 0 else " " for v in _row))
+    print("label:", _y[0])
+
+# %% [markdown]
+# ## Putting it together
+#
+# `load_digits` hands back numpy arrays; `TensorDataset` wraps them; `DataLoader` serves
+# shuffled batches. This is exactly what module 08's training loop consumes. In the file
+# the digits follow each other in roughly counting order; shuffled batches mix them:
+
+# %% nbgrader={"grade": false, "grade_id": "dataloader-pipeline-demo", "locked": false, "schema_version": 3, "solution": false, "task": false}
+if __name__ == "__main__":
+    _x, _y = load_digits("train")
+    _train = DataLoader(TensorDataset(_x, _y), batch_size=32, shuffle=True, seed=0)
+    _images, _targets = next(iter(_train))
+    print(f"{len(_train)} batches per epoch; first batch: images {_images.shape}, labels {_targets.shape}")
+    print("first labels of the file :", _y[:12].tolist())
+    print("first labels of a batch  :", _targets.data[:12].astype(int).tolist())
+    _first_two = [np.concatenate([b[1].data for b in _train])[:8].astype(int).tolist() for _ in range(2)]
+    print("two epochs start with    :", _first_two[0], "and", _first_two[1])
+
+# %% [markdown]
+# ## Summary
+#
+# - A `Dataset` answers "how many" and "which one"; a `DataLoader` decides grouping and order.
+# - Batches stack samples along a new first axis; `len(loader)` counts batches, and
+#   `drop_last` drops the short one.
+# - Shuffling draws a new permutation per epoch from the loader's own seeded generator:
+#   random enough to mix classes, reproducible enough to debug.
+# - In-memory data takes the fast path: one numpy slice per field and batch.
+#
+# Next, module 06 teaches tensors to compute their own gradients; module 08 then puts
+# model, loss, optimizer and this loader into a training loop.

@@ -1,0 +1,467 @@
+# %% [markdown]
+# # Module 08: Training
+#
+# > The training loop: fit a model to data, measure it on data it has not seen.
+#
+# Every piece is in place. Module 03 built models, 04 losses, 05 batches of data, 06
+# gradients, 07 optimizers. Training is the loop that joins them, and it is the same
+# loop in every framework:
+#
+# ```python
+# for epoch in range(epochs):
+#     for inputs, targets in train_loader:
+#         outputs = model(inputs)            # forward
+#         loss = loss_fn(outputs, targets)   # how wrong, as one number
+#         optimizer.zero_grad()              # forget the previous batch's gradients
+#         loss.backward()                    # d loss / d every parameter
+#         optimizer.step()                   # move the parameters downhill
+# ```
+#
+# `zero_grad` comes before `backward` because gradients *accumulate*: `backward` adds to
+# `.grad` (module 06), so without clearing, every step would follow the sum of all
+# previous batches' gradients.
+#
+# In this module you wrap that loop in a `Trainer`, add the measurements that tell
+# whether training works, and train a real classifier on the handwritten digits of
+# module 05.
+#
+# What you write:
+#
+# 1. `accuracy`: the fraction of samples whose predicted class is right.
+# 2. `Trainer.train_epoch`: one pass over the training data, updating the model.
+# 3. `Trainer.evaluate`: loss and accuracy on other data, without touching the model.
+#
+# `Trainer.fit` (given) runs epochs, keeps a history and prints progress.
+
+# %% nbgrader={"grade": false, "grade_id": "training-imports", "locked": false, "schema_version": 3, "solution": false, "task": false}
+#| default_exp core.training
+#| export
+import math
+import time
+
+import numpy as np
+
+from tinytorch.core.tensor import Tensor
+from tinytorch.core.autograd import no_grad
+
+# %% [markdown]
+# ## Loss is what we optimise, accuracy is what we want
+#
+# A classifier outputs one score (logit) per class; its prediction is the class with the
+# highest score. **Accuracy** counts how often that prediction is right. It is what we
+# care about, but it cannot be trained on directly: moving a weight by a tiny amount
+# almost never flips a prediction, so accuracy's gradient is zero almost everywhere.
+# Cross-entropy is the smooth stand-in: it rewards raising the true class's probability a
+# little, which eventually flips predictions. So we descend the loss and *report*
+# accuracy.
+#
+# `accuracy(outputs, targets)` handles the two shapes of classifier output:
+#
+# - `(N, C)` scores with `C >= 2`: the predicted class is the `argmax` of each row;
+# - `(N,)` or `(N, 1)` probabilities of class 1 (a binary classifier trained with
+#   `BinaryCrossEntropyLoss`): the prediction is 1 when the probability exceeds 0.5.
+#
+# Targets are class indices. They may arrive as float Tensors holding whole numbers
+# (that is how module 05's loader stores labels), so compare values, not dtypes.
+#
+# **Your task:** the body of `accuracy`, after the shape checks.
+
+# %% nbgrader={"grade": false, "grade_id": "training-accuracy", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def _as_array(value):
+    """The numpy array inside a Tensor, or `np.asarray` of anything else."""
+    return value.data if isinstance(value, Tensor) else np.asarray(value)
+
+
+def accuracy(outputs, targets):
+    """Fraction (a float in [0, 1]) of samples whose predicted class equals the target.
+
+    outputs: (N, C) class scores (prediction = argmax), or (N,) / (N, 1) probabilities of
+    class 1 (prediction = probability > 0.5). targets: (N,) class indices.
+    """
+    outputs, targets = _as_array(outputs), _as_array(targets)
+    if outputs.ndim not in (1, 2):
+        raise ValueError(
+            f"accuracy expected outputs of shape (N, C) or (N,), got {outputs.shape}. "
+            "Flatten extra axes first, e.g. outputs.reshape(len(outputs), -1)."
+        )
+    if targets.ndim == 2 and targets.shape[1] == 1:
+        targets = targets.reshape(-1)
+    if targets.ndim != 1 or targets.shape[0] != outputs.shape[0]:
+        raise ValueError(
+            f"accuracy expected one class index per output row: outputs {outputs.shape}, targets {targets.shape}. "
+            f"Pass targets of shape ({outputs.shape[0]},) from the same batch."
+        )
+    if outputs.shape[0] == 0:
+        raise ValueError("accuracy of an empty batch is undefined: got 0 samples. Pass at least one.")
+    ### BEGIN SOLUTION
+    if outputs.ndim == 2 and outputs.shape[1] > 1:
+        predicted = outputs.argmax(axis=1)
+    else:
+        predicted = (outputs.reshape(-1) > 0.5).astype(np.int64)
+    return float(np.mean(predicted == targets))
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test-training-accuracy", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+def test_unit_accuracy():
+    scores = Tensor([[0.1, 2.0, -1.0], [3.0, 0.0, 0.5], [0.0, 0.1, 0.2], [5.0, 4.0, 6.0]])
+    assert accuracy(scores, np.array([1, 0, 2, 2])) == 1.0
+    assert accuracy(scores, np.array([1, 0, 0, 0])) == 0.5
+    assert accuracy(scores, Tensor([0.0, 1.0, 2.0, 0.0])) == 0.25, "float labels holding whole numbers count"
+    assert isinstance(accuracy(scores, [1, 0, 2, 2]), float)
+    probabilities = Tensor([[0.9], [0.2], [0.6], [0.4]])
+    assert accuracy(probabilities, [1, 0, 0, 0]) == 0.75, "(N, 1) outputs are probabilities: class 1 above 0.5"
+    assert accuracy(np.array([0.7, 0.1]), [1, 1]) == 0.5
+    print("accuracy: argmax for class scores, 0.5 threshold for probabilities")
+
+if __name__ == "__main__":
+    test_unit_accuracy()
+
+# %% [markdown]
+# ## One epoch of training
+#
+# An **epoch** is one pass over the training set. `train_epoch` runs the loop above over
+# every batch of a loader and returns two summaries of the pass: the mean loss and the
+# accuracy, both over *samples* (a batch of 32 counts 32 times as much as a batch of 1,
+# which matters for the short last batch).
+#
+# Two details:
+#
+# - Put the model in **training mode** first (`model.train()`): layers like `Dropout`
+#   behave differently while training. An earlier `evaluate` may have left it in eval mode.
+# - The loss is a Tensor holding a graph of the whole forward pass. Keep only its value
+#   (`_loss_value(loss)` turns it into a float, and stops with a clear message if training
+#   has diverged to `nan` or `inf`); holding the Tensor would keep every intermediate array
+#   of every batch alive.
+#
+# The numbers `train_epoch` reports are averaged over a pass in which the model kept
+# changing: early batches were scored by an older, worse model. That is fine for watching
+# progress, and the reason `evaluate` exists for a fair measurement.
+#
+# **Your task:** `Trainer.train_epoch`. Batches are `(inputs, targets)` pairs.
+
+# %% [markdown]
+# ## Evaluation: eval mode, no gradients
+#
+# `evaluate(loader)` measures the model on data without changing it:
+#
+# - **eval mode** (`model.eval()`): `Dropout` becomes the identity, so the measurement
+#   uses the whole network and is deterministic;
+# - **no gradients** (`with no_grad():`, module 06): no graph is recorded, which saves the
+#   memory and time of bookkeeping that no `backward` will use;
+# - no optimizer step, of course;
+# - afterwards the model goes back to the mode it was in, so evaluating in the middle of
+#   training does not silently switch Dropout off for the rest of it.
+#
+# **Your task:** `Trainer.evaluate`, returning `(mean loss, accuracy)` over samples.
+
+# %% nbgrader={"grade": false, "grade_id": "training-trainer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def _loss_value(loss):
+    """The loss as a Python float; stop if training has diverged."""
+    value = float(_as_array(loss))
+    if not math.isfinite(value):
+        raise FloatingPointError(
+            f"The loss became {value}: training diverged. "
+            "Lower the learning rate, check the inputs for nan/inf, and scale inputs to a small range (e.g. [0, 1])."
+        )
+    return value
+
+
+def _split_batch(batch):
+    """A loader's batch as (inputs, targets); say clearly when it is something else."""
+    if not isinstance(batch, (tuple, list)) or len(batch) != 2:
+        got = f"a {type(batch).__name__} of {len(batch)}" if isinstance(batch, (tuple, list)) else type(batch).__name__
+        raise ValueError(
+            f"Trainer expects each batch to be a pair (inputs, targets), got {got}. "
+            "Build the loader on a dataset with two fields, e.g. DataLoader(TensorDataset(images, labels))."
+        )
+    return batch[0], batch[1]
+
+
+def _check_loader(loader, name):
+    if len(loader) == 0:
+        raise ValueError(
+            f"{name} yields no batches (len 0). With drop_last=True a batch_size larger than the dataset "
+            "leaves nothing; lower batch_size or set drop_last=False."
+        )
+
+
+class Trainer:
+    """Train and evaluate a model: Trainer(model, optimizer, loss_fn).
+
+    fit(train_loader, epochs=1, val_loader=None, verbose=True) -> history, a dict of lists
+    (train_loss, train_acc, and val_loss, val_acc when val_loader is given);
+    evaluate(loader) -> (loss, accuracy), in eval mode without gradients.
+    """
+
+    def __init__(self, model, optimizer, loss_fn):
+        for name, value, needs in (("model", model, ("__call__", "train", "eval")),
+                                   ("optimizer", optimizer, ("step", "zero_grad")),
+                                   ("loss_fn", loss_fn, ("__call__",))):
+            missing = [attr for attr in needs if not hasattr(value, attr)]
+            if missing:
+                raise TypeError(
+                    f"Trainer's {name} must provide {', '.join(needs)}; got {type(value).__name__} without "
+                    f"{', '.join(missing)}. Pass e.g. Trainer(Sequential(...), SGD(model.parameters(), lr=0.1), CrossEntropyLoss())."
+                )
+        self.model = model
+        self.optimizer = optimizer
+        self.loss_fn = loss_fn
+        self.history = None
+
+    def train_epoch(self, loader):
+        """One pass over `loader`, updating the model after every batch.
+
+        Returns (mean loss, accuracy), both averaged over samples.
+        """
+        _check_loader(loader, "The training loader")
+        ### BEGIN SOLUTION
+        self.model.train()
+        total_loss, total_correct, count = 0.0, 0.0, 0
+        for batch in loader:
+            inputs, targets = _split_batch(batch)
+            outputs = self.model(inputs)
+            loss = self.loss_fn(outputs, targets)
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+            n = outputs.shape[0]
+            total_loss += _loss_value(loss) * n
+            total_correct += accuracy(outputs, targets) * n
+            count += n
+        return total_loss / count, total_correct / count
+        ### END SOLUTION
+
+    def evaluate(self, loader):
+        """(mean loss, accuracy) of the model on `loader`: eval mode, no gradients, no updates.
+
+        The model is returned to the mode (train or eval) it was in before.
+        """
+        _check_loader(loader, "The evaluation loader")
+        ### BEGIN SOLUTION
+        was_training = bool(getattr(self.model, "training", True))
+        self.model.eval()
+        total_loss, total_correct, count = 0.0, 0.0, 0
+        try:
+            with no_grad():
+                for batch in loader:
+                    inputs, targets = _split_batch(batch)
+                    outputs = self.model(inputs)
+                    n = outputs.shape[0]
+                    total_loss += _loss_value(self.loss_fn(outputs, targets)) * n
+                    total_correct += accuracy(outputs, targets) * n
+                    count += n
+        finally:
+            self.model.train(was_training)
+        return total_loss / count, total_correct / count
+        ### END SOLUTION
+
+    def fit(self, train_loader, epochs=1, val_loader=None, verbose=True):
+        """Train for `epochs` passes over `train_loader`; evaluate on `val_loader` after each.
+
+        Returns the history: {"train_loss": [...], "train_acc": [...]} plus "val_loss" and
+        "val_acc" when val_loader is given, one entry per epoch. Prints one line per epoch
+        when verbose.
+        """
+        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
+            raise ValueError(f"epochs must be a whole number of at least 1, got {epochs!r}. Pass e.g. epochs=10.")
+        _check_loader(train_loader, "The training loader")
+        if val_loader is not None:
+            _check_loader(val_loader, "The validation loader")
+        history = {"train_loss": [], "train_acc": []}
+        if val_loader is not None:
+            history.update(val_loss=[], val_acc=[])
+        self.history = history
+        for epoch in range(1, int(epochs) + 1):
+            start = time.perf_counter()
+            loss, acc = self.train_epoch(train_loader)
+            history["train_loss"].append(loss)
+            history["train_acc"].append(acc)
+            line = f"epoch {epoch:{len(str(epochs))}d}/{epochs}  train loss {loss:.4f} acc {acc:6.2%}"
+            if val_loader is not None:
+                val_loss, val_acc = self.evaluate(val_loader)
+                history["val_loss"].append(val_loss)
+                history["val_acc"].append(val_acc)
+                line += f"  |  val loss {val_loss:.4f} acc {val_acc:6.2%}"
+            if verbose:
+                print(f"{line}  |  {time.perf_counter() - start:.2f}s")
+        return history
+
+
+# %% nbgrader={"grade": true, "grade_id": "test-training-train-epoch", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
+def test_unit_train_epoch():
+    from tinytorch.core.dataloader import DataLoader, TensorDataset
+    from tinytorch.core.layers import Linear
+    from tinytorch.core.losses import CrossEntropyLoss
+    from tinytorch.core.optimizers import SGD
+    from tinytorch.core.tensor import manual_seed
+
+    manual_seed(0)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 2)).astype(np.float32)
+    y = (x[:, 0] > x[:, 1]).astype(np.int64)  # linearly separable: class 1 below the diagonal
+    model = Linear(2, 2)
+    model.eval()  # train_epoch must switch the model back to training mode
+    trainer = Trainer(model, SGD(model.parameters(), lr=0.5), CrossEntropyLoss())
+    loader = DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True)
+    before = model.weight.data.copy()
+    losses = [trainer.train_epoch(loader) for _ in range(15)]
+    assert model.training, "train_epoch puts the model in training mode"
+    assert not np.allclose(model.weight.data, before), "train_epoch must update the parameters"
+    assert all(isinstance(v, float) for pair in losses for v in pair)
+    assert losses[-1][0] < losses[0][0] * 0.5, f"the loss should fall, got {losses[0][0]:.3f} -> {losses[-1][0]:.3f}"
+    assert losses[-1][1] >= 0.9, f"a separable problem should be learned, accuracy {losses[-1][1]:.2f}"
+    print("Trainer.train_epoch: the loss falls and the accuracy rises")
+
+if __name__ == "__main__":
+    test_unit_train_epoch()
+
+# %% nbgrader={"grade": true, "grade_id": "test-training-evaluate", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
+def test_unit_evaluate():
+    from tinytorch.core.autograd import is_grad_enabled
+    from tinytorch.core.dataloader import DataLoader, TensorDataset
+    from tinytorch.core.layers import Linear, Module
+    from tinytorch.core.losses import CrossEntropyLoss
+    from tinytorch.core.optimizers import SGD
+
+    class Spy(Module):
+        def __init__(self):
+            self.inner = Linear(3, 4)
+            self.seen = []
+
+        def forward(self, x):
+            self.seen.append((self.training, is_grad_enabled()))
+            return self.inner(x)
+
+    x = np.random.default_rng(1).normal(size=(10, 3)).astype(np.float32)
+    y = np.arange(10) % 4
+    model = Spy()
+    trainer = Trainer(model, SGD(model.parameters(), lr=0.1), CrossEntropyLoss())
+    before = model.inner.weight.data.copy()
+    loss, acc = trainer.evaluate(DataLoader(TensorDataset(x, y), batch_size=4))
+    assert model.seen == [(False, False)] * 3, "evaluate runs every batch in eval mode without gradients"
+    assert model.training, "evaluate puts the model back into the mode it was in"
+    assert np.array_equal(model.inner.weight.data, before), "evaluate must not change the parameters"
+    assert model.inner.weight.grad is None, "evaluate must not compute gradients"
+    logits = model.inner(Tensor(x))
+    expected_acc = float(np.mean(logits.data.argmax(axis=1) == y))
+    expected_loss = float(CrossEntropyLoss()(logits, y).data)
+    assert abs(acc - expected_acc) < 1e-9, "accuracy over all samples"
+    assert abs(loss - expected_loss) < 1e-5, "mean loss over samples (the short last batch weighs less)"
+    print("Trainer.evaluate: eval mode, no gradients, per-sample means")
+
+if __name__ == "__main__":
+    test_unit_evaluate()
+
+# %% [markdown]
+# ## Training a digit classifier
+#
+# Now the real thing: the digits of module 05, a multi-layer perceptron
+# `Flatten -> Linear -> ReLU -> Linear` made only of tinytorch parts, trained with Adam
+# on shuffled mini-batches. The test split plays the role of unseen data. (In a real
+# project you would choose settings, such as the number of epochs, on a *validation* set
+# carved out of the training data, and look at the test set once at the very end:
+# every decision made by looking at the test set leaks a little of it into the model.)
+
+# %% nbgrader={"grade": false, "grade_id": "training-digits-setup", "locked": false, "schema_version": 3, "solution": false, "task": false}
+if __name__ == "__main__":
+    from tinytorch.core.activations import ReLU
+    from tinytorch.core.dataloader import DataLoader, TensorDataset
+    from tinytorch.core.layers import Flatten, Linear, Sequential
+    from tinytorch.core.losses import CrossEntropyLoss
+    from tinytorch.core.optimizers import Adam
+    from tinytorch.core.tensor import manual_seed
+    from tinytorch.datasets import load_digits
+
+    def digits_loaders(batch_size=32, seed=0):
+        x_train, y_train = load_digits("train")
+        x_test, y_test = load_digits("test")
+        train = DataLoader(TensorDataset(x_train, y_train), batch_size=batch_size, shuffle=True, seed=seed)
+        test = DataLoader(TensorDataset(x_test, y_test), batch_size=256)
+        return train, test
+
+    def digits_mlp(hidden=64):
+        return Sequential(Flatten(), Linear(64, hidden), ReLU(), Linear(hidden, 10))
+
+    manual_seed(0)
+    train_loader, test_loader = digits_loaders()
+    model = digits_mlp()
+    trainer = Trainer(model, Adam(model.parameters(), lr=0.01), CrossEntropyLoss())
+    _start = time.perf_counter()
+    history = trainer.fit(train_loader, epochs=10, val_loader=test_loader)
+    _seconds = time.perf_counter() - _start
+    print(f"\n{sum(p.size for p in model.parameters())} parameters, {len(history['train_loss'])} epochs "
+          f"in {_seconds:.1f}s: test accuracy {history['val_acc'][-1]:.2%} "
+          f"(chance: {1 / 10:.0%})")
+
+# %% [markdown]
+# ### Reading the history
+#
+# `fit` returns one entry per epoch for each curve. Below, each epoch's training loss is
+# drawn as a bar relative to the first epoch's, next to both accuracies and their gap.
+# Look for three things: the loss falls fastest in the first epochs and then flattens;
+# in the first epoch the test accuracy can even beat the training accuracy, because the
+# training figure averages over a pass that began with an untrained model; after that,
+# the gap between training and test accuracy is the number to watch.
+
+# %% nbgrader={"grade": false, "grade_id": "training-digits-history", "locked": false, "schema_version": 3, "solution": false, "task": false}
+if __name__ == "__main__":
+    for _epoch, (_tl, _ta, _va) in enumerate(zip(history["train_loss"], history["train_acc"], history["val_acc"]), 1):
+        print(f"epoch {_epoch:2d}  train loss {_tl:.4f}  {'#' * int(40 * _tl / history['train_loss'][0]):40s}"
+              f"  train {_ta:6.2%}  test {_va:6.2%}  gap {_ta - _va:+.2%}")
+    model.eval()
+    _x_test, _y_test = load_digits("test")
+    with no_grad():
+        _pred = model(Tensor(_x_test)).data.argmax(axis=1)
+    _confusions = np.zeros((10, 10), dtype=int)
+    np.add.at(_confusions, (_y_test, _pred), 1)
+    np.fill_diagonal(_confusions, 0)
+    _true, _guess = np.unravel_index(_confusions.argmax(), _confusions.shape)
+    print(f"\n{int((_pred != _y_test).sum())} of {len(_y_test)} test digits misclassified; "
+          f"the most common mistake: {_true} read as {_guess} ({_confusions.max()} times)")
+
+# %% [markdown]
+# ## Overfitting
+#
+# A model with enough parameters can memorise its training set: it gets every training
+# sample right while its accuracy on new data stalls or falls. That is **overfitting**: the model
+# has learned the quirks of particular samples instead of what makes a 4 a 4. It is
+# easiest to see with little data and a big model, so the experiment below trains a wide
+# MLP on a small slice of the training set for many epochs and prints both accuracies
+# along the way.
+
+# %% nbgrader={"grade": false, "grade_id": "training-overfit-demo", "locked": false, "schema_version": 3, "solution": false, "task": false}
+if __name__ == "__main__":
+    manual_seed(0)
+    _x, _y = load_digits("train")
+    _small = DataLoader(TensorDataset(_x[:60], _y[:60]), batch_size=20, shuffle=True, seed=0)
+    _big = digits_mlp(hidden=256)
+    _overfit = Trainer(_big, Adam(_big.parameters(), lr=0.01), CrossEntropyLoss())
+    _h = _overfit.fit(_small, epochs=60, val_loader=test_loader, verbose=False)
+    for _epoch in (1, 5, 15, 30, 60):
+        print(f"after {_epoch:2d} epochs: train loss {_h['train_loss'][_epoch - 1]:.4f}  "
+              f"train acc {_h['train_acc'][_epoch - 1]:7.2%}  test loss {_h['val_loss'][_epoch - 1]:.4f}  "
+              f"test acc {_h['val_acc'][_epoch - 1]:7.2%}")
+    print(f"trained on {len(_small.dataset)} samples; best test accuracy {max(_h['val_acc']):.2%} "
+          f"at epoch {int(np.argmax(_h['val_acc'])) + 1}, lowest test loss at epoch {int(np.argmin(_h['val_loss'])) + 1}")
+
+# %% [markdown]
+# Training accuracy reaches the top while test accuracy stays far below what the full
+# training set achieved above, and the test *loss* eventually rises again even where the
+# test accuracy holds: the model grows ever more confident, including on its mistakes.
+# The remedies, each a topic of its own: more data (the full set did far better), a
+# smaller or regularised model (weight decay in module 07, `Dropout` in module 03), data
+# augmentation, and **early stopping**: keep the model from the epoch with the best
+# validation score, not the last one.
+#
+# ## Summary
+#
+# - The loop: forward, loss, `zero_grad`, `backward`, `step`, for every batch, for every epoch.
+# - We descend the loss (smooth) and report accuracy (what we want).
+# - `model.train()` while learning; `model.eval()` and `no_grad()` while measuring.
+# - Watch the gap between training and held-out accuracy: a growing gap is overfitting.
+#
+# Module 09 replaces the `Flatten -> Linear` front of this model with convolutions, which
+# know that pixels have neighbours.
