@@ -674,10 +674,10 @@ if __name__ == "__main__":
 class Conv2dFunction(Function):
     """conv2d on Tensors (input, weight, optional bias), differentiable in all three."""
 
-    def forward(self, x, weight, bias, stride=1, padding=0, kernel=None):
+    def forward(self, x, weight, bias, stride=1, padding=0, use_loops=False):
         x, weight, bias, self.stride, self.padding, out_hw = _check_conv_args(x, weight, bias, stride, padding)
-        forward_kernel = kernel or _conv2d_forward_kernel
-        out, self.cols = forward_kernel(x, weight, bias, self.stride, self.padding, out_hw)
+        compute = _conv2d_loops_with_cols if use_loops else _conv2d_forward
+        out, self.cols = compute(x, weight, bias, self.stride, self.padding, out_hw)
         self.x_shape, self.weight, self.has_bias = x.shape, weight, bias is not None
         return out
 
@@ -688,11 +688,7 @@ class Conv2dFunction(Function):
         return grad_x, grad_w, grad_b if self.has_bias else None
 
 
-def _conv2d_forward_kernel(x, weight, bias, stride, padding, out_hw):
-    return _conv2d_forward(x, weight, bias, stride, padding, out_hw)
-
-
-def _conv2d_loops_kernel(x, weight, bias, stride, padding, out_hw):
+def _conv2d_loops_with_cols(x, weight, bias, stride, padding, out_hw):
     """The loops as a layer's forward; backward still needs the columns, so compute them too."""
     out = conv2d_loops(x, weight, bias, stride, padding)
     return out, _im2col(x, weight.shape[2:], stride, padding, out_hw)
@@ -779,8 +775,8 @@ class Conv2d(_Spatial):
 
     def forward(self, x):
         self.output_shape(_check_input(x, "Conv2d", channels=self.in_channels).shape)   # errors name Conv2d
-        kernel = _conv2d_loops_kernel if self.use_loops else None
-        return Conv2dFunction.apply(x, self.weight, self.bias, stride=self.stride, padding=self.padding, kernel=kernel)
+        return Conv2dFunction.apply(x, self.weight, self.bias, stride=self.stride, padding=self.padding,
+                                    use_loops=self.use_loops)
 
     def _out_channels(self, channels):
         if channels != self.in_channels:

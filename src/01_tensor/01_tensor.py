@@ -1,0 +1,738 @@
+# %% [markdown]
+# # Module 01: Tensor
+#
+# Every number a neural network touches, from the pixels of an image to the
+# weights of a layer to the loss it minimises, lives in a **tensor**: a block of
+# numbers arranged along some number of axes. In this module you build
+# `Tensor`, the one data structure the rest of tinytorch is made of.
+#
+# By the end you will have:
+#
+# - a `Tensor` class that wraps a numpy array and checks what it is given;
+# - element-wise arithmetic with numpy's **broadcasting** rules;
+# - matrix multiplication with clear shape errors;
+# - shape manipulation (`reshape`, `transpose`, indexing) and reductions
+#   (`sum`, `mean`, `max`);
+# - a single seeded random number generator that every later module draws from.
+#
+# Gradients come later: module 06 teaches every operation you write here how to
+# run backwards. Until then `Tensor.backward()` only tells you that.
+
+# %% nbgrader={"grade": false, "grade_id": "tensor-imports", "locked": false, "schema_version": 3, "solution": false, "task": false}
+#| default_exp core.tensor
+#| export
+import numbers
+
+import numpy as np
+
+# %% [markdown]
+# ## 1. What a tensor is
+#
+# A tensor is an n-dimensional array of numbers plus a little metadata. Its
+# **shape** lists the length of each axis; its **ndim** is how many axes it has;
+# its **size** is how many numbers it holds (the product of the shape). A scalar
+# loss has shape `()`, a batch of 32 feature vectors of length 10 has shape
+# `(32, 10)`, and a batch of 32 RGB images of 28x28 pixels in PyTorch's NCHW
+# layout has shape `(32, 3, 28, 28)`.
+#
+# The numbers themselves sit in one contiguous block of memory; the shape only
+# says how to read it. That is why `reshape` is almost free: it changes the
+# reading instructions, not the data.
+#
+# We do not reimplement arrays. numpy already stores and computes on them in
+# fast C loops, so `Tensor` *wraps* an `np.ndarray` in `.data` and adds what a
+# deep learning framework needs on top: a fixed floating-point dtype, input
+# checking with helpful errors, and (from module 06) gradient tracking through
+# `.requires_grad`, `.grad` and `._ctx`.
+#
+# ### Why float32 by default
+#
+# Deep learning runs in 32-bit floats: half the memory and bandwidth of float64,
+# and still more precision than gradient descent needs. The tests for gradients
+# in module 06 use float64 instead, because they compare against finite
+# differences, which lose half of the available digits. So a `Tensor` holds
+# float32 unless you ask for float64, and results keep the dtype of their inputs.
+# The cell below prints what each dtype offers.
+
+# %%
+for _name in ("float32", "float64"):
+    _info = np.finfo(_name)
+    print(f"{_name}: {np.dtype(_name).itemsize} bytes, ~{_info.precision} decimal digits, "
+          f"max {_info.max:.3g}, machine epsilon {_info.eps:.3g}")
+print(f"a batch of 32 RGB 28x28 images in float32: {32 * 3 * 28 * 28 * 4 / 1024:.0f} KiB")
+
+# %% [markdown]
+# ## 2. Creating tensors
+#
+# `Tensor(data, requires_grad=False, dtype=None)` accepts a number, a (nested)
+# list, a numpy array or another Tensor. Anything else is a mistake that would
+# otherwise surface much later as a baffling numpy error, so the constructor
+# checks its input and says what it expected, what it got, and how to fix it.
+# This checking code is given; read it, because your operations rely on it.
+#
+# Two details mirror PyTorch:
+#
+# - `dtype=None` means float32. Only float32 and float64 are allowed.
+# - A float32 numpy array is used as-is, without copying (like
+#   `torch.from_numpy`): changing the array changes the tensor. Anything that
+#   needs converting is copied.
+
+# %% nbgrader={"grade": false, "grade_id": "tensor-class", "locked": false, "schema_version": 3, "solution": false, "task": false}
+#| export
+_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _check_dtype(dtype):
+    """Return `dtype` as a numpy dtype, or raise ValueError if it is not float32/float64."""
+    if dtype is None:
+        return np.dtype(np.float32)
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None   # (not `in` below: numpy compares None equal to float64)
+    if dt is None or dt not in _FLOAT_DTYPES:
+        raise ValueError(
+            f"Tensor dtype must be float32 or float64, got {dtype!r}. "
+            "Pass dtype=np.float32 (the default) or dtype=np.float64.")
+    return dt
+
+
+def _to_array(data, dtype):
+    """Convert accepted input to an ndarray of `dtype` (no copy when it already is one)."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, np.ndarray):
+        if data.dtype.kind not in "biuf":
+            raise TypeError(
+                f"Tensor expects numeric data, got a numpy array of dtype {data.dtype}. "
+                "Convert it first, e.g. arr.astype(np.float32).")
+        return np.asarray(data, dtype=dtype)
+    if isinstance(data, (bool, numbers.Real, np.generic)) and not isinstance(data, (str, bytes)):
+        arr = np.asarray(data)
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"Tensor expects a real number, got {data!r} of type "
+                            f"{type(data).__name__}.")
+        return arr.astype(dtype)
+    if isinstance(data, (list, tuple)):
+        try:
+            arr = np.array(data)
+        except ValueError:
+            raise TypeError(
+                "Tensor expects a rectangular nested list of numbers, got a ragged list "
+                "(rows of different lengths). Make every row the same length.") from None
+        if arr.dtype.kind not in "biuf":
+            found = "non-numeric objects" if arr.dtype.kind == "O" else f"{arr.dtype} values"
+            raise TypeError(
+                f"Tensor expects a nested list of numbers, got a list holding {found}. "
+                "Convert the elements to numbers first.")
+        return arr.astype(dtype)
+    raise TypeError(
+        f"Tensor expects a number, a nested list of numbers, a numpy array or a Tensor, "
+        f"got {type(data).__name__}. Convert your data to one of those first.")
+
+
+class Tensor:
+    """An n-dimensional array of float32 (or float64) numbers.
+
+    `Tensor(data, requires_grad=False, dtype=None)`: `data` is a number, a nested
+    list, an np.ndarray or a Tensor. `dtype` is float32 (default) or float64; a
+    Tensor passed in keeps its dtype unless `dtype` says otherwise.
+    """
+
+    # numpy must not turn `ndarray + Tensor` into an array of Tensors: with
+    # __array_ufunc__ = None it hands the operation to Tensor.__radd__ instead.
+    __array_ufunc__ = None
+
+    def __init__(self, data, requires_grad=False, dtype=None):
+        if dtype is None and isinstance(data, Tensor):
+            dtype = data.dtype
+        dtype = _check_dtype(dtype)
+        if not isinstance(requires_grad, (bool, np.bool_)):
+            raise TypeError(f"requires_grad must be True or False, got {requires_grad!r}.")
+        self.data = _to_array(data, dtype)
+        self.requires_grad = bool(requires_grad)
+        self.grad = None   # np.ndarray once module 06 computes a gradient
+        self._ctx = None   # set by autograd (module 06) to the node that made this tensor
+
+    # --- properties -------------------------------------------------------
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def size(self):
+        return self.data.size
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    # --- conversions ------------------------------------------------------
+    def numpy(self):
+        """The underlying np.ndarray (shared, not copied, like torch's .numpy())."""
+        return self.data
+
+    def item(self):
+        """The single value of a one-element tensor as a Python float."""
+        if self.data.size != 1:
+            raise ValueError(
+                f"item() needs a tensor with exactly one element, got shape {self.shape} "
+                f"({self.size} elements). Reduce it first, e.g. with .sum() or .mean().")
+        return float(self.data.reshape(()))
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor (a scalar) is undefined; use .item().")
+        return self.data.shape[0]
+
+    def __repr__(self):
+        body = np.array2string(self.data, separator=", ", precision=4, prefix="Tensor(")
+        extra = ""
+        if self.dtype != np.float32:
+            extra += f", dtype={self.dtype}"
+        if self.requires_grad:
+            extra += ", requires_grad=True"
+        return f"Tensor({body}{extra})"
+
+    def backward(self, gradient=None):
+        raise RuntimeError(
+            "backward() needs autograd, which module 06 adds. Finish and export module 06, "
+            "then `import tinytorch` (or tinytorch.core.autograd) to enable it.")
+
+
+def _result(array):
+    """Wrap the numpy result of an operation in a new Tensor, keeping its float dtype."""
+    array = np.asarray(array)
+    dtype = array.dtype if array.dtype in _FLOAT_DTYPES else np.float32
+    return Tensor(array, dtype=dtype)
+
+
+def _operand(other, dtype):
+    """The numpy data of the other operand of a binary op.
+
+    Tensors give their own data (so float32 op float64 promotes to float64, as in
+    numpy and PyTorch); numbers and arrays are constants converted to `dtype`,
+    the dtype of the tensor they are combined with.
+    """
+    if isinstance(other, Tensor):
+        return other.data
+    return _to_array(other, dtype)
+
+
+# %% [markdown]
+# Try it: the cell below shows the constructor at work, including one of its
+# error messages.
+
+# %%
+_t = Tensor([[1, 2, 3], [4, 5, 6]])
+print(_t, "shape", _t.shape, "ndim", _t.ndim, "size", _t.size, "dtype", _t.dtype)
+try:
+    Tensor([[1, 2], [3]])
+except TypeError as err:
+    print("TypeError:", err)
+
+# %% [markdown]
+# ## 3. Element-wise arithmetic and broadcasting
+#
+# `a + b`, `a - b`, `a * b`, `a / b` act element by element. When the shapes
+# differ, numpy (and PyTorch, and so tinytorch) **broadcasts** them:
+#
+# 1. Line the shapes up at the right; pad the shorter one with 1s on the left.
+# 2. Compare axis by axis: two lengths are compatible if they are equal or one
+#    of them is 1.
+# 3. An axis of length 1 is repeated (virtually, without copying) to match.
+#
+# So a `(32, 10)` batch plus a `(10,)` bias adds the bias to every row, and a
+# `(3, 1)` column times a `(1, 4)` row gives a `(3, 4)` table. Shapes `(3,)` and
+# `(4,)` are incompatible, and numpy says so.
+#
+# Broadcasting is why a bias needs no loop. It also has a consequence we meet in
+# module 06: if a tensor was repeated in the forward pass, its gradient must be
+# *summed* over the repeats in the backward pass.
+
+# %%
+for _a, _b in [((32, 10), (10,)), ((3, 1), (1, 4)), ((8, 1, 6, 1), (7, 1, 5)), ((3,), (4,))]:
+    try:
+        print(f"{str(_a):>14} with {str(_b):<10} -> {np.broadcast_shapes(_a, _b)}")
+    except ValueError:
+        print(f"{str(_a):>14} with {str(_b):<10} -> incompatible")
+
+# %% [markdown]
+# ### Your turn: arithmetic
+#
+# Implement the operators below. Each takes the numpy data of both operands,
+# computes with numpy, and wraps the result with `_result(...)`, which keeps the
+# float dtype (float64 in, float64 out). The other operand may be a Tensor, a
+# number or an array; `_operand(other, self.dtype)` gives you its numpy data.
+# The reflected versions (`__radd__` and friends) run for `2 - t`: there `other`
+# is the left operand.
+#
+# `__pow__` takes a number exponent only (`t ** 2`, `t ** 0.5`); the check is given.
+
+# %% nbgrader={"grade": false, "grade_id": "tensor-arithmetic", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| exporti
+def __add__(self, other):
+    """self + other, with broadcasting."""
+    ### BEGIN SOLUTION
+    return _result(self.data + _operand(other, self.dtype))
+    ### END SOLUTION
+
+
+def __radd__(self, other):
+    """other + self."""
+    ### BEGIN SOLUTION
+    return _result(_operand(other, self.dtype) + self.data)
+    ### END SOLUTION
+
+
+def __sub__(self, other):
+    """self - other."""
+    ### BEGIN SOLUTION
+    return _result(self.data - _operand(other, self.dtype))
+    ### END SOLUTION
+
+
+def __rsub__(self, other):
+    """other - self."""
+    ### BEGIN SOLUTION
+    return _result(_operand(other, self.dtype) - self.data)
+    ### END SOLUTION
+
+
+def __mul__(self, other):
+    """self * other (element-wise)."""
+    ### BEGIN SOLUTION
+    return _result(self.data * _operand(other, self.dtype))
+    ### END SOLUTION
+
+
+def __rmul__(self, other):
+    """other * self."""
+    ### BEGIN SOLUTION
+    return _result(_operand(other, self.dtype) * self.data)
+    ### END SOLUTION
+
+
+def __truediv__(self, other):
+    """self / other (element-wise)."""
+    ### BEGIN SOLUTION
+    return _result(self.data / _operand(other, self.dtype))
+    ### END SOLUTION
+
+
+def __rtruediv__(self, other):
+    """other / self."""
+    ### BEGIN SOLUTION
+    return _result(_operand(other, self.dtype) / self.data)
+    ### END SOLUTION
+
+
+def __neg__(self):
+    """-self."""
+    ### BEGIN SOLUTION
+    return _result(-self.data)
+    ### END SOLUTION
+
+
+def __pow__(self, exponent):
+    """self ** exponent, for a number exponent."""
+    if isinstance(exponent, (Tensor, np.ndarray)) or not isinstance(exponent, numbers.Real):
+        raise TypeError(
+            f"Tensor ** exponent needs a number exponent, got {type(exponent).__name__}. "
+            "For a tensor exponent write (t.log() * e).exp().")
+    ### BEGIN SOLUTION
+    return _result(self.data ** exponent)
+    ### END SOLUTION
+
+
+def exp(self):
+    """e ** self, element-wise."""
+    ### BEGIN SOLUTION
+    return _result(np.exp(self.data))
+    ### END SOLUTION
+
+
+def log(self):
+    """Natural logarithm, element-wise."""
+    ### BEGIN SOLUTION
+    return _result(np.log(self.data))
+    ### END SOLUTION
+
+
+for _f in (__add__, __radd__, __sub__, __rsub__, __mul__, __rmul__, __truediv__,
+           __rtruediv__, __neg__, __pow__, exp, log):
+    setattr(Tensor, _f.__name__, _f)
+del _f, __add__, __radd__, __sub__, __rsub__, __mul__, __rmul__, __truediv__, __rtruediv__
+del __neg__, __pow__, exp, log
+
+# %% [markdown]
+# We define the operators as plain functions and attach them to the class with
+# `setattr`; that lets this notebook introduce `Tensor` one idea per cell. After
+# attaching them we delete the module-level names (the methods live on the class
+# now), so that a module-level `sum` or `max` never hides Python's built-ins.
+# These cells are marked `#| exporti`: exported, but not part of the module's
+# public names.
+
+# %% nbgrader={"grade": true, "grade_id": "test-tensor-arithmetic", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+def test_unit_arithmetic():
+    a = Tensor([[1.0, 2.0], [3.0, 4.0]])
+    b = Tensor([10.0, 20.0])
+    assert np.allclose((a + b).data, [[11, 22], [13, 24]])
+    assert np.allclose((a - b).data, [[-9, -18], [-7, -16]])
+    assert np.allclose((a * b).data, [[10, 40], [30, 80]])
+    assert np.allclose((a / b).data, [[0.1, 0.1], [0.3, 0.2]])
+    assert np.allclose((1 - a).data, [[0, -1], [-2, -3]])
+    assert np.allclose((2 / a).data, [[2, 1], [2 / 3, 0.5]])
+    assert np.allclose((3 + a).data, (a + 3).data) and np.allclose((3 * a).data, (a * 3).data)
+    assert np.allclose((-a).data, [[-1, -2], [-3, -4]])
+    assert np.allclose((a ** 2).data, [[1, 4], [9, 16]])
+    assert np.allclose(a.exp().log().data, a.data, atol=1e-6)
+    assert isinstance(a + 1, Tensor) and (a + 1).dtype == np.float32
+    d = Tensor([1.0, 2.0], dtype=np.float64)
+    assert (d * 2).dtype == np.float64 and (d + Tensor([1.0, 1.0])).dtype == np.float64
+    print("arithmetic: ok")
+
+
+if __name__ == "__main__":
+    test_unit_arithmetic()
+
+# %% [markdown]
+# ## 4. Matrix multiplication
+#
+# A linear layer is one matrix product: `(batch, in) @ (in, out) -> (batch, out)`.
+# The rule is that the **inner** dimensions must agree: `(n, k) @ (k, m)` gives
+# `(n, m)`, and each output entry is a dot product of a row of the left matrix
+# with a column of the right one, `k` multiply-adds.
+#
+# With more than two axes, the last two are the matrices and the leading axes
+# are a batch that broadcasts: `(B, n, k) @ (k, m) -> (B, n, m)`. A 1-d operand
+# is a vector: `(k,) @ (k, m) -> (m,)`.
+#
+# Shape mistakes are the most common bug in deep learning code, so `matmul`
+# checks the inner dimensions itself and names both shapes. The check is given;
+# you write the product.
+
+# %%
+for _n, _k, _m in [(32, 784, 128), (32, 128, 10)]:
+    print(f"({_n}, {_k}) @ ({_k}, {_m}) -> ({_n}, {_m}): {_n * _k * _m:,} multiply-adds")
+
+# %% nbgrader={"grade": false, "grade_id": "tensor-matmul", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| exporti
+def _check_matmul_shapes(a_shape, b_shape):
+    """Raise ValueError naming both shapes unless `a @ b` is defined."""
+    if len(a_shape) == 0 or len(b_shape) == 0:
+        raise ValueError(
+            f"matmul needs tensors with at least 1 dimension, got shapes {a_shape} and "
+            f"{b_shape}. Use * to multiply by a scalar.")
+    inner_b = b_shape[0] if len(b_shape) == 1 else b_shape[-2]
+    if a_shape[-1] != inner_b:
+        raise ValueError(
+            f"matmul shape mismatch: {a_shape} @ {b_shape}. The last dimension of the "
+            f"left operand ({a_shape[-1]}) must equal the "
+            f"{'first' if len(b_shape) == 1 else 'second-to-last'} dimension of the "
+            f"right operand ({inner_b}). Transpose or reshape one of them.")
+    try:
+        np.broadcast_shapes(a_shape[:-2], b_shape[:-2])
+    except ValueError:
+        raise ValueError(
+            f"matmul batch dimensions do not broadcast: {a_shape} @ {b_shape}. The axes "
+            "before the last two must be equal or 1 (numpy broadcasting); reshape one "
+            "operand so they match.") from None
+
+
+def matmul(self, other):
+    """Matrix product self @ other (numpy's matmul rules, leading axes broadcast)."""
+    other_data = _operand(other, self.dtype)
+    _check_matmul_shapes(self.shape, other_data.shape)
+    ### BEGIN SOLUTION
+    return _result(np.matmul(self.data, other_data))
+    ### END SOLUTION
+
+
+def __matmul__(self, other):
+    """self @ other."""
+    ### BEGIN SOLUTION
+    return self.matmul(other)
+    ### END SOLUTION
+
+
+def __rmatmul__(self, other):
+    """other @ self, for an array on the left."""
+    return Tensor(other, dtype=self.dtype).matmul(self)
+
+
+Tensor.matmul = matmul
+Tensor.__matmul__ = __matmul__
+Tensor.__rmatmul__ = __rmatmul__
+del matmul, __matmul__, __rmatmul__
+
+# %% nbgrader={"grade": true, "grade_id": "test-tensor-matmul", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+def test_unit_matmul():
+    a = Tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])     # (3, 2)
+    b = Tensor([[1.0, 0.0, -1.0], [2.0, 1.0, 0.0]])      # (2, 3)
+    c = a @ b
+    assert c.shape == (3, 3)
+    assert np.allclose(c.data, [[5, 2, -1], [11, 4, -3], [17, 6, -5]])
+    assert np.allclose(a.matmul(b).data, c.data)
+    v = Tensor([1.0, 1.0])
+    assert np.allclose((a @ v).data, [3, 7, 11])
+    batch = Tensor(np.ones((4, 3, 2), dtype=np.float32))
+    assert (batch @ b).shape == (4, 3, 3)
+    try:
+        a @ a
+    except ValueError as err:
+        assert "(3, 2)" in str(err)
+    else:
+        raise AssertionError("(3, 2) @ (3, 2) must raise ValueError")
+    print("matmul: ok")
+
+
+if __name__ == "__main__":
+    test_unit_matmul()
+
+# %% [markdown]
+# ## 5. Changing shape: reshape, transpose, indexing
+#
+# - `reshape(*shape)` reads the same numbers with a new shape; the sizes must
+#   match. One axis may be `-1`, meaning "whatever makes the size work". It
+#   accepts `t.reshape(2, 3)` and `t.reshape((2, 3))`, like PyTorch.
+# - `transpose(dim0=-2, dim1=-1)` swaps two axes; the default swaps the last two,
+#   which is the matrix transpose `Linear` needs for `x @ W.T`.
+# - `t[index]` selects with numpy's indexing: integers, slices, and integer
+#   arrays (`logits[np.arange(n), labels]` picks one entry per row, which is how
+#   module 04 picks the probability of the correct class).
+#
+# Shape normalisation and the size check are given.
+
+# %% nbgrader={"grade": false, "grade_id": "tensor-shape", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| exporti
+def _normalize_shape(shape, size):
+    """Turn reshape's arguments into a tuple of ints and check it fits `size` elements."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    if not all(isinstance(s, (numbers.Integral, np.integer)) for s in shape):
+        raise TypeError(f"reshape takes integers, got {shape}.")
+    shape = tuple(int(s) for s in shape)
+    if shape.count(-1) > 1:
+        raise ValueError(f"reshape: only one dimension can be -1, got {shape}.")
+    known = int(np.prod([s for s in shape if s != -1]))
+    if any(s < -1 for s in shape) or (-1 in shape and (known == 0 or size % known)) \
+            or (-1 not in shape and known != size):
+        raise ValueError(
+            f"cannot reshape a tensor of {size} elements into shape {shape}. "
+            "The product of the new shape must equal the number of elements.")
+    return shape
+
+
+def reshape(self, *shape):
+    """The same numbers with a new shape; one dimension may be -1."""
+    shape = _normalize_shape(shape, self.size)
+    ### BEGIN SOLUTION
+    return _result(self.data.reshape(shape))
+    ### END SOLUTION
+
+
+def transpose(self, dim0=-2, dim1=-1):
+    """Swap axes dim0 and dim1 (default: the last two)."""
+    for d in (dim0, dim1):
+        if not -self.ndim <= d < self.ndim:
+            raise ValueError(
+                f"transpose: dimension {d} is out of range for a tensor of shape "
+                f"{self.shape} ({self.ndim} dims). Use dims in [{-self.ndim}, {self.ndim - 1}].")
+    ### BEGIN SOLUTION
+    return _result(np.swapaxes(self.data, dim0, dim1))
+    ### END SOLUTION
+
+
+def _unwrap_index(index):
+    """Replace Tensors inside an index by integer arrays."""
+    if isinstance(index, tuple):
+        return tuple(_unwrap_index(i) for i in index)
+    if isinstance(index, Tensor):
+        return index.data.astype(np.int64)
+    return index
+
+
+def __getitem__(self, index):
+    """Numpy-style indexing: ints, slices, integer arrays."""
+    index = _unwrap_index(index)
+    ### BEGIN SOLUTION
+    return _result(self.data[index])
+    ### END SOLUTION
+
+
+Tensor.reshape = reshape
+Tensor.transpose = transpose
+Tensor.__getitem__ = __getitem__
+del reshape, transpose, __getitem__
+
+# %% nbgrader={"grade": true, "grade_id": "test-tensor-shape", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+def test_unit_shape():
+    t = Tensor(np.arange(6, dtype=np.float32))
+    assert t.reshape(2, 3).shape == (2, 3)
+    assert t.reshape((3, 2)).shape == (3, 2)
+    assert t.reshape(-1, 2).shape == (3, 2)
+    assert np.allclose(t.reshape(2, 3).data, [[0, 1, 2], [3, 4, 5]])
+    m = t.reshape(2, 3).transpose()
+    assert m.shape == (3, 2) and np.allclose(m.data, [[0, 3], [1, 4], [2, 5]])
+    assert Tensor(np.zeros((2, 3, 4))).transpose(0, 2).shape == (4, 3, 2)
+    g = t.reshape(2, 3)
+    assert np.allclose(g[1].data, [3, 4, 5])
+    assert np.allclose(g[:, 1].data, [1, 4])
+    assert np.allclose(g[np.array([0, 1]), np.array([2, 0])].data, [2, 3])
+    assert isinstance(g[0, 0], Tensor) and g[0, 0].shape == ()
+    print("shape ops: ok")
+
+
+if __name__ == "__main__":
+    test_unit_shape()
+
+# %% [markdown]
+# ## 6. Reductions: sum, mean, max
+#
+# A reduction collapses axes. `axis=None` reduces everything to a scalar (shape
+# `()`); `axis=0` collapses the first axis; a tuple collapses several. With
+# `keepdims=True` the collapsed axes stay as length-1 axes, so the result still
+# broadcasts against the input: `x - x.max(axis=1, keepdims=True)` subtracts each
+# row's maximum from that row (the trick behind a stable softmax in module 02).
+#
+# The loss a network minimises is always a reduction (a mean over the batch),
+# which is why `backward()` starts from a scalar.
+
+# %%
+_x = np.arange(6.0).reshape(2, 3)
+for _axis, _keep in [(None, False), (0, False), (1, False), (1, True)]:
+    print(f"sum(axis={_axis}, keepdims={_keep}) of shape {_x.shape} -> shape "
+          f"{np.sum(_x, axis=_axis, keepdims=_keep).shape}")
+
+# %% nbgrader={"grade": false, "grade_id": "tensor-reductions", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| exporti
+def sum(self, axis=None, keepdims=False):
+    """Sum over `axis` (None: all axes)."""
+    ### BEGIN SOLUTION
+    return _result(np.sum(self.data, axis=axis, keepdims=keepdims))
+    ### END SOLUTION
+
+
+def mean(self, axis=None, keepdims=False):
+    """Mean over `axis` (None: all axes)."""
+    ### BEGIN SOLUTION
+    return _result(np.mean(self.data, axis=axis, keepdims=keepdims))
+    ### END SOLUTION
+
+
+def max(self, axis=None, keepdims=False):
+    """Maximum over `axis` (None: all axes)."""
+    if self.size == 0:
+        raise ValueError("max() of an empty tensor is undefined.")
+    ### BEGIN SOLUTION
+    return _result(np.max(self.data, axis=axis, keepdims=keepdims))
+    ### END SOLUTION
+
+
+Tensor.sum = sum
+Tensor.mean = mean
+Tensor.max = max
+del sum, mean, max  # the methods live on Tensor; Python's sum and max stay usable
+
+# %% nbgrader={"grade": true, "grade_id": "test-tensor-reductions", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+def test_unit_reductions():
+    t = Tensor([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]])
+    assert t.sum().shape == () and t.sum().item() == 21.0
+    assert np.allclose(t.sum(axis=0).data, [5, 7, 9])
+    assert t.sum(axis=1, keepdims=True).shape == (2, 1)
+    assert np.allclose(t.mean(axis=1).data, [3, 4])
+    assert t.mean().item() == 3.5
+    assert t.max().item() == 6.0
+    assert np.allclose(t.max(axis=1).data, [5, 6])
+    assert t.max(axis=0, keepdims=True).shape == (1, 3)
+    assert np.allclose(t.sum(axis=(0, 1)).data, 21)
+    assert Tensor([1.0, 2.0], dtype=np.float64).mean().dtype == np.float64
+    print("reductions: ok")
+
+
+if __name__ == "__main__":
+    test_unit_reductions()
+
+# %% [markdown]
+# ## 7. One random number generator
+#
+# Weight initialisation (module 03), dropout masks (module 03) and shuffling
+# all need randomness, and a course needs runs that repeat exactly. So tinytorch
+# keeps one global `np.random.Generator`, seeded with 0 when the package is
+# imported. `manual_seed(seed)` resets it (PyTorch's name); `get_rng()` returns
+# it. Layers call `get_rng()` each time rather than keeping a reference, so a
+# later `manual_seed` takes effect everywhere.
+
+# %% nbgrader={"grade": false, "grade_id": "tensor-rng", "locked": false, "schema_version": 3, "solution": false, "task": false}
+#| export
+_rng = np.random.default_rng(0)
+
+
+def manual_seed(seed):
+    """Reset tinytorch's global random number generator to `seed`."""
+    global _rng
+    _rng = np.random.default_rng(seed)
+    return _rng
+
+
+def get_rng():
+    """The global np.random.Generator that initialisation and dropout draw from."""
+    return _rng
+
+# %%
+manual_seed(42)
+_first = get_rng().standard_normal(3)
+manual_seed(42)
+print("same seed, same numbers:", np.array_equal(_first, get_rng().standard_normal(3)))
+
+# %% [markdown]
+# ## 8. Checks on the given code
+#
+# These are not graded; they check the constructor and the error messages that
+# the rest of the course depends on.
+
+# %%
+def test_unit_constructor():
+    t = Tensor(3)
+    assert t.shape == () and t.dtype == np.float32 and t.item() == 3.0
+    arr = np.ones((2, 2), dtype=np.float32)
+    assert Tensor(arr).data is arr            # float32 arrays are not copied
+    assert Tensor(np.ones(2)).dtype == np.float32
+    assert Tensor([1, 2], dtype=np.float64).dtype == np.float64
+    assert Tensor(Tensor([1.0], dtype=np.float64)).dtype == np.float64
+    for bad in ("abc", None, [[1, 2], [3]], {"a": 1}, ["a", "b"]):
+        try:
+            Tensor(bad)
+        except TypeError:
+            pass
+        else:
+            raise AssertionError(f"Tensor({bad!r}) must raise TypeError")
+    try:
+        Tensor([1], dtype=np.int32)
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("dtype int32 must raise ValueError")
+    try:
+        Tensor([1.0]).backward()
+    except RuntimeError as err:
+        assert "06" in str(err)
+    print("constructor: ok")
+
+
+if __name__ == "__main__":
+    test_unit_constructor()
+
+# %% [markdown]
+# ## Summary
+#
+# You built the data structure of the whole course: a validated wrapper around
+# a numpy array, with broadcasting arithmetic, matrix products, shape changes and
+# reductions, all keeping float32 unless asked for float64. Module 02 builds the
+# activation functions from these pieces, and module 06 teaches each operation
+# here its derivative, so that `loss.backward()` works on anything you compute.

@@ -1,0 +1,320 @@
+# %% [markdown]
+# # Module 02: Activations
+#
+# A stack of linear layers is still one linear map: `W2 @ (W1 @ x)` is just
+# `(W2 @ W1) @ x`. However many layers you stack, without something non-linear
+# in between the network can only draw straight decision boundaries. An
+# **activation function**, applied element by element after each linear layer,
+# is that something.
+#
+# In this module you write five of them on top of your `Tensor`:
+#
+# | class | formula | used for |
+# | --- | --- | --- |
+# | `ReLU` | `max(0, x)` | hidden layers of most CNNs |
+# | `Sigmoid` | `1 / (1 + e^-x)` | probabilities of yes/no outputs |
+# | `Tanh` | `(e^x - e^-x) / (e^x + e^-x)` | zero-centred hidden units, RNNs |
+# | `GELU` | `x * Phi(x)` (tanh approximation) | transformers |
+# | `Softmax` | `e^x_i / sum_j e^x_j` | probabilities over classes |
+#
+# The interesting part is not the formulas but computing them **without
+# overflow**: `exp` of a large number is infinity in floating point, and
+# infinity divided by infinity is NaN. Two of the five need a trick.
+#
+# Each activation computes its forward pass on the numpy data and wraps the
+# result in a Tensor of the input's dtype. Module 06 adds their gradients.
+
+# %% nbgrader={"grade": false, "grade_id": "activations-imports", "locked": false, "schema_version": 3, "solution": false, "task": false}
+#| default_exp core.activations
+#| export
+import numpy as np
+
+from tinytorch.core.tensor import Tensor
+
+# %% [markdown]
+# ## 1. A small base class
+#
+# Later modules put activations inside `Sequential` next to layers, so they
+# behave like (parameter-free) layers: calling one runs `forward`,
+# `parameters()` is empty, and `train()` / `eval()` do nothing but record the
+# mode. Module 03's `Module` is richer; activations do not need it, and this
+# module comes first. The base class is given.
+
+# %% nbgrader={"grade": false, "grade_id": "activations-base", "locked": false, "schema_version": 3, "solution": false, "task": false}
+#| export
+def _as_tensor(x):
+    """Accept a Tensor (or anything Tensor() accepts) as an activation's input."""
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+class Activation:
+    """Base class of the activations: callable, no parameters, train/eval are no-ops."""
+
+    training = True
+
+    def forward(self, x):
+        raise NotImplementedError(f"{type(self).__name__} must implement forward(x).")
+
+    def __call__(self, x):
+        return self.forward(x)
+
+    def parameters(self):
+        return []
+
+    def train(self, mode=True):
+        self.training = bool(mode)
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+# %% [markdown]
+# ## 2. ReLU
+#
+# `ReLU(x) = max(0, x)`. It is the default choice for hidden layers: cheap, and
+# its slope is exactly 1 for every positive input, so gradients pass through
+# deep stacks without shrinking. A sigmoid's slope is far below 1 everywhere,
+# so every sigmoid layer shrinks the gradient; the cell below computes the
+# largest slope and what is left after five layers even at that best case.
+# ReLU's weakness: a unit whose input is negative for every example gets zero
+# gradient and stops learning ("dead ReLU").
+
+# %%
+_z = np.linspace(-10, 10, 20001)
+_s = 1 / (1 + np.exp(-_z))
+_slope = (_s * (1 - _s)).max()
+print(f"largest sigmoid slope: {_slope:.4f}; after 5 sigmoid layers a gradient is at most "
+      f"{_slope ** 5:.1e} of itself, after 5 ReLU layers (positive inputs) it is all there")
+
+# %% nbgrader={"grade": false, "grade_id": "activations-relu", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+class ReLU(Activation):
+    """ReLU(x) = max(0, x), element-wise."""
+
+    def forward(self, x):
+        x = _as_tensor(x)
+        ### BEGIN SOLUTION
+        return Tensor(np.maximum(x.data, 0), dtype=x.dtype)
+        ### END SOLUTION
+
+# %% [markdown]
+# ## 3. Sigmoid, and how not to overflow
+#
+# `sigmoid(x) = 1 / (1 + e^-x)` squashes any number into (0, 1). Written
+# literally it breaks for large negative `x`: `e^-x` overflows to infinity. The
+# answer, `1 / inf = 0`, happens to be right, but numpy warns, and in the
+# gradient the infinity turns into NaN. The cell below shows where float32's
+# `exp` overflows.
+#
+# The fix uses the identity `1 / (1 + e^-x) = e^x / (1 + e^x)` and picks, for
+# each element, the form whose exponent is never positive. With
+# `z = e^-|x|` (always in (0, 1]):
+#
+# - `x >= 0`: `sigmoid(x) = 1 / (1 + z)`
+# - `x < 0`:  `sigmoid(x) = z / (1 + z)`
+#
+# No exponential of a positive number is ever taken, so nothing overflows.
+
+# %%
+_big = np.float32(np.log(np.finfo(np.float32).max))
+print(f"float32 exp overflows for x > {_big:.2f}")
+with np.errstate(over="ignore"):
+    print("naive sigmoid at x = -100 (float32): exp(100) =", np.exp(np.float32(100.0)))
+
+# %% nbgrader={"grade": false, "grade_id": "activations-sigmoid", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+class Sigmoid(Activation):
+    """Sigmoid(x) = 1 / (1 + exp(-x)), computed without overflow."""
+
+    def forward(self, x):
+        x = _as_tensor(x)
+        ### BEGIN SOLUTION
+        z = np.exp(-np.abs(x.data))
+        out = np.where(x.data >= 0, 1 / (1 + z), z / (1 + z))
+        return Tensor(out, dtype=x.dtype)
+        ### END SOLUTION
+
+# %% [markdown]
+# ## 4. Tanh
+#
+# `tanh(x) = 2 * sigmoid(2x) - 1` is a sigmoid stretched to (-1, 1), centred on
+# zero. numpy's `np.tanh` is already stable, so use it.
+
+# %% nbgrader={"grade": false, "grade_id": "activations-tanh", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+class Tanh(Activation):
+    """Tanh(x), element-wise, in (-1, 1)."""
+
+    def forward(self, x):
+        x = _as_tensor(x)
+        ### BEGIN SOLUTION
+        return Tensor(np.tanh(x.data), dtype=x.dtype)
+        ### END SOLUTION
+
+# %% [markdown]
+# ## 5. GELU
+#
+# GELU weighs its input by the probability that a standard normal variable is
+# below it: `GELU(x) = x * Phi(x)`, with `Phi` the normal CDF. It behaves like a
+# smooth ReLU and is the activation of BERT and GPT. Computing `Phi` needs the
+# error function; the original paper also gives the **tanh approximation**,
+# which is what we implement (PyTorch's `nn.GELU(approximate="tanh")`):
+#
+# `GELU(x) = 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3)))`
+#
+# The cell below measures how far the approximation is from the exact form.
+
+# %%
+import math
+
+_xs = np.linspace(-6, 6, 2001)
+_exact = _xs * 0.5 * (1 + np.array([math.erf(v / math.sqrt(2)) for v in _xs]))
+_approx = 0.5 * _xs * (1 + np.tanh(math.sqrt(2 / math.pi) * (_xs + 0.044715 * _xs ** 3)))
+print(f"largest |tanh approximation - exact GELU| on [-6, 6]: {np.abs(_approx - _exact).max():.1e}")
+
+# %% nbgrader={"grade": false, "grade_id": "activations-gelu", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+GELU_C = np.sqrt(2 / np.pi)  # the constant sqrt(2/pi) of the tanh approximation
+
+
+class GELU(Activation):
+    """GELU, tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+
+    def forward(self, x):
+        x = _as_tensor(x)
+        ### BEGIN SOLUTION
+        v = x.data
+        out = 0.5 * v * (1 + np.tanh(GELU_C * (v + 0.044715 * v ** 3)))
+        return Tensor(out, dtype=x.dtype)
+        ### END SOLUTION
+
+# %% [markdown]
+# ## 6. Softmax, and the max-subtraction trick
+#
+# `softmax(x)_i = e^x_i / sum_j e^x_j` turns a row of scores (logits) into
+# probabilities: all positive, summing to 1, the largest score getting the
+# largest share. `Softmax(dim=-1)` normalises along one axis, by default the
+# last, so a `(batch, classes)` tensor gives one distribution per row.
+#
+# Logits of a few hundred are normal in a network that is confident, and `e^x`
+# overflows float32 above about 88 (computed above): then the formula gives
+# `inf / inf = NaN`. The fix: subtracting any constant `c` from every score
+# leaves softmax unchanged, because
+#
+# `e^(x_i - c) / sum_j e^(x_j - c) = (e^-c e^x_i) / (e^-c sum_j e^x_j)`.
+#
+# Choose `c = max_j x_j`. Then every exponent is `<= 0`, every `e^...` is in
+# (0, 1], and the largest is exactly 1, so the sum is at least 1: no overflow,
+# no division by zero. Use `keepdims=True` so the max broadcasts back along
+# `dim`.
+
+# %%
+_logits = np.array([1000.0, 1001.0, 1002.0], dtype=np.float32)
+with np.errstate(over="ignore", invalid="ignore"):
+    _naive = np.exp(_logits) / np.exp(_logits).sum()
+_shifted = np.exp(_logits - _logits.max())
+print("naive softmax of", _logits, "->", _naive)
+print("shifted softmax  ->", _shifted / _shifted.sum())
+
+# %% nbgrader={"grade": false, "grade_id": "activations-softmax", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+class Softmax(Activation):
+    """Softmax along `dim` (default: the last axis), computed stably."""
+
+    def __init__(self, dim=-1):
+        self.dim = dim
+
+    def __repr__(self):
+        return f"Softmax(dim={self.dim})"
+
+    def forward(self, x):
+        x = _as_tensor(x)
+        if x.ndim == 0 or not -x.ndim <= self.dim < x.ndim:
+            raise ValueError(
+                f"Softmax(dim={self.dim}) needs an input with that dimension, got shape "
+                f"{x.shape}. Pick dim in [{-max(x.ndim, 1)}, {max(x.ndim, 1) - 1}].")
+        ### BEGIN SOLUTION
+        shifted = x.data - np.max(x.data, axis=self.dim, keepdims=True)
+        e = np.exp(shifted)
+        return Tensor(e / np.sum(e, axis=self.dim, keepdims=True), dtype=x.dtype)
+        ### END SOLUTION
+
+# %% [markdown]
+# ## 7. Tests
+#
+# Each test below compares against values worked out by hand or against
+# identities the functions must satisfy.
+
+# %% nbgrader={"grade": true, "grade_id": "test-activations-relu", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+def test_unit_relu():
+    out = ReLU()(Tensor([[-2.0, -0.5, 0.0], [0.5, 3.0, -1.0]]))
+    assert isinstance(out, Tensor) and out.shape == (2, 3)
+    assert np.array_equal(out.data, [[0, 0, 0], [0.5, 3, 0]])
+    assert ReLU()(Tensor([-1.0, 2.0], dtype=np.float64)).dtype == np.float64
+    print("ReLU: ok")
+
+
+if __name__ == "__main__":
+    test_unit_relu()
+
+# %% nbgrader={"grade": true, "grade_id": "test-activations-sigmoid-tanh", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
+def test_unit_sigmoid_tanh():
+    x = np.array([-2.0, 0.0, 1.0, 3.0])
+    s = Sigmoid()(Tensor(x, dtype=np.float64))
+    assert np.allclose(s.data, 1 / (1 + np.exp(-x)), rtol=1e-12)
+    with np.errstate(over="raise", invalid="raise"):  # an overflow would raise here
+        ext = Sigmoid()(Tensor([-1000.0, 1000.0])).data
+    assert np.allclose(ext, [0.0, 1.0]) and not np.isnan(ext).any()
+    t = Tanh()(Tensor(x, dtype=np.float64))
+    assert np.allclose(t.data, (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x)))
+    s2 = Sigmoid()(Tensor(2 * x, dtype=np.float64)).data
+    assert np.allclose(t.data, 2 * s2 - 1, rtol=1e-12)            # tanh(x) = 2 sigmoid(2x) - 1
+    print("Sigmoid, Tanh: ok")
+
+
+if __name__ == "__main__":
+    test_unit_sigmoid_tanh()
+
+# %% nbgrader={"grade": true, "grade_id": "test-activations-gelu", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+def test_unit_gelu():
+    x = np.array([-3.0, -1.0, 0.0, 0.5, 2.0])
+    g = GELU()(Tensor(x, dtype=np.float64)).data
+    expected = 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))
+    assert np.allclose(g, expected, rtol=1e-12)
+    assert g[2] == 0.0 and abs(g[4] - 1.9545976940) < 1e-8
+    print("GELU: ok")
+
+
+if __name__ == "__main__":
+    test_unit_gelu()
+
+# %% nbgrader={"grade": true, "grade_id": "test-activations-softmax", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
+def test_unit_softmax():
+    p = Softmax()(Tensor([[0.0, np.log(3.0)], [1.0, 1.0]], dtype=np.float64)).data
+    assert np.allclose(p, [[0.25, 0.75], [0.5, 0.5]], rtol=1e-12)
+    q = Softmax(dim=0)(Tensor([[0.0, 5.0], [np.log(4.0), 5.0]], dtype=np.float64)).data
+    assert np.allclose(q, [[0.2, 0.5], [0.8, 0.5]], rtol=1e-12)
+    with np.errstate(over="raise", invalid="raise"):
+        big = Softmax()(Tensor([[1000.0, 1001.0, 1002.0]])).data
+    e = np.exp([-2.0, -1.0, 0.0])
+    assert np.allclose(big, e / e.sum(), rtol=1e-5)
+    assert np.allclose(Softmax()(Tensor(np.random.default_rng(0).normal(size=(4, 7)))).data.sum(axis=-1), 1)
+    print("Softmax: ok")
+
+
+if __name__ == "__main__":
+    test_unit_softmax()
+
+# %% [markdown]
+# ## Summary
+#
+# Five activations, each a few lines of numpy, and two of them (Sigmoid and
+# Softmax) rewritten so that no intermediate value can overflow. Module 03
+# places them between linear layers; module 06 gives each its derivative:
+#
+# - ReLU: 1 where the input is positive, 0 elsewhere;
+# - Sigmoid: `s (1 - s)`; Tanh: `1 - t^2` (both from the output alone);
+# - Softmax: `s * (g - sum(g * s))` along `dim`, for an upstream gradient `g`.
