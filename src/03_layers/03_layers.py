@@ -1,0 +1,581 @@
+# %% [markdown]
+# # Module 03: Layers
+#
+# A neural network is a function with knobs. Module 01 gave us `Tensor`, module 02
+# gave us activations; this module packages computations *with knobs* into reusable
+# objects called **layers**, and lets a model find all of its own knobs.
+#
+# You will build:
+#
+# | class | what it does | PyTorch twin |
+# | --- | --- | --- |
+# | `Module` | base class: `__call__` runs `forward`, finds parameters, switches train/eval | `torch.nn.Module` |
+# | `Linear` | `y = x @ W.T + b`, with PyTorch's initialisation | `torch.nn.Linear` |
+# | `Sequential` | chains layers: the output of one is the input of the next | `torch.nn.Sequential` |
+# | `Flatten` | turns `(N, C, H, W)` images into `(N, C*H*W)` rows | `torch.nn.Flatten` |
+# | `Dropout` | randomly zeroes activations while training (inverted scaling) | `torch.nn.Dropout` |
+#
+# Every layer is written with `Tensor` operations only. That is deliberate: once
+# module 06 teaches those operations to compute gradients, every layer here becomes
+# trainable without a single line of layer-specific backward code.
+
+# %% nbgrader={"grade": false, "grade_id": "layers-imports", "locked": false, "schema_version": 3, "solution": false, "task": false}
+#| default_exp core.layers
+#| export
+import numpy as np
+
+from tinytorch.core.tensor import Tensor, get_rng, manual_seed
+
+# %% [markdown]
+# ## 1. `Module`: a layer that knows its parameters
+#
+# A **parameter** is a tensor the optimizer is allowed to change: a weight or a bias.
+# In tinytorch a parameter is simply a `Tensor` with `requires_grad=True` stored as an
+# attribute of a module. A **buffer** (a tensor with `requires_grad=False`, such as a
+# fixed mask) is not a parameter.
+#
+# Models are trees: a classifier holds a `Sequential`, which holds a list of `Linear`
+# layers, each holding a weight and a bias. The optimizer needs a flat list of all
+# leaves. Instead of asking every layer author to register parameters by hand,
+# `Module` *discovers* them by walking its attributes in the order they were assigned:
+#
+# - a `Tensor` that requires grad is a parameter, named after its attribute (`weight`);
+# - a `Module` is searched recursively, and its parameters' names get a prefix (`fc.weight`);
+# - a list or tuple is searched item by item, the position becoming part of the name
+#   (`layers.0.weight`), exactly like PyTorch's `ModuleList`;
+# - anything else (numbers, `None`, activations without parameters) is ignored.
+#
+# Two modules may share one tensor (weight tying). The optimizer must then see it
+# **once**, or it would update it twice per step; the first name found wins.
+#
+# The helper `_attributes()` (given) does the flattening of lists and tuples, so
+# you only have to write the walk itself in `named_parameters()`. Everything else
+# (`parameters()`, `zero_grad()`, `train()`, `eval()`) is built on top of it.
+#
+# **`train()` and `eval()`.** Some layers behave differently while learning and while
+# being used: `Dropout` drops activations only during training. Every module carries a
+# flag `training` (True by default); `model.eval()` sets it to False on the model *and
+# every sub-module*, `model.train()` sets it back. Both return the module itself so
+# you can write `model = Net().eval()`.
+
+# %% nbgrader={"grade": false, "grade_id": "layers-module", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+class Module:
+    """Base class for layers and models (like torch.nn.Module).
+
+    Subclasses assign their parameters (Tensors with requires_grad=True) and their
+    sub-modules as attributes in __init__ and define forward(). Calling the module
+    runs forward().
+    """
+
+    # A class attribute, so subclasses work even if they forget super().__init__().
+    training = True
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(
+            f"{type(self).__name__} does not define forward(). A Module subclass must "
+            "implement forward(self, x) and return the output Tensor."
+        )
+
+    def _attributes(self):
+        """Yield (name, value) for every attribute, in assignment order, with lists
+        and tuples opened up: an item at position i of `layers` is named `layers.i`."""
+
+        def expand(name, value):
+            if isinstance(value, (list, tuple)):
+                for i, item in enumerate(value):
+                    yield from expand(f"{name}.{i}", item)
+            else:
+                yield name, value
+
+        for name, value in vars(self).items():
+            yield from expand(name, value)
+
+    def named_parameters(self):
+        """Return [(dotted_name, Tensor)] for every parameter of this module and its
+        sub-modules, in attribute order, each tensor once (first name wins)."""
+        ### BEGIN SOLUTION
+        found, seen = [], set()
+        for name, value in self._attributes():
+            if isinstance(value, Tensor):
+                candidates = [(name, value)] if value.requires_grad else []
+            elif isinstance(value, Module):
+                candidates = [(f"{name}.{sub}", p) for sub, p in value.named_parameters()]
+            else:
+                candidates = []
+            for full_name, param in candidates:
+                if id(param) not in seen:
+                    seen.add(id(param))
+                    found.append((full_name, param))
+        return found
+        ### END SOLUTION
+
+    def parameters(self):
+        """Return the list of parameter Tensors (what an optimizer takes)."""
+        return [param for _, param in self.named_parameters()]
+
+    def zero_grad(self):
+        """Forget accumulated gradients: set every parameter's .grad to None."""
+        for param in self.parameters():
+            param.grad = None
+
+    def train(self, mode=True):
+        """Set training mode on this module and all sub-modules; return self."""
+        if not isinstance(mode, bool):
+            raise ValueError(
+                f"train(mode) expects True or False, got {mode!r} ({type(mode).__name__}). "
+                "Use model.train() to train and model.eval() to evaluate."
+            )
+        self.training = mode
+        for _, value in self._attributes():
+            if isinstance(value, Module):
+                value.train(mode)
+        return self
+
+    def eval(self):
+        """Switch to evaluation mode (same as train(False)); return self."""
+        return self.train(False)
+
+    def extra_repr(self):
+        """The text inside the parentheses of repr(); layers override it."""
+        return ""
+
+    def __repr__(self):
+        children = [(name, value) for name, value in self._attributes() if isinstance(value, Module)]
+        if not children:
+            return f"{type(self).__name__}({self.extra_repr()})"
+        lines = [f"{type(self).__name__}({self.extra_repr()}"]
+        for name, child in children:
+            child_text = repr(child).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {child_text}")
+        return "\n".join(lines) + "\n)"
+
+
+# %% [markdown]
+# ### Check: discovery through nested modules and lists
+#
+# The test below builds a small tree by hand (no `Linear` yet): a model holding a
+# tensor, a buffer, a list of two blocks and a block that shares a tensor with the
+# first one. The expected names spell out the rules above.
+
+# %% nbgrader={"grade": true, "grade_id": "test-module-parameters", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+def test_unit_module_parameters():
+    class Block(Module):
+        def __init__(self, weight=None):
+            self.weight = weight if weight is not None else Tensor(np.ones((2, 2)), requires_grad=True)
+            self.mask = Tensor(np.ones(2))  # a buffer: requires_grad=False
+
+    class Model(Module):
+        def __init__(self):
+            self.scale = Tensor([1.0], requires_grad=True)
+            self.blocks = [Block(), Block()]
+            self.tied = Block(weight=self.blocks[0].weight)  # shares a tensor
+            self.name = "model"  # ignored
+
+    model = Model()
+    names = [name for name, _ in model.named_parameters()]
+    assert names == ["scale", "blocks.0.weight", "blocks.1.weight"], names
+    params = model.parameters()
+    assert len(params) == 3 and params[1] is model.blocks[0].weight
+
+    assert model.eval() is model
+    assert not model.training and not model.blocks[1].training and not model.tied.training
+    model.train()
+    assert model.training and model.blocks[0].training
+
+    for p in params:
+        p.grad = np.ones_like(p.data)
+    model.zero_grad()
+    assert all(p.grad is None for p in params)
+
+
+if __name__ == "__main__":
+    test_unit_module_parameters()
+    print("Module: parameter discovery, train/eval and zero_grad work.")
+
+# %% [markdown]
+# ## 2. `Linear`: the fully connected layer
+#
+# `Linear(in_features, out_features)` maps each input row of `in_features` numbers to
+# `out_features` numbers:
+#
+# $$ y = x W^\top + b, \qquad x: (N, \text{in}),\ W: (\text{out}, \text{in}),\ b: (\text{out},),\ y: (N, \text{out}). $$
+#
+# Why store `W` as `(out, in)` and transpose it? It is PyTorch's convention: row `j` of
+# `W` holds the weights of output unit `j`, so `layer.weight[j]` is "what neuron `j`
+# looks at". `x @ W.T` then has shape `(N, in) @ (in, out) = (N, out)`, and `b` is
+# broadcast over the batch. Because `matmul` only touches the last two axes, the
+# same code works for a single sample `(in,)` or a stack `(N, T, in)`.
+#
+# **Initialisation.** All weights equal would make all units compute the same thing
+# forever, so they start random. How random matters: output unit `j` sums `in`
+# products `W[j, k] * x[k]`, so the variance of `y` grows with `in`. PyTorch draws
+# weight and bias from the uniform distribution `U(-1/sqrt(in), 1/sqrt(in))`. A
+# uniform `U(-a, a)` has variance `a**2 / 3`, so each output has variance about
+# `in * (1/in) / 3 * Var(x) = Var(x) / 3` **whatever the width**: signals neither
+# explode nor vanish as the layer grows. Draw from `get_rng()` (module 01's global
+# generator) so that `manual_seed` makes runs reproducible; draw the weight first,
+# then the bias.
+#
+# Your tasks: create the parameters in `__init__` (after the given checks) and write
+# `forward` (after the given shape check). `bias=False` means `self.bias = None`.
+
+# %% nbgrader={"grade": false, "grade_id": "layers-linear", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def _check_positive_int(value, name, layer):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{layer}: {name} must be an int, got {value!r} ({type(value).__name__}). Pass a whole number such as 64.")
+    if value < 1:
+        raise ValueError(f"{layer}: {name} must be at least 1, got {value}. A layer needs at least one input and one output feature.")
+
+
+def _check_tensor(x, layer):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{layer} expects a Tensor, got {type(x).__name__}. Wrap the data first: Tensor(x).")
+
+
+class Linear(Module):
+    """Fully connected layer: y = x @ weight.T + bias (like torch.nn.Linear).
+
+    weight: Tensor (out_features, in_features); bias: Tensor (out_features,) or None.
+    Both start as U(-1/sqrt(in_features), 1/sqrt(in_features)) drawn from get_rng().
+    """
+
+    def __init__(self, in_features, out_features, bias=True):
+        _check_positive_int(in_features, "in_features", "Linear")
+        _check_positive_int(out_features, "out_features", "Linear")
+        self.in_features = int(in_features)
+        self.out_features = int(out_features)
+        ### BEGIN SOLUTION
+        bound = 1.0 / np.sqrt(self.in_features)
+        rng = get_rng()
+        self.weight = Tensor(rng.uniform(-bound, bound, size=(self.out_features, self.in_features)), requires_grad=True)
+        if bias:
+            self.bias = Tensor(rng.uniform(-bound, bound, size=(self.out_features,)), requires_grad=True)
+        else:
+            self.bias = None
+        ### END SOLUTION
+
+    def forward(self, x):
+        _check_tensor(x, "Linear")
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            raise ValueError(
+                f"Linear(in_features={self.in_features}, out_features={self.out_features}) expected an input "
+                f"whose last dimension is {self.in_features}, got shape {x.shape}. Fix: give each sample "
+                f"{self.in_features} features (put Flatten() before this layer for images), or build the "
+                f"layer as Linear({x.shape[-1] if x.ndim else '...'}, {self.out_features})."
+            )
+        ### BEGIN SOLUTION
+        out = x @ self.weight.transpose()
+        if self.bias is not None:
+            out = out + self.bias
+        return out
+        ### END SOLUTION
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+# %% nbgrader={"grade": true, "grade_id": "test-linear", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+def test_unit_linear():
+    layer = Linear(3, 2)
+    assert layer.weight.shape == (2, 3) and layer.bias.shape == (2,)
+    assert layer.weight.requires_grad and layer.bias.requires_grad
+    bound = 1 / np.sqrt(3)
+    assert np.all(np.abs(layer.weight.data) <= bound) and np.all(np.abs(layer.bias.data) <= bound)
+
+    # Worked by hand: y = x @ W.T + b
+    layer.weight = Tensor([[1.0, 0.0, -1.0], [2.0, 1.0, 0.0]], requires_grad=True)
+    layer.bias = Tensor([0.5, -1.0], requires_grad=True)
+    y = layer(Tensor([[1.0, 2.0, 3.0], [0.0, 1.0, 0.0]]))
+    assert y.shape == (2, 2)
+    assert np.allclose(y.data, [[-1.5, 3.0], [0.5, 0.0]])
+    assert np.allclose(layer(Tensor([1.0, 2.0, 3.0])).data, [-1.5, 3.0])  # a single sample
+
+    no_bias = Linear(4, 5, bias=False)
+    assert no_bias.bias is None
+    assert no_bias(Tensor(np.zeros((6, 4)))).shape == (6, 5)
+
+    wide = Linear(400, 300)
+    assert np.abs(wide.weight.data).max() > 0.9 / np.sqrt(400)  # uses the full range
+    assert np.abs(wide.weight.data).max() <= 1 / np.sqrt(400)
+
+    try:
+        layer(Tensor(np.zeros((2, 4))))
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("Linear(3, 2) must reject an input with 4 features")
+
+
+if __name__ == "__main__":
+    test_unit_linear()
+    print("Linear: shapes, initialisation and forward values are right.")
+
+# %% [markdown]
+# How much does the initialisation matter? The cell below feeds a batch of
+# standard-normal inputs through `Linear(in, 64)` for growing `in`, once with
+# PyTorch's bound and once with weights drawn from a standard normal (a tempting
+# "simple" choice), and prints the standard deviation of the outputs.
+
+# %% nbgrader={"grade": false, "grade_id": "layers-linear-demo", "locked": false, "schema_version": 3, "solution": false, "task": false}
+if __name__ == "__main__":
+    manual_seed(0)
+    x = Tensor(get_rng().standard_normal((256, 1024)))
+    print(f"{'in_features':>12} {'std, U(-1/sqrt(in), 1/sqrt(in))':>32} {'std, N(0, 1) weights':>22}")
+    for n_in in (16, 64, 256, 1024):
+        layer = Linear(n_in, 64)
+        std_default = layer(x[:, :n_in]).data.std()
+        layer.weight = Tensor(get_rng().standard_normal((64, n_in)), requires_grad=True)
+        std_normal = layer(x[:, :n_in]).data.std()
+        print(f"{n_in:>12} {std_default:>32.3f} {std_normal:>22.3f}")
+    print(f"predicted std with the default bound: sqrt(1/3) = {np.sqrt(1 / 3):.3f}")
+
+# %% [markdown]
+# With PyTorch's bound the output scale stays put as the layer widens; with
+# standard-normal weights it grows like `sqrt(in)`, and stacking a few such layers
+# would push activations (and gradients) out of any useful range.
+
+# %% [markdown]
+# ## 3. `Sequential` and `Flatten`
+#
+# Most models are a pipeline: `Flatten`, `Linear`, `ReLU`, `Linear`, ...
+# `Sequential(*layers)` stores its layers in the list `self.layers` and its `forward`
+# feeds the output of each layer into the next. Because the list is an attribute,
+# parameter discovery finds `layers.0.weight`, `layers.0.bias`, `layers.2.weight`, ...
+# with no extra code. Any callable works as a layer (the activations of module 02
+# are not `Module`s, and they have no parameters to find).
+#
+# `Flatten(start_dim=1, end_dim=-1)` merges the axes from `start_dim` to `end_dim`
+# into one. The defaults keep the batch axis 0 and flatten everything else: a batch
+# of images `(N, C, H, W)` becomes `(N, C*H*W)`, ready for a `Linear` layer. The
+# given code turns negative dims into positive ones and checks them; you compute the
+# new shape and reshape.
+
+# %% nbgrader={"grade": false, "grade_id": "layers-sequential-flatten", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+class Sequential(Module):
+    """Chain of layers applied in order (like torch.nn.Sequential)."""
+
+    def __init__(self, *layers):
+        for i, layer in enumerate(layers):
+            if not callable(layer):
+                hint = " Pass the layers as separate arguments: Sequential(*layers)." if isinstance(layer, (list, tuple)) else ""
+                raise TypeError(f"Sequential: layer {i} is a {type(layer).__name__}, which cannot be called on a Tensor. Expected a Module or another callable layer.{hint}")
+        self.layers = list(layers)
+
+    def forward(self, x):
+        ### BEGIN SOLUTION
+        for layer in self.layers:
+            x = layer(x)
+        return x
+        ### END SOLUTION
+
+    def __len__(self):
+        return len(self.layers)
+
+    def __getitem__(self, index):
+        return self.layers[index]
+
+    def __iter__(self):
+        return iter(self.layers)
+
+    def __repr__(self):
+        lines = ["Sequential("]
+        for i, layer in enumerate(self.layers):
+            lines.append(f"  ({i}): " + repr(layer).replace("\n", "\n  "))
+        return "\n".join(lines) + "\n)"
+
+
+class Flatten(Module):
+    """Merge dims start_dim..end_dim into one (like torch.nn.Flatten); keeps the batch axis by default."""
+
+    def __init__(self, start_dim=1, end_dim=-1):
+        self.start_dim = start_dim
+        self.end_dim = end_dim
+
+    def _dims(self, ndim):
+        start = self.start_dim + ndim if self.start_dim < 0 else self.start_dim
+        end = self.end_dim + ndim if self.end_dim < 0 else self.end_dim
+        if not (0 <= start < ndim and 0 <= end < ndim) or start > end:
+            raise ValueError(
+                f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim}) cannot flatten an input with "
+                f"{ndim} dimension(s). Expected at least {max(start, end, 0) + 1} dimensions with start_dim <= end_dim; "
+                "a single sample needs a batch axis first: x.reshape(1, *x.shape)."
+            )
+        return start, end
+
+    def forward(self, x):
+        _check_tensor(x, "Flatten")
+        start, end = self._dims(x.ndim)
+        ### BEGIN SOLUTION
+        shape = tuple(x.shape)
+        merged = int(np.prod(shape[start:end + 1]))
+        return x.reshape(shape[:start] + (merged,) + shape[end + 1:])
+        ### END SOLUTION
+
+    def extra_repr(self):
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+# %% nbgrader={"grade": true, "grade_id": "test-sequential-flatten", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+def test_unit_sequential_flatten():
+    x = Tensor(np.arange(24.0).reshape(2, 3, 2, 2))
+    flat = Flatten()(x)
+    assert flat.shape == (2, 12)
+    assert np.array_equal(flat.data[1], np.arange(12.0, 24.0))
+    assert Flatten(0, 1)(x).shape == (6, 2, 2)
+    assert Flatten(1, 2)(x).shape == (2, 6, 2)
+
+    class AddOne(Module):
+        def forward(self, t):
+            return t + 1.0
+
+    double = lambda t: t * 2.0  # any callable is a layer
+    model = Sequential(Flatten(), AddOne(), double, AddOne())
+    y = model(x)
+    assert y.shape == (2, 12)
+    assert np.allclose(y.data, (flat.data + 1.0) * 2.0 + 1.0)  # applied in order
+    assert len(model) == 4 and model[2] is double
+    assert Sequential()(x) is x  # no layers: identity
+
+
+if __name__ == "__main__":
+    test_unit_sequential_flatten()
+    print("Sequential and Flatten work.")
+
+# %% [markdown]
+# ## 4. `Dropout`: noise that regularises
+#
+# A big network can memorise its training set by letting units rely on very specific
+# partners. **Dropout** (Srivastava et al., 2014) breaks those partnerships: during
+# training each activation is kept with probability `1 - p` and set to zero with
+# probability `p`, a fresh random choice on every call.
+#
+# Zeroing shrinks the expected activation from `x` to `(1 - p) * x`. At test time all
+# units are present, so the next layer would see larger inputs than it was trained on.
+# **Inverted dropout** fixes this during training instead: the survivors are divided by
+# `1 - p`, so
+#
+# $$ \mathbb{E}[\text{out}] = (1-p)\cdot\frac{x}{1-p} + p \cdot 0 = x, $$
+#
+# and evaluation is then the identity: nothing to rescale, nothing to remember.
+#
+# In code: draw `u = get_rng().random(x.shape)` (uniform in [0, 1)), keep where
+# `u >= p`, build the array `keep / (1 - p)` in `x`'s dtype, and return `x * mask`.
+# Multiplying by a constant array keeps the result a `Tensor` computed by a `Tensor`
+# operation, so gradients flow through the kept units (scaled the same way) once
+# module 06 is in place. In eval mode (`self.training` False), or with `p == 0`,
+# return `x` unchanged. `p` must lie in `[0, 1)`: `p = 1` would drop everything.
+
+# %% nbgrader={"grade": false, "grade_id": "layers-dropout", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+class Dropout(Module):
+    """Inverted dropout (like torch.nn.Dropout): while training, zero each element with
+    probability p and scale the survivors by 1/(1-p); identity in eval mode."""
+
+    def __init__(self, p=0.5):
+        if isinstance(p, bool) or not isinstance(p, (int, float, np.floating, np.integer)) or not 0 <= p < 1:
+            raise ValueError(f"Dropout probability p must be a number in [0, 1), got {p!r}. p is the fraction of units dropped; typical values are 0.1 to 0.5.")
+        self.p = float(p)
+
+    def forward(self, x):
+        _check_tensor(x, "Dropout")
+        ### BEGIN SOLUTION
+        if not self.training or self.p == 0.0:
+            return x
+        keep = get_rng().random(x.shape) >= self.p
+        mask = (keep / (1.0 - self.p)).astype(x.data.dtype)
+        return x * mask
+        ### END SOLUTION
+
+    def extra_repr(self):
+        return f"p={self.p}"
+
+
+# %% nbgrader={"grade": true, "grade_id": "test-dropout", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+def test_unit_dropout():
+    x = Tensor(np.ones((200, 500)))
+    layer = Dropout(p=0.25)
+    manual_seed(0)
+    y = layer(x).data
+    dropped = np.mean(y == 0)
+    assert abs(dropped - 0.25) < 0.01, dropped
+    assert np.allclose(y[y != 0], 1 / 0.75)  # survivors scaled by 1/(1-p)
+    assert abs(y.mean() - 1.0) < 0.02       # expectation preserved
+    assert not np.array_equal(layer(x).data, y)  # a new mask every call
+
+    manual_seed(0)
+    assert np.array_equal(layer(x).data, y)  # same seed, same mask
+
+    layer.eval()
+    assert np.array_equal(layer(x).data, x.data)
+    assert np.array_equal(Dropout(0.0)(x).data, x.data)
+
+
+if __name__ == "__main__":
+    test_unit_dropout()
+    print("Dropout: inverted scaling in training, identity in eval.")
+
+# %% [markdown]
+# The statistics of inverted dropout, measured: for a few values of `p` the cell below
+# applies dropout to a large tensor of ones and prints the fraction of zeros, the value
+# of the survivors and the mean (which should stay near 1).
+
+# %% nbgrader={"grade": false, "grade_id": "layers-dropout-demo", "locked": false, "schema_version": 3, "solution": false, "task": false}
+if __name__ == "__main__":
+    manual_seed(0)
+    ones = Tensor(np.ones((1000, 1000)))
+    print(f"{'p':>5} {'fraction zero':>14} {'survivor value':>15} {'mean':>8}")
+    for p in (0.1, 0.5, 0.8):
+        out = Dropout(p)(ones).data
+        print(f"{p:>5} {np.mean(out == 0):>14.4f} {out.max():>15.4f} {out.mean():>8.4f}")
+
+# %% [markdown]
+# ## 5. Putting it together
+#
+# A small classifier for 8x8 digit images, as used in later modules: flatten, two
+# linear layers with a ReLU between them, dropout for regularisation. The cell prints
+# the model, every named parameter with its shape, the total number of parameters
+# (computed, and checked against the formula `in*out + out` per layer), and shows
+# that `eval()` reaches the dropout layer inside the `Sequential`.
+
+# %% nbgrader={"grade": false, "grade_id": "layers-model-demo", "locked": false, "schema_version": 3, "solution": false, "task": false}
+if __name__ == "__main__":
+    from tinytorch.core.activations import ReLU
+
+    manual_seed(0)
+    model = Sequential(Flatten(), Linear(64, 32), ReLU(), Dropout(0.2), Linear(32, 10))
+    print(model)
+    for name, param in model.named_parameters():
+        print(f"  {name:16} {param.shape}")
+    total = sum(param.size for param in model.parameters())
+    assert total == (64 * 32 + 32) + (32 * 10 + 10)
+    print(f"total parameters: {total}")
+
+    images = Tensor(get_rng().random((5, 1, 8, 8)))
+    logits = model(images)
+    print(f"input {images.shape} -> logits {logits.shape}")
+    model.eval()
+    print(f"after model.eval(): dropout layer training = {model[3].training}")
+    assert np.array_equal(model(images).data, model(images).data)  # deterministic in eval
+    model.train()
+
+# %% [markdown]
+# ## Summary
+#
+# - `Module` finds parameters by walking attributes (tensors that require grad,
+#   sub-modules, lists and tuples of them), names them with dotted paths, and lists
+#   shared tensors once. `train()`/`eval()` propagate a `training` flag down the tree.
+# - `Linear` computes `x @ W.T + b` with `W` stored `(out, in)` and initialised from
+#   `U(-1/sqrt(in), 1/sqrt(in))`, which keeps the output scale independent of width.
+# - `Sequential` chains callables; `Flatten` keeps the batch axis and merges the rest.
+# - `Dropout` zeroes with probability `p` and rescales survivors by `1/(1-p)` while
+#   training, so evaluation is the identity.
+#
+# Next: module 04 measures how wrong a model's outputs are (losses), module 06 makes
+# every operation used here differentiable, and module 07 uses `parameters()` and the
+# gradients to update the weights.

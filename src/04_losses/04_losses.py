@@ -1,0 +1,360 @@
+# %% [markdown]
+# # Module 04: Losses
+#
+# Training needs a single number that says how wrong the model is: the **loss**.
+# The optimizer (module 07) follows its gradient downhill, so the loss decides what
+# "better" means. This module builds the three losses you will use most:
+#
+# | class | for | model output | target | PyTorch twin |
+# | --- | --- | --- | --- | --- |
+# | `MSELoss` | regression | any shape | same shape | `torch.nn.MSELoss` |
+# | `CrossEntropyLoss` | classification into C classes | logits `(N, C)` | class indices `(N,)` | `torch.nn.CrossEntropyLoss` |
+# | `BinaryCrossEntropyLoss` | yes/no questions | probabilities in [0, 1] | 0/1 (or soft) labels, same shape | `torch.nn.BCELoss` |
+#
+# All three average over the elements (PyTorch's default `reduction="mean"`) and
+# return a scalar `Tensor`. They are `Module`s (from module 03), so `loss(pred, target)`
+# calls `forward`, and they are written with `Tensor` operations only, so module 06
+# gives us their gradients for free.
+
+# %% nbgrader={"grade": false, "grade_id": "losses-imports", "locked": false, "schema_version": 3, "solution": false, "task": false}
+#| default_exp core.losses
+#| export
+import numpy as np
+
+from tinytorch.core.tensor import Tensor
+from tinytorch.core.layers import Module
+
+# %% [markdown]
+# ## 1. Checking the inputs
+#
+# A loss is where shape bugs hide. `MSELoss` on predictions of shape `(N, 1)` and
+# targets of shape `(N,)` broadcasts to an `(N, N)` matrix and silently compares every
+# prediction with every target: the loss goes down a little and the model learns
+# nothing. So our losses check their inputs first and say what to fix. These helpers
+# are given; they turn targets given as lists, arrays or Tensors into what the
+# loss computations below expect.
+
+# %% nbgrader={"grade": false, "grade_id": "losses-checks", "locked": false, "schema_version": 3, "solution": false, "task": false}
+#| export
+def _check_input(input, loss_name):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{loss_name} expects the model output as a Tensor, got {type(input).__name__}. Pass the Tensor your model returned (or wrap the data: Tensor(x)).")
+
+
+def _as_float_target(target, input, loss_name):
+    """Target as a Tensor in the input's float dtype, with exactly the input's shape."""
+    data = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if data.dtype.kind not in "biuf":
+        raise TypeError(f"{loss_name} expects numeric targets, got an array of dtype {data.dtype}. Convert them to numbers first.")
+    if data.shape != input.shape:
+        raise ValueError(
+            f"{loss_name} expected input and target of the same shape, got input {input.shape} and target {data.shape}. "
+            f"Broadcasting them would compare every prediction with every target. Fix: target.reshape{input.shape} "
+            "(or check that the batch sizes agree)."
+        )
+    return Tensor(data, dtype=input.data.dtype)
+
+
+def _class_indices(target, input):
+    """Validate class-index targets for logits of shape (N, C); return an int64 array (N,)."""
+    if input.ndim != 2:
+        raise ValueError(
+            f"CrossEntropyLoss expected logits of shape (N, C) (one row of class scores per sample), got shape {input.shape}. "
+            "For a single sample use logits.reshape(1, -1); for images, flatten the spatial axes first."
+        )
+    n, c = input.shape
+    data = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if data.shape == (n, c) and c > 1:
+        raise ValueError(
+            f"CrossEntropyLoss expected class indices of shape ({n},), got a target of shape {data.shape} (one-hot or probabilities?). "
+            "Fix: pass the index of the true class for each sample, e.g. target.argmax(axis=1)."
+        )
+    if data.ndim != 1:
+        raise ValueError(f"CrossEntropyLoss expected class indices of shape ({n},), got shape {data.shape}. Fix: target.reshape(-1).")
+    if data.shape[0] != n:
+        raise ValueError(
+            f"CrossEntropyLoss got {n} rows of logits but {data.shape[0]} labels: batch sizes must match. "
+            "Fix: pass the labels of exactly the samples in this batch."
+        )
+    if data.dtype.kind not in "iuf":
+        raise ValueError(f"CrossEntropyLoss expected integer class labels, got dtype {data.dtype}. Fix: convert them, e.g. np.asarray(labels, dtype=np.int64).")
+    if data.dtype.kind == "f":
+        bad = ~np.isfinite(data) | (data != np.round(data))
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise ValueError(
+                f"CrossEntropyLoss expected integer class labels, got {data[i].item()!r} at position {i}. "
+                "Labels are class indices 0..C-1, not probabilities or scores; for soft targets use a different loss."
+            )
+    labels = data.astype(np.int64)
+    bad = (labels < 0) | (labels >= c)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(
+            f"CrossEntropyLoss: label {labels[i]} at position {i} is out of range for {c} classes (valid labels are 0..{c - 1}). "
+            "Fix: check the number of output units of the model, or shift labels that start at 1."
+        )
+    return labels
+
+
+# %% [markdown]
+# ## 2. Mean squared error
+#
+# For regression the natural measure of error is the squared difference, averaged
+# over all `n` elements:
+#
+# $$ \text{MSE}(\hat y, y) = \frac{1}{n}\sum_i (\hat y_i - y_i)^2 . $$
+#
+# Squaring makes every error positive and punishes big errors much more than small
+# ones (doubling an error quadruples its cost). Its gradient,
+# `2 (y_hat - y) / n`, is proportional to the error, which makes it easy to optimise.
+#
+# Your task: after the given checks, compute the MSE with `Tensor` operations
+# (subtract, multiply or `** 2`, `mean`).
+
+# %% nbgrader={"grade": false, "grade_id": "losses-mse", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+class MSELoss(Module):
+    """Mean squared error (like torch.nn.MSELoss): mean((input - target) ** 2)."""
+
+    def forward(self, input, target):
+        _check_input(input, "MSELoss")
+        target = _as_float_target(target, input, "MSELoss")
+        ### BEGIN SOLUTION
+        diff = input - target
+        return (diff * diff).mean()
+        ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test-mse", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+def test_unit_mse():
+    loss_fn = MSELoss()
+    # errors 1, -2, 0, 3 -> (1 + 4 + 0 + 9) / 4 = 3.5
+    loss = loss_fn(Tensor([[2.0, 0.0], [1.0, 4.0]]), Tensor([[1.0, 2.0], [1.0, 1.0]]))
+    assert isinstance(loss, Tensor) and loss.shape == ()
+    assert np.isclose(loss.item(), 3.5)
+    assert np.isclose(loss_fn(Tensor([1.0, 2.0]), [1.0, 2.0]).item(), 0.0)
+    assert np.isclose(loss_fn(Tensor([0.5]), np.array([-0.5])).item(), 1.0)
+
+
+if __name__ == "__main__":
+    test_unit_mse()
+    print("MSELoss matches the hand-computed values.")
+
+# %% [markdown]
+# ## 3. Cross-entropy from logits
+#
+# A classifier outputs one score per class, the **logits** `z` (any real numbers).
+# Softmax turns them into probabilities, `p_k = exp(z_k) / sum_j exp(z_j)`, and the
+# loss for a sample whose true class is `y` is the negative log-probability of that
+# class:
+#
+# $$ \ell = -\log p_y = -z_y + \log \sum_j e^{z_j}. $$
+#
+# It is zero when the model is certain and right, and grows without bound when it is
+# certain and wrong. Averaged over a batch it is the cross-entropy between the labels
+# and the model's predicted distribution.
+#
+# **Why not `softmax(z).log()`?** `exp` overflows: in float32, `exp(z)` is `inf` as soon
+# as `z` exceeds the log of the largest float32 (the demo cell after the tests prints
+# that threshold), and a softmax of `inf / inf` is `nan`. Going the other way,
+# large negative logits underflow to probability 0 and `log(0) = -inf`. The
+# **log-sum-exp trick** avoids both. For any constant `m`,
+#
+# $$ \log \sum_j e^{z_j} = m + \log \sum_j e^{z_j - m}, $$
+#
+# and with `m = max_j z_j` every exponent is `<= 0` (no overflow) and the largest term
+# is `exp(0) = 1` (the sum is at least 1, so its log is finite). The log-probabilities
+# are then `log p = (z - m) - log(sum(exp(z - m)))`, computed without ever forming `p`.
+#
+# `m` is only a numerical shift: the result does not depend on it, so the gradient
+# through it would be exactly zero. Treat it as a constant and skip that work: take it
+# from the raw numbers, `input.data.max(axis=1, keepdims=True)`; subtracting a plain
+# array from a Tensor treats it as a constant (PyTorch would write `.detach()`).
+#
+# Your task, after the given checks (`labels` is an int64 array of shape `(N,)`):
+#
+# 1. `shifted = input - m` (row-wise max, as a constant);
+# 2. `log_probs = shifted - shifted.exp().sum(axis=1, keepdims=True).log()`;
+# 3. pick each row's true class with integer-array indexing,
+#    `log_probs[np.arange(N), labels]`, and return the negative mean.
+
+# %% nbgrader={"grade": false, "grade_id": "losses-cross-entropy", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+class CrossEntropyLoss(Module):
+    """Cross-entropy of logits (N, C) against class indices (N,) (like torch.nn.CrossEntropyLoss).
+
+    Equals mean_i( -log softmax(input_i)[target_i] ), computed with log-sum-exp.
+    """
+
+    def forward(self, input, target):
+        _check_input(input, "CrossEntropyLoss")
+        labels = _class_indices(target, input)
+        ### BEGIN SOLUTION
+        shifted = input - input.data.max(axis=1, keepdims=True)
+        log_probs = shifted - shifted.exp().sum(axis=1, keepdims=True).log()
+        picked = log_probs[np.arange(labels.shape[0]), labels]
+        return -picked.mean()
+        ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test-cross-entropy", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+def test_unit_cross_entropy():
+    loss_fn = CrossEntropyLoss()
+    # Equal logits: every class has probability 1/C, the loss is log(C).
+    loss = loss_fn(Tensor(np.zeros((3, 4))), [0, 1, 3])
+    assert isinstance(loss, Tensor) and loss.shape == ()
+    assert np.isclose(loss.item(), np.log(4))
+
+    # Worked by hand: logits (log 1, log 3) -> probabilities (1/4, 3/4).
+    logits = Tensor(np.log([[1.0, 3.0], [1.0, 3.0]]))
+    assert np.isclose(loss_fn(logits, np.array([1, 1])).item(), -np.log(0.75))
+    assert np.isclose(loss_fn(logits, np.array([0, 1])).item(), -(np.log(0.25) + np.log(0.75)) / 2)
+
+    # Shifting all logits of a row by a constant changes nothing.
+    z = np.array([[0.5, -1.0, 2.0], [1.5, 0.0, -0.5]])
+    assert np.isclose(loss_fn(Tensor(z), [2, 0]).item(), loss_fn(Tensor(z + 7.0), [2, 0]).item(), atol=1e-6)
+
+
+if __name__ == "__main__":
+    test_unit_cross_entropy()
+    print("CrossEntropyLoss matches the hand-computed values.")
+
+# %% nbgrader={"grade": true, "grade_id": "test-cross-entropy-stable", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+def test_unit_cross_entropy_stable():
+    loss_fn = CrossEntropyLoss()
+    # Logits far beyond exp's range: a naive softmax gives inf/nan.
+    big = Tensor([[1000.0, 0.0], [0.0, 1000.0], [-1000.0, -1000.0]])
+    loss = loss_fn(big, [0, 0, 1]).item()
+    # sample 0: certain and right -> 0; sample 1: certain and wrong -> 1000; sample 2: tie -> log 2
+    assert np.isfinite(loss)
+    assert np.isclose(loss, (0.0 + 1000.0 + np.log(2)) / 3, rtol=1e-5)
+
+
+if __name__ == "__main__":
+    test_unit_cross_entropy_stable()
+    print("CrossEntropyLoss stays finite for huge logits.")
+
+# %% [markdown]
+# The cell below shows the difference on one row of logits `(s, s - 1, 0)` for growing
+# `s`: the naive formula (softmax, then log) next to the log-sum-exp version. Once the
+# third class is far behind, the loss depends only on the gap between the first two,
+# so the correct value settles; the naive one breaks as soon as `exp(s)` overflows.
+
+# %% nbgrader={"grade": false, "grade_id": "losses-cross-entropy-demo", "locked": false, "schema_version": 3, "solution": false, "task": false}
+if __name__ == "__main__":
+    print(f"float32 exp overflows above z = log(float32 max) = {np.log(np.finfo(np.float32).max):.2f}")
+    print(f"{'logits':>22} {'naive -log softmax[0]':>22} {'CrossEntropyLoss':>17}")
+    for scale in (1.0, 10.0, 100.0, 1000.0):
+        z = np.array([[scale, scale - 1.0, 0.0]], dtype=np.float32)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            naive = -np.log(np.exp(z[0, 0]) / np.exp(z).sum())
+        stable = CrossEntropyLoss()(Tensor(z), [0]).item() + 0.0  # + 0.0 prints -0.0 as 0.0
+        print(f"{str(z[0].tolist()):>22} {naive:>22.6f} {stable:>17.6f}")
+
+# %% [markdown]
+# ## 4. Binary cross-entropy
+#
+# For a yes/no question a model outputs one probability `p` (usually a `Sigmoid` of a
+# score), and the label `y` is 0 or 1. The loss is the cross-entropy of two outcomes:
+#
+# $$ \ell = -\big(y \log p + (1 - y)\log(1 - p)\big), $$
+#
+# averaged over all elements. With `y = 1` only `-log p` remains, with `y = 0` only
+# `-log(1 - p)`. Soft labels between 0 and 1 are allowed too.
+#
+# At `p = 0` or `p = 1` one of the logs is `log 0 = -inf`. We add a tiny
+# `eps = 1e-12` inside both logs. This changes nothing for ordinary probabilities (in
+# float32, `p + 1e-12 == p` unless `p` is itself tiny) and keeps the loss finite at the
+# edges. The gradient of a confidently wrong prediction (`p = 0` for `y = 1`) becomes
+# `-1/eps`, the same as in PyTorch's `BCELoss`, which divides by `max(p (1 - p), 1e-12)`.
+# PyTorch caps each log term at -100 instead, so at exactly 0 or 1 the two losses
+# differ; anywhere inside (0, 1) they agree.
+#
+# A `Sigmoid` followed by this loss can lose precision for large scores; PyTorch's
+# `BCEWithLogitsLoss` fuses the two with the same log-sum-exp idea as above.
+#
+# Your task: after the given checks, compute the mean of the formula with `Tensor`
+# operations (`target` is already a Tensor of the input's shape and dtype).
+
+# %% nbgrader={"grade": false, "grade_id": "losses-bce", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+class BinaryCrossEntropyLoss(Module):
+    """Binary cross-entropy of probabilities (like torch.nn.BCELoss):
+    mean(-(target * log(input) + (1 - target) * log(1 - input)))."""
+
+    def forward(self, input, target):
+        _check_input(input, "BinaryCrossEntropyLoss")
+        target = _as_float_target(target, input, "BinaryCrossEntropyLoss")
+        if input.data.size and not (input.data.min() >= 0 and input.data.max() <= 1):
+            raise ValueError(
+                f"BinaryCrossEntropyLoss expects probabilities in [0, 1], got values from {input.data.min()} to {input.data.max()}. "
+                "Fix: apply Sigmoid() to the model's scores first."
+            )
+        if target.data.size and not (target.data.min() >= 0 and target.data.max() <= 1):
+            raise ValueError(
+                f"BinaryCrossEntropyLoss expects targets in [0, 1], got values from {target.data.min()} to {target.data.max()}. "
+                "Use 0/1 labels (or soft labels between them)."
+            )
+        ### BEGIN SOLUTION
+        eps = 1e-12
+        log_p = (input + eps).log()
+        log_not_p = (1.0 - input + eps).log()
+        return -(target * log_p + (1.0 - target) * log_not_p).mean()
+        ### END SOLUTION
+
+
+BCELoss = BinaryCrossEntropyLoss  # PyTorch's name
+
+
+# %% nbgrader={"grade": true, "grade_id": "test-bce", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+def test_unit_bce():
+    loss_fn = BinaryCrossEntropyLoss()
+    # y = 1 keeps -log p, y = 0 keeps -log(1 - p): (-log 0.8 - log 0.9) / 2
+    loss = loss_fn(Tensor([0.8, 0.1]), Tensor([1.0, 0.0]))
+    assert isinstance(loss, Tensor) and loss.shape == ()
+    assert np.isclose(loss.item(), -(np.log(0.8) + np.log(0.9)) / 2)
+    # A soft label mixes both terms.
+    assert np.isclose(loss_fn(Tensor([[0.25]]), [[0.5]]).item(), -(0.5 * np.log(0.25) + 0.5 * np.log(0.75)))
+    # Certain and right costs (almost) nothing; the edges stay finite.
+    assert loss_fn(Tensor([1.0, 0.0]), [1.0, 0.0]).item() < 1e-6
+    assert np.isfinite(loss_fn(Tensor([0.0, 1.0]), [1.0, 0.0]).item())
+
+
+if __name__ == "__main__":
+    test_unit_bce()
+    print("BinaryCrossEntropyLoss matches the hand-computed values.")
+
+# %% [markdown]
+# ## 5. Which loss, and what its value means
+#
+# A useful sanity check when training starts: an untrained classifier with small
+# random logits predicts roughly uniform probabilities, so its cross-entropy should be
+# close to `log(C)`. The cell below computes that reference for the 10 digit classes
+# and compares it with the loss of a freshly initialised `Linear` layer on random
+# inputs. If your first training loss is far above `log(C)`, the initialisation or the
+# labels are probably wrong.
+
+# %% nbgrader={"grade": false, "grade_id": "losses-sanity-demo", "locked": false, "schema_version": 3, "solution": false, "task": false}
+if __name__ == "__main__":
+    from tinytorch.core.tensor import get_rng, manual_seed
+    from tinytorch.core.layers import Linear
+
+    manual_seed(0)
+    model = Linear(64, 10)
+    images = Tensor(get_rng().random((256, 64)))
+    labels = get_rng().integers(0, 10, size=256)
+    print(f"log(10) = {np.log(10):.4f}")
+    print(f"cross-entropy of an untrained Linear(64, 10): {CrossEntropyLoss()(model(images), labels).item():.4f}")
+
+# %% [markdown]
+# ## Summary
+#
+# - `MSELoss`: mean of squared errors, for regression; input and target shapes must match.
+# - `CrossEntropyLoss`: takes **logits** and class indices; it computes
+#   `-log softmax` with the log-sum-exp trick (subtract the row max, a constant), so
+#   huge logits neither overflow nor produce `nan`.
+# - `BinaryCrossEntropyLoss` (`BCELoss`): takes **probabilities** and 0/1 labels; a tiny
+#   `eps` keeps the logs finite at the edges.
+# - All three are built from `Tensor` operations and return a scalar `Tensor`, so
+#   `loss.backward()` will work as soon as module 06 is in place.

@@ -1,0 +1,430 @@
+# %% [markdown]
+# # Module 07: Optimizers
+#
+# Module 03 gave models their parameters, module 04 a loss that says how wrong they
+# are, module 06 the gradient of that loss with respect to every parameter. An
+# **optimizer** closes the loop: it uses the gradients to change the parameters so
+# that the loss goes down. The training step every later module runs is:
+#
+# ```python
+# optimizer.zero_grad()          # forget the previous batch's gradients
+# loss = loss_fn(model(x), y)    # forward
+# loss.backward()                # gradients into every parameter's .grad
+# optimizer.step()               # update the parameters
+# ```
+#
+# You will build the two optimizers that train most networks, with PyTorch's names,
+# arguments and update formulas, so that `torch.optim` will feel familiar:
+#
+# | class | signature | PyTorch twin |
+# | --- | --- | --- |
+# | `SGD` | `SGD(params, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False)` | `torch.optim.SGD` |
+# | `Adam` | `Adam(params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)` | `torch.optim.Adam` |
+#
+# Optimizers work directly on the numpy arrays `param.data` and `param.grad`: an
+# update is not part of the model's computation, so it must not be recorded for
+# differentiation (PyTorch runs `step()` under `no_grad` for the same reason).
+
+# %% nbgrader={"grade": false, "grade_id": "optimizers-imports", "locked": false, "schema_version": 3, "solution": false, "task": false}
+#| default_exp core.optimizers
+#| export
+import numbers
+
+import numpy as np
+
+from tinytorch.core.tensor import Tensor
+
+# %% [markdown]
+# ## 1. The `Optimizer` base class
+#
+# An optimizer holds the list of parameters it may change (`model.parameters()`), and
+# one dictionary of **state** per parameter for whatever it must remember between
+# steps (a velocity, running averages), like PyTorch's `optimizer.state`. Two rules
+# shared by every optimizer:
+#
+# - `zero_grad()` sets every parameter's `.grad` to `None`. Module 06 *accumulates*
+#   gradients (`+=`), which is what you want inside one backward pass and wrong across
+#   batches: forget to clear them and each step uses the sum of all past gradients.
+#   (`None` rather than zeros is PyTorch's default, `set_to_none=True`: it saves
+#   memory and lets `step()` tell "no gradient" from "zero gradient".)
+# - `step()` **skips** parameters whose `.grad` is `None`: a parameter that took no
+#   part in this loss is left alone, and its state (e.g. Adam's step count) is not
+#   advanced.
+#
+# The constructor's checks are given. Write `zero_grad()`.
+
+# %% nbgrader={"grade": false, "grade_id": "optimizers-base", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def _check_hyper(value, name, optimizer, low=0.0, high=None, low_inclusive=True):
+    """Check a hyper-parameter is a real number in its range; return it as a float."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{optimizer}: {name} must be a number, got {value!r} ({type(value).__name__}).")
+    value = float(value)
+    too_low = value < low if low_inclusive else value <= low
+    too_high = high is not None and value >= high
+    if too_low or too_high or np.isnan(value):
+        interval = f"{'[' if low_inclusive else '('}{low}, {high if high is not None else 'inf'})"
+        raise ValueError(f"{optimizer}: invalid {name} {value!r}; expected a value in {interval}.")
+    return value
+
+
+def _check_lr(lr, optimizer):
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
+        raise TypeError(f"{optimizer}: lr must be a number, got {lr!r} ({type(lr).__name__}).")
+    if not lr > 0 or not np.isfinite(lr):
+        raise ValueError(f"{optimizer}: the learning rate lr must be a positive number, got {lr!r}. Typical values: 0.01 to 0.1 for SGD, 0.001 for Adam.")
+    return float(lr)
+
+
+class Optimizer:
+    """Base class: holds the parameters (a list of Tensors) and one state dict per parameter."""
+
+    def __init__(self, params):
+        name = type(self).__name__
+        if isinstance(params, Tensor):
+            raise TypeError(f"{name} expects an iterable of Tensors, got a single Tensor. Fix: {name}([tensor], ...).")
+        if hasattr(params, "parameters") and callable(params.parameters):
+            raise TypeError(f"{name} expects the model's parameters, got the {type(params).__name__} itself. Fix: {name}(model.parameters(), ...).")
+        try:
+            params = list(params)
+        except TypeError:
+            raise TypeError(f"{name} expects an iterable of Tensors such as model.parameters(), got {type(params).__name__}.") from None
+        if not params:
+            raise ValueError(
+                f"{name} got an empty parameter list: there is nothing to optimize. Check that the model stores its "
+                "weights as Tensors with requires_grad=True, and pass model.parameters()."
+            )
+        for i, param in enumerate(params):
+            if not isinstance(param, Tensor):
+                raise TypeError(f"{name}: parameter {i} is a {type(param).__name__}, expected a Tensor. Pass model.parameters() or a list of Tensors.")
+        if len({id(p) for p in params}) != len(params):
+            raise ValueError(f"{name}: some parameters appear more than once in the list; each would be updated twice per step. Pass each Tensor once.")
+        self.params = params
+        self.state = [{} for _ in params]
+
+    def zero_grad(self):
+        """Set the .grad of every parameter to None."""
+        ### BEGIN SOLUTION
+        for param in self.params:
+            param.grad = None
+        ### END SOLUTION
+
+    def step(self):
+        raise NotImplementedError(f"{type(self).__name__} does not define step(); an Optimizer subclass must update the parameters there.")
+
+
+# %% [markdown]
+# ## 2. Stochastic gradient descent
+#
+# The gradient `g = dL/dp` points in the direction in which the loss grows fastest,
+# so a small step against it lowers the loss:
+#
+# $$ p \leftarrow p - \text{lr}\cdot g . $$
+#
+# "Stochastic" because `g` comes from a mini-batch, a noisy estimate of the gradient
+# over the whole data set. PyTorch's `SGD` adds three optional ingredients, applied in
+# this order (these are exactly the formulas of `torch.optim.SGD`):
+#
+# 1. **Weight decay** `wd`: `g = g + wd * p`. This is the gradient of an extra loss
+#    term `wd/2 * ||p||^2` (L2 regularisation), pulling every weight toward zero a
+#    little at each step; large weights must earn their size.
+# 2. **Momentum** `mu` keeps a velocity `b` (state `"momentum_buffer"`), a running sum
+#    of past gradients: on the first step `b = g`, afterwards
+#    `b = mu * b + (1 - dampening) * g`, and the step uses `b` instead of `g`.
+#    Along a direction where the gradient keeps its sign, the steps grow up to
+#    `1 / (1 - mu)` times; where it flips back and forth (a narrow valley), the
+#    contributions cancel. `dampening` (default 0) scales the new gradient's share.
+# 3. **Nesterov** momentum looks ahead: the step uses `g + mu * b` instead of `b`.
+#    It needs `momentum > 0` and `dampening == 0`.
+#
+# Finally `p = p - lr * step_direction`. Update `param.data` **in place** (`-=`):
+# the model holds these very arrays, a new array would leave the model unchanged.
+# Do not modify `param.grad` itself (compute `g + wd * p` into a new array).
+#
+# Note: PyTorch's momentum puts `lr` outside the velocity (`p -= lr * b`); some
+# textbooks put it inside (`b = mu * b - lr * g; p += b`). The two agree for a
+# constant learning rate, not when `lr` changes during training.
+#
+# The checks in `__init__` are given. Write `step()`.
+
+# %% nbgrader={"grade": false, "grade_id": "optimizers-sgd", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional momentum, dampening, weight decay and
+    Nesterov momentum; the update formulas of torch.optim.SGD."""
+
+    def __init__(self, params, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False):
+        super().__init__(params)
+        self.lr = _check_lr(lr, "SGD")
+        self.momentum = _check_hyper(momentum, "momentum", "SGD")
+        self.dampening = _check_hyper(dampening, "dampening", "SGD")
+        self.weight_decay = _check_hyper(weight_decay, "weight_decay", "SGD")
+        self.nesterov = bool(nesterov)
+        if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
+            raise ValueError(f"SGD: Nesterov momentum requires momentum > 0 and dampening = 0, got momentum={momentum}, dampening={dampening}.")
+
+    def step(self):
+        """Update every parameter that has a gradient."""
+        ### BEGIN SOLUTION
+        for param, state in zip(self.params, self.state):
+            if param.grad is None:
+                continue
+            grad = param.grad
+            if self.weight_decay != 0:
+                grad = grad + self.weight_decay * param.data
+            if self.momentum != 0:
+                buf = state.get("momentum_buffer")
+                if buf is None:
+                    buf = state["momentum_buffer"] = np.array(grad, copy=True)
+                else:
+                    buf *= self.momentum
+                    buf += (1 - self.dampening) * grad
+                grad = grad + self.momentum * buf if self.nesterov else buf
+            param.data -= self.lr * grad
+        ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test-sgd", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+def test_unit_sgd():
+    p = Tensor([1.0, 2.0], requires_grad=True)
+    p.grad = np.array([0.5, -1.0], dtype=np.float32)
+    SGD([p], lr=0.1).step()
+    assert np.allclose(p.data, [0.95, 2.1])                    # p - lr * g
+    assert np.allclose(p.grad, [0.5, -1.0])                    # the gradient is not modified
+
+    q = Tensor([1.0, 2.0], requires_grad=True)
+    q.grad = np.array([0.5, -1.0], dtype=np.float32)
+    data = q.data
+    SGD([q], lr=0.1, weight_decay=0.1).step()
+    assert np.allclose(q.data, [1 - 0.1 * 0.6, 2 - 0.1 * -0.8])  # g + wd * p = (0.6, -0.8)
+    assert q.data is data                                      # updated in place
+
+
+if __name__ == "__main__":
+    test_unit_sgd()
+    print("SGD: plain steps and weight decay match the hand-computed values.")
+
+# %% nbgrader={"grade": true, "grade_id": "test-sgd-momentum", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+def test_unit_sgd_momentum():
+    # Constant gradient 1, lr 0.1, momentum 0.9: velocity 1, then 0.9 * 1 + 1 = 1.9.
+    p = Tensor([0.0], requires_grad=True)
+    opt = SGD([p], lr=0.1, momentum=0.9)
+    for expected in (-0.1, -0.1 - 0.19, -0.29 - 0.271):
+        p.grad = np.ones(1, dtype=np.float32)
+        opt.step()
+        assert np.allclose(p.data, [expected]), (p.data, expected)
+
+    # Nesterov: step with g + mu * b: 1 + 0.9 * 1 = 1.9, then 1 + 0.9 * 1.9 = 2.71.
+    q = Tensor([0.0], requires_grad=True)
+    opt = SGD([q], lr=0.1, momentum=0.9, nesterov=True)
+    for expected in (-0.19, -0.19 - 0.271):
+        q.grad = np.ones(1, dtype=np.float32)
+        opt.step()
+        assert np.allclose(q.data, [expected]), (q.data, expected)
+
+    # Dampening 0.5: velocity 1, then 0.9 * 1 + 0.5 * 1 = 1.4.
+    r = Tensor([0.0], requires_grad=True)
+    opt = SGD([r], lr=0.1, momentum=0.9, dampening=0.5)
+    for expected in (-0.1, -0.1 - 0.14):
+        r.grad = np.ones(1, dtype=np.float32)
+        opt.step()
+        assert np.allclose(r.data, [expected]), (r.data, expected)
+
+
+if __name__ == "__main__":
+    test_unit_sgd_momentum()
+    print("SGD: momentum, Nesterov and dampening match the hand-computed values.")
+
+# %% [markdown]
+# ## 3. Adam
+#
+# One learning rate for all parameters is a compromise: some weights get large
+# gradients, some tiny ones. **Adam** (Kingma & Ba, 2015) gives each parameter its own
+# step size from two running averages of its gradient (state `"exp_avg"` and
+# `"exp_avg_sq"`, both starting at zero, and a step counter `"step"`):
+#
+# $$ m \leftarrow \beta_1 m + (1-\beta_1)\, g, \qquad v \leftarrow \beta_2 v + (1-\beta_2)\, g^2 . $$
+#
+# `m` (first moment) is a smoothed gradient, like momentum. `v` (second moment) tracks
+# the typical squared size of the gradient. The update divides one by the square root
+# of the other, so every parameter moves by roughly `lr` per step whatever the scale
+# of its gradient:
+#
+# $$ p \leftarrow p - \text{lr}\,\frac{\hat m}{\sqrt{\hat v} + \epsilon} . $$
+#
+# **Bias correction.** `m` and `v` start at zero, so early on they are too small: after
+# `t` steps of a constant gradient `g`, `m = (1 - beta1**t) g`. Dividing by that factor
+# fixes it exactly:
+#
+# $$ \hat m = \frac{m}{1 - \beta_1^{t}}, \qquad \hat v = \frac{v}{1 - \beta_2^{t}} , $$
+#
+# with `t` this parameter's step count, counted from 1. Without the correction the
+# first steps would be the wrong size, because `v`'s factor `1 - beta2**t` starts far
+# smaller than `m`'s (the cell after the tests prints both).
+#
+# **Weight decay** in `torch.optim.Adam` is the same L2 term as in SGD, added to the
+# gradient before the moments: `g = g + wd * p`. (`AdamW` instead shrinks the weights
+# directly, outside the adaptive scaling; it is not part of this module.)
+#
+# Write `step()`: skip parameters without a gradient; create the state on a parameter's
+# first step (`np.zeros_like(param.data)` for both moments, `step = 0`); then increment
+# `step`, update the moments, bias-correct, and update `param.data` in place.
+
+# %% nbgrader={"grade": false, "grade_id": "optimizers-adam", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+class Adam(Optimizer):
+    """Adam with bias correction and L2 weight decay; the update formulas of torch.optim.Adam."""
+
+    def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        super().__init__(params)
+        self.lr = _check_lr(lr, "Adam")
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}. The default is (0.9, 0.999).")
+        self.betas = (_check_hyper(betas[0], "beta1 (betas[0])", "Adam", 0.0, 1.0),
+                      _check_hyper(betas[1], "beta2 (betas[1])", "Adam", 0.0, 1.0))
+        self.eps = _check_hyper(eps, "eps", "Adam")
+        self.weight_decay = _check_hyper(weight_decay, "weight_decay", "Adam")
+
+    def step(self):
+        """Update every parameter that has a gradient."""
+        ### BEGIN SOLUTION
+        beta1, beta2 = self.betas
+        for param, state in zip(self.params, self.state):
+            if param.grad is None:
+                continue
+            grad = param.grad
+            if self.weight_decay != 0:
+                grad = grad + self.weight_decay * param.data
+            if not state:
+                state["step"] = 0
+                state["exp_avg"] = np.zeros_like(param.data)
+                state["exp_avg_sq"] = np.zeros_like(param.data)
+            state["step"] += 1
+            t = state["step"]
+            m, v = state["exp_avg"], state["exp_avg_sq"]
+            m *= beta1
+            m += (1 - beta1) * grad
+            v *= beta2
+            v += (1 - beta2) * grad * grad
+            m_hat = m / (1 - beta1 ** t)
+            v_hat = v / (1 - beta2 ** t)
+            param.data -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "test-adam", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+def test_unit_adam():
+    # A constant gradient: bias correction makes m_hat = g and v_hat = g**2 exactly,
+    # so every step moves each entry by lr * sign(g), whatever the size of g.
+    p = Tensor([1.0, -1.0, 0.5], requires_grad=True)
+    opt = Adam([p], lr=0.01)
+    for t in range(1, 4):
+        p.grad = np.array([0.3, -20.0, 1e-3], dtype=np.float32)
+        opt.step()
+        assert np.allclose(p.data, [1.0 - 0.01 * t, -1.0 + 0.01 * t, 0.5 - 0.01 * t], atol=1e-5), p.data
+    assert opt.state[0]["step"] == 3
+
+    # Gradient +1 then -1 (lr 0.1): m_hat = -0.01 / 0.19, v_hat = 1, so p = -0.1 + 0.1 / 19.
+    q = Tensor([0.0], requires_grad=True)
+    opt = Adam([q], lr=0.1)
+    for g in (1.0, -1.0):
+        q.grad = np.array([g], dtype=np.float32)
+        opt.step()
+    assert np.allclose(q.data, [-0.1 * 18 / 19], atol=1e-6), q.data
+
+    # Weight decay alone (zero gradient): the decay term is the whole gradient,
+    # so each weight moves by lr toward zero.
+    r = Tensor([2.0, -3.0], requires_grad=True)
+    r.grad = np.zeros(2, dtype=np.float32)
+    Adam([r], lr=0.1, weight_decay=0.01).step()
+    assert np.allclose(r.data, [1.9, -2.9], atol=1e-5), r.data
+
+
+if __name__ == "__main__":
+    test_unit_adam()
+    print("Adam matches the hand-computed values.")
+
+# %% nbgrader={"grade": true, "grade_id": "test-zero-grad-skip", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+def test_unit_zero_grad_skip():
+    a = Tensor([1.0], requires_grad=True)
+    b = Tensor([1.0], requires_grad=True)
+    for opt in (SGD([a, b], lr=0.1, momentum=0.9), Adam([a, b], lr=0.1)):
+        a.grad, b.grad = np.ones(1, dtype=np.float32), None
+        before = b.data.copy()
+        opt.step()
+        assert np.array_equal(b.data, before)  # no gradient: left alone
+        assert opt.state[1] == {}              # and no state created
+        opt.zero_grad()
+        assert a.grad is None and b.grad is None
+
+
+if __name__ == "__main__":
+    test_unit_zero_grad_skip()
+    print("zero_grad clears gradients; step skips parameters without one.")
+
+# %% [markdown]
+# ### Bias correction, measured
+#
+# Feed Adam's moment updates a constant gradient `g = 1` and print the raw moments and
+# their corrected versions for the first steps, and the step size `lr * m / sqrt(v)`
+# an uncorrected Adam would take (in units of `lr`). The corrected step is 1 from the
+# very first update.
+
+# %% nbgrader={"grade": false, "grade_id": "optimizers-bias-demo", "locked": false, "schema_version": 3, "solution": false, "task": false}
+if __name__ == "__main__":
+    beta1, beta2 = 0.9, 0.999
+    m = v = 0.0
+    print(f"{'t':>4} {'m':>8} {'v':>8} {'m_hat':>6} {'v_hat':>6} {'uncorrected step / lr':>22}")
+    for t in range(1, 1001):
+        m = beta1 * m + (1 - beta1) * 1.0
+        v = beta2 * v + (1 - beta2) * 1.0
+        if t in (1, 2, 5, 10, 100, 1000):
+            print(f"{t:>4} {m:>8.4f} {v:>8.4f} {m / (1 - beta1 ** t):>6.3f} {v / (1 - beta2 ** t):>6.3f} {m / np.sqrt(v):>22.3f}")
+
+# %% [markdown]
+# ## 4. Comparing optimizers on a narrow valley
+#
+# A classic test: minimise `f(x, y) = (x**2 + 100 * y**2) / 2` from `(-4, 1)`. The
+# valley is 100 times more curved across (`y`) than along (`x`). The gradient
+# `(x, 100 y)` is simple enough to set by hand, so this runs without autograd. Plain
+# SGD must keep `lr` small enough not to bounce out of the steep direction
+# (`lr < 2/100`), and then crawls along the shallow one; momentum builds up speed along
+# the valley; Adam rescales both directions to similar step sizes. The cell prints the
+# loss after some steps.
+
+# %% nbgrader={"grade": false, "grade_id": "optimizers-valley-demo", "locked": false, "schema_version": 3, "solution": false, "task": false}
+if __name__ == "__main__":
+    def valley_loss(p):
+        return 0.5 * (p[0] ** 2 + 100 * p[1] ** 2)
+
+    setups = {
+        "SGD lr=0.019": lambda ps: SGD(ps, lr=0.019),
+        "SGD lr=0.019 momentum=0.9": lambda ps: SGD(ps, lr=0.019, momentum=0.9),
+        "Adam lr=0.1": lambda ps: Adam(ps, lr=0.1),
+    }
+    checkpoints = (0, 10, 50, 100, 200)
+    print(f"{'optimizer':>26}" + "".join(f" {'step ' + str(c):>11}" for c in checkpoints))
+    for label, make in setups.items():
+        p = Tensor([-4.0, 1.0], requires_grad=True, dtype=np.float64)
+        opt = make([p])
+        losses = []
+        for step in range(checkpoints[-1] + 1):
+            if step in checkpoints:
+                losses.append(valley_loss(p.data))
+            p.grad = p.data * np.array([1.0, 100.0])
+            opt.step()
+        print(f"{label:>26}" + "".join(f" {loss:>11.2e}" for loss in losses))
+
+# %% [markdown]
+# ## Summary
+#
+# - `Optimizer` keeps the parameter list and per-parameter state; `zero_grad()` sets
+#   gradients to `None`; `step()` skips parameters without a gradient.
+# - `SGD`: `g += wd * p`; momentum buffer `b = mu * b + (1 - dampening) * g` (just `g` on
+#   the first step); Nesterov steps with `g + mu * b`; then `p -= lr * step`.
+# - `Adam`: moments `m`, `v` of `g` and `g**2`, bias-corrected by `1 - beta**t`, step
+#   `lr * m_hat / (sqrt(v_hat) + eps)`, about `lr` per parameter regardless of gradient scale.
+# - Both update `param.data` in place with PyTorch's exact formulas; the tests compare
+#   them step by step against `torch.optim`.
+#
+# Module 08 puts model, loss, data loader and optimizer together in a training loop.
