@@ -1,0 +1,61 @@
+"""Max-pool gradient routing: on ties the first position in row-major order wins (as in
+PyTorch's CPU kernel); overlapping windows add their gradients at a shared maximum."""
+import numpy as np
+
+from tinytorch.core.spatial import MaxPool2d
+from tinytorch.core.tensor import Tensor
+
+
+def _grad(rows, kernel, stride=None, padding=0, probe=None):
+    x = Tensor(np.array(rows, dtype=np.float32)[None, None], requires_grad=True)
+    out = MaxPool2d(kernel, stride=stride, padding=padding)(x)
+    if probe is None:
+        out.sum().backward()
+    else:
+        (out * Tensor(np.array(probe, dtype=np.float32)[None, None])).sum().backward()
+    return x.grad[0, 0]
+
+
+def test_tie_in_one_window_goes_to_the_first_position():
+    # all four equal: only the top-left (row-major first) gets the gradient, not each of them,
+    # not a quarter each
+    np.testing.assert_array_equal(_grad([[5, 5], [5, 5]], 2), [[1, 0], [0, 0]])
+
+
+def test_tie_first_in_row_major_order_not_column_major():
+    # maxima at (0,1) and (1,0): row-major order visits (0,1) first; column-major would pick (1,0)
+    np.testing.assert_array_equal(_grad([[0, 7], [7, 0]], 2), [[0, 1], [0, 0]])
+    # maxima at (1,0) and (1,1): the left one
+    np.testing.assert_array_equal(_grad([[0, 0], [3, 3]], 2), [[0, 0], [1, 0]])
+
+
+def test_tie_rule_in_every_window_of_a_tiled_input():
+    # 2x4 all equal, 2x2 windows (stride 2): each window's top-left gets its own gradient (probe 2, 3)
+    np.testing.assert_array_equal(_grad([[1, 1, 1, 1], [1, 1, 1, 1]], 2, probe=[[2, 3]]),
+                                  [[2, 0, 3, 0], [0, 0, 0, 0]])
+
+
+def test_overlapping_windows_add_at_a_shared_maximum():
+    # a single peak 9 in the centre of a 3x3 map, 2x2 windows with stride 1: all four windows
+    # pick the centre, so it collects 4 (with a probe 1, 2, 3, 4: their sum 10)
+    peak = [[0, 0, 0], [0, 9, 0], [0, 0, 0]]
+    np.testing.assert_array_equal(_grad(peak, 2, stride=1), [[0, 0, 0], [0, 4, 0], [0, 0, 0]])
+    np.testing.assert_array_equal(_grad(peak, 2, stride=1, probe=[[1, 2], [3, 4]]),
+                                  [[0, 0, 0], [0, 10, 0], [0, 0, 0]])
+
+
+def test_overlapping_windows_with_ties_each_pick_their_own_first():
+    # 3x3 all equal, 2x2 windows, stride 1: windows start at (0,0), (0,1), (1,0), (1,1), and each
+    # sends its gradient to its own top-left cell
+    np.testing.assert_array_equal(_grad(np.ones((3, 3)), 2, stride=1), [[1, 1, 0], [1, 1, 0], [0, 0, 0]])
+
+
+def test_padding_never_receives_gradient_and_never_ties():
+    # all-negative 2x2, 2x2 windows, stride 1, padding 1: 3x3 windows over the -inf ring.
+    #   x = -1 -2 / -3 -4
+    #   window (i,j) covers x rows i-1..i, cols j-1..j:
+    #   (0,0): {-1} -> (0,0)   (0,1): {-1,-2} -> (0,0)   (0,2): {-2} -> (0,1)
+    #   (1,0): {-1,-3} -> (0,0)  (1,1): all -> (0,0)     (1,2): {-2,-4} -> (0,1)
+    #   (2,0): {-3} -> (1,0)   (2,1): {-3,-4} -> (1,0)   (2,2): {-4} -> (1,1)
+    # gradient counts: (0,0): 4, (0,1): 2, (1,0): 2, (1,1): 1 (total 9 = number of windows)
+    np.testing.assert_array_equal(_grad([[-1, -2], [-3, -4]], 2, stride=1, padding=1), [[4, 2], [2, 1]])

@@ -1,0 +1,94 @@
+"""Parameters and construction of the spatial layers: what parameters() returns, shapes,
+He initialisation, requires_grad, int and tuple arguments, pool stride default."""
+import math
+
+import numpy as np
+import pytest
+
+from tinytorch.core.layers import Module
+from tinytorch.core.spatial import AvgPool2d, Conv2d, MaxPool2d
+from tinytorch.core.tensor import Tensor
+
+
+def test_conv_parameters_are_weight_then_bias_by_identity():
+    conv = Conv2d(3, 4, 3)
+    params = conv.parameters()
+    assert len(params) == 2
+    assert params[0] is conv.weight and params[1] is conv.bias
+    assert isinstance(conv, Module)
+
+
+def test_conv_without_bias_has_only_the_weight():
+    conv = Conv2d(3, 4, 3, bias=False)
+    assert conv.bias is None
+    params = conv.parameters()
+    assert len(params) == 1 and params[0] is conv.weight
+
+
+@pytest.mark.parametrize("cls", [MaxPool2d, AvgPool2d])
+def test_pools_have_no_parameters(cls):
+    assert cls(2).parameters() == []
+    assert cls((2, 3), stride=1, padding=1).parameters() == []
+
+
+def test_shapes_dtype_and_requires_grad():
+    conv = Conv2d(3, 5, (2, 4))
+    assert isinstance(conv.weight, Tensor) and isinstance(conv.bias, Tensor)
+    assert conv.weight.shape == (5, 3, 2, 4)             # (out, in, kh, kw): not (out, in, kw, kh)
+    assert conv.bias.shape == (5,)
+    assert conv.weight.dtype == np.float32 and conv.bias.dtype == np.float32
+    assert conv.weight.requires_grad is True and conv.bias.requires_grad is True
+    np.testing.assert_array_equal(conv.bias.data, np.zeros(5))
+
+
+def test_he_initialisation_uses_fan_in_and_a_normal_distribution():
+    # fan_in = in * kh * kw = 32 * 3 * 5 = 480 (fan_out = 256 * 15 = 3840 would give std 0.0228,
+    # in * kh * kh = 288 would give 0.0833); expected std sqrt(2 / 480) = 0.06455
+    conv = Conv2d(32, 256, (3, 5))
+    w = conv.weight.data.astype(np.float64).ravel()         # 122,880 draws
+    expected = math.sqrt(2 / 480)
+    assert abs(w.std() / expected - 1) < 0.03, f"std {w.std():.5f}, expected sqrt(2/480) = {expected:.5f}"
+    assert abs(w.mean()) < 0.02 * expected                   # 3 standard errors is 0.009 * std
+    # normal, not uniform with the same std: about 68.3% within one std (uniform: 57.7%)
+    within = np.mean(np.abs(w) < expected)
+    assert 0.66 < within < 0.71, f"fraction within one std: {within:.3f}"
+
+
+def test_he_initialisation_scales_with_fan_in():
+    small, large = Conv2d(1, 64, 3).weight.data.std(), Conv2d(16, 64, 3).weight.data.std()
+    # fan_in 9 vs 144: std ratio sqrt(144 / 9) = 4
+    assert abs(small / large / 4 - 1) < 0.1
+
+
+def test_fresh_layers_differ():
+    a, b = Conv2d(2, 3, 3), Conv2d(2, 3, 3)
+    assert not np.array_equal(a.weight.data, b.weight.data)
+
+
+def test_int_and_tuple_arguments():
+    conv = Conv2d(2, 3, 3, stride=2, padding=1)
+    assert conv.kernel_size == (3, 3) and conv.stride == (2, 2) and conv.padding == (1, 1)
+    conv = Conv2d(2, 3, (2, 3), stride=(1, 2), padding=(0, 1))
+    assert conv.kernel_size == (2, 3) and conv.stride == (1, 2) and conv.padding == (0, 1)
+    assert conv.weight.shape == (3, 2, 2, 3)
+    # (5 + 0 - 2) // 1 + 1 = 4, (6 + 2 - 3) // 2 + 1 = 3
+    assert conv(Tensor(np.zeros((1, 2, 5, 6), np.float32))).shape == (1, 3, 4, 3)
+    assert conv.in_channels == 2 and conv.out_channels == 3
+
+
+def test_argument_order_matches_pytorch():
+    conv = Conv2d(4, 7, 1, 1, 0, False)      # in, out, kernel, stride, padding, bias
+    assert conv.weight.shape == (7, 4, 1, 1) and conv.bias is None
+    pool = MaxPool2d(3, 1, 1)                 # kernel, stride, padding
+    assert pool.kernel_size == (3, 3) and pool.stride == (1, 1) and pool.padding == (1, 1)
+
+
+@pytest.mark.parametrize("cls", [MaxPool2d, AvgPool2d])
+def test_pool_stride_defaults_to_kernel(cls):
+    assert cls(3).stride == (3, 3)
+    assert cls((2, 3)).stride == (2, 3)
+    assert cls(2, stride=1).stride == (1, 1)
+    assert cls(2).padding == (0, 0)
+    # behaviour, not just the attribute: 2x2 on 6x6 -> 3x3; (2, 3) on 4x6 -> 2x2
+    assert cls(2)(Tensor(np.zeros((1, 1, 6, 6), np.float32))).shape == (1, 1, 3, 3)
+    assert cls((2, 3))(Tensor(np.zeros((1, 1, 4, 6), np.float32))).shape == (1, 1, 2, 2)
