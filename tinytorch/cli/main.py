@@ -1,5 +1,10 @@
 """`tito`: the command line of tinytorch.
 
+    tito module start NN [--reset]   student: get the notebook for module NN (never overwrites your edits)
+    tito export NN                   student: export your notebook's code into the installed package
+    tito test NN                     student: run module NN's inline checks and pytest suite on your export
+    tito status                      student: per module, started / exported / last test result
+    tito grade NN SUBMISSION.ipynb   autograder: score a notebook in isolation (--json REPORT)
     tito dev export [NN ...|--all]   instructor: regenerate notebooks and package from src/
     tito dev check                   instructor/CI: fail if generated files drift from src/
 """
@@ -9,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import build, paths
+from . import build, grade, paths, sandbox, workflow
 
 
 def _modules(root: Path, names: list[str], everything: bool) -> list[paths.Module]:
@@ -41,9 +46,104 @@ def cmd_dev_check(args) -> int:
     return 0
 
 
+def _log(line: str) -> None:
+    print(line, flush=True)
+
+
+def _progress(line: str) -> None:
+    """Progress goes to stderr, so stdout holds only the report."""
+    print(line, file=sys.stderr, flush=True)
+
+
+def _limits(args) -> sandbox.Limits:
+    if args.timeout <= 0 or args.total_timeout <= 0 or args.jobs < 1:
+        raise ValueError(f"--timeout and --total-timeout must be positive and --jobs at least 1; got "
+                         f"{args.timeout:g}, {args.total_timeout:g} and {args.jobs}.")
+    return sandbox.Limits(per_test=args.timeout, total=args.total_timeout, jobs=args.jobs)
+
+
+def cmd_module_start(args) -> int:
+    module = paths.find_module(paths.repo_root(), args.module)
+    try:
+        workflow.start_module(module, reset=args.reset, log=_log)
+    except workflow.Refused as refusal:
+        print(f"tito: {refusal}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_export(args) -> int:
+    module = paths.find_module(paths.repo_root(), args.module)
+    try:
+        workflow.export_module(module, paths.package_dir(), log=_log)
+    except workflow.Refused as refusal:
+        print(f"tito: export refused: {refusal}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_test(args) -> int:
+    module = paths.find_module(paths.repo_root(), args.module)
+    return 0 if workflow.run_module_tests(module, paths.package_dir(), _limits(args), log=_log) else 1
+
+
+def cmd_status(args) -> int:
+    root = paths.repo_root()
+    print(workflow.format_status(workflow.status_rows(paths.all_modules(root), paths.package_dir())))
+    return 0
+
+
+def cmd_grade(args) -> int:
+    module = paths.find_module(paths.repo_root(), args.module)
+    submission = Path(args.submission).resolve()
+    report = grade.grade_submission(module, submission, paths.package_dir(), _limits(args), log=_progress)
+    print(grade.format_report(report))
+    if args.json:
+        grade.write_json(report, Path(args.json))
+        _progress(f"wrote {args.json}")
+    return 0  # grading ran; the score is in the report, not the exit code
+
+
+def _add_limits(parser: argparse.ArgumentParser, per_test: float, total: float) -> None:
+    parser.add_argument("--timeout", type=float, default=per_test, metavar="SECONDS",
+                        help=f"time limit per test cell (default {per_test:g})")
+    parser.add_argument("--total-timeout", type=float, default=total, metavar="SECONDS",
+                        help=f"time limit for the whole run (default {total:g})")
+    parser.add_argument("--jobs", type=int, default=2, metavar="N", help="test cells run at a time (default 2)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tito", description="tinytorch: build your own deep learning framework.")
+    parser = argparse.ArgumentParser(
+        prog="tito", description="tinytorch: build your own deep learning framework.",
+        epilog="Student loop: tito module start NN, fill in the notebook, tito export NN, tito test NN, tito status.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    module = commands.add_parser("module", help="get a module's notebook").add_subparsers(
+        dest="module_command", metavar="MODULE_COMMAND", required=True)
+    start = module.add_parser("start", help="write modules/NN_name/NN_name.ipynb (refuses to overwrite your edits)")
+    start.add_argument("module", metavar="NN", help="module number or name, e.g. 01 or tensor")
+    start.add_argument("--reset", action="store_true",
+                       help="replace an edited notebook with a fresh one, after saving a timestamped backup")
+    start.set_defaults(handler=cmd_module_start)
+
+    export_ = commands.add_parser("export", help="export your notebook's '#| export' cells into the installed package")
+    export_.add_argument("module", metavar="NN", help="module number or name")
+    export_.set_defaults(handler=cmd_export)
+
+    test = commands.add_parser("test", help="run a module's inline checks and pytest suite against what you exported")
+    test.add_argument("module", metavar="NN", help="module number or name")
+    _add_limits(test, sandbox.Limits.per_test, sandbox.Limits.total)
+    test.set_defaults(handler=cmd_test)
+
+    commands.add_parser("status", help="per module: notebook started, package exported, last test result").set_defaults(
+        handler=cmd_status)
+
+    grade_ = commands.add_parser("grade", help="autograde a submitted notebook (isolated; the installed package is untouched)")
+    grade_.add_argument("module", metavar="NN", help="module number or name")
+    grade_.add_argument("submission", metavar="SUBMISSION.ipynb", help="the student's notebook")
+    grade_.add_argument("--json", metavar="REPORT", help="also write the report as JSON to REPORT")
+    _add_limits(grade_, sandbox.Limits.per_test, sandbox.Limits.total)
+    grade_.set_defaults(handler=cmd_grade)
 
     dev = commands.add_parser("dev", help="instructor tools").add_subparsers(dest="dev_command", metavar="DEV_COMMAND", required=True)
     dev_export = dev.add_parser("export", help="regenerate student notebooks and the reference package from src/")
@@ -59,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (KeyError, FileNotFoundError, ValueError) as error:
+    except (KeyError, FileNotFoundError, ValueError) as error:  # includes cells.NotebookError
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"tito: error: {message}", file=sys.stderr)
         return 2

@@ -1,0 +1,148 @@
+"""The student's loop: `tito module start`, `export`, `test`, `status`, in temporary repositories.
+
+End-to-end tests run the real command line in a temporary repo whose `tinytorch` is a copy
+(tito_helpers.tito); per-module export tests call the workflow functions on temporary copies.
+"""
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+
+from tito_helpers import DEMO, MODULES, module_ids, tito, tree_hashes, write_nb, make_repo
+from tinytorch.cli import build, cells, export, main, notebooks, paths, workflow
+
+
+def test_help_lists_every_command():
+    usage = main.build_parser().format_help()
+    for command in ("module", "export", "test", "status", "grade", "dev"):
+        assert f"    {command}" in usage
+
+
+# ---- tito module start
+
+def edit(path):
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("my_own_work = 42"))
+    nbformat.write(nb, path)
+    return path.read_bytes()
+
+
+def test_module_start_writes_fresh_copy_and_never_overwrites_edits(demo_repo):
+    notebook = demo_repo / "modules" / "00_demo" / "00_demo.ipynb"
+    notebook.unlink()
+    first = tito(demo_repo, "module", "start", "00")
+    assert first.returncode == 0, first.stderr
+    fresh = notebook.read_bytes()
+    assert fresh == notebooks.notebook_bytes(notebooks.student_notebook(DEMO.src))
+    assert tito(demo_repo, "module", "start", "00").returncode == 0 and notebook.read_bytes() == fresh
+
+    edited = edit(notebook)
+    refused = tito(demo_repo, "module", "start", "00")
+    assert refused.returncode == 1 and "--reset" in refused.stderr
+    assert notebook.read_bytes() == edited
+
+    reset = tito(demo_repo, "module", "start", "00", "--reset")
+    assert reset.returncode == 0, reset.stderr
+    assert notebook.read_bytes() == fresh
+    backups = list((notebook.parent / "backups").glob("00_demo.*.ipynb"))
+    assert [b.read_bytes() for b in backups] == [edited]
+    assert build.generated_files(demo_repo)[0] == notebook  # backups are not mistaken for generated notebooks
+
+
+@pytest.mark.parametrize("module", MODULES[:1], ids=module_ids)
+def test_module_start_keeps_edits_of_a_course_module(module, tmp_path):
+    repo = make_repo(tmp_path, [module])
+    local = paths.Module(module.number, module.slug, repo)
+    edited = edit(local.student_notebook)
+    with pytest.raises(workflow.Refused, match="holds your changes"):
+        workflow.start_module(local, log=lambda line: None)
+    workflow.start_module(local, reset=True, log=lambda line: None)
+    assert local.student_notebook.read_bytes() == workflow.fresh_notebook(local)
+    assert [b.read_bytes() for b in (local.student_notebook.parent / "backups").iterdir()] == [edited]
+
+
+# ---- tito export
+
+def local_copy(module, tmp_path) -> tuple[paths.Module, paths.Path]:
+    repo = make_repo(tmp_path, [module])
+    return paths.Module(module.number, module.slug, repo), repo / "tinytorch"
+
+
+@pytest.mark.parametrize("module", [DEMO, *MODULES], ids=module_ids)
+def test_export_of_blank_notebook_succeeds_and_reference_reports_names(module, tmp_path):
+    local, package = local_copy(module, tmp_path)
+    target = package / "core" / f"{cells.export_target(module.src).split('.')[-1]}.py"
+    reference_names = export.exported_names(target)
+    names = workflow.export_module(local, package, log=lambda line: None)  # the fresh, blank notebook
+    assert names == reference_names
+    assert workflow.package_origin(local, package) == "yours"  # the header names the student's notebook
+    write_nb(notebooks.reference_notebook(module.src), local.student_notebook)
+    lines = []
+    assert workflow.export_module(local, package, log=lines.append) == reference_names
+    assert any(reference_names[0] in line for line in lines)
+
+
+def calls_a_stub_at_import(nb):
+    """Append an exported cell that calls an unfinished exercise while the module is imported."""
+    nb.cells.append(nbformat.v4.new_code_cell("#| export\n_probe = add(1, 2)"))
+    return nb
+
+
+def test_export_refuses_when_a_stub_raises_at_import_and_writes_nothing(demo_repo):
+    notebook = demo_repo / "modules" / "00_demo" / "00_demo.ipynb"
+    nb = write_nb(calls_a_stub_at_import(cells.load_notebook(notebook)), notebook)
+    count = len(cells.load_notebook(nb).cells)
+    before = tree_hashes(demo_repo / "tinytorch")
+    result = tito(demo_repo, "export", "00")
+    assert result.returncode == 1
+    assert "NotImplementedError" in result.stderr and "Nothing was exported" in result.stderr
+    assert f"cell {count} of {count}" in result.stderr  # the appended cell, where the student can find it
+    assert tree_hashes(demo_repo / "tinytorch") == before
+
+
+def test_export_refuses_a_syntax_error_with_cell_and_line(demo_repo):
+    notebook = demo_repo / "modules" / "00_demo" / "00_demo.ipynb"
+    nb = cells.load_notebook(notebook)
+    nb.cells[2].source += "\n    return a +"
+    write_nb(nb, notebook)
+    before = tree_hashes(demo_repo / "tinytorch")
+    result = tito(demo_repo, "export", "00")
+    assert result.returncode == 1 and "cell 3 of" in result.stderr and "line 5" in result.stderr, result.stderr
+    assert tree_hashes(demo_repo / "tinytorch") == before
+
+
+# ---- tito test and tito status
+
+def status(repo) -> dict[str, list[str]]:
+    """module -> [notebook, package, first word of the last test result], from `tito status`."""
+    rows = [line.split() for line in tito(repo, "status").stdout.strip().split("\n")[2:]]
+    return {row[0]: row[1:4] for row in rows}
+
+
+def test_test_and_status_follow_the_student(demo_repo):
+    assert status(demo_repo)["00_demo"] == ["fresh", "reference", "never"]
+
+    assert tito(demo_repo, "export", "00").returncode == 0  # the blank notebook
+    failing = tito(demo_repo, "test", "00", "--timeout", "10")
+    assert failing.returncode == 1
+    assert "FAIL    test-demo-add :: test_unit_add" in failing.stdout
+    assert "FAIL    tests.00_demo.test_demo::test_add_floats" in failing.stdout
+    assert status(demo_repo)["00_demo"] == ["fresh", "yours", "failed"]
+
+    notebook = demo_repo / "modules" / "00_demo" / "00_demo.ipynb"
+    write_nb(notebooks.reference_notebook(DEMO.src), notebook)  # the student solves the exercises
+    assert tito(demo_repo, "export", "00").returncode == 0
+    passing = tito(demo_repo, "test", "00", "--timeout", "10")
+    assert passing.returncode == 0, passing.stdout + passing.stderr
+    assert "PASS    test-demo-total :: test_unit_total_loops_empty" in passing.stdout
+    assert "00_demo: PASSED (inline 3/3, pytest 2/2 passed)" in passing.stdout
+    assert status(demo_repo)["00_demo"] == ["started", "yours", "passed"]
+    saved = json.loads((demo_repo / ".tito" / "state.json").read_text())
+    assert saved["modules"]["00_demo"]["passed"] is True
+
+
+def test_test_warns_when_the_package_holds_the_reference(demo_repo):
+    result = tito(demo_repo, "test", "00", "--timeout", "10")
+    assert result.returncode == 0 and "not your code" in result.stdout

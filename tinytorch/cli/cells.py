@@ -1,0 +1,129 @@
+"""Reading notebooks for the student workflow and the grader.
+
+From the instructor's src: the module's export target and its test cells (graded ones carry
+their points). From a student's notebook: the cells it exports, checked for syntax errors
+before anything is exported, so that an error names the notebook cell and line the student
+can find (after export it would point into a generated file they never edit).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from . import notebooks
+
+DIRECTIVE = re.compile(r"^\s*#\s*\|\s*(\w+)\s*(.*)$")
+EXPORT_DIRECTIVES = {"export", "exports", "exporti"}
+TEST_FUNCTION = re.compile(r"^def test_unit_\w+\s*\(", re.MULTILINE)
+
+
+class NotebookError(ValueError):
+    """A file that is not a readable notebook."""
+
+
+@dataclass(frozen=True)
+class CheckCell:
+    """One test cell of the instructor's src: a graded item when `graded`."""
+
+    cell_id: str  # nbgrader grade_id, or "ungraded-<first test function>" for an ungraded test cell
+    source: str
+    points: float
+    graded: bool
+
+
+def directives(source: str) -> dict[str, str]:
+    """nbdev directives (`#| name args`) at the top of a cell."""
+    found = {}
+    for line in source.split("\n"):
+        match = DIRECTIVE.match(line)
+        if not match:
+            if line.strip():
+                break  # directives come first; the first code line ends them
+            continue
+        found[match.group(1)] = match.group(2).strip()
+    return found
+
+
+def export_target(src: Path) -> str:
+    """The dotted module a src exports to, e.g. 'core.spatial' (from `#| default_exp`)."""
+    for cell in notebooks.read_source(src).cells:
+        target = directives(cell.source).get("default_exp") if cell.cell_type == "code" else None
+        if target:
+            return target
+    raise ValueError(f"{src} has no '#| default_exp core.<name>' line. Add it to the first code cell.")
+
+
+def _number(value) -> float:
+    """nbgrader points as written: 5 stays 5 (not 5.0) in reports."""
+    value = float(value)
+    return int(value) if value.is_integer() else value
+
+
+def _nbgrader(cell) -> dict:
+    return cell.metadata.get("nbgrader", {})
+
+
+def check_cells(src: Path) -> list[CheckCell]:
+    """Every non-exported code cell of src that defines test_unit_* functions, graded or not."""
+    found = []
+    for cell in notebooks.read_source(src).cells:
+        meta = _nbgrader(cell)
+        if cell.cell_type != "code" or EXPORT_DIRECTIVES & directives(cell.source).keys():
+            continue
+        if meta.get("grade") or TEST_FUNCTION.search(cell.source):
+            function = TEST_FUNCTION.search(cell.source)
+            name = meta.get("grade_id") or (f"ungraded-{function.group(0)[4:].split('(')[0].strip()}" if function else cell.id)
+            found.append(CheckCell(name, cell.source,
+                                  _number(meta.get("points", 0)), bool(meta.get("grade"))))
+    return found
+
+
+def graded_cells(src: Path) -> list[CheckCell]:
+    """The graded items: nbgrader cells with "grade": true, worth their "points"."""
+    return [cell for cell in check_cells(src) if cell.graded]
+
+
+def load_notebook(path: Path) -> nbformat.NotebookNode:
+    """Read a student's notebook, keeping only what export needs (no outputs, known metadata)."""
+    try:
+        nb = nbformat.read(str(path), as_version=4)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"No notebook at {path}. Expected the path of a .ipynb file; check the spelling.") from None
+    except Exception as error:  # nbformat raises several types for bad JSON / bad structure
+        raise NotebookError(f"{path} is not a readable Jupyter notebook ({type(error).__name__}: {error}). "
+                            "Expected the .ipynb file saved by Jupyter; check the path, or re-save it from Jupyter.") from error
+    clean = nbformat.v4.new_notebook(metadata={"kernelspec": notebooks.KERNELSPEC, "language_info": {"name": "python"}})
+    for index, cell in enumerate(nb.cells):
+        source = cell.get("source", "")
+        meta = {key: cell.metadata[key] for key in notebooks.KEPT_CELL_METADATA if key in cell.get("metadata", {})}
+        make = nbformat.v4.new_code_cell if cell.cell_type == "code" else nbformat.v4.new_markdown_cell
+        clean.cells.append(make(source=source, metadata=meta, id=f"cell-{index:03d}"))
+    return clean
+
+
+def describe_cell(nb: nbformat.NotebookNode, index: int) -> str:
+    """How a student finds a cell: its position, and its first line of code."""
+    first = next((line.strip() for line in nb.cells[index].source.split("\n")
+                  if line.strip() and not DIRECTIVE.match(line)), "")
+    return f"cell {index + 1} of {len(nb.cells)} (the one starting {first[:50]!r})"
+
+
+def exported_cell_indexes(nb: nbformat.NotebookNode) -> list[int]:
+    return [i for i, cell in enumerate(nb.cells)
+            if cell.cell_type == "code" and EXPORT_DIRECTIVES & directives(cell.source).keys()]
+
+
+def syntax_error(nb: nbformat.NotebookNode) -> str | None:
+    """The first syntax error in an exported cell, described for the student; None if all parse."""
+    for index in exported_cell_indexes(nb):
+        try:
+            compile(nb.cells[index].source, f"cell {index + 1}", "exec")
+        except SyntaxError as error:
+            line = (error.text or "").rstrip("\n")
+            return (f"{describe_cell(nb, index)}, line {error.lineno}: {error.msg}\n"
+                    f"    {line.strip()}\n"
+                    "Fix that line in your notebook (run the cell to check), save, and try again.")
+    return None

@@ -1,0 +1,88 @@
+"""The child side of grading: run one test cell against one exported module, write a JSON result.
+
+    python -m tinytorch.cli.runner JOB.json
+
+JOB.json names the module to import (`tinytorch.core.<name>`), the cell's source, and the path
+of the result file. The cell runs inside a copy of the module's namespace (with `__name__`
+not "__main__", so its `if __name__ == "__main__":` block stays quiet), then every
+`test_unit_*` function the cell defines is called.
+
+The result goes to the file the parent named, never to stdout: whatever the student's code
+prints cannot be mistaken for a result. Standard library only, so that nothing but the
+student's module is imported from the package under test.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+import traceback
+
+GRADER_NAME = "__tito_grader__"
+MESSAGE_LIMIT = 300
+
+
+def describe(error: BaseException) -> str:
+    """One line: the exception and where (innermost frame) it was raised."""
+    text = type(error).__name__
+    if str(error).strip():
+        text += f": {error}"
+    frames = traceback.extract_tb(error.__traceback__)
+    if frames:
+        last = frames[-1]
+        text += f" in {last.name}() ({os.path.basename(last.filename)} line {last.lineno})"
+    text = " ".join(text.split())
+    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 3] + "..."
+
+
+def run_test(name: str, function) -> dict:
+    try:
+        function()
+    except BaseException as error:  # SystemExit and KeyboardInterrupt too: a test must not end the run
+        return {"name": name, "status": "fail", "message": describe(error), "traceback": traceback.format_exc()[-4000:]}
+    return {"name": name, "status": "pass", "message": ""}
+
+
+def run_cell(module_name: str, source: str, cell_label: str) -> dict:
+    try:
+        module = importlib.import_module(module_name)
+    except BaseException as error:
+        return {"status": "error", "message": f"importing {module_name} failed: {describe(error)}",
+                "traceback": traceback.format_exc()[-4000:]}
+    namespace = dict(module.__dict__)
+    namespace["__name__"] = GRADER_NAME
+    before = {key: value for key, value in namespace.items() if key.startswith("test_unit_")}
+    result = {"module_file": getattr(module, "__file__", None)}
+    try:
+        exec(compile(source, f"<{cell_label}>", "exec"), namespace)
+    except BaseException as error:
+        return {**result, "status": "error", "message": f"the test cell failed before its tests ran: {describe(error)}",
+                "traceback": traceback.format_exc()[-4000:]}
+    names = [key for key, value in namespace.items()
+             if key.startswith("test_unit_") and callable(value) and before.get(key) is not value]
+    if not names:
+        return {**result, "status": "error", "message": f"{cell_label} defines no test_unit_* function"}
+    tests = [run_test(name, namespace[name]) for name in names]
+    failed = [test for test in tests if test["status"] != "pass"]
+    message = "; ".join(f"{test['name']}: {test['message']}" for test in failed)
+    return {**result, "status": "fail" if failed else "pass", "message": message, "tests": tests}
+
+
+def write_result(path: str, result: dict) -> None:
+    """Write then rename, so the parent never reads half a file."""
+    partial = path + ".partial"
+    with open(partial, "w", encoding="utf-8") as handle:
+        json.dump(result, handle)
+    os.replace(partial, path)
+
+
+def main(job_path: str) -> None:
+    with open(job_path, encoding="utf-8") as handle:
+        job = json.load(handle)
+    result = run_cell(job["module"], job["source"], job["label"])
+    write_result(job["result"], result)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

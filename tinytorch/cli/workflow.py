@@ -1,0 +1,225 @@
+"""The student's daily loop: `tito module start`, `tito export`, `tito test`, `tito status`.
+
+The rule that shapes all of it: nothing a student wrote is ever overwritten silently. A started
+notebook is only replaced on `--reset`, after a timestamped backup; an export that would break
+the package (a syntax error, or a cell that raises at import) is refused before anything is
+written.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+from datetime import datetime
+from pathlib import Path
+
+from . import cells, export, grade, notebooks, sandbox, state
+from .build import GENERATED_HEADER
+from .paths import Module
+
+
+class Refused(Exception):
+    """The command would lose work or break the package; nothing was written."""
+
+
+# ---------------------------------------------------------------- tito module start
+
+def fresh_notebook(module: Module) -> bytes:
+    return notebooks.notebook_bytes(notebooks.student_notebook(module.src))
+
+
+def backup_path(notebook: Path) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    # In a subfolder: `modules/*/*.ipynb` are the generated notebooks, backups are not.
+    candidate = notebook.parent / "backups" / f"{notebook.stem}.{stamp}.ipynb"
+    count = 2
+    while candidate.exists():
+        candidate = notebook.parent / "backups" / f"{notebook.stem}.{stamp}-{count}.ipynb"
+        count += 1
+    return candidate
+
+
+def start_module(module: Module, reset: bool = False, log=print) -> Path:
+    """Write the fresh student notebook, unless that would overwrite the student's work."""
+    path, fresh = module.student_notebook, fresh_notebook(module)
+    rel = path.relative_to(module.root)
+    if path.exists() and path.read_bytes() == fresh:
+        log(f"{rel} is already a fresh copy; open it in Jupyter and start.")
+        return path
+    if path.exists() and not reset:
+        raise Refused(f"{rel} already exists and holds your changes, so it was left as it is.\n"
+                      f"Keep working in it, or run `tito module start {module.number} --reset` to save it under "
+                      f"{rel.parent}/backups/ and get a fresh copy.")
+    if path.exists():
+        backup = backup_path(path)
+        backup.parent.mkdir(exist_ok=True)
+        shutil.copy2(path, backup)
+        log(f"saved your notebook as {backup.relative_to(module.root)}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(fresh)
+    log(f"wrote {rel}: fill in each `raise NotImplementedError()`, then run `tito export {module.number}`.")
+    return path
+
+
+# ---------------------------------------------------------------- tito export
+
+IMPORT_TIMEOUT = 120.0
+
+
+def _cell_of_line(module_text: str, lineno: int) -> int | None:
+    """The notebook cell index a line of an nbdev-generated file came from (its `#cell-NNN` marker)."""
+    cell = None
+    for line in module_text.split("\n")[:lineno]:
+        match = re.match(r"# %% .*#cell-(\d+)\s*$", line)
+        if match:
+            cell = int(match.group(1))
+    return cell
+
+
+def import_problem(module_name: str, package_parent: Path, nb) -> str | None:
+    """Import the exported module in a child process; describe the failure for the student, or None."""
+    try:
+        proc = subprocess.run([sys.executable, "-c", "import importlib, sys; importlib.import_module(sys.argv[1])", module_name],
+                              cwd=package_parent, env=sandbox._child_env(package_parent), capture_output=True,
+                              text=True, timeout=IMPORT_TIMEOUT, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return f"importing {module_name} did not finish within {IMPORT_TIMEOUT:g} s: does an exported cell run a long loop?"
+    if proc.returncode == 0:
+        return None
+    last = [line for line in proc.stderr.strip().split("\n") if line.strip()][-1:] or ["(no error output)"]
+    where = ""
+    frames = re.findall(r'File "([^"]+)", line (\d+)', proc.stderr)
+    mine = [(f, int(n)) for f, n in frames if Path(f).resolve().is_relative_to(package_parent.resolve())]
+    trail = []  # notebook cells on the traceback, outermost first: where it was called, where it raised
+    for file, lineno in mine:
+        cell = _cell_of_line(Path(file).read_text(encoding="utf-8"), lineno)
+        if cell is not None and cell < len(nb.cells) and cell not in trail:
+            trail.append(cell)
+    if trail:
+        where = " Traceback through your notebook: " + " -> ".join(cells.describe_cell(nb, c) for c in trail) + "."
+    hint = ("An exported cell calls a function you have not written yet; exported cells must only define things."
+            if "NotImplementedError" in last[0] else "Run the notebook's cells from the top to see the error.")
+    return f"importing your {module_name} fails: {last[0].strip()}.{where}\n{hint}"
+
+
+def export_module(module: Module, package: Path, log=print) -> list[str]:
+    """Export the student's notebook into `package`; return the exported names. Raises Refused."""
+    nb_path = module.student_notebook
+    if not nb_path.exists():
+        raise FileNotFoundError(f"No notebook at {nb_path}. Run `tito module start {module.number}` first.")
+    nb = cells.load_notebook(nb_path)
+    target = cells.export_target(module.src)
+    nothing = "Nothing was exported; the package is as it was."
+    problem = cells.syntax_error(nb)
+    if problem:
+        raise Refused(f"{nb_path.name} does not parse: {problem}\n{nothing}")
+    log(f"checking {nb_path.name} in a scratch copy of the package ...")
+    with tempfile.TemporaryDirectory(prefix="tito-export-") as scratch:
+        problem = grade.export_submission(nb, nb_path, target, package, Path(scratch)) or \
+            import_problem(f"tinytorch.{target}", Path(scratch), nb)
+    if problem:
+        raise Refused(f"{problem}\n{nothing}")
+    written = export.export_notebook(nb, package, edit_me=nb_path)
+    names = export.exported_names(package / grade.module_file(target))
+    log(f"exported {nb_path.name} -> {', '.join(str(p) for p in written)}")
+    log(f"names: {', '.join(names) or '(none)'}")
+    return names
+
+
+# ---------------------------------------------------------------- tito test
+
+def package_origin(module: Module, package: Path) -> str:
+    """Whose code the package holds for this module: 'yours', 'reference' or 'missing'."""
+    path = package / grade.module_file(cells.export_target(module.src))
+    if not path.exists():
+        return "missing"
+    # nbdev's header comes first, or right after a module docstring.
+    header = next((line for line in path.read_text(encoding="utf-8").split("\n")[:30]
+                   if line.startswith(GENERATED_HEADER)), "")
+    return "yours" if ".ipynb" in header else "reference"
+
+
+def _inline_checks(module: Module, package: Path, limits: sandbox.Limits, log) -> tuple[int, int]:
+    checks = cells.check_cells(module.src)
+    target = cells.export_target(module.src)
+    log(f"inline checks: {len(checks)} test cells of {module.src.name}, against tinytorch.{target} ...")
+    outcomes = sandbox.run_cells(checks, f"tinytorch.{target}", package.parent, limits, log)
+    passed = 0
+    for outcome in outcomes:
+        passed += outcome.status == "pass"
+        for test in outcome.tests or [{"name": "(cell)", "status": outcome.status, "message": outcome.message}]:
+            log(f"  {test['status'].upper():7} {outcome.cell_id} :: {test['name']}  {test['message'][:150]}".rstrip())
+    return passed, len(outcomes)
+
+
+def _pytest_cases(xml_path: Path) -> list[tuple[str, str, str]]:
+    """(test id, status, message) per test case of a pytest junit XML report."""
+    cases = []
+    for case in ET.parse(xml_path).getroot().iter("testcase"):
+        status, message = "pass", ""
+        for tag in ("failure", "error", "skipped"):
+            found = case.find(tag)
+            if found is not None:
+                status, message = {"failure": "fail"}.get(tag, tag), found.get("message", "")
+        cases.append((f"{case.get('classname')}::{case.get('name')}", status, " ".join(message.split())[:150]))
+    return cases
+
+
+def _pytest_suite(module: Module, package: Path, log) -> tuple[int, int] | None:
+    if not module.tests.is_dir():
+        log(f"pytest: no suite at {module.tests.relative_to(module.root)}")
+        return None
+    log(f"pytest: {module.tests.relative_to(module.root)} against {package} ...")
+    with tempfile.TemporaryDirectory(prefix="tito-test-") as scratch:
+        xml_path = Path(scratch) / "report.xml"
+        proc = subprocess.run([sys.executable, "-m", "pytest", str(module.tests), "-q", "-p", "no:cacheprovider",
+                               f"--junitxml={xml_path}"], cwd=module.root, env=sandbox._child_env(package.parent),
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        if not xml_path.exists():
+            log(proc.stdout[-3000:] + proc.stderr[-3000:])
+            return 0, 1
+        cases = _pytest_cases(xml_path)
+    for test_id, status, message in cases:
+        log(f"  {status.upper():7} {test_id}  {message}".rstrip())
+    return sum(status in ("pass", "skipped") for _, status, _ in cases), len(cases)
+
+
+def run_module_tests(module: Module, package: Path, limits: sandbox.Limits = sandbox.Limits(), log=print) -> bool:
+    """Inline checks and the pytest suite against the installed package; records the result."""
+    if package_origin(module, package) != "yours":
+        log(f"note: the package holds the reference {module.slug}, not your code. "
+            f"Run `tito export {module.number}` first to test your own work.")
+    inline = _inline_checks(module, package, limits, log)
+    suite = _pytest_suite(module, package, log)
+    parts = [f"inline {inline[0]}/{inline[1]}"] + ([f"pytest {suite[0]}/{suite[1]}"] if suite else [])
+    passed = all(done == total for done, total in [inline] + ([suite] if suite else []))
+    summary = ", ".join(parts)
+    state.record_test(module.root, module.slug, passed, summary)
+    log(f"{module.slug}: {'PASSED' if passed else 'FAILED'} ({summary} passed)")
+    return passed
+
+
+# ---------------------------------------------------------------- tito status
+
+def status_rows(modules: list[Module], package: Path) -> list[tuple[str, str, str, str]]:
+    """(module, notebook, package, last test) per module."""
+    results = state.load(modules[0].root)["modules"] if modules else {}
+    rows = []
+    for module in modules:
+        nb = module.student_notebook
+        started = "started" if nb.exists() and nb.read_bytes() != fresh_notebook(module) else \
+            ("fresh" if nb.exists() else "not started")
+        last = results.get(module.slug)
+        tested = f"{'passed' if last['passed'] else 'failed'} ({last['summary']}, {last['tested_at']})" if last else "never"
+        rows.append((module.slug, started, package_origin(module, package), tested))
+    return rows
+
+
+def format_status(rows: list[tuple[str, ...]]) -> str:
+    header = ("module", "notebook", "package", "last tito test")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
+    line = lambda row: "  ".join([*(cell.ljust(w) for cell, w in zip(row, widths)), row[3]]).rstrip()
+    return "\n".join([line(header), line(tuple("-" * len(h) for h in header)), *map(line, rows)])
