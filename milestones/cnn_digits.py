@@ -1,0 +1,327 @@
+"""Milestone: a convolutional network, built only from tinytorch parts, reads handwritten digits.
+
+    python milestones/cnn_digits.py                    # bundled 8x8 digits, CNN vs MLP, figure
+    python milestones/cnn_digits.py --seed 1 --epochs 10 --figure outputs/seed1.png
+    python milestones/cnn_digits.py --dataset mnist --data-dir ~/data/mnist --time-budget 600
+
+It trains a small LeNet-style CNN (Conv2d, ReLU, MaxPool2d, Flatten, Linear from tinytorch)
+and, the same way, a multi-layer perceptron with about as many parameters, then prints both
+side by side: parameters, test accuracy, accuracy on the test images moved by one pixel, and
+seconds. Training uses tinytorch's DataLoader, CrossEntropyLoss and Adam; the only thing
+written here is the augmentation (random one-pixel shifts of each batch, in numpy).
+A figure with the training curves, the learned first-layer filters and the feature maps of
+one test digit goes to outputs/cnn_digits.png when matplotlib is installed.
+
+Everything is seeded by --seed: tinytorch.core.tensor.manual_seed for the weights, the
+DataLoader's seed for the order of samples, a numpy Generator for the shifts.
+"""
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:            # so that `import cnn_digits` works from tests too
+    sys.path.insert(0, str(HERE))
+
+from data_files import load_dataset        # noqa: E402
+from shifts import SHIFTS, random_shifts, shift_images  # noqa: E402
+
+from tinytorch.core.activations import ReLU  # noqa: E402
+from tinytorch.core.autograd import no_grad  # noqa: E402
+from tinytorch.core.dataloader import DataLoader, TensorDataset  # noqa: E402
+from tinytorch.core.layers import Flatten, Linear, Sequential  # noqa: E402
+from tinytorch.core.losses import CrossEntropyLoss  # noqa: E402
+from tinytorch.core.optimizers import Adam  # noqa: E402
+from tinytorch.core.spatial import Conv2d, MaxPool2d, count_parameters  # noqa: E402
+from tinytorch.core.tensor import Tensor, manual_seed  # noqa: E402
+
+DEFAULTS = dict(epochs=60, batch_size=64, lr=4e-3, time_budget=40.0)
+QUICK = dict(epochs=5, time_budget=60.0)
+NUM_CLASSES = 10
+
+
+# --- the two models -----------------------------------------------------------------------
+
+def build_cnn(input_shape, num_classes=NUM_CLASSES):
+    """conv 3x3 (32) - ReLU - conv 3x3 (32) - ReLU - maxpool 2 - conv 3x3 (64) - ReLU - maxpool 2 - linear.
+
+    input_shape: (channels, height, width). The classifier's input size is computed from the
+    layers' output_shape, so the same code takes 8x8 digits, 28x28 MNIST or 32x32 CIFAR-10.
+    """
+    channels, height, width = input_shape
+    spatial = [Conv2d(channels, 32, 3, padding=1), ReLU(),
+               Conv2d(32, 32, 3, padding=1), ReLU(), MaxPool2d(2),
+               Conv2d(32, 64, 3, padding=1), ReLU(), MaxPool2d(2)]
+    shape = (1, channels, height, width)
+    for layer in spatial:
+        if hasattr(layer, "output_shape"):
+            shape = layer.output_shape(shape)
+    return Sequential(*spatial, Flatten(), Linear(int(np.prod(shape[1:])), num_classes))
+
+
+def mlp_width(n_inputs, target_params, num_classes=NUM_CLASSES):
+    """Width h of two hidden layers so that n_inputs-h-h-classes has about target_params parameters."""
+    # (n + 1) h + (h + 1) h + (h + 1) c = h^2 + (n + 2 + c) h + c
+    b = n_inputs + 2 + num_classes
+    return max(1, round((-b + math.sqrt(b * b + 4 * (target_params - num_classes))) / 2))
+
+
+def build_mlp(input_shape, target_params, num_classes=NUM_CLASSES):
+    """Flatten - linear - ReLU - linear - ReLU - linear, sized to about target_params parameters."""
+    n_inputs = int(np.prod(input_shape))
+    width = mlp_width(n_inputs, target_params, num_classes)
+    return Sequential(Flatten(), Linear(n_inputs, width), ReLU(), Linear(width, width), ReLU(),
+                      Linear(width, num_classes))
+
+
+def freeze_convolutions(model):
+    """Leave every Conv2d at its initial weights: requires_grad False, so no optimizer sees them."""
+    for layer in model:
+        if isinstance(layer, Conv2d):
+            layer.weight.requires_grad = False
+            if layer.bias is not None:
+                layer.bias.requires_grad = False
+    return model
+
+
+# --- training and measuring -----------------------------------------------------------------
+
+def predict(model, images, batch_size=500):
+    """Class scores for numpy images, in eval mode without gradients, a batch at a time."""
+    model.eval()
+    with no_grad():
+        scores = [model(Tensor(images[i:i + batch_size])).data for i in range(0, len(images), batch_size)]
+    return np.concatenate(scores)
+
+
+def accuracy(model, images, labels):
+    return float(np.mean(predict(model, images).argmax(axis=1) == labels))
+
+
+def shifted_accuracy(model, images, labels):
+    """Accuracy on the test images moved one pixel up, down, left and right: {name: accuracy}."""
+    return {name: accuracy(model, shift_images(images, dy, dx), labels) for name, (dy, dx) in SHIFTS.items()}
+
+
+def train(model, train_data, test_data, *, epochs, batch_size, lr, seed, time_budget=None, augment=True,
+          name="model", log=print):
+    """Train `model` with Adam on cross-entropy; evaluate on the test set after every epoch.
+
+    The learning rate follows a cosine from `lr` down to 0 over all planned steps. Training
+    stops after the batch during which `time_budget` seconds (if given) ran out.
+    Progress goes to `log` (about a dozen lines). Returns the history: a dict of per-epoch lists (epoch, loss, train_acc, test_acc, seconds)
+    plus "stopped_early" (True when the budget, not the epoch count, ended training).
+    """
+    images, labels = train_data
+    loader = DataLoader(TensorDataset(images, labels), batch_size=batch_size, shuffle=True, seed=seed)
+    shift_rng = np.random.default_rng([seed, 1])           # its own stream: independent of init and order
+    optimizer = Adam(model.parameters(), lr=lr)
+    loss_fn = CrossEntropyLoss()
+    total_steps, step = epochs * len(loader), 0
+    report_every = max(1, round(epochs / 12))               # about a dozen progress lines per model
+    history = dict(epoch=[], loss=[], train_acc=[], test_acc=[], seconds=[], stopped_early=False)
+    start = time.perf_counter()
+    for epoch in range(1, epochs + 1):
+        model.train()
+        loss_sum, correct, seen = 0.0, 0, 0
+        for x, y in loader:
+            if augment:
+                x = Tensor(random_shifts(x.data, shift_rng))
+            optimizer.lr = lr * 0.5 * (1 + math.cos(math.pi * step / total_steps))
+            scores = model(x)
+            loss = loss_fn(scores, y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            step += 1
+            loss_sum += float(loss.data) * len(y.data)
+            correct += int(np.sum(scores.data.argmax(axis=1) == y.data))
+            seen += len(y.data)
+            if time_budget is not None and time.perf_counter() - start > time_budget:
+                history["stopped_early"] = True
+                break
+        test_acc = accuracy(model, *test_data)
+        elapsed = time.perf_counter() - start
+        for key, value in zip(("epoch", "loss", "train_acc", "test_acc", "seconds"),
+                              (epoch, loss_sum / seen, correct / seen, test_acc, elapsed)):
+            history[key].append(value)
+        if epoch == 1 or epoch % report_every == 0 or epoch == epochs or history["stopped_early"]:
+            log(f"{name} epoch {epoch:{len(str(epochs))}d}/{epochs}  loss {loss_sum / seen:.4f}  "
+                f"train acc {correct / seen:6.2%}  test acc {test_acc:6.2%}  {elapsed:5.1f}s")
+        if history["stopped_early"]:
+            log(f"{name}: time budget of {time_budget:g}s used up after {seen} samples of epoch {epoch}; stopping.")
+            break
+    return history
+
+
+def run_model(kind, train_data, test_data, *, seed, epochs, batch_size, lr, time_budget=None, augment=True,
+              freeze_conv=False, target_params=None, log=print):
+    """Build (seeded) and train one model, then measure it. Returns a result dict."""
+    manual_seed(seed)
+    input_shape = train_data[0].shape[1:]
+    if kind == "cnn":
+        model = build_cnn(input_shape)
+        if freeze_conv:
+            freeze_convolutions(model)
+    else:
+        model = build_mlp(input_shape, target_params)
+    initial_filters = model[0].weight.data.copy() if kind == "cnn" else None
+    log(f"{kind.upper()}: {model}")
+    started = time.perf_counter()
+    history = train(model, train_data, test_data, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
+                    time_budget=time_budget, augment=augment, name=kind.upper(), log=log)
+    seconds = time.perf_counter() - started
+    shifted = shifted_accuracy(model, *test_data)
+    return dict(kind=kind, model=model, history=history, seconds=seconds, augment=augment,
+                params=sum(int(p.data.size) for p in _all_parameters(model)),
+                trainable=count_parameters(model), test_acc=accuracy(model, *test_data),
+                shifted=shifted, shifted_mean=float(np.mean(list(shifted.values()))),
+                initial_filters=initial_filters)
+
+
+def _all_parameters(model):
+    """Every weight and bias, trainable or frozen (parameters() lists only the trainable ones)."""
+    found = []
+    for layer in model:
+        for attr in ("weight", "bias"):
+            value = getattr(layer, attr, None)
+            if isinstance(value, Tensor):
+                found.append(value)
+    return found
+
+
+# --- reporting ----------------------------------------------------------------------------
+
+def summary_table(results, n_test):
+    """The side-by-side table, as text."""
+    names = list(SHIFTS)
+    header = (f"{'model':<6}{'params':>9}{'test acc':>10}{'errors':>8}   {'shifted 1 px: mean':<19}"
+              + "".join(f"{n:>7}" for n in names) + f"{'seconds':>9}")
+    lines = [header, "-" * len(header)]
+    for r in results:
+        errors = round((1 - r["test_acc"]) * n_test)
+        lines.append(f"{r['kind'].upper():<6}{r['params']:>9,}{r['test_acc']:>10.2%}{errors:>8}   "
+                     f"{r['shifted_mean']:<19.2%}" + "".join(f"{r['shifted'][n]:>7.1%}" for n in names)
+                     + f"{r['seconds']:>9.1f}")
+    return "\n".join(lines)
+
+
+def what_convolution_bought(cnn, mlp, n_test):
+    """What the convolution bought, in numbers: the CNN against the MLP, on the plain and the shifted test set."""
+    cnn_err, mlp_err = round((1 - cnn["test_acc"]) * n_test), round((1 - mlp["test_acc"]) * n_test)
+    cnn_shift, mlp_shift = (1 - cnn["shifted_mean"]) * n_test, (1 - mlp["shifted_mean"]) * n_test
+    text = (f"Same data, same training, {cnn['params']:,} parameters against {mlp['params']:,}: the CNN made "
+            f"{cnn_err} errors on the {n_test} test images, the MLP {mlp_err}; on the images moved by one pixel, "
+            f"{cnn_shift:.1f} against {mlp_shift:.1f} on average ({cnn['shifted_mean']:.2%} vs "
+            f"{mlp['shifted_mean']:.2%} accuracy).")
+    if cnn_err < mlp_err and cnn_shift < mlp_shift:
+        ratio = f"{mlp_err / cnn_err:.1f} times fewer" if cnn_err else "no"
+        return (text + f" So the convolution bought {ratio} errors for the same number of weights: each "
+                "filter looks for its stroke at every position of the image, where each MLP weight is tied to one pixel.")
+    return text + " Here the convolution bought nothing yet; train longer (--epochs, --time-budget) before comparing."
+
+
+# --- the program --------------------------------------------------------------------------
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--dataset", choices=("digits", "mnist", "cifar10"), default="digits",
+                        help="digits ships with tinytorch; mnist and cifar10 are read from --data-dir")
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help="directory with the MNIST IDX files or CIFAR-10's cifar-10-batches-py (no download)")
+    parser.add_argument("--seed", type=int, default=0, help="seeds weights, sample order and shifts")
+    parser.add_argument("--epochs", type=int, default=None, help=f"passes over the training set (default {DEFAULTS['epochs']})")
+    parser.add_argument("--batch-size", type=int, default=DEFAULTS["batch_size"])
+    parser.add_argument("--lr", type=float, default=DEFAULTS["lr"], help="Adam's peak learning rate (cosine decay to 0)")
+    parser.add_argument("--time-budget", type=float, default=None, metavar="SECONDS",
+                        help=f"stop training each model when this many seconds are used (default {DEFAULTS['time_budget']:g})")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"a short run for tests and a first look: {QUICK['epochs']} epochs, {QUICK['time_budget']:g}s budget")
+    parser.add_argument("--no-augment", dest="augment", action="store_false", help="train without random one-pixel shifts")
+    parser.add_argument("--freeze-conv", action="store_true",
+                        help="keep the CNN's convolution filters at their random initial values (a control experiment)")
+    parser.add_argument("--no-mlp", dest="mlp", action="store_false", help="train only the CNN")
+    parser.add_argument("--figure", type=Path, default=Path("outputs/cnn_digits.png"), help="where to save the figure")
+    parser.add_argument("--no-figure", dest="figure", action="store_const", const=None, help="do not draw the figure")
+    args = parser.parse_args(argv)
+    preset = QUICK if args.quick else DEFAULTS
+    if args.epochs is None:
+        args.epochs = preset["epochs"]
+    if args.time_budget is None:
+        args.time_budget = preset["time_budget"]
+    for name in ("epochs", "batch_size"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name.replace('_', '-')} must be at least 1, got {getattr(args, name)}")
+    if args.time_budget <= 0:
+        parser.error(f"--time-budget must be positive, got {args.time_budget:g}")
+    if args.dataset != "digits" and args.data_dir is None:
+        parser.error(f"--dataset {args.dataset} reads local files: add --data-dir DIR (nothing is downloaded)")
+    return args
+
+
+def load_data(args):
+    """(train_data, test_data) of the data set that `args` name, each (images, labels).
+
+    Raises FileNotFoundError / ValueError (naming the file) when a data set cannot be read.
+    """
+    return (load_dataset(args.dataset, args.data_dir, "train"), load_dataset(args.dataset, args.data_dir, "test"))
+
+
+def run(args, data=None):
+    """Train and compare the models as `args` (from parse_args) say; print the report; return the results.
+
+    data: (train_data, test_data), or None to load them with load_data(args).
+    Returns a list of result dicts (CNN first, then the MLP unless --no-mlp), each with the
+    trained model, its history, parameters, test accuracy, shifted accuracies and seconds.
+    """
+    train_data, test_data = data if data is not None else load_data(args)
+    n_test = len(test_data[1])
+    print(f"{args.dataset}: {len(train_data[1]):,} training and {n_test:,} test images of shape "
+          f"{train_data[0].shape[1:]}; seed {args.seed}, {args.epochs} epochs of batch {args.batch_size}, "
+          f"Adam lr {args.lr:g} (cosine decay), budget {args.time_budget:g}s per model"
+          f"{', random one-pixel shifts' if args.augment else ''}")
+    settings = dict(seed=args.seed, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                    time_budget=args.time_budget, augment=args.augment)
+    cnn = run_model("cnn", train_data, test_data, freeze_conv=args.freeze_conv, **settings)
+    results = [cnn]
+    if args.mlp:
+        results.append(run_model("mlp", train_data, test_data, target_params=cnn["params"], **settings))
+    print()
+    print(summary_table(results, n_test))
+    if args.mlp:
+        print()
+        print(what_convolution_bought(cnn, results[1], n_test))
+    if cnn["trainable"] != cnn["params"]:
+        print(f"note: --freeze-conv: only {cnn['trainable']:,} of the CNN's {cnn['params']:,} parameters were trained; "
+              "the convolution filters kept their random initial values.")
+    for r in results:
+        if r["history"]["stopped_early"]:
+            print(f"note: {r['kind'].upper()} stopped at the {args.time_budget:g}s time budget before its "
+                  f"{args.epochs} epochs; accuracy may be lower than with the full schedule.")
+    if args.figure is not None:
+        from cnn_figure import save_figure
+        saved = save_figure(args.figure, results, test_data)
+        if saved:
+            print(f"figure saved to {saved}")
+    return results
+
+
+def main(argv=None):
+    """The command line: exit status 0 on success, 2 when the data cannot be read."""
+    args = parse_args(argv)
+    try:
+        data = load_data(args)
+    except (FileNotFoundError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    run(args, data)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

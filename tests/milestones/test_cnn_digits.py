@@ -1,0 +1,140 @@
+"""The CNN milestone: it learns (better than with frozen filters), it compares, it draws, it reports."""
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "milestones"))
+import cnn_digits  # noqa: E402
+import cnn_figure  # noqa: E402
+from shifts import SHIFTS, random_shifts, shift_images  # noqa: E402
+
+from tinytorch.core.tensor import Tensor, manual_seed  # noqa: E402
+
+# Accuracy floor of the quick run (`--quick`: 5 epochs, batch 64, Adam 0.004 with cosine decay,
+# random one-pixel shifts) on the 359 bundled test digits. Measured with that same budget
+# (`python milestones/cnn_digits.py --quick [--freeze-conv] --seed S`), seeds 0, 1, 2, 3, 4:
+#   trained CNN:                                       97.21  96.10  95.54  97.21  96.10 %  (min 95.5)
+#   same CNN, convolution filters frozen at their init
+#   (requires_grad False; only the final Linear trains): 88.86  86.63  84.96  86.35  84.68 %  (max 88.9)
+# The floor sits between the two: a network whose filters do not learn fails this test.
+QUICK_FLOOR = 0.93
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    """One `--quick` run of the whole program (CNN and MLP), shared by the tests below."""
+    figure = tmp_path_factory.mktemp("figure") / "cnn.png"
+    args = cnn_digits.parse_args(["--quick", "--seed", "0", "--figure", str(figure)])
+    results = cnn_digits.run(args)
+    return args, results, figure
+
+
+def test_quick_run_learns_with_its_filters(quick_run):
+    _, (cnn, _), _ = quick_run
+    assert not cnn["history"]["stopped_early"], "the quick run should finish its epochs within its time budget"
+    assert cnn["test_acc"] >= QUICK_FLOOR, (
+        f"CNN test accuracy {cnn['test_acc']:.2%} after the quick run is below {QUICK_FLOOR:.0%}, "
+        "what a CNN with frozen random filters reaches")
+    moved = np.abs(cnn["model"][0].weight.data - cnn["initial_filters"])
+    scale = np.abs(cnn["initial_filters"]).mean()
+    assert moved.mean() > 0.05 * scale, "the first-layer filters hardly moved: are the conv gradients reaching Adam?"
+    assert (moved.reshape(len(moved), -1).max(axis=1) > 0).all(), "some first-layer filters never changed"
+
+
+def test_quick_run_reports_both_models(quick_run, capsys):
+    args, (cnn, mlp), _ = quick_run
+    assert cnn["kind"] == "cnn" and mlp["kind"] == "mlp"
+    assert abs(mlp["params"] - cnn["params"]) <= 0.02 * cnn["params"]         # "about the same size"
+    for r in (cnn, mlp):
+        assert set(r["shifted"]) == set(SHIFTS)
+        assert 0.0 <= r["shifted_mean"] <= 1.0 and r["seconds"] > 0
+        assert r["history"]["epoch"] == list(range(1, args.epochs + 1))
+    table = cnn_digits.summary_table([cnn, mlp], 359)
+    assert "CNN" in table and "MLP" in table and f"{cnn['params']:,}" in table
+    assert "errors on the 359 test images" in cnn_digits.what_convolution_bought(cnn, mlp, 359)
+
+
+def test_quick_run_saves_the_figure(quick_run):
+    pytest.importorskip("matplotlib")
+    _, _, figure = quick_run
+    assert figure.is_file() and figure.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_without_matplotlib_the_figure_is_skipped(monkeypatch, tmp_path, capsys):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)        # makes `import matplotlib` fail
+    assert cnn_figure.save_figure(tmp_path / "f.png", [], None) is None
+    assert "matplotlib is not installed" in capsys.readouterr().out
+    assert not (tmp_path / "f.png").exists()
+
+
+def test_frozen_filters_stay_at_init():
+    images, labels = cnn_digits.load_dataset("digits", None, "train")
+    data = (images[:64], labels[:64])
+    result = cnn_digits.run_model("cnn", data, data, seed=3, epochs=1, batch_size=32, lr=3e-3, freeze_conv=True)
+    convs = [layer for layer in result["model"] if isinstance(layer, cnn_digits.Conv2d)]
+    assert convs and all(not c.weight.requires_grad for c in convs)
+    np.testing.assert_array_equal(convs[0].weight.data, result["initial_filters"])
+    assert result["trainable"] == 256 * 10 + 10 < result["params"]
+
+
+def test_time_budget_stops_training(capsys):
+    images, labels = cnn_digits.load_dataset("digits", None, "train")
+    data = (images[:96], labels[:96])
+    result = cnn_digits.run_model("cnn", data, data, seed=0, epochs=50, batch_size=32, lr=3e-3, time_budget=1e-6)
+    assert result["history"]["stopped_early"] and result["history"]["epoch"] == [1]
+    assert "time budget" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("shape", [(1, 8, 8), (1, 28, 28), (3, 32, 32)])
+def test_models_follow_the_image_size(shape):
+    manual_seed(0)
+    cnn = cnn_digits.build_cnn(shape)
+    x = Tensor(np.random.default_rng(0).random((2, *shape), dtype=np.float32))
+    assert cnn(x).shape == (2, 10)
+    n_cnn = cnn_digits.count_parameters(cnn)
+    mlp = cnn_digits.build_mlp(shape, n_cnn)
+    assert mlp(x).shape == (2, 10)
+    assert abs(cnn_digits.count_parameters(mlp) - n_cnn) <= 0.02 * n_cnn
+
+
+def test_seed_makes_runs_repeatable():
+    images, labels = cnn_digits.load_dataset("digits", None, "train")
+    data = (images[:64], labels[:64])
+    runs = [cnn_digits.run_model("mlp", data, data, seed=5, epochs=2, batch_size=16, lr=3e-3, target_params=3000,
+                                 log=lambda line: None) for _ in range(2)]
+    assert runs[0]["history"]["loss"] == runs[1]["history"]["loss"]
+
+
+def test_command_line_errors(tmp_path, capsys):
+    assert cnn_digits.main(["--dataset", "mnist", "--data-dir", str(tmp_path)]) == 2
+    assert "train-images-idx3-ubyte" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        cnn_digits.parse_args(["--dataset", "cifar10"])             # no --data-dir
+    with pytest.raises(SystemExit):
+        cnn_digits.parse_args(["--epochs", "0"])
+    assert cnn_digits.parse_args(["--quick"]).epochs == cnn_digits.QUICK["epochs"]
+    assert cnn_digits.parse_args(["--quick", "--epochs", "2"]).epochs == 2
+
+
+# --- shifts -------------------------------------------------------------------------------
+
+def test_shift_images_moves_content():
+    image = np.arange(1, 10, dtype=np.float32).reshape(1, 3, 3)
+    np.testing.assert_array_equal(shift_images(image, 1, 0)[0], [[0, 0, 0], [1, 2, 3], [4, 5, 6]])
+    np.testing.assert_array_equal(shift_images(image, 0, -1)[0], [[2, 3, 0], [5, 6, 0], [8, 9, 0]])
+    np.testing.assert_array_equal(shift_images(image, 0, 0), image)
+    with pytest.raises(ValueError, match="out of the frame"):
+        shift_images(image, 3, 0)
+
+
+def test_random_shifts_are_seeded_one_pixel_moves():
+    images = np.random.default_rng(0).random((50, 1, 6, 6)).astype(np.float32)
+    a = random_shifts(images, np.random.default_rng(7))
+    b = random_shifts(images, np.random.default_rng(7))
+    np.testing.assert_array_equal(a, b)
+    moves = [(dy, dx) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+    for original, shifted in zip(images, a):
+        assert any(np.array_equal(shift_images(original, dy, dx), shifted) for dy, dx in moves)
+    assert not np.array_equal(a, images)
