@@ -12,7 +12,7 @@ import inspect
 
 import numpy as np
 
-from .tensor import Tensor
+from .tensor import Tensor, _unwrap_index  # module 01 turns Tensor indices into arrays
 from .activations import GELU, ReLU, Sigmoid, Softmax, Tanh
 
 # %% ../../src/06_autograd/06_autograd.py #cell-004
@@ -252,13 +252,6 @@ class BackwardNode:
     def __repr__(self):
         return f"<{self.name}>"
 
-
-def _unwrap_index(index):
-    if isinstance(index, tuple):
-        return tuple(_unwrap_index(i) for i in index)
-    if isinstance(index, Tensor):
-        return index.data.astype(np.int64)
-    return index
 
 
 def _attach(out, operands, rule, name, params):
