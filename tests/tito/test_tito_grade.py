@@ -65,7 +65,7 @@ def test_endless_loop_costs_only_the_tests_that_hit_it(module, function, stopped
     module = by_number(module) if isinstance(module, str) else module
     if module is None:
         pytest.skip("this module's src does not exist yet; the 00_demo and 01 variants cover the scenario")
-    limits = sandbox.Limits(per_test=3, total=40, jobs=2)
+    limits = sandbox.Limits(per_test=6, total=60, jobs=2)
     started = time.monotonic()
     report = grade_nb(module, hang(notebooks.reference_notebook(module.src), function), tmp_path, limits)
     elapsed = time.monotonic() - started
