@@ -880,9 +880,9 @@ if __name__ == "__main__":
 # ## 8. Receptive fields
 #
 # The **receptive field** of an output unit is the patch of the input it can see.
-# One 3x3 convolution sees 3x3. A second 3x3 convolution on top sees 3x3 of the
-# first layer's outputs, each of which saw 3x3 of the input, overlapping: 5x5 in
-# all. Each layer adds `(k - 1)` times the **jump**, the distance in input pixels
+# One 3x3 convolution sees a 3x3 patch. A second 3x3 convolution on top sees 3x3 of
+# the first layer's outputs, each of which saw its own 3x3 patch of the input; the
+# patches overlap, so together they cover a patch one pixel wider on every side. Each layer adds `(k - 1)` times the **jump**, the distance in input pixels
 # between neighbouring units of the layer below; each stride multiplies the jump:
 #
 # $$ r \leftarrow r + (k - 1)\,j, \qquad j \leftarrow j \cdot s, \qquad \text{starting from } r = j = 1 .$$
@@ -1039,14 +1039,23 @@ if __name__ == "__main__":
 # - **im2col + GEMM** (what our fast path does) is how Caffe did it and still the
 #   fallback of most libraries: simple, and as fast as the matrix multiply under it.
 #   Its cost is the column matrix, `kh * kw` times the input.
-# - **Winograd** transforms (for 3x3 kernels with stride 1) trade multiplications for
-#   additions: F(2x2, 3x3) computes a 2x2 output tile with 16 multiplications instead
-#   of 36, so fewer MACs for the same result, with some loss of precision.
+# - **Winograd** transforms (for small kernels with stride 1) trade multiplications for
+#   additions: F(m x m, r x r) computes an m x m output tile of an r x r convolution with
+#   `(m + r - 1)^2` multiplications instead of `m^2 r^2` (the cell below counts them), at
+#   some loss of precision.
 # - **FFT** convolution turns convolution into elementwise products in the frequency
 #   domain; it pays off for large kernels.
 # - Libraries such as oneDNN (PyTorch's CPU backend) and cuDNN pick among these per
 #   layer shape, use blocked memory layouts, and fuse the bias and activation.
 #
+# %%
+if __name__ == "__main__":
+    for _m, _r in ((2, 3), (4, 3)):
+        _direct, _winograd = _m * _m * _r * _r, (_m + _r - 1) ** 2
+        print(f"Winograd F({_m}x{_m}, {_r}x{_r}): {_winograd} multiplications per tile instead of {_direct} "
+              f"({_direct / _winograd:.2f}x fewer)")
+
+# %% [markdown]
 # Measured on this machine (small shapes, so the notebook stays quick; the benchmark in
 # `benchmarks/` runs the big ones):
 
