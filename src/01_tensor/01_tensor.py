@@ -50,7 +50,8 @@ import numpy as np
 # Deep learning runs in 32-bit floats: half the memory and bandwidth of float64,
 # and still more precision than gradient descent needs. The tests for gradients
 # in module 06 use float64 instead, because they compare against finite
-# differences, which lose half of the available digits. So a `Tensor` holds
+# differences, which lose many of the available digits (module 06 measures how
+# many, for both dtypes). So a `Tensor` holds
 # float32 unless you ask for float64, and results keep the dtype of their inputs.
 # The cell below prints what each dtype offers.
 
@@ -482,6 +483,7 @@ def test_unit_matmul():
     assert np.allclose((a @ v).data, [3, 7, 11])
     batch = Tensor(np.ones((4, 3, 2), dtype=np.float32))
     assert (batch @ b).shape == (4, 3, 3)
+    assert (batch @ Tensor(np.ones((4, 2, 5), dtype=np.float32))).shape == (4, 3, 5)  # batch @ batch
     try:
         a @ a
     except ValueError as err:
@@ -580,6 +582,8 @@ def test_unit_shape():
     m = t.reshape(2, 3).transpose()
     assert m.shape == (3, 2) and np.allclose(m.data, [[0, 3], [1, 4], [2, 5]])
     assert Tensor(np.zeros((2, 3, 4))).transpose(0, 2).shape == (4, 3, 2)
+    cube = np.arange(24.0).reshape(2, 3, 4)
+    assert np.array_equal(Tensor(cube).transpose().data, np.swapaxes(cube, -1, -2))  # last two only
     g = t.reshape(2, 3)
     assert np.allclose(g[1].data, [3, 4, 5])
     assert np.allclose(g[:, 1].data, [1, 4])
@@ -647,6 +651,7 @@ def test_unit_reductions():
     assert t.sum(axis=1, keepdims=True).shape == (2, 1)
     assert np.allclose(t.mean(axis=1).data, [3, 4])
     assert t.mean().item() == 3.5
+    assert t.mean(axis=0, keepdims=True).shape == (1, 3)
     assert t.max().item() == 6.0
     assert np.allclose(t.max(axis=1).data, [5, 6])
     assert t.max(axis=0, keepdims=True).shape == (1, 3)

@@ -200,7 +200,7 @@ class GELU(Activation):
 # last, so a `(batch, classes)` tensor gives one distribution per row.
 #
 # Logits of a few hundred are normal in a network that is confident, and `e^x`
-# overflows float32 above about 88 (computed above): then the formula gives
+# overflows float32 above the threshold printed in section 3: then the formula gives
 # `inf / inf = NaN`. The fix: subtracting any constant `c` from every score
 # leaves softmax unchanged, because
 #

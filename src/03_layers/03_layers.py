@@ -302,6 +302,7 @@ def test_unit_linear():
     wide = Linear(400, 300)
     assert np.abs(wide.weight.data).max() > 0.9 / np.sqrt(400)  # uses the full range
     assert np.abs(wide.weight.data).max() <= 1 / np.sqrt(400)
+    assert np.abs(wide.bias.data).max() > 0.9 / np.sqrt(400)    # the bias is drawn too, not zeros
 
     try:
         layer(Tensor(np.zeros((2, 4))))

@@ -210,6 +210,9 @@ def test_unit_cross_entropy():
     logits = Tensor(np.log([[1.0, 3.0], [1.0, 3.0]]))
     assert np.isclose(loss_fn(logits, np.array([1, 1])).item(), -np.log(0.75))
     assert np.isclose(loss_fn(logits, np.array([0, 1])).item(), -(np.log(0.25) + np.log(0.75)) / 2)
+    # Rows that differ: each row's own label must be picked (log_probs[np.arange(N), labels]).
+    mirrored = Tensor(np.log([[1.0, 3.0], [3.0, 1.0]]))
+    assert np.isclose(loss_fn(mirrored, [1, 0]).item(), -np.log(0.75))
 
     # Shifting all logits of a row by a constant changes nothing.
     z = np.array([[0.5, -1.0, 2.0], [1.5, 0.0, -0.5]])

@@ -374,6 +374,8 @@ def test_unit_dataloader_iter():
         xs = np.concatenate([b[0].data for b in shuffled])
         ys = np.concatenate([b[1].data for b in shuffled])
         assert np.array_equal(xs[:, 0], 2 * ys), "images and labels must stay paired when shuffled"
+        order = np.concatenate(DataLoader(ds, batch_size=3, shuffle=True, seed=1).batch_indices())
+        assert np.array_equal(ys, y[order]), "__iter__ yields the batches of batch_indices(), shuffled"
         assert sorted(ys.tolist()) == y.tolist()
         assert len(list(DataLoader(ds, batch_size=3, drop_last=True))) == 2
     print("DataLoader.__iter__: batches from the fast path and the general path agree")

@@ -876,6 +876,8 @@ def test_unit_backward():
     assert len(order) == 3                               # a listed once
     (c * c).sum().backward()                             # d/da sum((4a)^2) = 32 a
     assert np.allclose(a.grad, [32, 64])
+    (a * 2).sum().backward()                             # a second call adds to .grad
+    assert np.allclose(a.grad, [34, 66])
     x = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True, dtype=np.float64)
     bias = Tensor([0.5, -1.0, 2.0], requires_grad=True, dtype=np.float64)
     ((x + bias) * x).sum().backward()

@@ -197,6 +197,7 @@ def test_unit_sgd():
     data = q.data
     SGD([q], lr=0.1, weight_decay=0.1).step()
     assert np.allclose(q.data, [1 - 0.1 * 0.6, 2 - 0.1 * -0.8])  # g + wd * p = (0.6, -0.8)
+    assert np.allclose(q.grad, [0.5, -1.0])                    # weight decay left the gradient alone
     assert q.data is data                                      # updated in place
 
 

@@ -111,7 +111,7 @@ def test_unit_accuracy():
     assert accuracy(scores, Tensor([0.0, 1.0, 2.0, 0.0])) == 0.25, "float labels holding whole numbers count"
     assert isinstance(accuracy(scores, [1, 0, 2, 2]), float)
     probabilities = Tensor([[0.9], [0.2], [0.6], [0.4]])
-    assert accuracy(probabilities, [1, 0, 0, 0]) == 0.75, "(N, 1) outputs are probabilities: class 1 above 0.5"
+    assert accuracy(probabilities, [1, 0, 1, 1]) == 0.75, "(N, 1) outputs are probabilities: class 1 above 0.5"
     assert accuracy(np.array([0.7, 0.1]), [1, 1]) == 0.5
     print("accuracy: argmax for class scores, 0.5 threshold for probabilities")
 
@@ -313,6 +313,26 @@ def test_unit_train_epoch():
     assert all(isinstance(v, float) for pair in losses for v in pair)
     assert losses[-1][0] < losses[0][0] * 0.5, f"the loss should fall, got {losses[0][0]:.3f} -> {losses[-1][0]:.3f}"
     assert losses[-1][1] >= 0.9, f"a separable problem should be learned, accuracy {losses[-1][1]:.2f}"
+
+    class Frozen:  # moves nothing, so the epoch's figures must equal one full-batch computation
+        def __init__(self, params):
+            self.params, self.cleared = params, False
+
+        def zero_grad(self):
+            self.cleared = True
+            for p in self.params:
+                p.grad = None
+
+        def step(self):
+            assert self.cleared, "zero_grad() must run before every backward()"
+            assert all(p.grad is not None for p in self.params), "step() comes after backward()"
+            self.cleared = False
+
+    frozen = Trainer(model, Frozen(model.parameters()), CrossEntropyLoss())
+    loss, acc = frozen.train_epoch(DataLoader(TensorDataset(x, y), batch_size=16))  # 16+16+16+12
+    logits = model(Tensor(x))
+    assert abs(loss - float(CrossEntropyLoss()(logits, y).data)) < 1e-5, "mean loss over samples"
+    assert abs(acc - float(np.mean(logits.data.argmax(axis=1) == y))) < 1e-9, "accuracy over samples"
     print("Trainer.train_epoch: the loss falls and the accuracy rises")
 
 if __name__ == "__main__":
@@ -350,6 +370,9 @@ def test_unit_evaluate():
     expected_loss = float(CrossEntropyLoss()(logits, y).data)
     assert abs(acc - expected_acc) < 1e-9, "accuracy over all samples"
     assert abs(loss - expected_loss) < 1e-5, "mean loss over samples (the short last batch weighs less)"
+    model.eval()
+    trainer.evaluate(DataLoader(TensorDataset(x, y), batch_size=4))
+    assert not model.training, "evaluate leaves a model in eval mode in eval mode"
     print("Trainer.evaluate: eval mode, no gradients, per-sample means")
 
 if __name__ == "__main__":
