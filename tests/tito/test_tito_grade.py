@@ -9,7 +9,7 @@ import time
 import nbformat
 import pytest
 
-from tito_helpers import ALL, DEMO, FAST, by_number, hang, module_ids, tree_hashes, write_nb
+from tito_helpers import ALL, DEMO, FAST, by_number, hang, inject, module_ids, tree_hashes, write_as_jupyter, write_nb
 from tinytorch.cli import grade, main, notebooks, paths, sandbox
 
 
@@ -83,6 +83,51 @@ def test_total_timeout_ends_the_run(jobs, tmp_path):
     assert time.monotonic() - started < limits.total + 6  # + export and process start-up
     assert statuses(report) == {"test-demo-add": "pass", "test-demo-total": "timeout", "test-demo-numpy": "timeout"}
     assert report.total == 2
+
+
+# What a crash in total_loops() does to its two graded cells (test-demo-add never reaches it).
+CRASHES = {"os._exit": ("import os; os._exit(3)", "error", "exit code 3"),
+           "sys.exit": ("import sys; sys.exit(0)", "fail", "SystemExit"),
+           "KeyboardInterrupt": ("raise KeyboardInterrupt", "fail", "KeyboardInterrupt"),
+           "segfault": ("import ctypes; ctypes.string_at(0)", "error", "crashed")}
+
+
+@pytest.mark.parametrize("statement, status, message", CRASHES.values(), ids=list(CRASHES))
+def test_a_crash_costs_only_the_tests_that_hit_it(statement, status, message, tmp_path):
+    report = grade_nb(DEMO, inject(notebooks.reference_notebook(DEMO.src), "total_loops", statement), tmp_path)
+    assert statuses(report) == {"test-demo-add": "pass", "test-demo-total": status, "test-demo-numpy": status}, \
+        grade.format_report(report)
+    assert report.total == 2 and message in report.items[1].message, grade.format_report(report)
+
+
+def test_exit_at_import_scores_zero_but_grading_runs(tmp_path, capsys):
+    nb = notebooks.reference_notebook(DEMO.src)
+    nb.cells.append(nbformat.v4.new_code_cell("#| export\nimport sys as _sys\n_sys.exit(0)"))
+    report = grade_nb(DEMO, nb, tmp_path)
+    assert report.error is None and report.total == 0 and set(statuses(report).values()) == {"error"}
+    assert all("importing tinytorch.core.demo failed: SystemExit" in item.message for item in report.items)
+
+
+def test_exporting_to_another_module_scores_zero(tmp_path):
+    """A blank notebook whose default_exp points elsewhere must not be graded against the
+    installed reference of the module's own file."""
+    module = by_number("01") or pytest.skip("module 01 does not exist yet")
+    nb = notebooks.student_notebook(module.src)
+    target = grade.cells.export_target(module.src)
+    for cell in nb.cells:
+        cell.source = cell.source.replace(f"#| default_exp {target}", f"#| default_exp {target}_mine")
+    report = grade_nb(module, nb, tmp_path)
+    assert report.total == 0, grade.format_report(report)
+    assert f"expected only {grade.module_file(target)}" in report.error
+
+
+@pytest.mark.parametrize("kind, points", [("reference", "full"), ("blank", 0)])
+def test_notebook_saved_by_jupyter_in_a_path_with_spaces_and_unicode(kind, points, tmp_path):
+    make = notebooks.reference_notebook if kind == "reference" else notebooks.student_notebook
+    path = write_as_jupyter(make(DEMO.src), tmp_path / "my submissions" / "Zoë Ünal" / "week 9 (final).ipynb")
+    report = grade.grade_submission(DEMO, path, paths.package_dir(), FAST)
+    assert report.error is None, report.error
+    assert report.total == (report.maximum if points == "full" else 0), grade.format_report(report)
 
 
 FAKE_RESULT = {"status": "pass", "message": "", "tests": [], "module_file": None}
@@ -161,6 +206,8 @@ def test_cli_syntax_error_exits_zero_with_zero_points(tmp_path, capsys):
 
 @pytest.mark.parametrize("args, message", [
     (["grade", "99", "x.ipynb"], "No module '99'"),
+    (["grade", "01", "{tmp}/junk.ipynb", "--timeout", "nan"], "must be positive"),
+    (["grade", "01", "{tmp}/junk.ipynb", "--total-timeout", "inf"], "must be positive"),
     (["grade", "01", "does-not-exist.ipynb"], "No notebook at"),
     (["grade", "01", "{tmp}/junk.ipynb"], "not a readable Jupyter notebook"),
     (["grade", "01", "{tmp}/junk.ipynb", "--timeout", "0"], "must be positive"),
@@ -169,3 +216,25 @@ def test_cli_exits_nonzero_when_grading_cannot_run(args, message, tmp_path, caps
     (tmp_path / "junk.ipynb").write_text("this is not JSON")
     code = main.main([arg.format(tmp=tmp_path) for arg in args])
     assert code == 2 and message in capsys.readouterr().err
+
+
+def test_cli_unwritable_json_report_exits_nonzero_and_says_why(tmp_path, capsys):
+    module = by_number("01") or pytest.skip("module 01 does not exist yet")
+    submission = write_nb(notebooks.student_notebook(module.src), tmp_path / "blank.ipynb")
+    target = tmp_path / "blank.ipynb" / "report.json"  # its folder is a file
+    code = main.main(["grade", "01", str(submission), "--json", str(target), "--timeout", "10"])
+    captured = capsys.readouterr()
+    assert code == 2 and "could not write the JSON report" in captured.err, captured.err
+    assert re.search(r"^total\s+0/\d+", captured.out, re.MULTILINE)  # the grade itself was printed
+
+
+@pytest.mark.parametrize("name", ["9", "09", "009", "convolutions", " Convolutions ", "09_convolutions"])
+def test_module_number_or_name(name):
+    by_number("09") or pytest.skip("module 09 does not exist yet")
+    assert paths.find_module(paths.repo_root(), name).slug == "09_convolutions"
+
+
+@pytest.mark.parametrize("name", ["10", "", "conv", "9_convolutions"])
+def test_unknown_module_names_the_known_ones(name):
+    with pytest.raises(paths.UnknownModule, match=r"No module .*Expected a number or name of one of: 01_tensor"):
+        paths.find_module(paths.repo_root(), name)

@@ -6,12 +6,17 @@ End-to-end tests run the real command line in a temporary repo whose `tinytorch`
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
+import time
 
 import nbformat
 import pytest
 
-from tito_helpers import DEMO, MODULES, module_ids, tito, tree_hashes, write_nb, make_repo
-from tinytorch.cli import build, cells, export, main, notebooks, paths, workflow
+from tito_helpers import DEMO, MODULES, hang, make_repo, module_ids, tito, tree_hashes, write_as_jupyter, write_nb
+from tinytorch.cli import build, cells, export, main, notebooks, paths, state, workflow
 
 
 def test_help_lists_every_command():
@@ -84,6 +89,15 @@ def test_export_of_blank_notebook_succeeds_and_reference_reports_names(module, t
     assert any(reference_names[0] in line for line in lines)
 
 
+def test_export_and_test_a_notebook_saved_by_jupyter(demo_repo):
+    notebook = write_as_jupyter(notebooks.reference_notebook(DEMO.src), demo_repo / "modules" / "00_demo" / "00_demo.ipynb")
+    exported = tito(demo_repo, "export", "0")
+    assert exported.returncode == 0 and "names: add, total_loops" in exported.stdout, exported.stderr
+    tested = tito(demo_repo, "test", "demo", "--timeout", "10")
+    assert tested.returncode == 0 and "00_demo: PASSED (inline 3/3, pytest 2/2 passed)" in tested.stdout, tested.stdout
+    assert "ok ✓ PASSED" in notebook.read_text(encoding="utf-8")  # the student's outputs are left alone
+
+
 def calls_a_stub_at_import(nb):
     """Append an exported cell that calls an unfinished exercise while the module is imported."""
     nb.cells.append(nbformat.v4.new_code_cell("#| export\n_probe = add(1, 2)"))
@@ -146,3 +160,56 @@ def test_test_and_status_follow_the_student(demo_repo):
 def test_test_warns_when_the_package_holds_the_reference(demo_repo):
     result = tito(demo_repo, "test", "00", "--timeout", "10")
     assert result.returncode == 0 and "not your code" in result.stdout
+
+
+def test_test_stops_an_endless_loop_in_the_pytest_suite_at_the_total_limit(demo_repo):
+    write_nb(hang(notebooks.reference_notebook(DEMO.src), "add"), demo_repo / "modules" / "00_demo" / "00_demo.ipynb")
+    assert tito(demo_repo, "export", "00").returncode == 0  # defining an endless function is fine
+    started = time.monotonic()
+    result = tito(demo_repo, "test", "00", "--timeout", "1", "--total-timeout", "5", timeout=60)
+    assert time.monotonic() - started < 5 + 10, "the run went past its total time limit"  # + start-up
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "TIMEOUT tests/00_demo/test_demo.py::test_add_floats  stopped after" in result.stdout, result.stdout
+    assert status(demo_repo)["00_demo"] == ["started", "yours", "failed"]
+
+
+def test_test_runs_the_suite_against_the_installed_package_not_the_repository_folder(demo_repo, tmp_path):
+    """A non-editable install: the package Python imports is not the repository's tinytorch/ folder
+    (which keeps the reference). Both the inline checks and the pytest suite must test the export."""
+    site = tmp_path / "site-packages"
+    site.mkdir()
+    shutil.copytree(demo_repo / "tinytorch", site / "tinytorch")
+    script = tmp_path / "bin" / "tito"
+    script.parent.mkdir()
+    script.write_text("import sys\nfrom tinytorch.cli.main import main\nsys.exit(main())\n")
+    env = dict(os.environ, PYTHONPATH=str(site), PYTHONDONTWRITEBYTECODE="1")
+    run = lambda *args: subprocess.run([sys.executable, str(script), *args], cwd=demo_repo, env=env,
+                                       capture_output=True, text=True, timeout=120)
+    assert run("export", "00").returncode == 0  # the blank notebook, into site-packages
+    result = run("test", "00", "--timeout", "10")
+    assert "FAIL    tests.00_demo.test_demo::test_add_floats" in result.stdout, result.stdout
+    assert "00_demo: FAILED (inline 0/3, pytest 0/2 passed)" in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize("damage", ["not json", "[]", '"modules"', '{"modules": []}',
+                                    '{"modules": {"00_demo": {"passed": true}}}',
+                                    '{"modules": {"00_demo": "passed"}}'])
+def test_damaged_state_file_means_no_results_yet(damage, demo_repo):
+    local = paths.Module(DEMO.number, DEMO.slug, demo_repo)
+    path = state.state_file(demo_repo)
+    path.parent.mkdir()
+    path.write_text(damage)
+    assert workflow.status_rows([local], demo_repo / "tinytorch")[0][3] == "never"
+    state.record_test(demo_repo, DEMO.slug, True, "inline 3/3")
+    assert state.load(demo_repo)["modules"][DEMO.slug]["summary"] == "inline 3/3"
+
+
+def test_dev_check_exit_code_follows_drift(tmp_path):
+    repo = make_repo(tmp_path, [DEMO, *MODULES])
+    clean = tito(repo, "dev", "check")
+    assert clean.returncode == 0 and "generated files match src/" in clean.stdout, clean.stdout + clean.stderr
+    generated = repo / "tinytorch" / "core" / "demo.py"
+    generated.write_text(generated.read_text() + "x = 1  # hand edit\n")
+    drift = tito(repo, "dev", "check")
+    assert drift.returncode == 1 and "drift: tinytorch/core/demo.py: differs" in drift.stdout, drift.stdout
+    assert tito(repo, "dev", "export", "0").returncode == 0 and tito(repo, "dev", "check").returncode == 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -51,16 +52,43 @@ def exported_cell(nb: nbformat.NotebookNode, function: str) -> nbformat.Notebook
     raise AssertionError(f"no exported cell defines {function}()")
 
 
-def hang(nb: nbformat.NotebookNode, function: str) -> nbformat.NotebookNode:
-    """Make `function` never terminate: `while True: pass` as the first statement of its body."""
+def inject(nb: nbformat.NotebookNode, function: str, statement: str) -> nbformat.NotebookNode:
+    """Insert `statement` (one line) as the first statement of `function`'s body."""
     cell = exported_cell(nb, function)
     tree = ast.parse(cell.source)
     node = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == function)
     first = node.body[0]
     lines = cell.source.split("\n")
-    lines.insert(first.lineno - 1, " " * first.col_offset + "while True: pass")
+    lines.insert(first.lineno - 1, " " * first.col_offset + statement)
     cell.source = "\n".join(lines)
     return nb
+
+
+def hang(nb: nbformat.NotebookNode, function: str) -> nbformat.NotebookNode:
+    """Make `function` never terminate: `while True: pass` as the first statement of its body."""
+    return inject(nb, function, "while True: pass")
+
+
+def write_as_jupyter(nb: nbformat.NotebookNode, path: Path) -> Path:
+    """Write `nb` the way Jupyter saves a notebook a student has run: nbformat 4.4 (no cell ids),
+    sources as lists of lines (as nbformat writes them too), execution counts, outputs, and Jupyter's own metadata."""
+    data = json.loads(notebooks.notebook_bytes(nb))
+    data["nbformat_minor"] = 4
+    data["metadata"]["language_info"] = {"codemirror_mode": {"name": "ipython", "version": 3}, "name": "python",
+                                         "file_extension": ".py", "pygments_lexer": "ipython3", "version": "3.11.4"}
+    count = 0
+    for cell in data["cells"]:
+        del cell["id"]
+        if cell["cell_type"] == "code":
+            count += 1
+            cell["execution_count"] = count
+            cell["metadata"].update({"scrolled": True, "ExecuteTime": {"end_time": "2024-05-01T10:00:00.000Z"}})
+            cell["outputs"] = [{"name": "stdout", "output_type": "stream", "text": ["ok ✓ PASSED\n"]},
+                               {"data": {"text/plain": ["42"]}, "execution_count": count, "metadata": {},
+                                "output_type": "execute_result"}]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
 
 
 def tree_hashes(folder: Path) -> dict[str, str]:

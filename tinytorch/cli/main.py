@@ -56,8 +56,8 @@ def _progress(line: str) -> None:
 
 
 def _limits(args) -> sandbox.Limits:
-    if args.timeout <= 0 or args.total_timeout <= 0 or args.jobs < 1:
-        raise ValueError(f"--timeout and --total-timeout must be positive and --jobs at least 1; got "
+    if not (0 < args.timeout < float("inf") and 0 < args.total_timeout < float("inf")) or args.jobs < 1:
+        raise ValueError(f"--timeout and --total-timeout must be positive, finite numbers of seconds and --jobs at least 1; got "
                          f"{args.timeout:g}, {args.total_timeout:g} and {args.jobs}.")
     return sandbox.Limits(per_test=args.timeout, total=args.total_timeout, jobs=args.jobs)
 
@@ -99,7 +99,12 @@ def cmd_grade(args) -> int:
     report = grade.grade_submission(module, submission, paths.package_dir(), _limits(args), log=_progress)
     print(grade.format_report(report))
     if args.json:
-        grade.write_json(report, Path(args.json))
+        try:
+            grade.write_json(report, Path(args.json))
+        except OSError as error:
+            print(f"tito: error: could not write the JSON report to {args.json} ({error.strerror or error}). "
+                  "Expected a path to a file in a writable folder; the grade above is complete.", file=sys.stderr)
+            return 2
         _progress(f"wrote {args.json}")
     return 0  # grading ran; the score is in the report, not the exit code
 
@@ -159,9 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (KeyError, FileNotFoundError, ValueError) as error:  # includes cells.NotebookError
-        message = error.args[0] if isinstance(error, KeyError) and error.args else error
-        print(f"tito: error: {message}", file=sys.stderr)
+    except (FileNotFoundError, ValueError) as error:  # includes paths.UnknownModule, cells.NotebookError
+        print(f"tito: error: {error}", file=sys.stderr)
         return 2
 
 

@@ -32,6 +32,10 @@ def repo_root(start: Path | None = None) -> Path:
     )
 
 
+class UnknownModule(ValueError):
+    """A module number or name that matches no src/NN_name/ folder."""
+
+
 @dataclass(frozen=True)
 class Module:
     """One course module, e.g. number '09', slug '09_convolutions'."""
@@ -71,4 +75,5 @@ def find_module(root: Path, name: str) -> Module:
         if key in (module.number, module.slug, module.slug[3:]) or (key.isdigit() and int(key) == int(module.number)):
             return module
     known = ", ".join(m.slug for m in modules) or "none"
-    raise KeyError(f"No module {name!r}. Expected a number or name of one of: {known}.")
+    raise UnknownModule(f"No module {name!r}. Expected a number or name of one of: {known} "
+                        "(e.g. 9, 09, convolutions or 09_convolutions).")

@@ -58,21 +58,27 @@ def _child_env(package_parent: Path) -> dict:
     return env
 
 
-def _spawn(job_file: Path, workdir: Path, package_parent: Path, timeout: float) -> tuple[int | None, str]:
-    """Run one child; return (exit code or None on timeout, tail of its stderr)."""
-    stderr_path = workdir / "stderr.txt"
-    with open(stderr_path, "wb") as stderr:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tinytorch.cli.runner", str(job_file)],
-            cwd=workdir, env=_child_env(package_parent), stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True,
-        )
+def run_group(command: list[str], cwd: Path, package_parent: Path, timeout: float,
+              stdout: Path | None, stderr: Path) -> int | None:
+    """Run `command` in its own process group against the package under test; return its exit
+    code, or None when it was stopped at `timeout` (it and everything it started are killed)."""
+    with open(stderr, "wb") as err, open(stdout or os.devnull, "wb") as out:
+        proc = subprocess.Popen(command, cwd=cwd, env=_child_env(package_parent), stdin=subprocess.DEVNULL,
+                                stdout=out, stderr=err, start_new_session=True)
         try:
             code = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             code = None
         _kill_group(proc)
         proc.wait()
+    return code
+
+
+def _spawn(job_file: Path, workdir: Path, package_parent: Path, timeout: float) -> tuple[int | None, str]:
+    """Run one child; return (exit code or None on timeout, tail of its stderr)."""
+    stderr_path = workdir / "stderr.txt"
+    code = run_group([sys.executable, "-m", "tinytorch.cli.runner", str(job_file)], workdir, package_parent,
+                     timeout, None, stderr_path)
     with open(stderr_path, "rb") as handle:
         handle.seek(max(0, stderr_path.stat().st_size - 2000))
         return code, handle.read().decode("utf-8", "replace")
@@ -122,9 +128,10 @@ def run_one(cell: CheckCell, module_name: str, package_parent: Path, workdir: Pa
 
 
 def run_cells(cells: list[CheckCell], module_name: str, package_parent: Path, limits: Limits,
-              log=lambda line: None) -> list[Outcome]:
-    """Run every cell (in parallel up to limits.jobs); outcomes come back in `cells` order."""
-    deadline = time.monotonic() + limits.total
+              log=lambda line: None, deadline: float | None = None) -> list[Outcome]:
+    """Run every cell (in parallel up to limits.jobs); outcomes come back in `cells` order.
+    `deadline` (time.monotonic()) defaults to limits.total from now; pass one to share it."""
+    deadline = time.monotonic() + limits.total if deadline is None else deadline
     with tempfile.TemporaryDirectory(prefix="tito-run-") as scratch:
         def job(index: int) -> Outcome:
             outcome = run_one(cells[index], module_name, package_parent, Path(scratch) / f"cell-{index:03d}",

@@ -14,12 +14,21 @@ def state_file(root: Path) -> Path:
     return root / ".tito" / "state.json"
 
 
+def _valid(entry) -> bool:
+    return (isinstance(entry, dict) and isinstance(entry.get("passed"), bool)
+            and all(isinstance(entry.get(key), str) for key in ("summary", "tested_at")))
+
+
 def load(root: Path) -> dict:
+    """{"modules": {slug: {"passed", "summary", "tested_at"}}}; damaged parts are dropped."""
     try:
         data = json.loads(state_file(root).read_text(encoding="utf-8"))
     except (OSError, ValueError):
+        data = None
+    modules = data.get("modules") if isinstance(data, dict) else None
+    if not isinstance(modules, dict):
         return {"modules": {}}
-    return data if isinstance(data.get("modules"), dict) else {"modules": {}}
+    return {"modules": {slug: entry for slug, entry in modules.items() if _valid(entry)}}
 
 
 def record_test(root: Path, slug: str, passed: bool, summary: str) -> None:

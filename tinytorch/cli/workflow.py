@@ -7,17 +7,19 @@ written.
 """
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import xml.etree.ElementTree as ET
 from datetime import datetime
 from pathlib import Path
 
 from . import cells, export, grade, notebooks, sandbox, state
-from .build import GENERATED_HEADER
+from .build import generated_header
 from .paths import Module
 
 
@@ -136,17 +138,14 @@ def package_origin(module: Module, package: Path) -> str:
     path = package / grade.module_file(cells.export_target(module.src))
     if not path.exists():
         return "missing"
-    # nbdev's header comes first, or right after a module docstring.
-    header = next((line for line in path.read_text(encoding="utf-8").split("\n")[:30]
-                   if line.startswith(GENERATED_HEADER)), "")
-    return "yours" if ".ipynb" in header else "reference"
+    return "yours" if ".ipynb" in generated_header(path) else "reference"
 
 
-def _inline_checks(module: Module, package: Path, limits: sandbox.Limits, log) -> tuple[int, int]:
+def _inline_checks(module: Module, package: Path, limits: sandbox.Limits, deadline: float, log) -> tuple[int, int]:
     checks = cells.check_cells(module.src)
     target = cells.export_target(module.src)
     log(f"inline checks: {len(checks)} test cells of {module.src.name}, against tinytorch.{target} ...")
-    outcomes = sandbox.run_cells(checks, f"tinytorch.{target}", package.parent, limits, log)
+    outcomes = sandbox.run_cells(checks, f"tinytorch.{target}", package.parent, limits, log, deadline)
     passed = 0
     for outcome in outcomes:
         passed += outcome.status == "pass"
@@ -168,18 +167,40 @@ def _pytest_cases(xml_path: Path) -> list[tuple[str, str, str]]:
     return cases
 
 
-def _pytest_suite(module: Module, package: Path, log) -> tuple[int, int] | None:
+def _running_test(output: str) -> str:
+    """The test pytest -v had started but not finished when it was stopped ("" if none)."""
+    lines = [line.strip() for line in output.split("\n") if "::" in line]
+    last = lines[-1] if lines else ""
+    return "" if re.search(r" (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)\b", last) else last.split(" ")[0]
+
+
+def _pytest_suite(module: Module, package: Path, deadline: float, log) -> tuple[int, int] | None:
     if not module.tests.is_dir():
         log(f"pytest: no suite at {module.tests.relative_to(module.root)}")
         return None
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        log(f"  TIMEOUT {module.tests.relative_to(module.root)}  not run: the total time limit was reached "
+            "(raise --total-timeout)")
+        return 0, 1
     log(f"pytest: {module.tests.relative_to(module.root)} against {package} ...")
     with tempfile.TemporaryDirectory(prefix="tito-test-") as scratch:
-        xml_path = Path(scratch) / "report.xml"
-        proc = subprocess.run([sys.executable, "-m", "pytest", str(module.tests), "-q", "-p", "no:cacheprovider",
-                               f"--junitxml={xml_path}"], cwd=module.root, env=sandbox._child_env(package.parent),
-                              stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        scratch = Path(scratch)
+        xml_path, out_path, err_path = scratch / "report.xml", scratch / "stdout.txt", scratch / "stderr.txt"
+        # cwd is the scratch folder, not the repository: `python -m` puts its cwd first on sys.path, and
+        # the repository's own tinytorch/ folder must not shadow the package under test.
+        code = sandbox.run_group([sys.executable, "-m", "pytest", str(module.tests), "-v", "-p", "no:cacheprovider",
+                                  f"--rootdir={module.root}", f"--junitxml={xml_path}"],
+                                 scratch, package.parent, remaining, out_path, err_path)
+        output = out_path.read_text(encoding="utf-8", errors="replace")
+        if code is None:
+            running = _running_test(output)  # relative to the scratch cwd; shown relative to the repository
+            running = os.path.relpath(scratch / running, module.root) if running else str(module.tests.relative_to(module.root))
+            log(f"  TIMEOUT {running}  stopped after {remaining:.3g} s (the total time limit): "
+                "an endless loop, or far too slow")
+            return 0, 1
         if not xml_path.exists():
-            log(proc.stdout[-3000:] + proc.stderr[-3000:])
+            log(output[-3000:] + err_path.read_text(encoding="utf-8", errors="replace")[-3000:])
             return 0, 1
         cases = _pytest_cases(xml_path)
     for test_id, status, message in cases:
@@ -188,12 +209,14 @@ def _pytest_suite(module: Module, package: Path, log) -> tuple[int, int] | None:
 
 
 def run_module_tests(module: Module, package: Path, limits: sandbox.Limits = sandbox.Limits(), log=print) -> bool:
-    """Inline checks and the pytest suite against the installed package; records the result."""
+    """Inline checks and the pytest suite against the installed package, all within limits.total;
+    records the result."""
+    deadline = time.monotonic() + limits.total
     if package_origin(module, package) != "yours":
         log(f"note: the package holds the reference {module.slug}, not your code. "
             f"Run `tito export {module.number}` first to test your own work.")
-    inline = _inline_checks(module, package, limits, log)
-    suite = _pytest_suite(module, package, log)
+    inline = _inline_checks(module, package, limits, deadline, log)
+    suite = _pytest_suite(module, package, deadline, log)
     parts = [f"inline {inline[0]}/{inline[1]}"] + ([f"pytest {suite[0]}/{suite[1]}"] if suite else [])
     passed = all(done == total for done, total in [inline] + ([suite] if suite else []))
     summary = ", ".join(parts)
