@@ -109,3 +109,32 @@ def test_strip_solutions_keeps_indent_and_code_around():
 def test_broken_markers_are_reported_with_their_line(source, message):
     with pytest.raises(notebooks.SolutionMarkerError, match=message):
         notebooks.strip_solutions(source, "demo.py")
+
+
+def test_regeneration_backs_up_a_notebook_someone_ran_or_edited(tmp_path):
+    module = MODULES[0]
+    logged = []
+    build.build_module(module, tmp_path, log=logged.append)
+    notebook = tmp_path / module.student_notebook.relative_to(ROOT)
+    edited = notebooks.read_source(module.src)
+    edited.cells[1].execution_count = 3          # what Jupyter leaves behind after a run
+    edited.cells[1].source += "\n# my own note"
+    notebook.write_bytes(notebooks.notebook_bytes(edited))
+    build.build_module(module, tmp_path, log=logged.append)
+    backups = list((notebook.parent / "backups").glob("*.ipynb"))
+    assert len(backups) == 1 and b"# my own note" in backups[0].read_bytes()
+    assert notebook.read_bytes() == notebooks.notebook_bytes(notebooks.student_notebook(module.src))
+    assert any("saved it as" in line for line in logged)
+
+
+def test_regeneration_replaces_stale_pipeline_output_without_backup(tmp_path):
+    module = MODULES[0]
+    build.build_module(module, tmp_path, log=lambda line: None)
+    notebook = tmp_path / module.student_notebook.relative_to(ROOT)
+    stale = notebooks.student_notebook(module.src)
+    stale.cells[0].source += "\nAn older sentence of the instructor's."
+    notebook.write_bytes(notebooks.notebook_bytes(stale))
+    assert notebooks.looks_generated(notebook)
+    build.build_module(module, tmp_path, log=lambda line: None)
+    assert not (notebook.parent / "backups").exists()
+    assert notebook.read_bytes() == notebooks.notebook_bytes(notebooks.student_notebook(module.src))

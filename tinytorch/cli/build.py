@@ -1,17 +1,29 @@
 """The instructor's regeneration: src -> student notebook + reference package module."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from . import export, notebooks
 from .paths import Module
 
 
-def build_module(module: Module, out_root: Path) -> list[Path]:
+def build_module(module: Module, out_root: Path, log=print) -> list[Path]:
     """Write module's student notebook and package file(s) under `out_root` (the repo, or a
-    scratch tree mirroring it). Returns every file written or confirmed unchanged."""
+    scratch tree mirroring it). Returns every file written or confirmed unchanged.
+
+    A student notebook that someone ran or edited (it no longer looks like pipeline output) is
+    saved under `backups/` before it is replaced, and the log says where: never lost silently.
+    """
     student = out_root / module.student_notebook.relative_to(module.root)
-    notebooks.write_notebook(notebooks.student_notebook(module.src), student)
+    fresh = notebooks.student_notebook(module.src)
+    if student.exists() and student.read_bytes() != notebooks.notebook_bytes(fresh) \
+            and not notebooks.looks_generated(student):
+        backup = notebooks.backup_path(student)
+        backup.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(student, backup)
+        log(f"  {student.relative_to(out_root)} holds someone's edits: saved it as {backup.relative_to(out_root)}")
+    notebooks.write_notebook(fresh, student)
     package_files = export.export_notebook(
         notebooks.reference_notebook(module.src),
         package_dir=out_root / "tinytorch",

@@ -10,7 +10,9 @@ with sorted keys.
 """
 from __future__ import annotations
 
+import json
 import re
+from datetime import datetime
 from pathlib import Path
 
 import jupytext
@@ -112,3 +114,31 @@ def leftover_solution_lines(nb: nbformat.NotebookNode) -> list[str]:
     """Marker lines still present in a notebook (a student notebook must have none)."""
     pattern = re.compile(r"###\s*(BEGIN|END) SOLUTION")
     return [line for cell in nb.cells for line in cell.source.split("\n") if pattern.search(line)]
+
+
+def looks_generated(path: Path) -> bool:
+    """Whether a notebook file is untouched pipeline output: our exact notebook metadata, our
+    cell ids, and no outputs or execution counts. Anything Jupyter saved, or a person ran, fails."""
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        cells = nb["cells"]
+        return nb.get("metadata") == {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}} and all(
+            cell.get("id") == f"cell-{index:03d}"
+            and not cell.get("outputs")
+            and cell.get("execution_count") is None
+            for index, cell in enumerate(cells)
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+
+
+def backup_path(notebook: Path) -> Path:
+    """A new timestamped name under the notebook's `backups/` folder."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    # In a subfolder: `modules/*/*.ipynb` are the generated notebooks, backups are not.
+    candidate = notebook.parent / "backups" / f"{notebook.stem}.{stamp}.ipynb"
+    count = 2
+    while candidate.exists():
+        candidate = notebook.parent / "backups" / f"{notebook.stem}.{stamp}-{count}.ipynb"
+        count += 1
+    return candidate

@@ -15,7 +15,6 @@ import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ET
-from datetime import datetime
 from pathlib import Path
 
 from . import cells, export, grade, notebooks, sandbox, state
@@ -33,17 +32,6 @@ def fresh_notebook(module: Module) -> bytes:
     return notebooks.notebook_bytes(notebooks.student_notebook(module.src))
 
 
-def backup_path(notebook: Path) -> Path:
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    # In a subfolder: `modules/*/*.ipynb` are the generated notebooks, backups are not.
-    candidate = notebook.parent / "backups" / f"{notebook.stem}.{stamp}.ipynb"
-    count = 2
-    while candidate.exists():
-        candidate = notebook.parent / "backups" / f"{notebook.stem}.{stamp}-{count}.ipynb"
-        count += 1
-    return candidate
-
-
 def start_module(module: Module, reset: bool = False, log=print) -> Path:
     """Write the fresh student notebook, unless that would overwrite the student's work."""
     path, fresh = module.student_notebook, fresh_notebook(module)
@@ -56,7 +44,7 @@ def start_module(module: Module, reset: bool = False, log=print) -> Path:
                       f"Keep working in it, or run `tito module start {module.number} --reset` to save it under "
                       f"{rel.parent}/backups/ and get a fresh copy.")
     if path.exists():
-        backup = backup_path(path)
+        backup = notebooks.backup_path(path)
         backup.parent.mkdir(exist_ok=True)
         shutil.copy2(path, backup)
         log(f"saved your notebook as {backup.relative_to(module.root)}")
