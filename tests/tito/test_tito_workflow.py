@@ -213,3 +213,16 @@ def test_dev_check_exit_code_follows_drift(tmp_path):
     drift = tito(repo, "dev", "check")
     assert drift.returncode == 1 and "drift: tinytorch/core/demo.py: differs" in drift.stdout, drift.stdout
     assert tito(repo, "dev", "export", "0").returncode == 0 and tito(repo, "dev", "check").returncode == 0
+
+
+def test_test_reports_skips_apart_from_passes(demo_repo):
+    suite = demo_repo / "tests" / "00_demo" / "test_demo.py"
+    suite.write_text(suite.read_text() + "\n\ndef test_needs_an_optional_oracle():\n"
+                     "    import pytest\n    pytest.skip('oracle not installed')\n")
+    notebook = demo_repo / "modules" / "00_demo" / "00_demo.ipynb"
+    write_nb(notebooks.reference_notebook(DEMO.src), notebook)
+    assert tito(demo_repo, "export", "00").returncode == 0
+    result = tito(demo_repo, "test", "00", "--timeout", "10")
+    assert result.returncode == 0, result.stdout + result.stderr   # a skip is not a failure ...
+    assert "SKIPPED tests.00_demo.test_demo::test_needs_an_optional_oracle  oracle not installed" in result.stdout
+    assert "00_demo: PASSED (inline 3/3, pytest 2/3 passed, 1 skipped)" in result.stdout  # ... nor a pass
