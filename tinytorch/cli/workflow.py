@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -71,17 +70,19 @@ def _cell_of_line(module_text: str, lineno: int) -> int | None:
 
 def import_problem(module_name: str, package_parent: Path, nb) -> str | None:
     """Import the exported module in a child process; describe the failure for the student, or None."""
-    try:
-        proc = subprocess.run([sys.executable, "-c", "import importlib, sys; importlib.import_module(sys.argv[1])", module_name],
-                              cwd=package_parent, env=sandbox._child_env(package_parent), capture_output=True,
-                              text=True, timeout=IMPORT_TIMEOUT, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
+    with tempfile.TemporaryDirectory(prefix="tito-import-") as scratch:
+        err_path = Path(scratch) / "stderr.txt"
+        # In its own process group: a hang, or a process the import starts, is killed with it.
+        code = sandbox.run_group([sys.executable, "-c", "import importlib, sys; importlib.import_module(sys.argv[1])",
+                                  module_name], package_parent, package_parent, IMPORT_TIMEOUT, None, err_path)
+        stderr = err_path.read_text(encoding="utf-8", errors="replace")
+    if code is None:
         return f"importing {module_name} did not finish within {IMPORT_TIMEOUT:g} s: does an exported cell run a long loop?"
-    if proc.returncode == 0:
+    if code == 0:
         return None
-    last = [line for line in proc.stderr.strip().split("\n") if line.strip()][-1:] or ["(no error output)"]
+    last = [line for line in stderr.strip().split("\n") if line.strip()][-1:] or ["(no error output)"]
     where = ""
-    frames = re.findall(r'File "([^"]+)", line (\d+)', proc.stderr)
+    frames = re.findall(r'File "([^"]+)", line (\d+)', stderr)
     mine = [(f, int(n)) for f, n in frames if Path(f).resolve().is_relative_to(package_parent.resolve())]
     trail = []  # notebook cells on the traceback, outermost first: where it was called, where it raised
     for file, lineno in mine:
