@@ -6,13 +6,14 @@ For each layer shape: MACs, best-of-N time and GFLOP/s (2 FLOPs per MAC) of the
 vectorized forward and of forward + backward, PyTorch's times on the same shapes in the
 same run (when installed), and the ratio tinytorch / torch. Then the loops path on a
 small shape, its MAC/s, and the time it would need on each big shape at that rate.
-Peak memory is the process's maximum resident set size after each row.
+Peak memory is what numpy allocated at most during one tinytorch forward + backward of that
+row (tracemalloc, measured in a separate untimed run), input and weights excluded.
 """
 from __future__ import annotations
 
 import argparse
 import math
-import resource
+import tracemalloc
 import time
 
 import numpy as np
@@ -39,8 +40,16 @@ def best_time(fn, repeat):
     return best
 
 
-def peak_mib():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def peak_mib(x, layer):
+    """Most memory numpy held at once during one forward + backward, beyond what existed before."""
+    xt = Tensor(x, requires_grad=True)
+    tracemalloc.start()
+    out = layer(xt)
+    out.backward(np.ones(out.shape, dtype=np.float32))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    layer.zero_grad()
+    return peak / 2**20
 
 
 def tinytorch_times(x, layer, repeat):
@@ -102,7 +111,7 @@ def main():
             row += f"{tfwd * 1e3:9.2f} {tfb * 1e3:9.2f} | {fwd / tfwd:6.2f} {fb / tfb:6.2f} | "
         else:
             row += f"{'-':>9} {'-':>9} | {'-':>6} {'-':>6} | "
-        print(row + f"{peak_mib():8.0f}", flush=True)
+        print(row + f"{peak_mib(x, layer):8.1f}", flush=True)
     if ratios_fwd:
         geo = lambda values: math.exp(sum(map(math.log, values)) / len(values))
         print(f"geometric mean tinytorch/torch: forward {geo(ratios_fwd):.2f}x, forward+backward {geo(ratios_fb):.2f}x "
