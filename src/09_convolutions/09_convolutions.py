@@ -84,6 +84,93 @@ from tinytorch.core.tensor import Tensor, get_rng
 # gives `out = n`: the layer keeps the spatial size. That is why 3x3 convolutions
 # almost always come with `padding=1` and 5x5 ones with `padding=2`.
 #
+# **See it.** The picture below slides a 3x3 window with stride 2 over a 5x6 input
+# padded by 1 on each side. The cell counts the window's starting positions along each
+# axis by brute force; check that the formula gives the same counts, and spot the padded
+# column that no window reaches (the floor at work). Pictures in this notebook are drawn
+# with matplotlib; without it, each picture cell prints one line and goes on.
+
+# %%
+def _pyplot():
+    """matplotlib.pyplot for this notebook's pictures, or None (with a one-line note) without matplotlib.
+
+    Outside Jupyter (`python 09_convolutions.py`) figures are drawn on the non-interactive
+    Agg backend and closed by `_show`, so the script never waits for a window.
+    """
+    import sys
+    try:
+        import matplotlib
+    except ImportError:
+        print("matplotlib is not installed, so this picture is skipped "
+              "(install the plot extra: pip install -e '.[plot]').")
+        return None
+    if "ipykernel" not in sys.modules:
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _show(plt, fig):
+    """Show the figure in a notebook; close it in a script."""
+    import sys
+    if "ipykernel" in sys.modules:
+        plt.show()
+    else:
+        plt.close(fig)
+
+
+def _grid(ax, values, title, cmap="Greys", fmt="{:g}", mask=None):
+    """Draw a 2D array as a grid of labelled cells (blank where mask is False)."""
+    values = np.asarray(values)
+    ax.imshow(values if mask is None else np.where(mask, values, np.nan), cmap=cmap, alpha=0.5)   # light, so labels read
+    for (r, c), value in np.ndenumerate(values):
+        if mask is None or mask[r, c]:
+            ax.text(c, r, fmt.format(value), ha="center", va="center", fontsize=8)
+    ax.set_xticks(np.arange(values.shape[1] + 1) - 0.5, minor=True)
+    ax.set_yticks(np.arange(values.shape[0] + 1) - 0.5, minor=True)
+    ax.grid(which="minor", color="0.6", linewidth=0.5)
+    ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    ax.set_title(title, fontsize=9)
+
+# %%
+if __name__ == "__main__":
+    _h, _w, _k, _s, _p = 5, 6, 3, 2, 1        # a 5x6 input, 3x3 window, stride 2, padding 1
+    _starts = {}
+    for _axis, _n in (("rows", _h), ("columns", _w)):
+        _padded = _n + 2 * _p
+        _starts[_axis] = [_start for _start in range(0, _padded, _s) if _start + _k <= _padded]
+        _unused = _padded - (_starts[_axis][-1] + _k)
+        print(f"{_axis}: padded length {_n} + 2*{_p} = {_padded}; the window ({_k}) starts at "
+              f"{_starts[_axis]} -> {len(_starts[_axis])} outputs; {_unused} padded {_axis} never reached")
+    _plt = _pyplot()
+    if _plt is not None:
+        _real = np.zeros((_h + 2 * _p, _w + 2 * _p), dtype=bool)
+        _real[_p:_p + _h, _p:_p + _w] = True
+        _picks = [(0, 0), (0, 1), (len(_starts["rows"]) - 1, len(_starts["columns"]) - 1)]
+        _fig, _axes = _plt.subplots(2, len(_picks), figsize=(9, 6), gridspec_kw={"height_ratios": [3, 2]})
+        for _col, (_i, _j) in enumerate(_picks):
+            _top, _left = _starts["rows"][_i], _starts["columns"][_j]
+            _ax = _axes[0, _col]
+            _ax.imshow(np.where(_real, 1.0, 0.35), cmap="Greys_r", vmin=0, vmax=1)
+            _ax.add_patch(_plt.Rectangle((_left - 0.5, _top - 0.5), _k, _k, fill=False, color="tab:red", linewidth=2.5))
+            _ax.set_title(f"window of output ({_i}, {_j}):\nrows {_top}..{_top + _k - 1}, columns {_left}..{_left + _k - 1}", fontsize=9)
+            _ax.set_xticks(range(_real.shape[1]))
+            _ax.set_yticks(range(_real.shape[0]))
+            _ax.set_xticks(np.arange(_real.shape[1] + 1) - 0.5, minor=True)
+            _ax.set_yticks(np.arange(_real.shape[0] + 1) - 0.5, minor=True)
+            _ax.grid(which="minor", color="0.5", linewidth=0.5)
+            _ax.tick_params(which="both", labelsize=7, length=0)
+            _lit = np.zeros((len(_starts["rows"]), len(_starts["columns"])))
+            _lit[_i, _j] = 1
+            _axes[1, _col].imshow(_lit, cmap="Reds", vmin=0, vmax=1.5)
+            _axes[1, _col].set_title(f"output {_lit.shape[0]}x{_lit.shape[1]}", fontsize=9)
+            _axes[1, _col].set_xticks(range(_lit.shape[1]))
+            _axes[1, _col].set_yticks(range(_lit.shape[0]))
+        _fig.suptitle(f"{_h}x{_w} input (white) with padding {_p} (grey), {_k}x{_k} window, stride {_s}", fontsize=10)
+        _fig.tight_layout()
+        _show(_plt, _fig)
+
+# %% [markdown]
 # ### Exercise 1: `conv_output_size`
 #
 # Return the output length along one axis. The checks are given; write the formula.
@@ -257,12 +344,33 @@ def _pad(x, padding, value=0.0):
 #
 # $$ B \times C_{out} \times H_{out} \times W_{out} \times C_{in} \times K_h \times K_w $$
 #
-# times: the product of all seven loop lengths. Nothing is skipped, so this count is
-# exactly the cost of the layer, however it is computed.
+# times: the product of all seven loop lengths. That is the cost of the **direct
+# algorithm**, the one these loops spell out; the fast path of §4 does exactly the same
+# MACs, only faster. It is not a lower bound: Winograd's algorithm (§11) gets the same
+# outputs with fewer multiplications.
 #
 # (Deep learning "convolution" is, strictly, cross-correlation: the kernel is not
 # flipped. PyTorch does the same; a learned kernel does not care.)
 #
+# **Worked example.** One 3x4 image, one 2x2 kernel, no padding, stride 1: the output is
+# 2x3, and each output is the sum of four products, one window at a time:
+
+# %%
+if __name__ == "__main__":
+    _x = np.array([[1, 2, 0, 3], [4, 1, 5, 2], [0, 3, 1, 4]])   # one 3x4 image, one channel
+    _w = np.array([[1, 2], [0, -1]])                             # one 2x2 kernel
+    print("input x (3x4):\n", _x, "\nkernel w (2x2):\n", _w, sep="")
+    _oh, _ow = _x.shape[0] - _w.shape[0] + 1, _x.shape[1] - _w.shape[1] + 1
+    _y = np.zeros((_oh, _ow), dtype=int)
+    for _i in range(_oh):
+        for _j in range(_ow):
+            _window = _x[_i:_i + 2, _j:_j + 2]
+            _y[_i, _j] = int((_window * _w).sum())
+            _terms = " + ".join(f"{a}*({b})" if b < 0 else f"{a}*{b}" for a, b in zip(_window.ravel(), _w.ravel()))
+            print(f"y[{_i},{_j}] = {_terms} = {_y[_i, _j]}")
+    print(f"output y ({_oh}x{_ow}):\n{_y}")
+
+# %% [markdown]
 # ### Exercise 2: the loop kernel of `conv2d_loops`
 #
 # The checks, the padding and the output array are given. Fill `out` with the seven
@@ -354,6 +462,56 @@ if __name__ == "__main__":
           f"= {_macs / _seconds / 1e6:.2f} million MACs per second")
 
 # %% [markdown]
+# ### The backward pass, by hand
+#
+# Write `g = dL/dy` for the gradient that arrives from the layer above; it has the
+# output's shape. Each output is `b[co]` plus a sum of products of one window with
+# `w[co]`, so the chain rule gives, for every output position `(n, co, i, j)`:
+#
+# - **bias:** `dL/db[co] += g[n, co, i, j]`: the bias gradient sums `g` over images and
+#   positions;
+# - **weights:** `dL/dw[co, ci, ki, kj] += g[n, co, i, j] * x_pad[n, ci, i*sh + ki, j*sw + kj]`:
+#   every window uses the same weights, so every window contributes;
+# - **input:** `dL/dx_pad[n, ci, i*sh + ki, j*sw + kj] += g[n, co, i, j] * w[co, ci, ki, kj]`:
+#   each window sends a share back to every pixel under it.
+#
+# Why `+=` in the last line: whenever the stride is smaller than the kernel, windows
+# overlap, and a pixel under several windows influences several outputs. Its gradient
+# is the sum of one share per window (and per output channel). An `=` would keep only
+# the last window's share. Finally the padding is cut off: the border zeros are not
+# inputs, so the gradient that lands on them is dropped.
+#
+# **Worked example.** A 3x3 input, a 2x2 kernel, stride 1, so a 2x2 output with four
+# overlapping windows. The centre pixel lies in all four. The incoming gradient is
+# 1, 10, 100, 1000, so each digit of the answer shows one window's share:
+
+# %%
+if __name__ == "__main__":
+    _x = np.arange(1.0, 10.0).reshape(3, 3)         # 3x3 input
+    _w = np.array([[1.0, 2.0], [3.0, 4.0]])         # 2x2 kernel, stride 1 -> 2x2 output
+    _g = np.array([[1.0, 10.0], [100.0, 1000.0]])   # dL/dy, chosen so each window's share is easy to spot
+    _gx, _gw = np.zeros_like(_x), np.zeros_like(_w)
+    for _i in range(2):
+        for _j in range(2):
+            _gx[_i:_i + 2, _j:_j + 2] += _g[_i, _j] * _w       # scatter: += because windows overlap
+            _gw += _g[_i, _j] * _x[_i:_i + 2, _j:_j + 2]       # every window uses the same weights
+    print("x:\n", _x.astype(int), "\nw:\n", _w.astype(int), "\ng = dL/dy:\n", _g.astype(int), sep="")
+    _shares = [f"g[{_i},{_j}]*w[{1 - _i},{1 - _j}] = {_g[_i, _j]:g}*{_w[1 - _i, 1 - _j]:g}"
+               for _i in range(2) for _j in range(2)]
+    print("the centre pixel x[1,1] lies in all four windows, so it collects four shares:")
+    print("  dL/dx[1,1] = " + "\n            + ".join(_shares) + f"\n            = {_gx[1, 1]:g}")
+    print("the corner x[0,0] lies only in window (0,0): dL/dx[0,0] =", f"{_gx[0, 0]:g}")
+    print("dL/dx (how many windows each pixel is in shows as how many shares it got):\n", _gx.astype(int), sep="")
+    print("dL/dw (each weight sums over all four windows):\n", _gw.astype(int), sep="")
+    print("dL/db = sum of g =", f"{_g.sum():g}")
+    # Check against finite differences of L = sum(g * conv(x)), with plain numpy.
+    def _loss(x, w):
+        return sum(_g[i, j] * (x[i:i + 2, j:j + 2] * w).sum() for i in range(2) for j in range(2))
+    _e = np.zeros_like(_x)
+    _e[1, 1] = 1e-6
+    print(f"finite difference for x[1,1]: {(_loss(_x + _e, _w) - _loss(_x - _e, _w)) / 2e-6:.4f}")
+
+# %% [markdown]
 # ## 4. The fast path: im2col + one matrix multiply (given)
 #
 # The loops spend nearly all their time in the Python interpreter, not in arithmetic.
@@ -371,7 +529,11 @@ if __name__ == "__main__":
 #
 # Same MACs, same numbers (up to float rounding order), but now in a single BLAS call
 # that uses the CPU's vector units and every core. The price is memory:
-# the column matrix repeats each input pixel up to `kh * kw` times.
+# the column matrix repeats each input pixel up to `kh * kw` times. It has
+# `C_in * kh * kw * N * H_out * W_out` entries, and since `H_out * W_out` is about
+# `H * W / (sh * sw)`, that is about `kh * kw / (sh * sw)` times the input: exactly
+# `kh * kw` for stride 1 with "same" padding, four times less with stride 2. The
+# picture after the code shows the columns of a toy input.
 #
 # Backward runs the same pieces in reverse. With `g` the gradient of the output as
 # `(C_out, N * H_out * W_out)`:
@@ -465,6 +627,90 @@ if __name__ == "__main__":
     print("conv2d_vectorized agrees with conv2d_loops")
 
 # %% [markdown]
+# **im2col, drawn.** A 3x4 input and a 2x2 kernel with stride 1 give 2x3 = 6 output
+# positions, so 6 columns of 4 values each. The red window is output `(0, 1)`'s; its
+# four pixels become the red column. Count how often each pixel was copied: the
+# middle ones sit under four windows.
+
+# %%
+if __name__ == "__main__":
+    _x = np.arange(1, 13, dtype=np.float32).reshape(1, 1, 3, 4)      # one image, one channel, 3x4
+    _kernel, _stride, _padding = (2, 2), (1, 1), (0, 0)
+    _out_hw = (2, 3)
+    _cols = _im2col(_x, _kernel, _stride, _padding, _out_hw)           # the given helper of the fast path
+    print(f"input {_x.shape[2:]} ({_x.size} values) -> columns {_cols.shape} ({_cols.size} values):")
+    print(_cols.astype(int))
+    _copies = np.zeros(_x.shape[2:], dtype=int)
+    for _value in _cols.ravel():
+        _copies[np.unravel_index(int(_value) - 1, _copies.shape)] += 1
+    print("how many columns each input pixel was copied into:\n", _copies, sep="")
+    _plt = _pyplot()
+    if _plt is not None:
+        _fig, (_left, _right) = _plt.subplots(1, 2, figsize=(9, 3.2), gridspec_kw={"width_ratios": [4, 6]})
+        _grid(_left, _x[0, 0], "input x (3x4); window of output (0, 1) in red", cmap="Blues", fmt="{:.0f}")
+        _left.add_patch(_plt.Rectangle((0.5, -0.5), 2, 2, fill=False, color="tab:red", linewidth=2.5))
+        _grid(_right, _cols, "im2col: one column per output position (i, j)", cmap="Blues", fmt="{:.0f}")
+        _right.add_patch(_plt.Rectangle((0.5, -0.5), 1, 4, fill=False, color="tab:red", linewidth=2.5))
+        _right.set_xticks(range(_cols.shape[1]))
+        _right.set_xticklabels([f"({i},{j})" for i in range(2) for j in range(3)], fontsize=8)
+        _right.set_yticks(range(_cols.shape[0]))
+        _right.set_yticklabels([f"k({ki},{kj})" for ki in range(2) for kj in range(2)], fontsize=8)
+        _right.tick_params(labelbottom=True, labelleft=True)
+        _fig.tight_layout()
+        _show(_plt, _fig)
+
+# %% [markdown]
+# How big the column matrix gets, against the rule of thumb `kh * kw / (sh * sw)`:
+
+# %%
+if __name__ == "__main__":
+    _x_shape = (1, 16, 32, 32)
+    print(f"column matrix / input size, for a {_x_shape} input:")
+    for _k, _s, _p in ((3, 1, 1), (3, 1, 0), (3, 2, 1), (5, 1, 2), (7, 2, 3), (2, 2, 0)):
+        _o = (_x_shape[2] + 2 * _p - _k) // _s + 1
+        _cols = _x_shape[1] * _k * _k * _x_shape[0] * _o * _o
+        print(f"  {_k}x{_k} kernel, stride {_s}, padding {_p}: {_cols / np.prod(_x_shape):6.3f}   "
+              f"(kh*kw/(sh*sw) = {_k * _k / (_s * _s):.3f})")
+
+# %% [markdown]
+# **Kernels on a real digit.** A kernel is a small pattern detector. Set by hand, a
+# Sobel kernel responds to vertical edges (left side bright, right side dark gives a
+# positive response, the opposite side a negative one), its transpose to horizontal
+# edges, and an all-`1/9` kernel blurs. Here they are on one 8x8 digit from
+# `load_digits` (module 05), with padding 1 so the maps keep the digit's size. A
+# trained network learns its own kernels; section 7 shows some.
+
+# %%
+if __name__ == "__main__":
+    from tinytorch.core.dataloader import load_digits
+    _digit = load_digits("test")[0][:1]                                  # (1, 1, 8, 8), values in [0, 1]
+    _kernels = {
+        "vertical edges": np.array([[1, 0, -1], [2, 0, -2], [1, 0, -1]], dtype=np.float32),   # Sobel
+        "horizontal edges": np.array([[1, 2, 1], [0, 0, 0], [-1, -2, -1]], dtype=np.float32),
+        "blur": np.full((3, 3), 1 / 9, dtype=np.float32),
+    }
+    _maps = {name: conv2d_vectorized(_digit, k[None, None], padding=1)[0, 0] for name, k in _kernels.items()}
+    for _name, _map in _maps.items():
+        print(f"{_name:<17} output {_map.shape}, range {_map.min():+.2f} .. {_map.max():+.2f}")
+    _plt = _pyplot()
+    if _plt is not None:
+        _fig, _axes = _plt.subplots(2, 4, figsize=(9, 4.6))
+        _axes[0, 0].imshow(_digit[0, 0], cmap="gray_r")
+        _axes[0, 0].set_title("digit (8x8)", fontsize=9)
+        _axes[1, 0].axis("off")
+        for _col, (_name, _kernel) in enumerate(_kernels.items(), start=1):
+            _grid(_axes[1, _col], _kernel, f"kernel: {_name}", cmap="coolwarm", fmt="{:.2g}")
+            _limit = np.abs(_maps[_name]).max()
+            _axes[0, _col].imshow(_maps[_name], cmap="coolwarm" if _name != "blur" else "gray_r",
+                                  vmin=-_limit if _name != "blur" else 0, vmax=_limit)
+            _axes[0, _col].set_title(_name, fontsize=9)
+        for _ax in _axes[0]:
+            _ax.set_xticks([])
+            _ax.set_yticks([])
+        _fig.tight_layout()
+        _show(_plt, _fig)
+
+# %% [markdown]
 # ## 5. Pooling
 #
 # Pooling shrinks a feature map by summarising each window with one number. It has
@@ -482,15 +728,45 @@ if __name__ == "__main__":
 # wrong whenever a window's real values are all negative, as the common-errors
 # section shows. Average pooling, following PyTorch's default
 # (`count_include_pad=True`), pads with zeros and still divides by `kh * kw`, so
-# windows that hang over the border are pulled towards zero. Padding larger than
-# half the kernel is refused (as in PyTorch): some window would hold only padding.
+# windows that hang over the border are pulled towards zero.
 #
+# Padding larger than half the kernel is refused (as in PyTorch). Not because a window
+# would otherwise be all padding: that takes `p >= k`. The reason is that `p <= k/2`
+# keeps at least half of every window on real input along each axis (a border window
+# overhangs by at most `p`, so at least `k - p >= k/2` of its rows and columns are
+# real), so every output still summarises mostly real values.
+#
+# **Worked example.** One 4x4 map, pooled three ways. Every window is listed with its
+# maximum and its average; `pad` marks padding (`-inf` for max, `0` for average).
+
+# %%
+if __name__ == "__main__":
+    _x = np.array([[1, 3, 2, 0],
+                   [4, 2, 1, 5],
+                   [0, 6, 3, 3],
+                   [2, 1, 7, 4]], dtype=float)                # one 4x4 feature map
+    print("x:\n", _x.astype(int), sep="")
+    for _name, _k, _s, _p in (("2x2, stride 2", 2, 2, 0), ("3x3, stride 1 (overlapping)", 3, 1, 0),
+                              ("2x2, stride 2, padding 1", 2, 2, 1)):
+        _n_out = (4 + 2 * _p - _k) // _s + 1
+        _max_pad = np.pad(_x, _p, constant_values=-np.inf)    # max pooling pads with -inf ...
+        _avg_pad = np.pad(_x, _p, constant_values=0.0)        # ... average pooling with 0
+        print(f"\n{_name}:")
+        for _i in range(_n_out):
+            for _j in range(_n_out):
+                _rows, _cols = slice(_i * _s, _i * _s + _k), slice(_j * _s, _j * _s + _k)
+                _cells = " ".join("pad" if v == -np.inf else f"{v:g}" for v in _max_pad[_rows, _cols].ravel())
+                print(f"  ({_i},{_j}) window [{_cells}]: max {_max_pad[_rows, _cols].max():g}, "
+                      f"average {_avg_pad[_rows, _cols].sum():g}/{_k * _k} = {_avg_pad[_rows, _cols].mean():.4g}")
+
+# %% [markdown]
 # ### Exercises 3 and 4: the loop kernels of `maxpool2d_loops` and `avgpool2d_loops`
 #
 # The checks, the padding (`-inf` for max, `0` for average) and the output array are
 # given. For every image, channel and output position, take the window that starts at
 # `(i * stride_h, j * stride_w)` of the padded input and write its maximum (or mean)
-# into `out`. Use explicit loops over the window too; no `np.max` over the window.
+# into `out`. Loop over the output positions yourself; inside that loop, the window's
+# `.max()` or `.sum()` is fine (that is what CS231n's naive pooling does).
 
 # %% nbgrader={"grade": false, "grade_id": "maxpool2d-loops", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
@@ -584,6 +860,40 @@ if __name__ == "__main__":
 # first in row-major order (top row first, then left to right) receives the gradient,
 # which is what PyTorch's CPU kernel does. With overlapping windows an input position
 # can be the maximum of several windows and then collects the sum of their gradients.
+#
+# **Worked example.** Max pooling 2x2 with stride 1 on a 3x3 map that holds a tie, then
+# average pooling 2x2 with stride 2 and padding 1, where three quarters of every
+# window is padding. The incoming gradients are chosen so each share is easy to trace:
+
+# %%
+if __name__ == "__main__":
+    # Max pooling 2x2, stride 1, on a 3x3 map with a tie: the 5s sit at (0, 1) and (1, 1).
+    _x = np.array([[1, 5, 2],
+                   [3, 5, 0],
+                   [4, 1, 2]], dtype=float)
+    _g = np.array([[1.0, 10.0], [100.0, 1000.0]])             # dL/d(pooled output), 2x2
+    _gx = np.zeros_like(_x)
+    for _i in range(2):
+        for _j in range(2):
+            _window = _x[_i:_i + 2, _j:_j + 2]
+            _first = np.unravel_index(int(np.argmax(_window)), _window.shape)   # argmax: first max, row-major
+            _gx[_i + _first[0], _j + _first[1]] += _g[_i, _j]
+            print(f"window ({_i},{_j}) {_window.astype(int).tolist()}: max {_window.max():g}, first at x[{_i + _first[0]},{_j + _first[1]}]"
+                  f" -> gets {_g[_i, _j]:g}")
+    print("max pooling dL/dx (the tie goes to the first 5; x[1,1] is also the max of the two lower windows):")
+    print(_gx.astype(int))
+    # Average pooling 2x2, stride 2, padding 1 on a 2x2 map: each window is one real pixel and three pads.
+    _x2 = np.array([[1.0, 2.0], [3.0, 4.0]])
+    _g2 = np.array([[4.0, 8.0], [12.0, 16.0]])
+    _padded_grad = np.zeros((4, 4))
+    for _i in range(2):
+        for _j in range(2):
+            _padded_grad[2 * _i:2 * _i + 2, 2 * _j:2 * _j + 2] += _g2[_i, _j] / 4    # grad / (kh*kw) to all four
+    print("\naverage pooling 2x2, stride 2, padding 1 on a 2x2 map; dL/dy =", _g2.astype(int).tolist())
+    print("gradient on the padded 4x4 grid (each window spreads its gradient over 4 cells):")
+    print(_padded_grad)
+    print("dL/dx = the real 2x2 in the middle; the shares on padding are dropped:")
+    print(_padded_grad[1:3, 1:3], f" (sums to {_padded_grad[1:3, 1:3].sum():g} of the {_g2.sum():g} that came in)")
 
 # %% nbgrader={"grade": false, "grade_id": "pool-vectorized", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| export
@@ -659,6 +969,47 @@ def test_unit_pool_paths_agree():
 if __name__ == "__main__":
     test_unit_pool_paths_agree()
     print("pooling: vectorized agrees with loops")
+
+# %% [markdown]
+# **Equivariance, and what pooling adds.** A convolution does the same thing at every
+# position, so moving the input moves the output: `conv(shift(x)) = shift(conv(x))`,
+# away from the border. That is *equivariance*. Max pooling then reports only the
+# strongest response in each window, so when a feature moves inside its window the
+# pooled value does not change at all: a little *invariance*. The cell moves every test
+# digit one pixel to the right and counts both.
+
+# %%
+if __name__ == "__main__":
+    from tinytorch.core.dataloader import load_digits
+    _images = load_digits("test")[0].astype(np.float64)                # (N, 1, 8, 8)
+    _shifted = np.zeros_like(_images)
+    _shifted[..., 1:] = _images[..., :-1]                              # every digit moved one pixel right
+    _edge = np.array([[[[1, 0, -1], [2, 0, -2], [1, 0, -1]]]], dtype=np.float64)
+    _conv, _conv_s = (np.maximum(conv2d_vectorized(a, _edge, padding=1), 0) for a in (_images, _shifted))
+    _pool, _pool_s = (maxpool2d_vectorized(a, 2) for a in (_conv, _conv_s))
+    # Equivariance: conv(shift(x)) == shift(conv(x)) away from the border (columns 2.. see no new edge).
+    _moved = np.isclose(_conv_s[..., 2:-1], _conv[..., 1:-2]).mean()
+    def _unchanged(before, after):
+        """Fraction of the places with a response (non-zero before or after) whose value did not change."""
+        active = (before != 0) | (after != 0)
+        return np.isclose(before, after)[active].mean()
+    _same_conv, _same_pool = _unchanged(_conv, _conv_s), _unchanged(_pool, _pool_s)
+    print(f"{len(_images)} test digits, each moved one pixel right; edge kernel + ReLU, then 2x2 max pooling:")
+    print(f"  conv output of the moved digit = conv output moved one pixel: {_moved:.1%} of interior positions")
+    print(f"  conv output value unchanged in place:                     {_same_conv:.1%} of its non-zero positions")
+    print(f"  max-pooled output value unchanged in place:               {_same_pool:.1%} of its non-zero positions")
+    _plt = _pyplot()
+    if _plt is not None:
+        _fig, _axes = _plt.subplots(2, 3, figsize=(7.5, 5))
+        for _row, (_name, _img, _c, _p) in enumerate((("digit", _images, _conv, _pool),
+                                                      ("moved 1 px right", _shifted, _conv_s, _pool_s))):
+            for _col, (_title, _a) in enumerate(((_name, _img), ("edge kernel + ReLU", _c), ("2x2 max pool", _p))):
+                _axes[_row, _col].imshow(_a[0, 0], cmap="gray_r", vmin=0, vmax=_a[0, 0].max() or 1)
+                _axes[_row, _col].set_title(_title, fontsize=9)
+                _axes[_row, _col].set_xticks([])
+                _axes[_row, _col].set_yticks([])
+        _fig.tight_layout()
+        _show(_plt, _fig)
 
 # %% [markdown]
 # ## 6. Gradients through autograd (given)

@@ -18,7 +18,7 @@ from .autograd import Function
 from .layers import Module
 from .tensor import Tensor, get_rng
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-003
+# %% ../../src/09_convolutions/09_convolutions.py #cell-006
 def conv_output_size(size, kernel, stride=1, padding=0):
     """Output length along one axis: floor((size + 2*padding - kernel) / stride) + 1.
 
@@ -34,7 +34,7 @@ def conv_output_size(size, kernel, stride=1, padding=0):
             raise ValueError(f"conv_output_size: {name} must be >= {low}, got {value}.")
     return (size + 2 * padding - kernel) // stride + 1
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-008
+# %% ../../src/09_convolutions/09_convolutions.py #cell-011
 def _pair(value, name, minimum):
     """An int or an (h, w) pair of ints, each >= minimum, as a tuple (h, w)."""
     items = (value, value) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
@@ -128,7 +128,7 @@ def _pad(x, padding, value=0.0):
         return x
     return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-010
+# %% ../../src/09_convolutions/09_convolutions.py #cell-015
 def conv2d_loops(x, weight, bias=None, stride=1, padding=0):
     """2D convolution (cross-correlation) as explicit loops, on numpy arrays.
 
@@ -155,7 +155,7 @@ def conv2d_loops(x, weight, bias=None, stride=1, padding=0):
                     out[n, co, i, j] = total
     return out
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-013
+# %% ../../src/09_convolutions/09_convolutions.py #cell-018
 def conv2d_macs(input_shape, out_channels, kernel_size, stride=1, padding=0):
     """Multiply-accumulates of a 2D convolution: B * C_out * H_out * W_out * C_in * kh * kw."""
     batch, c_in, height, width = input_shape
@@ -163,7 +163,7 @@ def conv2d_macs(input_shape, out_channels, kernel_size, stride=1, padding=0):
     h_out, w_out = _output_hw("conv2d", (height, width), kernel, stride, padding)
     return batch * out_channels * h_out * w_out * c_in * kernel[0] * kernel[1]
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-016
+# %% ../../src/09_convolutions/09_convolutions.py #cell-023
 def _padded_cnhw(x, padding):
     """The input as (C, N, H + 2*ph, W + 2*pw), zero-padded, in one copy.
 
@@ -228,7 +228,7 @@ def _conv2d_backward(grad_out, x_shape, weight, cols, stride, padding, need_x=Tr
         grad_x = _col2im(grad_cols, x_shape, weight.shape[2:], stride, padding, grad_out.shape[2:])
     return grad_x, grad_w, grad_b
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-019
+# %% ../../src/09_convolutions/09_convolutions.py #cell-034
 def maxpool2d_loops(x, kernel_size, stride=None, padding=0):
     """2D max pooling as explicit loops; padding counts as -inf. x: (N, C, H, W)."""
     x, (kh, kw), (sh, sw), padding, (h_out, w_out) = _check_pool_args("MaxPool2d", x, kernel_size, stride, padding)
@@ -248,7 +248,7 @@ def maxpool2d_loops(x, kernel_size, stride=None, padding=0):
                     out[n, c, i, j] = best
     return out
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-020
+# %% ../../src/09_convolutions/09_convolutions.py #cell-035
 def avgpool2d_loops(x, kernel_size, stride=None, padding=0):
     """2D average pooling as explicit loops; zero padding counts in the mean (count_include_pad=True)."""
     x, (kh, kw), (sh, sw), padding, (h_out, w_out) = _check_pool_args("AvgPool2d", x, kernel_size, stride, padding)
@@ -266,7 +266,7 @@ def avgpool2d_loops(x, kernel_size, stride=None, padding=0):
                     out[n, c, i, j] = total / (kh * kw)
     return out
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-024
+# %% ../../src/09_convolutions/09_convolutions.py #cell-040
 def _offset_slices(kernel, stride, out_hw):
     """For each offset (ki, kj) in a window, the strided slices that pick it from every window."""
     (kh, kw), (sh, sw), (h_out, w_out) = kernel, stride, out_hw
@@ -326,7 +326,7 @@ def avgpool2d_vectorized(x, kernel_size, stride=None, padding=0):
     x, kernel, stride, padding, out_hw = _check_pool_args("AvgPool2d", x, kernel_size, stride, padding)
     return _avgpool2d_forward(x, kernel, stride, padding, out_hw)
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-027
+# %% ../../src/09_convolutions/09_convolutions.py #cell-045
 class Conv2dFunction(Function):
     """conv2d on Tensors (input, weight, optional bias), differentiable in all three."""
 
@@ -372,7 +372,7 @@ class AvgPool2dFunction(Function):
     def backward(self, grad_output):
         return (_avgpool2d_backward(grad_output, self.x_shape, self.kernel, self.stride, self.padding),)
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-029
+# %% ../../src/09_convolutions/09_convolutions.py #cell-047
 def _check_count(value, name):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
         raise ValueError(f"{name} must be a positive int, got {value!r}.")
@@ -473,7 +473,7 @@ class AvgPool2d(_Pool2d):
     """2D average pooling, as torch.nn.AvgPool2d with count_include_pad=True: zero padding counts."""
     _function = AvgPool2dFunction
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-036
+# %% ../../src/09_convolutions/09_convolutions.py #cell-054
 def receptive_field(layers):
     """(height, width) of the input patch one output unit of `layers` (in order) can see.
 
@@ -490,7 +490,7 @@ def receptive_field(layers):
             jump[axis] *= stride[axis]
     return tuple(field)
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-039
+# %% ../../src/09_convolutions/09_convolutions.py #cell-057
 def count_parameters(module):
     """Number of trainable values in a Module (sum of its parameters' sizes)."""
     return int(sum(p.data.size for p in module.parameters()))
