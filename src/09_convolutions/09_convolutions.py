@@ -1075,6 +1075,46 @@ class AvgPool2dFunction(Function):
 # the layer's own name in the error, and calls its `Function`. The layers use the
 # vectorized path. Set `layer.use_loops = True` to run the forward pass on your loop
 # kernels instead (slow, but the same numbers; backward stays vectorized).
+#
+# **Initialisation.** A new `Conv2d` needs starting weights. Each output sums
+# `fan_in = C_in * kh * kw` products of a weight and an input. With independent
+# weights of mean 0 and standard deviation `sigma`, and inputs of mean square `m`,
+# the output has variance `fan_in * sigma^2 * m`. ReLU then zeroes the negative half,
+# which halves the mean square. So every conv + ReLU layer multiplies the mean square
+# by `fan_in * sigma^2 / 2`: it stays put only for `sigma = sqrt(2 / fan_in)`
+# (He et al., 2015). Any other choice applies the same factor at every layer, so the
+# activations grow or shrink exponentially with depth. The cell runs ten conv + ReLU
+# layers in plain numpy with three choices of `sigma`:
+
+# %%
+if __name__ == "__main__":
+    _rng = np.random.default_rng(0)
+    _depth, _channels, _k = 10, 32, 3
+    _fan_in = _channels * _k * _k
+    _x0 = _rng.standard_normal((4, _channels, 32, 32))
+    _rules = {"std 1": 1.0, "He: sqrt(2 / fan_in)": math.sqrt(2 / _fan_in), "sqrt(1 / fan_in)": math.sqrt(1 / _fan_in)}
+    _stds = {}
+    for _rule, _std in _rules.items():
+        _a, _stds[_rule] = _x0, []
+        for _layer in range(_depth):
+            _w = _rng.normal(0.0, _std, size=(_channels, _channels, _k, _k))
+            _a = np.maximum(conv2d_vectorized(_a, _w), 0.0)       # conv (no padding: no border effect) + ReLU
+            _stds[_rule].append(float(_a.std()))
+    print(f"{_depth} layers of 3x3 conv ({_channels} -> {_channels} channels, fan_in {_fan_in}) + ReLU; "
+          f"input std {_x0.std():.2f}. Activation std after each layer:")
+    print("layer " + "".join(f"{_layer:>10}" for _layer in range(1, _depth + 1)))
+    for _rule, _values in _stds.items():
+        print(f"{_rule}\n      " + "".join(f"{_v:10.3g}" for _v in _values))
+    _plt = _pyplot()
+    if _plt is not None:
+        _fig, _ax = _plt.subplots(figsize=(6, 3.5))
+        for _rule, _values in _stds.items():
+            _ax.semilogy(range(1, _depth + 1), _values, marker="o", label=_rule)
+        _ax.set_xlabel("layer (3x3 conv + ReLU)")
+        _ax.set_ylabel("activation std (log scale)")
+        _ax.legend(fontsize=8)
+        _fig.tight_layout()
+        _show(_plt, _fig)
 
 # %% nbgrader={"grade": false, "grade_id": "spatial-layers", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| export
@@ -1228,6 +1268,93 @@ if __name__ == "__main__":
     print(f"d loss / d x{_pos}: backward {_xt.grad[_pos]:.9f}, finite difference {_numeric:.9f}")
 
 # %% [markdown]
+# ### Learn a kernel
+#
+# Forward, backward and an optimizer are all there is to training. Make pairs
+# `(image, image convolved with [1, -1])` from 256 digits, start a `Conv2d(1, 1, (1, 2))`
+# from random weights, and let module 07's `SGD` minimise the mean squared error. The
+# only kernel that maps every image to its target is `[1, -1]`, so that is where the
+# weights must go:
+
+# %%
+if __name__ == "__main__":
+    from tinytorch.core.dataloader import load_digits
+    from tinytorch.core.losses import MSELoss
+    from tinytorch.core.optimizers import SGD
+    from tinytorch.core.tensor import manual_seed
+    _images = load_digits("train")[0][:256]                               # (256, 1, 8, 8)
+    _target_kernel = np.array([[[[1.0, -1.0]]]], dtype=np.float32)       # 1x2: pixel minus its right neighbour
+    _targets = Tensor(conv2d_vectorized(_images, _target_kernel))         # (256, 1, 8, 7)
+    manual_seed(1)
+    _layer = Conv2d(1, 1, (1, 2), bias=False)                            # a random 1x2 kernel
+    _optimizer, _loss_fn = SGD(_layer.parameters(), lr=0.5), MSELoss()
+    print(f"target kernel {_target_kernel[0, 0, 0].tolist()}")
+    for _step in range(101):
+        _loss = _loss_fn(_layer(Tensor(_images)), _targets)
+        if _step in (0, 5, 10, 20, 40, 60, 80, 100):
+            print(f"step {_step:3d}  kernel [{_layer.weight.data[0, 0, 0, 0]:+.4f}, {_layer.weight.data[0, 0, 0, 1]:+.4f}]"
+                  f"  loss {float(_loss.data):.2e}")
+        _optimizer.zero_grad()
+        _loss.backward()
+        _optimizer.step()
+
+# %% [markdown]
+# ### What a trained first layer looks for
+#
+# A tiny CNN (`Conv2d(1, 8, 3, padding=1)`, ReLU, 2x2 max pooling, one `Linear`) trained
+# for a few epochs on the digits with module 07's `Adam`. Its eight 3x3 filters are no
+# longer random: many have a bright and a dark side, edge detectors like the Sobel
+# kernels of section 4, at angles the data asked for. Below each filter, its ReLU
+# feature map of one test digit (a filter whose map is blank does not fire on this
+# digit at all).
+
+# %%
+if __name__ == "__main__":
+    from tinytorch.core.activations import ReLU
+    from tinytorch.core.dataloader import DataLoader, TensorDataset, load_digits
+    from tinytorch.core.layers import Flatten, Linear, Sequential
+    from tinytorch.core.losses import CrossEntropyLoss
+    from tinytorch.core.optimizers import Adam
+    from tinytorch.core.tensor import manual_seed
+    import time
+    _train, _test = load_digits("train"), load_digits("test")
+    manual_seed(0)
+    _cnn = Sequential(Conv2d(1, 8, 3, padding=1), ReLU(), MaxPool2d(2), Flatten(), Linear(8 * 4 * 4, 10))
+    _optimizer, _loss_fn = Adam(_cnn.parameters(), lr=0.01), CrossEntropyLoss()
+    _start = time.perf_counter()
+    for _epoch in range(1, 9):
+        for _xb, _yb in DataLoader(TensorDataset(*_train), batch_size=64, shuffle=True, seed=_epoch):
+            _loss = _loss_fn(_cnn(_xb), _yb)
+            _optimizer.zero_grad()
+            _loss.backward()
+            _optimizer.step()
+        _accuracy = float((_cnn(Tensor(_test[0])).data.argmax(axis=1) == _test[1]).mean())
+        print(f"epoch {_epoch}: last batch loss {float(_loss.data):.3f}, test accuracy {_accuracy:.1%}")
+    print(f"trained in {time.perf_counter() - _start:.1f} s")
+    _digit = Tensor(_test[0][:1])
+    _maps = _cnn[1](_cnn[0](_digit)).data[0]                               # (8, 8, 8): after conv + ReLU
+    _filters = _cnn[0].weight.data[:, 0]                                    # (8, 3, 3)
+    _plt = _pyplot()
+    if _plt is not None:
+        _fig, _axes = _plt.subplots(3, 8, figsize=(10, 4.2))
+        for _c in range(8):
+            _limit = np.abs(_filters[_c]).max()
+            _axes[0, _c].imshow(_filters[_c], cmap="coolwarm", vmin=-_limit, vmax=_limit)
+            _axes[0, _c].set_title(f"filter {_c}", fontsize=8)
+            _axes[1, _c].imshow(_maps[_c], cmap="gray_r")
+            _axes[1, _c].set_title(f"map {_c}", fontsize=8)
+        _axes[2, 0].imshow(_digit.data[0, 0], cmap="gray_r")
+        _axes[2, 0].set_title(f"input (a {_test[1][0]})", fontsize=8)
+        for _ax in _axes.ravel():
+            _ax.set_xticks([])
+            _ax.set_yticks([])
+        for _ax in _axes[2, 1:]:
+            _ax.axis("off")
+        _fig.suptitle("trained first layer: 3x3 filters (red +, blue -) and their ReLU feature maps of one test digit", fontsize=9)
+        _fig.tight_layout()
+        _show(_plt, _fig)
+
+# %% [markdown]
 # ## 8. Receptive fields
 #
 # The **receptive field** of an output unit is the patch of the input it can see.
@@ -1284,6 +1411,12 @@ if __name__ == "__main__":
 # - **activation memory**: every output has to be kept until backward uses it:
 #   `B * C_out * H_out * W_out` values times 4 bytes in float32. In a CNN the
 #   activations, not the weights, usually fill memory during training.
+# - **saved columns**: our `Conv2dFunction` also keeps its im2col columns for
+#   backward (`grad_weight = g @ cols.T`): `C_in * kh * kw * B * H_out * W_out` values,
+#   about `kh * kw / (sh * sw)` times the layer's input. For a 3x3 layer that is often
+#   several times its output, so it, not the output, dominates the layer's memory.
+#   (Libraries that want the memory back keep only the input and rebuild the columns
+#   during backward.)
 #
 # Pooling has no parameters and no MACs worth counting, and a 2x2 pool divides the
 # activation memory of everything after it by four.
@@ -1313,6 +1446,71 @@ if __name__ == "__main__":
     _pooled = MaxPool2d(2).output_shape(_conv.output_shape(_image))
     print(f"after a 2x2 max pool: {_pooled}, {activation_bytes(_pooled):,} bytes "
           f"(1/{activation_bytes(_conv.output_shape(_image)) // activation_bytes(_pooled)} of before)")
+
+# %% [markdown]
+# The columns against the output, for the layer of question 3 in section 12,
+# `Conv2d(64, 128, 3, padding=1)` on a batch of 16 images of 64x56x56:
+
+# %%
+if __name__ == "__main__":
+    _layer, _shape = Conv2d(64, 128, 3, padding=1), (16, 64, 56, 56)       # question 3 of section 12
+    _out = _layer.output_shape(_shape)
+    _kh, _kw = _layer.kernel_size
+    _col_shape = (_layer.in_channels * _kh * _kw, _out[0] * _out[2] * _out[3])
+    for _what, _bytes in (("input", activation_bytes(_shape)), ("output", activation_bytes(_out)),
+                          (f"im2col columns {_col_shape}", activation_bytes(_col_shape))):
+        print(f"{_what:<36} {_bytes / 1e6:8.1f} MB")
+    print(f"the columns are {activation_bytes(_col_shape) / activation_bytes(_shape):.1f}x the input "
+          f"and {activation_bytes(_col_shape) / activation_bytes(_out):.1f}x the output")
+
+# %% [markdown]
+# ### Budget of the milestone's network
+#
+# The CNN of `milestones/cnn_digits.py` (`build_cnn`) on its 8x8 digits, for one batch of
+# 64, layer by layer. A FLOP count is two per MAC (one multiply, one add); activation
+# bytes are the layer's float32 output; im2col bytes are the columns each convolution
+# keeps for backward.
+
+# %%
+if __name__ == "__main__":
+    from tinytorch.core.activations import ReLU
+    from tinytorch.core.layers import Flatten, Linear
+    # The network of milestones/cnn_digits.py (build_cnn) on its 8x8 digits, at its batch size of 64.
+    _batch, _shape = 64, (64, 1, 8, 8)
+    _layers = [Conv2d(1, 32, 3, padding=1), ReLU(), Conv2d(32, 32, 3, padding=1), ReLU(), MaxPool2d(2),
+               Conv2d(32, 64, 3, padding=1), ReLU(), MaxPool2d(2), Flatten(), Linear(64 * 2 * 2, 10)]
+    print(f"{'layer':<22}{'output shape':>18}{'params':>9}{'MACs':>13}{'FLOPs':>13}{'act. bytes':>12}{'im2col bytes':>14}")
+    _totals = np.zeros(5, dtype=np.int64)
+    for _layer in _layers:
+        _params = count_parameters(_layer)
+        _cols = 0
+        if isinstance(_layer, Conv2d):
+            _out = _layer.output_shape(_shape)
+            _macs = _layer.macs(_shape)
+            _kh, _kw = _layer.kernel_size
+            _cols = activation_bytes((_layer.in_channels * _kh * _kw, _out[0] * _out[2] * _out[3]))   # kept for backward
+        elif isinstance(_layer, MaxPool2d):
+            _out, _macs = _layer.output_shape(_shape), 0
+        elif isinstance(_layer, Flatten):
+            _out, _macs = (_shape[0], int(np.prod(_shape[1:]))), 0
+        elif isinstance(_layer, Linear):
+            _out = (_shape[0], _layer.weight.shape[0])
+            _macs = _shape[0] * _layer.weight.shape[0] * _layer.weight.shape[1]
+        else:                                                             # ReLU: same shape, no MACs
+            _out, _macs = _shape, 0
+        _name = type(_layer).__name__
+        if isinstance(_layer, Conv2d):
+            _name = f"Conv2d {_layer.in_channels}->{_layer.out_channels} {_kh}x{_kw} pad {_layer.padding[0]}"
+        elif isinstance(_layer, MaxPool2d):
+            _name = "MaxPool2d 2x2"
+        _row = np.array([_params, _macs, 2 * _macs, activation_bytes(_out), _cols], dtype=np.int64)
+        _totals += _row
+        print(f"{_name:<22}{str(_out):>18}{_row[0]:>9,}{_row[1]:>13,}{_row[2]:>13,}{_row[3]:>12,}{_row[4]:>14,}")
+        _shape = _out
+    print(f"{'total':<22}{'':>18}{_totals[0]:>9,}{_totals[1]:>13,}{_totals[2]:>13,}{_totals[3]:>12,}{_totals[4]:>14,}")
+    print(f"per image: {_totals[1] // _batch:,} MACs; activations + columns kept for backward: "
+          f"{(_totals[3] + _totals[4]) / 2**20:.1f} MiB for the batch of {_batch}, "
+          f"against {_totals[0] * 4 / 2**10:.1f} KiB of float32 parameters")
 
 # %% [markdown]
 # ## 10. Common errors, with the messages you will see
@@ -1375,8 +1573,8 @@ if __name__ == "__main__":
 
 # %% [markdown]
 # **Memory blow-up.** Activations grow with batch, channels and resolution. A batch of
-# 64 ImageNet-sized images through one 7x7 convolution with 256 output channels and no
-# stride:
+# 64 ImageNet-sized images through one 7x7 convolution with 256 output channels and
+# padding 3, at stride 1 and at stride 2 (which quarters it):
 
 # %%
 if __name__ == "__main__":
@@ -1389,7 +1587,7 @@ if __name__ == "__main__":
 #
 # - **im2col + GEMM** (what our fast path does) is how Caffe did it and still the
 #   fallback of most libraries: simple, and as fast as the matrix multiply under it.
-#   Its cost is the column matrix, `kh * kw` times the input.
+#   Its cost is the column matrix, about `kh * kw / (sh * sw)` times the input.
 # - **Winograd** transforms (for small kernels with stride 1) trade multiplications for
 #   additions: F(m x m, r x r) computes an m x m output tile of an r x r convolution with
 #   `(m + r - 1)^2` multiplications instead of `m^2 r^2` (the cell below counts them), at
@@ -1398,7 +1596,7 @@ if __name__ == "__main__":
 #   domain; it pays off for large kernels.
 # - Libraries such as oneDNN (PyTorch's CPU backend) and cuDNN pick among these per
 #   layer shape, use blocked memory layouts, and fuse the bias and activation.
-#
+
 # %%
 if __name__ == "__main__":
     for _m, _r in ((2, 3), (4, 3)):
@@ -1407,12 +1605,18 @@ if __name__ == "__main__":
               f"({_direct / _winograd:.2f}x fewer)")
 
 # %% [markdown]
-# Measured on this machine (small shapes, so the notebook stays quick; the benchmark in
-# `benchmarks/` runs the big ones):
+# Measured on this machine, so your numbers will differ: they depend on the CPU, the
+# BLAS library numpy uses and how busy the machine is. Each row is the best of several
+# runs after one untimed warm-up run (the first call of a library pays for setup), except
+# the loops, run once. Small shapes keep the notebook quick; the benchmark in
+# `benchmarks/` runs the big ones.
 
 # %%
-def _time(fn, repeat=3):
+def _time(fn, repeat=5, warmup=1):
+    """Best wall-clock time of `repeat` calls of fn, after `warmup` untimed calls."""
     import time
+    for _ in range(warmup):
+        fn()
     best = float("inf")
     for _ in range(repeat):
         start = time.perf_counter()
@@ -1424,7 +1628,7 @@ if __name__ == "__main__":
     _x = get_rng().standard_normal((4, 3, 16, 16)).astype(np.float32)
     _w = get_rng().standard_normal((8, 3, 3, 3)).astype(np.float32)
     _macs = conv2d_macs(_x.shape, 8, 3, padding=1)
-    _rows = [("loops", _time(lambda: conv2d_loops(_x, _w, None, 1, 1), repeat=1)),
+    _rows = [("loops", _time(lambda: conv2d_loops(_x, _w, None, 1, 1), repeat=1, warmup=0)),
              ("vectorized", _time(lambda: conv2d_vectorized(_x, _w, None, 1, 1)))]
     try:
         import torch
@@ -1435,6 +1639,66 @@ if __name__ == "__main__":
     print(f"conv {_x.shape} -> 8 channels, 3x3, padding 1: {_macs:,} MACs")
     for _name, _seconds in _rows:
         print(f"  {_name:<11} {_seconds * 1e3:9.3f} ms  {_macs / _seconds / 1e9:8.3f} GMAC/s")
+
+# %% [markdown]
+# ### What you are not building (yet)
+#
+# PyTorch's `Conv2d` has more knobs than ours. Each is a small change to the loops you
+# wrote; the cell below puts one number on each.
+#
+# - **Dilation** spaces the kernel's taps `d` pixels apart: a 3x3 kernel with
+#   dilation 2 covers 5x5 with 9 weights. Stacking dilations 1, 2, 4 grows the receptive
+#   field exponentially instead of linearly (used for segmentation and audio).
+# - **Groups** split the channels into `g` groups convolved separately: `g` times fewer
+#   weights and MACs. With `g = C_in` each channel gets its own filter (**depthwise**);
+#   followed by a 1x1 convolution that mixes channels (**pointwise**), that is the
+#   **depthwise-separable** convolution of MobileNet, with `1/C_out + 1/k^2` of the
+#   weights and MACs of a full convolution.
+# - **Transposed convolution** (`ConvTranspose2d`) runs a convolution backwards: each
+#   input pixel scatters a weighted copy of the kernel into the output, so a stride
+#   *enlarges* the map (decoders, GANs, segmentation). You already have one: the
+#   backward pass's `weight.T @ g` followed by `_col2im` is exactly a transposed
+#   convolution of the output gradient.
+# - **Winograd** and **FFT** convolution compute the same outputs with fewer
+#   multiplications, for small and for large kernels respectively.
+
+# %%
+if __name__ == "__main__":
+    # Dilation d spreads a k-tap kernel over d*(k-1)+1 pixels with the same k*k weights.
+    def _field(kernels_and_dilations):
+        field = 1
+        for k, d in kernels_and_dilations:          # stride 1: each layer adds its effective extent - 1
+            field += d * (k - 1)
+        return field
+    print(f"dilation: three 3x3 layers see {_field([(3, 1)] * 3)}x{_field([(3, 1)] * 3)} pixels; "
+          f"with dilations 1, 2, 4 they see {_field([(3, 1), (3, 2), (3, 4)])}x{_field([(3, 1), (3, 2), (3, 4)])}, "
+          "with the same 27 weights per channel pair")
+    # Depthwise-separable: one k x k filter per input channel, then a 1x1 convolution mixing channels.
+    _c_in, _c_out, _k = 128, 128, 3
+    _standard = _c_out * _c_in * _k * _k
+    _separable = _c_in * _k * _k + _c_out * _c_in
+    print(f"depthwise-separable {_c_in}->{_c_out}, {_k}x{_k}: {_separable:,} weights instead of {_standard:,}: "
+          f"ratio {_separable / _standard:.4f} = 1/C_out + 1/k^2 = {1 / _c_out + 1 / _k ** 2:.4f}")
+    print(f"groups: Conv2d(128, 128, 3, groups=4) has {_c_out * (_c_in // 4) * _k * _k:,} weights, "
+          f"1/4 of {_standard:,}")
+    # Transposed convolution: the adjoint of a convolution; its output size inverts conv_output_size.
+    _n, _k, _s, _p = 4, 3, 2, 1
+    print(f"transposed convolution: a {_n}x{_n} map, 3x3 kernel, stride {_s}, padding {_p} -> "
+          f"{(_n - 1) * _s - 2 * _p + _k}x{(_n - 1) * _s - 2 * _p + _k} (= (n - 1)*s - 2p + k); the backward pass "
+          "(weight.T @ g, then col2im) is exactly this operation: a convolution's input gradient is the "
+          "transposed convolution of its output gradient")
+    # Winograd F(2x2, 3x3): (2+3-1)^2 multiplications per 2x2 output tile instead of 2*2*3*3.
+    _m, _r = 2, 3
+    print(f"Winograd F({_m}x{_m}, {_r}x{_r}): {(_m + _r - 1) ** 2} multiplications per tile instead of "
+          f"{_m * _m * _r * _r}, saving {1 - (_m + _r - 1) ** 2 / (_m * _m * _r * _r):.0%}")
+    # FFT: a direct convolution costs k*k multiplications per output; FFT's cost hardly depends on k.
+    _n = 128                                                     # a 128x128 map, output kept 128x128
+    print(f"FFT on a {_n}x{_n} map (about 3 real 2D FFTs of size N, ~2 N^2 log2 N multiplications each):")
+    for _k in (3, 7, 15, 31):
+        _size = 1 << int(np.ceil(np.log2(_n + _k - 1)))          # FFT length without wrap-around
+        _fft = 3 * 2 * _size ** 2 * np.log2(_size) / _n ** 2
+        print(f"  {_k:2d}x{_k:<2d} kernel: {_k * _k:4d} multiplications per output directly, about {_fft:.0f} by FFT "
+              f"({'FFT' if _fft < _k * _k else 'direct'} wins)")
 
 # %% [markdown]
 # ## 12. Check your understanding
@@ -1460,16 +1724,84 @@ if __name__ == "__main__":
     print("5.", receptive_field([Conv2d(1, 1, 3), MaxPool2d(2), Conv2d(1, 1, 3), Conv2d(1, 1, 3)]))
 
 # %% [markdown]
+# ### Systems questions
+#
+# Answer in a sentence or two each, then run the cell for the numbers.
+#
+# 1. Of the seven loops of `conv2d_loops`, which are independent (could run in any
+#    order, on different cores) and which are reductions (sum into one output)?
+# 2. VGG replaced 5x5 convolutions by two stacked 3x3 ones. Compare weights and
+#    receptive field, for 64 channels in and out.
+# 3. How much bigger than the input is the im2col matrix, at stride 1 and at stride 2?
+# 4. Training keeps every activation for backward. How much memory does that take for
+#    16 layers like question 3's, and what does *checkpointing* (keep only some
+#    activations, recompute the others during backward) save?
+# 5. What do five 2x2 poolings do to a 224x224 image's spatial area?
+
+# %%
+if __name__ == "__main__":
+    # 1. The seven loops of conv2d_loops on question 3's layer: which are independent, which sum.
+    _lengths = dict(n=16, co=128, i=56, j=56, ki=3, kj=3, ci=64)
+    _parallel = [name for name in ("n", "co", "i", "j")]
+    _reduction = [name for name in ("ki", "kj", "ci")]
+    _outputs = int(np.prod([_lengths[name] for name in _parallel]))
+    _terms = int(np.prod([_lengths[name] for name in _reduction]))
+    print(f"1. parallel loops {_parallel}: {_outputs:,} outputs that can be computed in any order, on any core;")
+    print(f"   reduction loops {_reduction}: each output sums {_terms} products (order only changes rounding)")
+    # 2. Two 3x3 convolutions against one 5x5, C channels in and out.
+    _c = 64
+    _field_two = 1 + (3 - 1) + (3 - 1)                         # each stride-1 3x3 layer adds k - 1 = 2
+    print(f"2. C = {_c}: two 3x3 layers have {2 * 9 * _c * _c:,} weights, one 5x5 has {25 * _c * _c:,} "
+          f"({2 * 9 / 25:.0%}); both see {_field_two}x{_field_two}, and the pair has a ReLU in between")
+    # 3. im2col memory: columns / input for question 3's layer, and for stride 2.
+    for _s in (1, 2):
+        _o = (56 + 2 - 3) // _s + 1
+        print(f"3. 3x3, stride {_s}, padding 1 on 56x56: columns are {9 * _o * _o / (56 * 56):.2f}x the input "
+              f"(about kh*kw/(sh*sw) = {9 / _s ** 2:.2f})")
+    # 4. Activation memory and checkpointing: L equal layers, each activation A bytes, all kept for backward.
+    _layers, _act = 16, activation_bytes((16, 128, 56, 56))
+    _segments = int(math.isqrt(_layers))
+    _checkpointed = (_layers // _segments + _segments) * _act    # checkpoints + one segment recomputed at a time
+    print(f"4. {_layers} layers of {_act / 2**20:.0f} MiB activations: {_layers * _act / 2**30:.2f} GiB kept for backward; "
+          f"keeping only every {_layers // _segments}th and recomputing the rest: about "
+          f"{_checkpointed / 2**30:.2f} GiB, for one extra forward pass")
+    # 5. Five 2x2 poolings: height and width halve five times.
+    _side = 224
+    for _ in range(5):
+        _side = (_side - 2) // 2 + 1
+    print(f"5. 224x224 after five 2x2 poolings: {_side}x{_side}; the area shrinks {224 * 224 // (_side * _side)}x "
+          f"(= 4^5 = {4 ** 5})")
+
+# %% [markdown]
 # ## Summary
 #
 # - Output size per axis is `(n + 2p - k) // s + 1`; the floor drops what a window
 #   cannot reach.
-# - A convolution is a sliding dot product; its cost is the product of its seven loop
-#   lengths, however it is computed.
-# - im2col turns it into one matrix multiply per image: same numbers, far faster.
+# - A convolution is a sliding dot product; the direct algorithm costs the product of
+#   its seven loop lengths in MACs.
+# - Its backward pass runs the same loops: the weight and bias gradients sum over all
+#   windows, and the input gradient adds one share per window a pixel lies in.
+# - im2col turns the whole batch into one matrix multiply: same numbers, far faster,
+#   paid for with columns about `kh * kw / (sh * sw)` times the input, kept for backward.
 # - Max pooling pads with `-inf` and routes gradients to each window's first maximum;
 #   average pooling counts zero padding and spreads gradients evenly.
 # - Parameters do not grow with the image; MACs and activation memory do.
 #
 # Next: the CNN milestone (`milestones/cnn_digits.py`) trains a network built from
 # these layers on handwritten digits.
+#
+# ## Further reading
+#
+# - Y. LeCun, L. Bottou, Y. Bengio, P. Haffner, "Gradient-based learning applied to
+#   document recognition", Proceedings of the IEEE, 1998 (LeNet-5).
+# - A. Krizhevsky, I. Sutskever, G. Hinton, "ImageNet classification with deep
+#   convolutional neural networks", NIPS 2012 (AlexNet).
+# - K. Simonyan, A. Zisserman, "Very deep convolutional networks for large-scale image
+#   recognition", ICLR 2015 (VGG: stacks of 3x3 convolutions).
+# - K. He, X. Zhang, S. Ren, J. Sun, "Deep residual learning for image recognition",
+#   CVPR 2016 (ResNet); and "Delving deep into rectifiers", ICCV 2015 (He initialisation).
+# - Stanford CS231n, "Convolutional Neural Networks" course notes (cs231n.github.io).
+# - A. Zhang, Z. Lipton, M. Li, A. Smola, *Dive into Deep Learning*, chapter 7,
+#   "Convolutional Neural Networks" (d2l.ai).
+# - A. Lavin, S. Gray, "Fast algorithms for convolutional neural networks", CVPR 2016
+#   (Winograd).
