@@ -18,18 +18,25 @@
 #   and padding, floor included;
 # - write a 2D convolution as explicit nested loops, and count its cost in
 #   multiply-accumulates (MACs);
-# - write max and average pooling, and say what each does with padding;
+# - write its backward pass by hand, and say why the input gradient adds up where
+#   windows overlap;
+# - write max and average pooling and their backward passes, and say what each does
+#   with padding and with ties;
+# - initialise a convolution so that activations neither explode nor vanish with depth;
 # - explain how the fast path (im2col + matrix multiply) computes the same numbers,
 #   and how the gradients flow back through it;
-# - compute parameter counts, activation memory and receptive fields of a small CNN.
+# - compute parameter counts, MACs, activation memory and receptive fields of a small CNN.
 #
 # ## What you write, what is given
 #
-# You write four functions: `conv_output_size`, and the loop kernels of
-# `conv2d_loops`, `maxpool2d_loops` and `avgpool2d_loops`. Everything else is given:
-# input checking with helpful errors, the vectorized twins, the backward passes,
-# the autograd wiring and the three layers. Once your four functions pass their
-# tests you have a working, fast convolution module.
+# You write nine pieces, each with a worked example before it and a graded check after
+# it: `conv_output_size`; the weight and bias of `Conv2d.__init__` (He initialisation);
+# the loops of `conv2d_loops` and `conv2d_backward_loops`; `maxpool2d_loops`,
+# `maxpool2d_backward_loops`, `avgpool2d_loops` and `avgpool2d_backward_loops`; and
+# `receptive_field`. Everything else is given: input checking with helpful errors, the
+# vectorized twins the layers run on, the autograd wiring and the rest of the three
+# layers. Your loops are checked against those twins, against values worked out by hand
+# and against finite differences. Expect 6 to 8 hours.
 #
 # ## API reference
 #
@@ -49,7 +56,8 @@
 # `(out_channels,)`, starts at zero, and is `None` with `bias=False`.
 #
 # The numpy-level functions are exported too: `conv2d_loops` / `conv2d_vectorized`,
-# `maxpool2d_loops` / `maxpool2d_vectorized`, `avgpool2d_loops` / `avgpool2d_vectorized`.
+# `maxpool2d_loops` / `maxpool2d_vectorized`, `avgpool2d_loops` / `avgpool2d_vectorized`, and
+# the backward loops `conv2d_backward_loops`, `maxpool2d_backward_loops`, `avgpool2d_backward_loops`.
 # So are the helpers `conv_output_size`, `count_parameters`, `activation_bytes`,
 # `receptive_field`, and each layer's `output_shape(input_shape)` and `macs(input_shape)`.
 
@@ -674,8 +682,8 @@ if __name__ == "__main__":
 
 # %% [markdown]
 # **Kernels on a real digit.** A kernel is a small pattern detector. Set by hand, a
-# Sobel kernel responds to vertical edges (left side bright, right side dark gives a
-# positive response, the opposite side a negative one), its transpose to horizontal
+# Sobel kernel responds to vertical edges (positive where the values drop from left to
+# right, ink then background; negative where they rise), its transpose to horizontal
 # edges, and an all-`1/9` kernel blurs. Here they are on one 8x8 digit from
 # `load_digits` (module 05), with padding 1 so the maps keep the digit's size. A
 # trained network learns its own kernels; section 7 shows some.
@@ -880,7 +888,7 @@ if __name__ == "__main__":
             _gx[_i + _first[0], _j + _first[1]] += _g[_i, _j]
             print(f"window ({_i},{_j}) {_window.astype(int).tolist()}: max {_window.max():g}, first at x[{_i + _first[0]},{_j + _first[1]}]"
                   f" -> gets {_g[_i, _j]:g}")
-    print("max pooling dL/dx (the tie goes to the first 5; x[1,1] is also the max of the two lower windows):")
+    print("max pooling dL/dx: both upper windows hold two 5s and pay the first, x[0,1]; both lower windows pay x[1,1]:")
     print(_gx.astype(int))
     # Average pooling 2x2, stride 2, padding 1 on a 2x2 map: each window is one real pixel and three pads.
     _x2 = np.array([[1.0, 2.0], [3.0, 4.0]])
@@ -1369,6 +1377,25 @@ if __name__ == "__main__":
 # layer, while pooling (or any stride) multiplies the growth of everything after it.
 # That is why CNNs alternate convolutions with downsampling: to let deep units see
 # the whole object at a modest depth.
+#
+# **Worked example.** The rule applied per axis, layer by layer, to a stack with a
+# non-square kernel and a non-square stride (a layer without a kernel, like ReLU,
+# leaves both numbers alone):
+
+# %%
+if __name__ == "__main__":
+    # (name, kernel (h, w), stride (h, w)); ReLU has no kernel and changes nothing.
+    _trace = [("conv (3, 5)", (3, 5), (1, 1)), ("ReLU", None, None), ("maxpool (2, 2)", (2, 2), (2, 2)),
+              ("conv (3, 3)", (3, 3), (1, 1)), ("conv (3, 3), stride (2, 1)", (3, 3), (2, 1))]
+    _r, _j = [1, 1], [1, 1]
+    print(f"{'layer':<28}{'field (h, w)':>14}{'jump (h, w)':>14}")
+    print(f"{'input':<28}{str(tuple(_r)):>14}{str(tuple(_j)):>14}")
+    for _name, _kernel, _stride in _trace:
+        if _kernel is not None:
+            for _axis in range(2):
+                _r[_axis] += (_kernel[_axis] - 1) * _j[_axis]     # grow by (k - 1) jumps of the layer below
+                _j[_axis] *= _stride[_axis]                       # then the stride spreads the next layer
+        print(f"{_name:<28}{str(tuple(_r)):>14}{str(tuple(_j)):>14}")
 
 # %% nbgrader={"grade": false, "grade_id": "receptive-field", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| export

@@ -473,7 +473,7 @@ class AvgPool2d(_Pool2d):
     """2D average pooling, as torch.nn.AvgPool2d with count_include_pad=True: zero padding counts."""
     _function = AvgPool2dFunction
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-059
+# %% ../../src/09_convolutions/09_convolutions.py #cell-060
 def receptive_field(layers):
     """(height, width) of the input patch one output unit of `layers` (in order) can see.
 
@@ -490,7 +490,7 @@ def receptive_field(layers):
             jump[axis] *= stride[axis]
     return tuple(field)
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-062
+# %% ../../src/09_convolutions/09_convolutions.py #cell-063
 def count_parameters(module):
     """Number of trainable values in a Module (sum of its parameters' sizes)."""
     return int(sum(p.data.size for p in module.parameters()))
