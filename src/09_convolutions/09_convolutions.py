@@ -61,18 +61,22 @@
 # So are the helpers `conv_output_size`, `count_parameters`, `activation_bytes`,
 # `receptive_field`, and each layer's `output_shape(input_shape)` and `macs(input_shape)`.
 
+
 # %% nbgrader={"grade": false, "grade_id": "spatial-imports", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| default_exp core.spatial
 #| export
 import math
 import numbers
+import sys
+import types
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from tinytorch.core.autograd import Function
-from tinytorch.core.layers import Module
-from tinytorch.core.tensor import Tensor, get_rng
+from tinytorch.core.layers import Module, _check_positive_int
+from tinytorch.core.tensor import Tensor, get_rng, manual_seed
+
 
 # %% [markdown]
 # ## 1. Output size: where the floor comes from
@@ -97,6 +101,7 @@ from tinytorch.core.tensor import Tensor, get_rng
 # axis by brute force; check that the formula gives the same counts, and spot the padded
 # column that no window reaches (the floor at work). Pictures in this notebook are drawn
 # with matplotlib; without it, each picture cell prints one line and goes on.
+
 
 # %%
 def _pyplot():
@@ -140,6 +145,7 @@ def _grid(ax, values, title, cmap="Greys", fmt="{:g}", mask=None):
     ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
     ax.set_title(title, fontsize=9)
 
+
 # %%
 if __name__ == "__main__":
     _h, _w, _k, _s, _p = 5, 6, 3, 2, 1        # a 5x6 input, 3x3 window, stride 2, padding 1
@@ -178,47 +184,85 @@ if __name__ == "__main__":
         _fig.tight_layout()
         _show(_plt, _fig)
 
+
 # %% [markdown]
 # ### Exercise 1: `conv_output_size`
 #
 # Return the output length along one axis. The checks are given; write the formula.
 
+
 # %% nbgrader={"grade": false, "grade_id": "conv-output-size", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
-def conv_output_size(size, kernel, stride=1, padding=0):
-    """Output length along one axis: floor((size + 2*padding - kernel) / stride) + 1.
-
-    >>> conv_output_size(28, 5)             # 28 - 5 + 1
-    24
-    >>> conv_output_size(7, 3, stride=2)    # windows start at 0, 2, 4
-    3
-    """
+def _check_output_size_args(size, kernel, stride, padding):
+    """conv_output_size's arguments: ints, size/kernel/stride >= 1, padding >= 0, kernel fits."""
     for name, value, low in (("size", size, 1), ("kernel", kernel, 1), ("stride", stride, 1), ("padding", padding, 0)):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
             raise TypeError(f"conv_output_size: {name} must be an int, got {value!r} ({type(value).__name__}).")
         if value < low:
             raise ValueError(f"conv_output_size: {name} must be >= {low}, got {value}.")
+    if kernel > size + 2 * padding:
+        raise ValueError(
+            f"conv_output_size: kernel {kernel} does not fit an axis of size {size} with padding {padding} "
+            f"(padded length {size + 2 * padding}). Use a smaller kernel or more padding.")
+
+
+def conv_output_size(size, kernel, stride=1, padding=0):
+    """Number of positions of a sliding window along one axis (an int >= 1).
+
+    size: length of the axis; kernel: length of the window; stride: step between two window
+    starts; padding: zeros added at each end of the axis. The window only counts where it
+    fits whole inside the padded axis. The same function serves convolution and pooling, one
+    axis at a time.
+
+    >>> conv_output_size(28, 5)
+    24
+    >>> conv_output_size(7, 3, stride=2)
+    3
+    """
+    _check_output_size_args(size, kernel, stride, padding)
     ### BEGIN SOLUTION
     return (size + 2 * padding - kernel) // stride + 1
     ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-conv-output-size", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+
+# %% nbgrader={"grade": false, "grade_id": "check-conv-output-size", "locked": true, "schema_version": 3, "solution": false, "task": false}
+def test_unit_conv_output_size_examples():
+    assert conv_output_size(28, 5) == 24, "a 5-wide window fits 24 times along 28 pixels"
+    assert conv_output_size(7, 3, stride=2) == 3, "windows start at 0, 2 and 4"
+
+if __name__ == "__main__":
+    test_unit_conv_output_size_examples()
+    print("conv_output_size: examples ok")
+
+
+# %% nbgrader={"grade": true, "grade_id": "test-conv-output-size", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
 def test_unit_conv_output_size():
-    assert conv_output_size(28, 5) == 24
-    assert conv_output_size(32, 3, padding=1) == 32          # "same" padding
-    assert conv_output_size(7, 3, stride=2) == 3             # starts 0, 2, 4
-    assert conv_output_size(8, 3, stride=2) == 3             # floor: the last column is dropped
-    assert conv_output_size(224, 7, stride=2, padding=3) == 112
-    assert conv_output_size(5, 5) == 1
-    assert conv_output_size(4, 5) == 0                       # the caller turns this into an error
+    # (size, kernel, stride, padding) -> positions, each counted by hand.
+    cases = [((28, 5, 1, 0), 24), ((32, 3, 1, 1), 32),  # no padding; "same" padding
+             ((7, 3, 2, 0), 3),                        # starts 0, 2, 4
+             ((8, 3, 2, 0), 3),                        # floor: the last column is never reached
+             ((10, 4, 3, 1), 3),                       # padded 12: starts 0, 3, 6 (9 would not fit)
+             ((6, 3, 3, 2), 3),                        # padding on both ends: padded 10, starts 0, 3, 6
+             ((9, 2, 4, 0), 2), ((5, 5, 1, 0), 1), ((224, 7, 2, 3), 112)]
+    for (size, kernel, stride, padding), expected in cases:
+        got = conv_output_size(size, kernel, stride, padding)
+        assert isinstance(got, (int, np.integer)) and not isinstance(got, bool), (
+            f"conv_output_size{(size, kernel, stride, padding)} returned {got!r} ({type(got).__name__}); "
+            f"expected the int {expected}")
+        assert got == expected, (f"conv_output_size(size={size}, kernel={kernel}, stride={stride}, "
+                                 f"padding={padding}) returned {got}, expected {expected}")
+    got = conv_output_size(kernel=3, size=9, padding=1, stride=2)
+    assert got == 5, f"conv_output_size(kernel=3, size=9, padding=1, stride=2) returned {got}, expected 5"
 
 if __name__ == "__main__":
     test_unit_conv_output_size()
     print("conv_output_size: ok")
 
+
 # %% [markdown]
 # Shapes through a small CNN, computed with your function. Each line is
 # `(channels, height, width)` for one 28x28 grey image.
+
 
 # %%
 if __name__ == "__main__":
@@ -231,6 +275,7 @@ if __name__ == "__main__":
         _shape = (_c or _shape[0], _h, _w)
         print(f"{_name:<14} {_shape}")
 
+
 # %% [markdown]
 # ## 2. Checking the arguments (given)
 #
@@ -240,23 +285,24 @@ if __name__ == "__main__":
 # helpers catch them at the door and say what was expected, what came, and how to
 # fix it. Every function in this module goes through them.
 
+
 # %% nbgrader={"grade": false, "grade_id": "spatial-checks", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| export
-def _pair(value, name, minimum):
-    """An int or an (h, w) pair of ints, each >= minimum, as a tuple (h, w)."""
+def _pair(value, name, minimum, layer):
+    """An int or an (h, w) pair of ints, each >= minimum, as a tuple (h, w); errors name `layer`."""
     items = (value, value) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
     if (not isinstance(items, (tuple, list)) or len(items) != 2
             or any(isinstance(v, bool) or not isinstance(v, numbers.Integral) for v in items)):
-        raise TypeError(f"{name} must be an int or a tuple of two ints (h, w), got {value!r}.")
+        raise TypeError(f"{layer}: {name} must be an int or a tuple of two ints (h, w), got {value!r}.")
     items = (int(items[0]), int(items[1]))
     if min(items) < minimum:
         fix = "Use 0 for no padding." if minimum == 0 else f"Use values >= {minimum}."
-        raise ValueError(f"{name} must be >= {minimum} in each dimension, got {value!r}. {fix}")
+        raise ValueError(f"{layer}: {name} must be >= {minimum} in each dimension, got {value!r}. {fix}")
     return items
 
 
 def _as_array(x, what):
-    """A float ndarray view of a Tensor, array or nested list, or a TypeError that says why not."""
+    """An ndarray view of a Tensor, array or nested list: float32/float64 kept, other numbers as float32."""
     data = x.data if isinstance(x, Tensor) else x
     try:
         arr = np.asarray(data)
@@ -265,7 +311,8 @@ def _as_array(x, what):
     if arr.dtype.kind not in "biuf":
         raise TypeError(
             f"{what} must be numeric, got an array of dtype {arr.dtype}. Convert it with .astype(np.float32).")
-    return arr if arr.dtype.kind == "f" else arr.astype(np.float32)
+    # As Tensor does: integers and bools become float32, so -inf padding and means are representable.
+    return arr if arr.dtype in (np.float32, np.float64) else arr.astype(np.float32)
 
 
 def _check_input(x, layer, channels=None):
@@ -285,47 +332,59 @@ def _check_input(x, layer, channels=None):
     return arr
 
 
-def _output_hw(layer, hw, kernel, stride, padding):
-    """(H_out, W_out), or a ValueError when the kernel does not fit the padded input."""
-    out = tuple(conv_output_size(n, k, s, p) for n, k, s, p in zip(hw, kernel, stride, padding))
-    if min(out) < 1:
-        padded = tuple(n + 2 * p for n, p in zip(hw, padding))
+def _check_pool_padding(layer, kernel, padding):
+    """Pooling's padding rule (PyTorch's): at most half the kernel along each axis."""
+    if any(2 * p > k for p, k in zip(padding, kernel)):
         raise ValueError(
-            f"{layer} kernel {kernel} does not fit the padded input {padded} (input {tuple(hw)}, padding {padding}): "
-            f"the output would be {out}. Use a smaller kernel, more padding, or a larger input.")
-    return out
+            f"{layer} padding should be at most half the kernel size, got padding={padding} for "
+            f"kernel_size={kernel}. With padding <= kernel/2, at least half of every window lies on real "
+            f"input along each axis; use padding <= {tuple(k // 2 for k in kernel)}.")
 
 
-def _check_conv_args(x, weight, bias, stride, padding):
-    """Validated numpy arguments of a 2D convolution."""
-    weight = _as_array(weight, "conv2d weight")
+def _output_hw(layer, hw, kernel, stride, padding):
+    """(H_out, W_out), or a ValueError naming `layer` when the kernel does not fit the padded input."""
+    padded = tuple(n + 2 * p for n, p in zip(hw, padding))
+    if any(k > n for k, n in zip(kernel, padded)):
+        raise ValueError(
+            f"{layer} kernel {tuple(kernel)} does not fit the padded input {padded} (input {tuple(hw)}, padding "
+            f"{tuple(padding)}). Use a smaller kernel, more padding, or a larger input.")
+    return tuple(conv_output_size(n, k, s, p) for n, k, s, p in zip(hw, kernel, stride, padding))
+
+
+def _check_conv_args(layer, x, weight, bias, stride, padding):
+    """Validated numpy arguments of a 2D convolution; every error names `layer`."""
+    weight = _as_array(weight, f"{layer} weight")
     if weight.ndim != 4:
         raise ValueError(
-            f"conv2d expected a 4D weight (out_channels, in_channels, kh, kw), got shape {weight.shape}.")
-    x = _check_input(x, "conv2d", channels=weight.shape[1])
+            f"{layer} expected a 4D weight (out_channels, in_channels, kh, kw), got shape {weight.shape}.")
+    x = _check_input(x, layer, channels=weight.shape[1])
     if bias is not None:
-        bias = _as_array(bias, "conv2d bias")
+        bias = _as_array(bias, f"{layer} bias")
         if bias.shape != (weight.shape[0],):
             raise ValueError(
-                f"conv2d expected a bias of shape ({weight.shape[0]},) (one per output channel), got {bias.shape}.")
-    stride, padding = _pair(stride, "stride", 1), _pair(padding, "padding", 0)
-    out_hw = _output_hw("conv2d", x.shape[2:], weight.shape[2:], stride, padding)
+                f"{layer} expected a bias of shape ({weight.shape[0]},) (one per output channel), got {bias.shape}.")
+    stride, padding = _pair(stride, "stride", 1, layer), _pair(padding, "padding", 0, layer)
+    out_hw = _output_hw(layer, x.shape[2:], weight.shape[2:], stride, padding)
     return x, weight, bias, stride, padding, out_hw
 
 
 def _check_pool_args(layer, x, kernel_size, stride, padding):
     """Validated numpy arguments of a 2D pooling; stride None means stride = kernel."""
     x = _check_input(x, layer)
-    kernel = _pair(kernel_size, "kernel_size", 1)
-    stride = kernel if stride is None else _pair(stride, "stride", 1)
-    padding = _pair(padding, "padding", 0)
-    if any(2 * p > k for p, k in zip(padding, kernel)):
+    kernel = _pair(kernel_size, "kernel_size", 1, layer)
+    stride = kernel if stride is None else _pair(stride, "stride", 1, layer)
+    padding = _pair(padding, "padding", 0, layer)
+    _check_pool_padding(layer, kernel, padding)
+    return x, kernel, stride, padding, _output_hw(layer, x.shape[2:], kernel, stride, padding)
+
+
+def _check_grad_out(layer, grad_out, shape):
+    """The output gradient of a backward function: numeric, and shaped like the forward output."""
+    grad = _as_array(grad_out, f"{layer} grad_out")
+    if grad.shape != tuple(shape):
         raise ValueError(
-            f"{layer} padding should be at most half the kernel size, got padding={padding} for "
-            f"kernel_size={kernel}. A window made mostly of padding would see no input at all; "
-            f"use padding <= {tuple(k // 2 for k in kernel)}.")
-    out_hw = _output_hw(layer, x.shape[2:], kernel, stride, padding)
-    return x, kernel, stride, padding, out_hw
+            f"{layer} expected grad_out of shape {tuple(shape)} (the shape of the forward output), got {grad.shape}.")
+    return grad
 
 
 def _pad(x, padding, value=0.0):
@@ -334,6 +393,59 @@ def _pad(x, padding, value=0.0):
     if ph == 0 and pw == 0:
         return x
     return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
+
+
+# %% [markdown]
+# ### Loops must be loops (given)
+#
+# The loop exercises below are graded on their numbers *and* on being loops: a version
+# that calls the fast path, or computes every output position at once with
+# `sliding_window_view` or `einsum`, runs only a handful of Python lines. The given helper
+# `count_loop_steps(fn, *args)` runs `fn(*args)` and counts the Python lines executed
+# inside `fn` itself; the graded checks ask for at least one line per output position.
+# A window-level `.max()` or `.sum()` inside your loops over output positions is fine.
+
+
+# %% nbgrader={"grade": false, "grade_id": "loop-steps", "locked": false, "schema_version": 3, "solution": false, "task": false}
+#| export
+def _code_objects(code):
+    """A code object and every code object nested in it (comprehensions, inner functions)."""
+    found = {code}
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            found |= _code_objects(const)
+    return found
+
+
+def count_loop_steps(fn, *args, **kwargs):
+    """Run fn(*args, **kwargs); return (result, steps).
+
+    steps counts the Python lines executed in frames running fn's own code or code nested
+    in it (comprehensions, inner functions), not in the functions it calls: a loop over
+    output positions runs at least one line per position, a vectorized call a handful.
+    """
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        raise TypeError(f"count_loop_steps needs a Python function, got {type(fn).__name__}.")
+    codes, steps = _code_objects(code), 0
+
+    def count_lines(frame, event, arg):
+        nonlocal steps
+        if event == "line":
+            steps += 1
+        return count_lines
+
+    def enter(frame, event, arg):
+        return count_lines if frame.f_code in codes else None
+
+    previous = sys.gettrace()
+    sys.settrace(enter)
+    try:
+        result = fn(*args, **kwargs)
+    finally:
+        sys.settrace(previous)   # restore a debugger's or coverage's tracer
+    return result, steps
+
 
 # %% [markdown]
 # ## 3. Convolution as seven nested loops
@@ -363,6 +475,7 @@ def _pad(x, padding, value=0.0):
 # **Worked example.** One 3x4 image, one 2x2 kernel, no padding, stride 1: the output is
 # 2x3, and each output is the sum of four products, one window at a time:
 
+
 # %%
 if __name__ == "__main__":
     _x = np.array([[1, 2, 0, 3], [4, 1, 5, 2], [0, 3, 1, 4]])   # one 3x4 image, one channel
@@ -378,6 +491,7 @@ if __name__ == "__main__":
             print(f"y[{_i},{_j}] = {_terms} = {_y[_i, _j]}")
     print(f"output y ({_oh}x{_ow}):\n{_y}")
 
+
 # %% [markdown]
 # ### Exercise 2: the loop kernel of `conv2d_loops`
 #
@@ -385,16 +499,17 @@ if __name__ == "__main__":
 # loops in the order above, and add the bias (when there is one) to every output
 # position of its channel.
 
+
 # %% nbgrader={"grade": false, "grade_id": "conv2d-loops", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
 def conv2d_loops(x, weight, bias=None, stride=1, padding=0):
-    """2D convolution (cross-correlation) as explicit loops, on numpy arrays.
+    """2D convolution (cross-correlation, as in PyTorch) by explicit loops, on numpy arrays.
 
-    x: (N, C_in, H, W); weight: (C_out, C_in, kh, kw); bias: (C_out,) or None.
-    Returns (N, C_out, H_out, W_out) with H_out = conv_output_size(H, kh, stride, padding).
-    Slow on purpose: it is the definition the fast path is tested against.
+    x: (N, C_in, H, W); weight: (C_out, C_in, kh, kw); bias: (C_out,) or None;
+    stride, padding: an int or an (h, w) pair. Returns (N, C_out, H_out, W_out), with
+    H_out and W_out from conv_output_size. Slow on purpose: the fast path is tested against it.
     """
-    x, weight, bias, (sh, sw), padding, (h_out, w_out) = _check_conv_args(x, weight, bias, stride, padding)
+    x, weight, bias, (sh, sw), padding, (h_out, w_out) = _check_conv_args("conv2d_loops", x, weight, bias, stride, padding)
     x_pad = _pad(x, padding)
     batch, c_in = x.shape[:2]
     c_out, _, kh, kw = weight.shape
@@ -412,50 +527,88 @@ def conv2d_loops(x, weight, bias=None, stride=1, padding=0):
                     if bias is not None:
                         total += bias[co]
                     out[n, co, i, j] = total
-    ### END SOLUTION
     return out
+    ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-conv2d-loops", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
-def test_unit_conv2d_loops():
+
+# %% nbgrader={"grade": false, "grade_id": "check-conv2d-loops", "locked": true, "schema_version": 3, "solution": false, "task": false}
+def test_unit_conv2d_loops_examples():
     # All-ones 2x2 kernel on a 3x3 image of 1..9: each output sums one 2x2 window.
     x = np.arange(1, 10, dtype=np.float32).reshape(1, 1, 3, 3)
     w = np.ones((1, 1, 2, 2), dtype=np.float32)
     np.testing.assert_array_equal(conv2d_loops(x, w), [[[[12, 16], [24, 28]]]])
-    # Bias is added to every position of its channel.
-    np.testing.assert_array_equal(conv2d_loops(x, w, bias=np.array([-10.0], dtype=np.float32)),
-                                  [[[[2, 6], [14, 18]]]])
-    # Padding 1 with a 1x1 identity kernel: a ring of zeros around the image.
-    out = conv2d_loops(x, np.ones((1, 1, 1, 1), dtype=np.float32), padding=1)
-    assert out.shape == (1, 1, 5, 5)
-    np.testing.assert_array_equal(out[0, 0, 1:4, 1:4], x[0, 0])
-    assert out[0, 0, 0].sum() == 0 and out[0, 0, :, 0].sum() == 0
-    # Stride 2 on a 4x4 image, 2x2 kernel picking the top-left of each window.
-    x4 = np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4)
-    pick = np.array([[[[1, 0], [0, 0]]]], dtype=np.float32)
-    np.testing.assert_array_equal(conv2d_loops(x4, pick, stride=2), [[[[0, 2], [8, 10]]]])
-    # Two input channels are summed; two output channels are separate.
-    x2 = np.stack([np.ones((3, 3)), 2 * np.ones((3, 3))])[None].astype(np.float32)
-    w2 = np.ones((2, 2, 3, 3), dtype=np.float32)
-    w2[1, 1] = -1
-    np.testing.assert_array_equal(conv2d_loops(x2, w2), [[[[27]], [[-9]]]])
+    # The bias is added once to every output position of its channel.
+    np.testing.assert_array_equal(conv2d_loops(x, w, bias=np.array([-10.0], dtype=np.float32)), [[[[2, 6], [14, 18]]]])
+
+if __name__ == "__main__":
+    test_unit_conv2d_loops_examples()
+    print("conv2d_loops: examples ok")
+
+
+# %% nbgrader={"grade": true, "grade_id": "test-conv2d-loops", "locked": true, "points": 8, "schema_version": 3, "solution": false, "task": false}
+def _conv_numpy(x, w, b, stride, padding):
+    """Independent reference: one einsum per kernel offset over strided slices of the padded input."""
+    (sh, sw), (ph, pw), (kh, kw) = stride, padding, w.shape[2:]
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    oh, ow = (xp.shape[2] - kh) // sh + 1, (xp.shape[3] - kw) // sw + 1
+    out = np.zeros((x.shape[0], w.shape[0], oh, ow)) if b is None else np.tile(b[None, :, None, None], (x.shape[0], 1, oh, ow))
+    for ki in range(kh):
+        for kj in range(kw):
+            patch = xp[:, :, ki:ki + sh * (oh - 1) + 1:sh, kj:kj + sw * (ow - 1) + 1:sw]
+            out = out + np.einsum("nchw,oc->nohw", patch, w[:, :, ki, kj])
+    return out
+
+
+def test_unit_conv2d_loops():
+    rng = np.random.default_rng(2024)
+    # Hand values: 2x2 all-ones kernel on 1..9 sums each window; the bias is added once.
+    x = np.arange(1, 10, dtype=np.float64).reshape(1, 1, 3, 3)
+    got = conv2d_loops(x, np.ones((1, 1, 2, 2)), np.array([0.5]))
+    np.testing.assert_array_equal(got, [[[[12.5, 16.5], [24.5, 28.5]]]],
+                                  err_msg="conv2d_loops(1..9 as 3x3, 2x2 ones, bias 0.5) (ACTUAL) vs hand values (DESIRED)")
+    # Everything non-square, 2 images, 3 -> 4 channels, with and without bias.
+    for shape, kernel, stride, padding, use_bias in [((2, 3, 5, 7), (2, 3), (2, 1), (1, 2), True),
+                                                     ((2, 3, 6, 5), (3, 2), (1, 2), (2, 1), False)]:
+        x = rng.standard_normal(shape)
+        w = rng.standard_normal((4, shape[1], *kernel))
+        b = rng.standard_normal(4) if use_bias else None
+        expected = _conv_numpy(x, w, b, stride, padding)
+        case = f"x {shape}, weight {w.shape}, stride {stride}, padding {padding}, bias {'yes' if use_bias else 'None'}"
+        got = conv2d_loops(x, w, b, stride, padding)
+        assert got.shape == expected.shape, f"conv2d_loops({case}) has shape {got.shape}, expected {expected.shape}"
+        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10,
+                                   err_msg=f"conv2d_loops({case}) (ACTUAL) vs an independent numpy conv (DESIRED)")
+    # Loops must be loops: at least one Python line per output position.
+    x, w, b = rng.standard_normal((2, 2, 13, 14)), rng.standard_normal((2, 2, 2, 3)), rng.standard_normal(2)
+    got, steps = count_loop_steps(conv2d_loops, x, w, b, (1, 2), (1, 1))
+    positions = got.shape[0] * got.shape[2] * got.shape[3]
+    assert steps >= positions, (
+        f"conv2d_loops must loop over output positions: it ran only {steps} lines for {positions} output positions "
+        "(calling conv2d_vectorized, sliding_window_view or einsum over the whole input computes all positions at once)")
+    np.testing.assert_allclose(got, _conv_numpy(x, w, b, (1, 2), (1, 1)), rtol=1e-10, atol=1e-10,
+                               err_msg="conv2d_loops(x (2, 2, 13, 14), weight (2, 2, 2, 3), stride (1, 2), padding (1, 1))")
 
 if __name__ == "__main__":
     test_unit_conv2d_loops()
     print("conv2d_loops: ok")
+
 
 # %% [markdown]
 # The exact number of multiply-accumulates is the product of the seven loop
 # lengths. Here it is for a LeNet-sized layer on a batch of digits, next to the time
 # your loops take on it.
 
+
 # %% nbgrader={"grade": false, "grade_id": "macs", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| export
 def conv2d_macs(input_shape, out_channels, kernel_size, stride=1, padding=0):
     """Multiply-accumulates of a 2D convolution: B * C_out * H_out * W_out * C_in * kh * kw."""
     batch, c_in, height, width = input_shape
-    kernel, stride, padding = _pair(kernel_size, "kernel_size", 1), _pair(stride, "stride", 1), _pair(padding, "padding", 0)
-    h_out, w_out = _output_hw("conv2d", (height, width), kernel, stride, padding)
+    kernel = _pair(kernel_size, "kernel_size", 1, "conv2d_macs")
+    stride, padding = _pair(stride, "stride", 1, "conv2d_macs"), _pair(padding, "padding", 0, "conv2d_macs")
+    h_out, w_out = _output_hw("conv2d_macs", (height, width), kernel, stride, padding)
     return batch * out_channels * h_out * w_out * c_in * kernel[0] * kernel[1]
+
 
 # %%
 if __name__ == "__main__":
@@ -468,6 +621,7 @@ if __name__ == "__main__":
     _macs = conv2d_macs(_x.shape, 4, 3)
     print(f"conv2d_loops on {_x.shape} -> 4 channels, 3x3: {_macs:,} MACs in {_seconds * 1000:.1f} ms "
           f"= {_macs / _seconds / 1e6:.2f} million MACs per second")
+
 
 # %% [markdown]
 # ### The backward pass, by hand
@@ -492,6 +646,7 @@ if __name__ == "__main__":
 # **Worked example.** A 3x3 input, a 2x2 kernel, stride 1, so a 2x2 output with four
 # overlapping windows. The centre pixel lies in all four. The incoming gradient is
 # 1, 10, 100, 1000, so each digit of the answer shows one window's share:
+
 
 # %%
 if __name__ == "__main__":
@@ -518,6 +673,7 @@ if __name__ == "__main__":
     _e = np.zeros_like(_x)
     _e[1, 1] = 1e-6
     print(f"finite difference for x[1,1]: {(_loss(_x + _e, _w) - _loss(_x - _e, _w)) / 2e-6:.4f}")
+
 
 # %% [markdown]
 # ## 4. The fast path: im2col + one matrix multiply (given)
@@ -552,8 +708,18 @@ if __name__ == "__main__":
 #   it came from. Windows overlap, so contributions add up; we do it with one strided
 #   add per kernel offset (`kh * kw` numpy operations, not one per pixel).
 
+
 # %% nbgrader={"grade": false, "grade_id": "conv2d-vectorized", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| export
+def _offset_slices(kernel, stride, out_hw):
+    """For each offset (ki, kj) in a window: its row-major index ki * kw + kj, and the
+    strided slices that pick that offset from every window of an (A, B, H, W) array."""
+    (kh, kw), (sh, sw), (h_out, w_out) = kernel, stride, out_hw
+    for ki in range(kh):
+        for kj in range(kw):
+            yield ki * kw + kj, (slice(None), slice(None), slice(ki, ki + sh * h_out, sh), slice(kj, kj + sw * w_out, sw))
+
+
 def _padded_cnhw(x, padding):
     """The input as (C, N, H + 2*ph, W + 2*pw), zero-padded, in one copy.
 
@@ -580,19 +746,17 @@ def _im2col(x, kernel, stride, padding, out_hw):
 
 def _col2im(cols, x_shape, kernel, stride, padding, out_hw):
     """Sum columns (C*kh*kw, N*H_out*W_out) back onto the input (N, C, H, W): im2col's adjoint."""
-    (batch, channels, height, width), (kh, kw), (sh, sw), (ph, pw), (h_out, w_out) = x_shape, kernel, stride, padding, out_hw
-    cols = cols.reshape(channels, kh, kw, batch, h_out, w_out)
+    (batch, channels, height, width), (ph, pw) = x_shape, padding
+    cols = cols.reshape(channels, kernel[0] * kernel[1], batch, *out_hw)
     grad = np.zeros((channels, batch, height + 2 * ph, width + 2 * pw), dtype=cols.dtype)
-    for ki in range(kh):
-        for kj in range(kw):
-            # One strided add per kernel offset; overlapping windows accumulate.
-            grad[:, :, ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] += cols[:, ki, kj]
+    for offset, where in _offset_slices(kernel, stride, out_hw):
+        grad[where] += cols[:, offset]       # one strided add per kernel offset; overlapping windows accumulate
     return grad[:, :, ph:ph + height, pw:pw + width].transpose(1, 0, 2, 3)
 
 
 def conv2d_vectorized(x, weight, bias=None, stride=1, padding=0):
     """2D convolution by im2col + matrix multiply; same contract and numbers as conv2d_loops."""
-    x, weight, bias, stride, padding, out_hw = _check_conv_args(x, weight, bias, stride, padding)
+    x, weight, bias, stride, padding, out_hw = _check_conv_args("conv2d_vectorized", x, weight, bias, stride, padding)
     return _conv2d_forward(x, weight, bias, stride, padding, out_hw)[0]
 
 
@@ -607,9 +771,13 @@ def _conv2d_forward(x, weight, bias, stride, padding, out_hw):
 
 
 def _conv2d_backward(grad_out, x_shape, weight, cols, stride, padding, need_x=True):
-    """Gradients (x, weight, bias) of a convolution from the output gradient and the saved columns."""
+    """Gradients (x, weight, bias) of a convolution from the output gradient and the saved columns.
+
+    Computed in the wider of the gradient's and the operands' dtypes: float64 stays float64 throughout.
+    """
     c_out = weight.shape[0]
-    g = grad_out.transpose(1, 0, 2, 3).reshape(c_out, -1)               # (C_out, N*H_out*W_out)
+    dtype = np.result_type(grad_out, weight, cols)
+    g = grad_out.transpose(1, 0, 2, 3).reshape(c_out, -1).astype(dtype, copy=False)   # (C_out, N*H_out*W_out)
     grad_w = (g @ cols.T).reshape(weight.shape)
     grad_b = g.sum(axis=1)
     grad_x = None
@@ -618,27 +786,168 @@ def _conv2d_backward(grad_out, x_shape, weight, cols, stride, padding, need_x=Tr
         grad_x = _col2im(grad_cols, x_shape, weight.shape[2:], stride, padding, grad_out.shape[2:])
     return grad_x, grad_w, grad_b
 
+
 # %% nbgrader={"grade": false, "grade_id": "test-conv2d-vectorized", "locked": true, "schema_version": 3, "solution": false, "task": false}
 def test_unit_conv2d_paths_agree():
     rng = np.random.default_rng(9)
-    for shape, c_out, kernel, stride, padding in [((2, 3, 7, 6), 4, 3, 1, 1), ((1, 2, 9, 8), 3, (2, 3), (2, 1), (0, 2))]:
+    for shape, c_out, kernel, stride, padding in [((2, 3, 7, 6), 4, (3, 3), 1, 1), ((1, 2, 9, 8), 3, (2, 3), (2, 1), (0, 2))]:
         x = rng.standard_normal(shape).astype(np.float32)
-        w = rng.standard_normal((c_out, shape[1], *_pair(kernel, "kernel_size", 1))).astype(np.float32)
+        w = rng.standard_normal((c_out, shape[1], *kernel)).astype(np.float32)
         b = rng.standard_normal(c_out).astype(np.float32)
         slow = conv2d_loops(x, w, b, stride, padding)
         fast = conv2d_vectorized(x, w, b, stride, padding)
-        assert fast.shape == slow.shape and fast.dtype == np.float32
-        np.testing.assert_allclose(fast, slow, rtol=1e-5, atol=1e-5)
+        assert slow.shape == fast.shape and slow.dtype == np.float32, (slow.shape, slow.dtype)
+        # Your loops are the ACTUAL result, the given fast path the DESIRED one.
+        np.testing.assert_allclose(slow, fast, rtol=1e-5, atol=1e-5)
 
 if __name__ == "__main__":
     test_unit_conv2d_paths_agree()
     print("conv2d_vectorized agrees with conv2d_loops")
+
+
+# %% [markdown]
+# ### Exercise: `conv2d_backward_loops`
+#
+# Walk the same seven loops as the forward pass. Wherever the forward pass did
+# `out[n, co, i, j] += x_pad[n, ci, r, c] * weight[co, ci, ki, kj]` (with
+# `r = i * stride_h + ki`, `c = j * stride_w + kj`), the backward pass sends the output's
+# gradient `g = grad_out[n, co, i, j]` back to both factors: `g * weight[...]` is **added**
+# to the input pixel's gradient and `g * x_pad[...]` to the weight's. Overlapping windows
+# reach the same pixel, so its contributions add up: use `+=`, never `=`. The bias
+# gradient sums `grad_out` over the images and positions of its channel. Finally cut the
+# padding off the input gradient.
+
+
+# %% nbgrader={"grade": false, "grade_id": "conv2d-backward-loops", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def conv2d_backward_loops(grad_out, x, weight, stride=1, padding=0):
+    """Gradients of conv2d_loops by explicit loops: returns (grad_x, grad_w, grad_b).
+
+    grad_out: (N, C_out, H_out, W_out), the loss gradient with respect to the output of
+    conv2d_loops(x, weight, bias, stride, padding). grad_x has x's shape (N, C_in, H, W),
+    grad_w weight's (C_out, C_in, kh, kw), grad_b is (C_out,) (returned with or without a bias).
+    """
+    layer = "conv2d_backward_loops"
+    x, weight, _, (sh, sw), (ph, pw), (h_out, w_out) = _check_conv_args(layer, x, weight, None, stride, padding)
+    batch, c_in, height, width = x.shape
+    c_out, _, kh, kw = weight.shape
+    grad_out = _check_grad_out(layer, grad_out, (batch, c_out, h_out, w_out))
+    dtype = np.result_type(grad_out, x, weight)
+    x_pad = _pad(x, (ph, pw))
+    grad_x_pad = np.zeros(x_pad.shape, dtype=dtype)     # the gradient of the padded input
+    grad_w = np.zeros(weight.shape, dtype=dtype)
+    grad_b = np.zeros(c_out, dtype=dtype)
+    ### BEGIN SOLUTION
+    for n in range(batch):
+        for co in range(c_out):
+            for i in range(h_out):
+                for j in range(w_out):
+                    g = grad_out[n, co, i, j]
+                    grad_b[co] += g
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            for ci in range(c_in):
+                                row, col = i * sh + ki, j * sw + kj
+                                grad_x_pad[n, ci, row, col] += g * weight[co, ci, ki, kj]
+                                grad_w[co, ci, ki, kj] += g * x_pad[n, ci, row, col]
+    grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+    return grad_x, grad_w, grad_b
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": false, "grade_id": "check-conv2d-backward-loops", "locked": true, "schema_version": 3, "solution": false, "task": false}
+def test_unit_conv2d_backward_loops_examples():
+    # One pixel, four windows: a 2x2 all-ones kernel on a 3x3 input, every output gradient 1.
+    # The centre pixel sits in all four windows, an edge pixel in two, a corner in one.
+    grad_x, grad_w, grad_b = conv2d_backward_loops(np.ones((1, 1, 2, 2)), np.arange(9.0).reshape(1, 1, 3, 3),
+                                                   np.ones((1, 1, 2, 2)))
+    np.testing.assert_array_equal(grad_x, [[[[1, 2, 1], [2, 4, 2], [1, 2, 1]]]])
+    np.testing.assert_array_equal(grad_w, [[[[8, 12], [20, 24]]]])   # each weight saw one window's pixel per output
+    np.testing.assert_array_equal(grad_b, [4])
+    # Against the given vectorized backward: your loops are ACTUAL, the given code DESIRED.
+    rng = np.random.default_rng(3)
+    x, w = rng.standard_normal((2, 3, 5, 6)), rng.standard_normal((4, 3, 2, 3))
+    _, cols = _conv2d_forward(x, w, None, (2, 1), (1, 2), (3, 8))
+    g = rng.standard_normal((2, 4, 3, 8))
+    for mine, given in zip(conv2d_backward_loops(g, x, w, (2, 1), (1, 2)),
+                           _conv2d_backward(g, x.shape, w, cols, (2, 1), (1, 2))):
+        np.testing.assert_allclose(mine, given, rtol=1e-10, atol=1e-10)
+
+if __name__ == "__main__":
+    test_unit_conv2d_backward_loops_examples()
+    print("conv2d_backward_loops: examples ok")
+
+
+# %% nbgrader={"grade": true, "grade_id": "test-conv2d-backward-loops", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
+def _conv_numpy(x, w, b, stride, padding):
+    """Independent forward: one einsum per kernel offset over strided slices of the padded input."""
+    (sh, sw), (ph, pw), (kh, kw) = stride, padding, w.shape[2:]
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    oh, ow = (xp.shape[2] - kh) // sh + 1, (xp.shape[3] - kw) // sw + 1
+    out = np.zeros((x.shape[0], w.shape[0], oh, ow)) + b[None, :, None, None]
+    for ki in range(kh):
+        for kj in range(kw):
+            patch = xp[:, :, ki:ki + sh * (oh - 1) + 1:sh, kj:kj + sw * (ow - 1) + 1:sw]
+            out = out + np.einsum("nchw,oc->nohw", patch, w[:, :, ki, kj])
+    return out
+
+
+def _numeric_grad(loss, array, eps=1e-6):
+    """Central finite differences of loss() with respect to every entry of `array` (changed in place)."""
+    grad = np.zeros_like(array)
+    for index in np.ndindex(array.shape):
+        saved = array[index]
+        array[index] = saved + eps
+        up = loss()
+        array[index] = saved - eps
+        down = loss()
+        array[index] = saved
+        grad[index] = (up - down) / (2 * eps)
+    return grad
+
+
+def test_unit_conv2d_backward_loops():
+    # Hand values: one pixel gets gradient from four overlapping windows (see the example above).
+    grad_x, grad_w, grad_b = conv2d_backward_loops(np.ones((1, 1, 2, 2)), np.arange(9.0).reshape(1, 1, 3, 3),
+                                                   np.ones((1, 1, 2, 2)))
+    np.testing.assert_array_equal(grad_x, [[[[1, 2, 1], [2, 4, 2], [1, 2, 1]]]],
+                                  err_msg="grad_x of a 2x2 ones kernel on 3x3 (overlapping windows must add: +=)")
+    np.testing.assert_array_equal(grad_w, [[[[8, 12], [20, 24]]]], err_msg="grad_w of a 2x2 ones kernel on 0..8 as 3x3")
+    np.testing.assert_array_equal(grad_b, [4], err_msg="grad_b = grad_out summed over images and positions")
+    # Finite differences of loss = sum(probe * conv(x, w, b)) on a non-square case, float64.
+    rng = np.random.default_rng(77)
+    stride, padding = (2, 1), (1, 2)
+    x, w, b = rng.standard_normal((2, 3, 7, 6)), rng.standard_normal((4, 3, 2, 3)), rng.standard_normal(4)
+    probe = rng.standard_normal(_conv_numpy(x, w, b, stride, padding).shape)      # (2, 4, 4, 8)
+    loss = lambda: float(np.sum(probe * _conv_numpy(x, w, b, stride, padding)))
+    expected = [_numeric_grad(loss, a) for a in (x, w, b)]
+    got_x, got_w, got_b = conv2d_backward_loops(probe, x, w, stride, padding)
+    case = f"x {x.shape}, weight {w.shape}, stride {stride}, padding {padding}"
+    for name, got, want in zip(("grad_x", "grad_w", "grad_b"), (got_x, got_w, got_b), expected):
+        got = np.asarray(got)
+        assert got.shape == want.shape, f"conv2d_backward_loops({case}): {name} has shape {got.shape}, expected {want.shape}"
+        np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-7,
+                                   err_msg=f"conv2d_backward_loops({case}): {name} (ACTUAL) vs finite differences (DESIRED)")
+    # Loops must be loops: at least one Python line per output position (here 2 * 13 * 7 = 182).
+    x, w = rng.standard_normal((2, 1, 12, 13)), rng.standard_normal((2, 1, 2, 3))
+    grad = rng.standard_normal((2, 2, 13, 7))
+    _, steps = count_loop_steps(conv2d_backward_loops, grad, x, w, (1, 2), (1, 1))
+    positions = grad.shape[0] * grad.shape[2] * grad.shape[3]
+    assert steps >= positions, (
+        f"conv2d_backward_loops must loop over output positions: it ran only {steps} lines for {positions} "
+        "output positions (a vectorized backward handles all positions at once)")
+
+if __name__ == "__main__":
+    test_unit_conv2d_backward_loops()
+    print("conv2d_backward_loops: ok")
+
 
 # %% [markdown]
 # **im2col, drawn.** A 3x4 input and a 2x2 kernel with stride 1 give 2x3 = 6 output
 # positions, so 6 columns of 4 values each. The red window is output `(0, 1)`'s; its
 # four pixels become the red column. Count how often each pixel was copied: the
 # middle ones sit under four windows.
+
 
 # %%
 if __name__ == "__main__":
@@ -667,8 +976,10 @@ if __name__ == "__main__":
         _fig.tight_layout()
         _show(_plt, _fig)
 
+
 # %% [markdown]
 # How big the column matrix gets, against the rule of thumb `kh * kw / (sh * sw)`:
+
 
 # %%
 if __name__ == "__main__":
@@ -680,6 +991,7 @@ if __name__ == "__main__":
         print(f"  {_k}x{_k} kernel, stride {_s}, padding {_p}: {_cols / np.prod(_x_shape):6.3f}   "
               f"(kh*kw/(sh*sw) = {_k * _k / (_s * _s):.3f})")
 
+
 # %% [markdown]
 # **Kernels on a real digit.** A kernel is a small pattern detector. Set by hand, a
 # Sobel kernel responds to vertical edges (positive where the values drop from left to
@@ -687,6 +999,7 @@ if __name__ == "__main__":
 # edges, and an all-`1/9` kernel blurs. Here they are on one 8x8 digit from
 # `load_digits` (module 05), with padding 1 so the maps keep the digit's size. A
 # trained network learns its own kernels; section 7 shows some.
+
 
 # %%
 if __name__ == "__main__":
@@ -718,6 +1031,7 @@ if __name__ == "__main__":
         _fig.tight_layout()
         _show(_plt, _fig)
 
+
 # %% [markdown]
 # ## 5. Pooling
 #
@@ -747,6 +1061,7 @@ if __name__ == "__main__":
 # **Worked example.** One 4x4 map, pooled three ways. Every window is listed with its
 # maximum and its average; `pad` marks padding (`-inf` for max, `0` for average).
 
+
 # %%
 if __name__ == "__main__":
     _x = np.array([[1, 3, 2, 0],
@@ -767,6 +1082,7 @@ if __name__ == "__main__":
                 print(f"  ({_i},{_j}) window [{_cells}]: max {_max_pad[_rows, _cols].max():g}, "
                       f"average {_avg_pad[_rows, _cols].sum():g}/{_k * _k} = {_avg_pad[_rows, _cols].mean():.4g}")
 
+
 # %% [markdown]
 # ### Exercises 3 and 4: the loop kernels of `maxpool2d_loops` and `avgpool2d_loops`
 #
@@ -776,11 +1092,16 @@ if __name__ == "__main__":
 # into `out`. Loop over the output positions yourself; inside that loop, the window's
 # `.max()` or `.sum()` is fine (that is what CS231n's naive pooling does).
 
+
 # %% nbgrader={"grade": false, "grade_id": "maxpool2d-loops", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
 def maxpool2d_loops(x, kernel_size, stride=None, padding=0):
-    """2D max pooling as explicit loops; padding counts as -inf. x: (N, C, H, W)."""
-    x, (kh, kw), (sh, sw), padding, (h_out, w_out) = _check_pool_args("MaxPool2d", x, kernel_size, stride, padding)
+    """2D max pooling by explicit loops, on numpy arrays; padding counts as -inf.
+
+    x: (N, C, H, W); kernel_size, stride, padding: an int or an (h, w) pair (stride None means
+    kernel_size). Returns (N, C, H_out, W_out): the maximum of every window, channels apart.
+    """
+    x, (kh, kw), (sh, sw), padding, (h_out, w_out) = _check_pool_args("maxpool2d_loops", x, kernel_size, stride, padding)
     x_pad = _pad(x, padding, value=-np.inf)
     batch, channels = x.shape[:2]
     out = np.zeros((batch, channels, h_out, w_out), dtype=x.dtype)
@@ -796,14 +1117,20 @@ def maxpool2d_loops(x, kernel_size, stride=None, padding=0):
                             if value > best:
                                 best = value
                     out[n, c, i, j] = best
-    ### END SOLUTION
     return out
+    ### END SOLUTION
+
 
 # %% nbgrader={"grade": false, "grade_id": "avgpool2d-loops", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
 def avgpool2d_loops(x, kernel_size, stride=None, padding=0):
-    """2D average pooling as explicit loops; zero padding counts in the mean (count_include_pad=True)."""
-    x, (kh, kw), (sh, sw), padding, (h_out, w_out) = _check_pool_args("AvgPool2d", x, kernel_size, stride, padding)
+    """2D average pooling by explicit loops, on numpy arrays; zero padding counts in the mean.
+
+    x: (N, C, H, W); kernel_size, stride, padding: an int or an (h, w) pair (stride None means
+    kernel_size). Returns (N, C, H_out, W_out): every window's sum divided by kh * kw, padding
+    included (PyTorch's count_include_pad=True).
+    """
+    x, (kh, kw), (sh, sw), padding, (h_out, w_out) = _check_pool_args("avgpool2d_loops", x, kernel_size, stride, padding)
     x_pad = _pad(x, padding, value=0.0)
     batch, channels = x.shape[:2]
     out = np.zeros((batch, channels, h_out, w_out), dtype=x.dtype)
@@ -817,40 +1144,124 @@ def avgpool2d_loops(x, kernel_size, stride=None, padding=0):
                         for kj in range(kw):
                             total += x_pad[n, c, i * sh + ki, j * sw + kj]
                     out[n, c, i, j] = total / (kh * kw)
-    ### END SOLUTION
     return out
+    ### END SOLUTION
 
-# %% nbgrader={"grade": true, "grade_id": "test-maxpool2d-loops", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
-def test_unit_maxpool2d_loops():
+
+# %% nbgrader={"grade": false, "grade_id": "check-pool-loops", "locked": true, "schema_version": 3, "solution": false, "task": false}
+def test_unit_pool_loops_examples():
     x = np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4)
     np.testing.assert_array_equal(maxpool2d_loops(x, 2), [[[[5, 7], [13, 15]]]])
-    # Overlapping windows: 3x3 with stride 1.
-    np.testing.assert_array_equal(maxpool2d_loops(x, 3, stride=1), [[[[10, 11], [14, 15]]]])
-    # Padding is -inf: on an all-negative input the border windows still hold real values.
-    neg = -np.arange(1, 10, dtype=np.float32).reshape(1, 1, 3, 3)
-    np.testing.assert_array_equal(maxpool2d_loops(neg, 2, stride=2, padding=1), [[[[-1, -2], [-4, -5]]]])
-    # Rectangular window, channels pooled separately.
-    two = np.stack([x[0, 0], -x[0, 0]])[None]
-    np.testing.assert_array_equal(maxpool2d_loops(two, (1, 2)), [[[[1, 3], [5, 7], [9, 11], [13, 15]],
-                                                                   [[0, -2], [-4, -6], [-8, -10], [-12, -14]]]])
+    np.testing.assert_array_equal(avgpool2d_loops(x, 2), [[[[2.5, 4.5], [10.5, 12.5]]]])
+
+if __name__ == "__main__":
+    test_unit_pool_loops_examples()
+    print("maxpool2d_loops, avgpool2d_loops: examples ok")
+
+
+# %% nbgrader={"grade": true, "grade_id": "test-maxpool2d-loops", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+def _maxpool_numpy(x, kernel, stride, padding):
+    """Independent reference: running maximum over strided slices of the -inf padded input."""
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
+    oh, ow = (xp.shape[2] - kh) // sh + 1, (xp.shape[3] - kw) // sw + 1
+    out = np.full((*x.shape[:2], oh, ow), -np.inf)
+    for ki in range(kh):
+        for kj in range(kw):
+            out = np.maximum(out, xp[:, :, ki:ki + sh * (oh - 1) + 1:sh, kj:kj + sw * (ow - 1) + 1:sw])
+    return out
+
+
+def test_unit_maxpool2d_loops():
+    rng = np.random.default_rng(31)
+    # Hand values: 2x2 windows of 0..15 as 4x4.
+    got = maxpool2d_loops(np.arange(16.0).reshape(1, 1, 4, 4), 2)
+    np.testing.assert_array_equal(got, [[[[5, 7], [13, 15]]]], err_msg="maxpool2d_loops(0..15 as 4x4, 2) vs hand values")
+    # (x shape, kernel, stride, padding): non-square everything, overlapping windows, and an
+    # all-negative input with padding (padding is -inf: it never wins; 0 would).
+    for shape, kernel, stride, padding, sign in [((2, 3, 7, 8), (2, 3), (2, 1), (1, 1), 1),
+                                                 ((2, 2, 6, 5), (3, 2), (1, 2), (1, 0), 1),
+                                                 ((2, 2, 5, 7), (2, 4), (1, 3), (1, 2), -1)]:
+        x = sign * (np.abs(rng.standard_normal(shape)) + 0.1)
+        expected = _maxpool_numpy(x, kernel, stride, padding)
+        size = tuple(conv_output_size(n, k, s, p) for n, k, s, p in zip(shape[2:], kernel, stride, padding))
+        assert size == expected.shape[2:], (
+            f"conv_output_size gives {size} for input {shape[2:]}, kernel {kernel}, stride {stride}, padding "
+            f"{padding}; expected {expected.shape[2:]}: fix conv_output_size first")
+        case = f"x {shape}{' (all negative)' if sign < 0 else ''}, kernel {kernel}, stride {stride}, padding {padding}"
+        got = maxpool2d_loops(x, kernel, stride, padding)
+        assert got.shape == expected.shape, f"maxpool2d_loops({case}) has shape {got.shape}, expected {expected.shape}"
+        np.testing.assert_array_equal(got, expected, err_msg=f"maxpool2d_loops({case}) (ACTUAL) vs numpy (DESIRED)")
+    # Stride defaults to the kernel size.
+    x = rng.standard_normal((2, 2, 6, 9))
+    np.testing.assert_array_equal(maxpool2d_loops(x, (2, 3)), _maxpool_numpy(x, (2, 3), (2, 3), (0, 0)),
+                                  err_msg="maxpool2d_loops(x (2, 2, 6, 9), (2, 3)): stride None means stride = kernel_size")
+    # Loops must be loops: at least one Python line per output position.
+    x = rng.standard_normal((2, 1, 14, 12))
+    got, steps = count_loop_steps(maxpool2d_loops, x, (2, 3), (1, 2), (1, 1))
+    positions = got.shape[0] * got.shape[2] * got.shape[3]
+    assert steps >= positions, (
+        f"maxpool2d_loops must loop over output positions: it ran only {steps} lines for {positions} output positions "
+        "(maxpool2d_vectorized or sliding_window_view computes all positions at once)")
+    np.testing.assert_array_equal(got, _maxpool_numpy(x, (2, 3), (1, 2), (1, 1)),
+                                  err_msg="maxpool2d_loops(x (2, 1, 14, 12), (2, 3), stride (1, 2), padding (1, 1))")
 
 if __name__ == "__main__":
     test_unit_maxpool2d_loops()
     print("maxpool2d_loops: ok")
 
-# %% nbgrader={"grade": true, "grade_id": "test-avgpool2d-loops", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+
+# %% nbgrader={"grade": true, "grade_id": "test-avgpool2d-loops", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+def _avgpool_numpy(x, kernel, stride, padding):
+    """Independent reference: window sums over strided slices of the zero-padded input, / (kh * kw)."""
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    oh, ow = (xp.shape[2] - kh) // sh + 1, (xp.shape[3] - kw) // sw + 1
+    out = np.zeros((*x.shape[:2], oh, ow))
+    for ki in range(kh):
+        for kj in range(kw):
+            out = out + xp[:, :, ki:ki + sh * (oh - 1) + 1:sh, kj:kj + sw * (ow - 1) + 1:sw]
+    return out / (kh * kw)
+
+
 def test_unit_avgpool2d_loops():
-    x = np.arange(16, dtype=np.float32).reshape(1, 1, 4, 4)
-    np.testing.assert_array_equal(avgpool2d_loops(x, 2), [[[[2.5, 4.5], [10.5, 12.5]]]])
-    # Zero padding counts: the corner window of a 3x3 ones image with padding 1 holds one real 1 of four.
-    ones = np.ones((1, 1, 3, 3), dtype=np.float32)
-    np.testing.assert_array_equal(avgpool2d_loops(ones, 2, padding=1), [[[[0.25, 0.5], [0.5, 1.0]]]])
-    # Overlapping, rectangular: 2x3 windows with stride (2, 1); the first is (0+1+2+4+5+6) / 6.
-    np.testing.assert_allclose(avgpool2d_loops(x, (2, 3), stride=(2, 1)), [[[[3, 4], [11, 12]]]])
+    rng = np.random.default_rng(32)
+    # Hand values: zero padding counts. The corner window of a 3x3 ones image with padding 1
+    # holds one real 1 out of four cells.
+    got = avgpool2d_loops(np.ones((1, 1, 3, 3)), 2, padding=1)
+    np.testing.assert_array_equal(got, [[[[0.25, 0.5], [0.5, 1.0]]]],
+                                  err_msg="avgpool2d_loops(3x3 ones, 2, padding=1): padding counts in the mean")
+    for shape, kernel, stride, padding in [((2, 3, 7, 8), (2, 3), (2, 1), (1, 1)),
+                                           ((2, 2, 6, 5), (3, 2), (1, 2), (1, 0)),
+                                           ((2, 2, 5, 7), (2, 4), (1, 3), (1, 2))]:
+        x = rng.standard_normal(shape)
+        expected = _avgpool_numpy(x, kernel, stride, padding)
+        size = tuple(conv_output_size(n, k, s, p) for n, k, s, p in zip(shape[2:], kernel, stride, padding))
+        assert size == expected.shape[2:], (
+            f"conv_output_size gives {size} for input {shape[2:]}, kernel {kernel}, stride {stride}, padding "
+            f"{padding}; expected {expected.shape[2:]}: fix conv_output_size first")
+        case = f"x {shape}, kernel {kernel}, stride {stride}, padding {padding}"
+        got = avgpool2d_loops(x, kernel, stride, padding)
+        assert got.shape == expected.shape, f"avgpool2d_loops({case}) has shape {got.shape}, expected {expected.shape}"
+        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12,
+                                   err_msg=f"avgpool2d_loops({case}) (ACTUAL) vs numpy, padding counted (DESIRED)")
+    x = rng.standard_normal((2, 2, 6, 9))
+    np.testing.assert_allclose(avgpool2d_loops(x, (2, 3)), _avgpool_numpy(x, (2, 3), (2, 3), (0, 0)), rtol=1e-10,
+                               err_msg="avgpool2d_loops(x (2, 2, 6, 9), (2, 3)): stride None means stride = kernel_size")
+    # Loops must be loops: at least one Python line per output position.
+    x = rng.standard_normal((2, 1, 14, 12))
+    got, steps = count_loop_steps(avgpool2d_loops, x, (2, 3), (1, 2), (1, 1))
+    positions = got.shape[0] * got.shape[2] * got.shape[3]
+    assert steps >= positions, (
+        f"avgpool2d_loops must loop over output positions: it ran only {steps} lines for {positions} output positions "
+        "(avgpool2d_vectorized or sliding_window_view computes all positions at once)")
+    np.testing.assert_allclose(got, _avgpool_numpy(x, (2, 3), (1, 2), (1, 1)), rtol=1e-10,
+                               err_msg="avgpool2d_loops(x (2, 1, 14, 12), (2, 3), stride (1, 2), padding (1, 1))")
 
 if __name__ == "__main__":
     test_unit_avgpool2d_loops()
     print("avgpool2d_loops: ok")
+
 
 # %% [markdown]
 # ### The fast pooling path (given)
@@ -872,6 +1283,7 @@ if __name__ == "__main__":
 # **Worked example.** Max pooling 2x2 with stride 1 on a 3x3 map that holds a tie, then
 # average pooling 2x2 with stride 2 and padding 1, where three quarters of every
 # window is padding. The incoming gradients are chosen so each share is easy to trace:
+
 
 # %%
 if __name__ == "__main__":
@@ -903,16 +1315,9 @@ if __name__ == "__main__":
     print("dL/dx = the real 2x2 in the middle; the shares on padding are dropped:")
     print(_padded_grad[1:3, 1:3], f" (sums to {_padded_grad[1:3, 1:3].sum():g} of the {_g2.sum():g} that came in)")
 
+
 # %% nbgrader={"grade": false, "grade_id": "pool-vectorized", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| export
-def _offset_slices(kernel, stride, out_hw):
-    """For each offset (ki, kj) in a window, the strided slices that pick it from every window."""
-    (kh, kw), (sh, sw), (h_out, w_out) = kernel, stride, out_hw
-    for ki in range(kh):
-        for kj in range(kw):
-            yield ki * kw + kj, (slice(None), slice(None), slice(ki, ki + sh * h_out, sh), slice(kj, kj + sw * w_out, sw))
-
-
 def _maxpool2d_forward(x, kernel, stride, padding, out_hw):
     """Max of every window and the offset (row-major index in the window) of its first maximum."""
     x_pad = _pad(x, padding, value=-np.inf)
@@ -926,10 +1331,10 @@ def _maxpool2d_forward(x, kernel, stride, padding, out_hw):
     return out, argmax
 
 
-def _maxpool2d_backward(grad_out, argmax, x_shape, kernel, stride, padding):
+def _maxpool2d_backward(grad_out, argmax, x, kernel, stride, padding):
     """Send each window's gradient to its maximum; overlapping windows add up."""
-    (ph, pw), (height, width) = padding, x_shape[2:]
-    grad = np.zeros((*x_shape[:2], height + 2 * ph, width + 2 * pw), dtype=grad_out.dtype)
+    (ph, pw), (height, width) = padding, x.shape[2:]
+    grad = np.zeros((*x.shape[:2], height + 2 * ph, width + 2 * pw), dtype=np.result_type(grad_out, x))
     for offset, where in _offset_slices(kernel, stride, grad_out.shape[2:]):
         grad[where] += np.where(argmax == offset, grad_out, 0)
     return grad[:, :, ph:ph + height, pw:pw + width]
@@ -943,10 +1348,10 @@ def _avgpool2d_forward(x, kernel, stride, padding, out_hw):
     return total / (kernel[0] * kernel[1])
 
 
-def _avgpool2d_backward(grad_out, x_shape, kernel, stride, padding):
+def _avgpool2d_backward(grad_out, x, kernel, stride, padding):
     """Spread each window's gradient evenly over its kh*kw positions, padding included."""
-    (ph, pw), (height, width) = padding, x_shape[2:]
-    grad = np.zeros((*x_shape[:2], height + 2 * ph, width + 2 * pw), dtype=grad_out.dtype)
+    (ph, pw), (height, width) = padding, x.shape[2:]
+    grad = np.zeros((*x.shape[:2], height + 2 * ph, width + 2 * pw), dtype=np.result_type(grad_out, x))
     share = grad_out / (kernel[0] * kernel[1])
     for _, where in _offset_slices(kernel, stride, grad_out.shape[2:]):
         grad[where] += share
@@ -955,28 +1360,270 @@ def _avgpool2d_backward(grad_out, x_shape, kernel, stride, padding):
 
 def maxpool2d_vectorized(x, kernel_size, stride=None, padding=0):
     """2D max pooling over all windows at once; same contract and numbers as maxpool2d_loops."""
-    x, kernel, stride, padding, out_hw = _check_pool_args("MaxPool2d", x, kernel_size, stride, padding)
+    x, kernel, stride, padding, out_hw = _check_pool_args("maxpool2d_vectorized", x, kernel_size, stride, padding)
     return _maxpool2d_forward(x, kernel, stride, padding, out_hw)[0]
 
 
 def avgpool2d_vectorized(x, kernel_size, stride=None, padding=0):
     """2D average pooling over all windows at once; same contract and numbers as avgpool2d_loops."""
-    x, kernel, stride, padding, out_hw = _check_pool_args("AvgPool2d", x, kernel_size, stride, padding)
+    x, kernel, stride, padding, out_hw = _check_pool_args("avgpool2d_vectorized", x, kernel_size, stride, padding)
     return _avgpool2d_forward(x, kernel, stride, padding, out_hw)
+
 
 # %% nbgrader={"grade": false, "grade_id": "test-pool-vectorized", "locked": true, "schema_version": 3, "solution": false, "task": false}
 def test_unit_pool_paths_agree():
     rng = np.random.default_rng(5)
     x = rng.standard_normal((2, 3, 7, 8)).astype(np.float32)
     for kernel, stride, padding in [(2, None, 0), (3, 2, 1), ((2, 3), (1, 2), (1, 1))]:
-        np.testing.assert_array_equal(maxpool2d_vectorized(x, kernel, stride, padding),
-                                      maxpool2d_loops(x, kernel, stride, padding))
-        np.testing.assert_allclose(avgpool2d_vectorized(x, kernel, stride, padding),
-                                   avgpool2d_loops(x, kernel, stride, padding), rtol=1e-5, atol=1e-6)
+        # Your loops are the ACTUAL result, the given fast path the DESIRED one.
+        np.testing.assert_array_equal(maxpool2d_loops(x, kernel, stride, padding),
+                                      maxpool2d_vectorized(x, kernel, stride, padding))
+        np.testing.assert_allclose(avgpool2d_loops(x, kernel, stride, padding),
+                                   avgpool2d_vectorized(x, kernel, stride, padding), rtol=1e-5, atol=1e-6)
 
 if __name__ == "__main__":
     test_unit_pool_paths_agree()
     print("pooling: vectorized agrees with loops")
+
+
+# %% [markdown]
+# ### Exercise: `maxpool2d_backward_loops`
+#
+# Only the winner of a window moved the output, so the window's whole gradient goes to
+# the position of its maximum, and nothing to the others. Find it with the same loops
+# as the forward pass. **Ties:** when several positions hold the maximum, the first in
+# row-major order (top row first, then left to right) gets the gradient, as in PyTorch.
+# With overlapping windows one input can win several windows: its gradients add up.
+
+
+# %% nbgrader={"grade": false, "grade_id": "maxpool2d-backward-loops", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def maxpool2d_backward_loops(grad_out, x, kernel_size, stride=None, padding=0):
+    """Gradient of maxpool2d_loops with respect to x, by explicit loops.
+
+    grad_out: (N, C, H_out, W_out); x, kernel_size, stride, padding as in maxpool2d_loops.
+    Returns grad_x, shaped like x: each window's gradient goes to its first maximum in
+    row-major order; an input that is the maximum of several windows collects their sum.
+    """
+    layer = "maxpool2d_backward_loops"
+    x, (kh, kw), (sh, sw), (ph, pw), (h_out, w_out) = _check_pool_args(layer, x, kernel_size, stride, padding)
+    batch, channels, height, width = x.shape
+    grad_out = _check_grad_out(layer, grad_out, (batch, channels, h_out, w_out))
+    x_pad = _pad(x, (ph, pw), value=-np.inf)
+    grad_x_pad = np.zeros(x_pad.shape, dtype=np.result_type(grad_out, x))   # the gradient of the padded input
+    ### BEGIN SOLUTION
+    for n in range(batch):
+        for c in range(channels):
+            for i in range(h_out):
+                for j in range(w_out):
+                    best, best_row, best_col = -np.inf, i * sh, j * sw
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            row, col = i * sh + ki, j * sw + kj
+                            if x_pad[n, c, row, col] > best:       # strict: a later tie does not take over
+                                best, best_row, best_col = x_pad[n, c, row, col], row, col
+                    grad_x_pad[n, c, best_row, best_col] += grad_out[n, c, i, j]
+    return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": false, "grade_id": "check-maxpool2d-backward-loops", "locked": true, "schema_version": 3, "solution": false, "task": false}
+def test_unit_maxpool2d_backward_loops_examples():
+    # One peak in four overlapping 2x2 windows (stride 1) collects all four gradients.
+    peak = np.array([[[[0.0, 0, 0], [0, 9, 0], [0, 0, 0]]]])
+    np.testing.assert_array_equal(maxpool2d_backward_loops(np.ones((1, 1, 2, 2)), peak, 2, stride=1),
+                                  [[[[0, 0, 0], [0, 4, 0], [0, 0, 0]]]])
+    # Against the given vectorized backward: your loops are ACTUAL, the given code DESIRED.
+    rng = np.random.default_rng(4)
+    x, g = rng.standard_normal((2, 3, 7, 6)), rng.standard_normal((2, 3, 4, 7))
+    _, argmax = _maxpool2d_forward(x, (3, 2), (2, 1), (1, 1), (4, 7))
+    np.testing.assert_allclose(maxpool2d_backward_loops(g, x, (3, 2), (2, 1), (1, 1)),
+                               _maxpool2d_backward(g, argmax, x, (3, 2), (2, 1), (1, 1)), rtol=1e-12)
+
+if __name__ == "__main__":
+    test_unit_maxpool2d_backward_loops_examples()
+    print("maxpool2d_backward_loops: examples ok")
+
+
+# %% nbgrader={"grade": true, "grade_id": "test-maxpool2d-backward-loops", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
+def _maxpool_numpy(x, kernel, stride, padding):
+    """Independent forward: running maximum over strided slices of the -inf padded input."""
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
+    oh, ow = (xp.shape[2] - kh) // sh + 1, (xp.shape[3] - kw) // sw + 1
+    out = np.full((*x.shape[:2], oh, ow), -np.inf)
+    for ki in range(kh):
+        for kj in range(kw):
+            out = np.maximum(out, xp[:, :, ki:ki + sh * (oh - 1) + 1:sh, kj:kj + sw * (ow - 1) + 1:sw])
+    return out
+
+
+def _numeric_grad(loss, array, eps=1e-6):
+    """Central finite differences of loss() with respect to every entry of `array` (changed in place)."""
+    grad = np.zeros_like(array)
+    for index in np.ndindex(array.shape):
+        saved = array[index]
+        array[index] = saved + eps
+        up = loss()
+        array[index] = saved - eps
+        down = loss()
+        array[index] = saved
+        grad[index] = (up - down) / (2 * eps)
+    return grad
+
+
+def test_unit_maxpool2d_backward_loops():
+    # Ties go to the FIRST maximum in row-major order. Kernel (2, 3), stride (2, 3): the left
+    # window [[1, 5, 5], [5, 2, 0]] sends its 10 to (0, 1); the right one (all 3s) its 20 to (0, 3).
+    x = np.array([[[[1.0, 5, 5, 3, 3, 3], [5, 2, 0, 3, 3, 3]]]])
+    got = maxpool2d_backward_loops(np.array([[[[10.0, 20.0]]]]), x, (2, 3))
+    expected = np.zeros_like(x)
+    expected[0, 0, 0, 1], expected[0, 0, 0, 3] = 10, 20
+    np.testing.assert_array_equal(got, expected,
+                                  err_msg="ties: each window's gradient goes to its first maximum in row-major order")
+    # Overlapping windows add: the 9 is the maximum of all four 2x2 windows (stride 1).
+    peak = np.array([[[[0.0, 0, 0], [0, 9, 0], [0, 0, 0]]]])
+    got = maxpool2d_backward_loops(np.array([[[[1.0, 2.0], [3.0, 4.0]]]]), peak, 2, stride=1)
+    np.testing.assert_array_equal(got, [[[[0, 0, 0], [0, 10, 0], [0, 0, 0]]]],
+                                  err_msg="a maximum of four overlapping windows collects 1 + 2 + 3 + 4 (use +=)")
+    # Finite differences of loss = sum(probe * maxpool(x)), distinct values (no ties), non-square
+    # kernel/stride/padding, overlapping rows; then all negative, where padding (-inf) must never win.
+    rng = np.random.default_rng(41)
+    kernel, stride, padding = (3, 2), (2, 1), (1, 1)
+    for sign in (1, -1):
+        x = sign * (1 + rng.permutation(2 * 2 * 7 * 6).reshape(2, 2, 7, 6) / 10)
+        probe = rng.standard_normal(_maxpool_numpy(x, kernel, stride, padding).shape)      # (2, 2, 4, 7)
+        expected = _numeric_grad(lambda: float(np.sum(probe * _maxpool_numpy(x, kernel, stride, padding))), x)
+        case = f"x {x.shape}{' (all negative)' if sign < 0 else ''}, kernel {kernel}, stride {stride}, padding {padding}"
+        got = np.asarray(maxpool2d_backward_loops(probe, x, kernel, stride, padding))
+        assert got.shape == x.shape, f"maxpool2d_backward_loops({case}) has shape {got.shape}, expected {x.shape}"
+        np.testing.assert_allclose(got, expected, rtol=1e-7, atol=1e-7,
+                                   err_msg=f"maxpool2d_backward_loops({case}) (ACTUAL) vs finite differences (DESIRED)")
+    # Loops must be loops: at least one Python line per output position (here 2 * 15 * 6 = 180).
+    x, grad = rng.standard_normal((2, 1, 14, 12)), rng.standard_normal((2, 1, 15, 6))
+    _, steps = count_loop_steps(maxpool2d_backward_loops, grad, x, (2, 3), (1, 2), (1, 1))
+    positions = grad.shape[0] * grad.shape[2] * grad.shape[3]
+    assert steps >= positions, (
+        f"maxpool2d_backward_loops must loop over output positions: it ran only {steps} lines for {positions} "
+        "output positions (a vectorized backward handles all positions at once)")
+
+if __name__ == "__main__":
+    test_unit_maxpool2d_backward_loops()
+    print("maxpool2d_backward_loops: ok")
+
+
+# %% [markdown]
+# ### Exercise: `avgpool2d_backward_loops`
+#
+# Every cell of a window, padding included, moved the window's mean by `1 / (kh * kw)` of
+# its own change. So each window spreads `grad / (kh * kw)` over all `kh * kw` cells of its
+# padded window; the shares that land on padding are dropped when you cut the padding
+# off. Overlapping windows add up.
+
+
+# %% nbgrader={"grade": false, "grade_id": "avgpool2d-backward-loops", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def avgpool2d_backward_loops(grad_out, x, kernel_size, stride=None, padding=0):
+    """Gradient of avgpool2d_loops with respect to x, by explicit loops.
+
+    grad_out: (N, C, H_out, W_out); x, kernel_size, stride, padding as in avgpool2d_loops.
+    Returns grad_x, shaped like x: each window spreads its gradient evenly over its kh * kw
+    cells, padding included (count_include_pad=True); overlapping windows add up.
+    """
+    layer = "avgpool2d_backward_loops"
+    x, (kh, kw), (sh, sw), (ph, pw), (h_out, w_out) = _check_pool_args(layer, x, kernel_size, stride, padding)
+    batch, channels, height, width = x.shape
+    grad_out = _check_grad_out(layer, grad_out, (batch, channels, h_out, w_out))
+    grad_x_pad = np.zeros((batch, channels, height + 2 * ph, width + 2 * pw), dtype=np.result_type(grad_out, x))
+    ### BEGIN SOLUTION
+    for n in range(batch):
+        for c in range(channels):
+            for i in range(h_out):
+                for j in range(w_out):
+                    share = grad_out[n, c, i, j] / (kh * kw)
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            grad_x_pad[n, c, i * sh + ki, j * sw + kj] += share
+    return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": false, "grade_id": "check-avgpool2d-backward-loops", "locked": true, "schema_version": 3, "solution": false, "task": false}
+def test_unit_avgpool2d_backward_loops_examples():
+    # 2x2 windows with stride 1 on 3x3: the centre is in four windows, so it gets 4 * 1/4.
+    np.testing.assert_array_equal(avgpool2d_backward_loops(np.ones((1, 1, 2, 2)), np.zeros((1, 1, 3, 3)), 2, stride=1),
+                                  [[[[0.25, 0.5, 0.25], [0.5, 1.0, 0.5], [0.25, 0.5, 0.25]]]])
+    # Against the given vectorized backward: your loops are ACTUAL, the given code DESIRED.
+    rng = np.random.default_rng(6)
+    x, g = rng.standard_normal((2, 3, 7, 6)), rng.standard_normal((2, 3, 4, 7))
+    np.testing.assert_allclose(avgpool2d_backward_loops(g, x, (3, 2), (2, 1), (1, 1)),
+                               _avgpool2d_backward(g, x, (3, 2), (2, 1), (1, 1)), rtol=1e-12)
+
+if __name__ == "__main__":
+    test_unit_avgpool2d_backward_loops_examples()
+    print("avgpool2d_backward_loops: examples ok")
+
+
+# %% nbgrader={"grade": true, "grade_id": "test-avgpool2d-backward-loops", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+def _avgpool_numpy(x, kernel, stride, padding):
+    """Independent forward: window sums over strided slices of the zero-padded input, / (kh * kw)."""
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    oh, ow = (xp.shape[2] - kh) // sh + 1, (xp.shape[3] - kw) // sw + 1
+    out = np.zeros((*x.shape[:2], oh, ow))
+    for ki in range(kh):
+        for kj in range(kw):
+            out = out + xp[:, :, ki:ki + sh * (oh - 1) + 1:sh, kj:kj + sw * (ow - 1) + 1:sw]
+    return out / (kh * kw)
+
+
+def _numeric_grad(loss, array, eps=1e-6):
+    """Central finite differences of loss() with respect to every entry of `array` (changed in place)."""
+    grad = np.zeros_like(array)
+    for index in np.ndindex(array.shape):
+        saved = array[index]
+        array[index] = saved + eps
+        up = loss()
+        array[index] = saved - eps
+        down = loss()
+        array[index] = saved
+        grad[index] = (up - down) / (2 * eps)
+    return grad
+
+
+def test_unit_avgpool2d_backward_loops():
+    # Hand values. Overlapping 2x2 windows (stride 1) on 3x3 add up: the centre gets 4 quarters.
+    got = avgpool2d_backward_loops(np.ones((1, 1, 2, 2)), np.zeros((1, 1, 3, 3)), 2, stride=1)
+    np.testing.assert_array_equal(got, [[[[0.25, 0.5, 0.25], [0.5, 1.0, 0.5], [0.25, 0.5, 0.25]]]],
+                                  err_msg="2x2 windows, stride 1, on 3x3: overlapping windows must add (+=)")
+    # Padding counts: with padding 1, the corner window of 3x3 holds one real cell of four, so the
+    # corner still gets only 1/4 of that window's gradient.
+    got = avgpool2d_backward_loops(np.ones((1, 1, 2, 2)), np.zeros((1, 1, 3, 3)), 2, padding=1)
+    np.testing.assert_array_equal(got, np.full((1, 1, 3, 3), 0.25),
+                                  err_msg="2x2 windows, padding 1, on 3x3: every window divides by kh * kw = 4")
+    # Finite differences of loss = sum(probe * avgpool(x)) on a non-square, overlapping, padded case.
+    rng = np.random.default_rng(51)
+    x = rng.standard_normal((2, 2, 7, 6))
+    for kernel, stride, padding in [((3, 2), (2, 1), (1, 1)), ((2, 4), (1, 3), (1, 2))]:
+        probe = rng.standard_normal(_avgpool_numpy(x, kernel, stride, padding).shape)
+        expected = _numeric_grad(lambda: float(np.sum(probe * _avgpool_numpy(x, kernel, stride, padding))), x)
+        case = f"x {x.shape}, kernel {kernel}, stride {stride}, padding {padding}"
+        got = np.asarray(avgpool2d_backward_loops(probe, x, kernel, stride, padding))
+        assert got.shape == x.shape, f"avgpool2d_backward_loops({case}) has shape {got.shape}, expected {x.shape}"
+        np.testing.assert_allclose(got, expected, rtol=1e-7, atol=1e-7,
+                                   err_msg=f"avgpool2d_backward_loops({case}) (ACTUAL) vs finite differences (DESIRED)")
+    # Loops must be loops: at least one Python line per output position (here 2 * 15 * 6 = 180).
+    x, grad = rng.standard_normal((2, 1, 14, 12)), rng.standard_normal((2, 1, 15, 6))
+    _, steps = count_loop_steps(avgpool2d_backward_loops, grad, x, (2, 3), (1, 2), (1, 1))
+    positions = grad.shape[0] * grad.shape[2] * grad.shape[3]
+    assert steps >= positions, (
+        f"avgpool2d_backward_loops must loop over output positions: it ran only {steps} lines for {positions} "
+        "output positions (a vectorized backward handles all positions at once)")
+
+if __name__ == "__main__":
+    test_unit_avgpool2d_backward_loops()
+    print("avgpool2d_backward_loops: ok")
+
 
 # %% [markdown]
 # **Equivariance, and what pooling adds.** A convolution does the same thing at every
@@ -985,6 +1632,7 @@ if __name__ == "__main__":
 # strongest response in each window, so when a feature moves inside its window the
 # pooled value does not change at all: a little *invariance*. The cell moves every test
 # digit one pixel to the right and counts both.
+
 
 # %%
 if __name__ == "__main__":
@@ -1019,6 +1667,7 @@ if __name__ == "__main__":
         _fig.tight_layout()
         _show(_plt, _fig)
 
+
 # %% [markdown]
 # ## 6. Gradients through autograd (given)
 #
@@ -1028,52 +1677,65 @@ if __name__ == "__main__":
 # columns for a convolution, the winning offsets for max pooling), backward returns
 # one gradient per input. Module 06's `Tensor.backward()` does the rest.
 
+
 # %% nbgrader={"grade": false, "grade_id": "spatial-functions", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| export
 class Conv2dFunction(Function):
-    """conv2d on Tensors (input, weight, optional bias), differentiable in all three."""
+    """conv2d on Tensors (input, weight, optional bias), differentiable in all three.
 
-    def forward(self, x, weight, bias, stride=1, padding=0, use_loops=False):
-        x, weight, bias, self.stride, self.padding, out_hw = _check_conv_args(x, weight, bias, stride, padding)
-        compute = _conv2d_loops_with_cols if use_loops else _conv2d_forward
-        out, self.cols = compute(x, weight, bias, self.stride, self.padding, out_hw)
-        self.x_shape, self.weight, self.has_bias = x.shape, weight, bias is not None
+    use_loops=True runs conv2d_loops forward and conv2d_backward_loops backward; `layer` is
+    the name that errors carry (the calling layer's).
+    """
+
+    def forward(self, x, weight, bias, stride=1, padding=0, use_loops=False, layer="Conv2d"):
+        x, weight, bias, self.stride, self.padding, out_hw = _check_conv_args(layer, x, weight, bias, stride, padding)
+        self.x, self.weight, self.has_bias, self.use_loops = x, weight, bias is not None, use_loops
+        if use_loops:
+            return conv2d_loops(x, weight, bias, self.stride, self.padding)
+        out, self.cols = _conv2d_forward(x, weight, bias, self.stride, self.padding, out_hw)
         return out
 
     def backward(self, grad_output):
-        need_x = self.inputs[0] is not None and self.inputs[0].requires_grad
-        grad_x, grad_w, grad_b = _conv2d_backward(grad_output, self.x_shape, self.weight, self.cols,
-                                                  self.stride, self.padding, need_x=need_x)
+        if self.use_loops:
+            grad_x, grad_w, grad_b = conv2d_backward_loops(grad_output, self.x, self.weight, self.stride, self.padding)
+        else:
+            need_x = self.inputs[0] is not None and self.inputs[0].requires_grad
+            grad_x, grad_w, grad_b = _conv2d_backward(grad_output, self.x.shape, self.weight, self.cols,
+                                                      self.stride, self.padding, need_x=need_x)
         return grad_x, grad_w, grad_b if self.has_bias else None
 
 
-def _conv2d_loops_with_cols(x, weight, bias, stride, padding, out_hw):
-    """The loops as a layer's forward; backward still needs the columns, so compute them too."""
-    out = conv2d_loops(x, weight, bias, stride, padding)
-    return out, _im2col(x, weight.shape[2:], stride, padding, out_hw)
-
-
 class MaxPool2dFunction(Function):
-    def forward(self, x, kernel_size, stride=None, padding=0, use_loops=False):
-        x, self.kernel, self.stride, self.padding, out_hw = _check_pool_args("MaxPool2d", x, kernel_size, stride, padding)
-        out, self.argmax = _maxpool2d_forward(x, self.kernel, self.stride, self.padding, out_hw)
-        self.x_shape = x.shape
-        return maxpool2d_loops(x, kernel_size, stride, padding) if use_loops else out
+    """Max pooling on a Tensor; use_loops=True runs maxpool2d_loops and maxpool2d_backward_loops."""
+
+    def forward(self, x, kernel_size, stride=None, padding=0, use_loops=False, layer="MaxPool2d"):
+        self.x, self.kernel, self.stride, self.padding, out_hw = _check_pool_args(layer, x, kernel_size, stride, padding)
+        self.use_loops = use_loops
+        if use_loops:
+            return maxpool2d_loops(self.x, self.kernel, self.stride, self.padding)
+        out, self.argmax = _maxpool2d_forward(self.x, self.kernel, self.stride, self.padding, out_hw)
+        return out
 
     def backward(self, grad_output):
-        return (_maxpool2d_backward(grad_output, self.argmax, self.x_shape, self.kernel, self.stride, self.padding),)
+        if self.use_loops:
+            return (maxpool2d_backward_loops(grad_output, self.x, self.kernel, self.stride, self.padding),)
+        return (_maxpool2d_backward(grad_output, self.argmax, self.x, self.kernel, self.stride, self.padding),)
 
 
 class AvgPool2dFunction(Function):
-    def forward(self, x, kernel_size, stride=None, padding=0, use_loops=False):
-        x, self.kernel, self.stride, self.padding, out_hw = _check_pool_args("AvgPool2d", x, kernel_size, stride, padding)
-        self.x_shape = x.shape
+    """Average pooling on a Tensor; use_loops=True runs avgpool2d_loops and avgpool2d_backward_loops."""
+
+    def forward(self, x, kernel_size, stride=None, padding=0, use_loops=False, layer="AvgPool2d"):
+        self.x, self.kernel, self.stride, self.padding, out_hw = _check_pool_args(layer, x, kernel_size, stride, padding)
+        self.use_loops = use_loops
         if use_loops:
-            return avgpool2d_loops(x, kernel_size, stride, padding)
-        return _avgpool2d_forward(x, self.kernel, self.stride, self.padding, out_hw)
+            return avgpool2d_loops(self.x, self.kernel, self.stride, self.padding)
+        return _avgpool2d_forward(self.x, self.kernel, self.stride, self.padding, out_hw)
 
     def backward(self, grad_output):
-        return (_avgpool2d_backward(grad_output, self.x_shape, self.kernel, self.stride, self.padding),)
+        backward = avgpool2d_backward_loops if self.use_loops else _avgpool2d_backward
+        return (backward(grad_output, self.x, self.kernel, self.stride, self.padding),)
+
 
 # %% [markdown]
 # ## 7. The layers (given)
@@ -1093,6 +1755,7 @@ class AvgPool2dFunction(Function):
 # (He et al., 2015). Any other choice applies the same factor at every layer, so the
 # activations grow or shrink exponentially with depth. The cell runs ten conv + ReLU
 # layers in plain numpy with three choices of `sigma`:
+
 
 # %%
 if __name__ == "__main__":
@@ -1124,14 +1787,9 @@ if __name__ == "__main__":
         _fig.tight_layout()
         _show(_plt, _fig)
 
+
 # %% nbgrader={"grade": false, "grade_id": "spatial-layers", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| export
-def _check_count(value, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{name} must be a positive int, got {value!r}.")
-    return int(value)
-
-
 class _Spatial(Module):
     """What the three layers share: kernel/stride/padding, shape helpers, loops switch."""
 
@@ -1148,10 +1806,22 @@ class _Spatial(Module):
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
-    def __repr__(self):
-        return f"{type(self).__name__}({self.extra_repr()})"
+
+# %% [markdown]
+# ### Exercise: `Conv2d.__init__`, the weight and the bias
+#
+# The given part of `__init__` checks and stores the arguments. You create the two
+# parameters, both with `requires_grad=True`:
+#
+# - `self.weight`: shape `(out_channels, in_channels, kh, kw)`, drawn from a normal
+#   distribution with mean 0 and standard deviation `sqrt(2 / fan_in)`, where `fan_in`
+#   is the number of inputs that feed one output value. Draw from `get_rng()`,
+#   tinytorch's generator, so that `manual_seed` makes a model reproducible.
+# - `self.bias`: `out_channels` zeros, or `None` when `bias=False`.
 
 
+# %% nbgrader={"grade": false, "grade_id": "conv2d-layer", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
 class Conv2d(_Spatial):
     """2D convolution over an (N, C_in, H, W) input, as torch.nn.Conv2d.
 
@@ -1161,21 +1831,24 @@ class Conv2d(_Spatial):
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True):
         super().__init__()
-        self.in_channels = _check_count(in_channels, "in_channels")
-        self.out_channels = _check_count(out_channels, "out_channels")
-        self.kernel_size = _pair(kernel_size, "kernel_size", 1)
-        self.stride = _pair(stride, "stride", 1)
-        self.padding = _pair(padding, "padding", 0)
-        fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
-        shape = (self.out_channels, self.in_channels, *self.kernel_size)
-        self.weight = Tensor(get_rng().normal(0.0, math.sqrt(2.0 / fan_in), size=shape).astype(np.float32),
+        _check_positive_int(in_channels, "in_channels", "Conv2d")
+        _check_positive_int(out_channels, "out_channels", "Conv2d")
+        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        self.kernel_size = _pair(kernel_size, "kernel_size", 1, "Conv2d")
+        self.stride = _pair(stride, "stride", 1, "Conv2d")
+        self.padding = _pair(padding, "padding", 0, "Conv2d")
+        kh, kw = self.kernel_size
+        ### BEGIN SOLUTION
+        fan_in = self.in_channels * kh * kw          # the inputs that feed one output value
+        std = math.sqrt(2.0 / fan_in)                # He: keeps the activations' scale through ReLU layers
+        self.weight = Tensor(get_rng().normal(0.0, std, size=(self.out_channels, self.in_channels, kh, kw)),
                              requires_grad=True)
-        self.bias = Tensor(np.zeros(self.out_channels, dtype=np.float32), requires_grad=True) if bias else None
+        self.bias = Tensor(np.zeros(self.out_channels), requires_grad=True) if bias else None
+        ### END SOLUTION
 
     def forward(self, x):
-        self.output_shape(_check_input(x, "Conv2d", channels=self.in_channels).shape)   # errors name Conv2d
         return Conv2dFunction.apply(x, self.weight, self.bias, stride=self.stride, padding=self.padding,
-                                    use_loops=self.use_loops)
+                                    use_loops=self.use_loops, layer="Conv2d")
 
     def _out_channels(self, channels):
         if channels != self.in_channels:
@@ -1191,23 +1864,58 @@ class Conv2d(_Spatial):
                 f"padding={self.padding}, bias={self.bias is not None}")
 
 
+# %% nbgrader={"grade": true, "grade_id": "test-conv2d-init", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+def test_unit_conv2d_init():
+    conv = Conv2d(3, 5, (2, 4), stride=(1, 2), padding=(1, 0))
+    assert tuple(conv.weight.shape) == (5, 3, 2, 4), (
+        f"Conv2d(3, 5, kernel_size=(2, 4)).weight has shape {tuple(conv.weight.shape)}, expected "
+        "(out_channels, in_channels, kh, kw) = (5, 3, 2, 4)")
+    assert conv.weight.requires_grad, "Conv2d.weight must be created with requires_grad=True"
+    assert conv.bias is not None, "Conv2d(3, 5, (2, 4)).bias is None; with bias=True it must be a Tensor"
+    assert tuple(conv.bias.shape) == (5,), f"Conv2d(3, 5, (2, 4)).bias has shape {tuple(conv.bias.shape)}, expected (5,)"
+    np.testing.assert_array_equal(conv.bias.data, np.zeros(5), err_msg="Conv2d.bias must start at zero")
+    assert conv.bias.requires_grad, "Conv2d.bias must be created with requires_grad=True"
+    assert Conv2d(3, 5, (2, 4), bias=False).bias is None, "Conv2d(3, 5, (2, 4), bias=False).bias must be None"
+    # He initialisation: std sqrt(2 / fan_in), fan_in = in_channels * kh * kw = 16 * 3 * 5 = 240.
+    manual_seed(0)
+    weight = np.asarray(Conv2d(16, 64, (3, 5)).weight.data, dtype=np.float64)
+    std, mean, he = float(weight.std()), float(weight.mean()), np.sqrt(2 / 240)
+    assert abs(std / he - 1) < 0.05, (
+        f"Conv2d(16, 64, (3, 5)).weight has std {std:.4f}; expected sqrt(2 / fan_in) = sqrt(2 / (16 * 3 * 5)) = {he:.4f} "
+        f"(sqrt(2 / fan_out) would be {np.sqrt(2 / 960):.4f}, a standard normal 1)")
+    assert abs(mean) < 0.05 * he, f"Conv2d(16, 64, (3, 5)).weight has mean {mean:.4f}; expected about 0"
+    # Drawn from tinytorch's generator: the same seed gives the same weights, another seed others.
+    manual_seed(7)
+    first = np.asarray(Conv2d(2, 3, (2, 3)).weight.data)
+    manual_seed(7)
+    again = np.asarray(Conv2d(2, 3, (2, 3)).weight.data)
+    manual_seed(8)
+    other = np.asarray(Conv2d(2, 3, (2, 3)).weight.data)
+    assert np.array_equal(first, again) and not np.array_equal(first, other), (
+        "Conv2d weights must come from get_rng(), so that manual_seed(7) twice gives the same weights "
+        "and manual_seed(8) other ones (np.random does not follow manual_seed)")
+
+if __name__ == "__main__":
+    test_unit_conv2d_init()
+    print("Conv2d.__init__: ok")
+
+
+# %% nbgrader={"grade": false, "grade_id": "pool-layers", "locked": false, "schema_version": 3, "solution": false, "task": false}
+#| export
 class _Pool2d(_Spatial):
     _function = None
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
-        self.kernel_size = _pair(kernel_size, "kernel_size", 1)
-        self.stride = self.kernel_size if stride is None else _pair(stride, "stride", 1)
-        self.padding = _pair(padding, "padding", 0)
-        if any(2 * p > k for p, k in zip(self.padding, self.kernel_size)):
-            raise ValueError(
-                f"{type(self).__name__} padding should be at most half the kernel size, got padding={self.padding} "
-                f"for kernel_size={self.kernel_size}. Use padding <= {tuple(k // 2 for k in self.kernel_size)}.")
+        layer = type(self).__name__
+        self.kernel_size = _pair(kernel_size, "kernel_size", 1, layer)
+        self.stride = self.kernel_size if stride is None else _pair(stride, "stride", 1, layer)
+        self.padding = _pair(padding, "padding", 0, layer)
+        _check_pool_padding(layer, self.kernel_size, self.padding)
 
     def forward(self, x):
-        self.output_shape(_check_input(x, type(self).__name__).shape)   # errors name the layer
         return self._function.apply(x, kernel_size=self.kernel_size, stride=self.stride, padding=self.padding,
-                                    use_loops=self.use_loops)
+                                    use_loops=self.use_loops, layer=type(self).__name__)
 
     def _out_channels(self, channels):
         return channels
@@ -1226,6 +1934,7 @@ class AvgPool2d(_Pool2d):
     """2D average pooling, as torch.nn.AvgPool2d with count_include_pad=True: zero padding counts."""
     _function = AvgPool2dFunction
 
+
 # %% nbgrader={"grade": false, "grade_id": "test-layers", "locked": true, "schema_version": 3, "solution": false, "task": false}
 def test_unit_layers():
     conv = Conv2d(3, 8, 3, padding=1)
@@ -1243,8 +1952,10 @@ if __name__ == "__main__":
     test_unit_layers()
     print("layers: ok")
 
+
 # %% [markdown]
 # Running a layer on your loops instead of the fast path gives the same numbers:
+
 
 # %%
 if __name__ == "__main__":
@@ -1256,9 +1967,11 @@ if __name__ == "__main__":
     _conv.use_loops = False
     print(f"largest difference loops vs vectorized: {np.abs(_fast - _slow).max():.2e}")
 
+
 # %% [markdown]
 # A numerical check of the gradients: nudge one input value by a small `eps` both
 # ways and compare the change of a scalar loss with what backward says.
+
 
 # %%
 if __name__ == "__main__":
@@ -1275,6 +1988,7 @@ if __name__ == "__main__":
     _numeric = ((conv2d_vectorized(_up, _w, None, 2, 1) * _probe).sum() - (conv2d_vectorized(_down, _w, None, 2, 1) * _probe).sum()) / (2 * _eps)
     print(f"d loss / d x{_pos}: backward {_xt.grad[_pos]:.9f}, finite difference {_numeric:.9f}")
 
+
 # %% [markdown]
 # ### Learn a kernel
 #
@@ -1283,6 +1997,7 @@ if __name__ == "__main__":
 # from random weights, and let module 07's `SGD` minimise the mean squared error. The
 # only kernel that maps every image to its target is `[1, -1]`, so that is where the
 # weights must go:
+
 
 # %%
 if __name__ == "__main__":
@@ -1306,6 +2021,7 @@ if __name__ == "__main__":
         _loss.backward()
         _optimizer.step()
 
+
 # %% [markdown]
 # ### What a trained first layer looks for
 #
@@ -1315,6 +2031,7 @@ if __name__ == "__main__":
 # kernels of section 4, at angles the data asked for. Below each filter, its ReLU
 # feature map of one test digit (a filter whose map is blank does not fire on this
 # digit at all).
+
 
 # %%
 if __name__ == "__main__":
@@ -1362,6 +2079,7 @@ if __name__ == "__main__":
         _fig.tight_layout()
         _show(_plt, _fig)
 
+
 # %% [markdown]
 # ## 8. Receptive fields
 #
@@ -1382,6 +2100,7 @@ if __name__ == "__main__":
 # non-square kernel and a non-square stride (a layer without a kernel, like ReLU,
 # leaves both numbers alone):
 
+
 # %%
 if __name__ == "__main__":
     # (name, kernel (h, w), stride (h, w)); ReLU has no kernel and changes nothing.
@@ -1397,23 +2116,84 @@ if __name__ == "__main__":
                 _j[_axis] *= _stride[_axis]                       # then the stride spreads the next layer
         print(f"{_name:<28}{str(tuple(_r)):>14}{str(tuple(_j)):>14}")
 
-# %% nbgrader={"grade": false, "grade_id": "receptive-field", "locked": false, "schema_version": 3, "solution": false, "task": false}
+
+# %% nbgrader={"grade": false, "grade_id": "receptive-field", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
 def receptive_field(layers):
-    """(height, width) of the input patch one output unit of `layers` (in order) can see.
+    """(height, width) of the input patch that one output unit of `layers` can see.
 
-    Accepts Conv2d/MaxPool2d/AvgPool2d instances, or anything with kernel_size and stride;
-    layers without them (ReLU, ...) do not change the receptive field.
+    layers: the layers in the order they run: Conv2d, MaxPool2d, AvgPool2d, or anything with
+    kernel_size and stride attributes (each an int or an (h, w) pair). Layers without a
+    kernel_size (ReLU, Flatten...) see one value at a time: skip them and go on. Padding
+    shifts a window but does not widen it. Returns a tuple of two ints.
     """
+    ### BEGIN SOLUTION
     field, jump = [1, 1], [1, 1]
     for layer in layers:
         if not hasattr(layer, "kernel_size"):
             continue
-        kernel, stride = _pair(layer.kernel_size, "kernel_size", 1), _pair(layer.stride, "stride", 1)
+        kernel = _pair(layer.kernel_size, "kernel_size", 1, "receptive_field")
+        stride = _pair(getattr(layer, "stride", 1), "stride", 1, "receptive_field")
         for axis in range(2):
             field[axis] += (kernel[axis] - 1) * jump[axis]
             jump[axis] *= stride[axis]
     return tuple(field)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": false, "grade_id": "check-receptive-field", "locked": true, "schema_version": 3, "solution": false, "task": false}
+def test_unit_receptive_field_examples():
+    assert tuple(receptive_field([Conv2d(1, 1, 3)])) == (3, 3), "one 3x3 convolution sees 3x3"
+    assert tuple(receptive_field([Conv2d(1, 1, 3), Conv2d(1, 1, 3)])) == (5, 5), "two stacked 3x3 see 5x5"
+
+if __name__ == "__main__":
+    test_unit_receptive_field_examples()
+    print("receptive_field: examples ok")
+
+
+# %% nbgrader={"grade": true, "grade_id": "test-receptive-field", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+def _field_by_intervals(configs):
+    """Independent method: walk one output unit's input interval back through the layers, per axis.
+
+    configs: (kernel, stride) pairs of (h, w) tuples, first layer first. A unit covering rows
+    [lo, hi] of a layer's output covers [lo * s, hi * s + k - 1] of its (padded) input.
+    """
+    sizes = []
+    for axis in range(2):
+        lo, hi = 0, 0
+        for kernel, stride in reversed(configs):
+            lo, hi = lo * stride[axis], hi * stride[axis] + kernel[axis] - 1
+        sizes.append(hi - lo + 1)
+    return tuple(sizes)
+
+
+def test_unit_receptive_field():
+    # Hand values: one 3x3 conv sees 3x3; a second one on top sees 5x5.
+    assert tuple(receptive_field([Conv2d(1, 1, 3)])) == (3, 3), "receptive_field([Conv2d(1, 1, 3)]) should be (3, 3)"
+    got = tuple(receptive_field([Conv2d(1, 1, 3), Conv2d(1, 1, 3)]))
+    assert got == (5, 5), f"receptive_field of two stacked 3x3 convs is {got}, expected (5, 5)"
+    # Non-square kernels and strides, a stride-2 pool before more layers, padding (which does not
+    # widen the field) and kernel-less layers in between (skipped, not a stop).
+    layers = [Conv2d(2, 3, (3, 5), stride=(1, 2), padding=(1, 2)), Module(),
+              MaxPool2d((2, 3), stride=(2, 1)), Conv2d(3, 3, (3, 1), padding=(1, 0)), Module(),
+              AvgPool2d((1, 2)), Conv2d(3, 1, (2, 3), stride=(2, 1))]
+    configs = [((3, 5), (1, 2)), ((2, 3), (2, 1)), ((3, 1), (1, 1)), ((1, 2), (1, 2)), ((2, 3), (2, 1))]
+    expected = _field_by_intervals(configs)
+    got = receptive_field(layers)
+    assert tuple(got) == expected, (
+        f"receptive_field(Conv (3, 5)/s(1, 2), ReLU-like, MaxPool (2, 3)/s(2, 1), Conv (3, 1), ReLU-like, "
+        f"AvgPool (1, 2), Conv (2, 3)/s(2, 1)) returned {got}, expected (height, width) = {expected}")
+    assert all(isinstance(v, (int, np.integer)) for v in got), f"receptive_field returned {got!r}; expected ints"
+    # Kernel-less layers anywhere change nothing, even first or last.
+    got = tuple(receptive_field([Module(), Conv2d(1, 1, (2, 4), stride=(3, 1)), MaxPool2d((3, 2)), Module()]))
+    expected = _field_by_intervals([((2, 4), (3, 1)), ((3, 2), (3, 2))])
+    assert got == expected, f"receptive_field(kernel-less, Conv (2, 4)/s(3, 1), MaxPool (3, 2), kernel-less) returned {got}, expected {expected}"
+    assert tuple(receptive_field([Module()])) == (1, 1), "a layer without kernel_size sees one value: (1, 1)"
+
+if __name__ == "__main__":
+    test_unit_receptive_field()
+    print("receptive_field: ok")
+
 
 # %%
 if __name__ == "__main__":
@@ -1425,6 +2205,7 @@ if __name__ == "__main__":
     for _depth in range(1, 4):
         _stack += [Conv2d(1, 1, 3, padding=1), MaxPool2d(2)]
         print(f"{_depth} x (3x3 conv + 2x2 pool): receptive field {receptive_field(_stack)}")
+
 
 # %% [markdown]
 # ## 9. Complexity and memory
@@ -1448,6 +2229,7 @@ if __name__ == "__main__":
 # Pooling has no parameters and no MACs worth counting, and a 2x2 pool divides the
 # activation memory of everything after it by four.
 
+
 # %% nbgrader={"grade": false, "grade_id": "cost-helpers", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| export
 def count_parameters(module):
@@ -1458,6 +2240,7 @@ def count_parameters(module):
 def activation_bytes(shape, dtype=np.float32):
     """Bytes needed to hold one activation of this shape."""
     return int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+
 
 # %%
 if __name__ == "__main__":
@@ -1474,9 +2257,11 @@ if __name__ == "__main__":
     print(f"after a 2x2 max pool: {_pooled}, {activation_bytes(_pooled):,} bytes "
           f"(1/{activation_bytes(_conv.output_shape(_image)) // activation_bytes(_pooled)} of before)")
 
+
 # %% [markdown]
 # The columns against the output, for the layer of question 3 in section 12,
 # `Conv2d(64, 128, 3, padding=1)` on a batch of 16 images of 64x56x56:
+
 
 # %%
 if __name__ == "__main__":
@@ -1490,6 +2275,7 @@ if __name__ == "__main__":
     print(f"the columns are {activation_bytes(_col_shape) / activation_bytes(_shape):.1f}x the input "
           f"and {activation_bytes(_col_shape) / activation_bytes(_out):.1f}x the output")
 
+
 # %% [markdown]
 # ### Budget of the milestone's network
 #
@@ -1497,6 +2283,7 @@ if __name__ == "__main__":
 # 64, layer by layer. A FLOP count is two per MAC (one multiply, one add); activation
 # bytes are the layer's float32 output; im2col bytes are the columns each convolution
 # keeps for backward.
+
 
 # %%
 if __name__ == "__main__":
@@ -1539,11 +2326,13 @@ if __name__ == "__main__":
           f"{(_totals[3] + _totals[4]) / 2**20:.1f} MiB for the batch of {_batch}, "
           f"against {_totals[0] * 4 / 2**10:.1f} KiB of float32 parameters")
 
+
 # %% [markdown]
 # ## 10. Common errors, with the messages you will see
 #
 # Each cell below makes one classic mistake on purpose and prints the error the
 # layer raises.
+
 
 # %%
 def _show_error(title, action):
@@ -1563,10 +2352,12 @@ if __name__ == "__main__":
                 lambda: Conv2d(1, 1, 5)(Tensor(np.zeros((1, 1, 4, 4), dtype=np.float32))))
     _show_error("Max-pool padding larger than half the kernel:", lambda: MaxPool2d(2, padding=2))
 
+
 # %% [markdown]
 # **Floor surprises.** A 3x3 kernel with stride 2 on an even-sized input silently
 # drops the last row and column, and the next layer's shape is not what you
 # computed by halving:
+
 
 # %%
 if __name__ == "__main__":
@@ -1575,10 +2366,12 @@ if __name__ == "__main__":
         _covered = (_out[2] - 1) * 2 + 3
         print(f"input {_n}x{_n}, 3x3 stride 2 -> {_out[2]}x{_out[3]}; windows cover {_covered} of {_n} rows")
 
+
 # %% [markdown]
 # **Zero padding in max pooling would be wrong.** If padding were 0 instead of
 # `-inf`, every border window of an all-negative feature map would report 0, a value
 # that is not in the input:
+
 
 # %%
 if __name__ == "__main__":
@@ -1587,9 +2380,11 @@ if __name__ == "__main__":
     _zero_padded = np.pad(_neg, ((0, 0), (0, 0), (1, 1), (1, 1)))
     print("with 0 padding (wrong):     ", maxpool2d_vectorized(_zero_padded, 2)[0, 0].tolist())
 
+
 # %% [markdown]
 # **Overlapping pooling windows** (stride smaller than kernel): an input that is the
 # maximum of several windows collects several gradients.
+
 
 # %%
 if __name__ == "__main__":
@@ -1598,16 +2393,19 @@ if __name__ == "__main__":
     print("gradient of sum(maxpool 2x2, stride 1) on a 3x3 input with one peak:")
     print(_x.grad[0, 0])
 
+
 # %% [markdown]
 # **Memory blow-up.** Activations grow with batch, channels and resolution. A batch of
 # 64 ImageNet-sized images through one 7x7 convolution with 256 output channels and
 # padding 3, at stride 1 and at stride 2 (which quarters it):
+
 
 # %%
 if __name__ == "__main__":
     for _stride, _pad_ in ((1, 3), (2, 3)):
         _shape = Conv2d(3, 256, 7, stride=_stride, padding=_pad_).output_shape((64, 3, 224, 224))
         print(f"stride {_stride}: output {_shape} = {activation_bytes(_shape) / 2**30:.2f} GiB in float32")
+
 
 # %% [markdown]
 # ## 11. Production context: how real libraries do it
@@ -1624,6 +2422,7 @@ if __name__ == "__main__":
 # - Libraries such as oneDNN (PyTorch's CPU backend) and cuDNN pick among these per
 #   layer shape, use blocked memory layouts, and fuse the bias and activation.
 
+
 # %%
 if __name__ == "__main__":
     for _m, _r in ((2, 3), (4, 3)):
@@ -1631,12 +2430,14 @@ if __name__ == "__main__":
         print(f"Winograd F({_m}x{_m}, {_r}x{_r}): {_winograd} multiplications per tile instead of {_direct} "
               f"({_direct / _winograd:.2f}x fewer)")
 
+
 # %% [markdown]
 # Measured on this machine, so your numbers will differ: they depend on the CPU, the
 # BLAS library numpy uses and how busy the machine is. Each row is the best of several
 # runs after one untimed warm-up run (the first call of a library pays for setup), except
 # the loops, run once. Small shapes keep the notebook quick; the benchmark in
 # `benchmarks/` runs the big ones.
+
 
 # %%
 def _time(fn, repeat=5, warmup=1):
@@ -1667,6 +2468,7 @@ if __name__ == "__main__":
     for _name, _seconds in _rows:
         print(f"  {_name:<11} {_seconds * 1e3:9.3f} ms  {_macs / _seconds / 1e9:8.3f} GMAC/s")
 
+
 # %% [markdown]
 # ### What you are not building (yet)
 #
@@ -1688,6 +2490,7 @@ if __name__ == "__main__":
 #   convolution of the output gradient.
 # - **Winograd** and **FFT** convolution compute the same outputs with fewer
 #   multiplications, for small and for large kernels respectively.
+
 
 # %%
 if __name__ == "__main__":
@@ -1727,6 +2530,7 @@ if __name__ == "__main__":
         print(f"  {_k:2d}x{_k:<2d} kernel: {_k * _k:4d} multiplications per output directly, about {_fft:.0f} by FFT "
               f"({'FFT' if _fft < _k * _k else 'direct'} wins)")
 
+
 # %% [markdown]
 # ## 12. Check your understanding
 #
@@ -1739,6 +2543,7 @@ if __name__ == "__main__":
 # 4. Bytes of the float32 output of `Conv2d(3, 256, 7, stride=2, padding=3)` on `(64, 3, 224, 224)`?
 # 5. Receptive field of Conv3 -> MaxPool2 (stride 2) -> Conv3 -> Conv3?
 
+
 # %%
 if __name__ == "__main__":
     print("1.", Conv2d(3, 64, kernel_size=5, padding=2, stride=2).output_shape((32, 3, 128, 128)))
@@ -1749,6 +2554,7 @@ if __name__ == "__main__":
     _out = Conv2d(3, 256, 7, stride=2, padding=3).output_shape((64, 3, 224, 224))
     print(f"4. output {_out}: {activation_bytes(_out):,} bytes ({activation_bytes(_out) / 2**20:.0f} MiB)")
     print("5.", receptive_field([Conv2d(1, 1, 3), MaxPool2d(2), Conv2d(1, 1, 3), Conv2d(1, 1, 3)]))
+
 
 # %% [markdown]
 # ### Systems questions
@@ -1764,6 +2570,7 @@ if __name__ == "__main__":
 #    16 layers like question 3's, and what does *checkpointing* (keep only some
 #    activations, recompute the others during backward) save?
 # 5. What do five 2x2 poolings do to a 224x224 image's spatial area?
+
 
 # %%
 if __name__ == "__main__":
@@ -1798,6 +2605,7 @@ if __name__ == "__main__":
         _side = (_side - 2) // 2 + 1
     print(f"5. 224x224 after five 2x2 poolings: {_side}x{_side}; the area shrinks {224 * 224 // (_side * _side)}x "
           f"(= 4^5 = {4 ** 5})")
+
 
 # %% [markdown]
 # ## Summary
