@@ -559,13 +559,33 @@ def _conv_numpy(x, w, b, stride, padding):
     return out
 
 
+def _check_output_sizes(cases):
+    """Output sizes come from your conv_output_size: check it first, so that a wrong one is named."""
+    for size, kernel, stride, padding in cases:
+        want = len(range(0, size + 2 * padding - kernel + 1, stride))      # window starts, counted
+        got = conv_output_size(size, kernel, stride, padding)
+        assert got == want, (f"conv_output_size({size}, {kernel}, {stride}, {padding}) returned {got}, expected {want}; "
+                             "the loops take their output size from it, so fix conv_output_size first")
+
+
+def _assert_close(got, expected, what, tol=1e-10):
+    """Shape first, then values, with the first line saying where and by how much."""
+    got = np.asarray(got)
+    assert got.shape == expected.shape, f"{what} has shape {got.shape}, expected {expected.shape}"
+    wrong = ~np.isclose(got, expected, rtol=tol, atol=tol)
+    if wrong.any():
+        at = tuple(int(i) for i in np.argwhere(wrong)[0])
+        raise AssertionError(f"{what}: {int(wrong.sum())} of {got.size} values wrong, e.g. at {at} got "
+                             f"{got[at]:.6g}, expected {expected[at]:.6g}")
+
+
 def test_unit_conv2d_loops():
+    _check_output_sizes([(3, 2, 1, 0), (5, 2, 2, 1), (7, 3, 1, 2), (6, 3, 1, 2), (5, 2, 2, 1), (13, 2, 1, 1), (14, 3, 2, 1)])
     rng = np.random.default_rng(2024)
     # Hand values: 2x2 all-ones kernel on 1..9 sums each window; the bias is added once.
     x = np.arange(1, 10, dtype=np.float64).reshape(1, 1, 3, 3)
     got = conv2d_loops(x, np.ones((1, 1, 2, 2)), np.array([0.5]))
-    np.testing.assert_array_equal(got, [[[[12.5, 16.5], [24.5, 28.5]]]],
-                                  err_msg="conv2d_loops(1..9 as 3x3, 2x2 ones, bias 0.5) (ACTUAL) vs hand values (DESIRED)")
+    _assert_close(got, np.array([[[[12.5, 16.5], [24.5, 28.5]]]]), "conv2d_loops(1..9 as 3x3, 2x2 all-ones kernel, bias 0.5)")
     # Everything non-square, 2 images, 3 -> 4 channels, with and without bias.
     for shape, kernel, stride, padding, use_bias in [((2, 3, 5, 7), (2, 3), (2, 1), (1, 2), True),
                                                      ((2, 3, 6, 5), (3, 2), (1, 2), (2, 1), False)]:
@@ -574,10 +594,7 @@ def test_unit_conv2d_loops():
         b = rng.standard_normal(4) if use_bias else None
         expected = _conv_numpy(x, w, b, stride, padding)
         case = f"x {shape}, weight {w.shape}, stride {stride}, padding {padding}, bias {'yes' if use_bias else 'None'}"
-        got = conv2d_loops(x, w, b, stride, padding)
-        assert got.shape == expected.shape, f"conv2d_loops({case}) has shape {got.shape}, expected {expected.shape}"
-        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10,
-                                   err_msg=f"conv2d_loops({case}) (ACTUAL) vs an independent numpy conv (DESIRED)")
+        _assert_close(conv2d_loops(x, w, b, stride, padding), expected, f"conv2d_loops({case})")
     # Loops must be loops: at least one Python line per output position.
     x, w, b = rng.standard_normal((2, 2, 13, 14)), rng.standard_normal((2, 2, 2, 3)), rng.standard_normal(2)
     got, steps = count_loop_steps(conv2d_loops, x, w, b, (1, 2), (1, 1))
@@ -585,8 +602,8 @@ def test_unit_conv2d_loops():
     assert steps >= positions, (
         f"conv2d_loops must loop over output positions: it ran only {steps} lines for {positions} output positions "
         "(calling conv2d_vectorized, sliding_window_view or einsum over the whole input computes all positions at once)")
-    np.testing.assert_allclose(got, _conv_numpy(x, w, b, (1, 2), (1, 1)), rtol=1e-10, atol=1e-10,
-                               err_msg="conv2d_loops(x (2, 2, 13, 14), weight (2, 2, 2, 3), stride (1, 2), padding (1, 1))")
+    _assert_close(got, _conv_numpy(x, w, b, (1, 2), (1, 1)),
+                  "conv2d_loops(x (2, 2, 13, 14), weight (2, 2, 2, 3), stride (1, 2), padding (1, 1))")
 
 if __name__ == "__main__":
     test_unit_conv2d_loops()
@@ -806,7 +823,57 @@ if __name__ == "__main__":
 
 
 # %% [markdown]
-# ### Exercise: `conv2d_backward_loops`
+# **im2col, drawn.** A 3x4 input and a 2x2 kernel with stride 1 give 2x3 = 6 output
+# positions, so 6 columns of 4 values each. The red window is output `(0, 1)`'s; its
+# four pixels become the red column. Count how often each pixel was copied: the
+# middle ones sit under four windows.
+
+
+# %%
+if __name__ == "__main__":
+    _x = np.arange(1, 13, dtype=np.float32).reshape(1, 1, 3, 4)      # one image, one channel, 3x4
+    _kernel, _stride, _padding = (2, 2), (1, 1), (0, 0)
+    _out_hw = (2, 3)
+    _cols = _im2col(_x, _kernel, _stride, _padding, _out_hw)           # the given helper of the fast path
+    print(f"input {_x.shape[2:]} ({_x.size} values) -> columns {_cols.shape} ({_cols.size} values):")
+    print(_cols.astype(int))
+    _copies = np.zeros(_x.shape[2:], dtype=int)
+    for _value in _cols.ravel():
+        _copies[np.unravel_index(int(_value) - 1, _copies.shape)] += 1
+    print("how many columns each input pixel was copied into:\n", _copies, sep="")
+    _plt = _pyplot()
+    if _plt is not None:
+        _fig, (_left, _right) = _plt.subplots(1, 2, figsize=(9, 3.2), gridspec_kw={"width_ratios": [4, 6]})
+        _grid(_left, _x[0, 0], "input x (3x4); window of output (0, 1) in red", cmap="Blues", fmt="{:.0f}")
+        _left.add_patch(_plt.Rectangle((0.5, -0.5), 2, 2, fill=False, color="tab:red", linewidth=2.5))
+        _grid(_right, _cols, "im2col: one column per output position (i, j)", cmap="Blues", fmt="{:.0f}")
+        _right.add_patch(_plt.Rectangle((0.5, -0.5), 1, 4, fill=False, color="tab:red", linewidth=2.5))
+        _right.set_xticks(range(_cols.shape[1]))
+        _right.set_xticklabels([f"({i},{j})" for i in range(2) for j in range(3)], fontsize=8)
+        _right.set_yticks(range(_cols.shape[0]))
+        _right.set_yticklabels([f"k({ki},{kj})" for ki in range(2) for kj in range(2)], fontsize=8)
+        _right.tick_params(labelbottom=True, labelleft=True)
+        _fig.tight_layout()
+        _show(_plt, _fig)
+
+
+# %% [markdown]
+# How big the column matrix gets, against the rule of thumb `kh * kw / (sh * sw)`:
+
+
+# %%
+if __name__ == "__main__":
+    _x_shape = (1, 16, 32, 32)
+    print(f"column matrix / input size, for a {_x_shape} input:")
+    for _k, _s, _p in ((3, 1, 1), (3, 1, 0), (3, 2, 1), (5, 1, 2), (7, 2, 3), (2, 2, 0)):
+        _o = (_x_shape[2] + 2 * _p - _k) // _s + 1
+        _cols = _x_shape[1] * _k * _k * _x_shape[0] * _o * _o
+        print(f"  {_k}x{_k} kernel, stride {_s}, padding {_p}: {_cols / np.prod(_x_shape):6.3f}   "
+              f"(kh*kw/(sh*sw) = {_k * _k / (_s * _s):.3f})")
+
+
+# %% [markdown]
+# ### Exercise 3: `conv2d_backward_loops`
 #
 # Walk the same seven loops as the forward pass. Wherever the forward pass did
 # `out[n, co, i, j] += x_pad[n, ci, r, c] * weight[co, ci, ki, kj]` (with
@@ -892,8 +959,11 @@ def _conv_numpy(x, w, b, stride, padding):
     return out
 
 
-def _numeric_grad(loss, array, eps=1e-6):
-    """Central finite differences of loss() with respect to every entry of `array` (changed in place)."""
+def _numeric_grad(loss, array, eps):
+    """Central finite differences of loss() with respect to every entry of `array` (changed in place).
+
+    Exact up to float64 rounding when loss is linear in `array` within +-eps, as it is here.
+    """
     grad = np.zeros_like(array)
     for index in np.ndindex(array.shape):
         saved = array[index]
@@ -906,28 +976,47 @@ def _numeric_grad(loss, array, eps=1e-6):
     return grad
 
 
+def _check_output_sizes(cases):
+    """Output sizes come from your conv_output_size: check it first, so that a wrong one is named."""
+    for size, kernel, stride, padding in cases:
+        want = len(range(0, size + 2 * padding - kernel + 1, stride))      # window starts, counted
+        got = conv_output_size(size, kernel, stride, padding)
+        assert got == want, (f"conv_output_size({size}, {kernel}, {stride}, {padding}) returned {got}, expected {want}; "
+                             "the loops take their output size from it, so fix conv_output_size first")
+
+
+def _assert_close(got, expected, what, tol=1e-10):
+    """Shape first, then values, with the first line saying where and by how much."""
+    got = np.asarray(got)
+    assert got.shape == expected.shape, f"{what} has shape {got.shape}, expected {expected.shape}"
+    wrong = ~np.isclose(got, expected, rtol=tol, atol=tol)
+    if wrong.any():
+        at = tuple(int(i) for i in np.argwhere(wrong)[0])
+        raise AssertionError(f"{what}: {int(wrong.sum())} of {got.size} values wrong, e.g. at {at} got "
+                             f"{got[at]:.6g}, expected {expected[at]:.6g}")
+
+
 def test_unit_conv2d_backward_loops():
+    _check_output_sizes([(3, 2, 1, 0), (7, 2, 2, 1), (6, 3, 1, 2), (12, 2, 1, 1), (13, 3, 2, 1)])
     # Hand values: one pixel gets gradient from four overlapping windows (see the example above).
     grad_x, grad_w, grad_b = conv2d_backward_loops(np.ones((1, 1, 2, 2)), np.arange(9.0).reshape(1, 1, 3, 3),
                                                    np.ones((1, 1, 2, 2)))
-    np.testing.assert_array_equal(grad_x, [[[[1, 2, 1], [2, 4, 2], [1, 2, 1]]]],
-                                  err_msg="grad_x of a 2x2 ones kernel on 3x3 (overlapping windows must add: +=)")
-    np.testing.assert_array_equal(grad_w, [[[[8, 12], [20, 24]]]], err_msg="grad_w of a 2x2 ones kernel on 0..8 as 3x3")
-    np.testing.assert_array_equal(grad_b, [4], err_msg="grad_b = grad_out summed over images and positions")
-    # Finite differences of loss = sum(probe * conv(x, w, b)) on a non-square case, float64.
+    _assert_close(grad_x, np.array([[[[1.0, 2, 1], [2, 4, 2], [1, 2, 1]]]]),
+                  "grad_x of a 2x2 all-ones kernel on 3x3, grad_out all ones (overlapping windows add up: +=)")
+    _assert_close(grad_w, np.array([[[[8.0, 12], [20, 24]]]]), "grad_w of a 2x2 all-ones kernel on 0..8 as 3x3")
+    _assert_close(grad_b, np.array([4.0]), "grad_b (grad_out summed over images and positions)")
+    # Finite differences of loss = sum(probe * conv(x, w, b)) on a non-square case, in float64. The loss
+    # is linear in each of x, w and b, so a central difference with step 1 is exact: float64 is expected.
     rng = np.random.default_rng(77)
     stride, padding = (2, 1), (1, 2)
     x, w, b = rng.standard_normal((2, 3, 7, 6)), rng.standard_normal((4, 3, 2, 3)), rng.standard_normal(4)
     probe = rng.standard_normal(_conv_numpy(x, w, b, stride, padding).shape)      # (2, 4, 4, 8)
     loss = lambda: float(np.sum(probe * _conv_numpy(x, w, b, stride, padding)))
-    expected = [_numeric_grad(loss, a) for a in (x, w, b)]
+    expected = [_numeric_grad(loss, a, eps=1.0) for a in (x, w, b)]
     got_x, got_w, got_b = conv2d_backward_loops(probe, x, w, stride, padding)
     case = f"x {x.shape}, weight {w.shape}, stride {stride}, padding {padding}"
     for name, got, want in zip(("grad_x", "grad_w", "grad_b"), (got_x, got_w, got_b), expected):
-        got = np.asarray(got)
-        assert got.shape == want.shape, f"conv2d_backward_loops({case}): {name} has shape {got.shape}, expected {want.shape}"
-        np.testing.assert_allclose(got, want, rtol=1e-7, atol=1e-7,
-                                   err_msg=f"conv2d_backward_loops({case}): {name} (ACTUAL) vs finite differences (DESIRED)")
+        _assert_close(got, want, f"conv2d_backward_loops({case}) {name} vs finite differences", tol=1e-9)
     # Loops must be loops: at least one Python line per output position (here 2 * 13 * 7 = 182).
     x, w = rng.standard_normal((2, 1, 12, 13)), rng.standard_normal((2, 1, 2, 3))
     grad = rng.standard_normal((2, 2, 13, 7))
@@ -940,56 +1029,6 @@ def test_unit_conv2d_backward_loops():
 if __name__ == "__main__":
     test_unit_conv2d_backward_loops()
     print("conv2d_backward_loops: ok")
-
-
-# %% [markdown]
-# **im2col, drawn.** A 3x4 input and a 2x2 kernel with stride 1 give 2x3 = 6 output
-# positions, so 6 columns of 4 values each. The red window is output `(0, 1)`'s; its
-# four pixels become the red column. Count how often each pixel was copied: the
-# middle ones sit under four windows.
-
-
-# %%
-if __name__ == "__main__":
-    _x = np.arange(1, 13, dtype=np.float32).reshape(1, 1, 3, 4)      # one image, one channel, 3x4
-    _kernel, _stride, _padding = (2, 2), (1, 1), (0, 0)
-    _out_hw = (2, 3)
-    _cols = _im2col(_x, _kernel, _stride, _padding, _out_hw)           # the given helper of the fast path
-    print(f"input {_x.shape[2:]} ({_x.size} values) -> columns {_cols.shape} ({_cols.size} values):")
-    print(_cols.astype(int))
-    _copies = np.zeros(_x.shape[2:], dtype=int)
-    for _value in _cols.ravel():
-        _copies[np.unravel_index(int(_value) - 1, _copies.shape)] += 1
-    print("how many columns each input pixel was copied into:\n", _copies, sep="")
-    _plt = _pyplot()
-    if _plt is not None:
-        _fig, (_left, _right) = _plt.subplots(1, 2, figsize=(9, 3.2), gridspec_kw={"width_ratios": [4, 6]})
-        _grid(_left, _x[0, 0], "input x (3x4); window of output (0, 1) in red", cmap="Blues", fmt="{:.0f}")
-        _left.add_patch(_plt.Rectangle((0.5, -0.5), 2, 2, fill=False, color="tab:red", linewidth=2.5))
-        _grid(_right, _cols, "im2col: one column per output position (i, j)", cmap="Blues", fmt="{:.0f}")
-        _right.add_patch(_plt.Rectangle((0.5, -0.5), 1, 4, fill=False, color="tab:red", linewidth=2.5))
-        _right.set_xticks(range(_cols.shape[1]))
-        _right.set_xticklabels([f"({i},{j})" for i in range(2) for j in range(3)], fontsize=8)
-        _right.set_yticks(range(_cols.shape[0]))
-        _right.set_yticklabels([f"k({ki},{kj})" for ki in range(2) for kj in range(2)], fontsize=8)
-        _right.tick_params(labelbottom=True, labelleft=True)
-        _fig.tight_layout()
-        _show(_plt, _fig)
-
-
-# %% [markdown]
-# How big the column matrix gets, against the rule of thumb `kh * kw / (sh * sw)`:
-
-
-# %%
-if __name__ == "__main__":
-    _x_shape = (1, 16, 32, 32)
-    print(f"column matrix / input size, for a {_x_shape} input:")
-    for _k, _s, _p in ((3, 1, 1), (3, 1, 0), (3, 2, 1), (5, 1, 2), (7, 2, 3), (2, 2, 0)):
-        _o = (_x_shape[2] + 2 * _p - _k) // _s + 1
-        _cols = _x_shape[1] * _k * _k * _x_shape[0] * _o * _o
-        print(f"  {_k}x{_k} kernel, stride {_s}, padding {_p}: {_cols / np.prod(_x_shape):6.3f}   "
-              f"(kh*kw/(sh*sw) = {_k * _k / (_s * _s):.3f})")
 
 
 # %% [markdown]
@@ -1084,7 +1123,7 @@ if __name__ == "__main__":
 
 
 # %% [markdown]
-# ### Exercises 3 and 4: the loop kernels of `maxpool2d_loops` and `avgpool2d_loops`
+# ### Exercises 4 and 5: the loop kernels of `maxpool2d_loops` and `avgpool2d_loops`
 #
 # The checks, the padding (`-inf` for max, `0` for average) and the output array are
 # given. For every image, channel and output position, take the window that starts at
@@ -1172,11 +1211,33 @@ def _maxpool_numpy(x, kernel, stride, padding):
     return out
 
 
+def _check_output_sizes(cases):
+    """Output sizes come from your conv_output_size: check it first, so that a wrong one is named."""
+    for size, kernel, stride, padding in cases:
+        want = len(range(0, size + 2 * padding - kernel + 1, stride))      # window starts, counted
+        got = conv_output_size(size, kernel, stride, padding)
+        assert got == want, (f"conv_output_size({size}, {kernel}, {stride}, {padding}) returned {got}, expected {want}; "
+                             "the loops take their output size from it, so fix conv_output_size first")
+
+
+def _assert_close(got, expected, what, tol=1e-10):
+    """Shape first, then values, with the first line saying where and by how much."""
+    got = np.asarray(got)
+    assert got.shape == expected.shape, f"{what} has shape {got.shape}, expected {expected.shape}"
+    wrong = ~np.isclose(got, expected, rtol=tol, atol=tol)
+    if wrong.any():
+        at = tuple(int(i) for i in np.argwhere(wrong)[0])
+        raise AssertionError(f"{what}: {int(wrong.sum())} of {got.size} values wrong, e.g. at {at} got "
+                             f"{got[at]:.6g}, expected {expected[at]:.6g}")
+
+
 def test_unit_maxpool2d_loops():
+    _check_output_sizes([(4, 2, 2, 0), (3, 2, 2, 1), (7, 2, 2, 1), (8, 3, 1, 1), (6, 3, 1, 1), (5, 2, 2, 0),
+                         (5, 2, 1, 1), (7, 4, 3, 2), (6, 2, 2, 0), (9, 3, 3, 0), (14, 2, 1, 1), (12, 3, 2, 1)])
     rng = np.random.default_rng(31)
     # Hand values: 2x2 windows of 0..15 as 4x4.
     got = maxpool2d_loops(np.arange(16.0).reshape(1, 1, 4, 4), 2)
-    np.testing.assert_array_equal(got, [[[[5, 7], [13, 15]]]], err_msg="maxpool2d_loops(0..15 as 4x4, 2) vs hand values")
+    _assert_close(got, np.array([[[[5.0, 7], [13, 15]]]]), "maxpool2d_loops(0..15 as 4x4, kernel 2)")
     # (x shape, kernel, stride, padding): non-square everything, overlapping windows, and an
     # all-negative input with padding (padding is -inf: it never wins; 0 would).
     for shape, kernel, stride, padding, sign in [((2, 3, 7, 8), (2, 3), (2, 1), (1, 1), 1),
@@ -1184,18 +1245,12 @@ def test_unit_maxpool2d_loops():
                                                  ((2, 2, 5, 7), (2, 4), (1, 3), (1, 2), -1)]:
         x = sign * (np.abs(rng.standard_normal(shape)) + 0.1)
         expected = _maxpool_numpy(x, kernel, stride, padding)
-        size = tuple(conv_output_size(n, k, s, p) for n, k, s, p in zip(shape[2:], kernel, stride, padding))
-        assert size == expected.shape[2:], (
-            f"conv_output_size gives {size} for input {shape[2:]}, kernel {kernel}, stride {stride}, padding "
-            f"{padding}; expected {expected.shape[2:]}: fix conv_output_size first")
         case = f"x {shape}{' (all negative)' if sign < 0 else ''}, kernel {kernel}, stride {stride}, padding {padding}"
-        got = maxpool2d_loops(x, kernel, stride, padding)
-        assert got.shape == expected.shape, f"maxpool2d_loops({case}) has shape {got.shape}, expected {expected.shape}"
-        np.testing.assert_array_equal(got, expected, err_msg=f"maxpool2d_loops({case}) (ACTUAL) vs numpy (DESIRED)")
+        _assert_close(maxpool2d_loops(x, kernel, stride, padding), expected, f"maxpool2d_loops({case})")
     # Stride defaults to the kernel size.
     x = rng.standard_normal((2, 2, 6, 9))
-    np.testing.assert_array_equal(maxpool2d_loops(x, (2, 3)), _maxpool_numpy(x, (2, 3), (2, 3), (0, 0)),
-                                  err_msg="maxpool2d_loops(x (2, 2, 6, 9), (2, 3)): stride None means stride = kernel_size")
+    _assert_close(maxpool2d_loops(x, (2, 3)), _maxpool_numpy(x, (2, 3), (2, 3), (0, 0)),
+                  "maxpool2d_loops(x (2, 2, 6, 9), (2, 3)) (stride None means stride = kernel_size)")
     # Loops must be loops: at least one Python line per output position.
     x = rng.standard_normal((2, 1, 14, 12))
     got, steps = count_loop_steps(maxpool2d_loops, x, (2, 3), (1, 2), (1, 1))
@@ -1203,8 +1258,7 @@ def test_unit_maxpool2d_loops():
     assert steps >= positions, (
         f"maxpool2d_loops must loop over output positions: it ran only {steps} lines for {positions} output positions "
         "(maxpool2d_vectorized or sliding_window_view computes all positions at once)")
-    np.testing.assert_array_equal(got, _maxpool_numpy(x, (2, 3), (1, 2), (1, 1)),
-                                  err_msg="maxpool2d_loops(x (2, 1, 14, 12), (2, 3), stride (1, 2), padding (1, 1))")
+    _assert_close(got, _maxpool_numpy(x, (2, 3), (1, 2), (1, 1)), "maxpool2d_loops(x (2, 1, 14, 12), (2, 3), (1, 2), (1, 1))")
 
 if __name__ == "__main__":
     test_unit_maxpool2d_loops()
@@ -1224,30 +1278,44 @@ def _avgpool_numpy(x, kernel, stride, padding):
     return out / (kh * kw)
 
 
+def _check_output_sizes(cases):
+    """Output sizes come from your conv_output_size: check it first, so that a wrong one is named."""
+    for size, kernel, stride, padding in cases:
+        want = len(range(0, size + 2 * padding - kernel + 1, stride))      # window starts, counted
+        got = conv_output_size(size, kernel, stride, padding)
+        assert got == want, (f"conv_output_size({size}, {kernel}, {stride}, {padding}) returned {got}, expected {want}; "
+                             "the loops take their output size from it, so fix conv_output_size first")
+
+
+def _assert_close(got, expected, what, tol=1e-10):
+    """Shape first, then values, with the first line saying where and by how much."""
+    got = np.asarray(got)
+    assert got.shape == expected.shape, f"{what} has shape {got.shape}, expected {expected.shape}"
+    wrong = ~np.isclose(got, expected, rtol=tol, atol=tol)
+    if wrong.any():
+        at = tuple(int(i) for i in np.argwhere(wrong)[0])
+        raise AssertionError(f"{what}: {int(wrong.sum())} of {got.size} values wrong, e.g. at {at} got "
+                             f"{got[at]:.6g}, expected {expected[at]:.6g}")
+
+
 def test_unit_avgpool2d_loops():
+    _check_output_sizes([(4, 2, 2, 0), (3, 2, 2, 1), (7, 2, 2, 1), (8, 3, 1, 1), (6, 3, 1, 1), (5, 2, 2, 0),
+                         (5, 2, 1, 1), (7, 4, 3, 2), (6, 2, 2, 0), (9, 3, 3, 0), (14, 2, 1, 1), (12, 3, 2, 1)])
     rng = np.random.default_rng(32)
     # Hand values: zero padding counts. The corner window of a 3x3 ones image with padding 1
     # holds one real 1 out of four cells.
     got = avgpool2d_loops(np.ones((1, 1, 3, 3)), 2, padding=1)
-    np.testing.assert_array_equal(got, [[[[0.25, 0.5], [0.5, 1.0]]]],
-                                  err_msg="avgpool2d_loops(3x3 ones, 2, padding=1): padding counts in the mean")
+    _assert_close(got, np.array([[[[0.25, 0.5], [0.5, 1.0]]]]), "avgpool2d_loops(3x3 ones, 2, padding=1) (padding counts in the mean)")
     for shape, kernel, stride, padding in [((2, 3, 7, 8), (2, 3), (2, 1), (1, 1)),
                                            ((2, 2, 6, 5), (3, 2), (1, 2), (1, 0)),
                                            ((2, 2, 5, 7), (2, 4), (1, 3), (1, 2))]:
         x = rng.standard_normal(shape)
         expected = _avgpool_numpy(x, kernel, stride, padding)
-        size = tuple(conv_output_size(n, k, s, p) for n, k, s, p in zip(shape[2:], kernel, stride, padding))
-        assert size == expected.shape[2:], (
-            f"conv_output_size gives {size} for input {shape[2:]}, kernel {kernel}, stride {stride}, padding "
-            f"{padding}; expected {expected.shape[2:]}: fix conv_output_size first")
         case = f"x {shape}, kernel {kernel}, stride {stride}, padding {padding}"
-        got = avgpool2d_loops(x, kernel, stride, padding)
-        assert got.shape == expected.shape, f"avgpool2d_loops({case}) has shape {got.shape}, expected {expected.shape}"
-        np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-12,
-                                   err_msg=f"avgpool2d_loops({case}) (ACTUAL) vs numpy, padding counted (DESIRED)")
+        _assert_close(avgpool2d_loops(x, kernel, stride, padding), expected, f"avgpool2d_loops({case})")
     x = rng.standard_normal((2, 2, 6, 9))
-    np.testing.assert_allclose(avgpool2d_loops(x, (2, 3)), _avgpool_numpy(x, (2, 3), (2, 3), (0, 0)), rtol=1e-10,
-                               err_msg="avgpool2d_loops(x (2, 2, 6, 9), (2, 3)): stride None means stride = kernel_size")
+    _assert_close(avgpool2d_loops(x, (2, 3)), _avgpool_numpy(x, (2, 3), (2, 3), (0, 0)),
+                  "avgpool2d_loops(x (2, 2, 6, 9), (2, 3)) (stride None means stride = kernel_size)")
     # Loops must be loops: at least one Python line per output position.
     x = rng.standard_normal((2, 1, 14, 12))
     got, steps = count_loop_steps(avgpool2d_loops, x, (2, 3), (1, 2), (1, 1))
@@ -1255,8 +1323,7 @@ def test_unit_avgpool2d_loops():
     assert steps >= positions, (
         f"avgpool2d_loops must loop over output positions: it ran only {steps} lines for {positions} output positions "
         "(avgpool2d_vectorized or sliding_window_view computes all positions at once)")
-    np.testing.assert_allclose(got, _avgpool_numpy(x, (2, 3), (1, 2), (1, 1)), rtol=1e-10,
-                               err_msg="avgpool2d_loops(x (2, 1, 14, 12), (2, 3), stride (1, 2), padding (1, 1))")
+    _assert_close(got, _avgpool_numpy(x, (2, 3), (1, 2), (1, 1)), "avgpool2d_loops(x (2, 1, 14, 12), (2, 3), (1, 2), (1, 1))")
 
 if __name__ == "__main__":
     test_unit_avgpool2d_loops()
@@ -1387,7 +1454,7 @@ if __name__ == "__main__":
 
 
 # %% [markdown]
-# ### Exercise: `maxpool2d_backward_loops`
+# ### Exercise 6: `maxpool2d_backward_loops`
 #
 # Only the winner of a window moved the output, so the window's whole gradient goes to
 # the position of its maximum, and nothing to the others. Find it with the same loops
@@ -1458,8 +1525,11 @@ def _maxpool_numpy(x, kernel, stride, padding):
     return out
 
 
-def _numeric_grad(loss, array, eps=1e-6):
-    """Central finite differences of loss() with respect to every entry of `array` (changed in place)."""
+def _numeric_grad(loss, array, eps):
+    """Central finite differences of loss() with respect to every entry of `array` (changed in place).
+
+    Exact up to float64 rounding when loss is linear in `array` within +-eps, as it is here.
+    """
     grad = np.zeros_like(array)
     for index in np.ndindex(array.shape):
         saved = array[index]
@@ -1472,33 +1542,52 @@ def _numeric_grad(loss, array, eps=1e-6):
     return grad
 
 
+def _check_output_sizes(cases):
+    """Output sizes come from your conv_output_size: check it first, so that a wrong one is named."""
+    for size, kernel, stride, padding in cases:
+        want = len(range(0, size + 2 * padding - kernel + 1, stride))      # window starts, counted
+        got = conv_output_size(size, kernel, stride, padding)
+        assert got == want, (f"conv_output_size({size}, {kernel}, {stride}, {padding}) returned {got}, expected {want}; "
+                             "the loops take their output size from it, so fix conv_output_size first")
+
+
+def _assert_close(got, expected, what, tol=1e-10):
+    """Shape first, then values, with the first line saying where and by how much."""
+    got = np.asarray(got)
+    assert got.shape == expected.shape, f"{what} has shape {got.shape}, expected {expected.shape}"
+    wrong = ~np.isclose(got, expected, rtol=tol, atol=tol)
+    if wrong.any():
+        at = tuple(int(i) for i in np.argwhere(wrong)[0])
+        raise AssertionError(f"{what}: {int(wrong.sum())} of {got.size} values wrong, e.g. at {at} got "
+                             f"{got[at]:.6g}, expected {expected[at]:.6g}")
+
+
 def test_unit_maxpool2d_backward_loops():
+    _check_output_sizes([(2, 2, 2, 0), (6, 3, 3, 0), (3, 2, 1, 0), (7, 3, 2, 1), (6, 2, 1, 1), (14, 2, 1, 1), (12, 3, 2, 1)])
     # Ties go to the FIRST maximum in row-major order. Kernel (2, 3), stride (2, 3): the left
     # window [[1, 5, 5], [5, 2, 0]] sends its 10 to (0, 1); the right one (all 3s) its 20 to (0, 3).
     x = np.array([[[[1.0, 5, 5, 3, 3, 3], [5, 2, 0, 3, 3, 3]]]])
     got = maxpool2d_backward_loops(np.array([[[[10.0, 20.0]]]]), x, (2, 3))
     expected = np.zeros_like(x)
     expected[0, 0, 0, 1], expected[0, 0, 0, 3] = 10, 20
-    np.testing.assert_array_equal(got, expected,
-                                  err_msg="ties: each window's gradient goes to its first maximum in row-major order")
+    _assert_close(got, expected, "maxpool2d_backward_loops on ties (the first maximum in row-major order gets the gradient)")
     # Overlapping windows add: the 9 is the maximum of all four 2x2 windows (stride 1).
     peak = np.array([[[[0.0, 0, 0], [0, 9, 0], [0, 0, 0]]]])
     got = maxpool2d_backward_loops(np.array([[[[1.0, 2.0], [3.0, 4.0]]]]), peak, 2, stride=1)
-    np.testing.assert_array_equal(got, [[[[0, 0, 0], [0, 10, 0], [0, 0, 0]]]],
-                                  err_msg="a maximum of four overlapping windows collects 1 + 2 + 3 + 4 (use +=)")
+    _assert_close(got, np.array([[[[0.0, 0, 0], [0, 10, 0], [0, 0, 0]]]]),
+                  "maxpool2d_backward_loops, 2x2 stride 1: the maximum of four windows collects 1 + 2 + 3 + 4 (+=)")
     # Finite differences of loss = sum(probe * maxpool(x)), distinct values (no ties), non-square
     # kernel/stride/padding, overlapping rows; then all negative, where padding (-inf) must never win.
+    # Values are 0.1 apart, so within +-1e-3 no window changes its winner: the differences are exact.
     rng = np.random.default_rng(41)
     kernel, stride, padding = (3, 2), (2, 1), (1, 1)
     for sign in (1, -1):
         x = sign * (1 + rng.permutation(2 * 2 * 7 * 6).reshape(2, 2, 7, 6) / 10)
         probe = rng.standard_normal(_maxpool_numpy(x, kernel, stride, padding).shape)      # (2, 2, 4, 7)
-        expected = _numeric_grad(lambda: float(np.sum(probe * _maxpool_numpy(x, kernel, stride, padding))), x)
+        expected = _numeric_grad(lambda: float(np.sum(probe * _maxpool_numpy(x, kernel, stride, padding))), x, eps=1e-3)
         case = f"x {x.shape}{' (all negative)' if sign < 0 else ''}, kernel {kernel}, stride {stride}, padding {padding}"
-        got = np.asarray(maxpool2d_backward_loops(probe, x, kernel, stride, padding))
-        assert got.shape == x.shape, f"maxpool2d_backward_loops({case}) has shape {got.shape}, expected {x.shape}"
-        np.testing.assert_allclose(got, expected, rtol=1e-7, atol=1e-7,
-                                   err_msg=f"maxpool2d_backward_loops({case}) (ACTUAL) vs finite differences (DESIRED)")
+        _assert_close(maxpool2d_backward_loops(probe, x, kernel, stride, padding), expected,
+                      f"maxpool2d_backward_loops({case}) vs finite differences", tol=1e-9)
     # Loops must be loops: at least one Python line per output position (here 2 * 15 * 6 = 180).
     x, grad = rng.standard_normal((2, 1, 14, 12)), rng.standard_normal((2, 1, 15, 6))
     _, steps = count_loop_steps(maxpool2d_backward_loops, grad, x, (2, 3), (1, 2), (1, 1))
@@ -1513,7 +1602,7 @@ if __name__ == "__main__":
 
 
 # %% [markdown]
-# ### Exercise: `avgpool2d_backward_loops`
+# ### Exercise 7: `avgpool2d_backward_loops`
 #
 # Every cell of a window, padding included, moved the window's mean by `1 / (kh * kw)` of
 # its own change. So each window spreads `grad / (kh * kw)` over all `kh * kw` cells of its
@@ -1577,8 +1666,11 @@ def _avgpool_numpy(x, kernel, stride, padding):
     return out / (kh * kw)
 
 
-def _numeric_grad(loss, array, eps=1e-6):
-    """Central finite differences of loss() with respect to every entry of `array` (changed in place)."""
+def _numeric_grad(loss, array, eps):
+    """Central finite differences of loss() with respect to every entry of `array` (changed in place).
+
+    Exact up to float64 rounding when loss is linear in `array` within +-eps, as it is here.
+    """
     grad = np.zeros_like(array)
     for index in np.ndindex(array.shape):
         saved = array[index]
@@ -1591,27 +1683,48 @@ def _numeric_grad(loss, array, eps=1e-6):
     return grad
 
 
+def _check_output_sizes(cases):
+    """Output sizes come from your conv_output_size: check it first, so that a wrong one is named."""
+    for size, kernel, stride, padding in cases:
+        want = len(range(0, size + 2 * padding - kernel + 1, stride))      # window starts, counted
+        got = conv_output_size(size, kernel, stride, padding)
+        assert got == want, (f"conv_output_size({size}, {kernel}, {stride}, {padding}) returned {got}, expected {want}; "
+                             "the loops take their output size from it, so fix conv_output_size first")
+
+
+def _assert_close(got, expected, what, tol=1e-10):
+    """Shape first, then values, with the first line saying where and by how much."""
+    got = np.asarray(got)
+    assert got.shape == expected.shape, f"{what} has shape {got.shape}, expected {expected.shape}"
+    wrong = ~np.isclose(got, expected, rtol=tol, atol=tol)
+    if wrong.any():
+        at = tuple(int(i) for i in np.argwhere(wrong)[0])
+        raise AssertionError(f"{what}: {int(wrong.sum())} of {got.size} values wrong, e.g. at {at} got "
+                             f"{got[at]:.6g}, expected {expected[at]:.6g}")
+
+
 def test_unit_avgpool2d_backward_loops():
+    _check_output_sizes([(3, 2, 1, 0), (3, 2, 2, 1), (7, 3, 2, 1), (6, 2, 1, 1), (7, 2, 1, 1), (6, 4, 3, 2),
+                         (14, 2, 1, 1), (12, 3, 2, 1)])
     # Hand values. Overlapping 2x2 windows (stride 1) on 3x3 add up: the centre gets 4 quarters.
     got = avgpool2d_backward_loops(np.ones((1, 1, 2, 2)), np.zeros((1, 1, 3, 3)), 2, stride=1)
-    np.testing.assert_array_equal(got, [[[[0.25, 0.5, 0.25], [0.5, 1.0, 0.5], [0.25, 0.5, 0.25]]]],
-                                  err_msg="2x2 windows, stride 1, on 3x3: overlapping windows must add (+=)")
+    _assert_close(got, np.array([[[[0.25, 0.5, 0.25], [0.5, 1.0, 0.5], [0.25, 0.5, 0.25]]]]),
+                  "avgpool2d_backward_loops, 2x2 windows, stride 1, on 3x3 (overlapping windows add up: +=)")
     # Padding counts: with padding 1, the corner window of 3x3 holds one real cell of four, so the
     # corner still gets only 1/4 of that window's gradient.
     got = avgpool2d_backward_loops(np.ones((1, 1, 2, 2)), np.zeros((1, 1, 3, 3)), 2, padding=1)
-    np.testing.assert_array_equal(got, np.full((1, 1, 3, 3), 0.25),
-                                  err_msg="2x2 windows, padding 1, on 3x3: every window divides by kh * kw = 4")
-    # Finite differences of loss = sum(probe * avgpool(x)) on a non-square, overlapping, padded case.
+    _assert_close(got, np.full((1, 1, 3, 3), 0.25),
+                  "avgpool2d_backward_loops, 2x2 windows, padding 1, on 3x3 (every window divides by kh * kw = 4)")
+    # Finite differences of loss = sum(probe * avgpool(x)) on non-square, overlapping, padded cases, in
+    # float64. The loss is linear in x, so a central difference with step 1 is exact.
     rng = np.random.default_rng(51)
     x = rng.standard_normal((2, 2, 7, 6))
     for kernel, stride, padding in [((3, 2), (2, 1), (1, 1)), ((2, 4), (1, 3), (1, 2))]:
         probe = rng.standard_normal(_avgpool_numpy(x, kernel, stride, padding).shape)
-        expected = _numeric_grad(lambda: float(np.sum(probe * _avgpool_numpy(x, kernel, stride, padding))), x)
+        expected = _numeric_grad(lambda: float(np.sum(probe * _avgpool_numpy(x, kernel, stride, padding))), x, eps=1.0)
         case = f"x {x.shape}, kernel {kernel}, stride {stride}, padding {padding}"
-        got = np.asarray(avgpool2d_backward_loops(probe, x, kernel, stride, padding))
-        assert got.shape == x.shape, f"avgpool2d_backward_loops({case}) has shape {got.shape}, expected {x.shape}"
-        np.testing.assert_allclose(got, expected, rtol=1e-7, atol=1e-7,
-                                   err_msg=f"avgpool2d_backward_loops({case}) (ACTUAL) vs finite differences (DESIRED)")
+        _assert_close(avgpool2d_backward_loops(probe, x, kernel, stride, padding), expected,
+                      f"avgpool2d_backward_loops({case}) vs finite differences", tol=1e-9)
     # Loops must be loops: at least one Python line per output position (here 2 * 15 * 6 = 180).
     x, grad = rng.standard_normal((2, 1, 14, 12)), rng.standard_normal((2, 1, 15, 6))
     _, steps = count_loop_steps(avgpool2d_backward_loops, grad, x, (2, 3), (1, 2), (1, 1))
@@ -1738,13 +1851,13 @@ class AvgPool2dFunction(Function):
 
 
 # %% [markdown]
-# ## 7. The layers (given)
+# ## 7. The layers
 #
 # Each layer is a `Module`: it keeps its configuration, owns its parameters (so
 # `parameters()` finds them and an optimizer can update them), checks its input with
 # the layer's own name in the error, and calls its `Function`. The layers use the
-# vectorized path. Set `layer.use_loops = True` to run the forward pass on your loop
-# kernels instead (slow, but the same numbers; backward stays vectorized).
+# vectorized path. Set `layer.use_loops = True` to run forward and backward on your
+# loops instead (slow, but the same numbers).
 #
 # **Initialisation.** A new `Conv2d` needs starting weights. Each output sums
 # `fan_in = C_in * kh * kw` products of a weight and an input. With independent
@@ -1808,7 +1921,7 @@ class _Spatial(Module):
 
 
 # %% [markdown]
-# ### Exercise: `Conv2d.__init__`, the weight and the bias
+# ### Exercise 8: `Conv2d.__init__`, the weight and the bias
 #
 # The given part of `__init__` checks and stores the arguments. You create the two
 # parameters, both with `requires_grad=True`:
@@ -1884,6 +1997,10 @@ def test_unit_conv2d_init():
         f"Conv2d(16, 64, (3, 5)).weight has std {std:.4f}; expected sqrt(2 / fan_in) = sqrt(2 / (16 * 3 * 5)) = {he:.4f} "
         f"(sqrt(2 / fan_out) would be {np.sqrt(2 / 960):.4f}, a standard normal 1)")
     assert abs(mean) < 0.05 * he, f"Conv2d(16, 64, (3, 5)).weight has mean {mean:.4f}; expected about 0"
+    kurtosis = float(np.mean((weight - mean) ** 4) / std ** 4)       # 3 for a normal distribution, 1.8 for a uniform
+    assert abs(kurtosis - 3) < 0.4, (
+        f"Conv2d(16, 64, (3, 5)).weight looks {'uniform' if kurtosis < 2.3 else 'non-normal'} (kurtosis {kurtosis:.2f}, "
+        "a normal distribution has 3): draw it with get_rng().normal(0.0, std, size=...)")
     # Drawn from tinytorch's generator: the same seed gives the same weights, another seed others.
     manual_seed(7)
     first = np.asarray(Conv2d(2, 3, (2, 3)).weight.data)
@@ -2115,6 +2232,14 @@ if __name__ == "__main__":
                 _r[_axis] += (_kernel[_axis] - 1) * _j[_axis]     # grow by (k - 1) jumps of the layer below
                 _j[_axis] *= _stride[_axis]                       # then the stride spreads the next layer
         print(f"{_name:<28}{str(tuple(_r)):>14}{str(tuple(_j)):>14}")
+
+
+# %% [markdown]
+# ### Exercise 9: `receptive_field`
+#
+# Apply the rule above to a list of layers, one axis at a time, and return
+# `(height, width)`. Read each layer's `kernel_size` and `stride` (an int or an `(h, w)`
+# pair); skip layers that have no `kernel_size` and carry on with the next one.
 
 
 # %% nbgrader={"grade": false, "grade_id": "receptive-field", "locked": false, "schema_version": 3, "solution": true, "task": false}
