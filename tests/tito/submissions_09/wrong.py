@@ -1,0 +1,782 @@
+"""Plausible wrong answers to module 09's exercises, written the way students write them.
+
+Each entry: name -> (exercise, body). The body replaces the exercise's stub in the student
+notebook and uses the names the given code around the stub defines (see the student notebook).
+What each one gets wrong, and which graded item must catch it, is the table in
+tests/tito/test_grade_09_wrong_answers.py.
+"""
+
+WRONG: dict[str, tuple[str, str]] = {}
+
+
+def wrong(name: str, exercise: str, body: str) -> None:
+    assert name not in WRONG, name
+    WRONG[name] = (exercise, body)
+
+
+# ---------------------------------------------------------------- conv_output_size
+
+wrong("output_size_ceil", "conv_output_size", """
+import math
+return math.ceil((size + 2 * padding - kernel) / stride) + 1
+""")
+
+wrong("output_size_no_plus_one", "conv_output_size", """
+return (size + 2 * padding - kernel) // stride
+""")
+
+wrong("output_size_padding_once", "conv_output_size", """
+return (size + padding - kernel) // stride + 1
+""")
+
+wrong("output_size_positions_over_stride", "conv_output_size", """
+positions = size + 2 * padding - kernel + 1   # window starts with stride 1 ...
+return positions // stride                   # ... then keep every stride-th
+""")
+
+# ---------------------------------------------------------------- Conv2d.__init__
+
+wrong("init_fan_out", "Conv2d.__init__", """
+kh, kw = self.kernel_size
+fan_out = self.out_channels * kh * kw
+std = math.sqrt(2.0 / fan_out)
+self.weight = Tensor(get_rng().normal(0.0, std, size=(self.out_channels, self.in_channels, kh, kw)), requires_grad=True)
+self.bias = Tensor(np.zeros(self.out_channels), requires_grad=True) if bias else None
+""")
+
+wrong("init_std_one", "Conv2d.__init__", """
+kh, kw = self.kernel_size
+self.weight = Tensor(get_rng().normal(0.0, 1.0, size=(self.out_channels, self.in_channels, kh, kw)), requires_grad=True)
+self.bias = Tensor(np.zeros(self.out_channels), requires_grad=True) if bias else None
+""")
+
+wrong("init_variance_not_std", "Conv2d.__init__", """
+kh, kw = self.kernel_size
+fan_in = self.in_channels * kh * kw
+self.weight = Tensor(get_rng().normal(0.0, 2.0 / fan_in, size=(self.out_channels, self.in_channels, kh, kw)),
+                     requires_grad=True)
+self.bias = Tensor(np.zeros(self.out_channels), requires_grad=True) if bias else None
+""")
+
+wrong("init_fan_in_channels_only", "Conv2d.__init__", """
+kh, kw = self.kernel_size
+he_std = np.sqrt(2 / self.in_channels)
+self.weight = Tensor(get_rng().normal(0.0, he_std, size=(self.out_channels, self.in_channels, kh, kw)),
+                     requires_grad=True)
+self.bias = Tensor(np.zeros(self.out_channels), requires_grad=True) if bias else None
+""")
+
+wrong("init_np_random", "Conv2d.__init__", """
+kh, kw = self.kernel_size
+fan_in = self.in_channels * kh * kw
+w = np.random.normal(0.0, np.sqrt(2.0 / fan_in), size=(self.out_channels, self.in_channels, kh, kw))
+self.weight = Tensor(w, requires_grad=True)
+self.bias = Tensor(np.zeros(self.out_channels), requires_grad=True) if bias else None
+""")
+
+wrong("init_shape_in_out", "Conv2d.__init__", """
+kh, kw = self.kernel_size
+fan_in = self.in_channels * kh * kw
+shape = (self.in_channels, self.out_channels, kh, kw)     # like Linear's (in, out)
+self.weight = Tensor(get_rng().normal(0.0, math.sqrt(2.0 / fan_in), size=shape), requires_grad=True)
+self.bias = Tensor(np.zeros(self.out_channels), requires_grad=True) if bias else None
+""")
+
+wrong("init_kernel_wh", "Conv2d.__init__", """
+kw, kh = self.kernel_size                                 # width first, as in "3x5 image"
+fan_in = self.in_channels * kh * kw
+self.weight = Tensor(get_rng().normal(0.0, math.sqrt(2.0 / fan_in), size=(self.out_channels, self.in_channels, kh, kw)),
+                     requires_grad=True)
+self.bias = Tensor(np.zeros(self.out_channels), requires_grad=True) if bias else None
+""")
+
+wrong("init_bias_random", "Conv2d.__init__", """
+kh, kw = self.kernel_size
+fan_in = self.in_channels * kh * kw
+std = math.sqrt(2.0 / fan_in)
+self.weight = Tensor(get_rng().normal(0.0, std, size=(self.out_channels, self.in_channels, kh, kw)), requires_grad=True)
+self.bias = Tensor(get_rng().normal(0.0, std, size=self.out_channels), requires_grad=True) if bias else None
+""")
+
+wrong("init_bias_ignores_flag", "Conv2d.__init__", """
+kh, kw = self.kernel_size
+fan_in = self.in_channels * kh * kw
+self.weight = Tensor(get_rng().normal(0.0, math.sqrt(2.0 / fan_in), size=(self.out_channels, self.in_channels, kh, kw)),
+                     requires_grad=True)
+self.bias = Tensor(np.zeros(self.out_channels), requires_grad=True)
+""")
+
+wrong("init_he_uniform", "Conv2d.__init__", """
+kh, kw = self.kernel_size
+fan_in = self.in_channels * kh * kw
+limit = math.sqrt(6.0 / fan_in)                           # uniform with the He variance 2 / fan_in
+self.weight = Tensor(get_rng().uniform(-limit, limit, size=(self.out_channels, self.in_channels, kh, kw)),
+                     requires_grad=True)
+self.bias = Tensor(np.zeros(self.out_channels), requires_grad=True) if bias else None
+""")
+
+wrong("init_bias_no_grad", "Conv2d.__init__", """
+kh, kw = self.kernel_size
+fan_in = self.in_channels * kh * kw
+self.weight = Tensor(get_rng().normal(0.0, math.sqrt(2.0 / fan_in), size=(self.out_channels, self.in_channels, kh, kw)),
+                     requires_grad=True)
+self.bias = Tensor(np.zeros(self.out_channels)) if bias else None
+""")
+
+wrong("init_own_seeded_rng", "Conv2d.__init__", """
+kh, kw = self.kernel_size
+rng = np.random.default_rng(42)                            # seeded, so it is reproducible
+std = math.sqrt(2.0 / (self.in_channels * kh * kw))
+self.weight = Tensor(rng.normal(0.0, std, size=(self.out_channels, self.in_channels, kh, kw)), requires_grad=True)
+self.bias = Tensor(np.zeros(self.out_channels), requires_grad=True) if bias else None
+""")
+
+# ---------------------------------------------------------------- conv2d_loops
+
+wrong("conv_loop_bounds_swapped", "conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for row in range(w_out):
+            for col in range(h_out):
+                acc = 0.0
+                for ki in range(kh):
+                    for kj in range(kw):
+                        for ci in range(c_in):
+                            acc += x_pad[n, ci, row * sh + ki, col * sw + kj] * weight[co, ci, ki, kj]
+                if bias is not None:
+                    acc += bias[co]
+                out[n, co, row, col] = acc
+return out
+""")
+
+wrong("conv_kernel_extents_swapped", "conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                s = 0.0
+                for a in range(kw):
+                    for b in range(kh):
+                        for ci in range(c_in):
+                            s += x_pad[n, ci, i * sh + a, j * sw + b] * weight[co, ci, a, b]
+                out[n, co, i, j] = s + (bias[co] if bias is not None else 0.0)
+return out
+""")
+
+wrong("conv_strides_swapped", "conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                total = 0.0
+                for ki in range(kh):
+                    for kj in range(kw):
+                        for ci in range(c_in):
+                            total += x_pad[n, ci, i * sw + ki, j * sh + kj] * weight[co, ci, ki, kj]
+                if bias is not None:
+                    total += bias[co]
+                out[n, co, i, j] = total
+return out
+""")
+
+wrong("conv_column_stride_forgotten", "conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                total = 0.0
+                for ki in range(kh):
+                    for kj in range(kw):
+                        for ci in range(c_in):
+                            total += x_pad[n, ci, i * sh + ki, j + kj] * weight[co, ci, ki, kj]
+                if bias is not None:
+                    total += bias[co]
+                out[n, co, i, j] = total
+return out
+""")
+
+wrong("conv_kernel_transposed", "conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                total = 0.0
+                for ki in range(kh):
+                    for kj in range(kw):
+                        for ci in range(c_in):
+                            total += x_pad[n, ci, i * sh + kj, j * sw + ki] * weight[co, ci, kj, ki]
+                if bias is not None:
+                    total += bias[co]
+                out[n, co, i, j] = total
+return out
+""")
+
+wrong("conv_kernel_flipped", "conv2d_loops", """
+# a "real" convolution: the kernel is flipped, as in the maths textbooks
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                total = 0.0
+                for ki in range(kh):
+                    for kj in range(kw):
+                        for ci in range(c_in):
+                            total += x_pad[n, ci, i * sh + ki, j * sw + kj] * weight[co, ci, kh - 1 - ki, kw - 1 - kj]
+                if bias is not None:
+                    total += bias[co]
+                out[n, co, i, j] = total
+return out
+""")
+
+wrong("conv_missing_bias", "conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                total = 0.0
+                for ki in range(kh):
+                    for kj in range(kw):
+                        for ci in range(c_in):
+                            total += x_pad[n, ci, i * sh + ki, j * sw + kj] * weight[co, ci, ki, kj]
+                out[n, co, i, j] = total
+return out
+""")
+
+wrong("conv_bias_per_input_channel", "conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                total = 0.0
+                for ci in range(c_in):
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            total += x_pad[n, ci, i * sh + ki, j * sw + kj] * weight[co, ci, ki, kj]
+                    if bias is not None:
+                        total += bias[co]          # inside the channel loop: added c_in times
+                out[n, co, i, j] = total
+return out
+""")
+
+wrong("conv_unpadded_input", "conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                total = 0.0
+                for ki in range(kh):
+                    for kj in range(kw):
+                        for ci in range(c_in):
+                            r, c = i * sh + ki, j * sw + kj
+                            if r < x.shape[2] and c < x.shape[3]:
+                                total += x[n, ci, r, c] * weight[co, ci, ki, kj]
+                if bias is not None:
+                    total += bias[co]
+                out[n, co, i, j] = total
+return out
+""")
+
+wrong("conv_calls_fast_path", "conv2d_loops", """
+out[...] = conv2d_vectorized(x, weight, bias, (sh, sw), padding)
+return out
+""")
+
+wrong("conv_sliding_window_einsum", "conv2d_loops", """
+windows = sliding_window_view(x_pad, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw][:, :, :h_out, :w_out]
+out[...] = np.einsum("ncijkl,ockl->noij", windows, weight)
+if bias is not None:
+    out += bias.reshape(1, -1, 1, 1)
+return out
+""")
+
+wrong("conv_loops_over_kernel_only", "conv2d_loops", """
+# one pass per kernel offset, every output position at once
+for ki in range(kh):
+    for kj in range(kw):
+        patch = x_pad[:, :, ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw]
+        out += np.einsum("nchw,oc->nohw", patch, weight[:, :, ki, kj])
+if bias is not None:
+    out += bias[None, :, None, None]
+return out
+""")
+
+# ---------------------------------------------------------------- maxpool2d_loops
+
+wrong("maxpool_start_at_zero", "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                biggest = 0                      # activations are >= 0 after ReLU, right?
+                for ki in range(kh):
+                    for kj in range(kw):
+                        if x_pad[n, c, i * sh + ki, j * sw + kj] > biggest:
+                            biggest = x_pad[n, c, i * sh + ki, j * sw + kj]
+                out[n, c, i, j] = biggest
+return out
+""")
+
+wrong("maxpool_zero_padding", "maxpool2d_loops", """
+zero_padded = _pad(x, padding)                   # pads with zeros
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = zero_padded[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].max()
+return out
+""")
+
+wrong("maxpool_window_transposed", "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                top, left = i * sh, j * sw
+                out[n, c, i, j] = x_pad[n, c, top:top + kw, left:left + kh].max()
+return out
+""")
+
+wrong("maxpool_strides_swapped", "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                best = -np.inf
+                for ki in range(kh):
+                    for kj in range(kw):
+                        best = max(best, x_pad[n, c, i * sw + ki, j * sh + kj])
+                out[n, c, i, j] = best
+return out
+""")
+
+wrong("maxpool_sliding_window_view", "maxpool2d_loops", """
+windows = sliding_window_view(x_pad, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
+out[...] = windows[:, :, :h_out, :w_out].max(axis=(4, 5))
+return out
+""")
+
+wrong("maxpool_calls_fast_path", "maxpool2d_loops", """
+out[...] = maxpool2d_vectorized(x, (kh, kw), (sh, sw), padding)
+return out
+""")
+
+# ---------------------------------------------------------------- avgpool2d_loops
+
+wrong("avgpool_exclude_pad", "avgpool2d_loops", """
+real = _pad(np.ones_like(x), padding)            # 1 on real input, 0 on padding
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                rows = slice(i * sh, i * sh + kh)
+                cols = slice(j * sw, j * sw + kw)
+                out[n, c, i, j] = x_pad[n, c, rows, cols].sum() / real[n, c, rows, cols].sum()
+return out
+""")
+
+wrong("avgpool_divide_kh_squared", "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                total = 0.0
+                for ki in range(kh):
+                    for kj in range(kw):
+                        total += x_pad[n, c, i * sh + ki, j * sw + kj]
+                out[n, c, i, j] = total / (kh * kh)
+return out
+""")
+
+wrong("avgpool_extents_swapped", "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                total = 0.0
+                for p in range(kw):
+                    for q in range(kh):
+                        total += x_pad[n, c, i * sh + p, j * sw + q]
+                out[n, c, i, j] = total / (kh * kw)
+return out
+""")
+
+wrong("avgpool_whole_input_mean", "avgpool2d_loops", """
+windows = sliding_window_view(x_pad, (kh, kw), axis=(2, 3))
+out[...] = windows[:, :, ::sh, ::sw][:, :, :h_out, :w_out].mean(axis=(-2, -1))
+return out
+""")
+
+# ---------------------------------------------------------------- receptive_field
+
+wrong("rf_stops_at_relu", "receptive_field", """
+rf_h = rf_w = 1
+jump_h = jump_w = 1
+for layer in layers:
+    if not hasattr(layer, "kernel_size"):
+        break                                    # a ReLU ends the conv stack
+    (kh, kw), (sh, sw) = layer.kernel_size, layer.stride
+    rf_h += (kh - 1) * jump_h
+    rf_w += (kw - 1) * jump_w
+    jump_h *= sh
+    jump_w *= sw
+return (rf_h, rf_w)
+""")
+
+wrong("rf_jump_not_accumulated", "receptive_field", """
+rf_h = rf_w = 1
+jump_h = jump_w = 1
+for layer in layers:
+    if not hasattr(layer, "kernel_size"):
+        continue
+    (kh, kw), (sh, sw) = layer.kernel_size, layer.stride
+    rf_h += (kh - 1) * jump_h
+    rf_w += (kw - 1) * jump_w
+    jump_h, jump_w = sh, sw                      # the jump of this layer only
+return (rf_h, rf_w)
+""")
+
+wrong("rf_multiplies_kernels", "receptive_field", """
+size = [1, 1]
+for layer in layers:
+    if hasattr(layer, "kernel_size"):
+        for axis in (0, 1):
+            size[axis] *= layer.kernel_size[axis]  # each layer sees k of the previous layer's units
+return tuple(size)
+""")
+
+wrong("rf_jump_before_field", "receptive_field", """
+rf = [1, 1]
+jump = [1, 1]
+for layer in layers:
+    if not hasattr(layer, "kernel_size"):
+        continue
+    for axis in range(2):
+        jump[axis] *= layer.stride[axis]
+        rf[axis] += (layer.kernel_size[axis] - 1) * jump[axis]
+return tuple(rf)
+""")
+
+wrong("rf_axes_swapped", "receptive_field", """
+rf = [1, 1]
+jump = [1, 1]
+for layer in layers:
+    if not hasattr(layer, "kernel_size"):
+        continue
+    kh, kw = layer.kernel_size
+    sh, sw = layer.stride
+    rf[0] += (kw - 1) * jump[0]
+    rf[1] += (kh - 1) * jump[1]
+    jump[0] *= sh
+    jump[1] *= sw
+return tuple(rf)
+""")
+
+# ---------------------------------------------------------------- conv2d_backward_loops
+
+wrong("conv_back_grad_x_assign", "conv2d_backward_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                grad_b[co] += g
+                for ki in range(kh):
+                    for kj in range(kw):
+                        for ci in range(c_in):
+                            r, c = i * sh + ki, j * sw + kj
+                            grad_x_pad[n, ci, r, c] = g * weight[co, ci, ki, kj]
+                            grad_w[co, ci, ki, kj] += g * x_pad[n, ci, r, c]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width], grad_w, grad_b
+""")
+
+wrong("conv_back_grad_w_assign", "conv2d_backward_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                grad_b[co] += g
+                for ki in range(kh):
+                    for kj in range(kw):
+                        for ci in range(c_in):
+                            r, c = i * sh + ki, j * sw + kj
+                            grad_x_pad[n, ci, r, c] += g * weight[co, ci, ki, kj]
+                            grad_w[co, ci, ki, kj] = g * x_pad[n, ci, r, c]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width], grad_w, grad_b
+""")
+
+wrong("conv_back_bias_mean_over_batch", "conv2d_backward_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                for ki in range(kh):
+                    for kj in range(kw):
+                        for ci in range(c_in):
+                            r, c = i * sh + ki, j * sw + kj
+                            grad_x_pad[n, ci, r, c] += g * weight[co, ci, ki, kj]
+                            grad_w[co, ci, ki, kj] += g * x_pad[n, ci, r, c]
+grad_b = grad_out.sum(axis=(0, 2, 3)) / batch          # the loss is a mean over the batch
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width], grad_w, grad_b
+""")
+
+wrong("conv_back_no_bias_grad", "conv2d_backward_loops", """
+# there is no bias argument, so grad_b stays zero
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                for ki in range(kh):
+                    for kj in range(kw):
+                        for ci in range(c_in):
+                            r, c = i * sh + ki, j * sw + kj
+                            grad_x_pad[n, ci, r, c] += g * weight[co, ci, ki, kj]
+                            grad_w[co, ci, ki, kj] += g * x_pad[n, ci, r, c]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width], grad_w, grad_b
+""")
+
+wrong("conv_back_flipped_kernel", "conv2d_backward_loops", """
+# the gradient of a convolution is a convolution with the flipped kernel
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                grad_b[co] += g
+                for ki in range(kh):
+                    for kj in range(kw):
+                        for ci in range(c_in):
+                            r, c = i * sh + ki, j * sw + kj
+                            grad_x_pad[n, ci, r, c] += g * weight[co, ci, kh - 1 - ki, kw - 1 - kj]
+                            grad_w[co, ci, ki, kj] += g * x_pad[n, ci, r, c]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width], grad_w, grad_b
+""")
+
+wrong("conv_back_strides_swapped", "conv2d_backward_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                grad_b[co] += g
+                for ki in range(kh):
+                    for kj in range(kw):
+                        for ci in range(c_in):
+                            r, c = i * sw + ki, j * sh + kj
+                            grad_x_pad[n, ci, r, c] += g * weight[co, ci, ki, kj]
+                            grad_w[co, ci, ki, kj] += g * x_pad[n, ci, r, c]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width], grad_w, grad_b
+""")
+
+wrong("conv_back_crop_negative_index", "conv2d_backward_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                grad_b[co] += g
+                for ki in range(kh):
+                    for kj in range(kw):
+                        for ci in range(c_in):
+                            r, c = i * sh + ki, j * sw + kj
+                            grad_x_pad[n, ci, r, c] += g * weight[co, ci, ki, kj]
+                            grad_w[co, ci, ki, kj] += g * x_pad[n, ci, r, c]
+return grad_x_pad[:, :, ph:-ph, pw:-pw], grad_w, grad_b    # empty when the padding is 0
+""")
+
+wrong("conv_back_crop_axes_swapped", "conv2d_backward_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                grad_b[co] += g
+                for ki in range(kh):
+                    for kj in range(kw):
+                        for ci in range(c_in):
+                            r, c = i * sh + ki, j * sw + kj
+                            grad_x_pad[n, ci, r, c] += g * weight[co, ci, ki, kj]
+                            grad_w[co, ci, ki, kj] += g * x_pad[n, ci, r, c]
+return grad_x_pad[:, :, pw:pw + height, ph:ph + width], grad_w, grad_b
+""")
+
+wrong("conv_back_grad_w_from_unpadded_x", "conv2d_backward_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                grad_b[co] += g
+                for ki in range(kh):
+                    for kj in range(kw):
+                        r, c = i * sh + ki, j * sw + kj
+                        for ci in range(c_in):
+                            grad_x_pad[n, ci, r, c] += g * weight[co, ci, ki, kj]
+                            if r < height and c < width:
+                                grad_w[co, ci, ki, kj] += g * x[n, ci, r, c]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width], grad_w, grad_b
+""")
+
+wrong("conv_back_calls_fast_path", "conv2d_backward_loops", """
+_, cols = _conv2d_forward(x, weight, None, (sh, sw), (ph, pw), (h_out, w_out))
+return _conv2d_backward(grad_out, x.shape, weight, cols, (sh, sw), (ph, pw))
+""")
+
+# ---------------------------------------------------------------- maxpool2d_backward_loops
+
+wrong("maxpool_back_last_max", "maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                best, where = -np.inf, None
+                for ki in range(kh):
+                    for kj in range(kw):
+                        v = x_pad[n, c, i * sh + ki, j * sw + kj]
+                        if v >= best:
+                            best, where = v, (i * sh + ki, j * sw + kj)
+                grad_x_pad[n, c, where[0], where[1]] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+wrong("maxpool_back_all_tied", "maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                top, left = i * sh, j * sw
+                window = x_pad[n, c, top:top + kh, left:left + kw]
+                winners = window == window.max()        # every cell that holds the maximum
+                grad_x_pad[n, c, top:top + kh, left:left + kw] += winners * grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+wrong("maxpool_back_assign", "maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                top, left = i * sh, j * sw
+                k = np.argmax(x_pad[n, c, top:top + kh, left:left + kw])
+                grad_x_pad[n, c, top + k // kw, left + k % kw] = grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+wrong("maxpool_back_unravel_swapped", "maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                di, dj = np.unravel_index(np.argmax(window), (kw, kh))
+                grad_x_pad[n, c, i * sh + di, j * sw + dj] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+wrong("maxpool_back_zero_padding", "maxpool2d_backward_loops", """
+padded = _pad(x, (ph, pw))                      # zeros around the border
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = padded[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                k = int(np.argmax(window))
+                grad_x_pad[n, c, i * sh + k // kw, j * sw + k % kw] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+wrong("maxpool_back_column_major_ties", "maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                best, at = -np.inf, (0, 0)
+                for kj in range(kw):                    # column by column
+                    for ki in range(kh):
+                        if x_pad[n, c, i * sh + ki, j * sw + kj] > best:
+                            best, at = x_pad[n, c, i * sh + ki, j * sw + kj], (i * sh + ki, j * sw + kj)
+                grad_x_pad[n, c, at[0], at[1]] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+wrong("maxpool_back_calls_fast_path", "maxpool2d_backward_loops", """
+_, argmax = _maxpool2d_forward(x, (kh, kw), (sh, sw), (ph, pw), (h_out, w_out))
+return _maxpool2d_backward(grad_out, argmax, x, (kh, kw), (sh, sw), (ph, pw))
+""")
+
+# ---------------------------------------------------------------- avgpool2d_backward_loops
+
+wrong("avgpool_back_exclude_pad", "avgpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                rows = [r for r in range(i * sh, i * sh + kh) if ph <= r < ph + height]
+                cols = [q for q in range(j * sw, j * sw + kw) if pw <= q < pw + width]
+                share = grad_out[n, c, i, j] / (len(rows) * len(cols))   # only the real cells count
+                for r in rows:
+                    for q in cols:
+                        grad_x_pad[n, c, r, q] += share
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+wrong("avgpool_back_assign", "avgpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                grad_x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw] = grad_out[n, c, i, j] / (kh * kw)
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+wrong("avgpool_back_not_divided", "avgpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                for ki in range(kh):
+                    for kj in range(kw):
+                        grad_x_pad[n, c, i * sh + ki, j * sw + kj] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+wrong("avgpool_back_extents_swapped", "avgpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                share = grad_out[n, c, i, j] / (kh * kw)
+                for a in range(kw):
+                    for b in range(kh):
+                        grad_x_pad[n, c, i * sh + a, j * sw + b] += share
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+wrong("avgpool_back_calls_fast_path", "avgpool2d_backward_loops", """
+return _avgpool2d_backward(grad_out, x, (kh, kw), (sh, sw), (ph, pw))
+""")
+
+wrong("rf_convs_only", "receptive_field", """
+r = [1, 1]
+j = [1, 1]
+for layer in layers:
+    if isinstance(layer, Conv2d):                  # pooling has no weights, so it does not count
+        for a in range(2):
+            r[a] += (layer.kernel_size[a] - 1) * j[a]
+            j[a] *= layer.stride[a]
+return tuple(r)
+""")
+
+wrong("rf_adds_padding", "receptive_field", """
+r = [1, 1]
+j = [1, 1]
+for layer in layers:
+    if not hasattr(layer, "kernel_size"):
+        continue
+    for a in range(2):
+        r[a] += (layer.kernel_size[a] - 1 + 2 * layer.padding[a]) * j[a]   # padding widens the window
+        j[a] *= layer.stride[a]
+return tuple(r)
+""")

@@ -1,0 +1,286 @@
+"""`tito grade 09` catches wrong answers: a graded check is only as good as the mistakes it catches.
+
+Each wrong version below is one exercise's body, written as a student writes it (see
+submissions_09/wrong.py), dropped into the real student notebook with every other exercise filled
+by the reference solution, and graded by the real grader. It must lose the points of the item(s)
+the table names, and score less than full marks; a loop exercise that computes all positions at
+once must lose its item with a message that says why. An independently written correct set
+(submissions_09/correct.py) must score full marks, the reference full marks, a blank notebook 0.
+
+To keep the run short, wrong versions of different exercises share one notebook when no graded
+item calls both exercises (traced by running each graded cell against the reference), so each
+item's verdict is still caused by one wrong version at most. conv_output_size, which every shape
+check goes through, is therefore always graded on its own.
+
+`python tests/tito/submissions_09/table.py` prints "wrong version -> points got / max".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import submissions_09 as subs
+from tinytorch.cli import grade, notebooks, paths, sandbox
+
+if subs.MODULE is None:
+    pytest.skip("src/09_convolutions does not exist", allow_module_level=True)
+
+from submissions_09.correct import CORRECT  # noqa: E402
+from submissions_09.wrong import WRONG  # noqa: E402
+
+# Roomy limits: a loaded 2-core machine must not turn a slow pass into a timeout.
+LIMITS = sandbox.Limits(per_test=60, total=600, jobs=2)
+
+# The graded items of each exercise.
+ITEMS = {
+    "conv_output_size": {"test-conv-output-size"},
+    "Conv2d.__init__": {"test-conv2d-init"},
+    "conv2d_loops": {"test-conv2d-loops"},
+    "conv2d_backward_loops": {"test-conv2d-backward-loops"},
+    "maxpool2d_loops": {"test-maxpool2d-loops"},
+    "maxpool2d_backward_loops": {"test-maxpool2d-backward-loops"},
+    "avgpool2d_loops": {"test-avgpool2d-loops"},
+    "avgpool2d_backward_loops": {"test-avgpool2d-backward-loops"},
+    "receptive_field": {"test-receptive-field"},
+}
+
+# wrong version -> (graded items that must lose points, the bug in one line)
+TABLE: dict[str, tuple[set[str], str]] = {
+    "output_size_ceil": ({"test-conv-output-size"}, "ceil instead of floor: a partial last window counts"),
+    "output_size_no_plus_one": ({"test-conv-output-size"}, "(n + 2p - k) // s without the + 1 (off by one)"),
+    "output_size_padding_once": ({"test-conv-output-size"}, "padding added on one side only: n + p - k"),
+    "output_size_positions_over_stride": ({"test-conv-output-size"}, "(n + 2p - k + 1) // s: wrong floor for s > 1"),
+
+    "init_fan_out": ({"test-conv2d-init"}, "std from fan_out = out_channels * kh * kw"),
+    "init_std_one": ({"test-conv2d-init"}, "standard normal weights (std 1)"),
+    "init_variance_not_std": ({"test-conv2d-init"}, "std = 2 / fan_in (the variance, no square root)"),
+    "init_fan_in_channels_only": ({"test-conv2d-init"}, "fan_in = in_channels, kernel area forgotten"),
+    "init_np_random": ({"test-conv2d-init"}, "np.random.normal instead of get_rng(): not seeded by manual_seed"),
+    "init_shape_in_out": ({"test-conv2d-init"}, "weight shape (in, out, kh, kw), as Linear's"),
+    "init_kernel_wh": ({"test-conv2d-init"}, "kernel read as (kw, kh): weight (out, in, kw, kh)"),
+    "init_bias_random": ({"test-conv2d-init"}, "bias drawn at random instead of zeros"),
+    "init_bias_ignores_flag": ({"test-conv2d-init"}, "bias created even with bias=False"),
+    "init_he_uniform": ({"test-conv2d-init"}, "He uniform U(-sqrt(6/fan_in), +): right std, not normal"),
+    "init_bias_no_grad": ({"test-conv2d-init"}, "bias Tensor without requires_grad=True"),
+    "init_own_seeded_rng": ({"test-conv2d-init"}, "own np.random.default_rng(42): ignores manual_seed"),
+
+    "conv_loop_bounds_swapped": ({"test-conv2d-loops"}, "output rows loop to w_out, columns to h_out"),
+    "conv_kernel_extents_swapped": ({"test-conv2d-loops"}, "kernel rows loop to kw, kernel columns to kh"),
+    "conv_strides_swapped": ({"test-conv2d-loops"}, "row start i * sw, column start j * sh"),
+    "conv_column_stride_forgotten": ({"test-conv2d-loops"}, "column start j instead of j * sw"),
+    "conv_kernel_transposed": ({"test-conv2d-loops"}, "kernel and window indexed transposed: weight[co, ci, kj, ki]"),
+    "conv_kernel_flipped": ({"test-conv2d-loops"}, "true convolution: kernel flipped in both axes"),
+    "conv_missing_bias": ({"test-conv2d-loops"}, "bias never added"),
+    "conv_bias_per_input_channel": ({"test-conv2d-loops"}, "bias added inside the input-channel loop (c_in times)"),
+    "conv_unpadded_input": ({"test-conv2d-loops"}, "reads x instead of x_pad: padding shifts nothing, border lost"),
+    "conv_calls_fast_path": ({"test-conv2d-loops"}, "loops must be loops: calls conv2d_vectorized"),
+    "conv_sliding_window_einsum": ({"test-conv2d-loops"}, "loops must be loops: sliding_window_view + einsum over the whole input"),
+    "conv_loops_over_kernel_only": ({"test-conv2d-loops"}, "loops must be loops: loops over kernel offsets, all positions at once"),
+
+    "maxpool_start_at_zero": ({"test-maxpool2d-loops"}, "running max starts at 0: all-negative windows give 0"),
+    "maxpool_zero_padding": ({"test-maxpool2d-loops"}, "pads with zeros instead of -inf"),
+    "maxpool_window_transposed": ({"test-maxpool2d-loops"}, "window of kw rows and kh columns"),
+    "maxpool_strides_swapped": ({"test-maxpool2d-loops"}, "row start i * sw, column start j * sh"),
+    "maxpool_sliding_window_view": ({"test-maxpool2d-loops"}, "loops must be loops: sliding_window_view(...).max over the whole input"),
+    "maxpool_calls_fast_path": ({"test-maxpool2d-loops"}, "loops must be loops: calls maxpool2d_vectorized"),
+
+    "avgpool_exclude_pad": ({"test-avgpool2d-loops"}, "count_include_pad=False: divides by the real cells only"),
+    "avgpool_divide_kh_squared": ({"test-avgpool2d-loops"}, "divides by kh * kh"),
+    "avgpool_extents_swapped": ({"test-avgpool2d-loops"}, "window rows loop to kw, columns to kh"),
+    "avgpool_whole_input_mean": ({"test-avgpool2d-loops"}, "loops must be loops: sliding_window_view(...).mean over the whole input"),
+
+    "conv_back_grad_x_assign": ({"test-conv2d-backward-loops"}, "grad_x scatter with = instead of += (overlaps lost)"),
+    "conv_back_grad_w_assign": ({"test-conv2d-backward-loops"}, "grad_w accumulated with = instead of +="),
+    "conv_back_bias_mean_over_batch": ({"test-conv2d-backward-loops"}, "grad_b divided by the batch size"),
+    "conv_back_no_bias_grad": ({"test-conv2d-backward-loops"}, "grad_b left at zero (no bias argument)"),
+    "conv_back_flipped_kernel": ({"test-conv2d-backward-loops"}, "grad_x scattered with the flipped kernel"),
+    "conv_back_strides_swapped": ({"test-conv2d-backward-loops"}, "window start i * sw, j * sh in the backward loops"),
+    "conv_back_crop_negative_index": ({"test-conv2d-backward-loops"}, "crops with [ph:-ph, pw:-pw]: empty without padding"),
+    "conv_back_crop_axes_swapped": ({"test-conv2d-backward-loops"}, "crops rows by pw and columns by ph"),
+    "conv_back_grad_w_from_unpadded_x": ({"test-conv2d-backward-loops"}, "grad_w from x at padded coordinates"),
+    "conv_back_calls_fast_path": ({"test-conv2d-backward-loops"}, "loops must be loops: calls the given im2col backward"),
+
+    "maxpool_back_last_max": ({"test-maxpool2d-backward-loops"}, "ties: the last maximum (>=) gets the gradient"),
+    "maxpool_back_all_tied": ({"test-maxpool2d-backward-loops"}, "ties: every maximum of the window gets the gradient"),
+    "maxpool_back_assign": ({"test-maxpool2d-backward-loops"}, "= instead of +=: overlapping windows overwrite"),
+    "maxpool_back_unravel_swapped": ({"test-maxpool2d-backward-loops"}, "argmax unravelled with shape (kw, kh)"),
+    "maxpool_back_zero_padding": ({"test-maxpool2d-backward-loops"}, "maximum searched in a zero-padded input"),
+    "maxpool_back_column_major_ties": ({"test-maxpool2d-backward-loops"}, "ties: first maximum in column-major order"),
+    "maxpool_back_calls_fast_path": ({"test-maxpool2d-backward-loops"}, "loops must be loops: calls the given vectorized backward"),
+
+    "avgpool_back_exclude_pad": ({"test-avgpool2d-backward-loops"}, "count_include_pad=False: shares over the real cells only"),
+    "avgpool_back_assign": ({"test-avgpool2d-backward-loops"}, "= instead of +=: overlapping windows overwrite"),
+    "avgpool_back_not_divided": ({"test-avgpool2d-backward-loops"}, "every cell gets the whole gradient (no / (kh * kw))"),
+    "avgpool_back_extents_swapped": ({"test-avgpool2d-backward-loops"}, "window rows loop to kw, columns to kh"),
+    "avgpool_back_calls_fast_path": ({"test-avgpool2d-backward-loops"}, "loops must be loops: calls the given vectorized backward"),
+
+    "rf_stops_at_relu": ({"test-receptive-field"}, "stops at the first layer without kernel_size (ReLU)"),
+    "rf_jump_not_accumulated": ({"test-receptive-field"}, "jump = this layer's stride instead of the product of strides"),
+    "rf_multiplies_kernels": ({"test-receptive-field"}, "multiplies kernel sizes instead of adding (k - 1) * jump"),
+    "rf_jump_before_field": ({"test-receptive-field"}, "updates the jump before adding (k - 1) * jump"),
+    "rf_axes_swapped": ({"test-receptive-field"}, "height grows with kw, width with kh"),
+    "rf_convs_only": ({"test-receptive-field"}, "only Conv2d layers count; pooling windows and strides ignored"),
+    "rf_adds_padding": ({"test-receptive-field"}, "padding widens the field: (k - 1 + 2p) * jump"),
+}
+
+# Wrong versions that are right in value but compute every output position at once: their
+# item's message must say that the exercise must loop over output positions.
+LOOPS_MUST_BE_LOOPS = {name for name, (_, bug) in TABLE.items() if bug.startswith("loops must be loops")}
+
+
+@dataclass
+class Graded:
+    names: tuple[str, ...]        # the wrong versions in this notebook
+    report: grade.Report
+
+
+def reach() -> dict[str, set[str]]:
+    """graded item -> the exercises it calls (traced against the reference)."""
+    return subs.exercises_called()
+
+
+def exercise_of(name: str) -> str:
+    return WRONG[name][0]
+
+
+def conflict(a: str, b: str, reaches: dict[str, set[str]]) -> bool:
+    """Whether wrong versions a and b could change one item's verdict together."""
+    ea, eb = exercise_of(a), exercise_of(b)
+    return ea == eb or any(ea in called and eb in called for called in reaches.values())
+
+
+def plan(names, reaches) -> list[tuple[str, ...]]:
+    """First-fit batches of mutually independent wrong versions."""
+    batches: list[list[str]] = []
+    for name in names:
+        home = next((b for b in batches if not any(conflict(name, other, reaches) for other in b)), None)
+        if home is None:
+            batches.append([name])
+        else:
+            home.append(name)
+    return [tuple(b) for b in batches]
+
+
+def grade_notebook(nb, folder: Path, label: str) -> grade.Report:
+    path = folder / f"{label}.ipynb"
+    path.write_bytes(notebooks.notebook_bytes(nb))
+    return grade.grade_submission(subs.MODULE, path, paths.package_dir(), LIMITS)
+
+
+def grade_wrong_versions(folder: Path, names=None) -> dict[str, Graded]:
+    reaches = reach()
+    results = {}
+    for index, batch in enumerate(plan(list(names or TABLE), reaches)):
+        bodies = {exercise_of(name): WRONG[name][1] for name in batch}
+        graded = Graded(batch, grade_notebook(subs.build(bodies), folder, f"wrong{index:02d}"))
+        results.update({name: graded for name in batch})
+    return results
+
+
+def lost_points(name: str, graded: Graded, reaches: dict[str, set[str]]) -> float:
+    """Points lost on the items that call this wrong version's exercise."""
+    return sum(item.points_possible - item.points_earned for item in graded.report.items
+               if exercise_of(name) in reaches[item.id])
+
+
+def points_table(results: dict[str, Graded]) -> str:
+    reaches = reach()
+    rows = []
+    for name, graded in results.items():
+        maximum = graded.report.maximum
+        got = maximum - lost_points(name, graded, reaches)
+        rows.append(f"{name:<36} {exercise_of(name):<26} {got:g} / {maximum:g}   {TABLE[name][1]}")
+    return "\n".join(["wrong version                        exercise                   points     bug", *rows])
+
+
+# ---------------------------------------------------------------------------- fixtures
+
+@pytest.fixture(scope="module")
+def wrong_results(tmp_path_factory) -> dict[str, Graded]:
+    return grade_wrong_versions(tmp_path_factory.mktemp("wrong09"))
+
+
+@pytest.fixture(scope="module")
+def reaches() -> dict[str, set[str]]:
+    return reach()
+
+
+# ---------------------------------------------------------------------------- the table itself
+
+def test_table_matches_the_submissions_and_the_graded_items():
+    exercises = set(subs.stubs())
+    graded_ids = {cell.cell_id for cell in subs.graded_cells()}
+    assert set(TABLE) == set(WRONG), set(TABLE) ^ set(WRONG)
+    assert set(ITEMS) == exercises, f"exercises in src: {sorted(exercises)}; ITEMS names {sorted(ITEMS)}"
+    assert set().union(*ITEMS.values()) == graded_ids, f"graded items in src: {sorted(graded_ids)}"
+    for name, (items, bug) in TABLE.items():
+        assert items and items <= ITEMS[exercise_of(name)], (name, items)
+        assert bug, name
+    # Every exercise has wrong versions, and the loop exercises have a loops-must-be-loops one.
+    assert {exercise_of(name) for name in TABLE} == exercises
+    assert len(TABLE) >= 30
+    for exercise in ("conv2d_loops", "conv2d_backward_loops", "maxpool2d_loops", "maxpool2d_backward_loops",
+                     "avgpool2d_loops", "avgpool2d_backward_loops"):
+        assert any(exercise_of(name) == exercise for name in LOOPS_MUST_BE_LOOPS), exercise
+
+
+def test_filled_with_the_reference_the_student_notebook_is_the_reference_notebook():
+    """The filling machinery itself: stubs filled with src's solutions give back the reference.
+    (Built from the student notebook src generates; the drift test compares it with the committed one.)"""
+    built = subs.build(student=notebooks.student_notebook(subs.MODULE.src))
+    reference = notebooks.reference_notebook(subs.MODULE.src)
+    assert [cell.source for cell in built.cells] == [cell.source for cell in reference.cells]
+
+
+# ---------------------------------------------------------------------------- the grades
+
+@pytest.mark.parametrize("name", list(TABLE))
+def test_wrong_version_loses_points(name, wrong_results, reaches):
+    graded = wrong_results[name]
+    report, table = graded.report, grade.format_report(graded.report)
+    assert report.error is None, report.error
+    by_id = {item.id: item for item in report.items}
+    must_lose, bug = TABLE[name]
+    for item_id in must_lose:
+        item = by_id[item_id]
+        assert item.status != "pass" and item.points_earned == 0, \
+            f"{name} ({bug}) keeps the points of {item_id}:\n{table}"
+    assert report.maximum - lost_points(name, graded, reaches) < report.maximum
+    # No other wrong version in the same notebook can have caused this item's failure, and the
+    # items that reach none of them still pass (the batching is sound).
+    wrong_here = {exercise_of(other) for other in graded.names}
+    for item in report.items:
+        if not wrong_here & reaches[item.id]:
+            assert item.status == "pass", f"{item.id} calls none of {sorted(wrong_here)} but failed:\n{table}"
+    if name in LOOPS_MUST_BE_LOOPS:
+        function = exercise_of(name)
+        for item_id in must_lose:
+            message = by_id[item_id].message
+            assert function in message and "loop" in message and "position" in message, \
+                f"{item_id} must say that {function} has to loop over output positions; it says: {message}"
+
+
+def test_independent_correct_set_scores_full_marks(tmp_path):
+    assert set(CORRECT) == set(subs.stubs()), "the correct set must write every exercise"
+    report = grade_notebook(subs.build(CORRECT), tmp_path, "correct")
+    assert report.error is None and report.total == report.maximum > 0, grade.format_report(report)
+
+
+def test_reference_solutions_in_the_student_notebook_score_full_marks(tmp_path):
+    report = grade_notebook(subs.build(), tmp_path, "reference")
+    assert report.error is None and report.total == report.maximum > 0, grade.format_report(report)
+
+
+def test_blank_student_notebook_scores_zero(tmp_path):
+    report = grade_notebook(subs.read_student_notebook(), tmp_path, "blank")
+    assert report.error is None and report.total == 0 < report.maximum, grade.format_report(report)
+    assert all(item.status != "pass" for item in report.items)
+
+
+def test_points_table(wrong_results, capsys):
+    table = points_table(wrong_results)
+    with capsys.disabled():
+        print("\n" + table)
+    assert table.count("\n") == len(TABLE)
