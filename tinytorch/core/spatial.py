@@ -310,7 +310,7 @@ def _conv2d_backward(grad_out, x_shape, weight, cols, stride, padding, need_x=Tr
         grad_x = _col2im(grad_cols, x_shape, weight.shape[2:], stride, padding, grad_out.shape[2:])
     return grad_x, grad_w, grad_b
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-030
+# %% ../../src/09_convolutions/09_convolutions.py #cell-034
 def conv2d_backward_loops(grad_out, x, weight, stride=1, padding=0):
     """Gradients of conv2d_loops by explicit loops: returns (grad_x, grad_w, grad_b).
 
@@ -639,7 +639,7 @@ class AvgPool2d(_Pool2d):
     """2D average pooling, as torch.nn.AvgPool2d with count_include_pad=True: zero padding counts."""
     _function = AvgPool2dFunction
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-081
+# %% ../../src/09_convolutions/09_convolutions.py #cell-082
 def receptive_field(layers):
     """(height, width) of the input patch that one output unit of `layers` can see.
 
@@ -659,7 +659,7 @@ def receptive_field(layers):
             jump[axis] *= stride[axis]
     return tuple(field)
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-086
+# %% ../../src/09_convolutions/09_convolutions.py #cell-087
 def count_parameters(module):
     """Number of trainable values in a Module (sum of its parameters' sizes)."""
     return int(sum(p.data.size for p in module.parameters()))
