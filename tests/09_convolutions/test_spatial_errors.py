@@ -196,9 +196,11 @@ def test_functions_do_not_modify_their_inputs():
         np.testing.assert_array_equal(a, s)
 
 
-@pytest.mark.parametrize("value", [0, -1, 2.0, True])
-def test_channel_counts_must_be_positive_ints(value):
-    with pytest.raises((ValueError, TypeError), match=r"in_channels must be a positive int"):
+@pytest.mark.parametrize("value, error, says", [
+    (0, ValueError, "must be at least 1, got 0"), (-1, ValueError, "must be at least 1, got -1"),
+    (2.0, TypeError, "must be an int, got 2.0"), (True, TypeError, "must be an int, got True")])
+def test_channel_counts_must_be_positive_ints(value, error, says):
+    with pytest.raises(error, match=rf"Conv2d: in_channels {says}"):
         Conv2d(value, 1, 1)
-    with pytest.raises((ValueError, TypeError), match=r"out_channels must be a positive int"):
+    with pytest.raises(error, match=rf"Conv2d: out_channels {says}"):
         Conv2d(1, value, 1)

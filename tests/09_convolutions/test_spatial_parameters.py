@@ -1,5 +1,5 @@
 """Parameters and construction of the spatial layers: what parameters() returns, shapes,
-He initialisation, requires_grad, int and tuple arguments, pool stride default."""
+He initialisation, seeding, requires_grad, int and tuple arguments, pool stride default, repr."""
 import math
 
 import numpy as np
@@ -7,7 +7,7 @@ import pytest
 
 from tinytorch.core.layers import Module
 from tinytorch.core.spatial import AvgPool2d, Conv2d, MaxPool2d
-from tinytorch.core.tensor import Tensor
+from tinytorch.core.tensor import Tensor, manual_seed
 
 
 def test_conv_parameters_are_weight_then_bias_by_identity():
@@ -92,3 +92,39 @@ def test_pool_stride_defaults_to_kernel(cls):
     # behaviour, not just the attribute: 2x2 on 6x6 -> 3x3; (2, 3) on 4x6 -> 2x2
     assert cls(2)(Tensor(np.zeros((1, 1, 6, 6), np.float32))).shape == (1, 1, 3, 3)
     assert cls((2, 3))(Tensor(np.zeros((1, 1, 4, 6), np.float32))).shape == (1, 1, 2, 2)
+
+
+def test_manual_seed_makes_the_initialisation_reproducible():
+    manual_seed(7)
+    first = [Conv2d(3, 4, (2, 3)).weight.data.copy() for _ in range(2)]
+    manual_seed(7)
+    again = [Conv2d(3, 4, (2, 3)).weight.data.copy() for _ in range(2)]
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(first[0], first[1]), "two layers after one seed should differ (the generator moves on)"
+    manual_seed(8)
+    assert not np.array_equal(Conv2d(3, 4, (2, 3)).weight.data, first[0]), "another seed, other weights"
+
+
+def test_initialisation_draws_from_tinytorch_generator_not_numpy_global_state():
+    # numpy's global seed must not matter: only manual_seed does
+    np.random.seed(1)
+    manual_seed(11)
+    a = Conv2d(2, 3, 3).weight.data.copy()
+    np.random.seed(2)
+    manual_seed(11)
+    b = Conv2d(2, 3, 3).weight.data.copy()
+    np.testing.assert_array_equal(a, b)
+    # exactly get_rng().normal(0, sqrt(2 / fan_in), (out, in, kh, kw)), fan_in = 2 * 3 * 3 = 18
+    expected = np.random.default_rng(11).normal(0.0, math.sqrt(2 / 18), size=(3, 2, 3, 3)).astype(np.float32)
+    np.testing.assert_array_equal(a, expected)
+
+
+def test_repr_shows_the_configuration():
+    assert repr(Conv2d(3, 8, (3, 5), stride=(2, 1), padding=1)) == \
+        "Conv2d(3, 8, kernel_size=(3, 5), stride=(2, 1), padding=(1, 1), bias=True)"
+    assert repr(Conv2d(1, 2, 3, bias=False)) == \
+        "Conv2d(1, 2, kernel_size=(3, 3), stride=(1, 1), padding=(0, 0), bias=False)"
+    assert repr(MaxPool2d(2)) == "MaxPool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))"
+    assert repr(AvgPool2d((2, 3), stride=1, padding=(1, 0))) == \
+        "AvgPool2d(kernel_size=(2, 3), stride=(1, 1), padding=(1, 0))"

@@ -1,17 +1,14 @@
 """The loops and the vectorized functions compute the same numbers, on randomized
-configurations (property-based, hypothesis), and layer.use_loops switches paths
-without changing the forward."""
+configurations (property-based, hypothesis). The use_loops switch of the layers is tested
+in test_spatial_use_loops.py (no hypothesis needed there)."""
 import numpy as np
 import pytest
 
 hypothesis = pytest.importorskip("hypothesis", reason="hypothesis not installed: pip install -e '.[dev]'")
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
-from tinytorch.core import spatial  # noqa: E402
-from tinytorch.core.spatial import (AvgPool2d, Conv2d, MaxPool2d, avgpool2d_loops,  # noqa: E402
-                                    avgpool2d_vectorized, conv2d_loops, conv2d_vectorized,
-                                    maxpool2d_loops, maxpool2d_vectorized)
-from tinytorch.core.tensor import Tensor  # noqa: E402
+from tinytorch.core.spatial import (avgpool2d_loops, avgpool2d_vectorized, conv2d_loops,  # noqa: E402
+                                    conv2d_vectorized, maxpool2d_loops, maxpool2d_vectorized)
 
 # derandomize: the same examples on every run (CI stays deterministic); no example database on disk
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, database=None)
@@ -84,65 +81,3 @@ def test_pool_loops_and_vectorized_agree(cfg):
     assert slow_avg.shape == fast_avg.shape == (cfg["n"], cfg["c"], h_out, w_out)
     assert slow_avg.dtype == fast_avg.dtype == np.float32
     np.testing.assert_allclose(fast_avg, slow_avg, rtol=1e-5, atol=1e-6)
-
-
-@pytest.mark.parametrize("kernel, stride, padding, bias", [
-    (3, 1, 1, True), ((2, 3), (2, 1), (1, 0), False), (1, 2, 0, True)])
-def test_conv_layer_use_loops_gives_the_same_forward_and_runs_the_loops(monkeypatch, kernel, stride, padding, bias):
-    rng = np.random.default_rng(3)
-    layer = Conv2d(2, 3, kernel, stride=stride, padding=padding, bias=bias)
-    if bias:
-        layer.bias.data[...] = rng.standard_normal(3)
-    x = Tensor(rng.standard_normal((2, 2, 6, 7)).astype(np.float32))
-    fast = layer(x).data
-    calls = []
-
-    def spy(*args, **kwargs):
-        calls.append(1)
-        return conv2d_loops(*args, **kwargs)
-
-    monkeypatch.setattr(spatial, "conv2d_loops", spy)
-    layer.use_loops = True
-    slow = layer(x).data
-    assert calls, "use_loops=True did not run conv2d_loops"
-    assert slow.shape == fast.shape
-    np.testing.assert_allclose(slow, fast, rtol=1e-5, atol=1e-5)
-    # the default stays the vectorized path: other layers are unaffected
-    assert Conv2d(2, 3, 3).use_loops is False
-
-
-@pytest.mark.parametrize("cls, loops_name", [(MaxPool2d, "maxpool2d_loops"), (AvgPool2d, "avgpool2d_loops")])
-@pytest.mark.parametrize("kernel, stride, padding", [(2, None, 0), (3, 2, 1), ((2, 3), (1, 2), (1, 1))])
-def test_pool_layer_use_loops_gives_the_same_forward_and_runs_the_loops(monkeypatch, cls, loops_name,
-                                                                       kernel, stride, padding):
-    x = Tensor(np.random.default_rng(4).standard_normal((2, 3, 7, 8)).astype(np.float32))
-    layer = cls(kernel, stride=stride, padding=padding)
-    fast = layer(x).data
-    original, calls = getattr(spatial, loops_name), []
-
-    def spy(*args, **kwargs):
-        calls.append(1)
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(spatial, loops_name, spy)
-    layer.use_loops = True
-    slow = layer(x).data
-    assert calls, f"use_loops=True did not run {loops_name}"
-    assert slow.shape == fast.shape
-    np.testing.assert_allclose(slow, fast, rtol=1e-6, atol=1e-6)
-
-
-def test_use_loops_keeps_the_gradients():
-    rng = np.random.default_rng(5)
-    layer = Conv2d(2, 2, 3, stride=2, padding=1)
-    x_np = rng.standard_normal((1, 2, 5, 5)).astype(np.float32)
-    probe = Tensor(rng.standard_normal((1, 2, 3, 3)).astype(np.float32))
-    grads = []
-    for use_loops in (False, True):
-        layer.use_loops = use_loops
-        layer.zero_grad()
-        x = Tensor(x_np, requires_grad=True)
-        (layer(x) * probe).sum().backward()
-        grads.append((x.grad.copy(), layer.weight.grad.copy(), layer.bias.grad.copy()))
-    for fast, slow in zip(*grads):
-        np.testing.assert_allclose(slow, fast, rtol=1e-5, atol=1e-6)

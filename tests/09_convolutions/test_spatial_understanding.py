@@ -2,6 +2,7 @@
 helpers and checked against the arithmetic done by hand in the comments."""
 import numpy as np
 
+from tinytorch.core.activations import ReLU
 from tinytorch.core.layers import Linear
 from tinytorch.core.spatial import (AvgPool2d, Conv2d, MaxPool2d, activation_bytes, conv_output_size,
                                     count_parameters, receptive_field)
@@ -58,6 +59,16 @@ def test_receptive_field_rectangular_and_strided():
     layers = [Conv2d(1, 1, (3, 1), stride=(2, 1)), AvgPool2d((2, 3)), Conv2d(1, 1, (1, 3))]
     assert receptive_field(layers) == (5, 9)
     assert receptive_field([]) == (1, 1)
+
+
+def test_receptive_field_skips_layers_without_a_kernel():
+    # ReLU sees one value at a time: it neither widens the field nor ends the walk.
+    # conv3 -> r = 3, j = 1; ReLU: same; maxpool2 -> r = 4, j = 2; ReLU: same; conv3 -> r = 4 + 2*2 = 8
+    # (stopping at the first ReLU would give 3; stopping at the second, 4)
+    layers = [Conv2d(1, 1, 3), ReLU(), MaxPool2d(2), ReLU(), Conv2d(1, 1, 3)]
+    assert receptive_field(layers) == (8, 8)
+    assert receptive_field([ReLU(), Conv2d(1, 1, (3, 5)), ReLU()]) == (3, 5)
+    assert receptive_field([ReLU()]) == (1, 1)
 
 
 def test_conv_output_size_formula():
