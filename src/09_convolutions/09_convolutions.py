@@ -35,8 +35,9 @@
 # `maxpool2d_backward_loops`, `avgpool2d_loops` and `avgpool2d_backward_loops`; and
 # `receptive_field`. Everything else is given: input checking with helpful errors, the
 # vectorized twins the layers run on, the autograd wiring and the rest of the three
-# layers. Your loops are checked against those twins, against values worked out by hand
-# and against finite differences. Expect 6 to 8 hours.
+# layers. The graded checks compare your code with values worked out by hand, with an
+# independent numpy computation and with finite differences; `tito test 09` also runs
+# it against the vectorized twins and PyTorch. Expect 6 to 8 hours.
 #
 # ## API reference
 #
@@ -52,14 +53,15 @@
 #
 # `Conv2d.weight` has shape `(out_channels, in_channels, kh, kw)`, drawn from a normal
 # distribution with standard deviation `sqrt(2 / fan_in)` (He initialisation, right for
-# ReLU networks) where `fan_in = in_channels * kh * kw`; `Conv2d.bias` has shape
-# `(out_channels,)`, starts at zero, and is `None` with `bias=False`.
+# ReLU networks), `fan_in` being the number of inputs that feed one output value;
+# `Conv2d.bias` has shape `(out_channels,)`, starts at zero, and is `None` with `bias=False`.
 #
 # The numpy-level functions are exported too: `conv2d_loops` / `conv2d_vectorized`,
 # `maxpool2d_loops` / `maxpool2d_vectorized`, `avgpool2d_loops` / `avgpool2d_vectorized`, and
 # the backward loops `conv2d_backward_loops`, `maxpool2d_backward_loops`, `avgpool2d_backward_loops`.
 # So are the helpers `conv_output_size`, `count_parameters`, `activation_bytes`,
-# `receptive_field`, and each layer's `output_shape(input_shape)` and `macs(input_shape)`.
+# `receptive_field`, `count_loop_steps`, and each layer's `output_shape(input_shape)` and
+# `macs(input_shape)`.
 
 
 # %% nbgrader={"grade": false, "grade_id": "spatial-imports", "locked": false, "schema_version": 3, "solution": false, "task": false}
@@ -514,6 +516,7 @@ def conv2d_loops(x, weight, bias=None, stride=1, padding=0):
     batch, c_in = x.shape[:2]
     c_out, _, kh, kw = weight.shape
     out = np.zeros((batch, c_out, h_out, w_out), dtype=np.result_type(x, weight))
+    # Yours: fill out[n, co, i, j] with the seven loops (the bias once per position), then return out.
     ### BEGIN SOLUTION
     for n in range(batch):
         for co in range(c_out):
@@ -904,6 +907,8 @@ def conv2d_backward_loops(grad_out, x, weight, stride=1, padding=0):
     grad_x_pad = np.zeros(x_pad.shape, dtype=dtype)     # the gradient of the padded input
     grad_w = np.zeros(weight.shape, dtype=dtype)
     grad_b = np.zeros(c_out, dtype=dtype)
+    # Yours: add (+=) into the three buffers in the forward's loops, then
+    # return (grad_x_pad without its padding, grad_w, grad_b).
     ### BEGIN SOLUTION
     for n in range(batch):
         for co in range(c_out):
@@ -1144,6 +1149,7 @@ def maxpool2d_loops(x, kernel_size, stride=None, padding=0):
     x_pad = _pad(x, padding, value=-np.inf)
     batch, channels = x.shape[:2]
     out = np.zeros((batch, channels, h_out, w_out), dtype=x.dtype)
+    # Yours: the maximum of every window into out[n, c, i, j], then return out.
     ### BEGIN SOLUTION
     for n in range(batch):
         for c in range(channels):
@@ -1173,6 +1179,7 @@ def avgpool2d_loops(x, kernel_size, stride=None, padding=0):
     x_pad = _pad(x, padding, value=0.0)
     batch, channels = x.shape[:2]
     out = np.zeros((batch, channels, h_out, w_out), dtype=x.dtype)
+    # Yours: the mean of every window (divided by kh * kw) into out[n, c, i, j], then return out.
     ### BEGIN SOLUTION
     for n in range(batch):
         for c in range(channels):
@@ -1478,6 +1485,7 @@ def maxpool2d_backward_loops(grad_out, x, kernel_size, stride=None, padding=0):
     grad_out = _check_grad_out(layer, grad_out, (batch, channels, h_out, w_out))
     x_pad = _pad(x, (ph, pw), value=-np.inf)
     grad_x_pad = np.zeros(x_pad.shape, dtype=np.result_type(grad_out, x))   # the gradient of the padded input
+    # Yours: add (+=) each window's gradient at its first maximum, then return grad_x_pad without its padding.
     ### BEGIN SOLUTION
     for n in range(batch):
         for c in range(channels):
@@ -1624,6 +1632,7 @@ def avgpool2d_backward_loops(grad_out, x, kernel_size, stride=None, padding=0):
     batch, channels, height, width = x.shape
     grad_out = _check_grad_out(layer, grad_out, (batch, channels, h_out, w_out))
     grad_x_pad = np.zeros((batch, channels, height + 2 * ph, width + 2 * pw), dtype=np.result_type(grad_out, x))
+    # Yours: add (+=) each window's share to all its cells, then return grad_x_pad without its padding.
     ### BEGIN SOLUTION
     for n in range(batch):
         for c in range(channels):
@@ -1860,7 +1869,8 @@ class AvgPool2dFunction(Function):
 # loops instead (slow, but the same numbers).
 #
 # **Initialisation.** A new `Conv2d` needs starting weights. Each output sums
-# `fan_in = C_in * kh * kw` products of a weight and an input. With independent
+# `fan_in` products of a weight and an input (look back at the formula of section 3
+# to count them). With independent
 # weights of mean 0 and standard deviation `sigma`, and inputs of mean square `m`,
 # the output has variance `fan_in * sigma^2 * m`. ReLU then zeroes the negative half,
 # which halves the mean square. So every conv + ReLU layer multiplies the mean square
@@ -1951,6 +1961,7 @@ class Conv2d(_Spatial):
         self.stride = _pair(stride, "stride", 1, "Conv2d")
         self.padding = _pair(padding, "padding", 0, "Conv2d")
         kh, kw = self.kernel_size
+        # Yours: self.weight and self.bias, as the exercise above says.
         ### BEGIN SOLUTION
         fan_in = self.in_channels * kh * kw          # the inputs that feed one output value
         std = math.sqrt(2.0 / fan_in)                # He: keeps the activations' scale through ReLU layers

@@ -211,6 +211,7 @@ def conv2d_loops(x, weight, bias=None, stride=1, padding=0):
     batch, c_in = x.shape[:2]
     c_out, _, kh, kw = weight.shape
     out = np.zeros((batch, c_out, h_out, w_out), dtype=np.result_type(x, weight))
+    # Yours: fill out[n, co, i, j] with the seven loops (the bias once per position), then return out.
     for n in range(batch):
         for co in range(c_out):
             for i in range(h_out):
@@ -328,6 +329,8 @@ def conv2d_backward_loops(grad_out, x, weight, stride=1, padding=0):
     grad_x_pad = np.zeros(x_pad.shape, dtype=dtype)     # the gradient of the padded input
     grad_w = np.zeros(weight.shape, dtype=dtype)
     grad_b = np.zeros(c_out, dtype=dtype)
+    # Yours: add (+=) into the three buffers in the forward's loops, then
+    # return (grad_x_pad without its padding, grad_w, grad_b).
     for n in range(batch):
         for co in range(c_out):
             for i in range(h_out):
@@ -354,6 +357,7 @@ def maxpool2d_loops(x, kernel_size, stride=None, padding=0):
     x_pad = _pad(x, padding, value=-np.inf)
     batch, channels = x.shape[:2]
     out = np.zeros((batch, channels, h_out, w_out), dtype=x.dtype)
+    # Yours: the maximum of every window into out[n, c, i, j], then return out.
     for n in range(batch):
         for c in range(channels):
             for i in range(h_out):
@@ -379,6 +383,7 @@ def avgpool2d_loops(x, kernel_size, stride=None, padding=0):
     x_pad = _pad(x, padding, value=0.0)
     batch, channels = x.shape[:2]
     out = np.zeros((batch, channels, h_out, w_out), dtype=x.dtype)
+    # Yours: the mean of every window (divided by kh * kw) into out[n, c, i, j], then return out.
     for n in range(batch):
         for c in range(channels):
             for i in range(h_out):
@@ -456,6 +461,7 @@ def maxpool2d_backward_loops(grad_out, x, kernel_size, stride=None, padding=0):
     grad_out = _check_grad_out(layer, grad_out, (batch, channels, h_out, w_out))
     x_pad = _pad(x, (ph, pw), value=-np.inf)
     grad_x_pad = np.zeros(x_pad.shape, dtype=np.result_type(grad_out, x))   # the gradient of the padded input
+    # Yours: add (+=) each window's gradient at its first maximum, then return grad_x_pad without its padding.
     for n in range(batch):
         for c in range(channels):
             for i in range(h_out):
@@ -482,6 +488,7 @@ def avgpool2d_backward_loops(grad_out, x, kernel_size, stride=None, padding=0):
     batch, channels, height, width = x.shape
     grad_out = _check_grad_out(layer, grad_out, (batch, channels, h_out, w_out))
     grad_x_pad = np.zeros((batch, channels, height + 2 * ph, width + 2 * pw), dtype=np.result_type(grad_out, x))
+    # Yours: add (+=) each window's share to all its cells, then return grad_x_pad without its padding.
     for n in range(batch):
         for c in range(channels):
             for i in range(h_out):
@@ -583,6 +590,7 @@ class Conv2d(_Spatial):
         self.stride = _pair(stride, "stride", 1, "Conv2d")
         self.padding = _pair(padding, "padding", 0, "Conv2d")
         kh, kw = self.kernel_size
+        # Yours: self.weight and self.bias, as the exercise above says.
         fan_in = self.in_channels * kh * kw          # the inputs that feed one output value
         std = math.sqrt(2.0 / fan_in)                # He: keeps the activations' scale through ReLU layers
         self.weight = Tensor(get_rng().normal(0.0, std, size=(self.out_channels, self.in_channels, kh, kw)),
