@@ -62,6 +62,7 @@ TABLE: dict[str, tuple[set[str], str]] = {
     "init_kernel_wh": ({"test-conv2d-init"}, "kernel read as (kw, kh): weight (out, in, kw, kh)"),
     "init_bias_random": ({"test-conv2d-init"}, "bias drawn at random instead of zeros"),
     "init_bias_ignores_flag": ({"test-conv2d-init"}, "bias created even with bias=False"),
+    "init_fan_in_square_kernel": ({"test-conv2d-init"}, "fan_in = in * kh * kh: the kernel taken as square"),
     "init_he_uniform": ({"test-conv2d-init"}, "He uniform U(-sqrt(6/fan_in), +): right std, not normal"),
     "init_bias_no_grad": ({"test-conv2d-init"}, "bias Tensor without requires_grad=True"),
     "init_own_seeded_rng": ({"test-conv2d-init"}, "own np.random.default_rng(42): ignores manual_seed"),
@@ -114,6 +115,7 @@ TABLE: dict[str, tuple[set[str], str]] = {
     "avgpool_back_assign": ({"test-avgpool2d-backward-loops"}, "= instead of +=: overlapping windows overwrite"),
     "avgpool_back_not_divided": ({"test-avgpool2d-backward-loops"}, "every cell gets the whole gradient (no / (kh * kw))"),
     "avgpool_back_extents_swapped": ({"test-avgpool2d-backward-loops"}, "window rows loop to kw, columns to kh"),
+    "avgpool_back_crop_axes_swapped": ({"test-avgpool2d-backward-loops"}, "crops rows by pw and columns by ph"),
     "avgpool_back_calls_fast_path": ({"test-avgpool2d-backward-loops"}, "loops must be loops: calls the given vectorized backward"),
 
     "rf_stops_at_relu": ({"test-receptive-field"}, "stops at the first layer without kernel_size (ReLU)"),

@@ -131,6 +131,13 @@ self.weight = Tensor(rng.normal(0.0, std, size=(self.out_channels, self.in_chann
 self.bias = Tensor(np.zeros(self.out_channels), requires_grad=True) if bias else None
 """)
 
+wrong("init_fan_in_square_kernel", "Conv2d.__init__", """
+k = self.kernel_size[0]                                    # a 3x3 kernel has 9 weights per channel
+std = math.sqrt(2.0 / (self.in_channels * k * k))
+self.weight = Tensor(get_rng().normal(0.0, std, size=(self.out_channels, self.in_channels, kh, kw)), requires_grad=True)
+self.bias = Tensor(np.zeros(self.out_channels), requires_grad=True) if bias else None
+""")
+
 # ---------------------------------------------------------------- conv2d_loops
 
 wrong("conv_loop_bounds_swapped", "conv2d_loops", """
@@ -752,6 +759,17 @@ for n in range(batch):
                     for b in range(kh):
                         grad_x_pad[n, c, i * sh + a, j * sw + b] += share
 return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+wrong("avgpool_back_crop_axes_swapped", "avgpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                share = grad_out[n, c, i, j] / (kh * kw)
+                grad_x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw] += share
+top, left = pw, ph
+return grad_x_pad[:, :, top:top + height, left:left + width]
 """)
 
 wrong("avgpool_back_calls_fast_path", "avgpool2d_backward_loops", """
