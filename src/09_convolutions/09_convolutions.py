@@ -603,7 +603,7 @@ def test_unit_conv2d_loops():
     got, steps = count_loop_steps(conv2d_loops, x, w, b, (1, 2), (1, 1))
     positions = got.shape[0] * got.shape[2] * got.shape[3]
     assert steps >= positions, (
-        f"conv2d_loops must loop over output positions: it ran only {steps} lines for {positions} output positions "
+        f"conv2d_loops must loop over output positions itself: it ran only {steps} lines for {positions} output positions "
         "(calling conv2d_vectorized, sliding_window_view or einsum over the whole input computes all positions at once)")
     _assert_close(got, _conv_numpy(x, w, b, (1, 2), (1, 1)),
                   "conv2d_loops(x (2, 2, 13, 14), weight (2, 2, 2, 3), stride (1, 2), padding (1, 1))")
@@ -1028,7 +1028,7 @@ def test_unit_conv2d_backward_loops():
     _, steps = count_loop_steps(conv2d_backward_loops, grad, x, w, (1, 2), (1, 1))
     positions = grad.shape[0] * grad.shape[2] * grad.shape[3]
     assert steps >= positions, (
-        f"conv2d_backward_loops must loop over output positions: it ran only {steps} lines for {positions} "
+        f"conv2d_backward_loops must loop over output positions itself: it ran only {steps} lines for {positions} "
         "output positions (a vectorized backward handles all positions at once)")
 
 if __name__ == "__main__":
@@ -1263,7 +1263,7 @@ def test_unit_maxpool2d_loops():
     got, steps = count_loop_steps(maxpool2d_loops, x, (2, 3), (1, 2), (1, 1))
     positions = got.shape[0] * got.shape[2] * got.shape[3]
     assert steps >= positions, (
-        f"maxpool2d_loops must loop over output positions: it ran only {steps} lines for {positions} output positions "
+        f"maxpool2d_loops must loop over output positions itself: it ran only {steps} lines for {positions} output positions "
         "(maxpool2d_vectorized or sliding_window_view computes all positions at once)")
     _assert_close(got, _maxpool_numpy(x, (2, 3), (1, 2), (1, 1)), "maxpool2d_loops(x (2, 1, 14, 12), (2, 3), (1, 2), (1, 1))")
 
@@ -1328,7 +1328,7 @@ def test_unit_avgpool2d_loops():
     got, steps = count_loop_steps(avgpool2d_loops, x, (2, 3), (1, 2), (1, 1))
     positions = got.shape[0] * got.shape[2] * got.shape[3]
     assert steps >= positions, (
-        f"avgpool2d_loops must loop over output positions: it ran only {steps} lines for {positions} output positions "
+        f"avgpool2d_loops must loop over output positions itself: it ran only {steps} lines for {positions} output positions "
         "(avgpool2d_vectorized or sliding_window_view computes all positions at once)")
     _assert_close(got, _avgpool_numpy(x, (2, 3), (1, 2), (1, 1)), "avgpool2d_loops(x (2, 1, 14, 12), (2, 3), (1, 2), (1, 1))")
 
@@ -1601,7 +1601,7 @@ def test_unit_maxpool2d_backward_loops():
     _, steps = count_loop_steps(maxpool2d_backward_loops, grad, x, (2, 3), (1, 2), (1, 1))
     positions = grad.shape[0] * grad.shape[2] * grad.shape[3]
     assert steps >= positions, (
-        f"maxpool2d_backward_loops must loop over output positions: it ran only {steps} lines for {positions} "
+        f"maxpool2d_backward_loops must loop over output positions itself: it ran only {steps} lines for {positions} "
         "output positions (a vectorized backward handles all positions at once)")
 
 if __name__ == "__main__":
@@ -1739,7 +1739,7 @@ def test_unit_avgpool2d_backward_loops():
     _, steps = count_loop_steps(avgpool2d_backward_loops, grad, x, (2, 3), (1, 2), (1, 1))
     positions = grad.shape[0] * grad.shape[2] * grad.shape[3]
     assert steps >= positions, (
-        f"avgpool2d_backward_loops must loop over output positions: it ran only {steps} lines for {positions} "
+        f"avgpool2d_backward_loops must loop over output positions itself: it ran only {steps} lines for {positions} "
         "output positions (a vectorized backward handles all positions at once)")
 
 if __name__ == "__main__":
