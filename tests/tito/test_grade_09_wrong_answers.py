@@ -63,6 +63,7 @@ TABLE: dict[str, tuple[set[str], str]] = {
     "init_bias_random": ({"test-conv2d-init"}, "bias drawn at random instead of zeros"),
     "init_bias_ignores_flag": ({"test-conv2d-init"}, "bias created even with bias=False"),
     "init_fan_in_square_kernel": ({"test-conv2d-init"}, "fan_in = in * kh * kh: the kernel taken as square"),
+    "init_copied_from_linear": ({"test-conv2d-init"}, "module 03's Linear init: U(-1/sqrt(fan_in), 1/sqrt(fan_in))"),
     "init_he_uniform": ({"test-conv2d-init"}, "He uniform U(-sqrt(6/fan_in), +): right std, not normal"),
     "init_bias_no_grad": ({"test-conv2d-init"}, "bias Tensor without requires_grad=True"),
     "init_own_seeded_rng": ({"test-conv2d-init"}, "own np.random.default_rng(42): ignores manual_seed"),
@@ -109,6 +110,7 @@ TABLE: dict[str, tuple[set[str], str]] = {
     "maxpool_back_unravel_swapped": ({"test-maxpool2d-backward-loops"}, "argmax unravelled with shape (kw, kh)"),
     "maxpool_back_zero_padding": ({"test-maxpool2d-backward-loops"}, "maximum searched in a zero-padded input"),
     "maxpool_back_column_major_ties": ({"test-maxpool2d-backward-loops"}, "ties: first maximum in column-major order"),
+    "maxpool_back_best_starts_at_zero": ({"test-maxpool2d-backward-loops"}, "running max starts at 0: all-negative windows send to the corner"),
     "maxpool_back_calls_fast_path": ({"test-maxpool2d-backward-loops"}, "loops must be loops: calls the given vectorized backward"),
 
     "avgpool_back_exclude_pad": ({"test-avgpool2d-backward-loops"}, "count_include_pad=False: shares over the real cells only"),

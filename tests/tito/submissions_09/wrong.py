@@ -138,6 +138,15 @@ self.weight = Tensor(get_rng().normal(0.0, std, size=(self.out_channels, self.in
 self.bias = Tensor(np.zeros(self.out_channels), requires_grad=True) if bias else None
 """)
 
+wrong("init_copied_from_linear", "Conv2d.__init__", """
+# as module 03's Linear: uniform in +-1/sqrt(fan_in)
+fan_in = self.in_channels * kh * kw
+bound = 1.0 / math.sqrt(fan_in)
+self.weight = Tensor(get_rng().uniform(-bound, bound, size=(self.out_channels, self.in_channels, kh, kw)),
+                     requires_grad=True)
+self.bias = Tensor(np.zeros(self.out_channels), requires_grad=True) if bias else None
+""")
+
 # ---------------------------------------------------------------- conv2d_loops
 
 wrong("conv_loop_bounds_swapped", "conv2d_loops", """
@@ -705,6 +714,20 @@ for n in range(batch):
                         if x_pad[n, c, i * sh + ki, j * sw + kj] > best:
                             best, at = x_pad[n, c, i * sh + ki, j * sw + kj], (i * sh + ki, j * sw + kj)
                 grad_x_pad[n, c, at[0], at[1]] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+wrong("maxpool_back_best_starts_at_zero", "maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                best, r_best, c_best = 0.0, i * sh, j * sw
+                for ki in range(kh):
+                    for kj in range(kw):
+                        if x_pad[n, c, i * sh + ki, j * sw + kj] > best:
+                            best, r_best, c_best = x_pad[n, c, i * sh + ki, j * sw + kj], i * sh + ki, j * sw + kj
+                grad_x_pad[n, c, r_best, c_best] += grad_out[n, c, i, j]
 return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
 """)
 
