@@ -9,8 +9,9 @@ once must lose its item with a message that says why. An independently written c
 
 To keep the run short, wrong versions of different exercises share one notebook when no graded
 item calls both exercises (traced by running each graded cell against the reference), so each
-item's verdict is still caused by one wrong version at most. conv_output_size, which every shape
-check goes through, is therefore always graded on its own.
+item's verdict is still caused by one wrong version at most, and every item that calls none of
+the notebook's wrong exercises must pass (checked). conv_output_size, which every shape check
+goes through, thus only shares a notebook with Conv2d.__init__, whose item never calls it.
 
 `python tests/tito/submissions_09/table.py` prints "wrong version -> points got / max".
 """
