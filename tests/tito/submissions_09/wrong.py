@@ -231,16 +231,11 @@ wrong("conv_kernel_flipped", "conv2d_loops", """
 # a "real" convolution: the kernel is flipped, as in the maths textbooks
 for n in range(batch):
     for co in range(c_out):
+        kernel = np.flip(weight[co], axis=(1, 2))
         for i in range(h_out):
             for j in range(w_out):
-                total = 0.0
-                for ki in range(kh):
-                    for kj in range(kw):
-                        for ci in range(c_in):
-                            total += x_pad[n, ci, i * sh + ki, j * sw + kj] * weight[co, ci, kh - 1 - ki, kw - 1 - kj]
-                if bias is not None:
-                    total += bias[co]
-                out[n, co, i, j] = total
+                window = x_pad[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                out[n, co, i, j] = np.sum(window * kernel) + (0.0 if bias is None else bias[co])
 return out
 """)
 
@@ -249,12 +244,8 @@ for n in range(batch):
     for co in range(c_out):
         for i in range(h_out):
             for j in range(w_out):
-                total = 0.0
-                for ki in range(kh):
-                    for kj in range(kw):
-                        for ci in range(c_in):
-                            total += x_pad[n, ci, i * sh + ki, j * sw + kj] * weight[co, ci, ki, kj]
-                out[n, co, i, j] = total
+                window = x_pad[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                out[n, co, i, j] = np.sum(window * weight[co])
 return out
 """)
 
