@@ -77,7 +77,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from tinytorch.core.autograd import Function
 from tinytorch.core.layers import Module, _check_positive_int
-from tinytorch.core.tensor import Tensor, get_rng, manual_seed
+from tinytorch.core.tensor import Tensor, get_rng, manual_seed   # manual_seed: the graded Conv2d check reseeds
 
 
 # %% [markdown]
@@ -238,6 +238,9 @@ if __name__ == "__main__":
 
 
 # %% nbgrader={"grade": true, "grade_id": "test-conv-output-size", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+
+
 def test_unit_conv_output_size():
     # (size, kernel, stride, padding) -> positions, each counted by hand.
     cases = [((28, 5, 1, 0), 24), ((32, 3, 1, 1), 32),  # no padding; "same" padding
@@ -549,6 +552,9 @@ if __name__ == "__main__":
 
 
 # %% nbgrader={"grade": true, "grade_id": "test-conv2d-loops", "locked": true, "points": 8, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+
+
 def _conv_numpy(x, w, b, stride, padding):
     """Independent reference: one einsum per kernel offset over strided slices of the padded input."""
     (sh, sw), (ph, pw), (kh, kw) = stride, padding, w.shape[2:]
@@ -951,6 +957,9 @@ if __name__ == "__main__":
 
 
 # %% nbgrader={"grade": true, "grade_id": "test-conv2d-backward-loops", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+
+
 def _conv_numpy(x, w, b, stride, padding):
     """Independent forward: one einsum per kernel offset over strided slices of the padded input."""
     (sh, sw), (ph, pw), (kh, kw) = stride, padding, w.shape[2:]
@@ -1206,6 +1215,9 @@ if __name__ == "__main__":
 
 
 # %% nbgrader={"grade": true, "grade_id": "test-maxpool2d-loops", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+
+
 def _maxpool_numpy(x, kernel, stride, padding):
     """Independent reference: running maximum over strided slices of the -inf padded input."""
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
@@ -1273,6 +1285,9 @@ if __name__ == "__main__":
 
 
 # %% nbgrader={"grade": true, "grade_id": "test-avgpool2d-loops", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+
+
 def _avgpool_numpy(x, kernel, stride, padding):
     """Independent reference: window sums over strided slices of the zero-padded input, / (kh * kw)."""
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
@@ -1521,6 +1536,9 @@ if __name__ == "__main__":
 
 
 # %% nbgrader={"grade": true, "grade_id": "test-maxpool2d-backward-loops", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+
+
 def _maxpool_numpy(x, kernel, stride, padding):
     """Independent forward: running maximum over strided slices of the -inf padded input."""
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
@@ -1663,6 +1681,9 @@ if __name__ == "__main__":
 
 
 # %% nbgrader={"grade": true, "grade_id": "test-avgpool2d-backward-loops", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+
+
 def _avgpool_numpy(x, kernel, stride, padding):
     """Independent forward: window sums over strided slices of the zero-padded input, / (kh * kw)."""
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
@@ -1989,6 +2010,9 @@ class Conv2d(_Spatial):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test-conv2d-init", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+
+
 def test_unit_conv2d_init():
     conv = Conv2d(3, 5, (2, 4), stride=(1, 2), padding=(1, 0))
     assert tuple(conv.weight.shape) == (5, 3, 2, 4), (
@@ -2288,6 +2312,9 @@ if __name__ == "__main__":
 
 
 # %% nbgrader={"grade": true, "grade_id": "test-receptive-field", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
+
+
 def _field_by_intervals(configs):
     """Independent method: walk one output unit's input interval back through the layers, per axis.
 
