@@ -15,7 +15,9 @@ cells' state) is exercised too.
 from __future__ import annotations
 
 import ast
+import importlib.util
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -37,20 +39,34 @@ KERNEL = "tinytorch-test-python"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")  # IPython colours its tracebacks
 
 
-@pytest.fixture
-def kernel_home(tmp_path, monkeypatch) -> Path:
-    """A kernelspec that runs THIS interpreter, first on JUPYTER_PATH: a `python3` kernelspec in
-    the user's own Jupyter folder could otherwise start some other Python without tinytorch."""
+def make_kernel(tmp_path: Path, monkeypatch, env: dict | None = None) -> Path:
+    """A kernelspec that runs THIS interpreter, first on JUPYTER_PATH (a `python3` kernelspec in
+    the user's own Jupyter folder could otherwise start some other Python without tinytorch).
+    Returns the working directory the notebook runs in."""
     spec = tmp_path / "jupyter" / "kernels" / KERNEL
     spec.mkdir(parents=True)
     (spec / "kernel.json").write_text(json.dumps({
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "tinytorch test kernel", "language": "python"}))
+        "display_name": "tinytorch test kernel", "language": "python", "env": env or {}}))
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
-    monkeypatch.setenv("MPLBACKEND", "agg")  # no display; the inline backend still renders figures
     workdir = tmp_path / "work"
     workdir.mkdir()
     return workdir
+
+
+@pytest.fixture
+def kernel_home(tmp_path, monkeypatch) -> Path:
+    return make_kernel(tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def kernel_without_matplotlib(tmp_path, monkeypatch) -> Path:
+    """A kernel in which `import matplotlib` fails, as on a machine without it."""
+    blocker = tmp_path / "no_matplotlib" / "matplotlib"
+    blocker.mkdir(parents=True)
+    (blocker / "__init__.py").write_text('raise ImportError("matplotlib is blocked in this test kernel")\n')
+    path = os.pathsep.join([str(blocker.parent), *filter(None, [os.environ.get("PYTHONPATH")])])
+    return make_kernel(tmp_path, monkeypatch, env={"PYTHONPATH": path})
 
 
 def run_notebook(nb: nbformat.NotebookNode, workdir: Path) -> tuple[nbformat.NotebookNode, CellExecutionError | None]:
@@ -115,6 +131,20 @@ def test_reference_notebook_runs_top_to_bottom(kernel_home):
     printed = "".join(output.get("text", "") for cell in code_cells for output in cell.outputs
                       if output.get("output_type") == "stream")
     assert "conv_output_size" in printed, printed[:2000]
+    if importlib.util.find_spec("matplotlib") is not None:  # the pictures were drawn, in the kernel
+        images = [output for cell in code_cells for output in cell.outputs if "image/png" in output.get("data", {})]
+        assert images, "matplotlib is installed but the reference notebook displayed no figure"
+
+
+@needs_module
+def test_reference_notebook_runs_without_matplotlib(kernel_without_matplotlib):
+    """Without matplotlib the notebook says so at each picture and goes on to the end."""
+    executed, error = run_notebook(notebooks.reference_notebook(MODULE.src), kernel_without_matplotlib)
+    assert error is None, f"without matplotlib the reference notebook failed in a Jupyter kernel:\n{error}"
+    outputs = [output for cell in executed.cells if cell.cell_type == "code" for output in cell.outputs]
+    assert not [output for output in outputs if "image/png" in output.get("data", {})], "a figure was drawn"
+    printed = "".join(output.get("text", "") for output in outputs if output.get("output_type") == "stream")
+    assert "matplotlib is not installed" in printed, printed[:2000]
 
 
 @needs_module
