@@ -132,6 +132,9 @@ TABLE: dict[str, tuple[set[str], str]] = {
 
 # Wrong versions that are right in value but compute every output position at once: their
 # item's message must say that the exercise must loop over output positions.
+# Failures that would mean the wrong version's code is itself broken, not caught by the check.
+BROKEN_SUBMISSION = ("NameError", "UnboundLocalError", "SyntaxError", "is not defined", "could not be exported")
+
 LOOPS_MUST_BE_LOOPS = {name for name, (_, bug) in TABLE.items() if bug.startswith("loops must be loops")}
 
 
@@ -252,6 +255,9 @@ def test_wrong_version_loses_points(name, wrong_results, reaches):
         item = by_id[item_id]
         assert item.status != "pass" and item.points_earned == 0, \
             f"{name} ({bug}) keeps the points of {item_id}:\n{table}"
+        # Lost to the bug, not to a broken submission (a name the given code does not define).
+        assert not any(broken in item.message for broken in BROKEN_SUBMISSION), \
+            f"{name} fails {item_id} for a reason unrelated to its bug: {item.message}"
     assert report.maximum - lost_points(name, graded, reaches) < report.maximum
     # No other wrong version in the same notebook can have caused this item's failure, and the
     # items that reach none of them still pass (the batching is sound).
