@@ -17,13 +17,15 @@ goes through, thus only shares a notebook with Conv2d.__init__, whose item never
 """
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 import submissions_09 as subs
-from tinytorch.cli import grade, notebooks, paths, sandbox
+from tinytorch.cli import grade, main, notebooks, paths, sandbox
 
 if subs.MODULE is None:
     pytest.skip("src/09_convolutions does not exist", allow_module_level=True)
@@ -288,6 +290,22 @@ def test_blank_student_notebook_scores_zero(tmp_path):
     report = grade_notebook(subs.read_student_notebook(), tmp_path, "blank")
     assert report.error is None and report.total == 0 < report.maximum, grade.format_report(report)
     assert all(item.status != "pass" for item in report.items)
+
+
+def test_tito_grade_command_line_names_the_loop_rule(tmp_path, capsys):
+    """The same through `tito grade 09 NB --json R`, as an instructor runs it: a conv2d_loops that
+    calls the fast path loses exactly that item, and the printed table says why."""
+    exercise, body = WRONG["conv_calls_fast_path"]
+    path = tmp_path / "fast_path.ipynb"
+    path.write_bytes(notebooks.notebook_bytes(subs.build({exercise: body})))
+    code = main.main(["grade", "09", str(path), "--json", str(tmp_path / "report.json"), "--timeout", "60"])
+    out = capsys.readouterr().out
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert code == 0, out
+    lost = {test["id"] for test in report["tests"] if test["points_earned"] < test["points_possible"]}
+    assert lost == {"test-conv2d-loops"}, out
+    assert report["total"] == report["max"] - next(t["points_possible"] for t in report["tests"] if t["id"] in lost)
+    assert re.search(r"^test-conv2d-loops\s+0/\d+\s+fail\s+.*must loop over", out, re.MULTILINE), out
 
 
 def test_points_table(wrong_results, capsys):
