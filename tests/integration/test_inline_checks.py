@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tinytorch.cli import cells, paths
+from tito import cells, paths
 
 ROOT = paths.repo_root(Path(__file__).parent)
 CASES = [(module, cell) for module in paths.all_modules(ROOT) for cell in cells.check_cells(module.src)]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tinytorch.cli import build, notebooks, paths
+from tito import build, notebooks, paths
 
 ROOT = paths.repo_root(Path(__file__).parent)
 MODULES = paths.all_modules(ROOT)

@@ -10,7 +10,8 @@ import nbformat
 import pytest
 
 from tito_helpers import ALL, DEMO, FAST, by_number, hang, inject, module_ids, tree_hashes, write_as_jupyter, write_nb
-from tinytorch.cli import grade, main, notebooks, paths, sandbox
+from tito import main, notebooks, paths
+from tito.grading import grade, sandbox
 
 
 def grade_nb(module, nb, tmp_path, limits=FAST, name="submission.ipynb"):

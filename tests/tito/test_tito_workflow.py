@@ -16,7 +16,7 @@ import nbformat
 import pytest
 
 from tito_helpers import DEMO, MODULES, hang, make_repo, module_ids, tito, tree_hashes, write_as_jupyter, write_nb
-from tinytorch.cli import build, cells, export, main, notebooks, paths, state, workflow
+from tito import build, cells, export, main, notebooks, paths, state, workflow
 
 
 def test_help_lists_every_command():
@@ -181,7 +181,7 @@ def test_test_runs_the_suite_against_the_installed_package_not_the_repository_fo
     shutil.copytree(demo_repo / "tinytorch", site / "tinytorch")
     script = tmp_path / "bin" / "tito"
     script.parent.mkdir()
-    script.write_text("import sys\nfrom tinytorch.cli.main import main\nsys.exit(main())\n")
+    script.write_text("import sys\nfrom tito.main import main\nsys.exit(main())\n")
     env = dict(os.environ, PYTHONPATH=str(site), PYTHONDONTWRITEBYTECODE="1")
     run = lambda *args: subprocess.run([sys.executable, str(script), *args], cwd=demo_repo, env=env,
                                        capture_output=True, text=True, timeout=120)

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import nbformat
 
-from tinytorch.cli import build, cells, notebooks, paths, sandbox
+from tito import build, cells, notebooks, paths
+from tito.grading import sandbox
 
 ROOT = paths.repo_root(Path(__file__).parent)
 FIXTURE_ROOT = Path(__file__).parent / "fixture_repo"
@@ -114,5 +115,5 @@ def make_repo(tmp: Path, modules: list[paths.Module]) -> Path:
 def tito(repo: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
     """Run the real command line inside `repo`, importing tinytorch from the repo's own copy."""
     env = dict(os.environ, PYTHONPATH=str(repo), PYTHONDONTWRITEBYTECODE="1")
-    return subprocess.run([sys.executable, "-m", "tinytorch.cli.main", *args], cwd=repo, env=env,
+    return subprocess.run([sys.executable, "-m", "tito.main", *args], cwd=repo, env=env,
                           capture_output=True, text=True, timeout=timeout)

@@ -6,9 +6,8 @@ Hand-written (not generated). One idea per file:
   export.py     notebook -> package module, through nbdev
   build.py      the instructor's regeneration and drift check
   cells.py      reading notebooks: export target, test cells, syntax errors with cell and line
-  runner.py     child process: one test cell against one exported module -> JSON result file
-  sandbox.py    parent side: one child per test cell, time limits, crashes contained
-  grade.py      the autograder (`tito grade`) and its trust model
+  grading/      the judge: runner.py (child process: one test cell -> JSON result file),
+                sandbox.py (parent side: one child per cell, time limits), grade.py (`tito grade`)
   workflow.py   the student's loop (`tito module start`, `export`, `test`, `status`)
   state.py      .tito/state.json: last `tito test` result per module
   main.py       the command line

@@ -32,8 +32,9 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from . import cells, export, sandbox
-from .paths import Module
+from .. import cells, export
+from ..paths import Module
+from . import sandbox
 
 
 @dataclass

@@ -14,7 +14,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import build, grade, paths, sandbox, workflow
+from . import build, paths, workflow
+from .grading import grade, sandbox
 
 
 def _modules(root: Path, names: list[str], everything: bool) -> list[paths.Module]:

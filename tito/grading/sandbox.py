@@ -1,7 +1,7 @@
 """Run test cells in child processes, one cell per child, under time limits.
 
 Shared by `tito grade` (against a throwaway copy of the package) and `tito test` (against the
-installed package). Each child runs `python -m tinytorch.cli.runner JOB.json` with PYTHONPATH
+installed package). Each child runs `python -m tito.grading.runner JOB.json` with PYTHONPATH
 pointing at the package under test and writes its verdict to a result file we name. A child
 that hangs is killed with its whole process group at its time limit; one that crashes leaves
 no result file. Either way only that cell fails, and the others still run.
@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cells import CheckCell
+from ..cells import CheckCell
 
 STATUSES = ("pass", "fail", "timeout", "error")
 
@@ -77,7 +77,7 @@ def run_group(command: list[str], cwd: Path, package_parent: Path, timeout: floa
 def _spawn(job_file: Path, workdir: Path, package_parent: Path, timeout: float) -> tuple[int | None, str]:
     """Run one child; return (exit code or None on timeout, tail of its stderr)."""
     stderr_path = workdir / "stderr.txt"
-    code = run_group([sys.executable, "-m", "tinytorch.cli.runner", str(job_file)], workdir, package_parent,
+    code = run_group([sys.executable, "-m", "tito.grading.runner", str(job_file)], workdir, package_parent,
                      timeout, None, stderr_path)
     with open(stderr_path, "rb") as handle:
         handle.seek(max(0, stderr_path.stat().st_size - 2000))

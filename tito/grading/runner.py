@@ -1,6 +1,6 @@
 """The child side of grading: run one test cell against one exported module, write a JSON result.
 
-    python -m tinytorch.cli.runner JOB.json
+    python -m tito.grading.runner JOB.json
 
 JOB.json names the module to import (`tinytorch.core.<name>`), the cell's source, and the path
 of the result file. The cell runs inside a copy of the module's namespace (with `__name__`

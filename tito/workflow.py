@@ -16,7 +16,8 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from . import cells, export, grade, notebooks, sandbox, state
+from . import cells, export, notebooks, state
+from .grading import grade, sandbox
 from .build import generated_header
 from .paths import Module
 
