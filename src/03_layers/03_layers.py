@@ -24,6 +24,7 @@
 #| export
 import numpy as np
 
+import tinytorch.core.autograd  # noqa: F401  (importing module 06 turns gradients on, so layers train)
 from tinytorch.core.tensor import Tensor, get_rng, manual_seed
 
 # %% [markdown]

@@ -529,8 +529,8 @@ if __name__ == "__main__":
 # The originals are stored once, in `Tensor._autograd_originals` (and
 # `_autograd_originals` on each activation class). Calling `enable_autograd()`
 # again rebuilds the wrappers from those originals instead of wrapping the
-# wrappers, so it is idempotent. It runs when this module is imported, and
-# `import tinytorch` imports it. Given.
+# wrappers, so it is idempotent. It runs when this module is imported; the
+# modules that train (layers, losses, optimizers, training, spatial) import it. Given.
 
 # %% nbgrader={"grade": false, "grade_id": "autograd-enable", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| export
@@ -827,7 +827,8 @@ def numerical_gradient(f, x, eps=1e-6):
 
 # %% [markdown]
 # Everything is in place: switch autograd on. In the package this line runs when
-# `tinytorch.core.autograd` is imported, which `import tinytorch` does.
+# `tinytorch.core.autograd` is imported, which `tinytorch.core.layers` (and every
+# module after it that trains) does.
 
 # %% nbgrader={"grade": false, "grade_id": "autograd-switch-on", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| export

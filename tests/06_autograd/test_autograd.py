@@ -3,7 +3,6 @@ accumulation, broadcasting reduction, the engine's contract, no_grad/detach, Fun
 import numpy as np
 import pytest
 
-import tinytorch  # noqa: F401  (importing the package enables autograd)
 from tinytorch.core.activations import GELU, ReLU, Sigmoid, Softmax, Tanh
 from tinytorch.core.autograd import (Function, enable_autograd, is_grad_enabled, no_grad,
                                      numerical_gradient, topological_order, unbroadcast)

@@ -6,6 +6,7 @@ __all__ = ['Module', 'Linear', 'Sequential', 'Flatten', 'Dropout']
 # %% ../../src/03_layers/03_layers.py #cell-001
 import numpy as np
 
+import tinytorch.core.autograd  # noqa: F401  (importing module 06 turns gradients on, so layers train)
 from .tensor import Tensor, get_rng, manual_seed
 
 # %% ../../src/03_layers/03_layers.py #cell-003
