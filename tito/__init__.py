@@ -6,8 +6,9 @@ Hand-written (not generated). One idea per file:
   export.py     notebook -> package module, through nbdev
   build.py      the instructor's regeneration and drift check
   cells.py      reading notebooks: export target, test cells, syntax errors with cell and line
-  grading/      the judge: runner.py (child process: one test cell -> JSON result file),
-                sandbox.py (parent side: one child per cell, time limits), grade.py (`tito grade`)
+  grading/      child processes and the judge: grade.py (`tito grade`), judge.py (graded cells run in tito,
+                the student's module in an isolated child: child.py, wire.py, remote.py), processes.py
+                (namespaces, killing every child), limits.py, checks.py + runner.py (`tito test`'s inline checks)
   workflow.py   the student's loop (`tito module start`, `export`, `test`, `status`)
   state.py      .tito/state.json: last `tito test` result per module
   main.py       the command line

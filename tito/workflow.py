@@ -17,7 +17,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from . import cells, export, notebooks, state
-from .grading import grade, sandbox
+from .grading import checks as check_runner, grade, processes
+from .grading.limits import Limits
 from .build import generated_header
 from .paths import Module
 
@@ -74,7 +75,7 @@ def import_problem(module_name: str, package_parent: Path, nb) -> str | None:
     with tempfile.TemporaryDirectory(prefix="tito-import-") as scratch:
         err_path = Path(scratch) / "stderr.txt"
         # In its own process group: a hang, or a process the import starts, is killed with it.
-        code = sandbox.run_group([sys.executable, "-c", "import importlib, sys; importlib.import_module(sys.argv[1])",
+        code = processes.run_group([sys.executable, "-c", "import importlib, sys; importlib.import_module(sys.argv[1])",
                                   module_name], package_parent, package_parent, IMPORT_TIMEOUT, None, err_path)
         stderr = err_path.read_text(encoding="utf-8", errors="replace")
     if code is None:
@@ -131,11 +132,11 @@ def package_origin(module: Module, package: Path) -> str:
     return "yours" if ".ipynb" in generated_header(path) else "reference"
 
 
-def _inline_checks(module: Module, package: Path, limits: sandbox.Limits, deadline: float, log) -> tuple[int, int]:
+def _inline_checks(module: Module, package: Path, limits: Limits, deadline: float, log) -> tuple[int, int]:
     checks = cells.check_cells(module.src)
     target = cells.export_target(module.src)
     log(f"inline checks: {len(checks)} test cells of {module.src.name}, against tinytorch.{target} ...")
-    outcomes = sandbox.run_cells(checks, f"tinytorch.{target}", package.parent, limits, log, deadline)
+    outcomes = check_runner.run_cells(checks, f"tinytorch.{target}", package.parent, limits, log, deadline)
     passed = 0
     for outcome in outcomes:
         passed += outcome.status == "pass"
@@ -180,7 +181,7 @@ def _pytest_suite(module: Module, package: Path, deadline: float, log) -> tuple[
         xml_path, out_path, err_path = scratch / "report.xml", scratch / "stdout.txt", scratch / "stderr.txt"
         # cwd is the scratch folder, not the repository: `python -m` puts its cwd first on sys.path, and
         # the repository's own tinytorch/ folder must not shadow the package under test.
-        code = sandbox.run_group([sys.executable, "-m", "pytest", str(module.tests), "-v", "-p", "no:cacheprovider",
+        code = processes.run_group([sys.executable, "-m", "pytest", str(module.tests), "-v", "-p", "no:cacheprovider",
                                   f"--rootdir={module.root}", f"--junitxml={xml_path}"],
                                  scratch, package.parent, remaining, out_path, err_path)
         output = out_path.read_text(encoding="utf-8", errors="replace")
@@ -200,7 +201,7 @@ def _pytest_suite(module: Module, package: Path, deadline: float, log) -> tuple[
     return statuses.count("pass"), len(cases), statuses.count("skipped")
 
 
-def run_module_tests(module: Module, package: Path, limits: sandbox.Limits = sandbox.Limits(), log=print) -> bool:
+def run_module_tests(module: Module, package: Path, limits: Limits = Limits(), log=print) -> bool:
     """Inline checks and the pytest suite against the installed package, all within limits.total;
     records the result."""
     deadline = time.monotonic() + limits.total

@@ -21,7 +21,7 @@ from pathlib import Path
 import nbformat
 
 from tito import build, cells, notebooks, paths
-from tito.grading import sandbox
+from tito.grading.limits import Limits
 
 ROOT = paths.repo_root(Path(__file__).parent)
 FIXTURE_ROOT = Path(__file__).parent / "fixture_repo"
@@ -29,7 +29,7 @@ MODULES = paths.all_modules(ROOT)
 DEMO = paths.Module("00", "00_demo", FIXTURE_ROOT)
 ALL = [DEMO, *MODULES]
 # Small limits keep the suite fast; the reference's graded cells each take well under a second.
-FAST = sandbox.Limits(per_test=10, total=120, jobs=2)
+FAST = Limits(per_test=10, total=120, jobs=2)
 
 
 def module_ids(module: paths.Module) -> str:

@@ -3,30 +3,29 @@
 How a submission is graded:
   1. The notebook is read (unreadable: grading cannot run, exit code 2) and its exported cells
      are compiled; a syntax error scores 0 for the module, reported with its cell and line.
-  2. Its `#| export` cells are exported into a throwaway copy of the installed package (the
-     submission must export exactly the module's own file, `tinytorch/<default_exp>.py`).
+  2. Its `#| export` cells are exported into a throwaway copy of the installed package, in a
+     fresh private folder (the submission must export exactly the module's own file,
+     `tinytorch/<default_exp>.py`, which replaces the reference's in the copy).
   3. The graded items come from the instructor's src, never from the submission: each nbgrader
-     cell with "grade": true is one item worth its "points". Each runs in its own child process
-     (see sandbox.py and runner.py) inside the namespace of the student's exported module; the
-     item passes when every `test_unit_*` function the cell defines passes.
-  4. Scores are computed here, from the result files the children write.
+     cell with "grade": true is one item worth its "points". The judge (judge.py) runs each cell
+     in tito's own process against a fresh child that holds the student's module; the item
+     passes when every `test_unit_*` function the cell defines passes.
+  4. Scores are computed here, from the judge's outcomes, and the report is written only after
+     every child is gone.
 
-Trust model. The grader defends against honest mistakes and casual cheating: whatever the
-student's code prints (a fake "PASSED", a fake JSON result) is never read, since children report
-through a result file the parent names and the score is computed by the parent; a crash,
-`sys.exit`, or an exception costs only the item it happens in; an endless loop costs the items
-that hit it (per-item timeout, then the whole process group is killed) and the run always ends
-within the total timeout; the tests themselves come from the instructor's src, so editing locked
-cells in the notebook changes nothing; and the installed package is never written (each
-submission is exported into a temporary copy), so one submission cannot alter the package or
-leave code behind for the next one. It does not defend against deliberately malicious code: the
-student's code runs with the grader's OS rights, so it could read the tests, write the result
-file itself, or touch any file the grader can. Grade untrusted submissions inside a container or
-VM with no secrets and a throwaway filesystem.
+Trust model: what holds, on which systems, is in judge.py's docstring and the README ("Grading
+and its trust model"). In short: the verdict is computed outside the student's process, and on
+Linux with namespaces nothing a submission starts outlives its grading or sees another grading.
+
+Exit codes of `tito grade`: 0 when the submission was graded (the score is in the report, even
+0 points), 2 when grading could not run (unknown module, unreadable notebook, bad limits, report
+not writable), 130 when interrupted (Ctrl-C, SIGTERM, SIGHUP); in every case every process the
+grading started has been killed and waited for.
 """
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from dataclasses import asdict, dataclass
@@ -34,7 +33,8 @@ from pathlib import Path
 
 from .. import cells, export
 from ..paths import Module
-from . import sandbox
+from . import judge, processes
+from .limits import Limits
 
 
 @dataclass
@@ -89,22 +89,37 @@ def export_submission(nb, submission: Path, target: str, package: Path, scratch:
 
 
 def grade_submission(module: Module, submission: Path, package: Path,
-                     limits: sandbox.Limits = sandbox.Limits(), log=lambda line: None) -> Report:
+                     limits: Limits = Limits(), log=lambda line: None) -> Report:
     """Grade one notebook for `module` against a copy of `package` (the installed tinytorch folder)."""
+    limits.check()
     nb = cells.load_notebook(submission)  # unreadable: raises, grading cannot run
     graded = cells.graded_cells(module.src)
     if not graded:
         raise ValueError(f"{module.src} has no graded cells (nbgrader \"grade\": true), so there is nothing to grade.")
     target = cells.export_target(module.src)
-    with tempfile.TemporaryDirectory(prefix="tito-grade-") as scratch:
+    trusted = judge.trusted_imports(module.src)
+    scratch = Path(tempfile.mkdtemp(prefix="tito-grade-"))  # 0700, unguessable, made atomically
+    try:
+        lib = scratch / "lib"
+        lib.mkdir()
         log(f"exporting {submission.name} into a temporary copy of the package ...")
-        problem = cells.syntax_error(nb) or export_submission(nb, submission, target, package, Path(scratch))
+        problem = cells.syntax_error(nb) or export_submission(nb, submission, target, package, lib)
         if problem:
             items = [Item(cell.cell_id, cell.points, 0, "error", "not graded: the submission could not be exported")
                      for cell in graded]
             return Report(module.slug, str(submission), items, error=problem)
+        shutil.rmtree(lib / "staging")
+        judge.install_child(lib)
+        line = processes.protections_line()
+        if line:
+            log(line)
+        roots = [module.root, package.parent, Path(__file__).resolve().parents[2]]
+        setup = judge.Setup(f"tinytorch.{target}", lib, scratch, judge.hidden_folders(roots, judge.keep_folders(scratch)),
+                            trusted, limits)
         log(f"running {len(graded)} graded test cells ...")
-        outcomes = sandbox.run_cells(graded, f"tinytorch.{target}", Path(scratch), limits, log)
+        outcomes = judge.run_cells(graded, setup, log)  # every child is dead when this returns
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
     items = [Item(cell.cell_id, cell.points, cell.points if outcome.status == "pass" else 0, outcome.status, outcome.message)
              for cell, outcome in zip(graded, outcomes)]
     return Report(module.slug, str(submission), items)
@@ -142,5 +157,18 @@ def report_dict(report: Report) -> dict:
 
 
 def write_json(report: Report, path: Path) -> None:
+    """Write then rename in the same folder: the file is never half-written, and a reader sees the old
+    report or the new one."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(report_dict(report), indent=2) + "\n", encoding="utf-8")
+    fd, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(report_dict(report), indent=2) + "\n")
+        os.replace(partial, path)
+    except BaseException:
+        try:
+            os.unlink(partial)
+        except OSError:
+            pass
+        raise

@@ -1,15 +1,16 @@
-"""The child side of grading: run one test cell against one exported module, write a JSON result.
+"""The child of `tito test`'s inline checks: run one test cell in the student's own module, write a JSON result.
 
-    python -m tito.grading.runner JOB.json
+    python -P tito/grading/runner.py JOB.json
 
 JOB.json names the module to import (`tinytorch.core.<name>`), the cell's source, and the path
 of the result file. The cell runs inside a copy of the module's namespace (with `__name__`
 not "__main__", so its `if __name__ == "__main__":` block stays quiet), then every
 `test_unit_*` function the cell defines is called.
 
-The result goes to the file the parent named, never to stdout: whatever the student's code
-prints cannot be mistaken for a result. Standard library only, so that nothing but the
-student's module is imported from the package under test.
+This trusts the student's code (they test their own work); grading never uses it (see judge.py).
+The result goes to the file the parent named, never to stdout, so that stray prints are not read
+as results. Standard library only, and started as a script rather than with `-m`, so that nothing
+but the student's module (and what it imports) is loaded from the package under test.
 """
 from __future__ import annotations
 
