@@ -173,7 +173,7 @@ def private_tmp_folders() -> list[str]:
         real = os.path.realpath(folder)
         if os.path.isdir(real) and real not in found:
             found.append(real)
-    return found
+    return [f for f in found if not any(other != f and _inside(Path(f), Path(other)) for other in found)]
 
 
 # ---------------------------------------------------------------- one graded cell
