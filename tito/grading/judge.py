@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import errno
 import importlib
 import os
 import random
@@ -209,6 +210,10 @@ def describe(error: BaseException, limits: Limits | None = None) -> str:
     text = f"{text} {where}".strip()
     if isinstance(error, MemoryError) and limits is not None:
         text += f" ({limits_.breach('memory', limits)})"
+    if isinstance(error, BlockingIOError) and limits is not None:  # fork() at the process limit
+        text += f" ({limits_.breach('processes', limits)})"
+    elif isinstance(error, OSError) and f"[Errno {errno.EFBIG}]" in str(error) and limits is not None:
+        text += f" ({limits_.breach('file_size', limits)})"  # Python ignores SIGXFSZ: the write fails
     text = " ".join(text.split())
     return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 3] + "..."
 
