@@ -19,7 +19,7 @@ from .grading import grade, processes
 from .grading.limits import Limits
 
 
-def _modules(root: Path, names: list[str], everything: bool) -> list[paths.Module]:
+def _modules(root: Path, names: list[str], everything: bool) -> list[paths.CourseModule]:
     if everything or not names:
         return paths.all_modules(root)
     return [paths.find_module(root, name) for name in names]
@@ -41,8 +41,9 @@ def cmd_dev_check(args) -> int:
     for line in problems:
         print(f"drift: {line}")
     if problems:
-        print("Run `tito dev export --all` and commit. (In a student's working copy, your own `tito export` "
-              "replaces reference files, so drift there is expected.)")
+        yours = [m.slug for m in paths.all_modules(root) if workflow.package_origin(m, paths.package_dir()) == "yours"]
+        print("Run `tito dev export --all` and commit." + (
+            f" (The package holds a student's export of {', '.join(yours)}: `tito status` shows it.)" if yours else ""))
         return 1
     print("generated files match src/")
     return 0

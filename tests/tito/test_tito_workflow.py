@@ -59,7 +59,7 @@ def test_module_start_writes_fresh_copy_and_never_overwrites_edits(demo_repo):
 @pytest.mark.parametrize("module", MODULES[:1], ids=module_ids)
 def test_module_start_keeps_edits_of_a_course_module(module, tmp_path):
     repo = make_repo(tmp_path, [module])
-    local = paths.Module(module.number, module.slug, repo)
+    local = paths.CourseModule(module.number, module.slug, repo)
     edited = edit(local.student_notebook)
     with pytest.raises(workflow.Refused, match="holds your changes"):
         workflow.start_module(local, log=lambda line: None)
@@ -70,9 +70,9 @@ def test_module_start_keeps_edits_of_a_course_module(module, tmp_path):
 
 # ---- tito export
 
-def local_copy(module, tmp_path) -> tuple[paths.Module, paths.Path]:
+def local_copy(module, tmp_path) -> tuple[paths.CourseModule, paths.Path]:
     repo = make_repo(tmp_path, [module])
-    return paths.Module(module.number, module.slug, repo), repo / "tinytorch"
+    return paths.CourseModule(module.number, module.slug, repo), repo / "tinytorch"
 
 
 @pytest.mark.parametrize("module", [DEMO, *MODULES], ids=module_ids)
@@ -131,14 +131,20 @@ def test_export_refuses_a_syntax_error_with_cell_and_line(demo_repo):
 
 def status(repo) -> dict[str, list[str]]:
     """module -> [notebook, package, first word of the last test result], from `tito status`."""
-    rows = [line.split() for line in tito(repo, "status").stdout.strip().split("\n")[2:]]
-    return {row[0]: row[1:4] for row in rows}
+    table = tito(repo, "status").stdout.strip().split("\n\n")[0]  # a summary line follows the table
+    return {row[0]: row[1:4] for row in (line.split() for line in table.split("\n")[2:])}
+
+
+def status_summary(repo) -> str:
+    return tito(repo, "status").stdout.strip().split("\n")[-1]
 
 
 def test_test_and_status_follow_the_student(demo_repo):
     assert status(demo_repo)["00_demo"] == ["fresh", "reference", "never"]
+    assert status_summary(demo_repo).startswith("the package holds the reference for every module")
 
     assert tito(demo_repo, "export", "00").returncode == 0  # the blank notebook
+    assert status_summary(demo_repo) == "the package holds your code for 00_demo; the reference for the rest"
     failing = tito(demo_repo, "test", "00", "--timeout", "10")
     assert failing.returncode == 1
     assert "FAIL    test-demo-add :: test_unit_add" in failing.stdout
@@ -195,7 +201,7 @@ def test_test_runs_the_suite_against_the_installed_package_not_the_repository_fo
                                     '{"modules": {"00_demo": {"passed": true}}}',
                                     '{"modules": {"00_demo": "passed"}}'])
 def test_damaged_state_file_means_no_results_yet(damage, demo_repo):
-    local = paths.Module(DEMO.number, DEMO.slug, demo_repo)
+    local = paths.CourseModule(DEMO.number, DEMO.slug, demo_repo)
     path = state.state_file(demo_repo)
     path.parent.mkdir()
     path.write_text(damage)
