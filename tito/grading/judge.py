@@ -370,7 +370,9 @@ def _judge(conn: remote.Connection, cell, setup: Setup, label: str, child_setup:
         ready, buffers = conn.read()
         if not ready.get("ready"):
             return "error", f"importing {setup.module_name} failed: {_describe_err(ready.get('err'), setup.limits)}", []
+        conn.namespace_phase = True  # `import math` in the student's module: the test gets the judge's math
         names = conn.decode(ready.get("names"), buffers)
+        conn.namespace_phase = False
         if not isinstance(names, dict):
             return "gone", "the student's process broke the protocol", []
         printer = _Printer()

@@ -58,6 +58,7 @@ class Connection:
         self.callbacks: dict[int, object] = {}
         self.callback_failure: BaseException | None = None
         self.gone: BaseException | None = None
+        self.namespace_phase = False  # only the module's own names may stand for the judge's trusted modules
 
     # -- the channel
     def _wait(self) -> None:
@@ -138,7 +139,7 @@ class Connection:
             if key not in self.callbacks:
                 raise wire.ProtocolError("a handle to a callable the test never sent")
             return self.callbacks[key]
-        module = self.trusted_module(tag.get("name")) if kind == "m" else None
+        module = self.trusted_module(tag.get("name")) if kind == "m" and self.namespace_phase else None
         if module is not None:
             return module
         if key not in self.proxies:
