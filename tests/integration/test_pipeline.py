@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tito import build, notebooks, paths
+from tito import build, export, notebooks, paths
 
 ROOT = paths.repo_root(Path(__file__).parent)
 MODULES = paths.all_modules(ROOT)
@@ -55,7 +55,7 @@ def test_drift_check_catches_a_stale_generated_file(tmp_path):
     for module in MODULES:
         build.build_module(module, tree)
     stale = tree / "tinytorch" / "core" / "old_module.py"
-    stale.write_text(build.GENERATED_HEADER + " File to edit: ../../src/99_gone/99_gone.py.\n")
+    stale.write_text(export.GENERATED_HEADER + " File to edit: ../../src/99_gone/99_gone.py.\n")
     assert any("old_module.py" in line for line in build.find_drift(ROOT, MODULES, tree))
 
 
