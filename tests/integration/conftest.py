@@ -7,6 +7,10 @@ against the reference, anything comparing generated files with src/) carry
 `@pytest.mark.reference_only` and are skipped, with a one-line reason, in a student's copy. With
 an argument, `reference_only("09_convolutions")`, only that module's export skips the test.
 CI (the environment variable CI set) never skips them: there, a student's export would be a bug.
+
+It lives here, not in tests/, on purpose: pytest puts a conftest's folder on sys.path, and with
+tests/ there, tests/tito/ would shadow the real `tito` package as a namespace package whenever
+the repository root is not on sys.path (as in `tito test`, which runs pytest from a scratch folder).
 """
 from __future__ import annotations
 
