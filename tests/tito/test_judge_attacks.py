@@ -117,3 +117,15 @@ def test_parallel_gradings_with_a_hostile_one_give_every_other_its_score(tmp_pat
     assert [g.report["total"] for g in results[1:]] == [25, 25, 0], [g.out for g in results]
     assert results[0].report["total"] == 0
     assert processes_mentioning(marker) == []
+
+
+@pytest.mark.skipif(MODULE is None, reason="module 09 does not exist")
+def test_without_namespaces_honest_grading_is_unchanged_and_one_line_says_what_is_off(tmp_path):
+    env = dict(environment(tmp_path / "tmp"), TITO_NO_NAMESPACES="1")
+    reference = Graded(notebooks.reference_notebook(MODULE.src), tmp_path, "reference", env).wait()
+    blank = Graded(student(), tmp_path, "blank", env).wait()
+    assert (reference.report["total"], blank.report["total"]) == (25, 0), (reference.out, blank.out)
+    for graded in (reference, blank):
+        check_grader_owns_its_report(graded)
+        assert graded.err.count("isolation on this system is partial; off: PID and mount namespaces") == 1, graded.err
+    assert list((tmp_path / "tmp").iterdir()) == []
