@@ -31,8 +31,8 @@ import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .. import cells, export
-from ..paths import Module
+from .. import cells, export, tables
+from ..paths import CourseModule
 from . import judge, processes
 from .limits import Limits
 
@@ -62,33 +62,7 @@ class Report:
         return sum(item.points_possible for item in self.items)
 
 
-def module_file(target: str) -> Path:
-    """'core.spatial' -> core/spatial.py (relative to the package folder)."""
-    return Path(*target.split(".")).with_suffix(".py")
-
-
-def export_submission(nb, submission: Path, target: str, package: Path, scratch: Path) -> str | None:
-    """Copy `package` to scratch/tinytorch and export the notebook into the copy.
-
-    Returns a message for the student when the notebook cannot be exported, else None.
-    """
-    shutil.copytree(package, scratch / "tinytorch", ignore=shutil.ignore_patterns("__pycache__"))
-    staging = scratch / "staging" / "tinytorch"
-    staging.mkdir(parents=True)
-    try:  # export alone first, to see exactly which files the notebook writes
-        written = export.export_notebook(nb, staging, edit_me=submission)
-    except Exception as error:  # nbdev's own errors; the student's notebook is at fault, not the grader
-        return f"the notebook could not be exported: {error}"
-    expected = module_file(target)
-    got = sorted(str(path.relative_to(staging)) for path in written)
-    if got != [str(expected)]:
-        return (f"the notebook exports to {', '.join(got)}; expected only {expected}. "
-                f"Keep the '#| default_exp {target}' line of the first code cell and plain '#| export' lines.")
-    shutil.copyfile(staging / expected, scratch / "tinytorch" / expected)
-    return None
-
-
-def grade_submission(module: Module, submission: Path, package: Path,
+def grade_submission(module: CourseModule, submission: Path, package: Path,
                      limits: Limits = Limits(), log=lambda line: None) -> Report:
     """Grade one notebook for `module` against a copy of `package` (the installed tinytorch folder)."""
     limits.check()
@@ -103,12 +77,11 @@ def grade_submission(module: Module, submission: Path, package: Path,
         lib = scratch / "lib"
         lib.mkdir()
         log(f"exporting {submission.name} into a temporary copy of the package ...")
-        problem = cells.syntax_error(nb) or export_submission(nb, submission, target, package, lib)
+        problem = cells.syntax_error(nb) or export.export_into_copy(nb, submission, target, package, lib)
         if problem:
             items = [Item(cell.cell_id, cell.points, 0, "error", "not graded: the submission could not be exported")
                      for cell in graded]
             return Report(module.slug, str(submission), items, error=problem)
-        shutil.rmtree(lib / "staging")
         judge.install_child(lib)
         line = processes.protections_line()
         if line:
@@ -138,16 +111,11 @@ def format_report(report: Report, message_width: int = 72) -> str:
     """A plain-text table: readable in a terminal and in a notebook's output."""
     rows = [(item.id, f"{_points(item.points_earned)}/{_points(item.points_possible)}", item.status,
              _shorten(item.message, message_width)) for item in report.items]
-    header = ("test id", "points", "status", "message")
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
-    line = lambda row: "  ".join([row[0].ljust(widths[0]), row[1].rjust(widths[1]), row[2].ljust(widths[2]), row[3]]).rstrip()
     out = [f"Grade for module {report.module}: {report.submission}"]
     if report.error:
         out += ["", "The submission was not graded (0 points):", *("  " + l for l in report.error.split("\n")), ""]
-    out += [line(header), line(tuple("-" * w for w in widths) + ("-" * 7,))]
-    out += [line(row) for row in rows]
-    out += [line(("-" * widths[0], "-" * widths[1], "", "")),
-            line(("total", f"{_points(report.total)}/{_points(report.maximum)}", "", ""))]
+    total = ("total", f"{_points(report.total)}/{_points(report.maximum)}", "", "")
+    out.append(tables.format_table(("test id", "points", "status", "message"), rows, right=(1,), footer=[total]))
     return "\n".join(out)
 
 

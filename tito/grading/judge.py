@@ -293,9 +293,11 @@ class _Printer:
         self.lines.append(sep.join(str(a) for a in args) + end)
 
 
-def _test_names(namespace: dict, label: str) -> list[str]:
-    return [name for name, value in namespace.items() if name.startswith("test_unit_")
-            and isinstance(value, types.FunctionType) and value.__code__.co_filename == label]
+def _test_names(source: str, namespace: dict, label: str) -> list[str]:
+    """The cell's tests (cells.test_functions), as the cell itself defined them (never a name of the
+    student's module: those are proxies, not functions compiled from the cell)."""
+    return [name for name in notebook_cells.test_functions(source)
+            if isinstance(namespace.get(name), types.FunctionType) and namespace[name].__code__.co_filename == label]
 
 
 def _run_tests(conn: remote.Connection, namespace: dict, names: list[str], limits: Limits) -> tuple[list, str | None]:
@@ -387,7 +389,7 @@ def _judge(conn: remote.Connection, cell, setup: Setup, label: str, child_setup:
             return "error", f"judge: {rule}", []
         except BaseException as error:
             return "error", f"the test cell failed before its tests ran: {describe(error, setup.limits)}", []
-        names = _test_names(namespace, label)
+        names = _test_names(cell.source, namespace, label)
         if not names:
             return "error", f"test cell {cell.cell_id} defines no test_unit_* function", []
         tests, stopped = _run_tests(conn, namespace, names, setup.limits)
