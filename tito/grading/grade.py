@@ -87,8 +87,8 @@ def grade_submission(module: CourseModule, submission: Path, package: Path,
         if line:
             log(line)
         roots = [module.root, package.parent, Path(__file__).resolve().parents[2]]
-        setup = judge.Setup(f"tinytorch.{target}", lib, scratch, judge.hidden_folders(roots, judge.keep_folders(scratch)),
-                            trusted, limits)
+        hide = judge.hidden_folders(roots, judge.keep_folders(scratch), whole=[submission.resolve().parent])
+        setup = judge.Setup(f"tinytorch.{target}", lib, scratch, hide, trusted, limits)
         log(f"running {len(graded)} graded test cells ...")
         outcomes = judge.run_cells(graded, setup, log)  # every child is dead when this returns
     finally:

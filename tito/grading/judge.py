@@ -146,20 +146,19 @@ def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def hidden_folders(roots: list[Path], keep: list[Path]) -> list[str]:
-    """Every folder directly in `roots` (the instructor's repository), except those holding
-    something the child needs (the Python installation, numpy, the grading's own scratch)."""
+def hidden_folders(roots: list[Path], keep: list[Path], whole: list[Path] = ()) -> list[str]:
+    """Every folder directly in `roots` (the instructor's repository), and each folder of `whole`
+    itself (the submission's folder, which may hold other students' notebooks), except those
+    holding something the child needs (the Python installation, numpy, the grading's scratch)."""
     keep = [Path(os.path.realpath(p)) for p in keep]
-    hide = set()
+    hideable = lambda folder: folder.is_dir() and str(folder) not in SYSTEM_DIRS \
+        and not any(_inside(k, folder) or _inside(folder, k) for k in keep)
+    hide = {str(f) for f in (Path(os.path.realpath(w)) for w in whole) if hideable(f)}
     for root in roots:
         root = Path(os.path.realpath(root))
         if str(root) in SYSTEM_DIRS or not root.is_dir():
             continue
-        for entry in sorted(root.iterdir()):
-            entry = Path(os.path.realpath(entry))
-            if entry.is_dir() and str(entry) not in SYSTEM_DIRS \
-                    and not any(_inside(k, entry) or _inside(entry, k) for k in keep):
-                hide.add(str(entry))
+        hide |= {str(e) for e in (Path(os.path.realpath(e)) for e in sorted(root.iterdir())) if hideable(e)}
     return sorted(h for h in hide if not any(other != h and _inside(Path(h), Path(other)) for other in hide))
 
 
