@@ -109,3 +109,19 @@ def test_hidden_folders_cover_the_repository_and_the_submissions_but_never_what_
     hidden = judge.hidden_folders([repo], [python / "lib"], whole=[submissions])
     assert hidden == sorted(str(p) for p in (repo / "src", repo / "tests", repo / "tinytorch", submissions))
     assert judge.hidden_folders([tmp_path], [python / "lib"]) == [str(submissions)]  # repo holds the venv: kept
+
+
+def test_a_child_that_stops_reading_costs_its_item_never_the_judge():
+    """The request pipe is full and nobody reads it: the judge's write gives up at the item's deadline."""
+    import time
+    request_read, request_write = os.pipe()
+    reply_read, reply_write = os.pipe()
+    try:
+        conn = remote.Connection(request_write, reply_read, time.monotonic() + 0.5, lambda name: None)
+        with pytest.raises(remote.ItemTimeout):
+            conn.send({"op": "call", "id": 1}, {"args": [np.zeros(2 ** 20)]})  # 8 MiB, far over a pipe's buffer
+        with pytest.raises(remote.ItemTimeout):  # and the connection stays dead
+            conn.read()
+    finally:
+        for fd in (request_read, request_write, reply_read, reply_write):
+            os.close(fd)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import builtins
 import functools
+import os
 import select
 import sys
 import time
@@ -53,6 +54,7 @@ class Connection:
 
     def __init__(self, requests: int, replies: int, deadline: float, trusted_module):
         self.requests, self.replies, self.deadline = requests, replies, deadline
+        os.set_blocking(requests, False)
         self.trusted_module = trusted_module  # module name -> the judge's own module object, or None
         self.proxies: dict[int, Remote] = {}
         self.callbacks: dict[int, object] = {}
@@ -61,11 +63,22 @@ class Connection:
         self.namespace_phase = False  # only the module's own names may stand for the judge's trusted modules
 
     # -- the channel
-    def _wait(self) -> None:
+    def _wait(self, writing: bool = False) -> None:
         remaining = self.deadline - time.monotonic()
-        if remaining <= 0 or not select.select([self.replies], [], [], remaining)[0]:
+        ready = select.select([], [self.requests], [], remaining)[1] if writing and remaining > 0 else \
+            select.select([self.replies], [], [], remaining)[0] if remaining > 0 else []
+        if not ready:
             self.gone = ItemTimeout()
             raise self.gone
+
+    def _write(self, header: dict, buffers: list) -> None:
+        """Write within the deadline (the request pipe is non-blocking: a child that stops reading
+        costs its item, never the judge)."""
+        try:
+            wire.write_message(self.requests, header, buffers, lambda: self._wait(writing=True))
+        except OSError:  # a broken pipe: the child is gone
+            self.gone = ChildGone()
+            raise self.gone from None
 
     def read(self) -> tuple[dict, list]:
         if self.gone is not None:
@@ -84,11 +97,7 @@ class Connection:
             raise self.gone
         buffers = []
         encoded = {key: wire.encode(value, buffers, self._handle) for key, value in values.items()}
-        try:
-            wire.write_message(self.requests, {**header, **encoded}, buffers)
-        except OSError:  # a broken pipe: the child is gone
-            self.gone = ChildGone()
-            raise self.gone from None
+        self._write({**header, **encoded}, buffers)
 
     def decode(self, data, buffers):
         try:
@@ -164,11 +173,7 @@ class Connection:
         except BaseException as error:  # the test's own check failed inside a callback: it counts
             self.callback_failure = self.callback_failure or error
             err = {"type": type(error).__name__, "builtin": _first_builtin(type(error)), "msg": str(error)[:2000]}
-            try:
-                wire.write_message(self.requests, {"err": err}, [])
-            except OSError:
-                self.gone = ChildGone()
-                raise self.gone from None
+            self._write({"err": err}, [])
             return
         self.send({}, {"ok": result})
 

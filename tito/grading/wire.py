@@ -46,14 +46,21 @@ class Closed(Exception):
 
 # ---------------------------------------------------------------- framing
 
-def write_message(fd: int, header: dict, buffers: list) -> None:
+def write_message(fd: int, header: dict, buffers: list, wait=None) -> None:
+    """Send one message; on a non-blocking fd, `wait()` is called until it can be written (and
+    raises on timeout), so a peer that stops reading cannot block the writer forever."""
     header = dict(header, buffers=[len(b) for b in buffers])
     text = json.dumps(header, separators=(",", ":")).encode("utf-8")
     parts = [struct.pack(">I", len(text)), text, *buffers]
     for part in parts:
         view = memoryview(part).cast("B")
         while view:
-            written = os.write(fd, view)
+            if wait is not None:
+                wait()
+            try:
+                written = os.write(fd, view)
+            except BlockingIOError:
+                continue
             view = view[written:]
 
 
