@@ -58,9 +58,6 @@ class CourseModule:
         return self.root / "tests" / self.slug
 
 
-Module = CourseModule  # the old name, kept until tito/grading has switched to CourseModule
-
-
 def all_modules(root: Path) -> list[CourseModule]:
     """Every module with a literate source, in course order."""
     found = []

@@ -168,6 +168,7 @@ def test_test_warns_when_the_package_holds_the_reference(demo_repo):
     assert result.returncode == 0 and "not your code" in result.stdout
 
 
+@pytest.mark.slow  # waits out a deliberate time limit
 def test_test_stops_an_endless_loop_in_the_pytest_suite_at_the_total_limit(demo_repo):
     write_nb(hang(notebooks.reference_notebook(DEMO.src), "add"), demo_repo / "modules" / "00_demo" / "00_demo.ipynb")
     assert tito(demo_repo, "export", "00").returncode == 0  # defining an endless function is fine
