@@ -65,24 +65,24 @@ def _limits(args) -> Limits:
     return limits
 
 
-def cmd_module_start(args) -> int:
-    module = paths.find_module(paths.repo_root(), args.module)
+def _unless_refused(action, what: str) -> int:
+    """Run a student command; a refusal (nothing was written) is exit code 1 with its reason."""
     try:
-        workflow.start_module(module, reset=args.reset, log=_log)
+        action()
     except workflow.Refused as refusal:
-        print(f"tito: {refusal}", file=sys.stderr)
+        print(f"tito: {what}{refusal}", file=sys.stderr)
         return 1
     return 0
+
+
+def cmd_module_start(args) -> int:
+    module = paths.find_module(paths.repo_root(), args.module)
+    return _unless_refused(lambda: workflow.start_module(module, reset=args.reset, log=_log), "")
 
 
 def cmd_export(args) -> int:
     module = paths.find_module(paths.repo_root(), args.module)
-    try:
-        workflow.export_module(module, paths.package_dir(), log=_log)
-    except workflow.Refused as refusal:
-        print(f"tito: export refused: {refusal}", file=sys.stderr)
-        return 1
-    return 0
+    return _unless_refused(lambda: workflow.export_module(module, paths.package_dir(), log=_log), "export refused: ")
 
 
 def cmd_test(args) -> int:
