@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from judge_attacks import ATTACKS, attack_notebook, base_notebook
+from judge_attacks import ATTACKS, attack_notebook, base_notebook, with_cell
 from tito_helpers import ROOT, by_number, write_nb
 from tito import notebooks
 
@@ -46,10 +46,10 @@ def processes_mentioning(text: str) -> list[int]:
 class Graded:
     """One `tito grade 09 ... --json` run: exit code, output, and the report as it was at exit."""
 
-    def __init__(self, nb, folder: Path, name: str, env: dict, *extra: str):
+    def __init__(self, nb, folder: Path, name: str, env: dict, *extra: str, module: str = "09"):
         self.path = write_nb(nb, folder / f"{name}.ipynb")
         self.report_path = folder / f"{name}.json"
-        self.proc = subprocess.Popen([sys.executable, "-m", "tito.main", "grade", "09", str(self.path),
+        self.proc = subprocess.Popen([sys.executable, "-m", "tito.main", "grade", module, str(self.path),
                                       "--json", str(self.report_path), *extra],
                                      cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -129,3 +129,26 @@ def test_without_namespaces_honest_grading_is_unchanged_and_one_line_says_what_i
         check_grader_owns_its_report(graded)
         assert graded.err.count("isolation on this system is partial; off: PID and mount namespaces") == 1, graded.err
     assert list((tmp_path / "tmp").iterdir()) == []
+
+
+SHADOW_LEN = """\
+import builtins as _b
+_answers = iter([3, 2, 2, 2, 1, 0])
+def len(obj):
+    return next(_answers) if type(obj).__name__ == 'DataLoader' else _b.len(obj)"""
+
+
+@pytest.mark.skipif(by_number("05") is None, reason="module 05 does not exist")
+def test_a_module_global_shadowing_a_builtin_never_reaches_the_test(tmp_path):
+    """Module 05's test-dataloader-len asserts len(DataLoader(...)) six times; a student's own `len`
+    answering those six numbers used to pass it (5 points, before the judge)."""
+    module = by_number("05")
+    env = environment(tmp_path / "tmp")
+    base = Graded(notebooks.student_notebook(module.src), tmp_path, "base", env, module="05").wait()
+    attack = Graded(with_cell(notebooks.student_notebook(module.src), SHADOW_LEN), tmp_path, "attack", env,
+                    module="05").wait()
+    for graded in (base, attack):
+        check_grader_owns_its_report(graded)
+    assert base.report["total"] == attack.report["total"] == 0, attack.out
+    messages = {test["id"]: test["message"] for test in attack.report["tests"]}
+    assert "NotImplementedError in __len__()" in messages["test-dataloader-len"], attack.out

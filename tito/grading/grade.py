@@ -88,7 +88,7 @@ def grade_submission(module: CourseModule, submission: Path, package: Path,
             log(line)
         roots = [module.root, package.parent, Path(__file__).resolve().parents[2]]
         hide = judge.hidden_folders(roots, judge.keep_folders(scratch), whole=[submission.resolve().parent])
-        setup = judge.Setup(f"tinytorch.{target}", lib, scratch, hide, trusted, limits)
+        setup = judge.Setup(f"tinytorch.{target}", lib, scratch, hide, trusted, limits, judge.reference_names(module.src))
         log(f"running {len(graded)} graded test cells ...")
         outcomes = judge.run_cells(graded, setup, log)  # every child is dead when this returns
     finally:

@@ -99,6 +99,7 @@ class Setup:
     hide: list              # folders hidden from the child (the instructor's repository)
     trusted: dict           # names bound to the judge's own imports in every test namespace
     limits: Limits
+    names: set | None = None  # the student's names a test may use (reference_names); None: all but builtins
 
 
 # ---------------------------------------------------------------- preparing a grading
@@ -115,18 +116,22 @@ def _trusted_module(name) -> types.ModuleType | None:
     return None
 
 
+def _export_cells(src: Path):
+    """The parsed `#| export` cells of the instructor's src. The percent-format cells are split here
+    (jupytext would take a third of a second): "# %%" starts a cell, "# %% [markdown]" a markdown one."""
+    chunks = re.split(r"^(# %%.*)$", src.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    for header, source in zip(chunks[1::2], chunks[2::2]):
+        if "[markdown]" not in header and notebook_cells.EXPORT_DIRECTIVES & notebook_cells.directives(source).keys():
+            yield ast.parse(source)
+
+
 def trusted_imports(src: Path) -> dict:
     """The names the reference module binds to trusted libraries, imported here in the judge:
     `import numpy as np` gives np, `from numpy.lib.stride_tricks import sliding_window_view` gives
     the judge's own sliding_window_view."""
     found = {}
-    # The percent-format cells, split here (jupytext would take a third of a second): "# %%" starts a
-    # cell, "# %% [markdown]" a markdown one.
-    chunks = re.split(r"^(# %%.*)$", src.read_text(encoding="utf-8"), flags=re.MULTILINE)
-    for header, source in zip(chunks[1::2], chunks[2::2]):
-        if "[markdown]" in header or not notebook_cells.EXPORT_DIRECTIVES & notebook_cells.directives(source).keys():
-            continue
-        for node in ast.parse(source).body:
+    for tree in _export_cells(src):
+        for node in tree.body:
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.name.split(".")[0] in TRUSTED_TOP_LEVEL:
@@ -140,6 +145,36 @@ def trusted_imports(src: Path) -> dict:
                     if alias.name != "*":
                         found[alias.asname or alias.name] = getattr(module, alias.name)
     return found
+
+
+def reference_names(src: Path) -> set[str] | None:
+    """The module-level names the reference module binds: the only names of the student's module a
+    test cell gets (a student's extra `len = ...` or `all = ...` must not shadow the cell's builtins).
+    None when a star import makes them unknowable (then every name but the builtins' is taken)."""
+    names = set()
+    for tree in _export_cells(src):
+        for node in _module_level(tree.body):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                if any(alias.name == "*" for alias in node.names):
+                    return None
+                names |= {alias.asname or alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                    names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    return names
+
+
+def _module_level(body):
+    """Statements run at module level: into if/try/with/for blocks, never into functions or classes."""
+    for node in body:
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for field in ("body", "orelse", "finalbody"):
+                yield from _module_level(getattr(node, field, []) or [])
+            for handler in getattr(node, "handlers", []) or []:
+                yield from _module_level(handler.body)
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -267,6 +302,12 @@ def _death(code: int | None, stderr: Path, limits: Limits) -> str:
     return f"the test process crashed (exit code {code}) before reporting: {_last_line(stderr)}"
 
 
+def _admitted(name, allowed: set | None) -> bool:
+    if not isinstance(name, str) or name.startswith("__"):
+        return False
+    return name in allowed if allowed is not None else not hasattr(builtins, name)
+
+
 def _importer(conn: remote.Connection):
     """The cell's `__import__`: trusted libraries are the judge's own; `tinytorch.*` is imported in
     the child (a proxy of the student's package copy); anything else is refused."""
@@ -379,7 +420,7 @@ def _judge(conn: remote.Connection, cell, setup: Setup, label: str, child_setup:
         printer = _Printer()
         cell_builtins = {**vars(builtins), "__import__": _importer(conn)}
         namespace = {"__name__": remote.GRADER_NAME, "__builtins__": cell_builtins,
-                     **{k: v for k, v in names.items() if isinstance(k, str)}, **setup.trusted, "print": printer}
+                     **{k: v for k, v in names.items() if _admitted(k, setup.names)}, **setup.trusted, "print": printer}
         try:
             exec(compile(cell.source, label, "exec"), namespace)
         except (remote.ItemTimeout, remote.ChildGone, processes.Interrupted):
