@@ -4,8 +4,9 @@ Design. For each graded cell the judge starts one child process that holds the s
 module (child.py, started under `unshare` when the system allows: see processes.py). The cell is
 executed in the judge, in a fresh namespace where
 
-  * every module-level name of the student's module is a proxy (remote.Remote) into the child,
-    or a copy when it is plain data (numbers, strings, arrays...);
+  * every module-level name the reference module defines (and only those: a student's extra
+    `len` cannot shadow a builtin) is taken from the student's module as a proxy
+    (remote.Remote) into the child, or as a copy when it is plain data (numbers, strings, arrays);
   * names the instructor's reference module imports from trusted libraries (numpy, the standard
     library), and module objects of those libraries in the student's namespace, are the judge's
     own imports: `np` in a test is always the real numpy, whatever the submission did to its own;
