@@ -7,8 +7,9 @@
 It trains a small LeNet-style CNN (Conv2d, ReLU, MaxPool2d, Flatten, Linear from tinytorch)
 and, the same way, a multi-layer perceptron with about as many parameters, then prints both
 side by side: parameters, test accuracy, accuracy on the test images moved by one pixel, and
-seconds. Training uses tinytorch's DataLoader, CrossEntropyLoss and Adam; the only thing
-written here is the augmentation (random one-pixel shifts of each batch, in numpy).
+seconds. Training is tinytorch's Trainer (module 08) with DataLoader, CrossEntropyLoss and
+Adam; written here are only its two hooks: the augmentation (random one-pixel shifts of each
+batch, in numpy) and the learning-rate schedule (a cosine), plus the time budget.
 A figure with the training curves, the learned first-layer filters and the feature maps of
 one test digit goes to outputs/cnn_digits.png when matplotlib is installed.
 
@@ -30,21 +31,18 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 
-HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:            # so that `import cnn_digits` works from tests too
-    sys.path.insert(0, str(HERE))
-
+# Run as a script, Python puts this folder on sys.path; pytest's `pythonpath` does it for the tests.
 from data_files import load_dataset        # noqa: E402
 from shifts import SHIFTS, random_shifts, shift_images  # noqa: E402
 
 from tinytorch.core.activations import ReLU  # noqa: E402
-from tinytorch.core.autograd import no_grad  # noqa: E402
 from tinytorch.core.dataloader import DataLoader, TensorDataset  # noqa: E402
-from tinytorch.core.layers import Flatten, Linear, Sequential  # noqa: E402
+from tinytorch.core.layers import Flatten, Linear, Sequential, count_parameters  # noqa: E402
 from tinytorch.core.losses import CrossEntropyLoss  # noqa: E402
 from tinytorch.core.optimizers import Adam  # noqa: E402
-from tinytorch.core.spatial import Conv2d, MaxPool2d, count_parameters  # noqa: E402
+from tinytorch.core.spatial import Conv2d, MaxPool2d  # noqa: E402
 from tinytorch.core.tensor import Tensor, manual_seed  # noqa: E402
+from tinytorch.core.training import Trainer  # noqa: E402
 
 DEFAULTS = dict(epochs=60, batch_size=64, lr=4e-3, time_budget=40.0)
 QUICK = dict(epochs=5, time_budget=60.0)
@@ -97,72 +95,61 @@ def freeze_convolutions(model):
 
 # --- training and measuring -----------------------------------------------------------------
 
-def predict(model, images, batch_size=500):
-    """Class scores for numpy images, in eval mode without gradients, a batch at a time."""
-    model.eval()
-    with no_grad():
-        scores = [model(Tensor(images[i:i + batch_size])).data for i in range(0, len(images), batch_size)]
-    return np.concatenate(scores)
+def eval_loader(images, labels, batch_size=500):
+    """The test images in order, for Trainer.evaluate."""
+    return DataLoader(TensorDataset(images, labels), batch_size=batch_size)
 
 
-def accuracy(model, images, labels):
-    return float(np.mean(predict(model, images).argmax(axis=1) == labels))
-
-
-def shifted_accuracy(model, images, labels):
+def shifted_accuracy(trainer, images, labels):
     """Accuracy on the test images moved one pixel up, down, left and right: {name: accuracy}."""
-    return {name: accuracy(model, shift_images(images, dy, dx), labels) for name, (dy, dx) in SHIFTS.items()}
+    return {name: trainer.evaluate(eval_loader(shift_images(images, dy, dx), labels))[1]
+            for name, (dy, dx) in SHIFTS.items()}
 
 
 def train(model, train_data, test_data, *, epochs, batch_size, lr, seed, time_budget=None, augment=True,
           name="model", log=print):
-    """Train `model` with Adam on cross-entropy; evaluate on the test set after every epoch.
+    """Train `model` with tinytorch's Trainer (Adam, cross-entropy); evaluate on the test set after every epoch.
 
-    The learning rate follows a cosine from `lr` down to 0 over all planned steps. Training
-    stops after the batch during which `time_budget` seconds (if given) ran out.
-    Progress goes to `log` (about a dozen lines). Returns the history: a dict of per-epoch lists (epoch, loss, train_acc, test_acc, seconds)
-    plus "stopped_early" (True when the budget, not the epoch count, ended training).
+    The learning rate follows a cosine from `lr` down to 0 over all planned steps (the Trainer's
+    lr_schedule hook); each batch is shifted at random (its batch_hook) unless augment is False.
+    Training stops after the batch during which `time_budget` seconds (if given) ran out.
+    Progress goes to `log` (about a dozen lines). Returns (history, trainer): the history is a dict of
+    per-epoch lists (epoch, loss, train_acc, test_acc, seconds) plus "stopped_early" (True when the
+    budget, not the epoch count, ended training).
     """
     images, labels = train_data
     loader = DataLoader(TensorDataset(images, labels), batch_size=batch_size, shuffle=True, seed=seed)
     shift_rng = np.random.default_rng([seed, 1])           # its own stream: independent of init and order
-    optimizer = Adam(model.parameters(), lr=lr)
-    loss_fn = CrossEntropyLoss()
-    total_steps, step = epochs * len(loader), 0
+    total_steps = epochs * len(loader)
+    start = time.perf_counter()
+
+    def shift_batch(x, y):
+        if time_budget is not None and time.perf_counter() - start > time_budget:
+            trainer.stop_training = True                    # this batch is the last one
+        return (Tensor(random_shifts(x.data, shift_rng)) if augment else x), y
+
+    def cosine(step):
+        return lr * 0.5 * (1 + math.cos(math.pi * step / total_steps))
+
+    trainer = Trainer(model, Adam(model.parameters(), lr=lr), CrossEntropyLoss(), batch_hook=shift_batch,
+                      lr_schedule=cosine)
+    test = eval_loader(*test_data)
     report_every = max(1, round(epochs / 12))               # about a dozen progress lines per model
     history = dict(epoch=[], loss=[], train_acc=[], test_acc=[], seconds=[], stopped_early=False)
-    start = time.perf_counter()
     for epoch in range(1, epochs + 1):
-        model.train()
-        loss_sum, correct, seen = 0.0, 0, 0
-        for x, y in loader:
-            if augment:
-                x = Tensor(random_shifts(x.data, shift_rng))
-            optimizer.lr = lr * 0.5 * (1 + math.cos(math.pi * step / total_steps))
-            scores = model(x)
-            loss = loss_fn(scores, y)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            step += 1
-            loss_sum += float(loss.data) * len(y.data)
-            correct += int(np.sum(scores.data.argmax(axis=1) == y.data))
-            seen += len(y.data)
-            if time_budget is not None and time.perf_counter() - start > time_budget:
-                history["stopped_early"] = True
-                break
-        test_acc = accuracy(model, *test_data)
+        fitted = trainer.fit(loader, epochs=1, val_loader=test, verbose=False)
         elapsed = time.perf_counter() - start
         for key, value in zip(("epoch", "loss", "train_acc", "test_acc", "seconds"),
-                              (epoch, loss_sum / seen, correct / seen, test_acc, elapsed)):
+                              (epoch, fitted["train_loss"][0], fitted["train_acc"][0], fitted["val_acc"][0], elapsed)):
             history[key].append(value)
-        if epoch == 1 or epoch % report_every == 0 or epoch == epochs or history["stopped_early"]:
-            log(f"{name} epoch {epoch:{len(str(epochs))}d}/{epochs}  loss {loss_sum / seen:.4f}  "
-                f"train acc {correct / seen:6.2%}  test acc {test_acc:6.2%}  {elapsed:5.1f}s")
-        if history["stopped_early"]:
-            log(f"{name}: time budget of {time_budget:g}s used up after {seen} samples of epoch {epoch}; stopping.")
+        history["stopped_early"] = trainer.stop_training
+        if epoch == 1 or epoch % report_every == 0 or epoch == epochs or trainer.stop_training:
+            log(f"{name} epoch {epoch:{len(str(epochs))}d}/{epochs}  loss {history['loss'][-1]:.4f}  "
+                f"train acc {history['train_acc'][-1]:6.2%}  test acc {history['test_acc'][-1]:6.2%}  {elapsed:5.1f}s")
+        if trainer.stop_training:
+            log(f"{name}: time budget of {time_budget:g}s used up after {trainer.steps} batches (epoch {epoch}); stopping.")
             break
-    return history
+    return history, trainer
 
 
 def run_model(kind, train_data, test_data, *, seed, epochs, batch_size, lr, time_budget=None, augment=True,
@@ -179,26 +166,15 @@ def run_model(kind, train_data, test_data, *, seed, epochs, batch_size, lr, time
     initial_filters = model[0].weight.data.copy() if kind == "cnn" else None
     log(f"{kind.upper()}: {model}")
     started = time.perf_counter()
-    history = train(model, train_data, test_data, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
-                    time_budget=time_budget, augment=augment, name=kind.upper(), log=log)
+    history, trainer = train(model, train_data, test_data, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
+                             time_budget=time_budget, augment=augment, name=kind.upper(), log=log)
     seconds = time.perf_counter() - started
-    shifted = shifted_accuracy(model, *test_data)
+    shifted = shifted_accuracy(trainer, *test_data)
     return dict(kind=kind, model=model, history=history, seconds=seconds, augment=augment,
-                params=sum(int(p.data.size) for p in _all_parameters(model)),
-                trainable=count_parameters(model), test_acc=accuracy(model, *test_data),
+                params=count_parameters(model), trainable=count_parameters(model, trainable_only=True),
+                test_acc=trainer.evaluate(eval_loader(*test_data))[1],
                 shifted=shifted, shifted_mean=float(np.mean(list(shifted.values()))),
                 initial_filters=initial_filters)
-
-
-def _all_parameters(model):
-    """Every weight and bias, trainable or frozen (parameters() lists only the trainable ones)."""
-    found = []
-    for layer in model:
-        for attr in ("weight", "bias"):
-            value = getattr(layer, attr, None)
-            if isinstance(value, Tensor):
-                found.append(value)
-    return found
 
 
 # --- reporting ----------------------------------------------------------------------------

@@ -24,6 +24,7 @@
 #| export
 import numpy as np
 
+import tinytorch.core.autograd  # noqa: F401  (importing module 06 turns gradients on, so layers train)
 from tinytorch.core.tensor import Tensor, get_rng, manual_seed
 
 # %% [markdown]
@@ -564,6 +565,48 @@ if __name__ == "__main__":
     print(f"after model.eval(): dropout layer training = {model[3].training}")
     assert np.array_equal(model(images).data, model(images).data)  # deterministic in eval
     model.train()
+
+# %% [markdown]
+# ## 6. Counting parameters (given)
+#
+# "How big is this model?" is the number of values in its tensors. `parameters()` lists
+# only what the optimizer may change, so a **frozen** weight (`requires_grad=False`, kept
+# at its value on purpose) disappears from it. `count_parameters(module)` counts every
+# tensor the module tree holds, frozen ones included, each shared tensor once;
+# `count_parameters(module, trainable_only=True)` counts only `parameters()`, what training
+# updates (like summing `p.numel()` over `p.requires_grad` in PyTorch). tinytorch tells a
+# frozen weight from a buffer only by `requires_grad`, so a Tensor buffer counts in the
+# total too.
+
+# %% nbgrader={"grade": false, "grade_id": "layers-count-parameters", "locked": false, "schema_version": 3, "solution": false, "task": false}
+#| export
+def _all_tensors(module, seen):
+    """Every Tensor in `module` and its sub-modules, frozen or not, each once, in attribute order."""
+    found = []
+    for _, value in module._attributes():
+        if isinstance(value, Module):
+            found += _all_tensors(value, seen)
+        elif isinstance(value, Tensor) and id(value) not in seen:
+            seen.add(id(value))
+            found.append(value)
+    return found
+
+
+def count_parameters(module, trainable_only=False):
+    """Number of values in a Module's tensors: all of them, frozen ones included (default),
+    or, with trainable_only=True, only those of module.parameters()."""
+    if not isinstance(module, Module):
+        raise TypeError(f"count_parameters expects a Module (a layer or a model), got {type(module).__name__}. "
+                        "Pass e.g. count_parameters(Sequential(Linear(4, 2)))")
+    tensors = module.parameters() if trainable_only else _all_tensors(module, set())
+    return int(sum(tensor.data.size for tensor in tensors))
+
+# %%
+if __name__ == "__main__":
+    _frozen = Linear(4, 3)
+    _frozen.weight.requires_grad = False     # a frozen weight: kept, but not trained
+    print(f"Linear(4, 3) with its weight frozen: {count_parameters(_frozen)} values, "
+          f"{count_parameters(_frozen, trainable_only=True)} of them trainable (the bias)")
 
 # %% [markdown]
 # ## Summary

@@ -21,6 +21,7 @@
 #| export
 import numpy as np
 
+import tinytorch.core.autograd  # noqa: F401  (importing module 06 turns gradients on)
 from tinytorch.core.tensor import Tensor
 from tinytorch.core.layers import Module
 

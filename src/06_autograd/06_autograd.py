@@ -25,7 +25,9 @@
 # %% nbgrader={"grade": false, "grade_id": "autograd-imports", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| default_exp core.autograd
 #| export
+import functools
 import inspect
+from typing import Callable, NamedTuple
 
 import numpy as np
 
@@ -107,11 +109,10 @@ class no_grad:
         return False
 
     def __call__(self, func):
+        @functools.wraps(func)
         def wrapper(*args, **kwargs):
             with no_grad():
                 return func(*args, **kwargs)
-        wrapper.__name__ = getattr(func, "__name__", "wrapper")
-        wrapper.__doc__ = func.__doc__
         return wrapper
 
 
@@ -122,10 +123,13 @@ def detach(self):
 # %% [markdown]
 # ## 3. Nodes and `Function`
 #
-# A node of the graph (the object in `tensor._ctx`) needs two things:
+# A node of the graph (the object in `tensor._ctx`) is a `Node`: it has
 # `.inputs`, a tuple with one entry per input (the input Tensor, or None for a
 # constant such as the `2` in `x * 2`), and `.backward(grad_output)`, returning
-# one gradient (np.ndarray or None) per input.
+# one gradient (np.ndarray or None) per input. `_record` attaches a node to a
+# result when grad mode is on and an input requires grad. Both kinds of node
+# use it: a `Function` (below) and the node of a wrapped Tensor operation
+# (section 6).
 #
 # `Function` is the way to add a new differentiable operation: subclass it,
 # compute the result on numpy arrays in `forward` (saving on `self` whatever the
@@ -142,7 +146,37 @@ def _wrap_output(array):
     return Tensor(array, dtype=dtype)
 
 
-class Function:
+class Node:
+    """A node of the graph (tensor._ctx): what backward() needs of it.
+
+    `inputs`: one Tensor (or None, for a constant) per input; `backward(grad_output)`:
+    one gradient (np.ndarray or None) per input. `name` shows in repr and errors.
+    """
+
+    inputs = ()
+    name = None
+
+    def backward(self, grad_output):
+        raise NotImplementedError(f"{type(self).__name__} must implement backward().")
+
+    def __repr__(self):
+        return f"<{self.name or type(self).__name__}>"
+
+
+def _needs_graph(operands):
+    """Whether a result of these operands must record its node: grad mode on, an input requiring grad."""
+    return is_grad_enabled() and any(isinstance(x, Tensor) and x.requires_grad for x in operands)
+
+
+def _record(out, node, operands):
+    """Attach `node` to the result Tensor `out`, its inputs being the Tensor operands (constants: None)."""
+    node.inputs = tuple(x if isinstance(x, Tensor) else None for x in operands)
+    out.requires_grad = True
+    out._ctx = node
+    return out
+
+
+class Function(Node):
     """Base class of differentiable operations on numpy arrays.
 
     Subclasses implement `forward(self, *arrays, **kwargs) -> np.ndarray` and
@@ -150,14 +184,8 @@ class Function:
     and are used through `Subclass.apply(*inputs, **kwargs)`.
     """
 
-    def __init__(self):
-        self.inputs = ()
-
     def forward(self, *arrays, **kwargs):
         raise NotImplementedError(f"{type(self).__name__} must implement forward().")
-
-    def backward(self, grad_output):
-        raise NotImplementedError(f"{type(self).__name__} must implement backward().")
 
     @classmethod
     def apply(cls, *inputs, **kwargs):
@@ -170,14 +198,7 @@ class Function:
         fn = cls()
         arrays = tuple(x.data if isinstance(x, Tensor) else x for x in inputs)
         result = _wrap_output(fn.forward(*arrays, **kwargs))
-        if is_grad_enabled() and any(isinstance(x, Tensor) and x.requires_grad for x in inputs):
-            fn.inputs = tuple(x if isinstance(x, Tensor) else None for x in inputs)
-            result.requires_grad = True
-            result._ctx = fn
-        return result
-
-    def __repr__(self):
-        return f"<{type(self).__name__}>"
+        return _record(result, fn, inputs) if _needs_graph(inputs) else result
 
 # %% [markdown]
 # ## 4. Undoing broadcasting
@@ -526,20 +547,25 @@ if __name__ == "__main__":
 # 2. if grad mode is on and an input requires grad, attaches a `BackwardNode`
 #    to the result: the rule, the input arrays, the output and the parameters.
 #
+# Each wrapped Tensor method is one row of the table `_OPS`: its backward rule,
+# its node's name, how its arguments become the rule's operands (`binary`
+# `x * y`, `reflected` for `2 * x`, which Python runs as `x.__rmul__(2)`, or
+# `unary` with named parameters such as `axis`), and how those parameters reach
+# the rule (`__getitem__` turns Tensor indices into arrays).
+#
 # The originals are stored once, in `Tensor._autograd_originals` (and
 # `_autograd_originals` on each activation class). Calling `enable_autograd()`
 # again rebuilds the wrappers from those originals instead of wrapping the
-# wrappers, so it is idempotent. It runs when this module is imported, and
-# `import tinytorch` imports it. Given.
+# wrappers, so it is idempotent. It runs when this module is imported; the
+# modules that train (layers, losses, optimizers, training, spatial) import it. Given.
 
 # %% nbgrader={"grade": false, "grade_id": "autograd-enable", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| export
-class BackwardNode:
-    """The node recorded for a wrapped Tensor operation: calls a backward rule."""
+class BackwardNode(Node):
+    """The node recorded for a wrapped Tensor operation: calls its backward rule."""
 
-    def __init__(self, name, inputs, rule, arrays, out, params):
+    def __init__(self, name, rule, arrays, out, params):
         self.name = name            # e.g. "MulBackward"
-        self.inputs = inputs        # Tensor or None per input
         self.rule = rule
         self.arrays = arrays        # the input arrays (constants included)
         self.out = out              # the forward result (np.ndarray)
@@ -548,82 +574,75 @@ class BackwardNode:
     def backward(self, grad_output):
         return tuple(self.rule(grad_output, self.out, *self.arrays, **self.params))
 
-    def __repr__(self):
-        return f"<{self.name}>"
-
-
 
 def _attach(out, operands, rule, name, params):
     """Record a BackwardNode on `out` if grad mode is on and an operand requires grad."""
-    tensors = tuple(x if isinstance(x, Tensor) else None for x in operands)
-    if not (is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors)):
+    if not _needs_graph(operands):
         return out
-    if any(out is t for t in tensors):   # an op returned its input: never relabel an input
+    if any(out is x for x in operands):   # an op returned its input: never relabel an input
         out = Tensor(out.data, dtype=out.dtype)
-    arrays = tuple(t.data if t is not None else np.asarray(x, dtype=out.dtype)
-                   for t, x in zip(tensors, operands))
-    out.requires_grad = True
-    out._ctx = BackwardNode(name, tensors, rule, arrays, out.data, params)
-    return out
+    arrays = tuple(x.data if isinstance(x, Tensor) else np.asarray(x, dtype=out.dtype) for x in operands)
+    return _record(out, BackwardNode(name, rule, arrays, out.data, params), operands)
 
 
-def _binary(original, rule, name, reflected=False):
-    def method(self, other):
-        with no_grad():
-            out = original(self, other)
-        operands = (other, self) if reflected else (self, other)
-        return _attach(out, operands, rule, name, {})
-    method.__name__, method.__doc__, method.__wrapped__ = original.__name__, original.__doc__, original
-    return method
+class _Op(NamedTuple):
+    """How one Tensor method becomes differentiable."""
+
+    rule: Callable              # the backward rule: rule(grad_output, out, *input_arrays, **params)
+    node: str                   # the node's name, without "Backward"
+    kind: str = "unary"         # "binary" (self, other), "reflected" (other, self: __radd__...), "unary" (self, **params)
+    prepare: Callable = dict    # the method's parameters -> the rule's (e.g. Tensor indices -> arrays)
 
 
-def _unary(original, rule, name):
-    signature = inspect.signature(original)
-
-    def method(self, *args, **kwargs):
-        with no_grad():
-            out = original(self, *args, **kwargs)
+def _operands_and_params(op, signature, self, args, kwargs):
+    """The operands in the rule's order, and the rule's parameters, of one call of a wrapped method."""
+    if op.kind == "unary":
         bound = signature.bind(self, *args, **kwargs)
         bound.apply_defaults()
-        params = {k: v for k, v in bound.arguments.items() if k != "self"}
-        if "index" in params:
-            params["index"] = _unwrap_index(params["index"])
-        return _attach(out, (self,), rule, name, params)
-    method.__name__, method.__doc__, method.__wrapped__ = original.__name__, original.__doc__, original
+        return (self,), op.prepare({k: v for k, v in bound.arguments.items() if k != "self"})
+    (other,) = args
+    return ((other, self) if op.kind == "reflected" else (self, other)), {}
+
+
+def _wrap(original, op):
+    """`original` (a Tensor method), recording op's node on its result."""
+    signature = inspect.signature(original)
+
+    @functools.wraps(original)
+    def method(self, *args, **kwargs):
+        with no_grad():   # the original may use Tensor operations itself: they must not record
+            out = original(self, *args, **kwargs)
+        operands, params = _operands_and_params(op, signature, self, args, kwargs)
+        return _attach(out, operands, op.rule, op.node + "Backward", params)
     return method
 
 
-def _activation(original, rule, name, params_of):
+def _wrap_activation(original, rule, name, params_of):
+    """An activation class's `forward`, recording its node; params_of(activation) gives the rule's parameters."""
+    @functools.wraps(original)
     def forward(act, x):
         x = x if isinstance(x, Tensor) else Tensor(x)
         with no_grad():
             out = original(act, x)
         return _attach(out, (x,), rule, name, params_of(act))
-    forward.__name__, forward.__doc__, forward.__wrapped__ = "forward", original.__doc__, original
     return forward
 
 
-# name -> (rule, kind, reflected)
-_TENSOR_OPS = {
-    "__add__": (add_backward, "binary", False), "__radd__": (add_backward, "binary", True),
-    "__sub__": (sub_backward, "binary", False), "__rsub__": (sub_backward, "binary", True),
-    "__mul__": (mul_backward, "binary", False), "__rmul__": (mul_backward, "binary", True),
-    "__truediv__": (div_backward, "binary", False), "__rtruediv__": (div_backward, "binary", True),
-    "matmul": (_matmul_nd_backward, "binary", False),
-    "__matmul__": (_matmul_nd_backward, "binary", False),
-    "__rmatmul__": (_matmul_nd_backward, "binary", True),
-    "__neg__": (neg_backward, "unary", False), "__pow__": (pow_backward, "unary", False),
-    "exp": (exp_backward, "unary", False), "log": (log_backward, "unary", False),
-    "reshape": (reshape_backward, "unary", False),
-    "transpose": (transpose_backward, "unary", False),
-    "sum": (sum_backward, "unary", False), "mean": (mean_backward, "unary", False),
-    "max": (max_backward, "unary", False), "__getitem__": (getitem_backward, "unary", False),
+# One table: Tensor method -> how it becomes differentiable.
+_OPS = {
+    "__add__": _Op(add_backward, "Add", "binary"), "__radd__": _Op(add_backward, "Add", "reflected"),
+    "__sub__": _Op(sub_backward, "Sub", "binary"), "__rsub__": _Op(sub_backward, "Sub", "reflected"),
+    "__mul__": _Op(mul_backward, "Mul", "binary"), "__rmul__": _Op(mul_backward, "Mul", "reflected"),
+    "__truediv__": _Op(div_backward, "Div", "binary"), "__rtruediv__": _Op(div_backward, "Div", "reflected"),
+    "matmul": _Op(_matmul_nd_backward, "MatMul", "binary"),
+    "__matmul__": _Op(_matmul_nd_backward, "MatMul", "binary"),
+    "__rmatmul__": _Op(_matmul_nd_backward, "MatMul", "reflected"),
+    "__neg__": _Op(neg_backward, "Neg"), "__pow__": _Op(pow_backward, "Pow"),
+    "exp": _Op(exp_backward, "Exp"), "log": _Op(log_backward, "Log"),
+    "reshape": _Op(reshape_backward, "Reshape"), "transpose": _Op(transpose_backward, "Transpose"),
+    "sum": _Op(sum_backward, "Sum"), "mean": _Op(mean_backward, "Mean"), "max": _Op(max_backward, "Max"),
+    "__getitem__": _Op(getitem_backward, "Index", prepare=lambda params: {"index": _unwrap_index(params["index"])}),
 }
-
-_NODE_NAMES = {"__add__": "Add", "__radd__": "Add", "__sub__": "Sub", "__rsub__": "Sub",
-               "__mul__": "Mul", "__rmul__": "Mul", "__truediv__": "Div", "__rtruediv__": "Div",
-               "matmul": "MatMul", "__matmul__": "MatMul", "__rmatmul__": "MatMul",
-               "__neg__": "Neg", "__pow__": "Pow", "__getitem__": "Index"}
 
 _ACTIVATIONS = [
     (ReLU, relu_backward, lambda act: {}),
@@ -637,22 +656,15 @@ _ACTIVATIONS = [
 def enable_autograd():
     """Make Tensor operations and activations record the graph (idempotent)."""
     if "_autograd_originals" not in Tensor.__dict__:
-        Tensor._autograd_originals = {name: Tensor.__dict__[name]
-                                      for name in _TENSOR_OPS if name in Tensor.__dict__}
+        Tensor._autograd_originals = {name: Tensor.__dict__[name] for name in _OPS if name in Tensor.__dict__}
     for name, original in Tensor._autograd_originals.items():
-        rule, kind, reflected = _TENSOR_OPS[name]
-        node_name = _NODE_NAMES.get(name, name.capitalize()) + "Backward"
-        if kind == "binary":
-            setattr(Tensor, name, _binary(original, rule, node_name, reflected))
-        else:
-            setattr(Tensor, name, _unary(original, rule, node_name))
+        setattr(Tensor, name, _wrap(original, _OPS[name]))
     Tensor.backward = backward
     Tensor.detach = detach
     for cls, rule, params_of in _ACTIVATIONS:
         if "_autograd_originals" not in cls.__dict__:
             cls._autograd_originals = {"forward": cls.__dict__["forward"]}
-        cls.forward = _activation(cls._autograd_originals["forward"], rule,
-                                  cls.__name__ + "Backward", params_of)
+        cls.forward = _wrap_activation(cls._autograd_originals["forward"], rule, cls.__name__ + "Backward", params_of)
 
 # %% [markdown]
 # ## 7. The backward pass
@@ -678,7 +690,7 @@ def enable_autograd():
 #   `_call_node(node, grad)` (given: it calls `node.backward(grad)` and checks
 #   that there is one gradient per input); then for each input that is a Tensor
 #   with `requires_grad` and has a non-None gradient, reduce it with
-#   `_check_input_grad(node, inp, g)` (given: `unbroadcast`, then a shape check
+#   `_reduce_input_grad(node, inp, g)` (given: `unbroadcast`, then a shape check
 #   with a helpful error) and **add** it to the input's entry;
 # - a leaf (no `_ctx`) that requires grad: add the gradient into `t.grad`
 #   (`None` the first time). Across calls gradients accumulate too, as in
@@ -722,9 +734,9 @@ def _call_node(node, grad):
     return tuple(input_grads)
 
 
-def _check_input_grad(node, inp, grad):
-    """Reduce one input gradient to the input's shape (a fresh array of its dtype),
-    or explain what is wrong."""
+def _reduce_input_grad(node, inp, grad):
+    """One input's gradient as the input needs it: unbroadcast to its shape, checked (an error
+    naming the node if it cannot fit), and a fresh array of its dtype."""
     grad = unbroadcast(np.asarray(grad), inp.shape)
     if grad.shape != inp.shape:
         raise RuntimeError(
@@ -769,7 +781,7 @@ def backward(self, gradient=None):
         for inp, g in zip(node.inputs, _call_node(node, grad)):
             if inp is None or g is None or not inp.requires_grad:
                 continue
-            g = _check_input_grad(node, inp, g)
+            g = _reduce_input_grad(node, inp, g)
             grads[id(inp)] = g if id(inp) not in grads else grads[id(inp)] + g
     ### END SOLUTION
 
@@ -827,7 +839,8 @@ def numerical_gradient(f, x, eps=1e-6):
 
 # %% [markdown]
 # Everything is in place: switch autograd on. In the package this line runs when
-# `tinytorch.core.autograd` is imported, which `import tinytorch` does.
+# `tinytorch.core.autograd` is imported, which `tinytorch.core.layers` (and every
+# module after it that trains) does.
 
 # %% nbgrader={"grade": false, "grade_id": "autograd-switch-on", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| export

@@ -32,6 +32,7 @@ import numbers
 
 import numpy as np
 
+import tinytorch.core.autograd  # noqa: F401  (importing module 06 turns gradients on)
 from tinytorch.core.tensor import Tensor
 
 # %% [markdown]

@@ -2395,9 +2395,9 @@ if __name__ == "__main__":
 
 # %% nbgrader={"grade": false, "grade_id": "cost-helpers", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| export
-def count_parameters(module):
-    """Number of trainable values in a Module (sum of its parameters' sizes)."""
-    return int(sum(p.data.size for p in module.parameters()))
+# count_parameters is module 03's (re-exported here, so `from tinytorch.core.spatial import
+# count_parameters` keeps working): all of a module's values, frozen ones included.
+from tinytorch.core.layers import count_parameters  # noqa: E402,F401
 
 
 def activation_bytes(shape, dtype=np.float32):

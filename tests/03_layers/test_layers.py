@@ -2,7 +2,6 @@
 import numpy as np
 import pytest
 
-import tinytorch  # noqa: F401  (enables autograd once module 06 is exported)
 from tinytorch.core.tensor import Tensor, manual_seed
 from tinytorch.core.layers import Module, Linear, Sequential, Flatten, Dropout
 from tinytorch.core.activations import ReLU

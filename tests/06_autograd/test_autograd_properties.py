@@ -2,7 +2,6 @@
 import numpy as np
 import pytest
 
-import tinytorch  # noqa: F401  (importing the package enables autograd)
 from tinytorch.core.autograd import unbroadcast
 from tinytorch.core.tensor import Tensor
 

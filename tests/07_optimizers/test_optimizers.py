@@ -2,7 +2,6 @@
 import numpy as np
 import pytest
 
-import tinytorch  # noqa: F401  (enables autograd once module 06 is exported)
 from tinytorch.core.tensor import Tensor
 from tinytorch.core.layers import Linear
 from tinytorch.core.losses import MSELoss

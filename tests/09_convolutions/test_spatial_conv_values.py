@@ -6,6 +6,7 @@ layer whose weight (and bias) are set by hand through layer.weight.data[...] = .
 """
 import numpy as np
 import pytest
+from numeric_checks import assert_values as check, image as img
 
 from tinytorch.core.spatial import Conv2d, conv2d_loops, conv2d_vectorized
 from tinytorch.core.tensor import Tensor
@@ -36,17 +37,6 @@ def conv(request):
 
 def f32(values):
     return np.array(values, dtype=np.float32)
-
-
-def img(rows):
-    """A single-image, single-channel (1, 1, H, W) float32 array."""
-    return f32(rows)[None, None]
-
-
-def check(got, expected):
-    expected = np.asarray(expected, dtype=np.float64)
-    assert got.shape == expected.shape, f"shape {got.shape}, expected {expected.shape}"
-    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6)
 
 
 # x = 1..9 as a 3x3 image:  1 2 3 / 4 5 6 / 7 8 9

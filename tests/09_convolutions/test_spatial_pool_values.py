@@ -2,6 +2,7 @@
 functions and the layers."""
 import numpy as np
 import pytest
+from numeric_checks import assert_values as check, image as img
 
 from tinytorch.core.spatial import (AvgPool2d, MaxPool2d, avgpool2d_loops, avgpool2d_vectorized,
                                     maxpool2d_loops, maxpool2d_vectorized)
@@ -28,16 +29,6 @@ def maxpool(request):
 @pytest.fixture(params=list(AVG))
 def avgpool(request):
     return AVG[request.param]
-
-
-def img(rows):
-    return np.array(rows, dtype=np.float32)[None, None]
-
-
-def check(got, expected):
-    expected = np.asarray(expected, dtype=np.float64)
-    assert got.shape == expected.shape, f"shape {got.shape}, expected {expected.shape}"
-    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-6)
 
 
 # An irregular 4x4 image, so the maximum is not always in the same corner of a window:

@@ -1,5 +1,7 @@
 """The names DESIGN.md promises, importable from the installed package, working together."""
 import importlib
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -27,14 +29,34 @@ def test_contract_names_import_and_are_exported(module_name):
             assert name in module.__all__, f"{name} missing from {module_name}.__all__"
 
 
-def test_gradients_flow_without_importing_autograd_explicitly():
-    # `import tinytorch` enables autograd: a user of Tensor alone gets gradients.
-    from tinytorch.core.tensor import Tensor
+def _fresh_python(code: str) -> subprocess.CompletedProcess:
+    """Run `code` in a new interpreter: which modules enable autograd depends on what was imported."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
 
-    x = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
-    ((x * x).sum()).backward()
-    assert x.data.dtype == np.float32
-    np.testing.assert_array_equal(x.grad, 2 * x.data)
+
+def test_importing_the_package_or_tensor_alone_imports_no_other_module():
+    result = _fresh_python("import sys, tinytorch.core.tensor\n"
+                           "print(sorted(m for m in sys.modules if m.startswith('tinytorch')))")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['tinytorch', 'tinytorch.core', 'tinytorch.core.tensor']", result.stdout
+
+
+def test_tensor_alone_has_no_gradients_and_says_which_import_turns_them_on():
+    result = _fresh_python("from tinytorch.core.tensor import Tensor\n"
+                           "Tensor([1.0], requires_grad=True).sum().backward()")
+    assert result.returncode != 0
+    assert "RuntimeError" in result.stderr and "import tinytorch.core.autograd" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("module_name", ["layers", "losses", "optimizers", "training", "spatial"])
+def test_the_modules_that_train_turn_gradients_on(module_name):
+    result = _fresh_python(f"import tinytorch.core.{module_name}\n"
+                           "from tinytorch.core.tensor import Tensor\n"
+                           "x = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)\n"
+                           "((x * x).sum()).backward()\n"
+                           "print(x.grad.tolist())")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[[2.0, 4.0], [6.0, 8.0]]", result.stdout
 
 
 def test_a_small_cnn_runs_end_to_end_on_the_digits():

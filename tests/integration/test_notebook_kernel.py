@@ -30,7 +30,7 @@ pytest.importorskip("ipykernel", reason="ipykernel is not installed (pip install
 
 from nbclient.exceptions import CellExecutionError  # noqa: E402
 
-from tinytorch.cli import cells, notebooks, paths  # noqa: E402
+from tito import cells, notebooks, paths  # noqa: E402
 
 ROOT = paths.repo_root(Path(__file__).parent)
 MODULE = next((m for m in paths.all_modules(ROOT) if m.number == "09"), None)

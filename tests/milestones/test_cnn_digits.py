@@ -1,16 +1,14 @@
 """The CNN milestone: it learns (better than with frozen filters), it compares, it draws, it reports."""
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "milestones"))
-import cnn_digits  # noqa: E402
-import cnn_figure  # noqa: E402
-from shifts import SHIFTS, random_shifts, shift_images  # noqa: E402
+import cnn_digits
+import cnn_figure
+from shifts import SHIFTS, random_shifts, shift_images
 
-from tinytorch.core.tensor import Tensor, manual_seed  # noqa: E402
+from tinytorch.core.tensor import Tensor, manual_seed
 
 # Accuracy floor of the quick run (`--quick`: 5 epochs, batch 64, Adam 0.004 with cosine decay,
 # random one-pixel shifts) on the 359 bundled test digits. Measured with that same budget

@@ -2,14 +2,11 @@
 import gzip
 import pickle
 import struct
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "milestones"))
-from data_files import load_cifar10, load_dataset, load_mnist, read_idx  # noqa: E402
+from data_files import load_cifar10, load_dataset, load_mnist, read_idx
 
 
 # --- writers for the two formats --------------------------------------------------------

@@ -25,7 +25,9 @@ from pathlib import Path
 import pytest
 
 import submissions_09 as subs
-from tinytorch.cli import grade, main, notebooks, paths, sandbox
+from tito import main, notebooks, paths
+from tito.grading import grade
+from tito.grading.limits import Limits
 
 if subs.MODULE is None:
     pytest.skip("src/09_convolutions does not exist", allow_module_level=True)
@@ -34,7 +36,7 @@ from submissions_09.correct import CORRECT  # noqa: E402
 from submissions_09.wrong import WRONG  # noqa: E402
 
 # Roomy limits: a loaded 2-core machine must not turn a slow pass into a timeout.
-LIMITS = sandbox.Limits(per_test=60, total=600, jobs=2)
+LIMITS = Limits(per_test=60, total=600, jobs=2)
 
 # The graded items of each exercise.
 ITEMS = {

@@ -10,7 +10,9 @@ import nbformat
 import pytest
 
 from tito_helpers import ALL, DEMO, FAST, by_number, hang, inject, module_ids, tree_hashes, write_as_jupyter, write_nb
-from tinytorch.cli import grade, main, notebooks, paths, sandbox
+from tito import export, main, notebooks, paths
+from tito.grading import grade
+from tito.grading.limits import Limits
 
 
 def grade_nb(module, nb, tmp_path, limits=FAST, name="submission.ipynb"):
@@ -29,11 +31,34 @@ def test_fresh_student_notebook_scores_zero(module, tmp_path):
     assert set(statuses(report).values()) <= {"fail", "error"}, grade.format_report(report)
 
 
+# Graded cells on main that break common.md's rules for graded test cells, so the judge (which runs
+# them in tito's process, the student's module in a child) cannot give them their points: each
+# must fail with the message naming the rule. The rewrites of modules 01-09 in other branches
+# fix them; then the entry goes (this test fails until it does, so the list cannot go stale).
+RULE_BREAKERS = {
+    "03_layers": {"test-module-parameters": "deriving from a remote class (Module)",      # rule 3
+                  "test-sequential-flatten": "deriving from a remote class (Module)"},    # rule 3 (+ a lambda)
+    "05_dataloader": {"test-dataloader-iter": "deriving from a remote class (Dataset)"},  # rule 3
+    "07_optimizers": {"test-sgd": "AssertionError in test_unit_sgd()"},                   # rule 2: `q.data is data`
+    "08_training": {"test-training-train-epoch": "passes a Frozen object",               # rules 3, 4, 5
+                    "test-training-evaluate": "deriving from a remote class (Module)"},  # rules 3, 4, 5
+}
+
+
+def reference_points(report) -> float:
+    """Full marks, less the items whose cells break the rules (see RULE_BREAKERS)."""
+    broken = RULE_BREAKERS.get(report.module, {})
+    return sum(item.points_possible for item in report.items if item.id not in broken)
+
+
 @pytest.mark.parametrize("module", ALL, ids=module_ids)
 def test_reference_notebook_scores_full_marks(module, tmp_path):
     report = grade_nb(module, notebooks.reference_notebook(module.src), tmp_path)
-    assert report.total == report.maximum > 0, grade.format_report(report)
-    assert set(statuses(report).values()) == {"pass"}
+    broken = RULE_BREAKERS.get(module.slug, {})
+    assert report.total == reference_points(report) > 0, grade.format_report(report)
+    assert {i.id: i.status for i in report.items if i.status != "pass"}.keys() == broken.keys(), grade.format_report(report)
+    for item in report.items:
+        assert item.id not in broken or broken[item.id] in item.message, (item.id, item.message)
 
 
 def test_points_come_from_nbgrader_metadata_of_src():
@@ -65,7 +90,7 @@ def test_endless_loop_costs_only_the_tests_that_hit_it(module, function, stopped
     module = by_number(module) if isinstance(module, str) else module
     if module is None:
         pytest.skip("this module's src does not exist yet; the 00_demo and 01 variants cover the scenario")
-    limits = sandbox.Limits(per_test=6, total=60, jobs=2)
+    limits = Limits(per_test=6, total=60, jobs=2)
     started = time.monotonic()
     report = grade_nb(module, hang(notebooks.reference_notebook(module.src), function), tmp_path, limits)
     elapsed = time.monotonic() - started
@@ -77,7 +102,7 @@ def test_endless_loop_costs_only_the_tests_that_hit_it(module, function, stopped
 
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_total_timeout_ends_the_run(jobs, tmp_path):
-    limits = sandbox.Limits(per_test=60, total=4, jobs=jobs)
+    limits = Limits(per_test=60, total=4, jobs=jobs)
     started = time.monotonic()
     report = grade_nb(DEMO, hang(notebooks.reference_notebook(DEMO.src), "total_loops"), tmp_path, limits)
     assert time.monotonic() - started < limits.total + 6  # + export and process start-up
@@ -118,7 +143,7 @@ def test_exporting_to_another_module_scores_zero(tmp_path):
         cell.source = cell.source.replace(f"#| default_exp {target}", f"#| default_exp {target}_mine")
     report = grade_nb(module, nb, tmp_path)
     assert report.total == 0, grade.format_report(report)
-    assert f"expected only {grade.module_file(target)}" in report.error
+    assert f"expected only {export.module_file(target)}" in report.error
 
 
 @pytest.mark.parametrize("kind, points", [("reference", "full"), ("blank", 0)])
@@ -172,11 +197,12 @@ def test_twenty_submissions_leave_package_and_submissions_unchanged(tmp_path):
     submissions = [write_nb(kinds[kind][0](module), folder / f"{i:02d}_{module.slug}_{kind}.ipynb")
                    for i, (module, kind) in enumerate(plan)]
     package_before, submissions_before = tree_hashes(installed), tree_hashes(folder)
-    limits = sandbox.Limits(per_test=2, total=60, jobs=2)
+    limits = Limits(per_test=2, total=60, jobs=2)
     for (module, kind), path in zip(plan, submissions):
         report = grade.grade_submission(module, path, installed, limits)
         expected = kinds[kind][1]
-        assert report.total == (report.maximum if expected is None else expected), (path.name, grade.format_report(report))
+        assert report.total == (reference_points(report) if expected is None else expected), \
+            (path.name, grade.format_report(report))
     assert tree_hashes(installed) == package_before
     assert tree_hashes(folder) == submissions_before
 

@@ -16,7 +16,7 @@ import nbformat
 import pytest
 
 from tito_helpers import DEMO, MODULES, hang, make_repo, module_ids, tito, tree_hashes, write_as_jupyter, write_nb
-from tinytorch.cli import build, cells, export, main, notebooks, paths, state, workflow
+from tito import build, cells, export, main, notebooks, paths, state, workflow
 
 
 def test_help_lists_every_command():
@@ -59,7 +59,7 @@ def test_module_start_writes_fresh_copy_and_never_overwrites_edits(demo_repo):
 @pytest.mark.parametrize("module", MODULES[:1], ids=module_ids)
 def test_module_start_keeps_edits_of_a_course_module(module, tmp_path):
     repo = make_repo(tmp_path, [module])
-    local = paths.Module(module.number, module.slug, repo)
+    local = paths.CourseModule(module.number, module.slug, repo)
     edited = edit(local.student_notebook)
     with pytest.raises(workflow.Refused, match="holds your changes"):
         workflow.start_module(local, log=lambda line: None)
@@ -70,9 +70,9 @@ def test_module_start_keeps_edits_of_a_course_module(module, tmp_path):
 
 # ---- tito export
 
-def local_copy(module, tmp_path) -> tuple[paths.Module, paths.Path]:
+def local_copy(module, tmp_path) -> tuple[paths.CourseModule, paths.Path]:
     repo = make_repo(tmp_path, [module])
-    return paths.Module(module.number, module.slug, repo), repo / "tinytorch"
+    return paths.CourseModule(module.number, module.slug, repo), repo / "tinytorch"
 
 
 @pytest.mark.parametrize("module", [DEMO, *MODULES], ids=module_ids)
@@ -131,14 +131,20 @@ def test_export_refuses_a_syntax_error_with_cell_and_line(demo_repo):
 
 def status(repo) -> dict[str, list[str]]:
     """module -> [notebook, package, first word of the last test result], from `tito status`."""
-    rows = [line.split() for line in tito(repo, "status").stdout.strip().split("\n")[2:]]
-    return {row[0]: row[1:4] for row in rows}
+    table = tito(repo, "status").stdout.strip().split("\n\n")[0]  # a summary line follows the table
+    return {row[0]: row[1:4] for row in (line.split() for line in table.split("\n")[2:])}
+
+
+def status_summary(repo) -> str:
+    return tito(repo, "status").stdout.strip().split("\n")[-1]
 
 
 def test_test_and_status_follow_the_student(demo_repo):
     assert status(demo_repo)["00_demo"] == ["fresh", "reference", "never"]
+    assert status_summary(demo_repo).startswith("the package holds the reference for every module")
 
     assert tito(demo_repo, "export", "00").returncode == 0  # the blank notebook
+    assert status_summary(demo_repo) == "the package holds your code for 00_demo; the reference for the rest"
     failing = tito(demo_repo, "test", "00", "--timeout", "10")
     assert failing.returncode == 1
     assert "FAIL    test-demo-add :: test_unit_add" in failing.stdout
@@ -162,6 +168,7 @@ def test_test_warns_when_the_package_holds_the_reference(demo_repo):
     assert result.returncode == 0 and "not your code" in result.stdout
 
 
+@pytest.mark.slow  # waits out a deliberate time limit
 def test_test_stops_an_endless_loop_in_the_pytest_suite_at_the_total_limit(demo_repo):
     write_nb(hang(notebooks.reference_notebook(DEMO.src), "add"), demo_repo / "modules" / "00_demo" / "00_demo.ipynb")
     assert tito(demo_repo, "export", "00").returncode == 0  # defining an endless function is fine
@@ -181,7 +188,7 @@ def test_test_runs_the_suite_against_the_installed_package_not_the_repository_fo
     shutil.copytree(demo_repo / "tinytorch", site / "tinytorch")
     script = tmp_path / "bin" / "tito"
     script.parent.mkdir()
-    script.write_text("import sys\nfrom tinytorch.cli.main import main\nsys.exit(main())\n")
+    script.write_text("import sys\nfrom tito.main import main\nsys.exit(main())\n")
     env = dict(os.environ, PYTHONPATH=str(site), PYTHONDONTWRITEBYTECODE="1")
     run = lambda *args: subprocess.run([sys.executable, str(script), *args], cwd=demo_repo, env=env,
                                        capture_output=True, text=True, timeout=120)
@@ -195,7 +202,7 @@ def test_test_runs_the_suite_against_the_installed_package_not_the_repository_fo
                                     '{"modules": {"00_demo": {"passed": true}}}',
                                     '{"modules": {"00_demo": "passed"}}'])
 def test_damaged_state_file_means_no_results_yet(damage, demo_repo):
-    local = paths.Module(DEMO.number, DEMO.slug, demo_repo)
+    local = paths.CourseModule(DEMO.number, DEMO.slug, demo_repo)
     path = state.state_file(demo_repo)
     path.parent.mkdir()
     path.write_text(damage)

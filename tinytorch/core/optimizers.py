@@ -8,6 +8,7 @@ import numbers
 
 import numpy as np
 
+import tinytorch.core.autograd  # noqa: F401  (importing module 06 turns gradients on)
 from .tensor import Tensor
 
 # %% ../../src/07_optimizers/07_optimizers.py #cell-003

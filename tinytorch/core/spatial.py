@@ -6,8 +6,7 @@
 __all__ = ['conv_output_size', 'count_loop_steps', 'conv2d_loops', 'conv2d_macs', 'conv2d_vectorized', 'conv2d_backward_loops',
            'maxpool2d_loops', 'avgpool2d_loops', 'maxpool2d_vectorized', 'avgpool2d_vectorized',
            'maxpool2d_backward_loops', 'avgpool2d_backward_loops', 'Conv2dFunction', 'MaxPool2dFunction',
-           'AvgPool2dFunction', 'Conv2d', 'MaxPool2d', 'AvgPool2d', 'receptive_field', 'count_parameters',
-           'activation_bytes']
+           'AvgPool2dFunction', 'Conv2d', 'MaxPool2d', 'AvgPool2d', 'receptive_field', 'activation_bytes']
 
 # %% ../../src/09_convolutions/09_convolutions.py #cell-001
 import math
@@ -668,9 +667,9 @@ def receptive_field(layers):
     return tuple(field)
 
 # %% ../../src/09_convolutions/09_convolutions.py #cell-087
-def count_parameters(module):
-    """Number of trainable values in a Module (sum of its parameters' sizes)."""
-    return int(sum(p.data.size for p in module.parameters()))
+# count_parameters is module 03's (re-exported here, so `from tinytorch.core.spatial import
+# count_parameters` keeps working): all of a module's values, frozen ones included.
+from .layers import count_parameters  # noqa: E402,F401
 
 
 def activation_bytes(shape, dtype=np.float32):

@@ -131,7 +131,8 @@ class Tensor:
     def backward(self, gradient=None):
         raise RuntimeError(
             "backward() needs autograd, which module 06 adds. Finish and export module 06, "
-            "then `import tinytorch` (or tinytorch.core.autograd) to enable it.")
+            "then `import tinytorch.core.autograd` to turn it on (tinytorch.core.layers and "
+            "the modules after it import it for you).")
 
 
 def _result(array):

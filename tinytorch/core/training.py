@@ -47,7 +47,7 @@ def accuracy(outputs, targets):
         predicted = (outputs.reshape(-1) > 0.5).astype(np.int64)
     return float(np.mean(predicted == targets))
 
-# %% ../../src/08_training/08_training.py #cell-007
+# %% ../../src/08_training/08_training.py #cell-008
 def _loss_value(loss):
     """The loss as a Python float; stop if training has diverged."""
     value = float(_as_array(loss))
@@ -78,15 +78,59 @@ def _check_loader(loader, name):
         )
 
 
+class _Hooked:
+    """A training loader seen through the Trainer's hooks (given): before each batch the
+    learning rate follows `lr_schedule(step)` and the batch goes through `batch_hook`; after
+    a batch, `trainer.stop_training` ends the epoch. Without hooks, batches pass unchanged."""
+
+    def __init__(self, loader, trainer):
+        self.loader, self.trainer = loader, trainer
+
+    def __len__(self):
+        return len(self.loader)
+
+    def __iter__(self):
+        trainer = self.trainer
+        for batch in self.loader:
+            if trainer.lr_schedule is not None:
+                trainer.optimizer.lr = _scheduled_lr(trainer.lr_schedule, trainer.steps)
+            if trainer.batch_hook is not None:
+                batch = _split_batch(trainer.batch_hook(*_split_batch(batch)))
+            trainer.steps += 1
+            yield batch
+            if trainer.stop_training:
+                return
+
+
+def _scheduled_lr(schedule, step):
+    lr = schedule(step)
+    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating, np.integer)) or not lr >= 0:
+        raise ValueError(f"Trainer's lr_schedule({step}) must return a learning rate >= 0, got {lr!r}. "
+                         "Return a number, e.g. lambda step: 0.1 * 0.5 ** (step // 1000).")
+    return float(lr)
+
+
+def _check_hook(name, hook):
+    if hook is not None and not callable(hook):
+        raise TypeError(f"Trainer's {name} must be a function or None, got {type(hook).__name__}. "
+                        "Pass e.g. batch_hook=lambda inputs, targets: (inputs, targets).")
+
+
 class Trainer:
-    """Train and evaluate a model: Trainer(model, optimizer, loss_fn).
+    """Train and evaluate a model: Trainer(model, optimizer, loss_fn, batch_hook=None, lr_schedule=None).
 
     fit(train_loader, epochs=1, val_loader=None, verbose=True) -> history, a dict of lists
     (train_loss, train_acc, and val_loss, val_acc when val_loader is given);
     evaluate(loader) -> (loss, accuracy), in eval mode without gradients.
+
+    Hooks (optional): batch_hook(inputs, targets) -> (inputs, targets) is applied to every
+    training batch (e.g. data augmentation); lr_schedule(step) -> learning rate is set on the
+    optimizer before every training batch, `step` counting the batches this Trainer trained
+    (0, 1, ...; in `trainer.steps`). Setting `trainer.stop_training = True` (e.g. from a hook)
+    ends training after the current batch; fit() resets it when it starts.
     """
 
-    def __init__(self, model, optimizer, loss_fn):
+    def __init__(self, model, optimizer, loss_fn, batch_hook=None, lr_schedule=None):
         for name, value, needs in (("model", model, ("__call__", "train", "eval")),
                                    ("optimizer", optimizer, ("step", "zero_grad")),
                                    ("loss_fn", loss_fn, ("__call__",))):
@@ -96,9 +140,15 @@ class Trainer:
                     f"Trainer's {name} must provide {', '.join(needs)}; got {type(value).__name__} without "
                     f"{', '.join(missing)}. Pass e.g. Trainer(Sequential(...), SGD(model.parameters(), lr=0.1), CrossEntropyLoss())."
                 )
+        _check_hook("batch_hook", batch_hook)
+        _check_hook("lr_schedule", lr_schedule)
         self.model = model
         self.optimizer = optimizer
         self.loss_fn = loss_fn
+        self.batch_hook = batch_hook
+        self.lr_schedule = lr_schedule
+        self.steps = 0               # training batches so far: the lr_schedule's step
+        self.stop_training = False
         self.history = None
 
     def train_epoch(self, loader):
@@ -107,6 +157,7 @@ class Trainer:
         Returns (mean loss, accuracy), both averaged over samples.
         """
         _check_loader(loader, "The training loader")
+        loader = _Hooked(loader, self)  # the Trainer's hooks (given): iterate it like any loader
         self.model.train()
         total_loss, total_correct, count = 0.0, 0.0, 0
         for batch in loader:
@@ -160,6 +211,7 @@ class Trainer:
         if val_loader is not None:
             history.update(val_loss=[], val_acc=[])
         self.history = history
+        self.stop_training = False
         for epoch in range(1, int(epochs) + 1):
             start = time.perf_counter()
             loss, acc = self.train_epoch(train_loader)
@@ -173,4 +225,6 @@ class Trainer:
                 line += f"  |  val loss {val_loss:.4f} acc {val_acc:6.2%}"
             if verbose:
                 print(f"{line}  |  {time.perf_counter() - start:.2f}s")
+            if self.stop_training:
+                break
         return history

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import nbformat
 
-from tinytorch.cli import cells, notebooks, paths
+from tito import cells, notebooks, paths
 
 ROOT = paths.repo_root(Path(__file__).parent)
 MODULE = next((m for m in paths.all_modules(ROOT) if m.number == "09"), None)

@@ -24,6 +24,27 @@ STUB = "raise NotImplementedError()"
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
 # The only cell metadata a notebook keeps; everything else is converter bookkeeping.
 KEPT_CELL_METADATA = ("nbgrader", "tags")
+CELL_ID = re.compile(r"^cell-(\d{3,})$")
+
+
+def notebook_metadata() -> dict:
+    """The notebook-level metadata of every notebook the pipeline writes, and nothing else."""
+    return {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}}
+
+
+def cell_id(index: int) -> str:
+    """A cell's id: its position, so that regeneration is byte-identical (jupytext's are random)."""
+    return f"cell-{index:03d}"
+
+
+def cell_index(id_: str) -> int | None:
+    """The position a pipeline cell id stands for, or None for any other id."""
+    match = CELL_ID.match(id_)
+    return int(match.group(1)) if match else None
+
+
+def clean_cell_metadata(metadata) -> dict:
+    return {key: metadata[key] for key in KEPT_CELL_METADATA if key in metadata}
 
 
 class SolutionMarkerError(ValueError):
@@ -33,10 +54,10 @@ class SolutionMarkerError(ValueError):
 def read_source(path: Path) -> nbformat.NotebookNode:
     """Parse a percent-format source into a notebook with stable ids and clean metadata."""
     nb = jupytext.read(path, fmt="py:percent")
-    nb.metadata = nbformat.from_dict({"kernelspec": KERNELSPEC, "language_info": {"name": "python"}})
+    nb.metadata = nbformat.from_dict(notebook_metadata())
     for index, cell in enumerate(nb.cells):
-        cell.id = f"cell-{index:03d}"
-        cell.metadata = nbformat.from_dict({k: cell.metadata[k] for k in KEPT_CELL_METADATA if k in cell.metadata})
+        cell.id = cell_id(index)
+        cell.metadata = nbformat.from_dict(clean_cell_metadata(cell.metadata))
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     return nb
@@ -122,8 +143,8 @@ def looks_generated(path: Path) -> bool:
     try:
         nb = json.loads(path.read_text(encoding="utf-8"))
         cells = nb["cells"]
-        return nb.get("metadata") == {"kernelspec": KERNELSPEC, "language_info": {"name": "python"}} and all(
-            cell.get("id") == f"cell-{index:03d}"
+        return nb.get("metadata") == notebook_metadata() and all(
+            cell.get("id") == cell_id(index)
             and not cell.get("outputs")
             and cell.get("execution_count") is None
             for index, cell in enumerate(cells)

@@ -37,8 +37,9 @@ class UnknownModule(ValueError):
 
 
 @dataclass(frozen=True)
-class Module:
-    """One course module, e.g. number '09', slug '09_convolutions'."""
+class CourseModule:
+    """One course module (a lesson: src, notebook, tests), e.g. number '09', slug '09_convolutions'.
+    Not a Python module, nor tinytorch's `layers.Module`."""
 
     number: str
     slug: str
@@ -57,17 +58,17 @@ class Module:
         return self.root / "tests" / self.slug
 
 
-def all_modules(root: Path) -> list[Module]:
+def all_modules(root: Path) -> list[CourseModule]:
     """Every module with a literate source, in course order."""
     found = []
     for path in sorted((root / "src").iterdir()):
         match = MODULE_DIR.match(path.name)
         if match and (path / f"{path.name}.py").is_file():
-            found.append(Module(match.group(1), path.name, root))
+            found.append(CourseModule(match.group(1), path.name, root))
     return found
 
 
-def find_module(root: Path, name: str) -> Module:
+def find_module(root: Path, name: str) -> CourseModule:
     """Resolve '9', '09', '09_convolutions' or 'convolutions' to a module."""
     modules = all_modules(root)
     key = name.strip().lower()

@@ -14,10 +14,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import build, grade, paths, sandbox, workflow
+from . import build, paths, workflow
+from .grading import grade, processes
+from .grading.limits import Limits
 
 
-def _modules(root: Path, names: list[str], everything: bool) -> list[paths.Module]:
+def _modules(root: Path, names: list[str], everything: bool) -> list[paths.CourseModule]:
     if everything or not names:
         return paths.all_modules(root)
     return [paths.find_module(root, name) for name in names]
@@ -39,8 +41,9 @@ def cmd_dev_check(args) -> int:
     for line in problems:
         print(f"drift: {line}")
     if problems:
-        print("Run `tito dev export --all` and commit. (In a student's working copy, your own `tito export` "
-              "replaces reference files, so drift there is expected.)")
+        yours = [m.slug for m in paths.all_modules(root) if workflow.package_origin(m, paths.package_dir()) == "yours"]
+        print("Run `tito dev export --all` and commit." + (
+            f" (The package holds a student's export of {', '.join(yours)}: `tito status` shows it.)" if yours else ""))
         return 1
     print("generated files match src/")
     return 0
@@ -55,31 +58,31 @@ def _progress(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def _limits(args) -> sandbox.Limits:
-    if not (0 < args.timeout < float("inf") and 0 < args.total_timeout < float("inf")) or args.jobs < 1:
-        raise ValueError(f"--timeout and --total-timeout must be positive, finite numbers of seconds and --jobs at least 1; got "
-                         f"{args.timeout:g}, {args.total_timeout:g} and {args.jobs}.")
-    return sandbox.Limits(per_test=args.timeout, total=args.total_timeout, jobs=args.jobs)
+def _limits(args) -> Limits:
+    limits = Limits(per_test=args.timeout, total=args.total_timeout, jobs=args.jobs,
+                    **{name: getattr(args, name) for name in _RLIMITS if hasattr(args, name)})
+    limits.check()  # ValueError: exit code 2 with the message
+    return limits
+
+
+def _unless_refused(action, what: str) -> int:
+    """Run a student command; a refusal (nothing was written) is exit code 1 with its reason."""
+    try:
+        action()
+    except workflow.Refused as refusal:
+        print(f"tito: {what}{refusal}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def cmd_module_start(args) -> int:
     module = paths.find_module(paths.repo_root(), args.module)
-    try:
-        workflow.start_module(module, reset=args.reset, log=_log)
-    except workflow.Refused as refusal:
-        print(f"tito: {refusal}", file=sys.stderr)
-        return 1
-    return 0
+    return _unless_refused(lambda: workflow.start_module(module, reset=args.reset, log=_log), "")
 
 
 def cmd_export(args) -> int:
     module = paths.find_module(paths.repo_root(), args.module)
-    try:
-        workflow.export_module(module, paths.package_dir(), log=_log)
-    except workflow.Refused as refusal:
-        print(f"tito: export refused: {refusal}", file=sys.stderr)
-        return 1
-    return 0
+    return _unless_refused(lambda: workflow.export_module(module, paths.package_dir(), log=_log), "export refused: ")
 
 
 def cmd_test(args) -> int:
@@ -109,12 +112,23 @@ def cmd_grade(args) -> int:
     return 0  # grading ran; the score is in the report, not the exit code
 
 
-def _add_limits(parser: argparse.ArgumentParser, per_test: float, total: float) -> None:
-    parser.add_argument("--timeout", type=float, default=per_test, metavar="SECONDS",
-                        help=f"time limit per test cell (default {per_test:g})")
-    parser.add_argument("--total-timeout", type=float, default=total, metavar="SECONDS",
-                        help=f"time limit for the whole run (default {total:g})")
-    parser.add_argument("--jobs", type=int, default=2, metavar="N", help="test cells run at a time (default 2)")
+_RLIMITS = {"memory_mb": "address space of the student's process, MiB", "processes": "processes the student's code may run",
+            "file_size_mb": "largest file the student's code may write, MiB",
+            "cpu_seconds": "CPU seconds per test cell (next to --timeout's wall clock)"}
+
+
+def _add_limits(parser: argparse.ArgumentParser, grading: bool = False) -> None:
+    """The limit flags; every default comes from tito.grading.limits.Limits."""
+    defaults = Limits()
+    parser.add_argument("--timeout", type=float, default=defaults.per_test, metavar="SECONDS",
+                        help=f"time limit per test cell (default {defaults.per_test:g})")
+    parser.add_argument("--total-timeout", type=float, default=defaults.total, metavar="SECONDS",
+                        help=f"time limit for the whole run (default {defaults.total:g})")
+    parser.add_argument("--jobs", type=int, default=defaults.jobs, metavar="N",
+                        help=f"test cells run at a time (default {defaults.jobs})")
+    for name, help_text in _RLIMITS.items() if grading else ():
+        parser.add_argument("--" + name.replace("_", "-"), type=int, default=getattr(defaults, name), metavar="N",
+                            help=f"{help_text} (default {getattr(defaults, name)})")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -137,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     test = commands.add_parser("test", help="run a module's inline checks and pytest suite against what you exported")
     test.add_argument("module", metavar="NN", help="module number or name")
-    _add_limits(test, sandbox.Limits.per_test, sandbox.Limits.total)
+    _add_limits(test)
     test.set_defaults(handler=cmd_test)
 
     commands.add_parser("status", help="per module: notebook started, package exported, last test result").set_defaults(
@@ -147,7 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     grade_.add_argument("module", metavar="NN", help="module number or name")
     grade_.add_argument("submission", metavar="SUBMISSION.ipynb", help="the student's notebook")
     grade_.add_argument("--json", metavar="REPORT", help="also write the report as JSON to REPORT")
-    _add_limits(grade_, sandbox.Limits.per_test, sandbox.Limits.total)
+    _add_limits(grade_, grading=True)
     grade_.set_defaults(handler=cmd_grade)
 
     dev = commands.add_parser("dev", help="instructor tools").add_subparsers(dest="dev_command", metavar="DEV_COMMAND", required=True)
@@ -163,10 +177,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.handler(args)
+        with processes.cleanup_on_exit():  # whatever way this ends, every child is killed and waited for
+            return args.handler(args)
     except (FileNotFoundError, ValueError) as error:  # includes paths.UnknownModule, cells.NotebookError
         print(f"tito: error: {error}", file=sys.stderr)
         return 2
+    except (KeyboardInterrupt, processes.Interrupted, processes.Terminated):
+        print("tito: interrupted; every process it started has been stopped.", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

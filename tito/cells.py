@@ -7,6 +7,7 @@ can find (after export it would point into a generated file they never edit).
 """
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from . import notebooks
 
 DIRECTIVE = re.compile(r"^\s*#\s*\|\s*(\w+)\s*(.*)$")
 EXPORT_DIRECTIVES = {"export", "exports", "exporti"}
-TEST_FUNCTION = re.compile(r"^def test_unit_\w+\s*\(", re.MULTILINE)
+TEST_PREFIX = "test_unit_"
 
 
 class NotebookError(ValueError):
@@ -32,6 +33,20 @@ class CheckCell:
     source: str
     points: float
     graded: bool
+
+
+def test_functions(source: str) -> list[str]:
+    """The tests a test cell defines: its top-level `def test_unit_*` functions, in order.
+
+    The one definition of "which functions in a cell are tests", shared by `tito test`, the
+    grader and tests/integration. A cell that does not parse defines none (running it reports
+    the syntax error)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    return [node.name for node in tree.body
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith(TEST_PREFIX)]
 
 
 def directives(source: str) -> dict[str, str]:
@@ -73,9 +88,9 @@ def check_cells(src: Path) -> list[CheckCell]:
         meta = _nbgrader(cell)
         if cell.cell_type != "code" or EXPORT_DIRECTIVES & directives(cell.source).keys():
             continue
-        if meta.get("grade") or TEST_FUNCTION.search(cell.source):
-            function = TEST_FUNCTION.search(cell.source)
-            name = meta.get("grade_id") or (f"ungraded-{function.group(0)[4:].split('(')[0].strip()}" if function else cell.id)
+        tests = test_functions(cell.source)
+        if meta.get("grade") or tests:
+            name = meta.get("grade_id") or (f"ungraded-{tests[0]}" if tests else cell.id)
             found.append(CheckCell(name, cell.source,
                                   _number(meta.get("points", 0)), bool(meta.get("grade"))))
     return found
@@ -95,12 +110,11 @@ def load_notebook(path: Path) -> nbformat.NotebookNode:
     except Exception as error:  # nbformat raises several types for bad JSON / bad structure
         raise NotebookError(f"{path} is not a readable Jupyter notebook ({type(error).__name__}: {error}). "
                             "Expected the .ipynb file saved by Jupyter; check the path, or re-save it from Jupyter.") from error
-    clean = nbformat.v4.new_notebook(metadata={"kernelspec": notebooks.KERNELSPEC, "language_info": {"name": "python"}})
+    clean = nbformat.v4.new_notebook(metadata=notebooks.notebook_metadata())
     for index, cell in enumerate(nb.cells):
-        source = cell.get("source", "")
-        meta = {key: cell.metadata[key] for key in notebooks.KEPT_CELL_METADATA if key in cell.get("metadata", {})}
+        meta = notebooks.clean_cell_metadata(cell.get("metadata", {}))
         make = nbformat.v4.new_code_cell if cell.cell_type == "code" else nbformat.v4.new_markdown_cell
-        clean.cells.append(make(source=source, metadata=meta, id=f"cell-{index:03d}"))
+        clean.cells.append(make(source=cell.get("source", ""), metadata=meta, id=notebooks.cell_id(index)))
     return clean
 
 

@@ -16,9 +16,10 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from . import cells, export, grade, notebooks, sandbox, state
-from .build import generated_header
-from .paths import Module
+from . import cells, export, notebooks, state, tables
+from .grading import checks as check_runner, processes
+from .grading.limits import Limits
+from .paths import CourseModule
 
 
 class Refused(Exception):
@@ -27,11 +28,11 @@ class Refused(Exception):
 
 # ---------------------------------------------------------------- tito module start
 
-def fresh_notebook(module: Module) -> bytes:
+def fresh_notebook(module: CourseModule) -> bytes:
     return notebooks.notebook_bytes(notebooks.student_notebook(module.src))
 
 
-def start_module(module: Module, reset: bool = False, log=print) -> Path:
+def start_module(module: CourseModule, reset: bool = False, log=print) -> Path:
     """Write the fresh student notebook, unless that would overwrite the student's work."""
     path, fresh = module.student_notebook, fresh_notebook(module)
     rel = path.relative_to(module.root)
@@ -58,22 +59,12 @@ def start_module(module: Module, reset: bool = False, log=print) -> Path:
 IMPORT_TIMEOUT = 120.0
 
 
-def _cell_of_line(module_text: str, lineno: int) -> int | None:
-    """The notebook cell index a line of an nbdev-generated file came from (its `#cell-NNN` marker)."""
-    cell = None
-    for line in module_text.split("\n")[:lineno]:
-        match = re.match(r"# %% .*#cell-(\d+)\s*$", line)
-        if match:
-            cell = int(match.group(1))
-    return cell
-
-
 def import_problem(module_name: str, package_parent: Path, nb) -> str | None:
     """Import the exported module in a child process; describe the failure for the student, or None."""
     with tempfile.TemporaryDirectory(prefix="tito-import-") as scratch:
         err_path = Path(scratch) / "stderr.txt"
         # In its own process group: a hang, or a process the import starts, is killed with it.
-        code = sandbox.run_group([sys.executable, "-c", "import importlib, sys; importlib.import_module(sys.argv[1])",
+        code = processes.run_group([sys.executable, "-c", "import importlib, sys; importlib.import_module(sys.argv[1])",
                                   module_name], package_parent, package_parent, IMPORT_TIMEOUT, None, err_path)
         stderr = err_path.read_text(encoding="utf-8", errors="replace")
     if code is None:
@@ -86,7 +77,7 @@ def import_problem(module_name: str, package_parent: Path, nb) -> str | None:
     mine = [(f, int(n)) for f, n in frames if Path(f).resolve().is_relative_to(package_parent.resolve())]
     trail = []  # notebook cells on the traceback, outermost first: where it was called, where it raised
     for file, lineno in mine:
-        cell = _cell_of_line(Path(file).read_text(encoding="utf-8"), lineno)
+        cell = export.cell_of_line(Path(file).read_text(encoding="utf-8"), lineno)
         if cell is not None and cell < len(nb.cells) and cell not in trail:
             trail.append(cell)
     if trail:
@@ -96,7 +87,7 @@ def import_problem(module_name: str, package_parent: Path, nb) -> str | None:
     return f"importing your {module_name} fails: {last[0].strip()}.{where}\n{hint}"
 
 
-def export_module(module: Module, package: Path, log=print) -> list[str]:
+def export_module(module: CourseModule, package: Path, log=print) -> list[str]:
     """Export the student's notebook into `package`; return the exported names. Raises Refused."""
     nb_path = module.student_notebook
     if not nb_path.exists():
@@ -109,12 +100,12 @@ def export_module(module: Module, package: Path, log=print) -> list[str]:
         raise Refused(f"{nb_path.name} does not parse: {problem}\n{nothing}")
     log(f"checking {nb_path.name} in a scratch copy of the package ...")
     with tempfile.TemporaryDirectory(prefix="tito-export-") as scratch:
-        problem = grade.export_submission(nb, nb_path, target, package, Path(scratch)) or \
+        problem = export.export_into_copy(nb, nb_path, target, package, Path(scratch)) or \
             import_problem(f"tinytorch.{target}", Path(scratch), nb)
     if problem:
         raise Refused(f"{problem}\n{nothing}")
     written = export.export_notebook(nb, package, edit_me=nb_path)
-    names = export.exported_names(package / grade.module_file(target))
+    names = export.exported_names(package / export.module_file(target))
     log(f"exported {nb_path.name} -> {', '.join(str(p) for p in written)}")
     log(f"names: {', '.join(names) or '(none)'}")
     return names
@@ -122,19 +113,16 @@ def export_module(module: Module, package: Path, log=print) -> list[str]:
 
 # ---------------------------------------------------------------- tito test
 
-def package_origin(module: Module, package: Path) -> str:
-    """Whose code the package holds for this module: 'yours', 'reference' or 'missing'."""
-    path = package / grade.module_file(cells.export_target(module.src))
-    if not path.exists():
-        return "missing"
-    return "yours" if ".ipynb" in generated_header(path) else "reference"
+def package_origin(module: CourseModule, package: Path) -> str:
+    """Whose code the package holds for this module: 'yours', 'reference', 'hand-written' or 'missing'."""
+    return export.origin(package / export.module_file(cells.export_target(module.src)))
 
 
-def _inline_checks(module: Module, package: Path, limits: sandbox.Limits, deadline: float, log) -> tuple[int, int]:
+def _inline_checks(module: CourseModule, package: Path, limits: Limits, deadline: float, log) -> tuple[int, int]:
     checks = cells.check_cells(module.src)
     target = cells.export_target(module.src)
     log(f"inline checks: {len(checks)} test cells of {module.src.name}, against tinytorch.{target} ...")
-    outcomes = sandbox.run_cells(checks, f"tinytorch.{target}", package.parent, limits, log, deadline)
+    outcomes = check_runner.run_cells(checks, f"tinytorch.{target}", package.parent, limits, log, deadline)
     passed = 0
     for outcome in outcomes:
         passed += outcome.status == "pass"
@@ -163,7 +151,7 @@ def _running_test(output: str) -> str:
     return "" if re.search(r" (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)\b", last) else last.split(" ")[0]
 
 
-def _pytest_suite(module: Module, package: Path, deadline: float, log) -> tuple[int, int, int] | None:
+def _pytest_suite(module: CourseModule, package: Path, deadline: float, log) -> tuple[int, int, int] | None:
     """(passed, total, skipped) of the module's pytest suite, or None when it has none."""
     if not module.tests.is_dir():
         log(f"pytest: no suite at {module.tests.relative_to(module.root)}")
@@ -179,7 +167,7 @@ def _pytest_suite(module: Module, package: Path, deadline: float, log) -> tuple[
         xml_path, out_path, err_path = scratch / "report.xml", scratch / "stdout.txt", scratch / "stderr.txt"
         # cwd is the scratch folder, not the repository: `python -m` puts its cwd first on sys.path, and
         # the repository's own tinytorch/ folder must not shadow the package under test.
-        code = sandbox.run_group([sys.executable, "-m", "pytest", str(module.tests), "-v", "-p", "no:cacheprovider",
+        code = processes.run_group([sys.executable, "-m", "pytest", str(module.tests), "-v", "-p", "no:cacheprovider",
                                   f"--rootdir={module.root}", f"--junitxml={xml_path}"],
                                  scratch, package.parent, remaining, out_path, err_path)
         output = out_path.read_text(encoding="utf-8", errors="replace")
@@ -199,7 +187,7 @@ def _pytest_suite(module: Module, package: Path, deadline: float, log) -> tuple[
     return statuses.count("pass"), len(cases), statuses.count("skipped")
 
 
-def run_module_tests(module: Module, package: Path, limits: sandbox.Limits = sandbox.Limits(), log=print) -> bool:
+def run_module_tests(module: CourseModule, package: Path, limits: Limits = Limits(), log=print) -> bool:
     """Inline checks and the pytest suite against the installed package, all within limits.total;
     records the result."""
     deadline = time.monotonic() + limits.total
@@ -223,7 +211,7 @@ def run_module_tests(module: Module, package: Path, limits: sandbox.Limits = san
 
 # ---------------------------------------------------------------- tito status
 
-def status_rows(modules: list[Module], package: Path) -> list[tuple[str, str, str, str]]:
+def status_rows(modules: list[CourseModule], package: Path) -> list[tuple[str, str, str, str]]:
     """(module, notebook, package, last test) per module."""
     results = state.load(modules[0].root)["modules"] if modules else {}
     rows = []
@@ -238,7 +226,9 @@ def status_rows(modules: list[Module], package: Path) -> list[tuple[str, str, st
 
 
 def format_status(rows: list[tuple[str, ...]]) -> str:
-    header = ("module", "notebook", "package", "last tito test")
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
-    line = lambda row: "  ".join([*(cell.ljust(w) for cell, w in zip(row, widths)), row[3]]).rstrip()
-    return "\n".join([line(header), line(tuple("-" * len(h) for h in header)), *map(line, rows)])
+    """The table, then one line saying which modules of the package hold the student's code."""
+    table = tables.format_table(("module", "notebook", "package", "last tito test"), rows)
+    yours = [row[0] for row in rows if row[2] == "yours"]
+    summary = (f"the package holds your code for {', '.join(yours)}; the reference for the rest" if yours else
+               "the package holds the reference for every module: `tito export NN` puts your code in")
+    return f"{table}\n\n{summary}"

@@ -1,15 +1,16 @@
-"""The child side of grading: run one test cell against one exported module, write a JSON result.
+"""The child of `tito test`'s inline checks: run one test cell in the student's own module, write a JSON result.
 
-    python -m tinytorch.cli.runner JOB.json
+    python -P tito/grading/runner.py JOB.json
 
-JOB.json names the module to import (`tinytorch.core.<name>`), the cell's source, and the path
-of the result file. The cell runs inside a copy of the module's namespace (with `__name__`
-not "__main__", so its `if __name__ == "__main__":` block stays quiet), then every
-`test_unit_*` function the cell defines is called.
+JOB.json names the module to import (`tinytorch.core.<name>`), the cell's source, its test
+functions, and the path of the result file. The cell runs inside a copy of the module's
+namespace (with `__name__` not "__main__", so its `if __name__ == "__main__":` block stays
+quiet), then each of its test functions is called.
 
-The result goes to the file the parent named, never to stdout: whatever the student's code
-prints cannot be mistaken for a result. Standard library only, so that nothing but the
-student's module is imported from the package under test.
+This trusts the student's code (they test their own work); grading never uses it (see judge.py).
+The result goes to the file the parent named, never to stdout, so that stray prints are not read
+as results. Standard library only, and started as a script rather than with `-m`, so that nothing
+but the student's module (and what it imports) is loaded from the package under test.
 """
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def run_test(name: str, function) -> dict:
     return {"name": name, "status": "pass", "message": ""}
 
 
-def run_cell(module_name: str, source: str, cell_label: str) -> dict:
+def run_cell(module_name: str, source: str, cell_label: str, tests: list) -> dict:
     try:
         module = importlib.import_module(module_name)
     except BaseException as error:
@@ -59,8 +60,9 @@ def run_cell(module_name: str, source: str, cell_label: str) -> dict:
     except BaseException as error:
         return {**result, "status": "error", "message": f"the test cell failed before its tests ran: {describe(error)}",
                 "traceback": traceback.format_exc()[-4000:]}
-    names = [key for key, value in namespace.items()
-             if key.startswith("test_unit_") and callable(value) and before.get(key) is not value]
+    # `tests` comes from the parent (tito.cells.test_functions, the one definition of a cell's tests);
+    # a name the cell did not (re)define is the module's own, not a test.
+    names = [key for key in tests if callable(namespace.get(key)) and before.get(key) is not namespace[key]]
     if not names:
         return {**result, "status": "error", "message": f"{cell_label} defines no test_unit_* function"}
     tests = [run_test(name, namespace[name]) for name in names]
@@ -80,7 +82,7 @@ def write_result(path: str, result: dict) -> None:
 def main(job_path: str) -> None:
     with open(job_path, encoding="utf-8") as handle:
         job = json.load(handle)
-    result = run_cell(job["module"], job["source"], job["label"])
+    result = run_cell(job["module"], job["source"], job["label"], job["tests"])
     write_result(job["result"], result)
 
 

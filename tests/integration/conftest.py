@@ -1,0 +1,47 @@
+"""The two states of a checkout, for every test (see DESIGN.md): as shipped, the package holds
+the reference generated from src/; in a student's working copy, `tito export NN` has put the
+student's own code into the package and their notebooks are edited.
+
+Tests that only make sense on the shipped reference (the drift test, the inline checks run
+against the reference, anything comparing generated files with src/) carry
+`@pytest.mark.reference_only` and are skipped, with a one-line reason, in a student's copy. With
+an argument, `reference_only("09_convolutions")`, only that module's export skips the test.
+CI (the environment variable CI set) never skips them: there, a student's export would be a bug.
+
+It lives here, not in tests/, on purpose: pytest puts a conftest's folder on sys.path, and with
+tests/ there, tests/tito/ would shadow the real `tito` package as a namespace package whenever
+the repository root is not on sys.path (as in `tito test`, which runs pytest from a scratch folder).
+"""
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+import pytest
+
+from tito import notebooks, paths, workflow
+
+ROOT = paths.repo_root(Path(__file__).parent)
+
+
+@functools.lru_cache(maxsize=None)
+def student_work() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(modules whose package file holds the student's export, modules whose notebook someone edited)."""
+    modules, package = paths.all_modules(ROOT), paths.package_dir()
+    exported = tuple(m.slug for m in modules if workflow.package_origin(m, package) == "yours")
+    edited = tuple(m.slug for m in modules if m.student_notebook.exists() and not notebooks.looks_generated(m.student_notebook))
+    return exported, edited
+
+
+def pytest_runtest_setup(item):
+    marker = item.get_closest_marker("reference_only")
+    if marker is None or os.environ.get("CI"):
+        return
+    exported, edited = student_work()
+    if marker.args:
+        if marker.args[0] in exported:
+            pytest.skip(f"reference only: the package holds your export of {marker.args[0]}; `tito test` checks it")
+    elif exported or edited:
+        mine = ", ".join(sorted(set(exported) | set(edited)))
+        pytest.skip(f"reference only: a student's working copy (your work in {mine}); CI checks the shipped reference")

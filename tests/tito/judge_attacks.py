@@ -1,0 +1,118 @@
+"""Hostile module-09 submissions, one per attack class of issue 9: the real student notebook, blank
+or nearly blank, plus one exported attack cell of 3-5 lines (and one exported line that leaves a
+detached process behind, carrying a marker, so that tests can look for survivors in /proc).
+
+Each attack is paired with its base: the same notebook without the attack cell. A test grades both
+and checks that the attack gains nothing. Before the judge (commit d846967) every attack below
+gained: see the README's trust-model section for the scores then and now.
+"""
+from __future__ import annotations
+
+import nbformat
+
+LOOPS = ("conv2d_loops", "maxpool2d_loops", "avgpool2d_loops")
+
+
+def nearly_blank(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """conv_output_size written (one line); the three loops return the zeros they allocate."""
+    for cell in nb.cells:
+        if "#| export" not in cell.source:
+            continue
+        if "def conv_output_size(" in cell.source:
+            cell.source = cell.source.replace("    raise NotImplementedError()",
+                                              "    return (size + 2 * padding - kernel) // stride + 1")
+        if any(f"def {name}(" in cell.source for name in LOOPS):
+            cell.source = cell.source.replace("    raise NotImplementedError()\n", "")
+    return nb
+
+
+# A process that outlives the grading if it can (detached, its own session), found by MARK.
+SURVIVOR = ("__import__('subprocess').Popen([__import__('sys').executable, '-c', 'import time; time.sleep(120)  # MARK'], "
+            "start_new_session=True, stdin=-3, stdout=-3, stderr=-3)")
+
+# name: (base notebook, attack cell). MARK is replaced by the test's marker.
+ATTACKS = {
+    # Replace numpy.testing's checks with no-ops, on a notebook whose loops return zeros.
+    "patch_np_testing": ("nearly_blank", """\
+import numpy.testing as _nt
+_nt.assert_array_equal = lambda *a, **k: None
+_nt.assert_allclose = lambda *a, **k: None"""),
+    # Rebind np in the student's module to an object whose .testing does nothing.
+    "rebind_np": ("nearly_blank", """\
+import types as _ty
+np = _ty.SimpleNamespace(**{k: getattr(np, k) for k in dir(np) if not k.startswith('__')})
+np.testing = _ty.SimpleNamespace(assert_array_equal=lambda *a, **k: None, assert_allclose=lambda *a, **k: None)"""),
+    # Wrap builtins.exec so that the test_unit_* functions it defines are replaced.
+    "wrap_exec": ("nearly_blank", """\
+import builtins as _b
+_real_exec = _b.exec
+def _exec(src, ns=None, *rest):
+    r = _real_exec(src, ns, *rest); [ns.__setitem__(k, lambda: None) for k in list(ns or {}) if k.startswith('test_unit_')]; return r
+_b.exec = _exec"""),
+    # Replace the runner's run_test (through __main__ or wherever it lives).
+    "patch_runner": ("nearly_blank", """\
+import sys as _s
+for _m in list(_s.modules.values()):
+    if hasattr(_m, 'run_test'): _m.run_test = lambda name, f: {'name': name, 'status': 'pass', 'message': ''}"""),
+    # Write a "pass" result into the result file named in job.json, then exit.
+    "forge_result_file": ("blank", """\
+import sys as _s, json as _j, os as _o
+_job = _s.argv[-1] if _s.argv[-1].endswith('.json') else None
+if _job: open(_j.load(open(_job))['result'], 'w').write(_j.dumps({'status': 'pass', 'message': '', 'tests': []})); _o._exit(0)"""),
+    # Find the repository through the package's install metadata and load the reference spatial.py.
+    "load_reference": ("blank", """\
+import importlib.metadata as _md, json as _j, pathlib as _p
+_root = _j.loads(_md.distribution('tinytorch').read_text('direct_url.json'))['url'][len('file://'):]
+exec(_p.Path(_root, 'tinytorch', 'core', 'spatial.py').read_text())"""),
+    # Outlive the grading: a detached process rewrites the --json report once tito has exited.
+    "rewrite_report_later": ("blank", """\
+import subprocess as _sp, sys as _s
+_sp.Popen([_s.executable, '-c', "import os,time,json\\n# MARK\\nfound={}\\nfor _ in range(200):\\n for p in os.listdir('/proc'):\\n  try: a=open(f'/proc/{p}/cmdline','rb').read().split(b'\\\\0')\\n  except Exception: continue\\n  if b'--json' in a: found[p]=a[a.index(b'--json')+1].decode()\\n if found: break\\n time.sleep(0.05)\\nwhile any(os.path.exists(f'/proc/{p}') for p in found): time.sleep(0.05)\\nfor path in found.values():\\n r=json.load(open(path)); r['total']=r['max']\\n for t in r['tests']: t['points_earned']=t['points_possible']; t['status']='pass'\\n open(path,'w').write(json.dumps(r))"],
+          start_new_session=True, stdin=_sp.DEVNULL, stdout=_sp.DEVNULL, stderr=_sp.DEVNULL)"""),
+    # Outlive the grading and break the others: overwrite every other grading's copy of spatial.py.
+    "edit_other_scratch": ("blank", """\
+import subprocess as _sp, sys as _s
+_sp.Popen([_s.executable, '-c', "import glob,time,tempfile,os\\n# MARK\\nfor _ in range(600):\\n for p in glob.glob(os.path.join(tempfile.gettempdir(), '*', '**', 'core', 'spatial.py'), recursive=True):\\n  try: open(p,'w').write('raise SystemExit(0)\\\\n')\\n  except OSError: pass\\n time.sleep(0.05)"],
+          start_new_session=True, stdin=_sp.DEVNULL, stdout=_sp.DEVNULL, stderr=_sp.DEVNULL)"""),
+    # Copy what the grading lets it reach: environment, arguments, its folders, /tmp, the repository.
+    # Should it find a test's expected values, it "solves" conv_output_size.
+    "search_for_tests": ("blank", """\
+import os as _o, sys as _s, json as _j, importlib.metadata as _md
+def _read(path):
+    try: return open(path, errors='ignore').read()
+    except OSError: return ''
+_roots = [_o.getcwd(), '/tmp', _o.path.dirname(_o.path.dirname(_o.path.dirname(__file__))),
+          _j.loads(_md.distribution('tinytorch').read_text('direct_url.json'))['url'][len('file://'):]]
+_texts = (_read(_o.path.join(d, f)) for r in _roots for d, _, fs in _o.walk(r) for f in fs if f.endswith(('.py', '.json', '.ipynb')))
+if any('[[[[12, 16], [24, ' + '28]]]]' in t for t in [str(_o.environ), str(_s.argv), _read('/proc/self/cmdline'), *_texts]):
+    def conv_output_size(size, kernel, stride=1, padding=0): return (size + 2 * padding - kernel) // stride + 1"""),
+    # Crash the grader: pre-create the folders it used to mkdir for the next cells.
+    "precreate_cell_dir": ("blank", """\
+import os as _o
+for _i in range(20):
+    try: _o.mkdir(_o.path.join(_o.path.dirname(_o.getcwd()), f'cell-{_i:03d}'))
+    except OSError: pass"""),
+    # Crash the grader: kill its parent.
+    "kill_parent": ("blank", """\
+import os as _o, signal as _sig
+_o.kill(_o.getppid(), _sig.SIGKILL)"""),
+    # Use unlimited memory: 3 GiB, touched.
+    "hog_memory": ("blank", """\
+_hog = bytearray(3 * 2 ** 30)
+_hog[::4096] = b'x' * len(_hog[::4096])"""),
+}
+
+
+def with_cell(nb: nbformat.NotebookNode, source: str) -> nbformat.NotebookNode:
+    nb.cells.append(nbformat.v4.new_code_cell("#| export\n" + source))
+    return nb
+
+
+def base_notebook(student_nb: nbformat.NotebookNode, name: str, marker: str) -> nbformat.NotebookNode:
+    """The attack's notebook without its attack cell (but with the same survivor line)."""
+    nb = nearly_blank(student_nb) if ATTACKS[name][0] == "nearly_blank" else student_nb
+    return with_cell(nb, SURVIVOR.replace("MARK", marker))
+
+
+def attack_notebook(student_nb: nbformat.NotebookNode, name: str, marker: str) -> nbformat.NotebookNode:
+    return with_cell(base_notebook(student_nb, name, marker), ATTACKS[name][1].replace("MARK", marker))

@@ -1,0 +1,127 @@
+"""The judge's channel: values cross as copies, exactly; anything the protocol does not allow is refused."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from tito.grading import remote, wire
+
+
+def roundtrip(value):
+    buffers = []
+    data = wire.encode(value, buffers, lambda obj: pytest.fail(f"{obj!r} should have been copied"))
+    read, write = os.pipe()
+    try:
+        wire.write_message(write, {"v": data}, buffers)
+        header, received = wire.read_message(read)
+    finally:
+        os.close(read)
+        os.close(write)
+    return wire.decode(header["v"], received, lambda tag: pytest.fail("no handles here"))
+
+
+VALUES = [None, True, 0, -7, 2 ** 70, 1.5, float("inf"), "zoë", b"\x00\xff", (1, (2, [3])), {"a": [1, 2], 3: None},
+          np.arange(6, dtype=np.float32).reshape(2, 3), np.array(3.5), np.zeros((0, 4), np.int64),
+          np.array([True, False]), np.float64(2.5), np.int8(-3), np.dtype("float32"), np.float32, float,
+          complex(1, -2), slice(1, None, 2), Ellipsis, np.array(["ab", "c"])]
+
+
+@pytest.mark.parametrize("value", VALUES, ids=[type(v).__name__ + str(i) for i, v in enumerate(VALUES)])
+def test_values_cross_as_exact_copies(value):
+    got = roundtrip(value)
+    assert type(got) is type(value)
+    if isinstance(value, np.ndarray):
+        assert got.dtype == value.dtype and got.shape == value.shape and np.array_equal(got, value)
+        assert got.flags.writeable
+    elif isinstance(value, float) and value != value:
+        assert got != got
+    else:
+        assert got == value
+
+
+def test_non_contiguous_arrays_cross_by_value():
+    a = np.arange(12.0).reshape(3, 4)[:, ::2].T
+    assert np.array_equal(roundtrip(a), a)
+
+
+def test_objects_and_object_arrays_become_handles():
+    tagged = []
+    for value in (object(), np.array([object()]), {1, 2}, lambda: 1):
+        wire.encode(value, [], lambda obj: tagged.append(obj) or {"$": "r", "id": 1})
+    assert len(tagged) == 4
+
+
+BAD = [({"$": "a", "i": 0, "dt": "|O", "sh": [1]}, [bytearray(8)], "not plain data"),
+       ({"$": "a", "i": 0, "dt": "<f8", "sh": [3]}, [bytearray(8)], "sent with 8 bytes"),
+       ({"$": "a", "i": 5, "dt": "<f8", "sh": [1]}, [bytearray(8)], "was not sent"),
+       ({"$": "a", "i": 0, "dt": "V8", "sh": [1]}, [bytearray(8)], "not plain data"),
+       ({"$": "ty", "v": "os.system"}, [], "cannot be sent"),
+       ({"$": "zz"}, [], "unknown value tag"),
+       ([1, 2], [], "untagged"),
+       ({"$": "d", "k": [{"$": "l", "v": []}], "v": [1]}, [], "unhashable")]
+
+
+@pytest.mark.parametrize("data, buffers, message", BAD, ids=[m for _, _, m in BAD])
+def test_decode_refuses_what_the_protocol_does_not_allow(data, buffers, message):
+    with pytest.raises(wire.ProtocolError, match=message):
+        wire.decode(data, buffers, lambda tag: None)
+
+
+def test_decode_refuses_deep_nesting():
+    data = 1
+    for _ in range(wire.MAX_DEPTH + 5):
+        data = {"$": "l", "v": [data]}
+    with pytest.raises(wire.ProtocolError, match="nested too deeply"):
+        wire.decode(data, [], lambda tag: None)
+
+
+def test_oversized_header_is_refused_before_it_is_read():
+    read, write = os.pipe()
+    try:
+        os.write(write, (wire.MAX_HEADER + 1).to_bytes(4, "big"))
+        with pytest.raises(wire.ProtocolError, match="header of"):
+            wire.read_message(read)
+    finally:
+        os.close(read)
+        os.close(write)
+
+
+@pytest.mark.parametrize("err, kind, caught_as", [
+    ({"type": "ValueError", "builtin": "ValueError", "msg": "bad shape"}, ValueError, ValueError),
+    ({"type": "ShapeError", "builtin": "ValueError", "msg": "bad"}, remote.RemoteError, ValueError),
+    ({"type": "SystemExit", "builtin": "SystemExit", "msg": "0"}, remote.RemoteError, Exception),
+    ({"type": "KeyboardInterrupt", "builtin": "KeyboardInterrupt", "msg": ""}, remote.RemoteError, Exception),
+    ({"type": "X", "builtin": "print", "msg": ""}, remote.RemoteError, Exception)])
+def test_remote_exceptions_keep_builtin_types_but_never_stop_the_judge(err, kind, caught_as):
+    error = remote.remote_exception(err)
+    assert isinstance(error, kind) and isinstance(error, caught_as) and type(error).__name__ == err["type"]
+    assert not isinstance(error, (SystemExit, KeyboardInterrupt))
+
+
+def test_hidden_folders_cover_the_repository_and_the_submissions_but_never_what_the_child_needs(tmp_path):
+    from tito.grading import judge
+    repo, submissions, python = tmp_path / "repo", tmp_path / "submissions", tmp_path / "repo" / ".venv"
+    for folder in (repo / "src", repo / "tests", repo / "tinytorch", python / "lib", submissions):
+        folder.mkdir(parents=True)
+    (repo / "README.md").write_text("a file: not a folder to mount over")
+    hidden = judge.hidden_folders([repo], [python / "lib"], whole=[submissions])
+    assert hidden == sorted(str(p) for p in (repo / "src", repo / "tests", repo / "tinytorch", submissions))
+    assert judge.hidden_folders([tmp_path], [python / "lib"]) == [str(submissions)]  # repo holds the venv: kept
+
+
+def test_a_child_that_stops_reading_costs_its_item_never_the_judge():
+    """The request pipe is full and nobody reads it: the judge's write gives up at the item's deadline."""
+    import time
+    request_read, request_write = os.pipe()
+    reply_read, reply_write = os.pipe()
+    try:
+        conn = remote.Connection(request_write, reply_read, time.monotonic() + 0.5, lambda name: None)
+        with pytest.raises(remote.ItemTimeout):
+            conn.send({"op": "call", "id": 1}, {"args": [np.zeros(2 ** 20)]})  # 8 MiB, far over a pipe's buffer
+        with pytest.raises(remote.ItemTimeout):  # and the connection stays dead
+            conn.read()
+    finally:
+        for fd in (request_read, request_write, reply_read, reply_write):
+            os.close(fd)

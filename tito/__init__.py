@@ -1,0 +1,19 @@
+"""The `tito` command: the instructor's pipeline and the student's daily workflow.
+
+Hand-written (not generated); needs the `tito` extra. One idea, and one owner of each piece of
+knowledge, per file:
+  paths.py      where things live (repo root, src, modules, the package); CourseModule
+  notebooks.py  literate source -> reference / student notebook; notebook metadata and cell ids
+  export.py     the nbdev output format: export (also into a copy), module file of a target,
+                origin of a generated file (yours / reference), the notebook cell behind a line
+  build.py      the instructor's regeneration and drift check
+  cells.py      reading notebooks: export target, test cells and test_functions (the one test
+                discovery), syntax errors with cell and line
+  tables.py     the one table printer (`tito status`, `tito grade`)
+  grading/      child processes and the judge: grade.py (`tito grade`), judge.py (graded cells run in tito,
+                the student's module in an isolated child: child.py, wire.py, remote.py), processes.py
+                (namespaces, killing every child), limits.py, checks.py + runner.py (`tito test`'s inline checks)
+  workflow.py   the student's loop (`tito module start`, `export`, `test`, `status`)
+  state.py      .tito/state.json: last `tito test` result per module
+  main.py       the command line
+"""

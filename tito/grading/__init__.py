@@ -1,0 +1,1 @@
+"""The judge: test cells run in child processes, and `tito grade`."""

@@ -1,0 +1,471 @@
+"""The judge: graded test cells run here, in tito's own trusted process; the student's code never does.
+
+Design. For each graded cell the judge starts one child process that holds the student's exported
+module (child.py, started under `unshare` when the system allows: see processes.py). The cell is
+executed in the judge, in a fresh namespace where
+
+  * every module-level name the reference module defines (and only those: a student's extra
+    `len` cannot shadow a builtin) is taken from the student's module as a proxy
+    (remote.Remote) into the child, or as a copy when it is plain data (numbers, strings, arrays);
+  * names the instructor's reference module imports from trusted libraries (numpy, the standard
+    library), and module objects of those libraries in the student's namespace, are the judge's
+    own imports: `np` in a test is always the real numpy, whatever the submission did to its own;
+  * `print` collects the cell's output instead of writing to tito's terminal.
+
+Then every `test_unit_*` function the cell defined is called here. Its asserts, `np.testing` and
+the comparison of copied values all run in this process, so nothing the student's code does in
+its own process (patching numpy, builtins or its globals, printing, writing files, exiting,
+killing its parent) can change a verdict: it can only change the values it answers with, which
+is what a test checks. The child talks only through two dedicated pipes (wire.py: JSON plus raw
+numpy buffers, never pickles); its stdout is discarded and its stderr kept for crash messages.
+
+The child gets nothing it could copy: no test source or expected values (they never leave the
+judge); the graded module's reference file is replaced by the student's export in its package
+copy; its cwd, sys.path and environment lead to a private scratch folder, and with namespaces the
+instructor's repository and every other grading's files are hidden behind empty mounts.
+
+Rules a graded cell must follow (what crosses the channel is a copy or a handle):
+  1. values that cross are copies (numbers, str, None, bool, tuples/lists/dicts of those, numpy
+     arrays); everything else is a handle: call it, get/set attributes, use operators, index,
+     iterate, len(), isinstance(x, ModuleClass), catch its exceptions (builtin types arrive as
+     themselves);
+  2. never rely on identity (`is`) between an array passed and one got back, nor on seeing
+     in-place changes to arrays the test holds: read back through the API (`t.data`);
+  3. do not subclass the module's classes, nor pass test-defined objects or functions into the
+     student's code (functions work as callbacks, but their checks are not reliable);
+  4. no monkeypatching of module globals; expected values come from plain numpy in the cell;
+  5. import nothing but numpy (and the standard library); `tinytorch.*` imports are served by
+     the child, so the cell gets the student's package, never the judge's copy of the reference.
+Breaking 3 or 5 makes the item fail with "judge: ..." naming the rule; breaking 2 fails its assert.
+
+An item fails when a test raises; times out when the child does not answer before the item's
+deadline (then the child and everything it started are killed); errors when the child dies (its
+exit code, signal or the limit it broke is reported) or when the test cell does something that
+cannot cross processes (subclassing a student class, passing a test-defined object: see
+common.md's rules for graded test cells).
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import errno
+import importlib
+import os
+import random
+import re
+import shutil
+import signal
+import stat
+import sys
+import tempfile
+import time
+import types
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .. import cells as notebook_cells
+from . import limits as limits_
+from . import processes, remote
+from .limits import Limits
+
+HERE = Path(__file__).resolve().parent
+CHILD_FILES = {"tito_child.py": HERE / "child.py", "tito_wire.py": HERE / "wire.py"}
+IN_NAMESPACE_LIB = "/tmp/.tito-lib"      # where the child sees its package copy, with namespaces
+IN_NAMESPACE_WORK = "/tmp/work"
+TRUSTED_TOP_LEVEL = set(sys.stdlib_module_names) | {"numpy"}
+STATUSES = ("pass", "fail", "timeout", "error")
+MESSAGE_LIMIT = 300
+SYSTEM_DIRS = {"/", "/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc", "/proc", "/sys", "/dev", "/tmp", "/var", "/opt"}
+
+
+@dataclass
+class Outcome:
+    cell_id: str
+    status: str  # one of STATUSES
+    message: str
+    seconds: float
+    tests: list = field(default_factory=list)  # per test_unit_* function: name, status, message
+
+
+@dataclass
+class Setup:
+    """What every child of one grading shares."""
+
+    module_name: str        # e.g. tinytorch.core.spatial
+    lib: Path               # holds tinytorch/ (the student's package copy) and the child's two files
+    scratch: Path           # the grading's private folder (stderr files; workdirs without namespaces)
+    hide: list              # folders hidden from the child (the instructor's repository)
+    trusted: dict           # names bound to the judge's own imports in every test namespace
+    limits: Limits
+    names: set | None = None  # the student's names a test may use (reference_names); None: all but builtins
+
+
+# ---------------------------------------------------------------- preparing a grading
+
+def install_child(lib: Path) -> None:
+    """Put the child's code next to the student's package copy (read-only for the child)."""
+    for name, source in CHILD_FILES.items():
+        shutil.copyfile(source, lib / name)
+
+
+def _trusted_module(name) -> types.ModuleType | None:
+    if isinstance(name, str) and name.split(".")[0] in TRUSTED_TOP_LEVEL:
+        return sys.modules.get(name)
+    return None
+
+
+def _export_cells(src: Path):
+    """The parsed `#| export` cells of the instructor's src. The percent-format cells are split here
+    (jupytext would take a third of a second): "# %%" starts a cell, "# %% [markdown]" a markdown one."""
+    chunks = re.split(r"^(# %%.*)$", src.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    for header, source in zip(chunks[1::2], chunks[2::2]):
+        if "[markdown]" not in header and notebook_cells.EXPORT_DIRECTIVES & notebook_cells.directives(source).keys():
+            yield ast.parse(source)
+
+
+def trusted_imports(src: Path) -> dict:
+    """The names the reference module binds to trusted libraries, imported here in the judge:
+    `import numpy as np` gives np, `from numpy.lib.stride_tricks import sliding_window_view` gives
+    the judge's own sliding_window_view."""
+    found = {}
+    for tree in _export_cells(src):
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.name.split(".")[0] in TRUSTED_TOP_LEVEL:
+                        module = importlib.import_module(alias.name)
+                        found[alias.asname or alias.name.split(".")[0]] = \
+                            module if alias.asname else importlib.import_module(alias.name.split(".")[0])
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module \
+                    and node.module.split(".")[0] in TRUSTED_TOP_LEVEL:
+                module = importlib.import_module(node.module)
+                for alias in node.names:
+                    if alias.name != "*":
+                        found[alias.asname or alias.name] = getattr(module, alias.name)
+    return found
+
+
+def reference_names(src: Path) -> set[str] | None:
+    """The module-level names the reference module binds: the only names of the student's module a
+    test cell gets (a student's extra `len = ...` or `all = ...` must not shadow the cell's builtins).
+    None when a star import makes them unknowable (then every name but the builtins' is taken)."""
+    names = set()
+    for tree in _export_cells(src):
+        for node in _module_level(tree.body):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                if any(alias.name == "*" for alias in node.names):
+                    return None
+                names |= {alias.asname or alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
+                    names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    return names
+
+
+def _module_level(body):
+    """Statements run at module level: into if/try/with/for blocks, never into functions or classes."""
+    for node in body:
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for field in ("body", "orelse", "finalbody"):
+                yield from _module_level(getattr(node, field, []) or [])
+            for handler in getattr(node, "handlers", []) or []:
+                yield from _module_level(handler.body)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def hidden_folders(roots: list[Path], keep: list[Path], whole: list[Path] = ()) -> list[str]:
+    """Every folder directly in `roots` (the instructor's repository), and each folder of `whole`
+    itself (the submission's folder, which may hold other students' notebooks), except those
+    holding something the child needs (the Python installation, numpy, the grading's scratch)."""
+    keep = [Path(os.path.realpath(p)) for p in keep]
+    hideable = lambda folder: folder.is_dir() and str(folder) not in SYSTEM_DIRS \
+        and not any(_inside(k, folder) or _inside(folder, k) for k in keep)
+    hide = {str(f) for f in (Path(os.path.realpath(w)) for w in whole) if hideable(f)}
+    for root in roots:
+        root = Path(os.path.realpath(root))
+        if str(root) in SYSTEM_DIRS or not root.is_dir():
+            continue
+        hide |= {str(e) for e in (Path(os.path.realpath(e)) for e in sorted(root.iterdir())) if hideable(e)}
+    return sorted(h for h in hide if not any(other != h and _inside(Path(h), Path(other)) for other in hide))
+
+
+def keep_folders(lib: Path) -> list[Path]:
+    return [lib, Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix), Path(np.__file__).parent,
+            Path(os.path.realpath(sys.executable)).parent]
+
+
+def exposed_folders(keep: list[Path]) -> dict:
+    """{first folder on the way that other users cannot enter: [kept folders below it]} for the
+    folders the child needs (the Python installation, numpy). Only matters with a user id of its own."""
+    keep = sorted({Path(os.path.realpath(p)) for p in keep})
+    keep = [k for k in keep if not any(other != k and _inside(k, other) for other in keep)]
+    blocked = {}
+    for path in keep:
+        for folder in [*reversed(path.parents[:-1]), path]:
+            if not os.stat(folder).st_mode & stat.S_IXOTH:
+                blocked.setdefault(str(folder), []).append(str(path))
+                break
+    return blocked
+
+
+def private_tmp_folders() -> list[str]:
+    found = []
+    for folder in ("/tmp", "/var/tmp", "/dev/shm", tempfile.gettempdir()):
+        real = os.path.realpath(folder)
+        if os.path.isdir(real) and real not in found:
+            found.append(real)
+    return [f for f in found if not any(other != f and _inside(Path(f), Path(other)) for other in found)]
+
+
+# ---------------------------------------------------------------- one graded cell
+
+def _child_env(home: str) -> dict:
+    one = "1"  # one BLAS thread: predictable memory under the address-space limit, fair on a shared machine
+    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "HOME": home,
+            "TMPDIR": "/tmp" if home.startswith("/tmp/") else home, "PYTHONDONTWRITEBYTECODE": "1",
+            "OPENBLAS_NUM_THREADS": one, "OMP_NUM_THREADS": one, "MKL_NUM_THREADS": one}
+
+
+def _child_setup(setup: Setup, workdir: str) -> dict:
+    iso = processes.isolation()
+    drop = [p for p in sys.path if p and any(_inside(Path(os.path.realpath(p)), Path(h)) for h in setup.hide)]
+    return {"module": setup.module_name, "mounts": iso.namespaces, "lib_real": str(setup.lib),
+            "lib": IN_NAMESPACE_LIB if iso.namespaces else str(setup.lib),
+            "hide": setup.hide if iso.namespaces else [],
+            "expose": exposed_folders(keep_folders(setup.lib)[1:]) if iso.own_uid else {}, "private_tmp": private_tmp_folders() if iso.namespaces else [],
+            "tmp_mb": max(64, 2 * setup.limits.file_size_mb), "workdir": workdir,
+            "uid": random.SystemRandom().randrange(1_000_000, 2_000_000_000) if iso.own_uid else None,
+            "userns": iso.userns, "limits": setup.limits.rlimits(iso.own_uid), "drop_paths": drop}
+
+
+def describe(error: BaseException, limits: Limits | None = None) -> str:
+    """One line: the exception and where it was raised (in the child, for the child's exceptions)."""
+    name = getattr(error, "remote_type", None) or type(error).__name__
+    text = name + (f": {error}" if str(error).strip() else "")
+    where = getattr(error, "remote_where", None)
+    if where is None:
+        import traceback
+        frames = traceback.extract_tb(error.__traceback__)
+        where = f"in {frames[-1].name}() ({os.path.basename(frames[-1].filename)} line {frames[-1].lineno})" if frames else ""
+    text = f"{text} {where}".strip()
+    if isinstance(error, MemoryError) and limits is not None:
+        text += f" ({limits_.breach('memory', limits)})"
+    if isinstance(error, BlockingIOError) and limits is not None:  # fork() at the process limit
+        text += f" ({limits_.breach('processes', limits)})"
+    elif isinstance(error, OSError) and f"[Errno {errno.EFBIG}]" in str(error) and limits is not None:
+        text += f" ({limits_.breach('file_size', limits)})"  # Python ignores SIGXFSZ: the write fails
+    text = " ".join(text.split())
+    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 3] + "..."
+
+
+def _describe_err(err: dict, limits: Limits) -> str:
+    return describe(remote.remote_exception(err if isinstance(err, dict) else {}), limits)
+
+
+def _last_line(path: Path) -> str:
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(max(0, path.stat().st_size - 2000))
+            text = handle.read().decode("utf-8", "replace")
+    except OSError:
+        return "no error output"
+    lines = [line.strip() for line in text.strip().split("\n") if line.strip()]
+    return lines[-1][:200] if lines else "no error output"
+
+
+def _death(code: int | None, stderr: Path, limits: Limits) -> str:
+    """Why the child ended, from its exit status (the supervisor reports a signal as 128 + number)."""
+    if code is not None and code < 0:
+        code = 128 - code
+    if code is not None and code > 128:
+        sig = code - 128
+        if sig == signal.SIGXCPU:
+            return f"the test process was stopped: {limits_.breach('cpu', limits)}"
+        if sig == signal.SIGXFSZ:
+            return f"the test process was stopped: {limits_.breach('file_size', limits)}"
+        if sig == signal.SIGKILL:
+            return (f"the test process was killed (SIGKILL): the CPU time limit of {limits.cpu_seconds} s or the "
+                    f"system's memory ran out (raise with --cpu-seconds or --memory-mb)")
+        try:
+            name = signal.Signals(sig).name
+        except ValueError:
+            name = f"signal {sig}"
+        return f"the test process crashed (killed by {name}) before reporting: {_last_line(stderr)}"
+    return f"the test process crashed (exit code {code}) before reporting: {_last_line(stderr)}"
+
+
+def _admitted(name, allowed: set | None) -> bool:
+    if not isinstance(name, str) or name.startswith("__"):
+        return False
+    return name in allowed if allowed is not None else not hasattr(builtins, name)
+
+
+def _importer(conn: remote.Connection):
+    """The cell's `__import__`: trusted libraries are the judge's own; `tinytorch.*` is imported in
+    the child (a proxy of the student's package copy); anything else is refused."""
+    def import_(name, globals=None, locals=None, fromlist=(), level=0):
+        top = name.split(".")[0]
+        if level == 0 and top in TRUSTED_TOP_LEVEL:
+            return builtins.__import__(name, globals, locals, fromlist, level)
+        if level == 0 and top == "tinytorch":
+            module = conn.request({"op": "op", "name": "import_module"}, (name,))
+            return module if fromlist else conn.request({"op": "op", "name": "import_module"}, (top,))
+        raise remote.RuleBroken(f"this test cell imports {name!r}; a graded test cell imports nothing but numpy and "
+                                "the standard library (common.md, rules for graded test cells 5)")
+    return import_
+
+
+class _Printer:
+    """The cell's `print`: output is kept (for debugging the judge), never written to the terminal."""
+
+    def __init__(self):
+        self.lines = []
+
+    def __call__(self, *args, sep=" ", end="\n", file=None, flush=False):
+        self.lines.append(sep.join(str(a) for a in args) + end)
+
+
+def _test_names(source: str, namespace: dict, label: str) -> list[str]:
+    """The cell's tests (cells.test_functions), as the cell itself defined them (never a name of the
+    student's module: those are proxies, not functions compiled from the cell)."""
+    return [name for name in notebook_cells.test_functions(source)
+            if isinstance(namespace.get(name), types.FunctionType) and namespace[name].__code__.co_filename == label]
+
+
+def _run_tests(conn: remote.Connection, namespace: dict, names: list[str], limits: Limits) -> tuple[list, str | None]:
+    """Call each test; returns (per-test results, why the child is unusable: "timeout"/"gone"/None)."""
+    results = []
+    for name in names:
+        conn.callback_failure = None
+        try:
+            namespace[name]()
+        except remote.ItemTimeout:
+            results.append({"name": name, "status": "timeout", "message": ""})
+            return results, "timeout"
+        except remote.ChildGone as gone:
+            results.append({"name": name, "status": "error", "message": str(gone)})
+            return results, "gone"
+        except remote.RuleBroken as rule:
+            results.append({"name": name, "status": "error", "message": f"judge: {rule}"})
+            continue
+        except processes.Interrupted:
+            raise
+        except BaseException as error:  # SystemExit and KeyboardInterrupt of the test too: only this item fails
+            results.append({"name": name, "status": "fail", "message": describe(error, limits)})
+            continue
+        if conn.callback_failure is not None:
+            results.append({"name": name, "status": "fail", "message": describe(conn.callback_failure, limits)
+                            + " (in a function the test passed to the student's code)"})
+        else:
+            results.append({"name": name, "status": "pass", "message": ""})
+    return results, None
+
+
+def judge_cell(cell, setup: Setup, group: processes.Group, deadline: float) -> Outcome:
+    """Run one graded cell against a fresh child; the child is dead when this returns."""
+    started = time.monotonic()
+    label = f"<test cell {cell.cell_id}>"
+    limits = setup.limits
+    iso = processes.isolation()
+    workdir = IN_NAMESPACE_WORK if iso.namespaces else tempfile.mkdtemp(prefix="work-", dir=setup.scratch)
+    fd, stderr_name = tempfile.mkstemp(prefix="stderr-", dir=setup.scratch)
+    stderr = Path(stderr_name)
+    request_read, request_write = os.pipe()
+    reply_read, reply_write = os.pipe()
+    child = None
+    try:
+        child = group.spawn([sys.executable, "-I", str(setup.lib / "tito_child.py"), str(request_read), str(reply_write)],
+                            cwd=setup.lib, env=_child_env(workdir), stderr=fd, pass_fds=(request_read, reply_write))
+        for end in (request_read, reply_write):
+            os.close(end)
+        request_read = reply_write = None
+        conn = remote.Connection(request_write, reply_read, deadline, _trusted_module)
+        status, message, tests = _judge(conn, cell, setup, label, _child_setup(setup, workdir))
+    finally:
+        os.close(fd)
+        for end in (request_read, reply_write, request_write, reply_read):
+            if end is not None:
+                os.close(end)
+        code = child.stop() if child is not None else None
+    seconds = time.monotonic() - started
+    if status == "timeout":
+        limit = "its" if deadline - started >= limits.per_test - 1e-6 else "the total"
+        message = (f"stopped after {deadline - started:.3g} s ({limit} time limit): an endless loop, or far too slow"
+                   + (f" ({message})" if message else ""))
+    elif status == "gone":
+        status, message = "error", _death(code, stderr, limits) + (f"; {message}" if message else "")
+    return Outcome(cell.cell_id, status, message, seconds, tests)
+
+
+def _judge(conn: remote.Connection, cell, setup: Setup, label: str, child_setup: dict) -> tuple[str, str, list]:
+    """(status, message, tests); status "gone" means the child ended (the caller reads why)."""
+    try:
+        conn.send({"setup": child_setup}, {})
+        ready, buffers = conn.read()
+        if not ready.get("ready"):
+            return "error", f"importing {setup.module_name} failed: {_describe_err(ready.get('err'), setup.limits)}", []
+        conn.namespace_phase = True  # `import math` in the student's module: the test gets the judge's math
+        names = conn.decode(ready.get("names"), buffers)
+        conn.namespace_phase = False
+        if not isinstance(names, dict):
+            return "gone", "the student's process broke the protocol", []
+        printer = _Printer()
+        cell_builtins = {**vars(builtins), "__import__": _importer(conn)}
+        namespace = {"__name__": remote.GRADER_NAME, "__builtins__": cell_builtins,
+                     **{k: v for k, v in names.items() if _admitted(k, setup.names)}, **setup.trusted, "print": printer}
+        try:
+            exec(compile(cell.source, label, "exec"), namespace)
+        except (remote.ItemTimeout, remote.ChildGone, processes.Interrupted):
+            raise
+        except remote.RuleBroken as rule:
+            return "error", f"judge: {rule}", []
+        except BaseException as error:
+            return "error", f"the test cell failed before its tests ran: {describe(error, setup.limits)}", []
+        names = _test_names(cell.source, namespace, label)
+        if not names:
+            return "error", f"test cell {cell.cell_id} defines no test_unit_* function", []
+        tests, stopped = _run_tests(conn, namespace, names, setup.limits)
+    except remote.ItemTimeout:
+        return "timeout", "", []
+    except remote.ChildGone as gone:
+        return "gone", str(gone), []
+    if stopped:
+        return ("timeout" if stopped == "timeout" else "gone"), tests[-1]["message"], tests
+    failed = [t for t in tests if t["status"] != "pass"]
+    status = "error" if any(t["status"] == "error" for t in failed) else ("fail" if failed else "pass")
+    return status, "; ".join(f"{t['name']}: {t['message']}" for t in failed), tests
+
+
+def run_cells(graded: list, setup: Setup, log=lambda line: None) -> list[Outcome]:
+    """Judge every cell (up to limits.jobs at a time) within limits.total; outcomes in `graded` order."""
+    limits = setup.limits
+    total_deadline = time.monotonic() + limits.total
+
+    with processes.Group() as group:
+        def job(index: int) -> Outcome:
+            cell, now = graded[index], time.monotonic()
+            if now >= total_deadline:
+                outcome = Outcome(cell.cell_id, "timeout", f"not run: the total time limit of {limits.total:g} s was reached", 0.0)
+            else:
+                outcome = judge_cell(cell, setup, group, min(now + limits.per_test, total_deadline))
+            log(f"  [{index + 1}/{len(graded)}] {outcome.cell_id}: {outcome.status} ({outcome.seconds:.1f} s)")
+            return outcome
+
+        pool = ThreadPoolExecutor(max_workers=max(1, limits.jobs))
+        futures = [pool.submit(job, i) for i in range(len(graded))]
+        try:
+            return [future.result() for future in futures]
+        finally:
+            for future in futures:
+                future.cancel()
+            group.close()  # after Ctrl-C: the running children die, so their threads finish at once
+            pool.shutdown(wait=True)

@@ -1,0 +1,281 @@
+"""The judge's view of the student's objects: proxies that forward every use over the channel.
+
+A `Remote` stands for one object in the child's table (a Tensor, Conv2d, a class, a function).
+Calling it, reading or setting attributes, operators (reflected and in-place too), indexing,
+len, iteration, bool, repr/str, `isinstance(x, RemoteClass)` and `np.asarray(remote)` are
+requests; the answer comes back as a copy (numbers, strings, tuples/lists/dicts, arrays) or as
+another proxy. The same child object always has the same proxy, so `is` works between handles.
+An exception in the child is raised here as the same builtin type, with the child's message
+(a student's own exception class becomes a subclass of its first builtin ancestor and of
+RemoteError). SystemExit and KeyboardInterrupt from the child become RemoteError, so that a
+real Ctrl-C of the judge is never confused with the student's.
+
+A callable of the test (a function or lambda) passed to the student's code becomes a callback
+the child may call (never inspect); any other test object cannot cross and raises a clear error.
+"""
+from __future__ import annotations
+
+import builtins
+import functools
+import os
+import select
+import sys
+import time
+import types
+
+import numpy as np
+
+from . import wire
+
+GRADER_NAME = "__tito_grader__"
+REMOTE_DUNDERS = {"__name__", "__qualname__", "__doc__", "__module__"}
+CALLABLE_TYPES = (types.FunctionType, types.MethodType, types.BuiltinFunctionType, functools.partial)
+DEFAULT_NP_ERR = np.geterr()
+
+
+class RemoteError(Exception):
+    """An exception raised in the student's process (a type that is not a builtin exception)."""
+
+
+class ItemTimeout(BaseException):
+    """The item's time ran out while the judge waited for the student's process."""
+
+
+class ChildGone(BaseException):
+    """The student's process ended (crash, exit, or a limit) while the judge waited for it."""
+
+
+class RuleBroken(BaseException):
+    """The test cell does something the judge cannot do across processes (see common.md rules)."""
+
+
+class Connection:
+    """One child: the request/reply loop, the proxy and callback tables, the item's deadline."""
+
+    def __init__(self, requests: int, replies: int, deadline: float, trusted_module):
+        self.requests, self.replies, self.deadline = requests, replies, deadline
+        os.set_blocking(requests, False)
+        self.trusted_module = trusted_module  # module name -> the judge's own module object, or None
+        self.proxies: dict[int, Remote] = {}
+        self.callbacks: dict[int, object] = {}
+        self.callback_failure: BaseException | None = None
+        self.gone: BaseException | None = None
+        self.namespace_phase = False  # only the module's own names may stand for the judge's trusted modules
+
+    # -- the channel
+    def _wait(self, writing: bool = False) -> None:
+        remaining = self.deadline - time.monotonic()
+        ready = select.select([], [self.requests], [], remaining)[1] if writing and remaining > 0 else \
+            select.select([self.replies], [], [], remaining)[0] if remaining > 0 else []
+        if not ready:
+            self.gone = ItemTimeout()
+            raise self.gone
+
+    def _write(self, header: dict, buffers: list) -> None:
+        """Write within the deadline (the request pipe is non-blocking: a child that stops reading
+        costs its item, never the judge)."""
+        try:
+            wire.write_message(self.requests, header, buffers, lambda: self._wait(writing=True))
+        except OSError:  # a broken pipe: the child is gone
+            self.gone = ChildGone()
+            raise self.gone from None
+
+    def read(self) -> tuple[dict, list]:
+        if self.gone is not None:
+            raise self.gone
+        try:
+            return wire.read_message(self.replies, self._wait)
+        except (wire.Closed, OSError):
+            self.gone = ChildGone()
+            raise self.gone from None
+        except wire.ProtocolError as error:
+            self.gone = ChildGone(f"the student's process broke the protocol: {error}")
+            raise self.gone from None
+
+    def send(self, header: dict, values: dict) -> None:
+        if self.gone is not None:
+            raise self.gone
+        buffers = []
+        encoded = {key: wire.encode(value, buffers, self._handle) for key, value in values.items()}
+        self._write({**header, **encoded}, buffers)
+
+    def decode(self, data, buffers):
+        try:
+            return wire.decode(data, buffers, self._resolve)
+        except wire.ProtocolError as error:
+            self.gone = ChildGone(f"the student's process broke the protocol: {error}")
+            raise self.gone from None
+
+    def request(self, header: dict, args=(), kwargs=None):
+        """Send one request; serve the child's callbacks meanwhile; return the decoded answer."""
+        values = {"args": list(args), "kwargs": kwargs or {}}
+        errors = np.geterr()
+        if errors != DEFAULT_NP_ERR:  # np.errstate in a test applies to the student's numpy too
+            header = dict(header, np_err=errors)
+        self.send(header, values)
+        while True:
+            reply, buffers = self.read()
+            if "cb" in reply:
+                self._run_callback(reply, buffers)
+            elif "ok" in reply:
+                return self.decode(reply["ok"], buffers)
+            elif isinstance(reply.get("err"), dict):
+                raise remote_exception(reply["err"])
+            else:
+                self.gone = ChildGone("the student's process broke the protocol: a reply without a result")
+                raise self.gone
+
+    # -- values
+    def _handle(self, value) -> dict:
+        if isinstance(value, Remote):
+            if value._conn is not self:
+                raise RuleBroken("an object of another grading's process was passed in")
+            return {"$": "r", "id": value._id}
+        if isinstance(value, CALLABLE_TYPES):
+            cid = next((key for key, fn in self.callbacks.items() if fn is value), len(self.callbacks) + 1)
+            self.callbacks[cid] = value
+            return {"$": "f", "id": cid}
+        raise RuleBroken(f"the test passes a {type(value).__name__} object into the student's code. Only numbers, "
+                         "strings, bytes, None, tuples/lists/dicts of those, numpy arrays, the student's own objects "
+                         "and (not recommended) functions can cross to the student's process; use the module's own "
+                         "classes instead of objects defined in the test (common.md, rules for graded test cells 1 and 3).")
+
+    def _resolve(self, tag: dict):
+        kind, key = tag["$"], tag.get("id")
+        if type(key) is not int:
+            raise wire.ProtocolError("a handle without an id")
+        if kind == "f":
+            if key not in self.callbacks:
+                raise wire.ProtocolError("a handle to a callable the test never sent")
+            return self.callbacks[key]
+        module = self.trusted_module(tag.get("name")) if kind == "m" and self.namespace_phase else None
+        if module is not None:
+            return module
+        if key not in self.proxies:
+            label = tag.get("name") or tag.get("ty")
+            self.proxies[key] = Remote(self, key, str(label)[:80])
+        return self.proxies[key]
+
+    def _run_callback(self, reply: dict, buffers: list) -> None:
+        function = self.callbacks.get(reply.get("cb"))
+        if function is None:
+            self.gone = ChildGone("the student's process called a callable the test never sent")
+            raise self.gone
+        args = self.decode(reply.get("args"), buffers)
+        kwargs = self.decode(reply.get("kwargs"), buffers)
+        if not isinstance(args, list) or not isinstance(kwargs, dict) or not all(isinstance(k, str) for k in kwargs):
+            self.gone = ChildGone("the student's process broke the protocol: bad callback arguments")
+            raise self.gone
+        try:
+            result = function(*args, **kwargs)
+        except (ItemTimeout, ChildGone, RuleBroken):
+            raise
+        except BaseException as error:  # the test's own check failed inside a callback: it counts
+            self.callback_failure = self.callback_failure or error
+            err = {"type": type(error).__name__, "builtin": _first_builtin(type(error)), "msg": str(error)[:2000]}
+            self._write({"err": err}, [])
+            return
+        self.send({}, {"ok": result})
+
+
+def _first_builtin(kind: type) -> str:
+    return next((c.__name__ for c in kind.__mro__ if getattr(builtins, c.__name__, None) is c), "Exception")
+
+
+def remote_exception(err: dict) -> BaseException:
+    """The child's exception as one the test can catch: the same builtin type when it is one."""
+    name, message = str(err.get("type", "Exception"))[:100], str(err.get("msg", ""))
+    base = getattr(builtins, str(err.get("builtin", "")), None)
+    if not (isinstance(base, type) and issubclass(base, Exception)):
+        base = None  # SystemExit, KeyboardInterrupt, GeneratorExit or nonsense: never the judge's own
+    if base is not None and base.__name__ == name:
+        error = base(message) if message or base is not StopIteration else base()
+    else:
+        error = _remote_class(name, base or Exception)(message)
+    error.remote_type, error.remote_where = name, str(err.get("where", ""))[:300]
+    error.remote_traceback = str(err.get("tb", ""))[-3000:]
+    return error
+
+
+@functools.lru_cache(maxsize=256)
+def _remote_class(name: str, base: type) -> type:
+    if not name.isidentifier():
+        name = "RemoteError"
+    return type(name, (RemoteError,) if base is Exception else (base, RemoteError), {"__module__": "student"})
+
+
+def _operator(name: str, reflected: bool = False):
+    if reflected:
+        return lambda self, other: self._conn.request({"op": "op", "name": name}, (other, self))
+    return lambda self, *others: self._conn.request({"op": "op", "name": name}, (self, *others))
+
+
+class Remote:
+    """A handle to one object of the student's process (see the module docstring)."""
+
+    __slots__ = ("_conn", "_id", "_label", "__weakref__")
+
+    def __init__(self, conn: Connection, key: int, label: str):
+        object.__setattr__(self, "_conn", conn)
+        object.__setattr__(self, "_id", key)
+        object.__setattr__(self, "_label", label)
+
+    def __getattr__(self, name):
+        if name.startswith("__") and name.endswith("__") and name not in REMOTE_DUNDERS:
+            raise AttributeError(name)  # numpy and Python probe these; answering locally saves a round trip
+        return self._conn.request({"op": "getattr", "id": self._id, "name": name})
+
+    def __setattr__(self, name, value):
+        self._conn.request({"op": "setattr", "id": self._id, "name": name}, (value,))
+
+    def __delattr__(self, name):
+        self._conn.request({"op": "delattr", "id": self._id, "name": name})
+
+    def __call__(self, *args, **kwargs):
+        return self._conn.request({"op": "call", "id": self._id}, args, kwargs)
+
+    def __mro_entries__(self, bases):
+        raise RuleBroken(f"this test cell defines a class deriving from a remote class ({self._label}) of the "
+                         "student's module; the judge cannot run it. A graded test cell must use the module's own "
+                         "classes instead of subclassing them (common.md, rules for graded test cells 3).")
+
+    def __instancecheck__(self, instance):
+        return self._conn.request({"op": "op", "name": "isinstance"}, (instance, self))
+
+    def __subclasscheck__(self, subclass):
+        return self._conn.request({"op": "op", "name": "issubclass"}, (subclass, self))
+
+    def __array__(self, dtype=None, copy=None):
+        value = self._conn.request({"op": "op", "name": "array"}, (self,))
+        if not isinstance(value, np.ndarray):
+            raise TypeError(f"the student's {self._label} did not convert to a numeric numpy array")
+        return value if dtype is None else value.astype(dtype)
+
+    def __exit__(self, *exc):
+        self._conn.request({"op": "op", "name": "exit"}, (self,))
+        return False  # never lets the student's code swallow the test's exception
+
+    def __repr__(self):
+        if self._conn.gone is not None:
+            return f"<{self._label} of the student's process (gone)>"
+        return self._conn.request({"op": "op", "name": "repr"}, (self,))
+
+    def __reduce_ex__(self, protocol):
+        raise TypeError(f"a {self._label} of the student's process cannot be pickled or copied here; "
+                        "copy its data instead (e.g. t.data.copy())")
+
+    def __copy__(self):
+        self.__reduce_ex__(0)
+
+    __deepcopy__ = __copy__
+
+
+for _name in ("add sub mul matmul truediv floordiv mod pow lshift rshift and or xor divmod").split():
+    _op = {"and": "and_", "or": "or_"}.get(_name, _name)
+    setattr(Remote, f"__{_name}__", _operator(_op))
+    setattr(Remote, f"__r{_name}__", _operator(_op, reflected=True))
+    if _name != "divmod":
+        setattr(Remote, f"__i{_name}__", _operator("i" + _op.rstrip("_")))
+for _name in ("neg pos abs invert lt le eq ne gt ge getitem setitem delitem contains index len iter next bool "
+              "str hash float int complex round format dir reversed enter").split():
+    setattr(Remote, f"__{_name}__", _operator(_name))
