@@ -2459,7 +2459,7 @@ if __name__ == "__main__":
     print(f"{'layer':<22}{'output shape':>18}{'params':>9}{'MACs':>13}{'FLOPs':>13}{'act. bytes':>12}{'im2col bytes':>14}")
     _totals = np.zeros(5, dtype=np.int64)
     for _layer in _layers:
-        _params = count_parameters(_layer)
+        _params = count_parameters(_layer) if isinstance(_layer, Module) else 0   # ReLU (module 02) is no Module
         _cols = 0
         if isinstance(_layer, Conv2d):
             _out = _layer.output_shape(_shape)

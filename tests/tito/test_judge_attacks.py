@@ -19,10 +19,13 @@ import pytest
 
 from judge_attacks import ATTACKS, attack_notebook, base_notebook, with_cell
 from tito_helpers import ROOT, by_number, write_nb
-from tito import notebooks
+from tito import cells, notebooks
 
 pytestmark = pytest.mark.slow
 MODULE = by_number("09")
+# Points come from src's nbgrader metadata; the tests read them rather than retype them.
+POINTS = {cell.cell_id: cell.points for cell in cells.graded_cells(MODULE.src)} if MODULE else {}
+FULL_MARKS = sum(POINTS.values())
 
 
 def student():
@@ -92,7 +95,7 @@ def test_attack_gains_nothing_and_leaves_nothing_behind(name, tmp_path):
     base_points, attack_points = base.points(), attack.points()
     # The base scores what it should: the nearly blank one only conv_output_size, the blank one nothing,
     # each item failing on the student's NotImplementedError (not on a crash of the grading).
-    expected_base = {"test-conv-output-size": 5} if ATTACKS[name][0] == "nearly_blank" else {}
+    expected_base = {"test-conv-output-size": POINTS["test-conv-output-size"]} if ATTACKS[name][0] == "nearly_blank" else {}
     assert {item: points for item, points in base_points.items() if points} == expected_base, base.out
     assert all(item["status"] == "fail" for item in base.report["tests"] if not item["points_earned"]), base.out
     assert all(attack_points[item] <= base_points[item] for item in base_points), (base.out, attack.out)
@@ -114,7 +117,7 @@ def test_parallel_gradings_with_a_hostile_one_give_every_other_its_score(tmp_pat
     results = [graded.wait() for graded in [hostile, *honest]]
     for graded in results:
         check_grader_owns_its_report(graded)
-    assert [g.report["total"] for g in results[1:]] == [25, 25, 0], [g.out for g in results]
+    assert [g.report["total"] for g in results[1:]] == [FULL_MARKS, FULL_MARKS, 0], [g.out for g in results]
     assert results[0].report["total"] == 0
     assert processes_mentioning(marker) == []
 
@@ -124,7 +127,7 @@ def test_without_namespaces_honest_grading_is_unchanged_and_one_line_says_what_i
     env = dict(environment(tmp_path / "tmp"), TITO_NO_NAMESPACES="1")
     reference = Graded(notebooks.reference_notebook(MODULE.src), tmp_path, "reference", env).wait()
     blank = Graded(student(), tmp_path, "blank", env).wait()
-    assert (reference.report["total"], blank.report["total"]) == (25, 0), (reference.out, blank.out)
+    assert (reference.report["total"], blank.report["total"]) == (FULL_MARKS, 0), (reference.out, blank.out)
     for graded in (reference, blank):
         check_grader_owns_its_report(graded)
         assert graded.err.count("isolation on this system is partial; off: PID and mount namespaces") == 1, graded.err
