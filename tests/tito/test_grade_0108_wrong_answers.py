@@ -1,0 +1,162 @@
+"""Graded checks of modules 01-08 against plausible student answers, under the real autograder.
+
+Every file in submissions_0108/NN_name/ holds functions and methods written the way a student
+might write them. `apply_submission` puts them into the module's reference notebook in place of
+the reference definitions (a method goes inside its class); helpers the file adds that the
+notebook does not have are added to the cell of the first replaced definition. The notebook is
+then graded by `tito grade`'s own code (tito_helpers.grade_notebook).
+
+- WRONG: each wrong answer must lose exactly the graded items listed (so the table below says
+  which check catches which bug); everything else still passes.
+- CORRECT: answers in another style than the reference must score full marks.
+
+Run with `-s` to see "module/answer -> points got/max" for each one.
+"""
+from __future__ import annotations
+
+import ast
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tito_helpers import by_number, grade_notebook, reference_notebook
+from tinytorch.cli import cells, grade
+
+SUBMISSIONS = Path(__file__).parent / "submissions_0108"
+
+# (module number, answer file stem) -> (graded items that must lose points, what the answer gets wrong)
+WRONG = {
+    ("06", "bfs_order"): ({"test-autograd-graph", "test-autograd-long-chain"},
+                          "topological_order by breadth-first search from the root"),
+    ("06", "recursive_dfs"): ({"test-autograd-long-chain"},
+                              "recursive depth-first topological_order (RecursionError past 1000 deep)"),
+    ("06", "per_path_backward"): ({"test-autograd-long-chain", "test-autograd-nested-diamonds"},
+                                  "backward recurses along every path instead of a topological order"),
+    ("06", "overwrite_grads"): ({"test-autograd-backward", "test-autograd-graph", "test-autograd-long-chain",
+                                 "test-autograd-nested-diamonds"},
+                                "backward stores an input's gradient instead of adding it (x used twice)"),
+    ("06", "grads_to_constants"): ({"test-autograd-backward"},
+                                   "backward gives a .grad to inputs with requires_grad=False"),
+    ("06", "matmul_dot_T"): ({"test-autograd-matmul-sum-rules"},
+                             "matmul_backward transposes with .T (all axes of a batch)"),
+    ("06", "sum_no_expand"): ({"test-autograd-matmul-sum-rules", "test-autograd-graph"},
+                              "sum_backward multiplies grad by ones(a.shape) without putting the summed axis back"),
+    ("06", "unbroadcast_leading_only"): ({"test-autograd-unbroadcast", "test-autograd-backward", "test-autograd-graph"},
+                                         "unbroadcast sums the added leading axes only, not the stretched ones"),
+}
+
+CORRECT = {
+    ("06", "kahn_einsum"): "Kahn's algorithm, einsum matmul rule, reshape-based sum rule, one-call unbroadcast",
+}
+
+RESULTS: list[str] = []
+
+
+def _defs(tree: ast.Module):
+    return [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))]
+
+
+def _find(nb, class_name: str | None, name: str):
+    """(cell index, def node) of `name` (a method of `class_name`, or a top-level function) in an exported cell."""
+    for index in cells.exported_cell_indexes(nb):
+        tree = ast.parse(nb.cells[index].source)
+        scope = tree.body
+        if class_name is not None:
+            owner = next((n for n in scope if isinstance(n, ast.ClassDef) and n.name == class_name), None)
+            if owner is None:
+                continue
+            scope = owner.body
+        node = next((n for n in scope if isinstance(n, ast.FunctionDef) and n.name == name), None)
+        if node is not None:
+            return index, node
+    return None, None
+
+
+def _replace(nb, index: int, node, new_source: str) -> None:
+    lines = nb.cells[index].source.split("\n")
+    start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]) - 1
+    body = textwrap.indent(textwrap.dedent(new_source), " " * node.col_offset).rstrip("\n").split("\n")
+    lines[start:node.end_lineno] = body
+    nb.cells[index].source = "\n".join(lines)
+
+
+def _segment(source_lines: list[str], node) -> str:
+    start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]) - 1
+    return "\n".join(source_lines[start:node.end_lineno])
+
+
+def apply_submission(nb, source: str):
+    """Replace the notebook's definitions by the ones in `source` (see the module docstring)."""
+    tree = ast.parse(source)
+    lines = source.split("\n")
+    extra, first_cell = [], None
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            methods = [m for m in node.body if isinstance(m, ast.FunctionDef)]
+            found = [(m, *_find(nb, node.name, m.name)) for m in methods]
+            if all(index is None for _, index, _ in found):
+                extra.append(_segment(lines, node))     # a class of the student's own
+                continue
+            for method, index, _ in found:
+                index, target = _find(nb, node.name, method.name)  # line numbers move after each edit
+                if index is None:
+                    raise AssertionError(f"{node.name}.{method.name} is not in the notebook")
+                _replace(nb, index, target, _segment(lines, method))
+                first_cell = index if first_cell is None else first_cell
+        elif isinstance(node, ast.FunctionDef):
+            index, target = _find(nb, None, node.name)
+            if index is None:
+                extra.append(_segment(lines, node))
+                continue
+            _replace(nb, index, target, _segment(lines, node))
+            first_cell = index if first_cell is None else first_cell
+        elif isinstance(node, (ast.Import, ast.ImportFrom, ast.Assign)):
+            extra.append(_segment(lines, node))
+    if extra:
+        assert first_cell is not None, "a submission must replace at least one definition"
+        nb.cells[first_cell].source += "\n\n\n" + "\n\n\n".join(extra) + "\n"
+    return nb
+
+
+def _grade(number: str, stem: str, tmp_path):
+    module = by_number(number)
+    path = SUBMISSIONS / module.slug / f"{stem}.py"
+    nb = apply_submission(reference_notebook(module), path.read_text(encoding="utf-8"))
+    report = grade_notebook(module, nb, tmp_path)
+    assert report.error is None, report.error
+    return report
+
+
+@pytest.mark.parametrize("number, stem", sorted(WRONG), ids=[f"{n}-{s}" for n, s in sorted(WRONG)])
+def test_wrong_answer_loses_the_items_that_check_it(number, stem, tmp_path):
+    expected, description = WRONG[(number, stem)]
+    report = _grade(number, stem, tmp_path)
+    lost = {item.id for item in report.items if item.points_earned < item.points_possible}
+    line = f"{number}/{stem}: {report.total:g}/{report.maximum:g} ({description})"
+    RESULTS.append(line)
+    print("\n" + line)
+    assert lost == expected, f"{line}\nexpected to lose exactly {sorted(expected)}\n{grade.format_report(report)}"
+    assert report.total < report.maximum
+
+
+@pytest.mark.parametrize("number, stem", sorted(CORRECT), ids=[f"{n}-{s}" for n, s in sorted(CORRECT)])
+def test_correct_answer_in_another_style_scores_full_marks(number, stem, tmp_path):
+    report = _grade(number, stem, tmp_path)
+    line = f"{number}/{stem}: {report.total:g}/{report.maximum:g} (correct: {CORRECT[(number, stem)]})"
+    RESULTS.append(line)
+    print("\n" + line)
+    assert report.total == report.maximum > 0, grade.format_report(report)
+
+
+def test_every_answer_file_is_listed():
+    files = {(path.parent.name[:2], path.stem) for path in SUBMISSIONS.glob("*/*.py")}
+    assert files == set(WRONG) | set(CORRECT)
+
+
+@pytest.mark.parametrize("number", ["01", "02", "03", "04", "05", "06", "07", "08"])
+def test_at_least_six_wrong_and_one_correct_answer_per_module(number):
+    if not any(n == number for n, _ in WRONG):
+        pytest.skip(f"module {number}: answers not written yet")
+    assert sum(n == number for n, _ in WRONG) >= 6
+    assert sum(n == number for n, _ in CORRECT) >= 1
