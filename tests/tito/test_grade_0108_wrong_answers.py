@@ -44,9 +44,22 @@ WRONG = {
                               "sum_backward multiplies grad by ones(a.shape) without putting the summed axis back"),
     ("06", "unbroadcast_leading_only"): ({"test-autograd-unbroadcast", "test-autograd-backward", "test-autograd-graph"},
                                          "unbroadcast sums the added leading axes only, not the stretched ones"),
+    ("03", "lists_only"): ({"test-module-parameters", "test-module-tree"},
+                           "named_parameters opens lists but skips sub-modules held directly as attributes"),
+    ("03", "no_dedup"): ({"test-module-parameters"}, "named_parameters lists a shared tensor twice"),
+    ("03", "no_tuples"): ({"test-module-tree"}, "named_parameters walks __dict__ itself and opens lists but not tuples"),
+    ("03", "one_level"): ({"test-module-parameters", "test-module-tree"},
+                          "named_parameters looks one level into sub-modules, not recursively"),
+    ("03", "linear_numpy_forward"): ({"test-layers-backward"}, "Linear.forward computes on .data and wraps a new Tensor (graph lost)"),
+    ("03", "linear_np_random"): ({"test-linear-seed"}, "Linear draws its initial values from np.random, not get_rng()"),
+    ("03", "linear_bias_first"): ({"test-linear-seed", "test-module-tree"}, "Linear draws the bias before the weight"),
+    ("03", "dropout_row_mask"): ({"test-dropout", "test-dropout-independent"}, "Dropout draws one mask per feature, shared by the batch"),
+    ("03", "dropout_in_place"): ({"test-dropout", "test-layers-backward"}, "Dropout scales the input's data in place and returns it"),
+    ("03", "flatten_numpy"): ({"test-layers-backward"}, "Flatten reshapes .data into a new Tensor (graph lost)"),
 }
 
 CORRECT = {
+    ("03", "generator_style"): "recursive generator with prefixes, rng.random scaled, matmul/transpose(0, 1), reduce, np.where mask",
     ("06", "kahn_einsum"): "Kahn's algorithm, einsum matmul rule, reshape-based sum rule, one-call unbroadcast",
 }
 
