@@ -56,9 +56,22 @@ WRONG = {
     ("03", "dropout_row_mask"): ({"test-dropout", "test-dropout-independent"}, "Dropout draws one mask per feature, shared by the batch"),
     ("03", "dropout_in_place"): ({"test-dropout", "test-layers-backward"}, "Dropout scales the input's data in place and returns it"),
     ("03", "flatten_numpy"): ({"test-layers-backward"}, "Flatten reshapes .data into a new Tensor (graph lost)"),
+    ("04", "mse_numpy"): ({"test-losses-backward"}, "MSELoss computed with numpy on .data and wrapped in a new Tensor"),
+    ("04", "mse_per_sample"): ({"test-mse", "test-losses-backward"}, "MSELoss sums the squares and divides by N, not N * C"),
+    ("04", "ce_lse_on_data"): ({"test-losses-backward"}, "CrossEntropyLoss takes the log-sum-exp from .data (right value, wrong gradient)"),
+    ("04", "ce_global_max"): ({"test-cross-entropy-stable"},
+                              "CrossEntropyLoss shifts by the batch's largest logit, not each row's"),
+    ("04", "ce_mean_all"): ({"test-cross-entropy", "test-cross-entropy-stable", "test-losses-backward"},
+                            "CrossEntropyLoss averages the one-hot masked log-probabilities over N * C"),
+    ("04", "ce_naive_softmax"): ({"test-cross-entropy-stable"},
+                                 "CrossEntropyLoss as -log(softmax) without the shift"),
+    ("04", "bce_eps_folded"): ({"test-bce"}, "BCE writes log((1 + eps) - p): in float32 1 + 1e-12 is 1, so log(0) at p = 1"),
+    ("04", "bce_divide_by_n"): ({"test-bce", "test-losses-backward"}, "BCE sums and divides by N (rows), not N * C"),
+    ("04", "bce_numpy_clip"): ({"test-bce", "test-losses-backward"}, "BCE with np.clip and np.log on .data (graph lost)"),
 }
 
 CORRECT = {
+    ("04", "onehot_sum_style"): "sum / size, one-hot masked (log-sum-exp - logits) summed / N, BCE summed times -1 / size",
     ("03", "generator_style"): "recursive generator with prefixes, rng.random scaled, matmul/transpose(0, 1), reduce, np.where mask",
     ("06", "kahn_einsum"): "Kahn's algorithm, einsum matmul rule, reshape-based sum rule, one-call unbroadcast",
 }
