@@ -68,9 +68,17 @@ WRONG = {
     ("04", "bce_eps_folded"): ({"test-bce"}, "BCE writes log((1 + eps) - p): in float32 1 + 1e-12 is 1, so log(0) at p = 1"),
     ("04", "bce_divide_by_n"): ({"test-bce", "test-losses-backward"}, "BCE sums and divides by N (rows), not N * C"),
     ("04", "bce_numpy_clip"): ({"test-bce", "test-losses-backward"}, "BCE with np.clip and np.log on .data (graph lost)"),
+    ("07", "sgd_decay_outside_momentum"): ({"test-sgd-combined"}, "SGD adds weight decay to the step after momentum, not to the gradient"),
+    ("07", "sgd_velocity_has_lr"): ({"test-sgd-combined"}, "SGD folds lr into the velocity (v = mu v + lr g): wrong once lr changes"),
+    ("07", "sgd_float64_buffer"): ({"test-optimizer-dtypes"}, "SGD's momentum buffer starts as np.zeros (float64) and p.data is rebound"),
+    ("07", "adam_global_step"): ({"test-adam-sparse"}, "Adam counts steps once per step() for all parameters"),
+    ("07", "adam_float64_state"): ({"test-optimizer-dtypes"}, "Adam's moments start as np.zeros(shape) (float64) and p.data is rebound"),
+    ("07", "adam_eps_inside_sqrt"): ({"test-adam", "test-adam-sparse"}, "Adam divides by sqrt(v_hat + eps)"),
+    ("07", "zero_grad_zeros"): ({"test-zero-grad-skip"}, "zero_grad fills gradients with zeros instead of None"),
 }
 
 CORRECT = {
+    ("07", "functional_style"): "a _direction helper, state.get defaults, in-place slice assignment, lr folded into step size",
     ("04", "onehot_sum_style"): "sum / size, one-hot masked (log-sum-exp - logits) summed / N, BCE summed times -1 / size",
     ("03", "generator_style"): "recursive generator with prefixes, rng.random scaled, matmul/transpose(0, 1), reduce, np.where mask",
     ("06", "kahn_einsum"): "Kahn's algorithm, einsum matmul rule, reshape-based sum rule, one-call unbroadcast",
@@ -107,6 +115,20 @@ def _replace(nb, index: int, node, new_source: str) -> None:
     nb.cells[index].source = "\n".join(lines)
 
 
+def _add_method(nb, class_name: str, method_source: str) -> None:
+    """Append a method to the body of `class_name` (defined in an exported cell)."""
+    for index in cells.exported_cell_indexes(nb):
+        tree = ast.parse(nb.cells[index].source)
+        owner = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == class_name), None)
+        if owner is not None:
+            lines = nb.cells[index].source.split("\n")
+            body = textwrap.indent(textwrap.dedent(method_source), " " * (owner.col_offset + 4)).split("\n")
+            lines[owner.end_lineno:owner.end_lineno] = [""] + body
+            nb.cells[index].source = "\n".join(lines)
+            return
+    raise AssertionError(f"class {class_name} is not in the notebook")
+
+
 def _segment(source_lines: list[str], node) -> str:
     start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]) - 1
     return "\n".join(source_lines[start:node.end_lineno])
@@ -127,7 +149,8 @@ def apply_submission(nb, source: str):
             for method, index, _ in found:
                 index, target = _find(nb, node.name, method.name)  # line numbers move after each edit
                 if index is None:
-                    raise AssertionError(f"{node.name}.{method.name} is not in the notebook")
+                    _add_method(nb, node.name, _segment(lines, method))  # a helper method of the student's own
+                    continue
                 _replace(nb, index, target, _segment(lines, method))
                 first_cell = index if first_cell is None else first_cell
         elif isinstance(node, ast.FunctionDef):
