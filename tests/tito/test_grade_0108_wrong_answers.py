@@ -75,9 +75,20 @@ WRONG = {
     ("07", "adam_float64_state"): ({"test-optimizer-dtypes"}, "Adam's moments start as np.zeros(shape) (float64) and p.data is rebound"),
     ("07", "adam_eps_inside_sqrt"): ({"test-adam", "test-adam-sparse"}, "Adam divides by sqrt(v_hat + eps)"),
     ("07", "zero_grad_zeros"): ({"test-zero-grad-skip"}, "zero_grad fills gradients with zeros instead of None"),
+    ("08", "no_zero_grad"): ({"test-training-train-epoch"}, "train_epoch never calls zero_grad (gradients pile up across batches)"),
+    ("08", "mean_of_batch_means"): ({"test-training-train-epoch", "test-training-evaluate"},
+                                    "train_epoch and evaluate average the batch means (a short last batch weighs too much)"),
+    ("08", "divide_by_dataset_len"): ({"test-training-averages"}, "train_epoch divides by len(dataset), wrong with drop_last"),
+    ("08", "loss_item_no_check"): ({"test-training-averages"}, "train_epoch sums loss.item(): a nan loss is averaged in silently"),
+    ("08", "evaluate_always_train"): ({"test-training-evaluate", "test-training-evaluate-restores"}, "evaluate ends with model.train() whatever the mode was"),
+    ("08", "evaluate_no_finally"): ({"test-training-evaluate-restores"}, "evaluate restores the mode, but not when the model raises"),
+    ("08", "evaluate_with_grad"): ({"test-training-evaluate"}, "evaluate runs without no_grad()"),
+    ("08", "no_train_mode"): ({"test-training-train-epoch"}, "train_epoch never switches the model to training mode"),
+    ("08", "accuracy_argmax_only"): ({"test-training-accuracy"}, "accuracy takes argmax even of (N, 1) probabilities"),
 }
 
 CORRECT = {
+    ("08", "counting_style"): "one _run helper for both loops (np sums, no_grad as a decorator), count_nonzero accuracy",
     ("07", "functional_style"): "a _direction helper, state.get defaults, in-place slice assignment, lr folded into step size",
     ("04", "onehot_sum_style"): "sum / size, one-hot masked (log-sum-exp - logits) summed / N, BCE summed times -1 / size",
     ("03", "generator_style"): "recursive generator with prefixes, rng.random scaled, matmul/transpose(0, 1), reduce, np.where mask",
