@@ -85,9 +85,22 @@ WRONG = {
     ("08", "evaluate_with_grad"): ({"test-training-evaluate"}, "evaluate runs without no_grad()"),
     ("08", "no_train_mode"): ({"test-training-train-epoch"}, "train_epoch never switches the model to training mode"),
     ("08", "accuracy_argmax_only"): ({"test-training-accuracy"}, "accuracy takes argmax even of (N, 1) probabilities"),
+    ("05", "drop_last_pops"): ({"test-dataloader-batch-indices", "test-dataloader-iter"},
+                               "batch_indices drops the last batch whenever drop_last is set, even a full one"),
+    ("05", "shuffle_np_random"): ({"test-dataloader-batch-indices", "test-dataloader-iter"},
+                                  "batch_indices shuffles with np.random, not the loader's seeded generator"),
+    ("05", "shuffle_once"): ({"test-dataloader-batch-indices"}, "batch_indices shuffles once and reuses the order every epoch"),
+    ("05", "collate_always_float32"): ({"test-dataloader-collate", "test-dataloader-iter"},
+                                       "collate wraps every field in Tensor(...): float64 data becomes float32"),
+    ("05", "fast_path_float32"): ({"test-dataloader-iter"}, "__iter__'s fast path wraps slices in Tensor(...): float64 becomes float32"),
+    ("05", "getitem_list"): ({"test-dataloader-tensor-dataset"}, "TensorDataset.__getitem__ returns a list, not a tuple"),
+    ("05", "iter_ignores_shuffle"): ({"test-dataloader-iter"}, "__iter__ walks the samples in order, ignoring batch_indices and shuffle"),
+    ("05", "collate_concatenate"): ({"test-dataloader-collate", "test-dataloader-iter"},
+                                    "collate concatenates along the first axis instead of stacking on a new one"),
 }
 
 CORRECT = {
+    ("05", "generator_style"): "ceil/floor length, batches counted from len(), zip(*samples) columns, map-based iterator",
     ("08", "counting_style"): "one _run helper for both loops (np sums, no_grad as a decorator), count_nonzero accuracy",
     ("07", "functional_style"): "a _direction helper, state.get defaults, in-place slice assignment, lr folded into step size",
     ("04", "onehot_sum_style"): "sum / size, one-hot masked (log-sum-exp - logits) summed / N, BCE summed times -1 / size",
