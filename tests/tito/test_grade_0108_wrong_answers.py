@@ -97,9 +97,20 @@ WRONG = {
     ("05", "iter_ignores_shuffle"): ({"test-dataloader-iter"}, "__iter__ walks the samples in order, ignoring batch_indices and shuffle"),
     ("05", "collate_concatenate"): ({"test-dataloader-collate", "test-dataloader-iter"},
                                     "collate concatenates along the first axis instead of stacking on a new one"),
+    ("02", "relu_in_place"): ({"test-activations-relu"}, "ReLU zeroes the negatives of the input's own data"),
+    ("02", "relu_default_dtype"): ({"test-activations-relu"}, "ReLU wraps its result in Tensor(...) without dtype: float64 becomes float32"),
+    ("02", "sigmoid_naive_quiet"): ({"test-activations-extremes"}, "Sigmoid as 1 / (1 + exp(-x)) with the overflow warning silenced by np.errstate"),
+    ("02", "sigmoid_exp_ratio"): ({"test-activations-extremes"}, "Sigmoid as e^x / (1 + e^x): inf / inf for large x"),
+    ("02", "tanh_exp_formula"): ({"test-activations-extremes"}, "Tanh as (e^x - e^-x) / (e^x + e^-x)"),
+    ("02", "tanh_via_sigmoid"): ({"test-activations-extremes"}, "Tanh as 2 sigmoid(2x) - 1: tiny values cancel to 0 in float32"),
+    ("02", "softmax_global_max"): ({"test-activations-softmax"}, "Softmax shifts by the largest value of the whole tensor"),
+    ("02", "softmax_in_place"): ({"test-activations-softmax"}, "Softmax computed in place in the input's data"),
+    ("02", "softmax_no_keepdims"): ({"test-activations-softmax"}, "Softmax's max and sum without keepdims"),
+    ("02", "gelu_result_dtype"): ({"test-activations-gelu"}, "GELU keeps numpy's result dtype: float32 in, float64 out"),
 }
 
 CORRECT = {
+    ("02", "logaddexp_style"): "np.where ReLU, exp(-logaddexp(0, -x)) sigmoid, GELU in float64 cast back, log-normaliser softmax",
     ("05", "generator_style"): "ceil/floor length, batches counted from len(), zip(*samples) columns, map-based iterator",
     ("08", "counting_style"): "one _run helper for both loops (np sums, no_grad as a decorator), count_nonzero accuracy",
     ("07", "functional_style"): "a _direction helper, state.get defaults, in-place slice assignment, lr folded into step size",
