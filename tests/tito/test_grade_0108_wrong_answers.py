@@ -107,9 +107,21 @@ WRONG = {
     ("02", "softmax_in_place"): ({"test-activations-softmax"}, "Softmax computed in place in the input's data"),
     ("02", "softmax_no_keepdims"): ({"test-activations-softmax"}, "Softmax's max and sum without keepdims"),
     ("02", "gelu_result_dtype"): ({"test-activations-gelu"}, "GELU keeps numpy's result dtype: float32 in, float64 out"),
+    ("01", "reshape_in_place"): ({"test-tensor-shape"}, "reshape rebinds the tensor's own data and returns self"),
+    ("01", "exp_log_in_place"): ({"test-tensor-arithmetic"}, "exp and log compute into the input's data (out=self.data)"),
+    ("01", "mean_np_prod_count"): ({"test-tensor-dtypes"}, "mean divides by np.prod(...) of the axes: a float64 count leaks into float32"),
+    ("01", "mean_single_axis"): ({"test-tensor-reductions", "test-tensor-dtypes"}, "mean counts with shape[axis]: a tuple of axes fails"),
+    ("01", "operand_as_array"): ({"test-tensor-arithmetic", "test-tensor-dtypes"},
+                             "np.asarray(other) instead of _operand: int and float64 constants make float32 tensors float64"),
+    ("01", "matmul_np_dot"): ({"test-tensor-matmul"}, "matmul with np.dot: a batch @ batch pairs every matrix with every other"),
+    ("01", "rsub_same_as_sub"): ({"test-tensor-arithmetic"}, "__rsub__ returns self - other"),
+    ("01", "transpose_dot_T"): ({"test-tensor-shape"}, "transpose() uses .T, reversing all axes of a 3-d tensor"),
+    ("01", "sum_float64_accumulator"): ({"test-tensor-dtypes"}, "sum accumulates in float64 and returns float64 for float32 input"),
+    ("01", "max_drops_keepdims"): ({"test-tensor-reductions"}, "max ignores keepdims"),
 }
 
 CORRECT = {
+    ("01", "operator_style"): "operator-module helper, np.power/np.e ** x, permutation transpose, ufunc reduce, math.prod count",
     ("02", "logaddexp_style"): "np.where ReLU, exp(-logaddexp(0, -x)) sigmoid, GELU in float64 cast back, log-normaliser softmax",
     ("05", "generator_style"): "ceil/floor length, batches counted from len(), zip(*samples) columns, map-based iterator",
     ("08", "counting_style"): "one _run helper for both loops (np sums, no_grad as a decorator), count_nonzero accuracy",
