@@ -184,12 +184,12 @@ def test_unit_module_parameters():
     assert names == expected, f"named_parameters(): expected {expected}, got {names}"
     shapes = [p.shape for p in model.parameters()]
     assert shapes == [(1,), (2, 2), (4,), (3,)], f"parameters(): expected shapes [(1,), (2, 2), (4,), (3,)], got {shapes}"
-    assert [n for n, _ in inner.named_parameters()] == ["weight", "deep.weight"]
+    assert [n for n, _ in inner.named_parameters()] == ["weight", "deep.weight"], "check failed: [n for n, _ in inner.named_parameters()] == ['weight', 'deep.weight']"
 
-    assert model.eval() is not None and not model.training
+    assert model.eval() is not None and not model.training, 'check failed: model.eval() is not None and (not model.training)'
     assert not inner.training and not deep.training, "eval() reaches sub-modules of sub-modules"
     model.train()
-    assert model.training and deep.training
+    assert model.training and deep.training, 'check failed: model.training and deep.training'
 
     for p in model.parameters():
         p.grad = np.ones(p.shape)
@@ -291,26 +291,26 @@ def test_unit_linear():
         f"Linear(3, 2): weight (2, 3) and bias (2,) expected, got {layer.weight.shape} and {layer.bias.shape}")
     assert layer.weight.requires_grad and layer.bias.requires_grad, "weight and bias are parameters: requires_grad=True"
     bound = 1 / np.sqrt(3)
-    assert np.all(np.abs(layer.weight.data) <= bound) and np.all(np.abs(layer.bias.data) <= bound)
+    assert np.all(np.abs(layer.weight.data) <= bound) and np.all(np.abs(layer.bias.data) <= bound), 'check failed: np.all(np.abs(layer.weight.data) <= bound) and np.all(np.abs(layer.bias.data) <= bound)'
 
     # Worked by hand: y = x @ W.T + b
     layer.weight = Tensor([[1.0, 0.0, -1.0], [2.0, 1.0, 0.0]], requires_grad=True)
     layer.bias = Tensor([0.5, -1.0], requires_grad=True)
     y = layer(Tensor([[1.0, 2.0, 3.0], [0.0, 1.0, 0.0]]))
-    assert y.shape == (2, 2)
+    assert y.shape == (2, 2), 'check failed: y.shape == (2, 2)'
     np.testing.assert_allclose(y.data, [[-1.5, 3.0], [0.5, 0.0]], err_msg="Linear forward: x @ W.T + b")
     np.testing.assert_allclose(layer(Tensor([1.0, 2.0, 3.0])).data, [-1.5, 3.0], err_msg="a single sample (3,)")
     stack = layer(Tensor(np.ones((4, 5, 3))))
     assert stack.shape == (4, 5, 2), f"a stack (4, 5, 3) gives (4, 5, 2), got {stack.shape}"
 
     no_bias = Linear(4, 5, bias=False)
-    assert no_bias.bias is None
-    assert no_bias(Tensor(np.zeros((6, 4)))).shape == (6, 5)
+    assert no_bias.bias is None, 'check failed: no_bias.bias is None'
+    assert no_bias(Tensor(np.zeros((6, 4)))).shape == (6, 5), 'check failed: no_bias(Tensor(np.zeros((6, 4)))).shape == (6, 5)'
 
     wide = Linear(400, 300)
-    assert np.abs(wide.weight.data).max() > 0.9 / np.sqrt(400)  # uses the full range
-    assert np.abs(wide.weight.data).max() <= 1 / np.sqrt(400)
-    assert np.abs(wide.bias.data).max() > 0.9 / np.sqrt(400)    # the bias is drawn too, not zeros
+    assert np.abs(wide.weight.data).max() > 0.9 / np.sqrt(400), 'check failed: np.abs(wide.weight.data).max() > 0.9 / np.sqrt(400)'  # uses the full range
+    assert np.abs(wide.weight.data).max() <= 1 / np.sqrt(400), 'check failed: np.abs(wide.weight.data).max() <= 1 / np.sqrt(400)'
+    assert np.abs(wide.bias.data).max() > 0.9 / np.sqrt(400), 'check failed: np.abs(wide.bias.data).max() > 0.9 / np.sqrt(400)'    # the bias is drawn too, not zeros
 
     try:
         layer(Tensor(np.zeros((2, 4))))
@@ -461,9 +461,9 @@ def test_unit_sequential_flatten():
     flat = Flatten()(x)
     assert flat.shape == (2, 12), f"Flatten() of (2, 3, 2, 2): expected (2, 12), got {flat.shape}"
     np.testing.assert_array_equal(flat.data[1], np.arange(12.0, 24.0))
-    assert Flatten(0, 1)(x).shape == (6, 2, 2)
-    assert Flatten(1, 2)(x).shape == (2, 6, 2)
-    assert Flatten(-3, -2)(x).shape == (2, 6, 2)
+    assert Flatten(0, 1)(x).shape == (6, 2, 2), 'check failed: Flatten(0, 1)(x).shape == (6, 2, 2)'
+    assert Flatten(1, 2)(x).shape == (2, 6, 2), 'check failed: Flatten(1, 2)(x).shape == (2, 6, 2)'
+    assert Flatten(-3, -2)(x).shape == (2, 6, 2), 'check failed: Flatten(-3, -2)(x).shape == (2, 6, 2)'
     assert x.shape == (2, 3, 2, 2), f"Flatten must not change its input: its shape became {x.shape}"
     np.testing.assert_array_equal(x.data, data, err_msg="Flatten must not change its input's data")
 
@@ -477,7 +477,7 @@ def test_unit_sequential_flatten():
     y = model(Tensor(v))
     expected = (v @ np.array([[0.0, 1.0], [1.0, 1.0]]).T) @ np.array([[2.0, 0.0], [0.0, 3.0]]).T + [1.0, -1.0]
     np.testing.assert_allclose(y.data, expected, err_msg="Sequential(one, two)(x) must be two(one(x))")
-    assert len(model) == 2 and model[1].out_features == 2
+    assert len(model) == 2 and model[1].out_features == 2, 'check failed: len(model) == 2 and model[1].out_features == 2'
     chain = Sequential(Flatten(), Linear(12, 3), Linear(3, 1))
     assert chain(x).shape == (2, 1), "Sequential(Flatten(), Linear(12, 3), Linear(3, 1)) on (2, 3, 2, 2)"
     np.testing.assert_array_equal(Sequential()(x).data, data, err_msg="no layers: the identity")
@@ -545,7 +545,7 @@ def test_unit_dropout():
     dropped = np.mean(y == 0)
     assert abs(dropped - 0.25) < 0.01, f"fraction of zeros {dropped:.3f}, expected about p = 0.25"
     np.testing.assert_allclose(y[y != 0], 1 / 0.75, rtol=1e-6, err_msg="survivors scaled by 1/(1-p)")
-    assert abs(y.mean() - 1.0) < 0.02       # expectation preserved
+    assert abs(y.mean() - 1.0) < 0.02, 'check failed: abs(y.mean() - 1.0) < 0.02'       # expectation preserved
     assert not np.array_equal(layer(x).data, y), "a new mask every call"
     np.testing.assert_array_equal(x.data, np.ones((200, 500)), err_msg="Dropout must not change its input")
     assert y.dtype == np.float32 and layer(Tensor(np.ones(3), dtype=np.float64)).dtype == np.float64, "Dropout keeps the dtype"
@@ -630,10 +630,10 @@ def test_unit_module_tree():
     model.eval()
     assert not model[1].block[1].training, "eval() reaches a Dropout three levels down"
     out = model(Tensor(np.ones((5, 4))))
-    assert out.shape == (5, 2)
+    assert out.shape == (5, 2), 'check failed: out.shape == (5, 2)'
     np.testing.assert_array_equal(out.data, model(Tensor(np.ones((5, 4)))).data, err_msg="eval mode is deterministic")
     model.train()
-    assert model[1].block[1].training
+    assert model[1].block[1].training, 'check failed: model[1].block[1].training'
 
 
 if __name__ == "__main__":

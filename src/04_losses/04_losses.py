@@ -137,8 +137,8 @@ def test_unit_mse():
     np.testing.assert_array_equal(prediction.data, [[2.0, 0.0], [1.0, 4.0]], err_msg="MSELoss must not change its input")
     wide = loss_fn(Tensor(np.zeros((2, 3))), np.arange(6.0).reshape(2, 3)).item()
     assert np.isclose(wide, np.mean(np.arange(6.0) ** 2)), f"MSELoss on (2, 3): the mean over all 6 elements, got {wide}"
-    assert np.isclose(loss_fn(Tensor([1.0, 2.0]), [1.0, 2.0]).item(), 0.0)
-    assert np.isclose(loss_fn(Tensor([0.5]), np.array([-0.5])).item(), 1.0)
+    assert np.isclose(loss_fn(Tensor([1.0, 2.0]), [1.0, 2.0]).item(), 0.0), 'check failed: np.isclose(loss_fn(Tensor([1.0, 2.0]), [1.0, 2.0]).item(), 0.0)'
+    assert np.isclose(loss_fn(Tensor([0.5]), np.array([-0.5])).item(), 1.0), 'check failed: np.isclose(loss_fn(Tensor([0.5]), np.array([-0.5])).item(), 1.0)'
     assert loss_fn(Tensor([0.5, 1.0], dtype=np.float64), [0.0, 0.0]).dtype == np.float64, "float64 in, float64 loss"
     assert loss_fn(Tensor([0.5, 1.0]), np.array([0.0, 0.0])).dtype == np.float32, "float32 in, float32 loss"
 
@@ -214,11 +214,11 @@ def test_unit_cross_entropy():
 
     # Worked by hand: logits (log 1, log 3) -> probabilities (1/4, 3/4).
     logits = Tensor(np.log([[1.0, 3.0], [1.0, 3.0]]))
-    assert np.isclose(loss_fn(logits, np.array([1, 1])).item(), -np.log(0.75))
-    assert np.isclose(loss_fn(logits, np.array([0, 1])).item(), -(np.log(0.25) + np.log(0.75)) / 2)
+    assert np.isclose(loss_fn(logits, np.array([1, 1])).item(), -np.log(0.75)), 'check failed: np.isclose(loss_fn(logits, np.array([1, 1])).item(), -np.log(0.75))'
+    assert np.isclose(loss_fn(logits, np.array([0, 1])).item(), -(np.log(0.25) + np.log(0.75)) / 2), 'check failed: np.isclose(loss_fn(logits, np.array([0, 1])).item(), -(np.log(0.25) + np.log(0.75)) / 2)'
     # Rows that differ: each row's own label must be picked (log_probs[np.arange(N), labels]).
     mirrored = Tensor(np.log([[1.0, 3.0], [3.0, 1.0]]))
-    assert np.isclose(loss_fn(mirrored, [1, 0]).item(), -np.log(0.75))
+    assert np.isclose(loss_fn(mirrored, [1, 0]).item(), -np.log(0.75)), 'check failed: np.isclose(loss_fn(mirrored, [1, 0]).item(), -np.log(0.75))'
 
     # Against numpy on (2, 3) logits in float64: the dtype is kept and the input untouched.
     z = np.array([[0.5, -1.0, 2.0], [1.5, 0.0, -0.5]])
@@ -229,7 +229,7 @@ def test_unit_cross_entropy():
     assert loss.dtype == np.float64, f"float64 logits give a float64 loss, got {loss.dtype}"
     np.testing.assert_array_equal(logits.data, z, err_msg="CrossEntropyLoss must not change its input")
     # Shifting all logits of a row by a constant changes nothing.
-    assert np.isclose(loss_fn(Tensor(z), [2, 0]).item(), loss_fn(Tensor(z + 7.0), [2, 0]).item(), atol=1e-6)
+    assert np.isclose(loss_fn(Tensor(z), [2, 0]).item(), loss_fn(Tensor(z + 7.0), [2, 0]).item(), atol=1e-6), 'check failed: np.isclose(loss_fn(Tensor(z), [2, 0]).item(), loss_fn(Tensor(z + 7.0), [2, 0]).item(), atol=1e-06)'
 
 
 if __name__ == "__main__":
@@ -336,10 +336,10 @@ def test_unit_bce():
     loss_fn = BinaryCrossEntropyLoss()
     # y = 1 keeps -log p, y = 0 keeps -log(1 - p): (-log 0.8 - log 0.9) / 2
     loss = loss_fn(Tensor([0.8, 0.1]), Tensor([1.0, 0.0]))
-    assert isinstance(loss, Tensor) and loss.shape == ()
-    assert np.isclose(loss.item(), -(np.log(0.8) + np.log(0.9)) / 2)
+    assert isinstance(loss, Tensor) and loss.shape == (), 'check failed: isinstance(loss, Tensor) and loss.shape == ()'
+    assert np.isclose(loss.item(), -(np.log(0.8) + np.log(0.9)) / 2), 'check failed: np.isclose(loss.item(), -(np.log(0.8) + np.log(0.9)) / 2)'
     # A soft label mixes both terms.
-    assert np.isclose(loss_fn(Tensor([[0.25]]), [[0.5]]).item(), -(0.5 * np.log(0.25) + 0.5 * np.log(0.75)))
+    assert np.isclose(loss_fn(Tensor([[0.25]]), [[0.5]]).item(), -(0.5 * np.log(0.25) + 0.5 * np.log(0.75))), 'check failed: np.isclose(loss_fn(Tensor([[0.25]]), [[0.5]]).item(), -(0.5 * np.log(0.25) + 0.5 * np.log(0.75)))'
     # (N, C) = (2, 3): the mean over all 6 elements, not the sum over a row averaged over N.
     p = np.array([[0.9, 0.2, 0.6], [0.3, 0.7, 0.5]])
     y = np.array([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0]])
@@ -347,8 +347,8 @@ def test_unit_bce():
     expected = np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p)))
     assert np.isclose(got, expected, rtol=1e-9), f"BCE on (2, 3): expected the mean over all 6 elements {expected:.6f}, got {got:.6f}"
     # Certain and right costs (almost) nothing; the edges stay finite.
-    assert loss_fn(Tensor([1.0, 0.0]), [1.0, 0.0]).item() < 1e-6
-    assert np.isfinite(loss_fn(Tensor([0.0, 1.0]), [1.0, 0.0]).item())
+    assert loss_fn(Tensor([1.0, 0.0]), [1.0, 0.0]).item() < 1e-6, 'check failed: loss_fn(Tensor([1.0, 0.0]), [1.0, 0.0]).item() < 1e-06'
+    assert np.isfinite(loss_fn(Tensor([0.0, 1.0]), [1.0, 0.0]).item()), 'check failed: np.isfinite(loss_fn(Tensor([0.0, 1.0]), [1.0, 0.0]).item())'
 
 
 if __name__ == "__main__":

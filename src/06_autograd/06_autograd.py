@@ -212,13 +212,13 @@ def unbroadcast(grad, shape):
 # %% nbgrader={"grade": true, "grade_id": "test-autograd-unbroadcast", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 def test_unit_unbroadcast():
     g = np.arange(12.0).reshape(4, 3)
-    assert np.allclose(unbroadcast(g, (3,)), [18, 22, 26])
-    assert unbroadcast(g, (1, 3)).shape == (1, 3)
-    assert np.allclose(unbroadcast(g, (4, 1)), [[3], [12], [21], [30]])
-    assert np.allclose(unbroadcast(g, ()), 66) and unbroadcast(g, ()).shape == ()
-    assert np.array_equal(unbroadcast(g, (4, 3)), g)
-    assert unbroadcast(np.ones((2, 4, 3)), (4, 1)).shape == (4, 1)
-    assert np.allclose(unbroadcast(np.ones((2, 4, 3)), (4, 1)), 6)
+    assert np.allclose(unbroadcast(g, (3,)), [18, 22, 26]), 'check failed: np.allclose(unbroadcast(g, (3,)), [18, 22, 26])'
+    assert unbroadcast(g, (1, 3)).shape == (1, 3), 'check failed: unbroadcast(g, (1, 3)).shape == (1, 3)'
+    assert np.allclose(unbroadcast(g, (4, 1)), [[3], [12], [21], [30]]), 'check failed: np.allclose(unbroadcast(g, (4, 1)), [[3], [12], [21], [30]])'
+    assert np.allclose(unbroadcast(g, ()), 66) and unbroadcast(g, ()).shape == (), 'check failed: np.allclose(unbroadcast(g, ()), 66) and unbroadcast(g, ()).shape == ()'
+    assert np.array_equal(unbroadcast(g, (4, 3)), g), 'check failed: np.array_equal(unbroadcast(g, (4, 3)), g)'
+    assert unbroadcast(np.ones((2, 4, 3)), (4, 1)).shape == (4, 1), 'check failed: unbroadcast(np.ones((2, 4, 3)), (4, 1)).shape == (4, 1)'
+    assert np.allclose(unbroadcast(np.ones((2, 4, 3)), (4, 1)), 6), 'check failed: np.allclose(unbroadcast(np.ones((2, 4, 3)), (4, 1)), 6)'
     print("unbroadcast: ok")
 
 
@@ -312,19 +312,19 @@ def test_unit_elementwise_rules():
     b = np.array([2.0, -1.0, 0.5])
     g = np.array([1.0, 10.0, 100.0])
     ga, gb = add_backward(g, a + b, a, b)
-    assert np.array_equal(ga, g) and np.array_equal(gb, g)
+    assert np.array_equal(ga, g) and np.array_equal(gb, g), 'check failed: np.array_equal(ga, g) and np.array_equal(gb, g)'
     ga, gb = sub_backward(g, a - b, a, b)
-    assert np.array_equal(ga, g) and np.array_equal(gb, -g)
+    assert np.array_equal(ga, g) and np.array_equal(gb, -g), 'check failed: np.array_equal(ga, g) and np.array_equal(gb, -g)'
     ga, gb = mul_backward(g, a * b, a, b)
-    assert np.allclose(ga, [2, -10, 50]) and np.allclose(gb, [1, 20, 400])
+    assert np.allclose(ga, [2, -10, 50]) and np.allclose(gb, [1, 20, 400]), 'check failed: np.allclose(ga, [2, -10, 50]) and np.allclose(gb, [1, 20, 400])'
     ga, gb = div_backward(g, a / b, a, b)
-    assert np.allclose(ga, [0.5, -10, 200]) and np.allclose(gb, [-0.25, -20, -1600])
+    assert np.allclose(ga, [0.5, -10, 200]) and np.allclose(gb, [-0.25, -20, -1600]), 'check failed: np.allclose(ga, [0.5, -10, 200]) and np.allclose(gb, [-0.25, -20, -1600])'
     (gp,) = pow_backward(g, a ** 3, a, exponent=3)
-    assert np.allclose(gp, [3, 120, 4800])
+    assert np.allclose(gp, [3, 120, 4800]), 'check failed: np.allclose(gp, [3, 120, 4800])'
     (ge,) = exp_backward(g, np.exp(a), a)
-    assert np.allclose(ge, g * np.exp(a))
+    assert np.allclose(ge, g * np.exp(a)), 'check failed: np.allclose(ge, g * np.exp(a))'
     (gl,) = log_backward(g, np.log(a), a)
-    assert np.allclose(gl, [1, 5, 25])
+    assert np.allclose(gl, [1, 5, 25]), 'check failed: np.allclose(gl, [1, 5, 25])'
     print("element-wise rules: ok")
 
 
@@ -519,14 +519,14 @@ def test_unit_activation_rules():
     x = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
     g = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
     (gr,) = relu_backward(g, np.maximum(x, 0), x)
-    assert np.array_equal(gr, [0, 0, 0, 4, 5])
+    assert np.array_equal(gr, [0, 0, 0, 4, 5]), 'check failed: np.array_equal(gr, [0, 0, 0, 4, 5])'
     s = 1 / (1 + np.exp(-x))
     (gs,) = sigmoid_backward(g, s, x)
-    assert np.allclose(gs, g * s * (1 - s))
-    assert np.isclose(sigmoid_backward(np.array([1.0]), np.array([0.5]), np.array([0.0]))[0][0], 0.25)
+    assert np.allclose(gs, g * s * (1 - s)), 'check failed: np.allclose(gs, g * s * (1 - s))'
+    assert np.isclose(sigmoid_backward(np.array([1.0]), np.array([0.5]), np.array([0.0]))[0][0], 0.25), 'check failed: np.isclose(sigmoid_backward(np.array([1.0]), np.array([0.5]), np.array([0.0]))[0][0], 0.25)'
     t = np.tanh(x)
     (gt,) = tanh_backward(g, t, x)
-    assert np.allclose(gt, g / np.cosh(x) ** 2)
+    assert np.allclose(gt, g / np.cosh(x) ** 2), 'check failed: np.allclose(gt, g / np.cosh(x) ** 2)'
     print("activation rules: ok")
 
 

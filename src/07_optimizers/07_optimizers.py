@@ -189,14 +189,14 @@ def test_unit_sgd():
     p = Tensor([1.0, 2.0], requires_grad=True)
     p.grad = np.array([0.5, -1.0], dtype=np.float32)
     SGD([p], lr=0.1).step()
-    assert np.allclose(p.data, [0.95, 2.1])                    # p - lr * g
-    assert np.allclose(p.grad, [0.5, -1.0])                    # the gradient is not modified
+    assert np.allclose(p.data, [0.95, 2.1]), 'check failed: np.allclose(p.data, [0.95, 2.1])'                    # p - lr * g
+    assert np.allclose(p.grad, [0.5, -1.0]), 'check failed: np.allclose(p.grad, [0.5, -1.0])'                    # the gradient is not modified
 
     q = Tensor([1.0, 2.0], requires_grad=True)
     q.grad = np.array([0.5, -1.0], dtype=np.float32)
     SGD([q], lr=0.1, weight_decay=0.1).step()
-    assert np.allclose(q.data, [1 - 0.1 * 0.6, 2 - 0.1 * -0.8])  # g + wd * p = (0.6, -0.8)
-    assert np.allclose(q.grad, [0.5, -1.0])                    # weight decay left the gradient alone
+    assert np.allclose(q.data, [1 - 0.1 * 0.6, 2 - 0.1 * -0.8]), 'check failed: np.allclose(q.data, [1 - 0.1 * 0.6, 2 - 0.1 * -0.8])'  # g + wd * p = (0.6, -0.8)
+    assert np.allclose(q.grad, [0.5, -1.0]), 'check failed: np.allclose(q.grad, [0.5, -1.0])'                    # weight decay left the gradient alone
 
 
 if __name__ == "__main__":
@@ -363,7 +363,7 @@ def test_unit_adam():
         p.grad = np.array([0.3, -20.0, 1e-3], dtype=np.float32)
         opt.step()
         assert np.allclose(p.data, [1.0 - 0.01 * t, -1.0 + 0.01 * t, 0.5 - 0.01 * t], atol=1e-5), p.data
-    assert opt.state[0]["step"] == 3
+    assert opt.state[0]["step"] == 3, "check failed: opt.state[0]['step'] == 3"
 
     # Gradient +1 then -1 (lr 0.1): m_hat = -0.01 / 0.19, v_hat = 1, so p = -0.1 + 0.1 / 19.
     q = Tensor([0.0], requires_grad=True)
@@ -389,12 +389,12 @@ if __name__ == "__main__":
 def test_unit_zero_grad_skip():
     a = Tensor([1.0], requires_grad=True)
     b = Tensor([1.0], requires_grad=True)
-    for opt in (SGD([a, b], lr=0.1, momentum=0.9), Adam([a, b], lr=0.1)):
+    for name, opt in (("SGD", SGD([a, b], lr=0.1, momentum=0.9)), ("Adam", Adam([a, b], lr=0.1))):
         a.grad, b.grad = np.ones(1, dtype=np.float32), None
         before = b.data.copy()
         opt.step()
-        np.testing.assert_array_equal(b.data, before, err_msg=f"{type(opt).__name__}: a parameter without gradient is left alone")
-        assert len(opt.state[1]) == 0, f"{type(opt).__name__}: no state for a parameter that never had a gradient"
+        np.testing.assert_array_equal(b.data, before, err_msg=f"{name}: a parameter without gradient is left alone")
+        assert len(opt.state[1]) == 0, f"{name}: no state for a parameter that never had a gradient"
         opt.zero_grad()
         assert a.grad is None and b.grad is None, "zero_grad() sets every .grad to None (PyTorch's set_to_none)"
 
@@ -448,20 +448,21 @@ if __name__ == "__main__":
 
 # %% nbgrader={"grade": true, "grade_id": "test-optimizer-dtypes", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
 def test_unit_optimizer_dtypes():
+    setups = [("SGD(momentum=0.9, weight_decay=0.01)", SGD, {"momentum": 0.9, "weight_decay": 0.01}),
+              ("SGD(momentum=0.9, nesterov=True)", SGD, {"momentum": 0.9, "nesterov": True}),
+              ("Adam(weight_decay=0.01)", Adam, {"weight_decay": 0.01})]
     for dtype in (np.float32, np.float64):
-        for make in (lambda ps: SGD(ps, lr=0.1, momentum=0.9, weight_decay=0.01),
-                     lambda ps: SGD(ps, lr=0.1, momentum=0.9, nesterov=True),
-                     lambda ps: Adam(ps, lr=0.1, weight_decay=0.01)):
+        name = np.dtype(dtype).name
+        for label, optimizer_class, options in setups:
             p = Tensor([1.0, -2.0, 3.0], requires_grad=True, dtype=dtype)
-            opt = make([p])
+            opt = optimizer_class([p], lr=0.1, **options)
             for _ in range(2):
                 p.grad = np.array([0.5, 0.25, -1.0], dtype=dtype)
                 opt.step()
-            name = type(opt).__name__
-            assert p.dtype == dtype, f"{name}: a {np.dtype(dtype).name} parameter must stay {np.dtype(dtype).name}, got {p.dtype}"
+            assert p.dtype == dtype, f"{label}: a {name} parameter must stay {name}, got {p.dtype}"
             for key, value in opt.state[0].items():
                 if isinstance(value, np.ndarray):
-                    assert value.dtype == dtype, f"{name}: state {key!r} of a {np.dtype(dtype).name} parameter is {value.dtype}"
+                    assert value.dtype == dtype, f"{label}: state {key!r} of a {name} parameter is {value.dtype}"
 
 
 if __name__ == "__main__":

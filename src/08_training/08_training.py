@@ -106,13 +106,13 @@ def accuracy(outputs, targets):
 # %% nbgrader={"grade": true, "grade_id": "test-training-accuracy", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 def test_unit_accuracy():
     scores = Tensor([[0.1, 2.0, -1.0], [3.0, 0.0, 0.5], [0.0, 0.1, 0.2], [5.0, 4.0, 6.0]])
-    assert accuracy(scores, np.array([1, 0, 2, 2])) == 1.0
-    assert accuracy(scores, np.array([1, 0, 0, 0])) == 0.5
+    assert accuracy(scores, np.array([1, 0, 2, 2])) == 1.0, 'check failed: accuracy(scores, np.array([1, 0, 2, 2])) == 1.0'
+    assert accuracy(scores, np.array([1, 0, 0, 0])) == 0.5, 'check failed: accuracy(scores, np.array([1, 0, 0, 0])) == 0.5'
     assert accuracy(scores, Tensor([0.0, 1.0, 2.0, 0.0])) == 0.25, "float labels holding whole numbers count"
-    assert isinstance(accuracy(scores, [1, 0, 2, 2]), float)
+    assert isinstance(accuracy(scores, [1, 0, 2, 2]), float), 'check failed: isinstance(accuracy(scores, [1, 0, 2, 2]), float)'
     probabilities = Tensor([[0.9], [0.2], [0.6], [0.4]])
     assert accuracy(probabilities, [1, 0, 1, 1]) == 0.75, "(N, 1) outputs are probabilities: class 1 above 0.5"
-    assert accuracy(np.array([0.7, 0.1]), [1, 1]) == 0.5
+    assert accuracy(np.array([0.7, 0.1]), [1, 1]) == 0.5, 'check failed: accuracy(np.array([0.7, 0.1]), [1, 1]) == 0.5'
     print("accuracy: argmax for class scores, 0.5 threshold for probabilities")
 
 if __name__ == "__main__":

@@ -252,7 +252,5 @@ def test_every_answer_file_is_listed():
 
 @pytest.mark.parametrize("number", ["01", "02", "03", "04", "05", "06", "07", "08"])
 def test_at_least_six_wrong_and_one_correct_answer_per_module(number):
-    if not any(n == number for n, _ in WRONG):
-        pytest.skip(f"module {number}: answers not written yet")
     assert sum(n == number for n, _ in WRONG) >= 6
     assert sum(n == number for n, _ in CORRECT) >= 1
