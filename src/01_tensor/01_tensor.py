@@ -383,19 +383,24 @@ del __neg__, __pow__, exp, log
 def test_unit_arithmetic():
     a = Tensor([[1.0, 2.0], [3.0, 4.0]])
     b = Tensor([10.0, 20.0])
-    assert np.allclose((a + b).data, [[11, 22], [13, 24]])
-    assert np.allclose((a - b).data, [[-9, -18], [-7, -16]])
-    assert np.allclose((a * b).data, [[10, 40], [30, 80]])
-    assert np.allclose((a / b).data, [[0.1, 0.1], [0.3, 0.2]])
-    assert np.allclose((1 - a).data, [[0, -1], [-2, -3]])
-    assert np.allclose((2 / a).data, [[2, 1], [2 / 3, 0.5]])
-    assert np.allclose((3 + a).data, (a + 3).data) and np.allclose((3 * a).data, (a * 3).data)
-    assert np.allclose((-a).data, [[-1, -2], [-3, -4]])
-    assert np.allclose((a ** 2).data, [[1, 4], [9, 16]])
-    assert np.allclose(a.exp().log().data, a.data, atol=1e-6)
-    assert isinstance(a + 1, Tensor) and (a + 1).dtype == np.float32
+    np.testing.assert_allclose((a + b).data, [[11, 22], [13, 24]], err_msg="a + b, b broadcast over the rows")
+    np.testing.assert_allclose((a - b).data, [[-9, -18], [-7, -16]], err_msg="a - b")
+    np.testing.assert_allclose((a * b).data, [[10, 40], [30, 80]], err_msg="a * b")
+    np.testing.assert_allclose((a / b).data, [[0.1, 0.1], [0.3, 0.2]], err_msg="a / b")
+    np.testing.assert_allclose((1 - a).data, [[0, -1], [-2, -3]], err_msg="1 - a (__rsub__: other - self)")
+    np.testing.assert_allclose((2 / a).data, [[2, 1], [2 / 3, 0.5]], err_msg="2 / a (__rtruediv__: other / self)")
+    np.testing.assert_allclose((np.array([5.0, 6.0]) - a).data, [[4, 4], [2, 2]], err_msg="array - Tensor")
+    np.testing.assert_allclose((3 + a).data, (a + 3).data)
+    np.testing.assert_allclose((3 * a).data, (a * 3).data)
+    np.testing.assert_allclose((-a).data, [[-1, -2], [-3, -4]], err_msg="-a")
+    np.testing.assert_allclose((a ** 2).data, [[1, 4], [9, 16]], err_msg="a ** 2")
+    np.testing.assert_allclose(a.exp().data, np.exp([[1.0, 2.0], [3.0, 4.0]]), rtol=1e-6, err_msg="exp")
+    np.testing.assert_allclose(a.log().data, np.log([[1.0, 2.0], [3.0, 4.0]]), rtol=1e-6, err_msg="log")
+    np.testing.assert_array_equal(a.data, [[1.0, 2.0], [3.0, 4.0]], err_msg="exp, log and the operators must not change their input")
+    assert isinstance(a + 1, Tensor), "a + 1 must be a Tensor"
+    assert (a + 1).dtype == np.float32, f"float32 Tensor + 1 must stay float32 (use _operand), got {(a + 1).dtype}"
     d = Tensor([1.0, 2.0], dtype=np.float64)
-    assert (d * 2).dtype == np.float64 and (d + Tensor([1.0, 1.0])).dtype == np.float64
+    assert (d * 2).dtype == np.float64 and (d + Tensor([1.0, 1.0])).dtype == np.float64, "float64 stays float64"
     print("arithmetic: ok")
 
 
@@ -477,18 +482,26 @@ def test_unit_matmul():
     a = Tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])     # (3, 2)
     b = Tensor([[1.0, 0.0, -1.0], [2.0, 1.0, 0.0]])      # (2, 3)
     c = a @ b
-    assert c.shape == (3, 3)
-    assert np.allclose(c.data, [[5, 2, -1], [11, 4, -3], [17, 6, -5]])
-    assert np.allclose(a.matmul(b).data, c.data)
+    assert c.shape == (3, 3), f"(3, 2) @ (2, 3) gives (3, 3), got {c.shape}"
+    np.testing.assert_allclose(c.data, [[5, 2, -1], [11, 4, -3], [17, 6, -5]], err_msg="a @ b")
+    np.testing.assert_allclose(a.matmul(b).data, c.data)
     v = Tensor([1.0, 1.0])
-    assert np.allclose((a @ v).data, [3, 7, 11])
-    batch = Tensor(np.ones((4, 3, 2), dtype=np.float32))
-    assert (batch @ b).shape == (4, 3, 3)
-    assert (batch @ Tensor(np.ones((4, 2, 5), dtype=np.float32))).shape == (4, 3, 5)  # batch @ batch
+    np.testing.assert_allclose((a @ v).data, [3, 7, 11], err_msg="matrix @ vector")
+    rng = np.random.default_rng(1)
+    left, right, shared = rng.normal(size=(4, 3, 2)), rng.normal(size=(4, 2, 5)), rng.normal(size=(2, 5))
+    batch = (Tensor(left, dtype=np.float64) @ Tensor(right, dtype=np.float64))
+    assert batch.shape == (4, 3, 5), f"(4, 3, 2) @ (4, 2, 5) gives (4, 3, 5), got {batch.shape}"
+    np.testing.assert_allclose(batch.data, np.stack([left[i] @ right[i] for i in range(4)]), rtol=1e-12,
+                               err_msg="a batch of matrices: one product per batch entry")
+    broadcast = Tensor(left, dtype=np.float64) @ Tensor(shared, dtype=np.float64)
+    np.testing.assert_allclose(broadcast.data, np.stack([left[i] @ shared for i in range(4)]), rtol=1e-12,
+                               err_msg="(4, 3, 2) @ (2, 5): the matrix is shared by the batch")
+    assert batch.dtype == np.float64, f"float64 @ float64 gives float64, got {batch.dtype}"
+    assert (a @ np.ones((2, 2))).dtype == np.float32, "float32 @ an array stays float32 (the array is a constant of a's dtype)"
     try:
         a @ a
     except ValueError as err:
-        assert "(3, 2)" in str(err)
+        assert "(3, 2)" in str(err), "check failed: '(3, 2)' in str(err)"
     else:
         raise AssertionError("(3, 2) @ (3, 2) must raise ValueError")
     print("matmul: ok")
@@ -576,20 +589,24 @@ del reshape, transpose, __getitem__
 # %% nbgrader={"grade": true, "grade_id": "test-tensor-shape", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 def test_unit_shape():
     t = Tensor(np.arange(6, dtype=np.float32))
-    assert t.reshape(2, 3).shape == (2, 3)
-    assert t.reshape((3, 2)).shape == (3, 2)
-    assert t.reshape(-1, 2).shape == (3, 2)
-    assert np.allclose(t.reshape(2, 3).data, [[0, 1, 2], [3, 4, 5]])
+    assert t.reshape(2, 3).shape == (2, 3), 'check failed: t.reshape(2, 3).shape == (2, 3)'
+    assert t.reshape((3, 2)).shape == (3, 2), 'check failed: t.reshape((3, 2)).shape == (3, 2)'
+    assert t.reshape(-1, 2).shape == (3, 2), 'check failed: t.reshape(-1, 2).shape == (3, 2)'
+    np.testing.assert_allclose(t.reshape(2, 3).data, [[0, 1, 2], [3, 4, 5]])
+    assert t.shape == (6,), f"reshape must return a new Tensor and leave the original alone; its shape became {t.shape}"
+    np.testing.assert_array_equal(t.data, np.arange(6.0), err_msg="reshape must not change its input")
     m = t.reshape(2, 3).transpose()
-    assert m.shape == (3, 2) and np.allclose(m.data, [[0, 3], [1, 4], [2, 5]])
-    assert Tensor(np.zeros((2, 3, 4))).transpose(0, 2).shape == (4, 3, 2)
+    assert m.shape == (3, 2) and np.allclose(m.data, [[0, 3], [1, 4], [2, 5]]), 'check failed: m.shape == (3, 2) and np.allclose(m.data, [[0, 3], [1, 4], [2, 5]])'
+    assert Tensor(np.zeros((2, 3, 4))).transpose(0, 2).shape == (4, 3, 2), 'check failed: Tensor(np.zeros((2, 3, 4))).transpose(0, 2).shape == (4, 3, 2)'
     cube = np.arange(24.0).reshape(2, 3, 4)
-    assert np.array_equal(Tensor(cube).transpose().data, np.swapaxes(cube, -1, -2))  # last two only
+    np.testing.assert_array_equal(Tensor(cube).transpose().data, np.swapaxes(cube, -1, -2),
+                                  err_msg="transpose() swaps the last two axes only")
     g = t.reshape(2, 3)
-    assert np.allclose(g[1].data, [3, 4, 5])
-    assert np.allclose(g[:, 1].data, [1, 4])
-    assert np.allclose(g[np.array([0, 1]), np.array([2, 0])].data, [2, 3])
-    assert isinstance(g[0, 0], Tensor) and g[0, 0].shape == ()
+    np.testing.assert_allclose(g[1].data, [3, 4, 5])
+    np.testing.assert_allclose(g[:, 1].data, [1, 4])
+    np.testing.assert_allclose(g[np.array([0, 1]), np.array([2, 0])].data, [2, 3])
+    assert isinstance(g[0, 0], Tensor) and g[0, 0].shape == (), 'check failed: isinstance(g[0, 0], Tensor) and g[0, 0].shape == ()'
+    assert Tensor(cube, dtype=np.float64).reshape(4, 6).dtype == np.float64, "reshape keeps float64"
     print("shape ops: ok")
 
 
@@ -647,22 +664,54 @@ del sum, mean, max  # the methods live on Tensor; Python's sum and max stay usab
 # %% nbgrader={"grade": true, "grade_id": "test-tensor-reductions", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 def test_unit_reductions():
     t = Tensor([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]])
-    assert t.sum().shape == () and t.sum().item() == 21.0
-    assert np.allclose(t.sum(axis=0).data, [5, 7, 9])
-    assert t.sum(axis=1, keepdims=True).shape == (2, 1)
-    assert np.allclose(t.mean(axis=1).data, [3, 4])
-    assert t.mean().item() == 3.5
-    assert t.mean(axis=0, keepdims=True).shape == (1, 3)
-    assert t.max().item() == 6.0
-    assert np.allclose(t.max(axis=1).data, [5, 6])
-    assert t.max(axis=0, keepdims=True).shape == (1, 3)
-    assert np.allclose(t.sum(axis=(0, 1)).data, 21)
-    assert Tensor([1.0, 2.0], dtype=np.float64).mean().dtype == np.float64
+    assert t.sum().shape == () and t.sum().item() == 21.0, 'check failed: t.sum().shape == () and t.sum().item() == 21.0'
+    np.testing.assert_allclose(t.sum(axis=0).data, [5, 7, 9])
+    assert t.sum(axis=1, keepdims=True).shape == (2, 1), 'check failed: t.sum(axis=1, keepdims=True).shape == (2, 1)'
+    np.testing.assert_allclose(t.mean(axis=1).data, [3, 4])
+    assert t.mean().item() == 3.5, 'check failed: t.mean().item() == 3.5'
+    assert t.mean(axis=0, keepdims=True).shape == (1, 3), 'check failed: t.mean(axis=0, keepdims=True).shape == (1, 3)'
+    assert t.max().item() == 6.0, 'check failed: t.max().item() == 6.0'
+    np.testing.assert_allclose(t.max(axis=1).data, [5, 6])
+    assert t.max(axis=0, keepdims=True).shape == (1, 3), 'check failed: t.max(axis=0, keepdims=True).shape == (1, 3)'
+    np.testing.assert_allclose(t.sum(axis=(0, 1)).data, 21)
+    cube = np.arange(24.0).reshape(2, 3, 4)
+    c = Tensor(cube)
+    np.testing.assert_allclose(c.mean(axis=(0, 2)).data, cube.mean(axis=(0, 2)), err_msg="mean over a tuple of axes (0, 2)")
+    assert c.mean(axis=(0, 2), keepdims=True).shape == (1, 3, 1), 'check failed: c.mean(axis=(0, 2), keepdims=True).shape == (1, 3, 1)'
+    np.testing.assert_allclose(c.max(axis=(1, 2)).data, cube.max(axis=(1, 2)), err_msg="max over a tuple of axes")
+    np.testing.assert_allclose(c.mean(axis=-1).data, cube.mean(axis=-1), err_msg="mean over axis -1")
+    assert Tensor([1.0, 2.0], dtype=np.float64).mean().dtype == np.float64, 'check failed: Tensor([1.0, 2.0], dtype=np.float64).mean().dtype == np.float64'
     print("reductions: ok")
 
 
 if __name__ == "__main__":
     test_unit_reductions()
+
+# %% nbgrader={"grade": true, "grade_id": "test-tensor-dtypes", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+def test_unit_dtypes():
+    # Every operation keeps float64 as float64, and float32 as float32 when the other
+    # operand is a number or an array (constants take the tensor's dtype).
+    values = np.array([[1.0, 2.0, 4.0], [0.5, 3.0, 2.0]])
+    cube = Tensor(np.arange(1.0, 25.0).reshape(2, 3, 4))
+    for dtype in (np.float32, np.float64):
+        t = Tensor(values, dtype=dtype)
+        results = {
+            "t + 1.5": t + 1.5, "1.5 + t": 1.5 + t, "t - array": t - np.array([1.0, 2.0, 3.0]),
+            "array - t": np.array([1.0, 2.0, 3.0]) - t, "t * 2.5": t * 2.5, "2.5 * t": 2.5 * t,
+            "t / 3": t / 3, "3 / t": 3 / t, "-t": -t, "t ** 2": t ** 2, "t ** 0.5": t ** 0.5,
+            "t.exp()": t.exp(), "t.log()": t.log(),
+            "t.reshape(3, 2)": t.reshape(3, 2), "t.transpose()": t.transpose(), "t[0]": t[0],
+            "t.sum()": t.sum(), "t.mean()": t.mean(), "t.max()": t.max(), "t.sum(axis=1)": t.sum(axis=1),
+            "t.mean(axis=0)": t.mean(axis=0), "t.max(axis=1, keepdims=True)": t.max(axis=1, keepdims=True),
+            "cube.mean(axis=(0, 2))": Tensor(cube, dtype=dtype).mean(axis=(0, 2)),
+        }
+        leaks = {name: str(r.dtype) for name, r in results.items() if r.dtype != dtype}
+        assert not leaks, f"{np.dtype(dtype).name} in must give {np.dtype(dtype).name} out; got {leaks}"
+    print("dtypes: kept by every operation")
+
+
+if __name__ == "__main__":
+    test_unit_dtypes()
 
 # %% [markdown]
 # ## 7. One random number generator

@@ -250,10 +250,14 @@ class Softmax(Activation):
 
 # %% nbgrader={"grade": true, "grade_id": "test-activations-relu", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 def test_unit_relu():
-    out = ReLU()(Tensor([[-2.0, -0.5, 0.0], [0.5, 3.0, -1.0]]))
-    assert isinstance(out, Tensor) and out.shape == (2, 3)
-    assert np.array_equal(out.data, [[0, 0, 0], [0.5, 3, 0]])
-    assert ReLU()(Tensor([-1.0, 2.0], dtype=np.float64)).dtype == np.float64
+    values = np.array([[-2.0, -0.5, 0.0], [0.5, 3.0, -1.0]])
+    x = Tensor(values)
+    out = ReLU()(x)
+    assert isinstance(out, Tensor) and out.shape == (2, 3), 'check failed: isinstance(out, Tensor) and out.shape == (2, 3)'
+    np.testing.assert_array_equal(out.data, [[0, 0, 0], [0.5, 3, 0]], err_msg="ReLU = max(0, x)")
+    np.testing.assert_array_equal(x.data, values, err_msg="ReLU must not change its input")
+    assert out.dtype == np.float32, f"float32 in, float32 out; got {out.dtype}"
+    assert ReLU()(Tensor([-1.0, 2.0], dtype=np.float64)).dtype == np.float64, "float64 in, float64 out"
     print("ReLU: ok")
 
 
@@ -264,27 +268,53 @@ if __name__ == "__main__":
 def test_unit_sigmoid_tanh():
     x = np.array([-2.0, 0.0, 1.0, 3.0])
     s = Sigmoid()(Tensor(x, dtype=np.float64))
-    assert np.allclose(s.data, 1 / (1 + np.exp(-x)), rtol=1e-12)
-    with np.errstate(over="raise", invalid="raise"):  # an overflow would raise here
-        ext = Sigmoid()(Tensor([-1000.0, 1000.0])).data
-    assert np.allclose(ext, [0.0, 1.0]) and not np.isnan(ext).any()
+    np.testing.assert_allclose(s.data, 1 / (1 + np.exp(-x)), rtol=1e-12, err_msg="Sigmoid = 1 / (1 + e^-x)")
     t = Tanh()(Tensor(x, dtype=np.float64))
-    assert np.allclose(t.data, (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x)))
+    np.testing.assert_allclose(t.data, (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x)), rtol=1e-12, err_msg="Tanh")
     s2 = Sigmoid()(Tensor(2 * x, dtype=np.float64)).data
-    assert np.allclose(t.data, 2 * s2 - 1, rtol=1e-12)            # tanh(x) = 2 sigmoid(2x) - 1
+    np.testing.assert_allclose(t.data, 2 * s2 - 1, rtol=1e-12, err_msg="tanh(x) = 2 sigmoid(2x) - 1")
+    for act in (Sigmoid(), Tanh()):
+        assert act(Tensor(x)).dtype == np.float32, f"{act!r}: float32 in, float32 out"
+        assert act(Tensor(x, dtype=np.float64)).dtype == np.float64, f"{act!r}: float64 in, float64 out"
     print("Sigmoid, Tanh: ok")
 
 
 if __name__ == "__main__":
     test_unit_sigmoid_tanh()
 
+# %% nbgrader={"grade": true, "grade_id": "test-activations-extremes", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+def test_unit_activation_extremes():
+    # Values, not warnings: an overflow hidden by np.errstate still shows up as a wrong value here.
+    # Expected values come from the stable forms, in float64, computed right here.
+    x = np.array([-1000.0, -100.0, -30.0, -1e-10, 0.0, 1e-10, 30.0, 100.0, 1000.0])
+    z = np.exp(-np.abs(x))
+    sigmoid = np.where(x >= 0, 1 / (1 + z), z / (1 + z))
+    for dtype in (np.float64, np.float32):
+        name = np.dtype(dtype).name
+        got = Sigmoid()(Tensor(x, dtype=dtype)).data
+        assert np.all(np.isfinite(got)), f"Sigmoid in {name} at {x.tolist()}: got {got.tolist()}"
+        # float32 still holds sigmoid(-100) = 3.7e-44 (a subnormal number, about 2% precision)
+        np.testing.assert_allclose(got, sigmoid.astype(dtype), rtol=1e-6 if dtype == np.float64 else 0.05, atol=0, err_msg=(
+            f"Sigmoid in {name}, down to the tiny values of large negative x: use e^-|x|, never e^(+large)"))
+        got = Tanh()(Tensor(x, dtype=dtype)).data
+        np.testing.assert_allclose(got, np.tanh(x).astype(dtype), rtol=1e-6, atol=0, err_msg=(
+            f"Tanh in {name} at {x.tolist()}: +-1 far out, x itself near 0 (np.tanh is stable)"))
+    print("Sigmoid, Tanh: stable at the extremes, exact near 0")
+
+
+if __name__ == "__main__":
+    test_unit_activation_extremes()
+
 # %% nbgrader={"grade": true, "grade_id": "test-activations-gelu", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 def test_unit_gelu():
     x = np.array([-3.0, -1.0, 0.0, 0.5, 2.0])
     g = GELU()(Tensor(x, dtype=np.float64)).data
     expected = 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))
-    assert np.allclose(g, expected, rtol=1e-12)
-    assert g[2] == 0.0 and abs(g[4] - 1.9545976940) < 1e-8
+    np.testing.assert_allclose(g, expected, rtol=1e-12, err_msg="GELU, tanh approximation")
+    assert g[2] == 0.0 and abs(g[4] - 1.9545976940) < 1e-8, 'check failed: g[2] == 0.0 and abs(g[4] - 1.954597694) < 1e-08'
+    out = GELU()(Tensor(x))
+    assert out.dtype == np.float32, f"float32 in, float32 out (the constant sqrt(2/pi) is a float64); got {out.dtype}"
+    np.testing.assert_allclose(out.data, expected, rtol=1e-6, atol=1e-7)
     print("GELU: ok")
 
 
@@ -294,14 +324,22 @@ if __name__ == "__main__":
 # %% nbgrader={"grade": true, "grade_id": "test-activations-softmax", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
 def test_unit_softmax():
     p = Softmax()(Tensor([[0.0, np.log(3.0)], [1.0, 1.0]], dtype=np.float64)).data
-    assert np.allclose(p, [[0.25, 0.75], [0.5, 0.5]], rtol=1e-12)
+    np.testing.assert_allclose(p, [[0.25, 0.75], [0.5, 0.5]], rtol=1e-12, err_msg="Softmax() over the last axis")
     q = Softmax(dim=0)(Tensor([[0.0, 5.0], [np.log(4.0), 5.0]], dtype=np.float64)).data
-    assert np.allclose(q, [[0.2, 0.5], [0.8, 0.5]], rtol=1e-12)
-    with np.errstate(over="raise", invalid="raise"):
-        big = Softmax()(Tensor([[1000.0, 1001.0, 1002.0]])).data
+    np.testing.assert_allclose(q, [[0.2, 0.5], [0.8, 0.5]], rtol=1e-12, err_msg="Softmax(dim=0) over the columns")
+    big = Softmax()(Tensor([[1000.0, 1001.0, 1002.0]])).data
     e = np.exp([-2.0, -1.0, 0.0])
-    assert np.allclose(big, e / e.sum(), rtol=1e-5)
-    assert np.allclose(Softmax()(Tensor(np.random.default_rng(0).normal(size=(4, 7)))).data.sum(axis=-1), 1)
+    np.testing.assert_allclose(big, [e / e.sum()], rtol=1e-4, err_msg="Softmax of logits around 1000")
+    # Only one row has huge logits: each row must be shifted by its own maximum.
+    logits = np.array([[1000.0, 1001.0, 1002.0], [1.0, 2.0, 3.0], [-5.0, 0.0, 5.0]])
+    x = Tensor(logits)
+    rows = Softmax()(x).data
+    expected = np.exp(logits - logits.max(axis=1, keepdims=True))
+    expected = expected / expected.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(rows, expected, rtol=1e-4, err_msg="one huge row among ordinary rows: subtract each row's own max")
+    np.testing.assert_array_equal(x.data, logits.astype(np.float32), err_msg="Softmax must not change its input")
+    np.testing.assert_allclose(Softmax()(Tensor(np.random.default_rng(0).normal(size=(4, 7)))).data.sum(axis=-1), 1, rtol=1e-6)
+    assert rows.dtype == np.float32 and Softmax()(Tensor(logits, dtype=np.float64)).dtype == np.float64, "Softmax keeps the dtype"
     print("Softmax: ok")
 
 

@@ -156,41 +156,46 @@ class Module:
 
 
 # %% [markdown]
-# ### Check: discovery through nested modules and lists
+# ### Check: discovery through nested modules
 #
-# The test below builds a small tree by hand (no `Linear` yet): a model holding a
-# tensor, a buffer, a list of two blocks and a block that shares a tensor with the
-# first one. The expected names spell out the rules above.
+# The test below builds a small tree by hand (no `Linear` yet) from plain `Module()`
+# objects and attribute assignments: a model holding a tensor, a sub-module that holds a
+# sub-module that holds another (three levels), a buffer, a plain string, and a
+# sub-module that shares a tensor with the first one. The expected names spell out the
+# rules above. Lists and tuples of modules are checked after `Sequential` (section 3).
 
-# %% nbgrader={"grade": true, "grade_id": "test-module-parameters", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-module-parameters", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
 def test_unit_module_parameters():
-    class Block(Module):
-        def __init__(self, weight=None):
-            self.weight = weight if weight is not None else Tensor(np.ones((2, 2)), requires_grad=True)
-            self.mask = Tensor(np.ones(2))  # a buffer: requires_grad=False
+    deep = Module()
+    deep.weight = Tensor(np.ones(4), requires_grad=True)
+    inner = Module()
+    inner.weight = Tensor(np.ones((2, 2)), requires_grad=True)
+    inner.mask = Tensor(np.ones(2))                      # a buffer: requires_grad=False
+    inner.deep = deep                                    # a sub-module of a sub-module
+    model = Module()
+    model.scale = Tensor([1.0], requires_grad=True)
+    model.inner = inner
+    model.name = "model"                                 # not a tensor: ignored
+    model.tied = Module()
+    model.tied.weight = inner.weight                     # the same tensor again: listed once
+    model.tied.own = Tensor(np.zeros(3), requires_grad=True)
 
-    class Model(Module):
-        def __init__(self):
-            self.scale = Tensor([1.0], requires_grad=True)
-            self.blocks = [Block(), Block()]
-            self.tied = Block(weight=self.blocks[0].weight)  # shares a tensor
-            self.name = "model"  # ignored
-
-    model = Model()
     names = [name for name, _ in model.named_parameters()]
-    assert names == ["scale", "blocks.0.weight", "blocks.1.weight"], names
-    params = model.parameters()
-    assert len(params) == 3 and params[1] is model.blocks[0].weight
+    expected = ["scale", "inner.weight", "inner.deep.weight", "tied.own"]
+    assert names == expected, f"named_parameters(): expected {expected}, got {names}"
+    shapes = [p.shape for p in model.parameters()]
+    assert shapes == [(1,), (2, 2), (4,), (3,)], f"parameters(): expected shapes [(1,), (2, 2), (4,), (3,)], got {shapes}"
+    assert [n for n, _ in inner.named_parameters()] == ["weight", "deep.weight"], "check failed: [n for n, _ in inner.named_parameters()] == ['weight', 'deep.weight']"
 
-    assert model.eval() is model
-    assert not model.training and not model.blocks[1].training and not model.tied.training
+    assert model.eval() is not None and not model.training, 'check failed: model.eval() is not None and (not model.training)'
+    assert not inner.training and not deep.training, "eval() reaches sub-modules of sub-modules"
     model.train()
-    assert model.training and model.blocks[0].training
+    assert model.training and deep.training, 'check failed: model.training and deep.training'
 
-    for p in params:
-        p.grad = np.ones_like(p.data)
+    for p in model.parameters():
+        p.grad = np.ones(p.shape)
     model.zero_grad()
-    assert all(p.grad is None for p in params)
+    assert all(p.grad is None for p in model.parameters()), "zero_grad() clears every parameter, however deep"
 
 
 if __name__ == "__main__":
@@ -283,27 +288,30 @@ class Linear(Module):
 # %% nbgrader={"grade": true, "grade_id": "test-linear", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 def test_unit_linear():
     layer = Linear(3, 2)
-    assert layer.weight.shape == (2, 3) and layer.bias.shape == (2,)
-    assert layer.weight.requires_grad and layer.bias.requires_grad
+    assert layer.weight.shape == (2, 3) and layer.bias.shape == (2,), (
+        f"Linear(3, 2): weight (2, 3) and bias (2,) expected, got {layer.weight.shape} and {layer.bias.shape}")
+    assert layer.weight.requires_grad and layer.bias.requires_grad, "weight and bias are parameters: requires_grad=True"
     bound = 1 / np.sqrt(3)
-    assert np.all(np.abs(layer.weight.data) <= bound) and np.all(np.abs(layer.bias.data) <= bound)
+    assert np.all(np.abs(layer.weight.data) <= bound) and np.all(np.abs(layer.bias.data) <= bound), 'check failed: np.all(np.abs(layer.weight.data) <= bound) and np.all(np.abs(layer.bias.data) <= bound)'
 
     # Worked by hand: y = x @ W.T + b
     layer.weight = Tensor([[1.0, 0.0, -1.0], [2.0, 1.0, 0.0]], requires_grad=True)
     layer.bias = Tensor([0.5, -1.0], requires_grad=True)
     y = layer(Tensor([[1.0, 2.0, 3.0], [0.0, 1.0, 0.0]]))
-    assert y.shape == (2, 2)
-    assert np.allclose(y.data, [[-1.5, 3.0], [0.5, 0.0]])
-    assert np.allclose(layer(Tensor([1.0, 2.0, 3.0])).data, [-1.5, 3.0])  # a single sample
+    assert y.shape == (2, 2), 'check failed: y.shape == (2, 2)'
+    np.testing.assert_allclose(y.data, [[-1.5, 3.0], [0.5, 0.0]], err_msg="Linear forward: x @ W.T + b")
+    np.testing.assert_allclose(layer(Tensor([1.0, 2.0, 3.0])).data, [-1.5, 3.0], err_msg="a single sample (3,)")
+    stack = layer(Tensor(np.ones((4, 5, 3))))
+    assert stack.shape == (4, 5, 2), f"a stack (4, 5, 3) gives (4, 5, 2), got {stack.shape}"
 
     no_bias = Linear(4, 5, bias=False)
-    assert no_bias.bias is None
-    assert no_bias(Tensor(np.zeros((6, 4)))).shape == (6, 5)
+    assert no_bias.bias is None, 'check failed: no_bias.bias is None'
+    assert no_bias(Tensor(np.zeros((6, 4)))).shape == (6, 5), 'check failed: no_bias(Tensor(np.zeros((6, 4)))).shape == (6, 5)'
 
     wide = Linear(400, 300)
-    assert np.abs(wide.weight.data).max() > 0.9 / np.sqrt(400)  # uses the full range
-    assert np.abs(wide.weight.data).max() <= 1 / np.sqrt(400)
-    assert np.abs(wide.bias.data).max() > 0.9 / np.sqrt(400)    # the bias is drawn too, not zeros
+    assert np.abs(wide.weight.data).max() > 0.9 / np.sqrt(400), 'check failed: np.abs(wide.weight.data).max() > 0.9 / np.sqrt(400)'  # uses the full range
+    assert np.abs(wide.weight.data).max() <= 1 / np.sqrt(400), 'check failed: np.abs(wide.weight.data).max() <= 1 / np.sqrt(400)'
+    assert np.abs(wide.bias.data).max() > 0.9 / np.sqrt(400), 'check failed: np.abs(wide.bias.data).max() > 0.9 / np.sqrt(400)'    # the bias is drawn too, not zeros
 
     try:
         layer(Tensor(np.zeros((2, 4))))
@@ -316,6 +324,30 @@ def test_unit_linear():
 if __name__ == "__main__":
     test_unit_linear()
     print("Linear: shapes, initialisation and forward values are right.")
+
+# %% nbgrader={"grade": true, "grade_id": "test-linear-seed", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+def test_unit_linear_seed():
+    manual_seed(0)
+    first = Linear(3, 2)
+    manual_seed(0)
+    second = Linear(3, 2)
+    np.testing.assert_array_equal(first.weight.data, second.weight.data,
+                                  err_msg="two Linear(3, 2) built after manual_seed(0) must be identical: draw from get_rng()")
+    np.testing.assert_array_equal(first.bias.data, second.bias.data, err_msg="the bias too")
+    third = Linear(3, 2)
+    assert not np.array_equal(third.weight.data, second.weight.data), "a layer built later draws new numbers"
+    # The same draws as a numpy Generator seeded with 0: the weight first, then the bias.
+    rng, bound = np.random.default_rng(0), 1 / np.sqrt(3)
+    np.testing.assert_allclose(first.weight.data, rng.uniform(-bound, bound, size=(2, 3)), rtol=1e-6,
+                               err_msg="weight: get_rng().uniform(-1/sqrt(in), 1/sqrt(in), size=(out, in)), drawn first")
+    np.testing.assert_allclose(first.bias.data, rng.uniform(-bound, bound, size=2), rtol=1e-6,
+                               err_msg="bias: get_rng().uniform(-1/sqrt(in), 1/sqrt(in), size=(out,)), drawn after the weight")
+    assert first.weight.dtype == np.float32 and first.bias.dtype == np.float32, "parameters are float32 Tensors"
+
+
+if __name__ == "__main__":
+    test_unit_linear_seed()
+    print("Linear: seeded initialisation from get_rng().")
 
 # %% [markdown]
 # How much does the initialisation matter? The cell below feeds a batch of
@@ -425,24 +457,31 @@ class Flatten(Module):
 
 # %% nbgrader={"grade": true, "grade_id": "test-sequential-flatten", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 def test_unit_sequential_flatten():
-    x = Tensor(np.arange(24.0).reshape(2, 3, 2, 2))
+    data = np.arange(24.0).reshape(2, 3, 2, 2)
+    x = Tensor(data)
     flat = Flatten()(x)
-    assert flat.shape == (2, 12)
-    assert np.array_equal(flat.data[1], np.arange(12.0, 24.0))
-    assert Flatten(0, 1)(x).shape == (6, 2, 2)
-    assert Flatten(1, 2)(x).shape == (2, 6, 2)
+    assert flat.shape == (2, 12), f"Flatten() of (2, 3, 2, 2): expected (2, 12), got {flat.shape}"
+    np.testing.assert_array_equal(flat.data[1], np.arange(12.0, 24.0))
+    assert Flatten(0, 1)(x).shape == (6, 2, 2), 'check failed: Flatten(0, 1)(x).shape == (6, 2, 2)'
+    assert Flatten(1, 2)(x).shape == (2, 6, 2), 'check failed: Flatten(1, 2)(x).shape == (2, 6, 2)'
+    assert Flatten(-3, -2)(x).shape == (2, 6, 2), 'check failed: Flatten(-3, -2)(x).shape == (2, 6, 2)'
+    assert x.shape == (2, 3, 2, 2), f"Flatten must not change its input: its shape became {x.shape}"
+    np.testing.assert_array_equal(x.data, data, err_msg="Flatten must not change its input's data")
 
-    class AddOne(Module):
-        def forward(self, t):
-            return t + 1.0
-
-    double = lambda t: t * 2.0  # any callable is a layer
-    model = Sequential(Flatten(), AddOne(), double, AddOne())
-    y = model(x)
-    assert y.shape == (2, 12)
-    assert np.allclose(y.data, (flat.data + 1.0) * 2.0 + 1.0)  # applied in order
-    assert len(model) == 4 and model[2] is double
-    assert Sequential()(x) is x  # no layers: identity
+    # Two layers that do not commute: applied in order, first one then two.
+    one, two = Linear(2, 2, bias=False), Linear(2, 2)
+    one.weight = Tensor([[0.0, 1.0], [1.0, 1.0]], requires_grad=True)
+    two.weight = Tensor([[2.0, 0.0], [0.0, 3.0]], requires_grad=True)
+    two.bias = Tensor([1.0, -1.0], requires_grad=True)
+    model = Sequential(one, two)
+    v = np.array([[1.0, 2.0], [3.0, -1.0]])
+    y = model(Tensor(v))
+    expected = (v @ np.array([[0.0, 1.0], [1.0, 1.0]]).T) @ np.array([[2.0, 0.0], [0.0, 3.0]]).T + [1.0, -1.0]
+    np.testing.assert_allclose(y.data, expected, err_msg="Sequential(one, two)(x) must be two(one(x))")
+    assert len(model) == 2 and model[1].out_features == 2, 'check failed: len(model) == 2 and model[1].out_features == 2'
+    chain = Sequential(Flatten(), Linear(12, 3), Linear(3, 1))
+    assert chain(x).shape == (2, 1), "Sequential(Flatten(), Linear(12, 3), Linear(3, 1)) on (2, 3, 2, 2)"
+    np.testing.assert_array_equal(Sequential()(x).data, data, err_msg="no layers: the identity")
 
 
 if __name__ == "__main__":
@@ -505,22 +544,153 @@ def test_unit_dropout():
     manual_seed(0)
     y = layer(x).data
     dropped = np.mean(y == 0)
-    assert abs(dropped - 0.25) < 0.01, dropped
-    assert np.allclose(y[y != 0], 1 / 0.75)  # survivors scaled by 1/(1-p)
-    assert abs(y.mean() - 1.0) < 0.02       # expectation preserved
-    assert not np.array_equal(layer(x).data, y)  # a new mask every call
+    assert abs(dropped - 0.25) < 0.01, f"fraction of zeros {dropped:.3f}, expected about p = 0.25"
+    np.testing.assert_allclose(y[y != 0], 1 / 0.75, rtol=1e-6, err_msg="survivors scaled by 1/(1-p)")
+    assert abs(y.mean() - 1.0) < 0.02, 'check failed: abs(y.mean() - 1.0) < 0.02'       # expectation preserved
+    assert not np.array_equal(layer(x).data, y), "a new mask every call"
+    np.testing.assert_array_equal(x.data, np.ones((200, 500)), err_msg="Dropout must not change its input")
+    assert y.dtype == np.float32 and layer(Tensor(np.ones(3), dtype=np.float64)).dtype == np.float64, "Dropout keeps the dtype"
 
     manual_seed(0)
-    assert np.array_equal(layer(x).data, y)  # same seed, same mask
+    np.testing.assert_array_equal(layer(x).data, y, err_msg="same seed, same mask: draw the mask from get_rng()")
 
     layer.eval()
-    assert np.array_equal(layer(x).data, x.data)
-    assert np.array_equal(Dropout(0.0)(x).data, x.data)
+    np.testing.assert_array_equal(layer(x).data, x.data, err_msg="eval mode: identity")
+    np.testing.assert_array_equal(Dropout(0.0)(x).data, x.data, err_msg="p = 0: identity")
 
 
 if __name__ == "__main__":
     test_unit_dropout()
     print("Dropout: inverted scaling in training, identity in eval.")
+
+# %% nbgrader={"grade": true, "grade_id": "test-dropout-independent", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+def test_unit_dropout_independent():
+    # Each element is dropped on its own coin. With 200 x 500 elements, the counts below are
+    # many standard deviations inside their bounds for independent coins, and far outside
+    # them for a mask shared by rows, by columns or by neighbours.
+    manual_seed(1)
+    kept = Dropout(p=0.25)(Tensor(np.ones((200, 500)))).data != 0
+    per_row, per_column = 1 - kept.mean(axis=1), 1 - kept.mean(axis=0)
+    assert per_row.min() > 0.1 and per_row.max() < 0.4, (
+        f"every row should lose about 25% of its elements, rows lost from {per_row.min():.2f} to {per_row.max():.2f}: "
+        "draw one random number per element (get_rng().random(x.shape)), not one per row")
+    assert per_column.min() > 0.05 and per_column.max() < 0.45, (
+        f"every column should lose about 25% of its elements, columns lost from {per_column.min():.2f} to "
+        f"{per_column.max():.2f}: draw one random number per element, not one per column")
+    both_dropped = np.mean(~kept[:, :-1] & ~kept[:, 1:])
+    assert abs(both_dropped - 0.25 ** 2) < 0.01, (
+        f"two neighbours are both dropped with probability p^2 = 0.0625 when independent, got {both_dropped:.4f}")
+    print("Dropout: one independent draw per element")
+
+
+if __name__ == "__main__":
+    test_unit_dropout_independent()
+
+# %% [markdown]
+# ### A model with a sub-module and a tuple of heads
+#
+# `Residual` (given) is a small model of the kind you will write yourself: its `__init__`
+# stores a sub-module, a tuple of further modules, a buffer and a plain name; `forward`
+# computes `x + block(x)`, then applies each head. The test after it nests
+# `Sequential`s and `Residual`s three levels deep and checks that `named_parameters()`
+# finds everything, with the names PyTorch would give.
+
+# %% nbgrader={"grade": false, "grade_id": "layers-residual", "locked": false, "schema_version": 3, "solution": false, "task": false}
+#| export
+class Residual(Module):
+    """Given example model: out = x + block(x), then each of `heads` in turn."""
+
+    def __init__(self, block, *heads):
+        self.block = block                    # a sub-module attribute
+        self.heads = tuple(heads)             # a tuple of modules: heads.0, heads.1, ...
+        self.scale = Tensor(np.ones(1))       # a buffer (requires_grad=False): not a parameter
+        self.name = "residual"                # not a tensor: ignored
+
+    def forward(self, x):
+        out = x + self.block(x)
+        for head in self.heads:
+            out = head(out)
+        return out
+
+
+# %% nbgrader={"grade": true, "grade_id": "test-module-tree", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
+def test_unit_module_tree():
+    manual_seed(0)
+    model = Sequential(
+        Linear(4, 3),
+        Residual(Sequential(Linear(3, 3), Dropout(0.5), Residual(Linear(3, 3))), Linear(3, 2), Linear(2, 2, bias=False)),
+    )
+    names = [name for name, _ in model.named_parameters()]
+    expected = ["layers.0.weight", "layers.0.bias",
+                "layers.1.block.layers.0.weight", "layers.1.block.layers.0.bias",
+                "layers.1.block.layers.2.block.weight", "layers.1.block.layers.2.block.bias",
+                "layers.1.heads.0.weight", "layers.1.heads.0.bias", "layers.1.heads.1.weight"]
+    assert names == expected, f"named_parameters() of a nested model: expected {expected}, got {names}"
+    count = int(np.sum([p.size for p in model.parameters()]))
+    assert count == (4 * 3 + 3) + 2 * (3 * 3 + 3) + (3 * 2 + 2) + 2 * 2, f"parameter count {count}"
+    model.eval()
+    assert not model[1].block[1].training, "eval() reaches a Dropout three levels down"
+    out = model(Tensor(np.ones((5, 4))))
+    assert out.shape == (5, 2), 'check failed: out.shape == (5, 2)'
+    np.testing.assert_array_equal(out.data, model(Tensor(np.ones((5, 4)))).data, err_msg="eval mode is deterministic")
+    model.train()
+    assert model[1].block[1].training, 'check failed: model[1].block[1].training'
+
+
+if __name__ == "__main__":
+    test_unit_module_tree()
+    print("Module: parameters found through Sequential, sub-modules and tuples.")
+
+# %% [markdown]
+# ### Gradients through the layers
+#
+# Every layer here is made of `Tensor` operations, so once module 06 is in place (it is,
+# in the package) gradients flow through them with no extra code. The check below runs
+# `backward()` through `Linear`, `Flatten`, `Sequential` and `Dropout` and compares with
+# gradients worked out with numpy.
+
+# %% nbgrader={"grade": true, "grade_id": "test-layers-backward", "locked": true, "points": 8, "schema_version": 3, "solution": false, "task": false}
+def test_unit_layers_backward():
+    # Autograd (module 06) is on in the package, so gradients must flow through your forward code.
+    w0 = np.array([[1.0, 0.0, -1.0], [2.0, 1.0, 0.5]])
+    b0 = np.array([0.5, -1.0])
+    x0 = np.array([[1.0, 2.0, 3.0], [0.0, 1.0, -1.0], [2.0, -2.0, 1.0], [0.5, 0.5, 0.5]])
+    g0 = np.array([[1.0, 2.0], [3.0, -1.0], [0.0, 1.0], [2.0, 2.0]])   # weights of the outputs in the loss
+    layer = Linear(3, 2)
+    layer.weight = Tensor(w0, requires_grad=True, dtype=np.float64)
+    layer.bias = Tensor(b0, requires_grad=True, dtype=np.float64)
+    x = Tensor(x0, requires_grad=True, dtype=np.float64)
+    (layer(x) * Tensor(g0, dtype=np.float64)).sum().backward()
+    assert layer.weight.grad is not None and layer.bias.grad is not None and x.grad is not None, (
+        "no gradient reached the weight, bias or input: compute forward with Tensor operations "
+        "(x @ self.weight.transpose() + self.bias), not on .data")
+    np.testing.assert_allclose(layer.weight.grad, g0.T @ x0, err_msg="Linear: dL/dW = G^T @ x")
+    np.testing.assert_allclose(layer.bias.grad, g0.sum(axis=0), err_msg="Linear: dL/db = column sums of G")
+    np.testing.assert_allclose(x.grad, g0 @ w0, err_msg="Linear: dL/dx = G @ W")
+
+    # Through Flatten and a Sequential: images (2, 1, 2, 3) -> (2, 6) -> Linear(6, 1).
+    images = Tensor(np.arange(12.0).reshape(2, 1, 2, 3), requires_grad=True, dtype=np.float64)
+    head = Linear(6, 1)
+    head.weight = Tensor(np.arange(1.0, 7.0).reshape(1, 6), requires_grad=True, dtype=np.float64)
+    Sequential(Flatten(), head)(images).sum().backward()
+    assert images.grad is not None, "no gradient reached the images through Flatten: reshape the Tensor, not its data"
+    np.testing.assert_allclose(images.grad, np.broadcast_to(np.arange(1.0, 7.0).reshape(1, 1, 2, 3), (2, 1, 2, 3)),
+                               err_msg="through Flatten: each pixel gets its weight")
+    np.testing.assert_allclose(head.weight.grad, np.arange(12.0).reshape(2, 6).sum(axis=0, keepdims=True),
+                               err_msg="through Sequential(Flatten(), Linear): dL/dW = column sums of the flat images")
+
+    # Through Dropout: kept units pass gradient 1 / (1 - p), dropped ones 0.
+    ones = Tensor(np.ones((4, 50)), requires_grad=True)
+    manual_seed(3)
+    out = Dropout(0.5)(ones)
+    out.sum().backward()
+    assert ones.grad is not None, "no gradient reached the input through Dropout: multiply the Tensor by the mask"
+    np.testing.assert_allclose(ones.grad, out.data, err_msg="through Dropout: the gradient of x * mask is the mask")
+    print("gradients flow through Linear, Flatten, Sequential and Dropout")
+
+
+if __name__ == "__main__":
+    test_unit_layers_backward()
 
 # %% [markdown]
 # The statistics of inverted dropout, measured: for a few values of `p` the cell below

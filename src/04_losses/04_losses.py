@@ -130,12 +130,18 @@ class MSELoss(Module):
 # %% nbgrader={"grade": true, "grade_id": "test-mse", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 def test_unit_mse():
     loss_fn = MSELoss()
-    # errors 1, -2, 0, 3 -> (1 + 4 + 0 + 9) / 4 = 3.5
-    loss = loss_fn(Tensor([[2.0, 0.0], [1.0, 4.0]]), Tensor([[1.0, 2.0], [1.0, 1.0]]))
-    assert isinstance(loss, Tensor) and loss.shape == ()
-    assert np.isclose(loss.item(), 3.5)
-    assert np.isclose(loss_fn(Tensor([1.0, 2.0]), [1.0, 2.0]).item(), 0.0)
-    assert np.isclose(loss_fn(Tensor([0.5]), np.array([-0.5])).item(), 1.0)
+    # errors 1, -2, 0, 3 -> (1 + 4 + 0 + 9) / 4 = 3.5: the mean over all N * C elements
+    prediction = Tensor([[2.0, 0.0], [1.0, 4.0]])
+    loss = loss_fn(prediction, Tensor([[1.0, 2.0], [1.0, 1.0]]))
+    assert isinstance(loss, Tensor) and loss.shape == (), f"MSELoss returns a scalar Tensor, got shape {loss.shape}"
+    assert np.isclose(loss.item(), 3.5), f"MSELoss of errors (1, -2, 0, 3): expected 3.5, got {loss.item()}"
+    np.testing.assert_array_equal(prediction.data, [[2.0, 0.0], [1.0, 4.0]], err_msg="MSELoss must not change its input")
+    wide = loss_fn(Tensor(np.zeros((2, 3))), np.arange(6.0).reshape(2, 3)).item()
+    assert np.isclose(wide, np.mean(np.arange(6.0) ** 2)), f"MSELoss on (2, 3): the mean over all 6 elements, got {wide}"
+    assert np.isclose(loss_fn(Tensor([1.0, 2.0]), [1.0, 2.0]).item(), 0.0), 'check failed: np.isclose(loss_fn(Tensor([1.0, 2.0]), [1.0, 2.0]).item(), 0.0)'
+    assert np.isclose(loss_fn(Tensor([0.5]), np.array([-0.5])).item(), 1.0), 'check failed: np.isclose(loss_fn(Tensor([0.5]), np.array([-0.5])).item(), 1.0)'
+    assert loss_fn(Tensor([0.5, 1.0], dtype=np.float64), [0.0, 0.0]).dtype == np.float64, "float64 in, float64 loss"
+    assert loss_fn(Tensor([0.5, 1.0]), np.array([0.0, 0.0])).dtype == np.float32, "float32 in, float32 loss"
 
 
 if __name__ == "__main__":
@@ -204,20 +210,27 @@ def test_unit_cross_entropy():
     loss_fn = CrossEntropyLoss()
     # Equal logits: every class has probability 1/C, the loss is log(C).
     loss = loss_fn(Tensor(np.zeros((3, 4))), [0, 1, 3])
-    assert isinstance(loss, Tensor) and loss.shape == ()
-    assert np.isclose(loss.item(), np.log(4))
+    assert isinstance(loss, Tensor) and loss.shape == (), f"CrossEntropyLoss returns a scalar Tensor, got shape {loss.shape}"
+    assert np.isclose(loss.item(), np.log(4)), f"equal logits over 4 classes: expected log(4), got {loss.item()}"
 
     # Worked by hand: logits (log 1, log 3) -> probabilities (1/4, 3/4).
     logits = Tensor(np.log([[1.0, 3.0], [1.0, 3.0]]))
-    assert np.isclose(loss_fn(logits, np.array([1, 1])).item(), -np.log(0.75))
-    assert np.isclose(loss_fn(logits, np.array([0, 1])).item(), -(np.log(0.25) + np.log(0.75)) / 2)
+    assert np.isclose(loss_fn(logits, np.array([1, 1])).item(), -np.log(0.75)), 'check failed: np.isclose(loss_fn(logits, np.array([1, 1])).item(), -np.log(0.75))'
+    assert np.isclose(loss_fn(logits, np.array([0, 1])).item(), -(np.log(0.25) + np.log(0.75)) / 2), 'check failed: np.isclose(loss_fn(logits, np.array([0, 1])).item(), -(np.log(0.25) + np.log(0.75)) / 2)'
     # Rows that differ: each row's own label must be picked (log_probs[np.arange(N), labels]).
     mirrored = Tensor(np.log([[1.0, 3.0], [3.0, 1.0]]))
-    assert np.isclose(loss_fn(mirrored, [1, 0]).item(), -np.log(0.75))
+    assert np.isclose(loss_fn(mirrored, [1, 0]).item(), -np.log(0.75)), 'check failed: np.isclose(loss_fn(mirrored, [1, 0]).item(), -np.log(0.75))'
 
-    # Shifting all logits of a row by a constant changes nothing.
+    # Against numpy on (2, 3) logits in float64: the dtype is kept and the input untouched.
     z = np.array([[0.5, -1.0, 2.0], [1.5, 0.0, -0.5]])
-    assert np.isclose(loss_fn(Tensor(z), [2, 0]).item(), loss_fn(Tensor(z + 7.0), [2, 0]).item(), atol=1e-6)
+    logits = Tensor(z, dtype=np.float64)
+    loss = loss_fn(logits, [2, 0])
+    log_softmax = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    assert np.isclose(loss.item(), -(log_softmax[0, 2] + log_softmax[1, 0]) / 2, rtol=1e-12), loss.item()
+    assert loss.dtype == np.float64, f"float64 logits give a float64 loss, got {loss.dtype}"
+    np.testing.assert_array_equal(logits.data, z, err_msg="CrossEntropyLoss must not change its input")
+    # Shifting all logits of a row by a constant changes nothing.
+    assert np.isclose(loss_fn(Tensor(z), [2, 0]).item(), loss_fn(Tensor(z + 7.0), [2, 0]).item(), atol=1e-6), 'check failed: np.isclose(loss_fn(Tensor(z), [2, 0]).item(), loss_fn(Tensor(z + 7.0), [2, 0]).item(), atol=1e-06)'
 
 
 if __name__ == "__main__":
@@ -231,8 +244,16 @@ def test_unit_cross_entropy_stable():
     big = Tensor([[1000.0, 0.0], [0.0, 1000.0], [-1000.0, -1000.0]])
     loss = loss_fn(big, [0, 0, 1]).item()
     # sample 0: certain and right -> 0; sample 1: certain and wrong -> 1000; sample 2: tie -> log 2
-    assert np.isfinite(loss)
-    assert np.isclose(loss, (0.0 + 1000.0 + np.log(2)) / 3, rtol=1e-5)
+    assert np.isfinite(loss), f"huge logits must give a finite loss, got {loss}"
+    assert np.isclose(loss, (0.0 + 1000.0 + np.log(2)) / 3, rtol=1e-5), loss
+    # One row with huge logits among ordinary rows: each row needs its own maximum.
+    z = np.array([[800.0, 790.0, 0.0], [1.0, 2.0, 3.0], [0.0, -1.0, 0.5]])
+    per_row = [np.log(np.exp(row - row.max()).sum()) + row.max() - row[k] for row, k in zip(z, [1, 0, 2])]
+    got = loss_fn(Tensor(z, dtype=np.float64), [1, 0, 2]).item()
+    assert np.isclose(got, np.mean(per_row), rtol=1e-12), f"one huge row among ordinary rows: expected {np.mean(per_row)}, got {got}"
+    # Certain and right: the loss is tiny but not zero (exp(-30) per sample).
+    tiny = loss_fn(Tensor([[30.0, 0.0], [0.0, 30.0]], dtype=np.float64), [0, 1]).item()
+    assert np.isclose(tiny, np.log1p(np.exp(-30.0)), rtol=0.5, atol=0), f"expected log(1 + e^-30) = {np.log1p(np.exp(-30.0)):.3e}, got {tiny:.3e}"
 
 
 if __name__ == "__main__":
@@ -316,18 +337,63 @@ def test_unit_bce():
     loss_fn = BinaryCrossEntropyLoss()
     # y = 1 keeps -log p, y = 0 keeps -log(1 - p): (-log 0.8 - log 0.9) / 2
     loss = loss_fn(Tensor([0.8, 0.1]), Tensor([1.0, 0.0]))
-    assert isinstance(loss, Tensor) and loss.shape == ()
-    assert np.isclose(loss.item(), -(np.log(0.8) + np.log(0.9)) / 2)
+    assert isinstance(loss, Tensor) and loss.shape == (), 'check failed: isinstance(loss, Tensor) and loss.shape == ()'
+    assert np.isclose(loss.item(), -(np.log(0.8) + np.log(0.9)) / 2), 'check failed: np.isclose(loss.item(), -(np.log(0.8) + np.log(0.9)) / 2)'
     # A soft label mixes both terms.
-    assert np.isclose(loss_fn(Tensor([[0.25]]), [[0.5]]).item(), -(0.5 * np.log(0.25) + 0.5 * np.log(0.75)))
+    assert np.isclose(loss_fn(Tensor([[0.25]]), [[0.5]]).item(), -(0.5 * np.log(0.25) + 0.5 * np.log(0.75))), 'check failed: np.isclose(loss_fn(Tensor([[0.25]]), [[0.5]]).item(), -(0.5 * np.log(0.25) + 0.5 * np.log(0.75)))'
+    # (N, C) = (2, 3): the mean over all 6 elements, not the sum over a row averaged over N.
+    p = np.array([[0.9, 0.2, 0.6], [0.3, 0.7, 0.5]])
+    y = np.array([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0]])
+    got = loss_fn(Tensor(p, dtype=np.float64), y).item()
+    expected = np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p)))
+    assert np.isclose(got, expected, rtol=1e-9), f"BCE on (2, 3): expected the mean over all 6 elements {expected:.6f}, got {got:.6f}"
     # Certain and right costs (almost) nothing; the edges stay finite.
-    assert loss_fn(Tensor([1.0, 0.0]), [1.0, 0.0]).item() < 1e-6
-    assert np.isfinite(loss_fn(Tensor([0.0, 1.0]), [1.0, 0.0]).item())
+    assert loss_fn(Tensor([1.0, 0.0]), [1.0, 0.0]).item() < 1e-6, 'check failed: loss_fn(Tensor([1.0, 0.0]), [1.0, 0.0]).item() < 1e-06'
+    assert np.isfinite(loss_fn(Tensor([0.0, 1.0]), [1.0, 0.0]).item()), 'check failed: np.isfinite(loss_fn(Tensor([0.0, 1.0]), [1.0, 0.0]).item())'
 
 
 if __name__ == "__main__":
     test_unit_bce()
     print("BinaryCrossEntropyLoss matches the hand-computed values.")
+
+# %% [markdown]
+# ### Gradients through the losses
+#
+# With autograd on (module 06, imported by the package), `loss.backward()` reaches the
+# model's outputs through your forward code. The check compares with the textbook
+# gradients, computed with numpy: `2 (y_hat - y) / n` for MSE, `(softmax(z) - one_hot) / N`
+# for cross-entropy, `(p - y) / (p (1 - p) n)` for BCE.
+
+# %% nbgrader={"grade": true, "grade_id": "test-losses-backward", "locked": true, "points": 8, "schema_version": 3, "solution": false, "task": false}
+def test_unit_losses_backward():
+    pred0, target0 = np.array([[2.0, 0.0, 1.0], [1.0, 4.0, -1.0]]), np.array([[1.0, 2.0, 1.0], [1.0, 1.0, 0.0]])
+    pred = Tensor(pred0, requires_grad=True, dtype=np.float64)
+    MSELoss()(pred, target0).backward()
+    assert pred.grad is not None, "MSELoss: no gradient reached the input; compute the loss with Tensor operations, not on .data"
+    np.testing.assert_allclose(pred.grad, 2 * (pred0 - target0) / 6, rtol=1e-12, err_msg="MSELoss gradient 2 (y_hat - y) / n")
+
+    z0 = np.array([[0.5, -1.0, 2.0, 0.0], [1.5, 0.0, -0.5, 3.0], [200.0, 0.0, 100.0, 199.0]])
+    labels = np.array([2, 0, 3])
+    z = Tensor(z0, requires_grad=True, dtype=np.float64)
+    CrossEntropyLoss()(z, labels).backward()
+    assert z.grad is not None, "CrossEntropyLoss: no gradient reached the logits; compute the loss with Tensor operations"
+    softmax = np.exp(z0 - z0.max(axis=1, keepdims=True))
+    softmax = softmax / softmax.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(z.grad, (softmax - np.eye(4)[labels]) / 3, rtol=1e-10, atol=1e-15,
+                               err_msg="CrossEntropyLoss gradient (softmax(z) - one_hot(labels)) / N")
+
+    p0 = np.array([[0.9, 0.2, 0.6], [0.3, 0.7, 0.5]])
+    y0 = np.array([[1.0, 0.0, 1.0], [0.0, 0.5, 1.0]])
+    p = Tensor(p0, requires_grad=True, dtype=np.float64)
+    BinaryCrossEntropyLoss()(p, y0).backward()
+    assert p.grad is not None, "BinaryCrossEntropyLoss: no gradient reached the input; use Tensor operations"
+    np.testing.assert_allclose(p.grad, (p0 - y0) / (p0 * (1 - p0)) / 6, rtol=1e-8,
+                               err_msg="BCE gradient (p - y) / (p (1 - p) n), n = all 6 elements")
+    print("gradients flow through MSELoss, CrossEntropyLoss and BinaryCrossEntropyLoss")
+
+
+if __name__ == "__main__":
+    test_unit_losses_backward()
 
 # %% [markdown]
 # ## 5. Which loss, and what its value means

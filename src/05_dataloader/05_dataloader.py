@@ -125,15 +125,17 @@ def test_unit_tensor_dataset():
     x = np.arange(12, dtype=np.float32).reshape(6, 2)
     y = np.arange(6, dtype=np.float32) * 10
     ds = TensorDataset(Tensor(x), Tensor(y))
-    assert len(ds) == 6
+    assert len(ds) == 6, 'check failed: len(ds) == 6'
     sample = ds[4]
     assert isinstance(sample, tuple) and len(sample) == 2, "a sample is a tuple with one entry per tensor"
-    assert all(isinstance(field, Tensor) for field in sample)
+    assert all(isinstance(field, Tensor) for field in sample), "each field of a sample is a Tensor (row `index` of a tensor)"
     np.testing.assert_array_equal(sample[0].data, [8.0, 9.0])
-    assert float(sample[1].data) == 40.0
+    assert float(sample[1].data) == 40.0, 'check failed: float(sample[1].data) == 40.0'
     np.testing.assert_array_equal(ds[-1][0].data, [10.0, 11.0])
     single = TensorDataset(Tensor(y))[2]
-    assert len(single) == 1 and float(single[0].data) == 20.0
+    assert len(single) == 1 and float(single[0].data) == 20.0, 'check failed: len(single) == 1 and float(single[0].data) == 20.0'
+    wide = TensorDataset(Tensor(np.ones((3, 2)), dtype=np.float64))[1][0]
+    assert wide.dtype == np.float64, f"a float64 tensor gives float64 samples, got {wide.dtype}"
     print("TensorDataset: samples are rows of every tensor")
 
 if __name__ == "__main__":
@@ -202,13 +204,18 @@ def collate(samples):
 def test_unit_collate():
     samples = [(np.full((2, 3), i, dtype=np.float32), i) for i in range(4)]
     images, labels = collate(samples)
-    assert isinstance(images, Tensor) and isinstance(labels, Tensor)
+    assert isinstance(images, Tensor) and isinstance(labels, Tensor), 'check failed: isinstance(images, Tensor) and isinstance(labels, Tensor)'
     assert images.shape == (4, 2, 3), f"stack along a new first axis, got {images.shape}"
-    assert labels.shape == (4,)
+    assert labels.shape == (4,), 'check failed: labels.shape == (4,)'
     np.testing.assert_array_equal(images.data[:, 0, 0], [0, 1, 2, 3])
     np.testing.assert_array_equal(labels.data, [0, 1, 2, 3])
     (only,) = collate([Tensor([1.0, 2.0]), Tensor([3.0, 4.0])])
     np.testing.assert_array_equal(only.data, [[1.0, 2.0], [3.0, 4.0]])
+    doubles, ints = collate([(np.array([0.5, 1.5]), 1), (np.array([2.5, 3.5]), 0)])
+    assert doubles.dtype == np.float64, f"float64 samples give a float64 batch, got {doubles.dtype}"
+    assert images.dtype == np.float32 and ints.dtype == np.float32, "float32 stays float32; other types become float32"
+    (t64,) = collate([Tensor([1.0], dtype=np.float64), Tensor([2.0], dtype=np.float64)])
+    assert t64.dtype == np.float64, f"float64 Tensors give a float64 batch, got {t64.dtype}"
     print("collate: samples stack into one Tensor per field")
 
 if __name__ == "__main__":
@@ -321,10 +328,10 @@ def test_unit_dataloader_len():
     ds = TensorDataset(Tensor(np.zeros((10, 3))))
     assert len(DataLoader(ds, batch_size=4)) == 3, "10 samples in batches of 4: 4 + 4 + 2"
     assert len(DataLoader(ds, batch_size=4, drop_last=True)) == 2, "drop_last drops the short batch of 2"
-    assert len(DataLoader(ds, batch_size=5)) == 2
+    assert len(DataLoader(ds, batch_size=5)) == 2, 'check failed: len(DataLoader(ds, batch_size=5)) == 2'
     assert len(DataLoader(ds, batch_size=5, drop_last=True)) == 2, "nothing to drop when batches divide evenly"
-    assert len(DataLoader(ds, batch_size=32)) == 1
-    assert len(DataLoader(ds, batch_size=32, drop_last=True)) == 0
+    assert len(DataLoader(ds, batch_size=32)) == 1, 'check failed: len(DataLoader(ds, batch_size=32)) == 1'
+    assert len(DataLoader(ds, batch_size=32, drop_last=True)) == 0, 'check failed: len(DataLoader(ds, batch_size=32, drop_last=True)) == 0'
     print("DataLoader.__len__: batches per epoch, with and without drop_last")
 
 if __name__ == "__main__":
@@ -334,50 +341,80 @@ if __name__ == "__main__":
 def test_unit_batch_indices():
     ds = TensorDataset(Tensor(np.arange(10.0)))
     plain = DataLoader(ds, batch_size=4).batch_indices()
-    assert [list(b) for b in plain] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    assert [list(b) for b in plain] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]], 'check failed: [list(b) for b in plain] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]'
     dropped = DataLoader(ds, batch_size=4, drop_last=True).batch_indices()
-    assert [len(b) for b in dropped] == [4, 4]
+    assert [len(b) for b in dropped] == [4, 4], 'check failed: [len(b) for b in dropped] == [4, 4]'
+    even = DataLoader(ds, batch_size=5, drop_last=True).batch_indices()
+    assert [list(b) for b in even] == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]], (
+        f"10 samples in batches of 5 with drop_last: nothing is short, nothing is dropped; got {[list(b) for b in even]}")
     loader = DataLoader(ds, batch_size=3, shuffle=True, seed=7)
     first, second = loader.batch_indices(), loader.batch_indices()
     for epoch in (first, second):
         assert sorted(np.concatenate(epoch).tolist()) == list(range(10)), "each sample exactly once per epoch"
-        assert [len(b) for b in epoch] == [3, 3, 3, 1]
+        assert [len(b) for b in epoch] == [3, 3, 3, 1], 'check failed: [len(b) for b in epoch] == [3, 3, 3, 1]'
     assert not np.array_equal(np.concatenate(first), np.concatenate(second)), "a new permutation every epoch"
     again = DataLoader(ds, batch_size=3, shuffle=True, seed=7)
     assert np.array_equal(np.concatenate(again.batch_indices()), np.concatenate(first)), "same seed, same order"
-    assert np.array_equal(np.concatenate(again.batch_indices()), np.concatenate(second))
+    assert np.array_equal(np.concatenate(again.batch_indices()), np.concatenate(second)), 'check failed: np.array_equal(np.concatenate(again.batch_indices()), np.concatenate(second))'
+    rng = np.random.default_rng(7)
+    assert np.array_equal(np.concatenate(first), rng.permutation(10)) and np.array_equal(np.concatenate(second), rng.permutation(10)), (
+        "shuffle with the loader's own generator: self._rng.permutation(N), one call per epoch")
     print("DataLoader.batch_indices: chunks, seeded shuffling, a fresh permutation per epoch")
 
 if __name__ == "__main__":
     test_unit_batch_indices()
 
+# %% [markdown]
+# ### A dataset that is not a `TensorDataset`
+#
+# `ListDataset` (given) holds a plain list of samples. A `DataLoader` cannot slice its
+# storage, so it asks for each sample with `dataset[i]` and `collate`s them (the general
+# path). The next check runs the same data through both paths.
+
+# %% nbgrader={"grade": false, "grade_id": "dataloader-list-dataset", "locked": false, "schema_version": 3, "solution": false, "task": false}
+#| export
+class ListDataset(Dataset):
+    """Given: a dataset over a list of samples, each a tuple of fields (arrays or numbers)."""
+
+    def __init__(self, samples):
+        self.samples = list(samples)
+
+    def __len__(self):
+        return len(self.samples)
+
+    def __getitem__(self, index):
+        return self.samples[index]
+
+
 # %% nbgrader={"grade": true, "grade_id": "test-dataloader-iter", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
 def test_unit_dataloader_iter():
     x = np.arange(14, dtype=np.float32).reshape(7, 2)
     y = np.arange(7, dtype=np.float32)
-
-    class Rows(Dataset):  # not a TensorDataset: goes through __getitem__ and collate
-        def __len__(self):
-            return 7
-
-        def __getitem__(self, i):
-            return x[i], y[i]
-
-    for ds in (TensorDataset(Tensor(x), Tensor(y)), Rows()):
+    rows = ListDataset([(x[i], y[i]) for i in range(7)])   # not a TensorDataset: __getitem__ and collate
+    for kind, ds in (("TensorDataset", TensorDataset(Tensor(x), Tensor(y))), ("ListDataset", rows)):
         batches = list(DataLoader(ds, batch_size=3))
-        assert len(batches) == 3
-        assert all(isinstance(b, tuple) and len(b) == 2 for b in batches)
-        assert [b[0].shape for b in batches] == [(3, 2), (3, 2), (1, 2)]
-        assert all(isinstance(t, Tensor) for b in batches for t in b)
+        assert len(batches) == 3, f"{kind}: 7 samples in batches of 3 give 3 batches, got {len(batches)}"
+        assert all(isinstance(b, tuple) and len(b) == 2 for b in batches), 'check failed: all((isinstance(b, tuple) and len(b) == 2 for b in batches))'
+        assert [b[0].shape for b in batches] == [(3, 2), (3, 2), (1, 2)], 'check failed: [b[0].shape for b in batches] == [(3, 2), (3, 2), (1, 2)]'
+        assert all(isinstance(t, Tensor) for b in batches for t in b), 'check failed: all((isinstance(t, Tensor) for b in batches for t in b))'
         np.testing.assert_array_equal(np.concatenate([b[1].data for b in batches]), y)
         shuffled = list(DataLoader(ds, batch_size=3, shuffle=True, seed=1))
         xs = np.concatenate([b[0].data for b in shuffled])
         ys = np.concatenate([b[1].data for b in shuffled])
-        assert np.array_equal(xs[:, 0], 2 * ys), "images and labels must stay paired when shuffled"
+        assert np.array_equal(xs[:, 0], 2 * ys), f"{kind}: images and labels must stay paired when shuffled"
         order = np.concatenate(DataLoader(ds, batch_size=3, shuffle=True, seed=1).batch_indices())
-        assert np.array_equal(ys, y[order]), "__iter__ yields the batches of batch_indices(), shuffled"
-        assert sorted(ys.tolist()) == y.tolist()
-        assert len(list(DataLoader(ds, batch_size=3, drop_last=True))) == 2
+        assert np.array_equal(ys, y[order]), f"{kind}: __iter__ yields the batches of batch_indices(), shuffled"
+        assert sorted(ys.tolist()) == y.tolist(), 'check failed: sorted(ys.tolist()) == y.tolist()'
+        assert len(list(DataLoader(ds, batch_size=3, drop_last=True))) == 2, 'check failed: len(list(DataLoader(ds, batch_size=3, drop_last=True))) == 2'
+        assert all(t.dtype == np.float32 for b in batches for t in b), f"{kind}: float32 data gives float32 batches"
+    ten = TensorDataset(Tensor(np.arange(10.0)))
+    even = [b[0].data.tolist() for b in DataLoader(ten, batch_size=5, drop_last=True)]
+    assert even == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]], f"10 samples, batches of 5, drop_last: two full batches, got {even}"
+    doubles = np.arange(6.0).reshape(3, 2)
+    for kind, ds in (("TensorDataset", TensorDataset(Tensor(doubles, dtype=np.float64))),
+                     ("ListDataset", ListDataset([(row,) for row in doubles]))):
+        (batch,) = next(iter(DataLoader(ds, batch_size=2)))
+        assert batch.dtype == np.float64, f"{kind}: float64 data gives float64 batches, got {batch.dtype}"
     print("DataLoader.__iter__: batches from the fast path and the general path agree")
 
 if __name__ == "__main__":

@@ -233,13 +233,13 @@ def unbroadcast(grad, shape):
 # %% nbgrader={"grade": true, "grade_id": "test-autograd-unbroadcast", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 def test_unit_unbroadcast():
     g = np.arange(12.0).reshape(4, 3)
-    assert np.allclose(unbroadcast(g, (3,)), [18, 22, 26])
-    assert unbroadcast(g, (1, 3)).shape == (1, 3)
-    assert np.allclose(unbroadcast(g, (4, 1)), [[3], [12], [21], [30]])
-    assert np.allclose(unbroadcast(g, ()), 66) and unbroadcast(g, ()).shape == ()
-    assert np.array_equal(unbroadcast(g, (4, 3)), g)
-    assert unbroadcast(np.ones((2, 4, 3)), (4, 1)).shape == (4, 1)
-    assert np.allclose(unbroadcast(np.ones((2, 4, 3)), (4, 1)), 6)
+    assert np.allclose(unbroadcast(g, (3,)), [18, 22, 26]), 'check failed: np.allclose(unbroadcast(g, (3,)), [18, 22, 26])'
+    assert unbroadcast(g, (1, 3)).shape == (1, 3), 'check failed: unbroadcast(g, (1, 3)).shape == (1, 3)'
+    assert np.allclose(unbroadcast(g, (4, 1)), [[3], [12], [21], [30]]), 'check failed: np.allclose(unbroadcast(g, (4, 1)), [[3], [12], [21], [30]])'
+    assert np.allclose(unbroadcast(g, ()), 66) and unbroadcast(g, ()).shape == (), 'check failed: np.allclose(unbroadcast(g, ()), 66) and unbroadcast(g, ()).shape == ()'
+    assert np.array_equal(unbroadcast(g, (4, 3)), g), 'check failed: np.array_equal(unbroadcast(g, (4, 3)), g)'
+    assert unbroadcast(np.ones((2, 4, 3)), (4, 1)).shape == (4, 1), 'check failed: unbroadcast(np.ones((2, 4, 3)), (4, 1)).shape == (4, 1)'
+    assert np.allclose(unbroadcast(np.ones((2, 4, 3)), (4, 1)), 6), 'check failed: np.allclose(unbroadcast(np.ones((2, 4, 3)), (4, 1)), 6)'
     print("unbroadcast: ok")
 
 
@@ -333,19 +333,19 @@ def test_unit_elementwise_rules():
     b = np.array([2.0, -1.0, 0.5])
     g = np.array([1.0, 10.0, 100.0])
     ga, gb = add_backward(g, a + b, a, b)
-    assert np.array_equal(ga, g) and np.array_equal(gb, g)
+    assert np.array_equal(ga, g) and np.array_equal(gb, g), 'check failed: np.array_equal(ga, g) and np.array_equal(gb, g)'
     ga, gb = sub_backward(g, a - b, a, b)
-    assert np.array_equal(ga, g) and np.array_equal(gb, -g)
+    assert np.array_equal(ga, g) and np.array_equal(gb, -g), 'check failed: np.array_equal(ga, g) and np.array_equal(gb, -g)'
     ga, gb = mul_backward(g, a * b, a, b)
-    assert np.allclose(ga, [2, -10, 50]) and np.allclose(gb, [1, 20, 400])
+    assert np.allclose(ga, [2, -10, 50]) and np.allclose(gb, [1, 20, 400]), 'check failed: np.allclose(ga, [2, -10, 50]) and np.allclose(gb, [1, 20, 400])'
     ga, gb = div_backward(g, a / b, a, b)
-    assert np.allclose(ga, [0.5, -10, 200]) and np.allclose(gb, [-0.25, -20, -1600])
+    assert np.allclose(ga, [0.5, -10, 200]) and np.allclose(gb, [-0.25, -20, -1600]), 'check failed: np.allclose(ga, [0.5, -10, 200]) and np.allclose(gb, [-0.25, -20, -1600])'
     (gp,) = pow_backward(g, a ** 3, a, exponent=3)
-    assert np.allclose(gp, [3, 120, 4800])
+    assert np.allclose(gp, [3, 120, 4800]), 'check failed: np.allclose(gp, [3, 120, 4800])'
     (ge,) = exp_backward(g, np.exp(a), a)
-    assert np.allclose(ge, g * np.exp(a))
+    assert np.allclose(ge, g * np.exp(a)), 'check failed: np.allclose(ge, g * np.exp(a))'
     (gl,) = log_backward(g, np.log(a), a)
-    assert np.allclose(gl, [1, 5, 25])
+    assert np.allclose(gl, [1, 5, 25]), 'check failed: np.allclose(gl, [1, 5, 25])'
     print("element-wise rules: ok")
 
 
@@ -442,24 +442,44 @@ def _matmul_nd_backward(grad, out, a, b):
     return (unbroadcast(ga, a2.shape).reshape(a.shape),
             unbroadcast(gb, b2.shape).reshape(b.shape))
 
-# %% nbgrader={"grade": true, "grade_id": "test-autograd-matmul-sum-rules", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-autograd-matmul-sum-rules", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
 def test_unit_matmul_sum_rules():
     a = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])   # (3, 2)
     b = np.array([[1.0, 0.0, 2.0], [0.0, 1.0, 3.0]])     # (2, 3)
     g = np.ones((3, 3))
     ga, gb = matmul_backward(g, a @ b, a, b)
-    assert ga.shape == (3, 2) and gb.shape == (2, 3)
-    assert np.allclose(ga, [[3, 4], [3, 4], [3, 4]])     # row sums of b
-    assert np.allclose(gb, [[9, 9, 9], [12, 12, 12]])    # column sums of a
+    assert ga.shape == (3, 2) and gb.shape == (2, 3), f"matmul_backward: shapes {ga.shape}, {gb.shape}; expected (3, 2), (2, 3)"
+    np.testing.assert_allclose(ga, [[3, 4], [3, 4], [3, 4]], err_msg="matmul_backward: grad_a = grad @ b^T (row sums of b)")
+    np.testing.assert_allclose(gb, [[9, 9, 9], [12, 12, 12]], err_msg="matmul_backward: grad_b = a^T @ grad (column sums of a)")
+    # A batch of matrices (2, 3, 4) @ (2, 4, 5): only the last two axes are transposed.
+    rng = np.random.default_rng(6)
+    a3, b3, g3 = rng.normal(size=(2, 3, 4)), rng.normal(size=(2, 4, 5)), rng.normal(size=(2, 3, 5))
+    ga3, gb3 = matmul_backward(g3, a3 @ b3, a3, b3)
+    expected_a = np.stack([g3[i] @ b3[i].T for i in range(2)])
+    expected_b = np.stack([a3[i].T @ g3[i] for i in range(2)])
+    assert np.shape(ga3) == (2, 3, 4) and np.shape(gb3) == (2, 4, 5), (
+        f"matmul_backward on a batch (2, 3, 4) @ (2, 4, 5): got shapes {np.shape(ga3)}, {np.shape(gb3)}; "
+        "transpose only the last two axes (np.swapaxes(x, -1, -2)), not all of them (.T)")
+    np.testing.assert_allclose(ga3, expected_a, err_msg="matmul_backward on a batch: grad_a per matrix")
+    np.testing.assert_allclose(gb3, expected_b, err_msg="matmul_backward on a batch: grad_b per matrix")
     (gs,) = sum_backward(np.array([1.0, 2.0]), a.sum(axis=1)[:2], a[:2], axis=1)
-    assert np.allclose(gs, [[1, 1], [2, 2]])
+    np.testing.assert_allclose(gs, [[1, 1], [2, 2]], err_msg="sum_backward(axis=1)")
+    # A square input: the gradient of row sums copies each row's value along that row, not down the columns.
+    sq = np.arange(9.0).reshape(3, 3)
+    (gs,) = sum_backward(np.array([1.0, 2.0, 3.0]), sq.sum(axis=1), sq, axis=1)
+    np.testing.assert_allclose(gs, [[1, 1, 1], [2, 2, 2], [3, 3, 3]],
+                               err_msg="sum_backward(axis=1) of a (3, 3) input: put the summed axis back (np.expand_dims) before broadcasting")
     (gs,) = sum_backward(np.array(5.0), a.sum(), a)
-    assert gs.shape == (3, 2) and np.allclose(gs, 5)
+    assert gs.shape == (3, 2) and np.allclose(gs, 5), f"sum_backward(axis=None): expected 5 everywhere, shape (3, 2), got {gs}"
     (gs,) = sum_backward(np.array([[1.0], [2.0], [3.0]]), a.sum(axis=1, keepdims=True), a,
                          axis=1, keepdims=True)
-    assert np.allclose(gs, [[1, 1], [2, 2], [3, 3]])
+    np.testing.assert_allclose(gs, [[1, 1], [2, 2], [3, 3]], err_msg="sum_backward(axis=1, keepdims=True)")
+    cube = np.ones((2, 3, 4))
+    (gs,) = sum_backward(np.array([10.0, 20.0, 30.0]), cube.sum(axis=(0, 2)), cube, axis=(0, 2))
+    np.testing.assert_allclose(gs, np.broadcast_to(np.array([10.0, 20.0, 30.0])[None, :, None], (2, 3, 4)),
+                               err_msg="sum_backward with a tuple of axes (0, 2)")
     (gm,) = mean_backward(np.array([3.0, 6.0]), a.mean(axis=0), a, axis=0)
-    assert np.allclose(gm, [[1, 2], [1, 2], [1, 2]])
+    np.testing.assert_allclose(gm, [[1, 2], [1, 2], [1, 2]], err_msg="mean_backward(axis=0) (given) through your sum_backward")
     print("matmul, sum rules: ok")
 
 
@@ -520,14 +540,14 @@ def test_unit_activation_rules():
     x = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
     g = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
     (gr,) = relu_backward(g, np.maximum(x, 0), x)
-    assert np.array_equal(gr, [0, 0, 0, 4, 5])
+    assert np.array_equal(gr, [0, 0, 0, 4, 5]), 'check failed: np.array_equal(gr, [0, 0, 0, 4, 5])'
     s = 1 / (1 + np.exp(-x))
     (gs,) = sigmoid_backward(g, s, x)
-    assert np.allclose(gs, g * s * (1 - s))
-    assert np.isclose(sigmoid_backward(np.array([1.0]), np.array([0.5]), np.array([0.0]))[0][0], 0.25)
+    assert np.allclose(gs, g * s * (1 - s)), 'check failed: np.allclose(gs, g * s * (1 - s))'
+    assert np.isclose(sigmoid_backward(np.array([1.0]), np.array([0.5]), np.array([0.0]))[0][0], 0.25), 'check failed: np.isclose(sigmoid_backward(np.array([1.0]), np.array([0.5]), np.array([0.0]))[0][0], 0.25)'
     t = np.tanh(x)
     (gt,) = tanh_backward(g, t, x)
-    assert np.allclose(gt, g / np.cosh(x) ** 2)
+    assert np.allclose(gt, g / np.cosh(x) ** 2), 'check failed: np.allclose(gt, g / np.cosh(x) ** 2)'
     print("activation rules: ok")
 
 
@@ -881,31 +901,123 @@ print(f"largest |autograd - finite differences|: b {np.abs(_b.grad - _num_b).max
 
 # %% nbgrader={"grade": true, "grade_id": "test-autograd-backward", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
 def test_unit_backward():
+    # Tensors of different shapes, so the order can be read off their shapes.
     a = Tensor([1.0, 2.0], requires_grad=True)
-    b = a * 3
-    c = b + a
-    order = topological_order(c)
-    assert order[-1] is c and order.index(a) < order.index(b) < order.index(c)
-    assert len(order) == 3                               # a listed once
-    (c * c).sum().backward()                             # d/da sum((4a)^2) = 32 a
-    assert np.allclose(a.grad, [32, 64])
+    b = a.reshape(2, 1)
+    c = b * a                                            # (2, 1) * (2,) -> (2, 2); a is used twice
+    d = c.sum()
+    shapes = [t.shape for t in topological_order(d)]
+    assert shapes == [(2,), (2, 1), (2, 2), ()], (
+        f"topological_order(d) for d = (a.reshape(2, 1) * a).sum(): expected the shapes [(2,), (2, 1), (2, 2), ()] "
+        f"(each tensor once, after its inputs), got {shapes}")
+    d.backward()                                         # d = (a0 + a1)^2, so dd/da = 2 (a0 + a1) = 6
+    np.testing.assert_allclose(a.grad, [6, 6], err_msg="a used twice: both paths must add up")
     (a * 2).sum().backward()                             # a second call adds to .grad
-    assert np.allclose(a.grad, [34, 66])
+    np.testing.assert_allclose(a.grad, [8, 8], err_msg="a second backward() must add to .grad, not replace it")
     x = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True, dtype=np.float64)
     bias = Tensor([0.5, -1.0, 2.0], requires_grad=True, dtype=np.float64)
     ((x + bias) * x).sum().backward()
-    assert np.allclose(bias.grad, [5, 7, 9])             # column sums of x
-    assert np.allclose(x.grad, 2 * x.data + bias.data)
+    np.testing.assert_allclose(bias.grad, [5, 7, 9], err_msg="a broadcast bias gets the column sums")
+    np.testing.assert_allclose(x.grad, 2 * x.data + bias.data, err_msg="x used twice, with a broadcast bias")
     x.grad = None
-    f = lambda v: (Tensor(v, dtype=np.float64).exp() / 3).sum()
-    f_t = (x.exp() / 3).sum()
-    f_t.backward()
-    assert np.allclose(x.grad, numerical_gradient(f, x.data), rtol=1e-6)
+    (x.exp() / 3).sum().backward()
+    np.testing.assert_allclose(x.grad, np.exp(x.data) / 3, rtol=1e-12, err_msg="d/dx sum(exp(x) / 3)")
+    # Inputs that do not require grad are constants: no gradient goes into them.
+    w = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True, dtype=np.float64)
+    const = Tensor([[0.5, -1.0], [2.0, 3.0]], dtype=np.float64)
+    (w * const + const * const).sum().backward()
+    np.testing.assert_allclose(w.grad, const.data, err_msg="d/dw sum(w * c + c * c) = c")
+    assert const.grad is None, "a tensor with requires_grad=False must not receive a .grad"
+    assert x.dtype == np.float64 and x.grad.dtype == np.float64, f"a float64 leaf gets a float64 gradient, got {x.grad.dtype}"
     print("backward: ok")
 
 
 if __name__ == "__main__":
     test_unit_backward()
+
+# %% nbgrader={"grade": true, "grade_id": "test-autograd-graph", "locked": true, "points": 8, "schema_version": 3, "solution": false, "task": false}
+def test_unit_graph():
+    # h1 is used at depth 1 (by the root's sum) and at depth 3 (through h2 and h3). A
+    # breadth-first order reaches h1 before h2 has sent its share, and loses that share.
+    x = Tensor([1.0, -2.0], requires_grad=True, dtype=np.float64)
+    h1 = x * 2.0
+    h2 = h1 * 3.0
+    h3 = h2 * 4.0
+    (h3 + h1).sum().backward()
+    np.testing.assert_allclose(x.grad, [26.0, 26.0], err_msg=(
+        "L = sum(24 x + 2 x): dL/dx = 26. A tensor may pass its gradient on only after every tensor "
+        "computed from it has sent its share (reverse topological order, not breadth-first)"))
+    # The same tensor at several depths of one expression: L = x^3 + x, dL/dx = 3 x^2 + 1.
+    v = Tensor([2.0, -1.0], requires_grad=True, dtype=np.float64)
+    (v * v * v + v).sum().backward()
+    np.testing.assert_allclose(v.grad, [13.0, 4.0], err_msg="L = sum(v * v * v + v): dL/dv = 3 v^2 + 1")
+    # Cross-entropy written with Tensor operations, as module 04 does, on a square (3 samples, 3 classes)
+    # input, so that an axis mix-up cannot hide behind a shape error.
+    z0 = np.array([[1.0, 2.0, 0.5], [0.0, -1.0, 3.0], [2.0, 2.0, 2.0]])
+    labels = np.array([1, 2, 0])
+    z = Tensor(z0, requires_grad=True, dtype=np.float64)
+    shifted = z - z0.max(axis=1, keepdims=True)
+    log_probs = shifted - shifted.exp().sum(axis=1, keepdims=True).log()
+    (-log_probs[np.arange(3), labels].mean()).backward()
+    p = np.exp(z0 - z0.max(axis=1, keepdims=True))
+    p = p / p.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(z.grad, (p - np.eye(3)[labels]) / 3, rtol=1e-10, atol=1e-12,
+                               err_msg="gradient of cross-entropy: (softmax(z) - one_hot(labels)) / N")
+    # Row sums (no keepdims) of a square matrix, weighted per row.
+    m0 = np.array([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0], [4.0, 0.0, -2.0]])
+    m = Tensor(m0, requires_grad=True, dtype=np.float64)
+    ((m * m).sum(axis=1) * Tensor([1.0, 10.0, 100.0], dtype=np.float64)).sum().backward()
+    np.testing.assert_allclose(m.grad, 2 * m0 * np.array([[1.0], [10.0], [100.0]]),
+                               err_msg="L = sum_i w_i sum_j m_ij^2: dL/dm_ij = 2 w_i m_ij (row weights, not column weights)")
+    # A small network: matmul, broadcast bias, Sigmoid and Tanh (your activation rules through the given wiring).
+    x0 = np.array([[0.5, -1.0], [2.0, 0.25], [-1.5, 1.0]])
+    w0 = np.array([[0.3, -0.2, 0.1], [0.4, 0.5, -0.6]])
+    xs = Tensor(x0, requires_grad=True, dtype=np.float64)
+    ws = Tensor(w0, requires_grad=True, dtype=np.float64)
+    hidden = xs @ ws + Tensor([0.1, -0.1, 0.2], dtype=np.float64)
+    (Sigmoid()(hidden) * Tanh()(hidden)).sum().backward()
+    hv = x0 @ w0 + np.array([0.1, -0.1, 0.2])
+    s, t = 1 / (1 + np.exp(-hv)), np.tanh(hv)
+    dh = s * (1 - s) * t + s * (1 - t * t)
+    np.testing.assert_allclose(ws.grad, x0.T @ dh, rtol=1e-10, err_msg="weight gradient of sum(sigmoid(h) * tanh(h)), h = x @ w + b")
+    np.testing.assert_allclose(xs.grad, dh @ w0.T, rtol=1e-10, err_msg="input gradient of sum(sigmoid(h) * tanh(h)), h = x @ w + b")
+    print("graphs: ok")
+
+
+if __name__ == "__main__":
+    test_unit_graph()
+
+# %% nbgrader={"grade": true, "grade_id": "test-autograd-long-chain", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+def test_unit_long_chain():
+    # 2500 operations in a row (an RNN unrolled over many steps): deeper than Python's
+    # recursion limit of 1000, so a recursive graph walk fails here.
+    x = Tensor([1.0, 2.0], requires_grad=True, dtype=np.float64)
+    y = x
+    for _ in range(2500):
+        y = y + x                                        # y = 2501 x
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad, [2501.0, 2501.0], err_msg="a chain of 2500 additions of x: dL/dx = 2501")
+    print("long chain: ok")
+
+
+if __name__ == "__main__":
+    test_unit_long_chain()
+
+# %% nbgrader={"grade": true, "grade_id": "test-autograd-nested-diamonds", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+def test_unit_nested_diamonds():
+    # 30 diamonds in a row: 2**30 paths from the root to x. Walking every path separately
+    # never finishes; visiting each tensor once (in topological order) takes a few steps per diamond.
+    x = Tensor([3.0], requires_grad=True, dtype=np.float64)
+    y = x
+    for _ in range(30):
+        y = y * 0.5 + y * 0.5                            # same value; the two halves add up
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad, [1.0], err_msg="30 nested diamonds y = y * 0.5 + y * 0.5: dL/dx = 1")
+    print("nested diamonds: ok")
+
+
+if __name__ == "__main__":
+    test_unit_nested_diamonds()
 
 # %% [markdown]
 # ## 10. Checks on the given code

@@ -106,13 +106,13 @@ def accuracy(outputs, targets):
 # %% nbgrader={"grade": true, "grade_id": "test-training-accuracy", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 def test_unit_accuracy():
     scores = Tensor([[0.1, 2.0, -1.0], [3.0, 0.0, 0.5], [0.0, 0.1, 0.2], [5.0, 4.0, 6.0]])
-    assert accuracy(scores, np.array([1, 0, 2, 2])) == 1.0
-    assert accuracy(scores, np.array([1, 0, 0, 0])) == 0.5
+    assert accuracy(scores, np.array([1, 0, 2, 2])) == 1.0, 'check failed: accuracy(scores, np.array([1, 0, 2, 2])) == 1.0'
+    assert accuracy(scores, np.array([1, 0, 0, 0])) == 0.5, 'check failed: accuracy(scores, np.array([1, 0, 0, 0])) == 0.5'
     assert accuracy(scores, Tensor([0.0, 1.0, 2.0, 0.0])) == 0.25, "float labels holding whole numbers count"
-    assert isinstance(accuracy(scores, [1, 0, 2, 2]), float)
+    assert isinstance(accuracy(scores, [1, 0, 2, 2]), float), 'check failed: isinstance(accuracy(scores, [1, 0, 2, 2]), float)'
     probabilities = Tensor([[0.9], [0.2], [0.6], [0.4]])
     assert accuracy(probabilities, [1, 0, 1, 1]) == 0.75, "(N, 1) outputs are probabilities: class 1 above 0.5"
-    assert accuracy(np.array([0.7, 0.1]), [1, 1]) == 0.5
+    assert accuracy(np.array([0.7, 0.1]), [1, 1]) == 0.5, 'check failed: accuracy(np.array([0.7, 0.1]), [1, 1]) == 0.5'
     print("accuracy: argmax for class scores, 0.5 threshold for probabilities")
 
 if __name__ == "__main__":
@@ -360,86 +360,140 @@ class Trainer:
         return history
 
 
+# %% [markdown]
+# ### Checking the Trainer
+#
+# The checks below build small models, loaders and losses from the earlier modules, and
+# one given helper: `Recorder` wraps a model and writes down, at every forward call,
+# whether the model was in training mode and whether gradients were being recorded. It
+# can also fail on purpose at a chosen call, to check that `evaluate` puts the model back
+# into its mode even when something goes wrong halfway.
+
+# %% nbgrader={"grade": false, "grade_id": "training-check-helpers", "locked": false, "schema_version": 3, "solution": false, "task": false}
+#| export
+from tinytorch.core.autograd import is_grad_enabled
+from tinytorch.core.dataloader import DataLoader, TensorDataset
+from tinytorch.core.layers import Dropout, Linear, Module, Sequential
+from tinytorch.core.losses import CrossEntropyLoss
+from tinytorch.core.optimizers import SGD
+from tinytorch.core.tensor import manual_seed
+
+
+class Recorder(Module):
+    """Given: runs `model`, recording (training, grad enabled) at every call in `.calls`.
+
+    With `fail_at=k` the k-th call raises RuntimeError instead (k counts from 1).
+    """
+
+    def __init__(self, model, fail_at=None):
+        self.model = model
+        self.fail_at = fail_at
+        self.calls = []
+
+    def forward(self, x):
+        self.calls.append((self.training, is_grad_enabled()))
+        if self.fail_at is not None and len(self.calls) == self.fail_at:
+            raise RuntimeError(f"Recorder: call {self.fail_at} fails, as asked by the check")
+        return self.model(x)
+
+
 # %% nbgrader={"grade": true, "grade_id": "test-training-train-epoch", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
 def test_unit_train_epoch():
-    from tinytorch.core.dataloader import DataLoader, TensorDataset
-    from tinytorch.core.layers import Linear
-    from tinytorch.core.losses import CrossEntropyLoss
-    from tinytorch.core.optimizers import SGD
-    from tinytorch.core.tensor import manual_seed
-
-    manual_seed(0)
+    # One epoch by hand: Linear(3, 4), cross-entropy, SGD(lr=0.5), batches of 4, 4, 2 in order.
     rng = np.random.default_rng(0)
-    x = rng.normal(size=(60, 2)).astype(np.float32)
-    y = (x[:, 0] > x[:, 1]).astype(np.int64)  # linearly separable: class 1 below the diagonal
-    model = Linear(2, 2)
-    model.eval()  # train_epoch must switch the model back to training mode
+    x = rng.normal(size=(10, 3)).astype(np.float32)
+    y = np.array([0, 1, 2, 3, 0, 1, 2, 3, 1, 2])
+    manual_seed(0)
+    layer = Linear(3, 4)
+    w, b = layer.weight.data.astype(np.float64), layer.bias.data.astype(np.float64)
+    model = Recorder(layer)
+    model.eval()                                           # train_epoch must switch to training mode
     trainer = Trainer(model, SGD(model.parameters(), lr=0.5), CrossEntropyLoss())
-    loader = DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True)
-    before = model.weight.data.copy()
-    losses = [trainer.train_epoch(loader) for _ in range(15)]
-    assert model.training, "train_epoch puts the model in training mode"
-    assert not np.allclose(model.weight.data, before), "train_epoch must update the parameters"
-    assert all(isinstance(v, float) for pair in losses for v in pair)
-    assert losses[-1][0] < losses[0][0] * 0.5, f"the loss should fall, got {losses[0][0]:.3f} -> {losses[-1][0]:.3f}"
-    assert losses[-1][1] >= 0.9, f"a separable problem should be learned, accuracy {losses[-1][1]:.2f}"
+    loss, acc = trainer.train_epoch(DataLoader(TensorDataset(x, y), batch_size=4))
+    assert isinstance(loss, float) and isinstance(acc, float), f"train_epoch returns two floats, got {type(loss).__name__}, {type(acc).__name__}"
+    total_loss, total_correct = 0.0, 0
+    for start in (0, 4, 8):                                # the same epoch in numpy
+        xb, yb = x[start:start + 4].astype(np.float64), y[start:start + 4]
+        z = xb @ w.T + b
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p = p / p.sum(axis=1, keepdims=True)
+        total_loss += -np.log(p[np.arange(len(yb)), yb]).sum()
+        total_correct += int((z.argmax(axis=1) == yb).sum())
+        dz = (p - np.eye(4)[yb]) / len(yb)
+        w, b = w - 0.5 * dz.T @ xb, b - 0.5 * dz.sum(axis=0)
+    np.testing.assert_allclose(layer.weight.data, w, rtol=1e-4, atol=1e-6, err_msg=(
+        "weights after one epoch differ from: for each batch, zero_grad, forward, loss, backward, step "
+        "(gradients of one batch only)"))
+    np.testing.assert_allclose(layer.bias.data, b, rtol=1e-4, atol=1e-6, err_msg="bias after one epoch")
+    assert abs(loss - total_loss / 10) < 1e-4, f"mean loss over the 10 samples (before each step): expected {total_loss / 10:.5f}, got {loss:.5f}"
+    assert abs(acc - total_correct / 10) < 1e-9, f"accuracy over the 10 samples: expected {total_correct / 10}, got {acc}"
+    assert model.calls == [(True, True)] * 3, f"every batch runs in training mode with gradients on, got {model.calls}"
+    assert model.training, "train_epoch leaves the model in training mode"
 
-    class Frozen:  # moves nothing, so the epoch's figures must equal one full-batch computation
-        def __init__(self, params):
-            self.params, self.cleared = params, False
-
-        def zero_grad(self):
-            self.cleared = True
-            for p in self.params:
-                p.grad = None
-
-        def step(self):
-            assert self.cleared, "zero_grad() must run before every backward()"
-            assert all(p.grad is not None for p in self.params), "step() comes after backward()"
-            self.cleared = False
-
-    frozen = Trainer(model, Frozen(model.parameters()), CrossEntropyLoss())
-    loss, acc = frozen.train_epoch(DataLoader(TensorDataset(x, y), batch_size=16))  # 16+16+16+12
-    logits = model(Tensor(x))
-    assert abs(loss - float(CrossEntropyLoss()(logits, y).data)) < 1e-5, "mean loss over samples"
-    assert abs(acc - float(np.mean(logits.data.argmax(axis=1) == y))) < 1e-9, "accuracy over samples"
-    print("Trainer.train_epoch: the loss falls and the accuracy rises")
+    # Several epochs on a separable problem: the loss falls and the problem is learned.
+    x2 = rng.normal(size=(60, 2)).astype(np.float32)
+    y2 = (x2[:, 0] > x2[:, 1]).astype(np.int64)
+    net = Linear(2, 2)
+    learner = Trainer(net, SGD(net.parameters(), lr=0.5), CrossEntropyLoss())
+    loader = DataLoader(TensorDataset(x2, y2), batch_size=16, shuffle=True)
+    history = [learner.train_epoch(loader) for _ in range(15)]
+    assert history[-1][0] < history[0][0] * 0.5, f"the loss should fall, got {history[0][0]:.3f} -> {history[-1][0]:.3f}"
+    assert history[-1][1] >= 0.9, f"a separable problem should be learned, accuracy {history[-1][1]:.2f}"
+    print("Trainer.train_epoch: one epoch matches numpy; the loss falls and the accuracy rises")
 
 if __name__ == "__main__":
     test_unit_train_epoch()
 
-# %% nbgrader={"grade": true, "grade_id": "test-training-evaluate", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
+# %% nbgrader={"grade": true, "grade_id": "test-training-averages", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+def test_unit_training_averages():
+    x = np.arange(30, dtype=np.float32).reshape(10, 3) / 10
+    y = np.array([0, 1] * 5)
+    # drop_last: 10 samples in batches of 4 -> two batches, 8 samples; the averages are over those 8.
+    manual_seed(0)
+    layer = Linear(3, 2)
+    w, b = layer.weight.data.astype(np.float64), layer.bias.data.astype(np.float64)
+    trainer = Trainer(layer, SGD(layer.parameters(), lr=1e-8), CrossEntropyLoss())   # lr so small that nothing moves
+    loss, acc = trainer.train_epoch(DataLoader(TensorDataset(x, y), batch_size=4, drop_last=True))
+    logits = x[:8].astype(np.float64) @ w.T + b
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    expected = -np.mean(shifted[np.arange(8), y[:8]] - np.log(np.exp(shifted).sum(axis=1)))
+    assert abs(loss - expected) < 1e-5, f"drop_last: mean loss over the 8 samples seen, expected {expected:.5f}, got {loss:.5f}"
+    expected_acc = float(np.mean(logits.argmax(axis=1) == y[:8]))
+    assert abs(acc - expected_acc) < 1e-9, f"drop_last: accuracy over the 8 samples seen, expected {expected_acc}, got {acc}"
+    # A loss that is not finite stops training with FloatingPointError (use _loss_value).
+    bad = x.copy()
+    bad[5, 1] = np.inf
+    try:
+        trainer.train_epoch(DataLoader(TensorDataset(bad, y), batch_size=4))
+    except FloatingPointError:
+        pass
+    else:
+        raise AssertionError("a nan/inf loss must stop train_epoch with FloatingPointError, not be averaged in")
+    print("Trainer: per-sample averages with drop_last; a non-finite loss stops training")
+
+if __name__ == "__main__":
+    test_unit_training_averages()
+
+# %% nbgrader={"grade": true, "grade_id": "test-training-evaluate", "locked": true, "points": 8, "schema_version": 3, "solution": false, "task": false}
 def test_unit_evaluate():
-    from tinytorch.core.autograd import is_grad_enabled
-    from tinytorch.core.dataloader import DataLoader, TensorDataset
-    from tinytorch.core.layers import Linear, Module
-    from tinytorch.core.losses import CrossEntropyLoss
-    from tinytorch.core.optimizers import SGD
-
-    class Spy(Module):
-        def __init__(self):
-            self.inner = Linear(3, 4)
-            self.seen = []
-
-        def forward(self, x):
-            self.seen.append((self.training, is_grad_enabled()))
-            return self.inner(x)
-
     x = np.random.default_rng(1).normal(size=(10, 3)).astype(np.float32)
     y = np.arange(10) % 4
-    model = Spy()
+    manual_seed(0)
+    inner = Linear(3, 4)
+    model = Recorder(Sequential(inner, Dropout(0.5)))    # Dropout: evaluation must switch it off
     trainer = Trainer(model, SGD(model.parameters(), lr=0.1), CrossEntropyLoss())
-    before = model.inner.weight.data.copy()
+    before = inner.weight.data.copy()
     loss, acc = trainer.evaluate(DataLoader(TensorDataset(x, y), batch_size=4))
-    assert model.seen == [(False, False)] * 3, "evaluate runs every batch in eval mode without gradients"
-    assert model.training, "evaluate puts the model back into the mode it was in"
-    assert np.array_equal(model.inner.weight.data, before), "evaluate must not change the parameters"
-    assert model.inner.weight.grad is None, "evaluate must not compute gradients"
-    logits = model.inner(Tensor(x))
-    expected_acc = float(np.mean(logits.data.argmax(axis=1) == y))
-    expected_loss = float(CrossEntropyLoss()(logits, y).data)
-    assert abs(acc - expected_acc) < 1e-9, "accuracy over all samples"
-    assert abs(loss - expected_loss) < 1e-5, "mean loss over samples (the short last batch weighs less)"
+    assert model.calls == [(False, False)] * 3, f"evaluate runs every batch in eval mode without gradients (no_grad), got {model.calls}"
+    assert model.training, "evaluate puts the model back into the mode it was in (training)"
+    np.testing.assert_array_equal(inner.weight.data, before, err_msg="evaluate must not change the parameters")
+    assert inner.weight.grad is None, "evaluate must not compute gradients"
+    logits = x.astype(np.float64) @ inner.weight.data.T.astype(np.float64) + inner.bias.data
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    expected_loss = -np.mean(shifted[np.arange(10), y] - np.log(np.exp(shifted).sum(axis=1)))
+    expected_acc = float(np.mean(logits.argmax(axis=1) == y))
+    assert abs(acc - expected_acc) < 1e-9, f"accuracy over all 10 samples: expected {expected_acc}, got {acc}"
+    assert abs(loss - expected_loss) < 1e-5, f"mean loss over samples (the short last batch weighs less): expected {expected_loss:.5f}, got {loss:.5f}"
     model.eval()
     trainer.evaluate(DataLoader(TensorDataset(x, y), batch_size=4))
     assert not model.training, "evaluate leaves a model in eval mode in eval mode"
@@ -447,6 +501,26 @@ def test_unit_evaluate():
 
 if __name__ == "__main__":
     test_unit_evaluate()
+
+# %% nbgrader={"grade": true, "grade_id": "test-training-evaluate-restores", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+def test_unit_evaluate_restores():
+    x = np.ones((10, 3), dtype=np.float32)
+    y = np.zeros(10, dtype=np.int64)
+    model = Recorder(Sequential(Linear(3, 2), Dropout(0.5)), fail_at=2)   # the second batch fails
+    trainer = Trainer(model, SGD(model.parameters(), lr=0.1), CrossEntropyLoss())
+    try:
+        trainer.evaluate(DataLoader(TensorDataset(x, y), batch_size=4))
+    except RuntimeError:
+        pass
+    else:
+        raise AssertionError("the error raised by the model must reach the caller of evaluate")
+    assert len(model.calls) == 2, f"evaluate should have run the model on two batches (the second fails), ran it {len(model.calls)} times"
+    assert model.training, "evaluate must restore training mode even when the evaluation fails halfway (try/finally)"
+    assert model.model[1].training, "... down to the Dropout inside the model"
+    print("Trainer.evaluate: the model's mode survives an error")
+
+if __name__ == "__main__":
+    test_unit_evaluate_restores()
 
 # %% [markdown]
 # ## Training a digit classifier

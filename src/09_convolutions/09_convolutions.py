@@ -604,15 +604,17 @@ def test_unit_conv2d_loops():
         expected = _conv_numpy(x, w, b, stride, padding)
         case = f"x {shape}, weight {w.shape}, stride {stride}, padding {padding}, bias {'yes' if use_bias else 'None'}"
         _assert_close(conv2d_loops(x, w, b, stride, padding), expected, f"conv2d_loops({case})")
-    # Loops must be loops: at least one Python line per output position.
-    x, w, b = rng.standard_normal((2, 2, 13, 14)), rng.standard_normal((2, 2, 2, 3)), rng.standard_normal(2)
+    # Loops must be loops: at least one Python line per output position. The output is wide
+    # (31 columns) and short, so a version that loops over rows and computes each whole row
+    # at once runs far fewer lines than there are positions.
+    x, w, b = rng.standard_normal((2, 2, 3, 62)), rng.standard_normal((2, 2, 2, 3)), rng.standard_normal(2)
     got, steps = count_loop_steps(conv2d_loops, x, w, b, (1, 2), (1, 1))
     positions = got.shape[0] * got.shape[2] * got.shape[3]
     assert steps >= positions, (
         f"conv2d_loops must loop over output positions itself: it ran only {steps} lines for {positions} output positions "
         "(calling conv2d_vectorized, sliding_window_view or einsum over the whole input computes all positions at once)")
     _assert_close(got, _conv_numpy(x, w, b, (1, 2), (1, 1)),
-                  "conv2d_loops(x (2, 2, 13, 14), weight (2, 2, 2, 3), stride (1, 2), padding (1, 1))")
+                  "conv2d_loops(x (2, 2, 3, 62), weight (2, 2, 2, 3), stride (1, 2), padding (1, 1))")
 
 if __name__ == "__main__":
     test_unit_conv2d_loops()
@@ -1031,9 +1033,10 @@ def test_unit_conv2d_backward_loops():
     case = f"x {x.shape}, weight {w.shape}, stride {stride}, padding {padding}"
     for name, got, want in zip(("grad_x", "grad_w", "grad_b"), (got_x, got_w, got_b), expected):
         _assert_close(got, want, f"conv2d_backward_loops({case}) {name} vs finite differences", tol=1e-9)
-    # Loops must be loops: at least one Python line per output position (here 2 * 13 * 7 = 182).
-    x, w = rng.standard_normal((2, 1, 12, 13)), rng.standard_normal((2, 1, 2, 3))
-    grad = rng.standard_normal((2, 2, 13, 7))
+    # Loops must be loops: at least one Python line per output position, on a wide, short
+    # output (rows computed whole at once run far fewer lines).
+    x, w = rng.standard_normal((2, 1, 3, 62)), rng.standard_normal((2, 1, 2, 3))
+    grad = rng.standard_normal((2, 2, 4, 31))
     _, steps = count_loop_steps(conv2d_backward_loops, grad, x, w, (1, 2), (1, 1))
     positions = grad.shape[0] * grad.shape[2] * grad.shape[3]
     assert steps >= positions, (
@@ -1271,13 +1274,13 @@ def test_unit_maxpool2d_loops():
     _assert_close(maxpool2d_loops(x, (2, 3)), _maxpool_numpy(x, (2, 3), (2, 3), (0, 0)),
                   "maxpool2d_loops(x (2, 2, 6, 9), (2, 3)) (stride None means stride = kernel_size)")
     # Loops must be loops: at least one Python line per output position.
-    x = rng.standard_normal((2, 1, 14, 12))
+    x = rng.standard_normal((2, 1, 3, 62))   # wide and short: rows computed whole run few lines
     got, steps = count_loop_steps(maxpool2d_loops, x, (2, 3), (1, 2), (1, 1))
     positions = got.shape[0] * got.shape[2] * got.shape[3]
     assert steps >= positions, (
         f"maxpool2d_loops must loop over output positions itself: it ran only {steps} lines for {positions} output positions "
         "(maxpool2d_vectorized or sliding_window_view computes all positions at once)")
-    _assert_close(got, _maxpool_numpy(x, (2, 3), (1, 2), (1, 1)), "maxpool2d_loops(x (2, 1, 14, 12), (2, 3), (1, 2), (1, 1))")
+    _assert_close(got, _maxpool_numpy(x, (2, 3), (1, 2), (1, 1)), "maxpool2d_loops(x (2, 1, 3, 62), (2, 3), (1, 2), (1, 1))")
 
 if __name__ == "__main__":
     test_unit_maxpool2d_loops()
@@ -1339,13 +1342,13 @@ def test_unit_avgpool2d_loops():
     _assert_close(avgpool2d_loops(x, (2, 3)), _avgpool_numpy(x, (2, 3), (2, 3), (0, 0)),
                   "avgpool2d_loops(x (2, 2, 6, 9), (2, 3)) (stride None means stride = kernel_size)")
     # Loops must be loops: at least one Python line per output position.
-    x = rng.standard_normal((2, 1, 14, 12))
+    x = rng.standard_normal((2, 1, 3, 62))   # wide and short: rows computed whole run few lines
     got, steps = count_loop_steps(avgpool2d_loops, x, (2, 3), (1, 2), (1, 1))
     positions = got.shape[0] * got.shape[2] * got.shape[3]
     assert steps >= positions, (
         f"avgpool2d_loops must loop over output positions itself: it ran only {steps} lines for {positions} output positions "
         "(avgpool2d_vectorized or sliding_window_view computes all positions at once)")
-    _assert_close(got, _avgpool_numpy(x, (2, 3), (1, 2), (1, 1)), "avgpool2d_loops(x (2, 1, 14, 12), (2, 3), (1, 2), (1, 1))")
+    _assert_close(got, _avgpool_numpy(x, (2, 3), (1, 2), (1, 1)), "avgpool2d_loops(x (2, 1, 3, 62), (2, 3), (1, 2), (1, 1))")
 
 if __name__ == "__main__":
     test_unit_avgpool2d_loops()
@@ -1614,8 +1617,8 @@ def test_unit_maxpool2d_backward_loops():
         case = f"x {x.shape}{' (all negative)' if sign < 0 else ''}, kernel {kernel}, stride {stride}, padding {padding}"
         _assert_close(maxpool2d_backward_loops(probe, x, kernel, stride, padding), expected,
                       f"maxpool2d_backward_loops({case}) vs finite differences", tol=1e-9)
-    # Loops must be loops: at least one Python line per output position (here 2 * 15 * 6 = 180).
-    x, grad = rng.standard_normal((2, 1, 14, 12)), rng.standard_normal((2, 1, 15, 6))
+    # Loops must be loops: at least one Python line per output position, on a wide, short output.
+    x, grad = rng.standard_normal((2, 1, 3, 62)), rng.standard_normal((2, 1, 4, 31))
     _, steps = count_loop_steps(maxpool2d_backward_loops, grad, x, (2, 3), (1, 2), (1, 1))
     positions = grad.shape[0] * grad.shape[2] * grad.shape[3]
     assert steps >= positions, (
@@ -1755,8 +1758,8 @@ def test_unit_avgpool2d_backward_loops():
         case = f"x {x.shape}, kernel {kernel}, stride {stride}, padding {padding}"
         _assert_close(avgpool2d_backward_loops(probe, x, kernel, stride, padding), expected,
                       f"avgpool2d_backward_loops({case}) vs finite differences", tol=1e-9)
-    # Loops must be loops: at least one Python line per output position (here 2 * 15 * 6 = 180).
-    x, grad = rng.standard_normal((2, 1, 14, 12)), rng.standard_normal((2, 1, 15, 6))
+    # Loops must be loops: at least one Python line per output position, on a wide, short output.
+    x, grad = rng.standard_normal((2, 1, 3, 62)), rng.standard_normal((2, 1, 4, 31))
     _, steps = count_loop_steps(avgpool2d_backward_loops, grad, x, (2, 3), (1, 2), (1, 1))
     positions = grad.shape[0] * grad.shape[2] * grad.shape[3]
     assert steps >= positions, (

@@ -84,6 +84,7 @@ TABLE: dict[str, tuple[set[str], str]] = {
     "conv_unpadded_input": ({"test-conv2d-loops"}, "reads x instead of x_pad: padding shifts nothing, border lost"),
     "conv_calls_fast_path": ({"test-conv2d-loops"}, "loops must be loops: calls conv2d_vectorized"),
     "conv_sliding_window_einsum": ({"test-conv2d-loops"}, "loops must be loops: sliding_window_view + einsum over the whole input"),
+    "conv_row_at_a_time": ({"test-conv2d-loops"}, "loops must be loops: one whole output row per step (sliding_window_view + einsum per row)"),
     "conv_loops_over_kernel_only": ({"test-conv2d-loops"}, "loops must be loops: loops over kernel offsets, all positions at once"),
 
     "maxpool_start_at_zero": ({"test-maxpool2d-loops"}, "running max starts at 0: all-negative windows give 0"),
@@ -91,6 +92,7 @@ TABLE: dict[str, tuple[set[str], str]] = {
     "maxpool_window_transposed": ({"test-maxpool2d-loops"}, "window of kw rows and kh columns"),
     "maxpool_strides_swapped": ({"test-maxpool2d-loops"}, "row start i * sw, column start j * sh"),
     "maxpool_sliding_window_view": ({"test-maxpool2d-loops"}, "loops must be loops: sliding_window_view(...).max over the whole input"),
+    "maxpool_row_at_a_time": ({"test-maxpool2d-loops"}, "loops must be loops: one whole output row per step (sliding_window_view(...).max per row)"),
     "maxpool_calls_fast_path": ({"test-maxpool2d-loops"}, "loops must be loops: calls maxpool2d_vectorized"),
 
     "avgpool_exclude_pad": ({"test-avgpool2d-loops"}, "count_include_pad=False: divides by the real cells only"),

@@ -117,3 +117,14 @@ def tito(repo: Path, *args: str, timeout: float = 120) -> subprocess.CompletedPr
     env = dict(os.environ, PYTHONPATH=str(repo), PYTHONDONTWRITEBYTECODE="1")
     return subprocess.run([sys.executable, "-m", "tito.main", *args], cwd=repo, env=env,
                           capture_output=True, text=True, timeout=timeout)
+
+
+def grade_notebook(module: paths.CourseModule, nb: nbformat.NotebookNode, folder: Path, limits=FAST,
+                   name: str = "submission.ipynb"):
+    """Grade `nb` for `module` with the real autograder (a throwaway copy of the installed package)."""
+    from tito.grading import grade
+    return grade.grade_submission(module, write_nb(nb, folder / name), paths.package_dir(), limits)
+
+
+def reference_notebook(module: paths.CourseModule) -> nbformat.NotebookNode:
+    return notebooks.reference_notebook(module.src)

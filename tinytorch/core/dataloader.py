@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['DIGITS_FILE', 'DIGITS_SPLIT_SEED', 'DIGITS_TEST_FRACTION', 'DIGITS_MAX_PIXEL', 'Dataset', 'TensorDataset', 'collate',
-           'DataLoader', 'load_digits']
+           'DataLoader', 'ListDataset', 'load_digits']
 
 # %% ../../src/05_dataloader/05_dataloader.py #cell-001
 from pathlib import Path
@@ -167,7 +167,20 @@ class DataLoader:
         return (f"DataLoader({type(self.dataset).__name__} of {len(self.dataset)}, batch_size={self.batch_size}, "
                 f"shuffle={self.shuffle}, drop_last={self.drop_last}, seed={self.seed})")
 
-# %% ../../src/05_dataloader/05_dataloader.py #cell-018
+# %% ../../src/05_dataloader/05_dataloader.py #cell-015
+class ListDataset(Dataset):
+    """Given: a dataset over a list of samples, each a tuple of fields (arrays or numbers)."""
+
+    def __init__(self, samples):
+        self.samples = list(samples)
+
+    def __len__(self):
+        return len(self.samples)
+
+    def __getitem__(self, index):
+        return self.samples[index]
+
+# %% ../../src/05_dataloader/05_dataloader.py #cell-020
 DIGITS_FILE = Path(tinytorch.__file__).resolve().parent / "data" / "digits.csv.gz"
 DIGITS_SPLIT_SEED = 0
 DIGITS_TEST_FRACTION = 0.2

@@ -347,7 +347,7 @@ Tensor.mean = mean
 Tensor.max = max
 del sum, mean, max  # the methods live on Tensor; Python's sum and max stay usable
 
-# %% ../../src/01_tensor/01_tensor.py #cell-026
+# %% ../../src/01_tensor/01_tensor.py #cell-027
 _rng = np.random.default_rng(0)
 
 

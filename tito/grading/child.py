@@ -159,8 +159,11 @@ class Server:
         tag = "m" if type(obj) is type(os) else "r"
         named = tag == "m" or isinstance(obj, type) or callable(obj) and hasattr(obj, "__code__")
         name = getattr(obj, "__name__", None) if named else None
-        return {"$": tag, "id": self.ids[key], "name": name if isinstance(name, str) else None,
-                "ty": type(obj).__name__}
+        found = {"$": tag, "id": self.ids[key], "name": name if isinstance(name, str) else None,
+                 "ty": type(obj).__name__}
+        if getattr(type(obj), "__array_ufunc__", False) is None:
+            found["nu"] = True  # numpy must hand `array OP obj` to obj's reflected operator (as in-process)
+        return found
 
     def resolve(self, tag: dict):
         if tag["$"] == "f":

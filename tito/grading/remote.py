@@ -153,7 +153,8 @@ class Connection:
             return module
         if key not in self.proxies:
             label = tag.get("name") or tag.get("ty")
-            self.proxies[key] = Remote(self, key, str(label)[:80])
+            kind = RemoteNoUfunc if tag.get("nu") is True else Remote
+            self.proxies[key] = kind(self, key, str(label)[:80])
         return self.proxies[key]
 
     def _run_callback(self, reply: dict, buffers: list) -> None:
@@ -268,6 +269,15 @@ class Remote:
         self.__reduce_ex__(0)
 
     __deepcopy__ = __copy__
+
+
+class RemoteNoUfunc(Remote):
+    """A handle to an object whose class sets `__array_ufunc__ = None` (like the course's Tensor):
+    numpy then hands `array - t` to t's reflected operator instead of converting t, in the judge
+    as in the student's own process."""
+
+    __slots__ = ()
+    __array_ufunc__ = None
 
 
 for _name in ("add sub mul matmul truediv floordiv mod pow lshift rshift and or xor divmod").split():

@@ -296,6 +296,18 @@ if bias is not None:
 return out
 """)
 
+wrong("conv_row_at_a_time", "conv2d_loops", """
+# loop over images and output rows; a whole row of windows per step
+for n in range(batch):
+    for i in range(h_out):
+        band = x_pad[n, :, i * sh:i * sh + kh, :]                        # (c_in, kh, W_pad)
+        windows = sliding_window_view(band, kw, axis=2)[:, :, ::sw][:, :, :w_out]   # (c_in, kh, w_out, kw)
+        out[n, :, i, :] = np.einsum("cawb,ocab->ow", windows, weight)
+        if bias is not None:
+            out[n, :, i, :] += bias[:, None]
+return out
+""")
+
 wrong("conv_loops_over_kernel_only", "conv2d_loops", """
 # one pass per kernel offset, every output position at once
 for ki in range(kh):
@@ -359,6 +371,16 @@ return out
 wrong("maxpool_sliding_window_view", "maxpool2d_loops", """
 windows = sliding_window_view(x_pad, (kh, kw), axis=(2, 3))[:, :, ::sh, ::sw]
 out[...] = windows[:, :, :h_out, :w_out].max(axis=(4, 5))
+return out
+""")
+
+wrong("maxpool_row_at_a_time", "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            band = x_pad[n, c, i * sh:i * sh + kh, :]                    # the rows of this output row
+            windows = sliding_window_view(band, kw, axis=1)[:, ::sw][:, :w_out]   # (kh, w_out, kw)
+            out[n, c, i, :] = windows.max(axis=(0, 2))
 return out
 """)
 

@@ -1,0 +1,3 @@
+def __rsub__(self, other):
+    """other - self."""
+    return self - other

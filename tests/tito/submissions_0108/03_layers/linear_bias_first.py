@@ -1,0 +1,11 @@
+class Linear:
+    def __init__(self, in_features, out_features, bias=True):
+        _check_positive_int(in_features, "in_features", "Linear")
+        _check_positive_int(out_features, "out_features", "Linear")
+        self.in_features = int(in_features)
+        self.out_features = int(out_features)
+        limit = 1.0 / np.sqrt(self.in_features)
+        self.bias = None
+        if bias:
+            self.bias = Tensor(get_rng().uniform(-limit, limit, self.out_features), requires_grad=True)
+        self.weight = Tensor(get_rng().uniform(-limit, limit, (self.out_features, self.in_features)), requires_grad=True)

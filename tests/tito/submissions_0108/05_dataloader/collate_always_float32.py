@@ -1,0 +1,6 @@
+def collate(samples):
+    samples = [tuple(s) if isinstance(s, (tuple, list)) else (s,) for s in samples]
+    if not samples:
+        raise ValueError("collate got no samples")
+    fields = zip(*samples)
+    return tuple(Tensor(np.stack([_as_array(v) for v in field])) for field in fields)

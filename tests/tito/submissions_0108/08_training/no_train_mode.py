@@ -1,0 +1,15 @@
+class Trainer:
+    def train_epoch(self, loader):
+        _check_loader(loader, "The training loader")
+        total_loss, total_correct, count = 0.0, 0.0, 0
+        for inputs, targets in loader:
+            self.optimizer.zero_grad()
+            outputs = self.model(inputs)
+            loss = self.loss_fn(outputs, targets)
+            loss.backward()
+            self.optimizer.step()
+            n = outputs.shape[0]
+            total_loss += _loss_value(loss) * n
+            total_correct += accuracy(outputs, targets) * n
+            count += n
+        return total_loss / count, total_correct / count

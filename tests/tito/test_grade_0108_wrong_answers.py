@@ -1,0 +1,257 @@
+"""Graded checks of modules 01-08 against plausible student answers, under the real autograder.
+
+Every file in submissions_0108/NN_name/ holds functions and methods written the way a student
+might write them. `apply_submission` puts them into the module's reference notebook in place of
+the reference definitions (a method goes inside its class); helpers the file adds that the
+notebook does not have are added to the cell of the first replaced definition. The notebook is
+then graded by `tito grade`'s own code (tito_helpers.grade_notebook).
+
+- WRONG: each wrong answer must lose exactly the graded items listed (so the table below says
+  which check catches which bug); everything else still passes.
+- CORRECT: answers in another style than the reference must score full marks.
+
+Run with `-s` to see "module/answer -> points got/max" for each one.
+"""
+from __future__ import annotations
+
+import ast
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tito_helpers import by_number, grade_notebook, reference_notebook
+from tito import cells
+from tito.grading import grade
+
+SUBMISSIONS = Path(__file__).parent / "submissions_0108"
+
+# (module number, answer file stem) -> (graded items that must lose points, what the answer gets wrong)
+WRONG = {
+    ("06", "bfs_order"): ({"test-autograd-graph", "test-autograd-long-chain"},
+                          "topological_order by breadth-first search from the root"),
+    ("06", "recursive_dfs"): ({"test-autograd-long-chain"},
+                              "recursive depth-first topological_order (RecursionError past 1000 deep)"),
+    ("06", "per_path_backward"): ({"test-autograd-long-chain", "test-autograd-nested-diamonds"},
+                                  "backward recurses along every path instead of a topological order"),
+    ("06", "overwrite_grads"): ({"test-autograd-backward", "test-autograd-graph", "test-autograd-long-chain",
+                                 "test-autograd-nested-diamonds"},
+                                "backward stores an input's gradient instead of adding it (x used twice)"),
+    ("06", "grads_to_constants"): ({"test-autograd-backward"},
+                                   "backward gives a .grad to inputs with requires_grad=False"),
+    ("06", "matmul_dot_T"): ({"test-autograd-matmul-sum-rules"},
+                             "matmul_backward transposes with .T (all axes of a batch)"),
+    ("06", "sum_no_expand"): ({"test-autograd-matmul-sum-rules", "test-autograd-graph"},
+                              "sum_backward multiplies grad by ones(a.shape) without putting the summed axis back"),
+    ("06", "unbroadcast_leading_only"): ({"test-autograd-unbroadcast", "test-autograd-backward", "test-autograd-graph"},
+                                         "unbroadcast sums the added leading axes only, not the stretched ones"),
+    ("03", "lists_only"): ({"test-module-parameters", "test-module-tree"},
+                           "named_parameters opens lists but skips sub-modules held directly as attributes"),
+    ("03", "no_dedup"): ({"test-module-parameters"}, "named_parameters lists a shared tensor twice"),
+    ("03", "no_tuples"): ({"test-module-tree"}, "named_parameters walks __dict__ itself and opens lists but not tuples"),
+    ("03", "one_level"): ({"test-module-parameters", "test-module-tree"},
+                          "named_parameters looks one level into sub-modules, not recursively"),
+    ("03", "linear_numpy_forward"): ({"test-layers-backward"}, "Linear.forward computes on .data and wraps a new Tensor (graph lost)"),
+    ("03", "linear_np_random"): ({"test-linear-seed"}, "Linear draws its initial values from np.random, not get_rng()"),
+    ("03", "linear_bias_first"): ({"test-linear-seed", "test-module-tree"}, "Linear draws the bias before the weight"),
+    ("03", "dropout_row_mask"): ({"test-dropout", "test-dropout-independent"}, "Dropout draws one mask per feature, shared by the batch"),
+    ("03", "dropout_in_place"): ({"test-dropout", "test-layers-backward"}, "Dropout scales the input's data in place and returns it"),
+    ("03", "flatten_numpy"): ({"test-layers-backward"}, "Flatten reshapes .data into a new Tensor (graph lost)"),
+    ("04", "mse_numpy"): ({"test-losses-backward"}, "MSELoss computed with numpy on .data and wrapped in a new Tensor"),
+    ("04", "mse_per_sample"): ({"test-mse", "test-losses-backward"}, "MSELoss sums the squares and divides by N, not N * C"),
+    ("04", "ce_lse_on_data"): ({"test-losses-backward"}, "CrossEntropyLoss takes the log-sum-exp from .data (right value, wrong gradient)"),
+    ("04", "ce_global_max"): ({"test-cross-entropy-stable"},
+                              "CrossEntropyLoss shifts by the batch's largest logit, not each row's"),
+    ("04", "ce_mean_all"): ({"test-cross-entropy", "test-cross-entropy-stable", "test-losses-backward"},
+                            "CrossEntropyLoss averages the one-hot masked log-probabilities over N * C"),
+    ("04", "ce_naive_softmax"): ({"test-cross-entropy-stable"},
+                                 "CrossEntropyLoss as -log(softmax) without the shift"),
+    ("04", "bce_eps_folded"): ({"test-bce"}, "BCE writes log((1 + eps) - p): in float32 1 + 1e-12 is 1, so log(0) at p = 1"),
+    ("04", "bce_divide_by_n"): ({"test-bce", "test-losses-backward"}, "BCE sums and divides by N (rows), not N * C"),
+    ("04", "bce_numpy_clip"): ({"test-bce", "test-losses-backward"}, "BCE with np.clip and np.log on .data (graph lost)"),
+    ("07", "sgd_decay_outside_momentum"): ({"test-sgd-combined"}, "SGD adds weight decay to the step after momentum, not to the gradient"),
+    ("07", "sgd_velocity_has_lr"): ({"test-sgd-combined"}, "SGD folds lr into the velocity (v = mu v + lr g): wrong once lr changes"),
+    ("07", "sgd_float64_buffer"): ({"test-optimizer-dtypes"}, "SGD's momentum buffer starts as np.zeros (float64) and p.data is rebound"),
+    ("07", "adam_global_step"): ({"test-adam-sparse"}, "Adam counts steps once per step() for all parameters"),
+    ("07", "adam_float64_state"): ({"test-optimizer-dtypes"}, "Adam's moments start as np.zeros(shape) (float64) and p.data is rebound"),
+    ("07", "adam_eps_inside_sqrt"): ({"test-adam", "test-adam-sparse"}, "Adam divides by sqrt(v_hat + eps)"),
+    ("07", "zero_grad_zeros"): ({"test-zero-grad-skip"}, "zero_grad fills gradients with zeros instead of None"),
+    ("08", "no_zero_grad"): ({"test-training-train-epoch"}, "train_epoch never calls zero_grad (gradients pile up across batches)"),
+    ("08", "mean_of_batch_means"): ({"test-training-train-epoch", "test-training-evaluate"},
+                                    "train_epoch and evaluate average the batch means (a short last batch weighs too much)"),
+    ("08", "divide_by_dataset_len"): ({"test-training-averages"}, "train_epoch divides by len(dataset), wrong with drop_last"),
+    ("08", "loss_item_no_check"): ({"test-training-averages"}, "train_epoch sums loss.item(): a nan loss is averaged in silently"),
+    ("08", "evaluate_always_train"): ({"test-training-evaluate", "test-training-evaluate-restores"}, "evaluate ends with model.train() whatever the mode was"),
+    ("08", "evaluate_no_finally"): ({"test-training-evaluate-restores"}, "evaluate restores the mode, but not when the model raises"),
+    ("08", "evaluate_with_grad"): ({"test-training-evaluate"}, "evaluate runs without no_grad()"),
+    ("08", "no_train_mode"): ({"test-training-train-epoch"}, "train_epoch never switches the model to training mode"),
+    ("08", "accuracy_argmax_only"): ({"test-training-accuracy"}, "accuracy takes argmax even of (N, 1) probabilities"),
+    ("05", "drop_last_pops"): ({"test-dataloader-batch-indices", "test-dataloader-iter"},
+                               "batch_indices drops the last batch whenever drop_last is set, even a full one"),
+    ("05", "shuffle_np_random"): ({"test-dataloader-batch-indices", "test-dataloader-iter"},
+                                  "batch_indices shuffles with np.random, not the loader's seeded generator"),
+    ("05", "shuffle_once"): ({"test-dataloader-batch-indices"}, "batch_indices shuffles once and reuses the order every epoch"),
+    ("05", "collate_always_float32"): ({"test-dataloader-collate", "test-dataloader-iter"},
+                                       "collate wraps every field in Tensor(...): float64 data becomes float32"),
+    ("05", "fast_path_float32"): ({"test-dataloader-iter"}, "__iter__'s fast path wraps slices in Tensor(...): float64 becomes float32"),
+    ("05", "getitem_list"): ({"test-dataloader-tensor-dataset"}, "TensorDataset.__getitem__ returns a list, not a tuple"),
+    ("05", "iter_ignores_shuffle"): ({"test-dataloader-iter"}, "__iter__ walks the samples in order, ignoring batch_indices and shuffle"),
+    ("05", "collate_concatenate"): ({"test-dataloader-collate", "test-dataloader-iter"},
+                                    "collate concatenates along the first axis instead of stacking on a new one"),
+    ("02", "relu_in_place"): ({"test-activations-relu"}, "ReLU zeroes the negatives of the input's own data"),
+    ("02", "relu_default_dtype"): ({"test-activations-relu"}, "ReLU wraps its result in Tensor(...) without dtype: float64 becomes float32"),
+    ("02", "sigmoid_naive_quiet"): ({"test-activations-extremes"}, "Sigmoid as 1 / (1 + exp(-x)) with the overflow warning silenced by np.errstate"),
+    ("02", "sigmoid_exp_ratio"): ({"test-activations-extremes"}, "Sigmoid as e^x / (1 + e^x): inf / inf for large x"),
+    ("02", "tanh_exp_formula"): ({"test-activations-extremes"}, "Tanh as (e^x - e^-x) / (e^x + e^-x)"),
+    ("02", "tanh_via_sigmoid"): ({"test-activations-extremes"}, "Tanh as 2 sigmoid(2x) - 1: tiny values cancel to 0 in float32"),
+    ("02", "softmax_global_max"): ({"test-activations-softmax"}, "Softmax shifts by the largest value of the whole tensor"),
+    ("02", "softmax_in_place"): ({"test-activations-softmax"}, "Softmax computed in place in the input's data"),
+    ("02", "softmax_no_keepdims"): ({"test-activations-softmax"}, "Softmax's max and sum without keepdims"),
+    ("02", "gelu_result_dtype"): ({"test-activations-gelu"}, "GELU keeps numpy's result dtype: float32 in, float64 out"),
+    ("01", "reshape_in_place"): ({"test-tensor-shape"}, "reshape rebinds the tensor's own data and returns self"),
+    ("01", "exp_log_in_place"): ({"test-tensor-arithmetic"}, "exp and log compute into the input's data (out=self.data)"),
+    ("01", "mean_np_prod_count"): ({"test-tensor-dtypes"}, "mean divides by np.prod(...) of the axes: a float64 count leaks into float32"),
+    ("01", "mean_single_axis"): ({"test-tensor-reductions", "test-tensor-dtypes"}, "mean counts with shape[axis]: a tuple of axes fails"),
+    ("01", "operand_as_array"): ({"test-tensor-arithmetic", "test-tensor-dtypes"},
+                             "np.asarray(other) instead of _operand: int and float64 constants make float32 tensors float64"),
+    ("01", "matmul_np_dot"): ({"test-tensor-matmul"}, "matmul with np.dot: a batch @ batch pairs every matrix with every other"),
+    ("01", "rsub_same_as_sub"): ({"test-tensor-arithmetic"}, "__rsub__ returns self - other"),
+    ("01", "transpose_dot_T"): ({"test-tensor-shape"}, "transpose() uses .T, reversing all axes of a 3-d tensor"),
+    ("01", "sum_float64_accumulator"): ({"test-tensor-dtypes"}, "sum accumulates in float64 and returns float64 for float32 input"),
+    ("01", "max_drops_keepdims"): ({"test-tensor-reductions"}, "max ignores keepdims"),
+}
+
+CORRECT = {
+    ("01", "operator_style"): "operator-module helper, np.power/np.e ** x, permutation transpose, ufunc reduce, math.prod count",
+    ("02", "logaddexp_style"): "np.where ReLU, exp(-logaddexp(0, -x)) sigmoid, GELU in float64 cast back, log-normaliser softmax",
+    ("05", "generator_style"): "ceil/floor length, batches counted from len(), zip(*samples) columns, map-based iterator",
+    ("08", "counting_style"): "one _run helper for both loops (np sums, no_grad as a decorator), count_nonzero accuracy",
+    ("07", "functional_style"): "a _direction helper, state.get defaults, in-place slice assignment, lr folded into step size",
+    ("04", "onehot_sum_style"): "sum / size, one-hot masked (log-sum-exp - logits) summed / N, BCE summed times -1 / size",
+    ("03", "generator_style"): "recursive generator with prefixes, rng.random scaled, matmul/transpose(0, 1), reduce, np.where mask",
+    ("06", "kahn_einsum"): "Kahn's algorithm, einsum matmul rule, reshape-based sum rule, one-call unbroadcast",
+}
+
+RESULTS: list[str] = []
+
+
+def _defs(tree: ast.Module):
+    return [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))]
+
+
+def _find(nb, class_name: str | None, name: str):
+    """(cell index, def node) of `name` (a method of `class_name`, or a top-level function) in an exported cell."""
+    for index in cells.exported_cell_indexes(nb):
+        tree = ast.parse(nb.cells[index].source)
+        scope = tree.body
+        if class_name is not None:
+            owner = next((n for n in scope if isinstance(n, ast.ClassDef) and n.name == class_name), None)
+            if owner is None:
+                continue
+            scope = owner.body
+        node = next((n for n in scope if isinstance(n, ast.FunctionDef) and n.name == name), None)
+        if node is not None:
+            return index, node
+    return None, None
+
+
+def _replace(nb, index: int, node, new_source: str) -> None:
+    lines = nb.cells[index].source.split("\n")
+    start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]) - 1
+    body = textwrap.indent(textwrap.dedent(new_source), " " * node.col_offset).rstrip("\n").split("\n")
+    lines[start:node.end_lineno] = body
+    nb.cells[index].source = "\n".join(lines)
+
+
+def _add_method(nb, class_name: str, method_source: str) -> None:
+    """Append a method to the body of `class_name` (defined in an exported cell)."""
+    for index in cells.exported_cell_indexes(nb):
+        tree = ast.parse(nb.cells[index].source)
+        owner = next((n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == class_name), None)
+        if owner is not None:
+            lines = nb.cells[index].source.split("\n")
+            body = textwrap.indent(textwrap.dedent(method_source), " " * (owner.col_offset + 4)).split("\n")
+            lines[owner.end_lineno:owner.end_lineno] = [""] + body
+            nb.cells[index].source = "\n".join(lines)
+            return
+    raise AssertionError(f"class {class_name} is not in the notebook")
+
+
+def _segment(source_lines: list[str], node) -> str:
+    start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]) - 1
+    return "\n".join(source_lines[start:node.end_lineno])
+
+
+def apply_submission(nb, source: str):
+    """Replace the notebook's definitions by the ones in `source` (see the module docstring)."""
+    tree = ast.parse(source)
+    lines = source.split("\n")
+    extra, first_cell = [], None
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            methods = [m for m in node.body if isinstance(m, ast.FunctionDef)]
+            found = [(m, *_find(nb, node.name, m.name)) for m in methods]
+            if all(index is None for _, index, _ in found):
+                extra.append(_segment(lines, node))     # a class of the student's own
+                continue
+            for method, index, _ in found:
+                index, target = _find(nb, node.name, method.name)  # line numbers move after each edit
+                if index is None:
+                    _add_method(nb, node.name, _segment(lines, method))  # a helper method of the student's own
+                    continue
+                _replace(nb, index, target, _segment(lines, method))
+                first_cell = index if first_cell is None else first_cell
+        elif isinstance(node, ast.FunctionDef):
+            index, target = _find(nb, None, node.name)
+            if index is None:
+                extra.append(_segment(lines, node))
+                continue
+            _replace(nb, index, target, _segment(lines, node))
+            first_cell = index if first_cell is None else first_cell
+        elif isinstance(node, (ast.Import, ast.ImportFrom, ast.Assign)):
+            extra.append(_segment(lines, node))
+    if extra:
+        assert first_cell is not None, "a submission must replace at least one definition"
+        nb.cells[first_cell].source += "\n\n\n" + "\n\n\n".join(extra) + "\n"
+    return nb
+
+
+def _grade(number: str, stem: str, tmp_path):
+    module = by_number(number)
+    path = SUBMISSIONS / module.slug / f"{stem}.py"
+    nb = apply_submission(reference_notebook(module), path.read_text(encoding="utf-8"))
+    report = grade_notebook(module, nb, tmp_path)
+    assert report.error is None, report.error
+    return report
+
+
+@pytest.mark.parametrize("number, stem", sorted(WRONG), ids=[f"{n}-{s}" for n, s in sorted(WRONG)])
+def test_wrong_answer_loses_the_items_that_check_it(number, stem, tmp_path):
+    expected, description = WRONG[(number, stem)]
+    report = _grade(number, stem, tmp_path)
+    lost = {item.id for item in report.items if item.points_earned < item.points_possible}
+    line = f"{number}/{stem}: {report.total:g}/{report.maximum:g} ({description})"
+    RESULTS.append(line)
+    print("\n" + line)
+    assert lost == expected, f"{line}\nexpected to lose exactly {sorted(expected)}\n{grade.format_report(report)}"
+    assert report.total < report.maximum
+
+
+@pytest.mark.parametrize("number, stem", sorted(CORRECT), ids=[f"{n}-{s}" for n, s in sorted(CORRECT)])
+def test_correct_answer_in_another_style_scores_full_marks(number, stem, tmp_path):
+    report = _grade(number, stem, tmp_path)
+    line = f"{number}/{stem}: {report.total:g}/{report.maximum:g} (correct: {CORRECT[(number, stem)]})"
+    RESULTS.append(line)
+    print("\n" + line)
+    assert report.total == report.maximum > 0, grade.format_report(report)
+
+
+def test_every_answer_file_is_listed():
+    files = {(path.parent.name[:2], path.stem) for path in SUBMISSIONS.glob("*/*.py")}
+    assert files == set(WRONG) | set(CORRECT)
+
+
+@pytest.mark.parametrize("number", ["01", "02", "03", "04", "05", "06", "07", "08"])
+def test_at_least_six_wrong_and_one_correct_answer_per_module(number):
+    assert sum(n == number for n, _ in WRONG) >= 6
+    assert sum(n == number for n, _ in CORRECT) >= 1
