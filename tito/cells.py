@@ -18,6 +18,10 @@ from . import notebooks
 
 DIRECTIVE = re.compile(r"^\s*#\s*\|\s*(\w+)\s*(.*)$")
 EXPORT_DIRECTIVES = {"export", "exports", "exporti"}
+# A given, non-exported cell of helpers for the test cells after it (`#| check_helpers`): Jupyter
+# runs it once, top to bottom; `tito test` and the grader run it, from the instructor's src, before
+# each later test cell, which is otherwise judged on its own.
+CHECK_HELPERS = "check_helpers"
 TEST_PREFIX = "test_unit_"
 
 
@@ -33,6 +37,7 @@ class CheckCell:
     source: str
     points: float
     graded: bool
+    helpers: str = ""  # the `#| check_helpers` cells before it, run first in the same namespace
 
 
 def test_functions(source: str) -> list[str]:
@@ -83,16 +88,19 @@ def _nbgrader(cell) -> dict:
 
 def check_cells(src: Path) -> list[CheckCell]:
     """Every non-exported code cell of src that defines test_unit_* functions, graded or not."""
-    found = []
+    found, helpers = [], []
     for cell in notebooks.read_source(src).cells:
         meta = _nbgrader(cell)
         if cell.cell_type != "code" or EXPORT_DIRECTIVES & directives(cell.source).keys():
             continue
+        if CHECK_HELPERS in directives(cell.source):
+            helpers.append(cell.source)
+            continue
         tests = test_functions(cell.source)
         if meta.get("grade") or tests:
             name = meta.get("grade_id") or (f"ungraded-{tests[0]}" if tests else cell.id)
-            found.append(CheckCell(name, cell.source,
-                                  _number(meta.get("points", 0)), bool(meta.get("grade"))))
+            found.append(CheckCell(name, cell.source, _number(meta.get("points", 0)), bool(meta.get("grade")),
+                                   "\n\n".join(helpers)))
     return found
 
 

@@ -551,7 +551,13 @@ if __name__ == "__main__":
     print("conv2d_loops: examples ok")
 
 
-# %% nbgrader={"grade": true, "grade_id": "test-conv2d-loops", "locked": true, "points": 8, "schema_version": 3, "solution": false, "task": false}
+# %% [markdown]
+# The checks from here on compare your loops with independent numpy versions (one einsum or
+# running maximum per kernel offset, never a loop over positions) and with finite
+# differences. They are defined once, in the given cell below, which every later check uses.
+
+# %% nbgrader={"grade": false, "grade_id": "check-helpers", "locked": true, "schema_version": 3, "solution": false, "task": false}
+#| check_helpers
 import numpy as np
 
 
@@ -566,6 +572,47 @@ def _conv_numpy(x, w, b, stride, padding):
             patch = xp[:, :, ki:ki + sh * (oh - 1) + 1:sh, kj:kj + sw * (ow - 1) + 1:sw]
             out = out + np.einsum("nchw,oc->nohw", patch, w[:, :, ki, kj])
     return out
+
+
+def _maxpool_numpy(x, kernel, stride, padding):
+    """Independent reference: running maximum over strided slices of the -inf padded input."""
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
+    oh, ow = (xp.shape[2] - kh) // sh + 1, (xp.shape[3] - kw) // sw + 1
+    out = np.full((*x.shape[:2], oh, ow), -np.inf)
+    for ki in range(kh):
+        for kj in range(kw):
+            out = np.maximum(out, xp[:, :, ki:ki + sh * (oh - 1) + 1:sh, kj:kj + sw * (ow - 1) + 1:sw])
+    return out
+
+
+def _avgpool_numpy(x, kernel, stride, padding):
+    """Independent reference: window sums over strided slices of the zero-padded input, / (kh * kw)."""
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    oh, ow = (xp.shape[2] - kh) // sh + 1, (xp.shape[3] - kw) // sw + 1
+    out = np.zeros((*x.shape[:2], oh, ow))
+    for ki in range(kh):
+        for kj in range(kw):
+            out = out + xp[:, :, ki:ki + sh * (oh - 1) + 1:sh, kj:kj + sw * (ow - 1) + 1:sw]
+    return out / (kh * kw)
+
+
+def _numeric_grad(loss, array, eps):
+    """Central finite differences of loss() with respect to every entry of `array` (changed in place).
+
+    Exact up to float64 rounding when loss is linear in `array` within +-eps, as it is here.
+    """
+    grad = np.zeros_like(array)
+    for index in np.ndindex(array.shape):
+        saved = array[index]
+        array[index] = saved + eps
+        up = loss()
+        array[index] = saved - eps
+        down = loss()
+        array[index] = saved
+        grad[index] = (up - down) / (2 * eps)
+    return grad
 
 
 def _check_output_sizes(cases):
@@ -586,6 +633,10 @@ def _assert_close(got, expected, what, tol=1e-10):
         at = tuple(int(i) for i in np.argwhere(wrong)[0])
         raise AssertionError(f"{what}: {int(wrong.sum())} of {got.size} values wrong, e.g. at {at} got "
                              f"{got[at]:.6g}, expected {expected[at]:.6g}")
+
+
+# %% nbgrader={"grade": true, "grade_id": "test-conv2d-loops", "locked": true, "points": 8, "schema_version": 3, "solution": false, "task": false}
+import numpy as np
 
 
 def test_unit_conv2d_loops():
@@ -962,56 +1013,6 @@ if __name__ == "__main__":
 import numpy as np
 
 
-def _conv_numpy(x, w, b, stride, padding):
-    """Independent forward: one einsum per kernel offset over strided slices of the padded input."""
-    (sh, sw), (ph, pw), (kh, kw) = stride, padding, w.shape[2:]
-    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
-    oh, ow = (xp.shape[2] - kh) // sh + 1, (xp.shape[3] - kw) // sw + 1
-    out = np.zeros((x.shape[0], w.shape[0], oh, ow)) + b[None, :, None, None]
-    for ki in range(kh):
-        for kj in range(kw):
-            patch = xp[:, :, ki:ki + sh * (oh - 1) + 1:sh, kj:kj + sw * (ow - 1) + 1:sw]
-            out = out + np.einsum("nchw,oc->nohw", patch, w[:, :, ki, kj])
-    return out
-
-
-def _numeric_grad(loss, array, eps):
-    """Central finite differences of loss() with respect to every entry of `array` (changed in place).
-
-    Exact up to float64 rounding when loss is linear in `array` within +-eps, as it is here.
-    """
-    grad = np.zeros_like(array)
-    for index in np.ndindex(array.shape):
-        saved = array[index]
-        array[index] = saved + eps
-        up = loss()
-        array[index] = saved - eps
-        down = loss()
-        array[index] = saved
-        grad[index] = (up - down) / (2 * eps)
-    return grad
-
-
-def _check_output_sizes(cases):
-    """Output sizes come from your conv_output_size: check it first, so that a wrong one is named."""
-    for size, kernel, stride, padding in cases:
-        want = len(range(0, size + 2 * padding - kernel + 1, stride))      # window starts, counted
-        got = conv_output_size(size, kernel, stride, padding)
-        assert got == want, (f"conv_output_size({size}, {kernel}, {stride}, {padding}) returned {got}, expected {want}; "
-                             "the loops take their output size from it, so fix conv_output_size first")
-
-
-def _assert_close(got, expected, what, tol=1e-10):
-    """Shape first, then values, with the first line saying where and by how much."""
-    got = np.asarray(got)
-    assert got.shape == expected.shape, f"{what} has shape {got.shape}, expected {expected.shape}"
-    wrong = ~np.isclose(got, expected, rtol=tol, atol=tol)
-    if wrong.any():
-        at = tuple(int(i) for i in np.argwhere(wrong)[0])
-        raise AssertionError(f"{what}: {int(wrong.sum())} of {got.size} values wrong, e.g. at {at} got "
-                             f"{got[at]:.6g}, expected {expected[at]:.6g}")
-
-
 def test_unit_conv2d_backward_loops():
     _check_output_sizes([(3, 2, 1, 0), (7, 2, 2, 1), (6, 3, 1, 2), (12, 2, 1, 1), (13, 3, 2, 1)])
     # Hand values: one pixel gets gradient from four overlapping windows (see the example above).
@@ -1221,38 +1222,6 @@ if __name__ == "__main__":
 import numpy as np
 
 
-def _maxpool_numpy(x, kernel, stride, padding):
-    """Independent reference: running maximum over strided slices of the -inf padded input."""
-    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
-    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
-    oh, ow = (xp.shape[2] - kh) // sh + 1, (xp.shape[3] - kw) // sw + 1
-    out = np.full((*x.shape[:2], oh, ow), -np.inf)
-    for ki in range(kh):
-        for kj in range(kw):
-            out = np.maximum(out, xp[:, :, ki:ki + sh * (oh - 1) + 1:sh, kj:kj + sw * (ow - 1) + 1:sw])
-    return out
-
-
-def _check_output_sizes(cases):
-    """Output sizes come from your conv_output_size: check it first, so that a wrong one is named."""
-    for size, kernel, stride, padding in cases:
-        want = len(range(0, size + 2 * padding - kernel + 1, stride))      # window starts, counted
-        got = conv_output_size(size, kernel, stride, padding)
-        assert got == want, (f"conv_output_size({size}, {kernel}, {stride}, {padding}) returned {got}, expected {want}; "
-                             "the loops take their output size from it, so fix conv_output_size first")
-
-
-def _assert_close(got, expected, what, tol=1e-10):
-    """Shape first, then values, with the first line saying where and by how much."""
-    got = np.asarray(got)
-    assert got.shape == expected.shape, f"{what} has shape {got.shape}, expected {expected.shape}"
-    wrong = ~np.isclose(got, expected, rtol=tol, atol=tol)
-    if wrong.any():
-        at = tuple(int(i) for i in np.argwhere(wrong)[0])
-        raise AssertionError(f"{what}: {int(wrong.sum())} of {got.size} values wrong, e.g. at {at} got "
-                             f"{got[at]:.6g}, expected {expected[at]:.6g}")
-
-
 def test_unit_maxpool2d_loops():
     _check_output_sizes([(4, 2, 2, 0), (3, 2, 2, 1), (7, 2, 2, 1), (8, 3, 1, 1), (6, 3, 1, 1), (5, 2, 2, 0),
                          (5, 2, 1, 1), (7, 4, 3, 2), (6, 2, 2, 0), (9, 3, 3, 0), (14, 2, 1, 1), (12, 3, 2, 1)])
@@ -1289,38 +1258,6 @@ if __name__ == "__main__":
 
 # %% nbgrader={"grade": true, "grade_id": "test-avgpool2d-loops", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
-
-
-def _avgpool_numpy(x, kernel, stride, padding):
-    """Independent reference: window sums over strided slices of the zero-padded input, / (kh * kw)."""
-    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
-    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
-    oh, ow = (xp.shape[2] - kh) // sh + 1, (xp.shape[3] - kw) // sw + 1
-    out = np.zeros((*x.shape[:2], oh, ow))
-    for ki in range(kh):
-        for kj in range(kw):
-            out = out + xp[:, :, ki:ki + sh * (oh - 1) + 1:sh, kj:kj + sw * (ow - 1) + 1:sw]
-    return out / (kh * kw)
-
-
-def _check_output_sizes(cases):
-    """Output sizes come from your conv_output_size: check it first, so that a wrong one is named."""
-    for size, kernel, stride, padding in cases:
-        want = len(range(0, size + 2 * padding - kernel + 1, stride))      # window starts, counted
-        got = conv_output_size(size, kernel, stride, padding)
-        assert got == want, (f"conv_output_size({size}, {kernel}, {stride}, {padding}) returned {got}, expected {want}; "
-                             "the loops take their output size from it, so fix conv_output_size first")
-
-
-def _assert_close(got, expected, what, tol=1e-10):
-    """Shape first, then values, with the first line saying where and by how much."""
-    got = np.asarray(got)
-    assert got.shape == expected.shape, f"{what} has shape {got.shape}, expected {expected.shape}"
-    wrong = ~np.isclose(got, expected, rtol=tol, atol=tol)
-    if wrong.any():
-        at = tuple(int(i) for i in np.argwhere(wrong)[0])
-        raise AssertionError(f"{what}: {int(wrong.sum())} of {got.size} values wrong, e.g. at {at} got "
-                             f"{got[at]:.6g}, expected {expected[at]:.6g}")
 
 
 def test_unit_avgpool2d_loops():
@@ -1542,55 +1479,6 @@ if __name__ == "__main__":
 import numpy as np
 
 
-def _maxpool_numpy(x, kernel, stride, padding):
-    """Independent forward: running maximum over strided slices of the -inf padded input."""
-    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
-    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
-    oh, ow = (xp.shape[2] - kh) // sh + 1, (xp.shape[3] - kw) // sw + 1
-    out = np.full((*x.shape[:2], oh, ow), -np.inf)
-    for ki in range(kh):
-        for kj in range(kw):
-            out = np.maximum(out, xp[:, :, ki:ki + sh * (oh - 1) + 1:sh, kj:kj + sw * (ow - 1) + 1:sw])
-    return out
-
-
-def _numeric_grad(loss, array, eps):
-    """Central finite differences of loss() with respect to every entry of `array` (changed in place).
-
-    Exact up to float64 rounding when loss is linear in `array` within +-eps, as it is here.
-    """
-    grad = np.zeros_like(array)
-    for index in np.ndindex(array.shape):
-        saved = array[index]
-        array[index] = saved + eps
-        up = loss()
-        array[index] = saved - eps
-        down = loss()
-        array[index] = saved
-        grad[index] = (up - down) / (2 * eps)
-    return grad
-
-
-def _check_output_sizes(cases):
-    """Output sizes come from your conv_output_size: check it first, so that a wrong one is named."""
-    for size, kernel, stride, padding in cases:
-        want = len(range(0, size + 2 * padding - kernel + 1, stride))      # window starts, counted
-        got = conv_output_size(size, kernel, stride, padding)
-        assert got == want, (f"conv_output_size({size}, {kernel}, {stride}, {padding}) returned {got}, expected {want}; "
-                             "the loops take their output size from it, so fix conv_output_size first")
-
-
-def _assert_close(got, expected, what, tol=1e-10):
-    """Shape first, then values, with the first line saying where and by how much."""
-    got = np.asarray(got)
-    assert got.shape == expected.shape, f"{what} has shape {got.shape}, expected {expected.shape}"
-    wrong = ~np.isclose(got, expected, rtol=tol, atol=tol)
-    if wrong.any():
-        at = tuple(int(i) for i in np.argwhere(wrong)[0])
-        raise AssertionError(f"{what}: {int(wrong.sum())} of {got.size} values wrong, e.g. at {at} got "
-                             f"{got[at]:.6g}, expected {expected[at]:.6g}")
-
-
 def test_unit_maxpool2d_backward_loops():
     _check_output_sizes([(2, 2, 2, 0), (6, 3, 3, 0), (3, 2, 1, 0), (7, 3, 2, 1), (6, 2, 1, 1), (14, 2, 1, 1), (12, 3, 2, 1)])
     # Ties go to the FIRST maximum in row-major order. Kernel (2, 3), stride (2, 3): the left
@@ -1685,55 +1573,6 @@ if __name__ == "__main__":
 
 # %% nbgrader={"grade": true, "grade_id": "test-avgpool2d-backward-loops", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
-
-
-def _avgpool_numpy(x, kernel, stride, padding):
-    """Independent forward: window sums over strided slices of the zero-padded input, / (kh * kw)."""
-    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
-    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
-    oh, ow = (xp.shape[2] - kh) // sh + 1, (xp.shape[3] - kw) // sw + 1
-    out = np.zeros((*x.shape[:2], oh, ow))
-    for ki in range(kh):
-        for kj in range(kw):
-            out = out + xp[:, :, ki:ki + sh * (oh - 1) + 1:sh, kj:kj + sw * (ow - 1) + 1:sw]
-    return out / (kh * kw)
-
-
-def _numeric_grad(loss, array, eps):
-    """Central finite differences of loss() with respect to every entry of `array` (changed in place).
-
-    Exact up to float64 rounding when loss is linear in `array` within +-eps, as it is here.
-    """
-    grad = np.zeros_like(array)
-    for index in np.ndindex(array.shape):
-        saved = array[index]
-        array[index] = saved + eps
-        up = loss()
-        array[index] = saved - eps
-        down = loss()
-        array[index] = saved
-        grad[index] = (up - down) / (2 * eps)
-    return grad
-
-
-def _check_output_sizes(cases):
-    """Output sizes come from your conv_output_size: check it first, so that a wrong one is named."""
-    for size, kernel, stride, padding in cases:
-        want = len(range(0, size + 2 * padding - kernel + 1, stride))      # window starts, counted
-        got = conv_output_size(size, kernel, stride, padding)
-        assert got == want, (f"conv_output_size({size}, {kernel}, {stride}, {padding}) returned {got}, expected {want}; "
-                             "the loops take their output size from it, so fix conv_output_size first")
-
-
-def _assert_close(got, expected, what, tol=1e-10):
-    """Shape first, then values, with the first line saying where and by how much."""
-    got = np.asarray(got)
-    assert got.shape == expected.shape, f"{what} has shape {got.shape}, expected {expected.shape}"
-    wrong = ~np.isclose(got, expected, rtol=tol, atol=tol)
-    if wrong.any():
-        at = tuple(int(i) for i in np.argwhere(wrong)[0])
-        raise AssertionError(f"{what}: {int(wrong.sum())} of {got.size} values wrong, e.g. at {at} got "
-                             f"{got[at]:.6g}, expected {expected[at]:.6g}")
 
 
 def test_unit_avgpool2d_backward_loops():

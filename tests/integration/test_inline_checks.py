@@ -23,6 +23,8 @@ def test_inline_check_passes_on_reference(module, cell):
     namespace = dict(vars(importlib.import_module(f"tinytorch.{cells.export_target(module.src)}")))
     namespace["__name__"] = "inline_check"   # the cell's `if __name__ == "__main__":` block stays off
     with contextlib.redirect_stdout(io.StringIO()):
+        if cell.helpers:
+            exec(compile(cell.helpers, f"{module.slug}:check helpers", "exec"), namespace)
         exec(compile(cell.source, f"{module.slug}:{cell.cell_id}", "exec"), namespace)
         tests = cells.test_functions(cell.source)
         assert tests, f"{cell.cell_id} defines no test_unit_* function"

@@ -49,6 +49,15 @@ _real_exec = _b.exec
 def _exec(src, ns=None, *rest):
     r = _real_exec(src, ns, *rest); [ns.__setitem__(k, lambda: None) for k in list(ns or {}) if k.startswith('test_unit_')]; return r
 _b.exec = _exec"""),
+    # Define the shared check helpers (the `#| check_helpers` cell) in the student's module as
+    # helpers that accept anything, hoping the test cells pick these up instead.
+    "shadow_check_helpers": ("nearly_blank", """\
+_assert_close = lambda *a, **k: None
+_check_output_sizes = lambda *a, **k: None
+_conv_numpy = lambda x, w, b, stride, padding: conv2d_loops(x, w, b, stride, padding)
+_maxpool_numpy = lambda x, kernel, stride, padding: maxpool2d_loops(x, kernel, stride, padding)
+_avgpool_numpy = lambda x, kernel, stride, padding: avgpool2d_loops(x, kernel, stride, padding)
+_numeric_grad = lambda loss, array, eps: array * 0"""),
     # Replace the runner's run_test (through __main__ or wherever it lives).
     "patch_runner": ("nearly_blank", """\
 import sys as _s

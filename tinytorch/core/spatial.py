@@ -225,7 +225,7 @@ def conv2d_loops(x, weight, bias=None, stride=1, padding=0):
                     out[n, co, i, j] = total
     return out
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-022
+# %% ../../src/09_convolutions/09_convolutions.py #cell-024
 def conv2d_macs(input_shape, out_channels, kernel_size, stride=1, padding=0):
     """Multiply-accumulates of a 2D convolution: B * C_out * H_out * W_out * C_in * kh * kw."""
     batch, c_in, height, width = input_shape
@@ -234,7 +234,7 @@ def conv2d_macs(input_shape, out_channels, kernel_size, stride=1, padding=0):
     h_out, w_out = _output_hw("conv2d_macs", (height, width), kernel, stride, padding)
     return batch * out_channels * h_out * w_out * c_in * kernel[0] * kernel[1]
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-027
+# %% ../../src/09_convolutions/09_convolutions.py #cell-029
 def _offset_slices(kernel, stride, out_hw):
     """For each offset (ki, kj) in a window: its row-major index ki * kw + kj, and the
     strided slices that pick that offset from every window of an (A, B, H, W) array."""
@@ -310,7 +310,7 @@ def _conv2d_backward(grad_out, x_shape, weight, cols, stride, padding, need_x=Tr
         grad_x = _col2im(grad_cols, x_shape, weight.shape[2:], stride, padding, grad_out.shape[2:])
     return grad_x, grad_w, grad_b
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-034
+# %% ../../src/09_convolutions/09_convolutions.py #cell-036
 def conv2d_backward_loops(grad_out, x, weight, stride=1, padding=0):
     """Gradients of conv2d_loops by explicit loops: returns (grad_x, grad_w, grad_b).
 
@@ -345,7 +345,7 @@ def conv2d_backward_loops(grad_out, x, weight, stride=1, padding=0):
     grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width]
     return grad_x, grad_w, grad_b
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-042
+# %% ../../src/09_convolutions/09_convolutions.py #cell-044
 def maxpool2d_loops(x, kernel_size, stride=None, padding=0):
     """2D max pooling by explicit loops, on numpy arrays; padding counts as -inf.
 
@@ -370,7 +370,7 @@ def maxpool2d_loops(x, kernel_size, stride=None, padding=0):
                     out[n, c, i, j] = best
     return out
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-043
+# %% ../../src/09_convolutions/09_convolutions.py #cell-045
 def avgpool2d_loops(x, kernel_size, stride=None, padding=0):
     """2D average pooling by explicit loops, on numpy arrays; zero padding counts in the mean.
 
@@ -394,7 +394,7 @@ def avgpool2d_loops(x, kernel_size, stride=None, padding=0):
                     out[n, c, i, j] = total / (kh * kw)
     return out
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-049
+# %% ../../src/09_convolutions/09_convolutions.py #cell-051
 def _maxpool2d_forward(x, kernel, stride, padding, out_hw):
     """Max of every window and the offset (row-major index in the window) of its first maximum."""
     x_pad = _pad(x, padding, value=-np.inf)
@@ -446,7 +446,7 @@ def avgpool2d_vectorized(x, kernel_size, stride=None, padding=0):
     x, kernel, stride, padding, out_hw = _check_pool_args("avgpool2d_vectorized", x, kernel_size, stride, padding)
     return _avgpool2d_forward(x, kernel, stride, padding, out_hw)
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-052
+# %% ../../src/09_convolutions/09_convolutions.py #cell-054
 def maxpool2d_backward_loops(grad_out, x, kernel_size, stride=None, padding=0):
     """Gradient of maxpool2d_loops with respect to x, by explicit loops.
 
@@ -474,7 +474,7 @@ def maxpool2d_backward_loops(grad_out, x, kernel_size, stride=None, padding=0):
                     grad_x_pad[n, c, best_row, best_col] += grad_out[n, c, i, j]
     return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-056
+# %% ../../src/09_convolutions/09_convolutions.py #cell-058
 def avgpool2d_backward_loops(grad_out, x, kernel_size, stride=None, padding=0):
     """Gradient of avgpool2d_loops with respect to x, by explicit loops.
 
@@ -498,7 +498,7 @@ def avgpool2d_backward_loops(grad_out, x, kernel_size, stride=None, padding=0):
                             grad_x_pad[n, c, i * sh + ki, j * sw + kj] += share
     return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-062
+# %% ../../src/09_convolutions/09_convolutions.py #cell-064
 class Conv2dFunction(Function):
     """conv2d on Tensors (input, weight, optional bias), differentiable in all three.
 
@@ -555,7 +555,7 @@ class AvgPool2dFunction(Function):
         backward = avgpool2d_backward_loops if self.use_loops else _avgpool2d_backward
         return (backward(grad_output, self.x, self.kernel, self.stride, self.padding),)
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-065
+# %% ../../src/09_convolutions/09_convolutions.py #cell-067
 class _Spatial(Module):
     """What the three layers share: kernel/stride/padding, shape helpers, loops switch."""
 
@@ -572,7 +572,7 @@ class _Spatial(Module):
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-067
+# %% ../../src/09_convolutions/09_convolutions.py #cell-069
 class Conv2d(_Spatial):
     """2D convolution over an (N, C_in, H, W) input, as torch.nn.Conv2d.
 
@@ -613,7 +613,7 @@ class Conv2d(_Spatial):
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
                 f"padding={self.padding}, bias={self.bias is not None}")
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-069
+# %% ../../src/09_convolutions/09_convolutions.py #cell-071
 class _Pool2d(_Spatial):
     _function = None
 
@@ -646,7 +646,7 @@ class AvgPool2d(_Pool2d):
     """2D average pooling, as torch.nn.AvgPool2d with count_include_pad=True: zero padding counts."""
     _function = AvgPool2dFunction
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-082
+# %% ../../src/09_convolutions/09_convolutions.py #cell-084
 def receptive_field(layers):
     """(height, width) of the input patch that one output unit of `layers` can see.
 
@@ -666,7 +666,7 @@ def receptive_field(layers):
             jump[axis] *= stride[axis]
     return tuple(field)
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-087
+# %% ../../src/09_convolutions/09_convolutions.py #cell-089
 # count_parameters is module 03's (re-exported here, so `from tinytorch.core.spatial import
 # count_parameters` keeps working): all of a module's values, frozen ones included.
 from .layers import count_parameters  # noqa: E402,F401

@@ -51,7 +51,7 @@ def run_one(cell, module_name: str, package_parent: Path, workdir: Path, deadlin
         return Outcome(cell.cell_id, "timeout", f"not run: the total time limit of {limits.total:g} s was reached", 0.0)
     timeout = min(limits.per_test, remaining)
     job_file, result_file, stderr_path = workdir / "job.json", workdir / "result.json", workdir / "stderr.txt"
-    job_file.write_text(json.dumps({"module": module_name, "source": cell.source, "tests": cells.test_functions(cell.source),
+    job_file.write_text(json.dumps({"module": module_name, "source": cell.source, "helpers": cell.helpers, "tests": cells.test_functions(cell.source),
                                     "label": f"test cell {cell.cell_id}", "result": str(result_file)}))
     with open(stderr_path, "wb") as err:
         child = group.spawn([sys.executable, "-P", str(RUNNER), str(job_file)], cwd=workdir,

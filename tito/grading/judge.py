@@ -423,6 +423,8 @@ def _judge(conn: remote.Connection, cell, setup: Setup, label: str, child_setup:
         namespace = {"__name__": remote.GRADER_NAME, "__builtins__": cell_builtins,
                      **{k: v for k, v in names.items() if _admitted(k, setup.names)}, **setup.trusted, "print": printer}
         try:
+            if cell.helpers:  # the instructor's check helpers, trusted like the cell itself
+                exec(compile(cell.helpers, f"{label} (check helpers)", "exec"), namespace)
             exec(compile(cell.source, label, "exec"), namespace)
         except (remote.ItemTimeout, remote.ChildGone, processes.Interrupted):
             raise

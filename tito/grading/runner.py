@@ -45,7 +45,7 @@ def run_test(name: str, function) -> dict:
     return {"name": name, "status": "pass", "message": ""}
 
 
-def run_cell(module_name: str, source: str, cell_label: str, tests: list) -> dict:
+def run_cell(module_name: str, source: str, cell_label: str, tests: list, helpers: str = "") -> dict:
     try:
         module = importlib.import_module(module_name)
     except BaseException as error:
@@ -56,6 +56,8 @@ def run_cell(module_name: str, source: str, cell_label: str, tests: list) -> dic
     before = {key: value for key, value in namespace.items() if key.startswith("test_unit_")}
     result = {"module_file": getattr(module, "__file__", None)}
     try:
+        if helpers:  # the `#| check_helpers` cells before this one (tito.cells.CHECK_HELPERS)
+            exec(compile(helpers, f"<{cell_label} (check helpers)>", "exec"), namespace)
         exec(compile(source, f"<{cell_label}>", "exec"), namespace)
     except BaseException as error:
         return {**result, "status": "error", "message": f"the test cell failed before its tests ran: {describe(error)}",
@@ -82,7 +84,7 @@ def write_result(path: str, result: dict) -> None:
 def main(job_path: str) -> None:
     with open(job_path, encoding="utf-8") as handle:
         job = json.load(handle)
-    result = run_cell(job["module"], job["source"], job["label"], job["tests"])
+    result = run_cell(job["module"], job["source"], job["label"], job["tests"], job.get("helpers", ""))
     write_result(job["result"], result)
 
 

@@ -146,6 +146,8 @@ def exercises_called() -> dict[str, set[str]]:
     called_by = {}
     for cell in graded_cells():
         scope = dict(namespace, __name__="exercises_called")
+        if cell.helpers:
+            exec(compile(cell.helpers, f"<{cell.cell_id} check helpers>", "exec"), scope)
         exec(compile(cell.source, f"<{cell.cell_id}>", "exec"), scope)
         called: set[str] = set()
 
