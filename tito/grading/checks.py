@@ -13,7 +13,6 @@ import json
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .. import cells
@@ -86,12 +85,4 @@ def run_cells(cells: list, module_name: str, package_parent: Path, limits: Limit
             log(f"  [{index + 1}/{len(cells)}] {outcome.cell_id}: {outcome.status} ({outcome.seconds:.1f} s)")
             return outcome
 
-        pool = ThreadPoolExecutor(max_workers=max(1, limits.jobs))
-        futures = [pool.submit(job, i) for i in range(len(cells))]
-        try:
-            return [future.result() for future in futures]
-        finally:
-            for future in futures:
-                future.cancel()
-            group.close()
-            pool.shutdown(wait=True)
+        return processes.run_jobs(job, len(cells), limits.jobs, group)

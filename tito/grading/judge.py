@@ -60,7 +60,6 @@ import sys
 import tempfile
 import time
 import types
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -462,12 +461,4 @@ def run_cells(graded: list, setup: Setup, log=lambda line: None) -> list[Outcome
             log(f"  [{index + 1}/{len(graded)}] {outcome.cell_id}: {outcome.status} ({outcome.seconds:.1f} s)")
             return outcome
 
-        pool = ThreadPoolExecutor(max_workers=max(1, limits.jobs))
-        futures = [pool.submit(job, i) for i in range(len(graded))]
-        try:
-            return [future.result() for future in futures]
-        finally:
-            for future in futures:
-                future.cancel()
-            group.close()  # after Ctrl-C: the running children die, so their threads finish at once
-            pool.shutdown(wait=True)
+        return processes.run_jobs(job, len(graded), limits.jobs, group)

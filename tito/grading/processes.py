@@ -21,6 +21,7 @@ import signal
 import subprocess
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 NO_NAMESPACES_ENV = "TITO_NO_NAMESPACES"  # set to 1 to use process groups only (tests the fallback)
@@ -211,3 +212,18 @@ def run_group(command: list[str], cwd, package_parent, timeout: float, stdout, s
         except subprocess.TimeoutExpired:
             return None
     return code
+
+
+def run_jobs(job, count: int, workers: int, group: Group) -> list:
+    """[job(0), ..., job(count - 1)], up to `workers` at a time, in order. However it ends (an
+    error, Ctrl-C), the jobs not started are cancelled and the group's children killed before
+    the threads are joined, so that a thread waiting on a child finishes at once."""
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    futures = [pool.submit(job, index) for index in range(count)]
+    try:
+        return [future.result() for future in futures]
+    finally:
+        for future in futures:
+            future.cancel()
+        group.close()
+        pool.shutdown(wait=True)
