@@ -47,6 +47,14 @@ def _mount(source, target, fstype, flags, data=None) -> None:
     _check(_libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)), f"mount {target}")
 
 
+def _show_read_only(fd: int, path: str) -> None:
+    """Bind the folder open as `fd` at `path` (made if missing), read-only; close fd."""
+    os.makedirs(path, mode=0o755, exist_ok=True)
+    _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
+    _mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    os.close(fd)
+
+
 def private_mounts(setup: dict) -> None:
     """Hide the instructor's files, give the grading an empty /tmp, and show the package read-only.
 
@@ -57,14 +65,18 @@ def private_mounts(setup: dict) -> None:
         fds = {path: os.open(path, os.O_RDONLY | os.O_DIRECTORY) for path in needed}
         _mount("tito-expose", blocked, "tmpfs", MS_NOSUID | MS_NODEV, "size=4k,mode=755")
         for path, fd in fds.items():
-            os.makedirs(path, mode=0o755, exist_ok=True)
-            _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
-            _mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
-            os.close(fd)
+            _show_read_only(fd, path)
     for path in setup["hide"]:
+        if not os.path.isdir(path):
+            continue  # under a folder just replaced to expose the installation: gone already
         _mount("tito-hidden", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=000")
+    # The Python installation may live under /tmp (a virtualenv in a clone there): open it before
+    # the empty /tmp covers it, then show it again, read-only, at the same path.
+    under_tmp = {path: os.open(path, os.O_RDONLY | os.O_DIRECTORY) for path in setup.get("keep_in_tmp", [])}
     for path in setup["private_tmp"]:
         _mount("tito-tmp", path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={setup['tmp_mb']}m,mode=1777")
+    for path, fd in under_tmp.items():
+        _show_read_only(fd, path)
     os.makedirs(setup["lib"], mode=0o755)
     _mount(f"/proc/self/fd/{lib}", setup["lib"], None, MS_BIND | MS_REC)
     _mount(None, setup["lib"], None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)

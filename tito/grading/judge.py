@@ -205,8 +205,7 @@ def keep_folders(lib: Path) -> list[Path]:
 def exposed_folders(keep: list[Path]) -> dict:
     """{first folder on the way that other users cannot enter: [kept folders below it]} for the
     folders the child needs (the Python installation, numpy). Only matters with a user id of its own."""
-    keep = sorted({Path(os.path.realpath(p)) for p in keep})
-    keep = [k for k in keep if not any(other != k and _inside(k, other) for other in keep)]
+    keep = outermost(keep)
     blocked = {}
     for path in keep:
         for folder in [*reversed(path.parents[:-1]), path]:
@@ -214,6 +213,17 @@ def exposed_folders(keep: list[Path]) -> dict:
                 blocked.setdefault(str(folder), []).append(str(path))
                 break
     return blocked
+
+
+def outermost(folders) -> list[Path]:
+    """The real paths of `folders`, without those inside another one of them."""
+    real = sorted({Path(os.path.realpath(p)) for p in folders})
+    return [f for f in real if not any(other != f and _inside(f, other) for other in real)]
+
+
+def kept_in_tmp(keep: list[Path], tmp_folders: list[str]) -> list[str]:
+    """The kept folders (the Python installation, numpy) that an empty private /tmp would cover."""
+    return [str(k) for k in outermost(keep) if any(_inside(k, Path(t)) for t in tmp_folders)]
 
 
 def private_tmp_folders() -> list[str]:
@@ -237,10 +247,12 @@ def _child_env(home: str) -> dict:
 def _child_setup(setup: Setup, workdir: str) -> dict:
     iso = processes.isolation()
     drop = [p for p in sys.path if p and any(_inside(Path(os.path.realpath(p)), Path(h)) for h in setup.hide)]
+    tmp = private_tmp_folders() if iso.namespaces else []
     return {"module": setup.module_name, "mounts": iso.namespaces, "lib_real": str(setup.lib),
             "lib": IN_NAMESPACE_LIB if iso.namespaces else str(setup.lib),
             "hide": setup.hide if iso.namespaces else [],
-            "expose": exposed_folders(keep_folders(setup.lib)[1:]) if iso.own_uid else {}, "private_tmp": private_tmp_folders() if iso.namespaces else [],
+            "expose": exposed_folders(keep_folders(setup.lib)[1:]) if iso.own_uid else {}, "private_tmp": tmp,
+            "keep_in_tmp": kept_in_tmp(keep_folders(setup.lib)[1:], tmp),
             "tmp_mb": max(64, 2 * setup.limits.file_size_mb), "workdir": workdir,
             "uid": random.SystemRandom().randrange(1_000_000, 2_000_000_000) if iso.own_uid else None,
             "userns": iso.userns, "limits": setup.limits.rlimits(iso.own_uid), "drop_paths": drop}
