@@ -46,6 +46,8 @@
 # | `Conv2d` | `Conv2d(in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True)` | `(N, C_in, H, W)` -> `(N, C_out, H_out, W_out)` |
 # | `MaxPool2d` | `MaxPool2d(kernel_size, stride=None, padding=0)` | `(N, C, H, W)` -> `(N, C, H_out, W_out)` |
 # | `AvgPool2d` | `AvgPool2d(kernel_size, stride=None, padding=0)` | `(N, C, H, W)` -> `(N, C, H_out, W_out)` |
+# | `AdaptiveAvgPool2d` (given, section 13) | `AdaptiveAvgPool2d(output_size)` | `(N, C, H, W)` -> `(N, C, *output_size)` |
+# | `BatchNorm2d` (given, section 13) | `BatchNorm2d(num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True)` | `(N, C, H, W)` -> same shape |
 #
 # `kernel_size`, `stride` and `padding` each take an int or an `(h, w)` tuple. Pooling's
 # stride defaults to its kernel size. Names, argument order and the NCHW layout
@@ -2610,6 +2612,251 @@ if __name__ == "__main__":
         _side = (_side - 2) // 2 + 1
     print(f"5. 224x224 after five 2x2 poolings: {_side}x{_side}; the area shrinks {224 * 224 // (_side * _side)}x "
           f"(= 4^5 = {4 ** 5})")
+
+
+# %% [markdown]
+# ## 13. Going further: adaptive pooling and batch normalisation (given, not graded)
+#
+# Two layers that every modern CNN uses and that the milestones after this one need.
+# They are given code with PyTorch's names, defaults and semantics, and the checks
+# below them are ungraded: read them, change them, break them.
+#
+# **Adaptive average pooling** asks for the *output* size and works out the windows.
+# Output row `i` of `out_h` averages input rows `floor(i * H / out_h)` up to (not
+# including) `ceil((i + 1) * H / out_h)`: the windows cover every row, and when `H` is
+# not a multiple of `out_h` neighbouring windows share a row. `AdaptiveAvgPool2d(1)` is
+# global average pooling: one mean per channel, whatever the image size, which is how
+# ResNet-style networks go from feature maps to a classifier without a huge Linear layer.
+
+# %% nbgrader={"grade": false, "grade_id": "adaptive-avgpool", "locked": false, "schema_version": 3, "solution": false, "task": false}
+#| export
+def _adaptive_windows(size, out_size):
+    """[(start, end)] of each output position along one axis (PyTorch's rule)."""
+    return [((i * size) // out_size, -((-(i + 1) * size) // out_size)) for i in range(out_size)]
+
+
+def _adaptive_output_size(output_size, hw, layer="AdaptiveAvgPool2d"):
+    """(out_h, out_w) from an int, an (h, w) pair (None keeps that input size)."""
+    items = (output_size, output_size) if not isinstance(output_size, (tuple, list)) else tuple(output_size)
+    if len(items) != 2 or any(v is not None and (isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1)
+                              for v in items):
+        raise ValueError(f"{layer}: output_size must be a positive int or a pair of positive ints (or None to keep "
+                         f"that size), got {output_size!r}. Example: AdaptiveAvgPool2d(1) or AdaptiveAvgPool2d((2, 3)).")
+    return tuple(int(n if v is None else v) for v, n in zip(items, hw))
+
+
+class AdaptiveAvgPool2dFunction(Function):
+    """Average over PyTorch's adaptive windows: one loop step per output position, each
+    a mean over the whole batch and all channels at once."""
+
+    def forward(self, x, output_size, layer="AdaptiveAvgPool2d"):
+        x = _check_input(x, layer)
+        self.x_shape, self.dtype = x.shape, x.dtype
+        out_h, out_w = _adaptive_output_size(output_size, x.shape[2:], layer)
+        self.windows = [(rows, cols) for rows in _adaptive_windows(x.shape[2], out_h)
+                        for cols in _adaptive_windows(x.shape[3], out_w)]
+        out = np.empty((*x.shape[:2], out_h * out_w), dtype=x.dtype)
+        for k, ((r0, r1), (c0, c1)) in enumerate(self.windows):
+            out[:, :, k] = x[:, :, r0:r1, c0:c1].mean(axis=(2, 3))
+        return out.reshape(*x.shape[:2], out_h, out_w)
+
+    def backward(self, grad_output):
+        grad = grad_output.reshape(*grad_output.shape[:2], -1)
+        grad_x = np.zeros(self.x_shape, dtype=self.dtype)
+        for k, ((r0, r1), (c0, c1)) in enumerate(self.windows):
+            # Each of the window's (r1 - r0) * (c1 - c0) inputs got that share of the mean;
+            # overlapping windows add their shares.
+            grad_x[:, :, r0:r1, c0:c1] += (grad[:, :, k] / ((r1 - r0) * (c1 - c0)))[:, :, None, None]
+        return (grad_x,)
+
+
+class AdaptiveAvgPool2d(Module):
+    """torch.nn.AdaptiveAvgPool2d: output_size an int, or an (h, w) pair whose None entries keep the input's size."""
+
+    def __init__(self, output_size):
+        super().__init__()
+        _adaptive_output_size(output_size, (1, 1))   # check it now, not at the first forward
+        self.output_size = output_size
+
+    def forward(self, x):
+        return AdaptiveAvgPool2dFunction.apply(x, output_size=self.output_size)
+
+    def output_shape(self, input_shape):
+        batch, channels, height, width = input_shape
+        return (batch, channels, *_adaptive_output_size(self.output_size, (height, width)))
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
+# %%
+if __name__ == "__main__":
+    for _size, _out in [(7, 3), (8, 4), (5, 2)]:
+        print(f"{_size} rows -> {_out}: windows {_adaptive_windows(_size, _out)}")
+
+
+# %% nbgrader={"grade": false, "grade_id": "check-adaptive-avgpool", "locked": true, "schema_version": 3, "solution": false, "task": false}
+def test_unit_adaptive_avgpool():
+    x = np.arange(2 * 3 * 7 * 5, dtype=np.float64).reshape(2, 3, 7, 5)
+    out = AdaptiveAvgPool2d((3, 2))(Tensor(x)).data
+    # 7 rows -> 3 windows [0, 3), [2, 5), [4, 7); 5 columns -> 2 windows [0, 3), [2, 5).
+    expected = np.empty((2, 3, 3, 2))
+    for i, (r0, r1) in enumerate([(0, 3), (2, 5), (4, 7)]):
+        for j, (c0, c1) in enumerate([(0, 3), (2, 5)]):
+            expected[:, :, i, j] = x[:, :, r0:r1, c0:c1].mean(axis=(2, 3))
+    np.testing.assert_allclose(out, expected)
+    np.testing.assert_allclose(AdaptiveAvgPool2d(1)(Tensor(x)).data, x.mean(axis=(2, 3), keepdims=True))
+    assert AdaptiveAvgPool2d((None, 1))(Tensor(x)).shape == (2, 3, 7, 1)
+
+if __name__ == "__main__":
+    test_unit_adaptive_avgpool()
+    print("AdaptiveAvgPool2d: ok")
+
+
+# %% [markdown]
+# **Batch normalisation.** Deep networks train faster when every layer's inputs stay
+# centred and of unit scale. `BatchNorm2d(C)` normalises each channel over the batch and
+# all positions, the `m = N * H * W` values of that channel, then scales and shifts it by
+# learned per-channel `weight` (gamma, starting at 1) and `bias` (beta, starting at 0):
+#
+# ```
+# mu = mean(x),   var = mean((x - mu)^2),   x_hat = (x - mu) / sqrt(var + eps),   y = gamma * x_hat + beta
+# ```
+#
+# - **Training mode** uses the batch's own `mu` and (biased) `var`, and updates running
+#   estimates for later: `running = (1 - momentum) * running + momentum * batch`, where the
+#   running variance takes the *unbiased* batch variance (`var * m / (m - 1)`), as PyTorch
+#   does. `momentum=None` averages all batches seen so far instead.
+# - **Eval mode** (`model.eval()`) uses the running estimates, so one image's output does
+#   not depend on the others in its batch.
+#
+# **Backward in one expression.** Write `g` for the upstream gradient and
+# `d = gamma * g` for the gradient with respect to `x_hat`. In training mode `mu` and
+# `var` depend on every `x` of the channel. Differentiating `x_hat_j` with respect to `x_i`
+# gives `(delta_ij - 1/m) / sigma - x_hat_i * x_hat_j / (m * sigma)` with
+# `sigma = sqrt(var + eps)`; summing `d_j` times that over `j`:
+#
+# ```
+# grad_x = (d - mean(d) - x_hat * mean(d * x_hat)) / sigma
+# grad_gamma = sum(g * x_hat),   grad_beta = sum(g)        (means and sums per channel)
+# ```
+#
+# The two subtracted terms remove the components of `d` that would shift the channel's
+# mean or scale, which the normalisation would undo anyway. In eval mode `mu` and `sigma`
+# are constants and `grad_x = d / sigma`.
+
+# %% nbgrader={"grade": false, "grade_id": "batchnorm", "locked": false, "schema_version": 3, "solution": false, "task": false}
+#| export
+def _per_channel(values):
+    """A (C,) array as (1, C, 1, 1), to broadcast over an (N, C, H, W) batch."""
+    return np.asarray(values)[None, :, None, None]
+
+
+class BatchNorm2dFunction(Function):
+    """y = weight * (x - mean) / sqrt(var + eps) + bias, per channel; `batch_stats` says whether
+    mean and var were computed from x itself (training: they depend on x) or given (eval)."""
+
+    def forward(self, x, weight, bias, mean, var, eps, batch_stats):
+        self.inv_std = (1.0 / np.sqrt(var + eps)).astype(x.dtype)
+        self.x_hat = (x - _per_channel(mean).astype(x.dtype)) * _per_channel(self.inv_std)
+        self.weight, self.batch_stats, self.has_bias = weight, batch_stats, bias is not None
+        out = self.x_hat if weight is None else self.x_hat * _per_channel(weight)
+        return out if bias is None else out + _per_channel(bias)
+
+    def backward(self, grad_output):
+        axes = (0, 2, 3)
+        grad_weight = (grad_output * self.x_hat).sum(axis=axes) if self.weight is not None else None
+        grad_bias = grad_output.sum(axis=axes) if self.has_bias else None
+        d = grad_output if self.weight is None else grad_output * _per_channel(self.weight)
+        if self.batch_stats:
+            d = d - d.mean(axis=axes, keepdims=True) - self.x_hat * (d * self.x_hat).mean(axis=axes, keepdims=True)
+        grad_x = d * _per_channel(self.inv_std)
+        return grad_x, grad_weight, grad_bias
+
+
+class BatchNorm2d(Module):
+    """torch.nn.BatchNorm2d over (N, C, H, W) inputs: batch statistics in training mode, the
+    running ones in eval mode. `.running_mean` and `.running_var` are numpy arrays (buffers,
+    not parameters); `.weight` and `.bias` are Tensors when affine=True, else None."""
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True):
+        super().__init__()
+        _check_positive_int(num_features, "num_features", "BatchNorm2d")
+        if not eps > 0:
+            raise ValueError(f"BatchNorm2d: eps must be > 0, got {eps!r}. It keeps the division safe; the default is 1e-5.")
+        if momentum is not None and not 0 <= momentum <= 1:
+            raise ValueError(f"BatchNorm2d: momentum must be between 0 and 1 (or None for a cumulative average), got {momentum!r}.")
+        self.num_features, self.eps, self.momentum = num_features, float(eps), momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        self.weight = Tensor(np.ones(num_features, dtype=np.float32), requires_grad=True) if affine else None
+        self.bias = Tensor(np.zeros(num_features, dtype=np.float32), requires_grad=True) if affine else None
+        self.running_mean = np.zeros(num_features, dtype=np.float32) if track_running_stats else None
+        self.running_var = np.ones(num_features, dtype=np.float32) if track_running_stats else None
+        self.num_batches_tracked = 0
+
+    def forward(self, x):
+        data = _check_input(x, "BatchNorm2d", channels=self.num_features)
+        batch_stats = self.training or not self.track_running_stats
+        if batch_stats:
+            count = data.shape[0] * data.shape[2] * data.shape[3]
+            if count < 2 and self.training:
+                raise ValueError(f"BatchNorm2d: expected more than 1 value per channel when training, got input "
+                                 f"shape {data.shape}. Use a batch of at least 2, or call model.eval() first.")
+            mean, var = data.mean(axis=(0, 2, 3)), data.var(axis=(0, 2, 3))
+            if self.training and self.track_running_stats:
+                self._update_running(mean, var * count / max(count - 1, 1))
+        else:
+            mean, var = self.running_mean, self.running_var
+        return BatchNorm2dFunction.apply(x, self.weight, self.bias, mean=mean, var=var, eps=self.eps,
+                                         batch_stats=batch_stats)
+
+    def _update_running(self, mean, unbiased_var):
+        self.num_batches_tracked += 1
+        factor = 1.0 / self.num_batches_tracked if self.momentum is None else self.momentum
+        self.running_mean = ((1 - factor) * self.running_mean + factor * mean).astype(self.running_mean.dtype)
+        self.running_var = ((1 - factor) * self.running_var + factor * unbiased_var).astype(self.running_var.dtype)
+
+    def output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+# %% nbgrader={"grade": false, "grade_id": "check-batchnorm", "locked": true, "schema_version": 3, "solution": false, "task": false}
+def test_unit_batchnorm2d():
+    rng = np.random.default_rng(9)
+    x = rng.normal(3.0, 2.0, size=(4, 3, 5, 6))
+    f64 = lambda a, **kw: Tensor(a, dtype=np.float64, **kw)   # float64 end to end
+    bn = BatchNorm2d(3)
+    y = bn(f64(x)).data
+    # Training mode: every channel of the output has mean 0 and (biased) variance ~1.
+    np.testing.assert_allclose(y.mean(axis=(0, 2, 3)), 0, atol=1e-6)
+    np.testing.assert_allclose(y.var(axis=(0, 2, 3)), 1, atol=1e-3)
+    # The running estimates moved 10% of the way to the batch's mean and unbiased variance.
+    m = 4 * 5 * 6
+    np.testing.assert_allclose(bn.running_mean, 0.1 * x.mean(axis=(0, 2, 3)), rtol=1e-5)
+    np.testing.assert_allclose(bn.running_var, 0.9 + 0.1 * x.var(axis=(0, 2, 3)) * m / (m - 1), rtol=1e-5)
+    # Eval mode uses them: a single image gives the same output alone or in a batch.
+    bn.eval()
+    np.testing.assert_allclose(bn(f64(x[:1])).data, bn(f64(x)).data[:1], rtol=1e-6)
+    # Backward in training mode against finite differences (float64, loss sum(probe * y)).
+    bn.train()
+    probe = rng.standard_normal(x.shape)
+    xt = f64(x, requires_grad=True)
+    (BatchNorm2d(3)(xt) * f64(probe)).sum().backward()
+    numeric, eps = np.zeros_like(x), 1e-6
+    for index in [(0, 0, 0, 0), (1, 2, 3, 4), (3, 1, 4, 5)]:
+        shifted = x.copy(); shifted[index] += eps
+        up = (BatchNorm2d(3)(f64(shifted)).data * probe).sum()
+        shifted[index] -= 2 * eps
+        down = (BatchNorm2d(3)(f64(shifted)).data * probe).sum()
+        np.testing.assert_allclose(xt.grad[index], (up - down) / (2 * eps), rtol=1e-4, atol=1e-7)
+
+if __name__ == "__main__":
+    test_unit_batchnorm2d()
+    print("BatchNorm2d: ok")
 
 
 # %% [markdown]

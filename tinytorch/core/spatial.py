@@ -6,7 +6,8 @@
 __all__ = ['conv_output_size', 'count_loop_steps', 'conv2d_loops', 'conv2d_macs', 'conv2d_vectorized', 'conv2d_backward_loops',
            'maxpool2d_loops', 'avgpool2d_loops', 'maxpool2d_vectorized', 'avgpool2d_vectorized',
            'maxpool2d_backward_loops', 'avgpool2d_backward_loops', 'Conv2dFunction', 'MaxPool2dFunction',
-           'AvgPool2dFunction', 'Conv2d', 'MaxPool2d', 'AvgPool2d', 'receptive_field', 'activation_bytes']
+           'AvgPool2dFunction', 'Conv2d', 'MaxPool2d', 'AvgPool2d', 'receptive_field', 'activation_bytes',
+           'AdaptiveAvgPool2dFunction', 'AdaptiveAvgPool2d', 'BatchNorm2dFunction', 'BatchNorm2d']
 
 # %% ../../src/09_convolutions/09_convolutions.py #cell-001
 import math
@@ -675,3 +676,139 @@ from .layers import count_parameters  # noqa: E402,F401
 def activation_bytes(shape, dtype=np.float32):
     """Bytes needed to hold one activation of this shape."""
     return int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+
+# %% ../../src/09_convolutions/09_convolutions.py #cell-116
+def _adaptive_windows(size, out_size):
+    """[(start, end)] of each output position along one axis (PyTorch's rule)."""
+    return [((i * size) // out_size, -((-(i + 1) * size) // out_size)) for i in range(out_size)]
+
+
+def _adaptive_output_size(output_size, hw, layer="AdaptiveAvgPool2d"):
+    """(out_h, out_w) from an int, an (h, w) pair (None keeps that input size)."""
+    items = (output_size, output_size) if not isinstance(output_size, (tuple, list)) else tuple(output_size)
+    if len(items) != 2 or any(v is not None and (isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1)
+                              for v in items):
+        raise ValueError(f"{layer}: output_size must be a positive int or a pair of positive ints (or None to keep "
+                         f"that size), got {output_size!r}. Example: AdaptiveAvgPool2d(1) or AdaptiveAvgPool2d((2, 3)).")
+    return tuple(int(n if v is None else v) for v, n in zip(items, hw))
+
+
+class AdaptiveAvgPool2dFunction(Function):
+    """Average over PyTorch's adaptive windows: one loop step per output position, each
+    a mean over the whole batch and all channels at once."""
+
+    def forward(self, x, output_size, layer="AdaptiveAvgPool2d"):
+        x = _check_input(x, layer)
+        self.x_shape, self.dtype = x.shape, x.dtype
+        out_h, out_w = _adaptive_output_size(output_size, x.shape[2:], layer)
+        self.windows = [(rows, cols) for rows in _adaptive_windows(x.shape[2], out_h)
+                        for cols in _adaptive_windows(x.shape[3], out_w)]
+        out = np.empty((*x.shape[:2], out_h * out_w), dtype=x.dtype)
+        for k, ((r0, r1), (c0, c1)) in enumerate(self.windows):
+            out[:, :, k] = x[:, :, r0:r1, c0:c1].mean(axis=(2, 3))
+        return out.reshape(*x.shape[:2], out_h, out_w)
+
+    def backward(self, grad_output):
+        grad = grad_output.reshape(*grad_output.shape[:2], -1)
+        grad_x = np.zeros(self.x_shape, dtype=self.dtype)
+        for k, ((r0, r1), (c0, c1)) in enumerate(self.windows):
+            # Each of the window's (r1 - r0) * (c1 - c0) inputs got that share of the mean;
+            # overlapping windows add their shares.
+            grad_x[:, :, r0:r1, c0:c1] += (grad[:, :, k] / ((r1 - r0) * (c1 - c0)))[:, :, None, None]
+        return (grad_x,)
+
+
+class AdaptiveAvgPool2d(Module):
+    """torch.nn.AdaptiveAvgPool2d: output_size an int, or an (h, w) pair whose None entries keep the input's size."""
+
+    def __init__(self, output_size):
+        super().__init__()
+        _adaptive_output_size(output_size, (1, 1))   # check it now, not at the first forward
+        self.output_size = output_size
+
+    def forward(self, x):
+        return AdaptiveAvgPool2dFunction.apply(x, output_size=self.output_size)
+
+    def output_shape(self, input_shape):
+        batch, channels, height, width = input_shape
+        return (batch, channels, *_adaptive_output_size(self.output_size, (height, width)))
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+# %% ../../src/09_convolutions/09_convolutions.py #cell-120
+def _per_channel(values):
+    """A (C,) array as (1, C, 1, 1), to broadcast over an (N, C, H, W) batch."""
+    return np.asarray(values)[None, :, None, None]
+
+
+class BatchNorm2dFunction(Function):
+    """y = weight * (x - mean) / sqrt(var + eps) + bias, per channel; `batch_stats` says whether
+    mean and var were computed from x itself (training: they depend on x) or given (eval)."""
+
+    def forward(self, x, weight, bias, mean, var, eps, batch_stats):
+        self.inv_std = (1.0 / np.sqrt(var + eps)).astype(x.dtype)
+        self.x_hat = (x - _per_channel(mean).astype(x.dtype)) * _per_channel(self.inv_std)
+        self.weight, self.batch_stats, self.has_bias = weight, batch_stats, bias is not None
+        out = self.x_hat if weight is None else self.x_hat * _per_channel(weight)
+        return out if bias is None else out + _per_channel(bias)
+
+    def backward(self, grad_output):
+        axes = (0, 2, 3)
+        grad_weight = (grad_output * self.x_hat).sum(axis=axes) if self.weight is not None else None
+        grad_bias = grad_output.sum(axis=axes) if self.has_bias else None
+        d = grad_output if self.weight is None else grad_output * _per_channel(self.weight)
+        if self.batch_stats:
+            d = d - d.mean(axis=axes, keepdims=True) - self.x_hat * (d * self.x_hat).mean(axis=axes, keepdims=True)
+        grad_x = d * _per_channel(self.inv_std)
+        return grad_x, grad_weight, grad_bias
+
+
+class BatchNorm2d(Module):
+    """torch.nn.BatchNorm2d over (N, C, H, W) inputs: batch statistics in training mode, the
+    running ones in eval mode. `.running_mean` and `.running_var` are numpy arrays (buffers,
+    not parameters); `.weight` and `.bias` are Tensors when affine=True, else None."""
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True):
+        super().__init__()
+        _check_positive_int(num_features, "num_features", "BatchNorm2d")
+        if not eps > 0:
+            raise ValueError(f"BatchNorm2d: eps must be > 0, got {eps!r}. It keeps the division safe; the default is 1e-5.")
+        if momentum is not None and not 0 <= momentum <= 1:
+            raise ValueError(f"BatchNorm2d: momentum must be between 0 and 1 (or None for a cumulative average), got {momentum!r}.")
+        self.num_features, self.eps, self.momentum = num_features, float(eps), momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        self.weight = Tensor(np.ones(num_features, dtype=np.float32), requires_grad=True) if affine else None
+        self.bias = Tensor(np.zeros(num_features, dtype=np.float32), requires_grad=True) if affine else None
+        self.running_mean = np.zeros(num_features, dtype=np.float32) if track_running_stats else None
+        self.running_var = np.ones(num_features, dtype=np.float32) if track_running_stats else None
+        self.num_batches_tracked = 0
+
+    def forward(self, x):
+        data = _check_input(x, "BatchNorm2d", channels=self.num_features)
+        batch_stats = self.training or not self.track_running_stats
+        if batch_stats:
+            count = data.shape[0] * data.shape[2] * data.shape[3]
+            if count < 2 and self.training:
+                raise ValueError(f"BatchNorm2d: expected more than 1 value per channel when training, got input "
+                                 f"shape {data.shape}. Use a batch of at least 2, or call model.eval() first.")
+            mean, var = data.mean(axis=(0, 2, 3)), data.var(axis=(0, 2, 3))
+            if self.training and self.track_running_stats:
+                self._update_running(mean, var * count / max(count - 1, 1))
+        else:
+            mean, var = self.running_mean, self.running_var
+        return BatchNorm2dFunction.apply(x, self.weight, self.bias, mean=mean, var=var, eps=self.eps,
+                                         batch_stats=batch_stats)
+
+    def _update_running(self, mean, unbiased_var):
+        self.num_batches_tracked += 1
+        factor = 1.0 / self.num_batches_tracked if self.momentum is None else self.momentum
+        self.running_mean = ((1 - factor) * self.running_mean + factor * mean).astype(self.running_mean.dtype)
+        self.running_var = ((1 - factor) * self.running_var + factor * unbiased_var).astype(self.running_var.dtype)
+
+    def output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
+                f"track_running_stats={self.track_running_stats}")
