@@ -57,12 +57,19 @@ POOL_CASES = [  # (tinytorch layer, torch function name, kernel, stride, padding
 ]
 
 
-def interleaved_best(fns, repeat):
-    """Best time of each function in `fns`, calling them in turn `repeat` times (after one warm-up each)."""
+def interleaved_best(fns, repeat, budget=1.0, most=50):
+    """Best time of each function in `fns`, calling them in turn (after one warm-up each).
+
+    At least `repeat` rounds, more for fast steps: as many as fit in about `budget` seconds
+    (judged by the warm-up round), at most `most`. On a shared machine a best of many is what filters the noise.
+    """
+    start = time.perf_counter()
     for fn in fns:
         fn()  # warm-up: first-touch allocations, BLAS buffers
+    warm_up = time.perf_counter() - start
+    rounds = max(repeat, min(most, int(budget / max(warm_up, 1e-9))))
     best = [math.inf] * len(fns)
-    for _ in range(repeat):
+    for _ in range(rounds):
         for index, fn in enumerate(fns):
             start = time.perf_counter()
             fn()
@@ -188,7 +195,7 @@ def loops_estimate(rng):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5, help="timed repeats per step (best is kept)")
+    parser.add_argument("--repeat", type=int, default=5, help="timed rounds per step at least (best is kept); fast steps get up to 50 within about a second")
     parser.add_argument("--threads", type=int, default=1, help="threads for torch and numpy's BLAS (default 1)")
     parser.add_argument("--quick", action="store_true", help="skip the two largest conv shapes and the loops estimate")
     args = parser.parse_args()
@@ -197,7 +204,7 @@ def main():
         import torch
         torch.set_num_threads(args.threads)
         print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s); numpy {np.__version__}, BLAS threads "
-              + ", ".join(f"{k}={v}" for k, v in blas.items()) + f"; best of {args.repeat}, interleaved")
+              + ", ".join(f"{k}={v}" for k, v in blas.items()) + f"; best of at least {args.repeat} interleaved rounds (up to 50 for fast steps)")
     except ImportError:
         torch = None
         print("PyTorch not installed: torch columns left out (pip install torch==2.13.0)")
