@@ -1493,6 +1493,19 @@ if __name__ == "__main__":
 
 # %% nbgrader={"grade": false, "grade_id": "pool-vectorized", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| export
+def _padded_zeros(x, padding, dtype):
+    """Zeros shaped like x with its padding, (N, C, H + 2*ph, W + 2*pw), in x's memory layout.
+
+    Why the layout: after a Conv2d, x is channels-last in memory (see _conv2d_forward). A
+    gradient in the same layout lets the layer below (a ReLU's grad * mask) run through
+    memory in order instead of mixing two orders.
+    """
+    (batch, channels, height, width), (ph, pw) = x.shape, padding
+    if x.transpose(0, 2, 3, 1).flags.c_contiguous and not x.flags.c_contiguous:
+        return np.zeros((batch, height + 2 * ph, width + 2 * pw, channels), dtype=dtype).transpose(0, 3, 1, 2)
+    return np.zeros((batch, channels, height + 2 * ph, width + 2 * pw), dtype=dtype)
+
+
 def _maxpool2d_forward(x, kernel, stride, padding, out_hw):
     """Max of every window and the offset (row-major index in the window) of its first maximum."""
     x_pad = _pad(x, padding, value=-np.inf)
@@ -1511,11 +1524,24 @@ def _maxpool2d_forward(x, kernel, stride, padding, out_hw):
 
 
 def _maxpool2d_backward(grad_out, argmax, x, kernel, stride, padding):
-    """Send each window's gradient to its maximum; overlapping windows add up."""
+    """Send each window's gradient to its maximum; overlapping windows add up.
+
+    One np.add.at for all windows: each window's gradient goes to the flat memory position of
+    its winner. Unlike `flat[positions] += values`, np.add.at adds repeated positions (a pixel
+    that wins overlapping windows) one after another, in the loops' order of windows. That is
+    one pass, where a masked add per kernel offset reads and writes the whole gradient kh*kw times.
+    """
+    (kh, kw), (sh, sw) = kernel, stride
+    grad = _padded_zeros(x, padding, np.result_type(grad_out, x))
+    batch, channels, h_out, w_out = grad_out.shape
+    n_step, c_step, row_step, col_step = (stride_bytes // grad.itemsize for stride_bytes in grad.strides)
+    n, c, i, j = np.ogrid[:batch, :channels, :h_out, :w_out]
+    window_starts = (n * n_step + c * c_step + i * (sh * row_step)) + j * (sw * col_step)   # flat, of every window
+    offset_steps = (np.arange(kh)[:, None] * row_step + np.arange(kw) * col_step).ravel()    # flat, of each offset
+    positions = window_starts + offset_steps[argmax]                    # each window's winner
+    # ravel "K": a view of grad's memory. Flat index and value lists keep numpy's add.at on its fast path.
+    np.add.at(grad.ravel(order="K"), positions.ravel(), grad_out.ravel())
     (ph, pw), (height, width) = padding, x.shape[2:]
-    grad = np.zeros((*x.shape[:2], height + 2 * ph, width + 2 * pw), dtype=np.result_type(grad_out, x))
-    for offset, where in _offset_slices(kernel, stride, grad_out.shape[2:]):
-        grad[where] += np.where(argmax == offset, grad_out, 0)
     return grad[:, :, ph:ph + height, pw:pw + width]
 
 
@@ -1530,7 +1556,7 @@ def _avgpool2d_forward(x, kernel, stride, padding, out_hw):
 def _avgpool2d_backward(grad_out, x, kernel, stride, padding):
     """Spread each window's gradient evenly over its kh*kw positions, padding included."""
     (ph, pw), (height, width) = padding, x.shape[2:]
-    grad = np.zeros((*x.shape[:2], height + 2 * ph, width + 2 * pw), dtype=np.result_type(grad_out, x))
+    grad = _padded_zeros(x, padding, np.result_type(grad_out, x))
     share = grad_out / (kernel[0] * kernel[1])
     for _, where in _offset_slices(kernel, stride, grad_out.shape[2:]):
         grad[where] += share
