@@ -1444,8 +1444,10 @@ if __name__ == "__main__":
 # Pooling has only `kh * kw` different offsets inside a window, so the fast path loops
 # over those few offsets and handles every window at once with strided slices:
 # `x_pad[:, :, ki::sh, kj::sw]` is the value at offset `(ki, kj)` of every window.
-# Max pooling keeps a running maximum and remembers which offset won; average
-# pooling keeps a running sum.
+# Max pooling keeps a running maximum, then finds for every window the first offset
+# that holds it (two cheap passes rather than one that tracks both at each step); average
+# pooling keeps a running sum. The max-pooling backward scatters each window's gradient
+# to its winner in one `np.add.at` call, which adds up repeated positions.
 #
 # **Backward.** Average pooling sends `grad / (kh * kw)` to every position of the
 # window, padding included (the padded part is then cut away, just as those zeros
