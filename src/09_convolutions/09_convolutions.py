@@ -743,7 +743,10 @@ if __name__ == "__main__":
 # moves long runs instead of short ones. The GEMM `cols @ W` then gives
 # `(N * H_out * W_out, C_out)`, the output channels-last too, which the next layer reads
 # in memory order. Backward is the same, transposed: `grad_weight = g.T @ cols`,
-# `grad_cols = g @ W.T`.
+# `grad_cols = g @ W.T`. With stride 1 and no more output than input channels, the
+# code gets the input gradient another way with the same GEMM size: as a convolution of
+# the output gradient with the flipped kernel (`_conv2d_input_grad`; the "transposed
+# convolution" of the last section), which replaces col2im's `kh * kw` adds by one copy.
 
 
 # %% nbgrader={"grade": false, "grade_id": "conv2d-vectorized", "locked": false, "schema_version": 3, "solution": false, "task": false}
