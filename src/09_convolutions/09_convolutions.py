@@ -745,7 +745,7 @@ if __name__ == "__main__":
 # in memory order. Backward is the same, transposed: `grad_weight = g.T @ cols`,
 # `grad_cols = g @ W.T`. With stride 1 and no more output than input channels, the
 # code gets the input gradient another way with the same GEMM size: as a convolution of
-# the output gradient with the flipped kernel (`_conv2d_input_grad`; the "transposed
+# the output gradient with the flipped kernel (`_input_grad_by_convolution`; the "transposed
 # convolution" of the last section), which replaces col2im's `kh * kw` adds by one copy.
 
 
@@ -861,25 +861,34 @@ def _conv2d_backward(grad_out, x_shape, weight, cols, stride, padding, need_x=Tr
     c_out, c_in, kh, kw = weight.shape
     dtype = np.result_type(grad_out, weight, cols)
     g = grad_out.transpose(0, 2, 3, 1).reshape(-1, c_out).astype(dtype, copy=False)   # (N*H_out*W_out, C_out)
+    # The input's gradient first, in a function of its own: its big temporaries are gone when it
+    # returns, so the weight's gradient adds nothing to the peak memory of a backward pass.
+    grad_x = None
+    if need_x:
+        grad_x = _conv2d_input_grad(g, x_shape, weight.astype(dtype, copy=False), stride, padding, grad_out.shape[2:])
     grad_w = (cols.T @ g).reshape(kh, kw, c_in, c_out).transpose(3, 2, 0, 1)         # back to (C_out, C_in, kh, kw)
     grad_b = np.ones(len(g), dtype=dtype) @ g       # the column sums as one BLAS call: sum(axis=0) is slower on short rows
-    grad_x = None
-    if need_x and _input_grad_is_a_convolution(weight.shape, stride, padding):
-        grad_x = _conv2d_input_grad(g, x_shape, weight.astype(dtype, copy=False), padding, grad_out.shape[2:])
-    elif need_x:
-        if _channels_last(c_in, weight.shape[2:], grad_out.shape[2:]):
-            # One GEMM per kernel offset (np.matmul loops over them): each offset's (N*H_out*W_out, C_in)
-            # block comes out contiguous, so _col2im's adds read it in order, not C_in numbers at a time.
-            w_offsets = weight.transpose(2, 3, 0, 1).reshape(kh * kw, c_out, c_in).astype(dtype, copy=False)
-            grad_cols = np.matmul(g, w_offsets).transpose(1, 0, 2)       # (N*H_out*W_out, kh*kw, C_in): a view
-        else:
-            grad_cols = (_weight_cols(weight) @ g.T).T                   # (N*H_out*W_out, kh*kw*C_in), K-major
-        grad_x = _col2im(grad_cols, x_shape, weight.shape[2:], stride, padding, grad_out.shape[2:])
     return grad_x, np.ascontiguousarray(grad_w), grad_b
 
 
+def _conv2d_input_grad(g, x_shape, weight, stride, padding, out_hw):
+    """grad_x (N, C_in, H, W) from g, the output gradient as (N*H_out*W_out, C_out): col2im of g @ W.T,
+    or for stride 1 and C_out <= C_in a convolution of g (_input_grad_by_convolution)."""
+    c_out, c_in, kh, kw = weight.shape
+    if _input_grad_is_a_convolution(weight.shape, stride, padding):
+        return _input_grad_by_convolution(g, x_shape, weight, padding, out_hw)
+    if _channels_last(c_in, (kh, kw), out_hw):
+        # One GEMM per kernel offset (np.matmul loops over them): each offset's (N*H_out*W_out, C_in)
+        # block comes out contiguous, so _col2im's adds read it in order, not C_in numbers at a time.
+        w_offsets = weight.transpose(2, 3, 0, 1).reshape(kh * kw, c_out, c_in)
+        grad_cols = np.matmul(g, w_offsets).transpose(1, 0, 2)           # (N*H_out*W_out, kh*kw, C_in): a view
+    else:
+        grad_cols = (_weight_cols(weight) @ g.T).T                       # (N*H_out*W_out, kh*kw*C_in), K-major
+    return _col2im(grad_cols, x_shape, (kh, kw), stride, padding, out_hw)
+
+
 def _input_grad_is_a_convolution(weight_shape, stride, padding):
-    """Whether _conv2d_input_grad applies and is the faster way: stride 1, padding < kernel, C_out <= C_in.
+    """Whether _input_grad_by_convolution applies and is the faster way: stride 1, padding < kernel, C_out <= C_in.
 
     Its columns hold kh*kw*C_out numbers per input pixel, col2im's kh*kw*C_in per output position:
     with more output than input channels they would cost more memory and time than the adds.
@@ -888,7 +897,7 @@ def _input_grad_is_a_convolution(weight_shape, stride, padding):
     return stride == (1, 1) and padding[0] < kh and padding[1] < kw and c_out <= c_in
 
 
-def _conv2d_input_grad(g, x_shape, weight, padding, out_hw):
+def _input_grad_by_convolution(g, x_shape, weight, padding, out_hw):
     """grad_x of a stride-1 convolution as another convolution: of the output gradient, padded by
     k - 1 - p, with the kernel flipped and its channel axes swapped (a "full" convolution).
 
