@@ -1,43 +1,84 @@
-"""Speed of tinytorch's Conv2d against PyTorch on the CPU, printed as a table.
+"""Speed of tinytorch's Conv2d, MaxPool2d and AvgPool2d against PyTorch on the CPU, printed as tables.
 
-Run by hand (not a test):  python benchmarks/conv_benchmark.py [--repeat 5] [--threads 2]
+Run by hand (not a test):  python benchmarks/conv_benchmark.py [--repeat 5] [--threads 1] [--quick]
 
-For each layer shape: MACs, best-of-N time and GFLOP/s (2 FLOPs per MAC) of the
-vectorized forward and of forward + backward, PyTorch's times on the same shapes in the
-same run (when installed), and the ratio tinytorch / torch. Then the loops path on a
+Single-threaded by default on both sides: numpy's BLAS through OPENBLAS_NUM_THREADS /
+OMP_NUM_THREADS / MKL_NUM_THREADS (set here before numpy is imported, unless already set in
+the environment), torch through torch.set_num_threads. The first line of the output says
+which values were in effect.
+
+For each convolution shape (issue #14's six, 3x3 with padding 1, then two 5x5 extras): MACs,
+the best-of-N time of the vectorized forward and of forward + backward, PyTorch's times on
+the same shapes, and the ratio tinytorch / torch. tinytorch and torch run interleaved (one
+repeat of each in turn), so a burst of load on a shared machine hits both. Peak memory is
+what numpy allocated at most during one tinytorch forward + backward of that row
+(tracemalloc, measured in a separate untimed run), input and weights excluded. A summary line
+gives the geometric means of the ratios over the six issue shapes; then the same for pooling
+(2x2 stride 2, and 3x3 stride 2 padding 1, on (64, 32, 16, 16)). Then the loops path on a
 small shape, its MAC/s, and the time it would need on each big shape at that rate.
-Peak memory is what numpy allocated at most during one tinytorch forward + backward of that
-row (tracemalloc, measured in a separate untimed run), input and weights excluded.
 """
 from __future__ import annotations
 
-import argparse
-import math
-import tracemalloc
-import time
+import os
+import sys
 
-import numpy as np
+THREADS = "1"
+if "--threads" in sys.argv[:-1]:
+    THREADS = sys.argv[sys.argv.index("--threads") + 1]
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, THREADS)    # must happen before numpy loads its BLAS
 
-from tinytorch.core.spatial import Conv2d, conv2d_loops, conv2d_macs
-from tinytorch.core.tensor import Tensor
+import argparse  # noqa: E402
+import math  # noqa: E402
+import time  # noqa: E402
+import tracemalloc  # noqa: E402
 
-SHAPES = [  # (name, input shape, out_channels, kernel, padding)
-    ("ImageNet stem-ish", (32, 3, 224, 224), 64, 3, 1),
-    ("ResNet stage 2", (16, 64, 56, 56), 128, 3, 1),
-    ("LeNet conv1", (64, 1, 28, 28), 6, 5, 2),
-    ("LeNet conv2", (64, 6, 14, 14), 16, 5, 0),
-    ("digits conv 8x8", (128, 32, 8, 8), 32, 3, 1),
+import numpy as np  # noqa: E402
+
+from tinytorch.core.spatial import AvgPool2d, Conv2d, MaxPool2d, conv2d_loops, conv2d_macs  # noqa: E402
+from tinytorch.core.tensor import Tensor  # noqa: E402
+
+CONV_SHAPES = [  # (name, input shape, out_channels, kernel, padding, in the issue's geometric mean)
+    ("ImageNet stem-ish", (32, 3, 224, 224), 64, 3, 1, True),
+    ("ResNet stage 2", (16, 64, 56, 56), 128, 3, 1, True),
+    ("MNIST conv1", (64, 1, 28, 28), 32, 3, 1, True),
+    ("MNIST conv2", (64, 32, 14, 14), 64, 3, 1, True),
+    ("digits conv1", (128, 1, 8, 8), 32, 3, 1, True),
+    ("digits conv2", (128, 32, 8, 8), 32, 3, 1, True),
+    ("LeNet conv1 (5x5)", (64, 1, 28, 28), 6, 5, 2, False),
+    ("LeNet conv2 (5x5)", (64, 6, 14, 14), 16, 5, 0, False),
+]
+POOL_INPUT = (64, 32, 16, 16)
+POOL_CASES = [  # (tinytorch layer, torch function name, kernel, stride, padding)
+    (MaxPool2d, "max_pool2d", 2, 2, 0),
+    (MaxPool2d, "max_pool2d", 3, 2, 1),
+    (AvgPool2d, "avg_pool2d", 2, 2, 0),
+    (AvgPool2d, "avg_pool2d", 3, 2, 1),
 ]
 
 
-def best_time(fn, repeat):
-    fn()  # warm-up: first-touch allocations, BLAS thread start
-    best = math.inf
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
+def interleaved_best(fns, repeat, budget=1.0, most=50):
+    """Best time of each function in `fns`, calling them in turn (after one warm-up each).
+
+    At least `repeat` rounds, more for fast steps: as many as fit in about `budget` seconds
+    (judged by the warm-up round), at most `most`. On a shared machine a best of many is what filters the noise.
+    """
+    start = time.perf_counter()
+    for fn in fns:
+        fn()  # warm-up: first-touch allocations, BLAS buffers
+    warm_up = time.perf_counter() - start
+    rounds = max(repeat, min(most, int(budget / max(warm_up, 1e-9))))
+    best = [math.inf] * len(fns)
+    for _ in range(rounds):
+        for index, fn in enumerate(fns):
+            start = time.perf_counter()
+            fn()
+            best[index] = min(best[index], time.perf_counter() - start)
     return best
+
+
+def geo(values):
+    return math.exp(sum(map(math.log, values)) / len(values))
 
 
 def peak_mib(x, layer):
@@ -52,81 +93,129 @@ def peak_mib(x, layer):
     return peak / 2**20
 
 
-def tinytorch_times(x, layer, repeat):
+def tinytorch_steps(x, layer):
+    """(forward, forward + backward) of a tinytorch layer; gradients are dropped after each backward."""
     xt = Tensor(x, requires_grad=True)
 
     def forward_backward():
         out = layer(xt)
         out.backward(np.ones(out.shape, dtype=np.float32))
+        xt.grad = None
+        layer.zero_grad()
 
-    return best_time(lambda: layer(Tensor(x)), repeat), best_time(forward_backward, repeat)
+    return (lambda: layer(Tensor(x))), forward_backward
 
 
-def torch_times(torch, x, layer, padding, repeat):
+def torch_steps(torch, x, function, params, **kwargs):
+    """(forward, forward + backward) of torch.nn.functional.<function> on copies of the same arrays."""
     tx = torch.from_numpy(x)
-    tw = torch.from_numpy(layer.weight.data.copy())
-    tb = torch.from_numpy(layer.bias.data.copy())
-    fwd = best_time(lambda: torch.nn.functional.conv2d(tx, tw, tb, padding=padding), repeat)
-    txg, twg, tbg = tx.clone().requires_grad_(), tw.clone().requires_grad_(), tb.clone().requires_grad_()
+    tparams = [torch.from_numpy(p.copy()) for p in params]
+    leaves = [t.clone().requires_grad_() for t in (tx, *tparams)]
+
+    def forward():
+        with torch.no_grad():
+            function(tx, *tparams, **kwargs)
 
     def forward_backward():
-        out = torch.nn.functional.conv2d(txg, twg, tbg, padding=padding)
+        out = function(*leaves, **kwargs)
         out.backward(torch.ones_like(out))
-        txg.grad = twg.grad = tbg.grad = None
+        for leaf in leaves:
+            leaf.grad = None
 
-    return fwd, best_time(forward_backward, repeat)
+    return forward, forward_backward
+
+
+def conv_table(torch, rng, repeat, shapes):
+    header = (f"{'layer':<18} {'input':>18} {'out':>4} {'k':>2} {'MACs':>14} | {'fwd ms':>8} {'f+b ms':>8} | "
+              f"{'torch fwd':>9} {'torch f+b':>9} | {'fwd x':>6} {'f+b x':>6} | {'peak MiB':>8}")
+    print(header)
+    print("-" * len(header))
+    ratios_fwd, ratios_fb = [], []
+    for name, shape, c_out, k, p, counted in shapes:
+        x = rng.standard_normal(shape, dtype=np.float32)
+        layer = Conv2d(shape[1], c_out, k, padding=p)
+        macs = conv2d_macs(shape, c_out, k, padding=p)
+        steps = list(tinytorch_steps(x, layer))
+        if torch is not None:
+            steps += torch_steps(torch, x, torch.nn.functional.conv2d, (layer.weight.data, layer.bias.data), padding=p)
+        times = interleaved_best(steps, repeat)
+        row = f"{name:<18} {str(shape):>18} {c_out:>4} {k:>2} {macs:>14,} | {times[0] * 1e3:8.2f} {times[1] * 1e3:8.2f} | "
+        if torch is not None:
+            fwd_x, fb_x = times[0] / times[2], times[1] / times[3]
+            if counted:
+                ratios_fwd.append(fwd_x)
+                ratios_fb.append(fb_x)
+            row += f"{times[2] * 1e3:9.2f} {times[3] * 1e3:9.2f} | {fwd_x:6.2f} {fb_x:6.2f} | "
+        else:
+            row += f"{'-':>9} {'-':>9} | {'-':>6} {'-':>6} | "
+        print(row + f"{peak_mib(x, layer):8.1f}" + ("" if counted else "  (extra, not in the mean)"), flush=True)
+    if ratios_fwd:
+        print(f"Conv2d geometric mean tinytorch/torch over the {len(ratios_fwd)} issue shapes: forward "
+              f"{geo(ratios_fwd):.2f}x, forward+backward {geo(ratios_fb):.2f}x; worst forward {max(ratios_fwd):.2f}x, "
+              f"worst forward+backward {max(ratios_fb):.2f}x (below 1 means faster than torch)")
+
+
+def pool_table(torch, rng, repeat):
+    header = (f"{'layer':<22} {'input':>18} | {'fwd ms':>8} {'f+b ms':>8} | {'torch fwd':>9} {'torch f+b':>9} | "
+              f"{'fwd x':>6} {'f+b x':>6} | {'peak MiB':>8}")
+    print(header)
+    print("-" * len(header))
+    x = rng.standard_normal(POOL_INPUT, dtype=np.float32)
+    ratios_fb = []
+    for layer_class, torch_name, k, s, p in POOL_CASES:
+        layer = layer_class(k, stride=s, padding=p)
+        steps = list(tinytorch_steps(x, layer))
+        if torch is not None:
+            steps += torch_steps(torch, x, getattr(torch.nn.functional, torch_name), (), kernel_size=k, stride=s, padding=p)
+        times = interleaved_best(steps, repeat)
+        label = f"{layer_class.__name__} {k}x{k} s{s} p{p}"
+        row = f"{label:<22} {str(POOL_INPUT):>18} | {times[0] * 1e3:8.3f} {times[1] * 1e3:8.3f} | "
+        if torch is not None:
+            ratios_fb.append(times[1] / times[3])
+            row += f"{times[2] * 1e3:9.3f} {times[3] * 1e3:9.3f} | {times[0] / times[2]:6.2f} {times[1] / times[3]:6.2f} | "
+        else:
+            row += f"{'-':>9} {'-':>9} | {'-':>6} {'-':>6} | "
+        print(row + f"{peak_mib(x, layer):8.2f}", flush=True)
+    if ratios_fb:
+        print(f"pooling forward+backward tinytorch/torch: geometric mean {geo(ratios_fb):.2f}x, worst {max(ratios_fb):.2f}x")
+
+
+def loops_estimate(rng):
+    small, c_out, k = (2, 3, 16, 16), 8, 3
+    x = rng.standard_normal(small, dtype=np.float32)
+    w = rng.standard_normal((c_out, small[1], k, k), dtype=np.float32)
+    macs = conv2d_macs(small, c_out, k, padding=1)
+    loop_time = interleaved_best([lambda: conv2d_loops(x, w, None, 1, 1)], 1)[0]
+    rate = macs / loop_time
+    print(f"\nloops path on {small} -> {c_out}, k{k}: {macs:,} MACs in {loop_time * 1e3:.0f} ms = {rate / 1e6:.2f} million MAC/s")
+    for name, shape, c_out, k, p, _ in CONV_SHAPES:
+        seconds = conv2d_macs(shape, c_out, k, padding=p) / rate
+        print(f"  {name:<18} would take {seconds:12,.0f} s ({seconds / 3600:8.1f} h) on the loops")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's own)")
+    parser.add_argument("--repeat", type=int, default=5, help="timed rounds per step at least (best is kept); fast steps get up to 50 within about a second")
+    parser.add_argument("--threads", type=int, default=1, help="threads for torch and numpy's BLAS (default 1)")
+    parser.add_argument("--quick", action="store_true", help="skip the two largest conv shapes and the loops estimate")
     args = parser.parse_args()
+    blas = {name: os.environ.get(name) for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
     try:
         import torch
-        if args.threads:
-            torch.set_num_threads(args.threads)
-        print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; numpy {np.__version__}")
+        torch.set_num_threads(args.threads)
+        print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s); numpy {np.__version__}, BLAS threads "
+              + ", ".join(f"{k}={v}" for k, v in blas.items()) + f"; best of at least {args.repeat} interleaved rounds (up to 50 for fast steps)")
     except ImportError:
         torch = None
         print("PyTorch not installed: torch columns left out (pip install torch==2.13.0)")
 
     rng = np.random.default_rng(0)
-    header = (f"{'layer':<18} {'input':>18} {'out':>4} {'k':>2} {'MACs':>14} | {'fwd ms':>8} {'GFLOP/s':>8} "
-              f"{'f+b ms':>8} | {'torch fwd':>9} {'torch f+b':>9} | {'fwd x':>6} {'f+b x':>6} | {'peak MiB':>8}")
-    print(header)
-    print("-" * len(header))
-    ratios_fwd, ratios_fb = [], []
-    for name, shape, c_out, k, p in SHAPES:
-        x = rng.standard_normal(shape, dtype=np.float32)
-        layer = Conv2d(shape[1], c_out, k, padding=p)
-        macs = conv2d_macs(shape, c_out, k, padding=p)
-        fwd, fb = tinytorch_times(x, layer, args.repeat)
-        row = (f"{name:<18} {str(shape):>18} {c_out:>4} {k:>2} {macs:>14,} | {fwd * 1e3:8.2f} "
-               f"{2 * macs / fwd / 1e9:8.1f} {fb * 1e3:8.2f} | ")
-        if torch is not None:
-            tfwd, tfb = torch_times(torch, x, layer, p, args.repeat)
-            ratios_fwd.append(fwd / tfwd)
-            ratios_fb.append(fb / tfb)
-            row += f"{tfwd * 1e3:9.2f} {tfb * 1e3:9.2f} | {fwd / tfwd:6.2f} {fb / tfb:6.2f} | "
-        else:
-            row += f"{'-':>9} {'-':>9} | {'-':>6} {'-':>6} | "
-        print(row + f"{peak_mib(x, layer):8.1f}", flush=True)
-    if ratios_fwd:
-        geo = lambda values: math.exp(sum(map(math.log, values)) / len(values))
-        print(f"geometric mean tinytorch/torch: forward {geo(ratios_fwd):.2f}x, forward+backward {geo(ratios_fb):.2f}x "
-              "(below 1 means faster than torch)")
-
-    small, c_out, k = (2, 3, 16, 16), 8, 3
-    x = rng.standard_normal(small, dtype=np.float32)
-    w = rng.standard_normal((c_out, small[1], k, k), dtype=np.float32)
-    macs = conv2d_macs(small, c_out, k, padding=1)
-    loop_time = best_time(lambda: conv2d_loops(x, w, None, 1, 1), 1)
-    rate = macs / loop_time
-    print(f"\nloops path on {small} -> {c_out}, k{k}: {macs:,} MACs in {loop_time * 1e3:.0f} ms = {rate / 1e6:.2f} million MAC/s")
-    for name, shape, c_out, k, p in SHAPES:
-        seconds = conv2d_macs(shape, c_out, k, padding=p) / rate
-        print(f"  {name:<18} would take {seconds:12,.0f} s ({seconds / 3600:8.1f} h) on the loops")
+    shapes = [row for row in CONV_SHAPES if not (args.quick and np.prod(row[1]) > 1e6)]
+    conv_table(torch, rng, args.repeat, shapes)
+    print()
+    pool_table(torch, rng, args.repeat)
+    if not args.quick:
+        loops_estimate(rng)
 
 
 if __name__ == "__main__":

@@ -788,6 +788,20 @@ if __name__ == "__main__":
 # - `grad_cols = weight.T @ g`, then **col2im**: add each column back onto the window
 #   it came from. Windows overlap, so contributions add up; we do it with one strided
 #   add per kernel offset (`kh * kw` numpy operations, not one per pixel).
+#
+# **In the code: the same matrices, transposed and channels-last.** The given code
+# keeps the transpose of the column matrix, `(N * H_out * W_out, kh * kw * C_in)`: one
+# row per output position, the window's numbers ordered `(ki, kj, c)`, and the padded
+# input channels-last, `(N, H, W, C)`. The reason is speed, not maths: copying the
+# windows is most of the work besides the GEMM, and channels-last makes each window row
+# (`kw` pixels, all channels) one contiguous run of `kw * C_in` numbers, so the copy
+# moves long runs instead of short ones. The GEMM `cols @ W` then gives
+# `(N * H_out * W_out, C_out)`, the output channels-last too, which the next layer reads
+# in memory order. Backward is the same, transposed: `grad_weight = g.T @ cols`,
+# `grad_cols = g @ W.T`. With stride 1 and no more output than input channels, the
+# code gets the input gradient another way with the same GEMM size: as a convolution of
+# the output gradient with the flipped kernel (`_input_grad_by_convolution`; the "transposed
+# convolution" of the last section), which replaces col2im's `kh * kw` adds by one copy.
 
 
 # %% nbgrader={"grade": false, "grade_id": "conv2d-vectorized", "locked": false, "schema_version": 3, "solution": false, "task": false}
@@ -801,37 +815,74 @@ def _offset_slices(kernel, stride, out_hw):
             yield ki * kw + kj, (slice(None), slice(None), slice(ki, ki + sh * h_out, sh), slice(kj, kj + sw * w_out, sw))
 
 
-def _padded_cnhw(x, padding):
-    """The input as (C, N, H + 2*ph, W + 2*pw), zero-padded, in one copy.
+def _channels_last(channels, kernel, out_hw):
+    """Whether the columns are built from a channels-last copy of the input (else channels-first).
 
-    Channels-first makes each image row a contiguous run in the column matrix below,
-    so building the columns is a fast copy of rows rather than a scattered gather.
+    Building the columns is a copy of short contiguous runs, and the longer the runs the
+    faster it goes. Channels-last (N, H, W, C), a window row (kw pixels, all channels) is one
+    run of kw*C numbers; channels-first (C, N, H, W), a run is one output row, W_out numbers.
+    With many channels (every layer after the first) the first is longer, with one or three
+    (images) the second.
+    """
+    return kernel[1] * channels >= out_hw[1]
+
+
+def _padded(x, padding, channels_last):
+    """The input zero-padded, in one copy: (N, H + 2*ph, W + 2*pw, C) or (C, N, H + 2*ph, W + 2*pw).
+
+    An input that already has this memory layout (every Conv2d output is channels-last; see
+    _conv2d_forward) makes the transpose here free.
     """
     (batch, channels, height, width), (ph, pw) = x.shape, padding
-    out = np.zeros((channels, batch, height + 2 * ph, width + 2 * pw), dtype=x.dtype)
-    out[:, :, ph:ph + height, pw:pw + width] = x.transpose(1, 0, 2, 3)
+    if channels_last:
+        out = np.zeros((batch, height + 2 * ph, width + 2 * pw, channels), dtype=x.dtype)
+        out[:, ph:ph + height, pw:pw + width] = x.transpose(0, 2, 3, 1)
+    else:
+        out = np.zeros((channels, batch, height + 2 * ph, width + 2 * pw), dtype=x.dtype)
+        out[:, :, ph:ph + height, pw:pw + width] = x.transpose(1, 0, 2, 3)
     return out
 
 
 def _im2col(x, kernel, stride, padding, out_hw):
-    """Columns (C*kh*kw, N*H_out*W_out): one column per output position of every image.
+    """Columns (N*H_out*W_out, kh*kw*C): one row per output position of every image.
 
-    Rows are ordered (c, ki, kj), matching weight.reshape(C_out, -1); columns (n, i, j).
-    Putting all images side by side makes the whole batch one matrix multiply.
+    Rows are ordered (n, i, j), the window's numbers (ki, kj, c), matching _weight_cols(weight).
+    Putting all images together makes the whole batch one matrix multiply. The matrix is the
+    same either way; its memory order follows _channels_last (BLAS reads both orders).
     """
-    (sh, sw), (h_out, w_out) = stride, out_hw
-    windows = sliding_window_view(_padded_cnhw(x, padding), kernel, axis=(2, 3))   # (C, N, H', W', kh, kw): a view
+    (sh, sw), (h_out, w_out), (kh, kw), channels = stride, out_hw, kernel, x.shape[1]
+    if _channels_last(channels, kernel, out_hw):
+        windows = sliding_window_view(_padded(x, padding, True), kernel, axis=(1, 2))   # (N, H', W', C, kh, kw): a view
+        windows = windows[:, : sh * h_out : sh, : sw * w_out : sw]
+        return windows.transpose(0, 1, 2, 4, 5, 3).reshape(-1, kh * kw * channels)  # the one copy, runs of kw*C
+    windows = sliding_window_view(_padded(x, padding, False), kernel, axis=(2, 3))      # (C, N, H', W', kh, kw): a view
     windows = windows[:, :, : sh * h_out : sh, : sw * w_out : sw]
-    return windows.transpose(0, 4, 5, 1, 2, 3).reshape(x.shape[1] * kernel[0] * kernel[1], -1)
+    return windows.transpose(4, 5, 0, 1, 2, 3).reshape(kh * kw * channels, -1).T     # the one copy, runs of W_out
 
 
 def _col2im(cols, x_shape, kernel, stride, padding, out_hw):
-    """Sum columns (C*kh*kw, N*H_out*W_out) back onto the input (N, C, H, W): im2col's adjoint."""
-    (batch, channels, height, width), (ph, pw) = x_shape, padding
-    cols = cols.reshape(channels, kernel[0] * kernel[1], batch, *out_hw)
+    """Sum columns (N*H_out*W_out, kh*kw*C) back onto the input (N, C, H, W): im2col's adjoint.
+
+    `cols` may also come as (N*H_out*W_out, kh*kw, C), in any memory order.
+
+    One strided add per kernel offset; overlapping windows accumulate. It adds whole blocks of
+    `cols` in the memory order _im2col uses for this shape (_conv2d_backward computes them so):
+    channels-last, the result is an (N, C, H, W) view of an (N, H, W, C) array, the layout the
+    layer below has, so its elementwise backward steps run through memory in order.
+    """
+    (batch, channels, height, width), (ph, pw), (kh, kw), (sh, sw), (h_out, w_out) = x_shape, padding, kernel, stride, out_hw
+    if _channels_last(channels, kernel, out_hw):
+        cols = cols.reshape(batch, h_out, w_out, kh, kw, channels)
+        grad = np.zeros((batch, height + 2 * ph, width + 2 * pw, channels), dtype=cols.dtype)
+        for ki in range(kh):
+            for kj in range(kw):
+                grad[:, ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] += cols[:, :, :, ki, kj]
+        return grad[:, ph:ph + height, pw:pw + width].transpose(0, 3, 1, 2)
+    cols = cols.T.reshape(kh, kw, channels, batch, h_out, w_out)
     grad = np.zeros((channels, batch, height + 2 * ph, width + 2 * pw), dtype=cols.dtype)
-    for offset, where in _offset_slices(kernel, stride, out_hw):
-        grad[where] += cols[:, offset]       # one strided add per kernel offset; overlapping windows accumulate
+    for ki in range(kh):
+        for kj in range(kw):
+            grad[:, :, ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] += cols[ki, kj]
     return grad[:, :, ph:ph + height, pw:pw + width].transpose(1, 0, 2, 3)
 
 
@@ -841,14 +892,20 @@ def conv2d_vectorized(x, weight, bias=None, stride=1, padding=0):
     return _conv2d_forward(x, weight, bias, stride, padding, out_hw)[0]
 
 
+def _weight_cols(weight):
+    """The weight as (kh*kw*C_in, C_out), rows in the columns' (ki, kj, c) order."""
+    return weight.transpose(2, 3, 1, 0).reshape(-1, weight.shape[0])
+
+
 def _conv2d_forward(x, weight, bias, stride, padding, out_hw):
     """Forward on validated arguments; also returns the columns that backward reuses."""
     cols = _im2col(x, weight.shape[2:], stride, padding, out_hw)
-    out = weight.reshape(weight.shape[0], -1) @ cols                    # (C_out, N*H_out*W_out): one GEMM
+    out = cols @ _weight_cols(weight)                                   # (N*H_out*W_out, C_out): one GEMM
     if bias is not None:
-        out += bias[:, None]
-    # (C_out, N, H_out, W_out) -> NCHW as a view: no copy; numpy handles the strides downstream.
-    return out.reshape(weight.shape[0], x.shape[0], *out_hw).transpose(1, 0, 2, 3), cols
+        out += bias
+    # (N, H_out, W_out, C_out) -> NCHW as a view: no copy. The next layer's elementwise steps
+    # keep this channels-last memory layout, and the next Conv2d's padding copy reads it in order.
+    return out.reshape(x.shape[0], *out_hw, weight.shape[0]).transpose(0, 3, 1, 2), cols
 
 
 def _conv2d_backward(grad_out, x_shape, weight, cols, stride, padding, need_x=True):
@@ -856,16 +913,57 @@ def _conv2d_backward(grad_out, x_shape, weight, cols, stride, padding, need_x=Tr
 
     Computed in the wider of the gradient's and the operands' dtypes: float64 stays float64 throughout.
     """
-    c_out = weight.shape[0]
+    c_out, c_in, kh, kw = weight.shape
     dtype = np.result_type(grad_out, weight, cols)
-    g = grad_out.transpose(1, 0, 2, 3).reshape(c_out, -1).astype(dtype, copy=False)   # (C_out, N*H_out*W_out)
-    grad_w = (g @ cols.T).reshape(weight.shape)
-    grad_b = g.sum(axis=1)
+    g = grad_out.transpose(0, 2, 3, 1).reshape(-1, c_out).astype(dtype, copy=False)   # (N*H_out*W_out, C_out)
+    # The input's gradient first, in a function of its own: its big temporaries are gone when it
+    # returns, so the weight's gradient adds nothing to the peak memory of a backward pass.
     grad_x = None
     if need_x:
-        grad_cols = weight.reshape(c_out, -1).T @ g                      # (C_in*kh*kw, N*H_out*W_out)
-        grad_x = _col2im(grad_cols, x_shape, weight.shape[2:], stride, padding, grad_out.shape[2:])
-    return grad_x, grad_w, grad_b
+        grad_x = _conv2d_input_grad(g, x_shape, weight.astype(dtype, copy=False), stride, padding, grad_out.shape[2:])
+    grad_w = (cols.T @ g).reshape(kh, kw, c_in, c_out).transpose(3, 2, 0, 1)         # back to (C_out, C_in, kh, kw)
+    grad_b = np.ones(len(g), dtype=dtype) @ g       # the column sums as one BLAS call: sum(axis=0) is slower on short rows
+    return grad_x, np.ascontiguousarray(grad_w), grad_b
+
+
+def _conv2d_input_grad(g, x_shape, weight, stride, padding, out_hw):
+    """grad_x (N, C_in, H, W) from g, the output gradient as (N*H_out*W_out, C_out): col2im of g @ W.T,
+    or for stride 1 and C_out <= C_in a convolution of g (_input_grad_by_convolution)."""
+    c_out, c_in, kh, kw = weight.shape
+    if _input_grad_is_a_convolution(weight.shape, stride, padding):
+        return _input_grad_by_convolution(g, x_shape, weight, padding, out_hw)
+    if _channels_last(c_in, (kh, kw), out_hw):
+        # One GEMM per kernel offset (np.matmul loops over them): each offset's (N*H_out*W_out, C_in)
+        # block comes out contiguous, so _col2im's adds read it in order, not C_in numbers at a time.
+        w_offsets = weight.transpose(2, 3, 0, 1).reshape(kh * kw, c_out, c_in)
+        grad_cols = np.matmul(g, w_offsets).transpose(1, 0, 2)           # (N*H_out*W_out, kh*kw, C_in): a view
+    else:
+        grad_cols = (_weight_cols(weight) @ g.T).T                       # (N*H_out*W_out, kh*kw*C_in), K-major
+    return _col2im(grad_cols, x_shape, (kh, kw), stride, padding, out_hw)
+
+
+def _input_grad_is_a_convolution(weight_shape, stride, padding):
+    """Whether _input_grad_by_convolution applies and is the faster way: stride 1, padding < kernel, C_out <= C_in.
+
+    Its columns hold kh*kw*C_out numbers per input pixel, col2im's kh*kw*C_in per output position:
+    with more output than input channels they would cost more memory and time than the adds.
+    """
+    c_out, c_in, kh, kw = weight_shape
+    return stride == (1, 1) and padding[0] < kh and padding[1] < kw and c_out <= c_in
+
+
+def _input_grad_by_convolution(g, x_shape, weight, padding, out_hw):
+    """grad_x of a stride-1 convolution as another convolution: of the output gradient, padded by
+    k - 1 - p, with the kernel flipped and its channel axes swapped (a "full" convolution).
+
+    Why: it builds columns with one fast copy (_im2col) instead of kh*kw read-add-write passes
+    over the input gradient (col2im), and the GEMM has the same size. g: (N*H_out*W_out, C_out).
+    """
+    (batch, c_in, height, width), (ph, pw), (kh, kw) = x_shape, padding, weight.shape[2:]
+    g_nchw = g.reshape(batch, *out_hw, -1).transpose(0, 3, 1, 2)      # a view, channels-last in memory
+    flipped = weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)            # (C_in, C_out, kh, kw)
+    cols = _im2col(g_nchw, (kh, kw), (1, 1), (kh - 1 - ph, kw - 1 - pw), (height, width))
+    return (cols @ _weight_cols(flipped)).reshape(batch, height, width, c_in).transpose(0, 3, 1, 2)
 
 
 # %% nbgrader={"grade": false, "grade_id": "test-conv2d-vectorized", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -898,7 +996,7 @@ if __name__ == "__main__":
     _x = np.arange(1, 13, dtype=np.float32).reshape(1, 1, 3, 4)      # one image, one channel, 3x4
     _kernel, _stride, _padding = (2, 2), (1, 1), (0, 0)
     _out_hw = (2, 3)
-    _cols = _im2col(_x, _kernel, _stride, _padding, _out_hw)           # the given helper of the fast path
+    _cols = _im2col(_x, _kernel, _stride, _padding, _out_hw).T         # the given helper; .T: one column per position
     print(f"input {_x.shape[2:]} ({_x.size} values) -> columns {_cols.shape} ({_cols.size} values):")
     print(_cols.astype(int))
     _copies = np.zeros(_x.shape[2:], dtype=int)
@@ -1300,8 +1398,10 @@ if __name__ == "__main__":
 # Pooling has only `kh * kw` different offsets inside a window, so the fast path loops
 # over those few offsets and handles every window at once with strided slices:
 # `x_pad[:, :, ki::sh, kj::sw]` is the value at offset `(ki, kj)` of every window.
-# Max pooling keeps a running maximum and remembers which offset won; average
-# pooling keeps a running sum.
+# Max pooling keeps a running maximum, then finds for every window the first offset
+# that holds it (two cheap passes rather than one that tracks both at each step); average
+# pooling keeps a running sum. The max-pooling backward scatters each window's gradient
+# to its winner in one `np.add.at` call, which adds up repeated positions.
 #
 # **Backward.** Average pooling sends `grad / (kh * kw)` to every position of the
 # window, padding included (the padded part is then cut away, just as those zeros
@@ -1349,25 +1449,55 @@ if __name__ == "__main__":
 
 # %% nbgrader={"grade": false, "grade_id": "pool-vectorized", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| export
+def _padded_zeros(x, padding, dtype):
+    """Zeros shaped like x with its padding, (N, C, H + 2*ph, W + 2*pw), in x's memory layout.
+
+    Why the layout: after a Conv2d, x is channels-last in memory (see _conv2d_forward). A
+    gradient in the same layout lets the layer below (a ReLU's grad * mask) run through
+    memory in order instead of mixing two orders.
+    """
+    (batch, channels, height, width), (ph, pw) = x.shape, padding
+    if x.transpose(0, 2, 3, 1).flags.c_contiguous and not x.flags.c_contiguous:
+        return np.zeros((batch, height + 2 * ph, width + 2 * pw, channels), dtype=dtype).transpose(0, 3, 1, 2)
+    return np.zeros((batch, channels, height + 2 * ph, width + 2 * pw), dtype=dtype)
+
+
 def _maxpool2d_forward(x, kernel, stride, padding, out_hw):
     """Max of every window and the offset (row-major index in the window) of its first maximum."""
     x_pad = _pad(x, padding, value=-np.inf)
-    out = np.full((*x.shape[:2], *out_hw), -np.inf, dtype=x.dtype)
-    argmax = np.zeros(out.shape, dtype=np.intp)
-    for offset, where in _offset_slices(kernel, stride, out_hw):
-        candidate = x_pad[where]
-        better = candidate > out            # strict: on a tie the earlier offset keeps it
-        out = np.where(better, candidate, out)
-        argmax[better] = offset
+    candidates = [x_pad[where] for _, where in _offset_slices(kernel, stride, out_hw)]   # one view per offset
+    # The maxima first, then the winners: two cheap passes over the offsets instead of one that
+    # selects both value and offset at each step. np.fmax skips NaN as the loops' `>` does, and
+    # full_like keeps x's memory layout (channels-last after a Conv2d), so every pass runs in order.
+    out = np.full_like(candidates[0], -np.inf)
+    for candidate in candidates:
+        np.fmax(out, candidate, out=out)
+    offsets = np.arange(len(candidates), dtype=np.min_scalar_type(len(candidates) - 1))   # uint8 for kernels to 16x16
+    argmax = np.zeros(out.shape, dtype=offsets.dtype)
+    for offset in reversed(range(len(candidates))):    # last to first, so the first maximum is written last
+        argmax = np.where(candidates[offset] == out, offsets[offset], argmax)
     return out, argmax
 
 
 def _maxpool2d_backward(grad_out, argmax, x, kernel, stride, padding):
-    """Send each window's gradient to its maximum; overlapping windows add up."""
+    """Send each window's gradient to its maximum; overlapping windows add up.
+
+    One np.add.at for all windows: each window's gradient goes to the flat memory position of
+    its winner. Unlike `flat[positions] += values`, np.add.at adds repeated positions (a pixel
+    that wins overlapping windows) one after another, in the loops' order of windows. That is
+    one pass, where a masked add per kernel offset reads and writes the whole gradient kh*kw times.
+    """
+    (kh, kw), (sh, sw) = kernel, stride
+    grad = _padded_zeros(x, padding, np.result_type(grad_out, x))
+    batch, channels, h_out, w_out = grad_out.shape
+    n_step, c_step, row_step, col_step = (stride_bytes // grad.itemsize for stride_bytes in grad.strides)
+    n, c, i, j = np.ogrid[:batch, :channels, :h_out, :w_out]
+    window_starts = (n * n_step + c * c_step + i * (sh * row_step)) + j * (sw * col_step)   # flat, of every window
+    offset_steps = (np.arange(kh)[:, None] * row_step + np.arange(kw) * col_step).ravel()    # flat, of each offset
+    positions = window_starts + offset_steps[argmax]                    # each window's winner
+    # ravel "K": a view of grad's memory. Flat index and value lists keep numpy's add.at on its fast path.
+    np.add.at(grad.ravel(order="K"), positions.ravel(), grad_out.ravel())
     (ph, pw), (height, width) = padding, x.shape[2:]
-    grad = np.zeros((*x.shape[:2], height + 2 * ph, width + 2 * pw), dtype=np.result_type(grad_out, x))
-    for offset, where in _offset_slices(kernel, stride, grad_out.shape[2:]):
-        grad[where] += np.where(argmax == offset, grad_out, 0)
     return grad[:, :, ph:ph + height, pw:pw + width]
 
 
@@ -1382,7 +1512,7 @@ def _avgpool2d_forward(x, kernel, stride, padding, out_hw):
 def _avgpool2d_backward(grad_out, x, kernel, stride, padding):
     """Spread each window's gradient evenly over its kh*kw positions, padding included."""
     (ph, pw), (height, width) = padding, x.shape[2:]
-    grad = np.zeros((*x.shape[:2], height + 2 * ph, width + 2 * pw), dtype=np.result_type(grad_out, x))
+    grad = _padded_zeros(x, padding, np.result_type(grad_out, x))
     share = grad_out / (kernel[0] * kernel[1])
     for _, where in _offset_slices(kernel, stride, grad_out.shape[2:]):
         grad[where] += share
