@@ -14,6 +14,6 @@ knowledge, per file:
                 the student's module in an isolated child: child.py, wire.py, remote.py), processes.py
                 (namespaces, killing every child), limits.py, checks.py + runner.py (`tito test`'s inline checks)
   workflow.py   the student's loop (`tito module start`, `export`, `test`, `status`)
-  state.py      .tito/state.json: last `tito test` result per module
+  state.py      .tito/state.json: per module, the last export (hash of its exported cells, or its refusal) and `tito test` result
   main.py       the command line
 """

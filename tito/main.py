@@ -92,7 +92,8 @@ def cmd_test(args) -> int:
 
 def cmd_status(args) -> int:
     root = paths.repo_root()
-    print(workflow.format_status(workflow.status_rows(paths.all_modules(root), paths.package_dir())))
+    modules, package = paths.all_modules(root), paths.package_dir()
+    print(workflow.format_status(workflow.status_rows(modules, package), workflow.stale_lines(modules, package)))
     return 0
 
 
