@@ -7,6 +7,7 @@
     tito grade NN SUBMISSION.ipynb   autograder: score a notebook in isolation (--json, --gradescope, --junit FILE)
     tito dev export [NN ...|--all]   instructor: regenerate notebooks and package from src/
     tito dev check                   instructor/CI: fail if generated files drift from src/
+    tito dev release --nbgrader DIR  instructor: write an nbgrader course (source notebooks, config, kernel)
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import build, paths, workflow
+from . import build, paths, release, workflow
 from .grading import grade, gradescope, junit, processes
 from .grading.limits import Limits
 
@@ -33,6 +34,18 @@ def cmd_dev_export(args) -> int:
         print(f"exporting {module.slug} ...", flush=True)
         for path in build.build_module(module, out_root):
             print(f"  wrote {path.relative_to(out_root)}")
+    return 0
+
+
+def cmd_dev_release(args) -> int:
+    root = paths.repo_root()
+    course = Path(args.nbgrader).resolve()
+    modules = _modules(root, args.modules, args.all)
+    for path in release.release(modules, course):
+        print(f"  wrote {path}")
+    names = " ".join(module.slug for module in modules)
+    print(f"nbgrader course in {course}. From there: nbgrader generate_assignment ASSIGNMENT (one of: {names}), "
+          "then collect submissions into submitted/STUDENT/ASSIGNMENT/ and run nbgrader autograde ASSIGNMENT.")
     return 0
 
 
@@ -184,6 +197,12 @@ def build_parser() -> argparse.ArgumentParser:
     dev_export.add_argument("--out", metavar="DIR", help="write into DIR instead of the repository (used by the drift test)")
     dev_export.set_defaults(handler=cmd_dev_export)
     dev.add_parser("check", help="fail if generated files differ from what src/ generates").set_defaults(handler=cmd_dev_check)
+    dev_release = dev.add_parser("release", help="write an nbgrader course (source notebooks, config, kernel)")
+    dev_release.add_argument("modules", nargs="*", metavar="NN", help="module numbers or names (default: all)")
+    dev_release.add_argument("--all", action="store_true", help="every module")
+    dev_release.add_argument("--nbgrader", metavar="COURSE_DIR", required=True,
+                             help="the nbgrader course folder to write (source/, nbgrader_config.py)")
+    dev_release.set_defaults(handler=cmd_dev_release)
     return parser
 
 
