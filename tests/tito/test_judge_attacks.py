@@ -19,7 +19,7 @@ import pytest
 
 from judge_attacks import ATTACKS, attack_notebook, base_notebook, with_cell
 from tito_helpers import ROOT, by_number, write_nb
-from tito import notebooks
+from tito import cells, notebooks
 
 pytestmark = pytest.mark.slow
 MODULE = by_number("09")
@@ -64,6 +64,11 @@ class Graded:
         return {item["id"]: item["points_earned"] for item in self.report["tests"]}
 
 
+def full_marks() -> float:
+    """Module 09's maximum: the points of its graded cells in src."""
+    return sum(cell.points for cell in cells.graded_cells(MODULE.src))
+
+
 def environment(tmp: Path) -> dict:
     tmp.mkdir(exist_ok=True)
     return dict(os.environ, TMPDIR=str(tmp))
@@ -92,7 +97,8 @@ def test_attack_gains_nothing_and_leaves_nothing_behind(name, tmp_path):
     base_points, attack_points = base.points(), attack.points()
     # The base scores what it should: the nearly blank one only conv_output_size, the blank one nothing,
     # each item failing on the student's NotImplementedError (not on a crash of the grading).
-    expected_base = {"test-conv-output-size": 5} if ATTACKS[name][0] == "nearly_blank" else {}
+    output_size_points = next(c.points for c in cells.graded_cells(MODULE.src) if c.cell_id == "test-conv-output-size")
+    expected_base = {"test-conv-output-size": output_size_points} if ATTACKS[name][0] == "nearly_blank" else {}
     assert {item: points for item, points in base_points.items() if points} == expected_base, base.out
     assert all(item["status"] == "fail" for item in base.report["tests"] if not item["points_earned"]), base.out
     assert all(attack_points[item] <= base_points[item] for item in base_points), (base.out, attack.out)
@@ -114,7 +120,7 @@ def test_parallel_gradings_with_a_hostile_one_give_every_other_its_score(tmp_pat
     results = [graded.wait() for graded in [hostile, *honest]]
     for graded in results:
         check_grader_owns_its_report(graded)
-    assert [g.report["total"] for g in results[1:]] == [25, 25, 0], [g.out for g in results]
+    assert [g.report["total"] for g in results[1:]] == [full_marks(), full_marks(), 0], [g.out for g in results]
     assert results[0].report["total"] == 0
     assert processes_mentioning(marker) == []
 
@@ -124,7 +130,7 @@ def test_without_namespaces_honest_grading_is_unchanged_and_one_line_says_what_i
     env = dict(environment(tmp_path / "tmp"), TITO_NO_NAMESPACES="1")
     reference = Graded(notebooks.reference_notebook(MODULE.src), tmp_path, "reference", env).wait()
     blank = Graded(student(), tmp_path, "blank", env).wait()
-    assert (reference.report["total"], blank.report["total"]) == (25, 0), (reference.out, blank.out)
+    assert (reference.report["total"], blank.report["total"]) == (full_marks(), 0), (reference.out, blank.out)
     for graded in (reference, blank):
         check_grader_owns_its_report(graded)
         assert graded.err.count("isolation on this system is partial; off: PID and mount namespaces") == 1, graded.err
