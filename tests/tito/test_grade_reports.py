@@ -139,3 +139,21 @@ def test_a_submission_that_does_not_parse_scores_zero_in_every_format(tmp_path, 
     suite = ET.parse(xml).getroot().find("testsuite")
     assert int(suite.get("errors")) == len(gradescope["tests"]) == int(suite.get("tests"))
     assert all("invalid syntax" in case.find("error").text for case in suite.findall("testcase"))
+
+
+def test_junit_xml_stays_parseable_whatever_the_student_code_raised(tmp_path):
+    """A student's exception message can hold characters XML 1.0 cannot (NUL, escape codes): they are
+    written escaped, as pytest does, and the file still parses."""
+    from tito.grading import junit
+
+    message = "AssertionError: got '\x00\x1b[31m' <&> \"quoted\""
+    report = grade.Report("09_convolutions", "sub.ipynb", [
+        grade.Item("test-a", 3, 0, "fail", message, 0.25), grade.Item("test-b", 2, 2, "pass", "", 0.5),
+        grade.Item("test-c", 4, 0, "timeout", "", 10.0)])
+    junit.write(report, tmp_path / "report.xml", 11.0)
+    suite = ET.parse(tmp_path / "report.xml").getroot().find("testsuite")
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("3", "1", "1")
+    failure = suite.find("testcase[@name='test-a']/failure")
+    assert failure.get("message") == "AssertionError: got '\\x00\\x1b[31m' <&> \"quoted\"" == failure.text
+    error = suite.find("testcase[@name='test-c']/error")
+    assert error.get("type") == "timeout" and error.get("message") == "timeout"

@@ -14,11 +14,21 @@ A passing item has no child but its properties. A submission that could not be e
 """
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
 from pathlib import Path
 
 from .grade import Report, write_atomically
+
+
+# Characters XML 1.0 cannot hold; a student's exception message may contain any.
+_ILLEGAL = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _xml_safe(text: str) -> str:
+    """As pytest does: an illegal character becomes its escape, e.g. \\x00 (the file stays parseable)."""
+    return _ILLEGAL.sub(lambda match: repr(match.group())[1:-1], text)
 
 
 def _first_line(text: str) -> str:
@@ -37,7 +47,7 @@ def tree(report: Report, seconds: float) -> ET.Element:
                           failures=str(failures), skipped="0", tests=str(len(report.items)), time=f"{seconds:.3f}",
                           timestamp=datetime.now().isoformat(timespec="seconds"))
     props = ET.SubElement(suite, "properties")
-    for name, value in (("submission", report.submission), ("score", _points(report.total)),
+    for name, value in (("submission", _xml_safe(report.submission)), ("score", _points(report.total)),
                         ("max_score", _points(report.maximum))):
         ET.SubElement(props, "property", name=name, value=value)
     for item in report.items:
@@ -47,11 +57,12 @@ def tree(report: Report, seconds: float) -> ET.Element:
         ET.SubElement(points, "property", name="max_points", value=_points(item.points_possible))
         if item.status == "pass":
             continue
-        text = item.message + (f"\n\n{report.error}" if report.error else "")
+        message = _xml_safe(item.message)
+        text = message + (f"\n\n{_xml_safe(report.error)}" if report.error else "")
         if item.status == "fail":
-            ET.SubElement(case, "failure", message=_first_line(item.message)).text = text
+            ET.SubElement(case, "failure", message=_first_line(message)).text = text
         else:
-            ET.SubElement(case, "error", message=_first_line(item.message) or item.status, type=item.status).text = text
+            ET.SubElement(case, "error", message=_first_line(message) or item.status, type=item.status).text = text
     return root
 
 
