@@ -12,8 +12,10 @@ knowledge, per file:
   tables.py     the one table printer (`tito status`, `tito grade`)
   grading/      child processes and the judge: grade.py (`tito grade`), judge.py (graded cells run in tito,
                 the student's module in an isolated child: child.py, wire.py, remote.py), processes.py
-                (namespaces, killing every child), limits.py, checks.py + runner.py (`tito test`'s inline checks)
+                (namespaces, killing every child), limits.py, checks.py + runner.py (`tito test`'s inline checks),
+                gradescope.py and junit.py (`tito grade --gradescope / --junit`)
+  release.py    `tito dev release --nbgrader`: the course as an nbgrader course (locked given cells, kernel)
   workflow.py   the student's loop (`tito module start`, `export`, `test`, `status`)
-  state.py      .tito/state.json: last `tito test` result per module
+  state.py      .tito/state.json: per module, the last export (hash of its exported cells, or its refusal) and `tito test` result
   main.py       the command line
 """

@@ -8,6 +8,7 @@ can find (after export it would point into a generated file they never edit).
 from __future__ import annotations
 
 import ast
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,6 +137,15 @@ def describe_cell(nb: nbformat.NotebookNode, index: int) -> str:
 def exported_cell_indexes(nb: nbformat.NotebookNode) -> list[int]:
     return [i for i, cell in enumerate(nb.cells)
             if cell.cell_type == "code" and EXPORT_DIRECTIVES & directives(cell.source).keys()]
+
+
+def exported_cells_hash(nb: nbformat.NotebookNode) -> str:
+    """sha256 of the exported cells' sources, in order: what `tito export` puts into the package.
+    Editing prose, outputs or a test cell leaves it alone; editing exported code changes it."""
+    digest = hashlib.sha256()
+    for index in exported_cell_indexes(nb):
+        digest.update(nb.cells[index].source.encode("utf-8") + b"\0")
+    return digest.hexdigest()
 
 
 def syntax_error(nb: nbformat.NotebookNode) -> str | None:

@@ -4,18 +4,20 @@
     tito export NN                   student: export your notebook's code into the installed package
     tito test NN                     student: run module NN's inline checks and pytest suite on your export
     tito status                      student: per module, started / exported / last test result
-    tito grade NN SUBMISSION.ipynb   autograder: score a notebook in isolation (--json REPORT)
+    tito grade NN SUBMISSION.ipynb   autograder: score a notebook in isolation (--json, --gradescope, --junit FILE)
     tito dev export [NN ...|--all]   instructor: regenerate notebooks and package from src/
     tito dev check                   instructor/CI: fail if generated files drift from src/
+    tito dev release --nbgrader DIR  instructor: write an nbgrader course (source notebooks, config, kernel)
 """
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
-from . import build, paths, workflow
-from .grading import grade, processes
+from . import build, paths, release, workflow
+from .grading import grade, gradescope, junit, processes
 from .grading.limits import Limits
 
 
@@ -32,6 +34,18 @@ def cmd_dev_export(args) -> int:
         print(f"exporting {module.slug} ...", flush=True)
         for path in build.build_module(module, out_root):
             print(f"  wrote {path.relative_to(out_root)}")
+    return 0
+
+
+def cmd_dev_release(args) -> int:
+    root = paths.repo_root()
+    course = Path(args.nbgrader).resolve()
+    modules = _modules(root, args.modules, args.all)
+    for path in release.release(modules, course):
+        print(f"  wrote {path}")
+    names = " ".join(module.slug for module in modules)
+    print(f"nbgrader course in {course}. From there: nbgrader generate_assignment ASSIGNMENT (one of: {names}), "
+          "then collect submissions into submitted/STUDENT/ASSIGNMENT/ and run nbgrader autograde ASSIGNMENT.")
     return 0
 
 
@@ -92,23 +106,33 @@ def cmd_test(args) -> int:
 
 def cmd_status(args) -> int:
     root = paths.repo_root()
-    print(workflow.format_status(workflow.status_rows(paths.all_modules(root), paths.package_dir())))
+    modules, package = paths.all_modules(root), paths.package_dir()
+    print(workflow.format_status(workflow.status_rows(modules, package), workflow.stale_lines(modules, package)))
     return 0
+
+
+def _report_writers(args) -> list[tuple[str, str, object]]:
+    """(kind, path, write(report, path, seconds)) for each report file asked for."""
+    asked = [("JSON", args.json, lambda report, path, seconds: grade.write_json(report, path)),
+             ("Gradescope", args.gradescope, gradescope.write), ("JUnit XML", args.junit, junit.write)]
+    return [(kind, path, write) for kind, path, write in asked if path]
 
 
 def cmd_grade(args) -> int:
     module = paths.find_module(paths.repo_root(), args.module)
     submission = Path(args.submission).resolve()
+    started = time.monotonic()
     report = grade.grade_submission(module, submission, paths.package_dir(), _limits(args), log=_progress)
+    seconds = time.monotonic() - started
     print(grade.format_report(report))
-    if args.json:
+    for kind, path, write in _report_writers(args):
         try:
-            grade.write_json(report, Path(args.json))
+            write(report, Path(path), seconds)
         except OSError as error:
-            print(f"tito: error: could not write the JSON report to {args.json} ({error.strerror or error}). "
+            print(f"tito: error: could not write the {kind} report to {path} ({error.strerror or error}). "
                   "Expected a path to a file in a writable folder; the grade above is complete.", file=sys.stderr)
             return 2
-        _progress(f"wrote {args.json}")
+        _progress(f"wrote {path}")
     return 0  # grading ran; the score is in the report, not the exit code
 
 
@@ -161,6 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
     grade_.add_argument("module", metavar="NN", help="module number or name")
     grade_.add_argument("submission", metavar="SUBMISSION.ipynb", help="the student's notebook")
     grade_.add_argument("--json", metavar="REPORT", help="also write the report as JSON to REPORT")
+    grade_.add_argument("--gradescope", metavar="RESULTS", help="also write Gradescope's results.json format to RESULTS")
+    grade_.add_argument("--junit", metavar="XML", help="also write the report as JUnit XML (pytest's dialect) to XML")
     _add_limits(grade_, grading=True)
     grade_.set_defaults(handler=cmd_grade)
 
@@ -171,6 +197,12 @@ def build_parser() -> argparse.ArgumentParser:
     dev_export.add_argument("--out", metavar="DIR", help="write into DIR instead of the repository (used by the drift test)")
     dev_export.set_defaults(handler=cmd_dev_export)
     dev.add_parser("check", help="fail if generated files differ from what src/ generates").set_defaults(handler=cmd_dev_check)
+    dev_release = dev.add_parser("release", help="write an nbgrader course (source notebooks, config, kernel)")
+    dev_release.add_argument("modules", nargs="*", metavar="NN", help="module numbers or names (default: all)")
+    dev_release.add_argument("--all", action="store_true", help="every module")
+    dev_release.add_argument("--nbgrader", metavar="COURSE_DIR", required=True,
+                             help="the nbgrader course folder to write (source/, nbgrader_config.py)")
+    dev_release.set_defaults(handler=cmd_dev_release)
     return parser
 
 

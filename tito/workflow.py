@@ -88,11 +88,30 @@ def import_problem(module_name: str, package_parent: Path, nb) -> str | None:
 
 
 def export_module(module: CourseModule, package: Path, log=print) -> list[str]:
-    """Export the student's notebook into `package`; return the exported names. Raises Refused."""
+    """Export the student's notebook into `package`; return the exported names. Raises Refused.
+
+    Either way the outcome is recorded (state.py): the hash of the exported cells that went in, or
+    the refusal, so that `tito test` and `tito status` never report on code the notebook no longer holds."""
     nb_path = module.student_notebook
     if not nb_path.exists():
         raise FileNotFoundError(f"No notebook at {nb_path}. Run `tito module start {module.number}` first.")
-    nb = cells.load_notebook(nb_path)
+    try:
+        nb = cells.load_notebook(nb_path)
+    except cells.NotebookError as error:
+        state.record_refusal(module.root, module.slug, None, str(error).split("\n")[0])
+        raise
+    cells_hash = cells.exported_cells_hash(nb)
+    try:
+        names = _export_checked(module, nb, package, log)
+    except Refused as refusal:
+        state.record_refusal(module.root, module.slug, cells_hash, str(refusal).split("\n")[0])
+        raise
+    state.record_export(module.root, module.slug, cells_hash)
+    return names
+
+
+def _export_checked(module: CourseModule, nb, package: Path, log) -> list[str]:
+    nb_path = module.student_notebook
     target = cells.export_target(module.src)
     nothing = "Nothing was exported; the package is as it was."
     problem = cells.syntax_error(nb)
@@ -187,9 +206,57 @@ def _pytest_suite(module: CourseModule, package: Path, deadline: float, log) -> 
     return statuses.count("pass"), len(cases), statuses.count("skipped")
 
 
+# ---------------------------------------------------------------- stale exports
+
+def stale_export(module: CourseModule, package: Path) -> tuple[str, str] | None:
+    """(short reason, explanation) when the package's code for `module` is not what the student's
+    notebook holds now (edited since `tito export`, or the last export was refused); None when it is,
+    or when the student never exported (the package holds the reference, and says so)."""
+    record = state.load(module.root)["exports"].get(module.slug)
+    origin = package_origin(module, package)
+    if record is None and origin != "yours":
+        return None
+    held = "your previous export" if origin == "yours" else "the reference, not your code"
+    try:
+        current = cells.exported_cells_hash(cells.load_notebook(module.student_notebook))
+    except (FileNotFoundError, cells.NotebookError):
+        current = None
+    if record and record.get("refused") and current != record.get("hash"):
+        return ("stale: last export refused",
+                f"your last `tito export {module.number}` was refused ({record['refused']}), so the package "
+                f"still holds {held}.")
+    if origin != "yours":
+        return None
+    if current is None:
+        return ("stale: notebook missing",
+                f"{module.student_notebook.relative_to(module.root)} cannot be read, so whether the package holds "
+                "its code is unknown.")
+    if record is None or record.get("hash") is None:
+        return ("stale: export not recorded",
+                "the package holds an export of yours, but tito has no record of which notebook it came from "
+                "(.tito/state.json is missing or older than this tito).")
+    if current != record["hash"]:
+        return ("stale: notebook changed since export",
+                f"the exported cells of {module.student_notebook.name} changed since your last "
+                f"`tito export {module.number}`; the package holds the code as it was then.")
+    return None
+
+
+def stale_advice(module: CourseModule, explanation: str) -> str:
+    return (f"STALE {module.slug}: {explanation}\n"
+            f"Run `tito export {module.number}` (a syntax error in any exported cell stops it, and it shows the cell "
+            f"and line), then `tito test {module.number}`.")
+
+
 def run_module_tests(module: CourseModule, package: Path, limits: Limits = Limits(), log=print) -> bool:
     """Inline checks and the pytest suite against the installed package, all within limits.total;
-    records the result."""
+    records the result. Refuses to test (returns False, runs nothing) when the export is stale: a
+    PASSED for code the notebook no longer holds would be a lie."""
+    stale = stale_export(module, package)
+    if stale:
+        log(stale_advice(module, stale[1]))
+        log(f"{module.slug}: NOT TESTED ({stale[0]})")
+        return False
     deadline = time.monotonic() + limits.total
     if package_origin(module, package) != "yours":
         log(f"note: the package holds the reference {module.slug}, not your code. "
@@ -219,15 +286,25 @@ def status_rows(modules: list[CourseModule], package: Path) -> list[tuple[str, s
         nb = module.student_notebook
         started = "started" if nb.exists() and nb.read_bytes() != fresh_notebook(module) else \
             ("fresh" if nb.exists() else "not started")
-        last = results.get(module.slug)
-        tested = f"{'passed' if last['passed'] else 'failed'} ({last['summary']}, {last['tested_at']})" if last else "never"
+        last, stale = results.get(module.slug), stale_export(module, package)
+        if stale:  # never a verdict on code the notebook no longer holds
+            tested = f"{stale[0]}: run tito export {module.number}"
+        elif last:
+            tested = f"{'passed' if last['passed'] else 'failed'} ({last['summary']}, {last['tested_at']})"
+        else:
+            tested = "never"
         rows.append((module.slug, started, package_origin(module, package), tested))
     return rows
 
 
-def format_status(rows: list[tuple[str, ...]]) -> str:
-    """The table, then one line saying which modules of the package hold the student's code."""
-    table = tables.format_table(("module", "notebook", "package", "last tito test"), rows)
+def stale_lines(modules: list[CourseModule], package: Path) -> list[str]:
+    """What `tito status` says first: one paragraph per module whose export is stale."""
+    return [stale_advice(module, stale[1]) for module in modules if (stale := stale_export(module, package))]
+
+
+def format_status(rows: list[tuple[str, ...]], stale: list[str] = ()) -> str:
+    """Stale exports first, the table, then one line saying which modules of the package hold the student's code."""
+    table = "\n\n".join([*stale, tables.format_table(("module", "notebook", "package", "last tito test"), rows)])
     yours = [row[0] for row in rows if row[2] == "yours"]
     summary = (f"the package holds your code for {', '.join(yours)}; the reference for the rest" if yours else
                "the package holds the reference for every module: `tito export NN` puts your code in")

@@ -44,6 +44,7 @@ class Item:
     points_earned: float
     status: str
     message: str
+    seconds: float = 0.0  # wall clock of the item's test cell (0 when it never ran)
 
 
 @dataclass
@@ -93,8 +94,8 @@ def grade_submission(module: CourseModule, submission: Path, package: Path,
         outcomes = judge.run_cells(graded, setup, log)  # every child is dead when this returns
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    items = [Item(cell.cell_id, cell.points, cell.points if outcome.status == "pass" else 0, outcome.status, outcome.message)
-             for cell, outcome in zip(graded, outcomes)]
+    items = [Item(cell.cell_id, cell.points, cell.points if outcome.status == "pass" else 0, outcome.status,
+                  outcome.message, round(outcome.seconds, 3)) for cell, outcome in zip(graded, outcomes)]
     return Report(module.slug, str(submission), items)
 
 
@@ -102,7 +103,8 @@ def _points(value: float) -> str:
     return f"{value:g}"
 
 
-def _shorten(text: str, width: int) -> str:
+def shorten(text: str, width: int) -> str:
+    """A message on one line of at most `width` characters (the table's message column)."""
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 3] + "..."
 
@@ -110,7 +112,7 @@ def _shorten(text: str, width: int) -> str:
 def format_report(report: Report, message_width: int = 72) -> str:
     """A plain-text table: readable in a terminal and in a notebook's output."""
     rows = [(item.id, f"{_points(item.points_earned)}/{_points(item.points_possible)}", item.status,
-             _shorten(item.message, message_width)) for item in report.items]
+             shorten(item.message, message_width)) for item in report.items]
     out = [f"Grade for module {report.module}: {report.submission}"]
     if report.error:
         out += ["", "The submission was not graded (0 points):", *("  " + l for l in report.error.split("\n")), ""]
@@ -125,6 +127,10 @@ def report_dict(report: Report) -> dict:
 
 
 def write_json(report: Report, path: Path) -> None:
+    write_atomically(path, json.dumps(report_dict(report), indent=2) + "\n")
+
+
+def write_atomically(path: Path, text: str) -> None:
     """Write then rename in the same folder: the file is never half-written, and a reader sees the old
     report or the new one."""
     path = Path(path)
@@ -132,7 +138,7 @@ def write_json(report: Report, path: Path) -> None:
     fd, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(json.dumps(report_dict(report), indent=2) + "\n")
+            handle.write(text)
         os.replace(partial, path)
     except BaseException:
         try:

@@ -1,0 +1,53 @@
+"""Build the zip that Gradescope's "Configure Autograder" page takes, for one module:
+
+    python autograder/gradescope/package.py 09 autograder-09.zip
+
+At the zip's root: setup.sh and run_autograder (Gradescope's two required files), MODULE (the
+module to grade), and tinytorch/, a copy of this repository's files (those git tracks, and new
+ones it does not ignore): the instructor's src/ holds the graded cells, and setup.sh installs it.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+EXECUTABLE = 0o755 << 16  # zip's external attributes: the Unix mode in the high 16 bits
+REGULAR = 0o644 << 16
+
+
+def repository_files(repo: Path) -> list[str]:
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=repo,
+                            capture_output=True, text=True, check=True).stdout
+    return sorted(name for name in listed.split("\0") if name and (repo / name).is_file())
+
+
+def _add(archive: zipfile.ZipFile, name: str, data: bytes, mode: int) -> None:
+    info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))  # fixed: the same files give the same zip
+    info.external_attr = mode
+    info.compress_type = zipfile.ZIP_DEFLATED
+    archive.writestr(info, data)
+
+
+def build(module: str, out: Path, repo: Path = REPO) -> Path:
+    with zipfile.ZipFile(out, "w") as archive:
+        for script in ("setup.sh", "run_autograder"):
+            _add(archive, script, (HERE / script).read_bytes(), EXECUTABLE)
+        _add(archive, "MODULE", (module + "\n").encode(), REGULAR)
+        for name in repository_files(repo):
+            path = repo / name
+            _add(archive, f"tinytorch/{name}", path.read_bytes(), EXECUTABLE if path.stat().st_mode & 0o111 else REGULAR)
+    return out
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit("usage: python autograder/gradescope/package.py MODULE OUT.zip   (e.g. 09 autograder-09.zip)")
+    sys.path.insert(0, str(REPO))
+    from tito import paths  # the module must exist: checked before anything is written
+
+    found = paths.find_module(REPO, sys.argv[1])
+    print(f"wrote {build(found.number, Path(sys.argv[2]))} (module {found.slug})")

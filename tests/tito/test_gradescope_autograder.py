@@ -1,0 +1,94 @@
+"""The sample Gradescope autograder (autograder/gradescope/): the zip that package.py builds holds
+Gradescope's two required files at its root, and its run_autograder, run in a stand-in for
+Gradescope's /autograder tree, writes results/results.json with the same scores as `tito grade`.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import submissions_09 as subs
+from tito import main, notebooks, paths
+
+if subs.MODULE is None:
+    pytest.skip("src/09_convolutions does not exist", allow_module_level=True)
+
+from submissions_09.wrong import WRONG  # noqa: E402
+
+ROOT = paths.repo_root(Path(__file__).parent)
+sys.path.insert(0, str(ROOT / "autograder" / "gradescope"))
+import package  # noqa: E402  (autograder/gradescope/package.py)
+
+TITO = Path(sys.executable).with_name("tito")
+
+
+@pytest.fixture(scope="module")
+def autograder(tmp_path_factory) -> Path:
+    """/autograder as Gradescope lays it out: source/ holds the unzipped zip."""
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("package.py lists the repository's files with git")
+    root = tmp_path_factory.mktemp("autograder")
+    zipped = package.build("09", root / "autograder.zip")
+    with zipfile.ZipFile(zipped) as archive:
+        for info in archive.infolist():
+            archive.extract(info, root / "source")
+            mode = info.external_attr >> 16
+            if mode:
+                os.chmod(root / "source" / info.filename, mode)
+    return root
+
+
+def test_the_zip_has_gradescopes_files_at_its_root(autograder):
+    with zipfile.ZipFile(autograder / "autograder.zip") as archive:
+        names = archive.namelist()
+        modes = {info.filename: info.external_attr >> 16 for info in archive.infolist()}
+    assert {"setup.sh", "run_autograder", "MODULE"} <= set(names)
+    assert modes["setup.sh"] & stat.S_IXUSR and modes["run_autograder"] & stat.S_IXUSR
+    for needed in ("tinytorch/pyproject.toml", "tinytorch/settings.ini", "tinytorch/src/09_convolutions/09_convolutions.py",
+                   "tinytorch/tito/main.py", "tinytorch/tinytorch/core/spatial.py"):
+        assert needed in names, needed
+    assert not any("/.venv/" in name or "/.git/" in name or "__pycache__" in name for name in names)
+    assert (autograder / "source" / "MODULE").read_text() == "09\n"
+
+
+def run_autograder(root: Path, submission_files: dict[str, bytes]) -> tuple[subprocess.CompletedProcess, dict]:
+    submission = root / "submission"
+    shutil.rmtree(submission, ignore_errors=True)
+    submission.mkdir()
+    for name, data in submission_files.items():
+        (submission / name).write_bytes(data)
+    (root / "results").mkdir(exist_ok=True)
+    env = dict(os.environ, AUTOGRADER_ROOT=str(root), TITO=str(TITO), PYTHON=sys.executable)
+    run = subprocess.run([str(root / "source" / "run_autograder")], cwd=root, env=env, capture_output=True,
+                         text=True, timeout=600)
+    return run, json.loads((root / "results" / "results.json").read_text())
+
+
+def test_run_autograder_writes_the_same_scores_as_tito_grade(autograder, tmp_path, capsys):
+    exercise, body = WRONG["conv_calls_fast_path"]
+    data = notebooks.notebook_bytes(subs.build({exercise: body}))
+    run, results = run_autograder(autograder, {"09_convolutions.ipynb": data})
+    assert run.returncode == 0, run.stdout + run.stderr
+    (tmp_path / "same.ipynb").write_bytes(data)
+    assert main.main(["grade", "09", str(tmp_path / "same.ipynb"), "--json", str(tmp_path / "report.json")]) == 0
+    capsys.readouterr()
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert results["score"] == report["total"] < report["max"]
+    assert {t["name"]: t["score"] for t in results["tests"]} == {t["id"]: t["points_earned"] for t in report["tests"]}
+    assert "Grade for module 09_convolutions" in run.stdout  # the table, for the instructor
+
+
+@pytest.mark.parametrize("files", [{}, {"a.ipynb": b"{}", "b.ipynb": b"{}"}])
+def test_run_autograder_scores_zero_and_says_why_without_exactly_one_notebook(autograder, files):
+    run, results = run_autograder(autograder, files)
+    assert run.returncode == 0, run.stderr
+    assert results["score"] == 0 and results["tests"] == []
+    assert f"Expected exactly one Jupyter notebook (.ipynb) in the submission, found {len(files)}" in results["output"]

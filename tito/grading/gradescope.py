@@ -1,0 +1,49 @@
+"""`tito grade --gradescope results.json`: the report in Gradescope's autograder results format.
+
+Gradescope's autograder specification: `run_autograder` writes `/autograder/results/results.json`
+holding a top-level `score` and a `tests` list whose entries carry `name`, `score`, `max_score`,
+`status` ("passed" or "failed") and `output` (the text the student sees), with optional
+`output_format`, `visibility` and `execution_time`. One graded item is one test; its `output` is
+the message tito's own table shows for it (in full: the table shortens it to fit a terminal).
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from .grade import Report, write_atomically
+
+VISIBLE = "visible"  # Gradescope's values: hidden, after_due_date, after_published, visible
+
+
+def summary(report: Report) -> str:
+    """The submission-level output: the total, and why nothing was graded, if so."""
+    text = f"Module {report.module}: {report.total:g}/{report.maximum:g} points"
+    if report.error:
+        text += "\n\nThe submission was not graded (0 points):\n" + report.error
+    return text
+
+
+def results(report: Report, seconds: float) -> dict:
+    return {
+        "score": report.total,
+        "execution_time": math.ceil(seconds),  # whole seconds, as Gradescope's example shows
+        "output": summary(report),
+        "output_format": "text",
+        "visibility": VISIBLE,
+        "stdout_visibility": "hidden",  # tito's progress lines are for the instructor
+        "tests": [{
+            "name": item.id,
+            "score": item.points_earned,
+            "max_score": item.points_possible,
+            "status": "passed" if item.status == "pass" else "failed",
+            "output": item.message,
+            "output_format": "text",
+            "visibility": VISIBLE,
+        } for item in report.items],
+    }
+
+
+def write(report: Report, path: Path, seconds: float) -> None:
+    write_atomically(path, json.dumps(results(report, seconds), indent=2) + "\n")

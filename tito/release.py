@@ -1,0 +1,83 @@
+"""`tito dev release --nbgrader COURSE`: the course as an nbgrader course directory.
+
+    COURSE/nbgrader_config.py                    the course's nbgrader configuration (kernel, stub, timeout)
+    COURSE/source/NN_name/NN_name.ipynb          the instructor notebook: solutions between the markers
+    COURSE/jupyter/kernels/tinytorch/kernel.json the kernel nbgrader runs: the Python running this tito,
+                                                 where tinytorch is installed
+
+Each instructor notebook is src/NN_name/NN_name.py with its `### BEGIN SOLUTION` / `### END SOLUTION`
+markers kept (nbgrader's generate_assignment strips them, as tito's own student notebooks do), and
+one change made here, at release time, never in src: a given code cell (nbgrader metadata, neither
+a solution nor graded) becomes `"locked": true`, a read-only cell that nbgrader records and puts back
+at autograde. Without it nbgrader keeps no record of given cells and warns "Cell ... does not exist
+in the database" for each. Cells students edit are the solution cells; graded cells stay locked.
+Code cells without nbgrader metadata (demos to experiment with) stay editable and ungraded.
+"""
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import nbformat
+
+from . import notebooks
+from .paths import CourseModule
+
+KERNEL_NAME = "tinytorch"
+KERNELSPEC = {"display_name": "Python (tinytorch)", "language": "python", "name": KERNEL_NAME}
+
+CONFIG = '''# Written by `tito dev release --nbgrader`; run nbgrader from this folder.
+import os
+
+c = get_config()  # noqa: F821 (defined by the configuration loader)
+here = os.path.dirname(os.path.abspath(__file__))
+
+c.CourseDirectory.course_id = "tinytorch"
+c.CourseDirectory.root = here
+# The kernel nbgrader runs notebooks in: jupyter/kernels/{kernel}/kernel.json here, which starts
+# the Python where tinytorch is installed. Jupyter finds kernels through JUPYTER_PATH.
+os.environ["JUPYTER_PATH"] = os.pathsep.join(
+    path for path in (os.path.join(here, "jupyter"), os.environ.get("JUPYTER_PATH")) if path)
+c.Execute.kernel_name = "{kernel}"
+# Generous: a notebook's demos run too, and a loaded machine is slow.
+c.Execute.timeout = {timeout}
+# The stub tito's own student notebooks use, so both routes give students the same notebook.
+c.ClearSolutions.code_stub = {{"python": "{stub}"}}
+'''
+TIMEOUT = 300
+
+
+def instructor_notebook(module: CourseModule) -> nbformat.NotebookNode:
+    """src as a notebook, solution markers kept, given cells locked, nbgrader's kernel."""
+    nb = notebooks.read_source(module.src)
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader")
+        if meta is not None and not meta.get("solution") and not meta.get("grade"):
+            meta["locked"] = True
+    return nb
+
+
+def kernel_spec(python: str) -> dict:
+    return {"argv": [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "display_name": KERNELSPEC["display_name"], "language": "python"}
+
+
+def release(modules: list[CourseModule], course: Path, python: str = sys.executable) -> list[Path]:
+    """Write the nbgrader course for `modules` into `course`; returns the files written."""
+    if importlib.util.find_spec("ipykernel") is None:
+        raise ValueError("nbgrader runs notebooks in a Jupyter kernel, and ipykernel is not installed in "
+                         f"{python}. Install the nbgrader extra: pip install -e \".[nbgrader]\".")
+    written = []
+    for module in modules:
+        path = course / "source" / module.slug / f"{module.slug}.ipynb"
+        notebooks.write_notebook(instructor_notebook(module), path)
+        written.append(path)
+    spec = course / "jupyter" / "kernels" / KERNEL_NAME / "kernel.json"
+    spec.parent.mkdir(parents=True, exist_ok=True)
+    spec.write_text(json.dumps(kernel_spec(python), indent=1) + "\n", encoding="utf-8")
+    config = course / "nbgrader_config.py"
+    config.write_text(CONFIG.format(kernel=KERNEL_NAME, timeout=TIMEOUT, stub=notebooks.STUB), encoding="utf-8")
+    return [config, spec, *written]
