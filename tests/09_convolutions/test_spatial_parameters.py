@@ -77,10 +77,14 @@ def test_int_and_tuple_arguments():
 
 
 def test_argument_order_matches_pytorch():
-    conv = Conv2d(4, 7, 1, 1, 0, False)      # in, out, kernel, stride, padding, bias
-    assert conv.weight.shape == (7, 4, 1, 1) and conv.bias is None
-    pool = MaxPool2d(3, 1, 1)                 # kernel, stride, padding
-    assert pool.kernel_size == (3, 3) and pool.stride == (1, 1) and pool.padding == (1, 1)
+    conv = Conv2d(4, 8, 1, 1, 0, 1, 2, False)      # in, out, kernel, stride, padding, dilation, groups, bias
+    assert conv.weight.shape == (8, 2, 1, 1) and conv.bias is None
+    pool = MaxPool2d(3, 1, 1, 2)                    # kernel, stride, padding, dilation
+    assert (pool.kernel_size, pool.stride, pool.padding, pool.dilation) == ((3, 3), (1, 1), (1, 1), (2, 2))
+    avg = AvgPool2d(3, 1, 1, True, False)           # kernel, stride, padding, ceil_mode, count_include_pad
+    assert avg.ceil_mode and not avg.count_include_pad
+    with pytest.raises(TypeError):
+        MaxPool2d(3, 1, 1, 1, True)     # PyTorch's fifth is return_indices: no positional ceil_mode here
 
 
 @pytest.mark.parametrize("cls", [MaxPool2d, AvgPool2d])

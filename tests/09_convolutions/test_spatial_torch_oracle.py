@@ -1,5 +1,7 @@
 """Forward and backward of Conv2d, MaxPool2d and AvgPool2d match torch.nn.functional
 on randomized (seeded) configurations: outputs, grad input, grad weight, grad bias."""
+import inspect
+
 import numpy as np
 import pytest
 
@@ -94,3 +96,20 @@ def test_maxpool_tie_gradients_match_torch(x_rows, kernel, stride):
     MaxPool2d(kernel, stride=stride)(x).sum().backward()
     F.max_pool2d(tx, kernel, stride=stride).sum().backward()
     np.testing.assert_array_equal(x.grad, tx.grad.numpy())
+
+
+@pytest.mark.parametrize("ours, theirs, positional", [
+    (Conv2d, torch.nn.Conv2d, 8), (MaxPool2d, torch.nn.MaxPool2d, 4), (AvgPool2d, torch.nn.AvgPool2d, 5)])
+def test_parameter_names_and_positions_are_pytorchs(ours, theirs, positional):
+    """The first `positional` parameters have PyTorch's names in PyTorch's order, and the rest have
+    PyTorch's names. MaxPool2d stops at dilation: PyTorch's fifth is return_indices, which tinytorch
+    does not have, so its ceil_mode is keyword-only."""
+    def names(cls):
+        return [name for name in inspect.signature(cls.__init__).parameters if name != "self"]
+
+    assert names(ours)[:positional] == names(theirs)[:positional]
+    for name in names(ours)[positional:]:
+        assert name in names(theirs), name
+        assert inspect.signature(ours.__init__).parameters[name].kind is inspect.Parameter.KEYWORD_ONLY or (
+            names(theirs).index(name) == names(ours).index(name)), name
+    assert inspect.signature(ours.__init__).parameters[names(ours)[0]].default is inspect.Parameter.empty

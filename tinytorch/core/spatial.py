@@ -7,6 +7,9 @@ __all__ = ['conv_output_size', 'count_loop_steps', 'conv2d_loops', 'conv2d_macs'
            'maxpool2d_loops', 'avgpool2d_loops', 'maxpool2d_vectorized', 'avgpool2d_vectorized',
            'maxpool2d_backward_loops', 'avgpool2d_backward_loops', 'Conv2dFunction', 'MaxPool2dFunction',
            'AvgPool2dFunction', 'Conv2d', 'MaxPool2d', 'AvgPool2d', 'receptive_field', 'activation_bytes',
+           'conv2d_options_loops', 'conv2d_options_backward_loops', 'Conv2dOptionsFunction', 'pool_output_size',
+           'maxpool2d_options_loops', 'maxpool2d_options_backward_loops', 'avgpool2d_options_loops',
+           'avgpool2d_options_backward_loops', 'MaxPool2dOptionsFunction', 'AvgPool2dOptionsFunction',
            'AdaptiveAvgPool2dFunction', 'AdaptiveAvgPool2d', 'BatchNorm2dFunction', 'BatchNorm2d']
 
 # %% ../../src/09_convolutions/09_convolutions.py #cell-001
@@ -159,6 +162,64 @@ def _pad(x, padding, value=0.0):
         return x
     return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
 
+
+# The options of section 13 (dilation, groups, padding "same"/"valid"), checked here because
+# the layers of section 7 check them when they are built.
+def _dilated_kernel(kernel, dilation):
+    """The extent (h, w) that a dilated kernel covers: dilation * (k - 1) + 1 per axis."""
+    return tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+
+
+def _check_groups(layer, groups, in_channels, out_channels):
+    """groups as an int that divides both channel counts (PyTorch's rule)."""
+    if isinstance(groups, bool) or not isinstance(groups, numbers.Integral):
+        raise TypeError(f"{layer}: groups must be a positive int, got {groups!r}.")
+    if groups < 1:
+        raise ValueError(f"{layer}: groups must be a positive int, got {groups}. Use groups=1 for an ordinary convolution.")
+    for name, channels in (("in_channels", in_channels), ("out_channels", out_channels)):
+        if channels % groups:
+            common = [g for g in range(1, min(in_channels, out_channels) + 1)
+                      if in_channels % g == 0 and out_channels % g == 0]
+            raise ValueError(
+                f"{layer}: {name} must be divisible by groups, got {name}={channels} and groups={groups}. Each group "
+                f"has in_channels // groups inputs and out_channels // groups outputs; for {in_channels} -> "
+                f"{out_channels} channels groups can be {', '.join(map(str, common))}.")
+    return int(groups)
+
+
+def _conv_padding(layer, padding, kernel, stride, dilation):
+    """Padding as ((top, bottom), (left, right)) from an int, an (h, w) pair, "valid" or "same".
+
+    "same" pads dilation * (k - 1) in total along each axis so that the output has the input's
+    size; when that total is odd, the extra row (column) goes to the bottom (right), as in PyTorch.
+    """
+    if not isinstance(padding, str):
+        ph, pw = _pair(padding, "padding", 0, layer)
+        return (ph, ph), (pw, pw)
+    if padding == "valid":
+        return (0, 0), (0, 0)
+    if padding != "same":
+        raise ValueError(f"{layer}: padding must be an int, a tuple (h, w), 'valid' or 'same', got {padding!r}.")
+    if tuple(stride) != (1, 1):
+        raise ValueError(
+            f"{layer}: padding='same' is not supported for strided convolutions (as in PyTorch), got stride={stride}. "
+            "With stride s the output cannot keep the input's size; use stride=1, or an explicit padding "
+            f"such as padding={tuple(d * (k - 1) // 2 for k, d in zip(kernel, dilation))}.")
+    totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
+    return tuple((total // 2, total - total // 2) for total in totals)
+
+
+def _conv_output_hw(layer, hw, kernel, stride, pads, dilation):
+    """(H_out, W_out) of a convolution with ((top, bottom), (left, right)) padding and dilation."""
+    span = _dilated_kernel(kernel, dilation)
+    padded = tuple(n + before + after for n, (before, after) in zip(hw, pads))
+    if any(k > n for k, n in zip(span, padded)):
+        raise ValueError(
+            f"{layer} kernel {tuple(kernel)} with dilation {tuple(dilation)} spans {span}, which does not fit the "
+            f"padded input {padded} (input {tuple(hw)}, padding {pads}). Use a smaller kernel or dilation, more "
+            "padding, or a larger input.")
+    return tuple((n - k) // s + 1 for n, k, s in zip(padded, span, stride))
+
 # %% ../../src/09_convolutions/09_convolutions.py #cell-014
 def _code_objects(code):
     """A code object and every code object nested in it (comprehensions, inner functions)."""
@@ -236,13 +297,15 @@ def conv2d_macs(input_shape, out_channels, kernel_size, stride=1, padding=0):
     return batch * out_channels * h_out * w_out * c_in * kernel[0] * kernel[1]
 
 # %% ../../src/09_convolutions/09_convolutions.py #cell-029
-def _offset_slices(kernel, stride, out_hw):
+def _offset_slices(kernel, stride, out_hw, dilation=(1, 1)):
     """For each offset (ki, kj) in a window: its row-major index ki * kw + kj, and the
-    strided slices that pick that offset from every window of an (A, B, H, W) array."""
-    (kh, kw), (sh, sw), (h_out, w_out) = kernel, stride, out_hw
+    strided slices that pick that offset from every window of an (A, B, H, W) array.
+    (dilation, section 13, spaces the offsets: row ki of the window is dh * ki rows down.)"""
+    (kh, kw), (sh, sw), (h_out, w_out), (dh, dw) = kernel, stride, out_hw, dilation
     for ki in range(kh):
         for kj in range(kw):
-            yield ki * kw + kj, (slice(None), slice(None), slice(ki, ki + sh * h_out, sh), slice(kj, kj + sw * w_out, sw))
+            rows, cols = slice(ki * dh, ki * dh + sh * h_out, sh), slice(kj * dw, kj * dw + sw * w_out, sw)
+            yield ki * kw + kj, (slice(None), slice(None), rows, cols)
 
 
 def _channels_last(channels, kernel, out_hw):
@@ -273,24 +336,26 @@ def _padded(x, padding, channels_last):
     return out
 
 
-def _im2col(x, kernel, stride, padding, out_hw):
+def _im2col(x, kernel, stride, padding, out_hw, dilation=(1, 1)):
     """Columns (N*H_out*W_out, kh*kw*C): one row per output position of every image.
 
     Rows are ordered (n, i, j), the window's numbers (ki, kj, c), matching _weight_cols(weight).
     Putting all images together makes the whole batch one matrix multiply. The matrix is the
     same either way; its memory order follows _channels_last (BLAS reads both orders).
+    A dilated kernel (section 13) takes every dh-th row and dw-th column of a larger window.
     """
     (sh, sw), (h_out, w_out), (kh, kw), channels = stride, out_hw, kernel, x.shape[1]
+    (dh, dw), span = dilation, _dilated_kernel(kernel, dilation)
     if _channels_last(channels, kernel, out_hw):
-        windows = sliding_window_view(_padded(x, padding, True), kernel, axis=(1, 2))   # (N, H', W', C, kh, kw): a view
-        windows = windows[:, : sh * h_out : sh, : sw * w_out : sw]
+        windows = sliding_window_view(_padded(x, padding, True), span, axis=(1, 2))     # (N, H', W', C, kh, kw): a view
+        windows = windows[:, : sh * h_out : sh, : sw * w_out : sw, :, ::dh, ::dw]
         return windows.transpose(0, 1, 2, 4, 5, 3).reshape(-1, kh * kw * channels)  # the one copy, runs of kw*C
-    windows = sliding_window_view(_padded(x, padding, False), kernel, axis=(2, 3))      # (C, N, H', W', kh, kw): a view
-    windows = windows[:, :, : sh * h_out : sh, : sw * w_out : sw]
+    windows = sliding_window_view(_padded(x, padding, False), span, axis=(2, 3))        # (C, N, H', W', kh, kw): a view
+    windows = windows[:, :, : sh * h_out : sh, : sw * w_out : sw, ::dh, ::dw]
     return windows.transpose(4, 5, 0, 1, 2, 3).reshape(kh * kw * channels, -1).T     # the one copy, runs of W_out
 
 
-def _col2im(cols, x_shape, kernel, stride, padding, out_hw):
+def _col2im(cols, x_shape, kernel, stride, padding, out_hw, dilation=(1, 1)):
     """Sum columns (N*H_out*W_out, kh*kw*C) back onto the input (N, C, H, W): im2col's adjoint.
 
     `cols` may also come as (N*H_out*W_out, kh*kw, C), in any memory order.
@@ -301,23 +366,29 @@ def _col2im(cols, x_shape, kernel, stride, padding, out_hw):
     layer below has, so its elementwise backward steps run through memory in order.
     """
     (batch, channels, height, width), (ph, pw), (kh, kw), (sh, sw), (h_out, w_out) = x_shape, padding, kernel, stride, out_hw
+    (dh, dw) = dilation
     if _channels_last(channels, kernel, out_hw):
         cols = cols.reshape(batch, h_out, w_out, kh, kw, channels)
         grad = np.zeros((batch, height + 2 * ph, width + 2 * pw, channels), dtype=cols.dtype)
         for ki in range(kh):
             for kj in range(kw):
-                grad[:, ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] += cols[:, :, :, ki, kj]
+                grad[:, ki * dh:ki * dh + sh * h_out:sh, kj * dw:kj * dw + sw * w_out:sw] += cols[:, :, :, ki, kj]
         return grad[:, ph:ph + height, pw:pw + width].transpose(0, 3, 1, 2)
     cols = cols.T.reshape(kh, kw, channels, batch, h_out, w_out)
     grad = np.zeros((channels, batch, height + 2 * ph, width + 2 * pw), dtype=cols.dtype)
     for ki in range(kh):
         for kj in range(kw):
-            grad[:, :, ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] += cols[ki, kj]
+            grad[:, :, ki * dh:ki * dh + sh * h_out:sh, kj * dw:kj * dw + sw * w_out:sw] += cols[ki, kj]
     return grad[:, :, ph:ph + height, pw:pw + width].transpose(1, 0, 2, 3)
 
 
-def conv2d_vectorized(x, weight, bias=None, stride=1, padding=0):
-    """2D convolution by im2col + matrix multiply; same contract and numbers as conv2d_loops."""
+def conv2d_vectorized(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2D convolution by im2col + matrix multiply; same contract and numbers as conv2d_loops.
+
+    dilation, groups and padding "same" / "valid" are the options of section 13.
+    """
+    if dilation != 1 or groups != 1 or isinstance(padding, str):
+        return _conv2d_with_options("conv2d_vectorized", x, weight, bias, stride, padding, dilation, groups)
     x, weight, bias, stride, padding, out_hw = _check_conv_args("conv2d_vectorized", x, weight, bias, stride, padding)
     return _conv2d_forward(x, weight, bias, stride, padding, out_hw)[0]
 
@@ -480,23 +551,35 @@ def avgpool2d_loops(x, kernel_size, stride=None, padding=0):
     return out
 
 # %% ../../src/09_convolutions/09_convolutions.py #cell-051
-def _padded_zeros(x, padding, dtype):
+def _padded_zeros(x, padding, dtype, extra=(0, 0)):
     """Zeros shaped like x with its padding, (N, C, H + 2*ph, W + 2*pw), in x's memory layout.
+
+    `extra` rows and columns at the bottom and right hold windows that ceil_mode (section 13)
+    lets hang over the padding.
 
     Why the layout: after a Conv2d, x is channels-last in memory (see _conv2d_forward). A
     gradient in the same layout lets the layer below (a ReLU's grad * mask) run through
     memory in order instead of mixing two orders.
     """
-    (batch, channels, height, width), (ph, pw) = x.shape, padding
+    (batch, channels, height, width), (ph, pw), (eh, ew) = x.shape, padding, extra
+    padded_hw = (height + 2 * ph + eh, width + 2 * pw + ew)
     if x.transpose(0, 2, 3, 1).flags.c_contiguous and not x.flags.c_contiguous:
-        return np.zeros((batch, height + 2 * ph, width + 2 * pw, channels), dtype=dtype).transpose(0, 3, 1, 2)
-    return np.zeros((batch, channels, height + 2 * ph, width + 2 * pw), dtype=dtype)
+        return np.zeros((batch, *padded_hw, channels), dtype=dtype).transpose(0, 3, 1, 2)
+    return np.zeros((batch, channels, *padded_hw), dtype=dtype)
 
 
-def _maxpool2d_forward(x, kernel, stride, padding, out_hw):
+def _pool_pad(x, padding, value, extra=(0, 0)):
+    """x padded with `value`, plus `extra` rows and columns at the bottom and right (ceil_mode's overhang)."""
+    if extra == (0, 0):
+        return _pad(x, padding, value)
+    (ph, pw), (eh, ew) = padding, extra
+    return np.pad(x, ((0, 0), (0, 0), (ph, ph + eh), (pw, pw + ew)), constant_values=value)
+
+
+def _maxpool2d_forward(x, kernel, stride, padding, out_hw, dilation=(1, 1), extra=(0, 0)):
     """Max of every window and the offset (row-major index in the window) of its first maximum."""
-    x_pad = _pad(x, padding, value=-np.inf)
-    candidates = [x_pad[where] for _, where in _offset_slices(kernel, stride, out_hw)]   # one view per offset
+    x_pad = _pool_pad(x, padding, -np.inf, extra)
+    candidates = [x_pad[where] for _, where in _offset_slices(kernel, stride, out_hw, dilation)]   # one view per offset
     # The maxima first, then the winners: two cheap passes over the offsets instead of one that
     # selects both value and offset at each step. np.fmax skips NaN as the loops' `>` does, and
     # full_like keeps x's memory layout (channels-last after a Conv2d), so every pass runs in order.
@@ -510,7 +593,7 @@ def _maxpool2d_forward(x, kernel, stride, padding, out_hw):
     return out, argmax
 
 
-def _maxpool2d_backward(grad_out, argmax, x, kernel, stride, padding):
+def _maxpool2d_backward(grad_out, argmax, x, kernel, stride, padding, dilation=(1, 1), extra=(0, 0)):
     """Send each window's gradient to its maximum; overlapping windows add up.
 
     One np.add.at for all windows: each window's gradient goes to the flat memory position of
@@ -518,13 +601,13 @@ def _maxpool2d_backward(grad_out, argmax, x, kernel, stride, padding):
     that wins overlapping windows) one after another, in the loops' order of windows. That is
     one pass, where a masked add per kernel offset reads and writes the whole gradient kh*kw times.
     """
-    (kh, kw), (sh, sw) = kernel, stride
-    grad = _padded_zeros(x, padding, np.result_type(grad_out, x))
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    grad = _padded_zeros(x, padding, np.result_type(grad_out, x), extra)
     batch, channels, h_out, w_out = grad_out.shape
     n_step, c_step, row_step, col_step = (stride_bytes // grad.itemsize for stride_bytes in grad.strides)
     n, c, i, j = np.ogrid[:batch, :channels, :h_out, :w_out]
     window_starts = (n * n_step + c * c_step + i * (sh * row_step)) + j * (sw * col_step)   # flat, of every window
-    offset_steps = (np.arange(kh)[:, None] * row_step + np.arange(kw) * col_step).ravel()    # flat, of each offset
+    offset_steps = (np.arange(kh)[:, None] * (dh * row_step) + np.arange(kw) * (dw * col_step)).ravel()  # of each offset
     positions = window_starts + offset_steps[argmax]                    # each window's winner
     # ravel "K": a view of grad's memory. Flat index and value lists keep numpy's add.at on its fast path.
     np.add.at(grad.ravel(order="K"), positions.ravel(), grad_out.ravel())
@@ -532,32 +615,44 @@ def _maxpool2d_backward(grad_out, argmax, x, kernel, stride, padding):
     return grad[:, :, ph:ph + height, pw:pw + width]
 
 
-def _avgpool2d_forward(x, kernel, stride, padding, out_hw):
-    x_pad = _pad(x, padding, value=0.0)
+def _avgpool2d_forward(x, kernel, stride, padding, out_hw, extra=(0, 0), divisor=None):
+    """The mean of every window: its sum over kh*kw, or over `divisor` (section 13's options)."""
+    x_pad = _pool_pad(x, padding, 0.0, extra)
     total = np.zeros((*x.shape[:2], *out_hw), dtype=x.dtype)
     for _, where in _offset_slices(kernel, stride, out_hw):
         total += x_pad[where]
-    return total / (kernel[0] * kernel[1])
+    return total / (kernel[0] * kernel[1] if divisor is None else divisor.astype(x.dtype))
 
 
-def _avgpool2d_backward(grad_out, x, kernel, stride, padding):
+def _avgpool2d_backward(grad_out, x, kernel, stride, padding, extra=(0, 0), divisor=None):
     """Spread each window's gradient evenly over its kh*kw positions, padding included."""
     (ph, pw), (height, width) = padding, x.shape[2:]
-    grad = _padded_zeros(x, padding, np.result_type(grad_out, x))
-    share = grad_out / (kernel[0] * kernel[1])
+    grad = _padded_zeros(x, padding, np.result_type(grad_out, x), extra)
+    share = grad_out / (kernel[0] * kernel[1] if divisor is None else divisor.astype(grad.dtype))
     for _, where in _offset_slices(kernel, stride, grad_out.shape[2:]):
         grad[where] += share
     return grad[:, :, ph:ph + height, pw:pw + width]
 
 
-def maxpool2d_vectorized(x, kernel_size, stride=None, padding=0):
-    """2D max pooling over all windows at once; same contract and numbers as maxpool2d_loops."""
+def maxpool2d_vectorized(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """2D max pooling over all windows at once; same contract and numbers as maxpool2d_loops.
+
+    dilation and ceil_mode are the options of section 13.
+    """
+    if dilation != 1 or ceil_mode:
+        return _maxpool2d_with_options("maxpool2d_vectorized", x, kernel_size, stride, padding, dilation, ceil_mode)
     x, kernel, stride, padding, out_hw = _check_pool_args("maxpool2d_vectorized", x, kernel_size, stride, padding)
     return _maxpool2d_forward(x, kernel, stride, padding, out_hw)[0]
 
 
-def avgpool2d_vectorized(x, kernel_size, stride=None, padding=0):
-    """2D average pooling over all windows at once; same contract and numbers as avgpool2d_loops."""
+def avgpool2d_vectorized(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """2D average pooling over all windows at once; same contract and numbers as avgpool2d_loops.
+
+    ceil_mode and count_include_pad are the options of section 13.
+    """
+    if ceil_mode or not count_include_pad:
+        return _avgpool2d_with_options("avgpool2d_vectorized", x, kernel_size, stride, padding, ceil_mode,
+                                       count_include_pad)
     x, kernel, stride, padding, out_hw = _check_pool_args("avgpool2d_vectorized", x, kernel_size, stride, padding)
     return _avgpool2d_forward(x, kernel, stride, padding, out_hw)
 
@@ -681,8 +776,10 @@ class _Spatial(Module):
         if len(input_shape) != 4:
             raise ValueError(f"{type(self).__name__} expected a 4D input shape (N, C, H, W), got {tuple(input_shape)}.")
         batch, channels, height, width = input_shape
-        out_hw = _output_hw(type(self).__name__, (height, width), self.kernel_size, self.stride, self.padding)
-        return (batch, self._out_channels(channels), *out_hw)
+        return (batch, self._out_channels(channels), *self._output_hw((height, width)))
+
+    def _output_hw(self, hw):
+        return _output_hw(type(self).__name__, hw, self.kernel_size, self.stride, self.padding)
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
@@ -691,29 +788,50 @@ class _Spatial(Module):
 class Conv2d(_Spatial):
     """2D convolution over an (N, C_in, H, W) input, as torch.nn.Conv2d.
 
-    weight: (out_channels, in_channels, kh, kw), He-normal (std sqrt(2 / fan_in));
+    weight: (out_channels, in_channels // groups, kh, kw), He-normal (std sqrt(2 / fan_in));
     bias: (out_channels,) zeros, or None with bias=False. Both require grad.
+    dilation, groups and padding "same" / "valid" are section 13's options.
     """
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, bias=True):
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True):
         super().__init__()
         _check_positive_int(in_channels, "in_channels", "Conv2d")
         _check_positive_int(out_channels, "out_channels", "Conv2d")
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
         self.kernel_size = _pair(kernel_size, "kernel_size", 1, "Conv2d")
         self.stride = _pair(stride, "stride", 1, "Conv2d")
-        self.padding = _pair(padding, "padding", 0, "Conv2d")
+        self.dilation = _pair(dilation, "dilation", 1, "Conv2d")
+        self.groups = _check_groups("Conv2d", groups, self.in_channels, self.out_channels)
+        self.padding = padding if isinstance(padding, str) else _pair(padding, "padding", 0, "Conv2d")
+        _conv_padding("Conv2d", self.padding, self.kernel_size, self.stride, self.dilation)   # "same" needs stride 1
         kh, kw = self.kernel_size
         # Yours: self.weight and self.bias, as the exercise above says.
-        fan_in = self.in_channels * kh * kw          # the inputs that feed one output value
+        in_per_group = self.in_channels // self.groups
+        fan_in = in_per_group * kh * kw              # the inputs that feed one output value
         std = math.sqrt(2.0 / fan_in)                # He: keeps the activations' scale through ReLU layers
-        self.weight = Tensor(get_rng().normal(0.0, std, size=(self.out_channels, self.in_channels, kh, kw)),
+        self.weight = Tensor(get_rng().normal(0.0, std, size=(self.out_channels, in_per_group, kh, kw)),
                              requires_grad=True)
         self.bias = Tensor(np.zeros(self.out_channels), requires_grad=True) if bias else None
 
+    def _has_options(self):
+        return self.dilation != (1, 1) or self.groups != 1 or isinstance(self.padding, str)
+
     def forward(self, x):
-        return Conv2dFunction.apply(x, self.weight, self.bias, stride=self.stride, padding=self.padding,
-                                    use_loops=self.use_loops, layer="Conv2d")
+        if not self._has_options():
+            return Conv2dFunction.apply(x, self.weight, self.bias, stride=self.stride, padding=self.padding,
+                                        use_loops=self.use_loops, layer="Conv2d")
+        expected = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
+        if tuple(self.weight.shape) != expected:      # Exercise 8 written before groups existed
+            raise ValueError(
+                f"Conv2d(groups={self.groups}).weight has shape {tuple(self.weight.shape)}, expected (out_channels, "
+                f"in_channels // groups, kh, kw) = {expected}: in Exercise 8, use in_channels // groups for the "
+                "weight's second axis and for fan_in.")
+        return Conv2dOptionsFunction.apply(x, self.weight, self.bias, stride=self.stride, padding=self.padding,
+                                           dilation=self.dilation, groups=self.groups, use_loops=self.use_loops)
+
+    def _output_hw(self, hw):
+        pads = _conv_padding("Conv2d", self.padding, self.kernel_size, self.stride, self.dilation)
+        return _conv_output_hw("Conv2d", hw, self.kernel_size, self.stride, pads, self.dilation)
 
     def _out_channels(self, channels):
         if channels != self.in_channels:
@@ -722,15 +840,22 @@ class Conv2d(_Spatial):
 
     def macs(self, input_shape):
         """Multiply-accumulates of one forward pass on an input of this shape."""
-        return conv2d_macs(input_shape, self.out_channels, self.kernel_size, self.stride, self.padding)
+        if not self._has_options():
+            return conv2d_macs(input_shape, self.out_channels, self.kernel_size, self.stride, self.padding)
+        batch, _, h_out, w_out = self.output_shape(input_shape)
+        kh, kw = self.kernel_size      # each output sums (in_channels // groups) * kh * kw products
+        return batch * self.out_channels * h_out * w_out * (self.in_channels // self.groups) * kh * kw
 
     def extra_repr(self):
+        options = "".join(f", {name}={value}" for name, value, default in
+                          (("dilation", self.dilation, (1, 1)), ("groups", self.groups, 1)) if value != default)
+        padding = repr(self.padding) if isinstance(self.padding, str) else self.padding
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
-                f"padding={self.padding}, bias={self.bias is not None}")
+                f"padding={padding}{options}, bias={self.bias is not None}")
 
 # %% ../../src/09_convolutions/09_convolutions.py #cell-071
 class _Pool2d(_Spatial):
-    _function = None
+    _function = _options_function = None      # the Functions without and with section 13's options
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
@@ -741,8 +866,25 @@ class _Pool2d(_Spatial):
         _check_pool_padding(layer, self.kernel_size, self.padding)
 
     def forward(self, x):
-        return self._function.apply(x, kernel_size=self.kernel_size, stride=self.stride, padding=self.padding,
-                                    use_loops=self.use_loops, layer=type(self).__name__)
+        function, options = (self._options_function, self._options()) if self._has_options() else (self._function, {})
+        return function.apply(x, kernel_size=self.kernel_size, stride=self.stride, padding=self.padding,
+                              use_loops=self.use_loops, layer=type(self).__name__, **options)
+
+    def _options(self):
+        return {}
+
+    def _has_options(self):
+        return False
+
+    def _output_hw(self, hw):
+        if not self._has_options():
+            return super()._output_hw(hw)
+        options = dict(ceil_mode=self.ceil_mode, dilation=getattr(self, "dilation", (1, 1)))
+        return _pool_output_hw(type(self).__name__, hw, self.kernel_size, self.stride, self.padding, **options)
+
+    def extra_repr(self):
+        options = "".join(f", {name}={value}" for name, value in self._options().items())
+        return super().extra_repr() + (options if self._has_options() else "")
 
     def _out_channels(self, channels):
         return channels
@@ -753,13 +895,44 @@ class _Pool2d(_Spatial):
 
 
 class MaxPool2d(_Pool2d):
-    """2D max pooling, as torch.nn.MaxPool2d: stride defaults to kernel_size, padding counts as -inf."""
+    """2D max pooling, as torch.nn.MaxPool2d: stride defaults to kernel_size, padding counts as -inf.
+    dilation and ceil_mode are section 13's options."""
     _function = MaxPool2dFunction
+
+    @property
+    def _options_function(self):
+        return MaxPool2dOptionsFunction        # defined in section 13
+
+    # ceil_mode is keyword-only: PyTorch's fifth argument is return_indices, which tinytorch does not have.
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, *, ceil_mode=False):
+        super().__init__(kernel_size, stride, padding)
+        self.dilation, self.ceil_mode = _pair(dilation, "dilation", 1, "MaxPool2d"), bool(ceil_mode)
+
+    def _options(self):
+        return dict(dilation=self.dilation, ceil_mode=self.ceil_mode)
+
+    def _has_options(self):
+        return self.dilation != (1, 1) or self.ceil_mode
 
 
 class AvgPool2d(_Pool2d):
-    """2D average pooling, as torch.nn.AvgPool2d with count_include_pad=True: zero padding counts."""
+    """2D average pooling, as torch.nn.AvgPool2d: zero padding counts in the average unless
+    count_include_pad=False. ceil_mode and count_include_pad are section 13's options."""
     _function = AvgPool2dFunction
+
+    @property
+    def _options_function(self):
+        return AvgPool2dOptionsFunction        # defined in section 13
+
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+        super().__init__(kernel_size, stride, padding)
+        self.ceil_mode, self.count_include_pad = bool(ceil_mode), bool(count_include_pad)
+
+    def _options(self):
+        return dict(ceil_mode=self.ceil_mode, count_include_pad=self.count_include_pad)
+
+    def _has_options(self):
+        return self.ceil_mode or not self.count_include_pad
 
 # %% ../../src/09_convolutions/09_convolutions.py #cell-084
 def receptive_field(layers):
@@ -791,7 +964,418 @@ def activation_bytes(shape, dtype=np.float32):
     """Bytes needed to hold one activation of this shape."""
     return int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-116
+# %% ../../src/09_convolutions/09_convolutions.py #cell-121
+def _check_conv_options(layer, x, weight, bias, stride, padding, dilation, groups):
+    """Validated numpy arguments of a convolution with this section's options:
+    (x, weight, bias, stride, pads, dilation, groups, out_hw), pads ((top, bottom), (left, right))."""
+    weight = _as_array(weight, f"{layer} weight")
+    if weight.ndim != 4:
+        raise ValueError(
+            f"{layer} expected a 4D weight (out_channels, in_channels // groups, kh, kw), got shape {weight.shape}.")
+    x = _check_input(x, layer)
+    groups = _check_groups(layer, groups, x.shape[1], weight.shape[0])
+    if weight.shape[1] * groups != x.shape[1]:
+        raise ValueError(
+            f"{layer} expected {weight.shape[1] * groups} input channels (weight.shape[1] = {weight.shape[1]} per group "
+            f"times groups = {groups}), got {x.shape[1]} (input shape {x.shape}). The weight is (out_channels, "
+            "in_channels // groups, kh, kw): check the input's channels, groups, and the weight's second axis.")
+    if bias is not None:
+        bias = _as_array(bias, f"{layer} bias")
+        if bias.shape != (weight.shape[0],):
+            raise ValueError(
+                f"{layer} expected a bias of shape ({weight.shape[0]},) (one per output channel), got {bias.shape}.")
+    stride, dilation = _pair(stride, "stride", 1, layer), _pair(dilation, "dilation", 1, layer)
+    pads = _conv_padding(layer, padding, weight.shape[2:], stride, dilation)
+    out_hw = _conv_output_hw(layer, x.shape[2:], weight.shape[2:], stride, pads, dilation)
+    return x, weight, bias, stride, pads, dilation, groups, out_hw
+
+
+def _split_padding(x, pads):
+    """x with the bottom/right padding beyond the top/left one added, and the even rest (ph, pw).
+
+    Only "same" with an even span pads unevenly: one more row (column) at the bottom (right).
+    """
+    (top, bottom), (left, right) = pads
+    if bottom != top or right != left:
+        x = np.pad(x, ((0, 0), (0, 0), (0, bottom - top), (0, right - left)))
+    return x, (top, left)
+
+
+def _group_cols(cols, groups, offsets):
+    """Columns (N*H_out*W_out, kh*kw*C) as (groups, N*H_out*W_out, kh*kw*C // groups): each group's channels."""
+    positions = cols.shape[0]
+    return cols.reshape(positions, offsets, groups, -1).transpose(2, 0, 1, 3).reshape(groups, positions, -1)
+
+
+def _group_weight_cols(weight, groups):
+    """A weight (C_out, C_in // groups, kh, kw) as (groups, kh*kw*C_in // groups, C_out // groups),
+    rows in the columns' (ki, kj, c) order: output channel k * (C_out // groups) + o is group k's o-th."""
+    c_out, c_group, kh, kw = weight.shape
+    per_group = weight.reshape(groups, c_out // groups, c_group, kh, kw)
+    return per_group.transpose(0, 3, 4, 2, 1).reshape(groups, kh * kw * c_group, c_out // groups)
+
+
+def _is_depthwise(weight, groups):
+    """One input channel per group: each output sums kh*kw products of a single channel."""
+    return groups > 1 and weight.shape[1] == 1
+
+
+def _depthwise_forward(x_pad, weight, stride, dilation, out_hw):
+    """A depthwise convolution (with `multiplier` outputs per channel) as kh*kw strided multiply-adds.
+
+    Why not the grouped GEMM: with one channel per group, each group's matrix multiply is
+    (N*H_out*W_out, kh*kw) @ (kh*kw, multiplier), far too thin for BLAS; the same sums as
+    whole-array multiply-adds, one per kernel offset, run like average pooling.
+    """
+    (batch, channels), (c_out, _, kh, kw) = x_pad.shape[:2], weight.shape
+    taps = weight.reshape(channels, c_out // channels, kh * kw)            # (C, multiplier, offsets)
+    out = np.zeros((batch, channels, c_out // channels, *out_hw), dtype=np.result_type(x_pad, weight))
+    for offset, where in _offset_slices((kh, kw), stride, out_hw, dilation):
+        out += x_pad[where][:, :, None] * taps[None, :, :, offset, None, None]
+    return out.reshape(batch, c_out, *out_hw)
+
+
+def _depthwise_backward(grad_out, x_pad, weight, stride, dilation):
+    """Gradients (padded x, weight, bias) of _depthwise_forward, offset by offset."""
+    (batch, channels), (c_out, _, kh, kw) = x_pad.shape[:2], weight.shape
+    dtype = np.result_type(grad_out, x_pad, weight)
+    g = grad_out.reshape(batch, channels, c_out // channels, *grad_out.shape[2:]).astype(dtype, copy=False)
+    taps = weight.reshape(channels, c_out // channels, kh * kw).astype(dtype, copy=False)
+    grad_taps = np.empty(taps.shape, dtype=dtype)
+    grad_x_pad = np.zeros(x_pad.shape, dtype=dtype)
+    for offset, where in _offset_slices((kh, kw), stride, grad_out.shape[2:], dilation):
+        grad_taps[:, :, offset] = np.einsum("ncmhw,nchw->cm", g, x_pad[where])
+        grad_x_pad[where] += np.einsum("ncmhw,cm->nchw", g, taps[:, :, offset])
+    return grad_x_pad, grad_taps.reshape(weight.shape), g.sum(axis=(0, 3, 4)).reshape(-1)
+
+
+def _conv2d_options_forward(x, weight, bias, stride, pads, dilation, groups, out_hw):
+    """Forward with dilation, groups and uneven padding: one batched matmul, a GEMM per group
+    (or, depthwise, kh*kw multiply-adds). Returns the output and what backward reuses: the
+    grouped columns (depthwise: the padded input)."""
+    if _is_depthwise(weight, groups):
+        x_pad = np.pad(x, ((0, 0), (0, 0), *pads))
+        out = _depthwise_forward(x_pad, weight, stride, dilation, out_hw)
+        return (out if bias is None else out + bias.astype(out.dtype)[None, :, None, None]), x_pad
+    x, padding = _split_padding(x, pads)
+    kernel = weight.shape[2:]
+    cols = _group_cols(_im2col(x, kernel, stride, padding, out_hw, dilation), groups, kernel[0] * kernel[1])
+    out = np.matmul(cols, _group_weight_cols(weight, groups))       # (groups, N*H_out*W_out, C_out // groups)
+    out = out.transpose(1, 0, 2).reshape(cols.shape[1], -1)          # (N*H_out*W_out, C_out), groups side by side
+    if bias is not None:
+        out += bias
+    return out.reshape(x.shape[0], *out_hw, -1).transpose(0, 3, 1, 2), cols
+
+
+def _conv2d_options_backward(grad_out, x_shape, weight, cols, stride, pads, dilation, groups):
+    """Gradients (x, weight, bias) of _conv2d_options_forward: section 4's two products, per group."""
+    if _is_depthwise(weight, groups):
+        (top, _), (left, _) = pads
+        grad_x_pad, grad_w, grad_b = _depthwise_backward(grad_out, cols, weight, stride, dilation)
+        return grad_x_pad[:, :, top:top + x_shape[2], left:left + x_shape[3]], grad_w, grad_b
+    c_out, c_group, kh, kw = weight.shape
+    dtype = np.result_type(grad_out, weight, cols)
+    positions = cols.shape[1]
+    g = grad_out.transpose(0, 2, 3, 1).reshape(positions, groups, -1).transpose(1, 0, 2).astype(dtype, copy=False)
+    grad_w = np.matmul(cols.transpose(0, 2, 1), g)                     # (groups, kh*kw*C_in // groups, C_out // groups)
+    grad_w = grad_w.reshape(groups, kh, kw, c_group, -1).transpose(0, 4, 3, 1, 2).reshape(weight.shape)
+    grad_cols = np.matmul(g, _group_weight_cols(weight, groups).astype(dtype, copy=False).transpose(0, 2, 1))
+    # (groups, positions, kh*kw, C_in // groups) -> (positions, kh*kw * C_in) in the columns' (ki, kj, c) order
+    grad_cols = grad_cols.reshape(groups, positions, kh * kw, c_group).transpose(1, 2, 0, 3).reshape(positions, -1)
+    (top, bottom), (left, right) = pads
+    batch, c_in, height, width = x_shape
+    extended = (batch, c_in, height + bottom - top, width + right - left)
+    grad_x = _col2im(grad_cols, extended, (kh, kw), stride, (top, left), grad_out.shape[2:], dilation)
+    return grad_x[:, :, :height, :width], np.ascontiguousarray(grad_w), g.sum(axis=1).reshape(-1)
+
+
+def _conv2d_with_options(layer, x, weight, bias, stride, padding, dilation, groups):
+    x, weight, bias, stride, pads, dilation, groups, out_hw = _check_conv_options(
+        layer, x, weight, bias, stride, padding, dilation, groups)
+    return _conv2d_options_forward(x, weight, bias, stride, pads, dilation, groups, out_hw)[0]
+
+
+def _spread_kernel(weight, dilation):
+    """A dilated kernel as the ordinary kernel it equals: dilation - 1 zeros between neighbouring taps."""
+    (dh, dw), (c_out, c_group, kh, kw) = dilation, weight.shape
+    spread = np.zeros((c_out, c_group, *_dilated_kernel((kh, kw), dilation)), dtype=weight.dtype)
+    spread[:, :, ::dh, ::dw] = weight
+    return spread
+
+
+def _group_slices(channels, groups):
+    """The channel slice of each group."""
+    size = channels // groups
+    return [slice(k * size, (k + 1) * size) for k in range(groups)]
+
+
+def conv2d_options_loops(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """conv2d_vectorized's options on your conv2d_loops, by three reductions: the extra bottom/right
+    row of "same" is one more row of input zeros, a dilated kernel is a larger one with zeros between
+    its taps, and groups are separate convolutions on the groups' channel slices, side by side."""
+    x, weight, bias, stride, pads, dilation, groups, _ = _check_conv_options(
+        "conv2d_options_loops", x, weight, bias, stride, padding, dilation, groups)
+    x, padding = _split_padding(x, pads)
+    kernel = _spread_kernel(weight, dilation)
+    outputs = [conv2d_loops(x[:, inputs], kernel[outputs], None if bias is None else bias[outputs], stride, padding)
+               for inputs, outputs in zip(_group_slices(x.shape[1], groups), _group_slices(len(weight), groups))]
+    return np.concatenate(outputs, axis=1)
+
+
+def conv2d_options_backward_loops(grad_out, x, weight, stride=1, padding=0, dilation=1, groups=1):
+    """Gradients (x, weight, bias) of conv2d_options_loops, by the same reductions on your
+    conv2d_backward_loops: the spread kernel's gradient is kept at the real taps only."""
+    layer = "conv2d_options_backward_loops"
+    x, weight, _, stride, pads, dilation, groups, out_hw = _check_conv_options(
+        layer, x, weight, None, stride, padding, dilation, groups)
+    grad_out = _check_grad_out(layer, grad_out, (len(x), len(weight), *out_hw))
+    (height, width), (dh, dw) = x.shape[2:], dilation
+    x, padding = _split_padding(x, pads)
+    kernel = _spread_kernel(weight, dilation)
+    parts = [conv2d_backward_loops(grad_out[:, outputs], x[:, inputs], kernel[outputs], stride, padding)
+             for inputs, outputs in zip(_group_slices(x.shape[1], groups), _group_slices(len(weight), groups))]
+    grad_x, grad_w, grad_b = (np.concatenate(grads, axis=axis) for grads, axis in zip(zip(*parts), (1, 0, 0)))
+    return grad_x[:, :, :height, :width], grad_w[:, :, ::dh, ::dw], grad_b
+
+
+class Conv2dOptionsFunction(Function):
+    """conv2d with dilation, groups and padding "same"/"valid" on Tensors; use_loops=True runs
+    conv2d_options_loops forward and conv2d_options_backward_loops backward."""
+
+    def forward(self, x, weight, bias, stride=1, padding=0, dilation=1, groups=1, use_loops=False, layer="Conv2d"):
+        x, weight, bias, *geometry = _check_conv_options(layer, x, weight, bias, stride, padding, dilation, groups)
+        self.stride, self.pads, self.dilation, self.groups, out_hw = geometry
+        self.x, self.weight, self.has_bias, self.use_loops, self.padding = x, weight, bias is not None, use_loops, padding
+        if use_loops:
+            return conv2d_options_loops(x, weight, bias, self.stride, padding, self.dilation, self.groups)
+        out, self.cols = _conv2d_options_forward(x, weight, bias, self.stride, self.pads, self.dilation, self.groups,
+                                                 out_hw)
+        return out
+
+    def backward(self, grad_output):
+        if self.use_loops:
+            grad_x, grad_w, grad_b = conv2d_options_backward_loops(
+                grad_output, self.x, self.weight, self.stride, self.padding, self.dilation, self.groups)
+        else:
+            grad_x, grad_w, grad_b = _conv2d_options_backward(
+                grad_output, self.x.shape, self.weight, self.cols, self.stride, self.pads, self.dilation, self.groups)
+        return grad_x, grad_w, grad_b if self.has_bias else None
+
+# %% ../../src/09_convolutions/09_convolutions.py #cell-124
+def pool_output_size(size, kernel, stride, padding=0, dilation=1, ceil_mode=False):
+    """Number of pooling windows along one axis, with PyTorch's dilation and ceil_mode.
+
+    >>> pool_output_size(5, 2, 2), pool_output_size(5, 2, 2, ceil_mode=True)
+    (2, 3)
+    """
+    for name, value, low in (("size", size, 1), ("kernel", kernel, 1), ("stride", stride, 1), ("padding", padding, 0),
+                             ("dilation", dilation, 1)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"pool_output_size: {name} must be an int, got {value!r} ({type(value).__name__}).")
+        if value < low:
+            raise ValueError(f"pool_output_size: {name} must be >= {low}, got {value}.")
+    span = dilation * (kernel - 1) + 1
+    if span > size + 2 * padding:
+        raise ValueError(
+            f"pool_output_size: a kernel of {kernel} with dilation {dilation} spans {span}, more than the padded axis "
+            f"({size} + 2 * {padding} = {size + 2 * padding}). Use a smaller kernel or dilation, or more padding.")
+    if not ceil_mode:
+        return (size + 2 * padding - span) // stride + 1
+    count = -(-(size + 2 * padding - span) // stride) + 1
+    # The last window must start inside the input or its left padding, else it sees no pixel.
+    return count - 1 if (count - 1) * stride >= size + padding else count
+
+
+def _pool_output_hw(layer, hw, kernel, stride, padding, dilation=(1, 1), ceil_mode=False):
+    """(H_out, W_out) of a pooling with dilation and ceil_mode; a ValueError naming `layer` when it does not fit."""
+    span = _dilated_kernel(kernel, dilation)
+    padded = tuple(n + 2 * p for n, p in zip(hw, padding))
+    if any(k > n for k, n in zip(span, padded)):
+        raise ValueError(
+            f"{layer} kernel {tuple(kernel)} with dilation {tuple(dilation)} spans {span}, which does not fit the "
+            f"padded input {padded} (input {tuple(hw)}, padding {tuple(padding)}). Use a smaller kernel or "
+            "dilation, more padding, or a larger input.")
+    return tuple(pool_output_size(n, k, s, p, d, ceil_mode) for n, k, s, p, d in zip(hw, kernel, stride, padding, dilation))
+
+
+def _check_pool_options(layer, x, kernel_size, stride, padding, dilation, ceil_mode):
+    """Validated arguments of a pooling with options: (x, kernel, stride, padding, dilation, out_hw)."""
+    x = _check_input(x, layer)
+    kernel = _pair(kernel_size, "kernel_size", 1, layer)
+    stride = kernel if stride is None else _pair(stride, "stride", 1, layer)
+    padding, dilation = _pair(padding, "padding", 0, layer), _pair(dilation, "dilation", 1, layer)
+    _check_pool_padding(layer, kernel, padding)
+    return x, kernel, stride, padding, dilation, _pool_output_hw(layer, x.shape[2:], kernel, stride, padding,
+                                                                 dilation, ceil_mode)
+
+
+def _overhang(hw, kernel, stride, padding, dilation, out_hw):
+    """Rows and columns that ceil_mode's last windows reach beyond the padded input."""
+    return tuple(max(0, (n_out - 1) * s + d * (k - 1) + 1 - (n + 2 * p))
+                 for n, k, s, p, d, n_out in zip(hw, kernel, stride, padding, dilation, out_hw))
+
+
+def _avgpool_divisor(hw, kernel, stride, padding, out_hw, count_include_pad):
+    """(H_out, W_out): what PyTorch divides each window's sum by. The window's cells inside the
+    padded input (count_include_pad) or inside the input; ceil_mode's overhang never counts."""
+    def cells(size, k, s, p, n_out):
+        start = np.arange(n_out) * s - p
+        end = np.minimum(start + k, size + p)
+        if not count_include_pad:
+            start, end = np.maximum(start, 0), np.minimum(end, size)
+        return end - start
+    rows, cols = (cells(*axis) for axis in zip(hw, kernel, stride, padding, out_hw))
+    return np.outer(rows, cols)
+
+
+def _maxpool2d_with_options(layer, x, kernel_size, stride, padding, dilation, ceil_mode):
+    x, kernel, stride, padding, dilation, out_hw = _check_pool_options(layer, x, kernel_size, stride, padding,
+                                                                       dilation, ceil_mode)
+    extra = _overhang(x.shape[2:], kernel, stride, padding, dilation, out_hw)
+    return _maxpool2d_forward(x, kernel, stride, padding, out_hw, dilation, extra)[0]
+
+
+def _avgpool2d_with_options(layer, x, kernel_size, stride, padding, ceil_mode, count_include_pad):
+    x, kernel, stride, padding, _, out_hw = _check_pool_options(layer, x, kernel_size, stride, padding, 1, ceil_mode)
+    extra = _overhang(x.shape[2:], kernel, stride, padding, (1, 1), out_hw)
+    divisor = _avgpool_divisor(x.shape[2:], kernel, stride, padding, out_hw, count_include_pad)
+    return _avgpool2d_forward(x, kernel, stride, padding, out_hw, extra, divisor)
+
+
+def _window_indices(start, kernel, dilation, size):
+    """The input indices that a window starting at `start` covers along one axis, padding left out."""
+    return [start + t * dilation for t in range(kernel) if 0 <= start + t * dilation < size]
+
+
+def maxpool2d_options_loops(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """Max pooling with dilation and ceil_mode by a loop over output positions; with the default
+    options it is your maxpool2d_loops."""
+    x, (kh, kw), (sh, sw), (ph, pw), (dh, dw), (h_out, w_out) = _check_pool_options(
+        "maxpool2d_options_loops", x, kernel_size, stride, padding, dilation, ceil_mode)
+    if (dh, dw) == (1, 1) and not ceil_mode:
+        return maxpool2d_loops(x, (kh, kw), (sh, sw), (ph, pw))
+    out = np.full((*x.shape[:2], h_out, w_out), -np.inf, dtype=x.dtype)
+    for i in range(h_out):
+        rows = _window_indices(i * sh - ph, kh, dh, x.shape[2])
+        for j in range(w_out):
+            cols = _window_indices(j * sw - pw, kw, dw, x.shape[3])
+            if rows and cols:                # a window on padding alone keeps -inf, as in PyTorch
+                out[:, :, i, j] = x[:, :, rows][:, :, :, cols].max(axis=(2, 3))
+    return out
+
+
+def maxpool2d_options_backward_loops(grad_out, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """The gradient of maxpool2d_options_loops: each window's gradient to its first maximum."""
+    layer = "maxpool2d_options_backward_loops"
+    x, (kh, kw), (sh, sw), (ph, pw), (dh, dw), (h_out, w_out) = _check_pool_options(
+        layer, x, kernel_size, stride, padding, dilation, ceil_mode)
+    if (dh, dw) == (1, 1) and not ceil_mode:
+        return maxpool2d_backward_loops(grad_out, x, (kh, kw), (sh, sw), (ph, pw))
+    grad_out = _check_grad_out(layer, grad_out, (*x.shape[:2], h_out, w_out))
+    grad = np.zeros(x.shape, dtype=np.result_type(grad_out, x))
+    n, c = np.ogrid[:x.shape[0], :x.shape[1]]
+    for i in range(h_out):
+        rows = _window_indices(i * sh - ph, kh, dh, x.shape[2])
+        for j in range(w_out):
+            cols = _window_indices(j * sw - pw, kw, dw, x.shape[3])
+            if rows and cols:
+                first = x[:, :, rows][:, :, :, cols].reshape(*x.shape[:2], -1).argmax(axis=2)   # row-major, first max
+                winner_rows, winner_cols = np.array(rows)[first // len(cols)], np.array(cols)[first % len(cols)]
+                grad[n, c, winner_rows, winner_cols] += grad_out[:, :, i, j]   # one winner per (n, c): no repeats
+    return grad
+
+
+def _avg_window_cells(start, kernel, padding, size, real_cells, count_include_pad):
+    """A window's divisor along one axis: its cells inside the padded input, or its real cells."""
+    return min(start + kernel, size + padding) - start if count_include_pad else real_cells
+
+
+def avgpool2d_options_loops(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+    """Average pooling with ceil_mode and count_include_pad by a loop over output positions; with
+    the default options it is your avgpool2d_loops."""
+    x, (kh, kw), (sh, sw), (ph, pw), _, (h_out, w_out) = _check_pool_options(
+        "avgpool2d_options_loops", x, kernel_size, stride, padding, 1, ceil_mode)
+    if not ceil_mode and count_include_pad:
+        return avgpool2d_loops(x, (kh, kw), (sh, sw), (ph, pw))
+    height, width = x.shape[2:]
+    out = np.zeros((*x.shape[:2], h_out, w_out), dtype=x.dtype)
+    for i in range(h_out):
+        rows = _window_indices(i * sh - ph, kh, 1, height)
+        for j in range(w_out):
+            cols = _window_indices(j * sw - pw, kw, 1, width)
+            divisor = (_avg_window_cells(i * sh - ph, kh, ph, height, len(rows), count_include_pad)
+                       * _avg_window_cells(j * sw - pw, kw, pw, width, len(cols), count_include_pad))
+            out[:, :, i, j] = x[:, :, rows][:, :, :, cols].sum(axis=(2, 3)) / divisor
+    return out
+
+
+def avgpool2d_options_backward_loops(grad_out, x, kernel_size, stride=None, padding=0, ceil_mode=False,
+                                     count_include_pad=True):
+    """The gradient of avgpool2d_options_loops: each window's gradient / divisor to each of its real pixels."""
+    layer = "avgpool2d_options_backward_loops"
+    x, (kh, kw), (sh, sw), (ph, pw), _, (h_out, w_out) = _check_pool_options(
+        layer, x, kernel_size, stride, padding, 1, ceil_mode)
+    if not ceil_mode and count_include_pad:
+        return avgpool2d_backward_loops(grad_out, x, (kh, kw), (sh, sw), (ph, pw))
+    grad_out = _check_grad_out(layer, grad_out, (*x.shape[:2], h_out, w_out))
+    height, width = x.shape[2:]
+    grad = np.zeros(x.shape, dtype=np.result_type(grad_out, x))
+    for i in range(h_out):
+        rows = _window_indices(i * sh - ph, kh, 1, height)
+        for j in range(w_out):
+            cols = _window_indices(j * sw - pw, kw, 1, width)
+            divisor = (_avg_window_cells(i * sh - ph, kh, ph, height, len(rows), count_include_pad)
+                       * _avg_window_cells(j * sw - pw, kw, pw, width, len(cols), count_include_pad))
+            for row in rows:
+                for col in cols:
+                    grad[:, :, row, col] += grad_out[:, :, i, j] / divisor
+    return grad
+
+
+class MaxPool2dOptionsFunction(Function):
+    """Max pooling with dilation and ceil_mode on a Tensor; use_loops=True runs the options loops."""
+
+    def forward(self, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, use_loops=False,
+                layer="MaxPool2d"):
+        self.x, self.kernel, self.stride, self.padding, self.dilation, out_hw = _check_pool_options(
+            layer, x, kernel_size, stride, padding, dilation, ceil_mode)
+        self.ceil_mode, self.use_loops = ceil_mode, use_loops
+        geometry = (self.kernel, self.stride, self.padding)
+        if use_loops:
+            return maxpool2d_options_loops(self.x, *geometry, self.dilation, ceil_mode)
+        self.extra = _overhang(self.x.shape[2:], *geometry, self.dilation, out_hw)
+        out, self.argmax = _maxpool2d_forward(self.x, *geometry, out_hw, self.dilation, self.extra)
+        return out
+
+    def backward(self, grad_output):
+        geometry = (self.kernel, self.stride, self.padding, self.dilation)
+        if self.use_loops:
+            return (maxpool2d_options_backward_loops(grad_output, self.x, *geometry, self.ceil_mode),)
+        return (_maxpool2d_backward(grad_output, self.argmax, self.x, *geometry, self.extra),)
+
+
+class AvgPool2dOptionsFunction(Function):
+    """Average pooling with ceil_mode and count_include_pad on a Tensor; use_loops=True runs the options loops."""
+
+    def forward(self, x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                use_loops=False, layer="AvgPool2d"):
+        self.x, self.kernel, self.stride, self.padding, _, out_hw = _check_pool_options(
+            layer, x, kernel_size, stride, padding, 1, ceil_mode)
+        self.options, self.use_loops = (ceil_mode, count_include_pad), use_loops
+        geometry = (self.kernel, self.stride, self.padding)
+        if use_loops:
+            return avgpool2d_options_loops(self.x, *geometry, ceil_mode, count_include_pad)
+        self.extra = _overhang(self.x.shape[2:], *geometry, (1, 1), out_hw)
+        self.divisor = _avgpool_divisor(self.x.shape[2:], *geometry, out_hw, count_include_pad)
+        return _avgpool2d_forward(self.x, *geometry, out_hw, self.extra, self.divisor)
+
+    def backward(self, grad_output):
+        geometry = (self.kernel, self.stride, self.padding)
+        if self.use_loops:
+            return (avgpool2d_options_backward_loops(grad_output, self.x, *geometry, *self.options),)
+        return (_avgpool2d_backward(grad_output, self.x, *geometry, self.extra, self.divisor),)
+
+# %% ../../src/09_convolutions/09_convolutions.py #cell-129
 def _adaptive_windows(size, out_size):
     """[(start, end)] of each output position along one axis (PyTorch's rule)."""
     return [((i * size) // out_size, -((-(i + 1) * size) // out_size)) for i in range(out_size)]
@@ -850,7 +1434,7 @@ class AdaptiveAvgPool2d(Module):
     def extra_repr(self):
         return f"output_size={self.output_size}"
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-120
+# %% ../../src/09_convolutions/09_convolutions.py #cell-133
 def _per_channel(values):
     """A (C,) array as (1, C, 1, 1), to broadcast over an (N, C, H, W) batch."""
     return np.asarray(values)[None, :, None, None]
