@@ -119,18 +119,23 @@ def _output_hw(layer, hw, kernel, stride, padding):
     return tuple(conv_output_size(n, k, s, p) for n, k, s, p in zip(hw, kernel, stride, padding))
 
 
-def _check_conv_args(layer, x, weight, bias, stride, padding):
-    """Validated numpy arguments of a 2D convolution; every error names `layer`."""
+def _check_weight_and_bias(layer, weight, bias, in_axis="in_channels"):
+    """A 4D weight (out_channels, in_axis, kh, kw) and a bias of one number per output channel, or None."""
     weight = _as_array(weight, f"{layer} weight")
     if weight.ndim != 4:
-        raise ValueError(
-            f"{layer} expected a 4D weight (out_channels, in_channels, kh, kw), got shape {weight.shape}.")
-    x = _check_input(x, layer, channels=weight.shape[1])
+        raise ValueError(f"{layer} expected a 4D weight (out_channels, {in_axis}, kh, kw), got shape {weight.shape}.")
     if bias is not None:
         bias = _as_array(bias, f"{layer} bias")
         if bias.shape != (weight.shape[0],):
             raise ValueError(
                 f"{layer} expected a bias of shape ({weight.shape[0]},) (one per output channel), got {bias.shape}.")
+    return weight, bias
+
+
+def _check_conv_args(layer, x, weight, bias, stride, padding):
+    """Validated numpy arguments of a 2D convolution; every error names `layer`."""
+    weight, bias = _check_weight_and_bias(layer, weight, bias)
+    x = _check_input(x, layer, channels=weight.shape[1])
     stride, padding = _pair(stride, "stride", 1, layer), _pair(padding, "padding", 0, layer)
     out_hw = _output_hw(layer, x.shape[2:], weight.shape[2:], stride, padding)
     return x, weight, bias, stride, padding, out_hw
@@ -968,10 +973,7 @@ def activation_bytes(shape, dtype=np.float32):
 def _check_conv_options(layer, x, weight, bias, stride, padding, dilation, groups):
     """Validated numpy arguments of a convolution with this section's options:
     (x, weight, bias, stride, pads, dilation, groups, out_hw), pads ((top, bottom), (left, right))."""
-    weight = _as_array(weight, f"{layer} weight")
-    if weight.ndim != 4:
-        raise ValueError(
-            f"{layer} expected a 4D weight (out_channels, in_channels // groups, kh, kw), got shape {weight.shape}.")
+    weight, bias = _check_weight_and_bias(layer, weight, bias, in_axis="in_channels // groups")
     x = _check_input(x, layer)
     groups = _check_groups(layer, groups, x.shape[1], weight.shape[0])
     if weight.shape[1] * groups != x.shape[1]:
@@ -979,11 +981,6 @@ def _check_conv_options(layer, x, weight, bias, stride, padding, dilation, group
             f"{layer} expected {weight.shape[1] * groups} input channels (weight.shape[1] = {weight.shape[1]} per group "
             f"times groups = {groups}), got {x.shape[1]} (input shape {x.shape}). The weight is (out_channels, "
             "in_channels // groups, kh, kw): check the input's channels, groups, and the weight's second axis.")
-    if bias is not None:
-        bias = _as_array(bias, f"{layer} bias")
-        if bias.shape != (weight.shape[0],):
-            raise ValueError(
-                f"{layer} expected a bias of shape ({weight.shape[0]},) (one per output channel), got {bias.shape}.")
     stride, dilation = _pair(stride, "stride", 1, layer), _pair(dilation, "dilation", 1, layer)
     pads = _conv_padding(layer, padding, weight.shape[2:], stride, dilation)
     out_hw = _conv_output_hw(layer, x.shape[2:], weight.shape[2:], stride, pads, dilation)
@@ -1020,33 +1017,50 @@ def _is_depthwise(weight, groups):
     return groups > 1 and weight.shape[1] == 1
 
 
+def _padded_channels_last(x, pads):
+    """x zero-padded by ((top, bottom), (left, right)), as an (N, H', W', C) array: one copy."""
+    (batch, channels, height, width), ((top, bottom), (left, right)) = x.shape, pads
+    out = np.zeros((batch, height + top + bottom, width + left + right, channels), dtype=x.dtype)
+    out[:, top:top + height, left:left + width] = x.transpose(0, 2, 3, 1)
+    return out
+
+
+def _channels_last_offsets(kernel, stride, out_hw, dilation):
+    """For each kernel offset: its index ki * kw + kj and the slices that pick it from every
+    window of an (N, H', W', C) array."""
+    for offset, (_, _, rows, cols) in _offset_slices(kernel, stride, out_hw, dilation):
+        yield offset, (slice(None), rows, cols)
+
+
 def _depthwise_forward(x_pad, weight, stride, dilation, out_hw):
-    """A depthwise convolution (with `multiplier` outputs per channel) as kh*kw strided multiply-adds.
+    """A depthwise convolution (`multiplier` outputs per channel) as kh*kw strided multiply-adds
+    on the channels-last padded input x_pad (N, H', W', C).
 
     Why not the grouped GEMM: with one channel per group, each group's matrix multiply is
-    (N*H_out*W_out, kh*kw) @ (kh*kw, multiplier), far too thin for BLAS; the same sums as
-    whole-array multiply-adds, one per kernel offset, run like average pooling.
+    (N*H_out*W_out, kh*kw) @ (kh*kw, multiplier), far too thin for BLAS. The same sums as
+    whole-array multiply-adds, one per kernel offset, run like average pooling; channels-last,
+    each multiply-add reads runs of C numbers, not of W_out.
     """
-    (batch, channels), (c_out, _, kh, kw) = x_pad.shape[:2], weight.shape
+    (batch, channels), (c_out, _, kh, kw) = (x_pad.shape[0], x_pad.shape[3]), weight.shape
     taps = weight.reshape(channels, c_out // channels, kh * kw)            # (C, multiplier, offsets)
-    out = np.zeros((batch, channels, c_out // channels, *out_hw), dtype=np.result_type(x_pad, weight))
-    for offset, where in _offset_slices((kh, kw), stride, out_hw, dilation):
-        out += x_pad[where][:, :, None] * taps[None, :, :, offset, None, None]
-    return out.reshape(batch, c_out, *out_hw)
+    out = np.zeros((batch, *out_hw, channels, c_out // channels), dtype=np.result_type(x_pad, weight))
+    for offset, where in _channels_last_offsets((kh, kw), stride, out_hw, dilation):
+        out += x_pad[where][..., None] * taps[:, :, offset]
+    return out.reshape(batch, *out_hw, c_out).transpose(0, 3, 1, 2)     # NCHW, channels-last in memory
 
 
 def _depthwise_backward(grad_out, x_pad, weight, stride, dilation):
-    """Gradients (padded x, weight, bias) of _depthwise_forward, offset by offset."""
-    (batch, channels), (c_out, _, kh, kw) = x_pad.shape[:2], weight.shape
+    """Gradients (channels-last padded x, weight, bias) of _depthwise_forward, offset by offset."""
+    (batch, channels), (c_out, _, kh, kw) = (x_pad.shape[0], x_pad.shape[3]), weight.shape
     dtype = np.result_type(grad_out, x_pad, weight)
-    g = grad_out.reshape(batch, channels, c_out // channels, *grad_out.shape[2:]).astype(dtype, copy=False)
+    g = grad_out.transpose(0, 2, 3, 1).reshape(batch, *grad_out.shape[2:], channels, -1).astype(dtype, copy=False)
     taps = weight.reshape(channels, c_out // channels, kh * kw).astype(dtype, copy=False)
     grad_taps = np.empty(taps.shape, dtype=dtype)
     grad_x_pad = np.zeros(x_pad.shape, dtype=dtype)
-    for offset, where in _offset_slices((kh, kw), stride, grad_out.shape[2:], dilation):
-        grad_taps[:, :, offset] = np.einsum("ncmhw,nchw->cm", g, x_pad[where])
-        grad_x_pad[where] += np.einsum("ncmhw,cm->nchw", g, taps[:, :, offset])
-    return grad_x_pad, grad_taps.reshape(weight.shape), g.sum(axis=(0, 3, 4)).reshape(-1)
+    for offset, where in _channels_last_offsets((kh, kw), stride, grad_out.shape[2:], dilation):
+        grad_taps[:, :, offset] = np.einsum("nhwcm,nhwc->cm", g, x_pad[where])
+        grad_x_pad[where] += (g * taps[:, :, offset]).sum(axis=-1)
+    return grad_x_pad, grad_taps.reshape(weight.shape), g.sum(axis=(0, 1, 2)).reshape(-1)
 
 
 def _conv2d_options_forward(x, weight, bias, stride, pads, dilation, groups, out_hw):
@@ -1054,7 +1068,7 @@ def _conv2d_options_forward(x, weight, bias, stride, pads, dilation, groups, out
     (or, depthwise, kh*kw multiply-adds). Returns the output and what backward reuses: the
     grouped columns (depthwise: the padded input)."""
     if _is_depthwise(weight, groups):
-        x_pad = np.pad(x, ((0, 0), (0, 0), *pads))
+        x_pad = _padded_channels_last(x, pads)
         out = _depthwise_forward(x_pad, weight, stride, dilation, out_hw)
         return (out if bias is None else out + bias.astype(out.dtype)[None, :, None, None]), x_pad
     x, padding = _split_padding(x, pads)
@@ -1072,7 +1086,7 @@ def _conv2d_options_backward(grad_out, x_shape, weight, cols, stride, pads, dila
     if _is_depthwise(weight, groups):
         (top, _), (left, _) = pads
         grad_x_pad, grad_w, grad_b = _depthwise_backward(grad_out, cols, weight, stride, dilation)
-        return grad_x_pad[:, :, top:top + x_shape[2], left:left + x_shape[3]], grad_w, grad_b
+        return grad_x_pad[:, top:top + x_shape[2], left:left + x_shape[3]].transpose(0, 3, 1, 2), grad_w, grad_b
     c_out, c_group, kh, kw = weight.shape
     dtype = np.result_type(grad_out, weight, cols)
     positions = cols.shape[1]
