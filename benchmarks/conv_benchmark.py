@@ -14,7 +14,9 @@ repeat of each in turn), so a burst of load on a shared machine hits both. Peak 
 what numpy allocated at most during one tinytorch forward + backward of that row
 (tracemalloc, measured in a separate untimed run), input and weights excluded. A summary line
 gives the geometric means of the ratios over the six issue shapes; then the same for pooling
-(2x2 stride 2, and 3x3 stride 2 padding 1, on (64, 32, 16, 16)). Then the loops path on a
+(2x2 stride 2, and 3x3 stride 2 padding 1, on (64, 32, 16, 16)). A table of Conv2d with the
+options of module 09's going further (depthwise, groups, dilation, "same") comes between
+them, not in any mean. Then the loops path on a
 small shape, its MAC/s, and the time it would need on each big shape at that rate.
 """
 from __future__ import annotations
@@ -47,6 +49,15 @@ CONV_SHAPES = [  # (name, input shape, out_channels, kernel, padding, in the iss
     ("digits conv2", (128, 32, 8, 8), 32, 3, 1, True),
     ("LeNet conv1 (5x5)", (64, 1, 28, 28), 6, 5, 2, False),
     ("LeNet conv2 (5x5)", (64, 6, 14, 14), 16, 5, 0, False),
+]
+OPTION_SHAPES = [  # (name, input shape, out_channels, kernel, Conv2d options): module 09's going further
+    ("depthwise 3x3", (128, 32, 8, 8), 32, 3, dict(padding=1, groups=32)),
+    ("depthwise 3x3 x2", (128, 32, 8, 8), 64, 3, dict(padding=1, groups=32)),
+    ("depthwise 3x3", (32, 64, 28, 28), 64, 3, dict(padding=1, groups=64)),
+    ("pointwise 1x1", (32, 64, 28, 28), 128, 1, dict()),
+    ("groups 4", (32, 64, 28, 28), 64, 3, dict(padding=1, groups=4)),
+    ("dilation 2", (32, 64, 28, 28), 64, 3, dict(padding=2, dilation=2)),
+    ("same, 4x4", (32, 64, 28, 28), 64, 4, dict(padding="same")),
 ]
 POOL_INPUT = (64, 32, 16, 16)
 POOL_CASES = [  # (tinytorch layer, torch function name, kernel, stride, padding)
@@ -155,6 +166,28 @@ def conv_table(torch, rng, repeat, shapes):
               f"worst forward+backward {max(ratios_fb):.2f}x (below 1 means faster than torch)")
 
 
+def options_table(torch, rng, repeat):
+    """Conv2d with section 13's options (depthwise, groups, dilation, "same"), tinytorch against torch."""
+    header = (f"{'layer':<18} {'input':>18} {'out':>4} {'k':>2} | {'fwd ms':>8} {'f+b ms':>8} | "
+              f"{'torch fwd':>9} {'torch f+b':>9} | {'fwd x':>6} {'f+b x':>6} | {'peak MiB':>8}")
+    print(header)
+    print("-" * len(header))
+    for name, shape, c_out, k, options in OPTION_SHAPES:
+        x = rng.standard_normal(shape, dtype=np.float32)
+        layer = Conv2d(shape[1], c_out, k, **options)
+        steps = list(tinytorch_steps(x, layer))
+        if torch is not None:
+            steps += torch_steps(torch, x, torch.nn.functional.conv2d, (layer.weight.data, layer.bias.data), **options)
+        times = interleaved_best(steps, repeat)
+        row = f"{name:<18} {str(shape):>18} {c_out:>4} {k:>2} | {times[0] * 1e3:8.2f} {times[1] * 1e3:8.2f} | "
+        if torch is not None:
+            row += (f"{times[2] * 1e3:9.2f} {times[3] * 1e3:9.2f} | {times[0] / times[2]:6.2f} "
+                    f"{times[1] / times[3]:6.2f} | ")
+        else:
+            row += f"{'-':>9} {'-':>9} | {'-':>6} {'-':>6} | "
+        print(row + f"{peak_mib(x, layer):8.1f}", flush=True)
+
+
 def pool_table(torch, rng, repeat):
     header = (f"{'layer':<22} {'input':>18} | {'fwd ms':>8} {'f+b ms':>8} | {'torch fwd':>9} {'torch f+b':>9} | "
               f"{'fwd x':>6} {'f+b x':>6} | {'peak MiB':>8}")
@@ -212,6 +245,8 @@ def main():
     rng = np.random.default_rng(0)
     shapes = [row for row in CONV_SHAPES if not (args.quick and np.prod(row[1]) > 1e6)]
     conv_table(torch, rng, args.repeat, shapes)
+    print()
+    options_table(torch, rng, args.repeat)
     print()
     pool_table(torch, rng, args.repeat)
     if not args.quick:

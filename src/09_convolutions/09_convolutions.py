@@ -2996,10 +2996,11 @@ if __name__ == "__main__":
     print(f"the separable pair costs {1 / _ratio:.1%} of the dense layer's MACs")
 
 # %% [markdown]
-# The loops run one `conv2d_loops` per group on the group's channel slices. The fast path
-# reshapes the columns to `(groups, N*H_out*W_out, kh*kw*C_in/groups)` and the weight to
-# `(groups, kh*kw*C_in/groups, C_out/groups)`, and one batched `np.matmul` does every group's
-# GEMM; backward is the same two products as before, group by group.
+# The loops run one `conv2d_loops` per group on the group's channel slices, and so does the
+# fast path: section 4's im2col, GEMM and col2im once per group, each a `groups`-th of the
+# size. Depthwise is the exception: there each group's GEMM would be
+# `(N*H_out*W_out, kh*kw) @ (kh*kw, 1)`, too thin for BLAS, so the code computes the same
+# sums as `kh*kw` whole-array multiply-adds, one per kernel offset, as average pooling does.
 #
 # ### 13.3 Padding "same" and "valid"
 #
@@ -3044,20 +3045,6 @@ def _split_padding(x, pads):
     if bottom != top or right != left:
         x = np.pad(x, ((0, 0), (0, 0), (0, bottom - top), (0, right - left)))
     return x, (top, left)
-
-
-def _group_cols(cols, groups, offsets):
-    """Columns (N*H_out*W_out, kh*kw*C) as (groups, N*H_out*W_out, kh*kw*C // groups): each group's channels."""
-    positions = cols.shape[0]
-    return cols.reshape(positions, offsets, groups, -1).transpose(2, 0, 1, 3).reshape(groups, positions, -1)
-
-
-def _group_weight_cols(weight, groups):
-    """A weight (C_out, C_in // groups, kh, kw) as (groups, kh*kw*C_in // groups, C_out // groups),
-    rows in the columns' (ki, kj, c) order: output channel k * (C_out // groups) + o is group k's o-th."""
-    c_out, c_group, kh, kw = weight.shape
-    per_group = weight.reshape(groups, c_out // groups, c_group, kh, kw)
-    return per_group.transpose(0, 3, 4, 2, 1).reshape(groups, kh * kw * c_group, c_out // groups)
 
 
 def _is_depthwise(weight, groups):
@@ -3112,43 +3099,42 @@ def _depthwise_backward(grad_out, x_pad, weight, stride, dilation):
 
 
 def _conv2d_options_forward(x, weight, bias, stride, pads, dilation, groups, out_hw):
-    """Forward with dilation, groups and uneven padding: one batched matmul, a GEMM per group
-    (or, depthwise, kh*kw multiply-adds). Returns the output and what backward reuses: the
-    grouped columns (depthwise: the padded input)."""
+    """Forward with dilation, groups and uneven padding: section 4's im2col and GEMM once per group
+    (depthwise: kh*kw multiply-adds instead). Returns the output and what backward reuses: each
+    group's columns (depthwise: the padded input)."""
     if _is_depthwise(weight, groups):
         x_pad = _padded_channels_last(x, pads)
         out = _depthwise_forward(x_pad, weight, stride, dilation, out_hw)
         return (out if bias is None else out + bias.astype(out.dtype)[None, :, None, None]), x_pad
     x, padding = _split_padding(x, pads)
     kernel = weight.shape[2:]
-    cols = _group_cols(_im2col(x, kernel, stride, padding, out_hw, dilation), groups, kernel[0] * kernel[1])
-    out = np.matmul(cols, _group_weight_cols(weight, groups))       # (groups, N*H_out*W_out, C_out // groups)
-    out = out.transpose(1, 0, 2).reshape(cols.shape[1], -1)          # (N*H_out*W_out, C_out), groups side by side
+    cols = [_im2col(x[:, inputs], kernel, stride, padding, out_hw, dilation) for inputs in _group_slices(x.shape[1], groups)]
+    out = np.empty((len(cols[0]), len(weight)), dtype=np.result_type(x, weight))
+    for group_cols, outputs in zip(cols, _group_slices(len(weight), groups)):
+        out[:, outputs] = group_cols @ _weight_cols(weight[outputs])      # this group's outputs see its inputs only
     if bias is not None:
         out += bias
     return out.reshape(x.shape[0], *out_hw, -1).transpose(0, 3, 1, 2), cols
 
 
 def _conv2d_options_backward(grad_out, x_shape, weight, cols, stride, pads, dilation, groups):
-    """Gradients (x, weight, bias) of _conv2d_options_forward: section 4's two products, per group."""
-    if _is_depthwise(weight, groups):
-        (top, _), (left, _) = pads
-        grad_x_pad, grad_w, grad_b = _depthwise_backward(grad_out, cols, weight, stride, dilation)
-        return grad_x_pad[:, top:top + x_shape[2], left:left + x_shape[3]].transpose(0, 3, 1, 2), grad_w, grad_b
-    c_out, c_group, kh, kw = weight.shape
-    dtype = np.result_type(grad_out, weight, cols)
-    positions = cols.shape[1]
-    g = grad_out.transpose(0, 2, 3, 1).reshape(positions, groups, -1).transpose(1, 0, 2).astype(dtype, copy=False)
-    grad_w = np.matmul(cols.transpose(0, 2, 1), g)                     # (groups, kh*kw*C_in // groups, C_out // groups)
-    grad_w = grad_w.reshape(groups, kh, kw, c_group, -1).transpose(0, 4, 3, 1, 2).reshape(weight.shape)
-    grad_cols = np.matmul(g, _group_weight_cols(weight, groups).astype(dtype, copy=False).transpose(0, 2, 1))
-    # (groups, positions, kh*kw, C_in // groups) -> (positions, kh*kw * C_in) in the columns' (ki, kj, c) order
-    grad_cols = grad_cols.reshape(groups, positions, kh * kw, c_group).transpose(1, 2, 0, 3).reshape(positions, -1)
+    """Gradients (x, weight, bias) of _conv2d_options_forward: section 4's two products and col2im, per group."""
     (top, bottom), (left, right) = pads
     batch, c_in, height, width = x_shape
-    extended = (batch, c_in, height + bottom - top, width + right - left)
-    grad_x = _col2im(grad_cols, extended, (kh, kw), stride, (top, left), grad_out.shape[2:], dilation)
-    return grad_x[:, :, :height, :width], np.ascontiguousarray(grad_w), g.sum(axis=1).reshape(-1)
+    if _is_depthwise(weight, groups):
+        grad_x_pad, grad_w, grad_b = _depthwise_backward(grad_out, cols, weight, stride, dilation)
+        return grad_x_pad[:, top:top + height, left:left + width].transpose(0, 3, 1, 2), grad_w, grad_b
+    c_out, c_group, kh, kw = weight.shape
+    dtype = np.result_type(grad_out, weight, cols[0])
+    g = grad_out.transpose(0, 2, 3, 1).reshape(-1, c_out).astype(dtype, copy=False)   # (N*H_out*W_out, C_out)
+    extended = (batch, c_group, height + bottom - top, width + right - left)       # one group's input
+    grad_w, grad_x = np.empty(weight.shape, dtype=dtype), []
+    for group_cols, outputs in zip(cols, _group_slices(c_out, groups)):
+        g_group, w_cols = g[:, outputs], _weight_cols(weight[outputs]).astype(dtype, copy=False)
+        grad_w[outputs] = (group_cols.T @ g_group).reshape(kh, kw, c_group, -1).transpose(3, 2, 0, 1)
+        grad_x.append(_col2im(g_group @ w_cols.T, extended, (kh, kw), stride, (top, left), grad_out.shape[2:], dilation))
+    grad_x = np.concatenate(grad_x, axis=1)[:, :, :height, :width]
+    return grad_x, grad_w, g.sum(axis=0)
 
 
 def _conv2d_with_options(layer, x, weight, bias, stride, padding, dilation, groups):
