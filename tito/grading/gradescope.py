@@ -12,7 +12,8 @@ import json
 import math
 from pathlib import Path
 
-from .grade import Report, write_atomically
+from ..files import write_atomically
+from .grade import Report
 
 VISIBLE = "visible"  # Gradescope's values: hidden, after_due_date, after_published, visible
 

@@ -19,7 +19,8 @@ import xml.etree.ElementTree as ET
 from datetime import datetime
 from pathlib import Path
 
-from .grade import Report, write_atomically
+from ..files import write_atomically
+from .grade import Report
 
 
 # Characters XML 1.0 cannot hold; a student's exception message may contain any.
