@@ -2964,6 +2964,17 @@ if __name__ == "__main__":
         print(f"dilation {_d}: 9 weights over a {_span}x{_span} area "
               f"(output size on a 28x28 input, no padding: {conv_output_size(28, _span)})")
         print("\n".join("    " + " ".join("#" if _t else "." for _t in _row) for _row in _taps))
+    _plt = _pyplot()
+    if _plt is not None:
+        _fig, _axes = _plt.subplots(1, 3, figsize=(9, 3.2))
+        for _ax, _d in zip(_axes, (1, 2, 3)):
+            _span = _dilated_kernel((3, 3), (_d, _d))[0]
+            _weights = np.zeros((_span, _span))
+            _weights[::_d, ::_d] = np.arange(1, 10).reshape(3, 3)    # the 9 taps, numbered row by row
+            _grid(_ax, _weights, f"dilation {_d}: 9 weights over {_span}x{_span}", cmap="Blues",
+                  mask=_weights > 0)
+        _fig.tight_layout()
+        _show(_plt, _fig)
 
 # %% [markdown]
 # A dilated kernel is an ordinary kernel of its span with zeros between the taps, so
@@ -2987,7 +2998,7 @@ if __name__ == "__main__":
     _dense = Conv2d(64, 64, 3, padding=1)
     _depthwise, _pointwise = Conv2d(64, 64, 3, padding=1, groups=64), Conv2d(64, 64, 1)
     _rows = [("dense 3x3", [_dense]), ("depthwise 3x3 + pointwise 1x1", [_depthwise, _pointwise])]
-    print(f"{'layer':<32}{'weights':>10}{'MACs':>14}")
+    print(f"{'layer':<32}{'parameters':>10}{'MACs':>14}")
     for _name, _layers in _rows:
         _weights = sum(count_parameters(_layer) for _layer in _layers)
         _macs = sum(_layer.macs(_shape) for _layer in _layers)
@@ -3491,15 +3502,39 @@ if __name__ == "__main__":
     for _size, _k, _s, _p in [(5, 2, 2, 0), (7, 3, 2, 0), (6, 3, 2, 1), (5, 2, 3, 1)]:
         print(f"{_size:>4} {_k:>6} {_s:>6} {_p:>7} | {pool_output_size(_size, _k, _s, _p):>5} "
               f"{pool_output_size(_size, _k, _s, _p, ceil_mode=True):>4}")
-    _ones = np.ones((1, 1, 5, 5))
+    _plt = _pyplot()
+    if _plt is not None:      # the windows of one axis of the last row: size 5, kernel 2, stride 3, padding 1
+        _size, _k, _s, _p = 5, 2, 3, 1
+        _fig, _ax = _plt.subplots(figsize=(8, 2.2))
+        _ax.add_patch(_plt.Rectangle((-_p, 0), _size + 2 * _p, 1, color="0.85"))     # padding (grey)
+        _ax.add_patch(_plt.Rectangle((0, 0), _size, 1, color="white", ec="black"))   # the input
+        _rounded_up = -(-(_size + 2 * _p - _k) // _s) + 1
+        for _i in range(_rounded_up):
+            _start = _i * _s - _p
+            _kept = _i < pool_output_size(_size, _k, _s, _p, ceil_mode=True)
+            _ax.add_patch(_plt.Rectangle((_start, 0.15 + 0.2 * _i), _k, 0.15, color="tab:blue" if _kept else "tab:red",
+                                         alpha=0.7))
+            _ax.text(_start + _k + 0.1, 0.2 + 0.2 * _i, f"window {_i} starts at {_start}: "
+                     + ("kept" if _kept else "dropped (starts in the right padding)"), fontsize=8, va="center")
+        _ax.set_xlim(-_p - 0.5, _size + 2 * _p + 6)
+        _ax.set_ylim(0, 1)
+        _ax.set_yticks([])
+        _ax.set_xticks(range(-_p, _size + _p + 1))
+        _ax.set_title(f"ceil_mode on {_size} pixels (white) with padding {_p} (grey), kernel {_k}, stride {_s}", fontsize=9)
+        _fig.tight_layout()
+        _show(_plt, _fig)
+    _ones = np.ones((1, 1, 6, 6))
     for _include in (True, False):
-        print(f"\nAvgPool2d(2, padding=1, ceil_mode=True, count_include_pad={_include}) on a 5x5 of ones:")
-        print(avgpool2d_vectorized(_ones, 2, padding=1, ceil_mode=True, count_include_pad=_include))
+        print(f"\nAvgPool2d(3, stride=2, padding=1, ceil_mode=True, count_include_pad={_include}) on a 6x6 of ones:")
+        print(avgpool2d_vectorized(_ones, 3, 2, 1, ceil_mode=True, count_include_pad=_include)[0, 0])
 
 # %% [markdown]
-# In the last table, row `(5, 2, 3, 1)`: rounding up gives 3 windows, but the third would start
-# at `2 * 3 - 1 = 5`, in the right padding, so PyTorch keeps 2. On the ones, every average that
-# is not 1 is a divisor that counted padding.
+# In the table, row `(5, 2, 3, 1)` is the picture: rounding up gives 3 windows, but the third
+# would start at `2 * 3 - 1 = 5`, in the right padding, so PyTorch keeps 2. Row `(6, 3, 2, 1)`
+# is the average pooling above: the last window of each axis starts at `3 * 2 - 1 = 5` and covers
+# pixel 5, the padding at 6 and the overhang at 7. With `count_include_pad=True` its divisor
+# counts the pixel and the padding, 2 per axis, not the overhang: the corner averages one real
+# 1 over 2 * 2 cells. With `False` every divisor counts real pixels only, so the ones stay 1.
 
 # %% nbgrader={"grade": false, "grade_id": "check-pool-options", "locked": true, "schema_version": 3, "solution": false, "task": false}
 def test_unit_pool_options():
