@@ -1,13 +1,15 @@
 """Milestone: a convolutional network, built only from tinytorch parts, reads handwritten digits.
 
-    python milestones/cnn_digits.py                    # bundled 8x8 digits, CNN vs MLP, figure
+    python milestones/cnn_digits.py                    # bundled 8x8 digits, CNN vs MLP vs modern CNN, figure
     python milestones/cnn_digits.py --seed 1 --epochs 10 --figure outputs/seed1.png
     python milestones/cnn_digits.py --dataset mnist --data-dir ~/data/mnist --time-budget 600
 
-It trains a small LeNet-style CNN (Conv2d, ReLU, MaxPool2d, Flatten, Linear from tinytorch)
-and, the same way, a multi-layer perceptron with about as many parameters, then prints both
-side by side: parameters, test accuracy, accuracy on the test images moved by one pixel, and
-seconds. Training is tinytorch's Trainer (module 08) with DataLoader, CrossEntropyLoss and
+It trains a small LeNet-style CNN (Conv2d, ReLU, MaxPool2d, Flatten, Linear from tinytorch);
+the same way, a multi-layer perceptron with about as many parameters; and a smaller CNN built
+the way modern small networks are (conv-BatchNorm-ReLU blocks, depthwise-separable
+convolutions, global average pooling instead of a Linear layer over the whole map). Then it
+prints them side by side: parameters, test accuracy, accuracy on the test images moved by one
+pixel, and seconds. Training is tinytorch's Trainer (module 08) with DataLoader, CrossEntropyLoss and
 Adam; written here are only its two hooks: the augmentation (random one-pixel shifts of each
 batch, in numpy) and the learning-rate schedule (a cosine), plus the time budget.
 A figure with the training curves, the learned first-layer filters and the feature maps of
@@ -40,7 +42,7 @@ from tinytorch.core.dataloader import DataLoader, TensorDataset  # noqa: E402
 from tinytorch.core.layers import Flatten, Linear, Sequential, count_parameters  # noqa: E402
 from tinytorch.core.losses import CrossEntropyLoss  # noqa: E402
 from tinytorch.core.optimizers import Adam  # noqa: E402
-from tinytorch.core.spatial import Conv2d, MaxPool2d  # noqa: E402
+from tinytorch.core.spatial import AdaptiveAvgPool2d, BatchNorm2d, Conv2d, MaxPool2d  # noqa: E402
 from tinytorch.core.tensor import Tensor, manual_seed  # noqa: E402
 from tinytorch.core.training import Trainer  # noqa: E402
 
@@ -49,7 +51,7 @@ QUICK = dict(epochs=5, time_budget=60.0)
 NUM_CLASSES = 10
 
 
-# --- the two models -----------------------------------------------------------------------
+# --- the three models ---------------------------------------------------------------------
 
 def build_cnn(input_shape, num_classes=NUM_CLASSES):
     """conv 3x3 (32) - ReLU - conv 3x3 (32) - ReLU - maxpool 2 - conv 3x3 (64) - ReLU - maxpool 2 - linear.
@@ -81,6 +83,37 @@ def build_mlp(input_shape, target_params, num_classes=NUM_CLASSES):
     width = mlp_width(n_inputs, target_params, num_classes)
     return Sequential(Flatten(), Linear(n_inputs, width), ReLU(), Linear(width, width), ReLU(),
                       Linear(width, num_classes))
+
+
+def conv_bn_relu(in_channels, out_channels, kernel_size, groups=1):
+    """Conv2d - BatchNorm2d - ReLU, keeping the map's size. The convolution has no bias:
+    BatchNorm subtracts each channel's mean right after, so a bias would be cancelled; its own
+    shift (BatchNorm2d.bias) takes that role."""
+    return [Conv2d(in_channels, out_channels, kernel_size, padding=kernel_size // 2, groups=groups, bias=False),
+            BatchNorm2d(out_channels), ReLU()]
+
+
+def depthwise_separable(in_channels, out_channels):
+    """A 3x3 convolution split in two, each step with BatchNorm and ReLU: depthwise (one 3x3
+    filter per channel, groups=in_channels: it looks around but does not mix channels), then
+    pointwise (1x1: it mixes channels but does not look around). Weights: 9*in + in*out instead of 9*in*out."""
+    return conv_bn_relu(in_channels, in_channels, 3, groups=in_channels) + conv_bn_relu(in_channels, out_channels, 1)
+
+
+def build_modern_cnn(input_shape, num_classes=NUM_CLASSES):
+    """conv 3x3 (32)-BN-ReLU - conv 3x3 (32)-BN-ReLU - maxpool 2 - two depthwise-separable blocks (96)
+    - global average pooling - linear. BN is BatchNorm2d; each block is depthwise_separable.
+
+    The dense convolutions look at the raw strokes at full resolution, where a depthwise filter
+    (one input channel) could not combine them; after the pooling, the separable blocks widen to
+    96 channels at a fraction of the weights. Global average pooling (AdaptiveAvgPool2d(1)) then
+    reduces each channel's map to one number, so the classifier is a Linear layer from 96
+    features, whatever the image size, instead of one over the whole map as in build_cnn.
+    """
+    channels = input_shape[0]
+    return Sequential(*conv_bn_relu(channels, 32, 3), *conv_bn_relu(32, 32, 3), MaxPool2d(2),
+                      *depthwise_separable(32, 96), *depthwise_separable(96, 96),
+                      AdaptiveAvgPool2d(1), Flatten(), Linear(96, num_classes))
 
 
 def freeze_convolutions(model):
@@ -159,10 +192,12 @@ def run_model(kind, train_data, test_data, *, seed, epochs, batch_size, lr, time
     input_shape = train_data[0].shape[1:]
     if kind == "cnn":
         model = build_cnn(input_shape)
-        if freeze_conv:
-            freeze_convolutions(model)
+    elif kind == "modern":
+        model = build_modern_cnn(input_shape)
     else:
         model = build_mlp(input_shape, target_params)
+    if freeze_conv:
+        freeze_convolutions(model)
     initial_filters = model[0].weight.data.copy() if kind == "cnn" else None
     log(f"{kind.upper()}: {model}")
     started = time.perf_counter()
@@ -170,9 +205,10 @@ def run_model(kind, train_data, test_data, *, seed, epochs, batch_size, lr, time
                              time_budget=time_budget, augment=augment, name=kind.upper(), log=log)
     seconds = time.perf_counter() - started
     shifted = shifted_accuracy(trainer, *test_data)
+    test_loss, test_acc = trainer.evaluate(eval_loader(*test_data))
     return dict(kind=kind, model=model, history=history, seconds=seconds, augment=augment,
                 params=count_parameters(model), trainable=count_parameters(model, trainable_only=True),
-                test_acc=trainer.evaluate(eval_loader(*test_data))[1],
+                test_loss=test_loss, test_acc=test_acc,
                 shifted=shifted, shifted_mean=float(np.mean(list(shifted.values()))),
                 initial_filters=initial_filters)
 
@@ -208,6 +244,15 @@ def what_convolution_bought(cnn, mlp, n_test):
     return text + " Here the convolution bought nothing yet; train longer (--epochs, --time-budget) before comparing."
 
 
+def modern_against_lenet(cnn, modern, n_test):
+    """The modern CNN against the LeNet-style one, in numbers: parameters, errors, shifted accuracy."""
+    errors = {r["kind"]: round((1 - r["test_acc"]) * n_test) for r in (cnn, modern)}
+    return (f"The modern CNN has {modern['params']:,} parameters, {modern['params'] / cnn['params']:.0%} of the "
+            f"LeNet-style CNN's {cnn['params']:,}: it made {errors['modern']} errors on the {n_test} test images "
+            f"against {errors['cnn']}, and reached {modern['shifted_mean']:.2%} on the images moved by one pixel "
+            f"against {cnn['shifted_mean']:.2%}.")
+
+
 # --- the program --------------------------------------------------------------------------
 
 def parse_args(argv=None):
@@ -227,8 +272,10 @@ def parse_args(argv=None):
                         help=f"a short run for tests and a first look: {QUICK['epochs']} epochs, {QUICK['time_budget']:g}s budget")
     parser.add_argument("--no-augment", dest="augment", action="store_false", help="train without random one-pixel shifts")
     parser.add_argument("--freeze-conv", action="store_true",
-                        help="keep the CNN's convolution filters at their random initial values (a control experiment)")
-    parser.add_argument("--no-mlp", dest="mlp", action="store_false", help="train only the CNN")
+                        help="keep both CNNs' convolution filters at their random initial values (a control experiment)")
+    parser.add_argument("--no-mlp", dest="mlp", action="store_false", help="do not train the MLP")
+    parser.add_argument("--no-modern", dest="modern", action="store_false",
+                        help="do not train the modern CNN (BatchNorm, depthwise-separable, global average pooling)")
     parser.add_argument("--figure", type=Path, default=Path("outputs/cnn_digits.png"), help="where to save the figure")
     parser.add_argument("--no-figure", dest="figure", action="store_const", const=None, help="do not draw the figure")
     args = parser.parse_args(argv)
@@ -259,8 +306,9 @@ def run(args, data=None):
     """Train and compare the models as `args` (from parse_args) say; print the report; return the results.
 
     data: (train_data, test_data), or None to load them with load_data(args).
-    Returns a list of result dicts (CNN first, then the MLP unless --no-mlp), each with the
-    trained model, its history, parameters, test accuracy, shifted accuracies and seconds.
+    Returns a list of result dicts (the CNN first, then the MLP unless --no-mlp, then the modern
+    CNN unless --no-modern), each with the trained model, its history, parameters, test
+    accuracy, shifted accuracies and seconds.
     """
     train_data, test_data = data if data is not None else load_data(args)
     n_test = len(test_data[1])
@@ -274,14 +322,21 @@ def run(args, data=None):
     results = [cnn]
     if args.mlp:
         results.append(run_model("mlp", train_data, test_data, target_params=cnn["params"], **settings))
+    if args.modern:
+        results.append(run_model("modern", train_data, test_data, freeze_conv=args.freeze_conv, **settings))
+    by_kind = {r["kind"]: r for r in results}
     print()
     print(summary_table(results, n_test))
     if args.mlp:
         print()
-        print(what_convolution_bought(cnn, results[1], n_test))
-    if cnn["trainable"] != cnn["params"]:
-        print(f"note: --freeze-conv: only {cnn['trainable']:,} of the CNN's {cnn['params']:,} parameters were trained; "
-              "the convolution filters kept their random initial values.")
+        print(what_convolution_bought(cnn, by_kind["mlp"], n_test))
+    if args.modern:
+        print()
+        print(modern_against_lenet(cnn, by_kind["modern"], n_test))
+    for r in results:
+        if r["trainable"] != r["params"]:
+            print(f"note: --freeze-conv: only {r['trainable']:,} of the {r['kind'].upper()}'s {r['params']:,} parameters "
+                  "were trained; the convolution filters kept their random initial values.")
     for r in results:
         if r["history"]["stopped_early"]:
             print(f"note: {r['kind'].upper()} stopped at the {args.time_budget:g}s time budget before its "
