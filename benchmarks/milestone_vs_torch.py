@@ -1,9 +1,10 @@
 """The CNN milestone trained by tinytorch and by PyTorch on the same job: times and accuracies.
 
-Run by hand (not a test):  python benchmarks/milestone_vs_torch.py [--seeds 0 1 2] [--epochs 60]
+Run by hand (not a test):  python benchmarks/milestone_vs_torch.py [--seeds 0 1 2] [--epochs 60] [--model modern]
 
 The job is milestones/cnn_digits.py's, reused from there: the bundled digits with its
-train/test split, build_cnn's network (conv 32 - conv 32 - pool - conv 64 - pool - linear),
+train/test split, build_cnn's network (conv 32 - conv 32 - pool - conv 64 - pool - linear;
+--model modern: build_modern_cnn's, with BatchNorm2d, depthwise convolutions and global average pooling),
 its epochs, batch size and Adam learning rate with the cosine schedule, random one-pixel
 shifts of every batch, and an evaluation on the test set after every epoch. tinytorch trains
 through the milestone's own run_model (no time budget). PyTorch trains an equivalent
@@ -34,7 +35,7 @@ from shifts import random_shifts  # noqa: E402
 from tinytorch.core.activations import ReLU  # noqa: E402
 from tinytorch.core.dataloader import DataLoader, TensorDataset  # noqa: E402
 from tinytorch.core.layers import Flatten, Linear  # noqa: E402
-from tinytorch.core.spatial import Conv2d, MaxPool2d  # noqa: E402
+from tinytorch.core.spatial import AdaptiveAvgPool2d, BatchNorm2d, Conv2d, MaxPool2d  # noqa: E402
 from tinytorch.core.tensor import manual_seed  # noqa: E402
 
 
@@ -45,18 +46,24 @@ def torch_twin(torch, model):
     for layer in model:
         if isinstance(layer, Conv2d):
             twin = nn.Conv2d(layer.in_channels, layer.out_channels, layer.kernel_size, stride=layer.stride,
-                             padding=layer.padding, bias=layer.bias is not None)
+                             padding=layer.padding, dilation=layer.dilation, groups=layer.groups,
+                             bias=layer.bias is not None)
         elif isinstance(layer, Linear):
             twin = nn.Linear(layer.weight.shape[1], layer.weight.shape[0], bias=layer.bias is not None)
         elif isinstance(layer, MaxPool2d):
             twin = nn.MaxPool2d(layer.kernel_size, stride=layer.stride, padding=layer.padding)
+        elif isinstance(layer, BatchNorm2d):
+            twin = nn.BatchNorm2d(layer.num_features, eps=layer.eps, momentum=layer.momentum, affine=layer.affine,
+                                  track_running_stats=layer.track_running_stats)
+        elif isinstance(layer, AdaptiveAvgPool2d):
+            twin = nn.AdaptiveAvgPool2d(layer.output_size)
         elif isinstance(layer, ReLU):
             twin = nn.ReLU()
         elif isinstance(layer, Flatten):
             twin = nn.Flatten()
         else:
             raise TypeError(f"no torch twin for {type(layer).__name__}")
-        if hasattr(twin, "weight"):
+        if getattr(twin, "weight", None) is not None:
             with torch.no_grad():
                 twin.weight.copy_(torch.from_numpy(np.asarray(layer.weight.data, dtype=np.float32)))
                 if layer.bias is not None:
@@ -116,6 +123,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--epochs", type=int, default=cnn_digits.DEFAULTS["epochs"])
+    parser.add_argument("--model", choices=("cnn", "modern"), default="cnn",
+                        help="the milestone's LeNet-style CNN or its modern CNN (BatchNorm, depthwise, global pooling)")
     args = parser.parse_args()
     import torch
     torch.set_num_threads(1)
@@ -123,17 +132,18 @@ def main():
     train_data, test_data = cnn_digits.load_data(cnn_digits.parse_args([]))
     blas = ", ".join(f"{k}={os.environ.get(k)}" for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"))
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread; numpy {np.__version__}, BLAS threads {blas}")
-    print(f"digits: {len(train_data[1])} training / {len(test_data[1])} test images; {args.epochs} epochs of batch "
+    build = cnn_digits.build_cnn if args.model == "cnn" else cnn_digits.build_modern_cnn
+    print(f"model {args.model}; digits: {len(train_data[1])} training / {len(test_data[1])} test images; {args.epochs} epochs of batch "
           f"{batch_size}, Adam lr {lr:g} cosine, random one-pixel shifts, test evaluation every epoch")
     header = f"{'seed':>4} | {'tinytorch s':>11} {'torch s':>8} {'ratio':>6} | {'tinytorch acc':>13} {'torch acc':>9}"
     print(header)
     print("-" * len(header))
     ratios, accuracies = [], []
     for seed in args.seeds:
-        result = cnn_digits.run_model("cnn", train_data, test_data, seed=seed, epochs=args.epochs,
+        result = cnn_digits.run_model(args.model, train_data, test_data, seed=seed, epochs=args.epochs,
                                       batch_size=batch_size, lr=lr, log=lambda *_: None)
         manual_seed(seed)                                   # the same initial weights run_model started from
-        twin = torch_twin(torch, cnn_digits.build_cnn(train_data[0].shape[1:]))
+        twin = torch_twin(torch, build(train_data[0].shape[1:]))
         torch.manual_seed(seed)
         torch_seconds, torch_acc = train_torch(torch, twin, train_data, test_data, epochs=args.epochs,
                                                batch_size=batch_size, lr=lr, seed=seed)
