@@ -1439,6 +1439,20 @@ def _per_channel(values):
     return np.asarray(values)[None, :, None, None]
 
 
+def _channel_sums(values):
+    """Per-channel sums over batch, height and width: (N, C, H, W) -> (C,).
+
+    Why not values.sum(axis=(0, 2, 3)): after a Conv2d the array is channels-last in memory, and
+    that reduction strides across it; viewed as an (N*H*W, C) matrix, it is one product with a
+    vector of ones that reads memory in order.
+    """
+    rows = values.transpose(0, 2, 3, 1)
+    if not rows.flags.c_contiguous:
+        return values.sum(axis=(0, 2, 3))
+    rows = rows.reshape(-1, values.shape[1])
+    return np.ones(len(rows), dtype=rows.dtype) @ rows
+
+
 class BatchNorm2dFunction(Function):
     """y = weight * (x - mean) / sqrt(var + eps) + bias, per channel; `batch_stats` says whether
     mean and var were computed from x itself (training: they depend on x) or given (eval)."""
@@ -1451,12 +1465,13 @@ class BatchNorm2dFunction(Function):
         return out if bias is None else out + _per_channel(bias)
 
     def backward(self, grad_output):
-        axes = (0, 2, 3)
-        grad_weight = (grad_output * self.x_hat).sum(axis=axes) if self.weight is not None else None
-        grad_bias = grad_output.sum(axis=axes) if self.has_bias else None
+        count = grad_output.size // grad_output.shape[1]               # N * H * W values per channel
+        grad_weight = _channel_sums(grad_output * self.x_hat) if self.weight is not None else None
+        grad_bias = _channel_sums(grad_output) if self.has_bias else None
         d = grad_output if self.weight is None else grad_output * _per_channel(self.weight)
         if self.batch_stats:
-            d = d - d.mean(axis=axes, keepdims=True) - self.x_hat * (d * self.x_hat).mean(axis=axes, keepdims=True)
+            mean_d, mean_d_x_hat = _channel_sums(d) / count, _channel_sums(d * self.x_hat) / count
+            d = d - _per_channel(mean_d) - self.x_hat * _per_channel(mean_d_x_hat)
         grad_x = d * _per_channel(self.inv_std)
         return grad_x, grad_weight, grad_bias
 
@@ -1489,7 +1504,9 @@ class BatchNorm2d(Module):
             if count < 2 and self.training:
                 raise ValueError(f"BatchNorm2d: expected more than 1 value per channel when training, got input "
                                  f"shape {data.shape}. Use a batch of at least 2, or call model.eval() first.")
-            mean, var = data.mean(axis=(0, 2, 3)), data.var(axis=(0, 2, 3))
+            mean = _channel_sums(data) / count
+            centred = data - _per_channel(mean)
+            var = _channel_sums(centred * centred) / count                # biased: the one that normalises
             if self.training and self.track_running_stats:
                 self._update_running(mean, var * count / max(count - 1, 1))
         else:
