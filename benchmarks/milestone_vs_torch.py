@@ -128,7 +128,8 @@ def main():
     args = parser.parse_args()
     import torch
     torch.set_num_threads(1)
-    batch_size, lr = cnn_digits.DEFAULTS["batch_size"], cnn_digits.DEFAULTS["lr"]
+    batch_size = cnn_digits.DEFAULTS["batch_size"]
+    lr = cnn_digits.DEFAULTS["lr" if args.model == "cnn" else "modern_lr"]
     train_data, test_data = cnn_digits.load_data(cnn_digits.parse_args([]))
     blas = ", ".join(f"{k}={os.environ.get(k)}" for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"))
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread; numpy {np.__version__}, BLAS threads {blas}")

@@ -23,17 +23,19 @@ from tinytorch.core.tensor import Tensor, manual_seed
 QUICK_FLOOR = 0.93
 
 # The same for the modern CNN (conv-BN-ReLU, depthwise-separable, global average pooling), from
-# the same runs (`--quick [--freeze-conv] --seed S --no-mlp`), seeds 0, 1, 2, 3, 4:
-#   trained modern CNN:                                96.10  95.82  96.66  95.82  96.66 %  (min 95.8)
+# the same quick settings at its own learning rate (--modern-lr, default 0.008), seeds 0, 1, 2, 3, 4:
+#   trained modern CNN:                                96.10  97.77  96.94  98.05  98.05 %  (min 96.1)
 #   same network, convolution filters frozen at their init
-#   (only the BatchNorm scales/shifts and the Linear train): 63.23  59.05  55.71  55.99  62.40 %  (max 63.2)
+#   (only the BatchNorm scales/shifts and the Linear train): 68.80  66.30  69.64  67.69  70.47 %  (max 70.5)
 MODERN_QUICK_FLOOR = 0.93
 
 # The default run (`python milestones/cnn_digits.py --seed S`: 60 epochs, 40 s budget per model,
 # all 60 epochs done, on the shared 2-core machine), the modern CNN's row (params, test acc, seconds)
 # next to the LeNet-style CNN's, seeds 0, 1, 2:
-#   MODERN  24,682   98.61%  98.89%  98.89%   26.6  29.2  27.2 s
-#   CNN     30,634   99.16%  98.89%  99.44%   15.1  15.2  15.1 s
+#   MODERN  24,682   98.33%  99.16%  98.61%   25.0  27.4  26.3 s   (--modern-lr 0.008; seeds 3, 4: 98.89%, 98.33%)
+#   CNN     30,634   99.16%  98.89%  99.44%   14.7  15.5  16.4 s
+# At the CNN's learning rate (0.004) the modern CNN reached 98.05%, 98.05%, 98.89%: 7 errors of the
+# 7.18 that 98% allows, hence its own, higher default.
 # (the bar: >= 98% for these seeds with fewer parameters than the CNN; too slow for a test).
 
 
