@@ -136,6 +136,14 @@ def torch_steps(torch, x, function, params, **kwargs):
     return forward, forward_backward
 
 
+def torch_columns(times, decimals=2):
+    """The torch times and the tinytorch/torch ratios of a row, or dashes when torch is missing (times has 2 entries)."""
+    if len(times) < 4:
+        return f"{'-':>9} {'-':>9} | {'-':>6} {'-':>6} | "
+    return (f"{times[2] * 1e3:9.{decimals}f} {times[3] * 1e3:9.{decimals}f} | {times[0] / times[2]:6.2f} "
+            f"{times[1] / times[3]:6.2f} | ")
+
+
 def conv_table(torch, rng, repeat, shapes):
     header = (f"{'layer':<18} {'input':>18} {'out':>4} {'k':>2} {'MACs':>14} | {'fwd ms':>8} {'f+b ms':>8} | "
               f"{'torch fwd':>9} {'torch f+b':>9} | {'fwd x':>6} {'f+b x':>6} | {'peak MiB':>8}")
@@ -151,14 +159,10 @@ def conv_table(torch, rng, repeat, shapes):
             steps += torch_steps(torch, x, torch.nn.functional.conv2d, (layer.weight.data, layer.bias.data), padding=p)
         times = interleaved_best(steps, repeat)
         row = f"{name:<18} {str(shape):>18} {c_out:>4} {k:>2} {macs:>14,} | {times[0] * 1e3:8.2f} {times[1] * 1e3:8.2f} | "
-        if torch is not None:
-            fwd_x, fb_x = times[0] / times[2], times[1] / times[3]
-            if counted:
-                ratios_fwd.append(fwd_x)
-                ratios_fb.append(fb_x)
-            row += f"{times[2] * 1e3:9.2f} {times[3] * 1e3:9.2f} | {fwd_x:6.2f} {fb_x:6.2f} | "
-        else:
-            row += f"{'-':>9} {'-':>9} | {'-':>6} {'-':>6} | "
+        if torch is not None and counted:
+            ratios_fwd.append(times[0] / times[2])
+            ratios_fb.append(times[1] / times[3])
+        row += torch_columns(times)
         print(row + f"{peak_mib(x, layer):8.1f}" + ("" if counted else "  (extra, not in the mean)"), flush=True)
     if ratios_fwd:
         print(f"Conv2d geometric mean tinytorch/torch over the {len(ratios_fwd)} issue shapes: forward "
@@ -180,11 +184,7 @@ def options_table(torch, rng, repeat):
             steps += torch_steps(torch, x, torch.nn.functional.conv2d, (layer.weight.data, layer.bias.data), **options)
         times = interleaved_best(steps, repeat)
         row = f"{name:<18} {str(shape):>18} {c_out:>4} {k:>2} | {times[0] * 1e3:8.2f} {times[1] * 1e3:8.2f} | "
-        if torch is not None:
-            row += (f"{times[2] * 1e3:9.2f} {times[3] * 1e3:9.2f} | {times[0] / times[2]:6.2f} "
-                    f"{times[1] / times[3]:6.2f} | ")
-        else:
-            row += f"{'-':>9} {'-':>9} | {'-':>6} {'-':>6} | "
+        row += torch_columns(times)
         print(row + f"{peak_mib(x, layer):8.1f}", flush=True)
 
 
@@ -205,9 +205,7 @@ def pool_table(torch, rng, repeat):
         row = f"{label:<22} {str(POOL_INPUT):>18} | {times[0] * 1e3:8.3f} {times[1] * 1e3:8.3f} | "
         if torch is not None:
             ratios_fb.append(times[1] / times[3])
-            row += f"{times[2] * 1e3:9.3f} {times[3] * 1e3:9.3f} | {times[0] / times[2]:6.2f} {times[1] / times[3]:6.2f} | "
-        else:
-            row += f"{'-':>9} {'-':>9} | {'-':>6} {'-':>6} | "
+        row += torch_columns(times, decimals=3)
         print(row + f"{peak_mib(x, layer):8.2f}", flush=True)
     if ratios_fb:
         print(f"pooling forward+backward tinytorch/torch: geometric mean {geo(ratios_fb):.2f}x, worst {max(ratios_fb):.2f}x")

@@ -3523,18 +3523,28 @@ if __name__ == "__main__":
         _ax.set_title(f"ceil_mode on {_size} pixels (white) with padding {_p} (grey), kernel {_k}, stride {_s}", fontsize=9)
         _fig.tight_layout()
         _show(_plt, _fig)
-    _ones = np.ones((1, 1, 6, 6))
+    _size, _k, _s, _p = 6, 3, 2, 1
+    _last = pool_output_size(_size, _k, _s, _p, ceil_mode=True) - 1
+    _start = _last * _s - _p
+    _cells = {_i: "pixel" if _i < _size else "padding" if _i < _size + _p else "overhang"
+              for _i in range(_start, _start + _k)}
+    _divisor = {_include: _avgpool_divisor((_size, _size), (_k, _k), (_s, _s), (_p, _p), (_last + 1,) * 2, _include)
+                for _include in (True, False)}
+    print(f"\nlast window of each axis ({_last}): starts at {_last} * {_s} - {_p} = {_start}, covers "
+          + ", ".join(f"{_i} ({_what})" for _i, _what in _cells.items())
+          + f"; corner divisor {_divisor[True][-1, -1]} counting padding, {_divisor[False][-1, -1]} without")
+    _ones = np.ones((1, 1, _size, _size))
     for _include in (True, False):
-        print(f"\nAvgPool2d(3, stride=2, padding=1, ceil_mode=True, count_include_pad={_include}) on a 6x6 of ones:")
-        print(avgpool2d_vectorized(_ones, 3, 2, 1, ceil_mode=True, count_include_pad=_include)[0, 0])
+        print(f"\nAvgPool2d({_k}, stride={_s}, padding={_p}, ceil_mode=True, count_include_pad={_include}) "
+              f"on a {_size}x{_size} of ones:")
+        print(avgpool2d_vectorized(_ones, _k, _s, _p, ceil_mode=True, count_include_pad=_include)[0, 0])
 
 # %% [markdown]
-# In the table, row `(5, 2, 3, 1)` is the picture: rounding up gives 3 windows, but the third
-# would start at `2 * 3 - 1 = 5`, in the right padding, so PyTorch keeps 2. Row `(6, 3, 2, 1)`
-# is the average pooling above: the last window of each axis starts at `3 * 2 - 1 = 5` and covers
-# pixel 5, the padding at 6 and the overhang at 7. With `count_include_pad=True` its divisor
-# counts the pixel and the padding, 2 per axis, not the overhang: the corner averages one real
-# 1 over 2 * 2 cells. With `False` every divisor counts real pixels only, so the ones stay 1.
+# In the table, row `(5, 2, 3, 1)` is the picture: rounding up would add a window that starts in
+# the right padding, and PyTorch drops it. Row `(6, 3, 2, 1)` is the average pooling above: its
+# last window per axis covers a pixel, the padding and the overhang, as printed. With
+# `count_include_pad=True` the divisor counts the pixel and the padding but not the overhang;
+# with `False` every divisor counts real pixels only, so the ones stay 1.
 
 # %% nbgrader={"grade": false, "grade_id": "check-pool-options", "locked": true, "schema_version": 3, "solution": false, "task": false}
 def test_unit_pool_options():
