@@ -23,6 +23,9 @@ EXPORT_DIRECTIVES = {"export", "exports", "exporti"}
 # runs it once, top to bottom; `tito test` and the grader run it, from the instructor's src, before
 # each later test cell, which is otherwise judged on its own.
 CHECK_HELPERS = "check_helpers"
+# A test cell whose exercise must compute by loops over output positions (`#| loop_rule NAME`): the
+# grader and `tito test` check the rule on the exported source of NAME (tito/grading/loops.py).
+LOOP_RULE = "loop_rule"
 TEST_PREFIX = "test_unit_"
 
 
@@ -39,6 +42,8 @@ class CheckCell:
     points: float
     graded: bool
     helpers: str = ""  # the `#| check_helpers` cells before it, run first in the same namespace
+    loop_rule: str = ""  # the function its `#| loop_rule NAME` line names, checked on its source
+    src: Path | None = None  # the instructor's src it comes from (the loop rule's reference)
 
 
 def test_functions(source: str) -> list[str]:
@@ -101,7 +106,7 @@ def check_cells(src: Path) -> list[CheckCell]:
         if meta.get("grade") or tests:
             name = meta.get("grade_id") or (f"ungraded-{tests[0]}" if tests else cell.id)
             found.append(CheckCell(name, cell.source, _number(meta.get("points", 0)), bool(meta.get("grade")),
-                                   "\n\n".join(helpers)))
+                                   "\n\n".join(helpers), directives(cell.source).get(LOOP_RULE, ""), src))
     return found
 
 
@@ -149,13 +154,21 @@ def exported_cells_hash(nb: nbformat.NotebookNode) -> str:
 
 
 def syntax_error(nb: nbformat.NotebookNode) -> str | None:
-    """The first syntax error in an exported cell, described for the student; None if all parse."""
+    """The first syntax error in an exported cell, described for the student; None if all parse.
+    A cell Python cannot compile for another reason (an expression nested too deeply for the
+    compiler's recursion limit, a NUL character, too large) is described the same way."""
     for index in exported_cell_indexes(nb):
         try:
             compile(nb.cells[index].source, f"cell {index + 1}", "exec")
         except SyntaxError as error:
             line = (error.text or "").rstrip("\n")
-            return (f"{describe_cell(nb, index)}, line {error.lineno}: {error.msg}\n"
-                    f"    {line.strip()}\n"
-                    "Fix that line in your notebook (run the cell to check), save, and try again.")
+            where = f", line {error.lineno}" if error.lineno else ""
+            return (f"{describe_cell(nb, index)}{where}: {error.msg}\n"
+                    + (f"    {line.strip()}\n" if line.strip() else "")
+                    + "Fix that line in your notebook (run the cell to check), save, and try again.")
+        except (RecursionError, MemoryError, ValueError, OverflowError) as error:
+            why = {RecursionError: "it is nested too deeply (or one expression is too long) for Python to compile",
+                   MemoryError: "it is too large for Python to compile"}.get(type(error), str(error))
+            return (f"{describe_cell(nb, index)}: {why} ({type(error).__name__}).\n"
+                    "Fix that cell in your notebook (run the cell to check), save, and try again.")
     return None

@@ -14,11 +14,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import traceback
 from pathlib import Path
 
 from . import build, paths, release, workflow
+from .tables import printable
 from .grading import grade, gradescope, junit, processes
-from .grading.limits import Limits
+from .grading.limits import JSON_WEIGHT, Limits
 
 
 def _modules(root: Path, names: list[str], everything: bool) -> list[paths.CourseModule]:
@@ -119,26 +121,52 @@ def _report_writers(args) -> list[tuple[str, str, object]]:
 
 
 def cmd_grade(args) -> int:
-    module = paths.find_module(paths.repo_root(), args.module)
-    submission = Path(args.submission).resolve()
+    """Every report asked for is written, whatever happened: exit code 0 when the submission was
+    graded (whatever it did), 2 when grading could not run (the report says why, items at 0)."""
+    for stream in (sys.stdout, sys.stderr):  # a message no encoding can write still prints, escaped
+        try:
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError, OSError):
+            pass
     started = time.monotonic()
-    report = grade.grade_submission(module, submission, paths.package_dir(), _limits(args), log=_progress)
+    module, code = None, 0
+    try:
+        module = paths.find_module(paths.repo_root(), args.module)
+        submission = Path(args.submission).resolve()
+        report = grade.grade_submission(module, submission, paths.package_dir(), _limits(args), log=_progress)
+    except grade.NotGraded as error:  # not a readable notebook
+        report, code = error.report, 2
+        print(f"tito: error: {printable(error)}", file=sys.stderr)
+    except Exception as error:  # unknown module, bad limits, no graded cells; or a bug of tito's
+        if not isinstance(error, (FileNotFoundError, ValueError, OSError)):
+            traceback.print_exc()
+        report, code = grade.not_graded(module, args.submission, str(error), message="not graded: grading could not run",
+                                        name=args.module), 2
+        print(f"tito: error: {printable(error)}", file=sys.stderr)
     seconds = time.monotonic() - started
-    print(grade.format_report(report))
+    try:
+        print(grade.format_report(report), flush=True)
+    except OSError:  # stdout closed: the report files still get written
+        pass
     for kind, path, write in _report_writers(args):
         try:
             write(report, Path(path), seconds)
         except OSError as error:
             print(f"tito: error: could not write the {kind} report to {path} ({error.strerror or error}). "
                   "Expected a path to a file in a writable folder; the grade above is complete.", file=sys.stderr)
-            return 2
+            code = 2
+            continue
         _progress(f"wrote {path}")
-    return 0  # grading ran; the score is in the report, not the exit code
+    return code  # 0: grading ran; the score is in the report, not the exit code
 
 
 _RLIMITS = {"memory_mb": "address space of the student's process, MiB", "processes": "processes the student's code may run",
             "file_size_mb": "largest file the student's code may write, MiB",
-            "cpu_seconds": "CPU seconds per test cell (next to --timeout's wall clock)"}
+            "cpu_seconds": "CPU seconds per test cell (next to --timeout's wall clock)",
+            "reply_mb": f"largest reply the judge accepts from the student's process, MiB (JSON weighs {JSON_WEIGHT} times)",
+            "replies_mb": f"all replies of one test cell together, MiB (JSON weighs {JSON_WEIGHT} times)",
+            "replies": "replies one test cell may take from the student's process",
+            "judge_memory_mb": "how much tito's own address space may grow while it runs the test cells, MiB"}
 
 
 def _add_limits(parser: argparse.ArgumentParser, grading: bool = False) -> None:
@@ -147,7 +175,7 @@ def _add_limits(parser: argparse.ArgumentParser, grading: bool = False) -> None:
     parser.add_argument("--timeout", type=float, default=defaults.per_test, metavar="SECONDS",
                         help=f"time limit per test cell (default {defaults.per_test:g})")
     parser.add_argument("--total-timeout", type=float, default=defaults.total, metavar="SECONDS",
-                        help=f"time limit for the whole run (default {defaults.total:g})")
+                        help=f"time limit for the whole run, reading and exporting the notebook included (default {defaults.total:g})")
     parser.add_argument("--jobs", type=int, default=defaults.jobs, metavar="N",
                         help=f"test cells run at a time (default {defaults.jobs})")
     for name, help_text in _RLIMITS.items() if grading else ():

@@ -123,7 +123,7 @@ def _export_checked(module: CourseModule, nb, package: Path, log) -> list[str]:
             import_problem(f"tinytorch.{target}", Path(scratch), nb)
     if problem:
         raise Refused(f"{problem}\n{nothing}")
-    written = export.export_notebook(nb, package, edit_me=nb_path)
+    written = export.export_notebook(nb, package, edit_me=nb_path, target=target)
     names = export.exported_names(package / export.module_file(target))
     log(f"exported {nb_path.name} -> {', '.join(str(p) for p in written)}")
     log(f"names: {', '.join(names) or '(none)'}")

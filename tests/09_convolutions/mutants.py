@@ -1,312 +1,834 @@
-"""Mutation check of tests/09_convolutions (issue #13): each wrong version below, applied alone to
-a temporary copy of the tinytorch package, must make the suite fail.
+"""Mutation check of tests/09_convolutions (issues #13, #27): each wrong version of
+tinytorch/core/spatial.py below, applied alone to a temporary COPY of the tinytorch package,
+must make the module's non-slow tests fail.
 
-    python tests/09_convolutions/mutants.py            # every mutant
-    python tests/09_convolutions/mutants.py NAME ...   # only these
-    python tests/09_convolutions/mutants.py --tests DIR [NAME ...]   # against another test directory
+    python tests/09_convolutions/mutants.py                   # every mutant, then the kill table
+    python tests/09_convolutions/mutants.py NAME ...          # only these mutants
+    python tests/09_convolutions/mutants.py --area BatchNorm2d --jobs 2
+    python tests/09_convolutions/mutants.py --check           # only: does every pattern still apply?
+    python tests/09_convolutions/mutants.py --list
+    python tests/09_convolutions/mutants.py --tests DIR       # against another test directory
 
-Not collected by pytest (the file name does not start with test_). For each mutant: copy
-tinytorch/ to a temporary directory, replace `old` by `new` in `file` (`old` must occur exactly
-once, otherwise the mutant is reported as an ERROR: it no longer matches the code and proves
-nothing), run pytest on this directory with the copy first on the import path, and report
-KILLED (pytest failed) or SURVIVED (pytest passed). The unmutated copy must pass first.
-Exit status: 0 when every mutant is killed, 1 otherwise.
+A mutant is (area, name, old, new, file): `old` must occur exactly once in the file. When it
+does not (the code changed), the pattern is STALE: the script names every stale pattern and
+fails before running anything, so the patterns are mended together with the code they guard
+(test_mutants.py checks this in the ordinary, non-slow suite too).
+
+How a mutant runs: tinytorch/ is copied to a temporary directory and the copy is mutated (the
+repository's package is never touched); pytest runs the module's non-slow tests in a process
+forked from this one, with the copy first on sys.path (checked through tinytorch.__file__). The
+parent has already imported numpy, pytest, hypothesis and torch (but never tinytorch), so a
+mutant costs its tests, not those imports. Each area's own test files run first (stage 1, -x: the
+first failure ends the run); a mutant that survives them faces every other test file of the
+directory (stage 2). KILLED when pytest fails, SURVIVED when everything passes; a run over the
+time limit is killed and counted as TIMEOUT (a hang is caught too). The unmutated copy must
+pass the whole suite first. Exit status 0 when no pattern is stale and every mutant is killed.
+The run ends with the kill count per area. With two jobs on two (shared) cores the 136 mutants
+take about 5 minutes; test_mutants.py runs this script in CI (marked slow).
+
+Areas: "fast paths" (sections 4-7: im2col/col2im layouts, the input gradient's full
+convolution and per-offset GEMM, max pooling's winners and gradient scatter), one area per
+going-further layer (section 13), and "loops and layers" (the loops, float64, argument checks,
+errors, seeding, use_loops, repr, doctests).
 """
+import argparse
+import json
 import os
 import shutil
-import subprocess
+import signal
 import sys
 import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent.parent
 PACKAGE = ROOT / "tinytorch"
 SPATIAL = "core/spatial.py"
+NOT_IN_THE_SUITE = {"test_mutants.py"}       # never part of the killing suite (it runs this script)
+TIMEOUT = 240                                # seconds per stage of one mutant
 
-# (name, file under tinytorch/, old snippet, new snippet); grouped by the gap of issue #13 they probe.
+
+@dataclass(frozen=True)
+class Mutant:
+    area: str
+    name: str
+    old: str
+    new: str
+    file: str = SPATIAL
+
+
+FAST, CONV, MAXPOOL, AVGPOOL, ADAPTIVE, BATCHNORM, LOOPS = (
+    "fast paths", "Conv2d options", "MaxPool2d options", "AvgPool2d options", "AdaptiveAvgPool2d", "BatchNorm2d",
+    "loops and layers")
+
+# The test files each area runs first (stage 1), in this order; then every other test file (stage 2).
+AREA_TESTS = {
+    FAST: ["test_spatial_fast_path_branches.py", "test_spatial_fast_paths.py", "test_spatial_large_windows.py",
+           "test_spatial_channels_last.py"],
+    CONV: ["test_spatial_macs.py", "test_spatial_fast_path_branches.py", "test_spatial_options.py",
+           "test_spatial_channels_last.py"],
+    MAXPOOL: ["test_spatial_options.py", "test_spatial_channels_last.py", "test_spatial_large_windows.py"],
+    AVGPOOL: ["test_spatial_options.py", "test_spatial_channels_last.py", "test_spatial_large_windows.py"],
+    ADAPTIVE: ["test_spatial_going_further.py", "test_spatial_channels_last.py"],
+    BATCHNORM: ["test_spatial_going_further.py", "test_spatial_channels_last.py"],
+    LOOPS: ["test_spatial_float64.py", "test_spatial_backward_loops.py", "test_spatial_argument_checks.py",
+            "test_spatial_use_loops.py", "test_spatial_integer_input.py", "test_spatial_parameters.py",
+            "test_spatial_doctests.py", "test_spatial_conv_values.py", "test_spatial_pool_values.py",
+            "test_spatial_errors.py", "test_spatial_understanding.py"],
+}
+
+M = Mutant
 MUTANTS = [
-    # -- float64 through the backward passes: float32 buffers, or float32 math cast back to float64
-    ("col2im buffer float32", SPATIAL,
-     "grad = np.zeros((channels, batch, height + 2 * ph, width + 2 * pw), dtype=cols.dtype)",
-     "grad = np.zeros((channels, batch, height + 2 * ph, width + 2 * pw), dtype=np.float32)"),
-    ("col2im float32 then cast back", SPATIAL,
-     "    return grad[:, :, ph:ph + height, pw:pw + width].transpose(1, 0, 2, 3)",
-     "    return grad[:, :, ph:ph + height, pw:pw + width].transpose(1, 0, 2, 3).astype(np.float32).astype(cols.dtype)"),
-    ("col2im channels-last buffer float32", SPATIAL,
-     "grad = np.zeros((batch, height + 2 * ph, width + 2 * pw, channels), dtype=cols.dtype)",
-     "grad = np.zeros((batch, height + 2 * ph, width + 2 * pw, channels), dtype=np.float32)"),
-    ("grad_w float32", SPATIAL,
-     "grad_w = (cols.T @ g).reshape(kh, kw, c_in, c_out)",
-     "grad_w = (cols.T.astype(np.float32) @ g.astype(np.float32)).reshape(kh, kw, c_in, c_out)"),
-    ("grad_w float32 then cast back", SPATIAL,
-     "grad_w = (cols.T @ g).reshape(kh, kw, c_in, c_out)",
-     "grad_w = (cols.T.astype(np.float32) @ g.astype(np.float32)).astype(dtype).reshape(kh, kw, c_in, c_out)"),
-    ("conv backward grad_out float32", SPATIAL,
-     "reshape(-1, c_out).astype(dtype, copy=False)",
-     "reshape(-1, c_out).astype(np.float32, copy=False)"),
-    ("maxpool backward buffer float32", SPATIAL,
-     "grad = _padded_zeros(x, padding, np.result_type(grad_out, x))\n    batch, channels, h_out, w_out",
-     "grad = _padded_zeros(x, padding, np.float32)\n    batch, channels, h_out, w_out"),
-    ("avgpool backward buffer float32", SPATIAL,
-     "np.result_type(grad_out, x))\n    share = grad_out / (kernel[0] * kernel[1])",
-     "np.float32)\n    share = grad_out / (kernel[0] * kernel[1])"),
-    ("avgpool backward share float32 cast back", SPATIAL,
-     "    share = grad_out / (kernel[0] * kernel[1])\n",
-     "    share = (grad_out / (kernel[0] * kernel[1])).astype(np.float32).astype(grad_out.dtype)\n"),
-    # -- the fast paths of issue #14: each must be caught by a wrong number, not only by a crash
-    ("input grad as a convolution without the flip", SPATIAL,
-     "flipped = weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)",
-     "flipped = weight.transpose(1, 0, 2, 3)"),
-    ("input grad as a convolution padded by p", SPATIAL,
-     "(kh - 1 - ph, kw - 1 - pw)",
-     "(ph, pw)"),
-    ("col2im offsets in the wrong order", SPATIAL,
-     "grad[:, ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] += cols[:, :, :, ki, kj]",
-     "grad[:, ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] += cols[:, :, :, kj % kh, ki % kw]"),
-    ("channels-first columns in (c, ki, kj) order", SPATIAL,
-     "return windows.transpose(4, 5, 0, 1, 2, 3).reshape(kh * kw * channels, -1).T",
-     "return windows.transpose(0, 4, 5, 1, 2, 3).reshape(kh * kw * channels, -1).T"),
-    ("maxpool the last maximum wins", SPATIAL,
-     "for offset in reversed(range(len(candidates))):",
-     "for offset in range(len(candidates)):"),
-    ("maxpool backward overlapping windows overwrite", SPATIAL,
-     "np.add.at(grad.ravel(order=\"K\"), positions.ravel(), grad_out.ravel())",
-     "grad.ravel(order=\"K\")[positions.ravel()] = grad_out.ravel()"),
-    ("maxpool backward rows and columns swapped", SPATIAL,
-     "offset_steps = (np.arange(kh)[:, None] * row_step + np.arange(kw) * col_step).ravel()",
-     "offset_steps = (np.arange(kh)[:, None] * col_step + np.arange(kw) * row_step).ravel()"),
-    ("maxpool NaN wins", SPATIAL,
-     "np.fmax(out, candidate, out=out)",
-     "np.maximum(out, candidate, out=out)"),
-    # -- float64 through the loops, forward and backward
-    ("conv2d_loops output float32", SPATIAL,
-     "out = np.zeros((batch, c_out, h_out, w_out), dtype=np.result_type(x, weight))",
-     "out = np.zeros((batch, c_out, h_out, w_out), dtype=np.float32)"),
-    ("conv2d_loops truncates float64 inputs", SPATIAL,
-     "    x_pad = _pad(x, padding)\n    batch, c_in = x.shape[:2]",
-     "    x_pad = _pad(x, padding).astype(np.float32)\n    batch, c_in = x.shape[:2]"),
-    ("maxpool2d_loops output float32", SPATIAL,
-     "    x_pad = _pad(x, padding, value=-np.inf)\n    batch, channels = x.shape[:2]\n"
-     "    out = np.zeros((batch, channels, h_out, w_out), dtype=x.dtype)",
-     "    x_pad = _pad(x, padding, value=-np.inf)\n    batch, channels = x.shape[:2]\n"
-     "    out = np.zeros((batch, channels, h_out, w_out), dtype=np.float32)"),
-    ("avgpool vectorized total float32", SPATIAL,
-     "total = np.zeros((*x.shape[:2], *out_hw), dtype=x.dtype)",
-     "total = np.zeros((*x.shape[:2], *out_hw), dtype=np.float32)"),
-    ("conv2d_backward_loops float32 buffers", SPATIAL,
-     "dtype = np.result_type(grad_out, x, weight)",
-     "dtype = np.float32"),
-    ("maxpool2d_backward_loops float32 buffer", SPATIAL,
-     "grad_x_pad = np.zeros(x_pad.shape, dtype=np.result_type(grad_out, x))",
-     "grad_x_pad = np.zeros(x_pad.shape, dtype=np.float32)"),
-    ("avgpool2d_backward_loops float32 buffer", SPATIAL,
-     "grad_x_pad = np.zeros((batch, channels, height + 2 * ph, width + 2 * pw), dtype=np.result_type(grad_out, x))",
-     "grad_x_pad = np.zeros((batch, channels, height + 2 * ph, width + 2 * pw), dtype=np.float32)"),
-    # -- integer input
-    ("integers kept as integers", SPATIAL,
-     "return arr if arr.dtype in (np.float32, np.float64) else arr.astype(np.float32)",
-     "return arr"),
-    ("integers become float64", SPATIAL,
-     "return arr if arr.dtype in (np.float32, np.float64) else arr.astype(np.float32)",
-     "return arr if arr.dtype in (np.float32, np.float64) else arr.astype(np.float64)"),
-    # -- argument checks
-    ("loops accept a longer bias", SPATIAL,
-     "if bias.shape != (weight.shape[0],):",
-     "if bias.ndim != 1 or bias.shape[0] < weight.shape[0]:"),
-    ("vectorized broadcasts a (1,) bias", SPATIAL,
-     "if bias.shape != (weight.shape[0],):",
-     "if bias.ndim != 1 or bias.shape[0] not in (1, weight.shape[0]):"),
-    ("weight rank unchecked", SPATIAL,
-     "if weight.ndim != 4:",
-     "if weight.ndim < 2:"),
-    ("conv_output_size unchecked", SPATIAL,
-     "    _check_output_size_args(size, kernel, stride, padding)\n",
-     ""),
-    ("conv_output_size misses a kernel that does not fit", SPATIAL,
-     "if kernel > size + 2 * padding:",
-     "if kernel > size + 2 * padding + 1:"),
-    ("conv_output_size takes floats", SPATIAL,
-     "if isinstance(value, bool) or not isinstance(value, numbers.Integral):",
-     "if isinstance(value, bool) or not isinstance(value, numbers.Real):"),
-    # -- errors name the layer/function
-    ("AvgPool2d construction errors say MaxPool2d", SPATIAL,
-     "        layer = type(self).__name__\n        self.kernel_size = _pair(kernel_size, \"kernel_size\", 1, layer)",
-     "        layer = \"MaxPool2d\"\n        self.kernel_size = _pair(kernel_size, \"kernel_size\", 1, layer)"),
-    ("AvgPool2d forward errors say MaxPool2d", SPATIAL,
-     "use_loops=self.use_loops, layer=type(self).__name__)",
-     "use_loops=self.use_loops, layer=\"MaxPool2d\")"),
-    ("AvgPool2dFunction default name MaxPool2d", SPATIAL,
-     "use_loops=False, layer=\"AvgPool2d\"):",
-     "use_loops=False, layer=\"MaxPool2d\"):"),
-    ("avgpool2d_loops errors say maxpool2d_loops", SPATIAL,
-     "_check_pool_args(\"avgpool2d_loops\", x,",
-     "_check_pool_args(\"maxpool2d_loops\", x,"),
-    ("Conv2d errors say conv2d_vectorized", SPATIAL,
-     "use_loops=self.use_loops, layer=\"Conv2d\")",
-     "use_loops=self.use_loops, layer=\"conv2d_vectorized\")"),
-    ("conv2d_backward_loops errors say conv2d_loops", SPATIAL,
-     "layer = \"conv2d_backward_loops\"",
-     "layer = \"conv2d_loops\""),
-    # -- seeding
-    ("Conv2d init from np.random", SPATIAL,
-     "get_rng().normal(0.0, std, size=(self.out_channels, self.in_channels, kh, kw))",
-     "np.random.normal(0.0, std, size=(self.out_channels, self.in_channels, kh, kw))"),
-    ("Conv2d init from a fresh generator", SPATIAL,
-     "get_rng().normal(0.0, std, size=(self.out_channels, self.in_channels, kh, kw))",
-     "np.random.default_rng(0).normal(0.0, std, size=(self.out_channels, self.in_channels, kh, kw))"),
-    # -- receptive_field with layers without a kernel
-    ("receptive_field crashes on ReLU", SPATIAL,
-     "        if not hasattr(layer, \"kernel_size\"):\n            continue\n",
-     ""),
-    ("receptive_field stops at the first ReLU", SPATIAL,
-     "        if not hasattr(layer, \"kernel_size\"):\n            continue\n",
-     "        if not hasattr(layer, \"kernel_size\"):\n            break\n"),
-    # -- use_loops runs the loops, both ways
+    # ------------------------------------------------------------ fast paths: the input gradient's two ways
+    M(FAST, "full-convolution guard checks the row padding only (#27.1)",
+      "return stride == (1, 1) and padding[0] < kh and padding[1] < kw and c_out <= c_in",
+      "return stride == (1, 1) and padding[0] < kh and c_out <= c_in"),
+    M(FAST, "full-convolution guard checks the column padding only",
+      "return stride == (1, 1) and padding[0] < kh and padding[1] < kw and c_out <= c_in",
+      "return stride == (1, 1) and padding[1] < kw and c_out <= c_in"),
+    M(FAST, "full-convolution guard allows padding == kernel",
+      "return stride == (1, 1) and padding[0] < kh and padding[1] < kw and c_out <= c_in",
+      "return stride == (1, 1) and padding[0] <= kh and padding[1] <= kw and c_out <= c_in"),
+    M(FAST, "full-convolution guard checks the row stride only",
+      "return stride == (1, 1) and padding[0] < kh",
+      "return stride[0] == 1 and padding[0] < kh"),
+    M(FAST, "full-convolution guard checks the column stride only",
+      "return stride == (1, 1) and padding[0] < kh",
+      "return stride[1] == 1 and padding[0] < kh"),
+    M(FAST, "input grad as a convolution without the flip",
+      "flipped = weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)",
+      "flipped = weight.transpose(1, 0, 2, 3)"),
+    M(FAST, "input grad as a convolution flipped on the rows only",
+      "flipped = weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)",
+      "flipped = weight[:, :, ::-1, :].transpose(1, 0, 2, 3)"),
+    M(FAST, "input grad as a convolution padded by p",
+      "(kh - 1 - ph, kw - 1 - pw)",
+      "(ph, pw)"),
+    M(FAST, "input grad as a convolution pads the columns by the row padding",
+      "(kh - 1 - ph, kw - 1 - pw)",
+      "(kh - 1 - ph, kw - 1 - ph)"),
+    M(FAST, "input grad as a convolution read back channels-first",
+      "return (cols @ _weight_cols(flipped)).reshape(batch, height, width, c_in).transpose(0, 3, 1, 2)",
+      "return (cols @ _weight_cols(flipped)).reshape(batch, c_in, height, width)"),
+    # ------------------------------------------------------------ fast paths: column layouts, per-offset GEMM, col2im
+    M(FAST, "per-offset GEMM layout decided by C_out, col2im by C_in (#27.2)",
+      "    if _channels_last(c_in, (kh, kw), out_hw):\n        # One GEMM per kernel offset",
+      "    if _channels_last(c_out, (kh, kw), out_hw):\n        # One GEMM per kernel offset"),
+    M(FAST, "per-offset GEMM always",
+      "    if _channels_last(c_in, (kh, kw), out_hw):\n        # One GEMM per kernel offset",
+      "    if True:\n        # One GEMM per kernel offset"),
+    M(FAST, "per-offset GEMM from one column below the boundary",
+      "    if _channels_last(c_in, (kh, kw), out_hw):\n        # One GEMM per kernel offset",
+      "    if _channels_last(c_in, (kh, kw), (out_hw[0], out_hw[1] - 1)):\n        # One GEMM per kernel offset"),
+    M(FAST, "col2im channels-first at the boundary kw*C = W_out",
+      "    if _channels_last(channels, kernel, out_hw):\n        cols = cols.reshape(",
+      "    if kernel[1] * channels > out_hw[1]:\n        cols = cols.reshape("),
+    M(FAST, "per-offset weights in (kj, ki) order",
+      "w_offsets = weight.transpose(2, 3, 0, 1).reshape(kh * kw, c_out, c_in)",
+      "w_offsets = weight.transpose(3, 2, 0, 1).reshape(kh * kw, c_out, c_in)"),
+    M(FAST, "col2im offsets in the wrong order",
+      "+= cols[:, :, :, ki, kj]",
+      "+= cols[:, :, :, kj % kh, ki % kw]"),
+    M(FAST, "col2im channels-first reads (c, ki, kj) order",
+      "cols = cols.T.reshape(kh, kw, channels, batch, h_out, w_out)",
+      "cols = cols.T.reshape(channels, kh, kw, batch, h_out, w_out).transpose(1, 2, 0, 3, 4, 5)"),
+    M(FAST, "channels-first columns in (c, ki, kj) order",
+      "return windows.transpose(4, 5, 0, 1, 2, 3).reshape(kh * kw * channels, -1).T",
+      "return windows.transpose(0, 4, 5, 1, 2, 3).reshape(kh * kw * channels, -1).T"),
+    M(FAST, "channels-last columns in (c, ki, kj) order",
+      "return windows.transpose(0, 1, 2, 4, 5, 3).reshape(-1, kh * kw * channels)",
+      "return windows.transpose(0, 1, 2, 3, 4, 5).reshape(-1, kh * kw * channels)"),
+    M(FAST, "channels-last padding copy uses the row padding for columns",
+      "out[:, ph:ph + height, pw:pw + width] = x.transpose(0, 2, 3, 1)",
+      "out[:, ph:ph + height, ph:ph + width] = x.transpose(0, 2, 3, 1)"),
+    M(FAST, "forward output read back channels-first",
+      "return out.reshape(x.shape[0], *out_hw, weight.shape[0]).transpose(0, 3, 1, 2), cols",
+      "return out.reshape(x.shape[0], weight.shape[0], *out_hw), cols"),
+    M(FAST, "input gradient skipped",
+      "need_x = self.inputs[0] is not None and self.inputs[0].requires_grad",
+      "need_x = False"),
+    # ------------------------------------------------------------ fast paths: max pooling
+    M(FAST, "max-pool winner offsets stored in uint8 (#27.5)",
+      "offsets = np.arange(len(candidates), dtype=np.min_scalar_type(len(candidates) - 1))",
+      "offsets = np.arange(len(candidates)).astype(np.uint8)"),
+    M(FAST, "maxpool the last maximum wins",
+      "for offset in reversed(range(len(candidates))):",
+      "for offset in range(len(candidates)):"),
+    M(FAST, "maxpool backward overlapping windows overwrite",
+      "np.add.at(grad.ravel(order=\"K\"), positions.ravel(), grad_out.ravel())",
+      "grad.ravel(order=\"K\")[positions.ravel()] = grad_out.ravel()"),
+    M(FAST, "maxpool backward scatters into a copy of a channels-last gradient",
+      "np.add.at(grad.ravel(order=\"K\"), positions.ravel(), grad_out.ravel())",
+      "np.add.at(grad.ravel(), positions.ravel(), grad_out.ravel())"),
+    M(FAST, "maxpool backward rows and columns swapped",
+      "offset_steps = (np.arange(kh)[:, None] * (dh * row_step) + np.arange(kw) * (dw * col_step)).ravel()",
+      "offset_steps = (np.arange(kh)[:, None] * (dw * col_step) + np.arange(kw) * (dh * row_step)).ravel()"),
+    M(FAST, "maxpool backward window starts ignore the column stride",
+      "window_starts = (n * n_step + c * c_step + i * (sh * row_step)) + j * (sw * col_step)",
+      "window_starts = (n * n_step + c * c_step + i * (sh * row_step)) + j * (sh * col_step)"),
+    M(FAST, "max pooling pads with zeros, not -inf",
+      "x_pad = _pool_pad(x, padding, -np.inf, extra)",
+      "x_pad = _pool_pad(x, padding, 0.0, extra)"),
+    M(FAST, "maxpool NaN wins",
+      "np.fmax(out, candidate, out=out)",
+      "np.maximum(out, candidate, out=out)"),
+    # ------------------------------------------------------------ Conv2d options (dilation, groups, same/valid)
+    M(CONV, "depthwise channels-last padding drops the extra bottom row of 'same' (#27.3)",
+      "out = np.zeros((batch, height + top + bottom, width + left + right, channels), dtype=x.dtype)",
+      "out = np.zeros((batch, height + 2 * top, width + left + right, channels), dtype=x.dtype)"),
+    M(CONV, "depthwise channels-last padding drops the extra right column of 'same'",
+      "out = np.zeros((batch, height + top + bottom, width + left + right, channels), dtype=x.dtype)",
+      "out = np.zeros((batch, height + top + bottom, width + 2 * left, channels), dtype=x.dtype)"),
+    M(CONV, "depthwise input gradient cropped by the row padding on both axes",
+      "return grad_x_pad[:, top:top + height, left:left + width].transpose(0, 3, 1, 2), grad_w, grad_b",
+      "return grad_x_pad[:, top:top + height, top:top + width].transpose(0, 3, 1, 2), grad_w, grad_b"),
+    M(CONV, "two channels per group taken for depthwise",
+      "return groups > 1 and weight.shape[1] == 1",
+      "return groups > 1 and weight.shape[1] <= 2"),
+    M(CONV, "depthwise taps in (multiplier, channel) order",
+      "taps = weight.reshape(channels, c_out // channels, kh * kw)            # (C, multiplier, offsets)",
+      "taps = weight.reshape(c_out // channels, channels, kh * kw).transpose(1, 0, 2)"),
+    M(CONV, "depthwise input gradient from the first multiplier only",
+      "grad_x_pad[where] += (g * taps[:, :, offset]).sum(axis=-1)",
+      "grad_x_pad[where] += (g * taps[:, :, offset])[..., 0]"),
+    M(CONV, "depthwise weight gradient in (kj, ki) order",
+      "return grad_x_pad, grad_taps.reshape(weight.shape), g.sum(axis=(0, 1, 2)).reshape(-1)",
+      "return grad_x_pad, grad_taps.reshape(weight.shape).transpose(0, 1, 3, 2).reshape(weight.shape), "
+      "g.sum(axis=(0, 1, 2)).reshape(-1)"),
+    M(CONV, "uneven 'same' pads the columns by the rows' extra",
+      "x = np.pad(x, ((0, 0), (0, 0), (0, bottom - top), (0, right - left)))",
+      "x = np.pad(x, ((0, 0), (0, 0), (0, bottom - top), (0, bottom - top)))"),
+    M(CONV, "'same' puts the extra row and column at the top and left",
+      "return tuple((total // 2, total - total // 2) for total in totals)",
+      "return tuple((total - total // 2, total // 2) for total in totals)"),
+    M(CONV, "grouped forward ignores the dilation",
+      "cols = [_im2col(x[:, inputs], kernel, stride, padding, out_hw, dilation) for inputs in",
+      "cols = [_im2col(x[:, inputs], kernel, stride, padding, out_hw) for inputs in"),
+    M(CONV, "grouped col2im padding (left, top)",
+      "extended, (kh, kw), stride, (top, left), grad_out.shape[2:], dilation))",
+      "extended, (kh, kw), stride, (left, top), grad_out.shape[2:], dilation))"),
+    M(CONV, "grouped weight gradient in (kj, ki) order",
+      "grad_w[outputs] = (group_cols.T @ g_group).reshape(kh, kw, c_group, -1).transpose(3, 2, 0, 1)",
+      "grad_w[outputs] = (group_cols.T @ g_group).reshape(kw, kh, c_group, -1).transpose(3, 2, 1, 0)"),
+    M(CONV, "conv2d_vectorized ignores dilation alone",
+      "if dilation != 1 or groups != 1 or isinstance(padding, str):",
+      "if groups != 1 or isinstance(padding, str):"),
+    M(CONV, "Conv2d ignores dilation alone",
+      "return self.dilation != (1, 1) or self.groups != 1 or isinstance(self.padding, str)",
+      "return self.groups != 1 or isinstance(self.padding, str)"),
+    M(CONV, "Conv2d.macs counts in_channels, not in_channels // groups (#27.7)",
+      "* (self.in_channels // self.groups) * kh * kw",
+      "* self.in_channels * kh * kw"),
+    M(CONV, "Conv2d.macs counts the dilated span, not the kernel (#27.8)",
+      "kh, kw = self.kernel_size      # each output sums",
+      "kh, kw = _dilated_kernel(self.kernel_size, self.dilation)      # each output sums"),
+    M(CONV, "He init with the ungrouped fan-in",
+      "fan_in = in_per_group * kh * kw",
+      "fan_in = self.in_channels * kh * kw"),
+    M(CONV, "groups need only divide in_channels",
+      "        if channels % groups:\n",
+      "        if channels % groups and name == \"in_channels\":\n"),
+    M(CONV, "'same' refused only for a row stride",
+      "if tuple(stride) != (1, 1):",
+      "if stride[0] != 1:"),
+    M(CONV, "options loops keep the dilated kernel's gradient transposed",
+      "return grad_x[:, :, :height, :width], grad_w[:, :, ::dh, ::dw], grad_b",
+      "return grad_x[:, :, :height, :width], grad_w[:, :, ::dw, ::dh], grad_b"),
+    # ------------------------------------------------------------ MaxPool2d options (dilation, ceil_mode)
+    M(MAXPOOL, "window offsets dilated by the row dilation on both axes",
+      "slice(kj * dw, kj * dw + sw * w_out, sw)",
+      "slice(kj * dh, kj * dh + sw * w_out, sw)"),
+    M(MAXPOOL, "maxpool backward ignores the dilation",
+      "offset_steps = (np.arange(kh)[:, None] * (dh * row_step) + np.arange(kw) * (dw * col_step)).ravel()",
+      "offset_steps = (np.arange(kh)[:, None] * row_step + np.arange(kw) * col_step).ravel()"),
+    M(MAXPOOL, "ceil_mode overhang ignores the dilation",
+      "return tuple(max(0, (n_out - 1) * s + d * (k - 1) + 1 - (n + 2 * p))",
+      "return tuple(max(0, (n_out - 1) * s + k - (n + 2 * p))"),
+    M(MAXPOOL, "MaxPool2d with ceil_mode pools without the overhang",
+      "self.extra = _overhang(self.x.shape[2:], *geometry, self.dilation, out_hw)",
+      "self.extra = (0, 0)"),
+    M(MAXPOOL, "ceil_mode keeps a window that starts in the right padding",
+      "return count - 1 if (count - 1) * stride >= size + padding else count",
+      "return count"),
+    M(MAXPOOL, "maxpool2d_vectorized ignores dilation alone",
+      "if dilation != 1 or ceil_mode:",
+      "if ceil_mode:"),
+    M(MAXPOOL, "MaxPool2d ignores dilation alone",
+      "return self.dilation != (1, 1) or self.ceil_mode",
+      "return self.ceil_mode"),
+    M(MAXPOOL, "options backward loops take the winner's row by the window's height",
+      "np.array(rows)[first // len(cols)]",
+      "np.array(rows)[first // len(rows)]"),
+    # ------------------------------------------------------------ AvgPool2d options (ceil_mode, count_include_pad)
+    M(AVGPOOL, "count_include_pad=False counts the right padding",
+      "start, end = np.maximum(start, 0), np.minimum(end, size)",
+      "start, end = np.maximum(start, 0), end"),
+    M(AVGPOOL, "ceil_mode's overhang counts in the divisor",
+      "end = np.minimum(start + k, size + p)",
+      "end = start + k"),
+    M(AVGPOOL, "avgpool forward ignores the divisor",
+      "return total / (kernel[0] * kernel[1] if divisor is None else divisor.astype(x.dtype))",
+      "return total / (kernel[0] * kernel[1])"),
+    M(AVGPOOL, "avgpool backward ignores the divisor",
+      "share = grad_out / (kernel[0] * kernel[1] if divisor is None else divisor.astype(grad.dtype))",
+      "share = grad_out / (kernel[0] * kernel[1])"),
+    M(AVGPOOL, "avgpool forward without ceil_mode's overhang",
+      "x_pad = _pool_pad(x, padding, 0.0, extra)",
+      "x_pad = _pool_pad(x, padding, 0.0)"),
+    # (max pooling's gradient never lands in the overhang, so there this buffer's size does not matter)
+    M(AVGPOOL, "channels-last gradient buffer without ceil_mode's overhang",
+      "return np.zeros((batch, *padded_hw, channels), dtype=dtype).transpose(0, 3, 1, 2)",
+      "return np.zeros((batch, height + 2 * ph, width + 2 * pw, channels), dtype=dtype).transpose(0, 3, 1, 2)"),
+    M(AVGPOOL, "avgpool2d_vectorized ignores count_include_pad alone",
+      "if ceil_mode or not count_include_pad:",
+      "if ceil_mode:"),
+    M(AVGPOOL, "AvgPool2d ignores count_include_pad alone",
+      "return self.ceil_mode or not self.count_include_pad",
+      "return self.ceil_mode"),
+    M(AVGPOOL, "options loops count the overhang",
+      "return min(start + kernel, size + padding) - start if count_include_pad else real_cells",
+      "return kernel if count_include_pad else real_cells"),
+    # ------------------------------------------------------------ AdaptiveAvgPool2d
+    M(ADAPTIVE, "adaptive windows end at the floor",
+      "return [((i * size) // out_size, -((-(i + 1) * size) // out_size)) for i in range(out_size)]",
+      "return [((i * size) // out_size, ((i + 1) * size) // out_size) for i in range(out_size)]"),
+    M(ADAPTIVE, "adaptive windows start at the ceiling",
+      "return [((i * size) // out_size, -((-(i + 1) * size) // out_size)) for i in range(out_size)]",
+      "return [(-((-i * size) // out_size), -((-(i + 1) * size) // out_size)) for i in range(out_size)]"),
+    M(ADAPTIVE, "adaptive backward divides by a square window",
+      "(grad[:, :, k] / ((r1 - r0) * (c1 - c0)))",
+      "(grad[:, :, k] / ((r1 - r0) * (r1 - r0)))"),
+    M(ADAPTIVE, "adaptive backward overlapping windows overwrite",
+      "grad_x[:, :, r0:r1, c0:c1] += (grad[:, :, k]",
+      "grad_x[:, :, r0:r1, c0:c1] = (grad[:, :, k]"),
+    M(ADAPTIVE, "adaptive output size None means 1",
+      "return tuple(int(n if v is None else v) for v, n in zip(items, hw))",
+      "return tuple(int(1 if v is None else v) for v, n in zip(items, hw))"),
+    M(ADAPTIVE, "adaptive backward in float32",
+      "grad_x = np.zeros(self.x_shape, dtype=self.dtype)",
+      "grad_x = np.zeros(self.x_shape, dtype=np.float32)"),
+    # ------------------------------------------------------------ BatchNorm2d
+    M(BATCHNORM, "channel sums on the wrong view of a channels-last input (#27.4)",
+      "    rows = rows.reshape(-1, values.shape[1])",
+      "    rows = values.reshape(-1, values.shape[1])"),
+    M(BATCHNORM, "running variance biased",
+      "self._update_running(mean, var * count / max(count - 1, 1))",
+      "self._update_running(mean, var)"),
+    M(BATCHNORM, "momentum=None is not a cumulative average",
+      "factor = 1.0 / self.num_batches_tracked if self.momentum is None else self.momentum",
+      "factor = 0.1 if self.momentum is None else self.momentum"),
+    M(BATCHNORM, "momentum weighs the old statistics",
+      "((1 - factor) * self.running_mean + factor * mean)",
+      "(factor * self.running_mean + (1 - factor) * mean)"),
+    M(BATCHNORM, "eval mode normalises by the batch",
+      "batch_stats = self.training or not self.track_running_stats",
+      "batch_stats = True"),
+    M(BATCHNORM, "track_running_stats=False uses running statistics in eval",
+      "batch_stats = self.training or not self.track_running_stats",
+      "batch_stats = self.training"),
+    M(BATCHNORM, "backward forgets the variance's dependence on x",
+      "d = d - _per_channel(mean_d) - self.x_hat * _per_channel(mean_d_x_hat)",
+      "d = d - _per_channel(mean_d)"),
+    M(BATCHNORM, "weight gradient without x_hat",
+      "grad_weight = _channel_sums(grad_output * self.x_hat)",
+      "grad_weight = _channel_sums(grad_output)"),
+    M(BATCHNORM, "eps ignored",
+      "self.inv_std = (1.0 / np.sqrt(var + eps)).astype(x.dtype)",
+      "self.inv_std = (1.0 / np.sqrt(var)).astype(x.dtype)"),
+    M(BATCHNORM, "values per channel counted with H twice",
+      "count = data.shape[0] * data.shape[2] * data.shape[3]",
+      "count = data.shape[0] * data.shape[2] * data.shape[2]"),
+    # ------------------------------------------------------------ loops and layers (issue #13's gaps)
+    # float64 through the backward passes: float32 buffers, or float32 math cast back to float64
+    M(LOOPS, "col2im buffer float32",
+      "grad = np.zeros((channels, batch, height + 2 * ph, width + 2 * pw), dtype=cols.dtype)",
+      "grad = np.zeros((channels, batch, height + 2 * ph, width + 2 * pw), dtype=np.float32)"),
+    M(LOOPS, "col2im float32 then cast back",
+      "    return grad[:, :, ph:ph + height, pw:pw + width].transpose(1, 0, 2, 3)",
+      "    return grad[:, :, ph:ph + height, pw:pw + width].transpose(1, 0, 2, 3).astype(np.float32).astype(cols.dtype)"),
+    M(LOOPS, "col2im channels-last buffer float32",
+      "grad = np.zeros((batch, height + 2 * ph, width + 2 * pw, channels), dtype=cols.dtype)",
+      "grad = np.zeros((batch, height + 2 * ph, width + 2 * pw, channels), dtype=np.float32)"),
+    M(LOOPS, "grad_w float32",
+      "grad_w = (cols.T @ g).reshape(kh, kw, c_in, c_out)",
+      "grad_w = (cols.T.astype(np.float32) @ g.astype(np.float32)).reshape(kh, kw, c_in, c_out)"),
+    M(LOOPS, "grad_w float32 then cast back",
+      "grad_w = (cols.T @ g).reshape(kh, kw, c_in, c_out)",
+      "grad_w = (cols.T.astype(np.float32) @ g.astype(np.float32)).astype(dtype).reshape(kh, kw, c_in, c_out)"),
+    M(LOOPS, "conv backward grad_out float32",
+      "reshape(-1, c_out).astype(dtype, copy=False)   # (N*H_out*W_out, C_out)\n    # The input's",
+      "reshape(-1, c_out).astype(np.float32, copy=False)   # (N*H_out*W_out, C_out)\n    # The input's"),
+    M(LOOPS, "maxpool backward buffer float32",
+      "grad = _padded_zeros(x, padding, np.result_type(grad_out, x), extra)\n    batch, channels, h_out, w_out",
+      "grad = _padded_zeros(x, padding, np.float32, extra)\n    batch, channels, h_out, w_out"),
+    M(LOOPS, "avgpool backward buffer float32",
+      "grad = _padded_zeros(x, padding, np.result_type(grad_out, x), extra)\n    share = ",
+      "grad = _padded_zeros(x, padding, np.float32, extra)\n    share = "),
+    M(LOOPS, "avgpool backward share float32 cast back",
+      "    for _, where in _offset_slices(kernel, stride, grad_out.shape[2:]):\n        grad[where] += share",
+      "    for _, where in _offset_slices(kernel, stride, grad_out.shape[2:]):\n"
+      "        grad[where] += share.astype(np.float32).astype(grad_out.dtype)"),
+    M(LOOPS, "conv2d_loops output float32",
+      "out = np.zeros((batch, c_out, h_out, w_out), dtype=np.result_type(x, weight))",
+      "out = np.zeros((batch, c_out, h_out, w_out), dtype=np.float32)"),
+    M(LOOPS, "conv2d_loops truncates float64 inputs",
+      "    x_pad = _pad(x, padding)\n    batch, c_in = x.shape[:2]",
+      "    x_pad = _pad(x, padding).astype(np.float32)\n    batch, c_in = x.shape[:2]"),
+    M(LOOPS, "maxpool2d_loops output float32",
+      "    x_pad = _pad(x, padding, value=-np.inf)\n    batch, channels = x.shape[:2]\n"
+      "    out = np.zeros((batch, channels, h_out, w_out), dtype=x.dtype)",
+      "    x_pad = _pad(x, padding, value=-np.inf)\n    batch, channels = x.shape[:2]\n"
+      "    out = np.zeros((batch, channels, h_out, w_out), dtype=np.float32)"),
+    M(LOOPS, "avgpool vectorized total float32",
+      "total = np.zeros((*x.shape[:2], *out_hw), dtype=x.dtype)",
+      "total = np.zeros((*x.shape[:2], *out_hw), dtype=np.float32)"),
+    M(LOOPS, "conv2d_backward_loops float32 buffers",
+      "dtype = np.result_type(grad_out, x, weight)",
+      "dtype = np.float32"),
+    M(LOOPS, "maxpool2d_backward_loops float32 buffer",
+      "grad_x_pad = np.zeros(x_pad.shape, dtype=np.result_type(grad_out, x))",
+      "grad_x_pad = np.zeros(x_pad.shape, dtype=np.float32)"),
+    M(LOOPS, "avgpool2d_backward_loops float32 buffer",
+      "grad_x_pad = np.zeros((batch, channels, height + 2 * ph, width + 2 * pw), dtype=np.result_type(grad_out, x))",
+      "grad_x_pad = np.zeros((batch, channels, height + 2 * ph, width + 2 * pw), dtype=np.float32)"),
+    # integer input
+    M(LOOPS, "integers kept as integers",
+      "return arr if arr.dtype in (np.float32, np.float64) else arr.astype(np.float32)",
+      "return arr"),
+    M(LOOPS, "integers become float64",
+      "return arr if arr.dtype in (np.float32, np.float64) else arr.astype(np.float32)",
+      "return arr if arr.dtype in (np.float32, np.float64) else arr.astype(np.float64)"),
+    # argument checks
+    M(LOOPS, "loops accept a longer bias",
+      "if bias.shape != (weight.shape[0],):",
+      "if bias.ndim != 1 or bias.shape[0] < weight.shape[0]:"),
+    M(LOOPS, "vectorized broadcasts a (1,) bias",
+      "if bias.shape != (weight.shape[0],):",
+      "if bias.ndim != 1 or bias.shape[0] not in (1, weight.shape[0]):"),
+    M(LOOPS, "weight rank unchecked",
+      "if weight.ndim != 4:",
+      "if weight.ndim < 2:"),
+    M(LOOPS, "conv_output_size unchecked",
+      "    _check_output_size_args(size, kernel, stride, padding)\n",
+      ""),
+    M(LOOPS, "conv_output_size misses a kernel that does not fit",
+      "if kernel > size + 2 * padding:",
+      "if kernel > size + 2 * padding + 1:"),
+    M(LOOPS, "conv_output_size takes floats",
+      "        if isinstance(value, bool) or not isinstance(value, numbers.Integral):\n"
+      "            raise TypeError(f\"conv_output_size:",
+      "        if isinstance(value, bool) or not isinstance(value, numbers.Real):\n"
+      "            raise TypeError(f\"conv_output_size:"),
+    # errors name the layer/function
+    M(LOOPS, "AvgPool2d construction errors say MaxPool2d",
+      "        layer = type(self).__name__\n        self.kernel_size = _pair(kernel_size, \"kernel_size\", 1, layer)",
+      "        layer = \"MaxPool2d\"\n        self.kernel_size = _pair(kernel_size, \"kernel_size\", 1, layer)"),
+    M(LOOPS, "AvgPool2d forward errors say MaxPool2d",
+      "use_loops=self.use_loops, layer=type(self).__name__, **options)",
+      "use_loops=self.use_loops, layer=\"MaxPool2d\", **options)"),
+    M(LOOPS, "AvgPool2dFunction default name MaxPool2d",
+      "    def forward(self, x, kernel_size, stride=None, padding=0, use_loops=False, layer=\"AvgPool2d\"):",
+      "    def forward(self, x, kernel_size, stride=None, padding=0, use_loops=False, layer=\"MaxPool2d\"):"),
+    M(LOOPS, "avgpool2d_loops errors say maxpool2d_loops",
+      "_check_pool_args(\"avgpool2d_loops\", x,",
+      "_check_pool_args(\"maxpool2d_loops\", x,"),
+    M(LOOPS, "Conv2d errors say conv2d_vectorized",
+      "use_loops=self.use_loops, layer=\"Conv2d\")",
+      "use_loops=self.use_loops, layer=\"conv2d_vectorized\")"),
+    M(LOOPS, "conv2d_backward_loops errors say conv2d_loops",
+      "layer = \"conv2d_backward_loops\"",
+      "layer = \"conv2d_loops\""),
+    # seeding
+    M(LOOPS, "Conv2d init from np.random",
+      "get_rng().normal(0.0, std, size=(self.out_channels, in_per_group, kh, kw))",
+      "np.random.normal(0.0, std, size=(self.out_channels, in_per_group, kh, kw))"),
+    M(LOOPS, "Conv2d init from a fresh generator",
+      "get_rng().normal(0.0, std, size=(self.out_channels, in_per_group, kh, kw))",
+      "np.random.default_rng(0).normal(0.0, std, size=(self.out_channels, in_per_group, kh, kw))"),
+    # receptive_field with layers without a kernel
+    M(LOOPS, "receptive_field crashes on ReLU",
+      "        if not hasattr(layer, \"kernel_size\"):\n            continue\n",
+      ""),
+    M(LOOPS, "receptive_field stops at the first ReLU",
+      "        if not hasattr(layer, \"kernel_size\"):\n            continue\n",
+      "        if not hasattr(layer, \"kernel_size\"):\n            break\n"),
+    # use_loops runs the loops, both ways
     # (the forward keeps what the fast backward needs, so the fast backward runs instead of crashing)
-    ("Conv2d use_loops backward is the fast one", SPATIAL,
-     "        if use_loops:\n            return conv2d_loops(x, weight, bias, self.stride, self.padding)\n"
-     "        out, self.cols = _conv2d_forward(x, weight, bias, self.stride, self.padding, out_hw)\n"
-     "        return out\n\n    def backward(self, grad_output):\n        if self.use_loops:",
-     "        out, self.cols = _conv2d_forward(x, weight, bias, self.stride, self.padding, out_hw)\n"
-     "        if use_loops:\n            return conv2d_loops(x, weight, bias, self.stride, self.padding)\n"
-     "        return out\n\n    def backward(self, grad_output):\n        if False:"),
-    ("MaxPool2d use_loops backward is the fast one", SPATIAL,
-     "        if use_loops:\n            return maxpool2d_loops(self.x, self.kernel, self.stride, self.padding)\n"
-     "        out, self.argmax = _maxpool2d_forward(self.x, self.kernel, self.stride, self.padding, out_hw)\n"
-     "        return out\n\n    def backward(self, grad_output):\n        if self.use_loops:",
-     "        out, self.argmax = _maxpool2d_forward(self.x, self.kernel, self.stride, self.padding, out_hw)\n"
-     "        if use_loops:\n            return maxpool2d_loops(self.x, self.kernel, self.stride, self.padding)\n"
-     "        return out\n\n    def backward(self, grad_output):\n        if False:"),
-    ("AvgPool2d use_loops backward is the fast one", SPATIAL,
-     "backward = avgpool2d_backward_loops if self.use_loops else _avgpool2d_backward",
-     "backward = _avgpool2d_backward"),
-    ("Conv2d use_loops forward is the fast one", SPATIAL,
-     "        if use_loops:\n            return conv2d_loops(",
-     "        if False:\n            return conv2d_loops("),
-    ("MaxPool2d use_loops forward is the fast one", SPATIAL,
-     "        if use_loops:\n            return maxpool2d_loops(",
-     "        if False:\n            return maxpool2d_loops("),
-    ("AvgPool2d use_loops forward is the fast one", SPATIAL,
-     "        if use_loops:\n            return avgpool2d_loops(",
-     "        if False:\n            return avgpool2d_loops("),
-    # -- the backward loops themselves
-    ("conv2d_backward_loops ignores the stride", SPATIAL,
-     "                            for ci in range(c_in):\n                                row, col = i * sh + ki, j * sw + kj",
-     "                            for ci in range(c_in):\n                                row, col = i + ki, j + kj"),
-    ("conv2d_backward_loops swaps the strides", SPATIAL,
-     "                            for ci in range(c_in):\n                                row, col = i * sh + ki, j * sw + kj",
-     "                            for ci in range(c_in):\n                                row, col = i * sw + ki, j * sh + kj"),
-    ("conv2d_backward_loops crops the wrong corner", SPATIAL,
-     "    grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width]\n    return grad_x, grad_w, grad_b",
-     "    grad_x = grad_x_pad[:, :, :height, :width]\n    return grad_x, grad_w, grad_b"),
-    ("conv2d_backward_loops grad_b overwritten", SPATIAL,
-     "grad_b[co] += g",
-     "grad_b[co] = g"),
-    ("conv2d_backward_loops grad_w from the weight", SPATIAL,
-     "grad_w[co, ci, ki, kj] += g * x_pad[n, ci, row, col]",
-     "grad_w[co, ci, ki, kj] += g * x_pad[n, ci, ki, kj]"),
-    ("maxpool2d_backward_loops last maximum wins", SPATIAL,
-     "if x_pad[n, c, row, col] > best:",
-     "if x_pad[n, c, row, col] >= best:"),
-    ("maxpool2d_backward_loops overlapping windows overwrite", SPATIAL,
-     "grad_x_pad[n, c, best_row, best_col] += grad_out[n, c, i, j]",
-     "grad_x_pad[n, c, best_row, best_col] = grad_out[n, c, i, j]"),
-    ("avgpool2d_backward_loops does not divide", SPATIAL,
-     "share = grad_out[n, c, i, j] / (kh * kw)",
-     "share = grad_out[n, c, i, j]"),
-    ("avgpool2d_backward_loops swaps the strides", SPATIAL,
-     "grad_x_pad[n, c, i * sh + ki, j * sw + kj] += share",
-     "grad_x_pad[n, c, i * sw + ki, j * sh + kj] += share"),
-    # -- count_loop_steps, the helper that tells loops from vectorized code
-    ("count_loop_steps skips nested code", SPATIAL,
-     "codes, steps = _code_objects(code), 0",
-     "codes, steps = {code}, 0"),
-    ("count_loop_steps drops the previous tracer", SPATIAL,
-     "        sys.settrace(previous)",
-     "        sys.settrace(None)"),
-    ("count_loop_steps leaves its tracer on after an error", SPATIAL,
-     "    try:\n        result = fn(*args, **kwargs)\n    finally:\n        sys.settrace(previous)",
-     "    result = fn(*args, **kwargs)\n    sys.settrace(previous)"),
-    # -- minor: repr, doctest
-    ("Conv2d repr drops bias", SPATIAL,
-     "f\"padding={self.padding}, bias={self.bias is not None}\")",
-     "f\"padding={self.padding}\")"),
-    ("pool repr drops padding", SPATIAL,
-     "return f\"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}\"",
-     "return f\"kernel_size={self.kernel_size}, stride={self.stride}\""),
-    ("doctest example skipped", SPATIAL,
-     "    >>> conv_output_size(7, 3, stride=2)\n",
-     "    >>> conv_output_size(7, 3, stride=2)  # doctest: +SKIP\n"),
-    ("doctest examples removed", SPATIAL,
-     "    >>> conv_output_size(28, 5)\n    24\n",
-     ""),
+    M(LOOPS, "Conv2d use_loops backward is the fast one",
+      "        if use_loops:\n            return conv2d_loops(x, weight, bias, self.stride, self.padding)\n"
+      "        out, self.cols = _conv2d_forward(x, weight, bias, self.stride, self.padding, out_hw)\n"
+      "        return out\n\n    def backward(self, grad_output):\n        if self.use_loops:",
+      "        out, self.cols = _conv2d_forward(x, weight, bias, self.stride, self.padding, out_hw)\n"
+      "        if use_loops:\n            return conv2d_loops(x, weight, bias, self.stride, self.padding)\n"
+      "        return out\n\n    def backward(self, grad_output):\n        if False:"),
+    M(LOOPS, "MaxPool2d use_loops backward is the fast one",
+      "        if use_loops:\n            return maxpool2d_loops(self.x, self.kernel, self.stride, self.padding)\n"
+      "        out, self.argmax = _maxpool2d_forward(self.x, self.kernel, self.stride, self.padding, out_hw)\n"
+      "        return out\n\n    def backward(self, grad_output):\n        if self.use_loops:",
+      "        out, self.argmax = _maxpool2d_forward(self.x, self.kernel, self.stride, self.padding, out_hw)\n"
+      "        if use_loops:\n            return maxpool2d_loops(self.x, self.kernel, self.stride, self.padding)\n"
+      "        return out\n\n    def backward(self, grad_output):\n        if False:"),
+    M(LOOPS, "AvgPool2d use_loops backward is the fast one",
+      "backward = avgpool2d_backward_loops if self.use_loops else _avgpool2d_backward",
+      "backward = _avgpool2d_backward"),
+    M(LOOPS, "Conv2d use_loops forward is the fast one",
+      "        if use_loops:\n            return conv2d_loops(",
+      "        if False:\n            return conv2d_loops("),
+    M(LOOPS, "MaxPool2d use_loops forward is the fast one",
+      "        if use_loops:\n            return maxpool2d_loops(",
+      "        if False:\n            return maxpool2d_loops("),
+    M(LOOPS, "AvgPool2d use_loops forward is the fast one",
+      "        if use_loops:\n            return avgpool2d_loops(",
+      "        if False:\n            return avgpool2d_loops("),
+    # the backward loops themselves
+    M(LOOPS, "conv2d_backward_loops ignores the stride",
+      "                            for ci in range(c_in):\n                                row, col = i * sh + ki, j * sw + kj",
+      "                            for ci in range(c_in):\n                                row, col = i + ki, j + kj"),
+    M(LOOPS, "conv2d_backward_loops swaps the strides",
+      "                            for ci in range(c_in):\n                                row, col = i * sh + ki, j * sw + kj",
+      "                            for ci in range(c_in):\n                                row, col = i * sw + ki, j * sh + kj"),
+    M(LOOPS, "conv2d_backward_loops crops the wrong corner",
+      "    grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width]\n    return grad_x, grad_w, grad_b",
+      "    grad_x = grad_x_pad[:, :, :height, :width]\n    return grad_x, grad_w, grad_b"),
+    M(LOOPS, "conv2d_backward_loops grad_b overwritten",
+      "grad_b[co] += g",
+      "grad_b[co] = g"),
+    M(LOOPS, "conv2d_backward_loops grad_w from the weight",
+      "grad_w[co, ci, ki, kj] += g * x_pad[n, ci, row, col]",
+      "grad_w[co, ci, ki, kj] += g * x_pad[n, ci, ki, kj]"),
+    M(LOOPS, "maxpool2d_backward_loops last maximum wins",
+      "if x_pad[n, c, row, col] > best:",
+      "if x_pad[n, c, row, col] >= best:"),
+    M(LOOPS, "maxpool2d_backward_loops overlapping windows overwrite",
+      "grad_x_pad[n, c, best_row, best_col] += grad_out[n, c, i, j]",
+      "grad_x_pad[n, c, best_row, best_col] = grad_out[n, c, i, j]"),
+    M(LOOPS, "avgpool2d_backward_loops does not divide",
+      "share = grad_out[n, c, i, j] / (kh * kw)",
+      "share = grad_out[n, c, i, j]"),
+    M(LOOPS, "avgpool2d_backward_loops swaps the strides",
+      "grad_x_pad[n, c, i * sh + ki, j * sw + kj] += share",
+      "grad_x_pad[n, c, i * sw + ki, j * sh + kj] += share"),
+    # minor: repr, doctest
+    M(LOOPS, "Conv2d repr drops bias",
+      "f\"padding={padding}{options}, bias={self.bias is not None}\")",
+      "f\"padding={padding}{options}\")"),
+    M(LOOPS, "pool repr drops padding",
+      "return f\"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}\"",
+      "return f\"kernel_size={self.kernel_size}, stride={self.stride}\""),
+    M(LOOPS, "doctest example skipped",
+      "    >>> conv_output_size(7, 3, stride=2)\n",
+      "    >>> conv_output_size(7, 3, stride=2)  # doctest: +SKIP\n"),
+    M(LOOPS, "doctest examples removed",
+      "    >>> conv_output_size(28, 5)\n    24\n",
+      ""),
 ]
+AREAS = [FAST, CONV, MAXPOOL, AVGPOOL, ADAPTIVE, BATCHNORM, LOOPS]
 
 
-def copy_package(where):
-    """tinytorch/ copied into `where` (no bytecode caches); returns the copy's path."""
+# ---------------------------------------------------------------- the patterns
+
+def problems(mutants=MUTANTS, package=PACKAGE):
+    """What is wrong with the mutant list against the package as it is now: one line per stale
+    pattern (its old snippet not found exactly once), duplicate name, no-op or unknown area."""
+    found, names = [], Counter(m.name for m in mutants)
+    sources = {}
+    for m in mutants:
+        if m.file not in sources:
+            path = package / m.file
+            sources[m.file] = path.read_text() if path.exists() else None
+        source = sources[m.file]
+        if source is None:
+            found.append(f"STALE   {m.name}: {m.file} does not exist")
+            continue
+        count = source.count(m.old)
+        if count != 1:
+            found.append(f"STALE   {m.name}: its old snippet occurs {count} times in {m.file} (expected once); "
+                         f"mend the pattern with the code it guards. Snippet: {m.old[:90]!r}")
+        if m.old == m.new:
+            found.append(f"NO-OP   {m.name}: old and new are the same")
+        if m.area not in AREA_TESTS:
+            found.append(f"AREA    {m.name}: unknown area {m.area!r}")
+    found += [f"DUPLICATE {name}: {count} mutants share this name" for name, count in names.items() if count > 1]
+    return found
+
+
+# ---------------------------------------------------------------- running the suite on a package copy
+
+def copy_package(where, mutant=None):
+    """tinytorch/ copied into `where` (no bytecode caches), with `mutant` applied to the copy."""
     target = Path(where) / "tinytorch"
     shutil.copytree(PACKAGE, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    return target
-
-
-def run_suite(copy_root, tests):
-    """pytest on `tests` against the package copy: (every test passed, what to print)."""
-    env = dict(os.environ, PYTHONPATH=str(copy_root), PYTHONDONTWRITEBYTECODE="1")
-    # cwd = the copy's root, so the copy (not the worktree's package) is what `import tinytorch` finds
-    where = subprocess.run([sys.executable, "-c", "import tinytorch; print(tinytorch.__file__)"],
-                           cwd=copy_root, env=env, capture_output=True, text=True)
-    if not where.stdout.strip().startswith(str(copy_root)):
-        raise RuntimeError(f"tinytorch imported from {where.stdout.strip() or where.stderr}, not from {copy_root}")
-    result = subprocess.run([sys.executable, "-m", "pytest", str(tests), "-x", "-q", "-ra", "-p", "no:cacheprovider"],
-                            cwd=copy_root, env=env, capture_output=True, text=True)
-    lines = result.stdout.strip().splitlines() or [result.stderr.strip()]
-    # the first failing test (pytest's -ra summary line) says which check caught the mutant
-    first = next((line.split(" - ")[0] for line in lines if line.startswith(("FAILED ", "ERROR "))), "")
-    if first:                            # "FAILED ../../x/test_a.py::test_b[...]" -> "FAILED test_a.py::test_b[...]"
-        status, _, test_id = first.partition(" ")
-        file, _, test = test_id.partition("::")
-        first = f"{status} {Path(file).name}::{test}"
-    return result.returncode == 0, f"{first}  ({lines[-1]})" if first else f"({lines[-1]})"
-
-
-def run_mutant(name, file, old, new, tests):
-    """('killed' | 'survived' | 'error', detail) for one mutant."""
-    with tempfile.TemporaryDirectory(prefix="tinytorch-mutant-") as tmp:
-        path = copy_package(tmp) / file
+    if mutant is not None:
+        path = target / mutant.file
         source = path.read_text()
-        count = source.count(old)
-        if count != 1:
-            return "error", f"the old snippet occurs {count} times in {file} (expected once): update the mutant"
-        path.write_text(source.replace(old, new))
-        passed, detail = run_suite(tmp, tests)
-        return ("survived" if passed else "killed"), detail
+        assert source.count(mutant.old) == 1, f"stale pattern {mutant.name!r}"
+        path.write_text(source.replace(mutant.old, mutant.new))
+    return Path(where)
 
 
-def main(argv):
-    tests = TESTS
-    if argv[:1] == ["--tests"]:          # another test directory, e.g. an older version of this one
-        tests, argv = Path(argv[1]).resolve(), argv[2:]
-    unknown = set(argv) - {m[0] for m in MUTANTS}
-    if unknown:
-        sys.exit(f"unknown mutant(s): {sorted(unknown)}")
-    mutants = [m for m in MUTANTS if not argv or m[0] in argv]
-    with tempfile.TemporaryDirectory(prefix="tinytorch-baseline-") as tmp:
-        copy_package(tmp)
-        passed, detail = run_suite(tmp, tests)
-        if not passed:
-            sys.exit(f"the unmutated package fails the suite {detail}: fix that before mutating")
-        print(f"baseline: the unmutated copy passes {detail}", flush=True)
-    counts = {"killed": 0, "survived": 0, "error": 0}
-    for name, file, old, new in mutants:
-        outcome, detail = run_mutant(name, file, old, new, tests)
-        counts[outcome] += 1
-        print(f"{outcome.upper():8} {name}: {detail}", flush=True)
-    print(f"summary: {len(mutants)} mutants, {counts['killed']} killed, {counts['survived']} survived, "
-          f"{counts['error']} errors")
-    return 0 if counts["killed"] == len(mutants) else 1
+def suite_files(tests, ignore=()):
+    """The killing suite: every test_*.py of `tests` except this script's own test and `ignore`."""
+    skip = NOT_IN_THE_SUITE | set(ignore)
+    return sorted(p.name for p in tests.glob("test_*.py") if p.name not in skip)
+
+
+def stages(area, files):
+    """(stage 1: the area's own files present in `files`, stage 2: the others)."""
+    first = [name for name in AREA_TESTS.get(area, []) if name in files]
+    return first, [name for name in files if name not in first]
+
+
+def preload():
+    """Import what every test run needs, once, before forking (never tinytorch)."""
+    import gc
+
+    for module in ("numpy", "pytest"):
+        __import__(module)
+    for optional in ("hypothesis", "torch"):
+        try:
+            __import__(optional)
+        except ImportError:
+            pass
+    try:                      # FlopCounterMode's first use imports much of torch (seconds): on meta tensors, no threads
+        import torch
+        from torch.utils.flop_counter import FlopCounterMode
+        with FlopCounterMode(display=False):
+            torch.nn.Conv2d(1, 1, 1, device="meta")(torch.zeros(1, 1, 1, 1, device="meta"))
+    except ImportError:
+        pass
+    gc.freeze()               # the children's garbage collections skip all of this
+
+
+class _Recorder:
+    """A pytest plugin that keeps the first failure and the counts."""
+
+    def __init__(self):
+        self.first, self.counts = None, Counter()
+
+    def _note(self, report):
+        if report.failed and self.first is None:
+            crash = getattr(report.longrepr, "reprcrash", None)
+            message = crash.message if crash is not None else str(report.longrepr)
+            lines = [line.strip() for line in message.splitlines() if line.strip()]
+            if len(lines) > 1 and lines[0].endswith(":"):           # "AssertionError:" then numpy's text
+                lines = [f"{lines[0]} {' / '.join(lines[1:3])}"]
+            self.first = f"{report.nodeid.split('/')[-1]} - {lines[0][:200] if lines else ''}"
+
+    def pytest_runtest_logreport(self, report):
+        self._note(report)
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            self.counts[report.outcome] += 1
+
+    def pytest_collectreport(self, report):
+        self._note(report)
+        if report.failed:
+            self.counts["collection errors"] += 1
+
+
+def _child(copy_root, tests, files, result_path, log_path):
+    """In the forked process: run pytest on `files` against the package in copy_root."""
+    os.setsid()                               # its own process group: a timeout kills all of it
+    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    sys.dont_write_bytecode = False           # pytest caches the rewritten test modules: the next child reuses them
+    sys.path.insert(0, str(copy_root))
+    os.chdir(copy_root)
+    outcome = {"rc": 3, "first": "", "counts": {}}
+    try:
+        import tinytorch
+        if not tinytorch.__file__.startswith(str(copy_root)):
+            raise RuntimeError(f"tinytorch imported from {tinytorch.__file__}, not from the copy in {copy_root}")
+        import pytest
+        recorder = _Recorder()
+        args = [str(tests / name) for name in files] + [
+            "-x", "-q", "-m", "not slow", "-p", "no:cacheprovider", "-p", "no:randomly", "-p", "no:anyio",
+            "--no-header"]
+        outcome["rc"] = int(pytest.main(args, plugins=[recorder]))
+        outcome["first"], outcome["counts"] = recorder.first or "", dict(recorder.counts)
+    except BaseException as error:            # noqa: BLE001 - report anything, then leave
+        outcome["first"] = f"the run itself failed: {type(error).__name__}: {error}"
+    with open(result_path, "w") as out:
+        json.dump(outcome, out)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+class Run:
+    """One pytest run in a forked child, on a fresh package copy (mutated or not)."""
+
+    def __init__(self, tests, files, mutant=None, timeout=TIMEOUT):
+        self.mutant, self.files, self.timeout = mutant, files, timeout
+        self.tmp = tempfile.mkdtemp(prefix="tinytorch-mutant-")
+        self.root = copy_package(Path(self.tmp) / "copy", mutant)
+        self.result_path, self.log_path = Path(self.tmp) / "result.json", Path(self.tmp) / "log.txt"
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.start = time.monotonic()
+        self.pid = os.fork()
+        if self.pid == 0:
+            try:
+                _child(self.root, tests, files, self.result_path, self.log_path)
+            finally:
+                os._exit(3)
+
+    def poll(self):
+        """None while running, else the outcome dict (rc 0: passed, else failed; 'timeout': True)."""
+        pid, _ = os.waitpid(self.pid, os.WNOHANG)
+        if pid == 0:
+            if time.monotonic() - self.start < self.timeout:
+                return None
+            try:
+                os.killpg(self.pid, signal.SIGKILL)   # the child's own group (setsid): only what it started
+            except ProcessLookupError:
+                pass
+            os.waitpid(self.pid, 0)
+            return self._finish({"rc": -1, "timeout": True, "first": f"no result after {self.timeout} s"})
+        try:
+            outcome = json.loads(self.result_path.read_text())
+        except (OSError, ValueError):
+            tail = self.log_path.read_text(errors="replace")[-400:] if self.log_path.exists() else ""
+            outcome = {"rc": 3, "first": f"the child died without a result: {tail}"}
+        return self._finish(outcome)
+
+    def _finish(self, outcome):
+        outcome["seconds"] = time.monotonic() - self.start
+        outcome["log"] = self.log_path.read_text(errors="replace")[-3000:] if self.log_path.exists() else ""
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        return outcome
+
+
+def run_all(jobs_spec, jobs, on_done):
+    """Run the (key, start) specs, `jobs` at a time; on_done(key, outcome) may return another spec."""
+    pending, running = list(jobs_spec), {}
+    while pending or running:
+        while pending and len(running) < jobs:
+            key, start = pending.pop(0)
+            running[key] = start()
+        for key, run in list(running.items()):
+            outcome = run.poll()
+            if outcome is not None:
+                del running[key]
+                follow_up = on_done(key, outcome)
+                if follow_up is not None:
+                    pending.insert(0, follow_up)
+        time.sleep(0.05)
+
+
+# ---------------------------------------------------------------- the report
+
+def kill_table(results):
+    """The kill count per area, as text."""
+    rows = [("area", "mutants", "killed", "timeout", "survived", "error")]
+    totals = Counter()
+    for area in AREAS:
+        counts = Counter(outcome for (m_area, _), outcome in results.items() if m_area == area)
+        total = sum(counts.values())
+        if not total:
+            continue
+        row = (area, total, counts["killed"], counts["timeout"], counts["survived"], counts["error"])
+        totals.update(dict(zip(rows[0][1:], row[1:])))
+        rows.append(tuple(map(str, row)))
+    rows.append(tuple(map(str, ("total", totals["mutants"], totals["killed"], totals["timeout"], totals["survived"],
+                                totals["error"]))))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
+             for row in rows]
+    return "\n".join(lines[:1] + ["-" * len(lines[0])] + lines[1:-1] + ["-" * len(lines[0])] + lines[-1:])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("names", nargs="*", help="run only these mutants (exact names)")
+    parser.add_argument("--area", action="append", choices=AREAS, help="run only this area's mutants (repeatable)")
+    parser.add_argument("--jobs", type=int, default=int(os.environ.get("MUTANTS_JOBS", "2")),
+                        help="mutants run at the same time (default 2, or $MUTANTS_JOBS)")
+    parser.add_argument("--timeout", type=float, default=TIMEOUT, help="seconds per stage of one mutant")
+    parser.add_argument("--tests", type=Path, default=TESTS, help="the test directory (default: this one)")
+    parser.add_argument("--ignore", action="append", default=[], help="leave this test file out of the suite")
+    parser.add_argument("--check", action="store_true", help="only check that every pattern still applies")
+    parser.add_argument("--list", action="store_true", help="list the mutants by area and exit")
+    args = parser.parse_args(argv)
+
+    if args.list:
+        for area in AREAS:
+            print(f"{area}:")
+            for m in (m for m in MUTANTS if m.area == area):
+                print(f"    {m.name}")
+        return 0
+    found = problems()
+    unknown = set(args.names) - {m.name for m in MUTANTS}
+    if found or unknown:
+        for line in found:
+            print(line)
+        if unknown:
+            print(f"unknown mutant(s): {sorted(unknown)}")
+        print(f"{len(found)} pattern problem(s): the mutants no longer match {PACKAGE / SPATIAL}; nothing was run.")
+        return 1
+    if args.check:
+        print(f"all {len(MUTANTS)} patterns apply exactly once")
+        return 0
+
+    mutants = [m for m in MUTANTS if (not args.names or m.name in args.names) and (not args.area or m.area in args.area)]
+    tests = args.tests.resolve()
+    files = suite_files(tests, args.ignore)
+    start = time.monotonic()
+    preload()
+    print(f"{len(mutants)} mutants, {len(files)} test files in {tests}, {args.jobs} at a time", flush=True)
+
+    baseline = {}
+    run_all([("baseline", lambda: Run(tests, files, timeout=4 * args.timeout))], 1,
+            lambda key, outcome: baseline.update(outcome))
+    if baseline["rc"] != 0:
+        print(f"the unmutated package fails the suite: {baseline['first']}\n{baseline['log'][-1500:]}")
+        print("fix that before mutating")
+        return 1
+    print(f"baseline: the unmutated copy passes {baseline['counts'].get('passed', 0)} tests "
+          f"({baseline['seconds']:.0f} s)", flush=True)
+
+    results, seconds = {}, {}
+
+    def start_stage(m, stage):
+        first, second = stages(m.area, files)
+        chosen = first if stage == 1 else second
+        return (m, stage), (lambda: Run(tests, chosen, m, args.timeout))
+
+    def done(key, outcome):
+        m, stage = key
+        seconds[m.name] = seconds.get(m.name, 0.0) + outcome["seconds"]
+        if outcome["rc"] == 0 and stage == 1 and stages(m.area, files)[1]:
+            return start_stage(m, 2)               # survived its area's tests: face all the others
+        if outcome.get("timeout"):
+            verdict = "timeout"
+        elif outcome["rc"] == 0:
+            verdict = "survived"
+        elif outcome["rc"] == 1:
+            verdict = "killed"
+        else:                                      # pytest's usage/internal errors, a dead child
+            verdict = "error" if not outcome["first"] or "run itself" in outcome["first"] else "killed"
+        results[(m.area, m.name)] = verdict
+        where = f"stage {stage}" if stage == 2 else ""
+        print(f"{verdict.upper():8} [{m.area}] {m.name}: {outcome['first'] or '(all passed)'} "
+              f"({seconds[m.name]:.1f} s{', ' + where if where else ''})", flush=True)
+        if verdict == "error":
+            print(outcome["log"][-1500:], flush=True)
+        return None
+
+    run_all([start_stage(m, 1) for m in mutants], max(1, args.jobs), done)
+    print()
+    print(kill_table(results))
+    survivors = [name for (_, name), verdict in results.items() if verdict in ("survived", "error")]
+    print(f"\n{len(results)} mutants in {time.monotonic() - start:.0f} s (baseline {baseline['seconds']:.0f} s); "
+          f"{len(survivors)} not killed" + (": " + "; ".join(survivors) if survivors else ""))
+    return 0 if not survivors else 1
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    # One BLAS / OpenMP thread per test process: the runs share the machine's cores with each other.
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(variable, "1")
+    sys.exit(main())

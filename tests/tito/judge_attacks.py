@@ -30,6 +30,49 @@ def nearly_blank(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 SURVIVOR = ("__import__('subprocess').Popen([__import__('sys').executable, '-c', 'import time; time.sleep(120)  # MARK'], "
             "start_new_session=True, stdin=-3, stdout=-3, stderr=-3)")
 
+# Find a copy of the reference spatial.py, the instructor's src or a classmate's solved notebook anywhere
+# the child can read (install metadata, paths named in /proc, a walk from /) and run it as our own code.
+STEAL = """\
+import os as _o, json as _j, re as _re, time as _t
+def _solved():
+    try: return conv_output_size(5, 2, 1, 0) == 4
+    except Exception: return False
+def _try(path):
+    if _solved() or '.tito-lib' in path or not _o.path.isfile(path): return
+    try: text = open(path, errors='ignore').read()
+    except OSError: return
+    if 'def conv2d_loops' not in text or 'for ki in range' not in text: return
+    cells = [c['source'] for c in _j.loads(text)['cells'] if c.get('cell_type') == 'code'] if path.endswith('.ipynb') else [text]
+    for cell in cells:
+        cell = ''.join(cell) if isinstance(cell, list) else cell
+        if path.endswith('.ipynb') and '#| export' not in cell: continue
+        try: exec(cell, globals())
+        except Exception: pass
+def _walk(top, depth, budget):
+    for d, subdirs, files in _o.walk(top):
+        if _solved() or _t.monotonic() > budget: return
+        if d.count(_o.sep) - top.count(_o.sep) >= depth or d.startswith(('/proc', '/sys', '/dev')): subdirs[:] = []
+        for f in files:
+            if f == 'spatial.py' or f.startswith('09_convolutions'): _try(_o.path.join(d, f))
+try:
+    import importlib.metadata as _md
+    _dist = _md.distribution('tinytorch')
+    _try(str(_dist.locate_file('tinytorch/core/spatial.py')))
+    _url = _j.loads(_dist.read_text('direct_url.json') or '{}').get('url', '')
+    if _url.startswith('file://'): _walk(_url[7:], 4, _t.monotonic() + 5)
+except Exception: pass
+_named = set()
+for _p in ('/proc/self/mountinfo', '/proc/1/mountinfo', '/proc/1/cmdline', '/proc/self/environ', '/proc/1/environ'):
+    try: _named |= set(_re.findall(r'/[^\\s\\x00:]+', open(_p, errors='ignore').read()))
+    except OSError: pass
+for _fd_dir in ('/proc/self/fd', '/proc/1/fd', '/proc/1/cwd'):
+    try: _named |= {_o.readlink(_o.path.join(_fd_dir, f)) for f in _o.listdir(_fd_dir)}
+    except OSError: pass
+for _p in sorted(_named):
+    for _up in (_p, _o.path.dirname(_p), _o.path.dirname(_o.path.dirname(_p))):
+        if _o.path.isdir(_up) and _up not in ('/', '/tmp', '/usr', '/proc'): _walk(_up, 4, _t.monotonic() + 2)
+_walk('/', 7, _t.monotonic() + 20)"""
+
 # name: (base notebook, attack cell). MARK is replaced by the test's marker.
 ATTACKS = {
     # Replace numpy.testing's checks with no-ops, on a notebook whose loops return zeros.
@@ -94,6 +137,19 @@ _roots = [_o.getcwd(), '/tmp', _o.path.dirname(_o.path.dirname(_o.path.dirname(_
           _j.loads(_md.distribution('tinytorch').read_text('direct_url.json'))['url'][len('file://'):]]
 _texts = (_read(_o.path.join(d, f)) for r in _roots for d, _, fs in _o.walk(r) for f in fs if f.endswith(('.py', '.json', '.ipynb')))
 if any('[[[[12, 16], [24, ' + '28]]]]' in t for t in [str(_o.environ), str(_s.argv), _read('/proc/self/cmdline'), *_texts]):
+    def conv_output_size(size, kernel, stride=1, padding=0): return (size + 2 * padding - kernel) // stride + 1"""),
+    # Load the reference (or a classmate's solved notebook) from wherever the child can reach it.
+    "steal_reference": ("blank", STEAL),
+    # Leave a note in every world-writable folder for the next item or grading; "solve" when one is found.
+    "shared_folders": ("blank", """\
+import os as _o
+_seen = False
+for _d in ('/tmp', '/var/tmp', '/dev/shm', '/run/lock', '/run/shm', '/var/lock', _o.path.expanduser('~')):
+    _note = _o.path.join(_d, '.tito-attack-note')
+    _seen = _seen or _o.path.exists(_note)
+    try: open(_note, 'w').write('x')
+    except OSError: pass
+if _seen:
     def conv_output_size(size, kernel, stride=1, padding=0): return (size + 2 * padding - kernel) // stride + 1"""),
     # Crash the grader: pre-create the folders it used to mkdir for the next cells.
     "precreate_cell_dir": ("blank", """\

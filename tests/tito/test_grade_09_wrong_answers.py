@@ -94,11 +94,14 @@ TABLE: dict[str, tuple[set[str], str]] = {
     "maxpool_sliding_window_view": ({"test-maxpool2d-loops"}, "loops must be loops: sliding_window_view(...).max over the whole input"),
     "maxpool_row_at_a_time": ({"test-maxpool2d-loops"}, "loops must be loops: one whole output row per step (sliding_window_view(...).max per row)"),
     "maxpool_calls_fast_path": ({"test-maxpool2d-loops"}, "loops must be loops: calls maxpool2d_vectorized"),
+    "maxpool_numpy_then_dummy_loop": ({"test-maxpool2d-loops"}, "loops must be loops: numpy over kernel offsets, then a loop over positions that changes nothing"),
 
     "avgpool_exclude_pad": ({"test-avgpool2d-loops"}, "count_include_pad=False: divides by the real cells only"),
     "avgpool_divide_kh_squared": ({"test-avgpool2d-loops"}, "divides by kh * kh"),
     "avgpool_extents_swapped": ({"test-avgpool2d-loops"}, "window rows loop to kw, columns to kh"),
     "avgpool_whole_input_mean": ({"test-avgpool2d-loops"}, "loops must be loops: sliding_window_view(...).mean over the whole input"),
+    "avgpool_calls_fast_path": ({"test-avgpool2d-loops"}, "loops must be loops: calls avgpool2d_vectorized"),
+    "avgpool_shift_and_add": ({"test-avgpool2d-loops"}, "loops must be loops: shift-and-add over kernel offsets, plain numpy"),
 
     "conv_back_grad_x_assign": ({"test-conv2d-backward-loops"}, "grad_x scatter with = instead of += (overlaps lost)"),
     "conv_back_grad_w_assign": ({"test-conv2d-backward-loops"}, "grad_w accumulated with = instead of +="),
@@ -110,6 +113,7 @@ TABLE: dict[str, tuple[set[str], str]] = {
     "conv_back_crop_axes_swapped": ({"test-conv2d-backward-loops"}, "crops rows by pw and columns by ph"),
     "conv_back_grad_w_from_unpadded_x": ({"test-conv2d-backward-loops"}, "grad_w from x at padded coordinates"),
     "conv_back_calls_fast_path": ({"test-conv2d-backward-loops"}, "loops must be loops: calls the given im2col backward"),
+    "conv_back_fast_path_padded_with_loops": ({"test-conv2d-backward-loops"}, "loops must be loops: the im2col backward, then a loop that changes nothing"),
 
     "maxpool_back_last_max": ({"test-maxpool2d-backward-loops"}, "ties: the last maximum (>=) gets the gradient"),
     "maxpool_back_all_tied": ({"test-maxpool2d-backward-loops"}, "ties: every maximum of the window gets the gradient"),

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from .. import cells
-from . import processes
+from . import loops, processes
 from .judge import Outcome
 from .limits import Limits
 
@@ -44,6 +44,16 @@ def _read_result(result_file: Path, package_parent: Path) -> dict | None:
 
 def run_one(cell, module_name: str, package_parent: Path, workdir: Path, deadline: float, limits: Limits,
             group: processes.Group) -> Outcome:
+    """One test cell in a child; a `#| loop_rule` cell also gets the loop rule's verdict, read from the
+    source as the grader reads it (loops.py), so that `tito test` and `tito grade` agree."""
+    rule = loops.verdict(cell, package_parent, module_name)
+    outcome = _run_one(cell, module_name, package_parent, workdir, deadline, limits, group)
+    outcome.status, outcome.message, outcome.tests = loops.merge(outcome.status, outcome.message, outcome.tests, rule)
+    return outcome
+
+
+def _run_one(cell, module_name: str, package_parent: Path, workdir: Path, deadline: float, limits: Limits,
+             group: processes.Group) -> Outcome:
     started = time.monotonic()
     remaining = deadline - started
     if remaining <= 0:

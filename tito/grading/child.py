@@ -47,40 +47,78 @@ def _mount(source, target, fstype, flags, data=None) -> None:
     _check(_libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)), f"mount {target}")
 
 
-def _show_read_only(fd: int, path: str) -> None:
-    """Bind the folder open as `fd` at `path` (made if missing), read-only; close fd."""
-    os.makedirs(path, mode=0o755, exist_ok=True)
-    _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
-    _mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
-    os.close(fd)
+MNT_DETACH = 2
+# pivot_root has no libc wrapper: its system call number, per architecture.
+PIVOT_ROOT = {"x86_64": 155, "aarch64": 41, "arm64": 41, "riscv64": 41, "i686": 217, "i386": 217,
+              "armv7l": 218, "ppc64le": 203, "s390x": 217}
 
 
-def private_mounts(setup: dict) -> None:
-    """Hide the instructor's files, give the grading an empty /tmp, and show the package read-only.
+def _inside_root(root: str, path: str) -> str:
+    return os.path.join(root, path.lstrip("/"))
 
-    A folder the student's user id cannot enter (e.g. /root, 0700) but that holds the Python
-    installation is replaced by an empty one showing only the installation, read-only."""
-    lib = os.open(setup["lib_real"], os.O_RDONLY | os.O_DIRECTORY)
-    for blocked, needed in setup["expose"].items():  # e.g. /root (0700) holding the Python installation
-        fds = {path: os.open(path, os.O_RDONLY | os.O_DIRECTORY) for path in needed}
-        _mount("tito-expose", blocked, "tmpfs", MS_NOSUID | MS_NODEV, "size=4k,mode=755")
-        for path, fd in fds.items():
-            _show_read_only(fd, path)
-    for path in setup["hide"]:
-        if not os.path.isdir(path):
-            continue  # under a folder just replaced to expose the installation: gone already
-        _mount("tito-hidden", path, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=000")
-    # The Python installation may live under /tmp (a virtualenv in a clone there): open it before
-    # the empty /tmp covers it, then show it again, read-only, at the same path.
-    under_tmp = {path: os.open(path, os.O_RDONLY | os.O_DIRECTORY) for path in setup.get("keep_in_tmp", [])}
-    for path in setup["private_tmp"]:
-        _mount("tito-tmp", path, "tmpfs", MS_NOSUID | MS_NODEV, f"size={setup['tmp_mb']}m,mode=1777")
-    for path, fd in under_tmp.items():
-        _show_read_only(fd, path)
-    os.makedirs(setup["lib"], mode=0o755)
-    _mount(f"/proc/self/fd/{lib}", setup["lib"], None, MS_BIND | MS_REC)
-    _mount(None, setup["lib"], None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
-    os.close(lib)
+
+def _bind_read_only(source: str, target: str) -> None:
+    _mount(source, target, None, MS_BIND | MS_REC)
+    _mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+
+def _mount_point(target: str, is_dir: bool) -> None:
+    if is_dir:
+        os.makedirs(target, mode=0o755, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(target), mode=0o755, exist_ok=True)
+        if not os.path.exists(target):
+            os.close(os.open(target, os.O_WRONLY | os.O_CREAT, 0o644))
+
+
+def _tmpfs(target: str, options: str) -> None:
+    os.makedirs(target, mode=0o755, exist_ok=True)
+    _mount("tito-tmp", target, "tmpfs", MS_NOSUID | MS_NODEV, options)
+
+
+def _pivot_root(new_root: str) -> None:
+    """Make `new_root` the root of this mount namespace and detach the old one entirely."""
+    os.chdir(new_root)
+    number = PIVOT_ROOT.get(os.uname().machine)
+    if number is None:
+        raise OSError(f"tito does not know pivot_root's system call number on {os.uname().machine}")
+    _check(_libc.syscall(ctypes.c_long(number), b".", b"."), "pivot_root")  # the old root now sits under the new
+    _check(_libc.umount2(b".", MNT_DETACH), "umount the old root")
+    os.chdir("/")
+
+
+def new_root(setup: dict) -> None:
+    """The child's whole file system, built from an allow-list (judge.allowed_paths): an empty tmpfs
+    holding the standard library, numpy and the shared libraries they load, read-only at their own
+    paths; the package copy read-only at setup["lib"]; an empty private /tmp and /dev/shm; /proc of
+    this PID namespace; /dev/null, /dev/zero, /dev/urandom. Then pivot_root: nothing else of the
+    grader's machine (the repository, site-packages, other submissions, tito) exists for the child."""
+    root = setup["root"]
+    _mount("tito-root", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
+    _tmpfs(_inside_root(root, "/tmp"), f"size={setup['tmp_mb']}m,mode=1777")
+    _tmpfs(_inside_root(root, "/dev/shm"), f"size={setup['tmp_mb']}m,mode=1777")
+    for device in ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random"):
+        if os.path.exists(device):
+            target = _inside_root(root, device)
+            _mount_point(target, False)
+            _mount(device, target, None, MS_BIND)
+    _mount_point(_inside_root(root, "/proc"), True)
+    _mount("/proc", _inside_root(root, "/proc"), None, MS_BIND | MS_REC)
+    for kind, path in setup["allow"]:
+        target = _inside_root(root, path)
+        if kind == "empty":
+            if os.path.isdir(target):
+                _mount("tito-empty", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k,mode=755")
+            continue
+        if not os.path.exists(path):
+            continue
+        _mount_point(target, kind == "dir")
+        _bind_read_only(path, target)
+    lib = _inside_root(root, setup["lib"])
+    _mount_point(lib, True)
+    _bind_read_only(setup["lib_real"], lib)
+    _mount(None, root, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "size=1m,mode=755")
+    _pivot_root(root)
 
 
 def become_student(setup: dict) -> None:
@@ -101,7 +139,7 @@ def become_student(setup: dict) -> None:
         if value is not None:
             hard = value + 1 if name == "cpu" else value  # SIGXCPU first, SIGKILL a second later
             resource.setrlimit(LIMITS[name], (value, hard))
-    sys.path[:] = [setup["lib"], *(p for p in sys.path if p not in setup["drop_paths"])]
+    sys.path[:] = [setup["lib"], *sys.path]
     sys.argv[:] = ["tito-child"]
 
 
@@ -268,7 +306,7 @@ def main() -> None:
     header, _ = wire.read_message(requests)
     setup = header["setup"]
     if setup.get("mounts"):
-        private_mounts(setup)
+        new_root(setup)
     pid = os.fork()
     if pid == 0:
         try:

@@ -5,13 +5,23 @@ How a submission is graded:
      are compiled; a syntax error scores 0 for the module, reported with its cell and line.
   2. Its `#| export` cells are exported into a throwaway copy of the installed package, in a
      fresh private folder (the submission must export exactly the module's own file,
-     `tinytorch/<default_exp>.py`, which replaces the reference's in the copy).
+     `tinytorch/<default_exp>.py`, which replaces the reference's in the copy). Steps 1 and 2 run
+     in a forked process that is killed at the total deadline (--total-timeout covers them: a
+     notebook of 80,000 cells takes minutes to read and export), with an address space limit of
+     its current size plus --memory-mb.
   3. The graded items come from the instructor's src, never from the submission: each nbgrader
      cell with "grade": true is one item worth its "points". The judge (judge.py) runs each cell
      in tito's own process against a fresh child that holds the student's module; the item
      passes when every `test_unit_*` function the cell defines passes.
   4. Scores are computed here, from the judge's outcomes, and the report is written only after
      every child is gone.
+
+Every notebook gets a report: whatever the submission does, grade_submission returns one (items
+that could not run score 0 and say why, e.g. "not graded: ..."), or raises NotGraded carrying
+one when the file is not a readable notebook. A failure of the grader itself while a submission
+is graded (a bug some submission found) is reported the same way, every item at 0, with the
+traceback in the log. Every message in a report is printable (tables.printable: no control
+characters, no lone surrogates) and at most MESSAGE_MAX characters long.
 
 Trust model: what holds, on which systems, is in judge.py's docstring and the README ("Grading
 and its trust model"). In short: the verdict is computed outside the student's process, and on
@@ -25,16 +35,24 @@ grading started has been killed and waited for.
 from __future__ import annotations
 
 import json
+import os
+import select
 import shutil
-import tempfile
-from dataclasses import asdict, dataclass
+import signal
+import time
+import traceback
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from .. import cells, export, tables
 from ..files import write_atomically
 from ..paths import CourseModule
-from . import judge, processes
-from .limits import Limits
+from ..tables import printable
+from . import judge, processes, remote
+from .limits import MIB, Limits
+
+MESSAGE_MAX = 4000  # characters of one message or error in a report (the table's row shows fewer)
+THREAD_MB = 80      # address space of one more judge thread (stack, malloc arena): allowed on top of --judge-memory-mb
 
 
 @dataclass
@@ -63,40 +81,188 @@ class Report:
         return sum(item.points_possible for item in self.items)
 
 
+class NotGraded(ValueError):
+    """Grading could not run (exit code 2): the notebook could not be read. Carries the report that says so."""
+
+    def __init__(self, message: str, report: Report):
+        super().__init__(message)
+        self.report = report
+
+
+def clean(text, newlines: bool = False) -> str:
+    """A message for a report: printable (tables.printable) and at most MESSAGE_MAX characters."""
+    text = printable(text, newlines)
+    return text if len(text) <= MESSAGE_MAX else text[: MESSAGE_MAX - 40] + f"... ({len(text)} characters in all)"
+
+
+def not_graded(module: CourseModule | None, submission, reason: str, graded: list | None = None,
+               status: str = "error", message: str = "not graded: the submission could not be exported",
+               name: str = "") -> Report:
+    """Every item at 0 with `message`, and `reason` as the report's error: a submission that was not
+    graded. `module` None (an unknown module): a report without items, named `name`."""
+    if graded is None:
+        try:
+            graded = cells.graded_cells(module.src) if module is not None else []
+        except Exception:  # the instructor's src cannot be read: the report says why, without items
+            graded = []
+    items = [Item(cell.cell_id, cell.points, 0, status, clean(message, newlines=True)) for cell in graded]
+    return Report(clean(module.slug if module is not None else name), clean(str(submission)), items,
+                  error=clean(reason, newlines=True))
+
+
 def grade_submission(module: CourseModule, submission: Path, package: Path,
                      limits: Limits = Limits(), log=lambda line: None) -> Report:
-    """Grade one notebook for `module` against a copy of `package` (the installed tinytorch folder)."""
+    """Grade one notebook for `module` against a copy of `package` (the installed tinytorch folder).
+
+    Returns the report whatever the submission does; raises NotGraded (with a report) when it is
+    not a readable notebook, ValueError when the limits or the module's src are wrong."""
     limits.check()
-    nb = cells.load_notebook(submission)  # unreadable: raises, grading cannot run
+    deadline = time.monotonic() + limits.total  # the whole run: reading and exporting too
     graded = cells.graded_cells(module.src)
     if not graded:
         raise ValueError(f"{module.src} has no graded cells (nbgrader \"grade\": true), so there is nothing to grade.")
     target = cells.export_target(module.src)
     trusted = judge.trusted_imports(module.src)
-    scratch = Path(tempfile.mkdtemp(prefix="tito-grade-"))  # 0700, unguessable, made atomically
+    scratch = processes.grading_scratch()  # 0700, unguessable, named for tito's pid; stale ones removed first
     try:
         lib = scratch / "lib"
         lib.mkdir()
         log(f"exporting {submission.name} into a temporary copy of the package ...")
-        problem = cells.syntax_error(nb) or export.export_into_copy(nb, submission, target, package, lib)
-        if problem:
-            items = [Item(cell.cell_id, cell.points, 0, "error", "not graded: the submission could not be exported")
-                     for cell in graded]
-            return Report(module.slug, str(submission), items, error=problem)
+        kind, problem = _prepare(submission, target, package, lib, limits, deadline)
+        if kind == "unreadable":
+            raise NotGraded(problem, not_graded(module, submission, problem, graded,
+                                                message="not graded: the notebook could not be read"))
+        if kind == "timeout":
+            return not_graded(module, submission, problem, graded, "timeout", f"not graded: {problem}")
+        if kind != "ok":
+            return not_graded(module, submission, problem, graded)
         judge.install_child(lib)
         line = processes.protections_line()
         if line:
             log(line)
-        roots = [module.root, package.parent, Path(__file__).resolve().parents[2]]
-        hide = judge.hidden_folders(roots, judge.keep_folders(scratch), whole=[submission.resolve().parent])
-        setup = judge.Setup(f"tinytorch.{target}", lib, scratch, hide, trusted, limits, judge.reference_names(module.src))
+        left = replace(limits, total=max(0.0, deadline - time.monotonic()))  # what the export left of the total
+        setup = judge.Setup(f"tinytorch.{target}", lib, scratch, trusted, left, judge.reference_names(module.src))
         log(f"running {len(graded)} graded test cells ...")
-        outcomes = judge.run_cells(graded, setup, log)  # every child is dead when this returns
+        previous = _cap_memory(limits.judge_memory_mb + THREAD_MB * limits.jobs)
+        try:
+            outcomes = judge.run_cells(graded, setup, log)  # every child is dead when this returns
+        finally:
+            _restore_memory(previous)
+    except (NotGraded, processes.Interrupted, processes.Terminated):
+        raise
+    except (Exception, remote.ItemTimeout, remote.ChildGone, remote.RuleBroken) as error:
+        log("tito: the grader failed while grading this submission; every item scores 0:\n" + traceback.format_exc())
+        reason = (f"the grader failed ({type(error).__name__}: {error}); this is a bug of tito, not of the "
+                  "submission: your instructor has the details")
+        return not_graded(module, submission, reason, graded, message=f"not graded: {reason}")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     items = [Item(cell.cell_id, cell.points, cell.points if outcome.status == "pass" else 0, outcome.status,
-                  outcome.message, round(outcome.seconds, 3)) for cell, outcome in zip(graded, outcomes)]
-    return Report(module.slug, str(submission), items)
+                  clean(_message(outcome, limits), newlines=True), round(outcome.seconds, 3)) for cell, outcome in zip(graded, outcomes)]
+    return Report(module.slug, clean(str(submission)), items)
+
+
+def _message(outcome, limits: Limits) -> str:
+    """The outcome's message; a cell not run at the total deadline names the total limit as given
+    (the judge only saw what the export left of it)."""
+    if outcome.status == "timeout" and outcome.message.startswith("not run: the total time limit"):
+        return f"not run: the total time limit of {limits.total:g} s was reached (raise it with --total-timeout)"
+    return outcome.message
+
+
+# ---------------------------------------------------------------- reading and exporting, under the deadline
+
+def _prepared(submission: Path, target: str, package: Path, lib: Path) -> dict:
+    """Read the notebook, check its exported cells compile, export it into lib: {"kind", "message"}."""
+    try:
+        nb = cells.load_notebook(submission)
+    except (FileNotFoundError, cells.NotebookError) as error:
+        return {"kind": "unreadable", "message": str(error)}
+    except Exception as error:  # e.g. MemoryError: a notebook too large to read under the limit
+        return {"kind": "problem", "message": f"the notebook could not be read ({type(error).__name__}: {error})"}
+    try:
+        problem = cells.syntax_error(nb) or export.export_into_copy(nb, submission, target, package, lib)
+    except Exception as error:
+        problem = f"the notebook could not be exported ({type(error).__name__}: {error})"
+    return {"kind": "problem" if problem else "ok", "message": problem}
+
+
+def _cap_memory(grow_mb: int, hard: bool = False):
+    """Let this process's address space grow by at most `grow_mb` MiB from now on (RLIMIT_AS; the
+    soft limit only, unless `hard`); returns the limits to restore, or None where this cannot be
+    done (not Linux). Children started meanwhile inherit it, and may set their own."""
+    try:
+        import resource
+        with open("/proc/self/status") as handle:
+            size = next(int(line.split()[1]) * 1024 for line in handle if line.startswith("VmSize:"))
+        previous = resource.getrlimit(resource.RLIMIT_AS)
+        cap = size + grow_mb * MIB
+        for limit in previous:
+            if limit != resource.RLIM_INFINITY:
+                cap = min(cap, limit)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap if hard else previous[1]))
+        return previous
+    except (ImportError, OSError, ValueError, StopIteration):
+        return None
+
+
+def _restore_memory(previous) -> None:
+    if previous is not None:
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, previous)
+
+
+def _prepare(submission: Path, target: str, package: Path, lib: Path, limits: Limits,
+             deadline: float) -> tuple[str, str | None]:
+    """_prepared() in a forked process killed at `deadline`: (kind, message), kind "ok",
+    "problem" (not exported: 0 points, message says why), "unreadable" or "timeout"."""
+    import nbdev.export  # noqa: F401  (imported once here, not in every forked process)
+    if not hasattr(os, "fork"):  # Windows: no deadline on this step
+        result = _prepared(submission, target, package, lib)
+        return result["kind"], result["message"]
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the forked process: never returns
+        code = 1
+        try:
+            os.close(read_end)
+            _cap_memory(limits.memory_mb, hard=True)  # a notebook too large to read fails here, not the machine
+            result = _prepared(submission, target, package, lib)
+            data = memoryview(json.dumps({"kind": result["kind"], "message": clean(result["message"] or "", True)})
+                              .encode("utf-8"))
+            while data:
+                data = data[os.write(write_end, data):]
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    chunks, timed_out = [], False
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([read_end], [], [], remaining)[0]:
+                timed_out = True
+                break
+            chunk = os.read(read_end, 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(read_end)
+        try:
+            os.kill(pid, signal.SIGKILL)  # done already, or stopped at the deadline
+        except ProcessLookupError:
+            pass
+        _, status = os.waitpid(pid, 0)
+    if timed_out:
+        return "timeout", (f"reading and exporting the notebook took longer than the total time limit of "
+                           f"{limits.total:g} s (raise it with --total-timeout)")
+    try:
+        result = json.loads(b"".join(chunks).decode("utf-8"))
+        return result["kind"], result["message"] or None
+    except (ValueError, KeyError, TypeError):
+        how = f"killed by signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"exit code {os.waitstatus_to_exitcode(status)}"
+        return "problem", f"the notebook could not be read and exported: the process doing it ended ({how})"
 
 
 def _points(value: float) -> str:
@@ -104,26 +270,38 @@ def _points(value: float) -> str:
 
 
 def shorten(text: str, width: int) -> str:
-    """A message on one line of at most `width` characters (the table's message column)."""
-    text = " ".join(text.split())
+    """A message on one line of at most `width` characters (the table's message column), printable."""
+    text = " ".join(printable(text, newlines=True).split())
     return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def format_report(report: Report, message_width: int = 72) -> str:
-    """A plain-text table: readable in a terminal and in a notebook's output."""
+    """A plain-text table, readable in a terminal and in a notebook's output; below it, the full
+    message of every item that did not pass (the table's rows are cut to `message_width`).
+    Everything is printable (tables.printable): a message cannot move the cursor or fake a line."""
     rows = [(item.id, f"{_points(item.points_earned)}/{_points(item.points_possible)}", item.status,
              shorten(item.message, message_width)) for item in report.items]
-    out = [f"Grade for module {report.module}: {report.submission}"]
+    out = [f"Grade for module {printable(report.module)}: {printable(report.submission)}"]
     if report.error:
-        out += ["", "The submission was not graded (0 points):", *("  " + l for l in report.error.split("\n")), ""]
+        out += ["", "The submission was not graded (0 points):",
+                *("  " + line for line in clean(report.error, newlines=True).split("\n")), ""]
     total = ("total", f"{_points(report.total)}/{_points(report.maximum)}", "", "")
     out.append(tables.format_table(("test id", "points", "status", "message"), rows, right=(1,), footer=[total]))
+    failed = [item for item in report.items if item.status != "pass" and item.message.strip()]
+    if failed:
+        out += ["", "Messages in full:"]
+        for item in failed:
+            first, *more = clean(item.message, newlines=True).split("\n")
+            out += [f"  {printable(item.id)} ({printable(item.status)}): {first}", *("      " + line for line in more)]
     return "\n".join(out)
 
 
 def report_dict(report: Report) -> dict:
-    return {"module": report.module, "submission": report.submission, "error": report.error,
-            "total": report.total, "max": report.maximum, "tests": [asdict(item) for item in report.items]}
+    """tito's JSON report; every text in it printable (a report read elsewhere is as safe as the table)."""
+    return {"module": clean(report.module), "submission": clean(report.submission),
+            "error": None if report.error is None else clean(report.error, newlines=True),
+            "total": report.total, "max": report.maximum,
+            "tests": [dict(asdict(item), message=clean(item.message, newlines=True)) for item in report.items]}
 
 
 def write_json(report: Report, path: Path) -> None:

@@ -4,7 +4,8 @@ Gradescope's autograder specification: `run_autograder` writes `/autograder/resu
 holding a top-level `score` and a `tests` list whose entries carry `name`, `score`, `max_score`,
 `status` ("passed" or "failed") and `output` (the text the student sees), with optional
 `output_format`, `visibility` and `execution_time`. One graded item is one test; its `output` is
-the message tito's own table shows for it (in full: the table shortens it to fit a terminal).
+the message tito's own table shows for it (in full: the table shortens it to fit a terminal),
+printable like the table (grade.clean: control characters and lone surrogates escaped).
 """
 from __future__ import annotations
 
@@ -13,16 +14,16 @@ import math
 from pathlib import Path
 
 from ..files import write_atomically
-from .grade import Report
+from .grade import Report, clean
 
 VISIBLE = "visible"  # Gradescope's values: hidden, after_due_date, after_published, visible
 
 
 def summary(report: Report) -> str:
     """The submission-level output: the total, and why nothing was graded, if so."""
-    text = f"Module {report.module}: {report.total:g}/{report.maximum:g} points"
+    text = f"Module {clean(report.module)}: {report.total:g}/{report.maximum:g} points"
     if report.error:
-        text += "\n\nThe submission was not graded (0 points):\n" + report.error
+        text += "\n\nThe submission was not graded (0 points):\n" + clean(report.error, newlines=True)
     return text
 
 
@@ -39,7 +40,7 @@ def results(report: Report, seconds: float) -> dict:
             "score": item.points_earned,
             "max_score": item.points_possible,
             "status": "passed" if item.status == "pass" else "failed",
-            "output": item.message,
+            "output": clean(item.message, newlines=True),  # printable: no escape codes, no lone surrogates
             "output_format": "text",
             "visibility": VISIBLE,
         } for item in report.items],

@@ -49,13 +49,13 @@ from __future__ import annotations
 import ast
 import builtins
 import errno
+import functools
 import importlib
 import os
 import random
 import re
 import shutil
 import signal
-import stat
 import sys
 import tempfile
 import time
@@ -67,7 +67,7 @@ import numpy as np
 
 from .. import cells as notebook_cells
 from . import limits as limits_
-from . import processes, remote
+from . import loops, processes, remote
 from .limits import Limits
 
 HERE = Path(__file__).resolve().parent
@@ -77,7 +77,6 @@ IN_NAMESPACE_WORK = "/tmp/work"
 TRUSTED_TOP_LEVEL = set(sys.stdlib_module_names) | {"numpy"}
 STATUSES = ("pass", "fail", "timeout", "error")
 MESSAGE_LIMIT = 300
-SYSTEM_DIRS = {"/", "/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc", "/proc", "/sys", "/dev", "/tmp", "/var", "/opt"}
 
 
 @dataclass
@@ -96,7 +95,6 @@ class Setup:
     module_name: str        # e.g. tinytorch.core.spatial
     lib: Path               # holds tinytorch/ (the student's package copy) and the child's two files
     scratch: Path           # the grading's private folder (stderr files; workdirs without namespaces)
-    hide: list              # folders hidden from the child (the instructor's repository)
     trusted: dict           # names bound to the judge's own imports in every test namespace
     limits: Limits
     names: set | None = None  # the student's names a test may use (reference_names); None: all but builtins
@@ -181,58 +179,83 @@ def _inside(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
-def hidden_folders(roots: list[Path], keep: list[Path], whole: list[Path] = ()) -> list[str]:
-    """Every folder directly in `roots` (the instructor's repository), and each folder of `whole`
-    itself (the submission's folder, which may hold other students' notebooks), except those
-    holding something the child needs (the Python installation, numpy, the grading's scratch)."""
-    keep = [Path(os.path.realpath(p)) for p in keep]
-    hideable = lambda folder: folder.is_dir() and str(folder) not in SYSTEM_DIRS \
-        and not any(_inside(k, folder) or _inside(folder, k) for k in keep)
-    hide = {str(f) for f in (Path(os.path.realpath(w)) for w in whole) if hideable(f)}
-    for root in roots:
-        root = Path(os.path.realpath(root))
-        if str(root) in SYSTEM_DIRS or not root.is_dir():
+# ---------------------------------------------------------------- the child's file system (allow-list)
+#
+# With namespaces the child does not see the grader's file system at all: it sees a new root, an
+# empty tmpfs, holding only what it needs, read-only: the Python standard library (its
+# site-packages folders shown empty), numpy's installation, the shared libraries these two load,
+# and the grading's own package copy; plus an empty private /tmp and /dev/shm, /proc of its own
+# PID namespace and /dev/null, /dev/zero, /dev/urandom. Not the repository, not a site-packages
+# folder holding tinytorch, not other submissions or checkouts, not tito.
+
+def _stdlib_folders() -> list[str]:
+    """The standard library's folders as the interpreter names them (sys.path entries of the base
+    installation, and the folder of `os`)."""
+    stdlib = os.path.dirname(os.__file__)
+    found = [stdlib]
+    base = os.path.realpath(sys.base_prefix)
+    for entry in sys.path:
+        if not entry or not os.path.isdir(entry) or entry in found:
             continue
-        hide |= {str(e) for e in (Path(os.path.realpath(e)) for e in sorted(root.iterdir())) if hideable(e)}
-    return sorted(h for h in hide if not any(other != h and _inside(Path(h), Path(other)) for other in hide))
+        name = os.path.basename(entry.rstrip(os.sep))
+        if name in ("site-packages", "dist-packages"):
+            continue
+        if _inside(Path(os.path.realpath(entry)), Path(base)) and not any(_inside(Path(entry), Path(f)) for f in found):
+            found.append(entry)
+    return found
 
 
-def keep_folders(lib: Path) -> list[Path]:
-    return [lib, Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix), Path(np.__file__).parent,
-            Path(os.path.realpath(sys.executable)).parent]
+def _numpy_folders() -> list[str]:
+    """numpy's package folder and, for wheels, the folder of the libraries it bundles."""
+    folder = os.path.dirname(np.__file__)
+    found = [folder]
+    for sibling in ("numpy.libs", ".dylibs"):
+        path = os.path.join(os.path.dirname(folder), sibling)
+        if os.path.isdir(path):
+            found.append(path)
+    return found
 
 
-def exposed_folders(keep: list[Path]) -> dict:
-    """{first folder on the way that other users cannot enter: [kept folders below it]} for the
-    folders the child needs (the Python installation, numpy). Only matters with a user id of its own."""
-    keep = outermost(keep)
-    blocked = {}
-    for path in keep:
-        for folder in [*reversed(path.parents[:-1]), path]:
-            if not os.stat(folder).st_mode & stat.S_IXOTH:
-                blocked.setdefault(str(folder), []).append(str(path))
-                break
-    return blocked
+def _shared_libraries(folders: list[str]) -> list[str]:
+    """The shared libraries that the extension modules in `folders` link against (as the dynamic
+    loader names them, found with ldd), those this process has loaded, the loader and its cache."""
+    libs = set()
+    objects = [str(p) for folder in folders for p in Path(folder).rglob("*.so*") if p.is_file()]
+    ldd = shutil.which("ldd")
+    if ldd and objects:
+        import subprocess
+        try:
+            listed = subprocess.run([ldd, *objects], capture_output=True, text=True, timeout=60).stdout
+        except (OSError, subprocess.TimeoutExpired):
+            listed = ""
+        libs |= {m.group(1) for m in re.finditer(r"(?:=>\s*|^\s+)(/[^\s]+)\s+\(0x", listed, flags=re.MULTILINE)}
+    try:
+        with open("/proc/self/maps") as maps:
+            libs |= {line.split()[-1] for line in maps if ".so" in line and line.split()[-1].startswith("/")}
+    except OSError:
+        pass
+    libs = {lib for lib in libs if os.path.isfile(lib) and not any(_inside(Path(lib), Path(f)) for f in folders)}
+    if os.path.isfile("/etc/ld.so.cache"):
+        libs.add("/etc/ld.so.cache")
+    return sorted(libs)
 
 
-def outermost(folders) -> list[Path]:
-    """The real paths of `folders`, without those inside another one of them."""
-    real = sorted({Path(os.path.realpath(p)) for p in folders})
-    return [f for f in real if not any(other != f and _inside(f, other) for other in real)]
-
-
-def kept_in_tmp(keep: list[Path], tmp_folders: list[str]) -> list[str]:
-    """The kept folders (the Python installation, numpy) that an empty private /tmp would cover."""
-    return [str(k) for k in outermost(keep) if any(_inside(k, Path(t)) for t in tmp_folders)]
-
-
-def private_tmp_folders() -> list[str]:
-    found = []
-    for folder in ("/tmp", "/var/tmp", "/dev/shm", tempfile.gettempdir()):
-        real = os.path.realpath(folder)
-        if os.path.isdir(real) and real not in found:
-            found.append(real)
-    return [f for f in found if not any(other != f and _inside(Path(f), Path(other)) for other in found)]
+@functools.lru_cache(maxsize=1)
+def allowed_paths() -> tuple:
+    """(kind, path) for the child's new root, parents before children: "dir" and "file" are shown
+    read-only at the same path, "empty" covers a folder inside a shown one (site-packages)."""
+    folders = [*_stdlib_folders(), *_numpy_folders()]
+    entries = [("dir", f) for f in folders]
+    for folder in _stdlib_folders():
+        for name in ("site-packages", "dist-packages"):
+            inner = os.path.join(folder, name)
+            if os.path.isdir(inner):
+                entries.append(("empty", inner))
+    entries += [("file", lib) for lib in _shared_libraries(folders)]
+    # The interpreter itself (a student may start Python again) and a virtualenv's pyvenv.cfg, which
+    # tells that interpreter where numpy is.
+    entries += [("file", path) for path in (sys.executable, os.path.join(sys.prefix, "pyvenv.cfg")) if os.path.isfile(path)]
+    return tuple(sorted(entries, key=lambda entry: (entry[1].count(os.sep), entry[1])))
 
 
 # ---------------------------------------------------------------- one graded cell
@@ -246,30 +269,32 @@ def _child_env(home: str) -> dict:
 
 def _child_setup(setup: Setup, workdir: str) -> dict:
     iso = processes.isolation()
-    drop = [p for p in sys.path if p and any(_inside(Path(os.path.realpath(p)), Path(h)) for h in setup.hide)]
-    tmp = private_tmp_folders() if iso.namespaces else []
+    new_root = setup.scratch / "root"  # the mount point of the child's new root (each child: its own namespace)
+    new_root.mkdir(mode=0o700, exist_ok=True)
     return {"module": setup.module_name, "mounts": iso.namespaces, "lib_real": str(setup.lib),
             "lib": IN_NAMESPACE_LIB if iso.namespaces else str(setup.lib),
-            "hide": setup.hide if iso.namespaces else [],
-            "expose": exposed_folders(keep_folders(setup.lib)[1:]) if iso.own_uid else {}, "private_tmp": tmp,
-            "keep_in_tmp": kept_in_tmp(keep_folders(setup.lib)[1:], tmp),
+            "root": str(new_root), "allow": list(allowed_paths()) if iso.namespaces else [],
             "tmp_mb": max(64, 2 * setup.limits.file_size_mb), "workdir": workdir,
             "uid": random.SystemRandom().randrange(1_000_000, 2_000_000_000) if iso.own_uid else None,
-            "userns": iso.userns, "limits": setup.limits.rlimits(iso.own_uid), "drop_paths": drop}
+            "userns": iso.userns, "limits": setup.limits.rlimits(iso.own_uid)}
 
 
 def describe(error: BaseException, limits: Limits | None = None) -> str:
     """One line: the exception and where it was raised (in the child, for the child's exceptions)."""
     name = getattr(error, "remote_type", None) or type(error).__name__
-    text = name + (f": {error}" if str(error).strip() else "")
+    try:
+        shown = str(error)
+    except Exception as failure:  # e.g. a KeyError holding a student's object whose repr raises in the child
+        shown = f"(its message could not be shown: {type(failure).__name__})"
+    text = name + (f": {shown}" if shown.strip() else "")
     where = getattr(error, "remote_where", None)
     if where is None:
         import traceback
         frames = traceback.extract_tb(error.__traceback__)
         where = f"in {frames[-1].name}() ({os.path.basename(frames[-1].filename)} line {frames[-1].lineno})" if frames else ""
     text = f"{text} {where}".strip()
-    if isinstance(error, MemoryError) and limits is not None:
-        text += f" ({limits_.breach('memory', limits)})"
+    if isinstance(error, MemoryError) and limits is not None:  # the student's process, or the judge's own (limits.py)
+        text += f" ({limits_.breach('memory' if getattr(error, 'remote_where', None) is not None else 'judge_memory', limits)})"
     if isinstance(error, BlockingIOError) and limits is not None:  # fork() at the process limit
         text += f" ({limits_.breach('processes', limits)})"
     elif isinstance(error, OSError) and f"[Errno {errno.EFBIG}]" in str(error) and limits is not None:
@@ -381,8 +406,9 @@ def _run_tests(conn: remote.Connection, namespace: dict, names: list[str], limit
     return results, None
 
 
-def judge_cell(cell, setup: Setup, group: processes.Group, deadline: float) -> Outcome:
-    """Run one graded cell against a fresh child; the child is dead when this returns."""
+def judge_cell(cell, setup: Setup, group: processes.Group, deadline: float, rule: str | None = None) -> Outcome:
+    """Run one graded cell against a fresh child; the child is dead when this returns. `rule` is the
+    loop rule's verdict on the student's source (loops.verdict, read before any child started)."""
     started = time.monotonic()
     label = f"<test cell {cell.cell_id}>"
     limits = setup.limits
@@ -399,7 +425,7 @@ def judge_cell(cell, setup: Setup, group: processes.Group, deadline: float) -> O
         for end in (request_read, reply_write):
             os.close(end)
         request_read = reply_write = None
-        conn = remote.Connection(request_write, reply_read, deadline, _trusted_module)
+        conn = remote.Connection(request_write, reply_read, deadline, _trusted_module, setup.limits)
         status, message, tests = _judge(conn, cell, setup, label, _child_setup(setup, workdir))
     finally:
         os.close(fd)
@@ -409,11 +435,16 @@ def judge_cell(cell, setup: Setup, group: processes.Group, deadline: float) -> O
         code = child.stop() if child is not None else None
     seconds = time.monotonic() - started
     if status == "timeout":
-        limit = "its" if deadline - started >= limits.per_test - 1e-6 else "the total"
-        message = (f"stopped after {deadline - started:.3g} s ({limit} time limit): an endless loop, or far too slow"
+        # The deadline was set (run_cells) a moment before `started`: allow for that moment.
+        own = deadline - started >= limits.per_test - min(0.5, limits.per_test / 10)
+        limit = f"its time limit of {limits.per_test:g} s, --timeout" if own else "the total time limit, --total-timeout"
+        message = (f"stopped after {deadline - started:.3g} s ({limit}): an endless loop, or far too slow"
                    + (f" ({message})" if message else ""))
+    elif status == "gone" and message.startswith(remote.STOPPED):  # a reply limit: the judge killed it
+        status = "error"
     elif status == "gone":
         status, message = "error", _death(code, stderr, limits) + (f"; {message}" if message else "")
+    status, message, tests = loops.merge(status, message, tests, rule)
     return Outcome(cell.cell_id, status, message, seconds, tests)
 
 
@@ -462,6 +493,9 @@ def run_cells(graded: list, setup: Setup, log=lambda line: None) -> list[Outcome
     """Judge every cell (up to limits.jobs at a time) within limits.total; outcomes in `graded` order."""
     limits = setup.limits
     total_deadline = time.monotonic() + limits.total
+    # The loop rule reads the student's exported file: all of it now, before any child has run
+    # (without namespaces a child could write the package copy that later items read).
+    rules = [loops.verdict(cell, setup.lib, setup.module_name) for cell in graded]
 
     with processes.Group() as group:
         def job(index: int) -> Outcome:
@@ -469,7 +503,7 @@ def run_cells(graded: list, setup: Setup, log=lambda line: None) -> list[Outcome
             if now >= total_deadline:
                 outcome = Outcome(cell.cell_id, "timeout", f"not run: the total time limit of {limits.total:g} s was reached", 0.0)
             else:
-                outcome = judge_cell(cell, setup, group, min(now + limits.per_test, total_deadline))
+                outcome = judge_cell(cell, setup, group, min(now + limits.per_test, total_deadline), rules[index])
             log(f"  [{index + 1}/{len(graded)}] {outcome.cell_id}: {outcome.status} ({outcome.seconds:.1f} s)")
             return outcome
 

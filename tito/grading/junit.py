@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..files import write_atomically
-from .grade import Report
+from .grade import Report, clean
 
 
 # Characters XML 1.0 cannot hold; a student's exception message may contain any.
@@ -28,8 +28,9 @@ _ILLEGAL = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-
 
 
 def _xml_safe(text: str) -> str:
-    """As pytest does: an illegal character becomes its escape, e.g. \\x00 (the file stays parseable)."""
-    return _ILLEGAL.sub(lambda match: repr(match.group())[1:-1], text)
+    """As pytest does: an illegal character becomes its escape, e.g. \\x00 (the file stays parseable);
+    every other control character too (grade.clean), as in the table."""
+    return _ILLEGAL.sub(lambda match: repr(match.group())[1:-1], clean(text, newlines=True))
 
 
 def _first_line(text: str) -> str:

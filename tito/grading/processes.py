@@ -6,6 +6,21 @@ reveals nothing, and it has no network. Elsewhere it runs in its own process gro
 process that starts a new session can leave; `isolation().off()` names what is missing, and the
 grader prints that once.
 
+Without namespaces, tito still looks for what a child left behind:
+  * when a child stops, every process below it (its process tree, whatever session or group it
+    made for itself) is frozen with SIGSTOP, until no new one appears, then killed with SIGKILL;
+    on Linux from /proc, elsewhere from `ps`;
+  * on Linux, the command line (inside `cleanup_on_exit()`) makes tito a child subreaper
+    (prctl PR_SET_CHILD_SUBREAPER) before its first such child: a process whose parent dies
+    (a double fork, a setsid daemon) is reparented to tito instead of init. Whenever a child
+    stops, a group closes (so before any report is written) and tito exits, every child of tito
+    in a session other than tito's (only its children's descendants can be there) that is not
+    a live child of a group, and everything below it, is frozen, killed and reaped. Nothing
+    the student's code starts outlives its grading, then, except what a system service starts
+    for it (cron, at, systemd-run) and what survives tito being killed itself.
+  macOS and Windows have no subreaper: a process that leaves the tree (its parent exits first)
+  goes to init, out of tito's sight.
+
 Each child belongs to a `Group` (a `with` block): leaving the block, normally or by an exception
 such as Ctrl-C, kills every child of the group (the whole namespace, or the process group) and
 waits for it. `cleanup_on_exit()` wraps the command line: SIGTERM and SIGHUP become an exception
@@ -21,6 +36,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -41,20 +57,34 @@ class Terminated(BaseException):
 
 @dataclass(frozen=True)
 class Isolation:
-    prefix: tuple = ()     # command prefix that starts a child in its own namespaces
-    own_uid: bool = False  # the student's code can run under a user id of its own (tito runs as root)
-    userns: bool = False   # namespaces come from an unprivileged user namespace
+    prefix: tuple = ()       # command prefix that starts a child in its own namespaces
+    own_uid: bool = False    # the student's code can run under a user id of its own (tito runs as root)
+    userns: bool = False     # namespaces come from an unprivileged user namespace
+    subreaper: bool = False  # no namespaces, but tito can be a child subreaper (Linux)
 
     @property
     def namespaces(self) -> bool:
         return bool(self.prefix)
 
     def off(self) -> list[str]:
-        """The protections this system cannot give, in words."""
-        if not self.namespaces:
-            return ["PID and mount namespaces (a submission can outlive its grading, see other gradings' "
-                    "temporary files and the instructor's repository)", "a user id of its own", "the process limit"]
-        return [] if self.own_uid else ["a user id of its own and the process limit (tito is not running as root)"]
+        """The protections this system cannot give, in words (what still holds: the README's trust model)."""
+        if self.namespaces:
+            return [] if self.own_uid else [
+                "a user id of its own (the student's code runs as the grader's user, inside its namespaces) and "
+                "the process limit (tito is not running as root)"]
+        if self.subreaper:
+            survive = ("containment of processes started through a system service (cron, at, systemd-run) or alive "
+                       "when tito itself is killed: they can outlive the grading (tito kills all others before it "
+                       "writes a report)")
+        else:
+            survive = ("containment of a process that leaves its item's process tree (a double fork, a daemon whose "
+                       "parent exits): it can outlive the grading and rewrite the report after tito exits")
+        root = hasattr(os, "geteuid") and os.geteuid() == 0
+        return ["PID and mount namespaces: the student's code sees and can signal every process of the grader's "
+                "user, tito included, and reads and writes whatever that user can (the instructor's repository, "
+                "other gradings' temporary files, earlier reports)", survive,
+                "a network namespace (it has the network)",
+                f"a user id of its own (it runs as the grader's user{', root' if root else ''}) and the process limit"]
 
 
 @functools.lru_cache(maxsize=1)
@@ -62,7 +92,7 @@ def isolation() -> Isolation:
     """What this system allows, probed once by starting `true` under unshare."""
     unshare = shutil.which("unshare")
     if os.environ.get(NO_NAMESPACES_ENV) == "1" or not sys.platform.startswith("linux") or unshare is None:
-        return Isolation()
+        return Isolation(subreaper=_subreaper_supported())
     base = (unshare, "--pid", "--fork", "--kill-child", "--mount-proc", "--mount", "--net")
     candidates = [(base, True, False)] if os.geteuid() == 0 else []
     candidates.append((base + ("--user", "--map-root-user"), False, True))
@@ -73,7 +103,7 @@ def isolation() -> Isolation:
             continue
         if probe.returncode == 0:
             return Isolation(prefix, own_uid, userns)
-    return Isolation()
+    return Isolation(subreaper=_subreaper_supported())
 
 
 def protections_line() -> str | None:
@@ -110,6 +140,7 @@ class Child:
             for pid in self._inside() if self.namespaced else []:
                 _kill(lambda: os.kill(pid, signal.SIGKILL))
             if not self.namespaced:
+                kill_tree(self.proc.pid)  # its whole tree, also what left its process group
                 _kill(lambda: os.killpg(self.proc.pid, signal.SIGKILL))
             try:
                 self.proc.wait(timeout=10)  # unshare reaps PID 1, whose exit emptied the namespace
@@ -119,6 +150,7 @@ class Child:
         _kill(lambda: os.killpg(self.proc.pid, signal.SIGKILL))  # stragglers of the group (no namespaces)
         with _LOCK:
             _LIVE.discard(self)
+        sweep_orphans()  # what left the tree before (its parent died): the subreaper has it
         return self.proc.returncode
 
 
@@ -127,6 +159,161 @@ def _kill(action) -> None:
         action()
     except (ProcessLookupError, PermissionError):
         pass
+
+
+# ---- what children leave behind without namespaces ----------------------------------------------
+
+PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER = 36, 37
+_OWNER = {"active": False}  # inside cleanup_on_exit() entered on the main thread: tito is the command
+_REAPER = {"on": False}      # tito made itself a child subreaper (and undoes it when the command ends)
+SWEEP_SECONDS = 5.0          # at most this long freezing and killing one tree or one set of orphans
+
+
+def _prctl(option: int, *args) -> int | None:
+    """prctl(2) through ctypes; None where there is none (not Linux, no libc)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(ctypes.c_int(option), *args)
+    except (OSError, AttributeError, TypeError):
+        return None
+
+
+def _subreaper_supported() -> bool:
+    import ctypes
+    flag = ctypes.c_int(0)
+    return _prctl(PR_GET_CHILD_SUBREAPER, ctypes.byref(flag), ctypes.c_ulong(0), ctypes.c_ulong(0),
+                  ctypes.c_ulong(0)) == 0
+
+
+def _set_subreaper(on: bool) -> bool:
+    import ctypes
+    return _prctl(PR_SET_CHILD_SUBREAPER, ctypes.c_ulong(int(on)), ctypes.c_ulong(0), ctypes.c_ulong(0),
+                  ctypes.c_ulong(0)) == 0
+
+
+def _process_table() -> dict[int, tuple[int, int, str]] | None:
+    """{pid: (parent pid, session id or -1, state letter)} of every process we can see; None if unknown."""
+    table = {}
+    if sys.platform.startswith("linux"):
+        try:
+            entries = os.listdir("/proc")
+        except OSError:
+            return None
+        for entry in entries:
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as handle:
+                    fields = handle.read().rsplit(b")", 1)[1].split()
+                table[int(entry)] = (int(fields[1]), int(fields[3]), fields[0].decode())
+            except (OSError, IndexError, ValueError):
+                continue  # gone meanwhile
+        return table
+    try:
+        listed = subprocess.run(["ps", "-A", "-o", "pid=,ppid=,stat="], stdin=subprocess.DEVNULL,
+                                capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    for line in listed.splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and parts[0].isdigit() and parts[1].isdigit():
+            table[int(parts[0])] = (int(parts[1]), -1, parts[2][:1])
+    return table or None
+
+
+def _below(table: dict, roots) -> set[int]:
+    """`roots` (those in the table) and every process below them."""
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    found, todo = set(), [pid for pid in roots if pid in table]
+    while todo:
+        pid = todo.pop()
+        if pid not in found:
+            found.add(pid)
+            todo += children.get(pid, [])
+    return found
+
+
+def _freeze_and_kill(scan) -> set[int]:
+    """SIGSTOP the processes `scan()` selects (it returns the process table and the selection, or
+    None) until a scan finds nothing new and all of them stopped (a stopped process cannot fork),
+    then SIGKILL all of them; return the pids killed."""
+    if os.name != "posix":
+        return set()
+    stopped: set[int] = set()
+    deadline = time.monotonic() + SWEEP_SECONDS
+    while time.monotonic() < deadline:
+        scanned = scan()
+        if scanned is None:
+            break
+        table, selected = scanned
+        alive = {pid for pid in selected if table[pid][2] not in ("Z", "X")}
+        new = alive - stopped
+        for pid in new:
+            _kill(lambda: os.kill(pid, signal.SIGSTOP))
+        stopped |= new
+        if not new and all(table[pid][2] in ("T", "t") for pid in alive):
+            break
+        if not new:
+            time.sleep(0.002)  # let the stops land
+    for pid in stopped:
+        _kill(lambda: os.kill(pid, signal.SIGKILL))
+    return stopped
+
+
+def kill_tree(pid: int) -> None:
+    """Freeze and kill every process below `pid` (a child of ours, not yet waited for), `pid` included."""
+    def scan():
+        table = _process_table()
+        return None if table is None else (table, _below(table, [pid]))
+    _freeze_and_kill(scan)
+
+
+def _orphans() -> tuple[dict, set[int]] | None:
+    """Children of tito outside tito's session that no group knows (their parent died and the
+    subreaper got them), and everything below them. Read under _LOCK: a child being spawned is
+    in _LIVE before another thread can see it here."""
+    me, session = os.getpid(), os.getsid(0)
+    with _LOCK:
+        live = {child.proc.pid for child in _LIVE}
+        table = _process_table()
+    if table is None:
+        return None
+    roots = [pid for pid, (ppid, sid, _) in table.items() if ppid == me and sid != session and pid not in live]
+    return table, _below(table, roots)
+
+
+def sweep_orphans() -> None:
+    """With the subreaper on: kill and reap every orphan tito inherited, until none is left."""
+    if not _REAPER["on"]:
+        return
+    deadline = time.monotonic() + SWEEP_SECONDS
+    while time.monotonic() < deadline:
+        _freeze_and_kill(_orphans)
+        found = _orphans()
+        if found is None:
+            return
+        table, orphans = found
+        if not orphans:
+            return
+        # Reap these only: waitpid(-1) could take a live child's exit status from its Popen.
+        for pid in [pid for pid in orphans if table[pid][0] == os.getpid()]:
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
+        time.sleep(0.002)
+
+
+def _become_subreaper() -> None:
+    """Called before spawning a child without namespaces: on Linux, when tito is the command, make it
+    the child subreaper of everything below it."""
+    if not _REAPER["on"] and _OWNER["active"] and sys.platform.startswith("linux"):
+        _REAPER["on"] = _set_subreaper(True)
 
 
 class Group:
@@ -141,6 +328,8 @@ class Group:
               namespaces: bool = True) -> Child:
         prefix = isolation().prefix if namespaces else ()
         with _LOCK, self.lock:
+            if not prefix:
+                _become_subreaper()
             if _CLOSING.is_set() or self.closed:
                 raise Interrupted()
             proc = subprocess.Popen([*prefix, *argv], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
@@ -158,6 +347,7 @@ class Group:
             children = list(self.children)
         for child in children:
             child.stop()
+        sweep_orphans()
 
     def __enter__(self):
         return self
@@ -174,6 +364,7 @@ def kill_all() -> None:
         children = list(_LIVE)
     for child in children:
         child.stop()
+    sweep_orphans()
 
 
 @contextlib.contextmanager
@@ -184,13 +375,24 @@ def cleanup_on_exit():
 
     main = threading.current_thread() is threading.main_thread()
     previous = {sig: signal.signal(sig, terminate) for sig in (signal.SIGTERM, signal.SIGHUP)} if main else {}
+    _OWNER["active"] = main  # tito is the command: it may become a subreaper
     try:
         yield
     finally:
-        kill_all()
+        kill_all()  # ... and every orphan
+        _OWNER["active"] = False
+        if _REAPER["on"]:  # a caller in the same process (tests) is no subreaper afterwards
+            _REAPER["on"] = not _set_subreaper(False)
         _CLOSING.clear()  # the run is over; a caller in the same process (tests) may start another
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def grading_scratch():
+    """A new scratch folder for a grading (scratch.py: private, named for this process, and made
+    after removing the folders of gradings whose process is gone, killed ones included)."""
+    from . import scratch
+    return scratch.new_folder()
 
 
 def child_env(package_parent=None) -> dict:

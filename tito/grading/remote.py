@@ -12,6 +12,13 @@ real Ctrl-C of the judge is never confused with the student's.
 
 A callable of the test (a function or lambda) passed to the student's code becomes a callback
 the child may call (never inspect); any other test object cannot cross and raises a clear error.
+
+Everything the child sends is untrusted and bounded (limits.py): a reply over the reply size
+limit, or one that takes the item over its total reply size or reply count, is refused before it
+is read into memory; the judge stops the child and the item ends with an error naming the limit.
+A reply that does not decode (wire.decode refuses it, or decoding raises, e.g. a dict key whose
+`__hash__` raises in the child) ends the item the same way, as a broken protocol. Both messages
+start with STOPPED; neither reaches the judge's own code as an exception of another kind.
 """
 from __future__ import annotations
 
@@ -19,18 +26,20 @@ import builtins
 import functools
 import os
 import select
-import sys
 import time
 import types
 
 import numpy as np
 
+from . import limits as limits_
 from . import wire
+from .limits import Limits
 
 GRADER_NAME = "__tito_grader__"
 REMOTE_DUNDERS = {"__name__", "__qualname__", "__doc__", "__module__"}
 CALLABLE_TYPES = (types.FunctionType, types.MethodType, types.BuiltinFunctionType, functools.partial)
 DEFAULT_NP_ERR = np.geterr()
+STOPPED = "the judge stopped the student's process: "  # a reply over a limit, or against the protocol
 
 
 class RemoteError(Exception):
@@ -49,11 +58,19 @@ class RuleBroken(BaseException):
     """The test cell does something the judge cannot do across processes (see common.md rules)."""
 
 
-class Connection:
-    """One child: the request/reply loop, the proxy and callback tables, the item's deadline."""
+class ReplyLimit(Exception):
+    """A reply the judge refuses to read: over a reply limit (its text names the limit and flag)."""
 
-    def __init__(self, requests: int, replies: int, deadline: float, trusted_module):
+
+class Connection:
+    """One child: the request/reply loop, the proxy and callback tables, the item's deadline, and
+    what the child has sent so far (against the reply limits)."""
+
+    def __init__(self, requests: int, replies: int, deadline: float, trusted_module, limits: Limits | None = None):
         self.requests, self.replies, self.deadline = requests, replies, deadline
+        self.limits = limits or Limits()
+        self.received = 0   # weighted bytes of every reply so far (limits.py)
+        self.count = 0      # replies so far
         os.set_blocking(requests, False)
         self.trusted_module = trusted_module  # module name -> the judge's own module object, or None
         self.proxies: dict[int, Remote] = {}
@@ -80,16 +97,40 @@ class Connection:
             self.gone = ChildGone()
             raise self.gone from None
 
+    def _check(self, json_bytes: int, buffer_sizes: list | None) -> None:
+        """Refuse a reply over the limits before reading it (wire.read_message calls this twice)."""
+        limits, mib = self.limits, limits_.MIB
+        size = limits_.JSON_WEIGHT * json_bytes + sum(buffer_sizes or ())
+        if buffer_sizes is None:
+            self.count += 1
+            if self.count > limits.replies:
+                raise ReplyLimit(f"it sent more than {limits.replies} replies in one test cell; "
+                                 + limits_.breach("replies", limits))
+        if size > limits.reply_mb * mib:
+            raise ReplyLimit(f"it sent a reply of {size / mib:.4g} MiB; " + limits_.breach("reply", limits))
+        if self.received + size > limits.replies_mb * mib:
+            raise ReplyLimit(f"its replies in one test cell came to {(self.received + size) / mib:.4g} MiB; "
+                             + limits_.breach("replies_size", limits))
+        if buffer_sizes is not None:
+            self.received += size
+
     def read(self) -> tuple[dict, list]:
         if self.gone is not None:
             raise self.gone
         try:
-            return wire.read_message(self.replies, self._wait)
+            return wire.read_message(self.replies, self._wait, self._check)
         except (wire.Closed, OSError):
             self.gone = ChildGone()
             raise self.gone from None
         except wire.ProtocolError as error:
-            self.gone = ChildGone(f"the student's process broke the protocol: {error}")
+            self.gone = ChildGone(f"{STOPPED}it broke the protocol: {error}")
+            raise self.gone from None
+        except ReplyLimit as error:
+            self.gone = ChildGone(STOPPED + str(error))
+            raise self.gone from None
+        except MemoryError:
+            self.gone = ChildGone(STOPPED + "its reply did not fit in the judge's memory; "
+                                  + limits_.breach("judge_memory", self.limits))
             raise self.gone from None
 
     def send(self, header: dict, values: dict) -> None:
@@ -103,7 +144,11 @@ class Connection:
         try:
             return wire.decode(data, buffers, self._resolve)
         except wire.ProtocolError as error:
-            self.gone = ChildGone(f"the student's process broke the protocol: {error}")
+            self.gone = ChildGone(f"{STOPPED}it broke the protocol: {error}")
+            raise self.gone from None
+        except Exception as error:  # anything wire.decode did not foresee: still the child's doing
+            self.gone = ChildGone(f"{STOPPED}it broke the protocol: a reply that does not decode "
+                                  f"({type(error).__name__}: {wire._short(str(error))})")
             raise self.gone from None
 
     def request(self, header: dict, args=(), kwargs=None):
@@ -122,7 +167,7 @@ class Connection:
             elif isinstance(reply.get("err"), dict):
                 raise remote_exception(reply["err"])
             else:
-                self.gone = ChildGone("the student's process broke the protocol: a reply without a result")
+                self.gone = ChildGone(STOPPED + "it broke the protocol: a reply without a result")
                 raise self.gone
 
     # -- values
@@ -158,14 +203,15 @@ class Connection:
         return self.proxies[key]
 
     def _run_callback(self, reply: dict, buffers: list) -> None:
-        function = self.callbacks.get(reply.get("cb"))
+        cid = reply.get("cb")
+        function = self.callbacks.get(cid) if type(cid) is int else None
         if function is None:
             self.gone = ChildGone("the student's process called a callable the test never sent")
             raise self.gone
         args = self.decode(reply.get("args"), buffers)
         kwargs = self.decode(reply.get("kwargs"), buffers)
         if not isinstance(args, list) or not isinstance(kwargs, dict) or not all(isinstance(k, str) for k in kwargs):
-            self.gone = ChildGone("the student's process broke the protocol: bad callback arguments")
+            self.gone = ChildGone(STOPPED + "it broke the protocol: bad callback arguments")
             raise self.gone
         try:
             result = function(*args, **kwargs)
@@ -185,14 +231,17 @@ def _first_builtin(kind: type) -> str:
 
 def remote_exception(err: dict) -> BaseException:
     """The child's exception as one the test can catch: the same builtin type when it is one."""
-    name, message = str(err.get("type", "Exception"))[:100], str(err.get("msg", ""))
+    name, message = str(err.get("type", "Exception"))[:100], str(err.get("msg", ""))[:2000]
     base = getattr(builtins, str(err.get("builtin", "")), None)
     if not (isinstance(base, type) and issubclass(base, Exception)):
         base = None  # SystemExit, KeyboardInterrupt, GeneratorExit or nonsense: never the judge's own
-    if base is not None and base.__name__ == name:
-        error = base(message) if message or base is not StopIteration else base()
-    else:
-        error = _remote_class(name, base or Exception)(message)
+    try:
+        if base is not None and base.__name__ == name:
+            error = base(message) if message or base is not StopIteration else base()
+        else:
+            error = _remote_class(name, base or Exception)(message)
+    except Exception:  # a type that takes other arguments (UnicodeDecodeError, ExceptionGroup): a plain one
+        error = _remote_class(name, Exception)(message)
     error.remote_type, error.remote_where = name, str(err.get("where", ""))[:300]
     error.remote_traceback = str(err.get("tb", ""))[-3000:]
     return error

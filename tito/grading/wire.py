@@ -14,8 +14,11 @@ JSON scalars (None, bool, int, float, str) or as tagged objects {"$": tag, ...}:
     object table   f: a handle into the judge's table of callables   m: a module, by name
 
 Everything else is sent as a handle (`r` or `f`) by the side that owns it. Whatever the child
-sends is untrusted: decode() checks dtypes (no object arrays), shapes, sizes and nesting depth,
-and raises ProtocolError on anything else.
+sends is untrusted: read_message() refuses a header or buffers larger than the protocol allows
+(and, through `check`, larger than the reader's limits) before it allocates them; decode() checks
+dtypes (no object arrays), shapes against the bytes sent, sizes and nesting depth, takes each
+buffer at most once (so a small message cannot make many copies of one big buffer), and raises
+ProtocolError on anything else.
 """
 from __future__ import annotations
 
@@ -29,6 +32,7 @@ import numpy as np
 
 MAX_HEADER = 16 * 2 ** 20        # bytes of JSON per message
 MAX_BUFFERS = 512 * 2 ** 20      # bytes of array data per message
+MAX_BUFFER_COUNT = 100_000       # buffers per message
 MAX_DEPTH = 64                   # nesting of containers
 ARRAY_KINDS = set("biufcmMSU")   # plain data only: no objects, no structured (void) types
 DTYPE_TEXT = re.compile(r"^[<>|=]?[biufcmMSU]\d{0,6}(\[[a-zA-Z0-9]+\])?$")
@@ -78,18 +82,35 @@ def read_exact(fd: int, count: int, wait=None) -> bytearray:
     return data
 
 
-def read_message(fd: int, wait=None) -> tuple[dict, list]:
+def read_message(fd: int, wait=None, check=None) -> tuple[dict, list]:
+    """One message. `check(header_bytes, buffer_sizes)`, if given, may refuse it by raising before
+    anything big is allocated: it is called with None for the sizes before the header is read,
+    then with the sizes before the buffers are read."""
     (size,) = struct.unpack(">I", read_exact(fd, 4, wait))
     if size > MAX_HEADER:
         raise ProtocolError(f"a message header of {size} bytes (at most {MAX_HEADER})")
+    if check is not None:
+        check(size, None)
     try:
         header = json.loads(read_exact(fd, size, wait).decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
-        raise ProtocolError(f"a message header that is not JSON ({error})") from None
+        raise ProtocolError(f"a message header that is not JSON ({_short(error)})") from None
     sizes = header.get("buffers") if isinstance(header, dict) else None
-    if not isinstance(sizes, list) or not all(type(n) is int and n >= 0 for n in sizes) or sum(sizes) > MAX_BUFFERS:
+    if not isinstance(sizes, list) or len(sizes) > MAX_BUFFER_COUNT or not all(type(n) is int and n >= 0 for n in sizes) \
+            or sum(sizes) > MAX_BUFFERS:
         raise ProtocolError("a message with a bad buffer list")
+    if check is not None:
+        check(size, sizes)
     return header, [read_exact(fd, n, wait) for n in sizes]
+
+
+def _short(value, width: int = 100) -> str:
+    """A value (of the peer's making) for an error message: its repr, cut to `width` characters."""
+    try:
+        text = value if isinstance(value, str) else repr(value)
+    except Exception:
+        text = f"<a {type(value).__name__}>"
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 # ---------------------------------------------------------------- values
@@ -133,27 +154,38 @@ def encode(value, buffers: list, handle, depth: int = 0):
 
 def _dtype(text) -> np.dtype:
     if not isinstance(text, str) or not DTYPE_TEXT.match(text):
-        raise ProtocolError(f"a dtype that is not plain data: {text!r}")
-    dtype = np.dtype(text)
-    if dtype.hasobject or dtype.kind not in ARRAY_KINDS:
-        raise ProtocolError(f"a dtype that is not plain data: {text!r}")
+        raise ProtocolError(f"a dtype that is not plain data: {_short(text)}")
+    try:
+        dtype = np.dtype(text)
+    except (TypeError, ValueError, OverflowError, MemoryError):
+        raise ProtocolError(f"a dtype that is not plain data: {_short(text)}") from None
+    if dtype.hasobject or dtype.kind not in ARRAY_KINDS or dtype.itemsize == 0:
+        raise ProtocolError(f"a dtype that is not plain data: {_short(text)}")
     return dtype
 
 
 def _buffer(data: dict, buffers: list) -> bytearray:
+    """The buffer a value refers to, taken out of `buffers`: each buffer makes one value."""
     index = data.get("i")
-    if type(index) is not int or not 0 <= index < len(buffers):
-        raise ProtocolError("a reference to a buffer that was not sent")
-    return buffers[index]
+    if type(index) is not int or not 0 <= index < len(buffers) or buffers[index] is None:
+        raise ProtocolError("a reference to a buffer that was not sent, or was used already")
+    raw, buffers[index] = buffers[index], None
+    return raw
 
 
 def _array(data: dict, buffers: list) -> np.ndarray:
     dtype, raw, shape = _dtype(data.get("dt")), _buffer(data, buffers), data.get("sh")
-    if not isinstance(shape, list) or len(shape) > 64 or not all(type(n) is int and n >= 0 for n in shape):
-        raise ProtocolError(f"an array shape that is not a list of sizes: {shape!r}")
-    if int(np.prod(shape, dtype=np.int64)) * dtype.itemsize != len(raw):
-        raise ProtocolError(f"an array of shape {shape} and dtype {dtype} sent with {len(raw)} bytes")
-    return np.frombuffer(raw, dtype=dtype).reshape(shape)  # a bytearray: the array is writable
+    if not isinstance(shape, list) or len(shape) > 64 or not all(type(n) is int and 0 <= n < 2 ** 62 for n in shape):
+        raise ProtocolError(f"an array shape that is not a list of sizes: {_short(shape)}")
+    count = 1
+    for n in shape:  # Python ints: a product that overflows int64 cannot wrap around to the buffer's size
+        count *= n
+    if count * dtype.itemsize != len(raw):
+        raise ProtocolError(f"an array of shape {_short(shape)} and dtype {dtype} sent with {len(raw)} bytes")
+    try:
+        return np.frombuffer(raw, dtype=dtype).reshape(shape)  # a bytearray: the array is writable
+    except (TypeError, ValueError, MemoryError) as error:  # e.g. more dimensions or a larger size than numpy allows
+        raise ProtocolError(f"an array numpy cannot make ({_short(str(error))})") from None
 
 
 def decode(data, buffers: list, resolve, depth: int = 0):
@@ -176,8 +208,8 @@ def decode(data, buffers: list, resolve, depth: int = 0):
             raise ProtocolError("a dict with more keys than values")
         try:
             return dict(zip(keys, values))
-        except TypeError as error:
-            raise ProtocolError(f"a dict with an unhashable key ({error})") from None
+        except Exception as error:  # unhashable, or a key whose __hash__ (run in the child) raises or lies
+            raise ProtocolError(f"a dict with an unhashable key ({type(error).__name__}: {_short(str(error))})") from None
     if tag == "b":
         return bytes(_buffer(data, buffers))
     if tag == "a":
@@ -189,7 +221,7 @@ def decode(data, buffers: list, resolve, depth: int = 0):
     if tag == "ty":
         return _type(data.get("v"))
     if tag == "c":
-        if not all(type(data.get(k)) in (int, float) for k in ("re", "im")):
+        if not all(type(data.get(k)) is float for k in ("re", "im")):  # encode sends floats, never ints
             raise ProtocolError("a complex number without real and imaginary parts")
         return complex(data["re"], data["im"])
     if tag == "sl":
@@ -201,7 +233,7 @@ def decode(data, buffers: list, resolve, depth: int = 0):
         return Ellipsis
     if tag in ("r", "f", "m"):
         return resolve(data)
-    raise ProtocolError(f"an unknown value tag {tag!r}")
+    raise ProtocolError(f"an unknown value tag {_short(tag)}")
 
 
 def _list(data: dict, key: str) -> list:
@@ -218,4 +250,4 @@ def _type(name):
             return found
     elif name in BUILTIN_TYPES:
         return BUILTIN_TYPES[name]
-    raise ProtocolError(f"a type that cannot be sent: {name!r}")
+    raise ProtocolError(f"a type that cannot be sent: {_short(name)}")

@@ -4,7 +4,8 @@ Different in style on purpose: the output size by counting window starts, the lo
 (image, row, column) with the window maths vectorized over channels inside (no loop over
 kernel offsets), argmax for the first maximum, the receptive field computed from the output
 back to the input. It must score full marks: the graded checks accept any correct code, not
-just the reference's loop order.
+just the reference's loop order, that keeps the loop rule (src/09_convolutions, "The loop rule":
+products and sums of one window rather than tensordot, every computation inside the loops).
 """
 
 CORRECT: dict[str, str] = {}
@@ -35,7 +36,7 @@ for img in range(batch):
         for col in range(w_out):
             left = col * sw
             patch = x_pad[img, :, top:top + kh, left:left + kw]          # (C_in, kh, kw)
-            values = np.tensordot(weight, patch, axes=([1, 2, 3], [0, 1, 2]))  # (C_out,)
+            values = (weight * patch).sum(axis=(1, 2, 3))                # (C_out,)
             out[img, :, row, col] = values if bias is None else values + bias
 return out
 """
@@ -77,8 +78,8 @@ for img in range(batch):
             g = grad_out[img, :, row, col]                                   # (C_out,)
             patch = x_pad[img, :, top:top + kh, left:left + kw]              # (C_in, kh, kw)
             grad_w += g[:, None, None, None] * patch[None]                   # every window uses the weights
-            grad_x_pad[img, :, top:top + kh, left:left + kw] += np.tensordot(g, weight, axes=1)
-grad_b += grad_out.sum(axis=(0, 2, 3))
+            grad_x_pad[img, :, top:top + kh, left:left + kw] += (g[:, None, None, None] * weight).sum(axis=0)
+            grad_b += g
 rows, cols = grad_x_pad.shape[2], grad_x_pad.shape[3]
 return grad_x_pad[:, :, ph:rows - ph, pw:cols - pw], grad_w, grad_b
 """
@@ -95,11 +96,10 @@ return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
 """
 
 CORRECT["avgpool2d_backward_loops"] = """
-area = kh * kw
 for img in range(batch):
     for row in range(h_out):
         for col in range(w_out):
-            shares = grad_out[img, :, row, col] / area                       # (C,)
+            shares = grad_out[img, :, row, col] / (kh * kw)                  # (C,)
             grad_x_pad[img, :, row * sh:row * sh + kh, col * sw:col * sw + kw] += shares[:, None, None]
 return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
 """

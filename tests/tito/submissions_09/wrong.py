@@ -389,6 +389,18 @@ out[...] = maxpool2d_vectorized(x, (kh, kw), (sh, sw), padding)
 return out
 """)
 
+wrong("maxpool_numpy_then_dummy_loop", "maxpool2d_loops", """
+# the running maximum over kernel offsets, then a loop over positions that changes nothing
+out[...] = np.max([x_pad[:, :, ki:ki + sh * (h_out - 1) + 1:sh, kj:kj + sw * (w_out - 1) + 1:sw]
+                   for ki in range(kh) for kj in range(kw)], axis=0)
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = out[n, c, i, j]
+return out
+""")
+
 # ---------------------------------------------------------------- avgpool2d_loops
 
 wrong("avgpool_exclude_pad", "avgpool2d_loops", """
@@ -432,6 +444,19 @@ return out
 wrong("avgpool_whole_input_mean", "avgpool2d_loops", """
 windows = sliding_window_view(x_pad, (kh, kw), axis=(2, 3))
 out[...] = windows[:, :, ::sh, ::sw][:, :, :h_out, :w_out].mean(axis=(-2, -1))
+return out
+""")
+
+wrong("avgpool_calls_fast_path", "avgpool2d_loops", """
+out[...] = avgpool2d_vectorized(x, (kh, kw), (sh, sw), padding)
+return out
+""")
+
+wrong("avgpool_shift_and_add", "avgpool2d_loops", """
+# one pass per kernel offset, every output position at once, plain numpy only
+for ki in range(kh):
+    for kj in range(kw):
+        out += x_pad[:, :, ki:ki + sh * (h_out - 1) + 1:sh, kj:kj + sw * (w_out - 1) + 1:sw] / (kh * kw)
 return out
 """)
 
@@ -646,6 +671,17 @@ for n in range(batch):
                             if r < height and c < width:
                                 grad_w[co, ci, ki, kj] += g * x[n, ci, r, c]
 return grad_x_pad[:, :, ph:ph + height, pw:pw + width], grad_w, grad_b
+""")
+
+wrong("conv_back_fast_path_padded_with_loops", "conv2d_backward_loops", """
+_, cols = _conv2d_forward(x, weight, None, (sh, sw), (ph, pw), (h_out, w_out))
+grad_x, grad_w, grad_b = _conv2d_backward(grad_out, x.shape, weight, cols, (sh, sw), (ph, pw))
+for n in range(batch):
+    for ci in range(c_in):
+        for r in range(height):
+            for q in range(width):
+                grad_x[n, ci, r, q] = grad_x[n, ci, r, q]
+return grad_x, grad_w, grad_b
 """)
 
 wrong("conv_back_calls_fast_path", "conv2d_backward_loops", """

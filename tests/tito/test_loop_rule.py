@@ -1,0 +1,470 @@
+"""The loop rule (tito/grading/loops.py), unit by unit: honest loops keep it, shortcuts lose it.
+
+Each case is module 09's exported code as a student would submit it: the real student notebook
+with every exercise filled by the reference solution (submissions_09.build), one exercise's body
+replaced, and optionally an exported cell added. `loops.check` reads that text against the
+instructor's src, as the grader does; nothing here runs the code.
+"""
+from __future__ import annotations
+
+import ast
+import copy
+import functools
+import re
+import textwrap
+
+import pytest
+
+import submissions_09 as subs
+from tito import cells, notebooks
+from tito.grading import loops
+
+if subs.MODULE is None:
+    pytest.skip("src/09_convolutions does not exist", allow_module_level=True)
+
+from submissions_09.correct import CORRECT  # noqa: E402
+
+SRC = subs.MODULE.src
+STUDENT = notebooks.student_notebook(SRC)
+LOOPS = ("conv2d_loops", "conv2d_backward_loops", "maxpool2d_loops", "avgpool2d_loops",
+         "maxpool2d_backward_loops", "avgpool2d_backward_loops")
+
+
+@functools.cache
+def _with_stub(function: str | None) -> str:
+    """The exported cells of the student notebook, every exercise but `function` filled by the reference."""
+    nb = subs.build(blank=(function,) if function else (), student=STUDENT)
+    return "\n\n".join(nb.cells[i].source for i in cells.exported_cell_indexes(nb))
+
+
+def module_text(bodies: dict[str, str] | None = None, extra: str | tuple = "") -> str:
+    """The exported module of the student notebook with `bodies` (one at most) filled in, the reference
+    elsewhere, and `extra` as one more exported cell at the end, or, given as (old, new), an edit."""
+    (function, body), = (bodies or {None: None}).items()
+    text = _with_stub(function)
+    if function:
+        stub = "    " + notebooks.STUB
+        assert text.count(stub) == 1
+        text = text.replace(stub, textwrap.indent(textwrap.dedent(body).strip("\n"), "    "))
+    if isinstance(extra, tuple):
+        assert text.count(extra[0]) == 1, extra[0]
+        return text.replace(*extra)
+    return text + ("\n\n" + textwrap.dedent(extra).strip("\n") + "\n" if extra else "\n")
+
+
+def verdict(function: str, body: str | None = None, extra: str = "") -> str | None:
+    return loops.check(module_text({function: body} if body else None, extra), SRC, function)
+
+
+def clause(message: str | None) -> int | None:
+    match = re.search(r"\(loop rule (\d)\)", message or "")
+    return int(match.group(1)) if match else None
+
+
+# ---------------------------------------------------------------------------- honest loops keep it
+
+def test_the_graded_cells_of_the_six_loop_exercises_carry_the_directive():
+    marked = {cell.loop_rule: cell for cell in cells.graded_cells(SRC) if cell.loop_rule}
+    assert set(marked) == set(LOOPS)
+    assert all(cell.src == SRC for cell in marked.values())
+    assert not any("count_loop_steps" in cell.source for cell in cells.check_cells(SRC))
+
+
+@pytest.mark.parametrize("function", LOOPS)
+def test_the_reference_keeps_the_rule(function):
+    assert verdict(function) is None
+
+
+def test_the_reference_package_as_generated_keeps_the_rule():
+    """The file nbdev writes (relative imports, cell markers) reads like the notebook's cells."""
+    nb = notebooks.reference_notebook(SRC)
+    text = "\n\n".join(nb.cells[i].source for i in cells.exported_cell_indexes(nb))
+    for function in LOOPS:
+        assert loops.check(text, SRC, function) is None, function
+
+
+@pytest.mark.parametrize("function", LOOPS)
+def test_the_independent_correct_set_keeps_the_rule(function):
+    assert verdict(function, CORRECT[function]) is None
+
+
+@pytest.mark.parametrize("function", LOOPS)
+def test_the_solution_uses_no_name_of_the_module_its_given_lines_do_not(function):
+    """The notebook states clause (3) with "the names its given lines use, directly or through the
+    functions they call"; the rule takes them from the whole reference function. The two agree only
+    while the solutions add no module name."""
+    ref = loops.reference(SRC)
+    whole = ref.module.defs[function]
+    given = copy.copy(whole)
+    given.body = [s for s in whole.body if ast.dump(s) in ref.given[function]]
+    assert loops._module_names_used(whole, ref.module) == loops._module_names_used(given, ref.module)
+    assert not {"conv2d_vectorized", "_im2col", "maxpool2d_vectorized", "_maxpool2d_forward", "_avgpool2d_backward",
+                "sliding_window_view"} & loops._reachable(function, ref.module)
+
+
+HONEST = {
+    "scalar set-up before the loops (area, -inf)": ("avgpool2d_backward_loops", """
+area = kh * kw
+lowest = -np.inf
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                if grad_out[n, c, i, j] > lowest:
+                    grad_x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw] += grad_out[n, c, i, j] / area
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+"""),
+    "maxpool window.max()": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                out[n, c, i, j] = window.max()
+return out
+"""),
+    "conv (window * kernel).sum()": ("conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                out[n, co, i, j] = (window * weight[co]).sum() + (0.0 if bias is None else bias[co])
+return out
+"""),
+    "conv, bias in a loop of its own under an if": ("conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, co, i, j] = (x_pad[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw] * weight[co]).sum()
+if bias is not None:
+    for n in range(batch):
+        for co in range(c_out):
+            out[n, co] += bias[co]
+return out
+"""),
+    "maxpool backward np.argmax with divmod over np.ndindex": ("maxpool2d_backward_loops", """
+for n, c, i, j in np.ndindex(grad_out.shape):
+    window = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+    r, s = divmod(int(np.argmax(window)), kw)
+    grad_x_pad[n, c, i * sh + r, j * sw + s] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+"""),
+    "avgpool itertools.product imported in the function": ("avgpool2d_loops", """
+import itertools
+for n, c, i, j in itertools.product(range(batch), range(channels), range(h_out), range(w_out)):
+    out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].mean()
+return out
+"""),
+    "avgpool backward over np.ndindex of the output": ("avgpool2d_backward_loops", """
+for n, c, i, j in np.ndindex(*grad_out.shape):
+    grad_x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw] += grad_out[n, c, i, j] / (kh * kw)
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+"""),
+    "conv backward by window slices": ("conv2d_backward_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                window = x_pad[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                grad_w[co] += g * window
+                grad_x_pad[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw] += g * weight[co]
+                grad_b[co] += g
+grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+return grad_x, grad_w, grad_b
+"""),
+    "conv calling the output size exercise and a given helper": ("conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(conv_output_size(x.shape[2], kh, sh, padding[0])):
+            for j in range(conv_output_size(x.shape[3], kw, sw, padding[1])):
+                window = _as_array(x_pad[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw], "window")
+                out[n, co, i, j] = np.sum(window * weight[co]) + (bias[co] if bias is not None else 0.0)
+return out
+"""),
+    "maxpool backward through names computed in the loops": ("maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                top, left = i * sh, j * sw
+                where = np.argmax(x_pad[n, c, top:top + kh, left:left + kw])
+                row = top + where // kw
+                col = left + where % kw
+                grad_x_pad[n, c, row, col] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+"""),
+}
+
+
+@pytest.mark.parametrize("name", list(HONEST))
+def test_honest_loops_keep_the_rule(name):
+    function, body = HONEST[name]
+    assert verdict(function, body) is None
+
+
+@pytest.mark.parametrize("extra", ["import itertools", "from itertools import product",
+                                   "import itertools\nimport numpy as np\nimport itertools"])
+def test_a_standard_library_module_imported_for_the_loops(extra):
+    uses = "product" if "from" in extra else "itertools.product"
+    body = f"""
+for n, c, i, j in {uses}(range(batch), range(channels), range(h_out), range(w_out)):
+    out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].max()
+return out
+"""
+    assert verdict("maxpool2d_loops", body, extra) is None
+
+
+# ---------------------------------------------------------------------------- shortcuts lose it
+
+FAST_CONV = """
+out[...] = conv2d_vectorized(x, weight, bias, (sh, sw), padding)
+return out
+"""
+
+ATTACKS = {
+    # issue 20, item 4: each took the loop items from 11/48 to 48/48 against count_loop_steps
+    "fast path": (3, "conv2d_loops", FAST_CONV, ""),
+    "count_loop_steps redefined": (3, "conv2d_loops", FAST_CONV, """
+def count_loop_steps(fn, *args, **kwargs):
+    return fn(*args, **kwargs), 10 ** 9
+"""),
+    "fast path, then an empty loop": (3, "conv2d_loops", """
+out[...] = conv2d_vectorized(x, weight, bias, (sh, sw), padding)
+for _ in range(out.size):
+    pass
+return out
+""", ""),
+    "the tracer's hook called 100,000 times": (4, "conv2d_loops", """
+import sys
+hook, frame = sys.gettrace(), sys._getframe()
+for _ in range(100000):
+    if hook is not None:
+        hook(frame, "line", None)
+out[...] = conv2d_vectorized(x, weight, bias, (sh, sw), padding)
+return out
+""", ""),
+    "sys.settrace wrapped": (4, "conv2d_loops", FAST_CONV, """
+import sys as _s
+_real_settrace = _s.settrace
+def _quiet(tracer):
+    _real_settrace(None)
+_s.settrace = _quiet
+"""),
+    "fast path padded with a dummy loop": (3, "conv2d_loops", """
+out = conv2d_vectorized(x, weight, bias, (sh, sw), padding)
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, co, i, j] = out[n, co, i, j]
+return out
+""", ""),
+    "plain numpy outside the loops, then a dummy loop": (2, "maxpool2d_loops", """
+out[...] = np.max([x_pad[:, :, ki:ki + sh * (h_out - 1) + 1:sh, kj:kj + sw * (w_out - 1) + 1:sw]
+                   for ki in range(kh) for kj in range(kw)], axis=0)
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = out[n, c, i, j]
+return out
+""", ""),
+    "a row at a time": (1, "avgpool2d_loops", """
+for i in range(h_out):
+    band = x_pad[:, :, i * sh:i * sh + kh, :]
+    total = 0.0
+    for kj in range(kw):
+        total = total + band[:, :, :, kj:kj + sw * (w_out - 1) + 1:sw].sum(axis=2)
+    out[:, :, i, :] = total / (kh * kw)
+return out
+""", ""),
+    "kernel offsets, shift and add": (1, "avgpool2d_loops", """
+for ki in range(kh):
+    for kj in range(kw):
+        out += x_pad[:, :, ki:ki + sh * (h_out - 1) + 1:sh, kj:kj + sw * (w_out - 1) + 1:sw] / (kh * kw)
+return out
+""", ""),
+    "np.pad monkeypatched": (4, "conv2d_loops", None, """
+_real_pad = np.pad
+def _my_pad(array, *args, **kwargs):
+    return _real_pad(array, *args, **kwargs)
+np.pad = _my_pad
+"""),
+    "np.pad monkeypatched through another name": (4, "conv2d_loops", None, """
+_numpy = np
+_numpy.pad = lambda array, *args, **kwargs: array
+"""),
+    "conv2d_loops rebound to the fast path": (4, "conv2d_loops", None, "conv2d_loops = conv2d_vectorized"),
+    "the fast path hung on a given helper": (4, "conv2d_loops", """
+for _ in range(1):
+    out[...] = _pad.fast(x, weight, bias, (sh, sw), padding)
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, co, i, j] = out[n, co, i, j]
+return out
+""", "_pad.fast = conv2d_vectorized"),
+    "np rebound": (4, "conv2d_loops", None, "import numpy\nnp = numpy"),
+    "np imported from elsewhere": (4, "conv2d_loops", None, "import tinytorch.core.tensor as np"),
+    "conv2d_loops redefined with a decorator": (4, "conv2d_loops", None, """
+@lambda fn: conv2d_vectorized
+def conv2d_loops(x, weight, bias=None, stride=1, padding=0):
+    pass
+"""),
+    "a given helper rebound through global": (4, "maxpool2d_loops", None, """
+def _swap():
+    global _pad
+    _pad = lambda x, padding, value=0.0: x
+"""),
+    "sliding_window_view, one row at a time": (3, "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            band = x_pad[n, c, i * sh:i * sh + kh, :]
+            out[n, c, i, :] = sliding_window_view(band, kw, axis=1)[:, ::sw][:, :w_out].max(axis=(0, 2))
+return out
+""", ""),
+    "einsum renamed by an import": (3, "conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        out[n, co] = _e("chw,chw->", x_pad[n], weight[co])
+return out
+""", "from numpy import einsum as _e"),
+    "getattr with a constant shortcut name": (3, "conv2d_loops", """
+out[...] = getattr(np, "einsum")("nchw,oc->nohw", x_pad[:, :, :h_out, :w_out], weight[:, :, 0, 0])
+return out
+""", ""),
+    "getattr with a computed name": (4, "conv2d_loops", """
+out[...] = getattr(np, "ein" + "sum")("nchw,oc->nohw", x_pad[:, :, :h_out, :w_out], weight[:, :, 0, 0])
+return out
+""", ""),
+    "a helper of one's own": (3, "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = _window_max(x_pad, n, c, i * sh, j * sw, kh, kw)
+return out
+""", """
+def _window_max(x_pad, n, c, top, left, kh, kw):
+    return x_pad[n, c, top:top + kh, left:left + kw].max()
+"""),
+    "a given helper edited to call the fast path": (3, "maxpool2d_loops", None, (
+        "    return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)",
+        "    return maxpool2d_vectorized(x, 2)")),
+    "a given helper defined twice": (4, "maxpool2d_loops", None, """
+def _pad(x, padding, value=0.0):
+    return x
+"""),
+    "a lambda inside": (3, "maxpool2d_loops", """
+biggest = lambda window: window.max()
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = biggest(x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw])
+return out
+""", ""),
+    "scipy imported in the function": (3, "conv2d_loops", """
+import scipy.signal
+for n in range(batch):
+    for co in range(c_out):
+        out[n, co] = scipy.signal.correlate(x_pad[n], weight[co], mode="valid")[0]
+return out
+""", ""),
+    "exec of hidden code": (4, "conv2d_loops", None, "exec('x = 1')"),
+    "a while loop (not a for loop)": (1, "avgpool2d_loops", """
+i = 0
+while i < h_out:
+    for j in range(w_out):
+        out[:, :, i, j] = x_pad[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw].mean(axis=(2, 3))
+    i += 1
+return out
+""", ""),
+    "sliced array arithmetic before the loops": (2, "avgpool2d_loops", """
+total = x_pad[:, :, 0:h_out, 0:w_out] + x_pad[:, :, 1:h_out + 1, 0:w_out]
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = total[n, c, i, j]
+return out
+""", ""),
+    "a while loop outside the for loops": (2, "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].mean()
+k = 0
+while k < 1:
+    k += 1
+return out
+""", ""),
+    "a call after the loops": (2, "conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, co, i, j] = (x_pad[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw] * weight[co]).sum()
+if bias is not None:
+    out += bias.reshape(1, -1, 1, 1)
+return out
+""", ""),
+    "the stub": (1, "conv2d_loops", "raise NotImplementedError()", ""),
+}
+
+
+@pytest.mark.parametrize("name", list(ATTACKS))
+def test_a_shortcut_breaks_the_rule_with_the_right_clause(name):
+    expected, function, body, extra = ATTACKS[name]
+    message = verdict(function, body, extra)
+    assert clause(message) == expected, message
+    assert message.startswith(f"{function} must loop over output positions (loop rule {expected}): "), message
+
+
+def test_messages_say_where_and_what():
+    message = verdict("conv2d_loops", FAST_CONV)
+    assert "uses conv2d_vectorized, a function of your module that the given conv2d_loops does not use" in message
+    assert message.endswith(": `conv2d_vectorized`)"), message  # where: the line and the construct
+    message = verdict("conv2d_loops", None, "conv2d_loops = conv2d_vectorized")
+    assert "binds conv2d_loops 2 times" in message and "one plain `def`" in message, message
+    message = verdict("conv2d_loops", "raise NotImplementedError()")
+    assert "out[n, co, i, j] = total" in message, message  # the reference's own write, as an example
+    message = verdict("avgpool2d_loops", ATTACKS["sliced array arithmetic before the loops"][2])
+    assert "`total = x_pad[:, :, 0:h_out, 0:w_out] + x_pad[" in message, message
+    message = verdict("maxpool2d_loops", None, ATTACKS["a given helper edited to call the fast path"][3])
+    assert "_pad (which maxpool2d_loops uses) uses maxpool2d_vectorized, a function of your module that the given " \
+        "_pad does not use" in message, message
+
+
+def test_every_forbidden_name_is_in_the_notebooks_rule_text():
+    """The notebook states the rule exactly: every list of loops.py appears in its prose."""
+    text = SRC.read_text(encoding="utf-8")
+    start = text.index("### The loop rule")
+    prose = text[start:text.index("# %%", start)]
+    for name in [*loops.SHORTCUTS, *loops.FORBIDDEN_NAMES, *loops.FORBIDDEN_ATTRIBUTES, *loops.FORBIDDEN_MODULES]:
+        assert f"`{name}`" in prose, name
+    for word in ("np.ndindex", "itertools.product", "`global`", "`import *`", "decorator"):
+        assert word in prose, word
+
+
+def test_the_verdict_reads_the_package_file_and_merges_into_the_outcome(tmp_path):
+    cell = next(c for c in cells.graded_cells(SRC) if c.loop_rule == "conv2d_loops")
+    module = tmp_path / "tinytorch" / "core" / "spatial.py"
+    module.parent.mkdir(parents=True)
+    module.write_text(module_text({"conv2d_loops": FAST_CONV}))
+    rule = loops.verdict(cell, tmp_path, "tinytorch.core.spatial")
+    assert clause(rule) == 3
+    status, message, tests = loops.merge("pass", "", [{"name": "t", "status": "pass", "message": ""}], rule)
+    assert status == "fail" and message == rule and tests[-1] == {"name": "loop rule", "status": "fail", "message": rule}
+    assert loops.merge("error", "boom", [], rule)[:2] == ("error", f"{rule}; boom")
+    assert loops.merge("pass", "", [], None) == ("pass", "", [])
+    unmarked = next(c for c in cells.graded_cells(SRC) if not c.loop_rule)
+    assert loops.verdict(unmarked, tmp_path, "tinytorch.core.spatial") is None
+    module.unlink()
+    assert "could not be read" in loops.verdict(cell, tmp_path, "tinytorch.core.spatial")

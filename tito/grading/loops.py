@@ -1,0 +1,765 @@
+"""The loop rule: a loop exercise computes its output in loops over output positions, read from its source.
+
+Module 09's six loop exercises (conv2d_loops, conv2d_backward_loops, maxpool2d_loops,
+avgpool2d_loops, maxpool2d_backward_loops, avgpool2d_backward_loops) are graded on their numbers
+and on being loops. A graded cell that carries `#| loop_rule NAME` (tito.cells.LOOP_RULE) loses its
+item when NAME breaks the rule below, whatever its numbers. The verdict is static: the judge, and
+`tito test`, read the student's exported module (the file in the package copy they test) and check
+its text against the instructor's src, which holds the reference and marks its given lines. No
+student code runs for it, and nothing a child process reports counts. The notebook states the rule
+(src/09_convolutions, section 2, "The loop rule"); in short, for the function NAME:
+
+  (1) loops over positions: inside a `for` nested (at any depth) in another `for`, or in one `for`
+      over `np.ndindex(...)` / `itertools.product(...)` with two or more targets, it writes into an
+      array (`A[...] = ...`, `A[...] += ...`) with an index that uses the variables of both loops
+      (directly, in arithmetic, in slice bounds, or through names computed from them);
+  (2) outside its `for` loops it only prepares and returns: its given lines, imports, `pass`, `if`s
+      whose test calls nothing, assignments and returns that call nothing and do arithmetic only in
+      indices and slice bounds;
+  (3) no whole-array shortcut: it uses no module name (a def, class or variable; numpy and
+      standard-library imports aside) that the reference does not reach from it, directly or through
+      the functions it calls, and the same holds for every function of the module it reaches; none
+      of them mentions SHORTCUTS or imports anything but numpy and the standard library; it defines
+      no function, lambda or class inside;
+  (4) nothing in the whole module changes code behind the reader's back (FORBIDDEN_NAMES,
+      FORBIDDEN_ATTRIBUTES, FORBIDDEN_MODULES, `getattr` with a computed name, `sys.modules`,
+      assigning `__class__` or an attribute of anything imported, `import *`), and NAME and every
+      module name it reaches (in the reference or the student's module) is bound as the reference
+      binds it: functions by one plain `def`, never rebound, never declared `global`.
+
+The clauses are checked in the order 4, 3, 1, 2; the message names the first that fails and where.
+Entry points: `check(source, reference_src, function)` (the message, or None when the rule holds)
+and, for the graders, `verdict(cell, package_parent, module_name)` and `merge(...)`.
+"""
+from __future__ import annotations
+
+import ast
+import functools
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import cells as notebook_cells
+from .. import export, notebooks
+
+# Clause (3): words of names that compute many positions at once (as a whole word of an identifier
+# or dotted path: `np.einsum`, `einsum_path`, `np.fft.fft2`; not `conv2d_vectorized`).
+SHORTCUTS = ("einsum", "tensordot", "sliding_window_view", "as_strided", "stride_tricks", "convolve", "correlate",
+             "fft", "vectorize", "apply_along_axis", "frompyfunc")
+# Clause (4), anywhere in the module.
+FORBIDDEN_NAMES = ("exec", "eval", "compile", "__import__", "globals", "locals", "vars", "setattr", "delattr",
+                   "__builtins__")
+FORBIDDEN_ATTRIBUTES = ("__code__", "__globals__", "__dict__", "__builtins__", "__closure__", "__defaults__",
+                        "__kwdefaults__", "__subclasses__", "__getattribute__", "__setattr__", "__delattr__",
+                        "__import__", "__loader__", "__spec__", "f_globals", "f_locals", "f_builtins", "f_back",
+                        "f_code", "tb_frame", "gi_frame", "cr_frame", "_getframe", "settrace", "setprofile",
+                        "meta_path", "path_hooks")
+FORBIDDEN_MODULES = ("importlib", "ctypes", "gc", "inspect", "builtins", "marshal", "pickle", "copyreg", "runpy",
+                     "code", "codeop")
+TRUSTED_TOP_LEVEL = set(sys.stdlib_module_names) | {"numpy"}
+PRODUCTS = ("ndindex", "product")  # a `for` over np.ndindex(...) / itertools.product(...) loops over each target
+SNIPPET = 70
+
+
+@dataclass
+class Broken(Exception):
+    """One clause of the rule that does not hold: which, why, and the node it is about."""
+
+    clause: int
+    detail: str
+    node: ast.AST | None = None
+
+
+# ---------------------------------------------------------------- reading modules
+
+@dataclass
+class ModuleInfo:
+    """Module-level facts of one module's source."""
+
+    tree: ast.Module
+    package: str                                   # e.g. "tinytorch.core", to resolve relative imports
+    defs: dict = field(default_factory=dict)       # name -> the (last) module-level FunctionDef
+    bindings: dict = field(default_factory=dict)   # name -> [(key, node)] of every module-level binding
+    imports: dict = field(default_factory=dict)    # name -> absolute dotted path it is imported from
+
+
+def _absolute(node: ast.ImportFrom, package: str) -> str:
+    if not node.level:
+        return node.module or ""
+    parts = package.split(".")
+    base = parts[: len(parts) - (node.level - 1)] if node.level > 1 else parts
+    return ".".join([*base, *([node.module] if node.module else [])])
+
+
+def _scoped_walk(node):
+    """Every node of `node` that runs in the enclosing scope: function, lambda and class bodies and
+    comprehension targets are skipped (their decorators, defaults and bases are not)."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        args = node.args
+        for child in [*args.defaults, *[d for d in args.kw_defaults if d is not None],
+                      *getattr(node, "decorator_list", [])]:
+            yield from _scoped_walk(child)
+        return
+    if isinstance(node, ast.ClassDef):
+        for child in [*node.decorator_list, *node.bases, *node.keywords]:
+            yield from _scoped_walk(child)
+        return
+    yield node
+    for name, value in ast.iter_fields(node):
+        if isinstance(node, ast.comprehension) and name == "target":
+            continue
+        for child in value if isinstance(value, list) else [value]:
+            if isinstance(child, ast.AST):
+                yield from _scoped_walk(child)
+
+
+def _module_statements(body):
+    """Statements run at module level: into if/try/for/while/with blocks, never into defs or classes."""
+    for node in body:
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for name in ("body", "orelse", "finalbody"):
+                yield from _module_statements(getattr(node, name, []) or [])
+            for handler in getattr(node, "handlers", []) or []:
+                yield from _module_statements(handler.body)
+            for case in getattr(node, "cases", []) or []:
+                yield from _module_statements(case.body)
+
+
+def _binding_key(node: ast.AST, info: ModuleInfo, name: str) -> str:
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return "def" if not node.decorator_list else "decorated def"
+    if isinstance(node, ast.ClassDef):
+        return "class"
+    if isinstance(node, ast.Import):
+        alias = next(a for a in node.names if (a.asname or a.name.split(".")[0]) == name)
+        return f"import {alias.name if alias.asname else alias.name.split('.')[0]}"
+    if isinstance(node, ast.ImportFrom):
+        alias = next(a for a in node.names if (a.asname or a.name) == name)
+        return f"from {_absolute(node, info.package)} import {alias.name}"
+    return type(node).__name__ + ": " + ast.dump(node)
+
+
+def read_module(source: str, package: str) -> ModuleInfo:
+    info = ModuleInfo(ast.parse(source), package)
+
+    def bind(name, node):
+        info.bindings.setdefault(name, []).append((_binding_key(node, info, name), node))
+
+    for statement in _module_statements(info.tree.body):
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bind(statement.name, statement)
+            if isinstance(statement, ast.FunctionDef):
+                info.defs[statement.name] = statement
+        elif isinstance(statement, (ast.Import, ast.ImportFrom)):
+            for alias in statement.names:
+                if alias.name == "*":
+                    continue
+                if isinstance(statement, ast.Import):
+                    name = alias.asname or alias.name.split(".")[0]
+                    info.imports[name] = alias.name if alias.asname else name
+                else:
+                    name = alias.asname or alias.name
+                    info.imports[name] = f"{_absolute(statement, package)}.{alias.name}"
+                bind(name, statement)
+        elif isinstance(statement, ast.Try):
+            for handler in statement.handlers:
+                if handler.name:
+                    bind(handler.name, statement)
+        # names this statement stores itself (not in the blocks _module_statements visits on its own)
+        own = [statement] if not hasattr(statement, "body") else \
+            [getattr(statement, f) for f in ("target", "test", "iter", "items", "subject", "decorator_list")
+             if getattr(statement, f, None) is not None]
+        for part in own:
+            for piece in part if isinstance(part, list) else [part]:
+                for node in _scoped_walk(piece):
+                    if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                        bind(node.id, statement)
+                    elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+                        bind(node.name, statement)
+    return info
+
+
+def _segment(source: str, node: ast.AST | None) -> str:
+    text = (ast.get_source_segment(source, node) if node is not None else None) or ""
+    text = " ".join(text.split("\n")[0].split())
+    return text if len(text) <= SNIPPET else text[: SNIPPET - 3] + "..."
+
+
+# ---------------------------------------------------------------- the reference (instructor's src)
+
+@dataclass
+class Reference:
+    module: ModuleInfo
+    given: dict       # exercise -> set of ast.dump of its statements above the solution (its given lines)
+    example: dict     # exercise -> its first write that satisfies clause (1), as source text
+
+
+def _export_cells(text: str):
+    chunks = re.split(r"^(# %%.*)$", text, flags=re.MULTILINE)
+    for header, source in zip(chunks[1::2], chunks[2::2]):
+        if "[markdown]" not in header:
+            yield source
+
+
+@functools.lru_cache(maxsize=8)
+def _reference(path: str, stamp: tuple) -> Reference:
+    text = Path(path).read_text(encoding="utf-8")
+    target, exported = None, []
+    for source in _export_cells(text):
+        found = notebook_cells.directives(source)
+        target = target or found.get("default_exp")
+        if notebook_cells.EXPORT_DIRECTIVES & found.keys():
+            exported.append(source)
+    module_name = f"tinytorch.{target}"
+    joined = "\n".join(exported)
+    info = read_module(joined, module_name.rpartition(".")[0])
+    lines = joined.split("\n")
+    begins = [i + 1 for i, line in enumerate(lines) if line.strip() == notebooks.BEGIN]  # 1-based line numbers
+    given, example = {}, {}
+    for name, node in info.defs.items():
+        begin = next((b for b in begins if node.lineno <= b <= node.end_lineno), None)
+        if begin is None:
+            continue
+        given[name] = {ast.dump(s) for s in node.body if s.end_lineno < begin}
+        write = _position_write(node)
+        if write is not None:
+            example[name] = _segment(joined, write)
+    return Reference(info, given, example)
+
+
+def reference(src: Path | str) -> Reference:
+    path = Path(src).resolve()
+    stat = path.stat()
+    return _reference(str(path), (stat.st_mtime_ns, stat.st_size))
+
+
+# ---------------------------------------------------------------- names a function uses
+
+def _stored_names(node) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))}
+
+
+def _local_names(fn: ast.FunctionDef) -> set[str]:
+    """Parameters and names bound anywhere inside fn (nested scopes included), minus `global` ones."""
+    found, declared = set(), set()
+    for node in ast.walk(fn):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            args = node.args
+            found |= {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+            found |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+            if node is not fn and not isinstance(node, ast.Lambda):
+                found.add(node.name)
+        elif isinstance(node, ast.ClassDef):
+            found.add(node.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            found.add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            found |= {a.asname or a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            found.add(node.name)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            declared |= set(node.names)
+    return found - declared
+
+
+def _free_names(fn: ast.FunctionDef) -> list[ast.Name]:
+    """The Name nodes of fn (defaults and decorators included) that are not its own locals."""
+    local = _local_names(fn)
+    return [n for n in ast.walk(fn) if isinstance(n, ast.Name) and n.id not in local]
+
+
+def _module_names_used(fn: ast.FunctionDef, info: ModuleInfo) -> set[str]:
+    return {n.id for n in _free_names(fn) if n.id in info.bindings}
+
+
+def _reachable(function: str, info: ModuleInfo) -> set[str]:
+    """function and the module names it uses, directly or through the module's functions it uses."""
+    todo, seen = [function], set()
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            if name in info.defs:
+                todo.extend(_module_names_used(info.defs[name], info))
+    return seen
+
+
+def _shortcut(identifier: str) -> str | None:
+    """The shortcut word in an identifier or dotted path (as a whole word: `einsum_path`, `fft2`, not `conv2d_vectorized`)."""
+    return next((word for word in SHORTCUTS if re.search(rf"(?<![A-Za-z]){word}(?![A-Za-z])", identifier)), None)
+
+
+def _trusted_import(info: ModuleInfo, name: str) -> bool:
+    """Bound only by imports from numpy or the standard library (not a forbidden module)."""
+    entries = info.bindings.get(name, [])
+    return bool(entries) and all(isinstance(node, (ast.Import, ast.ImportFrom)) and not getattr(node, "level", 0)
+                                 and info.imports.get(name, "").split(".")[0] in TRUSTED_TOP_LEVEL
+                                 and info.imports.get(name, "").split(".")[0] not in FORBIDDEN_MODULES
+                                 for _, node in entries)
+
+
+# ---------------------------------------------------------------- clause (1): loops over positions
+
+def _dependencies(fn: ast.FunctionDef) -> dict[str, set[str]]:
+    """name -> the names its values are computed from, anywhere in fn (flow-insensitive)."""
+    deps: dict[str, set[str]] = {}
+
+    def add(target, value):
+        if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) \
+                and len(target.elts) == len(value.elts):
+            for t, v in zip(target.elts, value.elts):
+                add(t, v)
+            return
+        used = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)} if value is not None else set()
+        for name in _stored_names(target):
+            deps.setdefault(name, set()).update(used)
+
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                add(target, node.value)
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)) and node.value is not None:
+            add(node.target, node.value)
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+            add(node.target, node.iter)
+        elif isinstance(node, ast.NamedExpr):
+            add(node.target, node.value)
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            add(node.optional_vars, node.context_expr)
+    return deps
+
+
+def _closure(names: set[str], deps: dict[str, set[str]]) -> set[str]:
+    seen, todo = set(), list(names)
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(deps.get(name, ()))
+    return seen
+
+
+def _is_product(expr: ast.AST) -> bool:
+    if not isinstance(expr, ast.Call):
+        return False
+    func = expr.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    return name in PRODUCTS
+
+
+def _written_subscripts(statement) -> list[ast.Subscript]:
+    if isinstance(statement, ast.Assign):
+        targets = statement.targets
+    elif isinstance(statement, (ast.AugAssign, ast.AnnAssign)):
+        targets = [statement.target]
+    else:
+        return []
+    found = []
+    for target in targets:
+        stack = [target]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, ast.Subscript):
+                found.append(node)
+            elif isinstance(node, (ast.Tuple, ast.List)):
+                stack.extend(node.elts)
+            elif isinstance(node, ast.Starred):
+                stack.append(node.value)
+    return found
+
+
+def _index_names(subscript: ast.Subscript) -> set[str]:
+    """Names in every index of a subscript chain: out[n][c, i, j] gives n, c, i, j."""
+    names, node = set(), subscript
+    while isinstance(node, ast.Subscript):
+        names |= {n.id for n in ast.walk(node.slice) if isinstance(n, ast.Name)}
+        node = node.value
+    return names
+
+
+def _position_write(fn: ast.FunctionDef) -> ast.AST | None:
+    """The first statement satisfying clause (1), or None."""
+    deps = _dependencies(fn)
+
+    def visit(statements, loops):
+        for statement in statements:
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            if isinstance(statement, (ast.For, ast.AsyncFor)):
+                names = sorted(_stored_names(statement.target))
+                independent = len(names) >= 2 and _is_product(statement.iter)
+                found = visit(statement.body, [*loops, (id(statement), names, independent)]) or \
+                    visit(statement.orelse, loops)
+                if found is not None:
+                    return found
+                continue
+            if loops:
+                for subscript in _written_subscripts(statement):
+                    used = _closure(_index_names(subscript), deps)
+                    units = set()
+                    for loop_id, names, independent in loops:
+                        if independent:
+                            units |= {(loop_id, name) for name in names if name in used}
+                        elif used & set(names):
+                            units.add((loop_id,))
+                    if len(units) >= 2:
+                        return statement
+            for name in ("body", "orelse", "finalbody"):
+                found = visit(getattr(statement, name, []) or [], loops)
+                if found is not None:
+                    return found
+            for handler in getattr(statement, "handlers", []) or []:
+                found = visit(handler.body, loops)
+                if found is not None:
+                    return found
+            for case in getattr(statement, "cases", []) or []:
+                found = visit(case.body, loops)
+                if found is not None:
+                    return found
+        return None
+
+    return visit(fn.body, [])
+
+
+# ---------------------------------------------------------------- clause (2): outside the loops
+
+def _scalar_arithmetic(expr: ast.AST) -> bool:
+    """Arithmetic on plain names, numbers and attributes only (`kh * kw`, `-np.inf`): no element of an
+    array is read, so it cannot compute an answer, only a number to use in the loops."""
+    return all(isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Name, ast.Constant, ast.Attribute, ast.Load,
+                                 ast.operator, ast.unaryop)) for node in ast.walk(expr))
+
+
+def _computes(expr: ast.AST | None, in_index: bool = False) -> ast.AST | None:
+    """The first node of expr that calls or (outside indices and slice bounds) does arithmetic."""
+    if expr is None:
+        return None
+    if isinstance(expr, (ast.Call, ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp,
+                         ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom, ast.JoinedStr)):
+        return expr
+    if not in_index and isinstance(expr, (ast.BinOp, ast.UnaryOp)) and not _scalar_arithmetic(expr):
+        return expr
+    if isinstance(expr, ast.Subscript):
+        return _computes(expr.value, in_index) or _computes(expr.slice, True)
+    for child in ast.iter_child_nodes(expr):
+        found = _computes(child, in_index)
+        if found is not None:
+            return found
+    return None
+
+
+def _outside_loops(fn: ast.FunctionDef, given: set[str]) -> ast.AST | None:
+    """The first statement outside fn's for loops that clause (2) does not allow, or None."""
+    def visit(statements, top):
+        for index, statement in enumerate(statements):
+            if isinstance(statement, (ast.For, ast.AsyncFor)):
+                found = visit(statement.orelse, False)
+            elif top and index == 0 and isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant) \
+                    and isinstance(statement.value.value, str):
+                found = None  # the docstring
+            elif ast.dump(statement) in given or isinstance(statement, (ast.Pass, ast.Import, ast.ImportFrom)):
+                found = None
+            elif isinstance(statement, ast.If):
+                found = statement.test if _computes(statement.test) else \
+                    visit(statement.body, False) or visit(statement.orelse, False)
+            elif isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None:
+                targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+                found = statement if _computes(statement.value) or any(
+                    _computes(t, True) for t in targets) else None
+            elif isinstance(statement, ast.Return):
+                found = statement if _computes(statement.value) else None
+            else:
+                found = statement
+            if found is not None:
+                return found
+        return None
+
+    return visit(fn.body, True)
+
+
+# ---------------------------------------------------------------- clause (3): no whole-array shortcut
+
+def _shortcuts_in(fn: ast.FunctionDef, student: ModuleInfo, allowed: set) -> tuple[str, ast.AST] | None:
+    """A shortcut fn refers to: (what, node), or None. `allowed`: module names its given version uses."""
+    local = _local_names(fn) | allowed
+    for node in ast.walk(fn):
+        shortcut = "a whole-array shortcut"
+        if isinstance(node, ast.Attribute) and _shortcut(node.attr):
+            return f"uses `{node.attr}`, {shortcut}", node
+        if isinstance(node, ast.Name) and node.id not in local:
+            word = _shortcut(node.id) or _shortcut(student.imports.get(node.id, ""))
+            if word:
+                origin = f" ({student.imports[node.id]})" if node.id in student.imports else ""
+                return f"uses `{node.id}`{origin}, {shortcut}", node
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            dotted = [getattr(node, "module", None) or "", *[a.name for a in node.names]]
+            if any(_shortcut(part) for part in dotted):
+                return f"imports {', '.join(filter(None, dotted))}, {shortcut}", node
+            tops = [a.name.split(".")[0] for a in node.names] if isinstance(node, ast.Import) else \
+                [None if node.level else (node.module or "").split(".")[0]]
+            if any(top not in TRUSTED_TOP_LEVEL or top in FORBIDDEN_MODULES for top in tops):
+                return "imports something other than numpy and the standard library", node
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr" \
+                and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) \
+                and isinstance(node.args[1].value, str) and _shortcut(node.args[1].value):
+            return f"uses `{node.args[1].value}`, {shortcut}", node
+    return None
+
+
+def _check_shortcuts(function: str, student: ModuleInfo, ref: Reference) -> None:
+    queue, seen = [function], set()
+    while queue:
+        name = queue.pop(0)
+        if name in seen or name not in student.defs:
+            continue
+        seen.add(name)
+        fn = student.defs[name]
+        via = "" if name == function else f"{name} (which {function} uses) "
+        allowed = _reachable(name, ref.module) - {name} if name in ref.module.defs else set()
+        for node in _free_names(fn):
+            if node.id not in student.bindings or _trusted_import(student, node.id):
+                continue
+            if node.id not in allowed:
+                what = "the function" if node.id in student.defs else "the name"
+                raise Broken(3, f"{via}uses {node.id}, {what.replace('the ', 'a ')} of your module that the given "
+                                f"{name} does not use (nor the functions it calls); compute in your loops instead", node)
+            queue.append(node.id)
+        found = _shortcuts_in(fn, student, allowed)
+        if found:
+            raise Broken(3, f"{via}{found[0]}", found[1])
+        if name == function:
+            inner = next((n for n in ast.walk(fn) if n is not fn and isinstance(
+                n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef))), None)
+            if inner is not None:
+                kind = "a lambda" if isinstance(inner, ast.Lambda) else f"`{inner.name}`"
+                raise Broken(3, f"defines {kind} inside; write the computation in the loops themselves", inner)
+
+
+# ---------------------------------------------------------------- clause (4): module-wide
+
+def _mentioned(expr: ast.AST) -> set[str]:
+    """The names expr refers to as objects, not inside a call (getattr calls excepted) or a lambda."""
+    found, todo = set(), [expr]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Name):
+            found.add(node.id)
+        elif not (isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and node.func.id == "getattr")
+                  or isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))):
+            todo.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def _shared_objects(nodes: list, seeds: set[str]) -> set[str]:
+    """`seeds` (names of shared objects: the module's functions and classes), the names of imports,
+    and the names bound to one of them anywhere in the module (`m = np`, `for f in (_pad,)`)."""
+    aliases, feeds = set(seeds), {}
+    for node in nodes:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            aliases |= {a.asname or a.name.split(".")[0] for a in node.names if a.name != "*"}
+            continue
+        if isinstance(node, ast.Assign):
+            pairs = [(t, node.value) for t in node.targets]
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and node.value is not None:
+            pairs = [(node.target, node.value)]
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+            pairs = [(node.target, node.iter)]
+        elif isinstance(node, ast.NamedExpr):
+            pairs = [(node.target, node.value)]
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            pairs = [(node.optional_vars, node.context_expr)]
+        else:
+            continue
+        for target, value in pairs:
+            for name in _mentioned(value):
+                feeds.setdefault(name, set()).update(_stored_names(target))
+    todo = list(aliases)
+    while todo:  # everything bound from a shared object is one too
+        for name in feeds.get(todo.pop(), ()):
+            if name not in aliases:
+                aliases.add(name)
+                todo.append(name)
+    return aliases
+
+
+def _root(node: ast.AST) -> ast.AST:
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)):
+        node = node.value
+    return node
+
+
+def _protected(function: str, student: ModuleInfo, ref: Reference) -> set[str]:
+    """function and every module name it uses, transitively through functions, in either module."""
+    return _reachable(function, student) | _reachable(function, ref.module)
+
+
+@dataclass
+class Student:
+    """A student's exported module, read once for all the loop exercises of a grading."""
+
+    module: ModuleInfo
+    broken: Broken | None     # clause (4)'s module-wide part, which does not depend on the exercise
+    declared: list            # its `global` / `nonlocal` statements
+
+
+@functools.lru_cache(maxsize=8)
+def _student(source: str, package: str) -> Student:
+    info = read_module(source, package)
+    nodes = list(ast.walk(info.tree))
+    declared = [node for node in nodes if isinstance(node, (ast.Global, ast.Nonlocal))]
+    try:
+        _module_wide(info, nodes)
+    except Broken as broken:
+        return Student(info, broken, declared)
+    return Student(info, None, declared)
+
+
+def _module_wide(student: ModuleInfo, nodes: list) -> None:
+    aliases = _shared_objects(nodes, {name for name, entries in student.bindings.items()
+                                      if any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                                             for _, n in entries)})
+    sys_names = {name for name, path in student.imports.items() if path == "sys"}
+    call_funcs = {id(node.func) for node in nodes if isinstance(node, ast.Call)}
+    for node in nodes:
+        if isinstance(node, ast.Name):
+            if node.id in FORBIDDEN_NAMES:
+                raise Broken(4, f"your module uses `{node.id}`", node)
+            if node.id == "getattr" and id(node) not in call_funcs:
+                raise Broken(4, "your module passes `getattr` around (only getattr(obj, \"name\") is allowed)", node)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr":
+            name = node.args[1] if len(node.args) >= 2 else None
+            if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
+                raise Broken(4, "your module calls getattr with a computed name", node)
+            if name.value in FORBIDDEN_ATTRIBUTES or name.value == "modules":
+                raise Broken(4, f"your module gets the attribute {name.value!r}", node)
+        elif isinstance(node, ast.Attribute):
+            if node.attr in FORBIDDEN_ATTRIBUTES:
+                raise Broken(4, f"your module uses `.{node.attr}`", node)
+            if node.attr == "__class__" and isinstance(node.ctx, ast.Store):
+                raise Broken(4, "your module assigns `__class__`", node)
+            if node.attr == "modules" and isinstance(node.value, ast.Name) and node.value.id in sys_names:
+                raise Broken(4, "your module uses `sys.modules`", node)
+            if isinstance(node.ctx, (ast.Store, ast.Del)):
+                root = _root(node.value)
+                if isinstance(root, ast.Name) and root.id in aliases or \
+                        not isinstance(root, ast.Name) and _mentioned(root) & aliases:
+                    raise Broken(4, "your module assigns an attribute of something it imported or of one of its "
+                                    "functions or classes (that changes code the grader does not read)", node)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            if any(m.split(".")[0] in FORBIDDEN_MODULES for m in modules if m) and not getattr(node, "level", 0):
+                raise Broken(4, f"your module imports {', '.join(modules)}", node)
+            for alias in node.names:
+                if alias.name == "*":
+                    raise Broken(4, "your module uses `import *`", node)
+                if isinstance(node, ast.ImportFrom) and (alias.name in FORBIDDEN_ATTRIBUTES or alias.name in FORBIDDEN_NAMES
+                                                         or node.module == "sys" and alias.name == "modules"):
+                    raise Broken(4, f"your module imports {alias.name}", node)
+
+
+def _check_bindings(function: str, student: Student, ref: Reference) -> None:
+    """Clause (4)'s part about the function and the names it uses: bound as the reference binds them."""
+    protected = _protected(function, student.module, ref)
+    for node in student.declared:
+        hit = sorted(set(node.names) & protected)
+        if hit:
+            raise Broken(4, f"your module declares `global {hit[0]}`, which rebinds a name the rule reads", node)
+    student = student.module
+    for name in sorted(protected):
+        mine = student.bindings.get(name, [])
+        theirs = ref.module.bindings.get(name, [])
+        if not mine:
+            continue
+        keys, given = [key for key, _ in mine], [key for key, _ in theirs]
+        imports = all(isinstance(node, (ast.Import, ast.ImportFrom)) for _, node in [*mine, *theirs])
+        if not theirs:  # a name of the student's own: one import (a def of theirs breaks clause 3 instead)
+            ok = _trusted_import(student, name) and len(set(keys)) == 1 or keys == ["def"]
+        elif given == ["def"]:
+            ok = keys == ["def"]
+        elif imports:  # the same import again is harmless
+            ok = set(keys) == set(given)
+        else:
+            ok = sorted(keys) == sorted(given)
+        if not ok:
+            node = next((n for key, n in mine if key != "def"), mine[-1][1])
+            how = "by one plain `def` (no decorator)" if given == ["def"] else \
+                "exactly as the given code binds it" if theirs else "by one import from numpy or the standard library"
+            raise Broken(4, f"your module binds {name} {len(mine)} time{'s' * (len(mine) > 1)} "
+                            f"({', '.join(key.split(':')[0] for key, _ in mine)}); it must be bound {how}", node)
+
+
+# ---------------------------------------------------------------- the verdict
+
+def _where(source: str, node: ast.AST | None) -> str:
+    if node is None or not hasattr(node, "lineno"):
+        return ""
+    cell = export.cell_of_line(source, node.lineno)
+    place = f"notebook cell {cell + 1}" if cell is not None else f"line {node.lineno}"
+    snippet = _segment(source, node)
+    return f" ({place}: `{snippet}`)" if snippet else f" ({place})"
+
+
+def check(source: str, reference_src: Path | str, function: str) -> str | None:
+    """Why `function` of the exported module `source` breaks the loop rule, or None when it keeps it.
+
+    reference_src: the instructor's src (percent format, with its solution markers)."""
+    ref = reference(reference_src)
+    if function not in ref.given:
+        raise ValueError(f"`#| loop_rule {function}`: {reference_src} defines no function {function} with a solution")
+    lead = f"{function} must loop over output positions (loop rule "
+    try:
+        read = _student(source, ref.module.package)
+    except SyntaxError as error:
+        return f"{lead}): your exported module does not parse ({error.msg}, line {error.lineno})"
+    student = read.module
+    try:
+        fn = student.defs.get(function)
+        if fn is None:
+            raise Broken(1, f"your module defines no function {function} (a `def` at the top level)")
+        if read.broken is not None:
+            raise read.broken
+        _check_bindings(function, read, ref)
+        _check_shortcuts(function, student, ref)
+        if _position_write(fn) is None:
+            example = ref.example.get(function, "out[n, c, i, j] = ...")
+            raise Broken(1, "no array is written inside two nested for loops with an index that uses both loop "
+                            f"variables; loop over the output positions i and j and write, e.g., {example}")
+        outside = _outside_loops(fn, ref.given.get(function, set()))
+        if outside is not None:
+            raise Broken(2, "it computes outside its for loops; move that into the loops (outside them only the "
+                            "given lines, and ifs, assignments and returns that call nothing and do arithmetic "
+                            "only on plain names and numbers or in indices)", outside)
+    except Broken as broken:
+        return f"{lead}{broken.clause}): {broken.detail}{_where(source, broken.node)}"
+    return None
+
+
+# ---------------------------------------------------------------- for the graders
+
+def verdict(cell, package_parent: Path, module_name: str) -> str | None:
+    """The loop rule's message for a test cell marked `#| loop_rule NAME`; None when unmarked or kept.
+    Reads the module file of the package under test (package_parent/tinytorch/...) itself."""
+    function, src = getattr(cell, "loop_rule", ""), getattr(cell, "src", None)
+    if not function or src is None:
+        return None
+    path = Path(package_parent, *module_name.split(".")).with_suffix(".py")
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        return f"{function} must loop over output positions (loop rule): {path.name} could not be read ({error})"
+    try:
+        return check(source, src, function)
+    except Exception as error:  # a bug here must cost the item with a reason, never the whole grading
+        return (f"{function} must loop over output positions (loop rule): the rule could not be checked "
+                f"({type(error).__name__}: {error}); please report this to your instructor")
+
+
+def merge(status: str, message: str, tests: list, rule: str | None) -> tuple[str, str, list]:
+    """An item's outcome with the loop rule's verdict: a passing item fails; the rule's message comes first."""
+    if not rule:
+        return status, message, tests
+    return ("fail" if status == "pass" else status), rule + (f"; {message}" if message else ""), \
+        [*tests, {"name": "loop rule", "status": "fail", "message": rule}]
+
