@@ -1319,6 +1319,11 @@ if __name__ == "__main__":
 # `(i * stride_h, j * stride_w)` of the padded input and write its maximum (or mean)
 # into `out`. Loop over the output positions yourself; inside that loop, the window's
 # `.max()` or `.sum()` is fine (that is what CS231n's naive pooling does).
+#
+# **NaN.** A window that holds a NaN pools to NaN, as in `torch.nn.MaxPool2d` and as the
+# window's `.max()` gives; a loop that compares with `>` skips NaN instead, since every
+# comparison with NaN is False. The checks of your loops use inputs without NaN, so either
+# passes; the given fast path and the layers follow PyTorch.
 
 
 # %% nbgrader={"grade": false, "grade_id": "maxpool2d-loops", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -1540,19 +1545,22 @@ def _pool_pad(x, padding, value, extra=(0, 0)):
 
 
 def _maxpool2d_forward(x, kernel, stride, padding, out_hw, dilation=(1, 1), extra=(0, 0)):
-    """Max of every window and the offset (row-major index in the window) of its first maximum."""
+    """Max of every window and the offset (row-major index in the window) of its first maximum.
+    A window holding NaN pools to NaN (as PyTorch's), and its winner is its first NaN."""
     x_pad = _pool_pad(x, padding, -np.inf, extra)
     candidates = [x_pad[where] for _, where in _offset_slices(kernel, stride, out_hw, dilation)]   # one view per offset
     # The maxima first, then the winners: two cheap passes over the offsets instead of one that
-    # selects both value and offset at each step. np.fmax skips NaN as the loops' `>` does, and
-    # full_like keeps x's memory layout (channels-last after a Conv2d), so every pass runs in order.
+    # selects both value and offset at each step. np.maximum propagates NaN, and full_like keeps
+    # x's memory layout (channels-last after a Conv2d), so every pass runs in order.
     out = np.full_like(candidates[0], -np.inf)
     for candidate in candidates:
-        np.fmax(out, candidate, out=out)
+        np.maximum(out, candidate, out=out)
     offsets = np.arange(len(candidates), dtype=np.min_scalar_type(len(candidates) - 1))   # uint8 for kernels to 16x16
     argmax = np.zeros(out.shape, dtype=offsets.dtype)
+    nan_windows = np.isnan(out).any()   # NaN equals nothing, itself included: its winner needs its own test
     for offset in reversed(range(len(candidates))):    # last to first, so the first maximum is written last
-        argmax = np.where(candidates[offset] == out, offsets[offset], argmax)
+        wins = candidates[offset] == out
+        argmax = np.where(wins | np.isnan(candidates[offset]) if nan_windows else wins, offsets[offset], argmax)
     return out, argmax
 
 
@@ -1644,6 +1652,8 @@ if __name__ == "__main__":
 # as the forward pass. **Ties:** when several positions hold the maximum, the first in
 # row-major order (top row first, then left to right) gets the gradient, as in PyTorch.
 # With overlapping windows one input can win several windows: its gradients add up.
+# (In the given fast path a window holding NaN sends its gradient to its first NaN, which
+# is `np.argmax`'s rule; PyTorch picks the last. Your loops are checked without NaN.)
 
 
 # %% nbgrader={"grade": false, "grade_id": "maxpool2d-backward-loops", "locked": false, "schema_version": 3, "solution": true, "task": false}

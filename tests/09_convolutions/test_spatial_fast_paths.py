@@ -4,7 +4,7 @@ The vectorized convolution picks its memory layout by shape (spatial._channels_l
 from a channels-last or a channels-first copy of the input) and computes the input gradient
 one of two ways (spatial._input_grad_is_a_convolution: as a "full" convolution of the output
 gradient for stride 1 and C_out <= C_in, else by col2im). Max pooling takes the maxima with
-np.fmax and finds the winners afterwards. Each case below states which path it takes, so a
+np.maximum (NaN propagates, as in PyTorch) and finds the winners afterwards. Each case below states which path it takes, so a
 change of the rules cannot leave a path untested, and checks values and all gradients against
 conv2d_loops / conv2d_backward_loops, maxpool2d_loops / maxpool2d_backward_loops on small
 non-square shapes.
@@ -184,14 +184,47 @@ def test_maxpool_tie_by_hand():
     np.testing.assert_array_equal(grad_x, [[[[10.0, 0.0, 0.0, 20.0], [0.0, 0.0, 0.0, 0.0]]]])
 
 
+def _maxpool_nan_oracle(x, kernel, stride, padding, grad_out):
+    """Plain numpy, one window at a time: a window holding NaN pools to NaN (PyTorch's forward) and
+    sends its gradient to its first NaN in row-major order (np.argmax's rule); else to its first maximum."""
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
+    out = np.zeros(grad_out.shape)
+    grad = np.zeros(xp.shape)
+    for n, c, i, j in np.ndindex(*grad_out.shape):
+        window = xp[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+        winner = int(np.argmax(window))          # argmax stops at the first NaN
+        out[n, c, i, j] = window.flat[winner]
+        grad[n, c, i * sh + winner // kw, j * sw + winner % kw] += grad_out[n, c, i, j]
+    return out, grad[:, :, ph:ph + x.shape[2], pw:pw + x.shape[3]]
+
+
 @pytest.mark.parametrize("case", POOL_CASES, ids=POOL_IDS)
-def test_maxpool_skips_nan_as_the_loops_do(case):
-    # The loops compare with `>`, which is False for NaN, so a NaN never wins a window; np.fmax
-    # (not np.maximum, which would return NaN) keeps the fast path the same.
+def test_maxpool_a_window_holding_nan_pools_to_nan_and_pays_its_first_nan(case):
     shape, kernel, stride, padding = case
     x = np.random.default_rng(9).standard_normal(shape)
     x[..., ::3, ::2] = np.nan
-    _check_pool_against_loops(x, kernel, stride, padding)
+    x[..., 1::4, 1::3] = np.nan                      # windows with two NaN: the first gets the gradient
+    grad_out = np.random.default_rng(10).standard_normal(maxpool2d_loops(np.nan_to_num(x), kernel, stride, padding).shape)
+    expected_out, expected_grad = _maxpool_nan_oracle(x, kernel, stride, padding, grad_out)
+    for layout in (x, np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)):
+        out, grad_x = _pool_forward_backward(layout, kernel, stride, padding, grad_out)
+        np.testing.assert_array_equal(np.isnan(out), np.isnan(expected_out))
+        np.testing.assert_allclose(out, expected_out, rtol=0, atol=0)            # NaN where expected, same numbers
+        np.testing.assert_allclose(grad_x, expected_grad, rtol=1e-12, atol=1e-12)
+
+
+def test_maxpool_forward_with_nan_matches_torch_and_an_all_nan_window_is_nan():
+    torch = pytest.importorskip("torch", reason="PyTorch 2.x is the oracle for NaN (pip install -e .[dev])")
+    x = np.random.default_rng(11).standard_normal((2, 3, 6, 7))
+    x[0, 0, :2, :2] = np.nan                          # one whole window NaN
+    x[1, 2, 3, ::2] = np.nan
+    for kernel, stride, padding in [((2, 2), (2, 2), (0, 0)), ((3, 3), (1, 1), (1, 1)), ((2, 3), (1, 2), (1, 1))]:
+        expected = torch.nn.functional.max_pool2d(torch.tensor(x), kernel, stride, padding).numpy()
+        got = MaxPool2d(kernel, stride, padding)(Tensor(x, dtype=np.float64)).data
+        np.testing.assert_allclose(got, expected, rtol=0, atol=0)
+    out, grad_x = _pool_forward_backward(x, (2, 2), (2, 2), (0, 0), np.ones((2, 3, 3, 3)))
+    assert np.isnan(out[0, 0, 0, 0]) and grad_x[0, 0, 0, 0] == 1 and grad_x[0, 0, :2, :2].sum() == 1
 
 
 def test_maxpool_winners_fit_a_small_integer_type():
