@@ -321,3 +321,9 @@ def test_points_table(wrong_results, capsys):
     with capsys.disabled():
         print("\n" + table)
     assert table.count("\n") == len(TABLE)
+
+
+def test_a_conv_output_size_bug_costs_exercise_1_alone(reaches):
+    """The given code computes output sizes itself (issue 21): no other graded item calls the
+    student's conv_output_size, so a slip there cannot cost seven exercises."""
+    assert {item for item, called in reaches.items() if "conv_output_size" in called} == {"test-conv-output-size"}

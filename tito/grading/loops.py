@@ -508,6 +508,13 @@ def _shortcuts_in(fn: ast.FunctionDef, student: ModuleInfo, allowed: set) -> tup
     return None
 
 
+def _scalar_exercises(ref: Reference) -> set[str]:
+    """The module's exercises without a loop (conv_output_size): a student may call their own answer
+    from the loops (its body is held to the same limits, as every function the loops use)."""
+    return {name for name in ref.given if name in ref.module.defs
+            and not any(isinstance(node, (ast.For, ast.While)) for node in ast.walk(ref.module.defs[name]))}
+
+
 def _check_shortcuts(function: str, student: ModuleInfo, ref: Reference) -> None:
     queue, seen = [function], set()
     while queue:
@@ -518,6 +525,7 @@ def _check_shortcuts(function: str, student: ModuleInfo, ref: Reference) -> None
         fn = student.defs[name]
         via = "" if name == function else f"{name} (which {function} uses) "
         allowed = _reachable(name, ref.module) - {name} if name in ref.module.defs else set()
+        allowed |= _scalar_exercises(ref) - {name}
         for node in _free_names(fn):
             if node.id not in student.bindings or _trusted_import(student, node.id):
                 continue
