@@ -143,7 +143,10 @@ def test_nbgrader_layout_classmates_and_source_are_out_of_reach(tmp_path):
 
 @pytest.mark.slow
 def test_without_namespaces_the_same_notebook_does_gain_the_attack_is_real(tmp_path):
-    """The fallback cannot hide files (the README says so); this shows STEAL is a working attack."""
+    """The fallback cannot hide files (the README says so); this shows STEAL is a working attack. It
+    gains every item but the loop exercises: the loop rule reads the exported source, whose loop
+    functions are still the stubs (and whose exec breaks the rule's clause 4)."""
     env = dict(os.environ, TITO_NO_NAMESPACES="1")
     report = _grade(sys.executable, _steal(tmp_path), tmp_path / "steal.json", ROOT, env)
-    assert report["total"] == FULL_MARKS, report
+    gained = {item["id"] for item in report["tests"] if item["points_earned"]}
+    assert gained == {"test-conv-output-size", "test-conv2d-init", "test-receptive-field"}, report

@@ -36,6 +36,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
+import threading
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -746,6 +747,11 @@ def check(source: str, reference_src: Path | str, function: str) -> str | None:
 
 # ---------------------------------------------------------------- for the graders
 
+# CPython before 3.11.8 / 3.12.1 can fail ast.parse in two threads at once ("AST constructor
+# recursion depth mismatch", gh-106905); `tito test` judges its cells from a thread pool.
+_PARSING = threading.Lock()
+
+
 def verdict(cell, package_parent: Path, module_name: str) -> str | None:
     """The loop rule's message for a test cell marked `#| loop_rule NAME`; None when unmarked or kept.
     Reads the module file of the package under test (package_parent/tinytorch/...) itself."""
@@ -758,7 +764,8 @@ def verdict(cell, package_parent: Path, module_name: str) -> str | None:
     except (OSError, UnicodeDecodeError) as error:
         return f"{function} must loop over output positions (loop rule): {path.name} could not be read ({error})"
     try:
-        return check(source, src, function)
+        with _PARSING:
+            return check(source, src, function)
     except Exception as error:  # a bug here must cost the item with a reason, never the whole grading
         return (f"{function} must loop over output positions (loop rule): the rule could not be checked "
                 f"({type(error).__name__}: {error}); please report this to your instructor")
