@@ -103,6 +103,13 @@ def test_the_solution_uses_no_name_of_the_module_its_given_lines_do_not(function
 
 
 HONEST = {
+    "one flattened position loop with divmod inside ndindex": ("avgpool2d_loops", """
+for n, c in np.ndindex(batch, channels):
+    for p in range(h_out * w_out):
+        i, j = divmod(p, w_out)
+        out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].sum() / (kh * kw)
+return out
+"""),
     "scalar set-up before the loops (area, -inf)": ("avgpool2d_backward_loops", """
 area = kh * kw
 lowest = -np.inf
@@ -413,6 +420,15 @@ for n in range(batch):
                 out[n, co, i, j] = (x_pad[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw] * weight[co]).sum()
 if bias is not None:
     out += bias.reshape(1, -1, 1, 1)
+return out
+""", ""),
+    "einsum fetched by getattr with a name split in two string literals": (3, "conv2d_loops", """
+dot = getattr(np, 'ein' 'sum')
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, co, i, j] = dot('chw,chw->', x_pad[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw], weight[co])
 return out
 """, ""),
     "the stub": (1, "conv2d_loops", "raise NotImplementedError()", ""),

@@ -151,7 +151,7 @@ def reference_names(src: Path) -> set[str] | None:
     None when a star import makes them unknowable (then every name but the builtins' is taken)."""
     names = set()
     for tree in _export_cells(src):
-        for node in _module_level(tree.body):
+        for node in loops.module_statements(tree.body):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 names.add(node.name)
             elif isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -162,17 +162,6 @@ def reference_names(src: Path) -> set[str] | None:
                 for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
                     names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
     return names
-
-
-def _module_level(body):
-    """Statements run at module level: into if/try/with/for blocks, never into functions or classes."""
-    for node in body:
-        yield node
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            for field in ("body", "orelse", "finalbody"):
-                yield from _module_level(getattr(node, field, []) or [])
-            for handler in getattr(node, "handlers", []) or []:
-                yield from _module_level(handler.body)
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -115,17 +115,17 @@ def _scoped_walk(node):
                 yield from _scoped_walk(child)
 
 
-def _module_statements(body):
+def module_statements(body):
     """Statements run at module level: into if/try/for/while/with blocks, never into defs or classes."""
     for node in body:
         yield node
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             for name in ("body", "orelse", "finalbody"):
-                yield from _module_statements(getattr(node, name, []) or [])
+                yield from module_statements(getattr(node, name, []) or [])
             for handler in getattr(node, "handlers", []) or []:
-                yield from _module_statements(handler.body)
+                yield from module_statements(handler.body)
             for case in getattr(node, "cases", []) or []:
-                yield from _module_statements(case.body)
+                yield from module_statements(case.body)
 
 
 def _binding_key(node: ast.AST, info: ModuleInfo, name: str) -> str:
@@ -148,7 +148,7 @@ def read_module(source: str, package: str) -> ModuleInfo:
     def bind(name, node):
         info.bindings.setdefault(name, []).append((_binding_key(node, info, name), node))
 
-    for statement in _module_statements(info.tree.body):
+    for statement in module_statements(info.tree.body):
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             bind(statement.name, statement)
             if isinstance(statement, ast.FunctionDef):
@@ -168,7 +168,7 @@ def read_module(source: str, package: str) -> ModuleInfo:
             for handler in statement.handlers:
                 if handler.name:
                     bind(handler.name, statement)
-        # names this statement stores itself (not in the blocks _module_statements visits on its own)
+        # names this statement stores itself (not in the blocks module_statements visits on its own)
         own = [statement] if not hasattr(statement, "body") else \
             [getattr(statement, f) for f in ("target", "test", "iter", "items", "subject", "decorator_list")
              if getattr(statement, f, None) is not None]
