@@ -115,12 +115,23 @@ def graded_cells(src: Path) -> list[CheckCell]:
     return [cell for cell in check_cells(src) if cell.graded]
 
 
-def load_notebook(path: Path) -> nbformat.NotebookNode:
-    """Read a student's notebook, keeping only what export needs (no outputs, known metadata)."""
+def read_notebook_bytes(path: Path) -> bytes:
+    """The bytes of a student's notebook file (FileNotFoundError or NotebookError, for the student, when it cannot be read)."""
     try:
-        nb = nbformat.read(str(path), as_version=4)
+        return Path(path).read_bytes()
     except FileNotFoundError:
         raise FileNotFoundError(f"No notebook at {path}. Expected the path of a .ipynb file; check the spelling.") from None
+    except OSError as error:
+        raise NotebookError(f"{path} cannot be read ({error.strerror or error}). "
+                            "Expected the path of a readable .ipynb file.") from error
+
+
+def load_notebook(path: Path, data: bytes | None = None) -> nbformat.NotebookNode:
+    """Read a student's notebook (from `data`, its bytes, when given), keeping only what export needs
+    (no outputs, known metadata)."""
+    data = read_notebook_bytes(path) if data is None else data
+    try:
+        nb = nbformat.reads(data.decode("utf-8"), as_version=4)
     except Exception as error:  # nbformat raises several types for bad JSON / bad structure
         raise NotebookError(f"{path} is not a readable Jupyter notebook ({type(error).__name__}: {error}). "
                             "Expected the .ipynb file saved by Jupyter; check the path, or re-save it from Jupyter.") from error

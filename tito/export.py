@@ -223,23 +223,39 @@ def export_into_copy(nb: nbformat.NotebookNode, edit_me: Path, target: str, pack
 
     Returns a message for the student when the notebook cannot be exported, else None.
     """
-    shutil.copytree(package, scratch / "tinytorch", ignore=shutil.ignore_patterns("__pycache__"))
-    staging = scratch / "staging" / "tinytorch"
+    text, problem = export_module_text(nb, edit_me, target, scratch / "staging")
+    if problem:
+        return problem
+    install_module_text(text, target, package, scratch)
+    shutil.rmtree(scratch / "staging")
+    return None
+
+
+def export_module_text(nb: nbformat.NotebookNode, edit_me: Path, target: str, staging: Path) -> tuple[bytes | None, str | None]:
+    """Export `nb` alone into staging/tinytorch (a new folder) and read back its module:
+    (the bytes of tinytorch/<target>.py, None), or (None, a message for the student) when the
+    notebook cannot be exported or writes any other file. Writes nothing outside `staging`
+    (and a private temporary folder), so it can run with no rights but those on `staging`."""
+    staging = staging / "tinytorch"
     staging.mkdir(parents=True)
     try:  # export alone first, to see exactly which files the notebook writes
         written = export_notebook(nb, staging, edit_me=edit_me, target=target)
     except ExportRefused as error:
-        return str(error)
+        return None, str(error)
     except Exception as error:  # nbdev's own errors; the student's notebook is at fault, not tito
-        return f"the notebook could not be exported: {error}"
+        return None, f"the notebook could not be exported: {error}"
     expected = module_file(target)
     got = sorted(str(path.relative_to(staging)) for path in written)
     if got != [str(expected)]:
-        return (f"the notebook exports to {', '.join(got)}; expected only {expected}. "
-                f"Keep the '#| default_exp {target}' line of the first code cell and plain '#| export' lines.")
-    shutil.copyfile(staging / expected, scratch / "tinytorch" / expected)
-    shutil.rmtree(scratch / "staging")
-    return None
+        return None, (f"the notebook exports to {', '.join(got)}; expected only {expected}. "
+                      f"Keep the '#| default_exp {target}' line of the first code cell and plain '#| export' lines.")
+    return (staging / expected).read_bytes(), None
+
+
+def install_module_text(text: bytes, target: str, package: Path, scratch: Path) -> None:
+    """Copy `package` to scratch/tinytorch with tinytorch/<target>.py replaced by `text`."""
+    shutil.copytree(package, scratch / "tinytorch", ignore=shutil.ignore_patterns("__pycache__"))
+    (scratch / "tinytorch" / module_file(target)).write_bytes(text)
 
 
 def exported_names(path: Path) -> list[str]:

@@ -1,14 +1,17 @@
 """`tito grade NN SUBMISSION.ipynb`: the autograder.
 
 How a submission is graded:
-  1. The notebook is read (unreadable: grading cannot run, exit code 2) and its exported cells
-     are compiled; a syntax error scores 0 for the module, reported with its cell and line.
-  2. Its `#| export` cells are exported into a throwaway copy of the installed package, in a
-     fresh private folder (the submission must export exactly the module's own file,
-     `tinytorch/<default_exp>.py`, which replaces the reference's in the copy). Steps 1 and 2 run
-     in a forked process that is killed at the total deadline (--total-timeout covers them: a
-     notebook of 80,000 cells takes minutes to read and export), with an address space limit of
-     its current size plus --memory-mb.
+  1. The notebook's bytes are read by tito (missing or unreadable: grading cannot run, exit code
+     2); they are parsed and the exported cells compiled; a syntax error scores 0 for the module,
+     reported with its cell and line.
+  2. Its `#| export` cells are exported, alone, and the module's text is written into a throwaway
+     copy of the installed package, in a fresh private folder (the submission must export exactly
+     the module's own file, `tinytorch/<default_exp>.py`, which replaces the reference's in the
+     copy). Parsing and exporting run in a forked process that is killed at the total deadline
+     (--total-timeout covers them: a notebook of 80,000 cells takes minutes to read and export),
+     with an address space limit of its current size plus --memory-mb and, where the student's
+     code has a user id of its own, as a fresh user of its own in a mount namespace of its own
+     (_prepare): it sends back only the module's text.
   3. The graded items come from the instructor's src, never from the submission: each nbgrader
      cell with "grade": true is one item worth its "points". The judge (judge.py) runs each cell
      in tito's own process against a fresh child that holds the student's module; the item
@@ -44,7 +47,9 @@ import traceback
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from .. import cells, export, tables
+import nbformat
+
+from .. import cells, export, notebooks, tables
 from ..files import write_atomically
 from ..paths import CourseModule
 from ..tables import printable
@@ -172,19 +177,24 @@ def _message(outcome, limits: Limits) -> str:
 
 # ---------------------------------------------------------------- reading and exporting, under the deadline
 
-def _prepared(submission: Path, target: str, package: Path, lib: Path) -> dict:
-    """Read the notebook, check its exported cells compile, export it into lib: {"kind", "message"}."""
+def _prepared(data: bytes, submission: Path, target: str, staging: Path) -> dict:
+    """Parse the notebook's bytes, check its exported cells compile, export it into `staging`:
+    {"kind", "message", "text"} (text: the exported module, when kind is "ok")."""
     try:
-        nb = cells.load_notebook(submission)
-    except (FileNotFoundError, cells.NotebookError) as error:
+        nb = cells.load_notebook(submission, data)
+    except cells.NotebookError as error:
         return {"kind": "unreadable", "message": str(error)}
     except Exception as error:  # e.g. MemoryError: a notebook too large to read under the limit
         return {"kind": "problem", "message": f"the notebook could not be read ({type(error).__name__}: {error})"}
+    text = None
     try:
-        problem = cells.syntax_error(nb) or export.export_into_copy(nb, submission, target, package, lib)
+        problem = cells.syntax_error(nb)
+        if not problem:
+            text, problem = export.export_module_text(nb, submission, target, staging)
     except Exception as error:
         problem = f"the notebook could not be exported ({type(error).__name__}: {error})"
-    return {"kind": "problem" if problem else "ok", "message": problem}
+    return {"kind": "problem" if problem else "ok", "message": problem,
+            "text": None if problem else text.decode("utf-8")}
 
 
 def _cap_memory(grow_mb: int, hard: bool = False):
@@ -214,12 +224,38 @@ def _restore_memory(previous) -> None:
 
 def _prepare(submission: Path, target: str, package: Path, lib: Path, limits: Limits,
              deadline: float) -> tuple[str, str | None]:
-    """_prepared() in a forked process killed at `deadline`: (kind, message), kind "ok",
-    "problem" (not exported: 0 points, message says why), "unreadable" or "timeout"."""
+    """Read and export the submission, then copy the package into lib with the exported module in
+    place: (kind, message), kind "ok", "problem" (not exported: 0 points, message says why),
+    "unreadable" or "timeout".
+
+    The notebook's bytes are read here (as tito's user, who was given the path); parsing and
+    exporting them (nbformat, nbdev) runs in a forked process killed at `deadline`, under the
+    student's address space and file size limits and, where the student's code gets a user id of
+    its own (tito is root, with namespaces), under a fresh user id of its own too, in a mount
+    namespace whose /tmp, /var/tmp and /dev/shm are its own empty tmpfs (processes.become_user):
+    it can write nothing that outlives it, and it sends back only the module's text, which tito
+    writes into the package copy itself."""
     import nbdev.export  # noqa: F401  (imported once here, not in every forked process)
-    if not hasattr(os, "fork"):  # Windows: no deadline on this step
-        result = _prepared(submission, target, package, lib)
-        return result["kind"], result["message"]
+    try:
+        data = cells.read_notebook_bytes(submission)
+    except (FileNotFoundError, cells.NotebookError) as error:
+        return "unreadable", str(error)
+    staging = lib.parent / "export"
+    if not hasattr(os, "fork"):  # Windows: no deadline on this step, tito's own user
+        result = _prepared(data, submission, target, staging)
+    else:
+        result = _prepared_in_fork(data, submission, target, staging, limits, deadline)
+    shutil.rmtree(staging, ignore_errors=True)
+    if result["kind"] == "ok":
+        export.install_module_text(result["text"].encode("utf-8"), target, package, lib)
+    return result["kind"], result["message"] or None
+
+
+def _prepared_in_fork(data: bytes, submission: Path, target: str, staging: Path, limits: Limits,
+                      deadline: float) -> dict:
+    uid = processes.spare_uid() if processes.isolation().own_uid else None
+    if uid is not None:
+        _warm_up(target, staging.parent)
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the forked process: never returns
@@ -227,18 +263,22 @@ def _prepare(submission: Path, target: str, package: Path, lib: Path, limits: Li
         try:
             os.close(read_end)
             _cap_memory(limits.memory_mb, hard=True)  # a notebook too large to read fails here, not the machine
-            result = _prepared(submission, target, package, lib)
-            data = memoryview(json.dumps({"kind": result["kind"], "message": clean(result["message"] or "", True)})
-                              .encode("utf-8"))
-            while data:
-                data = data[os.write(write_end, data):]
+            if uid is not None:
+                staging = Path(processes.become_user(uid, limits.file_size_mb * MIB)) / "staging"
+            result = _prepared(data, submission, target, staging)
+            result["message"] = clean(result["message"] or "", True)
+            payload = memoryview(json.dumps(result).encode("utf-8"))
+            while payload:
+                payload = payload[os.write(write_end, payload):]
             code = 0
         finally:
             os._exit(code)
     os.close(write_end)
-    chunks, timed_out = [], False
+    del data
+    chunks, size, timed_out = [], 0, False
+    most = 8 * limits.file_size_mb * MIB + MIB  # the module's text (at most the file size limit), JSON-escaped
     try:
-        while True:
+        while size <= most:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not select.select([read_end], [], [], remaining)[0]:
                 timed_out = True
@@ -247,6 +287,7 @@ def _prepare(submission: Path, target: str, package: Path, lib: Path, limits: Li
             if not chunk:
                 break
             chunks.append(chunk)
+            size += len(chunk)
     finally:
         os.close(read_end)
         try:
@@ -254,15 +295,40 @@ def _prepare(submission: Path, target: str, package: Path, lib: Path, limits: Li
         except ProcessLookupError:
             pass
         _, status = os.waitpid(pid, 0)
+        if uid is not None:
+            processes.kill_user(uid)  # anything the exporter might have started (it cannot: RLIMIT_NPROC 1)
     if timed_out:
-        return "timeout", (f"reading and exporting the notebook took longer than the total time limit of "
-                           f"{limits.total:g} s (raise it with --total-timeout)")
+        return {"kind": "timeout", "message": (f"reading and exporting the notebook took longer than the total time "
+                                               f"limit of {limits.total:g} s (raise it with --total-timeout)")}
+    if size > most:
+        return {"kind": "problem", "message": (f"the exported module is larger than the file size limit of "
+                                               f"{limits.file_size_mb} MiB (raise it with --file-size-mb)")}
     try:
         result = json.loads(b"".join(chunks).decode("utf-8"))
-        return result["kind"], result["message"] or None
+        if result["kind"] in ("ok", "problem", "unreadable") and (result["kind"] != "ok" or isinstance(result["text"], str)):
+            return result
     except (ValueError, KeyError, TypeError):
-        how = f"killed by signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"exit code {os.waitstatus_to_exitcode(status)}"
-        return "problem", f"the notebook could not be read and exported: the process doing it ended ({how})"
+        pass
+    how = f"killed by signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"exit code {os.waitstatus_to_exitcode(status)}"
+    return {"kind": "problem", "message": f"the notebook could not be read and exported: the process doing it ended ({how})"}
+
+
+_WARM = set()
+
+
+def _warm_up(target: str, scratch: Path) -> None:
+    """Export a one-cell notebook once per process, as tito's user: everything nbformat and nbdev load
+    lazily (schemas, modules) is loaded before a forked exporter runs under a user id that may not be
+    allowed to read the installation (a Python under /root, 0700)."""
+    if target in _WARM:
+        return
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"#| default_exp {target}"),
+                                         nbformat.v4.new_code_cell("#| export\nx = 1")])
+    result = _prepared(notebooks.notebook_bytes(nb), scratch / "warm-up.ipynb", target, scratch / "warm-up")
+    shutil.rmtree(scratch / "warm-up", ignore_errors=True)
+    if result["kind"] != "ok":
+        raise RuntimeError(f"exporting a one-cell notebook failed: {result['message']}")
+    _WARM.add(target)
 
 
 def _points(value: float) -> str:

@@ -52,7 +52,6 @@ import errno
 import functools
 import importlib
 import os
-import random
 import re
 import shutil
 import signal
@@ -264,7 +263,7 @@ def _child_setup(setup: Setup, workdir: str) -> dict:
             "lib": IN_NAMESPACE_LIB if iso.namespaces else str(setup.lib),
             "root": str(new_root), "allow": list(allowed_paths()) if iso.namespaces else [],
             "tmp_mb": max(64, 2 * setup.limits.file_size_mb), "workdir": workdir,
-            "uid": random.SystemRandom().randrange(1_000_000, 2_000_000_000) if iso.own_uid else None,
+            "uid": processes.spare_uid() if iso.own_uid else None,
             "userns": iso.userns, "limits": setup.limits.rlimits(iso.own_uid)}
 
 
