@@ -37,7 +37,8 @@
 # vectorized twins the layers run on, the autograd wiring and the rest of the three
 # layers. The graded checks compare your code with values worked out by hand, with an
 # independent numpy computation and with finite differences; `tito test 09` also runs
-# it against the vectorized twins and PyTorch. Expect 6 to 8 hours.
+# it against the vectorized twins and PyTorch. Expect 8 to 10 hours (what working it through from
+# these instructions alone took).
 #
 # ## API reference
 #
@@ -245,6 +246,21 @@ if __name__ == "__main__":
 import numpy as np
 
 
+def _output_size_bug(answers):
+    """The common slip that gives every answer in `answers` ({(size, kernel, stride, padding): what
+    the function returned}), or None if none does."""
+    slips = [("ceil instead of floor: a window that would run past the padded input does not count, "
+              "so use // (floor division)", lambda n, k, s, p: -(-(n + 2 * p - k) // s) + 1),
+             ("the + 1 is missing: the first window, at start 0, counts too", lambda n, k, s, p: (n + 2 * p - k) // s),
+             ("the padding is added once: it goes on both sides, size + 2 * padding",
+              lambda n, k, s, p: (n + p - k) // s + 1),
+             ("(size + 2 * padding - kernel + 1) // stride counts the window starts wrongly when stride > 1: they "
+              "are 0, stride, 2 * stride, ... up to size + 2 * padding - kernel, so (size + 2 * padding - kernel) "
+              "// stride + 1 of them", lambda n, k, s, p: (n + 2 * p - k + 1) // s)]
+    return next((hint for hint, formula in slips
+                 if all(formula(*case) == got for case, got in answers.items())), None)
+
+
 def test_unit_conv_output_size():
     # (size, kernel, stride, padding) -> positions, each counted by hand.
     cases = [((28, 5, 1, 0), 24), ((32, 3, 1, 1), 32),  # no padding; "same" padding
@@ -253,13 +269,17 @@ def test_unit_conv_output_size():
              ((10, 4, 3, 1), 3),                       # padded 12: starts 0, 3, 6 (9 would not fit)
              ((6, 3, 3, 2), 3),                        # padding on both ends: padded 10, starts 0, 3, 6
              ((9, 2, 4, 0), 2), ((5, 5, 1, 0), 1), ((224, 7, 2, 3), 112)]
+    answers = {case: conv_output_size(*case) for case, _ in cases}
     for (size, kernel, stride, padding), expected in cases:
-        got = conv_output_size(size, kernel, stride, padding)
+        got = answers[(size, kernel, stride, padding)]
         assert isinstance(got, (int, np.integer)) and not isinstance(got, bool), (
             f"conv_output_size{(size, kernel, stride, padding)} returned {got!r} ({type(got).__name__}); "
-            f"expected the int {expected}")
+            f"expected the int {expected}" + (". Likely bug: / gives a float; use // (floor division)"
+                                              if isinstance(got, float) else ""))
+        hint = _output_size_bug(answers) if got != expected else None
         assert got == expected, (f"conv_output_size(size={size}, kernel={kernel}, stride={stride}, "
-                                 f"padding={padding}) returned {got}, expected {expected}")
+                                 f"padding={padding}) returned {got}, expected {expected}"
+                                 + (f". Likely bug: {hint}" if hint else ""))
     got = conv_output_size(kernel=3, size=9, padding=1, stride=2)
     assert got == 5, f"conv_output_size(kernel=3, size=9, padding=1, stride=2) returned {got}, expected 5"
 
@@ -506,7 +526,10 @@ def _conv_output_hw(layer, hw, kernel, stride, pads, dilation):
 #    of a longer one: `einsum_path`, `np.fft.fft2`), nor imports anything but numpy and the
 #    standard library; and the function defines no function, `lambda` or class inside
 #    (comprehensions are fine). Inside the loops, numpy on one window is fine: `window.max()`,
-#    `(window * kernel).sum()`, `np.argmax(window)`.
+#    `(window * kernel).sum()`, `np.argmax(window)`. The grader reads the code, so it cannot see
+#    how much one statement computes: a loop over output rows and kernel offsets that adds a
+#    whole row of products at a time keeps to these clauses and passes, though it is not what the
+#    exercise asks for (one output position per innermost step, as in the worked example).
 # 4. **Nothing behind the reader's back**, anywhere in the module: no `exec`, `eval`, `compile`,
 #    `__import__`, `globals`, `locals`, `vars`, `setattr`, `delattr` or `__builtins__`; no
 #    `getattr` with a computed name (nor `getattr` passed around); no import of `importlib`,
@@ -692,15 +715,368 @@ def _numeric_grad(loss, array, eps):
     return grad
 
 
-def _assert_close(got, expected, what, tol=1e-10):
-    """Shape first, then values, with the first line saying where and by how much."""
+def _assert_close(got, expected, what, tol=1e-10, suspects=(), coverage=None):
+    """Shape first, then values, with the first line saying where and by how much. When they are
+    wrong, the message ends with the likely bug (the cell below): the mistake among `suspects`
+    whose values `got` equals, or, given `coverage` (how many terms add up in each cell), an `=`
+    where `+=` belongs."""
     got = np.asarray(got)
-    assert got.shape == expected.shape, f"{what} has shape {got.shape}, expected {expected.shape}"
+    if got.shape == expected.shape and np.isclose(got, expected, rtol=tol, atol=tol).all():
+        return
+    hint = (_diag_shape_hint(got, expected) or _diag_likely_bug(got, suspects)
+            or (coverage is not None and _diag_overwrite_hint(got, expected, coverage)))
+    tail = f". Likely bug: {hint}." if hint else ""
+    assert got.shape == expected.shape, f"{what} has shape {got.shape}, expected {expected.shape}{tail}"
     wrong = ~np.isclose(got, expected, rtol=tol, atol=tol)
-    if wrong.any():
-        at = tuple(int(i) for i in np.argwhere(wrong)[0])
-        raise AssertionError(f"{what}: {int(wrong.sum())} of {got.size} values wrong, e.g. at {at} got "
-                             f"{got[at]:.6g}, expected {expected[at]:.6g}")
+    at = tuple(int(i) for i in np.argwhere(wrong)[0])
+    raise AssertionError(f"{what}: {int(wrong.sum())} of {got.size} values wrong, e.g. at {at} got "
+                         f"{got[at]:.6g}, expected {expected[at]:.6g}{tail}")
+
+
+# %% [markdown]
+# **When a check fails, it names the likely bug.** The checks below also know the mistakes
+# students most often make in each exercise: a flipped kernel, a forgotten stride, `x` read
+# where `x_pad` belongs, `=` where `+=` belongs, and so on. When your output is wrong, the
+# check computes what each of those mistakes would give on the same input, with plain numpy,
+# and when your output matches one of them it says so ("Likely bug: ..."). An error raised
+# inside your function (an `IndexError`, a `ValueError` from mismatched shapes) gets the same
+# kind of hint. A hint is a guess from the numbers, not a proof: read it, then check the line
+# it points to.
+
+# %% nbgrader={"grade": false, "grade_id": "check-diagnosis", "locked": true, "schema_version": 3, "solution": false, "task": false}
+#| check_helpers
+import numpy as np
+
+# What an error raised inside a loop exercise most likely means.
+_LOOP_ERRORS = {
+    IndexError: ("an index ran past the end of an array: output rows run to h_out and columns to w_out, "
+                 "kernel rows (ki) to kh and kernel columns (kj) to kw (the kernels here are not square), and "
+                 "the window of output (i, j) starts at row i * sh, column j * sw of x_pad, the padded copy "
+                 "(x itself is smaller)"),
+    ValueError: ("shapes that do not fit together: the window of output (i, j) is "
+                 "x_pad[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw], kh rows by kw columns of x_pad"),
+}
+
+
+def _call(what, function, *args, hints=_LOOP_ERRORS, **kwargs):
+    """function(*args, **kwargs). An error of a type in `hints` raised inside it becomes an
+    AssertionError saying what was called, the error, and what it most likely means."""
+    try:
+        return function(*args, **kwargs)
+    except tuple(hints) as error:
+        hint = next(text for kind, text in hints.items() if isinstance(error, kind))
+        raise AssertionError(f"{what} raised {type(error).__name__}: {error}. Likely bug: {hint}.") from error
+
+
+def _diag_likely_bug(got, suspects):
+    """The hint of the first suspect that `got` equals: suspects are (hint, make) pairs, make()
+    computing what that mistake gives on the same input (None where it cannot happen here)."""
+    got = np.asarray(got)
+    for hint, make in suspects:
+        try:
+            value = make()
+        except Exception:        # this mistake cannot be computed for this case: not the one
+            continue
+        if value is None:
+            continue
+        value = np.asarray(value, dtype=np.float64)
+        if got.shape == value.shape and got.size and np.allclose(got, value, rtol=1e-8, atol=1e-8, equal_nan=True):
+            return hint
+    return None
+
+
+def _diag_starts(count, step):
+    return np.arange(count) * step
+
+
+def _diag_windows(xp, rows, cols, kh, kw):
+    """(N, C, len(rows), len(cols), kh, kw): the kh x kw window starting at each (rows[i], cols[j]) of
+    xp; None when one would leave xp (the student's loops would have raised an IndexError)."""
+    if rows.max() + kh > xp.shape[2] or cols.max() + kw > xp.shape[3]:
+        return None
+    r = rows[:, None, None, None] + np.arange(kh)[None, None, :, None]
+    c = cols[None, :, None, None] + np.arange(kw)[None, None, None, :]
+    return xp[:, :, r, c]
+
+
+def _diag_conv_at(xp, w, b, rows, cols):
+    """Convolution outputs whose windows start at (rows[i], cols[j]) of the padded input xp."""
+    windows = _diag_windows(xp, rows, cols, *w.shape[2:])
+    if windows is None:
+        return None
+    out = np.einsum("nchwab,ocab->nohw", windows, w)
+    return out if b is None else out + np.asarray(b)[None, :, None, None]
+
+
+def _diag_pad(x, padding, value=0.0, corner=False):
+    """x padded by (ph, pw) on both sides, or (corner=True) by 2 * (ph, pw) below and right only:
+    what reading x at padded coordinates (x for x_pad) sees."""
+    (ph, pw) = padding
+    spec = ((0, 2 * ph), (0, 2 * pw)) if corner else ((ph, ph), (pw, pw))
+    return np.pad(x, ((0, 0), (0, 0), *spec), constant_values=value)
+
+
+def _diag_out_hw(x, kernel, stride, padding):
+    return tuple((x.shape[2 + a] + 2 * padding[a] - kernel[a]) // stride[a] + 1 for a in range(2))
+
+
+def _conv_suspects(x, w, b, stride, padding):
+    """The common wrong versions of conv2d_loops, each computed on this input."""
+    (sh, sw), kernel = stride, w.shape[2:]
+    oh, ow = _diag_out_hw(x, kernel, stride, padding)
+    xp = _diag_pad(x, padding)
+    rows, cols = _diag_starts(oh, sh), _diag_starts(ow, sw)
+    bias = np.zeros(w.shape[0]) if b is None else np.asarray(b)
+    return [
+        ("the kernel is flipped (the textbook convolution). A CNN's convolution does not flip it: multiply "
+         "x_pad[n, ci, i * sh + ki, j * sw + kj] by weight[co, ci, ki, kj], not by weight[co, ci, kh - 1 - ki, kw - 1 - kj]",
+         lambda: _diag_conv_at(xp, w[:, :, ::-1, ::-1], b, rows, cols)),
+        ("the bias is never added: add bias[co] once to each output value (when bias is not None)",
+         lambda: None if b is None else _diag_conv_at(xp, w, None, rows, cols)),
+        ("the bias is added once per input channel (inside the ci loop): add it once, after the sum over "
+         "ci, ki and kj",
+         lambda: None if b is None or x.shape[1] == 1 else _diag_conv_at(xp, w, bias * x.shape[1], rows, cols)),
+        ("x is read where x_pad belongs: the window of output (i, j) starts at row i * sh, column j * sw of "
+         "x_pad, the padded copy; read at those coordinates, x is shifted by the padding and loses its border",
+         lambda: None if padding == (0, 0) else _diag_conv_at(_diag_pad(x, padding, corner=True), w, b, rows, cols)),
+        ("the column stride is missing: output column j starts at column j * sw of x_pad, not at j",
+         lambda: None if sw == 1 else _diag_conv_at(xp, w, b, rows, _diag_starts(ow, 1))),
+        ("the row stride is missing: output row i starts at row i * sh of x_pad, not at i",
+         lambda: None if sh == 1 else _diag_conv_at(xp, w, b, _diag_starts(oh, 1), cols)),
+        ("the strides are swapped: rows step by sh = stride[0], columns by sw = stride[1]",
+         lambda: None if sh == sw else _diag_conv_at(xp, w, b, _diag_starts(oh, sw), _diag_starts(ow, sh))),
+    ]
+
+
+def _diag_pool_at(xp, rows, cols, kh, kw, reduce):
+    """reduce over each window, cut the way a slice cuts it (a slice past the end is shorter)."""
+    out = np.zeros((*xp.shape[:2], len(rows), len(cols)))
+    for i, r in enumerate(rows):
+        for j, c in enumerate(cols):
+            out[:, :, i, j] = reduce(xp[:, :, r:r + kh, c:c + kw], axis=(2, 3))
+    return out
+
+
+def _maxpool_suspects(x, kernel, stride, padding):
+    (kh, kw), (sh, sw) = kernel, stride
+    oh, ow = _diag_out_hw(x, kernel, stride, padding)
+    rows, cols = _diag_starts(oh, sh), _diag_starts(ow, sw)
+    inf_pad = _diag_pad(x, padding, -np.inf)
+    right = _diag_pool_at(inf_pad, rows, cols, kh, kw, np.max)
+    return [
+        ("the running maximum starts at 0, so a window of negative values gives 0: start it at -inf "
+         "(or at the window's first value)", lambda: np.maximum(right, 0.0)),
+        ("the padding is 0, so at the border a window of negative values gives 0: pad with -inf, which "
+         "never wins a maximum", lambda: _diag_pool_at(_diag_pad(x, padding), rows, cols, kh, kw, np.max)),
+        ("the window is kw rows by kh columns: it is x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]",
+         lambda: None if kh == kw else _diag_pool_at(inf_pad, rows, cols, kw, kh, np.max)),
+        ("the strides are swapped: rows step by sh = stride[0], columns by sw = stride[1]",
+         lambda: None if sh == sw or _diag_windows(inf_pad, _diag_starts(oh, sw), _diag_starts(ow, sh), kh, kw) is None
+         else _diag_pool_at(inf_pad, _diag_starts(oh, sw), _diag_starts(ow, sh), kh, kw, np.max)),
+    ]
+
+
+def _avgpool_suspects(x, kernel, stride, padding):
+    (kh, kw), (sh, sw) = kernel, stride
+    oh, ow = _diag_out_hw(x, kernel, stride, padding)
+    rows, cols = _diag_starts(oh, sh), _diag_starts(ow, sw)
+    xp = _diag_pad(x, padding)
+    sums = _diag_pool_at(xp, rows, cols, kh, kw, np.sum)
+    real = _diag_pool_at(_diag_pad(np.ones_like(x), padding), rows, cols, kh, kw, np.sum)
+    return [
+        ("the mean is taken over the real cells only (count_include_pad=False): this lesson's average "
+         "pooling divides every window by kh * kw, padding included, as torch.nn.AvgPool2d does by default",
+         lambda: None if padding == (0, 0) else sums / real),
+        ("the window sum is divided by kh * kh: a window holds kh * kw cells", lambda: sums / (kh * kh)),
+        ("the window sum is divided by kw * kw: a window holds kh * kw cells", lambda: sums / (kw * kw)),
+        ("the window sum is never divided: the average is the sum / (kh * kw)", lambda: sums),
+        ("the window is kw rows by kh columns: it is x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]",
+         lambda: None if kh == kw or _diag_windows(xp, rows, cols, kw, kh) is None
+         else _diag_pool_at(xp, rows, cols, kw, kh, np.sum) / (kh * kw)),
+    ]
+
+
+def _diag_coverage(x_shape, kernel, stride, padding, out_hw):
+    """How many windows cover each cell of x (padding cut off)."""
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    count = np.zeros((x_shape[2] + 2 * ph, x_shape[3] + 2 * pw))
+    for i in range(out_hw[0]):
+        for j in range(out_hw[1]):
+            count[i * sh:i * sh + kh, j * sw:j * sw + kw] += 1
+    return count[ph:ph + x_shape[2], pw:pw + x_shape[3]]
+
+
+def _diag_overwrite_hint(got, expected, coverage):
+    """'= instead of +=': every cell that one term reaches is right, and every wrong one is reached
+    by several (`coverage`: how many terms add up in each cell)."""
+    got = np.asarray(got)
+    if got.shape != expected.shape:
+        return None
+    wrong = ~np.isclose(got, expected, rtol=1e-8, atol=1e-8)
+    once = np.broadcast_to(coverage == 1, wrong.shape)
+    if once.any() and not (wrong & once).any() and wrong.any() and (wrong <= (coverage > 1)).all():
+        return ("only cells that several windows reach are wrong: a cell's gradient is the sum over every "
+                "window (and output channel) that reaches it, so add with +=, not =")
+    return None
+
+
+def _diag_scatter(x_shape, padding, pairs):
+    """grad_x of x_shape from (padded row, padded column, n, c, value) contributions, padding cut off."""
+    (ph, pw) = padding
+    grad = np.zeros((x_shape[0], x_shape[1], x_shape[2] + 2 * ph, x_shape[3] + 2 * pw))
+    for r, c, n, ch, value in pairs:
+        grad[n, ch, r, c] += value
+    return grad[:, :, ph:ph + x_shape[2], pw:pw + x_shape[3]]
+
+
+def _maxpool_back_variant(g, x, kernel, stride, padding, pad_value=-np.inf, pick="first", start=-np.inf,
+                          unravel=None):
+    """The max-pooling gradient with one rule changed: the padding's value, which tied maximum wins
+    ("first"/"last" in row-major order, "column" first in column-major order, "all"), the running
+    maximum's start, or the shape the window's flat argmax is unravelled with."""
+    (kh, kw), (sh, sw) = kernel, stride
+    xp = _diag_pad(x, padding, pad_value)
+    pairs = []
+    for n in range(g.shape[0]):
+        for ch in range(g.shape[1]):
+            for i in range(g.shape[2]):
+                for j in range(g.shape[3]):
+                    window = xp[n, ch, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                    best = max(start, window.max())
+                    cells = [(a, b) for a in range(kh) for b in range(kw) if window[a, b] == best]
+                    if not cells:            # nothing beat the start: the winner stays at the corner
+                        cells = [(0, 0)]
+                    if pick == "last":
+                        cells = cells[-1:]
+                    elif pick == "column":
+                        cells = sorted(cells, key=lambda cell: (cell[1], cell[0]))[:1]
+                    elif pick == "first":
+                        cells = cells[:1]
+                    if unravel is not None:
+                        cells = [tuple(int(v) for v in np.unravel_index(int(np.argmax(window)), unravel))]
+                    pairs += [(i * sh + a, j * sw + b, n, ch, g[n, ch, i, j]) for a, b in cells]
+    return _diag_scatter(x.shape, padding, pairs)
+
+
+def _maxpool_back_suspects(g, x, kernel, stride, padding):
+    (kh, kw) = kernel
+    variant = lambda **change: _maxpool_back_variant(g, x, kernel, stride, padding, **change)
+    return [
+        ("a tie goes to the last maximum (>= in the comparison): the first maximum in row-major order "
+         "gets the gradient, as np.argmax picks it (keep the winner unless a value is strictly greater)",
+         lambda: variant(pick="last")),
+        ("every tied maximum gets the whole gradient: only the first one in row-major order does",
+         lambda: variant(pick="all")),
+        ("ties are broken in column-major order (the kernel-column loop outside the kernel-row loop): the "
+         "first maximum in row-major order wins", lambda: variant(pick="column")),
+        ("the window's flat argmax is unravelled with (kw, kh): np.unravel_index(k, (kh, kw)) gives "
+         "(k // kw, k % kw)", lambda: None if kh == kw else variant(unravel=(kw, kh))),
+        ("the maximum is searched in a zero-padded input: pad with -inf, so padding never wins",
+         lambda: variant(pad_value=0.0)),
+        ("the running maximum starts at 0, so in a window of negative values nothing wins and the corner "
+         "gets the gradient: start at -inf (or at the window's first value)", lambda: variant(start=0.0)),
+    ]
+
+
+def _avgpool_back_suspects(g, x, kernel, stride, padding):
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+
+    def spread(rows, cols, share):
+        pairs = [(i * sh + a, j * sw + b, n, ch, share(n, ch, i, j))
+                 for n in range(g.shape[0]) for ch in range(g.shape[1]) for i in range(g.shape[2])
+                 for j in range(g.shape[3]) for a in range(rows) for b in range(cols)]
+        return _diag_scatter(x.shape, padding, pairs)
+
+    real = _diag_pad(np.ones_like(x), padding)
+    real_cells = lambda i, j: real[0, 0, i * sh:i * sh + kh, j * sw:j * sw + kw].sum()
+    right_padded = lambda: _diag_avg_back_padded(g, x, kernel, stride, padding)
+    return [
+        ("every cell gets the window's whole gradient: each of the kh * kw cells gets grad / (kh * kw)",
+         lambda: spread(kh, kw, lambda n, ch, i, j: g[n, ch, i, j])),
+        ("the gradient is shared over the real cells only (count_include_pad=False): every window divides by "
+         "kh * kw, padding included", lambda: None if padding == (0, 0) else
+         spread(kh, kw, lambda n, ch, i, j: g[n, ch, i, j] / real_cells(i, j) if real_cells(i, j) else 0.0)),
+        ("the window is kw rows by kh columns: it covers rows i * sh .. i * sh + kh - 1 and columns "
+         "j * sw .. j * sw + kw - 1", lambda: None if kh == kw else
+         spread(kw, kh, lambda n, ch, i, j: g[n, ch, i, j] / (kh * kw))),
+        ("the padding is cut off with the axes swapped: grad_x_pad[:, :, ph:ph + height, pw:pw + width]",
+         lambda: None if ph == pw else _diag_crop_swapped(right_padded(), x.shape, padding)),
+    ]
+
+
+def _diag_avg_back_padded(g, x, kernel, stride, padding):
+    """The average-pooling gradient of the padded input (before the padding is cut off)."""
+    (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
+    grad = np.zeros((x.shape[0], x.shape[1], x.shape[2] + 2 * ph, x.shape[3] + 2 * pw))
+    for i in range(g.shape[2]):
+        for j in range(g.shape[3]):
+            grad[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw] += g[:, :, i:i + 1, j:j + 1] / (kh * kw)
+    return grad
+
+
+def _diag_crop_swapped(grad_pad, x_shape, padding):
+    (ph, pw) = padding
+    return grad_pad[:, :, pw:pw + x_shape[2], ph:ph + x_shape[3]]
+
+
+def _conv_back_suspects(g, x, w, stride, padding):
+    """(grad_x suspects, grad_w suspects, grad_b suspects) of conv2d_backward_loops."""
+    (sh, sw), (ph, pw), (kh, kw) = stride, padding, w.shape[2:]
+    oh, ow = g.shape[2:]
+    rows, cols = _diag_starts(oh, sh), _diag_starts(ow, sw)
+
+    def grad_x_pad(weight, row_step=sh, col_step=sw):
+        grad = np.zeros((x.shape[0], x.shape[1], x.shape[2] + 2 * ph, x.shape[3] + 2 * pw))
+        for i in range(oh):
+            for j in range(ow):
+                r, c = i * row_step, j * col_step
+                if r + kh > grad.shape[2] or c + kw > grad.shape[3]:
+                    return None
+                grad[:, :, r:r + kh, c:c + kw] += np.einsum("no,ocab->ncab", g[:, :, i, j], weight)
+        return grad
+
+    crop = lambda grad: None if grad is None else grad[:, :, ph:ph + x.shape[2], pw:pw + x.shape[3]]
+
+    def grad_w_from(xp):
+        windows = _diag_windows(xp, rows, cols, kh, kw)
+        return None if windows is None else np.einsum("nohw,nchwab->ocab", g, windows)
+
+    last = (g.shape[0] - 1, oh - 1, ow - 1)
+    grad_x = [
+        ("grad_x is scattered with the flipped kernel: the forward multiplied x_pad[n, ci, i * sh + ki, "
+         "j * sw + kj] by weight[co, ci, ki, kj], so that cell gets grad_out[n, co, i, j] * weight[co, ci, ki, kj]",
+         lambda: crop(grad_x_pad(w[:, :, ::-1, ::-1]))),
+        ("the padding is cut off with the axes swapped: return grad_x_pad[:, :, ph:ph + height, pw:pw + width]",
+         lambda: None if ph == pw else _diag_crop_swapped(grad_x_pad(w), x.shape, padding)),
+        ("the strides are swapped: rows step by sh = stride[0], columns by sw = stride[1]",
+         lambda: None if sh == sw else crop(grad_x_pad(w, sw, sh))),
+    ]
+    grad_w = [
+        ("grad_w is taken from x at padded coordinates: the forward read x_pad, so grad_w[co, ci, ki, kj] sums "
+         "grad_out[n, co, i, j] * x_pad[n, ci, i * sh + ki, j * sw + kj]",
+         lambda: None if padding == (0, 0) else grad_w_from(_diag_pad(x, padding, corner=True))),
+        ("grad_w holds only the last position's term: grad_w[co, ci, ki, kj] is a sum over every image and "
+         "position, so add with +=, not =",
+         lambda: np.einsum("o,cab->ocab", g[last[0], :, last[1], last[2]],
+                           _diag_pad(x, padding)[last[0], :, last[1] * sh:last[1] * sh + kh,
+                                                      last[2] * sw:last[2] * sw + kw])),
+    ]
+    grad_b = [
+        ("grad_b is zero: the bias gradient is grad_out summed over images and positions, whether or not "
+         "the forward pass had a bias", lambda: np.zeros(w.shape[0])),
+        ("grad_b is divided by the batch size: a sum over images and positions, not a mean "
+         "(the loss already holds any mean)", lambda: g.sum(axis=(0, 2, 3)) / g.shape[0]),
+    ]
+    return grad_x, grad_w, grad_b
+
+
+def _diag_shape_hint(got, expected, name="grad_x"):
+    """A hint from the shape alone: an empty crop."""
+    shape = np.shape(got)
+    if shape != expected.shape and len(shape) == 4 and 0 in shape:
+        return (f"{name} is empty: a crop like [ph:-ph] is empty when the padding is 0 (-0 is 0); cut the "
+                "padding off with [ph:ph + height, pw:pw + width]")
+    return None
 
 
 # %% nbgrader={"grade": true, "grade_id": "test-conv2d-loops", "locked": true, "points": 8, "schema_version": 3, "solution": false, "task": false}
@@ -712,9 +1088,10 @@ import numpy as np
 def test_unit_conv2d_loops():
     rng = np.random.default_rng(2024)
     # Hand values: 2x2 all-ones kernel on 1..9 sums each window; the bias is added once.
-    x = np.arange(1, 10, dtype=np.float64).reshape(1, 1, 3, 3)
-    got = conv2d_loops(x, np.ones((1, 1, 2, 2)), np.array([0.5]))
-    _assert_close(got, np.array([[[[12.5, 16.5], [24.5, 28.5]]]]), "conv2d_loops(1..9 as 3x3, 2x2 all-ones kernel, bias 0.5)")
+    x, w, b = np.arange(1, 10, dtype=np.float64).reshape(1, 1, 3, 3), np.ones((1, 1, 2, 2)), np.array([0.5])
+    what = "conv2d_loops(1..9 as 3x3, 2x2 all-ones kernel, bias 0.5)"
+    _assert_close(_call(what, conv2d_loops, x, w, b), np.array([[[[12.5, 16.5], [24.5, 28.5]]]]), what,
+                  suspects=_conv_suspects(x, w, b, (1, 1), (0, 0)))
     # Everything non-square, 2 images, 3 -> 4 channels, with and without bias.
     for shape, kernel, stride, padding, use_bias in [((2, 3, 5, 7), (2, 3), (2, 1), (1, 2), True),
                                                      ((2, 3, 6, 5), (3, 2), (1, 2), (2, 1), False)]:
@@ -722,12 +1099,14 @@ def test_unit_conv2d_loops():
         w = rng.standard_normal((4, shape[1], *kernel))
         b = rng.standard_normal(4) if use_bias else None
         expected = _conv_numpy(x, w, b, stride, padding)
-        case = f"x {shape}, weight {w.shape}, stride {stride}, padding {padding}, bias {'yes' if use_bias else 'None'}"
-        _assert_close(conv2d_loops(x, w, b, stride, padding), expected, f"conv2d_loops({case})")
+        what = f"conv2d_loops(x {shape}, weight {w.shape}, stride {stride}, padding {padding}, bias {'yes' if use_bias else 'None'})"
+        _assert_close(_call(what, conv2d_loops, x, w, b, stride, padding), expected, what,
+                      suspects=_conv_suspects(x, w, b, stride, padding))
     # A wide, short output (31 columns, 3 rows).
     x, w, b = rng.standard_normal((2, 2, 3, 62)), rng.standard_normal((2, 2, 2, 3)), rng.standard_normal(2)
-    _assert_close(conv2d_loops(x, w, b, (1, 2), (1, 1)), _conv_numpy(x, w, b, (1, 2), (1, 1)),
-                  "conv2d_loops(x (2, 2, 3, 62), weight (2, 2, 2, 3), stride (1, 2), padding (1, 1))")
+    what = "conv2d_loops(x (2, 2, 3, 62), weight (2, 2, 2, 3), stride (1, 2), padding (1, 1))"
+    _assert_close(_call(what, conv2d_loops, x, w, b, (1, 2), (1, 1)), _conv_numpy(x, w, b, (1, 2), (1, 1)), what,
+                  suspects=_conv_suspects(x, w, b, (1, 2), (1, 1)))
 
 if __name__ == "__main__":
     test_unit_conv2d_loops()
@@ -833,7 +1212,7 @@ if __name__ == "__main__":
 # 3. Add the bias and view the result as `(N, C_out, H_out, W_out)`.
 #
 # Same MACs, same numbers (up to float rounding order), but now in a single BLAS call
-# that uses the CPU's vector units and every core. The price is memory:
+# that uses the CPU's vector units (and, for large products, several cores). The price is memory:
 # the column matrix repeats each input pixel up to `kh * kw` times. It has
 # `C_in * kh * kw * N * H_out * W_out` entries, and since `H_out * W_out` is about
 # `H * W / (sh * sw)`, that is about `kh * kw / (sh * sw)` times the input: exactly
@@ -861,7 +1240,7 @@ if __name__ == "__main__":
 # `grad_cols = g @ W.T`. With stride 1 and no more output than input channels, the
 # code gets the input gradient another way with the same GEMM size: as a convolution of
 # the output gradient with the flipped kernel (`_input_grad_by_convolution`; the "transposed
-# convolution" of the last section), which replaces col2im's `kh * kw` adds by one copy.
+# convolution" of section 11), which replaces col2im's `kh * kw` adds by one copy.
 
 
 # %% nbgrader={"grade": false, "grade_id": "conv2d-vectorized", "locked": false, "schema_version": 3, "solution": false, "task": false}
@@ -1187,12 +1566,16 @@ import numpy as np
 
 def test_unit_conv2d_backward_loops():
     # Hand values: one pixel gets gradient from four overlapping windows (see the example above).
-    grad_x, grad_w, grad_b = conv2d_backward_loops(np.ones((1, 1, 2, 2)), np.arange(9.0).reshape(1, 1, 3, 3),
-                                                   np.ones((1, 1, 2, 2)))
+    g, x, w = np.ones((1, 1, 2, 2)), np.arange(9.0).reshape(1, 1, 3, 3), np.ones((1, 1, 2, 2))
+    grad_x, grad_w, grad_b = _call("conv2d_backward_loops(grad_out 2x2 ones, 0..8 as 3x3, 2x2 all-ones kernel)",
+                                   conv2d_backward_loops, g, x, w)
+    hints = _conv_back_suspects(g, x, w, (1, 1), (0, 0))
     _assert_close(grad_x, np.array([[[[1.0, 2, 1], [2, 4, 2], [1, 2, 1]]]]),
-                  "grad_x of a 2x2 all-ones kernel on 3x3, grad_out all ones (overlapping windows add up: +=)")
-    _assert_close(grad_w, np.array([[[[8.0, 12], [20, 24]]]]), "grad_w of a 2x2 all-ones kernel on 0..8 as 3x3")
-    _assert_close(grad_b, np.array([4.0]), "grad_b (grad_out summed over images and positions)")
+                  "grad_x of a 2x2 all-ones kernel on 3x3, grad_out all ones (overlapping windows add up: +=)",
+                  suspects=hints[0], coverage=_diag_coverage(x.shape, (2, 2), (1, 1), (0, 0), (2, 2)))
+    _assert_close(grad_w, np.array([[[[8.0, 12], [20, 24]]]]), "grad_w of a 2x2 all-ones kernel on 0..8 as 3x3",
+                  suspects=hints[1])
+    _assert_close(grad_b, np.array([4.0]), "grad_b (grad_out summed over images and positions)", suspects=hints[2])
     # Finite differences of loss = sum(probe * conv(x, w, b)) on a non-square case, in float64. The loss
     # is linear in each of x, w and b, so a central difference with step 1 is exact: float64 is expected.
     rng = np.random.default_rng(77)
@@ -1201,10 +1584,13 @@ def test_unit_conv2d_backward_loops():
     probe = rng.standard_normal(_conv_numpy(x, w, b, stride, padding).shape)      # (2, 4, 4, 8)
     loss = lambda: float(np.sum(probe * _conv_numpy(x, w, b, stride, padding)))
     expected = [_numeric_grad(loss, a, eps=1.0) for a in (x, w, b)]
-    got_x, got_w, got_b = conv2d_backward_loops(probe, x, w, stride, padding)
     case = f"x {x.shape}, weight {w.shape}, stride {stride}, padding {padding}"
-    for name, got, want in zip(("grad_x", "grad_w", "grad_b"), (got_x, got_w, got_b), expected):
-        _assert_close(got, want, f"conv2d_backward_loops({case}) {name} vs finite differences", tol=1e-9)
+    got = _call(f"conv2d_backward_loops({case})", conv2d_backward_loops, probe, x, w, stride, padding)
+    coverage = w.shape[0] * _diag_coverage(x.shape, w.shape[2:], stride, padding, probe.shape[2:])  # every c_out adds too
+    for name, got, want, suspects, cover in zip(("grad_x", "grad_w", "grad_b"), got, expected,
+                                                _conv_back_suspects(probe, x, w, stride, padding), (coverage, None, None)):
+        _assert_close(got, want, f"conv2d_backward_loops({case}) {name} vs finite differences", tol=1e-9,
+                      suspects=suspects, coverage=cover)
 
 if __name__ == "__main__":
     test_unit_conv2d_backward_loops()
@@ -1394,8 +1780,8 @@ import numpy as np
 def test_unit_maxpool2d_loops():
     rng = np.random.default_rng(31)
     # Hand values: 2x2 windows of 0..15 as 4x4.
-    got = maxpool2d_loops(np.arange(16.0).reshape(1, 1, 4, 4), 2)
-    _assert_close(got, np.array([[[[5.0, 7], [13, 15]]]]), "maxpool2d_loops(0..15 as 4x4, kernel 2)")
+    what = "maxpool2d_loops(0..15 as 4x4, kernel 2)"
+    _assert_close(_call(what, maxpool2d_loops, np.arange(16.0).reshape(1, 1, 4, 4), 2), np.array([[[[5.0, 7], [13, 15]]]]), what)
     # (x shape, kernel, stride, padding): non-square everything, overlapping windows, and an
     # all-negative input with padding (padding is -inf: it never wins; 0 would).
     for shape, kernel, stride, padding, sign in [((2, 3, 7, 8), (2, 3), (2, 1), (1, 1), 1),
@@ -1403,15 +1789,18 @@ def test_unit_maxpool2d_loops():
                                                  ((2, 2, 5, 7), (2, 4), (1, 3), (1, 2), -1)]:
         x = sign * (np.abs(rng.standard_normal(shape)) + 0.1)
         expected = _maxpool_numpy(x, kernel, stride, padding)
-        case = f"x {shape}{' (all negative)' if sign < 0 else ''}, kernel {kernel}, stride {stride}, padding {padding}"
-        _assert_close(maxpool2d_loops(x, kernel, stride, padding), expected, f"maxpool2d_loops({case})")
+        what = f"maxpool2d_loops(x {shape}{' (all negative)' if sign < 0 else ''}, kernel {kernel}, stride {stride}, padding {padding})"
+        _assert_close(_call(what, maxpool2d_loops, x, kernel, stride, padding), expected, what,
+                      suspects=_maxpool_suspects(x, kernel, stride, padding))
     # Stride defaults to the kernel size.
     x = rng.standard_normal((2, 2, 6, 9))
-    _assert_close(maxpool2d_loops(x, (2, 3)), _maxpool_numpy(x, (2, 3), (2, 3), (0, 0)),
-                  "maxpool2d_loops(x (2, 2, 6, 9), (2, 3)) (stride None means stride = kernel_size)")
+    what = "maxpool2d_loops(x (2, 2, 6, 9), (2, 3)) (stride None means stride = kernel_size)"
+    _assert_close(_call(what, maxpool2d_loops, x, (2, 3)), _maxpool_numpy(x, (2, 3), (2, 3), (0, 0)), what,
+                  suspects=_maxpool_suspects(x, (2, 3), (2, 3), (0, 0)))
     x = rng.standard_normal((2, 1, 3, 62))   # a wide, short output
-    _assert_close(maxpool2d_loops(x, (2, 3), (1, 2), (1, 1)), _maxpool_numpy(x, (2, 3), (1, 2), (1, 1)),
-                  "maxpool2d_loops(x (2, 1, 3, 62), (2, 3), (1, 2), (1, 1))")
+    what = "maxpool2d_loops(x (2, 1, 3, 62), (2, 3), (1, 2), (1, 1))"
+    _assert_close(_call(what, maxpool2d_loops, x, (2, 3), (1, 2), (1, 1)), _maxpool_numpy(x, (2, 3), (1, 2), (1, 1)),
+                  what, suspects=_maxpool_suspects(x, (2, 3), (1, 2), (1, 1)))
 
 if __name__ == "__main__":
     test_unit_maxpool2d_loops()
@@ -1428,21 +1817,25 @@ def test_unit_avgpool2d_loops():
     rng = np.random.default_rng(32)
     # Hand values: zero padding counts. The corner window of a 3x3 ones image with padding 1
     # holds one real 1 out of four cells.
-    got = avgpool2d_loops(np.ones((1, 1, 3, 3)), 2, padding=1)
-    _assert_close(got, np.array([[[[0.25, 0.5], [0.5, 1.0]]]]), "avgpool2d_loops(3x3 ones, 2, padding=1) (padding counts in the mean)")
+    what = "avgpool2d_loops(3x3 ones, 2, padding=1) (padding counts in the mean)"
+    _assert_close(_call(what, avgpool2d_loops, np.ones((1, 1, 3, 3)), 2, padding=1), np.array([[[[0.25, 0.5], [0.5, 1.0]]]]),
+                  what, suspects=_avgpool_suspects(np.ones((1, 1, 3, 3)), (2, 2), (2, 2), (1, 1)))
     for shape, kernel, stride, padding in [((2, 3, 7, 8), (2, 3), (2, 1), (1, 1)),
                                            ((2, 2, 6, 5), (3, 2), (1, 2), (1, 0)),
                                            ((2, 2, 5, 7), (2, 4), (1, 3), (1, 2))]:
         x = rng.standard_normal(shape)
         expected = _avgpool_numpy(x, kernel, stride, padding)
-        case = f"x {shape}, kernel {kernel}, stride {stride}, padding {padding}"
-        _assert_close(avgpool2d_loops(x, kernel, stride, padding), expected, f"avgpool2d_loops({case})")
+        what = f"avgpool2d_loops(x {shape}, kernel {kernel}, stride {stride}, padding {padding})"
+        _assert_close(_call(what, avgpool2d_loops, x, kernel, stride, padding), expected, what,
+                      suspects=_avgpool_suspects(x, kernel, stride, padding))
     x = rng.standard_normal((2, 2, 6, 9))
-    _assert_close(avgpool2d_loops(x, (2, 3)), _avgpool_numpy(x, (2, 3), (2, 3), (0, 0)),
-                  "avgpool2d_loops(x (2, 2, 6, 9), (2, 3)) (stride None means stride = kernel_size)")
+    what = "avgpool2d_loops(x (2, 2, 6, 9), (2, 3)) (stride None means stride = kernel_size)"
+    _assert_close(_call(what, avgpool2d_loops, x, (2, 3)), _avgpool_numpy(x, (2, 3), (2, 3), (0, 0)), what,
+                  suspects=_avgpool_suspects(x, (2, 3), (2, 3), (0, 0)))
     x = rng.standard_normal((2, 1, 3, 62))   # a wide, short output
-    _assert_close(avgpool2d_loops(x, (2, 3), (1, 2), (1, 1)), _avgpool_numpy(x, (2, 3), (1, 2), (1, 1)),
-                  "avgpool2d_loops(x (2, 1, 3, 62), (2, 3), (1, 2), (1, 1))")
+    what = "avgpool2d_loops(x (2, 1, 3, 62), (2, 3), (1, 2), (1, 1))"
+    _assert_close(_call(what, avgpool2d_loops, x, (2, 3), (1, 2), (1, 1)), _avgpool_numpy(x, (2, 3), (1, 2), (1, 1)),
+                  what, suspects=_avgpool_suspects(x, (2, 3), (1, 2), (1, 1)))
 
 if __name__ == "__main__":
     test_unit_avgpool2d_loops()
@@ -1454,7 +1847,8 @@ if __name__ == "__main__":
 #
 # Pooling has only `kh * kw` different offsets inside a window, so the fast path loops
 # over those few offsets and handles every window at once with strided slices:
-# `x_pad[:, :, ki::sh, kj::sw]` is the value at offset `(ki, kj)` of every window.
+# `x_pad[:, :, ki:ki + sh * H_out:sh, kj:kj + sw * W_out:sw]` is the value at offset `(ki, kj)` of
+# every window (`H_out` rows, `W_out` columns).
 # Max pooling keeps a running maximum, then finds for every window the first offset
 # that holds it (two cheap passes rather than one that tracks both at each step); average
 # pooling keeps a running sum. The max-pooling backward scatters each window's gradient
@@ -1702,16 +2096,18 @@ import numpy as np
 def test_unit_maxpool2d_backward_loops():
     # Ties go to the FIRST maximum in row-major order. Kernel (2, 3), stride (2, 3): the left
     # window [[1, 5, 5], [5, 2, 0]] sends its 10 to (0, 1); the right one (all 3s) its 20 to (0, 3).
-    x = np.array([[[[1.0, 5, 5, 3, 3, 3], [5, 2, 0, 3, 3, 3]]]])
-    got = maxpool2d_backward_loops(np.array([[[[10.0, 20.0]]]]), x, (2, 3))
+    x, g = np.array([[[[1.0, 5, 5, 3, 3, 3], [5, 2, 0, 3, 3, 3]]]]), np.array([[[[10.0, 20.0]]]])
+    what = "maxpool2d_backward_loops on ties (the first maximum in row-major order gets the gradient)"
+    got = _call(what, maxpool2d_backward_loops, g, x, (2, 3))
     expected = np.zeros_like(x)
     expected[0, 0, 0, 1], expected[0, 0, 0, 3] = 10, 20
-    _assert_close(got, expected, "maxpool2d_backward_loops on ties (the first maximum in row-major order gets the gradient)")
+    _assert_close(got, expected, what, suspects=_maxpool_back_suspects(g, x, (2, 3), (2, 3), (0, 0)))
     # Overlapping windows add: the 9 is the maximum of all four 2x2 windows (stride 1).
-    peak = np.array([[[[0.0, 0, 0], [0, 9, 0], [0, 0, 0]]]])
-    got = maxpool2d_backward_loops(np.array([[[[1.0, 2.0], [3.0, 4.0]]]]), peak, 2, stride=1)
-    _assert_close(got, np.array([[[[0.0, 0, 0], [0, 10, 0], [0, 0, 0]]]]),
-                  "maxpool2d_backward_loops, 2x2 stride 1: the maximum of four windows collects 1 + 2 + 3 + 4 (+=)")
+    peak, g = np.array([[[[0.0, 0, 0], [0, 9, 0], [0, 0, 0]]]]), np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
+    what = "maxpool2d_backward_loops, 2x2 stride 1: the maximum of four windows collects 1 + 2 + 3 + 4 (+=)"
+    _assert_close(_call(what, maxpool2d_backward_loops, g, peak, 2, stride=1), np.array([[[[0.0, 0, 0], [0, 10, 0], [0, 0, 0]]]]),
+                  what, suspects=_maxpool_back_suspects(g, peak, (2, 2), (1, 1), (0, 0)),
+                  coverage=_diag_coverage(peak.shape, (2, 2), (1, 1), (0, 0), (2, 2)))
     # Finite differences of loss = sum(probe * maxpool(x)), distinct values (no ties), non-square
     # kernel/stride/padding, overlapping rows; then all negative, where padding (-inf) must never win.
     # Values are 0.1 apart, so within +-1e-3 no window changes its winner: the differences are exact.
@@ -1721,9 +2117,10 @@ def test_unit_maxpool2d_backward_loops():
         x = sign * (1 + rng.permutation(2 * 2 * 7 * 6).reshape(2, 2, 7, 6) / 10)
         probe = rng.standard_normal(_maxpool_numpy(x, kernel, stride, padding).shape)      # (2, 2, 4, 7)
         expected = _numeric_grad(lambda: float(np.sum(probe * _maxpool_numpy(x, kernel, stride, padding))), x, eps=1e-3)
-        case = f"x {x.shape}{' (all negative)' if sign < 0 else ''}, kernel {kernel}, stride {stride}, padding {padding}"
-        _assert_close(maxpool2d_backward_loops(probe, x, kernel, stride, padding), expected,
-                      f"maxpool2d_backward_loops({case}) vs finite differences", tol=1e-9)
+        what = (f"maxpool2d_backward_loops(x {x.shape}{' (all negative)' if sign < 0 else ''}, kernel {kernel}, "
+                f"stride {stride}, padding {padding}) vs finite differences")
+        _assert_close(_call(what, maxpool2d_backward_loops, probe, x, kernel, stride, padding), expected, what, tol=1e-9,
+                      suspects=_maxpool_back_suspects(probe, x, kernel, stride, padding))
 
 if __name__ == "__main__":
     test_unit_maxpool2d_backward_loops()
@@ -1791,14 +2188,17 @@ import numpy as np
 
 def test_unit_avgpool2d_backward_loops():
     # Hand values. Overlapping 2x2 windows (stride 1) on 3x3 add up: the centre gets 4 quarters.
-    got = avgpool2d_backward_loops(np.ones((1, 1, 2, 2)), np.zeros((1, 1, 3, 3)), 2, stride=1)
-    _assert_close(got, np.array([[[[0.25, 0.5, 0.25], [0.5, 1.0, 0.5], [0.25, 0.5, 0.25]]]]),
-                  "avgpool2d_backward_loops, 2x2 windows, stride 1, on 3x3 (overlapping windows add up: +=)")
+    g, x = np.ones((1, 1, 2, 2)), np.zeros((1, 1, 3, 3))
+    what = "avgpool2d_backward_loops, 2x2 windows, stride 1, on 3x3 (overlapping windows add up: +=)"
+    _assert_close(_call(what, avgpool2d_backward_loops, g, x, 2, stride=1),
+                  np.array([[[[0.25, 0.5, 0.25], [0.5, 1.0, 0.5], [0.25, 0.5, 0.25]]]]), what,
+                  suspects=_avgpool_back_suspects(g, x, (2, 2), (1, 1), (0, 0)),
+                  coverage=_diag_coverage(x.shape, (2, 2), (1, 1), (0, 0), (2, 2)))
     # Padding counts: with padding 1, the corner window of 3x3 holds one real cell of four, so the
     # corner still gets only 1/4 of that window's gradient.
-    got = avgpool2d_backward_loops(np.ones((1, 1, 2, 2)), np.zeros((1, 1, 3, 3)), 2, padding=1)
-    _assert_close(got, np.full((1, 1, 3, 3), 0.25),
-                  "avgpool2d_backward_loops, 2x2 windows, padding 1, on 3x3 (every window divides by kh * kw = 4)")
+    what = "avgpool2d_backward_loops, 2x2 windows, padding 1, on 3x3 (every window divides by kh * kw = 4)"
+    _assert_close(_call(what, avgpool2d_backward_loops, g, x, 2, padding=1), np.full((1, 1, 3, 3), 0.25), what,
+                  suspects=_avgpool_back_suspects(g, x, (2, 2), (2, 2), (1, 1)))
     # Finite differences of loss = sum(probe * avgpool(x)) on non-square, overlapping, padded cases, in
     # float64. The loss is linear in x, so a central difference with step 1 is exact.
     rng = np.random.default_rng(51)
@@ -1806,9 +2206,10 @@ def test_unit_avgpool2d_backward_loops():
     for kernel, stride, padding in [((3, 2), (2, 1), (1, 1)), ((2, 4), (1, 3), (1, 2))]:
         probe = rng.standard_normal(_avgpool_numpy(x, kernel, stride, padding).shape)
         expected = _numeric_grad(lambda: float(np.sum(probe * _avgpool_numpy(x, kernel, stride, padding))), x, eps=1.0)
-        case = f"x {x.shape}, kernel {kernel}, stride {stride}, padding {padding}"
-        _assert_close(avgpool2d_backward_loops(probe, x, kernel, stride, padding), expected,
-                      f"avgpool2d_backward_loops({case}) vs finite differences", tol=1e-9)
+        what = f"avgpool2d_backward_loops(x {x.shape}, kernel {kernel}, stride {stride}, padding {padding}) vs finite differences"
+        _assert_close(_call(what, avgpool2d_backward_loops, probe, x, kernel, stride, padding), expected, what, tol=1e-9,
+                      suspects=_avgpool_back_suspects(probe, x, kernel, stride, padding),
+                      coverage=_diag_coverage(x.shape, kernel, stride, padding, probe.shape[2:]))
 
 if __name__ == "__main__":
     test_unit_avgpool2d_backward_loops()
@@ -2094,9 +2495,13 @@ import numpy as np
 
 def test_unit_conv2d_init():
     conv = Conv2d(3, 5, (2, 4), stride=(1, 2), padding=(1, 0))
-    assert tuple(conv.weight.shape) == (5, 3, 2, 4), (
-        f"Conv2d(3, 5, kernel_size=(2, 4)).weight has shape {tuple(conv.weight.shape)}, expected "
-        "(out_channels, in_channels, kh, kw) = (5, 3, 2, 4)")
+    shape_slips = {(3, 5, 2, 4): "in and out are swapped (Linear's weight is (in, out); a convolution's is "
+                                 "(out_channels, in_channels, kh, kw))",
+                   (5, 3, 4, 2): "kh and kw are swapped: kernel_size is (height, width) = (kh, kw)"}
+    shape = tuple(conv.weight.shape)
+    assert shape == (5, 3, 2, 4), (
+        f"Conv2d(3, 5, kernel_size=(2, 4)).weight has shape {shape}, expected "
+        "(out_channels, in_channels, kh, kw) = (5, 3, 2, 4)" + (f". Likely bug: {shape_slips[shape]}" if shape in shape_slips else ""))
     assert conv.weight.requires_grad, "Conv2d.weight must be created with requires_grad=True"
     assert conv.bias is not None, "Conv2d(3, 5, (2, 4)).bias is None; with bias=True it must be a Tensor"
     assert tuple(conv.bias.shape) == (5,), f"Conv2d(3, 5, (2, 4)).bias has shape {tuple(conv.bias.shape)}, expected (5,)"
@@ -2107,9 +2512,19 @@ def test_unit_conv2d_init():
     manual_seed(0)
     weight = np.asarray(Conv2d(16, 64, (3, 5)).weight.data, dtype=np.float64)
     std, mean, he = float(weight.std()), float(weight.mean()), np.sqrt(2 / 240)
+    std_slips = [(np.sqrt(2 / (64 * 3 * 5)), "the std comes from fan_out = out_channels * kh * kw; He uses fan_in = "
+                                              "in_channels * kh * kw, the inputs of one output"),
+                 (1.0, "the weights are standard normal (std 1): scale them by sqrt(2 / fan_in)"),
+                 (2 / 240, "the std is 2 / fan_in, the variance: the std is its square root, sqrt(2 / fan_in)"),
+                 (np.sqrt(2 / 16), "fan_in counts the input channels only: it is in_channels * kh * kw"),
+                 (np.sqrt(2 / (16 * 3 * 3)), "fan_in uses kh * kh (a square kernel): it is in_channels * kh * kw"),
+                 (np.sqrt(2 / (16 * 5 * 5)), "fan_in uses kw * kw (a square kernel): it is in_channels * kh * kw"),
+                 (1 / np.sqrt(3 * 240), "this is Linear's U(-1/sqrt(fan_in), 1/sqrt(fan_in)) from module 03: He's std "
+                                        "is sqrt(2 / fan_in), from a normal distribution")]
+    hint = next((text for value, text in std_slips if abs(std / value - 1) < 0.05), None)
     assert abs(std / he - 1) < 0.05, (
         f"Conv2d(16, 64, (3, 5)).weight has std {std:.4f}; expected sqrt(2 / fan_in) = sqrt(2 / (16 * 3 * 5)) = {he:.4f} "
-        f"(sqrt(2 / fan_out) would be {np.sqrt(2 / 960):.4f}, a standard normal 1)")
+        f"(sqrt(2 / fan_out) would be {np.sqrt(2 / 960):.4f}, a standard normal 1)" + (f". Likely bug: {hint}" if hint else ""))
     assert abs(mean) < 0.05 * he, f"Conv2d(16, 64, (3, 5)).weight has mean {mean:.4f}; expected about 0"
     kurtosis = float(np.mean((weight - mean) ** 4) / std ** 4)       # 3 for a normal distribution, 1.8 for a uniform
     assert abs(kurtosis - 3) < 0.4, (
@@ -2442,6 +2857,10 @@ if __name__ == "__main__":
 import numpy as np
 
 
+_RF_TYPE_HINT = ("a layer without kernel_size (a ReLU) has no kernel or stride to read: skip it; and a "
+                 "kernel_size or stride may be a plain int: turn it into a pair first (_pair does it)")
+
+
 def _field_by_intervals(configs):
     """Independent method: walk one output unit's input interval back through the layers, per axis.
 
@@ -2457,27 +2876,76 @@ def _field_by_intervals(configs):
     return tuple(sizes)
 
 
+def _field_slip(layers, got):
+    """Which common slip of the recurrence gives `got` for `layers`, described as (kind, kernel,
+    stride, padding) tuples, kind "conv", "pool" or "none" (no kernel_size); None if none does."""
+    def walk(stack, grow, next_jump=lambda jump, s: jump * s, jump_first=False):
+        field, jump = [1, 1], [1, 1]
+        for kind, kernel, stride, padding in stack:
+            if kind == "none":
+                continue
+            for a in range(2):
+                if jump_first:
+                    jump[a] = next_jump(jump[a], stride[a])
+                field[a] = grow(field[a], kernel[a], jump[a], padding[a])
+                if not jump_first:
+                    jump[a] = next_jump(jump[a], stride[a])
+        return tuple(field)
+
+    add = lambda field, k, jump, p: field + (k - 1) * jump
+    first_none = next((i for i, layer in enumerate(layers) if layer[0] == "none"), len(layers))
+    slips = [
+        ("the loop stops at the first layer without kernel_size (a ReLU): skip such layers and go on",
+         walk(layers[:first_none], add)),
+        ("the jump is this layer's stride only: it is the product of the strides of every layer below",
+         walk(layers, add, lambda jump, s: s)),
+        ("the kernel sizes are multiplied: each layer adds (k - 1) * jump to the field",
+         walk(layers, lambda field, k, jump, p: field * k)),
+        ("the jump is multiplied by this layer's stride before its (k - 1) * jump is added: a layer's own "
+         "stride only matters to the layers above it", walk(layers, add, jump_first=True)),
+        ("height and width are swapped: the height grows with kh (kernel_size[0]), the width with kw",
+         walk([(kind, k and k[::-1], s, p) for kind, k, s, p in layers], add)),
+        ("only Conv2d layers count: a pooling window widens the field and its stride multiplies the jump too",
+         walk([layer for layer in layers if layer[0] == "conv"], add)),
+        ("padding widens the field: it does not, it only adds zeros around the input",
+         walk(layers, lambda field, k, jump, p: field + (k - 1 + 2 * p) * jump)),
+    ]
+    return next((hint for hint, value in slips if value == tuple(got)), None)
+
+
 def test_unit_receptive_field():
     # Hand values: one 3x3 conv sees 3x3; a second one on top sees 5x5.
     assert tuple(receptive_field([Conv2d(1, 1, 3)])) == (3, 3), "receptive_field([Conv2d(1, 1, 3)]) should be (3, 3)"
-    got = tuple(receptive_field([Conv2d(1, 1, 3), Conv2d(1, 1, 3)]))
-    assert got == (5, 5), f"receptive_field of two stacked 3x3 convs is {got}, expected (5, 5)"
+    got = tuple(_call("receptive_field([Conv2d(1, 1, 3), Conv2d(1, 1, 3)])", receptive_field,
+                      [Conv2d(1, 1, 3), Conv2d(1, 1, 3)], hints={TypeError: _RF_TYPE_HINT}))
+    hint = _field_slip([("conv", (3, 3), (1, 1), (0, 0))] * 2, got) if got != (5, 5) else None
+    assert got == (5, 5), f"receptive_field of two stacked 3x3 convs is {got}, expected (5, 5)" + (
+        f". Likely bug: {hint}" if hint else "")
     # Non-square kernels and strides, a stride-2 pool before more layers, padding (which does not
     # widen the field) and kernel-less layers in between (skipped, not a stop).
     layers = [Conv2d(2, 3, (3, 5), stride=(1, 2), padding=(1, 2)), Module(),
               MaxPool2d((2, 3), stride=(2, 1)), Conv2d(3, 3, (3, 1), padding=(1, 0)), Module(),
               AvgPool2d((1, 2)), Conv2d(3, 1, (2, 3), stride=(2, 1))]
     configs = [((3, 5), (1, 2)), ((2, 3), (2, 1)), ((3, 1), (1, 1)), ((1, 2), (1, 2)), ((2, 3), (2, 1))]
+    described = [("conv", (3, 5), (1, 2), (1, 2)), ("none", None, None, None), ("pool", (2, 3), (2, 1), (0, 0)),
+                 ("conv", (3, 1), (1, 1), (1, 0)), ("none", None, None, None), ("pool", (1, 2), (1, 2), (0, 0)),
+                 ("conv", (2, 3), (2, 1), (0, 0))]
     expected = _field_by_intervals(configs)
-    got = receptive_field(layers)
-    assert tuple(got) == expected, (
-        f"receptive_field(Conv (3, 5)/s(1, 2), ReLU-like, MaxPool (2, 3)/s(2, 1), Conv (3, 1), ReLU-like, "
-        f"AvgPool (1, 2), Conv (2, 3)/s(2, 1)) returned {got}, expected (height, width) = {expected}")
+    what = ("receptive_field(Conv (3, 5)/s(1, 2)/p(1, 2), ReLU-like, MaxPool (2, 3)/s(2, 1), Conv (3, 1)/p(1, 0), "
+            "ReLU-like, AvgPool (1, 2), Conv (2, 3)/s(2, 1))")
+    got = _call(what, receptive_field, layers, hints={TypeError: _RF_TYPE_HINT})
+    hint = _field_slip(described, got) if tuple(got) != expected else None
+    assert tuple(got) == expected, (f"{what} returned {got}, expected (height, width) = {expected}"
+                                    + (f". Likely bug: {hint}" if hint else ""))
     assert all(isinstance(v, (int, np.integer)) for v in got), f"receptive_field returned {got!r}; expected ints"
     # Kernel-less layers anywhere change nothing, even first or last.
-    got = tuple(receptive_field([Module(), Conv2d(1, 1, (2, 4), stride=(3, 1)), MaxPool2d((3, 2)), Module()]))
+    what = "receptive_field(kernel-less, Conv (2, 4)/s(3, 1), MaxPool (3, 2), kernel-less)"
+    got = tuple(_call(what, receptive_field, [Module(), Conv2d(1, 1, (2, 4), stride=(3, 1)), MaxPool2d((3, 2)), Module()],
+                      hints={TypeError: _RF_TYPE_HINT}))
     expected = _field_by_intervals([((2, 4), (3, 1)), ((3, 2), (3, 2))])
-    assert got == expected, f"receptive_field(kernel-less, Conv (2, 4)/s(3, 1), MaxPool (3, 2), kernel-less) returned {got}, expected {expected}"
+    hint = _field_slip([("none", None, None, None), ("conv", (2, 4), (3, 1), (0, 0)), ("pool", (3, 2), (3, 2), (0, 0)),
+                        ("none", None, None, None)], got) if got != expected else None
+    assert got == expected, f"{what} returned {got}, expected {expected}" + (f". Likely bug: {hint}" if hint else "")
     assert tuple(receptive_field([Module()])) == (1, 1), "a layer without kernel_size sees one value: (1, 1)"
 
 if __name__ == "__main__":
@@ -2500,7 +2968,7 @@ if __name__ == "__main__":
 # %% [markdown]
 # ## 9. Complexity and memory
 #
-# Three numbers describe what a layer costs:
+# Four numbers describe what a layer costs:
 #
 # - **parameters**: `C_out * C_in * kh * kw` weights plus `C_out` biases. They do not
 #   depend on the image size: that is weight sharing.
@@ -2909,7 +3377,7 @@ if __name__ == "__main__":
 #
 # ```python
 # Conv2d(in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True)
-# MaxPool2d(kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False)
+# MaxPool2d(kernel_size, stride=None, padding=0, dilation=1, *, ceil_mode=False)
 # AvgPool2d(kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True)
 # ```
 #

@@ -140,6 +140,75 @@ TABLE: dict[str, tuple[set[str], str]] = {
     "rf_adds_padding": ({"test-receptive-field"}, "padding widens the field: (k - 1 + 2p) * jump"),
 }
 
+# What the student is told: each wrong version's message must hold this (its likely bug, named by the
+# check's diagnosis; INDEX_HINT: an error raised inside the loops, explained). The loops-must-be-loops
+# versions are told the loop rule instead (checked below).
+INDEX_HINT = "an index ran past the end of an array"
+HINTS: dict[str, str] = {
+    "output_size_ceil": 'Likely bug: ceil instead of floor',
+    "output_size_no_plus_one": 'Likely bug: the + 1 is missing',
+    "output_size_padding_once": 'Likely bug: the padding is added once',
+    "output_size_positions_over_stride": 'Likely bug: (size + 2 * padding - kernel + 1) // stride counts the window starts wrongly',
+    "init_fan_out": 'Likely bug: the std comes from fan_out',
+    "init_std_one": 'Likely bug: the weights are standard normal (std 1)',
+    "init_variance_not_std": 'Likely bug: the std is 2 / fan_in, the variance',
+    "init_fan_in_channels_only": 'Likely bug: fan_in counts the input channels only',
+    "init_np_random": 'must come from get_rng()',
+    "init_shape_in_out": 'Likely bug: in and out are swapped',
+    "init_kernel_wh": 'Likely bug: kh and kw are swapped',
+    "init_bias_random": 'Conv2d.bias must start at zero',
+    "init_bias_ignores_flag": 'bias=False).bias must be None',
+    "init_he_uniform": 'looks uniform',
+    "init_bias_no_grad": 'Conv2d.bias must be created with requires_grad=True',
+    "init_own_seeded_rng": 'must come from get_rng()',
+    "init_fan_in_square_kernel": 'Likely bug: fan_in uses kh * kh',
+    "init_copied_from_linear": "Likely bug: this is Linear's U(-1/sqrt(fan_in), 1/sqrt(fan_in))",
+    "conv_loop_bounds_swapped": INDEX_HINT,
+    "conv_kernel_extents_swapped": INDEX_HINT,
+    "conv_strides_swapped": INDEX_HINT,
+    "conv_kernel_transposed": INDEX_HINT,
+    "conv_column_stride_forgotten": 'Likely bug: the column stride is missing',
+    "conv_kernel_flipped": 'Likely bug: the kernel is flipped',
+    "conv_missing_bias": 'Likely bug: the bias is never added',
+    "conv_bias_per_input_channel": 'Likely bug: the bias is added once per input channel',
+    "conv_unpadded_input": 'Likely bug: x is read where x_pad belongs',
+    "maxpool_start_at_zero": 'Likely bug: the running maximum starts at 0',
+    "maxpool_zero_padding": 'Likely bug: the padding is 0',
+    "maxpool_window_transposed": 'Likely bug: the window is kw rows by kh columns',
+    "maxpool_strides_swapped": INDEX_HINT,
+    "avgpool_exclude_pad": 'Likely bug: the mean is taken over the real cells only',
+    "avgpool_divide_kh_squared": 'Likely bug: the window sum is divided by kh * kh',
+    "avgpool_extents_swapped": 'Likely bug: the window is kw rows by kh columns',
+    "rf_stops_at_relu": 'Likely bug: the loop stops at the first layer without kernel_size',
+    "rf_jump_not_accumulated": "Likely bug: the jump is this layer's stride only",
+    "rf_multiplies_kernels": 'Likely bug: the kernel sizes are multiplied',
+    "rf_jump_before_field": "Likely bug: the jump is multiplied by this layer's stride before",
+    "rf_axes_swapped": 'Likely bug: height and width are swapped',
+    "rf_convs_only": 'Likely bug: only Conv2d layers count',
+    "rf_adds_padding": 'Likely bug: padding widens the field',
+    "conv_back_grad_x_assign": 'Likely bug: only cells that several windows reach are wrong',
+    "conv_back_grad_w_assign": "Likely bug: grad_w holds only the last position's term",
+    "conv_back_bias_mean_over_batch": 'Likely bug: grad_b is divided by the batch size',
+    "conv_back_no_bias_grad": 'Likely bug: grad_b is zero',
+    "conv_back_flipped_kernel": 'Likely bug: grad_x is scattered with the flipped kernel',
+    "conv_back_strides_swapped": INDEX_HINT,
+    "conv_back_crop_negative_index": 'Likely bug: grad_x is empty',
+    "conv_back_crop_axes_swapped": 'Likely bug: the padding is cut off with the axes swapped',
+    "conv_back_grad_w_from_unpadded_x": 'Likely bug: grad_w is taken from x at padded coordinates',
+    "maxpool_back_last_max": 'Likely bug: a tie goes to the last maximum',
+    "maxpool_back_all_tied": 'Likely bug: every tied maximum gets the whole gradient',
+    "maxpool_back_assign": 'Likely bug: only cells that several windows reach are wrong',
+    "maxpool_back_unravel_swapped": INDEX_HINT,
+    "maxpool_back_zero_padding": 'Likely bug: the maximum is searched in a zero-padded input',
+    "maxpool_back_column_major_ties": 'Likely bug: ties are broken in column-major order',
+    "maxpool_back_best_starts_at_zero": 'Likely bug: the running maximum starts at 0',
+    "avgpool_back_exclude_pad": 'Likely bug: the gradient is shared over the real cells only',
+    "avgpool_back_assign": 'Likely bug: only cells that several windows reach are wrong',
+    "avgpool_back_not_divided": "Likely bug: every cell gets the window's whole gradient",
+    "avgpool_back_extents_swapped": INDEX_HINT,
+    "avgpool_back_crop_axes_swapped": 'Likely bug: the padding is cut off with the axes swapped',
+}
+
 # Wrong versions that are right in value but compute every output position at once: their
 # item's message must say that the exercise must loop over output positions.
 # Failures that would mean the wrong version's code is itself broken, not caught by the check.
@@ -236,6 +305,7 @@ def test_table_matches_the_submissions_and_the_graded_items():
     for name, (items, bug) in TABLE.items():
         assert items and items <= ITEMS[exercise_of(name)], (name, items)
         assert bug, name
+    assert set(HINTS) == set(TABLE) - LOOPS_MUST_BE_LOOPS, set(HINTS) ^ (set(TABLE) - LOOPS_MUST_BE_LOOPS)
     # Every exercise has wrong versions, and the loop exercises have a loops-must-be-loops one.
     assert {exercise_of(name) for name in TABLE} == exercises
     assert len(TABLE) >= 30
@@ -275,6 +345,10 @@ def test_wrong_version_loses_points(name, wrong_results, reaches):
     for item in report.items:
         if not wrong_here & reaches[item.id]:
             assert item.status == "pass", f"{item.id} calls none of {sorted(wrong_here)} but failed:\n{table}"
+    if name in HINTS:
+        for item_id in must_lose:
+            message = by_id[item_id].message
+            assert HINTS[name] in message, f"{name} ({bug}): {item_id} must say {HINTS[name]!r}; it says: {message}"
     if name in LOOPS_MUST_BE_LOOPS:
         function = exercise_of(name)
         for item_id in must_lose:

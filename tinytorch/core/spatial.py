@@ -253,7 +253,7 @@ def conv2d_loops(x, weight, bias=None, stride=1, padding=0):
                     out[n, co, i, j] = total
     return out
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-023
+# %% ../../src/09_convolutions/09_convolutions.py #cell-025
 def conv2d_macs(input_shape, out_channels, kernel_size, stride=1, padding=0):
     """Multiply-accumulates of a 2D convolution: B * C_out * H_out * W_out * C_in * kh * kw."""
     batch, c_in, height, width = input_shape
@@ -262,7 +262,7 @@ def conv2d_macs(input_shape, out_channels, kernel_size, stride=1, padding=0):
     h_out, w_out = _output_hw("conv2d_macs", (height, width), kernel, stride, padding)
     return batch * out_channels * h_out * w_out * c_in * kernel[0] * kernel[1]
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-028
+# %% ../../src/09_convolutions/09_convolutions.py #cell-030
 def _offset_slices(kernel, stride, out_hw, dilation=(1, 1)):
     """For each offset (ki, kj) in a window: its row-major index ki * kw + kj, and the
     strided slices that pick that offset from every window of an (A, B, H, W) array.
@@ -432,7 +432,7 @@ def _input_grad_by_convolution(g, x_shape, weight, padding, out_hw):
     cols = _im2col(g_nchw, (kh, kw), (1, 1), (kh - 1 - ph, kw - 1 - pw), (height, width))
     return (cols @ _weight_cols(flipped)).reshape(batch, height, width, c_in).transpose(0, 3, 1, 2)
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-035
+# %% ../../src/09_convolutions/09_convolutions.py #cell-037
 def conv2d_backward_loops(grad_out, x, weight, stride=1, padding=0):
     """Gradients of conv2d_loops by explicit loops: returns (grad_x, grad_w, grad_b).
 
@@ -467,7 +467,7 @@ def conv2d_backward_loops(grad_out, x, weight, stride=1, padding=0):
     grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width]
     return grad_x, grad_w, grad_b
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-043
+# %% ../../src/09_convolutions/09_convolutions.py #cell-045
 def maxpool2d_loops(x, kernel_size, stride=None, padding=0):
     """2D max pooling by explicit loops, on numpy arrays; padding counts as -inf.
 
@@ -492,7 +492,7 @@ def maxpool2d_loops(x, kernel_size, stride=None, padding=0):
                     out[n, c, i, j] = best
     return out
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-044
+# %% ../../src/09_convolutions/09_convolutions.py #cell-046
 def avgpool2d_loops(x, kernel_size, stride=None, padding=0):
     """2D average pooling by explicit loops, on numpy arrays; zero padding counts in the mean.
 
@@ -516,7 +516,7 @@ def avgpool2d_loops(x, kernel_size, stride=None, padding=0):
                     out[n, c, i, j] = total / (kh * kw)
     return out
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-050
+# %% ../../src/09_convolutions/09_convolutions.py #cell-052
 def _padded_zeros(x, padding, dtype, extra=(0, 0)):
     """Zeros shaped like x with its padding, (N, C, H + 2*ph, W + 2*pw), in x's memory layout.
 
@@ -625,7 +625,7 @@ def avgpool2d_vectorized(x, kernel_size, stride=None, padding=0, ceil_mode=False
     x, kernel, stride, padding, out_hw = _check_pool_args("avgpool2d_vectorized", x, kernel_size, stride, padding)
     return _avgpool2d_forward(x, kernel, stride, padding, out_hw)
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-053
+# %% ../../src/09_convolutions/09_convolutions.py #cell-055
 def maxpool2d_backward_loops(grad_out, x, kernel_size, stride=None, padding=0):
     """Gradient of maxpool2d_loops with respect to x, by explicit loops.
 
@@ -653,7 +653,7 @@ def maxpool2d_backward_loops(grad_out, x, kernel_size, stride=None, padding=0):
                     grad_x_pad[n, c, best_row, best_col] += grad_out[n, c, i, j]
     return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-057
+# %% ../../src/09_convolutions/09_convolutions.py #cell-059
 def avgpool2d_backward_loops(grad_out, x, kernel_size, stride=None, padding=0):
     """Gradient of avgpool2d_loops with respect to x, by explicit loops.
 
@@ -677,7 +677,7 @@ def avgpool2d_backward_loops(grad_out, x, kernel_size, stride=None, padding=0):
                             grad_x_pad[n, c, i * sh + ki, j * sw + kj] += share
     return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-063
+# %% ../../src/09_convolutions/09_convolutions.py #cell-065
 class Conv2dFunction(Function):
     """conv2d on Tensors (input, weight, optional bias), differentiable in all three.
 
@@ -734,7 +734,7 @@ class AvgPool2dFunction(Function):
         backward = avgpool2d_backward_loops if self.use_loops else _avgpool2d_backward
         return (backward(grad_output, self.x, self.kernel, self.stride, self.padding),)
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-066
+# %% ../../src/09_convolutions/09_convolutions.py #cell-068
 class _Spatial(Module):
     """What the three layers share: kernel/stride/padding, shape helpers, loops switch."""
 
@@ -753,7 +753,7 @@ class _Spatial(Module):
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-068
+# %% ../../src/09_convolutions/09_convolutions.py #cell-070
 class Conv2d(_Spatial):
     """2D convolution over an (N, C_in, H, W) input, as torch.nn.Conv2d.
 
@@ -822,7 +822,7 @@ class Conv2d(_Spatial):
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
                 f"padding={padding}{options}, bias={self.bias is not None}")
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-070
+# %% ../../src/09_convolutions/09_convolutions.py #cell-072
 class _Pool2d(_Spatial):
     _function = _options_function = None      # the Functions without and with section 13's options
 
@@ -903,7 +903,7 @@ class AvgPool2d(_Pool2d):
     def _has_options(self):
         return self.ceil_mode or not self.count_include_pad
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-083
+# %% ../../src/09_convolutions/09_convolutions.py #cell-085
 def receptive_field(layers):
     """(height, width) of the input patch that one output unit of `layers` can see.
 
@@ -923,7 +923,7 @@ def receptive_field(layers):
             jump[axis] *= stride[axis]
     return tuple(field)
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-088
+# %% ../../src/09_convolutions/09_convolutions.py #cell-090
 # count_parameters is module 03's (re-exported here, so `from tinytorch.core.spatial import
 # count_parameters` keeps working): all of a module's values, frozen ones included.
 from .layers import count_parameters  # noqa: E402,F401
@@ -933,7 +933,7 @@ def activation_bytes(shape, dtype=np.float32):
     """Bytes needed to hold one activation of this shape."""
     return int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-120
+# %% ../../src/09_convolutions/09_convolutions.py #cell-122
 def _check_conv_options(layer, x, weight, bias, stride, padding, dilation, groups):
     """Validated numpy arguments of a convolution with this section's options:
     (x, weight, bias, stride, pads, dilation, groups, out_hw), pads ((top, bottom), (left, right))."""
@@ -1124,7 +1124,7 @@ class Conv2dOptionsFunction(Function):
                 grad_output, self.x.shape, self.weight, self.cols, self.stride, self.pads, self.dilation, self.groups)
         return grad_x, grad_w, grad_b if self.has_bias else None
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-123
+# %% ../../src/09_convolutions/09_convolutions.py #cell-125
 def pool_output_size(size, kernel, stride, padding=0, dilation=1, ceil_mode=False):
     """Number of pooling windows along one axis, with PyTorch's dilation and ceil_mode.
 
@@ -1338,7 +1338,7 @@ class AvgPool2dOptionsFunction(Function):
             return (avgpool2d_options_backward_loops(grad_output, self.x, *geometry, *self.options),)
         return (_avgpool2d_backward(grad_output, self.x, *geometry, self.extra, self.divisor),)
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-128
+# %% ../../src/09_convolutions/09_convolutions.py #cell-130
 def _adaptive_windows(size, out_size):
     """[(start, end)] of each output position along one axis (PyTorch's rule)."""
     return [((i * size) // out_size, -((-(i + 1) * size) // out_size)) for i in range(out_size)]
@@ -1397,7 +1397,7 @@ class AdaptiveAvgPool2d(Module):
     def extra_repr(self):
         return f"output_size={self.output_size}"
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-132
+# %% ../../src/09_convolutions/09_convolutions.py #cell-134
 def _per_channel(values):
     """A (C,) array as (1, C, 1, 1), to broadcast over an (N, C, H, W) batch."""
     return np.asarray(values)[None, :, None, None]

@@ -21,6 +21,10 @@ from .judge import Outcome
 from .limits import Limits
 
 RUNNER = Path(__file__).resolve().parent / "runner.py"
+# runner.py as a script, without its folder (tito/grading, whose modules would shadow the student's
+# imports) or the working folder first on sys.path: what `python -P runner.py` does on 3.11+, here
+# for 3.10 too (runpy.run_path of a file leaves sys.path as it is).
+RUN_SCRIPT = "import runpy, sys; del sys.path[0]; sys.argv[:] = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')"
 
 
 def _last_line(text: str) -> str:
@@ -63,7 +67,7 @@ def _run_one(cell, module_name: str, package_parent: Path, workdir: Path, deadli
     job_file.write_text(json.dumps({"module": module_name, "source": cell.source, "helpers": cell.helpers, "tests": cells.test_functions(cell.source),
                                     "label": f"test cell {cell.cell_id}", "result": str(result_file)}))
     with open(stderr_path, "wb") as err:
-        child = group.spawn([sys.executable, "-P", str(RUNNER), str(job_file)], cwd=workdir,
+        child = group.spawn([sys.executable, "-c", RUN_SCRIPT, str(RUNNER), str(job_file)], cwd=workdir,
                             env=processes.child_env(package_parent), stderr=err)
         try:
             code = child.proc.wait(timeout=timeout)

@@ -75,7 +75,7 @@ IN_NAMESPACE_LIB = "/tmp/.tito-lib"      # where the child sees its package copy
 IN_NAMESPACE_WORK = "/tmp/work"
 TRUSTED_TOP_LEVEL = set(sys.stdlib_module_names) | {"numpy"}
 STATUSES = ("pass", "fail", "timeout", "error")
-MESSAGE_LIMIT = 300
+MESSAGE_LIMIT = 1500  # characters: room for a check's message and its "Likely bug" hint
 
 
 @dataclass

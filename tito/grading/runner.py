@@ -1,6 +1,6 @@
 """The child of `tito test`'s inline checks: run one test cell in the student's own module, write a JSON result.
 
-    python -P tito/grading/runner.py JOB.json
+    python -c RUN_SCRIPT tito/grading/runner.py JOB.json     (checks.RUN_SCRIPT: like python -P runner.py)
 
 JOB.json names the module to import (`tinytorch.core.<name>`), the cell's source, its test
 functions, and the path of the result file. The cell runs inside a copy of the module's
@@ -21,7 +21,7 @@ import sys
 import traceback
 
 GRADER_NAME = "__tito_grader__"
-MESSAGE_LIMIT = 300
+MESSAGE_LIMIT = 1500  # characters: room for a check's message and its "Likely bug" hint
 
 
 def describe(error: BaseException) -> str:
