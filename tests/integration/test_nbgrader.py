@@ -18,7 +18,7 @@ import pytest
 
 from tito import main, notebooks, paths
 
-pytest.importorskip("nbgrader", reason="nbgrader is in the dev extra: pip install -e \".[dev]\"")
+pytest.importorskip("nbgrader", reason="nbgrader 0.9.6 is in the dev extra on Python 3.11 and newer: pip install -e \".[dev]\"")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tito"))
 import submissions_09 as subs  # noqa: E402  (tests/tito/submissions_09)
 
