@@ -2411,8 +2411,9 @@ class _Spatial(Module):
 #   distribution with mean 0 and standard deviation `sqrt(2 / fan_in)`, where `fan_in`
 #   is the number of inputs that feed one output value. Draw from `get_rng()`,
 #   tinytorch's generator, so that `manual_seed` makes a model reproducible.
-#   (`self.groups` is 1 unless you ask for more, so for now the shape is
-#   `(out_channels, in_channels, kh, kw)`: section 13 explains groups.)
+#   `self.groups` is 1 unless a network asks for more (section 13 explains groups): with
+#   `groups=2`, each output value sees half of the input channels, so the weight's second axis
+#   and `fan_in` both use `in_channels // groups`. The check tries `groups=2` too.
 # - `self.bias`: `out_channels` zeros, or `None` when `bias=False`.
 
 
@@ -2540,6 +2541,20 @@ def test_unit_conv2d_init():
     assert np.array_equal(first, again) and not np.array_equal(first, other), (
         "Conv2d weights must come from get_rng(), so that manual_seed(7) twice gives the same weights "
         "and manual_seed(8) other ones (np.random does not follow manual_seed)")
+    # Last, groups: each output sees in_channels // groups input channels.
+    shape = tuple(Conv2d(4, 6, (2, 3), groups=2).weight.shape)
+    assert shape == (6, 2, 2, 3), (
+        f"Conv2d(4, 6, (2, 3), groups=2).weight has shape {shape}, expected (out_channels, in_channels // groups, "
+        "kh, kw) = (6, 2, 2, 3)" + (". Likely bug: the weight's second axis is in_channels; with groups it is "
+                                   "in_channels // groups" if shape == (6, 4, 2, 3) else ""))
+    manual_seed(0)
+    grouped = np.asarray(Conv2d(32, 64, (3, 5), groups=2).weight.data, dtype=np.float64)
+    he_grouped = np.sqrt(2 / (16 * 3 * 5))
+    assert abs(float(grouped.std()) / he_grouped - 1) < 0.05, (
+        f"Conv2d(32, 64, (3, 5), groups=2).weight has std {float(grouped.std()):.4f}; expected sqrt(2 / fan_in) with "
+        f"fan_in = (in_channels // groups) * kh * kw = 16 * 3 * 5: {he_grouped:.4f}"
+        + (". Likely bug: fan_in uses in_channels; with groups it is in_channels // groups"
+           if abs(float(grouped.std()) / np.sqrt(2 / (32 * 15)) - 1) < 0.05 else ""))
 
 if __name__ == "__main__":
     test_unit_conv2d_init()

@@ -72,6 +72,8 @@ TABLE: dict[str, tuple[set[str], str]] = {
     "init_he_uniform": ({"test-conv2d-init"}, "He uniform U(-sqrt(6/fan_in), +): right std, not normal"),
     "init_bias_no_grad": ({"test-conv2d-init"}, "bias Tensor without requires_grad=True"),
     "init_own_seeded_rng": ({"test-conv2d-init"}, "own np.random.default_rng(42): ignores manual_seed"),
+    "init_ignores_groups": ({"test-conv2d-init"}, "weight (out, in, kh, kw) and fan_in from in_channels: groups ignored"),
+    "init_fan_in_ignores_groups": ({"test-conv2d-init"}, "weight shape with groups, fan_in from every input channel"),
 
     "conv_loop_bounds_swapped": ({"test-conv2d-loops"}, "output rows loop to w_out, columns to h_out"),
     "conv_kernel_extents_swapped": ({"test-conv2d-loops"}, "kernel rows loop to kw, kernel columns to kh"),
@@ -161,6 +163,8 @@ HINTS: dict[str, str] = {
     "init_he_uniform": 'looks uniform',
     "init_bias_no_grad": 'Conv2d.bias must be created with requires_grad=True',
     "init_own_seeded_rng": 'must come from get_rng()',
+    "init_ignores_groups": "Likely bug: the weight's second axis is in_channels; with groups it is in_channels // groups",
+    "init_fan_in_ignores_groups": "Likely bug: fan_in uses in_channels; with groups it is in_channels // groups",
     "init_fan_in_square_kernel": 'Likely bug: fan_in uses kh * kh',
     "init_copied_from_linear": "Likely bug: this is Linear's U(-1/sqrt(fan_in), 1/sqrt(fan_in))",
     "conv_loop_bounds_swapped": INDEX_HINT,

@@ -20,9 +20,10 @@ return starts
 
 CORRECT["Conv2d.__init__"] = """
 kh, kw = self.kernel_size
-inputs_per_unit = kh * kw * self.in_channels
+channels_seen = self.in_channels // self.groups        # each output sees its group's channels
+inputs_per_unit = kh * kw * channels_seen
 scale = (2.0 / inputs_per_unit) ** 0.5
-self.weight = Tensor(scale * get_rng().standard_normal((self.out_channels, self.in_channels, kh, kw)),
+self.weight = Tensor(scale * get_rng().standard_normal((self.out_channels, channels_seen, kh, kw)),
                      requires_grad=True)
 self.bias = None
 if bias:

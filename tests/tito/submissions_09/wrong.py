@@ -147,6 +147,22 @@ self.weight = Tensor(get_rng().uniform(-bound, bound, size=(self.out_channels, s
 self.bias = Tensor(np.zeros(self.out_channels), requires_grad=True) if bias else None
 """)
 
+wrong("init_ignores_groups", "Conv2d.__init__", """
+kh, kw = self.kernel_size
+fan_in = self.in_channels * kh * kw                        # groups is section 13's business
+std = math.sqrt(2.0 / fan_in)
+self.weight = Tensor(get_rng().normal(0.0, std, size=(self.out_channels, self.in_channels, kh, kw)), requires_grad=True)
+self.bias = Tensor(np.zeros(self.out_channels), requires_grad=True) if bias else None
+""")
+
+wrong("init_fan_in_ignores_groups", "Conv2d.__init__", """
+kh, kw = self.kernel_size
+per_group = self.in_channels // self.groups
+std = math.sqrt(2.0 / (self.in_channels * kh * kw))      # fan_in: every input channel, groups or not
+self.weight = Tensor(get_rng().normal(0.0, std, size=(self.out_channels, per_group, kh, kw)), requires_grad=True)
+self.bias = Tensor(np.zeros(self.out_channels), requires_grad=True) if bias else None
+""")
+
 # ---------------------------------------------------------------- conv2d_loops
 
 wrong("conv_loop_bounds_swapped", "conv2d_loops", """
