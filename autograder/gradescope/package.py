@@ -33,11 +33,17 @@ def _add(archive: zipfile.ZipFile, name: str, data: bytes, mode: int) -> None:
 
 
 def build(module: str, out: Path, repo: Path = REPO) -> Path:
+    """Write the zip to `out`. Listed before `out` is opened, the repository's files never include the
+    zip itself, nor an earlier build lying in the checkout (an untracked .zip is build output)."""
+    tracked = set(subprocess.run(["git", "ls-files", "--cached", "-z"], cwd=repo, capture_output=True, text=True,
+                                 check=True).stdout.split("\0"))
+    names = [name for name in repository_files(repo)
+             if (repo / name).resolve() != Path(out).resolve() and (name in tracked or not name.endswith(".zip"))]
     with zipfile.ZipFile(out, "w") as archive:
         for script in ("setup.sh", "run_autograder"):
             _add(archive, script, (HERE / script).read_bytes(), EXECUTABLE)
         _add(archive, "MODULE", (module + "\n").encode(), REGULAR)
-        for name in repository_files(repo):
+        for name in names:
             path = repo / name
             _add(archive, f"tinytorch/{name}", path.read_bytes(), EXECUTABLE if path.stat().st_mode & 0o111 else REGULAR)
     return out

@@ -92,3 +92,23 @@ def test_run_autograder_scores_zero_and_says_why_without_exactly_one_notebook(au
     assert run.returncode == 0, run.stderr
     assert results["score"] == 0 and results["tests"] == []
     assert f"Expected exactly one Jupyter notebook (.ipynb) in the submission, found {len(files)}" in results["output"]
+
+
+def test_a_zip_built_inside_the_checkout_holds_neither_itself_nor_an_earlier_build(tmp_path):
+    """`package.py 09 autograder-09.zip` run at the repository's root (as the README shows it): the
+    zip lands in the checkout, untracked; it must not list itself (a truncated copy of itself), nor a
+    zip built before it."""
+    if shutil.which("git") is None:
+        pytest.skip("package.py lists the repository's files with git")
+    repo = tmp_path / "repo"
+    (repo / "src").mkdir(parents=True)
+    (repo / "src" / "a.py").write_text("x = 1\n")
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    subprocess.run(["git", "add", "."], cwd=repo, check=True)
+    (repo / "autograder-08.zip").write_bytes(b"an earlier build")
+    (repo / "notes.txt").write_text("new, not ignored: shipped\n")
+    out = package.build("09", repo / "autograder-09.zip", repo=repo)
+    with zipfile.ZipFile(out) as archive:
+        names = set(archive.namelist())
+    assert {"tinytorch/src/a.py", "tinytorch/notes.txt", "MODULE", "setup.sh", "run_autograder"} <= names, names
+    assert not {name for name in names if name.endswith(".zip")}, names
