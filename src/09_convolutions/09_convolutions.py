@@ -3321,14 +3321,43 @@ if __name__ == "__main__":
 
 # %%
 if __name__ == "__main__":
-    print("1.", Conv2d(3, 64, kernel_size=5, padding=2, stride=2).output_shape((32, 3, 128, 128)))
+    # Each answer is derived step by step from the formulas of sections 1, 8 and 9, then checked
+    # against what the layers themselves compute.
     from tinytorch.core.layers import Linear
-    _dense = Linear(224 * 224 * 3, 64)
-    print(f"2. conv {count_parameters(Conv2d(3, 64, 3)):,} parameters; dense {count_parameters(_dense):,} parameters")
-    print(f"3. {Conv2d(64, 128, 3, padding=1).macs((16, 64, 56, 56)):,} MACs")
-    _out = Conv2d(3, 256, 7, stride=2, padding=3).output_shape((64, 3, 224, 224))
-    print(f"4. output {_out}: {activation_bytes(_out):,} bytes ({activation_bytes(_out) / 2**20:.0f} MiB)")
-    print("5.", receptive_field([Conv2d(1, 1, 3), MaxPool2d(2), Conv2d(1, 1, 3), Conv2d(1, 1, 3)]))
+    # 1. Output size per axis: (size + 2 * padding - kernel) // stride + 1.
+    _n, _size, _k, _p, _s, _c_out = 32, 128, 5, 2, 2, 64
+    _side = (_size + 2 * _p - _k) // _s + 1
+    print(f"1. H_out = W_out = ({_size} + 2*{_p} - {_k}) // {_s} + 1 = {_size + 2 * _p - _k} // {_s} + 1 = {_side}: "
+          f"shape ({_n}, {_c_out}, {_side}, {_side})")
+    assert Conv2d(3, _c_out, kernel_size=_k, padding=_p, stride=_s).output_shape((_n, 3, _size, _size)) == (_n, _c_out, _side, _side)
+    # 2. Parameters: C_out * C_in * kh * kw weights + C_out biases; a dense layer: inputs * units + units.
+    _conv_params, _dense_params = 64 * 3 * 3 * 3 + 64, 224 * 224 * 3 * 64 + 64
+    print(f"2. conv: 64*3*3*3 + 64 = {64 * 3 * 3 * 3:,} + 64 = {_conv_params:,}; dense: (224*224*3)*64 + 64 = "
+          f"{224 * 224 * 3:,}*64 + 64 = {_dense_params:,}, {_dense_params / _conv_params:,.0f} times more")
+    assert count_parameters(Conv2d(3, 64, 3)) == _conv_params and count_parameters(Linear(224 * 224 * 3, 64)) == _dense_params
+    # 3. MACs: B * C_out * H_out * W_out * C_in * kh * kw; padding 1 keeps 56x56.
+    _b, _c_in, _c_out, _size, _k, _p = 16, 64, 128, 56, 3, 1
+    _out_side = (_size + 2 * _p - _k) // 1 + 1
+    _macs = _b * _c_out * _out_side * _out_side * _c_in * _k * _k
+    print(f"3. H_out = ({_size} + 2*{_p} - {_k}) // 1 + 1 = {_out_side}; MACs = {_b}*{_c_out}*{_out_side}*{_out_side}*"
+          f"{_c_in}*{_k}*{_k} = {_macs:,} ({_macs / 1e9:.1f} billion)")
+    assert Conv2d(64, 128, 3, padding=1).macs((16, 64, 56, 56)) == _macs
+    # 4. Output bytes: B * C_out * H_out * W_out values of 4 bytes.
+    _b, _c_out, _size, _k, _s, _p = 64, 256, 224, 7, 2, 3
+    _out_side = (_size + 2 * _p - _k) // _s + 1
+    _bytes = _b * _c_out * _out_side * _out_side * 4
+    print(f"4. H_out = ({_size} + 2*{_p} - {_k}) // {_s} + 1 = {_out_side}; bytes = {_b}*{_c_out}*{_out_side}*"
+          f"{_out_side}*4 = {_bytes:,} = {_bytes / 2**20:,.0f} MiB")
+    assert activation_bytes(Conv2d(3, 256, 7, stride=2, padding=3).output_shape((64, 3, 224, 224))) == _bytes
+    # 5. Receptive field: start at 1 with jump 1; each layer adds (k - 1) * jump, then multiplies
+    #    the jump by its stride.
+    _field, _jump, _steps = 1, 1, []
+    for _name, _k, _s in [("Conv3", 3, 1), ("MaxPool2", 2, 2), ("Conv3", 3, 1), ("Conv3", 3, 1)]:
+        _field += (_k - 1) * _jump
+        _steps.append(f"{_name}: +({_k}-1)*{_jump} -> {_field}")
+        _jump *= _s
+    print(f"5. {'; '.join(_steps)}: {_field}x{_field}")
+    assert tuple(receptive_field([Conv2d(1, 1, 3), MaxPool2d(2), Conv2d(1, 1, 3), Conv2d(1, 1, 3)])) == (_field, _field)
 
 
 # %% [markdown]
