@@ -3209,7 +3209,9 @@ if __name__ == "__main__":
 # BLAS library numpy uses and how busy the machine is. Each row is the best of several
 # runs after one untimed warm-up run (the first call of a library pays for setup), except
 # the loops, run once. Small shapes keep the notebook quick; the benchmark in
-# `benchmarks/` runs the big ones.
+# `benchmarks/` runs the big ones. PyTorch runs on one thread here: on a layer this small,
+# handing the work to a pool of threads costs more than the work, so with all its threads
+# it would time its own start-up rather than the convolution.
 
 
 # %%
@@ -3234,7 +3236,12 @@ if __name__ == "__main__":
     try:
         import torch
         _tx, _tw = torch.from_numpy(_x), torch.from_numpy(_w)
-        _rows.append(("torch", _time(lambda: torch.nn.functional.conv2d(_tx, _tw, padding=1))))
+        _threads = torch.get_num_threads()
+        torch.set_num_threads(1)   # at this size, waking a thread pool costs more than the work itself
+        try:
+            _rows.append(("torch", _time(lambda: torch.nn.functional.conv2d(_tx, _tw, padding=1), warmup=3)))
+        finally:
+            torch.set_num_threads(_threads)
     except ImportError:
         print("(PyTorch is not installed: its row is left out)")
     print(f"conv {_x.shape} -> 8 channels, 3x3, padding 1: {_macs:,} MACs")
