@@ -2647,15 +2647,21 @@ class AvgPool2d(_Pool2d):
 # %% nbgrader={"grade": false, "grade_id": "test-layers", "locked": true, "schema_version": 3, "solution": false, "task": false}
 def test_unit_layers():
     conv = Conv2d(3, 8, 3, padding=1)
-    assert conv.weight.shape == (8, 3, 3, 3) and conv.bias.shape == (8,)
-    assert [p.shape for p in conv.parameters()] == [(8, 3, 3, 3), (8,)]
-    assert len(Conv2d(3, 8, 3, bias=False).parameters()) == 1 and MaxPool2d(2).parameters() == []
+    shapes = [tuple(p.shape) for p in conv.parameters()]
+    assert shapes == [(8, 3, 3, 3), (8,)], (
+        f"Conv2d(3, 8, 3).parameters() have shapes {shapes}, expected [(8, 3, 3, 3), (8,)]: the weight, then the bias")
+    assert len(Conv2d(3, 8, 3, bias=False).parameters()) == 1, "Conv2d(..., bias=False) has one parameter, the weight"
+    assert MaxPool2d(2).parameters() == [], "MaxPool2d has no parameters"
     x = Tensor(np.random.default_rng(0).standard_normal((2, 3, 8, 8)).astype(np.float32), requires_grad=True)
     y = AvgPool2d(2)(MaxPool2d(2, stride=1, padding=1)(conv(x)))
-    assert y.shape == (2, 8, 4, 4)
+    assert y.shape == (2, 8, 4, 4), f"Conv2d(3, 8, 3, padding=1) -> MaxPool2d(2, 1, 1) -> AvgPool2d(2) on (2, 3, 8, 8) gave {y.shape}, expected (2, 8, 4, 4)"
     y.sum().backward()
-    assert x.grad.shape == x.shape and conv.weight.grad.shape == conv.weight.shape
-    np.testing.assert_allclose(conv.bias.grad.sum(), 2 * 8 * 4 * 4, rtol=1e-5)  # d(sum)/d(bias) counts every output
+    for name, tensor in (("x", x), ("conv.weight", conv.weight), ("conv.bias", conv.bias)):
+        assert tensor.grad is not None, (
+            f"{name}.grad is None after backward: create the parameters with requires_grad=True (Exercise 8)")
+        assert tensor.grad.shape == tensor.shape, f"{name}.grad has shape {tensor.grad.shape}, expected {tensor.shape}"
+    np.testing.assert_allclose(conv.bias.grad.sum(), 2 * 8 * 4 * 4, rtol=1e-5,  # d(sum)/d(bias) counts every output
+                               err_msg="the bias gradient of sum(output) counts every output value: 2 * 8 * 4 * 4")
 
 if __name__ == "__main__":
     test_unit_layers()
