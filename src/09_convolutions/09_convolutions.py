@@ -1196,6 +1196,120 @@ if __name__ == "__main__":
 
 
 # %% [markdown]
+# ### Exercise 3: `conv2d_backward_loops`
+#
+# Walk the same seven loops as the forward pass. Wherever the forward pass did
+# `out[n, co, i, j] += x_pad[n, ci, r, c] * weight[co, ci, ki, kj]` (with
+# `r = i * stride_h + ki`, `c = j * stride_w + kj`), the backward pass sends the output's
+# gradient `g = grad_out[n, co, i, j]` back to both factors: `g * weight[...]` is **added**
+# to the input pixel's gradient and `g * x_pad[...]` to the weight's. Overlapping windows
+# reach the same pixel, so its contributions add up: use `+=`, never `=`. The bias
+# gradient sums `grad_out` over the images and positions of its channel. Finally cut the
+# padding off the input gradient.
+
+
+# %% nbgrader={"grade": false, "grade_id": "conv2d-backward-loops", "locked": false, "schema_version": 3, "solution": true, "task": false}
+#| export
+def conv2d_backward_loops(grad_out, x, weight, stride=1, padding=0):
+    """Gradients of conv2d_loops by explicit loops: returns (grad_x, grad_w, grad_b).
+
+    grad_out: (N, C_out, H_out, W_out), the loss gradient with respect to the output of
+    conv2d_loops(x, weight, bias, stride, padding). grad_x has x's shape (N, C_in, H, W),
+    grad_w weight's (C_out, C_in, kh, kw), grad_b is (C_out,) (returned with or without a bias).
+    """
+    layer = "conv2d_backward_loops"
+    x, weight, _, (sh, sw), (ph, pw), (h_out, w_out) = _check_conv_args(layer, x, weight, None, stride, padding)
+    batch, c_in, height, width = x.shape
+    c_out, _, kh, kw = weight.shape
+    grad_out = _check_grad_out(layer, grad_out, (batch, c_out, h_out, w_out))
+    dtype = np.result_type(grad_out, x, weight)
+    x_pad = _pad(x, (ph, pw))
+    grad_x_pad = np.zeros(x_pad.shape, dtype=dtype)     # the gradient of the padded input
+    grad_w = np.zeros(weight.shape, dtype=dtype)
+    grad_b = np.zeros(c_out, dtype=dtype)
+    # Yours: add (+=) into the three buffers in the forward's loops, then
+    # return (grad_x_pad without its padding, grad_w, grad_b).
+    ### BEGIN SOLUTION
+    for n in range(batch):
+        for co in range(c_out):
+            for i in range(h_out):
+                for j in range(w_out):
+                    g = grad_out[n, co, i, j]
+                    grad_b[co] += g
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            for ci in range(c_in):
+                                row, col = i * sh + ki, j * sw + kj
+                                grad_x_pad[n, ci, row, col] += g * weight[co, ci, ki, kj]
+                                grad_w[co, ci, ki, kj] += g * x_pad[n, ci, row, col]
+    grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+    return grad_x, grad_w, grad_b
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": false, "grade_id": "check-conv2d-backward-loops", "locked": true, "schema_version": 3, "solution": false, "task": false}
+def test_unit_conv2d_backward_loops_examples():
+    # One pixel, four windows: a 2x2 all-ones kernel on a 3x3 input, every output gradient 1.
+    # The centre pixel sits in all four windows, an edge pixel in two, a corner in one.
+    grad_x, grad_w, grad_b = conv2d_backward_loops(np.ones((1, 1, 2, 2)), np.arange(9.0).reshape(1, 1, 3, 3),
+                                                   np.ones((1, 1, 2, 2)))
+    np.testing.assert_array_equal(grad_x, [[[[1, 2, 1], [2, 4, 2], [1, 2, 1]]]])
+    np.testing.assert_array_equal(grad_w, [[[[8, 12], [20, 24]]]])   # each weight saw one window's pixel per output
+    np.testing.assert_array_equal(grad_b, [4])
+    # Against finite differences of loss = sum(g * conv(x, w, b)) with the plain numpy convolution of
+    # the check helpers: your loops are ACTUAL, the differences DESIRED (the loss is linear: step 1 is exact).
+    rng = np.random.default_rng(3)
+    x, w, b = rng.standard_normal((2, 3, 5, 6)), rng.standard_normal((4, 3, 2, 3)), rng.standard_normal(4)
+    g = rng.standard_normal((2, 4, 3, 8))
+    loss = lambda: float(np.sum(g * _conv_numpy(x, w, b, (2, 1), (1, 2))))
+    for mine, array in zip(conv2d_backward_loops(g, x, w, (2, 1), (1, 2)), (x, w, b)):
+        np.testing.assert_allclose(mine, _numeric_grad(loss, array, eps=1.0), rtol=1e-9, atol=1e-9)
+
+if __name__ == "__main__":
+    test_unit_conv2d_backward_loops_examples()
+    print("conv2d_backward_loops: examples ok")
+
+
+# %% nbgrader={"grade": true, "grade_id": "test-conv2d-backward-loops", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
+#| loop_rule conv2d_backward_loops
+# The grader also checks the loop rule (section 2) on your exported conv2d_backward_loops.
+import numpy as np
+
+
+def test_unit_conv2d_backward_loops():
+    # Hand values: one pixel gets gradient from four overlapping windows (see the example above).
+    g, x, w = np.ones((1, 1, 2, 2)), np.arange(9.0).reshape(1, 1, 3, 3), np.ones((1, 1, 2, 2))
+    grad_x, grad_w, grad_b = _call("conv2d_backward_loops(grad_out 2x2 ones, 0..8 as 3x3, 2x2 all-ones kernel)",
+                                   conv2d_backward_loops, g, x, w)
+    hints = _conv_back_suspects(g, x, w, (1, 1), (0, 0))
+    _assert_close(grad_x, np.array([[[[1.0, 2, 1], [2, 4, 2], [1, 2, 1]]]]),
+                  "grad_x of a 2x2 all-ones kernel on 3x3, grad_out all ones (overlapping windows add up: +=)",
+                  suspects=hints[0], coverage=_diag_coverage(x.shape, (2, 2), (1, 1), (0, 0), (2, 2)))
+    _assert_close(grad_w, np.array([[[[8.0, 12], [20, 24]]]]), "grad_w of a 2x2 all-ones kernel on 0..8 as 3x3",
+                  suspects=hints[1])
+    _assert_close(grad_b, np.array([4.0]), "grad_b (grad_out summed over images and positions)", suspects=hints[2])
+    # Finite differences of loss = sum(probe * conv(x, w, b)) on a non-square case, in float64. The loss
+    # is linear in each of x, w and b, so a central difference with step 1 is exact: float64 is expected.
+    rng = np.random.default_rng(77)
+    stride, padding = (2, 1), (1, 2)
+    x, w, b = rng.standard_normal((2, 3, 7, 6)), rng.standard_normal((4, 3, 2, 3)), rng.standard_normal(4)
+    probe = rng.standard_normal(_conv_numpy(x, w, b, stride, padding).shape)      # (2, 4, 4, 8)
+    loss = lambda: float(np.sum(probe * _conv_numpy(x, w, b, stride, padding)))
+    expected = [_numeric_grad(loss, a, eps=1.0) for a in (x, w, b)]
+    case = f"x {x.shape}, weight {w.shape}, stride {stride}, padding {padding}"
+    got = _call(f"conv2d_backward_loops({case})", conv2d_backward_loops, probe, x, w, stride, padding)
+    coverage = w.shape[0] * _diag_coverage(x.shape, w.shape[2:], stride, padding, probe.shape[2:])  # every c_out adds too
+    for name, got, want, suspects, cover in zip(("grad_x", "grad_w", "grad_b"), got, expected,
+                                                _conv_back_suspects(probe, x, w, stride, padding), (coverage, None, None)):
+        _assert_close(got, want, f"conv2d_backward_loops({case}) {name} vs finite differences", tol=1e-9,
+                      suspects=suspects, coverage=cover)
+
+if __name__ == "__main__":
+    test_unit_conv2d_backward_loops()
+    print("conv2d_backward_loops: ok")
+
+
+# %% [markdown]
 # ## 4. The fast path: im2col + one matrix multiply (given)
 #
 # The loops spend nearly all their time in the Python interpreter, not in arithmetic.
@@ -1481,120 +1595,6 @@ if __name__ == "__main__":
         _cols = _x_shape[1] * _k * _k * _x_shape[0] * _o * _o
         print(f"  {_k}x{_k} kernel, stride {_s}, padding {_p}: {_cols / np.prod(_x_shape):6.3f}   "
               f"(kh*kw/(sh*sw) = {_k * _k / (_s * _s):.3f})")
-
-
-# %% [markdown]
-# ### Exercise 3: `conv2d_backward_loops`
-#
-# Walk the same seven loops as the forward pass. Wherever the forward pass did
-# `out[n, co, i, j] += x_pad[n, ci, r, c] * weight[co, ci, ki, kj]` (with
-# `r = i * stride_h + ki`, `c = j * stride_w + kj`), the backward pass sends the output's
-# gradient `g = grad_out[n, co, i, j]` back to both factors: `g * weight[...]` is **added**
-# to the input pixel's gradient and `g * x_pad[...]` to the weight's. Overlapping windows
-# reach the same pixel, so its contributions add up: use `+=`, never `=`. The bias
-# gradient sums `grad_out` over the images and positions of its channel. Finally cut the
-# padding off the input gradient.
-
-
-# %% nbgrader={"grade": false, "grade_id": "conv2d-backward-loops", "locked": false, "schema_version": 3, "solution": true, "task": false}
-#| export
-def conv2d_backward_loops(grad_out, x, weight, stride=1, padding=0):
-    """Gradients of conv2d_loops by explicit loops: returns (grad_x, grad_w, grad_b).
-
-    grad_out: (N, C_out, H_out, W_out), the loss gradient with respect to the output of
-    conv2d_loops(x, weight, bias, stride, padding). grad_x has x's shape (N, C_in, H, W),
-    grad_w weight's (C_out, C_in, kh, kw), grad_b is (C_out,) (returned with or without a bias).
-    """
-    layer = "conv2d_backward_loops"
-    x, weight, _, (sh, sw), (ph, pw), (h_out, w_out) = _check_conv_args(layer, x, weight, None, stride, padding)
-    batch, c_in, height, width = x.shape
-    c_out, _, kh, kw = weight.shape
-    grad_out = _check_grad_out(layer, grad_out, (batch, c_out, h_out, w_out))
-    dtype = np.result_type(grad_out, x, weight)
-    x_pad = _pad(x, (ph, pw))
-    grad_x_pad = np.zeros(x_pad.shape, dtype=dtype)     # the gradient of the padded input
-    grad_w = np.zeros(weight.shape, dtype=dtype)
-    grad_b = np.zeros(c_out, dtype=dtype)
-    # Yours: add (+=) into the three buffers in the forward's loops, then
-    # return (grad_x_pad without its padding, grad_w, grad_b).
-    ### BEGIN SOLUTION
-    for n in range(batch):
-        for co in range(c_out):
-            for i in range(h_out):
-                for j in range(w_out):
-                    g = grad_out[n, co, i, j]
-                    grad_b[co] += g
-                    for ki in range(kh):
-                        for kj in range(kw):
-                            for ci in range(c_in):
-                                row, col = i * sh + ki, j * sw + kj
-                                grad_x_pad[n, ci, row, col] += g * weight[co, ci, ki, kj]
-                                grad_w[co, ci, ki, kj] += g * x_pad[n, ci, row, col]
-    grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width]
-    return grad_x, grad_w, grad_b
-    ### END SOLUTION
-
-
-# %% nbgrader={"grade": false, "grade_id": "check-conv2d-backward-loops", "locked": true, "schema_version": 3, "solution": false, "task": false}
-def test_unit_conv2d_backward_loops_examples():
-    # One pixel, four windows: a 2x2 all-ones kernel on a 3x3 input, every output gradient 1.
-    # The centre pixel sits in all four windows, an edge pixel in two, a corner in one.
-    grad_x, grad_w, grad_b = conv2d_backward_loops(np.ones((1, 1, 2, 2)), np.arange(9.0).reshape(1, 1, 3, 3),
-                                                   np.ones((1, 1, 2, 2)))
-    np.testing.assert_array_equal(grad_x, [[[[1, 2, 1], [2, 4, 2], [1, 2, 1]]]])
-    np.testing.assert_array_equal(grad_w, [[[[8, 12], [20, 24]]]])   # each weight saw one window's pixel per output
-    np.testing.assert_array_equal(grad_b, [4])
-    # Against the given vectorized backward: your loops are ACTUAL, the given code DESIRED.
-    rng = np.random.default_rng(3)
-    x, w = rng.standard_normal((2, 3, 5, 6)), rng.standard_normal((4, 3, 2, 3))
-    _, cols = _conv2d_forward(x, w, None, (2, 1), (1, 2), (3, 8))
-    g = rng.standard_normal((2, 4, 3, 8))
-    for mine, given in zip(conv2d_backward_loops(g, x, w, (2, 1), (1, 2)),
-                           _conv2d_backward(g, x.shape, w, cols, (2, 1), (1, 2))):
-        np.testing.assert_allclose(mine, given, rtol=1e-10, atol=1e-10)
-
-if __name__ == "__main__":
-    test_unit_conv2d_backward_loops_examples()
-    print("conv2d_backward_loops: examples ok")
-
-
-# %% nbgrader={"grade": true, "grade_id": "test-conv2d-backward-loops", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
-#| loop_rule conv2d_backward_loops
-# The grader also checks the loop rule (section 2) on your exported conv2d_backward_loops.
-import numpy as np
-
-
-def test_unit_conv2d_backward_loops():
-    # Hand values: one pixel gets gradient from four overlapping windows (see the example above).
-    g, x, w = np.ones((1, 1, 2, 2)), np.arange(9.0).reshape(1, 1, 3, 3), np.ones((1, 1, 2, 2))
-    grad_x, grad_w, grad_b = _call("conv2d_backward_loops(grad_out 2x2 ones, 0..8 as 3x3, 2x2 all-ones kernel)",
-                                   conv2d_backward_loops, g, x, w)
-    hints = _conv_back_suspects(g, x, w, (1, 1), (0, 0))
-    _assert_close(grad_x, np.array([[[[1.0, 2, 1], [2, 4, 2], [1, 2, 1]]]]),
-                  "grad_x of a 2x2 all-ones kernel on 3x3, grad_out all ones (overlapping windows add up: +=)",
-                  suspects=hints[0], coverage=_diag_coverage(x.shape, (2, 2), (1, 1), (0, 0), (2, 2)))
-    _assert_close(grad_w, np.array([[[[8.0, 12], [20, 24]]]]), "grad_w of a 2x2 all-ones kernel on 0..8 as 3x3",
-                  suspects=hints[1])
-    _assert_close(grad_b, np.array([4.0]), "grad_b (grad_out summed over images and positions)", suspects=hints[2])
-    # Finite differences of loss = sum(probe * conv(x, w, b)) on a non-square case, in float64. The loss
-    # is linear in each of x, w and b, so a central difference with step 1 is exact: float64 is expected.
-    rng = np.random.default_rng(77)
-    stride, padding = (2, 1), (1, 2)
-    x, w, b = rng.standard_normal((2, 3, 7, 6)), rng.standard_normal((4, 3, 2, 3)), rng.standard_normal(4)
-    probe = rng.standard_normal(_conv_numpy(x, w, b, stride, padding).shape)      # (2, 4, 4, 8)
-    loss = lambda: float(np.sum(probe * _conv_numpy(x, w, b, stride, padding)))
-    expected = [_numeric_grad(loss, a, eps=1.0) for a in (x, w, b)]
-    case = f"x {x.shape}, weight {w.shape}, stride {stride}, padding {padding}"
-    got = _call(f"conv2d_backward_loops({case})", conv2d_backward_loops, probe, x, w, stride, padding)
-    coverage = w.shape[0] * _diag_coverage(x.shape, w.shape[2:], stride, padding, probe.shape[2:])  # every c_out adds too
-    for name, got, want, suspects, cover in zip(("grad_x", "grad_w", "grad_b"), got, expected,
-                                                _conv_back_suspects(probe, x, w, stride, padding), (coverage, None, None)):
-        _assert_close(got, want, f"conv2d_backward_loops({case}) {name} vs finite differences", tol=1e-9,
-                      suspects=suspects, coverage=cover)
-
-if __name__ == "__main__":
-    test_unit_conv2d_backward_loops()
-    print("conv2d_backward_loops: ok")
 
 
 # %% [markdown]
