@@ -4,6 +4,7 @@ function the student called (AvgPool2d's errors say AvgPool2d, never MaxPool2d).
 import re
 
 import numpy as np
+import oracles
 import pytest
 
 from tinytorch.core.spatial import (AvgPool2d, AvgPool2dFunction, Conv2d, Conv2dFunction, MaxPool2d,
@@ -98,6 +99,18 @@ def test_conv_output_size_edges_that_are_fine():
     assert conv_output_size(3, 1, 5) == 1             # a stride longer than the axis: one window
     assert conv_output_size(np.int64(9), np.int32(3), np.int16(2)) == 4     # numpy ints are ints
     assert type(conv_output_size(9, 3, 2)) is int
+
+
+def test_conv_output_size_matches_the_oracle_over_a_grid():
+    # Every valid (size, kernel, stride, padding) up to 9, 5, 4, 3 against the formula of oracles.py.
+    checked = 0
+    for size, kernel, stride, padding in np.ndindex(10, 6, 5, 4):
+        if size >= 1 and kernel >= 1 and stride >= 1 and kernel <= size + 2 * padding:
+            expected = oracles.output_size(size, kernel, stride, padding)
+            got = conv_output_size(size, kernel, stride, padding)
+            assert got == expected, f"conv_output_size{(size, kernel, stride, padding)} returned {got}, expected {expected}"
+            checked += 1
+    assert checked > 400, f"only {checked} cases checked"
 
 
 # ---- every error names who raised it ----------------------------------------------------------

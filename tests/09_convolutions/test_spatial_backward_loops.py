@@ -1,19 +1,20 @@
 """The backward loops (conv2d_backward_loops, maxpool2d_backward_loops, avgpool2d_backward_loops)
-against float64 central differences of the forward loops, against the vectorized backward
-(through the layers' autograd), and against hand values. Tiny, non-square shapes: explicit
-loops are slow, and square shapes hide swapped axes.
+against the numpy oracles' backward (oracles.py), against float64 central differences of the
+oracles' forward, and against hand values. Tiny, non-square shapes: explicit loops are slow, and
+square shapes hide swapped axes.
 
+Expected values never come from the student's forward loops: with a wrong conv2d_loops, these
+tests still pass a right conv2d_backward_loops (test_blame.py checks that).
 Loss = sum(probe * forward(...)) with a random float64 probe, so grad_out = probe.
 """
 import numpy as np
+import oracles
 import pytest
 
-from tinytorch.core.spatial import (AvgPool2d, Conv2dFunction, MaxPool2d, avgpool2d_backward_loops,
-                                    avgpool2d_loops, conv2d_backward_loops, conv2d_loops,
-                                    maxpool2d_backward_loops, maxpool2d_loops)
-from tinytorch.core.tensor import Tensor
+from tinytorch.core.spatial import avgpool2d_backward_loops, conv2d_backward_loops, maxpool2d_backward_loops
 
 F64 = np.float64
+EXACT = dict(rtol=1e-12, atol=1e-12)     # float64 against float64: rounding only
 
 CONV_CASES = [
     # x shape,       c_out, kernel,  stride,  padding
@@ -24,42 +25,44 @@ CONV_CASES = [
 ]
 
 
-def _conv_case(shape, c_out, kernel):
+def _conv_case(shape, c_out, kernel, stride, padding):
+    """x, weight, bias and a probe shaped like the output (the oracle's output size)."""
     rng = np.random.default_rng(sum(shape) * 10 + c_out)
-    kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
-    return rng, rng.standard_normal(shape), rng.standard_normal((c_out, shape[1], kh, kw)), rng.standard_normal(c_out)
+    kh, kw = oracles.pair(kernel)
+    x, w, b = rng.standard_normal(shape), rng.standard_normal((c_out, shape[1], kh, kw)), rng.standard_normal(c_out)
+    (sh, sw), (ph, pw) = oracles.pair(stride), oracles.pair(padding)
+    out_hw = (oracles.output_size(shape[2], kh, sh, ph), oracles.output_size(shape[3], kw, sw, pw))
+    return x, w, b, rng.standard_normal((shape[0], c_out, *out_hw))
 
 
 @pytest.mark.parametrize("shape, c_out, kernel, stride, padding", CONV_CASES)
 def test_conv2d_backward_loops_matches_finite_differences(numgrad, assert_grad_close,
                                                           shape, c_out, kernel, stride, padding):
-    rng, x0, w0, b0 = _conv_case(shape, c_out, kernel)
-    probe = rng.standard_normal(conv2d_loops(x0, w0, b0, stride, padding).shape)
+    x0, w0, b0, probe = _conv_case(shape, c_out, kernel, stride, padding)
     grad_x, grad_w, grad_b = conv2d_backward_loops(probe, x0, w0, stride, padding)
 
-    def loss(x, w, b):
-        return float((conv2d_loops(x, w, b, stride, padding) * probe).sum())
+    def loss(x, w, b):       # the oracle's forward: a slip in conv2d_loops cannot move these numbers
+        return float((oracles.conv2d(x, w, b, stride, padding) * probe).sum())
 
     assert_grad_close(grad_x, numgrad(lambda a: loss(a, w0, b0), x0), what="conv2d_backward_loops grad_x")
     assert_grad_close(grad_w, numgrad(lambda a: loss(x0, a, b0), w0), what="conv2d_backward_loops grad_w")
     assert_grad_close(grad_b, numgrad(lambda a: loss(x0, w0, a), b0), what="conv2d_backward_loops grad_b")
     # d loss / d bias[c] is the probe summed over images and positions of channel c
-    np.testing.assert_allclose(grad_b, probe.sum(axis=(0, 2, 3)), rtol=1e-12)
+    np.testing.assert_allclose(grad_b, probe.sum(axis=(0, 2, 3)), rtol=1e-12,
+                               err_msg="conv2d_backward_loops grad_b: expected grad_out summed over (N, H_out, W_out)")
 
 
 @pytest.mark.parametrize("shape, c_out, kernel, stride, padding", CONV_CASES)
-def test_conv2d_backward_loops_matches_the_vectorized_backward(shape, c_out, kernel, stride, padding):
-    rng, x0, w0, b0 = _conv_case(shape, c_out, kernel)
-    x, w, b = (Tensor(a, requires_grad=True, dtype=F64) for a in (x0, w0, b0))
-    out = Conv2dFunction.apply(x, w, b, stride=stride, padding=padding)       # the im2col path
-    probe = rng.standard_normal(out.shape)
-    (out * Tensor(probe, dtype=F64)).sum().backward()
+def test_conv2d_backward_loops_matches_the_oracle_backward(shape, c_out, kernel, stride, padding):
+    x0, w0, _, probe = _conv_case(shape, c_out, kernel, stride, padding)
     loops = conv2d_backward_loops(probe, x0, w0, stride, padding)
     assert isinstance(loops, tuple) and len(loops) == 3, "conv2d_backward_loops returns (grad_x, grad_w, grad_b)"
-    for what, got, fast in zip(("grad_x", "grad_w", "grad_b"), loops, (x.grad, w.grad, b.grad)):
-        assert got.shape == fast.shape, f"{what}: shape {got.shape}, expected {fast.shape}"
+    for what, got, expected in zip(("grad_x", "grad_w", "grad_b"), loops,
+                                   oracles.conv2d_backward(probe, x0, w0, stride, padding)):
+        what = f"conv2d_backward_loops {what} (x {shape}, kernel {kernel}, stride {stride}, padding {padding})"
+        assert got.shape == expected.shape, f"{what}: shape {got.shape}, expected {expected.shape}"
         assert got.dtype == F64, f"{what}: dtype {got.dtype}, expected float64"
-        np.testing.assert_allclose(got, fast, rtol=1e-12, atol=1e-12, err_msg=what)
+        np.testing.assert_allclose(got, expected, **EXACT, err_msg=f"{what} against the numpy oracle")
 
 
 def test_conv2d_backward_loops_by_hand():
@@ -91,16 +94,17 @@ POOL_CASES = [
     ((1, 2, 5, 4), (3, 2), (2, 1), (1, 1)),
     ((2, 1, 4, 6), (2, 3), 1, (1, 0)),          # heavily overlapping windows
 ]
+# name -> (the student's backward loops, the oracle's forward and backward)
 POOLS = {
-    "maxpool2d": (maxpool2d_loops, maxpool2d_backward_loops, MaxPool2d),
-    "avgpool2d": (avgpool2d_loops, avgpool2d_backward_loops, AvgPool2d),
+    "maxpool2d": (maxpool2d_backward_loops, oracles.max_pool2d, oracles.max_pool2d_backward),
+    "avgpool2d": (avgpool2d_backward_loops, oracles.avg_pool2d, oracles.avg_pool2d_backward),
 }
 
 
 @pytest.mark.parametrize("name", list(POOLS))
 @pytest.mark.parametrize("shape, kernel, stride, padding", POOL_CASES)
 def test_pool_backward_loops_match_finite_differences(numgrad, assert_grad_close, name, shape, kernel, stride, padding):
-    forward, backward, _ = POOLS[name]
+    backward, forward, _ = POOLS[name]
     rng = np.random.default_rng(sum(shape))
     x0 = rng.standard_normal(shape)           # no ties: max pooling is differentiable at x0
     probe = rng.standard_normal(forward(x0, kernel, stride, padding).shape)
@@ -111,17 +115,16 @@ def test_pool_backward_loops_match_finite_differences(numgrad, assert_grad_close
 
 @pytest.mark.parametrize("name", list(POOLS))
 @pytest.mark.parametrize("shape, kernel, stride, padding", POOL_CASES)
-def test_pool_backward_loops_match_the_vectorized_backward(name, shape, kernel, stride, padding):
-    _, backward, layer_cls = POOLS[name]
+def test_pool_backward_loops_match_the_oracle_backward(name, shape, kernel, stride, padding):
+    backward, forward, oracle_backward = POOLS[name]
     rng = np.random.default_rng(sum(shape) + 1)
     x0 = rng.standard_normal(shape)
-    x = Tensor(x0, requires_grad=True, dtype=F64)
-    out = layer_cls(kernel, stride=stride, padding=padding)(x)               # use_loops=False: vectorized
-    probe = rng.standard_normal(out.shape)
-    (out * Tensor(probe, dtype=F64)).sum().backward()
+    probe = rng.standard_normal(forward(x0, kernel, stride, padding).shape)
     got = backward(probe, x0, kernel, stride, padding)
-    assert got.shape == x0.shape and got.dtype == F64, f"{got.shape} {got.dtype}"
-    np.testing.assert_allclose(got, x.grad, rtol=1e-12, atol=1e-12)
+    what = f"{name}_backward_loops (x {shape}, kernel {kernel}, stride {stride}, padding {padding})"
+    assert got.shape == x0.shape and got.dtype == F64, f"{what}: {got.shape} {got.dtype}, expected {x0.shape} float64"
+    np.testing.assert_allclose(got, oracle_backward(probe, x0, kernel, stride, padding), **EXACT,
+                               err_msg=f"{what} against the numpy oracle")
 
 
 def test_maxpool2d_backward_loops_ties_go_to_the_first_maximum_in_row_major_order():
@@ -162,7 +165,7 @@ def test_avgpool2d_backward_loops_by_hand():
 @pytest.mark.parametrize("name", list(POOLS))
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_pool_backward_loops_keep_the_dtype(name, dtype):
-    _, backward, _ = POOLS[name]
+    backward = POOLS[name][0]
     rng = np.random.default_rng(3)
     x = rng.standard_normal((1, 2, 4, 3)).astype(dtype)
     assert backward(rng.standard_normal((1, 2, 2, 1)).astype(dtype), x, 2).dtype == dtype

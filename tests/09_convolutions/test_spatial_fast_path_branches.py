@@ -1,5 +1,5 @@
 """Every branch of the vectorized convolution's fast path, on both sides of its condition and on
-the boundary, against the loops in float64 (issue #27).
+the boundary, against the numpy oracle in float64 (issue #27).
 
 The fast path chooses between ways of computing the same numbers by shape:
 
@@ -19,16 +19,16 @@ The case tables state the rule's margins by formula (not by calling the code und
 test_the_tables_cover_both_sides_and_the_boundary_of_every_condition keeps them complete; a test
 per case checks that the code still takes the path the table names, so a change of the rules
 shows up here instead of leaving a path untested. Values and all three gradients are checked
-against conv2d_loops / conv2d_backward_loops (conv2d_options_loops / conv2d_options_backward_loops
-with options) in float64 at 1e-12, with the input in NCHW and in channels-last memory (the layout
-of every Conv2d output), and the two shapes the audit found against torch as well.
+against the numpy oracles of oracles.py (never the student's loops, which a slip of theirs would
+turn into a fast-path failure) in float64 at 1e-12, with the input in NCHW and in channels-last
+memory (the layout of every Conv2d output), and the two shapes the audit found against torch as well.
 """
 import numpy as np
+import oracles
 import pytest
 
 from tinytorch.core import spatial
-from tinytorch.core.spatial import (Conv2d, conv2d_backward_loops, conv2d_loops, conv2d_options_backward_loops,
-                                    conv2d_options_loops)
+from tinytorch.core.spatial import Conv2d
 from tinytorch.core.tensor import Tensor
 
 EXACT = dict(rtol=1e-12, atol=1e-12)   # float64 against float64: rounding only
@@ -183,7 +183,7 @@ def test_each_options_case_takes_the_path_its_margins_name(case):
     assert spatial._is_depthwise(weight, groups) == options_margins(*case[1:])["depthwise"]
 
 
-# ---------------------------------------------------------------- values and gradients against the loops
+# ---------------------------------------------------------------- values and gradients against the oracle
 
 def f64_layer(shape, c_out, kernel, seed, **options):
     """A Conv2d with float64 random weight and bias, and an input and output probe for it."""
@@ -204,42 +204,42 @@ def run(layer, x, probe):
     return out.data, xt.grad, layer.weight.grad, layer.bias.grad
 
 
-def assert_all_close(got, expected):
+def assert_all_close(got, expected, oracle="the numpy oracle"):
     for name, a, b in zip(("output", "grad x", "grad weight", "grad bias"), got, expected):
         assert a.dtype == np.float64, f"{name}: dtype {a.dtype}, float64 in must give float64"
-        np.testing.assert_allclose(a, b, **EXACT, err_msg=name)
+        np.testing.assert_allclose(a, b, **EXACT, err_msg=f"Conv2d fast path {name} vs {oracle}")
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("case", PLAIN_CASES, ids=PLAIN_IDS)
-def test_plain_fast_path_agrees_with_the_loops_in_float64(case, layout):
+def test_plain_fast_path_agrees_with_the_oracle_in_float64(case, layout):
     _, shape, c_out, kernel, stride, padding = case
     layer, x, rng = f64_layer(shape, c_out, kernel, seed=2, stride=stride, padding=padding)
     w, b = layer.weight.data, layer.bias.data
-    expected_out = conv2d_loops(x, w, b, stride, padding)
+    expected_out = oracles.conv2d(x, w, b, stride, padding)
     probe = rng.standard_normal(expected_out.shape)
     got = run(layer, channels_last(x) if layout == LAYOUTS[1] else x, probe)
-    assert_all_close(got, (expected_out, *conv2d_backward_loops(probe, x, w, stride, padding)))
+    assert_all_close(got, (expected_out, *oracles.conv2d_backward(probe, x, w, stride, padding)))
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("case", OPTIONS_CASES, ids=OPTIONS_IDS)
-def test_options_fast_path_agrees_with_the_loops_in_float64(case, layout):
+def test_options_fast_path_agrees_with_the_oracle_in_float64(case, layout):
     _, shape, c_out, kernel, stride, padding, dilation, groups = case
     options = dict(stride=stride, padding=padding, dilation=dilation, groups=groups)
     layer, x, rng = f64_layer(shape, c_out, kernel, seed=3, **options)
     w, b = layer.weight.data, layer.bias.data
-    expected_out = conv2d_options_loops(x, w, b, **options)
+    expected_out = oracles.conv2d(x, w, b, **options)
     probe = rng.standard_normal(expected_out.shape)
     got = run(layer, channels_last(x) if layout == LAYOUTS[1] else x, probe)
-    assert_all_close(got, (expected_out, *conv2d_options_backward_loops(probe, x, w, **options)))
+    assert_all_close(got, (expected_out, *oracles.conv2d_backward(probe, x, w, **options)))
 
 
 # ---------------------------------------------------------------- the audit's two shapes, against torch
 
 try:
     import torch
-except ImportError:      # the loop comparisons above still run
+except ImportError:      # the oracle comparisons above still run
     torch = None
 needs_torch = pytest.mark.skipif(torch is None, reason="PyTorch not installed: pip install -e '.[dev]' (torch==2.13.0)")
 
@@ -265,7 +265,7 @@ def test_stride_1_input_gradient_with_padding_at_least_the_kernel_on_one_axis_ma
     # axis's padding < kernel. The gradient must still come out (torch has one), and right.
     layer, x, rng = f64_layer(shape, c_out, kernel, seed=4, padding=padding)
     probe = rng.standard_normal(layer.output_shape(shape))
-    assert_all_close(run(layer, x, probe), torch_run(layer, x, probe, padding=padding))
+    assert_all_close(run(layer, x, probe), torch_run(layer, x, probe, padding=padding), oracle="torch")
 
 
 @needs_torch
@@ -275,4 +275,4 @@ def test_ordinary_layers_with_more_output_than_input_channels_match_torch(c_in, 
     # kw * C_in < W_out <= kw * C_out: the first layers of a CNN (few input channels, wide maps).
     layer, x, rng = f64_layer(shape, c_out, (3, 3), seed=5)
     probe = rng.standard_normal(layer.output_shape(shape))
-    assert_all_close(run(layer, x, probe), torch_run(layer, x, probe))
+    assert_all_close(run(layer, x, probe), torch_run(layer, x, probe), oracle="torch")

@@ -1,4 +1,4 @@
-"""The fast paths of the vectorized convolution and max pooling (issue #14) agree with the loops.
+"""The fast paths of the vectorized convolution and max pooling (issue #14) agree with the numpy oracles.
 
 The vectorized convolution picks its memory layout by shape (spatial._channels_last: columns
 from a channels-last or a channels-first copy of the input) and computes the input gradient
@@ -6,18 +6,19 @@ one of two ways (spatial._input_grad_is_a_convolution: as a "full" convolution o
 gradient for stride 1 and C_out <= C_in, else by col2im). Max pooling takes the maxima with
 np.maximum (NaN propagates, as in PyTorch) and finds the winners afterwards. Each case below states which path it takes, so a
 change of the rules cannot leave a path untested, and checks values and all gradients against
-conv2d_loops / conv2d_backward_loops, maxpool2d_loops / maxpool2d_backward_loops on small
-non-square shapes.
+the oracles of oracles.py (plain numpy, independent of the student's loops: a wrong conv2d_loops
+must not fail the fast path's tests) on small non-square shapes. The layers' use_loops path is
+checked against the same oracles, after the fast path, with the student's loops named.
 """
 import numpy as np
+import oracles
 import pytest
 
 from tinytorch.core import spatial
 from tinytorch.core.activations import ReLU
 from tinytorch.core.layers import Sequential
-from tinytorch.core.spatial import (Conv2d, Conv2dFunction, MaxPool2d, MaxPool2dFunction, conv2d_backward_loops,
-                                    conv2d_loops, maxpool2d_backward_loops, maxpool2d_loops)
-from tinytorch.core.tensor import Tensor, manual_seed
+from tinytorch.core.spatial import Conv2d, Conv2dFunction, MaxPool2d, MaxPool2dFunction
+from tinytorch.core.tensor import Tensor
 
 # (x shape, C_out, kernel, stride, padding, channels-last columns?, input gradient as a convolution?)
 CONV_CASES = [
@@ -71,30 +72,35 @@ def test_each_case_takes_the_path_it_names(case):
 
 @pytest.mark.parametrize("case", CONV_CASES, ids=CASE_IDS)
 @pytest.mark.parametrize("channels_last_input", [False, True], ids=["NCHW input", "channels-last input"])
-def test_conv_values_and_gradients_agree_with_the_loops(case, channels_last_input):
+def test_conv_values_and_gradients_agree_with_the_oracle(case, channels_last_input):
     shape, c_out, kernel, stride, padding, *_ = case
     x, weight, bias = _conv_case(case, np.float64)
     grad_out = np.random.default_rng(1).standard_normal((shape[0], c_out, *_out_hw(shape[2:], kernel, stride, padding)))
     given_x = _channels_last_view(x) if channels_last_input else x
     out, grad_x, grad_w, grad_b = _function_forward_backward(given_x, weight, bias, stride, padding, grad_out)
-    expected_x, expected_w, expected_b = conv2d_backward_loops(grad_out, x, weight, stride, padding)
-    np.testing.assert_allclose(out, conv2d_loops(x, weight, bias, stride, padding), rtol=1e-12, atol=1e-12)
+    expected_x, expected_w, expected_b = oracles.conv2d_backward(grad_out, x, weight, stride, padding)
+    np.testing.assert_allclose(out, oracles.conv2d(x, weight, bias, stride, padding), rtol=1e-12, atol=1e-12,
+                               err_msg="Conv2dFunction output vs the numpy oracle")
     for name, got, expected in (("x", grad_x, expected_x), ("weight", grad_w, expected_w), ("bias", grad_b, expected_b)):
         assert got.dtype == np.float64, f"grad {name}: dtype {got.dtype}, float64 inputs must give float64"
-        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12, err_msg=f"grad {name}")
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12,
+                                   err_msg=f"Conv2dFunction grad {name} vs the numpy oracle")
 
 
 @pytest.mark.parametrize("case", CONV_CASES[:1] + CONV_CASES[3:4] + CONV_CASES[5:6], ids=CASE_IDS[:1] + CASE_IDS[3:4] + CASE_IDS[5:6])
-def test_conv_float32_agrees_with_the_loops(case):
+def test_conv_float32_agrees_with_the_oracle(case):
     shape, c_out, kernel, stride, padding, *_ = case
     x, weight, bias = _conv_case(case, np.float32, seed=2)
-    grad_out = np.random.default_rng(3).standard_normal((shape[0], c_out, *_out_hw(shape[2:], kernel, stride, padding)))
-    out, grad_x, grad_w, grad_b = _function_forward_backward(x, weight, bias, stride, padding, grad_out.astype(np.float32))
-    expected = conv2d_backward_loops(grad_out.astype(np.float32), x, weight, stride, padding)
+    grad_out = np.random.default_rng(3).standard_normal(
+        (shape[0], c_out, *_out_hw(shape[2:], kernel, stride, padding))).astype(np.float32)
+    out, grad_x, grad_w, grad_b = _function_forward_backward(x, weight, bias, stride, padding, grad_out)
+    expected = oracles.conv2d_backward(grad_out, x, weight, stride, padding)      # float64 of the same float32 values
     assert out.dtype == np.float32
-    np.testing.assert_allclose(out, conv2d_loops(x, weight, bias, stride, padding), rtol=1e-5, atol=1e-5)
-    for got, want in zip((grad_x, grad_w, grad_b), expected):
-        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(out, oracles.conv2d(x, weight, bias, stride, padding), rtol=1e-5, atol=1e-5,
+                               err_msg="Conv2dFunction float32 output vs the numpy oracle")
+    for name, got, want in zip(("x", "weight", "bias"), (grad_x, grad_w, grad_b), expected):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4,
+                                   err_msg=f"Conv2dFunction float32 grad {name} vs the numpy oracle")
 
 
 def test_conv_output_is_channels_last_in_memory_and_im2col_rows_are_windows():
@@ -109,26 +115,50 @@ def test_conv_output_is_channels_last_in_memory_and_im2col_rows_are_windows():
     np.testing.assert_array_equal(cols[1 * 6 + 1 * 3 + 2], x[1, :, 1:3, 2:4].transpose(1, 2, 0).ravel())
 
 
-def test_layers_on_the_fast_path_match_the_same_layers_on_the_loops():
+def _model_oracle(x, params, probe=None):
+    """Conv 3x3 p1 -> ReLU -> MaxPool 2 stride (2, 1) -> Conv (2, 3) p (0, 1) in numpy: the output, then
+    (given a probe) the gradients of sum(probe * output) for x and each parameter, by the chain rule."""
+    w1, b1, w2, b2 = params
+    h = oracles.conv2d(x, w1, b1, 1, 1)
+    r = np.maximum(h, 0)
+    p = oracles.max_pool2d(r, 2, (2, 1))
+    out = oracles.conv2d(p, w2, b2, 1, (0, 1))
+    if probe is None:
+        return [out]
+    grad_p, grad_w2, grad_b2 = oracles.conv2d_backward(probe, p, w2, 1, (0, 1))
+    grad_h = oracles.max_pool2d_backward(grad_p, r, 2, (2, 1)) * (h > 0)
+    grad_x, grad_w1, grad_b1 = oracles.conv2d_backward(grad_h, x, w1, 1, 1)
+    return [out, grad_x, grad_w1, grad_b1, grad_w2, grad_b2]
+
+
+@pytest.mark.parametrize("path, use_loops", [("the given fast path", False), ("use_loops=True (your loops)", True)],
+                         ids=["fast path", "loops"])
+def test_layers_match_the_oracle_through_a_small_cnn(path, use_loops):
     # Conv -> ReLU -> MaxPool -> Conv: activations pass between layers in the channels-last layout.
     rng = np.random.default_rng(5)
     x = rng.standard_normal((2, 3, 6, 7))
+    params = [rng.standard_normal(shape) for shape in ((4, 3, 3, 3), (4,), (3, 4, 2, 3), (3,))]
+    out_shape = _model_oracle(x, params)[0].shape                                  # (2, 3, 2, 6)
+    probe = np.cos(np.arange(np.prod(out_shape))).reshape(out_shape)
+    expected = _model_oracle(x, params, probe)
 
-    def run(use_loops):
-        manual_seed(0)
-        model = Sequential(Conv2d(3, 4, 3, padding=1), ReLU(), MaxPool2d(2, stride=(2, 1)),
-                           Conv2d(4, 3, (2, 3), padding=(0, 1)))
-        for layer in model:
-            layer.use_loops = use_loops
-            for param in layer.parameters():
-                param.data = param.data.astype(np.float64)
-        xt = Tensor(x, requires_grad=True, dtype=np.float64)
-        out = model(xt)
-        out.backward(np.cos(np.arange(out.data.size)).reshape(out.shape))
-        return [out.data, xt.grad] + [p.grad for p in model.parameters()]
+    model = Sequential(Conv2d(3, 4, 3, padding=1), ReLU(), MaxPool2d(2, stride=(2, 1)),
+                       Conv2d(4, 3, (2, 3), padding=(0, 1)))
+    convs = [layer for layer in model if isinstance(layer, Conv2d)]
+    for conv, (weight, bias) in zip(convs, (params[:2], params[2:])):
+        conv.weight = Tensor(weight, requires_grad=True, dtype=np.float64)
+        conv.bias = Tensor(bias, requires_grad=True, dtype=np.float64)
+    for layer in model:
+        layer.use_loops = use_loops
+    xt = Tensor(x, requires_grad=True, dtype=np.float64)
+    out = model(xt)
+    out.backward(probe)
+    got = [out.data, xt.grad] + [p.grad for p in model.parameters()]
 
-    for fast, slow in zip(run(False), run(True)):
-        np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=1e-12)
+    names = ["output", "grad x", "grad conv1 weight", "grad conv1 bias", "grad conv2 weight", "grad conv2 bias"]
+    assert len(got) == len(expected), f"{path}: {len(got) - 2} parameter gradients, expected 4"
+    for name, a, b in zip(names, got, expected):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12, err_msg=f"{path}: {name} vs the numpy oracle")
 
 
 # --- max pooling: (x shape, kernel, stride, padding)
@@ -149,31 +179,31 @@ def _pool_forward_backward(x, kernel, stride, padding, grad_out):
     return out.data, xt.grad
 
 
-def _check_pool_against_loops(x, kernel, stride, padding, seed=6):
-    expected_out = maxpool2d_loops(x, kernel, stride, padding)
+def _check_pool_against_the_oracle(x, kernel, stride, padding, seed=6):
+    expected_out = oracles.max_pool2d(x, kernel, stride, padding)
     grad_out = np.random.default_rng(seed).standard_normal(expected_out.shape)
     out, grad_x = _pool_forward_backward(x, kernel, stride, padding, grad_out)
-    np.testing.assert_array_equal(out, expected_out)
-    # Overlapping windows add their gradients in another order than the loops: rounding only.
-    np.testing.assert_allclose(grad_x, maxpool2d_backward_loops(grad_out, x, kernel, stride, padding),
-                               rtol=1e-14, atol=1e-15)
+    np.testing.assert_array_equal(out, expected_out, err_msg="MaxPool2dFunction output vs the numpy oracle")
+    # Overlapping windows add their gradients in another order than the oracle: rounding only.
+    np.testing.assert_allclose(grad_x, oracles.max_pool2d_backward(grad_out, x, kernel, stride, padding),
+                               rtol=1e-14, atol=1e-15, err_msg="MaxPool2dFunction grad x vs the numpy oracle")
 
 
 @pytest.mark.parametrize("case", POOL_CASES, ids=POOL_IDS)
 @pytest.mark.parametrize("channels_last_input", [False, True], ids=["NCHW input", "channels-last input"])
-def test_maxpool_values_and_gradients_agree_with_the_loops(case, channels_last_input):
+def test_maxpool_values_and_gradients_agree_with_the_oracle(case, channels_last_input):
     shape, kernel, stride, padding = case
     x = np.random.default_rng(7).standard_normal(shape)
-    _check_pool_against_loops(_channels_last_view(x) if channels_last_input else x, kernel, stride, padding)
+    _check_pool_against_the_oracle(_channels_last_view(x) if channels_last_input else x, kernel, stride, padding)
 
 
 @pytest.mark.parametrize("case", POOL_CASES, ids=POOL_IDS)
 def test_maxpool_ties_send_the_gradient_to_the_first_maximum_in_row_major_order(case):
-    # Values from {0, 1, 2}: most windows hold a tied maximum. The rule (the loops', PyTorch's CPU
+    # Values from {0, 1, 2}: most windows hold a tied maximum. The rule (the module's, PyTorch's CPU
     # kernel's): the first maximum in row-major order of the window gets the whole gradient.
     shape, kernel, stride, padding = case
     x = np.random.default_rng(8).integers(0, 3, size=shape).astype(np.float64)
-    _check_pool_against_loops(x, kernel, stride, padding)
+    _check_pool_against_the_oracle(x, kernel, stride, padding)
 
 
 def test_maxpool_tie_by_hand():
@@ -205,7 +235,8 @@ def test_maxpool_a_window_holding_nan_pools_to_nan_and_pays_its_first_nan(case):
     x = np.random.default_rng(9).standard_normal(shape)
     x[..., ::3, ::2] = np.nan
     x[..., 1::4, 1::3] = np.nan                      # windows with two NaN: the first gets the gradient
-    grad_out = np.random.default_rng(10).standard_normal(maxpool2d_loops(np.nan_to_num(x), kernel, stride, padding).shape)
+    out_hw = [oracles.output_size(n, k, s, p) for n, k, s, p in zip(shape[2:], kernel, stride, padding)]
+    grad_out = np.random.default_rng(10).standard_normal((*shape[:2], *out_hw))
     expected_out, expected_grad = _maxpool_nan_oracle(x, kernel, stride, padding, grad_out)
     for layout in (x, np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)):
         out, grad_x = _pool_forward_backward(layout, kernel, stride, padding, grad_out)
@@ -231,4 +262,4 @@ def test_maxpool_winners_fit_a_small_integer_type():
     _, argmax = spatial._maxpool2d_forward(np.zeros((1, 1, 4, 4)), (2, 2), (2, 2), (0, 0), (2, 2))
     assert argmax.dtype == np.uint8
     x = np.random.default_rng(10).standard_normal((1, 1, 17, 17))
-    _check_pool_against_loops(x, (17, 17), (1, 1), (0, 0))   # 289 offsets: more than uint8 holds
+    _check_pool_against_the_oracle(x, (17, 17), (1, 1), (0, 0))   # 289 offsets: more than uint8 holds

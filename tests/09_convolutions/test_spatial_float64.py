@@ -6,10 +6,11 @@ Why the raw arrays: autograd casts each gradient back to its input's dtype befor
 finite-difference checks (test_spatial_gradcheck.py, test_spatial_backward_loops.py) catch the
 lost digits; the checks here catch the dtype itself, where the truncation happens.
 
-Expected values come from plain numpy in float64 (shift-and-add over kernel offsets, written
-here), compared at 1e-12: a float32 intermediate is off by about 1e-8.
+Expected values come from the plain-numpy float64 oracles of oracles.py (shift-and-add over
+kernel offsets), compared at 1e-12: a float32 intermediate is off by about 1e-8.
 """
 import numpy as np
+import oracles
 import pytest
 
 from tinytorch.core.spatial import (AvgPool2d, AvgPool2dFunction, Conv2d, Conv2dFunction, MaxPool2d,
@@ -19,35 +20,6 @@ from tinytorch.core.tensor import Tensor
 
 F64 = np.float64
 RTOL = 1e-12
-
-
-def _pair(v):
-    return (v, v) if isinstance(v, int) else tuple(v)
-
-
-def _windows(x, kernel, stride, padding, fill):
-    """For each kernel offset (ki, kj): x_pad[:, :, ki + sh*i, kj + sw*j] over all outputs (i, j)."""
-    (kh, kw), (sh, sw), (ph, pw) = _pair(kernel), _pair(stride), _pair(padding)
-    x_pad = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=fill)
-    h_out = (x.shape[2] + 2 * ph - kh) // sh + 1
-    w_out = (x.shape[3] + 2 * pw - kw) // sw + 1
-    return [((ki, kj), x_pad[:, :, ki:ki + sh * (h_out - 1) + 1:sh, kj:kj + sw * (w_out - 1) + 1:sw])
-            for ki in range(kh) for kj in range(kw)]
-
-
-def reference_conv(x, w, b, stride, padding):
-    out = sum(np.einsum("ncij,oc->noij", patch, w[:, :, ki, kj])
-              for (ki, kj), patch in _windows(x, w.shape[2:], stride, padding, 0.0))
-    return out if b is None else out + b[None, :, None, None]
-
-
-def reference_maxpool(x, kernel, stride, padding):
-    return np.max([patch for _, patch in _windows(x, kernel, stride, padding, -np.inf)], axis=0)
-
-
-def reference_avgpool(x, kernel, stride, padding):
-    patches = [patch for _, patch in _windows(x, kernel, stride, padding, 0.0)]
-    return np.sum(patches, axis=0) / len(patches)
 
 
 RNG = np.random.default_rng(64)
@@ -73,7 +45,7 @@ def test_conv_float64_forward_keeps_every_digit(name, stride, padding, bias):
     b = B if bias else None
     got = CONVS[name](X, W, b, stride, padding)
     assert got.dtype == F64, f"{name}: float64 in gave {got.dtype} out"
-    expected = reference_conv(X, W, b, stride, padding)
+    expected = oracles.conv2d(X, W, b, stride, padding)
     assert got.shape == expected.shape
     np.testing.assert_allclose(got, expected, rtol=RTOL, atol=RTOL, err_msg=f"{name} lost float64 digits")
 
@@ -85,12 +57,12 @@ def _layer_pool(cls):
 
 
 POOLS = {
-    "maxpool2d_loops": (maxpool2d_loops, reference_maxpool),
-    "maxpool2d_vectorized": (maxpool2d_vectorized, reference_maxpool),
-    "MaxPool2d": (_layer_pool(MaxPool2d), reference_maxpool),
-    "avgpool2d_loops": (avgpool2d_loops, reference_avgpool),
-    "avgpool2d_vectorized": (avgpool2d_vectorized, reference_avgpool),
-    "AvgPool2d": (_layer_pool(AvgPool2d), reference_avgpool),
+    "maxpool2d_loops": (maxpool2d_loops, oracles.max_pool2d),
+    "maxpool2d_vectorized": (maxpool2d_vectorized, oracles.max_pool2d),
+    "MaxPool2d": (_layer_pool(MaxPool2d), oracles.max_pool2d),
+    "avgpool2d_loops": (avgpool2d_loops, oracles.avg_pool2d),
+    "avgpool2d_vectorized": (avgpool2d_vectorized, oracles.avg_pool2d),
+    "AvgPool2d": (_layer_pool(AvgPool2d), oracles.avg_pool2d),
 }
 
 
@@ -100,7 +72,7 @@ def test_pool_float64_forward_keeps_every_digit(name, kernel, stride, padding):
     pool, reference = POOLS[name]
     got = pool(X, kernel, stride, padding)
     assert got.dtype == F64, f"{name}: float64 in gave {got.dtype} out"
-    expected = reference(X, kernel, stride or kernel, padding)
+    expected = reference(X, kernel, stride, padding)
     assert got.shape == expected.shape
     np.testing.assert_allclose(got, expected, rtol=RTOL, atol=RTOL, err_msg=f"{name} lost float64 digits")
 

@@ -1,4 +1,4 @@
-"""Pooling windows of more than 256 cells, against PyTorch 2.13 and the loops (issue #27).
+"""Pooling windows of more than 256 cells, against PyTorch 2.13 and the numpy oracle (issue #27).
 
 A max-pool window's winner is remembered as its offset in the window (0 .. kh*kw - 1). Windows
 up to 16x16 have offsets that fit in one byte; larger ones (17x17 = 289 cells, 15x20 = 300) do
@@ -7,6 +7,7 @@ the maximum at chosen offsets on both sides of 255 and at the boundary (255 and 
 without the options (ceil_mode, dilation), NCHW and channels-last.
 """
 import numpy as np
+import oracles
 import pytest
 
 from tinytorch.core.spatial import AvgPool2d, MaxPool2d, maxpool2d_backward_loops, maxpool2d_loops
@@ -80,15 +81,30 @@ def test_maxpool_large_windows_match_torch(case, layout):
     np.testing.assert_allclose(grad, expected_grad, rtol=1e-13, atol=1e-13)
 
 
-def test_maxpool_300_cell_windows_agree_with_the_loops():
+def _300_cell_case():
+    """x with its top windows' maxima planted at offset 14 * 20 + 0 = 280, a probe, and the oracle's answers."""
     rng = np.random.default_rng(22)
     x = rng.standard_normal((1, 2, 30, 40))
-    x[:, :, 14, ::20] = 4.0                      # the maxima at offset 14 * 20 + 0 = 280 of the top windows
+    x[:, :, 14, ::20] = 4.0
     probe = rng.standard_normal((1, 2, 2, 2))
+    return x, probe, oracles.max_pool2d(x, (15, 20)), oracles.max_pool2d_backward(probe, x, (15, 20))
+
+
+def test_maxpool_300_cell_windows_match_the_oracle():
+    x, probe, expected, expected_grad = _300_cell_case()
     out, grad = ours(MaxPool2d((15, 20)), x, probe)
-    np.testing.assert_array_equal(out, maxpool2d_loops(x, (15, 20)))
-    np.testing.assert_allclose(grad, maxpool2d_backward_loops(probe, x, (15, 20)), rtol=1e-14, atol=0)
+    np.testing.assert_array_equal(out, expected, err_msg="MaxPool2d (the given fast path) vs the numpy oracle")
+    np.testing.assert_allclose(grad, expected_grad, rtol=1e-14, atol=0,
+                               err_msg="MaxPool2d grad (the given fast path) vs the numpy oracle")
     assert grad[0, 0, 14, 0] == probe[0, 0, 0, 0] and grad[0, 0, 14, 20] == probe[0, 0, 0, 1]
+
+
+def test_maxpool_loops_on_300_cell_windows_match_the_oracle():
+    x, probe, expected, expected_grad = _300_cell_case()
+    np.testing.assert_array_equal(maxpool2d_loops(x, (15, 20)), expected,
+                                  err_msg="maxpool2d_loops (yours) vs the numpy oracle")
+    np.testing.assert_allclose(maxpool2d_backward_loops(probe, x, (15, 20)), expected_grad, rtol=1e-14, atol=0,
+                               err_msg="maxpool2d_backward_loops (yours) vs the numpy oracle")
 
 
 @pytest.mark.parametrize("options", [{}, dict(ceil_mode=True, count_include_pad=False, padding=(5, 8), stride=9)],

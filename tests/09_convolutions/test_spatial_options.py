@@ -4,8 +4,9 @@ Conv2d dilation, groups and padding "same"/"valid"; MaxPool2d dilation and ceil_
 ceil_mode and count_include_pad. Checked against torch.nn.functional in float64 on non-square
 inputs (forward values, output shapes, and the gradients of x, weight and bias through the layers,
 on the vectorized path and on the loops), each option alone and combined with stride and padding;
-by float64 finite differences; the `*_options_loops` functions against the vectorized path and
-the layers' backward on random configurations (hypothesis); the layer contract (weight shape, He
+by float64 finite differences; the `*_options_loops` functions, the vectorized path and the
+layers' backward each against torch on random configurations (hypothesis: never one side against
+the other, since the loops run on the student's own loops); the layer contract (weight shape, He
 init with the grouped fan-in, attributes, output_shape, pool_output_size); and the errors.
 """
 import math
@@ -387,7 +388,7 @@ def test_pool_options_gradients_by_finite_differences(case, numgrad, assert_grad
     assert_grad_close(grad, numgrad(lambda a: float((layer(f64(a)).data * probe).sum()), x0), what="grad x")
 
 
-# ---------------------------------------------------------------- loops vs vectorized (hypothesis)
+# ---------------------------------------------------------------- loops and vectorized against torch (hypothesis)
 
 def resolved_padding(padding, kernel, dilation):
     """Total padding per axis: what "same"/"valid"/ints add to each axis."""
@@ -419,29 +420,38 @@ def conv_options(draw):
 
 @SETTINGS
 @given(conv_options())
-def test_conv2d_options_loops_agree_with_the_vectorized_path_and_the_layer(cfg):
+def test_conv2d_options_loops_the_vectorized_path_and_the_layer_match_torch(cfg):
     rng = np.random.default_rng(cfg["seed"])
     options = cfg["options"]
     x = rng.standard_normal((cfg["n"], cfg["c_in"], *cfg["hw"]))
     weight = rng.standard_normal((cfg["c_out"], cfg["c_in"] // options["groups"], *cfg["kernel"]))
     bias = rng.standard_normal(cfg["c_out"]) if cfg["bias"] else None
-    slow = spatial.conv2d_options_loops(x, weight, bias, **options)
+    # Every side against torch, the given fast path first: the loops (on the student's conv2d_loops
+    # and conv2d_backward_loops) are never what another side is measured by.
+    xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(weight, requires_grad=True)
+    expected_t = F.conv2d(xt, wt, None if bias is None else torch.tensor(bias), **options)
+    expected = expected_t.detach().numpy()
     fast = spatial.conv2d_vectorized(x, weight, bias, **options)
-    expected = F.conv2d(torch.tensor(x), torch.tensor(weight), None if bias is None else torch.tensor(bias),
-                        **options).numpy()
-    assert slow.shape == fast.shape == expected.shape
-    np.testing.assert_allclose(slow, fast, **EXACT)
-    np.testing.assert_allclose(fast, expected, **EXACT)
-    grad_out = rng.standard_normal(fast.shape)
-    grad_x, grad_w, grad_b = spatial.conv2d_options_backward_loops(grad_out, x, weight, **options)
+    assert fast.shape == expected.shape
+    np.testing.assert_allclose(fast, expected, **EXACT, err_msg="conv2d_vectorized (given) vs torch")
+    slow = spatial.conv2d_options_loops(x, weight, bias, **options)
+    assert slow.shape == expected.shape
+    np.testing.assert_allclose(slow, expected, **EXACT,
+                               err_msg="conv2d_options_loops (on your conv2d_loops) vs torch")
+    grad_out = rng.standard_normal(expected.shape)
+    expected_t.backward(torch.tensor(grad_out))
+    expected_grads = (xt.grad.numpy(), wt.grad.numpy(), grad_out.sum(axis=(0, 2, 3)))   # d/d bias: grad_out summed
     layer = conv_layer(x.shape, weight, bias, options)
-    xt = f64(x, requires_grad=True)
-    layer(xt).backward(grad_out)
-    np.testing.assert_allclose(xt.grad, grad_x, **EXACT)
-    np.testing.assert_allclose(layer.weight.grad, grad_w, **EXACT)
-    np.testing.assert_allclose(grad_b, grad_out.sum(axis=(0, 2, 3)), **EXACT)
-    if bias is not None:
-        np.testing.assert_allclose(layer.bias.grad, grad_b, **EXACT)
+    x_layer = f64(x, requires_grad=True)
+    layer(x_layer).backward(grad_out)
+    layer_grads = (x_layer.grad, layer.weight.grad) + (() if bias is None else (layer.bias.grad,))
+    for name, got, want in zip(("x", "weight", "bias"), layer_grads, expected_grads):
+        np.testing.assert_allclose(got, want, **EXACT, err_msg=f"Conv2d (given fast path) grad {name} vs torch")
+    loops_grads = spatial.conv2d_options_backward_loops(grad_out, x, weight, **options)
+    for name, got, want in zip(("x", "weight", "bias"), loops_grads, expected_grads):
+        np.testing.assert_allclose(got, want, **EXACT,
+                                   err_msg=f"conv2d_options_backward_loops (on your conv2d_backward_loops) "
+                                           f"grad {name} vs torch")
 
 
 @st.composite
@@ -466,39 +476,53 @@ def _pool_backward_through_layer(layer, x, grad_out):
 
 @SETTINGS
 @given(pool_options())
-def test_maxpool2d_options_loops_agree_with_the_vectorized_path_and_the_layer(cfg):
+def test_maxpool2d_options_loops_the_vectorized_path_and_the_layer_match_torch(cfg):
     x = np.random.default_rng(cfg["seed"]).standard_normal((cfg["n"], cfg["c"], *cfg["hw"]))
     options = dict(cfg["common"], dilation=cfg["dilation"])
-    slow = spatial.maxpool2d_options_loops(x, cfg["kernel"], **options)
+    # Every side against torch, the given fast path first (see the convolution's test above).
+    expected = torch_pool(F.max_pool2d, x, None, cfg["kernel"], options)[0]
     fast = spatial.maxpool2d_vectorized(x, cfg["kernel"], **options)
-    expected = F.max_pool2d(torch.tensor(x), cfg["kernel"], **options).numpy()
-    assert slow.shape == fast.shape == expected.shape
-    np.testing.assert_array_equal(slow, fast)
-    np.testing.assert_array_equal(fast, expected)
+    assert fast.shape == expected.shape
+    np.testing.assert_array_equal(fast, expected, err_msg="maxpool2d_vectorized (given) vs torch")
+    slow = spatial.maxpool2d_options_loops(x, cfg["kernel"], **options)
+    assert slow.shape == expected.shape
+    np.testing.assert_array_equal(slow, expected,
+                                  err_msg="maxpool2d_options_loops (on your maxpool2d_loops) vs torch")
     # A dilated window can hold only padding (then -inf, as torch): its gradient is undefined.
     if np.isfinite(expected).all():
         grad_out = np.random.default_rng(cfg["seed"] + 1).standard_normal(fast.shape)
-        slow_grad = spatial.maxpool2d_options_backward_loops(grad_out, x, cfg["kernel"], **options)
+        expected_grad = torch_pool(F.max_pool2d, x, grad_out, cfg["kernel"], options)[1]
         layer_grad = _pool_backward_through_layer(MaxPool2d(cfg["kernel"], **options), x, grad_out)
-        np.testing.assert_allclose(layer_grad, slow_grad, **EXACT)
+        np.testing.assert_allclose(layer_grad, expected_grad, **EXACT, err_msg="MaxPool2d (given) grad x vs torch")
+        slow_grad = spatial.maxpool2d_options_backward_loops(grad_out, x, cfg["kernel"], **options)
+        np.testing.assert_allclose(slow_grad, expected_grad, **EXACT,
+                                   err_msg="maxpool2d_options_backward_loops (on your maxpool2d_backward_loops) "
+                                           "vs torch")
         np.testing.assert_allclose(slow_grad.sum(), grad_out.sum(), **EXACT)   # each output pays one input
 
 
 @SETTINGS
 @given(pool_options())
-def test_avgpool2d_options_loops_agree_with_the_vectorized_path_and_the_layer(cfg):
+def test_avgpool2d_options_loops_the_vectorized_path_and_the_layer_match_torch(cfg):
     x = np.random.default_rng(cfg["seed"]).standard_normal((cfg["n"], cfg["c"], *cfg["hw"]))
     options = dict(cfg["common"], count_include_pad=cfg["count_include_pad"])
-    slow = spatial.avgpool2d_options_loops(x, cfg["kernel"], **options)
+    # Every side against torch, the given fast path first (see the convolution's test above).
+    expected = torch_pool(F.avg_pool2d, x, None, cfg["kernel"], options)[0]
     fast = spatial.avgpool2d_vectorized(x, cfg["kernel"], **options)
-    expected = F.avg_pool2d(torch.tensor(x), cfg["kernel"], **options).numpy()
-    assert slow.shape == fast.shape == expected.shape
-    np.testing.assert_allclose(slow, fast, **EXACT)
-    np.testing.assert_allclose(fast, expected, **EXACT)
+    assert fast.shape == expected.shape
+    np.testing.assert_allclose(fast, expected, **EXACT, err_msg="avgpool2d_vectorized (given) vs torch")
+    slow = spatial.avgpool2d_options_loops(x, cfg["kernel"], **options)
+    assert slow.shape == expected.shape
+    np.testing.assert_allclose(slow, expected, **EXACT,
+                               err_msg="avgpool2d_options_loops (on your avgpool2d_loops) vs torch")
     grad_out = np.random.default_rng(cfg["seed"] + 1).standard_normal(fast.shape)
-    slow_grad = spatial.avgpool2d_options_backward_loops(grad_out, x, cfg["kernel"], **options)
+    expected_grad = torch_pool(F.avg_pool2d, x, grad_out, cfg["kernel"], options)[1]
     layer_grad = _pool_backward_through_layer(AvgPool2d(cfg["kernel"], **options), x, grad_out)
-    np.testing.assert_allclose(layer_grad, slow_grad, **EXACT)
+    np.testing.assert_allclose(layer_grad, expected_grad, **EXACT, err_msg="AvgPool2d (given) grad x vs torch")
+    slow_grad = spatial.avgpool2d_options_backward_loops(grad_out, x, cfg["kernel"], **options)
+    np.testing.assert_allclose(slow_grad, expected_grad, **EXACT,
+                               err_msg="avgpool2d_options_backward_loops (on your avgpool2d_backward_loops) "
+                                       "vs torch")
 
 
 # ---------------------------------------------------------------- the layer contract

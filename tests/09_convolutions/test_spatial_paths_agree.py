@@ -1,7 +1,13 @@
 """The loops and the vectorized functions compute the same numbers, on randomized
 configurations (property-based, hypothesis). The use_loops switch of the layers is tested
-in test_spatial_use_loops.py (no hypothesis needed there)."""
+in test_spatial_use_loops.py (no hypothesis needed there).
+
+Each side is first checked against the numpy oracle (oracles.py): the given vectorized function,
+so that a slip in the fast path is named as such, then the student's loops, so that a wrong loop
+is blamed on the loop and not on the fast path it is compared with last.
+"""
 import numpy as np
+import oracles
 import pytest
 
 hypothesis = pytest.importorskip("hypothesis", reason="hypothesis not installed: pip install -e '.[dev]'")
@@ -47,6 +53,13 @@ def _maybe_int(pair, as_ints):
     return pair[0] if as_ints and pair[0] == pair[1] else pair
 
 
+def _check(got, expected, what, tol=1e-5):
+    """float32 in, float32 out, the oracle's shape, and its float64 values to float32 precision."""
+    assert got.shape == expected.shape, f"{what}: shape {got.shape}, expected {expected.shape}"
+    assert got.dtype == np.float32, f"{what}: dtype {got.dtype}, expected float32 for float32 inputs"
+    np.testing.assert_allclose(got, expected, rtol=tol, atol=tol, err_msg=what)
+
+
 @SETTINGS
 @given(conv_config())
 def test_conv2d_loops_and_vectorized_agree(cfg):
@@ -55,13 +68,14 @@ def test_conv2d_loops_and_vectorized_agree(cfg):
     w = rng.standard_normal((cfg["c_out"], cfg["c_in"], *cfg["kernel"])).astype(np.float32)
     b = rng.standard_normal(cfg["c_out"]).astype(np.float32) if cfg["bias"] else None
     stride, padding = _maybe_int(cfg["stride"], cfg["as_ints"]), _maybe_int(cfg["padding"], cfg["as_ints"])
-    slow = conv2d_loops(x, w, b, stride, padding)
+    expected = oracles.conv2d(x, w, b, cfg["stride"], cfg["padding"])
+    case = f"x {x.shape}, weight {w.shape}, bias {b is not None}, stride {stride}, padding {padding}"
     fast = conv2d_vectorized(x, w, b, stride, padding)
-    h_out = (cfg["hw"][0] + 2 * cfg["padding"][0] - cfg["kernel"][0]) // cfg["stride"][0] + 1
-    w_out = (cfg["hw"][1] + 2 * cfg["padding"][1] - cfg["kernel"][1]) // cfg["stride"][1] + 1
-    assert slow.shape == fast.shape == (cfg["n"], cfg["c_out"], h_out, w_out)
-    assert slow.dtype == fast.dtype == np.float32
-    np.testing.assert_allclose(fast, slow, rtol=1e-5, atol=1e-5)
+    _check(fast, expected, f"conv2d_vectorized (given fast path) vs the numpy oracle, {case}")
+    slow = conv2d_loops(x, w, b, stride, padding)
+    _check(slow, expected, f"conv2d_loops (yours) vs the numpy oracle, {case}")
+    np.testing.assert_allclose(slow, fast, rtol=1e-5, atol=1e-5,
+                               err_msg=f"conv2d_loops (ACTUAL) vs conv2d_vectorized (DESIRED), {case}")
 
 
 @SETTINGS
@@ -70,14 +84,15 @@ def test_pool_loops_and_vectorized_agree(cfg):
     rng = np.random.default_rng(cfg["seed"])
     x = rng.standard_normal((cfg["n"], cfg["c"], *cfg["hw"])).astype(np.float32)
     args = (cfg["kernel"], cfg["stride"], cfg["padding"])
-    stride = cfg["stride"] or cfg["kernel"]
-    h_out = (cfg["hw"][0] + 2 * cfg["padding"][0] - cfg["kernel"][0]) // stride[0] + 1
-    w_out = (cfg["hw"][1] + 2 * cfg["padding"][1] - cfg["kernel"][1]) // stride[1] + 1
-    slow_max, fast_max = maxpool2d_loops(x, *args), maxpool2d_vectorized(x, *args)
-    assert slow_max.shape == fast_max.shape == (cfg["n"], cfg["c"], h_out, w_out)
-    np.testing.assert_array_equal(fast_max, slow_max)          # max is exact: no rounding involved
-    assert np.isfinite(fast_max).all()                          # padding never wins
-    slow_avg, fast_avg = avgpool2d_loops(x, *args), avgpool2d_vectorized(x, *args)
-    assert slow_avg.shape == fast_avg.shape == (cfg["n"], cfg["c"], h_out, w_out)
-    assert slow_avg.dtype == fast_avg.dtype == np.float32
-    np.testing.assert_allclose(fast_avg, slow_avg, rtol=1e-5, atol=1e-6)
+    case = f"x {x.shape}, kernel {cfg['kernel']}, stride {cfg['stride']}, padding {cfg['padding']}"
+    # A max picks one of its float32 inputs: exact. A mean rounds: float32 precision.
+    for pool, oracle, fast_fn, slow_fn, tol in (
+            ("maxpool2d", oracles.max_pool2d, maxpool2d_vectorized, maxpool2d_loops, 0),
+            ("avgpool2d", oracles.avg_pool2d, avgpool2d_vectorized, avgpool2d_loops, 1e-5)):
+        expected = oracle(x, *args)
+        fast = fast_fn(x, *args)
+        _check(fast, expected, f"{pool}_vectorized (given fast path) vs the numpy oracle, {case}", tol)
+        slow = slow_fn(x, *args)
+        _check(slow, expected, f"{pool}_loops (yours) vs the numpy oracle, {case}", tol)
+        np.testing.assert_allclose(slow, fast, rtol=1e-5, atol=1e-6,
+                                   err_msg=f"{pool}_loops (ACTUAL) vs {pool}_vectorized (DESIRED), {case}")
