@@ -80,7 +80,8 @@ class Activation:
 # so every sigmoid layer shrinks the gradient; the cell below computes the
 # largest slope and what is left after five layers even at that best case.
 # ReLU's weakness: a unit whose input is negative for every example gets zero
-# gradient and stops learning ("dead ReLU").
+# gradient and stops learning ("dead ReLU"). Section 8 draws both slopes, and the
+# product of slopes through ten layers, once the activations are written.
 
 # %%
 _z = np.linspace(-10, 10, 20001)
@@ -345,6 +346,219 @@ def test_unit_softmax():
 
 if __name__ == "__main__":
     test_unit_softmax()
+
+# %% [markdown]
+# ## 8. Seeing the activations
+#
+# The pictures below use the classes you just wrote, so they come after the tests. They are
+# drawn with matplotlib; without it, each picture cell prints one line and goes on.
+#
+# **Curves and slopes.** The top panel draws each activation on one grid, the bottom panel
+# its derivative (slope). The slopes are measured, not looked up: a central difference
+# `(f(x + h) - f(x - h)) / 2h` of your own `forward`, checked against the formulas module 06
+# will use (`s (1 - s)` for Sigmoid, `1 - t^2` for Tanh). Look at the shaded bands: there
+# the slope of Sigmoid (or Tanh) is below the dotted threshold line, the unit is *saturated*,
+# and almost no gradient flows back through it. ReLU's slope is exactly 1 for every positive
+# input; GELU's dips slightly below zero left of the origin.
+
+
+# %%
+def _pyplot():
+    """matplotlib.pyplot for this notebook's pictures, or None (with a one-line note) without matplotlib.
+
+    Outside Jupyter (`python 02_activations.py`) figures are drawn on the non-interactive
+    Agg backend and closed by `_show`, so the script never waits for a window.
+    """
+    import sys
+    try:
+        import matplotlib
+    except ImportError:
+        print("matplotlib is not installed, so this picture is skipped "
+              "(install the plot extra: pip install -e '.[plot]').")
+        return None
+    if "ipykernel" not in sys.modules:
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _show(plt, fig):
+    """Show the figure in a notebook; close it in a script."""
+    import sys
+    if "ipykernel" in sys.modules:
+        plt.show()
+    else:
+        plt.close(fig)
+
+
+def _slope(activation, x, h=1e-4):
+    """d activation / dx by a central difference of the activation's own forward (float64)."""
+    forward = lambda v: activation(Tensor(v, dtype=np.float64)).data
+    return (forward(x + h) - forward(x - h)) / (2 * h)
+
+
+# %%
+if __name__ == "__main__":
+    _SATURATED = 0.01                              # a slope below this passes back almost nothing
+    _xs = np.linspace(-6, 6, 1201)
+    _acts = {"ReLU": ReLU(), "Sigmoid": Sigmoid(), "Tanh": Tanh(), "GELU": GELU()}
+    _slopes = {_name: _slope(_act, _xs) for _name, _act in _acts.items()}
+    _sig, _tanh = Sigmoid()(Tensor(_xs, dtype=np.float64)).data, Tanh()(Tensor(_xs, dtype=np.float64)).data
+    np.testing.assert_allclose(_slopes["Sigmoid"], _sig * (1 - _sig), atol=1e-7)   # the formulas of module 06
+    np.testing.assert_allclose(_slopes["Tanh"], 1 - _tanh ** 2, atol=1e-7)
+    _edges = {}
+    for _name in ("Sigmoid", "Tanh"):
+        _edges[_name] = _xs[_slopes[_name] >= _SATURATED].max()   # the curves are symmetric about 0
+        print(f"{_name}: slope below {_SATURATED} for |x| > {_edges[_name]:.2f} "
+              f"(largest slope {_slopes[_name].max():.3f}, at x = {_xs[_slopes[_name].argmax()]:+.2f})")
+    print(f"GELU: smallest slope {_slopes['GELU'].min():+.3f}, at x = {_xs[_slopes['GELU'].argmin()]:+.2f}")
+    _plt = _pyplot()
+    if _plt is not None:
+        _fig, (_top, _bottom) = _plt.subplots(2, 1, figsize=(7, 6), sharex=True)
+        for _name, _act in _acts.items():
+            _top.plot(_xs, _act(Tensor(_xs, dtype=np.float64)).data, label=_name)
+            _bottom.plot(_xs, _slopes[_name], label=_name)
+        _bottom.axhline(_SATURATED, color="0.3", linestyle=":", label=f"slope {_SATURATED}")
+        for _name, _color in (("Sigmoid", "tab:orange"), ("Tanh", "tab:green")):
+            for _ax in (_top, _bottom):
+                _ax.axvspan(_edges[_name], _xs[-1], color=_color, alpha=0.12)
+                _ax.axvspan(_xs[0], -_edges[_name], color=_color, alpha=0.12)
+        _top.set_ylabel("activation(x)")
+        _bottom.set_ylabel("slope d/dx")
+        _bottom.set_xlabel("x (shaded: Sigmoid / Tanh saturated)")
+        _top.legend(fontsize=8)
+        _bottom.legend(fontsize=8)
+        _fig.tight_layout()
+        _show(_plt, _fig)
+
+
+# %% [markdown]
+# **What comes out of a layer.** A linear layer's outputs (its *pre-activations*) are roughly
+# bell-shaped around zero when its inputs and weights are. The cell below builds such a layer
+# from random numbers (a seeded generator, plain numpy: layers come in module 03) and passes
+# its outputs through three activations. Look at the shapes: ReLU cuts the left half off and
+# piles it into one spike at exactly zero; GELU keeps a little of it, as small negative values;
+# Sigmoid keeps a bell but moves it to sit around one half, inside (0, 1): every output is
+# positive, so the next layer no longer gets inputs centred on zero.
+
+
+# %%
+if __name__ == "__main__":
+    _rng = np.random.default_rng(0)
+    _inputs, _weights = _rng.normal(size=(256, 64)), _rng.normal(size=(64, 32)) / np.sqrt(64)   # variance ~1 out
+    _pre = _inputs @ _weights
+    _outs = {"ReLU": ReLU()(_pre).data, "GELU": GELU()(_pre).data, "Sigmoid": Sigmoid()(_pre).data}
+    print(f"pre-activations: {_pre.size} values, mean {_pre.mean():+.2f}, std {_pre.std():.2f}")
+    print(f"ReLU   : {np.mean(_outs['ReLU'] == 0):.0%} exactly zero")
+    print(f"GELU   : {np.mean(_outs['GELU'] < 0):.0%} negative, none below {_outs['GELU'].min():+.3f}")
+    _mid = np.percentile(_outs["Sigmoid"], [5, 95])
+    print(f"Sigmoid: 90% of the outputs lie in [{_mid[0]:.2f}, {_mid[1]:.2f}]")
+    _plt = _pyplot()
+    if _plt is not None:
+        _fig, _axes = _plt.subplots(1, 4, figsize=(11, 2.8))
+        for _ax, (_name, _values) in zip(_axes, [("pre-activation", _pre), *_outs.items()]):
+            _ax.hist(_values.ravel(), bins=40, color="tab:blue" if _name == "pre-activation" else "tab:purple")
+            _ax.set_title(_name, fontsize=9)
+            _ax.tick_params(labelsize=7)
+        _fig.tight_layout()
+        _show(_plt, _fig)
+
+
+# %% [markdown]
+# **The vanishing product.** Backpropagation (module 06) multiplies the slopes of every layer
+# on the way back, so through `L` layers a gradient is scaled by the product of `L` slopes. The
+# cell follows one input, `x = 1`, through a chain of ten activations of the same kind (each
+# layer's output is the next one's input) and multiplies the slopes of your own functions,
+# layer after layer. It checks the product against a central difference of the whole chain,
+# and draws it on a log scale with the best case for Sigmoid, its largest slope to the power `L`.
+# Look at how far below 1 the Sigmoid and Tanh curves end, and that ReLU's stays at 1.
+
+
+# %%
+def _chain_slopes(activation, x, layers):
+    """Slope products through `layers` copies of `activation` applied one after another, starting at x."""
+    products, value, product = [], float(x), 1.0
+    for _ in range(layers):
+        product *= float(_slope(activation, np.array([value]))[0])
+        value = float(activation(Tensor([value], dtype=np.float64)).data[0])
+        products.append(product)
+    return np.array(products)
+
+
+# %%
+if __name__ == "__main__":
+    _layers, _start = 10, 1.0
+    _products = {_name: _chain_slopes(_act, _start, _layers)
+                 for _name, _act in (("Sigmoid", Sigmoid()), ("Tanh", Tanh()), ("ReLU", ReLU()))}
+
+    def _whole_chain(v, act=Sigmoid()):
+        for _ in range(_layers):
+            v = act(Tensor(v, dtype=np.float64)).data
+        return v
+    _numeric = (_whole_chain(np.array([_start + 1e-5])) - _whole_chain(np.array([_start - 1e-5])))[0] / 2e-5
+    np.testing.assert_allclose(_products["Sigmoid"][-1], _numeric, rtol=1e-4)   # chain rule = slope of the chain
+    _best = float(_slope(Sigmoid(), np.array([0.0]))[0]) ** np.arange(1, _layers + 1)
+    assert np.all(_products["Sigmoid"] <= _best * (1 + 1e-6)), "no Sigmoid chain beats its best case"
+    for _name, _values in _products.items():
+        print(f"{_name:7s}: gradient scale after {_layers} layers {_values[-1]:.2e}")
+    print(f"Sigmoid best case (largest slope ^ {_layers}): {_best[-1]:.2e}; central difference of the "
+          f"whole Sigmoid chain: {_numeric:.2e}")
+    _plt = _pyplot()
+    if _plt is not None:
+        _fig, _ax = _plt.subplots(figsize=(6, 3.5))
+        _depth = np.arange(1, _layers + 1)
+        for _name, _values in _products.items():
+            _ax.semilogy(_depth, _values, marker="o", label=_name)
+        _ax.semilogy(_depth, _best, linestyle=":", color="0.3", label="Sigmoid best case")
+        _ax.set_xlabel("layers the gradient has passed through")
+        _ax.set_ylabel("product of slopes (log)")
+        _ax.legend(fontsize=8)
+        _fig.tight_layout()
+        _show(_plt, _fig)
+
+
+# %% [markdown]
+# ## 9. Check your understanding
+#
+# Work each one out by hand first, then run the cell to check.
+#
+# 1. What is Sigmoid's largest slope, and at which input?
+# 2. At best, through how many Sigmoid layers can a gradient pass before it is below a
+#    millionth of itself?
+# 3. What does softmax give for the logits `[1000, 1001, 1002]`, and why does the shift
+#    make it computable?
+# 4. What is `GELU(-1)` (tanh approximation), and how does it compare with `ReLU(-1)`?
+
+
+# %%
+if __name__ == "__main__":
+    # Each answer is derived step by step, then checked against what your classes compute.
+    # 1. s'(x) = s (1 - s) is a product of two numbers summing to 1: largest when both are 1/2.
+    _s0 = float(Sigmoid()(Tensor([0.0], dtype=np.float64)).data[0])
+    _best_slope = _s0 * (1 - _s0)
+    print(f"1. sigmoid(0) = 1 / (1 + e^0) = {_s0}; slope s (1 - s) = {_s0} * {1 - _s0} = {_best_slope}, at x = 0")
+    _grid = np.linspace(-5, 5, 1001)
+    assert abs(_slope(Sigmoid(), _grid).max() - _best_slope) < 1e-6
+    # 2. The gradient is scaled by at most (1/4)^L: the smallest L with (1/4)^L < 1e-6.
+    _depth = int(np.ceil(np.log(1e-6) / np.log(_best_slope)))
+    print(f"2. (1/4)^L < 1e-6  <=>  L > ln(1e-6) / ln(1/4) = {np.log(1e-6) / np.log(_best_slope):.2f}: L = {_depth} "
+          f"((1/4)^{_depth} = {_best_slope ** _depth:.2e}, (1/4)^{_depth - 1} = {_best_slope ** (_depth - 1):.2e})")
+    assert _best_slope ** _depth < 1e-6 <= _best_slope ** (_depth - 1)
+    # 3. Subtract the max (1002): the exponents become -2, -1, 0 and nothing overflows.
+    _q_logits = np.array([1000.0, 1001.0, 1002.0])
+    _q_shift = _q_logits - _q_logits.max()
+    _q_exp = np.exp(_q_shift)
+    _q_probs = _q_exp / _q_exp.sum()
+    print(f"3. logits - max = {_q_shift.tolist()}; e^(...) = {np.round(_q_exp, 4).tolist()}, sum "
+          f"{_q_exp.sum():.4f}; probabilities {np.round(_q_probs, 4).tolist()} (e^1002 alone would overflow)")
+    np.testing.assert_allclose(Softmax()(Tensor(_q_logits, dtype=np.float64)).data, _q_probs, rtol=1e-12)
+    # 4. 0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3))) at x = -1.
+    _inner = np.sqrt(2 / np.pi) * (-1 + 0.044715 * (-1) ** 3)
+    _gelu = 0.5 * -1 * (1 + np.tanh(_inner))
+    print(f"4. sqrt(2/pi) * (-1 - 0.044715) = {_inner:.4f}; tanh(...) = {np.tanh(_inner):.4f}; "
+          f"GELU(-1) = 0.5 * -1 * (1 {np.tanh(_inner):+.4f}) = {_gelu:.4f}, where ReLU(-1) = 0")
+    np.testing.assert_allclose(GELU()(Tensor([-1.0], dtype=np.float64)).data, [_gelu], rtol=1e-12)
+    assert ReLU()(Tensor([-1.0])).data[0] == 0
 
 # %% [markdown]
 # ## Summary

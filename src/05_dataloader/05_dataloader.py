@@ -365,6 +365,91 @@ if __name__ == "__main__":
     test_unit_batch_indices()
 
 # %% [markdown]
+# ### Shuffling and batching, drawn
+#
+# The picture below lays out `batch_indices()` for 20 samples in batches of 6: one row
+# per batch, one cell per place in the batch, each cell labelled with the sample index it
+# holds (the last batch is short, its empty places are blank). Look at the three panels:
+# without shuffling the indices run in order; with `shuffle=True, seed=0` the first epoch
+# is a permutation, and the second epoch, drawn by the same loader, is a different one.
+# The cell also checks that a fresh loader with the same seed repeats both epochs exactly.
+# Pictures in this notebook are drawn with matplotlib; without it, each picture cell
+# prints one line and goes on.
+
+
+# %%
+def _pyplot():
+    """matplotlib.pyplot for this notebook's pictures, or None (with a one-line note) without matplotlib.
+
+    Outside Jupyter (`python 05_dataloader.py`) figures are drawn on the non-interactive
+    Agg backend and closed by `_show`, so the script never waits for a window.
+    """
+    import sys
+    try:
+        import matplotlib
+    except ImportError:
+        print("matplotlib is not installed, so this picture is skipped "
+              "(install the plot extra: pip install -e '.[plot]').")
+        return None
+    if "ipykernel" not in sys.modules:
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _show(plt, fig):
+    """Show the figure in a notebook; close it in a script."""
+    import sys
+    if "ipykernel" in sys.modules:
+        plt.show()
+    else:
+        plt.close(fig)
+
+
+def _batch_table(batches, batch_size):
+    """Batches of indices as a (batches, batch_size) float array, NaN where a short batch ends."""
+    table = np.full((len(batches), batch_size), np.nan)
+    for row, batch in enumerate(batches):
+        table[row, :len(batch)] = batch
+    return table
+
+
+# %%
+if __name__ == "__main__":
+    _n, _bs, _seed = 20, 6, 0
+    _ds = TensorDataset(np.arange(_n, dtype=np.float32))
+    _shuffled = DataLoader(_ds, batch_size=_bs, shuffle=True, seed=_seed)
+    _epochs = {"no shuffle": DataLoader(_ds, batch_size=_bs).batch_indices(),
+               f"shuffle, seed {_seed}: epoch 1": _shuffled.batch_indices(),
+               f"shuffle, seed {_seed}: epoch 2": _shuffled.batch_indices()}
+    _again = DataLoader(_ds, batch_size=_bs, shuffle=True, seed=_seed)
+    for _name, _batches in _epochs.items():
+        assert sorted(np.concatenate(_batches).tolist()) == list(range(_n)), "every sample once per epoch"
+        print(f"{_name:22s}: {[b.tolist() for b in _batches]}")
+    for _epoch in list(_epochs.values())[1:]:
+        assert all(np.array_equal(a, b) for a, b in zip(_again.batch_indices(), _epoch)), "same seed, same epochs"
+    print(f"{len(_epochs['no shuffle'])} batches of sizes {[len(b) for b in _epochs['no shuffle']]}; "
+          "a new loader with the same seed repeats epoch 1 and epoch 2")
+    _plt = _pyplot()
+    if _plt is not None:
+        _fig, _axes = _plt.subplots(1, len(_epochs), figsize=(10, 2.6))
+        for _ax, (_name, _batches) in zip(_axes, _epochs.items()):
+            _table = _batch_table(_batches, _bs)
+            _ax.imshow(_table, cmap="viridis", vmin=0, vmax=_n - 1)
+            for (_row, _col), _index in np.ndenumerate(_table):
+                if not np.isnan(_index):
+                    _ax.text(_col, _row, f"{_index:.0f}", ha="center", va="center", fontsize=8, color="white")
+            _ax.set_title(_name, fontsize=9)
+            _ax.set_xlabel("place in batch", fontsize=8)
+            _ax.set_ylabel("batch", fontsize=8)
+            _ax.set_xticks(range(_bs))
+            _ax.set_yticks(range(len(_batches)))
+            _ax.tick_params(labelsize=7)
+        _fig.tight_layout()
+        _show(_plt, _fig)
+
+
+# %% [markdown]
 # ### A dataset that is not a `TensorDataset`
 #
 # `ListDataset` (given) holds a plain list of samples. A `DataLoader` cannot slice its
@@ -532,6 +617,35 @@ if __name__ == "__main__":
     print(f"split seed {DIGITS_SPLIT_SEED}, test fraction {DIGITS_TEST_FRACTION}")
 
 # %% [markdown]
+# **The class balance, drawn.** Each pair of bars below counts one digit's samples in the
+# training part and in the test part (bar heights from `load_digits`, not from the file).
+# Look at the shape, not the height: because the split is stratified, the test bars are the
+# training bars scaled down, and the cell prints each class's test fraction to show how close
+# to `DIGITS_TEST_FRACTION` rounding keeps it.
+
+
+# %%
+if __name__ == "__main__":
+    _counts = {_split: np.bincount(load_digits(_split)[1], minlength=10) for _split in ("train", "test")}
+    _fractions = _counts["test"] / (_counts["train"] + _counts["test"])
+    print("test fraction per class:", np.round(_fractions, 3).tolist())
+    assert np.all(np.abs(_fractions - DIGITS_TEST_FRACTION) < 0.5 / (_counts["train"] + _counts["test"]) + 1e-12), \
+        "stratified: each class's test part is its size times the fraction, rounded"
+    _plt = _pyplot()
+    if _plt is not None:
+        _fig, _ax = _plt.subplots(figsize=(7, 3))
+        _digits = np.arange(10)
+        for _offset, (_split, _values) in zip((-0.2, 0.2), _counts.items()):
+            _ax.bar(_digits + _offset, _values, width=0.4, label=f"{_split} ({_values.sum()} samples)")
+        _ax.set_xticks(_digits)
+        _ax.set_xlabel("digit")
+        _ax.set_ylabel("samples")
+        _ax.legend(fontsize=8)
+        _fig.tight_layout()
+        _show(_plt, _fig)
+
+
+# %% [markdown]
 # One digit, printed as its grid of pixel intensities (`#` dark, `+` medium, `.` light):
 
 # %% nbgrader={"grade": false, "grade_id": "dataloader-digits-show", "locked": false, "schema_version": 3, "solution": false, "task": false}
@@ -540,6 +654,31 @@ if __name__ == "__main__":
     for _row in _x[0, 0]:
         print("".join("#" if v > 0.6 else "+" if v > 0.3 else "." if v > 0 else " " for v in _row))
     print("label:", _y[0])
+
+# %% [markdown]
+# **The digits, drawn.** Two training examples of every class, each titled with the label
+# stored next to it. Look at how coarse an 8x8 grid is (a "1" is a few grey blocks) and at
+# how much two examples of the same digit differ: that spread is what a model must learn
+# to ignore.
+
+
+# %%
+if __name__ == "__main__":
+    _x, _y = load_digits("train")
+    _per_class = 2
+    _picks = np.array([np.flatnonzero(_y == _digit)[:_per_class] for _digit in range(10)]).T   # (examples, classes)
+    assert all(_y[_i] == _digit for _row in _picks for _digit, _i in enumerate(_row))
+    print(f"training samples shown: {_picks.tolist()}")
+    _plt = _pyplot()
+    if _plt is not None:
+        _fig, _axes = _plt.subplots(_per_class, 10, figsize=(10, 2.4))
+        for (_row, _col), _i in np.ndenumerate(_picks):
+            _axes[_row, _col].imshow(_x[_i, 0], cmap="gray_r", vmin=0, vmax=1)
+            _axes[_row, _col].set_title(f"label {_y[_i]}", fontsize=8)
+            _axes[_row, _col].axis("off")
+        _fig.tight_layout()
+        _show(_plt, _fig)
+
 
 # %% [markdown]
 # ## Putting it together
@@ -558,6 +697,54 @@ if __name__ == "__main__":
     print("first labels of a batch  :", _targets.data[:12].astype(int).tolist())
     _first_two = [np.concatenate([b[1].data for b in _train])[:8].astype(int).tolist() for _ in range(2)]
     print("two epochs start with    :", _first_two[0], "and", _first_two[1])
+
+# %% [markdown]
+# ## Check your understanding
+#
+# Work each one out by hand first, then run the cell to check.
+#
+# 1. The training part of the digits in batches of 32: how many batches per epoch, how
+#    big is the last one, and how many samples does `drop_last=True` skip each epoch?
+# 2. How many zeros are in the test part, given how many zeros the whole set has?
+# 3. Loader A (seed 7) has already run one epoch; loader B (seed 7) is new. Do their next
+#    epochs agree?
+# 4. How many bytes does one batch of 32 digit images take in float32, and the whole
+#    training part?
+
+
+# %%
+if __name__ == "__main__":
+    # Each answer is derived step by step, then checked against what the loader computes.
+    _x, _y = load_digits("train")
+    _ds = TensorDataset(_x, _y)
+    # 1. ceil(N / B) batches; the last holds N - (batches - 1) * B; drop_last keeps N // B.
+    _n, _bs = len(_y), 32
+    _batches = (_n + _bs - 1) // _bs
+    _last = _n - (_batches - 1) * _bs
+    print(f"1. N = {_n}: ceil({_n} / {_bs}) = {_batches} batches, the last holds {_n} - {_batches - 1}*{_bs} = {_last}; "
+          f"drop_last keeps {_n} // {_bs} = {_n // _bs} and skips {_n - (_n // _bs) * _bs} samples")
+    assert len(DataLoader(_ds, batch_size=_bs)) == _batches and len(DataLoader(_ds, batch_size=_bs, drop_last=True)) == _n // _bs
+    assert len(DataLoader(_ds, batch_size=_bs).batch_indices()[-1]) == _last
+    # 2. Stratified: round(DIGITS_TEST_FRACTION * class size) of each class go to the test part.
+    _zeros = int(np.sum(load_digits("all")[1] == 0))
+    _test_zeros = int(round(DIGITS_TEST_FRACTION * _zeros))
+    print(f"2. {_zeros} zeros in all: round({DIGITS_TEST_FRACTION} * {_zeros}) = round({DIGITS_TEST_FRACTION * _zeros:.1f}) "
+          f"= {_test_zeros} in the test part")
+    assert int(np.sum(load_digits("test")[1] == 0)) == _test_zeros
+    # 3. A's generator has drawn one permutation already; its next is the generator's second.
+    _a, _b = DataLoader(_ds, batch_size=_bs, shuffle=True, seed=7), DataLoader(_ds, batch_size=_bs, shuffle=True, seed=7)
+    _a.batch_indices()
+    _next_a, _next_b = np.concatenate(_a.batch_indices()), np.concatenate(_b.batch_indices())
+    print(f"3. no: A's next epoch is seed 7's second permutation (starts {_next_a[:5].tolist()}), "
+          f"B's is the first (starts {_next_b[:5].tolist()}); they agree at {np.sum(_next_a == _next_b)} of {_n} places")
+    assert not np.array_equal(_next_a, _next_b) and np.array_equal(_next_b, np.random.default_rng(7).permutation(_n))
+    # 4. Bytes: samples * channels * height * width * 4 bytes per float32.
+    _per_image = int(np.prod(_x.shape[1:])) * 4
+    _batch_images = next(iter(DataLoader(_ds, batch_size=_bs)))[0]
+    print(f"4. one image: {' * '.join(map(str, _x.shape[1:]))} * 4 = {_per_image} bytes; a batch: {_bs} * {_per_image} = "
+          f"{_bs * _per_image:,} bytes; the training part: {_n} * {_per_image} = {_n * _per_image:,} bytes")
+    assert _batch_images.data.nbytes == _bs * _per_image and _x.nbytes == _n * _per_image
+
 
 # %% [markdown]
 # ## Summary

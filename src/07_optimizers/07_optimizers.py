@@ -277,7 +277,6 @@ if __name__ == "__main__":
     print("SGD: momentum, dampening, weight decay and Nesterov together, with a changing lr.")
 
 # %% [markdown]
-# ## 3. Adam# %% [markdown]
 # ## 3. Adam
 #
 # One learning rate for all parameters is a compromise: some weights get large
@@ -480,14 +479,14 @@ if __name__ == "__main__":
 
 # %% nbgrader={"grade": false, "grade_id": "optimizers-bias-demo", "locked": false, "schema_version": 3, "solution": false, "task": false}
 if __name__ == "__main__":
-    beta1, beta2 = 0.9, 0.999
-    m = v = 0.0
+    _beta1, _beta2 = 0.9, 0.999
+    _m = _v = 0.0
     print(f"{'t':>4} {'m':>8} {'v':>8} {'m_hat':>6} {'v_hat':>6} {'uncorrected step / lr':>22}")
-    for t in range(1, 1001):
-        m = beta1 * m + (1 - beta1) * 1.0
-        v = beta2 * v + (1 - beta2) * 1.0
-        if t in (1, 2, 5, 10, 100, 1000):
-            print(f"{t:>4} {m:>8.4f} {v:>8.4f} {m / (1 - beta1 ** t):>6.3f} {v / (1 - beta2 ** t):>6.3f} {m / np.sqrt(v):>22.3f}")
+    for _t in range(1, 1001):
+        _m = _beta1 * _m + (1 - _beta1) * 1.0
+        _v = _beta2 * _v + (1 - _beta2) * 1.0
+        if _t in (1, 2, 5, 10, 100, 1000):
+            print(f"{_t:>4} {_m:>8.4f} {_v:>8.4f} {_m / (1 - _beta1 ** _t):>6.3f} {_v / (1 - _beta2 ** _t):>6.3f} {_m / np.sqrt(_v):>22.3f}")
 
 # %% [markdown]
 # ## 4. Comparing optimizers on a narrow valley
@@ -498,30 +497,207 @@ if __name__ == "__main__":
 # SGD must keep `lr` small enough not to bounce out of the steep direction
 # (`lr < 2/100`), and then crawls along the shallow one; momentum builds up speed along
 # the valley; Adam rescales both directions to similar step sizes. The cell prints the
-# loss after some steps.
+# loss after some steps, and keeps every point each optimizer visits for the pictures
+# after it. Pictures in this notebook are drawn with matplotlib; without it, each picture
+# cell prints one line and goes on.
+
+# %%
+def _pyplot():
+    """matplotlib.pyplot for this notebook's pictures, or None (with a one-line note) without matplotlib.
+
+    Outside Jupyter (`python 07_optimizers.py`) figures are drawn on the non-interactive
+    Agg backend and closed by `_show`, so the script never waits for a window.
+    """
+    import sys
+    try:
+        import matplotlib
+    except ImportError:
+        print("matplotlib is not installed, so this picture is skipped "
+              "(install the plot extra: pip install -e '.[plot]').")
+        return None
+    if "ipykernel" not in sys.modules:
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _show(plt, fig):
+    """Show the figure in a notebook; close it in a script."""
+    import sys
+    if "ipykernel" in sys.modules:
+        plt.show()
+    else:
+        plt.close(fig)
+
+
+_VALLEY_CURVATURE = np.array([1.0, 100.0])   # f = (1 * x**2 + 100 * y**2) / 2, so the gradient is (x, 100 y)
+_VALLEY_START = (-4.0, 1.0)
+
+
+def _valley_loss(points):
+    """f at one point (x, y) or at an array of points (..., 2)."""
+    return 0.5 * np.sum(_VALLEY_CURVATURE * np.asarray(points) ** 2, axis=-1)
+
+
+def _valley_run(make_optimizer, steps):
+    """Run an optimizer on the valley from _VALLEY_START: the (steps + 1, 2) array of points visited."""
+    p = Tensor(list(_VALLEY_START), requires_grad=True, dtype=np.float64)
+    opt = make_optimizer([p])
+    path = [p.data.copy()]
+    for _ in range(steps):
+        p.grad = _VALLEY_CURVATURE * p.data
+        opt.step()
+        path.append(p.data.copy())
+    return np.array(path)
+
 
 # %% nbgrader={"grade": false, "grade_id": "optimizers-valley-demo", "locked": false, "schema_version": 3, "solution": false, "task": false}
 if __name__ == "__main__":
-    def valley_loss(p):
-        return 0.5 * (p[0] ** 2 + 100 * p[1] ** 2)
-
-    setups = {
+    _setups = {
         "SGD lr=0.019": lambda ps: SGD(ps, lr=0.019),
         "SGD lr=0.019 momentum=0.9": lambda ps: SGD(ps, lr=0.019, momentum=0.9),
         "Adam lr=0.1": lambda ps: Adam(ps, lr=0.1),
     }
-    checkpoints = (0, 10, 50, 100, 200)
-    print(f"{'optimizer':>26}" + "".join(f" {'step ' + str(c):>11}" for c in checkpoints))
-    for label, make in setups.items():
-        p = Tensor([-4.0, 1.0], requires_grad=True, dtype=np.float64)
-        opt = make([p])
-        losses = []
-        for step in range(checkpoints[-1] + 1):
-            if step in checkpoints:
-                losses.append(valley_loss(p.data))
-            p.grad = p.data * np.array([1.0, 100.0])
-            opt.step()
-        print(f"{label:>26}" + "".join(f" {loss:>11.2e}" for loss in losses))
+    _checkpoints = (0, 10, 50, 100, 200)
+    _paths = {_label: _valley_run(_make, _checkpoints[-1]) for _label, _make in _setups.items()}
+    print(f"{'optimizer':>26}" + "".join(f" {'step ' + str(c):>11}" for c in _checkpoints))
+    for _label, _path in _paths.items():
+        print(f"{_label:>26}" + "".join(f" {_valley_loss(_path[c]):>11.2e}" for c in _checkpoints))
+
+# %% [markdown]
+# **The paths, drawn.** The same three runs over the loss's contour lines (ellipses, squeezed
+# along `y` by the curvature ratio; the axes are not to scale). Look at how each one moves:
+# plain SGD zig-zags across the valley while it creeps along `x` (each step multiplies `y` by
+# `1 - 0.019 * 100`, a negative number: the learning-rate cell below prints it); momentum
+# swings wide across the valley, and its velocity even carries it past the minimum along `x`,
+# yet it ends far lower than plain SGD (the next cell's plot); Adam's first steps go diagonally, the same size in `x`
+# and `y`, whatever the gradient's size in each.
+
+# %%
+if __name__ == "__main__":
+    _plt = _pyplot()
+    if _plt is not None:
+        _gx, _gy = np.meshgrid(np.linspace(-4.5, 1.5, 121), np.linspace(-1.2, 1.2, 121))
+        _fig, _ax = _plt.subplots(figsize=(8, 3.6))
+        _ax.contour(_gx, _gy, _valley_loss(np.stack([_gx, _gy], axis=-1)), levels=np.geomspace(0.01, 60, 12),
+                    colors="0.75", linewidths=0.7)
+        for _label, _path in _paths.items():
+            _ax.plot(_path[:, 0], _path[:, 1], marker=".", markersize=3, linewidth=1, label=_label)
+        _ax.plot(*_VALLEY_START, "ko")
+        _ax.plot(0, 0, "k*", markersize=10)
+        _ax.set_xlabel("x (shallow direction)")
+        _ax.set_ylabel("y (steep direction)")
+        _ax.legend(fontsize=8, loc="lower right")
+        _fig.tight_layout()
+        _show(_plt, _fig)
+
+# %% [markdown]
+# **Loss against step.** The table above, at every step and on a log scale. Look at the
+# slopes: a straight line on a log scale means the loss shrinks by the same factor every
+# step. Plain SGD's factor is set by the shallow direction; the cell measures it over the
+# last steps and compares it with `(1 - lr * 1)**2` (each step multiplies `x` by `1 - lr`,
+# and the loss goes with `x**2`).
+
+# %%
+if __name__ == "__main__":
+    _losses = {_label: _valley_loss(_path) for _label, _path in _paths.items()}
+    _measured = (_losses["SGD lr=0.019"][-1] / _losses["SGD lr=0.019"][-11]) ** (1 / 10)
+    _predicted = (1 - 0.019 * _VALLEY_CURVATURE[0]) ** 2
+    print(f"plain SGD, loss factor per step over the last 10 steps: {_measured:.4f}; (1 - 0.019)^2 = {_predicted:.4f}")
+    np.testing.assert_allclose(_measured, _predicted, rtol=1e-3)
+    _plt = _pyplot()
+    if _plt is not None:
+        _fig, _ax = _plt.subplots(figsize=(6, 3.5))
+        for _label, _loss in _losses.items():
+            _ax.semilogy(_loss, label=_label)
+        _ax.set_xlabel("step")
+        _ax.set_ylabel("loss (log)")
+        _ax.legend(fontsize=8)
+        _fig.tight_layout()
+        _show(_plt, _fig)
+
+# %% [markdown]
+# **The learning rate.** Plain SGD multiplies the steep coordinate `y` by `1 - lr * 100` at
+# every step: below `lr = 1/100` the factor is positive and `y` shrinks smoothly, between
+# `1/100` and `2/100` it is negative and `y` zig-zags while it shrinks, above `2/100` its size
+# exceeds 1 and `y` grows. The cell runs three learning rates: too small (both directions
+# crawl), about right (just below the limit), too large (just above it). Look at the left
+# panel for the zig-zag and the blow-up in `y`, and at the right one for what that does to
+# the loss.
+
+# %%
+if __name__ == "__main__":
+    _rates = {"too small": 0.002, "about right": 0.019, "too large": 0.021}
+    _lr_paths = {_name: _valley_run(lambda ps, lr=_lr: SGD(ps, lr=lr), 60) for _name, _lr in _rates.items()}
+    for _name, _lr in _rates.items():
+        _factor = 1 - _lr * _VALLEY_CURVATURE[1]
+        _y = _lr_paths[_name][:, 1]
+        np.testing.assert_allclose(_y[1:], _factor * _y[:-1], rtol=1e-9)   # the factor, as the optimizer ran it
+        print(f"{_name:11s} lr={_lr}: y is multiplied by 1 - {_lr}*100 = {_factor:+.2f} per step; "
+              f"after 60 steps loss {_valley_loss(_lr_paths[_name][-1]):.2e}")
+    _plt = _pyplot()
+    if _plt is not None:
+        _fig, (_left, _right) = _plt.subplots(1, 2, figsize=(10, 3.3))
+        for _name, _path in _lr_paths.items():
+            _left.plot(_path[:25, 1], marker=".", label=f"{_name} (lr {_rates[_name]})")
+            _right.semilogy(_valley_loss(_path), label=f"{_name} (lr {_rates[_name]})")
+        _left.set_xlabel("step")
+        _left.set_ylabel("y (steep direction)")
+        _right.set_xlabel("step")
+        _right.set_ylabel("loss (log)")
+        _left.legend(fontsize=8)
+        _fig.tight_layout()
+        _show(_plt, _fig)
+
+# %% [markdown]
+# ## 5. Check your understanding
+#
+# Work each one out by hand first, then run the cell to check.
+#
+# 1. SGD with `momentum=0.9` under a constant gradient `g`: how big is the velocity after
+#    10 steps, and what does it approach?
+# 2. On the valley, what is the largest learning rate with which plain SGD still converges,
+#    and how many steps does `lr = 0.019` need to shrink `x` a thousandfold?
+# 3. Adam (`lr = 0.1`) takes its first step from `(-4, 1)`, where the gradient is
+#    `(-4, 100)`. Where does it land?
+# 4. SGD with `lr = 0.1` and `weight_decay = 0.01`, and gradients that stay zero: what is
+#    left of a weight after 100 steps?
+
+
+# %%
+if __name__ == "__main__":
+    # Each answer is derived step by step, then checked against what SGD and Adam compute.
+    # 1. b_1 = g, b_t = 0.9 b_(t-1) + g: b_10 = g (1 + 0.9 + ... + 0.9^9) = g (1 - 0.9^10) / (1 - 0.9).
+    _mu = 0.9
+    _b10 = (1 - _mu ** 10) / (1 - _mu)
+    print(f"1. b_10 = (1 - {_mu}^10) / (1 - {_mu}) g = {_b10:.4f} g; it approaches 1 / (1 - {_mu}) = {1 / (1 - _mu):.0f} g")
+    _q = Tensor([0.0], requires_grad=True, dtype=np.float64)
+    _opt = SGD([_q], lr=1.0, momentum=_mu)
+    for _ in range(10):
+        _q.grad = np.ones(1)
+        _opt.step()
+    np.testing.assert_allclose(_opt.state[0]["momentum_buffer"], [_b10], rtol=1e-12)
+    # 2. Each step multiplies y by 1 - 100 lr: |1 - 100 lr| < 1 needs lr < 2/100. x shrinks by 1 - lr per step.
+    _steps = int(np.ceil(np.log(1e-3) / np.log(1 - 0.019)))
+    print(f"2. |1 - 100 lr| < 1  <=>  lr < 2/100 = {2 / 100}; x shrinks by 1 - 0.019 = {1 - 0.019} per step, so "
+          f"ln(1e-3) / ln({1 - 0.019}) = {np.log(1e-3) / np.log(1 - 0.019):.1f} -> {_steps} steps")
+    _x_path = _valley_run(lambda ps: SGD(ps, lr=0.019), _steps)[:, 0]
+    assert abs(_x_path[_steps]) < 1e-3 * abs(_x_path[0]) <= abs(_x_path[_steps - 1])
+    # 3. First step: m_hat = g, v_hat = g^2, so the step is lr * g / |g| = lr * sign(g) in each coordinate.
+    _grad = _VALLEY_CURVATURE * np.array(_VALLEY_START)
+    _landing = np.array(_VALLEY_START) - 0.1 * np.sign(_grad)
+    print(f"3. m_hat = g, v_hat = g^2, step = 0.1 * g / |g| = 0.1 * {np.sign(_grad).tolist()}: "
+          f"{list(_VALLEY_START)} -> {_landing.tolist()}, the same size in x and y although g_y / g_x = {_grad[1] / _grad[0]:.0f}")
+    np.testing.assert_allclose(_valley_run(lambda ps: Adam(ps, lr=0.1), 1)[1], _landing, rtol=1e-6)
+    # 4. The gradient is wd * p, so p <- p - lr * wd * p = (1 - lr * wd) p each step.
+    _left = (1 - 0.1 * 0.01) ** 100
+    print(f"4. p <- (1 - 0.1 * 0.01) p = {1 - 0.1 * 0.01} p per step; after 100 steps {1 - 0.1 * 0.01}^100 = {_left:.4f} of it")
+    _w = Tensor([1.0], requires_grad=True, dtype=np.float64)
+    _opt = SGD([_w], lr=0.1, weight_decay=0.01)
+    for _ in range(100):
+        _w.grad = np.zeros(1)
+        _opt.step()
+    np.testing.assert_allclose(_w.data, [_left], rtol=1e-12)
 
 # %% [markdown]
 # ## Summary

@@ -167,7 +167,7 @@ class DataLoader:
         return (f"DataLoader({type(self.dataset).__name__} of {len(self.dataset)}, batch_size={self.batch_size}, "
                 f"shuffle={self.shuffle}, drop_last={self.drop_last}, seed={self.seed})")
 
-# %% ../../src/05_dataloader/05_dataloader.py #cell-015
+# %% ../../src/05_dataloader/05_dataloader.py #cell-018
 class ListDataset(Dataset):
     """Given: a dataset over a list of samples, each a tuple of fields (arrays or numbers)."""
 
@@ -180,7 +180,7 @@ class ListDataset(Dataset):
     def __getitem__(self, index):
         return self.samples[index]
 
-# %% ../../src/05_dataloader/05_dataloader.py #cell-020
+# %% ../../src/05_dataloader/05_dataloader.py #cell-023
 DIGITS_FILE = Path(tinytorch.__file__).resolve().parent / "data" / "digits.csv.gz"
 DIGITS_SPLIT_SEED = 0
 DIGITS_TEST_FRACTION = 0.2

@@ -1,0 +1,98 @@
+"""Module 05's pictures: each figure cell draws what its prose describes, and without matplotlib
+each prints a one-line note and the notebook goes on.
+
+The reference notebook (src, solutions kept) runs in one namespace under `__main__`, as Jupyter's
+Run All does, and every figure handed to the notebook's `_show` is captured.
+"""
+from pathlib import Path
+import sys
+
+import numpy as np
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "05_dataloader" / "05_dataloader.py"
+notebooks = pytest.importorskip("tito.notebooks", reason="the tito package builds the reference notebook")
+pytestmark = pytest.mark.skipif(not SRC.is_file(), reason=f"{SRC} is not in this checkout")
+
+
+def run_notebook():
+    """(figures shown, in order; the notebook's namespace)."""
+    shown, namespace = [], {"__name__": "__main__"}
+    for cell in notebooks.reference_notebook(SRC).cells:
+        if cell.cell_type != "code":
+            continue
+        exec(compile(cell.source, str(SRC), "exec"), namespace)
+        show = namespace.get("_show")
+        if show is not None and not hasattr(show, "captured"):   # wrap it once, right after it is defined
+            def capture(plt, fig, show=show):
+                shown.append(fig)
+                show(plt, fig)
+            capture.captured = shown
+            namespace["_show"] = capture
+    return shown, namespace
+
+
+@pytest.fixture(scope="module")
+def figures():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+    matplotlib.use("Agg")   # before the notebook's own use("Agg"): no window, whatever the environment
+    return run_notebook()
+
+
+def run_without_matplotlib(monkeypatch, capsys):
+    """Run the notebook with `import matplotlib` failing; return what it printed."""
+    monkeypatch.setitem(sys.modules, "matplotlib", None)   # None in sys.modules: the import raises ImportError
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    shown, _ = run_notebook()
+    assert shown == [], "a figure was drawn although matplotlib cannot be imported"
+    return capsys.readouterr().out
+
+
+SKIP_NOTE = "matplotlib is not installed, so this picture is skipped"
+
+
+def test_three_figures_in_order(figures):
+    shown, _ = figures
+    assert len(shown) == 3, f"expected 3 figures (shuffled batches, class balance, digits), got {len(shown)}"
+
+
+def test_shuffled_batches_image(figures):
+    (fig, *_), ns = figures
+    assert len(fig.axes) == 3 and all(len(ax.images) == 1 for ax in fig.axes)
+    plain, first, second = (np.asarray(ax.images[0].get_array(), dtype=float) for ax in fig.axes)
+    assert plain.shape == first.shape == (4, 6), "20 samples in batches of 6: 4 rows of 6 places"
+    np.testing.assert_array_equal(plain.ravel()[:20], np.arange(20))
+    rng = np.random.default_rng(0)   # the loader's own generator, seed 0: one permutation per epoch
+    np.testing.assert_array_equal(first.ravel()[:20], rng.permutation(20))
+    np.testing.assert_array_equal(second.ravel()[:20], rng.permutation(20))
+    assert np.isnan(first.ravel()[20:]).all(), "the short last batch leaves blank places"
+    assert [len(ax.texts) for ax in fig.axes] == [20, 20, 20], "every cell is labelled with its sample index"
+
+
+def test_class_balance_bars(figures):
+    shown, ns = figures
+    (ax,) = shown[1].axes
+    assert len(ax.patches) == 20, "two bars (train, test) per digit"
+    heights = np.array([p.get_height() for p in ax.patches]).reshape(2, 10)
+    for row, split in enumerate(("train", "test")):
+        np.testing.assert_array_equal(heights[row], np.bincount(ns["load_digits"](split)[1], minlength=10))
+
+
+def test_digit_grid(figures):
+    shown, ns = figures
+    axes = shown[2].axes
+    assert len(axes) == 20 and all(len(ax.images) == 1 for ax in axes), "2 examples x 10 classes"
+    images, labels = ns["load_digits"]("train")
+    for ax in axes:
+        shown_image = np.asarray(ax.images[0].get_array())
+        match = [i for i in range(len(labels)) if np.array_equal(images[i, 0], shown_image)]
+        assert match and ax.get_title() == f"label {labels[match[0]]}", ax.get_title()
+    assert sorted(ax.get_title() for ax in axes) == sorted(f"label {d}" for d in range(10) for _ in range(2))
+
+
+def test_without_matplotlib_each_figure_cell_says_so(monkeypatch, capsys):
+    printed = run_without_matplotlib(monkeypatch, capsys)
+    assert printed.count(SKIP_NOTE) == 3, printed[-2000:]
+    assert "4. one image:" in printed, "the notebook went on to its last cell"
