@@ -116,6 +116,30 @@ def first_check_after(nb: nbformat.NotebookNode, index: int) -> int:
 
 
 needs_module = pytest.mark.skipif(MODULE is None, reason="src/09_convolutions does not exist")
+# The other modules whose lessons draw figures: their reference notebooks run in a kernel too.
+FIGURE_MODULES = [m for m in paths.all_modules(ROOT) if m.number != "09" and "def _pyplot(" in m.src.read_text(encoding="utf-8")]
+
+
+@pytest.mark.parametrize("module", FIGURE_MODULES, ids=[m.slug for m in FIGURE_MODULES])
+def test_reference_notebook_with_figures_runs_top_to_bottom(module, kernel_home):
+    executed, error = run_notebook(notebooks.reference_notebook(module.src), kernel_home)
+    assert error is None, f"the {module.slug} reference notebook failed in a Jupyter kernel:\n{error}"
+    assert error_outputs(executed) == []
+    code_cells = [cell for cell in executed.cells if cell.cell_type == "code"]
+    assert all(cell.execution_count is not None for cell in code_cells), "some code cells were never executed"
+    images = [output for cell in code_cells for output in cell.outputs if "image/png" in output.get("data", {})]
+    if importlib.util.find_spec("matplotlib") is not None:
+        assert len(images) >= 3, f"{module.slug} displayed {len(images)} figures in the kernel; its lesson draws 3 or more"
+
+
+@pytest.mark.parametrize("module", FIGURE_MODULES, ids=[m.slug for m in FIGURE_MODULES])
+def test_reference_notebook_with_figures_runs_without_matplotlib(module, kernel_without_matplotlib):
+    executed, error = run_notebook(notebooks.reference_notebook(module.src), kernel_without_matplotlib)
+    assert error is None, f"without matplotlib the {module.slug} reference notebook failed:\n{error}"
+    outputs = [output for cell in executed.cells if cell.cell_type == "code" for output in cell.outputs]
+    assert not [output for output in outputs if "image/png" in output.get("data", {})], "a figure was drawn"
+    printed = "".join(output.get("text", "") for output in outputs if output.get("output_type") == "stream")
+    assert "matplotlib is not installed" in printed, printed[:2000]
 
 
 @needs_module
