@@ -2346,7 +2346,13 @@ class AvgPool2dFunction(Function):
 # by `fan_in * sigma^2 / 2`: it stays put only for `sigma = sqrt(2 / fan_in)`
 # (He et al., 2015). Any other choice applies the same factor at every layer, so the
 # activations grow or shrink exponentially with depth. The cell runs ten conv + ReLU
-# layers in plain numpy with three choices of `sigma`:
+# layers in plain numpy with four choices of `sigma` and follows the mean square, the
+# quantity the argument is about, next to the factor `fan_in * sigma^2 / 2` it predicts.
+# One of them is module 03's `Linear` rule, uniform in `+-1/sqrt(fan_in)` (PyTorch's
+# default too): its standard deviation is `1/sqrt(3 * fan_in)`, so each layer keeps only a
+# sixth of the mean square. A network of two or three layers barely notices, which is why
+# that rule serves module 03's small MLPs; a deep ReLU stack does, which is why `Conv2d`
+# uses He's rule.
 
 
 # %%
@@ -2355,26 +2361,35 @@ if __name__ == "__main__":
     _depth, _channels, _k = 10, 32, 3
     _fan_in = _channels * _k * _k
     _x0 = _rng.standard_normal((4, _channels, 32, 32))
-    _rules = {"std 1": 1.0, "He: sqrt(2 / fan_in)": math.sqrt(2 / _fan_in), "sqrt(1 / fan_in)": math.sqrt(1 / _fan_in)}
-    _stds = {}
+    _rules = {"std 1": 1.0, "He: sqrt(2 / fan_in)": math.sqrt(2 / _fan_in), "sqrt(1 / fan_in)": math.sqrt(1 / _fan_in),
+              "Linear (module 03): U(+-1/sqrt(fan_in))": 1 / math.sqrt(3 * _fan_in)}
+    _squares = {}
     for _rule, _std in _rules.items():
-        _a, _stds[_rule] = _x0, []
+        _a, _squares[_rule] = _x0, []
         for _layer in range(_depth):
-            _w = _rng.normal(0.0, _std, size=(_channels, _channels, _k, _k))
+            if _rule.startswith("Linear"):
+                _bound = 1 / math.sqrt(_fan_in)
+                _w = _rng.uniform(-_bound, _bound, size=(_channels, _channels, _k, _k))
+            else:
+                _w = _rng.normal(0.0, _std, size=(_channels, _channels, _k, _k))
             _a = np.maximum(conv2d_vectorized(_a, _w), 0.0)       # conv (no padding: no border effect) + ReLU
-            _stds[_rule].append(float(_a.std()))
+            _squares[_rule].append(float(np.mean(_a ** 2)))
     print(f"{_depth} layers of 3x3 conv ({_channels} -> {_channels} channels, fan_in {_fan_in}) + ReLU; "
-          f"input std {_x0.std():.2f}. Activation std after each layer:")
+          f"input mean square {np.mean(_x0 ** 2):.2f}. Activation mean square after each layer, and the factor "
+          f"fan_in * sigma^2 / 2 per layer:")
     print("layer " + "".join(f"{_layer:>10}" for _layer in range(1, _depth + 1)))
-    for _rule, _values in _stds.items():
-        print(f"{_rule}\n      " + "".join(f"{_v:10.3g}" for _v in _values))
+    for _rule, _values in _squares.items():
+        _factor = _fan_in * _rules[_rule] ** 2 / 2
+        _measured = (_values[-1] / _values[0]) ** (1 / (_depth - 1))
+        print(f"{_rule}: predicted factor {_factor:.3g}, measured {_measured:.3g}\n      "
+              + "".join(f"{_v:10.3g}" for _v in _values))
     _plt = _pyplot()
     if _plt is not None:
         _fig, _ax = _plt.subplots(figsize=(6, 3.5))
-        for _rule, _values in _stds.items():
+        for _rule, _values in _squares.items():
             _ax.semilogy(range(1, _depth + 1), _values, marker="o", label=_rule)
         _ax.set_xlabel("layer (3x3 conv + ReLU)")
-        _ax.set_ylabel("activation std (log scale)")
+        _ax.set_ylabel("activation mean square (log scale)")
         _ax.legend(fontsize=8)
         _fig.tight_layout()
         _show(_plt, _fig)
