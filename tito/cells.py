@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import re
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +28,18 @@ CHECK_HELPERS = "check_helpers"
 # grader and `tito test` check the rule on the exported source of NAME (tito/grading/loops.py).
 LOOP_RULE = "loop_rule"
 TEST_PREFIX = "test_unit_"
+
+
+# CPython before 3.11.8 / 3.12.1 can fail ast.parse in two threads at once ("AST constructor
+# recursion depth mismatch", gh-106905); tito test and the grader judge cells from thread pools.
+# Every ast.parse of tito goes through parse().
+_PARSING = threading.RLock()  # re-entrant: loops.verdict holds it around its whole check
+
+
+def parse(source: str, filename: str = "<unknown>") -> ast.Module:
+    """ast.parse, one thread at a time (see _PARSING)."""
+    with _PARSING:
+        return ast.parse(source, filename)
 
 
 class NotebookError(ValueError):
@@ -53,7 +66,7 @@ def test_functions(source: str) -> list[str]:
     grader and tests/integration. A cell that does not parse defines none (running it reports
     the syntax error)."""
     try:
-        tree = ast.parse(source)
+        tree = parse(source)
     except SyntaxError:
         return []
     return [node.name for node in tree.body

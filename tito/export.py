@@ -260,7 +260,7 @@ def install_module_text(text: bytes, target: str, package: Path, scratch: Path) 
 
 def exported_names(path: Path) -> list[str]:
     """The `__all__` nbdev wrote into a generated module."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
+    tree = cells.parse(path.read_text(encoding="utf-8"))
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__all__" for t in node.targets):
             return list(ast.literal_eval(node.value))

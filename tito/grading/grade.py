@@ -232,7 +232,7 @@ def _prepare(submission: Path, target: str, package: Path, lib: Path, limits: Li
     exporting them (nbformat, nbdev) runs in a forked process killed at `deadline`, under the
     student's address space and file size limits and, where the student's code gets a user id of
     its own (tito is root, with namespaces), under a fresh user id of its own too, in a mount
-    namespace whose /tmp, /var/tmp and /dev/shm are its own empty tmpfs (processes.become_user):
+    namespace where its only writable place is a tmpfs of its own (processes.become_user):
     it can write nothing that outlives it, and it sends back only the module's text, which tito
     writes into the package copy itself."""
     import nbdev.export  # noqa: F401  (imported once here, not in every forked process)
@@ -324,6 +324,11 @@ def _warm_up(target: str, scratch: Path) -> None:
         return
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"#| default_exp {target}"),
                                          nbformat.v4.new_code_cell("#| export\nx = 1")])
+    from nbformat import validator
+    for version, minors in ((3, (0,)), (4, range(0, nbformat.v4.nbformat_minor + 1))):  # each schema is read lazily
+        for minor in minors:
+            for relax in (False, True):
+                validator.get_validator(version, minor, relax_add_props=relax)
     result = _prepared(notebooks.notebook_bytes(nb), scratch / "warm-up.ipynb", target, scratch / "warm-up")
     shutil.rmtree(scratch / "warm-up", ignore_errors=True)
     if result["kind"] != "ok":

@@ -119,7 +119,7 @@ def _export_cells(src: Path):
     chunks = re.split(r"^(# %%.*)$", src.read_text(encoding="utf-8"), flags=re.MULTILINE)
     for header, source in zip(chunks[1::2], chunks[2::2]):
         if "[markdown]" not in header and notebook_cells.EXPORT_DIRECTIVES & notebook_cells.directives(source).keys():
-            yield ast.parse(source)
+            yield notebook_cells.parse(source)
 
 
 def trusted_imports(src: Path) -> dict:

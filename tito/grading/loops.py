@@ -36,7 +36,6 @@ from __future__ import annotations
 import ast
 import functools
 import re
-import threading
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -747,9 +746,9 @@ def check(source: str, reference_src: Path | str, function: str) -> str | None:
 
 # ---------------------------------------------------------------- for the graders
 
-# CPython before 3.11.8 / 3.12.1 can fail ast.parse in two threads at once ("AST constructor
-# recursion depth mismatch", gh-106905); `tito test` judges its cells from a thread pool.
-_PARSING = threading.Lock()
+# CPython before 3.11.8 / 3.12.1 can fail ast.parse in two threads at once (gh-106905): the check
+# holds the one lock every ast.parse of tito takes (tito.cells.parse).
+_PARSING = notebook_cells._PARSING
 
 
 def verdict(cell, package_parent: Path, module_name: str) -> str | None:

@@ -109,8 +109,10 @@ def isolation() -> Isolation:
 # ---------------------------------------------------------------- a user id of its own (tito is root)
 
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
-CLONE_NEWNS, MS_NOSUID, MS_NODEV, MS_REC, MS_PRIVATE = 0x00020000, 2, 4, 16384, 1 << 18
+CLONE_NEWNS, MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = (
+    0x00020000, 1, 2, 4, 32, 4096, 16384, 1 << 18)
 WRITABLE_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm")  # the world-writable folders a process could leave files in
+WORK_MOUNTS = ("/mnt", "/media", "/srv", "/opt")      # where the exporter's own tmpfs may go (first that fits)
 
 
 def spare_uid() -> int:
@@ -127,21 +129,37 @@ def _libc_call(name: str, *args) -> None:
         raise OSError(err, f"{name}: {os.strerror(err)}")
 
 
+def _work_mount() -> str:
+    """An existing folder to cover, in the exporter's own mount namespace, with its tmpfs: one that holds
+    nothing Python needs (not the interpreter, its libraries or anything on sys.path)."""
+    needed = {os.path.realpath(path) for path in (sys.prefix, sys.base_prefix, sys.exec_prefix, *sys.path) if path}
+    for folder in WORK_MOUNTS:
+        real = os.path.realpath(folder)
+        if os.path.isdir(real) and not any(path == real or path.startswith(real + os.sep) for path in needed):
+            return real
+    raise OSError("no folder to hold the exporter's tmpfs: none of " + ", ".join(WORK_MOUNTS) + " fits")
+
+
 def become_user(uid: int, tmp_bytes: int) -> str:
-    """Turn this forked root process (Linux) into user `uid`, for good, in a mount namespace of its own
-    where /tmp, /var/tmp and /dev/shm are new, empty tmpfs (of at most `tmp_bytes` each) that vanish
-    with it: its only writable places. No groups, no new privileges (no set-uid programs), no further
-    process or thread, files of at most `tmp_bytes`, no core dumps, dies with its parent. Returns its
-    working folder (also its HOME and TMPDIR)."""
+    """Turn this forked root process (Linux) into user `uid`, for good, in a mount namespace of its own:
+    its only writable place is a new tmpfs (of at most `tmp_bytes`) that vanishes with it, mounted over
+    a folder Python does not need (_work_mount); /tmp, /var/tmp and /dev/shm stay readable (an
+    installation may live there) but are read-only. No groups, no new privileges (no set-uid
+    programs), no further process or thread, files of at most `tmp_bytes`, no core dumps, dies with
+    its parent. Returns its working folder (also its HOME and TMPDIR)."""
     import ctypes
     import resource
     import tempfile
+    work = _work_mount()
     _libc_call("unshare", ctypes.c_int(CLONE_NEWNS))
     _libc_call("mount", None, b"/", None, ctypes.c_ulong(MS_REC | MS_PRIVATE), None)  # nothing propagates out
-    size = f"size={max(1, tmp_bytes // 1024)}k,mode=1777".encode()
     for folder in WRITABLE_FOLDERS:
         if os.path.isdir(folder):
-            _libc_call("mount", b"tito-tmp", folder.encode(), b"tmpfs", ctypes.c_ulong(MS_NOSUID | MS_NODEV), size)
+            _libc_call("mount", folder.encode(), folder.encode(), None, ctypes.c_ulong(MS_BIND | MS_REC), None)
+            _libc_call("mount", None, folder.encode(), None,
+                       ctypes.c_ulong(MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV), None)
+    size = f"size={max(1, tmp_bytes // 1024)}k,mode=1777".encode()
+    _libc_call("mount", b"tito-export", work.encode(), b"tmpfs", ctypes.c_ulong(MS_NOSUID | MS_NODEV), size)
     for limit, value in ((resource.RLIMIT_NPROC, 1), (resource.RLIMIT_FSIZE, tmp_bytes), (resource.RLIMIT_CORE, 0)):
         resource.setrlimit(limit, (value, value))
     os.setgroups([])
@@ -150,7 +168,7 @@ def become_user(uid: int, tmp_bytes: int) -> str:
     if _prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 or os.getuid() != uid or os.geteuid() != uid:
         raise OSError(f"could not become user {uid}")
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    workdir = tempfile.mkdtemp(prefix="tito-export-", dir="/tmp")
+    workdir = tempfile.mkdtemp(prefix="tito-export-", dir=work)
     os.chdir(workdir)
     tempfile.tempdir = workdir
     os.environ.update(HOME=workdir, TMPDIR=workdir)
