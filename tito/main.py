@@ -103,7 +103,8 @@ def cmd_export(args) -> int:
 
 def cmd_test(args) -> int:
     module = paths.find_module(paths.repo_root(), args.module)
-    return 0 if workflow.run_module_tests(module, paths.package_dir(), _limits(args), log=_log) else 1
+    return 0 if workflow.run_module_tests(module, paths.package_dir(), _limits(args), log=_log, verbose=args.verbose,
+                                          progress=_progress) else 1
 
 
 def cmd_status(args) -> int:
@@ -203,6 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     test = commands.add_parser("test", help="run a module's inline checks and pytest suite against what you exported")
     test.add_argument("module", metavar="NN", help="module number or name")
+    test.add_argument("-v", "--verbose", action="store_true",
+                      help="also list every check, one line each (the report groups them by exported name)")
     _add_limits(test)
     test.set_defaults(handler=cmd_test)
 
