@@ -17,5 +17,5 @@ knowledge, per file:
   release.py    `tito dev release --nbgrader`: the course as an nbgrader course (locked given cells, kernel)
   workflow.py   the student's loop (`tito module start`, `export`, `test`, `status`)
   state.py      .tito/state.json: per module, the last export (hash of its exported cells, or its refusal) and `tito test` result
-  main.py       the command line
+  main.py       the command line (`tito`, `python -m tito` through __main__.py)
 """

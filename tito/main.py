@@ -4,6 +4,7 @@
     tito export NN                   student: export your notebook's code into the installed package
     tito test NN                     student: run module NN's inline checks and pytest suite on your export
     tito status                      student: per module, started / exported / last test result
+    tito help [COMMAND]              this overview, or one command's options (also: tito, tito -h, python -m tito)
     tito grade NN SUBMISSION.ipynb   autograder: score a notebook in isolation (--json, --gradescope, --junit FILE)
     tito dev export [NN ...|--all]   instructor: regenerate notebooks and package from src/
     tito dev check                   instructor/CI: fail if generated files drift from src/
@@ -12,6 +13,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import platform
 import sys
 import time
 import traceback
@@ -184,11 +187,27 @@ def _add_limits(parser: argparse.ArgumentParser, grading: bool = False) -> None:
                             help=f"{help_text} (default {getattr(defaults, name)})")
 
 
+def version_line() -> str:
+    """`tito --version`: what a bug report needs (the version of the tinytorch distribution tito ships in, Python, system)."""
+    from importlib import metadata
+    try:
+        installed = metadata.version("tinytorch")
+    except metadata.PackageNotFoundError:
+        installed = "not installed (run: pip install -e \".[tito]\")"
+    return f"tito {installed} (Python {platform.python_version()} on {platform.system() or sys.platform})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tito", description="tinytorch: build your own deep learning framework.",
-        epilog="Student loop: tito module start NN, fill in the notebook, tito export NN, tito test NN, tito status.")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+        epilog="Student loop: tito module start NN, fill in the notebook, tito export NN, tito test NN, tito status. "
+               "`tito help COMMAND` shows one command's options.")
+    parser.add_argument("--version", action="version", version=version_line())
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.set_defaults(handler=lambda args: _print_help(parser, []))
+    help_ = commands.add_parser("help", help="show this overview, or `tito help COMMAND` for one command's options")
+    help_.add_argument("topic", nargs="*", metavar="COMMAND", help="e.g. grade, or dev release")
+    help_.set_defaults(handler=lambda args: _print_help(parser, args.topic))
 
     module = commands.add_parser("module", help="get a module's notebook").add_subparsers(
         dest="module_command", metavar="MODULE_COMMAND", required=True)
@@ -237,11 +256,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _print_help(parser: argparse.ArgumentParser, topic: list[str]) -> int:
+    """`tito`, `tito help` and `tito help dev release`: help on stdout, exit 0 (an unknown topic: 2)."""
+    for word in topic:
+        choices = next((action.choices for action in parser._actions
+                        if isinstance(action, argparse._SubParsersAction)), {})
+        if word not in choices:
+            print(f"tito: error: no command {' '.join(topic)!r}; the commands are: {', '.join(choices)}", file=sys.stderr)
+            return 2
+        parser = choices[word]
+    parser.print_help()
+    return 0
+
+
+def _quiet_broken_pipe() -> int:
+    """`tito status | head -3`: the reader went away. Say nothing more (no traceback), as `ls | head` does."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python's final flush must not raise again
+    except (OSError, ValueError):
+        pass
+    return 141 if os.name != "nt" else 1  # 128 + SIGPIPE, what a shell reports for `ls` cut off the same way
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         with processes.cleanup_on_exit():  # whatever way this ends, every child is killed and waited for
-            return args.handler(args)
+            code = args.handler(args)
+            sys.stdout.flush()  # a broken pipe shows here, inside the handler below, not at interpreter exit
+            return code
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
     except (FileNotFoundError, ValueError) as error:  # includes paths.UnknownModule, cells.NotebookError
         print(f"tito: error: {error}", file=sys.stderr)
         return 2
