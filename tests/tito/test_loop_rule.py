@@ -203,6 +203,73 @@ for n in range(batch):
                 grad_x_pad[n, c, row, col] += grad_out[n, c, i, j]
 return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
 """),
+    # clause (5) reads every use of the image inside the loops; these read one window per position
+    "a plane per image and channel, sliced per position": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        plane = x_pad[n, c]
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = plane[i * sh:i * sh + kh, j * sw:j * sw + kw].max()
+return out
+"""),
+    "window bounds named one per line, shape-based loops": ("avgpool2d_loops", """
+for n in range(x.shape[0]):
+    for c in range(x.shape[1]):
+        for i in range(h_out):
+            for j in range(w_out):
+                r0 = i * sh
+                r1 = r0 + kh
+                c0, c1 = j * sw, j * sw + kw
+                out[n, c, i, j] = np.mean(x_pad[n, c, r0:r1, c0:c1])
+return out
+"""),
+    "maxpool backward np.unravel_index of the window's argmax": ("maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                a, b = np.unravel_index(np.argmax(window), window.shape)
+                grad_x_pad[n, c, i * sh + a, j * sw + b] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+"""),
+    "chained scalar subscripts x_pad[n][c][r][s]": ("avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                s = 0.0
+                for ki in range(kh):
+                    for kj in range(kw):
+                        s += x_pad[n][c][i * sh + ki][j * sw + kj]
+                out[n][c][i][j] = s / (kh * kw)
+return out
+"""),
+    "an ellipsis and the builtin max": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                best = -np.inf
+                for ki in range(kh):
+                    for kj in range(kw):
+                        best = max(best, x_pad[n, c, ..., i * sh + ki, j * sw + kj])
+                out[n, c, i, j] = best
+return out
+"""),
+    "conv over np.ndindex, window sizes from weight.shape": ("conv2d_loops", """
+for n, co, i, j in np.ndindex(batch, c_out, h_out, w_out):
+    window = x_pad[n, :, i * sh:i * sh + weight.shape[2], j * sw:j * sw + weight.shape[3]]
+    out[n, co, i, j] = np.sum(window * weight[co]) + (bias[co] if bias is not None else 0.0)
+return out
+"""),
+    "positions looped, the batch and channels at once (CS231n's naive version)": ("avgpool2d_loops", """
+for i in range(h_out):
+    for j in range(w_out):
+        out[:, :, i, j] = np.mean(x_pad[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw], axis=(2, 3))
+return out
+"""),
 }
 
 
@@ -432,6 +499,65 @@ for n in range(batch):
 return out
 """, ""),
     "the stub": (1, "conv2d_loops", "raise NotImplementedError()", ""),
+    # Clause (5), found by trying the rule of clauses 1-4 as a student would: each of these kept
+    # clauses 1-4 and computed every number right (tests/tito/test_loop_rule_grading.py grades two).
+    "per image and channel, the windows stacked and averaged": (5, "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        out[n, c] = np.mean([x_pad[n, c, a:a + sh * (h_out - 1) + 1:sh, b:b + sw * (w_out - 1) + 1:sw]
+                             for a in range(kh) for b in range(kw)], axis=0)
+return out
+""", ""),
+    "everything at the first position, copied at the others": (5, "maxpool2d_loops", """
+for i in range(h_out):
+    for j in range(w_out):
+        if i == 0 and j == 0:
+            out[...] = np.max([x_pad[:, :, a:a + sh * (h_out - 1) + 1:sh, b:b + sw * (w_out - 1) + 1:sw]
+                               for a in range(kh) for b in range(kw)], axis=0)
+        out[:, :, i, j] = out[:, :, i, j]
+return out
+""", ""),
+    "kernel offsets, shift and add, into an index that only looks like positions": (5, "avgpool2d_loops", """
+for ki in range(kh):
+    for kj in range(kw):
+        out[:, :, ki - ki:ki - ki + h_out, kj * 0:kj * 0 + w_out] += \
+            x_pad[:, :, ki:ki + sh * (h_out - 1) + 1:sh, kj:kj + sw * (w_out - 1) + 1:sw] / (kh * kw)
+return out
+""", ""),
+    "loops of one around the whole image": (5, "avgpool2d_loops", """
+for i in range(1):
+    for j in range(1):
+        out[:, :, i:i + h_out, j:j + w_out] = np.mean(
+            [x_pad[:, :, a:a + sh * (h_out - 1) + 1:sh, b:b + sw * (w_out - 1) + 1:sw] for a in range(kh) for b in range(kw)], axis=0)
+return out
+""", ""),
+    "a plane named, then sliced whole": (5, "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        plane = x_pad[n, c]
+        for i in range(1):
+            for j in range(1):
+                out[n, c, i:i + h_out, j:j + w_out] = np.mean(
+                    [plane[a:a + sh * (h_out - 1) + 1:sh, b:b + sw * (w_out - 1) + 1:sw] for a in range(kh) for b in range(kw)], axis=0)
+return out
+""", ""),
+    "index arrays from np.arange": (5, "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        rows = np.arange(h_out) * sh
+        cols = np.arange(w_out) * sw
+        for ki in range(kh):
+            for kj in range(kw):
+                out[n, c] = np.maximum(out[n, c] if ki + kj else -np.inf, x_pad[n, c, rows[:, None] + ki, cols[None, :] + kj])
+return out
+""", ""),
+    "an alias made outside the loops, reshaped inside": (5, "avgpool2d_loops", """
+y = x_pad
+for n in range(batch):
+    for c in range(channels):
+        out[n, c] = y[n, c].reshape(h_out, kh, w_out, kw).mean(axis=(1, 3))
+return out
+""", ""),
 }
 
 
@@ -456,6 +582,17 @@ def test_messages_say_where_and_what():
     message = verdict("maxpool2d_loops", None, ATTACKS["a given helper edited to call the fast path"][3])
     assert "_pad (which maxpool2d_loops uses) uses maxpool2d_vectorized, a function of your module that the given " \
         "_pad does not use" in message, message
+
+
+def test_clause_5_says_what_it_read_and_how_to_read_one_window():
+    message = verdict("avgpool2d_loops", ATTACKS["per image and channel, the windows stacked and averaged"][2])
+    assert "inside its loops it reads x_pad beyond one window: the slice `a:a + sh * (h_out - 1) + 1:sh` grows " \
+        "with the image" in message, message
+    assert "e.g. x_pad[n, ci, i * sh + ki, j * sw + kj]" in message and "(line " in message, message
+    message = verdict("maxpool2d_loops", ATTACKS["index arrays from np.arange"][2])
+    assert "the index `rows[:, None] + ki` may be an array of positions" in message, message
+    message = verdict("avgpool2d_loops", ATTACKS["an alias made outside the loops, reshaped inside"][2])
+    assert "reads y beyond one window: its index leaves the rows or columns whole" in message, message
 
 
 def test_every_forbidden_name_is_in_the_notebooks_rule_text():

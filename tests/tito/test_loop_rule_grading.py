@@ -108,9 +108,21 @@ def grade_all(named: dict, folder: Path, at_once: int = 2) -> dict[str, Graded]:
     return results
 
 
+# Clause (5): two loop exercises that keep clauses 1-4 with every number right, read from the
+# static tests' attack table (tests/tito/test_loop_rule.py).
+WINDOW_ATTACKS = {"avgpool2d_loops": "per image and channel, the windows stacked and averaged",
+                  "maxpool2d_loops": "everything at the first position, copied at the others"}
+
+
+def _window_attack_bodies() -> dict[str, str]:
+    from test_loop_rule import ATTACKS as STATIC
+    return {function: STATIC[name][2] for function, name in WINDOW_ATTACKS.items()}
+
+
 @pytest.mark.slow
 def test_each_attack_scores_what_the_fast_path_alone_scores_and_the_reference_full_marks(tmp_path):
-    named = {"reference": notebook(None), "fast path": notebook(FAST_PATH)}
+    named = {"reference": notebook(None), "fast path": notebook(FAST_PATH),
+             "window attacks": notebook(_window_attack_bodies())}
     named.update({name: notebook(bodies, cell) for name, (bodies, cell) in ATTACKS.items()})
     results = grade_all(named, tmp_path)
     reference, base = results["reference"], results["fast path"]
@@ -128,6 +140,16 @@ def test_each_attack_scores_what_the_fast_path_alone_scores_and_the_reference_fu
             {i: t["points_earned"] for i, t in base.items.items()}, (name, attack.out)
         for item in LOOP_ITEMS:
             assert "must loop over output positions (loop rule" in attack.items[item]["message"], (name, attack.items[item])
+    # the two clause-5 attacks compute every number right (no check's message follows the rule's)
+    # and lose exactly their own items
+    windows = results["window attacks"]
+    lost = {cell.cell_id for cell in GRADED if cell.loop_rule in WINDOW_ATTACKS}
+    assert len(lost) == 2
+    assert windows.report["total"] == 48 - sum(POINTS[item] for item in lost), windows.out
+    for item in lost:
+        message = windows.items[item]["message"]
+        assert windows.items[item]["points_earned"] == 0 and "(loop rule 5): inside its loops it reads x_pad" in message
+        assert "; " not in message.split("e.g. ")[-1], message  # the rule's message alone: the numbers passed
 
 
 def test_tito_test_gives_the_loop_items_the_graders_verdict(tmp_path):

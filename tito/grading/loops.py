@@ -27,7 +27,11 @@ student code runs for it, and nothing a child process reports counts. The notebo
       module name it reaches (in the reference or the student's module) is bound as the reference
       binds it: functions by one plain `def`, never rebound, never declared `global`.
 
-The clauses are checked in the order 4, 3, 1, 2; the message names the first that fails and where.
+  (5) one window at a time: inside its loops it reads the image (`x`, `grad_out`, and every array
+      computed from one of them whole, such as `x_pad`) only through an index whose rows and columns
+      are numbers or slices no longer than the window (tito.grading.windows).
+
+The clauses are checked in the order 4, 3, 1, 2, 5; the message names the first that fails and where.
 Entry points: `check(source, reference_src, function)` (the message, or None when the rule holds)
 and, for the graders, `verdict(cell, package_parent, module_name)` and `merge(...)`.
 """
@@ -42,6 +46,7 @@ from pathlib import Path
 
 from .. import cells as notebook_cells
 from .. import export, notebooks
+from . import windows
 
 # Clause (3): words of names that compute many positions at once (as a whole word of an identifier
 # or dotted path: `np.einsum`, `einsum_path`, `np.fft.fft2`; not `conv2d_vectorized`).
@@ -739,6 +744,9 @@ def check(source: str, reference_src: Path | str, function: str) -> str | None:
             raise Broken(2, "it computes outside its for loops; move that into the loops (outside them only the "
                             "given lines, and ifs, assignments and returns that call nothing and do arithmetic "
                             "only on plain names and numbers or in indices)", outside)
+        too_much = windows.first_whole_read(fn, ref.given.get(function, set()))
+        if too_much is not None:
+            raise Broken(5, too_much.detail, too_much.node)
     except Broken as broken:
         return f"{lead}{broken.clause}): {broken.detail}{_where(source, broken.node)}"
     return None

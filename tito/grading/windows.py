@@ -1,0 +1,362 @@
+"""Clause (5) of the loop rule: inside its loops, a loop exercise reads the image one window at a time.
+
+Clauses (1)-(4) (loops.py) make sure a loop exercise writes at output positions inside nested
+`for` loops and calls no shortcut. They cannot see how much one statement computes: without this
+clause, `out[n, c] = np.mean([x_pad[n, c, a:a + sh * (h_out - 1) + 1:sh, ...] for a ...])` inside
+loops over n and c, or the whole answer computed at the first position and copied at every
+other, kept the rule. This clause reads every use, inside the loops, of the arrays that hold the
+image's positions (the parameters `x` and `grad_out`, and every name computed from one of them
+whole, such as `x_pad`): each one must be
+
+  - metadata: `x.shape`, `x.ndim`, `x.dtype`, `x.size`, `len(x)`; or
+  - a read through an index whose last two entries (the rows and columns) are each
+      * a number: arithmetic on numbers, loop variables, the given sizes and `.shape`, through
+        `int`, `min`, `max`, `abs`, `round`, `divmod`, `len`, `np.argmax` / `np.argmin` /
+        `.argmax()` / `.argmin()` (no axis), `.item()`, `np.unravel_index`; or
+      * a slice whose length (stop - start) does not change with the image's size: it may use
+        the kernel and stride sizes (`kh`, `kw`, `sh`, `sw`, `ph`, `pw`), e.g.
+        `i * sh:i * sh + kh`.
+
+So each step of the loops handles at most one window. Like the other clauses it is read from the
+exported text: no student code runs for it.
+"""
+from __future__ import annotations
+
+import ast
+import random
+
+IMAGES = ("x", "grad_out")                  # the parameters that hold positions
+FIXED = ("kh", "kw", "sh", "sw", "ph", "pw")  # the window's sizes: a slice's length may depend on these
+FIXED_ROOTS = ("weight", "kernel_size", "stride", "padding")  # and on expressions of these (`weight.shape[2]`)
+METADATA = ("shape", "ndim", "dtype", "size")
+SCALAR_OF_SCALARS = ("int", "abs", "round", "min", "max", "divmod")   # a number when every argument is one
+SCALAR_OF_ANYTHING = ("len", "argmax", "argmin", "item")             # a number whatever the argument (no axis)
+POSITION_ITERABLES = ("range", "ndindex", "product")                 # loops whose variables are numbers
+EXAMPLES = "x_pad[n, ci, i * sh + ki, j * sw + kj] or x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]"
+
+
+class TooMuch(Exception):
+    """A read of the image beyond one window: what it reads, why, and where."""
+
+    def __init__(self, detail: str, node: ast.AST):
+        super().__init__(detail)
+        self.detail, self.node = detail, node
+
+
+def _called(call: ast.Call) -> str:
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+
+
+def _parents(fn: ast.FunctionDef) -> dict[int, ast.AST]:
+    return {id(child): node for node in ast.walk(fn) for child in ast.iter_child_nodes(node)}
+
+
+# ---------------------------------------------------------------- bindings
+
+def _bindings(fn: ast.FunctionDef, given: set[str]) -> list[tuple[ast.AST, ast.AST | None, str]]:
+    """(target, value, how) of every binding in fn; how is 'given', 'loop', 'assign' or 'other'.
+    Tuple targets with a tuple value of the same length are paired element by element."""
+    found = []
+
+    def add(target, value, how):
+        if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) \
+                and len(target.elts) == len(value.elts) and how == "assign":
+            for t, v in zip(target.elts, value.elts):
+                add(t, v, how)
+            return
+        found.append((target, value, how))
+
+    given_nodes = {id(node) for statement in fn.body if ast.dump(statement) in given for node in ast.walk(statement)}
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                add(target, node.value, "given" if id(node) in given_nodes else "assign")
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)) and node.value is not None:
+            add(node.target, node.value, "given" if id(node) in given_nodes else "assign")
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+            add(node.target, node.iter, "loop")
+        elif isinstance(node, ast.NamedExpr):
+            add(node.target, node.value, "assign")
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            add(node.optional_vars, node.context_expr, "other")
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            found.append((ast.Name(id=node.name, ctx=ast.Store()), None, "other"))
+    return found
+
+
+def _names(target: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(target) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+
+
+# ---------------------------------------------------------------- numbers
+
+def _position_loop(iterable: ast.AST) -> bool:
+    if not (isinstance(iterable, ast.Call) and _called(iterable) in POSITION_ITERABLES):
+        return False
+    if _called(iterable) == "product":  # itertools.product of ranges (or of shapes) yields numbers
+        return all(isinstance(a, ast.Call) and _called(a) == "range" or
+                   isinstance(a, ast.Attribute) and a.attr == "shape" for a in iterable.args)
+    return True
+
+
+def _is_number(expr: ast.AST | None, numbers: set[str]) -> bool:
+    """expr is a number (or a tuple of numbers) whatever the arrays hold, given the names in numbers."""
+    if expr is None:
+        return False
+    if isinstance(expr, ast.Constant):
+        return isinstance(expr.value, (int, float, bool)) or expr.value is None
+    if isinstance(expr, ast.Name):
+        return expr.id in numbers
+    if isinstance(expr, (ast.Tuple, ast.List)) and isinstance(expr.ctx, ast.Load):
+        return all(_is_number(e, numbers) for e in expr.elts)
+    if isinstance(expr, ast.BinOp):
+        return _is_number(expr.left, numbers) and _is_number(expr.right, numbers)
+    if isinstance(expr, ast.UnaryOp):
+        return _is_number(expr.operand, numbers)
+    if isinstance(expr, ast.BoolOp):
+        return all(_is_number(v, numbers) for v in expr.values)
+    if isinstance(expr, ast.Compare):
+        return all(_is_number(v, numbers) for v in [expr.left, *expr.comparators])
+    if isinstance(expr, ast.IfExp):
+        return _is_number(expr.body, numbers) and _is_number(expr.orelse, numbers)
+    if isinstance(expr, ast.Attribute):  # x.shape (a tuple of numbers), x.ndim, x.size
+        return expr.attr in ("shape", "ndim", "size")
+    if isinstance(expr, ast.Subscript):  # x.shape[2], x.shape[:2], pos[0] of a tuple of numbers
+        return _is_number(expr.value, numbers) and not isinstance(expr.value, ast.Constant)
+    if isinstance(expr, ast.Call):
+        name, args = _called(expr), [*expr.args, *(k.value for k in expr.keywords)]
+        if name in SCALAR_OF_SCALARS and isinstance(expr.func, ast.Name):
+            return all(_is_number(a, numbers) for a in args)
+        if name in SCALAR_OF_ANYTHING and not any(k.arg in ("axis", "out") for k in expr.keywords):
+            on_numpy = isinstance(expr.func, ast.Attribute) and isinstance(expr.func.value, ast.Name) \
+                and expr.func.value.id in ("np", "numpy")
+            if isinstance(expr.func, ast.Name) or on_numpy:  # len(a), np.argmax(a)
+                return len(expr.args) == 1
+            return not expr.args                            # a.argmax(), a.item()
+        if name == "unravel_index":
+            return bool(expr.args) and _is_number(expr.args[0], numbers)
+    return False
+
+
+def _numbers(bindings, images: set[str]) -> set[str]:
+    """The names that only ever hold numbers (the greatest set closed under their bindings)."""
+    candidates = {name for target, _, _ in bindings for name in _names(target)} - images
+    while True:
+        numbers = set(candidates)
+        for target, value, how in bindings:
+            if not _names(target) & candidates:
+                continue
+            if how == "loop":
+                ok = _position_loop(value)
+            elif how == "given":  # the given lines: a name unpacked from a tuple is a size; one bound alone may be an array
+                ok = isinstance(target, (ast.Tuple, ast.List)) or _is_number(value, candidates)
+            elif how == "assign":
+                ok = _is_number(value, candidates)
+            else:
+                ok = False
+            if not ok:
+                numbers -= _names(target)
+        if numbers == candidates:
+            return numbers
+        candidates = numbers
+
+
+# ---------------------------------------------------------------- slice lengths
+
+class _Unknown(Exception):
+    pass
+
+
+def _length_changes(piece: ast.Slice, definitions: dict[str, ast.AST]) -> bool | None:
+    """Whether stop - start changes with the image's size (True), not (False), or cannot be told (None)."""
+    if piece.upper is None:
+        return True
+    values = []
+    for seed in range(3):
+        rng = random.Random(seed)
+        env: dict[str, int] = {}
+
+        def value(node, depth=0):
+            if depth > 8:
+                raise _Unknown
+            if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+                return node.value
+            if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)):
+                key = ast.unparse(node)
+                if isinstance(node, ast.Name) and key in definitions:
+                    return value(definitions[key], depth + 1)
+                fixed = key in FIXED or key.split(".")[0].split("[")[0] in FIXED_ROOTS
+                if key not in env:
+                    env[key] = (sum(map(ord, key)) % 97 + 3) if fixed else rng.randrange(10, 10_000)
+                return env[key]
+            if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+                operand = value(node.operand, depth + 1)
+                return -operand if isinstance(node.op, ast.USub) else operand
+            if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod)):
+                left, right = value(node.left, depth + 1), value(node.right, depth + 1)
+                if isinstance(node.op, (ast.FloorDiv, ast.Mod)) and right == 0:
+                    raise _Unknown
+                return {ast.Add: left + right, ast.Sub: left - right, ast.Mult: left * right,
+                        ast.FloorDiv: left // right if isinstance(node.op, ast.FloorDiv) else 0,
+                        ast.Mod: left % right if isinstance(node.op, ast.Mod) else 0}[type(node.op)]
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("min", "max", "abs", "int") \
+                    and node.args and not node.keywords:
+                args = [value(a, depth + 1) for a in node.args]
+                return {"min": min, "max": max, "abs": lambda v: abs(v), "int": lambda v: v}[node.func.id](*args)
+            raise _Unknown
+
+        try:
+            start = 0 if piece.lower is None else value(piece.lower)
+            values.append(value(piece.upper) - start)
+        except _Unknown:
+            return None
+    return len(set(values)) > 1
+
+
+def _definitions(bindings) -> dict[str, ast.AST]:
+    """name -> its one value, for the names bound exactly once by a plain assignment."""
+    counts: dict[str, int] = {}
+    for target, _, _ in bindings:
+        for name in _names(target):
+            counts[name] = counts.get(name, 0) + 1
+    return {target.id: value for target, value, how in bindings
+            if isinstance(target, ast.Name) and how == "assign" and counts[target.id] == 1 and value is not None}
+
+
+# ---------------------------------------------------------------- reads of the image
+
+def _chain(node: ast.Name, parents: dict) -> tuple[ast.AST, list[ast.AST]]:
+    """The outermost subscript over node (or node) and the index entries of the chain, in order."""
+    entries, top = [], node
+    parent = parents.get(id(top))
+    while isinstance(parent, ast.Subscript) and parent.value is top:
+        index = parent.slice
+        entries.extend(index.elts if isinstance(index, ast.Tuple) else [index])
+        top, parent = parent, parents.get(id(parent))
+    return top, entries
+
+
+def _window_problem(entries: list[ast.AST], lead: int, numbers: set[str], definitions) -> str | None:
+    """Why an index with these entries reads more than one window (None: it does not). `lead`: how
+    many dimensions come before the rows and columns (2 for x: batch and channels; 0 for x_pad[n, c])."""
+    ellipsis = [i for i, e in enumerate(entries) if isinstance(e, ast.Constant) and e.value is Ellipsis]
+    spatial = entries[ellipsis[0] + 1:][-2:] if ellipsis else entries[lead:lead + 2]
+    if len(spatial) < 2:
+        return "its index leaves the rows or columns whole"
+    for entry in spatial:
+        if isinstance(entry, ast.Slice):
+            changes = _length_changes(entry, definitions)
+            if changes is None:
+                return (f"the slice `{ast.unparse(entry)}` has bounds that are not plain arithmetic on numbers, so its "
+                        "length cannot be read")
+            if changes:
+                return f"the slice `{ast.unparse(entry)}` grows with the image (a window's slice has the kernel's length)"
+        elif not _is_number(entry, numbers):
+            return (f"the index `{ast.unparse(entry)}` may be an array of positions (an index must be a number "
+                    "computed from the loop variables and sizes)")
+    return None
+
+
+def _whole_use(node: ast.Name, images: dict, parents, numbers, definitions) -> str | None:
+    """Why this load of an image name reads more than one window (None: metadata or one window)."""
+    parent = parents.get(id(node))
+    if isinstance(parent, ast.Attribute) and parent.value is node and parent.attr in METADATA:
+        return None
+    if isinstance(parent, ast.Call) and _called(parent) in ("len", "result_type") and node in parent.args:
+        return None  # len(x), np.result_type(x, weight): a number and a dtype
+    top, entries = _chain(node, parents)
+    if top is node:
+        return "uses it whole"
+    if isinstance(top.ctx, (ast.Store, ast.Del)):
+        return None  # writing into it is clause (1)'s business
+    return _window_problem(entries, images[node.id], numbers, definitions)
+
+
+def _lead_after(value: ast.AST, images: dict, parents, numbers) -> int | None:
+    """The lead of `value` when it picks among an image's leading dimensions only (`x_pad[n]`,
+    `x_pad[n, c]`, `x_pad[n, :]`), else None."""
+    if not isinstance(value, ast.Subscript):
+        return None
+    base = value
+    while isinstance(base, ast.Subscript):
+        base = base.value
+    if not (isinstance(base, ast.Name) and base.id in images):
+        return None
+    top, entries = _chain(base, parents)
+    lead = images[base.id]
+    if top is not value or len(entries) > lead or any(
+            not (isinstance(e, ast.Slice) and e.lower is e.upper is e.step is None or _is_number(e, numbers))
+            for e in entries):
+        return None
+    return sum(isinstance(e, ast.Slice) for e in entries) + lead - len(entries)
+
+
+def _images(fn: ast.FunctionDef, bindings, parents, numbers, definitions) -> dict[str, int]:
+    """IMAGES and every name computed from one of them used whole (`x_pad = _pad(x, ...)`, `y = x_pad`,
+    `plane = x_pad[n, c]`), each with its lead (see _window_problem)."""
+    params = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
+    images = {name: 2 for name in IMAGES if name in params}
+    while True:
+        grown = dict(images)
+        for target, value, how in bindings:
+            new = _names(target) - numbers - grown.keys()  # `x, (kh, kw), ... = _check_pool_args(..., x, ...)`: sizes stay sizes
+            if value is None or not new:
+                continue
+            used = [n for n in ast.walk(value) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
+                    and n.id in images and _whole_use(n, images, parents, numbers, definitions)]
+            if not used:
+                continue
+            lead = _lead_after(value, images, parents, numbers)
+            if lead is None:
+                lead = min(images[n.id] for n in used)
+            if how == "loop":  # `for plane in x_pad[n]`: each step drops the first dimension
+                lead = max(lead - 1, 0)
+            grown.update({name: lead for name in new})
+        if grown == images:
+            return images
+        images = grown
+
+
+def _inside_loops(fn: ast.FunctionDef) -> list[ast.AST]:
+    """Every node inside fn's for loops (their `in ...` parts included, their else blocks not)."""
+    inside = []
+
+    def visit(node, looping):
+        for field, value in ast.iter_fields(node):
+            children = value if isinstance(value, list) else [value]
+            for child in children:
+                if not isinstance(child, ast.AST) or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                                        ast.ClassDef, ast.Lambda)):
+                    continue
+                here = looping or isinstance(node, (ast.For, ast.AsyncFor)) and field in ("body", "iter", "target")
+                if here:
+                    inside.append(child)
+                visit(child, here)
+
+    visit(fn, False)
+    return inside
+
+
+def first_whole_read(fn: ast.FunctionDef, given: set[str]) -> TooMuch | None:
+    """The first read inside fn's loops of more than one window of the image, or None."""
+    bindings = _bindings(fn, given)
+    parents = _parents(fn)
+    params = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
+    numbers = _numbers(bindings, set(IMAGES) & params)
+    definitions = _definitions(bindings)
+    images = _images(fn, bindings, parents, numbers, definitions)
+    numbers -= images.keys()
+    for node in sorted(_inside_loops(fn), key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0))):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in images:
+            why = _whole_use(node, images, parents, numbers, definitions)
+            top, _ = _chain(node, parents)
+            holder = parents.get(id(top))
+            if why is not None and _lead_after(top, images, parents, numbers) is not None and (
+                    isinstance(holder, ast.Assign) and holder.value is top or
+                    isinstance(holder, (ast.For, ast.comprehension)) and holder.iter is top):
+                why = None  # `plane = x_pad[n, c]` only names a part; what is read through plane is checked
+            if why is not None:
+                return TooMuch(f"inside its loops it reads {node.id} beyond one window: {why}; read one window per "
+                               f"output position, e.g. {EXAMPLES}", top)
+    return None
