@@ -16,6 +16,9 @@ knowledge, per file:
                 gradescope.py and junit.py (`tito grade --gradescope / --junit`)
   release.py    `tito dev release --nbgrader`: the course as an nbgrader course (locked given cells, kernel)
   workflow.py   the student's loop (`tito module start`, `export`, `test`, `status`)
+  test_report.py  the report `tito test` prints: one line per exported name (which name a check is
+                about), the first failure's message, skip reasons and install hints
+  update.py     `tito update`: pull the course's updates, notebooks merged cell by cell, exports redone
   state.py      .tito/state.json: per module, the last export (hash of its exported cells, or its refusal) and `tito test` result
   main.py       the command line (`tito`, `python -m tito` through __main__.py)
 """

@@ -1,56 +1,16 @@
 """Module 07's pictures: each figure cell draws what its prose describes, and without matplotlib
 each prints a one-line note and the notebook goes on.
 
-The reference notebook (src, solutions kept) runs in one namespace under `__main__`, as Jupyter's
-Run All does, and every figure handed to the notebook's `_show` is captured.
+The reference notebook runs as Jupyter's Run All does (tests/helpers/figure_notebooks.py), and
+every figure it shows is captured.
 """
-from pathlib import Path
-import sys
-
 import numpy as np
 
-import pytest
+from figure_notebooks import SKIP_NOTE, figures_fixture, in_this_checkout, reference_source, run_without_matplotlib
 
-SRC = Path(__file__).resolve().parents[2] / "src" / "07_optimizers" / "07_optimizers.py"
-notebooks = pytest.importorskip("tito.notebooks", reason="the tito package builds the reference notebook")
-pytestmark = pytest.mark.skipif(not SRC.is_file(), reason=f"{SRC} is not in this checkout")
-
-
-def run_notebook():
-    """(figures shown, in order; the notebook's namespace)."""
-    shown, namespace = [], {"__name__": "__main__"}
-    for cell in notebooks.reference_notebook(SRC).cells:
-        if cell.cell_type != "code":
-            continue
-        exec(compile(cell.source, str(SRC), "exec"), namespace)
-        show = namespace.get("_show")
-        if show is not None and not hasattr(show, "captured"):   # wrap it once, right after it is defined
-            def capture(plt, fig, show=show):
-                shown.append(fig)
-                show(plt, fig)
-            capture.captured = shown
-            namespace["_show"] = capture
-    return shown, namespace
-
-
-@pytest.fixture(scope="module")
-def figures():
-    pytest.importorskip("matplotlib")
-    import matplotlib
-    matplotlib.use("Agg")   # before the notebook's own use("Agg"): no window, whatever the environment
-    return run_notebook()
-
-
-def run_without_matplotlib(monkeypatch, capsys):
-    """Run the notebook with `import matplotlib` failing; return what it printed."""
-    monkeypatch.setitem(sys.modules, "matplotlib", None)   # None in sys.modules: the import raises ImportError
-    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
-    shown, _ = run_notebook()
-    assert shown == [], "a figure was drawn although matplotlib cannot be imported"
-    return capsys.readouterr().out
-
-
-SKIP_NOTE = "matplotlib is not installed, so this picture is skipped"
+SRC = reference_source("07_optimizers")
+pytestmark = in_this_checkout(SRC)
+figures = figures_fixture(SRC)
 
 
 def test_three_figures_in_order(figures):
@@ -93,6 +53,6 @@ def test_learning_rates(figures):
 
 
 def test_without_matplotlib_each_figure_cell_says_so(monkeypatch, capsys):
-    printed = run_without_matplotlib(monkeypatch, capsys)
+    printed = run_without_matplotlib(SRC, monkeypatch, capsys)
     assert printed.count(SKIP_NOTE) == 3, printed[-2000:]
     assert "4. p <- (1 - 0.1 * 0.01)" in printed, "the notebook went on to its last cell"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tito_helpers import DEMO, ROOT, by_number, make_repo, tito, write_nb
-from tito import notebooks, workflow
+from tito import notebooks, test_report, workflow
 from tito.grading import attribution
 
 NOTEBOOK = ("modules", "00_demo", "00_demo.ipynb")
@@ -116,7 +116,7 @@ def test_the_dev_extra_installs_the_optional_test_dependencies():
     """The install hint names pyproject.toml's extra that holds hypothesis and torch."""
     tomllib = pytest.importorskip("tomllib")
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
-    names = {re.match(r"[A-Za-z0-9_.-]+", requirement).group(0) for requirement in extras[workflow.TEST_EXTRA]}
+    names = {re.match(r"[A-Za-z0-9_.-]+", requirement).group(0) for requirement in extras[test_report.TEST_EXTRA]}
     assert {"hypothesis", "torch"} <= names
 
 
@@ -130,7 +130,7 @@ def test_verbose_lists_every_check_and_shortens_only_at_spaces(demo_repo):
         assert any(line.startswith(f"  {check}") for line in lines), (check, result.stdout)
     prefix = "  FAIL    tests/00_demo/test_extra.py::test_total_loops_of_negative_values  "
     shown = next(line for line in lines if line.startswith(prefix))[len(prefix):]
-    assert shown.endswith(" ...") and len(shown) <= workflow.VERBOSE_WIDTH + 4, shown
+    assert shown.endswith(" ...") and len(shown) <= test_report.VERBOSE_WIDTH + 4, shown
     whole = " ".join(("AssertionError: " + LONG_MESSAGE).split())
     kept = shown[:-len(" ...")]
     assert whole.startswith(kept) and whole[len(kept)] == " ", shown  # cut at a space, never inside a word
@@ -149,18 +149,18 @@ def test_an_inline_failure_shows_the_whole_exception_and_where_it_was_raised(dem
 
 
 def test_message_lines_keep_forty_lines_and_count_the_rest():
-    check = workflow.Check("t", "fail", "\n".join(f"line {i}" for i in range(55)), where="f() (m.py line 3)")
-    lines = workflow._message_lines(check)
+    check = test_report.Check("t", "fail", "\n".join(f"line {i}" for i in range(55)), where="f() (m.py line 3)")
+    lines = test_report._message_lines(check)
     assert lines[:2] == ["        line 0", "        line 1"] and lines[39] == "        line 39"
     assert lines[40:] == ["        ... (15 more lines)", "        (raised in f() (m.py line 3))"]
-    assert workflow._message_lines(workflow.Check("t", "fail", "a\x1b[2Jb"))[0] == "        a\\x1b[2Jb"  # escaped
+    assert test_report._message_lines(test_report.Check("t", "fail", "a\x1b[2Jb"))[0] == "        a\\x1b[2Jb"  # escaped
 
 
 def test_blame_goes_to_the_name_that_fails_alone():
     """Conv2d(use_loops=True) and a comparison with the given conv2d_vectorized fail because conv2d_loops is
     wrong: conv2d_loops fails alone elsewhere, so they are charged to it; a charge read from the traceback
     stands; with no evidence at all, the student's own function is charged, else every name used."""
-    Check = workflow.Check
+    Check = test_report.Check
     checks = [Check("alone", "fail", names=["conv2d_loops"], reached=["conv2d_loops"]),
               Check("layer", "fail", names=["Conv2d"], reached=["Conv2d", "Conv2dFunction", "conv2d_loops"]),
               Check("compare", "fail", names=["conv2d_vectorized", "conv2d_loops"]),
@@ -168,10 +168,10 @@ def test_blame_goes_to_the_name_that_fails_alone():
               Check("given", "fail", names=["maxpool2d_vectorized", "avgpool2d_vectorized"]),
               Check("mine", "error", names=["maxpool2d_vectorized", "maxpool2d_loops"]),
               Check("passes", "pass", names=["Conv2d", "conv2d_vectorized"])]
-    workflow.assign_blame(checks, exercises={"conv2d_loops", "maxpool2d_loops", "avgpool2d_loops", "Conv2d"})
+    test_report.assign_blame(checks, exercises={"conv2d_loops", "maxpool2d_loops", "avgpool2d_loops", "Conv2d"})
     assert [check.blame for check in checks] == [["conv2d_loops"], ["conv2d_loops"], ["conv2d_loops"], ["AvgPool2d"],
                                                  ["maxpool2d_vectorized", "avgpool2d_vectorized"], ["maxpool2d_loops"], []]
-    lines = workflow.report_lines(["conv2d_loops", "conv2d_vectorized", "Conv2d", "receptive_field"], checks, "09")
+    lines = test_report.report_lines(["conv2d_loops", "conv2d_vectorized", "Conv2d", "receptive_field"], checks, "09")
     assert lines[0] == "  FAIL  conv2d_loops          3 of 3 checks failed; first: alone"
     assert "  ok    conv2d_vectorized     1 check" in lines and "  ok    Conv2d                1 check" in lines
     assert "  -     receptive_field       no checks" in lines
@@ -278,7 +278,7 @@ def test_the_plugin_records_what_each_test_called_and_charges_failures(tmp_path)
                           "--tito-module", "attr_demo", "--tito-calls", str(calls), f"--junitxml={xml}", "-q"],
                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert "2 failed, 7 passed" in run.stdout, run.stdout + run.stderr  # the wrappers change no verdict
-    tests, running = workflow._read_calls(calls)
+    tests, running = test_report.read_calls(calls)
     assert running is None
     assert {case.id for case in workflow._pytest_cases(xml)} == set(tests)  # joined by junit's names
     seen = {info["nodeid"].split("::", 1)[1]: info for info in tests.values()}

@@ -23,7 +23,7 @@ Measured on module 09's suite: no slowdown beyond run-to-run noise.
 A failing test is charged to the first name it called whose code (an exported function, or a
 method of an exported class) is on the failure's traceback, innermost frame first. When none is
 (the test's own assertion failed on values it got back), `charged` is null and `tito test`
-decides with what the whole run says (tito/workflow.py, assign_blame).
+decides with what the whole run says (tito/test_report.py, assign_blame).
 
 Output, one JSON object per line, appended as it happens (line-buffered, so that a run stopped at
 its time limit still says what the running test had called):

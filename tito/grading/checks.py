@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .. import cells
 from . import loops, processes
-from .judge import Outcome
+from .judge import Outcome, last_line
 from .limits import Limits
 
 RUNNER = Path(__file__).resolve().parent / "runner.py"
@@ -25,11 +25,6 @@ RUNNER = Path(__file__).resolve().parent / "runner.py"
 # imports) or the working folder first on sys.path: what `python -P runner.py` does on 3.11+, here
 # for 3.10 too (runpy.run_path of a file leaves sys.path as it is).
 RUN_SCRIPT = "import runpy, sys; del sys.path[0]; sys.argv[:] = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')"
-
-
-def _last_line(text: str) -> str:
-    lines = [line.strip() for line in text.strip().split("\n") if line.strip()]
-    return lines[-1][:200] if lines else "no error output"
 
 
 def _read_result(result_file: Path, package_parent: Path) -> dict | None:
@@ -83,7 +78,7 @@ def _run_one(cell, module_name: str, package_parent: Path, workdir: Path, deadli
     if result is None:
         stderr = stderr_path.read_bytes()[-2000:].decode("utf-8", "replace")
         return Outcome(cell.cell_id, "error", f"the test process crashed (exit code {code}) before reporting: "
-                       f"{_last_line(stderr)}", seconds)
+                       f"{last_line(stderr)}", seconds)
     return Outcome(cell.cell_id, result["status"], result.get("message", ""), seconds, result.get("tests", []))
 
 

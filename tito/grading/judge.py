@@ -67,7 +67,7 @@ import numpy as np
 from .. import cells as notebook_cells
 from . import limits as limits_
 from . import loops, processes, remote
-from .limits import Limits
+from .limits import MESSAGE_LIMIT, Limits
 
 HERE = Path(__file__).resolve().parent
 CHILD_FILES = {"tito_child.py": HERE / "child.py", "tito_wire.py": HERE / "wire.py"}
@@ -75,7 +75,6 @@ IN_NAMESPACE_LIB = "/tmp/.tito-lib"      # where the child sees its package copy
 IN_NAMESPACE_WORK = "/tmp/work"
 TRUSTED_TOP_LEVEL = set(sys.stdlib_module_names) | {"numpy"}
 STATUSES = ("pass", "fail", "timeout", "error")
-MESSAGE_LIMIT = 1500  # characters: room for a check's message and its "Likely bug" hint
 
 
 @dataclass
@@ -295,6 +294,12 @@ def _describe_err(err: dict, limits: Limits) -> str:
     return describe(remote.remote_exception(err if isinstance(err, dict) else {}), limits)
 
 
+def last_line(text: str) -> str:
+    """The last non-blank line of a child's error output, shortened to 200 characters (checks.py too)."""
+    lines = [line.strip() for line in text.strip().split("\n") if line.strip()]
+    return lines[-1][:200] if lines else "no error output"
+
+
 def _last_line(path: Path) -> str:
     try:
         with open(path, "rb") as handle:
@@ -302,8 +307,7 @@ def _last_line(path: Path) -> str:
             text = handle.read().decode("utf-8", "replace")
     except OSError:
         return "no error output"
-    lines = [line.strip() for line in text.strip().split("\n") if line.strip()]
-    return lines[-1][:200] if lines else "no error output"
+    return last_line(text)
 
 
 def _death(code: int | None, stderr: Path, limits: Limits) -> str:

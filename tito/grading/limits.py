@@ -79,6 +79,7 @@ FLAGS = {"memory": ("address space", "memory_mb", "MiB", "--memory-mb"),
          "replies": ("reply count", "replies", "replies", "--replies"),
          "judge_memory": ("judge's memory", "judge_memory_mb", "MiB", "--judge-memory-mb")}
 
+MESSAGE_LIMIT = 1500    # characters of a check's one-line message (judge.py, runner.py), its "Likely bug" hint included
 JSON_WEIGHT = 16        # a byte of a reply's JSON weighs this much against the reply limits (see above)
 JUDGE_MEMORY_MB = 2048  # the judge's peak memory stays under this with the default limits (see above)
 

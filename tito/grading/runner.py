@@ -9,8 +9,9 @@ quiet), then each of its test functions is called.
 
 This trusts the student's code (they test their own work); grading never uses it (see judge.py).
 The result goes to the file the parent named, never to stdout, so that stray prints are not read
-as results. Standard library only, and started as a script rather than with `-m`, so that nothing
-but the student's module (and what it imports) is loaded from the package under test.
+as results. Standard library only (and tito.grading.limits, itself standard library only), and
+started as a script rather than with `-m`, so that nothing but the student's module (and what it
+imports) is loaded from the package under test.
 """
 from __future__ import annotations
 
@@ -20,8 +21,9 @@ import os
 import sys
 import traceback
 
+from tito.grading.limits import MESSAGE_LIMIT  # absolute: a script, not a package module
+
 GRADER_NAME = "__tito_grader__"
-MESSAGE_LIMIT = 1500  # characters: room for a check's message and its "Likely bug" hint
 
 
 def describe(error: BaseException) -> str:
