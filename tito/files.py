@@ -6,15 +6,27 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomically(path: Path, text: str) -> None:
+def _umask() -> int:
+    mask = os.umask(0o022)  # the only way to read it; set back at once
+    os.umask(mask)
+    return mask
+
+
+def write_atomically(path: Path, text: str, make_folders: bool = False) -> None:
     """Write then rename in the same folder: the file is never half-written, and a reader sees the old
-    content or the new one (a report read by an autograder, tito's progress file)."""
+    content or the new one (a report read by an autograder, tito's progress file).
+
+    The file gets the mode any new file gets (0o666 less the umask), not mkstemp's 0o600: a report
+    is read by other users (a web server, a TA). Its folder must exist unless make_folders: a report
+    path with a typo is an error (FileNotFoundError, NotADirectoryError), not a new folder tree."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if make_folders:
+        path.parent.mkdir(parents=True, exist_ok=True)
     fd, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+        os.chmod(partial, 0o666 & ~_umask())
         os.replace(partial, path)
     except BaseException:
         try:

@@ -4,6 +4,7 @@
     tito export NN                   student: export your notebook's code into the installed package
     tito test NN                     student: run module NN's inline checks and pytest suite on your export
     tito status                      student: per module, started / exported / last test result
+    tito update                      student: pull the course's updates, keeping your notebooks and exports
     tito help [COMMAND]              this overview, or one command's options (also: tito, tito -h, python -m tito)
     tito grade NN SUBMISSION.ipynb   autograder: score a notebook in isolation (--json, --gradescope, --junit FILE)
     tito dev export [NN ...|--all]   instructor: regenerate notebooks and package from src/
@@ -20,7 +21,7 @@ import time
 import traceback
 from pathlib import Path
 
-from . import build, paths, release, workflow
+from . import build, paths, release, update, workflow
 from .tables import printable
 from .grading import grade, gradescope, junit, processes
 from .grading.limits import JSON_WEIGHT, Limits
@@ -110,6 +111,12 @@ def cmd_test(args) -> int:
                                           progress=_progress) else 1
 
 
+def cmd_update(args) -> int:
+    root = paths.repo_root()
+    return _unless_refused(lambda: update.update(root, paths.all_modules(root), paths.package_dir(), log=_log),
+                           "update refused: ")
+
+
 def cmd_status(args) -> int:
     root = paths.repo_root()
     modules, package = paths.all_modules(root), paths.package_dir()
@@ -120,7 +127,9 @@ def cmd_status(args) -> int:
 def _report_writers(args) -> list[tuple[str, str, object]]:
     """(kind, path, write(report, path, seconds)) for each report file asked for."""
     asked = [("JSON", args.json, lambda report, path, seconds: grade.write_json(report, path)),
-             ("Gradescope", args.gradescope, gradescope.write), ("JUnit XML", args.junit, junit.write)]
+             ("Gradescope", args.gradescope,
+              lambda report, path, seconds: gradescope.write(report, path, seconds, args.gradescope_visibility)),
+             ("JUnit XML", args.junit, junit.write)]
     return [(kind, path, write) for kind, path, write in asked if path]
 
 
@@ -230,12 +239,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("status", help="per module: notebook started, package exported, last test result").set_defaults(
         handler=cmd_status)
+    commands.add_parser("update", help="pull the course's updates (git) and keep your work: notebooks merged "
+                                       "cell by cell, your exports redone").set_defaults(handler=cmd_update)
 
     grade_ = commands.add_parser("grade", help="autograde a submitted notebook (isolated; the installed package is untouched)")
     grade_.add_argument("module", metavar="NN", help="module number or name")
     grade_.add_argument("submission", metavar="SUBMISSION.ipynb", help="the student's notebook")
     grade_.add_argument("--json", metavar="REPORT", help="also write the report as JSON to REPORT")
     grade_.add_argument("--gradescope", metavar="RESULTS", help="also write Gradescope's results.json format to RESULTS")
+    grade_.add_argument("--gradescope-visibility", choices=gradescope.VISIBILITIES, default=gradescope.VISIBLE,
+                        metavar="WHEN", help="when students see the Gradescope score and items: "
+                        f"{', '.join(gradescope.VISIBILITIES)} (default {gradescope.VISIBLE})")
     grade_.add_argument("--junit", metavar="XML", help="also write the report as JUnit XML (pytest's dialect) to XML")
     _add_limits(grade_, grading=True)
     grade_.set_defaults(handler=cmd_grade)

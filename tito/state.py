@@ -51,7 +51,7 @@ def _now() -> str:
 
 
 def _save(root: Path, data: dict) -> None:
-    write_atomically(state_file(root), json.dumps(data, indent=2, sort_keys=True) + "\n")
+    write_atomically(state_file(root), json.dumps(data, indent=2, sort_keys=True) + "\n", make_folders=True)
 
 
 def record_test(root: Path, slug: str, passed: bool, summary: str) -> None:

@@ -1,9 +1,10 @@
 """Build the zip that Gradescope's "Configure Autograder" page takes, for one module:
 
-    python autograder/gradescope/package.py 09 autograder-09.zip
+    python autograder/gradescope/package.py 09 autograder-09.zip [--visibility after_due_date]
 
 At the zip's root: setup.sh and run_autograder (Gradescope's two required files), MODULE (the
-module to grade), and tinytorch/, a copy of this repository's files (those git tracks, and new
+module to grade), VISIBILITY (when students see their results: visible, hidden, after_due_date or
+after_published; default visible), and tinytorch/, a copy of this repository's files (those git tracks, and new
 ones it does not ignore): the instructor's src/ holds the graded cells, and setup.sh installs it.
 """
 from __future__ import annotations
@@ -32,7 +33,10 @@ def _add(archive: zipfile.ZipFile, name: str, data: bytes, mode: int) -> None:
     archive.writestr(info, data)
 
 
-def build(module: str, out: Path, repo: Path = REPO) -> Path:
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")  # Gradescope's values
+
+
+def build(module: str, out: Path, repo: Path = REPO, visibility: str = "visible") -> Path:
     """Write the zip to `out`. Listed before `out` is opened, the repository's files never include the
     zip itself, nor an earlier build lying in the checkout (an untracked .zip is build output)."""
     tracked = set(subprocess.run(["git", "ls-files", "--cached", "-z"], cwd=repo, capture_output=True, text=True,
@@ -43,6 +47,7 @@ def build(module: str, out: Path, repo: Path = REPO) -> Path:
         for script in ("setup.sh", "run_autograder"):
             _add(archive, script, (HERE / script).read_bytes(), EXECUTABLE)
         _add(archive, "MODULE", (module + "\n").encode(), REGULAR)
+        _add(archive, "VISIBILITY", (visibility + "\n").encode(), REGULAR)
         for name in names:
             path = repo / name
             _add(archive, f"tinytorch/{name}", path.read_bytes(), EXECUTABLE if path.stat().st_mode & 0o111 else REGULAR)
@@ -50,10 +55,16 @@ def build(module: str, out: Path, repo: Path = REPO) -> Path:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
-        sys.exit("usage: python autograder/gradescope/package.py MODULE OUT.zip   (e.g. 09 autograder-09.zip)")
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Build the zip for Gradescope's Configure Autograder page.")
+    parser.add_argument("module", help="module number or name, e.g. 09")
+    parser.add_argument("out", type=Path, help="the zip to write, e.g. autograder-09.zip")
+    parser.add_argument("--visibility", choices=VISIBILITIES, default="visible",
+                        help="when students see their score and items (default visible)")
+    args = parser.parse_args()
     sys.path.insert(0, str(REPO))
     from tito import paths  # the module must exist: checked before anything is written
 
-    found = paths.find_module(REPO, sys.argv[1])
-    print(f"wrote {build(found.number, Path(sys.argv[2]))} (module {found.slug})")
+    found = paths.find_module(REPO, args.module)
+    print(f"wrote {build(found.number, args.out, visibility=args.visibility)} (module {found.slug}, results {args.visibility})")

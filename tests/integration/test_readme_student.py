@@ -83,8 +83,13 @@ def clean_env() -> dict[str, str]:
 
 @pytest.mark.slow
 def test_the_readme_student_section_runs_verbatim_in_a_fresh_venv(tmp_path):
+    course = tmp_path / "course"  # the instructor's repository; the student works in a clone, as the README's students do
+    shutil.copytree(ROOT, course, ignore=SKIPPED)
+    git = ["git", "-c", "user.name=course", "-c", "user.email=course@example.org"]
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "the course"]):
+        subprocess.run([*git, "-C", str(course), *args], check=True, capture_output=True)
     copy = tmp_path / "tinytorch"
-    shutil.copytree(ROOT, copy, ignore=SKIPPED)
+    subprocess.run(["git", "clone", "-q", str(course), str(copy)], check=True)
     module = paths.find_module(copy, "09")
     solved = notebooks.write_notebook(notebooks.reference_notebook(module.src), tmp_path / "solved.ipynb")
     assert solved
@@ -108,6 +113,8 @@ def test_the_readme_student_section_runs_verbatim_in_a_fresh_venv(tmp_path):
     assert "09_convolutions: PASSED" in said["tito test 09"], said["tito test 09"][-3000:]
     row = next(line for line in said["tito status"].split("\n") if line.startswith("09_convolutions "))
     assert row.split()[1:4] == ["started", "yours", "passed"], said["tito status"]
+    assert "the course had no updates" in said["tito update"], said["tito update"]
+    assert "exported 09_convolutions again" in said["tito update"], said["tito update"]
     # The student extra's other tools: JupyterLab to open the notebook, matplotlib for the figures.
     venv = copy / ".venv" / "bin"
     assert (venv / "tito").exists() and (venv / "jupyter-lab").exists(), sorted(p.name for p in venv.iterdir())

@@ -57,6 +57,7 @@ def test_the_zip_has_gradescopes_files_at_its_root(autograder):
         assert needed in names, needed
     assert not any("/.venv/" in name or "/.git/" in name or "__pycache__" in name for name in names)
     assert (autograder / "source" / "MODULE").read_text() == "09\n"
+    assert (autograder / "source" / "VISIBILITY").read_text() == "visible\n"  # package.py's default
 
 
 def run_autograder(root: Path, submission_files: dict[str, bytes]) -> tuple[subprocess.CompletedProcess, dict]:
@@ -75,8 +76,14 @@ def run_autograder(root: Path, submission_files: dict[str, bytes]) -> tuple[subp
 def test_run_autograder_writes_the_same_scores_as_tito_grade(autograder, tmp_path, capsys):
     exercise, body = WRONG["conv_calls_fast_path"]
     data = notebooks.notebook_bytes(subs.build({exercise: body}))
-    run, results = run_autograder(autograder, {"09_convolutions.ipynb": data})
+    visibility = autograder / "source" / "VISIBILITY"
+    visibility.write_text("after_due_date\n")  # as `package.py 09 zip --visibility after_due_date` writes it
+    try:
+        run, results = run_autograder(autograder, {"09_convolutions.ipynb": data})
+    finally:
+        visibility.write_text("visible\n")
     assert run.returncode == 0, run.stdout + run.stderr
+    assert results["visibility"] == "after_due_date" and {t["visibility"] for t in results["tests"]} == {"after_due_date"}
     (tmp_path / "same.ipynb").write_bytes(data)
     assert main.main(["grade", "09", str(tmp_path / "same.ipynb"), "--json", str(tmp_path / "report.json")]) == 0
     capsys.readouterr()
@@ -112,3 +119,19 @@ def test_a_zip_built_inside_the_checkout_holds_neither_itself_nor_an_earlier_bui
         names = set(archive.namelist())
     assert {"tinytorch/src/a.py", "tinytorch/notes.txt", "MODULE", "setup.sh", "run_autograder"} <= names, names
     assert not {name for name in names if name.endswith(".zip")}, names
+
+
+def test_setup_stops_on_a_base_image_whose_python_is_too_old(tmp_path):
+    """Gradescope's Ubuntu 20.04 image has Python 3.8: setup.sh says which image to choose instead."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "apt-get").write_text("#!/bin/sh\nexit 0\n")
+    (fake / "python3").write_text('#!/bin/sh\nif [ "$1" = "--version" ]; then echo "Python 3.8.10"; exit 0; fi\n'
+                                  'if [ "$1" = "-c" ]; then exit 1; fi\necho "python3 $* should not run" >&2; exit 3\n')
+    for tool in fake.iterdir():
+        tool.chmod(0o755)
+    run = subprocess.run(["bash", str(ROOT / "autograder" / "gradescope" / "setup.sh")], capture_output=True, text=True,
+                         env=dict(os.environ, PATH=f"{fake}:/usr/bin:/bin"), timeout=60)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "needs Python 3.10 or newer, and this image has Python 3.8.10" in run.stderr
+    assert "Ubuntu 22.04 (or newer) base image" in run.stderr and "should not run" not in run.stderr

@@ -16,7 +16,8 @@ from pathlib import Path
 from ..files import write_atomically
 from .grade import Report, clean
 
-VISIBLE = "visible"  # Gradescope's values: hidden, after_due_date, after_published, visible
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")  # Gradescope's values
+VISIBLE = "visible"
 
 
 def summary(report: Report) -> str:
@@ -27,13 +28,16 @@ def summary(report: Report) -> str:
     return text
 
 
-def results(report: Report, seconds: float) -> dict:
+def results(report: Report, seconds: float, visibility: str = VISIBLE) -> dict:
+    """visibility: when students see the score and each item (`tito grade --gradescope-visibility`)."""
+    if visibility not in VISIBILITIES:
+        raise ValueError(f"Gradescope visibility must be one of {', '.join(VISIBILITIES)}, got {visibility!r}")
     return {
         "score": report.total,
         "execution_time": math.ceil(seconds),  # whole seconds, as Gradescope's example shows
         "output": summary(report),
         "output_format": "text",
-        "visibility": VISIBLE,
+        "visibility": visibility,
         "stdout_visibility": "hidden",  # tito's progress lines are for the instructor
         "tests": [{
             "name": item.id,
@@ -42,10 +46,10 @@ def results(report: Report, seconds: float) -> dict:
             "status": "passed" if item.status == "pass" else "failed",
             "output": clean(item.message, newlines=True),  # printable: no escape codes, no lone surrogates
             "output_format": "text",
-            "visibility": VISIBLE,
+            "visibility": visibility,
         } for item in report.items],
     }
 
 
-def write(report: Report, path: Path, seconds: float) -> None:
-    write_atomically(path, json.dumps(results(report, seconds), indent=2) + "\n")
+def write(report: Report, path: Path, seconds: float, visibility: str = VISIBLE) -> None:
+    write_atomically(path, json.dumps(results(report, seconds, visibility), indent=2) + "\n")

@@ -1,0 +1,146 @@
+"""`tito update` (#22.4): a student takes the instructor's course updates without losing work.
+
+In real git repositories: an instructor's course (the pipeline's files of module 09) and a
+student's clone of it, whose notebook holds their answers and whose package holds their export.
+"""
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import nbformat
+import pytest
+
+import submissions_09 as subs
+from tito import export, notebooks, paths
+from tito.update import merge_notebook
+from tito_helpers import ROOT, make_repo, tito, write_nb
+
+if subs.MODULE is None:
+    pytest.skip("src/09_convolutions does not exist", allow_module_level=True)
+
+MODULE = paths.find_module(paths.repo_root(), "09")
+# A given line of the conv2d_loops exercise (its docstring), a few lines above the student's answer.
+GIVEN = "    H_out and W_out from conv_output_size. Slow on purpose: the fast path is tested against it.\n"
+FIXED = "    H_out and W_out from conv_output_size. Slow on purpose: the fast path is checked against it.\n"
+
+
+def git(repo, *args):
+    result = subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def answered(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The student's notebook with every exercise answered (the independent correct set)."""
+    return subs.build({}, student=nb)
+
+
+@pytest.fixture
+def course_and_student(tmp_path):
+    (tmp_path / "course").mkdir()
+    course = make_repo(tmp_path / "course", [MODULE])
+    shutil.copy(ROOT / ".gitignore", course / ".gitignore")
+    git(course, "init", "-q", "-b", "main")
+    git(course, "add", "-A")
+    git(course, "commit", "-qm", "course v1")
+    student = tmp_path / "student"
+    subprocess.run(["git", "clone", "-q", str(course), str(student)], check=True)
+    slug = MODULE.slug
+    notebook = student / "modules" / slug / f"{slug}.ipynb"
+    write_nb(answered(nbformat.read(notebook, as_version=4)), notebook)
+    assert tito(student, "export", "09").returncode == 0
+    return course, student, notebook
+
+
+def instructor_fixes_a_given_line(course):
+    src = course / "src" / MODULE.slug / f"{MODULE.slug}.py"
+    text = src.read_text(encoding="utf-8")
+    assert text.count(GIVEN) == 1
+    src.write_text(text.replace(GIVEN, FIXED), encoding="utf-8")
+    assert tito(course, "dev", "export", "09").returncode == 0
+    git(course, "commit", "-qam", "course v2: a fix to conv2d_loops' docstring")
+
+
+@pytest.mark.slow  # three exports of module 09 in child processes, about a minute
+def test_an_instructors_fix_reaches_a_student_who_exported_their_own_09(course_and_student):
+    course, student, notebook = course_and_student
+    package_file = student / "tinytorch" / "core" / "spatial.py"
+    assert export.origin(package_file) == "yours"
+    mine = nbformat.read(notebook, as_version=4)
+    instructor_fixes_a_given_line(course)
+
+    plain = subprocess.run(["git", "-C", str(student), "pull", "--ff-only"], capture_output=True, text=True)
+    assert plain.returncode != 0 and "would be overwritten" in plain.stderr  # the problem tito update solves
+
+    result = tito(student, "update", timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "course updated:" in result.stdout and "exported 09_convolutions again" in result.stdout, result.stdout
+    assert git(student, "log", "-1", "--format=%s").startswith("course v2")
+    merged = nbformat.read(notebook, as_version=4)
+    # every cell as the student had it, but the one line the instructor fixed
+    assert len(merged.cells) == len(mine.cells)
+    changed = [i for i, (a, b) in enumerate(zip(mine.cells, merged.cells)) if a.source != b.source]
+    assert len(changed) == 1 and merged.cells[changed[0]].source == mine.cells[changed[0]].source.replace(
+        GIVEN.strip(), FIXED.strip()), changed
+    assert "raise NotImplementedError" not in merged.cells[changed[0]].source  # the student's answer is in it
+    # and the package holds the student's export again, with the fix
+    text = package_file.read_text(encoding="utf-8")
+    assert export.origin(package_file) == "yours" and FIXED.strip() in text and GIVEN.strip() not in text
+    assert list((notebook.parent / "backups").glob("*.ipynb")), "the notebook before the update is saved"
+
+
+@pytest.mark.slow
+def test_an_update_refuses_when_other_tracked_files_changed_and_changes_nothing(course_and_student):
+    course, student, notebook = course_and_student
+    instructor_fixes_a_given_line(course)
+    (student / "settings.ini").write_text("changed by hand\n")
+    before = {p: p.read_bytes() for p in (notebook, student / "tinytorch" / "core" / "spatial.py")}
+    result = tito(student, "update")
+    assert result.returncode == 1
+    assert "update refused: these tracked files have changes tito did not make" in result.stderr
+    assert "settings.ini" in result.stderr and "git checkout -- FILE" in result.stderr
+    assert all(path.read_bytes() == data for path, data in before.items())
+    assert git(student, "log", "-1", "--format=%s").startswith("course v1")
+
+
+def _nb(*sources):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
+    for index, cell in enumerate(nb.cells):
+        cell.id = notebooks.cell_id(index)
+    return nb
+
+
+def test_merge_takes_the_courses_change_where_the_student_changed_nothing():
+    old = _nb("given = 1", "def f():\n    raise NotImplementedError()", "check(f)")
+    new = _nb("given = 2", "def f():\n    raise NotImplementedError()", "check(f)", "more = 3")
+    mine = _nb("given = 1", "def f():\n    return 42", "check(f)")
+    merged, conflicts = merge_notebook(mine, old, new)
+    assert [c.source for c in merged.cells] == ["given = 2", "def f():\n    return 42", "check(f)", "more = 3"]
+    assert conflicts == [] and [c.id for c in merged.cells] == [notebooks.cell_id(i) for i in range(4)]
+
+
+def test_merge_takes_the_courses_fix_to_a_given_line_of_an_exercise_the_student_answered():
+    old = _nb("given = 1", "def f(x):\n    x = check(x)\n\n    raise NotImplementedError()")
+    new = _nb("given = 1", "def f(x):\n    x = check(x, 'f')\n\n    raise NotImplementedError()")
+    mine = _nb("given = 1", "def f(x):\n    x = check(x)\n\n    return x * 2")
+    merged, conflicts = merge_notebook(mine, old, new)
+    assert [c.source for c in merged.cells] == ["given = 1", "def f(x):\n    x = check(x, 'f')\n\n    return x * 2"]
+    assert conflicts == []
+
+
+def test_merge_keeps_the_students_cell_where_both_changed_the_same_lines_and_names_it():
+    old = _nb("given = 1", "def f():\n    raise NotImplementedError()")
+    new = _nb("given = 1", "def f():\n    raise NotImplementedError('write f')")
+    mine = _nb("given = 1", "def f():\n    return 42")
+    merged, conflicts = merge_notebook(mine, old, new)
+    assert [c.source for c in merged.cells] == ["given = 1", "def f():\n    return 42"] and conflicts == [2]
+
+
+def test_merge_with_cells_the_student_added_keeps_theirs_whole():
+    old = _nb("a", "b")
+    mine = _nb("a", "b", "my scratch cell")
+    merged, conflicts = merge_notebook(mine, old, _nb("a2", "b"))
+    assert [c.source for c in merged.cells] == ["a", "b", "my scratch cell"] and conflicts == [1, 2, 3]
