@@ -372,6 +372,8 @@ if __name__ == "__main__":
 # With PyTorch's bound the output scale stays put as the layer widens; with
 # standard-normal weights it grows like `sqrt(in)`, and stacking a few such layers
 # would push activations (and gradients) out of any useful range.
+# Section 7 stacks ten layers with a ReLU after each and draws what happens to the
+# scale with depth, for this rule, for He's and for standard-normal weights.
 
 # %% [markdown]
 # ## 3. `Sequential` and `Flatten`
@@ -777,6 +779,286 @@ if __name__ == "__main__":
     _frozen.weight.requires_grad = False     # a frozen weight: kept, but not trained
     print(f"Linear(4, 3) with its weight frozen: {count_parameters(_frozen)} values, "
           f"{count_parameters(_frozen, trainable_only=True)} of them trainable (the bias)")
+
+# %% [markdown]
+# ## 7. Seeing the layers
+#
+# The pictures below use the classes you just wrote, so they come after the tests. They are
+# drawn with matplotlib; without it, each picture cell prints one line and goes on.
+#
+# **How deep can the default initialisation go?** Section 2 showed that one `Linear` keeps
+# its output scale whatever its width. A network stacks many layers, with a ReLU after
+# each, and the question becomes what happens to the scale with *depth*. The argument is
+# the one module 09 makes for convolutions. Each output sums `fan_in` products of a weight
+# and an input; with independent weights of mean 0 and standard deviation `sigma`, and
+# inputs of mean square `m`, it has variance `fan_in * sigma^2 * m`. ReLU zeroes the
+# negative half, which halves the mean square. So each Linear + ReLU layer multiplies the
+# mean square by `fan_in * sigma^2 / 2`, the same factor at every layer:
+#
+# - module 03's rule `U(-1/sqrt(fan_in), 1/sqrt(fan_in))` (PyTorch's default) has
+#   `sigma^2 = 1 / (3 * fan_in)`, so the factor is `1/3 * 1/2 = 1/6`: each layer keeps a
+#   sixth of the mean square;
+# - He's rule (He et al., 2015), a normal distribution with `sigma = sqrt(2 / fan_in)`,
+#   makes the factor exactly 1: the scale stays put however deep the network;
+# - a "simple" standard normal (`sigma = 1`) makes it `fan_in / 2`: the scale explodes.
+#
+# The cell stacks ten `Linear(256, 256, bias=False)` layers, each followed by a `ReLU`,
+# feeds them one seeded batch of standard-normal inputs, and follows the activations'
+# mean square layer by layer for the three rules. Biases are left out (as in module 09's
+# experiment) so that the weights alone set the scale. It prints the factor the argument
+# predicts next to the one measured, and the picture draws both on a log axis (dotted:
+# predicted). The shaded band covers the depth of module 03's own models: two or three
+# layers.
+#
+# Read the printed numbers to reconcile the two rules. In a network of two or three
+# layers the default loses a fixed, modest factor, and training absorbs it: the first
+# updates rescale the weights, and small outputs at the start only mean that the first
+# predictions are cautious. That is why `Linear` can keep PyTorch's rule for the shallow
+# MLPs of this course. Through ten layers the same factor is applied ten times; the
+# signal that reaches the top is a tiny fraction of the input, the gradients flowing back
+# are shrunk alike (module 06), and the first layers barely learn. Deep ReLU stacks
+# therefore use He's rule, which is what module 09's `Conv2d` does.
+
+
+# %%
+def _pyplot():
+    """matplotlib.pyplot for this notebook's pictures, or None (with a one-line note) without matplotlib.
+
+    Outside Jupyter (`python 03_layers.py`) figures are drawn on the non-interactive
+    Agg backend and closed by `_show`, so the script never waits for a window.
+    """
+    import sys
+    try:
+        import matplotlib
+    except ImportError:
+        print("matplotlib is not installed, so this picture is skipped "
+              "(install the plot extra: pip install -e '.[plot]').")
+        return None
+    if "ipykernel" not in sys.modules:
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _show(plt, fig):
+    """Show the figure in a notebook; close it in a script."""
+    import sys
+    if "ipykernel" in sys.modules:
+        plt.show()
+    else:
+        plt.close(fig)
+
+
+# %%
+if __name__ == "__main__":
+    from tinytorch.core.activations import ReLU as _ReLU
+
+    _depth, _width, _batch = 10, 256, 512
+    manual_seed(0)
+    _x0 = Tensor(get_rng().standard_normal((_batch, _width)))
+    _m0 = float(np.mean(_x0.data.astype(np.float64) ** 2))
+    _sigmas = {"Linear's default, U(+-1/sqrt(fan_in))": 1 / np.sqrt(3 * _width),
+               "He, N(0, 2/fan_in)": np.sqrt(2 / _width),
+               "standard normal, N(0, 1)": 1.0}
+    _squares, _factors = {}, {}
+    for _rule, _sigma in _sigmas.items():
+        manual_seed(1)
+        _stack = [Linear(_width, _width, bias=False) for _ in range(_depth)]   # module 03's own initialisation
+        if not _rule.startswith("Linear"):
+            for _layer in _stack:
+                _layer.weight = Tensor(get_rng().normal(0.0, _sigma, size=(_width, _width)), requires_grad=True)
+        _a, _squares[_rule] = _x0, []
+        for _layer in _stack:
+            _a = _ReLU()(_layer(_a))
+            _squares[_rule].append(float(np.mean(_a.data.astype(np.float64) ** 2)))
+        _factors[_rule] = _width * _sigma ** 2 / 2
+    manual_seed(1)
+    _w_default = Linear(_width, _width, bias=False).weight.data
+    print(f"{_depth} layers of Linear({_width}, {_width}, bias=False) + ReLU, a batch of {_batch}; "
+          f"input mean square {_m0:.3f}")
+    print(f"Linear's default weights: measured std {_w_default.std():.5f}, 1/sqrt(3 * fan_in) = "
+          f"{1 / np.sqrt(3 * _width):.5f}; factor fan_in * sigma^2 / 2 = {_factors[next(iter(_sigmas))]:.4f} "
+          f"= 1/{1 / _factors[next(iter(_sigmas))]:.2f}")
+    _measured = {}
+    for _rule, _values in _squares.items():
+        _measured[_rule] = (_values[-1] / _m0) ** (1 / _depth)
+        print(f"{_rule:38s}: factor per layer predicted {_factors[_rule]:8.4g}, measured {_measured[_rule]:8.4g}; "
+              f"mean square after 2 layers {_values[1]:.3g}, 3 layers {_values[2]:.3g}, {_depth} layers {_values[-1]:.3g}")
+    _plt = _pyplot()
+    if _plt is not None:
+        _fig, _ax = _plt.subplots(figsize=(7, 4))
+        _layer_numbers = np.arange(1, _depth + 1)
+        _ax.axvspan(0.5, 3.5, color="0.85", label="depth of module 03's MLPs")
+        for _rule, _values in _squares.items():
+            _line, = _ax.semilogy(_layer_numbers, _values, marker="o", label=_rule)
+            _ax.semilogy(_layer_numbers, _m0 * _factors[_rule] ** _layer_numbers, linestyle=":",
+                         color=_line.get_color())
+        _ax.set_xlabel("Linear + ReLU layers passed")
+        _ax.set_ylabel("activation mean square (log scale)")
+        _ax.set_title("mean square per layer: measured (dots), fan_in * sigma^2 / 2 per layer (dotted)", fontsize=9)
+        _ax.legend(fontsize=8)
+        _fig.tight_layout()
+        _show(_plt, _fig)
+
+
+# %% [markdown]
+# **What stacking buys: bent boundaries.** One `Linear(2, 1)` followed by "is the output
+# positive?" splits the plane along a straight line. Stacking two `Linear` layers
+# *without* anything in between buys nothing: `(x W1^T + b1) W2^T + b2` is again
+# `x W^T + b` with `W = W2 W1`, one straight line. A ReLU in between changes that. Each
+# hidden unit is zero on one side of its own line (its *kink*, where its pre-activation is
+# zero) and grows linearly on the other, so the output is a sum of such folded planes: a
+# function made of flat pieces that meet along the kinks, and its zero set is a boundary
+# of straight segments that bends where it crosses a kink.
+#
+# The cell builds both networks from the same two `Linear` layers with fixed weights, four
+# hidden units that look right, left, up and down (rows of `W1`), and an output layer that
+# weighs them unequally. It evaluates both on a grid and colours where the output is
+# positive. Left: without the ReLU, the weights collapse to one `Linear(2, 1)` (the cell
+# prints `W2 W1`) and the boundary is a single straight line. Right: with the ReLU, the
+# positive region is a closed four-sided patch around the origin, its corners on the
+# hidden units' kinks (dashed). A trained network does the same with many more units:
+# enough bends approximate any boundary.
+
+
+# %%
+if __name__ == "__main__":
+    from tinytorch.core.activations import ReLU as _ReLU
+
+    _hidden, _out = Linear(2, 4), Linear(4, 1)
+    _hidden.weight = Tensor([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]], requires_grad=True)
+    _hidden.bias = Tensor([0.0, 0.0, 0.0, 0.0], requires_grad=True)
+    _out.weight = Tensor([[-1.0, -0.5, -1.0, -2.0]], requires_grad=True)
+    _out.bias = Tensor([1.0], requires_grad=True)
+    _nets = {"Linear -> Linear (no ReLU)": Sequential(_hidden, _out),
+             "Linear -> ReLU -> Linear": Sequential(_hidden, _ReLU(), _out)}
+    _ticks = np.linspace(-3, 3, 241)
+    _gx, _gy = np.meshgrid(_ticks, _ticks)
+    _points = Tensor(np.stack([_gx.ravel(), _gy.ravel()], axis=1), dtype=np.float64)
+    _grid_out = {_name: _net(_points).data.reshape(_gx.shape) for _name, _net in _nets.items()}
+    _collapsed = _out.weight.data @ _hidden.weight.data
+    _collapsed_bias = _out.weight.data @ _hidden.bias.data + _out.bias.data
+    print(f"without ReLU: W2 W1 = {_collapsed.ravel().tolist()}, W2 b1 + b2 = {_collapsed_bias.tolist()}: "
+          f"one Linear(2, 1), boundary {_collapsed[0, 0]:+g} x {_collapsed[0, 1]:+g} y {_collapsed_bias[0]:+g} = 0")
+    _affine = np.column_stack([_gx.ravel(), _gy.ravel(), np.ones(_gx.size)])
+    for _name, _values in _grid_out.items():
+        _fit = np.linalg.lstsq(_affine, _values.ravel(), rcond=None)
+        _residual = float(np.abs(_affine @ _fit[0] - _values.ravel()).max())
+        _inside = _values > 0
+        _touches = bool(_inside[0].any() or _inside[-1].any() or _inside[:, 0].any() or _inside[:, -1].any())
+        print(f"{_name:26s}: largest distance from the best plane {_residual:.3g}; positive on "
+              f"{_inside.mean():.1%} of the grid; positive region reaches the grid's edge: {_touches}")
+    _plt = _pyplot()
+    if _plt is not None:
+        _fig, _axes = _plt.subplots(1, 2, figsize=(8, 4), sharey=True)
+        for _ax, (_name, _values) in zip(_axes, _grid_out.items()):
+            _ax.contourf(_gx, _gy, (_values > 0).astype(float), levels=[-0.5, 0.5, 1.5], colors=["0.92", "tab:blue"],
+                         alpha=0.6)
+            _ax.contour(_gx, _gy, _values, levels=[0.0], colors="k")
+            _ax.set_title(_name, fontsize=9)
+            _ax.set_xlabel("x[0]")
+            _ax.set_aspect("equal")
+        _axes[1].axvline(0.0, color="0.4", linestyle="--", linewidth=0.8)   # kinks of units 0, 1: x[0] = 0
+        _axes[1].axhline(0.0, color="0.4", linestyle="--", linewidth=0.8)   # kinks of units 2, 3: x[1] = 0
+        _axes[0].set_ylabel("x[1]")
+        _fig.tight_layout()
+        _show(_plt, _fig)
+
+
+# %% [markdown]
+# **Where the parameters are.** A `Linear(in, out)` holds `in * out` weights and `out`
+# biases, so its size grows with the *product* of its widths. In a multilayer perceptron
+# for 28x28 images (the size of the MNIST digits), the first layer sees every pixel, and
+# the cell shows what that costs: it builds
+# `Flatten, Linear(784, 128), ReLU, Linear(128, 64), ReLU, Linear(64, 10)`, reads every
+# layer's weight and bias counts off `named_parameters()`, checks them against
+# `in * out + out` and `count_parameters`, and draws them on a log axis (a bias would be
+# invisible next to its weight on a linear one). The printed shares answer "where would
+# you cut to make the model smaller?": in the layer that touches the input.
+
+
+# %%
+if __name__ == "__main__":
+    from tinytorch.core.activations import ReLU as _ReLU
+
+    manual_seed(0)
+    _mlp = Sequential(Flatten(), Linear(784, 128), _ReLU(), Linear(128, 64), _ReLU(), Linear(64, 10))
+    _counts = {}
+    for _name, _param in _mlp.named_parameters():
+        _layer_name, _kind = _name.rsplit(".", 1)
+        _counts.setdefault(_layer_name, {})[_kind] = _param.size
+    _total = count_parameters(_mlp)
+    assert _total == sum(_c["weight"] + _c["bias"] for _c in _counts.values())
+    for _layer_name, _c in _counts.items():
+        _lin = _mlp[int(_layer_name.split(".")[1])]
+        assert _c["weight"] == _lin.in_features * _lin.out_features and _c["bias"] == _lin.out_features
+        print(f"{_layer_name} {_lin}: {_lin.in_features} * {_lin.out_features} = {_c['weight']} weights + "
+              f"{_c['bias']} biases = {_c['weight'] + _c['bias']} ({(_c['weight'] + _c['bias']) / _total:.1%} of {_total})")
+    _plt = _pyplot()
+    if _plt is not None:
+        _fig, _ax = _plt.subplots(figsize=(7, 3.5))
+        _positions = np.arange(len(_counts))
+        for _offset, _kind, _color in ((-0.2, "weight", "tab:blue"), (0.2, "bias", "tab:orange")):
+            _bars = _ax.bar(_positions + _offset, [_c[_kind] for _c in _counts.values()], width=0.4,
+                            color=_color, label=_kind)
+            _ax.bar_label(_bars, fontsize=8)
+        _ax.set_yscale("log")
+        _ax.set_xticks(_positions)
+        _ax.set_xticklabels([f"{_n}\n{_mlp[int(_n.split('.')[1])].in_features} -> "
+                             f"{_mlp[int(_n.split('.')[1])].out_features}" for _n in _counts], fontsize=8)
+        _ax.set_ylabel("values (log scale)")
+        _ax.set_title(f"parameters per Linear layer ({_total} in all)", fontsize=9)
+        _ax.legend(fontsize=8)
+        _fig.tight_layout()
+        _show(_plt, _fig)
+
+
+# %% [markdown]
+# ## 8. Check your understanding
+#
+# Work each one out by hand first, then run the cell to check.
+#
+# 1. How many parameters does `Linear(784, 128)` hold, and how many bytes do they take as
+#    float32 (four bytes each)?
+# 2. With the default initialisation every Linear + ReLU layer keeps a sixth of the mean
+#    square (section 7). After how many such layers is it below a millionth of the input's?
+# 3. `Dropout(0.2)` in training mode receives a vector of ones. Which values can come out,
+#    and what is the mean of the output on average? And in eval mode?
+
+
+# %%
+if __name__ == "__main__":
+    # Each answer is derived step by step, then checked against what your classes compute.
+    # 1. in * out weights, out biases; float32 is 4 bytes per value.
+    _q_in, _q_out = 784, 128
+    _q_layer = Linear(_q_in, _q_out)
+    _q_count = _q_in * _q_out + _q_out
+    _q_bytes = _q_count * np.dtype(np.float32).itemsize
+    print(f"1. {_q_in} * {_q_out} = {_q_in * _q_out} weights + {_q_out} biases = {_q_count} parameters; "
+          f"* {np.dtype(np.float32).itemsize} bytes = {_q_bytes} bytes = {_q_bytes / 1024:.1f} KiB")
+    assert count_parameters(_q_layer) == _q_count
+    assert sum(_p.data.nbytes for _p in _q_layer.parameters()) == _q_bytes
+    # 2. The factor per layer is fan_in * sigma^2 / 2 with sigma^2 = 1 / (3 fan_in): (1/6)^L < 1e-6.
+    _q_factor = (1 / 3) / 2
+    _q_depth = int(np.ceil(np.log(1e-6) / np.log(_q_factor)))
+    print(f"2. factor fan_in * 1/(3 fan_in) / 2 = {_q_factor:.4f}; (1/6)^L < 1e-6  <=>  L > ln(1e-6) / ln(1/6) = "
+          f"{np.log(1e-6) / np.log(_q_factor):.2f}: L = {_q_depth} ((1/6)^{_q_depth} = {_q_factor ** _q_depth:.2e}, "
+          f"(1/6)^{_q_depth - 1} = {_q_factor ** (_q_depth - 1):.2e})")
+    assert _q_factor ** _q_depth < 1e-6 <= _q_factor ** (_q_depth - 1)
+    _q_measured = _squares["Linear's default, U(+-1/sqrt(fan_in))"]
+    print(f"   section 7 measured, relative to the input: {_q_measured[_q_depth - 2] / _m0:.2e} after "
+          f"{_q_depth - 1} layers, {_q_measured[_q_depth - 1] / _m0:.2e} after {_q_depth}")
+    # 3. Kept with probability 1 - p and scaled by 1 / (1 - p); the mean is (1 - p) * 1 / (1 - p) = 1.
+    _q_p = 0.2
+    _q_kept = 1 / (1 - _q_p)
+    print(f"3. each value is 0 (probability {_q_p}) or 1 / (1 - {_q_p}) = {_q_kept:.2f} (probability {1 - _q_p:.1f}); "
+          f"mean {1 - _q_p:.1f} * {_q_kept:.2f} = {(1 - _q_p) * _q_kept:.2f}; in eval mode the ones pass unchanged")
+    manual_seed(0)
+    _q_drop = Dropout(_q_p)
+    _q_y = _q_drop(Tensor(np.ones(100_000))).data
+    assert set(np.unique(_q_y).round(6)) == {0.0, round(_q_kept, 6)} and abs(_q_y.mean() - 1) < 0.01
+    print(f"   measured on {_q_y.size} ones: values {np.unique(_q_y).round(4).tolist()}, mean {_q_y.mean():.4f}")
+    assert np.array_equal(_q_drop.eval()(Tensor(np.ones(10))).data, np.ones(10))
 
 # %% [markdown]
 # ## Summary
