@@ -60,7 +60,7 @@ from tinytorch.core.activations import GELU, ReLU, Sigmoid, Softmax, Tanh
 # check the shapes: `(n, m) @ (m, k) = (n, k)` is `a`'s shape, as it must be.
 # A gradient always has the shape of the tensor it belongs to.
 #
-# ### Two things the chain rule needs on a graph
+# ### Three things the chain rule needs on a graph
 #
 # **Order.** A node may only send gradient to its inputs once it has received
 # *all* of its own gradient. Processing tensors in reverse **topological
@@ -816,21 +816,87 @@ def backward(self, gradient=None):
 # whose error shrinks like `eps^2` until rounding takes over: the two values of
 # `f` agree in most of their digits, and the subtraction cancels them. The
 # best `eps` balances both, and float32 leaves far too few digits for a tight
-# check. The next cell measures the error on `f(x) = exp(x)` at `x = 1`; it is
-# why the gradient tests run in float64 with `eps = 1e-6`.
+# check. It is why the gradient tests run in float64 with `eps = 1e-6`.
+#
+# **The picture.** The cell below measures the relative error of the central
+# difference of `f(x) = exp(x)` at `x = 1` (the exact slope is `e`) for 49 steps
+# `eps` from `1e-12` to `1`, once in float32 and once in float64, on a log-log
+# plot. Each curve is a V. On the right, the *truncation* error: the Taylor
+# terms the formula drops, `eps^2 f'''(x) / 6`, relative error `eps^2 / 6`
+# (dashed, slope 2). On the left, *round-off*: each value of `f` is off by about
+# the machine epsilon `u` (`2.2e-16` in float64, `1.2e-7` in float32), and
+# dividing by `2 eps` magnifies that to about `u / eps` (dotted, slope -1). The
+# dots mark each dtype's best step; below `eps ~ 3e-8` float32 rounds both
+# `1 + eps` and `1 - eps` to `1`: the difference is 0 and the error 100%.
+#
+# The pictures of this module are drawn with matplotlib; without it, each
+# picture cell prints one line and the notebook goes on.
 #
 # `numerical_gradient(f, x, eps=1e-6)` (given) does this for every element of a
 # float64 array `x`; `f` takes an array and returns a scalar (a number, a 0-d
 # array, or a one-element Tensor).
 
 # %%
-for _dtype in (np.float32, np.float64):
-    _row = []
-    for _eps in (1e-2, 1e-4, 1e-6, 1e-8):
-        _x, _e = _dtype(1.0), _dtype(_eps)
+def _pyplot():
+    """matplotlib.pyplot for this notebook's pictures, or None (with a one-line note) without matplotlib.
+
+    Outside Jupyter (`python 06_autograd.py`) figures are drawn on the non-interactive
+    Agg backend and closed by `_show`, so the script never waits for a window.
+    """
+    import sys
+    try:
+        import matplotlib
+    except ImportError:
+        print("matplotlib is not installed, so this picture is skipped "
+              "(install the plot extra: pip install -e '.[plot]').")
+        return None
+    if "ipykernel" not in sys.modules:
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _show(plt, fig):
+    """Show the figure in a notebook; close it in a script."""
+    import sys
+    if "ipykernel" in sys.modules:
+        plt.show()
+    else:
+        plt.close(fig)
+
+
+# %%
+if __name__ == "__main__":
+    _eps_grid = 10.0 ** np.linspace(-12, 0, 49)          # four steps a decade
+    _fd_error, _best_eps = {}, {}
+    for _dtype in (np.float32, np.float64):
+        _x, _e = _dtype(1.0), _eps_grid.astype(_dtype)     # every operation below stays in _dtype
         _approx = (np.exp(_x + _e) - np.exp(_x - _e)) / (2 * _e)
-        _row.append(f"eps={_eps:.0e}: {abs(float(_approx) - np.e) / np.e:.1e}")
-    print(f"{np.dtype(_dtype).name} relative error  " + "   ".join(_row))
+        _name = np.dtype(_dtype).name
+        _fd_error[_name] = np.abs(_approx.astype(np.float64) - np.e) / np.e
+        _best_eps[_name] = _eps_grid[_fd_error[_name].argmin()]
+        _row = [f"eps={_eps:.0e}: {_fd_error[_name][np.isclose(_eps_grid, _eps)][0]:.1e}"
+                for _eps in (1e-2, 1e-4, 1e-6, 1e-8)]
+        print(f"{_name} relative error  " + "   ".join(_row))
+        print(f"{_name}: best eps {_best_eps[_name]:.1e} (error {_fd_error[_name].min():.1e}); "
+              f"error at eps=1e-12 {_fd_error[_name][0]:.1e}, at eps=1 {_fd_error[_name][-1]:.1e}")
+    _plt = _pyplot()
+    if _plt is not None:
+        _fig, _ax = _plt.subplots(figsize=(6.5, 4))
+        for _name, _color in (("float32", "tab:red"), ("float64", "tab:blue")):
+            _ax.loglog(_eps_grid, _fd_error[_name], color=_color, label=f"{_name} measured")
+            _ax.loglog(_eps_grid, np.finfo(_name).eps / _eps_grid, color=_color, linestyle=":", linewidth=1,
+                       label=f"{_name} round-off ~ u/eps")
+            _ax.loglog([_best_eps[_name]], [_fd_error[_name].min()], "o", color=_color)
+        _ax.loglog(_eps_grid, _eps_grid ** 2 / 6, color="0.3", linestyle="--", linewidth=1,
+                   label="truncation eps^2/6")
+        _ax.set_ylim(1e-16, 10)
+        _ax.set_xlabel("step eps")
+        _ax.set_ylabel("relative error of the slope of exp at 1")
+        _ax.set_title("central differences: truncation (right) vs round-off (left)", fontsize=9)
+        _ax.legend(fontsize=7, loc="lower left")
+        _fig.tight_layout()
+        _show(_plt, _fig)
 
 # %% nbgrader={"grade": false, "grade_id": "autograd-numerical", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| export
@@ -1020,7 +1086,237 @@ if __name__ == "__main__":
     test_unit_nested_diamonds()
 
 # %% [markdown]
-# ## 10. Checks on the given code
+# ## 10. Seeing the backward pass
+#
+# The pictures below are drawn from graphs your engine records and from what
+# your `backward()` computes; nothing in them is typed in by hand. Two helpers
+# (given) do the bookkeeping:
+#
+# - `_watched_backward(root)` runs `root.backward()` (your loop) with every
+#   node's `backward` watched, and returns the gradient each non-leaf tensor
+#   received (a node's `grad_output` *is* `dL/d(its tensor)`, summed over all
+#   paths) and every edge's contribution `(node, input, gradient)`. Your loop
+#   uses these values and forgets them: only the leaves keep a `.grad`, as in
+#   PyTorch;
+# - `_draw_graph(ax, root, names, received)` draws the graph that ends at
+#   `root`: a square box per tensor, a round box per node, an arrow per edge,
+#   laid out in columns by the longest distance from the output.
+#
+# **The graph of a small loss.** `L = relu(a * b + c) ** 2` with `a = 2`,
+# `b = -3`, `c = 10`. Read it left to right for the forward pass: `a * b = -6`,
+# `z = 4`, `y = relu(4) = 4`, `L = 16`. Read it right to left for the backward
+# pass: `dL/dL = 1`; Pow sends `2 y = 8`; ReLU passes it on (its input is
+# positive); Add copies it to both inputs; Mul swaps its inputs, so
+# `dL/da = 8 * b = -24` and `dL/db = 8 * a = 16`. The `#k` after a tensor's name
+# is its position in your `topological_order(L)`: backward visits the tensors
+# from the highest number down, every tensor after all those computed from it.
+
+# %%
+def _watched_backward(root):
+    """root.backward() by your engine, each node's backward watched.
+
+    Returns ({id(tensor): the gradient that reached it} for the non-leaf tensors,
+    [(node, input tensor, the gradient this edge sent)] in the order the engine sent them).
+    """
+    received, sent = {}, []
+    order = topological_order(root)
+    watched = [tensor for tensor in order if tensor._ctx is not None]
+    for tensor in watched:
+        def spy(grad_output, node=tensor._ctx, tensor=tensor, rule=tensor._ctx.backward):
+            received[id(tensor)] = np.array(grad_output)
+            grads = rule(grad_output)
+            for inp, g in zip(node.inputs, grads if isinstance(grads, (tuple, list)) else (grads,)):
+                if inp is not None and g is not None and inp.requires_grad:
+                    sent.append((node, inp, unbroadcast(np.asarray(g), inp.shape)))
+            return grads
+        tensor._ctx.backward = spy                      # an instance attribute hides the method
+    try:
+        root.backward()
+    finally:
+        for tensor in watched:
+            vars(tensor._ctx).pop("backward", None)
+    return received, sent
+
+
+def _fmt(array):
+    """A short label for a value or a gradient."""
+    array = np.asarray(array, dtype=np.float64) + 0.0      # + 0.0: no "-0"
+    return f"{array.item():g}" if array.size == 1 else np.array2string(array, precision=3, separator=", ")
+
+
+def _graph_layout(root):
+    """{id(tensor or node): (column, row)}: columns by the longest path to the output (output on the
+    right), rows in the order of topological_order(root)."""
+    order = topological_order(root)
+    depth = {id(root): 0}
+    for tensor in reversed(order):                       # every consumer of a tensor comes before it
+        node = tensor._ctx
+        if node is None:
+            continue
+        depth[id(node)] = depth[id(tensor)] + 1
+        for inp in node.inputs:
+            if inp is not None:
+                depth[id(inp)] = max(depth.get(id(inp), 0), depth[id(node)] + 1)
+    columns = {}
+    for tensor in order:
+        columns.setdefault(depth[id(tensor)], []).append(id(tensor))
+        if tensor._ctx is not None:
+            columns.setdefault(depth[id(tensor._ctx)], []).append(id(tensor._ctx))
+    deepest = max(depth.values())
+    return {key: (deepest - d, (len(keys) - 1) / 2 - row)
+            for d, keys in columns.items() for row, key in enumerate(keys)}
+
+
+def _draw_graph(ax, root, names, received):
+    """Boxes for the tensors (name, #position in topological_order, value, gradient) and the nodes,
+    an arrow for each edge input -> node -> output."""
+    from matplotlib.patches import FancyArrowPatch
+    order = topological_order(root)
+    where = _graph_layout(root)
+    for k, tensor in enumerate(order, start=1):
+        if tensor._ctx is None:
+            grad = _fmt(tensor.grad) if tensor.grad is not None else "none (constant)"
+        else:
+            grad = _fmt(received[id(tensor)])
+        label = f"{names.get(id(tensor), 't')}  #{k}\n= {_fmt(tensor.data)}\ngrad {grad}"
+        ax.text(*where[id(tensor)], label, ha="center", va="center", fontsize=8,
+                bbox=dict(boxstyle="square,pad=0.4", fc="#dbe9f6" if tensor._ctx is None else "white", ec="tab:blue"))
+        node = tensor._ctx
+        if node is None:
+            continue
+        ax.text(*where[id(node)], repr(node).strip("<>").replace("Backward", ""), ha="center", va="center",
+                fontsize=8, bbox=dict(boxstyle="round,pad=0.4", fc="#fde2c8", ec="tab:orange"))
+        for start, end in [*((where[id(inp)], where[id(node)]) for inp in node.inputs if inp is not None),
+                           (where[id(node)], where[id(tensor)])]:
+            ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=10,
+                                         shrinkA=26, shrinkB=26, color="0.4"))
+    columns = [c for c, _ in where.values()]
+    rows = [r for _, r in where.values()]
+    ax.set_xlim(min(columns) - 0.6, max(columns) + 0.6)
+    ax.set_ylim(min(rows) - 0.8, max(rows) + 0.8)
+    ax.axis("off")
+
+
+# %%
+if __name__ == "__main__":
+    _a = Tensor([2.0], requires_grad=True, dtype=np.float64)
+    _b = Tensor([-3.0], requires_grad=True, dtype=np.float64)
+    _c = Tensor([10.0], requires_grad=True, dtype=np.float64)
+    _ab = _a * _b
+    _z = _ab + _c
+    _y = ReLU()(_z)
+    _root = _y ** 2
+    _names = {id(_t): _n for _n, _t in (("a", _a), ("b", _b), ("c", _c), ("a*b", _ab), ("z", _z), ("y", _y), ("L", _root))}
+    _received, _sent = _watched_backward(_root)
+    print("topological order:", ", ".join(f"#{_k} {_names[id(_t)]}" for _k, _t in enumerate(topological_order(_root), 1)))
+    print("gradients received:", ", ".join(f"dL/d{_names[_i]} = {_fmt(_g)}" for _i, _g in _received.items()))
+    print(f"leaf gradients from your backward(): a.grad = {_fmt(_a.grad)}, b.grad = {_fmt(_b.grad)}, "
+          f"c.grad = {_fmt(_c.grad)}")
+
+    def _graph_loss(abc):
+        a, b, c = (Tensor([v], dtype=np.float64) for v in abc)
+        return ReLU()(a * b + c) ** 2
+    np.testing.assert_allclose(numerical_gradient(_graph_loss, [2.0, -3.0, 10.0]),
+                               np.concatenate([_a.grad, _b.grad, _c.grad]), rtol=1e-6)
+    _plt = _pyplot()
+    if _plt is not None:
+        _fig, _ax = _plt.subplots(figsize=(10, 3.2))
+        _draw_graph(_ax, _root, _names, _received)
+        _ax.set_title("L = relu(a * b + c) ** 2: values forward (left to right), gradients backward", fontsize=9)
+        _fig.tight_layout()
+        _show(_plt, _fig)
+
+# %% [markdown]
+# **Two paths add up.** In `L = sum(x * exp(-x))` every element of `x` is used
+# twice: directly, as the left factor of the product, and inside `exp(-x)`. The
+# backward pass reaches `x` along both edges, and your loop adds what they
+# send. The product rule says the same: the direct path sends `exp(-x)` (the
+# other factor), the path through Exp and Neg sends `x * exp(-x) * (-1)`. The
+# cell takes 51 points `x` from -1 to 4, records both contributions with
+# `_watched_backward`, and draws them (dashed) with their sum, `x.grad` (solid),
+# and finite differences of the whole function (dots). Look at `x = 1`: the two
+# contributions are `+0.368` and `-0.368`, they cancel, and `x * exp(-x)` has
+# its maximum there. Had the loop kept only one contribution, it would report a
+# slope that is never zero.
+
+# %%
+if __name__ == "__main__":
+    _xs = np.linspace(-1.0, 4.0, 51)
+    _xt = Tensor(_xs, requires_grad=True, dtype=np.float64)
+    _prod = _xt * (-_xt).exp()
+    _total = _prod.sum()
+    _, _sent = _watched_backward(_total)
+    _into_x = [(_node, _g) for _node, _inp, _g in _sent if _inp is _xt]
+    print("edges into x:", ", ".join(repr(_node) for _node, _ in _into_x))
+    np.testing.assert_allclose(sum(_g for _, _g in _into_x), _xt.grad, rtol=1e-12)   # the loop adds them
+    np.testing.assert_allclose(_xt.grad, (1 - _xs) * np.exp(-_xs), rtol=1e-12)
+    _fd = numerical_gradient(lambda v: (Tensor(v, dtype=np.float64) * (-Tensor(v, dtype=np.float64)).exp()).sum(), _xs)
+    np.testing.assert_allclose(_fd, _xt.grad, atol=1e-8)
+    _one = int(np.argmin(np.abs(_xs - 1.0)))
+    print(f"at x = {_xs[_one]:g}: " + " + ".join(f"({_g[_one]:+.3f} from {_node!r})" for _node, _g in _into_x)
+          + f" = {_xt.grad[_one]:+.3f} = x.grad")
+    _plt = _pyplot()
+    if _plt is not None:
+        _fig, _ax = _plt.subplots(figsize=(6.5, 4))
+        for (_node, _g), _color in zip(_into_x, ("tab:green", "tab:purple")):
+            _ax.plot(_xs, _g, linestyle="--", color=_color, label=f"sent by {_node!r}")
+        _ax.plot(_xs, _xt.grad, color="black", linewidth=2, label="x.grad: their sum")
+        _ax.plot(_xs[::5], _fd[::5], "o", color="tab:red", markersize=4, label="finite differences")
+        _ax.grid(alpha=0.3)
+        _ax.set_xlabel("x")
+        _ax.set_ylabel("dL/dx")
+        _ax.set_title("L = sum(x * exp(-x)): x is used twice, its gradient is the sum", fontsize=9)
+        _ax.legend(fontsize=8)
+        _fig.tight_layout()
+        _show(_plt, _fig)
+
+# %% [markdown]
+# ## 11. Check your understanding
+#
+# Work each one out by hand first, then run the cell to check.
+#
+# 1. In the graph of the first picture, change `c` from 10 to 5. What are
+#    `a.grad`, `b.grad` and `c.grad`?
+# 2. Back with `c = 10`: you call `L.backward()` twice on the same `L` without
+#    resetting anything. What is `a.grad`, and why?
+# 3. Model the error of a central difference on `exp` at 1 as
+#    `eps^2 / 6 + u / eps`. Which `eps` minimises it in float64 and in float32,
+#    and how close are these to the best steps measured in the finite-difference
+#    picture?
+
+# %%
+if __name__ == "__main__":
+    # Each answer is derived step by step, then checked against what your engine computes.
+    # 1. z = a * b + c = 2 * (-3) + 5 = -1 < 0: ReLU's slope is 0 there, so nothing flows back.
+    _q_a, _q_b, _q_c = (Tensor([_v], requires_grad=True, dtype=np.float64) for _v in (2.0, -3.0, 5.0))
+    _q_z = 2.0 * -3.0 + 5.0
+    _q_L = ReLU()(_q_a * _q_b + _q_c) ** 2
+    _q_L.backward()
+    print(f"1. z = 2 * (-3) + 5 = {_q_z:g}; relu(z) = {max(_q_z, 0):g}, L = {_fmt(_q_L.data)}; ReLU's slope at z < 0 "
+          f"is 0, so a.grad = {_fmt(_q_a.grad)}, b.grad = {_fmt(_q_b.grad)}, c.grad = {_fmt(_q_c.grad)}")
+    assert _q_z < 0 and not np.any(_q_a.grad) and not np.any(_q_b.grad) and not np.any(_q_c.grad)
+    # 2. One call: dL/da = 2 y * b = 2 * 4 * (-3) = -24. The second call adds another -24 to .grad.
+    _q_a = Tensor([2.0], requires_grad=True, dtype=np.float64)
+    _q_L = ReLU()(_q_a * -3.0 + 10.0) ** 2
+    _q_once = 2 * 4.0 * -3.0
+    _q_L.backward()
+    _q_first = float(_q_a.grad[0])
+    _q_L.backward()
+    print(f"2. dL/da = 2 y * b = 2 * 4 * (-3) = {_q_once:g}; after one backward() a.grad = {_q_first:g}, after two "
+          f"{_fmt(_q_a.grad)}: leaves accumulate (that is why optimizers call zero_grad())")
+    assert _q_first == _q_once and float(_q_a.grad[0]) == 2 * _q_once
+    # 3. d/d(eps) (eps^2 / 6 + u / eps) = eps / 3 - u / eps^2 = 0  <=>  eps = (3 u)^(1/3);
+    #    there the error is (3u)^(2/3) / 6 + (3u)^(2/3) / 3 = (3u)^(2/3) / 2.
+    for _q_name in ("float64", "float32"):
+        _q_u = float(np.finfo(_q_name).eps)
+        _q_eps = (3 * _q_u) ** (1 / 3)
+        print(f"3. {_q_name}: u = {_q_u:.2e}; eps = (3u)^(1/3) = {_q_eps:.1e}, error (3u)^(2/3) / 2 = "
+              f"{(3 * _q_u) ** (2 / 3) / 2:.1e}; measured best eps {_best_eps[_q_name]:.1e}, "
+              f"error {_fd_error[_q_name].min():.1e}")
+        assert 0.1 < _best_eps[_q_name] / _q_eps < 10                  # the model is right within a decade
+
+# %% [markdown]
+# ## 12. Checks on the given code
 #
 # Not graded: grad mode, `detach`, the error messages, `Function.apply`.
 

@@ -439,7 +439,7 @@ def backward(self, gradient=None):
             g = _reduce_input_grad(node, inp, g)
             grads[id(inp)] = g if id(inp) not in grads else grads[id(inp)] + g
 
-# %% ../../src/06_autograd/06_autograd.py #cell-025
+# %% ../../src/06_autograd/06_autograd.py #cell-026
 def _scalar(value):
     if isinstance(value, Tensor):
         return value.item()
@@ -463,5 +463,5 @@ def numerical_gradient(f, x, eps=1e-6):
         grad[index] = (f_plus - f_minus) / (2 * eps)
     return grad
 
-# %% ../../src/06_autograd/06_autograd.py #cell-027
+# %% ../../src/06_autograd/06_autograd.py #cell-028
 enable_autograd()
