@@ -460,9 +460,12 @@ def test_unit_training_averages():
     assert abs(loss - expected) < 1e-5, f"drop_last: mean loss over the 8 samples seen, expected {expected:.5f}, got {loss:.5f}"
     expected_acc = float(np.mean(logits.argmax(axis=1) == y[:8]))
     assert abs(acc - expected_acc) < 1e-9, f"drop_last: accuracy over the 8 samples seen, expected {expected_acc}, got {acc}"
-    # A loss that is not finite stops training with FloatingPointError (use _loss_value).
+    # A loss that is not finite stops training with FloatingPointError (use _loss_value). The bad
+    # value is a nan, as a missing pixel read from a file would be: nan passes through every
+    # operation silently. (An inf input would make numpy warn before your code sees the loss:
+    # the loss subtracts each row's largest logit, and inf - inf is nan, "invalid value".)
     bad = x.copy()
-    bad[5, 1] = np.inf
+    bad[5, 1] = np.nan
     try:
         trainer.train_epoch(DataLoader(TensorDataset(bad, y), batch_size=4))
     except FloatingPointError:
@@ -566,18 +569,21 @@ if __name__ == "__main__":
 # %% [markdown]
 # ### Reading the history
 #
-# `fit` returns one entry per epoch for each curve. Below, each epoch's training loss is
-# drawn as a bar relative to the first epoch's, next to both accuracies and their gap.
-# Look for three things: the loss falls fastest in the first epochs and then flattens;
-# in the first epoch the test accuracy can even beat the training accuracy, because the
-# training figure averages over a pass that began with an untrained model; after that,
-# the gap between training and test accuracy is the number to watch.
+# `fit` returns one entry per epoch for each curve, and the numbers are easiest to read as
+# pictures: the learning curves. The figures below (and the rest of this module's pictures)
+# are drawn with matplotlib; without it, each picture cell prints one line and goes on.
+#
+# The left panel draws the training and test loss per epoch, the right panel both
+# accuracies. Look for three things: the loss falls fastest in the first epochs and then
+# flattens; in the first epoch the test accuracy can even beat the training accuracy,
+# because the training figure averages over a pass that began with an untrained model;
+# after that, the gap between the training and the test curve is the number to watch.
 
 # %% nbgrader={"grade": false, "grade_id": "training-digits-history", "locked": false, "schema_version": 3, "solution": false, "task": false}
 if __name__ == "__main__":
-    for _epoch, (_tl, _ta, _va) in enumerate(zip(history["train_loss"], history["train_acc"], history["val_acc"]), 1):
-        print(f"epoch {_epoch:2d}  train loss {_tl:.4f}  {'#' * int(40 * _tl / history['train_loss'][0]):40s}"
-              f"  train {_ta:6.2%}  test {_va:6.2%}  gap {_ta - _va:+.2%}")
+    _gaps = np.array(history["train_acc"]) - np.array(history["val_acc"])
+    print(f"train - test accuracy: {_gaps[0]:+.2%} after epoch 1, {_gaps[-1]:+.2%} after epoch {len(_gaps)}; "
+          f"test loss {history['val_loss'][0]:.4f} -> {history['val_loss'][-1]:.4f}")
     model.eval()
     _x_test, _y_test = load_digits("test")
     with no_grad():
@@ -586,8 +592,60 @@ if __name__ == "__main__":
     np.add.at(_confusions, (_y_test, _pred), 1)
     np.fill_diagonal(_confusions, 0)
     _true, _guess = np.unravel_index(_confusions.argmax(), _confusions.shape)
-    print(f"\n{int((_pred != _y_test).sum())} of {len(_y_test)} test digits misclassified; "
+    print(f"{int((_pred != _y_test).sum())} of {len(_y_test)} test digits misclassified; "
           f"the most common mistake: {_true} read as {_guess} ({_confusions.max()} times)")
+
+
+# %%
+def _pyplot():
+    """matplotlib.pyplot for this notebook's pictures, or None (with a one-line note) without matplotlib.
+
+    Outside Jupyter (`python 08_training.py`) figures are drawn on the non-interactive
+    Agg backend and closed by `_show`, so the script never waits for a window.
+    """
+    import sys
+    try:
+        import matplotlib
+    except ImportError:
+        print("matplotlib is not installed, so this picture is skipped "
+              "(install the plot extra: pip install -e '.[plot]').")
+        return None
+    if "ipykernel" not in sys.modules:
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _show(plt, fig):
+    """Show the figure in a notebook; close it in a script."""
+    import sys
+    if "ipykernel" in sys.modules:
+        plt.show()
+    else:
+        plt.close(fig)
+
+
+def _learning_curves(plt, history, title):
+    """A figure of two panels, loss and accuracy per epoch, each with the training and the test curve."""
+    fig, (loss_ax, acc_ax) = plt.subplots(1, 2, figsize=(10, 3.3))
+    epochs = np.arange(1, len(history["train_loss"]) + 1)
+    for ax, key, name in ((loss_ax, "loss", "loss"), (acc_ax, "acc", "accuracy")):
+        ax.plot(epochs, history[f"train_{key}"], marker=".", label=f"train {name}")
+        ax.plot(epochs, history[f"val_{key}"], marker=".", label=f"test {name}")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(name)
+        ax.legend(fontsize=8)
+    fig.suptitle(title, fontsize=10)
+    return fig, (loss_ax, acc_ax)
+
+
+# %%
+if __name__ == "__main__":
+    _plt = _pyplot()
+    if _plt is not None:
+        _fig, _axes = _learning_curves(_plt, history, f"digits MLP, {len(train_loader.dataset)} training samples")
+        _fig.tight_layout()
+        _show(_plt, _fig)
 
 # %% [markdown]
 # ## Overfitting
@@ -615,14 +673,194 @@ if __name__ == "__main__":
           f"at epoch {int(np.argmax(_h['val_acc'])) + 1}, lowest test loss at epoch {int(np.argmin(_h['val_loss'])) + 1}")
 
 # %% [markdown]
-# Training accuracy reaches the top while test accuracy stays far below what the full
-# training set achieved above, and the test *loss* eventually rises again even where the
-# test accuracy holds: the model grows ever more confident, including on its mistakes.
+# The same run as learning curves. Training accuracy reaches the top while test accuracy
+# stays far below what the full training set achieved above, and the test *loss* eventually
+# rises again even where the test accuracy holds: the model grows ever more confident,
+# including on its mistakes. The two curves of each panel split apart within a few epochs and
+# never come back together (the loss curves keep drifting apart until about epoch 15): that gap
+# between training and test *is* overfitting. The dotted line marks the epoch with the lowest
+# test loss.
+#
 # The remedies, each a topic of its own: more data (the full set did far better), a
 # smaller or regularised model (weight decay in module 07, `Dropout` in module 03), data
-# augmentation, and **early stopping**: keep the model from the epoch with the best
-# validation score, not the last one.
+# augmentation (next section), and **early stopping**: keep the model from the epoch with the
+# best validation score, not the last one.
+
+# %%
+if __name__ == "__main__":
+    _loss_gap = np.array(_h["val_loss"]) - np.array(_h["train_loss"])
+    _acc_gap = np.array(_h["train_acc"]) - np.array(_h["val_acc"])
+    _best_epoch = int(np.argmin(_h["val_loss"])) + 1
+    for _epoch in (1, 5, 15, 60):
+        print(f"epoch {_epoch:2d}: test loss - train loss {_loss_gap[_epoch - 1]:+.3f}, "
+              f"train acc - test acc {_acc_gap[_epoch - 1]:+.2%}")
+    _plt = _pyplot()
+    if _plt is not None:
+        _fig, _axes = _learning_curves(_plt, _h, f"wide MLP, only {len(_small.dataset)} training samples: overfitting")
+        for _ax in _axes:
+            _ax.axvline(_best_epoch, color="0.3", linestyle=":", label=f"lowest test loss (epoch {_best_epoch})")
+            _ax.legend(fontsize=8)
+        _fig.tight_layout()
+        _show(_plt, _fig)
+
+# %% [markdown]
+# ## The CNN milestone's two hooks
 #
+# The CNN milestone (`milestones/cnn_digits.py`) trains with both of `Trainer`'s hooks: a
+# cosine learning-rate schedule and random one-pixel shifts of every batch. Here is what each
+# does, and why.
+#
+# ### A cosine learning-rate schedule
+#
+# A constant learning rate is a compromise: large enough to make fast progress at the start,
+# it is too large at the end, where the parameters keep hopping around a minimum instead of
+# settling into it (look at the test accuracy wobbling from epoch to epoch in the first run).
+# A **schedule** lowers it as training goes on. The milestone's schedule follows half a cosine
+# wave from the peak learning rate down to 0 over all `T` planned steps (batches):
+#
+# ```
+# lr(step) = peak * 0.5 * (1 + cos(pi * step / T))
+# ```
+#
+# At `step = 0` the cosine is 1 and `lr = peak`; at `step = T/2` it is 0 and `lr = peak / 2`;
+# at `step = T` it is -1 and `lr = 0`. The decay is gentle at both ends and fastest in the
+# middle, with no sudden cliff. A common addition is a **warm-up**: the first steps rise
+# linearly to the peak, because at the start the gradients (and Adam's running averages of
+# them) are still unreliable, and a full-size step in a wrong direction can be hard to undo.
+# `_cosine_lr` below computes either; with `warmup=0` it is exactly the milestone's formula.
+# A Trainer follows it with `lr_schedule=lambda step: _cosine_lr(step, T, peak)`.
+
+
+# %%
+def _cosine_lr(step, total_steps, peak, warmup=0):
+    """The learning rate at `step` of `total_steps`: a linear warm-up over the first `warmup` steps,
+    then half a cosine from `peak` down to 0 at `total_steps`."""
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    progress = (step - warmup) / (total_steps - warmup)
+    return peak * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+# %%
+if __name__ == "__main__":
+    _peak, _per_epoch, _epochs = 0.01, len(train_loader), 10
+    _total = _epochs * _per_epoch                       # the first run's 10 epochs, in batches
+    _steps = np.arange(_total + 1)
+    _schedules = {
+        "constant": np.full(len(_steps), _peak),
+        "cosine (milestone)": np.array([_cosine_lr(_s, _total, _peak) for _s in _steps]),
+        "cosine, 1 epoch warm-up": np.array([_cosine_lr(_s, _total, _peak, warmup=_per_epoch) for _s in _steps]),
+    }
+    _cos = _schedules["cosine (milestone)"]
+    print(f"{_epochs} epochs of {_per_epoch} batches = {_total} steps; cosine lr at step 0: {_cos[0]:g}, "
+          f"at step {_total // 2}: {_cos[_total // 2]:g}, at step {_total}: {_cos[-1]:.1e}")
+    _plt = _pyplot()
+    if _plt is not None:
+        _fig, _ax = _plt.subplots(figsize=(7, 3.2))
+        for _name, _values in _schedules.items():
+            _ax.plot(_steps / _per_epoch, _values, label=_name)
+        _ax.set_xlabel(f"epoch ({_per_epoch} steps each)")
+        _ax.set_ylabel("learning rate")
+        _ax.legend(fontsize=8)
+        _fig.tight_layout()
+        _show(_plt, _fig)
+
+# %% [markdown]
+# ### Shifted digits: data augmentation
+#
+# A 5 moved one pixel to the right is still a 5, but to a model that reads pixels one by one it
+# is a different input: every stroke now lights up different input units. Augmentation turns
+# this knowledge into data: before each batch, the milestone moves every image by its own
+# random `(dy, dx)` with `dy, dx` in `{-1, 0, 1}` (the batch hook `random_shifts` in
+# `milestones/shifts.py`). What moves out of the frame is lost and what comes in is background
+# (zero). Every epoch then shows the model new variants of each digit, so it cannot simply
+# memorise the exact pixels of its training samples, and it learns that position does not
+# matter.
+#
+# A CNN (module 09) is most of the way there by construction: a convolution applies the same
+# small filter at every position, so a shifted input gives a shifted feature map. What comes
+# after it (pooling windows with fixed borders, the final linear layer) is not, and
+# augmentation trains those parts to agree. The cell below draws one test digit and its eight
+# one-pixel shifts, and measures how much the shift matters to a pixel-by-pixel model: the MLP
+# you trained above, on the test set moved by one pixel.
+
+
+# %%
+def _shift(images, dy, dx):
+    """A copy of `images` (..., H, W) with the content moved dy rows down and dx columns right;
+    what leaves the frame is lost, what enters is 0 (as milestones/shifts.py shift_images)."""
+    height, width = images.shape[-2:]
+    out = np.zeros_like(images)
+    out[..., max(dy, 0):height + min(dy, 0), max(dx, 0):width + min(dx, 0)] = \
+        images[..., max(-dy, 0):height + min(-dy, 0), max(-dx, 0):width + min(-dx, 0)]
+    return out
+
+
+# %%
+if __name__ == "__main__":
+    _digit = _x_test[0, 0]                                  # (8, 8), a 5
+    _moves = [(_dy, _dx) for _dy in (-1, 0, 1) for _dx in (-1, 0, 1)]
+    _shifted = {_move: _shift(_digit, *_move) for _move in _moves}
+    _other = _x[_y != _y_test[0], 0]                        # training digits of the other classes
+    print(f"test digit 0 (a {_y_test[0]}): distance to itself moved one pixel right "
+          f"{np.linalg.norm(_shifted[(0, 1)] - _digit):.2f}, to the nearest training digit of another class "
+          f"{np.linalg.norm(_other - _digit, axis=(1, 2)).min():.2f}")
+    _shift_acc = {_move: trainer.evaluate(DataLoader(TensorDataset(_shift(_x_test, *_move), _y_test), batch_size=256))[1]
+                  for _move in ((0, 0), (-1, 0), (1, 0), (0, -1), (0, 1))}
+    print("the first MLP's test accuracy, test set moved by (dy, dx): "
+          + ", ".join(f"{_move}: {_acc:.1%}" for _move, _acc in _shift_acc.items()))
+    _plt = _pyplot()
+    if _plt is not None:
+        _fig, _axes = _plt.subplots(3, 3, figsize=(4.5, 4.8))
+        for _ax, _move in zip(_axes.ravel(), _moves):
+            _ax.imshow(_shifted[_move], cmap="gray_r", vmin=0, vmax=1)
+            _ax.set_title("original" if _move == (0, 0) else f"dy={_move[0]:+d} dx={_move[1]:+d}", fontsize=8)
+            _ax.set_xticks([])
+            _ax.set_yticks([])
+        _fig.tight_layout()
+        _show(_plt, _fig)
+
+# %% [markdown]
+# The shifted 5 is farther from the original, pixel by pixel, than the nearest digit of another
+# class is, and the MLP that scores about 96% on the test set gets only about half of the test
+# digits right once they are moved by a single pixel. The CNN milestone measures the same thing
+# for its models (the "shifted 1 px" columns of its summary table).
+#
+# ## Check your understanding
+#
+# Work each one out by hand first, then run the cell to check.
+#
+# 1. The first run's loader has batches of 32 over the training set. How many batches make an
+#    epoch, how large is the last one, and what weight does it get in `train_epoch`'s mean loss?
+# 2. With the milestone's cosine schedule (peak 0.01 over the first run's 10 epochs), what is the
+#    learning rate one third of the way through, and for how many steps is it above half the peak?
+# 3. In the overfitting run, which epoch would early stopping on the test loss keep, and how do
+#    its test loss and accuracy compare with the last epoch's?
+
+
+# %%
+if __name__ == "__main__":
+    # 1. ceil(N / 32) batches; the last holds what is left; per-sample means weigh it by its size.
+    _n = len(train_loader.dataset)
+    _batches = math.ceil(_n / 32)
+    _last = _n - 32 * (_batches - 1)
+    print(f"1. {_n} samples / 32 = {_n / 32:.2f}: {_batches} batches, the last of {_n} - 32 * {_batches - 1} = {_last}; "
+          f"its weight {_last} / {_n} = {_last / _n:.2%} (a mean of batch means would give it 1/{_batches} = {1 / _batches:.2%})")
+    assert len(train_loader) == _batches and _last == len(_x) % 32
+    # 2. cos(pi / 3) = 1/2, so lr = 0.01 * 0.5 * (1 + 0.5); lr > peak / 2 while cos(...) > 0, i.e. step < T / 2.
+    _third = _cosine_lr(_total / 3, _total, 0.01)
+    print(f"2. T = {_total} steps; lr(T/3) = 0.01 * 0.5 * (1 + cos(pi/3)) = 0.01 * 0.5 * 1.5 = {_third:.4f}; "
+          f"above 0.005 for steps 0 .. {_total // 2 - 1}: the first {_total // 2} steps, half of them")
+    assert abs(_third - 0.0075) < 1e-12
+    assert sum(_cosine_lr(_s, _total, 0.01) > 0.005 for _s in range(_total)) == _total // 2
+    # 3. The epoch of the lowest test loss, against the last epoch.
+    _keep = int(np.argmin(_h["val_loss"]))
+    print(f"3. lowest test loss {_h['val_loss'][_keep]:.4f} at epoch {_keep + 1} (test acc {_h['val_acc'][_keep]:.2%}); "
+          f"epoch {len(_h['val_loss'])}: {_h['val_loss'][-1]:.4f} (test acc {_h['val_acc'][-1]:.2%}), "
+          f"{_h['val_loss'][-1] - _h['val_loss'][_keep]:+.4f} loss and {_h['val_acc'][-1] - _h['val_acc'][_keep]:+.2%} "
+          f"accuracy by training on: the loss worsens while the accuracy barely moves (ever more confident, not better)")
+
+# %% [markdown]
 # ## Summary
 #
 # - The loop: forward, loss, `zero_grad`, `backward`, `step`, for every batch, for every epoch.
