@@ -787,6 +787,249 @@ if __name__ == "__main__":
     test_unit_constructor()
 
 # %% [markdown]
+# ## 9. Seeing tensors
+#
+# The pictures below use the `Tensor` you just finished, so they come after the checks.
+# They are drawn with matplotlib; without it, each picture cell prints one line and goes on.
+#
+# **Broadcasting as grids.** Section 3 gave the rule in words: line the shapes up at the
+# right, compare axis by axis, and repeat every axis of length 1 to match. The cell draws
+# it for a `(3, 1)` column plus a `(1, 4)` row. Each operand is a grid of cells holding
+# its values; the cells it really stores are solid, the repeats that broadcasting only
+# pretends to make are faded. The third grid is the sum, computed by your `Tensor` and
+# read back from it. The fourth panel is a case that fails, `(3, 4) + (3,)`: the shorter
+# shape is padded with a 1 on the left, the axes are compared from the right, and the
+# last axes (4 against 3) are neither equal nor 1. The message under the table is the
+# one your `__add__` raised when the cell tried it (numpy's, passed on unchanged).
+
+
+# %%
+def _pyplot():
+    """matplotlib.pyplot for this notebook's pictures, or None (with a one-line note) without matplotlib.
+
+    Outside Jupyter (`python 01_tensor.py`) figures are drawn on the non-interactive
+    Agg backend and closed by `_show`, so the script never waits for a window.
+    """
+    import sys
+    try:
+        import matplotlib
+    except ImportError:
+        print("matplotlib is not installed, so this picture is skipped "
+              "(install the plot extra: pip install -e '.[plot]').")
+        return None
+    if "ipykernel" not in sys.modules:
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _show(plt, fig):
+    """Show the figure in a notebook; close it in a script."""
+    import sys
+    if "ipykernel" in sys.modules:
+        plt.show()
+    else:
+        plt.close(fig)
+
+
+# %%
+if __name__ == "__main__":
+    import textwrap as _textwrap
+
+    _col = Tensor([[0.0], [10.0], [20.0]])        # (3, 1)
+    _row = Tensor([[1.0, 2.0, 3.0, 4.0]])         # (1, 4)
+    _sum = _col + _row
+    _out_shape = np.broadcast_shapes(_col.shape, _row.shape)
+    print(f"{_col.shape} + {_row.shape} -> {_sum.shape} (the rule says {_out_shape})")
+    # What each operand looks like after its length-1 axes are repeated, and which cells it really stores.
+    _stretched = {"column": np.broadcast_to(_col.data, _out_shape), "row": np.broadcast_to(_row.data, _out_shape)}
+    _stored = {"column": np.zeros(_out_shape, dtype=bool), "row": np.zeros(_out_shape, dtype=bool)}
+    _stored["column"][:, 0], _stored["row"][0, :] = True, True
+    for _name, _values in _stretched.items():
+        print(f"the {_name} stores {int(_stored[_name].sum())} of the {_values.size} values it shows")
+    _big, _short = Tensor(np.zeros((3, 4))), Tensor(np.zeros(3))
+    try:
+        _big + _short
+    except ValueError as _err:
+        _error_message = str(_err)
+    else:
+        raise AssertionError("(3, 4) + (3,) must not broadcast")
+    _padded = (1,) * (_big.ndim - _short.ndim) + _short.shape
+    _compatible = [_x == _y or 1 in (_x, _y) for _x, _y in zip(_big.shape, _padded)]
+    print(f"{_big.shape} + {_short.shape}: padded to {_padded}; axes compatible {_compatible}")
+    print(f"ValueError: {_error_message}")
+    _plt = _pyplot()
+    if _plt is not None:
+        _fig, _axes = _plt.subplots(1, 4, figsize=(12, 3.4), gridspec_kw={"width_ratios": [4, 4, 4, 3.4]})
+        _panels = [(f"column {_col.shape}, repeated along axis 1", _stretched["column"], _stored["column"], "tab:blue"),
+                   (f"+ row {_row.shape}, repeated along axis 0", _stretched["row"], _stored["row"], "tab:orange"),
+                   (f"= sum {_sum.shape}, from Tensor", _sum.data, np.ones(_out_shape, dtype=bool), "tab:green")]
+        for _ax, (_title, _values, _real, _color) in zip(_axes, _panels):
+            for (_i, _j), _v in np.ndenumerate(_values):
+                _alpha = 1.0 if _real[_i, _j] else 0.3
+                _ax.add_patch(_plt.Rectangle((_j, _i), 1, 1, facecolor=_color, edgecolor="k", alpha=_alpha))
+                _ax.text(_j + 0.5, _i + 0.5, f"{_v:g}", ha="center", va="center", alpha=_alpha)
+            _ax.set_xlim(-0.05, _out_shape[1] + 0.05)
+            _ax.set_ylim(_out_shape[0] + 0.05, -0.05)
+            _ax.set_aspect("equal")
+            _ax.axis("off")
+            _ax.set_title(_title, fontsize=9)
+        _ax = _axes[3]
+        _ax.set_title(f"{_big.shape} + {_short.shape}: compare from the right", fontsize=9)
+        _rows = [(f"a {_big.shape}", _big.shape, [False] * _big.ndim),
+                 (f"b {_short.shape}", _padded, [_k < _big.ndim - _short.ndim for _k in range(_big.ndim)])]
+        for _r, (_label, _dims, _pads) in enumerate(_rows):
+            _ax.text(-0.1, _r + 0.5, _label, ha="right", va="center", fontsize=9)
+            for _k, (_d, _pad) in enumerate(zip(_dims, _pads)):
+                _ax.add_patch(_plt.Rectangle((_k, _r), 1, 1, facecolor="0.9", edgecolor="k", alpha=0.3 if _pad else 1.0))
+                _ax.text(_k + 0.5, _r + 0.5, f"{_d}" + (" (pad)" if _pad else ""), ha="center", va="center",
+                         fontsize=9, alpha=0.5 if _pad else 1.0)
+        for _k, _ok in enumerate(_compatible):
+            _ax.add_patch(_plt.Rectangle((_k, 2), 1, 1, facecolor="tab:green" if _ok else "tab:red", edgecolor="k"))
+            _ax.text(_k + 0.5, 2.5, "ok" if _ok else "no", ha="center", va="center", fontsize=9)
+        _ax.text(-0.1, 2.5, "equal or 1?", ha="right", va="center", fontsize=9)
+        _ax.text(1.0, 3.3, _textwrap.fill("ValueError: " + _error_message.strip(), 34), ha="center", va="top",
+                 fontsize=8, color="tab:red")
+        _ax.set_xlim(-1.6, _big.ndim + 0.05)
+        _ax.set_ylim(5, 0)
+        _ax.axis("off")
+        _fig.tight_layout()
+        _show(_plt, _fig)
+
+
+# %% [markdown]
+# **Where the numbers sit in memory: reshape against transpose.** Section 1 said the numbers
+# of a tensor sit in one block of memory and the shape only says how to read it. numpy
+# reads it with **strides**: for each axis, how many bytes to step in memory to move one
+# place along that axis. The cell builds a `(3, 4)` float32 tensor holding 0 to 11 in
+# memory order, then `reshape(4, 3)` and `transpose()` of it, and prints each one's
+# strides and whether it still shares the original's memory. Each grid below shows one
+# of them, with a line drawn through its cells in *memory* order (from the lowest
+# address up, computed from the strides).
+#
+# `reshape` keeps the order: the line still runs row by row, only wrapped after three
+# cells instead of four. `transpose` moves no number at all, it swaps the strides, so the
+# same memory is now read down the columns: the line runs column by column, and the
+# rows you see are no longer contiguous. That is why a transposed tensor is *not*
+# C-contiguous, and why flattening it (with `reshape`) has to copy the numbers into the
+# new order, as the cell checks.
+
+
+# %%
+if __name__ == "__main__":
+    _base = Tensor(np.arange(12.0)).reshape(3, 4)
+    _views = {"t = arange(12).reshape(3, 4)": _base, "t.reshape(4, 3)": _base.reshape(4, 3),
+              "t.transpose()": _base.transpose()}
+    _memory_paths = {}
+    for _name, _view in _views.items():
+        _arr = _view.data
+        _addresses = np.add.outer(np.arange(_arr.shape[0]) * _arr.strides[0], np.arange(_arr.shape[1]) * _arr.strides[1])
+        _memory_paths[_name] = [np.unravel_index(_k, _arr.shape) for _k in np.argsort(_addresses, axis=None)]
+        print(f"{_name:30s}: shape {_view.shape}, strides {_arr.strides} bytes, "
+              f"C-contiguous {_arr.flags['C_CONTIGUOUS']}, shares t's memory {np.shares_memory(_arr, _base.data)}")
+    _flat_t = _base.transpose().reshape(-1)
+    print(f"t.transpose().reshape(-1) = {_flat_t.data.astype(int).tolist()}: copied into the new order, "
+          f"shares t's memory {np.shares_memory(_flat_t.data, _base.data)}")
+    _plt = _pyplot()
+    if _plt is not None:
+        _fig, _axes = _plt.subplots(1, 3, figsize=(10, 3.6))
+        for _ax, (_name, _view) in zip(_axes, _views.items()):
+            _arr = _view.data
+            for (_i, _j), _v in np.ndenumerate(_arr):
+                _ax.add_patch(_plt.Rectangle((_j, _i), 1, 1, facecolor="0.93", edgecolor="k"))
+                _ax.text(_j + 0.5, _i + 0.5, f"{_v:g}", ha="center", va="center")
+            _path = np.array(_memory_paths[_name], dtype=float)
+            _ax.plot(_path[:, 1] + 0.5, _path[:, 0] + 0.5, color="tab:red", marker=".", alpha=0.6)
+            _ax.set_xlim(-0.05, 4.05)
+            _ax.set_ylim(4.05, -0.05)
+            _ax.set_aspect("equal")
+            _ax.axis("off")
+            _ax.set_title(f"{_name}\nshape {_view.shape}, strides {_arr.strides}", fontsize=9)
+        _fig.suptitle("the red line visits the cells in memory order", fontsize=9)
+        _fig.tight_layout()
+        _show(_plt, _fig)
+
+
+# %% [markdown]
+# **How far apart float32 numbers are.** Section 1 chose float32 for its half-size memory
+# and printed its machine epsilon. Epsilon is a *relative* precision: near a number `x`
+# the next representable float is about `eps * x` away, so the gap between neighbours
+# grows with the magnitude. The cell computes that gap (`np.spacing`) for magnitudes from
+# 1e-8 to 1e8 in both dtypes and draws it on log axes; the two lines are parallel,
+# float64's lower by a constant factor. Where float32's gap passes 1 (dashed line),
+# adding 1 no longer changes the number: the cell finds the first power of two where
+# that happens and adds 1 to 1e8 with your `Tensor` in both dtypes. For weights and
+# activations of moderate size float32's digits (section 1 printed how many) are plenty; a running sum of many
+# small numbers into a large one is where they run out.
+
+
+# %%
+if __name__ == "__main__":
+    _magnitudes = 10.0 ** np.arange(-8, 9)
+    _gaps = {"float32": np.spacing(_magnitudes.astype(np.float32)).astype(np.float64),
+             "float64": np.spacing(_magnitudes)}
+    for _name, _gap in _gaps.items():
+        print(f"{_name}: gap near 1 = {_gap[8]:.3g}, near 1e8 = {_gap[-1]:.3g}; gap / magnitude in "
+              f"[{(_gap / _magnitudes).min():.3g}, {(_gap / _magnitudes).max():.3g}] (eps = {np.finfo(_name).eps:.3g})")
+    _powers = 2.0 ** np.arange(64)
+    _first_lost = float(_powers[np.argmax(np.float32(_powers) + np.float32(1) == np.float32(_powers))])
+    print(f"first power of two x with float32(x) + 1 == x: 2**{int(np.log2(_first_lost))} = {_first_lost:.0f}")
+    _sum32 = (Tensor([1e8]) + 1).data[0]
+    _sum64 = (Tensor([1e8], dtype=np.float64) + 1).data[0]
+    print(f"Tensor([1e8]) + 1 in float32: {_sum32:.1f}; in float64: {_sum64:.1f}")
+    _plt = _pyplot()
+    if _plt is not None:
+        _fig, _ax = _plt.subplots(figsize=(7, 4))
+        for _name, _gap in _gaps.items():
+            _ax.loglog(_magnitudes, _gap, marker="o", label=_name)
+        _ax.axhline(1.0, color="0.4", linestyle="--", linewidth=0.8, label="gap 1")
+        _ax.axvline(_first_lost, color="tab:red", linestyle=":", linewidth=1,
+                    label=f"float32: 2**{int(np.log2(_first_lost))} + 1 == 2**{int(np.log2(_first_lost))}")
+        _ax.set_xlabel("magnitude x (log scale)")
+        _ax.set_ylabel("gap to the next float, np.spacing(x)")
+        _ax.set_title(f"float32: 1e8 + 1 = {_sum32:.0f}; float64: 1e8 + 1 = {_sum64:.0f}", fontsize=9)
+        _ax.legend(fontsize=8)
+        _fig.tight_layout()
+        _show(_plt, _fig)
+
+
+# %% [markdown]
+# ## 10. Check your understanding
+#
+# Work each one out by hand first, then run the cell to check.
+#
+# 1. What shape does `Tensor(np.ones((8, 1, 6, 1))) + Tensor(np.ones((7, 1, 5)))` have?
+# 2. How many bytes does a float32 batch of shape `(64, 3, 32, 32)` take (64 RGB images of
+#    32x32 pixels)?
+# 3. How many multiply-adds does `(32, 784) @ (784, 128)` take, the first layer of an MLP
+#    on a batch of 32 digit images?
+
+
+# %%
+if __name__ == "__main__":
+    # Each answer is derived step by step, then checked against what your Tensor computes.
+    # 1. Pad the shorter shape with 1s on the left, then take the larger length on each axis.
+    _q_a, _q_b = (8, 1, 6, 1), (7, 1, 5)
+    _q_pad = (1,) * (len(_q_a) - len(_q_b)) + _q_b
+    _q_shape = tuple(max(_x, _y) for _x, _y in zip(_q_a, _q_pad))
+    assert all(_x == _y or 1 in (_x, _y) for _x, _y in zip(_q_a, _q_pad))
+    print(f"1. {_q_b} padded to {_q_pad}; axis by axis max of {_q_a} and {_q_pad} = {_q_shape}")
+    assert (Tensor(np.ones(_q_a)) + Tensor(np.ones(_q_b))).shape == _q_shape
+    # 2. Elements are the product of the shape; float32 takes 4 bytes each.
+    _q_batch = (64, 3, 32, 32)
+    _q_elements = int(np.prod(_q_batch))
+    _q_bytes = _q_elements * np.dtype(np.float32).itemsize
+    print(f"2. {' * '.join(map(str, _q_batch))} = {_q_elements} values * {np.dtype(np.float32).itemsize} bytes "
+          f"= {_q_bytes} bytes = {_q_bytes / 1024:.0f} KiB")
+    assert Tensor(np.zeros(_q_batch)).data.nbytes == _q_bytes
+    # 3. Each of the n * m outputs is a dot product of length k: k multiply-adds.
+    _q_n, _q_k, _q_m = 32, 784, 128
+    _q_madds = _q_n * _q_m * _q_k
+    print(f"3. {_q_n} * {_q_m} outputs, each {_q_k} multiply-adds: {_q_madds:,} multiply-adds "
+          f"({2 * _q_madds:,} floating-point operations)")
+    assert (Tensor(np.ones((_q_n, _q_k))) @ Tensor(np.ones((_q_k, _q_m)))).data[0, 0] == _q_k
+
+# %% [markdown]
 # ## Summary
 #
 # You built the data structure of the whole course: a validated wrapper around
