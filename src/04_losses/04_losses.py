@@ -418,6 +418,234 @@ if __name__ == "__main__":
     print(f"cross-entropy of an untrained Linear(64, 10): {CrossEntropyLoss()(model(images), labels).item():.4f}")
 
 # %% [markdown]
+# ## 6. Seeing the losses
+#
+# The pictures below use the losses you just wrote, so they come after the tests. They are
+# drawn with matplotlib; without it, each picture cell prints one line and goes on.
+#
+# **Why classifiers use cross-entropy, not MSE.** Take one sample of a two-class problem
+# whose true class is 0, and let the model give it probability `p`, so its predicted
+# distribution is `(p, 1 - p)` and the one-hot label is `(1, 0)`. MSE between the two is
+# `((1 - p)^2 + (1 - p)^2) / 2 = (1 - p)^2`; cross-entropy is `-log p` (the logits
+# `(log p, log(1 - p))` have exactly that softmax). The cell computes both with `MSELoss`
+# and `CrossEntropyLoss` for `p` from 0.001 to 0.999, and their slopes `d loss / d p` with
+# `backward()`: the batch loss is the mean over the `N` samples and each sample's loss
+# depends only on its own `p`, so `N` times the gradient is that sample's slope.
+#
+# By hand: MSE's slope is `-2 (1 - p)`, never steeper than 2, and its loss never exceeds 1
+# however wrong the model is. Cross-entropy's slope is `-1 / p`: as the probability of the
+# true class goes to 0 the loss and its slope grow without bound. A confidently wrong
+# classifier gets a small, bounded push from MSE and a large one from cross-entropy. The
+# cell prints both losses and slopes at the ends of the range (right: the slopes' sizes,
+# on a log axis).
+
+
+# %%
+def _pyplot():
+    """matplotlib.pyplot for this notebook's pictures, or None (with a one-line note) without matplotlib.
+
+    Outside Jupyter (`python 04_losses.py`) figures are drawn on the non-interactive
+    Agg backend and closed by `_show`, so the script never waits for a window.
+    """
+    import sys
+    try:
+        import matplotlib
+    except ImportError:
+        print("matplotlib is not installed, so this picture is skipped "
+              "(install the plot extra: pip install -e '.[plot]').")
+        return None
+    if "ipykernel" not in sys.modules:
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _show(plt, fig):
+    """Show the figure in a notebook; close it in a script."""
+    import sys
+    if "ipykernel" in sys.modules:
+        plt.show()
+    else:
+        plt.close(fig)
+
+
+# %%
+if __name__ == "__main__":
+    _p = np.linspace(0.001, 0.999, 999)
+    _n = _p.size
+    # One value per sample: the loss of a batch of one.
+    _mse_values = np.array([MSELoss()(Tensor([[_q, 1 - _q]], dtype=np.float64), [[1.0, 0.0]]).item() for _q in _p])
+    _ce_values = np.array([CrossEntropyLoss()(Tensor(np.log([[_q, 1 - _q]]), dtype=np.float64), [0]).item() for _q in _p])
+    # The slopes: one batch of all N samples, built from p with Tensor operations, then backward().
+    _first, _second = np.array([[1.0, 0.0]]), np.array([[0.0, 1.0]])
+    _p_mse = Tensor(_p.reshape(-1, 1), requires_grad=True, dtype=np.float64)
+    MSELoss()(_p_mse * _first + (1.0 - _p_mse) * _second, np.tile(_first, (_n, 1))).backward()
+    _p_ce = Tensor(_p.reshape(-1, 1), requires_grad=True, dtype=np.float64)
+    CrossEntropyLoss()(_p_ce.log() * _first + (1.0 - _p_ce).log() * _second, np.zeros(_n, dtype=np.int64)).backward()
+    _mse_slopes, _ce_slopes = _n * _p_mse.grad.ravel(), _n * _p_ce.grad.ravel()
+    for _i in (0, _n // 2, _n - 1):
+        print(f"p = {_p[_i]:.3f}: MSE {_mse_values[_i]:.4f} (slope {_mse_slopes[_i]:+.4f}), "
+              f"cross-entropy {_ce_values[_i]:.4f} (slope {_ce_slopes[_i]:+.4f})")
+    print(f"largest over the range: MSE {_mse_values.max():.4f} with slope size at most {np.abs(_mse_slopes).max():.3f}; "
+          f"cross-entropy {_ce_values.max():.3f} with slope size {np.abs(_ce_slopes).max():.0f}, "
+          f"{np.abs(_ce_slopes).max() / np.abs(_mse_slopes).max():.0f} times MSE's")
+    _plt = _pyplot()
+    if _plt is not None:
+        _fig, (_ax_loss, _ax_slope) = _plt.subplots(1, 2, figsize=(9, 3.8))
+        _ax_loss.plot(_p, _mse_values, label="MSE, (1 - p)^2")
+        _ax_loss.plot(_p, _ce_values, label="cross-entropy, -log p")
+        _ax_loss.set_xlabel("p, the predicted probability of the true class")
+        _ax_loss.set_ylabel("loss of the sample")
+        _ax_loss.set_title("loss", fontsize=9)
+        _ax_loss.legend(fontsize=8)
+        _ax_slope.semilogy(_p, np.abs(_mse_slopes), label="MSE, 2 (1 - p)")
+        _ax_slope.semilogy(_p, np.abs(_ce_slopes), label="cross-entropy, 1 / p")
+        _ax_slope.set_xlabel("p, the predicted probability of the true class")
+        _ax_slope.set_ylabel("|d loss / d p| (log scale)")
+        _ax_slope.set_title("slope size, from backward()", fontsize=9)
+        _ax_slope.legend(fontsize=8)
+        _fig.tight_layout()
+        _show(_plt, _fig)
+
+
+# %% [markdown]
+# **Where the naive softmax breaks.** Section 3's demo printed four rows; the cell below
+# follows the same row of logits `(s, s - 1, 0)`, true class 0, for 400 sizes `s` from 1
+# to 10,000 on a log axis, all in float32. `CrossEntropyLoss` settles at
+# `log(1 + e^-1)`, the loss of a gap of 1 between the two leading classes. The naive
+# `-log(exp(s) / sum(exp(z)))` agrees until the sum overflows, at
+# `s = log(float32 max) - log(1 + e^-1)`, a little before `exp(s)` itself does at
+# `s = log(float32 max)` (dashed); from there on it is `inf` or `nan` (shaded: no value
+# to plot). The cell prints both thresholds and the last and first sizes of the grid on
+# either side.
+
+
+# %%
+if __name__ == "__main__":
+    _s = np.geomspace(1.0, 1e4, 400).astype(np.float32)
+    _rows = np.stack([_s, _s - 1, np.zeros_like(_s)], axis=1)
+    _stable = np.array([CrossEntropyLoss()(Tensor(_row[None, :]), [0]).item() for _row in _rows])
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        _naive = -np.log(np.exp(_rows[:, 0]) / np.exp(_rows).sum(axis=1))
+    _finite = np.isfinite(_naive)
+    _overflow = float(np.log(np.finfo(np.float32).max))
+    _sum_overflow = _overflow - float(np.log1p(np.exp(-1.0)))
+    _broken_from = float(_s[~_finite].min())
+    print(f"exp overflows in float32 above s = log(float32 max) = {_overflow:.4f}; the sum exp(s) + exp(s - 1) + 1 "
+          f"above s = {_overflow:.4f} - log(1 + e^-1) = {_sum_overflow:.4f}")
+    print(f"naive: finite up to s = {_s[_finite].max():.3f} on the grid, from s = {_broken_from:.3f} on "
+          f"{np.isnan(_naive).sum()} nan and {np.isinf(_naive).sum()} inf ({(~_finite).sum()} of {_s.size} sizes); "
+          f"CrossEntropyLoss finite everywhere: "
+          f"{bool(np.isfinite(_stable).all())}, settling at {_stable[-1]:.4f} (log(1 + e^-1) = {np.log1p(np.exp(-1.0)):.4f})")
+    _plt = _pyplot()
+    if _plt is not None:
+        _fig, _ax = _plt.subplots(figsize=(7, 3.8))
+        _ax.axvspan(_broken_from, float(_s[-1]), color="0.88", label="naive: inf or nan")
+        _ax.semilogx(_s[_finite], _naive[_finite], linewidth=4, color="tab:orange", label="naive -log softmax, float32")
+        _ax.semilogx(_s, _stable, color="tab:blue", label="CrossEntropyLoss (log-sum-exp), float32")
+        _ax.axvline(_overflow, color="k", linestyle="--", linewidth=0.8, label=f"log(float32 max) = {_overflow:.2f}")
+        _ax.set_xlabel("s, the size of the logits (s, s - 1, 0) (log scale)")
+        _ax.set_ylabel("loss, true class 0")
+        _ax.set_title("the naive formula breaks where exp overflows; log-sum-exp does not", fontsize=9)
+        _ax.legend(fontsize=8)
+        _fig.tight_layout()
+        _show(_plt, _fig)
+
+
+# %% [markdown]
+# **Sigmoid, then binary cross-entropy.** Section 4 warned that a `Sigmoid` followed by
+# `BinaryCrossEntropyLoss` loses precision for large scores. Take a model that outputs a
+# score `s` and a label `y = 0`: the exact loss is `-log(1 - sigmoid(s)) = log(1 + e^s)`,
+# close to `s` itself once `s` is large: the more confidently wrong, the larger the loss.
+# The cell computes `BinaryCrossEntropyLoss()(Sigmoid()(s), 0)` for scores from -5 to 40 in
+# float32 and in float64, next to the exact `log(1 + e^s)` (numpy's `logaddexp(0, s)`).
+#
+# Both stop growing. `1 - p` cannot be smaller than the spacing of the floats just below
+# 1, so in float32 it first loses its digits and then, once `Sigmoid` rounds to exactly
+# 1, becomes 0: the loss jumps to the cap `-log(eps) = -log(1e-12)`. In float64 the floats
+# are finer, and the curve bends onto the same cap once `1 - p` falls below `eps`. Past
+# that point the loss is flat: it no longer tells the model how wrong it is. This is why
+# PyTorch offers `BCEWithLogitsLoss`, which computes `log(1 + e^s)` from the score with the
+# log-sum-exp idea and never forms `p`. The cell prints where each precision leaves the
+# exact curve (by more than 1%) and the cap.
+
+
+# %%
+if __name__ == "__main__":
+    from tinytorch.core.activations import Sigmoid as _Sigmoid
+
+    _scores = np.linspace(-5.0, 40.0, 451)
+    _exact = np.logaddexp(0.0, _scores)
+    _bce = {_dtype.__name__: np.array([BinaryCrossEntropyLoss()(_Sigmoid()(Tensor([_v], dtype=_dtype)), [0.0]).item()
+                                       for _v in _scores]) for _dtype in (np.float32, np.float64)}
+    _cap = float(-np.log(1e-12))
+    _leaves = {}
+    for _name, _values in _bce.items():
+        _leaves[_name] = float(_scores[np.abs(_values - _exact) > 0.01 * _exact].min())
+        print(f"{_name}: first more than 1% off log(1 + e^s) at s = {_leaves[_name]:.1f}; "
+              f"largest loss {_values.max():.4f}, at s = 40: {_values[-1]:.4f} (exact {_exact[-1]:.4f})")
+    _rounds = float(_scores[_Sigmoid()(Tensor(_scores, dtype=np.float32)).data == 1.0].min())
+    print(f"float32 Sigmoid(s) is exactly 1.0 from s = {_rounds:.1f} on the grid; the cap -log(1e-12) = {_cap:.4f}")
+    _plt = _pyplot()
+    if _plt is not None:
+        _fig, _ax = _plt.subplots(figsize=(7, 3.8))
+        _ax.plot(_scores, _exact, color="k", linestyle="--", label="exact, log(1 + e^s)")
+        _ax.plot(_scores, _bce["float64"], color="tab:blue", label="BinaryCrossEntropyLoss(Sigmoid(s), 0), float64")
+        _ax.plot(_scores, _bce["float32"], color="tab:orange", label="BinaryCrossEntropyLoss(Sigmoid(s), 0), float32")
+        _ax.axhline(_cap, color="0.5", linestyle=":", label=f"cap -log(1e-12) = {_cap:.2f}")
+        _ax.set_xlabel("s, the model's score (label y = 0)")
+        _ax.set_ylabel("loss")
+        _ax.set_title("Sigmoid then BCE saturates; the exact loss keeps growing", fontsize=9)
+        _ax.legend(fontsize=8)
+        _fig.tight_layout()
+        _show(_plt, _fig)
+
+
+# %% [markdown]
+# ## 7. Check your understanding
+#
+# Work each one out by hand first, then run the cell to check.
+#
+# 1. A classifier for the 10 digits gives every class the same logit. What is its
+#    cross-entropy, whatever the label?
+# 2. What is the largest float32 logit `z` for which `exp(z)` is still finite?
+# 3. The true class gets probability `p = 0.01`. Using section 6's one-sample losses,
+#    how large are MSE and cross-entropy, and how many times steeper is cross-entropy's
+#    slope `d loss / d p`?
+
+
+# %%
+if __name__ == "__main__":
+    # Each answer is derived step by step, then checked against what your losses compute.
+    # 1. Equal logits: softmax gives each class 1/C, so the loss is -log(1/C) = log C.
+    _q_c = 10
+    _q_uniform = CrossEntropyLoss()(Tensor(np.zeros((1, _q_c)), dtype=np.float64), [3]).item()
+    print(f"1. p = 1/{_q_c} for every class: -log(1/{_q_c}) = log {_q_c} = {np.log(_q_c):.4f}; "
+          f"CrossEntropyLoss gives {_q_uniform:.4f}")
+    assert np.isclose(_q_uniform, np.log(_q_c))
+    # 2. exp(z) <= float32 max  <=>  z <= log(float32 max); the largest float32 below that bound.
+    _q_max = np.finfo(np.float32).max
+    _q_bound = np.float32(np.log(np.float64(_q_max)))
+    with np.errstate(over="ignore"):
+        if not np.isfinite(np.exp(_q_bound)):
+            _q_bound = np.nextafter(_q_bound, np.float32(0))
+        _q_next = np.nextafter(_q_bound, np.float32(np.inf))
+        _q_exp_next = np.exp(_q_next)
+    print(f"2. float32 max = {_q_max:.6e}, log of it = {np.log(np.float64(_q_max)):.6f}: the largest float32 z with "
+          f"finite exp(z) is {np.format_float_positional(_q_bound)} (exp = {np.exp(_q_bound):.6e}); the next float32, "
+          f"{np.format_float_positional(_q_next)}, gives {_q_exp_next}")
+    assert np.isfinite(np.exp(_q_bound)) and not np.isfinite(_q_exp_next)
+    # 3. MSE (1 - p)^2, slope -2 (1 - p); cross-entropy -log p, slope -1 / p.
+    _q_p = 0.01
+    _q_mse, _q_ce = (1 - _q_p) ** 2, -np.log(_q_p)
+    print(f"3. MSE (1 - {_q_p})^2 = {_q_mse:.4f}, slope -2 (1 - {_q_p}) = {-2 * (1 - _q_p):.2f}; cross-entropy "
+          f"-log {_q_p} = {_q_ce:.4f}, slope -1/{_q_p} = {-1 / _q_p:.0f}: {(1 / _q_p) / (2 * (1 - _q_p)):.1f} times steeper")
+    assert np.isclose(MSELoss()(Tensor([[_q_p, 1 - _q_p]], dtype=np.float64), [[1.0, 0.0]]).item(), _q_mse)
+    assert np.isclose(CrossEntropyLoss()(Tensor(np.log([[_q_p, 1 - _q_p]]), dtype=np.float64), [0]).item(), _q_ce)
+    _q_i = int(np.argmin(np.abs(_p - _q_p)))
+    print(f"   section 6 measured at p = {_p[_q_i]:.3f}: slopes {_mse_slopes[_q_i]:+.4f} and {_ce_slopes[_q_i]:+.4f}")
+
+# %% [markdown]
 # ## Summary
 #
 # - `MSELoss`: mean of squared errors, for regression; input and target shapes must match.
@@ -428,3 +656,6 @@ if __name__ == "__main__":
 #   `eps` keeps the logs finite at the edges.
 # - All three are built from `Tensor` operations and return a scalar `Tensor`, so
 #   `loss.backward()` will work as soon as module 06 is in place.
+# - Cross-entropy's loss and slope grow without bound for a confidently wrong answer; MSE's
+#   stay bounded. A `Sigmoid` followed by `BinaryCrossEntropyLoss` saturates for large
+#   scores, which is why the fused forms (`BCEWithLogitsLoss`) exist.
