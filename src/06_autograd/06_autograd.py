@@ -837,32 +837,9 @@ def backward(self, gradient=None):
 # array, or a one-element Tensor).
 
 # %%
-def _pyplot():
-    """matplotlib.pyplot for this notebook's pictures, or None (with a one-line note) without matplotlib.
-
-    Outside Jupyter (`python 06_autograd.py`) figures are drawn on the non-interactive
-    Agg backend and closed by `_show`, so the script never waits for a window.
-    """
-    import sys
-    try:
-        import matplotlib
-    except ImportError:
-        print("matplotlib is not installed, so this picture is skipped "
-              "(install the plot extra: pip install -e '.[plot]').")
-        return None
-    if "ipykernel" not in sys.modules:
-        matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
-
-
-def _show(plt, fig):
-    """Show the figure in a notebook; close it in a script."""
-    import sys
-    if "ipykernel" in sys.modules:
-        plt.show()
-    else:
-        plt.close(fig)
+# The pictures' two helpers, shared by every lesson: matplotlib.pyplot (or None, after a one-line
+# note, without matplotlib) and showing a figure (closing it when run as a script).
+from tinytorch.figures import pyplot as _pyplot, show as _show
 
 
 # %%

@@ -117,7 +117,16 @@ def first_check_after(nb: nbformat.NotebookNode, index: int) -> int:
 
 needs_module = pytest.mark.skipif(MODULE is None, reason="src/09_convolutions does not exist")
 # The other modules whose lessons draw figures: their reference notebooks run in a kernel too.
-FIGURE_MODULES = [m for m in paths.all_modules(ROOT) if m.number != "09" and "def _pyplot(" in m.src.read_text(encoding="utf-8")]
+FIGURE_MODULES = [m for m in paths.all_modules(ROOT) if m.number != "09" and "_pyplot()" in m.src.read_text(encoding="utf-8")]
+
+
+def test_every_lesson_draws_figures_through_the_shared_helpers():
+    """Modules 01-08 draw figures (issue #24), all through tinytorch/figures.py, none with its own copy."""
+    assert [m.number for m in FIGURE_MODULES] == [f"{n:02d}" for n in range(1, 9)]
+    for module in paths.all_modules(ROOT):
+        text = module.src.read_text(encoding="utf-8")
+        assert "from tinytorch.figures import pyplot as _pyplot, show as _show" in text, module.slug
+        assert "def _pyplot(" not in text and "def _show(" not in text, module.slug
 
 
 @pytest.mark.parametrize("module", FIGURE_MODULES, ids=[m.slug for m in FIGURE_MODULES])
