@@ -14,6 +14,7 @@ knowledge, per file:
                 the student's module in an isolated child: child.py, wire.py, remote.py), processes.py
                 (namespaces, killing every child), limits.py, checks.py + runner.py (`tito test`'s inline checks),
                 gradescope.py and junit.py (`tito grade --gradescope / --junit`)
+                batch.py (`tito grade NN FOLDER --csv`: a class, resumable; gradebook, item analysis, --merge)
   release.py    `tito dev release --nbgrader`: the course as an nbgrader course (locked given cells, kernel)
   workflow.py   the student's loop (`tito module start`, `export`, `test`, `status`)
   test_report.py  the report `tito test` prints: one line per exported name (which name a check is

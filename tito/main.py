@@ -7,6 +7,7 @@
     tito update                      student: pull the course's updates, keeping your notebooks and exports
     tito help [COMMAND]              this overview, or one command's options (also: tito, tito -h, python -m tito)
     tito grade NN SUBMISSION.ipynb   autograder: score a notebook in isolation (--json, --gradescope, --junit FILE)
+    tito grade NN DIR|GLOB... --csv GRADEBOOK   autograder: a class, --parallel N at a time, resumable (--merge REPORTS)
     tito dev export [NN ...|--all]   instructor: regenerate notebooks and package from src/
     tito dev check                   instructor/CI: fail if generated files drift from src/
     tito dev release --nbgrader DIR  instructor: write an nbgrader course (source notebooks, config, kernel)
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from . import build, paths, release, update, workflow
 from .tables import printable
-from .grading import grade, gradescope, junit, processes
+from .grading import batch, grade, gradescope, junit, processes
 from .grading.limits import JSON_WEIGHT, Limits
 
 
@@ -141,6 +142,13 @@ def cmd_grade(args) -> int:
             stream.reconfigure(errors="backslashreplace")
         except (AttributeError, ValueError, OSError):
             pass
+    if _is_batch(args):
+        return cmd_grade_batch(args)
+    if not args.submission:
+        print("tito: error: expected a notebook to grade (SUBMISSION.ipynb), a folder or a glob; or --merge REPORTS",
+              file=sys.stderr)
+        return 2
+    args.submission = args.submission[0]
     started = time.monotonic()
     module, code = None, 0
     try:
@@ -171,6 +179,47 @@ def cmd_grade(args) -> int:
             continue
         _progress(f"wrote {path}")
     return code  # 0: grading ran; the score is in the report, not the exit code
+
+
+def _is_batch(args) -> bool:
+    """More than one submission, a folder, a glob that matches (and is not a file's name), --csv or --merge: a
+    class, not one notebook (a single path that names nothing is graded as one: its report says so)."""
+    given = args.submission
+    return bool(args.merge or args.csv or len(given) > 1 or (
+        given and (Path(given[0]).is_dir() or (not Path(given[0]).exists() and batch.glob.has_magic(given[0])
+                                               and batch.glob.glob(given[0], recursive=True)))))
+
+
+def cmd_grade_batch(args) -> int:
+    """`tito grade NN FOLDER|GLOB|NB... --csv GRADEBOOK` and `tito grade NN --merge REPORT... --csv GRADEBOOK`:
+    exit code 0 when the gradebook is complete (a submission not graded is a row saying why), 2 when
+    the batch cannot start (nothing matched, a folder missing), 130 when interrupted."""
+    single = [flag for flag, value in (("--json", args.json), ("--gradescope", args.gradescope),
+                                       ("--junit", args.junit)) if value]
+    try:
+        if single:
+            raise batch.BatchError(f"{', '.join(single)} report{'s' * (len(single) > 1)} one notebook; grading several "
+                                   "writes one JSON report per submission into --reports DIR.")
+        if not args.csv:
+            raise batch.BatchError("grading several notebooks (or --merge) needs --csv GRADEBOOK.csv.")
+        if args.merge and args.submission:
+            raise batch.BatchError("--merge assembles reports; give either notebooks to grade or --merge, not both.")
+        module = paths.find_module(paths.repo_root(), args.module)
+        if args.merge:
+            book = batch.merge(module, args.merge, Path(args.csv), progress=_progress)
+        else:
+            book = batch.run_batch(module, args.module, args.submission, Path(args.csv),
+                                   Path(args.reports) if args.reports else None, _limits(args), args.parallel,
+                                   progress=_progress)
+    except (batch.BatchError, FileNotFoundError, ValueError, NotADirectoryError) as error:
+        print(f"tito: error: {printable(error)}", file=sys.stderr)
+        return 2
+    ids, analysis = book.analysis()
+    print(batch.format_items(analysis), flush=True)
+    print("", flush=True)
+    print(book.summary(), flush=True)
+    _progress(f"wrote {args.csv} and {batch.items_path(Path(args.csv))}")
+    return 0
 
 
 _RLIMITS = {"memory_mb": "address space of the student's process, MiB", "processes": "processes the student's code may run",
@@ -244,7 +293,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     grade_ = commands.add_parser("grade", help="autograde a submitted notebook (isolated; the installed package is untouched)")
     grade_.add_argument("module", metavar="NN", help="module number or name")
-    grade_.add_argument("submission", metavar="SUBMISSION.ipynb", help="the student's notebook")
+    grade_.add_argument("submission", metavar="SUBMISSION.ipynb", nargs="*",
+                        help="the student's notebook; or several, a folder (searched recursively) or a glob: a class, "
+                             "graded into --csv")
+    grade_.add_argument("--csv", metavar="GRADEBOOK", help="grading several notebooks: the gradebook, one row per "
+                        "student (and GRADEBOOK's stem + .items.csv: the item analysis)")
+    grade_.add_argument("--reports", metavar="DIR", help="grading several notebooks: one JSON report per submission, "
+                        "reused by a rerun when the notebook is unchanged (default: GRADEBOOK's stem + .reports)")
+    grade_.add_argument("--parallel", type=int, default=1, metavar="N",
+                        help="grading several notebooks: submissions graded at a time (default 1; --jobs stays "
+                             "test cells at a time within each)")
+    grade_.add_argument("--merge", nargs="+", metavar="REPORT.json",
+                        help="assemble --csv from JSON reports (--json of single gradings, or --reports files)")
     grade_.add_argument("--json", metavar="REPORT", help="also write the report as JSON to REPORT")
     grade_.add_argument("--gradescope", metavar="RESULTS", help="also write Gradescope's results.json format to RESULTS")
     grade_.add_argument("--gradescope-visibility", choices=gradescope.VISIBILITIES, default=gradescope.VISIBLE,

@@ -1,0 +1,170 @@
+"""`tito grade NN FOLDER --csv GRADEBOOK`: a class graded, resumable, merged, analysed (issue #25).
+
+Module 01's notebooks keep this fast: one folder of four submissions (blank, reference, one wrong,
+one unreadable) is graded once by the command line; the rest compares against that run.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tito import cells, main, notebooks, paths
+from tito.grading import batch, grade
+
+from tito_helpers import FAST, ROOT, inject, write_nb
+
+MODULE = paths.find_module(ROOT, "01")
+LIMIT_FLAGS = ["--timeout", str(FAST.per_test), "--total-timeout", str(FAST.total), "--jobs", str(FAST.jobs)]
+
+
+def rows(path: Path) -> dict[str, dict]:
+    return {row["student"]: row for row in csv.DictReader(io.StringIO(Path(path).read_text()))}
+
+
+def wrong_notebook():
+    return inject(notebooks.reference_notebook(MODULE.src), "matmul", "raise ValueError('wrong on purpose')")
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """The class folder, graded once by `tito grade 01 FOLDER --csv`, and every CSV text written meanwhile."""
+    base = tmp_path_factory.mktemp("class")
+    folder = base / "submitted"
+    write_nb(notebooks.student_notebook(MODULE.src), folder / "blank.ipynb")
+    write_nb(notebooks.reference_notebook(MODULE.src), folder / "reference.ipynb")
+    write_nb(wrong_notebook(), folder / "wrong.ipynb")
+    (folder / "unreadable.ipynb").write_text("this is not a notebook")
+    writes = []
+    original = batch.write_atomically
+
+    def recording(path, text, *args, **kwargs):
+        writes.append((Path(path), text))
+        return original(path, text, *args, **kwargs)
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(batch, "write_atomically", recording)
+    try:
+        code = main.main(["grade", "01", str(folder), "--csv", str(base / "gradebook.csv"), "--parallel", "2",
+                          *LIMIT_FLAGS])
+    finally:
+        patch.undo()
+    assert code == 0
+    return base, folder, writes
+
+
+def test_the_gradebook_holds_the_totals_of_single_gradings(graded):
+    base, folder, _ = graded
+    book = rows(base / "gradebook.csv")
+    assert sorted(book) == ["blank", "reference", "unreadable", "wrong"]
+    ids = [cell.cell_id for cell in cells.graded_cells(MODULE.src)]
+    assert list(csv.reader(io.StringIO((base / "gradebook.csv").read_text())))[0] == \
+        ["student", "file", "total", "max", "status", *ids]
+    for student in ("blank", "reference", "wrong"):
+        report = grade.grade_submission(MODULE, folder / f"{student}.ipynb", paths.package_dir(), FAST)
+        row = book[student]
+        assert (float(row["total"]), float(row["max"]), row["status"]) == (report.total, report.maximum, "graded")
+        assert [float(row[item.id]) for item in report.items] == [item.points_earned for item in report.items]
+    assert float(book["reference"]["total"]) == float(book["reference"]["max"]) > float(book["wrong"]["total"]) > 0
+    assert book["unreadable"]["status"].startswith("not graded: ")
+    assert "not a readable Jupyter notebook" in book["unreadable"]["status"]
+    assert float(book["unreadable"]["total"]) == 0
+
+
+def test_the_gradebook_is_only_ever_written_whole(graded):
+    base, _, writes = graded
+    texts = [text for path, text in writes if path == base / "gradebook.csv"]
+    assert len(texts) == 1 + 4  # once before grading (reused reports: none), once after each submission
+    for count, text in enumerate(texts):
+        lines = list(csv.reader(io.StringIO(text)))
+        assert len(lines) == 1 + count and len({len(line) for line in lines}) == 1
+    assert not list(base.rglob("*.partial"))
+    assert len(list((base / "gradebook.reports").glob("*.json"))) == 4
+
+
+def test_the_item_analysis_counts_passes(graded):
+    base, folder, _ = graded
+    items = {row["item"]: row for row in csv.DictReader(io.StringIO((base / "gradebook.items.csv").read_text()))}
+    book = rows(base / "gradebook.csv")
+    for item, row in items.items():
+        passed = sum(float(r[item]) == float(row["points"]) for r in book.values())
+        assert (int(row["passed"]), int(row["total"])) == (passed, 4)
+    assert int(items["test-tensor-matmul"]["passed"]) == 1  # the reference only: `wrong` breaks matmul
+
+
+def test_likely_bugs_are_counted_from_failing_messages():
+    def report(status, message):
+        return {"tests": [{"id": "a", "points_possible": 2, "status": status, "message": message}]}
+    reports = [report("fail", "x wrong. Likely bug: / gives a float; use //."), report("fail", "Likely bug: off by one"),
+               report("fail", "y. Likely bug: / gives a float; use //"), report("pass", "Likely bug: ignored")]
+    [row] = batch.item_analysis(reports, ["a"])
+    assert (row["passed"], row["total"]) == (1, 4)
+    assert row["likely_bugs"] == [("/ gives a float; use //", 2), ("off by one", 1)]
+    assert "/ gives a float; use // (2)" in batch.format_items([row])
+
+
+def test_a_rerun_reuses_every_report_and_regrades_a_changed_notebook(graded, tmp_path, monkeypatch, capsys):
+    base, folder, _ = graded
+    work = tmp_path / "class"
+    shutil.copytree(base, work)
+    calls = []
+    original = batch.Runner.grade
+    monkeypatch.setattr(batch.Runner, "grade", lambda self, job, reports: calls.append(job.student) or
+                        original(self, job, reports))
+    command = ["grade", "01", str(folder), "--csv", str(work / "gradebook.csv"), *LIMIT_FLAGS]
+    before = (work / "gradebook.csv").read_text()
+    capsys.readouterr()
+    assert main.main(command) == 0
+    assert calls == [] and "reused 4 reports" in capsys.readouterr().err
+    assert (work / "gradebook.csv").read_text() == before
+    changed = tmp_path / "submitted"
+    shutil.copytree(folder, changed)
+    nb = notebooks.reference_notebook(MODULE.src)
+    write_nb(nb, changed / "wrong.ipynb")  # the student fixed it
+    command[2] = str(changed)
+    assert main.main(command) == 0
+    assert calls == ["wrong"]
+    book = rows(work / "gradebook.csv")
+    assert book["wrong"]["total"] == book["wrong"]["max"]
+    # --merge of every report made (the old report of `wrong` too: the newest one wins) gives the same gradebook
+    assert main.main(["grade", "01", "--merge", str(work / "gradebook.reports" / "*.json"),
+                      "--csv", str(tmp_path / "merged.csv")]) == 0
+    assert (tmp_path / "merged.csv").read_text() == (work / "gradebook.csv").read_text()
+
+
+def test_merge_of_the_first_run_gives_the_same_gradebook(graded, tmp_path):
+    base, _, _ = graded
+    reports = sorted(str(p) for p in (base / "gradebook.reports").glob("*.json"))
+    assert main.main(["grade", "01", "--merge", *reports, "--csv", str(tmp_path / "merged.csv")]) == 0
+    assert (tmp_path / "merged.csv").read_text() == (base / "gradebook.csv").read_text()
+    assert (tmp_path / "merged.items.csv").read_text() == (base / "gradebook.items.csv").read_text()
+
+
+def test_student_ids_come_from_file_names_or_student_folders():
+    nbgrader = [Path(f"/c/submitted/{name}/09_convolutions/09_convolutions.ipynb") for name in ("alice", "bob")]
+    assert batch.student_ids(nbgrader) == ["alice", "bob"]
+    assert batch.student_ids([Path("/c/x/alice.ipynb"), Path("/c/y/bob.ipynb")]) == ["alice", "bob"]
+    twice = [Path("/c/alice/a/n.ipynb"), Path("/c/alice/b/n.ipynb"), Path("/c/bob/n.ipynb")]
+    assert batch.student_ids(twice) == ["alice/a/n", "alice/b/n", "bob/n"]  # two notebooks in alice's folder
+    assert batch.report_name("a/b", "f" * 64).startswith("a_b_") and batch.report_name("ok", "f" * 64) == "ok-" + "f" * 16
+
+
+def test_a_path_that_matches_nothing_exits_2(tmp_path, capsys):
+    assert main.main(["grade", "01", str(tmp_path / "none" / "*.ipynb"), "--csv", str(tmp_path / "g.csv")]) == 2
+    assert "matches nothing" in capsys.readouterr().err
+    assert main.main(["grade", "01", str(tmp_path), "--csv", str(tmp_path / "g.csv")]) == 2  # an empty folder
+    assert "No .ipynb notebook under" in capsys.readouterr().err
+    assert not (tmp_path / "g.csv").exists()
+
+
+def test_a_gradebook_in_a_missing_folder_exits_2_and_makes_no_folder(tmp_path, capsys):
+    write_nb(notebooks.student_notebook(MODULE.src), tmp_path / "a.ipynb")
+    target = tmp_path / "typo" / "deeper" / "g.csv"
+    assert main.main(["grade", "01", str(tmp_path / "a.ipynb"), str(tmp_path / "a.ipynb"), "--csv", str(target)]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "typo").exists()
+    assert main.main(["grade", "01", "--merge", str(tmp_path / "a.ipynb"), "--csv", str(target)]) == 2
+    assert not (tmp_path / "typo").exists()
