@@ -10,10 +10,11 @@ import io
 import shutil
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from tito import cells, main, notebooks, paths
-from tito.grading import batch, grade
+from tito.grading import batch, grade, processes
 
 from tito_helpers import FAST, ROOT, inject, write_nb
 
@@ -168,3 +169,45 @@ def test_a_gradebook_in_a_missing_folder_exits_2_and_makes_no_folder(tmp_path, c
     assert not (tmp_path / "typo").exists()
     assert main.main(["grade", "01", "--merge", str(tmp_path / "a.ipynb"), "--csv", str(target)]) == 2
     assert not (tmp_path / "typo").exists()
+
+
+# ---------------------------------------------------------------- a hostile classmate and the resume cache
+
+@pytest.mark.skipif(not processes.isolation().own_uid,
+                    reason="the student's code gets a user id of its own only as root with namespaces (README trust model)")
+def test_a_submission_cannot_poison_a_classmates_cached_report_or_the_gradebook(tmp_path):
+    """Resuming trusts the reports folder, so it is a target: a submission that knows (as the strongest
+    attacker would) where alice's cached report and the gradebook are, and rewrites both to give alice
+    nothing and itself full marks. Its code runs under its own user id, which cannot write there: the
+    rerun reuses alice's report as tito wrote it, and the gradebook is tito's."""
+    folder, reports, gradebook = tmp_path / "submitted", tmp_path / "reports", tmp_path / "gradebook.csv"
+    reports.mkdir()
+    alice = write_nb(notebooks.reference_notebook(MODULE.src), folder / "alice.ipynb")
+    assert main.main(["grade", "01", str(alice), "--csv", str(gradebook), "--reports", str(reports), *LIMIT_FLAGS]) == 0
+    (cached,) = reports.glob("alice-*.json")
+    before = cached.read_bytes()
+    attack = f"""\
+import json as _json
+for _path, _edit in (({str(cached)!r}, lambda r: {{**r, "total": 0, "tests": [{{**t, "points_earned": 0}} for t in r["tests"]]}}),
+                     ({str(gradebook)!r}, None)):
+    try:
+        if _edit is None:
+            open(_path, "w").write("student,file,total,max,status\\nmallory,mallory.ipynb,999,999,graded\\n")
+        else:
+            _report = _edit(_json.load(open(_path)))
+            open(_path, "w").write(_json.dumps(_report))
+    except OSError:
+        pass"""
+    mallory = notebooks.student_notebook(MODULE.src)
+    mallory.cells.append(nbformat.v4.new_code_cell("#| export\n" + attack))
+    write_nb(mallory, folder / "mallory.ipynb")
+    for _ in range(2):  # mallory graded; then a rerun that reuses both reports
+        assert main.main(["grade", "01", str(folder), "--csv", str(gradebook), "--reports", str(reports),
+                          *LIMIT_FLAGS]) == 0
+    assert cached.read_bytes() == before
+    book = rows(gradebook)
+    assert set(book) == {"alice", "mallory"}
+    assert book["alice"]["total"] == book["alice"]["max"] != "0"
+    blank = grade.grade_submission(MODULE, write_nb(notebooks.student_notebook(MODULE.src), tmp_path / "b.ipynb"),
+                                   paths.package_dir(), FAST)
+    assert float(book["mallory"]["total"]) == blank.total  # the attack gains nothing over a blank notebook

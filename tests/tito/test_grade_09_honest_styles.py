@@ -1,0 +1,56 @@
+"""Honest answers in styles neither the reference nor the independent correct set uses score full
+marks through the real grader (and keep the loop rule): the verdict must not depend on the style.
+
+This set: plain Python in the loops, no numpy on windows at all. The output size by flooring a
+true division; max pooling with the builtin max over a generator of the window's cells; average
+pooling with the builtin sum over a list comprehension. The other exercises: the independent set.
+"""
+from __future__ import annotations
+
+import pytest
+
+import submissions_09 as subs
+from tito_helpers import FAST, write_nb
+
+if subs.MODULE is None:
+    pytest.skip("src/09_convolutions does not exist", allow_module_level=True)
+
+PLAIN_PYTHON = {
+    "conv_output_size": """
+import math
+return math.floor((size + 2 * padding - kernel) / stride) + 1
+""",
+    "maxpool2d_loops": """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = max(x_pad[n, c, i * sh + a, j * sw + b] for a in range(kh) for b in range(kw))
+return out
+""",
+    "avgpool2d_loops": """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                cells = [x_pad[n, c, i * sh + a, j * sw + b] for a in range(kh) for b in range(kw)]
+                out[n, c, i, j] = sum(cells) / len(cells)
+return out
+""",
+}
+
+
+@pytest.mark.slow  # one grading of module 09
+def test_plain_python_loops_score_full_marks(tmp_path):
+    from tito import paths
+    from tito.grading import grade
+    nb = subs.build(PLAIN_PYTHON)
+    report = grade.grade_submission(subs.MODULE, write_nb(nb, tmp_path / "plain.ipynb"), paths.package_dir(), FAST)
+    failing = {item.id: item.message for item in report.items if item.status != "pass"}
+    assert report.total == report.maximum == 48, failing
+
+
+@pytest.mark.parametrize("function", ["maxpool2d_loops", "avgpool2d_loops"])
+def test_plain_python_loops_keep_the_loop_rule(function):
+    from test_loop_rule import verdict
+    assert verdict(function, PLAIN_PYTHON[function]) is None
