@@ -7,7 +7,15 @@ from pathlib import Path
 
 
 def _umask() -> int:
-    mask = os.umask(0o022)  # the only way to read it; set back at once
+    """The process's umask, read without changing it where Linux shows it (a batch writes from threads)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere the only way to read it: set and put back at once
     os.umask(mask)
     return mask
 

@@ -26,6 +26,7 @@ from . import build, paths, release, update, workflow
 from .tables import printable
 from .grading import batch, grade, gradescope, junit, processes
 from .grading.limits import JSON_WEIGHT, Limits
+from .grading.limits import flag as limits_flag
 
 
 def _modules(root: Path, names: list[str], everything: bool) -> list[paths.CourseModule]:
@@ -234,14 +235,14 @@ _RLIMITS = {"memory_mb": "address space of the student's process, MiB", "process
 def _add_limits(parser: argparse.ArgumentParser, grading: bool = False) -> None:
     """The limit flags; every default comes from tito.grading.limits.Limits."""
     defaults = Limits()
-    parser.add_argument("--timeout", type=float, default=defaults.per_test, metavar="SECONDS",
+    parser.add_argument(limits_flag("per_test"), type=float, default=defaults.per_test, metavar="SECONDS",
                         help=f"time limit per test cell (default {defaults.per_test:g})")
-    parser.add_argument("--total-timeout", type=float, default=defaults.total, metavar="SECONDS",
+    parser.add_argument(limits_flag("total"), type=float, default=defaults.total, metavar="SECONDS",
                         help=f"time limit for the whole run, reading and exporting the notebook included (default {defaults.total:g})")
-    parser.add_argument("--jobs", type=int, default=defaults.jobs, metavar="N",
+    parser.add_argument(limits_flag("jobs"), type=int, default=defaults.jobs, metavar="N",
                         help=f"test cells run at a time (default {defaults.jobs})")
     for name, help_text in _RLIMITS.items() if grading else ():
-        parser.add_argument("--" + name.replace("_", "-"), type=int, default=getattr(defaults, name), metavar="N",
+        parser.add_argument(limits_flag(name), type=int, default=getattr(defaults, name), metavar="N",
                             help=f"{help_text} (default {getattr(defaults, name)})")
 
 

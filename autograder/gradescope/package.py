@@ -33,9 +33,6 @@ def _add(archive: zipfile.ZipFile, name: str, data: bytes, mode: int) -> None:
     archive.writestr(info, data)
 
 
-VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")  # Gradescope's values
-
-
 def build(module: str, out: Path, repo: Path = REPO, visibility: str = "visible") -> Path:
     """Write the zip to `out`. Listed before `out` is opened, the repository's files never include the
     zip itself, nor an earlier build lying in the checkout (an untracked .zip is build output)."""
@@ -57,14 +54,15 @@ def build(module: str, out: Path, repo: Path = REPO, visibility: str = "visible"
 if __name__ == "__main__":
     import argparse
 
+    sys.path.insert(0, str(REPO))
+    from tito import paths  # the module must exist: checked before anything is written
+    from tito.grading.gradescope import VISIBILITIES
+
     parser = argparse.ArgumentParser(description="Build the zip for Gradescope's Configure Autograder page.")
     parser.add_argument("module", help="module number or name, e.g. 09")
     parser.add_argument("out", type=Path, help="the zip to write, e.g. autograder-09.zip")
     parser.add_argument("--visibility", choices=VISIBILITIES, default="visible",
                         help="when students see their score and items (default visible)")
     args = parser.parse_args()
-    sys.path.insert(0, str(REPO))
-    from tito import paths  # the module must exist: checked before anything is written
-
     found = paths.find_module(REPO, args.module)
     print(f"wrote {build(found.number, args.out, visibility=args.visibility)} (module {found.slug}, results {args.visibility})")

@@ -18,7 +18,7 @@ import sys
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SKIP_NOTE = "matplotlib is not installed, so this picture is skipped"
+from tinytorch.figures import SKIP_NOTE  # noqa: E402  (the note every figure cell prints without matplotlib)
 
 
 def reference_source(slug: str) -> Path:

@@ -57,8 +57,8 @@ def _tiny_report():
 
 def test_report_paths_that_cannot_be_written_give_exit_code_2_and_the_reason(tmp_path, capsys):
     module = paths.find_module(ROOT, "01")
-    submission = notebooks.write_notebook(notebooks.student_notebook(module.src), tmp_path / "blank.ipynb") and \
-        tmp_path / "blank.ipynb"
+    submission = tmp_path / "blank.ipynb"
+    notebooks.write_notebook(notebooks.student_notebook(module.src), submission)
     (tmp_path / "a-file").write_text("x")
     old = os.umask(0o022)
     try:

@@ -45,7 +45,7 @@ from ..files import write_atomically
 from ..paths import CourseModule
 from ..tables import format_table, printable
 from .grade import clean, not_graded, report_dict
-from .limits import Limits
+from .limits import Limits, flag
 
 GRACE_SECONDS = 120.0  # on top of --total-timeout: a grading process still running then is killed
 LIKELY_BUG = re.compile(r"Likely bug: ([^\n]*)")
@@ -234,11 +234,7 @@ class Gradebook:
 
 def limit_flags(limits: Limits) -> list[str]:
     """The command-line flags that give a `tito grade` process exactly `limits`."""
-    names = {"per_test": "--timeout", "total": "--total-timeout"}
-    flags = []
-    for field in fields(Limits):
-        flags += [names.get(field.name, "--" + field.name.replace("_", "-")), repr(getattr(limits, field.name))]
-    return flags
+    return [part for field in fields(Limits) for part in (flag(field.name), repr(getattr(limits, field.name)))]
 
 
 @dataclass

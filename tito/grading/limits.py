@@ -84,6 +84,12 @@ JSON_WEIGHT = 16        # a byte of a reply's JSON weighs this much against the 
 JUDGE_MEMORY_MB = 2048  # the judge's peak memory stays under this with the default limits (see above)
 
 
+def flag(field_name: str) -> str:
+    """The `tito grade` flag of a Limits field: per_test is --timeout, total --total-timeout, the
+    others their name with dashes (memory_mb is --memory-mb)."""
+    return {"per_test": "--timeout", "total": "--total-timeout"}.get(field_name, "--" + field_name.replace("_", "-"))
+
+
 def replies_memory_mb(limits: Limits) -> int:
     """The judge's peak memory (MiB) when its test cells compute nothing large from the replies: its
     own base (Python, numpy, nbformat: about 100 MiB) and, per job, one item's replies at their limit
