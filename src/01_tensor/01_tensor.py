@@ -971,7 +971,48 @@ if __name__ == "__main__":
 
 
 # %% [markdown]
-# ## 10. Check your understanding
+# ## 10. Systems questions
+#
+# Answer in a sentence or two each, then run the cell for the numbers.
+#
+# 1. A batch of shape `(N, C, H, W)` holds `N*C*H*W` numbers of `itemsize` bytes each. How
+#    much does a `(64, 3, 32, 32)` batch take in float32, and in float64?
+# 2. `reshape` and `transpose` can return a *view* (a new shape and strides over the same
+#    buffer) instead of a copy. What does a view cost in memory, and what does a copy cost?
+# 3. `(N, K) @ (K, M)` does `N*M*K` multiply-adds but reads and writes only
+#    `N*K + K*M + N*M` numbers. How many floating-point operations per byte moved (the
+#    *arithmetic intensity*) does a square product of size `n` have, and how does it grow with `n`?
+
+
+# %%
+if __name__ == "__main__":
+    # 1. Bytes of one batch: elements * itemsize, in both dtypes your Tensor accepts.
+    _sq_shape = (64, 3, 32, 32)
+    _sq_count = int(np.prod(_sq_shape))
+    for _sq_dtype in (np.float32, np.float64):
+        _sq_nbytes = Tensor(np.zeros(_sq_shape), dtype=_sq_dtype).data.nbytes
+        _sq_item = np.dtype(_sq_dtype).itemsize
+        print(f"1. {_sq_shape} in {np.dtype(_sq_dtype).name}: {_sq_count:,} * {_sq_item} = {_sq_nbytes:,} bytes "
+              f"= {_sq_nbytes / 2**20:.2f} MiB")
+        assert _sq_nbytes == _sq_count * _sq_item
+    # 2. A view shares the buffer (only a small header is new); a copy allocates nbytes again.
+    _sq_x = Tensor(np.zeros(_sq_shape))
+    _sq_flat, _sq_swapped = _sq_x.reshape(64, -1), _sq_x.transpose(0, 1)
+    _sq_copy = np.ascontiguousarray(_sq_swapped.data)
+    print(f"2. reshape shares memory with x: {np.shares_memory(_sq_flat.data, _sq_x.data)}; "
+          f"transpose: {np.shares_memory(_sq_swapped.data, _sq_x.data)} (new bytes: 0, only shape and strides); "
+          f"a contiguous copy of the transpose allocates {_sq_copy.nbytes:,} new bytes")
+    # 3. Arithmetic intensity of a square float32 matmul: 2 n^3 flops over 3 n^2 * 4 bytes = n / 6.
+    for _sq_n in (16, 256, 4096):
+        _sq_flops = 2 * _sq_n ** 3
+        _sq_moved = 3 * _sq_n * _sq_n * np.dtype(np.float32).itemsize
+        print(f"3. n = {_sq_n}: {_sq_flops:,} flops / {_sq_moved:,} bytes = {_sq_flops / _sq_moved:,.1f} flops per byte")
+    _sq_a = Tensor(np.ones((16, 16)))
+    assert (_sq_a @ _sq_a).data[0, 0] == 16    # each output sums K = 16 products
+
+
+# %% [markdown]
+# ## 11. Check your understanding
 #
 # Work each one out by hand first, then run the cell to check.
 #

@@ -495,7 +495,54 @@ if __name__ == "__main__":
 
 
 # %% [markdown]
-# ## 9. Check your understanding
+# ## 9. Systems questions
+#
+# Answer in a sentence or two each, then run the cell for the numbers.
+#
+# 1. Module 06 will give each activation a backward pass. The derivative of Sigmoid is
+#    `s (1 - s)` and of Tanh `1 - t^2`: written in the *output*. ReLU's is `1` where `x > 0`:
+#    a yes/no per element. GELU's needs the *input* `x`. What must each layer keep alive
+#    until backward, and how many bytes is that for a `(B, F)` float32 activation?
+# 2. The naive `1 / (1 + e^-x)` overflows where `e^-x` passes float32's largest number. Below
+#    which `x` does that happen, in float32 and float64, and does your `Sigmoid` survive there?
+# 3. At the other end, `1 + e^-x` rounds to exactly `1` once `e^-x` is below half of float32's
+#    epsilon, so `sigmoid(x) == 1.0` and its slope `s (1 - s)` is exactly 0. From which `x` on?
+
+
+# %%
+if __name__ == "__main__":
+    # 1. Bytes kept per layer for a batch of B rows of F features: B * F * 4 for a float32 tensor,
+    #    B * F * 1 for a boolean mask (all ReLU's backward needs).
+    _sq_b, _sq_f = 64, 4096
+    _sq_x = Tensor(np.random.default_rng(0).standard_normal((_sq_b, _sq_f)))
+    _sq_kept = {"Sigmoid (its output)": Sigmoid()(_sq_x).data.nbytes,
+                "Tanh (its output)": Tanh()(_sq_x).data.nbytes,
+                "GELU (its input)": _sq_x.data.nbytes,
+                "ReLU (a boolean mask x > 0)": (_sq_x.data > 0).nbytes}
+    for _sq_name, _sq_nbytes in _sq_kept.items():
+        print(f"1. ({_sq_b}, {_sq_f}) float32, {_sq_name}: {_sq_nbytes:,} bytes = {_sq_nbytes / 2**20:.2f} MiB per layer")
+    assert _sq_kept["Sigmoid (its output)"] == _sq_b * _sq_f * 4 == 4 * _sq_kept["ReLU (a boolean mask x > 0)"]
+    # 2. e^-x overflows when -x > ln(max float), i.e. x < -ln(max float).
+    for _sq_dtype in (np.float32, np.float64):
+        _sq_limit = float(np.log(np.finfo(_sq_dtype).max))
+        with np.errstate(over="ignore"):
+            _sq_naive = 1 / (1 + np.exp(-_sq_dtype(-_sq_limit - 1)))
+        _sq_ours = Sigmoid()(Tensor([-_sq_limit - 1], dtype=_sq_dtype)).data[0]
+        print(f"2. {np.dtype(_sq_dtype).name}: e^-x overflows for x < -{_sq_limit:.2f}; at x = {-_sq_limit - 1:.2f} "
+              f"the naive form takes e^-x = inf (giving {_sq_naive}), your Sigmoid gives {_sq_ours:.3g}")
+        assert np.isfinite(_sq_ours)
+    # 3. The first x (on a 0.01 grid) where float32 sigmoid(x) rounds to exactly 1.
+    _sq_grid = np.arange(0, 30, 0.01)
+    _sq_s = Sigmoid()(Tensor(_sq_grid)).data
+    _sq_one = float(_sq_grid[np.argmax(_sq_s == 1.0)])
+    _sq_eps = float(np.finfo(np.float32).eps)
+    print(f"3. float32 eps = {_sq_eps:.3g}: e^-x < eps / 2 for x > ln(2 / eps) = {np.log(2 / _sq_eps):.2f}; "
+          f"your Sigmoid first returns exactly 1.0 at x = {_sq_one:.2f}, slope s (1 - s) = "
+          f"{float(_sq_s[np.argmax(_sq_s == 1.0)] * (1 - _sq_s[np.argmax(_sq_s == 1.0)]))}")
+
+
+# %% [markdown]
+# ## 10. Check your understanding
 #
 # Work each one out by hand first, then run the cell to check.
 #

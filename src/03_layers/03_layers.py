@@ -991,7 +991,52 @@ if __name__ == "__main__":
 
 
 # %% [markdown]
-# ## 8. Check your understanding
+# ## 8. Systems questions
+#
+# Answer in a sentence or two each, then run the cell for the numbers.
+#
+# 1. `Linear(784, 128)` on a batch of `B` rows computes `x @ W.T + b`: `B * out * in`
+#    multiply-adds, 2 floating-point operations each, plus `B * out` additions for the bias.
+#    How many FLOPs is that for `B = 64`, and per parameter per sample?
+# 2. Backward (module 06) computes two products of the same size as forward:
+#    `dW = dy.T @ x` and `dx = dy @ W`. Why does that make backward about twice forward?
+# 3. Training keeps every layer's output for backward. For an MLP `784 -> 128 -> 64 -> 10`
+#    with ReLUs, how many bytes of activations does one float32 batch of 64 keep, compared with
+#    the model's parameters, and from which batch size on do activations outweigh the weights?
+
+
+# %%
+if __name__ == "__main__":
+    from tinytorch.core.activations import ReLU as _SqReLU
+    # 1. Forward FLOPs: 2 * B * out * in for the product, B * out for the bias.
+    _sq_b, _sq_in, _sq_out = 64, 784, 128
+    _sq_layer = Linear(_sq_in, _sq_out)
+    _sq_params = count_parameters(_sq_layer)
+    _sq_fwd = 2 * _sq_b * _sq_out * _sq_in + _sq_b * _sq_out
+    print(f"1. forward: 2 * {_sq_b} * {_sq_out} * {_sq_in} + {_sq_b} * {_sq_out} = {_sq_fwd:,} FLOPs "
+          f"= {_sq_fwd / (_sq_b * _sq_params):.2f} per parameter per sample ({_sq_params:,} parameters)")
+    assert _sq_layer(Tensor(np.ones((_sq_b, _sq_in)))).shape == (_sq_b, _sq_out)
+    # 2. Backward: dW (out, in) = dy.T @ x and dx (B, in) = dy @ W, each B * out * in multiply-adds;
+    #    db = dy summed over the batch, B * out additions.
+    _sq_bwd = 2 * (2 * _sq_b * _sq_out * _sq_in) + _sq_b * _sq_out
+    print(f"2. backward: dW and dx are 2 * {_sq_b} * {_sq_out} * {_sq_in} FLOPs each, db {_sq_b * _sq_out:,}: "
+          f"{_sq_bwd:,} FLOPs = {_sq_bwd / _sq_fwd:.2f}x forward; one training step = {(_sq_fwd + _sq_bwd) / _sq_fwd:.2f}x forward")
+    # 3. Activation bytes: run the MLP and sum the nbytes of every layer's output.
+    _sq_mlp = Sequential(Linear(784, 128), _SqReLU(), Linear(128, 64), _SqReLU(), Linear(64, 10))
+    _sq_h, _sq_act = Tensor(np.ones((_sq_b, 784))), 0
+    for _sq_module in _sq_mlp:
+        _sq_h = _sq_module(_sq_h)
+        _sq_act += _sq_h.data.nbytes
+    _sq_weights = sum(_p.data.nbytes for _p in _sq_mlp.parameters())
+    _sq_per_row = _sq_act // _sq_b
+    print(f"3. batch {_sq_b}: activations {_sq_act:,} bytes ({_sq_per_row:,} per sample) against "
+          f"{_sq_weights:,} bytes of parameters ({count_parameters(_sq_mlp):,} * 4)")
+    print(f"   activations outweigh the weights from batch {_sq_weights // _sq_per_row + 1:,} on")
+    assert _sq_per_row == 4 * (128 + 128 + 64 + 64 + 10)
+
+
+# %% [markdown]
+# ## 9. Check your understanding
 #
 # Work each one out by hand first, then run the cell to check.
 #

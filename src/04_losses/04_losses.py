@@ -579,7 +579,46 @@ if __name__ == "__main__":
 
 
 # %% [markdown]
-# ## 7. Check your understanding
+# ## 7. Systems questions
+#
+# Answer in a sentence or two each, then run the cell for the numbers.
+#
+# 1. Naive softmax, `exp(z) / sum(exp(z))`, fails in float32 in both directions: `exp(z)`
+#    overflows to `inf` above `log(max float32)` (`inf / inf = nan`), and underflows to 0 below
+#    `log(smallest subnormal)` (`0 / 0 = nan`, or `log 0 = -inf` in the loss). Where are the two
+#    thresholds, and what do the naive form and your `CrossEntropyLoss` give past them?
+# 2. The probabilities (or log-probabilities) of a batch are a `(B, C)` array of 4-byte numbers,
+#    and `CrossEntropyLoss` builds a few of them (`shifted`, `exp`, `log_probs`). How many
+#    bytes is one for 64 digits (`C = 10`), and for a language model's vocabulary of
+#    `C = 50257` tokens? How does that compare with the logits of the last layer?
+
+
+# %%
+if __name__ == "__main__":
+    # 1. The thresholds: log of float32's largest number and of its smallest positive (subnormal) one.
+    _sq_high = float(np.log(np.finfo(np.float32).max))
+    _sq_low = float(np.log(np.finfo(np.float32).smallest_subnormal))
+    print(f"1. float32 exp overflows above z = {_sq_high:.2f} and underflows to 0 below z = {_sq_low:.2f}")
+    for _sq_row, _sq_label in (([_sq_high + 12, 0.0], 1), ([_sq_low - 10, _sq_low - 20], 0), ([0.0, _sq_low - 10], 1)):
+        _sq_z = np.array([_sq_row], dtype=np.float32)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            _sq_naive = -np.log((np.exp(_sq_z) / np.exp(_sq_z).sum(axis=1, keepdims=True))[0, _sq_label])
+        _sq_ours = CrossEntropyLoss()(Tensor(_sq_z), [_sq_label]).item()
+        print(f"   logits [{', '.join(f'{_v:.2f}' for _v in _sq_z[0])}], label {_sq_label}: naive -log softmax = {_sq_naive}, "
+              f"CrossEntropyLoss = {_sq_ours:.4f}")
+        assert np.isfinite(_sq_ours) and not np.isfinite(_sq_naive)
+    # 2. One (B, C) float32 array: B * C * 4 bytes, measured on the exp your loss takes of shifted logits.
+    for _sq_b, _sq_c in ((64, 10), (64, 50257)):
+        _sq_logits = Tensor(np.zeros((_sq_b, _sq_c)))
+        _sq_probs = (_sq_logits - _sq_logits.data.max(axis=1, keepdims=True)).exp()
+        _sq_nbytes = _sq_probs.data.nbytes
+        assert _sq_nbytes == _sq_b * _sq_c * 4 == _sq_logits.data.nbytes
+        print(f"2. ({_sq_b}, {_sq_c}): {_sq_b} * {_sq_c} * 4 = {_sq_nbytes:,} bytes = {_sq_nbytes / 2**10:,.1f} KiB per "
+              f"array, as big as the logits; shifted, exp and log_probs together: {3 * _sq_nbytes / 2**10:,.1f} KiB")
+
+
+# %% [markdown]
+# ## 8. Check your understanding
 #
 # Work each one out by hand first, then run the cell to check.
 #

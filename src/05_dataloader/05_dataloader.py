@@ -676,6 +676,62 @@ if __name__ == "__main__":
     print("two epochs start with    :", _first_two[0], "and", _first_two[1])
 
 # %% [markdown]
+# ## Systems questions
+#
+# Answer in a sentence or two each, then run the cell for the numbers.
+#
+# 1. With `N` training images of `P` bytes each, a batch size `B` gives `ceil(N / B)` batches
+#    of at most `B * P` bytes. For `B` = 1, 32 and 256, how many batches is an epoch, what
+#    share of the training part does one batch hold, and how many image bytes does the loader
+#    copy per epoch?
+# 2. Shuffling can permute the `N` indices (8 bytes each, int64) or the data itself
+#    (`N * P` bytes plus the labels). How many bytes does each move, and how long does each
+#    take (`time.perf_counter`)?
+# 3. The fast path gathers a batch with one numpy slice per field; a dataset without it is
+#    asked once per sample and the samples are stacked by `collate`. How much slower is an
+#    epoch through the per-sample path?
+
+
+# %%
+if __name__ == "__main__":
+    import time as _sq_time
+    _sq_x, _sq_y = load_digits("train")
+    _sq_ds = TensorDataset(_sq_x, _sq_y)
+    _sq_n, _sq_p = len(_sq_ds), _sq_x[0].nbytes
+    # 1. Batches per epoch, bytes per batch, share of the data set, bytes copied per epoch.
+    for _sq_b in (1, 32, 256):
+        _sq_loader = DataLoader(_sq_ds, batch_size=_sq_b)
+        _sq_first = next(iter(_sq_loader))[0]
+        _sq_copied = sum(_sq_batch[0].data.nbytes for _sq_batch in _sq_loader)
+        print(f"1. B = {_sq_b}: {len(_sq_loader)} batches of at most {_sq_first.data.nbytes:,} bytes "
+              f"({_sq_first.data.nbytes / _sq_x.nbytes:.2%} of the {_sq_x.nbytes:,}-byte training part); "
+              f"{_sq_copied:,} bytes copied per epoch")
+        assert len(_sq_loader) == -(-_sq_n // _sq_b) and _sq_first.data.nbytes == _sq_b * _sq_p
+        assert _sq_copied == _sq_x.nbytes
+    # 2. Permuting indices against permuting the arrays themselves.
+    _sq_rng = np.random.default_rng(0)
+    _sq_t0 = _sq_time.perf_counter()
+    _sq_order = _sq_rng.permutation(_sq_n)
+    _sq_t1 = _sq_time.perf_counter()
+    _sq_moved = (_sq_x[_sq_order], _sq_y[_sq_order])
+    _sq_t2 = _sq_time.perf_counter()
+    _sq_data_bytes = sum(_sq_a.nbytes for _sq_a in _sq_moved)
+    print(f"2. indices: {_sq_order.nbytes:,} bytes in {(_sq_t1 - _sq_t0) * 1e6:.0f} us; "
+          f"data: {_sq_data_bytes:,} bytes in {(_sq_t2 - _sq_t1) * 1e6:.0f} us ({_sq_data_bytes / _sq_order.nbytes:.0f}x the bytes)")
+    assert _sq_order.nbytes == 8 * _sq_n and _sq_data_bytes == _sq_n * (_sq_p + _sq_y.itemsize)
+    # 3. One epoch, batch 32, through the fast path and through the per-sample path.
+    _sq_slow_ds = ListDataset(list(zip(_sq_x, _sq_y)))
+    _sq_times = {}
+    for _sq_name, _sq_d in (("fast path (TensorDataset)", _sq_ds), ("per sample (ListDataset)", _sq_slow_ds)):
+        _sq_t0 = _sq_time.perf_counter()
+        _sq_count = sum(len(_sq_batch[1].data) for _sq_batch in DataLoader(_sq_d, batch_size=32))
+        _sq_times[_sq_name] = _sq_time.perf_counter() - _sq_t0
+        assert _sq_count == _sq_n
+    print("3. one epoch, batch 32: " + "; ".join(f"{_k} {_v * 1e3:.1f} ms" for _k, _v in _sq_times.items())
+          + f" ({_sq_times['per sample (ListDataset)'] / _sq_times['fast path (TensorDataset)']:.0f}x slower per sample)")
+
+
+# %% [markdown]
 # ## Check your understanding
 #
 # Work each one out by hand first, then run the cell to check.

@@ -1248,7 +1248,71 @@ if __name__ == "__main__":
         _show(_plt, _fig)
 
 # %% [markdown]
-# ## 11. Check your understanding
+# ## 11. Systems questions
+#
+# Answer in a sentence or two each, then run the cell for the numbers.
+#
+# 1. Every recorded node keeps the arrays its backward rule needs (`BackwardNode.arrays`, its
+#    inputs, and `.out`, its result) until the graph is dropped. For a chain of `N` operations on
+#    an activation of `A` bytes, each result is the next operation's input: about how many bytes
+#    does the graph keep alive, and how many does the same chain keep under `no_grad()`?
+# 2. `out = a @ b` with `a` of shape `(N, K)` and `b` of `(K, M)` costs `2 N K M` FLOPs.
+#    Its backward rule computes `grad @ b.T` and `a.T @ grad`. How many FLOPs is that, and
+#    how do the measured times of forward and backward compare?
+
+
+# %%
+if __name__ == "__main__":
+    import time as _sq_time
+    # 1. Walk the graph of N Tanh's and add up the distinct arrays its nodes hold.
+    _sq_n, _sq_shape = 50, (256, 256)
+    _sq_x = Tensor(np.random.default_rng(0).standard_normal(_sq_shape), requires_grad=True)
+    _sq_a = _sq_x.data.nbytes
+    _sq_y = _sq_x
+    for _ in range(_sq_n):
+        _sq_y = Tanh()(_sq_y)
+    _sq_kept = {}
+    for _sq_t in topological_order(_sq_y):
+        if _sq_t._ctx is not None:
+            for _sq_arr in tuple(getattr(_sq_t._ctx, "arrays", ())) + (getattr(_sq_t._ctx, "out", None),):
+                if isinstance(_sq_arr, np.ndarray):
+                    _sq_kept[id(_sq_arr)] = _sq_arr.nbytes
+    _sq_graph = sum(_sq_kept.values())
+    print(f"1. A = {_sq_shape[0]} * {_sq_shape[1]} * 4 = {_sq_a:,} bytes; {_sq_n} Tanh's: the graph keeps "
+          f"{len(_sq_kept)} distinct arrays = {_sq_graph:,} bytes = {_sq_graph / _sq_a:.0f} A = {_sq_graph / 2**20:.1f} MiB")
+    assert _sq_graph == (_sq_n + 1) * _sq_a
+    with no_grad():
+        _sq_z = Tanh()(Tanh()(_sq_x))
+    print(f"   under no_grad() no node is recorded (_ctx is {_sq_z._ctx}): each array is freed once the next "
+          f"is computed, so at most 2 A = {2 * _sq_z.data.nbytes:,} bytes are alive, whatever N")
+    assert _sq_z._ctx is None
+    # 2. Forward and backward of one matmul, counted and timed (best of 5).
+    _sq_nn, _sq_kk, _sq_mm = 256, 256, 256
+    _sq_rng = np.random.default_rng(1)
+    _sq_p = _sq_rng.standard_normal((_sq_nn, _sq_kk)).astype(np.float32)
+    _sq_q = _sq_rng.standard_normal((_sq_kk, _sq_mm)).astype(np.float32)
+    _sq_out = _sq_p @ _sq_q
+    _sq_g = np.ones_like(_sq_out)
+    _sq_fwd_flops = 2 * _sq_nn * _sq_kk * _sq_mm
+    _sq_best = {}
+    for _sq_name, _sq_run in (("forward", lambda: _sq_p @ _sq_q),
+                              ("backward", lambda: matmul_backward(_sq_g, _sq_out, _sq_p, _sq_q))):
+        _sq_times = []
+        for _ in range(5):
+            _sq_t0 = _sq_time.perf_counter()
+            _sq_run()
+            _sq_times.append(_sq_time.perf_counter() - _sq_t0)
+        _sq_best[_sq_name] = min(_sq_times)
+    _sq_da, _sq_db = matmul_backward(_sq_g, _sq_out, _sq_p, _sq_q)
+    assert _sq_da.shape == _sq_p.shape and _sq_db.shape == _sq_q.shape
+    print(f"2. forward 2 * {_sq_nn} * {_sq_kk} * {_sq_mm} = {_sq_fwd_flops:,} FLOPs; backward two products of the same "
+          f"size = {2 * _sq_fwd_flops:,} FLOPs ({2 * _sq_fwd_flops / _sq_fwd_flops:.0f}x)")
+    print(f"   measured: forward {_sq_best['forward'] * 1e3:.2f} ms, backward {_sq_best['backward'] * 1e3:.2f} ms "
+          f"({_sq_best['backward'] / _sq_best['forward']:.1f}x)")
+
+
+# %% [markdown]
+# ## 12. Check your understanding
 #
 # Work each one out by hand first, then run the cell to check.
 #
@@ -1293,7 +1357,7 @@ if __name__ == "__main__":
         assert 0.1 < _best_eps[_q_name] / _q_eps < 10                  # the model is right within a decade
 
 # %% [markdown]
-# ## 12. Checks on the given code
+# ## 13. Checks on the given code
 #
 # Not graded: grad mode, `detach`, the error messages, `Function.apply`.
 

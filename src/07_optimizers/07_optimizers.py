@@ -627,7 +627,63 @@ if __name__ == "__main__":
         _show(_plt, _fig)
 
 # %% [markdown]
-# ## 5. Check your understanding
+# ## 5. Systems questions
+#
+# Answer in a sentence or two each, then run the cell for the numbers.
+#
+# 1. An optimizer keeps state per parameter in `self.state`: plain SGD nothing, momentum one
+#    buffer `b` shaped like the parameter, Adam two (`m` and `v`). For the MLP
+#    `784 -> 128 -> 64 -> 10` (`P` parameters, `4P` bytes in float32), how many bytes of state
+#    does each keep after one step, and how much is weights + gradients + state?
+# 2. The same ratios for a model of 7 billion parameters in float32: how many GB does
+#    training with each optimizer need before a single activation is stored?
+# 3. Adam does more arithmetic per parameter than SGD (two moment updates, bias correction,
+#    a square root and a division). How long does one step of each take on the MLP?
+
+
+# %%
+if __name__ == "__main__":
+    import time as _sq_time
+    from tinytorch.core.layers import Linear as _SqLinear, Sequential as _SqSequential
+    from tinytorch.core.activations import ReLU as _SqReLU
+    # 1. State bytes after one step: every ndarray in every state dict.
+    def _sq_model():
+        return _SqSequential(_SqLinear(784, 128), _SqReLU(), _SqLinear(128, 64), _SqReLU(), _SqLinear(64, 10))
+    _sq_makers = {"SGD": lambda ps: SGD(ps, lr=0.01), "SGD momentum=0.9": lambda ps: SGD(ps, lr=0.01, momentum=0.9),
+                  "Adam": lambda ps: Adam(ps, lr=0.001)}
+    _sq_state, _sq_step_time = {}, {}
+    for _sq_name, _sq_make in _sq_makers.items():
+        _sq_params = list(_sq_model().parameters())
+        _sq_opt = _sq_make(_sq_params)
+        for _sq_p in _sq_params:
+            _sq_p.grad = np.full_like(_sq_p.data, 0.01)
+        _sq_opt.step()
+        _sq_t0 = _sq_time.perf_counter()
+        for _ in range(5):
+            _sq_opt.step()
+        _sq_step_time[_sq_name] = (_sq_time.perf_counter() - _sq_t0) / 5
+        _sq_state[_sq_name] = sum(_sq_v.nbytes for _sq_s in _sq_opt.state for _sq_v in _sq_s.values()
+                                  if isinstance(_sq_v, np.ndarray))
+    _sq_count = sum(_sq_p.size for _sq_p in _sq_params)
+    _sq_bytes = sum(_sq_p.data.nbytes for _sq_p in _sq_params)
+    print(f"1. P = {_sq_count:,} parameters = {_sq_bytes:,} bytes in float32")
+    for _sq_name, _sq_s in _sq_state.items():
+        print(f"   {_sq_name:<17} state {_sq_s:>9,} bytes = {_sq_s / _sq_bytes:.0f} x 4P; "
+              f"weights + gradients + state = {(2 * _sq_bytes + _sq_s) / _sq_bytes:.0f} x 4P = {2 * _sq_bytes + _sq_s:,} bytes")
+    assert [_sq_s // _sq_bytes for _sq_s in _sq_state.values()] == [0, 1, 2]
+    # 2. The same multiples for 7e9 float32 parameters.
+    _sq_big = 7e9 * 4
+    for _sq_name, _sq_s in _sq_state.items():
+        _sq_total = (2 + _sq_s / _sq_bytes) * _sq_big
+        print(f"2. 7e9 parameters, {_sq_name:<17}: weights {_sq_big / 1e9:.0f} GB + gradients {_sq_big / 1e9:.0f} GB "
+              f"+ state {_sq_s / _sq_bytes * _sq_big / 1e9:.0f} GB = {_sq_total / 1e9:.0f} GB")
+    # 3. Time of one step (mean of 5), on the MLP above.
+    print("3. one step: " + "; ".join(f"{_sq_name} {_sq_t * 1e3:.2f} ms" for _sq_name, _sq_t in _sq_step_time.items())
+          + f" (Adam / SGD = {_sq_step_time['Adam'] / _sq_step_time['SGD']:.1f}x)")
+
+
+# %% [markdown]
+# ## 6. Check your understanding
 #
 # Work each one out by hand first, then run the cell to check.
 #

@@ -802,7 +802,73 @@ if __name__ == "__main__":
 # class is, and the MLP that scores about 96% on the test set gets only about half of the test
 # digits right once they are moved by a single pixel. The CNN milestone measures the same thing
 # for its models (the "shifted 1 px" columns of its summary table).
+
+
+# %% [markdown]
+# ## Systems questions
 #
+# Answer in a sentence or two each, then run the cell for the numbers.
+#
+# 1. An epoch is `len(loader)` steps (forward, loss, backward, optimizer step), so its time is
+#    about `batches * time per step`. Measure one step of the digits MLP with
+#    `time.perf_counter`, predict an epoch, and compare with a timed `train_epoch`.
+# 2. `evaluate` runs the model under `no_grad()`. How many bytes of arrays does the graph
+#    of one forward pass plus loss keep alive for a test batch of 256, with gradients on and
+#    under `no_grad()`? (The nodes hold the hidden activations and logits, and also point at
+#    the input batch and the weights, which exist anyway.)
+
+
+# %%
+if __name__ == "__main__":
+    from tinytorch.core.autograd import topological_order as _sq_order
+    # 1. Time per step (mean of 10 steps, after one warm-up), an epoch's prediction, and a measured epoch.
+    _sq_train, _sq_test = digits_loaders(seed=1)
+    _sq_model = digits_mlp()
+    _sq_trainer = Trainer(_sq_model, Adam(_sq_model.parameters(), lr=0.01), CrossEntropyLoss())
+    _sq_x, _sq_y = (Tensor(_sq_a) for _sq_a in next(iter(_sq_train)))
+    _sq_loss_fn = CrossEntropyLoss()
+    def _sq_step():
+        _sq_loss = _sq_loss_fn(_sq_model(_sq_x), _sq_y.data.astype(np.int64))
+        _sq_trainer.optimizer.zero_grad()
+        _sq_loss.backward()
+        _sq_trainer.optimizer.step()
+    _sq_step()
+    _sq_t0 = time.perf_counter()
+    for _ in range(10):
+        _sq_step()
+    _sq_per_step = (time.perf_counter() - _sq_t0) / 10
+    _sq_t0 = time.perf_counter()
+    _sq_trainer.train_epoch(_sq_train)
+    _sq_epoch = time.perf_counter() - _sq_t0
+    print(f"1. one step of batch {len(_sq_y.data)}: {_sq_per_step * 1e3:.2f} ms; {len(_sq_train)} batches * "
+          f"{_sq_per_step * 1e3:.2f} ms = {len(_sq_train) * _sq_per_step * 1e3:.1f} ms predicted; "
+          f"train_epoch measured {_sq_epoch * 1e3:.1f} ms ({_sq_epoch / (len(_sq_train) * _sq_per_step):.2f}x the prediction)")
+    # 2. Distinct arrays held by the graph's nodes, for one test batch: gradients on, then under no_grad().
+    _sq_xt, _sq_yt = next(iter(_sq_test))
+    _sq_kept = {}
+    for _sq_grad_on in (True, False):
+        if _sq_grad_on:
+            _sq_out = _sq_loss_fn(_sq_model(_sq_xt), _sq_yt)
+        else:
+            with no_grad():
+                _sq_out = _sq_loss_fn(_sq_model(_sq_xt), _sq_yt)
+        _sq_arrays = {}
+        if _sq_out._ctx is not None:
+            for _sq_t in _sq_order(_sq_out):
+                if _sq_t._ctx is not None:
+                    for _sq_arr in tuple(getattr(_sq_t._ctx, "arrays", ())) + (getattr(_sq_t._ctx, "out", None),):
+                        if isinstance(_sq_arr, np.ndarray):
+                            _sq_arrays[id(_sq_arr)] = _sq_arr.nbytes
+        _sq_kept[_sq_grad_on] = sum(_sq_arrays.values())
+    _sq_b = len(_sq_yt.data)
+    _sq_acts = _sq_b * (64 + 64 + 10) * 4          # hidden pre-activation, ReLU output, logits: float32
+    print(f"2. batch {_sq_b}: with gradients the graph keeps {_sq_kept[True]:,} bytes "
+          f"({_sq_kept[True] / _sq_acts:.1f}x the {_sq_acts:,} bytes of hidden activations and logits); "
+          f"under no_grad() {_sq_kept[False]:,} bytes: each array is freed as soon as the next layer has used it")
+    assert _sq_kept[False] == 0 and _sq_kept[True] >= _sq_acts
+
+
+# %% [markdown]
 # ## Check your understanding
 #
 # Work each one out by hand first, then run the cell to check.
