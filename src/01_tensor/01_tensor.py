@@ -264,6 +264,28 @@ for _a, _b in [((32, 10), (10,)), ((3, 1), (1, 4)), ((8, 1, 6, 1), (7, 1, 5)), (
         print(f"{str(_a):>14} with {str(_b):<10} -> incompatible")
 
 # %% [markdown]
+# **Worked example.** A `(2, 3)` float32 array and a `(3,)` row, as numpy sees them:
+# the shapes lined up at the right, the row repeated down the batch, the reflected
+# operand order (`2 - a` is not `a - 2`), and `exp` undoing `log`. The last lines show
+# why the other operand is converted to the tensor's dtype first: a float64 array
+# turns a float32 result into float64, a plain Python number does not.
+
+# %%
+if __name__ == "__main__":
+    _a = np.array([[1.0, 2.0, 4.0], [3.0, 5.0, 8.0]], dtype=np.float32)
+    _b = np.array([10.0, 20.0, 30.0], dtype=np.float32)
+    print(f"shapes {_a.shape} and {_b.shape}: pad to {(1,) + _b.shape}, broadcast to {np.broadcast_shapes(_a.shape, _b.shape)}")
+    print("b repeated down the rows:\n", np.broadcast_to(_b, _a.shape), sep="")
+    print("a + b:\n", _a + _b, sep="")
+    print("a - 2 (first row):", _a[0] - 2, "  2 - a (first row):", 2 - _a[0])
+    print("a * b (first row):", _a[0] * _b, "  b / a (first row):", _b / _a[0])
+    print("-a (first row):", -_a[0], "  a ** 2 (first row):", _a[0] ** 2, "  a ** 0.5 (first row):", _a[0] ** 0.5)
+    print("log(a) (first row):", np.log(_a[0]), "  exp(log(a)):", np.exp(np.log(_a[0])))
+    print("dtype of float32 a + 1.5:", (_a + 1.5).dtype)
+    print("dtype of float32 a + a float64 array:", (_a + np.array([1.0, 2.0, 3.0])).dtype)
+    print("dtype of float32 a + the same array as float32:", (_a + np.asarray([1.0, 2.0, 3.0], dtype=_a.dtype)).dtype)
+
+# %% [markdown]
 # ### Your turn: arithmetic
 #
 # Implement the operators below. Each takes the numpy data of both operands,
@@ -427,6 +449,28 @@ if __name__ == "__main__":
 for _n, _k, _m in [(32, 784, 128), (32, 128, 10)]:
     print(f"({_n}, {_k}) @ ({_k}, {_m}) -> ({_n}, {_m}): {_n * _k * _m:,} multiply-adds")
 
+# %% [markdown]
+# **Worked example.** A `(2, 3)` matrix times a `(3, 2)` matrix: the inner lengths agree,
+# the result is `(2, 2)`, and each entry is the dot product of a row of the left matrix
+# with a column of the right one. Then the two other cases `matmul` handles: a vector on
+# the left, and a batch of matrices sharing one right-hand matrix.
+
+# %%
+if __name__ == "__main__":
+    _a = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])      # (2, 3)
+    _b = np.array([[7.0, 8.0], [9.0, 10.0], [11.0, 12.0]])  # (3, 2)
+    _c = np.zeros((2, 2))
+    for _i in range(2):
+        for _j in range(2):
+            _c[_i, _j] = np.dot(_a[_i], _b[:, _j])
+            _terms = " + ".join(f"{_x:g}*{_y:g}" for _x, _y in zip(_a[_i], _b[:, _j]))
+            print(f"c[{_i},{_j}] = row {_i} . column {_j} = {_terms} = {_c[_i, _j]:g}")
+    print(f"{_a.shape} @ {_b.shape} -> {_c.shape}; the same as np.matmul: {np.array_equal(_c, np.matmul(_a, _b))}")
+    print(f"vector (3,) @ (3, 2) -> {np.matmul(_a[0], _b).shape}: {np.matmul(_a[0], _b)} (row 0 of c)")
+    _batch = np.stack([_a, 2 * _a])                          # (2, 2, 3)
+    print(f"batch {_batch.shape} @ {_b.shape} -> {np.matmul(_batch, _b).shape}; "
+          f"entry 1 is (2 a) @ b = 2 c: {np.array_equal(np.matmul(_batch, _b)[1], 2 * _c)}")
+
 # %% nbgrader={"grade": false, "grade_id": "tensor-matmul", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| exporti
 def _check_matmul_shapes(a_shape, b_shape):
@@ -523,6 +567,25 @@ if __name__ == "__main__":
 #   module 04 picks the probability of the correct class).
 #
 # Shape normalisation and the size check are given.
+
+# %% [markdown]
+# **Worked example.** Six numbers read three ways: as `(2, 3)`, as `(-1, 2)` (the `-1`
+# becomes whatever makes the size work), and transposed (the last two axes swapped, so
+# row `i` becomes column `i`). Last, integer-array indexing: two index arrays of the same
+# length pick one element per pair.
+
+# %%
+if __name__ == "__main__":
+    _t = np.arange(6.0)
+    _g = _t.reshape(2, 3)
+    print(f"arange(6) {_t.shape} -> reshape(2, 3):\n{_g}")
+    print(f"reshape(-1, 2): {_t.size} elements / 2 per row = {_t.size // 2} rows -> {_t.reshape(-1, 2).shape}")
+    print(f"swapaxes(-2, -1) of {_g.shape} -> {np.swapaxes(_g, -2, -1).shape}:\n{np.swapaxes(_g, -2, -1)}")
+    _rows, _cols = np.array([0, 1]), np.array([2, 0])
+    for _r, _c in zip(_rows, _cols):
+        print(f"g[{_r}, {_c}] = {_g[_r, _c]:g}")
+    print(f"g[[0, 1], [2, 0]] = {_g[_rows, _cols]} (one element per (row, column) pair)")
+    print(f"g[1] = {_g[1]} (a row), g[:, 1] = {_g[:, 1]} (a column), g[0, 0] has shape {_g[0, 0].shape}")
 
 # %% nbgrader={"grade": false, "grade_id": "tensor-shape", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| exporti
@@ -630,6 +693,29 @@ _x = np.arange(6.0).reshape(2, 3)
 for _axis, _keep in [(None, False), (0, False), (1, False), (1, True)]:
     print(f"sum(axis={_axis}, keepdims={_keep}) of shape {_x.shape} -> shape "
           f"{np.sum(_x, axis=_axis, keepdims=_keep).shape}")
+
+# %% [markdown]
+# **Worked example.** One `(2, 3)` array reduced three ways: over the rows (`axis=0`, one
+# number per column), over the columns (`axis=1`, one number per row), and over both.
+# With `keepdims=True` the row maxima keep shape `(2, 1)`, so subtracting them from
+# the array works row by row; without it the `(2,)` result does not broadcast against
+# `(2, 3)`.
+
+# %%
+if __name__ == "__main__":
+    _x = np.array([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]])
+    print("x:\n", _x, sep="")
+    for _j in range(3):
+        print(f"column {_j}: {_x[0, _j]:g} + {_x[1, _j]:g} = {_x[0, _j] + _x[1, _j]:g}")
+    print("sum(axis=0):", np.sum(_x, axis=0), "  sum(axis=1):", np.sum(_x, axis=1), "  sum():", np.sum(_x))
+    print("mean(axis=1):", np.mean(_x, axis=1), "  mean():", np.mean(_x), f"= {np.sum(_x):g} / {_x.size}")
+    _m = np.max(_x, axis=1, keepdims=True)
+    print(f"max(axis=1, keepdims=True) has shape {_m.shape}: {_m.ravel()}")
+    print("x - max(axis=1, keepdims=True):\n", _x - _m, sep="")
+    try:
+        _x - np.max(_x, axis=1)
+    except ValueError as _err:
+        print(f"x - max(axis=1) with shape {np.max(_x, axis=1).shape}: ValueError ({_err})")
 
 # %% nbgrader={"grade": false, "grade_id": "tensor-reductions", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| exporti

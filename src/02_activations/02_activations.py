@@ -90,6 +90,19 @@ _slope = (_s * (1 - _s)).max()
 print(f"largest sigmoid slope: {_slope:.4f}; after 5 sigmoid layers a gradient is at most "
       f"{_slope ** 5:.1e} of itself, after 5 ReLU layers (positive inputs) it is all there")
 
+# %% [markdown]
+# **Worked example.** ReLU on a negative, a zero and a positive value, one element at a
+# time and then all at once with `np.maximum(x, 0)`: negatives and zero give 0,
+# positives pass unchanged, and a float32 array stays float32.
+
+# %%
+if __name__ == "__main__":
+    _x = np.array([-2.0, -0.5, 0.0, 1.5, 3.0], dtype=np.float32)
+    for _v in _x:
+        print(f"max(0, {_v:g}) = {max(0.0, float(_v)):g}")
+    _y = np.maximum(_x, 0)
+    print("np.maximum(x, 0) =", _y, "dtype", _y.dtype)
+
 # %% nbgrader={"grade": false, "grade_id": "activations-relu", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
 class ReLU(Activation):
@@ -125,6 +138,27 @@ print(f"float32 exp overflows for x > {_big:.2f}")
 with np.errstate(over="ignore"):
     print("naive sigmoid at x = -100 (float32): exp(100) =", np.exp(np.float32(100.0)))
 
+# %% [markdown]
+# **Worked example.** The stable sigmoid, step by step, on float32 values from far
+# negative to positive: `z = e^-|x|` never exceeds 1, and each element takes the form
+# its sign asks for. The naive formula gives the same numbers here (up to float32
+# rounding), but only after computing `e^800 = inf` (this cell switches off the
+# overflow warning that raises).
+
+# %%
+if __name__ == "__main__":
+    _x = np.array([-800.0, -2.0, 0.0, 3.0], dtype=np.float32)
+    _z = np.exp(-np.abs(_x))
+    for _v, _zv in zip(_x, _z):
+        _form = "1 / (1 + z)" if _v >= 0 else "z / (1 + z)"
+        _s = 1 / (1 + _zv) if _v >= 0 else _zv / (1 + _zv)
+        print(f"x = {_v:>6g}: z = e^-|x| = {_zv:.6g}, x {'>=' if _v >= 0 else '<'} 0 -> {_form} = {_s:.6g}")
+    _stable = np.where(_x >= 0, 1 / (1 + _z), _z / (1 + _z))
+    with np.errstate(over="ignore"):
+        _e = np.exp(-_x)
+        print("naive e^-x =", _e, "-> 1 / (1 + e^-x) =", 1 / (1 + _e))
+    print("stable:", _stable, "dtype", _stable.dtype)
+
 # %% nbgrader={"grade": false, "grade_id": "activations-sigmoid", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
 class Sigmoid(Activation):
@@ -143,6 +177,23 @@ class Sigmoid(Activation):
 #
 # `tanh(x) = 2 * sigmoid(2x) - 1` is a sigmoid stretched to (-1, 1), centred on
 # zero. numpy's `np.tanh` is already stable, so use it.
+
+# %% [markdown]
+# **Worked example.** Tanh three ways on float32 values: `np.tanh`, the identity
+# `2 * sigmoid(2x) - 1`, and the textbook formula `(e^x - e^-x) / (e^x + e^-x)`. They
+# agree (up to float32 rounding) until `x` is large, where the textbook formula computes `inf / inf` and gives
+# NaN while `np.tanh` gives 1.
+
+# %%
+if __name__ == "__main__":
+    _x = np.array([-3.0, 0.0, 0.5, 100.0], dtype=np.float32)
+    _s2 = 1 / (1 + np.exp(-2 * _x))
+    with np.errstate(over="ignore", invalid="ignore"):
+        _formula = (np.exp(_x) - np.exp(-_x)) / (np.exp(_x) + np.exp(-_x))
+    print("x                  :", _x)
+    print("np.tanh(x)         :", np.tanh(_x))
+    print("2 sigmoid(2x) - 1  :", 2 * _s2 - 1)
+    print("(e^x - e^-x) / (..):", _formula)
 
 # %% nbgrader={"grade": false, "grade_id": "activations-tanh", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
@@ -175,6 +226,26 @@ _xs = np.linspace(-6, 6, 2001)
 _exact = _xs * 0.5 * (1 + np.array([math.erf(v / math.sqrt(2)) for v in _xs]))
 _approx = 0.5 * _xs * (1 + np.tanh(math.sqrt(2 / math.pi) * (_xs + 0.044715 * _xs ** 3)))
 print(f"largest |tanh approximation - exact GELU| on [-6, 6]: {np.abs(_approx - _exact).max():.1e}")
+
+# %% [markdown]
+# **Worked example.** The tanh approximation of GELU, one term at a time, for a few
+# inputs, next to the exact `x * Phi(x)`. GELU is zero at 0, close to `x` for large
+# positive `x`, and slightly negative for negative `x` (unlike ReLU). The last line is
+# the dtype trap: `sqrt(2/pi)` is a float64 number, and multiplying a float32 array by
+# it gives float64, so the result must be turned back into the input's dtype.
+
+# %%
+if __name__ == "__main__":
+    _c = np.sqrt(2 / np.pi)
+    print(f"sqrt(2/pi) = {_c:.6f}")
+    print(f"{'x':>5} {'x + 0.044715 x^3':>17} {'tanh(c * that)':>15} {'GELU approx':>12} {'x Phi(x)':>10}")
+    for _v in (-3.0, -1.0, 0.0, 0.5, 2.0):
+        _inner = _v + 0.044715 * _v ** 3
+        _t = np.tanh(_c * _inner)
+        _exact = _v * 0.5 * (1 + math.erf(_v / math.sqrt(2)))
+        print(f"{_v:>5g} {_inner:>17.6f} {_t:>15.6f} {0.5 * _v * (1 + _t):>12.6f} {_exact:>10.6f}")
+    _x32 = np.array([1.0, 2.0], dtype=np.float32)
+    print("dtype of float32 x * sqrt(2/pi):", (_x32 * _c).dtype, "-> back to the input's:", (_x32 * _c).astype(_x32.dtype).dtype)
 
 # %% nbgrader={"grade": false, "grade_id": "activations-gelu", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
@@ -219,6 +290,30 @@ with np.errstate(over="ignore", invalid="ignore"):
 _shifted = np.exp(_logits - _logits.max())
 print("naive softmax of", _logits, "->", _naive)
 print("shifted softmax  ->", _shifted / _shifted.sum())
+
+# %% [markdown]
+# **Worked example.** Softmax along the last axis of a `(2, 3)` float32 array whose second
+# row is the first plus 999: each row subtracts its own maximum (kept as a `(2, 1)`
+# column by `keepdims=True`), so both rows shift to the same numbers and give the same
+# probabilities. With `dim=0` the same steps run down the columns of another array,
+# one distribution per column.
+
+# %%
+if __name__ == "__main__":
+    _x = np.array([[1.0, 2.0, 3.0], [1000.0, 1001.0, 1002.0]], dtype=np.float32)
+    _m = np.max(_x, axis=-1, keepdims=True)
+    _e = np.exp(_x - _m)
+    _total = np.sum(_e, axis=-1, keepdims=True)
+    print("x:\n", _x, sep="")
+    print(f"row max, shape {_m.shape}: {_m.ravel()}")
+    print("x - max:\n", _x - _m, sep="")
+    print("exp(x - max):\n", _e, sep="")
+    print(f"row sums, shape {_total.shape}: {_total.ravel()}")
+    print("softmax(x, dim=-1):\n", _e / _total, "\nrow sums: ", (_e / _total).sum(axis=-1), sep="")
+    _y = np.array([[1.0, 0.0], [3.0, 0.0]], dtype=np.float32)
+    _e0 = np.exp(_y - np.max(_y, axis=0, keepdims=True))
+    _p0 = _e0 / np.sum(_e0, axis=0, keepdims=True)
+    print("y:\n", _y, "\nsoftmax(y, dim=0):\n", _p0, "\ncolumn sums: ", _p0.sum(axis=0), sep="")
 
 # %% nbgrader={"grade": false, "grade_id": "activations-softmax", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export

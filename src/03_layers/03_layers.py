@@ -59,6 +59,57 @@ from tinytorch.core.tensor import Tensor, get_rng, manual_seed
 # every sub-module*, `model.train()` sets it back. Both return the module itself so
 # you can write `model = Net().eval()`.
 
+# %% [markdown]
+# **Worked example.** The walk traced by hand on a small tree of plain Python objects
+# (stand-ins for modules, so nothing here needs your `Module`): `vars()` lists each
+# object's attributes in assignment order, a stand-in is entered with its name as a
+# prefix and walked to the bottom before the next attribute, a list adds the item's
+# position, a tensor without `requires_grad` is a buffer, and a tensor already found
+# (compared by `id`, not by value) is skipped.
+
+# %%
+if __name__ == "__main__":
+    class _Box:
+        """A stand-in for a module: just attributes."""
+
+    _shared = Tensor(np.ones((2, 2)), requires_grad=True)
+    _model = _Box()
+    _model.scale = Tensor([1.0], requires_grad=True)
+    _model.inner = _Box()
+    _model.inner.weight = _shared
+    _model.inner.mask = Tensor(np.ones(2))                 # a buffer
+    _model.inner.deep = _Box()                             # a stand-in inside a stand-in
+    _model.inner.deep.weight = Tensor(np.ones(4), requires_grad=True)
+    _model.name = "model"
+    _model.blocks = [_Box(), _Box()]
+    _model.blocks[0].weight = Tensor(np.zeros(3), requires_grad=True)
+    _model.blocks[1].weight = _shared                      # the same tensor again
+    print("vars(model), in assignment order:", list(vars(_model)))
+    _found, _seen = [], set()
+
+    def _walk(_prefix, _box):
+        _items = []
+        for _name, _value in vars(_box).items():
+            _items += [(f"{_name}.{_i}", _v) for _i, _v in enumerate(_value)] if isinstance(_value, list) else [(_name, _value)]
+        for _name, _value in _items:
+            _full = _prefix + _name
+            if isinstance(_value, _Box):
+                print(f"{_full:<18} a stand-in module: walk it now, its names start with '{_full}.'")
+                _walk(_full + ".", _value)
+            elif not isinstance(_value, Tensor):
+                print(f"{_full:<18} {type(_value).__name__}: ignored")
+            elif not _value.requires_grad:
+                print(f"{_full:<18} Tensor, requires_grad=False: a buffer, not a parameter")
+            elif id(_value) in _seen:
+                print(f"{_full:<18} Tensor already found: skipped (listed once)")
+            else:
+                _seen.add(id(_value))
+                _found.append(_full)
+                print(f"{_full:<18} Tensor, requires_grad=True: parameter '{_full}'")
+
+    _walk("", _model)
+    print("parameters, first name wins:", _found)
+
 # %% nbgrader={"grade": false, "grade_id": "layers-module", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
 class Module:
@@ -229,6 +280,31 @@ if __name__ == "__main__":
 # Your tasks: create the parameters in `__init__` (after the given checks) and write
 # `forward` (after the given shape check). `bias=False` means `self.bias = None`.
 
+# %% [markdown]
+# **Worked example.** A layer with 3 inputs and 2 outputs on a batch of 2 rows, in numpy:
+# the initial weight and bias drawn from a seeded generator (weight first, then bias,
+# both within the bound), then `x @ W.T + b` entry by entry. Row `j` of `W` holds the
+# weights of output `j`, so output `j` of a sample is that sample dotted with row `j`.
+
+# %%
+if __name__ == "__main__":
+    _n_in, _n_out = 3, 2
+    _bound = 1 / np.sqrt(_n_in)
+    _rng = np.random.default_rng(0)                      # what get_rng() is after manual_seed(0)
+    _w0 = _rng.uniform(-_bound, _bound, size=(_n_out, _n_in))
+    _b0 = _rng.uniform(-_bound, _bound, size=(_n_out,))
+    print(f"bound 1/sqrt({_n_in}) = {_bound:.4f}; weight {_w0.shape} drawn first:\n{_w0.round(4)}\nthen bias {_b0.shape}: {_b0.round(4)}")
+    _w = np.array([[1.0, 0.0, -1.0], [2.0, 1.0, 0.0]])   # (out, in), set by hand to follow the arithmetic
+    _b = np.array([0.5, -1.0])
+    _x = np.array([[1.0, 2.0, 3.0], [0.0, 1.0, 0.0]])    # (N, in)
+    print(f"x {_x.shape} @ W.T {_w.T.shape} -> {(_x @ _w.T).shape}, then + b {_b.shape} on every row")
+    for _i in range(2):
+        for _j in range(2):
+            _terms = " + ".join(f"{_a:g}*({_c:g})" if _c < 0 else f"{_a:g}*{_c:g}" for _a, _c in zip(_x[_i], _w[_j]))
+            print(f"y[{_i},{_j}] = x[{_i}] . W[{_j}] + b[{_j}] = {_terms} + ({_b[_j]:g}) = {_x[_i] @ _w[_j] + _b[_j]:g}")
+    print("x @ W.T + b =\n", _x @ _w.T + _b, sep="")
+    print(f"one sample {_x[0].shape} -> {(_x[0] @ _w.T + _b).shape}; a stack (4, 5, 3) -> {(np.ones((4, 5, 3)) @ _w.T + _b).shape}")
+
 # %% nbgrader={"grade": false, "grade_id": "layers-linear", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
 def _check_positive_int(value, name, layer):
@@ -391,6 +467,30 @@ if __name__ == "__main__":
 # given code turns negative dims into positive ones and checks them; you compute the
 # new shape and reshape.
 
+# %% [markdown]
+# **Worked example.** Flatten's new shape for a `(2, 3, 2, 2)` batch and three choices of
+# dims: negative dims count from the end, the lengths from `start_dim` to `end_dim`
+# multiply into one, the others stay. Then a chain of two steps, applied in the order
+# given: swapping the order changes the answer, which is why `Sequential` must keep it.
+
+# %%
+if __name__ == "__main__":
+    _x = np.arange(24.0).reshape(2, 3, 2, 2)
+    for _start_dim, _end_dim in [(1, -1), (0, 1), (-3, -2)]:
+        _start = _start_dim + _x.ndim if _start_dim < 0 else _start_dim
+        _end = _end_dim + _x.ndim if _end_dim < 0 else _end_dim
+        _merged = int(np.prod(_x.shape[_start:_end + 1]))
+        _shape = _x.shape[:_start] + (_merged,) + _x.shape[_end + 1:]
+        print(f"start_dim={_start_dim}, end_dim={_end_dim} -> dims {_start}..{_end}: "
+              f"{' * '.join(str(_n) for _n in _x.shape[_start:_end + 1])} = {_merged}, shape {_x.shape} -> {_shape}")
+    print("row 1 of the default flatten:", _x.reshape(2, -1)[1])
+    _steps = [("add 1", lambda _v: _v + 1), ("double", lambda _v: 2 * _v)]
+    _v = np.array([3.0])
+    for _name, _step in _steps:
+        _v = _step(_v)
+        print(f"after '{_name}': {_v}")
+    print("the other order, double then add 1:", 2 * np.array([3.0]) + 1)
+
 # %% nbgrader={"grade": false, "grade_id": "layers-sequential-flatten", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
 class Sequential(Module):
@@ -513,6 +613,27 @@ if __name__ == "__main__":
 # operation, so gradients flow through the kept units (scaled the same way) once
 # module 06 is in place. In eval mode (`self.training` False), or with `p == 0`,
 # return `x` unchanged. `p` must lie in `[0, 1)`: `p = 1` would drop everything.
+
+# %% [markdown]
+# **Worked example.** Inverted dropout with `p = 0.25` on eight float32 ones, step by
+# step: uniform draws, the keep mask `u >= p`, the survivors scaled by `1 / (1 - p)`.
+# The mean of eight outputs depends on how many survive; over many elements it stays
+# close to the input's mean, as the expectation above says. The mask is cast to the
+# input's dtype, so float32 stays float32.
+
+# %%
+if __name__ == "__main__":
+    _p = 0.25
+    _x = np.ones(8, dtype=np.float32)
+    _u = np.random.default_rng(0).random(_x.shape)
+    _keep = _u >= _p
+    _mask = (_keep / (1 - _p)).astype(_x.dtype)
+    print("u          :", _u.round(3))
+    print("keep u >= p:", _keep)
+    print(f"mask       : {_mask.round(4)} (1 / (1 - p) = {1 / (1 - _p):.4f})")
+    print("x * mask   :", (_x * _mask).round(4), "dtype", (_x * _mask).dtype, f"mean {(_x * _mask).mean():.4f}")
+    _big = np.random.default_rng(1).random(100_000) >= _p
+    print(f"100,000 ones: {1 - _big.mean():.4f} dropped, mean after scaling {(_big / (1 - _p)).mean():.4f}")
 
 # %% nbgrader={"grade": false, "grade_id": "layers-dropout", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export

@@ -113,6 +113,24 @@ def _class_indices(target, input):
 # Your task: after the given checks, compute the MSE with `Tensor` operations
 # (subtract, multiply or `** 2`, `mean`).
 
+# %% [markdown]
+# **Worked example.** MSE of a `(2, 2)` prediction against a `(2, 2)` target, in numpy:
+# the errors, their squares, and the mean over all four elements (not per row). Then
+# the shape trap from section 1: predictions of shape `(3, 1)` minus targets of shape
+# `(3,)` broadcast to a `(3, 3)` table of every prediction against every target, and
+# its mean is a different, meaningless number.
+
+# %%
+if __name__ == "__main__":
+    _pred = np.array([[2.0, 0.0], [1.0, 4.0]])
+    _target = np.array([[1.0, 2.0], [1.0, 1.0]])
+    _diff = _pred - _target
+    print("errors y_hat - y:\n", _diff, "\nsquared:\n", _diff ** 2, sep="")
+    print(f"sum {np.sum(_diff ** 2):g} over n = {_diff.size} elements -> MSE = {np.mean(_diff ** 2):g}")
+    _col, _flat = np.array([[1.0], [2.0], [3.0]]), np.array([1.0, 2.0, 4.0])
+    print(f"(3, 1) - (3,) broadcasts to {(_col - _flat).shape}: mean of squares {np.mean((_col - _flat) ** 2):.4f}, "
+          f"but matched element by element it is {np.mean((_col.ravel() - _flat) ** 2):.4f}")
+
 # %% nbgrader={"grade": false, "grade_id": "losses-mse", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
 class MSELoss(Module):
@@ -185,6 +203,34 @@ if __name__ == "__main__":
 # 2. `log_probs = shifted - shifted.exp().sum(axis=1, keepdims=True).log()`;
 # 3. pick each row's true class with integer-array indexing,
 #    `log_probs[np.arange(N), labels]`, and return the negative mean.
+
+# %% [markdown]
+# **Worked example.** The three steps on two rows of float32 logits, the second far
+# beyond `exp`'s range, with labels 0 and 1: the row maxima (a `(2, 1)` column),
+# the shifted logits, the log-sum-exp of each row, the log-probabilities, the one
+# entry per row that integer-array indexing picks, and the negative mean. The naive
+# softmax-then-log gives NaN on the second row (its warnings are switched off here).
+
+# %%
+if __name__ == "__main__":
+    _z = np.array([[2.0, 1.0, 0.1], [1000.0, 998.0, 0.0]], dtype=np.float32)
+    _labels = np.array([0, 1])
+    _m = _z.max(axis=1, keepdims=True)
+    _shifted = _z - _m
+    _lse = np.log(np.exp(_shifted).sum(axis=1, keepdims=True))
+    _log_probs = _shifted - _lse
+    print(f"row max m, shape {_m.shape}: {_m.ravel()}")
+    print("z - m:\n", _shifted, sep="")
+    print(f"log(sum(exp(z - m))) per row: {_lse.ravel()}")
+    with np.printoptions(precision=4, suppress=True):
+        print("log p = (z - m) - that:\n", _log_probs, sep="")
+    _picked = _log_probs[np.arange(len(_labels)), _labels]
+    for _i, _k in enumerate(_labels):
+        print(f"row {_i}, label {_k}: log p = {_picked[_i]:.6f}")
+    print(f"loss = -mean = {-_picked.mean():.6f}")
+    with np.errstate(over="ignore", invalid="ignore"):
+        _p = np.exp(_z) / np.exp(_z).sum(axis=1, keepdims=True)
+        print("naive -log softmax(z)[label] per row:", -np.log(_p[np.arange(len(_labels)), _labels]))
 
 # %% nbgrader={"grade": false, "grade_id": "losses-cross-entropy", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
@@ -301,6 +347,29 @@ if __name__ == "__main__":
 #
 # Your task: after the given checks, compute the mean of the formula with `Tensor`
 # operations (`target` is already a Tensor of the input's shape and dtype).
+
+# %% [markdown]
+# **Worked example.** The two log terms for four float32 predictions: right and fairly
+# sure, right with `y = 0`, certain and wrong (`p = 0`, `y = 1`), certain and right
+# (`p = 1`, `y = 1`). With `eps` the certain mistake costs `-log(eps)` and the certain
+# success costs nothing; without it the mistake is `inf` and the success is
+# `0 * log 0 = NaN`, so `eps` is needed inside both logs. Adding `eps` does not change an
+# ordinary float32 probability.
+
+# %%
+if __name__ == "__main__":
+    _eps = 1e-12
+    _p = np.array([0.8, 0.1, 0.0, 1.0], dtype=np.float32)
+    _y = np.array([1.0, 0.0, 1.0, 1.0], dtype=np.float32)
+    _first = _y * np.log(_p + _eps)
+    _second = (1 - _y) * np.log(1 - _p + _eps)
+    print(f"{'p':>4} {'y':>4} {'y log(p + eps)':>15} {'(1 - y) log(1 - p + eps)':>25} {'loss':>9}")
+    for _row in zip(_p, _y, _first, _second, -(_first + _second)):
+        print(f"{_row[0]:>4g} {_row[1]:>4g} {_row[2] + 0.0:>15.4f} {_row[3] + 0.0:>25.4f} {_row[4] + 0.0:>9.4f}")  # + 0.0: no -0.0
+    print(f"mean over the {_p.size} elements: {np.mean(-(_first + _second)):.4f}")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        print("without eps, per element:", -(_y * np.log(_p) + (1 - _y) * np.log(1 - _p)))
+    print("float32 0.8 + eps == 0.8:", bool(_p[0] + _eps == _p[0]), "; dtype of p + eps:", (_p + _eps).dtype)
 
 # %% nbgrader={"grade": false, "grade_id": "losses-bce", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export

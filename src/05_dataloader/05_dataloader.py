@@ -78,6 +78,23 @@ class Dataset:
 # float32 whole numbers; the losses of module 04 and the accuracy of module 08 read them
 # back as class indices.
 #
+# **Worked example.** Five samples held in two arrays, features of shape `(5, 2)` and
+# labels of shape `(5,)`. Sample `i` takes the same row `i` from each array; a negative
+# index counts from the end, as numpy indexing does. The feature field of a sample is a
+# row, the label field a single number (shape `()`):
+
+# %%
+if __name__ == "__main__":
+    _features = np.arange(10, dtype=np.float32).reshape(5, 2)    # 5 samples, 2 features each
+    _labels = np.array([3, 1, 4, 1, 5], dtype=np.float32)        # class indices, stored as float32
+    print("features (5, 2):\n", _features, "\nlabels (5,): ", _labels, sep="")
+    for _i in (0, 3, -1):
+        _row, _label = _features[_i], _labels[_i]
+        print(f"sample {_i:2d} = (features[{_i}], labels[{_i}]) = ({_row}, {_label:g})   "
+              f"field shapes {_row.shape} and {np.shape(_label)}")
+    assert _features.shape == (5, 2) and _labels.shape == (5,) and np.shape(_labels[0]) == ()
+
+# %% [markdown]
 # **Your task:** `__getitem__` returns a tuple with row `index` of each stored tensor.
 # Tensor indexing from module 01 does the work (`tensor[index]`).
 
@@ -161,6 +178,30 @@ if __name__ == "__main__":
 # field stack the values of all samples with `np.stack`. Values may be Tensors, arrays or
 # plain numbers; `_as_array` turns each into an array.
 #
+# **Worked example.** Three `(image, label)` samples with 2x2 images. Gather each field
+# across the samples, then `np.stack` it: the new first axis counts samples, so sample
+# `k`'s image is row `k` of the batch, and a field of plain numbers becomes a vector of
+# shape `(B,)`. Integer labels stack to an integer array; the given `_to_tensor` turns
+# that into float32 when it wraps the batch:
+
+# %%
+if __name__ == "__main__":
+    _samples = [(np.full((2, 2), _k, dtype=np.float32), _k) for _k in (7, 8, 9)]   # (image, label)
+    for _k, _sample in enumerate(_samples):
+        print(f"sample {_k}: image {_sample[0].shape} filled with {_sample[0][0, 0]:g}, label {_sample[1]}")
+    _image_field = [_sample[0] for _sample in _samples]     # field 0 of every sample
+    _label_field = [_sample[1] for _sample in _samples]     # field 1 of every sample
+    _image_batch = np.stack(_image_field)
+    _label_batch = np.stack([np.asarray(_value) for _value in _label_field])
+    print(f"field 0: {len(_image_field)} arrays of shape {_image_field[0].shape} -> np.stack -> "
+          f"shape {_image_batch.shape}, {_image_batch.dtype}")
+    print(f"field 1: {len(_label_field)} numbers {_label_field} -> np.stack -> "
+          f"shape {_label_batch.shape}, {_label_batch.dtype}")
+    print("image batch[:, 0, 0] =", _image_batch[:, 0, 0], "(row k is sample k)")
+    assert _image_batch.shape == (3, 2, 2) and _label_batch.shape == (3,)
+    assert np.issubdtype(_label_batch.dtype, np.integer)
+
+# %% [markdown]
 # **Your task:** finish `collate`. The samples have already been normalised to tuples of
 # equal length; return a tuple with one Tensor per field.
 
@@ -237,6 +278,35 @@ if __name__ == "__main__":
 # shows up in epoch 7 again. Because the generator is the loader's own, drawing random
 # numbers elsewhere (weight initialisation, dropout) does not change the batch order.
 #
+# **Worked example.** Ten samples, batches of 4, shuffled with seed 3. The number of
+# batches is `ceil(N / B)`, or `N // B` with `drop_last`. Each epoch draws the next
+# permutation from the one generator and cuts it into consecutive chunks; the last chunk
+# is short. A fresh generator with the same seed repeats the first epoch. A batch of a
+# field is then one indexing call with the whole index array:
+
+# %%
+if __name__ == "__main__":
+    _n, _bs, _seed = 10, 4, 3
+    print(f"N = {_n}, batch_size = {_bs}: ceil({_n} / {_bs}) = {-(-_n // _bs)} batches, "
+          f"{_n} // {_bs} = {_n // _bs} with drop_last")
+    _gen = np.random.default_rng(_seed)          # created once, like the loader's self._rng
+    _orders = []
+    for _epoch in (1, 2):
+        _orders.append(_gen.permutation(_n))
+        print(f"epoch {_epoch}: permutation {_orders[-1].tolist()}")
+        for _start in range(0, _n, _bs):
+            _chunk = _orders[-1][_start:_start + _bs]
+            _note = "   <- short, dropped with drop_last" if len(_chunk) < _bs else ""
+            print(f"    batch {_start // _bs}: order[{_start}:{_start + _bs}] = {_chunk.tolist()}{_note}")
+    assert len(_chunk) < _bs and not np.array_equal(_orders[0], _orders[1])
+    _repeat = np.random.default_rng(_seed).permutation(_n)
+    print(f"new generator, seed {_seed}, first permutation: {_repeat.tolist()}")
+    assert np.array_equal(_repeat, _orders[0])
+    _field = np.arange(_n) * 10.0                 # one stored field: sample i holds 10 * i
+    _chunk = _orders[0][:_bs]
+    print(f"field[{_chunk.tolist()}] = {_field[_chunk].tolist()}  (one numpy call for the whole batch)")
+
+# %% [markdown]
 # **Your tasks:**
 #
 # - `__len__`: the number of batches one epoch yields (mind `drop_last`).

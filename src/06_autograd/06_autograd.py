@@ -214,6 +214,31 @@ class Function(Node):
 #
 # Example: `b` of shape `(1, 3)` used in a `(4, 3)` sum gets a `(4, 3)` gradient
 # and must receive its column sums, shape `(1, 3)`.
+#
+# **Worked example.** One gradient of shape `(2, 3)`, reduced to three input shapes:
+# `(3,)` takes step 1 (an axis was added on the left), `(1, 3)` and `(2, 1)` take step 2
+# (an axis of length 1 was stretched). Then a finite difference on a bias `b` of shape
+# `(3,)` broadcast over 2 rows: nudging one entry of `b` moves both rows of its column,
+# so the loss moves by that column's sum.
+
+# %%
+if __name__ == "__main__":
+    _g = np.arange(6.0).reshape(2, 3)                  # dL/dz for a z of shape (2, 3)
+    print("grad, shape (2, 3):\n", _g, sep="")
+    _to_row = _g.sum(axis=0)
+    print(f"to (3,):   step 1, grad has 2 axes, (3,) has 1: sum over axis 0 -> {_to_row}, shape {_to_row.shape}")
+    _to_row2 = _g.sum(axis=0, keepdims=True)
+    print(f"to (1, 3): step 2, axis 0 is 1 in (1, 3) but 2 in grad: sum, keepdims -> {_to_row2.tolist()}, shape {_to_row2.shape}")
+    _to_col = _g.sum(axis=1, keepdims=True)
+    print(f"to (2, 1): step 2, axis 1 is 1 in (2, 1) but 3 in grad: sum, keepdims -> {_to_col.tolist()}, shape {_to_col.shape}")
+    # z = h + b with b broadcast over the rows, L = sum(grad * z): dL/dz = grad.
+    _h, _bias, _step = np.ones((2, 3)), np.zeros(3), 1e-3
+    _nudged = _bias.copy()
+    _nudged[1] += _step
+    _slope = ((_g * (_h + _nudged)).sum() - (_g * (_h + _bias)).sum()) / _step
+    print(f"finite difference, b[1] nudged by {_step}: slope {_slope:.6f} = grad[0, 1] + grad[1, 1] = {_to_row[1]:g}")
+    assert np.isclose(_slope, _to_row[1])
+    assert (_to_row.shape, _to_row2.shape, _to_col.shape) == ((3,), (1, 3), (2, 1))
 
 # %% nbgrader={"grade": false, "grade_id": "autograd-unbroadcast", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
@@ -270,6 +295,35 @@ if __name__ == "__main__":
 # | `log(a)` | `grad / a` |
 # | `a @ b` | `grad @ b^T`, `a^T @ grad` (transpose = swap the last two axes) |
 #
+# **Worked example.** The chain rule by hand on two nodes, `u = a * b` and then
+# `L = u / c`, with numbers. The backward pass starts from `dL/dL = 1`. The division's
+# rule turns it into `dL/du` and `dL/dc`; the multiplication's rule then receives `dL/du`
+# as its `grad` and multiplies it by its local derivatives (`b` for `a`, `a` for `b`).
+# Each line is *incoming gradient times local derivative*, exactly what a rule returns;
+# central differences on `L` confirm all three results:
+
+# %%
+if __name__ == "__main__":
+    _a, _b, _c = 3.0, -2.0, 4.0
+    _u = _a * _b
+    _out = _u / _c
+    print(f"forward:  u = a * b = {_a:g} * {_b:g} = {_u:g};   L = u / c = {_u:g} / {_c:g} = {_out:g}")
+    _grad_out = 1.0                                    # dL/dL
+    _grad_u = _grad_out / _c                           # a / b rule, first input:  grad / b
+    _grad_c = -_grad_out * _u / _c ** 2                # a / b rule, second input: -grad * a / b**2
+    print(f"node L = u / c:  dL/du = 1 / c = {_grad_u:g},   dL/dc = -1 * u / c**2 = {_grad_c:g}")
+    _grad_a = _grad_u * _b                             # a * b rule: grad * b
+    _grad_b = _grad_u * _a                             #             grad * a
+    print(f"node u = a * b:  dL/da = dL/du * b = {_grad_u:g} * {_b:g} = {_grad_a:g},   "
+          f"dL/db = dL/du * a = {_grad_u:g} * {_a:g} = {_grad_b:g}")
+    _eps = 1e-6
+    _numeric = (((_a + _eps) * _b / _c - (_a - _eps) * _b / _c) / (2 * _eps),
+                (_a * (_b + _eps) / _c - _a * (_b - _eps) / _c) / (2 * _eps),
+                (_u / (_c + _eps) - _u / (_c - _eps)) / (2 * _eps))
+    print("central differences: dL/da, dL/db, dL/dc ~", ", ".join(f"{_v:.6f}" for _v in _numeric))
+    assert np.allclose(_numeric, (_grad_a, _grad_b, _grad_c))
+
+# %% [markdown]
 # ### Your turn: element-wise rules
 
 # %% nbgrader={"grade": false, "grade_id": "autograd-rules-elementwise", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -376,6 +430,34 @@ if __name__ == "__main__":
 # evenly** among them: it keeps the rule symmetric, and the gradient of
 # `max` then matches the average of the one-sided derivatives. PyTorch's
 # `amax` does the same; its `max(dim)` picks one index instead.
+#
+# **Worked example.** Where `grad @ b^T` comes from: `a[i, k]` meets `b[k, j]` in
+# `out[i, j]` for every column `j`, so `dL/da[i, k]` is the sum over `j` of
+# `grad[i, j] * b[k, j]`, one dot product per entry, and all of them together are the
+# matrix product (shape `(2, 3) @ (3, 2)`, the shape of `a`). Then the reduction: the
+# gradient of row sums gets its summed axis back as length 1, and broadcasting copies
+# each row's value along that row.
+
+# %%
+if __name__ == "__main__":
+    _a = np.array([[1.0, 2.0], [3.0, 4.0]])                    # (2, 2)
+    _b = np.array([[1.0, 0.0, -1.0], [2.0, 1.0, 0.0]])         # (2, 3)
+    _g = np.array([[1.0, 0.0, 2.0], [0.0, 1.0, 1.0]])          # dL/d(out), out = a @ b: (2, 3)
+    _grad_a = np.zeros_like(_a)
+    for _i in range(2):
+        for _k in range(2):
+            _grad_a[_i, _k] = sum(_g[_i, _j] * _b[_k, _j] for _j in range(3))
+            _terms = " + ".join(f"{_g[_i, _j]:g}*{_b[_k, _j]:g}" for _j in range(3))
+            print(f"dL/da[{_i},{_k}] = sum_j grad[{_i},j] * b[{_k},j] = {_terms} = {_grad_a[_i, _k]:g}")
+    print(f"grad {_g.shape} @ b^T {_b.T.shape} =\n{_g @ _b.T}")
+    assert np.array_equal(_grad_a, _g @ _b.T) and (_g.shape, _b.T.shape) == ((2, 3), (3, 2))
+    assert (_g @ _b.T).shape == _a.shape
+    _rows = np.arange(6.0).reshape(2, 3)
+    _grad_rows = np.array([10.0, 20.0])                         # dL/d(out), out = rows.sum(axis=1): (2,)
+    _expanded = np.expand_dims(_grad_rows, 1)
+    _copied = np.broadcast_to(_expanded, _rows.shape)
+    print(f"sum(axis=1) of a {_rows.shape} input: grad {_grad_rows.shape} {_grad_rows.tolist()} "
+          f"-> expand_dims(grad, 1) {_expanded.shape} {_expanded.tolist()} -> broadcast_to {_copied.shape} {_copied.tolist()}")
 
 # %% nbgrader={"grade": false, "grade_id": "autograd-rules-matmul-sum", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
@@ -499,6 +581,29 @@ if __name__ == "__main__":
 # `s * (grad - sum(grad * s, dim))`: no matrix needs building. For the GELU
 # tanh approximation, with `u = c (x + 0.044715 x^3)` and `t = tanh(u)`, the
 # product rule gives `0.5 (1 + t) + 0.5 x (1 - t^2) c (1 + 3 * 0.044715 x^2)`.
+#
+# **Worked example.** Three inputs, one negative, one exactly 0, one positive, and an
+# incoming gradient. Each line shows the local slope, read off the input (ReLU) or the
+# output (sigmoid, tanh), times `grad`, next to the slope that central differences
+# measure:
+
+# %%
+if __name__ == "__main__":
+    _x = np.array([-1.0, 0.0, 2.0])
+    _grad = np.array([1.0, 2.0, 3.0])
+    _eps = 1e-6
+    _relu_slope = (_x > 0).astype(float)
+    print(f"x = {_x},  grad = {_grad}")
+    print(f"relu:    slope (x > 0) = {_relu_slope},  grad * slope = {_grad * _relu_slope}")
+    _s = 1 / (1 + np.exp(-_x))
+    _s_numeric = (1 / (1 + np.exp(-(_x + _eps))) - 1 / (1 + np.exp(-(_x - _eps)))) / (2 * _eps)
+    print(f"sigmoid: s = {np.round(_s, 4)},  slope s(1-s) = {np.round(_s * (1 - _s), 4)} "
+          f"(numeric {np.round(_s_numeric, 4)}),  grad * slope = {np.round(_grad * _s * (1 - _s), 4)}")
+    _t = np.tanh(_x)
+    _t_numeric = (np.tanh(_x + _eps) - np.tanh(_x - _eps)) / (2 * _eps)
+    print(f"tanh:    t = {np.round(_t, 4)},  slope 1-t^2 = {np.round(1 - _t ** 2, 4)} "
+          f"(numeric {np.round(_t_numeric, 4)}),  grad * slope = {np.round(_grad * (1 - _t ** 2), 4)}")
+    assert np.allclose(_s * (1 - _s), _s_numeric) and np.allclose(1 - _t ** 2, _t_numeric)
 
 # %% nbgrader={"grade": false, "grade_id": "autograd-rules-activations", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
@@ -718,6 +823,38 @@ def enable_autograd():
 #
 # The checks before the loop (scalar output, the shape of a given gradient) are
 # given too.
+#
+# **Worked example.** `L = x * x + x` at one number `x`, where `x` is used three times.
+# The topological order is `x`, `u = x * x`, `L = u + x`, and the loop walks it
+# backwards holding the gradients so far. `L`'s node (add) sends its gradient to `u` and
+# to `x`; `u`'s node (mul) sends `grad * x` to each of its two inputs, both `x`. Only when
+# the walk reaches `x`, after every tensor computed from it, is its entry complete:
+# the three contributions add up to `2x + 1`. Overwriting instead of adding would keep
+# only the last one.
+
+# %%
+if __name__ == "__main__":
+    _xv = 3.0
+    _u = _xv * _xv
+    _out = _u + _xv
+    print(f"forward: x = {_xv:g},  u = x * x = {_u:g},  L = u + x = {_out:g}")
+    print("topological order: [x, u, L]; the backward loop visits L, u, x")
+    _grads = {"L": 1.0}
+    print(f"start          grads = {_grads}")
+    _grad_out = _grads.pop("L")                 # L = u + x, rule (grad, grad)
+    _grads["u"] = _grads.get("u", 0.0) + _grad_out
+    _grads["x"] = _grads.get("x", 0.0) + _grad_out
+    print(f"visit L (add): u += {_grad_out:g}, x += {_grad_out:g}         grads = {_grads}")
+    _grad_u = _grads.pop("u")                   # u = x * x, rule (grad * b, grad * a), a = b = x
+    _last = None
+    for _slot in ("a", "b"):
+        _last = _grad_u * _xv
+        _grads["x"] += _last
+        print(f"visit u (mul), input {_slot} is x: x += {_grad_u:g} * {_xv:g}   grads = {_grads}")
+    _x_grad = _grads.pop("x")
+    print(f"visit x (leaf): x.grad = {_x_grad:g};  by calculus dL/dx = 2x + 1 = {2 * _xv + 1:g};  "
+          f"overwriting would leave {_last:g}")
+    assert _x_grad == 2 * _xv + 1 and _last != _x_grad
 
 # %% nbgrader={"grade": false, "grade_id": "autograd-backward", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export

@@ -52,6 +52,23 @@ from tinytorch.core.tensor import Tensor
 #   part in this loss is left alone, and its state (e.g. Adam's step count) is not
 #   advanced.
 #
+# **Worked example.** One parameter's `.grad` over two batches, kept as module 06 keeps
+# it: `None` until a backward pass, then added to. Without `zero_grad()` the second
+# step would follow the sum of both batches' gradients; with `.grad` set back to `None`
+# before each batch, it follows the second batch's own:
+
+# %%
+if __name__ == "__main__":
+    _batch_grads = [np.array([0.5, -1.0]), np.array([0.25, 2.0])]
+    _kept = None                                   # .grad, never cleared
+    for _k, _g in enumerate(_batch_grads, 1):
+        _kept = _g if _kept is None else _kept + _g           # what backward() does to .grad
+        _cleared = None                                       # zero_grad() before the batch
+        _cleared = _g if _cleared is None else _cleared + _g  # then backward()
+        print(f"batch {_k}: backward adds {_g};  .grad without zero_grad: {_kept},  with zero_grad: {_cleared}")
+    assert np.array_equal(_kept, _batch_grads[0] + _batch_grads[1]) and np.array_equal(_cleared, _batch_grads[1])
+
+# %% [markdown]
 # The constructor's checks are given. Write `zero_grad()`.
 
 # %% nbgrader={"grade": false, "grade_id": "optimizers-base", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -146,6 +163,42 @@ class Optimizer:
 # textbooks put it inside (`b = mu * b - lr * g; p += b`). The two agree for a
 # constant learning rate, not when `lr` changes during training.
 #
+# **Worked example.** Two SGD steps by hand on one parameter with two entries, weight
+# decay and momentum both on, in the order above. On the first step the velocity is the
+# decayed gradient itself; on the second it is `mu * b + (1 - dampening) * d`. The
+# direction Nesterov would step in is printed alongside. Last, why `-=`: a parameter's
+# `.data` is the very array the model holds, and `p = p - ...` makes a new array the
+# model never sees.
+
+# %%
+if __name__ == "__main__":
+    _lr, _mu, _damp, _wd = 0.1, 0.9, 0.0, 0.01
+    _p = np.array([1.0, -2.0])
+    _buf = None
+    with np.printoptions(precision=5, suppress=True):
+        for _t, _g in enumerate((np.array([0.5, 0.5]), np.array([0.5, -1.0])), 1):
+            print(f"step {_t}: p = {_p}, g = {_g}")
+            _d = _g + _wd * _p
+            print(f"   weight decay   d = g + wd * p = {_d}")
+            if _buf is None:
+                _buf = _d.copy()
+                print(f"   first step     b = d = {_buf}")
+            else:
+                _buf = _mu * _buf + (1 - _damp) * _d
+                print(f"   momentum       b = mu * b + (1 - dampening) * d = {_buf}")
+            print(f"   (Nesterov would step with d + mu * b = {_d + _mu * _buf})")
+            _p = _p - _lr * _buf
+            print(f"   update         p = p - lr * b = {_p}")
+    _model_weight = np.array([1.0, -2.0])
+    _data = _model_weight                  # param.data: the model's own array
+    _data = _data - 0.5                    # a new array; the model's is unchanged
+    print("after  data = data - 0.5:", _model_weight)
+    _data = _model_weight
+    _data -= 0.5                           # in place: the model sees it
+    print("after  data -= 0.5:      ", _model_weight)
+    assert np.array_equal(_model_weight, [0.5, -2.5])
+
+# %% [markdown]
 # The checks in `__init__` are given. Write `step()`.
 
 # %% nbgrader={"grade": false, "grade_id": "optimizers-sgd", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -307,6 +360,36 @@ if __name__ == "__main__":
 # gradient before the moments: `g = g + wd * p`. (`AdamW` instead shrinks the weights
 # directly, outside the adaptive scaling; it is not part of this module.)
 #
+# **Worked example.** Two Adam steps by hand on a single number, with the default betas
+# and eps, `lr = 0.1`, and gradients of different sizes and signs. Each step counts `t`,
+# updates both moments, divides each by its bias factor and steps. On the first step the
+# corrections give back `g` and `g**2` exactly, so the step is `lr` in the direction of
+# `-g` (up to `eps`), whatever the size of `g`; the uncorrected step is printed for
+# comparison:
+
+# %%
+if __name__ == "__main__":
+    _lr, (_beta1, _beta2), _eps = 0.1, (0.9, 0.999), 1e-8
+    _p, _m, _v = 1.0, 0.0, 0.0
+    _steps = []
+    for _t, _g in enumerate((4.0, -1.0), 1):
+        print(f"step t = {_t}, p = {_p:.6g}, g = {_g:g}")
+        _m = _beta1 * _m + (1 - _beta1) * _g
+        _v = _beta2 * _v + (1 - _beta2) * _g * _g
+        print(f"   moments        m = {_beta1} m + {1 - _beta1:.1f} g = {_m:.6g},   "
+              f"v = {_beta2} v + {1 - _beta2:.3f} g^2 = {_v:.6g}")
+        _c1, _c2 = 1 - _beta1 ** _t, 1 - _beta2 ** _t
+        _m_hat, _v_hat = _m / _c1, _v / _c2
+        print(f"   bias factors   1 - beta1^t = {_c1:.6g},   1 - beta2^t = {_c2:.6g}")
+        print(f"   corrected      m_hat = m / {_c1:.6g} = {_m_hat:.6g},   v_hat = v / {_c2:.6g} = {_v_hat:.6g}")
+        _steps.append(_lr * _m_hat / (np.sqrt(_v_hat) + _eps))
+        print(f"   step           lr * m_hat / (sqrt(v_hat) + eps) = {_steps[-1]:.6g}   "
+              f"(uncorrected lr * m / (sqrt(v) + eps) = {_lr * _m / (np.sqrt(_v) + _eps):.6g})")
+        _p -= _steps[-1]
+        print(f"   update         p = {_p:.6g}")
+    assert abs(_steps[0] - _lr) < 1e-6
+
+# %% [markdown]
 # Write `step()`: skip parameters without a gradient; create the state on a parameter's
 # first step (`np.zeros_like(param.data)` for both moments, `step = 0`); then increment
 # `step`, update the moments, bias-correct, and update `param.data` in place.

@@ -64,6 +64,29 @@ from tinytorch.core.autograd import no_grad
 # Targets are class indices. They may arrive as float Tensors holding whole numbers
 # (that is how module 05's loader stores labels), so compare values, not dtypes.
 #
+# **Worked example.** Four samples, three classes, labels stored as float32 the way
+# module 05's loader stores them. Each row's argmax is its prediction; comparing the
+# predictions with the targets gives one True or False per sample, and their mean is the
+# accuracy. Then a binary classifier's `(N, 1)` probabilities, thresholded at 0.5:
+
+# %%
+if __name__ == "__main__":
+    _scores = np.array([[0.1, 2.0, -1.0], [3.0, 0.0, 0.5], [0.0, 0.1, 0.2], [1.0, 4.0, 2.0]])
+    _targets = np.array([1.0, 0.0, 1.0, 1.0], dtype=np.float32)
+    _predicted = _scores.argmax(axis=1)
+    _hits = _predicted == _targets                 # int64 classes against float32 labels: values compare
+    for _k in range(len(_scores)):
+        print(f"sample {_k}: scores {_scores[_k]} -> argmax {_predicted[_k]}, target {_targets[_k]:g}: "
+              f"{'right' if _hits[_k] else 'wrong'}")
+    print(f"{_hits.sum()} of {len(_hits)} right: accuracy = mean of {_hits.tolist()} = {_hits.mean():g}")
+    _probabilities = np.array([[0.9], [0.2], [0.6], [0.4]])
+    _binary_targets = np.array([1.0, 0.0, 0.0, 1.0], dtype=np.float32)
+    _predicted = (_probabilities.reshape(-1) > 0.5).astype(np.int64)
+    _hits = _predicted == _binary_targets
+    print(f"probabilities {_probabilities.reshape(-1).tolist()} -> predictions (p > 0.5) {_predicted.tolist()}, "
+          f"targets {_binary_targets.tolist()}: accuracy = {_hits.mean():g}")
+
+# %% [markdown]
 # **Your task:** the body of `accuracy`, after the shape checks.
 
 # %% nbgrader={"grade": false, "grade_id": "training-accuracy", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -139,6 +162,60 @@ if __name__ == "__main__":
 # changing: early batches were scored by an older, worse model. That is fine for watching
 # progress, and the reason `evaluate` exists for a fair measurement.
 #
+# **Worked example.** One training step's numbers first: a linear classifier (2 features,
+# 3 classes, no bias) on a batch of 3 samples, with softmax cross-entropy and a plain
+# gradient step written out in numpy, in the loop's order: forward, loss, backward, step.
+# On the same batch the loss is lower after the step. Then the averaging, on ten samples
+# in batches of 4, 4 and 2: weighting each batch's mean by its size gives the mean over
+# all ten samples, while the plain average of the batch means lets the short batch's
+# two samples count as much as four.
+
+# %%
+if __name__ == "__main__":
+    _inputs = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])     # 3 samples, 2 features
+    _targets = np.array([0, 2, 1])
+    _weight = np.array([[0.5, 0.0, -0.5], [0.0, 0.2, 0.1]])      # (2, 3): logits = inputs @ weight
+    _lr, _rows = 1.0, np.arange(3)
+
+    def _softmax_cross_entropy(weight):
+        logits = _inputs @ weight
+        exp = np.exp(logits - logits.max(axis=1, keepdims=True))
+        probs = exp / exp.sum(axis=1, keepdims=True)
+        return logits, probs, float(-np.log(probs[_rows, _targets]).mean())
+
+    with np.printoptions(precision=4, suppress=True):
+        _logits, _probs, _loss_before = _softmax_cross_entropy(_weight)
+        print(f"forward   logits = inputs @ W:\n{_logits}\n          softmax:\n{_probs}")
+        print(f"loss      mean of -log p[target] = {_loss_before:.4f};  "
+              f"argmax right for {int((_logits.argmax(axis=1) == _targets).sum())} of 3")
+        _grad_logits = _probs.copy()
+        _grad_logits[_rows, _targets] -= 1.0
+        _grad_logits /= len(_targets)
+        _grad_weight = _inputs.T @ _grad_logits
+        print(f"backward  dL/dW = inputs^T @ (p - one_hot) / 3:\n{_grad_weight}")
+        _weight = _weight - _lr * _grad_weight
+        _, _, _loss_after = _softmax_cross_entropy(_weight)
+        print(f"step      W = W - lr * dL/dW (lr = {_lr:g}); loss on the same batch: {_loss_before:.4f} -> {_loss_after:.4f}")
+    assert _loss_after < _loss_before and _inputs.shape == (3, 2) and _weight.shape == (2, 3)
+
+    _sample_losses = np.array([0.9, 1.2, 0.3, 0.6, 0.8, 0.4, 0.2, 0.6, 2.0, 1.6])
+    _sample_right = np.array([1, 0, 1, 1, 0, 1, 1, 1, 0, 0])
+    _total_loss, _total_right, _count, _batch_means = 0.0, 0.0, 0, []
+    for _start in range(0, len(_sample_losses), 4):
+        _n = len(_sample_losses[_start:_start + 4])
+        _batch_loss = _sample_losses[_start:_start + 4].mean()
+        _batch_acc = _sample_right[_start:_start + 4].mean()
+        _batch_means.append(_batch_loss)
+        _total_loss, _total_right, _count = _total_loss + _batch_loss * _n, _total_right + _batch_acc * _n, _count + _n
+        print(f"batch of {_n}: mean loss {_batch_loss:.3f}, accuracy {_batch_acc:.3f}   "
+              f"running sums: loss * n {_total_loss:.3f}, right {_total_right:g}, samples {_count}")
+    print(f"epoch: loss {_total_loss:.3f} / {_count} = {_total_loss / _count:.3f} (mean over samples "
+          f"{_sample_losses.mean():.3f}), accuracy {_total_right / _count:g};  "
+          f"plain average of batch means {np.mean(_batch_means):.3f}")
+    assert [len(_sample_losses[_s:_s + 4]) for _s in (0, 4, 8)] == [4, 4, 2]
+    assert np.isclose(_total_loss / _count, _sample_losses.mean()) and not np.isclose(np.mean(_batch_means), _sample_losses.mean())
+
+# %% [markdown]
 # **Your task:** `Trainer.train_epoch`. Batches are `(inputs, targets)` pairs.
 
 # %% [markdown]

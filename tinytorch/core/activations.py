@@ -38,7 +38,7 @@ class Activation:
     def __repr__(self):
         return f"{type(self).__name__}()"
 
-# %% ../../src/02_activations/02_activations.py #cell-006
+# %% ../../src/02_activations/02_activations.py #cell-008
 class ReLU(Activation):
     """ReLU(x) = max(0, x), element-wise."""
 
@@ -46,7 +46,7 @@ class ReLU(Activation):
         x = _as_tensor(x)
         return Tensor(np.maximum(x.data, 0), dtype=x.dtype)
 
-# %% ../../src/02_activations/02_activations.py #cell-009
+# %% ../../src/02_activations/02_activations.py #cell-013
 class Sigmoid(Activation):
     """Sigmoid(x) = 1 / (1 + exp(-x)), computed without overflow."""
 
@@ -56,7 +56,7 @@ class Sigmoid(Activation):
         out = np.where(x.data >= 0, 1 / (1 + z), z / (1 + z))
         return Tensor(out, dtype=x.dtype)
 
-# %% ../../src/02_activations/02_activations.py #cell-011
+# %% ../../src/02_activations/02_activations.py #cell-017
 class Tanh(Activation):
     """Tanh(x), element-wise, in (-1, 1)."""
 
@@ -64,7 +64,7 @@ class Tanh(Activation):
         x = _as_tensor(x)
         return Tensor(np.tanh(x.data), dtype=x.dtype)
 
-# %% ../../src/02_activations/02_activations.py #cell-014
+# %% ../../src/02_activations/02_activations.py #cell-022
 GELU_C = np.sqrt(2 / np.pi)  # the constant sqrt(2/pi) of the tanh approximation
 
 
@@ -77,7 +77,7 @@ class GELU(Activation):
         out = 0.5 * v * (1 + np.tanh(GELU_C * (v + 0.044715 * v ** 3)))
         return Tensor(out, dtype=x.dtype)
 
-# %% ../../src/02_activations/02_activations.py #cell-017
+# %% ../../src/02_activations/02_activations.py #cell-027
 class Softmax(Activation):
     """Softmax along `dim` (default: the last axis), computed stably."""
 

@@ -112,7 +112,7 @@ class Function(Node):
         result = _wrap_output(fn.forward(*arrays, **kwargs))
         return _record(result, fn, inputs) if _needs_graph(inputs) else result
 
-# %% ../../src/06_autograd/06_autograd.py #cell-008
+# %% ../../src/06_autograd/06_autograd.py #cell-009
 def unbroadcast(grad, shape):
     """Sum `grad` over the axes that broadcasting added or stretched, giving `shape`."""
     grad = np.asarray(grad)
@@ -124,7 +124,7 @@ def unbroadcast(grad, shape):
             grad = grad.sum(axis=axis, keepdims=True)
     return grad
 
-# %% ../../src/06_autograd/06_autograd.py #cell-011
+# %% ../../src/06_autograd/06_autograd.py #cell-014
 def add_backward(grad, out, a, b):
     """Gradients of out = a + b."""
     return grad, grad
@@ -164,7 +164,7 @@ def neg_backward(grad, out, a):
     """Gradient of out = -a (given)."""
     return (-grad,)
 
-# %% ../../src/06_autograd/06_autograd.py #cell-014
+# %% ../../src/06_autograd/06_autograd.py #cell-018
 def matmul_backward(grad, out, a, b):
     """Gradients of out = a @ b, for a and b with at least 2 axes."""
     return grad @ np.swapaxes(b, -1, -2), np.swapaxes(a, -1, -2) @ grad
@@ -224,7 +224,7 @@ def _matmul_nd_backward(grad, out, a, b):
     return (unbroadcast(ga, a2.shape).reshape(a.shape),
             unbroadcast(gb, b2.shape).reshape(b.shape))
 
-# %% ../../src/06_autograd/06_autograd.py #cell-017
+# %% ../../src/06_autograd/06_autograd.py #cell-022
 def relu_backward(grad, out, x):
     """Gradient of out = relu(x)."""
     return (grad * (x > 0),)
@@ -252,7 +252,7 @@ def gelu_backward(grad, out, x):
     slope = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x)
     return (grad * slope,)
 
-# %% ../../src/06_autograd/06_autograd.py #cell-020
+# %% ../../src/06_autograd/06_autograd.py #cell-025
 class BackwardNode(Node):
     """The node recorded for a wrapped Tensor operation: calls its backward rule."""
 
@@ -358,7 +358,7 @@ def enable_autograd():
             cls._autograd_originals = {"forward": cls.__dict__["forward"]}
         cls.forward = _wrap_activation(cls._autograd_originals["forward"], rule, cls.__name__ + "Backward", params_of)
 
-# %% ../../src/06_autograd/06_autograd.py #cell-022
+# %% ../../src/06_autograd/06_autograd.py #cell-028
 def topological_order(root):
     """Tensors of the graph ending at `root`, each after every tensor it was computed from."""
     order, visited = [], set()
@@ -439,7 +439,7 @@ def backward(self, gradient=None):
             g = _reduce_input_grad(node, inp, g)
             grads[id(inp)] = g if id(inp) not in grads else grads[id(inp)] + g
 
-# %% ../../src/06_autograd/06_autograd.py #cell-026
+# %% ../../src/06_autograd/06_autograd.py #cell-032
 def _scalar(value):
     if isinstance(value, Tensor):
         return value.item()
@@ -463,5 +463,5 @@ def numerical_gradient(f, x, eps=1e-6):
         grad[index] = (f_plus - f_minus) / (2 * eps)
     return grad
 
-# %% ../../src/06_autograd/06_autograd.py #cell-028
+# %% ../../src/06_autograd/06_autograd.py #cell-034
 enable_autograd()

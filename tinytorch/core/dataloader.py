@@ -33,7 +33,7 @@ class Dataset:
             "Define `def __getitem__(self, index): return ...` in your Dataset subclass."
         )
 
-# %% ../../src/05_dataloader/05_dataloader.py #cell-005
+# %% ../../src/05_dataloader/05_dataloader.py #cell-007
 class TensorDataset(Dataset):
     """Samples are rows of equally long tensors: `ds[i] == (t0[i], t1[i], ...)`.
 
@@ -68,7 +68,7 @@ class TensorDataset(Dataset):
         """Sample `index`: a tuple with row `index` of every tensor."""
         return tuple(t[index] for t in self.tensors)
 
-# %% ../../src/05_dataloader/05_dataloader.py #cell-008
+# %% ../../src/05_dataloader/05_dataloader.py #cell-012
 def _as_array(value):
     """The numpy array inside a Tensor, or `np.asarray` of anything else."""
     return value.data if isinstance(value, Tensor) else np.asarray(value)
@@ -100,7 +100,7 @@ def collate(samples):
         batch.append(_to_tensor(np.stack(arrays)))
     return tuple(batch)
 
-# %% ../../src/05_dataloader/05_dataloader.py #cell-011
+# %% ../../src/05_dataloader/05_dataloader.py #cell-017
 class DataLoader:
     """Iterate over a dataset in batches: each batch is a tuple with one Tensor per field.
 
@@ -167,7 +167,7 @@ class DataLoader:
         return (f"DataLoader({type(self.dataset).__name__} of {len(self.dataset)}, batch_size={self.batch_size}, "
                 f"shuffle={self.shuffle}, drop_last={self.drop_last}, seed={self.seed})")
 
-# %% ../../src/05_dataloader/05_dataloader.py #cell-018
+# %% ../../src/05_dataloader/05_dataloader.py #cell-024
 class ListDataset(Dataset):
     """Given: a dataset over a list of samples, each a tuple of fields (arrays or numbers)."""
 
@@ -180,7 +180,7 @@ class ListDataset(Dataset):
     def __getitem__(self, index):
         return self.samples[index]
 
-# %% ../../src/05_dataloader/05_dataloader.py #cell-023
+# %% ../../src/05_dataloader/05_dataloader.py #cell-029
 DIGITS_FILE = Path(tinytorch.__file__).resolve().parent / "data" / "digits.csv.gz"
 DIGITS_SPLIT_SEED = 0
 DIGITS_TEST_FRACTION = 0.2

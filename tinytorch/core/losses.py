@@ -71,7 +71,7 @@ def _class_indices(target, input):
         )
     return labels
 
-# %% ../../src/04_losses/04_losses.py #cell-005
+# %% ../../src/04_losses/04_losses.py #cell-007
 class MSELoss(Module):
     """Mean squared error (like torch.nn.MSELoss): mean((input - target) ** 2)."""
 
@@ -81,7 +81,7 @@ class MSELoss(Module):
         diff = input - target
         return (diff * diff).mean()
 
-# %% ../../src/04_losses/04_losses.py #cell-008
+# %% ../../src/04_losses/04_losses.py #cell-012
 class CrossEntropyLoss(Module):
     """Cross-entropy of logits (N, C) against class indices (N,) (like torch.nn.CrossEntropyLoss).
 
@@ -96,7 +96,7 @@ class CrossEntropyLoss(Module):
         picked = log_probs[np.arange(labels.shape[0]), labels]
         return -picked.mean()
 
-# %% ../../src/04_losses/04_losses.py #cell-014
+# %% ../../src/04_losses/04_losses.py #cell-020
 class BinaryCrossEntropyLoss(Module):
     """Binary cross-entropy of probabilities (like torch.nn.BCELoss):
     mean(-(target * log(input) + (1 - target) * log(1 - input)))."""

@@ -11,7 +11,7 @@ import numpy as np
 import tinytorch.core.autograd  # noqa: F401  (importing module 06 turns gradients on)
 from .tensor import Tensor
 
-# %% ../../src/07_optimizers/07_optimizers.py #cell-003
+# %% ../../src/07_optimizers/07_optimizers.py #cell-005
 def _check_hyper(value, name, optimizer, low=0.0, high=None, low_inclusive=True):
     """Check a hyper-parameter is a real number in its range; return it as a float."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
@@ -67,7 +67,7 @@ class Optimizer:
     def step(self):
         raise NotImplementedError(f"{type(self).__name__} does not define step(); an Optimizer subclass must update the parameters there.")
 
-# %% ../../src/07_optimizers/07_optimizers.py #cell-005
+# %% ../../src/07_optimizers/07_optimizers.py #cell-009
 class SGD(Optimizer):
     """Stochastic gradient descent with optional momentum, dampening, weight decay and
     Nesterov momentum; the update formulas of torch.optim.SGD."""
@@ -100,7 +100,7 @@ class SGD(Optimizer):
                 grad = grad + self.momentum * buf if self.nesterov else buf
             param.data -= self.lr * grad
 
-# %% ../../src/07_optimizers/07_optimizers.py #cell-011
+# %% ../../src/07_optimizers/07_optimizers.py #cell-017
 class Adam(Optimizer):
     """Adam with bias correction and L2 weight decay; the update formulas of torch.optim.Adam."""
 

@@ -153,7 +153,7 @@ def _operand(other, dtype):
         return other.data
     return _to_array(other, dtype)
 
-# %% ../../src/01_tensor/01_tensor.py #cell-011
+# %% ../../src/01_tensor/01_tensor.py #cell-013
 def __add__(self, other):
     """self + other, with broadcasting."""
     return _result(self.data + _operand(other, self.dtype))
@@ -224,7 +224,7 @@ for _f in (__add__, __radd__, __sub__, __rsub__, __mul__, __rmul__, __truediv__,
 del _f, __add__, __radd__, __sub__, __rsub__, __mul__, __rmul__, __truediv__, __rtruediv__
 del __neg__, __pow__, exp, log
 
-# %% ../../src/01_tensor/01_tensor.py #cell-016
+# %% ../../src/01_tensor/01_tensor.py #cell-020
 def _check_matmul_shapes(a_shape, b_shape):
     """Raise ValueError naming both shapes unless `a @ b` is defined."""
     if len(a_shape) == 0 or len(b_shape) == 0:
@@ -269,7 +269,7 @@ Tensor.__matmul__ = __matmul__
 Tensor.__rmatmul__ = __rmatmul__
 del matmul, __matmul__, __rmatmul__
 
-# %% ../../src/01_tensor/01_tensor.py #cell-019
+# %% ../../src/01_tensor/01_tensor.py #cell-025
 def _normalize_shape(shape, size):
     """Turn reshape's arguments into a tuple of ints and check it fits `size` elements."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
@@ -324,7 +324,7 @@ Tensor.transpose = transpose
 Tensor.__getitem__ = __getitem__
 del reshape, transpose, __getitem__
 
-# %% ../../src/01_tensor/01_tensor.py #cell-023
+# %% ../../src/01_tensor/01_tensor.py #cell-031
 def sum(self, axis=None, keepdims=False):
     """Sum over `axis` (None: all axes)."""
     return _result(np.sum(self.data, axis=axis, keepdims=keepdims))
@@ -347,7 +347,7 @@ Tensor.mean = mean
 Tensor.max = max
 del sum, mean, max  # the methods live on Tensor; Python's sum and max stay usable
 
-# %% ../../src/01_tensor/01_tensor.py #cell-027
+# %% ../../src/01_tensor/01_tensor.py #cell-035
 _rng = np.random.default_rng(0)
 
 

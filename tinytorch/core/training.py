@@ -14,7 +14,7 @@ import numpy as np
 from .tensor import Tensor
 from .autograd import no_grad
 
-# %% ../../src/08_training/08_training.py #cell-003
+# %% ../../src/08_training/08_training.py #cell-005
 def _as_array(value):
     """The numpy array inside a Tensor, or `np.asarray` of anything else."""
     return value.data if isinstance(value, Tensor) else np.asarray(value)
@@ -47,7 +47,7 @@ def accuracy(outputs, targets):
         predicted = (outputs.reshape(-1) > 0.5).astype(np.int64)
     return float(np.mean(predicted == targets))
 
-# %% ../../src/08_training/08_training.py #cell-008
+# %% ../../src/08_training/08_training.py #cell-012
 def _loss_value(loss):
     """The loss as a Python float; stop if training has diverged."""
     value = float(_as_array(loss))
@@ -229,7 +229,7 @@ class Trainer:
                 break
         return history
 
-# %% ../../src/08_training/08_training.py #cell-010
+# %% ../../src/08_training/08_training.py #cell-014
 from .autograd import is_grad_enabled
 from .dataloader import DataLoader, TensorDataset
 from .layers import Dropout, Linear, Module, Sequential
