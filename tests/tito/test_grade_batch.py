@@ -100,11 +100,23 @@ def test_likely_bugs_are_counted_from_failing_messages():
     def report(status, message):
         return {"tests": [{"id": "a", "points_possible": 2, "status": status, "message": message}]}
     reports = [report("fail", "x wrong. Likely bug: / gives a float; use //."), report("fail", "Likely bug: off by one"),
-               report("fail", "y. Likely bug: / gives a float; use //"), report("pass", "Likely bug: ignored")]
+               report("fail", "y. Likely bug: / gives a float; use // in _assert_close() (<test cell a> line 73)"),
+               report("pass", "Likely bug: ignored")]  # where the check failed is not part of the bug
     [row] = batch.item_analysis(reports, ["a"])
     assert (row["passed"], row["total"]) == (1, 4)
     assert row["likely_bugs"] == [("/ gives a float; use //", 2), ("off by one", 1)]
     assert "/ gives a float; use // (2)" in batch.format_items([row])
+
+
+def test_the_status_column_says_why_when_every_item_failed_alike():
+    def report(*messages, error=None):
+        return {"error": error, "tests": [{"id": str(i), "status": "pass" if m is None else "error", "message": m or ""}
+                                          for i, m in enumerate(messages)]}
+    crash = "importing tinytorch.core.tensor failed: SystemExit: 4"
+    assert batch.status(report(crash, crash, crash)) == f"graded; every item: {crash}"
+    assert batch.status(report(crash, None, crash)) == "graded"  # one item passed
+    assert batch.status(report("a is wrong", "b is wrong")) == "graded"  # a blank or wrong notebook, item by item
+    assert batch.status(report(error="not a readable Jupyter notebook\nmore")) == "not graded: not a readable Jupyter notebook"
 
 
 def test_a_rerun_reuses_every_report_and_regrades_a_changed_notebook(graded, tmp_path, monkeypatch, capsys):

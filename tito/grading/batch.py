@@ -15,9 +15,10 @@ are all different; otherwise the first folder below the folder the notebooks hav
 (two notebooks in one student's folder), the path below that common folder.
 
 Resumable: each finished submission's report (the --json format, plus "student" and
-"notebook_sha256") is written atomically to REPORTS/<student>-<sha256 of its bytes>.json, its
-output to the .log next to it. A rerun reuses a report whose notebook bytes are the same and
-regrades a changed notebook; a report the batch made itself because the grading process died or
+"notebook_sha256", "grading_sha256") is written atomically to
+REPORTS/<student>-<sha256 of its bytes>.json, its output to the .log next to it. A rerun reuses
+a report whose notebook bytes are the same and that was graded under the same key (grading_key:
+the limits, the module's source with its checks and points, tito's code), and regrades the rest; a report the batch made itself because the grading process died or
 hung ("retry": true) is not reused. The gradebook and its item analysis are written atomically
 after every finished submission: an interruption leaves the previous complete version.
 """
@@ -49,6 +50,7 @@ from .limits import Limits, flag
 
 GRACE_SECONDS = 120.0  # on top of --total-timeout: a grading process still running then is killed
 LIKELY_BUG = re.compile(r"Likely bug: ([^\n]*)")
+WHERE = re.compile(r"\s+in [\w.<>]+\(\) \([^()]*line \d+\)\s*$")  # " in f() (<test cell x> line 7)": where, not what
 TOP_BUGS = 3
 
 
@@ -119,7 +121,14 @@ def _points(value) -> str:
 
 
 def status(report: dict) -> str:
-    return "graded" if report.get("error") is None else "not graded: " + report["error"].split("\n")[0]
+    """"graded", with the reason when every item failed alike (an import error, a crash, a hang);
+    or "not graded: why"."""
+    if report.get("error") is not None:
+        return "not graded: " + report["error"].split("\n")[0]
+    failed = {t.get("message") or "" for t in report.get("tests", []) if t.get("status") != "pass"}
+    if len(report.get("tests", [])) > 1 and len(failed) == 1 and all(t.get("status") != "pass" for t in report["tests"]):
+        return "graded; every item: " + failed.pop().split("\n")[0][:200]
+    return "graded"
 
 
 def item_ids(module: CourseModule, reports: list[dict]) -> list[str]:
@@ -153,7 +162,7 @@ def item_analysis(reports: list[dict], ids: list[str]) -> list[dict]:
     result = []
     for item in ids:
         tests = [t for r in reports for t in r.get("tests", []) if t.get("id") == item]
-        bugs = Counter(match.strip().rstrip(".").strip() for t in tests if t.get("status") != "pass"
+        bugs = Counter(WHERE.sub("", match).strip().rstrip(".").strip() for t in tests if t.get("status") != "pass"
                        for match in LIKELY_BUG.findall(t.get("message") or ""))
         result.append({"item": item, "points": max((t.get("points_possible", 0) for t in tests), default=0),
                        "passed": sum(t.get("status") == "pass" for t in tests), "total": len(tests),
@@ -319,13 +328,25 @@ def _duration(seconds: float) -> str:
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m{seconds % 60:02d}s"
 
 
-def _reusable(path: Path, module: CourseModule, digest: str) -> dict | None:
+def grading_key(module: CourseModule, limits: Limits) -> str:
+    """sha256 of what decides a grade besides the notebook: the limits, the module's source (its
+    graded checks and points) and tito's own code. A report graded under another key is stale."""
+    digest = hashlib.sha256(json.dumps(limit_flags(limits)).encode("utf-8"))
+    digest.update(Path(module.src).read_bytes())
+    tito_root = Path(__file__).resolve().parents[1]
+    for source in sorted(tito_root.rglob("*.py")):
+        digest.update(str(source.relative_to(tito_root)).encode("utf-8") + b"\0" + source.read_bytes())
+    return digest.hexdigest()
+
+
+def _reusable(path: Path, module: CourseModule, digest: str, key: str) -> dict | None:
     try:
         report = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if (not isinstance(report, dict) or report.get("retry") or report.get("module") != module.slug
-            or report.get("notebook_sha256") != digest or not isinstance(report.get("tests"), list)):
+            or report.get("notebook_sha256") != digest or report.get("grading_sha256") != key
+            or not isinstance(report.get("tests"), list)):
         return None
     return report
 
@@ -341,14 +362,14 @@ def run_batch(module: CourseModule, module_arg: str, arguments: list[str], csv_p
     submissions = find_submissions(arguments)
     reports.mkdir(exist_ok=True)
     book = Gradebook(module, csv_path)
-    jobs, reused = [], 0
+    jobs, reused, key = [], 0, grading_key(module, limits)
     for student, path in zip(student_ids(submissions), submissions):
         try:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
         except OSError:
             digest = ""  # its own grading says why it cannot be read
         job = Job(student, path, digest, report_name(student, digest or "unreadable"))
-        report = _reusable(reports / f"{job.name}.json", module, digest) if digest else None
+        report = _reusable(reports / f"{job.name}.json", module, digest, key) if digest else None
         if report is not None:
             book.add(student, report, write=False)
             reused += 1
@@ -356,13 +377,13 @@ def run_batch(module: CourseModule, module_arg: str, arguments: list[str], csv_p
             jobs.append(job)
     book.write()
     progress(f"{len(submissions)} submissions of {module.slug}: reused {reused} report{'s' * (reused != 1)} "
-             f"from {reports} (same notebook bytes), {len(jobs)} to grade, {parallel} at a time")
+             f"from {reports} (same notebook, checks, limits and tito), {len(jobs)} to grade, {parallel} at a time")
     runner, started, done = runner_factory(module, module_arg, limits), time.monotonic(), 0
 
     def one(job: Job):
         report = runner.grade(job, reports)
         if report is not None:
-            report.update(student=job.student, notebook_sha256=job.digest)
+            report.update(student=job.student, notebook_sha256=job.digest, grading_sha256=key)
             write_atomically(reports / f"{job.name}.json", json.dumps(report, indent=2) + "\n")
         return job, report
 
