@@ -45,6 +45,7 @@ from .. import cells
 from ..files import write_atomically
 from ..paths import CourseModule
 from ..tables import format_table, printable
+from . import processes
 from .grade import clean, not_graded, report_dict
 from .limits import Limits, flag
 
@@ -304,16 +305,18 @@ class Runner:
         return report
 
     def _end(self, proc: subprocess.Popen) -> None:
-        for sig, wait in ((signal.SIGTERM, 10.0), (signal.SIGKILL, None)):
-            try:
-                os.killpg(proc.pid, sig) if sig == signal.SIGKILL else proc.send_signal(sig)
-                proc.wait(timeout=wait)
-                return
-            except (ProcessLookupError, PermissionError):
-                proc.wait()
-                return
-            except subprocess.TimeoutExpired:
-                continue
+        """SIGTERM (the grading then kills its own children), and after 10 s its whole group."""
+        try:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=10.0)
+            return
+        except (ProcessLookupError, PermissionError):
+            proc.wait()
+            return
+        except subprocess.TimeoutExpired:
+            pass
+        processes.kill_group(proc)
+        proc.wait()
 
     def stop(self) -> None:
         self.stopping.set()

@@ -1,10 +1,11 @@
 """The untrusted side of grading: holds the student's module and answers the judge's requests.
 
-    python -I tito_child.py REQUEST_FD REPLY_FD
+    python -I tito_child.py        (stdin: the judge's requests, stdout: the replies)
 
 Copied, with tito_wire.py, next to the student's package copy (see judge.py); it needs nothing
-else from tito and nothing from the instructor's repository. The first message on REQUEST_FD is
-the setup. This process (the supervisor; PID 1 when the judge started it under `unshare --pid`)
+else from tito and nothing from the instructor's repository. It first moves the two pipes off
+stdin and stdout (which then read and write nothing), so that nothing printed can reach the
+judge as a reply. The first request is the setup. This process (the supervisor; PID 1 when the judge started it under `unshare --pid`)
 sets up the private mounts, then forks the server. The server drops to the grading's own user
 id, sets its limits, imports the student's module, reports its names, and then answers requests
 (call, getattr, setattr, operators...) until the judge closes the channel. The supervisor only
@@ -36,7 +37,10 @@ import tito_wire as wire  # noqa: E402
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC = 1, 2, 4, 8, 32, 4096, 16384
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, CLONE_NEWUSER = 1, 38, 0x10000000
 LIMITS = {"memory": "RLIMIT_AS", "processes": "RLIMIT_NPROC", "file_size": "RLIMIT_FSIZE", "cpu": "RLIMIT_CPU"}
-_libc = ctypes.CDLL(None, use_errno=True) if sys.platform != "win32" else None
+try:
+    _libc = ctypes.CDLL(None, use_errno=True)  # the C library of this process (not on Windows)
+except (TypeError, OSError):
+    _libc = None
 LINUX = sys.platform.startswith("linux")
 
 
@@ -313,8 +317,18 @@ def server_main(setup: dict, requests: int, replies: int) -> None:
     server.serve()
 
 
+def take_pipes() -> tuple[int, int]:
+    """The judge's pipes, moved off stdin and stdout; stdin and stdout then lead nowhere."""
+    requests, replies = os.dup(0), os.dup(1)
+    nowhere = os.open(os.devnull, os.O_RDWR)
+    os.dup2(nowhere, 0)
+    os.dup2(nowhere, 1)
+    os.close(nowhere)
+    return requests, replies
+
+
 def main() -> None:
-    requests, replies = int(sys.argv[1]), int(sys.argv[2])
+    requests, replies = take_pipes()
     header, _ = wire.read_message(requests)
     setup = header["setup"]
     if setup.get("mounts"):

@@ -316,17 +316,17 @@ def _death(code: int | None, stderr: Path, limits: Limits) -> str:
         code = 128 - code
     if code is not None and code > 128:
         sig = code - 128
-        if sig == signal.SIGXCPU:
-            return f"the test process was stopped: {limits_.breach('cpu', limits)}"
-        if sig == signal.SIGXFSZ:
-            return f"the test process was stopped: {limits_.breach('file_size', limits)}"
-        if sig == signal.SIGKILL:
-            return (f"the test process was killed (SIGKILL): the CPU time limit of {limits.cpu_seconds} s or the "
-                    f"system's memory ran out (raise with --cpu-seconds or --memory-mb)")
         try:
             name = signal.Signals(sig).name
-        except ValueError:
+        except ValueError:  # (on Windows, where there are no such signals, any number)
             name = f"signal {sig}"
+        if name == "SIGXCPU":
+            return f"the test process was stopped: {limits_.breach('cpu', limits)}"
+        if name == "SIGXFSZ":
+            return f"the test process was stopped: {limits_.breach('file_size', limits)}"
+        if name == "SIGKILL":
+            return (f"the test process was killed (SIGKILL): the CPU time limit of {limits.cpu_seconds} s or the "
+                    f"system's memory ran out (raise with --cpu-seconds or --memory-mb)")
         return f"the test process crashed (killed by {name}) before reporting: {_last_line(stderr)}"
     return f"the test process crashed (exit code {code}) before reporting: {_last_line(stderr)}"
 
@@ -410,10 +410,12 @@ def judge_cell(cell, setup: Setup, group: processes.Group, deadline: float, rule
     stderr = Path(stderr_name)
     request_read, request_write = os.pipe()
     reply_read, reply_write = os.pipe()
-    child = None
+    child = conn = None
     try:
-        child = group.spawn([sys.executable, "-I", str(setup.lib / "tito_child.py"), str(request_read), str(reply_write)],
-                            cwd=setup.lib, env=_child_env(workdir), stderr=fd, pass_fds=(request_read, reply_write))
+        # The pipes are the child's stdin and stdout (the one way to hand a pipe to a child on every
+        # system); it moves them aside before any student code runs (child.py).
+        child = group.spawn([sys.executable, "-I", str(setup.lib / "tito_child.py")], cwd=setup.lib,
+                            env=_child_env(workdir), stdin=request_read, stdout=reply_write, stderr=fd)
         for end in (request_read, reply_write):
             os.close(end)
         request_read = reply_write = None
@@ -425,6 +427,8 @@ def judge_cell(cell, setup: Setup, group: processes.Group, deadline: float, rule
             if end is not None:
                 os.close(end)
         code = child.stop() if child is not None else None
+        if conn is not None:
+            conn.close()
     seconds = time.monotonic() - started
     if status == "timeout":
         # The deadline was set (run_cells) a moment before `started`: allow for that moment.

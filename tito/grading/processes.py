@@ -84,7 +84,18 @@ class Isolation:
                 "user, tito included, and reads and writes whatever that user can (the instructor's repository, "
                 "other gradings' temporary files, earlier reports)", survive,
                 "a network namespace (it has the network)",
-                f"a user id of its own (it runs as the grader's user{', root' if root else ''}) and the process limit"]
+                f"a user id of its own (it runs as the grader's user{', root' if root else ''}) and the process limit",
+                *_missing_limits()]
+
+
+def _missing_limits() -> list[str]:
+    """Windows has no `resource` module: only the time and reply limits hold there."""
+    try:
+        import resource  # noqa: F401
+    except ImportError:
+        return ["the CPU time, memory and file size limits (this system has no `resource` module; the time "
+                "limits --timeout and --total-timeout and the reply limits still hold)"]
+    return []
 
 
 @functools.lru_cache(maxsize=1)
@@ -228,13 +239,13 @@ class Child:
                 _kill(lambda: os.kill(pid, signal.SIGKILL))
             if not self.namespaced:
                 kill_tree(self.proc.pid)  # its whole tree, also what left its process group
-                _kill(lambda: os.killpg(self.proc.pid, signal.SIGKILL))
+                kill_group(self.proc)
             try:
                 self.proc.wait(timeout=10)  # unshare reaps PID 1, whose exit emptied the namespace
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        _kill(lambda: os.killpg(self.proc.pid, signal.SIGKILL))  # stragglers of the group (no namespaces)
+        kill_group(self.proc)  # stragglers of the group (no namespaces)
         with _LOCK:
             _LIVE.discard(self)
         sweep_orphans()  # what left the tree before (its parent died): the subreaper has it
@@ -246,6 +257,18 @@ def _kill(action) -> None:
         action()
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    """Kill the process group `proc` leads (it was started in a session of its own). Windows has no
+    process groups to signal: there, taskkill ends the tree below it, and then it."""
+    if hasattr(os, "killpg"):
+        _kill(lambda: os.killpg(proc.pid, signal.SIGKILL))
+        return
+    if shutil.which("taskkill"):
+        subprocess.run(["taskkill", "/F", "/T", "/PID", str(proc.pid)], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    _kill(proc.kill)
 
 
 # ---- what children leave behind without namespaces ----------------------------------------------
@@ -329,7 +352,7 @@ def _freeze_and_kill(scan) -> set[int]:
     """SIGSTOP the processes `scan()` selects (it returns the process table and the selection, or
     None) until a scan finds nothing new and all of them stopped (a stopped process cannot fork),
     then SIGKILL all of them; return the pids killed."""
-    if os.name != "posix":
+    if not hasattr(signal, "SIGSTOP"):  # Windows: nothing to freeze with (kill_group's taskkill does what it can)
         return set()
     stopped: set[int] = set()
     deadline = time.monotonic() + SWEEP_SECONDS
@@ -411,7 +434,7 @@ class Group:
         self.closed = False
         self.lock = threading.Lock()
 
-    def spawn(self, argv: list[str], *, cwd, env: dict, stdout=None, stderr=None, pass_fds=(),
+    def spawn(self, argv: list[str], *, cwd, env: dict, stdin=None, stdout=None, stderr=None,
               namespaces: bool = True) -> Child:
         prefix = isolation().prefix if namespaces else ()
         with _LOCK, self.lock:
@@ -419,10 +442,11 @@ class Group:
                 _become_subreaper()
             if _CLOSING.is_set() or self.closed:
                 raise Interrupted()
-            proc = subprocess.Popen([*prefix, *argv], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+            proc = subprocess.Popen([*prefix, *argv], cwd=cwd, env=env,
+                                    stdin=stdin if stdin is not None else subprocess.DEVNULL,
                                     stdout=stdout if stdout is not None else subprocess.DEVNULL,
                                     stderr=stderr if stderr is not None else subprocess.DEVNULL,
-                                    pass_fds=pass_fds, start_new_session=True)
+                                    start_new_session=True)
             child = Child(proc, bool(prefix))
             _LIVE.add(child)
             self.children.append(child)
@@ -461,7 +485,8 @@ def cleanup_on_exit():
         raise Terminated(signum)
 
     main = threading.current_thread() is threading.main_thread()
-    previous = {sig: signal.signal(sig, terminate) for sig in (signal.SIGTERM, signal.SIGHUP)} if main else {}
+    signals = [getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)]  # no SIGHUP on Windows
+    previous = {sig: signal.signal(sig, terminate) for sig in signals} if main else {}
     _OWNER["active"] = main  # tito is the command: it may become a subreaper
     try:
         yield

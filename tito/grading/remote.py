@@ -24,14 +24,12 @@ from __future__ import annotations
 
 import builtins
 import functools
-import os
-import select
-import time
 import types
 
 import numpy as np
 
 from . import limits as limits_
+from . import pipes
 from . import wire
 from .limits import Limits
 
@@ -67,11 +65,10 @@ class Connection:
     what the child has sent so far (against the reply limits)."""
 
     def __init__(self, requests: int, replies: int, deadline: float, trusted_module, limits: Limits | None = None):
-        self.requests, self.replies, self.deadline = requests, replies, deadline
+        self.pipes = pipes.Pipes(requests, replies, deadline)
         self.limits = limits or Limits()
         self.received = 0   # weighted bytes of every reply so far (limits.py)
         self.count = 0      # replies so far
-        os.set_blocking(requests, False)
         self.trusted_module = trusted_module  # module name -> the judge's own module object, or None
         self.proxies: dict[int, Remote] = {}
         self.callbacks: dict[int, object] = {}
@@ -80,22 +77,20 @@ class Connection:
         self.namespace_phase = False  # only the module's own names may stand for the judge's trusted modules
 
     # -- the channel
-    def _wait(self, writing: bool = False) -> None:
-        remaining = self.deadline - time.monotonic()
-        ready = select.select([], [self.requests], [], remaining)[1] if writing and remaining > 0 else \
-            select.select([self.replies], [], [], remaining)[0] if remaining > 0 else []
-        if not ready:
-            self.gone = ItemTimeout()
-            raise self.gone
-
     def _write(self, header: dict, buffers: list) -> None:
-        """Write within the deadline (the request pipe is non-blocking: a child that stops reading
-        costs its item, never the judge)."""
+        """Write within the deadline (a child that stops reading costs its item, never the judge)."""
         try:
-            wire.write_message(self.requests, header, buffers, lambda: self._wait(writing=True))
+            self.pipes.write_message(header, buffers)
+        except pipes.Timeout:
+            self.gone = ItemTimeout()
+            raise self.gone from None
         except OSError:  # a broken pipe: the child is gone
             self.gone = ChildGone()
             raise self.gone from None
+
+    def close(self) -> None:
+        """After the child was stopped: end what waits on its pipes."""
+        self.pipes.close()
 
     def _check(self, json_bytes: int, buffer_sizes: list | None) -> None:
         """Refuse a reply over the limits before reading it (wire.read_message calls this twice)."""
@@ -118,7 +113,10 @@ class Connection:
         if self.gone is not None:
             raise self.gone
         try:
-            return wire.read_message(self.replies, self._wait, self._check)
+            return self.pipes.read_message(self._check)
+        except pipes.Timeout:
+            self.gone = ItemTimeout()
+            raise self.gone from None
         except (wire.Closed, OSError):
             self.gone = ChildGone()
             raise self.gone from None

@@ -6,7 +6,7 @@ next grading when its owner died without removing it (SIGKILL, a crash, a power 
 <pid> is the owning tito's process id; on Linux <start> is that process's start time (field 22 of
 /proc/<pid>/stat, clock ticks since boot) and <pidns> the inode of its PID namespace, which
 together tell a live owner from a reused pid. Elsewhere both are 0 and only the pid is checked
-(a reused pid keeps a stale folder until the pid is free again). The folder itself is made by
+(a reused pid keeps a stale folder until the pid is free again; on Windows through OpenProcess). The folder itself is made by
 `mkdtemp`: mode 0700, an unguessable suffix, created atomically.
 
 A folder is removed only when its name parses, it is a real directory (never a symbolic link),
@@ -18,6 +18,7 @@ other than root) stays until a later run can.
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import re
 import shutil
@@ -29,6 +30,7 @@ from pathlib import Path
 PREFIX = "tito-grade-"
 NAME = re.compile(r"tito-grade-(\d+)-(\d+)-(\d+)-[a-z0-9_]+\Z")
 LINUX = sys.platform.startswith("linux")
+PROCESS_QUERY_LIMITED_INFORMATION, ERROR_INVALID_PARAMETER, STILL_ACTIVE = 0x1000, 87, 259  # Windows API values
 
 
 def _start_time(pid: int) -> int | None:
@@ -66,13 +68,32 @@ def owner_alive(name: str) -> bool:
             return True  # made in another PID namespace: its pid means nothing here
         now = _start_time(pid)
         return now is not None and now == start
+    if os.name != "posix":
+        return _windows_alive(pid)
     try:
-        os.kill(pid, 0)
+        os.kill(pid, 0)  # (on Windows this would end the process: there, _windows_alive)
     except ProcessLookupError:
         return False
     except OSError:
         return True  # exists (another user's)
     return True
+
+
+def _windows_alive(pid: int) -> bool:
+    """Windows: False only when OpenProcess says there is no process `pid`."""
+    try:
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+    except (AttributeError, OSError):
+        return True
+    handle = kernel32.OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, False, pid)
+    if not handle:
+        return ctypes.get_last_error() != ERROR_INVALID_PARAMETER  # the error for "no such process"
+    code = ctypes.c_ulong()
+    try:
+        ok = kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+        return not ok or code.value == STILL_ACTIVE
+    finally:
+        kernel32.CloseHandle(handle)
 
 
 def remove_stale(folder: str | None = None) -> list[Path]:
@@ -90,7 +111,8 @@ def remove_stale(folder: str | None = None) -> list[Path]:
             info = entry.stat(follow_symlinks=False)
         except OSError:
             continue
-        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or owner_alive(entry.name):
+        mine = not hasattr(os, "getuid") or info.st_uid == os.getuid()  # (Windows: no owner in st_uid)
+        if not stat.S_ISDIR(info.st_mode) or not mine or owner_alive(entry.name):
             continue
         path = Path(entry.path)
         shutil.rmtree(path, ignore_errors=True)  # fd-based on Linux: never follows a symbolic link inside

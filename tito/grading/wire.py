@@ -50,9 +50,11 @@ class Closed(Exception):
 
 # ---------------------------------------------------------------- framing
 
-def write_message(fd: int, header: dict, buffers: list, wait=None) -> None:
-    """Send one message; on a non-blocking fd, `wait()` is called until it can be written (and
-    raises on timeout), so a peer that stops reading cannot block the writer forever."""
+def write_message(sink, header: dict, buffers: list, wait=None) -> None:
+    """Send one message to `sink` (a file descriptor, or a function that writes some bytes of a
+    view and returns how many). On a non-blocking fd, `wait()` is called until it can be written
+    (and raises on timeout), so a peer that stops reading cannot block the writer forever."""
+    write = sink if callable(sink) else (lambda view: os.write(sink, view))
     header = dict(header, buffers=[len(b) for b in buffers])
     text = json.dumps(header, separators=(",", ":")).encode("utf-8")
     parts = [struct.pack(">I", len(text)), text, *buffers]
@@ -62,37 +64,51 @@ def write_message(fd: int, header: dict, buffers: list, wait=None) -> None:
             if wait is not None:
                 wait()
             try:
-                written = os.write(fd, view)
+                written = write(view)
             except BlockingIOError:
                 continue
             view = view[written:]
 
 
-def read_exact(fd: int, count: int, wait=None) -> bytearray:
-    """`count` bytes from fd; `wait()` (if given) is called before each read and raises on timeout."""
+def reader(fd: int):
+    """A function filling a view from `fd` and returning the count (0 at the end of the channel)."""
+    if hasattr(os, "readv"):
+        return lambda view: os.readv(fd, [view])
+
+    def read_into(view) -> int:  # Windows has no readv: one copy more
+        chunk = os.read(fd, len(view))
+        view[:len(chunk)] = chunk
+        return len(chunk)
+    return read_into
+
+
+def read_exact(source, count: int, wait=None) -> bytearray:
+    """`count` bytes from `source` (a file descriptor, or a function like reader's); `wait()`
+    (if given) is called before each read and raises on timeout."""
+    read_into = source if callable(source) else reader(source)
     data = bytearray(count)
     view, got = memoryview(data), 0
     while got < count:
         if wait is not None:
             wait()
-        chunk = os.readv(fd, [view[got:]])
+        chunk = read_into(view[got:])
         if chunk == 0:
             raise Closed("the channel was closed")
         got += chunk
     return data
 
 
-def read_message(fd: int, wait=None, check=None) -> tuple[dict, list]:
-    """One message. `check(header_bytes, buffer_sizes)`, if given, may refuse it by raising before
+def read_message(source, wait=None, check=None) -> tuple[dict, list]:
+    """One message from `source` (see read_exact). `check(header_bytes, buffer_sizes)`, if given, may refuse it by raising before
     anything big is allocated: it is called with None for the sizes before the header is read,
     then with the sizes before the buffers are read."""
-    (size,) = struct.unpack(">I", read_exact(fd, 4, wait))
+    (size,) = struct.unpack(">I", read_exact(source, 4, wait))
     if size > MAX_HEADER:
         raise ProtocolError(f"a message header of {size} bytes (at most {MAX_HEADER})")
     if check is not None:
         check(size, None)
     try:
-        header = json.loads(read_exact(fd, size, wait).decode("utf-8"))
+        header = json.loads(read_exact(source, size, wait).decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as error:
         raise ProtocolError(f"a message header that is not JSON ({_short(error)})") from None
     sizes = header.get("buffers") if isinstance(header, dict) else None
@@ -101,7 +117,7 @@ def read_message(fd: int, wait=None, check=None) -> tuple[dict, list]:
         raise ProtocolError("a message with a bad buffer list")
     if check is not None:
         check(size, sizes)
-    return header, [read_exact(fd, n, wait) for n in sizes]
+    return header, [read_exact(source, n, wait) for n in sizes]
 
 
 def _short(value, width: int = 100) -> str:
