@@ -159,26 +159,18 @@ def become_student(setup: dict) -> None:
     sys.argv[:] = ["tito-child"]
 
 
-def _first_builtin(kind: type) -> str:
-    return next((c.__name__ for c in kind.__mro__ if getattr(builtins, c.__name__, None) is c), "Exception")
-
-
 def describe(error: BaseException) -> dict:
     """An exception as data: its type, its first builtin ancestor, message and innermost frame."""
     try:
         message = str(error)
     except BaseException:
         message = "(its message could not be shown)"
-    frames = traceback.extract_tb(error.__traceback__)
-    where = ""
-    if frames:
-        last = frames[-1]
-        where = f"in {last.name}() ({os.path.basename(last.filename)} line {last.lineno})"
+    where = wire.raised_where(error)
     try:
         text = "".join(traceback.format_exception(type(error), error, error.__traceback__))[-3000:]
     except BaseException:
         text = ""
-    return {"type": type(error).__name__, "builtin": _first_builtin(type(error)), "msg": message[:2000],
+    return {"type": type(error).__name__, "builtin": wire.first_builtin(type(error)), "msg": message[:2000],
             "where": where, "tb": text}
 
 

@@ -66,8 +66,8 @@ import numpy as np
 
 from .. import cells as notebook_cells
 from . import limits as limits_
-from . import loops, processes, remote
-from .limits import MESSAGE_LIMIT, Limits
+from . import loops, processes, remote, wire
+from .limits import Limits
 
 HERE = Path(__file__).resolve().parent
 CHILD_FILES = {"tito_child.py": HERE / "child.py", "tito_wire.py": HERE / "wire.py"}
@@ -275,19 +275,14 @@ def describe(error: BaseException, limits: Limits | None = None) -> str:
         shown = f"(its message could not be shown: {type(failure).__name__})"
     text = name + (f": {shown}" if shown.strip() else "")
     where = getattr(error, "remote_where", None)
-    if where is None:
-        import traceback
-        frames = traceback.extract_tb(error.__traceback__)
-        where = f"in {frames[-1].name}() ({os.path.basename(frames[-1].filename)} line {frames[-1].lineno})" if frames else ""
-    text = f"{text} {where}".strip()
+    text = f"{text} {wire.raised_where(error) if where is None else where}".strip()
     if isinstance(error, MemoryError) and limits is not None:  # the student's process, or the judge's own (limits.py)
         text += f" ({limits_.breach('memory' if getattr(error, 'remote_where', None) is not None else 'judge_memory', limits)})"
     if isinstance(error, BlockingIOError) and limits is not None:  # fork() at the process limit
         text += f" ({limits_.breach('processes', limits)})"
     elif isinstance(error, OSError) and f"[Errno {errno.EFBIG}]" in str(error) and limits is not None:
         text += f" ({limits_.breach('file_size', limits)})"  # Python ignores SIGXFSZ: the write fails
-    text = " ".join(text.split())
-    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 3] + "..."
+    return limits_.one_line(text)
 
 
 def _describe_err(err: dict, limits: Limits) -> str:

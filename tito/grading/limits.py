@@ -84,6 +84,12 @@ JSON_WEIGHT = 16        # a byte of a reply's JSON weighs this much against the 
 JUDGE_MEMORY_MB = 2048  # the judge's peak memory stays under this with the default limits (see above)
 
 
+def one_line(text: str) -> str:
+    """A check's message as one line of at most MESSAGE_LIMIT characters (judge.py, runner.py)."""
+    text = " ".join(text.split())
+    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 3] + "..."
+
+
 def flag(field_name: str) -> str:
     """The `tito grade` flag of a Limits field: per_test is --timeout, total --total-timeout, the
     others their name with dashes (memory_mb is --memory-mb)."""

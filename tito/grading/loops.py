@@ -242,10 +242,6 @@ def reference(src: Path | str) -> Reference:
 
 # ---------------------------------------------------------------- names a function uses
 
-def _stored_names(node) -> set[str]:
-    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))}
-
-
 def _local_names(fn: ast.FunctionDef) -> set[str]:
     """Parameters and names bound anywhere inside fn (nested scopes included), minus `global` ones."""
     found, declared = set(), set()
@@ -318,7 +314,7 @@ def _dependencies(fn: ast.FunctionDef) -> dict[str, set[str]]:
                 add(t, v)
             return
         used = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)} if value is not None else set()
-        for name in _stored_names(target):
+        for name in windows.stored_names(target):
             deps.setdefault(name, set()).update(used)
 
     for node in ast.walk(fn):
@@ -393,7 +389,7 @@ def _position_write(fn: ast.FunctionDef) -> ast.AST | None:
             if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 continue
             if isinstance(statement, (ast.For, ast.AsyncFor)):
-                names = sorted(_stored_names(statement.target))
+                names = sorted(windows.stored_names(statement.target))
                 independent = len(names) >= 2 and _is_product(statement.iter)
                 found = visit(statement.body, [*loops, (id(statement), names, independent)]) or \
                     visit(statement.orelse, loops)
@@ -587,7 +583,7 @@ def _shared_objects(nodes: list, seeds: set[str]) -> set[str]:
             continue
         for target, value in pairs:
             for name in _mentioned(value):
-                feeds.setdefault(name, set()).update(_stored_names(target))
+                feeds.setdefault(name, set()).update(windows.stored_names(target))
     todo = list(aliases)
     while todo:  # everything bound from a shared object is one too
         for name in feeds.get(todo.pop(), ()):

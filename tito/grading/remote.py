@@ -217,14 +217,10 @@ class Connection:
             raise
         except BaseException as error:  # the test's own check failed inside a callback: it counts
             self.callback_failure = self.callback_failure or error
-            err = {"type": type(error).__name__, "builtin": _first_builtin(type(error)), "msg": str(error)[:2000]}
+            err = {"type": type(error).__name__, "builtin": wire.first_builtin(type(error)), "msg": str(error)[:2000]}
             self._write({"err": err}, [])
             return
         self.send({}, {"ok": result})
-
-
-def _first_builtin(kind: type) -> str:
-    return next((c.__name__ for c in kind.__mro__ if getattr(builtins, c.__name__, None) is c), "Exception")
 
 
 def remote_exception(err: dict) -> BaseException:

@@ -21,22 +21,16 @@ import os
 import sys
 import traceback
 
-from tito.grading.limits import MESSAGE_LIMIT  # absolute: a script, not a package module
+from tito.grading.limits import one_line  # absolute: a script, not a package module
+from tito.grading.wire import raised_where
 
 GRADER_NAME = "__tito_grader__"
 
 
 def describe(error: BaseException) -> str:
     """One line: the exception and where (innermost frame) it was raised."""
-    text = type(error).__name__
-    if str(error).strip():
-        text += f": {error}"
-    frames = traceback.extract_tb(error.__traceback__)
-    if frames:
-        last = frames[-1]
-        text += f" in {last.name}() ({os.path.basename(last.filename)} line {last.lineno})"
-    text = " ".join(text.split())
-    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 3] + "..."
+    text = type(error).__name__ + (f": {error}" if str(error).strip() else "")
+    return one_line(f"{text} {raised_where(error)}")
 
 
 def run_test(name: str, function) -> dict:

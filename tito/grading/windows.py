@@ -85,8 +85,9 @@ def _bindings(fn: ast.FunctionDef, given: set[str]) -> list[tuple[ast.AST, ast.A
     return found
 
 
-def _names(target: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(target) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+def stored_names(target: ast.AST) -> set[str]:
+    """The names `target` binds or deletes (loops.py uses it too)."""
+    return {n.id for n in ast.walk(target) if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))}
 
 
 # ---------------------------------------------------------------- numbers
@@ -141,11 +142,11 @@ def _is_number(expr: ast.AST | None, numbers: set[str]) -> bool:
 
 def _numbers(bindings, images: set[str]) -> set[str]:
     """The names that only ever hold numbers (the greatest set closed under their bindings)."""
-    candidates = {name for target, _, _ in bindings for name in _names(target)} - images
+    candidates = {name for target, _, _ in bindings for name in stored_names(target)} - images
     while True:
         numbers = set(candidates)
         for target, value, how in bindings:
-            if not _names(target) & candidates:
+            if not stored_names(target) & candidates:
                 continue
             if how == "loop":
                 ok = _position_loop(value)
@@ -156,7 +157,7 @@ def _numbers(bindings, images: set[str]) -> set[str]:
             else:
                 ok = False
             if not ok:
-                numbers -= _names(target)
+                numbers -= stored_names(target)
         if numbers == candidates:
             return numbers
         candidates = numbers
@@ -218,7 +219,7 @@ def _definitions(bindings) -> dict[str, ast.AST]:
     """name -> its one value, for the names bound exactly once by a plain assignment."""
     counts: dict[str, int] = {}
     for target, _, _ in bindings:
-        for name in _names(target):
+        for name in stored_names(target):
             counts[name] = counts.get(name, 0) + 1
     return {target.id: value for target, value, how in bindings
             if isinstance(target, ast.Name) and how == "assign" and counts[target.id] == 1 and value is not None}
@@ -300,7 +301,7 @@ def _images(fn: ast.FunctionDef, bindings, parents, numbers, definitions) -> dic
     while True:
         grown = dict(images)
         for target, value, how in bindings:
-            new = _names(target) - numbers - grown.keys()  # `x, (kh, kw), ... = _check_pool_args(..., x, ...)`: sizes stay sizes
+            new = stored_names(target) - numbers - grown.keys()  # `x, (kh, kw), ... = _check_pool_args(..., x, ...)`: sizes stay sizes
             if value is None or not new:
                 continue
             used = [n for n in ast.walk(value) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)

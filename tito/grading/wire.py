@@ -27,6 +27,7 @@ import json
 import os
 import re
 import struct
+import traceback
 
 import numpy as np
 
@@ -46,6 +47,20 @@ class ProtocolError(Exception):
 
 class Closed(Exception):
     """The other end closed the channel (its process ended)."""
+
+
+def first_builtin(kind: type) -> str:
+    """The name of the first builtin class in `kind`'s MRO (how the child names its exception's kind)."""
+    return next((c.__name__ for c in kind.__mro__ if getattr(builtins, c.__name__, None) is c), "Exception")
+
+
+def raised_where(error: BaseException) -> str:
+    """"in f() (file.py line 7)": the innermost frame of `error`'s traceback ("" when it has none)."""
+    frames = traceback.extract_tb(error.__traceback__)
+    if not frames:
+        return ""
+    last = frames[-1]
+    return f"in {last.name}() ({os.path.basename(last.filename)} line {last.lineno})"
 
 
 # ---------------------------------------------------------------- framing
