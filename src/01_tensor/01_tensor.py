@@ -98,6 +98,17 @@ def _check_dtype(dtype):
     return dt
 
 
+def is_whole_number(value):
+    """An int or a numpy integer, and not a bool. Every later module checks sizes, counts and
+    seeds with this: `True` is an int to Python, but as a size it is a slip."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def is_real_number(value):
+    """An int, a float or a numpy number, and not a bool (learning rates, probabilities)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
 def _to_array(data, dtype):
     """Convert accepted input to an ndarray of `dtype` (no copy when it already is one)."""
     if isinstance(data, Tensor):

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 import tinytorch
-from tinytorch.core.tensor import Tensor
+from tinytorch.core.tensor import Tensor, is_whole_number
 
 # %% [markdown]
 # ## The `Dataset` protocol
@@ -330,7 +330,7 @@ class DataLoader:
     """
 
     def __init__(self, dataset, batch_size=32, shuffle=False, drop_last=False, seed=0):
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
+        if not is_whole_number(batch_size):
             raise TypeError(
                 f"batch_size must be an int, got {type(batch_size).__name__} {batch_size!r}. "
                 "Pass a whole number of samples per batch, e.g. batch_size=32."

@@ -75,14 +75,13 @@
 #| default_exp core.spatial
 #| export
 import math
-import numbers
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from tinytorch.core.autograd import Function
 from tinytorch.core.layers import Module, _check_positive_int
-from tinytorch.core.tensor import Tensor, get_rng, manual_seed   # manual_seed: the graded Conv2d check reseeds
+from tinytorch.core.tensor import Tensor, get_rng, is_whole_number, manual_seed   # manual_seed: the graded Conv2d check reseeds
 
 
 # %% [markdown]
@@ -180,7 +179,7 @@ if __name__ == "__main__":
 def _check_output_size_args(size, kernel, stride, padding):
     """conv_output_size's arguments: ints, size/kernel/stride >= 1, padding >= 0, kernel fits."""
     for name, value, low in (("size", size, 1), ("kernel", kernel, 1), ("stride", stride, 1), ("padding", padding, 0)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        if not is_whole_number(value):
             raise TypeError(f"conv_output_size: {name} must be an int, got {value!r} ({type(value).__name__}).")
         if value < low:
             raise ValueError(f"conv_output_size: {name} must be >= {low}, got {value}.")
@@ -296,9 +295,8 @@ if __name__ == "__main__":
 #| export
 def _pair(value, name, minimum, layer):
     """An int or an (h, w) pair of ints, each >= minimum, as a tuple (h, w); errors name `layer`."""
-    items = (value, value) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
-    if (not isinstance(items, (tuple, list)) or len(items) != 2
-            or any(isinstance(v, bool) or not isinstance(v, numbers.Integral) for v in items)):
+    items = (value, value) if is_whole_number(value) else value
+    if not isinstance(items, (tuple, list)) or len(items) != 2 or not all(is_whole_number(v) for v in items):
         raise TypeError(f"{layer}: {name} must be an int or a tuple of two ints (h, w), got {value!r}.")
     items = (int(items[0]), int(items[1]))
     if min(items) < minimum:
@@ -417,7 +415,7 @@ def _dilated_kernel(kernel, dilation):
 
 def _check_groups(layer, groups, in_channels, out_channels):
     """groups as an int that divides both channel counts (PyTorch's rule)."""
-    if isinstance(groups, bool) or not isinstance(groups, numbers.Integral):
+    if not is_whole_number(groups):
         raise TypeError(f"{layer}: groups must be a positive int, got {groups!r}.")
     if groups < 1:
         raise ValueError(f"{layer}: groups must be a positive int, got {groups}. Use groups=1 for an ordinary convolution.")
@@ -3786,7 +3784,7 @@ def pool_output_size(size, kernel, stride, padding=0, dilation=1, ceil_mode=Fals
     """
     for name, value, low in (("size", size, 1), ("kernel", kernel, 1), ("stride", stride, 1), ("padding", padding, 0),
                              ("dilation", dilation, 1)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        if not is_whole_number(value):
             raise TypeError(f"pool_output_size: {name} must be an int, got {value!r} ({type(value).__name__}).")
         if value < low:
             raise ValueError(f"pool_output_size: {name} must be >= {low}, got {value}.")
@@ -4097,8 +4095,7 @@ def _adaptive_windows(size, out_size):
 def _adaptive_output_size(output_size, hw, layer="AdaptiveAvgPool2d"):
     """(out_h, out_w) from an int, an (h, w) pair (None keeps that input size)."""
     items = (output_size, output_size) if not isinstance(output_size, (tuple, list)) else tuple(output_size)
-    if len(items) != 2 or any(v is not None and (isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1)
-                              for v in items):
+    if len(items) != 2 or any(v is not None and (not is_whole_number(v) or v < 1) for v in items):
         raise ValueError(f"{layer}: output_size must be a positive int or a pair of positive ints (or None to keep "
                          f"that size), got {output_size!r}. Example: AdaptiveAvgPool2d(1) or AdaptiveAvgPool2d((2, 3)).")
     return tuple(int(n if v is None else v) for v, n in zip(items, hw))

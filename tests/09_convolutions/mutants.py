@@ -424,9 +424,9 @@ MUTANTS = [
       "if kernel > size + 2 * padding:",
       "if kernel > size + 2 * padding + 1:"),
     M(LOOPS, "conv_output_size takes floats",
-      "        if isinstance(value, bool) or not isinstance(value, numbers.Integral):\n"
+      "        if not is_whole_number(value):\n"
       "            raise TypeError(f\"conv_output_size:",
-      "        if isinstance(value, bool) or not isinstance(value, numbers.Real):\n"
+      "        if not isinstance(value, (int, float)):\n"
       "            raise TypeError(f\"conv_output_size:"),
     # errors name the layer/function
     M(LOOPS, "AvgPool2d construction errors say MaxPool2d",

@@ -7,7 +7,7 @@ __all__ = ['Module', 'Linear', 'Sequential', 'Flatten', 'Dropout', 'Residual', '
 import numpy as np
 
 import tinytorch.core.autograd  # noqa: F401  (importing module 06 turns gradients on, so layers train)
-from .tensor import Tensor, get_rng, manual_seed
+from .tensor import Tensor, get_rng, is_real_number, is_whole_number, manual_seed
 
 # %% ../../src/03_layers/03_layers.py #cell-005
 class Module:
@@ -103,7 +103,7 @@ class Module:
 
 # %% ../../src/03_layers/03_layers.py #cell-011
 def _check_positive_int(value, name, layer):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+    if not is_whole_number(value):
         raise TypeError(f"{layer}: {name} must be an int, got {value!r} ({type(value).__name__}). Pass a whole number such as 64.")
     if value < 1:
         raise ValueError(f"{layer}: {name} must be at least 1, got {value}. A layer needs at least one input and one output feature.")
@@ -217,7 +217,7 @@ class Dropout(Module):
     probability p and scale the survivors by 1/(1-p); identity in eval mode."""
 
     def __init__(self, p=0.5):
-        if isinstance(p, bool) or not isinstance(p, (int, float, np.floating, np.integer)) or not 0 <= p < 1:
+        if not is_real_number(p) or not 0 <= p < 1:
             raise ValueError(f"Dropout probability p must be a number in [0, 1), got {p!r}. p is the fraction of units dropped; typical values are 0.1 to 0.5.")
         self.p = float(p)
 

@@ -4,17 +4,15 @@
 __all__ = ['Optimizer', 'SGD', 'Adam']
 
 # %% ../../src/07_optimizers/07_optimizers.py #cell-001
-import numbers
-
 import numpy as np
 
 import tinytorch.core.autograd  # noqa: F401  (importing module 06 turns gradients on)
-from .tensor import Tensor
+from .tensor import Tensor, is_real_number
 
 # %% ../../src/07_optimizers/07_optimizers.py #cell-005
 def _check_hyper(value, name, optimizer, low=0.0, high=None, low_inclusive=True):
     """Check a hyper-parameter is a real number in its range; return it as a float."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    if not is_real_number(value):
         raise TypeError(f"{optimizer}: {name} must be a number, got {value!r} ({type(value).__name__}).")
     value = float(value)
     too_low = value < low if low_inclusive else value <= low
@@ -26,7 +24,7 @@ def _check_hyper(value, name, optimizer, low=0.0, high=None, low_inclusive=True)
 
 
 def _check_lr(lr, optimizer):
-    if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
+    if not is_real_number(lr):
         raise TypeError(f"{optimizer}: lr must be a number, got {lr!r} ({type(lr).__name__}).")
     if not lr > 0 or not np.isfinite(lr):
         raise ValueError(f"{optimizer}: the learning rate lr must be a positive number, got {lr!r}. Typical values: 0.01 to 0.1 for SGD, 0.001 for Adam.")

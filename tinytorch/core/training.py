@@ -11,7 +11,7 @@ import time
 
 import numpy as np
 
-from .tensor import Tensor
+from .tensor import Tensor, is_real_number, is_whole_number
 from .autograd import no_grad
 
 # %% ../../src/08_training/08_training.py #cell-005
@@ -104,7 +104,7 @@ class _Hooked:
 
 def _scheduled_lr(schedule, step):
     lr = schedule(step)
-    if isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating, np.integer)) or not lr >= 0:
+    if not is_real_number(lr) or not lr >= 0:
         raise ValueError(f"Trainer's lr_schedule({step}) must return a learning rate >= 0, got {lr!r}. "
                          "Return a number, e.g. lambda step: 0.1 * 0.5 ** (step // 1000).")
     return float(lr)
@@ -202,7 +202,7 @@ class Trainer:
         "val_acc" when val_loader is given, one entry per epoch. Prints one line per epoch
         when verbose.
         """
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
+        if not is_whole_number(epochs) or epochs < 1:
             raise ValueError(f"epochs must be a whole number of at least 1, got {epochs!r}. Pass e.g. epochs=10.")
         _check_loader(train_loader, "The training loader")
         if val_loader is not None:
