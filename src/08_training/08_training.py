@@ -447,7 +447,9 @@ class Trainer:
 # into its mode even when something goes wrong halfway.
 
 # %% nbgrader={"grade": false, "grade_id": "training-check-helpers", "locked": false, "schema_version": 3, "solution": false, "task": false}
-#| export
+#| exporti
+# (Exported, because the graded checks run it in your process, but not part of the library's
+# public names: `from tinytorch.core.training import *` does not bring it.)
 from tinytorch.core.autograd import is_grad_enabled
 from tinytorch.core.dataloader import DataLoader, TensorDataset
 from tinytorch.core.layers import Dropout, Linear, Module, Sequential
