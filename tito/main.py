@@ -11,6 +11,7 @@
     tito dev export [NN ...|--all]   instructor: regenerate notebooks and package from src/
     tito dev check                   instructor/CI: fail if generated files drift from src/
     tito dev release --nbgrader DIR  instructor: write an nbgrader course (source notebooks, config, kernel)
+    tito dev figures [--out DIR]     instructor: regenerate docs/figures/, one figure per lesson
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ import time
 import traceback
 from pathlib import Path
 
-from . import build, paths, release, update, workflow
+from . import build, figures, paths, release, update, workflow
 from .tables import printable
 from .grading import batch, grade, gradescope, junit, processes
 from .grading.limits import JSON_WEIGHT, Limits
@@ -69,6 +70,19 @@ def cmd_dev_check(args) -> int:
         return 1
     print("generated files match src/")
     return 0
+
+
+def cmd_dev_figures(args) -> int:
+    root = paths.repo_root()
+    out = Path(args.out).resolve() if args.out else root / "docs" / "figures"
+    try:
+        problems = figures.write_figures(paths.all_modules(root), out, log=_log)
+    except figures.MissingMatplotlib as error:
+        print(f"tito: error: {error}", file=sys.stderr)
+        return 1
+    for line in problems:
+        print(f"tito: error: {line}", file=sys.stderr)
+    return 1 if problems else 0
 
 
 def _log(line: str) -> None:
@@ -328,6 +342,9 @@ def build_parser() -> argparse.ArgumentParser:
     dev_release.add_argument("--nbgrader", metavar="COURSE_DIR", required=True,
                              help="the nbgrader course folder to write (source/, nbgrader_config.py)")
     dev_release.set_defaults(handler=cmd_dev_release)
+    dev_figures = dev.add_parser("figures", help="regenerate docs/figures/: each lesson's first figure, one PNG per module")
+    dev_figures.add_argument("--out", metavar="DIR", help="write into DIR instead of docs/figures/ in the repository")
+    dev_figures.set_defaults(handler=cmd_dev_figures)
     return parser
 
 
