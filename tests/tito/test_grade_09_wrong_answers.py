@@ -35,6 +35,8 @@ if subs.MODULE is None:
 from submissions_09.correct import CORRECT  # noqa: E402
 from submissions_09.wrong import WRONG  # noqa: E402
 
+pytestmark = pytest.mark.slow  # its fixture grades every kept wrong answer: about 60 s in CI
+
 # Roomy limits: a loaded 2-core machine must not turn a slow pass into a timeout.
 LIMITS = Limits(per_test=60, total=600, jobs=2)
 

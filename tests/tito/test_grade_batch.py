@@ -57,6 +57,7 @@ def graded(tmp_path_factory):
     return base, folder, writes
 
 
+@pytest.mark.slow  # the shared `graded` fixture grades four notebooks: 11 s in CI
 def test_the_gradebook_holds_the_totals_of_single_gradings(graded):
     base, folder, _ = graded
     book = rows(base / "gradebook.csv")
@@ -75,6 +76,7 @@ def test_the_gradebook_holds_the_totals_of_single_gradings(graded):
     assert float(book["unreadable"]["total"]) == 0
 
 
+@pytest.mark.slow  # the shared `graded` fixture grades four notebooks: 11 s in CI
 def test_the_gradebook_is_only_ever_written_whole(graded):
     base, _, writes = graded
     texts = [text for path, text in writes if path == base / "gradebook.csv"]
@@ -86,6 +88,7 @@ def test_the_gradebook_is_only_ever_written_whole(graded):
     assert len(list((base / "gradebook.reports").glob("*.json"))) == 4
 
 
+@pytest.mark.slow  # the shared `graded` fixture grades four notebooks: 11 s in CI
 def test_the_item_analysis_counts_passes(graded):
     base, folder, _ = graded
     items = {row["item"]: row for row in csv.DictReader(io.StringIO((base / "gradebook.items.csv").read_text()))}
@@ -119,6 +122,7 @@ def test_the_status_column_says_why_when_every_item_failed_alike():
     assert batch.status(report(error="not a readable Jupyter notebook\nmore")) == "not graded: not a readable Jupyter notebook"
 
 
+@pytest.mark.slow  # the shared `graded` fixture grades four notebooks: 11 s in CI
 def test_a_rerun_reuses_every_report_and_regrades_a_changed_notebook(graded, tmp_path, monkeypatch, capsys):
     base, folder, _ = graded
     work = tmp_path / "class"
@@ -148,6 +152,7 @@ def test_a_rerun_reuses_every_report_and_regrades_a_changed_notebook(graded, tmp
     assert (tmp_path / "merged.csv").read_text() == (work / "gradebook.csv").read_text()
 
 
+@pytest.mark.slow  # the shared `graded` fixture grades four notebooks: 11 s in CI
 def test_merge_of_the_first_run_gives_the_same_gradebook(graded, tmp_path):
     base, _, _ = graded
     reports = sorted(str(p) for p in (base / "gradebook.reports").glob("*.json"))
@@ -187,6 +192,7 @@ def test_a_gradebook_in_a_missing_folder_exits_2_and_makes_no_folder(tmp_path, c
 
 @pytest.mark.skipif(not processes.isolation().own_uid,
                     reason="the student's code gets a user id of its own only as root with namespaces (README trust model)")
+@pytest.mark.slow  # over 10 s in CI (measured with --durations)
 def test_a_submission_cannot_poison_a_classmates_cached_report_or_the_gradebook(tmp_path):
     """Resuming trusts the reports folder, so it is a target: a submission that knows (as the strongest
     attacker would) where alice's cached report and the gradebook are, and rewrites both to give alice

@@ -2,8 +2,12 @@
 notebook no longer holds (edited since `tito export`, or the last export refused)."""
 from __future__ import annotations
 
+import pytest
+
 from tito_helpers import DEMO, tito, write_nb
 from tito import cells, notebooks, state
+
+pytestmark = pytest.mark.slow  # each test exports and tests a module: 12-18 s in CI
 
 NOTEBOOK = ("modules", "00_demo", "00_demo.ipynb")
 

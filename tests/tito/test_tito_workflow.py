@@ -138,6 +138,7 @@ def status_summary(repo) -> str:
     return tito(repo, "status").stdout.strip().split("\n")[-1]
 
 
+@pytest.mark.slow  # over 10 s in CI (measured with --durations)
 def test_test_and_status_follow_the_student(demo_repo):
     assert status(demo_repo)["00_demo"] == ["fresh", "reference", "never"]
     assert status_summary(demo_repo).startswith("the package holds the reference for every module")
@@ -214,6 +215,7 @@ def test_damaged_state_file_means_no_results_yet(damage, demo_repo):
     assert state.load(demo_repo)["modules"][DEMO.slug]["summary"] == "inline 3/3"
 
 
+@pytest.mark.slow  # over 10 s in CI (measured with --durations)
 def test_dev_check_exit_code_follows_drift(tmp_path):
     repo = make_repo(tmp_path, [DEMO, *MODULES])
     clean = tito(repo, "dev", "check")
