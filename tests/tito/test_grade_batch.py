@@ -104,11 +104,12 @@ def test_likely_bugs_are_counted_from_failing_messages():
         return {"tests": [{"id": "a", "points_possible": 2, "status": status, "message": message}]}
     reports = [report("fail", "x wrong. Likely bug: / gives a float; use //."), report("fail", "Likely bug: off by one"),
                report("fail", "y. Likely bug: / gives a float; use // in _assert_close() (<test cell a> line 73)"),
+               report("fail", "z. Likely bug: / gives a float; use //. in _close() (<test cell a> (check helpers) line 9)"),
                report("pass", "Likely bug: ignored")]  # where the check failed is not part of the bug
     [row] = batch.item_analysis(reports, ["a"])
-    assert (row["passed"], row["total"]) == (1, 4)
-    assert row["likely_bugs"] == [("/ gives a float; use //", 2), ("off by one", 1)]
-    assert "/ gives a float; use // (2)" in batch.format_items([row])
+    assert (row["passed"], row["total"]) == (1, 5)
+    assert row["likely_bugs"] == [("/ gives a float; use //", 3), ("off by one", 1)]
+    assert "/ gives a float; use // (3)" in batch.format_items([row])
 
 
 def test_the_status_column_says_why_when_every_item_failed_alike():

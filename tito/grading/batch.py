@@ -51,7 +51,7 @@ from .limits import Limits, flag
 
 GRACE_SECONDS = 120.0  # on top of --total-timeout: a grading process still running then is killed
 LIKELY_BUG = re.compile(r"Likely bug: ([^\n]*)")
-WHERE = re.compile(r"\s+in [\w.<>]+\(\) \([^()]*line \d+\)\s*$")  # " in f() (<test cell x> line 7)": where, not what
+WHERE = re.compile(r"\s+in [\w.<>]+\(\) \(.*line \d+\)\s*$")  # " in f() (<test cell x> line 7)": where, not what
 TOP_BUGS = 3
 
 
