@@ -25,7 +25,7 @@ from pathlib import Path
 
 from . import build, figures, paths, release, update, workflow
 from .tables import printable
-from .grading import batch, grade, gradescope, junit, processes
+from .grading import batch, grade, gradescope, items_figure, junit, processes
 from .grading.limits import JSON_WEIGHT, Limits
 from .grading.limits import flag as limits_flag
 
@@ -233,7 +233,9 @@ def cmd_grade_batch(args) -> int:
     print(batch.format_items(analysis), flush=True)
     print("", flush=True)
     print(book.summary(), flush=True)
-    _progress(f"wrote {args.csv} and {batch.items_path(Path(args.csv))}")
+    picture = items_figure.write_items_figure(analysis, Path(args.csv))
+    _progress(f"wrote {args.csv} and {batch.items_path(Path(args.csv))}"
+              + (f" and {picture}" if picture else " (no items figure: matplotlib is not installed)"))
     return 0
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+import sys
 from pathlib import Path
 
 import nbformat
@@ -230,3 +231,21 @@ for _path, _edit in (({str(cached)!r}, lambda r: {{**r, "total": 0, "tests": [{{
     blank = grade.grade_submission(MODULE, write_nb(notebooks.student_notebook(MODULE.src), tmp_path / "b.ipynb"),
                                    paths.package_dir(), FAST)
     assert float(book["mallory"]["total"]) == blank.total  # the attack gains nothing over a blank notebook
+
+
+def test_the_item_analysis_is_drawn_next_to_the_gradebook(tmp_path, monkeypatch):
+    """GRADEBOOK.items.png: one bar per item; the same analysis gives the same bytes; none without matplotlib."""
+    from tito.grading import items_figure
+    pytest.importorskip("matplotlib")  # (the dev install has it: this never skips in CI)
+    import matplotlib.image
+    analysis = [{"item": "test-a", "points": 3, "passed": 3, "total": 4, "likely_bugs": [("/ gives a float", 1)]},
+                {"item": "test-b", "points": 5, "passed": 0, "total": 4, "likely_bugs": []}]
+    first = items_figure.write_items_figure(analysis, tmp_path / "book.csv")
+    assert first == tmp_path / "book.items.png"
+    data = first.read_bytes()
+    pixels = matplotlib.image.imread(first)
+    assert pixels.ndim == 3 and pixels.shape[0] > 100 and pixels.std() > 0.05
+    assert items_figure.write_items_figure(analysis, tmp_path / "book.csv").read_bytes() == data
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["book.items.png"]  # no partial file left
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    assert items_figure.write_items_figure(analysis, tmp_path / "other.csv") is None
