@@ -8,12 +8,16 @@ first figure it receives ends the module's run (what follows, training included,
 
 The PNG is deterministic on one machine and matplotlib version: fixed dpi, no "Software" text
 chunk (the only metadata matplotlib writes into a PNG by default), seeded lessons; it is written
-to a temporary name in the same folder, then renamed.
+to a temporary name in the same folder, then renamed. Another matplotlib or freetype draws a few
+pixels differently, so what proves a committed figure current is MANIFEST (figures.json): per
+figure, the sha256 of the code cells that ran up to it, which any renderer computes alike.
 """
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
+import json
 import os
 import struct
 import tempfile
@@ -22,6 +26,7 @@ from pathlib import Path
 from . import files, notebooks, paths
 
 DPI = 100
+MANIFEST = "figures.json"
 NO_MATPLOTLIB = ("tito dev figures needs matplotlib, which is not installed "
                  "(install the plot extra: pip install -e '.[plot]').")
 
@@ -59,8 +64,8 @@ def _title(figure) -> str:
 
 
 def first_figure(module: paths.CourseModule):
-    """(the first figure the module's reference notebook shows, its title or heading); (None, '')
-    when the notebook shows none."""
+    """(the first figure the module's reference notebook shows, its title or heading, the sha256
+    of the code cells that ran up to it); (None, '', '') when the notebook shows none."""
     import tinytorch.figures as shared
 
     def capture(plt_, fig):
@@ -70,16 +75,18 @@ def first_figure(module: paths.CourseModule):
     namespace = {"__name__": "__main__"}
     original = shared.show
     shared.show = capture  # every lesson does `from tinytorch.figures import ... show as _show` in a cell
+    code = hashlib.sha256()
     try:
         for index, cell in enumerate(cells):
             if cell.cell_type != "code":
                 continue
+            code.update(cell.source.encode("utf-8") + b"\0")
             try:
                 with contextlib.redirect_stdout(io.StringIO()):
                     exec(compile(cell.source, str(module.src), "exec"), namespace)
             except _FirstFigure as caught:
-                return caught.figure, _title(caught.figure) or _heading(cells, index)
-        return None, ""
+                return caught.figure, _title(caught.figure) or _heading(cells, index), code.hexdigest()
+        return None, "", ""
     finally:
         shared.show = original
 
@@ -107,18 +114,19 @@ def write_figures(modules: list[paths.CourseModule], out: Path, log=print) -> li
     except ImportError as error:
         raise MissingMatplotlib(NO_MATPLOTLIB) from error
     out.mkdir(parents=True, exist_ok=True)
-    problems = []
+    problems, manifest = [], {}
     for module in modules:
         with matplotlib.rc_context():
             matplotlib.rcdefaults()  # matplotlib's own style, whatever matplotlibrc says; the backend stays Agg
             try:
-                figure, title = first_figure(module)
+                figure, title, code = first_figure(module)
                 if figure is None:
                     problems.append(f"{module.slug}: the reference notebook shows no figure")
                     log(f"{module.slug}: no figure")
                     continue
                 path = out / f"{module.slug}.png"
                 _save(figure, path)
+                manifest[path.name] = {"code_sha256": code, "drawn_with_matplotlib": matplotlib.__version__}
             except Exception as error:  # a lesson that fails to run: say which, go on with the others
                 problems.append(f"{module.slug}: {type(error).__name__}: {error}")
                 log(f"{module.slug}: failed ({type(error).__name__}: {error})")
@@ -129,6 +137,7 @@ def write_figures(modules: list[paths.CourseModule], out: Path, log=print) -> li
         width, height = struct.unpack(">II", data[16:24])  # the PNG's IHDR chunk
         size = len(data)
         log(f"{_shown(path)}  {width}x{height} px, {size / 1024:.1f} KiB  {title}")
+    files.write_atomically(out / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return problems
 
 

@@ -49,8 +49,9 @@ def test_version_names_tito_python_and_the_system():
 
 
 @pytest.mark.skipif(os.name == "nt", reason="a POSIX pipe whose reader has closed")
-# argparse itself drops help text it cannot write (its _print_message ignores OSError): exit 0
-@pytest.mark.parametrize("command, code", [(("status",), 141), (("help", "grade"), 0)])
+# Python 3.11's argparse drops help text it cannot write (its _print_message ignores OSError): exit 0;
+# 3.10's raises BrokenPipeError, which tito turns into 141 like any other command's output
+@pytest.mark.parametrize("command, code", [(("status",), 141), (("help", "grade"), 0 if sys.version_info >= (3, 11) else 141)])
 def test_a_reader_that_goes_away_gets_no_traceback(command, code):
     read_end, write_end = os.pipe()
     os.close(read_end)  # `| head` that has already exited: the first write raises BrokenPipeError
