@@ -54,3 +54,34 @@ def test_plain_python_loops_score_full_marks(tmp_path):
 def test_plain_python_loops_keep_the_loop_rule(function):
     from test_loop_rule import verdict
     assert verdict(function, PLAIN_PYTHON[function]) is None
+
+
+# Another style: at each output position, the window flattened and multiplied with the flattened
+# filter by `@` (a dot product of two vectors, one window at a time), the bias added in the same
+# statement. (np.einsum would be the same arithmetic, but the notebook's rule names it a shortcut.)
+DOT = {
+    "conv2d_loops": """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                out[n, co, i, j] = window.ravel() @ weight[co].ravel() + (0 if bias is None else bias[co])
+return out
+""",
+}
+
+
+def test_a_dot_product_per_window_keeps_the_loop_rule():
+    from test_loop_rule import verdict
+    assert verdict("conv2d_loops", DOT["conv2d_loops"]) is None
+
+
+@pytest.mark.slow  # one grading of module 09
+def test_a_dot_product_per_window_scores_full_marks(tmp_path):
+    from tito import paths
+    from tito.grading import grade
+    report = grade.grade_submission(subs.MODULE, write_nb(subs.build(DOT), tmp_path / "dot.ipynb"),
+                                    paths.package_dir(), FAST)
+    failing = {item.id: item.message for item in report.items if item.status != "pass"}
+    assert report.total == report.maximum == 48, failing
