@@ -18,9 +18,7 @@ import contextlib
 import hashlib
 import io
 import json
-import os
 import struct
-import tempfile
 from pathlib import Path
 
 from . import files, notebooks, paths
@@ -91,20 +89,6 @@ def first_figure(module: paths.CourseModule):
         shared.show = original
 
 
-def _save(figure, path: Path) -> None:
-    """Write the PNG under a temporary name in the same folder, then rename it into place."""
-    fd, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            figure.savefig(handle, format="png", dpi=DPI, metadata={"Software": None})
-        os.chmod(partial, 0o666 & ~files._umask())  # a new file's usual mode, not mkstemp's 0o600
-        os.replace(partial, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(partial)
-        raise
-
-
 def write_figures(modules: list[paths.CourseModule], out: Path, log=print) -> list[str]:
     """Write out/NN_name.png for each module; log one line each. Return the problems (empty: all written)."""
     try:
@@ -125,7 +109,8 @@ def write_figures(modules: list[paths.CourseModule], out: Path, log=print) -> li
                     log(f"{module.slug}: no figure")
                     continue
                 path = out / f"{module.slug}.png"
-                _save(figure, path)
+                files.write_bytes_atomically(path, lambda handle: figure.savefig(
+                    handle, format="png", dpi=DPI, metadata={"Software": None}))
                 manifest[path.name] = {"code_sha256": code, "drawn_with_matplotlib": matplotlib.__version__}
             except Exception as error:  # a lesson that fails to run: say which, go on with the others
                 problems.append(f"{module.slug}: {type(error).__name__}: {error}")

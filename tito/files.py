@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import BinaryIO, Callable
 
 
 def _umask() -> int:
@@ -30,10 +31,17 @@ def write_atomically(path: Path, text: str, make_folders: bool = False) -> None:
     path = Path(path)
     if make_folders:
         path.parent.mkdir(parents=True, exist_ok=True)
+    write_bytes_atomically(path, lambda handle: handle.write(text.encode("utf-8")))
+
+
+def write_bytes_atomically(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """write(handle) fills a temporary file in path's folder, which then replaces path (a PNG drawn
+    by matplotlib's savefig, a report's text): the same never-half-written rule and mode as above."""
+    path = Path(path)
     fd, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
         os.chmod(partial, 0o666 & ~_umask())
         os.replace(partial, path)
     except BaseException:

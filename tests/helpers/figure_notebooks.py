@@ -46,6 +46,7 @@ def run_notebook(src: Path):
             def capture(plt, fig, show=show):
                 shown.append(fig)
                 show(plt, fig)
+                plt.close(fig)  # the tests read the Figure object; pyplot need not keep it open (20 at most)
             capture.captured = shown
             namespace["_show"] = capture
     return shown, namespace

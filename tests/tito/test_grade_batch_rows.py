@@ -413,6 +413,23 @@ def test_a_rerun_after_the_checks_changed_does_not_keep_the_old_grades(tmp_path,
     assert code != 0 or rows(gradebook)["unreadable"]["max"] == f"{MAX + 2:g}", rows(gradebook)["unreadable"]
 
 
+def test_the_grading_key_follows_the_package_but_not_the_submissions_own_file(tmp_path, monkeypatch):
+    """A fix to an earlier module's package code (which runs under every check) makes cached reports
+    stale; the module's own package file does not matter: the submission's export replaces it."""
+    package = tmp_path / "tinytorch"
+    shutil.copytree(paths.package_dir(), package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(paths, "package_dir", lambda: package)
+    limits = batch.Limits()
+    module_09 = paths.find_module(ROOT, "09")
+    before = batch.grading_key(module_09, limits)
+    own = package / "core" / "spatial.py"
+    own.write_text(own.read_text() + "\n# the student's export replaces this file\n")
+    assert batch.grading_key(module_09, limits) == before
+    earlier = package / "core" / "autograd.py"
+    earlier.write_text(earlier.read_text() + "\n# an instructor's fix to module 06\n")
+    assert batch.grading_key(module_09, limits) != before
+
+
 # ---------------------------------------------------------------- 4. module 09: likely bugs counted
 
 # Three wrong notebooks; in each, wrong versions of exercises that no graded item calls together

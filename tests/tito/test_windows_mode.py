@@ -147,15 +147,20 @@ def test_module_09_reference_full_marks_and_blank_zero_without_posix(tmp_path):
 
 # ---- the judge's side of the pipes without select(): a helper thread against the deadline -----
 
+def use_the_helper_thread(monkeypatch) -> None:
+    """Wait on pipes as on Windows, where select() takes sockets only."""
+    monkeypatch.setattr(pipes, "select_waits_on_pipes", lambda: False)
+
+
 @pytest.fixture
 def helper_thread(monkeypatch):
-    monkeypatch.setattr(pipes, "select_waits_on_pipes", lambda: False)
+    use_the_helper_thread(monkeypatch)
 
 
 @pytest.mark.parametrize("mode", ["select", "helper thread"])
 def test_a_child_that_stops_reading_costs_its_item_never_the_judge(mode, monkeypatch):
     if mode == "helper thread":
-        monkeypatch.setattr(pipes, "select_waits_on_pipes", lambda: False)
+        use_the_helper_thread(monkeypatch)
     import numpy as np
     request_read, request_write = os.pipe()
     reply_read, reply_write = os.pipe()

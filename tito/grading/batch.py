@@ -41,7 +41,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from .. import cells
+from .. import cells, export, paths
 from ..files import write_atomically
 from ..paths import CourseModule
 from ..tables import format_table, printable
@@ -333,12 +333,17 @@ def _duration(seconds: float) -> str:
 
 def grading_key(module: CourseModule, limits: Limits) -> str:
     """sha256 of what decides a grade besides the notebook: the limits, the module's source (its
-    graded checks and points) and tito's own code. A report graded under another key is stale."""
+    graded checks and points), tito's own code and the package the submission is graded in (earlier
+    modules' code runs under every check; the module's own file is the submission's export, so it
+    is left out). A report graded under another key is stale."""
     digest = hashlib.sha256(json.dumps(limit_flags(limits)).encode("utf-8"))
     digest.update(Path(module.src).read_bytes())
-    tito_root = Path(__file__).resolve().parents[1]
-    for source in sorted(tito_root.rglob("*.py")):
-        digest.update(str(source.relative_to(tito_root)).encode("utf-8") + b"\0" + source.read_bytes())
+    own_file = export.module_file(cells.export_target(module.src))
+    for root, skip in ((Path(__file__).resolve().parents[1], None), (paths.package_dir(), own_file)):
+        for source in sorted(root.rglob("*.py")):
+            name = source.relative_to(root)
+            if name != skip:
+                digest.update(f"{root.name}/{name}".encode("utf-8") + b"\0" + source.read_bytes())
     return digest.hexdigest()
 
 

@@ -7,9 +7,9 @@ the same gradebook gives the same bytes on one machine.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
+
+from tito.files import write_bytes_atomically
 
 LABEL = 70  # characters of the likely bug shown next to a bar
 
@@ -44,13 +44,9 @@ def write_items_figure(analysis: list[dict], csv_path: Path) -> Path | None:
         ax.set_title(f"{len(rows)} graded items")
         fig.tight_layout()
         path = figure_path(csv_path)
-        handle, partial = tempfile.mkstemp(prefix=".items-", suffix=".png", dir=path.parent)
-        os.close(handle)
         try:
-            fig.savefig(partial, dpi=100, metadata={"Software": None})
-            os.replace(partial, path)
+            write_bytes_atomically(path, lambda handle: fig.savefig(handle, format="png", dpi=100,
+                                                                    metadata={"Software": None}))
         finally:
             plt.close(fig)
-            if os.path.exists(partial):
-                os.unlink(partial)
     return path
