@@ -1,4 +1,4 @@
-"""Where things live: the repository layout from DESIGN.md, and module lookup."""
+"""Where things live: the repository layout (the README's Layout section), and module lookup."""
 from __future__ import annotations
 
 import re

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import cells, export, notebooks, tables
 
-# What `tito test` shows (GitHub issue 21, item 3): after the progress lines, one line per function and
+# What `tito test` shows: after the progress lines, one line per function and
 # class the module exports (its `__all__`), with the first failure's whole message and the count of the
 # rest; then every reason a check was skipped, how many it skipped, and how to install what is missing.
 # `-v` also lists every check, one line each. Which exported name a check is about:

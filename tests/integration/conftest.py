@@ -1,4 +1,4 @@
-"""The two states of a checkout, for every test (see DESIGN.md): as shipped, the package holds
+"""The two states of a checkout, for every test: as shipped, the package holds
 the reference generated from src/; in a student's working copy, `tito export NN` has put the
 student's own code into the package and their notebooks are edited.
 

@@ -1,4 +1,4 @@
-"""The names DESIGN.md promises, importable from the installed package, working together."""
+"""The names later modules and milestones rely on (the course's contract), importable from the installed package, working together."""
 import importlib
 import subprocess
 import sys

@@ -5,7 +5,7 @@ would be ambiguous.)
 
 Everything here runs against temporary copies: graded submissions are exported into the
 grader's own throwaway package copies, and workflow commands run in a temporary repository
-whose `tinytorch` folder is a copy, so /work/main's package is never modified.
+whose `tinytorch` folder is a copy, so the checkout's own package is never modified.
 """
 from __future__ import annotations
 

@@ -24,25 +24,15 @@ judge); the graded module's reference file is replaced by the student's export i
 copy; its cwd, sys.path and environment lead to a private scratch folder, and with namespaces the
 instructor's repository and every other grading's files are hidden behind empty mounts.
 
-Rules a graded cell must follow (what crosses the channel is a copy or a handle):
-  1. values that cross are copies (numbers, str, None, bool, tuples/lists/dicts of those, numpy
-     arrays); everything else is a handle: call it, get/set attributes, use operators, index,
-     iterate, len(), isinstance(x, ModuleClass), catch its exceptions (builtin types arrive as
-     themselves);
-  2. never rely on identity (`is`) between an array passed and one got back, nor on seeing
-     in-place changes to arrays the test holds: read back through the API (`t.data`);
-  3. do not subclass the module's classes, nor pass test-defined objects or functions into the
-     student's code (functions work as callbacks, but their checks are not reliable);
-  4. no monkeypatching of module globals; expected values come from plain numpy in the cell;
-  5. import nothing but numpy (and the standard library); `tinytorch.*` imports are served by
-     the child, so the cell gets the student's package, never the judge's copy of the reference.
-Breaking 3 or 5 makes the item fail with "judge: ..." naming the rule; breaking 2 fails its assert.
+A graded cell follows the rules for graded test cells (src/README.md, 'Rules for graded test
+cells'): what crosses the channel is a copy or a handle; breaking rule 3 or 5 makes the item fail
+with "judge: ..." naming the rule.
 
 An item fails when a test raises; times out when the child does not answer before the item's
 deadline (then the child and everything it started are killed); errors when the child dies (its
 exit code, signal or the limit it broke is reported) or when the test cell does something that
-cannot cross processes (subclassing a student class, passing a test-defined object: see
-common.md's rules for graded test cells).
+cannot cross processes (subclassing a student class, passing a test-defined object: see the
+rules for graded test cells in src/README.md).
 """
 from __future__ import annotations
 
@@ -343,7 +333,7 @@ def _importer(conn: remote.Connection):
             module = conn.request({"op": "op", "name": "import_module"}, (name,))
             return module if fromlist else conn.request({"op": "op", "name": "import_module"}, (top,))
         raise remote.RuleBroken(f"this test cell imports {name!r}; a graded test cell imports nothing but numpy and "
-                                "the standard library (common.md, rules for graded test cells 5)")
+                                "the standard library (rule 5 for graded test cells, src/README.md)")
     return import_
 
 

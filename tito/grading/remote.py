@@ -53,7 +53,7 @@ class ChildGone(BaseException):
 
 
 class RuleBroken(BaseException):
-    """The test cell does something the judge cannot do across processes (see common.md rules)."""
+    """The test cell does something the judge cannot do across processes (see the rules for graded test cells in src/README.md)."""
 
 
 class ReplyLimit(Exception):
@@ -181,7 +181,7 @@ class Connection:
         raise RuleBroken(f"the test passes a {type(value).__name__} object into the student's code. Only numbers, "
                          "strings, bytes, None, tuples/lists/dicts of those, numpy arrays, the student's own objects "
                          "and (not recommended) functions can cross to the student's process; use the module's own "
-                         "classes instead of objects defined in the test (common.md, rules for graded test cells 1 and 3).")
+                         "classes instead of objects defined in the test (rules 1 and 3 for graded test cells, src/README.md).")
 
     def _resolve(self, tag: dict):
         kind, key = tag["$"], tag.get("id")
@@ -281,7 +281,7 @@ class Remote:
     def __mro_entries__(self, bases):
         raise RuleBroken(f"this test cell defines a class deriving from a remote class ({self._label}) of the "
                          "student's module; the judge cannot run it. A graded test cell must use the module's own "
-                         "classes instead of subclassing them (common.md, rules for graded test cells 3).")
+                         "classes instead of subclassing them (rule 3 for graded test cells, src/README.md).")
 
     def __instancecheck__(self, instance):
         return self._conn.request({"op": "op", "name": "isinstance"}, (instance, self))
