@@ -232,7 +232,11 @@ def _output_size_bug(answers):
               lambda n, k, s, p: (n + p - k) // s + 1),
              ("(size + 2 * padding - kernel + 1) // stride counts the window starts wrongly when stride > 1: they "
               "are 0, stride, 2 * stride, ... up to size + 2 * padding - kernel, so (size + 2 * padding - kernel) "
-              "// stride + 1 of them", lambda n, k, s, p: (n + 2 * p - k + 1) // s)]
+              "// stride + 1 of them", lambda n, k, s, p: (n + 2 * p - k + 1) // s),
+             ("the last window start is not counted: range(0, size + 2 * padding - kernel, stride) stops before "
+              "size + 2 * padding - kernel, which is itself a start; count the starts 0, stride, ... up to and "
+              "including it: (size + 2 * padding - kernel) // stride + 1",
+              lambda n, k, s, p: len(range(0, n + 2 * p - k, s)))]
     return next((hint for hint, formula in slips
                  if all(formula(*case) == got for case, got in answers.items())), None)
 
@@ -523,8 +527,12 @@ def _conv_output_hw(layer, hw, kernel, stride, pads, dilation):
 #    number is arithmetic on numbers, loop variables and the given sizes (also through `int`,
 #    `min`, `max`, `abs`, `round`, `divmod`, `len`, `.shape`, `np.argmax(window)`,
 #    `window.argmax()`, `np.unravel_index`): `x_pad[n, ci, i * sh + ki, j * sw + kj]`,
-#    `grad_out[n, co, i, j]`. A window's slice is one whose length does not grow with the image:
-#    `x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]`. Using `x.shape` or `len(x)` is fine.
+#    `grad_out[n, co, i, j]`. A window's slice is one whose length does not grow with the image
+#    and is no longer than a window: `x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]`, or
+#    the same built by `slice(...)`, in the index or named once (`rows = slice(i * sh, i * sh +
+#    kh)`, then `x_pad[n, c, rows, cols]`), or clipped at the border of `x` with `max` and
+#    `min` (`x[n, c, max(top, 0):min(top + kh, height), ...]`). Using `x.shape` or `len(x)` is
+#    fine.
 #    So a loop over rows that reads a whole row of windows at a time, a loop over images and
 #    channels that averages shifted copies of the image, or index arrays from `np.arange` break
 #    this clause: each innermost step handles one window, as in the worked example.
@@ -706,7 +714,7 @@ def _assert_close(got, expected, what, tol=1e-10, suspects=(), coverage=None):
     got = np.asarray(got)
     if got.shape == expected.shape and np.isclose(got, expected, rtol=tol, atol=tol).all():
         return
-    hint = (_diag_shape_hint(got, expected) or _diag_likely_bug(got, suspects)
+    hint = (_diag_shape_hint(got, expected, gradient="backward" in what) or _diag_likely_bug(got, suspects)
             or (coverage is not None and _diag_overwrite_hint(got, expected, coverage)))
     tail = f". Likely bug: {hint}." if hint else ""
     assert got.shape == expected.shape, f"{what} has shape {got.shape}, expected {expected.shape}{tail}"
@@ -739,6 +747,12 @@ _LOOP_ERRORS = {
     ValueError: ("shapes that do not fit together: the window of output (i, j) is "
                  "x_pad[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw], kh rows by kw columns of x_pad"),
 }
+
+
+# Max pooling's backward also splits the winner's flat index (np.argmax of a window) into a row and a column.
+_MAXPOOL_BACK_ERRORS = {**_LOOP_ERRORS, IndexError: _LOOP_ERRORS[IndexError] + (
+    "; if you split the flat index k of the window's maximum yourself, a window row holds kw cells: "
+    "ki, kj = divmod(k, kw), or np.unravel_index(k, (kh, kw)), not a division by kh")}
 
 
 def _call(what, function, *args, hints=_LOOP_ERRORS, **kwargs):
@@ -1053,12 +1067,17 @@ def _conv_back_suspects(g, x, w, stride, padding):
     return grad_x, grad_w, grad_b
 
 
-def _diag_shape_hint(got, expected, name="grad_x"):
-    """A hint from the shape alone: an empty crop."""
+def _diag_shape_hint(got, expected, name="grad_x", gradient=True):
+    """A hint from the shape alone: an empty crop, or (for a gradient) the padded input's shape."""
     shape = np.shape(got)
     if shape != expected.shape and len(shape) == 4 and 0 in shape:
         return (f"{name} is empty: a crop like [ph:-ph] is empty when the padding is 0 (-0 is 0); cut the "
                 "padding off with [ph:ph + height, pw:pw + width]")
+    extra = [a - b for a, b in zip(shape[2:], expected.shape[2:])] if len(shape) == 4 == expected.ndim else []
+    if gradient and shape[:2] == expected.shape[:2] and extra and min(extra) >= 0 and max(extra) > 0 \
+            and all(e % 2 == 0 for e in extra):
+        return (f"{name} still holds the padding ({shape[2]} x {shape[3]} is the padded input's height and width): "
+                "return the gradient of x itself, grad_x_pad[:, :, ph:ph + height, pw:pw + width]")
     return None
 
 
@@ -2081,15 +2100,15 @@ def test_unit_maxpool2d_backward_loops():
     # window [[1, 5, 5], [5, 2, 0]] sends its 10 to (0, 1); the right one (all 3s) its 20 to (0, 3).
     x, g = np.array([[[[1.0, 5, 5, 3, 3, 3], [5, 2, 0, 3, 3, 3]]]]), np.array([[[[10.0, 20.0]]]])
     what = "maxpool2d_backward_loops on ties (the first maximum in row-major order gets the gradient)"
-    got = _call(what, maxpool2d_backward_loops, g, x, (2, 3))
+    got = _call(what, maxpool2d_backward_loops, g, x, (2, 3), hints=_MAXPOOL_BACK_ERRORS)
     expected = np.zeros_like(x)
     expected[0, 0, 0, 1], expected[0, 0, 0, 3] = 10, 20
     _assert_close(got, expected, what, suspects=_maxpool_back_suspects(g, x, (2, 3), (2, 3), (0, 0)))
     # Overlapping windows add: the 9 is the maximum of all four 2x2 windows (stride 1).
     peak, g = np.array([[[[0.0, 0, 0], [0, 9, 0], [0, 0, 0]]]]), np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
     what = "maxpool2d_backward_loops, 2x2 stride 1: the maximum of four windows collects 1 + 2 + 3 + 4 (+=)"
-    _assert_close(_call(what, maxpool2d_backward_loops, g, peak, 2, stride=1), np.array([[[[0.0, 0, 0], [0, 10, 0], [0, 0, 0]]]]),
-                  what, suspects=_maxpool_back_suspects(g, peak, (2, 2), (1, 1), (0, 0)),
+    got = _call(what, maxpool2d_backward_loops, g, peak, 2, stride=1, hints=_MAXPOOL_BACK_ERRORS)
+    _assert_close(got, np.array([[[[0.0, 0, 0], [0, 10, 0], [0, 0, 0]]]]), what, suspects=_maxpool_back_suspects(g, peak, (2, 2), (1, 1), (0, 0)),
                   coverage=_diag_coverage(peak.shape, (2, 2), (1, 1), (0, 0), (2, 2)))
     # Finite differences of loss = sum(probe * maxpool(x)), distinct values (no ties), non-square
     # kernel/stride/padding, overlapping rows; then all negative, where padding (-inf) must never win.
@@ -2102,7 +2121,8 @@ def test_unit_maxpool2d_backward_loops():
         expected = _numeric_grad(lambda: float(np.sum(probe * _maxpool_numpy(x, kernel, stride, padding))), x, eps=1e-3)
         what = (f"maxpool2d_backward_loops(x {x.shape}{' (all negative)' if sign < 0 else ''}, kernel {kernel}, "
                 f"stride {stride}, padding {padding}) vs finite differences")
-        _assert_close(_call(what, maxpool2d_backward_loops, probe, x, kernel, stride, padding), expected, what, tol=1e-9,
+        _assert_close(_call(what, maxpool2d_backward_loops, probe, x, kernel, stride, padding,
+                            hints=_MAXPOOL_BACK_ERRORS), expected, what, tol=1e-9,
                       suspects=_maxpool_back_suspects(probe, x, kernel, stride, padding))
 
 if __name__ == "__main__":

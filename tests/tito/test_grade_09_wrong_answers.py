@@ -59,6 +59,7 @@ TABLE: dict[str, tuple[set[str], str]] = {
     "output_size_no_plus_one": ({"test-conv-output-size"}, "(n + 2p - k) // s without the + 1 (off by one)"),
     "output_size_padding_once": ({"test-conv-output-size"}, "padding added on one side only: n + p - k"),
     "output_size_positions_over_stride": ({"test-conv-output-size"}, "(n + 2p - k + 1) // s: wrong floor for s > 1"),
+    "output_size_range_exclusive": ({"test-conv-output-size"}, "len(range(0, n + 2p - k, s)): the last start left out"),
 
     "init_fan_out": ({"test-conv2d-init"}, "std from fan_out = out_channels * kh * kw"),
     "init_std_one": ({"test-conv2d-init"}, "standard normal weights (std 1)"),
@@ -108,6 +109,7 @@ TABLE: dict[str, tuple[set[str], str]] = {
     "avgpool_shift_and_add": ({"test-avgpool2d-loops"}, "loops must be loops: shift-and-add over kernel offsets, plain numpy"),
 
     "conv_back_grad_x_assign": ({"test-conv2d-backward-loops"}, "grad_x scatter with = instead of += (overlaps lost)"),
+    "conv_back_padding_not_cropped": ({"test-conv2d-backward-loops"}, "grad_x returned with the padding still on"),
     "conv_back_grad_w_assign": ({"test-conv2d-backward-loops"}, "grad_w accumulated with = instead of +="),
     "conv_back_bias_mean_over_batch": ({"test-conv2d-backward-loops"}, "grad_b divided by the batch size"),
     "conv_back_no_bias_grad": ({"test-conv2d-backward-loops"}, "grad_b left at zero (no bias argument)"),
@@ -123,6 +125,7 @@ TABLE: dict[str, tuple[set[str], str]] = {
     "maxpool_back_all_tied": ({"test-maxpool2d-backward-loops"}, "ties: every maximum of the window gets the gradient"),
     "maxpool_back_assign": ({"test-maxpool2d-backward-loops"}, "= instead of +=: overlapping windows overwrite"),
     "maxpool_back_unravel_swapped": ({"test-maxpool2d-backward-loops"}, "argmax unravelled with shape (kw, kh)"),
+    "maxpool_back_divmod_by_kh": ({"test-maxpool2d-backward-loops"}, "flat argmax split with // kh and % kh"),
     "maxpool_back_zero_padding": ({"test-maxpool2d-backward-loops"}, "maximum searched in a zero-padded input"),
     "maxpool_back_column_major_ties": ({"test-maxpool2d-backward-loops"}, "ties: first maximum in column-major order"),
     "maxpool_back_best_starts_at_zero": ({"test-maxpool2d-backward-loops"}, "running max starts at 0: all-negative windows send to the corner"),
@@ -148,11 +151,13 @@ TABLE: dict[str, tuple[set[str], str]] = {
 # check's diagnosis; INDEX_HINT: an error raised inside the loops, explained). The loops-must-be-loops
 # versions are told the loop rule instead (checked below).
 INDEX_HINT = "an index ran past the end of an array"
+MAXPOOL_SPLIT_HINT = "a window row holds kw cells: ki, kj = divmod(k, kw)"
 HINTS: dict[str, str] = {
     "output_size_ceil": 'Likely bug: ceil instead of floor',
     "output_size_no_plus_one": 'Likely bug: the + 1 is missing',
     "output_size_padding_once": 'Likely bug: the padding is added once',
     "output_size_positions_over_stride": 'Likely bug: (size + 2 * padding - kernel + 1) // stride counts the window starts wrongly',
+    "output_size_range_exclusive": 'Likely bug: the last window start is not counted',
     "init_fan_out": 'Likely bug: the std comes from fan_out',
     "init_std_one": 'Likely bug: the weights are standard normal (std 1)',
     "init_variance_not_std": 'Likely bug: the std is 2 / fan_in, the variance',
@@ -193,6 +198,7 @@ HINTS: dict[str, str] = {
     "rf_convs_only": 'Likely bug: only Conv2d layers count',
     "rf_adds_padding": 'Likely bug: padding widens the field',
     "conv_back_grad_x_assign": 'Likely bug: only cells that several windows reach are wrong',
+    "conv_back_padding_not_cropped": 'Likely bug: grad_x still holds the padding',
     "conv_back_grad_w_assign": "Likely bug: grad_w holds only the last position's term",
     "conv_back_bias_mean_over_batch": 'Likely bug: grad_b is divided by the batch size',
     "conv_back_no_bias_grad": 'Likely bug: grad_b is zero',
@@ -204,7 +210,8 @@ HINTS: dict[str, str] = {
     "maxpool_back_last_max": 'Likely bug: a tie goes to the last maximum',
     "maxpool_back_all_tied": 'Likely bug: every tied maximum gets the whole gradient',
     "maxpool_back_assign": 'Likely bug: only cells that several windows reach are wrong',
-    "maxpool_back_unravel_swapped": INDEX_HINT,
+    "maxpool_back_unravel_swapped": MAXPOOL_SPLIT_HINT,
+    "maxpool_back_divmod_by_kh": MAXPOOL_SPLIT_HINT,
     "maxpool_back_zero_padding": 'Likely bug: the maximum is searched in a zero-padded input',
     "maxpool_back_column_major_ties": 'Likely bug: ties are broken in column-major order',
     "maxpool_back_best_starts_at_zero": 'Likely bug: the running maximum starts at 0',

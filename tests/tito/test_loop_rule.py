@@ -103,6 +103,34 @@ def test_the_solution_uses_no_name_of_the_module_its_given_lines_do_not(function
 
 
 HONEST = {
+    "the window's rows and columns as named slice objects (found by a held-out student)": ("avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                rows = slice(i * sh, i * sh + kh)
+                cols = slice(j * sw, j * sw + kw)
+                out[n, c, i, j] = x_pad[n, c, rows, cols].sum() / (kh * kw)
+return out
+"""),
+    "a window clipped at the border of x, no padded copy (max(top, 0):min(top + kh, height))": ("avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                top, left = i * sh - ph, j * sw - pw
+                r0, r1 = max(top, 0), min(top + kh, height)
+                out[n, c, i, j] = x[n, c, r0:r1, max(left, 0):min(left + kw, width)].sum() / (kh * kw)
+return out
+"""),
+    "slice(...) written in the index": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, slice(i * sh, i * sh + kh), slice(j * sw, j * sw + kw, 1)].max()
+return out
+"""),
     "one flattened position loop with divmod inside ndindex": ("avgpool2d_loops", """
 for n, c in np.ndindex(batch, channels):
     for p in range(h_out * w_out):
@@ -299,6 +327,70 @@ return out
 """
 
 ATTACKS = {
+    "a named slice(...) that grows with the image": (5, "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                rows = slice(i * sh, i * sh + sh * (h_out - 1) + kh)
+                out[n, c, i, j] = x_pad[n, c, rows, j * sw:j * sw + kw].mean()
+return out
+""", ""),
+    # held-out attacks of this round (the fast path swapped in after an honest-looking def)
+    "a decorator that returns the fast path": (4, "maxpool2d_loops", None, """
+def _swap(f):
+    return maxpool2d_vectorized
+@_swap
+def maxpool2d_loops(x, kernel_size, stride=None, padding=0):
+    for i in range(2): pass
+"""),
+    "the loop function deleted and served by a module __getattr__": (4, "avgpool2d_loops", None, """
+del avgpool2d_loops
+def __getattr__(name):
+    return avgpool2d_vectorized
+"""),
+    "a callable instance under the loop name": (4, "conv2d_loops", None, """
+class _Fast:
+    def __call__(self, *a, **k):
+        return conv2d_vectorized(*a, **k)
+conv2d_loops = _Fast()
+"""),
+    "numpy's reduceat over the whole plane at every position": (5, "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                rows = np.maximum.reduceat(x_pad[n, c], np.arange(0, h_out * sh, sh), axis=0)
+                out[n, c, i, j] = np.maximum.reduceat(rows, np.arange(0, w_out * sw, sw), axis=1)[i, j]
+return out
+""", ""),
+    "a fixed slice longer than any image (0:1000000000), the whole plane at every position": (5, "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                plane = x_pad[n, c, 0:1000000000, 0:1000000000]
+                out[n, c, i, j] = plane[i * sh:i * sh + kh, j * sw:j * sw + kw].mean() if n < 0 else plane.mean()
+return out
+""", ""),
+    "min rebound, so the clipped stop is not a window": (5, "avgpool2d_loops", """
+min = max
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, i * sh:min(i * sh + kh, height), j * sw:j * sw + kw].mean()
+return out
+""", ""),
+    "slice rebound to an index-array maker": (5, "maxpool2d_loops", """
+slice = np.arange
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, slice(0, kh), slice(0, kw)].max()
+return out
+""", ""),
     # issue 20, item 4: each took the loop items from 11/48 to 48/48 against count_loop_steps
     "fast path": (3, "conv2d_loops", FAST_CONV, ""),
     "count_loop_steps redefined": (3, "conv2d_loops", FAST_CONV, """
@@ -591,6 +683,11 @@ def test_clause_5_says_what_it_read_and_how_to_read_one_window():
     assert "e.g. x_pad[n, ci, i * sh + ki, j * sw + kj]" in message and "(line " in message, message
     message = verdict("maxpool2d_loops", ATTACKS["index arrays from np.arange"][2])
     assert "the index `rows[:, None] + ki` may be an array of positions" in message, message
+    message = verdict("avgpool2d_loops", ATTACKS["a named slice(...) that grows with the image"][2])
+    assert "the slice `i * sh:i * sh + sh * (h_out - 1) + kh` grows with the image" in message, message
+    message = verdict("avgpool2d_loops", ATTACKS["a fixed slice longer than any image (0:1000000000), the whole plane "
+                                                 "at every position"][2])
+    assert "the slice `0:1000000000` is longer than a window, whatever the image" in message, message
     message = verdict("avgpool2d_loops", ATTACKS["an alias made outside the loops, reshaped inside"][2])
     assert "reads y beyond one window: its index leaves the rows or columns whole" in message, message
 

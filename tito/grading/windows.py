@@ -15,7 +15,9 @@ whole, such as `x_pad`): each one must be
         `.argmax()` / `.argmin()` (no axis), `.item()`, `np.unravel_index`; or
       * a slice whose length (stop - start) does not change with the image's size: it may use
         the kernel and stride sizes (`kh`, `kw`, `sh`, `sw`, `ph`, `pw`), e.g.
-        `i * sh:i * sh + kh`.
+        `i * sh:i * sh + kh`, written in the index or built by `slice(...)` (in the index or
+        bound once to a name: `rows = slice(i * sh, i * sh + kh)`); a window clipped at the
+        image's border, `max(top, 0):min(top + kh, height)`, is no longer than the window.
 
 So each step of the loops handles at most one window. Like the other clauses it is read from the
 exported text: no student code runs for it.
@@ -169,11 +171,38 @@ class _Unknown(Exception):
     pass
 
 
-def _length_changes(piece: ast.Slice, definitions: dict[str, ast.AST]) -> bool | None:
-    """Whether stop - start changes with the image's size (True), not (False), or cannot be told (None)."""
+def _clip_choices(bound: ast.AST | None, definitions: dict[str, ast.AST], clip: str) -> list[ast.AST | None]:
+    """The expressions a bound is clipped by: the arguments of `min(...)` for a stop (`clip` 'min'),
+    of `max(...)` for a start ('max'), also through a name bound once; else the bound alone."""
+    node, depth = bound, 0
+    while isinstance(node, ast.Name) and node.id in definitions and depth < 8:
+        node, depth = definitions[node.id], depth + 1
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == clip \
+            and clip not in definitions and len(node.args) >= 2 and not node.keywords \
+            and not any(isinstance(a, ast.Starred) for a in node.args):
+        return list(node.args)
+    return [bound]
+
+
+def _slice_length(piece: ast.Slice, definitions: dict[str, ast.AST]) -> str | None:
+    """'window' when stop - start is fixed whatever the image's size and no longer than a window
+    (twice the largest kernel or stride size it uses, plus 2), 'grows' when it changes with the
+    image's size, 'long' when it is fixed but longer, None when it cannot be told.
+
+    A window clipped at the image's border, `x[n, c, max(top, 0):min(top + kh, height)]`, is no
+    longer than `(top + kh) - top`: min(a, b) <= a and max(c, d) >= c, so the length is bounded by
+    any stop argument minus any start argument, and one such bound that is a window is enough."""
     if piece.upper is None:
-        return True
-    values = []
+        return "grows"
+    verdicts = [_pair_length(lower, upper, definitions)
+                for upper in _clip_choices(piece.upper, definitions, "min")
+                for lower in _clip_choices(piece.lower, definitions, "max")]
+    return next((v for v in ("window", "grows", "long") if v in verdicts), None)
+
+
+def _pair_length(lower: ast.AST | None, upper: ast.AST, definitions: dict[str, ast.AST]) -> str | None:
+    """upper - lower as _slice_length judges it."""
+    values, fixed_sizes = [], [1]
     for seed in range(3):
         rng = random.Random(seed)
         env: dict[str, int] = {}
@@ -190,6 +219,8 @@ def _length_changes(piece: ast.Slice, definitions: dict[str, ast.AST]) -> bool |
                 fixed = key in FIXED or key.split(".")[0].split("[")[0] in FIXED_ROOTS
                 if key not in env:
                     env[key] = (sum(map(ord, key)) % 97 + 3) if fixed else rng.randrange(10, 10_000)
+                    if fixed:
+                        fixed_sizes.append(env[key])
                 return env[key]
             if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
                 operand = value(node.operand, depth + 1)
@@ -208,11 +239,15 @@ def _length_changes(piece: ast.Slice, definitions: dict[str, ast.AST]) -> bool |
             raise _Unknown
 
         try:
-            start = 0 if piece.lower is None else value(piece.lower)
-            values.append(value(piece.upper) - start)
+            start = 0 if lower is None else value(lower)
+            values.append(value(upper) - start)
         except _Unknown:
             return None
-    return len(set(values)) > 1
+    if len(set(values)) > 1:
+        return "grows"
+    return "window" if values[0] <= 2 * max(fixed_sizes) + 2 else "long"
+
+
 
 
 def _definitions(bindings) -> dict[str, ast.AST]:
@@ -238,6 +273,22 @@ def _chain(node: ast.Name, parents: dict) -> tuple[ast.AST, list[ast.AST]]:
     return top, entries
 
 
+def _as_slice(entry: ast.AST, definitions) -> ast.Slice | None:
+    """The slice that `slice(start, stop[, step])` builds, written in the index or bound once to a name
+    (`rows = slice(i * sh, i * sh + kh)`; `x_pad[n, c, rows, cols]`), or None. Only the builtin: a
+    function that rebinds `slice` marks it in definitions (first_whole_read)."""
+    if isinstance(entry, ast.Name) and entry.id in definitions:
+        entry = definitions[entry.id]
+    if not (isinstance(entry, ast.Call) and isinstance(entry.func, ast.Name) and entry.func.id == "slice"
+            and "slice" not in definitions and not entry.keywords and 1 <= len(entry.args) <= 3
+            and not any(isinstance(a, ast.Starred) for a in entry.args)):
+        return None
+    args = entry.args
+    if len(args) == 1:
+        return ast.Slice(lower=None, upper=args[0], step=None)
+    return ast.Slice(lower=args[0], upper=args[1], step=args[2] if len(args) == 3 else None)
+
+
 def _window_problem(entries: list[ast.AST], lead: int, numbers: set[str], definitions) -> str | None:
     """Why an index with these entries reads more than one window (None: it does not). `lead`: how
     many dimensions come before the rows and columns (2 for x: batch and channels; 0 for x_pad[n, c])."""
@@ -246,13 +297,17 @@ def _window_problem(entries: list[ast.AST], lead: int, numbers: set[str], defini
     if len(spatial) < 2:
         return "its index leaves the rows or columns whole"
     for entry in spatial:
+        entry = _as_slice(entry, definitions) or entry
         if isinstance(entry, ast.Slice):
-            changes = _length_changes(entry, definitions)
-            if changes is None:
+            length = _slice_length(entry, definitions)
+            if length is None:
                 return (f"the slice `{ast.unparse(entry)}` has bounds that are not plain arithmetic on numbers, so its "
                         "length cannot be read")
-            if changes:
+            if length == "grows":
                 return f"the slice `{ast.unparse(entry)}` grows with the image (a window's slice has the kernel's length)"
+            if length == "long":
+                return (f"the slice `{ast.unparse(entry)}` is longer than a window, whatever the image (a window's "
+                        "slice has the kernel's length)")
         elif not _is_number(entry, numbers):
             return (f"the index `{ast.unparse(entry)}` may be an array of positions (an index must be a number "
                     "computed from the loop variables and sizes)")
@@ -346,6 +401,9 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str]) -> TooMuch | None:
     params = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
     numbers = _numbers(bindings, set(IMAGES) & params)
     definitions = _definitions(bindings)
+    for builtin in ("slice", "min", "max"):  # rebound here: not the builtin, so _as_slice and _clip_choices skip it
+        if any(builtin in stored_names(target) for target, _, _ in bindings):
+            definitions.setdefault(builtin, ast.Constant(value=None))
     images = _images(fn, bindings, parents, numbers, definitions)
     numbers -= images.keys()
     for node in sorted(_inside_loops(fn), key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0))):

@@ -34,6 +34,11 @@ positions = size + 2 * padding - kernel + 1   # window starts with stride 1 ...
 return positions // stride                   # ... then keep every stride-th
 """)
 
+wrong("output_size_range_exclusive", "conv_output_size", """
+starts = range(0, size + 2 * padding - kernel, stride)   # where each window begins
+return len(starts)
+""")
+
 # ---------------------------------------------------------------- Conv2d.__init__
 
 wrong("init_fan_out", "Conv2d.__init__", """
@@ -559,6 +564,21 @@ for n in range(batch):
 return grad_x_pad[:, :, ph:ph + height, pw:pw + width], grad_w, grad_b
 """)
 
+wrong("conv_back_padding_not_cropped", "conv2d_backward_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                grad_b[co] += g
+                for ci in range(c_in):
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            grad_x_pad[n, ci, i * sh + ki, j * sw + kj] += g * weight[co, ci, ki, kj]
+                            grad_w[co, ci, ki, kj] += g * x_pad[n, ci, i * sh + ki, j * sw + kj]
+return grad_x_pad, grad_w, grad_b          # the gradient of every input cell
+""")
+
 wrong("conv_back_grad_w_assign", "conv2d_backward_loops", """
 for n in range(batch):
     for co in range(c_out):
@@ -753,6 +773,18 @@ for n in range(batch):
                 window = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
                 di, dj = np.unravel_index(np.argmax(window), (kw, kh))
                 grad_x_pad[n, c, i * sh + di, j * sw + dj] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+wrong("maxpool_back_divmod_by_kh", "maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                k = np.argmax(window)              # flat position of the maximum in the window
+                ki, kj = k // kh, k % kh           # back to (row, column)
+                grad_x_pad[n, c, i * sh + ki, j * sw + kj] += grad_out[n, c, i, j]
 return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
 """)
 
