@@ -1,7 +1,10 @@
-"""The oldest and the newest Python that pyproject.toml claims (#22.1), each in a fresh venv with
-only the `tito` extra, as a student or an instructor installs it: `tito --version` answers,
-`tito test 09` passes on the reference, and `tito grade` gives the solved notebook full marks with
-namespaces off (what macOS gets). Slow: two installs and two module-09 suites.
+"""The oldest and the newest Python that pyproject.toml claims, each in a fresh venv.
+
+First with only the `tito` extra, as a student or an instructor installs it: `tito --version`
+answers, `tito test 09` passes on the reference, and `tito grade` gives the solved notebook full
+marks with namespaces off (what macOS gets). Then with the `test` extra: the whole non-slow suite
+passes there (the checks that need PyTorch or nbgrader skip, saying so; pip would fetch a 5 GB
+CUDA PyTorch where no CPU wheel is at hand). Slow: two installs and two suites per Python.
 """
 from __future__ import annotations
 
@@ -10,7 +13,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -49,30 +51,70 @@ def _interpreter(minor: int) -> str:
     pytest.skip(f"no working python3.{minor} on this machine (pyenv install 3.{minor}); CI's machine has one")
 
 
+ENV = {key: value for key, value in os.environ.items()
+       if key not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "CI", "PYENV_VERSION")}
+
+
+def run(cwd: Path, *args, timeout=1200, **extra) -> str:
+    result = subprocess.run(list(map(str, args)), cwd=cwd, env={**ENV, **extra}, capture_output=True, text=True,
+                            timeout=timeout)
+    assert result.returncode == 0, f"{' '.join(map(str, args))}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def checkouts(tmp_path_factory) -> dict:
+    """minor -> a copy of the repository with a fresh .venv of that Python holding the `tito` extra."""
+    made = {}
+    for minor in (OLDEST, NEWEST):
+        python = _interpreter(minor)
+        copy = tmp_path_factory.mktemp(f"py3{minor}") / "tinytorch"
+        shutil.copytree(ROOT, copy, ignore=SKIPPED)
+        run(copy, python, "-m", "venv", ".venv")
+        run(copy, copy / ".venv" / "bin" / "python", "-m", "pip", "install", "-q", "-e", ".[tito]")
+        made[minor] = copy
+    return made
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("minor", [OLDEST, NEWEST], ids=lambda m: f"3.{m}")
-def test_tito_extra_installs_tests_and_grades_on(minor, tmp_path):
-    python = _interpreter(minor)
-    copy = tmp_path / "tinytorch"
-    shutil.copytree(ROOT, copy, ignore=SKIPPED)
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "CI", "PYENV_VERSION")}
-
-    def run(*args, timeout=1200, **extra):
-        result = subprocess.run(list(args), cwd=copy, env={**env, **extra}, capture_output=True, text=True,
-                                timeout=timeout)
-        assert result.returncode == 0, f"{' '.join(args)}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-        return result.stdout
-
-    run(python, "-m", "venv", ".venv")
+def test_tito_extra_installs_tests_and_grades_on(minor, checkouts, tmp_path):
+    copy = checkouts[minor]
     venv = copy / ".venv" / "bin"
-    run(str(venv / "python"), "-m", "pip", "install", "-q", "-e", ".[tito]")
-    assert f"(Python 3.{minor}." in run(str(venv / "tito"), "--version")
-    tested = run(str(venv / "tito"), "test", "09")
+    assert f"(Python 3.{minor}." in run(copy, venv / "tito", "--version")
+    tested = run(copy, venv / "tito", "test", "09")
     assert "09_convolutions: PASSED" in tested, tested[-3000:]
     module = paths.find_module(copy, "09")
     submission = tmp_path / "solved.ipynb"
     notebooks.write_notebook(notebooks.reference_notebook(module.src), submission)
-    run(str(venv / "tito"), "grade", "09", str(submission), "--json", str(tmp_path / "r.json"), TITO_NO_NAMESPACES="1")
+    run(copy, venv / "tito", "grade", "09", submission, "--json", tmp_path / "r.json", TITO_NO_NAMESPACES="1")
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["total"] == report["max"] == 48, report
+
+
+@pytest.mark.slow
+def test_the_whole_non_slow_suite_passes_on_the_oldest_and_newest_python(checkouts):
+    """After the tests above (they need the `tito` extra alone): the `test` extra, then the non-slow
+    suite on both Pythons at once (two processes: the two suites share the machine's cores)."""
+    for copy in checkouts.values():
+        run(copy, copy / ".venv" / "bin" / "python", "-m", "pip", "install", "-q", "-e", ".[test]")
+    suites = {}
+    for minor, copy in checkouts.items():
+        log = open(copy.parent / "suite.log", "w+", encoding="utf-8")
+        suites[minor] = (log, subprocess.Popen(
+            [str(copy / ".venv" / "bin" / "python"), "-m", "pytest", "-q", "-m", "not slow", "-p", "no:cacheprovider"],
+            cwd=copy, env=ENV, stdout=log, stderr=subprocess.STDOUT))
+    failures = []
+    for minor, (log, suite) in suites.items():
+        try:
+            code = suite.wait(timeout=3600)
+        finally:
+            if suite.poll() is None:
+                suite.kill()
+        log.seek(0)
+        text = log.read()
+        log.close()
+        summary = text.strip().splitlines()[-1] if text.strip() else ""
+        if code != 0 or " passed" not in summary or "failed" in summary or "error" in summary:
+            failures.append(f"Python 3.{minor} (exit {code}):\n{text[-3000:]}")
+    assert not failures, "\n\n".join(failures)
