@@ -12,7 +12,8 @@ knowledge, per file:
   tables.py     the one table printer (`tito status`, `tito grade`)
   grading/      child processes and the judge: grade.py (`tito grade`), judge.py (graded cells run in tito,
                 the student's module in an isolated child: child.py, wire.py, remote.py), processes.py
-                (namespaces, killing every child), limits.py, checks.py + runner.py (`tito test`'s inline checks),
+                (namespaces, killing every child), limits.py; `tito test`'s inline checks go through the judge too
+                (graded cells judged as `tito grade` judges them, ungraded ones run in the child),
                 gradescope.py and junit.py (`tito grade --gradescope / --junit`)
                 batch.py (`tito grade NN FOLDER --csv`: a class, resumable; gradebook, item analysis, --merge)
   release.py    `tito dev release --nbgrader`: the course as an nbgrader course (locked given cells, kernel)

@@ -22,8 +22,8 @@ from . import cells, export, notebooks, tables
 #                  its name for the running test); a failure is charged to the first of those names whose
 #                  code is on its traceback, innermost first.
 #   inline checks  what the test function names in its source, directly or through the helper functions of
-#                  its cell and of the `#| check_helpers` cells (the checks run in runner.py's child, which
-#                  reports a traceback, not calls); a failure is charged to the first of those names whose
+#                  its cell and of the `#| check_helpers` cells (the checks run through the judge, which
+#                  reports a traceback, the child's included, not calls); a failure is charged to the first of those names whose
 #                  code is on its traceback (a frame in the module file, mapped to the top-level def or
 #                  class around its line); a `#| loop_rule NAME` verdict is charged to NAME.
 # A failure whose traceback goes through none of its names (the test's own assertion failed on values it

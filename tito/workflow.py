@@ -8,6 +8,7 @@ written.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import os
 import re
 import shutil
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from . import cells, export, notebooks, state, tables
-from .grading import checks as check_runner, processes
+from .grading import judge, processes
 from .grading.limits import Limits
 from .paths import CourseModule
 from .test_report import (FAILED, Check, assign_blame, exception_text, exercise_names, inline_names, module_definitions,
@@ -141,6 +142,27 @@ def package_origin(module: CourseModule, package: Path) -> str:
     return export.origin(package / export.module_file(cells.export_target(module.src)))
 
 
+def _judged(module: CourseModule, checks: list, package: Path, limits: Limits, progress,
+            deadline: float) -> tuple[list, tuple[str, ...]]:
+    """The inline checks through the judge that `tito grade` uses, on a copy of the package under test:
+    a graded cell gets the very verdict tito grade gives it; an ungraded one runs inside the student's
+    process, as in the notebook (it may compare identities or subclass the module's classes). Returns
+    the outcomes and the paths under which the child saw the package copy."""
+    scratch = processes.grading_scratch()
+    try:
+        lib = scratch / "lib"
+        lib.mkdir()
+        shutil.copytree(package, lib / package.name, ignore=shutil.ignore_patterns("__pycache__"))
+        judge.install_child(lib)
+        left = dataclasses.replace(limits, total=max(0.0, deadline - time.monotonic()))
+        setup = judge.Setup(f"tinytorch.{cells.export_target(module.src)}", lib, scratch,
+                            judge.trusted_imports(module.src), left, judge.reference_names(module.src))
+        ungraded = frozenset(cell.cell_id for cell in checks if not cell.graded)
+        return judge.run_cells(checks, setup, progress, in_child=ungraded), (judge.IN_NAMESPACE_LIB, str(lib))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 def _inline_checks(module: CourseModule, package: Path, limits: Limits, deadline: float, log, progress,
                    exported: list[str], spans) -> tuple[int, int, list[Check]]:
     """(cells passed, cells, one Check per test function, or per cell that failed before its tests ran)."""
@@ -148,7 +170,7 @@ def _inline_checks(module: CourseModule, package: Path, limits: Limits, deadline
     target = cells.export_target(module.src)
     module_file = package / export.module_file(target)
     log(f"inline checks: {len(checks)} test cells of {module.src.name}, against tinytorch.{target} ...")
-    outcomes = check_runner.run_cells(checks, f"tinytorch.{target}", package.parent, limits, progress, deadline)
+    outcomes, seen_as = _judged(module, checks, package, limits, progress, deadline)
     passed, found = 0, []
     for cell, outcome in zip(checks, outcomes):
         passed += outcome.status == "pass"
@@ -162,6 +184,8 @@ def _inline_checks(module: CourseModule, package: Path, limits: Limits, deadline
             check = Check(f"{outcome.cell_id} :: {test['name']}", test["status"], test.get("message", ""), names)
             if check.status in FAILED:
                 trace = test.get("traceback", "")
+                for path in seen_as:  # the child's path of the package copy: the package under test
+                    trace = trace.replace(path, str(package.parent))
                 check.message = exception_text(trace) or check.message
                 check.charged, check.where = traceback_charge(trace, module_file, spans, names)
                 if test["name"] == "loop rule" and cell.loop_rule in names:

@@ -1,7 +1,7 @@
 # %% [markdown]
 # # Module 09: Convolutions
 #
-# > Conv2d, MaxPool2d and AvgPool2d: from seven nested loops to a fast, differentiable path.
+# > Conv2d, MaxPool2d and AvgPool2d, from seven nested loops to a fast, differentiable path; then AdaptiveAvgPool2d and BatchNorm2d, which modern CNNs add.
 #
 # A dense layer looks at every pixel with its own weight. A convolution looks at a
 # small window with one small set of weights and slides that window over the
@@ -81,7 +81,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from tinytorch.core.autograd import Function
 from tinytorch.core.layers import Module, _check_positive_int
-from tinytorch.core.tensor import Tensor, get_rng, is_whole_number, manual_seed   # manual_seed: the graded Conv2d check reseeds
+from tinytorch.core.tensor import Tensor, get_rng, is_whole_number
 
 
 # %% [markdown]
@@ -2510,6 +2510,7 @@ class Conv2d(_Spatial):
 
 # %% nbgrader={"grade": true, "grade_id": "test-conv2d-init", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 import numpy as np
+from tinytorch.core.tensor import manual_seed
 
 
 def test_unit_conv2d_init():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +21,8 @@ import pytest
 
 import submissions_09 as subs
 from tito import cells, paths
-from tito.grading import checks, loops
+from tito import workflow
+from tito.grading import loops
 from tito.grading.limits import Limits
 from tito_helpers import ROOT, write_nb
 
@@ -153,7 +155,8 @@ def test_each_attack_scores_what_the_fast_path_alone_scores_and_the_reference_fu
 
 
 def test_tito_test_gives_the_loop_items_the_graders_verdict(tmp_path):
-    """`tito test`'s inline checks (checks.run_cells, the student's own process) read the same rule."""
+    """`tito test`'s inline checks (workflow._judged: the judge on a copy of the package under test) read
+    the same rule."""
     package = tmp_path / "pkg"
     shutil.copytree(paths.package_dir(), package / "tinytorch", ignore=shutil.ignore_patterns("__pycache__"))
     nb = notebook({"maxpool2d_loops": FAST_PATH["maxpool2d_loops"]})
@@ -161,8 +164,9 @@ def test_tito_test_gives_the_loop_items_the_graders_verdict(tmp_path):
     (package / "tinytorch" / "core" / "spatial.py").write_text(text)
     chosen = [cell for cell in cells.check_cells(subs.MODULE.src)
               if cell.cell_id in ("test-maxpool2d-loops", "test-avgpool2d-loops")]
-    outcomes = {o.cell_id: o for o in checks.run_cells(chosen, "tinytorch.core.spatial", package,
-                                                       Limits(per_test=60, total=300, jobs=2))}
+    judged, _ = workflow._judged(subs.MODULE, chosen, package / "tinytorch", Limits(per_test=60, total=300, jobs=2),
+                                 lambda line: None, time.monotonic() + 300)
+    outcomes = {o.cell_id: o for o in judged}
     broken = outcomes["test-maxpool2d-loops"]
     assert broken.status == "fail", broken
     assert broken.message.startswith("maxpool2d_loops must loop over output positions (loop rule 3): "), broken.message

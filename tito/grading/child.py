@@ -296,6 +296,31 @@ class _nothing:
         return False
 
 
+def run_cell_here(module, source: str, helpers: str, tests: list, label: str) -> dict:
+    """`tito test`'s ungraded checks: the cell runs here, in a copy of the student's module namespace
+    (such a check may compare identities or subclass the module's classes, which cannot cross to the
+    judge). The student tests their own work, so nothing is defended: its errors go back as data,
+    {"before": error} when the cell failed before its tests ran, else {"tests": [{name, error}]}."""
+    namespace = dict(vars(module))
+    namespace["__name__"] = "__tito_grader__"  # the cell's `if __name__ == "__main__":` block stays quiet
+    before = {key: value for key, value in namespace.items() if key.startswith("test_unit_")}
+    try:
+        if helpers:  # the `#| check_helpers` cells before this one
+            exec(compile(helpers, f"{label} (check helpers)", "exec"), namespace)
+        exec(compile(source, label, "exec"), namespace)
+    except BaseException as error:
+        return {"before": describe(error)}
+    results = []
+    for name in tests:  # a name the cell did not (re)define is the module's own, not a test
+        if callable(namespace.get(name)) and before.get(name) is not namespace[name]:
+            try:
+                namespace[name]()
+                results.append({"name": name, "error": None})
+            except BaseException as error:  # SystemExit and KeyboardInterrupt too: only this test fails
+                results.append({"name": name, "error": describe(error)})
+    return {"tests": results}
+
+
 def server_main(setup: dict, requests: int, replies: int) -> None:
     server = Server(requests, replies)
     try:
@@ -304,6 +329,7 @@ def server_main(setup: dict, requests: int, replies: int) -> None:
     except BaseException as error:
         wire.write_message(replies, {"ready": False, "err": describe(error)}, [])
         return
+    OPS["run_cell"] = lambda *job: run_cell_here(module, *job)
     names = {name: value for name, value in vars(module).items() if not (name.startswith("__") and name.endswith("__"))}
     server.send({"ready": True}, {"names": names})
     server.serve()

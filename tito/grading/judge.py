@@ -24,6 +24,11 @@ judge); the graded module's reference file is replaced by the student's export i
 copy; its cwd, sys.path and environment lead to a private scratch folder, and with namespaces the
 instructor's repository and every other grading's files are hidden behind empty mounts.
 
+`tito test` runs its inline checks through here too (workflow._judged, on a copy of the package
+under test): a graded cell exactly as `tito grade` runs it, so the two never disagree; an ungraded
+check inside the child instead (child.run_cell_here: the student tests their own work, and such a
+check may compare identities or subclass the module's classes, as in the notebook).
+
 A graded cell follows the rules for graded test cells (src/README.md, 'Rules for graded test
 cells'): what crosses the channel is a copy or a handle; breaking rule 3 or 5 makes the item fail
 with "judge: ..." naming the rule.
@@ -48,6 +53,7 @@ import signal
 import sys
 import tempfile
 import time
+import traceback
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -280,7 +286,7 @@ def _describe_err(err: dict, limits: Limits) -> str:
 
 
 def last_line(text: str) -> str:
-    """The last non-blank line of a child's error output, shortened to 200 characters (checks.py too)."""
+    """The last non-blank line of a child's error output, shortened to 200 characters."""
     lines = [line.strip() for line in text.strip().split("\n") if line.strip()]
     return lines[-1][:200] if lines else "no error output"
 
@@ -373,7 +379,8 @@ def _run_tests(conn: remote.Connection, namespace: dict, names: list[str], limit
         except processes.Interrupted:
             raise
         except BaseException as error:  # SystemExit and KeyboardInterrupt of the test too: only this item fails
-            results.append({"name": name, "status": "fail", "message": describe(error, limits)})
+            results.append({"name": name, "status": "fail", "message": describe(error, limits),
+                            "traceback": _traceback(error)})
             continue
         if conn.callback_failure is not None:
             results.append({"name": name, "status": "fail", "message": describe(conn.callback_failure, limits)
@@ -383,9 +390,18 @@ def _run_tests(conn: remote.Connection, namespace: dict, names: list[str], limit
     return results, None
 
 
-def judge_cell(cell, setup: Setup, group: processes.Group, deadline: float, rule: str | None = None) -> Outcome:
+def _traceback(error: BaseException) -> str:
+    """The test's traceback here, then the child's where the error came from there (`tito test` reads
+    both to say which function of the student's module raised: tito/test_report.py)."""
+    text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    return (text + getattr(error, "remote_traceback", ""))[-6000:]
+
+
+def judge_cell(cell, setup: Setup, group: processes.Group, deadline: float, rule: str | None = None,
+               in_child: bool = False) -> Outcome:
     """Run one graded cell against a fresh child; the child is dead when this returns. `rule` is the
-    loop rule's verdict on the student's source (loops.verdict, read before any child started)."""
+    loop rule's verdict on the student's source (loops.verdict, read before any child started).
+    in_child: run the cell inside the child instead (`tito test`'s ungraded checks, see _in_child)."""
     started = time.monotonic()
     label = f"<test cell {cell.cell_id}>"
     limits = setup.limits
@@ -405,7 +421,7 @@ def judge_cell(cell, setup: Setup, group: processes.Group, deadline: float, rule
             os.close(end)
         request_read = reply_write = None
         conn = remote.Connection(request_write, reply_read, deadline, _trusted_module, setup.limits)
-        status, message, tests = _judge(conn, cell, setup, label, _child_setup(setup, workdir))
+        status, message, tests = _judge(conn, cell, setup, label, _child_setup(setup, workdir), in_child)
     finally:
         os.close(fd)
         for end in (request_read, reply_write, request_write, reply_read):
@@ -429,13 +445,44 @@ def judge_cell(cell, setup: Setup, group: processes.Group, deadline: float, rule
     return Outcome(cell.cell_id, status, message, seconds, tests)
 
 
-def _judge(conn: remote.Connection, cell, setup: Setup, label: str, child_setup: dict) -> tuple[str, str, list]:
+def _in_child(conn: remote.Connection, cell, setup: Setup, label: str) -> tuple[str, str, list]:
+    """An ungraded check of `tito test`, run inside the child (child.run_cell_here): the student tests
+    their own work there, as in the notebook, and only the messages come back."""
+    job = (cell.source, cell.helpers, list(notebook_cells.test_functions(cell.source)), label)
+    try:
+        answer = conn.request({"op": "op", "name": "run_cell"}, job)
+    except remote.RemoteError as error:  # run_cell_here catches everything: only a broken child gets here
+        return "error", f"the test cell could not run: {describe(error, setup.limits)}", []
+    if not isinstance(answer, dict) or not isinstance(answer.get("tests", []), list):
+        return "gone", "the student's process broke the protocol", []
+    if "before" in answer:
+        return "error", f"the test cell failed before its tests ran: {_describe_err(answer['before'], setup.limits)}", []
+    tests = [{"name": str(test.get("name")), "status": "pass" if test.get("error") is None else "fail",
+              "message": "" if test.get("error") is None else _describe_err(test["error"], setup.limits),
+              "traceback": "" if not isinstance(test.get("error"), dict) else str(test["error"].get("tb", ""))}
+             for test in answer["tests"] if isinstance(test, dict)]
+    if not tests:
+        return "error", f"test cell {cell.cell_id} defines no test_unit_* function", []
+    return _verdict(tests)
+
+
+def _verdict(tests: list) -> tuple[str, str, list]:
+    failed = [t for t in tests if t["status"] != "pass"]
+    status = "error" if any(t["status"] == "error" for t in failed) else ("fail" if failed else "pass")
+    return status, "; ".join(f"{t['name']}: {t['message']}" for t in failed), tests
+
+
+def _judge(conn: remote.Connection, cell, setup: Setup, label: str, child_setup: dict,
+           in_child: bool = False) -> tuple[str, str, list]:
     """(status, message, tests); status "gone" means the child ended (the caller reads why)."""
     try:
         conn.send({"setup": child_setup}, {})
         ready, buffers = conn.read()
         if not ready.get("ready"):
             return "error", f"importing {setup.module_name} failed: {_describe_err(ready.get('err'), setup.limits)}", []
+        if in_child:
+            conn.decode(ready.get("names"), buffers)  # read and dropped: the cell runs over there
+            return _in_child(conn, cell, setup, label)
         conn.namespace_phase = True  # `import math` in the student's module: the test gets the judge's math
         names = conn.decode(ready.get("names"), buffers)
         conn.namespace_phase = False
@@ -465,13 +512,12 @@ def _judge(conn: remote.Connection, cell, setup: Setup, label: str, child_setup:
         return "gone", str(gone), []
     if stopped:
         return ("timeout" if stopped == "timeout" else "gone"), tests[-1]["message"], tests
-    failed = [t for t in tests if t["status"] != "pass"]
-    status = "error" if any(t["status"] == "error" for t in failed) else ("fail" if failed else "pass")
-    return status, "; ".join(f"{t['name']}: {t['message']}" for t in failed), tests
+    return _verdict(tests)
 
 
-def run_cells(graded: list, setup: Setup, log=lambda line: None) -> list[Outcome]:
-    """Judge every cell (up to limits.jobs at a time) within limits.total; outcomes in `graded` order."""
+def run_cells(graded: list, setup: Setup, log=lambda line: None, in_child: frozenset = frozenset()) -> list[Outcome]:
+    """Judge every cell (up to limits.jobs at a time) within limits.total; outcomes in `graded` order.
+    in_child: the ids of cells to run inside the child (`tito test`'s ungraded checks)."""
     limits = setup.limits
     total_deadline = time.monotonic() + limits.total
     # The loop rule reads the student's exported file: all of it now, before any child has run
@@ -484,7 +530,8 @@ def run_cells(graded: list, setup: Setup, log=lambda line: None) -> list[Outcome
             if now >= total_deadline:
                 outcome = Outcome(cell.cell_id, "timeout", f"not run: the total time limit of {limits.total:g} s was reached", 0.0)
             else:
-                outcome = judge_cell(cell, setup, group, min(now + limits.per_test, total_deadline), rules[index])
+                outcome = judge_cell(cell, setup, group, min(now + limits.per_test, total_deadline), rules[index],
+                                     cell.cell_id in in_child)
             log(f"  [{index + 1}/{len(graded)}] {outcome.cell_id}: {outcome.status} ({outcome.seconds:.1f} s)")
             return outcome
 

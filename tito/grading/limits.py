@@ -79,13 +79,13 @@ FLAGS = {"memory": ("address space", "memory_mb", "MiB", "--memory-mb"),
          "replies": ("reply count", "replies", "replies", "--replies"),
          "judge_memory": ("judge's memory", "judge_memory_mb", "MiB", "--judge-memory-mb")}
 
-MESSAGE_LIMIT = 1500    # characters of a check's one-line message (judge.py, runner.py), its "Likely bug" hint included
+MESSAGE_LIMIT = 1500    # characters of a check's one-line message (judge.py), its "Likely bug" hint included
 JSON_WEIGHT = 16        # a byte of a reply's JSON weighs this much against the reply limits (see above)
 JUDGE_MEMORY_MB = 2048  # the judge's peak memory stays under this with the default limits (see above)
 
 
 def one_line(text: str) -> str:
-    """A check's message as one line of at most MESSAGE_LIMIT characters (judge.py, runner.py)."""
+    """A check's message as one line of at most MESSAGE_LIMIT characters (judge.py)."""
     text = " ".join(text.split())
     return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 3] + "..."
 
