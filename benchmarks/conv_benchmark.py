@@ -1,11 +1,12 @@
 """Speed of tinytorch's Conv2d, MaxPool2d and AvgPool2d against PyTorch on the CPU, printed as tables.
 
-Run by hand (not a test):  python benchmarks/conv_benchmark.py [--repeat 5] [--threads 1] [--quick]
+Run by hand (not a test):  python benchmarks/conv_benchmark.py [--repeat 5] [--threads 1,2] [--quick]
+(on these course machines, as a user runs it: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python ...)
 
-Single-threaded by default on both sides: numpy's BLAS through OPENBLAS_NUM_THREADS /
-OMP_NUM_THREADS / MKL_NUM_THREADS (set here before numpy is imported, unless already set in
-the environment), torch through torch.set_num_threads. The first line of the output says
-which values were in effect.
+Once with 1 thread and once with 2 by default, each in its own interpreter, the same count on
+both sides: numpy's BLAS through OPENBLAS_NUM_THREADS / OMP_NUM_THREADS / MKL_NUM_THREADS (set
+before numpy is imported), torch through torch.set_num_threads. Each run's first lines say
+which values were in effect and which BLAS kernel numpy uses.
 
 For each convolution shape (issue #14's six, 3x3 with padding 1, then two 5x5 extras): MACs,
 the best-of-N time of the vectorized forward and of forward + backward, PyTorch's times on
@@ -24,11 +25,12 @@ from __future__ import annotations
 import os
 import sys
 
-THREADS = "1"
+THREADS = "1,2"
 if "--threads" in sys.argv[:-1]:
     THREADS = sys.argv[sys.argv.index("--threads") + 1]
-for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_name, THREADS)    # must happen before numpy loads its BLAS
+if "," not in THREADS:
+    for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_name, THREADS)    # must happen before numpy loads its BLAS
 
 import argparse  # noqa: E402
 import math  # noqa: E402
@@ -224,22 +226,62 @@ def loops_estimate(rng):
         print(f"  {name:<18} would take {seconds:12,.0f} s ({seconds / 3600:8.1f} h) on the loops")
 
 
+def blas_kernel() -> str:
+    """The BLAS library numpy loaded and, for OpenBLAS, the CPU kernel it chose (openblas_get_corename):
+    OPENBLAS_CORETYPE, if set, overrides the choice, and users do not set it."""
+    import ctypes
+    try:
+        with open("/proc/self/maps", encoding="utf-8") as maps:
+            paths = {line.split()[-1] for line in maps if "blas" in line.lower() and "/" in line}
+    except OSError:
+        return "unknown (no /proc/self/maps on this system)"
+    for path in sorted(paths):
+        try:
+            library = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for symbol in ("openblas_get_corename", "openblas_get_corename64_", "scipy_openblas_get_corename64_",
+                       "scipy_openblas_get_corename"):
+            corename = getattr(library, symbol, None)
+            if corename is not None:
+                corename.restype = ctypes.c_char_p
+                return (f"OpenBLAS, kernel {corename().decode()} ({os.path.basename(path)}; OPENBLAS_CORETYPE="
+                        f"{os.environ.get('OPENBLAS_CORETYPE', 'unset')})")
+    return ", ".join(os.path.basename(p) for p in sorted(paths)) or "none found"
+
+
+def run_each_thread_count(counts: list[str]) -> None:
+    """One run per thread count, each in its own interpreter (numpy reads its BLAS thread count once)."""
+    import subprocess
+    rest = [a for i, a in enumerate(sys.argv[1:], 1) if a != "--threads" and sys.argv[i - 1] != "--threads"]
+    for count in counts:
+        print(f"==================== {count} thread(s): torch and numpy's BLAS alike ====================", flush=True)
+        env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+        subprocess.run([sys.executable, __file__, "--threads", count, *rest], env=env, check=True)
+        print(flush=True)
+
+
 def main():
+    if "," in THREADS:
+        run_each_thread_count([count.strip() for count in THREADS.split(",") if count.strip()])
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="timed rounds per step at least (best is kept); fast steps get up to 50 within about a second")
-    parser.add_argument("--threads", type=int, default=1, help="threads for torch and numpy's BLAS (default 1)")
+    parser.add_argument("--threads", default="1,2", help="threads for torch and numpy's BLAS; a comma list runs "
+                        "the benchmark once per count (default 1,2)")
     parser.add_argument("--quick", action="store_true", help="skip the two largest conv shapes and the loops estimate")
     args = parser.parse_args()
     blas = {name: os.environ.get(name) for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")}
     try:
         import torch
-        torch.set_num_threads(args.threads)
+        torch.set_num_threads(int(args.threads))
         print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s); numpy {np.__version__}, BLAS threads "
               + ", ".join(f"{k}={v}" for k, v in blas.items()) + f"; best of at least {args.repeat} interleaved rounds (up to 50 for fast steps)")
     except ImportError:
         torch = None
         print("PyTorch not installed: torch columns left out (pip install torch==2.13.0)")
 
+    print(f"BLAS: {blas_kernel()}")
     rng = np.random.default_rng(0)
     shapes = [row for row in CONV_SHAPES if not (args.quick and np.prod(row[1]) > 1e6)]
     conv_table(torch, rng, args.repeat, shapes)
