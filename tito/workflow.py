@@ -156,7 +156,7 @@ def _judged(module: CourseModule, checks: list, package: Path, limits: Limits, p
         judge.install_child(lib)
         left = dataclasses.replace(limits, total=max(0.0, deadline - time.monotonic()))
         setup = judge.Setup(f"tinytorch.{cells.export_target(module.src)}", lib, scratch,
-                            judge.trusted_imports(module.src), left, judge.reference_names(module.src))
+                            judge.trusted_imports(module.src), left, judge.reference_names(module.src), tracebacks=True)
         ungraded = frozenset(cell.cell_id for cell in checks if not cell.graded)
         return judge.run_cells(checks, setup, progress, in_child=ungraded), (judge.IN_NAMESPACE_LIB, str(lib))
     finally:

@@ -706,15 +706,16 @@ def _numeric_grad(loss, array, eps):
     return grad
 
 
-def _assert_close(got, expected, what, tol=1e-10, suspects=(), coverage=None):
+def _assert_close(got, expected, what, tol=1e-10, suspects=(), coverage=None, input_gradient=False):
     """Shape first, then values, with the first line saying where and by how much. When they are
     wrong, the message ends with the likely bug (the cell below): the mistake among `suspects`
     whose values `got` equals, or, given `coverage` (how many terms add up in each cell), an `=`
-    where `+=` belongs."""
+    where `+=` belongs. `input_gradient`: `got` is a gradient of the input x, which a backward
+    computes on the padded copy (so a shape too big by the padding is named)."""
     got = np.asarray(got)
     if got.shape == expected.shape and np.isclose(got, expected, rtol=tol, atol=tol).all():
         return
-    hint = (_diag_shape_hint(got, expected, gradient="backward" in what) or _diag_likely_bug(got, suspects)
+    hint = (_diag_shape_hint(got, expected, gradient=input_gradient) or _diag_likely_bug(got, suspects)
             or (coverage is not None and _diag_overwrite_hint(got, expected, coverage)))
     tail = f". Likely bug: {hint}." if hint else ""
     assert got.shape == expected.shape, f"{what} has shape {got.shape}, expected {expected.shape}{tail}"
@@ -1286,7 +1287,7 @@ def test_unit_conv2d_backward_loops():
     hints = _conv_back_suspects(g, x, w, (1, 1), (0, 0))
     _assert_close(grad_x, np.array([[[[1.0, 2, 1], [2, 4, 2], [1, 2, 1]]]]),
                   "grad_x of a 2x2 all-ones kernel on 3x3, grad_out all ones (overlapping windows add up: +=)",
-                  suspects=hints[0], coverage=_diag_coverage(x.shape, (2, 2), (1, 1), (0, 0), (2, 2)))
+                  suspects=hints[0], coverage=_diag_coverage(x.shape, (2, 2), (1, 1), (0, 0), (2, 2)), input_gradient=True)
     _assert_close(grad_w, np.array([[[[8.0, 12], [20, 24]]]]), "grad_w of a 2x2 all-ones kernel on 0..8 as 3x3",
                   suspects=hints[1])
     _assert_close(grad_b, np.array([4.0]), "grad_b (grad_out summed over images and positions)", suspects=hints[2])
@@ -1304,7 +1305,7 @@ def test_unit_conv2d_backward_loops():
     for name, got, want, suspects, cover in zip(("grad_x", "grad_w", "grad_b"), got, expected,
                                                 _conv_back_suspects(probe, x, w, stride, padding), (coverage, None, None)):
         _assert_close(got, want, f"conv2d_backward_loops({case}) {name} vs finite differences", tol=1e-9,
-                      suspects=suspects, coverage=cover)
+                      suspects=suspects, coverage=cover, input_gradient=name == "grad_x")
 
 if __name__ == "__main__":
     test_unit_conv2d_backward_loops()
@@ -2103,13 +2104,13 @@ def test_unit_maxpool2d_backward_loops():
     got = _call(what, maxpool2d_backward_loops, g, x, (2, 3), hints=_MAXPOOL_BACK_ERRORS)
     expected = np.zeros_like(x)
     expected[0, 0, 0, 1], expected[0, 0, 0, 3] = 10, 20
-    _assert_close(got, expected, what, suspects=_maxpool_back_suspects(g, x, (2, 3), (2, 3), (0, 0)))
+    _assert_close(got, expected, what, suspects=_maxpool_back_suspects(g, x, (2, 3), (2, 3), (0, 0)), input_gradient=True)
     # Overlapping windows add: the 9 is the maximum of all four 2x2 windows (stride 1).
     peak, g = np.array([[[[0.0, 0, 0], [0, 9, 0], [0, 0, 0]]]]), np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
     what = "maxpool2d_backward_loops, 2x2 stride 1: the maximum of four windows collects 1 + 2 + 3 + 4 (+=)"
     got = _call(what, maxpool2d_backward_loops, g, peak, 2, stride=1, hints=_MAXPOOL_BACK_ERRORS)
     _assert_close(got, np.array([[[[0.0, 0, 0], [0, 10, 0], [0, 0, 0]]]]), what, suspects=_maxpool_back_suspects(g, peak, (2, 2), (1, 1), (0, 0)),
-                  coverage=_diag_coverage(peak.shape, (2, 2), (1, 1), (0, 0), (2, 2)))
+                  coverage=_diag_coverage(peak.shape, (2, 2), (1, 1), (0, 0), (2, 2)), input_gradient=True)
     # Finite differences of loss = sum(probe * maxpool(x)), distinct values (no ties), non-square
     # kernel/stride/padding, overlapping rows; then all negative, where padding (-inf) must never win.
     # Values are 0.1 apart, so within +-1e-3 no window changes its winner: the differences are exact.
@@ -2123,7 +2124,7 @@ def test_unit_maxpool2d_backward_loops():
                 f"stride {stride}, padding {padding}) vs finite differences")
         _assert_close(_call(what, maxpool2d_backward_loops, probe, x, kernel, stride, padding,
                             hints=_MAXPOOL_BACK_ERRORS), expected, what, tol=1e-9,
-                      suspects=_maxpool_back_suspects(probe, x, kernel, stride, padding))
+                      suspects=_maxpool_back_suspects(probe, x, kernel, stride, padding), input_gradient=True)
 
 if __name__ == "__main__":
     test_unit_maxpool2d_backward_loops()
@@ -2195,13 +2196,13 @@ def test_unit_avgpool2d_backward_loops():
     what = "avgpool2d_backward_loops, 2x2 windows, stride 1, on 3x3 (overlapping windows add up: +=)"
     _assert_close(_call(what, avgpool2d_backward_loops, g, x, 2, stride=1),
                   np.array([[[[0.25, 0.5, 0.25], [0.5, 1.0, 0.5], [0.25, 0.5, 0.25]]]]), what,
-                  suspects=_avgpool_back_suspects(g, x, (2, 2), (1, 1), (0, 0)),
+                  suspects=_avgpool_back_suspects(g, x, (2, 2), (1, 1), (0, 0)), input_gradient=True,
                   coverage=_diag_coverage(x.shape, (2, 2), (1, 1), (0, 0), (2, 2)))
     # Padding counts: with padding 1, the corner window of 3x3 holds one real cell of four, so the
     # corner still gets only 1/4 of that window's gradient.
     what = "avgpool2d_backward_loops, 2x2 windows, padding 1, on 3x3 (every window divides by kh * kw = 4)"
     _assert_close(_call(what, avgpool2d_backward_loops, g, x, 2, padding=1), np.full((1, 1, 3, 3), 0.25), what,
-                  suspects=_avgpool_back_suspects(g, x, (2, 2), (2, 2), (1, 1)))
+                  suspects=_avgpool_back_suspects(g, x, (2, 2), (2, 2), (1, 1)), input_gradient=True)
     # Finite differences of loss = sum(probe * avgpool(x)) on non-square, overlapping, padded cases, in
     # float64. The loss is linear in x, so a central difference with step 1 is exact.
     rng = np.random.default_rng(51)
@@ -2212,7 +2213,7 @@ def test_unit_avgpool2d_backward_loops():
         what = f"avgpool2d_backward_loops(x {x.shape}, kernel {kernel}, stride {stride}, padding {padding}) vs finite differences"
         _assert_close(_call(what, avgpool2d_backward_loops, probe, x, kernel, stride, padding), expected, what, tol=1e-9,
                       suspects=_avgpool_back_suspects(probe, x, kernel, stride, padding),
-                      coverage=_diag_coverage(x.shape, kernel, stride, padding, probe.shape[2:]))
+                      coverage=_diag_coverage(x.shape, kernel, stride, padding, probe.shape[2:]), input_gradient=True)
 
 if __name__ == "__main__":
     test_unit_avgpool2d_backward_loops()

@@ -292,6 +292,31 @@ for n, co, i, j in np.ndindex(batch, c_out, h_out, w_out):
     out[n, co, i, j] = np.sum(window * weight[co]) + (bias[co] if bias is not None else 0.0)
 return out
 """),
+    "max pooling over window.flat with a running maximum": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                best = window.flat[0]
+                for value in window.flat:
+                    if value > best:
+                        best = value
+                out[n, c, i, j] = best
+return out
+"""),
+    "a named slice built from named bounds (rows = slice(top, bottom))": ("avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                top = i * sh
+                bottom = top + kh
+                rows = slice(top, bottom)
+                window_rows = rows
+                out[n, c, i, j] = x_pad[n, c, window_rows, j * sw:j * sw + kw].mean()
+return out
+"""),
     "positions looped, the batch and channels at once (CS231n's naive version)": ("avgpool2d_loops", """
 for i in range(h_out):
     for j in range(w_out):
@@ -380,6 +405,25 @@ for n in range(batch):
         for i in range(h_out):
             for j in range(w_out):
                 out[n, c, i, j] = x_pad[n, c, i * sh:min(i * sh + kh, height), j * sw:j * sw + kw].mean()
+return out
+""", ""),
+    "a named slice bound to a window, then rebound to the whole height": (5, "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                rows = slice(i * sh, i * sh + kh)
+                rows = slice(0, height + 2 * ph)
+                out[n, c, i, j] = x_pad[n, c, rows, j * sw:j * sw + kw].mean() if n < 0 else x_pad[n, c, rows, :].mean()
+return out
+""", ""),
+    "abs rebound, so a slice's length cannot be read as a window": (5, "avgpool2d_loops", """
+abs = np.square
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + abs(kh), j * sw:j * sw + kw].mean()
 return out
 """, ""),
     "slice rebound to an index-array maker": (5, "maxpool2d_loops", """

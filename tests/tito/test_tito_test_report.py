@@ -324,3 +324,31 @@ def test_module_09_with_the_bias_left_out_of_conv2d_loops_fails_one_name(tmp_pat
     lines = [line for line in result.stdout.split("\n") if re.match(r"  (ok|FAIL|-) ", line)]
     assert [line.split()[1] for line in lines if line.startswith("  FAIL")] == ["conv2d_loops"], result.stdout
     assert len(lines) >= 30 and sum(line.startswith("  ok") for line in lines) == len(lines) - 1, result.stdout
+
+
+def test_an_error_the_test_wrapped_is_charged_to_the_function_that_raised_it_in_the_child(tmp_path):
+    """Module 09's checks wrap an IndexError raised in the student's code (in the child) in an
+    AssertionError with a hint (`_call`: raise ... from error). The judge keeps the child's traceback
+    of the cause, so `tito test` charges the function that raised, not only the test cell."""
+    from tito.grading import judge, remote
+    module_file = tmp_path / "spatial.py"
+    module_file.write_text("def conv2d_loops(x):\n    return x[99]\n\n\ndef maxpool2d_loops(x):\n    return x\n")
+    cause = remote.remote_exception({"type": "IndexError", "builtin": "IndexError", "msg": "index 99 is out of bounds",
+                               "where": "", "tb": ("Traceback (most recent call last):\n"
+                                                   f'  File "{module_file}", line 2, in conv2d_loops\n'
+                                                   "    return x[99]\nIndexError: index 99 is out of bounds\n")})
+
+    def test_unit_conv2d_loops():
+        try:
+            raise cause
+        except IndexError as error:
+            raise AssertionError("conv2d_loops(...) raised IndexError. Likely bug: an index ran past the end") from error
+
+    try:
+        test_unit_conv2d_loops()
+    except AssertionError as error:
+        text = judge._traceback(error)
+    spans = [(1, 2, "conv2d_loops"), (5, 6, "maxpool2d_loops")]
+    charged, where = test_report.traceback_charge(text, module_file, spans, ["conv2d_loops", "maxpool2d_loops"])
+    assert charged == ["conv2d_loops"] and where == "conv2d_loops() (spatial.py line 2)", text
+    assert text.endswith("in conv2d_loops\n    return x[99]\nIndexError: index 99 is out of bounds\n"), text

@@ -92,6 +92,7 @@ class Setup:
     trusted: dict           # names bound to the judge's own imports in every test namespace
     limits: Limits
     names: set | None = None  # the student's names a test may use (reference_names); None: all but builtins
+    tracebacks: bool = False  # keep each failed test's tracebacks (`tito test` charges the function that raised)
 
 
 # ---------------------------------------------------------------- preparing a grading
@@ -360,8 +361,10 @@ def _test_names(source: str, namespace: dict, label: str) -> list[str]:
             if isinstance(namespace.get(name), types.FunctionType) and namespace[name].__code__.co_filename == label]
 
 
-def _run_tests(conn: remote.Connection, namespace: dict, names: list[str], limits: Limits) -> tuple[list, str | None]:
-    """Call each test; returns (per-test results, why the child is unusable: "timeout"/"gone"/None)."""
+def _run_tests(conn: remote.Connection, namespace: dict, names: list[str], limits: Limits,
+               tracebacks: bool = False) -> tuple[list, str | None]:
+    """Call each test; returns (per-test results, why the child is unusable: "timeout"/"gone"/None).
+    tracebacks: keep each failure's tracebacks (see _traceback)."""
     results = []
     for name in names:
         conn.callback_failure = None
@@ -380,7 +383,7 @@ def _run_tests(conn: remote.Connection, namespace: dict, names: list[str], limit
             raise
         except BaseException as error:  # SystemExit and KeyboardInterrupt of the test too: only this item fails
             results.append({"name": name, "status": "fail", "message": describe(error, limits),
-                            "traceback": _traceback(error)})
+                            "traceback": _traceback(error) if tracebacks else ""})
             continue
         if conn.callback_failure is not None:
             results.append({"name": name, "status": "fail", "message": describe(conn.callback_failure, limits)
@@ -391,10 +394,16 @@ def _run_tests(conn: remote.Connection, namespace: dict, names: list[str], limit
 
 
 def _traceback(error: BaseException) -> str:
-    """The test's traceback here, then the child's where the error came from there (`tito test` reads
-    both to say which function of the student's module raised: tito/test_report.py)."""
-    text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-    return (text + getattr(error, "remote_traceback", ""))[-6000:]
+    """The test's traceback here, then the child's tracebacks of every error in the chain that came
+    from there, the first cause last (an IndexError raised in the student's code that the test wrapped
+    in an AssertionError, `raise ... from error`, ends the text). `tito test` reads the frames from the
+    end to say which function of the student's module raised (test_report.traceback_charge)."""
+    parts, seen, link = ["".join(traceback.format_exception(type(error), error, error.__traceback__))], set(), error
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        parts.append(getattr(link, "remote_traceback", ""))
+        link = link.__cause__ or link.__context__
+    return "".join(parts)[-6000:]
 
 
 def judge_cell(cell, setup: Setup, group: processes.Group, deadline: float, rule: str | None = None,
@@ -505,7 +514,7 @@ def _judge(conn: remote.Connection, cell, setup: Setup, label: str, child_setup:
         names = _test_names(cell.source, namespace, label)
         if not names:
             return "error", f"test cell {cell.cell_id} defines no test_unit_* function", []
-        tests, stopped = _run_tests(conn, namespace, names, setup.limits)
+        tests, stopped = _run_tests(conn, namespace, names, setup.limits, setup.tracebacks)
     except remote.ItemTimeout:
         return "timeout", "", []
     except remote.ChildGone as gone:

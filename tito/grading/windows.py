@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import ast
 import random
+from dataclasses import dataclass
 
 IMAGES = ("x", "grad_out")                  # the parameters that hold positions
 FIXED = ("kh", "kw", "sh", "sw", "ph", "pw")  # the window's sizes: a slice's length may depend on these
@@ -171,20 +172,39 @@ class _Unknown(Exception):
     pass
 
 
-def _clip_choices(bound: ast.AST | None, definitions: dict[str, ast.AST], clip: str) -> list[ast.AST | None]:
+@dataclass(frozen=True)
+class _Scope:
+    """What a function's names hold: `values`, the names bound once by a plain assignment, each with
+    its value; `rebound`, the builtins `slice`, `min`, `max`, `abs` and `int` that the function binds
+    (then they are not the builtins, and a slice, a clip or a length written with them is not read)."""
+    values: dict[str, ast.AST]
+    rebound: frozenset[str]
+
+    def resolve(self, node: ast.AST | None) -> ast.AST | None:
+        """node, followed through names bound once (at most 8 steps)."""
+        for _ in range(8):
+            if not (isinstance(node, ast.Name) and node.id in self.values):
+                break
+            node = self.values[node.id]
+        return node
+
+    def builtin_call(self, node: ast.AST | None, name: str) -> bool:
+        """Whether node calls the builtin `name` with positional arguments only."""
+        return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name
+                and name not in self.rebound and name not in self.values and not node.keywords
+                and not any(isinstance(a, ast.Starred) for a in node.args))
+
+
+def _clip_choices(bound: ast.AST | None, scope: _Scope, clip: str) -> list[ast.AST | None]:
     """The expressions a bound is clipped by: the arguments of `min(...)` for a stop (`clip` 'min'),
     of `max(...)` for a start ('max'), also through a name bound once; else the bound alone."""
-    node, depth = bound, 0
-    while isinstance(node, ast.Name) and node.id in definitions and depth < 8:
-        node, depth = definitions[node.id], depth + 1
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == clip \
-            and clip not in definitions and len(node.args) >= 2 and not node.keywords \
-            and not any(isinstance(a, ast.Starred) for a in node.args):
+    node = scope.resolve(bound)
+    if scope.builtin_call(node, clip) and len(node.args) >= 2:
         return list(node.args)
     return [bound]
 
 
-def _slice_length(piece: ast.Slice, definitions: dict[str, ast.AST]) -> str | None:
+def _slice_length(piece: ast.Slice, scope: _Scope) -> str | None:
     """'window' when stop - start is fixed whatever the image's size and no longer than a window
     (twice the largest kernel or stride size it uses, plus 2), 'grows' when it changes with the
     image's size, 'long' when it is fixed but longer, None when it cannot be told.
@@ -194,13 +214,13 @@ def _slice_length(piece: ast.Slice, definitions: dict[str, ast.AST]) -> str | No
     any stop argument minus any start argument, and one such bound that is a window is enough."""
     if piece.upper is None:
         return "grows"
-    verdicts = [_pair_length(lower, upper, definitions)
-                for upper in _clip_choices(piece.upper, definitions, "min")
-                for lower in _clip_choices(piece.lower, definitions, "max")]
+    verdicts = [_pair_length(lower, upper, scope)
+                for upper in _clip_choices(piece.upper, scope, "min")
+                for lower in _clip_choices(piece.lower, scope, "max")]
     return next((v for v in ("window", "grows", "long") if v in verdicts), None)
 
 
-def _pair_length(lower: ast.AST | None, upper: ast.AST, definitions: dict[str, ast.AST]) -> str | None:
+def _pair_length(lower: ast.AST | None, upper: ast.AST, scope: _Scope) -> str | None:
     """upper - lower as _slice_length judges it."""
     values, fixed_sizes = [], [1]
     for seed in range(3):
@@ -214,8 +234,8 @@ def _pair_length(lower: ast.AST | None, upper: ast.AST, definitions: dict[str, a
                 return node.value
             if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)):
                 key = ast.unparse(node)
-                if isinstance(node, ast.Name) and key in definitions:
-                    return value(definitions[key], depth + 1)
+                if isinstance(node, ast.Name) and key in scope.values:
+                    return value(scope.values[key], depth + 1)
                 fixed = key in FIXED or key.split(".")[0].split("[")[0] in FIXED_ROOTS
                 if key not in env:
                     env[key] = (sum(map(ord, key)) % 97 + 3) if fixed else rng.randrange(10, 10_000)
@@ -233,7 +253,7 @@ def _pair_length(lower: ast.AST | None, upper: ast.AST, definitions: dict[str, a
                         ast.FloorDiv: left // right if isinstance(node.op, ast.FloorDiv) else 0,
                         ast.Mod: left % right if isinstance(node.op, ast.Mod) else 0}[type(node.op)]
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("min", "max", "abs", "int") \
-                    and node.args and not node.keywords:
+                    and node.args and scope.builtin_call(node, node.func.id):
                 args = [value(a, depth + 1) for a in node.args]
                 return {"min": min, "max": max, "abs": lambda v: abs(v), "int": lambda v: v}[node.func.id](*args)
             raise _Unknown
@@ -273,15 +293,12 @@ def _chain(node: ast.Name, parents: dict) -> tuple[ast.AST, list[ast.AST]]:
     return top, entries
 
 
-def _as_slice(entry: ast.AST, definitions) -> ast.Slice | None:
+def _as_slice(entry: ast.AST, scope: _Scope) -> ast.Slice | None:
     """The slice that `slice(start, stop[, step])` builds, written in the index or bound once to a name
-    (`rows = slice(i * sh, i * sh + kh)`; `x_pad[n, c, rows, cols]`), or None. Only the builtin: a
-    function that rebinds `slice` marks it in definitions (first_whole_read)."""
-    if isinstance(entry, ast.Name) and entry.id in definitions:
-        entry = definitions[entry.id]
-    if not (isinstance(entry, ast.Call) and isinstance(entry.func, ast.Name) and entry.func.id == "slice"
-            and "slice" not in definitions and not entry.keywords and 1 <= len(entry.args) <= 3
-            and not any(isinstance(a, ast.Starred) for a in entry.args)):
+    (`rows = slice(i * sh, i * sh + kh)`; `x_pad[n, c, rows, cols]`), or None. Only the builtin
+    `slice`, and only through names bound once: a name bound twice has no one value."""
+    entry = scope.resolve(entry)
+    if not (scope.builtin_call(entry, "slice") and 1 <= len(entry.args) <= 3):
         return None
     args = entry.args
     if len(args) == 1:
@@ -289,7 +306,7 @@ def _as_slice(entry: ast.AST, definitions) -> ast.Slice | None:
     return ast.Slice(lower=args[0], upper=args[1], step=args[2] if len(args) == 3 else None)
 
 
-def _window_problem(entries: list[ast.AST], lead: int, numbers: set[str], definitions) -> str | None:
+def _window_problem(entries: list[ast.AST], lead: int, numbers: set[str], scope: _Scope) -> str | None:
     """Why an index with these entries reads more than one window (None: it does not). `lead`: how
     many dimensions come before the rows and columns (2 for x: batch and channels; 0 for x_pad[n, c])."""
     ellipsis = [i for i, e in enumerate(entries) if isinstance(e, ast.Constant) and e.value is Ellipsis]
@@ -297,9 +314,9 @@ def _window_problem(entries: list[ast.AST], lead: int, numbers: set[str], defini
     if len(spatial) < 2:
         return "its index leaves the rows or columns whole"
     for entry in spatial:
-        entry = _as_slice(entry, definitions) or entry
+        entry = _as_slice(entry, scope) or entry
         if isinstance(entry, ast.Slice):
-            length = _slice_length(entry, definitions)
+            length = _slice_length(entry, scope)
             if length is None:
                 return (f"the slice `{ast.unparse(entry)}` has bounds that are not plain arithmetic on numbers, so its "
                         "length cannot be read")
@@ -314,7 +331,7 @@ def _window_problem(entries: list[ast.AST], lead: int, numbers: set[str], defini
     return None
 
 
-def _whole_use(node: ast.Name, images: dict, parents, numbers, definitions) -> str | None:
+def _whole_use(node: ast.Name, images: dict, parents, numbers, scope) -> str | None:
     """Why this load of an image name reads more than one window (None: metadata or one window)."""
     parent = parents.get(id(node))
     if isinstance(parent, ast.Attribute) and parent.value is node and parent.attr in METADATA:
@@ -326,7 +343,7 @@ def _whole_use(node: ast.Name, images: dict, parents, numbers, definitions) -> s
         return "uses it whole"
     if isinstance(top.ctx, (ast.Store, ast.Del)):
         return None  # writing into it is clause (1)'s business
-    return _window_problem(entries, images[node.id], numbers, definitions)
+    return _window_problem(entries, images[node.id], numbers, scope)
 
 
 def _lead_after(value: ast.AST, images: dict, parents, numbers) -> int | None:
@@ -348,7 +365,7 @@ def _lead_after(value: ast.AST, images: dict, parents, numbers) -> int | None:
     return sum(isinstance(e, ast.Slice) for e in entries) + lead - len(entries)
 
 
-def _images(fn: ast.FunctionDef, bindings, parents, numbers, definitions) -> dict[str, int]:
+def _images(fn: ast.FunctionDef, bindings, parents, numbers, scope) -> dict[str, int]:
     """IMAGES and every name computed from one of them used whole (`x_pad = _pad(x, ...)`, `y = x_pad`,
     `plane = x_pad[n, c]`), each with its lead (see _window_problem)."""
     params = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
@@ -360,7 +377,7 @@ def _images(fn: ast.FunctionDef, bindings, parents, numbers, definitions) -> dic
             if value is None or not new:
                 continue
             used = [n for n in ast.walk(value) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
-                    and n.id in images and _whole_use(n, images, parents, numbers, definitions)]
+                    and n.id in images and _whole_use(n, images, parents, numbers, scope)]
             if not used:
                 continue
             lead = _lead_after(value, images, parents, numbers)
@@ -400,15 +417,13 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str]) -> TooMuch | None:
     parents = _parents(fn)
     params = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
     numbers = _numbers(bindings, set(IMAGES) & params)
-    definitions = _definitions(bindings)
-    for builtin in ("slice", "min", "max"):  # rebound here: not the builtin, so _as_slice and _clip_choices skip it
-        if any(builtin in stored_names(target) for target, _, _ in bindings):
-            definitions.setdefault(builtin, ast.Constant(value=None))
-    images = _images(fn, bindings, parents, numbers, definitions)
+    bound_here = set().union(*(stored_names(target) for target, _, _ in bindings))
+    scope = _Scope(_definitions(bindings), frozenset({"slice", "min", "max", "abs", "int"} & bound_here))
+    images = _images(fn, bindings, parents, numbers, scope)
     numbers -= images.keys()
     for node in sorted(_inside_loops(fn), key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0))):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in images:
-            why = _whole_use(node, images, parents, numbers, definitions)
+            why = _whole_use(node, images, parents, numbers, scope)
             top, _ = _chain(node, parents)
             holder = parents.get(id(top))
             if why is not None and _lead_after(top, images, parents, numbers) is not None and (
