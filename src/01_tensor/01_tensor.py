@@ -1126,7 +1126,7 @@ if __name__ == "__main__":
     # 1. Pad the shorter shape with 1s on the left, then take the larger length on each axis.
     _q_a, _q_b = (8, 1, 6, 1), (7, 1, 5)
     _q_pad = (1,) * (len(_q_a) - len(_q_b)) + _q_b
-    _q_shape = tuple(max(_x, _y) for _x, _y in zip(_q_a, _q_pad))
+    _q_shape = tuple(max(_x, _y) for _x, _y in zip(_q_a, _q_pad))  # noqa: F821 (the builtin: `del max` above)
     assert all(_x == _y or 1 in (_x, _y) for _x, _y in zip(_q_a, _q_pad))
     print(f"1. {_q_b} padded to {_q_pad}; axis by axis max of {_q_a} and {_q_pad} = {_q_shape}")
     assert (Tensor(np.ones(_q_a)) + Tensor(np.ones(_q_b))).shape == _q_shape

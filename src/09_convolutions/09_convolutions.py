@@ -4343,9 +4343,10 @@ def test_unit_batchnorm2d():
     probe = rng.standard_normal(x.shape)
     xt = f64(x, requires_grad=True)
     (BatchNorm2d(3)(xt) * f64(probe)).sum().backward()
-    numeric, eps = np.zeros_like(x), 1e-6
+    eps = 1e-6
     for index in [(0, 0, 0, 0), (1, 2, 3, 4), (3, 1, 4, 5)]:
-        shifted = x.copy(); shifted[index] += eps
+        shifted = x.copy()
+        shifted[index] += eps
         up = (BatchNorm2d(3)(f64(shifted)).data * probe).sum()
         shifted[index] -= 2 * eps
         down = (BatchNorm2d(3)(f64(shifted)).data * probe).sum()

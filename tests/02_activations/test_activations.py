@@ -6,12 +6,9 @@ import pytest
 
 from tinytorch.core.activations import GELU, Activation, ReLU, Sigmoid, Softmax, Tanh
 from tinytorch.core.tensor import Tensor
+from numeric_checks import f64
 
 ALL = [ReLU, Sigmoid, Tanh, GELU, Softmax]
-
-
-def f64(values):
-    return Tensor(values, dtype=np.float64)
 
 
 def test_relu_by_hand():

@@ -5,15 +5,12 @@ import pytest
 from tinytorch.core.tensor import Tensor
 from tinytorch.core.layers import Module
 from tinytorch.core.losses import MSELoss, CrossEntropyLoss, BinaryCrossEntropyLoss, BCELoss
+from numeric_checks import f64
 
 
 @pytest.fixture
 def torch():
     return pytest.importorskip("torch")
-
-
-def f64(x, requires_grad=False):
-    return Tensor(x, requires_grad=requires_grad, dtype=np.float64)
 
 
 # --- MSELoss ---------------------------------------------------------------------------

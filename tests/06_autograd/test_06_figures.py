@@ -87,7 +87,7 @@ def test_graph_is_the_recorded_one(figures):
     assert all(start[0] < end[0] for start, end in (arrow._posA_posB for arrow in arrows)), "edges point to the output"
 
     def number(name, key):
-        line = next(l for l in boxes[name].get_text().split("\n") if l.startswith(key))
+        line = next(text for text in boxes[name].get_text().split("\n") if text.startswith(key))
         return float(line[len(key):])
 
     for name, tensor in (("a", ns["_a"]), ("b", ns["_b"]), ("c", ns["_c"])):

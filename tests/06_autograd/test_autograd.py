@@ -2,22 +2,18 @@
 accumulation, broadcasting reduction, the engine's contract, no_grad/detach, Function."""
 import numpy as np
 import pytest
-from numeric_checks import assert_grad_close, relative_error
+from numeric_checks import assert_grad_close, f64, relative_error
 
 from tinytorch.core.activations import GELU, ReLU, Sigmoid, Softmax, Tanh
 from tinytorch.core.autograd import (Function, enable_autograd, is_grad_enabled, no_grad,
                                      numerical_gradient, topological_order, unbroadcast)
 from tinytorch.core.tensor import Tensor
 
-def f64(x, grad=False):
-    return Tensor(x, requires_grad=grad, dtype=np.float64)
-
-
 def check_gradients(op, *arrays, seed=0):
     """Compare autograd with finite differences for op(*tensors), projected on random weights
     (so that no gradient is trivially zero, e.g. for softmax, whose outputs sum to 1)."""
     arrays = [np.asarray(a, dtype=np.float64) for a in arrays]
-    tensors = [f64(a, grad=True) for a in arrays]
+    tensors = [f64(a, requires_grad=True) for a in arrays]
     out = op(*tensors)
     weights = np.random.default_rng(seed).normal(size=out.shape)
     (out * f64(weights)).sum().backward()
@@ -296,8 +292,8 @@ class Scale(Function):
 
 
 def test_function_apply_records_node_and_differentiates():
-    x = f64([1.0, 2.0], grad=True)
-    w = f64([3.0, 4.0], grad=True)
+    x = f64([1.0, 2.0], requires_grad=True)
+    w = f64([3.0, 4.0], requires_grad=True)
     out = Scale.apply(x, w, 5.0, power=2)
     assert isinstance(out, Tensor) and out.requires_grad and out.dtype == np.float64
     assert isinstance(out._ctx, Scale) and out._ctx.inputs == (x, w, None)
@@ -446,7 +442,7 @@ def test_against_torch(seed):
     labels = r.integers(0, 3, size=6)
 
     def ours():
-        ts = [f64(v, grad=True) for v in (x, w1, b1, w2)]
+        ts = [f64(v, requires_grad=True) for v in (x, w1, b1, w2)]
         tx, tw1, tb1, tw2 = ts
         h = GELU()(tx @ tw1.transpose() + tb1)
         logits = Sigmoid()(h) @ tw2.transpose() + Tanh()(h).mean(axis=1, keepdims=True)

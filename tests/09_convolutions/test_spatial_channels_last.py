@@ -14,6 +14,7 @@ import pytest
 
 from tinytorch.core.spatial import AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, MaxPool2d
 from tinytorch.core.tensor import Tensor
+from numeric_checks import f64
 
 torch = pytest.importorskip(
     "torch", reason="PyTorch not installed: the oracle comparison needs torch==2.13.0 (pip install -e '.[dev]')")
@@ -30,10 +31,6 @@ def channels_last(array):
 
 def is_channels_last(array):
     return array.transpose(0, 2, 3, 1).flags.c_contiguous and not array.flags.c_contiguous
-
-
-def f64(array, requires_grad=False):
-    return Tensor(array, dtype=np.float64, requires_grad=requires_grad)
 
 
 def tt(array):

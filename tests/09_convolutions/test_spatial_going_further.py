@@ -6,12 +6,9 @@ import pytest
 from tinytorch.core.layers import Sequential
 from tinytorch.core.spatial import AdaptiveAvgPool2d, BatchNorm2d, Conv2d
 from tinytorch.core.tensor import Tensor
+from numeric_checks import f64
 
 torch = pytest.importorskip("torch")
-
-
-def f64(array, requires_grad=False):
-    return Tensor(np.asarray(array, dtype=np.float64), dtype=np.float64, requires_grad=requires_grad)
 
 
 def torch_grads(module, x, probe):

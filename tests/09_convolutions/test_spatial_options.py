@@ -17,6 +17,7 @@ import pytest
 from tinytorch.core import spatial
 from tinytorch.core.spatial import AvgPool2d, Conv2d, MaxPool2d
 from tinytorch.core.tensor import Tensor, manual_seed
+from numeric_checks import f64
 
 torch = pytest.importorskip(
     "torch", reason="PyTorch not installed: the oracle comparison needs torch==2.13.0 (pip install -e '.[dev]')")
@@ -29,10 +30,6 @@ SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, database=N
 EXACT = dict(rtol=1e-12, atol=1e-12)   # float64 against float64: rounding only
 # torch warns that it copies the input for "same" with an even kernel: the case tested on purpose
 pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel:UserWarning")
-
-
-def f64(array, requires_grad=False):
-    return Tensor(np.asarray(array, dtype=np.float64), dtype=np.float64, requires_grad=requires_grad)
 
 
 def _pair(value):

@@ -18,7 +18,7 @@ import sys
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-from tinytorch.figures import SKIP_NOTE  # noqa: E402  (the note every figure cell prints without matplotlib)
+from tinytorch.figures import SKIP_NOTE  # noqa: E402, F401  (re-exported: the note every figure cell prints without matplotlib)
 
 
 def reference_source(slug: str) -> Path:

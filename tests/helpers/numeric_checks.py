@@ -6,8 +6,12 @@
   one side is zero.
 - `assert_values(got, expected)`: a computed array against hand-worked values: the shape first,
   then every value to float32 precision.
-Plus `image(rows)`, the (1, 1, H, W) float32 image that the hand-worked value tests build.
+Plus `image(rows)`, the (1, 1, H, W) float32 image that the hand-worked value tests build, and
+`f64(values)`, the float64 Tensor that gradient and property tests compute in, and
+`numpy_global_state_kept()`, for the tests that seed numpy's global generator to show it does not matter.
 """
+import contextlib
+
 import numpy as np
 
 GRAD_TOL = 1e-6
@@ -40,3 +44,21 @@ def assert_values(got, expected, tol=1e-6):
 def image(rows):
     """A single-image, single-channel (1, 1, H, W) float32 array."""
     return np.array(rows, dtype=np.float32)[None, None]
+
+
+def f64(values, requires_grad=False):
+    """A float64 Tensor of `values`: finite differences and comparisons with an oracle need its
+    precision (float32, the library's default, would leave ~1e-4 of rounding in a difference)."""
+    from tinytorch.core.tensor import Tensor  # here: this file also serves tests that need no Tensor
+    return Tensor(np.asarray(values, dtype=np.float64), dtype=np.float64, requires_grad=requires_grad)
+
+
+@contextlib.contextmanager
+def numpy_global_state_kept():
+    """Inside, a test may call np.random.seed (to show the library ignores numpy's global generator);
+    afterwards the global state is what it was, so no later test depends on the order tests ran in."""
+    state = np.random.get_state()
+    try:
+        yield
+    finally:
+        np.random.set_state(state)

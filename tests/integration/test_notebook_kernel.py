@@ -101,7 +101,7 @@ def first_exercise(nb: nbformat.NotebookNode) -> tuple[int, str]:
     """(cell index, function name) of the first stub in the student notebook."""
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code" and notebooks.STUB in cell.source:
-            line = cell.source.split("\n").index(next(l for l in cell.source.split("\n") if l.strip() == notebooks.STUB))
+            line = cell.source.split("\n").index(next(text for text in cell.source.split("\n") if text.strip() == notebooks.STUB))
             return index, enclosing_function(cell.source, line + 1)
     raise AssertionError("the student notebook has no `raise NotImplementedError()` stub")
 

@@ -9,7 +9,6 @@ pyproject.toml fails here too.
 """
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys

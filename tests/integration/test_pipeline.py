@@ -3,7 +3,6 @@
 These are the project's CI checks on the shipped repository. The ones that compare committed
 files with src/ are `reference_only`: skipped in a student's working copy (tests/integration/conftest.py).
 """
-import shutil
 from pathlib import Path
 
 import pytest

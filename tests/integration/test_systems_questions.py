@@ -119,7 +119,7 @@ def _check_07(out):
 
 def _check_08(out):
     train = 1438                                   # the digits' training part, in batches of 32
-    assert f"one step of batch 32" in out and f"{-(-train // 32)} batches *" in out
+    assert "one step of batch 32" in out and f"{-(-train // 32)} batches *" in out
     assert "train_epoch measured" in out
     assert f"the {256 * (64 + 64 + 10) * 4:,} bytes of hidden activations and logits" in out
     assert "under no_grad() 0 bytes" in out

@@ -47,7 +47,7 @@ def write_cifar(directory, per_batch=4, seed=0, nested=True):
                  b"filenames": [f"{name}_{i}.png".encode() for i in range(per_batch)]}
         (root / name).write_bytes(pickle.dumps(batch, protocol=2))
         arrays[split].append((data, labels))
-    return {split: (np.concatenate([d for d, _ in parts]), np.concatenate([l for _, l in parts]))
+    return {split: (np.concatenate([d for d, _ in parts]), np.concatenate([labels for _, labels in parts]))
             for split, parts in arrays.items()}
 
 

@@ -11,7 +11,7 @@ import re
 import shutil
 
 from tito import paths
-from tito_helpers import DEMO, FAST, ROOT, grade_notebook, reference_notebook
+from tito_helpers import DEMO, ROOT, grade_notebook, reference_notebook
 
 HEADER = ('# %% nbgrader={{"grade": true, "grade_id": "{id}", "locked": true, "points": 1, "schema_version": 3, '
           '"solution": false, "task": false}}\n')

@@ -103,24 +103,11 @@ def _with_module_globals(wrapper, module):
     return rebuilt
 
 
-def _function_wrapper(original, name: str, record, local):
+def _recording_wrapper(original, name_of, record, local):
+    """original, recording the name `name_of(args)` gives (None: nothing) at the current call depth."""
     def wrapper(*args, **kwargs):
         depth = local.depth
-        record(name, depth)
-        local.depth = depth + 1
-        try:
-            return original(*args, **kwargs)
-        finally:
-            local.depth = depth
-    return wrapper
-
-
-def _method_wrapper(original, owner_of, record, local):
-    """For methods: the name recorded is the nearest exported class of the first argument (self, or
-    cls for a classmethod)."""
-    def wrapper(*args, **kwargs):
-        depth = local.depth
-        name = owner_of(args[0]) if args else None
+        name = name_of(args)
         if name:
             record(name, depth)
         local.depth = depth + 1
@@ -129,6 +116,16 @@ def _method_wrapper(original, owner_of, record, local):
         finally:
             local.depth = depth
     return wrapper
+
+
+def _function_wrapper(original, name: str, record, local):
+    return _recording_wrapper(original, lambda args: name, record, local)
+
+
+def _method_wrapper(original, owner_of, record, local):
+    """For methods: the name recorded is the nearest exported class of the first argument (self, or
+    cls for a classmethod)."""
+    return _recording_wrapper(original, lambda args: owner_of(args[0]) if args else None, record, local)
 
 
 class Attribution:
