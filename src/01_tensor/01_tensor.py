@@ -71,9 +71,11 @@ print(f"a batch of 32 RGB 28x28 images in float32: {32 * 3 * 28 * 28 * 4 / 1024:
 # checks its input and says what it expected, what it got, and how to fix it.
 # This checking code is given; read it, because your operations rely on it.
 #
-# Two details mirror PyTorch:
+# Two details mirror PyTorch, one does not:
 #
-# - `dtype=None` means float32. Only float32 and float64 are allowed.
+# - `dtype=None` means float32, PyTorch's default float type. Unlike `torch.tensor`, which
+#   keeps a float64 array's dtype and makes integer data int64, tinytorch converts all data
+#   to float32 unless you ask for float64: only those two dtypes exist here.
 # - A float32 numpy array is used as-is, without copying (like
 #   `torch.from_numpy`): changing the array changes the tensor. Anything that
 #   needs converting is copied.
@@ -378,7 +380,7 @@ def __pow__(self, exponent):
     if isinstance(exponent, (Tensor, np.ndarray)) or not isinstance(exponent, numbers.Real):
         raise TypeError(
             f"Tensor ** exponent needs a number exponent, got {type(exponent).__name__}. "
-            "For a tensor exponent write (t.log() * e).exp().")
+            "For a tensor exponent and a positive base, write (t.log() * e).exp().")
     ### BEGIN SOLUTION
     return _result(self.data ** exponent)
     ### END SOLUTION
@@ -574,8 +576,8 @@ if __name__ == "__main__":
 # - `transpose(dim0=-2, dim1=-1)` swaps two axes; the default swaps the last two,
 #   which is the matrix transpose `Linear` needs for `x @ W.T`.
 # - `t[index]` selects with numpy's indexing: integers, slices, and integer
-#   arrays (`logits[np.arange(n), labels]` picks one entry per row, which is how
-#   module 04 picks the probability of the correct class).
+#   arrays (`log_probs[np.arange(n), labels]` picks one entry per row, which is how
+#   module 04 picks the log-probability of the correct class).
 #
 # Shape normalisation and the size check are given.
 

@@ -117,15 +117,18 @@ class ReLU(Activation):
 # %% [markdown]
 # ## 3. Sigmoid, and how not to overflow
 #
-# `sigmoid(x) = 1 / (1 + e^-x)` squashes any number into (0, 1). Written
-# literally it breaks for large negative `x`: `e^-x` overflows to infinity. The
-# answer, `1 / inf = 0`, happens to be right, but numpy warns, and in the
-# gradient the infinity turns into NaN. The cell below shows where float32's
-# `exp` overflows.
+# `sigmoid(x) = 1 / (1 + e^-x)` squashes any number into (0, 1) (in float32 it
+# rounds to exactly 0 or 1 far out on either side). Written literally it breaks for
+# large negative `x`: `e^-x` overflows to infinity. The answer, `1 / inf = 0`, is
+# close but not always right: just past the overflow the true value is still a (tiny)
+# float32 number, and the naive form flushes it to 0. numpy also warns, and in the
+# gradient the infinity turns into NaN. The cell below shows where float32's `exp`
+# overflows.
 #
 # The fix uses the identity `1 / (1 + e^-x) = e^x / (1 + e^x)` and picks, for
 # each element, the form whose exponent is never positive. With
-# `z = e^-|x|` (always in (0, 1]):
+# `z = e^-|x|` (in (0, 1]; in float32 it underflows to 0 past |x| of about 104, which is
+# harmless here):
 #
 # - `x >= 0`: `sigmoid(x) = 1 / (1 + z)`
 # - `x < 0`:  `sigmoid(x) = z / (1 + z)`
@@ -642,8 +645,7 @@ if __name__ == "__main__":
 # Work each one out by hand first, then run the cell to check.
 #
 # 1. What is Sigmoid's largest slope, and at which input?
-# 2. At best, through how many Sigmoid layers can a gradient pass before it is below a
-#    millionth of itself?
+# 2. At best, after how many Sigmoid layers is a gradient below a millionth of itself?
 # 3. What does softmax give for the logits `[1000, 1001, 1002]`, and why does the shift
 #    make it computable?
 # 4. What is `GELU(-1)` (tanh approximation), and how does it compare with `ReLU(-1)`?

@@ -464,7 +464,7 @@ if __name__ == "__main__":
 # Most models are a pipeline: `Flatten`, `Linear`, `ReLU`, `Linear`, ...
 # `Sequential(*layers)` stores its layers in the list `self.layers` and its `forward`
 # feeds the output of each layer into the next. Because the list is an attribute,
-# parameter discovery finds `layers.0.weight`, `layers.0.bias`, `layers.2.weight`, ...
+# parameter discovery finds `layers.1.weight`, `layers.1.bias`, `layers.3.weight`, ...
 # with no extra code. Any callable works as a layer (the activations of module 02
 # are not `Module`s, and they have no parameters to find).
 #
@@ -540,13 +540,17 @@ class Flatten(Module):
         self.start_dim = start_dim
         self.end_dim = end_dim
 
+    def _needed_dims(self):
+        """The fewest dimensions an input needs: dim d >= 0 needs d + 1 of them, dim -d needs d."""
+        return max(dim + 1 if dim >= 0 else -dim for dim in (self.start_dim, self.end_dim))
+
     def _dims(self, ndim):
         start = self.start_dim + ndim if self.start_dim < 0 else self.start_dim
         end = self.end_dim + ndim if self.end_dim < 0 else self.end_dim
         if not (0 <= start < ndim and 0 <= end < ndim) or start > end:
             raise ValueError(
                 f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim}) cannot flatten an input with "
-                f"{ndim} dimension(s). Expected at least {max(start, end, 0) + 1} dimensions with start_dim <= end_dim; "
+                f"{ndim} dimension(s). Expected at least {self._needed_dims()} dimensions with start_dim <= end_dim; "
                 "a single sample needs a batch axis first: x.reshape(1, *x.shape)."
             )
         return start, end
@@ -729,7 +733,9 @@ if __name__ == "__main__":
 # stores a sub-module, a tuple of further modules, a buffer and a plain name; `forward`
 # computes `x + block(x)`, then applies each head. The test after it nests
 # `Sequential`s and `Residual`s three levels deep and checks that `named_parameters()`
-# finds everything, with the names PyTorch would give.
+# finds everything, with dotted names in PyTorch's style. (PyTorch's own `nn.Sequential`
+# leaves out the `layers.` part, `0.weight`, `1.block.0.weight`, ..., and finds modules
+# kept in a tuple only when they are an `nn.ModuleList`.)
 
 # %% nbgrader={"grade": false, "grade_id": "layers-residual", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| export

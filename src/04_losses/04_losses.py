@@ -310,7 +310,8 @@ if __name__ == "__main__":
 # The cell below shows the difference on one row of logits `(s, s - 1, 0)` for growing
 # `s`: the naive formula (softmax, then log) next to the log-sum-exp version. Once the
 # third class is far behind, the loss depends only on the gap between the first two,
-# so the correct value settles; the naive one breaks as soon as `exp(s)` overflows.
+# so the correct value settles; the naive one breaks as soon as the sum
+# `exp(s) + exp(s - 1) + 1` overflows, just before `exp(s)` itself does.
 
 # %% nbgrader={"grade": false, "grade_id": "losses-cross-entropy-demo", "locked": false, "schema_version": 3, "solution": false, "task": false}
 if __name__ == "__main__":
@@ -340,7 +341,8 @@ if __name__ == "__main__":
 # edges. The gradient of a confidently wrong prediction (`p = 0` for `y = 1`) becomes
 # `-1/eps`, the same as in PyTorch's `BCELoss`, which divides by `max(p (1 - p), 1e-12)`.
 # PyTorch caps each log term at -100 instead, so at exactly 0 or 1 the two losses
-# differ; anywhere inside (0, 1) they agree.
+# differ, and so they do when `p` or `1 - p` is within a few orders of magnitude of `eps`;
+# for ordinary probabilities they agree.
 #
 # A `Sigmoid` followed by this loss can lose precision for large scores; PyTorch's
 # `BCEWithLogitsLoss` fuses the two with the same log-sum-exp idea as above.
@@ -654,7 +656,8 @@ if __name__ == "__main__":
 #
 # 1. Naive softmax, `exp(z) / sum(exp(z))`, fails in float32 in both directions: `exp(z)`
 #    overflows to `inf` above `log(max float32)` (`inf / inf = nan`), and underflows to 0 below
-#    `log(smallest subnormal)` (`0 / 0 = nan`, or `log 0 = -inf` in the loss). Where are the two
+#    `log(smallest subnormal / 2)` (`0 / 0 = nan`, or `log 0 = -inf` in the loss; between that and
+#    `log(smallest subnormal)` it rounds to the smallest subnormal). Where are the two
 #    thresholds, and what do the naive form and your `CrossEntropyLoss` give past them?
 # 2. The probabilities (or log-probabilities) of a batch are a `(B, C)` array of 4-byte numbers,
 #    and `CrossEntropyLoss` builds a few of them (`shifted`, `exp`, `log_probs`). How many
@@ -664,9 +667,11 @@ if __name__ == "__main__":
 
 # %%
 if __name__ == "__main__":
-    # 1. The thresholds: log of float32's largest number and of its smallest positive (subnormal) one.
+    # 1. The thresholds: log of float32's largest number, and of half its smallest positive (subnormal)
+    # one: exp(z) rounds to 0 only below half of it (above, it rounds up to the subnormal itself).
     _sq_high = float(np.log(np.finfo(np.float32).max))
-    _sq_low = float(np.log(np.finfo(np.float32).smallest_subnormal))
+    _sq_low = float(np.log(float(np.finfo(np.float32).smallest_subnormal) / 2))   # float64: half of it is 0 in float32
+    assert np.exp(np.float32(_sq_low + 0.01)) > 0 and np.exp(np.float32(_sq_low - 0.01)) == 0
     print(f"1. float32 exp overflows above z = {_sq_high:.2f} and underflows to 0 below z = {_sq_low:.2f}")
     for _sq_row, _sq_label in (([_sq_high + 12, 0.0], 1), ([_sq_low - 10, _sq_low - 20], 0), ([0.0, _sq_low - 10], 1)):
         _sq_z = np.array([_sq_row], dtype=np.float32)

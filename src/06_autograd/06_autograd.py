@@ -427,8 +427,10 @@ if __name__ == "__main__":
 # `mean` is a sum divided by the number of elements averaged, so its rule (given)
 # reuses yours. So does `max`: the gradient goes to the element(s) that were the
 # maximum. **Ties** (several elements equal to the maximum) **split the gradient
-# evenly** among them: it keeps the rule symmetric, and the gradient of
-# `max` then matches the average of the one-sided derivatives. PyTorch's
+# evenly** among them: it keeps the rule symmetric, and the shares add up to
+# `grad`, the slope of `max` when all the tied elements move together. (For a tie
+# of two, a share of 1/2 is also the average of the one-sided derivatives, 1 and 0;
+# for larger ties it is not.) PyTorch's
 # `amax` does the same; its `max(dim)` picks one index instead.
 #
 # **Worked example.** Where `grad @ b^T` comes from: `a[i, k]` meets `b[k, j]` in
@@ -1050,8 +1052,8 @@ enable_autograd()
 # ## 9. Putting it together
 #
 # A small network-shaped expression, differentiated by your engine and checked
-# against finite differences. `x` is used twice (in the product and in the
-# final sum), and `b` is broadcast over the rows: both need the sums from
+# against finite differences. `x` is used three times (once in the matrix product
+# `x @ w`, twice in `x * x`), and `b` is broadcast over the rows: both need the sums from
 # section 1.
 
 # %%
@@ -1351,7 +1353,8 @@ if __name__ == "__main__":
 # and finite differences of the whole function (dots). Look at `x = 1`: the two
 # contributions are `+0.368` and `-0.368`, they cancel, and `x * exp(-x)` has
 # its maximum there. Had the loop kept only one contribution, it would report a
-# slope that is never zero.
+# wrong slope: `exp(-x)` is never zero, and `-x exp(-x)` is zero only at `x = 0`,
+# where the true slope is 1; neither is zero at the maximum, `x = 1`.
 
 # %%
 if __name__ == "__main__":
@@ -1421,7 +1424,8 @@ if __name__ == "__main__":
     with no_grad():
         _sq_z = Tanh()(Tanh()(_sq_x))
     print(f"   under no_grad() no node is recorded (_ctx is {_sq_z._ctx}): each array is freed once the next "
-          f"is computed, so at most 2 A = {2 * _sq_z.data.nbytes:,} bytes are alive, whatever N")
+          f"is computed, so at most 3 A = {3 * _sq_z.data.nbytes:,} bytes are alive (the input, the previous "
+          f"result and the new one), whatever N, against (N + 1) A with the graph")
     assert _sq_z._ctx is None
     # 2. Forward and backward of one matmul, counted and timed (best of 5).
     _sq_nn, _sq_kk, _sq_mm = 256, 256, 256

@@ -624,7 +624,7 @@ if __name__ == "__main__":
 
 # %% [markdown]
 # **The paths, drawn.** The same three runs over the loss's contour lines (ellipses, squeezed
-# along `y` by the curvature ratio; the axes are not to scale). Look at how each one moves:
+# along `y` by the square root of the curvature ratio; the axes are not to scale). Look at how each one moves:
 # plain SGD zig-zags across the valley while it creeps along `x` (each step multiplies `y` by
 # `1 - 0.019 * 100`, a negative number: the learning-rate cell below prints it); momentum
 # swings wide across the valley, and its velocity even carries it past the minimum along `x`,
@@ -678,8 +678,9 @@ if __name__ == "__main__":
 # **The learning rate.** Plain SGD multiplies the steep coordinate `y` by `1 - lr * 100` at
 # every step: below `lr = 1/100` the factor is positive and `y` shrinks smoothly, between
 # `1/100` and `2/100` it is negative and `y` zig-zags while it shrinks, above `2/100` its size
-# exceeds 1 and `y` grows. The cell runs three learning rates: too small (both directions
-# crawl), about right (just below the limit), too large (just above it). Look at the left
+# exceeds 1 and `y` grows. The cell runs three learning rates: too small (`y` shrinks
+# smoothly, but the shallow direction `x` crawls), about right (just below the limit), too
+# large (just above it). Look at the left
 # panel for the zig-zag and the blow-up in `y`, and at the right one for what that does to
 # the loss.
 

@@ -376,3 +376,15 @@ def test_mlp_gradients_match_torch(torch):
     assert np.allclose(out.data, tout.detach().numpy(), atol=1e-12)
     for (name, p), tp in zip(model.named_parameters(), tmodel.parameters()):
         assert np.allclose(p.grad, tp.grad.numpy(), atol=1e-10), name
+
+
+@pytest.mark.parametrize("dims, shape, needed", [
+    ((1, -1), (5,), 2),          # the default: a batch axis, then something to flatten
+    ((-3, -2), (2, 3), 3),       # negative dims count from the end: -3 needs three axes
+    ((0, 2), (2, 3), 3),
+    ((2, 1), (2, 3, 4), 3),      # start after end: enough axes, but the order is wrong
+])
+def test_flatten_says_how_many_dimensions_it_needs(dims, shape, needed):
+    with pytest.raises(ValueError, match=rf"Flatten\(start_dim={dims[0]}, end_dim={dims[1]}\) cannot flatten an input "
+                                         rf"with {len(shape)} dimension\(s\)\. Expected at least {needed} dimensions"):
+        Flatten(*dims)(Tensor(np.zeros(shape)))

@@ -85,7 +85,7 @@ def _check_03(out):
 def _check_04(out):
     import math
     assert f"overflows above z = {math.log(3.4028234663852886e38):.2f}" in out
-    assert f"below z = {math.log(2.0 ** -149):.2f}" in out          # float32's smallest subnormal
+    assert f"below z = {math.log(2.0 ** -150):.2f}" in out          # half float32's smallest subnormal: exp rounds to 0 below it
     assert out.count("CrossEntropyLoss = ") == 3
     for classes in (10, 50257):
         assert _has(out, 64 * classes * 4)
@@ -103,7 +103,7 @@ def _check_05(out):
 def _check_06(out):
     a = 256 * 256 * 4
     assert _has(out, a) and f"keeps 51 distinct arrays = {51 * a:,} bytes" in out      # 50 ops: inputs + results
-    assert _has(out, 2 * a)
+    assert f"at most 3 A = {3 * a:,} bytes are alive" in out     # under no_grad: the input, the last result, the new one
     flops = 2 * 256 ** 3
     assert _has(out, flops) and _has(out, 2 * flops)
 

@@ -190,13 +190,17 @@ class Flatten(Module):
         self.start_dim = start_dim
         self.end_dim = end_dim
 
+    def _needed_dims(self):
+        """The fewest dimensions an input needs: dim d >= 0 needs d + 1 of them, dim -d needs d."""
+        return max(dim + 1 if dim >= 0 else -dim for dim in (self.start_dim, self.end_dim))
+
     def _dims(self, ndim):
         start = self.start_dim + ndim if self.start_dim < 0 else self.start_dim
         end = self.end_dim + ndim if self.end_dim < 0 else self.end_dim
         if not (0 <= start < ndim and 0 <= end < ndim) or start > end:
             raise ValueError(
                 f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim}) cannot flatten an input with "
-                f"{ndim} dimension(s). Expected at least {max(start, end, 0) + 1} dimensions with start_dim <= end_dim; "
+                f"{ndim} dimension(s). Expected at least {self._needed_dims()} dimensions with start_dim <= end_dim; "
                 "a single sample needs a batch axis first: x.reshape(1, *x.shape)."
             )
         return start, end

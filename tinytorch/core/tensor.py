@@ -215,7 +215,7 @@ def __pow__(self, exponent):
     if isinstance(exponent, (Tensor, np.ndarray)) or not isinstance(exponent, numbers.Real):
         raise TypeError(
             f"Tensor ** exponent needs a number exponent, got {type(exponent).__name__}. "
-            "For a tensor exponent write (t.log() * e).exp().")
+            "For a tensor exponent and a positive base, write (t.log() * e).exp().")
     return _result(self.data ** exponent)
 
 
