@@ -349,16 +349,37 @@ def _check_pool_padding(layer, kernel, padding):
             f"input along each axis; use padding <= {tuple(k // 2 for k in kernel)}.")
 
 
-def _output_hw(layer, hw, kernel, stride, padding):
-    """(H_out, W_out), or a ValueError naming `layer` when the kernel does not fit the padded input."""
-    padded = tuple(n + 2 * p for n, p in zip(hw, padding))
-    if any(k > n for k, n in zip(kernel, padded)):
+def _output_hw(layer, hw, kernel, stride, padding, dilation=(1, 1), ceil_mode=False):
+    """(H_out, W_out) of every layer here, or a ValueError naming `layer` when the kernel does not
+    fit the padded input: the one place the library checks that and counts windows.
+
+    padding: (ph, pw), or ((top, bottom), (left, right)) for the uneven "same" padding of
+    section 13, whose dilation and ceil_mode are the two last arguments."""
+    pads = tuple(p if isinstance(p, tuple) else (p, p) for p in padding)
+    span = _dilated_kernel(kernel, dilation)
+    padded = tuple(n + before + after for n, (before, after) in zip(hw, pads))
+    if any(k > n for k, n in zip(span, padded)):
+        dilated = tuple(dilation) != (1, 1)
+        spans = f" with dilation {tuple(dilation)} spans {span}, which" if dilated else ""
         raise ValueError(
-            f"{layer} kernel {tuple(kernel)} does not fit the padded input {padded} (input {tuple(hw)}, padding "
-            f"{tuple(padding)}). Use a smaller kernel, more padding, or a larger input.")
-    # The formula of exercise 1, written here again on purpose: the given code never calls your
-    # conv_output_size, so a slip there costs exercise 1 alone, not every exercise after it.
-    return tuple((n + 2 * p - k) // s + 1 for n, k, s, p in zip(hw, kernel, stride, padding))
+            f"{layer} kernel {tuple(kernel)}{spans} does not fit the padded input {padded} (input {tuple(hw)}, "
+            f"padding {tuple(padding)}). Use a smaller kernel{' or dilation' if dilated else ''}, more padding, "
+            "or a larger input.")
+    return tuple(_window_count(n, k, s, pad, d, ceil_mode) for n, k, s, pad, d in zip(hw, kernel, stride, pads, dilation))
+
+
+def _window_count(size, kernel, stride, pads=(0, 0), dilation=1, ceil_mode=False):
+    """Windows along one axis of `size` padded by pads = (before, after), on arguments known to fit.
+
+    The formula of exercise 1, written here again on purpose: the given code never calls your
+    conv_output_size, so a slip there costs exercise 1 alone, not every exercise after it.
+    ceil_mode (section 13) counts a last window that hangs over the end, when it starts inside
+    the input or its first padding (else it would see no pixel)."""
+    room = size + pads[0] + pads[1] - (dilation * (kernel - 1) + 1)
+    if not ceil_mode:
+        return room // stride + 1
+    count = -(-room // stride) + 1
+    return count - 1 if (count - 1) * stride >= size + pads[0] else count
 
 
 def _check_weight_and_bias(layer, weight, bias, in_axis="in_channels"):
@@ -454,18 +475,6 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
             f"such as padding={tuple(d * (k - 1) // 2 for k, d in zip(kernel, dilation))}.")
     totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
     return tuple((total // 2, total - total // 2) for total in totals)
-
-
-def _conv_output_hw(layer, hw, kernel, stride, pads, dilation):
-    """(H_out, W_out) of a convolution with ((top, bottom), (left, right)) padding and dilation."""
-    span = _dilated_kernel(kernel, dilation)
-    padded = tuple(n + before + after for n, (before, after) in zip(hw, pads))
-    if any(k > n for k, n in zip(span, padded)):
-        raise ValueError(
-            f"{layer} kernel {tuple(kernel)} with dilation {tuple(dilation)} spans {span}, which does not fit the "
-            f"padded input {padded} (input {tuple(hw)}, padding {pads}). Use a smaller kernel or dilation, more "
-            "padding, or a larger input.")
-    return tuple((n - k) // s + 1 for n, k, s in zip(padded, span, stride))
 
 
 # %% [markdown]
@@ -2486,7 +2495,7 @@ class Conv2d(_Spatial):
 
     def _output_hw(self, hw):
         pads = _conv_padding("Conv2d", self.padding, self.kernel_size, self.stride, self.dilation)
-        return _conv_output_hw("Conv2d", hw, self.kernel_size, self.stride, pads, self.dilation)
+        return _output_hw("Conv2d", hw, self.kernel_size, self.stride, pads, self.dilation)
 
     def _out_channels(self, channels):
         if channels != self.in_channels:
@@ -2606,10 +2615,8 @@ class _Pool2d(_Spatial):
         return False
 
     def _output_hw(self, hw):
-        if not self._has_options():
-            return super()._output_hw(hw)
-        options = dict(ceil_mode=self.ceil_mode, dilation=getattr(self, "dilation", (1, 1)))
-        return _pool_output_hw(type(self).__name__, hw, self.kernel_size, self.stride, self.padding, **options)
+        return _output_hw(type(self).__name__, hw, self.kernel_size, self.stride, self.padding,
+                          getattr(self, "dilation", (1, 1)), getattr(self, "ceil_mode", False))
 
     def extra_repr(self):
         options = "".join(f", {name}={value}" for name, value in self._options().items())
@@ -3559,7 +3566,7 @@ def _check_conv_options(layer, x, weight, bias, stride, padding, dilation, group
             "in_channels // groups, kh, kw): check the input's channels, groups, and the weight's second axis.")
     stride, dilation = _pair(stride, "stride", 1, layer), _pair(dilation, "dilation", 1, layer)
     pads = _conv_padding(layer, padding, weight.shape[2:], stride, dilation)
-    out_hw = _conv_output_hw(layer, x.shape[2:], weight.shape[2:], stride, pads, dilation)
+    out_hw = _output_hw(layer, x.shape[2:], weight.shape[2:], stride, pads, dilation)
     return x, weight, bias, stride, pads, dilation, groups, out_hw
 
 
@@ -3815,23 +3822,7 @@ def pool_output_size(size, kernel, stride, padding=0, dilation=1, ceil_mode=Fals
         raise ValueError(
             f"pool_output_size: a kernel of {kernel} with dilation {dilation} spans {span}, more than the padded axis "
             f"({size} + 2 * {padding} = {size + 2 * padding}). Use a smaller kernel or dilation, or more padding.")
-    if not ceil_mode:
-        return (size + 2 * padding - span) // stride + 1
-    count = -(-(size + 2 * padding - span) // stride) + 1
-    # The last window must start inside the input or its left padding, else it sees no pixel.
-    return count - 1 if (count - 1) * stride >= size + padding else count
-
-
-def _pool_output_hw(layer, hw, kernel, stride, padding, dilation=(1, 1), ceil_mode=False):
-    """(H_out, W_out) of a pooling with dilation and ceil_mode; a ValueError naming `layer` when it does not fit."""
-    span = _dilated_kernel(kernel, dilation)
-    padded = tuple(n + 2 * p for n, p in zip(hw, padding))
-    if any(k > n for k, n in zip(span, padded)):
-        raise ValueError(
-            f"{layer} kernel {tuple(kernel)} with dilation {tuple(dilation)} spans {span}, which does not fit the "
-            f"padded input {padded} (input {tuple(hw)}, padding {tuple(padding)}). Use a smaller kernel or "
-            "dilation, more padding, or a larger input.")
-    return tuple(pool_output_size(n, k, s, p, d, ceil_mode) for n, k, s, p, d in zip(hw, kernel, stride, padding, dilation))
+    return _window_count(size, kernel, stride, (padding, padding), dilation, ceil_mode)
 
 
 def _check_pool_options(layer, x, kernel_size, stride, padding, dilation, ceil_mode):
@@ -3841,8 +3832,8 @@ def _check_pool_options(layer, x, kernel_size, stride, padding, dilation, ceil_m
     stride = kernel if stride is None else _pair(stride, "stride", 1, layer)
     padding, dilation = _pair(padding, "padding", 0, layer), _pair(dilation, "dilation", 1, layer)
     _check_pool_padding(layer, kernel, padding)
-    return x, kernel, stride, padding, dilation, _pool_output_hw(layer, x.shape[2:], kernel, stride, padding,
-                                                                 dilation, ceil_mode)
+    return x, kernel, stride, padding, dilation, _output_hw(layer, x.shape[2:], kernel, stride, padding, dilation,
+                                                            ceil_mode)
 
 
 def _overhang(hw, kernel, stride, padding, dilation, out_hw):
