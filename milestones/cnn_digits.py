@@ -31,20 +31,20 @@ from pathlib import Path
 # idle one; set OPENBLAS_NUM_THREADS yourself to override. It must be set before numpy loads.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 # Run as a script, Python puts this folder on sys.path; pytest's `pythonpath` does it for the tests.
-from data_files import load_dataset        # noqa: E402
-from shifts import SHIFTS, random_shifts, shift_images  # noqa: E402
+from data_files import load_dataset
+from shifts import SHIFTS, random_shifts, shift_images
 
-from tinytorch.core.activations import ReLU  # noqa: E402
-from tinytorch.core.dataloader import DataLoader, TensorDataset  # noqa: E402
-from tinytorch.core.layers import Flatten, Linear, Sequential, count_parameters  # noqa: E402
-from tinytorch.core.losses import CrossEntropyLoss  # noqa: E402
-from tinytorch.core.optimizers import Adam  # noqa: E402
-from tinytorch.core.spatial import AdaptiveAvgPool2d, BatchNorm2d, Conv2d, MaxPool2d  # noqa: E402
-from tinytorch.core.tensor import Tensor, manual_seed  # noqa: E402
-from tinytorch.core.training import Trainer  # noqa: E402
+from tinytorch.core.activations import ReLU
+from tinytorch.core.dataloader import DataLoader, TensorDataset
+from tinytorch.core.layers import Flatten, Linear, Sequential, count_parameters
+from tinytorch.core.losses import CrossEntropyLoss
+from tinytorch.core.optimizers import Adam
+from tinytorch.core.spatial import AdaptiveAvgPool2d, BatchNorm2d, Conv2d, MaxPool2d
+from tinytorch.core.tensor import Tensor, manual_seed
+from tinytorch.core.training import Trainer
 
 # The modern CNN's BatchNorm keeps every layer's inputs at mean 0 and variance 1, which lets it
 # train at a higher learning rate (Ioffe and Szegedy, 2015): its own default, modern_lr.

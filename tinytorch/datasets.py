@@ -5,7 +5,7 @@ module 05 defines, so the code lives, and is taught, in `src/05_dataloader/05_da
 nbdev 2 can export a cell to a second module (`#| export datasets`), but it then appends to an
 existing file on every run, which breaks byte-identical regeneration; a re-export avoids that.
 """
-from tinytorch.core.dataloader import (  # noqa: F401
+from tinytorch.core.dataloader import (
     DIGITS_SPLIT_SEED,
     DIGITS_TEST_FRACTION,
     load_digits,

@@ -94,7 +94,7 @@ def write_figures(modules: list[paths.CourseModule], out: Path, log=print) -> li
     try:
         import matplotlib
         matplotlib.use("Agg")
-        import matplotlib.pyplot  # noqa: F401
+        import matplotlib.pyplot
     except ImportError as error:
         raise MissingMatplotlib(NO_MATPLOTLIB) from error
     out.mkdir(parents=True, exist_ok=True)

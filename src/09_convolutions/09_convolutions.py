@@ -3040,7 +3040,7 @@ if __name__ == "__main__":
 #| export
 # count_parameters is module 03's (re-exported here, so `from tinytorch.core.spatial import
 # count_parameters` keeps working): all of a module's values, frozen ones included.
-from tinytorch.core.layers import count_parameters  # noqa: E402,F401
+from tinytorch.core.layers import count_parameters  # noqa: F401 (unused in the generated file: re-exported)
 
 
 def activation_bytes(shape, dtype=np.float32):

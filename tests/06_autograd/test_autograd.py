@@ -26,8 +26,8 @@ def check_gradients(op, *arrays, seed=0):
 
 
 rng = np.random.default_rng(42)
-N = lambda *shape: rng.normal(size=shape)                       # noqa: E731
-P = lambda *shape: rng.uniform(0.5, 2.0, size=shape)            # noqa: E731 (positive)
+N = lambda *shape: rng.normal(size=shape)
+P = lambda *shape: rng.uniform(0.5, 2.0, size=shape)            # positive
 
 CASES = {
     "add": (lambda a, b: a + b, N(3, 4), N(3, 4)),

@@ -661,7 +661,7 @@ def _child(copy_root, tests, files, result_path, log_path):
             "--no-header"]
         outcome["rc"] = int(pytest.main(args, plugins=[recorder]))
         outcome["first"], outcome["counts"] = recorder.first or "", dict(recorder.counts)
-    except BaseException as error:            # noqa: BLE001 - report anything, then leave
+    except BaseException as error:            # report anything, then leave
         outcome["first"] = f"the run itself failed: {type(error).__name__}: {error}"
     with open(result_path, "w") as out:
         json.dump(outcome, out)

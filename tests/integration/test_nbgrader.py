@@ -19,12 +19,12 @@ from tito import main, notebooks, paths
 
 pytest.importorskip("nbgrader", reason="nbgrader 0.9.6 is in the dev extra on Python 3.11 and newer: pip install -e \".[dev]\"")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tito"))
-import submissions_09 as subs  # noqa: E402  (tests/tito/submissions_09)
+import submissions_09 as subs  # tests/tito/submissions_09
 
 if subs.MODULE is None:
     pytest.skip("src/09_convolutions does not exist", allow_module_level=True)
 
-from submissions_09.wrong import WRONG  # noqa: E402
+from submissions_09.wrong import WRONG
 
 ASSIGNMENT = "09_convolutions"
 BIN = Path(sys.executable).parent  # nbgrader and the alembic it calls live next to this Python

@@ -32,8 +32,8 @@ from tito.grading.limits import Limits
 if subs.MODULE is None:
     pytest.skip("src/09_convolutions does not exist", allow_module_level=True)
 
-from submissions_09.correct import CORRECT  # noqa: E402
-from submissions_09.wrong import WRONG  # noqa: E402
+from submissions_09.correct import CORRECT
+from submissions_09.wrong import WRONG
 
 pytestmark = pytest.mark.slow  # its fixture grades every kept wrong answer: about 60 s in CI
 

@@ -26,7 +26,7 @@ from tito.grading import grade
 if subs.MODULE is None:
     pytest.skip("src/09_convolutions does not exist", allow_module_level=True)
 
-from submissions_09.wrong import WRONG  # noqa: E402
+from submissions_09.wrong import WRONG
 
 # Two wrong exercises (no graded item calls both) and one left blank.
 WRONG_HERE = ("conv_calls_fast_path", "rf_stops_at_relu")

@@ -21,7 +21,7 @@ from tito import main, notebooks, paths
 if subs.MODULE is None:
     pytest.skip("src/09_convolutions does not exist", allow_module_level=True)
 
-from submissions_09.wrong import WRONG  # noqa: E402
+from submissions_09.wrong import WRONG
 
 ROOT = paths.repo_root(Path(__file__).parent)
 sys.path.insert(0, str(ROOT / "autograder" / "gradescope"))

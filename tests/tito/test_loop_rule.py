@@ -22,7 +22,7 @@ from tito.grading import loops
 if subs.MODULE is None:
     pytest.skip("src/09_convolutions does not exist", allow_module_level=True)
 
-from submissions_09.correct import CORRECT  # noqa: E402
+from submissions_09.correct import CORRECT
 
 SRC = subs.MODULE.src
 STUDENT = notebooks.student_notebook(SRC)

@@ -29,7 +29,7 @@ from tito_helpers import ROOT, write_nb
 if subs.MODULE is None:
     pytest.skip("src/09_convolutions does not exist", allow_module_level=True)
 
-from submissions_09.wrong import WRONG  # noqa: E402
+from submissions_09.wrong import WRONG
 
 GRADED = cells.graded_cells(subs.MODULE.src)
 POINTS = {cell.cell_id: cell.points for cell in GRADED}

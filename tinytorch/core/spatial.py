@@ -931,7 +931,7 @@ def receptive_field(layers):
 # %% ../../src/09_convolutions/09_convolutions.py #cell-090
 # count_parameters is module 03's (re-exported here, so `from tinytorch.core.spatial import
 # count_parameters` keeps working): all of a module's values, frozen ones included.
-from .layers import count_parameters  # noqa: E402,F401
+from .layers import count_parameters  # noqa: F401 (unused in the generated file: re-exported)
 
 
 def activation_bytes(shape, dtype=np.float32):
