@@ -346,7 +346,8 @@ def _check_pool_padding(layer, kernel, padding):
         raise ValueError(
             f"{layer} padding should be at most half the kernel size, got padding={padding} for "
             f"kernel_size={kernel}. With padding <= kernel/2, at least half of every window lies on real "
-            f"input along each axis; use padding <= {tuple(k // 2 for k in kernel)}.")
+            f"input along each axis (when the input is at least as long as the kernel); use padding <= "
+            f"{tuple(k // 2 for k in kernel)}.")
 
 
 def _output_hw(layer, hw, kernel, stride, padding, dilation=(1, 1), ceil_mode=False):
@@ -405,13 +406,21 @@ def _check_conv_args(layer, x, weight, bias, stride, padding):
 
 
 def _check_pool_args(layer, x, kernel_size, stride, padding):
-    """Validated numpy arguments of a 2D pooling; stride None means stride = kernel."""
+    """Validated numpy arguments of a 2D pooling: (x, kernel, stride, padding, out_hw)."""
+    x, kernel, stride, padding, _, out_hw = _check_pool_options(layer, x, kernel_size, stride, padding, 1, False)
+    return x, kernel, stride, padding, out_hw
+
+
+def _check_pool_options(layer, x, kernel_size, stride, padding, dilation, ceil_mode):
+    """The same with section 13's options: (x, kernel, stride, padding, dilation, out_hw). stride None
+    means stride = kernel."""
     x = _check_input(x, layer)
     kernel = _pair(kernel_size, "kernel_size", 1, layer)
     stride = kernel if stride is None else _pair(stride, "stride", 1, layer)
-    padding = _pair(padding, "padding", 0, layer)
+    padding, dilation = _pair(padding, "padding", 0, layer), _pair(dilation, "dilation", 1, layer)
     _check_pool_padding(layer, kernel, padding)
-    return x, kernel, stride, padding, _output_hw(layer, x.shape[2:], kernel, stride, padding)
+    return x, kernel, stride, padding, dilation, _output_hw(layer, x.shape[2:], kernel, stride, padding, dilation,
+                                                            ceil_mode)
 
 
 def _check_grad_out(layer, grad_out, shape):
@@ -1114,7 +1123,7 @@ def test_unit_conv2d_loops():
         what = f"conv2d_loops(x {shape}, weight {w.shape}, stride {stride}, padding {padding}, bias {'yes' if use_bias else 'None'})"
         _assert_close(_call(what, conv2d_loops, x, w, b, stride, padding), expected, what,
                       suspects=_conv_suspects(x, w, b, stride, padding))
-    # A wide, short output (31 columns, 3 rows).
+    # A wide, short output (31 columns, 4 rows: the padding adds one to the input's 3).
     x, w, b = rng.standard_normal((2, 2, 3, 62)), rng.standard_normal((2, 2, 2, 3)), rng.standard_normal(2)
     what = "conv2d_loops(x (2, 2, 3, 62), weight (2, 2, 2, 3), stride (1, 2), padding (1, 1))"
     _assert_close(_call(what, conv2d_loops, x, w, b, (1, 2), (1, 1)), _conv_numpy(x, w, b, (1, 2), (1, 1)), what,
@@ -1127,8 +1136,8 @@ if __name__ == "__main__":
 
 # %% [markdown]
 # The exact number of multiply-accumulates is the product of the seven loop
-# lengths. Here it is for a LeNet-sized layer on a batch of digits, next to the time
-# your loops take on it.
+# lengths. Here it is for a small layer on a small batch of random images (the shapes
+# are in the cell), next to the time your loops take on it.
 
 
 # %% nbgrader={"grade": false, "grade_id": "macs", "locked": false, "schema_version": 3, "solution": false, "task": false}
@@ -1363,9 +1372,10 @@ if __name__ == "__main__":
 # moves long runs instead of short ones. The GEMM `cols @ W` then gives
 # `(N * H_out * W_out, C_out)`, the output channels-last too, which the next layer reads
 # in memory order. Backward is the same, transposed: `grad_weight = g.T @ cols`,
-# `grad_cols = g @ W.T`. With stride 1 and no more output than input channels, the
-# code gets the input gradient another way with the same GEMM size: as a convolution of
-# the output gradient with the flipped kernel (`_input_grad_by_convolution`; the "transposed
+# `grad_cols = g @ W.T`. With stride 1, padding smaller than the kernel and no more output
+# than input channels, the code gets the input gradient another way (a GEMM of the same
+# size when the padding keeps the image's size, larger by `H * W / (H_out * W_out)`
+# otherwise): as a convolution of the output gradient with the flipped kernel (`_input_grad_by_convolution`; the "transposed
 # convolution" of section 11), which replaces col2im's `kh * kw` adds by one copy.
 
 
@@ -1532,7 +1542,8 @@ def _input_grad_by_convolution(g, x_shape, weight, padding, out_hw):
     k - 1 - p, with the kernel flipped and its channel axes swapped (a "full" convolution).
 
     Why: it builds columns with one fast copy (_im2col) instead of kh*kw read-add-write passes
-    over the input gradient (col2im), and the GEMM has the same size. g: (N*H_out*W_out, C_out).
+    over the input gradient (col2im), and the GEMM has the same size when H_out * W_out = H * W
+    ("same" padding; larger by H * W / (H_out * W_out) otherwise). g: (N*H_out*W_out, C_out).
     """
     (batch, c_in, height, width), (ph, pw), (kh, kw) = x_shape, padding, weight.shape[2:]
     g_nchw = g.reshape(batch, *out_hw, -1).transpose(0, 3, 1, 2)      # a view, channels-last in memory
@@ -1671,9 +1682,10 @@ if __name__ == "__main__":
 #
 # Padding larger than half the kernel is refused (as in PyTorch). Not because a window
 # would otherwise be all padding: that takes `p >= k`. The reason is that `p <= k/2`
-# keeps at least half of every window on real input along each axis (a border window
-# overhangs by at most `p`, so at least `k - p >= k/2` of its rows and columns are
-# real), so every output still summarises mostly real values.
+# keeps at least half of every window on real input along each axis whenever the input
+# is at least as long as the kernel (a border window then overhangs by at most `p`, so
+# at least `k - p >= k/2` of its rows and columns are real), so every output still
+# summarises mostly real values.
 #
 # **Worked example.** One 4x4 map, pooled three ways. Every window is listed with its
 # maximum and its average; `pad` marks padding (`-inf` for max, `0` for average).
@@ -2285,13 +2297,18 @@ if __name__ == "__main__":
 # %% nbgrader={"grade": false, "grade_id": "spatial-functions", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| export
 class Conv2dFunction(Function):
-    """conv2d on Tensors (input, weight, optional bias), differentiable in all three.
+    """conv2d on Tensors (input, weight, optional bias), differentiable in all three, with every
+    option of torch.nn.functional.conv2d.
 
     use_loops=True runs conv2d_loops forward and conv2d_backward_loops backward; `layer` is
-    the name that errors carry (the calling layer's).
+    the name that errors carry (the calling layer's). Section 13's options (dilation, groups,
+    padding "same" / "valid") take the paths of that section, built on the same two.
     """
 
-    def forward(self, x, weight, bias, stride=1, padding=0, use_loops=False, layer="Conv2d"):
+    def forward(self, x, weight, bias, stride=1, padding=0, dilation=1, groups=1, use_loops=False, layer="Conv2d"):
+        self.options = isinstance(padding, str) or groups != 1 or _pair(dilation, "dilation", 1, layer) != (1, 1)
+        if self.options:
+            return self._forward_with_options(x, weight, bias, stride, padding, dilation, groups, use_loops, layer)
         x, weight, bias, self.stride, self.padding, out_hw = _check_conv_args(layer, x, weight, bias, stride, padding)
         self.x, self.weight, self.has_bias, self.use_loops = x, weight, bias is not None, use_loops
         if use_loops:
@@ -2300,7 +2317,9 @@ class Conv2dFunction(Function):
         return out
 
     def backward(self, grad_output):
-        if self.use_loops:
+        if self.options:
+            grad_x, grad_w, grad_b = self._backward_with_options(grad_output)
+        elif self.use_loops:
             grad_x, grad_w, grad_b = conv2d_backward_loops(grad_output, self.x, self.weight, self.stride, self.padding)
         else:
             need_x = self.inputs[0] is not None and self.inputs[0].requires_grad
@@ -2308,37 +2327,82 @@ class Conv2dFunction(Function):
                                                       self.stride, self.padding, need_x=need_x)
         return grad_x, grad_w, grad_b if self.has_bias else None
 
+    def _forward_with_options(self, x, weight, bias, stride, padding, dilation, groups, use_loops, layer):
+        x, weight, bias, *geometry = _check_conv_options(layer, x, weight, bias, stride, padding, dilation, groups)
+        self.stride, self.pads, self.dilation, self.groups, out_hw = geometry
+        self.x, self.weight, self.has_bias, self.use_loops, self.padding = x, weight, bias is not None, use_loops, padding
+        if use_loops:
+            return conv2d_options_loops(x, weight, bias, self.stride, padding, self.dilation, self.groups)
+        out, self.cols = _conv2d_options_forward(x, weight, bias, self.stride, self.pads, self.dilation, self.groups,
+                                                 out_hw)
+        return out
+
+    def _backward_with_options(self, grad_output):
+        if self.use_loops:
+            return conv2d_options_backward_loops(grad_output, self.x, self.weight, self.stride, self.padding,
+                                                 self.dilation, self.groups)
+        return _conv2d_options_backward(grad_output, self.x.shape, self.weight, self.cols, self.stride, self.pads,
+                                        self.dilation, self.groups)
+
 
 class MaxPool2dFunction(Function):
-    """Max pooling on a Tensor; use_loops=True runs maxpool2d_loops and maxpool2d_backward_loops."""
+    """Max pooling on a Tensor, with every option of torch.nn.MaxPool2d. use_loops=True runs
+    maxpool2d_loops and maxpool2d_backward_loops (with section 13's dilation or ceil_mode, the
+    loops of that section); the fast path (section 5) takes every option itself."""
 
-    def forward(self, x, kernel_size, stride=None, padding=0, use_loops=False, layer="MaxPool2d"):
-        self.x, self.kernel, self.stride, self.padding, out_hw = _check_pool_args(layer, x, kernel_size, stride, padding)
-        self.use_loops = use_loops
+    def forward(self, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, use_loops=False,
+                layer="MaxPool2d"):
+        self.x, self.kernel, self.stride, self.padding, self.dilation, out_hw = _check_pool_options(
+            layer, x, kernel_size, stride, padding, dilation, ceil_mode)
+        self.ceil_mode, self.use_loops = ceil_mode, use_loops
+        self.options = self.dilation != (1, 1) or ceil_mode
+        geometry = (self.kernel, self.stride, self.padding)
         if use_loops:
-            return maxpool2d_loops(self.x, self.kernel, self.stride, self.padding)
-        out, self.argmax = _maxpool2d_forward(self.x, self.kernel, self.stride, self.padding, out_hw)
+            if self.options:
+                return maxpool2d_options_loops(self.x, *geometry, self.dilation, ceil_mode)
+            return maxpool2d_loops(self.x, *geometry)
+        self.extra = _overhang(self.x.shape[2:], *geometry, self.dilation, out_hw) if ceil_mode else (0, 0)
+        out, self.argmax = _maxpool2d_forward(self.x, *geometry, out_hw, self.dilation, self.extra)
         return out
 
     def backward(self, grad_output):
-        if self.use_loops:
-            return (maxpool2d_backward_loops(grad_output, self.x, self.kernel, self.stride, self.padding),)
-        return (_maxpool2d_backward(grad_output, self.argmax, self.x, self.kernel, self.stride, self.padding),)
+        geometry = (self.kernel, self.stride, self.padding)
+        if not self.use_loops:
+            return (_maxpool2d_backward(grad_output, self.argmax, self.x, *geometry, self.dilation, self.extra),)
+        if self.options:
+            return (maxpool2d_options_backward_loops(grad_output, self.x, *geometry, self.dilation, self.ceil_mode),)
+        return (maxpool2d_backward_loops(grad_output, self.x, *geometry),)
 
 
 class AvgPool2dFunction(Function):
-    """Average pooling on a Tensor; use_loops=True runs avgpool2d_loops and avgpool2d_backward_loops."""
+    """Average pooling on a Tensor, with every option of torch.nn.AvgPool2d. use_loops=True runs
+    avgpool2d_loops and avgpool2d_backward_loops (with section 13's ceil_mode or
+    count_include_pad=False, the loops of that section); the fast path takes every option itself."""
 
-    def forward(self, x, kernel_size, stride=None, padding=0, use_loops=False, layer="AvgPool2d"):
-        self.x, self.kernel, self.stride, self.padding, out_hw = _check_pool_args(layer, x, kernel_size, stride, padding)
-        self.use_loops = use_loops
+    def forward(self, x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                use_loops=False, layer="AvgPool2d"):
+        self.x, self.kernel, self.stride, self.padding, _, out_hw = _check_pool_options(
+            layer, x, kernel_size, stride, padding, 1, ceil_mode)
+        self.options, self.use_loops = (ceil_mode, count_include_pad), use_loops
+        geometry = (self.kernel, self.stride, self.padding)
+        plain = not ceil_mode and count_include_pad
         if use_loops:
-            return avgpool2d_loops(self.x, self.kernel, self.stride, self.padding)
-        return _avgpool2d_forward(self.x, self.kernel, self.stride, self.padding, out_hw)
+            if plain:
+                return avgpool2d_loops(self.x, *geometry)
+            return avgpool2d_options_loops(self.x, *geometry, ceil_mode, count_include_pad)
+        self.extra, self.divisor = (0, 0), None          # every window whole, divided by kh * kw
+        if not plain:
+            self.extra = _overhang(self.x.shape[2:], *geometry, (1, 1), out_hw)
+            self.divisor = _avgpool_divisor(self.x.shape[2:], *geometry, out_hw, count_include_pad)
+        return _avgpool2d_forward(self.x, *geometry, out_hw, self.extra, self.divisor)
 
     def backward(self, grad_output):
-        backward = avgpool2d_backward_loops if self.use_loops else _avgpool2d_backward
-        return (backward(grad_output, self.x, self.kernel, self.stride, self.padding),)
+        geometry = (self.kernel, self.stride, self.padding)
+        if not self.use_loops:
+            return (_avgpool2d_backward(grad_output, self.x, *geometry, self.extra, self.divisor),)
+        if self.options == (False, True):
+            return (avgpool2d_backward_loops(grad_output, self.x, *geometry),)
+        return (avgpool2d_options_backward_loops(grad_output, self.x, *geometry, *self.options),)
 
 
 # %% [markdown]
@@ -2481,17 +2545,14 @@ class Conv2d(_Spatial):
         return self.dilation != (1, 1) or self.groups != 1 or isinstance(self.padding, str)
 
     def forward(self, x):
-        if not self._has_options():
-            return Conv2dFunction.apply(x, self.weight, self.bias, stride=self.stride, padding=self.padding,
-                                        use_loops=self.use_loops, layer="Conv2d")
         expected = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
-        if tuple(self.weight.shape) != expected:      # Exercise 8 written before groups existed
+        if self.groups != 1 and tuple(self.weight.shape) != expected:      # Exercise 8 written before groups existed
             raise ValueError(
                 f"Conv2d(groups={self.groups}).weight has shape {tuple(self.weight.shape)}, expected (out_channels, "
                 f"in_channels // groups, kh, kw) = {expected}: in Exercise 8, use in_channels // groups for the "
                 "weight's second axis and for fan_in.")
-        return Conv2dOptionsFunction.apply(x, self.weight, self.bias, stride=self.stride, padding=self.padding,
-                                           dilation=self.dilation, groups=self.groups, use_loops=self.use_loops)
+        return Conv2dFunction.apply(x, self.weight, self.bias, stride=self.stride, padding=self.padding,
+                                    dilation=self.dilation, groups=self.groups, use_loops=self.use_loops, layer="Conv2d")
 
     def _output_hw(self, hw):
         pads = _conv_padding("Conv2d", self.padding, self.kernel_size, self.stride, self.dilation)
@@ -2593,7 +2654,7 @@ if __name__ == "__main__":
 # %% nbgrader={"grade": false, "grade_id": "pool-layers", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| export
 class _Pool2d(_Spatial):
-    _function = _options_function = None      # the Functions without and with section 13's options
+    _function = None      # the layer's Function, which takes every option
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
@@ -2604,9 +2665,8 @@ class _Pool2d(_Spatial):
         _check_pool_padding(layer, self.kernel_size, self.padding)
 
     def forward(self, x):
-        function, options = (self._options_function, self._options()) if self._has_options() else (self._function, {})
-        return function.apply(x, kernel_size=self.kernel_size, stride=self.stride, padding=self.padding,
-                              use_loops=self.use_loops, layer=type(self).__name__, **options)
+        return self._function.apply(x, kernel_size=self.kernel_size, stride=self.stride, padding=self.padding,
+                                    use_loops=self.use_loops, layer=type(self).__name__, **self._options())
 
     def _options(self):
         return {}
@@ -2635,10 +2695,6 @@ class MaxPool2d(_Pool2d):
     dilation and ceil_mode are section 13's options."""
     _function = MaxPool2dFunction
 
-    @property
-    def _options_function(self):
-        return MaxPool2dOptionsFunction        # defined in section 13
-
     # ceil_mode is keyword-only: PyTorch's fifth argument is return_indices, which tinytorch does not have.
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, *, ceil_mode=False):
         super().__init__(kernel_size, stride, padding)
@@ -2655,10 +2711,6 @@ class AvgPool2d(_Pool2d):
     """2D average pooling, as torch.nn.AvgPool2d: zero padding counts in the average unless
     count_include_pad=False. ceil_mode and count_include_pad are section 13's options."""
     _function = AvgPool2dFunction
-
-    @property
-    def _options_function(self):
-        return AvgPool2dOptionsFunction        # defined in section 13
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
         super().__init__(kernel_size, stride, padding)
@@ -3240,7 +3292,8 @@ if __name__ == "__main__":
 # %% [markdown]
 # Measured on this machine, so your numbers will differ: they depend on the CPU, the
 # BLAS library numpy uses and how busy the machine is. Each row is the best of several
-# runs after one untimed warm-up run (the first call of a library pays for setup), except
+# runs after untimed warm-up runs (one for numpy, three for PyTorch: the first call of a
+# library pays for setup), except
 # the loops, run once. Small shapes keep the notebook quick; the benchmark in
 # `benchmarks/` runs the big ones. PyTorch runs on one thread here: on a layer this small,
 # handing the work to a pool of threads costs more than the work, so with all its threads
@@ -3540,9 +3593,10 @@ if __name__ == "__main__":
 #
 # `padding="valid"` is no padding. `padding="same"` (stride 1 only, as in PyTorch) pads so
 # that the output keeps the input's size: `d * (k - 1)` rows in total. When that total is
-# odd, PyTorch puts the extra row at the bottom and the extra column at the right. The code
-# adds that extra row and column to the input first and pads the rest evenly, so the rest of
-# the path stays symmetric; backward drops the extra gradient row again.
+# odd, PyTorch puts the extra row at the bottom and the extra column at the right. The im2col
+# path and the loops add that extra row and column to the input first and pad the rest
+# evenly, so the rest of the path stays symmetric; backward drops the extra gradient row
+# again. The depthwise path pads unevenly in one copy.
 
 # %%
 if __name__ == "__main__":
@@ -3720,30 +3774,6 @@ def conv2d_options_backward_loops(grad_out, x, weight, stride=1, padding=0, dila
     return grad_x[:, :, :height, :width], grad_w[:, :, ::dh, ::dw], grad_b
 
 
-class Conv2dOptionsFunction(Function):
-    """conv2d with dilation, groups and padding "same"/"valid" on Tensors; use_loops=True runs
-    conv2d_options_loops forward and conv2d_options_backward_loops backward."""
-
-    def forward(self, x, weight, bias, stride=1, padding=0, dilation=1, groups=1, use_loops=False, layer="Conv2d"):
-        x, weight, bias, *geometry = _check_conv_options(layer, x, weight, bias, stride, padding, dilation, groups)
-        self.stride, self.pads, self.dilation, self.groups, out_hw = geometry
-        self.x, self.weight, self.has_bias, self.use_loops, self.padding = x, weight, bias is not None, use_loops, padding
-        if use_loops:
-            return conv2d_options_loops(x, weight, bias, self.stride, padding, self.dilation, self.groups)
-        out, self.cols = _conv2d_options_forward(x, weight, bias, self.stride, self.pads, self.dilation, self.groups,
-                                                 out_hw)
-        return out
-
-    def backward(self, grad_output):
-        if self.use_loops:
-            grad_x, grad_w, grad_b = conv2d_options_backward_loops(
-                grad_output, self.x, self.weight, self.stride, self.padding, self.dilation, self.groups)
-        else:
-            grad_x, grad_w, grad_b = _conv2d_options_backward(
-                grad_output, self.x.shape, self.weight, self.cols, self.stride, self.pads, self.dilation, self.groups)
-        return grad_x, grad_w, grad_b if self.has_bias else None
-
-
 # %% nbgrader={"grade": false, "grade_id": "check-conv-options", "locked": true, "schema_version": 3, "solution": false, "task": false}
 def test_unit_conv_options():
     rng = np.random.default_rng(13)
@@ -3823,17 +3853,6 @@ def pool_output_size(size, kernel, stride, padding=0, dilation=1, ceil_mode=Fals
             f"pool_output_size: a kernel of {kernel} with dilation {dilation} spans {span}, more than the padded axis "
             f"({size} + 2 * {padding} = {size + 2 * padding}). Use a smaller kernel or dilation, or more padding.")
     return _window_count(size, kernel, stride, (padding, padding), dilation, ceil_mode)
-
-
-def _check_pool_options(layer, x, kernel_size, stride, padding, dilation, ceil_mode):
-    """Validated arguments of a pooling with options: (x, kernel, stride, padding, dilation, out_hw)."""
-    x = _check_input(x, layer)
-    kernel = _pair(kernel_size, "kernel_size", 1, layer)
-    stride = kernel if stride is None else _pair(stride, "stride", 1, layer)
-    padding, dilation = _pair(padding, "padding", 0, layer), _pair(dilation, "dilation", 1, layer)
-    _check_pool_padding(layer, kernel, padding)
-    return x, kernel, stride, padding, dilation, _output_hw(layer, x.shape[2:], kernel, stride, padding, dilation,
-                                                            ceil_mode)
 
 
 def _overhang(hw, kernel, stride, padding, dilation, out_hw):
@@ -3959,50 +3978,6 @@ def avgpool2d_options_backward_loops(grad_out, x, kernel_size, stride=None, padd
     return grad
 
 
-class MaxPool2dOptionsFunction(Function):
-    """Max pooling with dilation and ceil_mode on a Tensor; use_loops=True runs the options loops."""
-
-    def forward(self, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, use_loops=False,
-                layer="MaxPool2d"):
-        self.x, self.kernel, self.stride, self.padding, self.dilation, out_hw = _check_pool_options(
-            layer, x, kernel_size, stride, padding, dilation, ceil_mode)
-        self.ceil_mode, self.use_loops = ceil_mode, use_loops
-        geometry = (self.kernel, self.stride, self.padding)
-        if use_loops:
-            return maxpool2d_options_loops(self.x, *geometry, self.dilation, ceil_mode)
-        self.extra = _overhang(self.x.shape[2:], *geometry, self.dilation, out_hw)
-        out, self.argmax = _maxpool2d_forward(self.x, *geometry, out_hw, self.dilation, self.extra)
-        return out
-
-    def backward(self, grad_output):
-        geometry = (self.kernel, self.stride, self.padding, self.dilation)
-        if self.use_loops:
-            return (maxpool2d_options_backward_loops(grad_output, self.x, *geometry, self.ceil_mode),)
-        return (_maxpool2d_backward(grad_output, self.argmax, self.x, *geometry, self.extra),)
-
-
-class AvgPool2dOptionsFunction(Function):
-    """Average pooling with ceil_mode and count_include_pad on a Tensor; use_loops=True runs the options loops."""
-
-    def forward(self, x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-                use_loops=False, layer="AvgPool2d"):
-        self.x, self.kernel, self.stride, self.padding, _, out_hw = _check_pool_options(
-            layer, x, kernel_size, stride, padding, 1, ceil_mode)
-        self.options, self.use_loops = (ceil_mode, count_include_pad), use_loops
-        geometry = (self.kernel, self.stride, self.padding)
-        if use_loops:
-            return avgpool2d_options_loops(self.x, *geometry, ceil_mode, count_include_pad)
-        self.extra = _overhang(self.x.shape[2:], *geometry, (1, 1), out_hw)
-        self.divisor = _avgpool_divisor(self.x.shape[2:], *geometry, out_hw, count_include_pad)
-        return _avgpool2d_forward(self.x, *geometry, out_hw, self.extra, self.divisor)
-
-    def backward(self, grad_output):
-        geometry = (self.kernel, self.stride, self.padding)
-        if self.use_loops:
-            return (avgpool2d_options_backward_loops(grad_output, self.x, *geometry, *self.options),)
-        return (_avgpool2d_backward(grad_output, self.x, *geometry, self.extra, self.divisor),)
-
-
 # %%
 if __name__ == "__main__":
     print(f"{'size':>4} {'kernel':>6} {'stride':>6} {'padding':>7} | {'floor':>5} {'ceil':>4}")
@@ -4094,7 +4069,7 @@ if __name__ == "__main__":
 # Two layers that every modern CNN uses remain. **Adaptive average pooling** asks for the *output* size and works out the windows.
 # Output row `i` of `out_h` averages input rows `floor(i * H / out_h)` up to (not
 # including) `ceil((i + 1) * H / out_h)`: the windows cover every row, and when `H` is
-# not a multiple of `out_h` neighbouring windows share a row. `AdaptiveAvgPool2d(1)` is
+# not a multiple of `out_h` some neighbouring windows overlap (share a row). `AdaptiveAvgPool2d(1)` is
 # global average pooling: one mean per channel, whatever the image size, which is how
 # ResNet-style networks go from feature maps to a classifier without a huge Linear layer.
 

@@ -134,3 +134,8 @@ def test_repr_shows_the_configuration():
     assert repr(MaxPool2d(2)) == "MaxPool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))"
     assert repr(AvgPool2d((2, 3), stride=1, padding=(1, 0))) == \
         "AvgPool2d(kernel_size=(2, 3), stride=(1, 1), padding=(1, 0))"
+    # an option shows when it is not its default, each one alone too
+    assert repr(MaxPool2d(2, dilation=2)) == \
+        "MaxPool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(2, 2), ceil_mode=False)"
+    assert repr(AvgPool2d(2, count_include_pad=False)) == \
+        "AvgPool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0), ceil_mode=False, count_include_pad=False)"
