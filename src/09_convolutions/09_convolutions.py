@@ -464,6 +464,13 @@ def _check_groups(layer, groups, in_channels, out_channels):
     return int(groups)
 
 
+def _uses_conv_options(layer, padding, dilation, groups):
+    """Whether a convolution takes section 13's paths: a padding string, a dilation or groups other
+    than 1. Only the int 1 counts as 1: a bool or a float goes on, to be refused by those paths."""
+    plain_groups = is_whole_number(groups) and groups == 1
+    return isinstance(padding, str) or not plain_groups or _pair(dilation, "dilation", 1, layer) != (1, 1)
+
+
 def _conv_padding(layer, padding, kernel, stride, dilation):
     """Padding as ((top, bottom), (left, right)) from an int, an (h, w) pair, "valid" or "same".
 
@@ -1471,7 +1478,7 @@ def conv2d_vectorized(x, weight, bias=None, stride=1, padding=0, dilation=1, gro
 
     dilation, groups and padding "same" / "valid" are the options of section 13.
     """
-    if dilation != 1 or groups != 1 or isinstance(padding, str):
+    if _uses_conv_options("conv2d_vectorized", padding, dilation, groups):
         return _conv2d_with_options("conv2d_vectorized", x, weight, bias, stride, padding, dilation, groups)
     x, weight, bias, stride, padding, out_hw = _check_conv_args("conv2d_vectorized", x, weight, bias, stride, padding)
     return _conv2d_forward(x, weight, bias, stride, padding, out_hw)[0]
@@ -2015,7 +2022,7 @@ def maxpool2d_vectorized(x, kernel_size, stride=None, padding=0, dilation=1, cei
 
     dilation and ceil_mode are the options of section 13.
     """
-    if dilation != 1 or ceil_mode:
+    if _pair(dilation, "dilation", 1, "maxpool2d_vectorized") != (1, 1) or ceil_mode:
         return _maxpool2d_with_options("maxpool2d_vectorized", x, kernel_size, stride, padding, dilation, ceil_mode)
     x, kernel, stride, padding, out_hw = _check_pool_args("maxpool2d_vectorized", x, kernel_size, stride, padding)
     return _maxpool2d_forward(x, kernel, stride, padding, out_hw)[0]
@@ -2306,7 +2313,7 @@ class Conv2dFunction(Function):
     """
 
     def forward(self, x, weight, bias, stride=1, padding=0, dilation=1, groups=1, use_loops=False, layer="Conv2d"):
-        self.options = isinstance(padding, str) or groups != 1 or _pair(dilation, "dilation", 1, layer) != (1, 1)
+        self.options = _uses_conv_options(layer, padding, dilation, groups)
         if self.options:
             return self._forward_with_options(x, weight, bias, stride, padding, dilation, groups, use_loops, layer)
         x, weight, bias, self.stride, self.padding, out_hw = _check_conv_args(layer, x, weight, bias, stride, padding)

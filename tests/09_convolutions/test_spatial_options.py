@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from tinytorch.core import spatial
-from tinytorch.core.spatial import AvgPool2d, Conv2d, MaxPool2d
+from tinytorch.core.spatial import AvgPool2d, Conv2d, Conv2dFunction, MaxPool2d
 from tinytorch.core.tensor import Tensor, manual_seed
 from numeric_checks import f64
 
@@ -684,3 +684,15 @@ def test_pool_padding_rule_still_holds_on_the_undilated_kernel():
     raises(ValueError, lambda: AvgPool2d((2, 4), padding=(1, 3), ceil_mode=True), "AvgPool2d", "padding")
     assert MaxPool2d(2, padding=1, dilation=3).output_shape((1, 1, 6, 6)) == \
         tuple(F.max_pool2d(torch.zeros(1, 1, 6, 6), 2, None, 1, 3).shape)
+
+
+@pytest.mark.parametrize("option, value, error", [
+    ("groups", True, TypeError), ("groups", 1.0, TypeError), ("dilation", True, TypeError), ("dilation", 1.0, TypeError)],
+    ids=["groups True", "groups 1.0", "dilation True", "dilation 1.0"])
+def test_the_functions_refuse_an_option_that_equals_1_without_being_an_int(option, value, error):
+    # True == 1 and 1.0 == 1 in Python: the functions must not take them for the plain convolution
+    x, weight = np.ones((1, 2, 4, 4)), np.ones((2, 2, 3, 3))
+    raises(error, lambda: Conv2dFunction.apply(Tensor(x), Tensor(weight), None, **{option: value}), "Conv2d", option)
+    raises(error, lambda: spatial.conv2d_vectorized(x, weight, **{option: value}), "conv2d_vectorized", option)
+    if option == "dilation":
+        raises(error, lambda: spatial.maxpool2d_vectorized(x, 2, dilation=value), "maxpool2d_vectorized", option)
