@@ -175,8 +175,11 @@ def test_test_stops_an_endless_loop_in_the_pytest_suite_at_the_total_limit(demo_
     write_nb(hang(notebooks.reference_notebook(DEMO.src), "add"), demo_repo / "modules" / "00_demo" / "00_demo.ipynb")
     assert tito(demo_repo, "export", "00").returncode == 0  # defining an endless function is fine
     # Without the limit the run never ends: the 60 s subprocess timeout would fail the test. No wall-clock
-    # assertion beyond that, as start-up time on a loaded machine is not what this test is about.
-    result = tito(demo_repo, "test", "00", "--timeout", "1", "--total-timeout", "5", timeout=60)
+    # assertion beyond that, as start-up time on a loaded machine is not what this test is about. The
+    # total leaves room for the three inline checks first (each a child that times out after 1 s: on a
+    # loaded machine, with start-up, they took 6.3 s together, and a total of 5 s ended the run before
+    # the pytest suite began).
+    result = tito(demo_repo, "test", "00", "--timeout", "1", "--total-timeout", "15", timeout=90)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "TIMEOUT tests/00_demo/test_demo.py::test_add_floats  stopped after" in result.stdout, result.stdout
     # the stopped test is charged to what it had called (the plugin writes as it goes): the endless add
