@@ -111,6 +111,12 @@ def is_real_number(value):
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
+def to_numpy(value):
+    """The numpy array inside a Tensor (the same array, not a copy), or `np.asarray` of anything
+    else. Later modules read targets, samples and outputs with this whatever the caller passed."""
+    return value.data if isinstance(value, Tensor) else np.asarray(value)
+
+
 def _to_array(data, dtype):
     """Convert accepted input to an ndarray of `dtype` (no copy when it already is one)."""
     if isinstance(data, Tensor):

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 import tinytorch
-from tinytorch.core.tensor import Tensor, is_whole_number
+from tinytorch.core.tensor import Tensor, is_whole_number, to_numpy
 
 # %% [markdown]
 # ## The `Dataset` protocol
@@ -176,7 +176,7 @@ if __name__ == "__main__":
 #
 # `collate` is the general way to build a batch: take a list of samples, and for each
 # field stack the values of all samples with `np.stack`. Values may be Tensors, arrays or
-# plain numbers; `_as_array` turns each into an array.
+# plain numbers; `to_numpy` (module 01's) turns each into an array.
 #
 # **Worked example.** Three `(image, label)` samples with 2x2 images. Gather each field
 # across the samples, then `np.stack` it: the new first axis counts samples, so sample
@@ -207,11 +207,6 @@ if __name__ == "__main__":
 
 # %% nbgrader={"grade": false, "grade_id": "dataloader-collate", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
-def _as_array(value):
-    """The numpy array inside a Tensor, or `np.asarray` of anything else."""
-    return value.data if isinstance(value, Tensor) else np.asarray(value)
-
-
 def _to_tensor(array):
     """Wrap a batch array in a Tensor, keeping float64 as float64 (everything else becomes float32)."""
     return Tensor(array, dtype=np.float64) if array.dtype == np.float64 else Tensor(array)
@@ -235,7 +230,7 @@ def collate(samples):
     ### BEGIN SOLUTION
     batch = []
     for field in range(widths[0]):
-        arrays = [_as_array(sample[field]) for sample in samples]
+        arrays = [to_numpy(sample[field]) for sample in samples]
         batch.append(_to_tensor(np.stack(arrays)))
     return tuple(batch)
     ### END SOLUTION

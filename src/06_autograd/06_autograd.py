@@ -31,7 +31,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from tinytorch.core.tensor import Tensor, _unwrap_index  # module 01 turns Tensor indices into arrays
+from tinytorch.core.tensor import Tensor, _result, _unwrap_index  # module 01's: wrap a result, unwrap an index
 from tinytorch.core.activations import GELU, ReLU, Sigmoid, Softmax, Tanh
 
 # %% [markdown]
@@ -140,12 +140,6 @@ def detach(self):
 
 # %% nbgrader={"grade": false, "grade_id": "autograd-function", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| export
-def _wrap_output(array):
-    array = np.asarray(array)
-    dtype = array.dtype if array.dtype in (np.float32, np.float64) else np.float32
-    return Tensor(array, dtype=dtype)
-
-
 class Node:
     """A node of the graph (tensor._ctx): what backward() needs of it.
 
@@ -197,7 +191,7 @@ class Function(Node):
         """
         fn = cls()
         arrays = tuple(x.data if isinstance(x, Tensor) else x for x in inputs)
-        result = _wrap_output(fn.forward(*arrays, **kwargs))
+        result = _result(fn.forward(*arrays, **kwargs))
         return _record(result, fn, inputs) if _needs_graph(inputs) else result
 
 # %% [markdown]

@@ -41,7 +41,7 @@ import time
 
 import numpy as np
 
-from tinytorch.core.tensor import Tensor, is_real_number, is_whole_number
+from tinytorch.core.tensor import is_real_number, is_whole_number, to_numpy
 from tinytorch.core.autograd import no_grad
 
 # %% [markdown]
@@ -91,18 +91,13 @@ if __name__ == "__main__":
 
 # %% nbgrader={"grade": false, "grade_id": "training-accuracy", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
-def _as_array(value):
-    """The numpy array inside a Tensor, or `np.asarray` of anything else."""
-    return value.data if isinstance(value, Tensor) else np.asarray(value)
-
-
 def accuracy(outputs, targets):
     """Fraction (a float in [0, 1]) of samples whose predicted class equals the target.
 
     outputs: (N, C) class scores (prediction = argmax), or (N,) / (N, 1) probabilities of
     class 1 (prediction = probability > 0.5). targets: (N,) class indices.
     """
-    outputs, targets = _as_array(outputs), _as_array(targets)
+    outputs, targets = to_numpy(outputs), to_numpy(targets)
     if outputs.ndim not in (1, 2):
         raise ValueError(
             f"accuracy expected outputs of shape (N, C) or (N,), got {outputs.shape}. "
@@ -127,6 +122,9 @@ def accuracy(outputs, targets):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test-training-accuracy", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+from tinytorch.core.tensor import Tensor
+
+
 def test_unit_accuracy():
     scores = Tensor([[0.1, 2.0, -1.0], [3.0, 0.0, 0.5], [0.0, 0.1, 0.2], [5.0, 4.0, 6.0]])
     assert accuracy(scores, np.array([1, 0, 2, 2])) == 1.0, 'check failed: accuracy(scores, np.array([1, 0, 2, 2])) == 1.0'
@@ -253,7 +251,7 @@ if __name__ == "__main__":
 #| export
 def _loss_value(loss):
     """The loss as a Python float; stop if training has diverged."""
-    value = float(_as_array(loss))
+    value = float(to_numpy(loss))
     if not math.isfinite(value):
         raise FloatingPointError(
             f"The loss became {value}: training diverged. "
@@ -640,7 +638,7 @@ if __name__ == "__main__":
     from tinytorch.core.layers import Flatten, Linear, Sequential
     from tinytorch.core.losses import CrossEntropyLoss
     from tinytorch.core.optimizers import Adam
-    from tinytorch.core.tensor import manual_seed
+    from tinytorch.core.tensor import Tensor, manual_seed
     from tinytorch.datasets import load_digits
 
     def digits_loaders(batch_size=32, seed=0):

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tinytorch.core.tensor import Tensor, get_rng, manual_seed
+from tinytorch.core.tensor import Tensor, get_rng, manual_seed, to_numpy
 
 F32, F64 = np.dtype(np.float32), np.dtype(np.float64)
 
@@ -21,6 +21,17 @@ def test_accepted_inputs_give_float32(data, shape):
     t = Tensor(data)
     assert t.shape == shape and t.dtype == F32 and isinstance(t.data, np.ndarray)
     assert np.array_equal(t.data, np.asarray(data, dtype=np.float32))
+
+
+def test_to_numpy_gives_a_tensors_own_array_and_converts_anything_else():
+    t = Tensor([[1.0, 2.0]], dtype=np.float64)
+    assert to_numpy(t) is t.data, "to_numpy(tensor) is the tensor's array itself, not a copy"
+    labels = to_numpy([3, 1, 2])
+    assert isinstance(labels, np.ndarray) and labels.dtype.kind == "i" and labels.tolist() == [3, 1, 2], (
+        "to_numpy of a list keeps integers (labels stay class indices)")
+    arr = np.arange(3)
+    assert to_numpy(arr) is arr
+    assert to_numpy(2.5).shape == ()
 
 
 def test_float32_array_is_shared_not_copied():

@@ -14,7 +14,7 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-from .tensor import Tensor, _unwrap_index  # module 01 turns Tensor indices into arrays
+from .tensor import Tensor, _result, _unwrap_index  # module 01's: wrap a result, unwrap an index
 from .activations import GELU, ReLU, Sigmoid, Softmax, Tanh
 
 # %% ../../src/06_autograd/06_autograd.py #cell-004
@@ -52,12 +52,6 @@ def detach(self):
     return Tensor(self.data, dtype=self.dtype)
 
 # %% ../../src/06_autograd/06_autograd.py #cell-006
-def _wrap_output(array):
-    array = np.asarray(array)
-    dtype = array.dtype if array.dtype in (np.float32, np.float64) else np.float32
-    return Tensor(array, dtype=dtype)
-
-
 class Node:
     """A node of the graph (tensor._ctx): what backward() needs of it.
 
@@ -109,7 +103,7 @@ class Function(Node):
         """
         fn = cls()
         arrays = tuple(x.data if isinstance(x, Tensor) else x for x in inputs)
-        result = _wrap_output(fn.forward(*arrays, **kwargs))
+        result = _result(fn.forward(*arrays, **kwargs))
         return _record(result, fn, inputs) if _needs_graph(inputs) else result
 
 # %% ../../src/06_autograd/06_autograd.py #cell-009

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 import tinytorch
-from .tensor import Tensor, is_whole_number
+from .tensor import Tensor, is_whole_number, to_numpy
 
 # %% ../../src/05_dataloader/05_dataloader.py #cell-003
 class Dataset:
@@ -69,11 +69,6 @@ class TensorDataset(Dataset):
         return tuple(t[index] for t in self.tensors)
 
 # %% ../../src/05_dataloader/05_dataloader.py #cell-012
-def _as_array(value):
-    """The numpy array inside a Tensor, or `np.asarray` of anything else."""
-    return value.data if isinstance(value, Tensor) else np.asarray(value)
-
-
 def _to_tensor(array):
     """Wrap a batch array in a Tensor, keeping float64 as float64 (everything else becomes float32)."""
     return Tensor(array, dtype=np.float64) if array.dtype == np.float64 else Tensor(array)
@@ -96,7 +91,7 @@ def collate(samples):
         )
     batch = []
     for field in range(widths[0]):
-        arrays = [_as_array(sample[field]) for sample in samples]
+        arrays = [to_numpy(sample[field]) for sample in samples]
         batch.append(_to_tensor(np.stack(arrays)))
     return tuple(batch)
 

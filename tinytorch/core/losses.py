@@ -7,7 +7,7 @@ __all__ = ['BCELoss', 'MSELoss', 'CrossEntropyLoss', 'BinaryCrossEntropyLoss']
 import numpy as np
 
 import tinytorch.core.autograd  # noqa: F401  (importing module 06 turns gradients on)
-from .tensor import Tensor
+from .tensor import Tensor, to_numpy
 from .layers import Module
 
 # %% ../../src/04_losses/04_losses.py #cell-003
@@ -18,7 +18,7 @@ def _check_input(input, loss_name):
 
 def _as_float_target(target, input, loss_name):
     """Target as a Tensor in the input's float dtype, with exactly the input's shape."""
-    data = target.data if isinstance(target, Tensor) else np.asarray(target)
+    data = to_numpy(target)
     if data.dtype.kind not in "biuf":
         raise TypeError(f"{loss_name} expects numeric targets, got an array of dtype {data.dtype}. Convert them to numbers first.")
     if data.shape != input.shape:
@@ -38,7 +38,7 @@ def _class_indices(target, input):
             "For a single sample use logits.reshape(1, -1); for images, flatten the spatial axes first."
         )
     n, c = input.shape
-    data = target.data if isinstance(target, Tensor) else np.asarray(target)
+    data = to_numpy(target)
     if data.shape == (n, c) and c > 1:
         raise ValueError(
             f"CrossEntropyLoss expected class indices of shape ({n},), got a target of shape {data.shape} (one-hot or probabilities?). "

@@ -11,22 +11,17 @@ import time
 
 import numpy as np
 
-from .tensor import Tensor, is_real_number, is_whole_number
+from .tensor import is_real_number, is_whole_number, to_numpy
 from .autograd import no_grad
 
 # %% ../../src/08_training/08_training.py #cell-005
-def _as_array(value):
-    """The numpy array inside a Tensor, or `np.asarray` of anything else."""
-    return value.data if isinstance(value, Tensor) else np.asarray(value)
-
-
 def accuracy(outputs, targets):
     """Fraction (a float in [0, 1]) of samples whose predicted class equals the target.
 
     outputs: (N, C) class scores (prediction = argmax), or (N,) / (N, 1) probabilities of
     class 1 (prediction = probability > 0.5). targets: (N,) class indices.
     """
-    outputs, targets = _as_array(outputs), _as_array(targets)
+    outputs, targets = to_numpy(outputs), to_numpy(targets)
     if outputs.ndim not in (1, 2):
         raise ValueError(
             f"accuracy expected outputs of shape (N, C) or (N,), got {outputs.shape}. "
@@ -50,7 +45,7 @@ def accuracy(outputs, targets):
 # %% ../../src/08_training/08_training.py #cell-012
 def _loss_value(loss):
     """The loss as a Python float; stop if training has diverged."""
-    value = float(_as_array(loss))
+    value = float(to_numpy(loss))
     if not math.isfinite(value):
         raise FloatingPointError(
             f"The loss became {value}: training diverged. "

@@ -3,4 +3,4 @@ def collate(samples):
     if not samples:
         raise ValueError("collate got no samples")
     fields = zip(*samples)
-    return tuple(Tensor(np.stack([_as_array(v) for v in field])) for field in fields)
+    return tuple(Tensor(np.stack([to_numpy(v) for v in field])) for field in fields)

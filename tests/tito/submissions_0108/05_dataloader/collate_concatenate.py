@@ -4,6 +4,6 @@ def collate(samples):
         raise ValueError("collate got no samples")
     out = []
     for k in range(len(samples[0])):
-        parts = [np.atleast_1d(_as_array(s[k])) for s in samples]
+        parts = [np.atleast_1d(to_numpy(s[k])) for s in samples]
         out.append(_to_tensor(np.concatenate(parts)))
     return tuple(out)

@@ -16,7 +16,7 @@ def collate(samples):
     if len({len(s) for s in samples}) != 1:
         raise ValueError("collate needs every sample to have the same number of fields")
     columns = list(zip(*samples))
-    return tuple(_to_tensor(np.array([_as_array(v) for v in column])) for column in columns)
+    return tuple(_to_tensor(np.array([to_numpy(v) for v in column])) for column in columns)
 
 
 class DataLoader:

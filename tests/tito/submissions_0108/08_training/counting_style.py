@@ -1,5 +1,5 @@
 def accuracy(outputs, targets):
-    outputs, targets = _as_array(outputs), _as_array(targets)
+    outputs, targets = to_numpy(outputs), to_numpy(targets)
     if targets.ndim == 2 and targets.shape[1] == 1:
         targets = targets[:, 0]
     if outputs.ndim == 1 or outputs.shape[1] == 1:
