@@ -323,6 +323,34 @@ for i in range(h_out):
         out[:, :, i, j] = np.mean(x_pad[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw], axis=(2, 3))
 return out
 """),
+    "a band of kh rows named once per output row, each window sliced from it (lost the rule before)": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            band = x_pad[n, c, i * sh:i * sh + kh]
+            for j in range(w_out):
+                out[n, c, i, j] = np.amax(band[:, j * sw:j * sw + kw])
+return out
+"""),
+    "a band of kw columns, its rows picked by a named slice": ("avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for j in range(w_out):
+            band = x_pad[n, c, :, j * sw:j * sw + kw]
+            for i in range(h_out):
+                rows = slice(i * sh, i * sh + kh)
+                out[n, c, i, j] = band[rows].sum() / (kh * kw)
+return out
+"""),
+    "starts enumerated, the mean as sum over size": ("avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i, top in enumerate(range(0, h_out * sh, sh)):
+            for j, left in enumerate(range(0, w_out * sw, sw)):
+                window = x_pad[n, c, top:top + kh, left:left + kw]
+                out[n, c, i, j] = window.sum() / window.size
+return out
+"""),
 }
 
 
@@ -685,6 +713,42 @@ for n in range(batch):
         for ki in range(kh):
             for kj in range(kw):
                 out[n, c] = np.maximum(out[n, c] if ki + kj else -np.inf, x_pad[n, c, rows[:, None] + ki, cols[None, :] + kj])
+return out
+""", ""),
+    "a band of rows whose columns are then read whole": (5, "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            band = x_pad[n, c, i * sh:i * sh + kh]
+            for j in range(w_out):
+                out[n, c, i, j] = band[:, :].max() if j < 0 else band[:, j * sw:j * sw + kw].max()
+return out
+""", ""),
+    "a band of rows reshaped into every window of the row": (5, "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            band = x_pad[n, c, i * sh:i * sh + kh]
+            for j in range(w_out):
+                out[n, c, i, j] = band[:, :w_out * kw].reshape(kh, w_out, kw).mean(axis=(0, 2))[j]
+return out
+""", ""),
+    "a band named twice, the second time the whole plane": (5, "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            band = x_pad[n, c, i * sh:i * sh + kh]
+            band = x_pad[n, c]
+            for j in range(w_out):
+                out[n, c, i, j] = band[:, j * sw:j * sw + kw].max()
+return out
+""", ""),
+    "x padded whole again at every position": (5, "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = np.pad(x[n, c], ((ph, ph), (pw, pw))).reshape(h_out, kh, w_out, kw).mean(axis=(1, 3))[i, j]
 return out
 """, ""),
     "an alias made outside the loops, reshaped inside": (5, "avgpool2d_loops", """

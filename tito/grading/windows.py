@@ -19,6 +19,10 @@ whole, such as `x_pad`): each one must be
         bound once to a name: `rows = slice(i * sh, i * sh + kh)`); a window clipped at the
         image's border, `max(top, 0):min(top + kh, height)`, is no longer than the window.
 
+A name bound once to one window's rows (or columns) with the other axis whole, a band
+(`band = x_pad[n, c, i * sh:i * sh + kh]`), is read the same way, except that along the axis the
+band already bounds any slice or number is one window's: `band[:, j * sw:j * sw + kw]`.
+
 So each step of the loops handles at most one window. Like the other clauses it is read from the
 exported text: no student code runs for it.
 """
@@ -26,7 +30,7 @@ from __future__ import annotations
 
 import ast
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dataclass_field, replace
 
 IMAGES = ("x", "grad_out")                  # the parameters that hold positions
 FIXED = ("kh", "kw", "sh", "sw", "ph", "pw")  # the window's sizes: a slice's length may depend on these
@@ -176,9 +180,11 @@ class _Unknown(Exception):
 class _Scope:
     """What a function's names hold: `values`, the names bound once by a plain assignment, each with
     its value; `rebound`, the builtins `slice`, `min`, `max`, `abs` and `int` that the function binds
-    (then they are not the builtins, and a slice, a clip or a length written with them is not read)."""
+    (then they are not the builtins, and a slice, a clip or a length written with them is not read);
+    `bands`, the names bound once to a band of an image, each with the axis it bounds (0 rows, 1 columns)."""
     values: dict[str, ast.AST]
     rebound: frozenset[str]
+    bands: dict[str, frozenset[int]] = dataclass_field(default_factory=dict)
 
     def resolve(self, node: ast.AST | None) -> ast.AST | None:
         """node, followed through names bound once (at most 8 steps)."""
@@ -191,7 +197,7 @@ class _Scope:
     def builtin_call(self, node: ast.AST | None, name: str) -> bool:
         """Whether node calls the builtin `name` with positional arguments only."""
         return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name
-                and name not in self.rebound and name not in self.values and not node.keywords
+                and name not in self.rebound and not node.keywords
                 and not any(isinstance(a, ast.Starred) for a in node.args))
 
 
@@ -306,15 +312,21 @@ def _as_slice(entry: ast.AST, scope: _Scope) -> ast.Slice | None:
     return ast.Slice(lower=args[0], upper=args[1], step=args[2] if len(args) == 3 else None)
 
 
-def _window_problem(entries: list[ast.AST], lead: int, numbers: set[str], scope: _Scope) -> str | None:
+def _window_problem(entries: list[ast.AST], lead: int, numbers: set[str], scope: _Scope,
+                    bounded: frozenset[int] = frozenset()) -> str | None:
     """Why an index with these entries reads more than one window (None: it does not). `lead`: how
-    many dimensions come before the rows and columns (2 for x: batch and channels; 0 for x_pad[n, c])."""
+    many dimensions come before the rows and columns (2 for x: batch and channels; 0 for x_pad[n, c]);
+    `bounded`: the axes (0 rows, 1 columns) that a band already bounds to one window."""
     ellipsis = [i for i, e in enumerate(entries) if isinstance(e, ast.Constant) and e.value is Ellipsis]
     spatial = entries[ellipsis[0] + 1:][-2:] if ellipsis else entries[lead:lead + 2]
+    if bounded and not ellipsis:  # an entry left out of a band's index leaves its axis whole: `band[i * sh:...]`
+        spatial = spatial + [ast.Slice(lower=None, upper=None, step=None)] * (2 - len(spatial))
     if len(spatial) < 2:
         return "its index leaves the rows or columns whole"
-    for entry in spatial:
+    for axis, entry in enumerate(spatial):
         entry = _as_slice(entry, scope) or entry
+        if axis in bounded and (isinstance(entry, ast.Slice) or _is_number(entry, numbers)):
+            continue  # within the band's window along this axis, whatever it picks
         if isinstance(entry, ast.Slice):
             length = _slice_length(entry, scope)
             if length is None:
@@ -343,7 +355,7 @@ def _whole_use(node: ast.Name, images: dict, parents, numbers, scope) -> str | N
         return "uses it whole"
     if isinstance(top.ctx, (ast.Store, ast.Del)):
         return None  # writing into it is clause (1)'s business
-    return _window_problem(entries, images[node.id], numbers, scope)
+    return _window_problem(entries, images[node.id], numbers, scope, scope.bands.get(node.id, frozenset()))
 
 
 def _lead_after(value: ast.AST, images: dict, parents, numbers) -> int | None:
@@ -391,6 +403,27 @@ def _images(fn: ast.FunctionDef, bindings, parents, numbers, scope) -> dict[str,
         images = grown
 
 
+def _bands(bindings, images: dict, parents, numbers, scope) -> dict[str, frozenset[int]]:
+    """The names bound once, by a plain assignment, to a band: one subscript of an image that picks
+    each leading dimension by a number and bounds one axis to one window, the other left whole
+    (`band = x_pad[n, c, i * sh:i * sh + kh]`, `x_pad[n, c, :, j * sw:j * sw + kw]`); each with the axis it bounds."""
+    bands = {}
+    for target, value, how in bindings:
+        if not (how == "assign" and isinstance(target, ast.Name) and scope.values.get(target.id) is value
+                and isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name) and value.value.id in images):
+            continue
+        top, entries = _chain(value.value, parents)
+        lead = images[value.value.id]
+        spatial = entries[lead:]
+        if top is not value or not 1 <= len(spatial) <= 2 or not all(_is_number(e, numbers) for e in entries[:lead]):
+            continue
+        whole = [isinstance(e, ast.Slice) and e.lower is e.upper is e.step is None for e in spatial] + [True]
+        axis = whole.index(False) if whole[:2].count(False) == 1 else None
+        if axis is not None and _window_problem(entries, lead, numbers, scope, frozenset({1 - axis})) is None:
+            bands[target.id] = frozenset({axis})
+    return bands
+
+
 def _inside_loops(fn: ast.FunctionDef) -> list[ast.AST]:
     """Every node inside fn's for loops (their `in ...` parts included, their else blocks not)."""
     inside = []
@@ -421,6 +454,8 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str]) -> TooMuch | None:
     scope = _Scope(_definitions(bindings), frozenset({"slice", "min", "max", "abs", "int"} & bound_here))
     images = _images(fn, bindings, parents, numbers, scope)
     numbers -= images.keys()
+    scope = replace(scope, bands=_bands(bindings, images, parents, numbers, scope))
+    images.update(dict.fromkeys(scope.bands, 0))  # a band's rows and columns are its first two dimensions
     for node in sorted(_inside_loops(fn), key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0))):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in images:
             why = _whole_use(node, images, parents, numbers, scope)
@@ -430,6 +465,9 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str]) -> TooMuch | None:
                     isinstance(holder, ast.Assign) and holder.value is top or
                     isinstance(holder, (ast.For, ast.comprehension)) and holder.iter is top):
                 why = None  # `plane = x_pad[n, c]` only names a part; what is read through plane is checked
+            if why is not None and isinstance(holder, ast.Assign) and holder.value is top and any(
+                    scope.values.get(band) is top for band in scope.bands):
+                why = None  # `band = x_pad[n, c, i * sh:i * sh + kh]`: what is read through band is checked
             if why is not None:
                 return TooMuch(f"inside its loops it reads {node.id} beyond one window: {why}; read one window per "
                                f"output position, e.g. {EXAMPLES}", top)
