@@ -34,7 +34,7 @@ from tito import cells, main, notebooks, paths
 from tito.grading import batch
 
 from test_grade_batch import LIMIT_FLAGS, MODULE, rows, wrong_notebook
-from tito_helpers import ROOT, hang, write_nb
+from tito_helpers import ROOT, ctrl_c_reaches_children, hang, write_nb
 
 MAX = sum(cell.points for cell in cells.graded_cells(MODULE.src))
 
@@ -299,8 +299,9 @@ def interrupt_then_resume(tmp_path: Path, uninterrupted, how, monkeypatch, capsy
     gradebook, reports = tmp_path / "gradebook.csv", tmp_path / "gradebook.reports"
     command = ["grade", "01", str(folder), "--csv", str(gradebook), "--parallel", "1", *LIMIT_FLAGS]
     with open(tmp_path / "batch.log", "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "tito", *command], cwd=ROOT, stdin=subprocess.DEVNULL,
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        with ctrl_c_reaches_children():
+            proc = subprocess.Popen([sys.executable, "-m", "tito", *command], cwd=ROOT, stdin=subprocess.DEVNULL,
+                                    stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         assert wait_until(lambda: underway(reports) or proc.poll() is not None, 120)
         assert proc.poll() is None, "the batch ended before it could be interrupted"

@@ -16,7 +16,7 @@ import uuid
 import pytest
 
 from test_judge_attacks import processes_mentioning
-from tito_helpers import DEMO, inject, write_nb
+from tito_helpers import DEMO, ctrl_c_reaches_children, inject, write_nb
 from tito import notebooks
 
 pytestmark = pytest.mark.slow
@@ -30,8 +30,9 @@ def hanging_notebook(marker: str, new_session: bool):
 
 def interrupt(repo, args, marker: str, signum: int, env_extra=None) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(repo), PYTHONDONTWRITEBYTECODE="1", **(env_extra or {}))
-    proc = subprocess.Popen([sys.executable, "-m", "tito.main", *args], cwd=repo, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    with ctrl_c_reaches_children():
+        proc = subprocess.Popen([sys.executable, "-m", "tito.main", *args], cwd=repo, env=env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     try:
         for _ in range(600):  # until the student's code has started its process and is hanging
             if processes_mentioning(marker):

@@ -10,10 +10,12 @@ whose `tinytorch` folder is a copy, so the checkout's own package is never modif
 from __future__ import annotations
 
 import ast
+import contextlib
 import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -30,6 +32,19 @@ DEMO = paths.CourseModule("00", "00_demo", FIXTURE_ROOT)
 ALL = [DEMO, *MODULES]
 # Small limits keep the suite fast; the reference's graded cells each take well under a second.
 FAST = Limits(per_test=10, total=120, jobs=2)
+
+
+@contextlib.contextmanager
+def ctrl_c_reaches_children():
+    """Children started inside get SIGINT's default action, as under a terminal, also when this run
+    inherited SIGINT ignored (a shell's background job `cmd &`, as `nohup ... &` starts CI): an ignored
+    signal stays ignored across exec, a handled one is reset to the default. Without this, the
+    Ctrl-C tests send a SIGINT that tito never sees."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def module_ids(module: paths.CourseModule) -> str:

@@ -379,9 +379,9 @@ def _run_tests(conn: remote.Connection, namespace: dict, names: list[str], limit
         except remote.RuleBroken as rule:
             results.append({"name": name, "status": "error", "message": f"judge: {rule}"})
             continue
-        except processes.Interrupted:
+        except processes.STOPS_TITO:  # Ctrl-C while a test waits on the student's code: the run ends
             raise
-        except BaseException as error:  # SystemExit and KeyboardInterrupt of the test too: only this item fails
+        except BaseException as error:  # SystemExit of the test too: only this item fails
             results.append({"name": name, "status": "fail", "message": describe(error, limits),
                             "traceback": _traceback(error) if tracebacks else ""})
             continue
@@ -505,7 +505,7 @@ def _judge(conn: remote.Connection, cell, setup: Setup, label: str, child_setup:
             if cell.helpers:  # the instructor's check helpers, trusted like the cell itself
                 exec(compile(cell.helpers, f"{label} (check helpers)", "exec"), namespace)
             exec(compile(cell.source, label, "exec"), namespace)
-        except (remote.ItemTimeout, remote.ChildGone, processes.Interrupted):
+        except (remote.ItemTimeout, remote.ChildGone, *processes.STOPS_TITO):
             raise
         except remote.RuleBroken as rule:
             return "error", f"judge: {rule}", []

@@ -55,6 +55,12 @@ class Terminated(BaseException):
         self.signum = signum
 
 
+# What ends tito's run (Ctrl-C, SIGTERM or SIGHUP, a shutdown under way), never one test's failure: code
+# that counts a test's BaseException as its failure re-raises these. The student's own KeyboardInterrupt
+# or SystemExit never arrives as one of them (remote.remote_exception turns it into a plain exception).
+STOPS_TITO = (KeyboardInterrupt, Interrupted, Terminated)
+
+
 @dataclass(frozen=True)
 class Isolation:
     prefix: tuple = ()       # command prefix that starts a child in its own namespaces

@@ -30,6 +30,7 @@ import numpy as np
 
 from . import limits as limits_
 from . import pipes
+from . import processes
 from . import wire
 from .limits import Limits
 
@@ -213,7 +214,7 @@ class Connection:
             raise self.gone
         try:
             result = function(*args, **kwargs)
-        except (ItemTimeout, ChildGone, RuleBroken):
+        except (ItemTimeout, ChildGone, RuleBroken, *processes.STOPS_TITO):
             raise
         except BaseException as error:  # the test's own check failed inside a callback: it counts
             self.callback_failure = self.callback_failure or error
