@@ -342,6 +342,21 @@ for n in range(batch):
                 out[n, c, i, j] = band[rows].sum() / (kh * kw)
 return out
 """),
+    "the first maximum's position started at None, written into grad_x_pad (a write, not a read)": (
+        "maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                best, best_row, best_col = None, None, None
+                for ki in range(kh):
+                    for kj in range(kw):
+                        value = x_pad[n, c, i * sh + ki, j * sw + kj]
+                        if best is None or value > best:
+                            best, best_row, best_col = value, i * sh + ki, j * sw + kj
+                grad_x_pad[n, c, best_row, best_col] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+"""),
     "starts enumerated, the mean as sum over size": ("avgpool2d_loops", """
 for n in range(batch):
     for c in range(channels):
@@ -749,6 +764,56 @@ for n in range(batch):
         for i in range(h_out):
             for j in range(w_out):
                 out[n, c, i, j] = np.pad(x[n, c], ((ph, ph), (pw, pw))).reshape(h_out, kh, w_out, kw).mean(axis=(1, 3))[i, j]
+return out
+""", ""),
+    "two None entries as the rows and columns, then the plane picked (found this round)": (5, "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, None, None][0, 0].reshape(h_out, kh, w_out, kw).mean(axis=(1, 3))[i, j]
+return out
+""", ""),
+    "two True entries as the rows and columns (numpy reads True as a new axis)": (5, "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, True, True][0, 0].reshape(h_out, kh, w_out, kw).mean(axis=(1, 3))[i, j]
+return out
+""", ""),
+    "a None before the leading dimensions, so that n and c look like the rows and columns": (5, "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[None, n, c][0].reshape(h_out, kh, w_out, kw).mean(axis=(1, 3))[i, j]
+return out
+""", ""),
+    "comparisons as the rows and columns, through names": (5, "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                keep = i >= 0
+                out[n, c, i, j] = x_pad[n, c, keep, keep][0, 0].reshape(h_out, kh, w_out, kw).mean(axis=(1, 3))[i, j]
+return out
+""", ""),
+    "np.newaxis twice": (5, "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, np.newaxis, np.newaxis][0, 0].reshape(h_out, kh, w_out, kw).mean(axis=(1, 3))[i, j]
+return out
+""", ""),
+    "a plane named with a None among its leading entries, then read with numbers": (5, "avgpool2d_loops", """
+for n in range(batch):
+    plane = x_pad[n, None]
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = plane[0, c].reshape(h_out, kh, w_out, kw).mean(axis=(1, 3))[i, j]
 return out
 """, ""),
     "an alias made outside the loops, reshaped inside": (5, "avgpool2d_loops", """

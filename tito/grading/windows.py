@@ -19,6 +19,10 @@ whole, such as `x_pad`): each one must be
         bound once to a name: `rows = slice(i * sh, i * sh + kh)`); a window clipped at the
         image's border, `max(top, 0):min(top + kh, height)`, is no longer than the window.
 
+An index entry that adds an axis instead of picking one (`None`, `np.newaxis`, a bool or a
+comparison, also through a name) is refused: it moves the rows and columns away from where the
+index seems to pick them (`x_pad[n, c, None, None][0, 0]` is the whole plane).
+
 A name bound once to one window's rows (or columns) with the other axis whole, a band
 (`band = x_pad[n, c, i * sh:i * sh + kh]`), is read the same way, except that along the axis the
 band already bounds any slice or number is one window's: `band[:, j * sw:j * sw + kw]`.
@@ -181,10 +185,12 @@ class _Scope:
     """What a function's names hold: `values`, the names bound once by a plain assignment, each with
     its value; `rebound`, the builtins `slice`, `min`, `max`, `abs` and `int` that the function binds
     (then they are not the builtins, and a slice, a clip or a length written with them is not read);
-    `bands`, the names bound once to a band of an image, each with the axis it bounds (0 rows, 1 columns)."""
+    `bands`, the names bound once to a band of an image, each with the axis it bounds (0 rows, 1 columns);
+    `flags`, the names that may hold None or a bool (see _adds_axis)."""
     values: dict[str, ast.AST]
     rebound: frozenset[str]
     bands: dict[str, frozenset[int]] = dataclass_field(default_factory=dict)
+    flags: frozenset[str] = frozenset()
 
     def resolve(self, node: ast.AST | None) -> ast.AST | None:
         """node, followed through names bound once (at most 8 steps)."""
@@ -199,6 +205,33 @@ class _Scope:
         return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name
                 and name not in self.rebound and not node.keywords
                 and not any(isinstance(a, ast.Starred) for a in node.args))
+
+
+def _adds_axis(entry: ast.AST, flags: frozenset[str] | set[str]) -> bool:
+    """Whether an index entry may add an axis instead of picking one: None, np.newaxis, a bool (numpy
+    reads `a[True]` as a mask of one element, a new axis), a comparison, `not`, `and`/`or`, or a
+    name in `flags` (one that may hold any of these)."""
+    if isinstance(entry, ast.Constant):
+        return entry.value is None or isinstance(entry.value, bool)
+    if isinstance(entry, ast.Name):
+        return entry.id in flags
+    if isinstance(entry, ast.IfExp):
+        return _adds_axis(entry.body, flags) or _adds_axis(entry.orelse, flags)
+    if isinstance(entry, ast.Attribute):
+        return entry.attr == "newaxis"
+    return isinstance(entry, (ast.Compare, ast.BoolOp)) or isinstance(entry, ast.UnaryOp) and isinstance(entry.op, ast.Not)
+
+
+def _flags(bindings) -> frozenset[str]:
+    """The names with a binding whose value may add an axis (`t = True`, `keep = i > 0`), closed under
+    plain copies (`u = t`)."""
+    flags: set[str] = set()
+    while True:
+        grown = flags | {name for target, value, _ in bindings if value is not None and _adds_axis(value, flags)
+                         for name in stored_names(target)}
+        if grown == flags:
+            return frozenset(flags)
+        flags = grown
 
 
 def _clip_choices(bound: ast.AST | None, scope: _Scope, clip: str) -> list[ast.AST | None]:
@@ -317,6 +350,12 @@ def _window_problem(entries: list[ast.AST], lead: int, numbers: set[str], scope:
     """Why an index with these entries reads more than one window (None: it does not). `lead`: how
     many dimensions come before the rows and columns (2 for x: batch and channels; 0 for x_pad[n, c]);
     `bounded`: the axes (0 rows, 1 columns) that a band already bounds to one window."""
+    for entry in entries:
+        if _adds_axis(scope.resolve(entry), scope.flags):
+            what = "may hold None or a bool (a value it is bound to is one), which adds" if isinstance(
+                entry, ast.Name) else "adds"
+            return (f"the index `{ast.unparse(entry)}` {what} an axis instead of picking one (None, np.newaxis or a "
+                    "bool), so the rows and columns are not where the index seems to pick them")
     ellipsis = [i for i, e in enumerate(entries) if isinstance(e, ast.Constant) and e.value is Ellipsis]
     spatial = entries[ellipsis[0] + 1:][-2:] if ellipsis else entries[lead:lead + 2]
     if bounded and not ellipsis:  # an entry left out of a band's index leaves its axis whole: `band[i * sh:...]`
@@ -358,7 +397,7 @@ def _whole_use(node: ast.Name, images: dict, parents, numbers, scope) -> str | N
     return _window_problem(entries, images[node.id], numbers, scope, scope.bands.get(node.id, frozenset()))
 
 
-def _lead_after(value: ast.AST, images: dict, parents, numbers) -> int | None:
+def _lead_after(value: ast.AST, images: dict, parents, numbers, scope: _Scope) -> int | None:
     """The lead of `value` when it picks among an image's leading dimensions only (`x_pad[n]`,
     `x_pad[n, c]`, `x_pad[n, :]`), else None."""
     if not isinstance(value, ast.Subscript):
@@ -372,7 +411,7 @@ def _lead_after(value: ast.AST, images: dict, parents, numbers) -> int | None:
     lead = images[base.id]
     if top is not value or len(entries) > lead or any(
             not (isinstance(e, ast.Slice) and e.lower is e.upper is e.step is None or _is_number(e, numbers))
-            for e in entries):
+            or _adds_axis(scope.resolve(e), scope.flags) for e in entries):
         return None
     return sum(isinstance(e, ast.Slice) for e in entries) + lead - len(entries)
 
@@ -392,7 +431,7 @@ def _images(fn: ast.FunctionDef, bindings, parents, numbers, scope) -> dict[str,
                     and n.id in images and _whole_use(n, images, parents, numbers, scope)]
             if not used:
                 continue
-            lead = _lead_after(value, images, parents, numbers)
+            lead = _lead_after(value, images, parents, numbers, scope)
             if lead is None:
                 lead = min(images[n.id] for n in used)
             if how == "loop":  # `for plane in x_pad[n]`: each step drops the first dimension
@@ -451,7 +490,8 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str]) -> TooMuch | None:
     params = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
     numbers = _numbers(bindings, set(IMAGES) & params)
     bound_here = set().union(*(stored_names(target) for target, _, _ in bindings))
-    scope = _Scope(_definitions(bindings), frozenset({"slice", "min", "max", "abs", "int"} & bound_here))
+    scope = _Scope(_definitions(bindings), frozenset({"slice", "min", "max", "abs", "int"} & bound_here),
+                   flags=_flags(bindings))
     images = _images(fn, bindings, parents, numbers, scope)
     numbers -= images.keys()
     scope = replace(scope, bands=_bands(bindings, images, parents, numbers, scope))
@@ -461,7 +501,7 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str]) -> TooMuch | None:
             why = _whole_use(node, images, parents, numbers, scope)
             top, _ = _chain(node, parents)
             holder = parents.get(id(top))
-            if why is not None and _lead_after(top, images, parents, numbers) is not None and (
+            if why is not None and _lead_after(top, images, parents, numbers, scope) is not None and (
                     isinstance(holder, ast.Assign) and holder.value is top or
                     isinstance(holder, (ast.For, ast.comprehension)) and holder.iter is top):
                 why = None  # `plane = x_pad[n, c]` only names a part; what is read through plane is checked
