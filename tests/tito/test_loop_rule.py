@@ -357,6 +357,22 @@ for n in range(batch):
                 grad_x_pad[n, c, best_row, best_col] += grad_out[n, c, i, j]
 return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
 """),
+    "chained subscripts: the window's rows, then its columns (lost the rule before)": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c][i * sh:i * sh + kh][:, j * sw:j * sw + kw].max()
+return out
+"""),
+    "chained subscripts: the window's columns, then its rows": ("avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, :, j * sw:j * sw + kw][i * sh:i * sh + kh].mean()
+return out
+"""),
     "starts enumerated, the mean as sum over size": ("avgpool2d_loops", """
 for n in range(batch):
     for c in range(channels):
@@ -814,6 +830,31 @@ for n in range(batch):
         for i in range(h_out):
             for j in range(w_out):
                 out[n, c, i, j] = plane[0, c].reshape(h_out, kh, w_out, kw).mean(axis=(1, 3))[i, j]
+return out
+""", ""),
+    "slices of one on n and c, then two numbers that look like a row and a column (found this round)": (
+        5, "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n:n + 1, c:c + 1][0, 0].reshape(h_out, kh, w_out, kw).mean(axis=(1, 3))[i, j]
+return out
+""", ""),
+    "the same through an Ellipsis": (5, "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n:n + 1, c:c + 1, ...][0, 0].reshape(h_out, kh, w_out, kw).mean(axis=(1, 3))[i, j]
+return out
+""", ""),
+    "a window's rows, then a second subscript that only looks like the columns": (5, "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + kh][0:1000000].max()
 return out
 """, ""),
     "an alias made outside the loops, reshaped inside": (5, "avgpool2d_loops", """

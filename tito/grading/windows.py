@@ -27,6 +27,10 @@ A name bound once to one window's rows (or columns) with the other axis whole, a
 (`band = x_pad[n, c, i * sh:i * sh + kh]`), is read the same way, except that along the axis the
 band already bounds any slice or number is one window's: `band[:, j * sw:j * sw + kw]`.
 
+Chained subscripts are read as numpy reads them: after a slice, the next subscript indexes the
+dimensions the slice kept (`x_pad[n, c][rows][:, cols]` is `x_pad[n, c, rows, cols]`;
+`x_pad[n:n + 1, c:c + 1][0, 0]` is the whole plane).
+
 So each step of the loops handles at most one window. Like the other clauses it is read from the
 exported text: no student code runs for it.
 """
@@ -323,13 +327,47 @@ def _definitions(bindings) -> dict[str, ast.AST]:
 
 def _chain(node: ast.Name, parents: dict) -> tuple[ast.AST, list[ast.AST]]:
     """The outermost subscript over node (or node) and the index entries of the chain, in order."""
-    entries, top = [], node
+    top, groups = _chain_groups(node, parents)
+    return top, [entry for group in groups for entry in group]
+
+
+def _chain_groups(node: ast.Name, parents: dict) -> tuple[ast.AST, list[list[ast.AST]]]:
+    """The outermost subscript over node (or node) and the entries of each subscript of the chain
+    apart: `img[rows][:, cols]` gives [[rows], [:, cols]]."""
+    groups, top = [], node
     parent = parents.get(id(top))
     while isinstance(parent, ast.Subscript) and parent.value is top:
         index = parent.slice
-        entries.extend(index.elts if isinstance(index, ast.Tuple) else [index])
+        groups.append(list(index.elts) if isinstance(index, ast.Tuple) else [index])
         top, parent = parent, parents.get(id(parent))
-    return top, entries
+    return top, groups
+
+
+def _is_whole(entry: ast.AST) -> bool:
+    return isinstance(entry, ast.Slice) and entry.lower is entry.upper is entry.step is None
+
+
+def _regroup(groups: list[list[ast.AST]], axes: int, numbers: set[str], scope: _Scope) -> list[ast.AST] | None:
+    """A chain of subscripts of an array with `axes` dimensions as one index of it, or None when that
+    cannot be told (an Ellipsis, an array, more entries than dimensions). A number drops its
+    dimension; a slice keeps it, and the next subscript indexes it again. Each dimension's entry is
+    the first that is not `:`: after a slice, whatever follows stays inside it, so
+    `img[i * sh:i * sh + kh][:, j * sw:j * sw + kw]` is `img[i * sh:i * sh + kh, j * sw:j * sw + kw]` and
+    `x_pad[n:n + 1, c:c + 1][0, 0]` is `x_pad[n:n + 1, c:c + 1, :, :]`."""
+    got: list[list[ast.AST]] = [[] for _ in range(axes)]  # per dimension of the array, its entries
+    alive = list(range(axes))                              # the dimensions the view still has
+    for group in groups:
+        if len(group) > len(alive):
+            return None
+        for position, entry in reversed(list(enumerate(group))):
+            axis = alive[position]
+            got[axis].append(entry)
+            if _is_number(entry, numbers) and not isinstance(entry, ast.Slice):
+                del alive[position]
+            elif not (isinstance(entry, ast.Slice) or _as_slice(entry, scope)):
+                return None
+    return [next((e for e in entries if not _is_whole(e)), ast.Slice(lower=None, upper=None, step=None))
+            for entries in got]
 
 
 def _as_slice(entry: ast.AST, scope: _Scope) -> ast.Slice | None:
@@ -345,17 +383,25 @@ def _as_slice(entry: ast.AST, scope: _Scope) -> ast.Slice | None:
     return ast.Slice(lower=args[0], upper=args[1], step=args[2] if len(args) == 3 else None)
 
 
-def _window_problem(entries: list[ast.AST], lead: int, numbers: set[str], scope: _Scope,
-                    bounded: frozenset[int] = frozenset()) -> str | None:
-    """Why an index with these entries reads more than one window (None: it does not). `lead`: how
-    many dimensions come before the rows and columns (2 for x: batch and channels; 0 for x_pad[n, c]);
-    `bounded`: the axes (0 rows, 1 columns) that a band already bounds to one window."""
+def _axis_adder(entries: list[ast.AST], scope: _Scope) -> str | None:
+    """Why one of these index entries adds an axis instead of picking one (None: none does)."""
     for entry in entries:
         if _adds_axis(scope.resolve(entry), scope.flags):
             what = "may hold None or a bool (a value it is bound to is one), which adds" if isinstance(
                 entry, ast.Name) else "adds"
             return (f"the index `{ast.unparse(entry)}` {what} an axis instead of picking one (None, np.newaxis or a "
                     "bool), so the rows and columns are not where the index seems to pick them")
+    return None
+
+
+def _window_problem(entries: list[ast.AST], lead: int, numbers: set[str], scope: _Scope,
+                    bounded: frozenset[int] = frozenset()) -> str | None:
+    """Why an index with these entries reads more than one window (None: it does not). `lead`: how
+    many dimensions come before the rows and columns (2 for x: batch and channels; 0 for x_pad[n, c]);
+    `bounded`: the axes (0 rows, 1 columns) that a band already bounds to one window."""
+    adder = _axis_adder(entries, scope)
+    if adder:
+        return adder
     ellipsis = [i for i, e in enumerate(entries) if isinstance(e, ast.Constant) and e.value is Ellipsis]
     spatial = entries[ellipsis[0] + 1:][-2:] if ellipsis else entries[lead:lead + 2]
     if bounded and not ellipsis:  # an entry left out of a band's index leaves its axis whole: `band[i * sh:...]`
@@ -389,12 +435,26 @@ def _whole_use(node: ast.Name, images: dict, parents, numbers, scope) -> str | N
         return None
     if isinstance(parent, ast.Call) and _called(parent) in ("len", "result_type") and node in parent.args:
         return None  # len(x), np.result_type(x, weight): a number and a dtype
-    top, entries = _chain(node, parents)
+    top, groups = _chain_groups(node, parents)
     if top is node:
         return "uses it whole"
     if isinstance(top.ctx, (ast.Store, ast.Del)):
         return None  # writing into it is clause (1)'s business
-    return _window_problem(entries, images[node.id], numbers, scope, scope.bands.get(node.id, frozenset()))
+    lead, bounded = images[node.id], scope.bands.get(node.id, frozenset())
+    entries = [entry for group in groups for entry in group]
+    if any(not _is_number(e, numbers) or isinstance(e, ast.Slice) for group in groups[:-1] for e in group):
+        # a slice before the last subscript keeps a dimension that the next subscript indexes again
+        problem = _axis_adder(entries, scope)
+        if problem:
+            return problem
+        entries = _regroup(groups, lead + 2, numbers, scope)
+        if entries is None:
+            return ("its chained subscripts cannot be read as one index (an Ellipsis, an array or too many entries "
+                    "after a slice); index the image once")
+        if any(_is_whole(entries[lead + axis]) and axis not in bounded for axis in (0, 1)):
+            return ("its chained subscripts leave the rows or columns whole: after a slice, the next subscript "
+                    "indexes the dimensions the slice kept again, not the ones after them; index the image once")
+    return _window_problem(entries, lead, numbers, scope, bounded)
 
 
 def _lead_after(value: ast.AST, images: dict, parents, numbers, scope: _Scope) -> int | None:
