@@ -362,7 +362,7 @@ def _regroup(groups: list[list[ast.AST]], axes: int, numbers: set[str], scope: _
         for position, entry in reversed(list(enumerate(group))):
             axis = alive[position]
             got[axis].append(entry)
-            if _is_number(entry, numbers) and not isinstance(entry, ast.Slice):
+            if _is_number(entry, numbers):
                 del alive[position]
             elif not (isinstance(entry, ast.Slice) or _as_slice(entry, scope)):
                 return None
@@ -442,7 +442,7 @@ def _whole_use(node: ast.Name, images: dict, parents, numbers, scope) -> str | N
         return None  # writing into it is clause (1)'s business
     lead, bounded = images[node.id], scope.bands.get(node.id, frozenset())
     entries = [entry for group in groups for entry in group]
-    if any(not _is_number(e, numbers) or isinstance(e, ast.Slice) for group in groups[:-1] for e in group):
+    if any(not _is_number(e, numbers) for group in groups[:-1] for e in group):
         # a slice before the last subscript keeps a dimension that the next subscript indexes again
         problem = _axis_adder(entries, scope)
         if problem:
@@ -470,7 +470,7 @@ def _lead_after(value: ast.AST, images: dict, parents, numbers, scope: _Scope) -
     top, entries = _chain(base, parents)
     lead = images[base.id]
     if top is not value or len(entries) > lead or any(
-            not (isinstance(e, ast.Slice) and e.lower is e.upper is e.step is None or _is_number(e, numbers))
+            not (_is_whole(e) or _is_number(e, numbers))
             or _adds_axis(scope.resolve(e), scope.flags) for e in entries):
         return None
     return sum(isinstance(e, ast.Slice) for e in entries) + lead - len(entries)
@@ -516,7 +516,7 @@ def _bands(bindings, images: dict, parents, numbers, scope) -> dict[str, frozens
         spatial = entries[lead:]
         if top is not value or not 1 <= len(spatial) <= 2 or not all(_is_number(e, numbers) for e in entries[:lead]):
             continue
-        whole = [isinstance(e, ast.Slice) and e.lower is e.upper is e.step is None for e in spatial] + [True]
+        whole = [_is_whole(e) for e in spatial] + [True]
         axis = whole.index(False) if whole[:2].count(False) == 1 else None
         if axis is not None and _window_problem(entries, lead, numbers, scope, frozenset({1 - axis})) is None:
             bands[target.id] = frozenset({axis})
