@@ -1,0 +1,63 @@
+"""tito/startup.py: no tito process builds rfc3987_syntax's grammar at start-up, and jsonschema's
+"iri" checks answer as they do without tito (the grammar is built on their first use)."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+import types
+
+import pytest
+
+from tito import startup
+
+INSTALLED = importlib.util.find_spec(startup.NAME) is not None
+
+# (format, value): valid and invalid IRIs, and an IRI reference with a space (invalid)
+SAMPLES = [("iri", "http://example.com/a"), ("iri", "not an iri :: //"), ("iri", "https://例え.jp/パス?q=1"),
+           ("iri-reference", "../relative/path#frag"), ("iri-reference", "http://ex.com/a b")]
+
+PROBE = f"""
+import json, sys
+FIRST
+import nbformat, jsonschema
+loaded = "rfc3987_syntax.syntax_helpers" in sys.modules
+checker = jsonschema.FormatChecker()
+answers = [checker.conforms(value, form) if form in checker.checkers else None for form, value in {SAMPLES!r}]
+print(json.dumps({{"loaded_before_use": loaded, "answers": answers}}))
+"""
+
+
+def probe(first: str) -> dict:
+    result = subprocess.run([sys.executable, "-c", PROBE.replace("FIRST", first)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_a_tito_process_imports_nbformat_without_building_the_grammar():
+    with_tito = probe("import tito.main")
+    assert with_tito["loaded_before_use"] is False, "importing tito, then nbformat, built rfc3987_syntax's parser"
+
+
+@pytest.mark.skipif(not INSTALLED, reason="rfc3987_syntax is not installed here, so jsonschema never imports it: "
+                                          "nothing to defer (the next test covers that case)")
+def test_the_iri_checks_answer_as_without_tito():
+    without = probe("")
+    assert without["loaded_before_use"] is True  # what tito saves: jsonschema builds the grammar on import
+    with_tito = probe("import tito.main")
+    assert with_tito["answers"] == without["answers"] == [True, False, True, True, False]
+
+
+def test_nothing_stands_in_for_a_package_that_is_not_installed(monkeypatch):
+    monkeypatch.delitem(sys.modules, startup.NAME, raising=False)
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: None)
+    startup.defer_rfc3987_syntax()
+    assert startup.NAME not in sys.modules  # jsonschema's `import rfc3987_syntax` fails as it would without tito
+
+
+def test_an_imported_package_is_left_as_it_is(monkeypatch):
+    real = types.ModuleType(startup.NAME)
+    monkeypatch.setitem(sys.modules, startup.NAME, real)
+    startup.defer_rfc3987_syntax()
+    assert sys.modules[startup.NAME] is real
