@@ -39,8 +39,10 @@ def _is_valid_syntax(term: str, value: str) -> bool:
 
 def defer_rfc3987_syntax() -> None:
     """Put the stand-in in place, unless the package is imported already or not installed."""
-    if NAME in sys.modules or importlib.util.find_spec(NAME) is None:
+    spec = None if NAME in sys.modules else importlib.util.find_spec(NAME)
+    if spec is None:
         return
     stand_in = types.ModuleType(NAME, "tito's stand-in: the real package is imported on the first call (tito/startup.py)")
+    stand_in.__spec__ = spec  # importlib.util.find_spec(NAME) answers as before: where the package is
     stand_in.is_valid_syntax = _is_valid_syntax
     sys.modules[NAME] = stand_in

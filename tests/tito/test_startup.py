@@ -56,6 +56,14 @@ def test_nothing_stands_in_for_a_package_that_is_not_installed(monkeypatch):
     assert startup.NAME not in sys.modules  # jsonschema's `import rfc3987_syntax` fails as it would without tito
 
 
+@pytest.mark.skipif(not INSTALLED, reason="rfc3987_syntax is not installed here: nothing stands in for it")
+def test_the_stand_in_says_where_the_package_is(monkeypatch):
+    monkeypatch.delitem(sys.modules, startup.NAME, raising=False)
+    real = importlib.util.find_spec(startup.NAME)
+    startup.defer_rfc3987_syntax()
+    assert importlib.util.find_spec(startup.NAME).origin == real.origin  # what pytest and importlib ask before importing
+
+
 def test_an_imported_package_is_left_as_it_is(monkeypatch):
     real = types.ModuleType(startup.NAME)
     monkeypatch.setitem(sys.modules, startup.NAME, real)
