@@ -10,6 +10,8 @@ with sorted keys.
 """
 from __future__ import annotations
 
+import copy
+import hashlib
 import json
 import re
 from datetime import datetime
@@ -51,9 +53,26 @@ class SolutionMarkerError(ValueError):
     """A BEGIN/END SOLUTION pair is broken in a source file."""
 
 
+_PARSED: dict[bytes, nbformat.NotebookNode] = {}  # sha256 of a source's text -> its notebook
+_PARSED_KEPT = 16
+
+
 def read_source(path: Path) -> nbformat.NotebookNode:
-    """Parse a percent-format source into a notebook with stable ids and clean metadata."""
-    nb = jupytext.read(path, fmt="py:percent")
+    """Parse a percent-format source into a notebook with stable ids and clean metadata.
+
+    Each text is parsed once per process (jupytext takes 0.2 s for a lesson, and one grade reads the
+    source three times); every call returns a copy of its own, so callers may edit it."""
+    text = Path(path).read_text(encoding="utf-8")  # text mode, as jupytext.read: '\r\n' read as '\n'
+    key = hashlib.sha256(text.encode("utf-8")).digest()
+    if key not in _PARSED:
+        if len(_PARSED) >= _PARSED_KEPT:
+            del _PARSED[next(iter(_PARSED))]  # the oldest
+        _PARSED[key] = _parse_source(text)
+    return copy.deepcopy(_PARSED[key])
+
+
+def _parse_source(text: str) -> nbformat.NotebookNode:
+    nb = jupytext.reads(text, fmt="py:percent")
     nb.metadata = nbformat.from_dict(notebook_metadata())
     for index, cell in enumerate(nb.cells):
         cell.id = cell_id(index)
