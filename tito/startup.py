@@ -23,7 +23,10 @@ NAME = "rfc3987_syntax"
 
 
 def _real():
-    """The real package, imported in place of the stand-in on first use."""
+    """The real package: imported in place of the stand-in on first use, then the one imported."""
+    module = sys.modules.get(NAME)
+    if module is not None and not getattr(module, "_tito_stand_in", False):
+        return module
     stand_in = sys.modules.pop(NAME, None)
     try:
         return importlib.import_module(NAME)
@@ -43,6 +46,7 @@ def defer_rfc3987_syntax() -> None:
     if spec is None:
         return
     stand_in = types.ModuleType(NAME, "tito's stand-in: the real package is imported on the first call (tito/startup.py)")
+    stand_in._tito_stand_in = True
     stand_in.__spec__ = spec  # importlib.util.find_spec(NAME) answers as before: where the package is
     stand_in.is_valid_syntax = _is_valid_syntax
     sys.modules[NAME] = stand_in

@@ -49,6 +49,19 @@ def test_the_iri_checks_answer_as_without_tito():
     assert with_tito["answers"] == without["answers"] == [True, False, True, True, False]
 
 
+@pytest.mark.skipif(not INSTALLED, reason="rfc3987_syntax is not installed here: nothing stands in for it")
+def test_the_first_call_imports_the_package_once(monkeypatch):
+    for name in [name for name in sys.modules if name.split(".")[0] == startup.NAME]:
+        monkeypatch.delitem(sys.modules, name)
+    startup.defer_rfc3987_syntax()
+    stand_in = sys.modules[startup.NAME]
+    assert stand_in.is_valid_syntax("iri", "http://example.com/a") is True
+    real = sys.modules[startup.NAME]
+    assert real is not stand_in and real.__file__ == importlib.util.find_spec(startup.NAME).origin
+    assert stand_in.is_valid_syntax("iri", "not an iri :: //") is False
+    assert sys.modules[startup.NAME] is real  # later calls use the package imported, never import it again
+
+
 def test_nothing_stands_in_for_a_package_that_is_not_installed(monkeypatch):
     monkeypatch.delitem(sys.modules, startup.NAME, raising=False)
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: None)
