@@ -60,8 +60,8 @@ _PARSED_KEPT = 16
 def read_source(path: Path) -> nbformat.NotebookNode:
     """Parse a percent-format source into a notebook with stable ids and clean metadata.
 
-    Each text is parsed once per process (jupytext takes 0.2 s for a lesson, and one grade reads the
-    source three times); every call returns a copy of its own, so callers may edit it."""
+    Each text is parsed once per process (one grade reads the source three times); every call
+    returns a copy of its own, so callers may edit it."""
     text = Path(path).read_text(encoding="utf-8")  # text mode, as jupytext.read: '\r\n' read as '\n'
     key = hashlib.sha256(text.encode("utf-8")).digest()
     if key not in _PARSED:

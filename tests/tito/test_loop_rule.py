@@ -373,6 +373,18 @@ for n in range(batch):
                 out[n, c, i, j] = x_pad[n, c, :, j * sw:j * sw + kw][i * sh:i * sh + kh].mean()
 return out
 """),
+    "while loops over the output rows and columns, inside for loops over images and channels": ("avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        i = 0
+        while i < h_out:
+            j = 0
+            while j < w_out:
+                out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].mean()
+                j += 1
+            i += 1
+return out
+"""),
     "starts enumerated, the mean as sum over size": ("avgpool2d_loops", """
 for n in range(batch):
     for c in range(channels):
@@ -855,6 +867,14 @@ for n in range(batch):
         for i in range(h_out):
             for j in range(w_out):
                 out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + kh][0:1000000].max()
+return out
+""", ""),
+    "the whole plane picked with np.s_, reshaped into windows at every position": (5, "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[np.s_[n, c]].reshape(h_out, kh, w_out, kw).mean(axis=(1, 3))[i, j]
 return out
 """, ""),
     "an alias made outside the loops, reshaped inside": (5, "avgpool2d_loops", """

@@ -35,13 +35,15 @@ def probe(first: str) -> dict:
     return json.loads(result.stdout)
 
 
+@pytest.mark.skipif(not INSTALLED, reason="rfc3987_syntax is not installed here: no process builds its grammar, "
+                                          "with tito or without (test_nothing_stands_in_... covers that case)")
 def test_a_tito_process_imports_nbformat_without_building_the_grammar():
     with_tito = probe("import tito.main")
     assert with_tito["loaded_before_use"] is False, "importing tito, then nbformat, built rfc3987_syntax's parser"
 
 
 @pytest.mark.skipif(not INSTALLED, reason="rfc3987_syntax is not installed here, so jsonschema never imports it: "
-                                          "nothing to defer (the next test covers that case)")
+                                          "nothing to defer (test_nothing_stands_in_... covers that case)")
 def test_the_iri_checks_answer_as_without_tito():
     without = probe("")
     assert without["loaded_before_use"] is True  # what tito saves: jsonschema builds the grammar on import
