@@ -124,7 +124,7 @@ def test_tito_export_accepts_the_modules_own_target_named_explicitly(repo):
     result = run_tito(repo, "export", "00")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "names: FIRST, add, total_loops" in result.stdout, result.stdout
-    tested = run_tito(repo, "test", "00", "--timeout", "10")
+    tested = run_tito(repo, "test", "00", "--timeout", "60")
     assert "00_demo: PASSED" in tested.stdout, tested.stdout + tested.stderr
 
 

@@ -16,7 +16,7 @@ def solve(repo):
     """The student solves the exercises, exports and tests: the baseline PASSED."""
     write_nb(notebooks.reference_notebook(DEMO.src), repo.joinpath(*NOTEBOOK))
     assert tito(repo, "export", "00").returncode == 0
-    passing = tito(repo, "test", "00", "--timeout", "10")
+    passing = tito(repo, "test", "00", "--timeout", "60")
     assert passing.returncode == 0 and "00_demo: PASSED" in passing.stdout, passing.stdout + passing.stderr
     assert "passed (inline 3/3" in tito(repo, "status").stdout
 
@@ -31,7 +31,7 @@ def edit_exported_cell(repo, addition: str):
 
 def assert_stale(repo, reason: str):
     """tito test runs nothing and says why first; tito status says it first and in the table."""
-    tested = tito(repo, "test", "00", "--timeout", "10")
+    tested = tito(repo, "test", "00", "--timeout", "60")
     assert tested.returncode == 1, tested.stdout
     lines = tested.stdout.strip().split("\n")
     assert lines[0].startswith("STALE 00_demo: "), tested.stdout
@@ -77,7 +77,7 @@ def test_edits_outside_exported_cells_are_not_stale(demo_repo):
     markdown.source += "\nMy notes."
     write_nb(nb, path)
     assert "STALE" not in tito(demo_repo, "status").stdout
-    assert tito(demo_repo, "test", "00", "--timeout", "10").returncode == 0
+    assert tito(demo_repo, "test", "00", "--timeout", "60").returncode == 0
 
 
 def test_a_fresh_export_clears_it_and_drops_the_older_result(demo_repo):
@@ -91,7 +91,7 @@ def test_a_fresh_export_clears_it_and_drops_the_older_result(demo_repo):
     assert "STALE" not in shown and "stale" not in shown, shown
     row = next(line for line in shown.split("\n") if line.startswith("00_demo "))
     assert row.split()[-1] == "never", shown  # the PASSED of the older export is gone
-    failing = tito(demo_repo, "test", "00", "--timeout", "10")
+    failing = tito(demo_repo, "test", "00", "--timeout", "60")
     assert failing.returncode == 1 and "00_demo: FAILED" in failing.stdout, failing.stdout
 
 
@@ -100,4 +100,4 @@ def test_an_export_without_a_record_is_not_trusted(demo_repo):
     state.state_file(demo_repo).unlink()
     tested, _ = assert_stale(demo_repo, "stale: export not recorded")
     assert tito(demo_repo, "export", "00").returncode == 0
-    assert tito(demo_repo, "test", "00", "--timeout", "10").returncode == 0
+    assert tito(demo_repo, "test", "00", "--timeout", "60").returncode == 0

@@ -193,7 +193,7 @@ def test_twenty_submissions_leave_package_and_submissions_unchanged(tmp_path):
 def test_cli_prints_table_writes_json_and_exits_zero(tmp_path, capsys):
     module = by_number("01") or pytest.skip("module 01 does not exist yet")
     submission = write_nb(notebooks.student_notebook(module.src), tmp_path / "blank.ipynb")
-    code = main.main(["grade", "01", str(submission), "--json", str(tmp_path / "report.json"), "--timeout", "10"])
+    code = main.main(["grade", "01", str(submission), "--json", str(tmp_path / "report.json"), "--timeout", "60"])
     out = capsys.readouterr().out
     assert code == 0
     assert re.search(r"^total\s+0/\d+", out, re.MULTILINE), out
@@ -229,7 +229,7 @@ def test_cli_unwritable_json_report_exits_nonzero_and_says_why(tmp_path, capsys)
     module = by_number("01") or pytest.skip("module 01 does not exist yet")
     submission = write_nb(notebooks.student_notebook(module.src), tmp_path / "blank.ipynb")
     target = tmp_path / "blank.ipynb" / "report.json"  # its folder is a file
-    code = main.main(["grade", "01", str(submission), "--json", str(target), "--timeout", "10"])
+    code = main.main(["grade", "01", str(submission), "--json", str(target), "--timeout", "60"])
     captured = capsys.readouterr()
     assert code == 2 and "could not write the JSON report" in captured.err, captured.err
     assert re.search(r"^total\s+0/\d+", captured.out, re.MULTILINE)  # the grade itself was printed

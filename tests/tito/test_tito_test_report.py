@@ -68,7 +68,7 @@ def test_one_wrong_function_is_one_fail_line_with_the_whole_first_message(demo_r
     (demo_repo / "tests" / "00_demo" / "test_extra.py").write_text(EXTRA_TESTS)
     # abs(): right on every check of the notebook and of test_demo.py (no negative values there)
     solved_with(demo_repo, "total_loops", "add(result, value)", "add(result, abs(value))")
-    result = tito(demo_repo, "test", "00", "--timeout", "10")
+    result = tito(demo_repo, "test", "00", "--timeout", "60")
     assert result.returncode == 1, result.stdout + result.stderr
     lines = name_lines(result.stdout)
     assert set(lines) == {"add", "total_loops"}, result.stdout
@@ -95,7 +95,7 @@ def test_skip_reasons_are_shown_once_with_counts_and_how_to_install(demo_repo):
         "def test_needs_an_oracle():\n    pytest.skip('oracle not installed: pip install oracle')\n")
     write_nb(notebooks.reference_notebook(DEMO.src), demo_repo.joinpath(*NOTEBOOK))
     assert tito(demo_repo, "export", "00").returncode == 0
-    result = tito(demo_repo, "test", "00", "--timeout", "10")
+    result = tito(demo_repo, "test", "00", "--timeout", "60")
     assert result.returncode == 0, result.stdout + result.stderr  # skips are not failures
     body = report(result.stdout)
     skipped = body[body.index("skipped (these did not run; a skip is not a failure):") + 1:]
@@ -129,7 +129,7 @@ def test_the_dev_extra_installs_the_optional_test_dependencies():
 def test_verbose_lists_every_check_and_shortens_only_at_spaces(demo_repo):
     (demo_repo / "tests" / "00_demo" / "test_extra.py").write_text(EXTRA_TESTS)
     solved_with(demo_repo, "total_loops", "add(result, value)", "add(result, abs(value))")
-    result = tito(demo_repo, "test", "00", "--timeout", "10", "-v")
+    result = tito(demo_repo, "test", "00", "--timeout", "60", "-v")
     lines = result.stdout.split("\n")
     for check in ("PASS    test-demo-add :: test_unit_add", "PASS    tests/00_demo/test_demo.py::test_add_floats",
                   "FAIL    tests/00_demo/test_extra.py::test_total_loops_agrees_with_add"):
@@ -147,7 +147,7 @@ def test_an_inline_failure_shows_the_whole_exception_and_where_it_was_raised(dem
     """The child cuts its one-line message at 300 characters; the report takes the traceback's exception."""
     words = " ".join(f"because{i}" for i in range(60))
     solved_with(demo_repo, "add", "return a + b", f"raise ValueError('add is not done:\\n{words}')")
-    result = tito(demo_repo, "test", "00", "--timeout", "10")
+    result = tito(demo_repo, "test", "00", "--timeout", "60")
     body = "\n".join(report(result.stdout))
     line = name_lines(result.stdout)["add"]
     assert line.startswith("  FAIL  add") and line.endswith("first: test-demo-add :: test_unit_add"), result.stdout

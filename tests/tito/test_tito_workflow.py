@@ -92,7 +92,7 @@ def test_export_and_test_a_notebook_saved_by_jupyter(demo_repo):
     notebook = write_as_jupyter(notebooks.reference_notebook(DEMO.src), demo_repo / "modules" / "00_demo" / "00_demo.ipynb")
     exported = tito(demo_repo, "export", "0")
     assert exported.returncode == 0 and "names: add, total_loops" in exported.stdout, exported.stderr
-    tested = tito(demo_repo, "test", "demo", "--timeout", "10")
+    tested = tito(demo_repo, "test", "demo", "--timeout", "60")
     assert tested.returncode == 0 and "00_demo: PASSED (inline 3/3, pytest 2/2 passed)" in tested.stdout, tested.stdout
     assert "ok ✓ PASSED" in notebook.read_text(encoding="utf-8")  # the student's outputs are left alone
 
@@ -145,7 +145,7 @@ def test_test_and_status_follow_the_student(demo_repo):
 
     assert tito(demo_repo, "export", "00").returncode == 0  # the blank notebook
     assert status_summary(demo_repo) == "the package holds your code for 00_demo; the reference for the rest"
-    failing = tito(demo_repo, "test", "00", "--timeout", "10")
+    failing = tito(demo_repo, "test", "00", "--timeout", "60")
     assert failing.returncode == 1
     # one line per exported name; the blank notebook's stubs fail every inline check and pytest test
     assert "  FAIL  add          2 of 2 checks failed; first: test-demo-add :: test_unit_add\n" \
@@ -156,7 +156,7 @@ def test_test_and_status_follow_the_student(demo_repo):
     notebook = demo_repo / "modules" / "00_demo" / "00_demo.ipynb"
     write_nb(notebooks.reference_notebook(DEMO.src), notebook)  # the student solves the exercises
     assert tito(demo_repo, "export", "00").returncode == 0
-    passing = tito(demo_repo, "test", "00", "--timeout", "10")
+    passing = tito(demo_repo, "test", "00", "--timeout", "60")
     assert passing.returncode == 0, passing.stdout + passing.stderr
     assert "  ok    add          2 checks\n  ok    total_loops  4 checks\n" in passing.stdout, passing.stdout
     assert "00_demo: PASSED (inline 3/3, pytest 2/2 passed)" in passing.stdout
@@ -166,7 +166,7 @@ def test_test_and_status_follow_the_student(demo_repo):
 
 
 def test_test_warns_when_the_package_holds_the_reference(demo_repo):
-    result = tito(demo_repo, "test", "00", "--timeout", "10")
+    result = tito(demo_repo, "test", "00", "--timeout", "60")
     assert result.returncode == 0 and "not your code" in result.stdout
 
 
@@ -200,7 +200,7 @@ def test_test_runs_the_suite_against_the_installed_package_not_the_repository_fo
     run = lambda *args: subprocess.run([sys.executable, str(script), *args], cwd=demo_repo, env=env,
                                        capture_output=True, text=True, timeout=120)
     assert run("export", "00").returncode == 0  # the blank notebook, into site-packages
-    result = run("test", "00", "--timeout", "10", "-v")
+    result = run("test", "00", "--timeout", "60", "-v")
     assert "FAIL    tests/00_demo/test_demo.py::test_add_floats  NotImplementedError" in result.stdout, result.stdout
     assert "00_demo: FAILED (inline 0/3, pytest 0/2 passed)" in result.stdout, result.stdout
 
@@ -237,7 +237,7 @@ def test_test_reports_skips_apart_from_passes(demo_repo):
     notebook = demo_repo / "modules" / "00_demo" / "00_demo.ipynb"
     write_nb(notebooks.reference_notebook(DEMO.src), notebook)
     assert tito(demo_repo, "export", "00").returncode == 0
-    result = tito(demo_repo, "test", "00", "--timeout", "10")
+    result = tito(demo_repo, "test", "00", "--timeout", "60")
     assert result.returncode == 0, result.stdout + result.stderr   # a skip is not a failure ...
     assert "skipped (these did not run; a skip is not a failure):\n  1 check: oracle not installed\n" in result.stdout
     assert "00_demo: PASSED (inline 3/3, pytest 2/3 passed, 1 skipped)" in result.stdout  # ... nor a pass
