@@ -506,7 +506,8 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #
 # 1. **Loops over positions.** Inside a `for` loop nested (at any depth) in another `for` loop,
 #    or inside one `for` over `np.ndindex(...)` or `itertools.product(...)` with two or more loop
-#    variables, the function writes into an array (`A[...] = ...` or `A[...] += ...`) with an
+#    variables (or over `np.ndenumerate(...)` with two or more in its index:
+#    `for (n, c, i, j), _ in np.ndenumerate(out)`), the function writes into an array (`A[...] = ...` or `A[...] += ...`) with an
 #    index that uses the variables of both loops: directly (`out[n, co, i, j]`), in arithmetic
 #    (`grad_x_pad[n, c, i * sh + ki, j * sw + kj]`), in slice bounds
 #    (`grad_x_pad[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw]`), or through a name computed
@@ -560,7 +561,12 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    fine.
 #    So a loop over rows that reads a whole row of windows at a time, a loop over images and
 #    channels that averages shifted copies of the image, or index arrays from `np.arange` break
-#    this clause: each innermost step handles one window, as in the worked example.
+#    this clause: each innermost step handles one window, as in the worked example. An array or
+#    list that collects values read from the image (`copy[a, b, r, s] = x_pad[a, b, r, s]`,
+#    `values.append(window)`, `acc = np.concatenate([acc, window])`) holds what the image holds,
+#    so it counts as the image: copying the image one element at a time and then reducing the
+#    copy whole breaks this clause too. The output you fill is such an array: read it inside the
+#    loops one position at a time, or add to it in place (`out[n, co] += bias[co]`).
 #
 # The grader checks the clauses in the order 4, 3, 1, 2, 5 and names the first that fails, with
 # where, for example: "conv2d_loops must loop over output positions (loop rule 3): uses

@@ -394,6 +394,37 @@ for n in range(batch):
                 out[n, c, i, j] = window.sum() / window.size
 return out
 """),
+    "the window tops gathered in a list first": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        tops = []
+        for i in range(h_out):
+            tops.append(i * sh)
+        for i, top in enumerate(tops):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, top:top + kh, j * sw:j * sw + kw].max()
+return out
+"""),
+    "positions from np.ndenumerate of the output": ("maxpool2d_loops", """
+for (n, c, i, j), _ in np.ndenumerate(out):
+    out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].max()
+return out
+"""),
+    "avgpool backward over np.ndenumerate of grad_out, one element per step": ("avgpool2d_backward_loops", """
+for (n, c, i, j), g in np.ndenumerate(grad_out):
+    grad_x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw] += g / (kh * kw)
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+"""),
+    "conv, the bias added to each finished plane by out[n, co] = out[n, co] + bias[co]": ("conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, co, i, j] = (x_pad[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw] * weight[co]).sum()
+        if bias is not None:
+            out[n, co] = out[n, co] + bias[co]
+return out
+"""),
 }
 
 
@@ -875,6 +906,67 @@ for n in range(batch):
         for i in range(h_out):
             for j in range(w_out):
                 out[n, c, i, j] = x_pad[np.s_[n, c]].reshape(h_out, kh, w_out, kw).mean(axis=(1, 3))[i, j]
+return out
+""", ""),
+    "the image copied one element at a time, then reduced whole": (5, "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                if n == 0 and c == 0 and i == 0 and j == 0:
+                    copy = np.zeros(x_pad.shape)
+                    for a in range(batch):
+                        for b in range(channels):
+                            for r in range(x_pad.shape[2]):
+                                for s in range(x_pad.shape[3]):
+                                    copy[a, b, r, s] = x_pad[a, b, r, s]
+                    best = copy[:, :, :h_out * kh, :w_out * kw].reshape(batch, channels, h_out, kh, w_out, kw).max(
+                        axis=(3, 5))
+                out[n, c, i, j] = best[n, c, i, j]
+return out
+""", ""),
+    "every element gathered from np.ndenumerate into a list, reduced whole": (5, "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                values = []
+                for _, v in np.ndenumerate(x_pad):
+                    values.append(v)
+                planes = np.array(values).reshape(x_pad.shape)[:, :, :h_out * kh, :w_out * kw]
+                out[n, c, i, j] = planes.reshape(batch, channels, h_out, kh, w_out, kw).mean(axis=(3, 5))[n, c, i, j]
+return out
+""", ""),
+    "every element appended to a list in loops of its own, reduced whole": (5, "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        values = []
+        for r in range(x_pad.shape[2]):
+            for s in range(x_pad.shape[3]):
+                values.append(x_pad[n, c, r, s])
+        plane = np.array(values).reshape(x_pad.shape[2], x_pad.shape[3])[:h_out * kh, :w_out * kw]
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = plane.reshape(h_out, kh, w_out, kw).mean(axis=(1, 3))[i, j]
+return out
+""", ""),
+    "windows concatenated into one array, averaged whole": (5, "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        windows = np.zeros((0, kh, kw))
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                windows = np.concatenate([windows, window.reshape(1, kh, kw)])
+        means = windows.mean(axis=(1, 2)).reshape(h_out, w_out)
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = means[i, j]
+return out
+""", ""),
+    "positions from np.ndenumerate of a plane, the whole plane reshaped": (5, "maxpool2d_loops", """
+for (n, c), _ in np.ndenumerate(out[:, :, 0, 0]):
+    out[n, c] = x_pad[n, c].reshape(h_out, kh, w_out, kw).max(axis=(1, 3))
 return out
 """, ""),
     "an alias made outside the loops, reshaped inside": (5, "avgpool2d_loops", """

@@ -10,7 +10,8 @@ student code runs for it, and nothing a child process reports counts. The notebo
 (src/09_convolutions, section 2, "The loop rule"); in short, for the function NAME:
 
   (1) loops over positions: inside a `for` nested (at any depth) in another `for`, or in one `for`
-      over `np.ndindex(...)` / `itertools.product(...)` with two or more targets, it writes into an
+      over `np.ndindex(...)` / `itertools.product(...)` with two or more targets (or over
+      `np.ndenumerate(...)` with two or more index targets), it writes into an
       array (`A[...] = ...`, `A[...] += ...`) with an index that uses the variables of both loops
       (directly, in arithmetic, in slice bounds, or through names computed from them);
   (2) outside its `for` loops it only prepares and returns: its given lines, imports, `pass`, `if`s
@@ -29,7 +30,9 @@ student code runs for it, and nothing a child process reports counts. The notebo
 
   (5) one window at a time: inside its loops it reads the image (`x`, `grad_out`, and every array
       computed from one of them whole, such as `x_pad`) only through an index whose rows and columns
-      are numbers or slices no longer than the window (tito.grading.windows).
+      are numbers or slices no longer than the window (tito.grading.windows); an array or list that
+      collects values read from the image, by index, by a filling method or by concatenation, counts
+      as the image.
 
 The clauses are checked in the order 4, 3, 1, 2, 5; the message names the first that fails and where.
 Entry points: `check(source, reference_src, function)` (the message, or None when the rule holds)
@@ -350,6 +353,17 @@ def _is_product(expr: ast.AST) -> bool:
     return name in PRODUCTS
 
 
+def _independent(loop: ast.For | ast.AsyncFor) -> set[str]:
+    """The variables of loop that each step over positions on their own: all of them in a `for` over
+    np.ndindex / itertools.product with two or more; the index of `for (n, c, i, j), v in
+    np.ndenumerate(out)` when it has two or more (v, the element, is not a position); else none."""
+    index = windows.enumerated_index(loop)
+    names = windows.stored_names(loop.target if index is None else index)
+    if len(names) < 2 or index is None and not _is_product(loop.iter):
+        return set()
+    return names
+
+
 def _written_subscripts(statement) -> list[ast.Subscript]:
     if isinstance(statement, ast.Assign):
         targets = statement.targets
@@ -389,9 +403,8 @@ def _position_write(fn: ast.FunctionDef) -> ast.AST | None:
             if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 continue
             if isinstance(statement, (ast.For, ast.AsyncFor)):
-                names = sorted(windows.stored_names(statement.target))
-                independent = len(names) >= 2 and _is_product(statement.iter)
-                found = visit(statement.body, [*loops, (id(statement), names, independent)]) or \
+                names = windows.stored_names(statement.target)
+                found = visit(statement.body, [*loops, (id(statement), names, _independent(statement))]) or \
                     visit(statement.orelse, loops)
                 if found is not None:
                     return found
@@ -401,9 +414,8 @@ def _position_write(fn: ast.FunctionDef) -> ast.AST | None:
                     used = _closure(_index_names(subscript), deps)
                     units = set()
                     for loop_id, names, independent in loops:
-                        if independent:
-                            units |= {(loop_id, name) for name in names if name in used}
-                        elif used & set(names):
+                        units |= {(loop_id, name) for name in independent & used}
+                        if used & (names - independent):
                             units.add((loop_id,))
                     if len(units) >= 2:
                         return statement

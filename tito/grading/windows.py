@@ -70,8 +70,11 @@ def _parents(fn: ast.FunctionDef) -> dict[int, ast.AST]:
 # ---------------------------------------------------------------- bindings
 
 def _bindings(fn: ast.FunctionDef, given: set[str]) -> list[tuple[ast.AST, ast.AST | None, str]]:
-    """(target, value, how) of every binding in fn; how is 'given', 'loop', 'assign' or 'other'.
-    Tuple targets with a tuple value of the same length are paired element by element."""
+    """(target, value, how) of every binding in fn; how is 'given', 'loop', 'index', 'assign' or 'other'.
+    Tuple targets with a tuple value of the same length are paired element by element; in
+    `for (n, c, i, j), v in np.ndenumerate(out)` the index `(n, c, i, j)` and `v`, one element, are
+    bound as 'index' with value None: numbers. (The loop still reads `out` whole: clause 5 refuses
+    `np.ndenumerate(x_pad)`, which would hand the loops every element of the image.)"""
     found = []
 
     def add(target, value, how):
@@ -90,7 +93,12 @@ def _bindings(fn: ast.FunctionDef, given: set[str]) -> list[tuple[ast.AST, ast.A
         elif isinstance(node, (ast.AugAssign, ast.AnnAssign)) and node.value is not None:
             add(node.target, node.value, "given" if id(node) in given_nodes else "assign")
         elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
-            add(node.target, node.iter, "loop")
+            index = enumerated_index(node)
+            if index is not None:
+                add(index, None, "index")
+                add(node.target.elts[1], None, "index")
+            else:
+                add(node.target, node.iter, "loop")
         elif isinstance(node, ast.NamedExpr):
             add(node.target, node.value, "assign")
         elif isinstance(node, ast.withitem) and node.optional_vars is not None:
@@ -98,6 +106,15 @@ def _bindings(fn: ast.FunctionDef, given: set[str]) -> list[tuple[ast.AST, ast.A
         elif isinstance(node, ast.ExceptHandler) and node.name:
             found.append((ast.Name(id=node.name, ctx=ast.Store()), None, "other"))
     return found
+
+
+def enumerated_index(loop: ast.For | ast.AsyncFor | ast.comprehension) -> ast.AST | None:
+    """The index part of `for index, value in np.ndenumerate(...)` (loops.py uses it too), or None."""
+    target, iterable = loop.target, loop.iter
+    if isinstance(iterable, ast.Call) and _called(iterable) == "ndenumerate" \
+            and isinstance(target, (ast.Tuple, ast.List)) and len(target.elts) == 2:
+        return target.elts[0]
+    return None
 
 
 def stored_names(target: ast.AST) -> set[str]:
@@ -165,6 +182,8 @@ def _numbers(bindings, images: set[str]) -> set[str]:
                 continue
             if how == "loop":
                 ok = _position_loop(value)
+            elif how == "index":  # np.ndenumerate's index and element: numbers
+                ok = True
             elif how == "given":  # the given lines: a name unpacked from a tuple is a size; one bound alone may be an array
                 ok = isinstance(target, (ast.Tuple, ast.List)) or _is_number(value, candidates)
             elif how == "assign":
@@ -435,6 +454,10 @@ def _whole_use(node: ast.Name, images: dict, parents, numbers, scope) -> str | N
         return None
     if isinstance(parent, ast.Call) and _called(parent) in ("len", "result_type") and node in parent.args:
         return None  # len(x), np.result_type(x, weight): a number and a dtype
+    loop = parents.get(id(parent))
+    if isinstance(parent, ast.Call) and parent.args == [node] and not parent.keywords and \
+            isinstance(loop, (ast.For, ast.AsyncFor)) and loop.iter is parent and enumerated_index(loop) is not None:
+        return None  # `for (n, c, i, j), g in np.ndenumerate(grad_out)`: one element per step (what collects them is an image too)
     top, groups = _chain_groups(node, parents)
     if top is node:
         return "uses it whole"
@@ -497,9 +520,116 @@ def _images(fn: ast.FunctionDef, bindings, parents, numbers, scope) -> dict[str,
             if how == "loop":  # `for plane in x_pad[n]`: each step drops the first dimension
                 lead = max(lead - 1, 0)
             grown.update({name: lead for name in new})
+        for name, lead in _fills(fn, grown, numbers).items():
+            grown.setdefault(name, lead)
         if grown == images:
             return images
         images = grown
+
+
+FILLERS = ("append", "extend", "insert", "put", "itemset", "fill", "__setitem__", "__iadd__", "copyto", "place",
+           "putmask")
+GATHERERS = ("concatenate", "append", "stack", "vstack", "hstack", "dstack", "column_stack", "block", "array", "asarray",
+             "list", "tuple")
+
+
+def _fills(fn: ast.FunctionDef, images: dict, numbers: set[str]) -> dict[str, int]:
+    """The arrays and lists that collect values read from an image, element by element or window by
+    window, each with its lead: they hold what the image holds, so clause 5 reads them as images
+    (otherwise a loop could copy x_pad into `copy` one element at a time, then reduce `copy` whole).
+    A name collects when a statement anywhere in fn, with a value that reads an image or a name
+    holding values read from one (`window = x_pad[...]`, `v` in `for index, v in np.ndenumerate(x_pad)`),
+    - writes into it by index: `copy[a, b, r, s] = x_pad[a, b, r, s]` (lead: its index entries after
+      the last two); `out[n, c, i, j] = window.max()` too, harmlessly (writes are clause 1's business);
+    - calls a filling method on it or passes it to one: `vals.append(x_pad[n, c, r, s])`,
+      `np.copyto(copy, ...)`, or names it as `out=`;
+    - rebinds it in a container: `vals = vals + [x_pad[...]]`, `vals += [v]`, `acc = np.concatenate([acc, ...])`."""
+    readers = _holding_image_values(fn, images, numbers)
+
+    def reads(node) -> bool:
+        return any(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in readers for n in ast.walk(node))
+
+    def gathers(node) -> bool:
+        if isinstance(node, (ast.List, ast.Set, ast.Tuple, ast.ListComp, ast.SetComp, ast.GeneratorExp)) or \
+                isinstance(node, ast.Call) and _called(node) in GATHERERS:
+            return True
+        children = [node.value] if isinstance(node, ast.Subscript) else ast.iter_child_nodes(node)  # an index is no container
+        return any(gathers(child) for child in children)
+
+    def base(node):
+        entries = 0
+        while isinstance(node, ast.Subscript):
+            entries += len(node.slice.elts) if isinstance(node.slice, ast.Tuple) else 1
+            node = node.value
+        return (node.id, entries) if isinstance(node, ast.Name) else (None, entries)
+
+    found = {}
+    for node in ast.walk(fn):
+        if isinstance(node, (ast.Assign, ast.AugAssign)) and reads(node.value):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            outermost = [t for target in targets for t in _outermost_subscripts(target)]
+            for target in outermost:
+                name, entries = base(target)
+                if name:
+                    found.setdefault(name, max(entries - 2, 0))
+            mentioned = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
+            for target in targets:
+                if isinstance(target, ast.Name) and gathers(node.value) and (
+                        isinstance(node, ast.AugAssign) or target.id in mentioned):
+                    found.setdefault(target.id, 0)
+        elif isinstance(node, ast.Call) and reads(node):
+            named = [node.func.value] if isinstance(node.func, ast.Attribute) and _called(node) in FILLERS else []
+            if _called(node) in FILLERS and node.args:
+                named.append(node.args[0])
+            named += [k.value for k in node.keywords if k.arg == "out"]
+            for holder in named:
+                name, _ = base(holder)
+                if name and name not in ("np", "numpy"):
+                    found.setdefault(name, 0)
+    return found
+
+
+def _holding_image_values(fn: ast.FunctionDef, images: dict, numbers: set[str]) -> set[str]:
+    """The images and every name bound, anywhere in fn, to a value computed from what one holds (in
+    any way: `window = x_pad[n, c, rows, cols]`, `best = max(best, x_pad[n, c, r, s])`; the element
+    `v` of `for index, v in np.ndenumerate(x_pad)`), sizes and positions (numbers) aside."""
+    pairs, elements = [], []
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign):
+            pairs += [(target, node.value) for target in node.targets]
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
+            pairs.append((node.target, node.value))
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+            pairs.append((node.target, node.iter))
+            if enumerated_index(node) is not None:
+                elements.append((node.target.elts[1], node.iter))
+    parents = _parents(fn)
+
+    def holds(n) -> bool:  # x.shape and len(x) are sizes, not what x holds
+        parent = parents.get(id(n))
+        return isinstance(n, ast.Name) and n.id in holding and not (
+            isinstance(parent, ast.Attribute) and parent.attr in METADATA or
+            isinstance(parent, ast.Call) and _called(parent) in ("len", "result_type") and n in parent.args)
+
+    holding = set(images)
+    while True:
+        grown = holding | {name for target, value in pairs if any(holds(n) for n in ast.walk(value))
+                           for name in stored_names(target) - numbers} | {
+            name for target, value in elements if any(holds(n) for n in ast.walk(value)) for name in stored_names(target)}
+        if grown == holding:
+            return holding
+        holding = grown
+
+
+def _outermost_subscripts(target: ast.AST) -> list[ast.Subscript]:
+    """The subscripts a target writes through: `copy[a][b]` once, each of `a[i], b[j] = ...`."""
+    if isinstance(target, ast.Subscript):
+        return [target]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [s for element in target.elts for s in _outermost_subscripts(element)]
+    if isinstance(target, ast.Starred):
+        return _outermost_subscripts(target.value)
+    return []
 
 
 def _bands(bindings, images: dict, parents, numbers, scope) -> dict[str, frozenset[int]]:
@@ -543,6 +673,18 @@ def _inside_loops(fn: ast.FunctionDef) -> list[ast.AST]:
     return inside
 
 
+def _updates_in_place(read: ast.AST, parents) -> bool:
+    """read is an operand of arithmetic assigned back to the same place: `out[n, co] = out[n, co] + bias[co]`."""
+    holder = parents.get(id(read))
+    statement = parents.get(id(holder))
+    if not (isinstance(read, ast.Subscript) and isinstance(holder, ast.BinOp) and isinstance(statement, ast.Assign)
+            and statement.value is holder):
+        return False
+    def place(node):
+        return ast.dump(node).replace("ctx=Load()", "").replace("ctx=Store()", "")
+    return any(place(target) == place(read) for target in statement.targets)
+
+
 def first_whole_read(fn: ast.FunctionDef, given: set[str]) -> TooMuch | None:
     """The first read inside fn's loops of more than one window of the image, or None."""
     bindings = _bindings(fn, given)
@@ -568,6 +710,8 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str]) -> TooMuch | None:
             if why is not None and isinstance(holder, ast.Assign) and holder.value is top and any(
                     scope.values.get(band) is top for band in scope.bands):
                 why = None  # `band = x_pad[n, c, i * sh:i * sh + kh]`: what is read through band is checked
+            if why is not None and _updates_in_place(top, parents):
+                why = None  # `out[n, co] = out[n, co] + bias[co]`: as `out[n, co] += bias[co]`, no read beyond it
             if why is not None:
                 return TooMuch(f"inside its loops it reads {node.id} beyond one window: {why}; read one window per "
                                f"output position, e.g. {EXAMPLES}", top)
