@@ -557,8 +557,9 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    and is no longer than a window: `x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]`, or
 #    the same built by `slice(...)`, in the index or named once (`rows = slice(i * sh, i * sh +
 #    kh)`, then `x_pad[n, c, rows, cols]`), or clipped at the border of `x` with `max` and
-#    `min` (`x[n, c, max(top, 0):min(top + kh, height), ...]`). Using `x.shape` or `len(x)` is
-#    fine.
+#    `min` (`x[n, c, max(top, 0):min(top + kh, height), ...]`). Subscripts may follow each other:
+#    a later one indexes inside the earlier ones, so `x_pad[n, c, i * sh:, j * sw:][:kh, :kw]`
+#    reads one window too. Using `x.shape` or `len(x)` is fine.
 #    So a loop over rows that reads a whole row of windows at a time, a loop over images and
 #    channels that averages shifted copies of the image, or index arrays from `np.arange` break
 #    this clause: each innermost step handles one window, as in the worked example. An array or

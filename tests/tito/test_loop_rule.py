@@ -405,6 +405,22 @@ for n in range(batch):
                 out[n, c, i, j] = x_pad[n, c, top:top + kh, j * sw:j * sw + kw].max()
 return out
 """),
+    "open-ended slices cut to the window by a second subscript": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, i * sh:, j * sw:][:kh, :kw].max()
+return out
+"""),
+    "rows cut to the window, then columns, one subscript each": ("avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, i * sh:][:kh, j * sw:][:, :kw].mean()
+return out
+"""),
     "positions from np.ndenumerate of the output": ("maxpool2d_loops", """
 for (n, c, i, j), _ in np.ndenumerate(out):
     out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].max()
@@ -967,6 +983,14 @@ return out
     "positions from np.ndenumerate of a plane, the whole plane reshaped": (5, "maxpool2d_loops", """
 for (n, c), _ in np.ndenumerate(out[:, :, 0, 0]):
     out[n, c] = x_pad[n, c].reshape(h_out, kh, w_out, kw).max(axis=(1, 3))
+return out
+""", ""),
+    "an open-ended slice cut by a second subscript that is as long as the image": (5, "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, i * sh:][:h_out * kh, j * sw:][:, :kw].mean()
 return out
 """, ""),
     "an alias made outside the loops, reshaped inside": (5, "avgpool2d_loops", """

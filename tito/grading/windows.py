@@ -370,9 +370,10 @@ def _regroup(groups: list[list[ast.AST]], axes: int, numbers: set[str], scope: _
     """A chain of subscripts of an array with `axes` dimensions as one index of it, or None when that
     cannot be told (an Ellipsis, an array, more entries than dimensions). A number drops its
     dimension; a slice keeps it, and the next subscript indexes it again. Each dimension's entry is
-    the first that is not `:`: after a slice, whatever follows stays inside it, so
-    `img[i * sh:i * sh + kh][:, j * sw:j * sw + kw]` is `img[i * sh:i * sh + kh, j * sw:j * sw + kw]` and
-    `x_pad[n:n + 1, c:c + 1][0, 0]` is `x_pad[n:n + 1, c:c + 1, :, :]`."""
+    the one that bounds it most (_narrowest): after a slice, whatever follows stays inside it, so
+    `img[i * sh:i * sh + kh][:, j * sw:j * sw + kw]` is `img[i * sh:i * sh + kh, j * sw:j * sw + kw]`,
+    `x_pad[n, c, i * sh:][:kh]` reads at most kh rows, and `x_pad[n:n + 1, c:c + 1][0, 0]` picks one
+    image and one channel."""
     got: list[list[ast.AST]] = [[] for _ in range(axes)]  # per dimension of the array, its entries
     alive = list(range(axes))                              # the dimensions the view still has
     for group in groups:
@@ -385,8 +386,22 @@ def _regroup(groups: list[list[ast.AST]], axes: int, numbers: set[str], scope: _
                 del alive[position]
             elif not (isinstance(entry, ast.Slice) or _as_slice(entry, scope)):
                 return None
-    return [next((e for e in entries if not _is_whole(e)), ast.Slice(lower=None, upper=None, step=None))
-            for entries in got]
+    return [_narrowest(entries, numbers, scope) for entries in got]
+
+
+def _narrowest(entries: list[ast.AST], numbers: set[str], scope: _Scope) -> ast.AST:
+    """The entry that bounds one dimension of a chain most: each later entry indexes inside the
+    earlier ones, so the dimension is no longer than any of them. A number picks one element
+    (`img[i * sh:][ki]`); else a window's slice anywhere in the chain bounds it
+    (`x_pad[n, c, i * sh:][:kh]`: at most kh rows); else the first entry that is not `:`."""
+    for entry in entries:
+        if _is_number(entry, numbers):
+            return entry
+    for entry in entries:
+        piece = _as_slice(entry, scope) or entry
+        if isinstance(piece, ast.Slice) and not _is_whole(piece) and _slice_length(piece, scope) == "window":
+            return entry
+    return next((e for e in entries if not _is_whole(e)), ast.Slice(lower=None, upper=None, step=None))
 
 
 def _as_slice(entry: ast.AST, scope: _Scope) -> ast.Slice | None:
