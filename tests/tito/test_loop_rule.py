@@ -421,6 +421,43 @@ for n in range(batch):
                 out[n, c, i, j] = x_pad[n, c, i * sh:][:kh, j * sw:][:, :kw].mean()
 return out
 """),
+    "one window's values appended to a fresh list, then max of the list": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                values = []
+                for ki in range(kh):
+                    for kj in range(kw):
+                        values.append(x_pad[n, c, i * sh + ki, j * sw + kj])
+                out[n, c, i, j] = max(values)
+return out
+"""),
+    "the window copied element by element into np.zeros((kh, kw))": ("avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = np.zeros((kh, kw))
+                for ki in range(kh):
+                    for kj in range(kw):
+                        window[ki, kj] = x_pad[n, c, i * sh + ki, j * sw + kj]
+                out[n, c, i, j] = window.mean()
+return out
+"""),
+    "conv products collected over channels and kernel offsets, then summed": ("conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                terms = []
+                for ci in range(c_in):
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            terms.append(x_pad[n, ci, i * sh + ki, j * sw + kj] * weight[co, ci, ki, kj])
+                out[n, co, i, j] = sum(terms) + (bias[co] if bias is not None else 0.0)
+return out
+"""),
     "positions from np.ndenumerate of the output": ("maxpool2d_loops", """
 for (n, c, i, j), _ in np.ndenumerate(out):
     out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].max()
@@ -936,6 +973,24 @@ for n in range(batch):
                             for r in range(x_pad.shape[2]):
                                 for s in range(x_pad.shape[3]):
                                     copy[a, b, r, s] = x_pad[a, b, r, s]
+                    best = copy[:, :, :h_out * kh, :w_out * kw].reshape(batch, channels, h_out, kh, w_out, kw).max(
+                        axis=(3, 5))
+                out[n, c, i, j] = best[n, c, i, j]
+return out
+""", ""),
+    "the image copied through a name holding each element, then reduced whole": (5, "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                if n == 0 and c == 0 and i == 0 and j == 0:
+                    copy = np.zeros(x_pad.shape)
+                    for a in range(batch):
+                        for b in range(channels):
+                            for r in range(x_pad.shape[2]):
+                                for s in range(x_pad.shape[3]):
+                                    value = x_pad[a, b, r, s]
+                                    copy[a, b, r, s] = value
                     best = copy[:, :, :h_out * kh, :w_out * kw].reshape(batch, channels, h_out, kh, w_out, kw).max(
                         axis=(3, 5))
                 out[n, c, i, j] = best[n, c, i, j]

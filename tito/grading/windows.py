@@ -535,7 +535,7 @@ def _images(fn: ast.FunctionDef, bindings, parents, numbers, scope) -> dict[str,
             if how == "loop":  # `for plane in x_pad[n]`: each step drops the first dimension
                 lead = max(lead - 1, 0)
             grown.update({name: lead for name in new})
-        for name, lead in _fills(fn, grown, numbers).items():
+        for name, lead in _fills(fn, grown, numbers, parents, scope).items():
             grown.setdefault(name, lead)
         if grown == images:
             return images
@@ -548,7 +548,7 @@ GATHERERS = ("concatenate", "append", "stack", "vstack", "hstack", "dstack", "co
              "list", "tuple")
 
 
-def _fills(fn: ast.FunctionDef, images: dict, numbers: set[str]) -> dict[str, int]:
+def _fills(fn: ast.FunctionDef, images: dict, numbers: set[str], parents, scope) -> dict[str, int]:
     """The arrays and lists that collect values read from an image, element by element or window by
     window, each with its lead: they hold what the image holds, so clause 5 reads them as images
     (otherwise a loop could copy x_pad into `copy` one element at a time, then reduce `copy` whole).
@@ -558,7 +558,9 @@ def _fills(fn: ast.FunctionDef, images: dict, numbers: set[str]) -> dict[str, in
       the last two); `out[n, c, i, j] = window.max()` too, harmlessly (writes are clause 1's business);
     - calls a filling method on it or passes it to one: `vals.append(x_pad[n, c, r, s])`,
       `np.copyto(copy, ...)`, or names it as `out=`;
-    - rebinds it in a container: `vals = vals + [x_pad[...]]`, `vals += [v]`, `acc = np.concatenate([acc, ...])`."""
+    - rebinds it in a container: `vals = vals + [x_pad[...]]`, `vals += [v]`, `acc = np.concatenate([acc, ...])`.
+    A collector made afresh for each window is not one (_fresh_each_window): `values = []`, then
+    `values.append(x_pad[n, c, i * sh + ki, j * sw + kj])` in loops over ki and kj, then `max(values)`."""
     readers = _holding_image_values(fn, images, numbers)
 
     def reads(node) -> bool:
@@ -578,7 +580,7 @@ def _fills(fn: ast.FunctionDef, images: dict, numbers: set[str]) -> dict[str, in
             node = node.value
         return (node.id, entries) if isinstance(node, ast.Name) else (None, entries)
 
-    found = {}
+    found: dict[str, list[tuple[ast.AST, int]]] = {}
     for node in ast.walk(fn):
         if isinstance(node, (ast.Assign, ast.AugAssign)) and reads(node.value):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -586,12 +588,12 @@ def _fills(fn: ast.FunctionDef, images: dict, numbers: set[str]) -> dict[str, in
             for target in outermost:
                 name, entries = base(target)
                 if name:
-                    found.setdefault(name, max(entries - 2, 0))
+                    found.setdefault(name, []).append((node, max(entries - 2, 0)))
             mentioned = {n.id for n in ast.walk(node.value) if isinstance(n, ast.Name)}
             for target in targets:
                 if isinstance(target, ast.Name) and gathers(node.value) and (
                         isinstance(node, ast.AugAssign) or target.id in mentioned):
-                    found.setdefault(target.id, 0)
+                    found.setdefault(target.id, []).append((node, 0))
         elif isinstance(node, ast.Call) and reads(node):
             named = [node.func.value] if isinstance(node.func, ast.Attribute) and _called(node) in FILLERS else []
             if _called(node) in FILLERS and node.args:
@@ -600,8 +602,74 @@ def _fills(fn: ast.FunctionDef, images: dict, numbers: set[str]) -> dict[str, in
             for holder in named:
                 name, _ = base(holder)
                 if name and name not in ("np", "numpy"):
-                    found.setdefault(name, 0)
-    return found
+                    found.setdefault(name, []).append((node, 0))
+    return {name: fills[0][1] for name, fills in found.items()
+            if not all(_fresh_each_window(name, fill, fn, parents, images, readers, scope) for fill, _ in fills)}
+
+
+def _fresh_each_window(name: str, fill: ast.AST, fn: ast.FunctionDef, parents, images: dict, readers: set[str],
+                       scope) -> bool:
+    """fill puts at most one window of the image into `name` before `name` is made afresh: a plain
+    assignment that does not read it (`values = []`, `window = np.zeros((kh, kw))`) comes earlier in
+    a block that encloses fill, and every loop between that block and fill steps over a window
+    (`range(kh)`) or over images and channels only (_within_window)."""
+    child, node, loops = fill, parents.get(id(fill)), []
+    while node is not None:
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(node, field, None)
+            if isinstance(block, list) and any(statement is child for statement in block):
+                earlier = block[:[id(statement) for statement in block].index(id(child))]
+                if any(_made_afresh(statement, name) for statement in earlier):
+                    return all(_within_window(loop, fill, fn, images, readers, scope) for loop in loops)
+        if isinstance(node, (ast.For, ast.AsyncFor, ast.While)) and any(statement is child for statement in node.body):
+            loops.append(node)
+        child, node = node, parents.get(id(node))
+    return False
+
+
+def _made_afresh(statement: ast.AST, name: str) -> bool:
+    value = statement.value if isinstance(statement, (ast.Assign, ast.AnnAssign)) else None
+    targets = statement.targets if isinstance(statement, ast.Assign) else \
+        [statement.target] if isinstance(statement, ast.AnnAssign) else []
+    return value is not None and len(targets) == 1 and isinstance(targets[0], ast.Name) and targets[0].id == name \
+        and not any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(value))
+
+
+def _within_window(loop: ast.AST, fill: ast.AST, fn: ast.FunctionDef, images: dict, readers: set[str],
+                   scope) -> bool:
+    """loop, between a collector's fresh start and a fill of it, adds at most one window's worth:
+    it steps over numbers (range, np.ndindex, itertools.product) and either its range is a window's
+    (`range(kh)`, `range(i * sh, i * sh + kh)`) or fill reads the image only directly (no name
+    holding values read from it) and the loop's variables (and names computed from them) index it
+    only in its leading dimensions (`for ci in range(c_in)`: x_pad[n, ci, ...])."""
+    if not isinstance(loop, (ast.For, ast.AsyncFor)) or not _position_loop(loop.iter):
+        return False
+    args = loop.iter.args
+    if _called(loop.iter) == "range" and 1 <= len(args) <= 3 and not loop.iter.keywords:
+        lower, upper = (None, args[0]) if len(args) == 1 else (args[0], args[1])
+        if _pair_length(lower, upper, scope) == "window":
+            return True
+    if any(isinstance(n, ast.Name) and n.id in readers and n.id not in images for n in ast.walk(fill)):
+        return False
+    derived = set(stored_names(loop.target))
+    while True:  # names computed from the loop's variables, anywhere in fn
+        grown = derived | {name for node in ast.walk(fn) if isinstance(node, (ast.Assign, ast.AugAssign, ast.NamedExpr))
+                           and any(isinstance(n, ast.Name) and n.id in derived for n in ast.walk(node.value))
+                           for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+                           for name in stored_names(target)}
+        if grown == derived:
+            break
+        derived = grown
+    fill_parents = {id(child): node for node in ast.walk(fill) for child in ast.iter_child_nodes(node)}
+    for node in ast.walk(fill):
+        if not (isinstance(node, ast.Name) and node.id in images and isinstance(node.ctx, ast.Load)):
+            continue
+        _, entries = _chain(node, fill_parents)
+        lead = images[node.id]
+        for entry in entries[lead:]:
+            if any(isinstance(n, ast.Name) and n.id in derived for n in ast.walk(entry)):
+                return False
+    return True
 
 
 def _holding_image_values(fn: ast.FunctionDef, images: dict, numbers: set[str]) -> set[str]:
