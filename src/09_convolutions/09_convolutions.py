@@ -568,7 +568,10 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    so it counts as the image: copying the image one element at a time and then reducing the
 #    copy whole breaks this clause too. One made afresh for each window is fine: `values = []`,
 #    then `values.append(x_pad[n, c, i * sh + ki, j * sw + kj])` in loops over `ki` and `kj`
-#    (and over input channels), then `max(values)`. The output you fill is such an array: read it
+#    (and over input channels), then `max(values)`. A comprehension is read the same way: its
+#    `for` over numbers steps over one window or over channels
+#    (`max(x_pad[n, c, i * sh + ki, j * sw + kj] for ki in range(kh) for kj in range(kw))`), never
+#    over the rows or columns of the image. The output you fill is such an array: read it
 #    inside the loops one position at a time, or add to it in place (`out[n, co] += bias[co]`).
 #
 # The grader checks the clauses in the order 4, 3, 1, 2, 5 and names the first that fails, with

@@ -458,6 +458,25 @@ for n in range(batch):
                 out[n, co, i, j] = sum(terms) + (bias[co] if bias is not None else 0.0)
 return out
 """),
+    "max of a generator over the kernel offsets": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = max(x_pad[n, c, i * sh + ki, j * sw + kj] for ki in range(kh) for kj in range(kw))
+return out
+"""),
+    "conv as sum of a generator over channels and kernel offsets": ("conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, co, i, j] = sum(x_pad[n, ci, i * sh + ki, j * sw + kj] * weight[co, ci, ki, kj]
+                                       for ci in range(c_in) for ki in range(kh) for kj in range(kw))
+                if bias is not None:
+                    out[n, co, i, j] += bias[co]
+return out
+"""),
     "positions from np.ndenumerate of the output": ("maxpool2d_loops", """
 for (n, c, i, j), _ in np.ndenumerate(out):
     out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].max()
@@ -994,6 +1013,15 @@ for n in range(batch):
                     best = copy[:, :, :h_out * kh, :w_out * kw].reshape(batch, channels, h_out, kh, w_out, kw).max(
                         axis=(3, 5))
                 out[n, c, i, j] = best[n, c, i, j]
+return out
+""", ""),
+    "the plane copied by a nested list comprehension, reduced whole": (5, "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                plane = np.array([[x_pad[n, c, r, s] for s in range(w_out * kw)] for r in range(h_out * kh)])
+                out[n, c, i, j] = plane.reshape(h_out, kh, w_out, kw).mean(axis=(1, 3))[i, j]
 return out
 """, ""),
     "every element gathered from np.ndenumerate into a list, reduced whole": (5, "avgpool2d_loops", """

@@ -32,7 +32,8 @@ student code runs for it, and nothing a child process reports counts. The notebo
       computed from one of them whole, such as `x_pad`) only through an index whose rows and columns
       are numbers or slices no longer than the window (tito.grading.windows); an array or list that
       collects values read from the image, by index, by a filling method or by concatenation, counts
-      as the image.
+      as the image unless it is made afresh for each window; a comprehension's `for` over numbers
+      steps over one window or over images and channels only.
 
 The clauses are checked in the order 4, 3, 1, 2, 5; the message names the first that fails and where.
 Entry points: `check(source, reference_src, function)` (the message, or None when the rule holds)

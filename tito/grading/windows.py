@@ -642,7 +642,7 @@ def _within_window(loop: ast.AST, fill: ast.AST, fn: ast.FunctionDef, images: di
     (`range(kh)`, `range(i * sh, i * sh + kh)`) or fill reads the image only directly (no name
     holding values read from it) and the loop's variables (and names computed from them) index it
     only in its leading dimensions (`for ci in range(c_in)`: x_pad[n, ci, ...])."""
-    if not isinstance(loop, (ast.For, ast.AsyncFor)) or not _position_loop(loop.iter):
+    if not isinstance(loop, (ast.For, ast.AsyncFor, ast.comprehension)) or not _position_loop(loop.iter):
         return False
     args = loop.iter.args
     if _called(loop.iter) == "range" and 1 <= len(args) <= 3 and not loop.iter.keywords:
@@ -798,4 +798,24 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str]) -> TooMuch | None:
             if why is not None:
                 return TooMuch(f"inside its loops it reads {node.id} beyond one window: {why}; read one window per "
                                f"output position, e.g. {EXAMPLES}", top)
+    return _comprehension_beyond_a_window(fn, images, numbers, scope)
+
+
+def _comprehension_beyond_a_window(fn: ast.FunctionDef, images: dict, numbers: set[str], scope) -> TooMuch | None:
+    """A comprehension inside fn's loops whose elements read the image at positions beyond one window:
+    `[[x_pad[n, c, r, s] for s in range(width)] for r in range(height)]` copies the whole plane one
+    element at a time. Each generator over numbers must step over a window (`for ki in range(kh)`)
+    or over images and channels only (_within_window); one over an array is read by the rule above."""
+    readers = _holding_image_values(fn, images, numbers)
+    kinds = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+    for node in sorted((n for n in _inside_loops(fn) if isinstance(n, kinds)), key=lambda n: (n.lineno, n.col_offset)):
+        elements = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
+        if not any(isinstance(n, ast.Name) and n.id in readers for e in elements for n in ast.walk(e)):
+            continue
+        for generator in node.generators:
+            if _position_loop(generator.iter) and not all(
+                    _within_window(generator, element, fn, images, readers, scope) for element in elements):
+                return TooMuch(f"inside its loops it reads the image beyond one window: the comprehension's "
+                               f"`for {ast.unparse(generator.target)} in {ast.unparse(generator.iter)}` steps over "
+                               f"more than one window; read one window per output position, e.g. {EXAMPLES}", node)
     return None
