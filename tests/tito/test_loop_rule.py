@@ -477,6 +477,17 @@ for n in range(batch):
                     out[n, co, i, j] += bias[co]
 return out
 """),
+    "a window named once, its channels summed by a generator": ("conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                out[n, co, i, j] = sum((window[ci] * weight[co, ci]).sum() for ci in range(c_in))
+                if bias is not None:
+                    out[n, co, i, j] += bias[co]
+return out
+"""),
     "positions from np.ndenumerate of the output": ("maxpool2d_loops", """
 for (n, c, i, j), _ in np.ndenumerate(out):
     out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].max()
@@ -1022,6 +1033,23 @@ for n in range(batch):
             for j in range(w_out):
                 plane = np.array([[x_pad[n, c, r, s] for s in range(w_out * kw)] for r in range(h_out * kh)])
                 out[n, c, i, j] = plane.reshape(h_out, kh, w_out, kw).mean(axis=(1, 3))[i, j]
+return out
+""", ""),
+    "the plane gathered by a generator through a one-element list, reduced whole": (5, "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                plane = np.array([w for r in range(h_out * kh) for s in range(w_out * kw) for w in [x_pad[n, c, r, s]]])
+                out[n, c, i, j] = plane.reshape(h_out, kh, w_out, kw).mean(axis=(1, 3))[i, j]
+return out
+""", ""),
+    "a count over the whole plane in a generator's if": (5, "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = sum(1 for r in range(h_out) for s in range(w_out) if x_pad[n, c, r, s] > 0)
 return out
 """, ""),
     "every element gathered from np.ndenumerate into a list, reduced whole": (5, "avgpool2d_loops", """

@@ -73,8 +73,8 @@ def _bindings(fn: ast.FunctionDef, given: set[str]) -> list[tuple[ast.AST, ast.A
     """(target, value, how) of every binding in fn; how is 'given', 'loop', 'index', 'assign' or 'other'.
     Tuple targets with a tuple value of the same length are paired element by element; in
     `for (n, c, i, j), v in np.ndenumerate(out)` the index `(n, c, i, j)` and `v`, one element, are
-    bound as 'index' with value None: numbers. (The loop still reads `out` whole: clause 5 refuses
-    `np.ndenumerate(x_pad)`, which would hand the loops every element of the image.)"""
+    bound as 'index' with value None: numbers. (A `for` over `np.ndenumerate(x_pad)` reads one element
+    per step (_whole_use); what collects those elements counts as the image (_fills).)"""
     found = []
 
     def add(target, value, how):
@@ -809,12 +809,15 @@ def _comprehension_beyond_a_window(fn: ast.FunctionDef, images: dict, numbers: s
     readers = _holding_image_values(fn, images, numbers)
     kinds = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
     for node in sorted((n for n in _inside_loops(fn) if isinstance(n, kinds)), key=lambda n: (n.lineno, n.col_offset)):
-        elements = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
-        if not any(isinstance(n, ast.Name) and n.id in readers for e in elements for n in ast.walk(e)):
+        if not any(isinstance(n, ast.Name) and n.id in readers for n in ast.walk(node)):
             continue
+        # a name bound outside holds the same value at every step; one bound inside (`for w in [x_pad[...]]`,
+        # `(w := x_pad[...])`) may hold a new part of the image at each
+        inside = {name for n in ast.walk(node) if isinstance(n, (ast.comprehension, ast.NamedExpr))
+                  for name in stored_names(n.target)}
         for generator in node.generators:
-            if _position_loop(generator.iter) and not all(
-                    _within_window(generator, element, fn, images, readers, scope) for element in elements):
+            if _position_loop(generator.iter) and \
+                    not _within_window(generator, node, fn, images, readers & inside | set(images), scope):
                 return TooMuch(f"inside its loops it reads the image beyond one window: the comprehension's "
                                f"`for {ast.unparse(generator.target)} in {ast.unparse(generator.iter)}` steps over "
                                f"more than one window; read one window per output position, e.g. {EXAMPLES}", node)
