@@ -488,6 +488,17 @@ for n in range(batch):
                     out[n, co, i, j] += bias[co]
 return out
 """),
+    "running max seeded with the window's corner, kernel offsets from np.ndindex": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                best = x_pad[n, c, i * sh, j * sw]
+                for ki, kj in np.ndindex(kh, kw):
+                    best = max(best, x_pad[n, c, i * sh + ki, j * sw + kj])
+                out[n, c, i, j] = best
+return out
+"""),
     "positions from np.ndenumerate of the output": ("maxpool2d_loops", """
 for (n, c, i, j), _ in np.ndenumerate(out):
     out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].max()
@@ -1050,6 +1061,19 @@ for n in range(batch):
         for i in range(h_out):
             for j in range(w_out):
                 out[n, c, i, j] = sum(1 for r in range(h_out) for s in range(w_out) if x_pad[n, c, r, s] > 0)
+return out
+""", ""),
+    "the plane cached in a dict keyed by (row, column), rebuilt and reduced whole": (5, "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        cache = {}
+        for r in range(x_pad.shape[2]):
+            for s in range(x_pad.shape[3]):
+                cache[r, s] = x_pad[n, c, r, s]
+        plane = np.array(list(cache.values())).reshape(x_pad.shape[2], x_pad.shape[3])[:h_out * kh, :w_out * kw]
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = plane.reshape(h_out, kh, w_out, kw).mean(axis=(1, 3))[i, j]
 return out
 """, ""),
     "every element gathered from np.ndenumerate into a list, reduced whole": (5, "avgpool2d_loops", """
