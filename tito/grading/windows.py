@@ -561,7 +561,7 @@ def _fills(fn: ast.FunctionDef, images: dict, numbers: set[str], parents, scope)
     - rebinds it in a container: `vals = vals + [x_pad[...]]`, `vals += [v]`, `acc = np.concatenate([acc, ...])`.
     A collector made afresh for each window is not one (_fresh_each_window): `values = []`, then
     `values.append(x_pad[n, c, i * sh + ki, j * sw + kj])` in loops over ki and kj, then `max(values)`."""
-    readers = _holding_image_values(fn, images, numbers)
+    readers = _holding_image_values(fn, images, numbers, parents)
 
     def reads(node) -> bool:
         return any(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in readers for n in ast.walk(node))
@@ -672,7 +672,7 @@ def _within_window(loop: ast.AST, fill: ast.AST, fn: ast.FunctionDef, images: di
     return True
 
 
-def _holding_image_values(fn: ast.FunctionDef, images: dict, numbers: set[str]) -> set[str]:
+def _holding_image_values(fn: ast.FunctionDef, images: dict, numbers: set[str], parents) -> set[str]:
     """The images and every name bound, anywhere in fn, to a value computed from what one holds (in
     any way: `window = x_pad[n, c, rows, cols]`, `best = max(best, x_pad[n, c, r, s])`; the element
     `v` of `for index, v in np.ndenumerate(x_pad)`), sizes and positions (numbers) aside."""
@@ -686,7 +686,6 @@ def _holding_image_values(fn: ast.FunctionDef, images: dict, numbers: set[str]) 
             pairs.append((node.target, node.iter))
             if enumerated_index(node) is not None:
                 elements.append((node.target.elts[1], node.iter))
-    parents = _parents(fn)
 
     def holds(n) -> bool:  # x.shape and len(x) are sizes, not what x holds
         parent = parents.get(id(n))
@@ -798,15 +797,16 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str]) -> TooMuch | None:
             if why is not None:
                 return TooMuch(f"inside its loops it reads {node.id} beyond one window: {why}; read one window per "
                                f"output position, e.g. {EXAMPLES}", top)
-    return _comprehension_beyond_a_window(fn, images, numbers, scope)
+    return _comprehension_beyond_a_window(fn, images, numbers, parents, scope)
 
 
-def _comprehension_beyond_a_window(fn: ast.FunctionDef, images: dict, numbers: set[str], scope) -> TooMuch | None:
+def _comprehension_beyond_a_window(fn: ast.FunctionDef, images: dict, numbers: set[str], parents,
+                                   scope) -> TooMuch | None:
     """A comprehension inside fn's loops whose elements read the image at positions beyond one window:
     `[[x_pad[n, c, r, s] for s in range(width)] for r in range(height)]` copies the whole plane one
     element at a time. Each generator over numbers must step over a window (`for ki in range(kh)`)
     or over images and channels only (_within_window); one over an array is read by the rule above."""
-    readers = _holding_image_values(fn, images, numbers)
+    readers = _holding_image_values(fn, images, numbers, parents)
     kinds = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
     for node in sorted((n for n in _inside_loops(fn) if isinstance(n, kinds)), key=lambda n: (n.lineno, n.col_offset)):
         if not any(isinstance(n, ast.Name) and n.id in readers for n in ast.walk(node)):
