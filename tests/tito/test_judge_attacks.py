@@ -80,26 +80,49 @@ def check_grader_owns_its_report(graded: Graded) -> None:
     assert graded.report_path.read_bytes() == graded.report_bytes, "the report changed after tito exited"
 
 
-@pytest.mark.skipif(MODULE is None, reason="module 09 does not exist")
-@pytest.mark.parametrize("name", list(ATTACKS))
-def test_attack_gains_nothing_and_leaves_nothing_behind(name, tmp_path):
-    marker = f"TITO-ATTACK-{uuid.uuid4().hex}"
-    env = environment(tmp_path / "tmp")
-    base = Graded(base_notebook(student(), name, marker), tmp_path, "base", env).wait()
-    attack = Graded(attack_notebook(student(), name, marker), tmp_path, "attack", env).wait()
+def check_nothing_left(marker: str, folder: Path) -> None:
     time.sleep(1.5)  # what a survivor would do, it has done by now
     assert processes_mentioning(marker) == [], "a process the submission started is still alive"
-    assert processes_mentioning(str(tmp_path)) == [], "a process of the grading is still alive"
-    for graded in (base, attack):
-        check_grader_owns_its_report(graded)
+    assert processes_mentioning(str(folder)) == [], "a process of the grading is still alive"
+    assert list((folder / "tmp").iterdir()) == [], "temporary files were left behind"
+
+
+@pytest.fixture(scope="module")
+def bases(tmp_path_factory):
+    """kind ("blank", "nearly_blank") -> the grading of an attack's notebook without its attack cell.
+    It depends only on the kind, so each is graded once for all the attacks of that kind (it keeps the
+    survivor line, under a marker of its own, so the same checks hold for it)."""
+    graded = {}
+
+    def base(kind: str) -> Graded:
+        if kind not in graded:
+            folder, marker = tmp_path_factory.mktemp(f"base-{kind}"), f"TITO-BASE-{uuid.uuid4().hex}"
+            name = next(name for name, (of_kind, _) in ATTACKS.items() if of_kind == kind)
+            graded[kind] = Graded(base_notebook(student(), name, marker), folder, "base", environment(folder / "tmp")).wait()
+            check_nothing_left(marker, folder)
+            check_grader_owns_its_report(graded[kind])
+            # The base scores what it should: the nearly blank one only conv_output_size, the blank one
+            # nothing, each item failing on the student's NotImplementedError (not on a crash of the grading).
+            expected = {"test-conv-output-size": POINTS["test-conv-output-size"]} if kind == "nearly_blank" else {}
+            report = graded[kind].report
+            assert {item["id"]: item["points_earned"] for item in report["tests"] if item["points_earned"]} == expected
+            assert all(item["status"] == "fail" for item in report["tests"] if not item["points_earned"]), graded[kind].out
+        return graded[kind]
+
+    return base
+
+
+@pytest.mark.skipif(MODULE is None, reason="module 09 does not exist")
+@pytest.mark.parametrize("name", list(ATTACKS))
+def test_attack_gains_nothing_and_leaves_nothing_behind(name, tmp_path, bases):
+    base = bases(ATTACKS[name][0])
+    marker = f"TITO-ATTACK-{uuid.uuid4().hex}"
+    attack = Graded(attack_notebook(student(), name, marker), tmp_path, "attack", environment(tmp_path / "tmp")).wait()
+    check_nothing_left(marker, tmp_path)
+    check_grader_owns_its_report(attack)
     base_points, attack_points = base.points(), attack.points()
-    # The base scores what it should: the nearly blank one only conv_output_size, the blank one nothing,
-    # each item failing on the student's NotImplementedError (not on a crash of the grading).
-    expected_base = {"test-conv-output-size": POINTS["test-conv-output-size"]} if ATTACKS[name][0] == "nearly_blank" else {}
-    assert {item: points for item, points in base_points.items() if points} == expected_base, base.out
-    assert all(item["status"] == "fail" for item in base.report["tests"] if not item["points_earned"]), base.out
+    assert set(attack_points) == set(base_points), attack.out
     assert all(attack_points[item] <= base_points[item] for item in base_points), (base.out, attack.out)
-    assert list((tmp_path / "tmp").iterdir()) == [], "temporary files were left behind"
     if name == "hog_memory":
         assert all("address space limit of 2048 MiB" in item["message"] for item in attack.report["tests"]), attack.out
 

@@ -246,7 +246,10 @@ def reference(src: Path | str) -> Reference:
 
 # ---------------------------------------------------------------- names a function uses
 
-def _local_names(fn: ast.FunctionDef) -> set[str]:
+# The two below are asked of the same function many times in one verdict (once per function that
+# reaches it); each walks its whole body. Cached on the node (ASTs are never edited once parsed here).
+@functools.lru_cache(maxsize=256)
+def _local_names(fn: ast.FunctionDef) -> frozenset[str]:
     """Parameters and names bound anywhere inside fn (nested scopes included), minus `global` ones."""
     found, declared = set(), set()
     for node in ast.walk(fn):
@@ -266,13 +269,14 @@ def _local_names(fn: ast.FunctionDef) -> set[str]:
             found.add(node.name)
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
             declared |= set(node.names)
-    return found - declared
+    return frozenset(found - declared)
 
 
-def _free_names(fn: ast.FunctionDef) -> list[ast.Name]:
+@functools.lru_cache(maxsize=256)
+def _free_names(fn: ast.FunctionDef) -> tuple[ast.Name, ...]:
     """The Name nodes of fn (defaults and decorators included) that are not its own locals."""
     local = _local_names(fn)
-    return [n for n in ast.walk(fn) if isinstance(n, ast.Name) and n.id not in local]
+    return tuple(n for n in ast.walk(fn) if isinstance(n, ast.Name) and n.id not in local)
 
 
 def _module_names_used(fn: ast.FunctionDef, info: ModuleInfo) -> set[str]:
@@ -306,45 +310,6 @@ def _trusted_import(info: ModuleInfo, name: str) -> bool:
 
 
 # ---------------------------------------------------------------- clause (1): loops over positions
-
-def _dependencies(fn: ast.FunctionDef) -> dict[str, set[str]]:
-    """name -> the names its values are computed from, anywhere in fn (flow-insensitive)."""
-    deps: dict[str, set[str]] = {}
-
-    def add(target, value):
-        if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) \
-                and len(target.elts) == len(value.elts):
-            for t, v in zip(target.elts, value.elts):
-                add(t, v)
-            return
-        used = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)} if value is not None else set()
-        for name in windows.stored_names(target):
-            deps.setdefault(name, set()).update(used)
-
-    for node in ast.walk(fn):
-        if isinstance(node, ast.Assign):
-            for target in node.targets:
-                add(target, node.value)
-        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)) and node.value is not None:
-            add(node.target, node.value)
-        elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
-            add(node.target, node.iter)
-        elif isinstance(node, ast.NamedExpr):
-            add(node.target, node.value)
-        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
-            add(node.optional_vars, node.context_expr)
-    return deps
-
-
-def _closure(names: set[str], deps: dict[str, set[str]]) -> set[str]:
-    seen, todo = set(), list(names)
-    while todo:
-        name = todo.pop()
-        if name not in seen:
-            seen.add(name)
-            todo.extend(deps.get(name, ()))
-    return seen
-
 
 def _is_product(expr: ast.AST) -> bool:
     if not isinstance(expr, ast.Call):
@@ -397,7 +362,7 @@ def _index_names(subscript: ast.Subscript) -> set[str]:
 
 def _position_write(fn: ast.FunctionDef) -> ast.AST | None:
     """The first statement satisfying clause (1), or None."""
-    deps = _dependencies(fn)
+    deps = windows.dependencies(fn)
 
     def visit(statements, loops):
         for statement in statements:
@@ -412,7 +377,7 @@ def _position_write(fn: ast.FunctionDef) -> ast.AST | None:
                 continue
             if loops:
                 for subscript in _written_subscripts(statement):
-                    used = _closure(_index_names(subscript), deps)
+                    used = windows.closure(_index_names(subscript), deps)
                     units = set()
                     for loop_id, names, independent in loops:
                         units |= {(loop_id, name) for name in independent & used}

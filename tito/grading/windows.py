@@ -122,6 +122,46 @@ def stored_names(target: ast.AST) -> set[str]:
     return {n.id for n in ast.walk(target) if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))}
 
 
+def dependencies(fn: ast.FunctionDef) -> dict[str, set[str]]:
+    """name -> the names its values are computed from, anywhere in fn (flow-insensitive)."""
+    deps: dict[str, set[str]] = {}
+
+    def add(target, value):
+        if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) \
+                and len(target.elts) == len(value.elts):
+            for t, v in zip(target.elts, value.elts):
+                add(t, v)
+            return
+        used = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)} if value is not None else set()
+        for name in stored_names(target):
+            deps.setdefault(name, set()).update(used)
+
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                add(target, node.value)
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)) and node.value is not None:
+            add(node.target, node.value)
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+            add(node.target, node.iter)
+        elif isinstance(node, ast.NamedExpr):
+            add(node.target, node.value)
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            add(node.optional_vars, node.context_expr)
+    return deps
+
+
+def closure(names: set[str], deps: dict[str, set[str]]) -> set[str]:
+    """names and every name they are computed from, directly or through others."""
+    seen, todo = set(), list(names)
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(deps.get(name, ()))
+    return seen
+
+
 # ---------------------------------------------------------------- numbers
 
 def _position_loop(iterable: ast.AST) -> bool:
@@ -328,8 +368,6 @@ def _pair_length(lower: ast.AST | None, upper: ast.AST, scope: _Scope) -> str | 
     if len(set(values)) > 1:
         return "grows"
     return "window" if values[0] <= 2 * max(fixed_sizes) + 2 else "long"
-
-
 
 
 def _definitions(bindings) -> dict[str, ast.AST]:
@@ -651,15 +689,9 @@ def _within_window(loop: ast.AST, fill: ast.AST, fn: ast.FunctionDef, images: di
             return True
     if any(isinstance(n, ast.Name) and n.id in readers and n.id not in images for n in ast.walk(fill)):
         return False
-    derived = set(stored_names(loop.target))
-    while True:  # names computed from the loop's variables, anywhere in fn
-        grown = derived | {name for node in ast.walk(fn) if isinstance(node, (ast.Assign, ast.AugAssign, ast.NamedExpr))
-                           and any(isinstance(n, ast.Name) and n.id in derived for n in ast.walk(node.value))
-                           for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
-                           for name in stored_names(target)}
-        if grown == derived:
-            break
-        derived = grown
+    steps = stored_names(loop.target)
+    deps = dependencies(fn)  # the loop's variables and the names computed from them, anywhere in fn
+    derived = steps | {name for name in deps if closure({name}, deps) & steps}
     fill_parents = {id(child): node for node in ast.walk(fill) for child in ast.iter_child_nodes(node)}
     for node in ast.walk(fill):
         if not (isinstance(node, ast.Name) and node.id in images and isinstance(node.ctx, ast.Load)):
