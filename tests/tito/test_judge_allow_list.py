@@ -70,6 +70,19 @@ def test_the_allow_list_is_the_standard_library_numpy_and_their_shared_libraries
                 "/etc/ld.so.cache", sys.executable, os.path.join(sys.prefix, "pyvenv.cfg")), path
 
 
+def test_the_shared_objects_looked_up_are_those_the_child_can_import(tmp_path):
+    """The standard library's folder holds the base installation's site-packages (shown empty to the
+    child): the libraries only its packages link against are not looked up, nor put in the child's root."""
+    for name in ("lib-dynload/_ssl.cpython-311-x86_64-linux-gnu.so", "lib-dynload/libz.so.1.2",
+                 "site-packages/scipy/linalg/_flapack.cpython-311-x86_64-linux-gnu.so",
+                 "dist-packages/pkg/thing.so", "__pycache__/odd.so", "lib-dynload/notes.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"")
+    (tmp_path / "lib-dynload" / "a-folder.so").mkdir()
+    found = sorted(Path(path).relative_to(tmp_path).as_posix() for path in judge._extension_objects(str(tmp_path)))
+    assert found == ["lib-dynload/_ssl.cpython-311-x86_64-linux-gnu.so", "lib-dynload/libz.so.1.2"]
+
+
 def _grade(python: str, nb_path: Path, report: Path, cwd: Path, env: dict | None = None) -> dict:
     tito = [python, "-m", "tito.main"] if Path(python) == Path(sys.executable) else [str(Path(python).with_name("tito"))]
     run = subprocess.run([*tito, "grade", "09", str(nb_path), "--json", str(report)], cwd=cwd,

@@ -44,6 +44,7 @@ from __future__ import annotations
 import ast
 import builtins
 import errno
+import fnmatch
 import functools
 import importlib
 import os
@@ -52,6 +53,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import types
@@ -200,18 +202,37 @@ def _numpy_folders() -> list[str]:
     return found
 
 
+def _extension_objects(folder: str) -> list[str]:
+    """The shared objects (*.so*) under folder, not looking into the site-packages folders inside it
+    (the standard library's own holds the base installation's packages: the child sees it empty)."""
+    found = []
+    for parent, subfolders, files in os.walk(folder):
+        subfolders[:] = [name for name in subfolders if name not in ("site-packages", "dist-packages", "__pycache__")]
+        found += [os.path.join(parent, name) for name in files if fnmatch.fnmatch(name, "*.so*")
+                  and os.path.isfile(os.path.join(parent, name))]
+    return found
+
+
 def _shared_libraries(folders: list[str]) -> list[str]:
     """The shared libraries that the extension modules in `folders` link against (as the dynamic
     loader names them, found with ldd), those this process has loaded, the loader and its cache."""
     libs = set()
-    objects = [str(p) for folder in folders for p in Path(folder).rglob("*.so*") if p.is_file()]
+    objects = [path for folder in folders for path in _extension_objects(folder)]
     ldd = shutil.which("ldd")
     if ldd and objects:
         import subprocess
-        try:
-            listed = subprocess.run([ldd, *objects], capture_output=True, text=True, timeout=60).stdout
-        except (OSError, subprocess.TimeoutExpired):
-            listed = ""
+        from concurrent.futures import ThreadPoolExecutor
+
+        def listing(chunk: list[str]) -> str:
+            try:
+                return subprocess.run([ldd, *chunk], capture_output=True, text=True, timeout=60).stdout
+            except (OSError, subprocess.TimeoutExpired):
+                return ""
+
+        # ldd asks the loader about one object at a time (about 5 ms each, a hundred objects): four at once
+        chunks = [objects[start::4] for start in range(4)]
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            listed = "\n".join(pool.map(listing, [chunk for chunk in chunks if chunk]))
         libs |= {m.group(1) for m in re.finditer(r"(?:=>\s*|^\s+)(/[^\s]+)\s+\(0x", listed, flags=re.MULTILINE)}
     try:
         with open("/proc/self/maps") as maps:
@@ -224,10 +245,18 @@ def _shared_libraries(folders: list[str]) -> list[str]:
     return sorted(libs)
 
 
-@functools.lru_cache(maxsize=1)
+_ALLOWED_ONCE = threading.Lock()  # the first test cells start at once, each in a thread of its own
+
+
 def allowed_paths() -> tuple:
     """(kind, path) for the child's new root, parents before children: "dir" and "file" are shown
     read-only at the same path, "empty" covers a folder inside a shown one (site-packages)."""
+    with _ALLOWED_ONCE:
+        return _allowed_paths()
+
+
+@functools.lru_cache(maxsize=1)
+def _allowed_paths() -> tuple:
     folders = [*_stdlib_folders(), *_numpy_folders()]
     entries = [("dir", f) for f in folders]
     for folder in _stdlib_folders():
