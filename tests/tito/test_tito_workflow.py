@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -182,8 +183,11 @@ def test_test_stops_an_endless_loop_in_the_pytest_suite_at_the_total_limit(demo_
     result = tito(demo_repo, "test", "00", "--timeout", "1", "--total-timeout", "15", timeout=90)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "TIMEOUT tests/00_demo/test_demo.py::test_add_floats  stopped after" in result.stdout, result.stdout
-    # the stopped test is charged to what it had called (the plugin writes as it goes): the endless add
-    assert "  FAIL  add          2 of 2 checks failed; first (timeout): test-demo-add :: (cell)" in result.stdout
+    # the stopped test is charged to what it had called (the plugin writes as it goes): the endless add.
+    # The inline check's timeout names the test function the child had entered, or the cell when the
+    # 1 s ran out before the child reached one (start-up on a loaded machine).
+    assert re.search(r"^  FAIL  add          2 of 2 checks failed; first \(timeout\): test-demo-add :: "
+                     r"(test_unit_add|\(cell\))$", result.stdout, re.MULTILINE), result.stdout
     assert status(demo_repo)["00_demo"] == ["started", "yours", "failed"]
 
 
