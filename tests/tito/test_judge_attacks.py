@@ -98,15 +98,15 @@ def bases(tmp_path_factory):
         if kind not in graded:
             folder, marker = tmp_path_factory.mktemp(f"base-{kind}"), f"TITO-BASE-{uuid.uuid4().hex}"
             name = next(name for name, (of_kind, _) in ATTACKS.items() if of_kind == kind)
-            graded[kind] = Graded(base_notebook(student(), name, marker), folder, "base", environment(folder / "tmp")).wait()
+            one = Graded(base_notebook(student(), name, marker), folder, "base", environment(folder / "tmp")).wait()
             check_nothing_left(marker, folder)
-            check_grader_owns_its_report(graded[kind])
+            check_grader_owns_its_report(one)
             # The base scores what it should: the nearly blank one only conv_output_size, the blank one
             # nothing, each item failing on the student's NotImplementedError (not on a crash of the grading).
             expected = {"test-conv-output-size": POINTS["test-conv-output-size"]} if kind == "nearly_blank" else {}
-            report = graded[kind].report
-            assert {item["id"]: item["points_earned"] for item in report["tests"] if item["points_earned"]} == expected
-            assert all(item["status"] == "fail" for item in report["tests"] if not item["points_earned"]), graded[kind].out
+            assert {item: points for item, points in one.points().items() if points} == expected, one.out
+            assert all(item["status"] == "fail" for item in one.report["tests"] if not item["points_earned"]), one.out
+            graded[kind] = one  # kept only once every check holds: a bad base fails every attack of its kind
         return graded[kind]
 
     return base
