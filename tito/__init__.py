@@ -23,8 +23,9 @@ knowledge, per file:
   update.py     `tito update`: pull the course's updates, notebooks merged cell by cell, exports redone
   state.py      .tito/state.json: per module, the last export (hash of its exported cells, or its refusal) and `tito test` result
   main.py       the command line (`tito`, `python -m tito` through __main__.py)
-  startup.py    start-up time: a slow import that no tito process needs, deferred to its first use
+  startup.py    start-up time: two slow imports that no tito process needs, deferred to their first use
 """
-from tito.startup import defer_rfc3987_syntax
+from tito.startup import defer_rfc3987_syntax, skip_jupytext_contents_managers
 
 defer_rfc3987_syntax()  # before anything imports nbformat (and with it jsonschema)
+skip_jupytext_contents_managers()  # before anything imports jupytext

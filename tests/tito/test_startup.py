@@ -84,3 +84,56 @@ def test_an_imported_package_is_left_as_it_is(monkeypatch):
     monkeypatch.setitem(sys.modules, startup.NAME, real)
     startup.defer_rfc3987_syntax()
     assert sys.modules[startup.NAME] is real
+
+
+SERVER_INSTALLED = importlib.util.find_spec("jupyter_server") is not None
+CONTENTS_MANAGERS = list(startup.JUPYTEXT_CONTENTS_MANAGERS)
+JUPYTEXT_PROBE = f"""
+import json, sys
+FIRST
+import jupytext
+loaded = sorted(name for name in {CONTENTS_MANAGERS + ["jupyter_server"]!r} if name in sys.modules)
+text = jupytext.writes(jupytext.reads("# %%\\nx = 1\\n", fmt="py:percent"), fmt="py:percent")
+import jupytext.sync_contentsmanager as later
+print(json.dumps({{"loaded": loaded, "text": text, "later": later.TextFileContentsManager.__name__}}))
+"""
+
+
+def jupytext_probe(first: str) -> dict:
+    result = subprocess.run([sys.executable, "-c", JUPYTEXT_PROBE.replace("FIRST", first)], capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.skipif(not SERVER_INSTALLED, reason="jupyter_server is not installed here, so jupytext cannot import its "
+                                                 "contents managers with tito or without: nothing to skip")
+def test_a_tito_process_imports_jupytext_without_its_contents_managers_and_can_still_import_them_later():
+    without = jupytext_probe("")
+    assert without["loaded"] == sorted(CONTENTS_MANAGERS + ["jupyter_server"])  # what tito saves
+    with_tito = jupytext_probe("import tito.main")
+    assert with_tito["loaded"] == []
+    assert with_tito["text"] == without["text"]          # reads and writes as before
+    assert with_tito["later"] == without["later"] == "SyncJupytextContentsManager"  # an explicit import still works
+
+
+def test_the_contents_managers_are_skipped_only_while_jupytext_is_being_imported():
+    finder = startup._SkipContentsManagers()
+    assert finder.find_spec("jupytext.sync_contentsmanager") is None      # jupytext imported already, or not at all
+    assert finder.find_spec("jupytext.formats") is None
+    spec = types.SimpleNamespace(_initializing=True)
+    module = types.ModuleType("jupytext")
+    module.__spec__ = spec
+    saved = sys.modules.get("jupytext")
+    sys.modules["jupytext"] = module
+    try:
+        with pytest.raises(ImportError, match="not imported by tito"):
+            finder.find_spec("jupytext.async_contentsmanager")
+        assert finder.find_spec("jupytext.formats") is None              # only the two contents managers
+        spec._initializing = False
+        assert finder.find_spec("jupytext.sync_contentsmanager") is None
+    finally:
+        if saved is None:
+            del sys.modules["jupytext"]
+        else:
+            sys.modules["jupytext"] = saved
