@@ -1049,29 +1049,58 @@ def _depthwise_forward(x_pad, weight, stride, dilation, out_hw):
 
     Why not the grouped GEMM: with one channel per group, each group's matrix multiply is
     (N*H_out*W_out, kh*kw) @ (kh*kw, multiplier), far too thin for BLAS. The same sums as
-    whole-array multiply-adds, one per kernel offset, run like average pooling; channels-last,
-    each multiply-add reads runs of C numbers, not of W_out.
+    whole-array multiply-adds, one per kernel offset, run like average pooling. What keeps them
+    fast is long runs through memory: channels-last, an output row is W_out*C numbers in order,
+    and each tap is repeated along a row (`_row_taps`) so that every operand runs a whole row
+    (a tap broadcast over the C channels alone would cut every run to C numbers). Each of a
+    channel's `multiplier` outputs gets its own passes, and the products go into one reused buffer.
     """
     (batch, channels), (c_out, _, kh, kw) = (x_pad.shape[0], x_pad.shape[3]), weight.shape
-    taps = weight.reshape(channels, c_out // channels, kh * kw)            # (C, multiplier, offsets)
-    out = np.zeros((batch, *out_hw, channels, c_out // channels), dtype=np.result_type(x_pad, weight))
-    for offset, where in _channels_last_offsets((kh, kw), stride, out_hw, dilation):
-        out += x_pad[where][..., None] * taps[:, :, offset]
-    return out.reshape(batch, *out_hw, c_out).transpose(0, 3, 1, 2)     # NCHW, channels-last in memory
+    rows = (batch, out_hw[0], out_hw[1] * channels)                     # (N, H_out, W_out*C): one run per row
+    row_taps = _row_taps(weight, channels, out_hw[1])
+    out = np.empty((len(row_taps), *rows), dtype=np.result_type(x_pad, weight))
+    products = np.empty(rows, dtype=out.dtype)
+    for out_m, taps_m in zip(out, row_taps):
+        for offset, where in _channels_last_offsets((kh, kw), stride, out_hw, dilation):
+            np.multiply(x_pad[where].reshape(rows), taps_m[offset], out=products if offset else out_m)
+            if offset:
+                out_m += products
+    # (multiplier, N, H, W, C) -> (N, H, W, C * multiplier): output channel c * multiplier + m, as
+    # the weight orders them (a copy only when multiplier > 1); then NCHW, channels-last in memory.
+    out = np.moveaxis(out.reshape(len(out), batch, *out_hw, channels), 0, -1)
+    return out.reshape(batch, *out_hw, c_out).transpose(0, 3, 1, 2)
+
+
+def _row_taps(weight, channels, width):
+    """(multiplier, kh*kw, width*C): for each output of a channel and each kernel offset, the C
+    channels' taps repeated `width` times, to multiply a whole channels-last row at once."""
+    taps = weight.reshape(channels, len(weight) // channels, -1)          # (C, multiplier, offsets)
+    return np.tile(taps.transpose(1, 2, 0), width)
 
 
 def _depthwise_backward(grad_out, x_pad, weight, stride, dilation):
-    """Gradients (channels-last padded x, weight, bias) of _depthwise_forward, offset by offset."""
+    """Gradients (channels-last padded x, weight, bias) of _depthwise_forward, offset by offset,
+    on whole rows as there. An offset's weight gradient sums g * x over every image and position:
+    the products, viewed as an (N*H_out*W_out, C) matrix, are summed by column with one product
+    with a vector of ones (BLAS reads it in order; see _channel_sums)."""
     (batch, channels), (c_out, _, kh, kw) = (x_pad.shape[0], x_pad.shape[3]), weight.shape
     dtype = np.result_type(grad_out, x_pad, weight)
-    g = grad_out.transpose(0, 2, 3, 1).reshape(batch, *grad_out.shape[2:], channels, -1).astype(dtype, copy=False)
-    taps = weight.reshape(channels, c_out // channels, kh * kw).astype(dtype, copy=False)
-    grad_taps = np.empty(taps.shape, dtype=dtype)
+    out_hw = grad_out.shape[2:]
+    rows = (batch, out_hw[0], out_hw[1] * channels)
+    g = grad_out.transpose(0, 2, 3, 1).reshape(batch, *out_hw, channels, -1).astype(dtype, copy=False)
+    row_taps = _row_taps(weight.astype(dtype, copy=False), channels, out_hw[1])
+    grad_taps = np.empty((channels, len(row_taps), kh * kw), dtype=dtype)
     grad_x_pad = np.zeros(x_pad.shape, dtype=dtype)
-    for offset, where in _channels_last_offsets((kh, kw), stride, grad_out.shape[2:], dilation):
-        grad_taps[:, :, offset] = np.einsum("nhwcm,nhwc->cm", g, x_pad[where])
-        grad_x_pad[where] += (g * taps[:, :, offset]).sum(axis=-1)
-    return grad_x_pad, grad_taps.reshape(weight.shape), g.sum(axis=(0, 1, 2)).reshape(-1)
+    ones = np.ones(g.size // c_out, dtype=dtype)
+    products = np.empty(rows, dtype=dtype)
+    for m, taps_m in enumerate(row_taps):
+        g_m = np.ascontiguousarray(g[..., m]).reshape(rows)
+        for offset, where in _channels_last_offsets((kh, kw), stride, out_hw, dilation):
+            np.multiply(g_m, x_pad[where].reshape(rows), out=products)
+            grad_taps[:, m, offset] = ones @ products.reshape(-1, channels)
+            np.multiply(g_m, taps_m[offset], out=products)
+            grad_x_pad[where] += products.reshape(batch, *out_hw, channels)
+    return grad_x_pad, grad_taps.reshape(weight.shape), ones @ g.reshape(-1, c_out)
 
 
 def _conv2d_options_forward(x, weight, bias, stride, pads, dilation, groups, out_hw):
