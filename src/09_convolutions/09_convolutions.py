@@ -1961,11 +1961,17 @@ def _padded_zeros(x, padding, dtype, extra=(0, 0)):
 
 
 def _pool_pad(x, padding, value, extra=(0, 0)):
-    """x padded with `value`, plus `extra` rows and columns at the bottom and right (ceil_mode's overhang)."""
-    if extra == (0, 0):
-        return _pad(x, padding, value)
-    (ph, pw), (eh, ew) = padding, extra
-    return np.pad(x, ((0, 0), (0, 0), (ph, ph + eh), (pw, pw + ew)), constant_values=value)
+    """x padded with `value`, plus `extra` rows and columns at the bottom and right (ceil_mode's
+    overhang), in x's memory layout (_padded_zeros): channels-last after a Conv2d, so that each
+    kernel offset's strided reads run C numbers in order instead of a few W_out apart."""
+    (ph, pw), (height, width) = padding, x.shape[2:]
+    if padding == (0, 0) and extra == (0, 0):
+        return x
+    x_pad = _padded_zeros(x, padding, x.dtype, extra)
+    if value != 0:
+        x_pad.fill(value)
+    x_pad[:, :, ph:ph + height, pw:pw + width] = x
+    return x_pad
 
 
 def _maxpool2d_forward(x, kernel, stride, padding, out_hw, dilation=(1, 1), extra=(0, 0)):
@@ -2013,7 +2019,7 @@ def _maxpool2d_backward(grad_out, argmax, x, kernel, stride, padding, dilation=(
 def _avgpool2d_forward(x, kernel, stride, padding, out_hw, extra=(0, 0), divisor=None):
     """The mean of every window: its sum over kh*kw, or over `divisor` (section 13's options)."""
     x_pad = _pool_pad(x, padding, 0.0, extra)
-    total = np.zeros((*x.shape[:2], *out_hw), dtype=x.dtype)
+    total = np.zeros_like(x_pad[:, :, :out_hw[0], :out_hw[1]])          # x's dtype and memory layout
     for _, where in _offset_slices(kernel, stride, out_hw):
         total += x_pad[where]
     return total / (kernel[0] * kernel[1] if divisor is None else divisor.astype(x.dtype))

@@ -407,8 +407,8 @@ MUTANTS = [
       "    x_pad = _pad(x, padding, value=-np.inf)\n    batch, channels = x.shape[:2]\n"
       "    out = np.zeros((batch, channels, h_out, w_out), dtype=np.float32)"),
     M(LOOPS, "avgpool vectorized total float32",
-      "total = np.zeros((*x.shape[:2], *out_hw), dtype=x.dtype)",
-      "total = np.zeros((*x.shape[:2], *out_hw), dtype=np.float32)"),
+      "total = np.zeros_like(x_pad[:, :, :out_hw[0], :out_hw[1]])",
+      "total = np.zeros_like(x_pad[:, :, :out_hw[0], :out_hw[1]], dtype=np.float32)"),
     M(LOOPS, "conv2d_backward_loops float32 buffers",
       "dtype = np.result_type(grad_out, x, weight)",
       "dtype = np.float32"),
