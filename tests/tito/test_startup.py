@@ -29,8 +29,9 @@ print(json.dumps({{"loaded_before_use": loaded, "answers": answers}}))
 """
 
 
-def probe(first: str) -> dict:
-    result = subprocess.run([sys.executable, "-c", PROBE.replace("FIRST", first)], capture_output=True, text=True, timeout=120)
+def probe(first: str, script: str = PROBE) -> dict:
+    """What `script` prints (JSON) in a fresh interpreter, with `first` run before it."""
+    result = subprocess.run([sys.executable, "-c", script.replace("FIRST", first)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 
@@ -99,19 +100,12 @@ print(json.dumps({{"loaded": loaded, "text": text, "later": later.TextFileConten
 """
 
 
-def jupytext_probe(first: str) -> dict:
-    result = subprocess.run([sys.executable, "-c", JUPYTEXT_PROBE.replace("FIRST", first)], capture_output=True,
-                            text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
-
-
 @pytest.mark.skipif(not SERVER_INSTALLED, reason="jupyter_server is not installed here, so jupytext cannot import its "
                                                  "contents managers with tito or without: nothing to skip")
 def test_a_tito_process_imports_jupytext_without_its_contents_managers_and_can_still_import_them_later():
-    without = jupytext_probe("")
+    without = probe("", JUPYTEXT_PROBE)
     assert without["loaded"] == sorted(CONTENTS_MANAGERS + ["jupyter_server"])  # what tito saves
-    with_tito = jupytext_probe("import tito.main")
+    with_tito = probe("import tito.main", JUPYTEXT_PROBE)
     assert with_tito["loaded"] == []
     assert with_tito["text"] == without["text"]          # reads and writes as before
     assert with_tito["later"] == without["later"] == "SyncJupytextContentsManager"  # an explicit import still works
