@@ -161,6 +161,13 @@ for _i in range(20):
     "kill_parent": ("blank", """\
 import os as _o, signal as _sig
 _o.kill(_o.getppid(), _sig.SIGKILL)"""),
+    # Answer with an int that equals everything, so `got == expected` holds for any expected size.
+    "always_equal": ("blank", """\
+class _Yes(int):
+    def __eq__(self, other): return True
+    def __ne__(self, other): return False
+    __hash__ = int.__hash__
+def conv_output_size(size, kernel, stride=1, padding=0): return _Yes(0)"""),
     # Use unlimited memory: 3 GiB, touched.
     "hog_memory": ("blank", """\
 _hog = bytearray(3 * 2 ** 30)

@@ -85,3 +85,33 @@ def test_a_dot_product_per_window_scores_full_marks(tmp_path):
                                     paths.package_dir(), FAST)
     failing = {item.id: item.message for item in report.items if item.status != "pass"}
     assert report.total == report.maximum == 48, failing
+
+
+# Another style: counting with Python's own tools. The output size is the length of the range of
+# window starts; the receptive field is the closed form 1 + sum over layers of (k - 1) times the
+# product of the strides below (math.prod), one axis at a time, with ints and pairs read alike.
+COUNTED = {
+    "conv_output_size": """
+return len(range(0, size + 2 * padding - kernel + 1, stride))     # every start whose window fits
+""",
+    "receptive_field": """
+import math
+def pair(value):
+    return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+windows = [(pair(layer.kernel_size), pair(getattr(layer, "stride", 1))) for layer in layers
+           if hasattr(layer, "kernel_size")]
+return tuple(1 + sum((kernel[axis] - 1) * math.prod(stride[axis] for _, stride in windows[:index])
+                     for index, (kernel, _) in enumerate(windows))
+             for axis in (0, 1))
+""",
+}
+
+
+@pytest.mark.slow  # one grading of module 09
+def test_counting_with_range_and_a_closed_form_scores_full_marks(tmp_path):
+    from tito import paths
+    from tito.grading import grade
+    report = grade.grade_submission(subs.MODULE, write_nb(subs.build(COUNTED), tmp_path / "counted.ipynb"),
+                                    paths.package_dir(), FAST)
+    failing = {item.id: item.message for item in report.items if item.status != "pass"}
+    assert report.total == report.maximum == 48, failing
