@@ -1196,6 +1196,79 @@ if __name__ == "__main__":
     test_unit_nested_diamonds()
 
 # %% [markdown]
+# Module 04's losses are written with `Tensor` operations only, and its checks could look
+# at their values only. Now that operations record themselves, `loss.backward()` must
+# reach the model's output through them: the check below compares with the textbook
+# gradients, `2 (y_hat - y) / n` for MSE, `(softmax(z) - one_hot) / N` for cross-entropy
+# and `(p - y) / (p (1 - p) n)` for BCE. It runs the losses of the package: in your own
+# copy, after `tito export 04`, those are yours.
+
+# %% nbgrader={"grade": true, "grade_id": "test-autograd-losses", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
+def test_unit_losses_backward():
+    from tinytorch.core.losses import BinaryCrossEntropyLoss, CrossEntropyLoss, MSELoss
+    # The package's losses import the package's module 06, which switches its own engine on when a
+    # notebook imports it first: switch this notebook's engine back on, so that it is the one checked.
+    enable_autograd()
+
+    def check(name, textbook, loss_of, same_formula, x0, expected, rtol):
+        # The loss as module 04 computes it, and the same formula written here with Tensor operations
+        # (module 04's reference): which of the two gets the textbook gradient says where the fault is.
+        x, control = Tensor(x0, requires_grad=True, dtype=np.float64), Tensor(x0, requires_grad=True, dtype=np.float64)
+        loss = loss_of(x)
+        assert loss.requires_grad, (
+            f"{name}: its result records no graph, so backward() cannot reach the input. Module 04's {name} "
+            "computes on .data and wraps the number in a new Tensor (numpy records nothing): compute it with "
+            "Tensor operations")
+        loss.backward()
+        if x.grad is not None and np.allclose(x.grad, expected, rtol=rtol, atol=1e-15):
+            return
+        same_formula(control).backward()
+        if control.grad is None or not np.allclose(control.grad, expected, rtol=rtol, atol=1e-15):
+            fault = ("the same formula written here with Tensor operations gets a wrong gradient too, so the engine "
+                     "is at fault: see the messages of the checks above")
+        else:
+            fault = (f"the same formula written here with Tensor operations gets it, so module 04's {name} "
+                     "probably takes a part of its computation from .data, a constant to the engine (only the "
+                     "shift by a row's maximum may be), or uses an operation whose rule is wrong")
+        got = "no gradient reached the input" if x.grad is None else \
+            f"the gradient is off by up to {np.abs(x.grad - expected).max():.3g}"
+        raise AssertionError(f"{name}, textbook gradient {textbook}: {got}; {fault}")
+
+    def mse(pred):
+        diff = pred - Tensor(target0, dtype=np.float64)
+        return (diff * diff).mean()
+
+    pred0, target0 = np.array([[2.0, 0.0, 1.0], [1.0, 4.0, -1.0]]), np.array([[1.0, 2.0, 1.0], [1.0, 1.0, 0.0]])
+    check("MSELoss", "2 (y_hat - y) / n", lambda pred: MSELoss()(pred, target0), mse,
+          pred0, 2 * (pred0 - target0) / 6, 1e-12)
+
+    def cross_entropy(z):
+        shifted = z - z0.max(axis=1, keepdims=True)
+        log_probs = shifted - shifted.exp().sum(axis=1, keepdims=True).log()
+        return -log_probs[np.arange(3), labels].mean()
+
+    z0 = np.array([[0.5, -1.0, 2.0, 0.0], [1.5, 0.0, -0.5, 3.0], [200.0, 0.0, 100.0, 199.0]])
+    labels = np.array([2, 0, 3])
+    softmax = np.exp(z0 - z0.max(axis=1, keepdims=True))
+    softmax = softmax / softmax.sum(axis=1, keepdims=True)
+    check("CrossEntropyLoss", "(softmax(z) - one_hot(labels)) / N", lambda z: CrossEntropyLoss()(z, labels),
+          cross_entropy, z0, (softmax - np.eye(4)[labels]) / 3, 1e-10)
+
+    def bce(p):
+        y = Tensor(y0, dtype=np.float64)
+        return -(y * (p + 1e-12).log() + (1.0 - y) * (1.0 - p + 1e-12).log()).mean()
+
+    p0 = np.array([[0.9, 0.2, 0.6], [0.3, 0.7, 0.5]])
+    y0 = np.array([[1.0, 0.0, 1.0], [0.0, 0.5, 1.0]])
+    check("BinaryCrossEntropyLoss", "(p - y) / (p (1 - p) n)", lambda p: BinaryCrossEntropyLoss()(p, y0), bce,
+          p0, (p0 - y0) / (p0 * (1 - p0)) / 6, 1e-8)
+    print("module 04's losses: gradients ok")
+
+
+if __name__ == "__main__":
+    test_unit_losses_backward()
+
+# %% [markdown]
 # ## 10. Seeing the backward pass
 #
 # The pictures below are drawn from graphs your engine records and from what

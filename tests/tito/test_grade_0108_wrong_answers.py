@@ -9,6 +9,8 @@ then graded by `tito grade`'s own code (tito_helpers.grade_notebook).
 - WRONG: each wrong answer must lose exactly the graded items listed (so the table below says
   which check catches which bug); everything else still passes.
 - CORRECT: answers in another style than the reference must score full marks.
+- GRAPH_LOST_04: module 04's answers with the right values and no graph, which module 04 (values
+  only) cannot see: module 06's check of the losses' gradients must catch each of them.
 
 Run with `-s` to see "module/answer -> points got/max" for each one.
 """
@@ -20,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from tito_helpers import by_number, grade_notebook, reference_notebook
-from tito import cells
+from tito_helpers import FAST, by_number, grade_notebook, reference_notebook, write_nb
+from tito import cells, export, paths
 from tito.grading import grade
 from tito.grading.limits import Limits
 
@@ -29,14 +31,14 @@ SUBMISSIONS = Path(__file__).parent / "submissions_0108"
 
 # (module number, answer file stem) -> (graded items that must lose points, what the answer gets wrong)
 WRONG = {
-    ("06", "bfs_order"): ({"test-autograd-graph", "test-autograd-long-chain"},
+    ("06", "bfs_order"): ({"test-autograd-graph", "test-autograd-long-chain", "test-autograd-losses"},
                           "topological_order by breadth-first search from the root"),
     ("06", "recursive_dfs"): ({"test-autograd-long-chain"},
                               "recursive depth-first topological_order (RecursionError past 1000 deep)"),
     ("06", "per_path_backward"): ({"test-autograd-long-chain", "test-autograd-nested-diamonds"},
                                   "backward recurses along every path instead of a topological order"),
     ("06", "overwrite_grads"): ({"test-autograd-backward", "test-autograd-graph", "test-autograd-long-chain",
-                                 "test-autograd-nested-diamonds"},
+                                 "test-autograd-nested-diamonds", "test-autograd-losses"},
                                 "backward stores an input's gradient instead of adding it (x used twice)"),
     ("06", "grads_to_constants"): ({"test-autograd-backward"},
                                    "backward gives a .grad to inputs with requires_grad=False"),
@@ -44,7 +46,8 @@ WRONG = {
                              "matmul_backward transposes with .T (all axes of a batch)"),
     ("06", "sum_no_expand"): ({"test-autograd-matmul-sum-rules", "test-autograd-graph"},
                               "sum_backward multiplies grad by ones(a.shape) without putting the summed axis back"),
-    ("06", "unbroadcast_leading_only"): ({"test-autograd-unbroadcast", "test-autograd-backward", "test-autograd-graph"},
+    ("06", "unbroadcast_leading_only"): ({"test-autograd-unbroadcast", "test-autograd-backward", "test-autograd-graph",
+                                          "test-autograd-losses"},
                                          "unbroadcast sums the added leading axes only, not the stretched ones"),
     ("03", "lists_only"): ({"test-module-parameters", "test-module-tree"},
                            "named_parameters opens lists but skips sub-modules held directly as attributes"),
@@ -58,18 +61,15 @@ WRONG = {
     ("03", "dropout_row_mask"): ({"test-dropout", "test-dropout-independent"}, "Dropout draws one mask per feature, shared by the batch"),
     ("03", "dropout_in_place"): ({"test-dropout", "test-layers-backward"}, "Dropout scales the input's data in place and returns it"),
     ("03", "flatten_numpy"): ({"test-layers-backward"}, "Flatten reshapes .data into a new Tensor (graph lost)"),
-    ("04", "mse_numpy"): ({"test-losses-backward"}, "MSELoss computed with numpy on .data and wrapped in a new Tensor"),
-    ("04", "mse_per_sample"): ({"test-mse", "test-losses-backward"}, "MSELoss sums the squares and divides by N, not N * C"),
-    ("04", "ce_lse_on_data"): ({"test-losses-backward"}, "CrossEntropyLoss takes the log-sum-exp from .data (right value, wrong gradient)"),
+    ("04", "mse_per_sample"): ({"test-mse"}, "MSELoss sums the squares and divides by N, not N * C"),
     ("04", "ce_global_max"): ({"test-cross-entropy-stable"},
                               "CrossEntropyLoss shifts by the batch's largest logit, not each row's"),
-    ("04", "ce_mean_all"): ({"test-cross-entropy", "test-cross-entropy-stable", "test-losses-backward"},
+    ("04", "ce_mean_all"): ({"test-cross-entropy", "test-cross-entropy-stable"},
                             "CrossEntropyLoss averages the one-hot masked log-probabilities over N * C"),
     ("04", "ce_naive_softmax"): ({"test-cross-entropy-stable"},
                                  "CrossEntropyLoss as -log(softmax) without the shift"),
     ("04", "bce_eps_folded"): ({"test-bce"}, "BCE writes log((1 + eps) - p): in float32 1 + 1e-12 is 1, so log(0) at p = 1"),
-    ("04", "bce_divide_by_n"): ({"test-bce", "test-losses-backward"}, "BCE sums and divides by N (rows), not N * C"),
-    ("04", "bce_numpy_clip"): ({"test-bce", "test-losses-backward"}, "BCE with np.clip and np.log on .data (graph lost)"),
+    ("04", "bce_divide_by_n"): ({"test-bce"}, "BCE sums and divides by N (rows), not N * C"),
     ("07", "sgd_decay_outside_momentum"): ({"test-sgd-combined"}, "SGD adds weight decay to the step after momentum, not to the gradient"),
     ("07", "sgd_velocity_has_lr"): ({"test-sgd-combined"}, "SGD folds lr into the velocity (v = mu v + lr g): wrong once lr changes"),
     ("07", "sgd_float64_buffer"): ({"test-optimizer-dtypes"}, "SGD's momentum buffer starts as np.zeros (float64) and p.data is rebound"),
@@ -131,6 +131,17 @@ CORRECT = {
     ("04", "onehot_sum_style"): "sum / size, one-hot masked (log-sum-exp - logits) summed / N, BCE summed times -1 / size",
     ("03", "generator_style"): "recursive generator with prefixes, rng.random scaled, matmul/transpose(0, 1), reduce, np.where mask",
     ("06", "kahn_einsum"): "Kahn's algorithm, einsum matmul rule, reshape-based sum rule, one-call unbroadcast",
+}
+
+# Module 04's answers that lose the graph. Module 04 stands on modules 01-03 and checks values only,
+# so those whose values are right keep all its points; module 06's test-autograd-losses runs the
+# package's losses through the student's engine, and catches each of them in a copy whose module 04
+# is that answer (a student's own copy after `tito export 04`). Stem -> (points module 04 takes off:
+# its items that see the values, what the answer gets wrong).
+GRAPH_LOST_04 = {
+    "mse_numpy": (set(), "MSELoss computed with numpy on .data and wrapped in a new Tensor"),
+    "ce_lse_on_data": (set(), "CrossEntropyLoss takes the log-sum-exp from .data (right value, wrong gradient)"),
+    "bce_numpy_clip": ({"test-bce"}, "BCE with np.clip and np.log on .data (graph lost)"),
 }
 
 RESULTS: list[str] = []
@@ -255,9 +266,32 @@ def test_correct_answer_in_another_style_scores_full_marks(number, stem, tmp_pat
     assert report.total == report.maximum > 0, grade.format_report(report)
 
 
+@pytest.mark.parametrize("stem", sorted(GRAPH_LOST_04))
+def test_module_06_catches_the_module_04_answers_that_lose_the_graph(stem, tmp_path):
+    lost_in_04, description = GRAPH_LOST_04[stem]
+    report_04 = _grade("04", stem, tmp_path / "04")
+    assert {item.id for item in report_04.items if item.points_earned < item.points_possible} == lost_in_04, \
+        grade.format_report(report_04)
+    # The student's copy: module 04 exported from the answer, then module 06 graded against that package.
+    losses = by_number("04")
+    answer = apply_submission(reference_notebook(losses), (SUBMISSIONS / losses.slug / f"{stem}.py").read_text())
+    problem = export.export_into_copy(answer, losses.src, cells.export_target(losses.src), paths.package_dir(),
+                                      tmp_path / "copy")
+    assert problem is None, problem
+    autograd = by_number("06")
+    report = grade.grade_submission(autograd, write_nb(reference_notebook(autograd), tmp_path / "06.ipynb"),
+                                    tmp_path / "copy" / "tinytorch", FAST)
+    lost = {item.id: item.message for item in report.items if item.points_earned < item.points_possible}
+    line = f"06 with 04/{stem}: {report.total:g}/{report.maximum:g} ({description})"
+    RESULTS.append(line)
+    print("\n" + line)
+    assert set(lost) == {"test-autograd-losses"}, f"{line}\n{grade.format_report(report)}"
+    assert ".data" in lost["test-autograd-losses"], lost["test-autograd-losses"]
+
+
 def test_every_answer_file_is_listed():
     files = {(path.parent.name[:2], path.stem) for path in SUBMISSIONS.glob("*/*.py")}
-    assert files == set(WRONG) | set(CORRECT)
+    assert files == set(WRONG) | set(CORRECT) | {("04", stem) for stem in GRAPH_LOST_04}
 
 
 @pytest.mark.parametrize("number", ["01", "02", "03", "04", "05", "06", "07", "08"])

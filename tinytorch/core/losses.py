@@ -6,7 +6,6 @@ __all__ = ['BCELoss', 'MSELoss', 'CrossEntropyLoss', 'BinaryCrossEntropyLoss']
 # %% ../../src/04_losses/04_losses.py #cell-001
 import numpy as np
 
-import tinytorch.core.autograd  # noqa: F401  (importing module 06 turns gradients on)
 from .tensor import Tensor, to_numpy
 from .layers import Module
 
