@@ -4247,6 +4247,11 @@ if __name__ == "__main__":
 # The two subtracted terms remove the components of `d` that would shift the channel's
 # mean or scale, which the normalisation would undo anyway. In eval mode `mu` and `sigma`
 # are constants and `grad_x = d / sigma`.
+#
+# The code factors `gamma` out of `d`: `grad_x = gamma / sigma * (g - mean(g) - x_hat *
+# mean(g * x_hat))`. The two sums it needs, `sum(g)` and `sum(g * x_hat)`, are then
+# `grad_beta` and `grad_gamma` as well, so the backward pass sums over the batch twice,
+# not four times.
 
 # %% nbgrader={"grade": false, "grade_id": "batchnorm", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| export
@@ -4273,22 +4278,35 @@ class BatchNorm2dFunction(Function):
     """y = weight * (x - mean) / sqrt(var + eps) + bias, per channel; `batch_stats` says whether
     mean and var were computed from x itself (training: they depend on x) or given (eval)."""
 
+    # Each step after the first writes into the array the step before made (x_hat *= ..., out += ...):
+    # one new array per pass over the batch would cost a fresh allocation and more memory traffic.
     def forward(self, x, weight, bias, mean, var, eps, batch_stats):
         self.inv_std = (1.0 / np.sqrt(var + eps)).astype(x.dtype)
-        self.x_hat = (x - _per_channel(mean).astype(x.dtype)) * _per_channel(self.inv_std)
+        self.x_hat = np.subtract(x, _per_channel(mean).astype(x.dtype))
+        self.x_hat *= _per_channel(self.inv_std)
         self.weight, self.batch_stats, self.has_bias = weight, batch_stats, bias is not None
-        out = self.x_hat if weight is None else self.x_hat * _per_channel(weight)
-        return out if bias is None else out + _per_channel(bias)
+        if weight is None:
+            return self.x_hat if bias is None else self.x_hat + _per_channel(bias)
+        out = self.x_hat * _per_channel(weight)
+        if bias is not None:
+            out += _per_channel(bias)
+        return out
 
     def backward(self, grad_output):
         count = grad_output.size // grad_output.shape[1]               # N * H * W values per channel
-        grad_weight = _channel_sums(grad_output * self.x_hat) if self.weight is not None else None
-        grad_bias = _channel_sums(grad_output) if self.has_bias else None
-        d = grad_output if self.weight is None else grad_output * _per_channel(self.weight)
+        # Two sums per channel serve twice: they are grad_beta and grad_gamma, and divided by count
+        # they are the formula's two means with gamma factored out (d = gamma * g).
+        sum_g, sum_g_x_hat = _channel_sums(grad_output), _channel_sums(grad_output * self.x_hat)
+        scale = self.inv_std if self.weight is None else self.inv_std * self.weight      # gamma / sigma
         if self.batch_stats:
-            mean_d, mean_d_x_hat = _channel_sums(d) / count, _channel_sums(d * self.x_hat) / count
-            d = d - _per_channel(mean_d) - self.x_hat * _per_channel(mean_d_x_hat)
-        grad_x = d * _per_channel(self.inv_std)
+            grad_x = self.x_hat * _per_channel(sum_g_x_hat / count)
+            np.subtract(grad_output, grad_x, out=grad_x)
+            grad_x -= _per_channel(sum_g / count)
+            grad_x *= _per_channel(scale)
+        else:
+            grad_x = grad_output * _per_channel(scale)
+        grad_weight = sum_g_x_hat if self.weight is not None else None
+        grad_bias = sum_g if self.has_bias else None
         return grad_x, grad_weight, grad_bias
 
 
