@@ -429,15 +429,18 @@ if __name__ == "__main__":
 # %% [markdown]
 # ### Gradients through the losses come in module 06
 #
-# Every check above looks at values only: this module stands on modules 01-03, and none
-# of them computes a gradient. Module 06 records every `Tensor` operation and runs them
-# backwards, and its check `test-autograd-losses` then calls `loss.backward()` on these
-# three classes and compares with the textbook gradients: `2 (y_hat - y) / n` for MSE,
-# `(softmax(z) - one_hot) / N` for cross-entropy, `(p - y) / (p (1 - p) n)` for BCE.
+# Every check above looks at values only, so this module's grade needs modules 01-03
+# alone. (The package's module 03 already switches module 06's engine on, so
+# `loss.backward()` does run here; it is graded once you have written that engine.)
+# Module 06 records every `Tensor` operation and runs them backwards, and its check
+# `test-autograd-losses` calls `loss.backward()` on these three classes and compares with
+# the textbook gradients: `2 (y_hat - y) / n` for MSE, `(softmax(z) - one_hot) / N` for
+# cross-entropy, `(p - y) / (p (1 - p) n)` for BCE.
 #
 # That check fails for code that computes on `.data`. `Tensor(np.mean((input.data -
-# target.data) ** 2))` has the right value, so every check here passes, but numpy's
-# arrays record nothing: no gradient reaches the model and it never learns. The same goes
+# target.data) ** 2), dtype=input.dtype)` has the right value and dtype, so every check
+# here passes, but numpy's arrays record nothing: no gradient reaches the model and it
+# never learns. The same goes
 # for one step taken on `.data` in the middle, such as the log-sum-exp of cross-entropy;
 # only the shift by the row maximum may come from `.data`, because it is a constant
 # that cancels (section 3). `tito test 04` already runs the gradient tests of
@@ -479,8 +482,8 @@ if __name__ == "__main__":
 # and `CrossEntropyLoss` for `p` from 0.001 to 0.999, and their slopes `d loss / d p` by
 # nudging `p` both ways: `(loss(p + h) - loss(p - h)) / 2h`, a central difference, with `h`
 # a ten-thousandth of the distance from `p` to the nearer end of `[0, 1]`, so that the
-# nudge stays small next to `p` where `-log p` bends fastest. Module 06 gets the same
-# slopes from `backward()`.
+# nudge stays small next to `p` where `-log p` bends fastest. From module 06 on,
+# `backward()` gives the same slopes.
 #
 # By hand: MSE's slope is `-2 (1 - p)`, never steeper than 2, and its loss never exceeds 1
 # however wrong the model is. Cross-entropy's slope is `-1 / p`: as the probability of the
@@ -729,7 +732,7 @@ if __name__ == "__main__":
 # - `BinaryCrossEntropyLoss` (`BCELoss`): takes **probabilities** and 0/1 labels; a tiny
 #   `eps` keeps the logs finite at the edges.
 # - All three are built from `Tensor` operations and return a scalar `Tensor`, so
-#   `loss.backward()` will work as soon as module 06 is in place.
+#   `loss.backward()` runs through them on module 06's engine, which grades those gradients.
 # - Cross-entropy's loss and slope grow without bound for a confidently wrong answer; MSE's
 #   stay bounded. A `Sigmoid` followed by `BinaryCrossEntropyLoss` saturates for large
 #   scores, which is why the fused forms (`BCEWithLogitsLoss`) exist.

@@ -735,8 +735,8 @@ if __name__ == "__main__":
     _train = DataLoader(TensorDataset(_x, _y), batch_size=32, shuffle=True, seed=0)
     _images, _targets = next(iter(_train))
     print(f"{len(_train)} batches per epoch; first batch: images {_images.shape}, labels {_targets.shape}")
-    print("first labels of the file :", _y[:12].tolist())
-    print("first labels of a batch  :", _targets.data[:12].astype(int).tolist())
+    print("first training labels, in file order:", _y[:12].tolist())
+    print("first labels of a shuffled batch    :", _targets.data[:12].astype(int).tolist())
     _first_two = [np.concatenate([b[1].data for b in _train])[:8].astype(int).tolist() for _ in range(2)]
     print("two epochs start with    :", _first_two[0], "and", _first_two[1])
 

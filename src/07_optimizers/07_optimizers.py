@@ -18,7 +18,7 @@
 #
 # | class | signature | PyTorch twin |
 # | --- | --- | --- |
-# | `SGD` | `SGD(params, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False)` | `torch.optim.SGD` |
+# | `SGD` | `SGD(params, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False)` | `torch.optim.SGD` (where `lr` defaults to 0.001) |
 # | `Adam` | `Adam(params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)` | `torch.optim.Adam` |
 #
 # Optimizers work directly on the numpy arrays `param.data` and `param.grad`: an
@@ -144,11 +144,11 @@ class Optimizer:
 # 1. **Weight decay** `wd`: `g = g + wd * p`. This is the gradient of an extra loss
 #    term `wd/2 * ||p||^2` (L2 regularisation), pulling every weight toward zero a
 #    little at each step; large weights must earn their size.
-# 2. **Momentum** `mu` keeps a velocity `b` (state `"momentum_buffer"`), a running sum
+# 2. **Momentum** `mu` keeps a velocity `b` (state `"momentum_buffer"`), a decaying sum
 #    of past gradients: on the first step `b = g`, afterwards
 #    `b = mu * b + (1 - dampening) * g`, and the step uses `b` instead of `g`.
-#    Along a direction where the gradient keeps its sign, the steps grow up to
-#    `1 / (1 - mu)` times; where it flips back and forth (a narrow valley), the
+#    Where the gradient stays the same, the steps grow towards `1 / (1 - mu)` times it
+#    (with `dampening` 0); where it flips back and forth (a narrow valley), the
 #    contributions cancel. `dampening` (default 0) scales the new gradient's share.
 # 3. **Nesterov** momentum looks ahead: the step uses `g + mu * b` instead of `b`.
 #    It needs `momentum > 0` and `dampening == 0`.
@@ -819,7 +819,7 @@ if __name__ == "__main__":
 #
 # - `Optimizer` keeps the parameter list and per-parameter state; `zero_grad()` sets
 #   gradients to `None`; `step()` skips parameters without a gradient.
-# - `SGD`: `g += wd * p`; momentum buffer `b = mu * b + (1 - dampening) * g` (just `g` on
+# - `SGD`: `g = g + wd * p` (a new array: `param.grad` stays as it was); momentum buffer `b = mu * b + (1 - dampening) * g` (just `g` on
 #   the first step); Nesterov steps with `g + mu * b`; then `p -= lr * step`.
 # - `Adam`: moments `m`, `v` of `g` and `g**2`, bias-corrected by `1 - beta**t`, step
 #   `lr * m_hat / (sqrt(v_hat) + eps)`, about `lr` per parameter regardless of gradient scale.

@@ -150,11 +150,14 @@ if __name__ == "__main__":
 # Two details:
 #
 # - Put the model in **training mode** first (`model.train()`): layers like `Dropout`
-#   behave differently while training. An earlier `evaluate` may have left it in eval mode.
+#   behave differently while training, and the model may be in eval mode when it arrives
+#   (you called `model.eval()` to look at it, say); `train_epoch` must not assume otherwise.
 # - The loss is a Tensor holding a graph of the whole forward pass. Keep only its value
 #   (`_loss_value(loss)` turns it into a float, and stops with a clear message if training
 #   has diverged to `nan` or `inf`); holding the Tensor would keep every intermediate array
-#   of every batch alive.
+#   of every batch alive. The message says that training diverged; it does not save the
+#   weights, which have already taken that batch's step: start again from a checkpoint
+#   or with a smaller learning rate.
 #
 # The numbers `train_epoch` reports are averaged over a pass in which the model kept
 # changing: early batches were scored by an older, worse model. That is fine for watching
