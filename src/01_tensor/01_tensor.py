@@ -74,7 +74,7 @@ print(f"a batch of 32 RGB 28x28 images in float32: {32 * 3 * 28 * 28 * 4 / 1024:
 # Two details mirror PyTorch, one does not:
 #
 # - `dtype=None` means float32, PyTorch's default float type. Unlike `torch.tensor`, which
-#   keeps a float64 array's dtype and makes integer data int64, tinytorch converts all data
+#   keeps a float64 array's dtype and makes Python integers int64, tinytorch converts all data
 #   to float32 unless you ask for float64: only those two dtypes exist here.
 # - A float32 numpy array is used as-is, without copying (like
 #   `torch.from_numpy`): changing the array changes the tensor. Anything that
@@ -221,8 +221,8 @@ class Tensor:
     def backward(self, gradient=None):
         raise RuntimeError(
             "backward() needs autograd, which module 06 adds. Finish and export module 06, "
-            "then `import tinytorch.core.autograd` to turn it on (tinytorch.core.layers and "
-            "the modules after it import it for you).")
+            "then `import tinytorch.core.autograd` to turn it on (the modules that train import it "
+            "for you: layers, optimizers, training, spatial, and losses through layers).")
 
 
 def _result(array):
@@ -236,7 +236,7 @@ def _operand(other, dtype):
     """The numpy data of the other operand of a binary op.
 
     Tensors give their own data (so float32 op float64 promotes to float64, as in
-    numpy and PyTorch); numbers and arrays are constants converted to `dtype`,
+    numpy, and in PyTorch when both have dimensions); numbers and arrays are constants converted to `dtype`,
     the dtype of the tensor they are combined with.
     """
     if isinstance(other, Tensor):
@@ -387,6 +387,8 @@ def __pow__(self, exponent):
         raise TypeError(
             f"Tensor ** exponent needs a number exponent, got {type(exponent).__name__}. "
             "For a tensor exponent and a positive base, write (t.log() * e).exp().")
+    if isinstance(exponent, np.generic):
+        exponent = exponent.item()   # np.float64(2) as 2.0: a numpy scalar would make float32 data float64
     ### BEGIN SOLUTION
     return _result(self.data ** exponent)
     ### END SOLUTION

@@ -215,7 +215,7 @@ class Module:
 #
 # The test below builds a small tree by hand (no `Linear` yet) from plain `Module()`
 # objects and attribute assignments: a model holding a tensor, a sub-module that holds a
-# sub-module that holds another (three levels), a buffer, a plain string, and a
+# sub-module of its own (three levels: model, inner, deep), a buffer, a plain string, and a
 # sub-module that shares a tensor with the first one. The expected names spell out the
 # rules above. Lists and tuples of modules are checked after `Sequential` (section 3).
 
@@ -547,11 +547,17 @@ class Flatten(Module):
     def _dims(self, ndim):
         start = self.start_dim + ndim if self.start_dim < 0 else self.start_dim
         end = self.end_dim + ndim if self.end_dim < 0 else self.end_dim
-        if not (0 <= start < ndim and 0 <= end < ndim) or start > end:
+        if not (0 <= start < ndim and 0 <= end < ndim):
             raise ValueError(
                 f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim}) cannot flatten an input with "
-                f"{ndim} dimension(s). Expected at least {self._needed_dims()} dimensions with start_dim <= end_dim; "
+                f"{ndim} dimension(s). Expected at least {self._needed_dims()} dimensions; "
                 "a single sample needs a batch axis first: x.reshape(1, *x.shape)."
+            )
+        if start > end:
+            raise ValueError(
+                f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim}): on an input with {ndim} dimensions, "
+                f"start_dim is dimension {start} and end_dim is dimension {end}, so start_dim comes after end_dim. "
+                "Pick start_dim <= end_dim, counted in the input's dimensions."
             )
         return start, end
 
@@ -892,9 +898,9 @@ if __name__ == "__main__":
 # at its value on purpose) disappears from it. `count_parameters(module)` counts every
 # tensor the module tree holds, frozen ones included, each shared tensor once;
 # `count_parameters(module, trainable_only=True)` counts only `parameters()`, what training
-# updates (like summing `p.numel()` over `p.requires_grad` in PyTorch). tinytorch tells a
-# frozen weight from a buffer only by `requires_grad`, so a Tensor buffer counts in the
-# total too.
+# updates (like summing `p.numel()` over `p.requires_grad` in PyTorch). tinytorch cannot
+# tell a frozen weight from a buffer (both have `requires_grad=False`), so a Tensor buffer
+# counts in the total too.
 
 # %% nbgrader={"grade": false, "grade_id": "layers-count-parameters", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| export

@@ -214,6 +214,16 @@ def test_constants_take_the_tensor_dtype():
     assert (Tensor([1.0], dtype=np.float64) + np.array([1], dtype=np.int64)).dtype == F64
 
 
+def test_a_numpy_scalar_exponent_keeps_the_tensor_dtype():
+    """t ** np.sqrt(2) passes a numpy float64: numpy alone would make float32 data float64."""
+    t = Tensor([1.0, 4.0])
+    for exponent in (np.float64(2), 1 / np.sqrt(2), np.int64(3), np.float32(0.5)):
+        got = t ** exponent
+        assert got.dtype == F32, (exponent, got.dtype)
+        assert np.allclose(got.data, np.array([1.0, 4.0]) ** float(exponent), rtol=1e-6)
+    assert (Tensor([4.0], dtype=np.float64) ** np.float32(0.5)).dtype == F64
+
+
 # --- matmul ---------------------------------------------------------------------------------
 
 def test_matmul_by_hand():

@@ -88,8 +88,10 @@ def test_input_not_modified(cls):
 def test_softmax_bad_dim_says_what_and_how():
     with pytest.raises(ValueError, match=r"Softmax\(dim=2\).*shape \(2, 3\).*dim in \[-2, 1\]"):
         Softmax(dim=2)(Tensor(np.zeros((2, 3))))
-    with pytest.raises(ValueError, match=r"shape \(\)"):
-        Softmax()(Tensor(1.0))
+    # A scalar has no dimension to pick: the message says so, not "pick another dim".
+    for dim in (0, -1):
+        with pytest.raises(ValueError, match=r"at least one dimension, got a scalar \(shape \(\)\)\. Reshape it to \(1,\)"):
+            Softmax(dim=dim)(Tensor(1.0))
 
 
 @pytest.mark.parametrize("cls", ALL)

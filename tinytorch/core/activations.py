@@ -89,10 +89,14 @@ class Softmax(Activation):
 
     def forward(self, x):
         x = _as_tensor(x)
-        if x.ndim == 0 or not -x.ndim <= self.dim < x.ndim:
+        if x.ndim == 0:
+            raise ValueError(
+                f"Softmax(dim={self.dim}) needs an input with at least one dimension, got a scalar "
+                "(shape ()). Reshape it to (1,) first; the softmax of one value is 1.")
+        if not -x.ndim <= self.dim < x.ndim:
             raise ValueError(
                 f"Softmax(dim={self.dim}) needs an input with that dimension, got shape "
-                f"{x.shape}. Pick dim in [{-max(x.ndim, 1)}, {max(x.ndim, 1) - 1}].")
+                f"{x.shape}. Pick dim in [{-x.ndim}, {x.ndim - 1}].")
         shifted = x.data - np.max(x.data, axis=self.dim, keepdims=True)
         e = np.exp(shifted)
         return Tensor(e / np.sum(e, axis=self.dim, keepdims=True), dtype=x.dtype)

@@ -197,11 +197,17 @@ class Flatten(Module):
     def _dims(self, ndim):
         start = self.start_dim + ndim if self.start_dim < 0 else self.start_dim
         end = self.end_dim + ndim if self.end_dim < 0 else self.end_dim
-        if not (0 <= start < ndim and 0 <= end < ndim) or start > end:
+        if not (0 <= start < ndim and 0 <= end < ndim):
             raise ValueError(
                 f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim}) cannot flatten an input with "
-                f"{ndim} dimension(s). Expected at least {self._needed_dims()} dimensions with start_dim <= end_dim; "
+                f"{ndim} dimension(s). Expected at least {self._needed_dims()} dimensions; "
                 "a single sample needs a batch axis first: x.reshape(1, *x.shape)."
+            )
+        if start > end:
+            raise ValueError(
+                f"Flatten(start_dim={self.start_dim}, end_dim={self.end_dim}): on an input with {ndim} dimensions, "
+                f"start_dim is dimension {start} and end_dim is dimension {end}, so start_dim comes after end_dim. "
+                "Pick start_dim <= end_dim, counted in the input's dimensions."
             )
         return start, end
 

@@ -148,8 +148,8 @@ class Tensor:
     def backward(self, gradient=None):
         raise RuntimeError(
             "backward() needs autograd, which module 06 adds. Finish and export module 06, "
-            "then `import tinytorch.core.autograd` to turn it on (tinytorch.core.layers and "
-            "the modules after it import it for you).")
+            "then `import tinytorch.core.autograd` to turn it on (the modules that train import it "
+            "for you: layers, optimizers, training, spatial, and losses through layers).")
 
 
 def _result(array):
@@ -163,7 +163,7 @@ def _operand(other, dtype):
     """The numpy data of the other operand of a binary op.
 
     Tensors give their own data (so float32 op float64 promotes to float64, as in
-    numpy and PyTorch); numbers and arrays are constants converted to `dtype`,
+    numpy, and in PyTorch when both have dimensions); numbers and arrays are constants converted to `dtype`,
     the dtype of the tensor they are combined with.
     """
     if isinstance(other, Tensor):
@@ -222,6 +222,8 @@ def __pow__(self, exponent):
         raise TypeError(
             f"Tensor ** exponent needs a number exponent, got {type(exponent).__name__}. "
             "For a tensor exponent and a positive base, write (t.log() * e).exp().")
+    if isinstance(exponent, np.generic):
+        exponent = exponent.item()   # np.float64(2) as 2.0: a numpy scalar would make float32 data float64
     return _result(self.data ** exponent)
 
 
