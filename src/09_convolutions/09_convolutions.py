@@ -346,7 +346,8 @@ def _check_pool_padding(layer, kernel, padding):
         raise ValueError(
             f"{layer} padding should be at most half the kernel size, got padding={padding} for "
             f"kernel_size={kernel}. With padding <= kernel/2, at least half of every window lies on real "
-            f"input along each axis (when the input is at least as long as the kernel); use padding <= "
+            f"input along each axis (when the input is at least as long as the kernel, without ceil_mode); "
+            f"use padding <= "
             f"{tuple(k // 2 for k in kernel)}.")
 
 
@@ -640,7 +641,7 @@ def conv2d_loops(x, weight, bias=None, stride=1, padding=0):
 
     x: (N, C_in, H, W); weight: (C_out, C_in, kh, kw); bias: (C_out,) or None;
     stride, padding: an int or an (h, w) pair. Returns (N, C_out, H_out, W_out), with
-    H_out and W_out from conv_output_size. Slow on purpose: the fast path is tested against it.
+    H_out and W_out by conv_output_size's formula. Slow on purpose: the fast path is tested against it.
     """
     x, weight, bias, (sh, sw), padding, (h_out, w_out) = _check_conv_args("conv2d_loops", x, weight, bias, stride, padding)
     x_pad = _pad(x, padding)
@@ -1142,7 +1143,7 @@ def test_unit_conv2d_loops():
         what = f"conv2d_loops(x {shape}, weight {w.shape}, stride {stride}, padding {padding}, bias {'yes' if use_bias else 'None'})"
         _assert_close(_call(what, conv2d_loops, x, w, b, stride, padding), expected, what,
                       suspects=_conv_suspects(x, w, b, stride, padding))
-    # A wide, short output (31 columns, 4 rows: the padding adds one to the input's 3).
+    # A wide, short output: 31 columns, and 4 rows, (3 + 2 * 1 - 2) // 1 + 1 from 3 rows, padding 1, a 2-row kernel.
     x, w, b = rng.standard_normal((2, 2, 3, 62)), rng.standard_normal((2, 2, 2, 3)), rng.standard_normal(2)
     what = "conv2d_loops(x (2, 2, 3, 62), weight (2, 2, 2, 3), stride (1, 2), padding (1, 1))"
     _assert_close(_call(what, conv2d_loops, x, w, b, (1, 2), (1, 1)), _conv_numpy(x, w, b, (1, 2), (1, 1)), what,
@@ -1393,8 +1394,8 @@ if __name__ == "__main__":
 # in memory order. Backward is the same, transposed: `grad_weight = g.T @ cols`,
 # `grad_cols = g @ W.T`. With stride 1, padding smaller than the kernel and no more output
 # than input channels, the code gets the input gradient another way (a GEMM of the same
-# size when the padding keeps the image's size, larger by `H * W / (H_out * W_out)`
-# otherwise): as a convolution of the output gradient with the flipped kernel (`_input_grad_by_convolution`; the "transposed
+# size when the padding keeps the image's size, and `H * W / (H_out * W_out)` times
+# that size otherwise: larger with less padding, smaller with more): as a convolution of the output gradient with the flipped kernel (`_input_grad_by_convolution`; the "transposed
 # convolution" of section 11), which replaces col2im's `kh * kw` adds by one copy.
 
 
@@ -1532,7 +1533,7 @@ def _conv2d_backward(grad_out, x_shape, weight, cols, stride, padding, need_x=Tr
 
 def _conv2d_input_grad(g, x_shape, weight, stride, padding, out_hw):
     """grad_x (N, C_in, H, W) from g, the output gradient as (N*H_out*W_out, C_out): col2im of g @ W.T,
-    or for stride 1 and C_out <= C_in a convolution of g (_input_grad_by_convolution)."""
+    or for stride 1, padding < kernel and C_out <= C_in a convolution of g (_input_grad_by_convolution)."""
     c_out, c_in, kh, kw = weight.shape
     if _input_grad_is_a_convolution(weight.shape, stride, padding):
         return _input_grad_by_convolution(g, x_shape, weight, padding, out_hw)
@@ -1562,7 +1563,8 @@ def _input_grad_by_convolution(g, x_shape, weight, padding, out_hw):
 
     Why: it builds columns with one fast copy (_im2col) instead of kh*kw read-add-write passes
     over the input gradient (col2im), and the GEMM has the same size when H_out * W_out = H * W
-    ("same" padding; larger by H * W / (H_out * W_out) otherwise). g: (N*H_out*W_out, C_out).
+    ("same" padding; H * W / (H_out * W_out) times that size otherwise: larger with less padding,
+    smaller with more). g: (N*H_out*W_out, C_out).
     """
     (batch, c_in, height, width), (ph, pw), (kh, kw) = x_shape, padding, weight.shape[2:]
     g_nchw = g.reshape(batch, *out_hw, -1).transpose(0, 3, 1, 2)      # a view, channels-last in memory
@@ -1702,9 +1704,9 @@ if __name__ == "__main__":
 # Padding larger than half the kernel is refused (as in PyTorch). Not because a window
 # would otherwise be all padding: that takes `p >= k`. The reason is that `p <= k/2`
 # keeps at least half of every window on real input along each axis whenever the input
-# is at least as long as the kernel (a border window then overhangs by at most `p`, so
-# at least `k - p >= k/2` of its rows and columns are real), so every output still
-# summarises mostly real values.
+# is at least as long as the kernel and `ceil_mode` (section 13) is off (a border window
+# then overhangs by at most `p`, so at least `k - p >= k/2` of its rows and columns are
+# real), so every output still summarises mostly real values.
 #
 # **Worked example.** One 4x4 map, pooled three ways. Every window is listed with its
 # maximum and its average; `pad` marks padding (`-inf` for max, `0` for average).
@@ -2371,7 +2373,7 @@ class Conv2dFunction(Function):
 
 
 class MaxPool2dFunction(Function):
-    """Max pooling on a Tensor, with every option of torch.nn.MaxPool2d. use_loops=True runs
+    """Max pooling on a Tensor, with torch.nn.MaxPool2d's options but return_indices. use_loops=True runs
     maxpool2d_loops and maxpool2d_backward_loops (with section 13's dilation or ceil_mode, the
     loops of that section); the fast path (section 5) takes every option itself."""
 
@@ -2400,7 +2402,7 @@ class MaxPool2dFunction(Function):
 
 
 class AvgPool2dFunction(Function):
-    """Average pooling on a Tensor, with every option of torch.nn.AvgPool2d. use_loops=True runs
+    """Average pooling on a Tensor, with torch.nn.AvgPool2d's options but divisor_override. use_loops=True runs
     avgpool2d_loops and avgpool2d_backward_loops (with section 13's ceil_mode or
     count_include_pad=False, the loops of that section); the fast path takes every option itself."""
 
@@ -3363,10 +3365,9 @@ if __name__ == "__main__":
 # %% [markdown]
 # ### What you are not building (yet)
 #
-# PyTorch's `Conv2d` has more knobs than the ones you wrote. Each is a small change to
-# your loops; the cell below puts one number on each. Dilation and groups are given in
-# section 13 (going further), built on your loops and the fast path; the last three are
-# not in tinytorch.
+# PyTorch's `Conv2d` has more knobs than the ones you wrote; the cell below puts one number
+# on each. Dilation and groups are small changes to your loops, given in section 13 (going
+# further), built on your loops and the fast path; the last three are not in tinytorch.
 #
 # - **Dilation** spaces the kernel's taps `d` pixels apart: a 3x3 kernel with
 #   dilation 2 covers 5x5 with 9 weights. Stacking dilations 1, 2, 4 grows the receptive

@@ -101,7 +101,8 @@ def _check_pool_padding(layer, kernel, padding):
         raise ValueError(
             f"{layer} padding should be at most half the kernel size, got padding={padding} for "
             f"kernel_size={kernel}. With padding <= kernel/2, at least half of every window lies on real "
-            f"input along each axis (when the input is at least as long as the kernel); use padding <= "
+            f"input along each axis (when the input is at least as long as the kernel, without ceil_mode); "
+            f"use padding <= "
             f"{tuple(k // 2 for k in kernel)}.")
 
 
@@ -253,7 +254,7 @@ def conv2d_loops(x, weight, bias=None, stride=1, padding=0):
 
     x: (N, C_in, H, W); weight: (C_out, C_in, kh, kw); bias: (C_out,) or None;
     stride, padding: an int or an (h, w) pair. Returns (N, C_out, H_out, W_out), with
-    H_out and W_out from conv_output_size. Slow on purpose: the fast path is tested against it.
+    H_out and W_out by conv_output_size's formula. Slow on purpose: the fast path is tested against it.
     """
     x, weight, bias, (sh, sw), padding, (h_out, w_out) = _check_conv_args("conv2d_loops", x, weight, bias, stride, padding)
     x_pad = _pad(x, padding)
@@ -452,7 +453,7 @@ def _conv2d_backward(grad_out, x_shape, weight, cols, stride, padding, need_x=Tr
 
 def _conv2d_input_grad(g, x_shape, weight, stride, padding, out_hw):
     """grad_x (N, C_in, H, W) from g, the output gradient as (N*H_out*W_out, C_out): col2im of g @ W.T,
-    or for stride 1 and C_out <= C_in a convolution of g (_input_grad_by_convolution)."""
+    or for stride 1, padding < kernel and C_out <= C_in a convolution of g (_input_grad_by_convolution)."""
     c_out, c_in, kh, kw = weight.shape
     if _input_grad_is_a_convolution(weight.shape, stride, padding):
         return _input_grad_by_convolution(g, x_shape, weight, padding, out_hw)
@@ -482,7 +483,8 @@ def _input_grad_by_convolution(g, x_shape, weight, padding, out_hw):
 
     Why: it builds columns with one fast copy (_im2col) instead of kh*kw read-add-write passes
     over the input gradient (col2im), and the GEMM has the same size when H_out * W_out = H * W
-    ("same" padding; larger by H * W / (H_out * W_out) otherwise). g: (N*H_out*W_out, C_out).
+    ("same" padding; H * W / (H_out * W_out) times that size otherwise: larger with less padding,
+    smaller with more). g: (N*H_out*W_out, C_out).
     """
     (batch, c_in, height, width), (ph, pw), (kh, kw) = x_shape, padding, weight.shape[2:]
     g_nchw = g.reshape(batch, *out_hw, -1).transpose(0, 3, 1, 2)      # a view, channels-last in memory
@@ -757,7 +759,7 @@ class Conv2dFunction(Function):
 
 
 class MaxPool2dFunction(Function):
-    """Max pooling on a Tensor, with every option of torch.nn.MaxPool2d. use_loops=True runs
+    """Max pooling on a Tensor, with torch.nn.MaxPool2d's options but return_indices. use_loops=True runs
     maxpool2d_loops and maxpool2d_backward_loops (with section 13's dilation or ceil_mode, the
     loops of that section); the fast path (section 5) takes every option itself."""
 
@@ -786,7 +788,7 @@ class MaxPool2dFunction(Function):
 
 
 class AvgPool2dFunction(Function):
-    """Average pooling on a Tensor, with every option of torch.nn.AvgPool2d. use_loops=True runs
+    """Average pooling on a Tensor, with torch.nn.AvgPool2d's options but divisor_override. use_loops=True runs
     avgpool2d_loops and avgpool2d_backward_loops (with section 13's ceil_mode or
     count_include_pad=False, the loops of that section); the fast path takes every option itself."""
 
