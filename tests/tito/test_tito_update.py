@@ -21,8 +21,8 @@ if subs.MODULE is None:
 
 MODULE = paths.find_module(paths.repo_root(), "09")
 # A given line of the conv2d_loops exercise (its docstring), a few lines above the student's answer.
-GIVEN = "    H_out and W_out from conv_output_size. Slow on purpose: the fast path is tested against it.\n"
-FIXED = "    H_out and W_out from conv_output_size. Slow on purpose: the fast path is checked against it.\n"
+GIVEN = "    H_out and W_out by conv_output_size's formula. Slow on purpose: the fast path is tested against it.\n"
+FIXED = "    H_out and W_out by conv_output_size's formula. Slow on purpose: the fast path is checked against it.\n"
 
 
 def git(repo, *args):
