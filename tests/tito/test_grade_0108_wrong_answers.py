@@ -129,6 +129,7 @@ CORRECT = {
     ("08", "counting_style"): "one _run helper for both loops (np sums, no_grad as a decorator), count_nonzero accuracy",
     ("07", "functional_style"): "a _direction helper, state.get defaults, in-place slice assignment, lr folded into step size",
     ("04", "onehot_sum_style"): "sum / size, one-hot masked (log-sum-exp - logits) summed / N, BCE summed times -1 / size",
+    ("04", "tensor_max_style"): "MSE as errors @ errors / size, the row max as a Tensor operation, BCE built up in two steps",
     ("03", "generator_style"): "recursive generator with prefixes, rng.random scaled, matmul/transpose(0, 1), reduce, np.where mask",
     ("06", "kahn_einsum"): "Kahn's algorithm, einsum matmul rule, reshape-based sum rule, one-call unbroadcast",
 }
@@ -266,27 +267,39 @@ def test_correct_answer_in_another_style_scores_full_marks(number, stem, tmp_pat
     assert report.total == report.maximum > 0, grade.format_report(report)
 
 
-@pytest.mark.parametrize("stem", sorted(GRAPH_LOST_04))
-def test_module_06_catches_the_module_04_answers_that_lose_the_graph(stem, tmp_path):
-    lost_in_04, description = GRAPH_LOST_04[stem]
-    report_04 = _grade("04", stem, tmp_path / "04")
-    assert {item.id for item in report_04.items if item.points_earned < item.points_possible} == lost_in_04, \
-        grade.format_report(report_04)
-    # The student's copy: module 04 exported from the answer, then module 06 graded against that package.
+def _grade_06_on_04(stem: str, tmp_path):
+    """The student's copy: module 04 exported from the answer `stem`, then module 06's reference graded
+    against that package."""
     losses = by_number("04")
     answer = apply_submission(reference_notebook(losses), (SUBMISSIONS / losses.slug / f"{stem}.py").read_text())
     problem = export.export_into_copy(answer, losses.src, cells.export_target(losses.src), paths.package_dir(),
                                       tmp_path / "copy")
     assert problem is None, problem
     autograd = by_number("06")
-    report = grade.grade_submission(autograd, write_nb(reference_notebook(autograd), tmp_path / "06.ipynb"),
-                                    tmp_path / "copy" / "tinytorch", FAST)
+    return grade.grade_submission(autograd, write_nb(reference_notebook(autograd), tmp_path / "06.ipynb"),
+                                  tmp_path / "copy" / "tinytorch", FAST)
+
+
+@pytest.mark.parametrize("stem", sorted(GRAPH_LOST_04))
+def test_module_06_catches_the_module_04_answers_that_lose_the_graph(stem, tmp_path):
+    lost_in_04, description = GRAPH_LOST_04[stem]
+    report_04 = _grade("04", stem, tmp_path / "04")
+    assert {item.id for item in report_04.items if item.points_earned < item.points_possible} == lost_in_04, \
+        grade.format_report(report_04)
+    report = _grade_06_on_04(stem, tmp_path)
     lost = {item.id: item.message for item in report.items if item.points_earned < item.points_possible}
     line = f"06 with 04/{stem}: {report.total:g}/{report.maximum:g} ({description})"
     RESULTS.append(line)
     print("\n" + line)
     assert set(lost) == {"test-autograd-losses"}, f"{line}\n{grade.format_report(report)}"
     assert ".data" in lost["test-autograd-losses"], lost["test-autograd-losses"]
+
+
+def test_module_06_takes_a_module_04_in_another_honest_style_at_full_marks(tmp_path):
+    """Module 04's tensor_max_style (the row maximum as a Tensor operation, not from .data) through
+    module 06's check of the losses: no blame for an answer that is right."""
+    report = _grade_06_on_04("tensor_max_style", tmp_path)
+    assert report.total == report.maximum > 0, grade.format_report(report)
 
 
 def test_every_answer_file_is_listed():
