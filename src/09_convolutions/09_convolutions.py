@@ -1395,8 +1395,9 @@ if __name__ == "__main__":
 # `grad_cols = g @ W.T`. With stride 1, padding smaller than the kernel and no more output
 # than input channels, the code gets the input gradient another way (a GEMM of the same
 # size when the padding keeps the image's size, and `H * W / (H_out * W_out)` times
-# that size otherwise: larger with less padding, smaller with more): as a convolution of the output gradient with the flipped kernel (`_input_grad_by_convolution`; the "transposed
-# convolution" of section 11), which replaces col2im's `kh * kw` adds by one copy.
+# that size otherwise: larger with less padding, smaller with more): as a convolution of
+# the output gradient with the flipped kernel (`_input_grad_by_convolution`; the
+# "transposed convolution" of section 11), which replaces col2im's `kh * kw` adds by one copy.
 
 
 # %% nbgrader={"grade": false, "grade_id": "conv2d-vectorized", "locked": false, "schema_version": 3, "solution": false, "task": false}

@@ -6,20 +6,14 @@ every later module's import failing and module 06 replaced by an empty module: m
 import module 06 to turn gradients on, and the empty one leaves them off. matplotlib is absent, so
 the figure cells print their one-line note; the checks are what this test is about.
 """
-import subprocess
-import sys
-import textwrap
-
-from figure_notebooks import ROOT, in_this_checkout, reference_source
+from figure_notebooks import in_this_checkout, reference_source, run_in_fresh_python
 
 SRC = reference_source("04_losses")
 pytestmark = in_this_checkout(SRC)
 
-RUN_WITHOUT_LATER_MODULES = textwrap.dedent("""
+WITHOUT_LATER_MODULES = """
     import importlib.abc
-    import sys
     import types
-    from pathlib import Path
 
     LATER = {"tinytorch.core." + name for name in ("dataloader", "optimizers", "training", "spatial")}
 
@@ -33,25 +27,20 @@ RUN_WITHOUT_LATER_MODULES = textwrap.dedent("""
 
     sys.meta_path.insert(0, LaterModules())
     sys.modules["tinytorch.core.autograd"] = types.ModuleType("tinytorch.core.autograd")
-    sys.modules["matplotlib"] = None
+"""
 
-    from tito import cells, notebooks
+REPORT = """
+    from tito import cells
     from tinytorch.core.tensor import Tensor
 
-    src = Path(sys.argv[1])
-    namespace = {"__name__": "__main__"}
-    for cell in notebooks.reference_notebook(src).cells:
-        if cell.cell_type == "code":
-            exec(compile(cell.source, str(src), "exec"), namespace)
     assert "_autograd_originals" not in vars(Tensor), "gradients came on: some module imported module 06"
     graded = [check.cell_id for check in cells.graded_cells(src)]
     print("graded checks run without gradients:", ", ".join(graded))
-""")
+"""
 
 
 def test_the_notebook_and_its_graded_checks_run_on_modules_01_to_03_alone():
-    done = subprocess.run([sys.executable, "-c", RUN_WITHOUT_LATER_MODULES, str(SRC)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    done = run_in_fresh_python(SRC, before=WITHOUT_LATER_MODULES, after=REPORT)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "graded checks run without gradients: test-mse, " in done.stdout, done.stdout[-2000:]
     assert "test-losses-backward" not in done.stdout

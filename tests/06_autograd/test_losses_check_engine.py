@@ -6,38 +6,22 @@ operation after that check would run the package's rules, not the student's. A f
 the reference notebook as Jupyter's Run All does (this process has imported the package's module 06
 long ago, so it cannot show the switch) and reports which engine Tensor runs afterwards.
 """
-import subprocess
-import sys
-import textwrap
-
-from figure_notebooks import ROOT, in_this_checkout, reference_source
+from figure_notebooks import in_this_checkout, reference_source, run_in_fresh_python
 
 SRC = reference_source("06_autograd")
 pytestmark = in_this_checkout(SRC)
 
-RUN_AND_REPORT = textwrap.dedent("""
-    import sys
-    from pathlib import Path
-
-    sys.modules["matplotlib"] = None   # no figures: the engine is what this is about
-    from tito import notebooks
-
-    src = Path(sys.argv[1])
-    namespace = {"__name__": "__main__"}
-    for cell in notebooks.reference_notebook(src).cells:
-        if cell.cell_type == "code":
-            exec(compile(cell.source, str(src), "exec"), namespace)
+REPORT = """
     import tinytorch.core.autograd as package
     Tensor = namespace["Tensor"]
     print("package module 06 imported:", "tinytorch.core.autograd" in sys.modules)
     print("Tensor.backward is the notebook's:", Tensor.backward is namespace["backward"])
     print("Tensor.backward is the package's:", Tensor.backward is package.backward)
-""")
+"""
 
 
 def test_after_the_losses_check_tensor_runs_the_notebooks_engine():
-    done = subprocess.run([sys.executable, "-c", RUN_AND_REPORT, str(SRC)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    done = run_in_fresh_python(SRC, after=REPORT)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "module 04's losses: gradients ok" in done.stdout
     assert "package module 06 imported: True" in done.stdout

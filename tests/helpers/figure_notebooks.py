@@ -11,9 +11,13 @@ says only what is its own (which module, which figures, what each must show):
 
 - `run_without_matplotlib(SRC, monkeypatch, capsys)`: the notebook with `import matplotlib`
   failing (no figure may be drawn); what it printed, where each figure cell says SKIP_NOTE.
+- `run_in_fresh_python(SRC, before, after)`: the notebook run the same way in a new Python, for what
+  this process's imports would hide (which modules a notebook imports, which engine it switches on).
 """
 from pathlib import Path
+import subprocess
 import sys
+import textwrap
 
 import pytest
 
@@ -50,6 +54,23 @@ def run_notebook(src: Path):
             capture.captured = shown
             namespace["_show"] = capture
     return shown, namespace
+
+
+def run_in_fresh_python(src: Path, before: str = "", after: str = "") -> subprocess.CompletedProcess:
+    """The notebook run as Jupyter's Run All does, without matplotlib, in a new Python: `before` (code)
+    runs first, `after` last, where `namespace` is the notebook's namespace and `src` its source."""
+    script = "\n".join([
+        "import sys", "from pathlib import Path", textwrap.dedent(before),
+        "sys.modules['matplotlib'] = None   # no figures: each figure cell prints its note",
+        "from tito import notebooks",
+        "src = Path(sys.argv[1])",
+        "namespace = {'__name__': '__main__'}",
+        "for cell in notebooks.reference_notebook(src).cells:",
+        "    if cell.cell_type == 'code':",
+        "        exec(compile(cell.source, str(src), 'exec'), namespace)",
+        textwrap.dedent(after)])
+    return subprocess.run([sys.executable, "-c", script, str(src)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
 
 
 def figures_fixture(src: Path):
