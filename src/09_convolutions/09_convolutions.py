@@ -1490,7 +1490,8 @@ def _col2im(cols, x_shape, kernel, stride, padding, out_hw, dilation=(1, 1)):
 def conv2d_vectorized(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2D convolution by im2col + matrix multiply; same contract and numbers as conv2d_loops.
 
-    dilation, groups and padding "same" / "valid" are the options of section 13.
+    Also takes torch.nn.functional.conv2d's other options: dilation (gaps between the kernel's
+    taps), groups (channels split into groups convolved apart) and padding "same" / "valid".
     """
     if _uses_conv_options("conv2d_vectorized", padding, dilation, groups):
         return _conv2d_with_options("conv2d_vectorized", x, weight, bias, stride, padding, dilation, groups)
@@ -2041,7 +2042,8 @@ def _avgpool2d_backward(grad_out, x, kernel, stride, padding, extra=(0, 0), divi
 def maxpool2d_vectorized(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
     """2D max pooling over all windows at once; same contract and numbers as maxpool2d_loops.
 
-    dilation and ceil_mode are the options of section 13.
+    Also takes torch.nn.MaxPool2d's dilation (gaps between a window's cells) and ceil_mode (a last
+    window that hangs over the end counts).
     """
     if _pair(dilation, "dilation", 1, "maxpool2d_vectorized") != (1, 1) or ceil_mode:
         return _maxpool2d_with_options("maxpool2d_vectorized", x, kernel_size, stride, padding, dilation, ceil_mode)
@@ -2052,7 +2054,8 @@ def maxpool2d_vectorized(x, kernel_size, stride=None, padding=0, dilation=1, cei
 def avgpool2d_vectorized(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
     """2D average pooling over all windows at once; same contract and numbers as avgpool2d_loops.
 
-    ceil_mode and count_include_pad are the options of section 13.
+    Also takes torch.nn.AvgPool2d's ceil_mode (a last window that hangs over the end counts) and
+    count_include_pad=False (a window's mean over its real cells only).
     """
     if ceil_mode or not count_include_pad:
         return _avgpool2d_with_options("avgpool2d_vectorized", x, kernel_size, stride, padding, ceil_mode,
@@ -2328,9 +2331,9 @@ class Conv2dFunction(Function):
     """conv2d on Tensors (input, weight, optional bias), differentiable in all three, with every
     option of torch.nn.functional.conv2d.
 
-    use_loops=True runs conv2d_loops forward and conv2d_backward_loops backward; `layer` is
-    the name that errors carry (the calling layer's). Section 13's options (dilation, groups,
-    padding "same" / "valid") take the paths of that section, built on the same two.
+    use_loops=True runs conv2d_loops forward and conv2d_backward_loops backward (with dilation,
+    groups or padding "same" / "valid": conv2d_options_loops and conv2d_options_backward_loops,
+    built on those two); `layer` is the name that errors carry (the calling layer's).
     """
 
     def forward(self, x, weight, bias, stride=1, padding=0, dilation=1, groups=1, use_loops=False, layer="Conv2d"):
@@ -2375,8 +2378,8 @@ class Conv2dFunction(Function):
 
 class MaxPool2dFunction(Function):
     """Max pooling on a Tensor, with torch.nn.MaxPool2d's options but return_indices. use_loops=True runs
-    maxpool2d_loops and maxpool2d_backward_loops (with section 13's dilation or ceil_mode, the
-    loops of that section); the fast path (section 5) takes every option itself."""
+    maxpool2d_loops and maxpool2d_backward_loops (with dilation or ceil_mode, maxpool2d_options_loops
+    and maxpool2d_options_backward_loops); the fast path takes every option itself."""
 
     def forward(self, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, use_loops=False,
                 layer="MaxPool2d"):
@@ -2404,8 +2407,8 @@ class MaxPool2dFunction(Function):
 
 class AvgPool2dFunction(Function):
     """Average pooling on a Tensor, with torch.nn.AvgPool2d's options but divisor_override. use_loops=True runs
-    avgpool2d_loops and avgpool2d_backward_loops (with section 13's ceil_mode or
-    count_include_pad=False, the loops of that section); the fast path takes every option itself."""
+    avgpool2d_loops and avgpool2d_backward_loops (with ceil_mode or count_include_pad=False,
+    avgpool2d_options_loops and avgpool2d_options_backward_loops); the fast path takes every option itself."""
 
     def forward(self, x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                 use_loops=False, layer="AvgPool2d"):
@@ -2544,7 +2547,8 @@ class Conv2d(_Spatial):
 
     weight: (out_channels, in_channels // groups, kh, kw), He-normal (std sqrt(2 / fan_in));
     bias: (out_channels,) zeros, or None with bias=False. Both require grad.
-    dilation, groups and padding "same" / "valid" are section 13's options.
+    dilation spaces the kernel's taps; groups splits the channels into groups convolved apart
+    (groups == in_channels: depthwise); padding "same" keeps H and W (stride 1), "valid" is 0.
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True):
@@ -2574,11 +2578,11 @@ class Conv2d(_Spatial):
 
     def forward(self, x):
         expected = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
-        if self.groups != 1 and tuple(self.weight.shape) != expected:      # Exercise 8 written before groups existed
+        if self.groups != 1 and tuple(self.weight.shape) != expected:      # an __init__ written before groups existed
             raise ValueError(
                 f"Conv2d(groups={self.groups}).weight has shape {tuple(self.weight.shape)}, expected (out_channels, "
-                f"in_channels // groups, kh, kw) = {expected}: in Exercise 8, use in_channels // groups for the "
-                "weight's second axis and for fan_in.")
+                f"in_channels // groups, kh, kw) = {expected}: in Conv2d.__init__ (module 09, Exercise 8), use "
+                "in_channels // groups for the weight's second axis and for fan_in.")
         return Conv2dFunction.apply(x, self.weight, self.bias, stride=self.stride, padding=self.padding,
                                     dilation=self.dilation, groups=self.groups, use_loops=self.use_loops, layer="Conv2d")
 
@@ -2720,7 +2724,7 @@ class _Pool2d(_Spatial):
 
 class MaxPool2d(_Pool2d):
     """2D max pooling, as torch.nn.MaxPool2d: stride defaults to kernel_size, padding counts as -inf.
-    dilation and ceil_mode are section 13's options."""
+    dilation spaces a window's cells; ceil_mode counts a last window that hangs over the end."""
     _function = MaxPool2dFunction
 
     # ceil_mode is keyword-only: PyTorch's fifth argument is return_indices, which tinytorch does not have.
@@ -2737,7 +2741,7 @@ class MaxPool2d(_Pool2d):
 
 class AvgPool2d(_Pool2d):
     """2D average pooling, as torch.nn.AvgPool2d: zero padding counts in the average unless
-    count_include_pad=False. ceil_mode and count_include_pad are section 13's options."""
+    count_include_pad=False; ceil_mode counts a last window that hangs over the end."""
     _function = AvgPool2dFunction
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
