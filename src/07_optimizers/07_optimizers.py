@@ -493,6 +493,30 @@ if __name__ == "__main__":
 # below compares with that rule written out in numpy, with `lr` changed between steps.
 
 # %% nbgrader={"grade": true, "grade_id": "test-adam-sparse", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+def _adam_sparse_trajectory(start, schedule, per_parameter_steps=True, folded_eps=False):
+    """Each parameter's values after every step of `schedule`, by torch.optim.Adam's update in numpy
+    (betas (0.8, 0.9), weight decay 0.01); or with one of two likely slips, to name it in a message."""
+    values = [x.copy() for x in start]
+    moments = [[np.zeros_like(x), np.zeros_like(x), 0] for x in start]
+    history = []
+    for calls, (lr, *step_grads) in enumerate(schedule, 1):
+        for i, g in enumerate(step_grads):
+            if g is None:
+                continue
+            d = g + 0.01 * values[i]
+            m, v, t = moments[i]
+            m, v, t = 0.8 * m + 0.2 * d, 0.9 * v + 0.1 * d * d, t + 1
+            moments[i] = [m, v, t]
+            t = t if per_parameter_steps else calls           # the slip: one count for all parameters
+            bias1, bias2 = 1 - 0.8 ** t, 1 - 0.9 ** t
+            if folded_eps:                                    # the slip: Kingma & Ba's "efficient" form
+                values[i] = values[i] - lr * np.sqrt(bias2) / bias1 * m / (np.sqrt(v) + 1e-8)
+            else:
+                values[i] = values[i] - lr * (m / bias1) / (np.sqrt(v / bias2) + 1e-8)
+        history.append([x.copy() for x in values])
+    return history
+
+
 def test_unit_adam_sparse():
     start = [np.array([1.0, -1.0]), np.array([0.5, 2.0, -3.0])]
     params = [Tensor(x, requires_grad=True, dtype=np.float64) for x in start]
@@ -501,27 +525,27 @@ def test_unit_adam_sparse():
                 (0.1, np.array([1.0, 1.0]), None),           # the second parameter gets no gradient
                 (0.05, np.array([-0.5, 0.25]), None),
                 (0.05, np.array([0.3, 0.3]), np.array([2.0, -1.0, 0.5]))]
-    values = [x.copy() for x in start]
-    moments = [[np.zeros(2), np.zeros(2), 0], [np.zeros(3), np.zeros(3), 0]]
+    expected = _adam_sparse_trajectory(start, schedule)
+    slips = {"one step count for all parameters: state['step'] += 1 only for a parameter that has a gradient":
+             _adam_sparse_trajectory(start, schedule, per_parameter_steps=False),
+             "the bias corrections folded into the step size, lr * sqrt(1 - beta2**t) / (1 - beta1**t) * m / "
+             "(sqrt(v) + eps): that scales eps by sqrt(1 - beta2**t); torch adds eps to sqrt(v_hat)":
+             _adam_sparse_trajectory(start, schedule, folded_eps=True)}
     for step, (lr, *step_grads) in enumerate(schedule):
         opt.lr = lr
         for param, g in zip(params, step_grads):
             param.grad = None if g is None else g.copy()
         opt.step()
-        for i, g in enumerate(step_grads):                  # torch.optim.Adam's update, in numpy
-            if g is None:
-                continue
-            d = g + 0.01 * values[i]
-            m, v, t = moments[i]
-            m, v, t = 0.8 * m + 0.2 * d, 0.9 * v + 0.1 * d * d, t + 1
-            moments[i] = [m, v, t]
-            values[i] = values[i] - lr * (m / (1 - 0.8 ** t)) / (np.sqrt(v / (1 - 0.9 ** t)) + 1e-8)
         for i in range(2):
-            np.testing.assert_allclose(params[i].data, values[i], rtol=1e-10, err_msg=(
-                f"Adam, step {step + 1} (lr {lr}), parameter {i}: each parameter counts its own steps "
-                "(state['step'] += 1 only when it has a gradient) and the current lr is used"))
+            got = np.asarray(params[i].data)
+            if np.allclose(got, expected[step][i], rtol=1e-10, atol=0):
+                continue
+            likely = [slip for slip, values in slips.items() if np.allclose(got, values[step][i], rtol=1e-10, atol=0)]
+            hint = f"Likely bug: {likely[0]}." if likely else \
+                "Each parameter counts its own steps (state['step'] += 1 only when it has a gradient) and the current lr is used."
+            np.testing.assert_allclose(got, expected[step][i], rtol=1e-10,
+                                       err_msg=f"Adam, step {step + 1} (lr {lr}), parameter {i}. {hint}")
     assert opt.state[1]["step"] == 2 and opt.state[0]["step"] == 4, "state['step'] counts the steps of each parameter"
-
 
 if __name__ == "__main__":
     test_unit_adam_sparse()

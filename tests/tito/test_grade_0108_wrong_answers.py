@@ -76,6 +76,8 @@ WRONG = {
     ("07", "adam_global_step"): ({"test-adam-sparse"}, "Adam counts steps once per step() for all parameters"),
     ("07", "adam_float64_state"): ({"test-optimizer-dtypes"}, "Adam's moments start as np.zeros(shape) (float64) and p.data is rebound"),
     ("07", "adam_eps_inside_sqrt"): ({"test-adam", "test-adam-sparse"}, "Adam divides by sqrt(v_hat + eps)"),
+    ("07", "adam_folded_eps"): ({"test-adam-sparse"},
+                                "Adam folds the bias corrections into the step size (the paper's 'efficient' form): eps moves"),
     ("07", "zero_grad_zeros"): ({"test-zero-grad-skip"}, "zero_grad fills gradients with zeros instead of None"),
     ("08", "no_zero_grad"): ({"test-training-train-epoch"}, "train_epoch never calls zero_grad (gradients pile up across batches)"),
     ("08", "mean_of_batch_means"): ({"test-training-train-epoch", "test-training-evaluate"},
@@ -132,6 +134,12 @@ CORRECT = {
     ("04", "tensor_max_style"): "MSE as errors @ errors / size, the row max as a Tensor operation, BCE built up in two steps",
     ("03", "generator_style"): "recursive generator with prefixes, rng.random scaled, matmul/transpose(0, 1), reduce, np.where mask",
     ("06", "kahn_einsum"): "Kahn's algorithm, einsum matmul rule, reshape-based sum rule, one-call unbroadcast",
+}
+
+# Wrong answers whose lost item must also name their bug: (module, answer) -> (item, words of its message).
+LIKELY = {
+    ("07", "adam_global_step"): ("test-adam-sparse", "Likely bug: one step count for all parameters"),
+    ("07", "adam_folded_eps"): ("test-adam-sparse", "Likely bug: the bias corrections folded into the step size"),
 }
 
 # Module 04's answers that lose the graph. Module 04 stands on modules 01-03 and checks values only,
@@ -256,6 +264,10 @@ def test_wrong_answer_loses_the_items_that_check_it(number, stem, tmp_path):
     print("\n" + line)
     assert lost == expected, f"{line}\nexpected to lose exactly {sorted(expected)}\n{grade.format_report(report)}"
     assert report.total < report.maximum
+    if (number, stem) in LIKELY:
+        item, words = LIKELY[(number, stem)]
+        message = next(i.message for i in report.items if i.id == item)
+        assert words in message, f"{line}: the message of {item} should say {words!r}, it says:\n{message}"
 
 
 @pytest.mark.parametrize("number, stem", sorted(CORRECT), ids=[f"{n}-{s}" for n, s in sorted(CORRECT)])
