@@ -134,6 +134,13 @@ CORRECT = {
     ("04", "tensor_max_style"): "MSE as errors @ errors / size, the row max as a Tensor operation, BCE built up in two steps",
     ("03", "generator_style"): "recursive generator with prefixes, rng.random scaled, matmul/transpose(0, 1), reduce, np.where mask",
     ("06", "kahn_einsum"): "Kahn's algorithm, einsum matmul rule, reshape-based sum rule, one-call unbroadcast",
+    # Found by a held-out hunt for honest answers that lose points (none did):
+    ("02", "masked_multiply_style"): "x * (x > 0) ReLU, sigmoid from e^min(x, 0) and e^-max(x, 0), log-sum-exp softmax",
+    ("03", "stack_dfs_style"): "named_parameters by an explicit stack, math.sqrt bound, iter/next Sequential, math.prod Flatten",
+    ("05", "while_loop_style"): "-(-n // b) length, a while loop with a drop_last break, fields gathered in explicit loops",
+    ("06", "iterative_dfs_lists"): "DFS with a stack of (tensor, input iterator) and for/else, gradient lists summed on arrival",
+    ("07", "torch_lerp_style"): "torch's own Adam: moments by lerp, step size lr / bc1, denominator sqrt(v) / sqrt(bc2) + eps",
+    ("08", "concatenate_outputs_style"): "enumerate with for/else, evaluate concatenates every output and scores once",
 }
 
 # Wrong answers whose lost item must also name their bug: (module, answer) -> (item, words of its message).
