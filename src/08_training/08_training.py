@@ -612,8 +612,10 @@ def test_unit_evaluate_restores():
     trainer = Trainer(model, SGD(model.parameters(), lr=0.1), CrossEntropyLoss())
     try:
         trainer.evaluate(DataLoader(TensorDataset(x, y), batch_size=4))
-    except RuntimeError:
-        pass
+    except RuntimeError as error:                       # NotImplementedError is a RuntimeError too
+        assert "Recorder: call 2 fails" in str(error), (
+            f"evaluate raised {type(error).__name__}({str(error)[:200]!r}) instead of passing on the model's error "
+            "(RuntimeError('Recorder: call 2 fails ...'))")
     else:
         raise AssertionError("the error raised by the model must reach the caller of evaluate")
     assert len(model.calls) == 2, f"evaluate should have run the model on two batches (the second fails), ran it {len(model.calls)} times"

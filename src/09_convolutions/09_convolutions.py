@@ -542,7 +542,16 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    `__subclasses__`, `__getattribute__`, `__setattr__`, `__delattr__`, `__import__`,
 #    `__loader__`, `__spec__`, `f_globals`, `f_locals`, `f_builtins`, `f_back`, `f_code`,
 #    `tb_frame`, `gi_frame`, `cr_frame`, `_getframe`, `settrace`, `setprofile`, `meta_path` or
-#    `path_hooks`; no assignment to `__class__`, nor to an attribute of anything imported
+#    `path_hooks`, and none of the tools that change an object or reach one from afar:
+#    `update_wrapper`, `wraps`, `attrgetter`, `methodcaller`, `get_type_hints`, `ForwardRef`,
+#    `__self__`, `builtins`, `ctypeslib`, `load`, `read_array` (nor a forbidden name as an
+#    attribute, `x.setattr`, nor a string that names one, `"f.__globals__"`, nor `allow_pickle`,
+#    nor a private name of an imported module, `np._core`); of the standard library, imports of
+#    `math`, `cmath`, `itertools`, `functools`, `collections`, `numbers`, `operator`, `copy`,
+#    `warnings`, `time`, `random`, `statistics`, `typing`, `dataclasses`, `enum`, `abc`,
+#    `fractions`, `decimal`, `array`, `bisect` and `heapq` only, and a module of the package
+#    only by its names (`from .tensor import Tensor`, never `import tinytorch.core.spatial` or
+#    `from . import tensor`); no assignment to `__class__`, nor to an attribute of anything imported
 #    (`np.pad = ...`) or of a function or class of the module (`_pad.fast = ...`). The six
 #    functions, and every name of the module they use (directly or through the functions they
 #    call), are bound as the given code binds them: functions by one plain `def` (no decorator),

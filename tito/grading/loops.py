@@ -63,9 +63,20 @@ FORBIDDEN_ATTRIBUTES = ("__code__", "__globals__", "__dict__", "__builtins__", "
                         "__kwdefaults__", "__subclasses__", "__getattribute__", "__setattr__", "__delattr__",
                         "__import__", "__loader__", "__spec__", "f_globals", "f_locals", "f_builtins", "f_back",
                         "f_code", "tb_frame", "gi_frame", "cr_frame", "_getframe", "settrace", "setprofile",
-                        "meta_path", "path_hooks")
+                        "meta_path", "path_hooks",
+                        # tools of the allowed modules that change an object, or reach one, from afar
+                        # (functools.update_wrapper(module, ...) rebinds a module's names without an
+                        # assignment); a bound method's owner (len.__self__ is builtins)
+                        "update_wrapper", "wraps", "attrgetter", "methodcaller", "get_type_hints", "ForwardRef",
+                        "__self__", "builtins", "ctypeslib", "load", "read_array")
 FORBIDDEN_MODULES = ("importlib", "ctypes", "gc", "inspect", "builtins", "marshal", "pickle", "copyreg", "runpy",
                      "code", "codeop")
+# The standard library a module with loop exercises may import (numpy aside). The rest of it can run
+# code given as a string (timeit, pdb, doctest), reach a module by its name (pydoc, pkgutil) or patch
+# one (unittest.mock): none of which a reader of the source sees.
+ALLOWED_STDLIB = ("__future__", "math", "cmath", "itertools", "functools", "collections", "numbers", "operator",
+                  "copy", "warnings", "time", "random", "statistics", "typing", "dataclasses", "enum", "abc",
+                  "fractions", "decimal", "array", "bisect", "heapq")
 TRUSTED_TOP_LEVEL = set(sys.stdlib_module_names) | {"numpy"}
 PRODUCTS = ("ndindex", "product")  # a `for` over np.ndindex(...) / itertools.product(...) loops over each target
 SNIPPET = 70
@@ -609,7 +620,15 @@ def _module_wide(student: ModuleInfo, nodes: list) -> None:
                                              for _, n in entries)})
     sys_names = {name for name, path in student.imports.items() if path == "sys"}
     call_funcs = {id(node.func) for node in nodes if isinstance(node, ast.Call)}
+    no_argument_calls = {id(node.func) for node in nodes if isinstance(node, ast.Call) and not node.args
+                         and not node.keywords}   # model.eval() is a Module's, not builtins' eval
+    module_names = {alias.asname or alias.name.split(".")[0] for node in nodes if isinstance(node, ast.Import)
+                    for alias in node.names}
     for node in nodes:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and _names_a_forbidden_attribute(node.value):
+            raise Broken(4, f"your module names {node.value!r} in a string (an attribute the rule forbids)", node)
+        if isinstance(node, ast.keyword) and node.arg == "allow_pickle":
+            raise Broken(4, "your module passes allow_pickle (unpickling runs code)", node)
         if isinstance(node, ast.Name):
             if node.id in FORBIDDEN_NAMES:
                 raise Broken(4, f"your module uses `{node.id}`", node)
@@ -622,8 +641,12 @@ def _module_wide(student: ModuleInfo, nodes: list) -> None:
             if name.value in FORBIDDEN_ATTRIBUTES or name.value == "modules":
                 raise Broken(4, f"your module gets the attribute {name.value!r}", node)
         elif isinstance(node, ast.Attribute):
-            if node.attr in FORBIDDEN_ATTRIBUTES:
+            if node.attr in FORBIDDEN_ATTRIBUTES or node.attr == "getattr" or \
+                    node.attr in FORBIDDEN_NAMES and not (node.attr == "eval" and id(node) in no_argument_calls):
                 raise Broken(4, f"your module uses `.{node.attr}`", node)
+            root = _root(node.value)
+            if isinstance(root, ast.Name) and root.id in module_names and _private(node.attr):
+                raise Broken(4, f"your module uses `.{node.attr}`, a private name of a module it imports", node)
             if node.attr == "__class__" and isinstance(node.ctx, ast.Store):
                 raise Broken(4, "your module assigns `__class__`", node)
             if node.attr == "modules" and isinstance(node.value, ast.Name) and node.value.id in sys_names:
@@ -638,12 +661,48 @@ def _module_wide(student: ModuleInfo, nodes: list) -> None:
             modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
             if any(m.split(".")[0] in FORBIDDEN_MODULES for m in modules if m) and not getattr(node, "level", 0):
                 raise Broken(4, f"your module imports {', '.join(modules)}", node)
+            refused = _refused_import(node, modules)
+            if refused:
+                raise Broken(4, refused, node)
             for alias in node.names:
                 if alias.name == "*":
                     raise Broken(4, "your module uses `import *`", node)
                 if isinstance(node, ast.ImportFrom) and (alias.name in FORBIDDEN_ATTRIBUTES or alias.name in FORBIDDEN_NAMES
                                                          or node.module == "sys" and alias.name == "modules"):
                     raise Broken(4, f"your module imports {alias.name}", node)
+
+
+def _names_a_forbidden_attribute(text: str) -> bool:
+    """Whether `text` is a dotted path ("x.__globals__", "0.__dict__") through a forbidden attribute: what
+    a resolver of names in strings (operator.attrgetter, pydoc.locate, str.format's fields) would reach."""
+    if not re.fullmatch(r"[\w.\[\]:]+", text):
+        return False
+    return any(part in FORBIDDEN_ATTRIBUTES for part in re.split(r"[.\[\]:]", text))
+
+
+def _private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def _refused_import(node: ast.Import | ast.ImportFrom, modules: list) -> str | None:
+    """Why clause (4) refuses this import, or None: only numpy, ALLOWED_STDLIB and names from the
+    package's modules (`from .tensor import Tensor`), never a module of the package itself as an object
+    (`import tinytorch.core.spatial`, `from . import spatial`), which could be patched from afar."""
+    level = getattr(node, "level", 0)
+    if level:
+        if level > 1 or node.module is None:
+            return "your module imports a module of the package as an object (import names from it: " \
+                   "`from .tensor import Tensor`)"
+        return None
+    for module in modules:
+        top = module.split(".")[0]
+        if top == "tinytorch" and (isinstance(node, ast.Import) or module in ("tinytorch", "tinytorch.core")):
+            return "your module imports a module of the package as an object (import names from it: " \
+                   "`from tinytorch.core.tensor import Tensor`)"
+        if top in sys.stdlib_module_names and top not in ALLOWED_STDLIB or _private(top):
+            return (f"your module imports {module}: a module with loop exercises may import numpy and, of the "
+                    f"standard library, {', '.join(ALLOWED_STDLIB[1:])}")
+    return None
 
 
 def _check_bindings(function: str, student: Student, ref: Reference) -> None:

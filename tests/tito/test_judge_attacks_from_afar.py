@@ -1,0 +1,91 @@
+"""Attacks that change package code from afar, found by a held-out hunt and graded by the real grader.
+
+Each starts from a notebook that scores 0 (the blank one, or module 09's blank with loops that keep
+the loop rule and write zeros), adds one exported cell, and must score exactly what its base scores:
+
+- module 09: `functools.update_wrapper(module, namespace)` rebinds the module's `conv2d_loops`,
+  `maxpool2d_loops` and `avgpool2d_loops` to the fast path with no assignment in the source, so the
+  loop rule read honest-looking loops while the checks called the fast path (it scored 16 of 48);
+- module 08: a blank `evaluate` raises NotImplementedError, which is a RuntimeError, and the check
+  of "the model's error reaches the caller" took it for the model's; a cell that made the given
+  `Recorder` report two calls then won the item (4 of 31).
+"""
+import nbformat
+
+from tito_helpers import by_number, grade_notebook
+from tito import cells
+
+SWAP_THE_LOOPS = '''#| export
+import functools as _functools
+import types as _types
+import tinytorch.core.spatial as _this_module
+
+_functools.update_wrapper(_this_module, _types.SimpleNamespace(
+    conv2d_loops=conv2d_vectorized, maxpool2d_loops=maxpool2d_vectorized, avgpool2d_loops=avgpool2d_vectorized),
+    assigned=())
+'''
+
+FORGE_THE_RECORDER = '''#| export
+_recorder_init = Recorder.__init__
+
+
+def _two_calls_recorded(self, model, fail_at=None):
+    _recorder_init(self, model, fail_at)
+    if fail_at == 2:
+        self.calls = [(False, False), (False, False)]
+
+
+Recorder.__init__ = _two_calls_recorded
+'''
+
+# Loops that keep the loop rule (both loop variables in the index of a write) and compute nothing.
+ZERO_LOOPS = ("    for i in range(h_out):\n"
+              "        for j in range(w_out):\n"
+              "            out[:, :, i, j] = 0.0\n"
+              "    return out")
+
+
+def _copy(nb):
+    return nbformat.from_dict(nbformat.reads(nbformat.writes(nb), as_version=4))
+
+
+def _with_cell(nb, source):
+    attacked = _copy(nb)
+    attacked.cells.insert(cells.exported_cell_indexes(attacked)[-1] + 1, nbformat.v4.new_code_cell(source))
+    return attacked
+
+
+def _zero_loops(blank):
+    nb = _copy(blank)
+    for name in ("conv2d_loops", "maxpool2d_loops", "avgpool2d_loops"):
+        cell = next(nb.cells[i] for i in cells.exported_cell_indexes(nb) if f"def {name}(" in nb.cells[i].source)
+        start = cell.source.index(f"def {name}(")
+        stub = cell.source.index("    raise NotImplementedError()", start)
+        cell.source = cell.source[:stub] + ZERO_LOOPS + cell.source[stub + len("    raise NotImplementedError()"):]
+    return nb
+
+
+def _scores(module, base_nb, attack_nb, tmp_path):
+    base = grade_notebook(module, base_nb, tmp_path / "base")
+    attack = grade_notebook(module, attack_nb, tmp_path / "attack")
+    assert base.error is None and attack.error is None, (base.error, attack.error)
+    return base, attack, {item.id: item.points_earned for item in attack.items if item.points_earned}
+
+
+def test_rebinding_the_loop_names_from_afar_gains_nothing(tmp_path):
+    module = by_number("09")
+    base_nb = _zero_loops(nbformat.read(module.student_notebook, as_version=4))
+    base, attack, gained = _scores(module, base_nb, _with_cell(base_nb, SWAP_THE_LOOPS), tmp_path)
+    assert attack.total == base.total == 0, gained
+    verdicts = {item.id: item.message for item in attack.items
+                if item.id in ("test-conv2d-loops", "test-maxpool2d-loops", "test-avgpool2d-loops")}
+    assert len(verdicts) == 3 and all("(loop rule 4)" in message for message in verdicts.values()), verdicts
+
+
+def test_a_blank_evaluate_is_not_the_models_error_even_with_a_forged_recorder(tmp_path):
+    module = by_number("08")
+    blank = nbformat.read(module.student_notebook, as_version=4)
+    base, attack, gained = _scores(module, blank, _with_cell(blank, FORGE_THE_RECORDER), tmp_path)
+    assert attack.total == base.total == 0, gained
+    message = next(item.message for item in attack.items if item.id == "test-training-evaluate-restores")
+    assert "instead of passing on the model's error" in message and "NotImplementedError" in message, message
