@@ -641,14 +641,16 @@ def test_unit_activation_rules():
     x = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
     g = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
     (gr,) = relu_backward(g, np.maximum(x, 0), x)
-    assert np.array_equal(gr, [0, 0, 0, 4, 5]), 'check failed: np.array_equal(gr, [0, 0, 0, 4, 5])'
+    np.testing.assert_array_equal(gr, [0, 0, 0, 4, 5], err_msg=(
+        f"relu_backward at x = {x.tolist()} with grad = {g.tolist()}: grad where x > 0, else 0 "
+        "(0 at x = 0 too, as PyTorch: the mask is x > 0, not x >= 0)"))
     s = 1 / (1 + np.exp(-x))
     (gs,) = sigmoid_backward(g, s, x)
-    assert np.allclose(gs, g * s * (1 - s)), 'check failed: np.allclose(gs, g * s * (1 - s))'
-    assert np.isclose(sigmoid_backward(np.array([1.0]), np.array([0.5]), np.array([0.0]))[0][0], 0.25), 'check failed: np.isclose(sigmoid_backward(np.array([1.0]), np.array([0.5]), np.array([0.0]))[0][0], 0.25)'
-    t = np.tanh(x)
-    (gt,) = tanh_backward(g, t, x)
-    assert np.allclose(gt, g / np.cosh(x) ** 2), 'check failed: np.allclose(gt, g / np.cosh(x) ** 2)'
+    np.testing.assert_allclose(gs, g * s * (1 - s), err_msg=(
+        "sigmoid_backward: grad * out * (1 - out), where out = sigmoid(x) is the forward's result"))
+    (gt,) = tanh_backward(g, np.tanh(x), x)
+    np.testing.assert_allclose(gt, g / np.cosh(x) ** 2, err_msg=(
+        "tanh_backward: grad * (1 - out ** 2), where out = tanh(x) is the forward's result (the square matters)"))
     print("activation rules: ok")
 
 
@@ -1146,13 +1148,16 @@ def test_unit_graph():
     ((m * m).sum(axis=1) * Tensor([1.0, 10.0, 100.0], dtype=np.float64)).sum().backward()
     np.testing.assert_allclose(m.grad, 2 * m0 * np.array([[1.0], [10.0], [100.0]]),
                                err_msg="L = sum_i w_i sum_j m_ij^2: dL/dm_ij = 2 w_i m_ij (row weights, not column weights)")
-    # A small network: matmul, broadcast bias, Sigmoid and Tanh (your activation rules through the given wiring).
+    # A small network: matmul, broadcast bias, sigmoid and tanh written with Tensor operations (the
+    # activation rules have their own item, test-autograd-activation-rules: one slip, one item).
     x0 = np.array([[0.5, -1.0], [2.0, 0.25], [-1.5, 1.0]])
     w0 = np.array([[0.3, -0.2, 0.1], [0.4, 0.5, -0.6]])
     xs = Tensor(x0, requires_grad=True, dtype=np.float64)
     ws = Tensor(w0, requires_grad=True, dtype=np.float64)
     hidden = xs @ ws + Tensor([0.1, -0.1, 0.2], dtype=np.float64)
-    (Sigmoid()(hidden) * Tanh()(hidden)).sum().backward()
+    sigmoid = 1.0 / (1.0 + (-hidden).exp())
+    tanh = 2.0 / (1.0 + (-2.0 * hidden).exp()) - 1.0
+    (sigmoid * tanh).sum().backward()
     hv = x0 @ w0 + np.array([0.1, -0.1, 0.2])
     s, t = 1 / (1 + np.exp(-hv)), np.tanh(hv)
     dh = s * (1 - s) * t + s * (1 - t * t)
