@@ -678,7 +678,7 @@ class Dropout(Module):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test-dropout", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
-from tinytorch.core.tensor import manual_seed
+from tinytorch.core.tensor import get_rng, manual_seed
 
 
 def test_unit_dropout():
@@ -696,6 +696,12 @@ def test_unit_dropout():
 
     manual_seed(0)
     np.testing.assert_array_equal(layer(x).data, y, err_msg="same seed, same mask: draw the mask from get_rng()")
+    manual_seed(0)                                   # ... from get_rng() itself: a mask moves its stream
+    untouched = get_rng().random()
+    manual_seed(0)
+    layer(x)
+    assert get_rng().random() != untouched, \
+        "Dropout must draw its mask from get_rng(), the generator manual_seed seeds (not from np.random)"
 
     layer.eval()
     np.testing.assert_array_equal(layer(x).data, x.data, err_msg="eval mode: identity")

@@ -64,6 +64,7 @@ WRONG = {
     ("03", "linear_bias_first"): ({"test-linear-seed", "test-module-tree"}, "Linear draws the bias before the weight"),
     ("03", "dropout_row_mask"): ({"test-dropout", "test-dropout-independent"}, "Dropout draws one mask per feature, shared by the batch"),
     ("03", "dropout_in_place"): ({"test-dropout", "test-layers-backward"}, "Dropout scales the input's data in place and returns it"),
+    ("03", "dropout_np_random"): ({"test-dropout"}, "Dropout draws its mask from np.random, not get_rng()"),
     ("03", "flatten_numpy"): ({"test-layers-backward"}, "Flatten reshapes .data into a new Tensor (graph lost)"),
     ("04", "mse_per_sample"): ({"test-mse"}, "MSELoss sums the squares and divides by N, not N * C"),
     ("04", "ce_global_max"): ({"test-cross-entropy-stable"},

@@ -6,13 +6,18 @@ the loop rule and write zeros), adds one exported cell, and must score exactly w
 - module 09: `functools.update_wrapper(module, namespace)` rebinds the module's `conv2d_loops`,
   `maxpool2d_loops` and `avgpool2d_loops` to the fast path with no assignment in the source, so the
   loop rule read honest-looking loops while the checks called the fast path (it scored 16 of 48);
+- module 03: a Dropout drawing from np.random, with a cell making the package's `manual_seed` seed
+  np.random as well, passed "same seed, same mask" (5 points its bug had lost);
 - module 08: a blank `evaluate` raises NotImplementedError, which is a RuntimeError, and the check
   of "the model's error reaches the caller" took it for the model's; a cell that made the given
   `Recorder` report two calls then won the item (4 of 31).
 """
+from pathlib import Path
+
 import nbformat
 
-from tito_helpers import by_number, grade_notebook
+from test_grade_0108_wrong_answers import apply_submission
+from tito_helpers import by_number, grade_notebook, reference_notebook
 from tito import cells
 
 SWAP_THE_LOOPS = '''#| export
@@ -36,6 +41,21 @@ def _two_calls_recorded(self, model, fail_at=None):
 
 
 Recorder.__init__ = _two_calls_recorded
+'''
+
+SEED_NP_RANDOM_TOO = '''#| export
+import numpy as _np
+import tinytorch.core.tensor as _tensor
+
+_seed = _tensor.manual_seed
+
+
+def _seed_both(seed):
+    _seed(seed)
+    _np.random.seed(seed)
+
+
+_tensor.manual_seed = _seed_both
 '''
 
 # Loops that keep the loop rule (both loop variables in the index of a write) and compute nothing.
@@ -89,3 +109,13 @@ def test_a_blank_evaluate_is_not_the_models_error_even_with_a_forged_recorder(tm
     assert attack.total == base.total == 0, gained
     message = next(item.message for item in attack.items if item.id == "test-training-evaluate-restores")
     assert "instead of passing on the model's error" in message and "NotImplementedError" in message, message
+
+
+def test_seeding_np_random_from_afar_does_not_hide_a_dropout_off_get_rng(tmp_path):
+    module = by_number("03")
+    answer = Path(__file__).parent / "submissions_0108" / module.slug / "dropout_np_random.py"
+    base_nb = apply_submission(reference_notebook(module), answer.read_text(encoding="utf-8"))
+    base, attack, _ = _scores(module, base_nb, _with_cell(base_nb, SEED_NP_RANDOM_TOO), tmp_path)
+    lost = {item.id: item.message for item in attack.items if item.points_earned < item.points_possible}
+    assert attack.total == base.total < base.maximum and set(lost) == {"test-dropout"}, lost
+    assert "draw its mask from get_rng()" in lost["test-dropout"], lost
