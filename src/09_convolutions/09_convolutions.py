@@ -549,9 +549,13 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    nor a private name of an imported module, `np._core`); of the standard library, imports of
 #    `math`, `cmath`, `itertools`, `functools`, `collections`, `numbers`, `operator`, `copy`,
 #    `warnings`, `time`, `random`, `statistics`, `typing`, `dataclasses`, `enum`, `abc`,
-#    `fractions`, `decimal`, `array`, `bisect` and `heapq` only, and a module of the package
-#    only by its names (`from .tensor import Tensor`, never `import tinytorch.core.spatial` or
-#    `from . import tensor`); no assignment to `__class__`, nor to an attribute of anything imported
+#    `fractions`, `decimal`, `array`, `bisect` and `heapq` only, nor any other standard module
+#    reached through them (`warnings.sys`, `from warnings import sys`), nor `.modules` on
+#    anything, and a module of the package only by its names (`from .tensor import Tensor`,
+#    never `import tinytorch.core.spatial` or `from . import tensor`); no assignment to an
+#    attribute of a computed object (`f().name = ...`) or of a name bound to what a call returned
+#    (`m = f()`, then `m.name = ...`; `self.weight = ...` is fine), nor to `__class__`, nor to
+#    an attribute of anything imported
 #    (`np.pad = ...`) or of a function or class of the module (`_pad.fast = ...`). The six
 #    functions, and every name of the module they use (directly or through the functions they
 #    call), are bound as the given code binds them: functions by one plain `def` (no decorator),

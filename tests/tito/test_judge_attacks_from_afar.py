@@ -5,7 +5,9 @@ the loop rule and write zeros), adds one exported cell, and must score exactly w
 
 - module 09: `functools.update_wrapper(module, namespace)` rebinds the module's `conv2d_loops`,
   `maxpool2d_loops` and `avgpool2d_loops` to the fast path with no assignment in the source, so the
-  loop rule read honest-looking loops while the checks called the fast path (it scored 16 of 48);
+  loop rule read honest-looking loops while the checks called the fast path (it scored 16 of 48),
+  and so did assigning those names on the module that a call hands back,
+  `(lambda: warnings.sys.modules[__name__])().conv2d_loops = ...` (16 of 48, 26 with a backward too);
 - module 03: a Dropout drawing from np.random, with a cell making the package's `manual_seed` seed
   np.random as well, passed "same seed, same mask" (5 points its bug had lost);
 - module 08: a blank `evaluate` raises NotImplementedError, which is a RuntimeError, and the check
@@ -15,6 +17,7 @@ the loop rule and write zeros), adds one exported cell, and must score exactly w
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from test_grade_0108_wrong_answers import apply_submission
 from tito_helpers import by_number, grade_notebook, reference_notebook
@@ -28,6 +31,15 @@ import tinytorch.core.spatial as _this_module
 _functools.update_wrapper(_this_module, _types.SimpleNamespace(
     conv2d_loops=conv2d_vectorized, maxpool2d_loops=maxpool2d_vectorized, avgpool2d_loops=avgpool2d_vectorized),
     assigned=())
+'''
+
+# The same through an object a call hands back: the module found through warnings' own import of sys.
+SWAP_THROUGH_A_CALL = '''#| export
+import warnings
+
+(lambda: warnings.sys.modules[__name__])().conv2d_loops = conv2d_vectorized
+(lambda: warnings.sys.modules[__name__])().maxpool2d_loops = maxpool2d_vectorized
+(lambda: warnings.sys.modules[__name__])().avgpool2d_loops = avgpool2d_vectorized
 '''
 
 FORGE_THE_RECORDER = '''#| export
@@ -92,10 +104,11 @@ def _scores(module, base_nb, attack_nb, tmp_path):
     return base, attack, {item.id: item.points_earned for item in attack.items if item.points_earned}
 
 
-def test_rebinding_the_loop_names_from_afar_gains_nothing(tmp_path):
+@pytest.mark.parametrize("cell", [SWAP_THE_LOOPS, SWAP_THROUGH_A_CALL], ids=["update_wrapper", "through_a_call"])
+def test_rebinding_the_loop_names_from_afar_gains_nothing(cell, tmp_path):
     module = by_number("09")
     base_nb = _zero_loops(nbformat.read(module.student_notebook, as_version=4))
-    base, attack, gained = _scores(module, base_nb, _with_cell(base_nb, SWAP_THE_LOOPS), tmp_path)
+    base, attack, gained = _scores(module, base_nb, _with_cell(base_nb, cell), tmp_path)
     assert attack.total == base.total == 0, gained
     verdicts = {item.id: item.message for item in attack.items
                 if item.id in ("test-conv2d-loops", "test-maxpool2d-loops", "test-avgpool2d-loops")}

@@ -11,6 +11,7 @@ import ast
 import copy
 import functools
 import re
+import sys
 import textwrap
 
 import pytest
@@ -1156,6 +1157,30 @@ _get = operator.attrgetter("__glo" + "bals__")
     "a private stdlib module": (4, "conv2d_loops", None, "import _pickle\n"),
     "numpy's private internals": (4, "conv2d_loops", None, "_n = np._core\n"),
     "numpy.load allowed to unpickle": (4, "conv2d_loops", None, "def _read(path):\n    return np.load(path, allow_pickle=True)\n"),
+    # a third round: the module reached through an allowed module's own imports, its names rebound
+    # through an object a call hands back (found by a held-out red team; each scored 16-26 of 48)
+    "an attribute of a call's result assigned": (4, "conv2d_loops", None, """
+import warnings
+(lambda: warnings.sys.modules[__name__])().conv2d_loops = conv2d_vectorized
+"""),
+    "sys reached as an attribute of an allowed module": (4, "maxpool2d_loops", None, "import typing\n_m = typing.sys\n"),
+    "sys imported from an allowed module": (4, "maxpool2d_loops", None, "from warnings import sys as _s\n"),
+    "a name bound from a call, its attribute assigned": (4, "maxpool2d_loops", None, """
+import itertools
+_me = next(itertools.repeat(np))
+_me.pad = np.pad
+"""),
+    "a for target over a call, its attribute assigned": (4, "avgpool2d_loops", None, """
+for _m in list([np]):
+    _m.pad = np.pad
+"""),
+    "numpy handed back by a lambda, patched": (4, "avgpool2d_loops", None, "(lambda: np)().pad = np.pad\n"),
+    ".modules on anything": (4, "avgpool2d_loops", None, "def _get(x):\n    return x.modules\n"),
+    "a mapping pattern's rest rebinding the loop name": (4, "conv2d_loops", None, """
+match {}:
+    case {**conv2d_loops}:
+        pass
+"""),
     "an alias made outside the loops, reshaped inside": (5, "avgpool2d_loops", """
 y = x_pad
 for n in range(batch):
@@ -1164,6 +1189,17 @@ for n in range(batch):
 return out
 """, ""),
 }
+
+
+if sys.version_info >= (3, 11):   # except* is 3.11 syntax: on 3.10 there is no such binding to miss
+    ATTACKS["an except* handler's name deleting the loop function"] = (4, "conv2d_loops", None, """
+try:
+    raise ValueError
+except* ValueError as conv2d_loops:
+    pass
+def __getattr__(name):
+    return conv2d_vectorized
+""")
 
 
 @pytest.mark.parametrize("name", list(ATTACKS))

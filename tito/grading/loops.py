@@ -22,9 +22,12 @@ student code runs for it, and nothing a child process reports counts. The notebo
       the functions it calls, and the same holds for every function of the module it reaches; none
       of them mentions SHORTCUTS or imports anything but numpy and the standard library; it defines
       no function, lambda or class inside;
-  (4) nothing in the whole module changes code behind the reader's back (FORBIDDEN_NAMES,
-      FORBIDDEN_ATTRIBUTES, FORBIDDEN_MODULES, `getattr` with a computed name, `sys.modules`,
-      assigning `__class__` or an attribute of anything imported, `import *`), and NAME and every
+  (4) nothing in the whole module changes code behind the reader's back (FORBIDDEN_NAMES, also as
+      attributes, FORBIDDEN_ATTRIBUTES and strings naming them, FORBIDDEN_MODULES, standard modules
+      outside ALLOWED_STDLIB, imported or reached as attributes, private names of imported modules,
+      a module of the package imported as an object, `getattr` with a computed name, `.modules`,
+      `allow_pickle`, assigning `__class__` or an attribute of anything imported, of a computed
+      object or of a name bound to what a call returned, `import *`), and NAME and every
       module name it reaches (in the reference or the student's module) is bound as the reference
       binds it: functions by one plain `def`, never rebound, never declared `global`.
 
@@ -78,6 +81,10 @@ ALLOWED_STDLIB = ("__future__", "math", "cmath", "itertools", "functools", "coll
                   "copy", "warnings", "time", "random", "statistics", "typing", "dataclasses", "enum", "abc",
                   "fractions", "decimal", "array", "bisect", "heapq")
 TRUSTED_TOP_LEVEL = set(sys.stdlib_module_names) | {"numpy"}
+# Modules a module may not reach, not even as another module's attribute (`warnings.sys`, `np.os`,
+# `dataclasses.inspect`): the standard library outside ALLOWED_STDLIB.
+UNREACHABLE_MODULES = frozenset(sys.stdlib_module_names) - set(ALLOWED_STDLIB)
+TRY_STATEMENTS = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)   # except* from 3.11
 PRODUCTS = ("ndindex", "product")  # a `for` over np.ndindex(...) / itertools.product(...) loops over each target
 SNIPPET = 70
 
@@ -183,7 +190,7 @@ def read_module(source: str, package: str) -> ModuleInfo:
                     name = alias.asname or alias.name
                     info.imports[name] = f"{_absolute(statement, package)}.{alias.name}"
                 bind(name, statement)
-        elif isinstance(statement, ast.Try):
+        elif isinstance(statement, TRY_STATEMENTS):
             for handler in statement.handlers:
                 if handler.name:
                     bind(handler.name, statement)
@@ -198,6 +205,8 @@ def read_module(source: str, package: str) -> ModuleInfo:
                         bind(node.id, statement)
                     elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
                         bind(node.name, statement)
+                    elif isinstance(node, ast.MatchMapping) and node.rest:    # case {**name}
+                        bind(node.rest, statement)
     return info
 
 
@@ -552,7 +561,8 @@ def _mentioned(expr: ast.AST) -> set[str]:
 
 def _shared_objects(nodes: list, seeds: set[str]) -> set[str]:
     """`seeds` (names of shared objects: the module's functions and classes), the names of imports,
-    and the names bound to one of them anywhere in the module (`m = np`, `for f in (_pad,)`)."""
+    the names bound to one of them anywhere in the module (`m = np`, `for f in (_pad,)`), and the names
+    bound to what a call returns (`m = f()`, which may hand back a module)."""
     aliases, feeds = set(seeds), {}
     for node in nodes:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -571,8 +581,11 @@ def _shared_objects(nodes: list, seeds: set[str]) -> set[str]:
         else:
             continue
         for target, value in pairs:
+            stored = windows.stored_names(target)
             for name in _mentioned(value):
-                feeds.setdefault(name, set()).update(windows.stored_names(target))
+                feeds.setdefault(name, set()).update(stored)
+            if any(isinstance(part, ast.Call) for part in ast.walk(value)):
+                aliases |= stored          # what a call returns may be anything: a module, a function
     todo = list(aliases)
     while todo:  # everything bound from a shared object is one too
         for name in feeds.get(todo.pop(), ()):
@@ -618,12 +631,15 @@ def _module_wide(student: ModuleInfo, nodes: list) -> None:
     aliases = _shared_objects(nodes, {name for name, entries in student.bindings.items()
                                       if any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
                                              for _, n in entries)})
-    sys_names = {name for name, path in student.imports.items() if path == "sys"}
     call_funcs = {id(node.func) for node in nodes if isinstance(node, ast.Call)}
     no_argument_calls = {id(node.func) for node in nodes if isinstance(node, ast.Call) and not node.args
                          and not node.keywords}   # model.eval() is a Module's, not builtins' eval
     module_names = {alias.asname or alias.name.split(".")[0] for node in nodes if isinstance(node, ast.Import)
                     for alias in node.names}
+    # Names of imports from outside numpy and the standard library (`scipy.signal`): clause 3 answers for
+    # those (and the student's process has none to import); their attribute names are theirs, not stdlib's.
+    outside_imports = {alias.asname or alias.name.split(".")[0] for node in nodes if isinstance(node, ast.Import)
+                       for alias in node.names if alias.name.split(".")[0] not in TRUSTED_TOP_LEVEL}
     for node in nodes:
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and _names_a_forbidden_attribute(node.value):
             raise Broken(4, f"your module names {node.value!r} in a string (an attribute the rule forbids)", node)
@@ -638,7 +654,7 @@ def _module_wide(student: ModuleInfo, nodes: list) -> None:
             name = node.args[1] if len(node.args) >= 2 else None
             if not (isinstance(name, ast.Constant) and isinstance(name.value, str)):
                 raise Broken(4, "your module calls getattr with a computed name", node)
-            if name.value in FORBIDDEN_ATTRIBUTES or name.value == "modules":
+            if name.value in FORBIDDEN_ATTRIBUTES or name.value == "modules" or name.value in UNREACHABLE_MODULES:
                 raise Broken(4, f"your module gets the attribute {name.value!r}", node)
         elif isinstance(node, ast.Attribute):
             if node.attr in FORBIDDEN_ATTRIBUTES or node.attr == "getattr" or \
@@ -649,14 +665,19 @@ def _module_wide(student: ModuleInfo, nodes: list) -> None:
                 raise Broken(4, f"your module uses `.{node.attr}`, a private name of a module it imports", node)
             if node.attr == "__class__" and isinstance(node.ctx, ast.Store):
                 raise Broken(4, "your module assigns `__class__`", node)
-            if node.attr == "modules" and isinstance(node.value, ast.Name) and node.value.id in sys_names:
-                raise Broken(4, "your module uses `sys.modules`", node)
+            if node.attr == "modules":
+                raise Broken(4, "your module uses `.modules` (sys.modules, however it is reached)", node)
+            root = _root(node.value)
+            if node.attr in UNREACHABLE_MODULES and not (isinstance(root, ast.Name) and root.id in outside_imports):
+                raise Broken(4, f"your module reaches the module {node.attr} as an attribute (`.{node.attr}`)", node)
             if isinstance(node.ctx, (ast.Store, ast.Del)):
-                root = _root(node.value)
-                if isinstance(root, ast.Name) and root.id in aliases or \
-                        not isinstance(root, ast.Name) and _mentioned(root) & aliases:
+                if not isinstance(root, ast.Name):
+                    raise Broken(4, "your module assigns an attribute of a computed object (`f().name = ...`): "
+                                    "assign attributes of plain names only (`self.weight = ...`)", node)
+                if root.id in aliases:
                     raise Broken(4, "your module assigns an attribute of something it imported or of one of its "
-                                    "functions or classes (that changes code the grader does not read)", node)
+                                    "functions or classes, or of what a call returned (that changes code the "
+                                    "grader does not read)", node)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
             if any(m.split(".")[0] in FORBIDDEN_MODULES for m in modules if m) and not getattr(node, "level", 0):
@@ -689,6 +710,9 @@ def _refused_import(node: ast.Import | ast.ImportFrom, modules: list) -> str | N
     package's modules (`from .tensor import Tensor`), never a module of the package itself as an object
     (`import tinytorch.core.spatial`, `from . import spatial`), which could be patched from afar."""
     level = getattr(node, "level", 0)
+    reached = [alias.name for alias in node.names if alias.name in UNREACHABLE_MODULES]
+    if isinstance(node, ast.ImportFrom) and reached:
+        return f"your module imports the module {reached[0]} from {node.module or '.'} (a module it may not import)"
     if level:
         if level > 1 or node.module is None:
             return "your module imports a module of the package as an object (import names from it: " \
