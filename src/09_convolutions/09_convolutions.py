@@ -560,7 +560,9 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    functions, and every name of the module they use (directly or through the functions they
 #    call), are bound as the given code binds them: functions by one plain `def` (no decorator),
 #    never rebound (`conv2d_loops = conv2d_vectorized`) nor declared `global`; a module you add
-#    for your loops (`import itertools`) by imports of that module only.
+#    for your loops (`import itertools`) by imports of that module only. The given functions they
+#    use (`_pad`, `_check_conv_args`, ...) stay as the notebook gives them (their docstrings and
+#    comments aside): an edited one could do the work the loops are graded on.
 # 5. **One window at a time.** Inside the loops, the function reads the image (`x`, `grad_out`,
 #    and every array computed from one of them whole: `x_pad`, or `plane = x_pad[n, c]`) only
 #    through an index whose row and column entries are each a number or a window's slice. A

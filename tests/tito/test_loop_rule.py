@@ -761,9 +761,24 @@ return out
 def _window_max(x_pad, n, c, top, left, kh, kw):
     return x_pad[n, c, top:top + kh, left:left + kw].max()
 """),
-    "a given helper edited to call the fast path": (3, "maxpool2d_loops", None, (
+    "a given helper edited to call the fast path": (4, "maxpool2d_loops", None, (
         "    return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)",
         "    return maxpool2d_vectorized(x, 2)")),
+    # a fourth round (held-out red team, 4 of 4 points in the grader): a given helper the loops call,
+    # edited to pool the whole image itself and hand the loops a 1x1 window of the result to copy
+    "a given helper that pools the whole image and hands the loops a 1x1 window": (4, "maxpool2d_loops", None, (
+        "    x, kernel, stride, padding, _, out_hw = _check_pool_options(layer, x, kernel_size, stride, padding, 1, "
+        "False)\n    return x, kernel, stride, padding, out_hw",
+        """    x, kernel, stride, padding, _, out_hw = _check_pool_options(layer, x, kernel_size, stride, padding, 1, False)
+    if layer == "maxpool2d_loops":
+        (kh, kw), (sh, sw), (ph, pw), (ho, wo) = kernel, stride, padding, out_hw
+        xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)
+        best = np.full(x.shape[:2] + (ho, wo), -np.inf, dtype=x.dtype)
+        for ki in range(kh):
+            for kj in range(kw):
+                best = np.maximum(best, xp[:, :, ki:ki + sh * (ho - 1) + 1:sh, kj:kj + sw * (wo - 1) + 1:sw])
+        return best, (1, 1), (1, 1), (0, 0), out_hw
+    return x, kernel, stride, padding, out_hw""")),
     "a given helper defined twice": (4, "maxpool2d_loops", None, """
 def _pad(x, padding, value=0.0):
     return x
@@ -1221,8 +1236,8 @@ def test_messages_say_where_and_what():
     message = verdict("avgpool2d_loops", ATTACKS["sliced array arithmetic before the loops"][2])
     assert "`total = x_pad[:, :, 0:h_out, 0:w_out] + x_pad[" in message, message
     message = verdict("maxpool2d_loops", None, ATTACKS["a given helper edited to call the fast path"][3])
-    assert "_pad (which maxpool2d_loops uses) uses maxpool2d_vectorized, a function of your module that the given " \
-        "_pad does not use" in message, message
+    assert "changes the given function _pad (which maxpool2d_loops uses): given code must stay as the notebook " \
+        "gives it" in message, message
 
 
 def test_clause_5_says_what_it_read_and_how_to_read_one_window():

@@ -29,7 +29,8 @@ student code runs for it, and nothing a child process reports counts. The notebo
       `allow_pickle`, assigning `__class__` or an attribute of anything imported, of a computed
       object or of a name bound to what a call returned, `import *`), and NAME and every
       module name it reaches (in the reference or the student's module) is bound as the reference
-      binds it: functions by one plain `def`, never rebound, never declared `global`.
+      binds it: functions by one plain `def`, never rebound, never declared `global`; and each
+      given function it reaches (one without a solution in the reference) has the reference's code.
 
   (5) one window at a time: inside its loops it reads the image (`x`, `grad_out`, and every array
       computed from one of them whole, such as `x_pad`) only through an index whose rows and columns
@@ -45,6 +46,7 @@ and, for the graders, `verdict(cell, package_parent, module_name)` and `merge(..
 from __future__ import annotations
 
 import ast
+import copy
 import functools
 import re
 import sys
@@ -758,6 +760,26 @@ def _check_bindings(function: str, student: Student, ref: Reference) -> None:
                 "exactly as the given code binds it" if theirs else "by one import from numpy or the standard library"
             raise Broken(4, f"your module binds {name} {len(mine)} time{'s' * (len(mine) > 1)} "
                             f"({', '.join(key.split(':')[0] for key, _ in mine)}); it must be bound {how}", node)
+    for name in sorted(protected):
+        # A given function the loops use is the instructor's code: edited, it could compute every
+        # position itself and hand the loops a 1x1 window to copy (clauses 1, 2 and 5 read the loops).
+        theirs, mine = ref.module.defs.get(name), student.defs.get(name)
+        if theirs is None or mine is None or name in ref.given or name == function:
+            continue
+        if _code_of(mine) != _code_of(theirs):
+            uses = "it" if name == function else f"{function} uses"
+            raise Broken(4, f"your module changes the given function {name} (which {uses}): given code must stay "
+                            "as the notebook gives it (docstring and comments aside); restore it from a fresh "
+                            "copy of the notebook", mine)
+
+
+def _code_of(fn: ast.FunctionDef) -> str:
+    """fn's code as a dump of its tree without its docstring: what runs, not how it is laid out."""
+    body = fn.body[1:] if fn.body and isinstance(fn.body[0], ast.Expr) and \
+        isinstance(fn.body[0].value, ast.Constant) and isinstance(fn.body[0].value.value, str) else fn.body
+    bare = copy.copy(fn)
+    bare.body = body
+    return ast.dump(bare)
 
 
 # ---------------------------------------------------------------- the verdict
