@@ -523,6 +523,15 @@ return out
 }
 
 
+def test_a_given_helper_with_its_docstring_and_comments_reworded_keeps_the_rule():
+    """A student who rewords a given helper's docstring and annotates it keeps the rule: only what runs is
+    compared with the given code."""
+    edit = ('    """Pad the two spatial axes of an (N, C, H, W) array."""\n    ph, pw = padding',
+            '    """My notes: pads H and W only; N and C stay."""\n    # (ph, pw): rows, then columns\n'
+            '    ph, pw = padding  # unpacked once')
+    assert loops.check(module_text(None, edit), SRC, "maxpool2d_loops") is None
+
+
 @pytest.mark.parametrize("name", list(HONEST))
 def test_honest_loops_keep_the_rule(name):
     function, body = HONEST[name]
@@ -779,6 +788,10 @@ def _window_max(x_pad, n, c, top, left, kh, kw):
                 best = np.maximum(best, xp[:, :, ki:ki + sh * (ho - 1) + 1:sh, kj:kj + sw * (wo - 1) + 1:sw])
         return best, (1, 1), (1, 1), (0, 0), out_hw
     return x, kernel, stride, padding, out_hw""")),
+    # added after the fourth round: the fast path captured as a new default of a given helper
+    "a given helper that captures the fast path as a default": (4, "maxpool2d_loops", None, (
+        "def _check_pool_args(layer, x, kernel_size, stride, padding):",
+        "def _check_pool_args(layer, x, kernel_size, stride, padding, _fast=maxpool2d_vectorized):")),
     "a given helper defined twice": (4, "maxpool2d_loops", None, """
 def _pad(x, padding, value=0.0):
     return x
