@@ -12,7 +12,12 @@ the loop rule and write zeros), adds one exported cell, and must score exactly w
   np.random as well, passed "same seed, same mask" (5 points its bug had lost);
 - module 08: a blank `evaluate` raises NotImplementedError, which is a RuntimeError, and the check
   of "the model's error reaches the caller" took it for the model's; a cell that made the given
-  `Recorder` report two calls then won the item (4 of 31).
+  `Recorder` report two calls then won the item (4 of 31);
+- modules 01, 02 and 05: a cell that makes `Tensor.dtype` answer the judge with an object equal to
+  every dtype won back each dtype item a wrong answer had lost (05's collate_always_float32: 20 -> 35
+  of 35), because `t.dtype == np.float64` with a handle on the left was decided by the student's
+  `__eq__`. Now a comparison, truth or membership test that a student's object answers with a bool
+  fails the check, saying plain data was expected.
 """
 from pathlib import Path
 
@@ -68,6 +73,35 @@ def _seed_both(seed):
 
 
 _tensor.manual_seed = _seed_both
+'''
+
+# Tensor.dtype answers the judge's checks (tito's child process) with an object equal to every dtype.
+LIE_ABOUT_DTYPES = '''#| export
+import sys as _sys
+from tinytorch.core.tensor import Tensor as _Tensor
+
+
+class _AnyDtype:
+    def __init__(self, real):
+        self.real = real
+
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    def __hash__(self):
+        return hash(self.real)
+
+
+def _dtype(self):
+    if _sys._getframe(1).f_code.co_filename.endswith("tito_child.py"):
+        return _AnyDtype(self.data.dtype)
+    return self.data.dtype
+
+
+_Tensor.dtype = property(_dtype)
 '''
 
 # Loops that keep the loop rule (both loop variables in the index of a write) and compute nothing.
@@ -132,3 +166,15 @@ def test_seeding_np_random_from_afar_does_not_hide_a_dropout_off_get_rng(tmp_pat
     lost = {item.id: item.message for item in attack.items if item.points_earned < item.points_possible}
     assert attack.total == base.total < base.maximum and set(lost) == {"test-dropout"}, lost
     assert "draw its mask from get_rng()" in lost["test-dropout"], lost
+
+
+@pytest.mark.parametrize("number, answer", [("05", "collate_always_float32"), ("02", "relu_default_dtype"),
+                                            ("01", "sum_float64_accumulator")])
+def test_a_dtype_that_equals_every_dtype_wins_nothing_back(number, answer, tmp_path):
+    module = by_number(number)
+    wrong = Path(__file__).parent / "submissions_0108" / module.slug / f"{answer}.py"
+    base_nb = apply_submission(reference_notebook(module), wrong.read_text(encoding="utf-8"))
+    base, attack, gained = _scores(module, base_nb, _with_cell(base_nb, LIE_ABOUT_DTYPES), tmp_path)
+    assert base.total < base.maximum and attack.total <= base.total, (base.total, attack.total, gained)
+    refused = [item.message for item in attack.items if "expected plain data here" in item.message]
+    assert refused and all("its own answer does not count" in message for message in refused), refused

@@ -5,6 +5,9 @@ Calling it, reading or setting attributes, operators (reflected and in-place too
 len, iteration, bool, repr/str, `isinstance(x, RemoteClass)` and `np.asarray(remote)` are
 requests; the answer comes back as a copy (numbers, strings, tuples/lists/dicts, arrays) or as
 another proxy. The same child object always has the same proxy, so `is` works between handles.
+A comparison (`==`, `<`, ...), truth test or `in` that a student's object answers with True or False
+raises NotData instead: the judge compares data, so an object that claims to equal anything
+(`t.dtype == np.float64` with a dtype of the student's making) decides nothing.
 An exception in the child is raised here as the same builtin type, with the child's message
 (a student's own exception class becomes a subclass of its first builtin ancestor and of
 RemoteError). SystemExit and KeyboardInterrupt from the child become RemoteError, so that a
@@ -255,6 +258,41 @@ def _operator(name: str, reflected: bool = False):
     return lambda self, *others: self._conn.request({"op": "op", "name": name}, (self, *others))
 
 
+# A comparison, truth test or membership test answered True or False by a student's object would
+# let that object decide a check (`t.dtype == np.float64` with a dtype that equals everything).
+# The judge compares data; a student's object may answer these only with another object of theirs
+# (Tensor == 0 gives a Tensor), never with the verdict itself.
+VERDICT_OPERATORS = ("lt", "le", "eq", "ne", "gt", "ge", "bool", "contains")
+SYMBOLS = {"lt": "<", "le": "<=", "eq": "==", "ne": "!=", "gt": ">", "ge": ">="}
+
+
+class NotData(TypeError):
+    """A student's object answered a comparison or truth test that the judge decides on data."""
+
+
+def _verdict_operator(name: str):
+    def operator(self, *others):
+        answer = self._conn.request({"op": "op", "name": name}, (self, *others))
+        if type(answer) in (bool, np.bool_):
+            raise NotData(_not_data_message(name, self._label, others))
+        return answer
+    return operator
+
+
+def _not_data_message(name: str, label: str, others: tuple) -> str:
+    if name == "bool":
+        asked = "its truth value (bool) was asked"
+    elif name == "contains":
+        asked = "a membership test (in) was asked of it"
+    else:
+        other = others[0]
+        other = f"the student's {other._label}" if isinstance(other, Remote) else wire._short(repr(other))
+        asked = f"it was compared ({SYMBOLS[name]}) with {other}"
+    return (f"expected plain data here (a number, bool, string, tuple, numpy array or numpy dtype), got an object "
+            f"of the student's process ({label}) and {asked}: its own answer does not count. Return plain values "
+            "(for example self.data.dtype, not an object that stands for it).")
+
+
 class Remote:
     """A handle to one object of the student's process (see the module docstring)."""
 
@@ -330,6 +368,8 @@ for _name in ("add sub mul matmul truediv floordiv mod pow lshift rshift and or 
     setattr(Remote, f"__r{_name}__", _operator(_op, reflected=True))
     if _name != "divmod":
         setattr(Remote, f"__i{_name}__", _operator("i" + _op.rstrip("_")))
-for _name in ("neg pos abs invert lt le eq ne gt ge getitem setitem delitem contains index len iter next bool "
+for _name in ("neg pos abs invert getitem setitem delitem index len iter next "
               "str hash float int complex round format dir reversed enter").split():
     setattr(Remote, f"__{_name}__", _operator(_name))
+for _name in VERDICT_OPERATORS:
+    setattr(Remote, f"__{_name}__", _verdict_operator(_name))
