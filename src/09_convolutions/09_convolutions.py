@@ -517,8 +517,8 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    `for` loops (a loop's `else:` block is outside it; its `in ...` part belongs to it) is one of
 #    its given lines (those above "Yours"), an import, `pass`, an `if` whose test calls nothing
 #    (its body follows this same rule), or an assignment or `return` whose value calls nothing
-#    and does arithmetic only on plain names and numbers (`area = kh * kw`, `best = -np.inf`) or
-#    inside indices and slice bounds: `grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width]`,
+#    and does arithmetic or comparisons only on numbers (`area = kh * kw`, `best = -np.inf`,
+#    not on arrays: `first + second`, `cand > out`) or inside indices and slice bounds: `grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width]`,
 #    `return out`, `return grad_x, grad_w, grad_b`. So the bias and every computation that reads
 #    an array go inside the loops.
 # 3. **No whole-array shortcuts.** The function uses no name of this module (a function, class
@@ -557,6 +557,10 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    (`m = f()`, then `m.name = ...`; `self.weight = ...` is fine), nor to `__class__`, nor to
 #    an attribute of anything imported
 #    (`np.pad = ...`) or of a function or class of the module (`_pad.fast = ...`). The six
+#    functions keep their given parameters (`def maxpool2d_loops(x, kernel_size, stride=None,
+#    padding=0)`), and no name of the module is `int`, `abs`, `round`, `min`, `max`, `divmod`,
+#    `len`, `slice` or `range` (`from numpy import maximum as min`): the rule reads those as
+#    Python's own. The six
 #    functions, and every name of the module they use (directly or through the functions they
 #    call), are bound as the given code binds them: functions by one plain `def` (no decorator),
 #    never rebound (`conv2d_loops = conv2d_vectorized`) nor declared `global`; a module you add
@@ -570,19 +574,28 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    `min`, `max`, `abs`, `round`, `divmod`, `len`, `.shape`, `np.argmax(window)`,
 #    `window.argmax()`, `np.unravel_index`): `x_pad[n, ci, i * sh + ki, j * sw + kj]`,
 #    `grad_out[n, co, i, j]`. A window's slice is one whose length does not grow with the image
-#    and is no longer than a window: `x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]`, or
+#    and is no longer than a window, with no step or a positive number as its step:
+#    `x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]`, or
 #    the same built by `slice(...)`, in the index or named once (`rows = slice(i * sh, i * sh +
 #    kh)`, then `x_pad[n, c, rows, cols]`), or clipped at the border of `x` with `max` and
 #    `min` (`x[n, c, max(top, 0):min(top + kh, height), ...]`). Subscripts may follow each other:
 #    a later one indexes inside the earlier ones, so `x_pad[n, c, i * sh:, j * sw:][:kh, :kw]`
-#    reads one window too. Using `x.shape` or `len(x)` is fine.
+#    reads one window too. Using `x.shape` or `len(x)` is fine. A tuple or list in an index is
+#    many positions to numpy, so it is not a number (`rows = ((0,), (1,), ...)`, `x.shape[:2]`),
+#    nor is an unpacked `*e`; the given sizes (`kh`, `kernel_size`, ...) count as a window's only
+#    while the function keeps them sizes (`kh = x_pad.shape[2]` makes `kh` no window's size), and
+#    a name the function binds to one of `int`, `min`, `max`, ... is not Python's.
 #    So a loop over rows that reads a whole row of windows at a time, a loop over images and
 #    channels that averages shifted copies of the image, or index arrays from `np.arange` break
 #    this clause: each innermost step handles one window, as in the worked example. An array or
 #    list that collects values read from the image (`copy[a, b, r, s] = x_pad[a, b, r, s]`,
-#    `values.append(window)`, `acc = np.concatenate([acc, window])`) holds what the image holds,
-#    so it counts as the image: copying the image one element at a time and then reducing the
-#    copy whole breaks this clause too. One made afresh for each window is fine: `values = []`,
+#    `values.append(window)`, `acc = np.concatenate([acc, window])`, and every other way to put
+#    a value into it: through `copy.T[...]` or a view of it, as an argument of a call that reads
+#    the image, `np.positive(window, copy)`, by a method, `acc.update(...)`, as a `for` target,
+#    also through numbers made with `.item()`) holds what the image holds, so it counts as the
+#    image: copying the image one element at a time and then reducing the
+#    copy whole breaks this clause too. One made afresh inside the loops for each window is fine:
+#    `values = []`,
 #    then `values.append(x_pad[n, c, i * sh + ki, j * sw + kj])` in loops over `ki` and `kj`
 #    (and over input channels), then `max(values)`. A comprehension is read the same way: its
 #    `for` over numbers steps over one window or over channels

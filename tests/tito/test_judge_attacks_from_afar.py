@@ -17,7 +17,10 @@ the loop rule and write zeros), adds one exported cell, and must score exactly w
   every dtype won back each dtype item a wrong answer had lost (05's collate_always_float32: 20 -> 35
   of 35), because `t.dtype == np.float64` with a handle on the left was decided by the student's
   `__eq__`. Now a comparison, truth or membership test that a student's object answers with a bool
-  fails the check, saying plain data was expected.
+  fails the check, saying plain data was expected;
+- module 09: maxpool2d_loops with its image parameter renamed (`X`, then `x = X`) hid the image from
+  the loop rule's clause 5, which computed every window at once inside loops and won the item (all
+  six loop functions written so: 48 of 48 from a base of 11). The rule now keeps the given signature.
 """
 from pathlib import Path
 
@@ -178,3 +181,32 @@ def test_a_dtype_that_equals_every_dtype_wins_nothing_back(number, answer, tmp_p
     assert base.total < base.maximum and attack.total <= base.total, (base.total, attack.total, gained)
     refused = [item.message for item in attack.items if "expected plain data here" in item.message]
     assert refused and all("its own answer does not count" in message for message in refused), refused
+
+
+RENAMED_IMAGE = """def maxpool2d_loops(X, kernel_size, stride=None, padding=0):
+    x = X
+    x, (kh, kw), (sh, sw), padding, (h_out, w_out) = _check_pool_args("maxpool2d_loops", x, kernel_size, stride, padding)
+    x_pad = _pad(x, padding, value=-np.inf)
+    batch, channels = x.shape[:2]
+    out = np.zeros((batch, channels, h_out, w_out), dtype=x.dtype)
+    for n in range(batch):
+        for c in range(channels):
+            for i in range(h_out):
+                for j in range(w_out):
+                    out[n, c, i, j] = np.max([x_pad[:, :, a:a + sh * (h_out - 1) + 1:sh, b:b + sw * (w_out - 1) + 1:sw]
+                                              for a in range(kh) for b in range(kw)], axis=0)[n, c, i, j]
+    return out
+"""
+
+
+def test_loops_that_rename_the_image_parameter_win_nothing(tmp_path):
+    module = by_number("09")
+    base_nb = _zero_loops(nbformat.read(module.student_notebook, as_version=4))
+    attack_nb = _copy(base_nb)
+    cell = next(attack_nb.cells[i] for i in cells.exported_cell_indexes(attack_nb)
+                if "def maxpool2d_loops(" in attack_nb.cells[i].source)
+    cell.source = "#| export\n" + RENAMED_IMAGE
+    base, attack, gained = _scores(module, base_nb, attack_nb, tmp_path)
+    assert attack.total == base.total == 0, gained
+    message = next(item.message for item in attack.items if item.id == "test-maxpool2d-loops")
+    assert "(loop rule 4)" in message and "keep the given signature" in message, message

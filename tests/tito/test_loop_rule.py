@@ -520,6 +520,68 @@ for n in range(batch):
             out[n, co] = out[n, co] + bias[co]
 return out
 """),
+    # Round five's fixes read more of the loops; these honest habits must still keep the rule.
+    "each element taken as a Python number with .item(), the best kept in a name": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                best = -np.inf
+                for ki in range(kh):
+                    for kj in range(kw):
+                        v = x_pad[n, c, i * sh + ki, j * sw + kj].item()
+                        best = max(best, v)
+                out[n, c, i, j] = best
+return out
+"""),
+    "the running maximum with np.maximum, the best as its second argument": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                best = -np.inf
+                for ki in range(kh):
+                    for kj in range(kw):
+                        best = np.maximum(x_pad[n, c, i * sh + ki, j * sw + kj], best)
+                out[n, c, i, j] = best
+return out
+"""),
+    "the window's size worked out again from kernel_size, and an annotated total": ("avgpool2d_loops", """
+area = kh * kw
+k_rows, k_cols = kh, kw
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                total: float = 0.0
+                for ki in range(k_rows):
+                    for kj in range(k_cols):
+                        total += x_pad[n, c, i * sh + ki, j * sw + kj]
+                out[n, c, i, j] = total / area
+return out
+"""),
+    "the argmax's position kept as a tuple and read element by element": ("maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                where = np.unravel_index(np.argmax(window), window.shape)
+                grad_x_pad[n, c, i * sh + where[0], j * sw + where[1]] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+"""),
+    "a window's values gathered in a list made afresh, with the list's max": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                values = []
+                for ki in range(kh):
+                    for kj in range(kw):
+                        values.append(x_pad[n, c, i * sh + ki, j * sw + kj].item())
+                out[n, c, i, j] = max(values)
+return out
+"""),
 }
 
 
@@ -1218,6 +1280,197 @@ return out
 """, ""),
 }
 
+
+# Round five of a held-out red team: each scored 15 of 48 with maxpool2d_loops alone (the blank loops'
+# base is 11), and 48 of 48 written for all six loop functions. Every window of a plane at once:
+WHOLE_MAX = ("np.max([{0}[a:a + sh * (h_out - 1) + 1:sh, b:b + sw * (w_out - 1) + 1:sw] "
+             "for a in range(kh) for b in range(kw)], axis=0)")
+
+
+def _copied_then_reduced(fill: str, made: str = "copy = np.zeros((height, width))", plane: str = "copy") -> str:
+    """A plane copied one element at a time into a collector with `fill`, then reduced whole."""
+    return f"""
+import operator
+import heapq
+for n in range(batch):
+    for c in range(channels):
+        height, width = x_pad.shape[2], x_pad.shape[3]
+        {made}
+        for r in range(height):
+            for s in range(width):
+                {fill}
+        plane = {plane}
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = {WHOLE_MAX.format("plane")}[i, j]
+return out
+"""
+
+
+ATTACKS.update({
+    "the image parameter renamed (X), so no parameter is called x": (4, "maxpool2d_loops", f"""
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = {WHOLE_MAX.format("x_pad[:, :]")}[n, c, i, j]
+return out
+""", ("def maxpool2d_loops(x, kernel_size, stride=None, padding=0):\n",
+      "def maxpool2d_loops(X, kernel_size, stride=None, padding=0):\n    x = X\n")),
+    "a fresh buffer filled through a view of it outside the loops": (5, "maxpool2d_loops", f"""
+for n in range(1):
+    for c in range(1):
+        big = np.zeros(x_pad.shape, dtype=x_pad.dtype)
+        view = big[:]
+        out[n, c, 0, 0] = 0.0
+view[...] = x_pad
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = {WHOLE_MAX.format("big[:, :]")}[n, c, i, j]
+return out
+""", ""),
+    "a dict slot filled with the image before the loops": (5, "maxpool2d_loops", f"""
+ns = {{}}
+ns["x"] = x_pad
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = {WHOLE_MAX.format('ns["x"][n, c]')}[i, j]
+return out
+""", ""),
+    "kernel_size rebound to the image's shape, then a 'window' of that size": (5, "maxpool2d_loops", f"""
+kernel_size = x_pad.shape
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                plane = x_pad[n, c, 0:kernel_size[2], 0:kernel_size[3]]
+                out[n, c, i, j] = {WHOLE_MAX.format("plane")}[i, j]
+return out
+""", ""),
+    "kh and kw rebound to the image's height and width": (5, "maxpool2d_loops", """
+k_rows, k_cols = kh, kw
+kh = x_pad.shape[2]
+kw = x_pad.shape[3]
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                plane = x_pad[n, c, 0:kh, 0:kw]
+                out[n, c, i, j] = np.max([plane[a:a + sh * (h_out - 1) + 1:sh, b:b + sw * (w_out - 1) + 1:sw]
+                                          for a in range(k_rows) for b in range(k_cols)], axis=0)[i, j]
+return out
+""", ""),
+    "numpy's maximum imported as min, so a 'clipped' slice is the whole plane": (5, "maxpool2d_loops", f"""
+from numpy import maximum as min
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                plane = x_pad[n, c, 0:min(kh, 1000000), 0:min(kw, 1000000)]
+                out[n, c, i, j] = {WHOLE_MAX.format("plane")}[i, j]
+return out
+""", ""),
+    "a slice with a negative step, reversed back": (5, "maxpool2d_loops", f"""
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                plane = x_pad[n, c, 1000000:-1000000:-1, 1000000:-1000000:-1][::-1, ::-1]
+                out[n, c, i, j] = {WHOLE_MAX.format("plane")}[i, j]
+return out
+""", ""),
+    "tuples of row and column numbers, read by numpy as index arrays": (5, "maxpool2d_loops", f"""
+rows = ((0,), (1,), (2,), (3,), (4,), (5,), (6,), (7,), (8,), (9,), (10,), (11,), (12,), (13,), (14,), (15,))
+cols = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29)
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                plane = x_pad[n, c, rows[:x_pad.shape[2]], cols[:x_pad.shape[3]]]
+                out[n, c, i, j] = {WHOLE_MAX.format("plane")}[i, j]
+return out
+""", ""),
+    "a tuple literal of one-element tuples as the rows": (5, "maxpool2d_loops", f"""
+rows = ((0,), (1,), (2,), (3,), (4,), (5,), (6,), (7,), (8,), (9,), (10,), (11,), (12,), (13,), (14,), (15,))
+cols = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                plane = x_pad[n, c, rows, cols]
+                out[n, c, i, j] = {WHOLE_MAX.format("plane")}[i, j]
+return out
+""", ""),
+    "empty starred entries shift the index, x_pad[*e, *e, n, c]": (5, "maxpool2d_loops", f"""
+e = ()
+for n in range(batch):
+    for c in range(channels):
+        plane = x_pad[*e, *e, n, c]
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = {WHOLE_MAX.format("plane")}[i, j]
+return out
+""", ""),
+    "whole-array comparisons and masks before the loops": (2, "maxpool2d_loops", """
+out[...] = x_pad[:, :, 0:sh * (h_out - 1) + 1:sh, 0:sw * (w_out - 1) + 1:sw]
+if kh > 0 and kw > 1:
+    cand = x_pad[:, :, 0:0 + sh * (h_out - 1) + 1:sh, 1:1 + sw * (w_out - 1) + 1:sw]
+    bigger = cand > out
+    out[bigger] = cand[bigger]
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = out[n, c, i, j]
+return out
+""", ""),
+    "two whole arrays added before the loops": (2, "avgpool2d_loops", """
+first = x_pad[:, :, 0:sh * (h_out - 1) + 1:sh, 0:sw * (w_out - 1) + 1:sw]
+second = x_pad[:, :, 0:sh * (h_out - 1) + 1:sh, 1:sw * (w_out - 1) + 2:sw]
+both = first + second
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = both[n, c, i, j] / 2
+return out
+""", ""),
+    "a plane copied through copy.T": (5, "maxpool2d_loops", _copied_then_reduced("copy.T[s, r] = x_pad[n, c, r, s]"), ""),
+    "a plane copied through copy.flat": (
+        5, "maxpool2d_loops", _copied_then_reduced("copy.flat[r * width + s] = x_pad[n, c, r, s]"), ""),
+    "a plane copied by a ufunc's positional out": (
+        5, "maxpool2d_loops", _copied_then_reduced("np.positive(x_pad[n, c, r:r + 1, s:s + 1], copy[r:r + 1, s:s + 1])"),
+        ""),
+    "a plane copied by operator.setitem": (
+        5, "maxpool2d_loops", _copied_then_reduced("operator.setitem(copy, (r, s), x_pad[n, c, r, s])"), ""),
+    "a plane gathered with np.r_": (5, "maxpool2d_loops", _copied_then_reduced(
+        "acc = np.r_[acc, x_pad[n, c, r, s]]", "acc = np.zeros(0)", "acc.reshape(height, width)"), ""),
+    "a plane gathered by dict.update": (5, "maxpool2d_loops", _copied_then_reduced(
+        "acc.update({(r, s): x_pad[n, c, r, s]})", "acc = {}",
+        "np.array(list(acc.values())).reshape(height, width)"), ""),
+    "a plane gathered by heapq.heappush": (5, "maxpool2d_loops", _copied_then_reduced(
+        "heapq.heappush(acc, (r, s, x_pad[n, c, r, s]))", "acc = []",
+        "np.array([t[2] for t in sorted(acc)]).reshape(height, width)"), ""),
+    "a plane copied by a for loop's target": (
+        5, "maxpool2d_loops", _copied_then_reduced("for copy[r, s] in (x_pad[n, c, r, s],): pass"), ""),
+    "a plane copied by an annotated assignment": (
+        5, "maxpool2d_loops", _copied_then_reduced("copy[r, s]: float = x_pad[n, c, r, s]"), ""),
+    "a plane copied through numbers made by .item()": (5, "maxpool2d_loops", _copied_then_reduced(
+        "v = x_pad[n, c, r, s].item()\n                copy[r, s] = v"), ""),
+    "numpy's maximum imported as min at the module's top": (4, "maxpool2d_loops", f"""
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                plane = x_pad[n, c, 0:min(kh, 1000000), 0:min(kw, 1000000)]
+                out[n, c, i, j] = {WHOLE_MAX.format("plane")}[i, j]
+return out
+""", "from numpy import maximum as min"),
+})
 
 if sys.version_info >= (3, 11):   # except* is 3.11 syntax: on 3.10 there is no such binding to miss
     ATTACKS["an except* handler's name deleting the loop function"] = (4, "conv2d_loops", None, """

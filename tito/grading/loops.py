@@ -15,8 +15,8 @@ student code runs for it, and nothing a child process reports counts. The notebo
       array (`A[...] = ...`, `A[...] += ...`) with an index that uses the variables of both loops
       (directly, in arithmetic, in slice bounds, or through names computed from them);
   (2) outside its `for` loops it only prepares and returns: its given lines, imports, `pass`, `if`s
-      whose test calls nothing, assignments and returns that call nothing and do arithmetic only in
-      indices and slice bounds;
+      whose test calls nothing, assignments and returns that call nothing and do arithmetic or
+      comparisons only on numbers or in indices and slice bounds;
   (3) no whole-array shortcut: it uses no module name (a def, class or variable; numpy and
       standard-library imports aside) that the reference does not reach from it, directly or through
       the functions it calls, and the same holds for every function of the module it reaches; none
@@ -27,7 +27,8 @@ student code runs for it, and nothing a child process reports counts. The notebo
       outside ALLOWED_STDLIB, imported or reached as attributes, private names of imported modules,
       a module of the package imported as an object, `getattr` with a computed name, `.modules`,
       `allow_pickle`, assigning `__class__` or an attribute of anything imported, of a computed
-      object or of a name bound to what a call returned, `import *`), and NAME and every
+      object or of a name bound to what a call returned, `import *`, a module-level name that is
+      one of windows.TRUSTED_BUILTINS), NAME keeps the reference's parameters, and NAME and every
       module name it reaches (in the reference or the student's module) is bound as the reference
       binds it: functions by one plain `def`, never rebound, never declared `global`; and each
       given function it reaches (one without a solution in the reference) has the reference's code.
@@ -35,8 +36,12 @@ student code runs for it, and nothing a child process reports counts. The notebo
   (5) one window at a time: inside its loops it reads the image (`x`, `grad_out`, and every array
       computed from one of them whole, such as `x_pad`) only through an index whose rows and columns
       are numbers or slices no longer than the window (tito.grading.windows); an array or list that
-      collects values read from the image, by index, by a filling method or by concatenation, counts
-      as the image unless it is made afresh for each window; a comprehension's `for` over numbers
+      collects values read from the image (by index, through an attribute or a view of it, as an
+      argument of a call or the object of a method, by concatenation, as a `for` target) counts as the
+      image unless it is made afresh inside the loops for each window; an index entry that is a tuple
+      or list (or a name holding one), a starred entry and a slice with a step other than a positive
+      number written in it are not one window; the sizes kh, kernel_size, ... count only while every
+      binding keeps them sizes; a comprehension's `for` over numbers
       steps over one window or over images and channels only.
 
 The clauses are checked in the order 4, 3, 1, 2, 5; the message names the first that fails and where.
@@ -426,26 +431,47 @@ def _position_write(fn: ast.FunctionDef) -> ast.AST | None:
 
 # ---------------------------------------------------------------- clause (2): outside the loops
 
-def _scalar_arithmetic(expr: ast.AST) -> bool:
-    """Arithmetic on plain names, numbers and attributes only (`kh * kw`, `-np.inf`): no element of an
-    array is read, so it cannot compute an answer, only a number to use in the loops."""
-    return all(isinstance(node, (ast.BinOp, ast.UnaryOp, ast.Name, ast.Constant, ast.Attribute, ast.Load,
-                                 ast.operator, ast.unaryop)) for node in ast.walk(expr))
+SIZE_ATTRIBUTES = ("shape", "ndim", "size", "dtype", "itemsize")
+NUMBER_MODULES = ("np", "numpy", "math")
 
 
-def _computes(expr: ast.AST | None, in_index: bool = False) -> ast.AST | None:
-    """The first node of expr that calls or (outside indices and slice bounds) does arithmetic."""
+def _scalar_arithmetic(expr: ast.AST, numbers: set[str]) -> bool:
+    """Arithmetic or comparisons on numbers only (`kh * kw`, `-np.inf`, `x.shape[2] + 2 * ph`): names
+    that hold numbers, sizes of arrays and constants of numpy or math. No element of an array is read,
+    so it cannot compute an answer, only a number to use in the loops (`cand > out` or `a + b` on two
+    arrays computes one)."""
+    if isinstance(expr, (ast.BinOp, ast.BoolOp, ast.UnaryOp, ast.Compare)):
+        parts = [expr.left, expr.right] if isinstance(expr, ast.BinOp) else expr.values \
+            if isinstance(expr, ast.BoolOp) else [expr.operand] if isinstance(expr, ast.UnaryOp) \
+            else [expr.left, *expr.comparators]
+        return all(_scalar_arithmetic(part, numbers) for part in parts)
+    if isinstance(expr, ast.Constant):
+        return True
+    if isinstance(expr, ast.Name):
+        return expr.id in numbers
+    if isinstance(expr, ast.Attribute):
+        return expr.attr in SIZE_ATTRIBUTES or isinstance(expr.value, ast.Name) and expr.value.id in NUMBER_MODULES
+    if isinstance(expr, ast.Subscript):  # x.shape[2]
+        return isinstance(expr.value, ast.Attribute) and expr.value.attr == "shape" and \
+            _scalar_arithmetic(expr.slice, numbers)
+    return False
+
+
+def _computes(expr: ast.AST | None, numbers: set[str], in_index: bool = False) -> ast.AST | None:
+    """The first node of expr that calls or (outside indices and slice bounds) does arithmetic or
+    compares on anything but numbers."""
     if expr is None:
         return None
     if isinstance(expr, (ast.Call, ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp,
                          ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom, ast.JoinedStr)):
         return expr
-    if not in_index and isinstance(expr, (ast.BinOp, ast.UnaryOp)) and not _scalar_arithmetic(expr):
+    if not in_index and isinstance(expr, (ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp)) and \
+            not _scalar_arithmetic(expr, numbers):
         return expr
     if isinstance(expr, ast.Subscript):
-        return _computes(expr.value, in_index) or _computes(expr.slice, True)
+        return _computes(expr.value, numbers, in_index) or _computes(expr.slice, numbers, True)
     for child in ast.iter_child_nodes(expr):
-        found = _computes(child, in_index)
+        found = _computes(child, numbers, in_index)
         if found is not None:
             return found
     return None
@@ -453,6 +479,9 @@ def _computes(expr: ast.AST | None, in_index: bool = False) -> ast.AST | None:
 
 def _outside_loops(fn: ast.FunctionDef, given: set[str]) -> ast.AST | None:
     """The first statement outside fn's for loops that clause (2) does not allow, or None."""
+    params = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
+    numbers = windows.numbers_of(fn, given, set(windows.IMAGES) & params)
+
     def visit(statements, top):
         for index, statement in enumerate(statements):
             if isinstance(statement, (ast.For, ast.AsyncFor)):
@@ -463,14 +492,14 @@ def _outside_loops(fn: ast.FunctionDef, given: set[str]) -> ast.AST | None:
             elif ast.dump(statement) in given or isinstance(statement, (ast.Pass, ast.Import, ast.ImportFrom)):
                 found = None
             elif isinstance(statement, ast.If):
-                found = statement.test if _computes(statement.test) else \
+                found = statement.test if _computes(statement.test, numbers) else \
                     visit(statement.body, False) or visit(statement.orelse, False)
             elif isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None:
                 targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
-                found = statement if _computes(statement.value) or any(
-                    _computes(t, True) for t in targets) else None
+                found = statement if _computes(statement.value, numbers) or any(
+                    _computes(t, numbers, True) for t in targets) else None
             elif isinstance(statement, ast.Return):
-                found = statement if _computes(statement.value) else None
+                found = statement if _computes(statement.value, numbers) else None
             else:
                 found = statement
             if found is not None:
@@ -630,6 +659,10 @@ def _student(source: str, package: str) -> Student:
 
 
 def _module_wide(student: ModuleInfo, nodes: list) -> None:
+    hidden = sorted(set(student.bindings) & set(windows.TRUSTED_BUILTINS))
+    if hidden:  # `from numpy import maximum as min`: the loops' min(...) would not be the builtin the rule reads
+        raise Broken(4, f"your module binds the name `{hidden[0]}`, which the rule reads as Python's builtin; "
+                        "give yours another name", student.bindings[hidden[0]][0][1])
     aliases = _shared_objects(nodes, {name for name, entries in student.bindings.items()
                                       if any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
                                              for _, n in entries)})
@@ -773,6 +806,23 @@ def _check_bindings(function: str, student: Student, ref: Reference) -> None:
                             "copy of the notebook", mine)
 
 
+def _signature(fn: ast.FunctionDef) -> str:
+    """fn's parameters and their defaults (annotations aside)."""
+    args = fn.args
+    names = [[a.arg for a in group] for group in (args.posonlyargs, args.args, args.kwonlyargs)]
+    rest = [a.arg if a else None for a in (args.vararg, args.kwarg)]
+    defaults = [ast.dump(d) if d is not None else None for d in [*args.defaults, *args.kw_defaults]]
+    return repr((names, rest, defaults))
+
+
+def _check_signature(fn: ast.FunctionDef, theirs: ast.FunctionDef) -> None:
+    """Clause (4): the loop function keeps the given signature. The rule finds the image by the parameters'
+    names (x, grad_out): `def maxpool2d_loops(X, ...)` with `x = X` would hide it."""
+    if _signature(fn) != _signature(theirs):
+        raise Broken(4, f"your module changes the parameters of {fn.name}: keep the given signature, "
+                        f"def {fn.name}({ast.unparse(theirs.args)})", fn)
+
+
 def _code_of(fn: ast.FunctionDef) -> str:
     """fn's code as a dump of its tree without its docstring: what runs, not how it is laid out."""
     body = fn.body[1:] if fn.body and isinstance(fn.body[0], ast.Expr) and \
@@ -813,6 +863,7 @@ def check(source: str, reference_src: Path | str, function: str) -> str | None:
         if read.broken is not None:
             raise read.broken
         _check_bindings(function, read, ref)
+        _check_signature(fn, ref.module.defs[function])
         _check_shortcuts(function, student, ref)
         if _position_write(fn) is None:
             example = ref.example.get(function, "out[n, c, i, j] = ...")

@@ -31,6 +31,12 @@ Chained subscripts are read as numpy reads them: after a slice, the next subscri
 dimensions the slice kept (`x_pad[n, c][rows][:, cols]` is `x_pad[n, c, rows, cols]`;
 `x_pad[n:n + 1, c:c + 1][0, 0]` is the whole plane).
 
+An entry that is a tuple or list of positions (a literal, a name bound to one, `x.shape[:2]`), or a
+starred entry, is refused: numpy reads the first as many positions, the second moves the rows and
+columns. The sizes in FIXED and FIXED_ROOTS count as a window's only while every binding of them
+keeps them sizes (_fixed); a loop function that binds a name of TRUSTED_BUILTINS and calls it is
+refused (the rule reads min(...), int(...) as Python's).
+
 So each step of the loops handles at most one window. Like the other clauses it is read from the
 exported text: no student code runs for it.
 """
@@ -47,6 +53,9 @@ METADATA = ("shape", "ndim", "dtype", "size")
 SCALAR_OF_SCALARS = ("int", "abs", "round", "min", "max", "divmod")   # a number when every argument is one
 SCALAR_OF_ANYTHING = ("len", "argmax", "argmin", "item")             # a number whatever the argument (no axis)
 POSITION_ITERABLES = ("range", "ndindex", "product")                 # loops whose variables are numbers
+# The builtins the rule reads by their names (a call of one is a number, a clip, a slice or a loop over numbers):
+# a module or a loop function that binds one of these names and calls it is refused.
+TRUSTED_BUILTINS = ("int", "abs", "round", "min", "max", "divmod", "len", "slice", "range")
 EXAMPLES = "x_pad[n, ci, i * sh + ki, j * sw + kj] or x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]"
 
 
@@ -105,6 +114,9 @@ def _bindings(fn: ast.FunctionDef, given: set[str]) -> list[tuple[ast.AST, ast.A
             add(node.optional_vars, node.context_expr, "other")
         elif isinstance(node, ast.ExceptHandler) and node.name:
             found.append((ast.Name(id=node.name, ctx=ast.Store()), None, "other"))
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):  # `from numpy import maximum as min` binds min
+            found += [(ast.Name(id=alias.asname or alias.name.split(".")[0], ctx=ast.Store()), None, "other")
+                      for alias in node.names]
     return found
 
 
@@ -212,6 +224,11 @@ def _is_number(expr: ast.AST | None, numbers: set[str]) -> bool:
     return False
 
 
+def numbers_of(fn: ast.FunctionDef, given: set[str], images: set[str]) -> set[str]:
+    """The names of fn that only ever hold numbers (loops.py's clause 2 uses it)."""
+    return _numbers(_bindings(fn, given), images)
+
+
 def _numbers(bindings, images: set[str]) -> set[str]:
     """The names that only ever hold numbers (the greatest set closed under their bindings)."""
     candidates = {name for target, _, _ in bindings for name in stored_names(target)} - images
@@ -249,11 +266,16 @@ class _Scope:
     its value; `rebound`, the builtins `slice`, `min`, `max`, `abs` and `int` that the function binds
     (then they are not the builtins, and a slice, a clip or a length written with them is not read);
     `bands`, the names bound once to a band of an image, each with the axis it bounds (0 rows, 1 columns);
-    `flags`, the names that may hold None or a bool (see _adds_axis)."""
+    `flags`, the names that may hold None or a bool (see _adds_axis); `fixed`, the names of FIXED and
+    FIXED_ROOTS that hold the kernel's, stride's and padding's sizes (see _fixed); `sequences`, the names
+    that may hold a tuple or list, and `flat`, those of them whose elements are numbers (see _sequences)."""
     values: dict[str, ast.AST]
     rebound: frozenset[str]
     bands: dict[str, frozenset[int]] = dataclass_field(default_factory=dict)
     flags: frozenset[str] = frozenset()
+    fixed: frozenset[str] = frozenset(FIXED + FIXED_ROOTS)
+    sequences: frozenset[str] = frozenset()
+    flat: frozenset[str] = frozenset()
 
     def resolve(self, node: ast.AST | None) -> ast.AST | None:
         """node, followed through names bound once (at most 8 steps)."""
@@ -268,6 +290,115 @@ class _Scope:
         return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name
                 and name not in self.rebound and not node.keywords
                 and not any(isinstance(a, ast.Starred) for a in node.args))
+
+
+def _fixed(bindings) -> frozenset[str]:
+    """The names of FIXED and FIXED_ROOTS that every binding in fn keeps sizes: a given line, or an
+    assignment of arithmetic on numbers and such names (`kh, kw = weight.shape[2:]`). Bound to anything
+    else (`kernel_size = x_pad.shape`, `kh = x_pad.shape[2]`), a name is no window size the rule can trust."""
+    trusted = set(FIXED + FIXED_ROOTS)
+    while True:
+        kept = set(trusted)
+        for target, value, how in bindings:
+            names = stored_names(target) & kept
+            if names and how != "given" and not (how == "assign" and _sizes_only(value, trusted)):
+                kept -= names
+        if kept == trusted:
+            return frozenset(trusted)
+        trusted = kept
+
+
+SEQUENCE_NODES = (ast.Tuple, ast.List, ast.Set, ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp, ast.Dict,
+                  ast.Starred)
+
+
+def _sequences(bindings) -> tuple[frozenset[str], frozenset[str]]:
+    """The names a line of the student's binds, whole, to a tuple or list (a `for` binds elements: its
+    target is no number unless it steps over numbers, _numbers) (a literal, `x.shape`,
+    `np.unravel_index(...)`, a slice of one, a comprehension, `tuple(...)`, arithmetic on one), and of
+    those the flat ones (each element a number): numpy reads a sequence in an index as an array of
+    positions, so `x_pad[n, c, rows, cols]` with `rows = ((0,), (1,), ...)` is many windows at once."""
+    def kind(value, sequences, flat) -> str | None:  # "flat", "nested" or None (not a sequence)
+        if isinstance(value, (ast.Tuple, ast.List)):
+            scalar = all(isinstance(e, ast.Constant) or isinstance(e, ast.Name) and e.id not in sequences
+                         or isinstance(e, (ast.BinOp, ast.UnaryOp)) and not _mentions(e, sequences)
+                         for e in value.elts)
+            return "flat" if scalar else "nested"
+        if isinstance(value, ast.Attribute) and value.attr == "shape" or \
+                isinstance(value, ast.Call) and _called(value) == "unravel_index":
+            return "flat"
+        if isinstance(value, ast.Name) and value.id in sequences:
+            return "flat" if value.id in flat else "nested"
+        if isinstance(value, ast.Subscript) and isinstance(value.slice, ast.Slice):
+            inner = kind(value.value, sequences, flat)
+            return inner if inner else None
+        if isinstance(value, SEQUENCE_NODES) or isinstance(value, ast.Call) and _called(value) in (
+                "tuple", "list", "range", "sorted", "reversed", "zip", "enumerate", "map", "filter"):
+            return "nested"
+        parts = [value.left, value.right] if isinstance(value, ast.BinOp) else \
+            [value.body, value.orelse] if isinstance(value, ast.IfExp) else \
+            value.values if isinstance(value, ast.BoolOp) else []
+        return "nested" if any(kind(part, sequences, flat) for part in parts) else None
+
+    named = [(target.id, value) for target, value, how in bindings
+             if isinstance(target, ast.Name) and how not in ("given", "index", "loop") and value is not None]
+    sequences: frozenset[str] = frozenset()
+    flat: frozenset[str] = frozenset()
+    while True:
+        kinds = [(name, kind(value, sequences, flat)) for name, value in named]
+        grown = frozenset(name for name, found in kinds if found)
+        grown_flat = grown - {name for name, found in kinds if found == "nested"}
+        if grown == sequences and grown_flat == flat:
+            return sequences, flat
+        sequences, flat = grown, grown_flat
+
+
+def _mentions(node: ast.AST, names) -> bool:
+    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node))
+
+
+def _sequence_use(entry: ast.AST, scope) -> str | None:
+    """Why an index entry may be a tuple or list of positions (None: it is not): a literal or a name
+    holding one, `x.shape`, a slice of one, or an element of a nested one; `shape[2]` and
+    `idx[0]` of `idx = np.unravel_index(...)` are numbers."""
+    local_parents = {id(child): node for node in ast.walk(entry) for child in ast.iter_child_nodes(node)}
+
+    def picked(node) -> bool:  # node[number]: one element
+        parent = local_parents.get(id(node))
+        return isinstance(parent, ast.Subscript) and parent.value is node and \
+            not isinstance(parent.slice, (ast.Slice, ast.Tuple))
+
+    for node in ast.walk(entry):
+        if isinstance(node, SEQUENCE_NODES):
+            return f"the index `{ast.unparse(entry)}` holds a tuple or list, which numpy reads as many positions"
+        if isinstance(node, ast.Subscript) and node is not entry and isinstance(node.slice, ast.Slice):
+            return f"the index `{ast.unparse(entry)}` slices a sequence, which numpy reads as many positions"
+        if isinstance(node, ast.Name) and node.id in scope.sequences and not (node.id in scope.flat and picked(node)):
+            return (f"the index `{ast.unparse(entry)}` uses `{node.id}`, which holds a tuple or list: numpy reads "
+                    "it as many positions")
+        if isinstance(node, ast.Attribute) and node.attr == "shape" and not picked(node):
+            return f"the index `{ast.unparse(entry)}` uses a whole shape, which numpy reads as many positions"
+    return None
+
+
+def _sizes_only(expr: ast.AST | None, trusted: set[str]) -> bool:
+    """expr is arithmetic on whole numbers and the trusted size names (`weight.shape[2]`, `kh * 2`)."""
+    if expr is None:
+        return False
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Call):
+            if not (isinstance(node.func, ast.Name) and node.func.id in ("min", "max", "abs", "int")):
+                return False
+        elif isinstance(node, ast.Name):
+            if node.id not in trusted and node.id not in ("min", "max", "abs", "int"):
+                return False
+        elif isinstance(node, ast.Constant):
+            if not (type(node.value) is int or node.value is None):
+                return False
+        elif not isinstance(node, (ast.Attribute, ast.Subscript, ast.Slice, ast.Tuple, ast.List, ast.BinOp,
+                                   ast.UnaryOp, ast.expr_context, ast.operator, ast.unaryop)):
+            return False
+    return True
 
 
 def _adds_axis(entry: ast.AST, flags: frozenset[str] | set[str]) -> bool:
@@ -308,6 +439,7 @@ def _clip_choices(bound: ast.AST | None, scope: _Scope, clip: str) -> list[ast.A
 
 def _slice_length(piece: ast.Slice, scope: _Scope) -> str | None:
     """'window' when stop - start is fixed whatever the image's size and no longer than a window
+    and its step, if any, is a positive number written in it ('step' when it is another)
     (twice the largest kernel or stride size it uses, plus 2), 'grows' when it changes with the
     image's size, 'long' when it is fixed but longer, None when it cannot be told.
 
@@ -319,7 +451,11 @@ def _slice_length(piece: ast.Slice, scope: _Scope) -> str | None:
     verdicts = [_pair_length(lower, upper, scope)
                 for upper in _clip_choices(piece.upper, scope, "min")
                 for lower in _clip_choices(piece.lower, scope, "max")]
-    return next((v for v in ("window", "grows", "long") if v in verdicts), None)
+    verdict = next((v for v in ("window", "grows", "long") if v in verdicts), None)
+    if verdict == "window" and piece.step is not None and not (
+            isinstance(piece.step, ast.Constant) and type(piece.step.value) is int and piece.step.value > 0):
+        return "step"  # a negative step reads from the other end: `a[big:-big:-1]` is all of a, reversed
+    return verdict
 
 
 def _pair_length(lower: ast.AST | None, upper: ast.AST, scope: _Scope) -> str | None:
@@ -338,7 +474,7 @@ def _pair_length(lower: ast.AST | None, upper: ast.AST, scope: _Scope) -> str | 
                 key = ast.unparse(node)
                 if isinstance(node, ast.Name) and key in scope.values:
                     return value(scope.values[key], depth + 1)
-                fixed = key in FIXED or key.split(".")[0].split("[")[0] in FIXED_ROOTS
+                fixed = key.split(".")[0].split("[")[0] in scope.fixed
                 if key not in env:
                     env[key] = (sum(map(ord, key)) % 97 + 3) if fixed else rng.randrange(10, 10_000)
                     if fixed:
@@ -474,6 +610,10 @@ def _window_problem(entries: list[ast.AST], lead: int, numbers: set[str], scope:
     adder = _axis_adder(entries, scope)
     if adder:
         return adder
+    starred = next((e for e in entries if isinstance(e, ast.Starred)), None)
+    if starred is not None:  # `x_pad[*e, *e, n, c]` with e = (): the rows and columns are n and c
+        return (f"its index unpacks `{ast.unparse(starred)}`, so the rows and columns are not where the index seems "
+                "to pick them")
     ellipsis = [i for i, e in enumerate(entries) if isinstance(e, ast.Constant) and e.value is Ellipsis]
     spatial = entries[ellipsis[0] + 1:][-2:] if ellipsis else entries[lead:lead + 2]
     if bounded and not ellipsis:  # an entry left out of a band's index leaves its axis whole: `band[i * sh:...]`
@@ -491,12 +631,17 @@ def _window_problem(entries: list[ast.AST], lead: int, numbers: set[str], scope:
                         "length cannot be read")
             if length == "grows":
                 return f"the slice `{ast.unparse(entry)}` grows with the image (a window's slice has the kernel's length)"
+            if length == "step":
+                return (f"the slice `{ast.unparse(entry)}` has a step that is not a positive number written in it "
+                        "(a window's slice needs none)")
             if length == "long":
                 return (f"the slice `{ast.unparse(entry)}` is longer than a window, whatever the image (a window's "
                         "slice has the kernel's length)")
         elif not _is_number(entry, numbers):
             return (f"the index `{ast.unparse(entry)}` may be an array of positions (an index must be a number "
                     "computed from the loop variables and sizes)")
+        elif _sequence_use(entry, scope):
+            return _sequence_use(entry, scope)
     return None
 
 
@@ -575,15 +720,42 @@ def _images(fn: ast.FunctionDef, bindings, parents, numbers, scope) -> dict[str,
             grown.update({name: lead for name in new})
         for name, lead in _fills(fn, grown, numbers, parents, scope).items():
             grown.setdefault(name, lead)
+        for view, array in _views(bindings):  # filling `view = big[:]` fills big
+            if view in grown and array not in grown and array not in numbers:
+                grown[array] = grown[view]
         if grown == images:
             return images
         images = grown
 
 
-FILLERS = ("append", "extend", "insert", "put", "itemset", "fill", "__setitem__", "__iadd__", "copyto", "place",
-           "putmask")
+def _views(bindings) -> list[tuple[str, str]]:
+    """(view, array) for each name bound to a view of another (`view = big[:]`, `flat = big.reshape(-1)`,
+    `t = big.T`): both share memory, so what fills one fills the other."""
+    pairs = []
+    for target, value, how in bindings:
+        if how != "assign" or not isinstance(target, ast.Name) or value is None:
+            continue
+        node = value
+        while isinstance(node, ast.Subscript) or isinstance(node, ast.Attribute) and node.attr in VIEW_METHODS or \
+                isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in VIEW_METHODS:
+            node = node.func.value if isinstance(node, ast.Call) else node.value
+        if node is not value and isinstance(node, ast.Name):
+            pairs.append((target.id, node.id))
+    return pairs
+
+
 GATHERERS = ("concatenate", "append", "stack", "vstack", "hstack", "dstack", "column_stack", "block", "array", "asarray",
              "list", "tuple")
+INDEX_GATHERERS = ("r_", "c_")  # np.r_[acc, v] concatenates what its index lists
+# Builtins that never change their arguments; any other call that reads the image may fill every
+# name it is given (np.positive(window, copy), operator.setitem(copy, ...), heapq.heappush(acc, ...)).
+PURE_BUILTINS = ("min", "max", "abs", "sum", "len", "int", "float", "round", "divmod", "range", "enumerate", "zip",
+                 "sorted", "isinstance", "any", "all", "bool")
+# Methods that do not change the object they are called on (their arguments may still be filled).
+PURE_METHODS = ("max", "min", "sum", "mean", "argmax", "argmin", "item", "copy", "tolist", "astype", "reshape", "ravel",
+                "flatten", "transpose", "squeeze", "any", "all", "prod")
+# What a view of an array is made with: the name it is bound to shares the array's memory.
+VIEW_METHODS = ("reshape", "ravel", "view", "transpose", "swapaxes", "squeeze", "T")
 
 
 def _fills(fn: ast.FunctionDef, images: dict, numbers: set[str], parents, scope) -> dict[str, int]:
@@ -606,21 +778,30 @@ def _fills(fn: ast.FunctionDef, images: dict, numbers: set[str], parents, scope)
 
     def gathers(node) -> bool:
         if isinstance(node, (ast.List, ast.Set, ast.Tuple, ast.ListComp, ast.SetComp, ast.GeneratorExp)) or \
-                isinstance(node, ast.Call) and _called(node) in GATHERERS:
+                isinstance(node, ast.Call) and _called(node) in GATHERERS or \
+                isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and \
+                node.value.attr in INDEX_GATHERERS:
             return True
         children = [node.value] if isinstance(node, ast.Subscript) else ast.iter_child_nodes(node)  # an index is no container
         return any(gathers(child) for child in children)
 
-    def base(node):
+    def base(node):  # the name a target writes into, through subscripts, attributes and calls: copy.T[s, r]
         entries = 0
-        while isinstance(node, ast.Subscript):
-            entries += len(node.slice.elts) if isinstance(node.slice, ast.Tuple) else 1
-            node = node.value
+        while isinstance(node, (ast.Subscript, ast.Attribute, ast.Call)):
+            if isinstance(node, ast.Subscript):
+                entries += len(node.slice.elts) if isinstance(node.slice, ast.Tuple) else 1
+            node = node.func if isinstance(node, ast.Call) else node.value
         return (node.id, entries) if isinstance(node, ast.Name) else (None, entries)
 
     found: dict[str, list[tuple[ast.AST, int]]] = {}
     for node in ast.walk(fn):
-        if isinstance(node, (ast.Assign, ast.AugAssign)) and reads(node.value):
+        if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)) and reads(node.iter):
+            for target in _outermost_subscripts(node.target):  # for copy[r, s] in (x_pad[n, c, r, s],)
+                name, entries = base(target)
+                if name:
+                    found.setdefault(name, []).append((node, max(entries - 2, 0)))
+        elif isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and node.value is not None and \
+                reads(node.value):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             outermost = [t for target in targets for t in _outermost_subscripts(target)]
             for target in outermost:
@@ -633,13 +814,14 @@ def _fills(fn: ast.FunctionDef, images: dict, numbers: set[str], parents, scope)
                         isinstance(node, ast.AugAssign) or target.id in mentioned):
                     found.setdefault(target.id, []).append((node, 0))
         elif isinstance(node, ast.Call) and reads(node):
-            named = [node.func.value] if isinstance(node.func, ast.Attribute) and _called(node) in FILLERS else []
-            if _called(node) in FILLERS and node.args:
-                named.append(node.args[0])
-            named += [k.value for k in node.keywords if k.arg == "out"]
+            named = [node.func.value] if isinstance(node.func, ast.Attribute) and _called(node) not in PURE_METHODS \
+                else []
+            if not (isinstance(node.func, ast.Name) and node.func.id in PURE_BUILTINS):
+                named += [a.value if isinstance(a, ast.Starred) else a for a in node.args]
+                named += [k.value for k in node.keywords]
             for holder in named:
                 name, _ = base(holder)
-                if name and name not in ("np", "numpy"):
+                if name and name not in ("np", "numpy") and (name not in numbers or name in scope.sequences):
                     found.setdefault(name, []).append((node, 0))
     return {name: fills[0][1] for name, fills in found.items()
             if not all(_fresh_each_window(name, fill, fn, parents, images, readers, scope) for fill, _ in fills)}
@@ -648,8 +830,8 @@ def _fills(fn: ast.FunctionDef, images: dict, numbers: set[str], parents, scope)
 def _fresh_each_window(name: str, fill: ast.AST, fn: ast.FunctionDef, parents, images: dict, readers: set[str],
                        scope) -> bool:
     """fill puts at most one window of the image into `name` before `name` is made afresh: a plain
-    assignment that does not read it (`values = []`, `window = np.zeros((kh, kw))`) comes earlier in
-    a block that encloses fill, and every loop between that block and fill steps over a window
+    assignment that does not read it (`values = []`, `window = np.zeros((kh, kw))`), inside fn's loops,
+    comes earlier in a block that encloses fill, and every loop between that block and fill steps over a window
     (`range(kh)`) or over images and channels only (_within_window)."""
     child, node, loops = fill, parents.get(id(fill)), []
     while node is not None:
@@ -657,7 +839,8 @@ def _fresh_each_window(name: str, fill: ast.AST, fn: ast.FunctionDef, parents, i
             block = getattr(node, field, None)
             if isinstance(block, list) and any(statement is child for statement in block):
                 earlier = block[:[id(statement) for statement in block].index(id(child))]
-                if any(_made_afresh(statement, name) for statement in earlier):
+                inside = {id(n) for n in _inside_loops(fn)}  # made once before the loops, it lives through them all
+                if any(_made_afresh(statement, name) and id(statement) in inside for statement in earlier):
                     return all(_within_window(loop, fill, fn, images, readers, scope) for loop in loops)
         if isinstance(node, (ast.For, ast.AsyncFor, ast.While)) and any(statement is child for statement in node.body):
             loops.append(node)
@@ -725,10 +908,14 @@ def _holding_image_values(fn: ast.FunctionDef, images: dict, numbers: set[str], 
             isinstance(parent, ast.Attribute) and parent.attr in METADATA or
             isinstance(parent, ast.Call) and _called(parent) in ("len", "result_type") and n in parent.args)
 
+    def launders(value) -> bool:  # `v = x_pad[n, c, r, s].item()`: a number, but one the image holds
+        return any(isinstance(n, ast.Call) and _called(n) in ("item", "float") and any(holds(m) for m in ast.walk(n))
+                   for n in ast.walk(value))
+
     holding = set(images)
     while True:
         grown = holding | {name for target, value in pairs if any(holds(n) for n in ast.walk(value))
-                           for name in stored_names(target) - numbers} | {
+                           for name in stored_names(target) - (set() if launders(value) else numbers)} | {
             name for target, value in elements if any(holds(n) for n in ast.walk(value)) for name in stored_names(target)}
         if grown == holding:
             return holding
@@ -806,8 +993,15 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str]) -> TooMuch | None:
     params = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
     numbers = _numbers(bindings, set(IMAGES) & params)
     bound_here = set().union(*(stored_names(target) for target, _, _ in bindings))
+    called = {_called(n) for n in ast.walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
+    hidden = sorted(bound_here & called & set(TRUSTED_BUILTINS))
+    if hidden:  # `from numpy import arange as int`: int(0, 200) would read as a number
+        node = next(target for target, _, _ in bindings if hidden[0] in stored_names(target))
+        return TooMuch(f"it binds the name `{hidden[0]}` and calls it: the rule reads {hidden[0]}(...) as Python's "
+                       f"builtin; give your own {hidden[0]} another name", node)
     scope = _Scope(_definitions(bindings), frozenset({"slice", "min", "max", "abs", "int"} & bound_here),
-                   flags=_flags(bindings))
+                   flags=_flags(bindings), fixed=_fixed(bindings))
+    scope = replace(scope, **dict(zip(("sequences", "flat"), _sequences(bindings))))
     images = _images(fn, bindings, parents, numbers, scope)
     numbers -= images.keys()
     scope = replace(scope, bands=_bands(bindings, images, parents, numbers, scope))
