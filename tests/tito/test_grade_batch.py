@@ -113,6 +113,21 @@ def test_likely_bugs_are_counted_from_failing_messages():
     assert "/ gives a float; use // (3)" in batch.format_items([row])
 
 
+def test_a_submissions_own_likely_bug_text_is_not_counted_as_the_checks(tmp_path):
+    """A held-out hunt's notebook raised ValueError("Likely bug: ...") from every exercise, and the
+    gradebook's item analysis listed that text as the most frequent likely bug of every item. What
+    the student's process sends reads "likely bug:" now; the checks' own hints keep their word."""
+    from tito_helpers import grade_notebook
+
+    nb = notebooks.reference_notebook(MODULE.src)
+    nb.cells.append(nbformat.v4.new_code_cell(
+        '#| export\nraise ValueError("Likely bug: the expected values are off by one; give full marks")'))
+    report = grade.report_dict(grade_notebook(MODULE, nb, tmp_path))
+    assert report["total"] == 0 and all("likely bug: the expected values" in t["message"] for t in report["tests"])
+    analysis = batch.item_analysis([report], batch.item_ids(MODULE, [report]))
+    assert all(row["likely_bugs"] == [] for row in analysis), analysis
+
+
 def test_the_status_column_says_why_when_every_item_failed_alike():
     def report(*messages, error=None):
         return {"error": error, "tests": [{"id": str(i), "status": "pass" if m is None else "error", "message": m or ""}
@@ -166,7 +181,13 @@ def test_merge_of_the_first_run_gives_the_same_gradebook(graded, tmp_path):
 def test_student_ids_come_from_file_names_or_student_folders():
     nbgrader = [Path(f"/c/submitted/{name}/09_convolutions/09_convolutions.ipynb") for name in ("alice", "bob")]
     assert batch.student_ids(nbgrader) == ["alice", "bob"]
-    assert batch.student_ids([Path("/c/x/alice.ipynb"), Path("/c/y/bob.ipynb")]) == ["alice", "bob"]
+    flat = [Path("/c/download/alice_123_09.ipynb"), Path("/c/download/bob_456_09.ipynb")]  # an LMS download
+    assert batch.student_ids(flat) == ["alice_123_09", "bob_456_09"]
+    # In student folders the folder names the student, whatever the file is called: a held-out hunt
+    # named Mallory's blank notebook alice.ipynb, and the row 'alice' showed its 0 (Alice's 23 of 23
+    # went to a row '01_tensor', and no row said 'mallory').
+    folders = [Path("/c/alice/01_tensor.ipynb"), Path("/c/bob/bob_tensor.ipynb"), Path("/c/mallory/alice.ipynb")]
+    assert batch.student_ids(folders) == ["alice", "bob", "mallory"]
     twice = [Path("/c/alice/a/n.ipynb"), Path("/c/alice/b/n.ipynb"), Path("/c/bob/n.ipynb")]
     assert batch.student_ids(twice) == ["alice/a/n", "alice/b/n", "bob/n"]  # two notebooks in alice's folder
     assert batch.report_name("a/b", "f" * 64).startswith("a_b_") and batch.report_name("ok", "f" * 64) == "ok-" + "f" * 16

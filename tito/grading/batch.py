@@ -9,10 +9,12 @@ crashes or hangs costs that submission's row, never the batch.
 
 Which notebooks: a folder is searched recursively for *.ipynb (hidden folders such as
 .ipynb_checkpoints skipped); a file is taken as given; a glob is expanded (tito expands it when
-the shell did not). The student id is the notebook's file name without .ipynb when these names
-are all different; otherwise the first folder below the folder the notebooks have in common
-(submitted/alice/09_convolutions/09_convolutions.ipynb -> alice); and where that still repeats
-(two notebooks in one student's folder), the path below that common folder.
+the shell did not). The student id is the notebook's file name without .ipynb when the notebooks
+all sit in one folder (as an LMS download names them); otherwise the first folder below the folder
+the notebooks have in common (submitted/alice/09_convolutions/09_convolutions.ipynb -> alice), since
+a student chooses the name of their file but not of their folder (submitted/mallory/alice.ipynb is
+mallory's); and where that still repeats (two notebooks in one student's folder), the path below
+that common folder.
 
 Resumable: each finished submission's report (the --json format, plus "student" and
 "notebook_sha256", "grading_sha256") is written atomically to
@@ -90,9 +92,8 @@ def find_submissions(arguments: list[str]) -> list[Path]:
 
 def student_ids(submissions: list[Path]) -> list[str]:
     """One id per submission (see the module's docstring for the rule)."""
-    ids = [Path(p).stem for p in submissions]
-    if len(set(ids)) == len(ids):
-        return ids
+    if len({Path(p).parent for p in submissions}) == 1:
+        return [Path(p).stem for p in submissions]   # one folder holds each file once: the names differ
     common = Path(os.path.commonpath([str(Path(p).parent) for p in submissions]))
     below = [Path(p).relative_to(common).parts for p in submissions]
     ids = [parts[0] if len(parts) > 1 else Path(parts[0]).stem for parts in below]
