@@ -5,9 +5,10 @@ Calling it, reading or setting attributes, operators (reflected and in-place too
 len, iteration, bool, repr/str, `isinstance(x, RemoteClass)` and `np.asarray(remote)` are
 requests; the answer comes back as a copy (numbers, strings, tuples/lists/dicts, arrays) or as
 another proxy. The same child object always has the same proxy, so `is` works between handles.
-A comparison (`==`, `<`, ...), truth test or `in` that a student's object answers with True or False
-raises NotData instead: the judge compares data, so an object that claims to equal anything
-(`t.dtype == np.float64` with a dtype of the student's making) decides nothing.
+A comparison (`==`, `<`, ...), truth test or `in` that a student's object answers with data, and
+arithmetic with a value of the check's that it answers with data, raise NotData instead: the judge
+compares data, so an object that claims to equal anything (`t.dtype == np.float64` with a dtype of
+the student's making) or answers `loss - expected` with 0.0 decides nothing.
 An exception in the child is raised here as the same builtin type, with the child's message
 (a student's own exception class becomes a subclass of its first builtin ancestor and of
 RemoteError). SystemExit and KeyboardInterrupt from the child become RemoteError, so that a
@@ -272,10 +273,23 @@ def _operator(name: str, reflected: bool = False):
     return lambda self, *others: self._conn.request({"op": "op", "name": name}, (self, *others))
 
 
-# A comparison, truth test or membership test answered True or False by a student's object would
-# let that object decide a check (`t.dtype == np.float64` with a dtype that equals everything).
-# The judge compares data; a student's object may answer these only with another object of theirs
-# (Tensor == 0 gives a Tensor), never with the verdict itself.
+def _arithmetic(name: str, reflected: bool = False):
+    """A binary operator: with a value of the check's on the other side, the student's object must
+    answer with an object of theirs (see VERDICT_OPERATORS)."""
+    def operator(self, other):
+        answer = self._conn.request({"op": "op", "name": name}, (other, self) if reflected else (self, other))
+        if not isinstance(answer, Remote) and not isinstance(other, Remote):
+            raise NotData(_not_data_message(name, self._label, (other,)))
+        return answer
+    return operator
+
+
+# A comparison, truth test or membership test answered by a student's object with data would let
+# that object decide a check (`t.dtype == np.float64` with a dtype that equals everything, answering
+# True, 1 or a non-empty array). So would arithmetic with the check's own numbers answered with data:
+# `abs(loss - expected) < tol` hands `expected` to the student's `__sub__`, which may answer 0.0. The
+# judge compares data; a student's object may answer these only with another object of theirs
+# (Tensor == 0 and tensor - array give Tensors), never with the verdict or a number itself.
 VERDICT_OPERATORS = ("lt", "le", "eq", "ne", "gt", "ge", "bool", "contains")
 SYMBOLS = {"lt": "<", "le": "<=", "eq": "==", "ne": "!=", "gt": ">", "ge": ">="}
 
@@ -287,7 +301,7 @@ class NotData(TypeError):
 def _verdict_operator(name: str):
     def operator(self, *others):
         answer = self._conn.request({"op": "op", "name": name}, (self, *others))
-        if type(answer) in (bool, np.bool_):
+        if not isinstance(answer, Remote):
             raise NotData(_not_data_message(name, self._label, others))
         return answer
     return operator
@@ -301,7 +315,8 @@ def _not_data_message(name: str, label: str, others: tuple) -> str:
     else:
         other = others[0]
         other = f"the student's {other._label}" if isinstance(other, Remote) else wire._short(repr(other))
-        asked = f"it was compared ({SYMBOLS[name]}) with {other}"
+        asked = f"it was compared ({SYMBOLS[name]}) with {other}" if name in SYMBOLS else \
+            f"it was given {other} for an operation ({name})"
     return (f"expected plain data here (a number, bool, string, tuple, numpy array or numpy dtype), got an object "
             f"of the student's process ({label}) and {asked}: its own answer does not count. Return plain values "
             "(for example self.data.dtype, not an object that stands for it).")
@@ -378,8 +393,8 @@ class RemoteNoUfunc(Remote):
 
 for _name in ("add sub mul matmul truediv floordiv mod pow lshift rshift and or xor divmod").split():
     _op = {"and": "and_", "or": "or_"}.get(_name, _name)
-    setattr(Remote, f"__{_name}__", _operator(_op))
-    setattr(Remote, f"__r{_name}__", _operator(_op, reflected=True))
+    setattr(Remote, f"__{_name}__", _arithmetic(_op))
+    setattr(Remote, f"__r{_name}__", _arithmetic(_op, reflected=True))
     if _name != "divmod":
         setattr(Remote, f"__i{_name}__", _operator("i" + _op.rstrip("_")))
 for _name in ("neg pos abs invert getitem setitem delitem index len iter next "
