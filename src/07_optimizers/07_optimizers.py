@@ -564,8 +564,13 @@ def test_unit_optimizer_dtypes():
             for _ in range(2):
                 p.grad = np.array([0.5, 0.25, -1.0], dtype=dtype)
                 opt.step()
+            # A step that changes nothing keeps every dtype: the check needs one that moves p.
+            assert not np.array_equal(p.data, [1.0, -2.0, 3.0]), \
+                f"{label}: two steps left the parameter at [1, -2, 3]; step() must update p.data"
             assert p.dtype == dtype, f"{label}: a {name} parameter must stay {name}, got {p.dtype}"
             for key, value in opt.state[0].items():
+                assert value is None or isinstance(value, (np.ndarray, int, float, np.number)), \
+                    f"{label}: state {key!r} is a {type(value).__name__}; keep numpy arrays and numbers in the state"
                 if isinstance(value, np.ndarray):
                     assert value.dtype == dtype, f"{label}: state {key!r} of a {name} parameter is {value.dtype}"
 

@@ -20,7 +20,14 @@ the loop rule and write zeros), adds one exported cell, and must score exactly w
   fails the check, saying plain data was expected;
 - module 09: maxpool2d_loops with its image parameter renamed (`X`, then `x = X`) hid the image from
   the loop rule's clause 5, which computed every window at once inside loops and won the item (all
-  six loop functions written so: 48 of 48 from a base of 11). The rule now keeps the given signature.
+  six loop functions written so: 48 of 48 from a base of 11). The rule now keeps the given signature;
+- modules 01 and 07: the dtype items looked at dtypes only, so a blank notebook whose exercise methods
+  gave back their own tensor (01: 3 of 23) or whose step() did nothing (07: 2 of 31) won them. They
+  now need most operations to give the right values (01) and a step that moves p (07);
+- a second round (H8) won the same items with answers other than True/False (1, an array), with a
+  `loss - expected` answered 0.0, with a Tensor.dtype property reporting a real dtype other than
+  its .data's (01: 20 -> 23; 01's check now reads .data.dtype); 07's state check also refuses state
+  that is not arrays or numbers (an ndarray subclass reached the judge as a handle and was skipped).
 """
 from pathlib import Path
 
@@ -210,3 +217,51 @@ def test_loops_that_rename_the_image_parameter_win_nothing(tmp_path):
     assert attack.total == base.total == 0, gained
     message = next(item.message for item in attack.items if item.id == "test-maxpool2d-loops")
     assert "(loop rule 4)" in message and "keep the given signature" in message, message
+
+
+RETURN_SELF = """#| export
+def _same(self, *args, **kwargs):
+    return self
+
+
+for _name in ("__add__ __radd__ __sub__ __rsub__ __mul__ __rmul__ __truediv__ __rtruediv__ __neg__ __pow__ "
+              "exp log matmul __matmul__ __rmatmul__ reshape transpose __getitem__ sum mean max").split():
+    setattr(Tensor, _name, _same)
+"""
+
+STEP_DOES_NOTHING = """#| export
+SGD.step = lambda self: None
+Adam.step = lambda self: None
+"""
+
+
+@pytest.mark.parametrize("number, cell", [("01", RETURN_SELF), ("07", STEP_DOES_NOTHING)], ids=["01", "07"])
+def test_a_blank_notebook_that_does_nothing_wins_no_dtype_item(number, cell, tmp_path):
+    module = by_number(number)
+    blank = nbformat.read(module.student_notebook, as_version=4)
+    base, attack, gained = _scores(module, blank, _with_cell(blank, cell), tmp_path)
+    assert attack.total == base.total == 0, gained
+
+
+CLAIM_THE_INPUT_DTYPE = """#| export
+from tinytorch.core.tensor import Tensor as _Tensor
+
+_sum = _Tensor.sum
+
+
+def _sum_claimed(self, *args, **kwargs):
+    out = _sum(self, *args, **kwargs)
+    out._claimed_dtype = self.data.dtype
+    return out
+
+
+_Tensor.sum = _sum_claimed
+_Tensor.dtype = property(lambda self: getattr(self, "_claimed_dtype", self.data.dtype))
+"""
+
+def test_a_dtype_property_that_reports_the_inputs_dtype_wins_nothing_back(tmp_path):
+    module, cell = by_number("01"), CLAIM_THE_INPUT_DTYPE
+    wrong = Path(__file__).parent / "submissions_0108" / module.slug / "sum_float64_accumulator.py"
+    base_nb = apply_submission(reference_notebook(module), wrong.read_text(encoding="utf-8"))
+    base, attack, gained = _scores(module, base_nb, _with_cell(base_nb, cell), tmp_path)
+    assert base.total < base.maximum and attack.total <= base.total, (base.total, attack.total, gained)
