@@ -572,7 +572,8 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    through an index whose row and column entries are each a number or a window's slice. A
 #    number is arithmetic on numbers, loop variables and the given sizes (also through `int`,
 #    `min`, `max`, `abs`, `round`, `divmod`, `len`, `.shape`, `np.argmax(window)`,
-#    `window.argmax()`, `np.unravel_index`): `x_pad[n, ci, i * sh + ki, j * sw + kj]`,
+#    `window.argmax()`, `.item()` of a number, `np.unravel_index`):
+#    `x_pad[n, ci, i * sh + ki, j * sw + kj]`,
 #    `grad_out[n, co, i, j]`. A window's slice is one whose length does not grow with the image
 #    and is no longer than a window, with no step or a positive number as its step:
 #    `x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]`, or
@@ -582,9 +583,12 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    a later one indexes inside the earlier ones, so `x_pad[n, c, i * sh:, j * sw:][:kh, :kw]`
 #    reads one window too. Using `x.shape` or `len(x)` is fine. A tuple or list in an index is
 #    many positions to numpy, so it is not a number (`rows = ((0,), (1,), ...)`, `x.shape[:2]`),
-#    nor is an unpacked `*e`; the given sizes (`kh`, `kernel_size`, ...) count as a window's only
-#    while the function keeps them sizes (`kh = x_pad.shape[2]` makes `kh` no window's size), and
-#    a name the function binds to one of `int`, `min`, `max`, ... is not Python's.
+#    nor is an unpacked `*e` or a starred target, nor what a `match` captures; the given sizes
+#    (`kh`, `kernel_size[0]`, `weight.shape[2]`, ...) count as a window's only while the function
+#    keeps them sizes (`kh = x_pad.shape[2]` or `ph = 1000000` makes it no window's size; nor is
+#    `weight.nbytes` one), and a name the function binds to one of `int`, `min`, `max`, ... is not
+#    Python's. The image held in a container or a view with other axes (`[[x_pad]]`,
+#    `x_pad[None, None]`, `x_pad.T`) is not read at all: index the image itself.
 #    So a loop over rows that reads a whole row of windows at a time, a loop over images and
 #    channels that averages shifted copies of the image, or index arrays from `np.arange` break
 #    this clause: each innermost step handles one window, as in the worked example. An array or
@@ -600,7 +604,8 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    (and over input channels), then `max(values)`. A comprehension is read the same way: its
 #    `for` over numbers steps over one window or over channels
 #    (`max(x_pad[n, c, i * sh + ki, j * sw + kj] for ki in range(kh) for kj in range(kw))`), never
-#    over the rows or columns of the image. The output you fill is such an array: read it
+#    over the rows or columns of the image, and one over `np.ndenumerate(...)` enumerates a window's
+#    name (`np.ndenumerate(window)`). The output you fill is such an array: read it
 #    inside the loops one position at a time, or add to it in place (`out[n, co] += bias[co]`).
 #
 # The grader checks the clauses in the order 4, 3, 1, 2, 5 and names the first that fails, with

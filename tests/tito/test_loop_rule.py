@@ -582,6 +582,36 @@ for n in range(batch):
                 out[n, c, i, j] = max(values)
 return out
 """),
+    # Round six's fixes: these honest habits must still keep the rule.
+    "the maximum over np.ndenumerate of the window, in a generator": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                out[n, c, i, j] = max(value for _, value in np.ndenumerate(window))
+return out
+"""),
+    "the argmax turned into a Python int with .item(), then unravelled": ("maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                flat = np.argmax(window).item()
+                r, s = flat // kw, flat % kw
+                grad_x_pad[n, c, i * sh + r, j * sw + s] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+"""),
+    "the kernel's size read from weight.shape in the slices": ("conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, :, i * sh:i * sh + weight.shape[2], j * sw:j * sw + weight.shape[3]]
+                out[n, co, i, j] = (window * weight[co]).sum() + (bias[co] if bias is not None else 0.0)
+return out
+"""),
 }
 
 
@@ -1470,6 +1500,133 @@ for n in range(batch):
                 out[n, c, i, j] = {WHOLE_MAX.format("plane")}[i, j]
 return out
 """, "from numpy import maximum as min"),
+})
+
+# Round six of a held-out red team: each scored above the base with one loop function (maxpool 15,
+# conv 19), and the first, written for all six, 48 of 48.
+ATTACKS.update({
+    'the image nested in lists before the loops, planes[0][0][n, c]': (5, "maxpool2d_loops", """
+planes = [[x_pad]]
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = np.max([planes[0][0][n, c][a:a + sh * (h_out - 1) + 1:sh, b:b + sw * (w_out - 1) + 1:sw]
+                                          for a in range(kh) for b in range(kw)], axis=0)[i, j]
+return out
+""", ""),
+    'the image given two new axes before the loops, x_pad[None, None]': (5, "maxpool2d_loops", """
+planes = x_pad[None, None]
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = np.max([planes[0, 0, n, c][a:a + sh * (h_out - 1) + 1:sh, b:b + sw * (w_out - 1) + 1:sw]
+                                          for a in range(kh) for b in range(kw)], axis=0)[i, j]
+return out
+""", ""),
+    "a slice made a 'number' by .item() of an object array": (5, "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                every = np.array(slice(None)).item()
+                out[n, c, i, j] = np.max([x_pad[n, c, every, every][a:a + sh * (h_out - 1) + 1:sh, b:b + sw * (w_out - 1) + 1:sw]
+                                          for a in range(kh) for b in range(kw)], axis=0)[i, j]
+return out
+""", ""),
+    'a slice as the element of np.ndenumerate over an object array': (5, "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for (k,), every in np.ndenumerate(np.array([slice(None)])):
+            for i in range(h_out):
+                for j in range(w_out):
+                    out[n, c, i, j] = np.max([x_pad[n, c, every, every][a:a + sh * (h_out - 1) + 1:sh, b:b + sw * (w_out - 1) + 1:sw]
+                                              for a in range(kh) for b in range(kw)], axis=0)[i, j]
+return out
+""", ""),
+    'the image transposed before the loops, its batch and channels read as rows and columns': (5, "maxpool2d_loops", """
+t = x_pad.T
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = np.max([t[:, :, c, n].T[a:a + sh * (h_out - 1) + 1:sh, b:b + sw * (w_out - 1) + 1:sw]
+                                          for a in range(kh) for b in range(kw)], axis=0)[i, j]
+return out
+""", ""),
+    'a window size rebound to a huge constant, ph = 1000000': (5, "maxpool2d_loops", """
+ph = 1000000
+ph = 1000000
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = np.max([x_pad[n, c, 0:ph, 0:ph][a:a + sh * (h_out - 1) + 1:sh, b:b + sw * (w_out - 1) + 1:sw]
+                                          for a in range(kh) for b in range(kw)], axis=0)[i, j]
+return out
+""", ""),
+    "weight.nbytes taken for a window's size": (5, "conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                whole = x_pad[n, :, 0:weight.nbytes, 0:weight.nbytes]
+                plane = sum((whole[:, a:a + sh * (h_out - 1) + 1:sh, b:b + sw * (w_out - 1) + 1:sw]
+                             * weight[co, :, a, b][:, None, None]).sum(axis=0) for a in range(kh) for b in range(kw))
+                out[n, co, i, j] = plane[i, j] + (bias[co] if bias is not None else 0.0)
+return out
+""", ""),
+    'a comprehension over np.ndenumerate of a plane-sized array': (5, "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                plane = np.array([[x_pad[n, c, r, s] for (s,), _ in np.ndenumerate(np.zeros(x_pad.shape[3]))]
+                                  for (r,), _ in np.ndenumerate(np.zeros(x_pad.shape[2]))])
+                out[n, c, i, j] = np.max([plane[a:a + sh * (h_out - 1) + 1:sh, b:b + sw * (w_out - 1) + 1:sw]
+                                          for a in range(kh) for b in range(kw)], axis=0)[i, j]
+return out
+""", ""),
+    "a match capture rebinding a 'number' to a slice": (5, "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                every = 0
+                match slice(None):
+                    case every:
+                        pass
+                out[n, c, i, j] = np.max([x_pad[n, c, every, every][a:a + sh * (h_out - 1) + 1:sh, b:b + sw * (w_out - 1) + 1:sw]
+                                          for a in range(kh) for b in range(kw)], axis=0)[i, j]
+return out
+""", ""),
+    "a match capture rebinding a window's slice to a whole one": (5, "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                rows = slice(i * sh, i * sh + kh)
+                match [slice(None)]:
+                    case [rows]:
+                        pass
+                out[n, c, i, j] = np.mean([x_pad[n, c, rows, rows][a:a + sh * (h_out - 1) + 1:sh, b:b + sw * (w_out - 1) + 1:sw]
+                                           for a in range(kh) for b in range(kw)], axis=0)[i, j]
+return out
+""", ""),
+    'a starred target holding index tuples': (5, "maxpool2d_loops", """
+_, *all_rows = None, (0,), (1,), (2,), (3,), (4,), (5,), (6,), (7,), (8,), (9,), (10,), (11,), (12,), (13,), (14,), (15,), (16,), (17,), (18,), (19,), (20,), (21,), (22,), (23,), (24,), (25,), (26,), (27,), (28,), (29,), (30,), (31,), (32,), (33,), (34,), (35,), (36,), (37,), (38,), (39,), (40,), (41,), (42,), (43,), (44,), (45,), (46,), (47,), (48,), (49,), (50,), (51,), (52,), (53,), (54,), (55,), (56,), (57,), (58,), (59,), (60,), (61,), (62,), (63,)
+_, *all_cols = None, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63
+rr = all_rows[:x_pad.shape[2]]
+cc = all_cols[:x_pad.shape[3]]
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = np.max([x_pad[n, c, rr, cc][a:a + sh * (h_out - 1) + 1:sh, b:b + sw * (w_out - 1) + 1:sw]
+                                          for a in range(kh) for b in range(kw)], axis=0)[i, j]
+return out
+""", ""),
 })
 
 if sys.version_info >= (3, 11):   # except* is 3.11 syntax: on 3.10 there is no such binding to miss

@@ -41,7 +41,9 @@ student code runs for it, and nothing a child process reports counts. The notebo
       image unless it is made afresh inside the loops for each window; an index entry that is a tuple
       or list (or a name holding one), a starred entry and a slice with a step other than a positive
       number written in it are not one window; the sizes kh, kernel_size, ... count only while every
-      binding keeps them sizes; a comprehension's `for` over numbers
+      binding keeps them sizes (and only as `root[k]` or `root.shape[k]`); the image held in a container
+      or a view with other axes is not read at all; `.item()` is a number only of a number, and
+      ndenumerate's element and a match capture are none; a comprehension's `for` over numbers
       steps over one window or over images and channels only.
 
 The clauses are checked in the order 4, 3, 1, 2, 5; the message names the first that fails and where.

@@ -47,6 +47,7 @@ import random
 from dataclasses import dataclass, field as dataclass_field, replace
 
 IMAGES = ("x", "grad_out")                  # the parameters that hold positions
+OPAQUE = -1  # the lead of a name holding the image in a container or a view with other axes: never read
 FIXED = ("kh", "kw", "sh", "sw", "ph", "pw")  # the window's sizes: a slice's length may depend on these
 FIXED_ROOTS = ("weight", "kernel_size", "stride", "padding")  # and on expressions of these (`weight.shape[2]`)
 METADATA = ("shape", "ndim", "dtype", "size")
@@ -79,11 +80,12 @@ def _parents(fn: ast.FunctionDef) -> dict[int, ast.AST]:
 # ---------------------------------------------------------------- bindings
 
 def _bindings(fn: ast.FunctionDef, given: set[str]) -> list[tuple[ast.AST, ast.AST | None, str]]:
-    """(target, value, how) of every binding in fn; how is 'given', 'loop', 'index', 'assign' or 'other'.
-    Tuple targets with a tuple value of the same length are paired element by element; in
-    `for (n, c, i, j), v in np.ndenumerate(out)` the index `(n, c, i, j)` and `v`, one element, are
-    bound as 'index' with value None: numbers. (A `for` over `np.ndenumerate(x_pad)` reads one element
-    per step (_whole_use); what collects those elements counts as the image (_fills).)"""
+    """(target, value, how) of every binding in fn; how is 'given', 'loop', 'index', 'element', 'assign'
+    or 'other'. Tuple targets with a tuple value of the same length are paired element by element; in
+    `for (n, c, i, j), v in np.ndenumerate(out)` the index `(n, c, i, j)` is bound as 'index' with
+    value None (numbers) and `v` as 'element' (no number: an object array's element may be a slice).
+    (A `for` over `np.ndenumerate(x_pad)` reads one element per step (_whole_use); what collects those
+    elements counts as the image (_fills).) A match statement's captures bind as 'other'."""
     found = []
 
     def add(target, value, how):
@@ -105,7 +107,7 @@ def _bindings(fn: ast.FunctionDef, given: set[str]) -> list[tuple[ast.AST, ast.A
             index = enumerated_index(node)
             if index is not None:
                 add(index, None, "index")
-                add(node.target.elts[1], None, "index")
+                add(node.target.elts[1], node.iter, "element")  # an object array's element may be a slice
             else:
                 add(node.target, node.iter, "loop")
         elif isinstance(node, ast.NamedExpr):
@@ -114,6 +116,10 @@ def _bindings(fn: ast.FunctionDef, given: set[str]) -> list[tuple[ast.AST, ast.A
             add(node.optional_vars, node.context_expr, "other")
         elif isinstance(node, ast.ExceptHandler) and node.name:
             found.append((ast.Name(id=node.name, ctx=ast.Store()), None, "other"))
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name or \
+                isinstance(node, ast.MatchMapping) and node.rest:  # `case every:` binds every
+            found.append((ast.Name(id=node.name if not isinstance(node, ast.MatchMapping) else node.rest,
+                                   ctx=ast.Store()), None, "other"))
         elif isinstance(node, (ast.Import, ast.ImportFrom)):  # `from numpy import maximum as min` binds min
             found += [(ast.Name(id=alias.asname or alias.name.split(".")[0], ctx=ast.Store()), None, "other")
                       for alias in node.names]
@@ -218,7 +224,9 @@ def _is_number(expr: ast.AST | None, numbers: set[str]) -> bool:
                 and expr.func.value.id in ("np", "numpy")
             if isinstance(expr.func, ast.Name) or on_numpy:  # len(a), np.argmax(a)
                 return len(expr.args) == 1
-            return not expr.args                            # a.argmax(), a.item()
+            if name == "item":  # np.argmax(w).item(); of another array it may be anything (a slice, None)
+                return not expr.args and _is_number(expr.func.value, numbers)
+            return not expr.args                            # a.argmax()
         if name == "unravel_index":
             return bool(expr.args) and _is_number(expr.args[0], numbers)
     return False
@@ -342,12 +350,15 @@ def _sequences(bindings) -> tuple[frozenset[str], frozenset[str]]:
 
     named = [(target.id, value) for target, value, how in bindings
              if isinstance(target, ast.Name) and how not in ("given", "index", "loop") and value is not None]
-    sequences: frozenset[str] = frozenset()
+    # `_, *rows = None, (0,), (1,), ...`: a starred target always holds a list
+    starred = frozenset(n.id for target, _, how in bindings if how != "given" for part in ast.walk(target)
+                        if isinstance(part, ast.Starred) for n in ast.walk(part.value) if isinstance(n, ast.Name))
+    sequences: frozenset[str] = starred
     flat: frozenset[str] = frozenset()
     while True:
         kinds = [(name, kind(value, sequences, flat)) for name, value in named]
-        grown = frozenset(name for name, found in kinds if found)
-        grown_flat = grown - {name for name, found in kinds if found == "nested"}
+        grown = frozenset(name for name, found in kinds if found) | starred
+        grown_flat = grown - {name for name, found in kinds if found == "nested"} - starred
         if grown == sequences and grown_flat == flat:
             return sequences, flat
         sequences, flat = grown, grown_flat
@@ -381,9 +392,22 @@ def _sequence_use(entry: ast.AST, scope) -> str | None:
     return None
 
 
+def _size_form(node: ast.AST) -> bool:
+    """node reads a size: a name (`kh`), an element of one (`kernel_size[0]`) or of a shape
+    (`weight.shape[2]`); not `weight.nbytes` or `weight.size`, which count more than a window."""
+    if isinstance(node, ast.Name):
+        return True
+    if not isinstance(node, ast.Subscript) or isinstance(node.slice, ast.Slice):
+        return False
+    holder = node.value
+    return isinstance(holder, ast.Name) or isinstance(holder, ast.Attribute) and holder.attr == "shape" and \
+        isinstance(holder.value, ast.Name)
+
+
 def _sizes_only(expr: ast.AST | None, trusted: set[str]) -> bool:
-    """expr is arithmetic on whole numbers and the trusted size names (`weight.shape[2]`, `kh * 2`)."""
-    if expr is None:
+    """expr is arithmetic on whole numbers and the trusted size names (`weight.shape[2]`, `kh * 2`), with
+    at least one such name (a constant alone, `ph = 1000000`, is no size of the window)."""
+    if expr is None or not any(isinstance(n, ast.Name) and n.id in trusted for n in ast.walk(expr)):
         return False
     for node in ast.walk(expr):
         if isinstance(node, ast.Call):
@@ -474,7 +498,7 @@ def _pair_length(lower: ast.AST | None, upper: ast.AST, scope: _Scope) -> str | 
                 key = ast.unparse(node)
                 if isinstance(node, ast.Name) and key in scope.values:
                     return value(scope.values[key], depth + 1)
-                fixed = key.split(".")[0].split("[")[0] in scope.fixed
+                fixed = key.split(".")[0].split("[")[0] in scope.fixed and _size_form(node)
                 if key not in env:
                     env[key] = (sum(map(ord, key)) % 97 + 3) if fixed else rng.randrange(10, 10_000)
                     if fixed:
@@ -661,6 +685,9 @@ def _whole_use(node: ast.Name, images: dict, parents, numbers, scope) -> str | N
         return "uses it whole"
     if isinstance(top.ctx, (ast.Store, ast.Del)):
         return None  # writing into it is clause (1)'s business
+    if images[node.id] == OPAQUE:
+        return ("it holds the image in a container or a view whose axes the rule cannot follow (`[[x_pad]]`, "
+                "`x_pad[None]`, `x_pad.T`); index the image itself")
     lead, bounded = images[node.id], scope.bands.get(node.id, frozenset())
     entries = [entry for group in groups for entry in group]
     if any(not _is_number(e, numbers) for group in groups[:-1] for e in group):
@@ -686,7 +713,7 @@ def _lead_after(value: ast.AST, images: dict, parents, numbers, scope: _Scope) -
     base = value
     while isinstance(base, ast.Subscript):
         base = base.value
-    if not (isinstance(base, ast.Name) and base.id in images):
+    if not (isinstance(base, ast.Name) and base.id in images) or images[base.id] == OPAQUE:
         return None
     top, entries = _chain(base, parents)
     lead = images[base.id]
@@ -715,7 +742,12 @@ def _images(fn: ast.FunctionDef, bindings, parents, numbers, scope) -> dict[str,
             lead = _lead_after(value, images, parents, numbers, scope)
             if lead is None:
                 lead = min(images[n.id] for n in used)
-            if how == "loop":  # `for plane in x_pad[n]`: each step drops the first dimension
+                # an alias or a call keeps the axes (`y = x_pad`, the given `x_pad = _pad(x, ...)`; a call that
+                # reads the image whole breaks the rule anyway); a container, a new axis or a transpose does not
+                if not (isinstance(value, (ast.Name, ast.Call)) or how == "loop") or \
+                        any(images[n.id] == OPAQUE for n in used):
+                    lead = OPAQUE
+            if how == "loop" and lead != OPAQUE:  # `for plane in x_pad[n]`: each step drops the first dimension
                 lead = max(lead - 1, 0)
             grown.update({name: lead for name in new})
         for name, lead in _fills(fn, grown, numbers, parents, scope).items():
@@ -880,7 +912,7 @@ def _within_window(loop: ast.AST, fill: ast.AST, fn: ast.FunctionDef, images: di
         if not (isinstance(node, ast.Name) and node.id in images and isinstance(node.ctx, ast.Load)):
             continue
         _, entries = _chain(node, fill_parents)
-        lead = images[node.id]
+        lead = max(images[node.id], 0)
         for entry in entries[lead:]:
             if any(isinstance(n, ast.Name) and n.id in derived for n in ast.walk(entry)):
                 return False
@@ -944,6 +976,8 @@ def _bands(bindings, images: dict, parents, numbers, scope) -> dict[str, frozens
             continue
         top, entries = _chain(value.value, parents)
         lead = images[value.value.id]
+        if lead == OPAQUE:
+            continue
         spatial = entries[lead:]
         if top is not value or not 1 <= len(spatial) <= 2 or not all(_is_number(e, numbers) for e in entries[:lead]):
             continue
@@ -1026,6 +1060,14 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str]) -> TooMuch | None:
     return _comprehension_beyond_a_window(fn, images, numbers, parents, scope)
 
 
+def _enumerates_a_window(call: ast.Call, readers: set[str], images: dict) -> bool:
+    """`np.ndenumerate(window)` over a name holding one window's values (not the image itself): its
+    indices stay inside the window. Over anything else (`np.zeros(x_pad.shape[3])`) they may run
+    over the whole image."""
+    return len(call.args) == 1 and isinstance(call.args[0], ast.Name) and call.args[0].id in readers \
+        and call.args[0].id not in images
+
+
 def _comprehension_beyond_a_window(fn: ast.FunctionDef, images: dict, numbers: set[str], parents,
                                    scope) -> TooMuch | None:
     """A comprehension inside fn's loops whose elements read the image at positions beyond one window:
@@ -1042,7 +1084,9 @@ def _comprehension_beyond_a_window(fn: ast.FunctionDef, images: dict, numbers: s
         inside = {name for n in ast.walk(node) if isinstance(n, (ast.comprehension, ast.NamedExpr))
                   for name in stored_names(n.target)}
         for generator in node.generators:
-            if _position_loop(generator.iter) and \
+            over_positions = _called(generator.iter) == "ndenumerate" and isinstance(generator.iter, ast.Call) and \
+                not _enumerates_a_window(generator.iter, readers, images)
+            if over_positions or _position_loop(generator.iter) and \
                     not _within_window(generator, node, fn, images, readers & inside | set(images), scope):
                 return TooMuch(f"inside its loops it reads the image beyond one window: the comprehension's "
                                f"`for {ast.unparse(generator.target)} in {ast.unparse(generator.iter)}` steps over "
