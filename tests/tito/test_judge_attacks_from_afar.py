@@ -27,7 +27,11 @@ the loop rule and write zeros), adds one exported cell, and must score exactly w
 - a second round (H8) won the same items with answers other than True/False (1, an array), with a
   `loss - expected` answered 0.0, with a Tensor.dtype property reporting a real dtype other than
   its .data's (01: 20 -> 23; 01's check now reads .data.dtype); 07's state check also refuses state
-  that is not arrays or numbers (an ndarray subclass reached the judge as a handle and was skipped).
+  that is not arrays or numbers (an ndarray subclass reached the judge as a handle and was skipped);
+- module 08: a cell rewriting the given Recorder's forward (the fixture the evaluate checks run)
+  won back what evaluate_no_finally (27 -> 31) and evaluate_with_grad (23 -> 31) had lost. Now a module
+  that patches code the checks use, its own given classes included, fails every item, saying what to
+  remove (tito/grading/tampering.py).
 """
 from pathlib import Path
 
@@ -174,8 +178,9 @@ def test_seeding_np_random_from_afar_does_not_hide_a_dropout_off_get_rng(tmp_pat
     base_nb = apply_submission(reference_notebook(module), answer.read_text(encoding="utf-8"))
     base, attack, _ = _scores(module, base_nb, _with_cell(base_nb, SEED_NP_RANDOM_TOO), tmp_path)
     lost = {item.id: item.message for item in attack.items if item.points_earned < item.points_possible}
-    assert attack.total == base.total < base.maximum and set(lost) == {"test-dropout"}, lost
+    assert base.total < base.maximum and attack.total == 0, lost  # it patches module 01 (tampering.py)
     assert "draw its mask from get_rng()" in lost["test-dropout"], lost
+    assert "it assigns `_tensor.manual_seed`, an attribute of the imported _tensor" in lost["test-dropout"], lost
 
 
 @pytest.mark.parametrize("number, answer", [("05", "collate_always_float32"), ("02", "relu_default_dtype"),
@@ -265,3 +270,29 @@ def test_a_dtype_property_that_reports_the_inputs_dtype_wins_nothing_back(tmp_pa
     base_nb = apply_submission(reference_notebook(module), wrong.read_text(encoding="utf-8"))
     base, attack, gained = _scores(module, base_nb, _with_cell(base_nb, cell), tmp_path)
     assert base.total < base.maximum and attack.total <= base.total, (base.total, attack.total, gained)
+
+
+RECORD_WHAT_THE_CHECK_WANTS = """#| export
+from tinytorch.core.autograd import is_grad_enabled as _grad_on
+
+
+def _forward(self, x):
+    self.calls.append((self.training, _grad_on() if self.training else False))
+    if self.fail_at is not None and len(self.calls) == self.fail_at:
+        self.train()
+        raise RuntimeError(f"Recorder: call {self.fail_at} fails, as asked by the check")
+    return self.model(x)
+
+
+Recorder.forward = _forward
+"""
+
+
+@pytest.mark.parametrize("answer", ["evaluate_no_finally", "evaluate_with_grad"])
+def test_a_rewritten_recorder_wins_nothing_back(answer, tmp_path):
+    module = by_number("08")
+    wrong = Path(__file__).parent / "submissions_0108" / module.slug / f"{answer}.py"
+    base_nb = apply_submission(reference_notebook(module), wrong.read_text(encoding="utf-8"))
+    base, attack, gained = _scores(module, base_nb, _with_cell(base_nb, RECORD_WHAT_THE_CHECK_WANTS), tmp_path)
+    assert base.total < base.maximum and attack.total == 0, (base.total, gained)
+    assert all("it assigns `Recorder.forward`" in item.message for item in attack.items)

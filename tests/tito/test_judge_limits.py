@@ -17,7 +17,7 @@ BREACHES = {
     "memory": ("_hog = bytearray(3 * 2 ** 30)", Limits(per_test=20),
                "fail", "address space limit of 2048 MiB was reached (raise it with --memory-mb)"),
     # os.fork, not a program from PATH: the child's file system holds Python and numpy, no `sleep`.
-    "processes": ("[__import__('os').fork() or __import__('time').sleep(30) for _ in range(20)]", Limits(per_test=20, processes=4),
+    "processes": ("import os, time\n[os.fork() or time.sleep(30) for _ in range(20)]", Limits(per_test=20, processes=4),
                   "fail", "process limit of 4 processes was reached (raise it with --processes)"),
 }
 

@@ -22,7 +22,7 @@ import pytest
 import submissions_09 as subs
 from tito import cells, paths
 from tito import workflow
-from tito.grading import loops
+from tito.grading import loops, tampering
 from tito.grading.limits import Limits
 from tito_helpers import ROOT, write_nb
 
@@ -137,11 +137,16 @@ def test_each_attack_scores_what_the_fast_path_alone_scores_and_the_reference_fu
         assert "must loop over output positions (loop rule 3)" in base.items[item]["message"], base.items[item]
     for name in ATTACKS:
         attack = results[name]
+        for item in LOOP_ITEMS:
+            assert "must loop over output positions (loop rule" in attack.items[item]["message"], (name, attack.items[item])
+        if any(tampering.LEAD in t["message"] for t in attack.items.values()):
+            # an attack that patches code the checks use fails every item, saying so (tampering.py)
+            assert attack.report["total"] == 0, (name, attack.out)
+            assert all(tampering.LEAD in t["message"] for t in attack.items.values()), (name, attack.out)
+            continue
         assert attack.report["total"] == base.report["total"], (name, attack.out)
         assert {i: t["points_earned"] for i, t in attack.items.items()} == \
             {i: t["points_earned"] for i, t in base.items.items()}, (name, attack.out)
-        for item in LOOP_ITEMS:
-            assert "must loop over output positions (loop rule" in attack.items[item]["message"], (name, attack.items[item])
     # the two clause-5 attacks compute every number right (no check's message follows the rule's)
     # and lose exactly their own items
     windows = results["window attacks"]

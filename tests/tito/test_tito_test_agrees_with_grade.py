@@ -36,7 +36,10 @@ def test_every_graded_cell_gets_the_grade_verdict_in_tito_test(tmp_path):
     in_test = {outcome.cell_id: outcome.status for outcome in tested}
     in_grade = {item.id: item.status for item in report.items}
     assert in_test == in_grade
-    assert in_grade["test-conv-output-size"] == "pass" and in_grade["test-conv2d-loops"] == "fail", in_grade
+    # the attack patches np.testing from the module: every item fails, saying so, in both
+    assert set(in_grade.values()) == {"fail"}, in_grade
+    assert all("changes code the checks rely on" in o.message for o in tested), [o.message for o in tested]
+    assert all("changes code the checks rely on" in item.message for item in report.items)
 
 
 def test_ungraded_checks_run_in_the_students_process(tmp_path):

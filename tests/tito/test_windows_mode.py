@@ -37,8 +37,8 @@ CASES = {
     # An attack on the transport itself: the student's code finds the judge's pipes among its own
     # file descriptors and writes a forged message onto every one it can. The judge refuses what
     # does not parse: the items that ran that code lose their points, with the reason; no other item.
-    "forges a reply": ("exec('import os, stat\\nfor fd in range(3, 256):\\n    try:\\n        if stat.S_ISFIFO(os.fstat(fd).st_mode):"
-                       " os.write(fd, bytes([0, 0, 0, 5]) + b\\'hello\\')\\n    except OSError:\\n        pass')",
+    "forges a reply": ("import os, stat\nfor fd in range(3, 256):\n    try:\n        if stat.S_ISFIFO(os.fstat(fd).st_mode):\n"
+                       "            os.write(fd, bytes([0, 0, 0, 5]) + b'hello')\n    except OSError:\n        pass",
                        dict(ALL_PASS, **{"test-demo-total": "error", "test-demo-numpy": "error"}), "broke the protocol"),
 }
 

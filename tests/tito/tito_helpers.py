@@ -18,6 +18,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import nbformat
@@ -69,13 +70,13 @@ def exported_cell(nb: nbformat.NotebookNode, function: str) -> nbformat.Notebook
 
 
 def inject(nb: nbformat.NotebookNode, function: str, statement: str) -> nbformat.NotebookNode:
-    """Insert `statement` (one line) as the first statement of `function`'s body."""
+    """Insert `statement` (one line, or several) as the first statement of `function`'s body."""
     cell = exported_cell(nb, function)
     tree = ast.parse(cell.source)
     node = next(n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == function)
     first = node.body[0]
     lines = cell.source.split("\n")
-    lines.insert(first.lineno - 1, " " * first.col_offset + statement)
+    lines.insert(first.lineno - 1, textwrap.indent(statement, " " * first.col_offset))
     cell.source = "\n".join(lines)
     return nb
 

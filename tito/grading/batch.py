@@ -92,7 +92,7 @@ def find_submissions(arguments: list[str]) -> list[Path]:
 
 def student_ids(submissions: list[Path]) -> list[str]:
     """One id per submission (see the module's docstring for the rule)."""
-    if len({Path(p).parent for p in submissions}) == 1:
+    if len({Path(p).parent for p in submissions}) <= 1:
         return [Path(p).stem for p in submissions]   # one folder holds each file once: the names differ
     common = Path(os.path.commonpath([str(Path(p).parent) for p in submissions]))
     below = [Path(p).relative_to(common).parts for p in submissions]

@@ -64,7 +64,7 @@ import numpy as np
 
 from .. import cells as notebook_cells
 from . import limits as limits_
-from . import loops, processes, remote, wire
+from . import loops, processes, remote, tampering, wire
 from .limits import Limits
 
 HERE = Path(__file__).resolve().parent
@@ -561,6 +561,7 @@ def run_cells(graded: list, setup: Setup, log=lambda line: None, in_child: froze
     # The loop rule reads the student's exported file: all of it now, before any child has run
     # (without namespaces a child could write the package copy that later items read).
     rules = [loops.verdict(cell, setup.lib, setup.module_name) for cell in graded]
+    tampered = tampering.verdict(graded, setup.lib, setup.module_name)  # the same for every item
 
     with processes.Group() as group:
         def job(index: int) -> Outcome:
@@ -570,6 +571,8 @@ def run_cells(graded: list, setup: Setup, log=lambda line: None, in_child: froze
             else:
                 outcome = judge_cell(cell, setup, group, min(now + limits.per_test, total_deadline), rules[index],
                                      cell.cell_id in in_child)
+                status, message, tests = tampering.merge(outcome.status, outcome.message, outcome.tests, tampered)
+                outcome = Outcome(outcome.cell_id, status, message, outcome.seconds, tests)
             log(f"  [{index + 1}/{len(graded)}] {outcome.cell_id}: {outcome.status} ({outcome.seconds:.1f} s)")
             return outcome
 

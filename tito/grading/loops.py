@@ -232,6 +232,7 @@ class Reference:
     module: ModuleInfo
     given: dict       # exercise -> set of ast.dump of its statements above the solution (its given lines)
     example: dict     # exercise -> its first write that satisfies clause (1), as source text
+    begins: tuple = ()  # the line numbers of the module's `### BEGIN SOLUTION` markers (tampering.py)
 
 
 def _export_cells(text: str):
@@ -264,7 +265,7 @@ def _reference(path: str, stamp: tuple) -> Reference:
         write = _position_write(node)
         if write is not None:
             example[name] = _segment(joined, write)
-    return Reference(info, given, example)
+    return Reference(info, given, example, tuple(begins))
 
 
 def reference(src: Path | str) -> Reference:

@@ -1,0 +1,161 @@
+"""tito/grading/tampering.py: a graded module may not patch the code the checks rely on.
+
+Each case is a module's exported reference with one cell added (or one definition edited), read by
+`tampering.check` against the instructor's src as the judge reads it before any child starts. The
+attacks are the cells held-out hunts used to win points back; the honest cases are habits of real
+solutions that must keep passing.
+"""
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from tito import cells, notebooks
+from tito.grading import tampering
+from tito_helpers import by_number
+
+
+def _module(number: str, extra: str = "", edit: tuple[str, str] | None = None) -> tuple[str, object, list[str]]:
+    module = by_number(number)
+    nb = notebooks.reference_notebook(module.src)
+    text = "\n\n".join(nb.cells[i].source for i in cells.exported_cell_indexes(nb))
+    if edit:
+        assert text.count(edit[0]) == 1, edit[0]
+        text = text.replace(*edit)
+    text += "\n\n" + textwrap.dedent(extra).strip("\n") + "\n" if extra else ""
+    return text, module.src, [cell.source for cell in cells.graded_cells(module.src)]
+
+
+def verdict(number: str, extra: str = "", edit: tuple[str, str] | None = None) -> str | None:
+    return tampering.check(*_module(number, extra, edit))
+
+
+@pytest.mark.parametrize("number", ["01", "02", "03", "04", "05", "06", "07", "08", "09"])
+def test_every_reference_module_keeps_it(number):
+    assert verdict(number) is None
+
+
+ATTACKS = {
+    "a dtype property on Tensor (H6)": ("02", """
+from tinytorch.core.tensor import Tensor as _T
+_T.dtype = property(lambda self: self.data.dtype)
+""", "it assigns `_T.dtype`, an attribute of the imported _T"),
+    "module 01's manual_seed replaced from module 03 (H8)": ("03", """
+import tinytorch.core.tensor as _tensor
+_seed = _tensor.manual_seed
+def _seed_both(seed):
+    _seed(seed)
+_tensor.manual_seed = _seed_both
+""", "it assigns `_tensor.manual_seed`, an attribute of the imported _tensor"),
+    "module 08's given Recorder made to record what the check wants (H6)": ("08", """
+def _forward(self, x):
+    return self.model(x)
+Recorder.forward = _forward
+""", "it assigns `Recorder.forward`, an attribute of Recorder, from outside its own definition"),
+    "DataLoader.batch_indices replaced once a check's dataset is built (H8)": ("05", """
+_bi = DataLoader.batch_indices
+DataLoader.batch_indices = lambda self: _bi(self)
+""", "it assigns `DataLoader.batch_indices`"),
+    "SGD.step replaced by setattr": ("07", """
+setattr(SGD, "step", lambda self: None)
+""", "changes an attribute of SGD"),
+    "a patch made when a function of the module runs": ("07", """
+def _later():
+    SGD.step = lambda self: None
+_later()
+""", "it assigns `SGD.step`"),
+    "np.testing patched": ("09", """
+np.testing.assert_allclose = lambda *args, **kwargs: None
+""", "it assigns `np.testing.assert_allclose`, an attribute of the imported np"),
+    "object.__setattr__ on a class of the package": ("06", """
+object.__setattr__(Tensor, "backward", lambda self, gradient=None: None)
+""", "changes an attribute of the imported Tensor"),
+    "globals() rebinding a name": ("04", """
+globals()["MSELoss"] = CrossEntropyLoss
+""", "it calls globals()"),
+    "the class's namespace written into": ("02", """
+vars(ReLU)["forward"] = lambda self, x: x
+""", "writes into the attributes of ReLU"),
+    "a patch hidden in a string run by exec": ("02", """
+exec("Tensor.dtype = property(lambda self: self.data.dtype)")
+""", "it uses exec"),
+    "the class reached through type() of an instance": ("05", """
+def _patch(loader):
+    type(loader).batch_indices = lambda self: []
+""", "an attribute of what a call returned"),
+    "the class reached through self.__class__": ("07", """
+def _patch(optimizer):
+    optimizer.__class__.step = lambda self: None
+""", "through __class__"),
+    "a local alias of an imported class": ("02", """
+def _patch():
+    T = Tensor
+    T.dtype = property(lambda self: self.data.dtype)
+_patch()
+""", "it assigns `T.dtype`"),
+    "an imported module's namespace updated": ("03", """
+import tinytorch.core.tensor as _tensor
+_tensor.__dict__.update({"manual_seed": lambda seed: None})
+""", "changes the attributes of _tensor"),
+}
+
+
+@pytest.mark.parametrize("name", list(ATTACKS))
+def test_a_patch_of_what_the_checks_use_is_refused(name):
+    number, extra, expected = ATTACKS[name]
+    message = verdict(number, extra)
+    assert message is not None and message.startswith(tampering.LEAD), message
+    assert expected in message, message
+    assert "notebook cell" in message or "line" in message, message
+
+
+def test_the_given_recorder_edited_in_place_is_refused():
+    """Module 08's Recorder is given code in an editable cell: edited, it can record what the checks look for."""
+    message = verdict("08", edit=("self.calls.append((self.training, is_grad_enabled()))",
+                                  "self.calls.append((False, False))"))
+    assert message is not None and "the given Recorder, which the checks use, is not the given code" in message, message
+
+
+HONEST = {
+    "attributes of self, and vars(self) read": ("03", """
+class Scaled(Module):
+    def __init__(self, factor):
+        super().__init__()
+        self.factor = factor
+        self.__dict__["note"] = "set through __dict__ of self"
+
+    def forward(self, x):
+        names = [name for name, _ in vars(self).items()]
+        return x * self.factor
+"""),
+    "a class attribute set inside its own class body and methods": ("05", """
+class Counter:
+    count = 0
+
+    def tick(self):
+        Counter.count += 1
+        return Counter.count
+"""),
+    "a local name that shadows a module-level one": ("07", """
+def _fresh_optimizer(params):
+    SGD = type("SGD", (), {})
+    SGD.step = None
+    return SGD
+"""),
+    "a given docstring reworded": ("08", None),
+}
+
+
+@pytest.mark.parametrize("name", list(HONEST))
+def test_honest_code_keeps_it(name):
+    number, extra = HONEST[name]
+    if extra is None:
+        text, src, graded = _module(number)
+        start = text.index("class Recorder")
+        doc = text.index('"""', start)
+        end = text.index('"""', doc + 3) + 3
+        text = text[:doc] + '"""My notes: wraps a model and writes down each call."""' + text[end:]
+        assert tampering.check(text, src, graded) is None
+    else:
+        assert verdict(number, extra) is None
