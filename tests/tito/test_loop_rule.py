@@ -1435,16 +1435,6 @@ for n in range(batch):
                 out[n, c, i, j] = {WHOLE_MAX.format("plane")}[i, j]
 return out
 """, ""),
-    "empty starred entries shift the index, x_pad[*e, *e, n, c]": (5, "maxpool2d_loops", f"""
-e = ()
-for n in range(batch):
-    for c in range(channels):
-        plane = x_pad[*e, *e, n, c]
-        for i in range(h_out):
-            for j in range(w_out):
-                out[n, c, i, j] = {WHOLE_MAX.format("plane")}[i, j]
-return out
-""", ""),
     "whole-array comparisons and masks before the loops": (2, "maxpool2d_loops", """
 out[...] = x_pad[:, :, 0:sh * (h_out - 1) + 1:sh, 0:sw * (w_out - 1) + 1:sw]
 if kh > 0 and kw > 1:
@@ -1628,6 +1618,18 @@ for n in range(batch):
 return out
 """, ""),
 })
+
+if sys.version_info >= (3, 11):   # a starred entry in an index, x[*e], is 3.11 syntax
+    ATTACKS["empty starred entries shift the index, x_pad[*e, *e, n, c]"] = (5, "maxpool2d_loops", f"""
+e = ()
+for n in range(batch):
+    for c in range(channels):
+        plane = x_pad[*e, *e, n, c]
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = {WHOLE_MAX.format("plane")}[i, j]
+return out
+""", "")
 
 if sys.version_info >= (3, 11):   # except* is 3.11 syntax: on 3.10 there is no such binding to miss
     ATTACKS["an except* handler's name deleting the loop function"] = (4, "conv2d_loops", None, """
