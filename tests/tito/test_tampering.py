@@ -94,6 +94,10 @@ def _patch():
     T.dtype = property(lambda self: self.data.dtype)
 _patch()
 """, "it assigns `T.dtype`"),
+    "a for loop's target set on an imported class": ("02", """
+for Tensor.dtype in [property(lambda self: self.data.dtype)]:
+    pass
+""", "it assigns `Tensor.dtype`, an attribute of the imported Tensor"),
     "an imported module's namespace updated": ("03", """
 import tinytorch.core.tensor as _tensor
 _tensor.__dict__.update({"manual_seed": lambda seed: None})
@@ -142,6 +146,17 @@ def _fresh_optimizer(params):
     SGD = type("SGD", (), {})
     SGD.step = None
     return SGD
+"""),
+    "a classmethod counting on cls, and an instance attribute added later by a method": ("03", """
+class Counted(Module):
+    made = 0
+
+    @classmethod
+    def build(cls):
+        cls.made += 1
+        layer = cls()
+        layer.tag = f"layer {cls.made}"
+        return layer
 """),
     "a given docstring reworded": ("08", None),
 }
