@@ -33,12 +33,12 @@ TEST_PREFIX = "test_unit_"
 # CPython before 3.11.8 / 3.12.1 can fail ast.parse in two threads at once ("AST constructor
 # recursion depth mismatch", gh-106905); tito test and the grader judge cells from thread pools.
 # Every ast.parse of tito goes through parse().
-_PARSING = threading.RLock()  # re-entrant: loops.verdict holds it around its whole check
+PARSING = threading.RLock()  # re-entrant: loops.verdict holds it around its whole check
 
 
 def parse(source: str, filename: str = "<unknown>") -> ast.Module:
-    """ast.parse, one thread at a time (see _PARSING)."""
-    with _PARSING:
+    """ast.parse, one thread at a time (see PARSING)."""
+    with PARSING:
         return ast.parse(source, filename)
 
 

@@ -50,9 +50,10 @@ from ..tables import format_table, printable
 from . import processes
 from .grade import clean, not_graded, report_dict
 from .limits import Limits, flag
+from .remote import HINT
 
 GRACE_SECONDS = 120.0  # on top of --total-timeout: a grading process still running then is killed
-LIKELY_BUG = re.compile(r"Likely bug: ([^\n]*)")
+LIKELY_BUG = re.compile(re.escape(HINT) + r" ([^\n]*)")  # the checks' own hints, as remote spells them
 WHERE = re.compile(r"\s+in [\w.<>]+\(\) \(.*line \d+\)\s*$")  # " in f() (<test cell x> line 7)": where, not what
 TOP_BUGS = 3
 

@@ -837,7 +837,7 @@ def _code_of(fn: ast.FunctionDef) -> str:
 
 # ---------------------------------------------------------------- the verdict
 
-def _where(source: str, node: ast.AST | None) -> str:
+def where(source: str, node: ast.AST | None) -> str:
     if node is None or not hasattr(node, "lineno"):
         return ""
     cell = export.cell_of_line(source, node.lineno)
@@ -881,7 +881,7 @@ def check(source: str, reference_src: Path | str, function: str) -> str | None:
         if too_much is not None:
             raise Broken(5, too_much.detail, too_much.node)
     except Broken as broken:
-        return f"{lead}{broken.clause}): {broken.detail}{_where(source, broken.node)}"
+        return f"{lead}{broken.clause}): {broken.detail}{where(source, broken.node)}"
     return None
 
 
@@ -889,7 +889,7 @@ def check(source: str, reference_src: Path | str, function: str) -> str | None:
 
 # CPython before 3.11.8 / 3.12.1 can fail ast.parse in two threads at once (gh-106905): the check
 # holds the one lock every ast.parse of tito takes (tito.cells.parse).
-_PARSING = notebook_cells._PARSING
+PARSING = notebook_cells.PARSING
 
 
 def verdict(cell, package_parent: Path, module_name: str) -> str | None:
@@ -904,7 +904,7 @@ def verdict(cell, package_parent: Path, module_name: str) -> str | None:
     except (OSError, UnicodeDecodeError) as error:
         return f"{function} must loop over output positions (loop rule): {path.name} could not be read ({error})"
     try:
-        with _PARSING:
+        with PARSING:
             return check(source, src, function)
     except Exception as error:  # a bug here must cost the item with a reason, never the whole grading
         return (f"{function} must loop over output positions (loop rule): the rule could not be checked "

@@ -97,16 +97,15 @@ def _patches(statement: ast.AST, module_names: set[str], imported: set[str]) -> 
             for child in ast.iter_child_nodes(node):
                 visit(child, local, aliased, node.name)
             return
-        outside = lambda name: (name in module_names or name in aliased) and name not in local \
-            and name != owner  # noqa: E731
-        what = lambda name: f"the imported {name}" if name in imported else \
-            f"{name}, from outside its own definition"  # noqa: E731
+        def outside(name: str) -> bool:  # a module-level object, not this definition's own
+            return (name in module_names or name in aliased) and name not in local and name != owner
+
         if isinstance(node, ast.Name) and node.id in HIDDEN:
             raise Tampered(f"it uses {node.id}, which runs or reaches code the grader cannot read", node)
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, (ast.Store, ast.Del)):
             name = _root_name(node.value)
             if name and outside(name):
-                raise Tampered(f"it assigns `{ast.unparse(node)}`, an attribute of {what(name)}", node)
+                raise Tampered(f"it assigns `{ast.unparse(node)}`, an attribute of {_what(name, imported)}", node)
             chain = node.value
             while isinstance(chain, (ast.Attribute, ast.Subscript)):
                 if isinstance(chain, ast.Attribute) and chain.attr == "__class__":
@@ -120,7 +119,7 @@ def _patches(statement: ast.AST, module_names: set[str], imported: set[str]) -> 
                     isinstance(holder, ast.Attribute) and holder.attr == "__dict__":
                 name = _root_name(holder.args[0] if isinstance(holder, ast.Call) and holder.args else holder)
                 if name and outside(name):
-                    raise Tampered(f"`{ast.unparse(node)}` writes into the attributes of {what(name)}", node)
+                    raise Tampered(f"`{ast.unparse(node)}` writes into the attributes of {_what(name, imported)}", node)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in MUTATORS:
             holder = node.func.value
             namespace = isinstance(holder, ast.Attribute) and holder.attr == "__dict__" or \
@@ -136,11 +135,15 @@ def _patches(statement: ast.AST, module_names: set[str], imported: set[str]) -> 
             if called in PATCHERS or called in ("__setattr__", "__delattr__") and isinstance(func, ast.Attribute):
                 name = _root_name(node.args[0]) if node.args else None
                 if name and outside(name):
-                    raise Tampered(f"`{ast.unparse(node)}` changes an attribute of {what(name)}", node)
+                    raise Tampered(f"`{ast.unparse(node)}` changes an attribute of {_what(name, imported)}", node)
         for child in ast.iter_child_nodes(node):
             visit(child, local, aliased, owner)
 
     visit(statement, set(), set(), None)
+
+
+def _what(name: str, imported: set[str]) -> str:
+    return f"the imported {name}" if name in imported else f"{name}, from outside its own definition"
 
 
 def _given_definitions(ref: loops.Reference) -> dict[str, ast.AST]:
@@ -155,7 +158,7 @@ def check(source: str, reference_src: Path | str, graded_sources: list[str]) -> 
     """Why the exported module `source` changes code the checks rely on, or None."""
     ref = loops.reference(reference_src)
     try:
-        with loops._PARSING:
+        with loops.PARSING:
             student = loops.read_module(source, ref.module.package)
     except SyntaxError:
         return None  # the items say it does not import
@@ -173,14 +176,14 @@ def check(source: str, reference_src: Path | str, graded_sources: list[str]) -> 
                 raise Tampered(f"the given {name}, which the checks use, is not the given code; restore it from a "
                                "fresh copy of the notebook (its docstring and comments may differ)", mine[name])
     except Tampered as tampered:
-        return (f"{LEAD}: {tampered.detail}{loops._where(source, tampered.node)}. A graded module may not change imported code or its own "
+        return (f"{LEAD}: {tampered.detail}{loops.where(source, tampered.node)}. A graded module may not change imported code or its own "
                 "classes and functions from outside their definitions, nor the given code; remove that and grade again")
     return None
 
 
 def _parse(text: str) -> ast.AST:
     try:
-        with loops._PARSING:
+        with loops.PARSING:
             return ast.parse(text)
     except SyntaxError:
         return ast.Module(body=[], type_ignores=[])

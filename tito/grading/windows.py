@@ -43,6 +43,7 @@ exported text: no student code runs for it.
 from __future__ import annotations
 
 import ast
+import functools
 import random
 from dataclasses import dataclass, field as dataclass_field, replace
 
@@ -871,7 +872,7 @@ def _fresh_each_window(name: str, fill: ast.AST, fn: ast.FunctionDef, parents, i
             block = getattr(node, field, None)
             if isinstance(block, list) and any(statement is child for statement in block):
                 earlier = block[:[id(statement) for statement in block].index(id(child))]
-                inside = {id(n) for n in _inside_loops(fn)}  # made once before the loops, it lives through them all
+                inside = _inside_loop_ids(fn)  # made once before the loops, it lives through them all
                 if any(_made_afresh(statement, name) and id(statement) in inside for statement in earlier):
                     return all(_within_window(loop, fill, fn, images, readers, scope) for loop in loops)
         if isinstance(node, (ast.For, ast.AsyncFor, ast.While)) and any(statement is child for statement in node.body):
@@ -986,6 +987,11 @@ def _bands(bindings, images: dict, parents, numbers, scope) -> dict[str, frozens
         if axis is not None and _window_problem(entries, lead, numbers, scope, frozenset({1 - axis})) is None:
             bands[target.id] = frozenset({axis})
     return bands
+
+
+@functools.lru_cache(maxsize=8)  # asked once per collector fill; a function's tree does not change while checked
+def _inside_loop_ids(fn: ast.FunctionDef) -> frozenset[int]:
+    return frozenset(id(n) for n in _inside_loops(fn))
 
 
 def _inside_loops(fn: ast.FunctionDef) -> list[ast.AST]:
