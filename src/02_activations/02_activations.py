@@ -359,8 +359,9 @@ def test_unit_relu():
     assert isinstance(out, Tensor) and out.shape == (2, 3), 'check failed: isinstance(out, Tensor) and out.shape == (2, 3)'
     np.testing.assert_array_equal(out.data, [[0, 0, 0], [0.5, 3, 0]], err_msg="ReLU = max(0, x)")
     np.testing.assert_array_equal(x.data, values, err_msg="ReLU must not change its input")
-    assert out.dtype == np.float32, f"float32 in, float32 out; got {out.dtype}"
-    assert ReLU()(Tensor([-1.0, 2.0], dtype=np.float64)).dtype == np.float64, "float64 in, float64 out"
+    # .data.dtype, not .dtype: the numbers themselves must be float32 (a Tensor subclass can say anything)
+    assert out.data.dtype == np.float32, f"float32 in, float32 out; got {out.data.dtype}"
+    assert ReLU()(Tensor([-1.0, 2.0], dtype=np.float64)).data.dtype == np.float64, "float64 in, float64 out"
     print("ReLU: ok")
 
 
@@ -377,8 +378,8 @@ def test_unit_sigmoid_tanh():
     s2 = Sigmoid()(Tensor(2 * x, dtype=np.float64)).data
     np.testing.assert_allclose(t.data, 2 * s2 - 1, rtol=1e-12, err_msg="tanh(x) = 2 sigmoid(2x) - 1")
     for act in (Sigmoid(), Tanh()):
-        assert act(Tensor(x)).dtype == np.float32, f"{act!r}: float32 in, float32 out"
-        assert act(Tensor(x, dtype=np.float64)).dtype == np.float64, f"{act!r}: float64 in, float64 out"
+        assert act(Tensor(x)).data.dtype == np.float32, f"{act!r}: float32 in, float32 out"
+        assert act(Tensor(x, dtype=np.float64)).data.dtype == np.float64, f"{act!r}: float64 in, float64 out"
     print("Sigmoid, Tanh: ok")
 
 
@@ -416,7 +417,7 @@ def test_unit_gelu():
     np.testing.assert_allclose(g, expected, rtol=1e-12, err_msg="GELU, tanh approximation")
     assert g[2] == 0.0 and abs(g[4] - 1.9545976940) < 1e-8, 'check failed: g[2] == 0.0 and abs(g[4] - 1.954597694) < 1e-08'
     out = GELU()(Tensor(x))
-    assert out.dtype == np.float32, f"float32 in, float32 out (the constant sqrt(2/pi) is a float64); got {out.dtype}"
+    assert out.data.dtype == np.float32, f"float32 in, float32 out (the constant sqrt(2/pi) is a float64); got {out.data.dtype}"
     np.testing.assert_allclose(out.data, expected, rtol=1e-6, atol=1e-7)
     print("GELU: ok")
 
@@ -442,7 +443,7 @@ def test_unit_softmax():
     np.testing.assert_allclose(rows, expected, rtol=1e-4, err_msg="one huge row among ordinary rows: subtract each row's own max")
     np.testing.assert_array_equal(x.data, logits.astype(np.float32), err_msg="Softmax must not change its input")
     np.testing.assert_allclose(Softmax()(Tensor(np.random.default_rng(0).normal(size=(4, 7)))).data.sum(axis=-1), 1, rtol=1e-6)
-    assert rows.dtype == np.float32 and Softmax()(Tensor(logits, dtype=np.float64)).dtype == np.float64, "Softmax keeps the dtype"
+    assert rows.dtype == np.float32 and Softmax()(Tensor(logits, dtype=np.float64)).data.dtype == np.float64, "Softmax keeps the dtype"
     print("Softmax: ok")
 
 

@@ -390,6 +390,11 @@ def test_unit_elementwise_rules():
     assert np.allclose(ga, [0.5, -10, 200]) and np.allclose(gb, [-0.25, -20, -1600]), 'check failed: np.allclose(ga, [0.5, -10, 200]) and np.allclose(gb, [-0.25, -20, -1600])'
     (gp,) = pow_backward(g, a ** 3, a, exponent=3)
     assert np.allclose(gp, [3, 120, 4800]), 'check failed: np.allclose(gp, [3, 120, 4800])'
+    zero_and_three = np.array([0.0, 3.0])
+    (gp,) = pow_backward(np.ones(2), zero_and_three ** 2, zero_and_three, exponent=2)
+    assert np.allclose(gp, [0, 6]), (
+        f"pow_backward of a ** 2 at a = [0, 3]: expected slopes [0, 6], got {gp}. Likely bug: exponent * out / a "
+        "divides by a, which is 0 here; write exponent * a ** (exponent - 1)")
     (ge,) = exp_backward(g, np.exp(a), a)
     assert np.allclose(ge, g * np.exp(a)), 'check failed: np.allclose(ge, g * np.exp(a))'
     (gl,) = log_backward(g, np.log(a), a)

@@ -273,6 +273,18 @@ def test_unit_sgd_momentum():
         opt.step()
         assert np.allclose(q.data, [expected]), (q.data, expected)
 
+    # The same gradient array for two steps (backward adds into p.grad in place, so nothing may keep
+    # p.grad itself): velocity 1, then 1.9, as above, and p.grad still 1.
+    s = Tensor([0.0], requires_grad=True)
+    s.grad = np.ones(1, dtype=np.float32)
+    opt = SGD([s], lr=0.1, momentum=0.9)
+    opt.step()
+    opt.step()
+    assert np.allclose(s.data, [-0.29]) and np.allclose(s.grad, [1.0]), (
+        f"SGD(momentum=0.9), two steps with the same p.grad = 1: expected p = -0.29 and p.grad still 1, got "
+        f"p = {s.data}, p.grad = {s.grad}. Likely bug: the first step keeps p.grad itself as the momentum buffer "
+        "(state['momentum_buffer'] = grad), so buf *= momentum changes p.grad; store a copy (np.array(grad, copy=True))")
+
     # Dampening 0.5: velocity 1, then 0.9 * 1 + 0.5 * 1 = 1.4.
     r = Tensor([0.0], requires_grad=True)
     opt = SGD([r], lr=0.1, momentum=0.9, dampening=0.5)
@@ -460,6 +472,9 @@ def test_unit_adam():
     r.grad = np.zeros(2, dtype=np.float32)
     Adam([r], lr=0.1, weight_decay=0.01).step()
     assert np.allclose(r.data, [1.9, -2.9], atol=1e-5), r.data
+    assert np.array_equal(r.grad, [0.0, 0.0]), (
+        f"Adam with weight decay changed p.grad: it was [0, 0] and is now {r.grad}. Likely bug: "
+        "`grad += weight_decay * p.data` adds into p.grad itself; write grad = grad + weight_decay * p.data")
 
 
 if __name__ == "__main__":

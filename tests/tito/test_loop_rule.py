@@ -1619,6 +1619,31 @@ return out
 """, ""),
 })
 
+ATTACKS.update({  # held-out hunt H9: 0 -> 8 of 48 with both pooling functions so written
+    "a slice long only for small kernels, x_pad[:, :, 0:800 // kh, 0:2000 // kw]": (5, "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                whole = x_pad[:, :, 0:800 // kh, 0:2000 // kw]
+                rows = (np.arange(h_out) * sh)[:, None] + np.arange(kh)
+                cols = (np.arange(w_out) * sw)[:, None] + np.arange(kw)
+                pooled = whole[:, :, rows[:, :, None, None], cols[None, None, :, :]].max(axis=(3, 5))
+                out[n, c, i, j] = pooled[n, c, i, j]
+return out
+""", ""),
+    "the same for the average, through names": (5, "avgpool2d_loops", """
+rows_read, cols_read = 800 // kh, 2000 // kw
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                whole = x_pad[n, c, 0:rows_read, 0:cols_read]
+                out[n, c, i, j] = whole[i * sh:i * sh + kh, j * sw:j * sw + kw].mean()
+return out
+""", ""),
+})
+
 if sys.version_info >= (3, 11):   # a starred entry in an index, x[*e], is 3.11 syntax
     ATTACKS["empty starred entries shift the index, x_pad[*e, *e, n, c]"] = (5, "maxpool2d_loops", f"""
 e = ()

@@ -102,6 +102,75 @@ for Tensor.dtype in [property(lambda self: self.data.dtype)]:
 import tinytorch.core.tensor as _tensor
 _tensor.__dict__.update({"manual_seed": lambda seed: None})
 """, "changes the attributes of _tensor"),
+    # Held-out hunt H9: module 08 23 -> 31 and 27 -> 31, module 03 37 -> 42, each under tito grade.
+    "the given Recorder's name bound to a subclass (H9)": ("08", """
+class _Forged(Recorder):
+    def forward(self, x):
+        self.calls.append((self.training, False))
+        return self.model(x)
+
+Recorder = _Forged
+""", "it binds Recorder again, a name of the given code that the checks use"),
+    "an import under a name the checks use (H9 variant)": ("02", """
+from tinytorch.core.autograd import Tensor as _Real
+from tinytorch.core.losses import MSELoss as Tensor
+""", "it binds Tensor again"),
+    "a given name declared global in a function (H9 variant)": ("08", """
+def _swap():
+    global Recorder
+    Recorder = None
+""", "declares Recorder global"),
+    "a patch through a parameter's default (H9)": ("08", """
+def _forward(self, x):
+    return self.model(x)
+
+def _install(R=Recorder):
+    R.forward = _forward
+
+_install()
+""", "it assigns `R.forward`"),
+    "a patch through an alias in a class body (H9)": ("08", """
+def _forward(self, x):
+    return self.model(x)
+
+class _Installer:
+    R = Recorder
+    R.forward = _forward
+""", "it assigns `R.forward`"),
+    "module 01's seed replaced from a class body (H9)": ("03", """
+import numpy as _np
+import tinytorch.core.tensor as _tensor
+
+class _Seeder:
+    T = _tensor
+    _seed = T.manual_seed
+
+    def both(seed, _seed=_seed):
+        _seed(seed)
+        _np.random.seed(seed)
+
+    T.manual_seed = both
+""", "it assigns `T.manual_seed`"),
+    "setattr under another name (H9)": ("08", """
+def _forward(self, x):
+    return self.model(x)
+
+_put = setattr
+_put(Recorder, "forward", _forward)
+""", "it uses `setattr` other than by calling it"),
+    "setattr fetched by getattr": ("07", """
+import builtins
+getattr(builtins, "setattr")(SGD, "step", lambda self: None)
+""", "reaches an attribute the grader cannot follow"),
+    "an attribute name the grader cannot read": ("07", """
+import builtins
+getattr(builtins, "set" + "attr")(SGD, "step", lambda self: None)
+""", "reaches an attribute the grader cannot follow"),
+    "an imported module's namespace handed to a function": ("03", """
+import operator
+import tinytorch.core.tensor as _tensor
+operator.setitem(vars(_tensor), "manual_seed", lambda seed: None)
+""", "it reaches the namespace of the imported _tensor"),
 }
 
 
@@ -157,6 +226,15 @@ class Counted(Module):
         layer = cls()
         layer.tag = f"layer {cls.made}"
         return layer
+"""),
+    "the given imports written again in a cell of one's own": ("02", """
+import numpy as np
+from tinytorch.core.tensor import Tensor
+"""),
+    "attributes read by computed names, and defaults that are module-level objects": ("03", """
+def describe(layer, dtype=np.float32, kind=Module):
+    fields = {name: getattr(layer, name) for name in vars(layer)}
+    return isinstance(layer, kind), np.dtype(dtype).name, sorted(fields)
 """),
     "a given docstring reworded": ("08", None),
 }

@@ -29,6 +29,7 @@ from pathlib import Path
 from . import loops
 
 PATCHERS = ("setattr", "delattr")
+SETTERS = (*PATCHERS, "__setattr__", "__delattr__")  # by name or as attributes: they change other objects' attributes
 # Code given as text runs unread: a patch inside exec("Tensor.dtype = ...") would not be seen.
 HIDDEN = ("exec", "eval", "compile", "__import__", "globals", "locals", "__builtins__")
 MUTATORS = ("update", "setdefault", "pop", "popitem", "clear", "__setitem__", "__delitem__")
@@ -61,21 +62,48 @@ def _local_names(fn: ast.AST, module_names: set[str]) -> tuple[set[str], set[str
     names = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg] if a}
     declared = {n for node in ast.walk(fn) if isinstance(node, (ast.Global, ast.Nonlocal)) for n in node.names}
     stored = {node.id for node in ast.walk(fn) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
-    aliases = set()
-    for node in ast.walk(fn):
+    # A parameter whose default is a module-level object stands for it (`def f(R=Recorder): R.forward = ...`).
+    positional = [*args.posonlyargs, *args.args]
+    defaulted = [*zip(positional[len(positional) - len(args.defaults):], args.defaults),
+                 *((a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None)]
+    aliases = {a.arg for a, default in defaulted if _is_alias(default, module_names)}
+    body = fn.body if isinstance(fn.body, list) else [fn.body]
+    for node in (n for statement in body for n in ast.walk(statement)):
         if isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
-            value = node.value
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            root = value
-            while isinstance(root, (ast.Attribute, ast.Subscript)):
-                root = root.value
-            alias = isinstance(root, ast.Name) and root.id in module_names or \
-                isinstance(root, ast.Call) and isinstance(root.func, ast.Name) and root.func.id in ALIAS_CALLS \
-                and not (root.func.id == "type" and len(root.args) != 1)   # type(name, bases, dict) makes a class
-            if alias:
+            if _is_alias(node.value, module_names):
                 aliases |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
-    aliases -= names
+    aliases -= names - {a.arg for a, default in defaulted if _is_alias(default, module_names)}
     return (names | stored) - declared - aliases, aliases
+
+
+def _is_alias(value: ast.AST, module_names: set[str]) -> bool:
+    """Whether value stands for a module-level object: a name of one, an attribute or item of one,
+    or getattr(...) / type(x) (`T = Tensor`, `f = Tensor.dtype`, `T = type(t)`)."""
+    root = value
+    while isinstance(root, (ast.Attribute, ast.Subscript)):
+        root = root.value
+    return isinstance(root, ast.Name) and root.id in module_names or \
+        isinstance(root, ast.Call) and isinstance(root.func, ast.Name) and root.func.id in ALIAS_CALLS \
+        and not (root.func.id == "type" and len(root.args) != 1)   # type(name, bases, dict) makes a class
+
+
+def _class_aliases(cls: ast.ClassDef, module_names: set[str]) -> set[str]:
+    """Names a class body binds to module-level objects (`class C: R = Recorder`): in the body, R is Recorder."""
+    found = set()
+    for statement in cls.body:
+        if isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None \
+                and _is_alias(statement.value, module_names):
+            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+            found |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return found
+
+
+def _passed_around(node: ast.AST, parent: ast.AST | None) -> bool:
+    """setattr, delattr or X.__setattr__ used as a value, not called right there (`_put = setattr`, then
+    `_put(Recorder, "forward", f)`): what they change is then out of the grader's sight."""
+    setter = isinstance(node, ast.Name) and node.id in PATCHERS or isinstance(node, ast.Attribute) and node.attr in SETTERS
+    return setter and not (isinstance(parent, ast.Call) and parent.func is node)
 
 
 def _root_name(node: ast.AST) -> str | None:
@@ -86,22 +114,36 @@ def _root_name(node: ast.AST) -> str | None:
 
 def _patches(statement: ast.AST, module_names: set[str], imported: set[str]) -> None:
     """Raise Tampered at the first place `statement` changes a module-level object from outside its definition."""
-    def visit(node, local: set[str], aliased: set[str], owner: str | None):
+    def visit(node, local: set[str], aliased: set[str], owner: str | None, parent: ast.AST | None = None):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            inner, aliases = _local_names(node, module_names) if not isinstance(node, ast.Lambda) else \
-                ({a.arg for a in node.args.args}, set())
+            inner, aliases = _local_names(node, module_names)
             for child in ast.iter_child_nodes(node):
-                visit(child, (local - aliases) | inner, aliased | aliases, owner)
+                visit(child, (local - aliases) | inner, aliased | aliases, owner, node)
             return
         if isinstance(node, ast.ClassDef):
+            aliases = _class_aliases(node, module_names)
             for child in ast.iter_child_nodes(node):
-                visit(child, local, aliased, node.name)
+                visit(child, local - aliases, aliased | aliases, node.name, node)
             return
+
         def outside(name: str) -> bool:  # a module-level object, not this definition's own
             return (name in module_names or name in aliased) and name not in local and name != owner
 
         if isinstance(node, ast.Name) and node.id in HIDDEN:
             raise Tampered(f"it uses {node.id}, which runs or reaches code the grader cannot read", node)
+        if _passed_around(node, parent):
+            raise Tampered(f"it uses `{ast.unparse(node)}` other than by calling it, where the grader cannot follow "
+                           "what it changes", node)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr" and len(node.args) > 1:
+            attribute, name = node.args[1], _root_name(node.args[0])
+            literal = isinstance(attribute, ast.Constant) and isinstance(attribute.value, str)
+            if literal and attribute.value in (*SETTERS, "__dict__") or not literal and name and outside(name):
+                raise Tampered(f"`{ast.unparse(node)}` reaches an attribute the grader cannot follow", node)
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "vars" and node.args
+                or isinstance(node, ast.Attribute) and node.attr == "__dict__"):
+            name = _root_name(node.args[0] if isinstance(node, ast.Call) else node.value)
+            if name and outside(name):
+                raise Tampered(f"it reaches the namespace of {_what(name, imported)} (`{ast.unparse(node)}`)", node)
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, (ast.Store, ast.Del)):
             name = _root_name(node.value)
             if name and outside(name):
@@ -137,13 +179,36 @@ def _patches(statement: ast.AST, module_names: set[str], imported: set[str]) -> 
                 if name and outside(name):
                     raise Tampered(f"`{ast.unparse(node)}` changes an attribute of {_what(name, imported)}", node)
         for child in ast.iter_child_nodes(node):
-            visit(child, local, aliased, owner)
+            visit(child, local, aliased, owner, node)
 
-    visit(statement, set(), set(), None)
+    visit(statement, set(), set(), None, None)
 
 
 def _what(name: str, imported: set[str]) -> str:
     return f"the imported {name}" if name in imported else f"{name}, from outside its own definition"
+
+
+def _given_binding_keys(ref: loops.Reference) -> dict[str, set[str]]:
+    """name -> how the reference binds it at module level outside its solutions (`import numpy`, `class`, ...)."""
+    def solved(node):
+        return any(node.lineno <= b <= node.end_lineno for b in ref.begins)
+    return {name: {key for key, node in entries if not solved(node)}
+            for name, entries in ref.module.bindings.items() if not any(solved(node) for _, node in entries)}
+
+
+def _check_rebindings(student, ref: loops.Reference, used: set[str]) -> None:
+    """A name the checks use that the given code binds (an import, a given class or function) is bound
+    only as the given code binds it: `Recorder = _Forged` or `from x import y as Tensor` would hand the
+    checks the student's object in its place; so would a function declaring it global."""
+    given = _given_binding_keys(ref)
+    for name in sorted(used & set(given)):
+        for key, node in student.bindings.get(name, []):
+            if key not in given[name]:
+                raise Tampered(f"it binds {name} again, a name of the given code that the checks use", node)
+    for node in ast.walk(student.tree):
+        if isinstance(node, ast.Global) and used & set(given) & set(node.names):
+            raise Tampered(f"it declares {', '.join(sorted(used & set(given) & set(node.names)))} global, a "
+                           "name of the given code that the checks use", node)
 
 
 def _given_definitions(ref: loops.Reference) -> dict[str, ast.AST]:
@@ -169,6 +234,7 @@ def check(source: str, reference_src: Path | str, graded_sources: list[str]) -> 
             if _without_docstring(statement) not in given_code:
                 _patches(statement, module_names, set(student.imports))
         used = {n.id for text in graded_sources for n in ast.walk(_parse(text)) if isinstance(n, ast.Name)}
+        _check_rebindings(student, ref, used)
         mine = {node.name: node for node in student.tree.body
                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
         for name, theirs in sorted(_given_definitions(ref).items()):
