@@ -788,6 +788,11 @@ def test_unit_reductions():
     np.testing.assert_allclose(c.max(axis=(1, 2)).data, cube.max(axis=(1, 2)), err_msg="max over a tuple of axes")
     np.testing.assert_allclose(c.mean(axis=-1).data, cube.mean(axis=-1), err_msg="mean over axis -1")
     assert Tensor([1.0, 2.0], dtype=np.float64).mean().dtype == np.float64, 'check failed: Tensor([1.0, 2.0], dtype=np.float64).mean().dtype == np.float64'
+    kept = {"sum": t.sum(keepdims=True).shape, "mean": t.mean(keepdims=True).shape, "max": t.max(keepdims=True).shape}
+    for name, shape in kept.items():    # over every axis (axis=None), keepdims still keeps them
+        assert shape == (1, 1), (
+            f"t.{name}(keepdims=True) of a (2, 3) tensor: expected shape (1, 1), got {shape}. Likely bug: with "
+            "axis=None the reduction ignores keepdims; pass keepdims on in every case (np.sum(x, axis=None, keepdims=True))")
     print("reductions: ok")
 
 

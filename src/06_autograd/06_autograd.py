@@ -391,10 +391,12 @@ def test_unit_elementwise_rules():
     (gp,) = pow_backward(g, a ** 3, a, exponent=3)
     assert np.allclose(gp, [3, 120, 4800]), 'check failed: np.allclose(gp, [3, 120, 4800])'
     zero_and_three = np.array([0.0, 3.0])
-    (gp,) = pow_backward(np.ones(2), zero_and_three ** 2, zero_and_three, exponent=2)
-    assert np.allclose(gp, [0, 6]), (
-        f"pow_backward of a ** 2 at a = [0, 3]: expected slopes [0, 6], got {gp}. Likely bug: exponent * out / a "
-        "divides by a, which is 0 here; write exponent * a ** (exponent - 1)")
+    for exponent, slopes in ((2, [0, 6]), (1, [1, 1]), (3, [0, 27])):   # at a = 0: 0 for a**2, 1 for a**1
+        (gp,) = pow_backward(np.ones(2), zero_and_three ** exponent, zero_and_three, exponent=exponent)
+        assert np.allclose(gp, slopes), (
+            f"pow_backward of a ** {exponent} at a = [0, 3]: expected slopes {slopes}, got {gp}. Likely bug: "
+            "exponent * out / a divides by a, which is 0 here (and no fixed value at a = 0 is right for every "
+            "exponent); write exponent * a ** (exponent - 1)")
     (ge,) = exp_backward(g, np.exp(a), a)
     assert np.allclose(ge, g * np.exp(a)), 'check failed: np.allclose(ge, g * np.exp(a))'
     (gl,) = log_backward(g, np.log(a), a)

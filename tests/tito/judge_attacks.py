@@ -27,8 +27,9 @@ def nearly_blank(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 # A process that outlives the grading if it can (detached, its own session), found by MARK.
-SURVIVOR = ("import subprocess as _survivor_sp, sys as _survivor_sys\n"
-            "_survivor_sp.Popen([_survivor_sys.executable, '-c', 'import time; time.sleep(120)  # MARK'], "
+# /proc/self/exe is the running Python, reached without sys (a graded module may not import it: tampering.py).
+SURVIVOR = ("import subprocess as _survivor_sp\n"
+            "_survivor_sp.Popen(['/proc/self/exe', '-c', 'import time; time.sleep(120)  # MARK'], "
             "start_new_session=True, stdin=-3, stdout=-3, stderr=-3)")
 
 # Find a copy of the reference spatial.py, the instructor's src or a classmate's solved notebook anywhere

@@ -53,6 +53,9 @@ WRONG = {
                                    "sigmoid_backward computes s (1 - s) from the input x instead of the output"),
     ("06", "relu_ge_zero"): ({"test-autograd-activation-rules"}, "relu_backward lets the gradient through at x = 0"),
     ("06", "tanh_no_square"): ({"test-autograd-activation-rules"}, "tanh_backward as grad * (1 - out), the square forgotten"),
+    ("06", "pow_guarded_out_over_a"): ({"test-autograd-elementwise-rules"},
+                                       "pow_via_out_over_a with the slope at a = 0 set to 0 (H10: full marks while the "
+                                       "check used a ** 2 only; a ** 1 has slope 1 there)"),
     ("06", "pow_via_out_over_a"): ({"test-autograd-elementwise-rules"},
                                    "pow_backward as exponent * out / a: nan at a = 0 (H9: full marks while the check used a > 0 only)"),
     ("03", "lists_only"): ({"test-module-parameters", "test-module-tree"},
@@ -124,6 +127,8 @@ WRONG = {
     ("02", "softmax_in_place"): ({"test-activations-softmax"}, "Softmax computed in place in the input's data"),
     ("02", "softmax_no_keepdims"): ({"test-activations-softmax"}, "Softmax's max and sum without keepdims"),
     ("02", "gelu_result_dtype"): ({"test-activations-gelu"}, "GELU keeps numpy's result dtype: float32 in, float64 out"),
+    ("01", "keepdims_lost_when_all_axes"): ({"test-tensor-reductions"},
+                                            "sum, mean and max drop keepdims when axis is None (H10: full marks)"),
     ("01", "reshape_in_place"): ({"test-tensor-shape"}, "reshape rebinds the tensor's own data and returns self"),
     ("01", "exp_log_in_place"): ({"test-tensor-arithmetic"}, "exp and log compute into the input's data (out=self.data)"),
     ("01", "mean_np_prod_count"): ({"test-tensor-dtypes"}, "mean divides by np.prod(...) of the axes: a float64 count leaks into float32"),

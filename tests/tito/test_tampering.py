@@ -159,13 +159,68 @@ _put = setattr
 _put(Recorder, "forward", _forward)
 """, "it uses `setattr` other than by calling it"),
     "setattr fetched by getattr": ("07", """
-import builtins
-getattr(builtins, "setattr")(SGD, "step", lambda self: None)
+getattr(np, "__setattr__")
 """, "reaches an attribute the grader cannot follow"),
     "an attribute name the grader cannot read": ("07", """
-import builtins
-getattr(builtins, "set" + "attr")(SGD, "step", lambda self: None)
+getattr(np, "set" + "attr")
 """, "reaches an attribute the grader cannot follow"),
+    # Held-out hunt H10: module 08 21 -> 31 (three ways), module 02 21 -> 25, each under tito grade.
+    "a given class patched through a function's parameter (H10)": ("08", """
+def _forward(self, x):
+    return self.model(x)
+
+def _install(cls):
+    cls.forward = _forward
+
+_install(Recorder)
+""", "it assigns `cls.forward`: forward is a method or function of the package"),
+    "the same through a lambda and setattr (H10 variant)": ("08", """
+(lambda c: setattr(c, "forward", lambda self, x: self.model(x)))(Recorder)
+""", "sets a method of the package on an object it was handed"),
+    "the same through a comprehension (H10 variant)": ("08", """
+[setattr(c, "forward", lambda self, x: self.model(x)) for c in [Recorder]]
+""", "sets a method of the package on an object it was handed"),
+    "the same through type.__setattr__ on a parameter (H10 variant)": ("08", """
+def _install(o):
+    type.__setattr__(o, "forward", lambda self, x: self.model(x))
+
+_install(Recorder)
+""", "sets a method of the package on an object it was handed"),
+    "the same through an item of a container handed over (H10 variant)": ("08", """
+def _install(d):
+    d["x"].forward = lambda self, x: self.model(x)
+
+_install({"x": Recorder})
+""", "it assigns `d['x'].forward`"),
+    "a module swapped in sys.modules (H10)": ("08", """
+import sys as _sys
+import types as _types
+
+def _swap():
+    fake = _types.ModuleType("tinytorch.core.optimizers")
+    _sys.modules["tinytorch.core.optimizers"] = fake
+
+_swap()
+""", "it imports sys"),
+    "the module itself reached by importlib (H10)": ("08", """
+import importlib as _importlib
+
+def _swap():
+    me = _importlib.import_module(__name__)
+    me.Recorder = None
+
+_swap()
+""", "it imports importlib"),
+    "sys.modules reached without importing sys": ("02", """
+def _swap(np=np):
+    return np.core.multiarray.sys.modules
+""", "it uses `.modules`"),
+    "a frame's globals reached": ("06", """
+import inspect as _inspect
+
+def _caller_globals():
+    return _inspect.currentframe().f_back.f_globals
+""", "which reaches frames"),
     "an imported module's namespace handed to a function": ("03", """
 import operator
 import tinytorch.core.tensor as _tensor
@@ -213,7 +268,7 @@ class Counter:
     "a local name that shadows a module-level one": ("07", """
 def _fresh_optimizer(params):
     SGD = type("SGD", (), {})
-    SGD.step = None
+    SGD.note = None
     return SGD
 """),
     "a classmethod counting on cls, and an instance attribute added later by a method": ("03", """
@@ -235,6 +290,27 @@ from tinytorch.core.tensor import Tensor
 def describe(layer, dtype=np.float32, kind=Module):
     fields = {name: getattr(layer, name) for name in vars(layer)}
     return isinstance(layer, kind), np.dtype(dtype).name, sorted(fields)
+"""),
+    "attributes set by name on self, a bound __setattr__, arrays reshaped by shape, a learning rate set on a "
+    "parameter, os imported": ("03", """
+import os
+
+class Registry(Module):
+    def __setattr__(self, name, value):
+        super().__setattr__(name, value)
+
+    def load(self, values):
+        for name, value in values.items():
+            setattr(self, name, value)
+
+def flat_grad(grad, shape):
+    grad = grad.copy()
+    grad.shape = shape
+    return grad
+
+def set_lr(optimizer, lr):
+    optimizer.lr = lr
+    return os.path.join("runs", str(lr))
 """),
     "a given docstring reworded": ("08", None),
 }

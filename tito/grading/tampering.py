@@ -9,13 +9,25 @@ the exported source before any child starts (as the loop rule is), and outside t
 statements that are exactly the instructor's given code, this refuses:
 
   - assigning or deleting an attribute of a module-level name (an import, a class or function of
-    the module, or another name bound at the top level) outside that name's own definition:
-    `Tensor.dtype = ...`, `_tensor.manual_seed = ...`, `SGD.step = ...`; also through `setattr`,
-    `delattr`, `object.__setattr__` or by writing into `vars(X)` / `X.__dict__`; and `globals()`;
+    the module, or another name bound at the top level, also through a local alias, a parameter's
+    default or a class body's name) outside that name's own definition: `Tensor.dtype = ...`,
+    `_tensor.manual_seed = ...`, `SGD.step = ...`; also through `setattr`, `delattr`,
+    `object.__setattr__` or by writing into `vars(X)` / `X.__dict__`; and `globals()`;
+  - setting a method or function name of the package (`forward`, `step`, `manual_seed`, ...) on any
+    object but a method's own self or cls (`def f(cls): cls.forward = ...; f(Recorder)`), or any
+    attribute by a computed name (`setattr(obj, name, v)` outside self);
+  - setattr passed around as a value, getattr of a setter or, on a module-level object, of a name
+    the grader cannot read; attributes that reach frames, code or sys.modules (`.f_globals`,
+    `.modules`, ...); importing sys, importlib, inspect, types, gc, ctypes and the like (REFUSED_MODULES)
+    unless the given code does;
+  - binding a name of the given code that a check uses other than as the given code binds it
+    (`Recorder = MyRecorder`, `from x import y as Tensor`, `global Recorder`);
   - a given class or function that a graded cell names (one without a solution in the instructor's
     src) that is not the given code: edited, it could do what the check is meant to find out.
 
-`self.weight = ...`, `vars(self)` and everything on a function's own names stay fine. The verdict
+Held-out hunts H9 and H10 found each of the ways in the last four points. `self.weight = ...`,
+`setattr(self, name, v)`, `super().__setattr__`, `vars(self)`, `optimizer.lr = ...` on a parameter,
+`grad.shape = ...` and everything on a function's own names stay fine. The verdict
 fails every graded item with a message that says what to remove. Entry points: `check(source,
 reference_src, graded_sources)` and, for the judge, `verdict(graded, package_parent, module_name)`
 and `merge(...)`.
@@ -24,6 +36,8 @@ from __future__ import annotations
 
 import ast
 import copy
+import functools
+import importlib.util
 from pathlib import Path
 
 from . import loops
@@ -35,6 +49,23 @@ HIDDEN = ("exec", "eval", "compile", "__import__", "globals", "locals", "__built
 MUTATORS = ("update", "setdefault", "pop", "popitem", "clear", "__setitem__", "__delitem__")
 ALIAS_CALLS = ("getattr", "type")  # a local bound to getattr(Tensor, ...) or type(t) stands for a module object
 LEAD = "your module changes code the checks rely on"
+
+
+# Writable attributes of numpy arrays (`grad.shape = x.shape`): no method of the package, whatever its classes name.
+ARRAY_ATTRIBUTES = ("shape", "strides", "flags", "real", "imag", "data", "dtype")
+# Attributes that reach frames, code, module tables or other objects' internals: a graded module never needs them.
+FAR_REACHING = ("_getframe", "currentframe", "f_back", "f_globals", "f_locals", "f_builtins", "f_code", "tb_frame",
+                "gi_frame", "cr_frame", "__globals__", "__code__", "__closure__", "__defaults__", "__kwdefaults__",
+                "__subclasses__", "__builtins__", "__loader__", "__spec__", "modules", "meta_path", "path_hooks",
+                "settrace", "setprofile")
+
+
+# Modules that reach or rewrite other modules, frames or objects from afar, or run code given as data:
+# a graded module imports none of them unless its given code does (module 06's imports inspect).
+REFUSED_MODULES = frozenset(loops.FORBIDDEN_MODULES) | {
+    "sys", "types", "unittest", "pydoc", "pkgutil", "site", "timeit", "pdb", "doctest", "trace", "atexit",
+    "signal", "threading", "_thread", "multiprocessing", "concurrent", "asyncio", "weakref", "shelve", "dill",
+    "cloudpickle", "tito"}
 
 
 class Tampered(Exception):
@@ -99,6 +130,54 @@ def _class_aliases(cls: ast.ClassDef, module_names: set[str]) -> set[str]:
     return found
 
 
+@functools.lru_cache(maxsize=4)
+def package_members(package_dir: str) -> frozenset[str]:
+    """The names of the methods of every class of the package at package_dir and of its module-level
+    functions (`forward`, `step`, `manual_seed`, ...): what a patch replaces to change what a check
+    runs. Names numpy arrays let one write (`shape`) are left out."""
+    names = set()
+    for path in sorted(Path(package_dir).rglob("*.py")):
+        try:
+            tree = _parse_file(path)
+        except (OSError, SyntaxError, ValueError):
+            continue
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                names.add(node.name)
+            elif isinstance(node, ast.ClassDef):
+                names |= {s.name for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    return frozenset(names - set(ARRAY_ATTRIBUTES))
+
+
+def _parse_file(path: Path) -> ast.Module:
+    with loops.PARSING:
+        return ast.parse(path.read_text(encoding="utf-8"))
+
+
+def _setter(call: ast.Call, class_names: set[str]) -> tuple[str | None, ast.AST | None] | None:
+    """For a call that sets or deletes an attribute: the root name of the object it changes and the
+    attribute's name node; None for any other call. setattr(obj, name, v) and object.__setattr__(obj,
+    name, v) name the object first; a bound obj.__setattr__(name, v) or super().__setattr__(name, v)
+    changes obj (or self)."""
+    func = call.func
+    if isinstance(func, ast.Name) and func.id in PATCHERS:
+        unbound = True
+    elif isinstance(func, ast.Attribute) and func.attr in SETTERS:
+        unbound = isinstance(func.value, ast.Name) and (func.value.id in ("object", "type") or func.value.id in class_names)
+    else:
+        return None
+    if unbound:
+        return (_root_name(call.args[0]) if call.args else None), (call.args[1] if len(call.args) > 1 else None)
+    holder = func.value
+    root = "super" if isinstance(holder, ast.Call) and isinstance(holder.func, ast.Name) and holder.func.id == "super" \
+        else _root_name(holder)
+    return root, (call.args[0] if call.args else None)
+
+
+def _is_static(fn: ast.AST) -> bool:
+    return any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in getattr(fn, "decorator_list", []))
+
+
 def _passed_around(node: ast.AST, parent: ast.AST | None) -> bool:
     """setattr, delattr or X.__setattr__ used as a value, not called right there (`_put = setattr`, then
     `_put(Recorder, "forward", f)`): what they change is then out of the grader's sight."""
@@ -112,18 +191,25 @@ def _root_name(node: ast.AST) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
-def _patches(statement: ast.AST, module_names: set[str], imported: set[str]) -> None:
-    """Raise Tampered at the first place `statement` changes a module-level object from outside its definition."""
-    def visit(node, local: set[str], aliased: set[str], owner: str | None, parent: ast.AST | None = None):
+def _patches(statement: ast.AST, module_names: set[str], imported: set[str], members: frozenset[str] = frozenset(),
+             class_names: set[str] = frozenset()) -> None:
+    """Raise Tampered at the first place `statement` changes a module-level object from outside its definition,
+    or sets one of the package's methods (`members`) on an object it was handed (`def f(cls): cls.forward = ...`)."""
+    def visit(node, local: set[str], aliased: set[str], owner: str | None, parent: ast.AST | None = None,
+              own: frozenset = frozenset()):
+        """own: the names of the enclosing methods' first parameters (self, cls), still unshadowed."""
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             inner, aliases = _local_names(node, module_names)
+            mine = own - inner - aliases
+            if isinstance(parent, ast.ClassDef) and node.args.args and not _is_static(node):
+                mine |= {node.args.args[0].arg}
             for child in ast.iter_child_nodes(node):
-                visit(child, (local - aliases) | inner, aliased | aliases, owner, node)
+                visit(child, (local - aliases) | inner, aliased | aliases, owner, node, frozenset(mine))
             return
         if isinstance(node, ast.ClassDef):
             aliases = _class_aliases(node, module_names)
             for child in ast.iter_child_nodes(node):
-                visit(child, local - aliases, aliased | aliases, node.name, node)
+                visit(child, local - aliases, aliased | aliases, node.name, node, own)
             return
 
         def outside(name: str) -> bool:  # a module-level object, not this definition's own
@@ -144,6 +230,8 @@ def _patches(statement: ast.AST, module_names: set[str], imported: set[str]) -> 
             name = _root_name(node.args[0] if isinstance(node, ast.Call) else node.value)
             if name and outside(name):
                 raise Tampered(f"it reaches the namespace of {_what(name, imported)} (`{ast.unparse(node)}`)", node)
+        if isinstance(node, ast.Attribute) and node.attr in FAR_REACHING:
+            raise Tampered(f"it uses `.{node.attr}`, which reaches frames, code or the table of loaded modules", node)
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, (ast.Store, ast.Del)):
             name = _root_name(node.value)
             if name and outside(name):
@@ -155,6 +243,9 @@ def _patches(statement: ast.AST, module_names: set[str], imported: set[str]) -> 
                 chain = chain.value
             if isinstance(chain, ast.Call):  # type(t).dtype = ..., f().x = ...
                 raise Tampered(f"it assigns `{ast.unparse(node)}`, an attribute of what a call returned", node)
+            if node.attr in members and name not in own:
+                raise Tampered(f"it assigns `{ast.unparse(node)}`: {node.attr} is a method or function of the "
+                               "package, set only where its class or module defines it", node)
         if isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del)):
             holder = node.value
             if isinstance(holder, ast.Call) and isinstance(holder.func, ast.Name) and holder.func.id == "vars" or \
@@ -174,12 +265,18 @@ def _patches(statement: ast.AST, module_names: set[str], imported: set[str]) -> 
             called = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
             if called == "globals":
                 raise Tampered("it calls globals(), which can rebind the module's names from anywhere", node)
-            if called in PATCHERS or called in ("__setattr__", "__delattr__") and isinstance(func, ast.Attribute):
-                name = _root_name(node.args[0]) if node.args else None
+            setter = _setter(node, class_names)
+            if setter is not None:
+                name, attribute = setter
                 if name and outside(name):
                     raise Tampered(f"`{ast.unparse(node)}` changes an attribute of {_what(name, imported)}", node)
+                literal = isinstance(attribute, ast.Constant) and isinstance(attribute.value, str)
+                mine = name in own or name == "super" and bool(own)    # super().__setattr__ in a method: self's
+                if not mine and (not literal or attribute.value in members):
+                    raise Tampered(f"`{ast.unparse(node)}` sets {'a method of the package' if literal else 'an attribute the grader cannot name'} "
+                                   "on an object it was handed (only self's and cls's attributes may be set by name)", node)
         for child in ast.iter_child_nodes(node):
-            visit(child, local, aliased, owner, node)
+            visit(child, local, aliased, owner, node, own)
 
     visit(statement, set(), set(), None, None)
 
@@ -229,10 +326,16 @@ def check(source: str, reference_src: Path | str, graded_sources: list[str]) -> 
         return None  # the items say it does not import
     given_code = {_without_docstring(s) for s in ref.module.tree.body}
     module_names = set(student.bindings)
+    members = _members(ref)
+    class_names = {name for name, entries in student.bindings.items()
+                   if any(isinstance(node, ast.ClassDef) for _, node in entries)} | set(student.imports)
+    given_modules = {_top(node, alias) for node in ast.walk(ref.module.tree) if isinstance(node, (ast.Import, ast.ImportFrom))
+                     for alias in node.names}
     try:
         for statement in student.tree.body:
             if _without_docstring(statement) not in given_code:
-                _patches(statement, module_names, set(student.imports))
+                _check_imports(statement, given_modules)
+                _patches(statement, module_names, set(student.imports), members, class_names)
         used = {n.id for text in graded_sources for n in ast.walk(_parse(text)) if isinstance(n, ast.Name)}
         _check_rebindings(student, ref, used)
         mine = {node.name: node for node in student.tree.body
@@ -245,6 +348,32 @@ def check(source: str, reference_src: Path | str, graded_sources: list[str]) -> 
         return (f"{LEAD}: {tampered.detail}{loops.where(source, tampered.node)}. A graded module may not change imported code or its own "
                 "classes and functions from outside their definitions, nor the given code; remove that and grade again")
     return None
+
+
+def _members(ref: loops.Reference) -> frozenset[str]:
+    """package_members of the installed package the reference module belongs to, and the reference's own."""
+    own = {node.name for node in ref.module.tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))} | \
+        {s.name for node in ref.module.tree.body if isinstance(node, ast.ClassDef)
+         for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    spec = importlib.util.find_spec(ref.module.package.split(".")[0])
+    found = package_members(str(Path(spec.origin).parent)) if spec and spec.origin else frozenset()
+    return found | frozenset(own - set(ARRAY_ATTRIBUTES))
+
+
+def _top(node: ast.Import | ast.ImportFrom, alias: ast.alias) -> str:
+    if isinstance(node, ast.ImportFrom):
+        return "" if node.level else (node.module or "").split(".")[0]
+    return alias.name.split(".")[0]
+
+
+def _check_imports(statement: ast.AST, given_modules: set[str]) -> None:
+    for node in ast.walk(statement):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                top = _top(node, alias)
+                if top in REFUSED_MODULES and top not in given_modules:
+                    raise Tampered(f"it imports {top}, a module that reaches other modules, frames or objects from "
+                                   "afar (a graded module needs numpy, the package and plain standard modules)", node)
 
 
 def _parse(text: str) -> ast.AST:
