@@ -215,6 +215,9 @@ _swap()
 def _swap(np=np):
     return np.core.multiarray.sys.modules
 """, "it uses `.modules`"),
+    "a frame function imported from inspect (module 06 imports inspect itself)": ("06", """
+from inspect import currentframe as _here
+""", "it imports currentframe"),
     "a frame's globals reached": ("06", """
 import inspect as _inspect
 
@@ -311,6 +314,11 @@ def flat_grad(grad, shape):
 def set_lr(optimizer, lr):
     optimizer.lr = lr
     return os.path.join("runs", str(lr))
+"""),
+    "a configuration held in types.SimpleNamespace": ("08", """
+import types
+
+DEFAULTS = types.SimpleNamespace(epochs=3, lr=0.1)
 """),
     "a given docstring reworded": ("08", None),
 }

@@ -63,7 +63,7 @@ FAR_REACHING = ("_getframe", "currentframe", "f_back", "f_globals", "f_locals", 
 # Modules that reach or rewrite other modules, frames or objects from afar, or run code given as data:
 # a graded module imports none of them unless its given code does (module 06's imports inspect).
 REFUSED_MODULES = frozenset(loops.FORBIDDEN_MODULES) | {
-    "sys", "types", "unittest", "pydoc", "pkgutil", "site", "timeit", "pdb", "doctest", "trace", "atexit",
+    "sys", "unittest", "pydoc", "pkgutil", "site", "timeit", "pdb", "doctest", "trace", "atexit",
     "signal", "threading", "_thread", "multiprocessing", "concurrent", "asyncio", "weakref", "shelve", "dill",
     "cloudpickle", "tito"}
 
@@ -223,7 +223,7 @@ def _patches(statement: ast.AST, module_names: set[str], imported: set[str], mem
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr" and len(node.args) > 1:
             attribute, name = node.args[1], _root_name(node.args[0])
             literal = isinstance(attribute, ast.Constant) and isinstance(attribute.value, str)
-            if literal and attribute.value in (*SETTERS, "__dict__") or not literal and name and outside(name):
+            if literal and attribute.value in (*SETTERS, *FAR_REACHING, "__dict__") or not literal and name and outside(name):
                 raise Tampered(f"`{ast.unparse(node)}` reaches an attribute the grader cannot follow", node)
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "vars" and node.args
                 or isinstance(node, ast.Attribute) and node.attr == "__dict__"):
@@ -374,6 +374,9 @@ def _check_imports(statement: ast.AST, given_modules: set[str]) -> None:
                 if top in REFUSED_MODULES and top not in given_modules:
                     raise Tampered(f"it imports {top}, a module that reaches other modules, frames or objects from "
                                    "afar (a graded module needs numpy, the package and plain standard modules)", node)
+                if isinstance(node, ast.ImportFrom) and alias.name in FAR_REACHING:
+                    raise Tampered(f"it imports {alias.name}, which reaches frames, code or the table of loaded "
+                                   "modules", node)
 
 
 def _parse(text: str) -> ast.AST:
