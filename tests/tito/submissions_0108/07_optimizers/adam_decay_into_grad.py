@@ -1,24 +1,18 @@
 class Adam:
     def step(self):
-        """Update every parameter that has a gradient."""
-        beta1, beta2 = self.betas
-        for param, state in zip(self.params, self.state):
-            if param.grad is None:
+        b1, b2 = self.betas
+        for i, p in enumerate(self.params):
+            g = p.grad
+            if g is None:
                 continue
-            grad = param.grad
-            if self.weight_decay != 0:
-                grad += self.weight_decay * param.data
-            if not state:
-                state["step"] = 0
-                state["exp_avg"] = np.zeros_like(param.data)
-                state["exp_avg_sq"] = np.zeros_like(param.data)
-            state["step"] += 1
-            t = state["step"]
-            m, v = state["exp_avg"], state["exp_avg_sq"]
-            m *= beta1
-            m += (1 - beta1) * grad
-            v *= beta2
-            v += (1 - beta2) * grad * grad
-            m_hat = m / (1 - beta1 ** t)
-            v_hat = v / (1 - beta2 ** t)
-            param.data -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+            if self.weight_decay:
+                g += self.weight_decay * p.data      # "saves a copy": adds into p.grad itself
+            s = self.state[i]
+            if "step" not in s:
+                s["step"], s["exp_avg"], s["exp_avg_sq"] = 0, np.zeros_like(p.data), np.zeros_like(p.data)
+            s["step"] += 1
+            s["exp_avg"] = b1 * s["exp_avg"] + (1 - b1) * g
+            s["exp_avg_sq"] = b2 * s["exp_avg_sq"] + (1 - b2) * g ** 2
+            corrected_m = s["exp_avg"] / (1 - b1 ** s["step"])
+            corrected_v = s["exp_avg_sq"] / (1 - b2 ** s["step"])
+            p.data -= self.lr * corrected_m / (np.sqrt(corrected_v) + self.eps)

@@ -1,18 +1,15 @@
 class SGD:
     def step(self):
-        """Update every parameter that has a gradient."""
-        for param, state in zip(self.params, self.state):
-            if param.grad is None:
+        for i, p in enumerate(self.params):
+            if p.grad is None:
                 continue
-            grad = param.grad
-            if self.weight_decay != 0:
-                grad = grad + self.weight_decay * param.data
-            if self.momentum != 0:
-                buf = state.get("momentum_buffer")
-                if buf is None:
-                    buf = state["momentum_buffer"] = grad
+            d_p = p.grad if self.weight_decay == 0 else p.grad + self.weight_decay * p.data
+            if self.momentum:
+                velocity = self.state[i].get("momentum_buffer")
+                if velocity is None:
+                    velocity = self.state[i]["momentum_buffer"] = d_p   # the gradient array itself, not a copy
                 else:
-                    buf *= self.momentum
-                    buf += (1 - self.dampening) * grad
-                grad = grad + self.momentum * buf if self.nesterov else buf
-            param.data -= self.lr * grad
+                    velocity *= self.momentum
+                    velocity += (1 - self.dampening) * d_p
+                d_p = d_p + self.momentum * velocity if self.nesterov else velocity
+            p.data -= self.lr * d_p
