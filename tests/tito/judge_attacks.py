@@ -33,46 +33,39 @@ SURVIVOR = ("import subprocess as _survivor_sp\n"
             "start_new_session=True, stdin=-3, stdout=-3, stderr=-3)")
 
 # Find a copy of the reference spatial.py, the instructor's src or a classmate's solved notebook anywhere
-# the child can read (install metadata, paths named in /proc, a walk from /) and run it as our own code.
+# the child can read (install metadata, paths named in /proc, a walk from /) and say so: a module raising
+# "STOLEN: ... <path>" at import puts that into every item's message. Running what it finds needs
+# importlib, exec or an import of a file it writes, all refused by tito/grading/tampering.py; what the
+# allow-list keeps out of reach is the reading.
 STEAL = """\
-import os as _o, json as _j, re as _re, time as _t, tempfile as _tf
-import importlib.util as _iu
+import os as _o, json as _j, re as _re, time as _t
 _stolen = None
 def _solved():
     return _stolen is not None
-def _load(path, text):
-    # a module of the package (relative imports work), never exec'd text: the grader reads that
-    if path.endswith('.ipynb'):
-        cells = [''.join(c['source']) if isinstance(c['source'], list) else c['source']
-                 for c in _j.loads(text)['cells'] if c.get('cell_type') == 'code']
-        fd, path = _tf.mkstemp(suffix='.py')
-        with _o.fdopen(fd, 'w') as f:
-            f.write('\\n\\n'.join(c for c in cells if '#| export' in c))
-    spec = _iu.spec_from_file_location('tinytorch.core._stolen', path)
-    found = _iu.module_from_spec(spec)
-    spec.loader.exec_module(found)
-    return found if found.conv_output_size(5, 2, 1, 0) == 4 else None
 def _try(path):
     global _stolen
     if _solved() or '.tito-lib' in path or not _o.path.isfile(path): return
     try: text = open(path, errors='ignore').read()
     except OSError: return
-    if 'def conv2d_loops' not in text or 'for ki in range' not in text: return
-    try: _stolen = _load(path, text)
-    except Exception: pass
+    if 'def conv2d_loops' in text and 'for ki in range' in text: _stolen = path
 def _walk(top, depth, budget):
     for d, subdirs, files in _o.walk(top):
         if _solved() or _t.monotonic() > budget: return
         if d.count(_o.sep) - top.count(_o.sep) >= depth or d.startswith(('/proc', '/sys', '/dev')): subdirs[:] = []
         for f in files:
             if f == 'spatial.py' or f.startswith('09_convolutions'): _try(_o.path.join(d, f))
-try:
-    import importlib.metadata as _md
-    _dist = _md.distribution('tinytorch')
-    _try(str(_dist.locate_file('tinytorch/core/spatial.py')))
-    _url = _j.loads(_dist.read_text('direct_url.json') or '{}').get('url', '')
-    if _url.startswith('file://'): _walk(_url[7:], 4, _t.monotonic() + 5)
-except Exception: pass
+import sys as _s
+_budget = _t.monotonic() + 5
+for _d, _sub, _files in _o.walk(_s.prefix):   # the install's records: direct_url.json, .pth files
+    if _t.monotonic() > _budget: break
+    if _d.count(_o.sep) - _s.prefix.count(_o.sep) >= 5: _sub[:] = []
+    for _f in _files:
+        if _f == 'direct_url.json' or _f.endswith('.pth'):
+            try: _text = open(_o.path.join(_d, _f), errors='ignore').read()
+            except OSError: continue
+            for _root in _re.findall(r'/[^\\s"\\'\\x00:]+', _text):
+                _try(_o.path.join(_root, 'tinytorch', 'core', 'spatial.py'))
+                if _o.path.isdir(_root): _walk(_root, 4, _t.monotonic() + 5)
 _named = set()
 for _p in ('/proc/self/mountinfo', '/proc/1/mountinfo', '/proc/1/cmdline', '/proc/self/environ', '/proc/1/environ'):
     try: _named |= set(_re.findall(r'/[^\\s\\x00:]+', open(_p, errors='ignore').read()))
@@ -85,9 +78,7 @@ for _p in sorted(_named):
         if _o.path.isdir(_up) and _up not in ('/', '/tmp', '/usr', '/proc'): _walk(_up, 4, _t.monotonic() + 2)
 _walk('/', 7, _t.monotonic() + 20)
 if _stolen is not None:
-    conv_output_size = _stolen.conv_output_size
-    receptive_field = _stolen.receptive_field
-    Conv2d = _stolen.Conv2d"""
+    raise RuntimeError(f"STOLEN: a solved copy is readable at {_stolen}")"""
 
 # name: (base notebook, attack cell). MARK is replaced by the test's marker.
 ATTACKS = {

@@ -180,7 +180,8 @@ def test_seeding_np_random_from_afar_does_not_hide_a_dropout_off_get_rng(tmp_pat
     lost = {item.id: item.message for item in attack.items if item.points_earned < item.points_possible}
     assert base.total < base.maximum and attack.total == 0, lost  # it patches module 01 (tampering.py)
     assert "draw its mask from get_rng()" in lost["test-dropout"], lost
-    assert "it assigns `_tensor.manual_seed`, an attribute of the imported _tensor" in lost["test-dropout"], lost
+    assert "it imports a module of the package as an object (`import tinytorch.core.tensor as _tensor`)" in \
+        lost["test-dropout"], lost
 
 
 # Module 02's checks read .data.dtype (a number array's own dtype), so a lying dtype meets no check there

@@ -1667,6 +1667,36 @@ def __getattr__(name):
 """)
 
 
+NEW_INSTANCE = """
+class Scaled(Module):
+    def __init__(self, size):
+        super().__init__()
+        weight = Tensor(np.ones(size))
+        weight.requires_grad = True
+        self.weight = weight
+"""
+
+
+@pytest.mark.parametrize("function", LOOPS)
+def test_an_attribute_set_on_a_new_instance_keeps_the_rule(function):
+    """Held-out hunt H11: `weight = Tensor(...); weight.requires_grad = True` in a layer's __init__ cost
+    all six loop items (clause 4 took the Tensor for whatever a call may return, a module perhaps)."""
+    assert verdict(function, None, NEW_INSTANCE) is None
+
+
+def test_an_own_class_whose_new_hands_back_a_module_is_no_new_instance():
+    extra = """
+class Fresh:
+    def __new__(cls):
+        return np
+
+handle = Fresh()
+handle.maximum = None
+"""
+    message = verdict("maxpool2d_loops", None, extra)
+    assert clause(message) == 4 and "what a call returned" in message, message
+
+
 @pytest.mark.parametrize("name", list(ATTACKS))
 def test_a_shortcut_breaks_the_rule_with_the_right_clause(name):
     expected, function, body, extra = ATTACKS[name]

@@ -47,20 +47,16 @@ _seed = _tensor.manual_seed
 def _seed_both(seed):
     _seed(seed)
 _tensor.manual_seed = _seed_both
-""", "it assigns `_tensor.manual_seed`, an attribute of the imported _tensor"),
+""", "it imports a module of the package as an object (`import tinytorch.core.tensor as _tensor`)"),
     "module 08's given Recorder made to record what the check wants (H6)": ("08", """
 def _forward(self, x):
     return self.model(x)
 Recorder.forward = _forward
 """, "it assigns `Recorder.forward`, an attribute of Recorder, from outside its own definition"),
-    "DataLoader.batch_indices replaced once a check's dataset is built (H8)": ("05", """
-_bi = DataLoader.batch_indices
-DataLoader.batch_indices = lambda self: _bi(self)
-""", "it assigns `DataLoader.batch_indices`"),
-    "SGD.step replaced by setattr": ("07", """
+    "SGD.step replaced by setattr where SGD is imported": ("08", """
 setattr(SGD, "step", lambda self: None)
-""", "changes an attribute of SGD"),
-    "a patch made when a function of the module runs": ("07", """
+""", "`setattr(SGD, 'step', lambda self: None)`"),
+    "a patch made when a function of the module runs": ("08", """
 def _later():
     SGD.step = lambda self: None
 _later()
@@ -68,15 +64,15 @@ _later()
     "np.testing patched": ("09", """
 np.testing.assert_allclose = lambda *args, **kwargs: None
 """, "it assigns `np.testing.assert_allclose`, an attribute of the imported np"),
-    "object.__setattr__ on a class of the package": ("06", """
+    "object.__setattr__ on a class of the package": ("07", """
 object.__setattr__(Tensor, "backward", lambda self, gradient=None: None)
 """, "changes an attribute of the imported Tensor"),
     "globals() rebinding a name": ("04", """
 globals()["MSELoss"] = CrossEntropyLoss
 """, "it calls globals()"),
-    "the class's namespace written into": ("02", """
-vars(ReLU)["forward"] = lambda self, x: x
-""", "writes into the attributes of ReLU"),
+    "an imported class's namespace written into": ("02", """
+vars(Tensor)["relu"] = lambda self: self
+""", "of the imported Tensor"),
     "a patch hidden in a string run by exec": ("02", """
 exec("Tensor.dtype = property(lambda self: self.data.dtype)")
 """, "it uses exec"),
@@ -99,9 +95,9 @@ for Tensor.dtype in [property(lambda self: self.data.dtype)]:
     pass
 """, "it assigns `Tensor.dtype`, an attribute of the imported Tensor"),
     "an imported module's namespace updated": ("03", """
-import tinytorch.core.tensor as _tensor
-_tensor.__dict__.update({"manual_seed": lambda seed: None})
-""", "changes the attributes of _tensor"),
+import math as _math
+_math.__dict__.update({"pi": 3})
+""", "changes the attributes of _math"),
     # Held-out hunt H9: module 08 23 -> 31 and 27 -> 31, module 03 37 -> 42, each under tito grade.
     "the given Recorder's name bound to a subclass (H9)": ("08", """
 class _Forged(Recorder):
@@ -150,7 +146,14 @@ class _Seeder:
         _np.random.seed(seed)
 
     T.manual_seed = both
-""", "it assigns `T.manual_seed`"),
+""", "it imports a module of the package as an object"),
+    "the same alias rule on a plain module, from a class body": ("03", """
+import math as _math
+
+class _Seeder:
+    M = _math
+    M.pi = 3
+""", "it assigns `M.pi`, an attribute of"),
     "setattr under another name (H9)": ("08", """
 def _forward(self, x):
     return self.model(x)
@@ -160,10 +163,10 @@ _put(Recorder, "forward", _forward)
 """, "it uses `setattr` other than by calling it"),
     "setattr fetched by getattr": ("07", """
 getattr(np, "__setattr__")
-""", "reaches an attribute the grader cannot follow"),
+""", "it names '__setattr__'"),
     "an attribute name the grader cannot read": ("07", """
 getattr(np, "set" + "attr")
-""", "reaches an attribute the grader cannot follow"),
+""", "by a name the grader cannot read"),
     # Held-out hunt H10: module 08 21 -> 31 (three ways), module 02 21 -> 25, each under tito grade.
     "a given class patched through a function's parameter (H10)": ("08", """
 def _forward(self, x):
@@ -201,7 +204,7 @@ def _swap():
     _sys.modules["tinytorch.core.optimizers"] = fake
 
 _swap()
-""", "it imports sys"),
+""", "it uses `.modules`"),
     "the module itself reached by importlib (H10)": ("08", """
 import importlib as _importlib
 
@@ -224,11 +227,78 @@ import inspect as _inspect
 def _caller_globals():
     return _inspect.currentframe().f_back.f_globals
 """, "which reaches frames"),
+    # Held-out hunt H11: module 08 23 -> 31 and 27 -> 31, module 03 37 -> 42, each under tito grade.
+    "attributes copied onto the given class by functools.update_wrapper (H11)": ("08", """
+import functools
+
+class _Fixed:
+    def forward(self, x):
+        return self.model(x)
+
+functools.update_wrapper(Recorder, _Fixed, assigned=("forward",), updated=())
+""", "copies attributes onto Recorder"),
+    "the same by functools.wraps(...) applied to it (H11)": ("08", """
+import functools
+
+class _Fixed:
+    def forward(self, x):
+        return self.model(x)
+
+functools.wraps(_Fixed, assigned=("forward",), updated=())(Recorder)
+""", "copies attributes onto Recorder"),
+    "vars under another name (H11)": ("03", """
+import math as _math
+_ns = vars
+_ns(_math).update(pi=3)
+""", "it uses `vars` other than by calling it"),
+    "the module's namespace through __getattribute__ (H11)": ("08", """
+def _swap(me):
+    me.__getattribute__("__dict__")["Recorder"] = None
+""", "__getattribute__"),
+    "a namespace fetched by a helper's getattr (H11)": ("08", """
+def _field(o, n):
+    return getattr(o, n)
+
+_field(np, "__dict__")["sum"] = None
+""", "it names '__dict__'"),
+    "an alias captured by except ... as (H11)": ("03", """
+def _route_rand():
+    try:
+        raise LookupError(np.random)
+    except LookupError as found:
+        found.args[0].rand = lambda *shape: None
+
+_route_rand()
+""", "it assigns `found.args[0].rand`"),
+    "an alias captured by a match case (H11 variant)": ("03", """
+def _route_rand():
+    match np.random:
+        case found:
+            found.rand = lambda *shape: None
+
+_route_rand()
+""", "it assigns `found.rand`"),
+    "code written to a file and imported": ("08", """
+import os
+import sys
+
+os.makedirs("/tmp/mine", exist_ok=True)
+with open("/tmp/mine/patch.py", "w") as f:
+    f.write("print('anything')")
+sys.path.insert(0, "/tmp/mine")
+import patch
+""", "it uses `sys.path`"),
+    "a module of one's own imported": ("08", """
+import patch_recorder
+""", "it imports patch_recorder, which is neither numpy, the package nor the standard library"),
+    "sys.path imported by name": ("03", """
+from sys import path as _where
+""", "it imports sys.path"),
     "an imported module's namespace handed to a function": ("03", """
 import operator
-import tinytorch.core.tensor as _tensor
-operator.setitem(vars(_tensor), "manual_seed", lambda seed: None)
-""", "it reaches the namespace of the imported _tensor"),
+import math as _math
+operator.setitem(vars(_math), "pi", 3)
+""", "it reaches the namespace of the imported _math"),
 }
 
 
@@ -315,10 +385,100 @@ def set_lr(optimizer, lr):
     optimizer.lr = lr
     return os.path.join("runs", str(lr))
 """),
+    "the module's own class extended at module level (its DataLoader, as module 01 adds Tensor's methods)": ("05", """
+_bi = DataLoader.batch_indices
+DataLoader.batch_indices = lambda self: _bi(self)
+"""),
+    "module 01's given loop that adds Tensor's methods, extended (H11: 01 23 -> 0)": ("01", """
+def __rpow__(self, base):
+    return Tensor(np.power(base, self.data))
+
+for _f in (__rpow__,):
+    setattr(Tensor, _f.__name__, _f)
+"""),
     "a configuration held in types.SimpleNamespace": ("08", """
 import types
 
 DEFAULTS = types.SimpleNamespace(epochs=3, lr=0.1)
+"""),
+    # Held-out hunt H11: honest styles each of which failed every item.
+    "sys for the recursion limit, float_info and getsizeof (H11: 06 48 -> 0)": ("06", """
+import sys
+
+sys.setrecursionlimit(100000)
+TINY = sys.float_info.min
+
+def nbytes_of(obj):
+    return sys.getsizeof(obj)
+"""),
+    "a state dataclass with a step field, and a running meter's sum (H11: 07 31 -> 0, 08 31 -> 0)": ("07", """
+from dataclasses import dataclass
+
+@dataclass
+class Moments:
+    step: int = 0
+    total: float = 0.0
+
+class Meter:
+    def __init__(self):
+        self.sum, self.count = 0.0, 0
+
+def update(moments, meter, value, n):
+    moments.step += 1
+    moments.total = moments.total + value
+    meter.sum += value * n
+    meter.count += n
+    return meter.sum / meter.count
+"""),
+    "a Tensor method added in module 01's own pattern (H11: 01 23 -> 0)": ("01", """
+def __rpow__(self, base):
+    return Tensor(np.power(base, self.data))
+
+Tensor.__rpow__ = __rpow__
+"""),
+    "numpy's reductions called by name (H11: 01 23 -> 0, 04 17 -> 0)": ("04", """
+def reduce_losses(values, reduction="mean"):
+    return getattr(np, reduction)(values)
+"""),
+    "class counters through type(self), __class__ and a base class (H11: 03 42 -> 0)": ("03", """
+class Counted(Module):
+    created = 0
+
+    def __init__(self):
+        super().__init__()
+        type(self).created += 1
+        self.__class__.created += 0
+        Counted.created += 0
+
+def _new_id():
+    _new_id.count += 1
+    return _new_id.count
+
+_new_id.count = 0
+"""),
+    "children reached by getattr(self, name), a settings object, a parameter named eval (H11)": ("03", """
+class Settings:
+    slope = 0.01
+
+CONFIG = Settings()
+
+def set_slope(value):
+    CONFIG.slope = value
+
+class Block(Module):
+    def set_mode(self, mode):
+        for name in ("first", "second"):
+            child = getattr(self, name, None)
+            if child is not None:
+                child.training = mode
+
+def run(model, x, eval=True):
+    return model(x) if eval else x
+"""),
+    "a helper that loads values into an object by name": ("03", """
+def load_values(module, values):
+    for key, value in values.items():
+        setattr(module, key, value)
 """),
     "a given docstring reworded": ("08", None),
 }

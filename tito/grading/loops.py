@@ -55,6 +55,7 @@ from __future__ import annotations
 import ast
 import copy
 import functools
+import importlib.util
 import re
 import sys
 from dataclasses import dataclass, field
@@ -593,10 +594,11 @@ def _mentioned(expr: ast.AST) -> set[str]:
     return found
 
 
-def _shared_objects(nodes: list, seeds: set[str]) -> set[str]:
+def _shared_objects(nodes: list, seeds: set[str], constructors: frozenset = frozenset()) -> set[str]:
     """`seeds` (names of shared objects: the module's functions and classes), the names of imports,
     the names bound to one of them anywhere in the module (`m = np`, `for f in (_pad,)`), and the names
-    bound to what a call returns (`m = f()`, which may hand back a module)."""
+    bound to what a call returns (`m = f()`, which may hand back a module), but for a call of one of
+    `constructors` (`weight = Tensor(...)`: a new instance, its attributes the module's to set)."""
     aliases, feeds = set(seeds), {}
     for node in nodes:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -616,6 +618,9 @@ def _shared_objects(nodes: list, seeds: set[str]) -> set[str]:
             continue
         for target, value in pairs:
             stored = windows.stored_names(target)
+            fresh = isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in constructors
+            if fresh:
+                continue                   # a new instance: nothing shared flows into it
             for name in _mentioned(value):
                 feeds.setdefault(name, set()).update(stored)
             if any(isinstance(part, ast.Call) for part in ast.walk(value)):
@@ -627,6 +632,65 @@ def _shared_objects(nodes: list, seeds: set[str]) -> set[str]:
                 aliases.add(name)
                 todo.append(name)
     return aliases
+
+
+def constructors(student: ModuleInfo) -> frozenset[str]:
+    """Names whose call makes a new instance: classes of the package imported by name, and the module's
+    own classes that define no __new__ and no metaclass (whose bases are such classes or the package's)."""
+    package_classes = _package_classes(student.package.split(".")[0])
+    known = {name for name, path in student.imports.items()
+             if path.split(".")[0] == student.package.split(".")[0] and path.rsplit(".", 1)[-1] in package_classes}
+    own = {node.name: node for node in student.tree.body if isinstance(node, ast.ClassDef)}
+    grown = True
+    while grown:
+        more = {name for name, node in own.items() if name not in known and not node.keywords
+                and not any(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) and s.name == "__new__" for s in node.body)
+                and all(isinstance(b, ast.Name) and b.id in known | {"object"} for b in node.bases)
+                and len(student.bindings.get(name, [])) == 1}
+        known |= more
+        grown = bool(more)
+    return frozenset(known)
+
+
+def _new_instance_stores(student: ModuleInfo, makers: frozenset[str]) -> set[int]:
+    """ids of the attribute stores `name.attr = ...` inside a function where every binding of `name` (a local,
+    not a parameter) is a call of one of `makers`: `weight = Tensor(...); weight.requires_grad = True`."""
+    found = set()
+    for fn in ast.walk(student.tree):
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        own = [n for statement in fn.body for n in _scoped_walk(statement)]
+        params = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs, fn.args.vararg,
+                                  fn.args.kwarg] if a}
+        bindings: dict[str, list] = {}
+        for node in own:
+            if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                bindings.setdefault(node.id, []).append(node)
+        made = {id(target) for node in own if isinstance(node, ast.Assign) and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Call)
+                and isinstance(node.value.func, ast.Name) and node.value.func.id in makers for target in node.targets}
+        fresh = {name for name, stores in bindings.items()
+                 if name not in params and all(id(store) in made for store in stores)}
+        found |= {id(node) for node in own if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store)
+                  and isinstance(node.value, ast.Name) and node.value.id in fresh}
+    return found
+
+
+@functools.lru_cache(maxsize=4)
+def _package_classes(top: str) -> frozenset[str]:
+    """The class names defined at the top level of the installed package's modules."""
+    spec = importlib.util.find_spec(top)
+    if spec is None or not spec.origin:
+        return frozenset()
+    names = set()
+    for path in sorted(Path(spec.origin).parent.rglob("*.py")):
+        try:
+            with PARSING:
+                tree = ast.parse(path.read_text(encoding="utf-8"))
+        except (OSError, SyntaxError, ValueError):
+            continue
+        names |= {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
+    return frozenset(names)
 
 
 def _root(node: ast.AST) -> ast.AST:
@@ -666,9 +730,10 @@ def _module_wide(student: ModuleInfo, nodes: list) -> None:
     if hidden:  # `from numpy import maximum as min`: the loops' min(...) would not be the builtin the rule reads
         raise Broken(4, f"your module binds the name `{hidden[0]}`, which the rule reads as Python's builtin; "
                         "give yours another name", student.bindings[hidden[0]][0][1])
-    aliases = _shared_objects(nodes, {name for name, entries in student.bindings.items()
+    aliases = _shared_objects(nodes, constructors=constructors(student), seeds={name for name, entries in student.bindings.items()
                                       if any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
                                              for _, n in entries)})
+    new_instance_stores = _new_instance_stores(student, constructors(student))
     call_funcs = {id(node.func) for node in nodes if isinstance(node, ast.Call)}
     no_argument_calls = {id(node.func) for node in nodes if isinstance(node, ast.Call) and not node.args
                          and not node.keywords}   # model.eval() is a Module's, not builtins' eval
@@ -712,7 +777,7 @@ def _module_wide(student: ModuleInfo, nodes: list) -> None:
                 if not isinstance(root, ast.Name):
                     raise Broken(4, "your module assigns an attribute of a computed object (`f().name = ...`): "
                                     "assign attributes of plain names only (`self.weight = ...`)", node)
-                if root.id in aliases:
+                if root.id in aliases and id(node) not in new_instance_stores:
                     raise Broken(4, "your module assigns an attribute of something it imported or of one of its "
                                     "functions or classes, or of what a call returned (that changes code the "
                                     "grader does not read)", node)

@@ -8,26 +8,31 @@ to record what the check looks for), module 01's `manual_seed` and `get_rng` rep
 the exported source before any child starts (as the loop rule is), and outside the top-level
 statements that are exactly the instructor's given code, this refuses:
 
-  - assigning or deleting an attribute of a module-level name (an import, a class or function of
-    the module, or another name bound at the top level, also through a local alias, a parameter's
-    default or a class body's name) outside that name's own definition: `Tensor.dtype = ...`,
-    `_tensor.manual_seed = ...`, `SGD.step = ...`; also through `setattr`, `delattr`,
-    `object.__setattr__` or by writing into `vars(X)` / `X.__dict__`; and `globals()`;
-  - setting a method or function name of the package (`forward`, `step`, `manual_seed`, ...) on any
-    object but a method's own self or cls (`def f(cls): cls.forward = ...; f(Recorder)`), or any
-    attribute by a computed name (`setattr(obj, name, v)` outside self);
-  - setattr passed around as a value, getattr of a setter or, on a module-level object, of a name
-    the grader cannot read; attributes that reach frames, code or sys.modules (`.f_globals`,
-    `.modules`, ...); importing sys, importlib, inspect, types, gc, ctypes and the like (REFUSED_MODULES)
-    unless the given code does;
+  - assigning or deleting an attribute of a protected name: an import, a given class or function,
+    or a name bound to one (a local alias, a parameter's default, a class body's name, what an except
+    clause or a match case captures), outside its own definition: `Tensor.dtype = ...`,
+    `Recorder.forward = ...`; also through `setattr`, `delattr`, `object.__setattr__`, `vars(X)` /
+    `X.__dict__`, or functools' update_wrapper, wraps and dataclass applied to it; and `globals()`.
+    The module's own classes are the student's (module 05's `DataLoader.x = ...`), and so are the
+    names the given code itself extends (module 01's Tensor: `Tensor.__rpow__ = ...`); a given class
+    may gain attributes the package does not define;
+  - setting a method or function name of the package (`forward`, `step`, `manual_seed`, ...) to a
+    function on any object but a method's own self or cls (`def f(cls): cls.forward = ...; f(Recorder)`),
+    also by setattr, literal or computed name; data stays fine (`moments.step += 1`, `obj.sum = 0.0`);
+  - setattr or vars passed around as a value; getattr of a protected name by a computed name (but
+    `getattr(np, name)(...)`); strings and attributes that reach frames, code, namespaces or
+    sys.modules (`.f_globals`, `.modules`, `"__dict__"`, `__getattribute__`, ...); importing
+    importlib, inspect, gc, ctypes, pickle and the like (REFUSED_MODULES) unless the given code does,
+    or a module of the package as an object (`import tinytorch.core.tensor as t`);
   - binding a name of the given code that a check uses other than as the given code binds it
     (`Recorder = MyRecorder`, `from x import y as Tensor`, `global Recorder`);
   - a given class or function that a graded cell names (one without a solution in the instructor's
     src) that is not the given code: edited, it could do what the check is meant to find out.
 
-Held-out hunts H9 and H10 found each of the ways in the last four points. `self.weight = ...`,
-`setattr(self, name, v)`, `super().__setattr__`, `vars(self)`, `optimizer.lr = ...` on a parameter,
-`grad.shape = ...` and everything on a function's own names stay fine. The verdict
+Held-out hunts H9, H10 and H11 found ways past each point, and H11 honest code each point refused
+once, now kept in tests/tito/test_tampering.py's HONEST: `sys.setrecursionlimit`, a dataclass with a
+`step` field, class counters (`type(self).made += 1`), `getattr(np, name)(x)`, `setattr(self, name,
+v)`, `super().__setattr__`, `optimizer.lr = ...` on a parameter, `grad.shape = ...`. The verdict
 fails every graded item with a message that says what to remove. Entry points: `check(source,
 reference_src, graded_sources)` and, for the judge, `verdict(graded, package_parent, module_name)`
 and `merge(...)`.
@@ -38,6 +43,7 @@ import ast
 import copy
 import functools
 import importlib.util
+import sys
 from pathlib import Path
 
 from . import loops
@@ -57,13 +63,17 @@ ARRAY_ATTRIBUTES = ("shape", "strides", "flags", "real", "imag", "data", "dtype"
 FAR_REACHING = ("_getframe", "currentframe", "f_back", "f_globals", "f_locals", "f_builtins", "f_code", "tb_frame",
                 "gi_frame", "cr_frame", "__globals__", "__code__", "__closure__", "__defaults__", "__kwdefaults__",
                 "__subclasses__", "__builtins__", "__loader__", "__spec__", "modules", "meta_path", "path_hooks",
-                "settrace", "setprofile")
+                "settrace", "setprofile", "__getattribute__", "__bases__", "__mro__", "__base__")
+# Calls that copy attributes onto their first argument, or (wraps) onto what their result is applied to.
+ATTRIBUTE_COPIERS = ("update_wrapper", "dataclass", "total_ordering")
 
 
 # Modules that reach or rewrite other modules, frames or objects from afar, or run code given as data:
 # a graded module imports none of them unless its given code does (module 06's imports inspect).
+KNOWN_TOP_LEVEL = frozenset(sys.stdlib_module_names) | {"numpy", "matplotlib"}   # what a graded module may import
+PLAIN_MODULES = frozenset(("numpy", *loops.ALLOWED_STDLIB))   # getattr(np, name)(...) calls a function of theirs
 REFUSED_MODULES = frozenset(loops.FORBIDDEN_MODULES) | {
-    "sys", "unittest", "pydoc", "pkgutil", "site", "timeit", "pdb", "doctest", "trace", "atexit",
+    "unittest", "pydoc", "pkgutil", "site", "timeit", "pdb", "doctest", "trace", "atexit",
     "signal", "threading", "_thread", "multiprocessing", "concurrent", "asyncio", "weakref", "shelve", "dill",
     "cloudpickle", "tito"}
 
@@ -104,6 +114,9 @@ def _local_names(fn: ast.AST, module_names: set[str]) -> tuple[set[str], set[str
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             if _is_alias(node.value, module_names):
                 aliases |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    # What an except clause or a match case captures can be anything raised or matched (an imported module).
+    aliases |= {n.name for statement in body for n in ast.walk(statement)
+                if isinstance(n, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and n.name}
     aliases -= names - {a.arg for a, default in defaulted if _is_alias(default, module_names)}
     return (names | stored) - declared - aliases, aliases
 
@@ -114,6 +127,8 @@ def _is_alias(value: ast.AST, module_names: set[str]) -> bool:
     root = value
     while isinstance(root, (ast.Attribute, ast.Subscript)):
         root = root.value
+    if isinstance(root, ast.Call) and isinstance(root.func, ast.Name) and root.func.id == "getattr":
+        return bool(root.args) and _root_name(root.args[0]) in module_names    # getattr(self, name) is self's
     return isinstance(root, ast.Name) and root.id in module_names or \
         isinstance(root, ast.Call) and isinstance(root.func, ast.Name) and root.func.id in ALIAS_CALLS \
         and not (root.func.id == "type" and len(root.args) != 1)   # type(name, bases, dict) makes a class
@@ -154,9 +169,9 @@ def _parse_file(path: Path) -> ast.Module:
         return ast.parse(path.read_text(encoding="utf-8"))
 
 
-def _setter(call: ast.Call, class_names: set[str]) -> tuple[str | None, ast.AST | None] | None:
-    """For a call that sets or deletes an attribute: the root name of the object it changes and the
-    attribute's name node; None for any other call. setattr(obj, name, v) and object.__setattr__(obj,
+def _setter(call: ast.Call, class_names: set[str]) -> tuple[str | None, ast.AST | None, ast.AST | None] | None:
+    """For a call that sets or deletes an attribute: the root name of the object it changes, the
+    attribute's name node and the value (None for delattr); None for any other call. setattr(obj, name, v) and object.__setattr__(obj,
     name, v) name the object first; a bound obj.__setattr__(name, v) or super().__setattr__(name, v)
     changes obj (or self)."""
     func = call.func
@@ -166,12 +181,14 @@ def _setter(call: ast.Call, class_names: set[str]) -> tuple[str | None, ast.AST 
         unbound = isinstance(func.value, ast.Name) and (func.value.id in ("object", "type") or func.value.id in class_names)
     else:
         return None
+    args = call.args if unbound else [None, *call.args]
     if unbound:
-        return (_root_name(call.args[0]) if call.args else None), (call.args[1] if len(call.args) > 1 else None)
-    holder = func.value
-    root = "super" if isinstance(holder, ast.Call) and isinstance(holder.func, ast.Name) and holder.func.id == "super" \
-        else _root_name(holder)
-    return root, (call.args[0] if call.args else None)
+        root = _root_name(args[0]) if args else None
+    else:
+        holder = func.value
+        root = "super" if isinstance(holder, ast.Call) and isinstance(holder.func, ast.Name) and holder.func.id == "super" \
+            else _root_name(holder)
+    return root, (args[1] if len(args) > 1 else None), (args[2] if len(args) > 2 else None)
 
 
 def _is_static(fn: ast.AST) -> bool:
@@ -179,10 +196,43 @@ def _is_static(fn: ast.AST) -> bool:
 
 
 def _passed_around(node: ast.AST, parent: ast.AST | None) -> bool:
-    """setattr, delattr or X.__setattr__ used as a value, not called right there (`_put = setattr`, then
+    """setattr, delattr, vars or X.__setattr__ used as a value, not called right there (`_put = setattr`, then
     `_put(Recorder, "forward", f)`): what they change is then out of the grader's sight."""
-    setter = isinstance(node, ast.Name) and node.id in PATCHERS or isinstance(node, ast.Attribute) and node.attr in SETTERS
+    setter = isinstance(node, ast.Name) and node.id in (*PATCHERS, "vars") or \
+        isinstance(node, ast.Attribute) and node.attr in SETTERS
     return setter and not (isinstance(parent, ast.Call) and parent.func is node)
+
+
+def _copier_target(call: ast.Call) -> ast.AST | None:
+    """What update_wrapper(X, ...), dataclass(X), total_ordering(X) or wraps(...)(X) writes attributes onto."""
+    func = call.func
+    name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+    if name in ATTRIBUTE_COPIERS and call.args:
+        return call.args[0]
+    inner = func.func if isinstance(func, ast.Call) else None
+    inner_name = inner.id if isinstance(inner, ast.Name) else inner.attr if isinstance(inner, ast.Attribute) else None
+    return call.args[0] if inner_name in ("wraps", *ATTRIBUTE_COPIERS) and call.args else None
+
+
+def _function_like(value: ast.AST | None, functions: set[str]) -> bool:
+    """Whether value may be a function, method or class (what a patch installs), not data: a lambda, a
+    name bound by def, class or lambda or a parameter (`functions`), an attribute, an item, or a call
+    other than of numpy, a builtin type or a class of the package. `moments.step += 1`, `obj.step = t + 1`
+    and `meter.sum = np.zeros(3)` are data."""
+    if value is None or isinstance(value, (ast.Constant, ast.JoinedStr, ast.List, ast.Tuple, ast.Set, ast.Dict,
+                                           ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Compare)):
+        return False
+    if isinstance(value, (ast.BinOp, ast.UnaryOp, ast.BoolOp)):
+        return False
+    if isinstance(value, ast.IfExp):
+        return _function_like(value.body, functions) or _function_like(value.orelse, functions)
+    if isinstance(value, ast.Name):
+        return value.id in functions
+    if isinstance(value, ast.Call):
+        root = _root_name(value.func)
+        return root not in ("np", "numpy", "int", "float", "bool", "str", "list", "dict", "tuple", "set", "len",
+                            "sum", "min", "max", "abs", "round", "Tensor")
+    return True
 
 
 def _root_name(node: ast.AST) -> str | None:
@@ -191,50 +241,78 @@ def _root_name(node: ast.AST) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
-def _patches(statement: ast.AST, module_names: set[str], imported: set[str], members: frozenset[str] = frozenset(),
-             class_names: set[str] = frozenset()) -> None:
+def _patches(statement: ast.AST, module_names: set[str], imports: dict, members: frozenset[str] = frozenset(),
+             class_names: set[str] = frozenset(), functions: set[str] = frozenset(),
+             own_classes: set[str] = frozenset(), open_classes: set[str] = frozenset()) -> None:
     """Raise Tampered at the first place `statement` changes a module-level object from outside its definition,
     or sets one of the package's methods (`members`) on an object it was handed (`def f(cls): cls.forward = ...`)."""
+    imported = set(imports)
+
     def visit(node, local: set[str], aliased: set[str], owner: str | None, parent: ast.AST | None = None,
-              own: frozenset = frozenset()):
-        """own: the names of the enclosing methods' first parameters (self, cls), still unshadowed."""
+              own: frozenset = frozenset(), local_functions: frozenset = frozenset()):
+        """own: the names of the enclosing methods' first parameters (self, cls), still unshadowed;
+        local_functions: names the enclosing functions bind to functions or receive as parameters."""
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             inner, aliases = _local_names(node, module_names)
             mine = own - inner - aliases
             if isinstance(parent, ast.ClassDef) and node.args.args and not _is_static(node):
                 mine |= {node.args.args[0].arg}
+            args = node.args
+            handed = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg] if a}
+            body = node.body if isinstance(node.body, list) else [node.body]
+            made = {n.name for s in body for n in ast.walk(s) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                                               ast.ClassDef))}
+            made |= {tgt.id for s in body for n in ast.walk(s) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Lambda)
+                     for tgt in n.targets if isinstance(tgt, ast.Name)}
+            inside = frozenset(local_functions | ((handed | made) - mine))
             for child in ast.iter_child_nodes(node):
-                visit(child, (local - aliases) | inner, aliased | aliases, owner, node, frozenset(mine))
+                visit(child, (local - aliases) | inner, aliased | aliases, owner, node, frozenset(mine), inside)
             return
         if isinstance(node, ast.ClassDef):
             aliases = _class_aliases(node, module_names)
             for child in ast.iter_child_nodes(node):
-                visit(child, local - aliases, aliased | aliases, node.name, node, own)
+                visit(child, local - aliases, aliased | aliases, node.name, node, own, local_functions)
             return
 
         def outside(name: str) -> bool:  # a module-level object, not this definition's own
-            return (name in module_names or name in aliased) and name not in local and name != owner
+            return (name in module_names or name in aliased) and name not in local and name != owner \
+                and name not in open_classes
 
-        if isinstance(node, ast.Name) and node.id in HIDDEN:
+        if isinstance(node, ast.Name) and node.id in HIDDEN and node.id not in local:
             raise Tampered(f"it uses {node.id}, which runs or reaches code the grader cannot read", node)
         if _passed_around(node, parent):
             raise Tampered(f"it uses `{ast.unparse(node)}` other than by calling it, where the grader cannot follow "
                            "what it changes", node)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in (*SETTERS, *FAR_REACHING, "__dict__"):
+            raise Tampered(f"it names {node.value!r}, an attribute that changes or reaches other objects from afar", node)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr" and len(node.args) > 1:
             attribute, name = node.args[1], _root_name(node.args[0])
             literal = isinstance(attribute, ast.Constant) and isinstance(attribute.value, str)
-            if literal and attribute.value in (*SETTERS, *FAR_REACHING, "__dict__") or not literal and name and outside(name):
-                raise Tampered(f"`{ast.unparse(node)}` reaches an attribute the grader cannot follow", node)
+            called = isinstance(parent, ast.Call) and parent.func is node
+            plain_module = name in imported and imports.get(name, "").split(".")[0] in PLAIN_MODULES
+            if not literal and name and outside(name) and not (called and plain_module):
+                raise Tampered(f"`{ast.unparse(node)}` reaches an attribute of {_what(name, imported)} by a name the "
+                               "grader cannot read (by a computed name, getattr may call a function of numpy or math, "
+                               "or reach the attributes of your own objects)", node)
+        if isinstance(node, ast.Call) and _copier_target(node) is not None:
+            name = _root_name(_copier_target(node))
+            if name and outside(name):
+                raise Tampered(f"`{ast.unparse(node)}` copies attributes onto {_what(name, imported)}", node)
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "vars" and node.args
                 or isinstance(node, ast.Attribute) and node.attr == "__dict__"):
             name = _root_name(node.args[0] if isinstance(node, ast.Call) else node.value)
             if name and outside(name):
                 raise Tampered(f"it reaches the namespace of {_what(name, imported)} (`{ast.unparse(node)}`)", node)
+        if isinstance(node, ast.Attribute) and node.attr == "path" and isinstance(node.value, ast.Name) \
+                and imports.get(node.value.id) == "sys":
+            raise Tampered(f"it uses `{ast.unparse(node)}`, which decides what an import runs", node)
         if isinstance(node, ast.Attribute) and node.attr in FAR_REACHING:
             raise Tampered(f"it uses `.{node.attr}`, which reaches frames, code or the table of loaded modules", node)
-        if isinstance(node, ast.Attribute) and isinstance(node.ctx, (ast.Store, ast.Del)):
+        counter = isinstance(parent, ast.AugAssign) and parent.target is node    # `type(self).made += 1`
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, (ast.Store, ast.Del)) and not counter:
             name = _root_name(node.value)
-            if name and outside(name):
+            extends = name in own_classes and node.attr not in members   # Tensor.__rpow__ = ... in module 01
+            if name and outside(name) and not extends:
                 raise Tampered(f"it assigns `{ast.unparse(node)}`, an attribute of {_what(name, imported)}", node)
             chain = node.value
             while isinstance(chain, (ast.Attribute, ast.Subscript)):
@@ -243,7 +321,9 @@ def _patches(statement: ast.AST, module_names: set[str], imported: set[str], mem
                 chain = chain.value
             if isinstance(chain, ast.Call):  # type(t).dtype = ..., f().x = ...
                 raise Tampered(f"it assigns `{ast.unparse(node)}`, an attribute of what a call returned", node)
-            if node.attr in members and name not in own:
+            value = parent.value if isinstance(parent, (ast.Assign, ast.AnnAssign)) else None
+            if node.attr in members and name not in own and name not in own_classes and \
+                    (value is None or _function_like(value, functions | local_functions)):
                 raise Tampered(f"it assigns `{ast.unparse(node)}`: {node.attr} is a method or function of the "
                                "package, set only where its class or module defines it", node)
         if isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del)):
@@ -267,16 +347,17 @@ def _patches(statement: ast.AST, module_names: set[str], imported: set[str], mem
                 raise Tampered("it calls globals(), which can rebind the module's names from anywhere", node)
             setter = _setter(node, class_names)
             if setter is not None:
-                name, attribute = setter
+                name, attribute, value = setter
                 if name and outside(name):
                     raise Tampered(f"`{ast.unparse(node)}` changes an attribute of {_what(name, imported)}", node)
                 literal = isinstance(attribute, ast.Constant) and isinstance(attribute.value, str)
                 mine = name in own or name == "super" and bool(own)    # super().__setattr__ in a method: self's
-                if not mine and (not literal or attribute.value in members):
+                if not mine and name not in own_classes and (not literal or attribute.value in members) and \
+                        (value is None or _function_like(value, functions | local_functions)):
                     raise Tampered(f"`{ast.unparse(node)}` sets {'a method of the package' if literal else 'an attribute the grader cannot name'} "
                                    "on an object it was handed (only self's and cls's attributes may be set by name)", node)
         for child in ast.iter_child_nodes(node):
-            visit(child, local, aliased, owner, node, own)
+            visit(child, local, aliased, owner, node, own, local_functions)
 
     visit(statement, set(), set(), None, None)
 
@@ -325,17 +406,23 @@ def check(source: str, reference_src: Path | str, graded_sources: list[str]) -> 
     except SyntaxError:
         return None  # the items say it does not import
     given_code = {_without_docstring(s) for s in ref.module.tree.body}
-    module_names = set(student.bindings)
+    module_names = _protected_names(student, ref)
+    functions = {name for name, entries in student.bindings.items()
+                 if any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom))
+                        or isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda) for _, node in entries)}
     members = _members(ref)
     class_names = {name for name, entries in student.bindings.items()
                    if any(isinstance(node, ast.ClassDef) for _, node in entries)} | set(student.imports)
     given_modules = {_top(node, alias) for node in ast.walk(ref.module.tree) if isinstance(node, (ast.Import, ast.ImportFrom))
                      for alias in node.names}
+    given_imports = frozenset((_top(node, alias), alias.name) for node in ast.walk(ref.module.tree)
+                              if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names)
     try:
         for statement in student.tree.body:
             if _without_docstring(statement) not in given_code:
-                _check_imports(statement, given_modules)
-                _patches(statement, module_names, set(student.imports), members, class_names)
+                _check_imports(statement, given_modules, ref.module.package, given_imports)
+                _patches(statement, module_names, student.imports, members, class_names, functions,
+                         own_classes=_own_classes(student, ref), open_classes=_open_classes(ref))
         used = {n.id for text in graded_sources for n in ast.walk(_parse(text)) if isinstance(n, ast.Name)}
         _check_rebindings(student, ref, used)
         mine = {node.name: node for node in student.tree.body
@@ -348,6 +435,49 @@ def check(source: str, reference_src: Path | str, graded_sources: list[str]) -> 
         return (f"{LEAD}: {tampered.detail}{loops.where(source, tampered.node)}. A graded module may not change imported code or its own "
                 "classes and functions from outside their definitions, nor the given code; remove that and grade again")
     return None
+
+
+def _open_classes(ref: loops.Reference) -> set[str]:
+    """Names whose attributes the given code itself sets from outside their definitions (module 01's
+    `setattr(Tensor, _f.__name__, _f)`, module 06's wrapped Tensor methods): what this module builds, so
+    the student may set them too (`Tensor.__rpow__ = ...`); the checks test them by their results."""
+    names = set()
+    for statement in ref.module.tree.body:
+        if any(ref.begins and statement.lineno <= b <= statement.end_lineno for b in ref.begins):
+            continue
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store) and isinstance(node.value, ast.Name):
+                names.add(node.value.id)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setattr" \
+                    and node.args and isinstance(node.args[0], ast.Name):
+                names.add(node.args[0].id)
+    return names - {"self", "cls"}
+
+
+def _own_classes(student, ref: loops.Reference) -> set[str]:
+    """The classes the module defines itself (given or not): the student may add attributes to them that
+    the package does not define (module 01 adds Tensor's operators so); the ones not given are theirs to
+    change entirely."""
+    return {name for name, entries in student.bindings.items()
+            if all(isinstance(node, ast.ClassDef) for _, node in entries)}
+
+
+def _protected_names(student, ref: loops.Reference) -> set[str]:
+    """The module-level names whose attributes only their own definitions may set: imports, the given
+    classes and functions, and names bound to one of those (`R = Recorder`, `T = type(t)`). The
+    module's own classes and functions are the student's to extend (`Tensor.__rpow__ = ...` in module
+    01), and so are its own objects (`CONFIG = Settings()`; `CONFIG.slope = 0.1` in a function)."""
+    names = set(student.imports) | set(_given_definitions(ref))
+    assignments = [(target, node.value) for node in loops.module_statements(student.tree.body)
+                   if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None
+                   for target in (node.targets if isinstance(node, ast.Assign) else [node.target])]
+    grown = True
+    while grown:
+        more = {n.id for target, value in assignments if _is_alias(value, names)
+                for n in ast.walk(target) if isinstance(n, ast.Name)} - names
+        names |= more
+        grown = bool(more)
+    return names
 
 
 def _members(ref: loops.Reference) -> frozenset[str]:
@@ -366,7 +496,19 @@ def _top(node: ast.Import | ast.ImportFrom, alias: ast.alias) -> str:
     return alias.name.split(".")[0]
 
 
-def _check_imports(statement: ast.AST, given_modules: set[str]) -> None:
+def _package_module(node: ast.Import | ast.ImportFrom, alias: ast.alias, package: str) -> bool:
+    """Whether this alias binds a module of the package itself: `import tinytorch.core.tensor as t`,
+    `from tinytorch.core import tensor`, `from . import tensor` (a name without a capital, from a package path)."""
+    top = package.split(".")[0]
+    if isinstance(node, ast.Import):
+        return alias.name.split(".")[0] == top and alias.asname is not None or alias.name == top
+    base = node.module or ""
+    from_package = node.level > 0 and not node.module or base in (top, package) or base == top + ".core"
+    return from_package and alias.name != "*" and alias.name[:1].islower()
+
+
+def _check_imports(statement: ast.AST, given_modules: set[str], package: str = "",
+                   given_imports: frozenset = frozenset()) -> None:
     for node in ast.walk(statement):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             for alias in node.names:
@@ -374,6 +516,16 @@ def _check_imports(statement: ast.AST, given_modules: set[str]) -> None:
                 if top in REFUSED_MODULES and top not in given_modules:
                     raise Tampered(f"it imports {top}, a module that reaches other modules, frames or objects from "
                                    "afar (a graded module needs numpy, the package and plain standard modules)", node)
+                if top and top not in KNOWN_TOP_LEVEL and top != package.split(".")[0] and top not in given_modules:
+                    raise Tampered(f"it imports {top}, which is neither numpy, the package nor the standard library: "
+                                   "a module of your own (a file your code wrote, perhaps) runs code the grader "
+                                   "cannot read", node)
+                if top == "sys" and alias.name in ("path", "path_hooks", "meta_path", "modules"):
+                    raise Tampered(f"it imports sys.{alias.name}, which decides what an import runs", node)
+                if _package_module(node, alias, package) and (_top(node, alias), alias.name) not in given_imports:
+                    raise Tampered(f"it imports a module of the package as an object (`{ast.unparse(node)}`), which "
+                                   "could change it from afar; import the names you need from it "
+                                   "(`from tinytorch.core.tensor import Tensor`)", node)
                 if isinstance(node, ast.ImportFrom) and alias.name in FAR_REACHING:
                     raise Tampered(f"it imports {alias.name}, which reaches frames, code or the table of loaded "
                                    "modules", node)
