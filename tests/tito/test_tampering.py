@@ -164,8 +164,8 @@ _put(Recorder, "forward", _forward)
     "setattr fetched by getattr": ("07", """
 getattr(np, "__setattr__")
 """, "it names '__setattr__'"),
-    "an attribute name the grader cannot read": ("07", """
-getattr(np, "set" + "attr")
+    "an attribute name the grader cannot read": ("02", """
+getattr(Tensor, "rel" + "u")
 """, "by a name the grader cannot read"),
     # Held-out hunt H10: module 08 21 -> 31 (three ways), module 02 21 -> 25, each under tito grade.
     "a given class patched through a function's parameter (H10)": ("08", """
@@ -179,10 +179,10 @@ _install(Recorder)
 """, "it assigns `cls.forward`: forward is a method or function of the package"),
     "the same through a lambda and setattr (H10 variant)": ("08", """
 (lambda c: setattr(c, "forward", lambda self, x: self.model(x)))(Recorder)
-""", "sets a method of the package on an object it was handed"),
+""", "it hands Recorder, from outside its own definition to a lambda"),
     "the same through a comprehension (H10 variant)": ("08", """
 [setattr(c, "forward", lambda self, x: self.model(x)) for c in [Recorder]]
-""", "sets a method of the package on an object it was handed"),
+""", "changes an attribute of c"),
     "the same through type.__setattr__ on a parameter (H10 variant)": ("08", """
 def _install(o):
     type.__setattr__(o, "forward", lambda self, x: self.model(x))
@@ -204,7 +204,7 @@ def _swap():
     _sys.modules["tinytorch.core.optimizers"] = fake
 
 _swap()
-""", "it uses `.modules`"),
+""", "it uses `_sys.modules`"),
     "the module itself reached by importlib (H10)": ("08", """
 import importlib as _importlib
 
@@ -217,7 +217,7 @@ _swap()
     "sys.modules reached without importing sys": ("02", """
 def _swap(np=np):
     return np.core.multiarray.sys.modules
-""", "it uses `.modules`"),
+""", "reaches the table of loaded modules"),
     "a frame function imported from inspect (module 06 imports inspect itself)": ("06", """
 from inspect import currentframe as _here
 """, "it imports currentframe"),
@@ -294,6 +294,15 @@ import patch_recorder
     "sys.path imported by name": ("03", """
 from sys import path as _where
 """, "it imports sys.path"),
+    "a given class handed to an own function that sets its attributes, by keyword (H10 variant)": ("08", """
+def _make_forward():
+    return lambda self, x: self.model(x)
+
+def _install(target=None):
+    target.forward = _make_forward()
+
+_install(target=Recorder)
+""", "it hands Recorder, from outside its own definition to _install, which sets attributes of its parameter target"),
     "an imported module's namespace handed to a function": ("03", """
 import operator
 import math as _math
@@ -479,6 +488,68 @@ def run(model, x, eval=True):
 def load_values(module, values):
     for key, value in values.items():
         setattr(module, key, value)
+"""),
+    # Held-out hunt H12: honest code each of which failed every item.
+    "data in attributes named like the package's methods (H12)": ("07", """
+class Stats:
+    pass
+
+def adam_update(param, state, t):
+    state.step = t
+    stats = Stats()
+    stats.mean = param.data.mean()
+    stats.max = param.data.max()
+    return stats
+"""),
+    "results and settings named like methods, a parameter named eval (H12)": ("08", """
+class Result:
+    pass
+
+def summarize(outputs, targets, cfg, train, eval):
+    result = Result()
+    result.accuracy = float((outputs.argmax(axis=1) == targets).mean())
+    cfg.train = train
+    cfg.eval = eval
+    return result
+"""),
+    "a Sequential holding its modules, a registry of subclasses, signatures read (H12)": ("03", """
+class Stack(Module):
+    def __init__(self, *layers):
+        super().__init__()
+        self.modules = list(layers)
+
+    def layer_count(self):
+        return len(self.modules)
+
+REGISTRY = {c.__name__.lower(): c for c in Module.__subclasses__()}
+SETTINGS = {"modules": 3}
+
+def arity(hook):
+    return hook.__code__.co_argcount
+
+def lineage(layer):
+    return [c.__name__ for c in type(layer).__mro__]
+"""),
+    "class counters by plain assignment through type(self) and self.__class__ (H12)": ("03", """
+class Numbered(Module):
+    next_id = 0
+
+    def __init__(self):
+        super().__init__()
+        self.id = type(self).next_id
+        self.__class__.next_id = self.id + 1
+        type(self).last = self
+"""),
+    "numpy's reduction fetched by name, then called (H12)": ("04", """
+def reduce_losses(values, reduction="mean"):
+    op = getattr(np, reduction)
+    return op(values)
+"""),
+    "the package imported whole, a given name imported from another module of it (H12)": ("08", """
+import tinytorch
+from tinytorch.core.autograd import Tensor
+
+VERSION = getattr(tinytorch, "__version__", "dev")
 """),
     "a given docstring reworded": ("08", None),
 }

@@ -61,9 +61,12 @@ LEAD = "your module changes code the checks rely on"
 ARRAY_ATTRIBUTES = ("shape", "strides", "flags", "real", "imag", "data", "dtype")
 # Attributes that reach frames, code, module tables or other objects' internals: a graded module never needs them.
 FAR_REACHING = ("_getframe", "currentframe", "f_back", "f_globals", "f_locals", "f_builtins", "f_code", "tb_frame",
-                "gi_frame", "cr_frame", "__globals__", "__code__", "__closure__", "__defaults__", "__kwdefaults__",
-                "__subclasses__", "__builtins__", "__loader__", "__spec__", "modules", "meta_path", "path_hooks",
-                "settrace", "setprofile", "__getattribute__", "__bases__", "__mro__", "__base__")
+                "gi_frame", "cr_frame", "__globals__", "__closure__", "__defaults__", "__kwdefaults__",
+                "__builtins__", "__loader__", "__spec__", "meta_path", "path_hooks",
+                "settrace", "setprofile", "__getattribute__")
+# Attributes that lead to classes or code: reading them is fine (a registry of __subclasses__()), setting
+# anything through them is not (`type(self).__mro__[1].forward = ...`, `f.__code__ = g.__code__`).
+CLASS_REACHING = ("__class__", "__subclasses__", "__mro__", "__bases__", "__base__", "__code__", "__func__")
 # Calls that copy attributes onto their first argument, or (wraps) onto what their result is applied to.
 ATTRIBUTE_COPIERS = ("update_wrapper", "dataclass", "total_ordering")
 
@@ -215,24 +218,102 @@ def _copier_target(call: ast.Call) -> ast.AST | None:
 
 
 def _function_like(value: ast.AST | None, functions: set[str]) -> bool:
-    """Whether value may be a function, method or class (what a patch installs), not data: a lambda, a
-    name bound by def, class or lambda or a parameter (`functions`), an attribute, an item, or a call
-    other than of numpy, a builtin type or a class of the package. `moments.step += 1`, `obj.step = t + 1`
-    and `meter.sum = np.zeros(3)` are data."""
-    if value is None or isinstance(value, (ast.Constant, ast.JoinedStr, ast.List, ast.Tuple, ast.Set, ast.Dict,
-                                           ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Compare)):
-        return False
-    if isinstance(value, (ast.BinOp, ast.UnaryOp, ast.BoolOp)):
-        return False
-    if isinstance(value, ast.IfExp):
-        return _function_like(value.body, functions) or _function_like(value.orelse, functions)
+    """Whether value is a function or class to install (what a patch sets): a lambda, a name bound by
+    def or class (`functions`), or property(...), staticmethod(...), classmethod(...), partial(...),
+    MethodType(...). Anything else is taken for data (`moments.step = t`, `stats.mean = v.mean()`)."""
+    if isinstance(value, ast.Lambda):
+        return True
     if isinstance(value, ast.Name):
         return value.id in functions
+    if isinstance(value, ast.IfExp):
+        return _function_like(value.body, functions) or _function_like(value.orelse, functions)
     if isinstance(value, ast.Call):
-        root = _root_name(value.func)
-        return root not in ("np", "numpy", "int", "float", "bool", "str", "list", "dict", "tuple", "set", "len",
-                            "sum", "min", "max", "abs", "round", "Tensor")
-    return True
+        func = value.func
+        name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+        return name in ("property", "staticmethod", "classmethod", "partial", "MethodType")
+    return False
+
+
+def _carries(iterable: ast.AST, names: set[str]) -> bool:
+    """Whether a loop over `iterable` hands out one of `names` itself: `for c in (Recorder,)`, `for c in
+    CLASSES` (a protected name), not `for inp in zip(node.inputs, f(node))` (what calls return is data)."""
+    if isinstance(iterable, ast.Name):
+        return iterable.id in names
+    if isinstance(iterable, (ast.List, ast.Tuple, ast.Set)):
+        return any(isinstance(e, ast.Name) and e.id in names or isinstance(e, ast.Starred) and _carries(e.value, names)
+                   for e in iterable.elts)
+    return False
+
+
+def attribute_setting_parameters(tree: ast.AST, class_names: set[str]) -> dict[str, dict]:
+    """function or method name -> {position or keyword: parameter name} of the parameters on which it
+    sets attributes (`p.x = ...`, `p[k].x = ...`, setattr(p, ...), update_wrapper(p, ...)); a method's
+    positions count from after self. Lambdas are read where they are called (_handed)."""
+    found: dict[str, dict] = {}
+    for fn in ast.walk(tree):
+        if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            found.setdefault(fn.name, {}).update(_setting_parameters(fn, class_names))
+    return found
+
+
+def _setting_parameters(fn: ast.AST, class_names: set[str]) -> dict:
+    args = fn.args
+    positional = [a.arg for a in [*args.posonlyargs, *args.args]]
+    names = set(positional) | {a.arg for a in args.kwonlyargs}
+    set_on = set()
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Attribute) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            set_on.add(_root_name(node.value))
+        elif isinstance(node, ast.Call):
+            setter = _setter(node, class_names)
+            if setter is not None:
+                set_on.add(setter[0])
+            if _copier_target(node) is not None:
+                set_on.add(_root_name(_copier_target(node)))
+    set_on &= names
+    method = isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and bool(positional) and positional[0] in ("self", "cls")
+    where = {}
+    for index, name in enumerate(positional):
+        if name in set_on:
+            where[index - 1 if method else index] = name
+            where[name] = name
+    where.update({a.arg: a.arg for a in args.kwonlyargs if a.arg in set_on})
+    return where
+
+
+def _handed(call: ast.Call, setters: dict):
+    """(argument, parameter, function) for each argument of `call` that lands on a parameter the called
+    function sets attributes of: an own function or method by name, or a lambda called where it stands."""
+    func = call.func
+    if isinstance(func, ast.Lambda):
+        where, name = _setting_parameters(func, set()), "a lambda"
+    elif isinstance(func, (ast.Name, ast.Attribute)):
+        key = func.id if isinstance(func, ast.Name) else func.attr
+        where, name = setters.get(key, {}), key
+    else:
+        return
+    for index, argument in enumerate(call.args):
+        if index in where:
+            yield argument, where[index], name
+    for keyword in call.keywords:
+        if keyword.arg in where:
+            yield keyword.value, where[keyword.arg], name
+
+
+def _own_class_of(node: ast.AST, own: frozenset) -> bool:
+    """Whether node is type(self) or self.__class__ for a method's own self (its own class or a subclass)."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "type" and len(node.args) == 1:
+        return isinstance(node.args[0], ast.Name) and node.args[0].id in own
+    return isinstance(node, ast.Attribute) and node.attr == "__class__" and isinstance(node.value, ast.Name) \
+        and node.value.id in own
+
+
+def _through_sys(node: ast.Attribute, imports: dict) -> bool:
+    """Whether `x.modules` is sys.modules: x is the sys module (by its import) or a chain through `.sys`."""
+    value = node.value
+    if isinstance(value, ast.Name):
+        return imports.get(value.id) == "sys"
+    return any(isinstance(n, ast.Attribute) and n.attr == "sys" for n in ast.walk(value))
 
 
 def _root_name(node: ast.AST) -> str | None:
@@ -243,10 +324,12 @@ def _root_name(node: ast.AST) -> str | None:
 
 def _patches(statement: ast.AST, module_names: set[str], imports: dict, members: frozenset[str] = frozenset(),
              class_names: set[str] = frozenset(), functions: set[str] = frozenset(),
-             own_classes: set[str] = frozenset(), open_classes: set[str] = frozenset()) -> None:
+             own_classes: set[str] = frozenset(), open_classes: set[str] = frozenset(),
+             setters: dict | None = None) -> None:
     """Raise Tampered at the first place `statement` changes a module-level object from outside its definition,
     or sets one of the package's methods (`members`) on an object it was handed (`def f(cls): cls.forward = ...`)."""
     imported = set(imports)
+    setters = setters or {}
 
     def visit(node, local: set[str], aliased: set[str], owner: str | None, parent: ast.AST | None = None,
               own: frozenset = frozenset(), local_functions: frozenset = frozenset()):
@@ -257,17 +340,23 @@ def _patches(statement: ast.AST, module_names: set[str], imports: dict, members:
             mine = own - inner - aliases
             if isinstance(parent, ast.ClassDef) and node.args.args and not _is_static(node):
                 mine |= {node.args.args[0].arg}
-            args = node.args
-            handed = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg] if a}
             body = node.body if isinstance(node.body, list) else [node.body]
             made = {n.name for s in body for n in ast.walk(s) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef,
                                                                                ast.ClassDef))}
             made |= {tgt.id for s in body for n in ast.walk(s) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Lambda)
                      for tgt in n.targets if isinstance(tgt, ast.Name)}
-            inside = frozenset(local_functions | ((handed | made) - mine))
+            inside = frozenset(local_functions | (made - mine))
             for child in ast.iter_child_nodes(node):
                 visit(child, (local - aliases) | inner, aliased | aliases, owner, node, frozenset(mine), inside)
             return
+        if isinstance(node, (ast.For, ast.AsyncFor, ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            loops_ = [node] if isinstance(node, (ast.For, ast.AsyncFor)) else node.generators
+            carried = {n.id for loop in loops_ if _carries(loop.iter, (module_names | aliased) - local)
+                       for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+            if carried:     # `for c in (Recorder,)`, `[... for c in [Recorder]]`: c stands for Recorder
+                for child in ast.iter_child_nodes(node):
+                    visit(child, local - carried, aliased | carried, owner, node, own - carried, local_functions)
+                return
         if isinstance(node, ast.ClassDef):
             aliases = _class_aliases(node, module_names)
             for child in ast.iter_child_nodes(node):
@@ -283,14 +372,13 @@ def _patches(statement: ast.AST, module_names: set[str], imports: dict, members:
         if _passed_around(node, parent):
             raise Tampered(f"it uses `{ast.unparse(node)}` other than by calling it, where the grader cannot follow "
                            "what it changes", node)
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in (*SETTERS, *FAR_REACHING, "__dict__"):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in (*SETTERS, *FAR_REACHING, "__dict__"):  # noqa: E501
             raise Tampered(f"it names {node.value!r}, an attribute that changes or reaches other objects from afar", node)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr" and len(node.args) > 1:
             attribute, name = node.args[1], _root_name(node.args[0])
             literal = isinstance(attribute, ast.Constant) and isinstance(attribute.value, str)
-            called = isinstance(parent, ast.Call) and parent.func is node
             plain_module = name in imported and imports.get(name, "").split(".")[0] in PLAIN_MODULES
-            if not literal and name and outside(name) and not (called and plain_module):
+            if not literal and name and outside(name) and not plain_module:
                 raise Tampered(f"`{ast.unparse(node)}` reaches an attribute of {_what(name, imported)} by a name the "
                                "grader cannot read (by a computed name, getattr may call a function of numpy or math, "
                                "or reach the attributes of your own objects)", node)
@@ -306,6 +394,8 @@ def _patches(statement: ast.AST, module_names: set[str], imports: dict, members:
         if isinstance(node, ast.Attribute) and node.attr == "path" and isinstance(node.value, ast.Name) \
                 and imports.get(node.value.id) == "sys":
             raise Tampered(f"it uses `{ast.unparse(node)}`, which decides what an import runs", node)
+        if isinstance(node, ast.Attribute) and (node.attr == "sys" or node.attr == "modules" and _through_sys(node, imports)):
+            raise Tampered(f"it uses `{ast.unparse(node)}`, which reaches the table of loaded modules", node)
         if isinstance(node, ast.Attribute) and node.attr in FAR_REACHING:
             raise Tampered(f"it uses `.{node.attr}`, which reaches frames, code or the table of loaded modules", node)
         counter = isinstance(parent, ast.AugAssign) and parent.target is node    # `type(self).made += 1`
@@ -314,12 +404,16 @@ def _patches(statement: ast.AST, module_names: set[str], imports: dict, members:
             extends = name in own_classes and node.attr not in members   # Tensor.__rpow__ = ... in module 01
             if name and outside(name) and not extends:
                 raise Tampered(f"it assigns `{ast.unparse(node)}`, an attribute of {_what(name, imported)}", node)
+            if node.attr in ("__code__", "__func__"):
+                raise Tampered(f"it assigns `{ast.unparse(node)}`, which replaces what a function runs", node)
             chain = node.value
-            while isinstance(chain, (ast.Attribute, ast.Subscript)):
-                if isinstance(chain, ast.Attribute) and chain.attr == "__class__":
-                    raise Tampered(f"it assigns `{ast.unparse(node)}`, an attribute of a class through __class__", node)
+            own_class = _own_class_of(chain, own)    # type(self).made = ..., self.__class__.made = ...
+            while isinstance(chain, (ast.Attribute, ast.Subscript)) and not own_class:
+                if isinstance(chain, ast.Attribute) and chain.attr in CLASS_REACHING:
+                    raise Tampered(f"it assigns `{ast.unparse(node)}`, an attribute of a class reached through "
+                                   f"{chain.attr}", node)
                 chain = chain.value
-            if isinstance(chain, ast.Call):  # type(t).dtype = ..., f().x = ...
+            if isinstance(chain, ast.Call) and not own_class:  # type(t).dtype = ..., f().x = ...
                 raise Tampered(f"it assigns `{ast.unparse(node)}`, an attribute of what a call returned", node)
             value = parent.value if isinstance(parent, (ast.Assign, ast.AnnAssign)) else None
             if node.attr in members and name not in own and name not in own_classes and \
@@ -341,6 +435,11 @@ def _patches(statement: ast.AST, module_names: set[str], imports: dict, members:
             if namespace and not (name and name in local):
                 raise Tampered(f"`{ast.unparse(node)}` changes the attributes of {name or 'an object'}", node)
         if isinstance(node, ast.Call):
+            for argument, parameter, function in _handed(node, setters):
+                handed = [n.id for n in ast.walk(argument) if isinstance(n, ast.Name) and outside(n.id)]
+                if handed:
+                    raise Tampered(f"it hands {_what(handed[0], imported)} to {function}, which sets attributes of "
+                                   f"its parameter {parameter}", node)
             func = node.func
             called = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
             if called == "globals":
@@ -379,9 +478,12 @@ def _check_rebindings(student, ref: loops.Reference, used: set[str]) -> None:
     only as the given code binds it: `Recorder = _Forged` or `from x import y as Tensor` would hand the
     checks the student's object in its place; so would a function declaring it global."""
     given = _given_binding_keys(ref)
+    package_top = ref.module.package.split(".")[0]
     for name in sorted(used & set(given)):
         for key, node in student.bindings.get(name, []):
-            if key not in given[name]:
+            same_name_from_package = isinstance(node, ast.ImportFrom) and key.startswith(f"from {package_top}.") \
+                and key.endswith(f" import {name}")     # from tinytorch.core.autograd import Tensor: the same object
+            if key not in given[name] and not same_name_from_package:
                 raise Tampered(f"it binds {name} again, a name of the given code that the checks use", node)
     for node in ast.walk(student.tree):
         if isinstance(node, ast.Global) and used & set(given) & set(node.names):
@@ -411,6 +513,7 @@ def check(source: str, reference_src: Path | str, graded_sources: list[str]) -> 
                  if any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom))
                         or isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda) for _, node in entries)}
     members = _members(ref)
+    setters = attribute_setting_parameters(student.tree, set(student.bindings))
     class_names = {name for name, entries in student.bindings.items()
                    if any(isinstance(node, ast.ClassDef) for _, node in entries)} | set(student.imports)
     given_modules = {_top(node, alias) for node in ast.walk(ref.module.tree) if isinstance(node, (ast.Import, ast.ImportFrom))
@@ -422,7 +525,7 @@ def check(source: str, reference_src: Path | str, graded_sources: list[str]) -> 
             if _without_docstring(statement) not in given_code:
                 _check_imports(statement, given_modules, ref.module.package, given_imports)
                 _patches(statement, module_names, student.imports, members, class_names, functions,
-                         own_classes=_own_classes(student, ref), open_classes=_open_classes(ref))
+                         own_classes=_own_classes(student, ref), open_classes=_open_classes(ref), setters=setters)
         used = {n.id for text in graded_sources for n in ast.walk(_parse(text)) if isinstance(n, ast.Name)}
         _check_rebindings(student, ref, used)
         mine = {node.name: node for node in student.tree.body
@@ -500,8 +603,8 @@ def _package_module(node: ast.Import | ast.ImportFrom, alias: ast.alias, package
     """Whether this alias binds a module of the package itself: `import tinytorch.core.tensor as t`,
     `from tinytorch.core import tensor`, `from . import tensor` (a name without a capital, from a package path)."""
     top = package.split(".")[0]
-    if isinstance(node, ast.Import):
-        return alias.name.split(".")[0] == top and alias.asname is not None or alias.name == top
+    if isinstance(node, ast.Import):   # `import tinytorch` alone reaches its modules only by attribute paths
+        return alias.name.split(".")[0] == top and (alias.asname is not None or alias.name != top)
     base = node.module or ""
     from_package = node.level > 0 and not node.module or base in (top, package) or base == top + ".core"
     return from_package and alias.name != "*" and alias.name[:1].islower()
