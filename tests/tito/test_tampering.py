@@ -303,6 +303,22 @@ def _install(target=None):
 
 _install(target=Recorder)
 """, "it hands Recorder, from outside its own definition to _install, which sets attributes of its parameter target"),
+    # Found at the close of this round: 08 23 -> 31 under tito grade (evaluate_with_grad's base).
+    "the given class bound by a walrus at module level, then patched": ("08", """
+def _make():
+    return lambda self, x: self.model(x)
+
+(_c := Recorder)
+_c.forward = _make()
+""", "it assigns `_c.forward`, an attribute of _c"),
+    "a module-level loop's variable, which outlives the loop": ("08", """
+def _make():
+    return lambda self, x: self.model(x)
+
+for _c in (Recorder,):
+    pass
+_c.forward = _make()
+""", "it assigns `_c.forward`, an attribute of _c"),
     "an imported module's namespace handed to a function": ("03", """
 import operator
 import math as _math
@@ -550,6 +566,17 @@ import tinytorch
 from tinytorch.core.autograd import Tensor
 
 VERSION = getattr(tinytorch, "__version__", "dev")
+"""),
+    "a frozen dataclass setting a field in __post_init__ through object.__setattr__": ("05", """
+from dataclasses import dataclass
+
+@dataclass(frozen=True)
+class BatchInfo:
+    count: int
+    size: int = 0
+
+    def __post_init__(self):
+        object.__setattr__(self, "size", max(self.count, 0))
 """),
     "a given docstring reworded": ("08", None),
 }

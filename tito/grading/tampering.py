@@ -571,13 +571,26 @@ def _protected_names(student, ref: loops.Reference) -> set[str]:
     module's own classes and functions are the student's to extend (`Tensor.__rpow__ = ...` in module
     01), and so are its own objects (`CONFIG = Settings()`; `CONFIG.slope = 0.1` in a function)."""
     names = set(student.imports) | set(_given_definitions(ref))
-    assignments = [(target, node.value) for node in loops.module_statements(student.tree.body)
-                   if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None
-                   for target in (node.targets if isinstance(node, ast.Assign) else [node.target])]
+    assignments, loops_over = [], []       # (target, value) and (target, iterable) bound at module level
+    for statement in loops.module_statements(student.tree.body):
+        if isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None:
+            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+            assignments += [(target, statement.value) for target in targets]
+        elif isinstance(statement, (ast.For, ast.AsyncFor)):      # its variable outlives the loop
+            loops_over.append((statement.target, statement.iter))
+        elif isinstance(statement, (ast.With, ast.AsyncWith)):
+            assignments += [(item.optional_vars, item.context_expr) for item in statement.items if item.optional_vars]
+        own = [statement] if not hasattr(statement, "body") else \
+            [getattr(statement, f) for f in ("test", "iter", "items", "subject") if getattr(statement, f, None)]
+        assignments += [(node.target, node.value) for part in own for piece in (part if isinstance(part, list) else [part])
+                        for node in loops._scoped_walk(piece) if isinstance(node, ast.NamedExpr)]   # (_c := Recorder)
     grown = True
     while grown:
         more = {n.id for target, value in assignments if _is_alias(value, names)
-                for n in ast.walk(target) if isinstance(n, ast.Name)} - names
+                for n in ast.walk(target) if isinstance(n, ast.Name)}
+        more |= {n.id for target, iterable in loops_over if _carries(iterable, names)
+                 for n in ast.walk(target) if isinstance(n, ast.Name)}
+        more -= names
         names |= more
         grown = bool(more)
     return names
