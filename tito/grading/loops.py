@@ -594,11 +594,11 @@ def _mentioned(expr: ast.AST) -> set[str]:
     return found
 
 
-def _shared_objects(nodes: list, seeds: set[str], constructors: frozenset = frozenset()) -> set[str]:
+def _shared_objects(nodes: list, seeds: set[str]) -> set[str]:
     """`seeds` (names of shared objects: the module's functions and classes), the names of imports,
     the names bound to one of them anywhere in the module (`m = np`, `for f in (_pad,)`), and the names
-    bound to what a call returns (`m = f()`, which may hand back a module), but for a call of one of
-    `constructors` (`weight = Tensor(...)`: a new instance, its attributes the module's to set)."""
+    bound to what a call returns (`m = f()`, which may hand back a module); _new_instance_stores says
+    which stores on such names set a new instance's attributes (`weight = Tensor(...)`)."""
     aliases, feeds = set(seeds), {}
     for node in nodes:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -618,9 +618,6 @@ def _shared_objects(nodes: list, seeds: set[str], constructors: frozenset = froz
             continue
         for target, value in pairs:
             stored = windows.stored_names(target)
-            fresh = isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in constructors
-            if fresh:
-                continue                   # a new instance: nothing shared flows into it
             for name in _mentioned(value):
                 feeds.setdefault(name, set()).update(stored)
             if any(isinstance(part, ast.Call) for part in ast.walk(value)):
@@ -634,7 +631,7 @@ def _shared_objects(nodes: list, seeds: set[str], constructors: frozenset = froz
     return aliases
 
 
-def constructors(student: ModuleInfo) -> frozenset[str]:
+def _constructors(student: ModuleInfo) -> frozenset[str]:
     """Names whose call makes a new instance: classes of the package imported by name, and the module's
     own classes that define no __new__ and no metaclass (whose bases are such classes or the package's)."""
     package_classes = _package_classes(student.package.split(".")[0])
@@ -653,15 +650,17 @@ def constructors(student: ModuleInfo) -> frozenset[str]:
 
 
 def _new_instance_stores(student: ModuleInfo, makers: frozenset[str]) -> set[int]:
-    """ids of the attribute stores `name.attr = ...` inside a function where every binding of `name` (a local,
-    not a parameter) is a call of one of `makers`: `weight = Tensor(...); weight.requires_grad = True`."""
+    """ids of the attribute stores `name.attr = ...` in a scope (a function, or the module's top level)
+    where every binding of `name` (not a parameter) is a call of one of `makers`: `weight = Tensor(...);
+    weight.requires_grad = True`, a new instance's attribute."""
     found = set()
-    for fn in ast.walk(student.tree):
-        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+    for fn in [student.tree, *ast.walk(student.tree)]:
+        if not isinstance(fn, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
         own = [n for statement in fn.body for n in _scoped_walk(statement)]
-        params = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs, fn.args.vararg,
-                                  fn.args.kwarg] if a}
+        args = getattr(fn, "args", None)
+        params = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+                  if a} if args else set()
         bindings: dict[str, list] = {}
         for node in own:
             if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
@@ -677,20 +676,25 @@ def _new_instance_stores(student: ModuleInfo, makers: frozenset[str]) -> set[int
 
 
 @functools.lru_cache(maxsize=4)
-def _package_classes(top: str) -> frozenset[str]:
-    """The class names defined at the top level of the installed package's modules."""
+def package_trees(top: str) -> tuple[ast.Module, ...]:
+    """The parsed modules of the installed package `top` (the reference the judge grades against), read
+    once per process: the class names here, the method names tampering.py protects."""
     spec = importlib.util.find_spec(top)
     if spec is None or not spec.origin:
-        return frozenset()
-    names = set()
+        return ()
+    trees = []
     for path in sorted(Path(spec.origin).parent.rglob("*.py")):
         try:
             with PARSING:
-                tree = ast.parse(path.read_text(encoding="utf-8"))
+                trees.append(ast.parse(path.read_text(encoding="utf-8")))
         except (OSError, SyntaxError, ValueError):
             continue
-        names |= {node.name for node in tree.body if isinstance(node, ast.ClassDef)}
-    return frozenset(names)
+    return tuple(trees)
+
+
+def _package_classes(top: str) -> frozenset[str]:
+    """The class names defined at the top level of the installed package's modules."""
+    return frozenset(node.name for tree in package_trees(top) for node in tree.body if isinstance(node, ast.ClassDef))
 
 
 def _root(node: ast.AST) -> ast.AST:
@@ -730,10 +734,10 @@ def _module_wide(student: ModuleInfo, nodes: list) -> None:
     if hidden:  # `from numpy import maximum as min`: the loops' min(...) would not be the builtin the rule reads
         raise Broken(4, f"your module binds the name `{hidden[0]}`, which the rule reads as Python's builtin; "
                         "give yours another name", student.bindings[hidden[0]][0][1])
-    aliases = _shared_objects(nodes, constructors=constructors(student), seeds={name for name, entries in student.bindings.items()
+    aliases = _shared_objects(nodes, {name for name, entries in student.bindings.items()
                                       if any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
                                              for _, n in entries)})
-    new_instance_stores = _new_instance_stores(student, constructors(student))
+    new_instance_stores = _new_instance_stores(student, _constructors(student))
     call_funcs = {id(node.func) for node in nodes if isinstance(node, ast.Call)}
     no_argument_calls = {id(node.func) for node in nodes if isinstance(node, ast.Call) and not node.args
                          and not node.keywords}   # model.eval() is a Module's, not builtins' eval

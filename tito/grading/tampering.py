@@ -41,8 +41,6 @@ from __future__ import annotations
 
 import ast
 import copy
-import functools
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -110,7 +108,8 @@ def _local_names(fn: ast.AST, module_names: set[str]) -> tuple[set[str], set[str
     positional = [*args.posonlyargs, *args.args]
     defaulted = [*zip(positional[len(positional) - len(args.defaults):], args.defaults),
                  *((a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None)]
-    aliases = {a.arg for a, default in defaulted if _is_alias(default, module_names)}
+    alias_parameters = {a.arg for a, default in defaulted if _is_alias(default, module_names)}
+    aliases = set(alias_parameters)
     body = fn.body if isinstance(fn.body, list) else [fn.body]
     for node in (n for statement in body for n in ast.walk(statement)):
         if isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
@@ -120,7 +119,7 @@ def _local_names(fn: ast.AST, module_names: set[str]) -> tuple[set[str], set[str
     # What an except clause or a match case captures can be anything raised or matched (an imported module).
     aliases |= {n.name for statement in body for n in ast.walk(statement)
                 if isinstance(n, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and n.name}
-    aliases -= names - {a.arg for a, default in defaulted if _is_alias(default, module_names)}
+    aliases -= names - alias_parameters
     return (names | stored) - declared - aliases, aliases
 
 
@@ -148,35 +147,24 @@ def _class_aliases(cls: ast.ClassDef, module_names: set[str]) -> set[str]:
     return found
 
 
-@functools.lru_cache(maxsize=4)
-def package_members(package_dir: str) -> frozenset[str]:
-    """The names of the methods of every class of the package at package_dir and of its module-level
-    functions (`forward`, `step`, `manual_seed`, ...): what a patch replaces to change what a check
-    runs. Names numpy arrays let one write (`shape`) are left out."""
+def _defined_names(trees) -> set[str]:
+    """The module-level functions of `trees` and the methods of their classes (`forward`, `step`,
+    `manual_seed`, ...): what a patch replaces to change what a check runs."""
     names = set()
-    for path in sorted(Path(package_dir).rglob("*.py")):
-        try:
-            tree = _parse_file(path)
-        except (OSError, SyntaxError, ValueError):
-            continue
+    for tree in trees:
         for node in tree.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 names.add(node.name)
             elif isinstance(node, ast.ClassDef):
                 names |= {s.name for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    return frozenset(names - set(ARRAY_ATTRIBUTES))
-
-
-def _parse_file(path: Path) -> ast.Module:
-    with loops.PARSING:
-        return ast.parse(path.read_text(encoding="utf-8"))
+    return names
 
 
 def _setter(call: ast.Call, class_names: set[str]) -> tuple[str | None, ast.AST | None, ast.AST | None] | None:
     """For a call that sets or deletes an attribute: the root name of the object it changes, the
-    attribute's name node and the value (None for delattr); None for any other call. setattr(obj, name, v) and object.__setattr__(obj,
-    name, v) name the object first; a bound obj.__setattr__(name, v) or super().__setattr__(name, v)
-    changes obj (or self)."""
+    attribute's name node and the value (None for delattr); None for any other call.
+    setattr(obj, name, v) and object.__setattr__(obj, name, v) name the object first; a bound
+    obj.__setattr__(name, v) changes obj, and super().__setattr__(name, v) the method's own object."""
     func = call.func
     if isinstance(func, ast.Name) and func.id in PATCHERS:
         unbound = True
@@ -206,15 +194,17 @@ def _passed_around(node: ast.AST, parent: ast.AST | None) -> bool:
     return setter and not (isinstance(parent, ast.Call) and parent.func is node)
 
 
+def _called_name(func: ast.AST | None) -> str:
+    """The name a call is made by: `f` of f(...) and of obj.f(...), "" for anything else."""
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+
+
 def _copier_target(call: ast.Call) -> ast.AST | None:
     """What update_wrapper(X, ...), dataclass(X), total_ordering(X) or wraps(...)(X) writes attributes onto."""
-    func = call.func
-    name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
-    if name in ATTRIBUTE_COPIERS and call.args:
+    if _called_name(call.func) in ATTRIBUTE_COPIERS and call.args:
         return call.args[0]
-    inner = func.func if isinstance(func, ast.Call) else None
-    inner_name = inner.id if isinstance(inner, ast.Name) else inner.attr if isinstance(inner, ast.Attribute) else None
-    return call.args[0] if inner_name in ("wraps", *ATTRIBUTE_COPIERS) and call.args else None
+    inner = call.func.func if isinstance(call.func, ast.Call) else None
+    return call.args[0] if _called_name(inner) in ("wraps", *ATTRIBUTE_COPIERS) and call.args else None
 
 
 def _function_like(value: ast.AST | None, functions: set[str]) -> bool:
@@ -228,9 +218,7 @@ def _function_like(value: ast.AST | None, functions: set[str]) -> bool:
     if isinstance(value, ast.IfExp):
         return _function_like(value.body, functions) or _function_like(value.orelse, functions)
     if isinstance(value, ast.Call):
-        func = value.func
-        name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
-        return name in ("property", "staticmethod", "classmethod", "partial", "MethodType")
+        return _called_name(value.func) in ("property", "staticmethod", "classmethod", "partial", "MethodType")
     return False
 
 
@@ -245,7 +233,7 @@ def _carries(iterable: ast.AST, names: set[str]) -> bool:
     return False
 
 
-def attribute_setting_parameters(tree: ast.AST, class_names: set[str]) -> dict[str, dict]:
+def _attribute_setting_parameters(tree: ast.AST, class_names: set[str]) -> dict[str, dict]:
     """function or method name -> {position or keyword: parameter name} of the parameters on which it
     sets attributes (`p.x = ...`, `p[k].x = ...`, setattr(p, ...), update_wrapper(p, ...)); a method's
     positions count from after self. Lambdas are read where they are called (_handed)."""
@@ -288,8 +276,8 @@ def _handed(call: ast.Call, setters: dict):
     if isinstance(func, ast.Lambda):
         where, name = _setting_parameters(func, set()), "a lambda"
     elif isinstance(func, (ast.Name, ast.Attribute)):
-        key = func.id if isinstance(func, ast.Name) else func.attr
-        where, name = setters.get(key, {}), key
+        name = _called_name(func)
+        where = setters.get(name, {})
     else:
         return
     for index, argument in enumerate(call.args):
@@ -440,9 +428,7 @@ def _patches(statement: ast.AST, module_names: set[str], imports: dict, members:
                 if handed:
                     raise Tampered(f"it hands {_what(handed[0], imported)} to {function}, which sets attributes of "
                                    f"its parameter {parameter}", node)
-            func = node.func
-            called = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
-            if called == "globals":
+            if _called_name(node.func) == "globals":
                 raise Tampered("it calls globals(), which can rebind the module's names from anywhere", node)
             setter = _setter(node, class_names)
             if setter is not None:
@@ -513,7 +499,7 @@ def check(source: str, reference_src: Path | str, graded_sources: list[str]) -> 
                  if any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom))
                         or isinstance(node, ast.Assign) and isinstance(node.value, ast.Lambda) for _, node in entries)}
     members = _members(ref)
-    setters = attribute_setting_parameters(student.tree, set(student.bindings))
+    setters = _attribute_setting_parameters(student.tree, set(student.bindings))
     class_names = {name for name, entries in student.bindings.items()
                    if any(isinstance(node, ast.ClassDef) for _, node in entries)} | set(student.imports)
     given_modules = {_top(node, alias) for node in ast.walk(ref.module.tree) if isinstance(node, (ast.Import, ast.ImportFrom))
@@ -597,13 +583,10 @@ def _protected_names(student, ref: loops.Reference) -> set[str]:
 
 
 def _members(ref: loops.Reference) -> frozenset[str]:
-    """package_members of the installed package the reference module belongs to, and the reference's own."""
-    own = {node.name for node in ref.module.tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))} | \
-        {s.name for node in ref.module.tree.body if isinstance(node, ast.ClassDef)
-         for s in node.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
-    spec = importlib.util.find_spec(ref.module.package.split(".")[0])
-    found = package_members(str(Path(spec.origin).parent)) if spec and spec.origin else frozenset()
-    return found | frozenset(own - set(ARRAY_ATTRIBUTES))
+    """The functions and methods of the installed package the reference module belongs to and of the
+    reference itself, but the attributes numpy arrays let one write (`shape`)."""
+    trees = (*loops.package_trees(ref.module.package.split(".")[0]), ref.module.tree)
+    return frozenset(_defined_names(trees) - set(ARRAY_ATTRIBUTES))
 
 
 def _top(node: ast.Import | ast.ImportFrom, alias: ast.alias) -> str:
