@@ -63,27 +63,22 @@ from pathlib import Path
 
 from .. import cells as notebook_cells
 from .. import export, notebooks
-from . import windows
+from . import reach, windows
 
 # Clause (3): words of names that compute many positions at once (as a whole word of an identifier
 # or dotted path: `np.einsum`, `einsum_path`, `np.fft.fft2`; not `conv2d_vectorized`).
 SHORTCUTS = ("einsum", "tensordot", "sliding_window_view", "as_strided", "stride_tricks", "convolve", "correlate",
              "fft", "vectorize", "apply_along_axis", "frompyfunc")
 # Clause (4), anywhere in the module.
-FORBIDDEN_NAMES = ("exec", "eval", "compile", "__import__", "globals", "locals", "vars", "setattr", "delattr",
-                   "__builtins__")
-FORBIDDEN_ATTRIBUTES = ("__code__", "__globals__", "__dict__", "__builtins__", "__closure__", "__defaults__",
-                        "__kwdefaults__", "__subclasses__", "__getattribute__", "__setattr__", "__delattr__",
-                        "__import__", "__loader__", "__spec__", "f_globals", "f_locals", "f_builtins", "f_back",
-                        "f_code", "tb_frame", "gi_frame", "cr_frame", "_getframe", "settrace", "setprofile",
-                        "meta_path", "path_hooks",
+FORBIDDEN_NAMES = (*reach.CODE_AS_TEXT, *reach.SETTERS, "vars")
+FORBIDDEN_ATTRIBUTES = (*reach.FAR_REACHING_ATTRIBUTES, "__code__", "__dict__", "__subclasses__", "__setattr__",
+                        "__delattr__", "__import__",
                         # tools of the allowed modules that change an object, or reach one, from afar
                         # (functools.update_wrapper(module, ...) rebinds a module's names without an
                         # assignment); a bound method's owner (len.__self__ is builtins)
                         "update_wrapper", "wraps", "attrgetter", "methodcaller", "get_type_hints", "ForwardRef",
                         "__self__", "builtins", "ctypeslib", "load", "read_array")
-FORBIDDEN_MODULES = ("importlib", "ctypes", "gc", "inspect", "builtins", "marshal", "pickle", "copyreg", "runpy",
-                     "code", "codeop")
+FORBIDDEN_MODULES = reach.FAR_REACHING_MODULES
 # The standard library a module with loop exercises may import (numpy aside). The rest of it can run
 # code given as a string (timeit, pdb, doctest), reach a module by its name (pydoc, pkgutil) or patch
 # one (unittest.mock): none of which a reader of the source sees.

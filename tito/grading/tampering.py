@@ -42,14 +42,15 @@ from __future__ import annotations
 import ast
 import copy
 import sys
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import loops
+from . import loops, reach
 
-PATCHERS = ("setattr", "delattr")
+PATCHERS = reach.SETTERS
 SETTERS = (*PATCHERS, "__setattr__", "__delattr__")  # by name or as attributes: they change other objects' attributes
 # Code given as text runs unread: a patch inside exec("Tensor.dtype = ...") would not be seen.
-HIDDEN = ("exec", "eval", "compile", "__import__", "globals", "locals", "__builtins__")
+HIDDEN = reach.CODE_AS_TEXT
 MUTATORS = ("update", "setdefault", "pop", "popitem", "clear", "__setitem__", "__delitem__")
 ALIAS_CALLS = ("getattr", "type")  # a local bound to getattr(Tensor, ...) or type(t) stands for a module object
 LEAD = "your module changes code the checks rely on"
@@ -57,11 +58,9 @@ LEAD = "your module changes code the checks rely on"
 
 # Writable attributes of numpy arrays (`grad.shape = x.shape`): no method of the package, whatever its classes name.
 ARRAY_ATTRIBUTES = ("shape", "strides", "flags", "real", "imag", "data", "dtype")
-# Attributes that reach frames, code, module tables or other objects' internals: a graded module never needs them.
-FAR_REACHING = ("_getframe", "currentframe", "f_back", "f_globals", "f_locals", "f_builtins", "f_code", "tb_frame",
-                "gi_frame", "cr_frame", "__globals__", "__closure__", "__defaults__", "__kwdefaults__",
-                "__builtins__", "__loader__", "__spec__", "meta_path", "path_hooks",
-                "settrace", "setprofile", "__getattribute__")
+# Attributes that reach frames, code or the import machinery (reach.py): a graded module never needs them.
+# Here also inspect's currentframe: where the given code imports inspect (module 06), so may the student.
+FAR_REACHING = (*reach.FAR_REACHING_ATTRIBUTES, "currentframe")
 # Attributes that lead to classes or code: reading them is fine (a registry of __subclasses__()), setting
 # anything through them is not (`type(self).__mro__[1].forward = ...`, `f.__code__ = g.__code__`).
 CLASS_REACHING = ("__class__", "__subclasses__", "__mro__", "__bases__", "__base__", "__code__", "__func__")
@@ -73,7 +72,7 @@ ATTRIBUTE_COPIERS = ("update_wrapper", "dataclass", "total_ordering")
 # a graded module imports none of them unless its given code does (module 06's imports inspect).
 KNOWN_TOP_LEVEL = frozenset(sys.stdlib_module_names) | {"numpy", "matplotlib"}   # what a graded module may import
 PLAIN_MODULES = frozenset(("numpy", *loops.ALLOWED_STDLIB))   # getattr(np, name)(...) calls a function of theirs
-REFUSED_MODULES = frozenset(loops.FORBIDDEN_MODULES) | {
+REFUSED_MODULES = frozenset(reach.FAR_REACHING_MODULES) | {
     "unittest", "pydoc", "pkgutil", "site", "timeit", "pdb", "doctest", "trace", "atexit",
     "signal", "threading", "_thread", "multiprocessing", "concurrent", "asyncio", "weakref", "shelve", "dill",
     "cloudpickle", "tito"}
@@ -310,141 +309,216 @@ def _root_name(node: ast.AST) -> str | None:
     return node.id if isinstance(node, ast.Name) else None
 
 
-def _patches(statement: ast.AST, module_names: set[str], imports: dict, members: frozenset[str] = frozenset(),
-             class_names: set[str] = frozenset(), functions: set[str] = frozenset(),
-             own_classes: set[str] = frozenset(), open_classes: set[str] = frozenset(),
-             setters: dict | None = None) -> None:
+@dataclass(frozen=True)
+class _Reading:
+    """What the whole module's reading knows, for the checks of each of its nodes."""
+
+    module_names: set[str]            # the protected names (_protected_names)
+    imports: dict                     # local name -> the module it imports
+    members: frozenset[str] = frozenset()      # the package's method and function names
+    class_names: set[str] = frozenset()        # names that hold classes (own or imported)
+    functions: set[str] = frozenset()          # module-level names bound to functions or classes
+    own_classes: set[str] = frozenset()        # classes the module defines itself
+    open_classes: set[str] = frozenset()       # names the given code itself patches (module 01's Tensor)
+    setters: dict = field(default_factory=dict)    # own functions -> the parameters they set attributes of
+
+    def what(self, name: str) -> str:
+        return _what(name, set(self.imports))
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """Where a node stands: local, the names its functions bind to objects of their own; aliased, names
+    bound to a protected object (`R = Recorder`); owner, the class whose body it is in; own, the enclosing
+    methods' first parameters (self, cls), still unshadowed; local_functions, names the enclosing
+    functions bind to functions or receive as parameters."""
+
+    local: frozenset = frozenset()
+    aliased: frozenset = frozenset()
+    owner: str | None = None
+    own: frozenset = frozenset()
+    local_functions: frozenset = frozenset()
+
+    def outside(self, name: str, reading: _Reading) -> bool:
+        """Whether name stands for a module-level object that this definition does not own."""
+        return (name in reading.module_names or name in self.aliased) and name not in self.local \
+            and name != self.owner and name not in reading.open_classes
+
+
+def _inner_scope(node: ast.AST, parent: ast.AST | None, scope: _Scope, reading: _Reading) -> _Scope | None:
+    """The scope node opens for its children (a function, a loop over protected objects, a class), or None."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        inner, aliases = _local_names(node, reading.module_names)
+        mine = scope.own - inner - aliases
+        if isinstance(parent, ast.ClassDef) and node.args.args and not _is_static(node):
+            mine |= {node.args.args[0].arg}
+        body = node.body if isinstance(node.body, list) else [node.body]
+        made = {n.name for s in body for n in ast.walk(s) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                                           ast.ClassDef))}
+        made |= {tgt.id for s in body for n in ast.walk(s) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Lambda)
+                 for tgt in n.targets if isinstance(tgt, ast.Name)}
+        return replace(scope, local=frozenset((scope.local - aliases) | inner), aliased=scope.aliased | aliases,
+                       own=frozenset(mine), local_functions=frozenset(scope.local_functions | (made - mine)))
+    if isinstance(node, (ast.For, ast.AsyncFor, ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+        loops_ = [node] if isinstance(node, (ast.For, ast.AsyncFor)) else node.generators
+        carried = {n.id for loop in loops_ if _carries(loop.iter, (reading.module_names | scope.aliased) - scope.local)
+                   for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+        if carried:     # `for c in (Recorder,)`, `[... for c in [Recorder]]`: c stands for Recorder
+            return replace(scope, local=scope.local - carried, aliased=scope.aliased | carried, own=scope.own - carried)
+        return None
+    if isinstance(node, ast.ClassDef):
+        aliases = _class_aliases(node, reading.module_names)
+        return replace(scope, local=scope.local - aliases, aliased=scope.aliased | aliases, owner=node.name)
+    return None
+
+
+def _check_name(node: ast.Name, parent, scope: _Scope, reading: _Reading) -> None:
+    if node.id in HIDDEN and node.id not in scope.local:
+        raise Tampered(f"it uses {node.id}, which runs or reaches code the grader cannot read", node)
+    _check_passed_around(node, parent)
+
+
+def _check_passed_around(node: ast.AST, parent) -> None:
+    if _passed_around(node, parent):
+        raise Tampered(f"it uses `{ast.unparse(node)}` other than by calling it, where the grader cannot follow "
+                       "what it changes", node)
+
+
+def _check_constant(node: ast.Constant, parent, scope: _Scope, reading: _Reading) -> None:
+    if isinstance(node.value, str) and node.value in (*SETTERS, *FAR_REACHING, "__dict__"):
+        raise Tampered(f"it names {node.value!r}, an attribute that changes or reaches other objects from afar", node)
+
+
+def _check_attribute(node: ast.Attribute, parent, scope: _Scope, reading: _Reading) -> None:
+    """Reads that reach far (`X.__dict__` of a protected X, sys.path, sys.modules, frames), then stores."""
+    _check_passed_around(node, parent)
+    name = _root_name(node.value)
+    if node.attr == "__dict__" and name and scope.outside(name, reading):
+        raise Tampered(f"it reaches the namespace of {reading.what(name)} (`{ast.unparse(node)}`)", node)
+    if node.attr == "path" and isinstance(node.value, ast.Name) and reading.imports.get(node.value.id) == "sys":
+        raise Tampered(f"it uses `{ast.unparse(node)}`, which decides what an import runs", node)
+    if node.attr == "sys" or node.attr == "modules" and _through_sys(node, reading.imports):
+        raise Tampered(f"it uses `{ast.unparse(node)}`, which reaches the table of loaded modules", node)
+    if node.attr in FAR_REACHING:
+        raise Tampered(f"it uses `.{node.attr}`, which reaches frames, code or the table of loaded modules", node)
+    counter = isinstance(parent, ast.AugAssign) and parent.target is node    # `type(self).made += 1`
+    if isinstance(node.ctx, (ast.Store, ast.Del)) and not counter:
+        _check_attribute_store(node, parent, scope, reading)
+
+
+def _check_attribute_store(node: ast.Attribute, parent, scope: _Scope, reading: _Reading) -> None:
+    """`X.attr = ...` or `del X.attr`: X may not be protected, reached through a class, or a call's result;
+    a package method name may be set to a function only on a method's own self or cls."""
+    name = _root_name(node.value)
+    extends = name in reading.own_classes and node.attr not in reading.members   # Tensor.__rpow__ = ... in module 01
+    if name and scope.outside(name, reading) and not extends:
+        raise Tampered(f"it assigns `{ast.unparse(node)}`, an attribute of {reading.what(name)}", node)
+    if node.attr in ("__code__", "__func__"):
+        raise Tampered(f"it assigns `{ast.unparse(node)}`, which replaces what a function runs", node)
+    chain = node.value
+    own_class = _own_class_of(chain, scope.own)    # type(self).made = ..., self.__class__.made = ...
+    while isinstance(chain, (ast.Attribute, ast.Subscript)) and not own_class:
+        if isinstance(chain, ast.Attribute) and chain.attr in CLASS_REACHING:
+            raise Tampered(f"it assigns `{ast.unparse(node)}`, an attribute of a class reached through "
+                           f"{chain.attr}", node)
+        chain = chain.value
+    if isinstance(chain, ast.Call) and not own_class:  # type(t).dtype = ..., f().x = ...
+        raise Tampered(f"it assigns `{ast.unparse(node)}`, an attribute of what a call returned", node)
+    value = parent.value if isinstance(parent, (ast.Assign, ast.AnnAssign)) else None
+    if node.attr in reading.members and name not in scope.own and name not in reading.own_classes and \
+            (value is None or _function_like(value, reading.functions | scope.local_functions)):
+        raise Tampered(f"it assigns `{ast.unparse(node)}`: {node.attr} is a method or function of the "
+                       "package, set only where its class or module defines it", node)
+
+
+def _namespace_of(node: ast.AST) -> ast.AST | None:
+    """For vars(X) or X.__dict__, the node naming X; None for anything else."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "vars":
+        return node.args[0] if node.args else node
+    return node.value if isinstance(node, ast.Attribute) and node.attr == "__dict__" else None
+
+
+def _check_subscript(node: ast.Subscript, parent, scope: _Scope, reading: _Reading) -> None:
+    if isinstance(node.ctx, (ast.Store, ast.Del)) and _namespace_of(node.value) is not None:
+        name = _root_name(_namespace_of(node.value))
+        if name and scope.outside(name, reading):
+            raise Tampered(f"`{ast.unparse(node)}` writes into the attributes of {reading.what(name)}", node)
+
+
+def _check_call(node: ast.Call, parent, scope: _Scope, reading: _Reading) -> None:
+    """Calls that reach or change other objects: getattr by a computed name, attribute copiers, vars(),
+    a namespace's update(), an own function handed a protected object, globals(), setattr and its kin."""
+    called = _called_name(node.func)
+    if isinstance(node.func, ast.Name) and called == "getattr" and len(node.args) > 1:
+        _check_getattr(node, scope, reading)
+    if _copier_target(node) is not None:
+        name = _root_name(_copier_target(node))
+        if name and scope.outside(name, reading):
+            raise Tampered(f"`{ast.unparse(node)}` copies attributes onto {reading.what(name)}", node)
+    if isinstance(node.func, ast.Name) and called == "vars" and node.args:
+        name = _root_name(node.args[0])
+        if name and scope.outside(name, reading):
+            raise Tampered(f"it reaches the namespace of {reading.what(name)} (`{ast.unparse(node)}`)", node)
+    if isinstance(node.func, ast.Attribute) and called in MUTATORS and _namespace_of(node.func.value) is not None:
+        holder = node.func.value
+        name = _root_name(holder.args[0] if isinstance(holder, ast.Call) and holder.args else holder)
+        if not (name and name in scope.local):
+            raise Tampered(f"`{ast.unparse(node)}` changes the attributes of {name or 'an object'}", node)
+    for argument, parameter, function in _handed(node, reading.setters):
+        handed = [n.id for n in ast.walk(argument) if isinstance(n, ast.Name) and scope.outside(n.id, reading)]
+        if handed:
+            raise Tampered(f"it hands {reading.what(handed[0])} to {function}, which sets attributes of "
+                           f"its parameter {parameter}", node)
+    if called == "globals":
+        raise Tampered("it calls globals(), which can rebind the module's names from anywhere", node)
+    _check_setter(node, scope, reading)
+
+
+def _check_getattr(node: ast.Call, scope: _Scope, reading: _Reading) -> None:
+    attribute, name = node.args[1], _root_name(node.args[0])
+    literal = isinstance(attribute, ast.Constant) and isinstance(attribute.value, str)
+    plain_module = name in reading.imports and reading.imports.get(name, "").split(".")[0] in PLAIN_MODULES
+    if not literal and name and scope.outside(name, reading) and not plain_module:
+        raise Tampered(f"`{ast.unparse(node)}` reaches an attribute of {reading.what(name)} by a name the "
+                       "grader cannot read (by a computed name, getattr may call a function of numpy or math, "
+                       "or reach the attributes of your own objects)", node)
+
+
+def _check_setter(node: ast.Call, scope: _Scope, reading: _Reading) -> None:
+    """setattr(X, ...), delattr, object.__setattr__(X, ...), X.__setattr__(...): X may not be protected, and a
+    package method name (or a name the grader cannot read) is set to a function only on self or cls."""
+    setter = _setter(node, reading.class_names)
+    if setter is None:
+        return
+    name, attribute, value = setter
+    if name and scope.outside(name, reading):
+        raise Tampered(f"`{ast.unparse(node)}` changes an attribute of {reading.what(name)}", node)
+    literal = isinstance(attribute, ast.Constant) and isinstance(attribute.value, str)
+    mine = name in scope.own or name == "super" and bool(scope.own)    # super().__setattr__ in a method: self's
+    if not mine and name not in reading.own_classes and (not literal or attribute.value in reading.members) and \
+            (value is None or _function_like(value, reading.functions | scope.local_functions)):
+        raise Tampered(f"`{ast.unparse(node)}` sets {'a method of the package' if literal else 'an attribute the grader cannot name'} "
+                       "on an object it was handed (only self's and cls's attributes may be set by name)", node)
+
+
+# The checks of one node, by its kind (a node of any other kind has none of its own).
+NODE_CHECKS = {ast.Name: _check_name, ast.Constant: _check_constant, ast.Attribute: _check_attribute,
+               ast.Subscript: _check_subscript, ast.Call: _check_call}
+
+
+def _patches(statement: ast.AST, reading: _Reading) -> None:
     """Raise Tampered at the first place `statement` changes a module-level object from outside its definition,
     or sets one of the package's methods (`members`) on an object it was handed (`def f(cls): cls.forward = ...`)."""
-    imported = set(imports)
-    setters = setters or {}
-
-    def visit(node, local: set[str], aliased: set[str], owner: str | None, parent: ast.AST | None = None,
-              own: frozenset = frozenset(), local_functions: frozenset = frozenset()):
-        """own: the names of the enclosing methods' first parameters (self, cls), still unshadowed;
-        local_functions: names the enclosing functions bind to functions or receive as parameters."""
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            inner, aliases = _local_names(node, module_names)
-            mine = own - inner - aliases
-            if isinstance(parent, ast.ClassDef) and node.args.args and not _is_static(node):
-                mine |= {node.args.args[0].arg}
-            body = node.body if isinstance(node.body, list) else [node.body]
-            made = {n.name for s in body for n in ast.walk(s) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef,
-                                                                               ast.ClassDef))}
-            made |= {tgt.id for s in body for n in ast.walk(s) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Lambda)
-                     for tgt in n.targets if isinstance(tgt, ast.Name)}
-            inside = frozenset(local_functions | (made - mine))
-            for child in ast.iter_child_nodes(node):
-                visit(child, (local - aliases) | inner, aliased | aliases, owner, node, frozenset(mine), inside)
-            return
-        if isinstance(node, (ast.For, ast.AsyncFor, ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
-            loops_ = [node] if isinstance(node, (ast.For, ast.AsyncFor)) else node.generators
-            carried = {n.id for loop in loops_ if _carries(loop.iter, (module_names | aliased) - local)
-                       for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
-            if carried:     # `for c in (Recorder,)`, `[... for c in [Recorder]]`: c stands for Recorder
-                for child in ast.iter_child_nodes(node):
-                    visit(child, local - carried, aliased | carried, owner, node, own - carried, local_functions)
-                return
-        if isinstance(node, ast.ClassDef):
-            aliases = _class_aliases(node, module_names)
-            for child in ast.iter_child_nodes(node):
-                visit(child, local - aliases, aliased | aliases, node.name, node, own, local_functions)
-            return
-
-        def outside(name: str) -> bool:  # a module-level object, not this definition's own
-            return (name in module_names or name in aliased) and name not in local and name != owner \
-                and name not in open_classes
-
-        if isinstance(node, ast.Name) and node.id in HIDDEN and node.id not in local:
-            raise Tampered(f"it uses {node.id}, which runs or reaches code the grader cannot read", node)
-        if _passed_around(node, parent):
-            raise Tampered(f"it uses `{ast.unparse(node)}` other than by calling it, where the grader cannot follow "
-                           "what it changes", node)
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in (*SETTERS, *FAR_REACHING, "__dict__"):  # noqa: E501
-            raise Tampered(f"it names {node.value!r}, an attribute that changes or reaches other objects from afar", node)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr" and len(node.args) > 1:
-            attribute, name = node.args[1], _root_name(node.args[0])
-            literal = isinstance(attribute, ast.Constant) and isinstance(attribute.value, str)
-            plain_module = name in imported and imports.get(name, "").split(".")[0] in PLAIN_MODULES
-            if not literal and name and outside(name) and not plain_module:
-                raise Tampered(f"`{ast.unparse(node)}` reaches an attribute of {_what(name, imported)} by a name the "
-                               "grader cannot read (by a computed name, getattr may call a function of numpy or math, "
-                               "or reach the attributes of your own objects)", node)
-        if isinstance(node, ast.Call) and _copier_target(node) is not None:
-            name = _root_name(_copier_target(node))
-            if name and outside(name):
-                raise Tampered(f"`{ast.unparse(node)}` copies attributes onto {_what(name, imported)}", node)
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "vars" and node.args
-                or isinstance(node, ast.Attribute) and node.attr == "__dict__"):
-            name = _root_name(node.args[0] if isinstance(node, ast.Call) else node.value)
-            if name and outside(name):
-                raise Tampered(f"it reaches the namespace of {_what(name, imported)} (`{ast.unparse(node)}`)", node)
-        if isinstance(node, ast.Attribute) and node.attr == "path" and isinstance(node.value, ast.Name) \
-                and imports.get(node.value.id) == "sys":
-            raise Tampered(f"it uses `{ast.unparse(node)}`, which decides what an import runs", node)
-        if isinstance(node, ast.Attribute) and (node.attr == "sys" or node.attr == "modules" and _through_sys(node, imports)):
-            raise Tampered(f"it uses `{ast.unparse(node)}`, which reaches the table of loaded modules", node)
-        if isinstance(node, ast.Attribute) and node.attr in FAR_REACHING:
-            raise Tampered(f"it uses `.{node.attr}`, which reaches frames, code or the table of loaded modules", node)
-        counter = isinstance(parent, ast.AugAssign) and parent.target is node    # `type(self).made += 1`
-        if isinstance(node, ast.Attribute) and isinstance(node.ctx, (ast.Store, ast.Del)) and not counter:
-            name = _root_name(node.value)
-            extends = name in own_classes and node.attr not in members   # Tensor.__rpow__ = ... in module 01
-            if name and outside(name) and not extends:
-                raise Tampered(f"it assigns `{ast.unparse(node)}`, an attribute of {_what(name, imported)}", node)
-            if node.attr in ("__code__", "__func__"):
-                raise Tampered(f"it assigns `{ast.unparse(node)}`, which replaces what a function runs", node)
-            chain = node.value
-            own_class = _own_class_of(chain, own)    # type(self).made = ..., self.__class__.made = ...
-            while isinstance(chain, (ast.Attribute, ast.Subscript)) and not own_class:
-                if isinstance(chain, ast.Attribute) and chain.attr in CLASS_REACHING:
-                    raise Tampered(f"it assigns `{ast.unparse(node)}`, an attribute of a class reached through "
-                                   f"{chain.attr}", node)
-                chain = chain.value
-            if isinstance(chain, ast.Call) and not own_class:  # type(t).dtype = ..., f().x = ...
-                raise Tampered(f"it assigns `{ast.unparse(node)}`, an attribute of what a call returned", node)
-            value = parent.value if isinstance(parent, (ast.Assign, ast.AnnAssign)) else None
-            if node.attr in members and name not in own and name not in own_classes and \
-                    (value is None or _function_like(value, functions | local_functions)):
-                raise Tampered(f"it assigns `{ast.unparse(node)}`: {node.attr} is a method or function of the "
-                               "package, set only where its class or module defines it", node)
-        if isinstance(node, ast.Subscript) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            holder = node.value
-            if isinstance(holder, ast.Call) and isinstance(holder.func, ast.Name) and holder.func.id == "vars" or \
-                    isinstance(holder, ast.Attribute) and holder.attr == "__dict__":
-                name = _root_name(holder.args[0] if isinstance(holder, ast.Call) and holder.args else holder)
-                if name and outside(name):
-                    raise Tampered(f"`{ast.unparse(node)}` writes into the attributes of {_what(name, imported)}", node)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in MUTATORS:
-            holder = node.func.value
-            namespace = isinstance(holder, ast.Attribute) and holder.attr == "__dict__" or \
-                isinstance(holder, ast.Call) and isinstance(holder.func, ast.Name) and holder.func.id == "vars"
-            name = _root_name(holder.args[0] if isinstance(holder, ast.Call) and holder.args else holder)
-            if namespace and not (name and name in local):
-                raise Tampered(f"`{ast.unparse(node)}` changes the attributes of {name or 'an object'}", node)
-        if isinstance(node, ast.Call):
-            for argument, parameter, function in _handed(node, setters):
-                handed = [n.id for n in ast.walk(argument) if isinstance(n, ast.Name) and outside(n.id)]
-                if handed:
-                    raise Tampered(f"it hands {_what(handed[0], imported)} to {function}, which sets attributes of "
-                                   f"its parameter {parameter}", node)
-            if _called_name(node.func) == "globals":
-                raise Tampered("it calls globals(), which can rebind the module's names from anywhere", node)
-            setter = _setter(node, class_names)
-            if setter is not None:
-                name, attribute, value = setter
-                if name and outside(name):
-                    raise Tampered(f"`{ast.unparse(node)}` changes an attribute of {_what(name, imported)}", node)
-                literal = isinstance(attribute, ast.Constant) and isinstance(attribute.value, str)
-                mine = name in own or name == "super" and bool(own)    # super().__setattr__ in a method: self's
-                if not mine and name not in own_classes and (not literal or attribute.value in members) and \
-                        (value is None or _function_like(value, functions | local_functions)):
-                    raise Tampered(f"`{ast.unparse(node)}` sets {'a method of the package' if literal else 'an attribute the grader cannot name'} "
-                                   "on an object it was handed (only self's and cls's attributes may be set by name)", node)
+    def visit(node: ast.AST, scope: _Scope, parent: ast.AST | None) -> None:
+        inner = _inner_scope(node, parent, scope, reading)
+        if inner is None:
+            check = NODE_CHECKS.get(type(node))
+            if check is not None:
+                check(node, parent, scope, reading)
         for child in ast.iter_child_nodes(node):
-            visit(child, local, aliased, owner, node, own, local_functions)
+            visit(child, inner or scope, node)
 
-    visit(statement, set(), set(), None, None)
+    visit(statement, _Scope(), None)
 
 
 def _what(name: str, imported: set[str]) -> str:
@@ -506,12 +580,13 @@ def check(source: str, reference_src: Path | str, graded_sources: list[str]) -> 
                      for alias in node.names}
     given_imports = frozenset((_top(node, alias), alias.name) for node in ast.walk(ref.module.tree)
                               if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names)
+    reading = _Reading(module_names, student.imports, members, class_names, functions,
+                       own_classes=_own_classes(student, ref), open_classes=_open_classes(ref), setters=setters)
     try:
         for statement in student.tree.body:
             if _without_docstring(statement) not in given_code:
                 _check_imports(statement, given_modules, ref.module.package, given_imports)
-                _patches(statement, module_names, student.imports, members, class_names, functions,
-                         own_classes=_own_classes(student, ref), open_classes=_open_classes(ref), setters=setters)
+                _patches(statement, reading)
         used = {n.id for text in graded_sources for n in ast.walk(_parse(text)) if isinstance(n, ast.Name)}
         _check_rebindings(student, ref, used)
         mine = {node.name: node for node in student.tree.body
