@@ -458,16 +458,22 @@ from tinytorch.core.layers import Module
 class Recorder(Module):
     """Given: runs `model`, recording (training, grad enabled) at every call in `.calls`.
 
+    With `report`, every call also hands report(training, grad_enabled) the same two values: the checks
+    keep their own copy of what happened, which no code in the Trainer can rewrite afterwards.
     With `fail_at=k` the k-th call raises RuntimeError instead (k counts from 1).
     """
 
-    def __init__(self, model, fail_at=None):
+    def __init__(self, model, fail_at=None, report=None):
         self.model = model
         self.fail_at = fail_at
         self.calls = []
+        self.__report = report
 
     def forward(self, x):
-        self.calls.append((self.training, is_grad_enabled()))
+        record = (self.training, is_grad_enabled())
+        self.calls.append(record)
+        if self.__report is not None:
+            self.__report(*record)
         if self.fail_at is not None and len(self.calls) == self.fail_at:
             raise RuntimeError(f"Recorder: call {self.fail_at} fails, as asked by the check")
         return self.model(x)
@@ -488,7 +494,8 @@ def test_unit_train_epoch():
     manual_seed(0)
     layer = Linear(3, 4)
     w, b = layer.weight.data.astype(np.float64), layer.bias.data.astype(np.float64)
-    model = Recorder(layer)
+    seen = []                                              # what the model saw: (training, grad enabled)
+    model = Recorder(layer, report=lambda training, grad: seen.append((training, grad)))
     model.eval()                                           # train_epoch must switch to training mode
     trainer = Trainer(model, SGD(model.parameters(), lr=0.5), CrossEntropyLoss())
     loss, acc = trainer.train_epoch(DataLoader(TensorDataset(x, y), batch_size=4))
@@ -509,7 +516,7 @@ def test_unit_train_epoch():
     np.testing.assert_allclose(layer.bias.data, b, rtol=1e-4, atol=1e-6, err_msg="bias after one epoch")
     assert abs(loss - total_loss / 10) < 1e-4, f"mean loss over the 10 samples (before each step): expected {total_loss / 10:.5f}, got {loss:.5f}"
     assert abs(acc - total_correct / 10) < 1e-9, f"accuracy over the 10 samples: expected {total_correct / 10}, got {acc}"
-    assert model.calls == [(True, True)] * 3, f"every batch runs in training mode with gradients on, got {model.calls}"
+    assert seen == [(True, True)] * 3, f"every batch runs in training mode with gradients on, got {seen}"
     assert model.training, "train_epoch leaves the model in training mode"
 
     # Several epochs on a separable problem: the loss falls and the problem is learned.
@@ -577,11 +584,13 @@ def test_unit_evaluate():
     y = np.arange(10) % 4
     manual_seed(0)
     inner = Linear(3, 4)
-    model = Recorder(Sequential(inner, Dropout(0.5)))    # Dropout: evaluation must switch it off
+    seen = []                                            # what the model saw: (training, grad enabled)
+    model = Recorder(Sequential(inner, Dropout(0.5)),    # Dropout: evaluation must switch it off
+                     report=lambda training, grad: seen.append((training, grad)))
     trainer = Trainer(model, SGD(model.parameters(), lr=0.1), CrossEntropyLoss())
     before = inner.weight.data.copy()
     loss, acc = trainer.evaluate(DataLoader(TensorDataset(x, y), batch_size=4))
-    assert model.calls == [(False, False)] * 3, f"evaluate runs every batch in eval mode without gradients (no_grad), got {model.calls}"
+    assert seen == [(False, False)] * 3, f"evaluate runs every batch in eval mode without gradients (no_grad), got {seen}"
     assert model.training, "evaluate puts the model back into the mode it was in (training)"
     np.testing.assert_array_equal(inner.weight.data, before, err_msg="evaluate must not change the parameters")
     assert inner.weight.grad is None, "evaluate must not compute gradients"
@@ -608,7 +617,9 @@ from tinytorch.core.optimizers import SGD
 def test_unit_evaluate_restores():
     x = np.ones((10, 3), dtype=np.float32)
     y = np.zeros(10, dtype=np.int64)
-    model = Recorder(Sequential(Linear(3, 2), Dropout(0.5)), fail_at=2)   # the second batch fails
+    seen = []
+    model = Recorder(Sequential(Linear(3, 2), Dropout(0.5)), fail_at=2,   # the second batch fails
+                     report=lambda training, grad: seen.append((training, grad)))
     trainer = Trainer(model, SGD(model.parameters(), lr=0.1), CrossEntropyLoss())
     try:
         trainer.evaluate(DataLoader(TensorDataset(x, y), batch_size=4))
@@ -618,7 +629,7 @@ def test_unit_evaluate_restores():
             "(RuntimeError('Recorder: call 2 fails ...'))")
     else:
         raise AssertionError("the error raised by the model must reach the caller of evaluate")
-    assert len(model.calls) == 2, f"evaluate should have run the model on two batches (the second fails), ran it {len(model.calls)} times"
+    assert len(seen) == 2, f"evaluate should have run the model on two batches (the second fails), ran it {len(seen)} times"
     assert model.training, "evaluate must restore training mode even when the evaluation fails halfway (try/finally)"
     assert model.model[1].training, "... down to the Dropout inside the model"
     print("Trainer.evaluate: the model's mode survives an error")

@@ -65,8 +65,8 @@ FORGE_THE_RECORDER = '''#| export
 _recorder_init = Recorder.__init__
 
 
-def _two_calls_recorded(self, model, fail_at=None):
-    _recorder_init(self, model, fail_at)
+def _two_calls_recorded(self, model, fail_at=None, report=None):
+    _recorder_init(self, model, fail_at, report)
     if fail_at == 2:
         self.calls = [(False, False), (False, False)]
 
@@ -295,3 +295,32 @@ def test_a_rewritten_recorder_wins_nothing_back(answer, tmp_path):
     base, attack, gained = _scores(module, base_nb, _with_cell(base_nb, RECORD_WHAT_THE_CHECK_WANTS), tmp_path)
     assert base.total < base.maximum and attack.total == 0, (base.total, gained)
     assert all("it assigns `Recorder.forward`" in item.message for item in attack.items)
+
+
+# Held-out hunt H13: evaluate without no_grad (23 of 31), which then rewrote the log the given Recorder
+# keeps, in place, so that the check read every call as made without gradients: 23 -> 31. The checks
+# now read their own copy of each call, handed to the judge as it happens (Recorder's report).
+WITHOUT_NO_GRAD = ("            with no_grad():\n                for batch in loader:",
+                   "            if True:\n                for batch in loader:")
+LOG_REWRITTEN = ("        finally:\n            self.model.train(was_training)\n",
+                 "        finally:\n            self.model.train(was_training)\n"
+                 "            log = getattr(self.model, 'calls', None)\n"
+                 "            if isinstance(log, list):\n"
+                 "                log[:] = [(mode, False) for mode, _ in log]\n")
+
+
+def _edited(nb, old, new):
+    edited = _copy(nb)
+    cell = next(c for c in edited.cells if c.cell_type == "code" and old in c.source)
+    assert cell.source.count(old) == 1, old
+    cell.source = cell.source.replace(old, new)
+    return edited
+
+
+def test_evaluate_rewriting_the_recorders_log_gains_nothing(tmp_path):
+    module = by_number("08")
+    base_nb = _edited(reference_notebook(module), *WITHOUT_NO_GRAD)
+    base, attack, _ = _scores(module, base_nb, _edited(base_nb, *LOG_REWRITTEN), tmp_path)
+    assert base.total < base.maximum and attack.total == base.total, (base.total, attack.total)
+    message = next(item.message for item in attack.items if item.id == "test-training-evaluate")
+    assert "without gradients (no_grad), got [(False, True)" in message, message

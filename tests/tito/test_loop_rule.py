@@ -1656,6 +1656,55 @@ for n in range(batch):
 return out
 """, "")
 
+# Held-out hunt H13: builtins rebound by a function declaring them global, which the module's bindings
+# did not show. The given _as_array's isinstance(x, Tensor) handed a spy the image, and the loops'
+# float(...) (a pure builtin to the rule) returned the fast path's values: 09 11 -> 48 of 48.
+ATTACKS.update({
+    "isinstance and float rebound through global in a function (H13)": (4, "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = float(n, "max", c, i, j, (kh, kw), (sh, sw), padding)
+return out
+""", """
+_plain_isinstance, _plain_float = isinstance, float
+_seen = []
+
+def _watch(obj, kinds):
+    if kinds is Tensor and type(obj) is np.ndarray:
+        _seen.append(obj)
+    return _plain_isinstance(obj, kinds)
+
+def _to_float(value=0.0, *where):
+    if not where:
+        return _plain_float(value)
+    _, c, i, j, kernel, stride, padding = where
+    return maxpool2d_vectorized(_seen[-1], kernel, stride, padding)[value, c, i, j]
+
+def _install():
+    global isinstance, float
+    isinstance, float = _watch, _to_float
+
+_install()
+"""),
+    "a module name that only a function's global statement binds": (4, "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = _cell(n, c, i, j)
+return out
+""", """
+def _install():
+    global _cell
+    def _cell(n, c, i, j):
+        return 0.0
+
+_install()
+"""),
+})
+
 if sys.version_info >= (3, 11):   # except* is 3.11 syntax: on 3.10 there is no such binding to miss
     ATTACKS["an except* handler's name deleting the loop function"] = (4, "conv2d_loops", None, """
 try:

@@ -319,6 +319,33 @@ for _c in (Recorder,):
     pass
 _c.forward = _make()
 """, "it assigns `_c.forward`, an attribute of _c"),
+    # H13: the given Recorder reads is_grad_enabled from the module's globals; rebound by a function
+    # declaring it global, evaluate without no_grad scored 08 23 -> 31 under tito grade.
+    "a name the given code reads, rebound through global in a function (H13)": ("08", """
+_grad_on = is_grad_enabled
+def _grad_seen():
+    return False
+def _install():
+    global is_grad_enabled
+    is_grad_enabled = _grad_seen
+_install()
+""", "it declares is_grad_enabled global"),
+    "a name the given code reads, rebound at module level": ("08", """
+def _grad_seen():
+    return False
+is_grad_enabled = _grad_seen
+""", "it binds is_grad_enabled again"),
+    "a builtin the given code reads, shadowed at module level": ("08", """
+def _spy(obj, kinds):
+    return True
+isinstance = _spy
+""", "it binds isinstance, a builtin the given code reads"),
+    "a builtin shadowed through global in a function (H13's form, in module 05)": ("05", """
+def _install():
+    global len
+    len = lambda obj: 0
+_install()
+""", "it declares len global"),
     "an imported module's namespace handed to a function": ("03", """
 import operator
 import math as _math
@@ -338,8 +365,8 @@ def test_a_patch_of_what_the_checks_use_is_refused(name):
 
 def test_the_given_recorder_edited_in_place_is_refused():
     """Module 08's Recorder is given code in an editable cell: edited, it can record what the checks look for."""
-    message = verdict("08", edit=("self.calls.append((self.training, is_grad_enabled()))",
-                                  "self.calls.append((False, False))"))
+    message = verdict("08", edit=("record = (self.training, is_grad_enabled())",
+                                  "record = (self.training, False)"))
     assert message is not None and "the given Recorder, which the checks use, is not the given code" in message, message
 
 

@@ -28,7 +28,7 @@ student code runs for it, and nothing a child process reports counts. The notebo
       a module of the package imported as an object, `getattr` with a computed name, `.modules`,
       `allow_pickle`, assigning `__class__` or an attribute of anything imported, of a computed
       object or of a name bound to what a call returned, `import *`, a module-level name that is
-      one of windows.TRUSTED_BUILTINS), NAME keeps the reference's parameters, and NAME and every
+      one of Python's builtins, BUILTIN_NAMES, also by `global` in a function), NAME keeps the reference's parameters, and NAME and every
       module name it reaches (in the reference or the student's module) is bound as the reference
       binds it: functions by one plain `def`, never rebound, never declared `global`; and each
       given function it reaches (one without a solution in the reference) has the reference's code.
@@ -53,6 +53,7 @@ and, for the graders, `verdict(cell, package_parent, module_name)` and `merge(..
 from __future__ import annotations
 
 import ast
+import builtins
 import copy
 import functools
 import importlib.util
@@ -89,6 +90,9 @@ TRUSTED_TOP_LEVEL = set(sys.stdlib_module_names) | {"numpy"}
 # Modules a module may not reach, not even as another module's attribute (`warnings.sys`, `np.os`,
 # `dataclasses.inspect`): the standard library outside ALLOWED_STDLIB.
 UNREACHABLE_MODULES = frozenset(sys.stdlib_module_names) - set(ALLOWED_STDLIB)
+# Python's builtins (not the dunder ones, which FORBIDDEN_NAMES and FORBIDDEN_ATTRIBUTES cover): a module
+# with loop exercises binds none of them at module level (the reference does not).
+BUILTIN_NAMES = frozenset(name for name in dir(builtins) if not name.startswith("__"))
 TRY_STATEMENTS = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)   # except* from 3.11
 PRODUCTS = ("ndindex", "product")  # a `for` over np.ndindex(...) / itertools.product(...) loops over each target
 SNIPPET = 70
@@ -212,6 +216,11 @@ def read_module(source: str, package: str) -> ModuleInfo:
                         bind(node.name, statement)
                     elif isinstance(node, ast.MatchMapping) and node.rest:    # case {**name}
                         bind(node.rest, statement)
+    # `global X` in a function binds X at module level when the function runs (H13: `global float`).
+    for node in ast.walk(info.tree):
+        if isinstance(node, ast.Global):
+            for name in node.names:
+                bind(name, node)
     return info
 
 
@@ -725,10 +734,12 @@ def _student(source: str, package: str) -> Student:
 
 
 def _module_wide(student: ModuleInfo, nodes: list) -> None:
-    hidden = sorted(set(student.bindings) & set(windows.TRUSTED_BUILTINS))
-    if hidden:  # `from numpy import maximum as min`: the loops' min(...) would not be the builtin the rule reads
-        raise Broken(4, f"your module binds the name `{hidden[0]}`, which the rule reads as Python's builtin; "
-                        "give yours another name", student.bindings[hidden[0]][0][1])
+    # `from numpy import maximum as min`, or `global float; float = spy` in a function: the loops' min(...)
+    # and float(...), and the given code's isinstance(...), would not be the builtins the rule reads.
+    hidden = sorted(set(student.bindings) & BUILTIN_NAMES)    # read_module counts `global` as a binding
+    if hidden:
+        raise Broken(4, f"your module binds the name `{hidden[0]}`, one of Python's builtins, which the rule and the "
+                        "given code read as Python's own; give yours another name", student.bindings[hidden[0]][0][1])
     aliases = _shared_objects(nodes, {name for name, entries in student.bindings.items()
                                       if any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
                                              for _, n in entries)})

@@ -24,8 +24,9 @@ statements that are exactly the instructor's given code, this refuses:
     sys.modules (`.f_globals`, `.modules`, `"__dict__"`, `__getattribute__`, ...); importing
     importlib, inspect, gc, ctypes, pickle and the like (REFUSED_MODULES) unless the given code does,
     or a module of the package as an object (`import tinytorch.core.tensor as t`);
-  - binding a name of the given code that a check uses other than as the given code binds it
-    (`Recorder = MyRecorder`, `from x import y as Tensor`, `global Recorder`);
+  - binding a name of the given code that a check or the given code uses other than as the given
+    code binds it (`Recorder = MyRecorder`, `from x import y as Tensor`, `global Recorder`, H13's
+    `global is_grad_enabled` in a function), or a builtin the given code reads (`isinstance = spy`);
   - a given class or function that a graded cell names (one without a solution in the instructor's
     src) that is not the given code: edited, it could do what the check is meant to find out.
 
@@ -533,11 +534,33 @@ def _given_binding_keys(ref: loops.Reference) -> dict[str, set[str]]:
             for name, entries in ref.module.bindings.items() if not any(solved(node) for _, node in entries)}
 
 
+def _given_reads(ref: loops.Reference) -> set[str]:
+    """The names the given code reads (its top-level statements without a solution): `is_grad_enabled`
+    in module 08's Recorder.forward, `isinstance` in a given helper."""
+    tree, begins = ref.module.tree, ref.begins
+    return {node.id for statement in tree.body
+            if not any(statement.lineno <= b <= statement.end_lineno for b in begins)
+            for node in ast.walk(statement) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+
+
 def _check_rebindings(student, ref: loops.Reference, used: set[str]) -> None:
-    """A name the checks use that the given code binds (an import, a given class or function) is bound
-    only as the given code binds it: `Recorder = _Forged` or `from x import y as Tensor` would hand the
-    checks the student's object in its place; so would a function declaring it global."""
+    """A name the checks or the given code use that the given code binds (an import, a given class or
+    function) is bound only as the given code binds it: `Recorder = _Forged` or `from x import y as
+    Tensor` would hand the checks the student's object in its place; so would a function declaring it
+    global. Nor may the module bind a builtin the given code reads (`isinstance = spy`), which would
+    change what the given code runs."""
     given = _given_binding_keys(ref)
+    objects = {name for name, entries in ref.module.bindings.items()       # imports, defs and classes, not
+               if all(isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef,
+                                        ast.ClassDef)) for _, node in entries)}   # a given loop's variable
+    used = used | _given_reads(ref) & objects | _given_reads(ref) & loops.BUILTIN_NAMES
+    shadowed = used & loops.BUILTIN_NAMES - set(ref.module.bindings)
+    declared_by_given = {n for node in ast.walk(ref.module.tree) if isinstance(node, ast.Global) for n in node.names}
+    refused = (set(given) | shadowed) - declared_by_given
+    for node in ast.walk(student.tree):
+        if isinstance(node, ast.Global) and refused & set(node.names):
+            raise Tampered(f"it declares {', '.join(sorted(refused & set(node.names)))} global, a name of the given "
+                           "code or a builtin it reads, so that a function could bind it again", node)
     package_top = ref.module.package.split(".")[0]
     for name in sorted(used & set(given)):
         for key, node in student.bindings.get(name, []):
@@ -545,10 +568,9 @@ def _check_rebindings(student, ref: loops.Reference, used: set[str]) -> None:
                 and key.endswith(f" import {name}")     # from tinytorch.core.autograd import Tensor: the same object
             if key not in given[name] and not same_name_from_package:
                 raise Tampered(f"it binds {name} again, a name of the given code that the checks use", node)
-    for node in ast.walk(student.tree):
-        if isinstance(node, ast.Global) and used & set(given) & set(node.names):
-            raise Tampered(f"it declares {', '.join(sorted(used & set(given) & set(node.names)))} global, a "
-                           "name of the given code that the checks use", node)
+    for name in sorted(shadowed & set(student.bindings)):
+        raise Tampered(f"it binds {name}, a builtin the given code reads, so that the given code would run yours; "
+                       "give yours another name", student.bindings[name][0][1])
 
 
 def _given_definitions(ref: loops.Reference) -> dict[str, ast.AST]:
