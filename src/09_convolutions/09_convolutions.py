@@ -519,7 +519,9 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    (its body follows this same rule), or an assignment or `return` whose value calls nothing
 #    and does arithmetic or comparisons only on numbers (`area = kh * kw`, `best = -np.inf`,
 #    not on arrays: `first + second`, `cand > out`) or inside indices and slice bounds: `grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width]`,
-#    `return out`, `return grad_x, grad_w, grad_b`. So the bias and every computation that reads
+#    `return out`, `return grad_x, grad_w, grad_b`. Two calls compute nothing and are fine: `int`,
+#    `float`, `abs`, `round`, `min` or `max` of numbers (`area = float(kh * kw)`), and `.copy()` of
+#    an array or a slice of one (`grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width].copy()`). So the bias and every computation that reads
 #    an array go inside the loops.
 # 3. **No whole-array shortcuts.** The function uses no name of this module (a function, class
 #    or variable; imports of numpy and standard-library modules aside) other than those its given
@@ -788,13 +790,35 @@ def _assert_close(got, expected, what, tol=1e-10, suspects=(), coverage=None, in
     if got.shape == expected.shape and np.isclose(got, expected, rtol=tol, atol=tol).all():
         return
     hint = (_diag_shape_hint(got, expected, gradient=input_gradient) or _diag_likely_bug(got, suspects)
-            or (coverage is not None and _diag_overwrite_hint(got, expected, coverage)))
+            or (coverage is not None and _diag_overwrite_hint(got, expected, coverage))
+            or _diag_precision_hint(got, expected))
     tail = f". Likely bug: {hint}." if hint else ""
     assert got.shape == expected.shape, f"{what} has shape {got.shape}, expected {expected.shape}{tail}"
     wrong = ~np.isclose(got, expected, rtol=tol, atol=tol)
     at = tuple(int(i) for i in np.argwhere(wrong)[0])
+    mine, right = _diag_two_numbers(got[at], expected[at])
     raise AssertionError(f"{what}: {int(wrong.sum())} of {got.size} values wrong, e.g. at {at} got "
-                         f"{got[at]:.6g}, expected {expected[at]:.6g}{tail}")
+                         f"{mine}, expected {right}{tail}")
+
+
+def _diag_two_numbers(got, expected):
+    """Both numbers with as many digits as it takes to see them differ (2.447 and 2.447 say nothing)."""
+    for digits in (6, 10, 17):
+        mine, right = f"{got:.{digits}g}", f"{expected:.{digits}g}"
+        if mine != right:
+            break
+    return mine, right
+
+
+def _diag_precision_hint(got, expected):
+    """Float32 arithmetic: every value right to float32's precision (about 7 digits), none to float64's."""
+    got = np.asarray(got)
+    if got.shape != expected.shape or got.dtype == np.float32 and expected.dtype == np.float32:
+        return None
+    if np.allclose(got, expected, rtol=1e-5, atol=1e-6):
+        return ("the values are right to about 7 digits only, float32's precision: something is computed in "
+                "float32 (np.float32(...), dtype=np.float32, .astype(np.float32)); keep the inputs' float64")
+    return None
 
 
 # %% [markdown]
@@ -828,13 +852,45 @@ _MAXPOOL_BACK_ERRORS = {**_LOOP_ERRORS, IndexError: _LOOP_ERRORS[IndexError] + (
     "ki, kj = divmod(k, kw), or np.unravel_index(k, (kh, kw)), not a division by kh")}
 
 
+# Convolution's loops also read a weight, whose axes are easy to take in the wrong order.
+_CONV_ERRORS = {**_LOOP_ERRORS, IndexError: _LOOP_ERRORS[IndexError] + (
+    "; and weight's axes are (out_channels, in_channels, kh, kw): weight[co, ci, ki, kj], not weight[ci, co, ki, kj]")}
+
+# Errors whose message says more than their type: (words of the message, what they most likely mean).
+_ERROR_WORDS = [
+    ("read-only", "your function writes into an array it was given (x, weight, bias or grad_out), which would "
+                  "change the caller's array: read the inputs only and write into your own (out, grad_x_pad, ...), "
+                  "e.g. share = grad_out[n, c, i, j] / (kh * kw), not grad_out[n, c, i, j] /= kh * kw"),
+    ("truth value of an array", "an array stands where Python needs True or False: `if bias:` asks numpy "
+                                "whether a whole array is true; test `if bias is not None:`"),
+    ("zero-size array", "a window is empty: a slice that starts past the end of an array is cut to nothing; "
+                        "read each window from x_pad, the padded copy (x itself is smaller), at rows i * sh .. "
+                        "i * sh + kh - 1 and columns j * sw .. j * sw + kw - 1"),
+]
+
+
+def _read_only_copy(value):
+    """An array argument as the function under test gets it: a read-only copy, so that a write into an
+    input fails here (as it would silently change the caller's array elsewhere)."""
+    if isinstance(value, np.ndarray):
+        value = value.copy()
+        value.flags.writeable = False
+    return value
+
+
 def _call(what, function, *args, hints=_LOOP_ERRORS, **kwargs):
-    """function(*args, **kwargs). An error of a type in `hints` raised inside it becomes an
-    AssertionError saying what was called, the error, and what it most likely means."""
+    """function(*args, **kwargs), its array arguments read-only copies. An error raised inside it whose
+    message or type has a hint (_ERROR_WORDS, then `hints`) becomes an AssertionError saying what was
+    called, the error, and what it most likely means."""
+    args = tuple(_read_only_copy(value) for value in args)
+    kwargs = {key: _read_only_copy(value) for key, value in kwargs.items()}
     try:
         return function(*args, **kwargs)
-    except tuple(hints) as error:
-        hint = next(text for kind, text in hints.items() if isinstance(error, kind))
+    except Exception as error:
+        hint = next((text for words, text in _ERROR_WORDS if words in str(error)), None) or \
+            next((text for kind, text in hints.items() if isinstance(error, kind)), None)
+        if hint is None:
+            raise
         raise AssertionError(f"{what} raised {type(error).__name__}: {error}. Likely bug: {hint}.") from error
 
 
@@ -927,6 +983,11 @@ def _diag_pool_at(xp, rows, cols, kh, kw, reduce):
     return out
 
 
+_X_FOR_X_PAD = ("x is read where x_pad belongs: the window of output (i, j) starts at row i * sh, column j * sw of "
+                "x_pad, the padded copy; read from x, every window is shifted by the padding and the last ones are "
+                "cut short")
+
+
 def _maxpool_suspects(x, kernel, stride, padding):
     (kh, kw), (sh, sw) = kernel, stride
     oh, ow = _diag_out_hw(x, kernel, stride, padding)
@@ -943,6 +1004,7 @@ def _maxpool_suspects(x, kernel, stride, padding):
         ("the strides are swapped: rows step by sh = stride[0], columns by sw = stride[1]",
          lambda: None if sh == sw or _diag_windows(inf_pad, _diag_starts(oh, sw), _diag_starts(ow, sh), kh, kw) is None
          else _diag_pool_at(inf_pad, _diag_starts(oh, sw), _diag_starts(ow, sh), kh, kw, np.max)),
+        (_X_FOR_X_PAD, lambda: None if padding == (0, 0) else _diag_pool_at(x, rows, cols, kh, kw, np.max)),
     ]
 
 
@@ -963,7 +1025,30 @@ def _avgpool_suspects(x, kernel, stride, padding):
         ("the window is kw rows by kh columns: it is x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]",
          lambda: None if kh == kw or _diag_windows(xp, rows, cols, kw, kh) is None
          else _diag_pool_at(xp, rows, cols, kw, kh, np.sum) / (kh * kw)),
+        (_X_FOR_X_PAD, lambda: None if padding == (0, 0) else _diag_pool_at(x, rows, cols, kh, kw, np.sum) / (kh * kw)),
+        ("the mean is rounded down (// divides and floors): divide the window's sum by kh * kw with /",
+         lambda: np.floor(sums / (kh * kw))),
+        *[(_STRIDE_IS_KERNEL, make) for make in _diag_stride_is_kernel(xp, kernel, stride, (oh, ow))],
     ]
+
+
+_STRIDE_IS_KERNEL = ("the windows step by the kernel size instead of the stride: output (i, j) starts at row "
+                     "i * sh, column j * sw of x_pad")
+
+
+def _diag_stride_is_kernel(xp, kernel, stride, out_hw):
+    """Average pooling whose windows start at i * kh, j * kw, cut short where a slice runs past the end:
+    the window's sum over kh * kw, or its .mean() (over the cells the slice kept; nan when none)."""
+    (kh, kw) = kernel
+    if tuple(stride) == tuple(kernel):
+        return []
+    rows, cols = _diag_starts(out_hw[0], kh), _diag_starts(out_hw[1], kw)
+
+    def mean():
+        counts = _diag_pool_at(np.ones_like(xp), rows, cols, kh, kw, np.sum)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return _diag_pool_at(xp, rows, cols, kh, kw, np.sum) / counts
+    return [lambda: _diag_pool_at(xp, rows, cols, kh, kw, np.sum) / (kh * kw), mean]
 
 
 def _diag_coverage(x_shape, kernel, stride, padding, out_hw):
@@ -1000,11 +1085,13 @@ def _diag_scatter(x_shape, padding, pairs):
 
 
 def _maxpool_back_variant(g, x, kernel, stride, padding, pad_value=-np.inf, pick="first", start=-np.inf,
-                          unravel=None):
+                          unravel=None, scatter_stride=None, times_max=False):
     """The max-pooling gradient with one rule changed: the padding's value, which tied maximum wins
-    ("first"/"last" in row-major order, "column" first in column-major order, "all"), the running
-    maximum's start, or the shape the window's flat argmax is unravelled with."""
+    ("first"/"last" in row-major order, "column" first in column-major order, "all", or "split": each
+    tied one gets an equal share), the running maximum's start, the shape the window's flat argmax is
+    unravelled with, the stride of the cells the gradient goes to, or a gradient times the maximum."""
     (kh, kw), (sh, sw) = kernel, stride
+    (th, tw) = scatter_stride or stride
     xp = _diag_pad(x, padding, pad_value)
     pairs = []
     for n in range(g.shape[0]):
@@ -1024,7 +1111,8 @@ def _maxpool_back_variant(g, x, kernel, stride, padding, pad_value=-np.inf, pick
                         cells = cells[:1]
                     if unravel is not None:
                         cells = [tuple(int(v) for v in np.unravel_index(int(np.argmax(window)), unravel))]
-                    pairs += [(i * sh + a, j * sw + b, n, ch, g[n, ch, i, j]) for a, b in cells]
+                    value = g[n, ch, i, j] * (best if times_max else 1.0) / (len(cells) if pick == "split" else 1)
+                    pairs += [(i * th + a, j * tw + b, n, ch, value) for a, b in cells]
     return _diag_scatter(x.shape, padding, pairs)
 
 
@@ -1045,14 +1133,20 @@ def _maxpool_back_suspects(g, x, kernel, stride, padding):
          lambda: variant(pad_value=0.0)),
         ("the running maximum starts at 0, so in a window of negative values nothing wins and the corner "
          "gets the gradient: start at -inf (or at the window's first value)", lambda: variant(start=0.0)),
+        ("the stride is missing where the gradient goes: the maximum of window (i, j) is at row i * sh + ki, "
+         "column j * sw + kj of x_pad, not at i + ki, j + kj", lambda: None if tuple(stride) == (1, 1) else variant(scatter_stride=(1, 1))),
+        ("tied maxima share the gradient: only the first one in row-major order gets it, whole (as "
+         "np.argmax picks it)", lambda: variant(pick="split")),
+        ("the gradient is multiplied by the maximum: max passes its gradient on unchanged, so the winning "
+         "cell gets grad_out[n, c, i, j] itself", lambda: variant(times_max=True)),
     ]
 
 
 def _avgpool_back_suspects(g, x, kernel, stride, padding):
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
 
-    def spread(rows, cols, share):
-        pairs = [(i * sh + a, j * sw + b, n, ch, share(n, ch, i, j))
+    def spread(rows, cols, share, steps=(sh, sw)):
+        pairs = [(i * steps[0] + a, j * steps[1] + b, n, ch, share(n, ch, i, j))
                  for n in range(g.shape[0]) for ch in range(g.shape[1]) for i in range(g.shape[2])
                  for j in range(g.shape[3]) for a in range(rows) for b in range(cols)]
         return _diag_scatter(x.shape, padding, pairs)
@@ -1071,6 +1165,9 @@ def _avgpool_back_suspects(g, x, kernel, stride, padding):
          spread(kw, kh, lambda n, ch, i, j: g[n, ch, i, j] / (kh * kw))),
         ("the padding is cut off with the axes swapped: grad_x_pad[:, :, ph:ph + height, pw:pw + width]",
          lambda: None if ph == pw else _diag_crop_swapped(right_padded(), x.shape, padding)),
+        ("the stride is missing where the gradient goes: window (i, j) covers rows i * sh .. i * sh + kh - 1 "
+         "and columns j * sw .. j * sw + kw - 1 of x_pad, not rows from i and columns from j",
+         lambda: None if (sh, sw) == (1, 1) else spread(kh, kw, lambda n, ch, i, j: g[n, ch, i, j] / (kh * kw), (1, 1))),
     ]
 
 
@@ -1107,8 +1204,8 @@ def _conv_back_suspects(g, x, w, stride, padding):
 
     crop = lambda grad: None if grad is None else grad[:, :, ph:ph + x.shape[2], pw:pw + x.shape[3]]
 
-    def grad_w_from(xp):
-        windows = _diag_windows(xp, rows, cols, kh, kw)
+    def grad_w_from(xp, starts=(rows, cols)):
+        windows = _diag_windows(xp, *starts, kh, kw)
         return None if windows is None else np.einsum("nohw,nchwab->ocab", g, windows)
 
     last = (g.shape[0] - 1, oh - 1, ow - 1)
@@ -1120,6 +1217,9 @@ def _conv_back_suspects(g, x, w, stride, padding):
          lambda: None if ph == pw else _diag_crop_swapped(grad_x_pad(w), x.shape, padding)),
         ("the strides are swapped: rows step by sh = stride[0], columns by sw = stride[1]",
          lambda: None if sh == sw else crop(grad_x_pad(w, sw, sh))),
+        ("the stride is missing where grad_x is scattered: the forward read x_pad[n, ci, i * sh + ki, j * sw + kj], "
+         "so that cell (not [i + ki, j + kj]) gets grad_out[n, co, i, j] * weight[co, ci, ki, kj]",
+         lambda: None if (sh, sw) == (1, 1) else crop(grad_x_pad(w, 1, 1))),
     ]
     grad_w = [
         ("grad_w is taken from x at padded coordinates: the forward read x_pad, so grad_w[co, ci, ki, kj] sums "
@@ -1130,12 +1230,22 @@ def _conv_back_suspects(g, x, w, stride, padding):
          lambda: np.einsum("o,cab->ocab", g[last[0], :, last[1], last[2]],
                            _diag_pad(x, padding)[last[0], :, last[1] * sh:last[1] * sh + kh,
                                                       last[2] * sw:last[2] * sw + kw])),
+        ("the stride is missing where grad_w reads x_pad: the forward multiplied weight[co, ci, ki, kj] by "
+         "x_pad[n, ci, i * sh + ki, j * sw + kj], not by x_pad[n, ci, i + ki, j + kj]",
+         lambda: None if (sh, sw) == (1, 1) else grad_w_from(_diag_pad(x, padding), (_diag_starts(oh, 1), _diag_starts(ow, 1)))),
+        ("grad_w is divided by the batch size: a sum over images and positions, not a mean (the loss already "
+         "holds any mean)", lambda: None if g.shape[0] == 1 else grad_w_from(_diag_pad(x, padding)) / g.shape[0]),
     ]
     grad_b = [
         ("grad_b is zero: the bias gradient is grad_out summed over images and positions, whether or not "
          "the forward pass had a bias", lambda: np.zeros(w.shape[0])),
         ("grad_b is divided by the batch size: a sum over images and positions, not a mean "
          "(the loss already holds any mean)", lambda: g.sum(axis=(0, 2, 3)) / g.shape[0]),
+        ("grad_b is added once per kernel cell (inside the ki and kj loops): add grad_out[n, co, i, j] once "
+         "per output position", lambda: g.sum(axis=(0, 2, 3)) * kh * kw),
+        ("grad_b is added once per kernel cell and input channel (inside the ki, kj and ci loops): add "
+         "grad_out[n, co, i, j] once per output position",
+         lambda: None if x.shape[1] == 1 else g.sum(axis=(0, 2, 3)) * kh * kw * x.shape[1]),
     ]
     return grad_x, grad_w, grad_b
 
@@ -1165,7 +1275,7 @@ def test_unit_conv2d_loops():
     # Hand values: 2x2 all-ones kernel on 1..9 sums each window; the bias is added once.
     x, w, b = np.arange(1, 10, dtype=np.float64).reshape(1, 1, 3, 3), np.ones((1, 1, 2, 2)), np.array([0.5])
     what = "conv2d_loops(1..9 as 3x3, 2x2 all-ones kernel, bias 0.5)"
-    _assert_close(_call(what, conv2d_loops, x, w, b), np.array([[[[12.5, 16.5], [24.5, 28.5]]]]), what,
+    _assert_close(_call(what, conv2d_loops, x, w, b, hints=_CONV_ERRORS), np.array([[[[12.5, 16.5], [24.5, 28.5]]]]), what,
                   suspects=_conv_suspects(x, w, b, (1, 1), (0, 0)))
     # Everything non-square, 2 images, 3 -> 4 channels, with and without bias.
     for shape, kernel, stride, padding, use_bias in [((2, 3, 5, 7), (2, 3), (2, 1), (1, 2), True),
@@ -1175,12 +1285,12 @@ def test_unit_conv2d_loops():
         b = rng.standard_normal(4) if use_bias else None
         expected = _conv_numpy(x, w, b, stride, padding)
         what = f"conv2d_loops(x {shape}, weight {w.shape}, stride {stride}, padding {padding}, bias {'yes' if use_bias else 'None'})"
-        _assert_close(_call(what, conv2d_loops, x, w, b, stride, padding), expected, what,
+        _assert_close(_call(what, conv2d_loops, x, w, b, stride, padding, hints=_CONV_ERRORS), expected, what,
                       suspects=_conv_suspects(x, w, b, stride, padding))
     # A wide, short output: 31 columns, and 4 rows, (3 + 2 * 1 - 2) // 1 + 1 from 3 rows, padding 1, a 2-row kernel.
     x, w, b = rng.standard_normal((2, 2, 3, 62)), rng.standard_normal((2, 2, 2, 3)), rng.standard_normal(2)
     what = "conv2d_loops(x (2, 2, 3, 62), weight (2, 2, 2, 3), stride (1, 2), padding (1, 1))"
-    _assert_close(_call(what, conv2d_loops, x, w, b, (1, 2), (1, 1)), _conv_numpy(x, w, b, (1, 2), (1, 1)), what,
+    _assert_close(_call(what, conv2d_loops, x, w, b, (1, 2), (1, 1), hints=_CONV_ERRORS), _conv_numpy(x, w, b, (1, 2), (1, 1)), what,
                   suspects=_conv_suspects(x, w, b, (1, 2), (1, 1)))
 
 if __name__ == "__main__":
@@ -1372,7 +1482,8 @@ def test_unit_conv2d_backward_loops():
     loss = lambda: float(np.sum(probe * _conv_numpy(x, w, b, stride, padding)))
     expected = [_numeric_grad(loss, a, eps=1.0) for a in (x, w, b)]
     case = f"x {x.shape}, weight {w.shape}, stride {stride}, padding {padding}"
-    got = _call(f"conv2d_backward_loops({case})", conv2d_backward_loops, probe, x, w, stride, padding)
+    got = _call(f"conv2d_backward_loops({case})", conv2d_backward_loops, probe, x, w, stride, padding,
+                hints=_CONV_ERRORS)
     coverage = w.shape[0] * _diag_coverage(x.shape, w.shape[2:], stride, padding, probe.shape[2:])  # every c_out adds too
     for name, got, want, suspects, cover in zip(("grad_x", "grad_w", "grad_b"), got, expected,
                                                 _conv_back_suspects(probe, x, w, stride, padding), (coverage, None, None)):
@@ -3103,6 +3214,9 @@ def test_unit_receptive_field():
     hint = _field_slip(described, got) if tuple(got) != expected else None
     assert tuple(got) == expected, (f"{what} returned {got}, expected (height, width) = {expected}"
                                     + (f". Likely bug: {hint}" if hint else ""))
+    assert isinstance(got, tuple), (f"receptive_field returned {got!r}, a {type(got).__name__}; it returns a tuple "
+                                    "(height, width), as its docstring says and the code after it compares: "
+                                    "return tuple(field)")
     assert all(isinstance(v, (int, np.integer)) for v in got), f"receptive_field returned {got!r}; expected ints"
     # Kernel-less layers anywhere change nothing, even first or last.
     what = "receptive_field(kernel-less, Conv (2, 4)/s(3, 1), MaxPool (3, 2), kernel-less)"

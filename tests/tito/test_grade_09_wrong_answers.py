@@ -145,6 +145,21 @@ TABLE: dict[str, tuple[set[str], str]] = {
     "rf_axes_swapped": ({"test-receptive-field"}, "height grows with kw, width with kh"),
     "rf_convs_only": ({"test-receptive-field"}, "only Conv2d layers count; pooling windows and strides ignored"),
     "rf_adds_padding": ({"test-receptive-field"}, "padding widens the field: (k - 1 + 2p) * jump"),
+    # Held-out hunt H14: without a hint (or with another bug's), or full marks in tito grade.
+    "conv_if_bias_truthiness": ({"test-conv2d-loops"}, "`if bias:` on an array: ValueError"),
+    "conv_weight_in_out": ({"test-conv2d-loops"}, "weight read as weight[ci, co, ki, kj]"),
+    "maxpool_reads_x": ({"test-maxpool2d-loops"}, "windows sliced from x instead of x_pad"),
+    "avgpool_floor_division": ({"test-avgpool2d-loops"}, "window sum // (kh * kw): the mean floored"),
+    "avgpool_stride_is_kernel": ({"test-avgpool2d-loops"}, "windows start at i * kh, j * kw: the kernel as stride"),
+    "conv_back_grad_x_stride_forgotten": ({"test-conv2d-backward-loops"}, "grad_x scattered at i + ki, j + kj"),
+    "conv_back_bias_per_kernel_cell": ({"test-conv2d-backward-loops"}, "grad_b added inside the ki, kj loops"),
+    "conv_back_grad_w_mean_over_batch": ({"test-conv2d-backward-loops"}, "grad_w divided by the batch size"),
+    "maxpool_back_ties_split": ({"test-maxpool2d-backward-loops"}, "tied maxima share the gradient"),
+    "maxpool_back_stride_forgotten": ({"test-maxpool2d-backward-loops"}, "gradient sent to i + a, j + b"),
+    "maxpool_back_grad_times_max": ({"test-maxpool2d-backward-loops"}, "gradient times the maximum"),
+    "avgpool_back_stride_forgotten": ({"test-avgpool2d-backward-loops"}, "shares spread from i + ki, j + kj"),
+    "avgpool_back_divides_grad_out_in_place": ({"test-avgpool2d-backward-loops"}, "grad_out divided in place"),
+    "rf_returns_a_list": ({"test-receptive-field"}, "returns the list, not a tuple"),
 }
 
 # What the student is told: each wrong version's message must hold this (its likely bug, named by the
@@ -220,6 +235,20 @@ HINTS: dict[str, str] = {
     "avgpool_back_not_divided": "Likely bug: every cell gets the window's whole gradient",
     "avgpool_back_extents_swapped": INDEX_HINT,
     "avgpool_back_crop_axes_swapped": 'Likely bug: the padding is cut off with the axes swapped',
+    "conv_if_bias_truthiness": "Likely bug: an array stands where Python needs True or False: `if bias:`",
+    "conv_weight_in_out": "not weight[ci, co, ki, kj]",
+    "maxpool_reads_x": "Likely bug: x is read where x_pad belongs",
+    "avgpool_floor_division": "Likely bug: the mean is rounded down",
+    "avgpool_stride_is_kernel": "Likely bug: the windows step by the kernel size instead of the stride",
+    "conv_back_grad_x_stride_forgotten": "Likely bug: the stride is missing where grad_x is scattered",
+    "conv_back_bias_per_kernel_cell": "Likely bug: grad_b is added once per kernel cell",
+    "conv_back_grad_w_mean_over_batch": "Likely bug: grad_w is divided by the batch size",
+    "maxpool_back_ties_split": "Likely bug: tied maxima share the gradient",
+    "maxpool_back_stride_forgotten": "Likely bug: the stride is missing where the gradient goes",
+    "maxpool_back_grad_times_max": "Likely bug: the gradient is multiplied by the maximum",
+    "avgpool_back_stride_forgotten": "Likely bug: the stride is missing where the gradient goes",
+    "avgpool_back_divides_grad_out_in_place": "Likely bug: your function writes into an array it was given",
+    "rf_returns_a_list": "it returns a tuple (height, width)",
 }
 
 # Wrong versions that are right in value but compute every output position at once: their

@@ -41,6 +41,18 @@ def test_values_cross_as_exact_copies(value):
         assert got == value
 
 
+def test_a_read_only_array_crosses_read_only():
+    """H14: a check hands the student's function read-only inputs, so that a write into one fails in the
+    child as it does in one process (`grad_out[n, c, i, j] /= ...` scored full marks on a writable copy)."""
+    frozen = np.arange(4.0)
+    frozen.flags.writeable = False
+    got = roundtrip(frozen)
+    assert np.array_equal(got, frozen) and not got.flags.writeable
+    with pytest.raises(ValueError, match="read-only"):
+        got[0] = 1.0
+    assert roundtrip(np.arange(4.0)).flags.writeable
+
+
 def test_non_contiguous_arrays_cross_by_value():
     a = np.arange(12.0).reshape(3, 4)[:, ::2].T
     assert np.array_equal(roundtrip(a), a)

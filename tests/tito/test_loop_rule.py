@@ -623,6 +623,50 @@ def test_a_given_helper_with_its_docstring_and_comments_reworded_keeps_the_rule(
             '    ph, pw = padding  # unpacked once')
     assert loops.check(module_text(None, edit), SRC, "maxpool2d_loops") is None
 
+# Held-out hunt H14 (honest answers only): each lost its whole item under tito grade and tito test.
+HONEST.update({
+    "the kernel flattened once per output channel, then np.vdot with each window (H14: 48 -> 40)": ("conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        kernel = weight[co].ravel()
+        for i in range(h_out):
+            for j in range(w_out):
+                patch = x_pad[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                out[n, co, i, j] = np.vdot(patch, kernel)
+                if bias is not None:
+                    out[n, co, i, j] += bias[co]
+return out
+"""),
+    "the window's area as a float before the loops (H14: 48 -> 43)": ("avgpool2d_backward_loops", """
+area = float(kh * kw)
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                share = grad_out[n, c, i, j] / area
+                for ki in range(kh):
+                    for kj in range(kw):
+                        grad_x_pad[n, c, i * sh + ki, j * sw + kj] += share
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+"""),
+    "the cropped gradient copied before it is returned (H14: 48 -> 38)": ("conv2d_backward_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                grad_b[co] += g
+                for ki in range(kh):
+                    for kj in range(kw):
+                        for ci in range(c_in):
+                            row, col = i * sh + ki, j * sw + kj
+                            grad_x_pad[n, ci, row, col] += g * weight[co, ci, ki, kj]
+                            grad_w[co, ci, ki, kj] += g * x_pad[n, ci, row, col]
+grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width].copy()
+return grad_x, grad_w, grad_b
+"""),
+})
+
 
 @pytest.mark.parametrize("name", list(HONEST))
 def test_honest_loops_keep_the_rule(name):
@@ -1655,6 +1699,23 @@ for n in range(batch):
                 out[n, c, i, j] = {WHOLE_MAX.format("plane")}[i, j]
 return out
 """, "")
+
+# What H14's relaxations must not let through: np.add(window, 0.0, copy) still fills copy (a ufunc's
+# output after its inputs), and a float(...) of an array element outside the loops still computes.
+ATTACKS.update({
+    "a pure numpy call given one argument more than its inputs, the output": (
+        5, "maxpool2d_loops", _copied_then_reduced("np.add(x_pad[n, c, r:r + 1, s:s + 1], 0.0, copy[r:r + 1, s:s + 1])"),
+        ""),
+    "a float() of an array's element outside the loops": (2, "avgpool2d_loops", """
+first = float(x_pad[0, 0, 0, 0])
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = first
+return out
+""", ""),
+})
 
 # Held-out hunt H13: builtins rebound by a function declaring them global, which the module's bindings
 # did not show. The given _as_array's isinstance(x, Tensor) handed a spy the image, and the loops'

@@ -792,6 +792,14 @@ INDEX_GATHERERS = ("r_", "c_")  # np.r_[acc, v] concatenates what its index list
 # name it is given (np.positive(window, copy), operator.setitem(copy, ...), heapq.heappush(acc, ...)).
 PURE_BUILTINS = ("min", "max", "abs", "sum", "len", "int", "float", "round", "divmod", "range", "enumerate", "zip",
                  "sorted", "isinstance", "any", "all", "bool")
+# numpy functions that write into none of their first K positional arguments, with K: given at most K
+# and no `out=`, they fill nothing (np.vdot(window, kernel); np.positive(window, copy) fills copy, a ufunc's
+# output after its inputs). H14: an honest `kernel = weight[co].ravel()` passed to np.vdot was a collector.
+PURE_NUMPY = {"vdot": 2, "dot": 2, "inner": 2, "outer": 2, "matmul": 2, "multiply": 2, "add": 2, "subtract": 2,
+              "divide": 2, "true_divide": 2, "maximum": 2, "minimum": 2, "power": 2, "sum": 1, "mean": 1,
+              "max": 1, "amax": 1, "min": 1, "amin": 1, "prod": 1, "argmax": 1, "argmin": 1, "abs": 1,
+              "absolute": 1, "sqrt": 1, "square": 1, "exp": 1, "log": 1, "negative": 1, "sign": 1,
+              "ravel": 1, "isclose": 2, "allclose": 2, "array_equal": 2, "count_nonzero": 1, "unravel_index": 2}
 # Methods that do not change the object they are called on (their arguments may still be filled).
 PURE_METHODS = ("max", "min", "sum", "mean", "argmax", "argmin", "item", "copy", "tolist", "astype", "reshape", "ravel",
                 "flatten", "transpose", "squeeze", "any", "all", "prod")
@@ -856,8 +864,8 @@ def _fills(fn: ast.FunctionDef, images: dict, numbers: set[str], parents, scope)
                     found.setdefault(target.id, []).append((node, 0))
         elif isinstance(node, ast.Call) and reads(node):
             named = [node.func.value] if isinstance(node.func, ast.Attribute) and _called(node) not in PURE_METHODS \
-                else []
-            if not (isinstance(node.func, ast.Name) and node.func.id in PURE_BUILTINS):
+                and not _pure_numpy(node) else []
+            if not (isinstance(node.func, ast.Name) and node.func.id in PURE_BUILTINS or _pure_numpy(node)):
                 named += [a.value if isinstance(a, ast.Starred) else a for a in node.args]
                 named += [k.value for k in node.keywords]
             for holder in named:
@@ -866,6 +874,15 @@ def _fills(fn: ast.FunctionDef, images: dict, numbers: set[str], parents, scope)
                     found.setdefault(name, []).append((node, 0))
     return {name: fills[0][1] for name, fills in found.items()
             if not all(_fresh_each_window(name, fill, fn, parents, images, readers, scope) for fill, _ in fills)}
+
+
+def _pure_numpy(call: ast.Call) -> bool:
+    """np.f(a, b) for f in PURE_NUMPY given at most its pure inputs, without out=: it fills none of them."""
+    func = call.func
+    return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ("np", "numpy") \
+        and func.attr in PURE_NUMPY and len(call.args) <= PURE_NUMPY[func.attr] \
+        and not any(isinstance(a, ast.Starred) for a in call.args) \
+        and all(k.arg not in ("out", None) for k in call.keywords)
 
 
 def _fresh_each_window(name: str, fill: ast.AST, fn: ast.FunctionDef, parents, images: dict, readers: set[str],

@@ -9,7 +9,7 @@ where the header's "buffers" lists the byte length of each buffer. Values travel
 JSON scalars (None, bool, int, float, str) or as tagged objects {"$": tag, ...}:
 
     t: tuple   l: list   d: dict (keys "k", values "v")   b: bytes (buffer)   a: ndarray (buffer,
-    dtype, shape)   s: numpy scalar (buffer, dtype)   dt: numpy dtype   ty: a numpy scalar type or a
+    dtype, shape, "ro" when read-only)   s: numpy scalar (buffer, dtype)   dt: numpy dtype   ty: a numpy scalar type or a
     builtin type, by name   c: complex   sl: slice   e: Ellipsis   r: a handle into the child's
     object table   f: a handle into the judge's table of callables   m: a module, by name
 
@@ -163,7 +163,10 @@ def encode(value, buffers: list, handle, depth: int = 0):
         return {"$": "b", "i": len(buffers) - 1}
     if kind is np.ndarray and value.dtype.kind in ARRAY_KINDS and not value.dtype.hasobject:
         buffers.append(np.ascontiguousarray(value).tobytes())
-        return {"$": "a", "i": len(buffers) - 1, "dt": value.dtype.str, "sh": list(value.shape)}
+        tagged = {"$": "a", "i": len(buffers) - 1, "dt": value.dtype.str, "sh": list(value.shape)}
+        if not value.flags.writeable:   # read-only stays read-only: a write into it fails as in one process
+            tagged["ro"] = True
+        return tagged
     if isinstance(value, np.generic) and value.dtype.kind in ARRAY_KINDS:
         buffers.append(np.asarray(value).tobytes())
         return {"$": "s", "i": len(buffers) - 1, "dt": value.dtype.str}
@@ -214,9 +217,12 @@ def _array(data: dict, buffers: list) -> np.ndarray:
     if count * dtype.itemsize != len(raw):
         raise ProtocolError(f"an array of shape {_short(shape)} and dtype {dtype} sent with {len(raw)} bytes")
     try:
-        return np.frombuffer(raw, dtype=dtype).reshape(shape)  # a bytearray: the array is writable
+        array = np.frombuffer(raw, dtype=dtype).reshape(shape)  # a bytearray: the array is writable
     except (TypeError, ValueError, MemoryError) as error:  # e.g. more dimensions or a larger size than numpy allows
         raise ProtocolError(f"an array numpy cannot make ({_short(str(error))})") from None
+    if data.get("ro") is True:
+        array.flags.writeable = False
+    return array
 
 
 def decode(data, buffers: list, resolve, depth: int = 0):

@@ -918,3 +918,190 @@ for layer in layers:
         j[a] *= layer.stride[a]
 return tuple(r)
 """)
+
+
+# ---------------------------------------------------------------- held-out hunt H14
+# Wrong answers a held-out student wrote that lost points without a hint, or with a hint that named
+# another bug; each now names its own.
+
+wrong("conv_if_bias_truthiness", "conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                value = np.sum(window * weight[co])
+                if bias:
+                    value += bias[co]
+                out[n, co, i, j] = value
+return out
+""")
+
+wrong("conv_weight_in_out", "conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                total = 0.0
+                for ci in range(c_in):
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            total += x_pad[n, ci, i * sh + ki, j * sw + kj] * weight[ci, co, ki, kj]
+                if bias is not None:
+                    total += bias[co]
+                out[n, co, i, j] = total
+return out
+""")
+
+wrong("maxpool_reads_x", "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].max()
+return out
+""")
+
+wrong("avgpool_floor_division", "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].sum() // (kh * kw)
+return out
+""")
+
+wrong("avgpool_stride_is_kernel", "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, i * kh:i * kh + kh, j * kw:j * kw + kw].mean()
+return out
+""")
+
+wrong("conv_back_grad_x_stride_forgotten", "conv2d_backward_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                grad_b[co] += g
+                for ki in range(kh):
+                    for kj in range(kw):
+                        for ci in range(c_in):
+                            grad_x_pad[n, ci, i + ki, j + kj] += g * weight[co, ci, ki, kj]
+                            grad_w[co, ci, ki, kj] += g * x_pad[n, ci, i * sh + ki, j * sw + kj]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width], grad_w, grad_b
+""")
+
+wrong("conv_back_bias_per_kernel_cell", "conv2d_backward_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                for ki in range(kh):
+                    for kj in range(kw):
+                        grad_b[co] += g
+                        for ci in range(c_in):
+                            grad_x_pad[n, ci, i * sh + ki, j * sw + kj] += g * weight[co, ci, ki, kj]
+                            grad_w[co, ci, ki, kj] += g * x_pad[n, ci, i * sh + ki, j * sw + kj]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width], grad_w, grad_b
+""")
+
+wrong("conv_back_grad_w_mean_over_batch", "conv2d_backward_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                grad_b[co] += g
+                for ki in range(kh):
+                    for kj in range(kw):
+                        for ci in range(c_in):
+                            grad_x_pad[n, ci, i * sh + ki, j * sw + kj] += g * weight[co, ci, ki, kj]
+                            grad_w[co, ci, ki, kj] += g * x_pad[n, ci, i * sh + ki, j * sw + kj] / batch
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width], grad_w, grad_b
+""")
+
+wrong("maxpool_back_ties_split", "maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                m = window.max()
+                count = 0
+                for ki in range(kh):
+                    for kj in range(kw):
+                        if window[ki, kj] == m:
+                            count += 1
+                for ki in range(kh):
+                    for kj in range(kw):
+                        if window[ki, kj] == m:
+                            grad_x_pad[n, c, i * sh + ki, j * sw + kj] += grad_out[n, c, i, j] / count
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+wrong("maxpool_back_stride_forgotten", "maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                a, b = divmod(int(np.argmax(window)), kw)
+                grad_x_pad[n, c, i + a, j + b] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+wrong("maxpool_back_grad_times_max", "maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                a, b = divmod(int(np.argmax(window)), kw)
+                grad_x_pad[n, c, i * sh + a, j * sw + b] += grad_out[n, c, i, j] * window[a, b]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+wrong("avgpool_back_stride_forgotten", "avgpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                share = grad_out[n, c, i, j] / (kh * kw)
+                for ki in range(kh):
+                    for kj in range(kw):
+                        grad_x_pad[n, c, i + ki, j + kj] += share
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+# Right values, but it divides the caller's grad_out in place: in tito grade the child got a copy, so
+# nothing showed (48 of 48); tito test's inline check caught it. Inputs now reach a check read-only.
+wrong("avgpool_back_divides_grad_out_in_place", "avgpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                grad_out[n, c, i, j] /= kh * kw
+                for ki in range(kh):
+                    for kj in range(kw):
+                        grad_x_pad[n, c, i * sh + ki, j * sw + kj] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+# Right values as a list: 48 of 48 in tito grade, while the notebook's own code after it compares tuples.
+wrong("rf_returns_a_list", "receptive_field", """
+field, jump = [1, 1], [1, 1]
+for layer in layers:
+    if not hasattr(layer, "kernel_size"):
+        continue
+    kernel = _pair(layer.kernel_size, "kernel_size", 1, "receptive_field")
+    stride = _pair(getattr(layer, "stride", 1), "stride", 1, "receptive_field")
+    for axis in range(2):
+        field[axis] += (kernel[axis] - 1) * jump[axis]
+        jump[axis] *= stride[axis]
+return field
+""")
