@@ -560,10 +560,10 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    an attribute of anything imported
 #    (`np.pad = ...`) or of a function or class of the module (`_pad.fast = ...`). The six
 #    functions keep their given parameters (`def maxpool2d_loops(x, kernel_size, stride=None,
-#    padding=0)`), and no name of the module is one of Python's builtins (`int`, `float`,
-#    `isinstance`, `min`, `max`, `range`, ...), bound at module level (`from numpy import maximum
-#    as min`) or by a function that declares it `global`: the rule and the given code read those
-#    as Python's own. The six
+#    padding=0)`), and no name of the module is a builtin that the rule or the given code reads
+#    (`int`, `float`, `isinstance`, `min`, `max`, `range`, `ValueError`, ...: `from numpy import
+#    maximum as min`), nor any builtin bound by a function that declares it `global`: the rule and
+#    the given code read those as Python's own. The six
 #    functions, and every name of the module they use (directly or through the functions they
 #    call), are bound as the given code binds them: functions by one plain `def` (no decorator),
 #    never rebound (`conv2d_loops = conv2d_vectorized`) nor declared `global`; a module you add

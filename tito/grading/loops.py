@@ -29,7 +29,8 @@ student code runs for it, and nothing a child process reports counts. The notebo
       a module of the package imported as an object, `getattr` with a computed name, `.modules`,
       `allow_pickle`, assigning `__class__` or an attribute of anything imported, of a computed
       object or of a name bound to what a call returned, `import *`, a module-level name that is
-      one of Python's builtins, BUILTIN_NAMES, also by `global` in a function), NAME keeps the reference's parameters, and NAME and every
+      one of the builtins the rule or the given code reads, READ_BUILTINS, or any builtin by `global`
+      in a function), NAME keeps the reference's parameters, and NAME and every
       module name it reaches (in the reference or the student's module) is bound as the reference
       binds it: functions by one plain `def`, never rebound, never declared `global`; and each
       given function it reaches (one without a solution in the reference) has the reference's code.
@@ -92,8 +93,16 @@ TRUSTED_TOP_LEVEL = set(sys.stdlib_module_names) | {"numpy"}
 # `dataclasses.inspect`): the standard library outside ALLOWED_STDLIB.
 UNREACHABLE_MODULES = frozenset(sys.stdlib_module_names) - set(ALLOWED_STDLIB)
 # Python's builtins (not the dunder ones, which FORBIDDEN_NAMES and FORBIDDEN_ATTRIBUTES cover): a module
-# with loop exercises binds none of them at module level (the reference does not).
+# with loop exercises declares none of them `global` in a function.
 BUILTIN_NAMES = frozenset(name for name in dir(builtins) if not name.startswith("__"))
+# The builtins the rule and the given code read (windows.py's numbers and loops, the given helpers'
+# isinstance and tuple): a module with loop exercises binds none of them at all. Another builtin's name
+# may be taken by an import or a def (`from math import pow`).
+READ_BUILTINS = frozenset((*windows.TRUSTED_BUILTINS, *windows.PURE_BUILTINS, "isinstance", "issubclass",
+                           "hasattr", "getattr", "type", "tuple", "list", "dict", "set", "frozenset", "str", "repr",
+                           "iter", "next", "reversed", "map", "filter", "callable", "super", "object", "print",
+                           "id", "hash", "bytes", "complex",
+                           *(name for name in BUILTIN_NAMES if name[:1].isupper())))   # ValueError, ...
 TRY_STATEMENTS = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)   # except* from 3.11
 PRODUCTS = ("ndindex", "product")  # a `for` over np.ndindex(...) / itertools.product(...) loops over each target
 SNIPPET = 70
@@ -757,7 +766,8 @@ def _student(source: str, package: str) -> Student:
 def _module_wide(student: ModuleInfo, nodes: list) -> None:
     # `from numpy import maximum as min`, or `global float; float = spy` in a function: the loops' min(...)
     # and float(...), and the given code's isinstance(...), would not be the builtins the rule reads.
-    hidden = sorted(set(student.bindings) & BUILTIN_NAMES)    # read_module counts `global` as a binding
+    declared = {name for node in nodes if isinstance(node, ast.Global) for name in node.names}
+    hidden = sorted(set(student.bindings) & READ_BUILTINS | declared & BUILTIN_NAMES)
     if hidden:
         raise Broken(4, f"your module binds the name `{hidden[0]}`, one of Python's builtins, which the rule and the "
                         "given code read as Python's own; give yours another name", student.bindings[hidden[0]][0][1])
