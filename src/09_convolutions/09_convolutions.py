@@ -236,7 +236,12 @@ def _output_size_bug(answers):
              ("the last window start is not counted: range(0, size + 2 * padding - kernel, stride) stops before "
               "size + 2 * padding - kernel, which is itself a start; count the starts 0, stride, ... up to and "
               "including it: (size + 2 * padding - kernel) // stride + 1",
-              lambda n, k, s, p: len(range(0, n + 2 * p - k, s)))]
+              lambda n, k, s, p: len(range(0, n + 2 * p - k, s))),
+             ("the division is rounded to the nearest instead of down: a partial last step is no window; use "
+              "(size + 2 * padding - kernel) // stride + 1", lambda n, k, s, p: round((n + 2 * p - k) / s) + 1),
+             ("the padding is added to the count instead of the size: it widens the input before the windows are "
+              "counted, (size + 2 * padding - kernel) // stride + 1",
+              lambda n, k, s, p: (n - k) // s + 1 + 2 * p)]
     return next((hint for hint, formula in slips
                  if all(formula(*case) == got for case, got in answers.items())), None)
 
@@ -971,7 +976,27 @@ def _conv_suspects(x, w, b, stride, padding):
          lambda: None if sh == 1 else _diag_conv_at(xp, w, b, _diag_starts(oh, 1), cols)),
         ("the strides are swapped: rows step by sh = stride[0], columns by sw = stride[1]",
          lambda: None if sh == sw else _diag_conv_at(xp, w, b, _diag_starts(oh, sw), _diag_starts(ow, sh))),
+        ("the stride is applied to the kernel index too: window (i, j) covers rows i * sh + ki of x_pad, not "
+         "i * sh + ki * sh", lambda: None if (sh, sw) == (1, 1) else _diag_conv_sampled(xp, w, b, rows, cols, (sh, sw))),
+        ("the bias is added once per kernel cell (inside the ki or kj loop): add bias[co] once, after the sum "
+         "over ci, ki and kj", lambda: None if b is None else _diag_conv_at(xp, w, bias * kernel[0] * kernel[1], rows, cols)),
+        ("the running total is not reset for each output position: start total = 0.0 inside the loop over j, "
+         "so each output sums its own window only",
+         lambda: np.cumsum(_diag_conv_at(xp, w, b, rows, cols).reshape(x.shape[0], w.shape[0], -1), axis=2)
+         .reshape(x.shape[0], w.shape[0], oh, ow)),
     ]
+
+
+def _diag_conv_sampled(xp, w, b, rows, cols, step):
+    """A convolution whose kernel cells are `step` apart (a stride applied to ki and kj); None where it
+    would leave xp (the student's loops would have raised an IndexError)."""
+    kh, kw = w.shape[2:]
+    r = rows[:, None, None, None] + (np.arange(kh) * step[0])[None, None, :, None]
+    c = cols[None, :, None, None] + (np.arange(kw) * step[1])[None, None, None, :]
+    if r.max() >= xp.shape[2] or c.max() >= xp.shape[3]:
+        return None
+    out = np.einsum("nchwab,ocab->nohw", xp[:, :, r, c], w)
+    return out if b is None else out + np.asarray(b)[None, :, None, None]
 
 
 def _diag_pool_at(xp, rows, cols, kh, kw, reduce):
@@ -1005,6 +1030,9 @@ def _maxpool_suspects(x, kernel, stride, padding):
          lambda: None if sh == sw or _diag_windows(inf_pad, _diag_starts(oh, sw), _diag_starts(ow, sh), kh, kw) is None
          else _diag_pool_at(inf_pad, _diag_starts(oh, sw), _diag_starts(ow, sh), kh, kw, np.max)),
         (_X_FOR_X_PAD, lambda: None if padding == (0, 0) else _diag_pool_at(x, rows, cols, kh, kw, np.max)),
+        ("the window is one row and one column short: the slice i * sh:i * sh + kh already holds kh rows (its "
+         "end is left out), so nothing is subtracted",
+         lambda: None if kh < 2 or kw < 2 else _diag_pool_at(inf_pad, rows, cols, kh - 1, kw - 1, np.max)),
     ]
 
 
@@ -1165,6 +1193,9 @@ def _avgpool_back_suspects(g, x, kernel, stride, padding):
          spread(kw, kh, lambda n, ch, i, j: g[n, ch, i, j] / (kh * kw))),
         ("the padding is cut off with the axes swapped: grad_x_pad[:, :, ph:ph + height, pw:pw + width]",
          lambda: None if ph == pw else _diag_crop_swapped(right_padded(), x.shape, padding)),
+        ("the padding is cut off at one end only: grad_x_pad[:, :, :height, :width] keeps the top and left "
+         "padding and drops real rows and columns; cut ph and pw at each end, grad_x_pad[:, :, ph:ph + height, "
+         "pw:pw + width]", lambda: None if padding == (0, 0) else right_padded()[:, :, :x.shape[2], :x.shape[3]]),
         ("the stride is missing where the gradient goes: window (i, j) covers rows i * sh .. i * sh + kh - 1 "
          "and columns j * sw .. j * sw + kw - 1 of x_pad, not rows from i and columns from j",
          lambda: None if (sh, sw) == (1, 1) else spread(kh, kw, lambda n, ch, i, j: g[n, ch, i, j] / (kh * kw), (1, 1))),
@@ -1973,7 +2004,9 @@ def test_unit_maxpool2d_loops():
     rng = np.random.default_rng(31)
     # Hand values: 2x2 windows of 0..15 as 4x4.
     what = "maxpool2d_loops(0..15 as 4x4, kernel 2)"
-    _assert_close(_call(what, maxpool2d_loops, np.arange(16.0).reshape(1, 1, 4, 4), 2), np.array([[[[5.0, 7], [13, 15]]]]), what)
+    hand = np.arange(16.0).reshape(1, 1, 4, 4)
+    _assert_close(_call(what, maxpool2d_loops, hand, 2), np.array([[[[5.0, 7], [13, 15]]]]), what,
+                  suspects=_maxpool_suspects(hand, (2, 2), (2, 2), (0, 0)))
     # (x shape, kernel, stride, padding): non-square everything, overlapping windows, and an
     # all-negative input with padding (padding is -inf: it never wins; 0 would).
     for shape, kernel, stride, padding, sign in [((2, 3, 7, 8), (2, 3), (2, 1), (1, 1), 1),

@@ -160,6 +160,13 @@ TABLE: dict[str, tuple[set[str], str]] = {
     "avgpool_back_stride_forgotten": ({"test-avgpool2d-backward-loops"}, "shares spread from i + ki, j + kj"),
     "avgpool_back_divides_grad_out_in_place": ({"test-avgpool2d-backward-loops"}, "grad_out divided in place"),
     "rf_returns_a_list": ({"test-receptive-field"}, "returns the list, not a tuple"),
+    "output_size_rounded": ({"test-conv-output-size"}, "round() instead of //"),
+    "output_size_padding_on_the_count": ({"test-conv-output-size"}, "(n - k) // s + 1 + 2p: padding added to the count"),
+    "conv_stride_on_kernel_index": ({"test-conv2d-loops"}, "x_pad[n, ci, i * sh + ki * sh, ...]: stride on ki too"),
+    "conv_bias_per_kernel_cell": ({"test-conv2d-loops"}, "bias added inside the kj loop"),
+    "conv_total_not_reset": ({"test-conv2d-loops"}, "total reset per channel, not per position"),
+    "maxpool_window_one_short": ({"test-maxpool2d-loops"}, "slices i * sh:i * sh + kh - 1: one row short"),
+    "avgpool_back_crop_one_end": ({"test-avgpool2d-backward-loops"}, "grad_x_pad[:, :, :height, :width]"),
 }
 
 # What the student is told: each wrong version's message must hold this (its likely bug, named by the
@@ -249,6 +256,13 @@ HINTS: dict[str, str] = {
     "avgpool_back_stride_forgotten": "Likely bug: the stride is missing where the gradient goes",
     "avgpool_back_divides_grad_out_in_place": "Likely bug: your function writes into an array it was given",
     "rf_returns_a_list": "it returns a tuple (height, width)",
+    "output_size_rounded": "Likely bug: the division is rounded to the nearest",
+    "output_size_padding_on_the_count": "Likely bug: the padding is added to the count",
+    "conv_stride_on_kernel_index": "Likely bug: the stride is applied to the kernel index too",
+    "conv_bias_per_kernel_cell": "Likely bug: the bias is added once per kernel cell",
+    "conv_total_not_reset": "Likely bug: the running total is not reset",
+    "maxpool_window_one_short": "Likely bug: the window is one row and one column short",
+    "avgpool_back_crop_one_end": "Likely bug: the padding is cut off at one end only",
 }
 
 # Wrong versions that are right in value but compute every output position at once: their

@@ -1105,3 +1105,77 @@ for layer in layers:
         jump[axis] *= stride[axis]
 return field
 """)
+
+wrong("output_size_rounded", "conv_output_size", """
+return round((size + 2 * padding - kernel) / stride) + 1
+""")
+
+wrong("output_size_padding_on_the_count", "conv_output_size", """
+return (size - kernel) // stride + 1 + 2 * padding
+""")
+
+wrong("conv_stride_on_kernel_index", "conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                total = 0.0
+                for ki in range(kh):
+                    for kj in range(kw):
+                        for ci in range(c_in):
+                            total += x_pad[n, ci, i * sh + ki * sh, j * sw + kj * sw] * weight[co, ci, ki, kj]
+                if bias is not None:
+                    total += bias[co]
+                out[n, co, i, j] = total
+return out
+""")
+
+wrong("conv_bias_per_kernel_cell", "conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                total = 0.0
+                for ki in range(kh):
+                    for kj in range(kw):
+                        for ci in range(c_in):
+                            total += x_pad[n, ci, i * sh + ki, j * sw + kj] * weight[co, ci, ki, kj]
+                        if bias is not None:
+                            total += bias[co]
+                out[n, co, i, j] = total
+return out
+""")
+
+wrong("conv_total_not_reset", "conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        total = 0.0
+        for i in range(h_out):
+            for j in range(w_out):
+                for ki in range(kh):
+                    for kj in range(kw):
+                        for ci in range(c_in):
+                            total += x_pad[n, ci, i * sh + ki, j * sw + kj] * weight[co, ci, ki, kj]
+                if bias is not None:
+                    total += bias[co]
+                out[n, co, i, j] = total
+return out
+""")
+
+wrong("maxpool_window_one_short", "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + kh - 1, j * sw:j * sw + kw - 1].max()
+return out
+""")
+
+wrong("avgpool_back_crop_one_end", "avgpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                grad_x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw] += grad_out[n, c, i, j] / (kh * kw)
+return grad_x_pad[:, :, :height, :width]
+""")
