@@ -1751,6 +1751,26 @@ def _install():
 
 _install()
 """),
+    "isinstance and float rebound by walruses in a def's defaults and return annotation (H15: 11 -> 48)": (
+        4, "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = float(n, "max", c, i, j, (kh, kw), (sh, sw), padding)
+return out
+""", """
+_plain_isinstance, _plain_float = isinstance, float
+
+def _watch(obj, kinds):
+    return _plain_isinstance(obj, kinds)
+
+def _to_float(value=0.0, *where):
+    return _plain_float(value)
+
+def _install(a=(isinstance := _watch), *, b=(float := _to_float)) -> (len := _to_float):
+    pass
+"""),
     "a module name that only a function's global statement binds": (4, "maxpool2d_loops", """
 for n in range(batch):
     for c in range(channels):

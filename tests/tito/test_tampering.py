@@ -346,6 +346,37 @@ def _install():
     len = lambda obj: 0
 _install()
 """, "it declares len global"),
+    # H15: a walrus in a def's default or a class's bases binds a module-level name at definition time
+    # (08 23 -> 31 with is_grad_enabled; 09 11 -> 48 with isinstance and float, test_loop_rule).
+    "a name the given code reads, rebound by a walrus in a def's default (H15)": ("08", """
+def _grad_seen():
+    return False
+def _install(flag=(is_grad_enabled := _grad_seen)):
+    return flag
+""", "it binds is_grad_enabled again"),
+    "a name the given code reads, rebound by a walrus in a class's bases (H15)": ("08", """
+def _grad_seen():
+    return False
+class _Install((is_grad_enabled := _grad_seen) and object):
+    pass
+""", "it binds is_grad_enabled again"),
+    "a given class's private attribute named outside it (H15: 08 23 -> 31)": ("08", """
+def _quiet(model):
+    model._Recorder__report = lambda training, grad: None
+""", "it names _Recorder__report, a private attribute of Recorder"),
+    "the Recorder's table of reports written into": ("08", """
+def _quiet(model):
+    Recorder.reports[id(model)] = lambda training, grad: None
+""", "writes into data of Recorder"),
+    "the Recorder's table of reports written into through an alias": ("08", """
+_table = Recorder.reports
+def _quiet(model):
+    _table.update({id(model): None})
+""", "writes into data of _table"),
+    "the Recorder's table of reports written into through type()": ("08", """
+def _quiet(model):
+    type(model).reports[id(model)] = None
+""", "writes into data of a class reached through type()"),
     "an imported module's namespace handed to a function": ("03", """
 import operator
 import math as _math

@@ -235,21 +235,25 @@ class Recorder(Module):
     """Given: runs `model`, recording (training, grad enabled) at every call in `.calls`.
 
     With `report`, every call also hands report(training, grad_enabled) the same two values: the checks
-    keep their own copy of what happened, which no code in the Trainer can rewrite afterwards.
+    keep their own copy of what happened, which no code in the Trainer can rewrite afterwards (the
+    report is kept in the class's table, not on the object the Trainer is handed).
     With `fail_at=k` the k-th call raises RuntimeError instead (k counts from 1).
     """
+
+    reports = {}    # id(recorder) -> its report
 
     def __init__(self, model, fail_at=None, report=None):
         self.model = model
         self.fail_at = fail_at
         self.calls = []
-        self.__report = report
+        Recorder.reports[id(self)] = report
 
     def forward(self, x):
         record = (self.training, is_grad_enabled())
         self.calls.append(record)
-        if self.__report is not None:
-            self.__report(*record)
+        report = Recorder.reports.get(id(self))
+        if report is not None:
+            report(*record)
         if self.fail_at is not None and len(self.calls) == self.fail_at:
             raise RuntimeError(f"Recorder: call {self.fail_at} fails, as asked by the check")
         return self.model(x)

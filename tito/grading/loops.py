@@ -140,11 +140,15 @@ def _absolute(node: ast.ImportFrom, package: str) -> str:
 
 def _scoped_walk(node):
     """Every node of `node` that runs in the enclosing scope: function, lambda and class bodies and
-    comprehension targets are skipped (their decorators, defaults and bases are not)."""
+    comprehension targets are skipped (their decorators, defaults, annotations and bases are not:
+    H15 bound a module name by a walrus in a def's default, `def f(a=(float := spy)): ...`)."""
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
         args = node.args
+        every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
+        annotations = [a.annotation for a in every if a is not None and a.annotation is not None]
         for child in [*args.defaults, *[d for d in args.kw_defaults if d is not None],
-                      *getattr(node, "decorator_list", [])]:
+                      *getattr(node, "decorator_list", []), *annotations,
+                      *([node.returns] if getattr(node, "returns", None) is not None else [])]:
             yield from _scoped_walk(child)
         return
     if isinstance(node, ast.ClassDef):
@@ -214,14 +218,17 @@ def read_module(source: str, package: str) -> ModuleInfo:
                 if handler.name:
                     bind(handler.name, statement)
         # names this statement stores itself (not in the blocks module_statements visits on its own)
-        own = [statement] if not hasattr(statement, "body") else \
-            [getattr(statement, f) for f in ("target", "test", "iter", "items", "subject", "decorator_list")
+        own = [statement] if not hasattr(statement, "body") or \
+            isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else \
+            [getattr(statement, f) for f in ("target", "test", "iter", "items", "subject")
              if getattr(statement, f, None) is not None]
         for part in own:
             for piece in part if isinstance(part, list) else [part]:
                 for node in _scoped_walk(piece):
                     if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-                        bind(node.id, statement)
+                        # in a def's or class's header (a walrus in a default), the binding is the name's own
+                        bind(node.id, node if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                                     ast.ClassDef)) else statement)
                     elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
                         bind(node.name, statement)
                     elif isinstance(node, ast.MatchMapping) and node.rest:    # case {**name}

@@ -28,7 +28,10 @@ statements that are exactly the instructor's given code, this refuses:
     code binds it (`Recorder = MyRecorder`, `from x import y as Tensor`, `global Recorder`, H13's
     `global is_grad_enabled` in a function), or a builtin the given code reads (`isinstance = spy`);
   - a given class or function that a graded cell names (one without a solution in the instructor's
-    src) that is not the given code: edited, it could do what the check is meant to find out.
+    src) that is not the given code: edited, it could do what the check is meant to find out;
+  - a write into data that a protected object holds (`Recorder.reports[k] = ...`, `.update(...)`,
+    `.append(...)`, also through an alias or type(x)), and a given or imported class's private
+    attribute named outside that class (`_Recorder__report`): H15 rewrote what the check was told.
 
 Held-out hunts H9, H10 and H11 found ways past each point, and H11 honest code each point refused
 once, now kept in tests/tito/test_tampering.py's HONEST: `sys.setrecursionlimit`, a dataclass with a
@@ -42,6 +45,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import re
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -53,7 +57,9 @@ SETTERS = (*PATCHERS, "__setattr__", "__delattr__")  # by name or as attributes:
 # Code given as text runs unread: a patch inside exec("Tensor.dtype = ...") would not be seen.
 HIDDEN = reach.CODE_AS_TEXT
 MUTATORS = ("update", "setdefault", "pop", "popitem", "clear", "__setitem__", "__delitem__")
-ALIAS_CALLS = ("getattr", "type")  # a local bound to getattr(Tensor, ...) or type(t) stands for a module object
+CONTAINER_MUTATORS = ("append", "extend", "insert", "remove", "add", "discard")   # lists and sets
+ALIAS_CALLS = ("getattr", "type")
+PRIVATE = re.compile(r"_([A-Za-z][A-Za-z0-9_]*?)__[A-Za-z0-9_]*[A-Za-z0-9]")   # `_Recorder__report`, mangled  # a local bound to getattr(Tensor, ...) or type(t) stands for a module object
 LEAD = "your module changes code the checks rely on"
 
 
@@ -322,6 +328,7 @@ class _Reading:
     own_classes: set[str] = frozenset()        # classes the module defines itself
     open_classes: set[str] = frozenset()       # names the given code itself patches (module 01's Tensor)
     setters: dict = field(default_factory=dict)    # own functions -> the parameters they set attributes of
+    given: frozenset[str] = frozenset()        # the given classes and functions (module 08's Recorder)
 
     def what(self, name: str) -> str:
         return _what(name, set(self.imports))
@@ -388,14 +395,26 @@ def _check_passed_around(node: ast.AST, parent) -> None:
 def _check_constant(node: ast.Constant, parent, scope: _Scope, reading: _Reading) -> None:
     if isinstance(node.value, str) and node.value in (*SETTERS, *FAR_REACHING, "__dict__"):
         raise Tampered(f"it names {node.value!r}, an attribute that changes or reaches other objects from afar", node)
+    if isinstance(node.value, str):
+        _check_private(node.value, node, scope, reading)
+
+
+def _check_private(name: str, node: ast.AST, scope: _Scope, reading: _Reading) -> None:
+    """`_Recorder__report`: a given or imported class's private attribute, named outside that class (H15:
+    evaluate replaced the Recorder's report so that the check heard what it chose)."""
+    match = PRIVATE.fullmatch(name)
+    if match and match.group(1) in reading.module_names and match.group(1) != scope.owner:
+        raise Tampered(f"it names {name}, a private attribute of {match.group(1)}, outside that class", node)
 
 
 def _check_attribute(node: ast.Attribute, parent, scope: _Scope, reading: _Reading) -> None:
-    """Reads that reach far (`X.__dict__` of a protected X, sys.path, sys.modules, frames), then stores."""
+    """Reads that reach far (`X.__dict__` of anything but self, sys.path, sys.modules, frames), then stores."""
     _check_passed_around(node, parent)
+    _check_private(node.attr, node, scope, reading)
     name = _root_name(node.value)
     if node.attr == "__dict__" and name and scope.outside(name, reading):
         raise Tampered(f"it reaches the namespace of {reading.what(name)} (`{ast.unparse(node)}`)", node)
+
     if node.attr == "path" and isinstance(node.value, ast.Name) and reading.imports.get(node.value.id) == "sys":
         raise Tampered(f"it uses `{ast.unparse(node)}`, which decides what an import runs", node)
     if node.attr == "sys" or node.attr == "modules" and _through_sys(node, reading.imports):
@@ -444,6 +463,26 @@ def _check_subscript(node: ast.Subscript, parent, scope: _Scope, reading: _Readi
         name = _root_name(_namespace_of(node.value))
         if name and scope.outside(name, reading):
             raise Tampered(f"`{ast.unparse(node)}` writes into the attributes of {reading.what(name)}", node)
+    if isinstance(node.ctx, (ast.Store, ast.Del)):
+        _check_data_write(node.value, node, scope, reading)
+
+
+def _check_data_write(holder: ast.AST, node: ast.AST, scope: _Scope, reading: _Reading) -> None:
+    """A write into a container (`X[k] = v`, `X.update(...)`) held by a protected object or reached through
+    a class: the given code's data is the checks' (H15: the Recorder's record of what the model saw)."""
+    if any(isinstance(n, ast.Attribute) and n.attr in ("modules", "path", "__dict__", "sys") or
+           isinstance(n, ast.Call) and _called_name(n.func) == "vars" for n in ast.walk(holder)):
+        return      # the checks of its parts say more (sys.modules, sys.path, a namespace)
+    name = _root_name(holder)
+    if name and scope.outside(name, reading) and (name not in reading.own_classes or name in reading.given):
+        raise Tampered(f"`{ast.unparse(node)}` writes into data of {reading.what(name)}", node)
+    chain = holder
+    while isinstance(chain, (ast.Attribute, ast.Subscript)) and not _own_class_of(chain, scope.own):
+        if isinstance(chain, ast.Attribute) and chain.attr in CLASS_REACHING:
+            raise Tampered(f"`{ast.unparse(node)}` writes into data of a class reached through {chain.attr}", node)
+        chain = chain.value
+    if isinstance(chain, ast.Call) and _called_name(chain.func) == "type" and not _own_class_of(chain, scope.own):
+        raise Tampered(f"`{ast.unparse(node)}` writes into data of a class reached through type()", node)
 
 
 def _check_call(node: ast.Call, parent, scope: _Scope, reading: _Reading) -> None:
@@ -460,6 +499,11 @@ def _check_call(node: ast.Call, parent, scope: _Scope, reading: _Reading) -> Non
         name = _root_name(node.args[0])
         if name and scope.outside(name, reading):
             raise Tampered(f"it reaches the namespace of {reading.what(name)} (`{ast.unparse(node)}`)", node)
+    holder = node.func.value if isinstance(node.func, ast.Attribute) else None
+    plain_module = isinstance(holder, ast.Name) and \
+        reading.imports.get(holder.id, "").split(".")[0] in PLAIN_MODULES    # np.add(...), np.insert(...): functions
+    if holder is not None and called in (*MUTATORS, *CONTAINER_MUTATORS) and not plain_module:
+        _check_data_write(holder, node, scope, reading)
     if isinstance(node.func, ast.Attribute) and called in MUTATORS and _namespace_of(node.func.value) is not None:
         holder = node.func.value
         name = _root_name(holder.args[0] if isinstance(holder, ast.Call) and holder.args else holder)
@@ -603,7 +647,8 @@ def check(source: str, reference_src: Path | str, graded_sources: list[str]) -> 
     given_imports = frozenset((_top(node, alias), alias.name) for node in ast.walk(ref.module.tree)
                               if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names)
     reading = _Reading(module_names, student.imports, members, class_names, functions,
-                       own_classes=_own_classes(student, ref), open_classes=_open_classes(ref), setters=setters)
+                       own_classes=_own_classes(student, ref), open_classes=_open_classes(ref), setters=setters,
+                       given=frozenset(_given_definitions(ref)))
     try:
         for statement in student.tree.body:
             if _without_docstring(statement) not in given_code:
@@ -663,7 +708,8 @@ def _protected_names(student, ref: loops.Reference) -> set[str]:
             loops_over.append((statement.target, statement.iter))
         elif isinstance(statement, (ast.With, ast.AsyncWith)):
             assignments += [(item.optional_vars, item.context_expr) for item in statement.items if item.optional_vars]
-        own = [statement] if not hasattr(statement, "body") else \
+        own = [statement] if not hasattr(statement, "body") or \
+            isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else \
             [getattr(statement, f) for f in ("test", "iter", "items", "subject") if getattr(statement, f, None)]
         assignments += [(node.target, node.value) for part in own for piece in (part if isinstance(part, list) else [part])
                         for node in loops._scoped_walk(piece) if isinstance(node, ast.NamedExpr)]   # (_c := Recorder)
