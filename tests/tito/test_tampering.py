@@ -377,6 +377,24 @@ def _quiet(model):
 def _quiet(model):
     type(model).reports[id(model)] = None
 """, "writes into data of a class reached through type()"),
+    "a given class smuggled out in an exception's arguments": ("08", """
+def _q(model):
+    try:
+        raise Exception(Recorder)
+    except Exception as e:
+        e.args[0].forward = lambda self, x: x
+""", "it assigns `e.args[0].forward`"),
+    "the Recorder's table written into through a local type() of the model": ("08", """
+def _q(model):
+    k = type(model)
+    k.reports[id(model)] = None
+""", "writes into data of k"),
+    "a given class captured by a match case, then patched": ("08", """
+def _q():
+    match Recorder:
+        case R:
+            R.forward = lambda self, x: x
+""", "it assigns `R.forward`"),
     "an imported module's namespace handed to a function": ("03", """
 import operator
 import math as _math
@@ -562,6 +580,40 @@ def run(model, x, eval=True):
 def load_values(module, values):
     for key, value in values.items():
         setattr(module, key, value)
+"""),
+    # Held-out hunt H16 (honest code only, against this round's rules): each failed every item (01: 0 of 23).
+    "a class keeping its instances through cls = type(self) (H16)": ("01", """
+class _Tracked(Tensor):
+    instances = []
+
+    def __init__(self, data, **kw):
+        super().__init__(data, **kw)
+        cls = type(self)
+        cls.instances.append(self)
+"""),
+    "a loss counting its calls in its own class's dict (H16)": ("04", """
+class _CountedLoss(MSELoss):
+    calls = {}
+
+    def forward(self, input, target):
+        kind = type(self)
+        kind.calls[id(self)] = kind.calls.get(id(self), 0) + 1
+        return super().forward(input, target)
+"""),
+    "context added to a caught exception (H16)": ("03", """
+def _build(layer, x):
+    try:
+        return layer(x)
+    except ValueError as err:
+        err.layer_name = type(layer).__name__
+        raise
+"""),
+    "a sample's tensor scaled in a match case (H16)": ("05", """
+def _scale(sample):
+    match sample:
+        case (x, y):
+            x.data[...] = x.data / 255.0
+    return sample
 """),
     # Held-out hunt H12: honest code each of which failed every item.
     "data in attributes named like the package's methods (H12)": ("07", """

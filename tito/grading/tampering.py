@@ -117,14 +117,18 @@ def _local_names(fn: ast.AST, module_names: set[str]) -> tuple[set[str], set[str
     alias_parameters = {a.arg for a, default in defaulted if _is_alias(default, module_names)}
     aliases = set(alias_parameters)
     body = fn.body if isinstance(fn.body, list) else [fn.body]
+    first = positional[0].arg if positional and positional[0].arg in ("self", "cls") else None
     for node in (n for statement in body for n in ast.walk(statement)):
         if isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            if _is_alias(node.value, module_names):
+            if _is_alias(node.value, module_names) and not (first and _own_class_of(node.value, frozenset((first,)))):
                 aliases |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
-    # What an except clause or a match case captures can be anything raised or matched (an imported module).
-    aliases |= {n.name for statement in body for n in ast.walk(statement)
-                if isinstance(n, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and n.name}
+    # What an except clause captures can carry anything (`Exception(Recorder)`); what a match case
+    # captures, anything the subject holds when it names a module-level object (H16: not otherwise).
+    aliases |= {n.name for statement in body for n in ast.walk(statement) if isinstance(n, ast.ExceptHandler) and n.name}
+    aliases |= {n.name for statement in body for match in ast.walk(statement) if isinstance(match, ast.Match)
+                and any(isinstance(m, ast.Name) and m.id in module_names | aliases for m in ast.walk(match.subject))
+                for n in ast.walk(match) if isinstance(n, (ast.MatchAs, ast.MatchStar)) and n.name}
     aliases -= names - alias_parameters
     return (names | stored) - declared - aliases, aliases
 
@@ -346,6 +350,7 @@ class _Scope:
     owner: str | None = None
     own: frozenset = frozenset()
     local_functions: frozenset = frozenset()
+    caught: frozenset = frozenset()     # the names the enclosing functions' except clauses capture
 
     def outside(self, name: str, reading: _Reading) -> bool:
         """Whether name stands for a module-level object that this definition does not own."""
@@ -365,8 +370,10 @@ def _inner_scope(node: ast.AST, parent: ast.AST | None, scope: _Scope, reading: 
                                                                            ast.ClassDef))}
         made |= {tgt.id for s in body for n in ast.walk(s) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Lambda)
                  for tgt in n.targets if isinstance(tgt, ast.Name)}
+        caught = {n.name for s in body for n in ast.walk(s) if isinstance(n, ast.ExceptHandler) and n.name}
         return replace(scope, local=frozenset((scope.local - aliases) | inner), aliased=scope.aliased | aliases,
-                       own=frozenset(mine), local_functions=frozenset(scope.local_functions | (made - mine)))
+                       own=frozenset(mine), local_functions=frozenset(scope.local_functions | (made - mine)),
+                       caught=frozenset(scope.caught | caught))
     if isinstance(node, (ast.For, ast.AsyncFor, ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
         loops_ = [node] if isinstance(node, (ast.For, ast.AsyncFor)) else node.generators
         carried = {n.id for loop in loops_ if _carries(loop.iter, (reading.module_names | scope.aliased) - scope.local)
@@ -430,6 +437,8 @@ def _check_attribute_store(node: ast.Attribute, parent, scope: _Scope, reading: 
     """`X.attr = ...` or `del X.attr`: X may not be protected, reached through a class, or a call's result;
     a package method name may be set to a function only on a method's own self or cls."""
     name = _root_name(node.value)
+    if isinstance(node.value, ast.Name) and node.value.id in scope.caught:
+        return      # `err.layer_name = ...`: an attribute of the exception itself, never a module-level object
     extends = name in reading.own_classes and node.attr not in reading.members   # Tensor.__rpow__ = ... in module 01
     if name and scope.outside(name, reading) and not extends:
         raise Tampered(f"it assigns `{ast.unparse(node)}`, an attribute of {reading.what(name)}", node)
