@@ -667,6 +667,41 @@ return grad_x, grad_w, grad_b
 """),
 })
 
+# Held-out hunt H16: the best value kept in one tuple with its row and column (48 -> 41: the row and
+# column unpacked from it were taken for arrays).
+HONEST.update({
+    "the best value, its row and its column in one tuple, unpacked (H16)": ("maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                best = (-np.inf, i * sh, j * sw)
+                for ki in range(kh):
+                    for kj in range(kw):
+                        r, q = i * sh + ki, j * sw + kj
+                        if x_pad[n, c, r, q] > best[0]:
+                            best = (x_pad[n, c, r, q], r, q)
+                _, r, q = best
+                grad_x_pad[n, c, r, q] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+"""),
+    "the best value, its row and its column in one tuple, read by position (H16)": ("maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                best = (-np.inf, i * sh, j * sw)
+                for ki in range(kh):
+                    for kj in range(kw):
+                        r, q = i * sh + ki, j * sw + kj
+                        if x_pad[n, c, r, q] > best[0]:
+                            best = (x_pad[n, c, r, q], r, q)
+                r, q = best[1], best[2]
+                grad_x_pad[n, c, r, q] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+"""),
+})
+
 
 @pytest.mark.parametrize("name", list(HONEST))
 def test_honest_loops_keep_the_rule(name):
@@ -1716,6 +1751,21 @@ for n in range(batch):
             for j in range(w_out):
                 out[n, c, i, j] = first
 return out
+""", ""),
+})
+
+# What H16's tuples must not let through: the image itself carried in a tuple stays the image.
+ATTACKS.update({
+    "the image carried in a tuple with two numbers, unpacked in the loops": (5, "maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                pack = (x_pad, i * sh, j * sw)
+                img, r, q = pack
+                a, b = divmod(int(np.argmax(img[n, c][r:r + kh, q:q + kw])), kw)
+                grad_x_pad[n, c, r + a, q + b] += grad_out[n, c, i, j] if img.max() > -1e300 else 0.0
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
 """, ""),
 })
 

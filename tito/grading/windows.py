@@ -88,12 +88,23 @@ def _bindings(fn: ast.FunctionDef, given: set[str]) -> list[tuple[ast.AST, ast.A
     (A `for` over `np.ndenumerate(x_pad)` reads one element per step (_whole_use); what collects those
     elements counts as the image (_fills).) A match statement's captures bind as 'other'."""
     found = []
+    tuples = _tuple_only(fn)
 
     def add(target, value, how):
         if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)) \
                 and len(target.elts) == len(value.elts) and how == "assign":
             for t, v in zip(target.elts, value.elts):
                 add(t, v, how)
+            return
+        if how == "assign" and isinstance(value, ast.Name) and isinstance(target, (ast.Tuple, ast.List)) and \
+                all(len(literal.elts) == len(target.elts) for literal in tuples.get(value.id, [None])):
+            for literal in tuples[value.id]:      # `_, r, q = best`, every `best = (v, r, q)`: position by position
+                add(target, literal, how)
+            return
+        element = _tuple_element(value, tuples) if how == "assign" else None
+        if element is not None:                   # `r = best[1]`: the element of each tuple `best` is bound to
+            for literal in element:
+                add(target, literal, how)
             return
         found.append((target, value, how))
 
@@ -125,6 +136,34 @@ def _bindings(fn: ast.FunctionDef, given: set[str]) -> list[tuple[ast.AST, ast.A
             found += [(ast.Name(id=alias.asname or alias.name.split(".")[0], ctx=ast.Store()), None, "other")
                       for alias in node.names]
     return found
+
+
+def _tuple_only(fn: ast.FunctionDef) -> dict[str, list[ast.Tuple]]:
+    """The names fn binds only to tuple literals (`best = (-np.inf, i * sh, j * sw)`, then `best = (v, r, q)`),
+    each with those literals: a tuple does not change, so its elements can be read position by position
+    (H16: the row and column kept next to the best value were taken for arrays)."""
+    literals: dict[str, list] = {}
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                and isinstance(node.value, ast.Tuple) and not any(isinstance(e, ast.Starred) for e in node.value.elts):
+            literals.setdefault(node.targets[0].id, []).append(node.value)
+    stores: dict[str, int] = {}
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            stores[node.id] = stores.get(node.id, 0) + 1
+    params = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs, fn.args.vararg, fn.args.kwarg] if a}
+    return {name: found for name, found in literals.items() if stores.get(name) == len(found) and name not in params}
+
+
+def _tuple_element(value: ast.AST, tuples: dict) -> list | None:
+    """For `best[k]` (k a whole number) with `best` in tuples, the k-th element of each of its literals."""
+    if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name) and value.value.id in tuples \
+            and isinstance(value.slice, ast.Constant) and type(value.slice.value) is int:
+        k = value.slice.value
+        literals = tuples[value.value.id]
+        if all(-len(literal.elts) <= k < len(literal.elts) for literal in literals):
+            return [literal.elts[k] for literal in literals]
+    return None
 
 
 def enumerated_index(loop: ast.For | ast.AsyncFor | ast.comprehension) -> ast.AST | None:
