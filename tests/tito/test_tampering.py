@@ -395,6 +395,16 @@ def _q():
         case R:
             R.forward = lambda self, x: x
 """, "it assigns `R.forward`"),
+    # Found in the closing checks: a write through operator's functions, which the method forms did not cover.
+    "the Recorder's table written into by operator.setitem": ("08", """
+import operator
+def _quiet(model):
+    operator.setitem(Recorder.reports, id(model), None)
+""", "writes into data of Recorder"),
+    "the Recorder's table written into by dict.update called unbound": ("08", """
+def _quiet(model):
+    dict.update(Recorder.reports, {id(model): None})
+""", "writes into data of Recorder"),
     "an imported module's namespace handed to a function": ("03", """
 import operator
 import math as _math
@@ -614,6 +624,17 @@ def _scale(sample):
         case (x, y):
             x.data[...] = x.data / 255.0
     return sample
+"""),
+    "a collections.Counter of the labels seen, on an object of its own": ("08", """
+from collections import Counter
+
+class _BatchCounter:
+    def __init__(self):
+        self.counts = Counter()
+
+    def see(self, targets):
+        self.counts.update(int(t) for t in targets.data.ravel())
+        return self.counts.most_common(1)
 """),
     # Held-out hunt H12: honest code each of which failed every item.
     "data in attributes named like the package's methods (H12)": ("07", """

@@ -58,6 +58,9 @@ SETTERS = (*PATCHERS, "__setattr__", "__delattr__")  # by name or as attributes:
 HIDDEN = reach.CODE_AS_TEXT
 MUTATORS = ("update", "setdefault", "pop", "popitem", "clear", "__setitem__", "__delitem__")
 CONTAINER_MUTATORS = ("append", "extend", "insert", "remove", "add", "discard")   # lists and sets
+# Functions that write into their first argument, and the container types whose methods do when called unbound.
+WRITER_FUNCTIONS = ("setitem", "delitem", "iadd", "iconcat", "ior", "iand", "isub", "imul")
+CONTAINER_TYPES = ("dict", "list", "set")
 ALIAS_CALLS = ("getattr", "type")
 PRIVATE = re.compile(r"_([A-Za-z][A-Za-z0-9_]*?)__[A-Za-z0-9_]*[A-Za-z0-9]")   # `_Recorder__report`, mangled  # a local bound to getattr(Tensor, ...) or type(t) stands for a module object
 LEAD = "your module changes code the checks rely on"
@@ -513,6 +516,10 @@ def _check_call(node: ast.Call, parent, scope: _Scope, reading: _Reading) -> Non
         reading.imports.get(holder.id, "").split(".")[0] in PLAIN_MODULES    # np.add(...), np.insert(...): functions
     if holder is not None and called in (*MUTATORS, *CONTAINER_MUTATORS) and not plain_module:
         _check_data_write(holder, node, scope, reading)
+    unbound_writer = called in WRITER_FUNCTIONS or isinstance(holder, ast.Name) and holder.id in CONTAINER_TYPES \
+        and called in (*MUTATORS, *CONTAINER_MUTATORS)     # operator.setitem(X, k, v), dict.update(X, ...)
+    if unbound_writer and node.args:
+        _check_data_write(node.args[0], node, scope, reading)
     if isinstance(node.func, ast.Attribute) and called in MUTATORS and _namespace_of(node.func.value) is not None:
         holder = node.func.value
         name = _root_name(holder.args[0] if isinstance(holder, ast.Call) and holder.args else holder)
