@@ -128,6 +128,44 @@ def graded_cells(src: Path) -> list[CheckCell]:
     return [cell for cell in check_cells(src) if cell.graded]
 
 
+def course_cells(src: Path) -> list[tuple[str, str | None]]:
+    """The code cells of src that carry an nbgrader grade_id, in course order: (grade_id, source) for
+    a given cell (not a solution cell: nbgrader's release locks it, and so does tito dev release),
+    (grade_id, None) for a solution cell, which is the student's."""
+    return [(_nbgrader(cell)["grade_id"], None if _nbgrader(cell).get("solution") else cell.source)
+            for cell in notebooks.read_source(src).cells if cell.cell_type == "code" and _nbgrader(cell).get("grade_id")]
+
+
+def restore_given(nb: nbformat.NotebookNode, course: list[tuple[str, str | None]]) -> list[str]:
+    """Put the course's given cells back into a submission, as nbgrader's autograde puts locked cells
+    back: every code cell whose grade_id names a given cell takes the course's source, and an
+    exported given cell the submission lacks is inserted where the course has it (before the
+    submission's first cell of a course cell after it). What a notebook says about a given cell (its
+    text, its directives, its other metadata) decides nothing: a course update reaches notebooks
+    handed out before it, and an edited copy of given code is never what is graded.
+    Returns the grade_ids put back because the submission's copy differed or was missing."""
+    given = {grade_id: source for grade_id, source in course if source is not None}
+    restored = []
+    for cell in nb.cells:
+        grade_id = _nbgrader(cell).get("grade_id")
+        if cell.cell_type == "code" and grade_id in given:
+            if cell.source != given[grade_id]:
+                restored.append(grade_id)
+            cell.source = given[grade_id]
+    present = {_nbgrader(cell).get("grade_id") for cell in nb.cells if cell.cell_type == "code"}
+    for at, (grade_id, source) in enumerate(course):
+        if source is None or grade_id in present or not EXPORT_DIRECTIVES & directives(source).keys():
+            continue
+        later = {later_id for later_id, _ in course[at + 1:]}
+        where = next((i for i, cell in enumerate(nb.cells)
+                      if cell.cell_type == "code" and _nbgrader(cell).get("grade_id") in later), len(nb.cells))
+        nb.cells.insert(where, nbformat.v4.new_code_cell(source=source, id=f"restored-{len(restored)}", metadata={"nbgrader": {
+            "grade": False, "grade_id": grade_id, "locked": True, "schema_version": 3, "solution": False, "task": False}}))
+        present.add(grade_id)
+        restored.append(grade_id)
+    return restored
+
+
 def read_notebook_bytes(path: Path) -> bytes:
     """The bytes of a student's notebook file (FileNotFoundError or NotebookError, for the student, when it cannot be read)."""
     try:

@@ -49,7 +49,9 @@ def test_points_come_from_nbgrader_metadata_of_src():
 @pytest.mark.parametrize("module", ALL, ids=module_ids)
 def test_syntax_error_scores_zero_and_names_cell_and_line(module, tmp_path):
     nb = notebooks.reference_notebook(module.src)
-    index = grade.cells.exported_cell_indexes(nb)[-1]
+    given = {grade_id for grade_id, source in grade.cells.course_cells(module.src) if source is not None}
+    index = [i for i in grade.cells.exported_cell_indexes(nb)  # the student's own code: given cells are put back
+             if nb.cells[i].metadata.get("nbgrader", {}).get("grade_id") not in given][-1]
     nb.cells[index].source += "\nx = = 1"
     bad_line = nb.cells[index].source.count("\n") + 1
     report = grade_nb(module, nb, tmp_path)
@@ -116,16 +118,29 @@ def test_exit_at_import_scores_zero_but_grading_runs(tmp_path, capsys):
 
 
 def test_exporting_to_another_module_scores_zero(tmp_path):
-    """A blank notebook whose default_exp points elsewhere must not be graded against the
-    installed reference of the module's own file."""
+    """A blank notebook with a cell of its own whose default_exp points elsewhere must not be graded
+    against the installed reference of the module's own file: refused, 0."""
     module = by_number("01") or pytest.skip("module 01 does not exist yet")
     nb = notebooks.student_notebook(module.src)
     target = grade.cells.export_target(module.src)
-    for cell in nb.cells:
-        cell.source = cell.source.replace(f"#| default_exp {target}", f"#| default_exp {target}_mine")
+    nb.cells.insert(1, nbformat.v4.new_code_cell(f"#| default_exp {target}_mine\n#| export\nx = 1"))
     report = grade_nb(module, nb, tmp_path)
     assert report.total == 0, grade.format_report(report)
     assert f"expected '#| default_exp {target}'" in report.error and "Nothing was written" in report.error
+
+
+def test_given_default_exp_edited_is_put_back(tmp_path):
+    """Nothing a notebook says decides where files go: the given first cell's default_exp, edited to
+    point elsewhere, is put back as the course has it, and the reference still earns everything."""
+    module = by_number("01") or pytest.skip("module 01 does not exist yet")
+    nb = notebooks.reference_notebook(module.src)
+    target = grade.cells.export_target(module.src)
+    first = next(cell for cell in nb.cells if f"#| default_exp {target}" in cell.source)
+    first.source = first.source.replace(f"#| default_exp {target}", f"#| default_exp {target}_mine")
+    report = grade_nb(module, nb, tmp_path)
+    assert report.error is None and report.total == report.maximum, grade.format_report(report)
+    assert report.restored == [first.metadata["nbgrader"]["grade_id"]]
+    assert "put back" in grade.format_report(report) and first.metadata["nbgrader"]["grade_id"] in grade.format_report(report)
 
 
 @pytest.mark.parametrize("kind, points", [("reference", "full"), ("blank", 0)])
@@ -207,7 +222,9 @@ def test_cli_prints_table_writes_json_and_exits_zero(tmp_path, capsys):
 def test_cli_syntax_error_exits_zero_with_zero_points(tmp_path, capsys):
     module = by_number("01") or pytest.skip("module 01 does not exist yet")
     nb = notebooks.reference_notebook(module.src)
-    nb.cells[grade.cells.exported_cell_indexes(nb)[1]].source += "\ndef broken(:"
+    given = {grade_id for grade_id, source in grade.cells.course_cells(module.src) if source is not None}
+    own = [i for i in grade.cells.exported_cell_indexes(nb) if nb.cells[i].metadata.get("nbgrader", {}).get("grade_id") not in given]
+    nb.cells[own[0]].source += "\ndef broken(:"
     code = main.main(["grade", "01", str(write_nb(nb, tmp_path / "bad.ipynb"))])
     out = capsys.readouterr().out
     assert code == 0 and "not graded" in out and re.search(r"cell \d+ of \d+ .*, line \d+", out), out

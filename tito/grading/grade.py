@@ -2,8 +2,10 @@
 
 How a submission is graded:
   1. The notebook's bytes are read by tito (missing or unreadable: grading cannot run, exit code
-     2); they are parsed and the exported cells compiled; a syntax error scores 0 for the module,
-     reported with its cell and line.
+     2); they are parsed, the course's given cells are put back as the instructor's src has them
+     (cells.restore_given: a cell whose grade_id names a given cell takes the src's text, an
+     exported given cell the notebook lacks is inserted; the report names them), and the exported
+     cells compiled; a syntax error scores 0 for the module, reported with its cell and line.
   2. Its `#| export` cells are exported, alone, and the module's text is written into a throwaway
      copy of the installed package, in a fresh private folder (the submission must export exactly
      the module's own file, `tinytorch/<default_exp>.py`, which replaces the reference's in the
@@ -44,7 +46,7 @@ import shutil
 import signal
 import time
 import traceback
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import nbformat
@@ -76,6 +78,7 @@ class Report:
     submission: str
     items: list[Item]
     error: str | None = None  # why nothing could be graded (e.g. a syntax error), if so
+    restored: list[str] = field(default_factory=list)  # given cells put back: the submission's copy differed or was missing
 
     @property
     def total(self) -> float:
@@ -127,13 +130,14 @@ def grade_submission(module: CourseModule, submission: Path, package: Path,
     if not graded:
         raise ValueError(f"{module.src} has no graded cells (nbgrader \"grade\": true), so there is nothing to grade.")
     target = cells.export_target(module.src)
+    course = cells.course_cells(module.src)
     trusted = judge.trusted_imports(module.src)
     scratch = processes.grading_scratch()  # 0700, unguessable, named for tito's pid; stale ones removed first
     try:
         lib = scratch / "lib"
         lib.mkdir()
         log(f"exporting {submission.name} into a temporary copy of the package ...")
-        kind, problem = _prepare(submission, target, package, lib, limits, deadline)
+        kind, problem, restored = _prepare(submission, target, course, package, lib, limits, deadline)
         if kind == "unreadable":
             raise NotGraded(problem, not_graded(module, submission, problem, graded,
                                                 message="not graded: the notebook could not be read"))
@@ -164,7 +168,15 @@ def grade_submission(module: CourseModule, submission: Path, package: Path,
         shutil.rmtree(scratch, ignore_errors=True)
     items = [Item(cell.cell_id, cell.points, cell.points if outcome.status == "pass" else 0, outcome.status,
                   clean(_message(outcome, limits), newlines=True), round(outcome.seconds, 3)) for cell, outcome in zip(graded, outcomes)]
-    return Report(module.slug, clean(str(submission)), items)
+    return Report(module.slug, clean(str(submission)), items, restored=[clean(grade_id) for grade_id in restored])
+
+
+def restored_note(report: Report) -> str:
+    """What the student reads when given cells of theirs were put back (empty when none were)."""
+    if not report.restored:
+        return ""
+    return (f"Given cells put back as the course has them (your copy differed or was missing): {', '.join(report.restored)}. "
+            "Given code is graded as the course gives it; your own code belongs in the exercise cells or in new cells.")
 
 
 def _message(outcome, limits: Limits) -> str:
@@ -177,23 +189,24 @@ def _message(outcome, limits: Limits) -> str:
 
 # ---------------------------------------------------------------- reading and exporting, under the deadline
 
-def _prepared(data: bytes, submission: Path, target: str, staging: Path) -> dict:
-    """Parse the notebook's bytes, check its exported cells compile, export it into `staging`:
-    {"kind", "message", "text"} (text: the exported module, when kind is "ok")."""
+def _prepared(data: bytes, submission: Path, target: str, course: list, staging: Path) -> dict:
+    """Parse the notebook's bytes, put the course's given cells back (cells.restore_given), check
+    its exported cells compile, export it into `staging`: {"kind", "message", "text", "restored"}
+    (text: the exported module, when kind is "ok"; restored: the given cells put back)."""
     try:
         nb = cells.load_notebook(submission, data)
     except cells.NotebookError as error:
         return {"kind": "unreadable", "message": str(error)}
     except Exception as error:  # e.g. MemoryError: a notebook too large to read under the limit
         return {"kind": "problem", "message": f"the notebook could not be read ({type(error).__name__}: {error})"}
-    text = None
+    text, restored = None, cells.restore_given(nb, course)
     try:
         problem = cells.syntax_error(nb)
         if not problem:
             text, problem = export.export_module_text(nb, submission, target, staging)
     except Exception as error:
         problem = f"the notebook could not be exported ({type(error).__name__}: {error})"
-    return {"kind": "problem" if problem else "ok", "message": problem,
+    return {"kind": "problem" if problem else "ok", "message": problem, "restored": restored,
             "text": None if problem else text.decode("utf-8")}
 
 
@@ -222,10 +235,10 @@ def _restore_memory(previous) -> None:
         resource.setrlimit(resource.RLIMIT_AS, previous)
 
 
-def _prepare(submission: Path, target: str, package: Path, lib: Path, limits: Limits,
-             deadline: float) -> tuple[str, str | None]:
+def _prepare(submission: Path, target: str, course: list, package: Path, lib: Path, limits: Limits,
+             deadline: float) -> tuple[str, str | None, list[str]]:
     """Read and export the submission, then copy the package into lib with the exported module in
-    place: (kind, message), kind "ok", "problem" (not exported: 0 points, message says why),
+    place: (kind, message, the given cells put back), kind "ok", "problem" (not exported: 0 points, message says why),
     "unreadable" or "timeout".
 
     The notebook's bytes are read here (as tito's user, who was given the path); parsing and
@@ -239,19 +252,21 @@ def _prepare(submission: Path, target: str, package: Path, lib: Path, limits: Li
     try:
         data = cells.read_notebook_bytes(submission)
     except (FileNotFoundError, cells.NotebookError) as error:
-        return "unreadable", str(error)
+        return "unreadable", str(error), []
     staging = lib.parent / "export"
     if not hasattr(os, "fork"):  # Windows: no deadline on this step, tito's own user
-        result = _prepared(data, submission, target, staging)
+        result = _prepared(data, submission, target, course, staging)
     else:
-        result = _prepared_in_fork(data, submission, target, staging, limits, deadline)
+        result = _prepared_in_fork(data, submission, target, course, staging, limits, deadline)
     shutil.rmtree(staging, ignore_errors=True)
     if result["kind"] == "ok":
         export.install_module_text(result["text"].encode("utf-8"), target, package, lib)
-    return result["kind"], result["message"] or None
+    given = {grade_id for grade_id, source in course if source is not None}
+    restored = result.get("restored")  # from the forked process: only the course's own given cells count
+    return result["kind"], result["message"] or None, [r for r in restored if r in given] if isinstance(restored, list) else []
 
 
-def _prepared_in_fork(data: bytes, submission: Path, target: str, staging: Path, limits: Limits,
+def _prepared_in_fork(data: bytes, submission: Path, target: str, course: list, staging: Path, limits: Limits,
                       deadline: float) -> dict:
     uid = processes.spare_uid() if processes.isolation().own_uid else None
     if uid is not None:
@@ -265,7 +280,7 @@ def _prepared_in_fork(data: bytes, submission: Path, target: str, staging: Path,
             _cap_memory(limits.memory_mb, hard=True)  # a notebook too large to read fails here, not the machine
             if uid is not None:
                 staging = Path(processes.become_user(uid, limits.file_size_mb * MIB)) / "staging"
-            result = _prepared(data, submission, target, staging)
+            result = _prepared(data, submission, target, course, staging)
             result["message"] = clean(result["message"] or "", True)
             payload = memoryview(json.dumps(result).encode("utf-8"))
             while payload:
@@ -329,7 +344,7 @@ def _warm_up(target: str, scratch: Path) -> None:
         for minor in minors:
             for relax in (False, True):
                 validator.get_validator(version, minor, relax_add_props=relax)
-    result = _prepared(notebooks.notebook_bytes(nb), scratch / "warm-up.ipynb", target, scratch / "warm-up")
+    result = _prepared(notebooks.notebook_bytes(nb), scratch / "warm-up.ipynb", target, [], scratch / "warm-up")
     shutil.rmtree(scratch / "warm-up", ignore_errors=True)
     if result["kind"] != "ok":
         raise RuntimeError(f"exporting a one-cell notebook failed: {result['message']}")
@@ -358,6 +373,8 @@ def format_report(report: Report, message_width: int = 72) -> str:
                 *("  " + line for line in clean(report.error, newlines=True).split("\n")), ""]
     total = ("total", f"{_points(report.total)}/{_points(report.maximum)}", "", "")
     out.append(tables.format_table(("test id", "points", "status", "message"), rows, right=(1,), footer=[total]))
+    if report.restored:
+        out += ["", restored_note(report)]
     failed = [item for item in report.items if item.status != "pass" and item.message.strip()]
     if failed:
         out += ["", "Messages in full:"]
@@ -371,7 +388,7 @@ def report_dict(report: Report) -> dict:
     """tito's JSON report; every text in it printable (a report read elsewhere is as safe as the table)."""
     return {"module": clean(report.module), "submission": clean(report.submission),
             "error": None if report.error is None else clean(report.error, newlines=True),
-            "total": report.total, "max": report.maximum,
+            "total": report.total, "max": report.maximum, "restored": [clean(grade_id) for grade_id in report.restored],
             "tests": [dict(asdict(item), message=clean(item.message, newlines=True)) for item in report.items]}
 
 

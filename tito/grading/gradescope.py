@@ -14,7 +14,7 @@ import math
 from pathlib import Path
 
 from ..files import write_atomically
-from .grade import Report, clean
+from .grade import Report, clean, restored_note
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")  # Gradescope's values
 VISIBLE = "visible"
@@ -25,6 +25,8 @@ def summary(report: Report) -> str:
     text = f"Module {clean(report.module)}: {report.total:g}/{report.maximum:g} points"
     if report.error:
         text += "\n\nThe submission was not graded (0 points):\n" + clean(report.error, newlines=True)
+    if report.restored:
+        text += "\n\n" + restored_note(report)
     return text
 
 

@@ -1,0 +1,116 @@
+"""`tito grade` puts the course's given cells back before it grades, as nbgrader's autograde puts
+locked cells back: what a notebook says about a given cell decides nothing.
+
+- a given cell edited by the student, or kept from an older version of the course, is graded as
+  the course has it now, and the report (table, JSON, Gradescope) names it;
+- an exported given cell the notebook lacks is inserted where the course has it;
+- a copy of given code under another grade_id is the student's own code, and redefining a given
+  class there is still refused.
+"""
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from tito_helpers import by_number, grade_notebook
+from tito import cells, notebooks
+from tito.grading import grade, gradescope
+
+TRAINING = by_number("08")
+if TRAINING is None:
+    pytest.skip("src/08_training does not exist", allow_module_level=True)
+
+HELPERS = "training-check-helpers"      # module 08's given Recorder, which the graded checks use
+
+
+def given_ids(module) -> set[str]:
+    return {grade_id for grade_id, source in cells.course_cells(module.src) if source is not None}
+
+
+def cell_with_id(nb, grade_id: str):
+    return next(cell for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+
+
+def test_course_cells_name_every_given_and_solution_cell_in_order():
+    course = cells.course_cells(TRAINING.src)
+    nb = notebooks.reference_notebook(TRAINING.src)
+    ids = [cell.metadata["nbgrader"]["grade_id"] for cell in nb.cells
+           if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("grade_id")]
+    assert [grade_id for grade_id, _ in course] == ids
+    assert HELPERS in given_ids(TRAINING)
+    solutions = {grade_id for grade_id, source in course if source is None}
+    assert solutions and not solutions & given_ids(TRAINING)
+    assert all(cell_with_id(nb, grade_id).metadata["nbgrader"].get("solution") for grade_id in solutions)
+
+
+def test_a_given_cell_from_an_older_course_is_graded_as_the_course_has_it_now(tmp_path):
+    """A notebook handed out before a course update (here: the given Recorder as it was before the
+    checks read its report from the class's table) gains the points the current course gives."""
+    nb = notebooks.reference_notebook(TRAINING.src)
+    helper = cell_with_id(nb, HELPERS)
+    assert "Recorder.reports[id(self)] = report" in helper.source
+    helper.source = helper.source.replace("Recorder.reports[id(self)] = report", "self._report = report") \
+        .replace("report = Recorder.reports.get(id(self))", "report = self._report")
+    report = grade_notebook(TRAINING, nb, tmp_path)
+    assert report.total == report.maximum, grade.format_report(report)
+    assert report.restored == [HELPERS]
+
+
+def test_an_edited_given_cell_is_put_back_and_named_in_every_report(tmp_path):
+    nb = notebooks.reference_notebook(TRAINING.src)
+    helper = cell_with_id(nb, HELPERS)
+    helper.source = helper.source.replace("record = (self.training, is_grad_enabled())", "record = (True, True)")
+    report = grade_notebook(TRAINING, nb, tmp_path)
+    assert report.total == report.maximum and report.restored == [HELPERS], grade.format_report(report)
+    note = grade.restored_note(report)
+    assert HELPERS in note and "put back" in note
+    assert note in grade.format_report(report)
+    assert grade.report_dict(report)["restored"] == [HELPERS]
+    assert note in gradescope.summary(report)
+
+
+def test_an_untouched_notebook_has_nothing_put_back(tmp_path):
+    report = grade_notebook(TRAINING, notebooks.reference_notebook(TRAINING.src), tmp_path)
+    assert report.total == report.maximum and report.restored == []
+    assert "put back" not in grade.format_report(report)
+    assert "put back" not in gradescope.summary(report)
+
+
+def test_a_missing_given_cell_is_inserted_where_the_course_has_it(tmp_path):
+    nb = notebooks.reference_notebook(TRAINING.src)
+    nb.cells.remove(cell_with_id(nb, HELPERS))
+    report = grade_notebook(TRAINING, nb, tmp_path)
+    assert report.total == report.maximum and report.restored == [HELPERS], grade.format_report(report)
+
+
+def test_restore_given_inserts_before_the_next_course_cell_and_locks_it():
+    nb = notebooks.reference_notebook(TRAINING.src)
+    order = [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in nb.cells]
+    nb.cells.remove(cell_with_id(nb, HELPERS))
+    assert cells.restore_given(nb, cells.course_cells(TRAINING.src)) == [HELPERS]
+    assert [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in nb.cells] == order
+    restored = cell_with_id(nb, HELPERS)
+    assert restored.metadata["nbgrader"]["locked"] and not restored.metadata["nbgrader"]["solution"]
+    assert restored.source == dict(cells.course_cells(TRAINING.src))[HELPERS]
+
+
+def test_a_solution_cell_is_never_put_back():
+    """The student's answers are theirs: only given cells are replaced."""
+    nb = notebooks.student_notebook(TRAINING.src)
+    before = [cell.source for cell in nb.cells]
+    assert cells.restore_given(nb, cells.course_cells(TRAINING.src)) == []
+    assert [cell.source for cell in nb.cells] == before
+
+
+def test_given_code_copied_under_another_grade_id_and_changed_is_refused(tmp_path):
+    """Renaming a given cell's grade_id does not make its edit stand: the copy is the student's code,
+    and the given Recorder, defined again there as a forgery, is refused by the tampering rule."""
+    nb = notebooks.reference_notebook(TRAINING.src)
+    helper = cell_with_id(nb, HELPERS)
+    forged = nbformat.v4.new_code_cell(helper.source.replace("record = (self.training, is_grad_enabled())",
+                                                             "record = (True, True)"))
+    forged.metadata["nbgrader"] = dict(helper.metadata["nbgrader"], grade_id="my-helpers")
+    nb.cells.insert(nb.cells.index(helper) + 1, forged)
+    report = grade_notebook(TRAINING, nb, tmp_path)
+    assert report.total < report.maximum, grade.format_report(report)
+    assert "Recorder" in grade.format_report(report) and "changes code the checks rely on" in grade.format_report(report)
