@@ -144,8 +144,7 @@ def _scoped_walk(node):
     H15 bound a module name by a walrus in a def's default, `def f(a=(float := spy)): ...`)."""
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
         args = node.args
-        every = [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
-        annotations = [a.annotation for a in every if a is not None and a.annotation is not None]
+        annotations = [a.annotation for a in windows.parameters(node) if a.annotation is not None]
         for child in [*args.defaults, *[d for d in args.kw_defaults if d is not None],
                       *getattr(node, "decorator_list", []), *annotations,
                       *([node.returns] if getattr(node, "returns", None) is not None else [])]:
@@ -306,9 +305,7 @@ def _local_names(fn: ast.FunctionDef) -> frozenset[str]:
     found, declared = set(), set()
     for node in ast.walk(fn):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            args = node.args
-            found |= {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
-            found |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+            found |= windows.parameter_names(node)
             if node is not fn and not isinstance(node, ast.Lambda):
                 found.add(node.name)
         elif isinstance(node, ast.ClassDef):
@@ -524,7 +521,7 @@ def _computes(expr: ast.AST | None, numbers: set[str], in_index: bool = False) -
 
 def _outside_loops(fn: ast.FunctionDef, given: set[str]) -> ast.AST | None:
     """The first statement outside fn's for loops that clause (2) does not allow, or None."""
-    params = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
+    params = windows.parameter_names(fn, starred=False)
     numbers = windows.numbers_of(fn, given, set(windows.IMAGES) & params)
 
     def visit(statements, top):
@@ -699,9 +696,7 @@ def _new_instance_stores(student: ModuleInfo, makers: frozenset[str]) -> set[int
         if not isinstance(fn, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
         own = [n for statement in fn.body for n in _scoped_walk(statement)]
-        args = getattr(fn, "args", None)
-        params = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]
-                  if a} if args else set()
+        params = windows.parameter_names(fn) if hasattr(fn, "args") else set()  # a module has none
         bindings: dict[str, list] = {}
         for node in own:
             if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):

@@ -50,7 +50,7 @@ import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import loops, reach
+from . import loops, reach, windows
 
 PATCHERS = reach.SETTERS
 SETTERS = (*PATCHERS, "__setattr__", "__delattr__")  # by name or as attributes: they change other objects' attributes
@@ -110,7 +110,7 @@ def _local_names(fn: ast.AST, module_names: set[str]) -> tuple[set[str], set[str
     """The names a function binds itself to objects of its own (its parameters, and names assigned
     something other than an alias of a module-level object: `T = Tensor` or `T = type(t)` is no local)."""
     args = fn.args
-    names = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg] if a}
+    names = windows.parameter_names(fn)
     declared = {n for node in ast.walk(fn) if isinstance(node, (ast.Global, ast.Nonlocal)) for n in node.names}
     stored = {node.id for node in ast.walk(fn) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
     # A parameter whose default is a module-level object stands for it (`def f(R=Recorder): R.forward = ...`).
@@ -260,7 +260,7 @@ def _attribute_setting_parameters(tree: ast.AST, class_names: set[str]) -> dict[
 def _setting_parameters(fn: ast.AST, class_names: set[str]) -> dict:
     args = fn.args
     positional = [a.arg for a in [*args.posonlyargs, *args.args]]
-    names = set(positional) | {a.arg for a in args.kwonlyargs}
+    names = windows.parameter_names(fn, starred=False)
     set_on = set()
     for node in ast.walk(fn):
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, (ast.Store, ast.Del)):

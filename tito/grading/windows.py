@@ -151,7 +151,7 @@ def _tuple_only(fn: ast.FunctionDef) -> dict[str, list[ast.Tuple]]:
     for node in ast.walk(fn):
         if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
             stores[node.id] = stores.get(node.id, 0) + 1
-    params = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs, fn.args.vararg, fn.args.kwarg] if a}
+    params = parameter_names(fn)
     return {name: found for name, found in literals.items() if stores.get(name) == len(found) and name not in params}
 
 
@@ -173,6 +173,19 @@ def enumerated_index(loop: ast.For | ast.AsyncFor | ast.comprehension) -> ast.AS
             and isinstance(target, (ast.Tuple, ast.List)) and len(target.elts) == 2:
         return target.elts[0]
     return None
+
+
+def parameters(fn: ast.AST, starred: bool = True) -> list[ast.arg]:
+    """The parameters of a def or lambda, in order; `*args` and `**kwargs` too unless starred is False
+    (some callers look only for parameters a caller can hand one value by name or position)."""
+    args = fn.args
+    named = [*args.posonlyargs, *args.args, *args.kwonlyargs]
+    return [*named, *(a for a in (args.vararg, args.kwarg) if a is not None)] if starred else named
+
+
+def parameter_names(fn: ast.AST, starred: bool = True) -> set[str]:
+    """The names of fn's parameters (see parameters; loops.py and tampering.py use it too)."""
+    return {a.arg for a in parameters(fn, starred)}
 
 
 def stored_names(target: ast.AST) -> set[str]:
@@ -775,7 +788,7 @@ def _lead_after(value: ast.AST, images: dict, parents, numbers, scope: _Scope) -
 def _images(fn: ast.FunctionDef, bindings, parents, numbers, scope) -> dict[str, int]:
     """IMAGES and every name computed from one of them used whole (`x_pad = _pad(x, ...)`, `y = x_pad`,
     `plane = x_pad[n, c]`), each with its lead (see _window_problem)."""
-    params = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
+    params = parameter_names(fn, starred=False)
     images = {name: 2 for name in IMAGES if name in params}
     while True:
         grown = dict(images)
@@ -1094,7 +1107,7 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str]) -> TooMuch | None:
     """The first read inside fn's loops of more than one window of the image, or None."""
     bindings = _bindings(fn, given)
     parents = _parents(fn)
-    params = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
+    params = parameter_names(fn, starred=False)
     numbers = _numbers(bindings, set(IMAGES) & params)
     bound_here = set().union(*(stored_names(target) for target, _, _ in bindings))
     called = {_called(n) for n in ast.walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
