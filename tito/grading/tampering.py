@@ -613,7 +613,8 @@ def _check_rebindings(student, ref: loops.Reference, used: set[str]) -> None:
     objects = {name for name, entries in ref.module.bindings.items()       # imports, defs and classes, not
                if all(isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef,
                                         ast.ClassDef)) for _, node in entries)}   # a given loop's variable
-    used = used | _given_reads(ref) & objects | _given_reads(ref) & loops.BUILTIN_NAMES
+    given_reads = _given_reads(ref)     # walks every given statement: once
+    used = used | given_reads & objects | given_reads & loops.BUILTIN_NAMES
     shadowed = used & loops.BUILTIN_NAMES - set(ref.module.bindings)
     declared_by_given = {n for node in ast.walk(ref.module.tree) if isinstance(node, ast.Global) for n in node.names}
     refused = (set(given) | shadowed) - declared_by_given
