@@ -410,6 +410,13 @@ import operator
 import math as _math
 operator.setitem(vars(_math), "pi", 3)
 """, "it reaches the namespace of the imported _math"),
+    "a given class's data written under a name sys also has (.modules, .path: once skipped unread)": ("08", """
+def _quiet(model):
+    Recorder.modules[id(model)] = None
+""", "writes into data of Recorder"),
+    "a function's globals written into: the far-reaching read is reported first": ("08", """
+Recorder.forward.__globals__["Recorder"] = None
+""", "it uses `.__globals__`"),
 }
 
 

@@ -421,19 +421,42 @@ def _check_attribute(node: ast.Attribute, parent, scope: _Scope, reading: _Readi
     """Reads that reach far (`X.__dict__` of anything but self, sys.path, sys.modules, frames), then stores."""
     _check_passed_around(node, parent)
     _check_private(node.attr, node, scope, reading)
+    _check_reach(node, scope, reading)
+    counter = isinstance(parent, ast.AugAssign) and parent.target is node    # `type(self).made += 1`
+    if isinstance(node.ctx, (ast.Store, ast.Del)) and not counter:
+        _check_attribute_store(node, parent, scope, reading)
+
+
+def _check_reach(node: ast.AST, scope: _Scope, reading: _Reading) -> None:
+    """A read that reaches far: another object's namespace (`X.__dict__`, `vars(X)`; self's is its own),
+    sys.path, sys.modules, frames or a function's insides. _check_data_write runs it on the parts of
+    what a write goes into before its own check, so that these, which say more, are reported first."""
+    if isinstance(node, ast.Call):
+        if isinstance(node.func, ast.Name) and node.func.id == "vars" and node.args:
+            name = _root_name(node.args[0])
+            if name and scope.outside(name, reading):
+                raise Tampered(f"it reaches the namespace of {reading.what(name)} (`{ast.unparse(node)}`)", node)
+        return
+    if not isinstance(node, ast.Attribute):
+        return
     name = _root_name(node.value)
     if node.attr == "__dict__" and name and scope.outside(name, reading):
         raise Tampered(f"it reaches the namespace of {reading.what(name)} (`{ast.unparse(node)}`)", node)
-
     if node.attr == "path" and isinstance(node.value, ast.Name) and reading.imports.get(node.value.id) == "sys":
         raise Tampered(f"it uses `{ast.unparse(node)}`, which decides what an import runs", node)
     if node.attr == "sys" or node.attr == "modules" and _through_sys(node, reading.imports):
         raise Tampered(f"it uses `{ast.unparse(node)}`, which reaches the table of loaded modules", node)
     if node.attr in FAR_REACHING:
         raise Tampered(f"it uses `.{node.attr}`, which reaches frames, code or the table of loaded modules", node)
-    counter = isinstance(parent, ast.AugAssign) and parent.target is node    # `type(self).made += 1`
-    if isinstance(node.ctx, (ast.Store, ast.Del)) and not counter:
-        _check_attribute_store(node, parent, scope, reading)
+
+
+def _same_scope_parts(node: ast.AST):
+    """node and its parts, in the order the visitor meets them, without the parts of a lambda or a
+    comprehension (the visitor checks those in their own scope)."""
+    yield node
+    if not isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+        for child in ast.iter_child_nodes(node):
+            yield from _same_scope_parts(child)
 
 
 def _check_attribute_store(node: ast.Attribute, parent, scope: _Scope, reading: _Reading) -> None:
@@ -482,9 +505,8 @@ def _check_subscript(node: ast.Subscript, parent, scope: _Scope, reading: _Readi
 def _check_data_write(holder: ast.AST, node: ast.AST, scope: _Scope, reading: _Reading) -> None:
     """A write into a container (`X[k] = v`, `X.update(...)`) held by a protected object or reached through
     a class: the given code's data is the checks' (H15: the Recorder's record of what the model saw)."""
-    if any(isinstance(n, ast.Attribute) and n.attr in ("modules", "path", "__dict__", "sys") or
-           isinstance(n, ast.Call) and _called_name(n.func) == "vars" for n in ast.walk(holder)):
-        return      # the checks of its parts say more (sys.modules, sys.path, a namespace)
+    for part in _same_scope_parts(holder):    # sys.modules, sys.path, a namespace: those checks say more
+        _check_reach(part, scope, reading)
     name = _root_name(holder)
     if name and scope.outside(name, reading) and (name not in reading.own_classes or name in reading.given):
         raise Tampered(f"`{ast.unparse(node)}` writes into data of {reading.what(name)}", node)
@@ -507,10 +529,12 @@ def _check_call(node: ast.Call, parent, scope: _Scope, reading: _Reading) -> Non
         name = _root_name(_copier_target(node))
         if name and scope.outside(name, reading):
             raise Tampered(f"`{ast.unparse(node)}` copies attributes onto {reading.what(name)}", node)
-    if isinstance(node.func, ast.Name) and called == "vars" and node.args:
-        name = _root_name(node.args[0])
-        if name and scope.outside(name, reading):
-            raise Tampered(f"it reaches the namespace of {reading.what(name)} (`{ast.unparse(node)}`)", node)
+    _check_reach(node, scope, reading)
+    if isinstance(node.func, ast.Attribute) and called in MUTATORS and _namespace_of(node.func.value) is not None:
+        namespace = node.func.value     # before the data-write check below: this says more
+        name = _root_name(namespace.args[0] if isinstance(namespace, ast.Call) and namespace.args else namespace)
+        if not (name and name in scope.local):
+            raise Tampered(f"`{ast.unparse(node)}` changes the attributes of {name or 'an object'}", node)
     holder = node.func.value if isinstance(node.func, ast.Attribute) else None
     plain_module = isinstance(holder, ast.Name) and \
         reading.imports.get(holder.id, "").split(".")[0] in PLAIN_MODULES    # np.add(...), np.insert(...): functions
@@ -520,11 +544,6 @@ def _check_call(node: ast.Call, parent, scope: _Scope, reading: _Reading) -> Non
         and called in (*MUTATORS, *CONTAINER_MUTATORS)     # operator.setitem(X, k, v), dict.update(X, ...)
     if unbound_writer and node.args:
         _check_data_write(node.args[0], node, scope, reading)
-    if isinstance(node.func, ast.Attribute) and called in MUTATORS and _namespace_of(node.func.value) is not None:
-        holder = node.func.value
-        name = _root_name(holder.args[0] if isinstance(holder, ast.Call) and holder.args else holder)
-        if not (name and name in scope.local):
-            raise Tampered(f"`{ast.unparse(node)}` changes the attributes of {name or 'an object'}", node)
     for argument, parameter, function in _handed(node, reading.setters):
         handed = [n.id for n in ast.walk(argument) if isinstance(n, ast.Name) and scope.outside(n.id, reading)]
         if handed:
