@@ -47,6 +47,8 @@ import functools
 import random
 from dataclasses import dataclass, field as dataclass_field, replace
 
+import numpy as np
+
 IMAGES = ("x", "grad_out")                  # the parameters that hold positions
 OPAQUE = -1  # the lead of a name holding the image in a container or a view with other axes: never read
 FIXED = ("kh", "kw", "sh", "sw", "ph", "pw")  # the window's sizes: a slice's length may depend on these
@@ -847,11 +849,13 @@ PURE_BUILTINS = ("min", "max", "abs", "sum", "len", "int", "float", "round", "di
 # numpy functions that write into none of their first K positional arguments, with K: given at most K
 # and no `out=`, they fill nothing (np.vdot(window, kernel); np.positive(window, copy) fills copy, a ufunc's
 # output after its inputs). H14: an honest `kernel = weight[co].ravel()` passed to np.vdot was a collector.
-PURE_NUMPY = {"vdot": 2, "dot": 2, "inner": 2, "outer": 2, "matmul": 2, "multiply": 2, "add": 2, "subtract": 2,
-              "divide": 2, "true_divide": 2, "maximum": 2, "minimum": 2, "power": 2, "sum": 1, "mean": 1,
-              "max": 1, "amax": 1, "min": 1, "amin": 1, "prod": 1, "argmax": 1, "argmin": 1, "abs": 1,
-              "absolute": 1, "sqrt": 1, "square": 1, "exp": 1, "log": 1, "negative": 1, "sign": 1,
-              "ravel": 1, "isclose": 2, "allclose": 2, "array_equal": 2, "count_nonzero": 1, "unravel_index": 2}
+# Every ufunc is one, with K its number of inputs (np.add: 2, np.exp: 1): a ufunc writes only into its
+# outputs, which follow the inputs or come as out=. Read from numpy's namespace (vars, so that no lazy
+# attribute is imported); np.add.at and the other ufunc methods are no `np.f(...)` call, so never match.
+PURE_UFUNCS = {name: value.nin for name, value in vars(np).items() if isinstance(value, np.ufunc)}
+PURE_NUMPY = {**PURE_UFUNCS, "vdot": 2, "dot": 2, "inner": 2, "outer": 2, "sum": 1, "mean": 1, "max": 1, "amax": 1,
+              "min": 1, "amin": 1, "prod": 1, "argmax": 1, "argmin": 1, "ravel": 1, "isclose": 2, "allclose": 2,
+              "array_equal": 2, "count_nonzero": 1, "unravel_index": 2}
 # Methods that do not change the object they are called on (their arguments may still be filled).
 PURE_METHODS = ("max", "min", "sum", "mean", "argmax", "argmin", "item", "copy", "tolist", "astype", "reshape", "ravel",
                 "flatten", "transpose", "squeeze", "any", "all", "prod")
