@@ -240,7 +240,7 @@ class Recorder(Module):
     With `fail_at=k` the k-th call raises RuntimeError instead (k counts from 1).
     """
 
-    reports = {}    # id(recorder) -> its report
+    reports = {}    # id(recorder) -> its report (each check removes its entry once it has read it)
 
     def __init__(self, model, fail_at=None, report=None):
         self.model = model
