@@ -548,8 +548,10 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    `__dict__`, `__builtins__`, `__closure__`, `__defaults__`, `__kwdefaults__`,
 #    `__subclasses__`, `__getattribute__`, `__setattr__`, `__delattr__`, `__import__`,
 #    `__loader__`, `__spec__`, `f_globals`, `f_locals`, `f_builtins`, `f_back`, `f_code`,
-#    `tb_frame`, `gi_frame`, `cr_frame`, `_getframe`, `settrace`, `setprofile`, `meta_path` or
-#    `path_hooks`, and none of the tools that change an object or reach one from afar:
+#    `tb_frame`, `gi_frame`, `cr_frame`, `_getframe`, `settrace`, `setprofile`, `meta_path`,
+#    `path_hooks` or `__annotations__`; no annotation that holds more than a type (a call or a
+#    walrus, also written as text: `x: "(f := g)"`, which code reading the annotations would run);
+#    and none of the tools that change an object or reach one from afar:
 #    `update_wrapper`, `wraps`, `attrgetter`, `methodcaller`, `get_type_hints`, `ForwardRef`,
 #    `__self__`, `builtins`, `ctypeslib`, `load`, `read_array` (nor a forbidden name as an
 #    attribute, `x.setattr`, nor a string that names one, `"f.__globals__"`, nor `allow_pickle`,
@@ -980,6 +982,9 @@ def _conv_suspects(x, w, b, stride, padding):
          "i * sh + ki * sh", lambda: None if (sh, sw) == (1, 1) else _diag_conv_sampled(xp, w, b, rows, cols, (sh, sw))),
         ("the bias is added once per kernel cell (inside the ki or kj loop): add bias[co] once, after the sum "
          "over ci, ki and kj", lambda: None if b is None else _diag_conv_at(xp, w, bias * kernel[0] * kernel[1], rows, cols)),
+        ("the input channels stop at min(C_in, C_out): every output channel sums over all C_in input channels, "
+         "for ci in range(c_in) with c_in = x.shape[1] (or weight.shape[1])",
+         lambda: None if x.shape[1] <= w.shape[0] else _diag_conv_at(xp[:, :w.shape[0]], w[:, :w.shape[0]], b, rows, cols)),
         ("the running total is not reset for each output position: start total = 0.0 inside the loop over j, "
          "so each output sums its own window only",
          lambda: np.cumsum(_diag_conv_at(xp, w, b, rows, cols).reshape(x.shape[0], w.shape[0], -1), axis=2)
@@ -1318,9 +1323,10 @@ def test_unit_conv2d_loops():
         what = f"conv2d_loops(x {shape}, weight {w.shape}, stride {stride}, padding {padding}, bias {'yes' if use_bias else 'None'})"
         _assert_close(_call(what, conv2d_loops, x, w, b, stride, padding, hints=_CONV_ERRORS), expected, what,
                       suspects=_conv_suspects(x, w, b, stride, padding))
-    # A wide, short output: 31 columns, and 4 rows, (3 + 2 * 1 - 2) // 1 + 1 from 3 rows, padding 1, a 2-row kernel.
-    x, w, b = rng.standard_normal((2, 2, 3, 62)), rng.standard_normal((2, 2, 2, 3)), rng.standard_normal(2)
-    what = "conv2d_loops(x (2, 2, 3, 62), weight (2, 2, 2, 3), stride (1, 2), padding (1, 1))"
+    # A wide, short output (3 rows, padding 1 and a 2-row kernel give 4 rows; 62 columns at stride 2 give 31),
+    # with more input channels than output channels: 3 -> 2.
+    x, w, b = rng.standard_normal((2, 3, 3, 62)), rng.standard_normal((2, 3, 2, 3)), rng.standard_normal(2)
+    what = "conv2d_loops(x (2, 3, 3, 62), weight (2, 3, 2, 3), stride (1, 2), padding (1, 1))"
     _assert_close(_call(what, conv2d_loops, x, w, b, (1, 2), (1, 1), hints=_CONV_ERRORS), _conv_numpy(x, w, b, (1, 2), (1, 1)), what,
                   suspects=_conv_suspects(x, w, b, (1, 2), (1, 1)))
 

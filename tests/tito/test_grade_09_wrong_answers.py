@@ -148,6 +148,7 @@ TABLE: dict[str, tuple[set[str], str]] = {
     # Held-out hunt H14: without a hint (or with another bug's), or full marks in tito grade.
     "conv_if_bias_truthiness": ({"test-conv2d-loops"}, "`if bias:` on an array: ValueError"),
     "conv_weight_in_out": ({"test-conv2d-loops"}, "weight read as weight[ci, co, ki, kj]"),
+    "conv_channels_stop_at_min": ({"test-conv2d-loops"}, "input channels loop to min(C_in, C_out)"),
     "maxpool_reads_x": ({"test-maxpool2d-loops"}, "windows sliced from x instead of x_pad"),
     "avgpool_floor_division": ({"test-avgpool2d-loops"}, "window sum // (kh * kw): the mean floored"),
     "avgpool_stride_is_kernel": ({"test-avgpool2d-loops"}, "windows start at i * kh, j * kw: the kernel as stride"),
@@ -244,6 +245,7 @@ HINTS: dict[str, str] = {
     "avgpool_back_crop_axes_swapped": 'Likely bug: the padding is cut off with the axes swapped',
     "conv_if_bias_truthiness": "Likely bug: an array stands where Python needs True or False: `if bias:`",
     "conv_weight_in_out": "not weight[ci, co, ki, kj]",
+    "conv_channels_stop_at_min": "Likely bug: the input channels stop at min(C_in, C_out)",
     "maxpool_reads_x": "Likely bug: x is read where x_pad belongs",
     "avgpool_floor_division": "Likely bug: the mean is rounded down",
     "avgpool_stride_is_kernel": "Likely bug: the windows step by the kernel size instead of the stride",

@@ -953,6 +953,24 @@ for n in range(batch):
 return out
 """)
 
+# H18: an IndexError on weight[co, ci, ...] "fixed" by stopping ci at the smaller channel count; every
+# case with C_in <= C_out passes, so the graded check needs one with C_in > C_out.
+wrong("conv_channels_stop_at_min", "conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                total = 0.0
+                for ci in range(min(c_out, c_in)):      # was IndexError with range(c_out)
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            total += x_pad[n, ci, i * sh + ki, j * sw + kj] * weight[co, ci, ki, kj]
+                if bias is not None:
+                    total += bias[co]
+                out[n, co, i, j] = total
+return out
+""")
+
 wrong("maxpool_reads_x", "maxpool2d_loops", """
 for n in range(batch):
     for c in range(channels):
