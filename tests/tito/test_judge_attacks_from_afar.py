@@ -324,3 +324,31 @@ def test_evaluate_rewriting_the_recorders_log_gains_nothing(tmp_path):
     assert base.total < base.maximum and attack.total == base.total, (base.total, attack.total)
     message = next(item.message for item in attack.items if item.id == "test-training-evaluate")
     assert "without gradients (no_grad), got [(False, True)" in message, message
+
+
+# Held-out hunt H17: evaluate with a wrong accuracy (here a quarter too high) handed back an object
+# of its own whose `acc - expected` gave itself back and whose abs() answered 0.0, so that the check's
+# `abs(acc - expected_acc) < 1e-9` held: 23 -> 31. A student's object now answers abs, negation,
+# + and round only with an object of its own, never with the number that decides the check.
+EVALUATE_RETURNS = "            self.model.train(was_training)\n        return total_loss / count, total_correct / count\n"
+WRONG_ACCURACY = (EVALUATE_RETURNS, "            self.model.train(was_training)\n"
+                                    "        return total_loss / count, total_correct / count + 0.25\n")
+NEAR_EVERYTHING = (EVALUATE_RETURNS, "            self.model.train(was_training)\n"
+                   "        class _Near:\n"
+                   "            def __init__(self, value): self.value = value\n"
+                   "            def __sub__(self, other): return self\n"
+                   "            def __rsub__(self, other): return self\n"
+                   "            def __abs__(self): return 0.0\n"
+                   "            def __float__(self): return self.value\n"
+                   "            def __format__(self, spec): return format(self.value, spec)\n"
+                   "        return total_loss / count, _Near(total_correct / count + 0.25)\n")
+
+
+def test_an_accuracy_whose_abs_answers_zero_wins_nothing_back(tmp_path):
+    module = by_number("08")
+    base_nb = _edited(reference_notebook(module), *WRONG_ACCURACY)
+    attack_nb = _edited(reference_notebook(module), *NEAR_EVERYTHING)
+    base, attack, gained = _scores(module, base_nb, attack_nb, tmp_path)
+    assert base.total < base.maximum and attack.total <= base.total, (base.total, attack.total, gained)
+    message = next(item.message for item in attack.items if item.id == "test-training-evaluate")
+    assert "abs() was asked of it" in message, message

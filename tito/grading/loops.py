@@ -78,9 +78,9 @@ FORBIDDEN_ATTRIBUTES = (*reach.FAR_REACHING_ATTRIBUTES, "__code__", "__dict__", 
                         "__delattr__", "__import__",
                         # tools of the allowed modules that change an object, or reach one, from afar
                         # (functools.update_wrapper(module, ...) rebinds a module's names without an
-                        # assignment); a bound method's owner (len.__self__ is builtins)
+                        # assignment)
                         "update_wrapper", "wraps", "attrgetter", "methodcaller", "get_type_hints", "ForwardRef",
-                        "__self__", "builtins", "ctypeslib", "load", "read_array")
+                        "builtins", "ctypeslib", "load", "read_array")
 FORBIDDEN_MODULES = reach.FAR_REACHING_MODULES
 # The standard library a module with loop exercises may import (numpy aside). The rest of it can run
 # code given as a string (timeit, pdb, doctest), reach a module by its name (pydoc, pkgutil) or patch
@@ -773,6 +773,11 @@ def _module_wide(student: ModuleInfo, nodes: list) -> None:
     if hidden:
         raise Broken(4, f"your module binds the name `{hidden[0]}`, one of Python's builtins, which the rule and the "
                         "given code read as Python's own; give yours another name", student.bindings[hidden[0]][0][1])
+    annotation = reach.code_in_annotation(student.tree)
+    if annotation is not None:
+        raise Broken(4, f"your module writes more than a type in an annotation (`{ast.unparse(annotation)}`): "
+                        "code that reads annotations (typing.get_type_hints, functools.singledispatch) runs "
+                        "what they hold, also when written as text; an annotation may only name types", annotation)
     aliases = _shared_objects(nodes, {name for name, entries in student.bindings.items()
                                       if any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
                                              for _, n in entries)})

@@ -291,6 +291,10 @@ def _arithmetic(name: str, reflected: bool = False):
 # judge compares data; a student's object may answer these only with another object of theirs
 # (Tensor == 0 and tensor - array give Tensors), never with the verdict or a number itself.
 VERDICT_OPERATORS = ("lt", "le", "eq", "ne", "gt", "ge", "bool", "contains")
+# The same holds for the operators of one operand that a check applies to such a result: `abs(acc -
+# expected)` where `acc - expected` gave back the student's object, whose __abs__ answers 0.0 (H17).
+# A Tensor's abs or negation is a Tensor; a student's object answers these with an object of theirs.
+UNARY_VERDICT_OPERATORS = ("neg", "pos", "abs", "invert", "round")
 SYMBOLS = {"lt": "<", "le": "<=", "eq": "==", "ne": "!=", "gt": ">", "ge": ">="}
 
 
@@ -310,6 +314,8 @@ def _verdict_operator(name: str):
 def _not_data_message(name: str, label: str, others: tuple) -> str:
     if name == "bool":
         asked = "its truth value (bool) was asked"
+    elif name in UNARY_VERDICT_OPERATORS:
+        asked = f"{'round' if name == 'round' else name}() was asked of it and it answered with plain data"
     elif name == "contains":
         asked = "a membership test (in) was asked of it"
     else:
@@ -397,7 +403,9 @@ for _name in ("add sub mul matmul truediv floordiv mod pow lshift rshift and or 
     setattr(Remote, f"__r{_name}__", _arithmetic(_op, reflected=True))
     if _name != "divmod":
         setattr(Remote, f"__i{_name}__", _operator("i" + _op.rstrip("_")))
-for _name in ("neg pos abs invert getitem setitem delitem index len iter next "
+for _name in UNARY_VERDICT_OPERATORS:
+    setattr(Remote, f"__{_name}__", _verdict_operator(_name))
+for _name in ("getitem setitem delitem index len iter next "
               "str hash float int complex round format dir reversed enter").split():
     setattr(Remote, f"__{_name}__", _operator(_name))
 for _name in VERDICT_OPERATORS:

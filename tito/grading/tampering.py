@@ -336,6 +336,7 @@ class _Reading:
     open_classes: set[str] = frozenset()       # names the given code itself patches (module 01's Tensor)
     setters: dict = field(default_factory=dict)    # own functions -> the parameters they set attributes of
     given: frozenset[str] = frozenset()        # the given classes and functions (module 08's Recorder)
+    given_data: dict = field(default_factory=dict)  # class-level data of a given class -> the class (Recorder.reports)
 
     def what(self, name: str) -> str:
         return _what(name, set(self.imports))
@@ -409,6 +410,31 @@ def _check_constant(node: ast.Constant, parent, scope: _Scope, reading: _Reading
         _check_private(node.value, node, scope, reading)
 
 
+def _check_given_data(name: str, node: ast.AST, scope: _Scope, reading: _Reading) -> None:
+    """`type(model).reports`: data a given class keeps at class level for the checks (module 08's table of
+    what each Recorder reports), read or written outside that class by any spelling (H17: a Trainer
+    called the check's report itself, in the mode the check wanted, and ran the model around it)."""
+    owner = reading.given_data.get(name)
+    if owner is not None and scope.owner != owner:      # self.reports too: a method's self may be handed a Recorder
+        raise Tampered(f"it reaches `{name}`, data the given {owner} keeps for the checks, outside {owner} (an "
+                       f"attribute of your own needs another name)", node)
+
+
+def _given_class_data(ref: loops.Reference, checks_read: set[str]) -> dict[str, str]:
+    """Names a given class binds in its own body to data (not methods) that the graded checks read and
+    nothing in the reference module outside that class does (module 08's Recorder.reports; not module
+    09's use_loops, which the module's functions read): name -> the class. Only the class and the
+    checks use those."""
+    data = {target.id: name for name, node in _given_definitions(ref).items() if isinstance(node, ast.ClassDef)
+            for statement in node.body if isinstance(statement, (ast.Assign, ast.AnnAssign))
+            for target in (statement.targets if isinstance(statement, ast.Assign) else [statement.target])
+            if isinstance(target, ast.Name) and not target.id.startswith("__") and target.id in checks_read}
+    read_elsewhere = {(node.attr, getattr(statement, "name", None)) for statement in ref.module.tree.body
+                      for node in ast.walk(statement) if isinstance(node, ast.Attribute) and node.attr in data}
+    return {attr: owner for attr, owner in data.items()
+            if not any(name == attr and where != owner for name, where in read_elsewhere)}
+
+
 def _check_private(name: str, node: ast.AST, scope: _Scope, reading: _Reading) -> None:
     """`_Recorder__report`: a given or imported class's private attribute, named outside that class (H15:
     evaluate replaced the Recorder's report so that the check heard what it chose)."""
@@ -420,6 +446,7 @@ def _check_private(name: str, node: ast.AST, scope: _Scope, reading: _Reading) -
 def _check_attribute(node: ast.Attribute, parent, scope: _Scope, reading: _Reading) -> None:
     """Reads that reach far (`X.__dict__` of anything but self, sys.path, sys.modules, frames), then stores."""
     _check_passed_around(node, parent)
+    _check_given_data(node.attr, node, scope, reading)
     _check_private(node.attr, node, scope, reading)
     _check_reach(node, scope, reading)
     counter = isinstance(parent, ast.AugAssign) and parent.target is node    # `type(self).made += 1`
@@ -432,6 +459,9 @@ def _check_reach(node: ast.AST, scope: _Scope, reading: _Reading) -> None:
     sys.path, sys.modules, frames or a function's insides. _check_data_write runs it on the parts of
     what a write goes into before its own check, so that these, which say more, are reported first."""
     if isinstance(node, ast.Call):
+        if isinstance(node.func, ast.Name) and node.func.id == "vars" and not node.args and "vars" not in scope.local:
+            raise Tampered("it calls vars() without an argument, which at module level is globals(): it can rebind "
+                           "the module's names from anywhere", node)
         if isinstance(node.func, ast.Name) and node.func.id == "vars" and node.args:
             name = _root_name(node.args[0])
             if name and scope.outside(name, reading):
@@ -558,10 +588,47 @@ def _check_getattr(node: ast.Call, scope: _Scope, reading: _Reading) -> None:
     attribute, name = node.args[1], _root_name(node.args[0])
     literal = isinstance(attribute, ast.Constant) and isinstance(attribute.value, str)
     plain_module = name in reading.imports and reading.imports.get(name, "").split(".")[0] in PLAIN_MODULES
+    folded = _folded_text(attribute)
+    if folded is not None:
+        _check_given_data(folded, node, scope, reading)
+    if folded is not None and not literal and folded in (*SETTERS, *FAR_REACHING, "__dict__"):
+        raise Tampered(f"`{ast.unparse(node)}` reaches {folded!r}, an attribute that changes or reaches other "
+                       "objects from afar", node)
+    of_code = isinstance(node.args[0], ast.Name) and name not in scope.local and not plain_module and \
+        (name in reading.functions or name in loops.BUILTIN_NAMES)
+    if not literal and folded is None and of_code:
+        raise Tampered(f"`{ast.unparse(node)}` reaches an attribute of the function, class or module {name} by a "
+                       "name the grader cannot read (its insides reach the module's names); name the attribute", node)
     if not literal and name and scope.outside(name, reading) and not plain_module:
         raise Tampered(f"`{ast.unparse(node)}` reaches an attribute of {reading.what(name)} by a name the "
                        "grader cannot read (by a computed name, getattr may call a function of numpy or math, "
                        "or reach the attributes of your own objects)", node)
+
+
+def _folded_text(node: ast.AST) -> str | None:
+    """The text an expression of string literals only spells (`'__glo' + 'bals__'`, f"{'__dict'}__",
+    `''.join(['__se', 'lf__'])`), or None when it is not one."""
+    if isinstance(node, ast.Constant):
+        return node.value if isinstance(node.value, str) else None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _folded_text(node.left), _folded_text(node.right)
+        return None if left is None or right is None else left + right
+    if isinstance(node, ast.JoinedStr):
+        parts = [_folded_text(v.value if isinstance(v, ast.FormattedValue) and v.format_spec is None
+                              and v.conversion == -1 else v) for v in node.values]
+        return None if None in parts else "".join(parts)
+    if isinstance(node, ast.Call) and _called_name(node.func) == "join" and isinstance(node.func, ast.Attribute) \
+            and len(node.args) == 1 and isinstance(node.args[0], (ast.List, ast.Tuple)) and not node.keywords:
+        glue, parts = _folded_text(node.func.value), [_folded_text(e) for e in node.args[0].elts]
+        return None if glue is None or None in parts else glue.join(parts)
+    return None
+
+
+def _check_folded(node: ast.AST, parent, scope: _Scope, reading: _Reading) -> None:
+    """`'__glo' + 'bals__'`: literal pieces that spell a name _check_constant refuses."""
+    text = _folded_text(node)
+    if text is not None and not isinstance(node, ast.Constant):
+        _check_constant(ast.copy_location(ast.Constant(text), node), parent, scope, reading)
 
 
 def _check_setter(node: ast.Call, scope: _Scope, reading: _Reading) -> None:
@@ -583,7 +650,8 @@ def _check_setter(node: ast.Call, scope: _Scope, reading: _Reading) -> None:
 
 # The checks of one node, by its kind (a node of any other kind has none of its own).
 NODE_CHECKS = {ast.Name: _check_name, ast.Constant: _check_constant, ast.Attribute: _check_attribute,
-               ast.Subscript: _check_subscript, ast.Call: _check_call}
+               ast.Subscript: _check_subscript, ast.Call: _check_call, ast.BinOp: _check_folded,
+               ast.JoinedStr: _check_folded}
 
 
 def _patches(statement: ast.AST, reading: _Reading) -> None:
@@ -684,7 +752,9 @@ def check(source: str, reference_src: Path | str, graded_sources: list[str]) -> 
                               if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names)
     reading = _Reading(module_names, student.imports, members, class_names, functions,
                        own_classes=_own_classes(student, ref), open_classes=_open_classes(ref), setters=setters,
-                       given=frozenset(_given_definitions(ref)))
+                       given=frozenset(_given_definitions(ref)),
+                       given_data=_given_class_data(ref, {node.attr for text in graded_sources for node in ast.walk(_parse(text))
+                                                          if isinstance(node, ast.Attribute)}))
     try:
         for statement in student.tree.body:
             if _without_docstring(statement) not in given_code:
@@ -692,12 +762,19 @@ def check(source: str, reference_src: Path | str, graded_sources: list[str]) -> 
                 _patches(statement, reading)
         used = {n.id for text in graded_sources for n in ast.walk(_parse(text)) if isinstance(n, ast.Name)}
         _check_rebindings(student, ref, used)
-        mine = {node.name: node for node in student.tree.body
-                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
-        for name, theirs in sorted(_given_definitions(ref).items()):
-            if name in used and name in mine and _without_docstring(mine[name]) != _without_docstring(theirs):
-                raise Tampered(f"the given {name}, which the checks use, is not the given code; restore it from a "
-                               "fresh copy of the notebook (its docstring and comments may differ)", mine[name])
+        mine = [node for node in loops.module_statements(student.tree.body)    # also inside `if True:`, `try:`
+                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
+        given_definitions = _given_definitions(ref)
+        for node in mine:
+            theirs = given_definitions.get(node.name)
+            if theirs is not None and node.name in used and _without_docstring(node) != _without_docstring(theirs):
+                raise Tampered(f"the given {node.name}, which the checks use, is not the given code (here defined "
+                               "again or changed); keep the given definition only (its docstring and comments may "
+                               "differ) and give yours another name", node)
+        annotation = reach.code_in_annotation(student.tree)
+        if annotation is not None:
+            raise Tampered(f"it writes more than a type in an annotation (`{ast.unparse(annotation)}`), which code "
+                           "reading annotations (typing.get_type_hints, functools.singledispatch) would run", annotation)
     except Tampered as tampered:
         return (f"{LEAD}: {tampered.detail}{loops.where(source, tampered.node)}. A graded module may not change imported code or its own "
                 "classes and functions from outside their definitions, nor the given code; remove that and grade again")

@@ -71,7 +71,10 @@ class TooMuch(Exception):
         self.detail, self.node = detail, node
 
 
-def _called(call: ast.Call) -> str:
+def _called(call: ast.AST) -> str:
+    """The name a call calls (`np.add(...)` -> "add"); "" for anything that is not a call."""
+    if not isinstance(call, ast.Call):
+        return ""
     func = call.func
     return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
 
@@ -921,7 +924,8 @@ def _fills(fn: ast.FunctionDef, images: dict, numbers: set[str], parents, scope)
         elif isinstance(node, ast.Call) and reads(node):
             named = [node.func.value] if isinstance(node.func, ast.Attribute) and _called(node) not in PURE_METHODS \
                 and not _pure_numpy(node) else []
-            if not (isinstance(node.func, ast.Name) and node.func.id in PURE_BUILTINS or _pure_numpy(node)):
+            if not (isinstance(node.func, ast.Name) and node.func.id in PURE_BUILTINS or _pure_numpy(node)
+                    or _pure_map(node)):
                 named += [a.value if isinstance(a, ast.Starred) else a for a in node.args]
                 named += [k.value for k in node.keywords]
             for holder in named:
@@ -930,6 +934,13 @@ def _fills(fn: ast.FunctionDef, images: dict, numbers: set[str], parents, scope)
                     found.setdefault(name, []).append((node, 0))
     return {name: fills[0][1] for name, fills in found.items()
             if not all(_fresh_each_window(name, fill, fn, parents, images, readers, scope) for fill, _ in fills)}
+
+
+def _pure_map(call: ast.Call) -> bool:
+    """map(max, window): a pure builtin mapped over what it is given fills none of it (H18: `max(map(max,
+    window))` took max itself for a copy of the image)."""
+    return isinstance(call.func, ast.Name) and call.func.id == "map" and bool(call.args) and \
+        isinstance(call.args[0], ast.Name) and call.args[0].id in PURE_BUILTINS and not call.keywords
 
 
 def _pure_numpy(call: ast.Call) -> bool:
@@ -1171,7 +1182,7 @@ def _comprehension_beyond_a_window(fn: ast.FunctionDef, images: dict, numbers: s
         inside = {name for n in ast.walk(node) if isinstance(n, (ast.comprehension, ast.NamedExpr))
                   for name in stored_names(n.target)}
         for generator in node.generators:
-            over_positions = _called(generator.iter) == "ndenumerate" and isinstance(generator.iter, ast.Call) and \
+            over_positions = isinstance(generator.iter, ast.Call) and _called(generator.iter) == "ndenumerate" and \
                 not _enumerates_a_window(generator.iter, readers, images)
             if over_positions or _position_loop(generator.iter) and \
                     not _within_window(generator, node, fn, images, readers & inside | set(images), scope):
