@@ -1172,6 +1172,9 @@ def _maxpool_back_suspects(g, x, kernel, stride, padding):
          "np.argmax picks it)", lambda: variant(pick="split")),
         ("the gradient is multiplied by the maximum: max passes its gradient on unchanged, so the winning "
          "cell gets grad_out[n, c, i, j] itself", lambda: variant(times_max=True)),
+        ("the gradient goes to the winner's place inside the window, (ki, kj), without the window's start: "
+         "the maximum of window (i, j) is at row i * sh + ki, column j * sw + kj of x_pad",
+         lambda: variant(scatter_stride=(0, 0))),
     ]
 
 
@@ -1277,6 +1280,11 @@ def _conv_back_suspects(g, x, w, stride, padding):
          "the forward pass had a bias", lambda: np.zeros(w.shape[0])),
         ("grad_b is divided by the batch size: a sum over images and positions, not a mean "
          "(the loss already holds any mean)", lambda: g.sum(axis=(0, 2, 3)) / g.shape[0]),
+        ("grad_b sums over the output channels too: each channel's bias gets the sum of its own channel of "
+         "grad_out only, grad_b[co] += grad_out[n, co, i, j]",
+         lambda: None if w.shape[0] == 1 else np.full(w.shape[0], g.sum())),
+        ("grad_b sums over the images only, for the last position: add grad_out[n, co, i, j] for every "
+         "position (i, j) as well", lambda: g[:, :, -1, -1].sum(axis=0)),
         ("grad_b is added once per kernel cell (inside the ki and kj loops): add grad_out[n, co, i, j] once "
          "per output position", lambda: g.sum(axis=(0, 2, 3)) * kh * kw),
         ("grad_b is added once per kernel cell and input channel (inside the ki, kj and ci loops): add "
@@ -3225,13 +3233,20 @@ def _field_slip(layers, got):
          walk([layer for layer in layers if layer[0] == "conv"], add)),
         ("padding widens the field: it does not, it only adds zeros around the input",
          walk(layers, lambda field, k, jump, p: field + (k - 1 + 2 * p) * jump)),
+        ("the strides are ignored: the jump (how far apart neighbouring units of a layer look in the input) "
+         "is multiplied by each layer's stride, and each layer adds (k - 1) * jump",
+         walk(layers, add, lambda jump, s: jump)),
+        ("each layer adds its whole kernel size: it adds k - 1 (times the jump), since one of its k cells "
+         "is the one the field already counts", walk(layers, lambda field, k, jump, p: field + k * jump)),
     ]
     return next((hint for hint, value in slips if value == tuple(got)), None)
 
 
 def test_unit_receptive_field():
     # Hand values: one 3x3 conv sees 3x3; a second one on top sees 5x5.
-    assert tuple(receptive_field([Conv2d(1, 1, 3)])) == (3, 3), "receptive_field([Conv2d(1, 1, 3)]) should be (3, 3)"
+    got = tuple(_call("receptive_field([Conv2d(1, 1, 3)])", receptive_field, [Conv2d(1, 1, 3)], hints={TypeError: _RF_TYPE_HINT}))
+    hint = _field_slip([("conv", (3, 3), (1, 1), (0, 0))], got) if got != (3, 3) else None
+    assert got == (3, 3), f"receptive_field([Conv2d(1, 1, 3)]) is {got}, expected (3, 3)" + (f". Likely bug: {hint}" if hint else "")
     got = tuple(_call("receptive_field([Conv2d(1, 1, 3), Conv2d(1, 1, 3)])", receptive_field,
                       [Conv2d(1, 1, 3), Conv2d(1, 1, 3)], hints={TypeError: _RF_TYPE_HINT}))
     hint = _field_slip([("conv", (3, 3), (1, 1), (0, 0))] * 2, got) if got != (5, 5) else None

@@ -1197,3 +1197,58 @@ for n in range(batch):
                 grad_x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw] += grad_out[n, c, i, j] / (kh * kw)
 return grad_x_pad[:, :, :height, :width]
 """)
+
+
+# ---------------------------------------------------------------- H18's wrong answers that had no hint
+
+wrong("rf_ignores_stride", "receptive_field", """
+rf_h = rf_w = 1
+for layer in layers:
+    if not hasattr(layer, "kernel_size"):
+        continue
+    kh, kw = _pair(layer.kernel_size, "kernel_size", 1, "receptive_field")
+    rf_h += kh - 1                              # each layer widens the view by k - 1
+    rf_w += kw - 1
+return (rf_h, rf_w)
+""")
+
+wrong("rf_adds_whole_kernel", "receptive_field", """
+rf_h = rf_w = 1
+jump_h = jump_w = 1
+for layer in layers:
+    if not hasattr(layer, "kernel_size"):
+        continue
+    (kh, kw) = _pair(layer.kernel_size, "kernel_size", 1, "receptive_field")
+    (sh, sw) = _pair(layer.stride, "stride", 1, "receptive_field")
+    rf_h += kh * jump_h
+    rf_w += kw * jump_w
+    jump_h, jump_w = jump_h * sh, jump_w * sw
+return (rf_h, rf_w)
+""")
+
+wrong("maxpool_back_no_window_offset", "maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                a, b = np.unravel_index(np.argmax(window), window.shape)
+                grad_x_pad[n, c, a, b] += grad_out[n, c, i, j]   # where the max is
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+wrong("conv_back_bias_all_channels", "conv2d_backward_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                for ki in range(kh):
+                    for kj in range(kw):
+                        for ci in range(c_in):
+                            r, c = i * sh + ki, j * sw + kj
+                            grad_x_pad[n, ci, r, c] += g * weight[co, ci, ki, kj]
+                            grad_w[co, ci, ki, kj] += g * x_pad[n, ci, r, c]
+grad_b[:] = grad_out.sum()                  # the bias gradient is the sum of grad_out
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width], grad_w, grad_b
+""")
