@@ -128,6 +128,33 @@ def exercise_names(src: Path) -> set[str]:
     return found
 
 
+def module_reach(path: Path, exported: list[str]) -> dict[str, set[str]]:
+    """Per exported name of a generated module: the exported names its code uses, directly or through
+    the module's other top-level functions and classes (conv2d_options_loops -> conv2d_loops), read
+    from the source. An inline check that fails on values after using several names says nothing more;
+    what those names run is where its blame may lie (assign_blame's third round)."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return {}
+    definitions = {node.name: node for node in tree.body
+                   if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+
+    def reach(name: str) -> set[str]:
+        used, todo, seen = set(), [name], set()
+        while todo:
+            current = todo.pop()
+            if current in seen or current not in definitions:
+                continue
+            seen.add(current)
+            names = _names_in(definitions[current]) & definitions.keys()
+            used |= names
+            todo += names
+        return {other for other in used if other in exported and other != name}
+
+    return {name: reach(name) for name in exported if name in definitions}
+
+
 def _names_in(node: ast.AST) -> set[str]:
     return {sub.id if isinstance(sub, ast.Name) else sub.attr for sub in ast.walk(node)
             if isinstance(sub, (ast.Name, ast.Attribute))}

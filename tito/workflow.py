@@ -24,7 +24,7 @@ from .grading import judge, processes
 from .grading.limits import Limits
 from .paths import CourseModule
 from .test_report import (FAILED, Check, assign_blame, exception_text, exercise_names, inline_names, module_definitions,
-                          read_calls, report_lines, skip_lines, traceback_charge, verbose_lines)
+                          module_reach, read_calls, report_lines, skip_lines, traceback_charge, verbose_lines)
 
 
 class Refused(Exception):
@@ -171,6 +171,7 @@ def _inline_checks(module: CourseModule, package: Path, limits: Limits, deadline
     module_file = package / export.module_file(target)
     log(f"inline checks: {len(checks)} test cells of {module.src.name}, against tinytorch.{target} ...")
     outcomes, seen_as = _judged(module, checks, package, limits, progress, deadline)
+    reach = module_reach(module_file, exported)
     passed, found = 0, []
     for cell, outcome in zip(checks, outcomes):
         passed += outcome.status == "pass"
@@ -181,7 +182,10 @@ def _inline_checks(module: CourseModule, package: Path, limits: Limits, deadline
                 names = [cell.loop_rule] if cell.loop_rule in exported else everything
             else:
                 names = per_test.get(test["name"], everything)
-            check = Check(f"{outcome.cell_id} :: {test['name']}", test["status"], test.get("message", ""), names)
+            # the names those names' code uses: a check of several, failing on values, may lie with one of them
+            # (check-conv-options runs your conv2d_loops through conv2d_options_loops); one name keeps its own
+            reached = sorted({inner for name in names for inner in reach.get(name, ())}) if len(set(names)) > 1 else []
+            check = Check(f"{outcome.cell_id} :: {test['name']}", test["status"], test.get("message", ""), names, reached)
             if check.status in FAILED:
                 trace = test.get("traceback", "")
                 for path in seen_as:  # the child's path of the package copy: the package under test

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tito_helpers import DEMO, ROOT, by_number, make_repo, tito, write_nb
-from tito import notebooks, test_report, workflow
+from tito import notebooks, paths, test_report, workflow
 from tito.grading import attribution
 
 NOTEBOOK = ("modules", "00_demo", "00_demo.ipynb")
@@ -160,6 +160,26 @@ def test_message_lines_keep_forty_lines_and_count_the_rest():
     assert lines[:2] == ["        line 0", "        line 1"] and lines[39] == "        line 39"
     assert lines[40:] == ["        ... (15 more lines)", "        (raised in f() (m.py line 3))"]
     assert test_report._message_lines(test_report.Check("t", "fail", "a\x1b[2Jb"))[0] == "        a\\x1b[2Jb"  # escaped
+
+
+def test_an_inline_check_of_several_names_is_charged_to_what_their_code_runs():
+    """check-conv-options uses conv2d_vectorized, conv2d_options_loops and Conv2d (whose __init__ is an
+    exercise) and fails on values because conv2d_options_loops runs the student's conv2d_loops, which fails
+    alone elsewhere: the blame goes to conv2d_loops, found in the module's code (module_reach)."""
+    path = paths.package_dir() / "core" / "spatial.py"
+    exported, _ = test_report.module_definitions(path)
+    reach = test_report.module_reach(path, exported)
+    assert "conv2d_loops" in reach["conv2d_options_loops"] and "conv2d_loops" in reach["Conv2d"]
+    assert "conv2d_options_loops" not in reach["conv2d_options_loops"] and not reach["conv_output_size"]
+    Check = test_report.Check
+    names = ["conv2d_vectorized", "conv2d_options_loops", "Conv2d"]
+    checks = [Check("alone", "fail", names=["conv2d_loops"]),
+              Check("options", "fail", names=names, reached=sorted({r for n in names for r in reach[n]}))]
+    test_report.assign_blame(checks, exercises={"conv2d_loops", "Conv2d"})
+    assert [check.blame for check in checks] == [["conv2d_loops"], ["conv2d_loops"]]
+    checks = [Check("alone", "fail", names=["conv2d_loops"]), Check("options", "fail", names=names)]
+    test_report.assign_blame(checks, exercises={"conv2d_loops", "Conv2d"})
+    assert checks[1].blame == ["Conv2d"]      # without what their code runs: the exercise among the names
 
 
 def test_blame_goes_to_the_name_that_fails_alone():
@@ -308,15 +328,24 @@ def test_junit_key_names_tests_as_pytests_xml_does():
 
 # ---------------------------------------------------------------- module 09
 
+# H18: a flipped kernel also failed check-conv-options (charged to Conv2d, whose __init__ is an exercise,
+# though conv2d_options_loops ran the student's conv2d_loops) and tests/09's test_blame (its wrong
+# answer, built on the student's flipped function, flipped it back): three names for one bug.
+ONE_BUG = {"bias left out": ("total += bias[co]", "total += 0.0"),
+           "kernel flipped": ("weight[co, ci, ki, kj]", "weight[co, ci, kh - 1 - ki, kw - 1 - kj]")}
+
+
 @pytest.mark.slow  # module 09's whole suite, about two minutes
-def test_module_09_with_the_bias_left_out_of_conv2d_loops_fails_one_name(tmp_path):
+@pytest.mark.parametrize("bug", list(ONE_BUG))
+def test_module_09_with_one_bug_in_conv2d_loops_fails_one_name(bug, tmp_path):
     module = by_number("09")
     repo = make_repo(tmp_path, [module])
     shutil.copytree(ROOT / "tests" / "helpers", repo / "tests" / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
     nb = notebooks.reference_notebook(module.src)
     cell = next(cell for cell in nb.cells if "def conv2d_loops(" in cell.source)
-    assert "total += bias[co]" in cell.source
-    cell.source = cell.source.replace("total += bias[co]", "total += 0.0")
+    right, wrong = ONE_BUG[bug]
+    assert cell.source.count(right) == 1
+    cell.source = cell.source.replace(right, wrong)
     write_nb(nb, repo / "modules" / module.slug / f"{module.slug}.ipynb")
     assert tito(repo, "export", "09").returncode == 0
     result = tito(repo, "test", "09", timeout=900)
