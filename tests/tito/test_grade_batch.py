@@ -189,7 +189,8 @@ def test_student_ids_come_from_file_names_or_student_folders():
     folders = [Path("/c/alice/01_tensor.ipynb"), Path("/c/bob/bob_tensor.ipynb"), Path("/c/mallory/alice.ipynb")]
     assert batch.student_ids(folders) == ["alice", "bob", "mallory"]
     twice = [Path("/c/alice/a/n.ipynb"), Path("/c/alice/b/n.ipynb"), Path("/c/bob/n.ipynb")]
-    assert batch.student_ids(twice) == ["alice/a/n", "alice/b/n", "bob/n"]  # two notebooks in alice's folder
+    # two notebooks in alice's folder: hers take the path; bob's row keeps its name (H17: every row was renamed)
+    assert batch.student_ids(twice) == ["alice/a/n", "alice/b/n", "bob"]
     assert batch.report_name("a/b", "f" * 64).startswith("a_b_") and batch.report_name("ok", "f" * 64) == "ok-" + "f" * 16
 
 

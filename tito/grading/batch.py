@@ -14,7 +14,7 @@ all sit in one folder (as an LMS download names them); otherwise the first folde
 the notebooks have in common (submitted/alice/09_convolutions/09_convolutions.ipynb -> alice), since
 a student chooses the name of their file but not of their folder (submitted/mallory/alice.ipynb is
 mallory's); and where that still repeats (two notebooks in one student's folder), the path below
-that common folder.
+that common folder, for those notebooks only (the other students keep their folder's name).
 
 Resumable: each finished submission's report (the --json format, plus "student" and
 "notebook_sha256", "grading_sha256") is written atomically to
@@ -98,9 +98,10 @@ def student_ids(submissions: list[Path]) -> list[str]:
     common = Path(os.path.commonpath([str(Path(p).parent) for p in submissions]))
     below = [Path(p).relative_to(common).parts for p in submissions]
     ids = [parts[0] if len(parts) > 1 else Path(parts[0]).stem for parts in below]
-    if len(set(ids)) == len(ids):
-        return ids
-    return ["/".join([*parts[:-1], Path(parts[-1]).stem]) for parts in below]
+    repeated = {ident for ident in ids if ids.count(ident) > 1}
+    # only a repeated id takes the longer form: one student's second notebook renames no other row
+    return [ident if ident not in repeated else "/".join([*parts[:-1], Path(parts[-1]).stem])
+            for ident, parts in zip(ids, below)]
 
 
 def report_name(student: str, digest: str) -> str:
