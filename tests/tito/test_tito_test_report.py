@@ -182,6 +182,21 @@ def test_an_inline_check_of_several_names_is_charged_to_what_their_code_runs():
     assert checks[1].blame == ["Conv2d"]      # without what their code runs: the exercise among the names
 
 
+def test_of_two_exercises_a_check_uses_the_one_that_passes_alone_is_cleared():
+    """H18's sweep: receptive_field stopping at the first ReLU failed checks that also build Conv2d layers,
+    and both exercises were charged; Conv2d passes a check about it alone (its init), so only
+    receptive_field is. With nothing to tell them apart, both stay charged."""
+    Check = test_report.Check
+    checks = [Check("rf", "fail", names=["Conv2d", "receptive_field"]),
+              Check("init", "pass", names=["Conv2d"]),
+              Check("rf examples", "pass", names=["Conv2d", "receptive_field"])]
+    test_report.assign_blame(checks, exercises={"Conv2d", "receptive_field"})
+    assert checks[0].blame == ["receptive_field"]
+    checks = [Check("rf", "fail", names=["Conv2d", "receptive_field"])]
+    test_report.assign_blame(checks, exercises={"Conv2d", "receptive_field"})
+    assert checks[0].blame == ["Conv2d", "receptive_field"]
+
+
 def test_blame_goes_to_the_name_that_fails_alone():
     """Conv2d(use_loops=True) and a comparison with the given conv2d_vectorized fail because conv2d_loops is
     wrong: conv2d_loops fails alone elsewhere, so they are charged to it; a charge read from the traceback
