@@ -58,6 +58,7 @@ class Check:
     where: str = ""            # a failure: the innermost frame in the module under test
     file: str = ""             # a test file skipped (or not collected) as a whole: its tests are not counted
     blame: list = field(default_factory=list)  # a failure: the names it is charged to (assign_blame)
+    raised_in: str | None = None  # a failure: the top-level def or class of the module that raised it (raiser)
 
     def about(self) -> list[str]:
         """The names this check counts for: a failure only for the names it is charged to."""
@@ -69,14 +70,17 @@ class Check:
 def assign_blame(checks: list[Check], exercises: set) -> None:
     """Set `blame` of every failed check, in three rounds; the names blamed in a round are "suspects"
     for the next ones.
-    1. Firm: the name its traceback points at; or the one name it used, when no exercise (a function
-       the student wrote, `exercises`) ran inside it.
+    1. Firm: the exercise (a function the student wrote, `exercises`) whose code raised the failure; or
+       the name its traceback points at; or the one name it used, when no exercise ran inside it.
     2. One name used, with an exercise inside (Conv2d(use_loops=True) runs the student's conv2d_loops):
        the suspects that ran inside it, else that name.
     3. Several names used, no traceback evidence (a test compares conv2d_loops with the given
        conv2d_vectorized): the first non-empty of its suspect names, the suspects that ran inside
        them, its exercises that pass no check about them alone, its exercises, all of them."""
     failed = [check for check in checks if check.status in FAILED]
+    for check in failed:     # raised inside an exercise (conv2d_loops's IndexError under Conv2d): that exercise
+        if check.raised_in in exercises:
+            check.charged = [check.raised_in]
 
     def inner(check: Check) -> list[str]:
         return [name for name in check.reached if name not in check.names]
@@ -130,6 +134,19 @@ def exercise_names(src: Path) -> set[str]:
             continue
         found |= {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
     return found
+
+
+WHERE = re.compile(r"\(([^()]+) line (\d+)\)$")
+
+
+def raiser(where: str, module_file: Path, spans) -> str | None:
+    """The module's top-level def or class holding `where` (a check's innermost frame in the module:
+    "conv2d_loops() (spatial.py line 712)"), or None when the failure was raised elsewhere."""
+    match = WHERE.search(where or "")
+    if not match or match.group(1) != module_file.name:
+        return None
+    line = int(match.group(2))
+    return next((name for first, last, name in spans if first <= line <= (last or first)), None)
 
 
 def module_reach(path: Path, exported: list[str]) -> dict[str, set[str]]:

@@ -24,7 +24,7 @@ from .grading import judge, processes
 from .grading.limits import Limits
 from .paths import CourseModule
 from .test_report import (FAILED, Check, assign_blame, exception_text, exercise_names, inline_names, module_definitions,
-                          module_reach, read_calls, report_lines, skip_lines, traceback_charge, verbose_lines)
+                          module_reach, raiser, read_calls, report_lines, skip_lines, traceback_charge, verbose_lines)
 
 
 class Refused(Exception):
@@ -366,6 +366,9 @@ def run_module_tests(module: CourseModule, package: Path, limits: Limits = Limit
         for line in verbose_lines(suite[1]):
             log(line)
     log(f"{module.slug}: checks per exported name of tinytorch.{target} (inline and pytest together):")
+    module_file = package / export.module_file(target)
+    for check in checks:
+        check.raised_in = raiser(check.where, module_file, spans) if check.status in FAILED else None
     assign_blame(checks, exercise_names(module.src))
     for line in report_lines(exported, checks, module.number) + skip_lines(checks):
         log(line)

@@ -182,6 +182,23 @@ def test_an_inline_check_of_several_names_is_charged_to_what_their_code_runs():
     assert checks[1].blame == ["Conv2d"]      # without what their code runs: the exercise among the names
 
 
+def test_a_failure_raised_inside_an_exercise_is_charged_to_it():
+    """H18's sweep: weight[ci, co] in conv2d_loops raises an IndexError under Conv2d(use_loops=True), whose
+    traceback pointed at Conv2d, the name the test called: four names failed. The exercise that raised it
+    is charged; a failure raised in given code keeps the rules as they were."""
+    path = paths.package_dir() / "core" / "spatial.py"
+    _, spans = test_report.module_definitions(path)
+    first, last = next((a, b) for a, b, name in spans if name == "conv2d_loops")
+    assert test_report.raiser(f"conv2d_loops() (spatial.py line {first + 3})", path, spans) == "conv2d_loops"
+    assert test_report.raiser(f"test_unit() (test cell x line {first + 3})", path, spans) is None
+    assert test_report.raiser("", path, spans) is None
+    Check = test_report.Check
+    checks = [Check("layer", "fail", names=["Conv2d"], charged=["Conv2d"], raised_in="conv2d_loops"),
+              Check("given", "fail", names=["Conv2d"], charged=["Conv2d"], raised_in="_check_conv_args")]
+    test_report.assign_blame(checks, exercises={"conv2d_loops", "Conv2d"})
+    assert [check.blame for check in checks] == [["conv2d_loops"], ["Conv2d"]]
+
+
 def test_of_two_exercises_a_check_uses_the_one_that_passes_alone_is_cleared():
     """H18's sweep: receptive_field stopping at the first ReLU failed checks that also build Conv2d layers,
     and both exercises were charged; Conv2d passes a check about it alone (its init), so only
