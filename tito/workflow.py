@@ -105,7 +105,13 @@ def export_module(module: CourseModule, package: Path, log=print) -> list[str]:
     except cells.NotebookError as error:
         state.record_refusal(module.root, module.slug, None, str(error).split("\n")[0])
         raise
-    cells_hash = cells.exported_cells_hash(nb)
+    cells_hash = cells.exported_cells_hash(nb)      # of the notebook as saved: what `tito test` compares with
+    restored = cells.restore_given(nb, cells.course_cells(module.src))
+    if restored:   # as `tito grade` does, so that `tito test` tests what will be graded
+        log(f"note: given cells put back as the course has them (your copy differed or was missing): "
+            f"{', '.join(restored)}. `tito grade` grades given code as the course gives it; your own code belongs "
+            f"in the exercise cells or in new cells (`tito update {module.number}` brings the course's cells into "
+            "your notebook).")
     try:
         names = _export_checked(module, nb, package, log)
     except Refused as refusal:

@@ -89,6 +89,24 @@ def test_export_of_blank_notebook_succeeds_and_reference_reports_names(module, t
     assert any(reference_names[0] in line for line in lines)
 
 
+def test_export_puts_edited_given_cells_back_as_tito_grade_does(tmp_path):
+    """`tito test` tests what `tito grade` grades: an edited given cell (module 08's Recorder, made to
+    report training mode always) is exported as the course has it, saying so; the notebook is untouched."""
+    module = next(m for m in MODULES if m.number == "08")
+    local, package = local_copy(module, tmp_path)
+    nb = notebooks.reference_notebook(module.src)
+    helper = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "training-check-helpers")
+    helper.source = helper.source.replace("record = (self.training, is_grad_enabled())", "record = (True, True)")
+    saved = write_nb(nb, local.student_notebook).read_bytes()
+    lines = []
+    workflow.export_module(local, package, log=lines.append)
+    assert any("given cells put back" in line and "training-check-helpers" in line for line in lines), lines
+    text = (package / "core" / "training.py").read_text(encoding="utf-8")
+    assert "record = (self.training, is_grad_enabled())" in text and "record = (True, True)" not in text
+    assert local.student_notebook.read_bytes() == saved
+    assert workflow.package_origin(local, package) == "yours"
+
+
 def test_export_and_test_a_notebook_saved_by_jupyter(demo_repo):
     notebook = write_as_jupyter(notebooks.reference_notebook(DEMO.src), demo_repo / "modules" / "00_demo" / "00_demo.ipynb")
     exported = tito(demo_repo, "export", "0")
