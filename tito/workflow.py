@@ -110,8 +110,7 @@ def export_module(module: CourseModule, package: Path, log=print) -> list[str]:
     if restored:   # as `tito grade` does, so that `tito test` tests what will be graded
         log(f"note: given cells put back as the course has them (your copy differed or was missing): "
             f"{', '.join(restored)}. `tito grade` grades given code as the course gives it; your own code belongs "
-            f"in the exercise cells or in new cells (`tito update {module.number}` brings the course's cells into "
-            "your notebook).")
+            "in the exercise cells or in new cells. Your notebook keeps your copy.")
     try:
         names = _export_checked(module, nb, package, log)
     except Refused as refusal:
