@@ -136,6 +136,13 @@ def course_cells(src: Path) -> list[tuple[str, str | None]]:
             for cell in notebooks.read_source(src).cells if cell.cell_type == "code" and _nbgrader(cell).get("grade_id")]
 
 
+def _grade_id(cell) -> str | None:
+    """A cell's nbgrader grade_id; None when it has none or it is not text (a notebook may say anything)."""
+    nbgrader = _nbgrader(cell)
+    grade_id = nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
+    return grade_id if isinstance(grade_id, str) else None
+
+
 def restore_given(nb: nbformat.NotebookNode, course: list[tuple[str, str | None]]) -> list[str]:
     """Put the course's given cells back into a submission, as nbgrader's autograde puts locked cells
     back: every code cell whose grade_id names a given cell takes the course's source, and an
@@ -147,18 +154,18 @@ def restore_given(nb: nbformat.NotebookNode, course: list[tuple[str, str | None]
     given = {grade_id: source for grade_id, source in course if source is not None}
     restored = []
     for cell in nb.cells:
-        grade_id = _nbgrader(cell).get("grade_id")
+        grade_id = _grade_id(cell)
         if cell.cell_type == "code" and grade_id in given:
             if cell.source != given[grade_id]:
                 restored.append(grade_id)
             cell.source = given[grade_id]
-    present = {_nbgrader(cell).get("grade_id") for cell in nb.cells if cell.cell_type == "code"}
+    present = {_grade_id(cell) for cell in nb.cells if cell.cell_type == "code"}
     for at, (grade_id, source) in enumerate(course):
         if source is None or grade_id in present or not EXPORT_DIRECTIVES & directives(source).keys():
             continue
         later = {later_id for later_id, _ in course[at + 1:]}
         where = next((i for i, cell in enumerate(nb.cells)
-                      if cell.cell_type == "code" and _nbgrader(cell).get("grade_id") in later), len(nb.cells))
+                      if cell.cell_type == "code" and _grade_id(cell) in later), len(nb.cells))
         nb.cells.insert(where, nbformat.v4.new_code_cell(source=source, id=f"restored-{len(restored)}", metadata={"nbgrader": {
             "grade": False, "grade_id": grade_id, "locked": True, "schema_version": 3, "solution": False, "task": False}}))
         present.add(grade_id)

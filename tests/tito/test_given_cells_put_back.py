@@ -114,3 +114,16 @@ def test_given_code_copied_under_another_grade_id_and_changed_is_refused(tmp_pat
     report = grade_notebook(TRAINING, nb, tmp_path)
     assert report.total < report.maximum, grade.format_report(report)
     assert "Recorder" in grade.format_report(report) and "changes code the checks rely on" in grade.format_report(report)
+
+
+def test_a_grade_id_that_is_not_text_is_no_given_cell(tmp_path):
+    """H19: a grade_id given as a list stopped the exporter (TypeError), 'exit code 1' and 0 points. A
+    notebook may say anything in its metadata: such a cell is the student's own."""
+    nb = notebooks.reference_notebook(TRAINING.src)
+    first = next(cell for cell in nb.cells if cell.cell_type == "code" and "Trainer" in cell.source
+                 and cell.metadata.get("nbgrader", {}).get("solution"))
+    first.metadata["nbgrader"]["grade_id"] = ["not", "text"]
+    nb.cells.append(nbformat.v4.new_code_cell("x = 1", metadata={"nbgrader": "not a dict"}))
+    assert cells.restore_given(nb, cells.course_cells(TRAINING.src)) == []
+    report = grade_notebook(TRAINING, nb, tmp_path)
+    assert report.error is None and report.total == report.maximum, grade.format_report(report)

@@ -110,3 +110,11 @@ def test_remote_exceptions_keep_builtin_types_but_never_stop_the_judge(err, kind
     error = remote.remote_exception(err)
     assert isinstance(error, kind) and isinstance(error, caught_as) and type(error).__name__ == err["type"]
     assert not isinstance(error, (SystemExit, KeyboardInterrupt))
+
+
+def test_every_unary_verdict_operator_is_guarded():
+    """H19: __round__ was set to the guarded operator, then overwritten by the plain one in the next loop."""
+    from tito.grading import remote
+    for name in remote.UNARY_VERDICT_OPERATORS:
+        method = getattr(remote.Remote, f"__{name}__")
+        assert "_verdict_operator" in method.__qualname__, (name, method.__qualname__)

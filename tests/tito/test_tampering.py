@@ -7,6 +7,7 @@ solutions that must keep passing.
 """
 from __future__ import annotations
 
+import functools
 import textwrap
 
 import pytest
@@ -484,6 +485,25 @@ def _report_as_wanted(model):
 def _report_as_wanted(model):
     getattr(model, "rep" + "orts")[id(model)](True, True)
 """, "data the given Recorder keeps for the checks"),
+    "a class named Recorder inside a function, to own Recorder's data (H19: 23 -> 31)": ("08", """
+def _forward_as(model, inputs, training, grad):
+    class Recorder:
+        report = model.reports.get(id(model)) if hasattr(model, "fail_at") else None
+    if Recorder.report is None or model.fail_at is not None:
+        return model(inputs)
+    Recorder.report(training, grad)
+    return model.model(inputs)
+""", "it defines a class named Recorder inside another definition"),
+    "a walrus in an annotation hidden in text eleven levels deep (H19: 23 -> 31)": ("08", f"""
+import functools
+class _Forged(Recorder):
+    pass
+def _base(x):
+    return x
+def _swap(x: {functools.reduce(lambda text, _: repr(text), range(11), "(Recorder := _Forged) and int")}):
+    return x
+functools.singledispatch(_base).register(_swap)
+""", "more than a type in an annotation"),
     "a call in a forward reference inside an annotation (H17)": ("08", """
 from typing import List
 def _swap(x: List["print(Recorder)"]):

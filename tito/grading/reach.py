@@ -38,6 +38,9 @@ TYPE_NODES = (ast.Name, ast.Attribute, ast.Subscript, ast.Tuple, ast.List, ast.C
               ast.Load, ast.Expression)
 
 
+MAX_TEXT_DEPTH = 3
+
+
 def _annotations(tree: ast.AST):
     for node in ast.walk(tree):
         if isinstance(node, ast.arg) and node.annotation is not None:
@@ -52,12 +55,14 @@ def _code_in_type(expression: ast.AST, depth: int = 0) -> bool:
     for node in ast.walk(expression):
         if not isinstance(node, TYPE_NODES) or isinstance(node, ast.BinOp) and not isinstance(node.op, ast.BitOr):
             return True
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and depth < 10:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
             try:
                 text = ast.parse(node.value.strip(), mode="eval")
             except (SyntaxError, ValueError):
                 continue    # not Python (e.g. Literal["a b"]): evaluating it would fail, not run code
-            if _code_in_type(text, depth + 1):
+            # typing evaluates text inside text to any depth; a type needs two levels at most
+            # ("List['Tensor']"), so deeper text is read as code (H19: 11 levels hid a walrus)
+            if depth >= MAX_TEXT_DEPTH or _code_in_type(text, depth + 1):
                 return True
     return False
 

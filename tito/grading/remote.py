@@ -406,7 +406,7 @@ for _name in ("add sub mul matmul truediv floordiv mod pow lshift rshift and or 
 for _name in UNARY_VERDICT_OPERATORS:
     setattr(Remote, f"__{_name}__", _verdict_operator(_name))
 for _name in ("getitem setitem delitem index len iter next "
-              "str hash float int complex round format dir reversed enter").split():
+              "str hash float int complex format dir reversed enter").split():   # round: a verdict operator above
     setattr(Remote, f"__{_name}__", _operator(_name))
 for _name in VERDICT_OPERATORS:
     setattr(Remote, f"__{_name}__", _verdict_operator(_name))

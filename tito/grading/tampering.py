@@ -771,6 +771,12 @@ def check(source: str, reference_src: Path | str, graded_sources: list[str]) -> 
                 raise Tampered(f"the given {node.name}, which the checks use, is not the given code (here defined "
                                "again or changed); keep the given definition only (its docstring and comments may "
                                "differ) and give yours another name", node)
+        at_top = {id(node) for node in mine}
+        for node in ast.walk(student.tree):     # `def f(): class Recorder: ...` would own Recorder's data (H19)
+            if isinstance(node, ast.ClassDef) and id(node) not in at_top and \
+                    node.name in module_names | set(given_definitions):
+                raise Tampered(f"it defines a class named {node.name} inside another definition: {node.name} is a "
+                               "name of the given code or an import; give yours another name", node)
         annotation = reach.code_in_annotation(student.tree)
         if annotation is not None:
             raise Tampered(f"it writes more than a type in an annotation (`{ast.unparse(annotation)}`), which code "
