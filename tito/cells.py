@@ -136,6 +136,11 @@ def course_cells(src: Path) -> list[tuple[str, str | None]]:
             for cell in notebooks.read_source(src).cells if cell.cell_type == "code" and _nbgrader(cell).get("grade_id")]
 
 
+def _plain_code(source: str) -> str:
+    """A cell's code without the blank lines around it and the spaces that end its lines."""
+    return "\n".join(line.rstrip() for line in source.strip("\n").split("\n")).strip("\n")
+
+
 def _grade_id(cell) -> str | None:
     """A cell's nbgrader grade_id; None when it has none or it is not text (a notebook may say anything)."""
     nbgrader = _nbgrader(cell)
@@ -147,9 +152,11 @@ def restore_given(nb: nbformat.NotebookNode, course: list[tuple[str, str | None]
     """Put the course's given cells back into a submission, as nbgrader's autograde puts locked cells
     back: every code cell whose grade_id names a given cell takes the course's source, and an
     exported given cell the submission lacks is inserted where the course has it (before the
-    submission's first cell of a course cell after it). What a notebook says about a given cell (its
-    text, its directives, its other metadata) decides nothing: a course update reaches notebooks
-    handed out before it, and an edited copy of given code is never what is graded.
+    submission's first cell of a course cell after it), unless a cell without its grade_id holds
+    its code already (metadata lost) or no course cell after it is there to place it by. What a
+    notebook says about a given cell (its text, its directives, its other metadata) decides nothing:
+    a course update reaches notebooks handed out before it, and an edited copy of given code is
+    never what is graded.
     Returns the grade_ids put back because the submission's copy differed or was missing."""
     given = {grade_id: source for grade_id, source in course if source is not None}
     restored = []
@@ -160,12 +167,17 @@ def restore_given(nb: nbformat.NotebookNode, course: list[tuple[str, str | None]
                 restored.append(grade_id)
             cell.source = given[grade_id]
     present = {_grade_id(cell) for cell in nb.cells if cell.cell_type == "code"}
+    unlabelled = {_plain_code(cell.source) for cell in nb.cells if cell.cell_type == "code" and _grade_id(cell) not in given}
     for at, (grade_id, source) in enumerate(course):
         if source is None or grade_id in present or not EXPORT_DIRECTIVES & directives(source).keys():
             continue
+        if _plain_code(source) in unlabelled:
+            continue    # there, without its metadata (pasted from a fresh notebook, or stripped by a tool): H20
         later = {later_id for later_id, _ in course[at + 1:]}
         where = next((i for i, cell in enumerate(nb.cells)
-                      if cell.cell_type == "code" and _grade_id(cell) in later), len(nb.cells))
+                      if cell.cell_type == "code" and _grade_id(cell) in later), None)
+        if where is None:
+            continue    # no course cell after it to place it by: never appended after the student's code (H20)
         nb.cells.insert(where, nbformat.v4.new_code_cell(source=source, id=f"restored-{len(restored)}", metadata={"nbgrader": {
             "grade": False, "grade_id": grade_id, "locked": True, "schema_version": 3, "solution": False, "task": False}}))
         present.add(grade_id)

@@ -464,18 +464,18 @@ class Recorder(Module):
     With `fail_at=k` the k-th call raises RuntimeError instead (k counts from 1).
     """
 
-    reports = {}    # id(recorder) -> its report (each check removes its entry once it has read it)
+    check_reports = {}    # id(recorder) -> its report (each check removes its entry once it has read it)
 
     def __init__(self, model, fail_at=None, report=None):
         self.model = model
         self.fail_at = fail_at
         self.calls = []
-        Recorder.reports[id(self)] = report
+        Recorder.check_reports[id(self)] = report
 
     def forward(self, x):
         record = (self.training, is_grad_enabled())
         self.calls.append(record)
-        report = Recorder.reports.get(id(self))
+        report = Recorder.check_reports.get(id(self))
         if report is not None:
             report(*record)
         if self.fail_at is not None and len(self.calls) == self.fail_at:
@@ -522,7 +522,7 @@ def test_unit_train_epoch():
     assert abs(acc - total_correct / 10) < 1e-9, f"accuracy over the 10 samples: expected {total_correct / 10}, got {acc}"
     assert seen == [(True, True)] * 3, f"every batch runs in training mode with gradients on, got {seen}"
     assert model.training, "train_epoch leaves the model in training mode"
-    Recorder.reports.pop(id(model), None)                # its report is read: the table keeps live checks only
+    Recorder.check_reports.pop(id(model), None)                # its report is read: the table keeps live checks only
 
     # Several epochs on a separable problem: the loss falls and the problem is learned.
     x2 = rng.normal(size=(60, 2)).astype(np.float32)
@@ -608,7 +608,7 @@ def test_unit_evaluate():
     model.eval()
     trainer.evaluate(DataLoader(TensorDataset(x, y), batch_size=4))
     assert not model.training, "evaluate leaves a model in eval mode in eval mode"
-    Recorder.reports.pop(id(model), None)                # its report is read: the table keeps live checks only
+    Recorder.check_reports.pop(id(model), None)                # its report is read: the table keeps live checks only
     print("Trainer.evaluate: eval mode, no gradients, per-sample means")
 
 if __name__ == "__main__":
@@ -638,7 +638,7 @@ def test_unit_evaluate_restores():
     assert len(seen) == 2, f"evaluate should have run the model on two batches (the second fails), ran it {len(seen)} times"
     assert model.training, "evaluate must restore training mode even when the evaluation fails halfway (try/finally)"
     assert model.model[1].training, "... down to the Dropout inside the model"
-    Recorder.reports.pop(id(model), None)                # its report is read: the table keeps live checks only
+    Recorder.check_reports.pop(id(model), None)                # its report is read: the table keeps live checks only
     print("Trainer.evaluate: the model's mode survives an error")
 
 if __name__ == "__main__":

@@ -48,9 +48,9 @@ def test_a_given_cell_from_an_older_course_is_graded_as_the_course_has_it_now(tm
     checks read its report from the class's table) gains the points the current course gives."""
     nb = notebooks.reference_notebook(TRAINING.src)
     helper = cell_with_id(nb, HELPERS)
-    assert "Recorder.reports[id(self)] = report" in helper.source
-    helper.source = helper.source.replace("Recorder.reports[id(self)] = report", "self._report = report") \
-        .replace("report = Recorder.reports.get(id(self))", "report = self._report")
+    assert "Recorder.check_reports[id(self)] = report" in helper.source
+    helper.source = helper.source.replace("Recorder.check_reports[id(self)] = report", "self._report = report") \
+        .replace("report = Recorder.check_reports.get(id(self))", "report = self._report")
     report = grade_notebook(TRAINING, nb, tmp_path)
     assert report.total == report.maximum, grade.format_report(report)
     assert report.restored == [HELPERS]
@@ -127,3 +127,24 @@ def test_a_grade_id_that_is_not_text_is_no_given_cell(tmp_path):
     assert cells.restore_given(nb, cells.course_cells(TRAINING.src)) == []
     report = grade_notebook(TRAINING, nb, tmp_path)
     assert report.error is None and report.total == report.maximum, grade.format_report(report)
+
+
+def _without_metadata(cell):
+    cell.metadata = {}
+    return cell
+
+
+@pytest.mark.parametrize("number, which", [("09", "spatial-checks"), ("01", None)],
+                         ids=["09, one given cell pasted without its metadata", "01, every cell's metadata stripped"])
+def test_given_code_that_lost_its_metadata_is_not_put_in_twice(number, which, tmp_path):
+    """H20: a given cell deleted and pasted back from a fresh notebook (no nbgrader metadata) was inserted
+    again, and module 09's loop rule saw `_as_array` bound twice (48 -> 11); with every cell's metadata
+    stripped (a tool did it) the given cells went in again after the student's code (01: 23 -> 0)."""
+    module = by_number(number)
+    nb = notebooks.reference_notebook(module.src)
+    for cell in nb.cells:
+        if which is None or cell.metadata.get("nbgrader", {}).get("grade_id") == which:
+            _without_metadata(cell)
+    assert cells.restore_given(notebooks.reference_notebook(module.src), cells.course_cells(module.src)) == []
+    report = grade_notebook(module, nb, tmp_path)
+    assert report.total == report.maximum and report.restored == [], grade.format_report(report)

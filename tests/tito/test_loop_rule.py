@@ -745,6 +745,27 @@ return out
 })
 
 
+# Held-out hunt H20: sizes read inside itertools.product's ranges took itertools (or range) for a copy of
+# the image (44 of 48): "reads itertools beyond one window".
+PRODUCT_OF_SIZES = {
+    "itertools.product over ranges of x.shape and len(x) (H20)": """
+for n, c, i, j in product(range(len(x)), range(x.shape[1]), range(out.shape[2]), range(out.shape[3])):
+    out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].max()
+return out
+""",
+    "itertools.product of map(range, out.shape) (H20)": """
+for n, c, i, j in product(*map(range, out.shape)):
+    out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].max()
+return out
+""",
+}
+
+
+@pytest.mark.parametrize("name", list(PRODUCT_OF_SIZES))
+def test_product_over_sizes_keeps_the_rule(name):
+    assert verdict("maxpool2d_loops", PRODUCT_OF_SIZES[name], "from itertools import product") is None
+
+
 def test_annotations_that_name_types_keep_the_rule():
     """H17's annotation clause spares types, also written as text."""
     extra = """

@@ -367,16 +367,16 @@ def _quiet(model):
 """, "it names _Recorder__report, a private attribute of Recorder"),
     "the Recorder's table of reports written into": ("08", """
 def _quiet(model):
-    Recorder.reports[id(model)] = lambda training, grad: None
+    Recorder.check_reports[id(model)] = lambda training, grad: None
 """, "writes into data of Recorder"),
     "the Recorder's table of reports written into through an alias": ("08", """
-_table = Recorder.reports
+_table = Recorder.check_reports
 def _quiet(model):
     _table.update({id(model): None})
 """, "data the given Recorder keeps for the checks"),   # before H17: "writes into data of _table"
     "the Recorder's table of reports written into through type()": ("08", """
 def _quiet(model):
-    type(model).reports[id(model)] = None
+    type(model).check_reports[id(model)] = None
 """, "writes into data of a class reached through type()"),
     "a given class smuggled out in an exception's arguments": ("08", """
 def _q(model):
@@ -388,7 +388,7 @@ def _q(model):
     "the Recorder's table written into through a local type() of the model": ("08", """
 def _q(model):
     k = type(model)
-    k.reports[id(model)] = None
+    k.check_reports[id(model)] = None
 """, "writes into data of k"),
     "a given class captured by a match case, then patched": ("08", """
 def _q():
@@ -400,11 +400,11 @@ def _q():
     "the Recorder's table written into by operator.setitem": ("08", """
 import operator
 def _quiet(model):
-    operator.setitem(Recorder.reports, id(model), None)
+    operator.setitem(Recorder.check_reports, id(model), None)
 """, "writes into data of Recorder"),
     "the Recorder's table written into by dict.update called unbound": ("08", """
 def _quiet(model):
-    dict.update(Recorder.reports, {id(model): None})
+    dict.update(Recorder.check_reports, {id(model): None})
 """, "writes into data of Recorder"),
     "an imported module's namespace handed to a function": ("03", """
 import operator
@@ -423,7 +423,7 @@ Recorder.forward.__globals__["Recorder"] = None
 if True:
     class Recorder(Recorder):
         def forward(self, x):
-            Recorder.reports.get(id(self), print)(True, True)
+            Recorder.check_reports.get(id(self), print)(True, True)
             return self.model(x)
 """, "the given Recorder, which the checks use, is not the given code"),
     "the given Recorder defined again inside a try (H17)": ("08", """
@@ -473,22 +473,22 @@ functools.singledispatch(_base).register(_swap)
 """, "more than a type in an annotation"),
     "the check's report called by the Trainer, through type(model) (H17)": ("08", """
 def _report_as_wanted(model):
-    report = type(model).reports.get(id(model))
+    report = type(model).check_reports.get(id(model))
     if report is not None:
         report(True, True)
 """, "data the given Recorder keeps for the checks"),
     "the check's report reached through the instance (H17)": ("08", """
 def _report_as_wanted(model):
-    model.reports[id(model)](True, True)
+    model.check_reports[id(model)](True, True)
 """, "data the given Recorder keeps for the checks"),
     "the check's report reached by getattr (H17)": ("08", """
 def _report_as_wanted(model):
-    getattr(model, "rep" + "orts")[id(model)](True, True)
+    getattr(model, "check_rep" + "orts")[id(model)](True, True)
 """, "data the given Recorder keeps for the checks"),
     "a class named Recorder inside a function, to own Recorder's data (H19: 23 -> 31)": ("08", """
 def _forward_as(model, inputs, training, grad):
     class Recorder:
-        report = model.reports.get(id(model)) if hasattr(model, "fail_at") else None
+        report = model.check_reports.get(id(model)) if hasattr(model, "fail_at") else None
     if Recorder.report is None or model.fail_at is not None:
         return model(inputs)
     Recorder.report(training, grad)
@@ -503,6 +503,13 @@ def _base(x):
 def _swap(x: {functools.reduce(lambda text, _: repr(text), range(11), "(Recorder := _Forged) and int")}):
     return x
 functools.singledispatch(_base).register(_swap)
+""", "more than a type in an annotation"),
+    "a walrus in Annotated's type, written as text (H20's values rule spares only the metadata)": ("08", """
+from typing import Annotated
+class _Forged(Recorder):
+    pass
+def _swap(x: Annotated["(Recorder := _Forged)", "just a note"]):
+    return x
 """, "more than a type in an annotation"),
     "a call in a forward reference inside an annotation (H17)": ("08", """
 from typing import List
@@ -814,6 +821,20 @@ from typing import Optional
 def _describe(model: "Module", batches: Optional["int"] = None, *sizes: int, **named: "str | None") -> tuple[int, "str"]:
     table: dict[str, list[float]] = {}
     return len(table), str(model)
+"""),
+    "annotations with values: negative numbers, Literal and Annotated text, words in text (H20: 0 of 25)": ("02", """
+from typing import Annotated, Literal
+def _leaky(x: "np.ndarray or float", axis: Literal[-1, 0] = -1, mode: Literal['leaky-relu', 'relu'] = 'relu',
+           shape: Annotated[np.ndarray, 'shape (N, D)'] = None, slope: Annotated[float, 'x >= 0'] = 0.1,
+           other: 'not None' = 1) -> "np.ndarray":
+    return np.where(x > 0, x, slope * x)
+"""),
+    "a Trainer keeping its own reports on self (H20: 0 of 31 while the checks' table was named reports)": ("08", """
+class _Logged:
+    def __init__(self):
+        self.reports = []
+    def log(self, loss, acc):
+        self.reports.append((loss, acc))
 """),
     "getattr with a computed name on an object of one's own (self)": ("03", """
 class _Settings:

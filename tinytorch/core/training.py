@@ -240,18 +240,18 @@ class Recorder(Module):
     With `fail_at=k` the k-th call raises RuntimeError instead (k counts from 1).
     """
 
-    reports = {}    # id(recorder) -> its report (each check removes its entry once it has read it)
+    check_reports = {}    # id(recorder) -> its report (each check removes its entry once it has read it)
 
     def __init__(self, model, fail_at=None, report=None):
         self.model = model
         self.fail_at = fail_at
         self.calls = []
-        Recorder.reports[id(self)] = report
+        Recorder.check_reports[id(self)] = report
 
     def forward(self, x):
         record = (self.training, is_grad_enabled())
         self.calls.append(record)
-        report = Recorder.reports.get(id(self))
+        report = Recorder.check_reports.get(id(self))
         if report is not None:
             report(*record)
         if self.fail_at is not None and len(self.calls) == self.fail_at:

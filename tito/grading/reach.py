@@ -30,14 +30,16 @@ FAR_REACHING_MODULES = ("importlib", "ctypes", "gc", "inspect", "builtins", "mar
                         "runpy", "code", "codeop")
 
 
-# What an annotation may hold: a type named, subscripted or joined with `|` (also written as text).
-# typing.get_type_hints, and what calls it (functools.singledispatch's register), evaluates an
-# annotation written as text in the module's namespace: `x: "(f := g)"` rebinds f when some code
-# reads the hints (H17), out of the readers' sight.
+# What an annotation may hold: a type named, subscripted or joined with `|`, numbers (also negative),
+# and the words and comparisons a student writes in text (`'np.ndarray or float'`, `'x >= 0'`), none of
+# which calls anything. typing.get_type_hints, and what calls it (functools.singledispatch's register),
+# evaluates an annotation written as text in the module's namespace: `x: "(f := g)"` rebinds f when
+# some code reads the hints (H17), out of the readers' sight. Text inside Literal[...] and in
+# Annotated[T, ...]'s metadata is a value, never evaluated (H20: Literal['leaky-relu'] was refused).
 TYPE_NODES = (ast.Name, ast.Attribute, ast.Subscript, ast.Tuple, ast.List, ast.Constant, ast.BinOp, ast.BitOr,
-              ast.Load, ast.Expression)
-
-
+              ast.Load, ast.Expression, ast.UnaryOp, ast.USub, ast.UAdd, ast.Not, ast.BoolOp, ast.And, ast.Or,
+              ast.Compare, ast.cmpop)
+VALUE_SUBSCRIPTS = ("Literal", "Annotated")
 MAX_TEXT_DEPTH = 3
 
 
@@ -51,20 +53,31 @@ def _annotations(tree: ast.AST):
             yield node.annotation
 
 
-def _code_in_type(expression: ast.AST, depth: int = 0) -> bool:
-    for node in ast.walk(expression):
-        if not isinstance(node, TYPE_NODES) or isinstance(node, ast.BinOp) and not isinstance(node.op, ast.BitOr):
-            return True
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            try:
-                text = ast.parse(node.value.strip(), mode="eval")
-            except (SyntaxError, ValueError):
-                continue    # not Python (e.g. Literal["a b"]): evaluating it would fail, not run code
-            # typing evaluates text inside text to any depth; a type needs two levels at most
-            # ("List['Tensor']"), so deeper text is read as code (H19: 11 levels hid a walrus)
-            if depth >= MAX_TEXT_DEPTH or _code_in_type(text, depth + 1):
-                return True
-    return False
+def _code_in_type(expression: ast.AST, depth: int = 0, value: bool = False) -> bool:
+    """Whether an annotation's expression holds more than a type (see TYPE_NODES); `value`: it is a
+    Literal's value or Annotated's metadata, whose text is never evaluated."""
+    if not isinstance(expression, TYPE_NODES) or isinstance(expression, ast.BinOp) and not isinstance(expression.op, ast.BitOr):
+        return True
+    if isinstance(expression, ast.Constant):
+        return isinstance(expression.value, str) and not value and _code_in_text(expression.value, depth)
+    if isinstance(expression, ast.Subscript):
+        head = expression.value.attr if isinstance(expression.value, ast.Attribute) else getattr(expression.value, "id", "")
+        parts = expression.slice.elts if isinstance(expression.slice, ast.Tuple) else [expression.slice]
+        if head in VALUE_SUBSCRIPTS:
+            typed = parts[:1] if head == "Annotated" else []
+            return _code_in_type(expression.value, depth) or \
+                any(_code_in_type(part, depth, value=part not in typed) for part in parts)
+    return any(_code_in_type(child, depth, value) for child in ast.iter_child_nodes(expression))
+
+
+def _code_in_text(text: str, depth: int) -> bool:
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except (SyntaxError, ValueError):
+        return False    # not Python (e.g. 'N-dim array'): evaluating it would fail, not run code
+    # typing evaluates text inside text to any depth; a type needs two levels at most ("List['Tensor']"),
+    # so deeper text is read as code (H19: 11 levels hid a walrus)
+    return depth >= MAX_TEXT_DEPTH or _code_in_type(tree, depth + 1)
 
 
 def code_in_annotation(tree: ast.AST) -> ast.AST | None:

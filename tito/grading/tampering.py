@@ -29,7 +29,7 @@ statements that are exactly the instructor's given code, this refuses:
     `global is_grad_enabled` in a function), or a builtin the given code reads (`isinstance = spy`);
   - a given class or function that a graded cell names (one without a solution in the instructor's
     src) that is not the given code: edited, it could do what the check is meant to find out;
-  - a write into data that a protected object holds (`Recorder.reports[k] = ...`, `.update(...)`,
+  - a write into data that a protected object holds (`Recorder.check_reports[k] = ...`, `.update(...)`,
     `.append(...)`, also through an alias or type(x)), and a given or imported class's private
     attribute named outside that class (`_Recorder__report`): H15 rewrote what the check was told.
 
@@ -336,7 +336,7 @@ class _Reading:
     open_classes: set[str] = frozenset()       # names the given code itself patches (module 01's Tensor)
     setters: dict = field(default_factory=dict)    # own functions -> the parameters they set attributes of
     given: frozenset[str] = frozenset()        # the given classes and functions (module 08's Recorder)
-    given_data: dict = field(default_factory=dict)  # class-level data of a given class -> the class (Recorder.reports)
+    given_data: dict = field(default_factory=dict)  # class-level data of a given class -> the class (Recorder.check_reports)
 
     def what(self, name: str) -> str:
         return _what(name, set(self.imports))
@@ -411,18 +411,18 @@ def _check_constant(node: ast.Constant, parent, scope: _Scope, reading: _Reading
 
 
 def _check_given_data(name: str, node: ast.AST, scope: _Scope, reading: _Reading) -> None:
-    """`type(model).reports`: data a given class keeps at class level for the checks (module 08's table of
+    """`type(model).check_reports`: data a given class keeps at class level for the checks (module 08's table of
     what each Recorder reports), read or written outside that class by any spelling (H17: a Trainer
     called the check's report itself, in the mode the check wanted, and ran the model around it)."""
     owner = reading.given_data.get(name)
-    if owner is not None and scope.owner != owner:      # self.reports too: a method's self may be handed a Recorder
+    if owner is not None and scope.owner != owner:      # self.check_reports too: a method's self may be handed a Recorder
         raise Tampered(f"it reaches `{name}`, data the given {owner} keeps for the checks, outside {owner} (an "
                        f"attribute of your own needs another name)", node)
 
 
 def _given_class_data(ref: loops.Reference, checks_read: set[str]) -> dict[str, str]:
     """Names a given class binds in its own body to data (not methods) that the graded checks read and
-    nothing in the reference module outside that class does (module 08's Recorder.reports; not module
+    nothing in the reference module outside that class does (module 08's Recorder.check_reports; not module
     09's use_loops, which the module's functions read): name -> the class. Only the class and the
     checks use those."""
     data = {target.id: name for name, node in _given_definitions(ref).items() if isinstance(node, ast.ClassDef)

@@ -735,6 +735,13 @@ def _window_problem(entries: list[ast.AST], lead: int, numbers: set[str], scope:
     return None
 
 
+def _reads_size_only(node: ast.Name, parents) -> bool:
+    """`x.shape`, `x.ndim`, `len(x)`, `np.result_type(x, w)`: this load of a name reads its sizes or dtype only."""
+    parent = parents.get(id(node))
+    return isinstance(parent, ast.Attribute) and parent.value is node and parent.attr in METADATA or \
+        isinstance(parent, ast.Call) and _called(parent) in ("len", "result_type") and node in parent.args
+
+
 def _whole_use(node: ast.Name, images: dict, parents, numbers, scope) -> str | None:
     """Why this load of an image name reads more than one window (None: metadata or one window)."""
     parent = parents.get(id(node))
@@ -881,8 +888,9 @@ def _fills(fn: ast.FunctionDef, images: dict, numbers: set[str], parents, scope)
     `values.append(x_pad[n, c, i * sh + ki, j * sw + kj])` in loops over ki and kj, then `max(values)`."""
     readers = _holding_image_values(fn, images, numbers, parents)
 
-    def reads(node) -> bool:
-        return any(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in readers for n in ast.walk(node))
+    def reads(node) -> bool:   # x.shape and len(x) read sizes, no values (H20: product(range(x.shape[0]), ...))
+        return any(isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in readers
+                   and not _reads_size_only(n, parents) for n in ast.walk(node))
 
     def gathers(node) -> bool:
         if isinstance(node, (ast.List, ast.Set, ast.Tuple, ast.ListComp, ast.SetComp, ast.GeneratorExp)) or \
