@@ -766,6 +766,53 @@ def test_product_over_sizes_keeps_the_rule(name):
     assert verdict("maxpool2d_loops", PRODUCT_OF_SIZES[name], "from itertools import product") is None
 
 
+# Closing checks of this round: a window reduced by a function of an imported module, or by a pure builtin
+# handed to one, took the module (or the builtin) for a copy of the image (both lost their item before).
+MODULE_FUNCTIONS = {
+    "statistics.fmean over the window's cells": ("avgpool2d_loops", "import statistics", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = statistics.fmean(x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].flat)
+return out
+"""),
+    "functools.reduce(max, window.flat)": ("maxpool2d_loops", "import functools", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                out[n, c, i, j] = functools.reduce(max, window.flat)
+return out
+"""),
+}
+
+
+@pytest.mark.parametrize("name", list(MODULE_FUNCTIONS))
+def test_a_window_reduced_by_a_module_function_keeps_the_rule(name):
+    function, extra, body = MODULE_FUNCTIONS[name]
+    assert verdict(function, body, extra) is None
+
+
+def test_a_local_list_named_like_an_imported_module_still_collects():
+    """The other side of the above: a module's name bound again inside the function is no module there
+    (module-level collectors are clause 4's: a loop function reads only imports of the module)."""
+    body = """
+functools = []
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                for ki in range(kh):
+                    for kj in range(kw):
+                        functools.append(x_pad[n, c, i * sh + ki, j * sw + kj])
+                out[n, c, i, j] = max(functools)
+return out
+"""
+    assert clause(verdict("maxpool2d_loops", body, "import functools")) == 5
+
+
 def test_annotations_that_name_types_keep_the_rule():
     """H17's annotation clause spares types, also written as text."""
     extra = """

@@ -511,6 +511,23 @@ class _Forged(Recorder):
 def _swap(x: Annotated["(Recorder := _Forged)", "just a note"]):
     return x
 """, "more than a type in an annotation"),
+    # Closing checks of this round: the check's Recorder, handed to the Trainer, given another class whose
+    # forward runs the model around a report of the mode the check wants (both forms passed the rule before).
+    "the check's Recorder given another class by assignment": ("08", """
+class _Liar(Recorder):
+    def forward(self, x):
+        with no_grad():
+            Recorder.forward(self, x)
+        return self.model(x)
+def _swap(model):
+    model.__class__ = _Liar
+""", "it assigns `model.__class__`, which replaces what an object's methods run"),
+    "the check's Recorder given another class through object.__setattr__": ("08", """
+class _Liar(Recorder):
+    pass
+def _swap(model):
+    object.__setattr__(model, "__cla" + "ss__", _Liar)
+""", "sets `__class__`"),
     "a call in a forward reference inside an annotation (H17)": ("08", """
 from typing import List
 def _swap(x: List["print(Recorder)"]):

@@ -500,6 +500,8 @@ def _check_attribute_store(node: ast.Attribute, parent, scope: _Scope, reading: 
         raise Tampered(f"it assigns `{ast.unparse(node)}`, an attribute of {reading.what(name)}", node)
     if node.attr in ("__code__", "__func__"):
         raise Tampered(f"it assigns `{ast.unparse(node)}`, which replaces what a function runs", node)
+    if node.attr == "__class__":    # a check's own object (the Recorder it hands over) would run another class's code
+        raise Tampered(f"it assigns `{ast.unparse(node)}`, which replaces what an object's methods run", node)
     chain = node.value
     own_class = _own_class_of(chain, scope.own)    # type(self).made = ..., self.__class__.made = ...
     while isinstance(chain, (ast.Attribute, ast.Subscript)) and not own_class:
@@ -638,6 +640,8 @@ def _check_setter(node: ast.Call, scope: _Scope, reading: _Reading) -> None:
     if setter is None:
         return
     name, attribute, value = setter
+    if isinstance(attribute, ast.Constant) and attribute.value == "__class__" or _folded_text(attribute) == "__class__":
+        raise Tampered(f"`{ast.unparse(node)}` sets `__class__`, which replaces what an object's methods run", node)
     if name and scope.outside(name, reading):
         raise Tampered(f"`{ast.unparse(node)}` changes an attribute of {reading.what(name)}", node)
     literal = isinstance(attribute, ast.Constant) and isinstance(attribute.value, str)

@@ -342,6 +342,7 @@ class _Scope:
     fixed: frozenset[str] = frozenset(FIXED + FIXED_ROOTS)
     sequences: frozenset[str] = frozenset()
     flat: frozenset[str] = frozenset()
+    modules: frozenset[str] = frozenset(("np", "numpy"))    # names of imported modules (first_whole_read)
 
     def resolve(self, node: ast.AST | None) -> ast.AST | None:
         """node, followed through names bound once (at most 8 steps)."""
@@ -744,11 +745,9 @@ def _reads_size_only(node: ast.Name, parents) -> bool:
 
 def _whole_use(node: ast.Name, images: dict, parents, numbers, scope) -> str | None:
     """Why this load of an image name reads more than one window (None: metadata or one window)."""
+    if _reads_size_only(node, parents):
+        return None  # x.shape, len(x), np.result_type(x, weight): numbers and a dtype
     parent = parents.get(id(node))
-    if isinstance(parent, ast.Attribute) and parent.value is node and parent.attr in METADATA:
-        return None
-    if isinstance(parent, ast.Call) and _called(parent) in ("len", "result_type") and node in parent.args:
-        return None  # len(x), np.result_type(x, weight): a number and a dtype
     loop = parents.get(id(parent))
     if isinstance(parent, ast.Call) and parent.args == [node] and not parent.keywords and \
             isinstance(loop, (ast.For, ast.AsyncFor)) and loop.iter is parent and enumerated_index(loop) is not None:
@@ -934,11 +933,13 @@ def _fills(fn: ast.FunctionDef, images: dict, numbers: set[str], parents, scope)
                 and not _pure_numpy(node) else []
             if not (isinstance(node.func, ast.Name) and node.func.id in PURE_BUILTINS or _pure_numpy(node)
                     or _pure_map(node)):
-                named += [a.value if isinstance(a, ast.Starred) else a for a in node.args]
+                # a pure builtin handed on (functools.reduce(max, window.flat)) is a function, not a collector
+                named += [a.value if isinstance(a, ast.Starred) else a for a in node.args
+                          if not (isinstance(a, ast.Name) and a.id in PURE_BUILTINS and a.id not in scope.rebound)]
                 named += [k.value for k in node.keywords]
             for holder in named:
                 name, _ = base(holder)
-                if name and name not in ("np", "numpy") and (name not in numbers or name in scope.sequences):
+                if name and name not in scope.modules and (name not in numbers or name in scope.sequences):
                     found.setdefault(name, []).append((node, 0))
     return {name: fills[0][1] for name, fills in found.items()
             if not all(_fresh_each_window(name, fill, fn, parents, images, readers, scope) for fill, _ in fills)}
@@ -1126,8 +1127,10 @@ def _updates_in_place(read: ast.AST, parents) -> bool:
     return any(place(target) == place(read) for target in statement.targets)
 
 
-def first_whole_read(fn: ast.FunctionDef, given: set[str]) -> TooMuch | None:
-    """The first read inside fn's loops of more than one window of the image, or None."""
+def first_whole_read(fn: ast.FunctionDef, given: set[str], modules: frozenset[str] = frozenset()) -> TooMuch | None:
+    """The first read inside fn's loops of more than one window of the image, or None. `modules`: the
+    module's names bound only to imported modules (`statistics`, `functools`), whose functions fill none
+    of the module (`statistics.fmean(window.flat)` does not make `statistics` a copy of the image)."""
     bindings = _bindings(fn, given)
     parents = _parents(fn)
     params = parameter_names(fn, starred=False)
@@ -1140,7 +1143,7 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str]) -> TooMuch | None:
         return TooMuch(f"it binds the name `{hidden[0]}` and calls it: the rule reads {hidden[0]}(...) as Python's "
                        f"builtin; give your own {hidden[0]} another name", node)
     scope = _Scope(_definitions(bindings), frozenset({"slice", "min", "max", "abs", "int"} & bound_here),
-                   flags=_flags(bindings), fixed=_fixed(bindings))
+                   flags=_flags(bindings), fixed=_fixed(bindings), modules=frozenset(modules) - bound_here)
     scope = replace(scope, **dict(zip(("sequences", "flat"), _sequences(bindings))))
     images = _images(fn, bindings, parents, numbers, scope)
     numbers -= images.keys()
