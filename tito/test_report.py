@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,26 +97,26 @@ def assign_blame(checks: list[Check], exercises: set) -> None:
         if not check.blame and single(check):
             check.blame = [name for name in inner(check) if name in firm] or check.names[:1]
     suspects = {name for check in failed for name in check.blame}
+    failures = Counter(name for check in failed for name in set(check.names))
+    cleared = {name for check in checks if check.status == "pass" and single(check) for name in check.names}
     for check in failed:
         if not check.blame:
             check.blame = next((found for found in ([name for name in check.names if name in suspects],
                                                     [name for name in inner(check) if name in suspects],
                                                     _likeliest([name for name in check.names if name in exercises],
-                                                               checks, failed))
+                                                               failures, cleared))
                                 if found), list(check.names))
 
 
-def _likeliest(candidates: list[str], checks: list[Check], failed: list[Check]) -> list[str]:
+def _likeliest(candidates: list[str], failures: Counter, cleared: set[str]) -> list[str]:
     """Of several exercises a failing check used, the ones in the most failing checks (module 06: backward
     fails four checks, topological_order, which only backward's checks use, one); of those still tied,
     the ones that pass no check about them alone (receptive_field's checks all build Conv2d layers, and
     Conv2d passes its own): H18's blame sweep."""
     if len(candidates) < 2:
         return candidates
-    failures = {name: sum(name in check.names for check in failed) for name in candidates}
-    candidates = [name for name in candidates if failures[name] == max(failures.values())]
-    cleared = {name for check in checks if check.status == "pass" and len(set(check.names)) == 1
-               for name in check.names}
+    most = max(failures[name] for name in candidates)
+    candidates = [name for name in candidates if failures[name] == most]
     return [name for name in candidates if name not in cleared] or candidates
 
 
@@ -172,19 +173,22 @@ def module_reach(path: Path, exported: list[str]) -> dict[str, set[str]]:
     definitions = {node.name: node for node in tree.body
                    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
 
-    def reach(name: str) -> set[str]:
-        used, todo, seen = set(), [name], set()
-        while todo:
-            current = todo.pop()
-            if current in seen or current not in definitions:
-                continue
-            seen.add(current)
-            names = _names_in(definitions[current]) & definitions.keys()
-            used |= names
-            todo += names
-        return {other for other in used if other in exported and other != name}
+    return {name: {other for other in _names_reached(name, definitions) if other in exported and other != name}
+            for name in exported if name in definitions}
 
-    return {name: reach(name) for name in exported if name in definitions}
+
+def _names_reached(start: str, definitions: dict[str, ast.AST]) -> set[str]:
+    """The names the definition of `start` uses, and those the definitions it names use, and so on."""
+    used, todo, seen = set(), [start], set()
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in definitions:
+            continue
+        seen.add(name)
+        names = _names_in(definitions[name])
+        used |= names
+        todo += [other for other in names if other in definitions]
+    return used
 
 
 def _names_in(node: ast.AST) -> set[str]:
@@ -203,23 +207,11 @@ def inline_names(cell, exported: list[str]) -> dict[str, list[str]]:
         except SyntaxError:
             pass
 
-    def reached(test: str) -> set[str]:
-        used, todo, seen = set(), [test], set()
-        while todo:
-            name = todo.pop()
-            if name in seen or name not in functions:
-                continue
-            seen.add(name)
-            names = _names_in(functions[name])
-            used |= names
-            todo += [other for other in names if other in functions]
-        return used
-
     if not exported:
         return {}
     found = {}
     for test in cells.test_functions(cell.source):
-        used = reached(test)
+        used = _names_reached(test, functions)
         found[test] = [name for name in exported if name in used]
     return found
 
