@@ -9,11 +9,13 @@ other code cell of a module's src may bind a name that a check_helpers cell defi
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
 import pytest
 
 from tito import cells, notebooks, paths
-from conftest import ROOT
+
+ROOT = paths.repo_root(Path(__file__).parent)
 
 MODULES = paths.all_modules(ROOT)
 

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CITATION = re.compile(r"(?<![\w./<~-])((?:[\w-]+/)+[\w-]+(?:\.[\w-]+)*\.(?:md|py|toml|ini|json|ipynb|cfg|sh|csv|gz|npz))\b")
 
 # Where a citation may live: the repository, the package, the demo repository of tito's tests.
-BASES = (ROOT, ROOT / "tinytorch", ROOT / "tests" / "tito" / "fixture_repo")
+BASES = (ROOT, ROOT / "tinytorch", ROOT / "tests" / "helpers" / "fixture_repo")
 
 # Paths that name a pattern, not a file: a module's folder (NN_name), a student, a package path.
 PLACEHOLDERS = ("NN_name", "STUDENT", "alice", "NAME", "09_x", "lib_path")

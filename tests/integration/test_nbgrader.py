@@ -18,8 +18,8 @@ import pytest
 from tito import main, notebooks, paths
 
 pytest.importorskip("nbgrader", reason="nbgrader 0.9.6 is in the dev extra on Python 3.11 and newer: pip install -e \".[dev]\"")
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tito"))
-import submissions_09 as subs  # tests/tito/submissions_09
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "grading"))
+import submissions_09 as subs  # tests/grading/submissions_09
 
 if subs.MODULE is None:
     pytest.skip("src/09_convolutions does not exist", allow_module_level=True)

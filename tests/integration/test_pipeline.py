@@ -1,7 +1,7 @@
 """The src -> notebook -> package pipeline: deterministic, leak-free, and drift-checked.
 
 These are the project's CI checks on the shipped repository. The ones that compare committed
-files with src/ are `reference_only`: skipped in a student's working copy (tests/integration/conftest.py).
+files with src/ are `reference_only`: skipped in a student's working copy (tests/conftest.py).
 """
 from pathlib import Path
 

@@ -34,7 +34,7 @@ statements that are exactly the instructor's given code, this refuses:
     attribute named outside that class (`_Recorder__report`): H15 rewrote what the check was told.
 
 Held-out hunts H9, H10 and H11 found ways past each point, and H11 honest code each point refused
-once, now kept in tests/tito/test_tampering.py's HONEST: `sys.setrecursionlimit`, a dataclass with a
+once, now kept in tests/grading/test_tampering.py's HONEST: `sys.setrecursionlimit`, a dataclass with a
 `step` field, class counters (`type(self).made += 1`), `getattr(np, name)(x)`, `setattr(self, name,
 v)`, `super().__setattr__`, `optimizer.lr = ...` on a parameter, `grad.shape = ...`. The verdict
 fails every graded item with a message that says what to remove. Entry points: `check(source,

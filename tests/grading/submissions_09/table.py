@@ -1,8 +1,8 @@
 """Grade every module 09 submission and print "wrong version -> points got / max".
 
-    .venv/bin/python tests/tito/submissions_09/table.py [--details]
+    .venv/bin/python tests/grading/submissions_09/table.py [--details]
 
-The same grading as tests/tito/test_grade_09_wrong_answers.py (real student notebook, real
+The same grading as tests/grading/test_grade_09_wrong_answers.py (real student notebook, real
 grader); --details adds each failing item's message. For the closing note of the lesson.
 """
 from __future__ import annotations
@@ -11,7 +11,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # tests/tito, as pytest puts it
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))   # tests/grading, as pytest puts it
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "helpers"))   # tito_helpers, as pyproject's pythonpath
 
 import submissions_09 as subs  # noqa: E402
 import test_grade_09_wrong_answers as wrong_answers  # noqa: E402

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import nbformat
 import pytest
 
-import submissions_09 as subs
-from tito import export, notebooks, paths
-from tito.update import merge_notebook
-from tito_helpers import ROOT, make_repo, tito, write_nb
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "grading"))
+import submissions_09 as subs  # noqa: E402  tests/grading/submissions_09
+from tito import export, notebooks, paths  # noqa: E402
+from tito.update import merge_notebook  # noqa: E402
+from tito_helpers import ROOT, make_repo, tito, write_nb  # noqa: E402
 
 if subs.MODULE is None:
     pytest.skip("src/09_convolutions does not exist", allow_module_level=True)

@@ -13,7 +13,7 @@ item's verdict is still caused by one wrong version at most, and every item that
 the notebook's wrong exercises must pass (checked). conv_output_size, which every shape check
 goes through, thus only shares a notebook with Conv2d.__init__, whose item never calls it.
 
-`python tests/tito/submissions_09/table.py` prints "wrong version -> points got / max".
+`python tests/grading/submissions_09/table.py` prints "wrong version -> points got / max".
 """
 from __future__ import annotations
 

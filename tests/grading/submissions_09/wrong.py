@@ -3,7 +3,7 @@
 Each entry: name -> (exercise, body). The body replaces the exercise's stub in the student
 notebook and uses the names the given code around the stub defines (see the student notebook).
 What each one gets wrong, and which graded item must catch it, is the table in
-tests/tito/test_grade_09_wrong_answers.py.
+tests/grading/test_grade_09_wrong_answers.py.
 """
 
 WRONG: dict[str, tuple[str, str]] = {}

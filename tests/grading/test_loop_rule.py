@@ -1174,7 +1174,7 @@ return out
 """, ""),
     "the stub": (1, "conv2d_loops", "raise NotImplementedError()", ""),
     # Clause (5), found by trying the rule of clauses 1-4 as a student would: each of these kept
-    # clauses 1-4 and computed every number right (tests/tito/test_loop_rule_grading.py grades two).
+    # clauses 1-4 and computed every number right (tests/grading/test_loop_rule_grading.py grades two).
     "per image and channel, the windows stacked and averaged": (5, "avgpool2d_loops", """
 for n in range(batch):
     for c in range(channels):

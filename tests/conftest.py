@@ -8,9 +8,8 @@ against the reference, anything comparing generated files with src/) carry
 an argument, `reference_only("09_convolutions")`, only that module's export skips the test.
 CI (the environment variable CI set) never skips them: there, a student's export would be a bug.
 
-It lives here, not in tests/, on purpose: pytest puts a conftest's folder on sys.path, and with
-tests/ there, tests/tito/ would shadow the real `tito` package as a namespace package whenever
-the repository root is not on sys.path (as in `tito test`, which runs pytest from a scratch folder).
+Also the `demo_repo` fixture of tests/grading and tests/tito_cli: a temporary course holding the
+two-cell demo module (tests/helpers/fixture_repo, whose own suite runs only inside such a course).
 """
 from __future__ import annotations
 
@@ -20,15 +19,22 @@ from pathlib import Path
 
 import pytest
 
-from tito import notebooks, paths, workflow
+# The demo course's own pytest suite imports tinytorch.core.demo, which exists only in temporary repos.
+collect_ignore = ["helpers/fixture_repo"]
 
-ROOT = paths.repo_root(Path(__file__).parent)
+
+@pytest.fixture
+def demo_repo(tmp_path: Path) -> Path:
+    from tito_helpers import DEMO, make_repo
+    return make_repo(tmp_path, [DEMO])
 
 
 @functools.lru_cache(maxsize=None)
 def student_work() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(modules whose package file holds the student's export, modules whose notebook someone edited)."""
-    modules, package = paths.all_modules(ROOT), paths.package_dir()
+    from tito import notebooks, paths, workflow   # here, not above: the module suites `tito test` runs load this file too
+    root = paths.repo_root(Path(__file__).parent)
+    modules, package = paths.all_modules(root), paths.package_dir()
     exported = tuple(m.slug for m in modules if workflow.package_origin(m, package) == "yours")
     edited = tuple(m.slug for m in modules if m.student_notebook.exists() and not notebooks.looks_generated(m.student_notebook))
     return exported, edited

@@ -111,7 +111,7 @@ def grade_all(named: dict, folder: Path, at_once: int = 2) -> dict[str, Graded]:
 
 
 # Clause (5): two loop exercises that keep clauses 1-4 with every number right, read from the
-# static tests' attack table (tests/tito/test_loop_rule.py).
+# static tests' attack table (tests/grading/test_loop_rule.py).
 WINDOW_ATTACKS = {"avgpool2d_loops": "per image and channel, the windows stacked and averaged",
                   "maxpool2d_loops": "everything at the first position, copied at the others"}
 

@@ -8,7 +8,7 @@ write them), `correct.py` a complete correct set written independently of the re
 Bodies are keyed by exercise: the qualified name of the function whose stub they replace
 ("conv2d_loops", "Conv2d.__init__"). A body is written at indent 0 and re-indented to the stub's.
 
-`python tests/tito/submissions_09/table.py` grades them all and prints the points table.
+`python tests/grading/submissions_09/table.py` grades them all and prints the points table.
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """`tito test`'s report (GitHub issue 21, item 3): one line per exported function and class, the first
 failure's whole message, the count of the rest, and the reason for every skip with how to install what
-is missing. End to end on the demo module (tests/tito/fixture_repo) in temporary repositories; the
+is missing. End to end on the demo module (tests/helpers/fixture_repo) in temporary repositories; the
 attribution plugin (tito/grading/attribution.py) on a module of its own; module 09 in a slow test.
 """
 from __future__ import annotations
