@@ -73,9 +73,10 @@ print(f"a batch of 32 RGB 28x28 images in float32: {32 * 3 * 28 * 28 * 4 / 1024:
 #
 # Two details mirror PyTorch, one does not:
 #
-# - `dtype=None` means float32, PyTorch's default float type. Unlike `torch.tensor`, which
-#   keeps a float64 array's dtype and makes Python integers int64, tinytorch converts all data
-#   to float32 unless you ask for float64: only those two dtypes exist here.
+# - `dtype=None` means float32, PyTorch's default float type.
+# - Unlike `torch.tensor`, which keeps a float64 array's dtype and makes Python integers
+#   int64, tinytorch converts all data to float32 unless you ask for float64: only those two
+#   dtypes exist here.
 # - A float32 numpy array is used as-is, without copying (like
 #   `torch.from_numpy`): changing the array changes the tensor. Anything that
 #   needs converting is copied.
@@ -1057,8 +1058,9 @@ if __name__ == "__main__":
 # grows with the magnitude. The cell computes that gap (`np.spacing`) for magnitudes from
 # 1e-8 to 1e8 in both dtypes and draws it on log axes; the two lines are parallel,
 # float64's lower by a constant factor. Where float32's gap passes 1 (dashed line),
-# adding 1 no longer changes the number: the cell finds the first power of two where
-# that happens and adds 1 to 1e8 with your `Tensor` in both dtypes. For weights and
+# adding 1 stops being exact: it is rounded away, or (just past the line, where the gap is 2)
+# rounded to the neighbouring even float. The cell finds the first power of two where
+# `x + 1 == x` and adds 1 to 1e8 with your `Tensor` in both dtypes. For weights and
 # activations of moderate size float32's digits (section 1 printed how many) are plenty; a running sum of many
 # small numbers into a large one is where they run out.
 

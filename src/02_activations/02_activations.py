@@ -127,8 +127,8 @@ class ReLU(Activation):
 #
 # The fix uses the identity `1 / (1 + e^-x) = e^x / (1 + e^x)` and picks, for
 # each element, the form whose exponent is never positive. With
-# `z = e^-|x|` (in (0, 1]; in float32 it underflows to 0 past |x| of about 104, which is
-# harmless here):
+# `z = e^-|x|` (in (0, 1]; in float32 it underflows to 0 far out, where the cell below
+# prints, which is harmless here):
 #
 # - `x >= 0`: `sigmoid(x) = 1 / (1 + z)`
 # - `x < 0`:  `sigmoid(x) = z / (1 + z)`
@@ -138,6 +138,9 @@ class ReLU(Activation):
 # %%
 _big = np.float32(np.log(np.finfo(np.float32).max))
 print(f"float32 exp overflows for x > {_big:.2f}")
+# e^-x rounds to 0 below half the smallest subnormal float32
+_tiny = -np.log(float(np.finfo(np.float32).smallest_subnormal) / 2)
+print(f"float32 e^-x underflows to 0 for x > {_tiny:.2f}")
 with np.errstate(over="ignore"):
     print("naive sigmoid at x = -100 (float32): exp(100) =", np.exp(np.float32(100.0)))
 
@@ -456,8 +459,9 @@ if __name__ == "__main__":
 # The pictures below use the classes you just wrote, so they come after the tests. They are
 # drawn with matplotlib; without it, each picture cell prints one line and goes on.
 #
-# **Curves and slopes.** The top panel draws each activation on one grid, the bottom panel
-# its derivative (slope). The slopes are measured, not looked up: a central difference
+# **Curves and slopes.** The top panel draws the four element-wise activations on one grid
+# (Softmax, which mixes a whole row, has no such curve), the bottom panel their derivatives
+# (slopes). The slopes are measured, not looked up: a central difference
 # `(f(x + h) - f(x - h)) / 2h` of your own `forward`, checked against the formulas module 06
 # will use (`s (1 - s)` for Sigmoid, `1 - t^2` for Tanh). Look at the shaded bands: there
 # the slope of Sigmoid (or Tanh) is below the dotted threshold line, the unit is *saturated*,

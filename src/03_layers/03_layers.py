@@ -60,7 +60,8 @@ from tinytorch.core.tensor import manual_seed
 # **`train()` and `eval()`.** Some layers behave differently while learning and while
 # being used: `Dropout` drops activations only during training. Every module carries a
 # flag `training` (True by default); `model.eval()` sets it to False on the model *and
-# every sub-module*, `model.train()` sets it back. Both return the module itself so
+# every sub-`Module`*, `model.train()` sets it back. (Module 02's activations are not
+# `Module`s: they keep their own flag, which they ignore.) Both return the module itself so
 # you can write `model = Net().eval()`.
 
 # %% [markdown]
@@ -275,9 +276,10 @@ if __name__ == "__main__":
 # forever, so they start random. How random matters: output unit `j` sums `in`
 # products `W[j, k] * x[k]`, so the variance of `y` grows with `in`. PyTorch draws
 # weight and bias from the uniform distribution `U(-1/sqrt(in), 1/sqrt(in))`. A
-# uniform `U(-a, a)` has variance `a**2 / 3`, so each output has variance about
+# uniform `U(-a, a)` has variance `a**2 / 3`, so the weighted sum has variance about
 # `in * (1/in) / 3 * Var(x) = Var(x) / 3` **whatever the width**: signals neither
-# explode nor vanish as the layer grows. Draw from `get_rng()` (module 01's global
+# explode nor vanish as the layer grows. (The bias adds its own `1/(3 in)`, which fades
+# as the layer widens.) Draw from `get_rng()` (module 01's global
 # generator) so that `manual_seed` makes runs reproducible; draw the weight first,
 # then the bias.
 #
@@ -442,14 +444,15 @@ if __name__ == "__main__":
 if __name__ == "__main__":
     manual_seed(0)
     x = Tensor(get_rng().standard_normal((256, 1024)))
-    print(f"{'in_features':>12} {'std, U(-1/sqrt(in), 1/sqrt(in))':>32} {'std, N(0, 1) weights':>22}")
+    print(f"{'in_features':>12} {'std, U(-1/sqrt(in), 1/sqrt(in))':>32} {'predicted':>10} {'std, N(0, 1) weights':>22}")
     for n_in in (16, 64, 256, 1024):
         layer = Linear(n_in, 64)
         std_default = layer(x[:, :n_in]).data.std()
+        predicted = np.sqrt(1 / 3 + 1 / (3 * n_in))    # Var(x) = 1: weights' 1/3, plus the bias's 1/(3 in)
         layer.weight = Tensor(get_rng().standard_normal((64, n_in)), requires_grad=True)
         std_normal = layer(x[:, :n_in]).data.std()
-        print(f"{n_in:>12} {std_default:>32.3f} {std_normal:>22.3f}")
-    print(f"predicted std with the default bound: sqrt(1/3) = {np.sqrt(1 / 3):.3f}")
+        print(f"{n_in:>12} {std_default:>32.3f} {predicted:>10.3f} {std_normal:>22.3f}")
+    print(f"the weights alone give sqrt(1/3) = {np.sqrt(1 / 3):.3f} at every width")
 
 # %% [markdown]
 # With PyTorch's bound the output scale stays put as the layer widens; with

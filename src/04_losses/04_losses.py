@@ -339,9 +339,11 @@ if __name__ == "__main__":
 # float32, `p + 1e-12 == p` unless `p` is itself tiny) and keeps the loss finite at the
 # edges. The gradient of a confidently wrong prediction (`p = 0` for `y = 1`) becomes
 # `-1/eps`, the same as in PyTorch's `BCELoss`, which divides by `max(p (1 - p), 1e-12)`.
-# PyTorch caps each log term at -100 instead, so at exactly 0 or 1 the two losses
-# differ, and so they do when `p` or `1 - p` is within a few orders of magnitude of `eps`;
-# for ordinary probabilities they agree.
+# PyTorch caps each log term at -100 instead, so for a certain and wrong prediction
+# (`p` exactly 0 with `y = 1`, or exactly 1 with `y = 0`) the two losses differ
+# (`-log(eps)` here, 100 there: the worked example prints both), and so they do when the
+# `p` or `1 - p` that is logged is within a few orders of magnitude of `eps`; for a
+# certain and right prediction both give 0, and for ordinary probabilities they agree.
 #
 # A `Sigmoid` followed by this loss can lose precision for large scores; PyTorch's
 # `BCEWithLogitsLoss` fuses the two with the same log-sum-exp idea as above.
@@ -368,6 +370,7 @@ if __name__ == "__main__":
     for _row in zip(_p, _y, _first, _second, -(_first + _second)):
         print(f"{_row[0]:>4g} {_row[1]:>4g} {_row[2] + 0.0:>15.4f} {_row[3] + 0.0:>25.4f} {_row[4] + 0.0:>9.4f}")  # + 0.0: no -0.0
     print(f"mean over the {_p.size} elements: {np.mean(-(_first + _second)):.4f}")
+    print(f"the certain mistake: -log(eps) = {-np.log(_eps):.4f} here; PyTorch's BCELoss caps it at 100")
     with np.errstate(divide="ignore", invalid="ignore"):
         print("without eps, per element:", -(_y * np.log(_p) + (1 - _y) * np.log(1 - _p)))
     print("float32 0.8 + eps == 0.8:", bool(_p[0] + _eps == _p[0]), "; dtype of p + eps:", (_p + _eps).dtype)

@@ -127,8 +127,8 @@ def detach(self):
 # `.inputs`, a tuple with one entry per input (the input Tensor, or None for a
 # constant such as the `2` in `x * 2`), and `.backward(grad_output)`, returning
 # one gradient (np.ndarray or None) per input. `_record` attaches a node to a
-# result when grad mode is on and an input requires grad. Both kinds of node
-# use it: a `Function` (below) and the node of a wrapped Tensor operation
+# result; its callers first ask `_needs_graph` whether grad mode is on and an
+# input requires grad. Both kinds of node use it: a `Function` (below) and the node of a wrapped Tensor operation
 # (section 6).
 #
 # `Function` is the way to add a new differentiable operation: subclass it,
@@ -1305,11 +1305,12 @@ if __name__ == "__main__":
 #   laid out in columns by the longest distance from the output.
 #
 # **The graph of a small loss.** `L = relu(a * b + c) ** 2` with `a = 2`,
-# `b = -3`, `c = 10`. Read it left to right for the forward pass: `a * b = -6`,
-# `z = 4`, `y = relu(4) = 4`, `L = 16`. Read it right to left for the backward
-# pass: `dL/dL = 1`; Pow sends `2 y = 8`; ReLU passes it on (its input is
-# positive); Add copies it to both inputs; Mul swaps its inputs, so
-# `dL/da = 8 * b = -24` and `dL/db = 8 * a = 16`. The `#k` after a tensor's name
+# `b = -3`, `c = 10`. Read it left to right for the forward pass: `a * b`, then
+# `z = a * b + c`, `y = relu(z)`, `L = y ** 2` (the cell prints each value). Read it
+# right to left for the backward pass: `dL/dL = 1`; Pow sends `2 y`; ReLU passes it
+# on (its input is positive); Add copies it to both inputs; Mul swaps its inputs, so
+# `dL/da = 2 y * b` and `dL/db = 2 y * a` (the cell prints them, as your `backward()`
+# computed them). The `#k` after a tensor's name
 # is its position in your `topological_order(L)`: backward visits the tensors
 # from the highest number down, every tensor after all those computed from it.
 
@@ -1410,6 +1411,7 @@ if __name__ == "__main__":
     _root = _y ** 2
     _names = {id(_t): _n for _n, _t in (("a", _a), ("b", _b), ("c", _c), ("a*b", _ab), ("z", _z), ("y", _y), ("L", _root))}
     _received, _sent = _watched_backward(_root)
+    print(f"forward: a*b = {_fmt(_ab.data)}, z = {_fmt(_z.data)}, y = relu(z) = {_fmt(_y.data)}, L = {_fmt(_root.data)}")
     print("topological order:", ", ".join(f"#{_k} {_names[id(_t)]}" for _k, _t in enumerate(topological_order(_root), 1)))
     print("gradients received:", ", ".join(f"dL/d{_names[_i]} = {_fmt(_g)}" for _i, _g in _received.items()))
     print(f"leaf gradients from your backward(): a.grad = {_fmt(_a.grad)}, b.grad = {_fmt(_b.grad)}, "
@@ -1437,7 +1439,7 @@ if __name__ == "__main__":
 # cell takes 51 points `x` from -1 to 4, records both contributions with
 # `_watched_backward`, and draws them (dashed) with their sum, `x.grad` (solid),
 # and finite differences of the whole function (dots). Look at `x = 1`: the two
-# contributions are `+0.368` and `-0.368`, they cancel, and `x * exp(-x)` has
+# contributions are `exp(-1)` and `-exp(-1)` (the cell prints them), they cancel, and `x * exp(-x)` has
 # its maximum there. Had the loop kept only one contribution, it would report a
 # wrong slope: `exp(-x)` is never zero, and `-x exp(-x)` is zero only at `x = 0`,
 # where the true slope is 1; neither is zero at the maximum, `x = 1`.

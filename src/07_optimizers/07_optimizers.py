@@ -544,7 +544,7 @@ def test_unit_adam_sparse():
     slips = {"one step count for all parameters: state['step'] += 1 only for a parameter that has a gradient":
              _adam_sparse_trajectory(start, schedule, per_parameter_steps=False),
              "the bias corrections folded into the step size, lr * sqrt(1 - beta2**t) / (1 - beta1**t) * m / "
-             "(sqrt(v) + eps): that scales eps by sqrt(1 - beta2**t); torch adds eps to sqrt(v_hat)":
+             "(sqrt(v) + eps): that in effect adds eps / sqrt(1 - beta2**t) to sqrt(v_hat), where torch adds eps":
              _adam_sparse_trajectory(start, schedule, folded_eps=True)}
     for step, (lr, *step_grads) in enumerate(schedule):
         opt.lr = lr

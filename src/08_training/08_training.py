@@ -245,7 +245,7 @@ if __name__ == "__main__":
 # - `lr_schedule(step) -> learning rate` is set on the optimizer before every training batch;
 #   `step` counts the batches this Trainer has trained, so a schedule can warm up or decay.
 #
-# The first line of `train_epoch` (given) wraps the loader so that the hooks run while you
+# The given line `loader = _Hooked(loader, self)` in `train_epoch` wraps the loader so that the hooks run while you
 # iterate it: write the loop exactly as if there were none. Setting
 # `trainer.stop_training = True` (from a hook, say, when a time budget is used up) ends
 # training after the current batch.
@@ -773,7 +773,7 @@ if __name__ == "__main__":
 # stays far below what the full training set achieved above, and the test *loss* eventually
 # rises again even where the test accuracy holds: the model grows ever more confident,
 # including on its mistakes. The two curves of each panel split apart within a few epochs and
-# never come back together (the loss curves keep drifting apart until about epoch 15): that gap
+# never come back together (the loss curves keep drifting apart until the epoch printed below): that gap
 # between training and test *is* overfitting. The dotted line marks the epoch with the lowest
 # test loss.
 #
@@ -787,6 +787,7 @@ if __name__ == "__main__":
     _loss_gap = np.array(_h["val_loss"]) - np.array(_h["train_loss"])
     _acc_gap = np.array(_h["train_acc"]) - np.array(_h["val_acc"])
     _best_epoch = int(np.argmin(_h["val_loss"])) + 1
+    print(f"the loss curves are farthest apart at epoch {int(np.argmax(_loss_gap)) + 1}")
     for _epoch in (1, 5, 15, 60):
         print(f"epoch {_epoch:2d}: test loss - train loss {_loss_gap[_epoch - 1]:+.3f}, "
               f"train acc - test acc {_acc_gap[_epoch - 1]:+.2%}")
@@ -844,10 +845,10 @@ if __name__ == "__main__":
     _steps = np.arange(_total + 1)
     _schedules = {
         "constant": np.full(len(_steps), _peak),
-        "cosine (milestone)": np.array([_cosine_lr(_s, _total, _peak) for _s in _steps]),
+        "cosine (the milestone's formula)": np.array([_cosine_lr(_s, _total, _peak) for _s in _steps]),
         "cosine, 1 epoch warm-up": np.array([_cosine_lr(_s, _total, _peak, warmup=_per_epoch) for _s in _steps]),
     }
-    _cos = _schedules["cosine (milestone)"]
+    _cos = _schedules["cosine (the milestone's formula)"]
     print(f"{_epochs} epochs of {_per_epoch} batches = {_total} steps; cosine lr at step 0: {_cos[0]:g}, "
           f"at step {_total // 2}: {_cos[_total // 2]:g}, at step {_total}: {_cos[-1]:.1e}")
     _plt = _pyplot()
@@ -894,7 +895,7 @@ def _shift(images, dy, dx):
 
 # %%
 if __name__ == "__main__":
-    _digit = _x_test[0, 0]                                  # (8, 8), a 5
+    _digit = _x_test[0, 0]                                  # (8, 8): the first test digit
     _moves = [(_dy, _dx) for _dy in (-1, 0, 1) for _dx in (-1, 0, 1)]
     _shifted = {_move: _shift(_digit, *_move) for _move in _moves}
     _other = _x[_y != _y_test[0], 0]                        # training digits of the other classes
@@ -905,6 +906,8 @@ if __name__ == "__main__":
                   for _move in ((0, 0), (-1, 0), (1, 0), (0, -1), (0, 1))}
     print("the first MLP's test accuracy, test set moved by (dy, dx): "
           + ", ".join(f"{_move}: {_acc:.1%}" for _move, _acc in _shift_acc.items()))
+    print(f"unmoved {_shift_acc[(0, 0)]:.1%}; moved one pixel, on average "
+          f"{np.mean([_acc for _move, _acc in _shift_acc.items() if _move != (0, 0)]):.1%}")
     _plt = _pyplot()
     if _plt is not None:
         _fig, _axes = _plt.subplots(3, 3, figsize=(4.5, 4.8))
@@ -917,9 +920,9 @@ if __name__ == "__main__":
         _show(_plt, _fig)
 
 # %% [markdown]
-# The shifted 5 is farther from the original, pixel by pixel, than the nearest digit of another
-# class is, and the MLP that scores about 96% on the test set gets only about half of the test
-# digits right once they are moved by a single pixel. The CNN milestone measures the same thing
+# The shifted digit is farther from the original, pixel by pixel, than the nearest digit of another
+# class is, and the MLP that scores well on the test set as it is gets far fewer of the test
+# digits right once they are moved by a single pixel (the two averages printed above). The CNN milestone measures the same thing
 # for its models (the "shifted 1 px" columns of its summary table).
 
 
@@ -994,7 +997,7 @@ if __name__ == "__main__":
 #
 # 1. The first run's loader has batches of 32 over the training set. How many batches make an
 #    epoch, how large is the last one, and what weight does it get in `train_epoch`'s mean loss?
-# 2. With the milestone's cosine schedule (peak 0.01 over the first run's 10 epochs), what is the
+# 2. With the milestone's cosine formula applied to the first run (peak 0.01 over its 10 epochs), what is the
 #    learning rate one third of the way through, and for how many steps is it above half the peak?
 # 3. In the overfitting run, which epoch would early stopping on the test loss keep, and how do
 #    its test loss and accuracy compare with the last epoch's?

@@ -65,7 +65,7 @@ def test_cosine_schedule(figures):
     shown, ns = figures
     (ax,) = shown[2].axes
     lines = ax.get_lines()
-    assert [line.get_label() for line in lines] == ["constant", "cosine (milestone)", "cosine, 1 epoch warm-up"]
+    assert [line.get_label() for line in lines] == ["constant", "cosine (the milestone's formula)", "cosine, 1 epoch warm-up"]
     constant, cosine, warm = (line.get_ydata() for line in lines)
     epochs = lines[1].get_xdata()
     total, peak, per_epoch = ns["_total"], ns["_peak"], ns["_per_epoch"]

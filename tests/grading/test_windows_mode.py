@@ -54,7 +54,7 @@ def _graded_in(tmp_path: Path, windows: bool) -> dict:
     code = "\n".join([
         f"exec(open({str(FAKE)!r}).read(), {{'__file__': {str(FAKE)!r}}})" if windows else "",
         "import json, os, sys",
-        "sys.path.insert(0, " + repr(str(Path(__file__).parent)) + ")",
+        "sys.path.insert(0, " + repr(str(Path(__file__).parents[1] / "helpers")) + ")",
         "from tito_helpers import DEMO",
         "from tito import paths",
         "from tito.grading import grade, pipes",
