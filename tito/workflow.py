@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from . import cells, export, notebooks, state, tables
-from .grading import judge, processes
+from .grading import grade, judge, processes
 from .grading.limits import Limits
 from .paths import CourseModule
 from .test_report import (FAILED, Check, assign_blame, exception_text, exercise_names, inline_names, module_definitions,
@@ -108,9 +108,7 @@ def export_module(module: CourseModule, package: Path, log=print) -> list[str]:
     cells_hash = cells.exported_cells_hash(nb)      # of the notebook as saved: what `tito test` compares with
     restored = cells.restore_given(nb, cells.course_cells(module.src))
     if restored:   # as `tito grade` does, so that `tito test` tests what will be graded
-        log(f"note: given cells put back as the course has them (your copy differed or was missing): "
-            f"{', '.join(restored)}. `tito grade` grades given code as the course gives it; your own code belongs "
-            "in the exercise cells or in new cells. Your notebook keeps your copy.")
+        log(f"note: {grade.restored_note(restored)} Your notebook keeps your copy.")
     try:
         names = _export_checked(module, nb, package, log)
     except Refused as refusal:

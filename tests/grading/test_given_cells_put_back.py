@@ -62,7 +62,7 @@ def test_an_edited_given_cell_is_put_back_and_named_in_every_report(tmp_path):
     helper.source = helper.source.replace("record = (self.training, is_grad_enabled())", "record = (True, True)")
     report = grade_notebook(TRAINING, nb, tmp_path)
     assert report.total == report.maximum and report.restored == [HELPERS], grade.format_report(report)
-    note = grade.restored_note(report)
+    note = grade.restored_note(report.restored)
     assert HELPERS in note and "put back" in note
     assert note in grade.format_report(report)
     assert grade.report_dict(report)["restored"] == [HELPERS]

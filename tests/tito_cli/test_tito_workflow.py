@@ -100,7 +100,7 @@ def test_export_puts_edited_given_cells_back_as_tito_grade_does(tmp_path):
     saved = write_nb(nb, local.student_notebook).read_bytes()
     lines = []
     workflow.export_module(local, package, log=lines.append)
-    assert any("given cells put back" in line and "training-check-helpers" in line for line in lines), lines
+    assert any("Given cells put back" in line and "training-check-helpers" in line for line in lines), lines
     text = (package / "core" / "training.py").read_text(encoding="utf-8")
     assert "record = (self.training, is_grad_enabled())" in text and "record = (True, True)" not in text
     assert local.student_notebook.read_bytes() == saved

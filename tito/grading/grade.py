@@ -171,11 +171,12 @@ def grade_submission(module: CourseModule, submission: Path, package: Path,
     return Report(module.slug, clean(str(submission)), items, restored=[clean(grade_id) for grade_id in restored])
 
 
-def restored_note(report: Report) -> str:
-    """What the student reads when given cells of theirs were put back (empty when none were)."""
-    if not report.restored:
+def restored_note(restored: list[str]) -> str:
+    """What the student reads when these given cells of theirs were put back (empty when none were);
+    `tito grade` and `tito export` both say it."""
+    if not restored:
         return ""
-    return (f"Given cells put back as the course has them (your copy differed or was missing): {', '.join(report.restored)}. "
+    return (f"Given cells put back as the course has them (your copy differed or was missing): {', '.join(restored)}. "
             "Given code is graded as the course gives it; your own code belongs in the exercise cells or in new cells.")
 
 
@@ -374,7 +375,7 @@ def format_report(report: Report, message_width: int = 72) -> str:
     total = ("total", f"{_points(report.total)}/{_points(report.maximum)}", "", "")
     out.append(tables.format_table(("test id", "points", "status", "message"), rows, right=(1,), footer=[total]))
     if report.restored:
-        out += ["", restored_note(report)]
+        out += ["", restored_note(report.restored)]
     failed = [item for item in report.items if item.status != "pass" and item.message.strip()]
     if failed:
         out += ["", "Messages in full:"]

@@ -26,7 +26,7 @@ def summary(report: Report) -> str:
     if report.error:
         text += "\n\nThe submission was not graded (0 points):\n" + clean(report.error, newlines=True)
     if report.restored:
-        text += "\n\n" + restored_note(report)
+        text += "\n\n" + restored_note(report.restored)
     return text
 
 

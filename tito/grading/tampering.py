@@ -754,17 +754,17 @@ def check(source: str, reference_src: Path | str, graded_sources: list[str]) -> 
                      for alias in node.names}
     given_imports = frozenset((_top(node, alias), alias.name) for node in ast.walk(ref.module.tree)
                               if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names)
+    checks = [node for text in graded_sources for node in ast.walk(_parse(text))]   # every node of the graded cells
     reading = _Reading(module_names, student.imports, members, class_names, functions,
                        own_classes=_own_classes(student, ref), open_classes=_open_classes(ref), setters=setters,
                        given=frozenset(_given_definitions(ref)),
-                       given_data=_given_class_data(ref, {node.attr for text in graded_sources for node in ast.walk(_parse(text))
-                                                          if isinstance(node, ast.Attribute)}))
+                       given_data=_given_class_data(ref, {node.attr for node in checks if isinstance(node, ast.Attribute)}))
     try:
         for statement in student.tree.body:
             if _without_docstring(statement) not in given_code:
                 _check_imports(statement, given_modules, ref.module.package, given_imports)
                 _patches(statement, reading)
-        used = {n.id for text in graded_sources for n in ast.walk(_parse(text)) if isinstance(n, ast.Name)}
+        used = {n.id for n in checks if isinstance(n, ast.Name)}
         _check_rebindings(student, ref, used)
         mine = [node for node in loops.module_statements(student.tree.body)    # also inside `if True:`, `try:`
                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
