@@ -7,6 +7,7 @@ solutions that must keep passing.
 """
 from __future__ import annotations
 
+import ast
 import functools
 import textwrap
 
@@ -875,3 +876,14 @@ def test_honest_code_keeps_it(name):
         assert tampering.check(text, src, graded) is None
     else:
         assert verdict(number, extra) is None
+
+
+def test_comparing_without_docstrings_leaves_the_tree_as_it_was():
+    """_without_docstring takes docstrings out of the tree it is given for its dump and puts them back:
+    the tree reads the same after it, and the dump is that of the code without its docstrings."""
+    tree = ast.parse('class A:\n    """doc"""\n    def f(self):\n        """doc"""\n        return 1\n    def g(self):\n'
+                     '        "only a docstring"\n')
+    before = ast.dump(tree)
+    bare = tampering._without_docstring(tree.body[0])
+    assert ast.dump(tree) == before
+    assert bare == ast.dump(ast.parse("class A:\n    def f(self):\n        return 1\n    def g(self):\n        pass\n").body[0])

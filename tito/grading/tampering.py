@@ -47,6 +47,7 @@ import ast
 import copy
 import re
 import sys
+import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -95,15 +96,38 @@ class Tampered(Exception):
 
 
 def _without_docstring(node: ast.AST) -> str:
-    """A def's or class's code as a dump, without its docstring (what runs, not how it reads)."""
-    bare = copy.deepcopy(node)
-    for part in ast.walk(bare):
+    """A def's or class's code as a dump, without its docstring (what runs, not how it reads).
+
+    The docstrings are taken out of `node` for the dump and put back after it (a deep copy of each
+    statement took half of a module 09 verdict): only for a tree no one else reads meanwhile."""
+    stripped = []
+    for part in ast.walk(node):
         body = getattr(part, "body", None)
         if isinstance(part, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and body and \
                 isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and \
                 isinstance(body[0].value.value, str):
+            stripped.append((part, body))
             part.body = body[1:] or [ast.Pass()]
-    return ast.dump(bare)
+    try:
+        return ast.dump(node)
+    finally:
+        for part, body in stripped:
+            part.body = body
+
+
+_GIVEN_DUMPS: dict[int, tuple[ast.AST, dict]] = {}   # id(reference tree) -> (the tree, its dumps by statement)
+_GIVEN_DUMPS_LOCK = threading.Lock()
+
+
+def _given_dumps(ref: loops.Reference) -> dict[int, str]:
+    """_without_docstring of every top-level statement of the reference, made once per reference, on
+    copies (a cached reference's tree is shared: other readers may walk it meanwhile)."""
+    tree = ref.module.tree
+    with _GIVEN_DUMPS_LOCK:
+        cached = _GIVEN_DUMPS.get(id(tree))
+        if cached is None or cached[0] is not tree:
+            cached = _GIVEN_DUMPS[id(tree)] = (tree, {id(s): _without_docstring(copy.deepcopy(s)) for s in tree.body})
+        return cached[1]
 
 
 def _local_names(fn: ast.AST, module_names: set[str]) -> tuple[set[str], set[str]]:
@@ -741,7 +765,8 @@ def check(source: str, reference_src: Path | str, graded_sources: list[str]) -> 
             student = loops.read_module(source, ref.module.package)
     except SyntaxError:
         return None  # the items say it does not import
-    given_code = {_without_docstring(s) for s in ref.module.tree.body}
+    given_dumps = _given_dumps(ref)
+    given_code = set(given_dumps.values())
     module_names = _protected_names(student, ref)
     functions = {name for name, entries in student.bindings.items()
                  if any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom))
@@ -771,7 +796,7 @@ def check(source: str, reference_src: Path | str, graded_sources: list[str]) -> 
         given_definitions = _given_definitions(ref)
         for node in mine:
             theirs = given_definitions.get(node.name)
-            if theirs is not None and node.name in used and _without_docstring(node) != _without_docstring(theirs):
+            if theirs is not None and node.name in used and _without_docstring(node) != given_dumps[id(theirs)]:
                 raise Tampered(f"the given {node.name}, which the checks use, is not the given code (here defined "
                                "again or changed); keep the given definition only (its docstring and comments may "
                                "differ) and give yours another name", node)
