@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import ast
 import copy
+import io
 import os
 import re
 import shutil
 import tempfile
+import tokenize
 import unicodedata
 from pathlib import Path
 
@@ -90,6 +92,28 @@ def printable(text: str) -> str:
     safe inside a one-line comment of a generated file, whatever a notebook's file name holds."""
     return "".join("?" if unicodedata.category(ch)[0] == "C" or unicodedata.category(ch) in ("Zl", "Zp") else ch
                    for ch in text)
+
+
+# PEP 263: a comment in a module's first two lines matching this declares the file's encoding, which
+# import honours and ast.parse of a str does not. A submission named `09 coding=raw_unicode_escape .ipynb`
+# put such a line into nbdev's header (H21): the rules read one comment, the child ran six defs.
+CODING_DECLARATION = re.compile(r"coding([:=])")
+
+
+def path_in_header(path: str) -> str:
+    """A path for the generated header line: printable, and never a coding declaration ('coding=' reads 'coding_=')."""
+    return CODING_DECLARATION.sub(r"coding_\1", printable(path))
+
+
+def check_utf8_module(text: str, edit_me: Path) -> None:
+    """Refuse module text that Python would decode as anything but UTF-8 (a coding line in its first two lines)."""
+    encoding = tokenize.detect_encoding(io.BytesIO(text.encode("utf-8")).readline)[0]
+    if encoding not in ("utf-8", "utf-8-sig"):
+        raise ExportRefused(
+            f"the module exported from {printable(str(edit_me))} would declare the source encoding {encoding!r} in its "
+            "first two lines (a comment with 'coding:' or 'coding=', PEP 263), so Python would read it differently from "
+            "what it shows. Remove that comment from the notebook's first lines (and from its summary line); nothing "
+            "was exported.")
 
 
 def _nbdev_directive_lines(nb_path: Path):
@@ -204,8 +228,9 @@ def export_notebook(nb: nbformat.NotebookNode, package_dir: Path, edit_me: Path,
         for made in made_files:
             dest = package_dir / made.relative_to(scratch_lib)
             nbdev_ref = os.path.relpath(nb_path, made.parent)
-            our_ref = printable(os.path.relpath(edit_me, dest.parent))
+            our_ref = path_in_header(os.path.relpath(edit_me, dest.parent))
             text = made.read_text(encoding="utf-8").replace(nbdev_ref, our_ref)
+            check_utf8_module(text, edit_me)
             if not dest.exists() or dest.read_text(encoding="utf-8") != text:
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 dest.write_text(text, encoding="utf-8")

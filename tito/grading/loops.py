@@ -1008,6 +1008,13 @@ def check(source: str, reference_src: Path | str, function: str) -> str | None:
 PARSING = notebook_cells.PARSING
 
 
+def read_as_imported(path: Path) -> str:
+    """The text of a module file as Python's import reads it: decoded by its PEP 263 declaration, if any,
+    not as UTF-8 regardless (the rules must read the code the child runs; tito's export refuses such a
+    declaration too, tito.export.check_utf8_module)."""
+    return importlib.util.decode_source(path.read_bytes())
+
+
 def verdict(cell, package_parent: Path, module_name: str) -> str | None:
     """The loop rule's message for a test cell marked `#| loop_rule NAME`; None when unmarked or kept.
     Reads the module file of the package under test (package_parent/tinytorch/...) itself."""
@@ -1016,8 +1023,8 @@ def verdict(cell, package_parent: Path, module_name: str) -> str | None:
         return None
     path = Path(package_parent, *module_name.split(".")).with_suffix(".py")
     try:
-        source = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        source = read_as_imported(path)
+    except (OSError, SyntaxError, LookupError, UnicodeDecodeError) as error:
         return f"{function} must loop over output positions (loop rule): {path.name} could not be read ({error})"
     try:
         with PARSING:

@@ -936,8 +936,8 @@ def verdict(graded: list, package_parent: Path, module_name: str) -> str | None:
         return None
     path = Path(package_parent, *module_name.split(".")).with_suffix(".py")
     try:
-        source = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        source = loops.read_as_imported(path)
+    except (OSError, SyntaxError, LookupError, UnicodeDecodeError):
         return None  # every item says the module does not import
     try:
         return check(source, src, [cell.source for cell in graded])
