@@ -219,6 +219,9 @@ if __name__ == "__main__":
 
 
 # %% nbgrader={"grade": true, "grade_id": "test-conv-output-size", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
+#| loop_rule conv_output_size
+# The grader also checks clauses 3 and 4 of the loop rule (section 2, below) on your exported
+# conv_output_size: it computes its answer itself, not with another function of the module.
 import numpy as np
 
 
@@ -617,6 +620,10 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    over the rows or columns of the image, and one over `np.ndenumerate(...)` enumerates a window's
 #    name (`np.ndenumerate(window)`). The output you fill is such an array: read it
 #    inside the loops one position at a time, or add to it in place (`out[n, co] += bias[co]`).
+#
+# Exercise 1's `conv_output_size` has no loops, but clauses 3 and 4 hold for it too: it computes
+# its answer itself, not with another function of the module that does (`pool_output_size` of
+# section 13, or the given checks' own window count).
 #
 # The grader checks the clauses in the order 4, 3, 1, 2, 5 and names the first that fails, with
 # where, for example: "conv2d_loops must loop over output positions (loop rule 3): uses

@@ -65,8 +65,9 @@ def clause(message: str | None) -> int | None:
 # ---------------------------------------------------------------------------- honest loops keep it
 
 def test_the_graded_cells_of_the_six_loop_exercises_carry_the_directive():
+    """And conv_output_size's: an exercise without loops keeps clauses 3 and 4 (H21)."""
     marked = {cell.loop_rule: cell for cell in cells.graded_cells(SRC) if cell.loop_rule}
-    assert set(marked) == set(LOOPS)
+    assert set(marked) == {*LOOPS, "conv_output_size"}
     assert all(cell.src == SRC for cell in marked.values())
     assert not any("count_loop_steps" in cell.source for cell in cells.check_cells(SRC))
 
@@ -2084,3 +2085,42 @@ def test_the_verdict_reads_the_package_file_and_merges_into_the_outcome(tmp_path
     assert loops.verdict(unmarked, tmp_path, "tinytorch.core.spatial") is None
     module.unlink()
     assert "could not be read" in loops.verdict(cell, tmp_path, "tinytorch.core.spatial")
+
+
+# ------------------------------------------- conv_output_size: no loops, but clauses 3 and 4 (H21)
+
+OUTPUT_SIZE_HONEST = {
+    "the formula": "return (size + 2 * padding - kernel) // stride + 1",
+    "math.floor of a true division": "import math\nreturn math.floor((size + 2 * padding - kernel) / stride) + 1",
+    "divmod, then the quotient": "steps, _ = divmod(size + 2 * padding - kernel, stride)\nreturn steps + 1",
+    "named parts and an int": "padded = size + 2 * padding\nroom = padded - kernel\nreturn int(room // stride) + 1",
+    "counting the starts with range": "return len(range(0, size + 2 * padding - kernel + 1, stride))",
+}
+
+
+@pytest.mark.parametrize("name", list(OUTPUT_SIZE_HONEST))
+def test_conv_output_size_computed_in_any_honest_way_keeps_the_rule(name):
+    assert verdict("conv_output_size", OUTPUT_SIZE_HONEST[name]) is None
+
+
+OUTPUT_SIZE_SHORTCUTS = {   # each gave test-conv-output-size its 3 points with no formula of its own
+    "the given pool_output_size (H21)": "return pool_output_size(size, kernel, stride, padding)",
+    "the given checks' window count": "return _window_count(size, kernel, stride, (padding, padding))",
+    "the fast path's output shape": ("return conv2d_vectorized(np.zeros((1, 1, size, size)), np.zeros((1, 1, kernel, "
+                                     "kernel)), stride=stride, padding=padding).shape[-1]"),
+    "a helper of one's own": "return _my_count(size, kernel, stride, padding)",
+}
+
+
+@pytest.mark.parametrize("name", list(OUTPUT_SIZE_SHORTCUTS))
+def test_conv_output_size_that_hands_the_work_to_another_function_breaks_clause_3(name):
+    extra = "def _my_count(size, kernel, stride, padding):\n    return (size + 2 * padding - kernel) // stride + 1"
+    message = verdict("conv_output_size", OUTPUT_SIZE_SHORTCUTS[name], extra)
+    assert message is not None and message.startswith("conv_output_size must compute its answer itself (loop rule 3): "), \
+        message
+    assert "compute in the function itself instead" in message, message
+
+
+def test_conv_output_size_keeps_clause_4():
+    message = verdict("conv_output_size", "return eval('(size + 2 * padding - kernel) // stride + 1')")
+    assert clause(message) == 4 and message.startswith("conv_output_size must compute its answer itself"), message

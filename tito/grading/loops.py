@@ -588,6 +588,7 @@ def _scalar_exercises(ref: Reference) -> set[str]:
 
 
 def _check_shortcuts(function: str, student: ModuleInfo, ref: Reference) -> None:
+    here = "in the function itself" if function in _scalar_exercises(ref) else "in your loops"
     queue, seen = [function], set()
     while queue:
         name = queue.pop(0)
@@ -604,7 +605,7 @@ def _check_shortcuts(function: str, student: ModuleInfo, ref: Reference) -> None
             if node.id not in allowed:
                 what = "the function" if node.id in student.defs else "the name"
                 raise Broken(3, f"{via}uses {node.id}, {what.replace('the ', 'a ')} of your module that the given "
-                                f"{name} does not use (nor the functions it calls); compute in your loops instead", node)
+                                f"{name} does not use (nor the functions it calls); compute {here} instead", node)
             queue.append(node.id)
         found = _shortcuts_in(fn, student, allowed)
         if found:
@@ -614,7 +615,7 @@ def _check_shortcuts(function: str, student: ModuleInfo, ref: Reference) -> None
                 n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef))), None)
             if inner is not None:
                 kind = "a lambda" if isinstance(inner, ast.Lambda) else f"`{inner.name}`"
-                raise Broken(3, f"defines {kind} inside; write the computation in the loops themselves", inner)
+                raise Broken(3, f"defines {kind} inside; write the computation {here}", inner)
 
 
 # ---------------------------------------------------------------- clause (4): module-wide
@@ -966,7 +967,11 @@ def check(source: str, reference_src: Path | str, function: str) -> str | None:
     ref = reference(reference_src)
     if function not in ref.given:
         raise ValueError(f"`#| loop_rule {function}`: {reference_src} defines no function {function} with a solution")
-    lead = f"{function} must loop over output positions (loop rule "
+    # An exercise without a loop (conv_output_size) keeps clauses 3 and 4: its answer is its own
+    # computation, not a given function that computes the same (`return pool_output_size(...)`, H21).
+    scalar = function in _scalar_exercises(ref)
+    lead = f"{function} must compute its answer itself (loop rule " if scalar else \
+        f"{function} must loop over output positions (loop rule "
     try:
         read = _student(source, ref.module.package)
     except SyntaxError as error:
@@ -981,6 +986,8 @@ def check(source: str, reference_src: Path | str, function: str) -> str | None:
         _check_bindings(function, read, ref)
         _check_signature(fn, ref.module.defs[function])
         _check_shortcuts(function, student, ref)
+        if scalar:
+            return None
         if _position_write(fn) is None:
             example = ref.example.get(function, "out[n, c, i, j] = ...")
             raise Broken(1, "no array is written inside two nested for loops with an index that uses both loop "
