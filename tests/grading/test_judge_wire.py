@@ -1,6 +1,7 @@
 """The judge's channel: values cross as copies, exactly; anything the protocol does not allow is refused."""
 from __future__ import annotations
 
+import collections
 import os
 
 import numpy as np
@@ -63,6 +64,35 @@ def test_objects_and_object_arrays_become_handles():
     for value in (object(), np.array([object()]), {1, 2}, lambda: 1):
         wire.encode(value, [], lambda obj: tagged.append(obj) or {"$": "r", "id": 1})
     assert len(tagged) == 4
+
+
+class _Lying(tuple):
+    """A tuple that lies about its items and its equality."""
+
+    def __iter__(self):
+        return iter((1.0, 2.0))
+
+    def __eq__(self, other):
+        return True
+
+    __hash__ = tuple.__hash__
+
+
+class _ClaimsTuple:
+    __class__ = tuple   # isinstance(_ClaimsTuple(), tuple) is True
+
+
+def test_subclasses_of_tuple_list_and_dict_cross_as_what_they_hold():
+    """H22: a student's namedtuple reached the checks as a handle, not a tuple (receptive_field lost
+    its item). A subclass crosses as its base type, read by the base type's methods, never its own."""
+    Field = collections.namedtuple("Field", "height width")
+    assert type(roundtrip(Field(10, 19))) is tuple and roundtrip(Field(10, 19)) == (10, 19)
+    assert roundtrip(collections.OrderedDict(b=2, a=1)) == {"b": 2, "a": 1}
+    assert roundtrip(collections.defaultdict(list, {1: [2]})) == {1: [2]}
+    assert roundtrip(_Lying((7.0, 8.0, 9.0))) == (7.0, 8.0, 9.0)   # its items, not what its __iter__ says
+    tagged = []
+    wire.encode(_ClaimsTuple(), [], lambda obj: tagged.append(obj) or {"$": "r", "id": 1})
+    assert len(tagged) == 1     # its real type is no tuple: a handle
 
 
 BAD = [({"$": "a", "i": 0, "dt": "|O", "sh": [1]}, [bytearray(8)], "not plain data"),

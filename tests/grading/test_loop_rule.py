@@ -2124,3 +2124,94 @@ def test_conv_output_size_that_hands_the_work_to_another_function_breaks_clause_
 def test_conv_output_size_keeps_clause_4():
     message = verdict("conv_output_size", "return eval('(size + 2 * padding - kernel) // stride + 1')")
     assert clause(message) == 4 and message.startswith("conv_output_size must compute its answer itself"), message
+
+
+# ---------------------------------------------------- H22: honest code the rule refused or crashed on
+
+H22_HONEST = {
+    "a plain name unpacked (`ph, pw = padding`; the rule crashed: AttributeError)": ("avgpool2d_loops", """
+ph, pw = padding
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].sum() / (kh * kw)
+return out
+"""),
+    "an argmax position unpacked inside the loops (`ki, kj = pos`)": ("maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                pos = np.unravel_index(np.argmax(window), window.shape)
+                ki, kj = pos
+                grad_x_pad[n, c, i * sh + ki, j * sw + kj] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+"""),
+    "an augmented assignment of numbers before the loops (`area *= kw`)": ("avgpool2d_loops", """
+area = kh
+area *= kw
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].sum() / area
+return out
+"""),
+    "a module imported inside the function, then given one window (`import math`)": ("avgpool2d_loops", """
+import math
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = math.fsum(x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].ravel()) / (kh * kw)
+return out
+"""),
+    "heapq imported inside the function (`heapq.nlargest(1, window.ravel())`)": ("maxpool2d_loops", """
+import heapq
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = heapq.nlargest(1, x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].ravel())[0]
+return out
+"""),
+}
+
+
+@pytest.mark.parametrize("name", list(H22_HONEST))
+def test_h22_honest_loops_keep_the_rule(name):
+    function, body = H22_HONEST[name]
+    assert verdict(function, body) is None
+
+
+H22_STILL_REFUSED = {   # the same shapes, doing what the rule forbids
+    "an augmented assignment on the image before the loops": (2, "avgpool2d_loops", """
+total = 0.0
+total += x_pad
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = total[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].sum() / (kh * kw)
+return out
+"""),
+    "a name imported inside the function and bound again to the image": (5, "avgpool2d_loops", """
+import math
+math = x_pad
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = math[:, :, i * sh:, j * sw:].sum() / (kh * kw)
+return out
+"""),
+}
+
+
+@pytest.mark.parametrize("name", list(H22_STILL_REFUSED))
+def test_h22_shapes_that_do_what_the_rule_forbids_stay_refused(name):
+    expected, function, body = H22_STILL_REFUSED[name]
+    message = verdict(function, body)
+    assert clause(message) == expected, message

@@ -519,6 +519,13 @@ def _computes(expr: ast.AST | None, numbers: set[str], in_index: bool = False) -
     return None
 
 
+def _as_load(target: ast.AST) -> ast.AST:
+    """An augmented assignment's target as the value it reads (`area` of `area *= kw`)."""
+    node = copy.copy(target)
+    node.ctx = ast.Load()
+    return node
+
+
 def _outside_loops(fn: ast.FunctionDef, given: set[str]) -> ast.AST | None:
     """The first statement outside fn's for loops that clause (2) does not allow, or None."""
     params = windows.parameter_names(fn, starred=False)
@@ -540,6 +547,9 @@ def _outside_loops(fn: ast.FunctionDef, given: set[str]) -> ast.AST | None:
                 targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
                 found = statement if _computes(statement.value, numbers) or any(
                     _computes(t, numbers, True) for t in targets) else None
+            elif isinstance(statement, ast.AugAssign):   # `area *= kw`: the arithmetic `area * kw`, on numbers only
+                whole = ast.BinOp(left=_as_load(statement.target), op=statement.op, right=statement.value)
+                found = statement if _computes(whole, numbers) or _computes(statement.target, numbers, True) else None
             elif isinstance(statement, ast.Return):
                 found = statement if _computes(statement.value, numbers) else None
             else:

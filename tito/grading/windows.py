@@ -102,7 +102,7 @@ def _bindings(fn: ast.FunctionDef, given: set[str]) -> list[tuple[ast.AST, ast.A
                 add(t, v, how)
             return
         if how == "assign" and isinstance(value, ast.Name) and isinstance(target, (ast.Tuple, ast.List)) and \
-                all(len(literal.elts) == len(target.elts) for literal in tuples.get(value.id, [None])):
+                value.id in tuples and all(len(literal.elts) == len(target.elts) for literal in tuples[value.id]):
             for literal in tuples[value.id]:      # `_, r, q = best`, every `best = (v, r, q)`: position by position
                 add(target, literal, how)
             return
@@ -1127,10 +1127,23 @@ def _updates_in_place(read: ast.AST, parents) -> bool:
     return any(place(target) == place(read) for target in statement.targets)
 
 
+def local_modules(fn: ast.FunctionDef) -> frozenset[str]:
+    """Names fn binds by `import m` (clause 2 allows it there) and in no other way: modules, no copies of
+    the image (`import math` in the function, then `math.fsum(window.ravel())`: H22)."""
+    imported = {(alias.asname or alias.name).split(".")[0] for node in ast.walk(fn) if isinstance(node, ast.Import)
+                for alias in node.names}
+    bound_otherwise = {node.id for node in ast.walk(fn) if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load)}
+    bound_otherwise |= parameter_names(fn)
+    bound_otherwise |= {alias.asname or alias.name for node in ast.walk(fn) if isinstance(node, ast.ImportFrom)
+                        for alias in node.names}
+    return frozenset(imported - bound_otherwise)
+
+
 def first_whole_read(fn: ast.FunctionDef, given: set[str], modules: frozenset[str] = frozenset()) -> TooMuch | None:
     """The first read inside fn's loops of more than one window of the image, or None. `modules`: the
     module's names bound only to imported modules (`statistics`, `functools`), whose functions fill none
-    of the module (`statistics.fmean(window.flat)` does not make `statistics` a copy of the image)."""
+    of the module (`statistics.fmean(window.flat)` does not make `statistics` a copy of the image); so
+    are the names fn itself binds only by `import` (local_modules)."""
     bindings = _bindings(fn, given)
     parents = _parents(fn)
     params = parameter_names(fn, starred=False)
@@ -1142,8 +1155,10 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str], modules: frozenset[st
         node = next(target for target, _, _ in bindings if hidden[0] in stored_names(target))
         return TooMuch(f"it binds the name `{hidden[0]}` and calls it: the rule reads {hidden[0]}(...) as Python's "
                        f"builtin; give your own {hidden[0]} another name", node)
+    imported_here = local_modules(fn)
     scope = _Scope(_definitions(bindings), frozenset({"slice", "min", "max", "abs", "int"} & bound_here),
-                   flags=_flags(bindings), fixed=_fixed(bindings), modules=frozenset(modules) - bound_here)
+                   flags=_flags(bindings), fixed=_fixed(bindings),
+                   modules=(frozenset(modules) | imported_here) - (bound_here - imported_here))
     scope = replace(scope, **dict(zip(("sequences", "flat"), _sequences(bindings))))
     images = _images(fn, bindings, parents, numbers, scope)
     numbers -= images.keys()

@@ -153,11 +153,15 @@ def encode(value, buffers: list, handle, depth: int = 0):
         return value
     if depth > MAX_DEPTH:
         raise ValueError("a value nested too deeply to send")
-    if kind in (tuple, list):
-        return {"$": "t" if kind is tuple else "l", "v": [encode(v, buffers, handle, depth + 1) for v in value]}
-    if kind is dict:
-        return {"$": "d", "k": [encode(k, buffers, handle, depth + 1) for k in value],
-                "v": [encode(v, buffers, handle, depth + 1) for v in value.values()]}
+    # A subclass (a namedtuple, an OrderedDict) goes as what it holds, read by the base type's own
+    # methods, never by an override: a student's namedtuple is a tuple to the checks, as in one process
+    # (H22), and a subclass that lies about its items cannot make them up.
+    if issubclass(kind, (tuple, list)):    # kind: the real type (isinstance would believe a __class__ property)
+        items = tuple.__iter__(value) if issubclass(kind, tuple) else list.__iter__(value)
+        return {"$": "t" if issubclass(kind, tuple) else "l", "v": [encode(v, buffers, handle, depth + 1) for v in items]}
+    if issubclass(kind, dict):
+        return {"$": "d", "k": [encode(k, buffers, handle, depth + 1) for k in dict.keys(value)],
+                "v": [encode(v, buffers, handle, depth + 1) for v in dict.values(value)]}
     if kind is bytes:
         buffers.append(value)
         return {"$": "b", "i": len(buffers) - 1}
