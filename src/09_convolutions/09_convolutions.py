@@ -539,7 +539,8 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    to their given versions. None of them uses `einsum`, `tensordot`, `sliding_window_view`,
 #    `as_strided`, `stride_tricks`, `convolve`, `correlate`, `fft`, `vectorize`,
 #    `apply_along_axis` or `frompyfunc` (as a name, an attribute or in an import, also as a word
-#    of a longer one: `einsum_path`, `np.fft.fft2`), nor imports anything but numpy and the
+#    of a longer one: `einsum_path`, `np.fft.fft2`), nor a view's `.base` (the whole array a
+#    window is a view of; a name `base` is fine), nor imports anything but numpy and the
 #    standard library; and the function defines no function, `lambda` or class inside
 #    (comprehensions are fine). Inside the loops, numpy on one window is fine: `window.max()`,
 #    `(window * kernel).sum()`, `np.argmax(window)`.
@@ -584,7 +585,7 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    and every array computed from one of them whole: `x_pad`, or `plane = x_pad[n, c]`) only
 #    through an index whose row and column entries are each a number or a window's slice. A
 #    number is arithmetic on numbers, loop variables and the given sizes (also through `int`,
-#    `min`, `max`, `abs`, `round`, `divmod`, `len`, `.shape`, `np.argmax(window)`,
+#    `float`, `min`, `max`, `abs`, `round`, `divmod`, `len`, `.shape`, `np.argmax(window)`,
 #    `window.argmax()`, `.item()` of a number, `np.unravel_index`):
 #    `x_pad[n, ci, i * sh + ki, j * sw + kj]`,
 #    `grad_out[n, co, i, j]`. A window's slice is one whose length does not grow with the image

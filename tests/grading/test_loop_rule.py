@@ -2066,6 +2066,8 @@ def test_every_forbidden_name_is_in_the_notebooks_rule_text():
     for name in [*loops.SHORTCUTS, *loops.FORBIDDEN_NAMES, *loops.FORBIDDEN_ATTRIBUTES, *loops.FORBIDDEN_MODULES,
                  *loops.ALLOWED_STDLIB[1:]]:
         assert f"`{name}`" in prose, name
+    for name in loops.WHOLE_ARRAY_ATTRIBUTES:
+        assert f"`.{name}`" in prose, name
     for word in ("np.ndindex", "itertools.product", "`global`", "`import *`", "decorator"):
         assert word in prose, word
 
@@ -2215,3 +2217,59 @@ def test_h22_shapes_that_do_what_the_rule_forbids_stay_refused(name):
     expected, function, body = H22_STILL_REFUSED[name]
     message = verdict(function, body)
     assert clause(message) == expected, message
+
+
+# ------------------------------------------------------------------ H23: against this round's changes
+
+def test_a_windows_base_is_the_whole_image_and_breaks_clause_3():
+    """H23: `x_pad[n, c, rows, cols].base` is the whole padded image: the loops then computed every
+    window at once by fancy indexing (maxpool, avgpool and conv2d: 32 -> 48 of 48)."""
+    body = """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                whole = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].base.reshape(x_pad.shape)
+                out[n, c, i, j] = whole[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].max()
+return out
+"""
+    message = verdict("maxpool2d_loops", body)
+    assert clause(message) == 3 and "uses `.base`" in message, message
+    spelled = verdict("maxpool2d_loops", body.replace(".base.", ".__getattribute__('base').").replace(
+        "x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].__getattribute__('base')",
+        "getattr(x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw], 'base')"))
+    assert spelled is not None, spelled
+
+
+H23_HONEST = {
+    "float of a number, then an augmented assignment": ("avgpool2d_loops", """
+area = float(kh)
+area *= kw
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].sum() / area
+return out
+"""),
+    "a name called base (a window's first row)": ("avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            base = i * sh
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, base:base + kh, j * sw:j * sw + kw].sum() / (kh * kw)
+return out
+"""),
+    "a recursive conv_output_size": ("conv_output_size", """
+if size - stride + 2 * padding < kernel:
+    return 1
+return 1 + conv_output_size(size - stride, kernel, stride, padding)
+"""),
+}
+
+
+@pytest.mark.parametrize("name", list(H23_HONEST))
+def test_h23_honest_code_keeps_the_rule(name):
+    function, body = H23_HONEST[name]
+    assert verdict(function, body) is None

@@ -72,6 +72,9 @@ from . import reach, windows
 # or dotted path: `np.einsum`, `einsum_path`, `np.fft.fft2`; not `conv2d_vectorized`).
 SHORTCUTS = ("einsum", "tensordot", "sliding_window_view", "as_strided", "stride_tricks", "convolve", "correlate",
              "fft", "vectorize", "apply_along_axis", "frompyfunc")
+# Clause (3), as attributes only: a window's `.base` is the whole array the window is a view of (H23:
+# `x_pad[n, c, rows, cols].base` handed the loops the whole image). As a plain name (`base = i * sh`) it is fine.
+WHOLE_ARRAY_ATTRIBUTES = ("base",)
 # Clause (4), anywhere in the module.
 FORBIDDEN_NAMES = (*reach.CODE_AS_TEXT, *reach.SETTERS, "vars")
 FORBIDDEN_ATTRIBUTES = (*reach.FAR_REACHING_ATTRIBUTES, "__code__", "__dict__", "__subclasses__", "__setattr__",
@@ -570,6 +573,8 @@ def _shortcuts_in(fn: ast.FunctionDef, student: ModuleInfo, allowed: set) -> tup
         shortcut = "a whole-array shortcut"
         if isinstance(node, ast.Attribute) and _shortcut(node.attr):
             return f"uses `{node.attr}`, {shortcut}", node
+        if isinstance(node, ast.Attribute) and node.attr in WHOLE_ARRAY_ATTRIBUTES:
+            return f"uses `.{node.attr}`, the whole array a view is made from", node
         if isinstance(node, ast.Name) and node.id not in local:
             word = _shortcut(node.id) or _shortcut(student.imports.get(node.id, ""))
             if word:
@@ -585,7 +590,8 @@ def _shortcuts_in(fn: ast.FunctionDef, student: ModuleInfo, allowed: set) -> tup
                 return "imports something other than numpy and the standard library", node
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr" \
                 and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) \
-                and isinstance(node.args[1].value, str) and _shortcut(node.args[1].value):
+                and isinstance(node.args[1].value, str) and (_shortcut(node.args[1].value)
+                                                             or node.args[1].value in WHOLE_ARRAY_ATTRIBUTES):
             return f"uses `{node.args[1].value}`, {shortcut}", node
     return None
 
@@ -609,6 +615,8 @@ def _check_shortcuts(function: str, student: ModuleInfo, ref: Reference) -> None
         via = "" if name == function else f"{name} (which {function} uses) "
         allowed = _reachable(name, ref.module) - {name} if name in ref.module.defs else set()
         allowed |= _scalar_exercises(ref) - {name}
+        if name == function and function in _scalar_exercises(ref):
+            allowed.add(name)   # a recursive conv_output_size computes its answer itself (H23)
         for node in _free_names(fn):
             if node.id not in student.bindings or _trusted_import(student, node.id):
                 continue

@@ -54,12 +54,12 @@ OPAQUE = -1  # the lead of a name holding the image in a container or a view wit
 FIXED = ("kh", "kw", "sh", "sw", "ph", "pw")  # the window's sizes: a slice's length may depend on these
 FIXED_ROOTS = ("weight", "kernel_size", "stride", "padding")  # and on expressions of these (`weight.shape[2]`)
 METADATA = ("shape", "ndim", "dtype", "size")
-SCALAR_OF_SCALARS = ("int", "abs", "round", "min", "max", "divmod")   # a number when every argument is one
+SCALAR_OF_SCALARS = ("int", "float", "abs", "round", "min", "max", "divmod")   # a number when every argument is one
 SCALAR_OF_ANYTHING = ("len", "argmax", "argmin", "item")             # a number whatever the argument (no axis)
 POSITION_ITERABLES = ("range", "ndindex", "product")                 # loops whose variables are numbers
 # The builtins the rule reads by their names (a call of one is a number, a clip, a slice or a loop over numbers):
 # a module or a loop function that binds one of these names and calls it is refused.
-TRUSTED_BUILTINS = ("int", "abs", "round", "min", "max", "divmod", "len", "slice", "range")
+TRUSTED_BUILTINS = ("int", "float", "abs", "round", "min", "max", "divmod", "len", "slice", "range")
 EXAMPLES = "x_pad[n, ci, i * sh + ki, j * sw + kj] or x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]"
 
 
@@ -1156,7 +1156,7 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str], modules: frozenset[st
         return TooMuch(f"it binds the name `{hidden[0]}` and calls it: the rule reads {hidden[0]}(...) as Python's "
                        f"builtin; give your own {hidden[0]} another name", node)
     imported_here = local_modules(fn)
-    scope = _Scope(_definitions(bindings), frozenset({"slice", "min", "max", "abs", "int"} & bound_here),
+    scope = _Scope(_definitions(bindings), frozenset({"slice", "min", "max", "abs", "int", "float"} & bound_here),
                    flags=_flags(bindings), fixed=_fixed(bindings),
                    modules=(frozenset(modules) | imported_here) - (bound_here - imported_here))
     scope = replace(scope, **dict(zip(("sequences", "flat"), _sequences(bindings))))
