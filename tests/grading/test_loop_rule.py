@@ -2097,6 +2097,8 @@ OUTPUT_SIZE_HONEST = {
     "divmod, then the quotient": "steps, _ = divmod(size + 2 * padding - kernel, stride)\nreturn steps + 1",
     "named parts and an int": "padded = size + 2 * padding\nroom = padded - kernel\nreturn int(room // stride) + 1",
     "counting the starts with range": "return len(range(0, size + 2 * padding - kernel + 1, stride))",
+    # closing checks: a style no test had, the ceiling of the positions over the stride
+    "math.ceil of the positions over the stride": "import math\nreturn math.ceil((size + 2 * padding - kernel + 1) / stride)",
 }
 
 
@@ -2273,3 +2275,14 @@ return 1 + conv_output_size(size - stride, kernel, stride, padding)
 def test_h23_honest_code_keeps_the_rule(name):
     function, body = H23_HONEST[name]
     assert verdict(function, body) is None
+
+
+def test_conv_output_size_with_the_given_function_as_a_default_argument_breaks_clause_4():
+    """Closing checks: a shortcut in a style no test had. The given pool_output_size smuggled in as a
+    default argument changes the given signature (clause 4), before clause 3 sees the call."""
+    module = module_text({"conv_output_size": "return _f(size, kernel, stride, padding)"}).replace(
+        "def conv_output_size(size, kernel, stride=1, padding=0):",
+        "def conv_output_size(size, kernel, stride=1, padding=0, _f=pool_output_size):")
+    assert "_f=pool_output_size" in module
+    message = loops.check(module, SRC, "conv_output_size")
+    assert clause(message) == 4 and "keep the given signature" in message, message

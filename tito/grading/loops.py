@@ -604,7 +604,8 @@ def _scalar_exercises(ref: Reference) -> set[str]:
 
 
 def _check_shortcuts(function: str, student: ModuleInfo, ref: Reference) -> None:
-    here = "in the function itself" if function in _scalar_exercises(ref) else "in your loops"
+    scalars = _scalar_exercises(ref)   # once: each name the function reaches asks it
+    here = "in the function itself" if function in scalars else "in your loops"
     queue, seen = [function], set()
     while queue:
         name = queue.pop(0)
@@ -614,8 +615,8 @@ def _check_shortcuts(function: str, student: ModuleInfo, ref: Reference) -> None
         fn = student.defs[name]
         via = "" if name == function else f"{name} (which {function} uses) "
         allowed = _reachable(name, ref.module) - {name} if name in ref.module.defs else set()
-        allowed |= _scalar_exercises(ref) - {name}
-        if name == function and function in _scalar_exercises(ref):
+        allowed |= scalars - {name}
+        if name == function and function in scalars:
             allowed.add(name)   # a recursive conv_output_size computes its answer itself (H23)
         for node in _free_names(fn):
             if node.id not in student.bindings or _trusted_import(student, node.id):
