@@ -523,12 +523,15 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    from them (`row = i * sh + ki`, then `grad_x_pad[n, ci, row, col]`).
 # 2. **Outside the loops, only preparing and returning.** Every statement outside the function's
 #    `for` loops (a loop's `else:` block is outside it; its `in ...` part belongs to it) is one of
-#    its given lines (those above "Yours"), an import, `pass`, an `if` whose test calls nothing
+#    its given lines (those above "Yours"), an import, `pass`, a `raise`, an `assert` or a
+#    `print(...)` that calls nothing (`assert out.shape == (batch, c_out, h_out, w_out)`: what
+#    they read is thrown away), an `if` whose test calls nothing
 #    (its body follows this same rule), or an assignment or `return` whose value calls nothing
 #    and does arithmetic or comparisons only on numbers (`area = kh * kw`, `best = -np.inf`,
 #    not on arrays: `first + second`, `cand > out`) or inside indices and slice bounds: `grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width]`,
-#    `return out`, `return grad_x, grad_w, grad_b`. Two calls compute nothing and are fine: `int`,
-#    `float`, `abs`, `round`, `min` or `max` of numbers (`area = float(kh * kw)`), and `.copy()` of
+#    `return out`, `return grad_x, grad_w, grad_b`. These calls compute nothing and are fine: `int`,
+#    `float`, `abs`, `round`, `min` or `max` of numbers (`area = float(kh * kw)`), `np.zeros` or
+#    `np.ones` of a shape of numbers (`np.zeros(c_out)`, a `dtype=` aside), and `.copy()` of
 #    an array or a slice of one (`grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width].copy()`). So the bias and every computation that reads
 #    an array go inside the loops.
 # 3. **No whole-array shortcuts.** The function uses no name of this module (a function, class
@@ -542,7 +545,11 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    of a longer one: `einsum_path`, `np.fft.fft2`), nor a view's `.base` (the whole array a
 #    window is a view of; a name `base` is fine), nor imports anything but numpy and the
 #    standard library; and the function defines no function, `lambda` or class inside
-#    (comprehensions are fine). Inside the loops, numpy on one window is fine: `window.max()`,
+#    (comprehensions are fine), nor makes a class another way: `type(name, bases, namespace)`,
+#    `.__class__`, `make_dataclass`, `namedtuple`, `NamedTuple`, `TypedDict`, `new_class`,
+#    `ABCMeta`, `EnumMeta`, `EnumType`, `Enum`, `IntEnum`, `StrEnum`, `Flag`, `IntFlag`; in the
+#    exercises themselves `type` is not used at all (`type(type)` is `type`; `isinstance` checks a
+#    value's kind). Inside the loops, numpy on one window is fine: `window.max()`,
 #    `(window * kernel).sum()`, `np.argmax(window)`.
 # 4. **Nothing behind the reader's back**, anywhere in the module: no `exec`, `eval`, `compile`,
 #    `__import__`, `globals`, `locals`, `vars`, `setattr`, `delattr` or `__builtins__`; no
@@ -557,7 +564,14 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    walrus, also written as text: `x: "(f := g)"`, which code reading the annotations would run);
 #    and none of the tools that change an object or reach one from afar:
 #    `update_wrapper`, `wraps`, `attrgetter`, `methodcaller`, `get_type_hints`, `ForwardRef`,
-#    `__self__`, `builtins`, `ctypeslib`, `load`, `read_array` (nor a forbidden name as an
+#    `__self__`, `builtins`, `ctypeslib`, `load`, `read_array`; none of numpy's array protocols
+#    (an object that has one is read as an array at whatever address, shape and strides it
+#    gives), nor what tells where a window lies in memory: `__array_interface__`,
+#    `__array_struct__`, `__array__`, `__array_wrap__`, `__array_finalize__`,
+#    `__array_prepare__`, `__array_function__`, `__array_ufunc__`, `__array_priority__`,
+#    `__getattr__`, `byte_bounds`, `info` (`np.info` prints the address), also not as the name
+#    of a def, a class, a keyword or a variable (a variable may be called `info`) (nor a
+#    forbidden name as an
 #    attribute, `x.setattr`, nor a string that names one, `"f.__globals__"`, nor `allow_pickle`,
 #    nor a private name of an imported module, `np._core`); of the standard library, imports of
 #    `math`, `cmath`, `itertools`, `functools`, `collections`, `numbers`, `operator`, `copy`,
@@ -801,12 +815,14 @@ def _assert_close(got, expected, what, tol=1e-10, suspects=(), coverage=None, in
     whose values `got` equals, or, given `coverage` (how many terms add up in each cell), an `=`
     where `+=` belongs. `input_gradient`: `got` is a gradient of the input x, which a backward
     computes on the padded copy (so a shape too big by the padding is named)."""
+    if got is None:
+        raise AssertionError(f"{what} returned None, expected an array of shape {expected.shape}. Likely bug: {_NO_RETURN}.")
     got = np.asarray(got)
     if got.shape == expected.shape and np.isclose(got, expected, rtol=tol, atol=tol).all():
         return
     hint = (_diag_shape_hint(got, expected, gradient=input_gradient) or _diag_likely_bug(got, suspects)
             or (coverage is not None and _diag_overwrite_hint(got, expected, coverage))
-            or _diag_precision_hint(got, expected))
+            or _diag_never_written(got, expected, tol) or _diag_precision_hint(got, expected))
     tail = f". Likely bug: {hint}." if hint else ""
     assert got.shape == expected.shape, f"{what} has shape {got.shape}, expected {expected.shape}{tail}"
     wrong = ~np.isclose(got, expected, rtol=tol, atol=tol)
@@ -814,6 +830,39 @@ def _assert_close(got, expected, what, tol=1e-10, suspects=(), coverage=None, in
     mine, right = _diag_two_numbers(got[at], expected[at])
     raise AssertionError(f"{what}: {int(wrong.sum())} of {got.size} values wrong, e.g. at {at} got "
                          f"{mine}, expected {right}{tail}")
+
+
+_NO_RETURN = ("the function ends without returning its result (a Python function without `return` gives None): "
+              "end it with the return line, `return out` (a backward returns its gradients)")
+
+
+def _diag_never_written(got, expected, tol):
+    """The loops stop one row or column early (range(h_out - 1)): every wrong value is a 0 left in the
+    last output row or column, which no iteration reached."""
+    if got.shape != expected.shape or got.ndim != 4:
+        return None
+    wrong = ~np.isclose(got, expected, rtol=tol, atol=tol)
+    edge = np.zeros(got.shape, dtype=bool)
+    edge[:, :, -1, :] = edge[:, :, :, -1] = True
+    if wrong.any() and not (wrong & ~edge).any() and (got[wrong] == 0).all():
+        return ("the last output row or column is never written (still 0): the loops run over every output "
+                "position, for i in range(h_out) and for j in range(w_out), not range(h_out - 1)")
+    return None
+
+
+def _diag_returned(what, got, names, shapes):
+    """A backward's result, checked for None and for its arrays in another order, each with its own
+    message (grad_w's shape where grad_x's belongs says less than 'the order is swapped')."""
+    if got is None:
+        raise AssertionError(f"{what} returned None, expected {', '.join(names)}. Likely bug: {_NO_RETURN}.")
+    got_shapes = [np.shape(value) for value in got] if isinstance(got, (tuple, list)) else []
+    if len(got_shapes) == len(shapes) and got_shapes != list(shapes) and \
+            sorted(map(str, got_shapes)) == sorted(map(str, shapes)):
+        raise AssertionError(f"{what} returned arrays of shapes {', '.join(map(str, got_shapes))}, expected "
+                             f"{', '.join(f'{n} {s}' for n, s in zip(names, shapes))}. Likely bug: the gradients "
+                             f"come back in another order: return {', '.join(names)}, the order of the inputs "
+                             "they belong to")
+    return got
 
 
 def _diag_two_numbers(got, expected):
@@ -1046,6 +1095,8 @@ def _maxpool_suspects(x, kernel, stride, padding):
         ("the window is one row and one column short: the slice i * sh:i * sh + kh already holds kh rows (its "
          "end is left out), so nothing is subtracted",
          lambda: None if kh < 2 or kw < 2 else _diag_pool_at(inf_pad, rows, cols, kh - 1, kw - 1, np.max)),
+        (_STRIDE_MISSING, lambda: None if (sh, sw) == (1, 1) else
+         _diag_pool_at(inf_pad, _diag_starts(oh, 1), _diag_starts(ow, 1), kh, kw, np.max)),
     ]
 
 
@@ -1070,9 +1121,13 @@ def _avgpool_suspects(x, kernel, stride, padding):
         ("the mean is rounded down (// divides and floors): divide the window's sum by kh * kw with /",
          lambda: np.floor(sums / (kh * kw))),
         *[(_STRIDE_IS_KERNEL, make) for make in _diag_stride_is_kernel(xp, kernel, stride, (oh, ow))],
+        (_STRIDE_MISSING, lambda: None if (sh, sw) == (1, 1) else
+         _diag_pool_at(xp, _diag_starts(oh, 1), _diag_starts(ow, 1), kh, kw, np.sum) / (kh * kw)),
     ]
 
 
+_STRIDE_MISSING = ("the stride is missing: the window of output (i, j) starts at row i * sh, column j * sw of x_pad, "
+                   "not at row i, column j")
 _STRIDE_IS_KERNEL = ("the windows step by the kernel size instead of the stride: output (i, j) starts at row "
                      "i * sh, column j * sw of x_pad")
 
@@ -1516,8 +1571,9 @@ import numpy as np
 def test_unit_conv2d_backward_loops():
     # Hand values: one pixel gets gradient from four overlapping windows (see the example above).
     g, x, w = np.ones((1, 1, 2, 2)), np.arange(9.0).reshape(1, 1, 3, 3), np.ones((1, 1, 2, 2))
-    grad_x, grad_w, grad_b = _call("conv2d_backward_loops(grad_out 2x2 ones, 0..8 as 3x3, 2x2 all-ones kernel)",
-                                   conv2d_backward_loops, g, x, w)
+    what = "conv2d_backward_loops(grad_out 2x2 ones, 0..8 as 3x3, 2x2 all-ones kernel)"
+    grad_x, grad_w, grad_b = _diag_returned(what, _call(what, conv2d_backward_loops, g, x, w),
+                                            ("grad_x", "grad_w", "grad_b"), (x.shape, w.shape, (w.shape[0],)))
     hints = _conv_back_suspects(g, x, w, (1, 1), (0, 0))
     _assert_close(grad_x, np.array([[[[1.0, 2, 1], [2, 4, 2], [1, 2, 1]]]]),
                   "grad_x of a 2x2 all-ones kernel on 3x3, grad_out all ones (overlapping windows add up: +=)",

@@ -172,6 +172,11 @@ TABLE: dict[str, tuple[set[str], str]] = {
     "conv_total_not_reset": ({"test-conv2d-loops"}, "total reset per channel, not per position"),
     "maxpool_window_one_short": ({"test-maxpool2d-loops"}, "slices i * sh:i * sh + kh - 1: one row short"),
     "avgpool_back_crop_one_end": ({"test-avgpool2d-backward-loops"}, "grad_x_pad[:, :, :height, :width]"),
+    "maxpool_stride_forgotten": ({"test-maxpool2d-loops"}, "windows at x_pad[n, c, i:i+kh, j:j+kw]: no stride"),
+    "avgpool_stride_forgotten": ({"test-avgpool2d-loops"}, "windows at x_pad[n, c, i:i+kh, j:j+kw]: no stride"),
+    "conv_loops_stop_one_early": ({"test-conv2d-loops"}, "range(h_out - 1), range(w_out - 1): last row and column 0"),
+    "conv_no_return": ({"test-conv2d-loops"}, "return out forgotten: the function gives None"),
+    "conv_back_returns_grad_w_first": ({"test-conv2d-backward-loops"}, "return grad_w, grad_x, grad_b"),
 }
 
 # What the student is told: each wrong version's message must hold this (its likely bug, named by the
@@ -273,6 +278,12 @@ HINTS: dict[str, str] = {
     "conv_total_not_reset": "Likely bug: the running total is not reset",
     "maxpool_window_one_short": "Likely bug: the window is one row and one column short",
     "avgpool_back_crop_one_end": "Likely bug: the padding is cut off at one end only",
+    "maxpool_stride_forgotten": "Likely bug: the stride is missing",
+    "avgpool_stride_forgotten": "Likely bug: the stride is missing",
+    "conv_loops_stop_one_early": "Likely bug: the last output row or column is never written",
+    "conv_no_return": "returned None, expected an array of shape (1, 1, 2, 2). Likely bug: the function ends without "
+                      "returning its result",
+    "conv_back_returns_grad_w_first": "Likely bug: the gradients come back in another order: return grad_x, grad_w, grad_b",
 }
 
 # Wrong versions that are right in value but compute every output position at once: their

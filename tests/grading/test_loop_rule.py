@@ -2068,6 +2068,8 @@ def test_every_forbidden_name_is_in_the_notebooks_rule_text():
         assert f"`{name}`" in prose, name
     for name in loops.WHOLE_ARRAY_ATTRIBUTES:
         assert f"`.{name}`" in prose, name
+    for name in loops.CLASS_FACTORIES:
+        assert f"`{name}`" in prose, name
     for word in ("np.ndindex", "itertools.product", "`global`", "`import *`", "decorator"):
         assert word in prose, word
 
@@ -2286,3 +2288,284 @@ def test_conv_output_size_with_the_given_function_as_a_default_argument_breaks_c
     assert "_f=pool_output_size" in module
     message = loops.check(module, SRC, "conv_output_size")
     assert clause(message) == 4 and "keep the given signature" in message, message
+
+
+# ------------------------------------------------------------------ H24: the array protocols
+
+def _whole_image_by_address(face: str, pointer: str, maker: str) -> str:
+    """H24's construction: inside the loops, an object whose `__array_interface__` puts the window's
+    address back at the image's start, with im2col strides, so np.asarray sees every window at once.
+    `face` reads the window's protocol dict, `pointer` its address, `maker` makes the class."""
+    return f"""
+for i in range(h_out):
+    for j in range(w_out):
+        window = x_pad[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+        s0, s1, s2, s3 = window.strides
+        {face}
+        Whole = {maker}("Whole", (), {{key: {{
+            "data": ({pointer} - i * sh * s2 - j * sw * s3, True),
+            "shape": (batch, channels, h_out, w_out, kh, kw),
+            "strides": (s0, s1, sh * s2, sw * s3, s2, s3),
+            "typestr": window.dtype.str, "version": 3}}}})
+        out[:, :, i, j] = np.asarray(Whole()).max(axis=(4, 5))[:, :, i, j]
+return out
+"""
+
+
+H24_ATTACKS = {   # name: (body, clause, words of the message)
+    "H24 as found: the protocol read from the window, a class by type(...)": (_whole_image_by_address(
+        'face = window.__array_interface__; key = "__array_interface__"', 'face["data"][0]', "type"),
+        4, "uses `.__array_interface__`"),
+    "the address from byte_bounds, the key computed": (_whole_image_by_address(
+        'key = "__array_" + "interface__"', "np.lib.array_utils.byte_bounds(window)[0]", "type"),
+        4, "uses `.byte_bounds`"),
+    "the key as a string only": (_whole_image_by_address(
+        'key = "__array_interface__"', "0", "type"), 4, "'__array_interface__' in a string"),
+    "type with three arguments": (_whole_image_by_address('key = "__array_" + "interface__"', "0", "type"),
+                                  3, "makes a class (`type` with three arguments)"),
+    "type(type), which is type": (_whole_image_by_address('key = "__array_" + "interface__"', "0", "type(type)"),
+                                  3, "uses `type`, which makes classes"),
+    "the window's class's class": (_whole_image_by_address(
+        'key = "__array_" + "interface__"', "0", "window.__class__.__class__"), 3, "makes a class (`.__class__`)"),
+    "a name bound to type": (_whole_image_by_address('key = "__array_" + "interface__"; maker = type', "0", "maker"),
+                             3, "uses `type`, which makes classes"),
+    "make_dataclass": ("""
+import dataclasses
+for i in range(h_out):
+    for j in range(w_out):
+        Whole = dataclasses.make_dataclass("Whole", [("__array_" + "interface__", dict)])
+        out[:, :, i, j] = np.asarray(Whole({})).max()
+return out
+""", 3, "makes a class (`.make_dataclass`)"),
+    "np.info prints the address into a file": ("""
+for i in range(h_out):
+    for j in range(w_out):
+        window = x_pad[:, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+        np.info(window, output=open("address.txt", "w"))
+        out[:, :, i, j] = window.max(axis=(2, 3))
+return out
+""", 4, "uses `.info`"),
+}
+
+
+@pytest.mark.parametrize("name", list(H24_ATTACKS))
+def test_an_array_made_from_a_windows_address_breaks_the_rule(name):
+    """H24: 0 -> 21 of 48 (conv2d, maxpool2d, avgpool2d and avgpool2d_backward loops so written), in tito
+    grade and Gradescope alike. Each spelling of the construction is refused, with the clause that does."""
+    body, expected, words = H24_ATTACKS[name]
+    message = verdict("maxpool2d_loops", body)
+    assert clause(message) == expected and words in message, message
+
+
+@pytest.mark.parametrize("extra", [
+    "class Whole:\n    def __array__(self, dtype=None, copy=None):\n        return None",
+    "class Whole:\n    __array_interface__ = {}",
+    "class Whole:\n    def __getattr__(self, name):\n        return {}",
+    "def show(x):\n    return dict(__array_interface__=x)",
+])
+def test_the_array_protocols_are_refused_anywhere_in_the_module(extra):
+    message = verdict("maxpool2d_loops", extra=extra)
+    assert clause(message) == 4 and "numpy reads an object with the array protocols" in message, message
+
+
+def test_a_variable_called_info_and_the_given_type_of_x_keep_the_rule():
+    """What the H24 refusals must not catch: `info` as a name (np.info is the one refused), and the given
+    helpers' `type(x).__name__` in their messages."""
+    body = """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                info = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                out[n, c, i, j] = info.max()
+return out
+"""
+    assert verdict("maxpool2d_loops", body) is None
+    assert "type(" in module_text(), "the given helpers call type(x) (one argument)"
+
+
+# ------------------------------------------------------------------ H25: honest loops the rule refused
+
+H25_HONEST = {
+    "enumerate over a stepped range (conv2d)": ("conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i, top in enumerate(range(0, sh * h_out, sh)):
+            for j, left in enumerate(range(0, sw * w_out, sw)):
+                acc = 0.0
+                for ci in range(c_in):
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            acc += x_pad[n, ci, top + ki, left + kj] * weight[co, ci, ki, kj]
+                out[n, co, i, j] = acc + (bias[co] if bias is not None else 0.0)
+return out
+"""),
+    "np.arange loops (conv2d)": ("conv2d_loops", """
+for n in np.arange(batch):
+    for co in np.arange(c_out):
+        for i in np.arange(h_out):
+            for j in np.arange(w_out):
+                acc = 0.0
+                for ci in range(c_in):
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            acc += x_pad[n, ci, i * sh + ki, j * sw + kj] * weight[co, ci, ki, kj]
+                out[n, co, i, j] = acc + (0.0 if bias is None else bias[co])
+return out
+"""),
+    "reversed kernel loops (maxpool2d)": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                best = -np.inf
+                for ki in reversed(range(kh)):
+                    for kj in reversed(range(kw)):
+                        best = max(best, x_pad[n, c, i * sh + ki, j * sw + kj])
+                out[n, c, i, j] = best
+return out
+"""),
+    "kernel index and pixel row together (conv2d backward)": ("conv2d_backward_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                grad_b[co] += g
+                for ki, r in enumerate(range(i * sh, i * sh + kh)):
+                    for kj, c in enumerate(range(j * sw, j * sw + kw)):
+                        grad_x_pad[n, :, r, c] += g * weight[co, :, ki, kj]
+                        grad_w[co, :, ki, kj] += g * x_pad[n, :, r, c]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width], grad_w, grad_b
+"""),
+    "a running argmax over enumerated rows (maxpool2d backward)": ("maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                best_val, best_pos = -np.inf, None
+                for a, r in enumerate(range(i * sh, i * sh + kh)):
+                    for b, q in enumerate(range(j * sw, j * sw + kw)):
+                        if x_pad[n, c, r, q] > best_val:
+                            best_val, best_pos = x_pad[n, c, r, q], (r, q)
+                grad_x_pad[n, c, best_pos[0], best_pos[1]] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+"""),
+    "enumerated tops, the count indexing grad_out (avgpool2d backward)": ("avgpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i, top in enumerate(range(0, h_out * sh, sh)):
+            for j, left in enumerate(range(0, w_out * sw, sw)):
+                grad_x_pad[n, c, top:top + kh, left:left + kw] += grad_out[n, c, i, j] / (kh * kw)
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+"""),
+    "an assert, a print and a raise before the loops (conv2d)": ("conv2d_loops", """
+assert out.shape == (batch, c_out, h_out, w_out), "output shape mismatch"
+print("out shape", out.shape, f"{h_out}x{w_out}", sep=" ")
+if kh > x_pad.shape[2] or kw > x_pad.shape[3]:
+    raise ValueError(f"kernel {kh}x{kw} larger than the padded input")
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                total = (x_pad[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw] * weight[co]).sum()
+                out[n, co, i, j] = total + (bias[co] if bias is not None else 0.0)
+return out
+"""),
+    "a default bias of zeros before the loops (conv2d)": ("conv2d_loops", """
+b = bias if bias is not None else np.zeros(c_out, dtype=out.dtype)
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, co, i, j] = (x_pad[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw] * weight[co]).sum() + b[co]
+return out
+"""),
+}
+
+
+H25_HONEST["zip of two ranges (conv2d)"] = ("conv2d_loops", H25_HONEST["enumerate over a stepped range (conv2d)"][1]
+                                             .replace("enumerate(range(0, sh", "zip(range(h_out), range(0, sh", 1)
+                                             .replace("enumerate(range(0, sw", "zip(range(w_out), range(0, sw", 1))
+assert H25_HONEST["zip of two ranges (conv2d)"][1].count("zip(") == 2
+
+
+@pytest.mark.parametrize("name", list(H25_HONEST))
+def test_h25_honest_loops_keep_the_rule(name):
+    """H25: each lost its exercise (4 to 10 points): loop variables of enumerate, zip, reversed and np.arange
+    were not numbers to the rule, and clause 2 refused a leftover print, an assert and a raise."""
+    function, body = H25_HONEST[name]
+    assert verdict(function, body) is None
+
+
+H25_REFUSED = {   # the same shapes doing what the rule forbids
+    "enumerate over the image's rows": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i, rows in enumerate(x_pad[n, c]):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c].max()
+return out
+""", 5),
+    "zip of a range and the image": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i, plane in zip(range(h_out), x_pad[n]):
+            for j in range(w_out):
+                out[n, c, i, j] = plane.max()
+return out
+""", 5),
+    "an assert that fills out": ("maxpool2d_loops", """
+assert out.__setitem__(slice(None), 0.0) is None
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].max()
+return out
+""", 2),
+    "a print whose argument computes": ("maxpool2d_loops", """
+print(np.maximum.at(out, 0, 1.0))
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].max()
+return out
+""", 2),
+    "print bound to something else in the function": ("maxpool2d_loops", """
+print = np.copyto
+print(out, 1.0)
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].max()
+return out
+""", None),
+    "np.zeros of the image, not of a shape": ("maxpool2d_loops", """
+b = np.zeros(x_pad)
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].max()
+return out
+""", 2),
+    "a dtype= that computes": ("maxpool2d_loops", """
+b = np.zeros(channels, dtype=np.copyto(out, 1.0))
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].max()
+return out
+""", 2),
+}
+
+
+@pytest.mark.parametrize("name", list(H25_REFUSED))
+def test_h25_shapes_that_do_what_the_rule_forbids_stay_refused(name):
+    function, body, expected = H25_REFUSED[name]
+    message = verdict(function, body)
+    assert message is not None and (expected is None or clause(message) == expected), message

@@ -75,6 +75,17 @@ SHORTCUTS = ("einsum", "tensordot", "sliding_window_view", "as_strided", "stride
 # Clause (3), as attributes only: a window's `.base` is the whole array the window is a view of (H23:
 # `x_pad[n, c, rows, cols].base` handed the loops the whole image). As a plain name (`base = i * sh`) it is fine.
 WHOLE_ARRAY_ATTRIBUTES = ("base",)
+# Clause (3): what makes a class inside a function without a `class` statement. H24 built one with
+# type("Whole", (), {"__array_interface__": ...}) around a window's address: numpy then made an array of
+# the whole image, strided as im2col, from it. (type(x) with one argument only asks a type.)
+CLASS_FACTORIES = ("make_dataclass", "namedtuple", "NamedTuple", "TypedDict", "new_class", "ABCMeta", "EnumMeta",
+                   "EnumType", "Enum", "IntEnum", "StrEnum", "Flag", "IntFlag")
+# Clause (4): numpy's array protocols (an object exposing these is read as an array at any address,
+# shape and strides it names) and what tells a window's address (numpy's byte_bounds, and np.info, which
+# prints it); __getattr__ would answer the protocols' names computed at run time.
+RAW_MEMORY_NAMES = ("__array_interface__", "__array_struct__", "__array__", "__array_wrap__", "__array_finalize__",
+                    "__array_prepare__", "__array_function__", "__array_ufunc__", "__array_priority__",
+                    "__getattr__", "byte_bounds", "info")
 # Clause (4), anywhere in the module.
 FORBIDDEN_NAMES = (*reach.CODE_AS_TEXT, *reach.SETTERS, "vars")
 FORBIDDEN_ATTRIBUTES = (*reach.FAR_REACHING_ATTRIBUTES, "__code__", "__dict__", "__subclasses__", "__setattr__",
@@ -83,7 +94,7 @@ FORBIDDEN_ATTRIBUTES = (*reach.FAR_REACHING_ATTRIBUTES, "__code__", "__dict__", 
                         # (functools.update_wrapper(module, ...) rebinds a module's names without an
                         # assignment)
                         "update_wrapper", "wraps", "attrgetter", "methodcaller", "get_type_hints", "ForwardRef",
-                        "builtins", "ctypeslib", "load", "read_array")
+                        "builtins", "ctypeslib", "load", "read_array", *RAW_MEMORY_NAMES)
 FORBIDDEN_MODULES = reach.FAR_REACHING_MODULES
 # The standard library a module with loop exercises may import (numpy aside). The rest of it can run
 # code given as a string (timeit, pdb, doctest), reach a module by its name (pydoc, pkgutil) or patch
@@ -490,6 +501,8 @@ def _harmless_call(expr: ast.Call, numbers: set[str]) -> bool:
     """A call outside the loops that computes no answer (H14, honest habits): a number builtin on numbers
     (`float(kh * kw)`), or `.copy()` of an array or a slice of one (`grad_x_pad[:, :, ph:ph + h].copy()`),
     which only the plain slice, already allowed, could give."""
+    if _fresh_constant_array(expr, numbers):
+        return True
     if expr.keywords:
         return False
     if isinstance(expr.func, ast.Name) and expr.func.id in NUMBER_BUILTINS:
@@ -498,6 +511,19 @@ def _harmless_call(expr: ast.Call, numbers: set[str]) -> bool:
         held = expr.func.value
         return isinstance(held, (ast.Name, ast.Subscript)) and _computes(held, numbers) is None
     return False
+
+
+def _fresh_constant_array(expr: ast.Call, numbers: set[str]) -> bool:
+    """np.zeros(...) or np.ones(...) of a shape of numbers, with at most a dtype= that calls nothing: a new
+    array of one value, no answer in it (H25: `b = bias if bias is not None else np.zeros(c_out)`)."""
+    func = expr.func
+    if not (isinstance(func, ast.Attribute) and func.attr in ("zeros", "ones") and isinstance(func.value, ast.Name)
+            and func.value.id in ("np", "numpy") and len(expr.args) == 1):
+        return False
+    shape = expr.args[0]
+    parts = shape.elts if isinstance(shape, ast.Tuple) else [shape]
+    return all(_scalar_arithmetic(part, numbers) for part in parts) and all(
+        k.arg == "dtype" and _computes(k.value, numbers) is None for k in expr.keywords)
 
 
 def _computes(expr: ast.AST | None, numbers: set[str], in_index: bool = False) -> ast.AST | None:
@@ -522,6 +548,31 @@ def _computes(expr: ast.AST | None, numbers: set[str], in_index: bool = False) -
     return None
 
 
+def _calls(expr: ast.AST | None, numbers: set[str]) -> ast.AST | None:
+    """The first node of expr that could change something: a call (but _harmless_call's), a walrus, a
+    lambda, a comprehension. What an assert or a print outside the loops reads is thrown away, so
+    arithmetic on arrays and f-strings are fine there (H25: `assert out.shape == (...), "..."`)."""
+    if expr is None:
+        return None
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Call) and not _harmless_call(node, numbers) or isinstance(
+                node, (ast.NamedExpr, ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp,
+                       ast.Await, ast.Yield, ast.YieldFrom)):
+            return node
+    return None
+
+
+def _printed(statement: ast.AST) -> list | None:
+    """What a statement `print(...)` prints (its arguments, and sep= and end=), or None for any other
+    statement. print is the builtin: a module with loop exercises may not bind the name."""
+    call = statement.value if isinstance(statement, ast.Expr) else None
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "print"):
+        return None
+    if any(k.arg not in ("sep", "end") for k in call.keywords):
+        return None
+    return [*call.args, *(k.value for k in call.keywords)]
+
+
 def _as_load(target: ast.AST) -> ast.AST:
     """An augmented assignment's target as the value it reads (`area` of `area *= kw`)."""
     node = copy.copy(target)
@@ -533,6 +584,7 @@ def _outside_loops(fn: ast.FunctionDef, given: set[str]) -> ast.AST | None:
     """The first statement outside fn's for loops that clause (2) does not allow, or None."""
     params = windows.parameter_names(fn, starred=False)
     numbers = windows.numbers_of(fn, given, set(windows.IMAGES) & params)
+    own_print = "print" in _local_names(fn)   # `print = np.add.at` in the function: not the builtin
 
     def visit(statements, top):
         for index, statement in enumerate(statements):
@@ -555,6 +607,12 @@ def _outside_loops(fn: ast.FunctionDef, given: set[str]) -> ast.AST | None:
                 found = statement if _computes(whole, numbers) or _computes(statement.target, numbers, True) else None
             elif isinstance(statement, ast.Return):
                 found = statement if _computes(statement.value, numbers) else None
+            elif isinstance(statement, ast.Raise):
+                found = None   # the function ends there: nothing it computed reaches a check (H25)
+            elif isinstance(statement, ast.Assert):
+                found = _calls(statement.test, numbers) or _calls(statement.msg, numbers)
+            elif _printed(statement) is not None and not own_print:
+                found = next(filter(None, (_calls(arg, numbers) for arg in _printed(statement))), None)
             else:
                 found = statement
             if found is not None:
@@ -566,8 +624,10 @@ def _outside_loops(fn: ast.FunctionDef, given: set[str]) -> ast.AST | None:
 
 # ---------------------------------------------------------------- clause (3): no whole-array shortcut
 
-def _shortcuts_in(fn: ast.FunctionDef, student: ModuleInfo, allowed: set) -> tuple[str, ast.AST] | None:
-    """A shortcut fn refers to: (what, node), or None. `allowed`: module names its given version uses."""
+def _shortcuts_in(fn: ast.FunctionDef, student: ModuleInfo, allowed: set,
+                  exercise: bool = False) -> tuple[str, ast.AST] | None:
+    """A shortcut fn refers to: (what, node), or None. `allowed`: module names its given version uses;
+    `exercise`: fn is one the student writes (not a given helper the loops call)."""
     local = _local_names(fn) | allowed
     for node in ast.walk(fn):
         shortcut = "a whole-array shortcut"
@@ -575,6 +635,9 @@ def _shortcuts_in(fn: ast.FunctionDef, student: ModuleInfo, allowed: set) -> tup
             return f"uses `{node.attr}`, {shortcut}", node
         if isinstance(node, ast.Attribute) and node.attr in WHOLE_ARRAY_ATTRIBUTES:
             return f"uses `.{node.attr}`, the whole array a view is made from", node
+        made = _makes_a_class(node, exercise)
+        if made:
+            return f"{made}; write the computation without one", node
         if isinstance(node, ast.Name) and node.id not in local:
             word = _shortcut(node.id) or _shortcut(student.imports.get(node.id, ""))
             if word:
@@ -593,6 +656,22 @@ def _shortcuts_in(fn: ast.FunctionDef, student: ModuleInfo, allowed: set) -> tup
                 and isinstance(node.args[1].value, str) and (_shortcut(node.args[1].value)
                                                              or node.args[1].value in WHOLE_ARRAY_ATTRIBUTES):
             return f"uses `{node.args[1].value}`, {shortcut}", node
+    return None
+
+
+def _makes_a_class(node: ast.AST, exercise: bool) -> str | None:
+    """How node makes a class without a class statement (type with three arguments, a factory, __class__),
+    or None. In an exercise `type` is refused whatever it is given: type(type) is type, and so is a name
+    bound to it; the given helpers' type(x).__name__ is fine."""
+    if isinstance(node, ast.Attribute) and node.attr in ("__class__", *CLASS_FACTORIES):
+        return f"makes a class (`.{node.attr}`)"
+    if isinstance(node, ast.Name) and node.id in CLASS_FACTORIES:
+        return f"makes a class (`{node.id}`)"
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "type" \
+            and (len(node.args) != 1 or node.keywords):
+        return "makes a class (`type` with three arguments)"
+    if isinstance(node, ast.Name) and node.id == "type" and exercise:
+        return "uses `type`, which makes classes (type(type) is type; to check a value's kind use isinstance)"
     return None
 
 
@@ -626,7 +705,7 @@ def _check_shortcuts(function: str, student: ModuleInfo, ref: Reference) -> None
                 raise Broken(3, f"{via}uses {node.id}, {what.replace('the ', 'a ')} of your module that the given "
                                 f"{name} does not use (nor the functions it calls); compute {here} instead", node)
             queue.append(node.id)
-        found = _shortcuts_in(fn, student, allowed)
+        found = _shortcuts_in(fn, student, allowed, exercise=name == function or name in scalars)
         if found:
             raise Broken(3, f"{via}{found[0]}", found[1])
         if name == function:
@@ -816,6 +895,11 @@ def _module_wide(student: ModuleInfo, nodes: list) -> None:
             raise Broken(4, f"your module names {node.value!r} in a string (an attribute the rule forbids)", node)
         if isinstance(node, ast.keyword) and node.arg == "allow_pickle":
             raise Broken(4, "your module passes allow_pickle (unpickling runs code)", node)
+        named = node.arg if isinstance(node, ast.keyword) else node.id if isinstance(node, ast.Name) else \
+            node.name if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else None
+        if named in RAW_MEMORY_NAMES and not (named == "info" and isinstance(node, ast.Name)):
+            raise Broken(4, f"your module defines or names `{named}`: numpy reads an object with the array "
+                            "protocols as an array at whatever address it gives, past the loop rule", node)
         if isinstance(node, ast.Name):
             if node.id in FORBIDDEN_NAMES:
                 raise Broken(4, f"your module uses `{node.id}`", node)
@@ -1016,7 +1100,8 @@ def check(source: str, reference_src: Path | str, function: str) -> str | None:
             raise Broken(2, "it computes outside its for loops; move that into the loops (outside them only the "
                             "given lines, and ifs, assignments and returns that call nothing (but float, int, "
                             "abs, round, min or max of numbers, or .copy()) and do arithmetic only on plain "
-                            "names and numbers or in indices)", outside)
+                            "names and numbers or in indices; raise, and assert and print that call nothing)",
+                         outside)
         modules = frozenset(name for name, entries in student.bindings.items()
                             if all(isinstance(node, ast.Import) for _, node in entries))
         too_much = windows.first_whole_read(fn, ref.given.get(function, set()), modules | {"np", "numpy"})

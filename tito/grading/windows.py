@@ -56,7 +56,7 @@ FIXED_ROOTS = ("weight", "kernel_size", "stride", "padding")  # and on expressio
 METADATA = ("shape", "ndim", "dtype", "size")
 SCALAR_OF_SCALARS = ("int", "float", "abs", "round", "min", "max", "divmod")   # a number when every argument is one
 SCALAR_OF_ANYTHING = ("len", "argmax", "argmin", "item")             # a number whatever the argument (no axis)
-POSITION_ITERABLES = ("range", "ndindex", "product")                 # loops whose variables are numbers
+POSITION_ITERABLES = ("range", "ndindex", "product", "arange")       # loops whose variables are numbers
 # The builtins the rule reads by their names (a call of one is a number, a clip, a slice or a loop over numbers):
 # a module or a loop function that binds one of these names and calls it is refused.
 TRUSTED_BUILTINS = ("int", "float", "abs", "round", "min", "max", "divmod", "len", "slice", "range")
@@ -126,7 +126,8 @@ def _bindings(fn: ast.FunctionDef, given: set[str]) -> list[tuple[ast.AST, ast.A
                 add(index, None, "index")
                 add(node.target.elts[1], node.iter, "element")  # an object array's element may be a slice
             else:
-                add(node.target, node.iter, "loop")
+                for target, iterable in _loop_pairs(node.target, node.iter):
+                    add(target, iterable, "loop")
         elif isinstance(node, ast.NamedExpr):
             add(node.target, node.value, "assign")
         elif isinstance(node, ast.withitem) and node.optional_vars is not None:
@@ -141,6 +142,24 @@ def _bindings(fn: ast.FunctionDef, given: set[str]) -> list[tuple[ast.AST, ast.A
             found += [(ast.Name(id=alias.asname or alias.name.split(".")[0], ctx=ast.Store()), None, "other")
                       for alias in node.names]
     return found
+
+
+def _loop_pairs(target: ast.AST, iterable: ast.AST) -> list:
+    """(target, iterable) pairs of a for loop, opened up where Python's own iterators pair them:
+    `for i, top in enumerate(range(...))` binds i to a count (a number) and top to range's items;
+    `for i, top in zip(range(...), range(...))` binds each to its own range; `reversed(range(...))`
+    yields range's items."""
+    if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name) and not iterable.keywords:
+        name, args = iterable.func.id, iterable.args
+        if name == "reversed" and len(args) == 1:
+            return _loop_pairs(target, args[0])
+        if isinstance(target, (ast.Tuple, ast.List)) and not any(isinstance(a, ast.Starred) for a in args):
+            if name == "enumerate" and len(args) == 1 and len(target.elts) == 2:
+                return [(target.elts[0], ast.Call(func=ast.Name(id="range", ctx=ast.Load()), args=[], keywords=[])),
+                        *_loop_pairs(target.elts[1], args[0])]
+            if name == "zip" and len(args) == len(target.elts):
+                return [pair for t, a in zip(target.elts, args) for pair in _loop_pairs(t, a)]
+    return [(target, iterable)]
 
 
 def _tuple_only(fn: ast.FunctionDef) -> dict[str, list[ast.Tuple]]:

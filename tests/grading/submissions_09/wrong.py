@@ -1252,3 +1252,52 @@ for n in range(batch):
 grad_b[:] = grad_out.sum()                  # the bias gradient is the sum of grad_out
 return grad_x_pad[:, :, ph:ph + height, pw:pw + width], grad_w, grad_b
 """)
+
+# ---------------------------------------------------------------- held-out hunt H25: told no likely bug before
+
+wrong("maxpool_stride_forgotten", "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = np.max(x_pad[n, c, i:i+kh, j:j+kw])
+return out
+""")
+
+wrong("avgpool_stride_forgotten", "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = np.mean(x_pad[n, c, i:i+kh, j:j+kw])
+return out
+""")
+
+wrong("conv_loops_stop_one_early", "conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out - 1):
+            for j in range(w_out - 1):
+                out[n, co, i, j] = (x_pad[n, :, i*sh:i*sh+kh, j*sw:j*sw+kw] * weight[co]).sum() + (0 if bias is None else bias[co])
+return out
+""")
+
+wrong("conv_no_return", "conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, co, i, j] = (x_pad[n, :, i*sh:i*sh+kh, j*sw:j*sw+kw] * weight[co]).sum() + (0 if bias is None else bias[co])
+""")
+
+wrong("conv_back_returns_grad_w_first", "conv2d_backward_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                grad_b[co] += g
+                grad_x_pad[n, :, i*sh:i*sh+kh, j*sw:j*sw+kw] += g * weight[co]
+                grad_w[co] += g * x_pad[n, :, i*sh:i*sh+kh, j*sw:j*sw+kw]
+return grad_w, grad_x_pad[:, :, ph:ph+height, pw:pw+width], grad_b
+""")
