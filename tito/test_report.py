@@ -82,6 +82,13 @@ def assign_blame(checks: list[Check], exercises: set) -> None:
     for check in failed:     # raised inside an exercise (conv2d_loops's IndexError under Conv2d): that exercise
         if check.raised_in in exercises:
             check.charged = [check.raised_in]
+            continue
+        # raised in given code, or the check's own assert with no frame of its names: the exercise its message
+        # names ("<ExpBackward>: exp_backward returned an array ..." from BackwardNode; "this check runs your
+        # mul_backward, which is wrong"), never the given function it was raised in
+        named = named_exercises(check.message, exercises)
+        if named and (check.raised_in is not None or not check.charged):
+            check.charged = named[:1]
 
     def inner(check: Check) -> list[str]:
         return [name for name in check.reached if name not in check.names]
@@ -106,6 +113,19 @@ def assign_blame(checks: list[Check], exercises: set) -> None:
                                                     _likeliest([name for name in check.names if name in exercises],
                                                                failures, cleared))
                                 if found), list(check.names))
+
+
+def named_exercises(message: str, exercises: set) -> list[str]:
+    """The exercises `message` names as code, in the order it names them: an identifier with an underscore or
+    a capital (exp_backward, Conv2d) where it stands alone, a plain word (backward) only when called
+    ("backward()"); never as an attribute (`loss.backward()` is the method, `node.backward` a node's)."""
+    found = []
+    for name in exercises:
+        tail = r"(?!\w)" if ("_" in name.strip("_") or name != name.lower()) else r"\("
+        match = re.search(rf"(?<![\w.]){re.escape(name)}{tail}", message or "")
+        if match:
+            found.append((match.start(), name))
+    return [name for _, name in sorted(found)]
 
 
 def _likeliest(candidates: list[str], failures: Counter, cleared: set[str]) -> list[str]:
@@ -135,7 +155,9 @@ def module_definitions(path: Path) -> tuple[list[str], list[tuple[int, int, str]
 
 
 def exercise_names(src: Path) -> set[str]:
-    """The top-level functions and classes of src's exported cells that hold a solution (the student writes them)."""
+    """The top-level functions and classes of src's exported cells that hold a solution themselves (the student
+    writes them): not the given functions beside them in the same cell (module 06's _call_node, next to
+    topological_order and backward, is the course's code)."""
     found = set()
     for cell in notebooks.read_source(src).cells:
         if cell.cell_type != "code" or notebooks.BEGIN not in cell.source or "export" not in cells.directives(cell.source):
@@ -144,7 +166,8 @@ def exercise_names(src: Path) -> set[str]:
             tree = ast.parse(cell.source)
         except SyntaxError:
             continue
-        found |= {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+        found |= {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))
+                  and notebooks.BEGIN in (ast.get_source_segment(cell.source, node) or "")}
     return found
 
 

@@ -375,21 +375,108 @@ def neg_backward(grad, out, a):
     """Gradient of out = -a (given)."""
     return (-grad,)
 
+# %% [markdown]
+# The checks of the rules call your rules on one sample each and compare with numpy. They are
+# defined once, in the given cell below.
+
+# %% nbgrader={"grade": false, "grade_id": "check-helpers-rules", "locked": true, "schema_version": 3, "solution": false, "task": false}
+#| check_helpers
+import numpy as np
+
+_ELEMENTWISE = ("add_backward", "sub_backward", "mul_backward", "div_backward", "pow_backward", "exp_backward",
+                "log_backward")
+
+
+def _rule_sample(label):
+    """One sample of a rule: (the rule's name, the item that checks it, the call as text, a function making the
+    call, the expected gradients as (input, formula, value)). The values are numpy's, computed here."""
+    a, b, g = np.array([1.0, 2.0, 4.0]), np.array([2.0, -1.0, 0.5]), np.array([1.0, 10.0, 100.0])
+    binary = f"(grad={g.tolist()}, out, a={a.tolist()}, b={b.tolist()})"
+    unary = f"(grad={g.tolist()}, out, a={a.tolist()})"
+    item = "test-autograd-elementwise-rules"
+    samples = {
+        "add_backward": (item, binary, lambda: add_backward(g, a + b, a, b), (("a", "grad", g), ("b", "grad", g))),
+        "sub_backward": (item, binary, lambda: sub_backward(g, a - b, a, b), (("a", "grad", g), ("b", "-grad", -g))),
+        "mul_backward": (item, binary, lambda: mul_backward(g, a * b, a, b),
+                         (("a", "grad * b", g * b), ("b", "grad * a", g * a))),
+        "div_backward": (item, binary, lambda: div_backward(g, a / b, a, b),
+                         (("a", "grad / b", g / b), ("b", "-grad * a / b ** 2", -g * a / b ** 2))),
+        "pow_backward": (item, f"(grad={g.tolist()}, out, a={a.tolist()}, exponent=3)",
+                         lambda: pow_backward(g, a ** 3, a, exponent=3),
+                         (("a", "grad * exponent * a ** (exponent - 1)", 3 * g * a ** 2),)),
+        "exp_backward": (item, unary, lambda: exp_backward(g, np.exp(a), a), (("a", "grad * out", g * np.exp(a)),)),
+        "log_backward": (item, unary, lambda: log_backward(g, np.log(a), a), (("a", "grad / a", g / a),)),
+    }
+    return (label.split("(")[0], *samples[label])
+
+
+def _what(value):
+    return "an array" if isinstance(value, np.ndarray) else "None" if value is None else f"a {type(value).__name__}"
+
+
+def _rule_gradients(label):
+    """(the gradients the rule returned, None) when it returned one per input; else (None, what is wrong)."""
+    name, _, call, make_call, expected = _rule_sample(label)
+    try:
+        grads = make_call()
+    except Exception as error:
+        return None, f"{name}{call} raised {type(error).__name__}: {error}"
+    if not isinstance(grads, (tuple, list)):
+        fix = "return (g,) with the comma" if len(expected) == 1 else "return (grad_a, grad_b), one per input"
+        return None, f"{name} returned {_what(grads)}, not a tuple of gradients: {fix}"
+    if len(grads) != len(expected):
+        formulas = ", ".join(formula for _, formula, _ in expected)
+        return None, f"{name}{call} returned {len(grads)} gradients for {len(expected)} inputs: expected ({formulas},)"
+    return tuple(grads), None
+
+
+def _as_array(value):
+    try:
+        return None if value is None else np.asarray(value, dtype=np.float64)
+    except Exception:
+        return None
+
+
+def _operand_problem(label, index, got):
+    """What is wrong with the gradient `got` of input `index` (None: it is right)."""
+    name, _, call, _, expected = _rule_sample(label)
+    operand, formula, want = expected[index]
+    got = _as_array(got)
+    if got is not None and got.shape == want.shape and np.allclose(got, want):
+        return None
+    message = f"{name}{call}: the gradient of {operand} is {formula} = {want.tolist()}, got " + \
+        ("None" if got is None else f"{got.tolist()}")
+    others = [(other, other_formula) for position, (other, other_formula, other_want) in enumerate(expected)
+              if position != index and got is not None and got.shape == other_want.shape and np.allclose(got, other_want)]
+    if others:
+        message += (f". Likely bug: that is {others[0][0]}'s gradient ({others[0][1]}): the two gradients are swapped; "
+                    "return them in the order of the inputs")
+    return message
+
+
+def _rule_problem(label):
+    """None when the rule gives the expected gradients on its sample, else the first thing wrong, in words."""
+    grads, problem = _rule_gradients(label)
+    if problem is None:
+        problem = next((found for index, got in enumerate(grads) if (found := _operand_problem(label, index, got))), None)
+    return problem
+
+
+def _one_gradient(name, grads):
+    """The one gradient of a one-input rule's result; a failure naming the rule when it is not a 1-tuple."""
+    assert isinstance(grads, (tuple, list)), f"{name} returned {_what(grads)}, not a tuple of gradients: return (g,) with the comma"
+    assert len(grads) == 1, f"{name} returned {len(grads)} gradients for 1 input: return (g,)"
+    return grads[0]
+
 # %% nbgrader={"grade": true, "grade_id": "test-autograd-elementwise-rules", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 def test_unit_elementwise_rules():
-    a = np.array([1.0, 2.0, 4.0])
-    b = np.array([2.0, -1.0, 0.5])
-    g = np.array([1.0, 10.0, 100.0])
-    ga, gb = add_backward(g, a + b, a, b)
-    assert np.array_equal(ga, g) and np.array_equal(gb, g), 'check failed: np.array_equal(ga, g) and np.array_equal(gb, g)'
-    ga, gb = sub_backward(g, a - b, a, b)
-    assert np.array_equal(ga, g) and np.array_equal(gb, -g), 'check failed: np.array_equal(ga, g) and np.array_equal(gb, -g)'
-    ga, gb = mul_backward(g, a * b, a, b)
-    assert np.allclose(ga, [2, -10, 50]) and np.allclose(gb, [1, 20, 400]), 'check failed: np.allclose(ga, [2, -10, 50]) and np.allclose(gb, [1, 20, 400])'
-    ga, gb = div_backward(g, a / b, a, b)
-    assert np.allclose(ga, [0.5, -10, 200]) and np.allclose(gb, [-0.25, -20, -1600]), 'check failed: np.allclose(ga, [0.5, -10, 200]) and np.allclose(gb, [-0.25, -20, -1600])'
-    (gp,) = pow_backward(g, a ** 3, a, exponent=3)
-    assert np.allclose(gp, [3, 120, 4800]), 'check failed: np.allclose(gp, [3, 120, 4800])'
+    # One sample per rule (_rule_sample, in the given cell above): one assert per input's gradient.
+    for label in _ELEMENTWISE:
+        grads, problem = _rule_gradients(label)
+        assert problem is None, problem
+        for index, got in enumerate(grads):
+            problem = _operand_problem(label, index, got)
+            assert problem is None, problem
     zero_and_three = np.array([0.0, 3.0])
     for exponent, slopes in ((2, [0, 6]), (1, [1, 1]), (3, [0, 27])):   # at a = 0: 0 for a**2, 1 for a**1
         (gp,) = pow_backward(np.ones(2), zero_and_three ** exponent, zero_and_three, exponent=exponent)
@@ -397,10 +484,6 @@ def test_unit_elementwise_rules():
             f"pow_backward of a ** {exponent} at a = [0, 3]: expected slopes {slopes}, got {gp}. Likely bug: "
             "exponent * out / a divides by a, which is 0 here (and no fixed value at a = 0 is right for every "
             "exponent); write exponent * a ** (exponent - 1)")
-    (ge,) = exp_backward(g, np.exp(a), a)
-    assert np.allclose(ge, g * np.exp(a)), 'check failed: np.allclose(ge, g * np.exp(a))'
-    (gl,) = log_backward(g, np.log(a), a)
-    assert np.allclose(gl, [1, 5, 25]), 'check failed: np.allclose(gl, [1, 5, 25])'
     print("element-wise rules: ok")
 
 
@@ -547,20 +630,20 @@ def test_unit_matmul_sum_rules():
         "transpose only the last two axes (np.swapaxes(x, -1, -2)), not all of them (.T)")
     np.testing.assert_allclose(ga3, expected_a, err_msg="matmul_backward on a batch: grad_a per matrix")
     np.testing.assert_allclose(gb3, expected_b, err_msg="matmul_backward on a batch: grad_b per matrix")
-    (gs,) = sum_backward(np.array([1.0, 2.0]), a.sum(axis=1)[:2], a[:2], axis=1)
+    gs = _one_gradient("sum_backward", sum_backward(np.array([1.0, 2.0]), a.sum(axis=1)[:2], a[:2], axis=1))
     np.testing.assert_allclose(gs, [[1, 1], [2, 2]], err_msg="sum_backward(axis=1)")
     # A square input: the gradient of row sums copies each row's value along that row, not down the columns.
     sq = np.arange(9.0).reshape(3, 3)
-    (gs,) = sum_backward(np.array([1.0, 2.0, 3.0]), sq.sum(axis=1), sq, axis=1)
+    gs = _one_gradient("sum_backward", sum_backward(np.array([1.0, 2.0, 3.0]), sq.sum(axis=1), sq, axis=1))
     np.testing.assert_allclose(gs, [[1, 1, 1], [2, 2, 2], [3, 3, 3]],
                                err_msg="sum_backward(axis=1) of a (3, 3) input: put the summed axis back (np.expand_dims) before broadcasting")
-    (gs,) = sum_backward(np.array(5.0), a.sum(), a)
+    gs = _one_gradient("sum_backward", sum_backward(np.array(5.0), a.sum(), a))
     assert gs.shape == (3, 2) and np.allclose(gs, 5), f"sum_backward(axis=None): expected 5 everywhere, shape (3, 2), got {gs}"
-    (gs,) = sum_backward(np.array([[1.0], [2.0], [3.0]]), a.sum(axis=1, keepdims=True), a,
-                         axis=1, keepdims=True)
+    gs = _one_gradient("sum_backward", sum_backward(np.array([[1.0], [2.0], [3.0]]), a.sum(axis=1, keepdims=True), a,
+                                                    axis=1, keepdims=True))
     np.testing.assert_allclose(gs, [[1, 1], [2, 2], [3, 3]], err_msg="sum_backward(axis=1, keepdims=True)")
     cube = np.ones((2, 3, 4))
-    (gs,) = sum_backward(np.array([10.0, 20.0, 30.0]), cube.sum(axis=(0, 2)), cube, axis=(0, 2))
+    gs = _one_gradient("sum_backward", sum_backward(np.array([10.0, 20.0, 30.0]), cube.sum(axis=(0, 2)), cube, axis=(0, 2)))
     np.testing.assert_allclose(gs, np.broadcast_to(np.array([10.0, 20.0, 30.0])[None, :, None], (2, 3, 4)),
                                err_msg="sum_backward with a tuple of axes (0, 2)")
     (gm,) = mean_backward(np.array([3.0, 6.0]), a.mean(axis=0), a, axis=0)
@@ -647,15 +730,15 @@ def gelu_backward(grad, out, x):
 def test_unit_activation_rules():
     x = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
     g = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
-    (gr,) = relu_backward(g, np.maximum(x, 0), x)
+    gr = _one_gradient("relu_backward", relu_backward(g, np.maximum(x, 0), x))
     np.testing.assert_array_equal(gr, [0, 0, 0, 4, 5], err_msg=(
         f"relu_backward at x = {x.tolist()} with grad = {g.tolist()}: grad where x > 0, else 0 "
         "(0 at x = 0 too, as PyTorch: the mask is x > 0, not x >= 0)"))
     s = 1 / (1 + np.exp(-x))
-    (gs,) = sigmoid_backward(g, s, x)
+    gs = _one_gradient("sigmoid_backward", sigmoid_backward(g, s, x))
     np.testing.assert_allclose(gs, g * s * (1 - s), err_msg=(
         "sigmoid_backward: grad * out * (1 - out), where out = sigmoid(x) is the forward's result"))
-    (gt,) = tanh_backward(g, np.tanh(x), x)
+    gt = _one_gradient("tanh_backward", tanh_backward(g, np.tanh(x), x))
     np.testing.assert_allclose(gt, g / np.cosh(x) ** 2, err_msg=(
         "tanh_backward: grad * (1 - out ** 2), where out = tanh(x) is the forward's result (the square matters)"))
     print("activation rules: ok")
@@ -703,7 +786,14 @@ class BackwardNode(Node):
         self.params = params        # axis, exponent, dim, ...
 
     def backward(self, grad_output):
-        return tuple(self.rule(grad_output, self.out, *self.arrays, **self.params))
+        grads = self.rule(grad_output, self.out, *self.arrays, **self.params)
+        if not isinstance(grads, (tuple, list)):   # tuple() of an array would split it along its first axis
+            what = "an array" if isinstance(grads, np.ndarray) else "None" if grads is None else f"a {type(grads).__name__}"
+            rule = getattr(self.rule, "__name__", "its backward rule")
+            fix = "return (g,) with the comma" if len(self.arrays) == 1 else \
+                f"return {len(self.arrays)} gradients, one per input, e.g. (grad_a, grad_b)"
+            raise RuntimeError(f"{self!r}: {rule} returned {what}, not a tuple of gradients: {fix}")
+        return tuple(grads)
 
 
 def _attach(out, operands, rule, name, params):

@@ -56,6 +56,11 @@ WRONG = {
     ("06", "pow_guarded_out_over_a"): ({"test-autograd-elementwise-rules"},
                                        "pow_via_out_over_a with the slope at a = 0 set to 0 (H10: full marks while the "
                                        "check used a ** 2 only; a ** 1 has slope 1 there)"),
+    ("06", "exp_no_tuple"): ({"test-autograd-elementwise-rules", "test-autograd-backward", "test-autograd-graph",
+                              "test-autograd-losses"},
+                             "exp_backward returns grad * out, not the 1-tuple (grad * out,) (H25: 'returned 2 gradients')"),
+    ("06", "relu_no_tuple"): ({"test-autograd-activation-rules"}, "relu_backward returns an array, not a 1-tuple"),
+    ("06", "pow_no_tuple"): ({"test-autograd-elementwise-rules"}, "pow_backward returns an array, not a 1-tuple"),
     ("06", "pow_via_out_over_a"): ({"test-autograd-elementwise-rules"},
                                    "pow_backward as exponent * out / a: nan at a = 0 (H9: full marks while the check used a > 0 only)"),
     ("03", "lists_only"): ({"test-module-parameters", "test-module-tree"},
@@ -161,10 +166,16 @@ CORRECT = {
     ("08", "concatenate_outputs_style"): "enumerate with for/else, evaluate concatenates every output and scores once",
 }
 
-# Wrong answers whose lost item must also name their bug: (module, answer) -> (item, words of its message).
+# Wrong answers whose lost items must also name their bug: (module, answer) -> [(item, words of its message)].
+NOT_A_TUPLE = "returned an array, not a tuple of gradients: return (g,) with the comma"
 LIKELY = {
-    ("07", "adam_global_step"): ("test-adam-sparse", "Likely bug: one step count for all parameters"),
-    ("07", "adam_folded_eps"): ("test-adam-sparse", "Likely bug: the bias corrections folded into the step size"),
+    ("07", "adam_global_step"): [("test-adam-sparse", "Likely bug: one step count for all parameters")],
+    ("07", "adam_folded_eps"): [("test-adam-sparse", "Likely bug: the bias corrections folded into the step size")],
+    ("06", "exp_no_tuple"): [(item, "exp_backward " + NOT_A_TUPLE) for item in
+                             ("test-autograd-elementwise-rules", "test-autograd-backward", "test-autograd-graph",
+                              "test-autograd-losses")],
+    ("06", "pow_no_tuple"): [("test-autograd-elementwise-rules", "pow_backward " + NOT_A_TUPLE)],
+    ("06", "relu_no_tuple"): [("test-autograd-activation-rules", "relu_backward " + NOT_A_TUPLE)],
 }
 
 # Module 04's answers that lose the graph. Module 04 stands on modules 01-03 and checks values only,
@@ -289,8 +300,7 @@ def test_wrong_answer_loses_the_items_that_check_it(number, stem, tmp_path):
     print("\n" + line)
     assert lost == expected, f"{line}\nexpected to lose exactly {sorted(expected)}\n{grade.format_report(report)}"
     assert report.total < report.maximum
-    if (number, stem) in LIKELY:
-        item, words = LIKELY[(number, stem)]
+    for item, words in LIKELY.get((number, stem), ()):
         message = next(i.message for i in report.items if i.id == item)
         assert words in message, f"{line}: the message of {item} should say {words!r}, it says:\n{message}"
 

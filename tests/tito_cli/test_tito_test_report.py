@@ -421,3 +421,24 @@ def test_an_error_the_test_wrapped_is_charged_to_the_function_that_raised_it_in_
     charged, where = test_report.traceback_charge(text, module_file, spans, ["conv2d_loops", "maxpool2d_loops"])
     assert charged == ["conv2d_loops"] and where == "conv2d_loops() (spatial.py line 2)", text
     assert text.endswith("in conv2d_loops\n    return x[99]\nIndexError: index 99 is out of bounds\n"), text
+
+
+def test_a_failure_raised_in_given_code_is_charged_to_the_exercise_its_message_names():
+    """H25: exp_backward returning a bare array failed in the given _call_node, next to topological_order and
+    backward in their solution cell, and `tito test 06` said "FAIL _call_node". Only a function holding a
+    solution is an exercise; a failure raised in given code (or by the check's own assert) is charged to the
+    exercise its message names."""
+    src = Path(__file__).resolve().parents[2] / "src" / "06_autograd" / "06_autograd.py"
+    exercises = test_report.exercise_names(src)
+    assert {"topological_order", "backward", "exp_backward", "mul_backward", "unbroadcast"} <= exercises
+    assert not {"_call_node", "_reduce_input_grad", "neg_backward", "mean_backward"} & exercises
+    Check = test_report.Check
+    checks = [Check("engine", "fail", "RuntimeError: <ExpBackward>: exp_backward returned an array, not a tuple of "
+                    "gradients: return (g,) with the comma", names=["topological_order", "backward"],
+                    charged=["backward"], raised_in="BackwardNode"),
+              Check("losses", "fail", "AssertionError: this check runs your mul_backward, which is wrong (see "
+                    "test-autograd-elementwise-rules); fix it first", names=["add_backward", "mul_backward", "backward"]),
+              Check("attribute", "fail", "AssertionError: loss.backward() gave no gradient", names=["add_backward", "mul_backward"])]
+    test_report.assign_blame(checks, exercises)
+    assert [check.blame for check in checks][:2] == [["exp_backward"], ["mul_backward"]]
+    assert "backward" not in checks[2].blame   # `loss.backward()` is the method, not a name the message gives

@@ -158,7 +158,7 @@ def neg_backward(grad, out, a):
     """Gradient of out = -a (given)."""
     return (-grad,)
 
-# %% ../../src/06_autograd/06_autograd.py #cell-018
+# %% ../../src/06_autograd/06_autograd.py #cell-020
 def matmul_backward(grad, out, a, b):
     """Gradients of out = a @ b, for a and b with at least 2 axes."""
     return grad @ np.swapaxes(b, -1, -2), np.swapaxes(a, -1, -2) @ grad
@@ -218,7 +218,7 @@ def _matmul_nd_backward(grad, out, a, b):
     return (unbroadcast(ga, a2.shape).reshape(a.shape),
             unbroadcast(gb, b2.shape).reshape(b.shape))
 
-# %% ../../src/06_autograd/06_autograd.py #cell-022
+# %% ../../src/06_autograd/06_autograd.py #cell-024
 def relu_backward(grad, out, x):
     """Gradient of out = relu(x)."""
     return (grad * (x > 0),)
@@ -246,7 +246,7 @@ def gelu_backward(grad, out, x):
     slope = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x)
     return (grad * slope,)
 
-# %% ../../src/06_autograd/06_autograd.py #cell-025
+# %% ../../src/06_autograd/06_autograd.py #cell-027
 class BackwardNode(Node):
     """The node recorded for a wrapped Tensor operation: calls its backward rule."""
 
@@ -258,7 +258,14 @@ class BackwardNode(Node):
         self.params = params        # axis, exponent, dim, ...
 
     def backward(self, grad_output):
-        return tuple(self.rule(grad_output, self.out, *self.arrays, **self.params))
+        grads = self.rule(grad_output, self.out, *self.arrays, **self.params)
+        if not isinstance(grads, (tuple, list)):   # tuple() of an array would split it along its first axis
+            what = "an array" if isinstance(grads, np.ndarray) else "None" if grads is None else f"a {type(grads).__name__}"
+            rule = getattr(self.rule, "__name__", "its backward rule")
+            fix = "return (g,) with the comma" if len(self.arrays) == 1 else \
+                f"return {len(self.arrays)} gradients, one per input, e.g. (grad_a, grad_b)"
+            raise RuntimeError(f"{self!r}: {rule} returned {what}, not a tuple of gradients: {fix}")
+        return tuple(grads)
 
 
 def _attach(out, operands, rule, name, params):
@@ -352,7 +359,7 @@ def enable_autograd():
             cls._autograd_originals = {"forward": cls.__dict__["forward"]}
         cls.forward = _wrap_activation(cls._autograd_originals["forward"], rule, cls.__name__ + "Backward", params_of)
 
-# %% ../../src/06_autograd/06_autograd.py #cell-028
+# %% ../../src/06_autograd/06_autograd.py #cell-030
 def topological_order(root):
     """Tensors of the graph ending at `root`, each after every tensor it was computed from."""
     order, visited = [], set()
@@ -433,7 +440,7 @@ def backward(self, gradient=None):
             g = _reduce_input_grad(node, inp, g)
             grads[id(inp)] = g if id(inp) not in grads else grads[id(inp)] + g
 
-# %% ../../src/06_autograd/06_autograd.py #cell-032
+# %% ../../src/06_autograd/06_autograd.py #cell-034
 def _scalar(value):
     if isinstance(value, Tensor):
         return value.item()
@@ -457,5 +464,5 @@ def numerical_gradient(f, x, eps=1e-6):
         grad[index] = (f_plus - f_minus) / (2 * eps)
     return grad
 
-# %% ../../src/06_autograd/06_autograd.py #cell-034
+# %% ../../src/06_autograd/06_autograd.py #cell-036
 enable_autograd()

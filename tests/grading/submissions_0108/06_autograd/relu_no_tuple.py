@@ -1,0 +1,2 @@
+def relu_backward(grad, out, x):
+    return grad * (x > 0)
