@@ -824,9 +824,15 @@ def test_unit_layers_backward():
     layer.bias = Tensor(b0, requires_grad=True, dtype=np.float64)
     x = Tensor(x0, requires_grad=True, dtype=np.float64)
     (layer(x) * Tensor(g0, dtype=np.float64)).sum().backward()
-    assert layer.weight.grad is not None and layer.bias.grad is not None and x.grad is not None, (
+    assert layer.weight.grad is not None or layer.bias.grad is not None or x.grad is not None, (
         "no gradient reached the weight, bias or input: compute forward with Tensor operations "
         "(x @ self.weight.transpose() + self.bias), not on .data")
+    assert layer.bias.grad is not None, (
+        "the bias got no gradient: forward must add self.bias (out = x @ self.weight.transpose() + self.bias)")
+    assert layer.weight.grad is not None, (
+        "the weight got no gradient: forward must use self.weight as a Tensor (x @ self.weight.transpose()), "
+        "not its .data")
+    assert x.grad is not None, "the input got no gradient: compute forward from x itself, not from x.data"
     np.testing.assert_allclose(layer.weight.grad, g0.T @ x0, err_msg="Linear: dL/dW = G^T @ x")
     np.testing.assert_allclose(layer.bias.grad, g0.sum(axis=0), err_msg="Linear: dL/db = column sums of G")
     np.testing.assert_allclose(x.grad, g0 @ w0, err_msg="Linear: dL/dx = G @ W")
