@@ -252,11 +252,17 @@ class CrossEntropyLoss(Module):
 
 # %% nbgrader={"grade": true, "grade_id": "test-cross-entropy", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 def test_unit_cross_entropy():
+    def summed(got, mean, n):   # the loss of n samples is their mean: a sum is n times it
+        return (f". Likely bug: the loss is summed over the {n} samples, not averaged: divide the sum by N "
+                "(or take .mean())") if n > 1 and np.isclose(got, n * mean, rtol=1e-5) else ""
+
     loss_fn = CrossEntropyLoss()
     # Equal logits: every class has probability 1/C, the loss is log(C).
     loss = loss_fn(Tensor(np.zeros((3, 4))), [0, 1, 3])
     assert isinstance(loss, Tensor) and loss.shape == (), f"CrossEntropyLoss returns a scalar Tensor, got shape {loss.shape}"
-    assert np.isclose(loss.item(), np.log(4)), f"equal logits over 4 classes: expected log(4), got {loss.item()}"
+    assert np.isclose(loss.item(), np.log(4)), (
+        f"CrossEntropyLoss()(zeros((3, 4)), [0, 1, 3]): equal logits over 4 classes, expected log(4) = {np.log(4)}, "
+        f"got {loss.item()}{summed(loss.item(), np.log(4), 3)}")
 
     # Worked by hand: logits (log 1, log 3) -> probabilities (1/4, 3/4).
     logits = Tensor(np.log([[1.0, 3.0], [1.0, 3.0]]))
@@ -271,7 +277,10 @@ def test_unit_cross_entropy():
     logits = Tensor(z, dtype=np.float64)
     loss = loss_fn(logits, [2, 0])
     log_softmax = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-    assert np.isclose(loss.item(), -(log_softmax[0, 2] + log_softmax[1, 0]) / 2, rtol=1e-12), loss.item()
+    expected = -(log_softmax[0, 2] + log_softmax[1, 0]) / 2
+    assert np.isclose(loss.item(), expected, rtol=1e-12), (
+        f"CrossEntropyLoss()({z.tolist()} as float64, [2, 0]): expected the mean of -log softmax at the labels, "
+        f"{expected!r}, got {loss.item()!r}{summed(loss.item(), expected, 2)}")
     assert loss.dtype == np.float64, f"float64 logits give a float64 loss, got {loss.dtype}"
     np.testing.assert_array_equal(logits.data, z, err_msg="CrossEntropyLoss must not change its input")
     # Shifting all logits of a row by a constant changes nothing.
@@ -284,18 +293,26 @@ if __name__ == "__main__":
 
 # %% nbgrader={"grade": true, "grade_id": "test-cross-entropy-stable", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 def test_unit_cross_entropy_stable():
+    def summed(got, mean, n):   # the loss of n samples is their mean: a sum is n times it
+        return (f". Likely bug: the loss is summed over the {n} samples, not averaged: divide the sum by N "
+                "(or take .mean())") if n > 1 and np.isclose(got, n * mean, rtol=1e-5) else ""
+
     loss_fn = CrossEntropyLoss()
     # Logits far beyond exp's range: a naive softmax gives inf/nan.
     big = Tensor([[1000.0, 0.0], [0.0, 1000.0], [-1000.0, -1000.0]])
     loss = loss_fn(big, [0, 0, 1]).item()
     # sample 0: certain and right -> 0; sample 1: certain and wrong -> 1000; sample 2: tie -> log 2
     assert np.isfinite(loss), f"huge logits must give a finite loss, got {loss}"
-    assert np.isclose(loss, (0.0 + 1000.0 + np.log(2)) / 3, rtol=1e-5), loss
+    expected = (0.0 + 1000.0 + np.log(2)) / 3
+    assert np.isclose(loss, expected, rtol=1e-5), (
+        f"CrossEntropyLoss()([[1000, 0], [0, 1000], [-1000, -1000]], [0, 0, 1]): the samples' losses are 0, 1000 "
+        f"and log(2), so expected their mean {expected}, got {loss}{summed(loss, expected, 3)}")
     # One row with huge logits among ordinary rows: each row needs its own maximum.
     z = np.array([[800.0, 790.0, 0.0], [1.0, 2.0, 3.0], [0.0, -1.0, 0.5]])
     per_row = [np.log(np.exp(row - row.max()).sum()) + row.max() - row[k] for row, k in zip(z, [1, 0, 2])]
     got = loss_fn(Tensor(z, dtype=np.float64), [1, 0, 2]).item()
-    assert np.isclose(got, np.mean(per_row), rtol=1e-12), f"one huge row among ordinary rows: expected {np.mean(per_row)}, got {got}"
+    assert np.isclose(got, np.mean(per_row), rtol=1e-12), (
+        f"one huge row among ordinary rows: expected {np.mean(per_row)}, got {got}{summed(got, np.mean(per_row), 3)}")
     # Certain and right: the loss is tiny but not zero (exp(-30) per sample).
     tiny = loss_fn(Tensor([[30.0, 0.0], [0.0, 30.0]], dtype=np.float64), [0, 1]).item()
     assert np.isclose(tiny, np.log1p(np.exp(-30.0)), rtol=0.5, atol=0), f"expected log(1 + e^-30) = {np.log1p(np.exp(-30.0)):.3e}, got {tiny:.3e}"

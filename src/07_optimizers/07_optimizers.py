@@ -256,22 +256,49 @@ if __name__ == "__main__":
     print("SGD: plain steps and weight decay match the hand-computed values.")
 
 # %% nbgrader={"grade": true, "grade_id": "test-sgd-momentum", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+def _sgd_path(grads, lr, momentum, dampening=0.0, nesterov=False, zeros_first=False):
+    """The positions of a parameter starting at 0 under SGD with momentum, one per gradient (plain numbers).
+    zeros_first: the common mistake, a buffer started at zeros (mu * 0 + (1 - dampening) * g on the first step)."""
+    p, buf, path = 0.0, None, []
+    for g in grads:
+        if buf is None:
+            buf = (1 - dampening) * g if zeros_first else g   # PyTorch: the first buffer is the gradient itself
+        else:
+            buf = momentum * buf + (1 - dampening) * g
+        p -= lr * (g + momentum * buf if nesterov else buf)
+        path.append(p)
+    return path
+
+
+def _sgd_message(what, t, want, got, zeros):
+    message = f"{what}, gradient 1 at every step, after step {t}: expected p = {want:.6g}, got {got}"
+    if np.allclose(got, [zeros]) and not np.isclose(zeros, want):
+        message += (". Likely bug: the momentum buffer started at zeros (buf = momentum * 0 + (1 - dampening) * grad); "
+                    "on the first step the buffer is the gradient itself, as in PyTorch")
+    return message
+
+
 def test_unit_sgd_momentum():
     # Constant gradient 1, lr 0.1, momentum 0.9: velocity 1, then 0.9 * 1 + 1 = 1.9.
     p = Tensor([0.0], requires_grad=True)
     opt = SGD([p], lr=0.1, momentum=0.9)
-    for expected in (-0.1, -0.1 - 0.19, -0.29 - 0.271):
+    wanted, zeros = _sgd_path([1.0] * 3, 0.1, 0.9), _sgd_path([1.0] * 3, 0.1, 0.9, zeros_first=True)
+    for t, (expected, if_zeros) in enumerate(zip(wanted, zeros), 1):
         p.grad = np.ones(1, dtype=np.float32)
         opt.step()
-        assert np.allclose(p.data, [expected]), (p.data, expected)
+        assert np.allclose(p.data, [expected]), _sgd_message("SGD(lr=0.1, momentum=0.9)", t, expected, p.data, if_zeros)
 
     # Nesterov: step with g + mu * b: 1 + 0.9 * 1 = 1.9, then 1 + 0.9 * 1.9 = 2.71.
     q = Tensor([0.0], requires_grad=True)
     opt = SGD([q], lr=0.1, momentum=0.9, nesterov=True)
-    for expected in (-0.19, -0.19 - 0.271):
+    wanted = _sgd_path([1.0] * 2, 0.1, 0.9, nesterov=True)
+    zeros = _sgd_path([1.0] * 2, 0.1, 0.9, nesterov=True, zeros_first=True)
+    for t, (expected, if_zeros) in enumerate(zip(wanted, zeros), 1):
         q.grad = np.ones(1, dtype=np.float32)
         opt.step()
-        assert np.allclose(q.data, [expected]), (q.data, expected)
+        assert np.allclose(q.data, [expected]), (
+            _sgd_message("SGD(lr=0.1, momentum=0.9, nesterov=True)", t, expected, q.data, if_zeros)
+            + " (Nesterov steps with grad + momentum * buf)")
 
     # The same gradient array for two steps (backward adds into p.grad in place, so nothing may keep
     # p.grad itself): velocity 1, then 1.9, as above, and p.grad still 1.
@@ -280,18 +307,22 @@ def test_unit_sgd_momentum():
     opt = SGD([s], lr=0.1, momentum=0.9)
     opt.step()
     opt.step()
-    assert np.allclose(s.data, [-0.29]) and np.allclose(s.grad, [1.0]), (
-        f"SGD(momentum=0.9), two steps with the same p.grad = 1: expected p = -0.29 and p.grad still 1, got "
+    two_steps = _sgd_path([1.0] * 2, 0.1, 0.9)[-1]
+    assert np.allclose(s.data, [two_steps]) and np.allclose(s.grad, [1.0]), (
+        f"SGD(momentum=0.9), two steps with the same p.grad = 1: expected p = {two_steps:.6g} and p.grad still 1, got "
         f"p = {s.data}, p.grad = {s.grad}. Likely bug: the first step keeps p.grad itself as the momentum buffer "
         "(state['momentum_buffer'] = grad), so buf *= momentum changes p.grad; store a copy (np.array(grad, copy=True))")
 
     # Dampening 0.5: velocity 1, then 0.9 * 1 + 0.5 * 1 = 1.4.
     r = Tensor([0.0], requires_grad=True)
     opt = SGD([r], lr=0.1, momentum=0.9, dampening=0.5)
-    for expected in (-0.1, -0.1 - 0.14):
+    wanted = _sgd_path([1.0] * 2, 0.1, 0.9, dampening=0.5)
+    zeros = _sgd_path([1.0] * 2, 0.1, 0.9, dampening=0.5, zeros_first=True)
+    for t, (expected, if_zeros) in enumerate(zip(wanted, zeros), 1):
         r.grad = np.ones(1, dtype=np.float32)
         opt.step()
-        assert np.allclose(r.data, [expected]), (r.data, expected)
+        assert np.allclose(r.data, [expected]), _sgd_message("SGD(lr=0.1, momentum=0.9, dampening=0.5)", t, expected,
+                                                             r.data, if_zeros)
 
 
 if __name__ == "__main__":
@@ -447,16 +478,43 @@ class Adam(Optimizer):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test-adam", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+def _adam_path(p0, grads, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, corrected=True):
+    """The positions of a parameter under Adam, one per gradient, in float64 numpy (corrected=False: the common
+    mistake, m and v used without their bias corrections)."""
+    (beta1, beta2), p, m, v, path = betas, np.array(p0, dtype=np.float64), 0.0, 0.0, []
+    for t, g in enumerate(grads, 1):
+        g = np.asarray(g, dtype=np.float64) + weight_decay * p
+        m, v = beta1 * m + (1 - beta1) * g, beta2 * v + (1 - beta2) * g * g
+        m_hat, v_hat = (m / (1 - beta1 ** t), v / (1 - beta2 ** t)) if corrected else (m, v)
+        p = p - lr * m_hat / (np.sqrt(v_hat) + eps)
+        path.append(p)
+    return path
+
+
+def _adam_message(what, t, want, got, uncorrected, atol):
+    message = f"{what}, after step {t}: expected p = {np.round(want, 6).tolist()}, got {got}"
+    if np.allclose(got, uncorrected, atol=atol) and not np.allclose(want, uncorrected, atol=atol):
+        message += (". Likely bug: no bias correction: m_hat = m / (1 - beta1 ** t) and v_hat = v / (1 - beta2 ** t), "
+                    "with t the parameter's step count, and the step is lr * m_hat / (sqrt(v_hat) + eps)")
+    return message
+
+
 def test_unit_adam():
     # A constant gradient: bias correction makes m_hat = g and v_hat = g**2 exactly,
     # so every step moves each entry by lr * sign(g), whatever the size of g.
     p = Tensor([1.0, -1.0, 0.5], requires_grad=True)
     opt = Adam([p], lr=0.01)
+    grad = np.array([0.3, -20.0, 1e-3], dtype=np.float32)
+    wanted = _adam_path([1.0, -1.0, 0.5], [grad] * 3, 0.01)
+    uncorrected = _adam_path([1.0, -1.0, 0.5], [grad] * 3, 0.01, corrected=False)
     for t in range(1, 4):
-        p.grad = np.array([0.3, -20.0, 1e-3], dtype=np.float32)
+        p.grad = grad.copy()
         opt.step()
-        assert np.allclose(p.data, [1.0 - 0.01 * t, -1.0 + 0.01 * t, 0.5 - 0.01 * t], atol=1e-5), p.data
-    assert opt.state[0]["step"] == 3, "check failed: opt.state[0]['step'] == 3"
+        assert np.allclose(p.data, wanted[t - 1], atol=1e-5), _adam_message(
+            f"Adam(lr=0.01) from p = [1, -1, 0.5], the same gradient {grad.tolist()} at every step", t,
+            wanted[t - 1], p.data, uncorrected[t - 1], 1e-5)
+    steps = opt.state[0]["step"]
+    assert steps == 3, f"Adam counts each parameter's steps in its state['step']: after 3 steps expected 3, got {steps}"
 
     # Gradient +1 then -1 (lr 0.1): m_hat = -0.01 / 0.19, v_hat = 1, so p = -0.1 + 0.1 / 19.
     q = Tensor([0.0], requires_grad=True)
@@ -464,14 +522,21 @@ def test_unit_adam():
     for g in (1.0, -1.0):
         q.grad = np.array([g], dtype=np.float32)
         opt.step()
-    assert np.allclose(q.data, [-0.1 * 18 / 19], atol=1e-6), q.data
+    want = _adam_path([0.0], [[1.0], [-1.0]], 0.1)[-1]
+    uncorrected = _adam_path([0.0], [[1.0], [-1.0]], 0.1, corrected=False)[-1]
+    assert np.allclose(q.data, want, atol=1e-6), _adam_message(
+        "Adam(lr=0.1) from p = [0], gradient +1 then -1", 2, want, q.data, uncorrected, 1e-6)
 
     # Weight decay alone (zero gradient): the decay term is the whole gradient,
     # so each weight moves by lr toward zero.
     r = Tensor([2.0, -3.0], requires_grad=True)
     r.grad = np.zeros(2, dtype=np.float32)
     Adam([r], lr=0.1, weight_decay=0.01).step()
-    assert np.allclose(r.data, [1.9, -2.9], atol=1e-5), r.data
+    want = _adam_path([2.0, -3.0], [[0.0, 0.0]], 0.1, weight_decay=0.01)[-1]
+    uncorrected = _adam_path([2.0, -3.0], [[0.0, 0.0]], 0.1, weight_decay=0.01, corrected=False)[-1]
+    assert np.allclose(r.data, want, atol=1e-5), _adam_message(
+        "Adam(lr=0.1, weight_decay=0.01) from p = [2, -3], gradient 0: the decay term weight_decay * p is the whole "
+        "gradient", 1, want, r.data, uncorrected, 1e-5)
     assert np.array_equal(r.grad, [0.0, 0.0]), (
         f"Adam with weight decay changed p.grad: it was [0, 0] and is now {r.grad}. Likely bug: "
         "`grad += weight_decay * p.data` adds into p.grad itself; write grad = grad + weight_decay * p.data")
