@@ -1212,38 +1212,40 @@ print(f"largest |autograd - finite differences|: b {np.abs(_b.grad - _num_b).max
 
 # %% nbgrader={"grade": true, "grade_id": "test-autograd-backward", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
 def test_unit_backward():
-    # The engine's checks build their graphs from add (its rule checked first) and the given one-input rules
-    # (reshape, transpose, neg, indexing), and pass backward() the output's gradient: a slip in another rule
-    # costs its own item only.
-    problem = _runs_rules(("add_backward",))
+    # The engine's checks build their graphs from add and sub (their rules checked first) and the given
+    # one-input rules (reshape, transpose, neg, indexing), and pass backward() the output's gradient: a slip
+    # in another rule costs its own item only. sub's two gradients differ (grad, -grad), so an engine that
+    # hands a gradient to the wrong input, or never calls the rules, is seen (H28).
+    problem = _runs_rules(("add_backward", "sub_backward"))
     assert not problem, problem
     problem = _unbroadcast_problem()
     assert not problem, problem
     # Tensors of different shapes, so the order can be read off their shapes.
     a = Tensor([1.0, 2.0], requires_grad=True)
     b = a.reshape(2, 1)
-    c = b + a                                            # (2, 1) + (2,) -> (2, 2); a is used twice
+    c = b - a                                            # (2, 1) - (2,) -> (2, 2); a is used twice
     d = c.reshape(4)
     shapes = [t.shape for t in topological_order(d)]
     assert shapes == [(2,), (2, 1), (2, 2), (4,)], (
-        f"topological_order(d) for d = (a.reshape(2, 1) + a).reshape(4): expected the shapes [(2,), (2, 1), (2, 2), (4,)] "
+        f"topological_order(d) for d = (a.reshape(2, 1) - a).reshape(4): expected the shapes [(2,), (2, 1), (2, 2), (4,)] "
         f"(each tensor once, after its inputs), got {shapes}")
     grad_d = np.array([1.0, 2.0, 3.0, 4.0])
-    d.backward(gradient=grad_d)                          # c[i, j] = a[i] + a[j]: a[k] gets row k's and column k's sums
+    d.backward(gradient=grad_d)                          # c[i, j] = a[i] - a[j]: a[k] gets row k's sum minus column k's
     grid = grad_d.reshape(2, 2)
-    want = grid.sum(axis=1) + grid.sum(axis=0)
+    want = grid.sum(axis=1) - grid.sum(axis=0)
     np.testing.assert_allclose(a.grad, want, err_msg=(
-        f"d = (a.reshape(2, 1) + a).reshape(4), backward(gradient={grad_d.tolist()}): a is used twice, so dd/da is "
-        f"the row sums {grid.sum(axis=1).tolist()} plus the column sums {grid.sum(axis=0).tolist()} of the gradient: "
-        "both paths must add up"))
+        f"d = (a.reshape(2, 1) - a).reshape(4), backward(gradient={grad_d.tolist()}): a is used twice, so dd/da is "
+        f"the row sums {grid.sum(axis=1).tolist()} minus the column sums {grid.sum(axis=0).tolist()} of the gradient: "
+        "both paths must add up, each input getting its own gradient from the rule (sub: grad and -grad)"))
     (a + a).backward(gradient=np.ones(2))                # a second call adds to .grad
     np.testing.assert_allclose(a.grad, want + 2, err_msg="a second backward() must add to .grad, not replace it")
     x = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True, dtype=np.float64)
     bias = Tensor([0.5, -1.0, 2.0], requires_grad=True, dtype=np.float64)
     grad_y = np.array([[1.0, 2.0, 3.0], [10.0, 20.0, 30.0]])
-    (x + bias + x).backward(gradient=grad_y)
-    np.testing.assert_allclose(bias.grad, grad_y.sum(axis=0), err_msg="y = x + bias + x: a broadcast bias gets the column sums")
-    np.testing.assert_allclose(x.grad, 2 * grad_y, err_msg="y = x + bias + x: x used twice, with a broadcast bias")
+    (x - bias + x).backward(gradient=grad_y)
+    np.testing.assert_allclose(bias.grad, -grad_y.sum(axis=0),
+                               err_msg="y = x - bias + x: a broadcast bias gets minus the column sums")
+    np.testing.assert_allclose(x.grad, 2 * grad_y, err_msg="y = x - bias + x: x used twice, with a broadcast bias")
     x.grad = None
     (-x.transpose()).backward(gradient=grad_y.T)
     np.testing.assert_allclose(x.grad, -grad_y, rtol=1e-12, err_msg="y = -x.transpose(): one-input nodes (neg, transpose)")
@@ -1263,7 +1265,8 @@ if __name__ == "__main__":
 # %% nbgrader={"grade": true, "grade_id": "test-autograd-graph", "locked": true, "points": 8, "schema_version": 3, "solution": false, "task": false}
 def _walk(graph, root, order, add=True):
     """The leaves' gradients when a backward loop walks `order` (root last) over `graph`, a graph of additions
-    (name -> its inputs' names), adding each input's share (add=False: overwriting what it had)."""
+    and subtractions (name -> its inputs' names, "-h" for a subtracted h), adding each input's share
+    (add=False: overwriting what it had)."""
     grads, leaves = {root: 1.0}, {}
     for name in reversed(order):
         grad = grads.pop(name, None)
@@ -1272,7 +1275,9 @@ def _walk(graph, root, order, add=True):
         if not graph[name]:
             leaves[name] = leaves.get(name, 0.0) + grad
         for inp in graph[name]:
-            grads[inp] = grads.get(inp, 0.0) + grad if add else grad
+            share = -grad if inp.startswith("-") else grad
+            inp = inp.lstrip("-")
+            grads[inp] = grads.get(inp, 0.0) + share if add else share
     return leaves
 
 
@@ -1284,14 +1289,14 @@ def _orders(graph, root):
         if name not in seen:
             seen.add(name)
             for inp in graph[name]:
-                visit(inp)
+                visit(inp.lstrip("-"))
             depth_first.append(name)
     visit(root)
     levels, queue, found = [], [root], {root}
     while queue:
         name = queue.pop(0)
         levels.append(name)
-        for inp in graph[name]:
+        for inp in (i.lstrip("-") for i in graph[name]):
             if inp not in found:
                 found.add(inp)
                 queue.append(inp)
@@ -1299,9 +1304,10 @@ def _orders(graph, root):
 
 
 def test_unit_graph():
-    # The engine alone: graphs of additions (add_backward, checked first) and the given one-input rules; the
-    # element-wise, matmul-sum and activation rules have their own items (one slip, one item).
-    problem = _runs_rules(("add_backward",))
+    # The engine alone: graphs of additions and subtractions (add_backward and sub_backward, checked first) and
+    # the given one-input rules; the other element-wise, matmul-sum and activation rules have their own items
+    # (one slip, one item).
+    problem = _runs_rules(("add_backward", "sub_backward"))
     assert not problem, problem
     # h1 is used at depth 1 (by the root) and at depth 3 (through h2 and h3). A breadth-first order reaches
     # h1 before h2 has sent its share, and loses that share.
@@ -1309,12 +1315,12 @@ def test_unit_graph():
     h1 = x + x
     h2 = h1 + h1
     h3 = h2 + h2
-    (h3 + h1).backward(gradient=np.ones(2))
-    graph = {"x": (), "h1": ("x", "x"), "h2": ("h1", "h1"), "h3": ("h2", "h2"), "L": ("h3", "h1")}
+    (h3 - h1).backward(gradient=np.ones(2))
+    graph = {"x": (), "h1": ("x", "x"), "h2": ("h1", "h1"), "h3": ("h2", "h2"), "L": ("h3", "-h1")}
     depth_first, breadth_first = _orders(graph, "L")
     want = _walk(graph, "L", depth_first)["x"]
     got = _as_array(x.grad)
-    message = (f"L = h3 + h1 with h1 = x + x, h2 = h1 + h1, h3 = h2 + h2 (L = {want:g} x), backward(gradient=[1, 1]): "
+    message = (f"L = h3 - h1 with h1 = x + x, h2 = h1 + h1, h3 = h2 + h2 (L = {want:g} x), backward(gradient=[1, 1]): "
                f"dL/dx = {want:g}, got {None if got is None else got.tolist()}")
     if got is None or got.shape != (2,):
         pass
@@ -1345,16 +1351,16 @@ if __name__ == "__main__":
 
 # %% nbgrader={"grade": true, "grade_id": "test-autograd-long-chain", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 def test_unit_long_chain():
-    problem = _runs_rules(("add_backward",))
+    problem = _runs_rules(("sub_backward",))
     assert not problem, problem
     # 2500 operations in a row (an RNN unrolled over many steps): deeper than Python's
     # recursion limit of 1000, so a recursive graph walk fails here.
     x = Tensor([1.0, 2.0], requires_grad=True, dtype=np.float64)
     y = x
     for _ in range(2500):
-        y = y + x                                        # y = 2501 x
+        y = y - x                                        # y = -2499 x
     y.backward(gradient=np.ones(2))
-    np.testing.assert_allclose(x.grad, [2501.0, 2501.0], err_msg="a chain of 2500 additions of x: dL/dx = 2501")
+    np.testing.assert_allclose(x.grad, [-2499.0, -2499.0], err_msg="a chain of 2500 subtractions of x: dL/dx = -2499")
     print("long chain: ok")
 
 
@@ -1365,14 +1371,15 @@ if __name__ == "__main__":
 def test_unit_nested_diamonds():
     problem = _runs_rules(("add_backward",))
     assert not problem, problem
-    # 30 diamonds in a row: 2**30 paths from the root to x. Walking every path separately
+    # 31 diamonds in a row: 2**31 paths from the root to x. Walking every path separately
     # never finishes; visiting each tensor once (in topological order) takes a few steps per diamond.
+    # An odd number of them, so that the sign shows whether neg's rule ran.
     x = Tensor([3.0], requires_grad=True, dtype=np.float64)
     y = x
-    for _ in range(30):
+    for _ in range(31):
         y = (-y) + (-y)                                  # two paths from each y to the next, one negation each
     y.backward(gradient=np.ones(1))
-    np.testing.assert_allclose(x.grad, [(-2.0) ** 30], err_msg=f"30 nested diamonds y = (-y) + (-y): dL/dx = (-2) ** 30 = {(-2.0) ** 30:g}")
+    np.testing.assert_allclose(x.grad, [(-2.0) ** 31], err_msg=f"31 nested diamonds y = (-y) + (-y): dL/dx = (-2) ** 31 = {(-2.0) ** 31:g}")
     print("nested diamonds: ok")
 
 

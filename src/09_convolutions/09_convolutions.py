@@ -547,9 +547,11 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    standard library; and the function defines no function, `lambda` or class inside
 #    (comprehensions are fine), nor makes a class another way: `type(name, bases, namespace)`,
 #    `.__class__`, `make_dataclass`, `namedtuple`, `NamedTuple`, `TypedDict`, `new_class`,
-#    `ABCMeta`, `EnumMeta`, `EnumType`, `Enum`, `IntEnum`, `StrEnum`, `Flag`, `IntFlag`; in the
-#    exercises themselves `type` is not used at all (`type(type)` is `type`; `isinstance` checks a
-#    value's kind). Inside the loops, numpy on one window is fine: `window.max()`,
+#    `ABCMeta`, `EnumMeta`, `EnumType`, `Enum`, `IntEnum`, `StrEnum`, `Flag`, `IntFlag`,
+#    `ReprEnum`; in the exercises themselves `type` is not used at all (`type(type)` is `type`;
+#    `isinstance` checks a value's kind), nor the modules whose business is making classes
+#    (`enum`, `typing`, `dataclasses`, `abc`), nor `id` or `hash` (they tell where an object
+#    lies in memory). Inside the loops, numpy on one window is fine: `window.max()`,
 #    `(window * kernel).sum()`, `np.argmax(window)`.
 # 4. **Nothing behind the reader's back**, anywhere in the module: no `exec`, `eval`, `compile`,
 #    `__import__`, `globals`, `locals`, `vars`, `setattr`, `delattr` or `__builtins__`; no
@@ -598,6 +600,11 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 # 5. **One window at a time.** Inside the loops, the function reads the image (`x`, `grad_out`,
 #    and every array computed from one of them whole: `x_pad`, or `plane = x_pad[n, c]`) only
 #    through an index whose row and column entries are each a number or a window's slice. A
+#    loop variable is a number when its loop steps over `range(...)`, `np.arange(...)` of numbers
+#    (no `dtype`), `np.ndindex(...)` or `itertools.product` of those, or what `enumerate`, `zip`
+#    and `reversed` pair with them (the count of `enumerate` too); so a module binds the names
+#    `arange`, `ndindex`, `ndenumerate` and `product` only by importing numpy's or itertools' own,
+#    and a function binds none of these names, nor `np`, itself. A
 #    number is arithmetic on numbers, loop variables and the given sizes (also through `int`,
 #    `float`, `min`, `max`, `abs`, `round`, `divmod`, `len`, `.shape`, `np.argmax(window)`,
 #    `window.argmax()`, `.item()` of a number, `np.unravel_index`):

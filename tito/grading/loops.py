@@ -79,7 +79,11 @@ WHOLE_ARRAY_ATTRIBUTES = ("base",)
 # type("Whole", (), {"__array_interface__": ...}) around a window's address: numpy then made an array of
 # the whole image, strided as im2col, from it. (type(x) with one argument only asks a type.)
 CLASS_FACTORIES = ("make_dataclass", "namedtuple", "NamedTuple", "TypedDict", "new_class", "ABCMeta", "EnumMeta",
-                   "EnumType", "Enum", "IntEnum", "StrEnum", "Flag", "IntFlag")
+                   "EnumType", "Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "ReprEnum")
+# ... and the standard modules whose business is making classes (H28 made one by enum.ReprEnum's functional
+# form), and the builtins that tell where an object lies in memory: none of them in an exercise.
+CLASS_MODULES = ("enum", "typing", "dataclasses", "abc")
+ADDRESS_BUILTINS = ("id", "hash")
 # Clause (4): numpy's array protocols (an object exposing these is read as an array at any address,
 # shape and strides it names) and what tells a window's address (numpy's byte_bounds, and np.info, which
 # prints it); __getattr__ would answer the protocols' names computed at run time.
@@ -118,6 +122,9 @@ READ_BUILTINS = frozenset((*windows.TRUSTED_BUILTINS, *windows.PURE_BUILTINS, "i
                            "id", "hash", "bytes", "complex",
                            *(name for name in BUILTIN_NAMES if name[:1].isupper())))   # ValueError, ...
 TRY_STATEMENTS = (ast.Try, ast.TryStar) if hasattr(ast, "TryStar") else (ast.Try,)   # except* from 3.11
+# The loops the rule reads as over numbers, by name, where a module may bind that name by an import.
+LOOP_SOURCES = {"arange": "numpy.arange", "ndindex": "numpy.ndindex", "ndenumerate": "numpy.ndenumerate",
+                "product": "itertools.product"}
 PRODUCTS = ("ndindex", "product")  # a `for` over np.ndindex(...) / itertools.product(...) loops over each target
 SNIPPET = 70
 
@@ -483,6 +490,8 @@ def _scalar_arithmetic(expr: ast.AST, numbers: set[str]) -> bool:
         return all(_scalar_arithmetic(part, numbers) for part in parts)
     if isinstance(expr, ast.Constant):
         return True
+    if isinstance(expr, (ast.Tuple, ast.List)) and isinstance(expr.ctx, ast.Load):  # out.shape != (n, c, h, w)
+        return all(_scalar_arithmetic(element, numbers) for element in expr.elts)
     if isinstance(expr, ast.Name):
         return expr.id in numbers
     if isinstance(expr, ast.Attribute):
@@ -518,12 +527,17 @@ def _fresh_constant_array(expr: ast.Call, numbers: set[str]) -> bool:
     array of one value, no answer in it (H25: `b = bias if bias is not None else np.zeros(c_out)`)."""
     func = expr.func
     if not (isinstance(func, ast.Attribute) and func.attr in ("zeros", "ones") and isinstance(func.value, ast.Name)
-            and func.value.id in ("np", "numpy") and len(expr.args) == 1):
+            and func.value.id in ("np", "numpy")):
         return False
-    shape = expr.args[0]
+    given = dict(zip(("shape", "dtype"), expr.args)) if len(expr.args) <= 2 else {}
+    for keyword in expr.keywords:
+        if keyword.arg not in ("shape", "dtype") or keyword.arg in given:
+            return False
+        given[keyword.arg] = keyword.value
+    shape = given.get("shape")
     parts = shape.elts if isinstance(shape, ast.Tuple) else [shape]
-    return all(_scalar_arithmetic(part, numbers) for part in parts) and all(
-        k.arg == "dtype" and _computes(k.value, numbers) is None for k in expr.keywords)
+    return shape is not None and all(_scalar_arithmetic(part, numbers) for part in parts) and (
+        _computes(given.get("dtype"), numbers) is None)
 
 
 def _computes(expr: ast.AST | None, numbers: set[str], in_index: bool = False) -> ast.AST | None:
@@ -555,7 +569,9 @@ def _calls(expr: ast.AST | None, numbers: set[str]) -> ast.AST | None:
     if expr is None:
         return None
     for node in ast.walk(expr):
-        if isinstance(node, ast.Call) and not _harmless_call(node, numbers) or isinstance(
+        counted = isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "len" \
+            and len(node.args) == 1 and not node.keywords     # assert len(weight) == c_out
+        if isinstance(node, ast.Call) and not (counted or _harmless_call(node, numbers)) or isinstance(
                 node, (ast.NamedExpr, ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp,
                        ast.Await, ast.Yield, ast.YieldFrom)):
             return node
@@ -564,11 +580,12 @@ def _calls(expr: ast.AST | None, numbers: set[str]) -> ast.AST | None:
 
 def _printed(statement: ast.AST) -> list | None:
     """What a statement `print(...)` prints (its arguments, and sep= and end=), or None for any other
-    statement. print is the builtin: a module with loop exercises may not bind the name."""
+    statement. print is the builtin: a module with loop exercises may not bind the name (and
+    _outside_loops asks whether the function does)."""
     call = statement.value if isinstance(statement, ast.Expr) else None
     if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == "print"):
         return None
-    if any(k.arg not in ("sep", "end") for k in call.keywords):
+    if any(k.arg not in ("sep", "end", "flush") for k in call.keywords):
         return None
     return [*call.args, *(k.value for k in call.keywords)]
 
@@ -638,6 +655,17 @@ def _shortcuts_in(fn: ast.FunctionDef, student: ModuleInfo, allowed: set,
         made = _makes_a_class(node, exercise)
         if made:
             return f"{made}; write the computation without one", node
+        if exercise and isinstance(node, ast.Name) and node.id not in local and \
+                student.imports.get(node.id, "").split(".")[0] in CLASS_MODULES:
+            return f"uses `{node.id}` ({student.imports[node.id]}), whose module makes classes; write the " \
+                   "computation without it", node
+        if exercise and isinstance(node, (ast.Import, ast.ImportFrom)) and any(
+                (module or "").split(".")[0] in CLASS_MODULES for module in
+                ([a.name for a in node.names] if isinstance(node, ast.Import) else [node.module])):
+            return f"imports {ast.unparse(node).split()[1]}, a module that makes classes; write the computation " \
+                   "without it", node
+        if exercise and isinstance(node, ast.Name) and node.id in ADDRESS_BUILTINS and node.id not in local:
+            return f"uses `{node.id}`, which tells where an object lies in memory", node
         if isinstance(node, ast.Name) and node.id not in local:
             word = _shortcut(node.id) or _shortcut(student.imports.get(node.id, ""))
             if word:
@@ -868,6 +896,10 @@ def _module_wide(student: ModuleInfo, nodes: list) -> None:
     # `from numpy import maximum as min`, or `global float; float = spy` in a function: the loops' min(...)
     # and float(...), and the given code's isinstance(...), would not be the builtins the rule reads.
     declared = {name for node in nodes if isinstance(node, ast.Global) for name in node.names}
+    for name, source in LOOP_SOURCES.items():   # the rule reads a loop over arange(...) by that name (H28)
+        if name in student.bindings and (student.imports.get(name) != source or len(student.bindings[name]) > 1):
+            raise Broken(4, f"your module binds the name `{name}` to something other than {source}, which the rule "
+                            f"reads {name}(...) as; give yours another name", student.bindings[name][0][1])
     hidden = sorted(set(student.bindings) & READ_BUILTINS | declared & BUILTIN_NAMES)
     if hidden:
         raise Broken(4, f"your module binds the name `{hidden[0]}`, one of Python's builtins, which the rule and the "

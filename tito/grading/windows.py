@@ -57,6 +57,12 @@ METADATA = ("shape", "ndim", "dtype", "size")
 SCALAR_OF_SCALARS = ("int", "float", "abs", "round", "min", "max", "divmod")   # a number when every argument is one
 SCALAR_OF_ANYTHING = ("len", "argmax", "argmin", "item")             # a number whatever the argument (no axis)
 POSITION_ITERABLES = ("range", "ndindex", "product", "arange")       # loops whose variables are numbers
+# The names the rule reads loops by (POSITION_ITERABLES, and what _loop_pairs opens): a loop function
+# that binds one of them, or a name it calls them on (`np` of np.arange), and calls it is refused (H28:
+# `arange = list`, `enumerate = dict.items` in the function made any loop variable a number).
+LOOP_READERS = ("range", "ndindex", "ndenumerate", "product", "arange", "enumerate", "zip", "reversed")
+# numpy's functions the rule reads by name elsewhere (np.zeros before the loops, np.argmax(window) a number)
+NUMPY_READ = ("zeros", "ones", "argmax", "argmin", "unravel_index")
 # The builtins the rule reads by their names (a call of one is a number, a clip, a slice or a loop over numbers):
 # a module or a loop function that binds one of these names and calls it is refused.
 TRUSTED_BUILTINS = ("int", "float", "abs", "round", "min", "max", "divmod", "len", "slice", "range")
@@ -148,17 +154,23 @@ def _loop_pairs(target: ast.AST, iterable: ast.AST) -> list:
     """(target, iterable) pairs of a for loop, opened up where Python's own iterators pair them:
     `for i, top in enumerate(range(...))` binds i to a count (a number) and top to range's items;
     `for i, top in zip(range(...), range(...))` binds each to its own range; `reversed(range(...))`
-    yields range's items."""
-    if isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name) and not iterable.keywords:
-        name, args = iterable.func.id, iterable.args
-        if name == "reversed" and len(args) == 1:
-            return _loop_pairs(target, args[0])
-        if isinstance(target, (ast.Tuple, ast.List)) and not any(isinstance(a, ast.Starred) for a in args):
-            if name == "enumerate" and len(args) == 1 and len(target.elts) == 2:
-                return [(target.elts[0], ast.Call(func=ast.Name(id="range", ctx=ast.Load()), args=[], keywords=[])),
-                        *_loop_pairs(target.elts[1], args[0])]
-            if name == "zip" and len(args) == len(target.elts):
-                return [pair for t, a in zip(target.elts, args) for pair in _loop_pairs(t, a)]
+    yields range's items; `for (i, top), (j, left) in itertools.product(enumerate(...), enumerate(...))`
+    binds each pair to its own iterable. (The names are Python's and numpy's: first_whole_read refuses a
+    function that binds them.)"""
+    if not isinstance(iterable, ast.Call) or any(isinstance(a, ast.Starred) for a in iterable.args):
+        return [(target, iterable)]
+    name, args, keywords = _called(iterable), iterable.args, [k.arg for k in iterable.keywords]
+    plain = isinstance(iterable.func, ast.Name)
+    if plain and name == "reversed" and len(args) == 1 and not keywords:
+        return _loop_pairs(target, args[0])
+    if not isinstance(target, (ast.Tuple, ast.List)):
+        return [(target, iterable)]
+    if plain and name == "enumerate" and len(target.elts) == 2 and (
+            len(args) == 1 and keywords in ([], ["start"]) or len(args) == 2 and not keywords):
+        count = ast.Call(func=ast.Name(id="range", ctx=ast.Load()), args=[], keywords=[])  # an int, whatever start
+        return [(target.elts[0], count), *_loop_pairs(target.elts[1], args[0])]
+    if (plain and name == "zip" or name == "product") and not keywords and len(args) == len(target.elts):
+        return [pair for t, a in zip(target.elts, args) for pair in _loop_pairs(t, a)]
     return [(target, iterable)]
 
 
@@ -259,9 +271,14 @@ def closure(names: set[str], deps: dict[str, set[str]]) -> set[str]:
 
 # ---------------------------------------------------------------- numbers
 
-def _position_loop(iterable: ast.AST) -> bool:
+def _position_loop(iterable: ast.AST, numbers: set[str] | None = None) -> bool:
+    """A loop over iterable steps over numbers. np.arange only of numbers (given `numbers`), with no
+    dtype (H28: np.arange(1, 2, dtype=bool) yields True, which indexes as a mask of the whole plane)."""
     if not (isinstance(iterable, ast.Call) and _called(iterable) in POSITION_ITERABLES):
         return False
+    if _called(iterable) == "arange":
+        return not iterable.keywords and 1 <= len(iterable.args) <= 3 and (
+            numbers is None or all(_is_number(a, numbers) for a in iterable.args))
     if _called(iterable) == "product":  # itertools.product of ranges (or of shapes) yields numbers
         return all(isinstance(a, ast.Call) and _called(a) == "range" or
                    isinstance(a, ast.Attribute) and a.attr == "shape" for a in iterable.args)
@@ -323,7 +340,7 @@ def _numbers(bindings, images: set[str]) -> set[str]:
             if not stored_names(target) & candidates:
                 continue
             if how == "loop":
-                ok = _position_loop(value)
+                ok = _position_loop(value, candidates)
             elif how == "index":  # np.ndenumerate's index and element: numbers
                 ok = True
             elif how == "given":  # the given lines: a name unpacked from a tuple is a size; one bound alone may be an array
@@ -1169,12 +1186,16 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str], modules: frozenset[st
     numbers = _numbers(bindings, set(IMAGES) & params)
     bound_here = set().union(*(stored_names(target) for target, _, _ in bindings))
     called = {_called(n) for n in ast.walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
-    hidden = sorted(bound_here & called & set(TRUSTED_BUILTINS))
+    imported_here = local_modules(fn)
+    # np.arange(...), itertools.product(...): the rule reads them by name, so the name they are called on
+    # is numpy's or itertools' (bound here only by an import of a module, if at all)
+    roots = {n.func.value.id for n in ast.walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+             and n.func.attr in (*LOOP_READERS, *NUMPY_READ) and isinstance(n.func.value, ast.Name)}
+    hidden = sorted(bound_here & called & {*TRUSTED_BUILTINS, *LOOP_READERS} | (roots & bound_here) - imported_here)
     if hidden:  # `from numpy import arange as int`: int(0, 200) would read as a number
         node = next(target for target, _, _ in bindings if hidden[0] in stored_names(target))
         return TooMuch(f"it binds the name `{hidden[0]}` and calls it: the rule reads {hidden[0]}(...) as Python's "
-                       f"builtin; give your own {hidden[0]} another name", node)
-    imported_here = local_modules(fn)
+                       f"or numpy's own; give your own {hidden[0]} another name", node)
     scope = _Scope(_definitions(bindings), frozenset({"slice", "min", "max", "abs", "int", "float"} & bound_here),
                    flags=_flags(bindings), fixed=_fixed(bindings),
                    modules=(frozenset(modules) | imported_here) - (bound_here - imported_here))
