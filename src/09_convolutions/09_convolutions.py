@@ -1658,6 +1658,18 @@ if __name__ == "__main__":
 # that size otherwise: larger with less padding, smaller with more): as a convolution of
 # the output gradient with the flipped kernel (`_input_grad_by_convolution`; the
 # "transposed convolution" of section 11), which replaces col2im's `kh * kw` adds by one copy.
+#
+# **In the code: a block of rows at a time.** The given code never holds the whole column
+# matrix. It cuts the output positions into blocks (a few whole images, or a few output
+# rows of one image: about `_BLOCK_BYTES` of columns each, `_blocks`), copies one block's
+# windows into a buffer that every block reuses, and runs that block's GEMM at once
+# (`_column_blocks`). The matrix and the products are the same; the difference is where
+# the columns live: a block's columns are still in the CPU's cache when its GEMM reads
+# them, while the whole matrix, many times the cache, would be written out to main memory
+# and read back. For the same reason the columns are not kept for backward: forward keeps
+# the padded input (`kh * kw` times smaller than the columns, for stride 1), and backward
+# builds each block's columns again from it, then computes that block's share of
+# `grad_weight`, `grad_bias` and, by col2im, of the input gradient (`_col2im_block`).
 
 
 # %% nbgrader={"grade": false, "grade_id": "conv2d-vectorized", "locked": false, "schema_version": 3, "solution": false, "task": false}
@@ -1701,23 +1713,37 @@ def _padded(x, padding, channels_last):
     return out
 
 
+def _windows(x_pad, kernel, stride, out_hw, channels_last, dilation=(1, 1)):
+    """Every window of a padded input (_padded), as a view (no copy): (N, H_out, W_out, kh, kw, C)
+    channels-last, (kh, kw, C, N, H_out, W_out) channels-first.
+
+    Each window's numbers in (ki, kj, c) order, matching _weight_cols(weight). A dilated kernel
+    (section 13) takes every dh-th row and dw-th column of a larger window.
+    """
+    (sh, sw), (h_out, w_out), (dh, dw), span = stride, out_hw, dilation, _dilated_kernel(kernel, dilation)
+    if channels_last:
+        windows = sliding_window_view(x_pad, span, axis=(1, 2))     # (N, H', W', C, kh, kw)
+        windows = windows[:, : sh * h_out : sh, : sw * w_out : sw, :, ::dh, ::dw]
+        return windows.transpose(0, 1, 2, 4, 5, 3)                  # a row of the columns: runs of kw*C
+    windows = sliding_window_view(x_pad, span, axis=(2, 3))         # (C, N, H', W', kh, kw)
+    windows = windows[:, :, : sh * h_out : sh, : sw * w_out : sw, ::dh, ::dw]
+    return windows.transpose(4, 5, 0, 1, 2, 3)                      # a column of cols.T: runs of W_out
+
+
 def _im2col(x, kernel, stride, padding, out_hw, dilation=(1, 1)):
-    """Columns (N*H_out*W_out, kh*kw*C): one row per output position of every image.
+    """Columns (N*H_out*W_out, kh*kw*C): one row per output position of every image, all at once.
 
     Rows are ordered (n, i, j), the window's numbers (ki, kj, c), matching _weight_cols(weight).
-    Putting all images together makes the whole batch one matrix multiply. The matrix is the
-    same either way; its memory order follows _channels_last (BLAS reads both orders).
-    A dilated kernel (section 13) takes every dh-th row and dw-th column of a larger window.
+    The matrix is the same in either layout; its memory order follows _channels_last (BLAS reads
+    both orders). The plain convolution builds the same rows a block at a time (_column_blocks);
+    section 13's grouped convolution takes them whole.
     """
-    (sh, sw), (h_out, w_out), (kh, kw), channels = stride, out_hw, kernel, x.shape[1]
-    (dh, dw), span = dilation, _dilated_kernel(kernel, dilation)
-    if _channels_last(channels, kernel, out_hw):
-        windows = sliding_window_view(_padded(x, padding, True), span, axis=(1, 2))     # (N, H', W', C, kh, kw): a view
-        windows = windows[:, : sh * h_out : sh, : sw * w_out : sw, :, ::dh, ::dw]
-        return windows.transpose(0, 1, 2, 4, 5, 3).reshape(-1, kh * kw * channels)  # the one copy, runs of kw*C
-    windows = sliding_window_view(_padded(x, padding, False), span, axis=(2, 3))        # (C, N, H', W', kh, kw): a view
-    windows = windows[:, :, : sh * h_out : sh, : sw * w_out : sw, ::dh, ::dw]
-    return windows.transpose(4, 5, 0, 1, 2, 3).reshape(kh * kw * channels, -1).T     # the one copy, runs of W_out
+    channels, (kh, kw) = x.shape[1], kernel
+    channels_last = _channels_last(channels, kernel, out_hw)
+    windows = _windows(_padded(x, padding, channels_last), kernel, stride, out_hw, channels_last, dilation)
+    if channels_last:
+        return windows.reshape(-1, kh * kw * channels)                # the one copy, runs of kw*C
+    return windows.reshape(kh * kw * channels, -1).T                  # the one copy, runs of W_out
 
 
 def _col2im(cols, x_shape, kernel, stride, padding, out_hw, dilation=(1, 1)):
@@ -1725,9 +1751,9 @@ def _col2im(cols, x_shape, kernel, stride, padding, out_hw, dilation=(1, 1)):
 
     `cols` may also come as (N*H_out*W_out, kh*kw, C), in any memory order.
 
-    One strided add per kernel offset; overlapping windows accumulate. It adds whole blocks of
-    `cols` in the memory order _im2col uses for this shape (_conv2d_backward computes them so):
-    channels-last, the result is an (N, C, H, W) view of an (N, H, W, C) array, the layout the
+    One strided add per kernel offset; overlapping windows accumulate. It reads `cols` by kernel
+    offset, in the layout _im2col uses for this shape (section 13's grouped convolution calls it;
+    the plain convolution adds a block at a time, _col2im_block): channels-last, the result is an (N, C, H, W) view of an (N, H, W, C) array, the layout the
     layer below has, so its elementwise backward steps run through memory in order.
     """
     (batch, channels, height, width), (ph, pw), (kh, kw), (sh, sw), (h_out, w_out) = x_shape, padding, kernel, stride, out_hw
@@ -1745,6 +1771,46 @@ def _col2im(cols, x_shape, kernel, stride, padding, out_hw, dilation=(1, 1)):
         for kj in range(kw):
             grad[:, :, ki * dh:ki * dh + sh * h_out:sh, kj * dw:kj * dw + sw * w_out:sw] += cols[ki, kj]
     return grad[:, :, ph:ph + height, pw:pw + width].transpose(1, 0, 2, 3)
+
+
+# About this many bytes of columns per block of output positions (_blocks): small enough that a
+# block's columns are still in the CPU's cache when the GEMM reads them, large enough for BLAS.
+_BLOCK_BYTES = 2**21
+
+
+def _blocks(batch, out_hw, row_bytes):
+    """The output positions (n, i, j) cut into blocks of about _BLOCK_BYTES of columns, as
+    (images, rows) slices: several whole images when one image's columns fit, else a few output
+    rows of one image. Either way a block is one contiguous run of rows of the (n, i, j) matrices."""
+    h_out, w_out = out_hw
+    rows = max(1, _BLOCK_BYTES // (row_bytes * w_out))                # output rows per block
+    if rows >= h_out:
+        images = rows // h_out
+        return [(slice(n, n + images), slice(0, h_out)) for n in range(0, batch, images)]
+    return [(slice(n, n + 1), slice(i, i + rows)) for n in range(batch) for i in range(0, h_out, rows)]
+
+
+def _column_blocks(x_pad, kernel, stride, out_hw, channels_last, c_out):
+    """For each block of output positions (_blocks, sized by the columns and the C_out numbers of
+    the output that each position also has): the block's (images, rows) slices and its columns
+    (positions, kh*kw*C), copied into one buffer that every block reuses.
+
+    The rows of _im2col's matrix, a block at a time: a block's columns are still in the CPU's
+    cache when its GEMM reads them, where the whole matrix would go out to main memory and back
+    (and a fresh one that large costs the operating system's page faults on every call). So the
+    columns are never kept: backward builds them again from the padded input.
+    """
+    windows = _windows(x_pad, kernel, stride, out_hw, channels_last)
+    depth = kernel[0] * kernel[1] * x_pad.shape[3 if channels_last else 0]      # kh*kw*C numbers per row
+    batch = x_pad.shape[0 if channels_last else 1]
+    blocks = _blocks(batch, out_hw, (depth + c_out) * x_pad.itemsize)
+    (images, rows), w_out = blocks[0], out_hw[1]                                # the first block is the largest
+    buffer = np.empty(len(range(batch)[images]) * len(range(out_hw[0])[rows]) * w_out * depth, dtype=x_pad.dtype)
+    for images, rows in blocks:
+        block = windows[images, rows] if channels_last else windows[:, :, :, images, rows]
+        cols = buffer[:block.size]
+        np.copyto(cols.reshape(block.shape), block)                               # the one copy
+        yield (images, rows), (cols.reshape(-1, depth) if channels_last else cols.reshape(depth, -1).T)
 
 
 def conv2d_vectorized(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -1765,48 +1831,80 @@ def _weight_cols(weight):
 
 
 def _conv2d_forward(x, weight, bias, stride, padding, out_hw):
-    """Forward on validated arguments; also returns the columns that backward reuses."""
-    cols = _im2col(x, weight.shape[2:], stride, padding, out_hw)
-    out = cols @ _weight_cols(weight)                                   # (N*H_out*W_out, C_out): one GEMM
-    if bias is not None:
-        out += bias
-    # (N, H_out, W_out, C_out) -> NCHW as a view: no copy. The next layer's elementwise steps
-    # keep this channels-last memory layout, and the next Conv2d's padding copy reads it in order.
-    return out.reshape(x.shape[0], *out_hw, weight.shape[0]).transpose(0, 3, 1, 2), cols
+    """Forward on validated arguments, one GEMM per block of columns; also returns the padded
+    input, from which backward builds the columns again."""
+    c_out, kernel = weight.shape[0], weight.shape[2:]
+    channels_last = _channels_last(x.shape[1], kernel, out_hw)
+    x_pad, w_cols = _padded(x, padding, channels_last), _weight_cols(weight)
+    out = np.empty((x.shape[0], *out_hw, c_out), dtype=np.result_type(x, weight))   # (N, H_out, W_out, C_out)
+    for block, cols in _column_blocks(x_pad, kernel, stride, out_hw, channels_last, c_out):
+        rows = out[block].reshape(-1, c_out)          # the block's rows of the output: a view, written in place
+        np.matmul(cols, w_cols, out=rows)
+        if bias is not None:
+            rows += bias
+    # NCHW as a view: no copy. The next layer's elementwise steps keep this channels-last memory
+    # layout, and the next Conv2d's padding copy reads it in order.
+    return out.transpose(0, 3, 1, 2), x_pad
 
 
-def _conv2d_backward(grad_out, x_shape, weight, cols, stride, padding, need_x=True):
-    """Gradients (x, weight, bias) of a convolution from the output gradient and the saved columns.
+def _conv2d_backward(grad_out, x_shape, weight, x_pad, stride, padding, need_x=True):
+    """Gradients (x, weight, bias) of a convolution from the output gradient and the padded input
+    that forward saved: its columns are built again, block by block, as forward built them.
 
     Computed in the wider of the gradient's and the operands' dtypes: float64 stays float64 throughout.
     """
     c_out, c_in, kh, kw = weight.shape
-    dtype = np.result_type(grad_out, weight, cols)
-    g = grad_out.transpose(0, 2, 3, 1).reshape(-1, c_out).astype(dtype, copy=False)   # (N*H_out*W_out, C_out)
-    # The input's gradient first, in a function of its own: its big temporaries are gone when it
-    # returns, so the weight's gradient adds nothing to the peak memory of a backward pass.
+    out_hw = grad_out.shape[2:]
+    dtype = np.result_type(grad_out, weight, x_pad)
+    weight = weight.astype(dtype, copy=False)
+    g = grad_out.transpose(0, 2, 3, 1)          # (N, H_out, W_out, C_out): a view, in order after a Conv2d
+    by_convolution = need_x and _input_grad_is_a_convolution(weight.shape, stride, padding)
+    channels_last = _channels_last(c_in, (kh, kw), out_hw)
+    grad_x_pad = np.zeros(x_pad.shape, dtype=dtype) if need_x and not by_convolution else None
+    grad_w, grad_b = np.zeros((kh * kw * c_in, c_out), dtype=dtype), np.zeros(c_out, dtype=dtype)
+    for block, cols in _column_blocks(x_pad, (kh, kw), stride, out_hw, channels_last, c_out):
+        g_block = np.ascontiguousarray(g[block], dtype=dtype).reshape(-1, c_out)   # the block's (positions, C_out)
+        grad_w += cols.T @ g_block
+        grad_b += np.ones(len(g_block), dtype=dtype) @ g_block   # column sums as one BLAS call: sum(axis=0) is slower
+        if grad_x_pad is not None:
+            _col2im_block(grad_x_pad, g_block, weight, block, stride, out_hw, channels_last)
     grad_x = None
-    if need_x:
-        grad_x = _conv2d_input_grad(g, x_shape, weight.astype(dtype, copy=False), stride, padding, grad_out.shape[2:])
-    grad_w = (cols.T @ g).reshape(kh, kw, c_in, c_out).transpose(3, 2, 0, 1)         # back to (C_out, C_in, kh, kw)
-    grad_b = np.ones(len(g), dtype=dtype) @ g       # the column sums as one BLAS call: sum(axis=0) is slower on short rows
+    if by_convolution:
+        grad_x = _input_grad_by_convolution(grad_out.astype(dtype, copy=False), x_shape, weight, padding)
+    elif grad_x_pad is not None:
+        (ph, pw), (height, width) = padding, x_shape[2:]
+        if channels_last:
+            grad_x = grad_x_pad[:, ph:ph + height, pw:pw + width].transpose(0, 3, 1, 2)
+        else:
+            grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width].transpose(1, 0, 2, 3)
+    grad_w = grad_w.reshape(kh, kw, c_in, c_out).transpose(3, 2, 0, 1)                # back to (C_out, C_in, kh, kw)
     return grad_x, np.ascontiguousarray(grad_w), grad_b
 
 
-def _conv2d_input_grad(g, x_shape, weight, stride, padding, out_hw):
-    """grad_x (N, C_in, H, W) from g, the output gradient as (N*H_out*W_out, C_out): col2im of g @ W.T,
-    or for stride 1, padding < kernel and C_out <= C_in a convolution of g (_input_grad_by_convolution)."""
-    c_out, c_in, kh, kw = weight.shape
-    if _input_grad_is_a_convolution(weight.shape, stride, padding):
-        return _input_grad_by_convolution(g, x_shape, weight, padding, out_hw)
-    if _channels_last(c_in, (kh, kw), out_hw):
-        # One GEMM per kernel offset (np.matmul loops over them): each offset's (N*H_out*W_out, C_in)
-        # block comes out contiguous, so _col2im's adds read it in order, not C_in numbers at a time.
+def _col2im_block(grad_x_pad, g_block, weight, block, stride, out_hw, channels_last):
+    """col2im of one block: add the block's g @ W.T (the gradient of its columns) onto the windows
+    it came from, in the padded input's gradient. One strided add per kernel offset; overlapping
+    windows, also those of neighbouring blocks, accumulate.
+
+    Channels-last, one GEMM per kernel offset (np.matmul loops over them): each offset's
+    (positions, C_in) block comes out contiguous, so its add reads it in order, not C_in numbers
+    at a time. Channels-first, one GEMM gives the columns K-major: each offset's rows in order.
+    """
+    (c_out, c_in, kh, kw), (sh, sw), w_out, (images, rows) = weight.shape, stride, out_hw[1], block
+    first, count = rows.start * sh, len(range(out_hw[0])[rows])       # the block's first input row, its output rows
+    if channels_last:
         w_offsets = weight.transpose(2, 3, 0, 1).reshape(kh * kw, c_out, c_in)
-        grad_cols = np.matmul(g, w_offsets).transpose(1, 0, 2)           # (N*H_out*W_out, kh*kw, C_in): a view
-    else:
-        grad_cols = (_weight_cols(weight) @ g.T).T                       # (N*H_out*W_out, kh*kw*C_in), K-major
-    return _col2im(grad_cols, x_shape, (kh, kw), stride, padding, out_hw)
+        grad_cols = np.matmul(g_block, w_offsets).reshape(kh, kw, -1, count, w_out, c_in)
+        grad = grad_x_pad[images]                                     # (images, H', W', C_in): a view
+        for ki in range(kh):
+            for kj in range(kw):
+                grad[:, first + ki:first + ki + sh * count:sh, kj:kj + sw * w_out:sw] += grad_cols[ki, kj]
+        return
+    grad_cols = (_weight_cols(weight) @ g_block.T).reshape(kh, kw, c_in, -1, count, w_out)
+    grad = grad_x_pad[:, images]                                      # (C_in, images, H', W'): a view
+    for ki in range(kh):
+        for kj in range(kw):
+            grad[:, :, first + ki:first + ki + sh * count:sh, kj:kj + sw * w_out:sw] += grad_cols[ki, kj]
 
 
 def _input_grad_is_a_convolution(weight_shape, stride, padding):
@@ -1819,20 +1917,18 @@ def _input_grad_is_a_convolution(weight_shape, stride, padding):
     return stride == (1, 1) and padding[0] < kh and padding[1] < kw and c_out <= c_in
 
 
-def _input_grad_by_convolution(g, x_shape, weight, padding, out_hw):
+def _input_grad_by_convolution(grad_out, x_shape, weight, padding):
     """grad_x of a stride-1 convolution as another convolution: of the output gradient, padded by
     k - 1 - p, with the kernel flipped and its channel axes swapped (a "full" convolution).
 
-    Why: it builds columns with one fast copy (_im2col) instead of kh*kw read-add-write passes
-    over the input gradient (col2im), and the GEMM has the same size when H_out * W_out = H * W
-    ("same" padding; H * W / (H_out * W_out) times that size otherwise: larger with less padding,
-    smaller with more). g: (N*H_out*W_out, C_out).
+    Why: it builds columns with one fast copy per block (_column_blocks) instead of kh*kw
+    read-add-write passes over the input gradient (col2im), and the GEMM has the same size when
+    H_out * W_out = H * W ("same" padding; H * W / (H_out * W_out) times that size otherwise:
+    larger with less padding, smaller with more).
     """
-    (batch, c_in, height, width), (ph, pw), (kh, kw) = x_shape, padding, weight.shape[2:]
-    g_nchw = g.reshape(batch, *out_hw, -1).transpose(0, 3, 1, 2)      # a view, channels-last in memory
+    (height, width), (ph, pw), (kh, kw) = x_shape[2:], padding, weight.shape[2:]
     flipped = weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)            # (C_in, C_out, kh, kw)
-    cols = _im2col(g_nchw, (kh, kw), (1, 1), (kh - 1 - ph, kw - 1 - pw), (height, width))
-    return (cols @ _weight_cols(flipped)).reshape(batch, height, width, c_in).transpose(0, 3, 1, 2)
+    return _conv2d_forward(grad_out, flipped, None, (1, 1), (kh - 1 - ph, kw - 1 - pw), (height, width))[0]
 
 
 # %% nbgrader={"grade": false, "grade_id": "test-conv2d-vectorized", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -2582,8 +2678,9 @@ if __name__ == "__main__":
 #
 # Module 06's `Function` turns a pair of numpy functions, forward and backward, into
 # an operation on Tensors that records itself in the computation graph. Each layer
-# below is one such `Function`: forward saves what backward needs (the im2col
-# columns for a convolution, the winning offsets for max pooling), backward returns
+# below is one such `Function`: forward saves what backward needs (the padded input
+# for a convolution, from which backward builds the im2col columns again; the winning
+# offsets for max pooling), backward returns
 # one gradient per input. Module 06's `Tensor.backward()` does the rest.
 
 
@@ -2606,7 +2703,7 @@ class Conv2dFunction(Function):
         self.x, self.weight, self.has_bias, self.use_loops = x, weight, bias is not None, use_loops
         if use_loops:
             return conv2d_loops(x, weight, bias, self.stride, self.padding)
-        out, self.cols = _conv2d_forward(x, weight, bias, self.stride, self.padding, out_hw)
+        out, self.x_pad = _conv2d_forward(x, weight, bias, self.stride, self.padding, out_hw)
         return out
 
     def backward(self, grad_output):
@@ -2616,7 +2713,7 @@ class Conv2dFunction(Function):
             grad_x, grad_w, grad_b = conv2d_backward_loops(grad_output, self.x, self.weight, self.stride, self.padding)
         else:
             need_x = self.inputs[0] is not None and self.inputs[0].requires_grad
-            grad_x, grad_w, grad_b = _conv2d_backward(grad_output, self.x.shape, self.weight, self.cols,
+            grad_x, grad_w, grad_b = _conv2d_backward(grad_output, self.x.shape, self.weight, self.x_pad,
                                                       self.stride, self.padding, need_x=need_x)
         return grad_x, grad_w, grad_b if self.has_bias else None
 
@@ -3381,12 +3478,12 @@ if __name__ == "__main__":
 # - **activation memory**: every output has to be kept until backward uses it:
 #   `B * C_out * H_out * W_out` values times 4 bytes in float32. In a CNN the
 #   activations, not the weights, usually fill memory during training.
-# - **saved columns**: our `Conv2dFunction` also keeps its im2col columns for
-#   backward (`grad_weight = g @ cols.T`): `C_in * kh * kw * B * H_out * W_out` values,
-#   about `kh * kw / (sh * sw)` times the layer's input. For a 3x3 layer that is often
-#   several times its output, so it, not the output, dominates the layer's memory.
-#   (Libraries that want the memory back keep only the input and rebuild the columns
-#   during backward.)
+# - **columns**: backward needs im2col's columns again (`grad_weight = g @ cols.T`):
+#   `C_in * kh * kw * B * H_out * W_out` values, about `kh * kw / (sh * sw)` times the
+#   layer's input. For a 3x3 layer that is often several times its output, so kept for
+#   backward they, not the output, would dominate the layer's memory. Like libraries that
+#   want the memory back, our `Conv2dFunction` keeps only the padded input and builds the
+#   columns again during backward, a block at a time (section 4).
 #
 # Pooling has no parameters and no MACs worth counting, and a 2x2 pool divides the
 # activation memory of everything after it by four.
@@ -3443,8 +3540,8 @@ if __name__ == "__main__":
 #
 # The CNN of `milestones/cnn_digits.py` (`build_cnn`) on its 8x8 digits, for one batch of
 # 64, layer by layer. A FLOP count is two per MAC (one multiply, one add); activation
-# bytes are the layer's float32 output; im2col bytes are the columns each convolution
-# keeps for backward.
+# bytes are the layer's float32 output; saved bytes are the padded input each convolution
+# keeps for backward (its columns are built again from it).
 
 
 # %%
@@ -3455,7 +3552,7 @@ if __name__ == "__main__":
     _batch, _shape = 64, (64, 1, 8, 8)
     _layers = [Conv2d(1, 32, 3, padding=1), ReLU(), Conv2d(32, 32, 3, padding=1), ReLU(), MaxPool2d(2),
                Conv2d(32, 64, 3, padding=1), ReLU(), MaxPool2d(2), Flatten(), Linear(64 * 2 * 2, 10)]
-    print(f"{'layer':<22}{'output shape':>18}{'params':>9}{'MACs':>13}{'FLOPs':>13}{'act. bytes':>12}{'im2col bytes':>14}")
+    print(f"{'layer':<22}{'output shape':>18}{'params':>9}{'MACs':>13}{'FLOPs':>13}{'act. bytes':>12}{'saved bytes':>14}")
     _totals = np.zeros(5, dtype=np.int64)
     for _layer in _layers:
         _params = count_parameters(_layer) if isinstance(_layer, Module) else 0   # ReLU (module 02) is no Module
@@ -3464,7 +3561,8 @@ if __name__ == "__main__":
             _out = _layer.output_shape(_shape)
             _macs = _layer.macs(_shape)
             _kh, _kw = _layer.kernel_size
-            _cols = activation_bytes((_layer.in_channels * _kh * _kw, _out[0] * _out[2] * _out[3]))   # kept for backward
+            _ph, _pw = _layer.padding
+            _cols = activation_bytes((_shape[0], _shape[1], _shape[2] + 2 * _ph, _shape[3] + 2 * _pw))  # padded input
         elif isinstance(_layer, MaxPool2d):
             _out, _macs = _layer.output_shape(_shape), 0
         elif isinstance(_layer, Flatten):
@@ -3484,7 +3582,7 @@ if __name__ == "__main__":
         print(f"{_name:<22}{str(_out):>18}{_row[0]:>9,}{_row[1]:>13,}{_row[2]:>13,}{_row[3]:>12,}{_row[4]:>14,}")
         _shape = _out
     print(f"{'total':<22}{'':>18}{_totals[0]:>9,}{_totals[1]:>13,}{_totals[2]:>13,}{_totals[3]:>12,}{_totals[4]:>14,}")
-    print(f"per image: {_totals[1] // _batch:,} MACs; activations + columns kept for backward: "
+    print(f"per image: {_totals[1] // _batch:,} MACs; activations + padded inputs kept for backward: "
           f"{(_totals[3] + _totals[4]) / 2**20:.1f} MiB for the batch of {_batch}, "
           f"against {_totals[0] * 4 / 2**10:.1f} KiB of float32 parameters")
 
@@ -4685,8 +4783,9 @@ if __name__ == "__main__":
 #   its seven loop lengths in MACs.
 # - Its backward pass runs the same loops: the weight and bias gradients sum over all
 #   windows, and the input gradient adds one share per window a pixel lies in.
-# - im2col turns the whole batch into one matrix multiply: same numbers, far faster,
-#   paid for with columns about `kh * kw / (sh * sw)` times the input, kept for backward.
+# - im2col turns the whole batch into one matrix multiply: same numbers, far faster. Its
+#   columns are about `kh * kw / (sh * sw)` times the input, so the given code builds
+#   them a block at a time, and again in backward, instead of keeping them.
 # - Max pooling pads with `-inf` and routes gradients to each window's first maximum;
 #   average pooling counts zero padding and spreads gradients evenly.
 # - Parameters do not grow with the image; MACs and activation memory do.
