@@ -2255,8 +2255,9 @@ if __name__ == "__main__":
 # `x_pad[:, :, ki:ki + sh * H_out:sh, kj:kj + sw * W_out:sw]` is the value at offset `(ki, kj)` of
 # every window (`H_out` rows, `W_out` columns).
 # Max pooling keeps a running maximum, then finds for every window the first offset
-# that holds it (two cheap passes rather than one that tracks both at each step); average
-# pooling keeps a running sum. The max-pooling backward scatters each window's gradient
+# that holds it (two cheap passes rather than one that tracks both at each step; the
+# layer does the second in backward, the only step that needs it, so a forward without
+# gradients skips it); average pooling keeps a running sum. The max-pooling backward scatters each window's gradient
 # to its winner in one `np.add.at` call, which adds up repeated positions.
 #
 # **Backward.** Average pooling sends `grad / (kh * kw)` to every position of the
@@ -2339,21 +2340,45 @@ def _pool_pad(x, padding, value, extra=(0, 0)):
 def _maxpool2d_forward(x, kernel, stride, padding, out_hw, dilation=(1, 1), extra=(0, 0)):
     """Max of every window and the offset (row-major index in the window) of its first maximum.
     A window holding NaN pools to NaN (as PyTorch's), and its winner is its first NaN."""
+    out = _maxpool2d_max(x, kernel, stride, padding, out_hw, dilation, extra)
+    return out, _maxpool2d_winners(x, out, kernel, stride, padding, dilation, extra)
+
+
+def _max_candidates(x, kernel, stride, padding, out_hw, dilation, extra):
+    """The value at each offset of every window: one strided view per offset of x padded with -inf."""
     x_pad = _pool_pad(x, padding, -np.inf, extra)
-    candidates = [x_pad[where] for _, where in _offset_slices(kernel, stride, out_hw, dilation)]   # one view per offset
-    # The maxima first, then the winners: two cheap passes over the offsets instead of one that
-    # selects both value and offset at each step. np.maximum propagates NaN, and full_like keeps
-    # x's memory layout (channels-last after a Conv2d), so every pass runs in order.
-    out = np.full_like(candidates[0], -np.inf)
-    for candidate in candidates:
+    return [x_pad[where] for _, where in _offset_slices(kernel, stride, out_hw, dilation)]
+
+
+def _maxpool2d_max(x, kernel, stride, padding, out_hw, dilation=(1, 1), extra=(0, 0)):
+    """The maximum of every window: a running maximum over the offsets.
+
+    np.maximum propagates NaN, and its first result, a new array, keeps x's memory layout
+    (channels-last after a Conv2d), so every pass runs in order. (One offset: the maximum of it
+    and itself, a copy.)
+    """
+    candidates = _max_candidates(x, kernel, stride, padding, out_hw, dilation, extra)
+    out = np.maximum(candidates[0], candidates[-1])
+    for candidate in candidates[1:-1]:
         np.maximum(out, candidate, out=out)
+    return out
+
+
+def _maxpool2d_winners(x, out, kernel, stride, padding, dilation=(1, 1), extra=(0, 0)):
+    """The offset (row-major index in the window) of every window's first maximum, given the maxima `out`.
+
+    The maxima first, then the winners: two cheap passes over the offsets instead of one that
+    selects both value and offset at each step. Only backward needs the winners, so
+    MaxPool2dFunction asks for them there: a forward with no gradient to come never pays for them.
+    """
+    candidates = _max_candidates(x, kernel, stride, padding, out.shape[2:], dilation, extra)
     offsets = np.arange(len(candidates), dtype=np.min_scalar_type(len(candidates) - 1))   # uint8 for kernels to 16x16
     argmax = np.zeros(out.shape, dtype=offsets.dtype)
     nan_windows = np.isnan(out).any()   # NaN equals nothing, itself included: its winner needs its own test
     for offset in reversed(range(len(candidates))):    # last to first, so the first maximum is written last
         wins = candidates[offset] == out
         argmax = np.where(wins | np.isnan(candidates[offset]) if nan_windows else wins, offsets[offset], argmax)
-    return out, argmax
+    return argmax
 
 
 def _maxpool2d_backward(grad_out, argmax, x, kernel, stride, padding, dilation=(1, 1), extra=(0, 0)):
@@ -2381,10 +2406,12 @@ def _maxpool2d_backward(grad_out, argmax, x, kernel, stride, padding, dilation=(
 def _avgpool2d_forward(x, kernel, stride, padding, out_hw, extra=(0, 0), divisor=None):
     """The mean of every window: its sum over kh*kw, or over `divisor` (section 13's options)."""
     x_pad = _pool_pad(x, padding, 0.0, extra)
-    total = np.zeros_like(x_pad[:, :, :out_hw[0], :out_hw[1]])          # x's dtype and memory layout
-    for _, where in _offset_slices(kernel, stride, out_hw):
-        total += x_pad[where]
-    return total / (kernel[0] * kernel[1] if divisor is None else divisor.astype(x.dtype))
+    views = [x_pad[where] for _, where in _offset_slices(kernel, stride, out_hw)]   # one view per offset
+    total = np.copy(views[0], order="K")                                # x's dtype and memory layout
+    for view in views[1:]:
+        total += view
+    total /= kernel[0] * kernel[1] if divisor is None else divisor.astype(x.dtype)
+    return total
 
 
 def _avgpool2d_backward(grad_out, x, kernel, stride, padding, extra=(0, 0), divisor=None):
@@ -2752,16 +2779,20 @@ class MaxPool2dFunction(Function):
                 return maxpool2d_options_loops(self.x, *geometry, self.dilation, ceil_mode)
             return maxpool2d_loops(self.x, *geometry)
         self.extra = _overhang(self.x.shape[2:], *geometry, self.dilation, out_hw) if ceil_mode else (0, 0)
-        out, self.argmax = _maxpool2d_forward(self.x, *geometry, out_hw, self.dilation, self.extra)
-        return out
+        # The maxima alone: backward finds each window's winner from them (_maxpool2d_winners).
+        self.out = _maxpool2d_max(self.x, *geometry, out_hw, self.dilation, self.extra)
+        return self.out
 
     def backward(self, grad_output):
         geometry = (self.kernel, self.stride, self.padding)
         if not self.use_loops:
-            return (_maxpool2d_backward(grad_output, self.argmax, self.x, *geometry, self.dilation, self.extra),)
+            return (_maxpool2d_backward(grad_output, self._winners(), self.x, *geometry, self.dilation, self.extra),)
         if self.options:
             return (maxpool2d_options_backward_loops(grad_output, self.x, *geometry, self.dilation, self.ceil_mode),)
         return (maxpool2d_backward_loops(grad_output, self.x, *geometry),)
+
+    def _winners(self):
+        return _maxpool2d_winners(self.x, self.out, self.kernel, self.stride, self.padding, self.dilation, self.extra)
 
 
 class AvgPool2dFunction(Function):
