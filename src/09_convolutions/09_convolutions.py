@@ -1670,6 +1670,8 @@ if __name__ == "__main__":
 # the padded input (`kh * kw` times smaller than the columns, for stride 1), and backward
 # builds each block's columns again from it, then computes that block's share of
 # `grad_weight`, `grad_bias` and, by col2im, of the input gradient (`_col2im_block`).
+# Only a small layer, whose columns are at most `_KEEP_BYTES` in all, keeps them (each
+# block written to its own part of one buffer), which saves backward that copy.
 
 
 # %% nbgrader={"grade": false, "grade_id": "conv2d-vectorized", "locked": false, "schema_version": 3, "solution": false, "task": false}
@@ -1776,6 +1778,9 @@ def _col2im(cols, x_shape, kernel, stride, padding, out_hw, dilation=(1, 1)):
 # About this many bytes of columns per block of output positions (_blocks): small enough that a
 # block's columns are still in the CPU's cache when the GEMM reads them, large enough for BLAS.
 _BLOCK_BYTES = 2**21
+# Columns of at most this many bytes in all are kept for backward (_conv2d_forward): for a small
+# layer, building them again costs more time than they take memory.
+_KEEP_BYTES = 2**23
 
 
 def _blocks(batch, out_hw, row_bytes):
@@ -1790,26 +1795,34 @@ def _blocks(batch, out_hw, row_bytes):
     return [(slice(n, n + 1), slice(i, i + rows)) for n in range(batch) for i in range(0, h_out, rows)]
 
 
-def _column_blocks(x_pad, kernel, stride, out_hw, channels_last, c_out):
+def _column_blocks(x_pad, kernel, stride, out_hw, channels_last, c_out, buffer=None, built=False):
     """For each block of output positions (_blocks, sized by the columns and the C_out numbers of
     the output that each position also has): the block's (images, rows) slices and its columns
-    (positions, kh*kw*C), copied into one buffer that every block reuses.
+    (positions, kh*kw*C), copied into `buffer`.
 
     The rows of _im2col's matrix, a block at a time: a block's columns are still in the CPU's
     cache when its GEMM reads them, where the whole matrix would go out to main memory and back
-    (and a fresh one that large costs the operating system's page faults on every call). So the
-    columns are never kept: backward builds them again from the padded input.
+    (and a fresh one that large costs the operating system's page faults on every call).
+    buffer None: one block's worth, that every block reuses, and the columns are gone afterwards
+    (backward builds them again from the padded input). A buffer of the whole matrix (forward
+    passes one when it keeps the columns): each block gets its own part of it. built=True: that
+    buffer already holds the columns (backward, from forward): nothing is copied.
     """
-    windows = _windows(x_pad, kernel, stride, out_hw, channels_last)
     depth = kernel[0] * kernel[1] * x_pad.shape[3 if channels_last else 0]      # kh*kw*C numbers per row
-    batch = x_pad.shape[0 if channels_last else 1]
+    batch, (h_out, w_out) = x_pad.shape[0 if channels_last else 1], out_hw
     blocks = _blocks(batch, out_hw, (depth + c_out) * x_pad.itemsize)
-    (images, rows), w_out = blocks[0], out_hw[1]                                # the first block is the largest
-    buffer = np.empty(len(range(batch)[images]) * len(range(out_hw[0])[rows]) * w_out * depth, dtype=x_pad.dtype)
-    for images, rows in blocks:
-        block = windows[images, rows] if channels_last else windows[:, :, :, images, rows]
-        cols = buffer[:block.size]
-        np.copyto(cols.reshape(block.shape), block)                               # the one copy
+    sizes = [len(range(batch)[images]) * len(range(h_out)[rows]) * w_out * depth for images, rows in blocks]
+    whole = buffer is not None
+    if not whole:
+        buffer = np.empty(sizes[0], dtype=x_pad.dtype)                          # the first block is the largest
+    windows = None if built else _windows(x_pad, kernel, stride, out_hw, channels_last)
+    start = 0
+    for (images, rows), size in zip(blocks, sizes):
+        cols = buffer[start:start + size]
+        if not built:
+            block = windows[images, rows] if channels_last else windows[:, :, :, images, rows]
+            np.copyto(cols.reshape(block.shape), block)                           # the one copy
+        start += size if whole else 0
         yield (images, rows), (cols.reshape(-1, depth) if channels_last else cols.reshape(depth, -1).T)
 
 
@@ -1830,31 +1843,39 @@ def _weight_cols(weight):
     return weight.transpose(2, 3, 1, 0).reshape(-1, weight.shape[0])
 
 
-def _conv2d_forward(x, weight, bias, stride, padding, out_hw):
-    """Forward on validated arguments, one GEMM per block of columns; also returns the padded
-    input, from which backward builds the columns again."""
+def _conv2d_forward(x, weight, bias, stride, padding, out_hw, keep=False):
+    """Forward on validated arguments, one GEMM per block of columns; also returns what backward
+    needs: (the padded input, None), or when keep=True and the columns are small, (a stand-in of
+    the padded input's shape and dtype, the buffer of the columns)."""
     c_out, kernel = weight.shape[0], weight.shape[2:]
     channels_last = _channels_last(x.shape[1], kernel, out_hw)
     x_pad, w_cols = _padded(x, padding, channels_last), _weight_cols(weight)
     out = np.empty((x.shape[0], *out_hw, c_out), dtype=np.result_type(x, weight))   # (N, H_out, W_out, C_out)
-    for block, cols in _column_blocks(x_pad, kernel, stride, out_hw, channels_last, c_out):
+    size = x.shape[0] * out_hw[0] * out_hw[1] * kernel[0] * kernel[1] * x.shape[1]   # numbers in the columns
+    kept = np.empty(size, dtype=x_pad.dtype) if keep and size * x_pad.itemsize <= _KEEP_BYTES else None
+    for block, cols in _column_blocks(x_pad, kernel, stride, out_hw, channels_last, c_out, kept):
         rows = out[block].reshape(-1, c_out)          # the block's rows of the output: a view, written in place
         np.matmul(cols, w_cols, out=rows)
         if bias is not None:
             rows += bias
-    # NCHW as a view: no copy. The next layer's elementwise steps keep this channels-last memory
-    # layout, and the next Conv2d's padding copy reads it in order.
-    return out.transpose(0, 3, 1, 2), x_pad
+    # Small columns (at most _KEEP_BYTES) are kept, so backward need not build them again, and the
+    # padded input is dropped: backward needs only its shape and dtype, which a broadcast zero (a
+    # view that holds no memory) gives. NCHW as a view: no copy. The next layer's elementwise steps
+    # keep this channels-last memory layout, and the next Conv2d's padding copy reads it in order.
+    if kept is not None:
+        return out.transpose(0, 3, 1, 2), (np.broadcast_to(np.zeros((), dtype=x_pad.dtype), x_pad.shape), kept)
+    return out.transpose(0, 3, 1, 2), (x_pad, None)
 
 
-def _conv2d_backward(grad_out, x_shape, weight, x_pad, stride, padding, need_x=True):
-    """Gradients (x, weight, bias) of a convolution from the output gradient and the padded input
-    that forward saved: its columns are built again, block by block, as forward built them.
+def _conv2d_backward(grad_out, x_shape, weight, saved, stride, padding, need_x=True):
+    """Gradients (x, weight, bias) of a convolution from the output gradient and what forward
+    saved, (padded input, None) or (its stand-in, columns): the columns are built again, block by
+    block, as forward built them, unless forward kept them (_KEEP_BYTES).
 
     Computed in the wider of the gradient's and the operands' dtypes: float64 stays float64 throughout.
     """
     c_out, c_in, kh, kw = weight.shape
-    out_hw = grad_out.shape[2:]
+    (x_pad, saved_cols), out_hw = saved, grad_out.shape[2:]
     dtype = np.result_type(grad_out, weight, x_pad)
     weight = weight.astype(dtype, copy=False)
     g = grad_out.transpose(0, 2, 3, 1)          # (N, H_out, W_out, C_out): a view, in order after a Conv2d
@@ -1862,7 +1883,8 @@ def _conv2d_backward(grad_out, x_shape, weight, x_pad, stride, padding, need_x=T
     channels_last = _channels_last(c_in, (kh, kw), out_hw)
     grad_x_pad = np.zeros(x_pad.shape, dtype=dtype) if need_x and not by_convolution else None
     grad_w, grad_b = np.zeros((kh * kw * c_in, c_out), dtype=dtype), np.zeros(c_out, dtype=dtype)
-    for block, cols in _column_blocks(x_pad, (kh, kw), stride, out_hw, channels_last, c_out):
+    blocks = _column_blocks(x_pad, (kh, kw), stride, out_hw, channels_last, c_out, saved_cols, saved_cols is not None)
+    for block, cols in blocks:
         g_block = np.ascontiguousarray(g[block], dtype=dtype).reshape(-1, c_out)   # the block's (positions, C_out)
         grad_w += cols.T @ g_block
         grad_b += np.ones(len(g_block), dtype=dtype) @ g_block   # column sums as one BLAS call: sum(axis=0) is slower
@@ -2705,9 +2727,9 @@ if __name__ == "__main__":
 #
 # Module 06's `Function` turns a pair of numpy functions, forward and backward, into
 # an operation on Tensors that records itself in the computation graph. Each layer
-# below is one such `Function`: forward saves what backward needs (the padded input
-# for a convolution, from which backward builds the im2col columns again; the winning
-# offsets for max pooling), backward returns
+# below is one such `Function`: forward saves what backward needs (for a convolution
+# the padded input, from which backward builds the im2col columns again; for max pooling
+# its output, from which backward finds each window's winner), backward returns
 # one gradient per input. Module 06's `Tensor.backward()` does the rest.
 
 
@@ -2730,7 +2752,7 @@ class Conv2dFunction(Function):
         self.x, self.weight, self.has_bias, self.use_loops = x, weight, bias is not None, use_loops
         if use_loops:
             return conv2d_loops(x, weight, bias, self.stride, self.padding)
-        out, self.x_pad = _conv2d_forward(x, weight, bias, self.stride, self.padding, out_hw)
+        out, self.saved = _conv2d_forward(x, weight, bias, self.stride, self.padding, out_hw, keep=True)
         return out
 
     def backward(self, grad_output):
@@ -2740,7 +2762,7 @@ class Conv2dFunction(Function):
             grad_x, grad_w, grad_b = conv2d_backward_loops(grad_output, self.x, self.weight, self.stride, self.padding)
         else:
             need_x = self.inputs[0] is not None and self.inputs[0].requires_grad
-            grad_x, grad_w, grad_b = _conv2d_backward(grad_output, self.x.shape, self.weight, self.x_pad,
+            grad_x, grad_w, grad_b = _conv2d_backward(grad_output, self.x.shape, self.weight, self.saved,
                                                       self.stride, self.padding, need_x=need_x)
         return grad_x, grad_w, grad_b if self.has_bias else None
 
@@ -3514,7 +3536,8 @@ if __name__ == "__main__":
 #   layer's input. For a 3x3 layer that is often several times its output, so kept for
 #   backward they, not the output, would dominate the layer's memory. Like libraries that
 #   want the memory back, our `Conv2dFunction` keeps only the padded input and builds the
-#   columns again during backward, a block at a time (section 4).
+#   columns again during backward, a block at a time (section 4; a layer whose columns fit
+#   at most `_KEEP_BYTES` keeps them).
 #
 # Pooling has no parameters and no MACs worth counting, and a 2x2 pool divides the
 # activation memory of everything after it by four.
@@ -3571,8 +3594,8 @@ if __name__ == "__main__":
 #
 # The CNN of `milestones/cnn_digits.py` (`build_cnn`) on its 8x8 digits, for one batch of
 # 64, layer by layer. A FLOP count is two per MAC (one multiply, one add); activation
-# bytes are the layer's float32 output; saved bytes are the padded input each convolution
-# keeps for backward (its columns are built again from it).
+# bytes are the layer's float32 output; saved bytes are what each convolution keeps for
+# backward: its padded input, or its columns when they are small (section 4).
 
 
 # %%
@@ -3592,8 +3615,9 @@ if __name__ == "__main__":
             _out = _layer.output_shape(_shape)
             _macs = _layer.macs(_shape)
             _kh, _kw = _layer.kernel_size
-            _ph, _pw = _layer.padding
-            _cols = activation_bytes((_shape[0], _shape[1], _shape[2] + 2 * _ph, _shape[3] + 2 * _pw))  # padded input
+            _saved = _conv2d_forward(np.zeros(_shape, dtype=np.float32), _layer.weight.data, None, _layer.stride,
+                                     _layer.padding, _out[2:])[1]                  # what the layer keeps for backward
+            _cols = sum(_array.nbytes for _array in _saved if _array is not None)
         elif isinstance(_layer, MaxPool2d):
             _out, _macs = _layer.output_shape(_shape), 0
         elif isinstance(_layer, Flatten):
@@ -3613,7 +3637,7 @@ if __name__ == "__main__":
         print(f"{_name:<22}{str(_out):>18}{_row[0]:>9,}{_row[1]:>13,}{_row[2]:>13,}{_row[3]:>12,}{_row[4]:>14,}")
         _shape = _out
     print(f"{'total':<22}{'':>18}{_totals[0]:>9,}{_totals[1]:>13,}{_totals[2]:>13,}{_totals[3]:>12,}{_totals[4]:>14,}")
-    print(f"per image: {_totals[1] // _batch:,} MACs; activations + padded inputs kept for backward: "
+    print(f"per image: {_totals[1] // _batch:,} MACs; activations + what the convolutions keep for backward: "
           f"{(_totals[3] + _totals[4]) / 2**20:.1f} MiB for the batch of {_batch}, "
           f"against {_totals[0] * 4 / 2**10:.1f} KiB of float32 parameters")
 

@@ -1,11 +1,12 @@
 """The plain convolution's fast path a block of columns at a time (_blocks, _column_blocks, _col2im_block).
 
 Forward builds the columns of a block of output positions into one reused buffer and runs the
-GEMM on it; backward builds them again from the padded input (the columns are never kept). A
-block is several whole images, or a few output rows of one image; the last block of each kind
-can be partial. The course's tiny shapes fit one block, so here _BLOCK_BYTES is set small
-enough to cut them: one output row per block, two rows with a partial last block, two images
-with a partial last block. Values and all three gradients are compared with the loops
+GEMM on it; backward builds them again from the padded input, unless the columns are small
+(_KEEP_BYTES): then forward writes each block to its own part of one buffer and keeps it for
+backward. A block is several whole images, or a few output rows of one image; the last block of
+each kind can be partial. The course's tiny shapes fit one block, so here _BLOCK_BYTES is set
+small enough to cut them: one output row per block, two rows with a partial last block, two
+images with a partial last block; and _KEEP_BYTES so that the columns are kept, or rebuilt. Values and all three gradients are compared with the loops
 (conv2d_loops and conv2d_backward_loops) in float32 and float64, with and without a bias, on
 both column layouts and both ways of the input gradient (col2im, whose windows overlap the
 block boundaries, and the full convolution), and with the numpy oracle in float64.
@@ -31,6 +32,7 @@ IDS = [case[0] for case in CASES]
 # how to cut: (id, output rows per block, images per block); None: whole images
 PLANS = [("one row per block", 1, None), ("two rows per block", 2, None), ("two images per block", None, 2)]
 DTYPES = [np.float32, np.float64]
+KEEP = {"columns kept": 2**40, "columns rebuilt": 0}     # _KEEP_BYTES
 CLOSE = {np.float32: dict(rtol=1e-4, atol=1e-4), np.float64: dict(rtol=1e-10, atol=1e-10)}
 
 
@@ -72,13 +74,15 @@ def test_the_blocks_cut_the_positions_as_planned(case, plan, monkeypatch):
     np.testing.assert_array_equal(positions, np.arange(shape[0] * out_hw[0]))
 
 
+@pytest.mark.parametrize("keep", KEEP)
 @pytest.mark.parametrize("bias", [True, False], ids=["bias", "no bias"])
 @pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
 @pytest.mark.parametrize("plan", PLANS, ids=[p[0] for p in PLANS])
 @pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_blocks_agree_with_the_loops(case, plan, dtype, bias, monkeypatch):
+def test_blocks_agree_with_the_loops(case, plan, dtype, bias, keep, monkeypatch):
     _, shape, c_out, kernel, stride, padding = case
     monkeypatch.setattr(spatial, "_BLOCK_BYTES", block_bytes(case, plan, dtype)[0])
+    monkeypatch.setattr(spatial, "_KEEP_BYTES", KEEP[keep])
     rng = np.random.default_rng(7)
     x = rng.standard_normal(shape).astype(dtype)
     layer = Conv2d(shape[1], c_out, kernel, stride=stride, padding=padding, bias=bias)
@@ -88,6 +92,8 @@ def test_blocks_agree_with_the_loops(case, plan, dtype, bias, monkeypatch):
     w, b = layer.weight.data, layer.bias.data if bias else None
     xt = Tensor(x, requires_grad=True, dtype=dtype)
     out = layer(xt)
+    x_pad, kept = out._ctx.saved                          # what forward kept for backward
+    assert (kept is not None) == (keep == "columns kept") and (kept is None) == (x_pad.strides[0] != 0)
     expected = conv2d_loops(x, w, b, stride, padding)
     assert out.data.dtype == dtype
     np.testing.assert_allclose(out.data, expected, **CLOSE[dtype], err_msg="forward vs conv2d_loops")
@@ -105,13 +111,15 @@ def test_blocks_agree_with_the_loops(case, plan, dtype, bias, monkeypatch):
             np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("keep", KEEP)
 @pytest.mark.parametrize("plan", PLANS, ids=[p[0] for p in PLANS])
-def test_blocks_with_a_channels_last_input_and_an_input_that_needs_no_gradient(plan, monkeypatch):
+def test_blocks_with_a_channels_last_input_and_an_input_that_needs_no_gradient(plan, keep, monkeypatch):
     # A Conv2d output (channels-last in memory) as the input, and the weight's gradient alone
     # (an input without requires_grad: the first layer of a network).
     case = CASES[0]
     _, shape, c_out, kernel, stride, padding = case
     monkeypatch.setattr(spatial, "_BLOCK_BYTES", block_bytes(case, plan, np.float32)[0])
+    monkeypatch.setattr(spatial, "_KEEP_BYTES", KEEP[keep])
     rng = np.random.default_rng(8)
     x = rng.standard_normal(shape).astype(np.float32).transpose(0, 2, 3, 1).copy().transpose(0, 3, 1, 2)
     layer = Conv2d(shape[1], c_out, kernel, stride=stride, padding=padding)
