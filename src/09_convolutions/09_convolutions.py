@@ -1755,8 +1755,9 @@ def _col2im(cols, x_shape, kernel, stride, padding, out_hw, dilation=(1, 1)):
 
     One strided add per kernel offset; overlapping windows accumulate. It reads `cols` by kernel
     offset, in the layout _im2col uses for this shape (section 13's grouped convolution calls it;
-    the plain convolution adds a block at a time, _col2im_block): channels-last, the result is an (N, C, H, W) view of an (N, H, W, C) array, the layout the
-    layer below has, so its elementwise backward steps run through memory in order.
+    the plain convolution adds a block at a time, _col2im_block): channels-last, the result is
+    an (N, C, H, W) view of an (N, H, W, C) array, the layout the layer below has, so its
+    elementwise backward steps run through memory in order.
     """
     (batch, channels, height, width), (ph, pw), (kh, kw), (sh, sw), (h_out, w_out) = x_shape, padding, kernel, stride, out_hw
     (dh, dw) = dilation

@@ -127,9 +127,11 @@ MUTANTS = [
     M(FAST, "backward builds the columns in the other layout than forward did",
       "    channels_last = _channels_last(c_in, (kh, kw), out_hw)\n    grad_x_pad",
       "    channels_last = not _channels_last(c_in, (kh, kw), out_hw)\n    grad_x_pad"),
+    # (_col2im's own layout choice, for section 13's grouped path, changes only the memory order of
+    # its result there: the plain path's block col2im takes its layout from backward's decision)
     M(FAST, "col2im channels-first at the boundary kw*C = W_out",
-      "    if _channels_last(channels, kernel, out_hw):\n        cols = cols.reshape(",
-      "    if kernel[1] * channels > out_hw[1]:\n        cols = cols.reshape("),
+      "    channels_last = _channels_last(c_in, (kh, kw), out_hw)\n    grad_x_pad",
+      "    channels_last = kw * c_in > out_hw[1]\n    grad_x_pad"),
     M(FAST, "per-offset weights in (kj, ki) order",
       "w_offsets = weight.transpose(2, 3, 0, 1).reshape(kh * kw, c_out, c_in)",
       "w_offsets = weight.transpose(3, 2, 0, 1).reshape(kh * kw, c_out, c_in)"),
