@@ -2708,3 +2708,42 @@ return out
 def test_h28_honest_loops_keep_the_rule(name):
     function, body = H28_HONEST[name]
     assert verdict(function, body, "import itertools") is None
+
+
+# ------------------------------------------------------------------ closing checks of round nine: styles no test had
+
+def test_a_plane_taken_through_operator_itemgetter_breaks_clause_5():
+    """A subscript hidden in a call: operator.itemgetter((n, c))(x_pad) is the whole plane, from which every
+    output is computed at once (graded: its numbers are right, so only the rule stands between it and 4 points)."""
+    body = """for n in range(batch):
+    for c in range(channels):
+        plane = operator.itemgetter((n, c))(x_pad)
+        best = plane[0:sh * (h_out - 1) + 1:sh, 0:sw * (w_out - 1) + 1:sw]
+        for ki in range(kh):
+            for kj in range(kw):
+                best = np.maximum(best, plane[ki:ki + sh * (h_out - 1) + 1:sh, kj:kj + sw * (w_out - 1) + 1:sw])
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = best[i, j]
+return out
+"""
+    message = verdict("maxpool2d_loops", body, "import operator")
+    assert clause(message) == 5 and "reads x_pad beyond one window: uses it whole" in message, message
+
+
+def test_a_while_loop_over_flat_kernel_offsets_with_math_prod_keeps_the_rule():
+    """An honest style no test had: the kernel's cells by one while loop and divmod, the mean over
+    math.prod of the window's shape (graded 48 of 48)."""
+    body = """for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                total, k = 0.0, 0
+                while k < kh * kw:
+                    ki, kj = divmod(k, kw)
+                    total += x_pad[n, c, i * sh + ki, j * sw + kj]
+                    k += 1
+                out[n, c, i, j] = total / math.prod(x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].shape)
+return out
+"""
+    assert verdict("avgpool2d_loops", body, "import math") is None

@@ -628,8 +628,8 @@ def _outside_loops(fn: ast.FunctionDef, given: set[str]) -> ast.AST | None:
                 found = None   # the function ends there: nothing it computed reaches a check (H25)
             elif isinstance(statement, ast.Assert):
                 found = _calls(statement.test, numbers) or _calls(statement.msg, numbers)
-            elif _printed(statement) is not None and not own_print:
-                found = next(filter(None, (_calls(arg, numbers) for arg in _printed(statement))), None)
+            elif (printed := _printed(statement)) is not None and not own_print:
+                found = next(filter(None, (_calls(arg, numbers) for arg in printed)), None)
             else:
                 found = statement
             if found is not None:
