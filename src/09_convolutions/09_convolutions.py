@@ -606,8 +606,9 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    `arange`, `ndindex`, `ndenumerate` and `product` only by importing numpy's or itertools' own,
 #    and a function binds none of these names, nor `np`, itself. A
 #    number is arithmetic on numbers, loop variables and the given sizes (also through `int`,
-#    `float`, `min`, `max`, `abs`, `round`, `divmod`, `len`, `.shape`, `np.argmax(window)`,
-#    `window.argmax()`, `.item()` of a number, `np.unravel_index`):
+#    `float`, `min`, `max`, `abs`, `round`, `len`, `.shape`, `np.argmax(window)`,
+#    `window.argmax()`, `.item()` of a number, `np.unravel_index`, and `divmod` unpacked or
+#    picked apart, `ki, kj = divmod(k, kw)`: its pair in an index is two positions):
 #    `x_pad[n, ci, i * sh + ki, j * sw + kj]`,
 #    `grad_out[n, co, i, j]`. A window's slice is one whose length does not grow with the image
 #    and is no longer than a window, with no step or a positive number as its step:
@@ -621,7 +622,9 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    nor is an unpacked `*e` or a starred target, nor what a `match` captures; the given sizes
 #    (`kh`, `kernel_size[0]`, `weight.shape[2]`, ...) count as a window's only while the function
 #    keeps them sizes (`kh = x_pad.shape[2]` or `ph = 1000000` makes it no window's size; nor is
-#    `weight.nbytes` one), and a name the function binds to one of `int`, `min`, `max`, ... is not
+#    `weight.nbytes` one; bound again, a size stays one only as it is, `kh, kw = weight.shape[2:]`
+#    or `sh = stride[0]`, not as arithmetic, `kh = kh * 1000000`), and a name the function binds
+#    to one of `int`, `min`, `max`, ... is not
 #    Python's. The image held in a container or a view with other axes (`[[x_pad]]`,
 #    `x_pad[None, None]`, `x_pad.T`) is not read at all: index the image itself.
 #    So a loop over rows that reads a whole row of windows at a time, a loop over images and
@@ -641,7 +644,9 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    (`max(x_pad[n, c, i * sh + ki, j * sw + kj] for ki in range(kh) for kj in range(kw))`), never
 #    over the rows or columns of the image, and one over `np.ndenumerate(...)` enumerates a window's
 #    name (`np.ndenumerate(window)`). The output you fill is such an array: read it
-#    inside the loops one position at a time, or add to it in place (`out[n, co] += bias[co]`).
+#    inside the loops one position at a time, or add to it in place (`out[n, co] += bias[co]`);
+#    `A[n, c] @= M` and `A[n, c] = A[n, c] @ M` read all of `A[n, c]`: a matrix product mixes
+#    its positions.
 #
 # Exercise 1's `conv_output_size` has no loops, but clauses 3 and 4 hold for it too: it computes
 # its answer itself, not with another function of the module that does (`pool_output_size` of

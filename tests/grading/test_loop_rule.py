@@ -2747,3 +2747,327 @@ def test_a_while_loop_over_flat_kernel_offsets_with_math_prod_keeps_the_rule():
 return out
 """
     assert verdict("avgpool2d_loops", body, "import math") is None
+
+
+# ------------------------------------------------------------------ H30: a size made large, @=, divmod's pair
+
+# Each scored what the loop exercises' points add up to with nothing honest in them: all six of the
+# first kind, 48 of 48 where 11 is deserved; two of the second, 20; three of the third, 27.
+H30_ATTACKS = {   # name: (function, body, words of the message)
+    "kh rebound as kh * 1000000 (avgpool2d_loops)": ("avgpool2d_loops", """
+k0, k1 = kh, kw
+kh = kh * 1000000
+kw = kw * 1000000
+
+for n in range(batch):
+    for c in range(channels):
+        plane = x_pad[n, c, 0:kh, 0:kw]
+        acc = np.zeros((h_out, w_out))
+        for ki in range(k0):
+            for kj in range(k1):
+                acc += plane[ki:ki + sh * (h_out - 1) + 1:sh, kj:kj + sw * (w_out - 1) + 1:sw]
+        out[n, c] = acc / (k0 * k1)
+return out
+""", "grows with the image"),
+    "kh rebound as kh * 1000000 (maxpool2d_loops)": ("maxpool2d_loops", """
+k0, k1 = kh, kw
+kh = kh * 1000000
+kw = kw * 1000000
+
+for n in range(batch):
+    for c in range(channels):
+        plane = x_pad[n, c, 0:kh, 0:kw]
+        acc = np.full((h_out, w_out), -np.inf)
+        for ki in range(k0):
+            for kj in range(k1):
+                acc = np.maximum(acc, plane[ki:ki + sh * (h_out - 1) + 1:sh, kj:kj + sw * (w_out - 1) + 1:sw])
+        out[n, c] = acc
+return out
+""", "grows with the image"),
+    "kh rebound as kh * 1000000 (conv2d_loops)": ("conv2d_loops", """
+k0, k1 = kh, kw
+kh = kh * 1000000
+kw = kw * 1000000
+
+for n in range(batch):
+    for co in range(c_out):
+        plane = x_pad[n, :, 0:kh, 0:kw]
+        acc = np.zeros((h_out, w_out))
+        for ki in range(k0):
+            for kj in range(k1):
+                acc += (plane[:, ki:ki + sh * (h_out - 1) + 1:sh, kj:kj + sw * (w_out - 1) + 1:sw] * weight[co, :, ki, kj][:, None, None]).sum(axis=0)
+        if bias is not None:
+            acc += bias[co]
+        out[n, co] = acc
+return out
+""", "grows with the image"),
+    "kh rebound as kh * 1000000 (conv2d_backward_loops)": ("conv2d_backward_loops", """
+k0, k1 = kh, kw
+kh = kh * 1000000
+kw = kw * 1000000
+
+for n in range(batch):
+    for co in range(c_out):
+        g = grad_out[n, co, 0:kh, 0:kw]
+        plane = x_pad[n, :, 0:kh, 0:kw]
+        grad_b[co] += g.sum()
+        for ki in range(k0):
+            for kj in range(k1):
+                grad_x_pad[n, :, ki:ki + sh * (h_out - 1) + 1:sh, kj:kj + sw * (w_out - 1) + 1:sw] += weight[co, :, ki, kj][:, None, None] * g
+                grad_w[co, :, ki, kj] += (plane[:, ki:ki + sh * (h_out - 1) + 1:sh, kj:kj + sw * (w_out - 1) + 1:sw] * g).sum(axis=(1, 2))
+grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+return grad_x, grad_w, grad_b
+""", "grows with the image"),
+    "kh rebound as kh * 1000000 (avgpool2d_backward_loops)": ("avgpool2d_backward_loops", """
+k0, k1 = kh, kw
+kh = kh * 1000000
+kw = kw * 1000000
+
+for n in range(batch):
+    for c in range(channels):
+        g = grad_out[n, c, 0:kh, 0:kw]
+        for ki in range(k0):
+            for kj in range(k1):
+                grad_x_pad[n, c, ki:ki + sh * (h_out - 1) + 1:sh, kj:kj + sw * (w_out - 1) + 1:sw] += g / (k0 * k1)
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""", "grows with the image"),
+    "kh rebound as kh * 1000000 (maxpool2d_backward_loops)": ("maxpool2d_backward_loops", """
+k0, k1 = kh, kw
+kh = kh * 1000000
+kw = kw * 1000000
+
+for n in range(batch):
+    for c in range(channels):
+        g = grad_out[n, c, 0:kh, 0:kw]
+        plane = x_pad[n, c, 0:kh, 0:kw]
+        cands = np.array([plane[ki:ki + sh * (h_out - 1) + 1:sh, kj:kj + sw * (w_out - 1) + 1:sw] for ki in range(k0) for kj in range(k1)])
+        first = np.argmax(cands, axis=0)
+        for ki in range(k0):
+            for kj in range(k1):
+                grad_x_pad[n, c, ki:ki + sh * (h_out - 1) + 1:sh, kj:kj + sw * (w_out - 1) + 1:sw] += np.where(first == ki * k1 + kj, g, 0.0)
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""", "grows with the image"),
+    "a plane mixed by @= (avgpool2d_loops)": ("avgpool2d_loops", """
+work = x_pad.copy()
+flipped = work.T
+for n in range(batch):
+    for c in range(channels):
+        across = np.zeros((work.shape[3], work.shape[3]))
+        down = np.zeros((work.shape[2], work.shape[2]))
+        for j in range(w_out):
+            for kj in range(kw):
+                across[j * sw + kj, j] = 1.0 / kw
+        for i in range(h_out):
+            for ki in range(kh):
+                down[i * sh + ki, i] = 1.0 / kh
+        work[n, c] @= across
+        flipped[:, :, c, n] @= down
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = work[n, c, i, j]
+return out
+""", "beyond one window"),
+    "a plane mixed by @= (avgpool2d_backward_loops)": ("avgpool2d_backward_loops", """
+flipped = grad_x_pad.T
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                grad_x_pad[n, c, i, j] = grad_out[n, c, i, j]
+        across = np.zeros((grad_x_pad.shape[3], grad_x_pad.shape[3]))
+        down = np.zeros((grad_x_pad.shape[2], grad_x_pad.shape[2]))
+        for j in range(w_out):
+            for kj in range(kw):
+                across[j, j * sw + kj] = 1.0 / kw
+        for i in range(h_out):
+            for ki in range(kh):
+                down[i, i * sh + ki] = 1.0 / kh
+        grad_x_pad[n, c] @= across
+        flipped[:, :, c, n] @= down
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""", "beyond one window"),
+    "index tuples grown from divmod(...)[:1] (maxpool2d_loops)": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        rows = divmod(0, 1)[:0]
+        cols = divmod(0, 1)[:0]
+        for i in range(h_out):
+            for j in range(w_out):
+                for ki in range(kh):
+                    for kj in range(kw):
+                        rows = rows + divmod(i * sh + ki, 1)[:1]
+                        cols = cols + divmod(j * sw + kj, 1)[:1]
+
+        picked = x_pad[n, c, rows, cols]
+        out[n, c] = picked.reshape(h_out, w_out, kh * kw).max(axis=2)
+return out
+""", "holds a tuple or list"),
+    "index tuples grown from divmod(...)[:1] (avgpool2d_loops)": ("avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        rows = divmod(0, 1)[:0]
+        cols = divmod(0, 1)[:0]
+        for i in range(h_out):
+            for j in range(w_out):
+                for ki in range(kh):
+                    for kj in range(kw):
+                        rows = rows + divmod(i * sh + ki, 1)[:1]
+                        cols = cols + divmod(j * sw + kj, 1)[:1]
+
+        picked = x_pad[n, c, rows, cols]
+        out[n, c] = picked.reshape(h_out, w_out, kh * kw).mean(axis=2)
+return out
+""", "holds a tuple or list"),
+    "index tuples grown from divmod(...)[:1] (conv2d_loops)": ("conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        rows = divmod(0, 1)[:0]
+        cols = divmod(0, 1)[:0]
+        for i in range(h_out):
+            for j in range(w_out):
+                for ki in range(kh):
+                    for kj in range(kw):
+                        rows = rows + divmod(i * sh + ki, 1)[:1]
+                        cols = cols + divmod(j * sw + kj, 1)[:1]
+
+        patches = x_pad[n, :, rows, cols]
+        cells = patches.reshape(h_out, w_out, kh, kw, c_in) * weight[co].transpose(1, 2, 0)
+        out[n, co] = cells.sum(axis=(2, 3, 4)) + (0.0 if bias is None else bias[co])
+return out
+""", "holds a tuple or list"),
+}
+H30_ATTACKS.update({
+    "kh rebound as kh + 1000000": ("avgpool2d_loops", """
+kh = kh + 1000000
+kw = kw + 1000000
+for n in range(batch):
+    for c in range(channels):
+        plane = x_pad[n, c, 0:kh, 0:kw]
+        out[n, c] = plane[0:h_out, 0:w_out]
+return out
+""", "grows with the image"),
+    "ph bound from padding, then made large": ("maxpool2d_loops", """
+ph = padding[0]
+ph = ph * 1000000 + 1000000
+for n in range(batch):
+    for c in range(channels):
+        plane = x_pad[n, c, 0:ph, 0:ph]
+        out[n, c] = plane[0:h_out, 0:w_out]
+return out
+""", "grows with the image"),
+    "the stride parameter bound twice": ("maxpool2d_loops", """
+stride = kh
+stride = stride * 1000000
+for n in range(batch):
+    for c in range(channels):
+        plane = x_pad[n, c, 0:stride, 0:stride]
+        out[n, c] = plane[0:h_out, 0:w_out]
+return out
+""", "grows with the image"),
+    "A[p] = A[p] @ M, the in-place update": ("avgpool2d_loops", """
+work = x_pad.copy()
+for n in range(batch):
+    for c in range(channels):
+        across = np.zeros((work.shape[3], work.shape[3]))
+        work[n, c] = work[n, c] @ across
+        out[n, c, 0, 0] = work[n, c, 0, 0]
+return out
+""", "reads work beyond one window"),
+    "a collector filled one element at a time, then mixed by @=": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        buf = np.zeros((x_pad.shape[2], x_pad.shape[3]))
+        for r in range(x_pad.shape[2]):
+            for s in range(x_pad.shape[3]):
+                buf[r, s] = x_pad[n, c, r, s]
+        m = np.zeros((x_pad.shape[3], x_pad.shape[3]))
+        buf @= m
+        out[n, c, 0, 0] = buf[0, 0]
+return out
+""", "`@=` multiplies all of it"),
+    "tuples grown by max(rows + (r,), ())": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        rows = max((), ())
+        cols = max((), ())
+        for i in range(h_out):
+            for j in range(w_out):
+                for ki in range(kh):
+                    for kj in range(kw):
+                        rows = max(rows + (i * sh + ki,), ())
+                        cols = max(cols + (j * sw + kj,), ())
+        out[n, c] = x_pad[n, c, rows, cols].reshape(h_out, w_out, kh * kw).max(axis=2)
+return out
+""", "holds a tuple or list"),
+    "divmod's pair as an index entry": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, divmod(i, 1), divmod(j, 1)].max()
+return out
+""", "the pair divmod(...) returns"),
+    "a name bound to a plane, then to the whole image": ("avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        p = x_pad[n, c]
+        p = x_pad
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = p[n, c].mean()
+return out
+""", "beyond one window"),
+})
+
+
+@pytest.mark.parametrize("name", H30_ATTACKS)
+def test_h30_shapes_that_compute_whole_planes_break_the_rule(name):
+    function, body, words = H30_ATTACKS[name]
+    message = verdict(function, body)
+    assert clause(message) == 5 and words in message, message
+
+
+H30_HONEST = {   # the honest neighbours of those shapes
+    "sizes bound again as they are, a window's dot product": ("conv2d_loops", """
+c_out, c_in, kh, kw = weight.shape
+kh, kw = weight.shape[-2:]
+kh = int(kh)
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                total = window.ravel() @ weight[co].ravel()
+                if bias is not None:
+                    total = total + bias[co]
+                out[n, co, i, j] = total
+return out
+"""),
+    "divmod's pair picked apart in the index": ("avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                total = 0.0
+                for k in range(kh * kw):
+                    total += x_pad[n, c, i * sh + divmod(k, kw)[0], j * sw + divmod(k, kw)[1]]
+                out[n, c, i, j] = total / (kh * kw)
+return out
+"""),
+    "the bias added to an output plane in place": ("conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, co, i, j] = np.sum(x_pad[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw] * weight[co])
+        if bias is not None:
+            out[n, co] = out[n, co] + bias[co]
+return out
+"""),
+}
+
+
+@pytest.mark.parametrize("name", H30_HONEST)
+def test_h30_honest_neighbours_keep_the_rule(name):
+    function, body = H30_HONEST[name]
+    assert verdict(function, body) is None

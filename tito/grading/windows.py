@@ -397,14 +397,16 @@ class _Scope:
 
 def _fixed(bindings) -> frozenset[str]:
     """The names of FIXED and FIXED_ROOTS that every binding in fn keeps sizes: a given line, or an
-    assignment of arithmetic on numbers and such names (`kh, kw = weight.shape[2:]`). Bound to anything
-    else (`kernel_size = x_pad.shape`, `kh = x_pad.shape[2]`), a name is no window size the rule can trust."""
+    assignment of such a size as it is (`kh, kw = weight.shape[2:]`, `sh = stride[0]`, `kh = int(kh)`).
+    Bound to anything else (`kernel_size = x_pad.shape`, `kh = x_pad.shape[2]`), or to arithmetic on a
+    size (`kh = kh * 1000000`: bound twice, its value is not followed, and `x_pad[n, c, 0:kh]` would
+    count as one window: held-out hunt H30), a name is no window size the rule can trust."""
     trusted = set(FIXED + FIXED_ROOTS)
     while True:
         kept = set(trusted)
         for target, value, how in bindings:
             names = stored_names(target) & kept
-            if names and how != "given" and not (how == "assign" and _sizes_only(value, trusted)):
+            if names and how != "given" and not (how == "assign" and _bare_sizes(value, trusted)):
                 kept -= names
         if kept == trusted:
             return frozenset(trusted)
@@ -428,8 +430,12 @@ def _sequences(bindings) -> tuple[frozenset[str], frozenset[str]]:
                          for e in value.elts)
             return "flat" if scalar else "nested"
         if isinstance(value, ast.Attribute) and value.attr == "shape" or \
-                isinstance(value, ast.Call) and _called(value) == "unravel_index":
-            return "flat"
+                isinstance(value, ast.Call) and _called(value) in ("unravel_index", "divmod"):
+            return "flat"   # divmod(a, b) is the pair (a // b, a % b): `divmod(r, 1)[:1]` is the 1-tuple (r,) (H30)
+        if isinstance(value, ast.Call) and _called(value) in SCALAR_OF_SCALARS:
+            # max(rows + (r,), ()): a number of numbers, but of sequences the largest sequence (H30)
+            inner = [kind(a, sequences, flat) for a in [*value.args, *(k.value for k in value.keywords)]]
+            return "nested" if any(inner) else None
         if isinstance(value, ast.Name) and value.id in sequences:
             return "flat" if value.id in flat else "nested"
         if isinstance(value, ast.Subscript) and isinstance(value.slice, ast.Slice):
@@ -484,6 +490,9 @@ def _sequence_use(entry: ast.AST, scope) -> str | None:
                     "it as many positions")
         if isinstance(node, ast.Attribute) and node.attr == "shape" and not picked(node):
             return f"the index `{ast.unparse(entry)}` uses a whole shape, which numpy reads as many positions"
+        if isinstance(node, ast.Call) and _called(node) == "divmod" and not picked(node):
+            return (f"the index `{ast.unparse(entry)}` uses the pair divmod(...) returns, which numpy reads as "
+                    "two positions; unpack it first: `q, r = divmod(k, kw)`")
     return None
 
 
@@ -499,25 +508,29 @@ def _size_form(node: ast.AST) -> bool:
         isinstance(holder.value, ast.Name)
 
 
-def _sizes_only(expr: ast.AST | None, trusted: set[str]) -> bool:
-    """expr is arithmetic on whole numbers and the trusted size names (`weight.shape[2]`, `kh * 2`), with
-    at least one such name (a constant alone, `ph = 1000000`, is no size of the window)."""
-    if expr is None or not any(isinstance(n, ast.Name) and n.id in trusted for n in ast.walk(expr)):
-        return False
-    for node in ast.walk(expr):
-        if isinstance(node, ast.Call):
-            if not (isinstance(node.func, ast.Name) and node.func.id in ("min", "max", "abs", "int")):
-                return False
-        elif isinstance(node, ast.Name):
-            if node.id not in trusted and node.id not in ("min", "max", "abs", "int"):
-                return False
-        elif isinstance(node, ast.Constant):
-            if not (type(node.value) is int or node.value is None):
-                return False
-        elif not isinstance(node, (ast.Attribute, ast.Subscript, ast.Slice, ast.Tuple, ast.List, ast.BinOp,
-                                   ast.UnaryOp, ast.expr_context, ast.operator, ast.unaryop)):
-            return False
-    return True
+def _bare_sizes(expr: ast.AST | None, trusted: set[str]) -> bool:
+    """expr is a trusted size as it is, or a tuple of them: a name (`kh`), an element or a slice of one
+    (`kernel_size[0]`, `weight.shape[2:]`) with whole-number bounds, `int(...)` of one. No arithmetic,
+    no min or max: the value of a name bound twice is not followed, so only a bare size keeps it one."""
+    def whole(bound):
+        return bound is None or isinstance(bound, ast.Constant) and type(bound.value) is int or \
+            isinstance(bound, ast.UnaryOp) and isinstance(bound.op, ast.USub) and whole(bound.operand)
+
+    if isinstance(expr, (ast.Tuple, ast.List)):
+        return bool(expr.elts) and all(_bare_sizes(e, trusted) for e in expr.elts)
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "int" and \
+            len(expr.args) == 1 and not expr.keywords:
+        return _bare_sizes(expr.args[0], trusted)
+    if isinstance(expr, ast.Name):
+        return expr.id in trusted
+    if isinstance(expr, ast.Attribute):
+        return expr.attr == "shape" and isinstance(expr.value, ast.Name) and expr.value.id in trusted
+    if isinstance(expr, ast.Subscript):
+        index = expr.slice
+        bounded = whole(index) and index is not None if not isinstance(index, ast.Slice) else \
+            whole(index.lower) and whole(index.upper) and index.step is None
+        return bounded and _bare_sizes(expr.value, trusted)
+    return False
 
 
 def _adds_axis(entry: ast.AST, flags: frozenset[str] | set[str]) -> bool:
@@ -791,7 +804,7 @@ def _whole_use(node: ast.Name, images: dict, parents, numbers, scope) -> str | N
     top, groups = _chain_groups(node, parents)
     if top is node:
         return "uses it whole"
-    if isinstance(top.ctx, (ast.Store, ast.Del)):
+    if isinstance(top.ctx, (ast.Store, ast.Del)) and not _mixed_in_place(top, parents):
         return None  # writing into it is clause (1)'s business
     if images[node.id] == OPAQUE:
         return ("it holds the image in a container or a view whose axes the rule cannot follow (`[[x_pad]]`, "
@@ -811,6 +824,12 @@ def _whole_use(node: ast.Name, images: dict, parents, numbers, scope) -> str | N
             return ("its chained subscripts leave the rows or columns whole: after a slice, the next subscript "
                     "indexes the dimensions the slice kept again, not the ones after them; index the image once")
     return _window_problem(entries, lead, numbers, scope, bounded)
+
+
+def _mixed_in_place(target: ast.AST, parents) -> bool:
+    """target is what `@=` updates: `A[n, c] @= M` reads every position of A[n, c] to write each (H30)."""
+    statement = parents.get(id(target))
+    return isinstance(statement, ast.AugAssign) and statement.target is target and isinstance(statement.op, ast.MatMult)
 
 
 def _lead_after(value: ast.AST, images: dict, parents, numbers, scope: _Scope) -> int | None:
@@ -840,7 +859,7 @@ def _images(fn: ast.FunctionDef, bindings, parents, numbers, scope) -> dict[str,
     while True:
         grown = dict(images)
         for target, value, how in bindings:
-            new = stored_names(target) - numbers - grown.keys()  # `x, (kh, kw), ... = _check_pool_args(..., x, ...)`: sizes stay sizes
+            new = stored_names(target) - numbers - (set(IMAGES) & params)  # `x, (kh, kw), ... = _check_pool_args(..., x, ...)`: sizes stay sizes
             if value is None or not new:
                 continue
             used = [n for n in ast.walk(value) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
@@ -857,15 +876,24 @@ def _images(fn: ast.FunctionDef, bindings, parents, numbers, scope) -> dict[str,
                     lead = OPAQUE
             if how == "loop" and lead != OPAQUE:  # `for plane in x_pad[n]`: each step drops the first dimension
                 lead = max(lead - 1, 0)
-            grown.update({name: lead for name in new})
+            grown.update({name: _either_lead(grown.get(name), lead) for name in new})
         for name, lead in _fills(fn, grown, numbers, parents, scope).items():
-            grown.setdefault(name, lead)
+            grown[name] = _either_lead(grown.get(name), lead)
         for view, array in _views(bindings):  # filling `view = big[:]` fills big
             if view in grown and array not in grown and array not in numbers:
                 grown[array] = grown[view]
         if grown == images:
             return images
         images = grown
+
+
+def _either_lead(known: int | None, lead: int) -> int:
+    """The lead of a name bound or filled in two ways (`work = x_pad.copy()`, then `work[n, c] = ...`): the
+    larger, so that a read is one window under both (H30: the fill's lead 0 made `work[n, c]` one element);
+    OPAQUE if either is."""
+    if known is None:
+        return lead
+    return OPAQUE if OPAQUE in (known, lead) else max(known, lead)
 
 
 def _views(bindings) -> list[tuple[str, str]]:
@@ -1156,8 +1184,8 @@ def _updates_in_place(read: ast.AST, parents) -> bool:
     holder = parents.get(id(read))
     statement = parents.get(id(holder))
     if not (isinstance(read, ast.Subscript) and isinstance(holder, ast.BinOp) and isinstance(statement, ast.Assign)
-            and statement.value is holder):
-        return False
+            and statement.value is holder and not isinstance(holder.op, ast.MatMult)):
+        return False   # `A[p] = A[p] @ M` mixes every position of A[p] (H30): that is a read of all of it
     def place(node):
         return ast.dump(node).replace("ctx=Load()", "").replace("ctx=Store()", "")
     return any(place(target) == place(read) for target in statement.targets)
@@ -1205,6 +1233,10 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str], modules: frozenset[st
     scope = replace(scope, bands=_bands(bindings, images, parents, numbers, scope))
     images.update(dict.fromkeys(scope.bands, 0))  # a band's rows and columns are its first two dimensions
     for node in sorted(_inside_loops(fn), key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0))):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id in images and \
+                _mixed_in_place(node, parents):
+            return TooMuch(f"inside its loops it reads {node.id} beyond one window: `@=` multiplies all of it by a "
+                           f"matrix, mixing its positions; read one window per output position, e.g. {EXAMPLES}", node)
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in images:
             why = _whole_use(node, images, parents, numbers, scope)
             top, _ = _chain(node, parents)
