@@ -84,7 +84,7 @@ def assign_blame(checks: list[Check], exercises: set) -> None:
             check.charged = [check.raised_in]
             continue
         # raised in given code, or the check's own assert with no frame of its names: the exercise its message
-        # names ("<ExpBackward>: exp_backward returned an array ..." from BackwardNode; "this check runs your
+        # names ("<ExpBackward>: exp_backward returned an array ..." from the engine's _call_node; "this check runs your
         # mul_backward, which is wrong"), never the given function it was raised in
         named = named_exercises(check.message, exercises)
         if named and (check.raised_in is not None or not check.charged):

@@ -126,17 +126,24 @@ def detach(self):
 # A node of the graph (the object in `tensor._ctx`) is a `Node`: it has
 # `.inputs`, a tuple with one entry per input (the input Tensor, or None for a
 # constant such as the `2` in `x * 2`), and `.backward(grad_output)`, returning
-# one gradient (np.ndarray or None) per input. `_record` attaches a node to a
-# result; its callers first ask `_needs_graph` whether grad mode is on and an
-# input requires grad. Both kinds of node use it: a `Function` (below) and the node of a wrapped Tensor operation
-# (section 6).
+# a tuple with one gradient (np.ndarray or None) per input.
 #
-# `Function` is the way to add a new differentiable operation: subclass it,
+# Every node the engine meets is a `Function`, and every one joins the graph
+# the same way: through `Function.apply(*inputs, **kwargs)`. `apply` makes the
+# node, gives it its inputs, runs its `forward` on the inputs' data inside
+# `no_grad()` (so that any Tensor operation forward uses records nothing of its
+# own), and wraps the result in a Tensor. Only if grad mode is on and some input requires grad does it make the
+# node the result's `_ctx`; and if forward handed back one of its inputs unchanged,
+# the node goes on a new Tensor sharing that data, never on the input itself (a
+# leaf stays a leaf).
+#
+# `Function` is also the way to add a new differentiable operation: subclass it,
 # compute the result on numpy arrays in `forward` (saving on `self` whatever the
-# backward pass needs), write `backward`, and call `MyOp.apply(...)`. `apply`
-# runs `forward`, wraps the result in a Tensor and, if grad mode is on and some
-# input requires grad, records the Function object itself as the node. Module 09
-# builds `Conv2d` on exactly this. Given.
+# backward pass needs), write `backward`, and call `MyOp.apply(...)`. Module 09
+# builds `Conv2d` on exactly this. The operations of module 01 and the activations
+# of module 02 become `Function`s too, further down: one small subclass each,
+# whose forward calls the module-01/02 code and whose backward calls the rule you
+# write. Given.
 
 # %% nbgrader={"grade": false, "grade_id": "autograd-function", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| export
@@ -144,7 +151,7 @@ class Node:
     """A node of the graph (tensor._ctx): what backward() needs of it.
 
     `inputs`: one Tensor (or None, for a constant) per input; `backward(grad_output)`:
-    one gradient (np.ndarray or None) per input. `name` shows in repr and errors.
+    a tuple with one gradient (np.ndarray or None) per input. `name` shows in repr and errors.
     """
 
     inputs = ()
@@ -152,6 +159,10 @@ class Node:
 
     def backward(self, grad_output):
         raise NotImplementedError(f"{type(self).__name__} must implement backward().")
+
+    def _backward_name(self):
+        """What computes this node's gradients, as error messages name it."""
+        return f"{type(self).__name__}.backward"
 
     def __repr__(self):
         return f"<{self.name or type(self).__name__}>"
@@ -162,19 +173,11 @@ def _needs_graph(operands):
     return is_grad_enabled() and any(isinstance(x, Tensor) and x.requires_grad for x in operands)
 
 
-def _record(out, node, operands):
-    """Attach `node` to the result Tensor `out`, its inputs being the Tensor operands (constants: None)."""
-    node.inputs = tuple(x if isinstance(x, Tensor) else None for x in operands)
-    out.requires_grad = True
-    out._ctx = node
-    return out
-
-
 class Function(Node):
-    """Base class of differentiable operations on numpy arrays.
+    """Base class of differentiable operations, and the one way a node joins the graph.
 
-    Subclasses implement `forward(self, *arrays, **kwargs) -> np.ndarray` and
-    `backward(self, grad_output) -> tuple` (one np.ndarray or None per input),
+    Subclasses implement `forward(self, *arrays, **kwargs)` (returning an np.ndarray, or a
+    Tensor) and `backward(self, grad_output) -> tuple` (one np.ndarray or None per input),
     and are used through `Subclass.apply(*inputs, **kwargs)`.
     """
 
@@ -186,13 +189,23 @@ class Function(Node):
         """Run forward on the inputs' data; record the node if a gradient is needed.
 
         Inputs may be Tensors, numbers, ndarrays or None; non-Tensors are constants
-        (their gradient slot is None). forward receives Tensors as their `.data`
-        and everything else unchanged.
+        (their slot in `inputs` is None, and so is their gradient). forward receives
+        Tensors as their `.data` and everything else unchanged; `self.inputs` is set
+        before it runs.
         """
-        fn = cls()
+        node = cls()
+        node.inputs = tuple(x if isinstance(x, Tensor) else None for x in inputs)
         arrays = tuple(x.data if isinstance(x, Tensor) else x for x in inputs)
-        result = _result(fn.forward(*arrays, **kwargs))
-        return _record(result, fn, inputs) if _needs_graph(inputs) else result
+        with no_grad():   # forward's own Tensor operations, if any, record nothing
+            out = node.forward(*arrays, **kwargs)
+        out = out if isinstance(out, Tensor) else _result(out)
+        if not _needs_graph(inputs):
+            return out
+        if any(out is x for x in inputs):   # forward returned an input: never relabel an input
+            out = Tensor(out.data, dtype=out.dtype)
+        out.requires_grad = True
+        out._ctx = node
+        return out
 
 # %% [markdown]
 # ## 4. Undoing broadcasting
@@ -785,21 +798,26 @@ if __name__ == "__main__":
 # %% [markdown]
 # ## 6. Connecting rules to Tensor operations
 #
-# Now the rules must run when you call `loss.backward()`. `enable_autograd()`
-# replaces each Tensor operation of module 01 (and each activation's `forward`
-# from module 02) by a wrapper that
+# Now the rules must run when you call `loss.backward()`. Each operation gets a
+# node class of its own: a `BackwardNode`, the `Function` whose `forward` calls
+# **your original method** from module 01 (or an activation's `forward` from
+# module 02) to compute the value, and whose `backward` calls the rule with the
+# incoming gradient, the output, the input arrays and the parameters. The node classes are
+# named after their operations (`MulBackward`, `ReLUBackward`, ...), which is how
+# nodes show in errors and in the pictures below. Since they are `Function`s,
+# `apply` records them exactly as it records module 09's convolution (the same
+# grad mode, the same `inputs`, the same care never to relabel an input), and the
+# engine checks what their `backward` returns the same way too. The one
+# thing a rule node adds is for the rule: its constants (the `2` in `x * 2`)
+# reach the rule as arrays of the output's dtype, like the inputs.
 #
-# 1. calls **your original method** to compute the value, inside `no_grad()` so
-#    that any Tensor operations your method uses internally do not record
-#    nodes of their own;
-# 2. if grad mode is on and an input requires grad, attaches a `BackwardNode`
-#    to the result: the rule, the input arrays, the output and the parameters.
-#
-# Each wrapped Tensor method is one row of the table `_OPS`: its backward rule,
-# its node's name, how its arguments become the rule's operands (`binary`
-# `x * y`, `reflected` for `2 * x`, which Python runs as `x.__rmul__(2)`, or
-# `unary` with named parameters such as `axis`), and how those parameters reach
-# the rule (`__getitem__` turns Tensor indices into arrays).
+# `enable_autograd()` replaces each Tensor operation of module 01 (and each
+# activation's `forward`) by a wrapper that calls its node class's `apply`. Each
+# wrapped Tensor method is one row of the table `_OPS`: its backward rule, its
+# node's name, how its arguments become the rule's operands (`binary` `x * y`,
+# `reflected` for `2 * x`, which Python runs as `x.__rmul__(2)`, or `unary` with
+# named parameters such as `axis`), and how those parameters reach the rule
+# (`__getitem__` turns Tensor indices into arrays).
 #
 # The originals are stored once, in `Tensor._autograd_originals` (and
 # `_autograd_originals` on each activation class). Calling `enable_autograd()`
@@ -810,35 +828,30 @@ if __name__ == "__main__":
 
 # %% nbgrader={"grade": false, "grade_id": "autograd-enable", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| export
-class BackwardNode(Node):
-    """The node recorded for a wrapped Tensor operation: calls its backward rule."""
+class BackwardNode(Function):
+    """The node of a Tensor operation or an activation: forward runs the module-01/02 code,
+    backward the operation's rule. Each operation has its own subclass (_node_class)."""
 
-    def __init__(self, name, rule, arrays, out, params):
-        self.name = name            # e.g. "MulBackward"
-        self.rule = rule
-        self.arrays = arrays        # the input arrays (constants included)
-        self.out = out              # the forward result (np.ndarray)
+    rule = None   # rule(grad_output, out, *input_arrays, **params) -> one gradient per input
+
+    def forward(self, *arrays, compute, **params):
+        out = compute()             # the module-01/02 code, on the Tensors themselves
+        self.out = out.data         # the forward result (np.ndarray)
+        self.arrays = tuple(array if inp is not None else np.asarray(array, dtype=out.dtype)
+                            for array, inp in zip(arrays, self.inputs))   # constants as arrays too
         self.params = params        # axis, exponent, dim, ...
+        return out
 
     def backward(self, grad_output):
-        grads = self.rule(grad_output, self.out, *self.arrays, **self.params)
-        if not isinstance(grads, (tuple, list)):   # tuple() of an array would split it along its first axis
-            what = "an array" if isinstance(grads, np.ndarray) else "None" if grads is None else f"a {type(grads).__name__}"
-            rule = getattr(self.rule, "__name__", "its backward rule")
-            fix = "return (g,) with the comma" if len(self.arrays) == 1 else \
-                f"return {len(self.arrays)} gradients, one per input, e.g. (grad_a, grad_b)"
-            raise RuntimeError(f"{self!r}: {rule} returned {what}, not a tuple of gradients: {fix}")
-        return tuple(grads)
+        return self.rule(grad_output, self.out, *self.arrays, **self.params)
+
+    def _backward_name(self):
+        return getattr(self.rule, "__name__", "its backward rule")
 
 
-def _attach(out, operands, rule, name, params):
-    """Record a BackwardNode on `out` if grad mode is on and an operand requires grad."""
-    if not _needs_graph(operands):
-        return out
-    if any(out is x for x in operands):   # an op returned its input: never relabel an input
-        out = Tensor(out.data, dtype=out.dtype)
-    arrays = tuple(x.data if isinstance(x, Tensor) else np.asarray(x, dtype=out.dtype) for x in operands)
-    return _record(out, BackwardNode(name, rule, arrays, out.data, params), operands)
+def _node_class(name, rule):
+    """The BackwardNode subclass `name` (e.g. "MulBackward") whose backward calls `rule`."""
+    return type(name, (BackwardNode,), {"rule": staticmethod(rule), "__module__": __name__})
 
 
 class _Op(NamedTuple):
@@ -861,26 +874,23 @@ def _operands_and_params(op, signature, self, args, kwargs):
 
 
 def _wrap(original, op):
-    """`original` (a Tensor method), recording op's node on its result."""
+    """`original` (a Tensor method), run by op's node class so that its result records the node."""
     signature = inspect.signature(original)
+    node = _node_class(op.node + "Backward", op.rule)
 
     @functools.wraps(original)
     def method(self, *args, **kwargs):
-        with no_grad():   # the original may use Tensor operations itself: they must not record
-            out = original(self, *args, **kwargs)
         operands, params = _operands_and_params(op, signature, self, args, kwargs)
-        return _attach(out, operands, op.rule, op.node + "Backward", params)
+        return node.apply(*operands, compute=lambda: original(self, *args, **kwargs), **params)
     return method
 
 
-def _wrap_activation(original, rule, name, params_of):
-    """An activation class's `forward`, recording its node; params_of(activation) gives the rule's parameters."""
+def _wrap_activation(original, node, params_of):
+    """An activation class's `forward`, run by `node` (its node class); params_of(activation) gives the rule's parameters."""
     @functools.wraps(original)
     def forward(act, x):
         x = x if isinstance(x, Tensor) else Tensor(x)
-        with no_grad():
-            out = original(act, x)
-        return _attach(out, (x,), rule, name, params_of(act))
+        return node.apply(x, compute=lambda: original(act, x), **params_of(act))
     return forward
 
 
@@ -920,7 +930,8 @@ def enable_autograd():
     for cls, rule, params_of in _ACTIVATIONS:
         if "_autograd_originals" not in cls.__dict__:
             cls._autograd_originals = {"forward": cls.__dict__["forward"]}
-        cls.forward = _wrap_activation(cls._autograd_originals["forward"], rule, cls.__name__ + "Backward", params_of)
+        node = _node_class(cls.__name__ + "Backward", rule)
+        cls.forward = _wrap_activation(cls._autograd_originals["forward"], node, params_of)
 
 # %% [markdown]
 # ## 7. The backward pass
@@ -944,7 +955,8 @@ def enable_autograd():
 #
 # - a tensor with a node (`_ctx`): get the input gradients with
 #   `_call_node(node, grad)` (given: it calls `node.backward(grad)` and checks
-#   that there is one gradient per input); then for each input that is a Tensor
+#   that the node, whatever its kind, returned a tuple with one gradient per
+#   input); then for each input that is a Tensor
 #   with `requires_grad` and has a non-None gradient, reduce it with
 #   `_reduce_input_grad(node, inp, g)` (given: `unbroadcast`, then a shape check
 #   with a helpful error) and **add** it to the input's entry;
@@ -1012,14 +1024,26 @@ def topological_order(root):
 
 
 def _call_node(node, grad):
-    """node.backward(grad) as a tuple with one entry per input, or an error naming the node."""
+    """node.backward(grad) as a tuple with one entry per input, or an error naming the node,
+    what computed its gradients, and the fix. Every node the engine calls goes through here."""
     input_grads = node.backward(grad)
-    if not isinstance(input_grads, (tuple, list)):
-        input_grads = (input_grads,)
-    if len(input_grads) != len(node.inputs):
-        raise RuntimeError(f"{node!r} returned {len(input_grads)} gradients for "
-                           f"{len(node.inputs)} inputs.")
+    if not isinstance(input_grads, (tuple, list)) or len(input_grads) != len(node.inputs):
+        raise RuntimeError(_not_one_gradient_per_input(node, input_grads))
     return tuple(input_grads)
+
+
+def _not_one_gradient_per_input(node, got):
+    """The error message of _call_node: what `node` returned instead of one gradient per input, and the fix."""
+    count = len(node.inputs)
+    fix = "return (g,)" if count == 1 else \
+        f"return {count} gradients, one per input in order (None for one that needs none), e.g. (grad_a, grad_b)"
+    if isinstance(got, (tuple, list)):
+        what = f"{len(got)} gradient{'s' if len(got) != 1 else ''} for {count} input{'s' if count != 1 else ''}"
+    else:   # tuple() of an array would split it along its first axis: no guessing
+        what = "an array" if isinstance(got, np.ndarray) else "None" if got is None else f"a {type(got).__name__}"
+        what += ", not a tuple of gradients"
+        fix += " with the comma" if count == 1 else ""
+    return f"{node!r}: {node._backward_name()} returned {what}: {fix}"
 
 
 def _reduce_input_grad(node, inp, grad):
@@ -1800,6 +1824,22 @@ def test_unit_grad_mode_and_function():
     out.sum().backward()
     assert np.allclose(w.grad, [3, 12])
     assert not Cube.apply(np.array([1.0])).requires_grad
+
+    class Double(Function):
+        def forward(self, x):
+            return 2 * x
+
+        def backward(self, grad):
+            return 2 * grad                             # no comma: refused, like a rule's bare array
+
+    try:
+        Double.apply(w).sum().backward()
+    except RuntimeError as err:
+        assert "Double.backward returned an array, not a tuple of gradients: return (g,) with the comma" in str(err)
+    else:
+        raise AssertionError("a backward returning a bare array must raise")
+    product = w * 2                                     # a Tensor operation's node is a Function too
+    assert repr(product._ctx) == "<MulBackward>" and isinstance(product._ctx, Function)
     enable_autograd()                                   # idempotent
     v = Tensor([3.0], requires_grad=True)
     (v * v).sum().backward()

@@ -435,7 +435,7 @@ def test_a_failure_raised_in_given_code_is_charged_to_the_exercise_its_message_n
     Check = test_report.Check
     checks = [Check("engine", "fail", "RuntimeError: <ExpBackward>: exp_backward returned an array, not a tuple of "
                     "gradients: return (g,) with the comma", names=["topological_order", "backward"],
-                    charged=["backward"], raised_in="BackwardNode"),
+                    charged=["backward"], raised_in="_call_node"),
               Check("losses", "fail", "AssertionError: this check runs your mul_backward, which is wrong (see "
                     "test-autograd-elementwise-rules); fix it first", names=["add_backward", "mul_backward", "backward"]),
               Check("attribute", "fail", "AssertionError: loss.backward() gave no gradient", names=["add_backward", "mul_backward"])]

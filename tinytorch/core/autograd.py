@@ -56,7 +56,7 @@ class Node:
     """A node of the graph (tensor._ctx): what backward() needs of it.
 
     `inputs`: one Tensor (or None, for a constant) per input; `backward(grad_output)`:
-    one gradient (np.ndarray or None) per input. `name` shows in repr and errors.
+    a tuple with one gradient (np.ndarray or None) per input. `name` shows in repr and errors.
     """
 
     inputs = ()
@@ -64,6 +64,10 @@ class Node:
 
     def backward(self, grad_output):
         raise NotImplementedError(f"{type(self).__name__} must implement backward().")
+
+    def _backward_name(self):
+        """What computes this node's gradients, as error messages name it."""
+        return f"{type(self).__name__}.backward"
 
     def __repr__(self):
         return f"<{self.name or type(self).__name__}>"
@@ -74,19 +78,11 @@ def _needs_graph(operands):
     return is_grad_enabled() and any(isinstance(x, Tensor) and x.requires_grad for x in operands)
 
 
-def _record(out, node, operands):
-    """Attach `node` to the result Tensor `out`, its inputs being the Tensor operands (constants: None)."""
-    node.inputs = tuple(x if isinstance(x, Tensor) else None for x in operands)
-    out.requires_grad = True
-    out._ctx = node
-    return out
-
-
 class Function(Node):
-    """Base class of differentiable operations on numpy arrays.
+    """Base class of differentiable operations, and the one way a node joins the graph.
 
-    Subclasses implement `forward(self, *arrays, **kwargs) -> np.ndarray` and
-    `backward(self, grad_output) -> tuple` (one np.ndarray or None per input),
+    Subclasses implement `forward(self, *arrays, **kwargs)` (returning an np.ndarray, or a
+    Tensor) and `backward(self, grad_output) -> tuple` (one np.ndarray or None per input),
     and are used through `Subclass.apply(*inputs, **kwargs)`.
     """
 
@@ -98,13 +94,23 @@ class Function(Node):
         """Run forward on the inputs' data; record the node if a gradient is needed.
 
         Inputs may be Tensors, numbers, ndarrays or None; non-Tensors are constants
-        (their gradient slot is None). forward receives Tensors as their `.data`
-        and everything else unchanged.
+        (their slot in `inputs` is None, and so is their gradient). forward receives
+        Tensors as their `.data` and everything else unchanged; `self.inputs` is set
+        before it runs.
         """
-        fn = cls()
+        node = cls()
+        node.inputs = tuple(x if isinstance(x, Tensor) else None for x in inputs)
         arrays = tuple(x.data if isinstance(x, Tensor) else x for x in inputs)
-        result = _result(fn.forward(*arrays, **kwargs))
-        return _record(result, fn, inputs) if _needs_graph(inputs) else result
+        with no_grad():   # forward's own Tensor operations, if any, record nothing
+            out = node.forward(*arrays, **kwargs)
+        out = out if isinstance(out, Tensor) else _result(out)
+        if not _needs_graph(inputs):
+            return out
+        if any(out is x for x in inputs):   # forward returned an input: never relabel an input
+            out = Tensor(out.data, dtype=out.dtype)
+        out.requires_grad = True
+        out._ctx = node
+        return out
 
 # %% ../../src/06_autograd/06_autograd.py #cell-009
 def unbroadcast(grad, shape):
@@ -247,35 +253,30 @@ def gelu_backward(grad, out, x):
     return (grad * slope,)
 
 # %% ../../src/06_autograd/06_autograd.py #cell-027
-class BackwardNode(Node):
-    """The node recorded for a wrapped Tensor operation: calls its backward rule."""
+class BackwardNode(Function):
+    """The node of a Tensor operation or an activation: forward runs the module-01/02 code,
+    backward the operation's rule. Each operation has its own subclass (_node_class)."""
 
-    def __init__(self, name, rule, arrays, out, params):
-        self.name = name            # e.g. "MulBackward"
-        self.rule = rule
-        self.arrays = arrays        # the input arrays (constants included)
-        self.out = out              # the forward result (np.ndarray)
+    rule = None   # rule(grad_output, out, *input_arrays, **params) -> one gradient per input
+
+    def forward(self, *arrays, compute, **params):
+        out = compute()             # the module-01/02 code, on the Tensors themselves
+        self.out = out.data         # the forward result (np.ndarray)
+        self.arrays = tuple(array if inp is not None else np.asarray(array, dtype=out.dtype)
+                            for array, inp in zip(arrays, self.inputs))   # constants as arrays too
         self.params = params        # axis, exponent, dim, ...
+        return out
 
     def backward(self, grad_output):
-        grads = self.rule(grad_output, self.out, *self.arrays, **self.params)
-        if not isinstance(grads, (tuple, list)):   # tuple() of an array would split it along its first axis
-            what = "an array" if isinstance(grads, np.ndarray) else "None" if grads is None else f"a {type(grads).__name__}"
-            rule = getattr(self.rule, "__name__", "its backward rule")
-            fix = "return (g,) with the comma" if len(self.arrays) == 1 else \
-                f"return {len(self.arrays)} gradients, one per input, e.g. (grad_a, grad_b)"
-            raise RuntimeError(f"{self!r}: {rule} returned {what}, not a tuple of gradients: {fix}")
-        return tuple(grads)
+        return self.rule(grad_output, self.out, *self.arrays, **self.params)
+
+    def _backward_name(self):
+        return getattr(self.rule, "__name__", "its backward rule")
 
 
-def _attach(out, operands, rule, name, params):
-    """Record a BackwardNode on `out` if grad mode is on and an operand requires grad."""
-    if not _needs_graph(operands):
-        return out
-    if any(out is x for x in operands):   # an op returned its input: never relabel an input
-        out = Tensor(out.data, dtype=out.dtype)
-    arrays = tuple(x.data if isinstance(x, Tensor) else np.asarray(x, dtype=out.dtype) for x in operands)
-    return _record(out, BackwardNode(name, rule, arrays, out.data, params), operands)
+def _node_class(name, rule):
+    """The BackwardNode subclass `name` (e.g. "MulBackward") whose backward calls `rule`."""
+    return type(name, (BackwardNode,), {"rule": staticmethod(rule), "__module__": __name__})
 
 
 class _Op(NamedTuple):
@@ -298,26 +299,23 @@ def _operands_and_params(op, signature, self, args, kwargs):
 
 
 def _wrap(original, op):
-    """`original` (a Tensor method), recording op's node on its result."""
+    """`original` (a Tensor method), run by op's node class so that its result records the node."""
     signature = inspect.signature(original)
+    node = _node_class(op.node + "Backward", op.rule)
 
     @functools.wraps(original)
     def method(self, *args, **kwargs):
-        with no_grad():   # the original may use Tensor operations itself: they must not record
-            out = original(self, *args, **kwargs)
         operands, params = _operands_and_params(op, signature, self, args, kwargs)
-        return _attach(out, operands, op.rule, op.node + "Backward", params)
+        return node.apply(*operands, compute=lambda: original(self, *args, **kwargs), **params)
     return method
 
 
-def _wrap_activation(original, rule, name, params_of):
-    """An activation class's `forward`, recording its node; params_of(activation) gives the rule's parameters."""
+def _wrap_activation(original, node, params_of):
+    """An activation class's `forward`, run by `node` (its node class); params_of(activation) gives the rule's parameters."""
     @functools.wraps(original)
     def forward(act, x):
         x = x if isinstance(x, Tensor) else Tensor(x)
-        with no_grad():
-            out = original(act, x)
-        return _attach(out, (x,), rule, name, params_of(act))
+        return node.apply(x, compute=lambda: original(act, x), **params_of(act))
     return forward
 
 
@@ -357,7 +355,8 @@ def enable_autograd():
     for cls, rule, params_of in _ACTIVATIONS:
         if "_autograd_originals" not in cls.__dict__:
             cls._autograd_originals = {"forward": cls.__dict__["forward"]}
-        cls.forward = _wrap_activation(cls._autograd_originals["forward"], rule, cls.__name__ + "Backward", params_of)
+        node = _node_class(cls.__name__ + "Backward", rule)
+        cls.forward = _wrap_activation(cls._autograd_originals["forward"], node, params_of)
 
 # %% ../../src/06_autograd/06_autograd.py #cell-030
 def topological_order(root):
@@ -381,14 +380,26 @@ def topological_order(root):
 
 
 def _call_node(node, grad):
-    """node.backward(grad) as a tuple with one entry per input, or an error naming the node."""
+    """node.backward(grad) as a tuple with one entry per input, or an error naming the node,
+    what computed its gradients, and the fix. Every node the engine calls goes through here."""
     input_grads = node.backward(grad)
-    if not isinstance(input_grads, (tuple, list)):
-        input_grads = (input_grads,)
-    if len(input_grads) != len(node.inputs):
-        raise RuntimeError(f"{node!r} returned {len(input_grads)} gradients for "
-                           f"{len(node.inputs)} inputs.")
+    if not isinstance(input_grads, (tuple, list)) or len(input_grads) != len(node.inputs):
+        raise RuntimeError(_not_one_gradient_per_input(node, input_grads))
     return tuple(input_grads)
+
+
+def _not_one_gradient_per_input(node, got):
+    """The error message of _call_node: what `node` returned instead of one gradient per input, and the fix."""
+    count = len(node.inputs)
+    fix = "return (g,)" if count == 1 else \
+        f"return {count} gradients, one per input in order (None for one that needs none), e.g. (grad_a, grad_b)"
+    if isinstance(got, (tuple, list)):
+        what = f"{len(got)} gradient{'s' if len(got) != 1 else ''} for {count} input{'s' if count != 1 else ''}"
+    else:   # tuple() of an array would split it along its first axis: no guessing
+        what = "an array" if isinstance(got, np.ndarray) else "None" if got is None else f"a {type(got).__name__}"
+        what += ", not a tuple of gradients"
+        fix += " with the comma" if count == 1 else ""
+    return f"{node!r}: {node._backward_name()} returned {what}: {fix}"
 
 
 def _reduce_input_grad(node, inp, grad):
