@@ -2732,11 +2732,13 @@ if __name__ == "__main__":
 # ## 6. Gradients through autograd (given)
 #
 # Module 06's `Function` turns a pair of numpy functions, forward and backward, into
-# an operation on Tensors that records itself in the computation graph. Each layer
+# an operation on Tensors that records itself in the computation graph, the same way
+# module 06 records every Tensor operation (those are `Function`s too). Each layer
 # below is one such `Function`: forward saves what backward needs (for a convolution
 # the padded input, from which backward builds the im2col columns again; for max pooling
-# its output, from which backward finds each window's winner), backward returns
-# one gradient per input. Module 06's `Tensor.backward()` does the rest.
+# its output, from which backward finds each window's winner), backward returns a tuple
+# with one gradient per input (None for an input that needs none, such as a missing
+# bias). Module 06's `Tensor.backward()` does the rest.
 
 
 # %% nbgrader={"grade": false, "grade_id": "spatial-functions", "locked": false, "schema_version": 3, "solution": false, "task": false}
