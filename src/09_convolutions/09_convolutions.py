@@ -525,13 +525,15 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    `for` loops (a loop's `else:` block is outside it; its `in ...` part belongs to it) is one of
 #    its given lines (those above "Yours"), an import, `pass`, a `raise`, an `assert` or a
 #    `print(...)` that calls nothing (`assert out.shape == (batch, c_out, h_out, w_out)`: what
-#    they read is thrown away), an `if` whose test calls nothing
-#    (its body follows this same rule), or an assignment or `return` whose value calls nothing
-#    and does arithmetic or comparisons only on numbers (`area = kh * kw`, `best = -np.inf`,
-#    not on arrays: `first + second`, `cand > out`) or inside indices and slice bounds: `grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width]`,
+#    they read is thrown away), an `if` whose test calls nothing but `isinstance`
+#    (`if stride is None:`, `if isinstance(stride, int):`; its body follows this same rule), or
+#    an assignment or `return` whose value calls nothing and does arithmetic or comparisons only
+#    on numbers (`area = kh * kw`, `best = -np.inf`, not on arrays: `first + second`,
+#    `cand > out`; `is None` and `is not None` tests are fine) or inside indices and slice bounds: `grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width]`,
 #    `return out`, `return grad_x, grad_w, grad_b`. These calls compute nothing and are fine: `int`,
 #    `float`, `abs`, `round`, `min` or `max` of numbers (`area = float(kh * kw)`), `np.zeros` or
-#    `np.ones` of a shape of numbers (`np.zeros(c_out)`, a `dtype=` aside), and `.copy()` of
+#    `np.ones` of a shape of numbers (`np.zeros(c_out)`, a `dtype=` aside) or `np.zeros_like`
+#    and `np.ones_like` of an array (`np.zeros_like(x)`), and `.copy()` of
 #    an array or a slice of one (`grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width].copy()`). So the bias and every computation that reads
 #    an array go inside the loops.
 # 3. **No whole-array shortcuts.** The function uses no name of this module (a function, class

@@ -3071,3 +3071,88 @@ return out
 def test_h30_honest_neighbours_keep_the_rule(name):
     function, body = H30_HONEST[name]
     assert verdict(function, body) is None
+
+
+# ------------------------------------------------------------------ H31: honest lines before the loops
+
+_MAX_LOOPS = """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, i * s_h:i * s_h + kh, j * s_w:j * s_w + kw].max()
+return out
+"""
+
+H31_HONEST = {   # each lost its exercise (4 to 10 points); the rule's clause 2 allows each as written
+    "an if on the stride parameter that only passes": ("maxpool2d_loops", """
+if stride is None:
+    pass
+s_h, s_w = sh, sw""" + _MAX_LOOPS),
+    "stride defaulted and made a pair by hand": ("maxpool2d_loops", """
+if stride is None:
+    stride = kernel_size
+if isinstance(stride, int):
+    stride = (stride, stride)
+s_h, s_w = stride""" + _MAX_LOOPS),
+    "a conditional expression on `stride is not None`": ("maxpool2d_loops", """
+s_h, s_w = (sh, sw) if stride is not None else (kh, kw)""" + _MAX_LOOPS),
+    "an if comparing the stride parameter to 1": ("conv2d_loops", """
+if stride == 1:
+    pass
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                total = (x_pad[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw] * weight[co]).sum()
+                out[n, co, i, j] = total + (bias[co] if bias is not None else 0.0)
+return out
+"""),
+    "grad_x made by np.zeros_like(x) and written without padding": ("conv2d_backward_loops", """
+grad_x = np.zeros_like(x)
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                grad_b[co] += g
+                for ci in range(c_in):
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            r, s = i * sh + ki - ph, j * sw + kj - pw
+                            grad_w[co, ci, ki, kj] += g * x_pad[n, ci, r + ph, s + pw]
+                            if 0 <= r < height and 0 <= s < width:
+                                grad_x[n, ci, r, s] += g * weight[co, ci, ki, kj]
+return grad_x, grad_w, grad_b
+"""),
+}
+
+
+@pytest.mark.parametrize("name", H31_HONEST)
+def test_h31_honest_lines_before_the_loops_keep_the_rule(name):
+    function, body = H31_HONEST[name]
+    assert verdict(function, body) is None
+
+
+H31_REFUSED = {   # the same places doing what the rule forbids
+    "an if whose test calls a function of the image": ("maxpool2d_loops", """
+if x_pad.sum() > 0:
+    pass
+s_h, s_w = sh, sw""" + _MAX_LOOPS, 2),
+    "np.zeros_like of a computed array": ("maxpool2d_loops", """
+scratch = np.zeros_like(x_pad.max(axis=1))
+s_h, s_w = sh, sw""" + _MAX_LOOPS, 2),
+    "np.zeros_like with subok": ("maxpool2d_loops", """
+scratch = np.zeros_like(x_pad, subok=False)
+s_h, s_w = sh, sw""" + _MAX_LOOPS, 2),
+    "isinstance of a computed value": ("maxpool2d_loops", """
+if isinstance(x_pad.max(), float):
+    pass
+s_h, s_w = sh, sw""" + _MAX_LOOPS, 2),
+}
+
+
+@pytest.mark.parametrize("name", H31_REFUSED)
+def test_h31_shapes_that_compute_outside_the_loops_stay_refused(name):
+    function, body, expected = H31_REFUSED[name]
+    assert clause(verdict(function, body)) == expected

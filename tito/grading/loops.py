@@ -514,6 +514,12 @@ def _harmless_call(expr: ast.Call, numbers: set[str]) -> bool:
         return True
     if expr.keywords:
         return False
+    if isinstance(expr.func, ast.Name) and expr.func.id == "isinstance" and len(expr.args) == 2:
+        # isinstance(stride, int): a kind, no value computed (H31); the rule reads isinstance as the builtin
+        value, kinds = expr.args
+        names = kinds.elts if isinstance(kinds, ast.Tuple) else [kinds]
+        return _computes(value, numbers) is None and all(
+            isinstance(n, ast.Name) or isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) for n in names)
     if isinstance(expr.func, ast.Name) and expr.func.id in NUMBER_BUILTINS:
         return bool(expr.args) and all(_scalar_arithmetic(arg, numbers) for arg in expr.args)
     if isinstance(expr.func, ast.Attribute) and expr.func.attr == "copy" and not expr.args:
@@ -523,12 +529,17 @@ def _harmless_call(expr: ast.Call, numbers: set[str]) -> bool:
 
 
 def _fresh_constant_array(expr: ast.Call, numbers: set[str]) -> bool:
-    """np.zeros(...) or np.ones(...) of a shape of numbers, with at most a dtype= that calls nothing: a new
-    array of one value, no answer in it (H25: `b = bias if bias is not None else np.zeros(c_out)`)."""
+    """np.zeros(...) or np.ones(...) of a shape of numbers, or np.zeros_like / np.ones_like of an array, with
+    at most a dtype= that calls nothing: a new array of one value, no answer in it (H25: `b = bias if bias
+    is not None else np.zeros(c_out)`; H31: `grad_x = np.zeros_like(x)`)."""
     func = expr.func
-    if not (isinstance(func, ast.Attribute) and func.attr in ("zeros", "ones") and isinstance(func.value, ast.Name)
-            and func.value.id in ("np", "numpy")):
+    if not (isinstance(func, ast.Attribute) and func.attr in ("zeros", "ones", "zeros_like", "ones_like")
+            and isinstance(func.value, ast.Name) and func.value.id in ("np", "numpy")):
         return False
+    if func.attr.endswith("_like"):   # np.zeros_like(x): x's shape and dtype, none of its values (H31)
+        like = expr.args[0] if len(expr.args) == 1 else None
+        return isinstance(like, (ast.Name, ast.Subscript, ast.Attribute)) and _computes(like, numbers) is None and \
+            all(k.arg == "dtype" and _computes(k.value, numbers) is None for k in expr.keywords)
     given = dict(zip(("shape", "dtype"), expr.args)) if len(expr.args) <= 2 else {}
     for keyword in expr.keywords:
         if keyword.arg not in ("shape", "dtype") or keyword.arg in given:
@@ -551,7 +562,7 @@ def _computes(expr: ast.AST | None, numbers: set[str], in_index: bool = False) -
                          ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom, ast.JoinedStr)):
         return expr
     if not in_index and isinstance(expr, (ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp)) and \
-            not _scalar_arithmetic(expr, numbers):
+            not _scalar_arithmetic(expr, numbers) and not _none_test(expr):
         return expr
     if isinstance(expr, ast.Subscript):
         return _computes(expr.value, numbers, in_index) or _computes(expr.slice, numbers, True)
@@ -560,6 +571,12 @@ def _computes(expr: ast.AST | None, numbers: set[str], in_index: bool = False) -
         if found is not None:
             return found
     return None
+
+
+def _none_test(expr: ast.AST) -> bool:
+    """`stride is None`, `bias is not None`: an identity test against None computes nothing (H31)."""
+    return isinstance(expr, ast.Compare) and all(isinstance(op, (ast.Is, ast.IsNot)) for op in expr.ops) and \
+        any(isinstance(side, ast.Constant) and side.value is None for side in [expr.left, *expr.comparators])
 
 
 def _calls(expr: ast.AST | None, numbers: set[str]) -> ast.AST | None:
@@ -612,9 +629,8 @@ def _outside_loops(fn: ast.FunctionDef, given: set[str]) -> ast.AST | None:
                 found = None  # the docstring
             elif ast.dump(statement) in given or isinstance(statement, (ast.Pass, ast.Import, ast.ImportFrom)):
                 found = None
-            elif isinstance(statement, ast.If):
-                found = statement.test if _computes(statement.test, numbers) else \
-                    visit(statement.body, False) or visit(statement.orelse, False)
+            elif isinstance(statement, ast.If):   # its test only steers: like an assert's, it may call nothing (H31)
+                found = _calls(statement.test, numbers) or visit(statement.body, False) or visit(statement.orelse, False)
             elif isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None:
                 targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
                 found = statement if _computes(statement.value, numbers) or any(

@@ -379,6 +379,7 @@ class _Scope:
     sequences: frozenset[str] = frozenset()
     flat: frozenset[str] = frozenset()
     modules: frozenset[str] = frozenset(("np", "numpy"))    # names of imported modules (first_whole_read)
+    given_calls: frozenset[int] = frozenset()   # ids of the calls in the function's given lines (see _fills)
 
     def resolve(self, node: ast.AST | None) -> ast.AST | None:
         """node, followed through names bound once (at most 8 steps)."""
@@ -992,7 +993,9 @@ def _fills(fn: ast.FunctionDef, images: dict, numbers: set[str], parents, scope)
                 if isinstance(target, ast.Name) and gathers(node.value) and (
                         isinstance(node, ast.AugAssign) or target.id in mentioned):
                     found.setdefault(target.id, []).append((node, 0))
-        elif isinstance(node, ast.Call) and reads(node):
+        elif isinstance(node, ast.Call) and reads(node) and id(node) not in scope.given_calls:
+            # the given lines' calls (`_check_pool_args(..., x, kernel_size, stride, padding)`) fill nothing:
+            # clause 4 keeps the given functions as the notebook gives them (H31: `s_h, s_w = stride` was a copy)
             named = [node.func.value] if isinstance(node.func, ast.Attribute) and _called(node) not in PURE_METHODS \
                 and not _pure_numpy(node) else []
             if not (isinstance(node.func, ast.Name) and node.func.id in PURE_BUILTINS or _pure_numpy(node)
@@ -1226,7 +1229,9 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str], modules: frozenset[st
                        f"or numpy's own; give your own {hidden[0]} another name", node)
     scope = _Scope(_definitions(bindings), frozenset({"slice", "min", "max", "abs", "int", "float"} & bound_here),
                    flags=_flags(bindings), fixed=_fixed(bindings),
-                   modules=(frozenset(modules) | imported_here) - (bound_here - imported_here))
+                   modules=(frozenset(modules) | imported_here) - (bound_here - imported_here),
+                   given_calls=frozenset(id(node) for statement in fn.body if ast.dump(statement) in given
+                                         for node in ast.walk(statement) if isinstance(node, ast.Call)))
     scope = replace(scope, **dict(zip(("sequences", "flat"), _sequences(bindings))))
     images = _images(fn, bindings, parents, numbers, scope)
     numbers -= images.keys()
