@@ -3156,3 +3156,35 @@ s_h, s_w = sh, sw""" + _MAX_LOOPS, 2),
 def test_h31_shapes_that_compute_outside_the_loops_stay_refused(name):
     function, body, expected = H31_REFUSED[name]
     assert clause(verdict(function, body)) == expected
+
+
+H31_MESSAGES = {   # refused as the rule says, with a message that says what to change
+    "one loop variable over np.ndindex": ("conv2d_loops", """
+for idx in np.ndindex(out.shape):
+    n, co, i, j = idx
+    total = (x_pad[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw] * weight[co]).sum()
+    out[n, co, i, j] = total + (bias[co] if bias is not None else 0.0)
+return out
+""", 1, "`for idx in ndindex(...)` has one loop variable: name the positions in the for itself"),
+    "the bias gradient as a sum of a grad_out plane": ("conv2d_backward_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        grad_b[co] += grad_out[n, co].sum()
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                for ci in range(c_in):
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            grad_w[co, ci, ki, kj] += g * x_pad[n, ci, i * sh + ki, j * sw + kj]
+                            grad_x_pad[n, ci, i * sh + ki, j * sw + kj] += g * weight[co, ci, ki, kj]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width], grad_w, grad_b
+""", 5, "grad_out[n, co, i, j], one position at a time (a bias gradient adds it to grad_b[co]"),
+}
+
+
+@pytest.mark.parametrize("name", H31_MESSAGES)
+def test_h31_refusals_say_what_to_change(name):
+    function, body, expected, words = H31_MESSAGES[name]
+    message = verdict(function, body)
+    assert clause(message) == expected and words in message, message

@@ -614,6 +614,17 @@ def _as_load(target: ast.AST) -> ast.AST:
     return node
 
 
+def _one_target_tip(fn: ast.FunctionDef) -> str:
+    """A hint for `for idx in np.ndindex(...)` with one loop variable (H31): clause 1 reads the loop's own
+    variables, so they go in the for itself."""
+    for node in ast.walk(fn):
+        if isinstance(node, (ast.For, ast.AsyncFor)) and isinstance(node.target, ast.Name) and \
+                isinstance(node.iter, ast.Call) and windows._called(node.iter) in ("ndindex", "product"):
+            return (f". Your `for {node.target.id} in {windows._called(node.iter)}(...)` has one loop variable: name "
+                    "the positions in the for itself, `for n, c, i, j in np.ndindex(out.shape)`")
+    return ""
+
+
 def _outside_loops(fn: ast.FunctionDef, given: set[str]) -> ast.AST | None:
     """The first statement outside fn's for loops that clause (2) does not allow, or None."""
     params = windows.parameter_names(fn, starred=False)
@@ -1142,12 +1153,14 @@ def check(source: str, reference_src: Path | str, function: str) -> str | None:
         if _position_write(fn) is None:
             example = ref.example.get(function, "out[n, c, i, j] = ...")
             raise Broken(1, "no array is written inside two nested for loops with an index that uses both loop "
-                            f"variables; loop over the output positions i and j and write, e.g., {example}")
+                            f"variables; loop over the output positions i and j and write, e.g., {example}"
+                            + _one_target_tip(fn))
         outside = _outside_loops(fn, ref.given.get(function, set()))
         if outside is not None:
             raise Broken(2, "it computes outside its for loops; move that into the loops (outside them only the "
                             "given lines, and ifs, assignments and returns that call nothing (but float, int, "
-                            "abs, round, min or max of numbers, or .copy()) and do arithmetic only on plain "
+                            "abs, round, min or max of numbers, isinstance, np.zeros or np.ones of a shape, "
+                            "np.zeros_like of an array, or .copy()) and do arithmetic only on plain "
                             "names and numbers or in indices; raise, and assert and print that call nothing)",
                          outside)
         modules = frozenset(name for name, entries in student.bindings.items()

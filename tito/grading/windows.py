@@ -67,6 +67,14 @@ NUMPY_READ = ("zeros", "ones", "argmax", "argmin", "unravel_index")
 # a module or a loop function that binds one of these names and calls it is refused.
 TRUSTED_BUILTINS = ("int", "float", "abs", "round", "min", "max", "divmod", "len", "slice", "range")
 EXAMPLES = "x_pad[n, ci, i * sh + ki, j * sw + kj] or x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]"
+# For reads of grad_out, whose windows are single positions (H31: `grad_b[co] += grad_out[n, co].sum()`).
+GRAD_EXAMPLES = ("grad_out[n, co, i, j], one position at a time (a bias gradient adds it to grad_b[co] inside the "
+                 "loops over i and j)")
+
+
+def examples(name: str) -> str:
+    """How to read `name` one window at a time, as the rule's messages suggest it."""
+    return GRAD_EXAMPLES if name == "grad_out" else EXAMPLES
 
 
 class TooMuch(Exception):
@@ -1257,7 +1265,7 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str], modules: frozenset[st
                 why = None  # `out[n, co] = out[n, co] + bias[co]`: as `out[n, co] += bias[co]`, no read beyond it
             if why is not None:
                 return TooMuch(f"inside its loops it reads {node.id} beyond one window: {why}; read one window per "
-                               f"output position, e.g. {EXAMPLES}", top)
+                               f"output position, e.g. {examples(node.id)}", top)
     return _comprehension_beyond_a_window(fn, images, numbers, parents, scope)
 
 
