@@ -280,8 +280,10 @@ if __name__ == "__main__":
 # `in * (1/in) / 3 * Var(x) = Var(x) / 3` **whatever the width**: signals neither
 # explode nor vanish as the layer grows. (The bias adds its own `1/(3 in)`, which fades
 # as the layer widens.) Draw from `get_rng()` (module 01's global
-# generator) so that `manual_seed` makes runs reproducible; draw the weight first,
-# then the bias.
+# generator) so that `manual_seed` makes runs reproducible; draw the weight first, in
+# one call of shape `(out_features, in_features)` (not `(in, out)` transposed: the same
+# numbers would land in other places), then the bias. The checks compare your layer with
+# those draws.
 #
 # Your tasks: create the parameters in `__init__` (after the given checks) and write
 # `forward` (after the given shape check). `bias=False` means `self.bias = None`.
@@ -423,8 +425,12 @@ def test_unit_linear_seed():
     assert not np.array_equal(third.weight.data, second.weight.data), "a layer built later draws new numbers"
     # The same draws as a numpy Generator seeded with 0: the weight first, then the bias.
     rng, bound = np.random.default_rng(0), 1 / np.sqrt(3)
-    np.testing.assert_allclose(first.weight.data, rng.uniform(-bound, bound, size=(2, 3)), rtol=1e-6,
-                               err_msg="weight: get_rng().uniform(-1/sqrt(in), 1/sqrt(in), size=(out, in)), drawn first")
+    expected = rng.uniform(-bound, bound, size=(2, 3))
+    drawn_in_out = np.random.default_rng(0).uniform(-bound, bound, size=(3, 2)).T
+    hint = (". Likely bug: the weight was drawn as (in_features, out_features) and transposed; draw it in one "
+            "call of shape (out_features, in_features)") if np.allclose(first.weight.data, drawn_in_out, rtol=1e-6) else ""
+    np.testing.assert_allclose(first.weight.data, expected, rtol=1e-6,
+                               err_msg="weight: get_rng().uniform(-1/sqrt(in), 1/sqrt(in), size=(out, in)), drawn first" + hint)
     np.testing.assert_allclose(first.bias.data, rng.uniform(-bound, bound, size=2), rtol=1e-6,
                                err_msg="bias: get_rng().uniform(-1/sqrt(in), 1/sqrt(in), size=(out,)), drawn after the weight")
     assert first.weight.dtype == np.float32 and first.bias.dtype == np.float32, "parameters are float32 Tensors"

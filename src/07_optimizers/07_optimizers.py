@@ -555,7 +555,10 @@ def test_unit_zero_grad_skip():
         before = b.data.copy()
         opt.step()
         np.testing.assert_array_equal(b.data, before, err_msg=f"{name}: a parameter without gradient is left alone")
-        assert len(opt.state[1]) == 0, f"{name}: no state for a parameter that never had a gradient"
+        assert len(opt.state[1]) == 0, (
+            f"{name}: no state for a parameter that never had a gradient, got the keys {sorted(opt.state[1])}. Likely "
+            "bug: the state is made before the `if param.grad is None: continue`; skip first, then make it (as "
+            "torch.optim does, a parameter's state appears at its first step)")
         opt.zero_grad()
         assert a.grad is None and b.grad is None, "zero_grad() sets every .grad to None (PyTorch's set_to_none)"
 

@@ -86,6 +86,8 @@ WRONG = {
     ("03", "linear_numpy_forward"): ({"test-layers-backward"}, "Linear.forward computes on .data and wraps a new Tensor (graph lost)"),
     ("03", "linear_np_random"): ({"test-linear-seed"}, "Linear draws its initial values from np.random, not get_rng()"),
     ("03", "linear_bias_first"): ({"test-linear-seed", "test-module-tree"}, "Linear draws the bias before the weight"),
+    ("03", "linear_weight_in_out_T"): ({"test-linear-seed"}, "Linear draws the weight as (in, out) and transposes it "
+                                                             "(H31: no hint, and the notebook did not say which shape)"),
     ("03", "dropout_row_mask"): ({"test-dropout", "test-dropout-independent"}, "Dropout draws one mask per feature, shared by the batch"),
     ("03", "dropout_in_place"): ({"test-dropout", "test-layers-backward"}, "Dropout scales the input's data in place and returns it"),
     ("03", "dropout_np_random"): ({"test-dropout"}, "Dropout draws its mask from np.random, not get_rng()"),
@@ -116,6 +118,8 @@ WRONG = {
     ("07", "adam_folded_eps"): ({"test-adam-sparse"},
                                 "Adam folds the bias corrections into the step size (the paper's 'efficient' form): eps moves"),
     ("07", "zero_grad_zeros"): ({"test-zero-grad-skip"}, "zero_grad fills gradients with zeros instead of None"),
+    ("07", "adam_state_before_skip"): ({"test-zero-grad-skip"}, "Adam makes a parameter's state before skipping one "
+                                                                "without a gradient (H31: no hint)"),
     ("08", "no_zero_grad"): ({"test-training-train-epoch"}, "train_epoch never calls zero_grad (gradients pile up across batches)"),
     ("08", "mean_of_batch_means"): ({"test-training-train-epoch", "test-training-evaluate"},
                                     "train_epoch and evaluate average the batch means (a short last batch weighs too much)"),
@@ -206,10 +210,14 @@ LIKELY = {
     ("06", "overwrite_grads"): [("test-autograd-graph", "That is what overwriting gives")],
     ("06", "pow_no_tuple"): [("test-autograd-elementwise-rules", "pow_backward " + NOT_A_TUPLE)],
     ("03", "linear_no_bias"): [("test-layers-backward", "the bias got no gradient: forward must add self.bias")],
+    ("03", "linear_weight_in_out_T"): [("test-linear-seed", "Likely bug: the weight was drawn as (in_features, "
+                                                            "out_features) and transposed")],
     ("04", "ce_sum_not_mean"): [("test-cross-entropy", "Likely bug: the loss is summed over the 3 samples, not averaged"),
                                 ("test-cross-entropy-stable", "Likely bug: the loss is summed over the 3 samples")],
     ("07", "adam_no_bias_correction"): [("test-adam", "Likely bug: no bias correction: m_hat = m / (1 - beta1 ** t)")],
     ("07", "sgd_buf_zeros"): [("test-sgd-momentum", "Likely bug: the momentum buffer started at zeros")],
+    ("07", "adam_state_before_skip"): [("test-zero-grad-skip", "Likely bug: the state is made before the `if "
+                                                                "param.grad is None: continue`")],
     ("06", "relu_no_tuple"): [("test-autograd-activation-rules", "relu_backward " + NOT_A_TUPLE)],
 }
 
