@@ -710,7 +710,10 @@ if __name__ == "__main__":
 #
 # The checks, the padding and the output array are given. Fill `out` with the seven
 # loops in the order above, and add the bias (when there is one) to every output
-# position of its channel.
+# position of its channel. The output takes the inputs' dtype (the given
+# `np.result_type(x, weight)`); the graded checks pass float64 arrays and compare to
+# float64's precision, so add in Python floats or the inputs' dtype, never in
+# `np.float32` (that holds for the five loop exercises after this one too).
 
 
 # %% nbgrader={"grade": false, "grade_id": "conv2d-loops", "locked": false, "schema_version": 3, "solution": true, "task": false}
