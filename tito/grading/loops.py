@@ -674,7 +674,9 @@ def _shortcuts_in(fn: ast.FunctionDef, student: ModuleInfo, allowed: set,
     `exercise`: fn is one the student writes (not a given helper the loops call)."""
     local = _local_names(fn) | allowed
     for node in ast.walk(fn):
-        shortcut = "a whole-array shortcut"
+        shortcut = ("a whole-array shortcut, refused even on one window (the rule cannot tell how much it is "
+                    "given); on a window, elementwise numpy and a reduction do it: `(window * weight[co]).sum()`, "
+                    "`window.max()` (H31)")
         if isinstance(node, ast.Attribute) and _shortcut(node.attr):
             return f"uses `{node.attr}`, {shortcut}", node
         if isinstance(node, ast.Attribute) and node.attr in WHOLE_ARRAY_ATTRIBUTES:
