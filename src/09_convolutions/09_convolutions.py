@@ -826,12 +826,14 @@ def _numeric_grad(loss, array, eps):
     return grad
 
 
-def _assert_close(got, expected, what, tol=1e-10, suspects=(), coverage=None, input_gradient=False):
+def _assert_close(got, expected, what, tol=1e-10, suspects=(), coverage=None, input_gradient=False, gradient=False):
     """Shape first, then values, with the first line saying where and by how much. When they are
     wrong, the message ends with the likely bug (the cell below): the mistake among `suspects`
     whose values `got` equals, or, given `coverage` (how many terms add up in each cell), an `=`
     where `+=` belongs. `input_gradient`: `got` is a gradient of the input x, which a backward
-    computes on the padded copy (so a shape too big by the padding is named)."""
+    computes on the padded copy (so a shape too big by the padding is named). `gradient` (implied by
+    `input_gradient`): `got` is a gradient, not a forward's output, whose last row and column are
+    not the last output position's (so the loops stopping one early are not named)."""
     if got is None:
         raise AssertionError(f"{what} returned None, expected an array of shape {expected.shape}. Likely bug: {_NO_RETURN}.")
     got = np.asarray(got)
@@ -839,7 +841,8 @@ def _assert_close(got, expected, what, tol=1e-10, suspects=(), coverage=None, in
         return
     hint = (_diag_shape_hint(got, expected, gradient=input_gradient) or _diag_likely_bug(got, suspects)
             or (coverage is not None and _diag_overwrite_hint(got, expected, coverage))
-            or _diag_never_written(got, expected, tol) or _diag_precision_hint(got, expected))
+            or (not (gradient or input_gradient) and _diag_never_written(got, expected, tol))
+            or _diag_precision_hint(got, expected))
     tail = f". Likely bug: {hint}." if hint else ""
     assert got.shape == expected.shape, f"{what} has shape {got.shape}, expected {expected.shape}{tail}"
     wrong = ~np.isclose(got, expected, rtol=tol, atol=tol)
@@ -855,7 +858,8 @@ _NO_RETURN = ("the function ends without returning its result (a Python function
 
 def _diag_never_written(got, expected, tol):
     """The loops stop one row or column early (range(h_out - 1)): every wrong value is a 0 left in the
-    last output row or column, which no iteration reached."""
+    last output row or column, which no iteration reached. For a forward's output only: in a gradient
+    of the input, the last row is not the last output row's."""
     if got.shape != expected.shape or got.ndim != 4:
         return None
     wrong = ~np.isclose(got, expected, rtol=tol, atol=tol)
@@ -1130,7 +1134,11 @@ def _avgpool_suspects(x, kernel, stride, padding):
          lambda: None if padding == (0, 0) else sums / real),
         ("the window sum is divided by kh * kh: a window holds kh * kw cells", lambda: sums / (kh * kh)),
         ("the window sum is divided by kw * kw: a window holds kh * kw cells", lambda: sums / (kw * kw)),
-        ("the window sum is never divided: the average is the sum / (kh * kw)", lambda: sums),
+        (_PRECEDENCE.format(value="the window sum", name="sum"), lambda: None if kh == kw else sums / kh * kw),
+        ("the window sum is not divided by kh * kw in the end: either it is never divided, or it is written "
+         "sum / kh * kw, which Python reads as (sum / kh) * kw, the sum itself for a square kernel; the average "
+         "is sum / (kh * kw)" if kh == kw else "the window sum is never divided: the average is the sum / (kh * kw)",
+         lambda: sums),
         ("the window is kw rows by kh columns: it is x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]",
          lambda: None if kh == kw or _diag_windows(xp, rows, cols, kw, kh) is None
          else _diag_pool_at(xp, rows, cols, kw, kh, np.sum) / (kh * kw)),
@@ -1143,6 +1151,8 @@ def _avgpool_suspects(x, kernel, stride, padding):
     ]
 
 
+_PRECEDENCE = ("{value} is divided by kh and then multiplied by kw: Python reads {name} / kh * kw as "
+               "({name} / kh) * kw; divide by the window's size with parentheses, {name} / (kh * kw)")
 _STRIDE_MISSING = ("the stride is missing: the window of output (i, j) starts at row i * sh, column j * sw of x_pad, "
                    "not at row i, column j")
 _STRIDE_IS_KERNEL = ("the windows step by the kernel size instead of the stride: output (i, j) starts at row "
@@ -1271,7 +1281,10 @@ def _avgpool_back_suspects(g, x, kernel, stride, padding):
     real_cells = lambda i, j: real[0, 0, i * sh:i * sh + kh, j * sw:j * sw + kw].sum()
     right_padded = lambda: _diag_avg_back_padded(g, x, kernel, stride, padding)
     return [
-        ("every cell gets the window's whole gradient: each of the kh * kw cells gets grad / (kh * kw)",
+        (_PRECEDENCE.format(value="each cell's share", name="grad"), lambda: None if kh == kw else
+         spread(kh, kw, lambda n, ch, i, j: g[n, ch, i, j] / kh * kw)),
+        ("every cell gets the window's whole gradient: each of the kh * kw cells gets grad / (kh * kw)"
+         + (" (grad / kh * kw is read as (grad / kh) * kw, the whole gradient for a square kernel)" if kh == kw else ""),
          lambda: spread(kh, kw, lambda n, ch, i, j: g[n, ch, i, j])),
         ("the gradient is shared over the real cells only (count_include_pad=False): every window divides by "
          "kh * kw, padding included", lambda: None if padding == (0, 0) else
@@ -1287,7 +1300,24 @@ def _avgpool_back_suspects(g, x, kernel, stride, padding):
         ("the stride is missing where the gradient goes: window (i, j) covers rows i * sh .. i * sh + kh - 1 "
          "and columns j * sw .. j * sw + kw - 1 of x_pad, not rows from i and columns from j",
          lambda: None if (sh, sw) == (1, 1) else spread(kh, kw, lambda n, ch, i, j: g[n, ch, i, j] / (kh * kw), (1, 1))),
+        ("the gradient lands ph rows and pw columns too far up and left: it is written into grad_x_pad at x's "
+         "coordinates (the window's start minus the padding); window (i, j) covers rows i * sh .. i * sh + kh - 1 "
+         "and columns j * sw .. j * sw + kw - 1 of grad_x_pad itself, whose padding is cut off once, at the end",
+         lambda: None if padding == (0, 0) else _diag_shift(right_padded()[:, :, ph:ph + x.shape[2], pw:pw + x.shape[3]],
+                                                            -ph, -pw)),
     ]
+
+
+def _diag_shift(grad, rows, cols):
+    """grad moved `rows` down and `cols` right (up and left when negative), zeros where nothing lands:
+    a gradient written at coordinates off by the padding."""
+    out = np.zeros_like(grad)
+    height, width = grad.shape[2:]
+    if abs(rows) >= height or abs(cols) >= width:
+        return None
+    out[:, :, max(rows, 0):height + min(rows, 0), max(cols, 0):width + min(cols, 0)] = \
+        grad[:, :, max(-rows, 0):height + min(-rows, 0), max(-cols, 0):width + min(-cols, 0)]
+    return out
 
 
 def _diag_avg_back_padded(g, x, kernel, stride, padding):
@@ -1363,6 +1393,9 @@ def _conv_back_suspects(g, x, w, stride, padding):
         ("grad_b sums over the output channels too: each channel's bias gets the sum of its own channel of "
          "grad_out only, grad_b[co] += grad_out[n, co, i, j]",
          lambda: None if w.shape[0] == 1 else np.full(w.shape[0], g.sum())),
+        ("grad_b keeps only the last term, grad_out[n, co, h_out - 1, w_out - 1] of the last image: it is a sum "
+         "over every image n and position (i, j), so add grad_out[n, co, i, j] with += (not =), inside the loops "
+         "over n, i and j", lambda: g[-1, :, -1, -1]),
         ("grad_b sums over the images only, for the last position: add grad_out[n, co, i, j] for every "
          "position (i, j) as well", lambda: g[:, :, -1, -1].sum(axis=0)),
         ("grad_b is added once per kernel cell (inside the ki and kj loops): add grad_out[n, co, i, j] once "
@@ -1596,7 +1629,7 @@ def test_unit_conv2d_backward_loops():
                   "grad_x of a 2x2 all-ones kernel on 3x3, grad_out all ones (overlapping windows add up: +=)",
                   suspects=hints[0], coverage=_diag_coverage(x.shape, (2, 2), (1, 1), (0, 0), (2, 2)), input_gradient=True)
     _assert_close(grad_w, np.array([[[[8.0, 12], [20, 24]]]]), "grad_w of a 2x2 all-ones kernel on 0..8 as 3x3",
-                  suspects=hints[1])
+                  suspects=hints[1], gradient=True)
     _assert_close(grad_b, np.array([4.0]), "grad_b (grad_out summed over images and positions)", suspects=hints[2])
     # Finite differences of loss = sum(probe * conv(x, w, b)) on a non-square case, in float64. The loss
     # is linear in each of x, w and b, so a central difference with step 1 is exact: float64 is expected.
@@ -1613,7 +1646,7 @@ def test_unit_conv2d_backward_loops():
     for name, got, want, suspects, cover in zip(("grad_x", "grad_w", "grad_b"), got, expected,
                                                 _conv_back_suspects(probe, x, w, stride, padding), (coverage, None, None)):
         _assert_close(got, want, f"conv2d_backward_loops({case}) {name} vs finite differences", tol=1e-9,
-                      suspects=suspects, coverage=cover, input_gradient=name == "grad_x")
+                      suspects=suspects, coverage=cover, input_gradient=name == "grad_x", gradient=True)
 
 if __name__ == "__main__":
     test_unit_conv2d_backward_loops()

@@ -177,6 +177,11 @@ TABLE: dict[str, tuple[set[str], str]] = {
     "conv_loops_stop_one_early": ({"test-conv2d-loops"}, "range(h_out - 1), range(w_out - 1): last row and column 0"),
     "conv_no_return": ({"test-conv2d-loops"}, "return out forgotten: the function gives None"),
     "conv_back_returns_grad_w_first": ({"test-conv2d-backward-loops"}, "return grad_w, grad_x, grad_b"),
+    # Held-out hunt H31: a hint that named another bug.
+    "avgpool_divide_precedence": ({"test-avgpool2d-loops"}, "sum / kh * kw: divides by kh, multiplies by kw"),
+    "avgpool_back_divide_precedence": ({"test-avgpool2d-backward-loops"}, "grad / kh * kw: divides by kh, multiplies by kw"),
+    "conv_back_grad_b_assign": ({"test-conv2d-backward-loops"}, "grad_b[co] = g where += belongs: the last term only"),
+    "avgpool_back_window_at_x_coordinates": ({"test-avgpool2d-backward-loops"}, "writes into grad_x_pad at x's coordinates (padding offset forgotten)"),
 }
 
 # What the student is told: each wrong version's message must hold this (its likely bug, named by the
@@ -284,6 +289,10 @@ HINTS: dict[str, str] = {
     "conv_no_return": "returned None, expected an array of shape (1, 1, 2, 2). Likely bug: the function ends without "
                       "returning its result",
     "conv_back_returns_grad_w_first": "Likely bug: the gradients come back in another order: return grad_x, grad_w, grad_b",
+    "avgpool_divide_precedence": "Python reads as (sum / kh) * kw",
+    "avgpool_back_divide_precedence": "(grad / kh * kw is read as (grad / kh) * kw",
+    "conv_back_grad_b_assign": "Likely bug: grad_b keeps only the last term",
+    "avgpool_back_window_at_x_coordinates": "Likely bug: the gradient lands ph rows and pw columns too far up and left",
 }
 
 # Wrong versions that are right in value but compute every output position at once: their

@@ -1301,3 +1301,52 @@ for n in range(batch):
                 grad_w[co] += g * x_pad[n, :, i*sh:i*sh+kh, j*sw:j*sw+kw]
 return grad_w, grad_x_pad[:, :, ph:ph+height, pw:pw+width], grad_b
 """)
+
+# ---------------------------------------------------------------- held-out hunt H31: hints that named another bug
+
+wrong("avgpool_divide_precedence", "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].sum() / kh * kw
+return out
+""")
+
+wrong("avgpool_back_divide_precedence", "avgpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                grad_x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw] += grad_out[n, c, i, j] / kh * kw
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+wrong("conv_back_grad_b_assign", "conv2d_backward_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                grad_b[co] = g
+                for ki in range(kh):
+                    for kj in range(kw):
+                        for ci in range(c_in):
+                            row, col = i * sh + ki, j * sw + kj
+                            grad_x_pad[n, ci, row, col] += g * weight[co, ci, ki, kj]
+                            grad_w[co, ci, ki, kj] += g * x_pad[n, ci, row, col]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width], grad_w, grad_b
+""")
+
+wrong("avgpool_back_window_at_x_coordinates", "avgpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                top, left = i * sh - ph, j * sw - pw          # the window's corner in x
+                r0, r1 = max(top, 0), min(top + kh, height)
+                c0, c1 = max(left, 0), min(left + kw, width)
+                share = grad_out[n, c, i, j] / (kh * kw)
+                grad_x_pad[n, c, r0:r1, c0:c1] += share
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
