@@ -948,9 +948,10 @@ _ERROR_WORDS = [
                   "e.g. share = grad_out[n, c, i, j] / (kh * kw), not grad_out[n, c, i, j] /= kh * kw"),
     ("truth value of an array", "an array stands where Python needs True or False: `if bias:` asks numpy "
                                 "whether a whole array is true; test `if bias is not None:`"),
-    ("zero-size array", "a window is empty: a slice that starts past the end of an array is cut to nothing; "
-                        "read each window from x_pad, the padded copy (x itself is smaller), at rows i * sh .. "
-                        "i * sh + kh - 1 and columns j * sw .. j * sw + kw - 1"),
+    # np.max of an empty window says "zero-size array", np.argmax "empty sequence".
+    *[(words, "a window is empty: a slice that starts past the end of an array is cut to nothing; read each "
+              "window from x_pad, the padded copy (x itself is smaller), at rows i * sh .. i * sh + kh - 1 and "
+              "columns j * sw .. j * sw + kw - 1") for words in ("zero-size array", "empty sequence")],
 ]
 
 
@@ -1047,6 +1048,10 @@ def _conv_suspects(x, w, b, stride, padding):
         ("the bias is added once per input channel (inside the ci loop): add it once, after the sum over "
          "ci, ki and kj",
          lambda: None if b is None or x.shape[1] == 1 else _diag_conv_at(xp, w, bias * x.shape[1], rows, cols)),
+        ("the bias is added twice (say, in the loop over positions and again after it): add bias[co] once to "
+         "each output value", lambda: None if b is None else _diag_conv_at(xp, w, 2 * bias, rows, cols)),
+        (_BIAS_ON_PLANE, lambda: None if b is None else _diag_conv_at(xp, w, None, rows, cols)
+         + bias[None, :, None, None] * (oh * ow - np.arange(oh * ow)).reshape(1, 1, oh, ow)),
         ("x is read where x_pad belongs: the window of output (i, j) starts at row i * sh, column j * sw of "
          "x_pad, the padded copy; read at those coordinates, x is shifted by the padding and loses its border",
          lambda: None if padding == (0, 0) else _diag_conv_at(_diag_pad(x, padding, corner=True), w, b, rows, cols)),
@@ -1068,6 +1073,13 @@ def _conv_suspects(x, w, b, stride, padding):
          lambda: np.cumsum(_diag_conv_at(xp, w, b, rows, cols).reshape(x.shape[0], w.shape[0], -1), axis=2)
          .reshape(x.shape[0], w.shape[0], oh, ow)),
     ]
+
+
+# The bias added to a whole output plane, out[n, co] += bias[co], at each position, after out[n, co, i, j] = ...:
+# an output value gets it at its own position and again at each later one.
+_BIAS_ON_PLANE = ("the bias is added to the whole output plane at every position (out[n, co] += bias[co], not "
+                  "out[n, co, i, j]), so an output value gets it once when it is written and once more at each "
+                  "later position: add bias[co] to the one output value out[n, co, i, j]")
 
 
 def _diag_conv_sampled(xp, w, b, rows, cols, step):
@@ -1265,6 +1277,10 @@ def _maxpool_back_suspects(g, x, kernel, stride, padding):
         ("the gradient goes to the winner's place inside the window, (ki, kj), without the window's start: "
          "the maximum of window (i, j) is at row i * sh + ki, column j * sw + kj of x_pad",
          lambda: variant(scatter_stride=(0, 0))),
+        ("the gradient lands ph rows and pw columns too far down and right: (i * sh + ki, j * sw + kj) is a "
+         "coordinate of x_pad, not of x; add into grad_x_pad there and cut its padding off at the end (or into "
+         "grad_x at row i * sh + ki - ph, column j * sw + kj - pw)",
+         lambda: None if tuple(padding) == (0, 0) else _diag_shift(variant(), padding[0], padding[1])),
     ]
 
 
@@ -1305,7 +1321,13 @@ def _avgpool_back_suspects(g, x, kernel, stride, padding):
          "and columns j * sw .. j * sw + kw - 1 of grad_x_pad itself, whose padding is cut off once, at the end",
          lambda: None if padding == (0, 0) else _diag_shift(right_padded()[:, :, ph:ph + x.shape[2], pw:pw + x.shape[3]],
                                                             -ph, -pw)),
+        (_CROP_END, lambda: None if padding == (0, 0) else right_padded()[:, :, ph:x.shape[2], pw:x.shape[3]]),
     ]
+
+
+_CROP_END = ("the crop ends ph rows and pw columns short: grad_x_pad[:, :, ph:height, pw:width] stops at row height "
+             "of grad_x_pad, but x's rows are ph .. ph + height - 1 there (its columns pw .. pw + width - 1); cut "
+             "grad_x_pad[:, :, ph:ph + height, pw:pw + width]")
 
 
 def _diag_shift(grad, rows, cols):
@@ -1335,6 +1357,11 @@ def _diag_crop_swapped(grad_pad, x_shape, padding):
     return grad_pad[:, :, pw:pw + x_shape[2], ph:ph + x_shape[3]]
 
 
+_FACTORS_SWAPPED = ("grad_x and grad_w take each other's factor: out[n, co, i, j] += x_pad[n, ci, r, c] * "
+                    "weight[co, ci, ki, kj], so the input cell's gradient adds g * weight[co, ci, ki, kj] and the "
+                    "weight's adds g * x_pad[n, ci, r, c] (each factor's gradient is g times the other factor)")
+
+
 def _conv_back_suspects(g, x, w, stride, padding):
     """(grad_x suspects, grad_w suspects, grad_b suspects) of conv2d_backward_loops."""
     (sh, sw), (ph, pw), (kh, kw) = stride, padding, w.shape[2:]
@@ -1358,6 +1385,16 @@ def _conv_back_suspects(g, x, w, stride, padding):
         return None if windows is None else np.einsum("nohw,nchwab->ocab", g, windows)
 
     last = (g.shape[0] - 1, oh - 1, ow - 1)
+
+    def grad_x_pad_factors_swapped():
+        """Each cell of grad_x_pad gets g * x_pad (the weight's factor) from every window and channel over it."""
+        xp, grad = _diag_pad(x, padding), np.zeros((x.shape[0], x.shape[1], x.shape[2] + 2 * ph, x.shape[3] + 2 * pw))
+        for i in range(oh):
+            for j in range(ow):
+                r, c = i * sh, j * sw
+                grad[:, :, r:r + kh, c:c + kw] += g[:, :, i, j].sum(axis=1)[:, None, None, None] * xp[:, :, r:r + kh, c:c + kw]
+        return grad
+
     grad_x = [
         ("grad_x is scattered with the flipped kernel: the forward multiplied x_pad[n, ci, i * sh + ki, "
          "j * sw + kj] by weight[co, ci, ki, kj], so that cell gets grad_out[n, co, i, j] * weight[co, ci, ki, kj]",
@@ -1369,6 +1406,8 @@ def _conv_back_suspects(g, x, w, stride, padding):
         ("the stride is missing where grad_x is scattered: the forward read x_pad[n, ci, i * sh + ki, j * sw + kj], "
          "so that cell (not [i + ki, j + kj]) gets grad_out[n, co, i, j] * weight[co, ci, ki, kj]",
          lambda: None if (sh, sw) == (1, 1) else crop(grad_x_pad(w, 1, 1))),
+        (_FACTORS_SWAPPED, lambda: crop(grad_x_pad_factors_swapped())),
+        (_CROP_END, lambda: None if padding == (0, 0) else grad_x_pad(w)[:, :, ph:x.shape[2], pw:x.shape[3]]),
     ]
     grad_w = [
         ("grad_w is taken from x at padded coordinates: the forward read x_pad, so grad_w[co, ci, ki, kj] sums "
@@ -1384,6 +1423,11 @@ def _conv_back_suspects(g, x, w, stride, padding):
          lambda: None if (sh, sw) == (1, 1) else grad_w_from(_diag_pad(x, padding), (_diag_starts(oh, 1), _diag_starts(ow, 1)))),
         ("grad_w is divided by the batch size: a sum over images and positions, not a mean (the loss already "
          "holds any mean)", lambda: None if g.shape[0] == 1 else grad_w_from(_diag_pad(x, padding)) / g.shape[0]),
+        ("grad_w holds the last image's sum only: grad_w[co, ci, ki, kj] = total, set once per image, keeps the "
+         "last one; it sums over every image as well, so add each image's total with += (or start the total once, "
+         "outside the loop over n)", lambda: None if g.shape[0] == 1 else np.einsum(
+             "ohw,chwab->ocab", g[-1], _diag_windows(_diag_pad(x, padding)[-1:], rows, cols, kh, kw)[0])),
+        (_FACTORS_SWAPPED, lambda: w * g.sum(axis=(0, 2, 3))[:, None, None, None]),
     ]
     grad_b = [
         ("grad_b is zero: the bias gradient is grad_out summed over images and positions, whether or not "
@@ -1398,6 +1442,9 @@ def _conv_back_suspects(g, x, w, stride, padding):
          "over n, i and j", lambda: g[-1, :, -1, -1]),
         ("grad_b sums over the images only, for the last position: add grad_out[n, co, i, j] for every "
          "position (i, j) as well", lambda: g[:, :, -1, -1].sum(axis=0)),
+        ("grad_b holds the last image's sum only: grad_b[co] = total, set once per image, keeps the last one; "
+         "it sums over every image as well, so add each image's total with += (or start the total once, outside "
+         "the loop over n)", lambda: None if g.shape[0] == 1 else g[-1].sum(axis=(1, 2))),
         ("grad_b is added once per kernel cell (inside the ki and kj loops): add grad_out[n, co, i, j] once "
          "per output position", lambda: g.sum(axis=(0, 2, 3)) * kh * kw),
         ("grad_b is added once per kernel cell and input channel (inside the ki, kj and ci loops): add "
@@ -3101,7 +3148,15 @@ def test_unit_conv2d_init():
                  (np.sqrt(2 / (16 * 3 * 3)), "fan_in uses kh * kh (a square kernel): it is in_channels * kh * kw"),
                  (np.sqrt(2 / (16 * 5 * 5)), "fan_in uses kw * kw (a square kernel): it is in_channels * kh * kw"),
                  (1 / np.sqrt(3 * 240), "this is Linear's U(-1/sqrt(fan_in), 1/sqrt(fan_in)) from module 03: He's std "
-                                        "is sqrt(2 / fan_in), from a normal distribution")]
+                                        "is sqrt(2 / fan_in), from a normal distribution"),
+                 (np.sqrt(2 / (240 + 960)), f"the std is sqrt(2 / (fan_in + fan_out)) = {np.sqrt(2 / 1200):.4f}, Glorot's "
+                                            "(Xavier's) initialisation, made for tanh and sigmoid (its uniform form, "
+                                            "U(-sqrt(6 / (fan_in + fan_out)), +), has the same std); ReLU networks use "
+                                            "He's, std sqrt(2 / fan_in)"),
+                 (np.sqrt(1 / 240), f"the std is sqrt(1 / fan_in) = {np.sqrt(1 / 240):.4f}, LeCun's initialisation; He's "
+                                    "doubles the variance for ReLU, which zeroes half its inputs: sqrt(2 / fan_in)"),
+                 (np.sqrt(2) / 240, f"the std is sqrt(2) / fan_in = {np.sqrt(2) / 240:.4f}: the square root belongs "
+                                    "over the whole fraction, sqrt(2 / fan_in)")]
     hint = next((text for value, text in std_slips if abs(std / value - 1) < 0.05), None)
     assert abs(std / he - 1) < 0.05, (
         f"Conv2d(16, 64, (3, 5)).weight has std {std:.4f}; expected sqrt(2 / fan_in) = sqrt(2 / (16 * 3 * 5)) = {he:.4f} "

@@ -182,6 +182,20 @@ TABLE: dict[str, tuple[set[str], str]] = {
     "avgpool_back_divide_precedence": ({"test-avgpool2d-backward-loops"}, "grad / kh * kw: divides by kh, multiplies by kw"),
     "conv_back_grad_b_assign": ({"test-conv2d-backward-loops"}, "grad_b[co] = g where += belongs: the last term only"),
     "avgpool_back_window_at_x_coordinates": ({"test-avgpool2d-backward-loops"}, "writes into grad_x_pad at x's coordinates (padding offset forgotten)"),
+    # Held-out hunt H31: no hint.
+    "conv_back_grad_b_last_image": ({"test-conv2d-backward-loops"}, "grad_b[co] = total per image: the last image only"),
+    "conv_back_grad_w_last_image": ({"test-conv2d-backward-loops"}, "grad_w[...] = total per image: the last image only"),
+    "init_glorot_normal": ({"test-conv2d-init"}, "Glorot normal: std sqrt(2 / (fan_in + fan_out))"),
+    "init_xavier_uniform": ({"test-conv2d-init"}, "Xavier uniform: U(-sqrt(6 / (fan_in + fan_out)), +)"),
+    "init_lecun": ({"test-conv2d-init"}, "LeCun: std sqrt(1 / fan_in)"),
+    "init_sqrt2_over_fan_in": ({"test-conv2d-init"}, "std sqrt(2) / fan_in"),
+    "conv_bias_twice": ({"test-conv2d-loops"}, "bias added in the loop and again after it"),
+    "conv_bias_on_whole_plane": ({"test-conv2d-loops"}, "out[n, co] += bias[co] at every position"),
+    "conv_back_factors_swapped": ({"test-conv2d-backward-loops"}, "g * x_pad into grad_x, g * weight into grad_w"),
+    "conv_back_crop_end_without_padding": ({"test-conv2d-backward-loops"}, "crops grad_x_pad[:, :, ph:height, pw:width]"),
+    "maxpool_back_grad_x_at_padded_coordinates": ({"test-maxpool2d-backward-loops"}, "writes into unpadded grad_x at x_pad's coordinates"),
+    "maxpool_back_reads_x": ({"test-maxpool2d-backward-loops"}, "windows sliced from x instead of x_pad"),
+    "avgpool_back_crop_end_without_padding": ({"test-avgpool2d-backward-loops"}, "crops grad_x_pad[:, :, ph:height, pw:width]"),
 }
 
 # What the student is told: each wrong version's message must hold this (its likely bug, named by the
@@ -293,6 +307,19 @@ HINTS: dict[str, str] = {
     "avgpool_back_divide_precedence": "(grad / kh * kw is read as (grad / kh) * kw",
     "conv_back_grad_b_assign": "Likely bug: grad_b keeps only the last term",
     "avgpool_back_window_at_x_coordinates": "Likely bug: the gradient lands ph rows and pw columns too far up and left",
+    "conv_back_grad_b_last_image": "Likely bug: grad_b holds the last image's sum only",
+    "conv_back_grad_w_last_image": "Likely bug: grad_w holds the last image's sum only",
+    "init_glorot_normal": "Likely bug: the std is sqrt(2 / (fan_in + fan_out))",
+    "init_xavier_uniform": "Likely bug: the std is sqrt(2 / (fan_in + fan_out))",
+    "init_lecun": "Likely bug: the std is sqrt(1 / fan_in)",
+    "init_sqrt2_over_fan_in": "Likely bug: the std is sqrt(2) / fan_in",
+    "conv_bias_twice": "Likely bug: the bias is added twice",
+    "conv_bias_on_whole_plane": "Likely bug: the bias is added to the whole output plane at every position",
+    "conv_back_factors_swapped": "Likely bug: grad_x and grad_w take each other's factor",
+    "conv_back_crop_end_without_padding": "Likely bug: the crop ends ph rows and pw columns short",
+    "maxpool_back_grad_x_at_padded_coordinates": "Likely bug: the gradient lands ph rows and pw columns too far down and right",
+    "maxpool_back_reads_x": "read each window from x_pad, the padded copy (x itself is smaller)",
+    "avgpool_back_crop_end_without_padding": "Likely bug: the crop ends ph rows and pw columns short",
 }
 
 # Wrong versions that are right in value but compute every output position at once: their

@@ -1350,3 +1350,171 @@ for n in range(batch):
                 grad_x_pad[n, c, r0:r1, c0:c1] += share
 return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
 """)
+
+# ---------------------------------------------------------------- held-out hunt H31: no hint
+
+wrong("conv_back_grad_b_last_image", "conv2d_backward_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                for ki in range(kh):
+                    for kj in range(kw):
+                        for ci in range(c_in):
+                            row, col = i * sh + ki, j * sw + kj
+                            grad_x_pad[n, ci, row, col] += g * weight[co, ci, ki, kj]
+                            grad_w[co, ci, ki, kj] += g * x_pad[n, ci, row, col]
+for co in range(c_out):
+    for n in range(batch):
+        total = 0.0
+        for i in range(h_out):
+            for j in range(w_out):
+                total += grad_out[n, co, i, j]
+        grad_b[co] = total
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width], grad_w, grad_b
+""")
+
+wrong("conv_back_grad_w_last_image", "conv2d_backward_loops", """
+for co in range(c_out):
+    for ci in range(c_in):
+        for ki in range(kh):
+            for kj in range(kw):
+                for n in range(batch):
+                    total = 0.0
+                    for i in range(h_out):
+                        for j in range(w_out):
+                            total += grad_out[n, co, i, j] * x_pad[n, ci, i * sh + ki, j * sw + kj]
+                    grad_w[co, ci, ki, kj] = total
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                grad_b[co] += g
+                grad_x_pad[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw] += g * weight[co]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width], grad_w, grad_b
+""")
+
+wrong("init_glorot_normal", "Conv2d.__init__", """
+fan_in = (self.in_channels // self.groups) * kh * kw
+fan_out = self.out_channels * kh * kw
+std = math.sqrt(2.0 / (fan_in + fan_out))
+self.weight = Tensor(get_rng().normal(0.0, std, size=(self.out_channels, self.in_channels // self.groups, kh, kw)), requires_grad=True)
+self.bias = Tensor(np.zeros(self.out_channels), requires_grad=True) if bias else None
+""")
+
+wrong("init_xavier_uniform", "Conv2d.__init__", """
+fan_in = (self.in_channels // self.groups) * kh * kw
+fan_out = self.out_channels * kh * kw
+shape = (self.out_channels, self.in_channels // self.groups, kh, kw)
+limit = math.sqrt(6.0 / (fan_in + fan_out))
+self.weight = Tensor(get_rng().uniform(-limit, limit, size=shape), requires_grad=True)
+self.bias = Tensor(np.zeros(self.out_channels), requires_grad=True) if bias else None
+""")
+
+wrong("init_lecun", "Conv2d.__init__", """
+fan_in = (self.in_channels // self.groups) * kh * kw
+shape = (self.out_channels, self.in_channels // self.groups, kh, kw)
+std = math.sqrt(1.0 / fan_in)
+self.weight = Tensor(get_rng().normal(0.0, std, size=shape), requires_grad=True)
+self.bias = Tensor(np.zeros(self.out_channels), requires_grad=True) if bias else None
+""")
+
+wrong("init_sqrt2_over_fan_in", "Conv2d.__init__", """
+fan_in = (self.in_channels // self.groups) * kh * kw
+std = math.sqrt(2) / fan_in
+self.weight = Tensor(get_rng().normal(0.0, std, size=(self.out_channels, self.in_channels // self.groups, kh, kw)), requires_grad=True)
+self.bias = Tensor(np.zeros(self.out_channels), requires_grad=True) if bias else None
+""")
+
+wrong("conv_bias_twice", "conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                total = (x_pad[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw] * weight[co]).sum()
+                if bias is not None:
+                    total += bias[co]
+                out[n, co, i, j] = total
+        if bias is not None:
+            for i in range(h_out):
+                for j in range(w_out):
+                    out[n, co, i, j] += bias[co]
+return out
+""")
+
+wrong("conv_bias_on_whole_plane", "conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, co, i, j] = (x_pad[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw] * weight[co]).sum()
+                if bias is not None:
+                    out[n, co] += bias[co]
+return out
+""")
+
+wrong("conv_back_factors_swapped", "conv2d_backward_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                grad_b[co] += g
+                for ki in range(kh):
+                    for kj in range(kw):
+                        for ci in range(c_in):
+                            row, col = i * sh + ki, j * sw + kj
+                            grad_x_pad[n, ci, row, col] += g * x_pad[n, ci, row, col]
+                            grad_w[co, ci, ki, kj] += g * weight[co, ci, ki, kj]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width], grad_w, grad_b
+""")
+
+wrong("conv_back_crop_end_without_padding", "conv2d_backward_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                grad_b[co] += g
+                r, s = i * sh, j * sw
+                grad_x_pad[n, :, r:r + kh, s:s + kw] += g * weight[co]
+                grad_w[co] += g * x_pad[n, :, r:r + kh, s:s + kw]
+return grad_x_pad[:, :, ph:height, pw:width], grad_w, grad_b
+""")
+
+wrong("maxpool_back_grad_x_at_padded_coordinates", "maxpool2d_backward_loops", """
+grad_x = np.zeros((batch, channels, height, width))
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                ki, kj = np.unravel_index(np.argmax(window), window.shape)
+                r, s = i * sh + ki, j * sw + kj
+                if 0 <= r < height and 0 <= s < width:
+                    grad_x[n, c, r, s] += grad_out[n, c, i, j]
+return grad_x
+""")
+
+wrong("maxpool_back_reads_x", "maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                ki, kj = np.unravel_index(np.argmax(window), window.shape)
+                grad_x_pad[n, c, i * sh + ki, j * sw + kj] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+wrong("avgpool_back_crop_end_without_padding", "avgpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                share = grad_out[n, c, i, j] / (kh * kw)
+                grad_x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw] += share
+return grad_x_pad[:, :, ph:height, pw:width]
+""")
