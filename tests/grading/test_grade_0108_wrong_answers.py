@@ -47,8 +47,28 @@ WRONG = {
     ("06", "sum_no_expand"): ({"test-autograd-matmul-sum-rules"},
                               "sum_backward multiplies grad by ones(a.shape) without putting the summed axis back "
                               "(H25: the graph check ran sum_backward too and also lost its 8 points)"),
-    ("06", "unbroadcast_leading_only"): ({"test-autograd-unbroadcast", "test-autograd-backward", "test-autograd-losses"},
-                                         "unbroadcast sums the added leading axes only, not the stretched ones"),
+    # H32: test-autograd-backward broadcasts by adding leading axes only (the engine's part is to call
+    # _reduce_input_grad, which a probe checks); a stretched axis is unbroadcast's own item (and the losses').
+    ("06", "unbroadcast_leading_only"): ({"test-autograd-unbroadcast", "test-autograd-losses"},
+                                         "unbroadcast sums the added leading axes only, not the stretched ones "
+                                         "(before H32 also test-autograd-backward)"),
+    ("06", "unbroadcast_no_keepdims"): ({"test-autograd-unbroadcast", "test-autograd-losses"},
+                                        "unbroadcast sums stretched axes without keepdims (H31: 32/48, also the backward item)"),
+    ("06", "sub_sign_forgotten"): ({"test-autograd-elementwise-rules", "test-autograd-losses"},
+                                   "sub_backward returns (grad, grad) (H31: 19/48, five items, hint 'swapped'; the engine's "
+                                   "checks now compute x - y as x + (-1.0) * y when sub's rule is wrong; the losses run sub)"),
+    ("06", "sub_sign_and_inputs_reversed"): ({"test-autograd-elementwise-rules", "test-autograd-backward",
+                                              "test-autograd-graph", "test-autograd-long-chain", "test-autograd-losses"},
+                                             "sub_sign_forgotten and inputs_reversed together: the engine's checks "
+                                             "without sub still see the pairing"),
+    ("06", "topo_root_first"): ({"test-autograd-backward", "test-autograd-graph", "test-autograd-long-chain",
+                                 "test-autograd-nested-diamonds", "test-autograd-losses"},
+                                "topological_order returns the root first (H31: 'TypeError: ... NoneType' messages)"),
+    ("06", "no_unbroadcast_in_backward"): ({"test-autograd-backward", "test-autograd-losses"},
+                                           "backward adds the rules' gradients without _reduce_input_grad (H31: "
+                                           "'ValueError: cannot reshape array of size 4 into shape (2,)')"),
+    ("06", "sum_reshape_int_axis"): ({"test-autograd-matmul-sum-rules"},
+                                     "sum_backward sets shape[axis] = 1: fails for a tuple of axes (H31: a bare TypeError)"),
     ("06", "sigmoid_uses_input"): ({"test-autograd-activation-rules"},
                                    "sigmoid_backward computes s (1 - s) from the input x instead of the output"),
     ("06", "relu_ge_zero"): ({"test-autograd-activation-rules"}, "relu_backward lets the gradient through at x = 0"),
@@ -204,9 +224,28 @@ LIKELY = {
                             ("test-autograd-losses", "this check runs your mul_backward, which is wrong (see "
                              "test-autograd-elementwise-rules); fix it first")],
     ("06", "bfs_order"): [("test-autograd-graph", "That is what a breadth-first order gives")],
-    ("06", "unbroadcast_leading_only"): [(item, "this check runs your unbroadcast, which is wrong (see "
-                                          "test-autograd-unbroadcast); fix it first")
-                                         for item in ("test-autograd-backward", "test-autograd-losses")],
+    ("06", "unbroadcast_leading_only"): [("test-autograd-losses", "this check runs your unbroadcast, which is wrong "
+                                          "(see test-autograd-unbroadcast); fix it first")],
+    ("06", "unbroadcast_no_keepdims"): [("test-autograd-losses", "this check runs your unbroadcast, which is wrong "
+                                         "(see test-autograd-unbroadcast); fix it first")],
+    ("06", "sub_sign_forgotten"): [("test-autograd-elementwise-rules", "the gradient of b is -grad = [-1.0, -10.0, "
+                                    "-100.0], got [1.0, 10.0, 100.0]. Likely bug: b's gradient should be -grad: the "
+                                    "minus sign is missing"),
+                                   ("test-autograd-losses", "this check runs your sub_backward, which is wrong (see "
+                                    "test-autograd-elementwise-rules); fix it first")],
+    ("06", "topo_root_first"): [("test-autograd-backward", "Likely bug: that is the order reversed, the root first")] + [
+        (item, "is None after backward(): no gradient reached x. Likely bug: topological_order lists a tensor computed "
+         "by an operation first (the root?)") for item in ("test-autograd-long-chain", "test-autograd-nested-diamonds")] + [
+        (item, "Likely bug: topological_order lists a tensor computed by an operation first")
+        for item in ("test-autograd-graph", "test-autograd-losses")],
+    ("06", "no_unbroadcast_in_backward"): [
+        (item, "Likely bug: a gradient of shape (2, 2), the broadcast shape, reached an input of shape (2,): backward() "
+         "must pass each input's gradient through _reduce_input_grad(node, inp, g)")
+        for item in ("test-autograd-backward", "test-autograd-losses")],
+    ("06", "sum_reshape_int_axis"): [("test-autograd-matmul-sum-rules", "matmul_backward passed its checks above; "
+                                      "sum_backward(grad=[10.0, 20.0, 30.0], out, a of shape (2, 3, 4), axis=(0, 2)) "
+                                      "raised TypeError"),
+                                     ("test-autograd-matmul-sum-rules", "Likely bug: axis may be a tuple of axes")],
     ("06", "overwrite_grads"): [("test-autograd-graph", "That is what overwriting gives")],
     ("06", "pow_no_tuple"): [("test-autograd-elementwise-rules", "pow_backward " + NOT_A_TUPLE)],
     ("03", "linear_no_bias"): [("test-layers-backward", "the bias got no gradient: forward must add self.bias")],
@@ -219,6 +258,12 @@ LIKELY = {
     ("07", "adam_state_before_skip"): [("test-zero-grad-skip", "Likely bug: the state is made before the `if "
                                                                 "param.grad is None: continue`")],
     ("06", "relu_no_tuple"): [("test-autograd-activation-rules", "relu_backward " + NOT_A_TUPLE)],
+}
+
+# ... and words their messages must not say: a hint that names a bug the answer does not have (H31: sub_backward
+# returning (grad, grad) was told "the two gradients are swapped").
+NOT_SAID = {
+    ("06", "sub_sign_forgotten"): [("test-autograd-elementwise-rules", "swapped"), ("test-autograd-losses", "swapped")],
 }
 
 # Module 04's answers that lose the graph. Module 04 stands on modules 01-03 and checks values only,
@@ -346,6 +391,9 @@ def test_wrong_answer_loses_the_items_that_check_it(number, stem, tmp_path):
     for item, words in LIKELY.get((number, stem), ()):
         message = next(i.message for i in report.items if i.id == item)
         assert words in message, f"{line}: the message of {item} should say {words!r}, it says:\n{message}"
+    for item, words in NOT_SAID.get((number, stem), ()):
+        message = next(i.message for i in report.items if i.id == item)
+        assert words not in message, f"{line}: the message of {item} should not say {words!r}, it says:\n{message}"
 
 
 @pytest.mark.parametrize("number, stem", sorted(CORRECT), ids=[f"{n}-{s}" for n, s in sorted(CORRECT)])
