@@ -129,8 +129,9 @@ def make_repo(tmp: Path, modules: list[paths.CourseModule]) -> Path:
 
 
 def tito(repo: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
-    """Run the real command line inside `repo`, importing tinytorch from the repo's own copy."""
-    env = dict(os.environ, PYTHONPATH=str(repo), PYTHONDONTWRITEBYTECODE="1")
+    """Run the real command line inside `repo`, importing tinytorch from the repo's own copy and tito from this
+    checkout (not from wherever another checkout installed it)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(repo), str(ROOT)]), PYTHONDONTWRITEBYTECODE="1")
     return subprocess.run([sys.executable, "-m", "tito.main", *args], cwd=repo, env=env,
                           capture_output=True, text=True, timeout=timeout)
 

@@ -339,7 +339,8 @@ def test_the_plugin_records_what_each_test_called_and_charges_failures(tmp_path)
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_attr.py").write_text(TESTS)
     calls, xml = tmp_path / "calls.jsonl", tmp_path / "report.xml"
-    env = dict(os.environ, PYTHONPATH=str(tmp_path), PYTHONDONTWRITEBYTECODE="1")
+    # this repository's tito first (an installed copy of another checkout would be the one tested)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(ROOT)]), PYTHONDONTWRITEBYTECODE="1")
     run = subprocess.run([sys.executable, "-m", "pytest", "tests", "-p", "no:cacheprovider", "-p", "tito.grading.attribution",
                           "--tito-module", "attr_demo", "--tito-calls", str(calls), f"--junitxml={xml}", "-q"],
                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
@@ -359,6 +360,75 @@ def test_the_plugin_records_what_each_test_called_and_charges_failures(tmp_path)
     values = seen["test_fails_on_values"]
     assert values["charged"] is None and values["calls"] == ["inner", "outer"]
     assert seen["TestGroup::test_param[2]"]["calls"] == ["inner"]
+
+
+NODES_MODULE = '''\
+from typing import NamedTuple
+
+__all__ = ["sub_rule", "Node", "rebuild"]
+
+
+def sub_rule(grad):
+    return grad, -grad
+
+
+class Node:
+    def backward(self, grad):
+        return self.rule(grad)
+
+
+class _Op(NamedTuple):
+    rule: object
+    name: str
+
+
+_OPS = {"sub": _Op(sub_rule, "Sub")}
+
+
+def _node_class(name, rule):
+    return type(name, (Node,), {"rule": staticmethod(rule), "__module__": __name__})
+
+
+def rebuild():
+    global SubNode
+    SubNode = _node_class(_OPS["sub"].name + "Node", _OPS["sub"].rule)
+
+
+rebuild()
+'''
+
+NODES_TESTS = '''\
+import nodes_demo
+
+
+def test_through_a_node():
+    assert nodes_demo.SubNode().backward(1) == (1, -1)
+
+
+def test_through_a_node_made_again():
+    nodes_demo.rebuild()
+    assert nodes_demo.SubNode().backward(2) == (2, -2)
+'''
+
+
+def test_the_plugin_sees_functions_that_classes_and_tables_hold(tmp_path):
+    """H32: module 06's node classes hold their backward rules as staticmethods, made by enable_autograd() from
+    the table _OPS: a pytest check whose graph ran a wrong sub_backward never reached it, and `tito test 06`
+    charged its failure to backward. The wrapper goes where the module holds the function too."""
+    tmp = tmp_path
+    (tmp / "nodes_demo.py").write_text(NODES_MODULE)
+    (tmp / "tests").mkdir()
+    (tmp / "tests" / "test_nodes.py").write_text(NODES_TESTS)
+    calls = tmp / "calls.jsonl"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp), str(ROOT)]), PYTHONDONTWRITEBYTECODE="1")
+    run = subprocess.run([sys.executable, "-m", "pytest", "tests", "-p", "no:cacheprovider", "-p", "tito.grading.attribution",
+                          "--tito-module", "nodes_demo", "--tito-calls", str(calls), "-q"],
+                         cwd=tmp, env=env, capture_output=True, text=True, timeout=120)
+    assert "2 passed" in run.stdout, run.stdout + run.stderr
+    tests, _ = test_report.read_calls(calls)
+    seen = {info["nodeid"].split("::", 1)[1]: info for info in tests.values()}
+    for name in ("test_through_a_node", "test_through_a_node_made_again"):
+        assert "Node" in seen[name]["calls"] and "sub_rule" in seen[name]["reached"], seen[name]
 
 
 def test_junit_key_names_tests_as_pytests_xml_does():
@@ -393,6 +463,26 @@ def test_module_09_with_one_bug_in_conv2d_loops_fails_one_name(bug, tmp_path):
     lines = [line for line in result.stdout.split("\n") if re.match(r"  (ok|FAIL|-) ", line)]
     assert [line.split()[1] for line in lines if line.startswith("  FAIL")] == ["conv2d_loops"], result.stdout
     assert len(lines) >= 30 and sum(line.startswith("  ok") for line in lines) == len(lines) - 1, result.stdout
+
+
+@pytest.mark.slow  # module 06's whole suite
+def test_module_06_with_the_minus_sign_of_sub_backward_forgotten_fails_one_name(tmp_path):
+    """H31: sub_backward returning (grad, grad) failed sub_backward and, through tests/06's finite-difference
+    checks of graphs that run it (the node classes hold the rules, which the plugin did not see), backward."""
+    module = by_number("06")
+    repo = make_repo(tmp_path, [module])
+    shutil.copytree(ROOT / "tests" / "helpers", repo / "tests" / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
+    nb = notebooks.reference_notebook(module.src)
+    cell = next(cell for cell in nb.cells if "def sub_backward(" in cell.source)
+    right = "def sub_backward(grad, out, a, b):\n    \"\"\"Gradients of out = a - b.\"\"\"\n    return grad, -grad"
+    assert cell.source.count(right) == 1, cell.source
+    cell.source = cell.source.replace(right, right.replace("-grad", "grad"))
+    write_nb(nb, repo / "modules" / module.slug / f"{module.slug}.ipynb")
+    assert tito(repo, "export", "06").returncode == 0
+    result = tito(repo, "test", "06", timeout=600)
+    assert result.returncode == 1, result.stdout[-3000:] + result.stderr[-3000:]
+    lines = [line for line in result.stdout.split("\n") if re.match(r"  (ok|FAIL|-) ", line)]
+    assert [line.split()[1] for line in lines if line.startswith("  FAIL")] == ["sub_backward"], result.stdout
 
 
 def test_an_error_the_test_wrapped_is_charged_to_the_function_that_raised_it_in_the_child(tmp_path):

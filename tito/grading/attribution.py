@@ -128,6 +128,51 @@ def _method_wrapper(original, owner_of, record, local):
     return _recording_wrapper(original, lambda args: owner_of(args[0]) if args else None, record, local)
 
 
+def _rebind_held(module, replaced: dict) -> None:
+    """Where the module holds an exported function besides its globals, put the wrapper there too: a staticmethod
+    of one of its classes or of their subclasses (module 06's node classes, made by enable_autograd(), hold their
+    backward rules: without this, a test whose graph ran a wrong sub_backward never reached it, and its failure
+    was charged to backward), and a tuple in one of its tables, a dict or list at module level (module 06's _OPS
+    and _ACTIVATIONS, from which enable_autograd() makes the node classes again). `replaced`: id -> (original,
+    wrapper)."""
+    def swap(value):
+        entry = replaced.get(id(value))
+        return entry[1] if entry is not None and entry[0] is value else value
+
+    def swap_tuple(row):
+        new = [swap(value) for value in row]
+        if all(a is b for a, b in zip(new, row)):
+            return row
+        return type(row)._make(new) if hasattr(type(row), "_make") else type(row)(new)
+
+    classes, todo = set(), [value for value in vars(module).values()
+                            if isinstance(value, type) and value.__module__ == module.__name__]
+    while todo:
+        cls = todo.pop()
+        if cls in classes:
+            continue
+        classes.add(cls)
+        try:
+            todo += cls.__subclasses__()
+        except TypeError:
+            pass
+    for cls in classes:
+        for attr, value in list(vars(cls).items()):
+            if isinstance(value, staticmethod) and swap(value.__func__) is not value.__func__:
+                setattr(cls, attr, staticmethod(swap(value.__func__)))
+    for name, table in list(vars(module).items()):
+        if name.startswith("__"):   # __builtins__ is a dict
+            continue
+        if isinstance(table, dict):
+            for key, row in list(table.items()):
+                if type(row) is not str and isinstance(row, tuple):
+                    table[key] = swap_tuple(row)
+        elif isinstance(table, list):
+            for index, row in enumerate(table):
+                if isinstance(row, tuple):
+                    table[index] = swap_tuple(row)
+
+
 class Attribution:
     """The wrapped module: which code object belongs to which exported name, and the charge of a failure."""
 
@@ -167,6 +212,7 @@ class Attribution:
             for key, value in list(vars(other).items()):
                 if id(value) in replaced and replaced[id(value)][0] is value:
                     setattr(other, key, replaced[id(value)][1])
+        _rebind_held(module, replaced)
 
     def _wrap(self, wrapper, original, module):
         wrapper = _with_module_globals(wrapper, module)
