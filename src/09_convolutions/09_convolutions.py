@@ -625,10 +625,13 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    (`kh`, `kernel_size[0]`, `weight.shape[2]`, ...) count as a window's only while the function
 #    keeps them sizes (`kh = x_pad.shape[2]` or `ph = 1000000` makes it no window's size; nor is
 #    `weight.nbytes` one; bound again, a size stays one only as it is, `kh, kw = weight.shape[2:]`
-#    or `sh = stride[0]`, not as arithmetic, `kh = kh * 1000000`), and a name the function binds
+#    or `sh = stride[0]`, not as arithmetic, `kh = kh * 1000000`; a given line counts once, in
+#    its place, and gives the window's sizes only while the sizes it reads are: a copy of it
+#    after `kernel_size = x_pad.shape[2:]` does not), and a name the function binds
 #    to one of `int`, `min`, `max`, ... is not
 #    Python's. The image held in a container or a view with other axes (`[[x_pad]]`,
-#    `x_pad[None, None]`, `x_pad.T`) is not read at all: index the image itself.
+#    `x_pad[None, None]`, `x_pad.T`, also bound to `x` again: `x = x_pad.T`) is not read at
+#    all: index the image itself.
 #    So a loop over rows that reads a whole row of windows at a time, a loop over images and
 #    channels that averages shifted copies of the image, or index arrays from `np.arange` break
 #    this clause: each innermost step handles one window, as in the worked example. An array or
@@ -638,7 +641,8 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    the image, `np.positive(window, copy)`, by a method, `acc.update(...)`, as a `for` target,
 #    also through numbers made with `.item()`) holds what the image holds, so it counts as the
 #    image: copying the image one element at a time and then reducing the
-#    copy whole breaks this clause too. One made afresh inside the loops for each window is fine:
+#    copy whole breaks this clause too, and so does reading it over the axes before its last
+#    two (`acc[:, :, ki, kj]` after `acc[i, j, ki, kj] = x_pad[...]`: every position at once). One made afresh inside the loops for each window is fine:
 #    `values = []`,
 #    then `values.append(x_pad[n, c, i * sh + ki, j * sw + kj])` in loops over `ki` and `kj`
 #    (and over input channels), then `max(values)`. A comprehension is read the same way: its

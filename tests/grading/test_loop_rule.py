@@ -3188,3 +3188,129 @@ def test_h31_refusals_say_what_to_change(name):
     function, body, expected, words = H31_MESSAGES[name]
     message = verdict(function, body)
     assert clause(message) == expected and words in message, message
+
+
+
+# ------------------------------------------------------------------ H34: older holes found while probing this round's relaxations
+
+# A given line counts once, in its place, and its sizes only while the sizes it reads are the window's;
+# an image parameter bound again takes the lead of what it is bound to; a collector's leading axes are
+# what the student's writes made them. The first scored 15 of 48, the four transposes 37 (deserved 11).
+H34_ATTACKS = {   # name: (function, body, words of the message)
+    "a copy of the given line after kernel_size = x_pad.shape[2:]": ("maxpool2d_loops", """
+k0, k1, s0, s1, ho, wo = kh, kw, sh, sw, h_out, w_out
+kernel_size = x_pad.shape[2:]
+x, (kh, kw), (sh, sw), padding, (h_out, w_out) = _check_pool_args("maxpool2d_loops", x, kernel_size, stride, padding)
+for n in range(batch):
+    for c in range(channels):
+        plane = x_pad[n, c, 0:kh, 0:kw]
+        best = np.full((ho, wo), -np.inf)
+        for ki in range(k0):
+            for kj in range(k1):
+                best = np.maximum(best, plane[ki:ki + s0 * (ho - 1) + 1:s0, kj:kj + s1 * (wo - 1) + 1:s1])
+        out[n, c] = best
+return out
+""", "grows with the image"),
+    "x bound again to x_pad.T (max pooling)": ("maxpool2d_loops", """
+x = x_pad.T
+for n in range(batch):
+    for c in range(channels):
+        best = np.full((w_out, h_out), -np.inf)
+        for ki in range(kh):
+            for kj in range(kw):
+                best = np.maximum(best, x[kj:kj + sw * (w_out - 1) + 1:sw, ki:ki + sh * (h_out - 1) + 1:sh, c, n])
+        out[n, c] = best.T
+return out
+""", "beyond one window"),
+    "x bound again to x_pad.T (convolution)": ("conv2d_loops", """
+x = x_pad.T
+for n in range(batch):
+    for co in range(c_out):
+        for ci in range(c_in):
+            for ki in range(kh):
+                for kj in range(kw):
+                    out[n, co] += weight[co, ci, ki, kj] * x[kj:kj + sw * (w_out - 1) + 1:sw, ki:ki + sh * (h_out - 1) + 1:sh, ci, n].T
+        if bias is not None:
+            out[n, co] += bias[co]
+return out
+""", "beyond one window"),
+    "x and grad_out bound again to their transposes (conv backward)": ("conv2d_backward_loops", """
+grad_out = grad_out.T
+x = x_pad.T
+for n in range(batch):
+    for co in range(c_out):
+        grad_b[co] += grad_out[:, :, co, n].sum()
+        for ci in range(c_in):
+            for ki in range(kh):
+                for kj in range(kw):
+                    grad_w[co, ci, ki, kj] += (grad_out[:, :, co, n] * x[kj:kj + sw * (w_out - 1) + 1:sw, ki:ki + sh * (h_out - 1) + 1:sh, ci, n]).sum()
+                    grad_x_pad[n, ci, ki:ki + sh * (h_out - 1) + 1:sh, kj:kj + sw * (w_out - 1) + 1:sw] += grad_out[:, :, co, n].T * weight[co, ci, ki, kj]
+grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+return grad_x, grad_w, grad_b
+""", "beyond one window"),
+    "x bound again to x_pad.T (average pooling)": ("avgpool2d_loops", """
+x = x_pad.T
+for n in range(batch):
+    for c in range(channels):
+        total = np.zeros((w_out, h_out))
+        for ki in range(kh):
+            for kj in range(kw):
+                total = total + x[kj:kj + sw * (w_out - 1) + 1:sw, ki:ki + sh * (h_out - 1) + 1:sh, c, n]
+        out[n, c] = total.T / (kh * kw)
+return out
+""", "beyond one window"),
+    "a collector filled one element at a time, read over its leading axes": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        acc = np.zeros((h_out, w_out, kh, kw))
+        for i in range(h_out):
+            for j in range(w_out):
+                for ki in range(kh):
+                    for kj in range(kw):
+                        acc[i, j, ki, kj] = x_pad[n, c, i * sh + ki, j * sw + kj]
+        best = acc[:, :, 0, 0]
+        for ki in range(kh):
+            for kj in range(kw):
+                best = np.maximum(best, acc[:, :, ki, kj])
+        out[n, c] = best
+return out
+""", "it collects values read from the image"),
+}
+
+
+@pytest.mark.parametrize("name", H34_ATTACKS)
+def test_h34_older_holes_break_the_rule(name):
+    function, body, words = H34_ATTACKS[name]
+    message = verdict(function, body)
+    assert clause(message) == 5 and words in message, message
+
+
+H34_HONEST = {   # what stays fine around them
+    "the image parameter bound again to the padded copy": ("maxpool2d_loops", """
+x = x_pad
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].max()
+return out
+"""),
+    "a per-window collector read one element at a time": ("maxpool2d_loops", """
+acc = np.zeros((kh, kw))
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                for ki in range(kh):
+                    for kj in range(kw):
+                        acc[ki, kj] = x_pad[n, c, i * sh + ki, j * sw + kj]
+                out[n, c, i, j] = max(acc[ki, kj] for ki in range(kh) for kj in range(kw))
+return out
+"""),
+}
+
+
+@pytest.mark.parametrize("name", H34_HONEST)
+def test_h34_honest_neighbours_keep_the_rule(name):
+    function, body = H34_HONEST[name]
+    assert verdict(function, body) is None

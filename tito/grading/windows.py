@@ -99,6 +99,20 @@ def _parents(fn: ast.FunctionDef) -> dict[int, ast.AST]:
 
 # ---------------------------------------------------------------- bindings
 
+def given_statements(fn: ast.FunctionDef, given) -> list[ast.stmt]:
+    """The statements of fn's body that are its given lines: each given line once, the first statement
+    written as it (H34: a copy of `x, (kh, kw), ... = _check_pool_args(..., kernel_size, ...)` after
+    `kernel_size = x_pad.shape[2:]` was a given line too, its kh the whole plane's height)."""
+    left = dict.fromkeys(given, 1) if not hasattr(given, "items") else dict(given)
+    found = []
+    for statement in fn.body:
+        dump = ast.dump(statement)
+        if left.get(dump, 0) > 0:
+            left[dump] -= 1
+            found.append(statement)
+    return found
+
+
 def _bindings(fn: ast.FunctionDef, given: set[str]) -> list[tuple[ast.AST, ast.AST | None, str]]:
     """(target, value, how) of every binding in fn; how is 'given', 'loop', 'index', 'element', 'assign'
     or 'other'. Tuple targets with a tuple value of the same length are paired element by element; in
@@ -127,7 +141,7 @@ def _bindings(fn: ast.FunctionDef, given: set[str]) -> list[tuple[ast.AST, ast.A
             return
         found.append((target, value, how))
 
-    given_nodes = {id(node) for statement in fn.body if ast.dump(statement) in given for node in ast.walk(statement)}
+    given_nodes = {id(node) for statement in given_statements(fn, given) for node in ast.walk(statement)}
     for node in ast.walk(fn):
         if isinstance(node, ast.Assign):
             for target in node.targets:
@@ -388,6 +402,7 @@ class _Scope:
     flat: frozenset[str] = frozenset()
     modules: frozenset[str] = frozenset(("np", "numpy"))    # names of imported modules (first_whole_read)
     given_calls: frozenset[int] = frozenset()   # ids of the calls in the function's given lines (see _fills)
+    collectors: frozenset[str] = frozenset()    # names that collect values read from the image (see _fills)
 
     def resolve(self, node: ast.AST | None) -> ast.AST | None:
         """node, followed through names bound once (at most 8 steps)."""
@@ -415,7 +430,14 @@ def _fixed(bindings) -> frozenset[str]:
         kept = set(trusted)
         for target, value, how in bindings:
             names = stored_names(target) & kept
-            if names and how != "given" and not (how == "assign" and _bare_sizes(value, trusted)):
+            if not names:
+                continue
+            if how == "given":   # the given line's sizes are the window's while the sizes it reads are (H34)
+                read = {n.id for n in ast.walk(value) if isinstance(n, ast.Name)} & set(FIXED + FIXED_ROOTS) \
+                    if value is not None else set()
+                if read - trusted:
+                    kept -= names
+            elif not (how == "assign" and _bare_sizes(value, trusted)):
                 kept -= names
         if kept == trusted:
             return frozenset(trusted)
@@ -820,6 +842,11 @@ def _whole_use(node: ast.Name, images: dict, parents, numbers, scope) -> str | N
                 "`x_pad[None]`, `x_pad.T`); index the image itself")
     lead, bounded = images[node.id], scope.bands.get(node.id, frozenset())
     entries = [entry for group in groups for entry in group]
+    if node.id in scope.collectors and any(not _is_number(e, numbers) for e in entries[:lead]):
+        # its leading axes are where the writes put them, not images and channels (H34: `acc[i, j, ki, kj] =
+        # x_pad[...]`, then `acc[:, :, ki, kj]`, every output position's value at once)
+        return ("it collects values read from the image, and its index takes whole ranges of the axes before its "
+                "last two; read it one element or one window at a time")
     if any(not _is_number(e, numbers) for group in groups[:-1] for e in group):
         # a slice before the last subscript keeps a dimension that the next subscript indexes again
         problem = _axis_adder(entries, scope)
@@ -868,7 +895,9 @@ def _images(fn: ast.FunctionDef, bindings, parents, numbers, scope) -> dict[str,
     while True:
         grown = dict(images)
         for target, value, how in bindings:
-            new = stored_names(target) - numbers - (set(IMAGES) & params)  # `x, (kh, kw), ... = _check_pool_args(..., x, ...)`: sizes stay sizes
+            # `x, (kh, kw), ... = _check_pool_args(..., x, ...)`: sizes stay sizes, and the given line keeps x
+            # the image; bound again by the student (`x = x_pad.T`: H34), x takes that value's lead too
+            new = stored_names(target) - numbers - (set(IMAGES) & params if how == "given" else set())
             if value is None or not new:
                 continue
             used = [n for n in ast.walk(value) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
@@ -1238,11 +1267,15 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str], modules: frozenset[st
     scope = _Scope(_definitions(bindings), frozenset({"slice", "min", "max", "abs", "int", "float"} & bound_here),
                    flags=_flags(bindings), fixed=_fixed(bindings),
                    modules=(frozenset(modules) | imported_here) - (bound_here - imported_here),
-                   given_calls=frozenset(id(node) for statement in fn.body if ast.dump(statement) in given
+                   given_calls=frozenset(id(node) for statement in given_statements(fn, given)
                                          for node in ast.walk(statement) if isinstance(node, ast.Call)))
     scope = replace(scope, **dict(zip(("sequences", "flat"), _sequences(bindings))))
     images = _images(fn, bindings, parents, numbers, scope)
     numbers -= images.keys()
+    # what the student's writes shape: not the image, nor an array a given line makes (x_pad, out, grad_x_pad),
+    # whose leading axes are images and channels
+    given_bound = {name for target, _, how in bindings if how == "given" for name in stored_names(target)}
+    scope = replace(scope, collectors=frozenset(_fills(fn, images, numbers, parents, scope)) - set(IMAGES) - given_bound)
     scope = replace(scope, bands=_bands(bindings, images, parents, numbers, scope))
     images.update(dict.fromkeys(scope.bands, 0))  # a band's rows and columns are its first two dimensions
     for node in sorted(_inside_loops(fn), key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0))):
