@@ -636,6 +636,11 @@ def test_unit_evaluate_restores():
     else:
         raise AssertionError("the error raised by the model must reach the caller of evaluate")
     assert len(seen) == 2, f"evaluate should have run the model on two batches (the second fails), ran it {len(seen)} times"
+    # Restoring means something only after a switch: each batch ran in eval mode (H35: an evaluate that never
+    # called model.eval() kept the model "in training mode" and passed). Gradients are test-training-evaluate's.
+    assert not any(training for training, _ in seen), (
+        f"the model saw (training, gradients on) = {seen} on its two batches; evaluate runs it in eval mode "
+        "(model.eval()), then restores the mode it found (try/finally)")
     assert model.training, "evaluate must restore training mode even when the evaluation fails halfway (try/finally)"
     assert model.model[1].training, "... down to the Dropout inside the model"
     Recorder.check_reports.pop(id(model), None)                # its report is read: the table keeps live checks only

@@ -148,6 +148,9 @@ WRONG = {
     ("08", "evaluate_always_train"): ({"test-training-evaluate", "test-training-evaluate-restores"}, "evaluate ends with model.train() whatever the mode was"),
     ("08", "evaluate_no_finally"): ({"test-training-evaluate-restores"}, "evaluate restores the mode, but not when the model raises"),
     ("08", "evaluate_with_grad"): ({"test-training-evaluate"}, "evaluate runs without no_grad()"),
+    ("08", "evaluate_never_eval"): ({"test-training-evaluate", "test-training-evaluate-restores"},
+                                    "evaluate never switches to eval mode (H35: the restore check passed it, as nothing "
+                                    "was switched; it checks the batches ran in eval mode now)"),
     ("08", "no_train_mode"): ({"test-training-train-epoch"}, "train_epoch never switches the model to training mode"),
     ("08", "accuracy_argmax_only"): ({"test-training-accuracy"}, "accuracy takes argmax even of (N, 1) probabilities"),
     ("05", "drop_last_pops"): ({"test-dataloader-batch-indices", "test-dataloader-iter"},

@@ -62,6 +62,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import numpy.testing  # noqa: F401  (numpy loads it lazily: here, before any child runs, not after one could have written it: H35)
 
 from .. import cells as notebook_cells
 from . import limits as limits_
@@ -616,11 +617,17 @@ def run_cells(graded: list, setup: Setup, log=lambda line: None, in_child: froze
     # (without namespaces a child could write the package copy that later items read).
     rules = [loops.verdict(cell, setup.lib, setup.module_name) for cell in graded]
     tampered = tampering.verdict(graded, setup.lib, setup.module_name)  # the same for every item
+    # Without namespaces a child can write the package copy that later children import (H35): what the
+    # rules read is then not what runs. Each item starts only while the copy is as the rules read it, and
+    # a copy changed by the end costs every item.
+    copy_as_read = _tree_digest(setup.lib)
 
     with processes.Group() as group:
         def job(index: int) -> Outcome:
             cell, now = graded[index], time.monotonic()
-            if now >= total_deadline:
+            if _tree_digest(setup.lib) != copy_as_read:
+                outcome = Outcome(cell.cell_id, "error", f"not run: {COPY_CHANGED}", 0.0)
+            elif now >= total_deadline:
                 outcome = Outcome(cell.cell_id, "timeout", f"not run: the total time limit of {limits.total:g} s was reached", 0.0)
             else:
                 outcome = judge_cell(cell, setup, group, min(now + limits.per_test, total_deadline), rules[index],
@@ -630,4 +637,31 @@ def run_cells(graded: list, setup: Setup, log=lambda line: None, in_child: froze
             log(f"  [{index + 1}/{len(graded)}] {outcome.cell_id}: {outcome.status} ({outcome.seconds:.1f} s)")
             return outcome
 
-        return processes.run_jobs(job, len(graded), limits.jobs, group)
+        outcomes = processes.run_jobs(job, len(graded), limits.jobs, group)
+    if _tree_digest(setup.lib) != copy_as_read:
+        outcomes = [outcome if outcome.status == "error" and COPY_CHANGED in outcome.message else
+                    Outcome(outcome.cell_id, "error", COPY_CHANGED, outcome.seconds) for outcome in outcomes]
+    return outcomes
+
+
+COPY_CHANGED = ("the student's package copy changed while the items ran (code run by an item wrote it), so what "
+                "the rules read is not what ran; no item of this grading counts")
+
+
+def _tree_digest(folder: Path) -> str:
+    """A digest of every file's relative path and bytes under folder (the grading's package copy and the
+    child's files), __pycache__ aside."""
+    import hashlib
+    paths = []
+    for parent, subfolders, files in os.walk(folder):
+        subfolders[:] = [name for name in subfolders if name != "__pycache__"]
+        paths += [os.path.join(parent, name) for name in files]
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(os.path.relpath(path, folder).encode("utf-8", "surrogateescape") + b"\0")
+        try:
+            with open(path, "rb") as handle:
+                digest.update(hashlib.sha256(handle.read()).digest())
+        except OSError:
+            digest.update(b"unreadable")
+    return digest.hexdigest()
