@@ -529,7 +529,8 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    (`if stride is None:`, `if isinstance(stride, int):`; its body follows this same rule), or
 #    an assignment or `return` whose value calls nothing and does arithmetic or comparisons only
 #    on numbers (`area = kh * kw`, `best = -np.inf`, not on arrays: `first + second`,
-#    `cand > out`; `is None` and `is not None` tests are fine) or inside indices and slice bounds: `grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width]`,
+#    `cand > out`; `is None` and `is not None` tests, and a choice between plain names,
+#    `stride or kernel_size`, are fine) or inside indices and slice bounds: `grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width]`,
 #    `return out`, `return grad_x, grad_w, grad_b`. These calls compute nothing and are fine: `int`,
 #    `float`, `abs`, `round`, `min` or `max` of numbers (`area = float(kh * kw)`), `np.zeros` or
 #    `np.ones` of a shape of numbers (`np.zeros(c_out)`, a `dtype=` aside) or `np.zeros_like`
@@ -625,9 +626,11 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    (`kh`, `kernel_size[0]`, `weight.shape[2]`, ...) count as a window's only while the function
 #    keeps them sizes (`kh = x_pad.shape[2]` or `ph = 1000000` makes it no window's size; nor is
 #    `weight.nbytes` one; bound again, a size stays one only as it is, `kh, kw = weight.shape[2:]`
-#    or `sh = stride[0]`, not as arithmetic, `kh = kh * 1000000`; a given line counts once, in
-#    its place, and gives the window's sizes only while the sizes it reads are: a copy of it
-#    after `kernel_size = x_pad.shape[2:]` does not), and a name the function binds
+#    or `sh = stride[0]`, or a choice between such, `kh, kw = kernel_size if
+#    isinstance(kernel_size, tuple) else (kernel_size, kernel_size)`, also under names of your
+#    own, `k_h, k_w = weight.shape[2:]`; not as arithmetic, `kh = kh * 1000000`; a given line
+#    gives the window's sizes only while the sizes it reads are: a copy of it after
+#    `kernel_size = x_pad.shape[2:]` does not), and a name the function binds
 #    to one of `int`, `min`, `max`, ... is not
 #    Python's. The image held in a container or a view with other axes (`[[x_pad]]`,
 #    `x_pad[None, None]`, `x_pad.T`, also bound to `x` again: `x = x_pad.T`) is not read at

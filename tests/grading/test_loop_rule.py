@@ -3314,3 +3314,141 @@ return out
 def test_h34_honest_neighbours_keep_the_rule(name):
     function, body = H34_HONEST[name]
     assert verdict(function, body) is None
+
+
+# ------------------------------------------------------------------ H36: honest sizes, choices and windows
+
+_H36_POOL = """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].max()
+return out
+"""
+_H36_POOL_SCALAR = """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                best = -np.inf
+                for ki in range(kh):
+                    for kj in range(kw):
+                        best = max(best, x_pad[n, c, i * sh + ki, j * sw + kj])
+                out[n, c, i, j] = best
+return out
+"""
+_H36_CONV = """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                total = 0.0
+                for ki in range(kh):
+                    for kj in range(kw):
+                        for ci in range(c_in):
+                            total += x_pad[n, ci, i * sh + ki, j * sw + kj] * weight[co, ci, ki, kj]
+                out[n, co, i, j] = total + (bias[co] if bias is not None else 0.0)
+return out
+"""
+_KERNEL_PAIR = "kh, kw = kernel_size if isinstance(kernel_size, tuple) else (kernel_size, kernel_size)\n"
+
+H36_HONEST = {   # each lost its exercise (4 to 10 points)
+    "the kernel made a pair by a conditional expression (slices)": ("maxpool2d_loops", _KERNEL_PAIR + _H36_POOL),
+    "the kernel made a pair by a conditional expression (cells)": ("maxpool2d_loops", _KERNEL_PAIR + _H36_POOL_SCALAR),
+    "the kernel made a pair in an if statement": ("maxpool2d_loops", """
+if isinstance(kernel_size, int):
+    kh = kw = kernel_size
+else:
+    kh, kw = kernel_size""" + _H36_POOL),
+    "the stride made a pair by a conditional expression": (
+        "conv2d_loops", "sh, sw = (stride, stride) if isinstance(stride, int) else stride\n" + _H36_CONV),
+    "a given line written twice": ("maxpool2d_loops", 'x, (kh, kw), (sh, sw), padding, (h_out, w_out) = '
+                                   '_check_pool_args("maxpool2d_loops", x, kernel_size, stride, padding)\n' + _H36_POOL),
+    "the stride defaulted with `or`": ("maxpool2d_loops", "stride = stride or kernel_size\n" + _H36_POOL),
+    "window.argmax() of the student's own window": ("maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                k = window.argmax()
+                r, q = k // kw, k % kw
+                grad_x_pad[n, c, i * sh + r, j * sw + q] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+"""),
+    "the kernel's sizes under names of the student's own": ("conv2d_loops", """
+k_h, k_w = weight.shape[2:]
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                total = (x_pad[n, :, i * sh:i * sh + k_h, j * sw:j * sw + k_w] * weight[co]).sum()
+                out[n, co, i, j] = total + (bias[co] if bias is not None else 0.0)
+return out
+"""),
+}
+
+
+@pytest.mark.parametrize("name", H36_HONEST)
+def test_h36_honest_sizes_and_windows_keep_the_rule(name):
+    function, body = H36_HONEST[name]
+    assert verdict(function, body) is None
+
+
+H36_REFUSED = {   # their neighbours that make a window larger, or read the image through a choice
+    "a size chosen against a large constant": ("maxpool2d_loops", "kh = kh if stride else 1000000\nkw = kw or 1000000\n"
+                                               + _H36_POOL.replace("i * sh:i * sh + kh", "0:kh").replace(
+                                                   "j * sw:j * sw + kw", "0:kw"), 5, "grows with the image"),
+    "the student's name for the weight itself": ("conv2d_loops", """
+k_h, k_w = weight
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, co, i, j] = (x_pad[n, :, 0:k_h, 0:k_w] * weight[co]).sum()
+return out
+""", 5, None),
+    "the image chosen with `or`": ("maxpool2d_loops", """
+s = x_pad or 0
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = s[n, c].max()
+return out
+""", 5, None),
+    "argmax of a whole plane": ("maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        plane = x_pad[n, c]
+        k = plane.argmax()
+        for i in range(h_out):
+            for j in range(w_out):
+                grad_x_pad[n, c, i * sh + k // kw, j * sw + k % kw] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""", 5, None),
+}
+
+
+@pytest.mark.parametrize("name", H36_REFUSED)
+def test_h36_neighbours_that_read_more_stay_refused(name):
+    function, body, expected, words = H36_REFUSED[name]
+    message = verdict(function, body)
+    assert clause(message) == expected and (words is None or words in message), message
+
+
+def test_h36_a_buffer_made_once_outside_the_loops_is_told_to_move_inside():
+    body = """buf = np.zeros((kh, kw))
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                for ki in range(kh):
+                    for kj in range(kw):
+                        buf[ki, kj] = x_pad[n, c, i * sh + ki, j * sw + kj]
+                out[n, c, i, j] = buf.max()
+return out
+"""
+    message = verdict("maxpool2d_loops", body)
+    assert clause(message) == 5 and "one made afresh inside the loops for each window is fine: move `buf = ...`" in message, message

@@ -562,7 +562,7 @@ def _computes(expr: ast.AST | None, numbers: set[str], in_index: bool = False) -
                          ast.NamedExpr, ast.Await, ast.Yield, ast.YieldFrom, ast.JoinedStr)):
         return expr
     if not in_index and isinstance(expr, (ast.BinOp, ast.UnaryOp, ast.Compare, ast.BoolOp)) and \
-            not _scalar_arithmetic(expr, numbers) and not _none_test(expr):
+            not _scalar_arithmetic(expr, numbers) and not _none_test(expr) and not _plain_choice(expr):
         return expr
     if isinstance(expr, ast.Subscript):
         return _computes(expr.value, numbers, in_index) or _computes(expr.slice, numbers, True)
@@ -571,6 +571,11 @@ def _computes(expr: ast.AST | None, numbers: set[str], in_index: bool = False) -
         if found is not None:
             return found
     return None
+
+
+def _plain_choice(expr: ast.AST) -> bool:
+    """`stride or kernel_size`: one of plain names or constants, chosen by their truth, computes nothing (H36)."""
+    return isinstance(expr, ast.BoolOp) and all(isinstance(v, (ast.Name, ast.Constant)) for v in expr.values)
 
 
 def _none_test(expr: ast.AST) -> bool:

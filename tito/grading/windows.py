@@ -100,17 +100,9 @@ def _parents(fn: ast.FunctionDef) -> dict[int, ast.AST]:
 # ---------------------------------------------------------------- bindings
 
 def given_statements(fn: ast.FunctionDef, given) -> list[ast.stmt]:
-    """The statements of fn's body that are its given lines: each given line once, the first statement
-    written as it (H34: a copy of `x, (kh, kw), ... = _check_pool_args(..., kernel_size, ...)` after
-    `kernel_size = x_pad.shape[2:]` was a given line too, its kh the whole plane's height)."""
-    left = dict.fromkeys(given, 1) if not hasattr(given, "items") else dict(given)
-    found = []
-    for statement in fn.body:
-        dump = ast.dump(statement)
-        if left.get(dump, 0) > 0:
-            left[dump] -= 1
-            found.append(statement)
-    return found
+    """The statements of fn's body written as one of its given lines (a repeated one too: H36; what a
+    given line reads is checked by _fixed)."""
+    return [statement for statement in fn.body if ast.dump(statement) in given]
 
 
 def _bindings(fn: ast.FunctionDef, given: set[str]) -> list[tuple[ast.AST, ast.AST | None, str]]:
@@ -353,8 +345,27 @@ def numbers_of(fn: ast.FunctionDef, given: set[str], images: set[str]) -> set[st
     return _numbers(_bindings(fn, given), images)
 
 
+def _unpacks_sizes(value: ast.AST | None, fixed) -> bool:
+    """value is a trusted size or a pair of them (_bare_sizes), never the weight itself: unpacked, it gives
+    numbers (`kh, kw = kernel_size`, `k_h, k_w = weight.shape[2:]`; not `a, b = weight`, two arrays)."""
+    return _bare_sizes(value, set(fixed)) and not any(
+        isinstance(node, ast.Name) and node.id == "weight" for node in _bare_leaves(value))
+
+
+def _bare_leaves(expr: ast.AST) -> list[ast.AST]:
+    """The values a bare size expression may take: the branches of an IfExp or a BoolOp, the elements of a tuple."""
+    if isinstance(expr, ast.IfExp):
+        return _bare_leaves(expr.body) + _bare_leaves(expr.orelse)
+    if isinstance(expr, ast.BoolOp):
+        return [leaf for value in expr.values for leaf in _bare_leaves(value)]
+    if isinstance(expr, (ast.Tuple, ast.List)):
+        return [leaf for element in expr.elts for leaf in _bare_leaves(element)]
+    return [expr]
+
+
 def _numbers(bindings, images: set[str]) -> set[str]:
     """The names that only ever hold numbers (the greatest set closed under their bindings)."""
+    fixed = _fixed(bindings)
     candidates = {name for target, _, _ in bindings for name in stored_names(target)} - images
     while True:
         numbers = set(candidates)
@@ -368,7 +379,10 @@ def _numbers(bindings, images: set[str]) -> set[str]:
             elif how == "given":  # the given lines: a name unpacked from a tuple is a size; one bound alone may be an array
                 ok = isinstance(target, (ast.Tuple, ast.List)) or _is_number(value, candidates)
             elif how == "assign":
-                ok = _is_number(value, candidates)
+                # `sh, sw = (stride, stride) if isinstance(stride, int) else stride`: the given check let only an
+                # int or a pair of ints through, so what unpacks a size is numbers (H36)
+                ok = _is_number(value, candidates) or isinstance(target, (ast.Tuple, ast.List)) and \
+                    _unpacks_sizes(value, fixed)
             else:
                 ok = False
             if not ok:
@@ -425,7 +439,9 @@ def _fixed(bindings) -> frozenset[str]:
     Bound to anything else (`kernel_size = x_pad.shape`, `kh = x_pad.shape[2]`), or to arithmetic on a
     size (`kh = kh * 1000000`: bound twice, its value is not followed, and `x_pad[n, c, 0:kh]` would
     count as one window: held-out hunt H30), a name is no window size the rule can trust."""
-    trusted = set(FIXED + FIXED_ROOTS)
+    # and the student's own names bound only to such sizes as they are (`k_h, k_w = weight.shape[2:]`: H36)
+    own = {name for target, _, how in bindings if how == "assign" for name in stored_names(target)}
+    trusted = set(FIXED + FIXED_ROOTS) | own
     while True:
         kept = set(trusted)
         for target, value, how in bindings:
@@ -437,8 +453,9 @@ def _fixed(bindings) -> frozenset[str]:
                     if value is not None else set()
                 if read - trusted:
                     kept -= names
-            elif not (how == "assign" and _bare_sizes(value, trusted)):
-                kept -= names
+            elif not (how == "assign" and _bare_sizes(value, trusted)) or names - set(FIXED + FIXED_ROOTS) and any(
+                    isinstance(leaf, ast.Name) and leaf.id == "weight" for leaf in _bare_leaves(value)):
+                kept -= names   # (a name of the student's bound to the weight itself holds arrays, no size)
         if kept == trusted:
             return frozenset(trusted)
         trusted = kept
@@ -549,6 +566,10 @@ def _bare_sizes(expr: ast.AST | None, trusted: set[str]) -> bool:
 
     if isinstance(expr, (ast.Tuple, ast.List)):
         return bool(expr.elts) and all(_bare_sizes(e, trusted) for e in expr.elts)
+    if isinstance(expr, ast.IfExp):   # `kernel_size if isinstance(kernel_size, tuple) else (kernel_size, kernel_size)`
+        return _bare_sizes(expr.body, trusted) and _bare_sizes(expr.orelse, trusted)
+    if isinstance(expr, ast.BoolOp):  # `stride or kernel_size`: one of them
+        return all(_bare_sizes(value, trusted) for value in expr.values)
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "int" and \
             len(expr.args) == 1 and not expr.keywords:
         return _bare_sizes(expr.args[0], trusted)
@@ -895,8 +916,11 @@ def _images(fn: ast.FunctionDef, bindings, parents, numbers, scope) -> dict[str,
     while True:
         grown = dict(images)
         for target, value, how in bindings:
-            # `x, (kh, kw), ... = _check_pool_args(..., x, ...)`: sizes stay sizes, and the given line keeps x
-            # the image; bound again by the student (`x = x_pad.T`: H34), x takes that value's lead too
+            # `x, (kh, kw), ... = _check_pool_args(..., x, ...)`: what a given line unpacks is x and sizes (also
+            # when the student binds a size again: H36); bound again by the student (`x = x_pad.T`: H34), x takes
+            # that value's lead too
+            if how == "given" and isinstance(target, (ast.Tuple, ast.List)):
+                continue
             new = stored_names(target) - numbers - (set(IMAGES) & params if how == "given" else set())
             if value is None or not new:
                 continue
@@ -1231,6 +1255,26 @@ def _updates_in_place(read: ast.AST, parents) -> bool:
     return any(place(target) == place(read) for target in statement.targets)
 
 
+def _subscripts_only(bindings) -> frozenset[str]:
+    """The names the function binds only to subscripts of the image, of an array a given line makes or of
+    the weight (`window = x_pad[n, c, ...]`): numpy arrays (or numpy scalars), whose methods are numpy's."""
+    given_bound = {name for target, _, how in bindings if how == "given" for name in stored_names(target)}
+    bases = set(IMAGES) | given_bound | {"weight"}
+
+    def base(node):
+        while isinstance(node, ast.Subscript):
+            node = node.value
+        return node.id if isinstance(node, ast.Name) else None
+
+    bound: dict[str, bool] = {}
+    for target, value, how in bindings:
+        for name in stored_names(target):
+            ok = how == "assign" and isinstance(target, ast.Name) and isinstance(value, ast.Subscript) and \
+                base(value) in bases
+            bound[name] = bound.get(name, True) and ok
+    return frozenset(name for name, ok in bound.items() if ok and name not in bases)
+
+
 def local_modules(fn: ast.FunctionDef) -> frozenset[str]:
     """Names fn binds by `import m` (clause 2 allows it there) and in no other way: modules, no copies of
     the image (`import math` in the function, then `math.fsum(window.ravel())`: H22)."""
@@ -1257,8 +1301,11 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str], modules: frozenset[st
     imported_here = local_modules(fn)
     # np.arange(...), itertools.product(...): the rule reads them by name, so the name they are called on
     # is numpy's or itertools' (bound here only by an import of a module, if at all)
+    # (`window.argmax()` of a window the function reads from an array is numpy's own method: H36)
+    views = _subscripts_only(bindings)
     roots = {n.func.value.id for n in ast.walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
-             and n.func.attr in (*LOOP_READERS, *NUMPY_READ) and isinstance(n.func.value, ast.Name)}
+             and n.func.attr in (*LOOP_READERS, *NUMPY_READ) and isinstance(n.func.value, ast.Name)
+             and not (n.func.value.id in views and n.func.attr in ("argmax", "argmin") and not n.args and not n.keywords)}
     hidden = sorted(bound_here & called & {*TRUSTED_BUILTINS, *LOOP_READERS} | (roots & bound_here) - imported_here)
     if hidden:  # `from numpy import arange as int`: int(0, 200) would read as a number
         node = next(target for target, _, _ in bindings if hidden[0] in stored_names(target))
@@ -1297,8 +1344,11 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str], modules: frozenset[st
             if why is not None and _updates_in_place(top, parents):
                 why = None  # `out[n, co] = out[n, co] + bias[co]`: as `out[n, co] += bias[co]`, no read beyond it
             if why is not None:
-                return TooMuch(f"inside its loops it reads {node.id} beyond one window: {why}; read one window per "
-                               f"output position, e.g. {examples(node.id)}", top)
+                tip = (f" ({node.id} holds values read from the image, so it counts as the image; one made afresh "
+                       f"inside the loops for each window is fine: move `{node.id} = ...` into them)"
+                       if node.id in scope.collectors else "")
+                return TooMuch(f"inside its loops it reads {node.id} beyond one window: {why}{tip}; read one window "
+                               f"per output position, e.g. {examples(node.id)}", top)
     return _comprehension_beyond_a_window(fn, images, numbers, parents, scope)
 
 
