@@ -628,7 +628,8 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    `weight.nbytes` one; bound again, a size stays one only as it is, `kh, kw = weight.shape[2:]`
 #    or `sh = stride[0]`, or a choice between such, `kh, kw = kernel_size if
 #    isinstance(kernel_size, tuple) else (kernel_size, kernel_size)`, also under names of your
-#    own, `k_h, k_w = weight.shape[2:]`; not as arithmetic, `kh = kh * 1000000`; a given line
+#    own, `k_h, k_w = weight.shape[2:]` (of a shape, only the weight's); not as arithmetic,
+#    `kh = kh * 1000000` or `kh += kh`; a given line
 #    gives the window's sizes only while the sizes it reads are: a copy of it after
 #    `kernel_size = x_pad.shape[2:]` does not), and a name the function binds
 #    to one of `int`, `min`, `max`, ... is not

@@ -3452,3 +3452,216 @@ return out
 """
     message = verdict("maxpool2d_loops", body)
     assert clause(message) == 5 and "one made afresh inside the loops for each window is fine: move `buf = ...`" in message, message
+
+
+
+# ------------------------------------------------------------------ H37: against H36's relaxations
+
+# Each scored 48 of 48 (all six loop exercises so written) where 11 is deserved: `x_pad = x_pad` made the
+# image one of the student's own sizes (so `x_pad.shape[2]` was a window's length), and `K += K` was read
+# as `K = K`, a size as it is, so K grew without bound and stayed a window's length.
+H37_ATTACKS = {   # name: (function, body)
+    "the image bound to itself, its shape a length (avgpool2d_backward_loops)": ("avgpool2d_backward_loops", """
+grad_out = grad_out
+grad_x_pad = grad_x_pad
+H = grad_x_pad.shape[2]
+W = grad_x_pad.shape[3]
+Ho = grad_out.shape[2]
+Wo = grad_out.shape[3]
+for n in range(batch):
+    for c in range(channels):
+        for ki in range(kh):
+            for kj in range(kw):
+                grad_x_pad[n, c, 0:H, 0:W][ki:ki + (h_out - 1) * sh + 1:sh, kj:kj + (w_out - 1) * sw + 1:sw] += grad_out[n, c, 0:Ho, 0:Wo] / (kh * kw)
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+"""),
+    "the image bound to itself, its shape a length (avgpool2d_loops)": ("avgpool2d_loops", """
+x_pad = x_pad
+H = x_pad.shape[2]
+W = x_pad.shape[3]
+for n in range(batch):
+    for c in range(channels):
+        for ki in range(kh):
+            for kj in range(kw):
+                out[n, c] += x_pad[n, c, 0:H, 0:W][ki:ki + (h_out - 1) * sh + 1:sh, kj:kj + (w_out - 1) * sw + 1:sw] / (kh * kw)
+return out
+"""),
+    "the image bound to itself, its shape a length (conv2d_backward_loops)": ("conv2d_backward_loops", """
+x_pad = x_pad
+grad_out = grad_out
+grad_x_pad = grad_x_pad
+H = x_pad.shape[2]
+W = x_pad.shape[3]
+Ho = grad_out.shape[2]
+Wo = grad_out.shape[3]
+for n in range(batch):
+    for co in range(c_out):
+        grad_b[co] += grad_out[n, co, 0:Ho, 0:Wo].sum()
+        for ci in range(c_in):
+            for ki in range(kh):
+                for kj in range(kw):
+                    grad_w[co, ci, ki, kj] += (grad_out[n, co, 0:Ho, 0:Wo] * x_pad[n, ci, 0:H, 0:W][ki:ki + (h_out - 1) * sh + 1:sh, kj:kj + (w_out - 1) * sw + 1:sw]).sum()
+                    grad_x_pad[n, ci, 0:H, 0:W][ki:ki + (h_out - 1) * sh + 1:sh, kj:kj + (w_out - 1) * sw + 1:sw] += grad_out[n, co, 0:Ho, 0:Wo] * weight[co, ci, ki, kj]
+grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+return grad_x, grad_w, grad_b
+"""),
+    "the image bound to itself, its shape a length (conv2d_loops)": ("conv2d_loops", """
+x_pad = x_pad
+H = x_pad.shape[2]
+W = x_pad.shape[3]
+for n in range(batch):
+    for co in range(c_out):
+        for ci in range(c_in):
+            for ki in range(kh):
+                for kj in range(kw):
+                    out[n, co] += weight[co, ci, ki, kj] * x_pad[n, ci, 0:H, 0:W][ki:ki + (h_out - 1) * sh + 1:sh, kj:kj + (w_out - 1) * sw + 1:sw]
+        if bias is not None:
+            out[n, co] += bias[co]
+return out
+"""),
+    "the image bound to itself, its shape a length (maxpool2d_backward_loops)": ("maxpool2d_backward_loops", """
+x_pad = x_pad
+grad_out = grad_out
+grad_x_pad = grad_x_pad
+H = x_pad.shape[2]
+W = x_pad.shape[3]
+Ho = grad_out.shape[2]
+Wo = grad_out.shape[3]
+for n in range(batch):
+    for c in range(channels):
+        best = np.full((h_out, w_out), -np.inf)
+        arg = np.zeros((h_out, w_out))
+        for ki in range(kh):
+            for kj in range(kw):
+                cand = x_pad[n, c, 0:H, 0:W][ki:ki + (h_out - 1) * sh + 1:sh, kj:kj + (w_out - 1) * sw + 1:sw]
+                arg = np.where(cand > best, ki * kw + kj, arg)
+                best = np.maximum(best, cand)
+        for ki in range(kh):
+            for kj in range(kw):
+                grad_x_pad[n, c, 0:H, 0:W][ki:ki + (h_out - 1) * sh + 1:sh, kj:kj + (w_out - 1) * sw + 1:sw] += np.where(arg == ki * kw + kj, grad_out[n, c, 0:Ho, 0:Wo], 0.0)
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+"""),
+    "the image bound to itself, its shape a length (maxpool2d_loops)": ("maxpool2d_loops", """
+x_pad = x_pad
+H = x_pad.shape[2]
+W = x_pad.shape[3]
+for n in range(batch):
+    for c in range(channels):
+        best = np.full((h_out, w_out), -np.inf)
+        for ki in range(kh):
+            for kj in range(kw):
+                best = np.maximum(best, x_pad[n, c, 0:H, 0:W][ki:ki + (h_out - 1) * sh + 1:sh, kj:kj + (w_out - 1) * sw + 1:sw])
+        out[n, c] = best
+return out
+"""),
+    "a given line copied after kernel_size = x.shape[2]": ("maxpool2d_loops", """
+x = x
+kernel_size = x.shape[2]
+x, (kh, kw), (sh, sw), padding, (h_out, w_out) = _check_pool_args("maxpool2d_loops", x, kernel_size, stride, padding)
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, 0:kh, 0:kw].max()
+return out
+"""),
+    "a size doubled by += (avgpool2d_backward_loops)": ("avgpool2d_backward_loops", """
+K = kh
+for t in range(40):
+    K += K
+for n in range(batch):
+    for c in range(channels):
+        for ki in range(kh):
+            for kj in range(kw):
+                grad_x_pad[n, c, 0:K, 0:K][ki:ki + (h_out - 1) * sh + 1:sh, kj:kj + (w_out - 1) * sw + 1:sw] += grad_out[n, c, 0:K, 0:K] / (kh * kw)
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+"""),
+    "a size doubled by += (avgpool2d_loops)": ("avgpool2d_loops", """
+K = kh
+for t in range(40):
+    K += K
+for n in range(batch):
+    for c in range(channels):
+        for ki in range(kh):
+            for kj in range(kw):
+                out[n, c] += x_pad[n, c, 0:K, 0:K][ki:ki + (h_out - 1) * sh + 1:sh, kj:kj + (w_out - 1) * sw + 1:sw] / (kh * kw)
+return out
+"""),
+    "a size doubled by += (conv2d_backward_loops)": ("conv2d_backward_loops", """
+K = kh
+for t in range(40):
+    K += K
+for n in range(batch):
+    for co in range(c_out):
+        grad_b[co] += grad_out[n, co, 0:K, 0:K].sum()
+        for ci in range(c_in):
+            for ki in range(kh):
+                for kj in range(kw):
+                    grad_w[co, ci, ki, kj] += (grad_out[n, co, 0:K, 0:K] * x_pad[n, ci, 0:K, 0:K][ki:ki + (h_out - 1) * sh + 1:sh, kj:kj + (w_out - 1) * sw + 1:sw]).sum()
+                    grad_x_pad[n, ci, 0:K, 0:K][ki:ki + (h_out - 1) * sh + 1:sh, kj:kj + (w_out - 1) * sw + 1:sw] += grad_out[n, co, 0:K, 0:K] * weight[co, ci, ki, kj]
+grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+return grad_x, grad_w, grad_b
+"""),
+    "a size doubled by += (conv2d_loops)": ("conv2d_loops", """
+K = kh
+for t in range(40):
+    K += K
+for n in range(batch):
+    for co in range(c_out):
+        for ci in range(c_in):
+            for ki in range(kh):
+                for kj in range(kw):
+                    out[n, co] += weight[co, ci, ki, kj] * x_pad[n, ci, 0:K, 0:K][ki:ki + (h_out - 1) * sh + 1:sh, kj:kj + (w_out - 1) * sw + 1:sw]
+        if bias is not None:
+            out[n, co] += bias[co]
+return out
+"""),
+    "a size doubled by += (maxpool2d_backward_loops)": ("maxpool2d_backward_loops", """
+K = kh
+for t in range(40):
+    K += K
+for n in range(batch):
+    for c in range(channels):
+        best = np.full((h_out, w_out), -np.inf)
+        arg = np.zeros((h_out, w_out))
+        for ki in range(kh):
+            for kj in range(kw):
+                cand = x_pad[n, c, 0:K, 0:K][ki:ki + (h_out - 1) * sh + 1:sh, kj:kj + (w_out - 1) * sw + 1:sw]
+                arg = np.where(cand > best, ki * kw + kj, arg)
+                best = np.maximum(best, cand)
+        for ki in range(kh):
+            for kj in range(kw):
+                grad_x_pad[n, c, 0:K, 0:K][ki:ki + (h_out - 1) * sh + 1:sh, kj:kj + (w_out - 1) * sw + 1:sw] += np.where(arg == ki * kw + kj, grad_out[n, c, 0:K, 0:K], 0.0)
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+"""),
+    "a size doubled by += (maxpool2d_loops)": ("maxpool2d_loops", """
+K = kh
+for t in range(40):
+    K += K
+for n in range(batch):
+    for c in range(channels):
+        best = np.full((h_out, w_out), -np.inf)
+        for ki in range(kh):
+            for kj in range(kw):
+                best = np.maximum(best, x_pad[n, c, 0:K, 0:K][ki:ki + (h_out - 1) * sh + 1:sh, kj:kj + (w_out - 1) * sw + 1:sw])
+        out[n, c] = best
+return out
+"""),
+    "ph doubled by += (older than H36)": ("avgpool2d_loops", """
+ph = kh
+for t in range(40):
+    ph += ph
+for n in range(batch):
+    for c in range(channels):
+        for ki in range(kh):
+            for kj in range(kw):
+                out[n, c] += x_pad[n, c, 0:ph, 0:ph][ki:ki + (h_out - 1) * sh + 1:sh, kj:kj + (w_out - 1) * sw + 1:sw] / (kh * kw)
+return out
+"""),
+}
+
+
+@pytest.mark.parametrize("name", H37_ATTACKS)
+def test_h37_shapes_that_make_a_plane_a_window_break_the_rule(name):
+    function, body = H37_ATTACKS[name]
+    assert clause(verdict(function, body)) == 5

@@ -43,6 +43,7 @@ exported text: no student code runs for it.
 from __future__ import annotations
 
 import ast
+import copy
 import functools
 import random
 from dataclasses import dataclass, field as dataclass_field, replace
@@ -138,7 +139,12 @@ def _bindings(fn: ast.FunctionDef, given: set[str]) -> list[tuple[ast.AST, ast.A
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 add(target, node.value, "given" if id(node) in given_nodes else "assign")
-        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)) and node.value is not None:
+        elif isinstance(node, ast.AugAssign):   # `K += K` binds K to K + K, not to K (H37)
+            read = copy.copy(node.target)
+            read.ctx = ast.Load()
+            add(node.target, ast.BinOp(left=read, op=node.op, right=node.value),
+                "given" if id(node) in given_nodes else "assign")
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
             add(node.target, node.value, "given" if id(node) in given_nodes else "assign")
         elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
             index = enumerated_index(node)
@@ -439,8 +445,11 @@ def _fixed(bindings) -> frozenset[str]:
     Bound to anything else (`kernel_size = x_pad.shape`, `kh = x_pad.shape[2]`), or to arithmetic on a
     size (`kh = kh * 1000000`: bound twice, its value is not followed, and `x_pad[n, c, 0:kh]` would
     count as one window: held-out hunt H30), a name is no window size the rule can trust."""
-    # and the student's own names bound only to such sizes as they are (`k_h, k_w = weight.shape[2:]`: H36)
-    own = {name for target, _, how in bindings if how == "assign" for name in stored_names(target)}
+    # and the student's own names bound only to such sizes as they are (`k_h, k_w = weight.shape[2:]`: H36):
+    # names bound by plain assignments only, none a given line binds (H37: `x_pad = x_pad` made the image a
+    # size, so `x_pad.shape[2]` was a window's length), none an image parameter
+    other = {name for target, _, how in bindings if how != "assign" for name in stored_names(target)}
+    own = {name for target, _, how in bindings if how == "assign" for name in stored_names(target)} - other - set(IMAGES)
     trusted = set(FIXED + FIXED_ROOTS) | own
     while True:
         kept = set(trusted)
@@ -575,8 +584,9 @@ def _bare_sizes(expr: ast.AST | None, trusted: set[str]) -> bool:
         return _bare_sizes(expr.args[0], trusted)
     if isinstance(expr, ast.Name):
         return expr.id in trusted
-    if isinstance(expr, ast.Attribute):
-        return expr.attr == "shape" and isinstance(expr.value, ast.Name) and expr.value.id in trusted
+    if isinstance(expr, ast.Attribute):   # the weight's shape; a name of the student's has none worth trusting (H37)
+        return expr.attr == "shape" and isinstance(expr.value, ast.Name) and expr.value.id in trusted and \
+            expr.value.id in FIXED_ROOTS
     if isinstance(expr, ast.Subscript):
         index = expr.slice
         bounded = whole(index) and index is not None if not isinstance(index, ast.Slice) else \
