@@ -621,7 +621,8 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    `min` (`x[n, c, max(top, 0):min(top + kh, height), ...]`). Subscripts may follow each other:
 #    a later one indexes inside the earlier ones, so `x_pad[n, c, i * sh:, j * sw:][:kh, :kw]`
 #    reads one window too. Using `x.shape` or `len(x)` is fine. A tuple or list in an index is
-#    many positions to numpy, so it is not a number (`rows = ((0,), (1,), ...)`, `x.shape[:2]`),
+#    many positions to numpy, so it is not a number (`rows = ((0,), (1,), ...)`, `x.shape[:2]`;
+#    nor is what a given line binds whole, `x`, `weight`, `bias` (maybe None), `padding`),
 #    nor is an unpacked `*e` or a starred target, nor what a `match` captures; the given sizes
 #    (`kh`, `kernel_size[0]`, `weight.shape[2]`, ...) count as a window's only while the function
 #    keeps them sizes (`kh = x_pad.shape[2]` or `ph = 1000000` makes it no window's size; nor is
@@ -629,7 +630,8 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    or `sh = stride[0]`, or a choice between such, `kh, kw = kernel_size if
 #    isinstance(kernel_size, tuple) else (kernel_size, kernel_size)`, also under names of your
 #    own, `k_h, k_w = weight.shape[2:]` (of a shape, only the weight's); not as arithmetic,
-#    `kh = kh * 1000000` or `kh += kh`; a given line
+#    `kh = kh * 1000000` or `kh += kh`; only sizes the function takes or binds itself, not a
+#    module's; the stride itself is no length, `0:stride`, a pool's may be None; a given line
 #    gives the window's sizes only while the sizes it reads are: a copy of it after
 #    `kernel_size = x_pad.shape[2:]` does not), and a name the function binds
 #    to one of `int`, `min`, `max`, ... is not

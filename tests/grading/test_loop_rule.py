@@ -3665,3 +3665,127 @@ return out
 def test_h37_shapes_that_make_a_plane_a_window_break_the_rule(name):
     function, body = H37_ATTACKS[name]
     assert clause(verdict(function, body)) == 5
+
+
+
+# ------------------------------------------------------------------ H38: sizes the function does not have, None as an index
+
+# All six loop exercises so written scored 48 of 48 (11 deserved): a size the function neither takes nor
+# binds (`ph` in max pooling) was trusted, and the module bound it to np.newaxis, so `0:ph` was the whole
+# axis. A given line written twice made `_` (the bias, None) an index entry: `x_pad[n, ci, _, _]` is the
+# plane (21 of 48). A pool's stride itself, None by default, was a window's length.
+H38_MODULE = """
+from numpy import newaxis as ph
+from numpy import newaxis as pw
+from numpy import newaxis as kernel_size
+from numpy import newaxis as weight
+"""
+H38_ATTACKS = {   # name: (function, body, module-level cell or "")
+    "a size bound by the module only (avgpool2d_backward_loops)": ("avgpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for ki in range(kh):
+            for kj in range(kw):
+                grad_x_pad[n, c, 0:weight, 0:weight][ki:ki + (h_out - 1) * sh + 1:sh, kj:kj + (w_out - 1) * sw + 1:sw] += grad_out[n, c, 0:weight, 0:weight] / (kh * kw)
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""", H38_MODULE),
+    "a size bound by the module only (avgpool2d_loops)": ("avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for ki in range(kh):
+            for kj in range(kw):
+                out[n, c] += x_pad[n, c, 0:ph, 0:pw][ki:ki + (h_out - 1) * sh + 1:sh, kj:kj + (w_out - 1) * sw + 1:sw] / (kh * kw)
+return out
+""", H38_MODULE),
+    "a size bound by the module only (conv2d_backward_loops)": ("conv2d_backward_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        grad_b[co] += grad_out[n, co, 0:kernel_size, 0:kernel_size].sum()
+        for ci in range(c_in):
+            for ki in range(kh):
+                for kj in range(kw):
+                    grad_w[co, ci, ki, kj] += (grad_out[n, co, 0:kernel_size, 0:kernel_size] * x_pad[n, ci, 0:kernel_size, 0:kernel_size][ki:ki + (h_out - 1) * sh + 1:sh, kj:kj + (w_out - 1) * sw + 1:sw]).sum()
+                    grad_x_pad[n, ci, 0:kernel_size, 0:kernel_size][ki:ki + (h_out - 1) * sh + 1:sh, kj:kj + (w_out - 1) * sw + 1:sw] += grad_out[n, co, 0:kernel_size, 0:kernel_size] * weight[co, ci, ki, kj]
+grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+return grad_x, grad_w, grad_b
+""", H38_MODULE),
+    "a size bound by the module only (conv2d_loops)": ("conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for ci in range(c_in):
+            for ki in range(kh):
+                for kj in range(kw):
+                    out[n, co] += weight[co, ci, ki, kj] * x_pad[n, ci, 0:ph, 0:pw][ki:ki + (h_out - 1) * sh + 1:sh, kj:kj + (w_out - 1) * sw + 1:sw]
+        if bias is not None:
+            out[n, co] += bias[co]
+return out
+""", H38_MODULE),
+    "a size bound by the module only (maxpool2d_backward_loops)": ("maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        best = np.full((h_out, w_out), -np.inf)
+        arg = np.zeros((h_out, w_out))
+        for ki in range(kh):
+            for kj in range(kw):
+                cand = x_pad[n, c, 0:weight, 0:weight][ki:ki + (h_out - 1) * sh + 1:sh, kj:kj + (w_out - 1) * sw + 1:sw]
+                arg = np.where(cand > best, ki * kw + kj, arg)
+                best = np.maximum(best, cand)
+        for ki in range(kh):
+            for kj in range(kw):
+                grad_x_pad[n, c, 0:weight, 0:weight][ki:ki + (h_out - 1) * sh + 1:sh, kj:kj + (w_out - 1) * sw + 1:sw] += np.where(arg == ki * kw + kj, grad_out[n, c, 0:weight, 0:weight], 0.0)
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""", H38_MODULE),
+    "a size bound by the module only (maxpool2d_loops)": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        best = np.full((h_out, w_out), -np.inf)
+        for ki in range(kh):
+            for kj in range(kw):
+                best = np.maximum(best, x_pad[n, c, 0:ph, 0:pw][ki:ki + (h_out - 1) * sh + 1:sh, kj:kj + (w_out - 1) * sw + 1:sw])
+        out[n, c] = best
+return out
+""", H38_MODULE),
+    "`_` of the bias from a given line written twice": ("conv2d_backward_loops", """
+x, weight, _, (sh, sw), (ph, pw), (h_out, w_out) = _check_conv_args(layer, x, weight, None, stride, padding)
+for n in range(batch):
+    for co in range(c_out):
+        g = grad_out[n, co, _, _]
+        grad_b[co] += g.sum()
+        for ci in range(c_in):
+            xp = x_pad[n, ci, _, _]
+            gp = grad_x_pad[n, ci, _, _]
+            for ki in range(kh):
+                for kj in range(kw):
+                    grad_w[co, ci, ki, kj] += (g * xp[:, :, ki:ki + (h_out - 1) * sh + 1:sh, kj:kj + (w_out - 1) * sw + 1:sw]).sum()
+                    gp[:, :, ki:ki + (h_out - 1) * sh + 1:sh, kj:kj + (w_out - 1) * sw + 1:sw] += g * weight[co, ci, ki, kj]
+grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+return grad_x, grad_w, grad_b
+""", ""),
+    "the bias as an index entry": ("conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for ci in range(c_in):
+            xp = x_pad[n, ci, bias, bias]
+            for ki in range(kh):
+                for kj in range(kw):
+                    out[n, co] += weight[co, ci, ki, kj] * xp[0, 0, ki:ki + (h_out - 1) * sh + 1:sh, kj:kj + (w_out - 1) * sw + 1:sw]
+return out
+""", ""),
+    "a pool's stride as a window's length": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        plane = x_pad[n, c, 0:stride, 0:stride]
+        best = np.full((h_out, w_out), -np.inf)
+        for ki in range(kh):
+            for kj in range(kw):
+                best = np.maximum(best, plane[ki:ki + (h_out - 1) * sh + 1:sh, kj:kj + (w_out - 1) * sw + 1:sw])
+        out[n, c] = best
+return out
+""", ""),
+}
+
+
+@pytest.mark.parametrize("name", H38_ATTACKS)
+def test_h38_shapes_that_read_a_plane_through_sizes_break_the_rule(name):
+    function, body, module = H38_ATTACKS[name]
+    assert clause(verdict(function, body, module)) == 5

@@ -348,7 +348,14 @@ def _is_number(expr: ast.AST | None, numbers: set[str]) -> bool:
 
 def numbers_of(fn: ast.FunctionDef, given: set[str], images: set[str]) -> set[str]:
     """The names of fn that only ever hold numbers (loops.py's clause 2 uses it)."""
-    return _numbers(_bindings(fn, given), images)
+    return _numbers(_bindings(fn, given), images, parameter_names(fn, starred=False))
+
+
+def _top_level_names(target: ast.AST) -> set[str]:
+    """The names a tuple target binds at its top level: `x, weight, _, (sh, sw), padding, ... = f(...)` binds
+    x, weight, _ and padding whole (an array, None, a pair: H38 made `_` of the bias None an index entry),
+    sh and sw as the elements of a pair."""
+    return {element.id for element in target.elts if isinstance(element, ast.Name)}
 
 
 def _unpacks_sizes(value: ast.AST | None, fixed) -> bool:
@@ -369,9 +376,9 @@ def _bare_leaves(expr: ast.AST) -> list[ast.AST]:
     return [expr]
 
 
-def _numbers(bindings, images: set[str]) -> set[str]:
+def _numbers(bindings, images: set[str], params: frozenset[str] | set[str] = frozenset()) -> set[str]:
     """The names that only ever hold numbers (the greatest set closed under their bindings)."""
-    fixed = _fixed(bindings)
+    fixed = _fixed(bindings, params)
     candidates = {name for target, _, _ in bindings for name in stored_names(target)} - images
     while True:
         numbers = set(candidates)
@@ -439,7 +446,7 @@ class _Scope:
                 and not any(isinstance(a, ast.Starred) for a in node.args))
 
 
-def _fixed(bindings) -> frozenset[str]:
+def _fixed(bindings, params: frozenset[str] | set[str] = frozenset()) -> frozenset[str]:
     """The names of FIXED and FIXED_ROOTS that every binding in fn keeps sizes: a given line, or an
     assignment of such a size as it is (`kh, kw = weight.shape[2:]`, `sh = stride[0]`, `kh = int(kh)`).
     Bound to anything else (`kernel_size = x_pad.shape`, `kh = x_pad.shape[2]`), or to arithmetic on a
@@ -450,7 +457,10 @@ def _fixed(bindings) -> frozenset[str]:
     # size, so `x_pad.shape[2]` was a window's length), none an image parameter
     other = {name for target, _, how in bindings if how != "assign" for name in stored_names(target)}
     own = {name for target, _, how in bindings if how == "assign" for name in stored_names(target)} - other - set(IMAGES)
-    trusted = set(FIXED + FIXED_ROOTS) | own
+    # a size the function neither takes nor binds is whatever the module binds it to (H38: `from numpy import
+    # newaxis as ph` made `x_pad[n, c, 0:ph]` the whole plane)
+    present = set(params) | {name for target, _, _ in bindings for name in stored_names(target)}
+    trusted = set(FIXED + FIXED_ROOTS) & present | own
     while True:
         kept = set(trusted)
         for target, value, how in bindings:
@@ -462,9 +472,15 @@ def _fixed(bindings) -> frozenset[str]:
                     if value is not None else set()
                 if read - trusted:
                     kept -= names
-            elif not (how == "assign" and _bare_sizes(value, trusted)) or names - set(FIXED + FIXED_ROOTS) and any(
-                    isinstance(leaf, ast.Name) and leaf.id == "weight" for leaf in _bare_leaves(value)):
-                kept -= names   # (a name of the student's bound to the weight itself holds arrays, no size)
+            elif not (how == "assign" and _bare_sizes(value, trusted)) or names - set(FIXED_ROOTS) and (
+                    isinstance(target, ast.Name) and any(isinstance(leaf, ast.Name) and leaf.id == "stride"
+                                                         for leaf in _bare_leaves(value))
+                    or names - set(FIXED) and any(isinstance(leaf, ast.Name) and leaf.id == "weight"
+                                                  for leaf in _bare_leaves(value))):
+                # a name bound to the stride itself (`sh = stride`, `K = stride`) holds what the caller gave, None
+                # for a pool's default, and `0:None` is the whole axis (H38); unpacked (`sh, sw = stride`) it gives
+                # the pair's ints. A name of the student's bound to the weight holds arrays.
+                kept -= names
         if kept == trusted:
             return frozenset(trusted)
         trusted = kept
@@ -612,8 +628,11 @@ def _adds_axis(entry: ast.AST, flags: frozenset[str] | set[str]) -> bool:
 
 def _flags(bindings) -> frozenset[str]:
     """The names with a binding whose value may add an axis (`t = True`, `keep = i > 0`), closed under
-    plain copies (`u = t`)."""
-    flags: set[str] = set()
+    plain copies (`u = t`); and what a given line binds whole from a call (`x, weight, bias, (sh, sw),
+    padding, ... = _check_conv_args(...)`): bias may be None (H38: `_` bound there made
+    `x_pad[n, ci, _, _]` the whole plane), and none of them is an index."""
+    flags: set[str] = {name for target, value, how in bindings if how == "given" and isinstance(value, ast.Call)
+                       and isinstance(target, (ast.Tuple, ast.List)) for name in _top_level_names(target)}
     while True:
         grown = flags | {name for target, value, _ in bindings if value is not None and _adds_axis(value, flags)
                          for name in stored_names(target)}
@@ -675,7 +694,9 @@ def _pair_length_with(lower: ast.AST | None, upper: ast.AST, scope: _Scope, smal
                 key = ast.unparse(node)
                 if isinstance(node, ast.Name) and key in scope.values:
                     return value(scope.values[key], depth + 1)
-                fixed = key.split(".")[0].split("[")[0] in scope.fixed and _size_form(node)
+                # a parameter itself (`stride`, which a pool's caller may leave None) is no length: its elements are
+                fixed = key.split(".")[0].split("[")[0] in scope.fixed and _size_form(node) and \
+                    not (isinstance(node, ast.Name) and node.id in FIXED_ROOTS)
                 if key not in env:
                     size = sum(map(ord, key)) % 3 + 1 if small else sum(map(ord, key)) % 97 + 3
                     env[key] = size if fixed else rng.randrange(10, 10_000)
@@ -1305,7 +1326,7 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str], modules: frozenset[st
     bindings = _bindings(fn, given)
     parents = _parents(fn)
     params = parameter_names(fn, starred=False)
-    numbers = _numbers(bindings, set(IMAGES) & params)
+    numbers = _numbers(bindings, set(IMAGES) & params, params)
     bound_here = set().union(*(stored_names(target) for target, _, _ in bindings))
     called = {_called(n) for n in ast.walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
     imported_here = local_modules(fn)
@@ -1322,7 +1343,7 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str], modules: frozenset[st
         return TooMuch(f"it binds the name `{hidden[0]}` and calls it: the rule reads {hidden[0]}(...) as Python's "
                        f"or numpy's own; give your own {hidden[0]} another name", node)
     scope = _Scope(_definitions(bindings), frozenset({"slice", "min", "max", "abs", "int", "float"} & bound_here),
-                   flags=_flags(bindings), fixed=_fixed(bindings),
+                   flags=_flags(bindings), fixed=_fixed(bindings, params),
                    modules=(frozenset(modules) | imported_here) - (bound_here - imported_here),
                    given_calls=frozenset(id(node) for statement in given_statements(fn, given)
                                          for node in ast.walk(statement) if isinstance(node, ast.Call)))
