@@ -3789,3 +3789,35 @@ return out
 def test_h38_shapes_that_read_a_plane_through_sizes_break_the_rule(name):
     function, body, module = H38_ATTACKS[name]
     assert clause(verdict(function, body, module)) == 5
+
+
+# ------------------------------------------------------------------ closing checks of round ten
+
+def test_a_flat_iterator_of_a_plane_sliced_whole_breaks_the_rule():
+    """An attack in a style no test had: a plane's `.flat` iterator, then a slice of it as long as the
+    plane, reduced at every output position (every output gets the plane's maximum)."""
+    body = """
+for n in range(batch):
+    for c in range(channels):
+        flat = x_pad[n, c].flat
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = max(flat[0:x_pad.shape[2] * x_pad.shape[3]])
+return out
+"""
+    message = verdict("maxpool2d_loops", body)
+    assert clause(message) == 5 and "reads x_pad beyond one window" in message, message
+
+
+def test_the_largest_of_a_sorted_list_of_one_window_keeps_the_rule():
+    """An honest style no test had: the window's values as a Python list, sorted, the last one taken."""
+    body = """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                out[n, c, i, j] = sorted(window.ravel().tolist())[-1]
+return out
+"""
+    assert verdict("maxpool2d_loops", body) is None
