@@ -848,10 +848,17 @@ def _constructors(student: ModuleInfo) -> frozenset[str]:
     return frozenset(known)
 
 
-def _new_instance_stores(student: ModuleInfo, makers: frozenset[str]) -> set[int]:
+def _new_instance_stores(student: ModuleInfo, makers: frozenset[str], nodes: list) -> set[int]:
     """ids of the attribute stores `name.attr = ...` in a scope (a function, or the module's top level)
     where every binding of `name` (not a parameter) is a call of one of `makers`: `weight = Tensor(...);
-    weight.requires_grad = True`, a new instance's attribute."""
+    weight.requires_grad = True`, a new instance's attribute. (`nodes`: every node of the module.)"""
+    stored_on = {node.value.id for node in nodes if isinstance(node, ast.Attribute)
+                 and isinstance(node.ctx, ast.Store) and isinstance(node.value, ast.Name)}
+    made_anywhere = {node.targets[0].id for node in nodes if isinstance(node, ast.Assign) and len(node.targets) == 1
+                     and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Call)
+                     and isinstance(node.value.func, ast.Name) and node.value.func.id in makers}
+    if not stored_on & made_anywhere:
+        return set()    # no name is both made by a constructor and stored on: skip the per-scope walk below
     found = set()
     for fn in [student.tree, *ast.walk(student.tree)]:
         if not isinstance(fn, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -938,7 +945,7 @@ def _module_wide(student: ModuleInfo, nodes: list) -> None:
     if hidden:
         raise Broken(4, f"your module binds the name `{hidden[0]}`, one of Python's builtins, which the rule and the "
                         "given code read as Python's own; give yours another name", student.bindings[hidden[0]][0][1])
-    annotation = reach.code_in_annotation(student.tree)
+    annotation = reach.code_in_annotation(student.tree, nodes)
     if annotation is not None:
         raise Broken(4, f"your module writes more than a type in an annotation (`{ast.unparse(annotation)}`): "
                         "code that reads annotations (typing.get_type_hints, functools.singledispatch) runs "
@@ -946,7 +953,7 @@ def _module_wide(student: ModuleInfo, nodes: list) -> None:
     aliases = _shared_objects(nodes, {name for name, entries in student.bindings.items()
                                       if any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
                                              for _, n in entries)})
-    new_instance_stores = _new_instance_stores(student, _constructors(student))
+    new_instance_stores = _new_instance_stores(student, _constructors(student), nodes)
     call_funcs = {id(node.func) for node in nodes if isinstance(node, ast.Call)}
     no_argument_calls = {id(node.func) for node in nodes if isinstance(node, ast.Call) and not node.args
                          and not node.keywords}   # model.eval() is a Module's, not builtins' eval

@@ -43,8 +43,8 @@ VALUE_SUBSCRIPTS = ("Literal", "Annotated")
 MAX_TEXT_DEPTH = 3
 
 
-def _annotations(tree: ast.AST):
-    for node in ast.walk(tree):
+def _annotations(nodes):
+    for node in nodes:
         if isinstance(node, ast.arg) and node.annotation is not None:
             yield node.annotation
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.returns is not None:
@@ -80,7 +80,8 @@ def _code_in_text(text: str, depth: int) -> bool:
     return depth >= MAX_TEXT_DEPTH or _code_in_type(tree, depth + 1)
 
 
-def code_in_annotation(tree: ast.AST) -> ast.AST | None:
+def code_in_annotation(tree: ast.AST, nodes: list | None = None) -> ast.AST | None:
     """The first annotation that holds more than a type (a call, a walrus, a lambda, ...), also inside
-    text (`"(f := g)"`, `List["f()"]`), or None."""
-    return next((annotation for annotation in _annotations(tree) if _code_in_type(annotation)), None)
+    text (`"(f := g)"`, `List["f()"]`), or None. `nodes`: ast.walk(tree) as a list, if the caller has it."""
+    walked = ast.walk(tree) if nodes is None else nodes
+    return next((annotation for annotation in _annotations(walked) if _code_in_type(annotation)), None)
