@@ -483,7 +483,34 @@ def _operand_problem(label, index, grads):
     elif others:
         message += (f". Likely bug: that is {expected[others[0]][0]}'s gradient ({expected[others[0]][1]}), not "
                     f"{operand}'s: each input gets its own gradient")
+    else:
+        slip = next((hint for value, hint in _rule_slips(label, index) if _close(got, value)), None)
+        message += f". Likely bug: {slip}" if slip else ""
     return message
+
+
+def _rule_slips(label, index):
+    """The common slips in the gradient of input `index` of a rule, on its sample: (what the slip gives, the hint).
+    First the chain rule's own slip, the incoming grad left out (any rule), then the rule's own ones."""
+    name, _, _, _, expected = _rule_sample(label)
+    a, b, g = np.array([1.0, 2.0, 4.0]), np.array([2.0, -1.0, 0.5]), np.array([1.0, 10.0, 100.0])
+    want = expected[index][2]
+    slips = []
+    if want.shape == g.shape:
+        slips.append((want / g, "the incoming grad is not multiplied in: by the chain rule each gradient is grad "
+                                "times the local derivative"))
+    slips += {
+        ("div_backward", 1): [(-g * a / b, "b is not squared: the derivative of a / b with respect to b is "
+                                           "-a / b ** 2, so -grad * a / (b * b)")],
+        ("pow_backward", 0): [(3 * g * a ** 3 - 1, "a ** exponent - 1 without parentheses: ** binds tighter than -, "
+                                                 "write a ** (exponent - 1)"),
+                              (3 * g * a ** 3, "the power is exponent, not exponent - 1: write a ** (exponent - 1)")],
+        ("log_backward", 0): [(np.array([np.inf, *(g[1:] / np.log(a[1:]))]),    # log(a[0]) = log(1) = 0
+                               "grad / out divides by log(a), the output; the derivative of log a is 1 / a: grad / a")],
+        ("exp_backward", 0): [(g * a, "grad * a multiplies by the input; the derivative of e^a is e^a itself, the "
+                                      "output: grad * out")],
+    }.get((name, index), [])
+    return slips
 
 
 def _rule_problem(label):
@@ -731,8 +758,17 @@ def test_unit_matmul_sum_rules():
     a = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])   # (3, 2)
     b = np.array([[1.0, 0.0, 2.0], [0.0, 1.0, 3.0]])     # (2, 3)
     g = np.ones((3, 3))
-    ga, gb = matmul_backward(g, a @ b, a, b)
-    assert ga.shape == (3, 2) and gb.shape == (2, 3), f"matmul_backward: shapes {ga.shape}, {gb.shape}; expected (3, 2), (2, 3)"
+    transposes = ("grad_a = grad @ b^T and grad_b = a^T @ grad, each of its input's shape: transpose with "
+                  "np.swapaxes(x, -1, -2)")
+    try:
+        ga, gb = matmul_backward(g, a @ b, a, b)
+    except ValueError as error:
+        raise AssertionError(f"matmul_backward(grad of shape (3, 3), out, a of shape (3, 2), b of shape (2, 3)) raised "
+                             f"ValueError: {error}. Likely bug: a product of shapes that do not fit; {transposes}") from None
+    shapes = (np.shape(ga), np.shape(gb))
+    assert shapes == ((3, 2), (2, 3)), f"matmul_backward: shapes {shapes[0]}, {shapes[1]}; expected (3, 2), (2, 3)" + (
+        f". Likely bug: the two gradients are swapped: return (grad_a, grad_b), {transposes}"
+        if shapes == ((2, 3), (3, 2)) else "")
     np.testing.assert_allclose(ga, [[3, 4], [3, 4], [3, 4]], err_msg="matmul_backward: grad_a = grad @ b^T (row sums of b)")
     np.testing.assert_allclose(gb, [[9, 9, 9], [12, 12, 12]], err_msg="matmul_backward: grad_b = a^T @ grad (column sums of a)")
     # A batch of matrices (2, 3, 4) @ (2, 4, 5): only the last two axes are transposed.
@@ -764,7 +800,10 @@ def test_unit_matmul_sum_rules():
 
     gs = summed("(grad=[1.0, 2.0], out, a of shape (2, 2), axis=1)",
                 lambda: sum_backward(np.array([1.0, 2.0]), a.sum(axis=1)[:2], a[:2], axis=1))
-    np.testing.assert_allclose(gs, [[1, 1], [2, 2]], err_msg=passed + "sum_backward(axis=1)")
+    np.testing.assert_allclose(gs, [[1, 1], [2, 2]], err_msg=passed + "sum_backward(axis=1)" + (
+        ". Likely bug: the summed axis was not put back, so grad [1.0, 2.0] broadcast along the wrong axis: "
+        "np.expand_dims(grad, axis) first, then np.broadcast_to(grad, a.shape)"
+        if _close(_as_array(gs), np.array([[1.0, 2.0], [1.0, 2.0]])) else ""))
     # A square input: the gradient of row sums copies each row's value along that row, not down the columns.
     sq = np.arange(9.0).reshape(3, 3)
     gs = summed("(grad=[1.0, 2.0, 3.0], out, a of shape (3, 3), axis=1)",
@@ -863,6 +902,31 @@ def gelu_backward(grad, out, x):
     slope = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x)
     return (grad * slope,)
 
+# %% nbgrader={"grade": false, "grade_id": "check-helpers-activation-rules", "locked": true, "schema_version": 3, "solution": false, "task": false}
+#| check_helpers
+import numpy as np
+
+
+def _activation_slip(got, grad, slope_of, out, x, activation, formula):
+    """' Likely bug: ...' when an activation rule's gradient `got` (for the input `x` and output `out`, where the
+    right one is grad * slope_of(out)) is a common slip: the incoming grad left out, the slope computed from x,
+    or from activation(out), the activation applied once more to a value that already is its result; ''
+    otherwise."""
+    got = _as_array(got)
+    if got is None or got.shape != grad.shape:
+        return ""
+    if np.allclose(got, slope_of(out)):
+        return (". Likely bug: the incoming grad is not multiplied in: by the chain rule the gradient is grad times "
+                "the local slope")
+    if np.allclose(got, grad * slope_of(x)):
+        return (". Likely bug: the slope was computed from the input x; the formula is written in the output: "
+                f"grad * ({formula}) with out, the forward's result")
+    if np.allclose(got, grad * slope_of(activation(out))):
+        return (". Likely bug: the slope was computed from the activation of out, but out already is the "
+                f"activation's value: use out itself, grad * ({formula})")
+    return ""
+
+
 # %% nbgrader={"grade": true, "grade_id": "test-autograd-activation-rules", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 def test_unit_activation_rules():
     x = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
@@ -874,10 +938,13 @@ def test_unit_activation_rules():
     s = 1 / (1 + np.exp(-x))
     gs = _one_gradient("sigmoid_backward", sigmoid_backward(g, s, x))
     np.testing.assert_allclose(gs, g * s * (1 - s), err_msg=(
-        "sigmoid_backward: grad * out * (1 - out), where out = sigmoid(x) is the forward's result"))
-    gt = _one_gradient("tanh_backward", tanh_backward(g, np.tanh(x), x))
+        "sigmoid_backward: grad * out * (1 - out), where out = sigmoid(x) is the forward's result"
+        + _activation_slip(gs, g, lambda v: v * (1 - v), s, x, lambda v: 1 / (1 + np.exp(-v)), "out * (1 - out)")))
+    t = np.tanh(x)
+    gt = _one_gradient("tanh_backward", tanh_backward(g, t, x))
     np.testing.assert_allclose(gt, g / np.cosh(x) ** 2, err_msg=(
-        "tanh_backward: grad * (1 - out ** 2), where out = tanh(x) is the forward's result (the square matters)"))
+        "tanh_backward: grad * (1 - out ** 2), where out = tanh(x) is the forward's result (the square matters)"
+        + _activation_slip(gt, g, lambda v: 1 - v * v, t, x, np.tanh, "1 - out * out")))
     print("activation rules: ok")
 
 

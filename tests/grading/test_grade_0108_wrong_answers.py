@@ -95,6 +95,22 @@ WRONG = {
     ("06", "pow_no_tuple"): ({"test-autograd-elementwise-rules"}, "pow_backward returns an array, not a 1-tuple"),
     ("06", "pow_via_out_over_a"): ({"test-autograd-elementwise-rules"},
                                    "pow_backward as exponent * out / a: nan at a = 0 (H9: full marks while the check used a > 0 only)"),
+    # H41: slips in the rules that lost their item with no hint (the elementwise ones that the losses run cost
+    # that item too, told to fix the rule first).
+    ("06", "exp_forgets_grad"): ({"test-autograd-elementwise-rules", "test-autograd-losses"},
+                                 "exp_backward returns (out,), the incoming grad not multiplied in (H41: no hint)"),
+    ("06", "log_over_out"): ({"test-autograd-elementwise-rules", "test-autograd-losses"},
+                             "log_backward divides by out instead of a (H41: no hint)"),
+    ("06", "div_b_not_squared"): ({"test-autograd-elementwise-rules"}, "div_backward's b gradient -grad * a / b (H41: no hint)"),
+    ("06", "pow_no_parentheses"): ({"test-autograd-elementwise-rules"},
+                                   "pow_backward as grad * exponent * a ** exponent - 1 (H41: no hint)"),
+    ("06", "matmul_no_transpose"): ({"test-autograd-matmul-sum-rules"},
+                                    "matmul_backward as grad @ b, a @ grad (H41: a bare numpy ValueError)"),
+    ("06", "matmul_grads_swapped"): ({"test-autograd-matmul-sum-rules"},
+                                     "matmul_backward returns (a^T @ grad, grad @ b^T), swapped (H41: shapes, no hint)"),
+    ("06", "sigmoid_of_out"): ({"test-autograd-activation-rules"},
+                               "sigmoid_backward applies sigmoid to out again (H41: no hint)"),
+    ("06", "tanh_of_out"): ({"test-autograd-activation-rules"}, "tanh_backward as 1 - tanh(out) ** 2 (H41: no hint)"),
     ("03", "linear_no_bias"): ({"test-linear", "test-sequential-flatten", "test-layers-backward"},
                                "Linear.forward returns x @ W.T without the bias"),
     ("03", "lists_only"): ({"test-module-parameters", "test-module-tree"},
@@ -203,6 +219,10 @@ CORRECT = {
     ("04", "tensor_max_style"): "MSE as errors @ errors / size, the row max as a Tensor operation, BCE built up in two steps",
     ("03", "generator_style"): "recursive generator with prefixes, rng.random scaled, matmul/transpose(0, 1), reduce, np.where mask",
     ("06", "kahn_einsum"): "Kahn's algorithm, einsum matmul rule, reshape-based sum rule, one-call unbroadcast",
+    ("06", "recursive_set_defaultdict"): "recursive DFS with sys.setrecursionlimit and a set of tensors, gradients in a "
+                                         "defaultdict keyed by tensor, added in place (+=), also into .grad",
+    ("06", "numpy_function_rules"): "rules by np.negative/np.multiply/np.power/np.where, b's gradient from out, a "
+                                    "sum rule by reshape and a list of axes, unbroadcast by tuples of axes and reshape",
     # Found by a held-out hunt for honest answers that lose points (none did):
     ("02", "masked_multiply_style"): "x * (x > 0) ReLU, sigmoid from e^min(x, 0) and e^-max(x, 0), log-sum-exp softmax",
     ("03", "stack_dfs_style"): "named_parameters by an explicit stack, math.sqrt bound, iter/next Sequential, math.prod Flatten",
@@ -261,6 +281,19 @@ LIKELY = {
     ("07", "adam_state_before_skip"): [("test-zero-grad-skip", "Likely bug: the state is made before the `if "
                                                                 "param.grad is None: continue`")],
     ("06", "relu_no_tuple"): [("test-autograd-activation-rules", "relu_backward " + NOT_A_TUPLE)],
+    ("06", "exp_forgets_grad"): [("test-autograd-elementwise-rules", "Likely bug: the incoming grad is not multiplied in"),
+                                 ("test-autograd-losses", "fix it first: exp_backward")],
+    ("06", "log_over_out"): [("test-autograd-elementwise-rules", "Likely bug: grad / out divides by log(a), the output")],
+    ("06", "div_b_not_squared"): [("test-autograd-elementwise-rules", "Likely bug: b is not squared")],
+    ("06", "pow_no_parentheses"): [("test-autograd-elementwise-rules", "Likely bug: a ** exponent - 1 without parentheses")],
+    ("06", "matmul_no_transpose"): [("test-autograd-matmul-sum-rules", "raised ValueError"),
+                                    ("test-autograd-matmul-sum-rules", "grad_a = grad @ b^T and grad_b = a^T @ grad")],
+    ("06", "matmul_grads_swapped"): [("test-autograd-matmul-sum-rules", "Likely bug: the two gradients are swapped")],
+    ("06", "sigmoid_of_out"): [("test-autograd-activation-rules", "Likely bug: the slope was computed from the "
+                                                                  "activation of out")],
+    ("06", "tanh_of_out"): [("test-autograd-activation-rules", "Likely bug: the slope was computed from the activation of out")],
+    ("06", "sigmoid_uses_input"): [("test-autograd-activation-rules", "Likely bug: the slope was computed from the input x")],
+    ("06", "sum_no_expand"): [("test-autograd-matmul-sum-rules", "Likely bug: the summed axis was not put back")],
 }
 
 # ... and words their messages must not say: a hint that names a bug the answer does not have (H31: sub_backward

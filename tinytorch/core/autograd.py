@@ -252,7 +252,7 @@ def gelu_backward(grad, out, x):
     slope = 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * c * (1 + 3 * 0.044715 * x * x)
     return (grad * slope,)
 
-# %% ../../src/06_autograd/06_autograd.py #cell-027
+# %% ../../src/06_autograd/06_autograd.py #cell-028
 class BackwardNode(Function):
     """The node of a Tensor operation or an activation: forward runs the module-01/02 code,
     backward the operation's rule. Each operation has its own subclass (_node_class)."""
@@ -358,7 +358,7 @@ def enable_autograd():
         node = _node_class(cls.__name__ + "Backward", rule)
         cls.forward = _wrap_activation(cls._autograd_originals["forward"], node, params_of)
 
-# %% ../../src/06_autograd/06_autograd.py #cell-030
+# %% ../../src/06_autograd/06_autograd.py #cell-031
 def topological_order(root):
     """Tensors of the graph ending at `root`, each after every tensor it was computed from."""
     order, visited = [], set()
@@ -451,7 +451,7 @@ def backward(self, gradient=None):
             g = _reduce_input_grad(node, inp, g)
             grads[id(inp)] = g if id(inp) not in grads else grads[id(inp)] + g
 
-# %% ../../src/06_autograd/06_autograd.py #cell-034
+# %% ../../src/06_autograd/06_autograd.py #cell-035
 def _scalar(value):
     if isinstance(value, Tensor):
         return value.item()
@@ -475,5 +475,5 @@ def numerical_gradient(f, x, eps=1e-6):
         grad[index] = (f_plus - f_minus) / (2 * eps)
     return grad
 
-# %% ../../src/06_autograd/06_autograd.py #cell-036
+# %% ../../src/06_autograd/06_autograd.py #cell-037
 enable_autograd()

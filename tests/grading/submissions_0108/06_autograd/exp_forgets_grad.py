@@ -1,0 +1,3 @@
+def exp_backward(grad, out, a):
+    # d/da e^a = e^a, which is out
+    return (out,)

@@ -1,0 +1,2 @@
+def log_backward(grad, out, a):
+    return (grad / out,)

@@ -1,0 +1,2 @@
+def tanh_backward(grad, out, x):
+    return (grad * (1 - np.tanh(out) ** 2),)
