@@ -241,13 +241,21 @@ def test_unit_sgd():
     p = Tensor([1.0, 2.0], requires_grad=True)
     p.grad = np.array([0.5, -1.0], dtype=np.float32)
     SGD([p], lr=0.1).step()
-    assert np.allclose(p.data, [0.95, 2.1]), 'check failed: np.allclose(p.data, [0.95, 2.1])'                    # p - lr * g
+    assert np.allclose(p.data, [0.95, 2.1]), (                                               # p - lr * g
+        f"SGD(lr=0.1) from p = [1, 2] with grad [0.5, -1]: expected p - lr * grad = [0.95, 2.1], got {p.data}" + (
+            ". Likely bug: the step goes up the gradient (p.data += lr * grad); descent subtracts it"
+            if np.allclose(p.data, [1.05, 1.9]) else ". Likely bug: the step is not scaled by lr"
+            if np.allclose(p.data, [0.5, 3.0]) else ""))
     assert np.allclose(p.grad, [0.5, -1.0]), 'check failed: np.allclose(p.grad, [0.5, -1.0])'                    # the gradient is not modified
 
     q = Tensor([1.0, 2.0], requires_grad=True)
     q.grad = np.array([0.5, -1.0], dtype=np.float32)
     SGD([q], lr=0.1, weight_decay=0.1).step()
-    assert np.allclose(q.data, [1 - 0.1 * 0.6, 2 - 0.1 * -0.8]), 'check failed: np.allclose(q.data, [1 - 0.1 * 0.6, 2 - 0.1 * -0.8])'  # g + wd * p = (0.6, -0.8)
+    assert np.allclose(q.data, [1 - 0.1 * 0.6, 2 - 0.1 * -0.8]), (                        # g + wd * p = (0.6, -0.8)
+        f"SGD(lr=0.1, weight_decay=0.1) from p = [1, 2] with grad [0.5, -1]: the step uses grad + weight_decay * p = "
+        f"[0.6, -0.8], so p = [0.94, 2.08], got {q.data}" + (
+            ". Likely bug: the weight decay term is subtracted from the gradient; it is added (grad + weight_decay * p)"
+            if np.allclose(q.data, [1 - 0.1 * 0.4, 2 - 0.1 * -1.2]) else ""))
     assert np.allclose(q.grad, [0.5, -1.0]), 'check failed: np.allclose(q.grad, [0.5, -1.0])'                    # weight decay left the gradient alone
 
 
@@ -270,12 +278,28 @@ def _sgd_path(grads, lr, momentum, dampening=0.0, nesterov=False, zeros_first=Fa
     return path
 
 
-def _sgd_message(what, t, want, got, zeros):
+def _sgd_message(what, t, want, got, zeros, slips=()):
+    """The message of a wrong position `got` after step t; `slips`: (the position a slip gives, its hint)."""
     message = f"{what}, gradient 1 at every step, after step {t}: expected p = {want:.6g}, got {got}"
     if np.allclose(got, [zeros]) and not np.isclose(zeros, want):
         message += (". Likely bug: the momentum buffer started at zeros (buf = momentum * 0 + (1 - dampening) * grad); "
                     "on the first step the buffer is the gradient itself, as in PyTorch")
-    return message
+        return message
+    hint = next((hint for value, hint in slips if np.allclose(got, [value]) and not np.isclose(value, want)), None)
+    return message + (f". Likely bug: {hint}" if hint else "")
+
+
+def _sgd_slips(steps, lr, momentum, dampening=0.0, nesterov=False):
+    """Per step, the positions that common slips give, with their hints (see _sgd_message)."""
+    ascent = "the step goes up the gradient (p.data += lr * step); descent subtracts it"
+    slips = [(_sgd_path([1.0] * steps, -lr, momentum, dampening, nesterov), ascent)]
+    if dampening:
+        slips.append((_sgd_path([1.0] * steps, lr, momentum, 0.0, nesterov),
+                      "dampening is ignored: after the first step buf = momentum * buf + (1 - dampening) * grad"))
+    if nesterov:
+        slips.append((_sgd_path([1.0] * steps, lr, momentum, dampening),
+                      "nesterov is ignored: with nesterov=True the step is grad + momentum * buf, not buf"))
+    return [[(path[t], hint) for path, hint in slips] for t in range(steps)]
 
 
 def test_unit_sgd_momentum():
@@ -283,21 +307,24 @@ def test_unit_sgd_momentum():
     p = Tensor([0.0], requires_grad=True)
     opt = SGD([p], lr=0.1, momentum=0.9)
     wanted, zeros = _sgd_path([1.0] * 3, 0.1, 0.9), _sgd_path([1.0] * 3, 0.1, 0.9, zeros_first=True)
+    slips = _sgd_slips(3, 0.1, 0.9)
     for t, (expected, if_zeros) in enumerate(zip(wanted, zeros), 1):
         p.grad = np.ones(1, dtype=np.float32)
         opt.step()
-        assert np.allclose(p.data, [expected]), _sgd_message("SGD(lr=0.1, momentum=0.9)", t, expected, p.data, if_zeros)
+        assert np.allclose(p.data, [expected]), _sgd_message("SGD(lr=0.1, momentum=0.9)", t, expected, p.data, if_zeros,
+                                                             slips[t - 1])
 
     # Nesterov: step with g + mu * b: 1 + 0.9 * 1 = 1.9, then 1 + 0.9 * 1.9 = 2.71.
     q = Tensor([0.0], requires_grad=True)
     opt = SGD([q], lr=0.1, momentum=0.9, nesterov=True)
     wanted = _sgd_path([1.0] * 2, 0.1, 0.9, nesterov=True)
     zeros = _sgd_path([1.0] * 2, 0.1, 0.9, nesterov=True, zeros_first=True)
+    slips = _sgd_slips(2, 0.1, 0.9, nesterov=True)
     for t, (expected, if_zeros) in enumerate(zip(wanted, zeros), 1):
         q.grad = np.ones(1, dtype=np.float32)
         opt.step()
         assert np.allclose(q.data, [expected]), (
-            _sgd_message("SGD(lr=0.1, momentum=0.9, nesterov=True)", t, expected, q.data, if_zeros)
+            _sgd_message("SGD(lr=0.1, momentum=0.9, nesterov=True)", t, expected, q.data, if_zeros, slips[t - 1])
             + " (Nesterov steps with grad + momentum * buf)")
 
     # The same gradient array for two steps (backward adds into p.grad in place, so nothing may keep
@@ -318,11 +345,12 @@ def test_unit_sgd_momentum():
     opt = SGD([r], lr=0.1, momentum=0.9, dampening=0.5)
     wanted = _sgd_path([1.0] * 2, 0.1, 0.9, dampening=0.5)
     zeros = _sgd_path([1.0] * 2, 0.1, 0.9, dampening=0.5, zeros_first=True)
+    slips = _sgd_slips(2, 0.1, 0.9, dampening=0.5)
     for t, (expected, if_zeros) in enumerate(zip(wanted, zeros), 1):
         r.grad = np.ones(1, dtype=np.float32)
         opt.step()
         assert np.allclose(r.data, [expected]), _sgd_message("SGD(lr=0.1, momentum=0.9, dampening=0.5)", t, expected,
-                                                             r.data, if_zeros)
+                                                             r.data, if_zeros, slips[t - 1])
 
 
 if __name__ == "__main__":
@@ -477,25 +505,44 @@ class Adam(Optimizer):
         ### END SOLUTION
 
 
+# %% nbgrader={"grade": false, "grade_id": "check-helpers-adam", "locked": true, "schema_version": 3, "solution": false, "task": false}
+#| check_helpers
+# Slips in Adam's step that the checks below name when a parameter's path matches one.
+_ADAM_SLIPS = {
+    "step count stuck": "the bias corrections use t = 1 at every step: t = state['step'] + 1 without storing it? "
+                        "Increase the count itself (state['step'] += 1) and use it",
+    "betas swapped": "beta1 and beta2 swapped: betas = (beta1, beta2), beta1 (0.9) for m, beta2 (0.999) for v",
+    "ascent": "the step goes up the gradient (p.data += ...); it is p.data -= lr * m_hat / (sqrt(v_hat) + eps)",
+}
+
 # %% nbgrader={"grade": true, "grade_id": "test-adam", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
-def _adam_path(p0, grads, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, corrected=True):
+def _adam_path(p0, grads, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, corrected=True, slip=None):
     """The positions of a parameter under Adam, one per gradient, in float64 numpy (corrected=False: the common
-    mistake, m and v used without their bias corrections)."""
+    mistake, m and v used without their bias corrections; slip: another one of _ADAM_SLIPS)."""
     (beta1, beta2), p, m, v, path = betas, np.array(p0, dtype=np.float64), 0.0, 0.0, []
+    if slip == "betas swapped":
+        beta1, beta2 = beta2, beta1
     for t, g in enumerate(grads, 1):
         g = np.asarray(g, dtype=np.float64) + weight_decay * p
         m, v = beta1 * m + (1 - beta1) * g, beta2 * v + (1 - beta2) * g * g
+        t = 1 if slip == "step count stuck" else t
         m_hat, v_hat = (m / (1 - beta1 ** t), v / (1 - beta2 ** t)) if corrected else (m, v)
-        p = p - lr * m_hat / (np.sqrt(v_hat) + eps)
+        p = p + lr * m_hat / (np.sqrt(v_hat) + eps) if slip == "ascent" else p - lr * m_hat / (np.sqrt(v_hat) + eps)
         path.append(p)
     return path
 
 
-def _adam_message(what, t, want, got, uncorrected, atol):
+def _adam_message(what, t, want, got, uncorrected, atol, path_with=None):
+    """The message of a wrong position `got` after step t; path_with(slip) gives the positions under a slip of
+    _ADAM_SLIPS, to name it."""
     message = f"{what}, after step {t}: expected p = {np.round(want, 6).tolist()}, got {got}"
     if np.allclose(got, uncorrected, atol=atol) and not np.allclose(want, uncorrected, atol=atol):
-        message += (". Likely bug: no bias correction: m_hat = m / (1 - beta1 ** t) and v_hat = v / (1 - beta2 ** t), "
-                    "with t the parameter's step count, and the step is lr * m_hat / (sqrt(v_hat) + eps)")
+        return message + (". Likely bug: no bias correction: m_hat = m / (1 - beta1 ** t) and v_hat = v / (1 - beta2 ** "
+                          "t), with t the parameter's step count, and the step is lr * m_hat / (sqrt(v_hat) + eps)")
+    for slip, hint in _ADAM_SLIPS.items():
+        value = None if path_with is None else path_with(slip)[t - 1]
+        if value is not None and np.allclose(got, value, atol=atol) and not np.allclose(want, value, atol=atol):
+            return message + f". Likely bug: {hint}"
     return message
 
 
@@ -512,7 +559,8 @@ def test_unit_adam():
         opt.step()
         assert np.allclose(p.data, wanted[t - 1], atol=1e-5), _adam_message(
             f"Adam(lr=0.01) from p = [1, -1, 0.5], the same gradient {grad.tolist()} at every step", t,
-            wanted[t - 1], p.data, uncorrected[t - 1], 1e-5)
+            wanted[t - 1], p.data, uncorrected[t - 1], 1e-5,
+            lambda slip: _adam_path([1.0, -1.0, 0.5], [grad] * 3, 0.01, slip=slip))
     steps = opt.state[0]["step"]
     assert steps == 3, f"Adam counts each parameter's steps in its state['step']: after 3 steps expected 3, got {steps}"
 
@@ -525,7 +573,8 @@ def test_unit_adam():
     want = _adam_path([0.0], [[1.0], [-1.0]], 0.1)[-1]
     uncorrected = _adam_path([0.0], [[1.0], [-1.0]], 0.1, corrected=False)[-1]
     assert np.allclose(q.data, want, atol=1e-6), _adam_message(
-        "Adam(lr=0.1) from p = [0], gradient +1 then -1", 2, want, q.data, uncorrected, 1e-6)
+        "Adam(lr=0.1) from p = [0], gradient +1 then -1", 2, want, q.data, uncorrected, 1e-6,
+        lambda slip: [None, _adam_path([0.0], [[1.0], [-1.0]], 0.1, slip=slip)[-1]])
 
     # Weight decay alone (zero gradient): the decay term is the whole gradient,
     # so each weight moves by lr toward zero.
@@ -576,9 +625,11 @@ if __name__ == "__main__":
 # below compares with that rule written out in numpy, with `lr` changed between steps.
 
 # %% nbgrader={"grade": true, "grade_id": "test-adam-sparse", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
-def _adam_sparse_trajectory(start, schedule, per_parameter_steps=True, folded_eps=False):
+def _adam_sparse_trajectory(start, schedule, per_parameter_steps=True, folded_eps=False, slip=None):
     """Each parameter's values after every step of `schedule`, by torch.optim.Adam's update in numpy
-    (betas (0.8, 0.9), weight decay 0.01); or with one of two likely slips, to name it in a message."""
+    (betas (0.8, 0.9), weight decay 0.01); or with one of the likely slips (those two, or one of
+    _ADAM_SLIPS), to name it in a message."""
+    beta1, beta2 = (0.9, 0.8) if slip == "betas swapped" else (0.8, 0.9)
     values = [x.copy() for x in start]
     moments = [[np.zeros_like(x), np.zeros_like(x), 0] for x in start]
     history = []
@@ -588,14 +639,16 @@ def _adam_sparse_trajectory(start, schedule, per_parameter_steps=True, folded_ep
                 continue
             d = g + 0.01 * values[i]
             m, v, t = moments[i]
-            m, v, t = 0.8 * m + 0.2 * d, 0.9 * v + 0.1 * d * d, t + 1
+            m, v, t = beta1 * m + (1 - beta1) * d, beta2 * v + (1 - beta2) * d * d, t + 1
             moments[i] = [m, v, t]
             t = t if per_parameter_steps else calls           # the slip: one count for all parameters
-            bias1, bias2 = 1 - 0.8 ** t, 1 - 0.9 ** t
+            t = 1 if slip == "step count stuck" else t
+            bias1, bias2 = 1 - beta1 ** t, 1 - beta2 ** t
+            sign = -1.0 if slip == "ascent" else 1.0
             if folded_eps:                                    # the slip: Kingma & Ba's "efficient" form
                 values[i] = values[i] - lr * np.sqrt(bias2) / bias1 * m / (np.sqrt(v) + 1e-8)
             else:
-                values[i] = values[i] - lr * (m / bias1) / (np.sqrt(v / bias2) + 1e-8)
+                values[i] = values[i] - sign * lr * (m / bias1) / (np.sqrt(v / bias2) + 1e-8)
         history.append([x.copy() for x in values])
     return history
 
@@ -613,7 +666,8 @@ def test_unit_adam_sparse():
              _adam_sparse_trajectory(start, schedule, per_parameter_steps=False),
              "the bias corrections folded into the step size, lr * sqrt(1 - beta2**t) / (1 - beta1**t) * m / "
              "(sqrt(v) + eps): that in effect adds eps / sqrt(1 - beta2**t) to sqrt(v_hat), where torch adds eps":
-             _adam_sparse_trajectory(start, schedule, folded_eps=True)}
+             _adam_sparse_trajectory(start, schedule, folded_eps=True),
+             **{hint: _adam_sparse_trajectory(start, schedule, slip=slip) for slip, hint in _ADAM_SLIPS.items()}}
     for step, (lr, *step_grads) in enumerate(schedule):
         opt.lr = lr
         for param, g in zip(params, step_grads):

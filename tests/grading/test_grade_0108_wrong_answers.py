@@ -153,6 +153,16 @@ WRONG = {
     ("07", "adam_eps_inside_sqrt"): ({"test-adam", "test-adam-sparse"}, "Adam divides by sqrt(v_hat + eps)"),
     ("07", "adam_folded_eps"): ({"test-adam-sparse"},
                                 "Adam folds the bias corrections into the step size (the paper's 'efficient' form): eps moves"),
+    # H41: slips that lost their items with no hint (a bare 'check failed', or the positions alone).
+    ("07", "sgd_ascent"): ({"test-sgd", "test-sgd-momentum", "test-sgd-combined"},
+                           "SGD steps with p.data += lr * grad, up the gradient (H41: 'check failed: np.allclose(...)')"),
+    ("07", "sgd_dampening_ignored"): ({"test-sgd-momentum", "test-sgd-combined"}, "SGD's buffer adds grad, not "
+                                                                                  "(1 - dampening) * grad (H41: no hint)"),
+    ("07", "sgd_nesterov_ignored"): ({"test-sgd-momentum", "test-sgd-combined"}, "SGD steps with buf even when nesterov"),
+    ("07", "adam_step_count_stuck"): ({"test-adam", "test-adam-sparse"},
+                                      "Adam uses t = state['step'] + 1 without storing it: t is 1 at every step "
+                                      "(H41: no hint, the sparse item's text blamed the per-parameter count)"),
+    ("07", "adam_betas_swapped"): ({"test-adam", "test-adam-sparse"}, "Adam unpacks beta2, beta1 = self.betas (H41: no hint)"),
     ("07", "zero_grad_zeros"): ({"test-zero-grad-skip"}, "zero_grad fills gradients with zeros instead of None"),
     ("07", "adam_state_before_skip"): ({"test-zero-grad-skip"}, "Adam makes a parameter's state before skipping one "
                                                                 "without a gradient (H31: no hint)"),
@@ -228,6 +238,8 @@ CORRECT = {
     ("03", "stack_dfs_style"): "named_parameters by an explicit stack, math.sqrt bound, iter/next Sequential, math.prod Flatten",
     ("05", "while_loop_style"): "-(-n // b) length, a while loop with a drop_last break, fields gathered in explicit loops",
     ("06", "iterative_dfs_lists"): "DFS with a stack of (tensor, input iterator) and for/else, gradient lists summed on arrival",
+    ("07", "rebind_setdefault_style"): "p.data rebound (not in place), state by setdefault under names of its own "
+                                       "(m, v), buffers rebuilt each step, a zero_grad of its own",
     ("07", "torch_lerp_style"): "torch's own Adam: moments by lerp, step size lr / bc1, denominator sqrt(v) / sqrt(bc2) + eps",
     ("08", "concatenate_outputs_style"): "enumerate with for/else, evaluate concatenates every output and scores once",
 }
@@ -281,6 +293,13 @@ LIKELY = {
     ("07", "adam_state_before_skip"): [("test-zero-grad-skip", "Likely bug: the state is made before the `if "
                                                                 "param.grad is None: continue`")],
     ("06", "relu_no_tuple"): [("test-autograd-activation-rules", "relu_backward " + NOT_A_TUPLE)],
+    ("07", "sgd_ascent"): [("test-sgd", "Likely bug: the step goes up the gradient"),
+                           ("test-sgd-momentum", "Likely bug: the step goes up the gradient")],
+    ("07", "sgd_dampening_ignored"): [("test-sgd-momentum", "Likely bug: dampening is ignored")],
+    ("07", "sgd_nesterov_ignored"): [("test-sgd-momentum", "Likely bug: nesterov is ignored")],
+    ("07", "adam_step_count_stuck"): [(item, "Likely bug: the bias corrections use t = 1 at every step")
+                                      for item in ("test-adam", "test-adam-sparse")],
+    ("07", "adam_betas_swapped"): [(item, "Likely bug: beta1 and beta2 swapped") for item in ("test-adam", "test-adam-sparse")],
     ("06", "exp_forgets_grad"): [("test-autograd-elementwise-rules", "Likely bug: the incoming grad is not multiplied in"),
                                  ("test-autograd-losses", "fix it first: exp_backward")],
     ("06", "log_over_out"): [("test-autograd-elementwise-rules", "Likely bug: grad / out divides by log(a), the output")],
