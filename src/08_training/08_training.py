@@ -127,13 +127,23 @@ from tinytorch.core.tensor import Tensor
 
 def test_unit_accuracy():
     scores = Tensor([[0.1, 2.0, -1.0], [3.0, 0.0, 0.5], [0.0, 0.1, 0.2], [5.0, 4.0, 6.0]])
-    assert accuracy(scores, np.array([1, 0, 2, 2])) == 1.0, 'check failed: accuracy(scores, np.array([1, 0, 2, 2])) == 1.0'
-    assert accuracy(scores, np.array([1, 0, 0, 0])) == 0.5, 'check failed: accuracy(scores, np.array([1, 0, 0, 0])) == 0.5'
+    for labels, want in (([1, 0, 2, 2], 1.0), ([1, 0, 0, 0], 0.5)):
+        got = accuracy(scores, np.array(labels))
+        assert got == want, (
+            f"accuracy(scores, {labels}) with scores [[0.1, 2, -1], [3, 0, 0.5], [0, 0.1, 0.2], [5, 4, 6]] (argmax per "
+            f"row [1, 0, 2, 2]): expected "
+            f"{want}, got {got}" + (". Likely bug: that is the number of right predictions; accuracy is the "
+                                     "fraction, divided by the number of samples" if got == want * 4 else ""))
     assert accuracy(scores, Tensor([0.0, 1.0, 2.0, 0.0])) == 0.25, "float labels holding whole numbers count"
     assert isinstance(accuracy(scores, [1, 0, 2, 2]), float), 'check failed: isinstance(accuracy(scores, [1, 0, 2, 2]), float)'
     probabilities = Tensor([[0.9], [0.2], [0.6], [0.4]])
     assert accuracy(probabilities, [1, 0, 1, 1]) == 0.75, "(N, 1) outputs are probabilities: class 1 above 0.5"
-    assert accuracy(np.array([0.7, 0.1]), [1, 1]) == 0.5, 'check failed: accuracy(np.array([0.7, 0.1]), [1, 1]) == 0.5'
+    got = accuracy(np.array([0.7, 0.1]), [1, 1])
+    assert got == 0.5, (
+        f"accuracy(np.array([0.7, 0.1]), [1, 1]): (N,) outputs are probabilities of class 1 like (N, 1) ones, so the "
+        f"predictions are [1, 0], accuracy 0.5; got {got}" + (
+            ". Likely bug: a 1-d output was taken for class scores (argmax over the samples, or outputs[:, 0] fails): "
+            "test outputs.ndim, not only the last axis's length" if got == 0.0 else ""))
     print("accuracy: argmax for class scores, 0.5 threshold for probabilities")
 
 if __name__ == "__main__":
@@ -483,6 +493,34 @@ class Recorder(Module):
         return self.model(x)
 
 
+# %% nbgrader={"grade": false, "grade_id": "check-helpers-training", "locked": true, "schema_version": 3, "solution": false, "task": false}
+#| check_helpers
+import numpy as np
+
+
+def _accuracy_averages(batches):
+    """(right, yours): the per-sample mean accuracy over `batches`, a list of (logits, targets), computed here, and
+    the same mean with your accuracy() on each batch. The checks of train_epoch and evaluate accept either: they
+    check the averaging; a wrong accuracy() is test-training-accuracy's item, and costs only that one."""
+    count = sum(len(targets) for _, targets in batches)
+    right = sum(float(np.mean(logits.argmax(axis=1) == targets)) * len(targets) for logits, targets in batches) / count
+    try:
+        yours = sum(float(accuracy(logits, targets)) * len(targets) for logits, targets in batches) / count
+    except Exception:
+        yours = right
+    return right, yours
+
+
+def _accuracy_matches(acc, batches):
+    """'' when train_epoch's or evaluate's accuracy `acc` is the per-sample mean over `batches` (by your accuracy()
+    if that differs from the right one); else what was expected."""
+    right, yours = _accuracy_averages(batches)
+    if abs(acc - right) < 1e-9 or abs(acc - yours) < 1e-9:
+        return ""
+    return f"expected {right}" + ("" if abs(yours - right) < 1e-9 else f" (or {yours} by your accuracy(), which "
+                                   "test-training-accuracy finds wrong)") + f", got {acc}"
+
+
 # %% nbgrader={"grade": true, "grade_id": "test-training-train-epoch", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
 from tinytorch.core.dataloader import DataLoader, TensorDataset
 from tinytorch.core.layers import Linear
@@ -498,28 +536,34 @@ def test_unit_train_epoch():
     manual_seed(0)
     layer = Linear(3, 4)
     w, b = layer.weight.data.astype(np.float64), layer.bias.data.astype(np.float64)
+    start_weight = layer.weight.data.copy()
     seen = []                                              # what the model saw: (training, grad enabled)
     model = Recorder(layer, report=lambda training, grad: seen.append((training, grad)))
     model.eval()                                           # train_epoch must switch to training mode
     trainer = Trainer(model, SGD(model.parameters(), lr=0.5), CrossEntropyLoss())
     loss, acc = trainer.train_epoch(DataLoader(TensorDataset(x, y), batch_size=4))
     assert isinstance(loss, float) and isinstance(acc, float), f"train_epoch returns two floats, got {type(loss).__name__}, {type(acc).__name__}"
-    total_loss, total_correct = 0.0, 0
+    total_loss, batches = 0.0, []
     for start in (0, 4, 8):                                # the same epoch in numpy
         xb, yb = x[start:start + 4].astype(np.float64), y[start:start + 4]
         z = xb @ w.T + b
         p = np.exp(z - z.max(axis=1, keepdims=True))
         p = p / p.sum(axis=1, keepdims=True)
         total_loss += -np.log(p[np.arange(len(yb)), yb]).sum()
-        total_correct += int((z.argmax(axis=1) == yb).sum())
+        batches.append((z, yb))
         dz = (p - np.eye(4)[yb]) / len(yb)
         w, b = w - 0.5 * dz.T @ xb, b - 0.5 * dz.sum(axis=0)
+    unmoved = np.array_equal(layer.weight.data, start_weight)
     np.testing.assert_allclose(layer.weight.data, w, rtol=1e-4, atol=1e-6, err_msg=(
         "weights after one epoch differ from: for each batch, zero_grad, forward, loss, backward, step "
-        "(gradients of one batch only)"))
+        "(gradients of one batch only)" + (
+            ". Likely bug: the weights did not move, so every step found no gradient: zero_grad() called between "
+            "backward() and step(), or step() called before backward()? The order is zero_grad, forward, loss, "
+            "backward, step" if unmoved else "")))
     np.testing.assert_allclose(layer.bias.data, b, rtol=1e-4, atol=1e-6, err_msg="bias after one epoch")
     assert abs(loss - total_loss / 10) < 1e-4, f"mean loss over the 10 samples (before each step): expected {total_loss / 10:.5f}, got {loss:.5f}"
-    assert abs(acc - total_correct / 10) < 1e-9, f"accuracy over the 10 samples: expected {total_correct / 10}, got {acc}"
+    problem = _accuracy_matches(acc, batches)
+    assert not problem, f"accuracy over the 10 samples: {problem}"
     assert seen == [(True, True)] * 3, f"every batch runs in training mode with gradients on, got {seen}"
     assert model.training, "train_epoch leaves the model in training mode"
     Recorder.check_reports.pop(id(model), None)                # its report is read: the table keeps live checks only
@@ -558,8 +602,8 @@ def test_unit_training_averages():
     shifted = logits - logits.max(axis=1, keepdims=True)
     expected = -np.mean(shifted[np.arange(8), y[:8]] - np.log(np.exp(shifted).sum(axis=1)))
     assert abs(loss - expected) < 1e-5, f"drop_last: mean loss over the 8 samples seen, expected {expected:.5f}, got {loss:.5f}"
-    expected_acc = float(np.mean(logits.argmax(axis=1) == y[:8]))
-    assert abs(acc - expected_acc) < 1e-9, f"drop_last: accuracy over the 8 samples seen, expected {expected_acc}, got {acc}"
+    problem = _accuracy_matches(acc, [(logits[:4], y[:4]), (logits[4:], y[4:8])])
+    assert not problem, f"drop_last: accuracy over the 8 samples seen: {problem}"
     # A loss that is not finite stops training with FloatingPointError (use _loss_value). The bad
     # value is a nan, as a missing pixel read from a file would be: nan passes through every
     # operation silently. (An inf input would make numpy warn before your code sees the loss:
@@ -602,8 +646,8 @@ def test_unit_evaluate():
     logits = x.astype(np.float64) @ inner.weight.data.T.astype(np.float64) + inner.bias.data
     shifted = logits - logits.max(axis=1, keepdims=True)
     expected_loss = -np.mean(shifted[np.arange(10), y] - np.log(np.exp(shifted).sum(axis=1)))
-    expected_acc = float(np.mean(logits.argmax(axis=1) == y))
-    assert abs(acc - expected_acc) < 1e-9, f"accuracy over all 10 samples: expected {expected_acc}, got {acc}"
+    problem = _accuracy_matches(acc, [(logits[:4], y[:4]), (logits[4:8], y[4:8]), (logits[8:], y[8:])])
+    assert not problem, f"accuracy over all 10 samples: {problem}"
     assert abs(loss - expected_loss) < 1e-5, f"mean loss over samples (the short last batch weighs less): expected {expected_loss:.5f}, got {loss:.5f}"
     model.eval()
     trainer.evaluate(DataLoader(TensorDataset(x, y), batch_size=4))
