@@ -393,7 +393,10 @@ def test_unit_dataloader_len():
     ds = TensorDataset(Tensor(np.zeros((10, 3))))
     assert len(DataLoader(ds, batch_size=4)) == 3, "10 samples in batches of 4: 4 + 4 + 2"
     assert len(DataLoader(ds, batch_size=4, drop_last=True)) == 2, "drop_last drops the short batch of 2"
-    assert len(DataLoader(ds, batch_size=5)) == 2, 'check failed: len(DataLoader(ds, batch_size=5)) == 2'
+    got = len(DataLoader(ds, batch_size=5))
+    assert got == 2, f"10 samples in batches of 5: 2 batches, got {got}" + (
+        ". Likely bug: N // batch_size + 1 counts a batch too many when batch_size divides N; round up instead: "
+        "(N + batch_size - 1) // batch_size" if got == 3 else "")
     assert len(DataLoader(ds, batch_size=5, drop_last=True)) == 2, "nothing to drop when batches divide evenly"
     assert len(DataLoader(ds, batch_size=32)) == 1, 'check failed: len(DataLoader(ds, batch_size=32)) == 1'
     assert len(DataLoader(ds, batch_size=32, drop_last=True)) == 0, 'check failed: len(DataLoader(ds, batch_size=32, drop_last=True)) == 0'
@@ -405,19 +408,27 @@ if __name__ == "__main__":
 # %% nbgrader={"grade": true, "grade_id": "test-dataloader-batch-indices", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
 def test_unit_batch_indices():
     ds = TensorDataset(Tensor(np.arange(10.0)))
-    plain = DataLoader(ds, batch_size=4).batch_indices()
-    assert [list(b) for b in plain] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]], 'check failed: [list(b) for b in plain] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]'
+    plain = [np.asarray(b).tolist() for b in DataLoader(ds, batch_size=4).batch_indices()]
+    assert plain == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]], (
+        f"10 samples in batches of 4, no shuffle: [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]], got {plain}" + (
+            ". Likely bug: np.array_split cuts N into chunks of nearly equal sizes; cut consecutive chunks of "
+            "batch_size, order[start:start + batch_size]" if [len(b) for b in plain] == [4, 3, 3] else ""))
     dropped = DataLoader(ds, batch_size=4, drop_last=True).batch_indices()
-    assert [len(b) for b in dropped] == [4, 4], 'check failed: [len(b) for b in dropped] == [4, 4]'
-    even = DataLoader(ds, batch_size=5, drop_last=True).batch_indices()
-    assert [list(b) for b in even] == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]], (
-        f"10 samples in batches of 5 with drop_last: nothing is short, nothing is dropped; got {[list(b) for b in even]}")
+    assert [len(b) for b in dropped] == [4, 4], f"drop_last drops the short batch of 2: sizes [4, 4], got {[len(b) for b in dropped]}"
+    even = [np.asarray(b).tolist() for b in DataLoader(ds, batch_size=5, drop_last=True).batch_indices()]
+    assert even == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]], (
+        f"10 samples in batches of 5 with drop_last: nothing is short, nothing is dropped; got {even}" + (
+            ". Likely bug: drop_last drops the last batch even when it is full; drop it only when it is shorter than "
+            "batch_size" if even == [[0, 1, 2, 3, 4]] else ""))
     loader = DataLoader(ds, batch_size=3, shuffle=True, seed=7)
     first, second = loader.batch_indices(), loader.batch_indices()
     for epoch in (first, second):
         assert sorted(np.concatenate(epoch).tolist()) == list(range(10)), "each sample exactly once per epoch"
         assert [len(b) for b in epoch] == [3, 3, 3, 1], 'check failed: [len(b) for b in epoch] == [3, 3, 3, 1]'
-    assert not np.array_equal(np.concatenate(first), np.concatenate(second)), "a new permutation every epoch"
+    assert not np.array_equal(np.concatenate(first), np.concatenate(second)), (
+        "a new permutation every epoch: two calls of batch_indices() on one shuffling loader gave the same order. "
+        "Likely bug: a generator made anew at each call (np.random.default_rng(self.seed) inside batch_indices), or "
+        "an order shuffled once and kept, repeats it; draw self._rng.permutation(N) at every call")
     again = DataLoader(ds, batch_size=3, shuffle=True, seed=7)
     assert np.array_equal(np.concatenate(again.batch_indices()), np.concatenate(first)), "same seed, same order"
     assert np.array_equal(np.concatenate(again.batch_indices()), np.concatenate(second)), 'check failed: np.array_equal(np.concatenate(again.batch_indices()), np.concatenate(second))'
@@ -513,18 +524,50 @@ class ListDataset(Dataset):
         return self.samples[index]
 
 
+# %% nbgrader={"grade": false, "grade_id": "check-helpers-iter", "locked": true, "schema_version": 3, "solution": false, "task": false}
+#| check_helpers
+import numpy as np
+
+
+def _right_epoch(n, batch_size, drop_last=False):
+    """The index arrays of one unshuffled epoch of n samples."""
+    epoch = [np.arange(n)[start:start + batch_size] for start in range(0, n, batch_size)]
+    return epoch[:-1] if drop_last and len(epoch[-1]) < batch_size else epoch
+
+
+def _epoch_to_follow(make_loader, n, batch_size, drop_last=False):
+    """(the index arrays __iter__ must follow on a loader made by make_loader(), a note for messages). Those of
+    your batch_indices() on a twin loader when they are index arrays within range: __iter__'s item checks that it
+    yields one batch per index array, and the arrays themselves are test-dataloader-batch-indices' item (one slip,
+    one item). Else the right ones."""
+    right = _right_epoch(n, batch_size, drop_last)
+    try:
+        yours = [np.asarray(b, dtype=np.int64).reshape(-1) for b in make_loader().batch_indices()]
+    except Exception:
+        return right, ""
+    if not yours or not all(len(b) and b.min() >= 0 and b.max() < n for b in yours):
+        return right, ""
+    same = len(yours) == len(right) and all(np.array_equal(a, b) for a, b in zip(yours, right))
+    return yours, "" if same else (f" (one batch per index array of your batch_indices(), {[b.tolist() for b in yours]}, "
+                                   "which test-dataloader-batch-indices checks)")
+
+
 # %% nbgrader={"grade": true, "grade_id": "test-dataloader-iter", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
 def test_unit_dataloader_iter():
     x = np.arange(14, dtype=np.float32).reshape(7, 2)
     y = np.arange(7, dtype=np.float32)
     rows = ListDataset([(x[i], y[i]) for i in range(7)])   # not a TensorDataset: __getitem__ and collate
     for kind, ds in (("TensorDataset", TensorDataset(Tensor(x), Tensor(y))), ("ListDataset", rows)):
+        epoch, note = _epoch_to_follow(lambda: DataLoader(ds, batch_size=3), 7, 3)
         batches = list(DataLoader(ds, batch_size=3))
-        assert len(batches) == 3, f"{kind}: 7 samples in batches of 3 give 3 batches, got {len(batches)}"
-        assert all(isinstance(b, tuple) and len(b) == 2 for b in batches), 'check failed: all((isinstance(b, tuple) and len(b) == 2 for b in batches))'
-        assert [b[0].shape for b in batches] == [(3, 2), (3, 2), (1, 2)], 'check failed: [b[0].shape for b in batches] == [(3, 2), (3, 2), (1, 2)]'
+        assert len(batches) == len(epoch), f"{kind}: 7 samples in batches of 3 give {len(epoch)} batches{note}, got {len(batches)}"
+        assert all(isinstance(b, tuple) and len(b) == 2 for b in batches), (
+            f"{kind}: each batch is a tuple (inputs, labels), one Tensor per field; got {[type(b).__name__ for b in batches]}")
+        shapes = [(len(b), 2) for b in epoch]
+        assert [b[0].shape for b in batches] == shapes, f"{kind}: batch shapes {shapes}{note}, got {[b[0].shape for b in batches]}"
         assert all(isinstance(t, Tensor) for b in batches for t in b), 'check failed: all((isinstance(t, Tensor) for b in batches for t in b))'
-        np.testing.assert_array_equal(np.concatenate([b[1].data for b in batches]), y)
+        np.testing.assert_array_equal(np.concatenate([b[1].data for b in batches]), y[np.concatenate(epoch)],
+                                      err_msg=f"{kind}: the labels of the batches, in order{note}")
         shuffled = list(DataLoader(ds, batch_size=3, shuffle=True, seed=1))
         xs = np.concatenate([b[0].data for b in shuffled])
         ys = np.concatenate([b[1].data for b in shuffled])
@@ -532,13 +575,19 @@ def test_unit_dataloader_iter():
         # Shuffled, and again the same with the same seed (the order itself is batch_indices()'s item).
         assert not np.array_equal(ys, y), f"{kind}: shuffle=True must shuffle the samples (take the batches from batch_indices())"
         again = np.concatenate([b[1].data for b in DataLoader(ds, batch_size=3, shuffle=True, seed=1)])
-        assert np.array_equal(again, ys), f"{kind}: the same seed must give the same order"
-        assert sorted(ys.tolist()) == y.tolist(), 'check failed: sorted(ys.tolist()) == y.tolist()'
-        assert len(list(DataLoader(ds, batch_size=3, drop_last=True))) == 2, 'check failed: len(list(DataLoader(ds, batch_size=3, drop_last=True))) == 2'
+        twins = [np.concatenate(DataLoader(ds, batch_size=3, shuffle=True, seed=1).batch_indices()) for _ in range(2)]
+        if np.array_equal(twins[0], twins[1]):          # else your batch_indices() ignores the seed: its own item
+            assert np.array_equal(again, ys), f"{kind}: the same seed must give the same order"
+        assert sorted(ys.tolist()) == y.tolist(), f"{kind}: a shuffled epoch holds every sample once, got labels {ys.tolist()}"
+        epoch, note = _epoch_to_follow(lambda: DataLoader(ds, batch_size=3, drop_last=True), 7, 3, drop_last=True)
+        count = len(list(DataLoader(ds, batch_size=3, drop_last=True)))
+        assert count == len(epoch), f"{kind}: 7 samples in batches of 3 with drop_last give {len(epoch)} batches{note}, got {count}"
         assert all(t.dtype == np.float32 for b in batches for t in b), f"{kind}: float32 data gives float32 batches"
     ten = TensorDataset(Tensor(np.arange(10.0)))
     even = [b[0].data.tolist() for b in DataLoader(ten, batch_size=5, drop_last=True)]
-    assert even == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]], f"10 samples, batches of 5, drop_last: two full batches, got {even}"
+    epoch, note = _epoch_to_follow(lambda: DataLoader(ten, batch_size=5, drop_last=True), 10, 5, drop_last=True)
+    assert even == [b.tolist() for b in epoch], (
+        f"10 samples, batches of 5, drop_last: {[b.tolist() for b in epoch]}{note or ' (two full batches)'}, got {even}")
     doubles = np.arange(6.0).reshape(3, 2)
     for kind, ds in (("TensorDataset", TensorDataset(Tensor(doubles, dtype=np.float64))),
                      ("ListDataset", ListDataset([(row,) for row in doubles]))):

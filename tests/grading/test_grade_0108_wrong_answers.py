@@ -188,10 +188,18 @@ WRONG = {
                                                                         "and step (H41: no hint)"),
     ("08", "step_before_backward"): ({"test-training-train-epoch"}, "train_epoch calls step before backward (H41: no hint)"),
     ("08", "accuracy_argmax_only"): ({"test-training-accuracy"}, "accuracy takes argmax even of (N, 1) probabilities"),
-    ("05", "drop_last_pops"): ({"test-dataloader-batch-indices", "test-dataloader-iter"},
+    # H41: __iter__'s item follows the student's own batch_indices() (when they are index arrays): a slip in
+    # batch_indices no longer costs test-dataloader-iter too (these two lost both items before, 25 of 35).
+    ("05", "drop_last_pops"): ({"test-dataloader-batch-indices"},
                                "batch_indices drops the last batch whenever drop_last is set, even a full one"),
-    ("05", "shuffle_np_random"): ({"test-dataloader-batch-indices", "test-dataloader-iter"},
+    ("05", "shuffle_np_random"): ({"test-dataloader-batch-indices"},
                                   "batch_indices shuffles with np.random, not the loader's seeded generator"),
+    ("05", "array_split_batches"): ({"test-dataloader-batch-indices"},
+                                    "batch_indices cuts with np.array_split into len(self) chunks (H41: 15/35, two "
+                                    "items, 'check failed: ...')"),
+    ("05", "len_plus_one"): ({"test-dataloader-len"}, "__len__ as N // batch_size + 1 (H41: 'check failed: ...')"),
+    ("05", "rng_made_per_epoch"): ({"test-dataloader-batch-indices"},
+                                   "batch_indices makes np.random.default_rng(self.seed) at every call (H41: no hint)"),
     ("05", "shuffle_once"): ({"test-dataloader-batch-indices"}, "batch_indices shuffles once and reuses the order every epoch"),
     ("05", "collate_always_float32"): ({"test-dataloader-collate", "test-dataloader-iter"},
                                        "collate wraps every field in Tensor(...): float64 data becomes float32"),
@@ -231,6 +239,8 @@ WRONG = {
 CORRECT = {
     ("01", "operator_style"): "operator-module helper, np.power/np.e ** x, permutation transpose, ufunc reduce, math.prod count",
     ("02", "logaddexp_style"): "np.where ReLU, exp(-logaddexp(0, -x)) sigmoid, GELU in float64 cast back, log-normaliser softmax",
+    ("05", "divmod_rng_shuffle_lists"): "divmod length, self._rng.shuffle of an arange, batches as Python lists, "
+                                        "a while loop, the general path (collate) for every dataset",
     ("05", "generator_style"): "ceil/floor length, batches counted from len(), zip(*samples) columns, map-based iterator",
     ("08", "counting_style"): "one _run helper for both loops (np sums, no_grad as a decorator), count_nonzero accuracy",
     ("07", "functional_style"): "a _direction helper, state.get defaults, in-place slice assignment, lr folded into step size",
@@ -315,6 +325,11 @@ LIKELY = {
     ("08", "accuracy_1d_as_scores"): [("test-training-accuracy", "Likely bug: a 1-d output was taken for class scores")],
     ("08", "zero_grad_after_backward"): [("test-training-train-epoch", "Likely bug: the weights did not move")],
     ("08", "step_before_backward"): [("test-training-train-epoch", "Likely bug: the weights did not move")],
+    ("05", "array_split_batches"): [("test-dataloader-batch-indices", "Likely bug: np.array_split cuts N into chunks")],
+    ("05", "len_plus_one"): [("test-dataloader-len", "Likely bug: N // batch_size + 1 counts a batch too many")],
+    ("05", "rng_made_per_epoch"): [("test-dataloader-batch-indices", "Likely bug: a generator made anew at each call")],
+    ("05", "drop_last_pops"): [("test-dataloader-batch-indices", "Likely bug: drop_last drops the last batch even when it is full")],
+    ("05", "shuffle_once"): [("test-dataloader-batch-indices", "an order shuffled once and kept")],
     ("06", "exp_forgets_grad"): [("test-autograd-elementwise-rules", "Likely bug: the incoming grad is not multiplied in"),
                                  ("test-autograd-losses", "fix it first: exp_backward")],
     ("06", "log_over_out"): [("test-autograd-elementwise-rules", "Likely bug: grad / out divides by log(a), the output")],

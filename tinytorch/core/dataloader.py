@@ -175,7 +175,7 @@ class ListDataset(Dataset):
     def __getitem__(self, index):
         return self.samples[index]
 
-# %% ../../src/05_dataloader/05_dataloader.py #cell-029
+# %% ../../src/05_dataloader/05_dataloader.py #cell-030
 DIGITS_FILE = Path(tinytorch.__file__).resolve().parent / "data" / "digits.csv.gz"
 DIGITS_SPLIT_SEED = 0
 DIGITS_TEST_FRACTION = 0.2
