@@ -252,9 +252,12 @@ class CrossEntropyLoss(Module):
 
 # %% nbgrader={"grade": true, "grade_id": "test-cross-entropy", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 def test_unit_cross_entropy():
-    def summed(got, mean, n):   # the loss of n samples is their mean: a sum is n times it
-        return (f". Likely bug: the loss is summed over the {n} samples, not averaged: divide the sum by N "
-                "(or take .mean())") if n > 1 and np.isclose(got, n * mean, rtol=1e-5) else ""
+    def summed(got, mean, n):   # the loss of n samples is their mean: a sum is n times it; and its sign
+        if n > 1 and np.isclose(got, n * mean, rtol=1e-5):
+            return (f". Likely bug: the loss is summed over the {n} samples, not averaged: divide the sum by N "
+                    "(or take .mean())")
+        return (". Likely bug: the minus sign is missing: the loss is the mean of -log p[label], the negated "
+                "log-probability (a positive number)") if mean > 0 and np.isclose(got, -mean, rtol=1e-5) else ""
 
     loss_fn = CrossEntropyLoss()
     # Equal logits: every class has probability 1/C, the loss is log(C).
@@ -270,7 +273,13 @@ def test_unit_cross_entropy():
     assert np.isclose(loss_fn(logits, np.array([0, 1])).item(), -(np.log(0.25) + np.log(0.75)) / 2), 'check failed: np.isclose(loss_fn(logits, np.array([0, 1])).item(), -(np.log(0.25) + np.log(0.75)) / 2)'
     # Rows that differ: each row's own label must be picked (log_probs[np.arange(N), labels]).
     mirrored = Tensor(np.log([[1.0, 3.0], [3.0, 1.0]]))
-    assert np.isclose(loss_fn(mirrored, [1, 0]).item(), -np.log(0.75)), 'check failed: np.isclose(loss_fn(mirrored, [1, 0]).item(), -np.log(0.75))'
+    got = loss_fn(mirrored, [1, 0]).item()
+    assert np.isclose(got, -np.log(0.75)), (
+        f"CrossEntropyLoss()(log([[1, 3], [3, 1]]), [1, 0]): each row's label has probability 3/4, expected "
+        f"-log(0.75) = {-np.log(0.75)}, got {got}" + (
+            ". Likely bug: log_probs[:, labels] takes every row's entries at all the labels (an (N, N) table); pick "
+            "one entry per row: log_probs[np.arange(N), labels]" if np.isclose(got, -(np.log(0.75) + np.log(0.25)) / 2)
+            else summed(got, -np.log(0.75), 2)))
 
     # Against numpy on (2, 3) logits in float64: the dtype is kept and the input untouched.
     z = np.array([[0.5, -1.0, 2.0], [1.5, 0.0, -0.5]])
@@ -293,16 +302,22 @@ if __name__ == "__main__":
 
 # %% nbgrader={"grade": true, "grade_id": "test-cross-entropy-stable", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 def test_unit_cross_entropy_stable():
-    def summed(got, mean, n):   # the loss of n samples is their mean: a sum is n times it
-        return (f". Likely bug: the loss is summed over the {n} samples, not averaged: divide the sum by N "
-                "(or take .mean())") if n > 1 and np.isclose(got, n * mean, rtol=1e-5) else ""
+    def summed(got, mean, n):   # the loss of n samples is their mean: a sum is n times it; and its sign
+        if n > 1 and np.isclose(got, n * mean, rtol=1e-5):
+            return (f". Likely bug: the loss is summed over the {n} samples, not averaged: divide the sum by N "
+                    "(or take .mean())")
+        return (". Likely bug: the minus sign is missing: the loss is the mean of -log p[label], the negated "
+                "log-probability (a positive number)") if mean > 0 and np.isclose(got, -mean, rtol=1e-5) else ""
 
     loss_fn = CrossEntropyLoss()
     # Logits far beyond exp's range: a naive softmax gives inf/nan.
     big = Tensor([[1000.0, 0.0], [0.0, 1000.0], [-1000.0, -1000.0]])
     loss = loss_fn(big, [0, 0, 1]).item()
     # sample 0: certain and right -> 0; sample 1: certain and wrong -> 1000; sample 2: tie -> log 2
-    assert np.isfinite(loss), f"huge logits must give a finite loss, got {loss}"
+    assert np.isfinite(loss), (
+        f"huge logits must give a finite loss, got {loss}. Likely bug: the log of softmax probabilities: a "
+        "probability that underflows to 0 gives log 0 = -inf (and exp of a huge logit overflows); take the "
+        "log-probabilities as shifted - log(sum(exp(shifted))), shifted = logits - the row's max")
     expected = (0.0 + 1000.0 + np.log(2)) / 3
     assert np.isclose(loss, expected, rtol=1e-5), (
         f"CrossEntropyLoss()([[1000, 0], [0, 1000], [-1000, -1000]], [0, 0, 1]): the samples' losses are 0, 1000 "
@@ -428,7 +443,10 @@ def test_unit_bce():
     # y = 1 keeps -log p, y = 0 keeps -log(1 - p): (-log 0.8 - log 0.9) / 2
     loss = loss_fn(Tensor([0.8, 0.1]), Tensor([1.0, 0.0]))
     assert isinstance(loss, Tensor) and loss.shape == (), 'check failed: isinstance(loss, Tensor) and loss.shape == ()'
-    assert np.isclose(loss.item(), -(np.log(0.8) + np.log(0.9)) / 2), 'check failed: np.isclose(loss.item(), -(np.log(0.8) + np.log(0.9)) / 2)'
+    want = -(np.log(0.8) + np.log(0.9)) / 2
+    assert np.isclose(loss.item(), want), (
+        f"BinaryCrossEntropyLoss()(input=[0.8, 0.1], target=[1, 0]): -(log 0.8 + log(1 - 0.1)) / 2 = {want}, got "
+        f"{loss.item()}" + (". Likely bug: the minus sign is missing" if np.isclose(loss.item(), -want) else ""))
     # A soft label mixes both terms.
     assert np.isclose(loss_fn(Tensor([[0.25]]), [[0.5]]).item(), -(0.5 * np.log(0.25) + 0.5 * np.log(0.75))), 'check failed: np.isclose(loss_fn(Tensor([[0.25]]), [[0.5]]).item(), -(0.5 * np.log(0.25) + 0.5 * np.log(0.75)))'
     # (N, C) = (2, 3): the mean over all 6 elements, not the sum over a row averaged over N.
