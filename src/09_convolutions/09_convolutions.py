@@ -244,7 +244,10 @@ def _output_size_bug(answers):
               "(size + 2 * padding - kernel) // stride + 1", lambda n, k, s, p: round((n + 2 * p - k) / s) + 1),
              ("the padding is added to the count instead of the size: it widens the input before the windows are "
               "counted, (size + 2 * padding - kernel) // stride + 1",
-              lambda n, k, s, p: (n - k) // s + 1 + 2 * p)]
+              lambda n, k, s, p: (n - k) // s + 1 + 2 * p),
+             ("the parentheses are missing: // binds tighter than + and -, so only the kernel is divided by the "
+              "stride; write (size + 2 * padding - kernel) // stride + 1",
+              lambda n, k, s, p: n + 2 * p - k // s + 1)]
     return next((hint for hint, formula in slips
                  if all(formula(*case) == got for case, got in answers.items())), None)
 

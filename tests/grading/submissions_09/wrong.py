@@ -1132,6 +1132,10 @@ wrong("output_size_padding_on_the_count", "conv_output_size", """
 return (size - kernel) // stride + 1 + 2 * padding
 """)
 
+wrong("output_size_no_parentheses", "conv_output_size", """
+return size + 2 * padding - kernel // stride + 1
+""")
+
 wrong("conv_stride_on_kernel_index", "conv2d_loops", """
 for n in range(batch):
     for co in range(c_out):
