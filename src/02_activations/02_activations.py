@@ -375,7 +375,9 @@ if __name__ == "__main__":
 def test_unit_sigmoid_tanh():
     x = np.array([-2.0, 0.0, 1.0, 3.0])
     s = Sigmoid()(Tensor(x, dtype=np.float64))
-    np.testing.assert_allclose(s.data, 1 / (1 + np.exp(-x)), rtol=1e-12, err_msg="Sigmoid = 1 / (1 + e^-x)")
+    np.testing.assert_allclose(s.data, 1 / (1 + np.exp(-x)), rtol=1e-12, err_msg="Sigmoid = 1 / (1 + e^-x)" + (
+        ". Likely bug: that is sigmoid(-x) = 1 - sigmoid(x): the branches are swapped or the sign of x is flipped "
+        "(for x >= 0, 1 / (1 + e^-x); for x < 0, e^x / (1 + e^x))" if np.allclose(s.data, 1 / (1 + np.exp(x))) else ""))
     t = Tanh()(Tensor(x, dtype=np.float64))
     np.testing.assert_allclose(t.data, (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x)), rtol=1e-12, err_msg="Tanh")
     s2 = Sigmoid()(Tensor(2 * x, dtype=np.float64)).data
@@ -401,8 +403,11 @@ def test_unit_activation_extremes():
         got = Sigmoid()(Tensor(x, dtype=dtype)).data
         assert np.all(np.isfinite(got)), f"Sigmoid in {name} at {x.tolist()}: got {got.tolist()}"
         # float32 still holds sigmoid(-100) = 3.7e-44 (a subnormal number, about 2% precision)
+        mirrored = np.allclose(got, sigmoid[::-1].astype(dtype), rtol=1e-6 if dtype == np.float64 else 0.05, atol=0)
         np.testing.assert_allclose(got, sigmoid.astype(dtype), rtol=1e-6 if dtype == np.float64 else 0.05, atol=0, err_msg=(
-            f"Sigmoid in {name}, down to the tiny values of large negative x: use e^-|x|, never e^(+large)"))
+            f"Sigmoid in {name}, down to the tiny values of large negative x: use e^-|x|, never e^(+large)" + (
+                ". Likely bug: that is sigmoid(-x): the branches are swapped or the sign of x is flipped (see "
+                "test-activations-sigmoid-tanh)" if mirrored else "")))
         got = Tanh()(Tensor(x, dtype=dtype)).data
         np.testing.assert_allclose(got, np.tanh(x).astype(dtype), rtol=1e-6, atol=0, err_msg=(
             f"Tanh in {name} at {x.tolist()}: +-1 far out, x itself near 0 (np.tanh is stable)"))
@@ -417,7 +422,9 @@ def test_unit_gelu():
     x = np.array([-3.0, -1.0, 0.0, 0.5, 2.0])
     g = GELU()(Tensor(x, dtype=np.float64)).data
     expected = 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))
-    np.testing.assert_allclose(g, expected, rtol=1e-12, err_msg="GELU, tanh approximation")
+    two_pi = 0.5 * x * (1 + np.tanh(np.sqrt(2 * np.pi) * (x + 0.044715 * x ** 3)))
+    np.testing.assert_allclose(g, expected, rtol=1e-12, err_msg="GELU, tanh approximation" + (
+        ". Likely bug: the constant is sqrt(2 * pi); it is sqrt(2 / pi)" if np.allclose(g, two_pi) else ""))
     assert g[2] == 0.0 and abs(g[4] - 1.9545976940) < 1e-8, 'check failed: g[2] == 0.0 and abs(g[4] - 1.954597694) < 1e-08'
     out = GELU()(Tensor(x))
     assert out.data.dtype == np.float32, f"float32 in, float32 out (the constant sqrt(2/pi) is a float64); got {out.data.dtype}"
@@ -432,8 +439,12 @@ if __name__ == "__main__":
 def test_unit_softmax():
     p = Softmax()(Tensor([[0.0, np.log(3.0)], [1.0, 1.0]], dtype=np.float64)).data
     np.testing.assert_allclose(p, [[0.25, 0.75], [0.5, 0.5]], rtol=1e-12, err_msg="Softmax() over the last axis")
-    q = Softmax(dim=0)(Tensor([[0.0, 5.0], [np.log(4.0), 5.0]], dtype=np.float64)).data
-    np.testing.assert_allclose(q, [[0.2, 0.5], [0.8, 0.5]], rtol=1e-12, err_msg="Softmax(dim=0) over the columns")
+    columns = np.array([[0.0, 5.0], [np.log(4.0), 5.0]])
+    q = Softmax(dim=0)(Tensor(columns, dtype=np.float64)).data
+    rows = np.exp(columns - columns.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(q, [[0.2, 0.5], [0.8, 0.5]], rtol=1e-12, err_msg="Softmax(dim=0) over the columns" + (
+        ". Likely bug: the softmax is taken over the last axis whatever dim says: use axis=self.dim for the max "
+        "and the sum" if np.allclose(q, rows / rows.sum(axis=1, keepdims=True)) else ""))
     big = Softmax()(Tensor([[1000.0, 1001.0, 1002.0]])).data
     e = np.exp([-2.0, -1.0, 0.0])
     np.testing.assert_allclose(big, [e / e.sum()], rtol=1e-4, err_msg="Softmax of logits around 1000")

@@ -215,6 +215,11 @@ WRONG = {
     ("05", "iter_ignores_shuffle"): ({"test-dataloader-iter"}, "__iter__ walks the samples in order, ignoring batch_indices and shuffle"),
     ("05", "collate_concatenate"): ({"test-dataloader-collate", "test-dataloader-iter"},
                                     "collate concatenates along the first axis instead of stacking on a new one"),
+    # H41: three slips with numbers only in their messages.
+    ("02", "sigmoid_branches_swapped"): ({"test-activations-sigmoid-tanh", "test-activations-extremes"},
+                                         "Sigmoid's np.where branches swapped: sigmoid(-x)"),
+    ("02", "softmax_last_axis_only"): ({"test-activations-softmax"}, "Softmax over axis -1 whatever dim is"),
+    ("02", "gelu_sqrt_two_pi"): ({"test-activations-gelu"}, "GELU with sqrt(2 * pi) for sqrt(2 / pi)"),
     ("02", "relu_in_place"): ({"test-activations-relu"}, "ReLU zeroes the negatives of the input's own data"),
     ("02", "relu_default_dtype"): ({"test-activations-relu"}, "ReLU wraps its result in Tensor(...) without dtype: float64 becomes float32"),
     ("02", "relu_dtype_claimed_by_a_subclass"): ({"test-activations-relu"},
@@ -245,6 +250,9 @@ WRONG = {
 
 CORRECT = {
     ("01", "operator_style"): "operator-module helper, np.power/np.e ** x, permutation transpose, ufunc reduce, math.prod count",
+    ("02", "where_both_branches_style"): "Sigmoid computing both np.where branches under np.errstate, a softmax in "
+                                         "float64 with expand_dims, ReLU by a boolean mask on a copy",
+    ("02", "relu_abs_style"): "ReLU as (x + |x|) / 2",
     ("02", "logaddexp_style"): "np.where ReLU, exp(-logaddexp(0, -x)) sigmoid, GELU in float64 cast back, log-normaliser softmax",
     ("05", "divmod_rng_shuffle_lists"): "divmod length, self._rng.shuffle of an arange, batches as Python lists, "
                                         "a while loop, the general path (collate) for every dataset",
@@ -345,6 +353,10 @@ LIKELY = {
     ("04", "ce_log_of_shifted_softmax"): [("test-cross-entropy-stable", "Likely bug: the log of softmax probabilities")],
     ("04", "ce_naive_softmax"): [("test-cross-entropy-stable", "Likely bug: the log of softmax probabilities")],
     ("04", "bce_no_minus"): [("test-bce", "Likely bug: the minus sign is missing")],
+    ("02", "sigmoid_branches_swapped"): [("test-activations-sigmoid-tanh", "Likely bug: that is sigmoid(-x)"),
+                                         ("test-activations-extremes", "Likely bug: that is sigmoid(-x)")],
+    ("02", "softmax_last_axis_only"): [("test-activations-softmax", "Likely bug: the softmax is taken over the last axis")],
+    ("02", "gelu_sqrt_two_pi"): [("test-activations-gelu", "Likely bug: the constant is sqrt(2 * pi)")],
     ("06", "exp_forgets_grad"): [("test-autograd-elementwise-rules", "Likely bug: the incoming grad is not multiplied in"),
                                  ("test-autograd-losses", "fix it first: exp_backward")],
     ("06", "log_over_out"): [("test-autograd-elementwise-rules", "Likely bug: grad / out divides by log(a), the output")],
