@@ -392,3 +392,11 @@ def test_flatten_says_how_many_dimensions_it_needs(dims, shape, needed):
     with pytest.raises(ValueError, match=rf"Flatten\(start_dim={dims[0]}, end_dim={dims[1]}\) cannot flatten an input "
                                          rf"with {len(shape)} dimension\(s\)\. Expected at least {needed} dimensions"):
         Flatten(*dims)(Tensor(np.zeros(shape)))
+
+
+def test_sequential_names_a_class_given_for_a_layer():
+    """H41: Sequential(ReLU) (the class, not ReLU()) failed later with 'ReLU() takes no arguments'."""
+    with pytest.raises(TypeError, match=r"layer 1 is the class ReLU, not a layer made from it\. Fix: call it"):
+        Sequential(Linear(2, 2), ReLU)
+    with pytest.raises(TypeError, match=r"layer 0 is the class Linear"):
+        Sequential(Linear)

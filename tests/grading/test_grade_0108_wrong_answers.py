@@ -111,6 +111,19 @@ WRONG = {
     ("06", "sigmoid_of_out"): ({"test-autograd-activation-rules"},
                                "sigmoid_backward applies sigmoid to out again (H41: no hint)"),
     ("06", "tanh_of_out"): ({"test-autograd-activation-rules"}, "tanh_backward as 1 - tanh(out) ** 2 (H41: no hint)"),
+    # H41: the checks that run a model (module tree, backward) take the layers in turn themselves when Sequential
+    # does not chain them, and run the nested model only when Dropout's eval mode is right; the independence
+    # check's bounds follow the fraction the layer drops.
+    ("03", "sequential_not_chained"): ({"test-sequential-flatten"}, "Sequential applies every layer to x "
+                                                                    "(H41: 23/42, three items)"),
+    ("03", "dropout_ignores_eval"): ({"test-dropout"}, "Dropout drops in eval mode too (H41: 31/42, also the module tree)"),
+    ("03", "dropout_keeps_p"): ({"test-dropout"}, "Dropout keeps where u < p (H41: 33/42, the independence item "
+                                                  "blamed one draw per row)"),
+    ("03", "dropout_scales_by_keep"): ({"test-dropout"}, "Dropout multiplies the survivors by 1 - p (H41: no hint)"),
+    ("03", "flatten_all_after_first"): ({"test-sequential-flatten"}, "Flatten as x.reshape(x.shape[0], -1) (H41: "
+                                                                     "'check failed: ...')"),
+    ("03", "linear_bound_out_features"): ({"test-linear", "test-linear-seed"},
+                                          "Linear's bound 1/sqrt(out_features) (H41: 'check failed: ...')"),
     ("03", "linear_no_bias"): ({"test-linear", "test-sequential-flatten", "test-layers-backward"},
                                "Linear.forward returns x @ W.T without the bias"),
     ("03", "lists_only"): ({"test-module-parameters", "test-module-tree"},
@@ -263,6 +276,8 @@ CORRECT = {
                                      "MSE as ((input - target) ** 2).mean()",
     ("04", "onehot_sum_style"): "sum / size, one-hot masked (log-sum-exp - logits) summed / N, BCE summed times -1 / size",
     ("04", "tensor_max_style"): "MSE as errors @ errors / size, the row max as a Tensor operation, BCE built up in two steps",
+    ("03", "one_draw_binomial_style"): "weight and bias from one uniform draw split, x.matmul(W.transpose(0, 1)), "
+                                       "Flatten by a list shape with -1, a binomial Dropout mask as a Tensor",
     ("03", "generator_style"): "recursive generator with prefixes, rng.random scaled, matmul/transpose(0, 1), reduce, np.where mask",
     ("06", "kahn_einsum"): "Kahn's algorithm, einsum matmul rule, reshape-based sum rule, one-call unbroadcast",
     ("06", "recursive_set_defaultdict"): "recursive DFS with sys.setrecursionlimit and a set of tensors, gradients in a "
@@ -353,6 +368,12 @@ LIKELY = {
     ("04", "ce_log_of_shifted_softmax"): [("test-cross-entropy-stable", "Likely bug: the log of softmax probabilities")],
     ("04", "ce_naive_softmax"): [("test-cross-entropy-stable", "Likely bug: the log of softmax probabilities")],
     ("04", "bce_no_minus"): [("test-bce", "Likely bug: the minus sign is missing")],
+    ("03", "sequential_not_chained"): [("test-sequential-flatten", "Likely bug: each layer is applied to the input x")],
+    ("03", "dropout_ignores_eval"): [("test-dropout", "Likely bug: forward ignores self.training")],
+    ("03", "dropout_keeps_p"): [("test-dropout", "Likely bug: the mask keeps where u < p")],
+    ("03", "dropout_scales_by_keep"): [("test-dropout", "Likely bug: the survivors are multiplied by 1 - p")],
+    ("03", "flatten_all_after_first"): [("test-sequential-flatten", "Likely bug: every axis after the first is merged")],
+    ("03", "linear_bound_out_features"): [("test-linear", "Likely bug: the bound is 1/sqrt(out_features)")],
     ("02", "sigmoid_branches_swapped"): [("test-activations-sigmoid-tanh", "Likely bug: that is sigmoid(-x)"),
                                          ("test-activations-extremes", "Likely bug: that is sigmoid(-x)")],
     ("02", "softmax_last_axis_only"): [("test-activations-softmax", "Likely bug: the softmax is taken over the last axis")],

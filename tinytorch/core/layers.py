@@ -157,6 +157,10 @@ class Sequential(Module):
 
     def __init__(self, *layers):
         for i, layer in enumerate(layers):
+            if isinstance(layer, type):
+                raise TypeError(f"Sequential: layer {i} is the class {layer.__name__}, not a layer made from it. "
+                                f"Fix: call it to make one, {layer.__name__}(...) with its arguments (ReLU(), "
+                                "Linear(784, 128)).")
             if not callable(layer):
                 hint = " Pass the layers as separate arguments: Sequential(*layers)." if isinstance(layer, (list, tuple)) else ""
                 raise TypeError(f"Sequential: layer {i} is a {type(layer).__name__}, which cannot be called on a Tensor. Expected a Module or another callable layer.{hint}")
@@ -258,7 +262,7 @@ class Residual(Module):
             out = head(out)
         return out
 
-# %% ../../src/03_layers/03_layers.py #cell-039
+# %% ../../src/03_layers/03_layers.py #cell-040
 def _all_tensors(module, seen):
     """Every Tensor in `module` and its sub-modules, frozen or not, each once, in attribute order."""
     found = []
