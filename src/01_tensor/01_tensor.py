@@ -741,8 +741,26 @@ if __name__ == "__main__":
 
 # %% nbgrader={"grade": false, "grade_id": "tensor-reductions", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| exporti
+def _check_axis(tensor, axis, name):
+    """Raise a clear error unless `axis` (None, an int or a tuple of ints) names distinct axes of `tensor`."""
+    if axis is None:
+        return
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    if not all(isinstance(a, (numbers.Integral, np.integer)) and not isinstance(a, bool) for a in axes):
+        raise TypeError(f"{name}(axis={axis!r}): axis must be None, an int or a tuple of ints. "
+                        "Pass e.g. axis=0 or axis=(0, 2).")
+    for a in axes:
+        if not -tensor.ndim <= a < tensor.ndim:
+            raise ValueError(f"{name}(axis={axis!r}): axis {a} is out of range for a tensor of shape {tensor.shape} "
+                             f"({tensor.ndim} dims). Use axes in [{-tensor.ndim}, {tensor.ndim - 1}].")
+    if len({int(a) % tensor.ndim for a in axes}) != len(axes):
+        raise ValueError(f"{name}(axis={axis!r}): an axis is named twice for a tensor of shape {tensor.shape}. "
+                         "Name each axis once.")
+
+
 def sum(self, axis=None, keepdims=False):
     """Sum over `axis` (None: all axes)."""
+    _check_axis(self, axis, "sum")
     ### BEGIN SOLUTION
     return _result(np.sum(self.data, axis=axis, keepdims=keepdims))
     ### END SOLUTION
@@ -750,6 +768,7 @@ def sum(self, axis=None, keepdims=False):
 
 def mean(self, axis=None, keepdims=False):
     """Mean over `axis` (None: all axes)."""
+    _check_axis(self, axis, "mean")
     ### BEGIN SOLUTION
     return _result(np.mean(self.data, axis=axis, keepdims=keepdims))
     ### END SOLUTION
@@ -757,6 +776,7 @@ def mean(self, axis=None, keepdims=False):
 
 def max(self, axis=None, keepdims=False):
     """Maximum over `axis` (None: all axes)."""
+    _check_axis(self, axis, "max")
     if self.size == 0:
         raise ValueError("max() of an empty tensor is undefined.")
     ### BEGIN SOLUTION

@@ -357,3 +357,17 @@ def test_against_torch():
     for ours, theirs in pairs:
         assert ours.shape == tuple(theirs.shape)
         assert np.allclose(ours.data, theirs.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_reductions_name_a_bad_axis():
+    """H41: sum/mean/max passed numpy's AxisError ('axis 5 is out of bounds for array of dimension 2') and
+    "duplicate value in 'axis'" through; the given _check_axis says what came and what fits."""
+    t = Tensor(np.ones((2, 3)))
+    with pytest.raises(ValueError, match=r"sum\(axis=5\): axis 5 is out of range for a tensor of shape \(2, 3\) "
+                                         r"\(2 dims\)\. Use axes in \[-2, 1\]"):
+        t.sum(axis=5)
+    with pytest.raises(ValueError, match=r"mean\(axis=\(0, -2\)\): an axis is named twice"):
+        t.mean(axis=(0, -2))
+    with pytest.raises(TypeError, match=r"max\(axis='1'\): axis must be None, an int or a tuple of ints"):
+        t.max(axis="1")
+    assert t.sum(axis=np.int64(1)).shape == (2,) and t.mean(axis=(0, -1)).shape == ()
