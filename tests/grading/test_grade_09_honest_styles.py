@@ -115,3 +115,51 @@ def test_counting_with_range_and_a_closed_form_scores_full_marks(tmp_path):
                                     paths.package_dir(), FAST)
     failing = {item.id: item.message for item in report.items if item.status != "pass"}
     assert report.total == report.maximum == 48, failing
+
+
+# H41: the receptive field with running height/width scalars and getattr(..., None) to skip a layer,
+# He initialisation as a standard normal scaled by sqrt(2) / sqrt(fan_in) and cast to float32 (weight
+# and bias), the output size through int(math.floor(...)).
+SCALARS = {
+    "conv_output_size": """
+import math
+return int(math.floor((size - kernel + 2 * padding) / stride)) + 1
+""",
+    "receptive_field": """
+rf_h = rf_w = 1
+jump_h = jump_w = 1
+for layer in layers:
+    k = getattr(layer, "kernel_size", None)
+    if k is None:
+        continue
+    s = getattr(layer, "stride", 1)
+    kh, kw = (k, k) if isinstance(k, int) else k
+    sh, sw = (s, s) if isinstance(s, int) else s
+    rf_h += (kh - 1) * jump_h
+    rf_w += (kw - 1) * jump_w
+    jump_h *= sh
+    jump_w *= sw
+return rf_h, rf_w
+""",
+    "Conv2d.__init__": """
+kh, kw = self.kernel_size
+fan_in = (self.in_channels // self.groups) * kh * kw
+std = np.sqrt(2) / np.sqrt(fan_in)
+w = get_rng().normal(size=(self.out_channels, self.in_channels // self.groups, kh, kw)) * std
+self.weight = Tensor(w.astype(np.float32), requires_grad=True)
+if bias:
+    self.bias = Tensor(np.zeros(self.out_channels, dtype=np.float32), requires_grad=True)
+else:
+    self.bias = None
+""",
+}
+
+
+@pytest.mark.slow  # one grading of module 09
+def test_running_scalars_and_a_scaled_standard_normal_score_full_marks(tmp_path):
+    from tito import paths
+    from tito.grading import grade
+    report = grade.grade_submission(subs.MODULE, write_nb(subs.build(SCALARS), tmp_path / "scalars.ipynb"),
+                                    paths.package_dir(), FAST)
+    failing = {item.id: item.message for item in report.items if item.status != "pass"}
+    assert report.total == report.maximum == 48, failing
