@@ -7,6 +7,13 @@ can write what that user can. Two ways that changed verdicts, and what now holds
     every item, with the reason;
   * a module that appended no-ops to numpy/testing/__init__.py, which the judge loaded lazily at its
     first np.testing call, after a child had run: the judge now loads numpy.testing before any child.
+
+H40: the copy "as the rules read it" left __pycache__ out, and Python imports a compiled file from there
+in place of its source (an unchecked hash-based .pyc, whatever the source says). A blank module 02 that
+compiled the instructor's activations.py (found through its parent's working folder) into its own
+__pycache__ with py_compile, which no rule refuses, had every later child import the reference: 19 of 25.
+Now the digest holds every file, folder and symbolic link of the copy, __pycache__ included, and the
+child never loads a compiled file of its package copy (sys.pycache_prefix leads nowhere).
 """
 from __future__ import annotations
 
@@ -26,6 +33,51 @@ WRITES_ITS_OWN_FILE = """#| export
 with open(__file__, "a") as _own:
     _own.write("\\n# written by the student's code while it was graded\\n")
 """
+
+
+# Appended to the blank module 02 notebook: the first item compiles the reference into the copy's __pycache__.
+COMPILES_THE_REFERENCE = """#| export
+import os, sys, py_compile
+def _reference():
+    pid = os.getppid()
+    mine = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    for _ in range(6):
+        path = os.path.join(os.readlink(f"/proc/{pid}/cwd"), "tinytorch", "core", "activations.py")
+        if os.path.isfile(path) and not path.startswith(mine):
+            return path
+        pid = int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
+_cached = os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__",
+                       "activations." + sys.implementation.cache_tag + ".pyc")
+if _reference() and not os.path.exists(_cached):
+    py_compile.compile(_reference(), cfile=_cached, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+"""
+
+
+@pytest.mark.slow  # one grading without namespaces
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the attack finds the reference through /proc")
+def test_a_module_that_compiles_the_reference_into_its_pycache_gets_no_item(tmp_path):
+    nb = notebooks.student_notebook(by_number("02").src)
+    nb.cells.append(notebooks.nbformat.v4.new_code_cell(COMPILES_THE_REFERENCE))
+    env = dict(environment(tmp_path / "tmp"), TITO_NO_NAMESPACES="1")
+    graded = Graded(nb, tmp_path, "compiles_reference", env, module="02").wait()
+    assert graded.code == 0, graded.err
+    report = json.loads(graded.report_path.read_text())
+    assert report["total"] == 0, report  # was 19 of 25: every item after the first imported the reference
+    assert all(test["status"] == "error" and judge.COPY_CHANGED in test["message"] for test in report["tests"]), report
+
+
+def test_the_copys_digest_sees_compiled_files_folders_and_links(tmp_path):
+    """What the digest misses, an item can change unseen: a .pyc in __pycache__, a link, a new folder."""
+    (tmp_path / "tinytorch" / "core").mkdir(parents=True)
+    (tmp_path / "tinytorch" / "core" / "tensor.py").write_text("x = 1\n")
+    seen = {judge._tree_digest(tmp_path)}
+    (tmp_path / "tinytorch" / "core" / "__pycache__").mkdir()
+    seen.add(judge._tree_digest(tmp_path))
+    (tmp_path / "tinytorch" / "core" / "__pycache__" / "tensor.cpython-311.pyc").write_bytes(b"compiled")
+    seen.add(judge._tree_digest(tmp_path))
+    (tmp_path / "numpy").symlink_to(tmp_path / "tinytorch")
+    seen.add(judge._tree_digest(tmp_path))
+    assert len(seen) == 4
 
 
 @pytest.mark.slow  # one grading without namespaces

@@ -157,6 +157,10 @@ def become_student(setup: dict) -> None:
                     # macOS refuses some (RLIMIT_AS below the current size): that limit is off there
     sys.path[:] = [setup["lib"], *sys.path]
     sys.argv[:] = ["tito-child"]
+    # Every module imported from now on (the package copy above all) is compiled from its source: a
+    # compiled file beside it (__pycache__/*.pyc, which an unchecked hash-based .pyc makes Python load
+    # whatever the source says) is never read. No folder can exist below /dev/null (H40).
+    sys.pycache_prefix = os.path.join(os.devnull, "tito-no-compiled-files")
 
 
 def describe(error: BaseException) -> dict:

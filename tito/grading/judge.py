@@ -649,19 +649,23 @@ COPY_CHANGED = ("the student's package copy changed while the items ran (code ru
 
 
 def _tree_digest(folder: Path) -> str:
-    """A digest of every file's relative path and bytes under folder (the grading's package copy and the
-    child's files), __pycache__ aside."""
+    """A digest of everything under folder (the grading's package copy and the child's files): each file's
+    relative path and bytes, each folder's path and each symbolic link's target. __pycache__ too (H40: an
+    item compiled the reference into it, which later children imported in place of the copy's source)."""
     import hashlib
-    paths = []
-    for parent, subfolders, files in os.walk(folder):
-        subfolders[:] = [name for name in subfolders if name != "__pycache__"]
-        paths += [os.path.join(parent, name) for name in files]
+    entries = []
+    for parent, subfolders, files in os.walk(folder):  # a link to a folder is listed, never followed
+        entries += [(os.path.join(parent, name), b"folder") for name in subfolders]
+        entries += [(os.path.join(parent, name), b"file") for name in files]
     digest = hashlib.sha256()
-    for path in sorted(paths):
-        digest.update(os.path.relpath(path, folder).encode("utf-8", "surrogateescape") + b"\0")
-        try:
-            with open(path, "rb") as handle:
-                digest.update(hashlib.sha256(handle.read()).digest())
-        except OSError:
-            digest.update(b"unreadable")
+    for path, kind in sorted(entries):
+        digest.update(os.path.relpath(path, folder).encode("utf-8", "surrogateescape") + b"\0" + kind + b"\0")
+        if os.path.islink(path):
+            digest.update(b"link to " + os.readlink(path).encode("utf-8", "surrogateescape") + b"\0")
+        elif kind == b"file":
+            try:
+                with open(path, "rb") as handle:
+                    digest.update(hashlib.sha256(handle.read()).digest())
+            except OSError:
+                digest.update(b"unreadable")
     return digest.hexdigest()
