@@ -14,6 +14,11 @@ compiled the instructor's activations.py (found through its parent's working fol
 __pycache__ with py_compile, which no rule refuses, had every later child import the reference: 19 of 25.
 Now the digest holds every file, folder and symbolic link of the copy, __pycache__ included, and the
 child never loads a compiled file of its package copy (sys.pycache_prefix leads nowhere).
+
+H40 too: the digest is read when an item starts and after the last one, so an item running next to
+another (--jobs 2, the default) could write a package folder shadowing the module (`activations/__init__.py`,
+the reference, deleting itself once imported) after the other's child started and before it imported:
+5 of 25 for a blank notebook, with the digest above. Without namespaces items now run one at a time.
 """
 from __future__ import annotations
 
@@ -78,6 +83,39 @@ def test_the_copys_digest_sees_compiled_files_folders_and_links(tmp_path):
     (tmp_path / "numpy").symlink_to(tmp_path / "tinytorch")
     seen.add(judge._tree_digest(tmp_path))
     assert len(seen) == 4
+
+
+# Appended to the blank module 02 notebook: says at import whether another item's child of the same judge is alive.
+LOOKS_FOR_ANOTHER_ITEM = """#| export
+import os
+def _stat(pid):
+    return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+_supervisor = os.getppid()
+_judge = int(_stat(_supervisor)[1])
+_others = []
+for _entry in os.listdir("/proc"):
+    try:
+        if _entry.isdigit() and int(_entry) != _supervisor and int(_stat(_entry)[1]) == _judge \\
+                and b"tito_child.py" in open(f"/proc/{_entry}/cmdline", "rb").read():
+            _others.append(_entry)
+    except (OSError, IndexError, ValueError):
+        pass
+raise RuntimeError(f"another item's child is alive: {bool(_others)}")
+"""
+
+
+@pytest.mark.slow  # one grading without namespaces
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the module looks through /proc")
+def test_without_namespaces_no_two_items_run_at_once(tmp_path):
+    nb = notebooks.student_notebook(by_number("02").src)
+    nb.cells.append(notebooks.nbformat.v4.new_code_cell(LOOKS_FOR_ANOTHER_ITEM))
+    env = dict(environment(tmp_path / "tmp"), TITO_NO_NAMESPACES="1")
+    graded = Graded(nb, tmp_path, "looks_around", env, "--jobs", "2", module="02").wait()
+    assert graded.code == 0, graded.err
+    report = json.loads(graded.report_path.read_text())
+    said = [test["message"] for test in report["tests"]]
+    assert all("another item's child is alive: False" in message for message in said), said
+    assert "items run one at a time" in graded.out + graded.err
 
 
 @pytest.mark.slow  # one grading without namespaces

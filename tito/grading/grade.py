@@ -150,6 +150,15 @@ def grade_submission(module: CourseModule, submission: Path, package: Path,
         if line:
             log(line)
         left = replace(limits, total=max(0.0, deadline - time.monotonic()))  # what the export left of the total
+        if limits.jobs > 1 and not processes.isolation().namespaces:
+            # Without namespaces an item's code can write the package copy (the rules' digest sees it
+            # before each item starts and after the last), and, while another item's child imports it,
+            # undo the write unseen (H40: a package folder shadowing the module, deleting itself once
+            # imported: the reference passed an item of a blank notebook). One item at a time, nothing
+            # an item started is alive when the next one starts (its tree and the orphans are killed).
+            left = replace(left, jobs=1)
+            log(f"items run one at a time (not --jobs {limits.jobs}): without namespaces, code run by one item "
+                "could change what another imports")
         setup = judge.Setup(f"tinytorch.{target}", lib, scratch, trusted, left, judge.reference_names(module.src))
         log(f"running {len(graded)} graded test cells ...")
         previous = _cap_memory(limits.judge_memory_mb + THREAD_MB * limits.jobs)
