@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import os
 import re
+import stat
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -185,15 +187,43 @@ def restore_given(nb: nbformat.NotebookNode, course: list[tuple[str, str | None]
     return restored
 
 
-def read_notebook_bytes(path: Path) -> bytes:
-    """The bytes of a student's notebook file (FileNotFoundError or NotebookError, for the student, when it cannot be read)."""
+def open_regular_file(path: Path):
+    """A binary file object of `path`, which must be a regular file (also through a link): a FIFO, a device
+    (`alice.ipynb -> /dev/zero`, as an archive can hold) or a folder is refused (NotebookError) without
+    being read; opening never blocks (O_NONBLOCK, which a regular file ignores). FileNotFoundError when
+    there is nothing at `path` (a broken link too)."""
     try:
-        return Path(path).read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         raise FileNotFoundError(f"No notebook at {path}. Expected the path of a .ipynb file; check the spelling.") from None
     except OSError as error:
         raise NotebookError(f"{path} cannot be read ({error.strerror or error}). "
                             "Expected the path of a readable .ipynb file.") from error
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        kind = "a folder" if stat.S_ISDIR(mode) else "a pipe" if stat.S_ISFIFO(mode) else \
+            "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a file"
+        raise NotebookError(f"{path} is not a regular file ({kind}), so it was not read. "
+                            "Expected the path of a .ipynb file saved by Jupyter.")
+    return os.fdopen(fd, "rb")
+
+
+def read_notebook_bytes(path: Path, most: int | None = None) -> bytes:
+    """The bytes of a student's notebook file (FileNotFoundError or NotebookError, for the student, when it
+    cannot be read: not a regular file, or more than `most` bytes)."""
+    try:
+        with open_regular_file(path) as handle:
+            data = handle.read() if most is None else handle.read(most + 1)
+    except OSError as error:
+        if isinstance(error, FileNotFoundError) and str(error).startswith("No notebook at"):
+            raise
+        raise NotebookError(f"{path} cannot be read ({error.strerror or error}). "
+                            "Expected the path of a readable .ipynb file.") from error
+    if most is not None and len(data) > most:
+        raise NotebookError(f"{path} is larger than {most // (1 << 20)} MiB, more than a notebook can be read in "
+                            "under the memory limit (raise it with --memory-mb).")
+    return data
 
 
 def load_notebook(path: Path, data: bytes | None = None) -> nbformat.NotebookNode:

@@ -485,3 +485,65 @@ def test_the_item_analysis_counts_the_likely_bugs_of_real_wrong_answers(tmp_path
     analysis = {row["item"]: row for row in batch.item_analysis(reports, batch.item_ids(subs.MODULE, reports))}
     for item, expected in EXPECTED_BUGS.items():
         assert [count for _, count in analysis[item]["likely_bugs"]] == [count for _, count in expected]
+
+
+# ---------------------------------------------------------------- links and special files (H40)
+#
+# An archive unpacked into submitted/ can hold links (unzip makes them): a student's
+# `mallory/01_tensor.ipynb -> /dev/zero` was read whole by the batch itself (hashing it, before any
+# grading), which ran out of memory: no gradebook for anyone (exit 1, MemoryError under a 3 GiB
+# address space, the machine's memory without one). A pipe blocked it for good. And the ids were
+# taken from where links lead: every student's id started from `/`.
+
+def _class_with_special_files(folder: Path) -> Path:
+    write_nb(notebooks.student_notebook(MODULE.src), folder / "alice" / "01_tensor.ipynb")
+    (folder / "mallory").mkdir()
+    (folder / "mallory" / "01_tensor.ipynb").symlink_to("/dev/zero")
+    (folder / "bob").mkdir()
+    os.mkfifo(folder / "bob" / "01_tensor.ipynb")
+    return folder
+
+
+def _address_space(gib: int):
+    def limit():
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (gib << 30, gib << 30))
+    return limit
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="pipes in the file system are POSIX's")
+def test_a_link_to_a_device_or_a_pipe_costs_its_own_row_not_the_batch(tmp_path):
+    folder = _class_with_special_files(tmp_path / "submitted")
+    gradebook = tmp_path / "gradebook.csv"
+    done = subprocess.run([sys.executable, "-m", "tito", "grade", "01", str(folder / "*" / "*.ipynb"), "--csv",
+                           str(gradebook), *LIMIT_FLAGS], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                          preexec_fn=_address_space(3))
+    assert done.returncode == 0, done.stdout + done.stderr
+    book = rows(gradebook)
+    assert sorted(book) == ["alice", "bob", "mallory"], book
+    assert book["alice"]["status"] == "graded" and float(book["alice"]["total"]) == 0, book["alice"]
+    assert "is not a regular file (a device)" in book["mallory"]["status"], book["mallory"]
+    assert "is not a regular file (a pipe)" in book["bob"]["status"], book["bob"]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="pipes in the file system are POSIX's")
+def test_a_folder_of_submissions_names_each_student_by_their_folder_not_where_a_link_leads(tmp_path):
+    folder = _class_with_special_files(tmp_path / "submitted")
+    found = batch.find_submissions([str(folder)])
+    assert batch.student_ids(found) == ["alice", "bob", "mallory"], found
+    assert found[2] == folder / "mallory" / "01_tensor.ipynb"
+    assert batch.notebook_digest(found[1]) == batch.notebook_digest(found[2]) == ""
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="pipes in the file system are POSIX's")
+def test_reading_a_pipe_or_a_device_as_a_notebook_says_so_at_once(tmp_path):
+    folder = _class_with_special_files(tmp_path / "submitted")
+    signal.alarm(30)  # before H40 this blocked on the pipe for good
+    try:
+        for student, kind in (("bob", "a pipe"), ("mallory", "a device")):
+            with pytest.raises(cells.NotebookError, match=f"not a regular file \\({kind}\\)"):
+                cells.read_notebook_bytes(folder / student / "01_tensor.ipynb")
+    finally:
+        signal.alarm(0)
+    with pytest.raises(cells.NotebookError, match="larger than"):
+        cells.read_notebook_bytes(folder / "alice" / "01_tensor.ipynb", most=100)

@@ -80,15 +80,35 @@ def find_submissions(arguments: list[str]) -> list[Path]:
             raise BatchError(f"No notebook or folder at {argument}; check the spelling.")
         for match in matches:
             if match.is_dir():
+                # not only regular files: a student's link to a device or to nothing gets its row, saying so
                 inside = sorted(p for p in match.rglob("*.ipynb")
-                                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(match).parts))
+                                if not p.is_dir() and not any(part.startswith(".") for part in p.relative_to(match).parts))
                 if not inside:
                     raise BatchError(f"No .ipynb notebook under {argument}.")
                 for notebook in inside:
-                    found.setdefault(notebook.resolve(), None)
+                    found.setdefault(_absolute(notebook), None)
             else:
-                found.setdefault(match.resolve(), None)
+                found.setdefault(_absolute(match), None)
     return list(found)
+
+
+def _absolute(path: Path) -> Path:
+    """The path made absolute, links not followed (H40): where a student's file leads names no student
+    (`mallory/09.ipynb -> /dev/zero` made every id start from `/`, and the batch read /dev/zero)."""
+    return Path(os.path.abspath(path))
+
+
+def notebook_digest(path: Path) -> str:
+    """sha256 of the notebook's bytes, read in pieces; "" when it cannot be read, or is no regular file
+    (a pipe, a device: never read here; its own grading says why)."""
+    try:
+        with cells.open_regular_file(path) as handle:
+            digest = hashlib.sha256()
+            for piece in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(piece)
+            return digest.hexdigest()
+    except (OSError, ValueError):
+        return ""
 
 
 def student_ids(submissions: list[Path]) -> list[str]:
@@ -375,10 +395,7 @@ def run_batch(module: CourseModule, module_arg: str, arguments: list[str], csv_p
     book = Gradebook(module, csv_path)
     jobs, reused, key = [], 0, grading_key(module, limits)
     for student, path in zip(student_ids(submissions), submissions):
-        try:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        except OSError:
-            digest = ""  # its own grading says why it cannot be read
+        digest = notebook_digest(path)  # "": its own grading says why it cannot be read
         job = Job(student, path, digest, report_name(student, digest or "unreadable"))
         report = _reusable(reports / f"{job.name}.json", module, digest, key) if digest else None
         if report is not None:

@@ -260,7 +260,7 @@ def _prepare(submission: Path, target: str, course: list, package: Path, lib: Pa
     writes into the package copy itself."""
     import nbdev.export  # noqa: F401  (imported once here, not in every forked process)
     try:
-        data = cells.read_notebook_bytes(submission)
+        data = cells.read_notebook_bytes(submission, limits.memory_mb * MIB)  # more is more than the parser may use
     except (FileNotFoundError, cells.NotebookError) as error:
         return "unreadable", str(error), []
     staging = lib.parent / "export"
