@@ -116,6 +116,8 @@ for n in range(batch):
 return out
 """),
     "a window clipped at the border of x, no padded copy (max(top, 0):min(top + kh, height))": ("avgpool2d_loops", """
+height, width = x.shape[2:]
+ph, pw = padding
 for n in range(batch):
     for c in range(channels):
         for i in range(h_out):
@@ -3821,3 +3823,184 @@ for n in range(batch):
 return out
 """
     assert verdict("maxpool2d_loops", body) is None
+
+
+# ------------------------------------------------------------------ H39: a slice that ends at a negative position
+
+# numpy counts a negative bound from the end of the axis, but the rule read `0:-1` as a slice of length -1, a
+# window's. With the image copied one element at a time into an array one row and one column larger, the
+# copy's `big[n, c, 0:-1, 0:-1]` is the whole plane: all six loop exercises so written scored 48 of 48
+# (11 deserved). A clip whose stop is negative (`top = -1 - kh`, `max(top, 0):min(top + kh, height)`) and a
+# loop variable that is 0 where the rule supposed it large (`t:t + kh - 3`) read the same.
+H39_ATTACKS = {   # name: (function, body)
+    "the image copied into a larger array, read back by 0:-1 (conv2d_loops)": ("conv2d_loops", """
+big = np.zeros((batch, c_in, x_pad.shape[2] + 1, x_pad.shape[3] + 1))
+for n in range(batch):
+    for ci in range(c_in):
+        for r in range(x_pad.shape[2]):
+            for s in range(x_pad.shape[3]):
+                big[n, ci, r, s] = x_pad[n, ci, r, s]
+    for co in range(c_out):
+        out[n, co] = sum((big[n, ci, 0:-1, 0:-1] + 0)[ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] * weight[co, ci, ki, kj]
+                         for ci in range(c_in) for ki in range(kh) for kj in range(kw))
+        if bias is not None:
+            out[n, co] += bias[co]
+return out
+"""),
+    "the image copied into a larger array, read back by 0:-1 (maxpool2d_loops)": ("maxpool2d_loops", """
+big = np.zeros((batch, channels, x_pad.shape[2] + 1, x_pad.shape[3] + 1))
+for n in range(batch):
+    for c in range(channels):
+        for r in range(x_pad.shape[2]):
+            for s in range(x_pad.shape[3]):
+                big[n, c, r, s] = x_pad[n, c, r, s]
+        out[n, c] = np.max([(big[n, c, 0:-1, 0:-1] + 0)[ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw]
+                            for ki in range(kh) for kj in range(kw)], axis=0)
+return out
+"""),
+    "the image copied into a larger array, read back by 0:-1 (avgpool2d_loops)": ("avgpool2d_loops", """
+big = np.zeros((batch, channels, x_pad.shape[2] + 1, x_pad.shape[3] + 1))
+for n in range(batch):
+    for c in range(channels):
+        for r in range(x_pad.shape[2]):
+            for s in range(x_pad.shape[3]):
+                big[n, c, r, s] = x_pad[n, c, r, s]
+        out[n, c] = sum((big[n, c, 0:-1, 0:-1] + 0)[ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw]
+                        for ki in range(kh) for kj in range(kw)) / (kh * kw)
+return out
+"""),
+    "the image copied into a larger array, read back by 0:-1 (conv2d_backward_loops)": ("conv2d_backward_loops", """
+big = np.zeros((batch, c_in, x_pad.shape[2] + 1, x_pad.shape[3] + 1))
+gbig = np.zeros((batch, c_out, h_out + 1, w_out + 1))
+for n in range(batch):
+    for ci in range(c_in):
+        for r in range(x_pad.shape[2]):
+            for s in range(x_pad.shape[3]):
+                big[n, ci, r, s] = x_pad[n, ci, r, s]
+    for co in range(c_out):
+        for r in range(h_out):
+            for s in range(w_out):
+                gbig[n, co, r, s] = grad_out[n, co, r, s]
+        grad_b[co] += (gbig[n, co, 0:-1, 0:-1] + 0).sum()
+        for ci in range(c_in):
+            for ki in range(kh):
+                for kj in range(kw):
+                    grad_x_pad[n, ci, ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] += (gbig[n, co, 0:-1, 0:-1] + 0) * weight[co, ci, ki, kj]
+                    grad_w[co, ci, ki, kj] += ((gbig[n, co, 0:-1, 0:-1] + 0) * (big[n, ci, 0:-1, 0:-1] + 0)[ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw]).sum()
+grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+return grad_x, grad_w, grad_b
+"""),
+    "the image copied into a larger array, read back by 0:-1 (maxpool2d_backward_loops)": ("maxpool2d_backward_loops", """
+big = np.zeros((batch, channels, x_pad.shape[2] + 1, x_pad.shape[3] + 1))
+gbig = np.zeros((batch, channels, h_out + 1, w_out + 1))
+for n in range(batch):
+    for c in range(channels):
+        for r in range(x_pad.shape[2]):
+            for s in range(x_pad.shape[3]):
+                big[n, c, r, s] = x_pad[n, c, r, s]
+        for r in range(h_out):
+            for s in range(w_out):
+                gbig[n, c, r, s] = grad_out[n, c, r, s]
+        first = np.argmax([(big[n, c, 0:-1, 0:-1] + 0)[ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw]
+                           for ki in range(kh) for kj in range(kw)], axis=0)
+        for ki in range(kh):
+            for kj in range(kw):
+                grad_x_pad[n, c, ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] += np.where(first == ki * kw + kj, gbig[n, c, 0:-1, 0:-1] + 0, 0.0)
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+"""),
+    "the image copied into a larger array, read back by 0:-1 (avgpool2d_backward_loops)": ("avgpool2d_backward_loops", """
+gbig = np.zeros((batch, channels, h_out + 1, w_out + 1))
+for n in range(batch):
+    for c in range(channels):
+        for r in range(h_out):
+            for s in range(w_out):
+                gbig[n, c, r, s] = grad_out[n, c, r, s]
+        for ki in range(kh):
+            for kj in range(kw):
+                grad_x_pad[n, c, ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] += (gbig[n, c, 0:-1, 0:-1] + 0) / (kh * kw)
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+"""),
+    "a clip whose stop is negative (top = -1 - kh)": ("avgpool2d_loops", """
+height = x_pad.shape[2]
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                top = -1 - kh
+                out[n, c, i, j] = x_pad[n, c, max(top, 0):min(top + kh, height), j * sw:j * sw + kw].sum()
+return out
+"""),
+    "a stop that is negative while the loop variable is 0 (t:t + kh - 3)": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                for t in range(1):
+                    out[n, c, i, j] = x_pad[n, c, t:t + kh - 3, j * sw:j * sw + kw].max()
+return out
+"""),
+    "a stop that is negative for the loop variable's value (1 - t:-t)": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                for t in range(1, 2):
+                    out[n, c, i, j] = x_pad[n, c, 1 - t:-t, j * sw:j * sw + kw].max()
+return out
+"""),
+    "slice(0, -1) named once": ("avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                rows = slice(0, -1)
+                out[n, c, i, j] = x_pad[n, c, rows, j * sw:j * sw + kw].mean()
+return out
+"""),
+    "0:-1 in a chained subscript": ("avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c][0:-1][:, j * sw:j * sw + kw].mean()
+return out
+"""),
+}
+
+
+@pytest.mark.parametrize("name", list(H39_ATTACKS))
+def test_h39_slices_that_end_at_a_negative_position_break_the_rule(name):
+    function, body = H39_ATTACKS[name]
+    message = verdict(function, body)
+    assert clause(message) == 5 and "negative position" in message, message
+
+
+H39_HONEST = {
+    "a window clipped at the border of x, its sizes unpacked by the student": ("maxpool2d_loops", """
+height, width = x.shape[2:]
+ph, pw = padding
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                top, left = i * sh - ph, j * sw - pw
+                window = x[n, c, max(top, 0):min(top + kh, height), max(left, 0):min(left + kw, width)]
+                out[n, c, i, j] = window.max()   # padding (-inf) never wins
+return out
+"""),
+    "a window read from its last row back to the first row's index (rows i * sh + kh - 1 down)": ("avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                bottom, right = i * sh + kh, j * sw + kw
+                out[n, c, i, j] = x_pad[n, c, bottom - kh:bottom, right - kw:right].mean()
+return out
+"""),
+}
+
+
+@pytest.mark.parametrize("name", list(H39_HONEST))
+def test_h39_honest_windows_keep_the_rule(name):
+    function, body = H39_HONEST[name]
+    assert verdict(function, body) is None

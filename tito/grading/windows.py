@@ -45,6 +45,7 @@ from __future__ import annotations
 import ast
 import copy
 import functools
+import itertools
 import random
 from dataclasses import dataclass, field as dataclass_field, replace
 
@@ -430,6 +431,10 @@ class _Scope:
     modules: frozenset[str] = frozenset(("np", "numpy"))    # names of imported modules (first_whole_read)
     given_calls: frozenset[int] = frozenset()   # ids of the calls in the function's given lines (see _fills)
     collectors: frozenset[str] = frozenset()    # names that collect values read from the image (see _fills)
+    # for _wraps: the names that hold numbers never below 0 (shapes, sizes, loop variables over ranges from 0 up),
+    # and the sizes the student binds (`k = kh`, `kh = pw`), whose kind (kernel, stride, padding) is not their name's
+    nonneg: frozenset[str] = frozenset()
+    aliases: dict[str, str] = dataclass_field(default_factory=dict)
 
     def resolve(self, node: ast.AST | None) -> ast.AST | None:
         """node, followed through names bound once (at most 8 steps)."""
@@ -665,9 +670,13 @@ def _slice_length(piece: ast.Slice, scope: _Scope) -> str | None:
                 for upper in _clip_choices(piece.upper, scope, "min")
                 for lower in _clip_choices(piece.lower, scope, "max")]
     verdict = next((v for v in ("window", "grows", "long") if v in verdicts), None)
+    if verdict is None and "wraps" in verdicts:
+        return "wraps"
     if verdict == "window" and piece.step is not None and not (
             isinstance(piece.step, ast.Constant) and type(piece.step.value) is int and piece.step.value > 0):
         return "step"  # a negative step reads from the other end: `a[big:-big:-1]` is all of a, reversed
+    if verdict == "window" and _wraps(piece, scope):
+        return "wraps"
     return verdict
 
 
@@ -676,7 +685,7 @@ def _pair_length(lower: ast.AST | None, upper: ast.AST, scope: _Scope) -> str | 
     large numbers and then for small ones (1 to 3): `800 // kh` is 8 windows long with kh = 99 but
     400 with kh = 2 (held-out hunt H9), so a length counts as a window's only when it is one for both."""
     verdicts = {_pair_length_with(lower, upper, scope, small) for small in (False, True)}
-    return next((v for v in (None, "grows", "long") if v in verdicts), "window")
+    return next((v for v in (None, "grows", "wraps", "long") if v in verdicts), "window")
 
 
 def _pair_length_with(lower: ast.AST | None, upper: ast.AST, scope: _Scope, small: bool) -> str | None:
@@ -726,7 +735,188 @@ def _pair_length_with(lower: ast.AST | None, upper: ast.AST, scope: _Scope, smal
             return None
     if len(set(values)) > 1:
         return "grows"
+    if values[0] < 0:  # a stop before its start: numpy reads a negative stop from the end (`0:-1`: H39)
+        return "wraps"
     return "window" if values[0] <= 2 * max(fixed_sizes) + 2 else "long"
+
+
+SIZE_KINDS = {"kh": "K", "kw": "K", "weight": "K", "kernel_size": "K", "sh": "S", "sw": "S", "stride": "S",
+              "ph": "P", "pw": "P", "padding": "P"}
+# (kernel, stride, padding) as a caller may give them: a pool's padding is at most half its kernel (the given
+# check says so), and an honest clip `max(top, 0):min(top + kh, height)` with `top = i * sh - ph` relies on it
+KIND_VALUES = ((1, 1, 0), (2, 1, 0), (2, 2, 0), (2, 2, 1), (3, 1, 1), (3, 2, 1), (3, 3, 1), (4, 2, 2), (5, 3, 2),
+               (2, 3, 1), (3, 5, 1), (7, 2, 3))
+NUMBER_VALUES = (0, 1, 2, 3, 5, 997)      # what a loop variable over a range from 0 (or a shape) may hold
+ANY_VALUES = (-1, -2, -997)               # and what a number of unknown sign may hold besides
+
+
+def _wraps(piece: ast.Slice, scope: _Scope) -> bool:
+    """Whether the slice's stop may be negative while its start is not: numpy counts a negative stop from
+    the end of the axis, so `x_pad[n, c, 0:-1]` is every row but the last, whatever the image (H39: with the
+    image copied into an array one row and one column larger, `big[n, c, 0:-1, 0:-1]` was the whole plane),
+    and so is `max(top, 0):min(top + kh, height)` with `top = -1 - kh`. The bounds are read as numpy gets
+    them (min and max as written), with the sizes standing for a caller's kernels, strides and paddings
+    (KIND_VALUES; a size the student binds may be any of the three), the names that hold numbers never below
+    0 for small and large ones, and every other name for negative ones too."""
+    keys: dict[str, ast.AST] = {}
+
+    def collect(node, depth=0):
+        if depth > 8:
+            return
+        if isinstance(node, ast.Name) and node.id in scope.values:
+            collect(scope.values[node.id], depth + 1)
+            return
+        if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)):
+            keys.setdefault(ast.unparse(node), node)
+            return
+        for child in ast.iter_child_nodes(node):
+            collect(child, depth + 1)
+
+    for bound in (piece.lower, piece.upper):
+        if bound is not None:
+            collect(bound)
+    sizes, aliases, numbers = [], [], []
+    for key, node in keys.items():
+        root = key.split(".")[0].split("[")[0]
+        if root in scope.fixed and _size_form(node) and not (isinstance(node, ast.Name) and node.id in FIXED_ROOTS):
+            (aliases if root in scope.aliases or root not in SIZE_KINDS else sizes).append((key, SIZE_KINDS.get(root)))
+        else:
+            numbers.append((key, root in scope.nonneg or isinstance(node, ast.Attribute) and node.attr in METADATA
+                            or isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute)
+                            and node.value.attr == "shape"))
+    alias_kinds = list(itertools.product(*(scope.aliases.get(key.split(".")[0].split("[")[0], "KSP")
+                                           for key, _ in aliases[:4])))  # a fifth alias takes the first's kind
+    for kinds in KIND_VALUES:
+        by_kind = dict(zip("KSP", kinds))
+        for choice in alias_kinds:
+            for number in NUMBER_VALUES + ANY_VALUES:
+                env = {key: by_kind[kind] for key, kind in sizes}
+                env.update({key: by_kind[choice[k] if k < len(choice) else choice[0]] for k, (key, _) in enumerate(aliases)})
+                env.update({key: 0 if number < 0 and nonneg else number for key, nonneg in numbers})
+                try:
+                    start = 0 if piece.lower is None else _evaluate(piece.lower, scope, env)
+                    stop = _evaluate(piece.upper, scope, env)
+                except _Unknown:
+                    return False   # _pair_length read it; a bound it cannot read is refused there
+                if start >= 0 > stop:
+                    return True
+    return False
+
+
+def _evaluate(node: ast.AST, scope: _Scope, env: dict[str, int], depth: int = 0) -> int:
+    """node's value with every name, attribute or subscript read from env by its text (_wraps)."""
+    if depth > 8:
+        raise _Unknown
+    if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+        return node.value
+    if isinstance(node, ast.Name) and node.id in scope.values:
+        return _evaluate(scope.values[node.id], scope, env, depth + 1)
+    if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)):
+        if ast.unparse(node) not in env:
+            raise _Unknown
+        return env[ast.unparse(node)]
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        operand = _evaluate(node.operand, scope, env, depth + 1)
+        return -operand if isinstance(node.op, ast.USub) else operand
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod)):
+        left, right = _evaluate(node.left, scope, env, depth + 1), _evaluate(node.right, scope, env, depth + 1)
+        if isinstance(node.op, (ast.FloorDiv, ast.Mod)):
+            if right == 0:
+                raise _Unknown
+            return left // right if isinstance(node.op, ast.FloorDiv) else left % right
+        return left + right if isinstance(node.op, ast.Add) else left - right if isinstance(node.op, ast.Sub) \
+            else left * right
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("min", "max", "abs", "int") \
+            and node.args and scope.builtin_call(node, node.func.id):
+        args = [_evaluate(a, scope, env, depth + 1) for a in node.args]
+        return {"min": min, "max": max, "abs": lambda v: abs(v), "int": lambda v: v}[node.func.id](*args)
+    raise _Unknown
+
+
+def _size_kinds(bindings, fixed: frozenset[str]) -> dict[str, str]:
+    """The sizes the student binds (own names, or kh, sh, ... bound again), each with the kinds it may hold
+    ("K" kernel, "S" stride, "P" padding): those of the sizes it is bound to (`ph, pw = padding`: "P";
+    `k = kh if isinstance(kh, int) else kw`: "K"), of its own name for a given line's binding; "KSP" when
+    unknown (_wraps)."""
+    def root(node):
+        while isinstance(node, (ast.Subscript, ast.Attribute)):
+            node = node.value
+        return node.id if isinstance(node, ast.Name) else None
+
+    names = {name for target, _, how in bindings if how == "assign" for name in stored_names(target) & fixed}
+    kinds = dict.fromkeys(names, "")
+    while True:
+        grown = {}
+        for name in names:
+            found = set()
+            for target, value, how in bindings:
+                if name not in stored_names(target):
+                    continue
+                if how != "assign":
+                    found.update(SIZE_KINDS.get(name, "KSP"))
+                    continue
+                for leaf in _bare_leaves(value) if value is not None else [None]:
+                    base = root(leaf.args[0] if isinstance(leaf, ast.Call) and leaf.args else leaf)
+                    found.update(kinds.get(base, "") if base in kinds else SIZE_KINDS.get(base, "KSP"))
+            grown[name] = "".join(sorted(found)) or "KSP"
+        if grown == kinds:
+            return kinds
+        kinds = grown
+
+
+def _nonnegative(bindings, fixed: frozenset[str]) -> frozenset[str]:
+    """The names every binding of which holds a number never below 0 (_wraps): a given line's (shapes, sizes,
+    output sizes), a loop variable over a range from 0 or more up (`range(h_out)`, `range(top, top + kh)` with
+    top such a number, np.ndindex, enumerate's count), arithmetic without subtraction on such numbers."""
+    def ranged(iterable, names) -> bool:
+        if not isinstance(iterable, ast.Call) or iterable.keywords or any(isinstance(a, ast.Starred) for a in iterable.args):
+            return False
+        name, args = _called(iterable), iterable.args
+        if name in ("range", "arange"):
+            step = args[2] if len(args) == 3 else None
+            return len(args) <= 3 and (len(args) < 2 or _nonnegative_expr(args[0], names)) and (
+                step is None or isinstance(step, ast.Constant) and type(step.value) is int and step.value > 0)
+        if name == "ndindex":
+            return True
+        if name == "product":
+            return all(ranged(a, names) or isinstance(a, ast.Attribute) and a.attr == "shape" for a in args)
+        return False
+
+    candidates = {name for target, _, _ in bindings for name in stored_names(target)}
+    while True:
+        names = set(candidates) | set(fixed)
+        kept = set(candidates)
+        for target, value, how in bindings:
+            ok = how in ("given", "index") or how == "loop" and ranged(value, names) or \
+                how == "assign" and _nonnegative_expr(value, names)
+            if not ok:
+                kept -= stored_names(target)
+        if kept == candidates:
+            return frozenset(kept)
+        candidates = kept
+
+
+def _nonnegative_expr(expr: ast.AST | None, names) -> bool:
+    if isinstance(expr, ast.Constant):
+        return type(expr.value) is int and expr.value >= 0
+    if isinstance(expr, ast.Name):
+        return expr.id in names
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Add, ast.Mult, ast.FloorDiv, ast.Mod)):
+        return _nonnegative_expr(expr.left, names) and _nonnegative_expr(expr.right, names)
+    if isinstance(expr, ast.IfExp):
+        return _nonnegative_expr(expr.body, names) and _nonnegative_expr(expr.orelse, names)
+    if isinstance(expr, ast.Attribute):
+        return expr.attr in ("ndim", "size")
+    if isinstance(expr, ast.Subscript):   # an element of a shape
+        return isinstance(expr.value, ast.Attribute) and expr.value.attr == "shape"
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and not expr.keywords:
+        if expr.func.id in ("abs", "len"):
+            return True
+        if expr.func.id == "max":
+            return any(_nonnegative_expr(a, names) for a in expr.args)
+        if expr.func.id in ("min", "int"):
+            return bool(expr.args) and all(_nonnegative_expr(a, names) for a in expr.args)
+    return False
 
 
 def _definitions(bindings) -> dict[str, ast.AST]:
@@ -857,6 +1047,10 @@ def _window_problem(entries: list[ast.AST], lead: int, numbers: set[str], scope:
             if length == "step":
                 return (f"the slice `{ast.unparse(entry)}` has a step that is not a positive number written in it "
                         "(a window's slice needs none)")
+            if length == "wraps":
+                return (f"the slice `{ast.unparse(entry)}` may end at a negative position, which numpy counts from the "
+                        "end of the axis (`0:-1` is every row but the last); a window's slice runs from its first "
+                        "row to its last, `i * sh:i * sh + kh`")
             if length == "long":
                 return (f"the slice `{ast.unparse(entry)}` is longer than a window, whatever the image (a window's "
                         "slice has the kernel's length)")
@@ -1348,6 +1542,7 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str], modules: frozenset[st
                    given_calls=frozenset(id(node) for statement in given_statements(fn, given)
                                          for node in ast.walk(statement) if isinstance(node, ast.Call)))
     scope = replace(scope, **dict(zip(("sequences", "flat"), _sequences(bindings))))
+    scope = replace(scope, nonneg=_nonnegative(bindings, scope.fixed), aliases=_size_kinds(bindings, scope.fixed))
     images = _images(fn, bindings, parents, numbers, scope)
     numbers -= images.keys()
     # what the student's writes shape: not the image, nor an array a given line makes (x_pad, out, grad_x_pad),
