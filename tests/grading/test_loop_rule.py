@@ -4004,3 +4004,219 @@ return out
 def test_h39_honest_windows_keep_the_rule(name):
     function, body = H39_HONEST[name]
     assert verdict(function, body) is None
+
+
+
+# ------------------------------------------------------------------ H39: sizes worth what their text hashes to
+
+# The rule reads a slice's length with each size worth a number computed from its text, large and small.
+# A name of the student's bound twice to a size is worth what its name hashes to (`aaa = kh`: 3 and 1), and a
+# size multiplied by 0 still raised the longest window (`0 * vzzz`, vzzz worth 99): `0:aaa * aaa * aaa * aaa
+# + ac_ * ac_ * ac_ * ac_ + 2 + 0 * vzzz` was a window's length and is at least 34 rows. All six loop exercises
+# so written scored 48 of 48 (11 deserved). The sizes now also stand all for 1 and all for 50. And the weight's
+# first two axes count channels, no window's size (`0:weight.shape[0] + weight.shape[1]`).
+H39_SIZE_ATTACKS = {   # name: (function, body)
+    "sizes under names whose text hashes small (conv2d_loops)": ("conv2d_loops", """
+aaa = weight.shape[1]
+aaa = weight.shape[1]
+ac_ = weight.shape[3]
+ac_ = weight.shape[3]
+for n in range(batch):
+    for co in range(c_out):
+        for ci in range(c_in):
+            for ki in range(kh):
+                for kj in range(kw):
+                    plane = x_pad[n, ci, 0:aaa * aaa * ac_ * ac_ + 2 + 0 * padding[0], 0:aaa * aaa * ac_ * ac_ + 2 + 0 * padding[0]] + 0
+                    out[n, co] += weight[co, ci, ki, kj] * plane[ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw]
+        if bias is not None:
+            out[n, co] += bias[co]
+return out
+"""),
+    "sizes under names whose text hashes small (maxpool2d_loops)": ("maxpool2d_loops", """
+aaa = kh
+aaa = kh
+ac_ = kw
+ac_ = kw
+vzzz = kh
+vzzz = kh
+
+for n in range(batch):
+    for c in range(channels):
+        plane = x_pad[n, c, 0:aaa * aaa * aaa * aaa + ac_ * ac_ * ac_ * ac_ + 2 + 0 * vzzz, 0:aaa * aaa * aaa * aaa + ac_ * ac_ * ac_ * ac_ + 2 + 0 * vzzz] + 0
+        out[n, c] = np.max([plane[ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] for ki in range(kh) for kj in range(kw)], axis=0)
+return out
+"""),
+    "sizes under names whose text hashes small (avgpool2d_loops)": ("avgpool2d_loops", """
+aaa = kh
+aaa = kh
+ac_ = kw
+ac_ = kw
+vzzz = kh
+vzzz = kh
+
+for n in range(batch):
+    for c in range(channels):
+        plane = x_pad[n, c, 0:aaa * aaa * aaa * aaa + ac_ * ac_ * ac_ * ac_ + 2 + 0 * vzzz, 0:aaa * aaa * aaa * aaa + ac_ * ac_ * ac_ * ac_ + 2 + 0 * vzzz] + 0
+        out[n, c] = sum(plane[ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] for ki in range(kh) for kj in range(kw)) / (kh * kw)
+return out
+"""),
+    "sizes under names whose text hashes small (avgpool2d_backward_loops)": ("avgpool2d_backward_loops", """
+aaa = kh
+aaa = kh
+ac_ = kw
+ac_ = kw
+vzzz = kh
+vzzz = kh
+
+for n in range(batch):
+    for c in range(channels):
+        g = grad_out[n, c, 0:aaa * aaa * aaa * aaa + ac_ * ac_ * ac_ * ac_ + 2 + 0 * vzzz, 0:aaa * aaa * aaa * aaa + ac_ * ac_ * ac_ * ac_ + 2 + 0 * vzzz] + 0
+        for ki in range(kh):
+            for kj in range(kw):
+                grad_x_pad[n, c, ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] += g / (kh * kw)
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+"""),
+    "sizes under names whose text hashes small (maxpool2d_backward_loops)": ("maxpool2d_backward_loops", """
+aaa = kh
+aaa = kh
+ac_ = kw
+ac_ = kw
+vzzz = kh
+vzzz = kh
+
+for n in range(batch):
+    for c in range(channels):
+        plane = x_pad[n, c, 0:aaa * aaa * aaa * aaa + ac_ * ac_ * ac_ * ac_ + 2 + 0 * vzzz, 0:aaa * aaa * aaa * aaa + ac_ * ac_ * ac_ * ac_ + 2 + 0 * vzzz] + 0
+        g = grad_out[n, c, 0:aaa * aaa * aaa * aaa + ac_ * ac_ * ac_ * ac_ + 2 + 0 * vzzz, 0:aaa * aaa * aaa * aaa + ac_ * ac_ * ac_ * ac_ + 2 + 0 * vzzz] + 0
+        first = np.argmax([plane[ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] for ki in range(kh) for kj in range(kw)], axis=0)
+        for ki in range(kh):
+            for kj in range(kw):
+                grad_x_pad[n, c, ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] += np.where(first == ki * kw + kj, g, 0.0)
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+"""),
+    "sizes under names whose text hashes small (conv2d_backward_loops)": ("conv2d_backward_loops", """
+aaa = weight.shape[1]
+aaa = weight.shape[1]
+ac_ = weight.shape[3]
+ac_ = weight.shape[3]
+
+for n in range(batch):
+    for co in range(c_out):
+        g = grad_out[n, co, 0:aaa * aaa * ac_ * ac_ + 2 + 0 * weight.shape[-1], 0:aaa * aaa * ac_ * ac_ + 2 + 0 * weight.shape[-1]] + 0
+        grad_b[co] += g.sum()
+        for ci in range(c_in):
+            plane = x_pad[n, ci, 0:aaa * aaa * ac_ * ac_ + 2 + 0 * weight.shape[-1], 0:aaa * aaa * ac_ * ac_ + 2 + 0 * weight.shape[-1]] + 0
+            for ki in range(kh):
+                for kj in range(kw):
+                    grad_x_pad[n, ci, ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] += g * weight[co, ci, ki, kj]
+                    grad_w[co, ci, ki, kj] += (g * plane[ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw]).sum()
+grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+return grad_x, grad_w, grad_b
+"""),
+    "the weight's channel counts as sizes": ("conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for ci in range(c_in):
+            for ki in range(kh):
+                for kj in range(kw):
+                    plane = x_pad[n, ci, 0:weight.shape[0] + weight.shape[1] + 2, 0:weight.shape[0] + weight.shape[1] + 2] + 0
+                    out[n, co] += weight[co, ci, ki, kj] * plane[ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw]
+        if bias is not None:
+            out[n, co] += bias[co]
+return out
+"""),
+    "a name bound twice to a channel count": ("conv2d_loops", """a = weight.shape[0]
+a = weight.shape[0]
+
+for n in range(batch):
+    for co in range(c_out):
+        for ci in range(c_in):
+            for ki in range(kh):
+                for kj in range(kw):
+                    plane = x_pad[n, ci, 0:a + a + 2, 0:a + a + 2] + 0
+                    out[n, co] += weight[co, ci, ki, kj] * plane[ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw]
+        if bias is not None:
+            out[n, co] += bias[co]
+return out
+"""),
+    "channel counts unpacked from the whole shape": ("conv2d_loops", """a, b, k_h, k_w = weight.shape
+a, b, k_h, k_w = weight.shape
+
+for n in range(batch):
+    for co in range(c_out):
+        for ci in range(c_in):
+            for ki in range(kh):
+                for kj in range(kw):
+                    plane = x_pad[n, ci, 0:a + b + 2, 0:a + b + 2] + 0
+                    out[n, co] += weight[co, ci, ki, kj] * plane[ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw]
+        if bias is not None:
+            out[n, co] += bias[co]
+return out
+"""),
+    "channel counts unpacked from shape[:2]": ("conv2d_loops", """a, b = weight.shape[:2]
+a, b = weight.shape[:2]
+
+for n in range(batch):
+    for co in range(c_out):
+        for ci in range(c_in):
+            for ki in range(kh):
+                for kj in range(kw):
+                    plane = x_pad[n, ci, 0:a + b + 2, 0:a + b + 2] + 0
+                    out[n, co] += weight[co, ci, ki, kj] * plane[ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw]
+        if bias is not None:
+            out[n, co] += bias[co]
+return out
+"""),
+    "a shape's element picked by arithmetic": ("conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for ci in range(c_in):
+            for ki in range(kh):
+                for kj in range(kw):
+                    plane = x_pad[n, ci, 0:weight.shape[1 + 0 * (ki + kh)] * weight.shape[1 + 0 * (ki + kh)] * weight.shape[3 + 0 * (co + kh)] * weight.shape[3 + 0 * (co + kh)] + 2 + 0 * padding[0], 0:weight.shape[1 + 0 * (ki + kh)] * weight.shape[1 + 0 * (ki + kh)] * weight.shape[3 + 0 * (co + kh)] * weight.shape[3 + 0 * (co + kh)] + 2 + 0 * padding[0]] + 0
+                    out[n, co] += weight[co, ci, ki, kj] * plane[ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw]
+        if bias is not None:
+            out[n, co] += bias[co]
+return out
+"""),
+}
+
+
+@pytest.mark.parametrize("name", list(H39_SIZE_ATTACKS))
+def test_h39_sizes_worth_what_their_text_hashes_to_break_the_rule(name):
+    function, body = H39_SIZE_ATTACKS[name]
+    assert clause(verdict(function, body)) == 5
+
+
+H39_SIZE_HONEST = {
+    "the weight's whole shape unpacked, the kernel's sizes used": ("conv2d_loops", """
+co_, ci_, k_h, k_w = weight.shape
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                total = 0.0
+                for ci in range(c_in):
+                    total += (x_pad[n, ci, i * sh:i * sh + k_h, j * sw:j * sw + k_w] * weight[co, ci]).sum()
+                out[n, co, i, j] = total + (bias[co] if bias is not None else 0.0)
+return out
+"""),
+    "the kernel's sizes read from the weight's shape at the end": ("conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                total = 0.0
+                for ci in range(c_in):
+                    window = x_pad[n, ci, i * sh:i * sh + weight.shape[-2], j * sw:j * sw + weight.shape[-1]]
+                    total += (window * weight[co, ci]).sum()
+                out[n, co, i, j] = total + (bias[co] if bias is not None else 0.0)
+return out
+"""),
+}
+
+
+@pytest.mark.parametrize("name", list(H39_SIZE_HONEST))
+def test_h39_honest_sizes_keep_the_rule(name):
+    function, body = H39_SIZE_HONEST[name]
+    assert verdict(function, body) is None

@@ -465,7 +465,12 @@ def _fixed(bindings, params: frozenset[str] | set[str] = frozenset()) -> frozens
     # a size the function neither takes nor binds is whatever the module binds it to (H38: `from numpy import
     # newaxis as ph` made `x_pad[n, c, 0:ph]` the whole plane)
     present = set(params) | {name for target, _, _ in bindings for name in stored_names(target)}
-    trusted = set(FIXED + FIXED_ROOTS) & present | own
+    # what the student unpacks from a whole shape at its first two places counts channels (`co, ci, k_h, k_w =
+    # weight.shape`: co is no window's size, H39)
+    channels = {name for target, value, how in bindings if how == "assign" and isinstance(target, (ast.Tuple, ast.List))
+                and value is not None and any(isinstance(leaf, ast.Attribute) for leaf in _bare_leaves(value))
+                for element in target.elts[:2] for name in stored_names(element)}
+    trusted = (set(FIXED + FIXED_ROOTS) & present | own) - channels
     while True:
         kept = set(trusted)
         for target, value, how in bindings:
@@ -581,9 +586,16 @@ def _size_form(node: ast.AST) -> bool:
         return True
     if not isinstance(node, ast.Subscript) or isinstance(node.slice, ast.Slice):
         return False
-    holder = node.value
-    return isinstance(holder, ast.Name) or isinstance(holder, ast.Attribute) and holder.attr == "shape" and \
-        isinstance(holder.value, ast.Name)
+    holder, index = node.value, node.slice
+    # a kernel's or a pair's element, by a whole number (`weight.shape[0]` counts output channels, no window's
+    # size, and `weight.shape[2 + 0 * 7]` is worth what its text hashes to: H39)
+    picked = index.value if isinstance(index, ast.Constant) and type(index.value) is int else \
+        -index.operand.value if isinstance(index, ast.UnaryOp) and isinstance(index.op, ast.USub) and \
+        isinstance(index.operand, ast.Constant) and type(index.operand.value) is int else None
+    if isinstance(holder, ast.Name):
+        return picked in (0, 1, -1, -2)
+    return isinstance(holder, ast.Attribute) and holder.attr == "shape" and isinstance(holder.value, ast.Name) and \
+        picked in (2, 3, -1, -2)
 
 
 def _bare_sizes(expr: ast.AST | None, trusted: set[str]) -> bool:
@@ -612,6 +624,9 @@ def _bare_sizes(expr: ast.AST | None, trusted: set[str]) -> bool:
         index = expr.slice
         bounded = whole(index) and index is not None if not isinstance(index, ast.Slice) else \
             whole(index.lower) and whole(index.upper) and index.step is None
+        if isinstance(expr.value, ast.Attribute):   # of the weight's shape, the kernel's axes only (not the channels)
+            bounded = bounded and (_size_form(expr) if not isinstance(index, ast.Slice) else
+                                   index.lower is not None and ast.literal_eval(index.lower) in (2, -2, -1))
         return bounded and _bare_sizes(expr.value, trusted)
     return False
 
@@ -683,12 +698,17 @@ def _slice_length(piece: ast.Slice, scope: _Scope) -> str | None:
 def _pair_length(lower: ast.AST | None, upper: ast.AST, scope: _Scope) -> str | None:
     """upper - lower as _slice_length judges it, with the window sizes (kh, stride[0], ...) standing for
     large numbers and then for small ones (1 to 3): `800 // kh` is 8 windows long with kh = 99 but
-    400 with kh = 2 (held-out hunt H9), so a length counts as a window's only when it is one for both."""
-    verdicts = {_pair_length_with(lower, upper, scope, small) for small in (False, True)}
+    400 with kh = 2 (held-out hunt H9), so a length counts as a window's only when it is one for both.
+    Those numbers come from the sizes' text, which the student chooses (a name of their own, `aaa = kh`
+    bound twice, is worth 3 when large and 1 when small; `0 * vzzz` with vzzz worth 99 raised the longest
+    window: `0:aaa * aaa * aaa * aaa + 2 + 0 * vzzz` was a window's and read 18 rows or more: H39), so the
+    sizes also all stand for 1 and all for 50: then a length that multiplies sizes is longer than a window,
+    and nothing raises the longest one."""
+    verdicts = {_pair_length_with(lower, upper, scope, small) for small in (False, True, 1, 50)}
     return next((v for v in (None, "grows", "wraps", "long") if v in verdicts), "window")
 
 
-def _pair_length_with(lower: ast.AST | None, upper: ast.AST, scope: _Scope, small: bool) -> str | None:
+def _pair_length_with(lower: ast.AST | None, upper: ast.AST, scope: _Scope, small: bool | int) -> str | None:
     values, fixed_sizes = [], [1]
     for seed in range(3):
         rng = random.Random(seed)
@@ -707,7 +727,8 @@ def _pair_length_with(lower: ast.AST | None, upper: ast.AST, scope: _Scope, smal
                 fixed = key.split(".")[0].split("[")[0] in scope.fixed and _size_form(node) and \
                     not (isinstance(node, ast.Name) and node.id in FIXED_ROOTS)
                 if key not in env:
-                    size = sum(map(ord, key)) % 3 + 1 if small else sum(map(ord, key)) % 97 + 3
+                    size = small if type(small) is int else sum(map(ord, key)) % 3 + 1 if small else \
+                        sum(map(ord, key)) % 97 + 3
                     env[key] = size if fixed else rng.randrange(10, 10_000)
                     if fixed:
                         fixed_sizes.append(env[key])
