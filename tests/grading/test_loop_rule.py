@@ -3948,6 +3948,19 @@ for n in range(batch):
                     out[n, c, i, j] = x_pad[n, c, 1 - t:-t, j * sw:j * sw + kw].max()
 return out
 """),
+    "a clip whose stop is negative, bounded by an argument the rule cannot read (len(x))": ("avgpool2d_loops", """
+big = np.zeros((batch, channels, x_pad.shape[2] + 1, x_pad.shape[3] + 1))
+for n in range(batch):
+    for c in range(channels):
+        for r in range(x_pad.shape[2]):
+            for s in range(x_pad.shape[3]):
+                big[n, c, r, s] = x_pad[n, c, r, s]
+        top = -1 - kh
+        left = -1 - kw
+        plane = big[n, c, max(top, 0):min(top + kh, len(x)), max(left, 0):min(left + kw, len(x))] + 0
+        out[n, c] = sum(plane[ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] for ki in range(kh) for kj in range(kw)) / (kh * kw)
+return out
+"""),
     "slice(0, -1) named once": ("avgpool2d_loops", """
 for n in range(batch):
     for c in range(channels):

@@ -814,14 +814,23 @@ def _wraps(piece: ast.Slice, scope: _Scope) -> bool:
                 env = {key: by_kind[kind] for key, kind in sizes}
                 env.update({key: by_kind[choice[k] if k < len(choice) else choice[0]] for k, (key, _) in enumerate(aliases)})
                 env.update({key: 0 if number < 0 and nonneg else number for key, nonneg in numbers})
-                try:
-                    start = 0 if piece.lower is None else _evaluate(piece.lower, scope, env)
-                    stop = _evaluate(piece.upper, scope, env)
-                except _Unknown:
-                    return False   # _pair_length read it; a bound it cannot read is refused there
-                if start >= 0 > stop:
+                # min(a, b) <= a and max(c, d) >= c: an argument read is enough (`min(top + kh, len(x))`)
+                stops = _values(_clip_choices(piece.upper, scope, "min"), scope, env)
+                starts = [0] if piece.lower is None else _values(_clip_choices(piece.lower, scope, "max"), scope, env)
+                if starts and stops and max(starts) >= 0 > min(stops):
                     return True
     return False
+
+
+def _values(nodes: list, scope: _Scope, env: dict[str, int]) -> list[int]:
+    """The values of those of nodes that _evaluate can read."""
+    found = []
+    for node in nodes:
+        try:
+            found.append(_evaluate(node, scope, env))
+        except _Unknown:
+            pass
+    return found
 
 
 def _evaluate(node: ast.AST, scope: _Scope, env: dict[str, int], depth: int = 0) -> int:
