@@ -4233,3 +4233,21 @@ return out
 def test_h39_honest_sizes_keep_the_rule(name):
     function, body = H39_SIZE_HONEST[name]
     assert verdict(function, body) is None
+
+
+def test_h39_min_of_one_pair_is_read_as_unknown_not_a_crash():
+    """`min(k)` of a pair bound twice: the rule's arithmetic called Python's min on one number, and the
+    TypeError stopped the check ("the rule could not be checked ... please report this"). It is a bound the
+    rule cannot read, and says so."""
+    message = verdict("maxpool2d_loops", """
+k = kernel_size if isinstance(kernel_size, tuple) else (kernel_size, kernel_size)
+k = k
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + min(k), j * sw:j * sw + kw].max()
+return out
+""")
+    assert clause(message) == 5 and "cannot be read" in message, message
+

@@ -744,7 +744,7 @@ def _pair_length_with(lower: ast.AST | None, upper: ast.AST, scope: _Scope, smal
                         ast.FloorDiv: left // right if isinstance(node.op, ast.FloorDiv) else 0,
                         ast.Mod: left % right if isinstance(node.op, ast.Mod) else 0}[type(node.op)]
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("min", "max", "abs", "int") \
-                    and node.args and scope.builtin_call(node, node.func.id):
+                    and scope.builtin_call(node, node.func.id) and _arity_fits(node):
                 args = [value(a, depth + 1) for a in node.args]
                 return {"min": min, "max": max, "abs": lambda v: abs(v), "int": lambda v: v}[node.func.id](*args)
             raise _Unknown
@@ -822,6 +822,13 @@ def _wraps(piece: ast.Slice, scope: _Scope) -> bool:
     return False
 
 
+def _arity_fits(call: ast.Call) -> bool:
+    """min and max of two numbers or more, abs and int of one: `min(k)` of a pair bound twice (k = kernel_size
+    if ... else (kernel_size, kernel_size)) is the pair's smaller element, which the rule cannot read (it
+    stopped the check with a TypeError)."""
+    return len(call.args) >= 2 if call.func.id in ("min", "max") else len(call.args) == 1
+
+
 def _values(nodes: list, scope: _Scope, env: dict[str, int]) -> list[int]:
     """The values of those of nodes that _evaluate can read."""
     found = []
@@ -857,7 +864,7 @@ def _evaluate(node: ast.AST, scope: _Scope, env: dict[str, int], depth: int = 0)
         return left + right if isinstance(node.op, ast.Add) else left - right if isinstance(node.op, ast.Sub) \
             else left * right
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("min", "max", "abs", "int") \
-            and node.args and scope.builtin_call(node, node.func.id):
+            and scope.builtin_call(node, node.func.id) and _arity_fits(node):
         args = [_evaluate(a, scope, env, depth + 1) for a in node.args]
         return {"min": min, "max": max, "abs": lambda v: abs(v), "int": lambda v: v}[node.func.id](*args)
     raise _Unknown
