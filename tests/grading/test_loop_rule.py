@@ -4251,3 +4251,129 @@ return out
 """)
     assert clause(message) == 5 and "cannot be read" in message, message
 
+
+
+# ------------------------------------------------------------------ H39: a collector filled through a view of part of it
+
+# `view = big[n, c]`, then `view[r, s] = x_pad[n, c, r, s]`: the copy was filled through a view that picks its
+# first two axes, but it took the view's lead (0), so `big[n, c]` was one window's index. All six loop
+# exercises so written scored 48 of 48 (11 deserved). The array now takes the view's lead plus the axes the
+# view's index picks.
+H39_VIEW_ATTACKS = {   # name: (function, body)
+    "the image copied through a view of part of the copy (conv2d_loops)": ("conv2d_loops", """
+big = np.zeros((batch, c_in, x_pad.shape[2], x_pad.shape[3]))
+for n in range(batch):
+    for ci in range(c_in):
+        view = big[n, ci]
+        for r in range(x_pad.shape[2]):
+            for s in range(x_pad.shape[3]):
+                view[r, s] = x_pad[n, ci, r, s]
+    for co in range(c_out):
+        for ci in range(c_in):
+            for ki in range(kh):
+                for kj in range(kw):
+                    out[n, co] += (big[n, ci] + 0)[ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] * weight[co, ci, ki, kj]
+        if bias is not None:
+            out[n, co] += bias[co]
+return out
+"""),
+    "the image copied through a view of part of the copy (maxpool2d_loops)": ("maxpool2d_loops", """
+big = np.zeros((batch, channels, x_pad.shape[2], x_pad.shape[3]))
+for n in range(batch):
+    for c in range(channels):
+        view = big[n, c]
+        for r in range(x_pad.shape[2]):
+            for s in range(x_pad.shape[3]):
+                view[r, s] = x_pad[n, c, r, s]
+        out[n, c] = np.max([(big[n, c] + 0)[ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw]
+                            for ki in range(kh) for kj in range(kw)], axis=0)
+return out
+"""),
+    "the image copied through a view of part of the copy (avgpool2d_loops)": ("avgpool2d_loops", """
+big = np.zeros((batch, channels, x_pad.shape[2], x_pad.shape[3]))
+for n in range(batch):
+    for c in range(channels):
+        view = big[n, c]
+        for r in range(x_pad.shape[2]):
+            for s in range(x_pad.shape[3]):
+                view[r, s] = x_pad[n, c, r, s]
+        out[n, c] = sum((big[n, c] + 0)[ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw]
+                        for ki in range(kh) for kj in range(kw)) / (kh * kw)
+return out
+"""),
+    "the image copied through a view of part of the copy (conv2d_backward_loops)": ("conv2d_backward_loops", """
+big = np.zeros((batch, c_in, x_pad.shape[2], x_pad.shape[3]))
+gbig = np.zeros((batch, c_out, h_out, w_out))
+for n in range(batch):
+    for ci in range(c_in):
+        view = big[n, ci]
+        for r in range(x_pad.shape[2]):
+            for s in range(x_pad.shape[3]):
+                view[r, s] = x_pad[n, ci, r, s]
+    for co in range(c_out):
+        view = gbig[n, co]
+        for r in range(h_out):
+            for s in range(w_out):
+                view[r, s] = grad_out[n, co, r, s]
+        grad_b[co] += (gbig[n, co] + 0).sum()
+        for ci in range(c_in):
+            for ki in range(kh):
+                for kj in range(kw):
+                    grad_x_pad[n, ci, ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] += (gbig[n, co] + 0) * weight[co, ci, ki, kj]
+                    grad_w[co, ci, ki, kj] += ((gbig[n, co] + 0) * (big[n, ci] + 0)[ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw]).sum()
+grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+return grad_x, grad_w, grad_b
+"""),
+    "the image copied through a view of part of the copy (maxpool2d_backward_loops)": ("maxpool2d_backward_loops", """
+big = np.zeros((batch, channels, x_pad.shape[2], x_pad.shape[3]))
+gbig = np.zeros((batch, channels, h_out, w_out))
+for n in range(batch):
+    for c in range(channels):
+        view = big[n, c]
+        for r in range(x_pad.shape[2]):
+            for s in range(x_pad.shape[3]):
+                view[r, s] = x_pad[n, c, r, s]
+        view = gbig[n, c]
+        for r in range(h_out):
+            for s in range(w_out):
+                view[r, s] = grad_out[n, c, r, s]
+        first = np.argmax([(big[n, c] + 0)[ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw]
+                           for ki in range(kh) for kj in range(kw)], axis=0)
+        for ki in range(kh):
+            for kj in range(kw):
+                grad_x_pad[n, c, ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] += np.where(first == ki * kw + kj, gbig[n, c] + 0, 0.0)
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+"""),
+    "the image copied through a view of part of the copy (avgpool2d_backward_loops)": ("avgpool2d_backward_loops", """
+gbig = np.zeros((batch, channels, h_out, w_out))
+for n in range(batch):
+    for c in range(channels):
+        view = gbig[n, c]
+        for r in range(h_out):
+            for s in range(w_out):
+                view[r, s] = grad_out[n, c, r, s]
+        for ki in range(kh):
+            for kj in range(kw):
+                grad_x_pad[n, c, ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] += (gbig[n, c] + 0) / (kh * kw)
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+"""),
+}
+
+
+@pytest.mark.parametrize("name", list(H39_VIEW_ATTACKS))
+def test_h39_a_copy_filled_through_a_view_of_part_of_it_breaks_the_rule(name):
+    function, body = H39_VIEW_ATTACKS[name]
+    assert clause(verdict(function, body)) == 5
+
+
+def test_h39_a_plane_of_the_output_filled_through_a_view_keeps_the_rule():
+    """An honest view of the output's plane, one window's maximum at each of its positions."""
+    assert verdict("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        plane = out[n, c]
+        for i in range(h_out):
+            for j in range(w_out):
+                plane[i, j] = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].max()
+return out
+""") is None

@@ -1203,9 +1203,11 @@ def _images(fn: ast.FunctionDef, bindings, parents, numbers, scope) -> dict[str,
             grown.update({name: _either_lead(grown.get(name), lead) for name in new})
         for name, lead in _fills(fn, grown, numbers, parents, scope).items():
             grown[name] = _either_lead(grown.get(name), lead)
-        for view, array in _views(bindings):  # filling `view = big[:]` fills big
+        for view, array, picked in _views(bindings, numbers, scope):  # filling `view = big[:]` fills big
             if view in grown and array not in grown and array not in numbers:
-                grown[array] = grown[view]
+                # with the axes the view's index picks before its own (H39: `view = big[n, c]` filled made big's
+                # lead 0, and `big[n, c]` one window)
+                grown[array] = OPAQUE if OPAQUE in (grown[view], picked) else grown[view] + picked
         if grown == images:
             return images
         images = grown
@@ -1220,19 +1222,32 @@ def _either_lead(known: int | None, lead: int) -> int:
     return OPAQUE if OPAQUE in (known, lead) else max(known, lead)
 
 
-def _views(bindings) -> list[tuple[str, str]]:
-    """(view, array) for each name bound to a view of another (`view = big[:]`, `flat = big.reshape(-1)`,
-    `t = big.T`): both share memory, so what fills one fills the other."""
+def _views(bindings, numbers: set[str] | None = None, scope: _Scope | None = None) -> list[tuple[str, str, int]]:
+    """(view, array, picked) for each name bound to a view of another (`view = big[:]`, `flat = big.reshape(-1)`,
+    `t = big.T`): both share memory, so what fills one fills the other. `picked`: how many axes of the array
+    the view's index picks by a number, all before the view's own (`view = big[n, c]`: 2), or OPAQUE when
+    that cannot be told (a method, an index that is neither a number nor a slice, one that adds an axis)."""
+    numbers = numbers or set()
     pairs = []
     for target, value, how in bindings:
         if how != "assign" or not isinstance(target, ast.Name) or value is None:
             continue
-        node = value
+        node, picked = value, 0
         while isinstance(node, ast.Subscript) or isinstance(node, ast.Attribute) and node.attr in VIEW_METHODS or \
                 isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in VIEW_METHODS:
+            if isinstance(node, ast.Subscript):
+                entries = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+                for entry in entries:
+                    if picked == OPAQUE or isinstance(entry, ast.Slice):
+                        continue   # a slice keeps its axis
+                    adds = _adds_axis(scope.resolve(entry), scope.flags) if scope is not None else \
+                        _adds_axis(entry, frozenset())
+                    picked = picked + 1 if _is_number(entry, numbers) and not adds else OPAQUE
+            else:
+                picked = OPAQUE
             node = node.func.value if isinstance(node, ast.Call) else node.value
         if node is not value and isinstance(node, ast.Name):
-            pairs.append((target.id, node.id))
+            pairs.append((target.id, node.id, picked))
     return pairs
 
 
