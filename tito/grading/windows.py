@@ -1201,12 +1201,14 @@ def _images(fn: ast.FunctionDef, bindings, parents, numbers, scope) -> dict[str,
             if how == "loop" and lead != OPAQUE:  # `for plane in x_pad[n]`: each step drops the first dimension
                 lead = max(lead - 1, 0)
             grown.update({name: _either_lead(grown.get(name), lead) for name in new})
-        for name, lead in _fills(fn, grown, numbers, parents, scope).items():
+        filled = _fills(fn, grown, numbers, parents, scope)
+        for name, lead in filled.items():
             grown[name] = _either_lead(grown.get(name), lead)
         for view, array, picked in _views(bindings, numbers, scope):  # filling `view = big[:]` fills big
-            if view in grown and array not in grown and array not in numbers:
+            if view in grown and array not in grown and array not in numbers and (picked != OPAQUE or view in filled):
                 # with the axes the view's index picks before its own (H39: `view = big[n, c]` filled made big's
-                # lead 0, and `big[n, c]` one window)
+                # lead 0, and `big[n, c]` one window); a filled name bound to anything else that names an array
+                # (`view = np.asarray(big[n, c])`) may share its memory in a way the rule does not follow
                 grown[array] = OPAQUE if OPAQUE in (grown[view], picked) else grown[view] + picked
         if grown == images:
             return images
@@ -1224,30 +1226,41 @@ def _either_lead(known: int | None, lead: int) -> int:
 
 def _views(bindings, numbers: set[str] | None = None, scope: _Scope | None = None) -> list[tuple[str, str, int]]:
     """(view, array, picked) for each name bound to a view of another (`view = big[:]`, `flat = big.reshape(-1)`,
-    `t = big.T`): both share memory, so what fills one fills the other. `picked`: how many axes of the array
-    the view's index picks by a number, all before the view's own (`view = big[n, c]`: 2), or OPAQUE when
-    that cannot be told (a method, an index that is neither a number nor a slice, one that adds an axis)."""
+    `t = big.T`), also by a loop (`for row in big[n, c]`, `for plane in [big[n, c]]`): both share memory, so
+    what fills one fills the other. `picked`: how many axes of the array the view's index picks by a number
+    (a loop over an array picks one more), all before the view's own (`view = big[n, c]`: 2), or OPAQUE when
+    that cannot be told: a method, an index that is neither a number nor a slice, one that adds an axis, or
+    any other value that names an array (`np.asarray(big[n, c])`: H39)."""
     numbers = numbers or set()
     pairs = []
     for target, value, how in bindings:
-        if how != "assign" or not isinstance(target, ast.Name) or value is None:
+        if how not in ("assign", "loop") or not isinstance(target, ast.Name) or value is None:
             continue
-        node, picked = value, 0
-        while isinstance(node, ast.Subscript) or isinstance(node, ast.Attribute) and node.attr in VIEW_METHODS or \
-                isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in VIEW_METHODS:
-            if isinstance(node, ast.Subscript):
-                entries = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
-                for entry in entries:
-                    if picked == OPAQUE or isinstance(entry, ast.Slice):
-                        continue   # a slice keeps its axis
-                    adds = _adds_axis(scope.resolve(entry), scope.flags) if scope is not None else \
-                        _adds_axis(entry, frozenset())
-                    picked = picked + 1 if _is_number(entry, numbers) and not adds else OPAQUE
-            else:
-                picked = OPAQUE
-            node = node.func.value if isinstance(node, ast.Call) else node.value
-        if node is not value and isinstance(node, ast.Name):
-            pairs.append((target.id, node.id, picked))
+        listed = how == "loop" and isinstance(value, (ast.List, ast.Tuple))
+        for one in value.elts if listed else [value]:
+            node, picked = one, 1 if how == "loop" and not listed else 0
+            while isinstance(node, ast.Subscript) or isinstance(node, ast.Attribute) and node.attr in VIEW_METHODS or \
+                    isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in VIEW_METHODS:
+                if isinstance(node, ast.Subscript):
+                    entries = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+                    for entry in entries:
+                        if picked == OPAQUE or isinstance(entry, ast.Slice):
+                            continue   # a slice keeps its axis
+                        adds = _adds_axis(scope.resolve(entry), scope.flags) if scope is not None else \
+                            _adds_axis(entry, frozenset())
+                        picked = picked + 1 if _is_number(entry, numbers) and not adds else OPAQUE
+                else:
+                    picked = OPAQUE
+                node = node.func.value if isinstance(node, ast.Call) else node.value
+            if isinstance(node, ast.Name) and (node is not one or how == "loop"):
+                pairs.append((target.id, node.id, picked))
+            elif how == "assign" or listed:
+                called = {id(call.func) for call in ast.walk(one) if isinstance(call, ast.Call)} | {
+                    id(call.func.value) for call in ast.walk(one) if isinstance(call, ast.Call)
+                    and isinstance(call.func, ast.Attribute)}   # np of np.asarray(...), a function's name
+                pairs += [(target.id, name.id, OPAQUE) for name in ast.walk(one) if isinstance(name, ast.Name)
+                          and isinstance(name.ctx, ast.Load) and name.id not in numbers and id(name) not in called
+                          and (scope is None or name.id not in scope.modules)]
     return pairs
 
 
