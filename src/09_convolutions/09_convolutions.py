@@ -652,7 +652,9 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    `values.append(window)`, `acc = np.concatenate([acc, window])`, and every other way to put
 #    a value into it: through `copy.T[...]` or a view of it (`view = copy[n, c]`, then
 #    `view[r, s] = ...`: `copy[n, c]` is then a plane; also `for row in copy[n, c]` or
-#    `np.asarray(copy[n, c])`), as an argument of a call that reads
+#    `np.asarray(copy[n, c])`; also a whole plane at a time, `copy[n, c] = np.where(mask, v,
+#    copy[n, c])`: an array made by `np.zeros` of four dimensions has its rows and columns
+#    last), as an argument of a call that reads
 #    the image, `np.positive(window, copy)`, by a method, `acc.update(...)`, as a `for` target,
 #    also through numbers made with `.item()`) holds what the image holds, so it counts as the
 #    image: copying the image one element at a time and then reducing the

@@ -2050,6 +2050,11 @@ def test_clause_5_says_what_it_read_and_how_to_read_one_window():
         "with the image" in message, message
     assert "e.g. x_pad[n, ci, i * sh + ki, j * sw + kj]" in message and "(line " in message, message
     message = verdict("maxpool2d_loops", ATTACKS["index arrays from np.arange"][2])
+    # its running maximum `out[n, c]` (np.zeros of four dimensions, filled with the image's values) is read as a
+    # whole plane first, on the same line (H39: an array's rows and columns are its last two, whatever its fills)
+    assert "it reads out beyond one window: its index leaves the rows or columns whole" in message, message
+    message = verdict("maxpool2d_loops", ATTACKS["index arrays from np.arange"][2].replace(
+        "out[n, c] if ki + kj else -np.inf", "-np.inf"))
     assert "the index `rows[:, None] + ki` may be an array of positions" in message, message
     message = verdict("avgpool2d_loops", ATTACKS["a named slice(...) that grows with the image"][2])
     assert "the slice `i * sh:i * sh + sh * (h_out - 1) + kh` grows with the image" in message, message
@@ -4417,3 +4422,39 @@ for n in range(batch):
                 plane[i, j] = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].max()
 return out
 """) is None
+
+
+# A copy filled by writes that put a whole plane at once (a mask picks the element): its lead came from the
+# write's index (`big[n, c]`: 0), so `big[n, c]` was one window (avgpool2d_loops alone: 48 of 48, 44 deserved).
+# An array whose dimensions are known (np.zeros of an image's shape) has its rows and columns last.
+H39_MASK_ATTACKS = {
+    "np.copyto into a plane of the copy, where a mask picks one element": ("avgpool2d_loops", """
+big = np.zeros(x_pad.shape)
+for n in range(batch):
+    for c in range(channels):
+        for r in range(x_pad.shape[2]):
+            for s in range(x_pad.shape[3]):
+                mask = np.zeros(x_pad.shape[2:])
+                mask[r, s] = 1
+                np.copyto(big[n, c], x_pad[n, c, r, s], where=mask > 0)
+        out[n, c] = sum((big[n, c] + 0)[ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] for ki in range(kh) for kj in range(kw)) / (kh * kw)
+return out
+"""),
+    "np.where into a plane of the copy, a mask picking one element": ("avgpool2d_loops", """
+big = np.zeros(x_pad.shape)
+for n in range(batch):
+    for c in range(channels):
+        for r in range(x_pad.shape[2]):
+            for s in range(x_pad.shape[3]):
+                big[n, c] = np.where(np.arange(x_pad.shape[2] * x_pad.shape[3]).reshape(x_pad.shape[2:]) == r * x_pad.shape[3] + s, x_pad[n, c, r, s], big[n, c])
+        out[n, c] = sum((big[n, c] + 0)[ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] for ki in range(kh) for kj in range(kw)) / (kh * kw)
+return out
+"""),
+}
+
+
+@pytest.mark.parametrize("name", list(H39_MASK_ATTACKS))
+def test_h39_a_copy_filled_a_plane_at_a_time_breaks_the_rule(name):
+    function, body = H39_MASK_ATTACKS[name]
+    assert clause(verdict(function, body)) == 5
+

@@ -1359,8 +1359,38 @@ def _fills(fn: ast.FunctionDef, images: dict, numbers: set[str], parents, scope)
                 name, _ = base(holder)
                 if name and name not in scope.modules and (name not in numbers or name in scope.sequences):
                     found.setdefault(name, []).append((node, 0))
-    return {name: fills[0][1] for name, fills in found.items()
+    # a fill may write a whole plane at once (`big[n, c] = np.where(mask, x_pad[n, c, r, s], big[n, c])`,
+    # `np.copyto(big[n, c], ..., where=mask)`), so an array whose dimensions are known (np.zeros of a shape of
+    # 4) has its rows and columns last whatever its fills' indices (H39: lead 0 made `big[n, c]` one window)
+    ndims = _known_ndims(fn, images, scope)
+    return {name: max(max(lead for _, lead in fills), ndims.get(name, 0) - 2) for name, fills in found.items()
             if not all(_fresh_each_window(name, fill, fn, parents, images, readers, scope) for fill, _ in fills)}
+
+
+def _known_ndims(fn: ast.FunctionDef, images: dict, scope) -> dict[str, int]:
+    """name -> the most dimensions of an array it is bound to by np.zeros, np.ones, np.empty or np.full of a
+    shape whose length is known (a tuple or list, an image's shape), or by their _like of an image."""
+    def length(shape) -> int:
+        shape = scope.resolve(shape)
+        if isinstance(shape, (ast.Tuple, ast.List)) and not any(isinstance(e, ast.Starred) for e in shape.elts):
+            return len(shape.elts)
+        if isinstance(shape, ast.Attribute) and shape.attr == "shape" and isinstance(shape.value, ast.Name) and \
+                images.get(shape.value.id, OPAQUE) != OPAQUE:
+            return images[shape.value.id] + 2
+        return 0
+
+    found: dict[str, int] = {}
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and node.value.args:
+            name = _called(node.value)
+            arg = node.value.args[0]
+            ndim = length(arg) if name in ("zeros", "ones", "empty", "full") else \
+                length(ast.Attribute(value=arg, attr="shape")) if name in ("zeros_like", "ones_like", "empty_like",
+                                                                         "full_like") else 0
+            for target in node.targets:
+                if isinstance(target, ast.Name) and ndim:
+                    found[target.id] = max(found.get(target.id, 0), ndim)
+    return found
 
 
 def _pure_map(call: ast.Call) -> bool:
