@@ -36,7 +36,8 @@ def student_work() -> tuple[tuple[str, ...], tuple[str, ...]]:
     root = paths.repo_root(Path(__file__).parent)
     modules, package = paths.all_modules(root), paths.package_dir()
     exported = tuple(m.slug for m in modules if workflow.package_origin(m, package) == "yours")
-    edited = tuple(m.slug for m in modules if m.student_notebook.exists() and not notebooks.looks_generated(m.student_notebook))
+    edited = tuple(m.slug for m in modules if any(path.exists() and not notebooks.looks_generated(path)
+                                                  for path in m.student_notebooks))   # module 09: the lesson and going further
     return exported, edited
 
 

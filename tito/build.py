@@ -1,6 +1,7 @@
 """The instructor's regeneration: src -> student notebook + reference package module."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -9,27 +10,61 @@ from .paths import CourseModule
 
 
 def build_module(module: CourseModule, out_root: Path, log=print) -> list[Path]:
-    """Write module's student notebook and package file(s) under `out_root` (the repo, or a
-    scratch tree mirroring it). Returns every file written or confirmed unchanged.
+    """Write module's student notebooks (one per source: the lesson, then any that continue it) and
+    package file(s) under `out_root` (the repo, or a scratch tree mirroring it). The package file
+    holds the exported cells of every source, the lesson's first. Returns every file written or
+    confirmed unchanged.
 
     A student notebook that someone ran or edited (it no longer looks like pipeline output) is
     saved under `backups/` before it is replaced, and the log says where: never lost silently.
     """
-    student = out_root / module.student_notebook.relative_to(module.root)
-    fresh = notebooks.student_notebook(module.src)
-    if student.exists() and student.read_bytes() != notebooks.notebook_bytes(fresh) \
-            and not notebooks.looks_generated(student):
-        backup = notebooks.backup_path(student)
-        backup.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(student, backup)
-        log(f"  {student.relative_to(out_root)} holds someone's edits: saved it as {backup.relative_to(out_root)}")
-    notebooks.write_notebook(fresh, student)
+    students = []
+    for source in module.sources:
+        student = out_root / module.notebook_of(source).relative_to(module.root)
+        fresh = notebooks.student_notebook(source)
+        if student.exists() and student.read_bytes() != notebooks.notebook_bytes(fresh) \
+                and not notebooks.looks_generated(student):
+            backup = notebooks.backup_path(student)
+            backup.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(student, backup)
+            log(f"  {student.relative_to(out_root)} holds someone's edits: saved it as {backup.relative_to(out_root)}")
+        notebooks.write_notebook(fresh, student)
+        students.append(student)
     package_files = export.export_notebook(
-        notebooks.reference_notebook(module.src),
+        notebooks.reference_course(module.src),
         package_dir=out_root / "tinytorch",
         edit_me=out_root / module.src.relative_to(module.root),
     )
-    return [student, *package_files]
+    for path in package_files:
+        _mark_continued_cells(path, module, out_root)
+    return [*students, *package_files]
+
+
+def _mark_continued_cells(path: Path, module: CourseModule, out_root: Path) -> None:
+    """Point the cell markers of the cells that come from a source continuing the lesson at that
+    source and its own cell ('# %% ../../src/09_convolutions/09b_going_further.py #cell-012'): the
+    file to edit for that code. nbdev names the one notebook it exported, the lesson."""
+    starts, at = [], len(notebooks.read_source(module.src).cells)
+    for source in module.sources[1:]:
+        starts.append((at, source))
+        at += len(notebooks.read_source(source).cells)
+    if not starts:
+        return
+    lesson = os.path.relpath(out_root / module.src.relative_to(module.root), path.parent)
+    lines = path.read_text(encoding="utf-8").split("\n")
+    for i, line in enumerate(lines):
+        match = export.CELL_MARKER.match(line)
+        index = notebooks.cell_index(match.group(1)) if match else None
+        if index is None or not line.startswith(f"# %% {lesson} #"):
+            continue
+        for start, source in reversed(starts):
+            if index >= start:
+                mine = os.path.relpath(out_root / source.relative_to(module.root), path.parent)
+                lines[i] = f"# %% {export.path_in_header(mine)} #{notebooks.cell_id(index - start)}"
+                break
+    text = "\n".join(lines)
+    if text != path.read_text(encoding="utf-8"):
+        path.write_text(text, encoding="utf-8")
 
 
 def generated_files(tree: Path) -> list[Path]:

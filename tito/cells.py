@@ -18,7 +18,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import notebooks
+from . import notebooks, paths
 
 DIRECTIVE = re.compile(r"^\s*#\s*\|\s*(\w+)\s*(.*)$")
 EXPORT_DIRECTIVES = {"export", "exports", "exporti"}
@@ -108,7 +108,16 @@ def _nbgrader(cell) -> dict:
 
 
 def check_cells(src: Path) -> list[CheckCell]:
-    """Every non-exported code cell of src that defines test_unit_* functions, graded or not."""
+    """Every non-exported code cell of src, and of the sources that continue it (paths.continuations),
+    that defines test_unit_* functions, graded or not. Each source is a notebook of its own: its
+    cells get the `#| check_helpers` cells before them in the same source."""
+    found = []
+    for path in [src, *paths.continuations(Path(src))]:
+        found += _check_cells_of(path)
+    return found
+
+
+def _check_cells_of(src: Path) -> list[CheckCell]:
     found, helpers = [], []
     for cell in notebooks.read_source(src).cells:
         meta = _nbgrader(cell)
@@ -136,6 +145,28 @@ def course_cells(src: Path) -> list[tuple[str, str | None]]:
     (grade_id, None) for a solution cell, which is the student's."""
     return [(_nbgrader(cell)["grade_id"], None if _nbgrader(cell).get("solution") else cell.source)
             for cell in notebooks.read_source(src).cells if cell.cell_type == "code" and _nbgrader(cell).get("grade_id")]
+
+
+def continued_cells(src: Path) -> list[tuple[str, str]]:
+    """The exported code cells of the sources that continue src (paths.continuations: given code, no
+    exercise), in order: (grade_id or "", source). They follow the lesson's cells in the package."""
+    return [(_grade_id(cell) or "", cell.source) for path in paths.continuations(Path(src))
+            for cell in notebooks.read_source(path).cells
+            if cell.cell_type == "code" and EXPORT_DIRECTIVES & directives(cell.source).keys()]
+
+
+def append_continued(nb: nbformat.NotebookNode, continued: list[tuple[str, str]]) -> None:
+    """Put the continuing sources' exported cells (continued_cells) after a submission's cells, as the
+    course has them: what `tito export` and `tito grade` export is the student's lesson followed by the
+    course's given notebook(s) after it, as the reference package is built. A cell of the submission
+    with one of their grade_ids (a notebook from before the lesson was split) is dropped first: the
+    course's copy at the end replaces it."""
+    ids = {grade_id for grade_id, _ in continued if grade_id}
+    nb.cells = [cell for cell in nb.cells if not (cell.cell_type == "code" and _grade_id(cell) in ids)]
+    for index, (grade_id, source) in enumerate(continued):  # ids of their own: not cells of the student's notebook
+        metadata = {"nbgrader": {"grade": False, "grade_id": grade_id, "locked": True, "schema_version": 3,
+                                 "solution": False, "task": False}} if grade_id else {}
+        nb.cells.append(nbformat.v4.new_code_cell(source=source, id=f"continued-{index}", metadata=metadata))
 
 
 def _plain_code(source: str) -> str:

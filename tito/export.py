@@ -61,11 +61,13 @@ def origin(path: Path) -> str:
 
 
 def cell_of_line(module_text: str, lineno: int) -> int | None:
-    """The notebook cell index a line of a generated file came from (the cell marker above it)."""
+    """The notebook cell index a line of a generated file came from (the cell marker above it); None
+    for a line of a cell the pipeline placed there (a given cell put back, or one of the cells that
+    continue the lesson, cells.append_continued: not a cell of the student's notebook)."""
     cell = None
     for line in module_text.split("\n")[:lineno]:
         match = CELL_MARKER.match(line)
-        if match and notebooks.cell_index(match.group(1)) is not None:
+        if match:
             cell = notebooks.cell_index(match.group(1))
     return cell
 

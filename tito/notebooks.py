@@ -20,6 +20,8 @@ from pathlib import Path
 import jupytext
 import nbformat
 
+from .paths import continuations
+
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
 STUB = "raise NotImplementedError()"
@@ -132,6 +134,22 @@ def reference_notebook(src: Path) -> nbformat.NotebookNode:
 
 def student_notebook(src: Path) -> nbformat.NotebookNode:
     return _transform(read_source(src), strip_solutions, src.name)
+
+
+def read_course(src: Path) -> nbformat.NotebookNode:
+    """The lesson `src` followed by the sources that continue it (paths.continuations): one notebook,
+    cell ids by position, as the package holds their exported cells. For a module of one source, read_source."""
+    nb = read_source(src)
+    for more in continuations(Path(src)):
+        nb.cells += read_source(more).cells
+    for index, cell in enumerate(nb.cells):
+        cell.id = cell_id(index)
+    return nb
+
+
+def reference_course(src: Path) -> nbformat.NotebookNode:
+    """read_course with the solution markers dropped: what nbdev exports into the reference package."""
+    return _transform(read_course(src), drop_markers, src.name)
 
 
 def notebook_bytes(nb: nbformat.NotebookNode) -> bytes:

@@ -8,6 +8,18 @@ from pathlib import Path
 import tinytorch
 
 MODULE_DIR = re.compile(r"^(\d\d)_([a-z0-9_]+)$")
+# A module's further literate sources, after its lesson: src/09_convolutions/09b_going_further.py
+# (number, a letter, a name). Each is its own notebook; the package file holds their exported
+# cells after the lesson's, in the order of their names.
+CONTINUATION = re.compile(r"^(\d\d)[a-z]_[a-z0-9_]+\.py$")
+
+
+def continuations(src: Path) -> list[Path]:
+    """The sources that continue the lesson `src` (src/NN_name/NN_name.py) in its folder, in order:
+    src/NN_name/NN<letter>_<name>.py, e.g. 09b_going_further.py. Empty for most modules."""
+    number = src.name[:2]
+    return sorted(path for path in src.parent.glob(f"{number}?_*.py")
+                  if CONTINUATION.match(path.name) and path.name[:2] == number and path.is_file())
 
 
 def package_dir() -> Path:
@@ -50,8 +62,22 @@ class CourseModule:
         return self.root / "src" / self.slug / f"{self.slug}.py"
 
     @property
+    def sources(self) -> list[Path]:
+        """Every literate source of the module, the lesson (`src`, the graded notebook) first."""
+        return [self.src, *continuations(self.src)]
+
+    @property
     def student_notebook(self) -> Path:
-        return self.root / "modules" / self.slug / f"{self.slug}.ipynb"
+        return self.notebook_of(self.src)
+
+    def notebook_of(self, source: Path) -> Path:
+        """The student notebook generated from one of the module's sources."""
+        return self.root / "modules" / self.slug / f"{Path(source).stem}.ipynb"
+
+    @property
+    def student_notebooks(self) -> list[Path]:
+        """One notebook per source, the lesson's first."""
+        return [self.notebook_of(source) for source in self.sources]
 
     @property
     def tests(self) -> Path:

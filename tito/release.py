@@ -2,6 +2,8 @@
 
     COURSE/nbgrader_config.py                    the course's nbgrader configuration (kernel, stub, timeout)
     COURSE/source/NN_name/NN_name.ipynb          the instructor notebook: solutions between the markers
+    COURSE/source/NN_name/NNb_name.ipynb         a notebook that continues it (given code, e.g. module 09's
+                                                 09b_going_further.ipynb), when the module has one
     COURSE/jupyter/kernels/tinytorch/kernel.json the kernel nbgrader runs: the Python running this tito,
                                                  where tinytorch is installed
 
@@ -49,9 +51,10 @@ c.ClearSolutions.code_stub = {{"python": "{stub}"}}
 TIMEOUT = 300
 
 
-def instructor_notebook(module: CourseModule) -> nbformat.NotebookNode:
-    """src as a notebook, solution markers kept, given cells locked, nbgrader's kernel."""
-    nb = notebooks.read_source(module.src)
+def instructor_notebook(module: CourseModule, source: Path | None = None) -> nbformat.NotebookNode:
+    """src (or another of the module's sources) as a notebook, solution markers kept, given cells
+    locked, nbgrader's kernel."""
+    nb = notebooks.read_source(source or module.src)
     nb.metadata["kernelspec"] = dict(KERNELSPEC)
     for cell in nb.cells:
         meta = cell.metadata.get("nbgrader")
@@ -72,9 +75,10 @@ def release(modules: list[CourseModule], course: Path, python: str = sys.executa
                          f"{python}. Install the nbgrader extra: pip install -e \".[nbgrader]\".")
     written = []
     for module in modules:
-        path = course / "source" / module.slug / f"{module.slug}.ipynb"
-        notebooks.write_notebook(instructor_notebook(module), path)
-        written.append(path)
+        for source in module.sources:
+            path = course / "source" / module.slug / f"{source.stem}.ipynb"
+            notebooks.write_notebook(instructor_notebook(module, source), path)
+            written.append(path)
     spec = course / "jupyter" / "kernels" / KERNEL_NAME / "kernel.json"
     spec.parent.mkdir(parents=True, exist_ok=True)
     spec.write_text(json.dumps(kernel_spec(python), indent=1) + "\n", encoding="utf-8")

@@ -51,14 +51,14 @@ def changed_tracked_files(root: Path) -> list[Path]:
     return [root / entry[3:] for entry in out.split("\0") if len(entry) > 3]
 
 
-def _old_course_notebook(root: Path, commit: str, module: CourseModule) -> nbformat.NotebookNode | None:
-    """The student notebook of `module` as the course at `commit` generated it."""
-    rel = module.src.relative_to(root).as_posix()
+def _old_course_notebook(root: Path, commit: str, source: Path) -> nbformat.NotebookNode | None:
+    """The student notebook of a module's `source` as the course at `commit` generated it."""
+    rel = source.relative_to(root).as_posix()
     shown = _git(root, "show", f"{commit}:{rel}", check=False)
     if shown.returncode != 0:
         return None
     with tempfile.TemporaryDirectory(prefix="tito-update-") as scratch:
-        path = Path(scratch) / module.src.name
+        path = Path(scratch) / source.name
         path.write_text(shown.stdout, encoding="utf-8")
         return notebooks.student_notebook(path)
 
@@ -116,7 +116,8 @@ def merge_lines(mine: str, old: str, new: str) -> str | None:
 
 def update(root: Path, modules: list[CourseModule], package: Path, log=print) -> None:
     _git(root, "rev-parse", "--is-inside-work-tree")
-    notebooks_by_path = {module.student_notebook.resolve(): module for module in modules}
+    notebooks_by_path = {module.notebook_of(source).resolve(): (module, source)   # every notebook of each module
+                         for module in modules for source in module.sources}
     exports = {module.slug: module for module in modules if workflow.package_origin(module, package) == "yours"}
     export_files = {(package / export.module_file(cells.export_target(m.src))).resolve(): m
                     for m in exports.values()}
@@ -129,10 +130,10 @@ def update(root: Path, modules: list[CourseModule], package: Path, log=print) ->
                             "then run `tito update` again.")
     saved = {path.resolve(): path.read_bytes() for path in changed}
     edited = [notebooks_by_path[p.resolve()] for p in changed if p.resolve() in notebooks_by_path]
-    for module in edited:
-        backup = notebooks.backup_path(module.student_notebook)
+    for module, source in edited:
+        backup = notebooks.backup_path(module.notebook_of(source))
         backup.parent.mkdir(exist_ok=True)
-        shutil.copy2(module.student_notebook, backup)
+        shutil.copy2(module.notebook_of(source), backup)
         log(f"saved your notebook as {backup.relative_to(root)}")
     before = _git(root, "rev-parse", "HEAD").stdout.strip()
     if changed:
@@ -147,8 +148,8 @@ def update(root: Path, modules: list[CourseModule], package: Path, log=print) ->
     count = _git(root, "rev-list", "--count", f"{before}..{after}").stdout.strip()
     log(f"course updated: {before[:7]} -> {after[:7]} ({count} new commit{'s' * (count != '1')})" if before != after
         else "the course had no updates")
-    for module in edited:
-        _merge_back(root, module, before, saved[module.student_notebook.resolve()], log)
+    for module, source in edited:
+        _merge_back(root, module, source, before, saved[module.notebook_of(source).resolve()], log)
     for module in exports.values():
         try:
             workflow.export_module(module, package, log=lambda line: None)
@@ -158,11 +159,12 @@ def update(root: Path, modules: list[CourseModule], package: Path, log=print) ->
                 f"course's reference for it: fix the notebook, then `tito export {module.number}`")
 
 
-def _merge_back(root: Path, module: CourseModule, before: str, mine_bytes: bytes, log) -> None:
-    path, rel = module.student_notebook, module.student_notebook.relative_to(root)
+def _merge_back(root: Path, module: CourseModule, source: Path, before: str, mine_bytes: bytes, log) -> None:
+    path = module.notebook_of(source)
+    rel = path.relative_to(root)
     mine = nbformat.reads(mine_bytes.decode("utf-8"), as_version=4)
-    old = _old_course_notebook(root, before, module)
-    new = notebooks.student_notebook(module.src)
+    old = _old_course_notebook(root, before, source)
+    new = notebooks.student_notebook(source)
     if old is None:
         merged, conflicts = mine, list(range(1, len(mine.cells) + 1))
     else:

@@ -38,7 +38,13 @@ def fresh_notebook(module: CourseModule) -> bytes:
 
 
 def start_module(module: CourseModule, reset: bool = False, log=print) -> Path:
-    """Write the fresh student notebook, unless that would overwrite the student's work."""
+    """Write the fresh student notebook, unless that would overwrite the student's work; and the
+    module's other notebooks (given code, e.g. 09b_going_further.ipynb) where they are missing."""
+    for source in module.sources[1:]:
+        given = module.notebook_of(source)
+        if not given.exists():
+            notebooks.write_notebook(notebooks.student_notebook(source), given)
+            log(f"wrote {given.relative_to(module.root)} (given code, after the lesson)")
     path, fresh = module.student_notebook, fresh_notebook(module)
     rel = path.relative_to(module.root)
     if path.exists() and path.read_bytes() == fresh:
@@ -125,6 +131,7 @@ def _export_checked(module: CourseModule, nb, package: Path, log) -> list[str]:
     problem = cells.syntax_error(nb)
     if problem:
         raise Refused(f"{nb_path.name} does not parse: {problem}\n{nothing}")
+    cells.append_continued(nb, cells.continued_cells(module.src))   # the given notebooks after the lesson, as tito grade
     log(f"checking {nb_path.name} in a scratch copy of the package ...")
     with tempfile.TemporaryDirectory(prefix="tito-export-") as scratch:
         problem = export.export_into_copy(nb, nb_path, target, package, Path(scratch)) or \
@@ -172,7 +179,8 @@ def _inline_checks(module: CourseModule, package: Path, limits: Limits, deadline
     checks = cells.check_cells(module.src)
     target = cells.export_target(module.src)
     module_file = package / export.module_file(target)
-    log(f"inline checks: {len(checks)} test cells of {module.src.name}, against tinytorch.{target} ...")
+    log(f"inline checks: {len(checks)} test cells of {' and '.join(source.name for source in module.sources)}, "
+        f"against tinytorch.{target} ...")
     outcomes, seen_as = _judged(module, checks, package, limits, progress, deadline)
     reach = module_reach(module_file, exported)
     passed, found = 0, []

@@ -7,6 +7,7 @@ cells' state) is exercised too.
 
 - The reference notebook (solutions kept), built from src with the project's own pipeline:
   every cell must run without error.
+- The going-further notebook (`09b_going_further.ipynb`, given code): runs on its own, on the package.
 - The blank student notebook (the committed `modules/09_convolutions/09_convolutions.ipynb`):
   execution must stop at the inline check right after the first exercise, with a
   NotImplementedError raised by that exercise's stub, so the student's first failure points
@@ -167,6 +168,21 @@ def test_reference_notebook_runs_top_to_bottom(kernel_home):
     if importlib.util.find_spec("matplotlib") is not None:  # the pictures were drawn, in the kernel
         images = [output for cell in code_cells for output in cell.outputs if "image/png" in output.get("data", {})]
         assert images, "matplotlib is installed but the reference notebook displayed no figure"
+
+
+@needs_module
+def test_going_further_notebook_runs_top_to_bottom_on_the_package(kernel_home):
+    """Module 09's second notebook (section 13, given code) runs on its own: the lesson's names come
+    from the installed package, its checks from its own helpers."""
+    [further] = MODULE.sources[1:]
+    nb = notebooks.student_notebook(further)
+    assert nb == notebooks.reference_notebook(further), "going further has no exercise"
+    executed, error = run_notebook(nb, kernel_home)
+    assert error is None, f"the going-further notebook failed in a Jupyter kernel:\n{error}"
+    assert error_outputs(executed) == []
+    printed = "".join(output.get("text", "") for cell in executed.cells if cell.cell_type == "code"
+                      for output in cell.outputs if output.get("output_type") == "stream")
+    assert "BatchNorm2d: ok" in printed and "AdaptiveAvgPool2d: ok" in printed, printed[-2000:]
 
 
 @needs_module

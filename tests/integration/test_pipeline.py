@@ -78,8 +78,23 @@ def test_student_notebook_holds_no_solution(module):
     student_lines = {line.strip() for cell in student.cells for line in cell.source.split("\n")}
     leaked = sorted(_solution_lines(module.src) & student_lines)
     assert not leaked, f"solution lines leaked into {module.slug}'s student notebook: {leaked[:5]}"
-    committed = module.student_notebook.read_text(encoding="utf-8")
-    assert "BEGIN SOLUTION" not in committed and "END SOLUTION" not in committed
+    for source in module.sources:   # the lesson's notebook, and any that continue it (module 09's going further)
+        committed = module.notebook_of(source).read_text(encoding="utf-8")
+        assert "BEGIN SOLUTION" not in committed and "END SOLUTION" not in committed, module.notebook_of(source)
+        assert notebooks.leftover_solution_lines(notebooks.student_notebook(source)) == []
+
+
+SOURCE_LINES_MAX = 2500   # issue #23: no literate source over 2,500 lines
+SOURCES = [source for module in MODULES for source in module.sources]
+OVER = {"09_convolutions.py": "issue #23: the lesson alone is still over 2,500 lines (going further moved out; "
+                              "what else would have to move is an open decision)"}
+
+
+@pytest.mark.parametrize("source", [pytest.param(s, marks=pytest.mark.xfail(strict=True, reason=OVER[s.name]))
+                                    if s.name in OVER else s for s in SOURCES], ids=lambda s: s.name)
+def test_no_literate_source_is_over_the_line_limit(source):
+    lines = len(source.read_text(encoding="utf-8").split("\n"))
+    assert lines <= SOURCE_LINES_MAX, f"{source.relative_to(ROOT)} has {lines} lines; at most {SOURCE_LINES_MAX}"
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.slug)

@@ -147,3 +147,28 @@ def test_merge_with_cells_the_student_added_keeps_theirs_whole():
     mine = _nb("a", "b", "my scratch cell")
     merged, conflicts = merge_notebook(mine, old, _nb("a2", "b"))
     assert [c.source for c in merged.cells] == ["a", "b", "my scratch cell"] and conflicts == [1, 2, 3]
+
+
+@pytest.mark.slow  # the fixture exports module 09 in a child process
+def test_an_edited_going_further_notebook_is_merged_not_refused(course_and_student):
+    """Module 09's second notebook (09b_going_further.ipynb) is a student's notebook too: editing it does
+    not make `tito update` refuse; the course's fix to another cell comes in, the student's note stays."""
+    course, student, _ = course_and_student
+    further = student / "modules" / MODULE.slug / "09b_going_further.ipynb"
+    mine = nbformat.read(further, as_version=4)
+    mine.cells[0].source += "\n\nMy note: groups=C_in is depthwise."
+    write_nb(mine, further)
+    src = course / "src" / MODULE.slug / "09b_going_further.py"
+    text = src.read_text(encoding="utf-8")
+    old = "# > The second notebook of module 09, after the lesson"
+    assert text.count(old) == 1
+    src.write_text(text.replace(old, "# > Module 09's second notebook, after the lesson"), encoding="utf-8")
+    assert tito(course, "dev", "export", "09").returncode == 0
+    git(course, "commit", "-qam", "course v2: a fix to the going-further notebook")
+
+    result = tito(student, "update", timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    merged = nbformat.read(further, as_version=4)
+    assert "My note: groups=C_in is depthwise." in merged.cells[0].source
+    assert "Module 09's second notebook" in merged.cells[0].source, "the course's fix to another line of the cell"
+    assert any(path.name.startswith("09b_going_further.") for path in (further.parent / "backups").iterdir())

@@ -1141,7 +1141,7 @@ def activation_bytes(shape, dtype=np.float32):
     """Bytes needed to hold one activation of this shape."""
     return int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-122
+# %% ../../src/09_convolutions/09b_going_further.py #cell-010
 def _check_conv_options(layer, x, weight, bias, stride, padding, dilation, groups):
     """Validated numpy arguments of a convolution with this section's options:
     (x, weight, bias, stride, pads, dilation, groups, out_hw), pads ((top, bottom), (left, right))."""
@@ -1337,7 +1337,7 @@ def conv2d_options_backward_loops(grad_out, x, weight, stride=1, padding=0, dila
     grad_x, grad_w, grad_b = (np.concatenate(grads, axis=axis) for grads, axis in zip(zip(*parts), (1, 0, 0)))
     return grad_x[:, :, :height, :width], grad_w[:, :, ::dh, ::dw], grad_b
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-125
+# %% ../../src/09_convolutions/09b_going_further.py #cell-013
 def pool_output_size(size, kernel, stride, padding=0, dilation=1, ceil_mode=False):
     """Number of pooling windows along one axis, with PyTorch's dilation and ceil_mode.
 
@@ -1480,7 +1480,7 @@ def avgpool2d_options_backward_loops(grad_out, x, kernel_size, stride=None, padd
                     grad[:, :, row, col] += grad_out[:, :, i, j] / divisor
     return grad
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-130
+# %% ../../src/09_convolutions/09b_going_further.py #cell-018
 def _adaptive_windows(size, out_size):
     """[(start, end)] of each output position along one axis (PyTorch's rule)."""
     return [((i * size) // out_size, -((-(i + 1) * size) // out_size)) for i in range(out_size)]
@@ -1538,7 +1538,7 @@ class AdaptiveAvgPool2d(Module):
     def extra_repr(self):
         return f"output_size={self.output_size}"
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-134
+# %% ../../src/09_convolutions/09b_going_further.py #cell-022
 def _per_channel(values):
     """A (C,) array as (1, C, 1, 1), to broadcast over an (N, C, H, W) batch."""
     return np.asarray(values)[None, :, None, None]

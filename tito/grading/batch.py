@@ -358,9 +358,11 @@ def grading_key(module: CourseModule, limits: Limits) -> str:
     """sha256 of what decides a grade besides the notebook: the limits, the module's source (its
     graded checks and points), tito's own code and the package the submission is graded in (earlier
     modules' code runs under every check; the module's own file is the submission's export, so it
-    is left out). A report graded under another key is stale."""
+    is left out; the sources that continue the lesson are in, their code is exported with the
+    submission's). A report graded under another key is stale."""
     digest = hashlib.sha256(json.dumps(limit_flags(limits)).encode("utf-8"))
-    digest.update(Path(module.src).read_bytes())
+    for source in module.sources:   # the lesson, then the given code exported after it
+        digest.update(Path(source).read_bytes())
     own_file = export.module_file(cells.export_target(module.src))
     for root, skip in ((Path(__file__).resolve().parents[1], None), (paths.package_dir(), own_file)):
         for source in sorted(root.rglob("*.py")):

@@ -131,13 +131,14 @@ def grade_submission(module: CourseModule, submission: Path, package: Path,
         raise ValueError(f"{module.src} has no graded cells (nbgrader \"grade\": true), so there is nothing to grade.")
     target = cells.export_target(module.src)
     course = cells.course_cells(module.src)
+    continued = cells.continued_cells(module.src)
     trusted = judge.trusted_imports(module.src)
     scratch = processes.grading_scratch()  # 0700, unguessable, named for tito's pid; stale ones removed first
     try:
         lib = scratch / "lib"
         lib.mkdir()
         log(f"exporting {submission.name} into a temporary copy of the package ...")
-        kind, problem, restored = _prepare(submission, target, course, package, lib, limits, deadline)
+        kind, problem, restored = _prepare(submission, target, course, package, lib, limits, deadline, continued)
         if kind == "unreadable":
             raise NotGraded(problem, not_graded(module, submission, problem, graded,
                                                 message="not graded: the notebook could not be read"))
@@ -199,9 +200,10 @@ def _message(outcome, limits: Limits) -> str:
 
 # ---------------------------------------------------------------- reading and exporting, under the deadline
 
-def _prepared(data: bytes, submission: Path, target: str, course: list, staging: Path) -> dict:
+def _prepared(data: bytes, submission: Path, target: str, course: list, staging: Path, continued: list = ()) -> dict:
     """Parse the notebook's bytes, put the course's given cells back (cells.restore_given), check
-    its exported cells compile, export it into `staging`: {"kind", "message", "text", "restored"}
+    its exported cells compile, put the course's continuing notebooks' exported cells after them
+    (cells.append_continued), export it into `staging`: {"kind", "message", "text", "restored"}
     (text: the exported module, when kind is "ok"; restored: the given cells put back)."""
     try:
         nb = cells.load_notebook(submission, data)
@@ -213,6 +215,7 @@ def _prepared(data: bytes, submission: Path, target: str, course: list, staging:
     try:
         problem = cells.syntax_error(nb)
         if not problem:
+            cells.append_continued(nb, list(continued))
             text, problem = export.export_module_text(nb, submission, target, staging)
     except Exception as error:
         problem = f"the notebook could not be exported ({type(error).__name__}: {error})"
@@ -246,7 +249,7 @@ def _restore_memory(previous) -> None:
 
 
 def _prepare(submission: Path, target: str, course: list, package: Path, lib: Path, limits: Limits,
-             deadline: float) -> tuple[str, str | None, list[str]]:
+             deadline: float, continued: list = ()) -> tuple[str, str | None, list[str]]:
     """Read and export the submission, then copy the package into lib with the exported module in
     place: (kind, message, the given cells put back), kind "ok", "problem" (not exported: 0 points, message says why),
     "unreadable" or "timeout".
@@ -265,9 +268,9 @@ def _prepare(submission: Path, target: str, course: list, package: Path, lib: Pa
         return "unreadable", str(error), []
     staging = lib.parent / "export"
     if not hasattr(os, "fork"):  # Windows: no deadline on this step, tito's own user
-        result = _prepared(data, submission, target, course, staging)
+        result = _prepared(data, submission, target, course, staging, continued)
     else:
-        result = _prepared_in_fork(data, submission, target, course, staging, limits, deadline)
+        result = _prepared_in_fork(data, submission, target, course, staging, limits, deadline, continued)
     shutil.rmtree(staging, ignore_errors=True)
     if result["kind"] == "ok":
         export.install_module_text(result["text"].encode("utf-8"), target, package, lib)
@@ -277,7 +280,7 @@ def _prepare(submission: Path, target: str, course: list, package: Path, lib: Pa
 
 
 def _prepared_in_fork(data: bytes, submission: Path, target: str, course: list, staging: Path, limits: Limits,
-                      deadline: float) -> dict:
+                      deadline: float, continued: list = ()) -> dict:
     uid = processes.spare_uid() if processes.isolation().own_uid else None
     if uid is not None:
         _warm_up(target, staging.parent)
@@ -290,7 +293,7 @@ def _prepared_in_fork(data: bytes, submission: Path, target: str, course: list, 
             _cap_memory(limits.memory_mb, hard=True)  # a notebook too large to read fails here, not the machine
             if uid is not None:
                 staging = Path(processes.become_user(uid, limits.file_size_mb * MIB)) / "staging"
-            result = _prepared(data, submission, target, course, staging)
+            result = _prepared(data, submission, target, course, staging, continued)
             result["message"] = clean(result["message"] or "", True)
             payload = memoryview(json.dumps(result).encode("utf-8"))
             while payload:

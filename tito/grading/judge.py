@@ -65,6 +65,7 @@ import numpy as np
 import numpy.testing  # noqa: F401  (numpy loads it lazily: here, before any child runs, not after one could have written it: H35)
 
 from .. import cells as notebook_cells
+from ..paths import continuations
 from . import limits as limits_
 from . import loops, processes, remote, tampering, wire
 from .limits import Limits
@@ -114,12 +115,14 @@ def _trusted_module(name) -> types.ModuleType | None:
 
 
 def _export_cells(src: Path):
-    """The parsed `#| export` cells of the instructor's src. The percent-format cells are split here
-    (jupytext would take a third of a second): "# %%" starts a cell, "# %% [markdown]" a markdown one."""
-    chunks = re.split(r"^(# %%.*)$", src.read_text(encoding="utf-8"), flags=re.MULTILINE)
-    for header, source in zip(chunks[1::2], chunks[2::2]):
-        if "[markdown]" not in header and notebook_cells.EXPORT_DIRECTIVES & notebook_cells.directives(source).keys():
-            yield notebook_cells.parse(source)
+    """The parsed `#| export` cells of the instructor's src and of the sources that continue it (one
+    package module). The percent-format cells are split here (jupytext would take a third of a
+    second): "# %%" starts a cell, "# %% [markdown]" a markdown one."""
+    for path in [src, *continuations(Path(src))]:
+        chunks = re.split(r"^(# %%.*)$", path.read_text(encoding="utf-8"), flags=re.MULTILINE)
+        for header, source in zip(chunks[1::2], chunks[2::2]):
+            if "[markdown]" not in header and notebook_cells.EXPORT_DIRECTIVES & notebook_cells.directives(source).keys():
+                yield notebook_cells.parse(source)
 
 
 def trusted_imports(src: Path) -> dict:

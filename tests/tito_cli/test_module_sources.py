@@ -1,0 +1,133 @@
+"""A module in several literate sources (issue #23): module 09 is its lesson, src/09_convolutions/
+09_convolutions.py (the graded notebook), and its going further, src/09_convolutions/09b_going_further.py
+(given code, its own notebook). Both export into tinytorch/core/spatial.py, the lesson's cells first:
+in the reference package, in a student's `tito export 09` and in what `tito grade` grades.
+"""
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+
+from tito_helpers import ROOT, by_number, make_repo, write_nb
+from tito import cells, export, notebooks, paths, workflow
+from tito.grading import grade
+
+MODULE = by_number("09")
+pytestmark = pytest.mark.skipif(MODULE is None, reason="src/09_convolutions does not exist")
+LAYERS = {"Conv2d", "MaxPool2d", "AvgPool2d", "BatchNorm2d", "AdaptiveAvgPool2d"}
+GOING_FURTHER = "09b_going_further"
+
+
+def old_single_notebook(module: paths.CourseModule) -> nbformat.NotebookNode:
+    """A solved notebook as the course handed it out before the split: the lesson, then section 13's cells."""
+    nb = notebooks.reference_notebook(module.src)
+    nb.cells += notebooks.reference_notebook(module.sources[1]).cells
+    for index, cell in enumerate(nb.cells):
+        cell.id = notebooks.cell_id(index)
+    return nb
+
+
+def test_module_09_is_a_lesson_and_a_going_further_notebook():
+    assert [path.name for path in MODULE.sources] == ["09_convolutions.py", f"{GOING_FURTHER}.py"]
+    assert [path.name for path in MODULE.student_notebooks] == ["09_convolutions.ipynb", f"{GOING_FURTHER}.ipynb"]
+    assert MODULE.student_notebook == MODULE.student_notebooks[0]
+    assert notebooks.BEGIN not in MODULE.sources[1].read_text(encoding="utf-8"), "going further has no exercise"
+    assert all(cell.src == MODULE.src for cell in cells.graded_cells(MODULE.src)), "every graded cell is the lesson's"
+    assert paths.all_modules(ROOT)[-1].slug == "09_convolutions", "the going-further source is not a module of its own"
+
+
+def test_the_reference_package_holds_both_sources_lesson_first():
+    spatial = ROOT / "tinytorch" / "core" / "spatial.py"
+    assert LAYERS <= set(export.exported_names(spatial))
+    text = spatial.read_text(encoding="utf-8")
+    assert text.index("class Conv2d(") < text.index("def _conv2d_with_options(") < text.index("class BatchNorm2d(")
+    assert text.count("class BatchNorm2d(") == 1
+
+
+def test_the_going_further_checks_run_with_their_own_helpers():
+    """Each source is a notebook of its own: its checks get its own `#| check_helpers` cells, as in Jupyter."""
+    further = [cell for cell in cells.check_cells(MODULE.src) if cell.src == MODULE.sources[1]]
+    assert {"check-conv-options", "check-pool-options", "check-adaptive-avgpool", "check-batchnorm"} \
+        <= {cell.cell_id for cell in further}
+    assert all("def _assert_close" in cell.helpers and "_diag_likely_bug" not in cell.helpers for cell in further)
+    assert not any(cell.graded for cell in further)
+
+
+def test_continued_cells_are_the_going_further_exports():
+    continued = cells.continued_cells(MODULE.src)
+    assert [grade_id for grade_id, _ in continued] == ["conv-options", "pool-options", "adaptive-avgpool", "batchnorm"]
+    assert cells.continued_cells(by_number("01").src) == []
+
+
+def test_a_students_export_of_the_lesson_brings_the_going_further_code(tmp_path):
+    repo = make_repo(tmp_path, [MODULE])
+    local = paths.CourseModule(MODULE.number, MODULE.slug, repo)
+    write_nb(notebooks.reference_notebook(local.src), local.student_notebook)   # the lesson, solved; no section 13
+    names = workflow.export_module(local, repo / "tinytorch", log=lambda line: None)
+    assert LAYERS <= set(names)
+    text = (repo / "tinytorch" / "core" / "spatial.py").read_text(encoding="utf-8")
+    assert export.origin(repo / "tinytorch" / "core" / "spatial.py") == "yours"
+    assert text.count("class BatchNorm2d(") == 1 and text.index("class Conv2d(") < text.index("class BatchNorm2d(")
+
+
+def test_a_notebook_from_before_the_split_exports_section_13_once(tmp_path):
+    """An old notebook still holds section 13's cells: the course's copy, after the lesson, replaces them."""
+    course, continued = cells.course_cells(MODULE.src), cells.continued_cells(MODULE.src)
+    for name, nb in (("old", old_single_notebook(MODULE)), ("new", notebooks.reference_notebook(MODULE.src))):
+        submission = write_nb(nb, tmp_path / f"{name}.ipynb")
+        result = grade._prepared(submission.read_bytes(), submission, cells.export_target(MODULE.src), course,
+                                 tmp_path / f"staging-{name}", continued)
+        assert result["kind"] == "ok", result["message"]
+        assert result["text"].count("class BatchNorm2d(") == 1, name
+        assert result["text"].count("def _check_conv_options(") == 1, name
+        assert result["restored"] == [], name
+
+
+def test_an_edited_going_further_cell_is_graded_as_the_course_has_it(tmp_path):
+    nb = old_single_notebook(MODULE)
+    cell = next(cell for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("grade_id") == "batchnorm")
+    cell.source = cell.source.replace("class BatchNorm2d(Module):", "class BatchNorm2d(Module):\n    broken = 1", 1)
+    submission = write_nb(nb, tmp_path / "edited.ipynb")
+    result = grade._prepared(submission.read_bytes(), submission, cells.export_target(MODULE.src),
+                             cells.course_cells(MODULE.src), tmp_path / "staging", cells.continued_cells(MODULE.src))
+    assert result["kind"] == "ok" and "broken = 1" not in result["text"]
+
+
+def test_module_start_writes_a_missing_going_further_notebook_and_keeps_an_edited_one(tmp_path):
+    repo = make_repo(tmp_path, [MODULE])
+    local = paths.CourseModule(MODULE.number, MODULE.slug, repo)
+    further = local.student_notebooks[1]
+    further.unlink()
+    workflow.start_module(local, log=lambda line: None)
+    assert further.read_bytes() == notebooks.notebook_bytes(notebooks.student_notebook(local.sources[1]))
+    data = json.loads(further.read_text(encoding="utf-8"))
+    data["cells"][0]["source"] = "my notes"
+    further.write_text(json.dumps(data), encoding="utf-8")
+    edited = further.read_bytes()
+    workflow.start_module(local, log=lambda line: None)
+    assert further.read_bytes() == edited
+
+
+def test_nbgrader_release_writes_both_notebooks(tmp_path):
+    pytest.importorskip("ipykernel")
+    from tito import release
+    written = release.release([MODULE], tmp_path / "course")
+    assert {path.name for path in written if path.suffix == ".ipynb"} == {"09_convolutions.ipynb", f"{GOING_FURTHER}.ipynb"}
+
+
+def test_the_package_names_the_going_further_source_as_the_file_to_edit_for_its_code():
+    text = (ROOT / "tinytorch" / "core" / "spatial.py").read_text(encoding="utf-8")
+    before = text[:text.index("def _check_conv_options(")].rstrip("\n").split("\n")[-1]
+    [cell] = [i for i, c in enumerate(notebooks.read_source(MODULE.sources[1]).cells)
+              if c.metadata.get("nbgrader", {}).get("grade_id") == "conv-options"]
+    assert before == f"# %% ../../src/09_convolutions/{GOING_FURTHER}.py #{notebooks.cell_id(cell)}"
+    lesson = text[:text.index("class Conv2d(")].rstrip("\n").split("\n")[-1]
+    assert lesson.startswith("# %% ../../src/09_convolutions/09_convolutions.py #cell-")
+
+
+def test_a_line_of_continued_code_is_not_charged_to_the_students_last_cell():
+    text = "# %% a.ipynb #cell-004\ndef mine():\n    pass\n\n# %% a.ipynb #continued-0\ndef given():\n    pass\n"
+    assert export.cell_of_line(text, 2) == 4
+    assert export.cell_of_line(text, 6) is None
