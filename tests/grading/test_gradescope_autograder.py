@@ -101,6 +101,19 @@ def test_run_autograder_scores_zero_and_says_why_without_exactly_one_notebook(au
     assert f"Expected exactly one Jupyter notebook (.ipynb) in the submission, found {len(files)}" in results["output"]
 
 
+def test_run_autograder_grades_the_lesson_when_the_going_further_notebook_comes_with_it(autograder):
+    """Module 09's second notebook (given code, nothing graded) submitted next to the lesson is left aside."""
+    further = notebooks.notebook_bytes(notebooks.student_notebook(subs.MODULE.sources[1]))
+    lesson = notebooks.notebook_bytes(notebooks.student_notebook(subs.MODULE.src))
+    run, results = run_autograder(autograder, {"09_convolutions.ipynb": lesson, "09b_going_further.ipynb": further})
+    assert run.returncode == 0, run.stderr
+    assert "Expected exactly one" not in results.get("output", "") and results["tests"], results.get("output")
+    assert results["score"] == 0  # the blank lesson
+    run, results = run_autograder(autograder, {"09b_going_further.ipynb": further})
+    assert results["score"] == 0 and results["tests"] == []
+    assert "found 0" in results["output"] and "09b_going_further.ipynb is not graded" in results["output"]
+
+
 def test_a_zip_built_inside_the_checkout_holds_neither_itself_nor_an_earlier_build(tmp_path):
     """`package.py 09 autograder-09.zip` run at the repository's root (as the README shows it): the
     zip lands in the checkout, untracked; it must not list itself (a truncated copy of itself), nor a
