@@ -8,7 +8,10 @@
 #
 # This notebook builds on the lesson's code, which it imports from the package: your
 # export of the lesson once you have run `tito export 09`, the course's reference before.
-# Run the lesson first; come back here when its checks pass.
+# Run the lesson first; come back here when its checks pass. The layers (`Conv2d`, `MaxPool2d`,
+# `AvgPool2d`) come from the package too, so with options they run the package's copy of the
+# code below, not your edits of it: change a function here and call it yourself to see the
+# effect. `tito export 09` exports this notebook's code as the course gives it.
 
 # %% nbgrader={"grade": false, "grade_id": "going-further-imports", "locked": true, "schema_version": 3, "solution": false, "task": false}
 # The lesson's names this notebook uses. Not exported: in the package this notebook's code
