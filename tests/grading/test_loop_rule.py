@@ -33,8 +33,10 @@ LOOPS = ("conv2d_loops", "conv2d_backward_loops", "maxpool2d_loops", "avgpool2d_
 
 @functools.cache
 def _with_stub(function: str | None) -> str:
-    """The exported cells of the student notebook, every exercise but `function` filled by the reference."""
+    """The exported cells of the student notebook, every exercise but `function` filled by the reference,
+    then the going-further notebook's (09b_going_further.py), as `tito export` and `tito grade` put them."""
     nb = subs.build(blank=(function,) if function else (), student=STUDENT)
+    cells.append_continued(nb, cells.continued_cells(SRC))
     return "\n\n".join(nb.cells[i].source for i in cells.exported_cell_indexes(nb))
 
 

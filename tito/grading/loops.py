@@ -66,6 +66,7 @@ from pathlib import Path
 
 from .. import cells as notebook_cells
 from .. import export, notebooks
+from ..paths import continuations
 from . import reach, windows
 
 # Clause (3): words of names that compute many positions at once (as a whole word of an identifier
@@ -286,13 +287,15 @@ def _export_cells(text: str):
 
 @functools.lru_cache(maxsize=8)
 def _reference(path: str, stamp: tuple) -> Reference:
-    text = Path(path).read_text(encoding="utf-8")
     target, exported = None, []
-    for source in _export_cells(text):
-        found = notebook_cells.directives(source)
-        target = target or found.get("default_exp")
-        if notebook_cells.EXPORT_DIRECTIVES & found.keys():
-            exported.append(source)
+    # The lesson, then the sources that continue it (module 09's going further): one package module,
+    # whose given functions (pool_output_size, ...) an exercise must not hand its work to either.
+    for part in [Path(path), *continuations(Path(path))]:
+        for source in _export_cells(part.read_text(encoding="utf-8")):
+            found = notebook_cells.directives(source)
+            target = target or found.get("default_exp")
+            if notebook_cells.EXPORT_DIRECTIVES & found.keys():
+                exported.append(source)
     module_name = f"tinytorch.{target}"
     joined = "\n".join(exported)
     info = read_module(joined, module_name.rpartition(".")[0])
@@ -312,8 +315,8 @@ def _reference(path: str, stamp: tuple) -> Reference:
 
 def reference(src: Path | str) -> Reference:
     path = Path(src).resolve()
-    stat = path.stat()
-    return _reference(str(path), (stat.st_mtime_ns, stat.st_size))
+    stamp = tuple((part.name, part.stat().st_mtime_ns, part.stat().st_size) for part in [path, *continuations(path)])
+    return _reference(str(path), stamp)
 
 
 # ---------------------------------------------------------------- names a function uses
