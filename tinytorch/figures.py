@@ -9,6 +9,8 @@ import, and the library never imports it.
   (the notebook goes on without the picture). Outside Jupyter (`python 02_activations.py`)
   figures are drawn on the non-interactive Agg backend, so a script never waits for a window.
 - `show(plt, fig)`: shows the figure in a notebook; closes it in a script.
+- `grid(ax, values, title)`: a small 2D array drawn as a grid of labelled cells (module 09's
+  windows, kernels and outputs, in the lesson and in its going-further notebook).
 """
 from __future__ import annotations
 
@@ -39,4 +41,19 @@ def show(plt, fig) -> None:
         plt.close(fig)
 
 
-__all__ = ["pyplot", "show", "SKIP_NOTE"]
+def grid(ax, values, title, cmap="Greys", fmt="{:g}", mask=None) -> None:
+    """Draw a 2D array on `ax` as a grid of labelled cells (blank where mask is False)."""
+    import numpy as np
+    values = np.asarray(values)
+    ax.imshow(values if mask is None else np.where(mask, values, np.nan), cmap=cmap, alpha=0.5)   # light, so labels read
+    for (r, c), value in np.ndenumerate(values):
+        if mask is None or mask[r, c]:
+            ax.text(c, r, fmt.format(value), ha="center", va="center", fontsize=8)
+    ax.set_xticks(np.arange(values.shape[1] + 1) - 0.5, minor=True)
+    ax.set_yticks(np.arange(values.shape[0] + 1) - 0.5, minor=True)
+    ax.grid(which="minor", color="0.6", linewidth=0.5)
+    ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
+    ax.set_title(title, fontsize=9)
+
+
+__all__ = ["pyplot", "show", "grid", "SKIP_NOTE"]

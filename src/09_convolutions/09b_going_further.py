@@ -29,21 +29,7 @@ from tinytorch.core.spatial import (AvgPool2d, Conv2d, MaxPool2d, _avgpool2d_for
                                     maxpool2d_vectorized)
 from tinytorch.core.tensor import Tensor, is_whole_number
 # The pictures' helpers, as in the lesson.
-from tinytorch.figures import pyplot as _pyplot, show as _show
-
-
-def _grid(ax, values, title, cmap="Greys", fmt="{:g}", mask=None):
-    """Draw a 2D array as a grid of labelled cells (blank where mask is False); the lesson's helper."""
-    values = np.asarray(values)
-    ax.imshow(values if mask is None else np.where(mask, values, np.nan), cmap=cmap, alpha=0.5)   # light, so labels read
-    for (r, c), value in np.ndenumerate(values):
-        if mask is None or mask[r, c]:
-            ax.text(c, r, fmt.format(value), ha="center", va="center", fontsize=8)
-    ax.set_xticks(np.arange(values.shape[1] + 1) - 0.5, minor=True)
-    ax.set_yticks(np.arange(values.shape[0] + 1) - 0.5, minor=True)
-    ax.grid(which="minor", color="0.6", linewidth=0.5)
-    ax.tick_params(which="both", length=0, labelbottom=False, labelleft=False)
-    ax.set_title(title, fontsize=9)
+from tinytorch.figures import grid as _grid, pyplot as _pyplot, show as _show
 
 
 # %% [markdown]

@@ -122,12 +122,15 @@ FIGURE_MODULES = [m for m in paths.all_modules(ROOT) if m.number != "09" and "_p
 
 
 def test_every_lesson_draws_figures_through_the_shared_helpers():
-    """Modules 01-08 draw figures (issue #24), all through tinytorch/figures.py, none with its own copy."""
+    """Modules 01-08 draw figures (issue #24), all through tinytorch/figures.py, none with its own copy (module 09's
+    two notebooks share its grid of labelled cells there too)."""
     assert [m.number for m in FIGURE_MODULES] == [f"{n:02d}" for n in range(1, 9)]
     for module in paths.all_modules(ROOT):
-        text = module.src.read_text(encoding="utf-8")
-        assert "from tinytorch.figures import pyplot as _pyplot, show as _show" in text, module.slug
-        assert "def _pyplot(" not in text and "def _show(" not in text, module.slug
+        for source in module.sources:
+            text = source.read_text(encoding="utf-8")
+            assert re.search(r"^from tinytorch\.figures import (grid as _grid, )?pyplot as _pyplot, show as _show$", text,
+                             flags=re.MULTILINE), source.name
+            assert not re.search(r"^def _(pyplot|show|grid)\(", text, flags=re.MULTILINE), source.name
 
 
 @pytest.mark.parametrize("module", FIGURE_MODULES, ids=[m.slug for m in FIGURE_MODULES])
