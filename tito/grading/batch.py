@@ -94,7 +94,7 @@ def find_submissions(arguments: list[str]) -> list[Path]:
 
 def _absolute(path: Path) -> Path:
     """The path made absolute, links not followed (H40): where a student's file leads names no student
-    (`mallory/09.ipynb -> /dev/zero` made every id start from `/`, and the batch read /dev/zero)."""
+    (`submitted/mallory/09.ipynb -> /dev/zero` made every id start from `/`, and the batch read /dev/zero)."""
     return Path(os.path.abspath(path))
 
 
