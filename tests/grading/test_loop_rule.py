@@ -4460,3 +4460,104 @@ def test_h39_a_copy_filled_a_plane_at_a_time_breaks_the_rule(name):
     function, body = H39_MASK_ATTACKS[name]
     assert clause(verdict(function, body)) == 5
 
+
+
+# ------------------------------------------------------------------ H43: a stop negative for some numbers, not all at once
+
+# The rule tried a slice's numbers all at one value: `0:min(kh, u - t)` with loops `for t in range(1, 2)` and
+# `for u in range(1)` was never negative so (u - t = 0), and is -1 when run, so `big[n, c, 0:min(kh, u - t)]` of
+# the image copied into an array one row and one column larger was the whole plane: all six loop exercises so
+# written scored 48 of 48 (11 deserved). A fifth size of the student's took the first's kind (`a5 - a1`, a5 the
+# padding, a1 the kernel: 0 for the rule, -kh + ph when run). Every number and size now takes its values on its own.
+def _h43_loops(body: str) -> str:
+    """body with `for t in range(1, 2):` and `for u in range(1):` under its `for n in range(batch):`."""
+    lines = textwrap.dedent(body).strip("\n").split("\n")
+    at = next(k for k, line in enumerate(lines) if line.startswith("for n in range(batch):"))
+    return "\n".join(lines[:at + 1] + ["    for t in range(1, 2):", "        for u in range(1):"] +
+                     [("        " + line) if line.startswith(" ") else line for line in lines[at + 1:]]) + "\n"
+
+
+H43_ATTACKS = {   # name: (function, body)
+    **{f"0:min(kh, u - t) of a copy one row larger ({function})": (
+        function, _h43_loops(body.replace("0:-1, 0:-1", "0:min(kh, u - t), 0:min(kw, u - t)")))
+       for function, body in list(H39_ATTACKS.values())[:6]},
+    "a stop that is a product of loop variables, negative at t = 0, u = 1": ("avgpool2d_loops", """
+big = np.zeros((batch, channels, x_pad.shape[2] + 1, x_pad.shape[3] + 1))
+for n in range(batch):
+    for c in range(channels):
+        for r in range(x_pad.shape[2]):
+            for s in range(x_pad.shape[3]):
+                big[n, c, r, s] = x_pad[n, c, r, s]
+        for t in range(1):
+            for u in range(1, 2):
+                plane = big[n, c, 0:min(kh, (t - u) * (t + u)), 0:min(kw, (t - u) * (t + u))] + 0
+                out[n, c] = sum(plane[ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] for ki in range(kh) for kj in range(kw)) / (kh * kw)
+return out
+"""),
+    "a fifth size of the student's, the padding, taking the first's kind (a5 - a1)": ("avgpool2d_loops", """
+a1 = kh
+a1 = kh
+a2 = kw
+a2 = kw
+a3 = sh
+a3 = sh
+a4 = sw
+a4 = sw
+a5, a6 = padding
+extra = (kh - a5) * 7
+big = np.zeros((batch, channels, x_pad.shape[2] + extra, x_pad.shape[3] + extra))
+for n in range(batch):
+    for c in range(channels):
+        for r in range(x_pad.shape[2]):
+            for s in range(x_pad.shape[3]):
+                big[n, c, r, s] = x_pad[n, c, r, s]
+        plane = big[n, c, 0:min(kh, 0 * (a1 + a2 + a3 + a4) + (a5 - a1) * 7), 0:min(kw, 0 * (a1 + a2 + a3 + a4) + (a5 - a1) * 7)] + 0
+        out[n, c] = sum(plane[ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] for ki in range(kh) for kj in range(kw)) / (kh * kw)
+return out
+"""),
+}
+
+
+@pytest.mark.parametrize("name", list(H43_ATTACKS))
+def test_h43_a_stop_negative_for_some_values_of_its_numbers_breaks_the_rule(name):
+    function, body = H43_ATTACKS[name]
+    message = verdict(function, body)
+    assert clause(message) == 5 and "negative position" in message, message
+
+
+H43_HONEST = {
+    "a window clipped at the border of x, the whole shape unpacked (N, C, H, W = x.shape)": ("maxpool2d_loops", """
+N, C, H, W = x.shape
+ph, pw = padding
+for n in range(N):
+    for c in range(C):
+        for i in range(h_out):
+            for j in range(w_out):
+                r0 = i * sh - ph
+                c0 = j * sw - pw
+                r1 = min(r0 + kh, H)
+                c1 = min(c0 + kw, W)
+                r0 = max(r0, 0)
+                c0 = max(c0, 0)
+                out[n, c, i, j] = x[n, c, r0:r1, c0:c1].max()
+return out
+"""),
+    "a window clipped at the end of the padded gradient": ("avgpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                r = i * sh
+                q = j * sw
+                r_end = min(r + kh, grad_x_pad.shape[2])
+                q_end = min(q + kw, grad_x_pad.shape[3])
+                grad_x_pad[n, c, r:r_end, q:q_end] += grad_out[n, c, i, j] / (kh * kw)
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+"""),
+}
+
+
+@pytest.mark.parametrize("name", list(H43_HONEST))
+def test_h43_honest_clips_keep_the_rule(name):
+    function, body = H43_HONEST[name]
+    assert verdict(function, body) is None

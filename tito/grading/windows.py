@@ -771,6 +771,11 @@ NUMBER_VALUES = (0, 1, 2, 3, 5, 997)      # what a loop variable over a range fr
 ANY_VALUES = (-1, -2, -997)               # and what a number of unknown sign may hold besides
 
 
+# At most this many cases (a caller's sizes, the kinds of the student's own sizes and the values of the numbers, all
+# at once) are tried for a slice's bounds; a slice with more is refused (_wraps).
+WRAP_CASES = 300_000
+
+
 def _wraps(piece: ast.Slice, scope: _Scope) -> bool:
     """Whether the slice's stop may be negative while its start is not: numpy counts a negative stop from
     the end of the axis, so `x_pad[n, c, 0:-1]` is every row but the last, whatever the image (H39: with the
@@ -778,7 +783,10 @@ def _wraps(piece: ast.Slice, scope: _Scope) -> bool:
     and so is `max(top, 0):min(top + kh, height)` with `top = -1 - kh`. The bounds are read as numpy gets
     them (min and max as written), with the sizes standing for a caller's kernels, strides and paddings
     (KIND_VALUES; a size the student binds may be any of the three), the names that hold numbers never below
-    0 for small and large ones, and every other name for negative ones too."""
+    0 for small and large ones, and every other name for negative ones too: every name, attribute or subscript
+    on its own, all their combinations tried (H43: with one value for all of them at once, `0:min(kh, u - t)`
+    with t = 1, u = 0 was never negative, nor `a5 - a1` with a fifth size of the student's taking the first's
+    kind). A slice whose bounds need more than WRAP_CASES cases is refused: the rule cannot read it."""
     keys: dict[str, ast.AST] = {}
 
     def collect(node, depth=0):
@@ -805,21 +813,43 @@ def _wraps(piece: ast.Slice, scope: _Scope) -> bool:
             numbers.append((key, root in scope.nonneg or isinstance(node, ast.Attribute) and node.attr in METADATA
                             or isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute)
                             and node.value.attr == "shape"))
-    alias_kinds = list(itertools.product(*(scope.aliases.get(key.split(".")[0].split("[")[0], "KSP")
-                                           for key, _ in aliases[:4])))  # a fifth alias takes the first's kind
-    for kinds in KIND_VALUES:
-        by_kind = dict(zip("KSP", kinds))
-        for choice in alias_kinds:
-            for number in NUMBER_VALUES + ANY_VALUES:
-                env = {key: by_kind[kind] for key, kind in sizes}
-                env.update({key: by_kind[choice[k] if k < len(choice) else choice[0]] for k, (key, _) in enumerate(aliases)})
-                env.update({key: 0 if number < 0 and nonneg else number for key, nonneg in numbers})
-                # min(a, b) <= a and max(c, d) >= c: an argument read is enough (`min(top + kh, len(x))`)
-                stops = _values(_clip_choices(piece.upper, scope, "min"), scope, env)
-                starts = [0] if piece.lower is None else _values(_clip_choices(piece.lower, scope, "max"), scope, env)
-                if starts and stops and max(starts) >= 0 > min(stops):
-                    return True
-    return False
+    axes = [range(len(KIND_VALUES))]
+    axes += [scope.aliases.get(key.split(".")[0].split("[")[0], "KSP") for key, _ in aliases]
+    axes += [NUMBER_VALUES if nonneg else NUMBER_VALUES + ANY_VALUES for _, nonneg in numbers]
+    if np.prod([len(axis) for axis in axes], dtype=object) > WRAP_CASES:
+        return True
+    cases = list(zip(*itertools.product(*axes)))
+    kinds = np.array(KIND_VALUES, dtype=object)[list(cases[0])]
+    env = {key: kinds[:, "KSP".index(kind)] for key, kind in sizes}
+    env.update({key: np.array([values["KSP".index(kind)] for values, kind in zip(kinds, cases[1 + a])], dtype=object)
+                for a, (key, _) in enumerate(aliases)})
+    env.update({key: np.array(cases[1 + len(aliases) + a], dtype=object) for a, (key, _) in enumerate(numbers)})
+    count = len(cases[0])
+    # min(a, b) <= a and max(c, d) >= c: an argument read is enough (`min(top + kh, len(x))`)
+    stop = _extreme(_clip_choices(piece.upper, scope, "min"), scope, env, count, np.minimum)
+    start = (np.zeros(count, dtype=object), np.ones(count, dtype=bool)) if piece.lower is None else \
+        _extreme(_clip_choices(piece.lower, scope, "max"), scope, env, count, np.maximum)
+    if stop is None or start is None:
+        return False
+    (stops, stop_read), (starts, start_read) = stop, start
+    return bool(np.any(stop_read & start_read & (starts >= 0) & (stops < 0)))
+
+
+def _extreme(nodes: list, scope: _Scope, env: dict, count: int, pick):
+    """The smallest (pick np.minimum) or largest (np.maximum) value, case by case, of those of nodes that
+    _evaluate can read there, with where any could be read; None when none can ever be read."""
+    found = None
+    for node in nodes:
+        try:
+            values, read = _evaluate(node, scope, env, count)
+        except _Unknown:
+            continue
+        if found is None:
+            found = (values, read)
+            continue
+        best, seen = found
+        found = (np.where(read & seen, pick(best, values), np.where(read, values, best)), read | seen)
+    return found
 
 
 def _arity_fits(call: ast.Call) -> bool:
@@ -829,44 +859,41 @@ def _arity_fits(call: ast.Call) -> bool:
     return len(call.args) >= 2 if call.func.id in ("min", "max") else len(call.args) == 1
 
 
-def _values(nodes: list, scope: _Scope, env: dict[str, int]) -> list[int]:
-    """The values of those of nodes that _evaluate can read."""
-    found = []
-    for node in nodes:
-        try:
-            found.append(_evaluate(node, scope, env))
-        except _Unknown:
-            pass
-    return found
-
-
-def _evaluate(node: ast.AST, scope: _Scope, env: dict[str, int], depth: int = 0) -> int:
-    """node's value with every name, attribute or subscript read from env by its text (_wraps)."""
+def _evaluate(node: ast.AST, scope: _Scope, env: dict, count: int, depth: int = 0):
+    """node's values in every case of _wraps, with every name, attribute or subscript read from env by its text
+    (each an array of Python ints, one per case), and where they can be read (not after a division by 0)."""
     if depth > 8:
         raise _Unknown
+    everywhere = np.ones(count, dtype=bool)
     if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
-        return node.value
+        return np.full(count, node.value, dtype=object), everywhere
     if isinstance(node, ast.Name) and node.id in scope.values:
-        return _evaluate(scope.values[node.id], scope, env, depth + 1)
+        return _evaluate(scope.values[node.id], scope, env, count, depth + 1)
     if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)):
         if ast.unparse(node) not in env:
             raise _Unknown
-        return env[ast.unparse(node)]
+        return env[ast.unparse(node)], everywhere
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        operand = _evaluate(node.operand, scope, env, depth + 1)
-        return -operand if isinstance(node.op, ast.USub) else operand
+        operand, read = _evaluate(node.operand, scope, env, count, depth + 1)
+        return (-operand if isinstance(node.op, ast.USub) else operand), read
     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod)):
-        left, right = _evaluate(node.left, scope, env, depth + 1), _evaluate(node.right, scope, env, depth + 1)
+        (left, left_read), (right, right_read) = (_evaluate(node.left, scope, env, count, depth + 1),
+                                                  _evaluate(node.right, scope, env, count, depth + 1))
+        read = left_read & right_read
         if isinstance(node.op, (ast.FloorDiv, ast.Mod)):
-            if right == 0:
-                raise _Unknown
-            return left // right if isinstance(node.op, ast.FloorDiv) else left % right
-        return left + right if isinstance(node.op, ast.Add) else left - right if isinstance(node.op, ast.Sub) \
-            else left * right
+            zero = np.array([value == 0 for value in right], dtype=bool)
+            right = np.where(zero, 1, right)
+            return (left // right if isinstance(node.op, ast.FloorDiv) else left % right), read & ~zero
+        return (left + right if isinstance(node.op, ast.Add) else left - right if isinstance(node.op, ast.Sub)
+                else left * right), read
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("min", "max", "abs", "int") \
             and scope.builtin_call(node, node.func.id) and _arity_fits(node):
-        args = [_evaluate(a, scope, env, depth + 1) for a in node.args]
-        return {"min": min, "max": max, "abs": lambda v: abs(v), "int": lambda v: v}[node.func.id](*args)
+        args = [_evaluate(a, scope, env, count, depth + 1) for a in node.args]
+        read = functools.reduce(np.logical_and, [r for _, r in args])
+        values = [v for v, _ in args]
+        if node.func.id in ("min", "max"):
+            return functools.reduce(np.minimum if node.func.id == "min" else np.maximum, values), read
+        return (np.array([abs(v) for v in values[0]], dtype=object) if node.func.id == "abs" else values[0]), read
     raise _Unknown
 
 
@@ -942,8 +969,8 @@ def _nonnegative_expr(expr: ast.AST | None, names) -> bool:
         return _nonnegative_expr(expr.left, names) and _nonnegative_expr(expr.right, names)
     if isinstance(expr, ast.IfExp):
         return _nonnegative_expr(expr.body, names) and _nonnegative_expr(expr.orelse, names)
-    if isinstance(expr, ast.Attribute):
-        return expr.attr in ("ndim", "size")
+    if isinstance(expr, ast.Attribute):   # a whole shape unpacked: `N, C, H, W = x.shape` (H43)
+        return expr.attr in ("ndim", "size", "shape")
     if isinstance(expr, ast.Subscript):   # an element of a shape
         return isinstance(expr.value, ast.Attribute) and expr.value.attr == "shape"
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and not expr.keywords:
