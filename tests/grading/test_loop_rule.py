@@ -4561,3 +4561,42 @@ return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
 def test_h43_honest_clips_keep_the_rule(name):
     function, body = H43_HONEST[name]
     assert verdict(function, body) is None
+
+
+# ------------------------------------------------------------------ H43: a copy made of a shape the rule could not read
+
+# An array whose number of dimensions could not be read took its lead from its fills: `shp = x_pad.shape` bound
+# twice, then `big = np.zeros(shp)` filled a plane at a time (`big[n, c] = np.where(mask, x_pad[n, c, r, s],
+# big[n, c])`), made `big[n, c]` one window's read (avgpool2d_loops alone: 48 of 48, 44 deserved). A name bound
+# only to shapes now has the most dimensions of them, and a shape the rule cannot read counts the image's four.
+H43_SHAPE_ATTACKS = {
+    f"big = np.zeros(shp), {label}": ("avgpool2d_loops", H39_MASK_ATTACKS[
+        "np.where into a plane of the copy, a mask picking one element"][1].replace("big = np.zeros(x_pad.shape)", make))
+    for label, make in (("shp = x_pad.shape bound twice", "shp = x_pad.shape\nshp = x_pad.shape\nbig = np.zeros(shp)"),
+                        ("shp a tuple of four, then shp = shp",
+                         "shp = (batch, channels, x_pad.shape[2], x_pad.shape[3])\nshp = shp\nbig = np.zeros(shp)"),
+                        ("shp unpacked twice with another name",
+                         "shp, q = x_pad.shape, 0\nshp, q = x_pad.shape, 0\nbig = np.zeros(shp)"))
+}
+
+
+@pytest.mark.parametrize("name", list(H43_SHAPE_ATTACKS))
+def test_h43_a_copy_made_of_a_shape_bound_twice_breaks_the_rule(name):
+    function, body = H43_SHAPE_ATTACKS[name]
+    assert clause(verdict(function, body)) == 5
+
+
+def test_h43_a_plane_buffer_whose_shape_is_bound_twice_keeps_the_rule():
+    """Two dimensions, each of its positions one window's maximum."""
+    assert verdict("maxpool2d_loops", """
+shape = (h_out, w_out)
+shape = (h_out, w_out)
+best = np.zeros(shape)
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                best[i, j] = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].max()
+                out[n, c, i, j] = best[i, j]
+return out
+""") is None
