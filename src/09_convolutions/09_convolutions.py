@@ -624,7 +624,8 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    sizes, `kh * kw`, is longer than a window; bound again, a size stays one only as it is, `kh, kw = weight.shape[2:]`
 #    or `sh = stride[0]`, or a choice between such, `kh, kw = kernel_size if
 #    isinstance(kernel_size, tuple) else (kernel_size, kernel_size)`, also under names of your
-#    own, `k_h, k_w = weight.shape[2:]` (of a shape, only the weight's); not as arithmetic,
+#    own, `k_h, k_w = weight.shape[2:]` or one kernel's `weight[0, 0].shape` (of a shape, only the
+#    weight's); not as arithmetic,
 #    `kh = kh * 1000000` or `kh += kh`; only sizes the function takes or binds itself, not a
 #    module's; the stride itself is no length, `0:stride`, a pool's may be None; a given line
 #    gives the window's sizes only while the sizes it reads are: a copy of it after

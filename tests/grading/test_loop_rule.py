@@ -4600,3 +4600,30 @@ for n in range(batch):
                 out[n, c, i, j] = best[i, j]
 return out
 """) is None
+
+
+# ------------------------------------------------------------------ H43: one kernel's shape unpacked
+
+# `KH, KW = weight[0, 0].shape` (the first kernel's shape, (kh, kw)) made KH and KW channels (a shape's first two
+# places) and no sizes, so the honest `i * sh:i * sh + KH` "grew with the image". One kernel's shape, picked by
+# two whole numbers, is the kernel's sizes; what picks fewer axes (`weight[..., 0, 0]`: the channels) is not.
+def _h43_conv_with_sizes(sizes: str) -> str:
+    return sizes + """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                win = x_pad[n, :, i * sh:i * sh + KH, j * sw:j * sw + KW]
+                out[n, co, i, j] = (win * weight[co]).sum() + (bias[co] if bias is not None else 0.0)
+return out
+"""
+
+
+def test_h43_one_kernels_shape_unpacked_keeps_the_rule():
+    assert verdict("conv2d_loops", _h43_conv_with_sizes("KH, KW = weight[0, 0].shape")) is None
+
+
+@pytest.mark.parametrize("sizes", ["KH, KW = weight[..., 0, 0].shape", "KH, KW = weight[:, :, 0, 0].shape",
+                                   "KH, KW = weight[0, 0][0:9].shape", "KH, KW = weight[co, 0].shape"])
+def test_h43_shapes_of_other_parts_of_the_weight_are_no_sizes(sizes):
+    assert clause(verdict("conv2d_loops", _h43_conv_with_sizes(sizes))) == 5

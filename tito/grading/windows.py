@@ -468,7 +468,8 @@ def _fixed(bindings, params: frozenset[str] | set[str] = frozenset()) -> frozens
     # what the student unpacks from a whole shape at its first two places counts channels (`co, ci, k_h, k_w =
     # weight.shape`: co is no window's size, H39)
     channels = {name for target, value, how in bindings if how == "assign" and isinstance(target, (ast.Tuple, ast.List))
-                and value is not None and any(isinstance(leaf, ast.Attribute) for leaf in _bare_leaves(value))
+                and value is not None and any(isinstance(leaf, ast.Attribute) and not _kernel_shape(leaf, FIXED_ROOTS)
+                                              for leaf in _bare_leaves(value))
                 for element in target.elts[:2] for name in stored_names(element)}
     trusted = (set(FIXED + FIXED_ROOTS) & present | own) - channels
     while True:
@@ -617,6 +618,8 @@ def _bare_sizes(expr: ast.AST | None, trusted: set[str]) -> bool:
         return _bare_sizes(expr.args[0], trusted)
     if isinstance(expr, ast.Name):
         return expr.id in trusted
+    if _kernel_shape(expr, trusted):   # one kernel's shape, `weight[0, 0].shape`: (kh, kw) (H43)
+        return True
     if isinstance(expr, ast.Attribute):   # the weight's shape; a name of the student's has none worth trusting (H37)
         return expr.attr == "shape" and isinstance(expr.value, ast.Name) and expr.value.id in trusted and \
             expr.value.id in FIXED_ROOTS
@@ -629,6 +632,20 @@ def _bare_sizes(expr: ast.AST | None, trusted: set[str]) -> bool:
                                    index.lower is not None and ast.literal_eval(index.lower) in (2, -2, -1))
         return bounded and _bare_sizes(expr.value, trusted)
     return False
+
+
+def _kernel_shape(expr: ast.AST | None, trusted) -> bool:
+    """expr is the shape of one kernel of the weight, `weight[co, ci].shape` with two whole numbers written
+    in the index: (kh, kw), no channels (`KH, KW = weight[0, 0].shape`: H43)."""
+    def whole(entry):
+        return isinstance(entry, ast.Constant) and type(entry.value) is int or \
+            isinstance(entry, ast.UnaryOp) and isinstance(entry.op, ast.USub) and whole(entry.operand)
+
+    if not (isinstance(expr, ast.Attribute) and expr.attr == "shape" and isinstance(expr.value, ast.Subscript)):
+        return False
+    picked, index = expr.value.value, expr.value.slice
+    return isinstance(picked, ast.Name) and picked.id == "weight" and picked.id in trusted and \
+        isinstance(index, ast.Tuple) and len(index.elts) == 2 and all(whole(entry) for entry in index.elts)
 
 
 def _adds_axis(entry: ast.AST, flags: frozenset[str] | set[str]) -> bool:
