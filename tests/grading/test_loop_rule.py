@@ -4627,3 +4627,25 @@ def test_h43_one_kernels_shape_unpacked_keeps_the_rule():
                                    "KH, KW = weight[0, 0][0:9].shape", "KH, KW = weight[co, 0].shape"])
 def test_h43_shapes_of_other_parts_of_the_weight_are_no_sizes(sizes):
     assert clause(verdict("conv2d_loops", _h43_conv_with_sizes(sizes))) == 5
+
+
+# A shape written as a call or a slice of a list, inside the loops where any call is allowed, was read as no
+# tuple's (0 dimensions): `big = np.zeros(tuple(x_pad.shape))` made under the loop over n, filled a plane at a
+# time, made `big[n, c]` one window's read again (avgpool2d_loops: 48 of 48, 44 deserved). A call other than a
+# number's, and a subscript other than a shape's element, cannot be read: such an array has the image's four.
+_H43_PER_IMAGE = """
+for n in range(batch):
+    big = MAKE
+    for c in range(channels):
+        for r in range(x_pad.shape[2]):
+            for s in range(x_pad.shape[3]):
+                big[n, c] = np.where(np.arange(x_pad.shape[2] * x_pad.shape[3]).reshape(x_pad.shape[2:]) == r * x_pad.shape[3] + s, x_pad[n, c, r, s], big[n, c])
+        out[n, c] = sum((big[n, c] + 0)[ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] for ki in range(kh) for kj in range(kw)) / (kh * kw)
+return out
+"""
+
+
+@pytest.mark.parametrize("make", ["np.zeros(tuple(x_pad.shape))",
+                                  "np.zeros([len(x_pad), channels, x_pad.shape[2], x_pad.shape[3]][0:4])"])
+def test_h43_a_copy_made_of_a_shape_computed_in_the_loops_breaks_the_rule(make):
+    assert clause(verdict("avgpool2d_loops", _H43_PER_IMAGE.replace("MAKE", make))) == 5

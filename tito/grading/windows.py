@@ -1424,11 +1424,14 @@ def _known_ndims(fn: ast.FunctionDef, images: dict, scope) -> dict[str, int]:
     window's read, and avgpool2d_loops so written scored 48 of 48, 44 deserved)."""
     plain: dict[str, list[ast.AST]] = {}   # names bound only by plain assignments, with their values
     other: set[str] = set()
+    looped: set[str] = set()   # bound by a loop over anything but positions, or otherwise unread
     for target, value, how in _bindings(fn, set()):
         if how == "assign" and isinstance(target, ast.Name) and value is not None:
             plain.setdefault(target.id, []).append(value)
         else:
             other |= stored_names(target)
+            if how != "assign" and not (how == "loop" and _position_loop(value)):
+                looped |= stored_names(target)
 
     def length(shape, depth=0) -> int | None:   # 0: no tuple's (a number, a call); None: cannot be read
         if depth > 8:
@@ -1449,6 +1452,14 @@ def _known_ndims(fn: ast.FunctionDef, images: dict, scope) -> dict[str, int]:
             choices = [length(c, depth + 1) for c in ([shape.body, shape.orelse] if isinstance(shape, ast.IfExp)
                                                        else shape.values)]
             return None if None in choices else max(choices)
+        if isinstance(shape, ast.Call):   # a number's (`np.zeros(len(x))`), else unread: `np.zeros(tuple(x_pad.shape))`
+            return 1 if isinstance(shape.func, ast.Name) and shape.func.id in ("len", "int", "round", "abs", "min", "max") \
+                and shape.func.id not in scope.rebound else None
+        if isinstance(shape, ast.Subscript):   # an element of a shape (`x.shape[0]`), else unread (`[...][0:4]`)
+            return 1 if not isinstance(shape.slice, ast.Slice) and isinstance(shape.value, ast.Attribute) and \
+                shape.value.attr == "shape" else None
+        if isinstance(shape, ast.Name) and shape.id in looped:   # `for shp in [x_pad.shape]:`
+            return None
         return 0
 
     found: dict[str, int] = {}
