@@ -4649,3 +4649,14 @@ return out
                                   "np.zeros([len(x_pad), channels, x_pad.shape[2], x_pad.shape[3]][0:4])"])
 def test_h43_a_copy_made_of_a_shape_computed_in_the_loops_breaks_the_rule(make):
     assert clause(verdict("avgpool2d_loops", _H43_PER_IMAGE.replace("MAKE", make))) == 5
+
+
+# An array made by anything but np.zeros, np.ones, np.empty, np.full and their _like (`np.zeros(x_pad.shape) + 0`,
+# `.copy()` of one, np.tile, np.asarray) had no known dimensions and took its lead from its fills, so the
+# plane-at-a-time fill above made `big[n, c]` one window's read (avgpool2d_loops: 48 of 48, 44 deserved). A
+# collector whose dimensions are not known now has the image's four.
+@pytest.mark.parametrize("make", ["np.zeros(x_pad.shape) + 0", "np.zeros(x_pad.shape).copy()", "np.tile(0.0, x_pad.shape)",
+                                  "np.asarray(np.zeros(x_pad.shape))", "np.zeros(x_pad.shape)[:]",
+                                  "np.empty(x_pad.shape) * 0"])
+def test_h43_a_copy_made_otherwise_than_by_np_zeros_breaks_the_rule(make):
+    assert clause(verdict("avgpool2d_loops", _H43_PER_IMAGE.replace("MAKE", make))) == 5

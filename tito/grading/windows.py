@@ -1405,9 +1405,10 @@ def _fills(fn: ast.FunctionDef, images: dict, numbers: set[str], parents, scope)
                     found.setdefault(name, []).append((node, 0))
     # a fill may write a whole plane at once (`big[n, c] = np.where(mask, x_pad[n, c, r, s], big[n, c])`,
     # `np.copyto(big[n, c], ..., where=mask)`), so an array whose dimensions are known (np.zeros of a shape of
-    # 4) has its rows and columns last whatever its fills' indices (H39: lead 0 made `big[n, c]` one window)
+    # 4) has its rows and columns last whatever its fills' indices (H39: lead 0 made `big[n, c]` one window), and
+    # one whose dimensions are not known (made otherwise: `np.zeros(x_pad.shape) + 0`, `.copy()`) has the image's (H43)
     ndims = _known_ndims(fn, images, scope)
-    return {name: max(max(lead for _, lead in fills), ndims.get(name, 0) - 2) for name, fills in found.items()
+    return {name: max(max(lead for _, lead in fills), ndims.get(name, IMAGE_NDIM) - 2) for name, fills in found.items()
             if not all(_fresh_each_window(name, fill, fn, parents, images, readers, scope) for fill, _ in fills)}
 
 
@@ -1472,8 +1473,9 @@ def _known_ndims(fn: ast.FunctionDef, images: dict, scope) -> dict[str, int]:
                                                                          "full_like") else 0
             ndim = IMAGE_NDIM if ndim is None else ndim
             for target in node.targets:
-                if isinstance(target, ast.Name) and ndim:
-                    found[target.id] = max(found.get(target.id, 0), ndim)
+                if isinstance(target, ast.Name) and name in ("zeros", "ones", "empty", "full", "zeros_like", "ones_like",
+                                                             "empty_like", "full_like"):
+                    found[target.id] = max(found.get(target.id, 0), ndim or 1)
     return found
 
 
