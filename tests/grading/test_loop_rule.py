@@ -4660,3 +4660,160 @@ def test_h43_a_copy_made_of_a_shape_computed_in_the_loops_breaks_the_rule(make):
                                   "np.empty(x_pad.shape) * 0"])
 def test_h43_a_copy_made_otherwise_than_by_np_zeros_breaks_the_rule(make):
     assert clause(verdict("avgpool2d_loops", _H43_PER_IMAGE.replace("MAKE", make))) == 5
+
+
+# ------------------------------------------------------------------ H44: border clips written as re-assignments
+
+# A clip written as a re-assignment (`if bottom > height: bottom = height`, `r_start, r_end = max(r_start, 0),
+# min(r_end, H)`) bound the name twice, so the rule did not follow it and the honest window "grew with the image":
+# conv2d_loops, avgpool2d_loops and maxpool2d_backward_loops so written scored 30 of 48 (48 deserved). A name bound
+# once and then only clipped by statements of the same block now holds, at each read, its first value clipped by
+# the clips before the read.
+H44_HONEST = {}
+H44_HONEST["conv, unpadded x clipped by if"] = ("conv2d_loops", """
+ph, pw = padding
+height, width = x.shape[2], x.shape[3]
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                r0 = i * sh - ph
+                c0 = j * sw - pw
+                top = r0
+                if top < 0:
+                    top = 0
+                bottom = r0 + kh
+                if bottom > height:
+                    bottom = height
+                left = c0
+                if left < 0:
+                    left = 0
+                right = c0 + kw
+                if right > width:
+                    right = width
+                win = x[n, :, top:bottom, left:right]
+                k = weight[co, :, top - r0:bottom - r0, left - c0:right - c0]
+                out[n, co, i, j] = (win * k).sum() + (bias[co] if bias is not None else 0.0)
+return out
+""")
+H44_HONEST["avgpool, tuple clips"] = ("avgpool2d_loops", """
+ph, pw = padding
+H, W = x.shape[2:]
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                r_start, c_start = i * sh - ph, j * sw - pw
+                r_end, c_end = r_start + kh, c_start + kw
+                r_start, r_end = max(r_start, 0), min(r_end, H)
+                c_start, c_end = max(c_start, 0), min(c_end, W)
+                out[n, c, i, j] = x[n, c, r_start:r_end, c_start:c_end].sum() / (kh * kw)
+return out
+""")
+H44_HONEST["maxpool backward, clips with >= and reversed compare"] = ("maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                top = i * sh - ph
+                bottom = top + kh
+                left = j * sw - pw
+                right = left + kw
+                if 0 > top:
+                    top = 0
+                if height <= bottom:
+                    bottom = height
+                if left <= 0:
+                    left = 0
+                if right >= width:
+                    right = width
+                window = x[n, c, top:bottom, left:right]
+                r, s = np.unravel_index(np.argmax(window), window.shape)
+                grad_x_pad[n, c, top + r + ph, left + s + pw] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+
+@pytest.mark.parametrize("name", list(H44_HONEST))
+def test_h44_border_clips_written_as_reassignments_keep_the_rule(name):
+    function, body = H44_HONEST[name]
+    assert verdict(function, body) is None
+
+
+def _h44_maxpool(inner: str) -> str:
+    return """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+""" + "\n".join("                " + line for line in inner.strip("\n").split("\n")) + "\nreturn out\n"
+
+
+# What a clip may not hide: a read of the first value after the clip (`bottom = top + 4` read top before it was
+# clipped), a clip under an `if` (it may not run), a clip that raises a stop or lowers a start, one to a negative
+# position, a read before the first value (the previous window's), a parallel clip reading the other's old value.
+H44_ATTACKS = {
+"mixed version (v1 start, v0-based stop)": _h44_maxpool("""
+top = i * 0 - 5
+bottom = top + 4
+top = max(top, 0)
+out[n, c, i, j] = x_pad[n, c, top:bottom, :].max()
+"""),
+"conditional clip nested under if": _h44_maxpool("""
+top = i * sh
+bottom = i * sh + 1000000
+if i >= 0:
+    if bottom > top + kh:
+        bottom = top + kh
+out[n, c, i, j] = x_pad[n, c, top:bottom, j * sw:j * sw + kw].max()
+"""),
+"clip raising stop": _h44_maxpool("""
+top = i * sh
+bottom = top + kh
+bottom = max(bottom, 1000000)
+out[n, c, i, j] = x_pad[n, c, top:bottom, j * sw:j * sw + kw].max()
+"""),
+"read before clip in previous iteration": _h44_maxpool("""
+if i + j > 0:
+    out[n, c, i, j] = x_pad[n, c, top:bottom, j * sw:j * sw + kw].max()
+top = i * 0 - 5
+bottom = top + 4
+top = max(top, 0)
+"""),
+"clip to negative": _h44_maxpool("""
+top = i * sh
+bottom = top + kh
+bottom = min(bottom, -1)
+out[n, c, i, j] = x_pad[n, c, top:bottom, j * sw:j * sw + kw].max()
+"""),
+"if clip with the wrong direction": _h44_maxpool("""
+top = i * sh
+bottom = top + kh
+if bottom < 100000:
+    bottom = 100000
+out[n, c, i, j] = x_pad[n, c, top:bottom, j * sw:j * sw + kw].max()
+"""),
+"clip start lower": _h44_maxpool("""
+top = i * sh
+bottom = top + kh
+top = min(top, 0)
+out[n, c, i, j] = x_pad[n, c, top:bottom, j * sw:j * sw + kw].max()
+"""),
+"clip start to -1": _h44_maxpool("""
+top = i * sh
+bottom = top + kh
+if top > -1:
+    top = -1
+out[n, c, i, j] = x_pad[n, c, 0:top, j * sw:j * sw + kw].max()
+"""),
+"parallel clip reading the other's new": _h44_maxpool("""
+top, bottom = i * sh, i * sh + kh
+top, bottom = max(top, 0), min(bottom, top - 1000)
+out[n, c, i, j] = x_pad[n, c, top:bottom, j * sw:j * sw + kw].max()
+"""),
+}
+
+
+@pytest.mark.parametrize("name", list(H44_ATTACKS))
+def test_h44_what_a_clip_does_not_hide(name):
+    assert clause(verdict("maxpool2d_loops", H44_ATTACKS[name])) == 5

@@ -435,6 +435,8 @@ class _Scope:
     # and the sizes the student binds (`k = kh`, `kh = pw`), whose kind (kernel, stride, padding) is not their name's
     nonneg: frozenset[str] = frozenset()
     aliases: dict[str, str] = dataclass_field(default_factory=dict)
+    # for a name bound once and then only clipped (`if top < 0: top = 0`): each read's value there (_clip_values)
+    clip_reads: dict[int, ast.AST] = dataclass_field(default_factory=dict)
 
     def resolve(self, node: ast.AST | None) -> ast.AST | None:
         """node, followed through names bound once (at most 8 steps)."""
@@ -688,6 +690,16 @@ def _clip_choices(bound: ast.AST | None, scope: _Scope, clip: str) -> list[ast.A
 
 
 def _slice_length(piece: ast.Slice, scope: _Scope) -> str | None:
+    """_slice_length_here, with the reads of names bound once and then clipped (`if bottom > height: bottom =
+    height`) holding their clipped values, also inside the values of names bound once (H44)."""
+    if scope.clip_reads:
+        piece = _substituted(piece, scope.clip_reads)
+        scope = replace(scope, values={name: _substituted(value, scope.clip_reads)
+                                       for name, value in scope.values.items()})
+    return _slice_length_here(piece, scope)
+
+
+def _slice_length_here(piece: ast.Slice, scope: _Scope) -> str | None:
     """'window' when stop - start is fixed whatever the image's size and no longer than a window
     and its step, if any, is a positive number written in it ('step' when it is another)
     (twice the largest kernel or stride size it uses, plus 2), 'grows' when it changes with the
@@ -1008,6 +1020,161 @@ def _definitions(bindings) -> dict[str, ast.AST]:
             counts[name] = counts.get(name, 0) + 1
     return {target.id: value for target, value, how in bindings
             if isinstance(target, ast.Name) and how == "assign" and counts[target.id] == 1 and value is not None}
+
+
+# ---------------------------------------------------------------- border clips written as re-assignments (H44)
+
+_CLIP_FLIP = {ast.Gt: "min", ast.GtE: "min", ast.Lt: "max", ast.LtE: "max"}
+
+
+def _clip_of(statement: ast.stmt) -> list[tuple[ast.Name, str, ast.AST]]:
+    """The clips a statement writes, each (target, 'min' or 'max', bound): `if bottom > height: bottom = height`
+    (min), `if top < 0: top = 0` (max), `bottom = min(bottom, height)`, `r0, r1 = max(r0, 0), min(r1, H)`;
+    a bound that mentions the clipped name is none."""
+    found = []
+    if isinstance(statement, ast.If) and not statement.orelse and len(statement.body) == 1 and \
+            isinstance(statement.test, ast.Compare) and len(statement.test.ops) == 1 and \
+            type(statement.test.ops[0]) in _CLIP_FLIP:
+        inner = statement.body[0]
+        if isinstance(inner, ast.Assign) and len(inner.targets) == 1 and isinstance(inner.targets[0], ast.Name):
+            target, value = inner.targets[0], inner.value
+            left, right, kind = statement.test.left, statement.test.comparators[0], _CLIP_FLIP[type(statement.test.ops[0])]
+            if isinstance(right, ast.Name) and right.id == target.id:   # `if height < bottom: bottom = height`
+                left, right, kind = right, left, "min" if kind == "max" else "max"
+            if isinstance(left, ast.Name) and left.id == target.id and ast.dump(right) == ast.dump(value) and \
+                    not _mentions(value, {target.id}):
+                found.append((target, kind, value))
+        return found
+    if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+        target, value = statement.targets[0], statement.value
+        pairs = list(zip(target.elts, value.elts)) if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) \
+            and len(target.elts) == len(value.elts) else [(target, value)]
+        for element, bound in pairs:
+            if isinstance(element, ast.Name) and isinstance(bound, ast.Call) and isinstance(bound.func, ast.Name) and \
+                    bound.func.id in ("min", "max") and not bound.keywords and len(bound.args) >= 2:
+                own = [a for a in bound.args if isinstance(a, ast.Name) and a.id == element.id]
+                rest = [a for a in bound.args if a not in own]
+                if len(own) == 1 and not any(isinstance(a, ast.Starred) or _mentions(a, {element.id}) for a in rest):
+                    found.append((element, bound.func.id, rest[0] if len(rest) == 1 else
+                                  ast.Call(func=ast.Name(id=bound.func.id, ctx=ast.Load()), args=rest, keywords=[])))
+    return found
+
+
+def _statement_lists(fn: ast.FunctionDef) -> list[list[ast.stmt]]:
+    return [block for node in ast.walk(fn) for field in ("body", "orelse", "finalbody")
+            for block in [getattr(node, field, None)] if isinstance(block, list) and block
+            and all(isinstance(s, ast.stmt) for s in block)]
+
+
+def _clip_values(fn: ast.FunctionDef, bindings, parents, rebound: frozenset[str]) -> dict[int, ast.AST]:
+    """For every read of a name bound once by a plain assignment and then only clipped in the same block
+    (`top = i * sh - ph`, then `if top < 0: top = 0`; `bottom = top + kh`, then `bottom = min(bottom, height)`),
+    the value it holds there: its first value clipped by the clips before the read (`max(i * sh - ph, 0)`), read
+    again in its own terms. A read the rule cannot place (outside that block, or before the first value in it)
+    holds an unknown name. Keys: ids of the Name nodes read (also those inside other names' values)."""
+    if rebound & {"min", "max"}:
+        return {}
+    clips: dict[int, tuple[str, str, ast.AST, ast.stmt]] = {}
+    for block in _statement_lists(fn):
+        for statement in block:
+            for target, kind, bound in _clip_of(statement):
+                clips[id(target)] = (target.id, kind, bound, statement)
+    if not clips:
+        return {}
+    by_name: dict[str, list] = {}
+    for target, value, how in bindings:
+        for name in stored_names(target):
+            by_name.setdefault(name, []).append((target, value, how))
+    lists = _statement_lists(fn)
+
+    def statement_of(node):
+        while not isinstance(node, ast.stmt):
+            node = parents[id(node)]
+        return node
+
+    def place(node, block):
+        """The index in block of the statement holding node, or None."""
+        ids = {id(s): k for k, s in enumerate(block)}
+        while node is not None and id(node) not in ids:
+            node = parents.get(id(node))
+        return None if node is None else ids[id(node)]
+
+    plans: dict[str, tuple[list, ast.AST, int, list]] = {}   # name -> (block, first value, its index, clips)
+    for name, found in by_name.items():
+        own = [clips[id(t)] for t, _, _ in found if id(t) in clips]
+        first = [(t, v) for t, v, how in found if id(t) not in clips]
+        if not own or len(first) != 1 or not isinstance(first[0][0], ast.Name) or first[0][1] is None or \
+                not any(how == "assign" for t, _, how in found if t is first[0][0]):
+            continue
+        statement = statement_of(first[0][0])
+        block = next((b for b in lists if any(s is statement for s in b)), None)
+        if block is None:
+            continue
+        start = next(k for k, s in enumerate(block) if s is statement)
+        # a clip is one statement of that block itself: one nested under an `if` may not run
+        at = {id(s): k for k, s in enumerate(block)}
+        steps = sorted(((at.get(id(clip_statement)), kind, bound) for _, kind, bound, clip_statement in own),
+                       key=lambda step: -1 if step[0] is None else step[0])
+        if any(k is None or k <= start for k, _, _ in steps):
+            continue
+        plans[name] = (block, first[0][1], start, steps)
+    if not plans:
+        return {}
+    def unknown():   # each its own name: two reads the rule cannot place may hold different values
+        return ast.Name(id=f"<unplaced clip {len(cache)}-{next(counter)}>", ctx=ast.Load())
+
+    counter = itertools.count()
+    cache: dict[tuple[str, int], ast.AST] = {}
+
+    def version(name: str, count: int, depth: int) -> ast.AST:
+        """name's value after its first `count` clips."""
+        if depth > 8:
+            return unknown()
+        if (name, count) not in cache:
+            block, first, start, steps = plans[name]
+            value = close(first, depth + 1)
+            for _, kind, bound in steps[:count]:
+                bound = close(bound, depth + 1)
+                args = value.args if isinstance(value, ast.Call) and getattr(value, "_clip", None) == kind else [value]
+                value = ast.Call(func=ast.Name(id=kind, ctx=ast.Load()), args=[*args, bound], keywords=[])
+                value._clip = kind
+            cache[(name, count)] = value
+        return cache[(name, count)]
+
+    def held(node: ast.Name, depth: int) -> ast.AST:
+        block, _, start, steps = plans[node.id]
+        at = place(node, block)
+        if at is None or at <= start:
+            return unknown()
+        return version(node.id, sum(k < at for k, _, _ in steps), depth)
+
+    def close(node: ast.AST, depth: int) -> ast.AST:
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in plans:
+            return held(node, depth)
+        return _rebuilt(node, lambda child: close(child, depth))
+
+    return {id(node): held(node, 0) for node in ast.walk(fn)
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in plans}
+
+
+def _rebuilt(node: ast.AST, child_of) -> ast.AST:
+    """A shallow copy of node with every child node replaced by child_of(child)."""
+    new = copy.copy(node)
+    for name, value in ast.iter_fields(node):
+        if isinstance(value, list):
+            setattr(new, name, [child_of(v) if isinstance(v, ast.AST) else v for v in value])
+        elif isinstance(value, ast.AST):
+            setattr(new, name, child_of(value))
+    return new
+
+
+def _substituted(node: ast.AST | None, reads: dict[int, ast.AST]) -> ast.AST | None:
+    """node with the reads of clipped names replaced by what they hold there (_clip_values)."""
+    if node is None:
+        return None
+    if id(node) in reads:
+        return reads[id(node)]
+    return _rebuilt(node, lambda child: _substituted(child, reads))
 
 
 # ---------------------------------------------------------------- reads of the image
@@ -1723,7 +1890,8 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str], modules: frozenset[st
                    given_calls=frozenset(id(node) for statement in given_statements(fn, given)
                                          for node in ast.walk(statement) if isinstance(node, ast.Call)))
     scope = replace(scope, **dict(zip(("sequences", "flat"), _sequences(bindings))))
-    scope = replace(scope, nonneg=_nonnegative(bindings, scope.fixed), aliases=_size_kinds(bindings, scope.fixed))
+    scope = replace(scope, nonneg=_nonnegative(bindings, scope.fixed), aliases=_size_kinds(bindings, scope.fixed),
+                    clip_reads=_clip_values(fn, bindings, parents, scope.rebound))
     images = _images(fn, bindings, parents, numbers, scope)
     numbers -= images.keys()
     # what the student's writes shape: not the image, nor an array a given line makes (x_pad, out, grad_x_pad),
