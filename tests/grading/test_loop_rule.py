@@ -4817,3 +4817,117 @@ out[n, c, i, j] = x_pad[n, c, top:bottom, j * sw:j * sw + kw].max()
 @pytest.mark.parametrize("name", list(H44_ATTACKS))
 def test_h44_what_a_clip_does_not_hide(name):
     assert clause(verdict("maxpool2d_loops", H44_ATTACKS[name])) == 5
+
+
+# ------------------------------------------------------------------ H44: a name read as of its read
+
+# A slice's names were read as one number each, whatever ran between: a name bound twice (`top = 1000000`,
+# `bottom = top + kh`, `top = 0`) made `top:bottom` kh long, and so was `i * sh:bottom` with `bottom = i * sh + kh`
+# bound under an `if` in an earlier step of a loop over `reversed(range(...))`: both read the whole plane, and
+# avgpool2d_loops so written (the plane then averaged by shifted slices) scored 48 of 48 (44 deserved). A name's
+# value now stands for it only when its binding ran before the read in the same run of its block, with no name it
+# reads bound again in between.
+_H44_SHIFTED = ("out[n, c, i:i + h_out, j:j + w_out] = sum(plane[ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] "
+                "for ki in range(kh) for kj in range(kw)) / (kh * kw)")
+H44_STALE_ATTACKS = {
+    "a name bound twice, read before and after": """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(1):
+            for j in range(1):
+                top = 1000000
+                bottom = top + kh
+                top = 0
+                left = 1000000
+                right = left + kw
+                left = 0
+                plane = x_pad[n, c, top:bottom, left:right]
+                SHIFTED
+return out
+""",
+    "a stop bound under an if in an earlier step": """
+for n in range(batch):
+    for c in range(channels):
+        for i in reversed(range(h_out + 1)):
+            for j in reversed(range(w_out + 1)):
+                if i == h_out or j == w_out:
+                    if i + j == h_out + w_out:
+                        bottom = i * sh + kh
+                        right = j * sw + kw
+                    continue
+                if i + j == 0:
+                    plane = x_pad[n, c, i * sh:bottom, j * sw:right]
+                    SHIFTED
+return out
+""",
+    "a loop variable bound again between": """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            row_end = i * sh + kh
+            for i in range(1):
+                for j in range(w_out):
+                    out[n, c, i, j] = x_pad[n, c, i * sh:row_end, j * sw:j * sw + kw].max()
+return out
+""",
+}
+
+
+@pytest.mark.parametrize("name", list(H44_STALE_ATTACKS))
+def test_h44_a_name_is_read_as_of_its_read(name):
+    body = H44_STALE_ATTACKS[name].replace("SHIFTED", _H44_SHIFTED)
+    assert clause(verdict("avgpool2d_loops", body)) == 5
+
+
+H44_FRESH = {
+    "a stop named before the read": """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                row_end = i * sh + kh
+                col_end = j * sw + kw
+                out[n, c, i, j] = x_pad[n, c, i * sh:row_end, j * sw:col_end].max()
+return out
+""",
+    "a loop variable of another loop nest, a stop named outside the inner loop": """
+for i in range(1):
+    pass
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            row_end = i * sh + kh
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, i * sh:row_end, j * sw:j * sw + kw].max()
+return out
+""",
+    "only the start clipped, the stop named before the clip": """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                top = i * sh
+                end = top + kh
+                if top < 0:
+                    top = 0
+                out[n, c, i, j] = x_pad[n, c, top:end, j * sw:j * sw + kw].max()
+return out
+""",
+    "sizes named at the top, starts in the loops": """
+win_h = kh
+win_w = kw
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            r = i * sh
+            for j in range(w_out):
+                s = j * sw
+                out[n, c, i, j] = x_pad[n, c, r:r + win_h, s:s + win_w].max()
+return out
+""",
+}
+
+
+@pytest.mark.parametrize("name", list(H44_FRESH))
+def test_h44_names_bound_before_the_read_keep_the_rule(name):
+    assert verdict("maxpool2d_loops", H44_FRESH[name]) is None

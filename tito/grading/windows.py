@@ -437,6 +437,8 @@ class _Scope:
     aliases: dict[str, str] = dataclass_field(default_factory=dict)
     # for a name bound once and then only clipped (`if top < 0: top = 0`): each read's value there (_clip_values)
     clip_reads: dict[int, ast.AST] = dataclass_field(default_factory=dict)
+    # where the function's statements and bindings lie (_Places): a slice's names read as of the read (_closed)
+    places: _Places | None = None
 
     def resolve(self, node: ast.AST | None) -> ast.AST | None:
         """node, followed through names bound once (at most 8 steps)."""
@@ -692,10 +694,9 @@ def _clip_choices(bound: ast.AST | None, scope: _Scope, clip: str) -> list[ast.A
 def _slice_length(piece: ast.Slice, scope: _Scope) -> str | None:
     """_slice_length_here, with the reads of names bound once and then clipped (`if bottom > height: bottom =
     height`) holding their clipped values, also inside the values of names bound once (H44)."""
-    if scope.clip_reads:
-        piece = _substituted(piece, scope.clip_reads)
-        scope = replace(scope, values={name: _substituted(value, scope.clip_reads)
-                                       for name, value in scope.values.items()})
+    if scope.places is not None:
+        piece = _closed(piece, scope)
+        scope = replace(scope, values={})
     return _slice_length_here(piece, scope)
 
 
@@ -1159,22 +1160,109 @@ def _clip_values(fn: ast.FunctionDef, bindings, parents, rebound: frozenset[str]
 
 def _rebuilt(node: ast.AST, child_of) -> ast.AST:
     """A shallow copy of node with every child node replaced by child_of(child)."""
-    new = copy.copy(node)
+    changed = {}
     for name, value in ast.iter_fields(node):
         if isinstance(value, list):
-            setattr(new, name, [child_of(v) if isinstance(v, ast.AST) else v for v in value])
+            values = [child_of(v) if isinstance(v, ast.AST) else v for v in value]
+            if any(a is not b for a, b in zip(values, value)):
+                changed[name] = values
         elif isinstance(value, ast.AST):
-            setattr(new, name, child_of(value))
+            child = child_of(value)
+            if child is not value:
+                changed[name] = child
+    if not changed:
+        return node   # the node itself: its place in the function stays known (_Places)
+    new = copy.copy(node)
+    for name, value in changed.items():
+        setattr(new, name, value)
     return new
 
 
-def _substituted(node: ast.AST | None, reads: dict[int, ast.AST]) -> ast.AST | None:
-    """node with the reads of clipped names replaced by what they hold there (_clip_values)."""
-    if node is None:
+
+
+@dataclass(frozen=True)
+class _Places:
+    """Where a function's statements and bindings lie: `parents` (id -> parent node), `blocks` (id of a statement
+    -> (the statement list holding it, its index there)), `bound` (name -> the target nodes that bind it)."""
+    parents: dict[int, ast.AST]
+    blocks: dict[int, tuple[list, int]]
+    bound: dict[str, list[ast.AST]]
+
+    def statement(self, node: ast.AST) -> ast.stmt | None:
+        while node is not None and not isinstance(node, ast.stmt):
+            node = self.parents.get(id(node))
+        return node
+
+    def place(self, node: ast.AST, block: list) -> int | None:
+        """The index in block of the statement that holds node, or None."""
+        while node is not None:
+            found = self.blocks.get(id(node))
+            if found is not None and found[0] is block:
+                return found[1]
+            node = self.parents.get(id(node))
         return None
-    if id(node) in reads:
-        return reads[id(node)]
-    return _rebuilt(node, lambda child: _substituted(child, reads))
+
+
+def _places(fn: ast.FunctionDef, bindings, parents) -> _Places:
+    blocks = {id(statement): (block, k) for block in _statement_lists(fn) for k, statement in enumerate(block)}
+    bound: dict[str, list[ast.AST]] = {}
+    for target, _, _ in bindings:
+        for name in stored_names(target):
+            bound.setdefault(name, []).append(target)
+    return _Places(parents, blocks, bound)
+
+
+def _closed(node: ast.AST, scope: _Scope) -> ast.AST:
+    """node (a slice's bounds) with each name bound once written out as its value as of the read, and each read
+    the rule cannot place given a name of its own (H44). A name's value is its value at the read only when its
+    binding ran before the read in the same run of the block that holds it (`r1 = r0 + kh`, then, later in that
+    block, `x_pad[n, c, r0:r1]`), and when no name its value reads was bound again in between: `top = 1000000`,
+    `bottom = top + kh`, `top = 0` made `top:bottom` the whole plane with `top` read as one number, and
+    `bottom = i * sh + kh` bound under an `if` in an earlier step of `for i in reversed(...)` made `i * sh:bottom`
+    every row up to the last. A name bound once and then clipped reads as _clip_values gives it."""
+    places = scope.places
+    counter = itertools.count()
+
+    def unknown(name: str) -> ast.Name:
+        return ast.Name(id=f"<{name} read before {next(counter)}>", ctx=ast.Load())
+
+    def guarded(name: str, guards) -> bool:
+        """Whether a binding of name lies where it may run between a value's binding and the read."""
+        return any(first <= place <= last for target in places.bound.get(name, ()) for block, first, last in guards
+                   for place in [places.place(target, block)] if place is not None)
+
+    def interval(target: ast.AST, read: ast.AST):
+        """(block, index of target's statement, index of the read's) when the read follows in target's block."""
+        found = places.blocks.get(id(places.statement(target)))
+        if found is None:
+            return None
+        block, start = found
+        at = places.place(read, block)
+        return None if at is None or at <= start else (block, start, at)
+
+    def close(expr: ast.AST, guards: tuple, depth: int) -> ast.AST:
+        if depth > 8:
+            return unknown("deep")
+        if isinstance(expr, ast.Name) and isinstance(expr.ctx, ast.Load):
+            name = expr.id
+            # a name bound once, or once and then clipped, is written out as its value there; another name (bound
+            # twice, a loop's variable) is one number only where it is not bound again between
+            if id(expr) in scope.clip_reads:
+                first = next(t for t in places.bound[name] if places.blocks.get(id(places.statement(t))) is not None)
+                span = interval(first, expr)
+                if span is None:
+                    return unknown(name)
+                return close(scope.clip_reads[id(expr)], (*guards, span), depth + 1)
+            if name in scope.values:
+                target = places.bound[name][0]
+                span = interval(target, expr)
+                if span is None:
+                    return unknown(name)
+                return close(scope.values[name], (*guards, span), depth + 1)
+            return unknown(name) if guarded(name, guards) else expr
+        return _rebuilt(expr, lambda child: close(child, guards, depth))
+
+    return close(node, (), 0)
 
 
 # ---------------------------------------------------------------- reads of the image
@@ -1891,7 +1979,8 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str], modules: frozenset[st
                                          for node in ast.walk(statement) if isinstance(node, ast.Call)))
     scope = replace(scope, **dict(zip(("sequences", "flat"), _sequences(bindings))))
     scope = replace(scope, nonneg=_nonnegative(bindings, scope.fixed), aliases=_size_kinds(bindings, scope.fixed),
-                    clip_reads=_clip_values(fn, bindings, parents, scope.rebound))
+                    clip_reads=_clip_values(fn, bindings, parents, scope.rebound),
+                    places=_places(fn, bindings, parents))
     images = _images(fn, bindings, parents, numbers, scope)
     numbers -= images.keys()
     # what the student's writes shape: not the image, nor an array a given line makes (x_pad, out, grad_x_pad),
