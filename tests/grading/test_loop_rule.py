@@ -4931,3 +4931,24 @@ return out
 @pytest.mark.parametrize("name", list(H44_FRESH))
 def test_h44_names_bound_before_the_read_keep_the_rule(name):
     assert verdict("maxpool2d_loops", H44_FRESH[name]) is None
+
+
+# A slice whose bounds need more cases than the rule tries (WRAP_CASES) was refused with the message of a slice that
+# may end at a negative position, which it need not: the message now says the rule cannot read it (H44).
+def test_h44_a_slice_with_too_many_names_says_so():
+    message = verdict("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                for a in range(1):
+                    for b in range(1):
+                        for d in range(1):
+                            for e in range(1):
+                                for f in range(1):
+                                    for g in range(1):
+                                        top = i * sh + a + b + d + e + f + g
+                                        out[n, c, i, j] = x_pad[n, c, top:top + kh, j * sw:j * sw + kw].max()
+return out
+""")
+    assert clause(message) == 5 and "too many names" in message and "negative position" not in message

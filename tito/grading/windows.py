@@ -720,8 +720,9 @@ def _slice_length_here(piece: ast.Slice, scope: _Scope) -> str | None:
     if verdict == "window" and piece.step is not None and not (
             isinstance(piece.step, ast.Constant) and type(piece.step.value) is int and piece.step.value > 0):
         return "step"  # a negative step reads from the other end: `a[big:-big:-1]` is all of a, reversed
-    if verdict == "window" and _wraps(piece, scope):
-        return "wraps"
+    wraps = _wraps(piece, scope) if verdict == "window" else False
+    if wraps:
+        return "many" if wraps == "many" else "wraps"
     return verdict
 
 
@@ -806,7 +807,7 @@ ANY_VALUES = (-1, -2, -997)               # and what a number of unknown sign ma
 WRAP_CASES = 300_000
 
 
-def _wraps(piece: ast.Slice, scope: _Scope) -> bool:
+def _wraps(piece: ast.Slice, scope: _Scope) -> bool | str:
     """Whether the slice's stop may be negative while its start is not: numpy counts a negative stop from
     the end of the axis, so `x_pad[n, c, 0:-1]` is every row but the last, whatever the image (H39: with the
     image copied into an array one row and one column larger, `big[n, c, 0:-1, 0:-1]` was the whole plane),
@@ -816,7 +817,8 @@ def _wraps(piece: ast.Slice, scope: _Scope) -> bool:
     0 for small and large ones, and every other name for negative ones too: every name, attribute or subscript
     on its own, all their combinations tried (H43: with one value for all of them at once, `0:min(kh, u - t)`
     with t = 1, u = 0 was never negative, nor `a5 - a1` with a fifth size of the student's taking the first's
-    kind). A slice whose bounds need more than WRAP_CASES cases is refused: the rule cannot read it."""
+    kind). A slice whose bounds need more than WRAP_CASES cases is refused: the rule cannot read it ("many", whose
+    message says so, not that the slice may end at a negative position: H44)."""
     keys: dict[str, ast.AST] = {}
 
     def collect(node, depth=0):
@@ -847,7 +849,7 @@ def _wraps(piece: ast.Slice, scope: _Scope) -> bool:
     axes += [scope.aliases.get(key.split(".")[0].split("[")[0], "KSP") for key, _ in aliases]
     axes += [NUMBER_VALUES if nonneg else NUMBER_VALUES + ANY_VALUES for _, nonneg in numbers]
     if np.prod([len(axis) for axis in axes], dtype=object) > WRAP_CASES:
-        return True
+        return "many"
     cases = list(zip(*itertools.product(*axes)))
     kinds = np.array(KIND_VALUES, dtype=object)[list(cases[0])]
     env = {key: kinds[:, "KSP".index(kind)] for key, kind in sizes}
@@ -1383,6 +1385,10 @@ def _window_problem(entries: list[ast.AST], lead: int, numbers: set[str], scope:
             if length == "step":
                 return (f"the slice `{ast.unparse(entry)}` has a step that is not a positive number written in it "
                         "(a window's slice needs none)")
+            if length == "many":
+                return (f"the slice `{ast.unparse(entry)}` has bounds with too many names and sizes for the rule to "
+                        f"read (more than {WRAP_CASES:,} cases to try); a window's slice runs from its first row to its "
+                        "last, `i * sh:i * sh + kh`")
             if length == "wraps":
                 return (f"the slice `{ast.unparse(entry)}` may end at a negative position, which numpy counts from the "
                         "end of the axis (`0:-1` is every row but the last); a window's slice runs from its first "
