@@ -4952,3 +4952,33 @@ for n in range(batch):
 return out
 """)
     assert clause(message) == 5 and "too many names" in message and "negative position" not in message
+
+
+# ------------------------------------------------------------------ H44: a scratch plane shaped like the output's
+
+# `best = np.zeros_like(out[n, c])` made best a view of out whose axes the rule could not follow (H39's rule for any
+# value that names an array) and read out[n, c] whole, so an honest maxpool2d_loops keeping each window's maximum in
+# a scratch plane scored 44 of 48 (48 deserved). np.zeros_like and its kin make a new array and read only their first
+# argument's shape and dtype.
+@pytest.mark.parametrize("make", ["np.zeros_like(out[n, c])", "np.empty_like(out[n, c])", "np.zeros_like(out[0, 0])"])
+def test_h44_a_scratch_plane_like_the_outputs_keeps_the_rule(make):
+    assert verdict("maxpool2d_loops", f"""
+for n in range(batch):
+    for c in range(channels):
+        best = {make}
+        for i in range(h_out):
+            for j in range(w_out):
+                best[i, j] = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].max()
+                out[n, c, i, j] = best[i, j]
+return out
+""") is None
+
+
+@pytest.mark.parametrize("fill", [
+    "plane = np.zeros_like(x_pad[n, c])\nfor r in range(x_pad.shape[2]):\n    for s in range(x_pad.shape[3]):\n"
+    "        plane[r, s] = x_pad[n, c, r, s]\nout[n, c] = plane.max()",
+    "plane = np.full_like(out[n, c], x_pad[n, c].max())\nout[n, c, 0, 0] = plane[0, 0]"])
+def test_h44_what_a_like_maker_does_not_hide(fill):
+    body = "for n in range(batch):\n    for c in range(channels):\n" + \
+        "\n".join("        " + line for line in fill.split("\n")) + "\nreturn out\n"
+    assert clause(verdict("maxpool2d_loops", body)) == 5

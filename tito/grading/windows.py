@@ -1421,6 +1421,11 @@ def _whole_use(node: ast.Name, images: dict, parents, numbers, scope) -> str | N
             isinstance(loop, (ast.For, ast.AsyncFor)) and loop.iter is parent and enumerated_index(loop) is not None:
         return None  # `for (n, c, i, j), g in np.ndenumerate(grad_out)`: one element per step (what collects them is an image too)
     top, groups = _chain_groups(node, parents)
+    maker = parents.get(id(top))
+    if isinstance(maker, ast.Call) and maker.args and maker.args[0] is top and isinstance(maker.func, ast.Attribute) \
+            and maker.func.attr in LIKE_MAKERS and isinstance(maker.func.value, ast.Name) \
+            and maker.func.value.id in scope.modules:
+        return None  # np.zeros_like(out[n, c]): its shape and dtype only (H44)
     if top is node:
         return "uses it whole"
     if isinstance(top.ctx, (ast.Store, ast.Del)) and not _mixed_in_place(top, parents):
@@ -1563,11 +1568,18 @@ def _views(bindings, numbers: set[str] | None = None, scope: _Scope | None = Non
                 called = {id(call.func) for call in ast.walk(one) if isinstance(call, ast.Call)} | {
                     id(call.func.value) for call in ast.walk(one) if isinstance(call, ast.Call)
                     and isinstance(call.func, ast.Attribute)}   # np of np.asarray(...), a function's name
+                # np.zeros_like(out[n, c]) makes a new array of that shape and dtype: no view of out (H44)
+                called |= {id(name) for call in ast.walk(one) if isinstance(call, ast.Call) and call.args
+                           and isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name)
+                           and call.func.value.id in (scope.modules if scope is not None else ("np", "numpy"))
+                           and call.func.attr in LIKE_MAKERS for name in ast.walk(call.args[0])}
                 pairs += [(target.id, name.id, OPAQUE) for name in ast.walk(one) if isinstance(name, ast.Name)
                           and isinstance(name.ctx, ast.Load) and name.id not in numbers and id(name) not in called
                           and (scope is None or name.id not in scope.modules)]
     return pairs
 
+
+LIKE_MAKERS = ("zeros_like", "ones_like", "empty_like", "full_like")   # a new array shaped like their first argument
 
 GATHERERS = ("concatenate", "append", "stack", "vstack", "hstack", "dstack", "column_stack", "block", "array", "asarray",
              "list", "tuple")
