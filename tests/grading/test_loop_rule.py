@@ -4982,3 +4982,92 @@ def test_h44_what_a_like_maker_does_not_hide(fill):
     body = "for n in range(batch):\n    for c in range(channels):\n" + \
         "\n".join("        " + line for line in fill.split("\n")) + "\nreturn out\n"
     assert clause(verdict("maxpool2d_loops", body)) == 5
+
+
+# ------------------------------------------------------------------ H45: values that change without a name bound
+
+# A name's value was written out at the read as its text: `bottom = pos[0] + kh` read `pos[0]` as the number it is
+# at the read, though `pos[0] = 0` between changed it (no name is bound), and `top:bottom` read in a generator that
+# is drawn from after `top = 0` read bottom's old top and top's new one. Both read the whole plane: maxpool2d_loops
+# and avgpool2d_loops so written (the plane then pooled by shifted slices, correct) scored 48 of 48 (40 deserved).
+_H45_POOLED = ("out[n, c, i:i + h_out, j:j + w_out] = sum(plane[ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] "
+               "for ki in range(kh) for kj in range(kw)) / (kh * kw)")
+H45_ATTACKS = {
+    "an element changed after the stop is named": """
+pos = [1000000, 1000000]
+bottom = pos[0] + kh
+right = pos[1] + kw
+pos[0] = 0
+pos[1] = 0
+plane = x_pad[n, c, pos[0]:bottom, pos[1]:right]
+POOLED
+""",
+    "a generator drawn from after its start is bound again": """
+top = 1000000
+bottom = top + kh
+left = 1000000
+right = left + kw
+planes = (x_pad[n, c, top:bottom, left:right] for _ in range(1))
+top = 0
+left = 0
+plane = next(planes)
+POOLED
+""",
+}
+
+
+def _h45_one_step(inner: str) -> str:
+    return "for n in range(batch):\n    for c in range(channels):\n        for i in range(1):\n" \
+        "            for j in range(1):\n" + "\n".join("                " + line for line in
+                                                     inner.strip("\n").split("\n")) + "\nreturn out\n"
+
+
+@pytest.mark.parametrize("name", list(H45_ATTACKS))
+def test_h45_a_value_that_changed_since_it_was_named_is_not_a_window(name):
+    body = _h45_one_step(H45_ATTACKS[name].replace("POOLED", _H45_POOLED))
+    assert clause(verdict("avgpool2d_loops", body)) == 5
+
+
+H45_HONEST = {
+    "a stop clipped at a shape's element": """
+top = i * sh
+bottom = min(top + kh, x_pad.shape[-2])
+left = j * sw
+right = min(left + kw, x_pad.shape[3])
+out[n, c, i, j] = x_pad[n, c, top:bottom, left:right].max()
+""",
+    "a window drained by max from a generator": """
+top = i * sh
+bottom = top + kh
+left = j * sw
+right = left + kw
+out[n, c, i, j] = max(x_pad[n, c, top:bottom, left:right].max() for _ in range(1))
+""",
+    "a window's values drawn in a generator's first in": """
+top = i * sh
+bottom = top + kh
+left = j * sw
+right = left + kw
+best = (v for v in x_pad[n, c, top:bottom, left:right].ravel())
+out[n, c, i, j] = max(best)
+""",
+}
+
+
+@pytest.mark.parametrize("name", list(H45_HONEST))
+def test_h45_names_read_as_of_the_read_keep_the_rule(name):
+    assert verdict("maxpool2d_loops", _h44_maxpool(H45_HONEST[name])) is None
+
+
+def test_h45_a_stop_of_the_kernels_shape_keeps_the_rule():
+    assert verdict("conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                bottom = i * sh + weight.shape[2]
+                right = j * sw + weight.shape[-1]
+                out[n, co, i, j] = (x_pad[n, :, i * sh:bottom, j * sw:right] * weight[co]).sum() + \\
+                    (bias[co] if bias is not None else 0.0)
+return out
+""") is None

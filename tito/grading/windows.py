@@ -1214,6 +1214,33 @@ def _places(fn: ast.FunctionDef, bindings, parents) -> _Places:
     return _Places(parents, blocks, bound)
 
 
+def _shape_element(node: ast.AST) -> bool:
+    """node is `name.shape[k]` for a whole number k: a size its array's name alone can change."""
+    return isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and \
+        node.value.attr == "shape" and isinstance(node.value.value, ast.Name) and (
+            isinstance(node.slice, ast.Constant) and type(node.slice.value) is int or
+            isinstance(node.slice, ast.UnaryOp) and isinstance(node.slice.op, ast.USub) and
+            isinstance(node.slice.operand, ast.Constant) and type(node.slice.operand.value) is int)
+
+
+_CONSUMERS = ("sum", "min", "max", "any", "all", "list", "tuple", "sorted", "set")
+
+
+def _deferred(node: ast.AST, places: _Places, scope: _Scope) -> bool:
+    """node lies where a generator expression runs it later, when it is drawn from (H45): `g = (x_pad[n, c,
+    top:bottom] for _ in range(1))`, then `top = 0`, then `next(g)` reads `top:bottom` with top's new value and
+    bottom's old one. Not so a generator that a builtin drains at once (`sum(... for ci in range(c_in))`), nor
+    its first `in`, which runs where it is written."""
+    below, child, parent = None, node, places.parents.get(id(node))
+    while parent is not None and not isinstance(parent, ast.stmt):
+        if isinstance(parent, ast.GeneratorExp) and not (child is parent.generators[0] and below is child.iter):
+            holder = places.parents.get(id(parent))
+            if not (any(scope.builtin_call(holder, name) for name in _CONSUMERS) and holder.args == [parent]):
+                return True
+        below, child, parent = child, parent, places.parents.get(id(parent))
+    return False
+
+
 def _closed(node: ast.AST, scope: _Scope) -> ast.AST:
     """node (a slice's bounds) with each name bound once written out as its value as of the read, and each read
     the rule cannot place given a name of its own (H44). A name's value is its value at the read only when its
@@ -1224,6 +1251,7 @@ def _closed(node: ast.AST, scope: _Scope) -> ast.AST:
     every row up to the last. A name bound once and then clipped reads as _clip_values gives it."""
     places = scope.places
     counter = itertools.count()
+    deferred = _deferred(node, places, scope)
 
     def unknown(name: str) -> ast.Name:
         return ast.Name(id=f"<{name} read before {next(counter)}>", ctx=ast.Load())
@@ -1245,10 +1273,21 @@ def _closed(node: ast.AST, scope: _Scope) -> ast.AST:
     def close(expr: ast.AST, guards: tuple, depth: int) -> ast.AST:
         if depth > 8:
             return unknown("deep")
+        # an element or attribute read by a value bound before the read (`bottom = pos[0] + kh`) is the number it
+        # held then: `pos[0] = 0` between changes `pos[0]` at the read but binds no name (H45). A shape's element
+        # (`weight.shape[2]`, `x.shape[-1]`) changes only with its array's name, which guarded follows.
+        if guards and isinstance(expr, (ast.Subscript, ast.Attribute)):
+            root = expr.value.value if _shape_element(expr) else expr.value if isinstance(expr, ast.Subscript) and \
+                isinstance(expr.value, ast.Name) and expr.value.id in scope.fixed and _size_form(expr) else None
+            if root is None:   # a kernel's size given as a pair (`kernel_size[0]`) is a tuple's, or an int's
+                return unknown(ast.unparse(expr))
+            return unknown(root.id) if guarded(root.id, guards) else expr
         if isinstance(expr, ast.Name) and isinstance(expr.ctx, ast.Load):
             name = expr.id
             # a name bound once, or once and then clipped, is written out as its value there; another name (bound
             # twice, a loop's variable) is one number only where it is not bound again between
+            if deferred and (id(expr) in scope.clip_reads or name in scope.values):
+                return expr   # read when the generator runs: its value then is not known here (_deferred)
             if id(expr) in scope.clip_reads:
                 first = next(t for t in places.bound[name] if places.blocks.get(id(places.statement(t))) is not None)
                 span = interval(first, expr)
