@@ -5071,3 +5071,30 @@ for n in range(batch):
                     (bias[co] if bias is not None else 0.0)
 return out
 """) is None
+
+
+# A clip written as `if bottom > B: bottom = B` reads B twice: a call may give two numbers (`next(limits)` gave -1 to
+# the comparison and 1000000 to bottom), so the stop was raised, and avgpool2d_loops and maxpool2d_loops so written
+# (the whole plane pooled by shifted slices) scored 48 of 48 (40 deserved). Only a bound without calls (but min,
+# max, abs, int, len) or walrus is a clip (H45).
+@pytest.mark.parametrize("bound", ["next(limits)", "limits.pop()", "(b := next(limits))"])
+def test_h45_a_clip_whose_bound_is_drawn_twice_is_none(bound):
+    assert clause(verdict("maxpool2d_loops", _h44_maxpool(f"""
+limits = iter([-1, 1000000])
+top = i * sh
+bottom = top + kh
+if bottom > {bound}:
+    bottom = {bound}
+out[n, c, i, j] = x_pad[n, c, top:bottom, j * sw:j * sw + kw].max()
+"""))) == 5
+
+
+@pytest.mark.parametrize("bound", ["x_pad.shape[2]", "x_pad.shape[-2]", "max(x_pad.shape[2] - 0, 0)"])
+def test_h45_a_clip_at_a_bound_without_calls_keeps_the_rule(bound):
+    assert verdict("maxpool2d_loops", _h44_maxpool(f"""
+top = i * sh
+bottom = top + kh
+if bottom > {bound}:
+    bottom = {bound}
+out[n, c, i, j] = x_pad[n, c, top:bottom, j * sw:j * sw + kw].max()
+""")) is None

@@ -1045,7 +1045,7 @@ def _clip_of(statement: ast.stmt) -> list[tuple[ast.Name, str, ast.AST]]:
             if isinstance(right, ast.Name) and right.id == target.id:   # `if height < bottom: bottom = height`
                 left, right, kind = right, left, "min" if kind == "max" else "max"
             if isinstance(left, ast.Name) and left.id == target.id and ast.dump(right) == ast.dump(value) and \
-                    not _mentions(value, {target.id}):
+                    not _mentions(value, {target.id}) and _same_twice(value):
                 found.append((target, kind, value))
         return found
     if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
@@ -1061,6 +1061,15 @@ def _clip_of(statement: ast.stmt) -> list[tuple[ast.Name, str, ast.AST]]:
                     found.append((element, bound.func.id, rest[0] if len(rest) == 1 else
                                   ast.Call(func=ast.Name(id=bound.func.id, ctx=ast.Load()), args=rest, keywords=[])))
     return found
+
+
+def _same_twice(bound: ast.AST) -> bool:
+    """bound, written twice (`if bottom > B: bottom = B`), is the same number both times: no call but min, max,
+    abs, int or len, no walrus (H45: `if bottom > next(it): bottom = next(it)` compared with -1 and then set
+    bottom to 1000000)."""
+    return not any(isinstance(node, ast.NamedExpr) or isinstance(node, ast.Call) and not (
+        isinstance(node.func, ast.Name) and node.func.id in ("min", "max", "abs", "int", "len"))
+        for node in ast.walk(bound))
 
 
 def _statement_lists(fn: ast.FunctionDef) -> list[list[ast.stmt]]:
