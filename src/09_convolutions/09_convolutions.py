@@ -613,9 +613,11 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    kh)`, then `x_pad[n, c, rows, cols]`), or clipped at the border of `x` with `max` and
 #    `min` (`x[n, c, max(top, 0):min(top + kh, height), ...]`), also by re-assigning a name bound
 #    once just before, in the same block (`if bottom > height: bottom = height`,
-#    `r0, r1 = max(r0, 0), min(r1, height)`). A name in a slice stands for its value only where
-#    that value was computed before the read in the same pass through its block, with none of
-#    the names it reads bound again in between. Subscripts may follow each other:
+#    `bottom = height if bottom > height else bottom`, `r0, r1 = max(r0, 0), min(r1, height)`;
+#    a bound with a call, `next(it)`, is no clip). A name in a slice stands for its value only
+#    where that value was computed before the read in the same pass through its block, with none
+#    of the names it reads bound again in between, and not read from a list or an array (`pos[0]`)
+#    nor in a generator drawn from later. Subscripts may follow each other:
 #    a later one indexes inside the earlier ones, so `x_pad[n, c, i * sh:, j * sw:][:kh, :kw]`
 #    reads one window too. Using `x.shape` or `len(x)` is fine. A tuple or list in an index is
 #    many positions to numpy, so it is not a number (`rows = ((0,), (1,), ...)`, `x.shape[:2]`;

@@ -5098,3 +5098,32 @@ if bottom > {bound}:
     bottom = {bound}
 out[n, c, i, j] = x_pad[n, c, top:bottom, j * sw:j * sw + kw].max()
 """)) is None
+
+
+# A border clip written as a conditional expression (`top = 0 if top < 0 else top`) was not read as one, so the
+# honest clipped window grew with the image: avgpool2d_loops so written (correct) scored 44 of 48 (48 deserved).
+# It is now the clip its if-statement form is (H44's _clip_of); one that raises a stop or lowers a start is none.
+@pytest.mark.parametrize("clip", [
+    "top = 0 if top < 0 else top\nbottom = x_pad.shape[2] if bottom > x_pad.shape[2] else bottom",
+    "top = top if top > 0 else 0\nbottom = bottom if x_pad.shape[2] > bottom else x_pad.shape[2]",
+    "top = 0 if 0 > top else top\nbottom = x_pad.shape[2] if x_pad.shape[2] < bottom else bottom"])
+def test_h45_a_clip_written_as_a_conditional_expression_keeps_the_rule(clip):
+    assert verdict("maxpool2d_loops", _h44_maxpool(f"""
+top = i * sh - 1
+bottom = top + kh
+{clip}
+out[n, c, i, j] = x_pad[n, c, top:bottom, j * sw:j * sw + kw].max()
+""")) is None
+
+
+@pytest.mark.parametrize("clip", [
+    "bottom = bottom if bottom > 1000000 else 1000000", "bottom = 1000000 if bottom < 1000000 else bottom",
+    "top = -5 if top > -5 else top", "bottom = next(limits) if bottom > next(limits) else bottom"])
+def test_h45_what_a_conditional_clip_does_not_hide(clip):
+    assert clause(verdict("maxpool2d_loops", _h44_maxpool(f"""
+limits = iter([-1, 1000000])
+top = i * sh
+bottom = top + kh
+{clip}
+out[n, c, i, j] = x_pad[n, c, top:bottom, j * sw:j * sw + kw].max()
+"""))) == 5

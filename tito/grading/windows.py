@@ -1053,6 +1053,13 @@ def _clip_of(statement: ast.stmt) -> list[tuple[ast.Name, str, ast.AST]]:
         pairs = list(zip(target.elts, value.elts)) if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) \
             and len(target.elts) == len(value.elts) else [(target, value)]
         for element, bound in pairs:
+            if isinstance(element, ast.Name) and isinstance(bound, ast.IfExp):   # `top = 0 if top < 0 else top`
+                found.extend(_clip_of(ast.If(test=bound.test, body=[ast.Assign(targets=[element], value=bound.body)],
+                                             orelse=[])) if _is_name(bound.orelse, element.id) else
+                             [(element, "min" if kind == "max" else "max", value) for _, kind, value in _clip_of(
+                                 ast.If(test=bound.test, body=[ast.Assign(targets=[element], value=bound.orelse)],
+                                        orelse=[]))] if _is_name(bound.body, element.id) else [])
+                continue
             if isinstance(element, ast.Name) and isinstance(bound, ast.Call) and isinstance(bound.func, ast.Name) and \
                     bound.func.id in ("min", "max") and not bound.keywords and len(bound.args) >= 2:
                 own = [a for a in bound.args if isinstance(a, ast.Name) and a.id == element.id]
@@ -1061,6 +1068,10 @@ def _clip_of(statement: ast.stmt) -> list[tuple[ast.Name, str, ast.AST]]:
                     found.append((element, bound.func.id, rest[0] if len(rest) == 1 else
                                   ast.Call(func=ast.Name(id=bound.func.id, ctx=ast.Load()), args=rest, keywords=[])))
     return found
+
+
+def _is_name(node: ast.AST, name: str) -> bool:
+    return isinstance(node, ast.Name) and node.id == name
 
 
 def _same_twice(bound: ast.AST) -> bool:
