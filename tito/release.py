@@ -1,6 +1,7 @@
 """`tito dev release --nbgrader COURSE`: the course as an nbgrader course directory.
 
-    COURSE/nbgrader_config.py                    the course's nbgrader configuration (kernel, stub, timeout)
+    COURSE/nbgrader_config.py                    the course's nbgrader configuration (kernel, stub, timeout,
+                                                 and tito's judge deciding autograde's points)
     COURSE/source/NN_name/NN_name.ipynb          the instructor notebook: solutions between the markers
     COURSE/source/NN_name/NNb_name.ipynb         a notebook that continues it (given code, e.g. module 09's
                                                  09b_going_further.ipynb), when the module has one
@@ -14,6 +15,10 @@ a solution nor graded) becomes `"locked": true`, a read-only cell that nbgrader 
 at autograde. Without it nbgrader keeps no record of given cells and warns "Cell ... does not exist
 in the database" for each. Cells students edit are the solution cells; graded cells stay locked.
 Code cells without nbgrader metadata (demos to experiment with) stay editable and ungraded.
+
+Autograde's points are tito's: the configuration inserts tito's judge (tito/nbgrader_judge.py) between
+nbgrader's Execute and SaveAutoGrades, which runs `tito grade` on the notebook and writes its verdict
+into each graded cell's outputs, the only thing SaveAutoGrades reads.
 """
 from __future__ import annotations
 
@@ -47,6 +52,23 @@ c.Execute.kernel_name = "{kernel}"
 c.Execute.timeout = {timeout}
 # The stub tito's own student notebooks use, so both routes give students the same notebook.
 c.ClearSolutions.code_stub = {{"python": "{stub}"}}
+# The points are tito's judge's, not the kernel's: after nbgrader's Execute, tito grade grades the
+# notebook (as nbgrader put its locked cells back) outside the kernel, and each graded cell's outputs
+# say tito's verdict before SaveAutoGrades reads them (tito/nbgrader_judge.py). The rest is nbgrader
+# 0.9.6's own list. Named, not imported, so that a missing tito stops autograde instead of this file.
+c.Autograde.autograde_preprocessors = [
+    "nbgrader.preprocessors.Execute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "tito.nbgrader_judge.TitoJudge",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+# tito grade runs on the Python and the checkout that wrote this course.
+c.TitoJudge.python = {python}
+c.TitoJudge.repository = {repository}
 '''
 TIMEOUT = 300
 
@@ -68,8 +90,11 @@ def kernel_spec(python: str) -> dict:
             "display_name": KERNELSPEC["display_name"], "language": "python"}
 
 
-def release(modules: list[CourseModule], course: Path, python: str = sys.executable) -> list[Path]:
-    """Write the nbgrader course for `modules` into `course`; returns the files written."""
+def release(modules: list[CourseModule], course: Path, python: str = sys.executable,
+            repository: Path | None = None) -> list[Path]:
+    """Write the nbgrader course for `modules` into `course`; returns the files written. nbgrader's
+    kernel and tito's judge run `python`; the judge grades with the checkout `repository` (default:
+    the modules' own)."""
     if importlib.util.find_spec("ipykernel") is None:
         raise ValueError("nbgrader runs notebooks in a Jupyter kernel, and ipykernel is not installed in "
                          f"{python}. Install the nbgrader extra: pip install -e \".[nbgrader]\".")
@@ -83,5 +108,8 @@ def release(modules: list[CourseModule], course: Path, python: str = sys.executa
     spec.parent.mkdir(parents=True, exist_ok=True)
     spec.write_text(json.dumps(kernel_spec(python), indent=1) + "\n", encoding="utf-8")
     config = course / "nbgrader_config.py"
-    config.write_text(CONFIG.format(kernel=KERNEL_NAME, timeout=TIMEOUT, stub=notebooks.STUB), encoding="utf-8")
+    if repository is None:
+        repository = modules[0].root if modules else Path.cwd()
+    config.write_text(CONFIG.format(kernel=KERNEL_NAME, timeout=TIMEOUT, stub=notebooks.STUB, python=repr(str(python)),
+                                    repository=repr(str(Path(repository).resolve()))), encoding="utf-8")
     return [config, spec, *written]

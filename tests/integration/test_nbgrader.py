@@ -1,8 +1,11 @@
 """nbgrader as a first-class route: `tito dev release --nbgrader COURSE` writes a course that
 nbgrader 0.9.6 takes as it is. `nbgrader generate_assignment` makes the student version, and
-`nbgrader autograde` of a blank, the reference and one wrong submission of module 09 (built on
-that student version) gives, item by item, the scores `tito grade` gives the same notebooks,
-without a single "Cell ... does not exist in the database" warning.
+`nbgrader autograde` of module 09 submissions built on that student version gives, item by item,
+the scores `tito grade` gives the same notebooks, without a single "Cell ... does not exist in the
+database" warning: a blank, the reference and a wrong answer, and two submissions that scored in
+nbgrader's kernel what tito's judge does not give (loop exercises that call the package's fast path;
+a cell that makes every later test cell empty). The course's nbgrader_config.py puts tito's judge
+(tito/nbgrader_judge.py) before nbgrader's SaveAutoGrades: the points are tito's, not the kernel's.
 """
 from __future__ import annotations
 
@@ -27,6 +30,42 @@ if subs.MODULE is None:
 from submissions_09.wrong import WRONG
 
 ASSIGNMENT = "09_convolutions"
+
+# The loop exercises handed to the fast path: in nbgrader's kernel the package the kernel imports
+# is the reference, so the numbers are right; tito's loop rule gives these items nothing.
+FAST_PATH = {
+    "conv2d_loops": """
+from tinytorch.core.spatial import conv2d_vectorized  # same answer, much faster
+return conv2d_vectorized(x, weight, bias, stride, padding)
+""",
+    "maxpool2d_loops": """
+from tinytorch.core.spatial import maxpool2d_vectorized
+return maxpool2d_vectorized(x, kernel_size, stride, padding)
+""",
+    "avgpool2d_loops": """
+from tinytorch.core.spatial import avgpool2d_vectorized
+return avgpool2d_vectorized(x, kernel_size, stride, padding)
+""",
+}
+
+# A cell of its own, near the top of a blank notebook: from then on IPython runs every cell that
+# defines a test as an empty one, so no graded cell raises in the kernel.
+EMPTIES_CHECKS = """\
+# my setup: the checks are slow, skip them while I work
+def skip_checks(lines):
+    if any(line.startswith("def test_") for line in lines):
+        return []
+    return lines
+
+
+get_ipython().input_transformers_cleanup.append(skip_checks)
+"""
+
+
+def empties_checks(student: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    nb = nbformat.from_dict(nbformat.from_dict(student))  # deep copy
+    nb.cells.insert(2, nbformat.v4.new_code_cell(EMPTIES_CHECKS))
+    return nb
 BIN = Path(sys.executable).parent  # nbgrader and the alembic it calls live next to this Python
 
 
@@ -48,7 +87,9 @@ def test_nbgrader_autograde_scores_equal_tito_grade(tmp_path, capsys):
     student = nbformat.read(str(course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), as_version=4)
     exercise, body = WRONG["avgpool_divide_kh_squared"]
     submissions = {"blank": student, "reference": subs.build(student=student),
-                   "wrong": subs.build({exercise: body}, student=student)}
+                   "wrong": subs.build({exercise: body}, student=student),
+                   "fast_path": subs.build(FAST_PATH, student=student),
+                   "empties_checks": empties_checks(student)}
     for name, nb in submissions.items():
         path = course / "submitted" / name / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
         path.parent.mkdir(parents=True)
@@ -78,6 +119,15 @@ def test_nbgrader_autograde_scores_equal_tito_grade(tmp_path, capsys):
         assert totals[name] == ours[name]["total"]
     maximum = ours["reference"]["max"]
     assert totals["blank"] == 0 and totals["reference"] == maximum > totals["wrong"] > 0, summary
+    # In nbgrader's kernel alone these scored 16 more points than tito gives (the three loop items) and
+    # full marks (every graded cell emptied); now the points are tito's judge's.
+    loop_items = {"test-conv2d-loops", "test-maxpool2d-loops", "test-avgpool2d-loops"}
+    assert all(theirs["fast_path"][item] == 0 for item in loop_items), theirs["fast_path"]
+    assert totals["empties_checks"] == 0, summary
+    autograded = nbformat.read(str(course / "autograded" / "empties_checks" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"),
+                               as_version=4)
+    verdicts = [cell.outputs[0] for cell in autograded.cells if cell.metadata.get("nbgrader", {}).get("grade")]
+    assert verdicts and all(output.output_type == "error" and output.ename == "TitoVerdict" for output in verdicts)
 
 
 def test_release_writes_a_kernel_on_this_python_and_locks_given_cells(tmp_path, capsys):
@@ -102,3 +152,102 @@ def test_release_writes_a_kernel_on_this_python_and_locks_given_cells(tmp_path, 
                  and not cell.metadata.nbgrader.get("grade")}
         released = {m["grade_id"]: m["locked"] for m in meta}
         assert all(released[grade_id] is True for grade_id in given), module.slug
+
+
+def graded_notebook() -> nbformat.NotebookNode:
+    """Module 09's student notebook, each graded cell with what a kernel may leave in it: an error, stderr, a number."""
+    nb = subs.read_student_notebook()
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade"):
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="checking ...\n"),
+                            nbformat.v4.new_output("stream", name="stderr", text="a warning\n"),
+                            nbformat.v4.new_output("error", ename="AssertionError", evalue="wrong", traceback=["boom"]),
+                            nbformat.v4.new_output("execute_result", data={"text/plain": "0.5"}, execution_count=3)]
+    return nb
+
+
+def judged(judge, nb, name=ASSIGNMENT) -> dict:
+    """grade_id -> (nbgrader's auto score, the cell's outputs) once `judge` preprocessed `nb`."""
+    from nbgrader.utils import determine_grade
+
+    nb, _ = judge.preprocess(nb, {"nbgrader": {"notebook": name}})
+    return {cell.metadata.nbgrader["grade_id"]: (determine_grade(cell)[0], cell.outputs)
+            for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("grade")}
+
+
+@pytest.mark.parametrize("python, reason", [("/nonexistent/python3", "tito grade could not start"),
+                                            ("/bin/false", "tito grade ended with exit code 1 and no report")])
+def test_judge_fails_every_graded_cell_when_tito_cannot_grade(python, reason):
+    from tito.nbgrader_judge import TitoJudge
+
+    if python == "/bin/false" and not Path(python).exists():
+        pytest.skip("no /bin/false")
+    scores = judged(TitoJudge(python=python), graded_notebook())
+    assert len(scores) == len(subs.graded_cells())
+    for grade_id, (score, outputs) in scores.items():
+        assert score == 0, grade_id
+        assert outputs[0].output_type == "error" and outputs[0].ename == "TitoVerdict"
+        assert reason in outputs[0].evalue and grade_id in outputs[0].evalue, outputs[0].evalue
+
+
+def test_judge_fails_every_graded_cell_when_tito_knows_no_such_module():
+    from tito.nbgrader_judge import TitoJudge
+
+    root = str(paths.repo_root(Path(__file__).parent))
+    scores = judged(TitoJudge(python=sys.executable, repository=root, timeout=120), graded_notebook(), "99_nothing")
+    for grade_id, (score, outputs) in scores.items():
+        assert score == 0 and "No module '99_nothing'" in outputs[0].evalue, outputs[0].evalue
+
+
+def test_judge_scores_the_verdict_and_keeps_the_kernel_outputs_unscored():
+    from tito.nbgrader_judge import TitoJudge
+
+    nb = graded_notebook()
+    graded = [cell for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("grade")]
+    first, second, third, fourth = (cell.metadata.nbgrader["grade_id"] for cell in graded[:4])
+    points = {cell.metadata.nbgrader["grade_id"]: cell.metadata.nbgrader["points"] for cell in graded}
+    items = {first: {"id": first, "points_possible": points[first], "points_earned": points[first], "status": "pass",
+                     "message": ""},
+             second: {"id": second, "points_possible": points[second], "points_earned": 0, "status": "fail",
+                      "message": "expected 4, got 5"},
+             third: {"id": third, "points_possible": points[third], "points_earned": 1, "status": "fail",
+                     "message": "partly"},
+             fourth: {"id": fourth, "points_possible": points[fourth] + 1, "points_earned": points[fourth] + 1,
+                      "status": "pass", "message": ""}}
+    judge = TitoJudge()
+    for cell in graded:
+        judge.judge_cell(cell, items, "tito grade has no verdict on this item (exit code 0)")
+    from nbgrader.utils import determine_grade
+
+    scores = {cell.metadata.nbgrader["grade_id"]: determine_grade(cell)[0] for cell in graded}
+    assert scores == {**{grade_id: 0 for grade_id in points}, first: points[first], third: 1}
+    kernel = [output for output in graded[0].outputs[1:]]
+    assert [output.output_type for output in kernel] == ["stream", "stream", "stream", "display_data"]
+    assert all(output.name == "stdout" for output in kernel[:3]) and "a warning" in kernel[1].text
+    assert "boom" in kernel[2].text and kernel[3].data == {"text/plain": "0.5"}
+    assert "expected 4, got 5" in graded[1].outputs[0].evalue
+    assert "tito's src" in graded[3].outputs[0].evalue  # points that differ from the course's score nothing
+    assert "no verdict" in graded[4].outputs[0].evalue
+
+
+def test_release_config_puts_the_judge_between_execute_and_save_auto_grades(tmp_path, capsys):
+    from traitlets.config.loader import PyFileConfigLoader
+
+    course = tmp_path / "course"
+    assert main.main(["dev", "release", "--nbgrader", str(course), "09"]) == 0
+    first = (course / "nbgrader_config.py").read_bytes()
+    assert main.main(["dev", "release", "--nbgrader", str(course), "09"]) == 0
+    assert (course / "nbgrader_config.py").read_bytes() == first  # deterministic
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    steps = list(config.Autograde.autograde_preprocessors)
+    assert steps.index("nbgrader.preprocessors.Execute") < steps.index("tito.nbgrader_judge.TitoJudge") == \
+        steps.index("nbgrader.preprocessors.SaveAutoGrades") - 1
+    from nbgrader.converters import Autograde
+
+    ours = [step for step in steps if step != "tito.nbgrader_judge.TitoJudge"]
+    theirs = [f"{cls.__module__.rsplit('.', 1)[0]}.{cls.__name__}".replace("nbconvert.preprocessors.clearmetadata",
+                                                                            "nbconvert.preprocessors")
+              for cls in Autograde.autograde_preprocessors.make_dynamic_default()]
+    assert ours == theirs  # nbgrader's own list otherwise
+    assert config.TitoJudge.python == sys.executable
+    assert config.TitoJudge.repository == str(paths.repo_root(Path(__file__).parent))

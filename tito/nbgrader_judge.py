@@ -1,0 +1,166 @@
+"""tito's judge inside `nbgrader autograde`: the points of an nbgrader course are `tito grade`'s.
+
+nbgrader's autograde runs the submitted notebook in one Jupyter kernel and scores each graded cell
+by its outputs (utils.determine_grade: an error output is 0 points, none is full marks). In that
+kernel the student's code shares a process with the checks, so it can decide its own verdict
+(make a check's asserts pass, empty the later cells through an IPython input transformer), and
+module 09's loop rule is never applied. The course's nbgrader_config.py (tito/release.py) puts
+TitoJudge in `Autograde.autograde_preprocessors`, after nbgrader's Execute (and LimitOutput) and
+right before SaveAutoGrades. It
+
+  - writes the notebook nbgrader is grading, as it stands once nbgrader put its locked cells back
+    (code and metadata; outputs left out), to a private temporary folder,
+  - runs `PYTHON -m tito grade MODULE NOTEBOOK --json REPORT` there (PYTHON and the checkout are
+    the release's; MODULE is the notebook's file name, e.g. 09_convolutions),
+  - and sets each graded cell's outputs from tito's verdict, first: a passed item a stdout line
+    saying tito's judge passed it, a failed one an error output (ename TitoVerdict) with tito's
+    message, a partial score an execute_result with its points. The kernel's own outputs of that
+    cell stay after it, read-only for the score: its errors and stderr become stdout text, its
+    execute_result display data. So SaveAutoGrades records tito's points, whatever the kernel did.
+
+When tito cannot grade (no Python, a crash, a timeout, no report, an item missing from the
+report, points that differ from the course's), every graded cell without a verdict fails, saying
+why: never full marks by default. The kernel's run decides nothing graded; nbgrader still needs it
+to finish (a kernel that dies makes nbgrader's Execute fail the notebook, before any score).
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import nbformat
+from nbgrader import utils
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Float, Unicode
+
+ENAME = "TitoVerdict"
+GRACE_SECONDS = 120.0  # on top of tito grade's own --total-timeout (600 s by default)
+
+
+class TitoJudge(NbGraderPreprocessor):
+    """Each graded cell's outputs from `tito grade`'s verdict on the notebook (see the module's docstring)."""
+
+    python = Unicode(sys.executable, help="The Python that runs `-m tito grade` (the release's).").tag(config=True)
+    repository = Unicode("", help="The tinytorch checkout tito grades with (its src/ holds the points); "
+                                  "the working folder of `tito grade`.").tag(config=True)
+    timeout = Float(600.0 + GRACE_SECONDS, help="Seconds `tito grade` may take in all; then it is stopped and "
+                                                "every graded cell fails.").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        graded = [cell for cell in nb.cells if utils.is_grade(cell)]
+        if not graded:  # e.g. 09b_going_further: given code only
+            return nb, resources
+        name = resources.get("nbgrader", {}).get("notebook") or ""
+        items, reason = self.verdicts(nb, name)
+        for cell in graded:
+            self.judge_cell(cell, items, reason)
+        return nb, resources
+
+    def verdicts(self, nb, name: str) -> tuple[dict, str]:
+        """(tito's report items by id, why there are none); the items are empty when tito could not grade."""
+        if not name:
+            return {}, "nbgrader gave no notebook name, so tito's judge cannot tell the module"
+        with tempfile.TemporaryDirectory(prefix="tito-nbgrader-") as scratch:  # mode 0700
+            notebook = Path(scratch) / f"{name}.ipynb"
+            report = Path(scratch) / "report.json"
+            copy = nbformat.from_dict(nbformat.from_dict(nb))  # deep copy: code and metadata, no outputs
+            for cell in copy.cells:
+                if cell.cell_type == "code":
+                    cell.outputs, cell.execution_count = [], None
+            nbformat.write(copy, str(notebook))
+            command = [self.python, "-m", "tito", "grade", name, str(notebook), "--json", str(report)]
+            self.log.info("tito's judge: %s", " ".join(command))
+            try:
+                code, output = self.run(command, cwd=self.repository or scratch)
+            except OSError as error:
+                return {}, f"tito grade could not start ({self.python}: {error.strerror or error})"
+            if code is None:
+                return {}, f"tito grade took longer than {self.timeout:g} s and was stopped"
+            try:
+                data = json.loads(report.read_text(encoding="utf-8"))
+                tests = data["tests"]
+                items = {str(test["id"]): test for test in tests}
+            except (OSError, ValueError, KeyError, TypeError) as error:
+                tail = output.strip()[-1500:]
+                return {}, (f"tito grade ended with exit code {code} and no report ({type(error).__name__})"
+                            + (f"; it said:\n{tail}" if tail else ""))
+            error = data.get("error")
+            return items, (f"tito grade has no verdict on this item (exit code {code}"
+                           + (f": {error})" if error else ")"))
+
+    def run(self, command: list[str], cwd: str) -> tuple[int | None, str]:
+        """(exit code, output) of `command`; exit code None when it ran past the timeout (it and its
+        process group are then stopped: SIGTERM, tito kills its own children, then SIGKILL)."""
+        proc = subprocess.Popen(command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            output, _ = proc.communicate(timeout=self.timeout)
+            return proc.returncode, output.decode("utf-8", "backslashreplace")
+        except subprocess.TimeoutExpired:
+            proc.terminate()
+            try:
+                proc.communicate(timeout=10.0)
+            except subprocess.TimeoutExpired:
+                if hasattr(os, "killpg"):
+                    try:
+                        os.killpg(proc.pid, signal.SIGKILL)
+                    except OSError:
+                        pass
+                proc.kill()
+                proc.communicate()
+            return None, ""
+
+    def judge_cell(self, cell, items: dict, reason: str) -> None:
+        """The cell's outputs: tito's verdict first, then the kernel's, none of which can score."""
+        grade_id = cell.metadata["nbgrader"].get("grade_id", "")
+        points = float(cell.metadata["nbgrader"].get("points", 0))
+        item = items.get(grade_id)
+        if item is None:
+            verdict = failed(f"{grade_id}: {reason}")
+        else:
+            verdict = self.from_item(item, points)
+        kept = [kernel_output(output) for output in cell.get("outputs", [])] if cell.cell_type == "code" else []
+        cell.outputs = [verdict, *kept]
+
+    def from_item(self, item: dict, points: float):
+        possible, earned = item.get("points_possible"), item.get("points_earned")
+        message = str(item.get("message") or "")
+        if not all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in (possible, earned)):
+            return failed(f"{item.get('id')}: tito's report gives no points for this item")
+        if float(possible) != points:
+            return failed(f"{item.get('id')}: this course gives it {points:g} points, tito's src {possible:g}: "
+                          "run `tito dev release --nbgrader` again and regenerate the assignment")
+        if earned >= possible:
+            return nbformat.v4.new_output("stream", name="stdout",
+                                          text=f"tito's judge: passed ({earned:g}/{possible:g} points)\n")
+        if earned > 0:  # partial credit: nbgrader reads an execute_result's number as the points
+            return nbformat.v4.new_output("execute_result", data={"text/plain": f"{earned:g}"}, execution_count=None)
+        return failed(f"{item.get('status', 'fail')}: {message}" if message else str(item.get("status", "fail")))
+
+
+def failed(message: str):
+    """An error output: nbgrader's determine_grade scores the cell 0."""
+    return nbformat.v4.new_output("error", ename=ENAME, evalue=message,
+                                  traceback=[f"tito's judge: 0 points. {line}" if index == 0 else line
+                                             for index, line in enumerate(message.split("\n"))])
+
+
+def kernel_output(output):
+    """One output of the kernel's run of a graded cell, kept for the reader but not for the score:
+    an error or a stderr stream becomes stdout text, an execute_result display data."""
+    kind = output.get("output_type")
+    if kind == "error":
+        trace = "\n".join(output.get("traceback") or [f"{output.get('ename')}: {output.get('evalue')}"])
+        return nbformat.v4.new_output("stream", name="stdout",
+                                      text=f"[the kernel's run, not graded] {trace}\n")
+    if kind == "stream" and output.get("name") != "stdout":
+        return nbformat.v4.new_output("stream", name="stdout",
+                                      text=f"[the kernel's {output.get('name')}, not graded] {output.get('text', '')}")
+    if kind == "execute_result":
+        return nbformat.v4.new_output("display_data", data=output.get("data", {}), metadata=output.get("metadata", {}))
+    return output
