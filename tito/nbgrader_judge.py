@@ -12,7 +12,7 @@ right before SaveAutoGrades. It
     (code and metadata; outputs left out), to a private temporary folder,
   - runs `PYTHON -m tito grade MODULE NOTEBOOK --json REPORT` there (PYTHON and the checkout are
     the release's; MODULE is the notebook's file name, e.g. 09_convolutions),
-  - and sets each graded cell's outputs from tito's verdict, first: a passed item a stdout line
+  - and sets each graded code cell's outputs from tito's verdict, first: a passed item a stdout line
     saying tito's judge passed it, a failed one an error output (ename TitoVerdict) with tito's
     message, a partial score an execute_result with its points. The kernel's own outputs of that
     cell stay after it, read-only for the score: its errors and stderr become stdout text, its
@@ -52,7 +52,9 @@ class TitoJudge(NbGraderPreprocessor):
                                                 "every graded cell fails.").tag(config=True)
 
     def preprocess(self, nb, resources):
-        graded = [cell for cell in nb.cells if utils.is_grade(cell)]
+        # Graded code cells: nbgrader scores them by their outputs. (A graded markdown cell, an answer
+        # graded by hand, has none: nbgrader leaves it to the grader, and so does the judge.)
+        graded = [cell for cell in nb.cells if utils.is_grade(cell) and cell.cell_type == "code"]
         if not graded:  # e.g. 09b_going_further: given code only
             return nb, resources
         name = resources.get("nbgrader", {}).get("notebook") or ""
@@ -124,7 +126,7 @@ class TitoJudge(NbGraderPreprocessor):
             verdict = failed(f"{grade_id}: {reason}")
         else:
             verdict = self.from_item(item, points)
-        kept = [kernel_output(output) for output in cell.get("outputs", [])] if cell.cell_type == "code" else []
+        kept = [kernel_output(output) for output in cell.get("outputs", [])]
         cell.outputs = [verdict, *kept]
 
     def from_item(self, item: dict, points: float):

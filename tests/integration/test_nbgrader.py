@@ -251,3 +251,17 @@ def test_release_config_puts_the_judge_between_execute_and_save_auto_grades(tmp_
     assert ours == theirs  # nbgrader's own list otherwise
     assert config.TitoJudge.python == sys.executable
     assert config.TitoJudge.repository == str(paths.repo_root(Path(__file__).parent))
+
+
+def test_judge_leaves_a_graded_markdown_cell_to_the_grader():
+    """A written answer graded by hand (a graded markdown cell) has no outputs and gets none."""
+    from tito.nbgrader_judge import TitoJudge
+
+    nb = graded_notebook()
+    answer = nbformat.v4.new_markdown_cell("My answer: the window slides.")
+    answer.metadata["nbgrader"] = {"grade": True, "solution": True, "grade_id": "written-answer", "points": 2,
+                                   "locked": False, "schema_version": 3}
+    nb.cells.append(answer)
+    nb, _ = TitoJudge(python="/nonexistent/python3").preprocess(nb, {"nbgrader": {"notebook": ASSIGNMENT}})
+    assert "outputs" not in nb.cells[-1]
+    nbformat.validate(nb)
