@@ -18,8 +18,8 @@ knowledge, per file:
                 gradescope.py and junit.py (`tito grade --gradescope / --junit`)
                 batch.py (`tito grade NN FOLDER --csv`: a class, resumable; gradebook, item analysis, --merge)
   release.py    `tito dev release --nbgrader`: the course as an nbgrader course (locked given cells, kernel)
-  nbgrader_judge.py  tito's judge inside `nbgrader autograde`: a preprocessor that runs `tito grade` and
-                makes its verdict each graded cell's outputs, which nbgrader scores
+  nbgrader_judge.py  tito's judge inside `nbgrader autograde`: preprocessors that run `tito grade` before
+                the kernel runs the notebook and make its verdict each graded cell's outputs, which nbgrader scores
   workflow.py   the student's loop (`tito module start`, `export`, `test`, `status`)
   test_report.py  the report `tito test` prints: one line per exported name (which name a check is
                 about), the first failure's message, skip reasons and install hints

@@ -4,24 +4,27 @@ nbgrader's autograde runs the submitted notebook in one Jupyter kernel and score
 by its outputs (utils.determine_grade: an error output is 0 points, none is full marks). In that
 kernel the student's code shares a process with the checks, so it can decide its own verdict
 (make a check's asserts pass, empty the later cells through an IPython input transformer), and
-module 09's loop rule is never applied. The course's nbgrader_config.py (tito/release.py) puts
-TitoJudge in `Autograde.autograde_preprocessors`, after nbgrader's Execute (and LimitOutput) and
-right before SaveAutoGrades. It
+module 09's loop rule is never applied. The course's nbgrader_config.py (tito/release.py) puts two
+steps in `Autograde.autograde_preprocessors`:
 
-  - writes the notebook nbgrader is grading, as it stands once nbgrader put its locked cells back
-    (code and metadata; outputs left out), to a private temporary folder,
-  - runs `PYTHON -m tito grade MODULE NOTEBOOK --json REPORT` there (PYTHON and the checkout are
-    the release's; MODULE is the notebook's file name, e.g. 09_convolutions),
-  - and sets each graded code cell's outputs from tito's verdict, first: a passed item a stdout line
-    saying tito's judge passed it, a failed one an error output (ename TitoVerdict) with tito's
-    message, a partial score an execute_result with its points. The kernel's own outputs of that
-    cell stay after it, read-only for the score: its errors and stderr become stdout text, its
-    execute_result display data. So SaveAutoGrades records tito's points, whatever the kernel did.
+  - TitoGrade, first, BEFORE nbgrader's Execute, so before any of the notebook's code runs: it
+    writes the notebook as nbgrader put its locked cells back (code and metadata; outputs left out)
+    to a private temporary folder, runs `PYTHON -m tito grade MODULE NOTEBOOK --json REPORT` there
+    (PYTHON and the checkout are the release's; MODULE is the notebook's file name, e.g.
+    09_convolutions), and keeps the verdicts in the conversion's resources;
+  - TitoJudge, after Execute (and LimitOutput), right before SaveAutoGrades: it sets each graded
+    code cell's outputs from those verdicts, first: a passed item a stdout line saying tito's judge
+    passed it, a failed one an error output (ename TitoVerdict) with tito's message, a partial score
+    an execute_result with its points. The kernel's own outputs of that cell stay after it,
+    read-only for the score: its errors and stderr become stdout text, its execute_result display
+    data. So SaveAutoGrades records tito's points, whatever the kernel did.
 
-When tito cannot grade (no Python, a crash, a timeout, no report, an item missing from the
-report, points that differ from the course's), every graded cell without a verdict fails, saying
-why: never full marks by default. The kernel's run decides nothing graded; nbgrader still needs it
-to finish (a kernel that dies makes nbgrader's Execute fail the notebook, before any score).
+Grading before the kernel runs means the notebook's own code cannot reach the judge's run (the
+checkout and Python it uses, its report): it has not started yet. When tito cannot grade (no Python,
+a crash, a timeout, no report, an item missing from the report, points that differ from the course's,
+TitoGrade missing from the configuration), every graded cell without a verdict fails, saying why:
+never full marks by default. The kernel's run decides nothing graded; nbgrader still needs it to
+finish (a kernel that dies makes nbgrader's Execute fail the notebook, before any score).
 """
 from __future__ import annotations
 
@@ -40,10 +43,19 @@ from traitlets import Float, Unicode
 
 ENAME = "TitoVerdict"
 GRACE_SECONDS = 120.0  # on top of tito grade's own --total-timeout (600 s by default)
+VERDICTS = "tito_verdicts"  # TitoGrade's (items by id, why an item has none) in the conversion's resources
+NOT_GRADED = ("tito's judge did not grade this notebook before the kernel ran it: the course's nbgrader_config.py "
+              "must list tito.nbgrader_judge.TitoGrade before nbgrader's Execute (run `tito dev release --nbgrader` again)")
 
 
-class TitoJudge(NbGraderPreprocessor):
-    """Each graded cell's outputs from `tito grade`'s verdict on the notebook (see the module's docstring)."""
+def graded_code_cells(nb) -> list:
+    """The cells nbgrader scores by their outputs. (A graded markdown cell, an answer graded by hand,
+    has none: nbgrader leaves it to the grader, and so does the judge.)"""
+    return [cell for cell in nb.cells if utils.is_grade(cell) and cell.cell_type == "code"]
+
+
+class TitoGrade(NbGraderPreprocessor):
+    """Before the kernel runs: `tito grade`'s verdicts on the notebook, kept for TitoJudge (see the module's docstring)."""
 
     python = Unicode(sys.executable, help="The Python that runs `-m tito grade` (the release's).").tag(config=True)
     repository = Unicode("", help="The tinytorch checkout tito grades with (its src/ holds the points); "
@@ -52,15 +64,8 @@ class TitoJudge(NbGraderPreprocessor):
                                                 "every graded cell fails.").tag(config=True)
 
     def preprocess(self, nb, resources):
-        # Graded code cells: nbgrader scores them by their outputs. (A graded markdown cell, an answer
-        # graded by hand, has none: nbgrader leaves it to the grader, and so does the judge.)
-        graded = [cell for cell in nb.cells if utils.is_grade(cell) and cell.cell_type == "code"]
-        if not graded:  # e.g. 09b_going_further: given code only
-            return nb, resources
-        name = resources.get("nbgrader", {}).get("notebook") or ""
-        items, reason = self.verdicts(nb, name)
-        for cell in graded:
-            self.judge_cell(cell, items, reason)
+        if graded_code_cells(nb):  # none in e.g. 09b_going_further: given code only
+            resources[VERDICTS] = self.verdicts(nb, resources.get("nbgrader", {}).get("notebook") or "")
         return nb, resources
 
     def verdicts(self, nb, name: str) -> tuple[dict, str]:
@@ -116,6 +121,19 @@ class TitoJudge(NbGraderPreprocessor):
                 proc.kill()
                 proc.communicate()
             return None, ""
+
+
+
+class TitoJudge(NbGraderPreprocessor):
+    """After the kernel ran: each graded cell's outputs from TitoGrade's verdicts (see the module's docstring)."""
+
+    def preprocess(self, nb, resources):
+        graded = graded_code_cells(nb)
+        if graded:
+            items, reason = resources.get(VERDICTS, ({}, NOT_GRADED))
+            for cell in graded:
+                self.judge_cell(cell, items, reason)
+        return nb, resources
 
     def judge_cell(self, cell, items: dict, reason: str) -> None:
         """The cell's outputs: tito's verdict first, then the kernel's, none of which can score."""

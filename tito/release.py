@@ -16,9 +16,10 @@ at autograde. Without it nbgrader keeps no record of given cells and warns "Cell
 in the database" for each. Cells students edit are the solution cells; graded cells stay locked.
 Code cells without nbgrader metadata (demos to experiment with) stay editable and ungraded.
 
-Autograde's points are tito's: the configuration inserts tito's judge (tito/nbgrader_judge.py) between
-nbgrader's Execute and SaveAutoGrades, which runs `tito grade` on the notebook and writes its verdict
-into each graded cell's outputs, the only thing SaveAutoGrades reads.
+Autograde's points are tito's: the configuration puts tito's judge (tito/nbgrader_judge.py) in nbgrader's
+autograde steps: TitoGrade runs `tito grade` on the notebook before nbgrader's Execute runs any of its
+code, and TitoJudge writes that verdict into each graded cell's outputs, the only thing SaveAutoGrades
+reads, right before it.
 """
 from __future__ import annotations
 
@@ -52,11 +53,13 @@ c.Execute.kernel_name = "{kernel}"
 c.Execute.timeout = {timeout}
 # The stub tito's own student notebooks use, so both routes give students the same notebook.
 c.ClearSolutions.code_stub = {{"python": "{stub}"}}
-# The points are tito's judge's, not the kernel's: after nbgrader's Execute, tito grade grades the
-# notebook (as nbgrader put its locked cells back) outside the kernel, and each graded cell's outputs
-# say tito's verdict before SaveAutoGrades reads them (tito/nbgrader_judge.py). The rest is nbgrader
-# 0.9.6's own list. Named, not imported, so that a missing tito stops autograde instead of this file.
+# The points are tito's judge's, not the kernel's: before nbgrader's Execute runs any of the notebook's
+# code, tito grade grades it (as nbgrader put its locked cells back) outside the kernel (TitoGrade), and
+# after it each graded cell's outputs say tito's verdict before SaveAutoGrades reads them (TitoJudge;
+# tito/nbgrader_judge.py). The rest is nbgrader 0.9.6's own list. Named, not imported, so that a
+# missing tito stops autograde instead of this file.
 c.Autograde.autograde_preprocessors = [
+    "tito.nbgrader_judge.TitoGrade",
     "nbgrader.preprocessors.Execute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
@@ -67,8 +70,8 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 # tito grade runs on the Python and the checkout that wrote this course.
-c.TitoJudge.python = {python}
-c.TitoJudge.repository = {repository}
+c.TitoGrade.python = {python}
+c.TitoGrade.repository = {repository}
 '''
 TIMEOUT = 300
 

@@ -4,8 +4,9 @@ nbgrader 0.9.6 takes as it is. `nbgrader generate_assignment` makes the student 
 the scores `tito grade` gives the same notebooks, without a single "Cell ... does not exist in the
 database" warning: a blank, the reference and a wrong answer, and two submissions that scored in
 nbgrader's kernel what tito's judge does not give (loop exercises that call the package's fast path;
-a cell that makes every later test cell empty). The course's nbgrader_config.py puts tito's judge
-(tito/nbgrader_judge.py) before nbgrader's SaveAutoGrades: the points are tito's, not the kernel's.
+a cell that makes every later test cell empty). The course's nbgrader_config.py has tito grade the
+notebook before nbgrader's Execute runs it, and puts that verdict in the graded cells right before
+SaveAutoGrades (tito/nbgrader_judge.py): the points are tito's, not the kernel's.
 """
 from __future__ import annotations
 
@@ -166,11 +167,15 @@ def graded_notebook() -> nbformat.NotebookNode:
     return nb
 
 
-def judged(judge, nb, name=ASSIGNMENT) -> dict:
-    """grade_id -> (nbgrader's auto score, the cell's outputs) once `judge` preprocessed `nb`."""
+def judged(grade, nb, name=ASSIGNMENT) -> dict:
+    """grade_id -> (nbgrader's auto score, the cell's outputs) once `grade` (a TitoGrade) and then
+    TitoJudge preprocessed `nb`, as autograde runs them (Execute between them)."""
     from nbgrader.utils import determine_grade
 
-    nb, _ = judge.preprocess(nb, {"nbgrader": {"notebook": name}})
+    from tito.nbgrader_judge import TitoJudge
+
+    nb, resources = grade.preprocess(nb, {"nbgrader": {"notebook": name}})
+    nb, _ = TitoJudge().preprocess(nb, resources)
     return {cell.metadata.nbgrader["grade_id"]: (determine_grade(cell)[0], cell.outputs)
             for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("grade")}
 
@@ -178,11 +183,11 @@ def judged(judge, nb, name=ASSIGNMENT) -> dict:
 @pytest.mark.parametrize("python, reason", [("/nonexistent/python3", "tito grade could not start"),
                                             ("/bin/false", "tito grade ended with exit code 1 and no report")])
 def test_judge_fails_every_graded_cell_when_tito_cannot_grade(python, reason):
-    from tito.nbgrader_judge import TitoJudge
+    from tito.nbgrader_judge import TitoGrade
 
     if python == "/bin/false" and not Path(python).exists():
         pytest.skip("no /bin/false")
-    scores = judged(TitoJudge(python=python), graded_notebook())
+    scores = judged(TitoGrade(python=python), graded_notebook())
     assert len(scores) == len(subs.graded_cells())
     for grade_id, (score, outputs) in scores.items():
         assert score == 0, grade_id
@@ -191,10 +196,10 @@ def test_judge_fails_every_graded_cell_when_tito_cannot_grade(python, reason):
 
 
 def test_judge_fails_every_graded_cell_when_tito_knows_no_such_module():
-    from tito.nbgrader_judge import TitoJudge
+    from tito.nbgrader_judge import TitoGrade
 
     root = str(paths.repo_root(Path(__file__).parent))
-    scores = judged(TitoJudge(python=sys.executable, repository=root, timeout=120), graded_notebook(), "99_nothing")
+    scores = judged(TitoGrade(python=sys.executable, repository=root, timeout=120), graded_notebook(), "99_nothing")
     for grade_id, (score, outputs) in scores.items():
         assert score == 0 and "No module '99_nothing'" in outputs[0].evalue, outputs[0].evalue
 
@@ -240,28 +245,43 @@ def test_release_config_puts_the_judge_between_execute_and_save_auto_grades(tmp_
     assert (course / "nbgrader_config.py").read_bytes() == first  # deterministic
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
     steps = list(config.Autograde.autograde_preprocessors)
-    assert steps.index("nbgrader.preprocessors.Execute") < steps.index("tito.nbgrader_judge.TitoJudge") == \
-        steps.index("nbgrader.preprocessors.SaveAutoGrades") - 1
+    # tito grades before the kernel runs any of the notebook's code, and its verdict is the last word
+    assert steps[0] == "tito.nbgrader_judge.TitoGrade" and steps[1] == "nbgrader.preprocessors.Execute"
+    assert steps.index("tito.nbgrader_judge.TitoJudge") == steps.index("nbgrader.preprocessors.SaveAutoGrades") - 1
     from nbgrader.converters import Autograde
 
-    ours = [step for step in steps if step != "tito.nbgrader_judge.TitoJudge"]
+    ours = [step for step in steps if step not in ("tito.nbgrader_judge.TitoGrade", "tito.nbgrader_judge.TitoJudge")]
     theirs = [f"{cls.__module__.rsplit('.', 1)[0]}.{cls.__name__}".replace("nbconvert.preprocessors.clearmetadata",
                                                                             "nbconvert.preprocessors")
               for cls in Autograde.autograde_preprocessors.make_dynamic_default()]
     assert ours == theirs  # nbgrader's own list otherwise
-    assert config.TitoJudge.python == sys.executable
-    assert config.TitoJudge.repository == str(paths.repo_root(Path(__file__).parent))
+    assert config.TitoGrade.python == sys.executable
+    assert config.TitoGrade.repository == str(paths.repo_root(Path(__file__).parent))
 
 
 def test_judge_leaves_a_graded_markdown_cell_to_the_grader():
     """A written answer graded by hand (a graded markdown cell) has no outputs and gets none."""
-    from tito.nbgrader_judge import TitoJudge
+    from tito.nbgrader_judge import TitoGrade, TitoJudge
 
     nb = graded_notebook()
     answer = nbformat.v4.new_markdown_cell("My answer: the window slides.")
     answer.metadata["nbgrader"] = {"grade": True, "solution": True, "grade_id": "written-answer", "points": 2,
                                    "locked": False, "schema_version": 3}
     nb.cells.append(answer)
-    nb, _ = TitoJudge(python="/nonexistent/python3").preprocess(nb, {"nbgrader": {"notebook": ASSIGNMENT}})
+    nb, resources = TitoGrade(python="/nonexistent/python3").preprocess(nb, {"nbgrader": {"notebook": ASSIGNMENT}})
+    nb, _ = TitoJudge().preprocess(nb, resources)
     assert "outputs" not in nb.cells[-1]
     nbformat.validate(nb)
+
+
+def test_judge_without_a_verdict_from_before_the_kernel_ran_scores_nothing():
+    """A configuration that lists TitoJudge but not TitoGrade (an old or hand-edited nbgrader_config.py)
+    leaves nothing to the kernel: every graded cell fails, saying how to fix the configuration."""
+    from nbgrader.utils import determine_grade
+
+    from tito.nbgrader_judge import TitoJudge
+
+    nb, _ = TitoJudge().preprocess(graded_notebook(), {"nbgrader": {"notebook": ASSIGNMENT}})
+    graded = [cell for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("grade")]
+    assert graded and all(determine_grade(cell)[0] == 0 for cell in graded)
+    assert all("TitoGrade before nbgrader's Execute" in cell.outputs[0].evalue for cell in graded)
