@@ -522,7 +522,7 @@ def test_a_link_to_a_device_or_a_pipe_costs_its_own_row_not_the_batch(tmp_path):
     book = rows(gradebook)
     assert sorted(book) == ["alice", "bob", "mallory"], book
     assert book["alice"]["status"] == "graded" and float(book["alice"]["total"]) == 0, book["alice"]
-    assert "is not a regular file (a device)" in book["mallory"]["status"], book["mallory"]
+    assert "is a link (to /dev/zero), so it was not read" in book["mallory"]["status"], book["mallory"]  # H48: no link is read
     assert "is not a regular file (a pipe)" in book["bob"]["status"], book["bob"]
 
 
@@ -533,6 +533,73 @@ def test_a_folder_of_submissions_names_each_student_by_their_folder_not_where_a_
     assert batch.student_ids(found) == ["alice", "bob", "mallory"], found
     assert found[2] == folder / "mallory" / "01_tensor.ipynb"
     assert batch.notebook_digest(found[1]) == batch.notebook_digest(found[2]) == ""
+
+
+# ---------------------------------------------------------------- links to someone else's notebook (H48)
+#
+# A link's target is the student's choice, and the layouts are in the README: in an nbgrader course the
+# instructor's solution notebook sits at source/NN_name/NN_name.ipynb next to submitted/STUDENT/NN_name/.
+# Before H48 the batch graded what mallory's link led to: the solution's full marks in mallory's row
+# (a blank notebook's 0 otherwise), and a link to alice's notebook gave mallory alice's score.
+
+def test_a_link_to_the_instructors_solution_is_not_graded_as_the_students_notebook(tmp_path):
+    course = tmp_path / "course"
+    write_nb(notebooks.reference_notebook(MODULE.src), course / "source" / "01_tensor" / "01_tensor.ipynb")
+    write_nb(notebooks.student_notebook(MODULE.src), course / "submitted" / "alice" / "01_tensor" / "01_tensor.ipynb")
+    (course / "submitted" / "mallory" / "01_tensor").mkdir(parents=True)
+    (course / "submitted" / "mallory" / "01_tensor" / "01_tensor.ipynb").symlink_to(
+        "../../../source/01_tensor/01_tensor.ipynb")
+    gradebook = course / "gradebook.csv"
+    assert main.main(["grade", "01", str(course / "submitted"), "--csv", str(gradebook), *LIMIT_FLAGS]) == 0
+    book = rows(gradebook)
+    assert sorted(book) == ["alice", "mallory"], book
+    assert float(book["mallory"]["total"]) == float(book["alice"]["total"]) == 0, book  # before H48: mallory 23/23
+    assert book["mallory"]["status"].startswith("not graded: ") and "is a link (to ../../../source/" in book["mallory"]["status"]
+    # its row is in the reports folder too, so --merge of that folder gives the same gradebook
+    merged = course / "merged.csv"
+    batch.merge(MODULE, [str(course / "gradebook.reports" / "*.json")], merged)
+    assert rows(merged) == book
+
+
+class _Recording:
+    """A runner that grades nothing: it records which notebooks the batch handed over, and gives full marks."""
+
+    graded: list[Path] = []
+
+    def __init__(self, module, module_arg, limits):
+        self.module = module
+
+    def grade(self, job, reports):
+        _Recording.graded.append(job.path)
+        return {"module": self.module.slug, "submission": str(job.path), "error": None, "total": MAX, "max": MAX,
+                "tests": []}
+
+    def stop(self):
+        pass
+
+
+def test_no_link_below_the_class_folder_is_handed_to_a_grading(tmp_path, monkeypatch):
+    """The LMS layout (one folder, a file per student: `mallory.ipynb -> alice.ipynb`) and a glob through a
+    student's folder that is a link (`submitted/trudy -> alice`): only alice's own file is graded; a link above
+    the class folder (the instructor's own) is followed as before."""
+    lms = tmp_path / "real" / "lms"
+    write_nb(notebooks.reference_notebook(MODULE.src), lms / "alice.ipynb")
+    (lms / "mallory.ipynb").symlink_to("alice.ipynb")
+    folders = tmp_path / "real" / "submitted"
+    write_nb(notebooks.reference_notebook(MODULE.src), folders / "alice" / "01_tensor.ipynb")
+    (folders / "trudy").symlink_to("alice")
+    (tmp_path / "here").symlink_to(tmp_path / "real")  # the instructor's link, above the class folder
+    here = tmp_path / "here"
+    for argument, linked, alices in ((str(here / "lms"), "mallory", here / "lms" / "alice.ipynb"),
+                                     (str(here / "submitted" / "*" / "*.ipynb"), "trudy",
+                                      here / "submitted" / "alice" / "01_tensor.ipynb")):
+        _Recording.graded = []
+        book = batch.run_batch(MODULE, "01", [argument], tmp_path / f"{linked}.csv", None, batch.Limits(), 1,
+                               runner_factory=_Recording)
+        assert sorted(book.rows) == ["alice", linked], book.rows
+        assert _Recording.graded == [alices]  # before H48: mallory's (trudy's) link was handed over too
+        how = "is a link (to alice.ipynb)" if linked == "mallory" else "is reached through a link"
+        assert book.rows[linked]["total"] == 0 and how in book.rows[linked]["error"], book.rows[linked]
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="pipes in the file system are POSIX's")

@@ -14,7 +14,9 @@ all sit in one folder (as an LMS download names them); otherwise the first folde
 the notebooks have in common (submitted/alice/09_convolutions/09_convolutions.ipynb -> alice), since
 a student chooses the name of their file but not of their folder (submitted/mallory/alice.ipynb is
 mallory's); and where that still repeats (two notebooks in one student's folder), the path below
-that common folder, for those notebooks only (the other students keep their folder's name).
+that common folder, for those notebooks only (the other students keep their folder's name). A
+notebook reached through a link below that common folder (link_on_the_way) is not read: its row
+says it is a link, since a student chooses where their link leads.
 
 Resumable: each finished submission's report (the --json format, plus "student" and
 "notebook_sha256", "grading_sha256") is written atomically to
@@ -122,6 +124,38 @@ def student_ids(submissions: list[Path]) -> list[str]:
     # only a repeated id takes the longer form: one student's second notebook renames no other row
     return [ident if ident not in repeated else "/".join([*parts[:-1], Path(parts[-1]).stem])
             for ident, parts in zip(ids, below)]
+
+
+def common_folder(submissions: list[Path]) -> Path:
+    """The folder the submissions share (student_ids names each student from below it)."""
+    parents = {Path(p).parent for p in submissions}
+    return next(iter(parents)) if len(parents) == 1 else Path(os.path.commonpath([str(p) for p in parents]))
+
+
+def link_on_the_way(path: Path, common: Path) -> Path | None:
+    """The first link among the folders below `common` that lead to `path`, and `path` itself; None when
+    there is none. A student names their files and folders: a link of theirs (an unpacked archive or a
+    cloned repository can hold one) leads wherever they chose, a classmate's notebook or the instructor's
+    solution (H48: `submitted/mallory/09_convolutions.ipynb -> ../alice/09_convolutions.ipynb` was
+    graded as alice's notebook in mallory's row). Links above `common` are the instructor's own."""
+    here = Path(common)
+    for part in Path(path).relative_to(common).parts:
+        here = here / part
+        if here.is_symlink():
+            return here
+    return None
+
+
+def link_report(module: CourseModule, path: Path, link: Path) -> dict:
+    """The report of a submission reached through a link: not graded, nothing read through the link."""
+    try:
+        where = os.readlink(link)
+    except OSError:
+        where = "?"
+    how = f"is a link (to {where})" if Path(link) == Path(path) else f"is reached through a link ({link} -> {where})"
+    reason = (f"{path} {how}, so it was not read: a submission is graded from its own file, never from where a "
+              "link leads (another student's notebook, the course's solution)")
+    return report_dict(not_graded(module, path, reason, message="not graded: the notebook is a link"))
 
 
 def report_name(student: str, digest: str) -> str:
@@ -396,7 +430,15 @@ def run_batch(module: CourseModule, module_arg: str, arguments: list[str], csv_p
     reports.mkdir(exist_ok=True)
     book = Gradebook(module, csv_path)
     jobs, reused, key = [], 0, grading_key(module, limits)
+    common = common_folder(submissions)
     for student, path in zip(student_ids(submissions), submissions):
+        link = link_on_the_way(path, common)
+        if link is not None:  # never read, never graded: its row says why
+            report = link_report(module, path, link)
+            report.update(student=student, notebook_sha256="", grading_sha256=key)
+            write_atomically(reports / f"{report_name(student, 'link')}.json", json.dumps(report, indent=2) + "\n")
+            book.add(student, report, write=False)
+            continue
         digest = notebook_digest(path)  # "": its own grading says why it cannot be read
         job = Job(student, path, digest, report_name(student, digest or "unreadable"))
         report = _reusable(reports / f"{job.name}.json", module, digest, key) if digest else None
