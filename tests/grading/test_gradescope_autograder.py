@@ -114,6 +114,33 @@ def test_run_autograder_grades_the_lesson_when_the_going_further_notebook_comes_
     assert "found 0" in results["output"] and "09b_going_further.ipynb is not graded" in results["output"]
 
 
+def test_a_submitted_link_to_a_file_outside_the_submission_is_not_read(autograder):
+    """H48: Gradescope's run_autograder reads the notebook as root, and a file that is no notebook is
+    quoted in the student's results ("Notebook does not appear to be JSON: 'root:*:...'"): a link to
+    /etc/shadow (a zip or a GitHub submission can hold one) showed its first line. A link that stays
+    inside the submission is read as before."""
+    lesson = notebooks.notebook_bytes(notebooks.student_notebook(subs.MODULE.src))
+    for target in ("/etc/shadow", str(autograder / "source" / "tinytorch" / "tinytorch" / "core" / "spatial.py")):
+        submission = autograder / "submission"
+        shutil.rmtree(submission, ignore_errors=True)
+        submission.mkdir()
+        (submission / "09_convolutions.ipynb").symlink_to(target)
+        env = dict(os.environ, AUTOGRADER_ROOT=str(autograder), TITO=str(TITO), PYTHON=sys.executable)
+        run = subprocess.run([str(autograder / "source" / "run_autograder")], cwd=autograder, env=env,
+                             capture_output=True, text=True, timeout=600)
+        results = json.loads((autograder / "results" / "results.json").read_text())
+        assert run.returncode == 0 and results["score"] == 0 and results["tests"] == [], run.stdout + run.stderr
+        assert "is a link to a file outside your submission, so it was not read" in results["output"], results["output"]
+        assert target not in results["output"] and "does not appear to be JSON" not in results["output"]
+    run, results = run_autograder(autograder, {"mine.ipynb.txt": lesson})
+    (autograder / "submission" / "09_convolutions.ipynb").symlink_to("mine.ipynb.txt")
+    env = dict(os.environ, AUTOGRADER_ROOT=str(autograder), TITO=str(TITO), PYTHON=sys.executable)
+    run = subprocess.run([str(autograder / "source" / "run_autograder")], cwd=autograder, env=env,
+                         capture_output=True, text=True, timeout=600)
+    results = json.loads((autograder / "results" / "results.json").read_text())
+    assert run.returncode == 0 and results["tests"] and results["score"] == 0, results.get("output")
+
+
 def test_a_zip_built_inside_the_checkout_holds_neither_itself_nor_an_earlier_build(tmp_path):
     """`package.py 09 autograder-09.zip` run at the repository's root (as the README shows it): the
     zip lands in the checkout, untracked; it must not list itself (a truncated copy of itself), nor a
