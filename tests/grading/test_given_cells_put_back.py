@@ -148,3 +148,38 @@ def test_given_code_that_lost_its_metadata_is_not_put_in_twice(number, which, tm
     assert cells.restore_given(notebooks.reference_notebook(module.src), cells.course_cells(module.src)) == []
     report = grade_notebook(module, nb, tmp_path)
     assert report.total == report.maximum and report.restored == [], grade.format_report(report)
+
+
+def test_a_given_class_removed_where_nothing_places_it_back_and_forged_is_refused(tmp_path):
+    """H48: given cells are put back before the next course cell the notebook still has; a student who
+    deletes module 03's given `Residual` cell and strips the nbgrader metadata of every later cell leaves
+    nothing to place it by (restore_given puts nothing back), and writes a Residual without the buffer the
+    test-module-tree check builds on purpose, to hide a named_parameters() that counts buffers as
+    parameters (that wrong answer alone: that item lost, 30 of 42). The tampering rule refuses the forged
+    given class (every item 0): the attack gains nothing. Measured with that rule switched off: 36 of 42,
+    test-module-tree passed; it is the only guard here."""
+    layers = by_number("03")
+    wrong = notebooks.reference_notebook(layers.src)
+    module_cell = next(cell for cell in wrong.cells if "def named_parameters(self):" in cell.source)
+    module_cell.source = module_cell.source.replace(
+        "candidates = [(name, value)] if value.requires_grad else []", "candidates = [(name, value)]")
+    honest_wrong = grade_notebook(layers, wrong, tmp_path / "wrong")
+    tree = next(item for item in honest_wrong.items if item.id == "test-module-tree")
+    assert tree.points_earned == 0 and 0 < honest_wrong.total < honest_wrong.maximum, grade.format_report(honest_wrong)
+
+    at = wrong.cells.index(cell_with_id(wrong, "layers-residual"))
+    given = wrong.cells.pop(at)
+    for cell in wrong.cells[at:]:
+        if cell.cell_type == "code":
+            _without_metadata(cell)
+    forged = given.source.replace("        self.scale = Tensor(np.ones(1))", "        pass  # no buffer")
+    assert forged != given.source
+    wrong.cells.insert(at, nbformat.v4.new_code_cell(forged))
+    assert cells.restore_given(nbformat.from_dict(wrong), cells.course_cells(layers.src)) == []  # nothing to place it by
+    report = grade_notebook(layers, wrong, tmp_path / "attack")
+    assert report.total == 0 and report.restored == [], grade.format_report(report)
+    assert "the given Residual, which the checks use, is not the given code" in tree_message(report)
+
+
+def tree_message(report) -> str:
+    return next(item.message for item in report.items if item.id == "test-module-tree")
