@@ -189,7 +189,8 @@ def restore_given(nb: nbformat.NotebookNode, course: list[tuple[str, str | None]
     its code already (metadata lost) or no course cell after it is there to place it by. What a
     notebook says about a given cell (its text, its directives, its other metadata) decides nothing:
     a course update reaches notebooks handed out before it, and an edited copy of given code is
-    never what is graded.
+    not what is graded (except a deleted given cell with no course cell after it to place it by:
+    the student's own version is then exported, and the tampering rule judges it; H48).
     Returns the grade_ids put back because the submission's copy differed or was missing."""
     given = {grade_id: source for grade_id, source in course if source is not None}
     restored = []
