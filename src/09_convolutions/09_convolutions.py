@@ -3148,7 +3148,12 @@ def test_unit_conv2d_init():
         "(out_channels, in_channels, kh, kw) = (5, 3, 2, 4)" + (f". Likely bug: {shape_slips[shape]}" if shape in shape_slips else ""))
     assert conv.weight.requires_grad, "Conv2d.weight must be created with requires_grad=True"
     assert conv.bias is not None, "Conv2d(3, 5, (2, 4)).bias is None; with bias=True it must be a Tensor"
-    assert tuple(conv.bias.shape) == (5,), f"Conv2d(3, 5, (2, 4)).bias has shape {tuple(conv.bias.shape)}, expected (5,)"
+    bias_shape = tuple(conv.bias.shape)
+    assert bias_shape == (5,), (
+        f"Conv2d(3, 5, (2, 4)).bias has shape {bias_shape}, expected (out_channels,) = (5,)"
+        + (". Likely bug: the bias is shaped to broadcast; it holds one number per output channel, "
+           "np.zeros(out_channels), and the given forward adds it to each channel's output itself"
+           if len(bias_shape) > 1 and sorted(bias_shape)[-1] == 5 and np.prod(bias_shape) == 5 else ""))
     np.testing.assert_array_equal(conv.bias.data, np.zeros(5), err_msg="Conv2d.bias must start at zero")
     assert conv.bias.requires_grad, "Conv2d.bias must be created with requires_grad=True"
     assert Conv2d(3, 5, (2, 4), bias=False).bias is None, "Conv2d(3, 5, (2, 4), bias=False).bias must be None"
@@ -3206,6 +3211,23 @@ def test_unit_conv2d_init():
         f"fan_in = (in_channels // groups) * kh * kw = 16 * 3 * 5: {he_grouped:.4f}"
         + (". Likely bug: fan_in uses in_channels; with groups it is in_channels // groups"
            if abs(float(grouped.std()) / np.sqrt(2 / (32 * 15)) - 1) < 0.05 else ""))
+    # And kernel_size as a plain int: Conv2d(16, 64, 3) is a 3x3 kernel (the given line makes self.kernel_size
+    # the pair (3, 3); the argument kernel_size stays the int 3).
+    int_slip = ("kernel_size is read as given, and it may be a plain int (Conv2d(16, 64, 3) is a 3x3 kernel): use "
+                "kh, kw = self.kernel_size, the pair the given line makes of it, for the weight's shape and fan_in")
+    manual_seed(0)
+    try:
+        square = Conv2d(16, 64, 3)
+    except Exception as error:
+        raise AssertionError(f"Conv2d(16, 64, 3) raised {type(error).__name__}: {error}. Likely bug: {int_slip}") from None
+    shape = tuple(square.weight.shape)
+    assert shape == (64, 16, 3, 3), (f"Conv2d(16, 64, 3).weight has shape {shape}, expected (out_channels, "
+                                     f"in_channels, kh, kw) = (64, 16, 3, 3)" + (f". Likely bug: {int_slip}"
+                                                                                 if shape[2:] == (3,) else ""))
+    std, he_square = float(np.asarray(square.weight.data, dtype=np.float64).std()), np.sqrt(2 / (16 * 3 * 3))
+    assert abs(std / he_square - 1) < 0.05, (
+        f"Conv2d(16, 64, 3).weight has std {std:.4f}; expected sqrt(2 / fan_in) with fan_in = 16 * 3 * 3: "
+        f"{he_square:.4f}" + (f". Likely bug: {int_slip}" if abs(std / np.sqrt(2 / (16 * 3)) - 1) < 0.05 else ""))
 
 if __name__ == "__main__":
     test_unit_conv2d_init()

@@ -197,6 +197,11 @@ TABLE: dict[str, tuple[set[str], str]] = {
     "maxpool_back_grad_x_at_padded_coordinates": ({"test-maxpool2d-backward-loops"}, "writes into unpadded grad_x at x_pad's coordinates"),
     "maxpool_back_reads_x": ({"test-maxpool2d-backward-loops"}, "windows sliced from x instead of x_pad"),
     "avgpool_back_crop_end_without_padding": ({"test-avgpool2d-backward-loops"}, "crops grad_x_pad[:, :, ph:height, pw:width]"),
+    # Held-out hunt H49: full marks before (only tuple kernel sizes were tried), and a bias shaped to broadcast.
+    "init_fan_in_from_argument": ({"test-conv2d-init"}, "fan_in from np.prod(kernel_size): an int kernel counts k cells, not k * k"),
+    "init_shape_from_argument": ({"test-conv2d-init"}, "weight shape (out, in, *kernel_size): TypeError for an int kernel"),
+    "init_bias_row": ({"test-conv2d-init"}, "bias shaped (1, out_channels)"),
+    "init_bias_broadcastable": ({"test-conv2d-init"}, "bias shaped (out_channels, 1, 1) to broadcast"),
 }
 
 # What the student is told: each wrong version's message must hold this (its likely bug, named by the
@@ -322,6 +327,11 @@ HINTS: dict[str, str] = {
     "maxpool_back_grad_x_at_padded_coordinates": "Likely bug: the gradient lands ph rows and pw columns too far down and right",
     "maxpool_back_reads_x": "read each window from x_pad, the padded copy (x itself is smaller)",
     "avgpool_back_crop_end_without_padding": "Likely bug: the crop ends ph rows and pw columns short",
+    "init_fan_in_from_argument": "Likely bug: kernel_size is read as given, and it may be a plain int",
+    "init_shape_from_argument": "raised TypeError: Value after * must be an iterable, not int. Likely bug: kernel_size "
+                                "is read as given, and it may be a plain int",
+    "init_bias_row": "Likely bug: the bias is shaped to broadcast",
+    "init_bias_broadcastable": "Likely bug: the bias is shaped to broadcast",
 }
 
 # Wrong versions that are right in value but compute every output position at once: their

@@ -1522,3 +1522,40 @@ for n in range(batch):
                 grad_x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw] += share
 return grad_x_pad[:, :, ph:height, pw:width]
 """)
+
+
+# ---------------------------------------------------------------- held-out hunt H49
+# Full marks before (kernel_size read as the int it may be), no hint, or a hint naming another bug;
+# the rest kept as they are, each with the hint it is told.
+
+wrong("init_fan_in_from_argument", "Conv2d.__init__", """
+fan_in = (self.in_channels // self.groups) * int(np.prod(kernel_size))
+std = math.sqrt(2 / fan_in)
+self.weight = Tensor(get_rng().normal(0.0, std, size=(self.out_channels, self.in_channels // self.groups, kh, kw)), requires_grad=True)
+self.bias = Tensor(np.zeros(self.out_channels), requires_grad=True) if bias else None
+""")
+
+wrong("init_shape_from_argument", "Conv2d.__init__", """
+in_per_group = self.in_channels // self.groups
+std = math.sqrt(2 / (in_per_group * kh * kw))
+self.weight = Tensor(get_rng().normal(0.0, std, size=(self.out_channels, in_per_group, *kernel_size)), requires_grad=True)
+self.bias = Tensor(np.zeros(self.out_channels), requires_grad=True) if bias else None
+""")
+
+wrong("init_bias_row", "Conv2d.__init__", """
+fan_in = (self.in_channels // self.groups) * kh * kw
+std = math.sqrt(2 / fan_in)
+self.weight = Tensor(get_rng().normal(0.0, std, size=(self.out_channels, self.in_channels // self.groups, kh, kw)), requires_grad=True)
+if bias:
+    self.bias = Tensor(np.zeros((1, self.out_channels)), requires_grad=True)
+else:
+    self.bias = None
+""")
+
+wrong("init_bias_broadcastable", "Conv2d.__init__", """
+fan_in = (self.in_channels // self.groups) * kh * kw
+std = math.sqrt(2 / fan_in)
+self.weight = Tensor(get_rng().normal(0.0, std, size=(self.out_channels, self.in_channels // self.groups, kh, kw)), requires_grad=True)
+# (C, 1, 1) so that it broadcasts over the height and width of the output
+self.bias = Tensor(np.zeros((self.out_channels, 1, 1)), requires_grad=True) if bias else None
+""")
