@@ -955,7 +955,8 @@ _MAXPOOL_BACK_ERRORS = {**_LOOP_ERRORS, IndexError: _LOOP_ERRORS[IndexError] + (
 
 # Convolution's loops also read a weight, whose axes are easy to take in the wrong order.
 _CONV_ERRORS = {**_LOOP_ERRORS, IndexError: _LOOP_ERRORS[IndexError] + (
-    "; and weight's axes are (out_channels, in_channels, kh, kw): weight[co, ci, ki, kj], not weight[ci, co, ki, kj]")}
+    "; and weight's axes are (out_channels, in_channels, kh, kw): weight[co, ci, ki, kj], not weight[ci, co, ki, kj]; "
+    "x_pad's second axis holds the input channels: x_pad[n, ci, ...], not x_pad[n, co, ...]")}
 
 # Errors whose message says more than their type: (words of the message, what they most likely mean).
 _ERROR_WORDS = [
@@ -967,7 +968,7 @@ _ERROR_WORDS = [
     # np.max of an empty window says "zero-size array", np.argmax "empty sequence".
     *[(words, "a window is empty: a slice that starts past the end of an array is cut to nothing; read each "
               "window from x_pad, the padded copy (x itself is smaller), at rows i * sh .. i * sh + kh - 1 and "
-              "columns j * sw .. j * sw + kw - 1") for words in ("zero-size array", "empty sequence")],
+              "columns j * sw .. j * sw + kw - 1 (window starts step by the stride, not by the kernel size)") for words in ("zero-size array", "empty sequence")],
 ]
 
 
@@ -1146,6 +1147,8 @@ def _maxpool_suspects(x, kernel, stride, padding):
          lambda: None if kh < 2 or kw < 2 else _diag_pool_at(inf_pad, rows, cols, kh - 1, kw - 1, np.max)),
         (_STRIDE_MISSING, lambda: None if (sh, sw) == (1, 1) else
          _diag_pool_at(inf_pad, _diag_starts(oh, 1), _diag_starts(ow, 1), kh, kw, np.max)),
+        (_STRIDE_ON_KERNEL, lambda: None if (sh, sw) == (1, 1) else
+         _diag_pool_sampled(inf_pad, rows, cols, kernel, stride, np.max)),
     ]
 
 
@@ -1162,6 +1165,8 @@ def _avgpool_suspects(x, kernel, stride, padding):
          lambda: None if padding == (0, 0) else sums / real),
         ("the window sum is divided by kh * kh: a window holds kh * kw cells", lambda: sums / (kh * kh)),
         ("the window sum is divided by kw * kw: a window holds kh * kw cells", lambda: sums / (kw * kw)),
+        ("the window sum is divided by kh only: len(window) of a 2-D window counts its rows; a window holds "
+         "kh * kw cells (window.size)", lambda: sums / kh),
         (_PRECEDENCE.format(value="the window sum", name="sum"), lambda: None if kh == kw else sums / kh * kw),
         ("the window sum is not divided by kh * kw in the end: either it is never divided, or it is written "
          "sum / kh * kw, which Python reads as (sum / kh) * kw, the sum itself for a square kernel; the average "
@@ -1176,6 +1181,8 @@ def _avgpool_suspects(x, kernel, stride, padding):
         *[(_STRIDE_IS_KERNEL, make) for make in _diag_stride_is_kernel(xp, kernel, stride, (oh, ow))],
         (_STRIDE_MISSING, lambda: None if (sh, sw) == (1, 1) else
          _diag_pool_at(xp, _diag_starts(oh, 1), _diag_starts(ow, 1), kh, kw, np.sum) / (kh * kw)),
+        (_STRIDE_ON_KERNEL, lambda: None if (sh, sw) == (1, 1) else
+         _diag_pool_sampled(xp, rows, cols, kernel, stride, np.sum) / (kh * kw)),
     ]
 
 
@@ -1185,6 +1192,22 @@ _STRIDE_MISSING = ("the stride is missing: the window of output (i, j) starts at
                    "not at row i, column j")
 _STRIDE_IS_KERNEL = ("the windows step by the kernel size instead of the stride: output (i, j) starts at row "
                      "i * sh, column j * sw of x_pad")
+
+
+_STRIDE_ON_KERNEL = ("the stride is applied to the kernel index too: window (i, j) covers rows i * sh + ki of x_pad "
+                     "(ki = 0 .. kh - 1, next to each other), not i * sh + ki * sh (nor (i + ki) * sh); the same for "
+                     "the columns")
+
+
+def _diag_pool_sampled(xp, rows, cols, kernel, step, reduce):
+    """A pooling whose window cells are `step` apart (a stride applied to ki and kj); None where it would
+    leave xp (the student's loops would have raised an IndexError)."""
+    (kh, kw) = kernel
+    r = rows[:, None, None, None] + (np.arange(kh) * step[0])[None, None, :, None]
+    c = cols[None, :, None, None] + (np.arange(kw) * step[1])[None, None, None, :]
+    if r.max() >= xp.shape[2] or c.max() >= xp.shape[3]:
+        return None
+    return reduce(xp[:, :, r, c], axis=(4, 5))
 
 
 def _diag_stride_is_kernel(xp, kernel, stride, out_hw):
@@ -1324,6 +1347,11 @@ def _avgpool_back_suspects(g, x, kernel, stride, padding):
         ("the window is kw rows by kh columns: it covers rows i * sh .. i * sh + kh - 1 and columns "
          "j * sw .. j * sw + kw - 1", lambda: None if kh == kw else
          spread(kw, kh, lambda n, ch, i, j: g[n, ch, i, j] / (kh * kw))),
+        *[(f"each cell's share is the gradient divided by {name}: a window holds kh * kw cells, so each gets "
+           "grad / (kh * kw)", lambda area=area: None if area == kh * kw else
+           spread(kh, kw, lambda n, ch, i, j: g[n, ch, i, j] / area))
+          for name, area in (("kh * kh", kh * kh), ("kw * kw", kw * kw),
+                             ("kh only (len(window) of a 2-D window counts its rows)", kh))],
         ("the padding is cut off with the axes swapped: grad_x_pad[:, :, ph:ph + height, pw:pw + width]",
          lambda: None if ph == pw else _diag_crop_swapped(right_padded(), x.shape, padding)),
         ("the padding is cut off at one end only: grad_x_pad[:, :, :height, :width] keeps the top and left "
@@ -1378,6 +1406,14 @@ _FACTORS_SWAPPED = ("grad_x and grad_w take each other's factor: out[n, co, i, j
                     "weight's adds g * x_pad[n, ci, r, c] (each factor's gradient is g times the other factor)")
 
 
+# grad_x[n, ci, r, c] += ... at r = i * sh + ki, a row of x_pad (kept where r < height), or the same
+# computed in grad_x_pad and cut with [:height, :width]: both give grad_x_pad's top-left corner.
+_PADDED_COORDINATES = ("the gradient lands ph rows and pw columns too far down and right: row i * sh + ki, column "
+                       "j * sw + kj is a place in x_pad, not in x (writing grad_x there, or cutting grad_x_pad[:, :, "
+                       ":height, :width], keeps the padding's top and left and drops x's last rows and columns); add "
+                       "into grad_x_pad and cut its padding off at the end, grad_x_pad[:, :, ph:ph + height, pw:pw + width]")
+
+
 def _conv_back_suspects(g, x, w, stride, padding):
     """(grad_x suspects, grad_w suspects, grad_b suspects) of conv2d_backward_loops."""
     (sh, sw), (ph, pw), (kh, kw) = stride, padding, w.shape[2:]
@@ -1424,6 +1460,7 @@ def _conv_back_suspects(g, x, w, stride, padding):
          lambda: None if (sh, sw) == (1, 1) else crop(grad_x_pad(w, 1, 1))),
         (_FACTORS_SWAPPED, lambda: crop(grad_x_pad_factors_swapped())),
         (_CROP_END, lambda: None if padding == (0, 0) else grad_x_pad(w)[:, :, ph:x.shape[2], pw:x.shape[3]]),
+        (_PADDED_COORDINATES, lambda: None if padding == (0, 0) else grad_x_pad(w)[:, :, :x.shape[2], :x.shape[3]]),
     ]
     grad_w = [
         ("grad_w is taken from x at padded coordinates: the forward read x_pad, so grad_w[co, ci, ki, kj] sums "
@@ -1444,6 +1481,9 @@ def _conv_back_suspects(g, x, w, stride, padding):
          "outside the loop over n)", lambda: None if g.shape[0] == 1 else np.einsum(
              "ohw,chwab->ocab", g[-1], _diag_windows(_diag_pad(x, padding)[-1:], rows, cols, kh, kw)[0])),
         (_FACTORS_SWAPPED, lambda: w * g.sum(axis=(0, 2, 3))[:, None, None, None]),
+        ("grad_w's kernel row and column are swapped where it reads x_pad: grad_w[co, ci, ki, kj] sums "
+         "grad_out[n, co, i, j] * x_pad[n, ci, i * sh + ki, j * sw + kj] (kernel row ki with the row, kj with the "
+         "column)", lambda: None if kh != kw else grad_w_from(_diag_pad(x, padding)).transpose(0, 1, 3, 2)),
     ]
     grad_b = [
         ("grad_b is zero: the bias gradient is grad_out summed over images and positions, whether or not "
@@ -3571,9 +3611,9 @@ def _field_by_intervals(configs):
 
 def _field_slip(layers, got):
     """Which common slip of the recurrence gives `got` for `layers`, described as (kind, kernel,
-    stride, padding) tuples, kind "conv", "pool" or "none" (no kernel_size); None if none does."""
-    def walk(stack, grow, next_jump=lambda jump, s: jump * s, jump_first=False):
-        field, jump = [1, 1], [1, 1]
+    stride, padding) tuples, kind "conv", "maxpool", "avgpool" or "none" (no kernel_size); None if none does."""
+    def walk(stack, grow, next_jump=lambda jump, s: jump * s, jump_first=False, start=1):
+        field, jump = [start, start], [1, 1]
         for kind, kernel, stride, padding in stack:
             if kind == "none":
                 continue
@@ -3607,6 +3647,15 @@ def _field_slip(layers, got):
          walk(layers, add, lambda jump, s: jump)),
         ("each layer adds its whole kernel size: it adds k - 1 (times the jump), since one of its k cells "
          "is the one the field already counts", walk(layers, lambda field, k, jump, p: field + k * jump)),
+        ("the field starts at 0: before any layer, a unit sees itself, one pixel, so start at field = 1 "
+         "(and jump = 1)", walk(layers, add, start=0)),
+        ("the layers are walked from the last to the first: the jump a layer's kernel is multiplied by comes "
+         "from the strides of the layers before it (nearer the input), so go through them in the order they run",
+         walk(layers[::-1], add)),
+        *[(f"{name} layers are skipped: every layer with a kernel_size (Conv2d, MaxPool2d, AvgPool2d) widens the "
+           "field and multiplies the jump by its stride; skip only the layers without one",
+           walk([layer for layer in layers if layer[0] != kind], add)) for kind, name in
+          (("avgpool", "AvgPool2d"), ("maxpool", "MaxPool2d"))],
     ]
     return next((hint for hint, value in slips if value == tuple(got)), None)
 
@@ -3627,8 +3676,8 @@ def test_unit_receptive_field():
               MaxPool2d((2, 3), stride=(2, 1)), _rf_conv(3, 3, (3, 1), padding=(1, 0)), Module(),
               AvgPool2d((1, 2)), _rf_conv(3, 1, (2, 3), stride=(2, 1))]
     configs = [((3, 5), (1, 2)), ((2, 3), (2, 1)), ((3, 1), (1, 1)), ((1, 2), (1, 2)), ((2, 3), (2, 1))]
-    described = [("conv", (3, 5), (1, 2), (1, 2)), ("none", None, None, None), ("pool", (2, 3), (2, 1), (0, 0)),
-                 ("conv", (3, 1), (1, 1), (1, 0)), ("none", None, None, None), ("pool", (1, 2), (1, 2), (0, 0)),
+    described = [("conv", (3, 5), (1, 2), (1, 2)), ("none", None, None, None), ("maxpool", (2, 3), (2, 1), (0, 0)),
+                 ("conv", (3, 1), (1, 1), (1, 0)), ("none", None, None, None), ("avgpool", (1, 2), (1, 2), (0, 0)),
                  ("conv", (2, 3), (2, 1), (0, 0))]
     expected = _field_by_intervals(configs)
     what = ("receptive_field(Conv (3, 5)/s(1, 2)/p(1, 2), ReLU-like, MaxPool (2, 3)/s(2, 1), Conv (3, 1)/p(1, 0), "
@@ -3646,7 +3695,7 @@ def test_unit_receptive_field():
     got = tuple(_call(what, receptive_field, [Module(), _rf_conv(1, 1, (2, 4), stride=(3, 1)), MaxPool2d((3, 2)), Module()],
                       hints={TypeError: _RF_TYPE_HINT}))
     expected = _field_by_intervals([((2, 4), (3, 1)), ((3, 2), (3, 2))])
-    hint = _field_slip([("none", None, None, None), ("conv", (2, 4), (3, 1), (0, 0)), ("pool", (3, 2), (3, 2), (0, 0)),
+    hint = _field_slip([("none", None, None, None), ("conv", (2, 4), (3, 1), (0, 0)), ("maxpool", (3, 2), (3, 2), (0, 0)),
                         ("none", None, None, None)], got) if got != expected else None
     assert got == expected, f"{what} returned {got}, expected {expected}" + (f". Likely bug: {hint}" if hint else "")
     assert tuple(receptive_field([Module()])) == (1, 1), "a layer without kernel_size sees one value: (1, 1)"

@@ -197,11 +197,30 @@ TABLE: dict[str, tuple[set[str], str]] = {
     "maxpool_back_grad_x_at_padded_coordinates": ({"test-maxpool2d-backward-loops"}, "writes into unpadded grad_x at x_pad's coordinates"),
     "maxpool_back_reads_x": ({"test-maxpool2d-backward-loops"}, "windows sliced from x instead of x_pad"),
     "avgpool_back_crop_end_without_padding": ({"test-avgpool2d-backward-loops"}, "crops grad_x_pad[:, :, ph:height, pw:width]"),
-    # Held-out hunt H49: full marks before (only tuple kernel sizes were tried), and a bias shaped to broadcast.
+    # Held-out hunt H49: full marks before (only tuple kernel sizes were tried).
     "init_fan_in_from_argument": ({"test-conv2d-init"}, "fan_in from np.prod(kernel_size): an int kernel counts k cells, not k * k"),
     "init_shape_from_argument": ({"test-conv2d-init"}, "weight shape (out, in, *kernel_size): TypeError for an int kernel"),
+    # Held-out hunt H49: no hint, or another bug's.
     "init_bias_row": ({"test-conv2d-init"}, "bias shaped (1, out_channels)"),
     "init_bias_broadcastable": ({"test-conv2d-init"}, "bias shaped (out_channels, 1, 1) to broadcast"),
+    "conv_reads_output_channel": ({"test-conv2d-loops"}, "x_pad[n, co, ...] where x_pad[n, ci, ...] belongs"),
+    "maxpool_stride_is_kernel": ({"test-maxpool2d-loops"}, "windows start at i * kh, j * kw: empty past the end"),
+    "avgpool_stride_on_kernel_index": ({"test-avgpool2d-loops"}, "x_pad[n, c, i * sh + ki * sh, ...]: stride on ki too"),
+    "avgpool_divides_by_len": ({"test-avgpool2d-loops"}, "window.sum() / len(window): divides by kh"),
+    "rf_forgets_avgpool": ({"test-receptive-field"}, "only Conv2d and MaxPool2d layers count"),
+    "rf_starts_at_zero": ({"test-receptive-field"}, "field starts at 0 instead of 1"),
+    "rf_walks_backwards": ({"test-receptive-field"}, "layers walked from the last to the first"),
+    "conv_back_grad_x_at_padded_coordinates": ({"test-conv2d-backward-loops"}, "grad_x written at x_pad's coordinates where they fit"),
+    "conv_back_kernel_transposed_in_w": ({"test-conv2d-backward-loops"}, "grad_w reads x_pad[n, ci, i * sh + kj, j * sw + ki]"),
+    "avgpool_back_share_by_kh": ({"test-avgpool2d-backward-loops"}, "share grad / kh / kh"),
+    # Held-out hunt H49: told their bug already, kept.
+    "output_size_true_division": ({"test-conv-output-size"}, "/ instead of //: a float"),
+    "output_size_np_floor": ({"test-conv-output-size"}, "np.floor(... / stride) + 1: a float64"),
+    "maxpool_stride_on_kernel_index": ({"test-maxpool2d-loops"}, "x_pad[n, c, (i + ki) * sh, (j + kj) * sw]: IndexError"),
+    "conv_back_grad_x_unpadded_wraps": ({"test-conv2d-backward-loops"}, "grad_x[n, ci, r - ph, s - pw]: IndexError"),
+    "conv_back_grad_b_wrong_axes": ({"test-conv2d-backward-loops"}, "grad_b[co] += grad_out[n, :, i, j].sum()"),
+    "maxpool_back_not_cropped": ({"test-maxpool2d-backward-loops"}, "returns grad_x_pad, padding still on"),
+    "avgpool_back_not_cropped": ({"test-avgpool2d-backward-loops"}, "returns grad_x_pad, padding still on"),
 }
 
 # What the student is told: each wrong version's message must hold this (its likely bug, named by the
@@ -332,6 +351,23 @@ HINTS: dict[str, str] = {
                                 "is read as given, and it may be a plain int",
     "init_bias_row": "Likely bug: the bias is shaped to broadcast",
     "init_bias_broadcastable": "Likely bug: the bias is shaped to broadcast",
+    "conv_reads_output_channel": "x_pad[n, ci, ...], not x_pad[n, co, ...]",
+    "maxpool_stride_is_kernel": "window starts step by the stride, not by the kernel size",
+    "avgpool_stride_on_kernel_index": "Likely bug: the stride is applied to the kernel index too",
+    "avgpool_divides_by_len": "Likely bug: the window sum is divided by kh only: len(window)",
+    "rf_forgets_avgpool": "Likely bug: AvgPool2d layers are skipped",
+    "rf_starts_at_zero": "Likely bug: the field starts at 0",
+    "rf_walks_backwards": "Likely bug: the layers are walked from the last to the first",
+    "conv_back_grad_x_at_padded_coordinates": "Likely bug: the gradient lands ph rows and pw columns too far down and right",
+    "conv_back_kernel_transposed_in_w": "Likely bug: grad_w's kernel row and column are swapped",
+    "avgpool_back_share_by_kh": "Likely bug: each cell's share is the gradient divided by kh * kh",
+    "output_size_true_division": "Likely bug: / gives a float",
+    "output_size_np_floor": "Likely bug: / gives a float",
+    "maxpool_stride_on_kernel_index": INDEX_HINT,
+    "conv_back_grad_x_unpadded_wraps": INDEX_HINT,
+    "conv_back_grad_b_wrong_axes": "Likely bug: grad_b sums over the output channels too",
+    "maxpool_back_not_cropped": "Likely bug: grad_x still holds the padding",
+    "avgpool_back_not_cropped": "Likely bug: grad_x still holds the padding",
 }
 
 # Wrong versions that are right in value but compute every output position at once: their

@@ -1528,6 +1528,14 @@ return grad_x_pad[:, :, ph:height, pw:width]
 # Full marks before (kernel_size read as the int it may be), no hint, or a hint naming another bug;
 # the rest kept as they are, each with the hint it is told.
 
+wrong("output_size_true_division", "conv_output_size", """
+return (size + 2 * padding - kernel) / stride + 1
+""")
+
+wrong("output_size_np_floor", "conv_output_size", """
+return np.floor((size + 2 * padding - kernel) / stride) + 1
+""")
+
 wrong("init_fan_in_from_argument", "Conv2d.__init__", """
 fan_in = (self.in_channels // self.groups) * int(np.prod(kernel_size))
 std = math.sqrt(2 / fan_in)
@@ -1558,4 +1566,205 @@ std = math.sqrt(2 / fan_in)
 self.weight = Tensor(get_rng().normal(0.0, std, size=(self.out_channels, self.in_channels // self.groups, kh, kw)), requires_grad=True)
 # (C, 1, 1) so that it broadcasts over the height and width of the output
 self.bias = Tensor(np.zeros((self.out_channels, 1, 1)), requires_grad=True) if bias else None
+""")
+
+wrong("conv_reads_output_channel", "conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                total = 0.0
+                for ci in range(c_in):
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            total += x_pad[n, co, i * sh + ki, j * sw + kj] * weight[co, ci, ki, kj]
+                if bias is not None:
+                    total += bias[co]
+                out[n, co, i, j] = total
+return out
+""")
+
+wrong("maxpool_stride_on_kernel_index", "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                best = -np.inf
+                for ki in range(kh):
+                    for kj in range(kw):
+                        v = x_pad[n, c, (i + ki) * sh, (j + kj) * sw]
+                        if v > best:
+                            best = v
+                out[n, c, i, j] = best
+return out
+""")
+
+wrong("maxpool_stride_is_kernel", "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, i * kh:i * kh + kh, j * kw:j * kw + kw].max()
+return out
+""")
+
+wrong("avgpool_stride_on_kernel_index", "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                s = 0.0
+                for ki in range(kh):
+                    for kj in range(kw):
+                        s += x_pad[n, c, i * sh + ki * sh, j * sw + kj * sw]
+                out[n, c, i, j] = s / (kh * kw)
+return out
+""")
+
+wrong("avgpool_divides_by_len", "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                out[n, c, i, j] = window.sum() / len(window)
+return out
+""")
+
+wrong("rf_forgets_avgpool", "receptive_field", """
+field_h, field_w, jump_h, jump_w = 1, 1, 1, 1
+for layer in layers:
+    if not isinstance(layer, (Conv2d, MaxPool2d)):
+        continue
+    kh, kw = layer.kernel_size
+    sh, sw = layer.stride
+    field_h += (kh - 1) * jump_h
+    field_w += (kw - 1) * jump_w
+    jump_h *= sh
+    jump_w *= sw
+return (field_h, field_w)
+""")
+
+wrong("rf_starts_at_zero", "receptive_field", """
+field, jump = [0, 0], [1, 1]
+for layer in layers:
+    if not hasattr(layer, "kernel_size"):
+        continue
+    k = _pair(layer.kernel_size, "kernel_size", 1, "receptive_field")
+    s = _pair(layer.stride, "stride", 1, "receptive_field")
+    for a in range(2):
+        field[a] += (k[a] - 1) * jump[a]
+        jump[a] *= s[a]
+return tuple(field)
+""")
+
+wrong("rf_walks_backwards", "receptive_field", """
+field, jump = [1, 1], [1, 1]
+for layer in reversed(layers):     # from the output unit back to the input
+    if not hasattr(layer, "kernel_size"):
+        continue
+    k = _pair(layer.kernel_size, "kernel_size", 1, "receptive_field")
+    s = _pair(layer.stride, "stride", 1, "receptive_field")
+    for a in range(2):
+        field[a] += (k[a] - 1) * jump[a]
+        jump[a] *= s[a]
+return tuple(field)
+""")
+
+wrong("conv_back_grad_x_unpadded_wraps", "conv2d_backward_loops", """
+grad_x = np.zeros_like(x)
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                grad_b[co] += g
+                for ci in range(c_in):
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            r, s = i * sh + ki, j * sw + kj
+                            grad_x[n, ci, r - ph, s - pw] += g * weight[co, ci, ki, kj]
+                            grad_w[co, ci, ki, kj] += g * x_pad[n, ci, r, s]
+return grad_x, grad_w, grad_b
+""")
+
+wrong("conv_back_grad_x_at_padded_coordinates", "conv2d_backward_loops", """
+grad_x = np.zeros((batch, c_in, height, width))
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                grad_b[co] += g
+                for ci in range(c_in):
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            r, s = i * sh + ki, j * sw + kj
+                            grad_w[co, ci, ki, kj] += g * x_pad[n, ci, r, s]
+                            if r < height and s < width:
+                                grad_x[n, ci, r, s] += g * weight[co, ci, ki, kj]
+return grad_x, grad_w, grad_b
+""")
+
+wrong("conv_back_grad_b_wrong_axes", "conv2d_backward_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                grad_b[co] += grad_out[n, :, i, j].sum()
+                for ki in range(kh):
+                    for kj in range(kw):
+                        for ci in range(c_in):
+                            row, col = i * sh + ki, j * sw + kj
+                            grad_x_pad[n, ci, row, col] += g * weight[co, ci, ki, kj]
+                            grad_w[co, ci, ki, kj] += g * x_pad[n, ci, row, col]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width], grad_w, grad_b
+""")
+
+wrong("conv_back_kernel_transposed_in_w", "conv2d_backward_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                grad_b[co] += g
+                for ci in range(c_in):
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            grad_x_pad[n, ci, i * sh + ki, j * sw + kj] += g * weight[co, ci, ki, kj]
+                            grad_w[co, ci, ki, kj] += g * x_pad[n, ci, i * sh + kj, j * sw + ki]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width], grad_w, grad_b
+""")
+
+wrong("maxpool_back_not_cropped", "maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                k = np.argmax(window)
+                a, b = divmod(k, kw)
+                grad_x_pad[n, c, i * sh + a, j * sw + b] += grad_out[n, c, i, j]
+return grad_x_pad
+""")
+
+wrong("avgpool_back_not_cropped", "avgpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                grad_x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw] += grad_out[n, c, i, j] / (kh * kw)
+return grad_x_pad
+""")
+
+wrong("avgpool_back_share_by_kh", "avgpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                for ki in range(kh):
+                    for kj in range(kw):
+                        grad_x_pad[n, c, i * sh + ki, j * sw + kj] += grad_out[n, c, i, j] / kh / kh
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
 """)
