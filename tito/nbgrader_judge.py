@@ -19,6 +19,14 @@ steps in `Autograde.autograde_preprocessors`:
     read-only for the score: its errors and stderr become stdout text, its execute_result display
     data. So SaveAutoGrades records tito's points, whatever the kernel did.
 
+Whatever the gradebook held for the notebook before stays only if autograde ends well: nbgrader
+records nothing for a notebook that fails (its kernel dies, its metadata is corrupt) and keeps the
+earlier scores, so a re-autograde (after `--force`, a resubmission, or a course moved onto tito's
+judge, whose earlier scores the kernel decided) would leave them (H50: 48 of 48 kept for a blank whose
+kernel exits). So TitoForget, the first of autograde's sanitizing steps, sets the notebook's graded
+code cells to 0 before anything of the submission is read, and TitoGrade records tito's points as
+soon as it has them, before the kernel starts; SaveAutoGrades later records the same.
+
 Grading before the kernel runs means the notebook's own code cannot reach the judge's run (the
 checkout and Python it uses, its report): it has not started yet. When tito cannot grade (no Python,
 a crash, a timeout, no report, an item missing from the report, points that differ from the course's,
@@ -38,6 +46,7 @@ from pathlib import Path
 
 import nbformat
 from nbgrader import utils
+from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float, Unicode
 
@@ -64,8 +73,16 @@ class TitoGrade(NbGraderPreprocessor):
                                                 "every graded cell fails.").tag(config=True)
 
     def preprocess(self, nb, resources):
-        if graded_code_cells(nb):  # none in e.g. 09b_going_further: given code only
-            resources[VERDICTS] = self.verdicts(nb, resources.get("nbgrader", {}).get("notebook") or "")
+        graded = graded_code_cells(nb)
+        if graded:  # none in e.g. 09b_going_further: given code only
+            items, reason = resources[VERDICTS] = self.verdicts(nb, resources.get("nbgrader", {}).get("notebook") or "")
+            scores = {}
+            for cell in graded:  # the points SaveAutoGrades will read, recorded before the kernel can stop autograde
+                judged = nbformat.from_dict(nbformat.from_dict(cell))
+                judged.outputs = []
+                TitoJudge(parent=self).judge_cell(judged, items, reason)
+                scores[judged.metadata["nbgrader"].get("grade_id", "")] = utils.determine_grade(judged)[0]
+            record(resources, scores)
         return nb, resources
 
     def verdicts(self, nb, name: str) -> tuple[dict, str]:
@@ -122,6 +139,32 @@ class TitoGrade(NbGraderPreprocessor):
                 proc.communicate()
             return None, ""
 
+
+
+class TitoForget(NbGraderPreprocessor):
+    """First of autograde's sanitizing steps: the notebook's graded code cells score 0 in the gradebook
+    until tito's judge records its points, so a notebook that fails autograde keeps no earlier score."""
+
+    def preprocess(self, nb, resources):
+        record(resources, {})
+        return nb, resources
+
+
+def record(resources, scores: dict) -> None:
+    """Set the auto scores of this submission's graded code cells in nbgrader's gradebook: `scores`
+    by grade_id, 0 for the others (nothing outside autograde, where resources name no gradebook)."""
+    where = resources.get("nbgrader") or {}
+    if not all(where.get(key) for key in ("db_url", "notebook", "assignment", "student")):
+        return
+    with Gradebook(where["db_url"]) as gradebook:
+        submitted = gradebook.find_submission_notebook(where["notebook"], where["assignment"], where["student"])
+        for grade in submitted.grades:
+            if grade.cell.cell_type != "code":
+                continue  # a written answer is the grader's
+            score = scores.get(grade.name)
+            grade.auto_score = 0 if score is None else score
+            grade.needs_manual_grade = grade.manual_score is not None
+        gradebook.db.commit()
 
 
 class TitoJudge(NbGraderPreprocessor):

@@ -19,7 +19,8 @@ Code cells without nbgrader metadata (demos to experiment with) stay editable an
 Autograde's points are tito's: the configuration puts tito's judge (tito/nbgrader_judge.py) in nbgrader's
 autograde steps: TitoGrade runs `tito grade` on the notebook before nbgrader's Execute runs any of its
 code, and TitoJudge writes that verdict into each graded cell's outputs, the only thing SaveAutoGrades
-reads, right before it.
+reads, right before it. TitoForget, first of the sanitizing steps, zeroes the notebook's graded cells in
+the gradebook, so a notebook that autograde fails keeps no earlier score.
 """
 from __future__ import annotations
 
@@ -58,6 +59,15 @@ c.ClearSolutions.code_stub = {{"python": "{stub}"}}
 # after it each graded cell's outputs say tito's verdict before SaveAutoGrades reads them (TitoJudge;
 # tito/nbgrader_judge.py). The rest is nbgrader 0.9.6's own list. Named, not imported, so that a
 # missing tito stops autograde instead of this file.
+# A notebook that fails autograde keeps no earlier score (TitoForget zeroes its graded cells first).
+c.Autograde.sanitize_preprocessors = [
+    "tito.nbgrader_judge.TitoForget",
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 c.Autograde.autograde_preprocessors = [
     "tito.nbgrader_judge.TitoGrade",
     "nbgrader.preprocessors.Execute",

@@ -255,6 +255,11 @@ def test_release_config_puts_the_judge_between_execute_and_save_auto_grades(tmp_
                                                                             "nbconvert.preprocessors")
               for cls in Autograde.autograde_preprocessors.make_dynamic_default()]
     assert ours == theirs  # nbgrader's own list otherwise
+    # A notebook that fails autograde keeps no earlier score: TitoForget zeroes it first (H50).
+    sanitize = list(config.Autograde.sanitize_preprocessors)
+    assert sanitize[0] == "tito.nbgrader_judge.TitoForget"
+    assert sanitize[1:] == [f"nbgrader.preprocessors.{cls.__name__}"
+                            for cls in Autograde.sanitize_preprocessors.make_dynamic_default()]
     assert config.TitoGrade.python == sys.executable
     assert config.TitoGrade.repository == str(paths.repo_root(Path(__file__).parent))
 
@@ -285,3 +290,115 @@ def test_judge_without_a_verdict_from_before_the_kernel_ran_scores_nothing():
     graded = [cell for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("grade")]
     assert graded and all(determine_grade(cell)[0] == 0 for cell in graded)
     assert all("TitoGrade before nbgrader's Execute" in cell.outputs[0].evalue for cell in graded)
+
+
+def stale_gradebook(tmp_path, nb) -> tuple[str, dict]:
+    """A gradebook where mallory's submission of `nb` holds full marks on every graded cell (as an
+    earlier autograde, or one from before tito's judge, left it), and a graded markdown answer with 1."""
+    from nbgrader.api import Gradebook
+
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    with Gradebook(url) as gradebook:
+        gradebook.add_assignment(ASSIGNMENT)
+        gradebook.add_notebook(ASSIGNMENT, ASSIGNMENT)
+        for cell in nb.cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade"):
+                gradebook.add_grade_cell(meta["grade_id"], ASSIGNMENT, ASSIGNMENT, max_score=meta["points"],
+                                         cell_type="code")
+        gradebook.add_grade_cell("written-answer", ASSIGNMENT, ASSIGNMENT, max_score=2, cell_type="markdown")
+        gradebook.add_student("mallory")
+        gradebook.add_submission(ASSIGNMENT, "mallory")
+        for grade in gradebook.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, "mallory").grades:
+            grade.auto_score = grade.max_score if grade.cell.cell_type == "code" else 1
+        gradebook.db.commit()
+    return url, {"notebook": ASSIGNMENT, "assignment": ASSIGNMENT, "student": "mallory", "db_url": url}
+
+
+def recorded(url: str) -> dict:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(url) as gradebook:
+        return {grade.name: grade.auto_score
+                for grade in gradebook.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, "mallory").grades}
+
+
+def test_judge_leaves_no_earlier_score_for_autograde_to_keep(tmp_path, monkeypatch):
+    """H50: nbgrader records nothing for a notebook that fails autograde (its kernel dies, its nbgrader
+    metadata is corrupt) and keeps the gradebook's earlier scores. TitoForget (first sanitizing step)
+    zeroes the graded code cells before the submission is read, and TitoGrade records tito's points
+    before the kernel runs, the ones SaveAutoGrades records after TitoJudge."""
+    from nbgrader.utils import determine_grade
+
+    from tito.nbgrader_judge import TitoForget, TitoGrade, TitoJudge
+
+    monkeypatch.setenv("PATH", os.pathsep.join([str(BIN), os.environ.get("PATH", "")]))  # nbgrader calls alembic
+    nb = graded_notebook()
+    url, where = stale_gradebook(tmp_path, nb)
+    TitoForget().preprocess(nb, {"nbgrader": where})
+    assert recorded(url) == {**{grade_id: 0 for grade_id in recorded(url)}, "written-answer": 1}  # the grader's
+
+    graded = [cell for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("grade")]
+    first, second = (cell.metadata.nbgrader["grade_id"] for cell in graded[:2])
+    points = {cell.metadata.nbgrader["grade_id"]: cell.metadata.nbgrader["points"] for cell in graded}
+    items = {first: {"id": first, "points_possible": points[first], "points_earned": points[first], "status": "pass"},
+             second: {"id": second, "points_possible": points[second], "points_earned": 1, "status": "fail"}}
+
+    class Graded(TitoGrade):
+        def verdicts(self, nb, name):
+            return items, "tito grade has no verdict on this item (exit code 0)"
+
+    nb, resources = Graded().preprocess(nb, {"nbgrader": where})
+    before_the_kernel = recorded(url)
+    assert before_the_kernel == {**{grade_id: 0 for grade_id in points}, first: points[first], second: 1,
+                                 "written-answer": 1}
+    nb, _ = TitoJudge().preprocess(nb, resources)  # what SaveAutoGrades then reads
+    assert {cell.metadata.nbgrader["grade_id"]: determine_grade(cell)[0] for cell in nb.cells
+            if cell.metadata.get("nbgrader", {}).get("grade")} == {k: v for k, v in before_the_kernel.items()
+                                                                    if k != "written-answer"}
+    TitoForget().preprocess(nb, {"nbgrader": {"notebook": ASSIGNMENT}})  # outside autograde: no gradebook, no-op
+
+
+# A student's ways to make nbgrader fail the notebook, so that autograde records nothing for it.
+KERNEL_EXITS = "import os\nos._exit(0)  # my kernel keeps dying here, no idea why\n"
+
+
+@pytest.mark.slow
+def test_nbgrader_autograde_of_a_failing_notebook_keeps_no_earlier_score(tmp_path, capsys):
+    """H50: autograded once with the reference (48 of 48), then resubmitted blank with a kernel that
+    exits, or with a graded cell marked a solution (OverwriteCells: "Inconsistent checksums"):
+    nbgrader fails both notebooks and recorded nothing, so both kept 48; now both score 0."""
+    course = tmp_path / "course"
+    assert main.main(["dev", "release", "--nbgrader", str(course), "09"]) == 0
+    capsys.readouterr()
+    nbgrader(course, "generate_assignment", ASSIGNMENT)
+    student = nbformat.read(str(course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), as_version=4)
+    kernel_exits = nbformat.from_dict(nbformat.from_dict(student))
+    kernel_exits.cells.insert(2, nbformat.v4.new_code_cell(KERNEL_EXITS))
+    solution_flag = nbformat.from_dict(nbformat.from_dict(student))
+    next(cell for cell in solution_flag.cells if cell.metadata.get("nbgrader", {}).get("grade")
+         ).metadata.nbgrader["solution"] = True
+    resubmitted = {"kernel_exits": kernel_exits, "solution_flag": solution_flag}
+    for name in resubmitted:
+        path = course / "submitted" / name / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        path.parent.mkdir(parents=True)
+        nbformat.write(subs.build(student=student), str(path))
+    nbgrader(course, "autograde", ASSIGNMENT)
+
+    from nbgrader.api import Gradebook
+
+    def totals():
+        with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+            return {name: gradebook.find_submission(ASSIGNMENT, name).score for name in resubmitted}
+
+    maximum = sum(cell.points for cell in subs.graded_cells())
+    assert totals() == {name: maximum for name in resubmitted}
+    for name, nb in resubmitted.items():
+        nbformat.write(nb, str(course / "submitted" / name / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"))
+    env = dict(os.environ, PATH=os.pathsep.join([str(BIN), os.environ.get("PATH", "")]))
+    env.pop("JUPYTER_PATH", None)
+    run = subprocess.run([str(BIN / "nbgrader"), "autograde", "--force", ASSIGNMENT], cwd=course, env=env,
+                         capture_output=True, text=True, timeout=1200)
+    log = run.stdout + run.stderr
+    assert run.returncode != 0 and "Kernel died" in log and "Inconsistent checksums" in log, log[-3000:]
+    assert totals() == {name: 0 for name in resubmitted}, log[-3000:]
