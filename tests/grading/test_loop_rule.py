@@ -5127,3 +5127,31 @@ bottom = top + kh
 {clip}
 out[n, c, i, j] = x_pad[n, c, top:bottom, j * sw:j * sw + kw].max()
 """))) == 5
+
+
+# ------------------------------------------------------------------ H46: names bound by statements that write no Name
+
+# `except E as e`, `case top:` and `import numpy as np` bind a name without a Name node in the tree, and the rule's
+# stand-in for it stood nowhere: bound again between a value's binding and the read (`bottom = top + kh`, then
+# `match 0: case top: pass`), top was read as the number bottom was made of, so `top:bottom` counted as one window
+# and read the whole plane. avgpool2d_loops and maxpool2d_loops so written (the plane then pooled by shifted slices,
+# correct) scored 48 of 48 (40 deserved). The stand-in now stands where its statement does.
+H46_BOUND_UNSEEN = {
+    "a match capture": "match 0:\n    case top:\n        pass\nmatch 0:\n    case left:\n        pass",
+    "an import as the name": "from numpy import newaxis as top\nfrom numpy import newaxis as left",
+    "a match capture in a sequence pattern": "match [0, 0]:\n    case [top, left]:\n        pass",
+}
+
+
+@pytest.mark.parametrize("name", list(H46_BOUND_UNSEEN))
+def test_h46_a_name_bound_again_by_a_match_or_an_import_is_bound_again(name):
+    body = _h45_one_step(f"""
+top = 1000000
+bottom = top + kh
+left = 1000000
+right = left + kw
+{H46_BOUND_UNSEEN[name]}
+plane = x_pad[n, c, top:bottom, left:right]
+{_H45_POOLED}
+""")
+    assert clause(verdict("avgpool2d_loops", body)) == 5

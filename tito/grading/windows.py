@@ -160,15 +160,24 @@ def _bindings(fn: ast.FunctionDef, given: set[str]) -> list[tuple[ast.AST, ast.A
         elif isinstance(node, ast.withitem) and node.optional_vars is not None:
             add(node.optional_vars, node.context_expr, "other")
         elif isinstance(node, ast.ExceptHandler) and node.name:
-            found.append((ast.Name(id=node.name, ctx=ast.Store()), None, "other"))
+            found.append((_named_at(node.name, node), None, "other"))
         elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name or \
                 isinstance(node, ast.MatchMapping) and node.rest:  # `case every:` binds every
-            found.append((ast.Name(id=node.name if not isinstance(node, ast.MatchMapping) else node.rest,
-                                   ctx=ast.Store()), None, "other"))
+            found.append((_named_at(node.name if not isinstance(node, ast.MatchMapping) else node.rest, node),
+                           None, "other"))
         elif isinstance(node, (ast.Import, ast.ImportFrom)):  # `from numpy import maximum as min` binds min
-            found += [(ast.Name(id=alias.asname or alias.name.split(".")[0], ctx=ast.Store()), None, "other")
+            found += [(_named_at(alias.asname or alias.name.split(".")[0], alias), None, "other")
                       for alias in node.names]
     return found
+
+
+def _named_at(name: str, origin: ast.AST) -> ast.Name:
+    """The target of a binding that writes no Name node (`except E as e`, `case top:`, `import numpy as np`), standing
+    where its origin stands: _places puts it there, so a name so bound between a value's binding and its read is
+    bound again in between (H46: `match 0: case top: pass` after `bottom = top + kh` made `top:bottom` the plane)."""
+    target = ast.Name(id=name, ctx=ast.Store())
+    target.origin = origin
+    return target
 
 
 def _loop_pairs(target: ast.AST, iterable: ast.AST) -> list:
@@ -1231,7 +1240,9 @@ def _places(fn: ast.FunctionDef, bindings, parents) -> _Places:
     for target, _, _ in bindings:
         for name in stored_names(target):
             bound.setdefault(name, []).append(target)
-    return _Places(parents, blocks, bound)
+    # a target no tree holds (_named_at) stands where its origin does
+    origins = {id(target): target.origin for target, _, _ in bindings if hasattr(target, "origin")}
+    return _Places({**parents, **origins} if origins else parents, blocks, bound)
 
 
 def _shape_element(node: ast.AST) -> bool:
