@@ -5155,3 +5155,24 @@ plane = x_pad[n, c, top:bottom, left:right]
 {_H45_POOLED}
 """)
     assert clause(verdict("avgpool2d_loops", body)) == 5
+
+
+# A name bound once and then clipped was read from the first of its bindings that ast.walk met, breadth first: a
+# clip's target (`top = max(top, 0)`) lies shallower than a walrus's (`(top := a * a)`) or a tuple's, so the names
+# its first value reads were followed only from the clip on: `a = 1000` between the two made `top:bottom` (bottom
+# `a * a + kh`) one window to the rule and rows 0 to 1000000 to numpy. avgpool2d_loops and maxpool2d_loops so
+# written (correct) scored 48 of 48 (40 deserved). The reads now start at the first binding of _clip_values's plan.
+def test_h46_a_clipped_name_is_read_from_its_first_binding_not_its_shallowest():
+    body = _h45_one_step(f"""
+a = 0
+(top := a * a)
+(left := a * a)
+a = 1000
+top = max(top, 0)
+left = max(left, 0)
+bottom = a * a + kh
+right = a * a + kw
+plane = x_pad[n, c, top:bottom, left:right]
+{_H45_POOLED}
+""")
+    assert clause(verdict("avgpool2d_loops", body)) == 5

@@ -444,8 +444,9 @@ class _Scope:
     # and the sizes the student binds (`k = kh`, `kh = pw`), whose kind (kernel, stride, padding) is not their name's
     nonneg: frozenset[str] = frozenset()
     aliases: dict[str, str] = dataclass_field(default_factory=dict)
-    # for a name bound once and then only clipped (`if top < 0: top = 0`): each read's value there (_clip_values)
-    clip_reads: dict[int, ast.AST] = dataclass_field(default_factory=dict)
+    # for a name bound once and then only clipped (`if top < 0: top = 0`): each read's value there and the target of
+    # the name's first binding, where that value was computed (_clip_values)
+    clip_reads: dict[int, tuple[ast.AST, ast.Name]] = dataclass_field(default_factory=dict)
     # where the function's statements and bindings lie (_Places): a slice's names read as of the read (_closed)
     places: _Places | None = None
 
@@ -1098,12 +1099,13 @@ def _statement_lists(fn: ast.FunctionDef) -> list[list[ast.stmt]]:
             and all(isinstance(s, ast.stmt) for s in block)]
 
 
-def _clip_values(fn: ast.FunctionDef, bindings, parents, rebound: frozenset[str]) -> dict[int, ast.AST]:
+def _clip_values(fn: ast.FunctionDef, bindings, parents, rebound: frozenset[str]) -> dict[int, tuple[ast.AST, ast.Name]]:
     """For every read of a name bound once by a plain assignment and then only clipped in the same block
     (`top = i * sh - ph`, then `if top < 0: top = 0`; `bottom = top + kh`, then `bottom = min(bottom, height)`),
     the value it holds there: its first value clipped by the clips before the read (`max(i * sh - ph, 0)`), read
     again in its own terms. A read the rule cannot place (outside that block, or before the first value in it)
-    holds an unknown name. Keys: ids of the Name nodes read (also those inside other names' values)."""
+    holds an unknown name. Keys: ids of the Name nodes read (also those inside other names' values); values: (that
+    value, the target of the name's first binding)."""
     if rebound & {"min", "max"}:
         return {}
     clips: dict[int, tuple[str, str, ast.AST, ast.stmt]] = {}
@@ -1131,7 +1133,8 @@ def _clip_values(fn: ast.FunctionDef, bindings, parents, rebound: frozenset[str]
             node = parents.get(id(node))
         return None if node is None else ids[id(node)]
 
-    plans: dict[str, tuple[list, ast.AST, int, list]] = {}   # name -> (block, first value, its index, clips)
+    plans: dict[str, tuple[list, ast.AST, int, list, ast.Name]] = {}   # name -> (block, first value, its index,
+    # clips, its target)
     for name, found in by_name.items():
         own = [clips[id(t)] for t, _, _ in found if id(t) in clips]
         first = [(t, v) for t, v, how in found if id(t) not in clips]
@@ -1149,7 +1152,7 @@ def _clip_values(fn: ast.FunctionDef, bindings, parents, rebound: frozenset[str]
                        key=lambda step: -1 if step[0] is None else step[0])
         if any(k is None or k <= start for k, _, _ in steps):
             continue
-        plans[name] = (block, first[0][1], start, steps)
+        plans[name] = (block, first[0][1], start, steps, first[0][0])
     if not plans:
         return {}
     def unknown():   # each its own name: two reads the rule cannot place may hold different values
@@ -1163,7 +1166,7 @@ def _clip_values(fn: ast.FunctionDef, bindings, parents, rebound: frozenset[str]
         if depth > 8:
             return unknown()
         if (name, count) not in cache:
-            block, first, start, steps = plans[name]
+            block, first, start, steps, _ = plans[name]
             value = close(first, depth + 1)
             for _, kind, bound in steps[:count]:
                 bound = close(bound, depth + 1)
@@ -1174,7 +1177,7 @@ def _clip_values(fn: ast.FunctionDef, bindings, parents, rebound: frozenset[str]
         return cache[(name, count)]
 
     def held(node: ast.Name, depth: int) -> ast.AST:
-        block, _, start, steps = plans[node.id]
+        block, _, start, steps, _ = plans[node.id]
         at = place(node, block)
         if at is None or at <= start:
             return unknown()
@@ -1185,7 +1188,7 @@ def _clip_values(fn: ast.FunctionDef, bindings, parents, rebound: frozenset[str]
             return held(node, depth)
         return _rebuilt(node, lambda child: close(child, depth))
 
-    return {id(node): held(node, 0) for node in ast.walk(fn)
+    return {id(node): (held(node, 0), plans[node.id][4]) for node in ast.walk(fn)
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in plans}
 
 
@@ -1320,11 +1323,13 @@ def _closed(node: ast.AST, scope: _Scope) -> ast.AST:
             if deferred and (id(expr) in scope.clip_reads or name in scope.values):
                 return expr   # read when the generator runs: its value then is not known here (_deferred)
             if id(expr) in scope.clip_reads:
-                first = next(t for t in places.bound[name] if places.blocks.get(id(places.statement(t))) is not None)
+                # from the first binding of _clip_values's plan (H46: the first target ast.walk met was a clip's when
+                # the first binding's lay deeper, `(top := a * a)`, and `a = 1000` between it and the clip was missed)
+                value, first = scope.clip_reads[id(expr)]
                 span = interval(first, expr)
                 if span is None:
                     return unknown(name)
-                return close(scope.clip_reads[id(expr)], (*guards, span), depth + 1)
+                return close(value, (*guards, span), depth + 1)
             if name in scope.values:
                 target = places.bound[name][0]
                 span = interval(target, expr)
