@@ -611,13 +611,16 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    `x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]`, or
 #    the same built by `slice(...)`, in the index or named once (`rows = slice(i * sh, i * sh +
 #    kh)`, then `x_pad[n, c, rows, cols]`), or clipped at the border of `x` with `max` and
-#    `min` (`x[n, c, max(top, 0):min(top + kh, height), ...]`), also by re-assigning a name bound
-#    once just before, in the same block (`if bottom > height: bottom = height`,
-#    `bottom = height if bottom > height else bottom`, `r0, r1 = max(r0, 0), min(r1, height)`;
-#    a bound with a call, `next(it)`, is no clip). A name in a slice stands for its value only
-#    where that value was computed before the read in the same pass through its block, with none
-#    of the names it reads bound again in between, and not read from a list or an array (`pos[0]`)
-#    nor in a generator drawn from later. Subscripts may follow each other:
+#    `min` (`x[n, c, max(top, 0):min(top + kh, height), ...]`), or with both bounds clipped alike
+#    (`min(max(top, 0), height):min(max(top + kh, 0), height)`, `np.clip(top, 0, height):np.clip(top
+#    + kh, 0, height)`; `np.maximum` and `np.minimum` of numbers are `max` and `min`), also by
+#    re-assigning a name bound once just before, in the same block (`if bottom > height: bottom =
+#    height`, `bottom = height if bottom > height else bottom`, `r0, r1 = max(r0, 0), min(r1,
+#    height)`, `top = np.clip(top, 0, height)`; a bound with a call, `next(it)`, is no clip). A name
+#    in a slice stands for its value only where that value was computed before the read in the
+#    same pass through its block, with none of the names it reads bound again in between (also by
+#    a `case`, an `except ... as` or an `import ... as`), and not read from a list or an array
+#    (`pos[0]`) nor in a generator drawn from later. Subscripts may follow each other:
 #    a later one indexes inside the earlier ones, so `x_pad[n, c, i * sh:, j * sw:][:kh, :kw]`
 #    reads one window too. Using `x.shape` or `len(x)` is fine. A tuple or list in an index is
 #    many positions to numpy, so it is not a number (`rows = ((0,), (1,), ...)`, `x.shape[:2]`;

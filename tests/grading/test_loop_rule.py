@@ -5176,3 +5176,82 @@ plane = x_pad[n, c, top:bottom, left:right]
 {_H45_POOLED}
 """)
     assert clause(verdict("avgpool2d_loops", body)) == 5
+
+
+# ------------------------------------------------------------------ H46: border clips written with np.clip or nested
+
+# A window clipped at the border of x with numpy's clip (`np.clip(top, 0, height)`), with min of max
+# (`min(max(top, 0), height)`) on both bounds, or by re-assigning such a clip was refused (loop rule 5: bounds not
+# plain arithmetic, or a slice that grows with the image): avgpool2d_loops so written (correct) scored 44 of 48 (48
+# deserved). np.clip, np.maximum and np.minimum of numbers are read as min and max, and a slice whose two bounds are
+# clipped alike (`f(a):f(b)`) is no longer than `a:b`.
+_H46_BORDER = "height, width = x.shape[2:]\nph, pw = padding\n"
+H46_HONEST_CLIPS = {
+    "np.clip named": """
+top, left = i * sh - ph, j * sw - pw
+r0, r1 = np.clip(top, 0, height), np.clip(top + kh, 0, height)
+c0, c1 = np.clip(left, 0, width), np.clip(left + kw, 0, width)
+out[n, c, i, j] = x[n, c, r0:r1, c0:c1].sum() / (kh * kw)
+""",
+    "np.clip in the index, with keywords": """
+top, left = i * sh - ph, j * sw - pw
+out[n, c, i, j] = x[n, c, np.clip(top, a_min=0, a_max=height):np.clip(top + kh, a_min=0, a_max=height),
+                    np.clip(left, 0, width):np.clip(left + kw, 0, width)].sum() / (kh * kw)
+""",
+    "int of np.clip": """
+top, left = i * sh - ph, j * sw - pw
+r0, r1 = int(np.clip(top, 0, height)), int(np.clip(top + kh, 0, height))
+out[n, c, i, j] = x[n, c, r0:r1, max(left, 0):min(left + kw, width)].sum() / (kh * kw)
+""",
+    "min of max on both bounds": """
+top, left = i * sh - ph, j * sw - pw
+r0, r1 = min(max(top, 0), height), min(max(top + kh, 0), height)
+c0, c1 = min(max(left, 0), width), min(max(left + kw, 0), width)
+out[n, c, i, j] = x[n, c, r0:r1, c0:c1].sum() / (kh * kw)
+""",
+    "np.maximum and np.minimum": """
+top, left = i * sh - ph, j * sw - pw
+r0, r1 = np.maximum(top, 0), np.minimum(top + kh, height)
+out[n, c, i, j] = x[n, c, r0:r1, np.maximum(0, left):np.minimum(width, left + kw)].sum() / (kh * kw)
+""",
+    "re-assigned with np.clip": """
+top = i * sh - ph
+left = j * sw - pw
+bottom = top + kh
+right = left + kw
+top = np.clip(top, 0, height)
+left = np.clip(left, 0, width)
+bottom = np.clip(bottom, 0, height)
+right = np.clip(right, 0, width)
+out[n, c, i, j] = x[n, c, top:bottom, left:right].sum() / (kh * kw)
+""",
+    "re-assigned with min of max": """
+top = i * sh - ph
+left = j * sw - pw
+bottom = min(max(top + kh, 0), height)
+right = min(max(left + kw, 0), width)
+top = min(max(top, 0), height)
+left = min(max(left, 0), width)
+out[n, c, i, j] = x[n, c, top:bottom, left:right].sum() / (kh * kw)
+""",
+}
+
+
+@pytest.mark.parametrize("name", list(H46_HONEST_CLIPS))
+def test_h46_a_border_clip_with_np_clip_or_nested_min_max_keeps_the_rule(name):
+    assert verdict("avgpool2d_loops", _H46_BORDER + _h44_maxpool(H46_HONEST_CLIPS[name])) is None
+
+
+@pytest.mark.parametrize("read", [
+    "lims = iter([0, 1000000])\nplane = x[n, c, np.clip(0, 0, next(lims)):np.clip(kh, 0, next(lims)), :]",
+    "lims = iter([0, 1000000])\nplane = x[n, c, min(0, next(lims)):min(kh, next(lims)), :]",
+    "h = 1000000\nplane = x[n, c, min(h, (h := 0)):min(h + kh, 1000000), :]",
+    "plane = x[n, c, min(0, height):min(1000000, height), :]",
+    "plane = x[n, c, abs(i * sh - 1000000):abs(i * sh - 1000000 + kh), :]",
+    "bottom = kh\nbottom = np.clip(bottom, 1000000, 2000000)\nplane = x[n, c, 0:bottom, :]",
+    "bottom = kh\nbottom = min(max(bottom, 1000000), 2000000)\nplane = x[n, c, 0:bottom, :]",
+    "bottom = kh\nbottom = np.maximum(bottom, 1000000)\nplane = x[n, c, 0:bottom, :]",
+    "o = np.zeros((), dtype=int)\nplane = x[n, c, np.clip(0, 0, height, o):np.clip(kh, 0, height, o), :]"])
+def test_h46_what_the_new_clips_do_not_hide(read):
+    body = _H46_BORDER + _h44_maxpool(read + "\nout[n, c, i, j] = plane[i * sh:i * sh + kh, j * sw:j * sw + kw].mean()")
+    assert clause(verdict("avgpool2d_loops", body)) == 5

@@ -707,7 +707,43 @@ def _slice_length(piece: ast.Slice, scope: _Scope) -> str | None:
     if scope.places is not None:
         piece = _closed(piece, scope)
         scope = replace(scope, values={})
-    return _slice_length_here(piece, scope)
+    return _slice_length_here(_numpy_clips(piece, scope), scope)
+
+
+def _numpy_clips(node: ast.AST, scope: _Scope) -> ast.AST:
+    """node with numpy's clips of numbers written as the builtins they equal (H46): `np.clip(v, lo, hi)` as
+    `min(max(v, lo), hi)` (numpy's clip is the minimum of the maximum, also when lo > hi), `np.maximum(a, b)` as
+    `max(a, b)`, `np.minimum(a, b)` as `min(a, b)`; other calls stay as they are."""
+    def builtin(name: str, args: list) -> ast.Call:
+        return ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=args, keywords=[])
+
+    def rewrite(expr: ast.AST) -> ast.AST:
+        expr = _rebuilt(expr, rewrite)
+        if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and
+                isinstance(expr.func.value, ast.Name) and expr.func.value.id in ("np", "numpy") and
+                expr.func.value.id in scope.modules and not any(isinstance(a, ast.Starred) for a in expr.args)):
+            return expr
+        if expr.func.attr in ("maximum", "minimum") and len(expr.args) == 2 and not expr.keywords:
+            return builtin(expr.func.attr[:3], list(expr.args))
+        if expr.func.attr == "clip" and 1 <= len(expr.args) <= 3:   # a fourth is `out`
+            names = ("a", "a_min", "a_max")
+            given = dict(zip(names, expr.args))
+            for keyword in expr.keywords:
+                name = {"min": "a_min", "max": "a_max"}.get(keyword.arg, keyword.arg)
+                if name not in names[1:] or name in given:
+                    return expr
+                given[name] = keyword.value
+            if len(given) != 3:
+                return expr
+            value = given["a"]
+            for name, kind in (("a_min", "max"), ("a_max", "min")):
+                bound = given[name]
+                if not (isinstance(bound, ast.Constant) and bound.value is None):
+                    value = builtin(kind, [value, bound])
+            return value
+        return expr
+
+    return rewrite(node)
 
 
 def _slice_length_here(piece: ast.Slice, scope: _Scope) -> str | None:
@@ -722,8 +758,9 @@ def _slice_length_here(piece: ast.Slice, scope: _Scope) -> str | None:
     if piece.upper is None:
         return "grows"
     verdicts = [_pair_length(lower, upper, scope)
-                for upper in _clip_choices(piece.upper, scope, "min")
-                for lower in _clip_choices(piece.lower, scope, "max")]
+                for start, stop in [(piece.lower, piece.upper), *_peeled(piece.lower, piece.upper, scope)]
+                for upper in _clip_choices(stop, scope, "min")
+                for lower in _clip_choices(start, scope, "max")]
     verdict = next((v for v in ("window", "grows", "long") if v in verdicts), None)
     if verdict is None and "wraps" in verdicts:
         return "wraps"
@@ -734,6 +771,33 @@ def _slice_length_here(piece: ast.Slice, scope: _Scope) -> str | None:
     if wraps:
         return "many" if wraps == "many" else "wraps"
     return verdict
+
+
+def _peeled(lower: ast.AST | None, upper: ast.AST, scope: _Scope) -> list[tuple[ast.AST, ast.AST]]:
+    """The pairs inside a slice's bounds clipped alike, each of which is no shorter than the slice: `f(a):f(b)`, with
+    f a min or a max whose other arguments are the same on both sides, is no longer than `a:b` (min and max with a
+    number move no two numbers further apart), so `min(max(top, 0), height):min(max(top + kh, 0), height)` (and
+    np.clip, _numpy_clips) is no longer than `top:top + kh` (H46). Bounds that read a call but min, max, abs, int or
+    len, or a walrus, are none: each side must read the same other arguments."""
+    pairs: list[tuple[ast.AST, ast.AST]] = []
+    if lower is None or not (_same_twice(lower) and _same_twice(upper)):
+        return pairs
+    for _ in range(8):
+        lower, upper = scope.resolve(lower), scope.resolve(upper)
+        if scope.builtin_call(lower, "int") and scope.builtin_call(upper, "int") and \
+                len(lower.args) == len(upper.args) == 1:   # int of a number is that number
+            lower, upper = lower.args[0], upper.args[0]
+            pairs.append((lower, upper))
+            continue
+        kind = next((k for k in ("min", "max") if scope.builtin_call(lower, k) and scope.builtin_call(upper, k)), None)
+        if kind is None or len(lower.args) != len(upper.args) or len(lower.args) < 2:
+            return pairs
+        differ = [k for k, (a, b) in enumerate(zip(lower.args, upper.args)) if ast.dump(a) != ast.dump(b)]
+        if len(differ) != 1:
+            return pairs
+        lower, upper = lower.args[differ[0]], upper.args[differ[0]]
+        pairs.append((lower, upper))
+    return pairs
 
 
 def _pair_length(lower: ast.AST | None, upper: ast.AST, scope: _Scope) -> str | None:
@@ -841,7 +905,10 @@ def _wraps(piece: ast.Slice, scope: _Scope) -> bool | str:
             keys.setdefault(ast.unparse(node), node)
             return
         for child in ast.iter_child_nodes(node):
-            collect(child, depth + 1)
+            # a call's function (`min`, `int`) is no number: _evaluate reads it by name (H46: as one it multiplied the
+            # cases by 9, and `int(min(max(top, 0), height))` needed too many)
+            if not (isinstance(node, ast.Call) and child is node.func and isinstance(child, ast.Name)):
+                collect(child, depth + 1)
 
     for bound in (piece.lower, piece.upper):
         if bound is not None:
@@ -1040,10 +1107,11 @@ def _definitions(bindings) -> dict[str, ast.AST]:
 _CLIP_FLIP = {ast.Gt: "min", ast.GtE: "min", ast.Lt: "max", ast.LtE: "max"}
 
 
-def _clip_of(statement: ast.stmt) -> list[tuple[ast.Name, str, ast.AST]]:
+def _clip_of(statement: ast.stmt, scope: _Scope | None = None) -> list[tuple[ast.Name, str, ast.AST]]:
     """The clips a statement writes, each (target, 'min' or 'max', bound): `if bottom > height: bottom = height`
-    (min), `if top < 0: top = 0` (max), `bottom = min(bottom, height)`, `r0, r1 = max(r0, 0), min(r1, H)`;
-    a bound that mentions the clipped name is none."""
+    (min), `if top < 0: top = 0` (max), `bottom = min(bottom, height)`, `r0, r1 = max(r0, 0), min(r1, H)`, with
+    `scope` numpy's too (`top = np.clip(top, 0, height)`: max and then min, _numpy_clips); a bound that mentions the
+    clipped name is none."""
     found = []
     if isinstance(statement, ast.If) and not statement.orelse and len(statement.body) == 1 and \
             isinstance(statement.test, ast.Compare) and len(statement.test.ops) == 1 and \
@@ -1070,14 +1138,28 @@ def _clip_of(statement: ast.stmt) -> list[tuple[ast.Name, str, ast.AST]]:
                                  ast.If(test=bound.test, body=[ast.Assign(targets=[element], value=bound.orelse)],
                                         orelse=[]))] if _is_name(bound.body, element.id) else [])
                 continue
-            if isinstance(element, ast.Name) and isinstance(bound, ast.Call) and isinstance(bound.func, ast.Name) and \
-                    bound.func.id in ("min", "max") and not bound.keywords and len(bound.args) >= 2:
-                own = [a for a in bound.args if isinstance(a, ast.Name) and a.id == element.id]
-                rest = [a for a in bound.args if a not in own]
-                if len(own) == 1 and not any(isinstance(a, ast.Starred) or _mentions(a, {element.id}) for a in rest):
-                    found.append((element, bound.func.id, rest[0] if len(rest) == 1 else
-                                  ast.Call(func=ast.Name(id=bound.func.id, ctx=ast.Load()), args=rest, keywords=[])))
+            if isinstance(element, ast.Name) and isinstance(bound, ast.Call):
+                found.extend(_call_clips(element, _numpy_clips(bound, scope) if scope is not None else bound))
     return found
+
+
+def _call_clips(element: ast.Name, bound: ast.Call) -> list[tuple[ast.Name, str, ast.AST]]:
+    """The clips of `element = bound` written with min and max, innermost first: `top = max(top, 0)`, also nested,
+    `top = min(max(top, 0), height)` (max, then min: H46), and numpy's written as those (`top = np.clip(top, 0,
+    height)`, _numpy_clips); none when an argument but the one that leads to element mentions it."""
+    steps, node = [], bound
+    while isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("min", "max") and \
+            not node.keywords and len(node.args) >= 2 and not any(isinstance(a, ast.Starred) for a in node.args):
+        inner = [a for a in node.args if _mentions(a, {element.id})]
+        if len(inner) != 1:
+            return []
+        rest = [a for a in node.args if a is not inner[0]]
+        steps.append((element, node.func.id, rest[0] if len(rest) == 1 else
+                      ast.Call(func=ast.Name(id=node.func.id, ctx=ast.Load()), args=rest, keywords=[])))
+        if _is_name(inner[0], element.id):
+            return steps[::-1]
+        node = inner[0]
+    return []
 
 
 def _is_name(node: ast.AST, name: str) -> bool:
@@ -1099,7 +1181,8 @@ def _statement_lists(fn: ast.FunctionDef) -> list[list[ast.stmt]]:
             and all(isinstance(s, ast.stmt) for s in block)]
 
 
-def _clip_values(fn: ast.FunctionDef, bindings, parents, rebound: frozenset[str]) -> dict[int, tuple[ast.AST, ast.Name]]:
+def _clip_values(fn: ast.FunctionDef, bindings, parents, rebound: frozenset[str],
+                 scope: _Scope | None = None) -> dict[int, tuple[ast.AST, ast.Name]]:
     """For every read of a name bound once by a plain assignment and then only clipped in the same block
     (`top = i * sh - ph`, then `if top < 0: top = 0`; `bottom = top + kh`, then `bottom = min(bottom, height)`),
     the value it holds there: its first value clipped by the clips before the read (`max(i * sh - ph, 0)`), read
@@ -1108,11 +1191,11 @@ def _clip_values(fn: ast.FunctionDef, bindings, parents, rebound: frozenset[str]
     value, the target of the name's first binding)."""
     if rebound & {"min", "max"}:
         return {}
-    clips: dict[int, tuple[str, str, ast.AST, ast.stmt]] = {}
+    clips: dict[int, list[tuple[str, str, ast.AST, ast.stmt]]] = {}   # one target may clip twice: np.clip
     for block in _statement_lists(fn):
         for statement in block:
-            for target, kind, bound in _clip_of(statement):
-                clips[id(target)] = (target.id, kind, bound, statement)
+            for target, kind, bound in _clip_of(statement, scope):
+                clips.setdefault(id(target), []).append((target.id, kind, bound, statement))
     if not clips:
         return {}
     by_name: dict[str, list] = {}
@@ -1136,7 +1219,7 @@ def _clip_values(fn: ast.FunctionDef, bindings, parents, rebound: frozenset[str]
     plans: dict[str, tuple[list, ast.AST, int, list, ast.Name]] = {}   # name -> (block, first value, its index,
     # clips, its target)
     for name, found in by_name.items():
-        own = [clips[id(t)] for t, _, _ in found if id(t) in clips]
+        own = [clip for t, _, _ in found for clip in clips.get(id(t), ())]
         first = [(t, v) for t, v, how in found if id(t) not in clips]
         if not own or len(first) != 1 or not isinstance(first[0][0], ast.Name) or first[0][1] is None or \
                 not any(how == "assign" for t, _, how in found if t is first[0][0]):
@@ -1307,6 +1390,12 @@ def _closed(node: ast.AST, scope: _Scope) -> ast.AST:
     def close(expr: ast.AST, guards: tuple, depth: int) -> ast.AST:
         if depth > 8:
             return unknown("deep")
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and \
+                isinstance(expr.func.value, ast.Name) and expr.func.value.id in ("np", "numpy"):
+            # numpy's function is numpy's wherever it is read (`r0 = np.clip(top, 0, height)`: _numpy_clips)
+            func = expr.func
+            rebuilt = _rebuilt(expr, lambda child: child if child is func else close(child, guards, depth))
+            return rebuilt
         # an element or attribute read by a value bound before the read (`bottom = pos[0] + kh`) is the number it
         # held then: `pos[0] = 0` between changes `pos[0]` at the read but binds no name (H45). A shape's element
         # (`weight.shape[2]`, `x.shape[-1]`) changes only with its array's name, which guarded follows.
@@ -2072,7 +2161,7 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str], modules: frozenset[st
                                          for node in ast.walk(statement) if isinstance(node, ast.Call)))
     scope = replace(scope, **dict(zip(("sequences", "flat"), _sequences(bindings))))
     scope = replace(scope, nonneg=_nonnegative(bindings, scope.fixed), aliases=_size_kinds(bindings, scope.fixed),
-                    clip_reads=_clip_values(fn, bindings, parents, scope.rebound),
+                    clip_reads=_clip_values(fn, bindings, parents, scope.rebound, scope),
                     places=_places(fn, bindings, parents))
     images = _images(fn, bindings, parents, numbers, scope)
     numbers -= images.keys()
