@@ -627,7 +627,9 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    nor is what a given line binds whole, `x`, `weight`, `bias` (maybe None), `padding`),
 #    nor is an unpacked `*e` or a starred target, nor what a `match` captures; the given sizes
 #    (`kh`, `kernel_size[0]`, `weight.shape[2]`, ...) count as a window's only while the function
-#    keeps them sizes (`kh = x_pad.shape[2]` or `ph = 1000000` makes it no window's size; nor is
+#    keeps them sizes (`kh = x_pad.shape[2]` or `ph = 1000000` makes it no window's size, and
+#    changing an array's shape in place, `a.resize(...)` or `a.shape = ...`, makes the weight's
+#    shape none; nor is
 #    `weight.nbytes` one, nor a channel count, `weight.shape[0]`, nor an element picked by
 #    arithmetic, `weight.shape[2 + 0 * k]`: pick one by a whole number; a length that multiplies
 #    sizes, `kh * kw`, is longer than a window; bound again, a size stays one only as it is, `kh, kw = weight.shape[2:]`

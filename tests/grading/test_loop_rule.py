@@ -5255,3 +5255,32 @@ def test_h46_a_border_clip_with_np_clip_or_nested_min_max_keeps_the_rule(name):
 def test_h46_what_the_new_clips_do_not_hide(read):
     body = _H46_BORDER + _h44_maxpool(read + "\nout[n, c, i, j] = plane[i * sh:i * sh + kh, j * sw:j * sw + kw].mean()")
     assert clause(verdict("avgpool2d_loops", body)) == 5
+
+
+# ------------------------------------------------------------------ H46: a shape changed in place
+
+# `weight.shape[2]` was the kernel's height wherever it was read, but `weight.resize((c_out, c_in, 512, 512),
+# refcheck=False)` changes it in place, with no name bound: `x_pad[n, :, 0:weight.shape[2], 0:weight.shape[3]]` then
+# counted as one window and read the whole padded plane. conv2d_loops so written (the weight copied before and put
+# back after, the plane convolved by shifted slices; honest loops where numpy refuses to resize a view) scored 48 of
+# 48 (40 deserved). A function that may change a shape in place trusts no size of the weight.
+@pytest.mark.parametrize("change", [
+    "weight.resize((c_out, c_in, 512, 512), refcheck=False)",
+    "np.ndarray.resize(weight, (c_out, c_in, 512, 512), refcheck=False)",
+    "np.ndarray.shape.__set__(weight, (1, 1, c_out * c_in, kh * kw))"])
+def test_h46_the_weights_shape_changed_in_place_is_no_window_size(change):
+    assert clause(verdict("conv2d_loops", f"""
+for n in range(batch):
+    for co in range(1):
+        for i in range(1):
+            for j in range(1):
+                w = weight.copy()
+                {change}
+                plane = x_pad[n, :, 0:weight.shape[2], 0:weight.shape[3]]
+                for a in range(c_out):
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            out[n, a] += np.sum(plane[:, ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] *
+                                                w[a, :, ki, kj][:, None, None], axis=0)
+return out
+""")) == 5

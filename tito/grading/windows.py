@@ -386,9 +386,12 @@ def _bare_leaves(expr: ast.AST) -> list[ast.AST]:
     return [expr]
 
 
-def _numbers(bindings, images: set[str], params: frozenset[str] | set[str] = frozenset()) -> set[str]:
-    """The names that only ever hold numbers (the greatest set closed under their bindings)."""
-    fixed = _fixed(bindings, params)
+def _numbers(bindings, images: set[str], params: frozenset[str] | set[str] = frozenset(),
+             fixed: frozenset[str] | None = None) -> set[str]:
+    """The names that only ever hold numbers (the greatest set closed under their bindings); `fixed`, _fixed's
+    names when the caller has them."""
+    if fixed is None:
+        fixed = _fixed(bindings, params)
     candidates = {name for target, _, _ in bindings for name in stored_names(target)} - images
     while True:
         numbers = set(candidates)
@@ -465,12 +468,30 @@ class _Scope:
                 and not any(isinstance(a, ast.Starred) for a in node.args))
 
 
-def _fixed(bindings, params: frozenset[str] | set[str] = frozenset()) -> frozenset[str]:
+# what changes an array's shape in place: `a.resize(...)` (also `np.ndarray.resize(a, ...)`), the descriptors' and
+# pickling's setters, and assignments to `a.shape`, `a.dtype` (a view of other item sizes changes the last axis) or
+# `a.strides`
+RESHAPERS = ("resize", "__set__", "__setstate__")
+RESHAPED = ("shape", "dtype", "strides")
+
+
+def _reshapes(fn: ast.FunctionDef) -> bool:
+    """Whether fn may change an array's shape in place (H46: `weight.resize((c_out, c_in, 512, 512),
+    refcheck=False)` made `x_pad[n, :, 0:weight.shape[2]]` read as one window the whole padded plane); then the
+    weight's shape is no window's size (_fixed's `untrusted`)."""
+    return any(isinstance(node, ast.Attribute) and (node.attr in RESHAPERS or
+                                                    isinstance(node.ctx, ast.Store) and node.attr in RESHAPED)
+               for node in ast.walk(fn))
+
+
+def _fixed(bindings, params: frozenset[str] | set[str] = frozenset(), untrusted: frozenset[str] = frozenset()
+           ) -> frozenset[str]:
     """The names of FIXED and FIXED_ROOTS that every binding in fn keeps sizes: a given line, or an
     assignment of such a size as it is (`kh, kw = weight.shape[2:]`, `sh = stride[0]`, `kh = int(kh)`).
     Bound to anything else (`kernel_size = x_pad.shape`, `kh = x_pad.shape[2]`), or to arithmetic on a
     size (`kh = kh * 1000000`: bound twice, its value is not followed, and `x_pad[n, c, 0:kh]` would
-    count as one window: held-out hunt H30), a name is no window size the rule can trust."""
+    count as one window: held-out hunt H30), a name is no window size the rule can trust; nor are `untrusted`
+    (FIXED_ROOTS whose sizes may change in place: _reshapes) and what reads them."""
     # and the student's own names bound only to such sizes as they are (`k_h, k_w = weight.shape[2:]`: H36):
     # names bound by plain assignments only, none a given line binds (H37: `x_pad = x_pad` made the image a
     # size, so `x_pad.shape[2]` was a window's length), none an image parameter
@@ -485,7 +506,7 @@ def _fixed(bindings, params: frozenset[str] | set[str] = frozenset()) -> frozens
                 and value is not None and any(isinstance(leaf, ast.Attribute) and not _kernel_shape(leaf, FIXED_ROOTS)
                                               for leaf in _bare_leaves(value))
                 for element in target.elts[:2] for name in stored_names(element)}
-    trusted = (set(FIXED + FIXED_ROOTS) & present | own) - channels
+    trusted = (set(FIXED + FIXED_ROOTS) & present | own) - channels - untrusted
     while True:
         kept = set(trusted)
         for target, value, how in bindings:
@@ -2138,7 +2159,8 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str], modules: frozenset[st
     bindings = _bindings(fn, given)
     parents = _parents(fn)
     params = parameter_names(fn, starred=False)
-    numbers = _numbers(bindings, set(IMAGES) & params, params)
+    fixed = _fixed(bindings, params)
+    numbers = _numbers(bindings, set(IMAGES) & params, params, fixed)
     bound_here = set().union(*(stored_names(target) for target, _, _ in bindings))
     called = {_called(n) for n in ast.walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)}
     imported_here = local_modules(fn)
@@ -2155,7 +2177,8 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str], modules: frozenset[st
         return TooMuch(f"it binds the name `{hidden[0]}` and calls it: the rule reads {hidden[0]}(...) as Python's "
                        f"or numpy's own; give your own {hidden[0]} another name", node)
     scope = _Scope(_definitions(bindings), frozenset({"slice", "min", "max", "abs", "int", "float"} & bound_here),
-                   flags=_flags(bindings), fixed=_fixed(bindings, params),
+                   flags=_flags(bindings),
+                   fixed=_fixed(bindings, params, frozenset({"weight"})) if _reshapes(fn) else fixed,
                    modules=(frozenset(modules) | imported_here) - (bound_here - imported_here),
                    given_calls=frozenset(id(node) for statement in given_statements(fn, given)
                                          for node in ast.walk(statement) if isinstance(node, ast.Call)))
