@@ -5284,3 +5284,28 @@ for n in range(batch):
                                                 w[a, :, ki, kj][:, None, None], axis=0)
 return out
 """)) == 5
+
+
+# A border clip chosen by a conditional expression into a name of its own (`r0 = 0 if top < 0 else top`, `r1 =
+# height if top + kh > height else top + kh`) was refused (loop rule 5: bounds not plain arithmetic):
+# avgpool2d_loops so written (correct) scored 44 of 48 (48 deserved). A choice between two numbers by comparing them
+# is the min or max it is.
+def test_h46_a_clip_chosen_by_a_conditional_expression_into_a_new_name_keeps_the_rule():
+    assert verdict("avgpool2d_loops", _H46_BORDER + _h44_maxpool("""
+top, left = i * sh - ph, j * sw - pw
+r0 = 0 if top < 0 else top
+r1 = height if top + kh > height else top + kh
+c0 = left if left >= 0 else 0
+c1 = left + kw if left + kw <= width else width
+out[n, c, i, j] = x[n, c, r0:r1, c0:c1].sum() / (kh * kw)
+""")) is None
+
+
+@pytest.mark.parametrize("read", [
+    "r1 = 1000000 if kh < 1000000 else kh\nplane = x[n, c, 0:r1, :]",
+    "r1 = kh if kh > 1000000 else 1000000\nplane = x[n, c, 0:r1, :]",
+    "r1 = kh + 1000000 if kh < 5 else kh\nplane = x[n, c, 0:r1, :]",
+    "lims = iter([0, 1000000])\nr1 = next(lims) if kh > next(lims) else kh\nplane = x[n, c, 0:r1, :]"])
+def test_h46_what_a_conditional_choice_does_not_hide(read):
+    body = _H46_BORDER + _h44_maxpool(read + "\nout[n, c, i, j] = plane[i * sh:i * sh + kh, j * sw:j * sw + kw].mean()")
+    assert clause(verdict("avgpool2d_loops", body)) == 5

@@ -731,15 +731,35 @@ def _slice_length(piece: ast.Slice, scope: _Scope) -> str | None:
     return _slice_length_here(_numpy_clips(piece, scope), scope)
 
 
+def _conditional_clip(expr: ast.IfExp) -> ast.Call | None:
+    """`a if a < b else b` as min(a, b), `b if a < b else a` as max(a, b) (and so on for <=, >, >=), when a and b
+    are read the same both times (_same_twice); else None."""
+    test = expr.test
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in _CLIP_FLIP):
+        return None
+    left, right = test.left, test.comparators[0]
+    if not (_same_twice(left) and _same_twice(right)):
+        return None
+    dumps = [ast.dump(node) for node in (left, right, expr.body, expr.orelse)]
+    if dumps[2:] not in (dumps[:2], dumps[1::-1]):
+        return None
+    picks_left = dumps[2] == dumps[0]     # the left one when the test holds: the smaller for < and <=
+    smaller = picks_left == isinstance(test.ops[0], (ast.Lt, ast.LtE))
+    return ast.Call(func=ast.Name(id="min" if smaller else "max", ctx=ast.Load()), args=[left, right], keywords=[])
+
+
 def _numpy_clips(node: ast.AST, scope: _Scope) -> ast.AST:
     """node with numpy's clips of numbers written as the builtins they equal (H46): `np.clip(v, lo, hi)` as
     `min(max(v, lo), hi)` (numpy's clip is the minimum of the maximum, also when lo > hi), `np.maximum(a, b)` as
-    `max(a, b)`, `np.minimum(a, b)` as `min(a, b)`; other calls stay as they are."""
+    `max(a, b)`, `np.minimum(a, b)` as `min(a, b)`, and a choice between two numbers by comparing them as the min
+    or max it is (`0 if top < 0 else top`: _conditional_clip); other calls stay as they are."""
     def builtin(name: str, args: list) -> ast.Call:
         return ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=args, keywords=[])
 
     def rewrite(expr: ast.AST) -> ast.AST:
         expr = _rebuilt(expr, rewrite)
+        if isinstance(expr, ast.IfExp):   # `0 if top < 0 else top` is max(top, 0)
+            return _conditional_clip(expr) or expr
         if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and
                 isinstance(expr.func.value, ast.Name) and expr.func.value.id in ("np", "numpy") and
                 expr.func.value.id in scope.modules and not any(isinstance(a, ast.Starred) for a in expr.args)):
