@@ -1685,9 +1685,11 @@ def _lead_after(value: ast.AST, images: dict, parents, numbers, scope: _Scope) -
     return sum(isinstance(e, ast.Slice) for e in entries) + lead - len(entries)
 
 
-def _images(fn: ast.FunctionDef, bindings, parents, numbers, scope) -> dict[str, int]:
+def _images(fn: ast.FunctionDef, bindings, parents, numbers, scope) -> tuple[dict[str, int], dict[str, int]]:
     """IMAGES and every name computed from one of them used whole (`x_pad = _pad(x, ...)`, `y = x_pad`,
-    `plane = x_pad[n, c]`), each with its lead (see _window_problem)."""
+    `plane = x_pad[n, c]`), each with its lead (see _window_problem); and what _fills finds for those images and
+    numbers (the last pass's: every pass only adds names or changes leads, so in the last, which changes nothing,
+    _fills read the images returned)."""
     params = parameter_names(fn, starred=False)
     images = {name: 2 for name in IMAGES if name in params}
     while True:
@@ -1726,7 +1728,7 @@ def _images(fn: ast.FunctionDef, bindings, parents, numbers, scope) -> dict[str,
                 # (`view = np.asarray(big[n, c])`) may share its memory in a way the rule does not follow
                 grown[array] = OPAQUE if OPAQUE in (grown[view], picked) else grown[view] + picked
         if grown == images:
-            return images
+            return images, filled
         images = grown
 
 
@@ -2139,10 +2141,10 @@ def _updates_in_place(read: ast.AST, parents) -> bool:
     return any(place(target) == place(read) for target in statement.targets)
 
 
-def _subscripts_only(bindings) -> frozenset[str]:
-    """The names the function binds only to subscripts of the image, of an array a given line makes or of
-    the weight (`window = x_pad[n, c, ...]`): numpy arrays (or numpy scalars), whose methods are numpy's."""
-    given_bound = {name for target, _, how in bindings if how == "given" for name in stored_names(target)}
+def _subscripts_only(bindings, given_bound: set[str]) -> frozenset[str]:
+    """The names the function binds only to subscripts of the image, of an array a given line makes (given_bound:
+    the names the given lines bind) or of the weight (`window = x_pad[n, c, ...]`): numpy arrays (or numpy
+    scalars), whose methods are numpy's."""
     bases = set(IMAGES) | given_bound | {"weight"}
 
     def base(node):
@@ -2187,7 +2189,8 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str], modules: frozenset[st
     # np.arange(...), itertools.product(...): the rule reads them by name, so the name they are called on
     # is numpy's or itertools' (bound here only by an import of a module, if at all)
     # (`window.argmax()` of a window the function reads from an array is numpy's own method: H36)
-    views = _subscripts_only(bindings)
+    given_bound = {name for target, _, how in bindings if how == "given" for name in stored_names(target)}
+    views = _subscripts_only(bindings, given_bound)
     roots = {n.func.value.id for n in ast.walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
              and n.func.attr in (*LOOP_READERS, *NUMPY_READ) and isinstance(n.func.value, ast.Name)
              and not (n.func.value.id in views and n.func.attr in ("argmax", "argmin") and not n.args and not n.keywords)}
@@ -2206,12 +2209,13 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str], modules: frozenset[st
     scope = replace(scope, nonneg=_nonnegative(bindings, scope.fixed), aliases=_size_kinds(bindings, scope.fixed),
                     clip_reads=_clip_values(fn, bindings, parents, scope.rebound, scope),
                     places=_places(fn, bindings, parents))
-    images = _images(fn, bindings, parents, numbers, scope)
-    numbers -= images.keys()
+    images, filled = _images(fn, bindings, parents, numbers, scope)
+    if images.keys() & numbers:   # _images's fills read these as numbers
+        numbers -= images.keys()
+        filled = _fills(fn, images, numbers, parents, scope)
     # what the student's writes shape: not the image, nor an array a given line makes (x_pad, out, grad_x_pad),
     # whose leading axes are images and channels
-    given_bound = {name for target, _, how in bindings if how == "given" for name in stored_names(target)}
-    scope = replace(scope, collectors=frozenset(_fills(fn, images, numbers, parents, scope)) - set(IMAGES) - given_bound)
+    scope = replace(scope, collectors=frozenset(filled) - set(IMAGES) - given_bound)
     scope = replace(scope, bands=_bands(bindings, images, parents, numbers, scope))
     images.update(dict.fromkeys(scope.bands, 0))  # a band's rows and columns are its first two dimensions
     for node in sorted(_inside_loops(fn), key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0))):
