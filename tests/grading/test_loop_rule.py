@@ -5309,3 +5309,41 @@ out[n, c, i, j] = x[n, c, r0:r1, c0:c1].sum() / (kh * kw)
 def test_h46_what_a_conditional_choice_does_not_hide(read):
     body = _H46_BORDER + _h44_maxpool(read + "\nout[n, c, i, j] = plane[i * sh:i * sh + kh, j * sw:j * sw + kw].mean()")
     assert clause(verdict("avgpool2d_loops", body)) == 5
+
+
+# ------------------------------------------------------------------ H46: np.nditer, a style the tests lacked
+
+# The review asked for one attack and one honest answer in a style the tests lack; both were already judged right.
+# Honest: a window's maximum kept by stepping over the window's elements with np.nditer.
+def test_h46_a_window_stepped_through_by_nditer_keeps_the_rule():
+    assert verdict("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                best = -np.inf
+                for v in np.nditer(window):
+                    if v > best:
+                        best = v
+                out[n, c, i, j] = best
+return out
+""") is None
+
+
+# Attack: the whole plane copied element by element through np.nditer's multi_index, then pooled by shifted slices
+# (correct); it reads the image beyond one window.
+def test_h46_a_plane_copied_through_nditer_is_not_a_window():
+    assert clause(verdict("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(1):
+            for j in range(1):
+                it = np.nditer(x_pad[n, c], flags=["multi_index"])
+                plane = np.full(x_pad.shape[2:], -np.inf)
+                for v in it:
+                    plane[it.multi_index] = v
+                out[n, c] = np.max([plane[ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw]
+                                    for ki in range(kh) for kj in range(kw)], axis=0)
+return out
+""")) == 5
