@@ -609,8 +609,8 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    ends at a negative position (numpy counts one from the end of the axis: `0:-1` is every row
 #    but the last, and so is a clip `max(top, 0):min(top + kh, height)` whose `top + kh` is -1):
 #    `x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]`, or
-#    the same built by `slice(...)`, in the index or named once (`rows = slice(i * sh, i * sh +
-#    kh)`, then `x_pad[n, c, rows, cols]`), or clipped at the border of `x` with `max` and
+#    the same built by `slice(...)` or `np.s_[...]`, in the index or named once (`rows = slice(i *
+#    sh, i * sh + kh)`, then `x_pad[n, c, rows, cols]`), or clipped at the border of `x` with `max` and
 #    `min` (`x[n, c, max(top, 0):min(top + kh, height), ...]`), or with both bounds clipped alike
 #    (`min(max(top, 0), height):min(max(top + kh, 0), height)`, `np.clip(top, 0, height):np.clip(top
 #    + kh, 0, height)`; `np.maximum` and `np.minimum` of numbers are `max` and `min`, and so is a
@@ -634,7 +634,8 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    `weight.nbytes` one, nor a channel count, `weight.shape[0]`, nor an element picked by
 #    arithmetic, `weight.shape[2 + 0 * k]`: pick one by a whole number; a length that multiplies
 #    sizes, `kh * kw`, is longer than a window; bound again, a size stays one only as it is, `kh, kw = weight.shape[2:]`
-#    or `sh = stride[0]`, or a choice between such, `kh, kw = kernel_size if
+#    or `sh = stride[0]`, or an element of a tuple of such bound once (`k = (kh, kw)`, then
+#    `k[0]`), or a choice between such, `kh, kw = kernel_size if
 #    isinstance(kernel_size, tuple) else (kernel_size, kernel_size)`, also under names of your
 #    own, `k_h, k_w = weight.shape[2:]` or one kernel's `weight[0, 0].shape` (of a shape, only the
 #    weight's); not as arithmetic,

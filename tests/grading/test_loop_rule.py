@@ -5347,3 +5347,56 @@ for n in range(batch):
                                     for ki in range(kh) for kj in range(kw)], axis=0)
 return out
 """)) == 5
+
+
+# ------------------------------------------------------------------ H46: windows built with np.s_ or a tuple of sizes
+
+# `x_pad[n, c, np.s_[i * sh:i * sh + kh], ...]` (numpy's slice maker) and `k = (kh, kw)`, then `i * s[0]:i * s[0] +
+# k[0]`, were refused (loop rule 5: an index that may be an array of positions; a slice that grows with the image):
+# maxpool2d_loops or avgpool2d_loops so written (correct) scored 44 of 48 (48 deserved). `np.s_[a:b]` is the slice
+# a:b, and an element of a tuple bound once (its elements never change) is that element.
+H46_HONEST_SLICES = {
+    "np.s_ in the index": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, np.s_[i * sh:i * sh + kh], np.s_[j * sw:j * sw + kw]].max()
+return out
+"""),
+    "np.s_ named": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            rows = np.s_[i * sh:i * sh + kh]
+            for j in range(w_out):
+                cols = np.s_[j * sw:j * sw + kw]
+                out[n, c, i, j] = x_pad[n, c, rows, cols].max()
+return out
+"""),
+    "the sizes as tuples": ("avgpool2d_loops", """
+k = (kh, kw)
+s = (sh, sw)
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, i * s[0]:i * s[0] + k[0], j * s[1]:j * s[1] + k[-1]].mean()
+return out
+"""),
+}
+
+
+@pytest.mark.parametrize("name", list(H46_HONEST_SLICES))
+def test_h46_a_window_built_with_np_s_or_a_tuple_of_sizes_keeps_the_rule(name):
+    assert verdict(*H46_HONEST_SLICES[name]) is None
+
+
+@pytest.mark.parametrize("read", [
+    "k = [kh, kw]\nk[0] = 1000000\nk[1] = 1000000\nplane = x_pad[n, c, 0:k[0], 0:k[1]]",
+    "k = (kh, kw)\nk = (1000000, 1000000)\nplane = x_pad[n, c, 0:k[0], 0:k[1]]",
+    "a = kh\nk = (a, a)\na = 1000000\nplane = x_pad[n, c, 0:k[0], 0:k[1]]",
+    "plane = x_pad[n, c, np.s_[0:1000000], np.s_[0:1000000]]",
+    "rows = np.s_[0:kh]\nrows = np.s_[0:1000000]\nplane = x_pad[n, c, rows, rows]"])
+def test_h46_what_np_s_and_tuples_of_sizes_do_not_hide(read):
+    assert clause(verdict("avgpool2d_loops", _h45_one_step(read + "\n" + _H45_POOLED))) == 5

@@ -751,8 +751,9 @@ def _conditional_clip(expr: ast.IfExp) -> ast.Call | None:
 def _numpy_clips(node: ast.AST, scope: _Scope) -> ast.AST:
     """node with numpy's clips of numbers written as the builtins they equal (H46): `np.clip(v, lo, hi)` as
     `min(max(v, lo), hi)` (numpy's clip is the minimum of the maximum, also when lo > hi), `np.maximum(a, b)` as
-    `max(a, b)`, `np.minimum(a, b)` as `min(a, b)`, and a choice between two numbers by comparing them as the min
-    or max it is (`0 if top < 0 else top`: _conditional_clip); other calls stay as they are."""
+    `max(a, b)`, `np.minimum(a, b)` as `min(a, b)`, a choice between two numbers by comparing them as the min or
+    max it is (`0 if top < 0 else top`: _conditional_clip), and an element of a tuple written out (`(kh, kw)[0]`,
+    of `k = (kh, kw)` bound once: a tuple's elements never change) as that element; other calls stay as they are."""
     def builtin(name: str, args: list) -> ast.Call:
         return ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=args, keywords=[])
 
@@ -760,6 +761,14 @@ def _numpy_clips(node: ast.AST, scope: _Scope) -> ast.AST:
         expr = _rebuilt(expr, rewrite)
         if isinstance(expr, ast.IfExp):   # `0 if top < 0 else top` is max(top, 0)
             return _conditional_clip(expr) or expr
+        if isinstance(expr, ast.Subscript) and isinstance(expr.value, ast.Tuple) and \
+                not any(isinstance(e, ast.Starred) for e in expr.value.elts):
+            index = expr.slice.value if isinstance(expr.slice, ast.Constant) else \
+                -expr.slice.operand.value if isinstance(expr.slice, ast.UnaryOp) and \
+                isinstance(expr.slice.op, ast.USub) and isinstance(expr.slice.operand, ast.Constant) and \
+                type(expr.slice.operand.value) is int else None
+            if type(index) is int and -len(expr.value.elts) <= index < len(expr.value.elts):
+                return expr.value.elts[index]   # `k = (kh, kw)`, then `k[0]`: a tuple's element is kh (H46)
         if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and
                 isinstance(expr.func.value, ast.Name) and expr.func.value.id in ("np", "numpy") and
                 expr.func.value.id in scope.modules and not any(isinstance(a, ast.Starred) for a in expr.args)):
@@ -1535,10 +1544,15 @@ def _narrowest(entries: list[ast.AST], numbers: set[str], scope: _Scope) -> ast.
 
 
 def _as_slice(entry: ast.AST, scope: _Scope) -> ast.Slice | None:
-    """The slice that `slice(start, stop[, step])` builds, written in the index or bound once to a name
+    """The slice that `slice(start, stop[, step])` (or `np.s_[start:stop]`) builds, written in the index or bound once to a name
     (`rows = slice(i * sh, i * sh + kh)`; `x_pad[n, c, rows, cols]`), or None. Only the builtin
     `slice`, and only through names bound once: a name bound twice has no one value."""
     entry = scope.resolve(entry)
+    if isinstance(entry, ast.Subscript) and isinstance(entry.slice, ast.Slice) and \
+            isinstance(entry.value, ast.Attribute) and entry.value.attr == "s_" and \
+            isinstance(entry.value.value, ast.Name) and entry.value.value.id in ("np", "numpy") and \
+            entry.value.value.id in scope.modules:
+        return entry.slice   # numpy's `np.s_[a:b]` is the slice a:b (H46)
     if not (scope.builtin_call(entry, "slice") and 1 <= len(entry.args) <= 3):
         return None
     args = entry.args
