@@ -5267,7 +5267,8 @@ def test_h46_what_the_new_clips_do_not_hide(read):
 @pytest.mark.parametrize("change", [
     "weight.resize((c_out, c_in, 512, 512), refcheck=False)",
     "np.ndarray.resize(weight, (c_out, c_in, 512, 512), refcheck=False)",
-    "np.ndarray.shape.__set__(weight, (1, 1, c_out * c_in, kh * kw))"])
+    "np.ndarray.shape.__set__(weight, (1, 1, c_out * c_in, kh * kw))",
+    "getattr(weight, 'resize')((c_out, c_in, 512, 512), refcheck=False)"])
 def test_h46_the_weights_shape_changed_in_place_is_no_window_size(change):
     assert clause(verdict("conv2d_loops", f"""
 for n in range(batch):

@@ -479,8 +479,10 @@ def _reshapes(fn: ast.FunctionDef) -> bool:
     """Whether fn may change an array's shape in place (H46: `weight.resize((c_out, c_in, 512, 512),
     refcheck=False)` made `x_pad[n, :, 0:weight.shape[2]]` read as one window the whole padded plane); then the
     weight's shape is no window's size (_fixed's `untrusted`)."""
+    # also named by a string (`getattr(weight, "resize")`: getattr with a written name is allowed)
     return any(isinstance(node, ast.Attribute) and (node.attr in RESHAPERS or
                                                     isinstance(node.ctx, ast.Store) and node.attr in RESHAPED)
+               or isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in RESHAPERS
                for node in ast.walk(fn))
 
 
