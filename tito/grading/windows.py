@@ -832,10 +832,12 @@ def _peeled(lower: ast.AST | None, upper: ast.AST, scope: _Scope) -> list[tuple[
     np.clip, _numpy_clips) is no longer than `top:top + kh` (H46). Bounds that read a call but min, max, abs, int or
     len, or a walrus, are none: each side must read the same other arguments."""
     pairs: list[tuple[ast.AST, ast.AST]] = []
-    if lower is None or not (_same_twice(lower) and _same_twice(upper)):
+    if lower is None:
         return pairs
     for _ in range(8):
         lower, upper = scope.resolve(lower), scope.resolve(upper)
+        if not (_same_twice(lower) and _same_twice(upper)):
+            return pairs
         if scope.builtin_call(lower, "int") and scope.builtin_call(upper, "int") and \
                 len(lower.args) == len(upper.args) == 1:   # int of a number is that number
             lower, upper = lower.args[0], upper.args[0]
