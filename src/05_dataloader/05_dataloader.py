@@ -432,9 +432,31 @@ def test_unit_batch_indices():
     again = DataLoader(ds, batch_size=3, shuffle=True, seed=7)
     assert np.array_equal(np.concatenate(again.batch_indices()), np.concatenate(first)), "same seed, same order"
     assert np.array_equal(np.concatenate(again.batch_indices()), np.concatenate(second)), 'check failed: np.array_equal(np.concatenate(again.batch_indices()), np.concatenate(second))'
-    rng = np.random.default_rng(7)
-    assert np.array_equal(np.concatenate(first), rng.permutation(10)) and np.array_equal(np.concatenate(second), rng.permutation(10)), (
-        "shuffle with the loader's own generator: self._rng.permutation(N), one call per epoch")
+    # The loader's own generator, whatever call draws the permutation (rng.permutation, rng.shuffle, rng.choice,
+    # rng.random(N).argsort(), ...): np.random's global state stays as it was, the seed decides the order, and
+    # over many epochs every sample lands in every place of the order.
+    saved = np.random.get_state()
+    try:
+        np.random.seed(0)
+        before = np.random.get_state()
+        DataLoader(ds, batch_size=3, shuffle=True, seed=7).batch_indices()
+        after = np.random.get_state()
+    finally:
+        np.random.set_state(saved)
+    assert np.array_equal(before[1], after[1]) and before[2] == after[2], (
+        "shuffle with the loader's own generator, self._rng (e.g. self._rng.permutation(N)): batch_indices() "
+        "drew from np.random's global generator")
+    other_seed = DataLoader(ds, batch_size=3, shuffle=True, seed=8).batch_indices()
+    assert not np.array_equal(np.concatenate(other_seed), np.concatenate(first)), (
+        "seeds 7 and 8 gave the same order: shuffle with the loader's own generator, self._rng, made from its seed")
+    places = np.zeros((10, 10), dtype=int)
+    many = DataLoader(ds, batch_size=3, shuffle=True, seed=7)
+    for _ in range(200):
+        places[np.concatenate(many.batch_indices()), np.arange(10)] += 1
+    assert places.min() >= 5, (
+        "over 200 shuffled epochs some sample never (or hardly ever) came at some place of the order: "
+        f"{np.argwhere(places < 5)[:3].tolist()} (sample, place). Shuffle the whole order, "
+        "self._rng.permutation(N), then cut it into chunks")
     print("DataLoader.batch_indices: chunks, seeded shuffling, a fresh permutation per epoch")
 
 if __name__ == "__main__":
@@ -886,7 +908,8 @@ if __name__ == "__main__":
     _next_a, _next_b = np.concatenate(_a.batch_indices()), np.concatenate(_b.batch_indices())
     print(f"3. no: A's next epoch is seed 7's second permutation (starts {_next_a[:5].tolist()}), "
           f"B's is the first (starts {_next_b[:5].tolist()}); they agree at {np.sum(_next_a == _next_b)} of {_n} places")
-    assert not np.array_equal(_next_a, _next_b) and np.array_equal(_next_b, np.random.default_rng(7).permutation(_n))
+    _c = DataLoader(_ds, batch_size=_bs, shuffle=True, seed=7)   # a third loader, seed 7: B's order again
+    assert not np.array_equal(_next_a, _next_b) and np.array_equal(_next_b, np.concatenate(_c.batch_indices()))
     # 4. Bytes: samples * channels * height * width * 4 bytes per float32.
     _per_image = int(np.prod(_x.shape[1:])) * 4
     _batch_images = next(iter(DataLoader(_ds, batch_size=_bs)))[0]

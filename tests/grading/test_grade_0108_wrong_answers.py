@@ -221,6 +221,10 @@ WRONG = {
     ("05", "rng_made_per_epoch"): ({"test-dataloader-batch-indices"},
                                    "batch_indices makes np.random.default_rng(self.seed) at every call (H41: no hint)"),
     ("05", "shuffle_once"): ({"test-dataloader-batch-indices"}, "batch_indices shuffles once and reuses the order every epoch"),
+    ("05", "shuffle_within_batches"): ({"test-dataloader-batch-indices"},
+                                       "batch_indices shuffles inside each batch of consecutive samples: a batch always "
+                                       "holds the same samples (H53: caught by the order-mixing check that replaced "
+                                       "the exact self._rng.permutation(N) comparison)"),
     ("05", "collate_always_float32"): ({"test-dataloader-collate", "test-dataloader-iter"},
                                        "collate wraps every field in Tensor(...): float64 data becomes float32"),
     ("05", "fast_path_float32"): ({"test-dataloader-iter"}, "__iter__'s fast path wraps slices in Tensor(...): float64 becomes float32"),
@@ -290,6 +294,10 @@ CORRECT = {
     # Found by a held-out hunt for honest answers that lose points (none did):
     ("02", "masked_multiply_style"): "x * (x > 0) ReLU, sigmoid from e^min(x, 0) and e^-max(x, 0), log-sum-exp softmax",
     ("03", "stack_dfs_style"): "named_parameters by an explicit stack, math.sqrt bound, iter/next Sequential, math.prod Flatten",
+    ("05", "choice_permutation_style"): "H53: shuffle by self._rng.choice(n, n, replace=False) (another uniform "
+                                        "permutation from the loader's own generator), break at a short last batch, "
+                                        "the fast path through Tensor indexing (25/35 while the check demanded the "
+                                        "exact self._rng.permutation(N))",
     ("05", "while_loop_style"): "-(-n // b) length, a while loop with a drop_last break, fields gathered in explicit loops",
     ("06", "iterative_dfs_lists"): "DFS with a stack of (tensor, input iterator) and for/else, gradient lists summed on arrival",
     ("07", "rebind_setdefault_style"): "p.data rebound (not in place), state by setdefault under names of its own "
@@ -365,6 +373,7 @@ LIKELY = {
     ("05", "rng_made_per_epoch"): [("test-dataloader-batch-indices", "Likely bug: a generator made anew at each call")],
     ("05", "drop_last_pops"): [("test-dataloader-batch-indices", "Likely bug: drop_last drops the last batch even when it is full")],
     ("05", "shuffle_once"): [("test-dataloader-batch-indices", "an order shuffled once and kept")],
+    ("05", "shuffle_within_batches"): [("test-dataloader-batch-indices", "Shuffle the whole order")],
     ("04", "ce_no_minus"): [(item, "Likely bug: the minus sign is missing")
                             for item in ("test-cross-entropy", "test-cross-entropy-stable")],
     ("04", "ce_labels_as_columns"): [("test-cross-entropy", "Likely bug: log_probs[:, labels] takes every row's entries")],
