@@ -305,6 +305,8 @@ CORRECT = {
     ("07", "torch_lerp_style"): "torch's own Adam: moments by lerp, step size lr / bc1, denominator sqrt(v) / sqrt(bc2) + eps",
     ("08", "model_zero_grad_style"): "model.zero_grad() in place of the optimizer's, batches unpacked in the for, "
                                      "lists of per-batch sums, accuracy counted in a loop, mode restored by if",
+    ("08", "timed_epoch_style"): "H53: train_epoch timed with `from timeit import default_timer as timer` (0/31 while "
+                                 "the tampering rule refused every import from timeit)",
     ("08", "concatenate_outputs_style"): "enumerate with for/else, evaluate concatenates every output and scores once",
 }
 

@@ -534,6 +534,15 @@ from typing import List
 def _swap(x: List["print(Recorder)"]):
     return x
 """, "more than a type in an annotation"),
+    # H53: `from timeit import default_timer` is allowed; timeit's other names run statements given as text.
+    "timeit's Timer, which runs a statement given as text (H53)": ("08", """
+from timeit import Timer
+Timer("import tinytorch.core.training as t; t.accuracy = lambda o, y: 1.0").timeit(1)
+""", "it imports timeit"),
+    "timeit imported whole beside default_timer (H53)": ("08", """
+from timeit import default_timer
+import timeit as _t
+""", "it imports timeit"),
 }
 
 
@@ -860,6 +869,16 @@ class _Settings:
         self.slope = 0.1
     def value(self, name):
         return getattr(self, "_" + name if name.startswith("hidden") else name)
+"""),
+    "an epoch timed with timeit's default_timer (H53: 0 of 31, the tutorials' timing idiom)": ("08", """
+from timeit import default_timer as timer
+
+
+def _timed_epoch(trainer, loader):
+    start = timer()
+    result = trainer.train_epoch(loader)
+    print(f"epoch took {timer() - start:.2f} s")
+    return result
 """),
 }
 
