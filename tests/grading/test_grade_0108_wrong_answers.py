@@ -308,6 +308,24 @@ CORRECT = {
     ("08", "timed_epoch_style"): "H53: train_epoch timed with `from timeit import default_timer as timer` (0/31 while "
                                  "the tampering rule refused every import from timeit)",
     ("08", "concatenate_outputs_style"): "enumerate with for/else, evaluate concatenates every output and scores once",
+    # H53: a hunt for honest answers that lose points; these passed and add forms the others lack.
+    ("02", "mask_expm1_moveaxis_style"): "np.clip ReLU, sigmoid by boolean masks on a new array, tanh via expm1 in "
+                                         "float64, GELU with math.sqrt and np.power, softmax on np.moveaxis",
+    ("03", "super_init_forward_call_style"): "super().__init__() in Linear, type hints, a float32 weight, "
+                                             "named_parameters via a generator method and a dict deduplicated by "
+                                             "identity, Sequential calling layer.forward(x)",
+    ("04", "row_loop_pick_style"): "MSE times 1.0 / size, cross-entropy picking each row's log-probability in a "
+                                   "Python loop from 0 + Tensor",
+    ("05", "split_points_style"): "map/lambda __getitem__, np.array of a column, __len__ as full batches plus one for a rest, np.split at cut "
+                                  "points of a trimmed order, __iter__ as yield from a generator over a helper method",
+    ("06", "onstack_dfs_prefilled_style"): "iterative DFS with an on-stack set, gradients in a dict prefilled with None "
+                                           "for every node, rules' gradients by index",
+    ("06", "unbroadcast_astype_style"): "backward calling unbroadcast(g, inp.shape).astype(inp.dtype) itself instead "
+                                        "of _reduce_input_grad, pending gradients popped",
+    ("07", "closure_own_buffers_style"): "step(closure=None) as in PyTorch, SGD buffers in a dict of its own keyed by "
+                                         "id, Adam in float64 written back with [...] and cast",
+    ("08", "running_mean_style"): "incremental weighted means, np.rint accuracy returning hits / len, evaluate with "
+                                  "try inside no_grad, map(_split_batch, loader), mode restored by if/else",
 }
 
 # Wrong answers whose lost items must also name their bug: (module, answer) -> [(item, words of its message)].
