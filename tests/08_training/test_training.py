@@ -72,8 +72,23 @@ def test_accuracy_binary_probabilities():
 
 
 def test_accuracy_returns_python_float():
+    # A float: Python's, or numpy's float64, a subclass of it that json, f-strings and `==` take alike (H53: an
+    # honest `hits / len(targets)` failed `type(value) is float`); float32 or an integer count is not one.
     value = accuracy(np.eye(3), [0, 1, 2])
-    assert type(value) is float
+    assert isinstance(value, float), f"accuracy returned {type(value).__name__}: return a float, e.g. float(...)"
+
+
+def test_a_float64_fraction_is_a_float_and_a_float32_is_not(monkeypatch):
+    """The check above with two other accuracies: numpy's fraction of hits (np.float64) passes, float32 fails."""
+    def fraction_of_hits(outputs, targets):
+        hits = np.sum(np.argmax(np.asarray(outputs), axis=1) == np.asarray(targets))
+        return hits / len(targets)
+
+    monkeypatch.setitem(globals(), "accuracy", fraction_of_hits)
+    test_accuracy_returns_python_float()
+    monkeypatch.setitem(globals(), "accuracy", lambda outputs, targets: np.float32(1.0))
+    with pytest.raises(AssertionError, match="returned float32"):
+        test_accuracy_returns_python_float()
 
 
 def test_accuracy_errors():
