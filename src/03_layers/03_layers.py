@@ -623,6 +623,13 @@ def test_unit_sequential_flatten():
     chain = Sequential(Flatten(), Linear(12, 3), Linear(3, 1))
     assert chain(x).shape == (2, 1), "Sequential(Flatten(), Linear(12, 3), Linear(3, 1)) on (2, 3, 2, 2)"
     np.testing.assert_array_equal(Sequential()(x).data, data, err_msg="no layers: the identity")
+    # Any callable is a layer (the constructor's contract), a plain function too: call each one, layer(x).
+    try:
+        doubled = Sequential(Linear(12, 3), lambda t: t * 2.0)(flat)
+    except AttributeError as error:
+        raise AssertionError(f"Sequential(Linear(12, 3), lambda t: t * 2.0) raised AttributeError: {error}. Likely "
+                             "bug: layer.forward(x) works for Modules only; call the layer itself, layer(x)") from None
+    assert doubled.shape == (2, 3), f"Sequential(Linear(12, 3), lambda t: t * 2.0) on (2, 12): expected (2, 3), got {doubled.shape}"
 
 
 if __name__ == "__main__":

@@ -116,6 +116,9 @@ WRONG = {
     # check's bounds follow the fraction the layer drops.
     ("03", "sequential_not_chained"): ({"test-sequential-flatten"}, "Sequential applies every layer to x "
                                                                     "(H41: 23/42, three items)"),
+    ("03", "sequential_calls_forward"): ({"test-sequential-flatten"},
+                                         "Sequential calls layer.forward(x): fails for a plain function layer, which "
+                                         "the constructor accepts (H53: full marks; tito test 03 caught it)"),
     ("03", "dropout_ignores_eval"): ({"test-dropout"}, "Dropout drops in eval mode too (H41: 31/42, also the module tree)"),
     ("03", "dropout_keeps_p"): ({"test-dropout"}, "Dropout keeps where u < p (H41: 33/42, the independence item "
                                                   "blamed one draw per row)"),
@@ -313,7 +316,7 @@ CORRECT = {
                                          "float64, GELU with math.sqrt and np.power, softmax on np.moveaxis",
     ("03", "super_init_forward_call_style"): "super().__init__() in Linear, type hints, a float32 weight, "
                                              "named_parameters via a generator method and a dict deduplicated by "
-                                             "identity, Sequential calling layer.forward(x)",
+                                             "identity, Sequential by index, self.layers[i](x)",
     ("04", "row_loop_pick_style"): "MSE times 1.0 / size, cross-entropy picking each row's log-probability in a "
                                    "Python loop from 0 + Tensor",
     ("05", "split_points_style"): "map/lambda __getitem__, np.array of a column, __len__ as full batches plus one for a rest, np.split at cut "
@@ -401,6 +404,7 @@ LIKELY = {
     ("04", "ce_naive_softmax"): [("test-cross-entropy-stable", "Likely bug: the log of softmax probabilities")],
     ("04", "bce_no_minus"): [("test-bce", "Likely bug: the minus sign is missing")],
     ("03", "sequential_not_chained"): [("test-sequential-flatten", "Likely bug: each layer is applied to the input x")],
+    ("03", "sequential_calls_forward"): [("test-sequential-flatten", "Likely bug: layer.forward(x) works for Modules only")],
     ("03", "dropout_ignores_eval"): [("test-dropout", "Likely bug: forward ignores self.training")],
     ("03", "dropout_keeps_p"): [("test-dropout", "Likely bug: the mask keeps where u < p")],
     ("03", "dropout_scales_by_keep"): [("test-dropout", "Likely bug: the survivors are multiplied by 1 - p")],

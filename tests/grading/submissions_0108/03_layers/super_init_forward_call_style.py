@@ -32,6 +32,14 @@ class Linear:
         self.bias = Tensor(rng.uniform(-bound, bound, out_features), requires_grad=True) if bias else None
 
     def forward(self, x):
+        _check_tensor(x, "Linear")
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            raise ValueError(
+                f"Linear(in_features={self.in_features}, out_features={self.out_features}) expected an input "
+                f"whose last dimension is {self.in_features}, got shape {x.shape}. Fix: give each sample "
+                f"{self.in_features} features (put Flatten() before this layer for images), or build the "
+                f"layer as Linear({x.shape[-1] if x.ndim else '...'}, {self.out_features})."
+            )
         y = x.matmul(self.weight.transpose(-1, -2))
         return y if self.bias is None else y + self.bias
 
@@ -39,5 +47,5 @@ class Linear:
 class Sequential:
     def forward(self, x):
         for i in range(len(self.layers)):
-            x = self.layers[i].forward(x)
+            x = self.layers[i](x)
         return x
