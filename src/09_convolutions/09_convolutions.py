@@ -607,7 +607,9 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    `grad_out[n, co, i, j]`. A window's slice is one whose length does not grow with the image
 #    and is no longer than a window, with no step or a positive number as its step, and that never
 #    ends at a negative position (numpy counts one from the end of the axis: `0:-1` is every row
-#    but the last, and so is a clip `max(top, 0):min(top + kh, height)` whose `top + kh` is -1):
+#    but the last, and so is a clip `max(top, 0):min(top + kh, height)` whose `top + kh` is -1, or
+#    a clip by a value the rule cannot work out: `0:min(kh, np.int64(-1))` is `0:-1`, and
+#    `max(-kh, np.int64(0)):-1` too):
 #    `x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]`, or
 #    the same built by `slice(...)` or `np.s_[...]`, in the index or named once (`rows = slice(i *
 #    sh, i * sh + kh)`, then `x_pad[n, c, rows, cols]`), or clipped at the border of `x` with `max` and

@@ -5401,3 +5401,35 @@ def test_h46_a_window_built_with_np_s_or_a_tuple_of_sizes_keeps_the_rule(name):
     "rows = np.s_[0:kh]\nrows = np.s_[0:1000000]\nplane = x_pad[n, c, rows, rows]"])
 def test_h46_what_np_s_and_tuples_of_sizes_do_not_hide(read):
     assert clause(verdict("avgpool2d_loops", _h45_one_step(read + "\n" + _H45_POOLED))) == 5
+
+
+# ------------------------------------------------------------------ H52: a clip's argument the rule cannot read
+
+# `0:min(kh, np.int64(-1))` was read as no longer than `0:kh`, and numpy's `-1` went unseen: an argument the rule
+# cannot read was left out of the check for a negative stop, so the slice was `0:-1`, every row but the last. With
+# np.minimum and np.clip read as min and max (H46) the same hid `0:np.minimum(kh, np.int64(-1))`. maxpool2d_loops
+# and avgpool2d_loops copying each plane element by element into an array one row and one column larger and
+# reading it whole so, then pooling by shifted slices (correct), scored 48 of 48 (40 deserved). A stop with an
+# argument the rule cannot read may be negative (but a `len(...)`), and a start with one may be 0 or more.
+@pytest.mark.parametrize("read", [
+    "plane = x_pad[n, c, 0:min(kh, np.int64(-1)), 0:min(kw, np.int64(-1))]",
+    "plane = x_pad[n, c, 0:min(kh, -len([0])), 0:min(kw, -len([0]))]",
+    "plane = x_pad[n, c, 0:np.minimum(kh, np.int64(-1)), 0:np.minimum(kw, np.int64(-1))]",
+    "plane = x_pad[n, c, 0:np.clip(kh, 0, np.int64(-1)), 0:np.clip(kw, 0, np.int64(-1))]",
+    "plane = x_pad[n, c, 0:np.minimum(kh, np.negative(1)), 0:np.minimum(kw, np.negative(1))]",
+    "plane = x_pad[n, c, max(-kh, np.int64(0)):kh - kh - 1, max(-kw, np.int64(0)):kw - kw - 1]",
+    "plane = x_pad[n, c, np.maximum(-kh, np.int64(0)):-1, np.maximum(-kw, np.int64(0)):-1]",
+    "plane = x_pad[n, c, max(-kh, len([])):-1, max(-kw, len([])):-1]",
+    "plane = x_pad[n, c, np.clip(-kh, np.int64(0), None):-1, np.clip(-kw, np.int64(0), None):-1]",
+    "plane = x_pad[n, c, 0:min(kh, int(-1.0)), 0:min(kw, int(-1.0))]",
+    "plane = x_pad[n, c, 0:min(kh, ~0), 0:min(kw, ~0)]",
+    "bottom = kh\nbottom = min(bottom, np.int64(-1))\nright = kw\nright = min(right, np.int64(-1))\n"
+    "plane = x_pad[n, c, 0:bottom, 0:right]",
+    # clipped alike on both sides (H46's peel: no longer than `0:kh`), where neither start nor stop is read
+    "plane = x_pad[n, c, min(max(0, 0), -len([0])):min(max(kh, 0), -len([0])), "
+    "min(max(0, 0), -len([0])):min(max(kw, 0), -len([0]))]"])
+def test_h52_a_clip_by_a_number_the_rule_cannot_read_may_wrap(read):
+    body = _H46_BORDER + _h45_one_step(read + "\n" + _H45_POOLED)
+    assert clause(verdict("avgpool2d_loops", body)) == 5
+
+

@@ -988,14 +988,34 @@ def _wraps(piece: ast.Slice, scope: _Scope) -> bool | str:
                 for a, (key, _) in enumerate(aliases)})
     env.update({key: np.array(cases[1 + len(aliases) + a], dtype=object) for a, (key, _) in enumerate(numbers)})
     count = len(cases[0])
-    # min(a, b) <= a and max(c, d) >= c: an argument read is enough (`min(top + kh, len(x))`)
-    stop = _extreme(_clip_choices(piece.upper, scope, "min"), scope, env, count, np.minimum)
-    start = (np.zeros(count, dtype=object), np.ones(count, dtype=bool)) if piece.lower is None else \
-        _extreme(_clip_choices(piece.lower, scope, "max"), scope, env, count, np.maximum)
-    if stop is None or start is None:
+    # min(a, b) <= a and max(c, d) >= c: an argument read bounds the stop from above and the start from below, but
+    # an argument the rule cannot read may be the one numpy takes: `0:min(kh, np.int64(-1))` is `0:-1` and
+    # `max(-kh, np.int64(0)):-1` is too (H52: with np.minimum and np.clip read as min and max, H46, these hid a
+    # whole plane). A stop with such an argument may be negative (but `len(...)`, which is not), a start with one
+    # may be 0 or more; so does a bound none of whose arguments it reads.
+    everywhere = np.ones(count, dtype=bool)
+    stop_choices = _clip_choices(piece.upper, scope, "min")
+    stops, stop_read = _extreme(stop_choices, scope, env, count, np.minimum) or \
+        (np.zeros(count, dtype=object), everywhere)
+    start_choices = [] if piece.lower is None else _clip_choices(piece.lower, scope, "max")
+    starts, start_read = _extreme(start_choices, scope, env, count, np.maximum) or \
+        (np.zeros(count, dtype=object), everywhere)
+    negative = stops < 0
+    if any(not _readable(node, scope, env, count) and not scope.builtin_call(node, "len") for node in stop_choices):
+        negative = everywhere
+    nonnegative = starts >= 0
+    if any(not _readable(node, scope, env, count) for node in start_choices):
+        nonnegative = everywhere
+    return bool(np.any(stop_read & start_read & nonnegative & negative))
+
+
+def _readable(node: ast.AST, scope: _Scope, env: dict, count: int) -> bool:
+    """Whether _evaluate reads node (H52)."""
+    try:
+        _evaluate(node, scope, env, count)
+    except _Unknown:
         return False
-    (stops, stop_read), (starts, start_read) = stop, start
-    return bool(np.any(stop_read & start_read & (starts >= 0) & (stops < 0)))
+    return True
 
 
 def _extreme(nodes: list, scope: _Scope, env: dict, count: int, pick):
