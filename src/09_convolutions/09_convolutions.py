@@ -616,7 +616,8 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    `min` (`x[n, c, max(top, 0):min(top + kh, height), ...]`), or with both bounds clipped alike
 #    (`min(max(top, 0), height):min(max(top + kh, 0), height)`, `np.clip(top, 0, height):np.clip(top
 #    + kh, 0, height)`; `np.maximum` and `np.minimum` of numbers are `max` and `min`, and so is a
-#    choice between two numbers by comparing them, `r0 = 0 if top < 0 else top`), also by
+#    choice between two numbers by comparing them, `r0 = 0 if top < 0 else top`, or the same as an
+#    `if`/`else` block that binds one name in each branch and does nothing else), also by
 #    re-assigning a name bound once just before, in the same block (`if bottom > height: bottom =
 #    height`, `bottom = height if bottom > height else bottom`, `r0, r1 = max(r0, 0), min(r1,
 #    height)`, `top = np.clip(top, 0, height)`; a bound with a call, `next(it)`, is no clip). A name

@@ -5433,3 +5433,44 @@ def test_h52_a_clip_by_a_number_the_rule_cannot_read_may_wrap(read):
     assert clause(verdict("avgpool2d_loops", body)) == 5
 
 
+
+# ------------------------------------------------------------------ H52: a border clip written as a full if/else block
+
+# `if top < 0: r0 = 0` / `else: r0 = top` (and so for the stop and the columns) bound r0 twice, so the rule could not
+# read `r0:r1` (loop rule 5: a slice that grows with the image): an honest avgpool2d_loops so written scored 44 of 48
+# (48 deserved). An if inside the loops that binds one name in both branches and does nothing else is the
+# conditional expression it equals (`r0 = 0 if top < 0 else top`), read as H46 reads that.
+def test_h52_a_clip_written_as_a_full_if_else_block_keeps_the_rule():
+    assert verdict("avgpool2d_loops", _H46_BORDER + _h44_maxpool("""
+top, left = i * sh - ph, j * sw - pw
+if top < 0:
+    r0 = 0
+else:
+    r0 = top
+if top + kh > height:
+    r1 = height
+else:
+    r1 = top + kh
+if left >= 0:
+    c0 = left
+else:
+    c0 = 0
+if left + kw <= width:
+    c1 = left + kw
+else:
+    c1 = width
+out[n, c, i, j] = x[n, c, r0:r1, c0:c1].sum() / (kh * kw)
+""")) is None
+
+
+@pytest.mark.parametrize("read", [
+    "top = 0\nif top < 0:\n    r1 = 0\nelse:\n    r1 = top + 1000000\nplane = x_pad[n, c, 0:r1, 0:r1]",
+    "top = kh\nif top < 1000000:\n    r1 = 1000000\nelse:\n    r1 = top\nplane = x_pad[n, c, 0:r1, 0:r1]",
+    "lims = iter([0, 1000000])\nif kh > next(lims):\n    r1 = next(lims)\nelse:\n    r1 = kh\nplane = x_pad[n, c, 0:r1, 0:r1]",
+    "if kh > -1:\n    r1 = -1\nelse:\n    r1 = kh\nplane = x_pad[n, c, 0:r1, 0:r1]",
+    "if kh < 0:\n    r1 = 0\nelse:\n    r1 = kh\nr1 = 1000000\nplane = x_pad[n, c, 0:r1, 0:r1]",
+    "if kh < 0:\n    r1 = 0\nelse:\n    r1 = kh\nif kh < 0:\n    r1 = 0\nelse:\n    r1 = 1000000\nplane = x_pad[n, c, 0:r1, 0:r1]",
+    "if kh > 0:\n    w = x_pad[n, c]\nelse:\n    w = x_pad[n, c, 0:kh, 0:kw]\nplane = w"])
+def test_h52_what_a_full_if_else_block_does_not_hide(read):
+    body = _H46_BORDER + _h45_one_step(read + "\n" + _H45_POOLED)
+    assert clause(verdict("avgpool2d_loops", body)) == 5

@@ -2211,11 +2211,54 @@ def local_modules(fn: ast.FunctionDef) -> frozenset[str]:
     return frozenset(imported - bound_otherwise)
 
 
+def _branch_choices(fn: ast.FunctionDef) -> ast.FunctionDef:
+    """fn with each `if` inside its loops that binds one name in both branches and does nothing else, `if top < 0:
+    r0 = 0` / `else: r0 = top`, written as the one assignment it is, `r0 = 0 if top < 0 else top` (the test runs
+    once, then one branch: H52, a border clip written as a full if/else block was refused); fn itself when there
+    is none."""
+    def single(block: list) -> ast.Assign | None:
+        if len(block) == 1 and isinstance(block[0], ast.Assign) and len(block[0].targets) == 1 and \
+                isinstance(block[0].targets[0], ast.Name):
+            return block[0]
+        return None
+
+    def choices(node: ast.AST, looped: bool) -> list[ast.If]:
+        found = []
+        for child in ast.iter_child_nodes(node):
+            if looped and isinstance(child, ast.If):
+                body, orelse = single(child.body), single(child.orelse)
+                if body is not None and orelse is not None and body.targets[0].id == orelse.targets[0].id:
+                    found.append(child)
+            inner = looped or isinstance(child, (ast.For, ast.AsyncFor, ast.While))
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                found += choices(child, inner)
+        return found
+
+    if not choices(fn, False):
+        return fn
+    fn = copy.deepcopy(fn)
+    wanted = {id(node) for node in choices(fn, False)}
+
+    class Rewrite(ast.NodeTransformer):
+        def visit_If(self, node: ast.If) -> ast.AST:
+            self.generic_visit(node)
+            if id(node) not in wanted:
+                return node
+            body, orelse = node.body[0], node.orelse[0]
+            value = ast.copy_location(ast.IfExp(test=node.test, body=body.value, orelse=orelse.value), node)
+            return ast.copy_location(ast.Assign(targets=[body.targets[0]], value=value), node)
+
+    fn = Rewrite().visit(fn)
+    ast.fix_missing_locations(fn)
+    return fn
+
+
 def first_whole_read(fn: ast.FunctionDef, given: set[str], modules: frozenset[str] = frozenset()) -> TooMuch | None:
     """The first read inside fn's loops of more than one window of the image, or None. `modules`: the
     module's names bound only to imported modules (`statistics`, `functools`), whose functions fill none
     of the module (`statistics.fmean(window.flat)` does not make `statistics` a copy of the image); so
     are the names fn itself binds only by `import` (local_modules)."""
+    fn = _branch_choices(fn)
     bindings = _bindings(fn, given)
     parents = _parents(fn)
     params = parameter_names(fn, starred=False)
