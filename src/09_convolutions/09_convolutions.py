@@ -611,7 +611,8 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    a clip by a value the rule cannot work out: `0:min(kh, np.int64(-1))` is `0:-1`, and
 #    `max(-kh, np.int64(0)):-1` too):
 #    `x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]`, or
-#    the same built by `slice(...)` or `np.s_[...]`, in the index or named once (`rows = slice(i *
+#    the same built by `slice(...)` or `np.s_[...]` (also the whole index, `x_pad[np.s_[n, c, i * sh:i * sh
+#    + kh, j * sw:j * sw + kw]]`), in the index or named once (`rows = slice(i *
 #    sh, i * sh + kh)`, then `x_pad[n, c, rows, cols]`), or clipped at the border of `x` with `max` and
 #    `min` (`x[n, c, max(top, 0):min(top + kh, height), ...]`), or with both bounds clipped alike
 #    (`min(max(top, 0), height):min(max(top + kh, 0), height)`, `np.clip(top, 0, height):np.clip(top

@@ -5474,3 +5474,24 @@ out[n, c, i, j] = x[n, c, r0:r1, c0:c1].sum() / (kh * kw)
 def test_h52_what_a_full_if_else_block_does_not_hide(read):
     body = _H46_BORDER + _h45_one_step(read + "\n" + _H45_POOLED)
     assert clause(verdict("avgpool2d_loops", body)) == 5
+
+
+# ------------------------------------------------------------------ H52: a whole index built by np.s_
+
+# `x_pad[np.s_[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]]` was refused (loop rule 5: an index that leaves the rows
+# and columns whole): an honest maxpool2d_loops so written scored 44 of 48 (48 deserved). np.s_[...] is what its
+# brackets hold, so the index written whole by it is read as that index.
+def test_h52_a_whole_index_built_by_np_s_keeps_the_rule():
+    assert verdict("maxpool2d_loops", _h44_maxpool(
+        "out[n, c, i, j] = x_pad[np.s_[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]].max()")) is None
+
+
+@pytest.mark.parametrize("read", [
+    "plane = x_pad[np.s_[n, c, :, :]]",
+    "plane = x_pad[np.s_[n, c, 0:1000000, 0:1000000]]",
+    "plane = x_pad[np.s_[np.s_[n, c, :, :]]]",
+    "plane = x_pad[np.s_[n, c, None, 0:kh, 0:kw]][0]",
+    "e = ()\nplane = x_pad[np.s_[*e, n, c]]"])
+def test_h52_what_a_whole_index_built_by_np_s_does_not_hide(read):
+    body = _H46_BORDER + _h45_one_step(read + "\n" + _H45_POOLED)
+    assert clause(verdict("avgpool2d_loops", body)) == 5

@@ -2253,12 +2253,36 @@ def _branch_choices(fn: ast.FunctionDef) -> ast.FunctionDef:
     return fn
 
 
+def _index_expressions(fn: ast.FunctionDef, modules: frozenset[str]) -> ast.FunctionDef:
+    """fn with each index written whole by numpy's np.s_, `x_pad[np.s_[n, c, a:b, d:e]]`, written as the index it
+    builds, `x_pad[n, c, a:b, d:e]` (np.s_[...] is what its brackets hold: H52, such an index was refused as one
+    that leaves the rows and columns whole); fn itself when there is none, or when fn binds np."""
+    bound = {node.id for node in ast.walk(fn) if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load)}
+    names = {name for name in ("np", "numpy") if name in modules and name not in bound}
+
+    def made(node: ast.AST) -> bool:
+        return isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and \
+            node.value.attr == "s_" and isinstance(node.value.value, ast.Name) and node.value.value.id in names
+
+    if not any(isinstance(node, ast.Subscript) and made(node.slice) for node in ast.walk(fn)):
+        return fn
+
+    class Rewrite(ast.NodeTransformer):
+        def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+            self.generic_visit(node)
+            while made(node.slice):
+                node.slice = node.slice.slice
+            return node
+
+    return Rewrite().visit(copy.deepcopy(fn))
+
+
 def first_whole_read(fn: ast.FunctionDef, given: set[str], modules: frozenset[str] = frozenset()) -> TooMuch | None:
     """The first read inside fn's loops of more than one window of the image, or None. `modules`: the
     module's names bound only to imported modules (`statistics`, `functools`), whose functions fill none
     of the module (`statistics.fmean(window.flat)` does not make `statistics` a copy of the image); so
     are the names fn itself binds only by `import` (local_modules)."""
-    fn = _branch_choices(fn)
+    fn = _index_expressions(_branch_choices(fn), modules)
     bindings = _bindings(fn, given)
     parents = _parents(fn)
     params = parameter_names(fn, starred=False)
