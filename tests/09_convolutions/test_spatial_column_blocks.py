@@ -93,7 +93,9 @@ def test_blocks_agree_with_the_loops(case, plan, dtype, bias, keep, monkeypatch)
     xt = Tensor(x, requires_grad=True, dtype=dtype)
     out = layer(xt)
     x_pad, kept = out._ctx.saved                          # what forward kept for backward
-    assert (kept is not None) == (keep == "columns kept") and (kept is None) == (x_pad.strides[0] != 0)
+    # only channels-last columns are kept: channels-first ones (few channels) are cheap to build again
+    assert (kept is not None) == (keep == "columns kept" and case[0].startswith("channels-last"))
+    assert (kept is None) == (x_pad.strides[0] != 0)
     expected = conv2d_loops(x, w, b, stride, padding)
     assert out.data.dtype == dtype
     np.testing.assert_allclose(out.data, expected, **CLOSE[dtype], err_msg="forward vs conv2d_loops")
@@ -143,3 +145,43 @@ def test_each_case_takes_the_path_its_id_names(case):
     assert ("full convolution" in name) == full
     assert spatial._channels_last(shape[1], kernel, (0, w_out)) == channels_last
     assert spatial._input_grad_is_a_convolution((c_out, shape[1], *kernel), stride, padding) == full
+
+
+def test_backward_puts_g_times_w_in_the_memory_of_columns_it_built_again():
+    # col2im's g @ W.T has as many numbers as the block's columns; when backward built those columns
+    # itself (not kept), it writes g @ W.T over them instead of holding a second array that large.
+    import tracemalloc
+    rng = np.random.default_rng(11)
+    shape, c_out, kernel, stride, padding = (4, 8, 16, 16), 2, (3, 3), (2, 2), (1, 1)     # col2im: stride 2
+    x = rng.standard_normal(shape).astype(np.float32)
+    w = rng.standard_normal((c_out, shape[1], *kernel)).astype(np.float32)
+    out, saved = spatial._conv2d_forward(x, w, None, stride, padding, (8, 8))
+    assert saved[1] is None and len(spatial._blocks(4, (8, 8), (72 + c_out) * 4)) == 1       # rebuilt, one block
+    probe = rng.standard_normal(out.shape).astype(np.float32).transpose(0, 2, 3, 1).copy().transpose(0, 3, 1, 2)
+    columns = shape[0] * 8 * 8 * 72 * 4                                  # bytes of the block's columns
+    tracemalloc.start()
+    grad_x, grad_w, grad_b = spatial._conv2d_backward(probe, x.shape, w, saved, stride, padding)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 2 * columns, (peak, columns)      # columns + padded input gradient, not two arrays of columns
+    expected = conv2d_backward_loops(probe, x, w, stride, padding)
+    for got, want in zip((grad_x, grad_w, grad_b), expected):
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("keep", KEEP)
+def test_a_second_backward_through_the_same_graph_gives_the_same_gradients(keep, monkeypatch):
+    # Kept columns stay intact through backward (only columns built again are written over).
+    monkeypatch.setattr(spatial, "_KEEP_BYTES", KEEP[keep])
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal((2, 3, 7, 5)).astype(np.float32)
+    layer = Conv2d(3, 4, 3, padding=1)
+    xt = Tensor(x, requires_grad=True)
+    out = layer(xt)
+    assert (out._ctx.saved[1] is not None) == (keep == "columns kept")
+    probe = rng.standard_normal(out.shape).astype(np.float32)
+    out.backward(probe)
+    first = [xt.grad.copy(), layer.weight.grad.copy(), layer.bias.grad.copy()]
+    out.backward(probe)
+    for once, twice in zip(first, (xt.grad, layer.weight.grad, layer.bias.grad)):
+        np.testing.assert_allclose(twice, 2 * once, rtol=1e-5, atol=1e-5)

@@ -424,8 +424,8 @@ def _col2im(cols, x_shape, kernel, stride, padding, out_hw, dilation=(1, 1)):
 # About this many bytes of columns per block of output positions (_blocks): small enough that a
 # block's columns are still in the CPU's cache when the GEMM reads them, large enough for BLAS.
 _BLOCK_BYTES = 2**21
-# Columns of at most this many bytes in all are kept for backward (_conv2d_forward): for a small
-# layer, building them again costs more time than they take memory.
+# Channels-last columns of at most this many bytes in all are kept for backward (_conv2d_forward):
+# for a small layer, building them again costs more time than they take memory.
 _KEEP_BYTES = 2**23
 
 
@@ -441,7 +441,7 @@ def _blocks(batch, out_hw, row_bytes):
     return [(slice(n, n + 1), slice(i, i + rows)) for n in range(batch) for i in range(0, h_out, rows)]
 
 
-def _column_blocks(x_pad, kernel, stride, out_hw, channels_last, c_out, buffer=None, built=False):
+def _column_blocks(x_pad, kernel, stride, out_hw, channels_last, c_out, buffer=None, built=False, ones=False):
     """For each block of output positions (_blocks, sized by the columns and the C_out numbers of
     the output that each position also has): the block's (images, rows) slices and its columns
     (positions, kh*kw*C), copied into `buffer`.
@@ -453,23 +453,29 @@ def _column_blocks(x_pad, kernel, stride, out_hw, channels_last, c_out, buffer=N
     (backward builds them again from the padded input). A buffer of the whole matrix (forward
     passes one when it keeps the columns): each block gets its own part of it. built=True: that
     buffer already holds the columns (backward, from forward): nothing is copied.
+    ones=True (with buffer None): one more column, of ones, after each window's numbers, so that a
+    GEMM with the bias as the weight's last row adds the bias (_conv2d_forward).
     """
-    depth = kernel[0] * kernel[1] * x_pad.shape[3 if channels_last else 0]      # kh*kw*C numbers per row
-    batch, (h_out, w_out) = x_pad.shape[0 if channels_last else 1], out_hw
+    depth = kernel[0] * kernel[1] * x_pad.shape[3 if channels_last else 0]      # kh*kw*C numbers per window
+    batch, (h_out, w_out), width = x_pad.shape[0 if channels_last else 1], out_hw, depth + int(ones)
     blocks = _blocks(batch, out_hw, (depth + c_out) * x_pad.itemsize)
-    sizes = [len(range(batch)[images]) * len(range(h_out)[rows]) * w_out * depth for images, rows in blocks]
+    sizes = [len(range(batch)[images]) * len(range(h_out)[rows]) * w_out * width for images, rows in blocks]
     whole = buffer is not None
     if not whole:
         buffer = np.empty(sizes[0], dtype=x_pad.dtype)                          # the first block is the largest
     windows = None if built else _windows(x_pad, kernel, stride, out_hw, channels_last)
     start = 0
     for (images, rows), size in zip(blocks, sizes):
-        cols = buffer[start:start + size]
+        # (positions, width), or channels-first (width, positions): a part of the buffer
+        cols = buffer[start:start + size].reshape((-1, width) if channels_last else (width, -1))
         if not built:
             block = windows[images, rows] if channels_last else windows[:, :, :, images, rows]
-            np.copyto(cols.reshape(block.shape), block)                           # the one copy
+            numbers = cols[:, :depth] if channels_last else cols[:depth]
+            np.copyto(numbers.reshape(block.shape), block)                        # the one copy
+            if ones:
+                (cols[:, depth] if channels_last else cols[depth]).fill(1)
         start += size if whole else 0
-        yield (images, rows), (cols.reshape(-1, depth) if channels_last else cols.reshape(depth, -1).T)
+        yield (images, rows), (cols if channels_last else cols.T)
 
 
 def conv2d_vectorized(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -498,13 +504,22 @@ def _conv2d_forward(x, weight, bias, stride, padding, out_hw, keep=False):
     x_pad, w_cols = _padded(x, padding, channels_last), _weight_cols(weight)
     out = np.empty((x.shape[0], *out_hw, c_out), dtype=np.result_type(x, weight))   # (N, H_out, W_out, C_out)
     size = x.shape[0] * out_hw[0] * out_hw[1] * kernel[0] * kernel[1] * x.shape[1]   # numbers in the columns
-    kept = np.empty(size, dtype=x_pad.dtype) if keep and size * x_pad.itemsize <= _KEEP_BYTES else None
-    for block, cols in _column_blocks(x_pad, kernel, stride, out_hw, channels_last, c_out, kept):
+    keep = keep and channels_last and size * x_pad.itemsize <= _KEEP_BYTES
+    kept = np.empty(size, dtype=x_pad.dtype) if keep else None
+    # Columns that are not kept end in a column of ones, and the bias is the weight's last row: one GEMM
+    # gives products and bias, where `rows += bias` would be one more pass over the output, a large share
+    # of the time when the windows are short (one input channel).
+    ones = bias is not None and kept is None
+    if ones:
+        w_cols = np.concatenate([w_cols, bias.reshape(1, c_out).astype(w_cols.dtype, copy=False)])
+    for block, cols in _column_blocks(x_pad, kernel, stride, out_hw, channels_last, c_out, kept, ones=ones):
         rows = out[block].reshape(-1, c_out)          # the block's rows of the output: a view, written in place
         np.matmul(cols, w_cols, out=rows)
-        if bias is not None:
+        if bias is not None and not ones:
             rows += bias
-    # Small columns (at most _KEEP_BYTES) are kept, so backward need not build them again, and the
+    # Small channels-last columns (at most _KEEP_BYTES) are kept, so backward need not build them again
+    # (channels-first ones, of one or three channels, are cheap to build: rather than keep them, the
+    # forward GEMM adds the bias through their column of ones, which kept columns leave out), and the
     # padded input is dropped: backward needs only its shape and dtype, which a broadcast zero (a
     # view that holds no memory) gives. NCHW as a view: no copy. The next layer's elementwise steps
     # keep this channels-last memory layout, and the next Conv2d's padding copy reads it in order.
@@ -535,7 +550,10 @@ def _conv2d_backward(grad_out, x_shape, weight, saved, stride, padding, need_x=T
         grad_w += cols.T @ g_block
         grad_b += np.ones(len(g_block), dtype=dtype) @ g_block   # column sums as one BLAS call: sum(axis=0) is slower
         if grad_x_pad is not None:
-            _col2im_block(grad_x_pad, g_block, weight, block, stride, out_hw, channels_last)
+            # Columns built here (not kept) are used up once grad_w has them: their memory holds the block's
+            # g @ W.T, the same number of numbers, instead of one more array of the columns' size.
+            spare = cols if saved_cols is None and cols.dtype == dtype else None
+            _col2im_block(grad_x_pad, g_block, weight, block, stride, out_hw, channels_last, spare)
     grad_x = None
     if by_convolution:
         grad_x = _input_grad_by_convolution(grad_out.astype(dtype, copy=False), x_shape, weight, padding)
@@ -549,7 +567,7 @@ def _conv2d_backward(grad_out, x_shape, weight, saved, stride, padding, need_x=T
     return grad_x, np.ascontiguousarray(grad_w), grad_b
 
 
-def _col2im_block(grad_x_pad, g_block, weight, block, stride, out_hw, channels_last):
+def _col2im_block(grad_x_pad, g_block, weight, block, stride, out_hw, channels_last, spare=None):
     """col2im of one block: add the block's g @ W.T (the gradient of its columns) onto the windows
     it came from, in the padded input's gradient. One strided add per kernel offset; overlapping
     windows, also those of neighbouring blocks, accumulate.
@@ -557,18 +575,22 @@ def _col2im_block(grad_x_pad, g_block, weight, block, stride, out_hw, channels_l
     Channels-last, one GEMM per kernel offset (np.matmul loops over them): each offset's
     (positions, C_in) block comes out contiguous, so its add reads it in order, not C_in numbers
     at a time. Channels-first, one GEMM gives the columns K-major: each offset's rows in order.
+    `spare`: the block's columns, no longer needed, whose memory takes g @ W.T (None: a new array).
     """
     (c_out, c_in, kh, kw), (sh, sw), w_out, (images, rows) = weight.shape, stride, out_hw[1], block
     first, count = rows.start * sh, len(range(out_hw[0])[rows])       # the block's first input row, its output rows
+    memory = None if spare is None else (spare if channels_last else spare.T).reshape(-1)   # a view: contiguous
     if channels_last:
         w_offsets = weight.transpose(2, 3, 0, 1).reshape(kh * kw, c_out, c_in)
-        grad_cols = np.matmul(g_block, w_offsets).reshape(kh, kw, -1, count, w_out, c_in)
+        out = None if memory is None else memory.reshape(kh * kw, len(g_block), c_in)
+        grad_cols = np.matmul(g_block, w_offsets, out=out).reshape(kh, kw, -1, count, w_out, c_in)
         grad = grad_x_pad[images]                                     # (images, H', W', C_in): a view
         for ki in range(kh):
             for kj in range(kw):
                 grad[:, first + ki:first + ki + sh * count:sh, kj:kj + sw * w_out:sw] += grad_cols[ki, kj]
         return
-    grad_cols = (_weight_cols(weight) @ g_block.T).reshape(kh, kw, c_in, -1, count, w_out)
+    out = None if memory is None else memory.reshape(kh * kw * c_in, len(g_block))
+    grad_cols = np.matmul(_weight_cols(weight), g_block.T, out=out).reshape(kh, kw, c_in, -1, count, w_out)
     grad = grad_x_pad[:, images]                                      # (C_in, images, H', W'): a view
     for ki in range(kh):
         for kj in range(kw):
