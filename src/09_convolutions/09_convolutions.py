@@ -2583,13 +2583,18 @@ def _maxpool2d_winners(x, out, kernel, stride, padding, dilation=(1, 1), extra=(
     MaxPool2dFunction asks for them there: a forward with no gradient to come never pays for them.
     """
     candidates = _max_candidates(x, kernel, stride, padding, out.shape[2:], dilation, extra)
-    offsets = np.arange(len(candidates), dtype=np.min_scalar_type(len(candidates) - 1))   # uint8 for kernels to 16x16
-    argmax = np.zeros(out.shape, dtype=offsets.dtype)
+    count = len(candidates)
+    codes = np.arange(count, 0, -1, dtype=np.min_scalar_type(count))   # offset k's code: count - k, larger first
+    best = np.zeros_like(out, dtype=codes.dtype)    # the largest code of a winning offset: the first winner's
+    scratch = np.empty_like(best)                   # (both in out's memory layout: channels-last after a Conv2d)
     nan_windows = np.isnan(out).any()   # NaN equals nothing, itself included: its winner needs its own test
-    for offset in reversed(range(len(candidates))):    # last to first, so the first maximum is written last
-        wins = candidates[offset] == out
-        argmax = np.where(wins | np.isnan(candidates[offset]) if nan_windows else wins, offsets[offset], argmax)
-    return argmax
+    for offset, candidate in enumerate(candidates):
+        wins = candidate == out
+        if nan_windows:
+            wins |= np.isnan(candidate)
+        # best = max(best, wins * code): arithmetic on small integers, many times faster than np.where
+        np.maximum(best, np.multiply(wins, codes[offset], out=scratch), out=best)
+    return (count - best).astype(np.min_scalar_type(count - 1), copy=False)   # uint8 for kernels to 16x16
 
 
 def _maxpool2d_backward(grad_out, argmax, x, kernel, stride, padding, dilation=(1, 1), extra=(0, 0)):

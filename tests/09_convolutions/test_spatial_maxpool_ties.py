@@ -1,6 +1,7 @@
 """Max-pool gradient routing: on ties the first position in row-major order wins (as in
 PyTorch's CPU kernel); overlapping windows add their gradients at a shared maximum."""
 import numpy as np
+import pytest
 
 from tinytorch.core.spatial import MaxPool2d
 from tinytorch.core.tensor import Tensor
@@ -59,3 +60,23 @@ def test_padding_never_receives_gradient_and_never_ties():
     #   (2,0): {-3} -> (1,0)   (2,1): {-3,-4} -> (1,0)   (2,2): {-4} -> (1,1)
     # gradient counts: (0,0): 4, (0,1): 2, (1,0): 2, (1,1): 1 (total 9 = number of windows)
     np.testing.assert_array_equal(_grad([[-1, -2], [-3, -4]], 2, stride=1, padding=1), [[4, 2], [2, 1]])
+
+
+@pytest.mark.parametrize("layout", ["NCHW", "channels-last"])
+def test_winners_keep_the_layout_of_the_maxima_and_the_first_tie(layout):
+    # _maxpool2d_winners (issue #26) takes the largest code (count - offset) of a winning offset,
+    # in the maxima's memory layout: channels-last after a Conv2d, so every pass runs in order.
+    from tinytorch.core import spatial
+    from tinytorch.core.spatial import maxpool2d_backward_loops
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 3, size=(2, 5, 9, 9)).astype(np.float32)          # many ties in every window
+    if layout == "channels-last":
+        x = x.transpose(0, 2, 3, 1).copy().transpose(0, 3, 1, 2)
+    out = spatial._maxpool2d_max(x, (3, 3), (2, 2), (1, 1), (5, 5))
+    winners = spatial._maxpool2d_winners(x, out, (3, 3), (2, 2), (1, 1))
+    assert winners.dtype == np.uint8
+    assert winners.flags.c_contiguous == out.flags.c_contiguous
+    assert winners.transpose(0, 2, 3, 1).flags.c_contiguous == out.transpose(0, 2, 3, 1).flags.c_contiguous
+    g = rng.standard_normal(out.shape).astype(np.float32)
+    np.testing.assert_array_equal(spatial._maxpool2d_backward(g, winners, x, (3, 3), (2, 2), (1, 1)),
+                                  maxpool2d_backward_loops(g, x, 3, 2, 1))
