@@ -449,14 +449,33 @@ def test_unit_batch_indices():
     other_seed = DataLoader(ds, batch_size=3, shuffle=True, seed=8).batch_indices()
     assert not np.array_equal(np.concatenate(other_seed), np.concatenate(first)), (
         "seeds 7 and 8 gave the same order: shuffle with the loader's own generator, self._rng, made from its seed")
-    places = np.zeros((10, 10), dtype=int)
-    many = DataLoader(ds, batch_size=3, shuffle=True, seed=7)
-    for _ in range(200):
-        places[np.concatenate(many.batch_indices()), np.arange(10)] += 1
+    many, other = DataLoader(ds, batch_size=3, shuffle=True, seed=7), DataLoader(ds, batch_size=3, shuffle=True, seed=8)
+    orders = [np.concatenate(many.batch_indices()) for _ in range(200)]
+    for epoch in range(1, 4):
+        other_order = np.concatenate(other.batch_indices())
+        assert not np.array_equal(other_order, orders[epoch - 1]), (
+            f"seeds 7 and 8 gave the same order in epoch {epoch}: every epoch's shuffle comes from the loader's own "
+            "generator, self._rng, made from its seed (not from a generator of a fixed seed)")
+    places, pairs, moves = np.zeros((10, 10), dtype=int), np.zeros((10, 10), dtype=int), np.zeros((10, 10), dtype=int)
+    for k, order in enumerate(orders):
+        places[order, np.arange(10)] += 1
+        pairs[order[:-1], order[1:]] += 1
+        if k:
+            moves[np.argsort(orders[k - 1]), np.argsort(order)] += 1
     assert places.min() >= 5, (
         "over 200 shuffled epochs some sample never (or hardly ever) came at some place of the order: "
         f"{np.argwhere(places < 5)[:3].tolist()} (sample, place). Shuffle the whole order, "
         "self._rng.permutation(N), then cut it into chunks")
+    np.fill_diagonal(pairs, 5)
+    assert pairs.min() >= 5, (
+        "over 200 shuffled epochs some sample never (or hardly ever) came right after some other: "
+        f"{np.argwhere(pairs < 5)[:3].tolist()} (sample, next sample). A random starting place, or one order "
+        "rotated, keeps the samples' relative order: draw a whole new permutation, self._rng.permutation(N), per epoch")
+    assert moves.max() <= 50, (
+        "over 200 shuffled epochs a sample's place in one epoch decides its place in the next: "
+        f"{moves.max()} of {len(orders) - 1} * 10 moves went from place {np.argwhere(moves == moves.max())[0][0]} to "
+        f"place {np.argwhere(moves == moves.max())[0][1]}. Draw each epoch's order afresh, self._rng.permutation(N), "
+        "not from the previous order (reversed, re-indexed)")
     print("DataLoader.batch_indices: chunks, seeded shuffling, a fresh permutation per epoch")
 
 if __name__ == "__main__":

@@ -228,6 +228,17 @@ WRONG = {
                                        "batch_indices shuffles inside each batch of consecutive samples: a batch always "
                                        "holds the same samples (H53: caught by the order-mixing check that replaced "
                                        "the exact self._rng.permutation(N) comparison)"),
+    # H54: wrong shuffles that kept every place-per-sample count and passed (35/35) under H53's check.
+    ("05", "random_start_rotation"): ({"test-dataloader-batch-indices"},
+                                      "batch_indices starts each epoch at a random sample and wraps around: the "
+                                      "samples' relative order never changes (H54: 35/35 before the pairs check)"),
+    ("05", "reverse_alternate_epochs"): ({"test-dataloader-batch-indices"},
+                                         "batch_indices draws a permutation every other epoch and walks it backwards "
+                                         "in between (H54: 35/35 before the moves check)"),
+    ("05", "fixed_seed_after_first"): ({"test-dataloader-batch-indices"},
+                                       "batch_indices draws the first epoch from self._rng, later ones from "
+                                       "np.random.default_rng(0): the seed stops mattering (H54: 35/35 before "
+                                       "later epochs of seeds 7 and 8 were compared)"),
     ("05", "collate_always_float32"): ({"test-dataloader-collate", "test-dataloader-iter"},
                                        "collate wraps every field in Tensor(...): float64 data becomes float32"),
     ("05", "fast_path_float32"): ({"test-dataloader-iter"}, "__iter__'s fast path wraps slices in Tensor(...): float64 becomes float32"),
@@ -397,6 +408,9 @@ LIKELY = {
     ("05", "drop_last_pops"): [("test-dataloader-batch-indices", "Likely bug: drop_last drops the last batch even when it is full")],
     ("05", "shuffle_once"): [("test-dataloader-batch-indices", "an order shuffled once and kept")],
     ("05", "shuffle_within_batches"): [("test-dataloader-batch-indices", "Shuffle the whole order")],
+    ("05", "random_start_rotation"): [("test-dataloader-batch-indices", "keeps the samples' relative order")],
+    ("05", "reverse_alternate_epochs"): [("test-dataloader-batch-indices", "not from the previous order")],
+    ("05", "fixed_seed_after_first"): [("test-dataloader-batch-indices", "seeds 7 and 8 gave the same order in epoch 2")],
     ("04", "ce_no_minus"): [(item, "Likely bug: the minus sign is missing")
                             for item in ("test-cross-entropy", "test-cross-entropy-stable")],
     ("04", "ce_labels_as_columns"): [("test-cross-entropy", "Likely bug: log_probs[:, labels] takes every row's entries")],
