@@ -543,6 +543,33 @@ Timer("import tinytorch.core.training as t; t.accuracy = lambda o, y: 1.0").time
 from timeit import default_timer
 import timeit as _t
 """, "it imports timeit"),
+    # H54: default_timer's only way out is `.__self__` (the time module, which `import time` gives anyway), which
+    # stays refused; but operator.attrgetter with a name spelled at run time reached `__self__` of any builtin
+    # (len's is builtins: setattr, __import__) past the getattr rule. The runtime judge still kept the grade
+    # (evaluate_with_grad with this patch of Recorder.forward: 23/31 either way), but the rule let it through.
+    "Recorder.forward replaced by builtins.setattr reached through attrgetter (H54)": ("08", """
+import operator
+
+
+def _quiet_forward(self, x):
+    return self.model(x)
+
+
+_path = "".join(chr(c) for c in (95, 95, 115, 101, 108, 102, 95, 95, 46, 115, 101, 116, 97, 116, 116, 114))
+operator.attrgetter(_path)(len)(Recorder, "forward", _quiet_forward)
+""", "`operator.attrgetter(_path)` reaches an attribute by a name the grader cannot read"),
+    "default_timer's owner reached by methodcaller and a name from bytes (H54)": ("08", """
+from timeit import default_timer
+from operator import methodcaller
+
+_clock_module = methodcaller(bytes([95, 95, 103, 101, 116, 97, 116, 116, 114, 105, 98, 117, 116, 101, 95, 95]).decode(),
+                             bytes([95, 95, 115, 101, 108, 102, 95, 95]).decode())(default_timer)
+""", "a name the grader cannot read (the first argument of methodcaller"),
+    "attrgetter kept as a value to call later (H54)": ("03", """
+import operator
+
+_reach = operator.attrgetter
+""", "it uses attrgetter other than by calling it with the names written out"),
 }
 
 
@@ -879,6 +906,16 @@ def _timed_epoch(trainer, loader):
     result = trainer.train_epoch(loader)
     print(f"epoch took {timer() - start:.2f} s")
     return result
+"""),
+    "attrgetter and methodcaller with names written out (H54: kept after the computed-name rule)": ("08", """
+import operator
+
+_by_size = operator.attrgetter("shape", "data.dtype")
+_totals = operator.methodcaller("sum", axis=0)
+
+
+def _largest_first(tensors):
+    return sorted(tensors, key=_by_size, reverse=True)
 """),
 }
 

@@ -20,7 +20,8 @@ statements that are exactly the instructor's given code, this refuses:
     function on any object but a method's own self or cls (`def f(cls): cls.forward = ...; f(Recorder)`),
     also by setattr, literal or computed name; data stays fine (`moments.step += 1`, `obj.sum = 0.0`);
   - setattr or vars passed around as a value; getattr of a protected name by a computed name (but
-    `getattr(np, name)(...)`); strings and attributes that reach frames, code, namespaces or
+    `getattr(np, name)(...)`); operator.attrgetter or methodcaller other than called with names written
+    as text (H54); strings and attributes that reach frames, code, namespaces or
     sys.modules (`.f_globals`, `.modules`, `"__dict__"`, `__getattribute__`, ...); importing
     importlib, inspect, gc, ctypes, pickle, timeit and the like (REFUSED_MODULES; but `from timeit import
     default_timer`, HARMLESS_NAMES) unless the given code does,
@@ -78,6 +79,10 @@ FAR_REACHING = (*reach.FAR_REACHING_ATTRIBUTES, "currentframe")
 CLASS_REACHING = ("__class__", "__subclasses__", "__mro__", "__bases__", "__base__", "__code__", "__func__")
 # Calls that copy attributes onto their first argument, or (wraps) onto what their result is applied to.
 ATTRIBUTE_COPIERS = ("update_wrapper", "dataclass", "total_ordering")
+# Calls that read an attribute, or call a method, named by their text (H54): `operator.attrgetter(name)(len)` is
+# getattr(len, name) in other words, so a name spelled at run time (bytes, chr) reached `__self__` (len's owner,
+# builtins, hence __import__ and setattr) past the getattr rule. Each may be called with literal names only.
+NAME_RESOLVERS = {"attrgetter": "every argument", "methodcaller": "the first argument"}
 
 
 # Modules that reach or rewrite other modules, frames or objects from afar, or run code given as data:
@@ -796,6 +801,7 @@ def check(source: str, reference_src: Path | str, graded_sources: list[str]) -> 
                 _patches(statement, reading)
         used = {n.id for n in checks if isinstance(n, ast.Name)}
         _check_rebindings(student, ref, used)
+        _check_name_resolvers(student.tree)
         mine = [node for node in loops.module_statements(student.tree.body)    # also inside `if True:`, `try:`
                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
         given_definitions = _given_definitions(ref)
@@ -819,6 +825,32 @@ def check(source: str, reference_src: Path | str, graded_sources: list[str]) -> 
         return (f"{LEAD}: {tampered.detail}{loops.where(source, tampered.node)}. A graded module may not change imported code or its own "
                 "classes and functions from outside their definitions, nor the given code; remove that and grade again")
     return None
+
+
+def _check_name_resolvers(tree: ast.AST) -> None:
+    """operator.attrgetter and methodcaller only called at once, with names written as literals that reach
+    nothing far (each part of a dotted path): `attrgetter('shape')`, not `attrgetter(name)` nor `ag = attrgetter`."""
+    calls = {id(node.func): node for node in ast.walk(tree) if isinstance(node, ast.Call)}
+    for node in ast.walk(tree):
+        name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+        if name not in NAME_RESOLVERS or isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            continue
+        call = calls.get(id(node))
+        if call is None:
+            raise Tampered(f"it uses {name} other than by calling it with the names written out; {name} reads "
+                           "attributes by names given as text, which the grader must be able to read", node)
+        names = call.args if name == "attrgetter" else call.args[:1]
+        if name == "attrgetter" and call.keywords or not names or any(isinstance(a, ast.Starred) for a in call.args):
+            raise Tampered(f"`{ast.unparse(call)}` names its attributes in a way the grader cannot read", call)
+        for argument in names:
+            text = argument.value if isinstance(argument, ast.Constant) and isinstance(argument.value, str) else None
+            if text is None:
+                raise Tampered(f"`{ast.unparse(call)}` reaches an attribute by a name the grader cannot read ("
+                               f"{NAME_RESOLVERS[name]} of {name} must be a name written as text)", call)
+            far = [part for part in text.split(".") if part in (*SETTERS, *FAR_REACHING, "__dict__")]
+            if far:
+                raise Tampered(f"`{ast.unparse(call)}` reaches {far[0]!r}, an attribute that changes or reaches "
+                               "other objects from afar", call)
 
 
 def _open_classes(ref: loops.Reference) -> set[str]:
