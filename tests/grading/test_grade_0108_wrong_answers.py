@@ -307,6 +307,8 @@ CORRECT = {
                                     "sum rule by reshape and a list of axes, unbroadcast by tuples of axes and reshape",
     # Found by a held-out hunt for honest answers that lose points (none did):
     ("02", "masked_multiply_style"): "x * (x > 0) ReLU, sigmoid from e^min(x, 0) and e^-max(x, 0), log-sum-exp softmax",
+    ("03", "reduce_over_self_style"): "H54: Sequential.forward by functools.reduce over the Sequential itself, "
+                                      "layer(out) (keeps 42/42 with H53's plain function layer in the chain)",
     ("03", "stack_dfs_style"): "named_parameters by an explicit stack, math.sqrt bound, iter/next Sequential, math.prod Flatten",
     ("05", "choice_permutation_style"): "H53: shuffle by self._rng.choice(n, n, replace=False) (another uniform "
                                         "permutation from the loader's own generator), break at a short last batch, "

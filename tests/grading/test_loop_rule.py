@@ -5495,3 +5495,18 @@ def test_h52_a_whole_index_built_by_np_s_keeps_the_rule():
 def test_h52_what_a_whole_index_built_by_np_s_does_not_hide(read):
     body = _H46_BORDER + _h45_one_step(read + "\n" + _H45_POOLED)
     assert clause(verdict("avgpool2d_loops", body)) == 5
+
+
+# ------------------------------------------------------------------ H54: held-out hunt on H52's two readings
+# Neither gained anything: the if/else read as a conditional expression and np.s_[...] read as its index are exact
+# rewrites, and what could make them differ is refused elsewhere (a lambda or def binding np, a class reached, np
+# bound in the loops). The two strongest attempts stay refused.
+@pytest.mark.parametrize("read", [
+    # the start bound by a walrus in the full if/else's test, after the stop was named from the old start
+    "top = i * sh\nbottom = top + kh\nif (top := 0) < 0:\n    r0 = 0\nelse:\n    r0 = top\n"
+    "out[n, c, i, j] = x_pad[n, c, r0:bottom, j * sw:j * sw + kw].max()",
+    # np.s_ inside np.s_: the inner (n, c) is an index array, which picks whole planes along the first axis
+    "out[n, c, i, j] = x_pad[np.s_[np.s_[n, c], i * sh:i * sh + kh, j * sw:j * sw + kw]].max()",
+])
+def test_h54_what_h52s_readings_do_not_hide(read):
+    assert clause(verdict("maxpool2d_loops", _h44_maxpool(read))) == 5
