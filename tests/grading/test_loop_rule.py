@@ -5491,7 +5491,7 @@ def test_h52_a_whole_index_built_by_np_s_keeps_the_rule():
     "plane = x_pad[np.s_[n, c, 0:1000000, 0:1000000]]",
     "plane = x_pad[np.s_[np.s_[n, c, :, :]]]",
     "plane = x_pad[np.s_[n, c, None, 0:kh, 0:kw]][0]",
-    "e = ()\nplane = x_pad[np.s_[*e, n, c]]"])
+    "e = ()\nplane = x_pad[np.s_[(*e, n, c)]]"])
 def test_h52_what_a_whole_index_built_by_np_s_does_not_hide(read):
     body = _H46_BORDER + _h45_one_step(read + "\n" + _H45_POOLED)
     assert clause(verdict("avgpool2d_loops", body)) == 5
