@@ -144,7 +144,7 @@ def module_definitions(path: Path) -> tuple[list[str], list[tuple[int, int, str]
     """(the functions and classes a generated module exports, in `__all__` order; (first line, last line,
     name) of each of its top-level defs and classes)."""
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = cells.parse(path.read_text(encoding="utf-8"))
         exported = export.exported_names(path)
     except (OSError, SyntaxError, ValueError):
         return [], []
@@ -163,7 +163,7 @@ def exercise_names(src: Path) -> set[str]:
         if cell.cell_type != "code" or notebooks.BEGIN not in cell.source or "export" not in cells.directives(cell.source):
             continue
         try:
-            tree = ast.parse(cell.source)
+            tree = cells.parse(cell.source)
         except SyntaxError:
             continue
         found |= {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))
@@ -190,7 +190,7 @@ def module_reach(path: Path, exported: list[str]) -> dict[str, set[str]]:
     from the source. An inline check that fails on values after using several names says nothing more;
     what those names run is where its blame may lie (assign_blame's third round)."""
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = cells.parse(path.read_text(encoding="utf-8"))
     except (OSError, SyntaxError, ValueError):
         return {}
     definitions = {node.name: node for node in tree.body
@@ -225,7 +225,7 @@ def inline_names(cell, exported: list[str]) -> dict[str, list[str]]:
     functions = {}
     for source in (cell.helpers, cell.source):
         try:
-            functions.update({node.name: node for node in ast.parse(source or "").body
+            functions.update({node.name: node for node in cells.parse(source or "").body
                               if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))})
         except SyntaxError:
             pass
