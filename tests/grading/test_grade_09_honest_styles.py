@@ -534,3 +534,95 @@ def test_h49_honest_sets_score_full_marks(name, tmp_path):
                                     paths.package_dir(), FAST)
     failing = {item.id: item.message for item in report.items if item.status != "pass"}
     assert report.total == report.maximum == 48, failing
+
+
+# H56: an honest style the loop rule refused, each graded through the real grader before the fix:
+# - a window's whole index named once, `win = np.s_[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]` (or a tuple of
+#   slices), then `x_pad[win]` / `grad_x_pad[win] += ...`: 16 of 48 (every loop exercise but avgpool2d_backward_loops
+#   lost its points);
+# 48 of 48 after.
+H56_NAMED_WINDOWS = {
+    "conv2d_loops": """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                win = np.s_[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                total = np.sum(x_pad[win] * weight[co])
+                if bias is not None:
+                    total += bias[co]
+                out[n, co, i, j] = total
+return out
+""",
+    "conv2d_backward_loops": """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                win = np.s_[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                grad_x_pad[win] += g * weight[co]
+                grad_w[co] += g * x_pad[win]
+                grad_b[co] += g
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width], grad_w, grad_b
+""",
+    "maxpool2d_loops": """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                win = np.s_[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                out[n, c, i, j] = x_pad[win].max()
+return out
+""",
+    "avgpool2d_loops": """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                r0, c0 = i * sh, j * sw
+                win = (n, c, slice(r0, r0 + kh), slice(c0, c0 + kw))
+                out[n, c, i, j] = x_pad[win].sum() / (kh * kw)
+return out
+""",
+    "maxpool2d_backward_loops": """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                win = np.s_[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                window = x_pad[win]
+                ki, kj = np.unravel_index(np.argmax(window), window.shape)
+                grad_x_pad[n, c, i * sh + ki, j * sw + kj] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""",
+    "avgpool2d_backward_loops": """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                r0, c0 = i * sh, j * sw
+                win = (n, c, slice(r0, r0 + kh), slice(c0, c0 + kw))
+                grad_x_pad[win] += grad_out[n, c, i, j] / (kh * kw)
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""",
+}
+
+H56_SETS = {"H56_NAMED_WINDOWS": H56_NAMED_WINDOWS}
+
+
+@pytest.mark.parametrize("name, function", [(name, function) for name, bodies in H56_SETS.items() for function in bodies])
+def test_h56_honest_loops_keep_the_loop_rule(name, function):
+    from test_loop_rule import verdict
+    assert verdict(function, H56_SETS[name][function]) is None
+
+
+@pytest.mark.slow  # one grading of module 09 per set
+@pytest.mark.parametrize("name", list(H56_SETS))
+def test_h56_honest_sets_score_full_marks(name, tmp_path):
+    from tito import paths
+    from tito.grading import grade
+    report = grade.grade_submission(subs.MODULE, write_nb(subs.build(H56_SETS[name]), tmp_path / f"{name}.ipynb"),
+                                    paths.package_dir(), FAST)
+    failing = {item.id: item.message for item in report.items if item.status != "pass"}
+    assert report.total == report.maximum == 48, failing

@@ -5510,3 +5510,103 @@ def test_h52_what_a_whole_index_built_by_np_s_does_not_hide(read):
 ])
 def test_h54_what_h52s_readings_do_not_hide(read):
     assert clause(verdict("maxpool2d_loops", _h44_maxpool(read))) == 5
+
+
+# ------------------------------------------------------------------ H56: a whole index named once
+
+# `win = np.s_[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]` (or the tuple `(n, c, slice(r0, r0 + kh), slice(c0, c0 +
+# kw))`), then `x_pad[win]` (and `grad_x_pad[win] += ...`), was refused (loop rule 5: an index that leaves the rows and
+# columns whole): a notebook whose six loop exercises are so written graded 16 of 48 (48 deserved; only
+# avgpool2d_backward_loops, which reads the image elementwise, kept its points). A whole index bound once and read only
+# whole is read as written out, each element a name of its own (_named_indices).
+H56_NAMED_INDICES = {
+    "np.s_ named, conv2d_loops": ("conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                win = np.s_[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                total = np.sum(x_pad[win] * weight[co])
+                if bias is not None:
+                    total += bias[co]
+                out[n, co, i, j] = total
+return out
+"""),
+    "np.s_ named, conv2d_backward_loops": ("conv2d_backward_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                win = np.s_[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                grad_x_pad[win] += g * weight[co]
+                grad_w[co] += g * x_pad[win]
+                grad_b[co] += g
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width], grad_w, grad_b
+"""),
+    "np.s_ named, maxpool2d_loops": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                win = np.s_[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                out[n, c, i, j] = x_pad[win].max()
+return out
+"""),
+    "tuple of slices named, avgpool2d_loops": ("avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                r0, c0 = i * sh, j * sw
+                win = (n, c, slice(r0, r0 + kh), slice(c0, c0 + kw))
+                out[n, c, i, j] = x_pad[win].sum() / (kh * kw)
+return out
+"""),
+    "np.s_ named, maxpool2d_backward_loops": ("maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                win = np.s_[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                window = x_pad[win]
+                ki, kj = np.unravel_index(np.argmax(window), window.shape)
+                grad_x_pad[n, c, i * sh + ki, j * sw + kj] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+"""),
+}
+
+
+@pytest.mark.parametrize("name", list(H56_NAMED_INDICES))
+def test_h56_a_whole_index_named_once_keeps_the_rule(name):
+    assert verdict(*H56_NAMED_INDICES[name]) is None
+
+
+# What naming an index does not hide: a whole plane, a long or negative slice, a name bound again (also by an
+# `except`, a comprehension), a tuple concatenated, grown in place or made from a list, an np.s_ kept in a dict or read
+# by an element, an alias, an Ellipsis, a None, a pair of positions as one entry.
+@pytest.mark.parametrize("read", [
+    "win = np.s_[n, c, :, :]\nplane = x_pad[win]",
+    "win = (n, c, slice(None), slice(None))\nplane = x_pad[win]",
+    "win = (n, c, slice(0, 1000000), slice(0, 1000000))\nplane = x_pad[win]",
+    "win = np.s_[n, c, 0:-1, 0:-1]\nplane = x_pad[win]",
+    "win = np.s_[n, c, kh:0:-1, kw:0:-1]\nplane = x_pad[win]",
+    "win = np.s_[n, c, 0:kh, 0:kw]\nwin = np.s_[n, c, :, :]\nplane = x_pad[win]",
+    "win = np.s_[n, c, 0:kh, 0:kw]\ntry:\n    raise ValueError\nexcept ValueError as win:\n    pass\nplane = x_pad[win]",
+    "win = np.s_[n, c, 0:kh, 0:kw]\nplane = [x_pad[win] for win in [np.s_[n, c]]][0]",
+    "win = (n, c) + (slice(None), slice(None))\nplane = x_pad[win]",
+    "win = (n, c)\nwin += (slice(None), slice(None))\nplane = x_pad[win]",
+    "win = tuple([n, c, slice(None), slice(None)])\nplane = x_pad[win]",
+    "d = {'w': np.s_[n, c, :, :]}\nplane = x_pad[d['w']]",
+    "win = np.s_[n, c, 0:kh, 0:kw]\nplane = x_pad[n, c][win[2:]]",
+    "win = np.s_[n, c, 0:kh, 0:kw]\nw = win\nplane = x_pad[w]",
+    "win = (n, c, ...)\nplane = x_pad[win]",
+    "win = (n, c, None, slice(0, kh), slice(0, kw))\nplane = x_pad[win][0]",
+    "win = ((n, c), slice(0, kh), slice(0, kw))\nplane = x_pad[win]",
+    "win = np.s_[np.s_[n, c], 0:kh, 0:kw]\nplane = x_pad[win]",
+    "t = (n, c)\nwin = (t, slice(0, kh), slice(0, kw))\nplane = x_pad[win]",
+    "win = (n, c, slice(0, (kk := 1000000)), slice(0, kk))\nplane = x_pad[win]",
+    "win_2 = slice(None)\nwin = (n, c, slice(0, kh), slice(0, kw))\nplane = x_pad[n, c, win_2, win_2]"])
+def test_h56_what_a_named_whole_index_does_not_hide(read):
+    body = _H46_BORDER + _h45_one_step(read + "\n" + _H45_POOLED)
+    assert clause(verdict("avgpool2d_loops", body)) == 5

@@ -2277,12 +2277,120 @@ def _index_expressions(fn: ast.FunctionDef, modules: frozenset[str]) -> ast.Func
     return Rewrite().visit(copy.deepcopy(fn))
 
 
+def _bound_anyhow(fn: ast.AST) -> dict[str, int]:
+    """name -> how many places in fn bind it in any way (an assignment, a `for`, a walrus, a comprehension, `with ...
+    as`, `except ... as`, an import, a `match` capture, `del`, a parameter, a def or a class), a `global` or
+    `nonlocal` declaration counting twice (the module binds it too)."""
+    counts: dict[str, int] = {}
+
+    def add(name: str | None, times: int = 1) -> None:
+        if name:
+            counts[name] = counts.get(name, 0) + times
+
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            add(node.id)
+        elif isinstance(node, ast.arg):
+            add(node.arg)
+        elif isinstance(node, ast.ExceptHandler):
+            add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                add(alias.asname or alias.name.split(".")[0])
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)):
+            add(node.name)
+        elif isinstance(node, ast.MatchMapping):
+            add(node.rest)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            for name in node.names:
+                add(name, 2)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node is not fn:
+            add(node.name)
+    return counts
+
+
+def _named_indices(fn: ast.FunctionDef, modules: frozenset[str]) -> ast.FunctionDef:
+    """fn with each whole index named once and read only as a whole index, `win = np.s_[n, c, a:b, d:e]` (or the
+    tuple `win = (n, c, slice(a, b), slice(d, e))`), then `x_pad[win]` and `grad_x_pad[win] += ...`, written with
+    a name for each of its elements: `win_0, win_1, win_2, win_3 = n, c, np.s_[a:b], np.s_[d:e]`, then
+    `x_pad[win_0, win_1, win_2, win_3]` (H56: such an index was refused as one that leaves the rows and columns
+    whole). The rewrite is exact: `win` is bound by that one statement and read nowhere but as a whole index, and
+    the new names are bound together by the statement that replaces it, once every element is computed, so at
+    every read they hold its elements; each is then read as any named slice is (_closed). A list (many positions
+    to numpy), an unpacked `*e`, a name bound twice or read another way (`win[2]`, `f(win)`) is left as it is,
+    and so is fn when there is none."""
+    bound = _bound_anyhow(fn)
+    numpy_names = {name for name in ("np", "numpy") if name in modules and name not in bound}
+
+    def made(node: ast.AST) -> bool:   # numpy's np.s_[...]
+        return isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and \
+            node.value.attr == "s_" and isinstance(node.value.value, ast.Name) and node.value.value.id in numpy_names
+
+    def elements(value: ast.AST) -> list[ast.AST] | None:
+        elts = value.elts if isinstance(value, ast.Tuple) else \
+            value.slice.elts if made(value) and isinstance(value.slice, ast.Tuple) else None
+        return elts if elts and not any(isinstance(e, ast.Starred) for e in elts) else None
+
+    def named(fn: ast.AST) -> dict[int, str]:   # id of the binding -> the name it binds
+        whole = {id(node.slice) for node in ast.walk(fn) if isinstance(node, ast.Subscript)}
+        reads: dict[str, list[ast.AST]] = {}
+        for node in ast.walk(fn):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                reads.setdefault(node.id, []).append(node)
+        return {id(node): node.targets[0].id for node in ast.walk(fn)
+                if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and elements(node.value) is not None and bound.get(node.targets[0].id) == 1
+                and all(id(read) in whole for read in reads.get(node.targets[0].id, [None]))}
+
+    if not named(fn):
+        return fn
+    fn = copy.deepcopy(fn)
+    wanted = named(fn)
+    taken = {n.id for n in ast.walk(fn) if isinstance(n, ast.Name)} | set(bound)
+    entries: dict[str, list[str]] = {}
+    for node in ast.walk(fn):
+        if id(node) in wanted:
+            name = wanted[id(node)]
+            entries[name] = []
+            for k in range(len(elements(node.value))):
+                new = f"{name}_{k}"
+                while new in taken:
+                    new += "_"
+                taken.add(new)
+                entries[name].append(new)
+
+    class Rewrite(ast.NodeTransformer):
+        def visit_Assign(self, node: ast.Assign) -> ast.AST:
+            if id(node) not in wanted:
+                return self.generic_visit(node)
+            names = entries[wanted[id(node)]]
+            values = [ast.copy_location(ast.Subscript(value=copy.deepcopy(node.value.value), slice=e, ctx=ast.Load()), e)
+                      if isinstance(e, ast.Slice) else e for e in elements(node.value)]
+            target = ast.Tuple(elts=[ast.Name(id=n, ctx=ast.Store()) for n in names], ctx=ast.Store())
+            node = ast.Assign(targets=[ast.copy_location(target, node.targets[0])],
+                              value=ast.copy_location(ast.Tuple(elts=values, ctx=ast.Load()), node.value),
+                              lineno=node.lineno, col_offset=node.col_offset)
+            return self.generic_visit(node)
+
+        def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+            self.generic_visit(node)
+            if isinstance(node.slice, ast.Name) and node.slice.id in entries:
+                node.slice = ast.copy_location(ast.Tuple(elts=[ast.Name(id=n, ctx=ast.Load())
+                                                               for n in entries[node.slice.id]], ctx=ast.Load()),
+                                               node.slice)
+            return node
+
+    fn = Rewrite().visit(fn)
+    ast.fix_missing_locations(fn)
+    return fn
+
+
 def first_whole_read(fn: ast.FunctionDef, given: set[str], modules: frozenset[str] = frozenset()) -> TooMuch | None:
     """The first read inside fn's loops of more than one window of the image, or None. `modules`: the
     module's names bound only to imported modules (`statistics`, `functools`), whose functions fill none
     of the module (`statistics.fmean(window.flat)` does not make `statistics` a copy of the image); so
     are the names fn itself binds only by `import` (local_modules)."""
-    fn = _index_expressions(_branch_choices(fn), modules)
+    fn = _index_expressions(_named_indices(_branch_choices(fn), modules), modules)
     bindings = _bindings(fn, given)
     parents = _parents(fn)
     params = parameter_names(fn, starred=False)
