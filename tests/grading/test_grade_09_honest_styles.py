@@ -536,10 +536,12 @@ def test_h49_honest_sets_score_full_marks(name, tmp_path):
     assert report.total == report.maximum == 48, failing
 
 
-# H56: an honest style the loop rule refused, each graded through the real grader before the fix:
+# H56: honest styles the loop rule refused, each graded through the real grader before the fix:
 # - a window's whole index named once, `win = np.s_[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]` (or a tuple of
 #   slices), then `x_pad[win]` / `grad_x_pad[win] += ...`: 16 of 48 (every loop exercise but avgpool2d_backward_loops
 #   lost its points);
+# - border clips written as elif chains (`if top < 0: r0 = 0` / `elif top > height: r0 = height` / `else: r0 = top`),
+#   or as an if inside the else, on the unpadded image: 32 of 48 (conv2d_loops, maxpool2d_loops, avgpool2d_loops);
 # 48 of 48 after.
 H56_NAMED_WINDOWS = {
     "conv2d_loops": """
@@ -608,7 +610,122 @@ return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
 """,
 }
 
-H56_SETS = {"H56_NAMED_WINDOWS": H56_NAMED_WINDOWS}
+H56_ELIF_CLIPS = {
+    "conv2d_loops": """
+height, width = x.shape[2:]
+ph, pw = padding
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                top, left = i * sh - ph, j * sw - pw
+                if top < 0:
+                    r0 = 0
+                elif top > height:
+                    r0 = height
+                else:
+                    r0 = top
+                if top + kh > height:
+                    r1 = height
+                elif top + kh < 0:
+                    r1 = 0
+                else:
+                    r1 = top + kh
+                if left < 0:
+                    c0 = 0
+                elif left > width:
+                    c0 = width
+                else:
+                    c0 = left
+                if left + kw > width:
+                    c1 = width
+                elif left + kw < 0:
+                    c1 = 0
+                else:
+                    c1 = left + kw
+                total = np.sum(x[n, :, r0:r1, c0:c1] * weight[co, :, r0 - top:r1 - top, c0 - left:c1 - left])
+                if bias is not None:
+                    total += bias[co]
+                out[n, co, i, j] = total
+return out
+""",
+    "maxpool2d_loops": """
+height, width = x.shape[2:]
+ph, pw = padding
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                top, left = i * sh - ph, j * sw - pw
+                if top < 0:
+                    r0 = 0
+                else:
+                    if top > height:
+                        r0 = height
+                    else:
+                        r0 = top
+                if top + kh > height:
+                    r1 = height
+                else:
+                    if top + kh < 0:
+                        r1 = 0
+                    else:
+                        r1 = top + kh
+                if left < 0:
+                    c0 = 0
+                else:
+                    if left > width:
+                        c0 = width
+                    else:
+                        c0 = left
+                if left + kw > width:
+                    c1 = width
+                else:
+                    if left + kw < 0:
+                        c1 = 0
+                    else:
+                        c1 = left + kw
+                out[n, c, i, j] = x[n, c, r0:r1, c0:c1].max()
+return out
+""",
+    "avgpool2d_loops": """
+height, width = x.shape[2:]
+ph, pw = padding
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                top, left = i * sh - ph, j * sw - pw
+                if top < 0:
+                    r0 = 0
+                elif top > height:
+                    r0 = height
+                else:
+                    r0 = top
+                if top + kh > height:
+                    r1 = height
+                elif top + kh < 0:
+                    r1 = 0
+                else:
+                    r1 = top + kh
+                if left < 0:
+                    c0 = 0
+                elif left > width:
+                    c0 = width
+                else:
+                    c0 = left
+                if left + kw > width:
+                    c1 = width
+                elif left + kw < 0:
+                    c1 = 0
+                else:
+                    c1 = left + kw
+                out[n, c, i, j] = x[n, c, r0:r1, c0:c1].sum() / (kh * kw)
+return out
+""",
+}
+
+H56_SETS = {"H56_NAMED_WINDOWS": H56_NAMED_WINDOWS, "H56_ELIF_CLIPS": H56_ELIF_CLIPS}
 
 
 @pytest.mark.parametrize("name, function", [(name, function) for name, bodies in H56_SETS.items() for function in bodies])

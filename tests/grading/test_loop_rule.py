@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import copy
 import functools
+import itertools
 import re
 import sys
 import textwrap
@@ -5608,5 +5609,189 @@ def test_h56_a_whole_index_named_once_keeps_the_rule(name):
     "win = (n, c, slice(0, (kk := 1000000)), slice(0, kk))\nplane = x_pad[win]",
     "win_2 = slice(None)\nwin = (n, c, slice(0, kh), slice(0, kw))\nplane = x_pad[n, c, win_2, win_2]"])
 def test_h56_what_a_named_whole_index_does_not_hide(read):
+    body = _H46_BORDER + _h45_one_step(read + "\n" + _H45_POOLED)
+    assert clause(verdict("avgpool2d_loops", body)) == 5
+
+
+# ------------------------------------------------------------------ H56: a border clip written as an elif chain
+
+# `if top < 0: r0 = 0` / `elif top > height: r0 = height` / `else: r0 = top` (and so for the stop and the columns;
+# also an if inside the else) bound r0 in a chain of two choices, which H52's reading of a full if/else block did not
+# open: conv2d_loops, maxpool2d_loops and avgpool2d_loops so written graded 32 of 48 (48 deserved). The chain is one
+# choice (_branch_choices), and a chain of two clips with a lower bound known to be no greater than the upper one (a
+# whole number no greater than 0 below a number never below 0) is the clip min(max(top, 0), height) (_chained_clip).
+H56_CHAINED_CLIPS = {
+    "elif": """
+top, left = i * sh - ph, j * sw - pw
+if top < 0:
+    r0 = 0
+elif top > height:
+    r0 = height
+else:
+    r0 = top
+if top + kh > height:
+    r1 = height
+elif top + kh < 0:
+    r1 = 0
+else:
+    r1 = top + kh
+if left < 0:
+    c0 = 0
+elif left > width:
+    c0 = width
+else:
+    c0 = left
+if left + kw > width:
+    c1 = width
+elif left + kw < 0:
+    c1 = 0
+else:
+    c1 = left + kw
+out[n, c, i, j] = x[n, c, r0:r1, c0:c1].sum() / (kh * kw)
+""",
+    "an if inside the else": """
+top, left = i * sh - ph, j * sw - pw
+if top < 0:
+    r0 = 0
+else:
+    if top > height:
+        r0 = height
+    else:
+        r0 = top
+if top + kh > height:
+    r1 = height
+else:
+    if top + kh < 0:
+        r1 = 0
+    else:
+        r1 = top + kh
+if left < 0:
+    c0 = 0
+else:
+    if left > width:
+        c0 = width
+    else:
+        c0 = left
+if left + kw > width:
+    c1 = width
+else:
+    if left + kw < 0:
+        c1 = 0
+    else:
+        c1 = left + kw
+out[n, c, i, j] = x[n, c, r0:r1, c0:c1].sum() / (kh * kw)
+""",
+    "an if inside the if, comparisons the other way": """
+top, left = i * sh - ph, j * sw - pw
+if 0 <= top:
+    if height < top:
+        r0 = height
+    else:
+        r0 = top
+else:
+    r0 = 0
+if height >= top + kh:
+    if 0 > top + kh:
+        r1 = 0
+    else:
+        r1 = top + kh
+else:
+    r1 = height
+c0 = 0 if left < 0 else width if left > width else left
+c1 = width if left + kw > width else 0 if left + kw < 0 else left + kw
+out[n, c, i, j] = x[n, c, r0:r1, c0:c1].sum() / (kh * kw)
+""",
+}
+
+
+@pytest.mark.parametrize("name", list(H56_CHAINED_CLIPS))
+def test_h56_a_border_clip_written_as_an_elif_chain_keeps_the_rule(name):
+    assert verdict("avgpool2d_loops", _H46_BORDER + _h44_maxpool(H56_CHAINED_CLIPS[name])) is None
+
+
+def test_h56_a_conv_clipped_by_elif_chains_keeps_the_rule():
+    assert verdict("conv2d_loops", _H46_BORDER + """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                top, left = i * sh - ph, j * sw - pw
+                if top < 0:
+                    r0 = 0
+                elif top > height:
+                    r0 = height
+                else:
+                    r0 = top
+                if top + kh > height:
+                    r1 = height
+                elif top + kh < 0:
+                    r1 = 0
+                else:
+                    r1 = top + kh
+                if left < 0:
+                    c0 = 0
+                elif left > width:
+                    c0 = width
+                else:
+                    c0 = left
+                if left + kw > width:
+                    c1 = width
+                elif left + kw < 0:
+                    c1 = 0
+                else:
+                    c1 = left + kw
+                total = np.sum(x[n, :, r0:r1, c0:c1] * weight[co, :, r0 - top:r1 - top, c0 - left:c1 - left])
+                if bias is not None:
+                    total += bias[co]
+                out[n, co, i, j] = total
+return out
+""") is None
+
+
+def test_h56_a_chain_of_two_clips_reads_as_the_clip_it_equals():
+    """Every chain of two choices between a value and its bounds, 0 (or -2) below and a number never below 0 above,
+    in either order and with every comparison, that the rule reads as a clip equals that clip for every value."""
+    from tito.grading import windows
+    scope = windows._Scope(values={}, rebound=frozenset(), nonneg=frozenset({"H"}))
+    read = 0
+    for low in ("0", "-2", "3"):
+        for first, second in itertools.product(("<", "<=", ">", ">="), repeat=2):
+            for a, b in ((low, "H"), ("H", low)):
+                for outer_test in (f"x {first} {a}", f"{a} {first} x"):
+                    for inner_test in (f"x {second} {b}", f"{b} {second} x"):
+                        for inner in (f"({b} if {inner_test} else x)", f"(x if {inner_test} else {b})"):
+                            for text in (f"{a} if {outer_test} else {inner}", f"{inner} if {outer_test} else {a}"):
+                                expr = windows._numpy_clips(ast.parse(text, mode="eval").body, scope)
+                                if isinstance(expr, ast.IfExp):
+                                    continue
+                                read += 1
+                                assert low != "3", text   # 3 may lie above H: no clip
+                                code = ast.unparse(expr)
+                                for x, h in itertools.product(range(-6, 7), range(6)):
+                                    assert eval(text, {"x": x, "H": h}) == eval(code, {"x": x, "H": h}), (text, code)
+    assert read == 256
+
+
+# What an elif chain does not hide: a third value in a branch (a huge bound, -1), bounds in the wrong order or of
+# unknown sign, a bound drawn by a call, a branch binding another name, a bound bound by a walrus in the test.
+@pytest.mark.parametrize("read", [
+    "top = i * sh - ph\nif top < 0:\n    r1 = 0\nelif top > height:\n    r1 = height\nelse:\n    r1 = 1000000\n"
+    "plane = x[n, c, 0:r1, 0:r1]",
+    "top = i * sh - ph + kh\nif top > height:\n    r1 = height\nelif top < 0:\n    r1 = 0\nelse:\n    r1 = -1\n"
+    "plane = x[n, c, 0:r1, 0:r1]",
+    "top = -kh\nif top < 1000000:\n    r1 = 1000000\nelif top > 0:\n    r1 = 0\nelse:\n    r1 = top\nplane = x[n, c, 0:r1, 0:r1]",
+    "lim = -1\ntop = kh\nif top < 0:\n    r1 = 0\nelif top > lim:\n    r1 = lim\nelse:\n    r1 = top\nplane = x[n, c, 0:r1, 0:r1]",
+    "lim = height - 1000000\nif kh < 0:\n    r1 = 0\nelif kh > lim:\n    r1 = lim\nelse:\n    r1 = kh\n"
+    "plane = x[n, c, 0:r1, 0:r1]",
+    "it = iter([5, -1])\nif kh < 0:\n    r1 = 0\nelif kh > next(it):\n    r1 = next(it)\nelse:\n    r1 = kh\n"
+    "plane = x[n, c, 0:r1, 0:r1]",
+    "if kh < 0:\n    r1 = 0\nelif kh > height:\n    r2 = height\nelse:\n    r1 = kh\nplane = x[n, c, 0:r1, 0:r1]",
+    "top = i * sh\nif top + kh < 0:\n    r1 = 0\nelif top + kh > 1000000:\n    r1 = 1000000\nelse:\n    r1 = top + 1000000\n"
+    "plane = x[n, c, 0:r1, 0:r1]",
+    "top = kh\nif (top := -1000000) < 0:\n    r1 = 0\nelif top > height:\n    r1 = height\nelse:\n    r1 = top\n"
+    "plane = x[n, c, 0:r1 + 1000000, :]",
+    "top = 0\nif top < 0:\n    r0 = 0\nelif top > height:\n    r0 = height\nelse:\n    r0 = top\nb = top + height\n"
+    "if b < 0:\n    r1 = 0\nelif b > height:\n    r1 = height\nelse:\n    r1 = b\nplane = x[n, c, r0:r1, r0:r1]"])
+def test_h56_what_an_elif_chain_does_not_hide(read):
     body = _H46_BORDER + _h45_one_step(read + "\n" + _H45_POOLED)
     assert clause(verdict("avgpool2d_loops", body)) == 5

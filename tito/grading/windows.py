@@ -750,6 +750,56 @@ def _conditional_clip(expr: ast.IfExp) -> ast.Call | None:
     return ast.Call(func=ast.Name(id="min" if smaller else "max", ctx=ast.Load()), args=[left, right], keywords=[])
 
 
+def _chained_clip(expr: ast.IfExp, scope: _Scope) -> ast.Call | None:
+    """A border clip written as a chain of two choices, `0 if top < 0 else (height if top > height else top)` (an
+    `elif`, or an `if` inside an `else`, read as one: _branch_choices), its inner choice already read as
+    min(top, height) (_conditional_clip), as the clip min(max(top, 0), height) it is (H56). The chain picks the
+    outer bound on one side of it and the inner clip elsewhere, which is that clip only when the lower bound is no
+    greater than the upper (else it picks the lower bound below it and the upper above: no min or max of the
+    three); so only when the rule knows so: a whole number no greater than 0 below a number never below 0 (a
+    shape, a size, a loop variable over a range from 0), or two whole numbers in order. Else None."""
+    for chained in (expr.body, expr.orelse):
+        kind = next((k for k in ("min", "max") if scope.builtin_call(chained, k)), None)
+        if kind is None or len(chained.args) != 2:
+            continue
+        for k in (0, 1):
+            value, inner = chained.args[k], chained.args[1 - k]
+            trial = ast.IfExp(test=expr.test, body=value if chained is expr.body else expr.body,
+                              orelse=value if chained is expr.orelse else expr.orelse)
+            outer = _conditional_clip(trial)   # the chain with the value itself where the inner clip is
+            if outer is None or outer.func.id == kind:
+                continue
+            dumps = [ast.dump(a) for a in outer.args]
+            if ast.dump(value) not in dumps:
+                continue
+            bound = outer.args[1 - dumps.index(ast.dump(value))]
+            lower, upper = (bound, inner) if outer.func.id == "max" else (inner, bound)
+            if not _ordered(lower, upper, scope):
+                continue
+            return ast.Call(func=ast.Name(id="min", ctx=ast.Load()), keywords=[],
+                            args=[ast.Call(func=ast.Name(id="max", ctx=ast.Load()), args=[value, lower], keywords=[]),
+                                  upper])
+    return None
+
+
+def _ordered(lower: ast.AST, upper: ast.AST, scope: _Scope) -> bool:
+    """lower <= upper whatever the caller gives: a whole number written in the code no greater than 0 below a number
+    never below 0 (_nonnegative_expr), or two whole numbers written in order."""
+    def whole(node: ast.AST) -> int | None:
+        if isinstance(node, ast.Constant) and type(node.value) is int:
+            return node.value
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) \
+                and type(node.operand.value) is int:
+            return -node.operand.value
+        return None
+
+    low, high = whole(lower), whole(upper)
+    if low is not None and high is not None:
+        return low <= high
+    return low is not None and low <= 0 and _nonnegative_expr(upper, scope.nonneg) and \
+        not any(isinstance(node, ast.Call) for node in ast.walk(upper))
+
+
 def _numpy_clips(node: ast.AST, scope: _Scope) -> ast.AST:
     """node with numpy's clips of numbers written as the builtins they equal (H46): `np.clip(v, lo, hi)` as
     `min(max(v, lo), hi)` (numpy's clip is the minimum of the maximum, also when lo > hi), `np.maximum(a, b)` as
@@ -762,7 +812,7 @@ def _numpy_clips(node: ast.AST, scope: _Scope) -> ast.AST:
     def rewrite(expr: ast.AST) -> ast.AST:
         expr = _rebuilt(expr, rewrite)
         if isinstance(expr, ast.IfExp):   # `0 if top < 0 else top` is max(top, 0)
-            return _conditional_clip(expr) or expr
+            return _conditional_clip(expr) or _chained_clip(expr, scope) or expr
         if isinstance(expr, ast.Subscript) and isinstance(expr.value, ast.Tuple) and \
                 not any(isinstance(e, ast.Starred) for e in expr.value.elts):
             index = expr.slice.value if isinstance(expr.slice, ast.Constant) else \
@@ -2216,19 +2266,22 @@ def _branch_choices(fn: ast.FunctionDef) -> ast.FunctionDef:
     r0 = 0` / `else: r0 = top`, written as the one assignment it is, `r0 = 0 if top < 0 else top` (the test runs
     once, then one branch: H52, a border clip written as a full if/else block was refused); fn itself when there
     is none."""
-    def single(block: list) -> ast.Assign | None:
+    def single(block: list) -> str | None:
+        """The one name the block binds when it is one assignment to it, or one such `if` (an `elif`, or an `if`
+        inside an `else`, H56: `if top < 0: r0 = 0` / `elif top > height: r0 = height` / `else: r0 = top`)."""
         if len(block) == 1 and isinstance(block[0], ast.Assign) and len(block[0].targets) == 1 and \
                 isinstance(block[0].targets[0], ast.Name):
-            return block[0]
+            return block[0].targets[0].id
+        if len(block) == 1 and isinstance(block[0], ast.If):
+            body, orelse = single(block[0].body), single(block[0].orelse)
+            return body if body is not None and body == orelse else None
         return None
 
     def choices(node: ast.AST, looped: bool) -> list[ast.If]:
         found = []
         for child in ast.iter_child_nodes(node):
-            if looped and isinstance(child, ast.If):
-                body, orelse = single(child.body), single(child.orelse)
-                if body is not None and orelse is not None and body.targets[0].id == orelse.targets[0].id:
-                    found.append(child)
+            if looped and isinstance(child, ast.If) and single([child]) is not None:
+                found.append(child)
             inner = looped or isinstance(child, (ast.For, ast.AsyncFor, ast.While))
             if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
                 found += choices(child, inner)
@@ -2244,7 +2297,9 @@ def _branch_choices(fn: ast.FunctionDef) -> ast.FunctionDef:
             self.generic_visit(node)
             if id(node) not in wanted:
                 return node
-            body, orelse = node.body[0], node.orelse[0]
+            body, orelse = node.body[0], node.orelse[0]   # an inner choice is an assignment by now
+            if not (isinstance(body, ast.Assign) and isinstance(orelse, ast.Assign)):
+                return node
             value = ast.copy_location(ast.IfExp(test=node.test, body=body.value, orelse=orelse.value), node)
             return ast.copy_location(ast.Assign(targets=[body.targets[0]], value=value), node)
 
