@@ -536,13 +536,15 @@ def test_h49_honest_sets_score_full_marks(name, tmp_path):
     assert report.total == report.maximum == 48, failing
 
 
-# H56: honest styles the loop rule refused, each graded through the real grader before the fix:
+# H56: three honest styles the loop rule refused, each graded through the real grader before the fix:
 # - a window's whole index named once, `win = np.s_[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]` (or a tuple of
 #   slices), then `x_pad[win]` / `grad_x_pad[win] += ...`: 16 of 48 (every loop exercise but avgpool2d_backward_loops
 #   lost its points);
 # - border clips written as elif chains (`if top < 0: r0 = 0` / `elif top > height: r0 = height` / `else: r0 = top`),
 #   or as an if inside the else, on the unpadded image: 32 of 48 (conv2d_loops, maxpool2d_loops, avgpool2d_loops);
-# 48 of 48 after.
+# - a scratch array made by np.zeros(0) and resized in place (`buf.resize(kh * kw, refcheck=False)`): 40 of 48
+#   (conv2d_loops: the weight's sizes were no window's any more).
+# All three: 48 of 48 after.
 H56_NAMED_WINDOWS = {
     "conv2d_loops": """
 for n in range(batch):
@@ -725,7 +727,29 @@ return out
 """,
 }
 
-H56_SETS = {"H56_NAMED_WINDOWS": H56_NAMED_WINDOWS, "H56_ELIF_CLIPS": H56_ELIF_CLIPS}
+H56_SCRATCH = {
+    "conv2d_loops": """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                total = 0.0
+                for ci in range(c_in):
+                    window = x_pad[n, ci, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                    buf = np.zeros(0)
+                    buf.resize(kh * kw, refcheck=False)
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            buf[ki * kw + kj] = window[ki, kj] * weight[co, ci, ki, kj]
+                    total += buf.sum()
+                if bias is not None:
+                    total += bias[co]
+                out[n, co, i, j] = total
+return out
+""",
+}
+
+H56_SETS = {"H56_NAMED_WINDOWS": H56_NAMED_WINDOWS, "H56_ELIF_CLIPS": H56_ELIF_CLIPS, "H56_SCRATCH": H56_SCRATCH}
 
 
 @pytest.mark.parametrize("name, function", [(name, function) for name, bodies in H56_SETS.items() for function in bodies])

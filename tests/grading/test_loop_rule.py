@@ -5795,3 +5795,51 @@ def test_h56_a_chain_of_two_clips_reads_as_the_clip_it_equals():
 def test_h56_what_an_elif_chain_does_not_hide(read):
     body = _H46_BORDER + _h45_one_step(read + "\n" + _H45_POOLED)
     assert clause(verdict("avgpool2d_loops", body)) == 5
+
+
+# ------------------------------------------------------------------ H56: a scratch array's shape changed in place
+
+# `buf = np.zeros(0)`, then `buf.resize(kh * kw, refcheck=False)` made the weight's sizes no window's (H46's guard
+# against `weight.resize(...)`), so `x_pad[n, ci, i * sh:i * sh + kh, j * sw:j * sw + kw]` read as a slice that grows
+# with the image: conv2d_loops so written graded 40 of 48 (48 deserved). An array the function makes itself and binds
+# to nothing else changes only itself (_scratch).
+def test_h56_a_scratch_array_resized_keeps_the_weights_sizes():
+    assert verdict("conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                total = 0.0
+                for ci in range(c_in):
+                    window = x_pad[n, ci, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                    buf = np.zeros(0)
+                    buf.resize(kh * kw, refcheck=False)
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            buf[ki * kw + kj] = window[ki, kj] * weight[co, ci, ki, kj]
+                    total += buf.sum()
+                if bias is not None:
+                    total += bias[co]
+                out[n, co, i, j] = total
+return out
+""") is None
+
+
+# What a scratch array does not hide: the weight itself reached through the name resized (bound to it again, by a
+# `for`, a walrus, `with ... as`), the weight bound to the scratch array, `np.zeros(..., like=weight)`,
+# np.ndarray.resize called on the weight.
+@pytest.mark.parametrize("change", [
+    "buf = np.zeros(0)\nbuf = weight\nbuf.resize((c_out, c_in, 1000000, 1000000), refcheck=False)",
+    "buf = np.zeros(0)\nweight = buf\nbuf.resize((c_out, c_in, 1000000, 1000000), refcheck=False)",
+    "buf = np.zeros(0)\nfor buf in [weight]:\n    buf.resize((c_out, c_in, 1000000, 1000000), refcheck=False)",
+    "buf = np.zeros(0)\n(buf := weight).resize((c_out, c_in, 1000000, 1000000), refcheck=False)",
+    "buf = np.zeros(0)\nwith open('/dev/null') as buf:\n    pass\nbuf.resize((1,), refcheck=False)",
+    "buf = np.zeros(0, like=weight)\nbuf.resize((c_out, c_in, 1000000, 1000000), refcheck=False)",
+    "buf = np.zeros(0)\nnp.ndarray.resize(weight, (c_out, c_in, 1000000, 1000000), refcheck=False)"])
+def test_h56_what_a_scratch_array_does_not_hide(change):
+    body = "for n in range(batch):\n    for co in range(c_out):\n        for i in range(1):\n            for j in range(1):\n" \
+        + "\n".join("                " + line for line in change.split("\n")) \
+        + "\n                plane = x_pad[n, :, 0:weight.shape[2], 0:weight.shape[3]]" \
+        + "\n                out[n, co] = sum(plane[:, ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] * " \
+          "weight[co, :, ki, kj][:, None, None] for ki in range(kh) for kj in range(kw)).sum(0)\nreturn out\n"
+    assert clause(verdict("conv2d_loops", body)) == 5

@@ -475,15 +475,44 @@ RESHAPERS = ("resize", "__set__", "__setstate__")
 RESHAPED = ("shape", "dtype", "strides")
 
 
-def _reshapes(fn: ast.FunctionDef) -> bool:
+def _reshapes(fn: ast.FunctionDef, modules: frozenset[str] = frozenset()) -> bool:
     """Whether fn may change an array's shape in place (H46: `weight.resize((c_out, c_in, 512, 512),
     refcheck=False)` made `x_pad[n, :, 0:weight.shape[2]]` read as one window the whole padded plane); then the
-    weight's shape is no window's size (_fixed's `untrusted`)."""
+    weight's shape is no window's size (_fixed's `untrusted`). A scratch array of fn's own changes only itself
+    (_scratch: `buf = np.zeros(0)`, then `buf.resize(kh * kw, refcheck=False)`, H56: the weight's sizes were no
+    window's then, and conv2d_loops so written graded 44 of 48)."""
+    scratch = _scratch(fn, modules)
+
+    def own(node: ast.Attribute) -> bool:
+        return isinstance(node.value, ast.Name) and node.value.id in scratch
+
     # also named by a string (`getattr(weight, "resize")`: getattr with a written name is allowed)
     return any(isinstance(node, ast.Attribute) and (node.attr in RESHAPERS or
                                                     isinstance(node.ctx, ast.Store) and node.attr in RESHAPED)
+               and not own(node)
                or isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in RESHAPERS
                for node in ast.walk(fn))
+
+
+FRESH_ARRAYS = ("zeros", "ones", "empty", "full")
+
+
+def _scratch(fn: ast.FunctionDef, modules: frozenset[str]) -> frozenset[str]:
+    """The names fn binds only to new arrays, `buf = np.zeros(0)` (numpy's np.zeros, np.ones, np.empty or np.full,
+    np neither bound in fn nor declared global there), by plain assignments and in no other way (no parameter, no
+    `for`, walrus, `global`, ...): such a name never holds the weight (nor any array the caller gave), so changing
+    its shape in place changes no size the rule reads."""
+    bound = _bound_anyhow(fn)
+    numpy_names = {name for name in ("np", "numpy") if name in modules and name not in bound}
+    fresh: dict[str, int] = {}
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and \
+                isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute) and \
+                node.value.func.attr in FRESH_ARRAYS and isinstance(node.value.func.value, ast.Name) and \
+                node.value.func.value.id in numpy_names and \
+                all(keyword.arg in ("dtype", "order") for keyword in node.value.keywords):
+            fresh[node.targets[0].id] = fresh.get(node.targets[0].id, 0) + 1
+    return frozenset(name for name, count in fresh.items() if bound.get(name) == count)
 
 
 def _fixed(bindings, params: frozenset[str] | set[str] = frozenset(), untrusted: frozenset[str] = frozenset()
@@ -2469,7 +2498,7 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str], modules: frozenset[st
                        f"or numpy's own; give your own {hidden[0]} another name", node)
     scope = _Scope(_definitions(bindings), frozenset({"slice", "min", "max", "abs", "int", "float"} & bound_here),
                    flags=_flags(bindings),
-                   fixed=_fixed(bindings, params, frozenset({"weight"})) if _reshapes(fn) else fixed,
+                   fixed=_fixed(bindings, params, frozenset({"weight"})) if _reshapes(fn, modules) else fixed,
                    modules=(frozenset(modules) | imported_here) - (bound_here - imported_here),
                    given_calls=frozenset(id(node) for statement in given_statements(fn, given)
                                          for node in ast.walk(statement) if isinstance(node, ast.Call)))
