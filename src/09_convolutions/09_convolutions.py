@@ -613,12 +613,17 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    `x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]`, or
 #    the same built by `slice(...)` or `np.s_[...]` (also the whole index, `x_pad[np.s_[n, c, i * sh:i * sh
 #    + kh, j * sw:j * sw + kw]]`), in the index or named once (`rows = slice(i *
-#    sh, i * sh + kh)`, then `x_pad[n, c, rows, cols]`), or clipped at the border of `x` with `max` and
+#    sh, i * sh + kh)`, then `x_pad[n, c, rows, cols]`; the whole index too, `win = np.s_[n, c, i * sh:i * sh + kh,
+#    j * sw:j * sw + kw]` or a tuple `(n, c, rows, cols)`, then `x_pad[win]`, when `win` is read only so), or
+#    clipped at the border of `x` with `max` and
 #    `min` (`x[n, c, max(top, 0):min(top + kh, height), ...]`), or with both bounds clipped alike
 #    (`min(max(top, 0), height):min(max(top + kh, 0), height)`, `np.clip(top, 0, height):np.clip(top
 #    + kh, 0, height)`; `np.maximum` and `np.minimum` of numbers are `max` and `min`, and so is a
 #    choice between two numbers by comparing them, `r0 = 0 if top < 0 else top`, or the same as an
-#    `if`/`else` block that binds one name in each branch and does nothing else), also by
+#    `if`/`else` block that binds one name in each branch and does nothing else, also a chain of two,
+#    `if top < 0: r0 = 0` / `elif top > height: r0 = height` / `else: r0 = top` (or an `if` inside the
+#    `else`), whose lower bound is a whole number no greater than 0 and whose upper one a number never
+#    below 0, a shape or a size), also by
 #    re-assigning a name bound once just before, in the same block (`if bottom > height: bottom =
 #    height`, `bottom = height if bottom > height else bottom`, `r0, r1 = max(r0, 0), min(r1,
 #    height)`, `top = np.clip(top, 0, height)`; a bound with a call, `next(it)`, is no clip). A name
@@ -634,7 +639,7 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
 #    (`kh`, `kernel_size[0]`, `weight.shape[2]`, ...) count as a window's only while the function
 #    keeps them sizes (`kh = x_pad.shape[2]` or `ph = 1000000` makes it no window's size, and
 #    changing an array's shape in place, `a.resize(...)` or `a.shape = ...`, makes the weight's
-#    shape none; nor is
+#    shape none, unless `a` is only ever a new array of the function's own, `buf = np.zeros(0)`; nor is
 #    `weight.nbytes` one, nor a channel count, `weight.shape[0]`, nor an element picked by
 #    arithmetic, `weight.shape[2 + 0 * k]`: pick one by a whole number; a length that multiplies
 #    sizes, `kh * kw`, is longer than a window; bound again, a size stays one only as it is, `kh, kw = weight.shape[2:]`
