@@ -235,7 +235,12 @@ def _output_size_bug(answers):
               lambda n, k, s, p: (n - k) // s + 1 + 2 * p),
              ("the parentheses are missing: // binds tighter than + and -, so only the kernel is divided by the "
               "stride; write (size + 2 * padding - kernel) // stride + 1",
-              lambda n, k, s, p: n + 2 * p - k // s + 1)]
+              lambda n, k, s, p: n + 2 * p - k // s + 1),
+             ("the stride is ignored: size + 2 * padding - kernel + 1 counts every place the window fits, but the "
+              "windows start only every stride positions, 0, stride, 2 * stride, ...: (size + 2 * padding - kernel) "
+              "// stride + 1", lambda n, k, s, p: n + 2 * p - k + 1),
+             ("the padding is subtracted: it adds padding zeros at each end, so the padded length is size + 2 * "
+              "padding, not size - 2 * padding", lambda n, k, s, p: (n - 2 * p - k) // s + 1)]
     return next((hint for hint, formula in slips
                  if all(formula(*case) == got for case, got in answers.items())), None)
 
@@ -1017,6 +1022,7 @@ def _diag_likely_bug(got, suspects):
     """The hint of the first suspect that `got` equals: suspects are (hint, make) pairs, make()
     computing what that mistake gives on the same input (None where it cannot happen here)."""
     got = np.asarray(got)
+    matches = []
     for hint, make in suspects:
         try:
             value = make()
@@ -1026,8 +1032,13 @@ def _diag_likely_bug(got, suspects):
             continue
         value = np.asarray(value, dtype=np.float64)
         if got.shape == value.shape and got.size and np.allclose(got, value, rtol=1e-8, atol=1e-8, equal_nan=True):
-            return hint
-    return None
+            if hint not in matches:
+                matches.append(hint)
+            if len(matches) == 2:
+                break
+    # Two mistakes that give the same numbers on this input are both named (H58: a maximum not reset per
+    # window and a stride missing send the ties case's gradients to the same cells).
+    return "; or else, ".join(matches) or None
 
 
 def _diag_starts(count, step):
@@ -1105,7 +1116,34 @@ def _conv_suspects(x, w, b, stride, padding):
          "so each output sums its own window only",
          lambda: np.cumsum(_diag_conv_at(xp, w, b, rows, cols).reshape(x.shape[0], w.shape[0], -1), axis=2)
          .reshape(x.shape[0], w.shape[0], oh, ow)),
+        (_NEGATIVE_WRAPS, lambda: None if padding == (0, 0) else _diag_conv_at(_diag_wrap_pad(x, padding), w, b, rows, cols)),
+        ("the bias is indexed by the input channel: bias[ci], read after the loop over ci, is bias[C_in - 1] for "
+         "every output channel; output channel co adds bias[co]", lambda: None if b is None or x.shape[1] > w.shape[0]
+         else _diag_conv_at(xp, w, np.full(w.shape[0], bias[x.shape[1] - 1]), rows, cols)),
+        ("the output channels stop at C_in: weight.shape[1] (and x.shape[1]) count the input channels; loop co over "
+         "range(c_out), c_out = weight.shape[0]", lambda: None if x.shape[1] >= w.shape[0] else
+         _diag_conv_at(xp, w, b, rows, cols) * (np.arange(w.shape[0]) < x.shape[1])[None, :, None, None]),
     ]
+
+
+# Reading x at row i * sh + ki - ph with only `r < height` tested: a negative row is counted from the end.
+_NEGATIVE_WRAPS = ("a negative index reads from the other end: in the top and left padding, the row i * sh + ki - ph "
+                   "(or the column) is negative, and x[n, c, -1, ...] is x's last row, not padding; test 0 <= r < "
+                   "height and 0 <= c < width before reading x, or read x_pad, the padded copy")
+
+
+def _diag_wrap_pad(x, padding, value=0.0):
+    """What reading x at padded coordinates minus the padding sees when only the upper bounds are tested:
+    the top and left padding hold x's last rows and columns (a negative index wraps), the bottom and
+    right padding `value`; None where an index would run past -height (an IndexError)."""
+    (ph, pw), (height, width) = padding, x.shape[2:]
+    if ph > height or pw > width:
+        return None
+    out = _diag_pad(x, padding, value)
+    out[:, :, :ph, pw:pw + width] = x[:, :, height - ph:, :]
+    out[:, :, ph:ph + height, :pw] = x[:, :, :, width - pw:]
+    out[:, :, :ph, :pw] = x[:, :, height - ph:, width - pw:]
+    return out
 
 
 # The bias added to a whole output plane, out[n, co] += bias[co], at each position, after out[n, co, i, j] = ...:
@@ -1165,7 +1203,35 @@ def _maxpool_suspects(x, kernel, stride, padding):
          _diag_pool_at(inf_pad, _diag_starts(oh, 1), _diag_starts(ow, 1), kh, kw, np.max)),
         (_STRIDE_ON_KERNEL, lambda: None if (sh, sw) == (1, 1) else
          _diag_pool_sampled(inf_pad, rows, cols, kernel, stride, np.max)),
+        ("the window is one row and one column too long: the slice i * sh:i * sh + kh already holds kh rows, "
+         "i * sh .. i * sh + kh - 1 (its end is left out), so no + 1",
+         lambda: _diag_pool_at(inf_pad, rows, cols, kh + 1, kw + 1, np.max)),
+        ("the running maximum is not reset for each output position: start it (best = -inf) inside the loop "
+         "over j, so each output is its own window's maximum, not the largest seen so far",
+         lambda: _diag_running(right, np.maximum.accumulate)),
+        (_NEGATIVE_WRAPS, lambda: None if tuple(padding) == (0, 0) else
+         _diag_pool_at(_diag_wrap_pad(x, padding, -np.inf), rows, cols, kh, kw, np.max)),
     ]
+
+
+def _diag_running(per_position, accumulate):
+    """A value that runs on from one output position to the next in each image and channel (in row-major
+    order) instead of starting afresh: accumulate (np.cumsum, np.maximum.accumulate) over the positions."""
+    flat = per_position.reshape(*per_position.shape[:2], -1)
+    return accumulate(flat, axis=2).reshape(per_position.shape)
+
+
+def _diag_avg_in_place(xp, rows, cols, kh, kw):
+    """Average pooling whose window (a view of x_pad) is divided in place before it is summed: a cell that
+    several windows share is divided again by each (in row-major order of the positions)."""
+    xp = np.array(xp, dtype=np.float64)
+    out = np.zeros((*xp.shape[:2], len(rows), len(cols)))
+    for i, r in enumerate(rows):
+        for j, c in enumerate(cols):
+            window = xp[:, :, r:r + kh, c:c + kw]
+            window /= kh * kw
+            out[:, :, i, j] = window.sum(axis=(2, 3))
+    return out
 
 
 def _avgpool_suspects(x, kernel, stride, padding):
@@ -1199,6 +1265,13 @@ def _avgpool_suspects(x, kernel, stride, padding):
          _diag_pool_at(xp, _diag_starts(oh, 1), _diag_starts(ow, 1), kh, kw, np.sum) / (kh * kw)),
         (_STRIDE_ON_KERNEL, lambda: None if (sh, sw) == (1, 1) else
          _diag_pool_sampled(xp, rows, cols, kernel, stride, np.sum) / (kh * kw)),
+        ("the running total is not reset for each output position: start total = 0.0 inside the loop over j, so "
+         "each output averages its own window only", lambda: _diag_running(sums, np.cumsum) / (kh * kw)),
+        ("the window is divided in place: window = x_pad[...] is a view of x_pad, so window /= kh * kw divides "
+         "x_pad itself, and a cell that several windows share is divided again by each; divide the sum instead, "
+         "window.sum() / (kh * kw)", lambda: _diag_avg_in_place(xp, rows, cols, kh, kw)),
+        (_NEGATIVE_WRAPS, lambda: None if tuple(padding) == (0, 0) else
+         _diag_pool_at(_diag_wrap_pad(x, padding), rows, cols, kh, kw, np.sum) / (kh * kw)),
     ]
 
 
@@ -1275,23 +1348,25 @@ def _diag_scatter(x_shape, padding, pairs):
 
 
 def _maxpool_back_variant(g, x, kernel, stride, padding, pad_value=-np.inf, pick="first", start=-np.inf,
-                          unravel=None, scatter_stride=None, times_max=False):
+                          unravel=None, scatter_stride=None, times_max=False, stop_early=False):
     """The max-pooling gradient with one rule changed: the padding's value, which tied maximum wins
     ("first"/"last" in row-major order, "column" first in column-major order, "all", or "split": each
     tied one gets an equal share), the running maximum's start, the shape the window's flat argmax is
-    unravelled with, the stride of the cells the gradient goes to, or a gradient times the maximum."""
+    unravelled with, the stride of the cells the gradient goes to, or a gradient times the maximum; "corner":
+    the window's top-left cell gets it (the winner's place never updated); stop_early: the last output row and
+    column pass nothing back (range(h_out - 1))."""
     (kh, kw), (sh, sw) = kernel, stride
     (th, tw) = scatter_stride or stride
     xp = _diag_pad(x, padding, pad_value)
     pairs = []
     for n in range(g.shape[0]):
         for ch in range(g.shape[1]):
-            for i in range(g.shape[2]):
-                for j in range(g.shape[3]):
+            for i in range(g.shape[2] - stop_early):
+                for j in range(g.shape[3] - stop_early):
                     window = xp[n, ch, i * sh:i * sh + kh, j * sw:j * sw + kw]
                     best = max(start, window.max())
                     cells = [(a, b) for a in range(kh) for b in range(kw) if window[a, b] == best]
-                    if not cells:            # nothing beat the start: the winner stays at the corner
+                    if not cells or pick == "corner":    # nothing beat the start: the winner stays at the corner
                         cells = [(0, 0)]
                     if pick == "last":
                         cells = cells[-1:]
@@ -1336,16 +1411,46 @@ def _maxpool_back_suspects(g, x, kernel, stride, padding):
          "coordinate of x_pad, not of x; add into grad_x_pad there and cut its padding off at the end (or into "
          "grad_x at row i * sh + ki - ph, column j * sw + kj - pw)",
          lambda: None if tuple(padding) == (0, 0) else _diag_shift(variant(), padding[0], padding[1])),
+        ("the winner's place is never updated: when a cell beats the running maximum, keep its row and column "
+         "too (best, best_row, best_col = value, row, col); as it is, every window's gradient goes to its "
+         "top-left cell", lambda: variant(pick="corner")),
+        ("the running maximum is not reset for each output position: start best = -inf (and the winner's "
+         "place) inside the loop over j, so each window's gradient goes to that window's own maximum",
+         lambda: _maxpool_back_not_reset(g, x, kernel, stride, padding)),
+        (_BACK_STOPS_EARLY, lambda: variant(stop_early=True)),
     ]
+
+
+_BACK_STOPS_EARLY = ("the last output row or column's gradient is never passed back: the loops run over every "
+                     "output position, for i in range(h_out) and for j in range(w_out), not range(h_out - 1)")
+
+
+def _maxpool_back_not_reset(g, x, kernel, stride, padding):
+    """The max-pooling gradient when the running maximum and its place start once per image and channel,
+    not once per window: each window's gradient goes to the largest cell seen so far (row-major)."""
+    (kh, kw), (sh, sw) = kernel, stride
+    xp = _diag_pad(x, padding, -np.inf)
+    pairs = []
+    for n in range(g.shape[0]):
+        for ch in range(g.shape[1]):
+            best, place = -np.inf, (0, 0)
+            for i in range(g.shape[2]):
+                for j in range(g.shape[3]):
+                    for a in range(kh):
+                        for b in range(kw):
+                            if xp[n, ch, i * sh + a, j * sw + b] > best:
+                                best, place = xp[n, ch, i * sh + a, j * sw + b], (i * sh + a, j * sw + b)
+                    pairs.append((*place, n, ch, g[n, ch, i, j]))
+    return _diag_scatter(x.shape, padding, pairs)
 
 
 def _avgpool_back_suspects(g, x, kernel, stride, padding):
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
 
-    def spread(rows, cols, share, steps=(sh, sw)):
+    def spread(rows, cols, share, steps=(sh, sw), stop_early=False):
         pairs = [(i * steps[0] + a, j * steps[1] + b, n, ch, share(n, ch, i, j))
-                 for n in range(g.shape[0]) for ch in range(g.shape[1]) for i in range(g.shape[2])
-                 for j in range(g.shape[3]) for a in range(rows) for b in range(cols)]
+                 for n in range(g.shape[0]) for ch in range(g.shape[1]) for i in range(g.shape[2] - stop_early)
+                 for j in range(g.shape[3] - stop_early) for a in range(rows) for b in range(cols)]
         return _diag_scatter(x.shape, padding, pairs)
 
     real = _diag_pad(np.ones_like(x), padding)
@@ -1382,6 +1487,7 @@ def _avgpool_back_suspects(g, x, kernel, stride, padding):
          lambda: None if padding == (0, 0) else _diag_shift(right_padded()[:, :, ph:ph + x.shape[2], pw:pw + x.shape[3]],
                                                             -ph, -pw)),
         (_CROP_END, lambda: None if padding == (0, 0) else right_padded()[:, :, ph:x.shape[2], pw:x.shape[3]]),
+        (_BACK_STOPS_EARLY, lambda: spread(kh, kw, lambda n, ch, i, j: g[n, ch, i, j] / (kh * kw), stop_early=True)),
     ]
 
 
@@ -1522,6 +1628,8 @@ def _conv_back_suspects(g, x, w, stride, padding):
         ("grad_b is added once per kernel cell and input channel (inside the ki, kj and ci loops): add "
          "grad_out[n, co, i, j] once per output position",
          lambda: None if x.shape[1] == 1 else g.sum(axis=(0, 2, 3)) * kh * kw * x.shape[1]),
+        ("grad_b is added once per input channel (inside the ci loop): add grad_out[n, co, i, j] once per output "
+         "position, outside the loops over ci, ki and kj", lambda: None if x.shape[1] == 1 else g.sum(axis=(0, 2, 3)) * x.shape[1]),
     ]
     return grad_x, grad_w, grad_b
 
@@ -3245,7 +3353,9 @@ def test_unit_conv2d_init():
         f"Conv2d(3, 5, (2, 4)).bias has shape {bias_shape}, expected (out_channels,) = (5,)"
         + (". Likely bug: the bias is shaped to broadcast; it holds one number per output channel, "
            "np.zeros(out_channels), and the given forward adds it to each channel's output itself"
-           if len(bias_shape) > 1 and sorted(bias_shape)[-1] == 5 and np.prod(bias_shape) == 5 else ""))
+           if len(bias_shape) > 1 and sorted(bias_shape)[-1] == 5 and np.prod(bias_shape) == 5 else
+           ". Likely bug: the bias has one number per input channel; it has one per output channel, "
+           "np.zeros(out_channels): each output channel adds its own bias" if bias_shape == (3,) else ""))
     np.testing.assert_array_equal(conv.bias.data, np.zeros(5), err_msg="Conv2d.bias must start at zero")
     assert conv.bias.requires_grad, "Conv2d.bias must be created with requires_grad=True"
     assert Conv2d(3, 5, (2, 4), bias=False).bias is None, "Conv2d(3, 5, (2, 4), bias=False).bias must be None"
@@ -3269,8 +3379,15 @@ def test_unit_conv2d_init():
                  (np.sqrt(1 / 240), f"the std is sqrt(1 / fan_in) = {np.sqrt(1 / 240):.4f}, LeCun's initialisation; He's "
                                     "doubles the variance for ReLU, which zeroes half its inputs: sqrt(2 / fan_in)"),
                  (np.sqrt(2) / 240, f"the std is sqrt(2) / fan_in = {np.sqrt(2) / 240:.4f}: the square root belongs "
-                                    "over the whole fraction, sqrt(2 / fan_in)")]
-    hint = next((text for value, text in std_slips if abs(std / value - 1) < 0.05), None)
+                                    "over the whole fraction, sqrt(2 / fan_in)"),
+                 (np.sqrt(2 / (64 * 240)), "fan_in counts every weight of the layer, out_channels * in_channels * kh * kw "
+                                           "(the weight's size): it counts the inputs of one output value, in_channels "
+                                           "* kh * kw, without out_channels"),
+                 (np.sqrt(2 / 15), "fan_in counts one kernel's cells only, kh * kw: each output value sums over every "
+                                   "input channel too, so fan_in = in_channels * kh * kw")]
+    # The slip nearest to the std measured: sqrt(2 / 16) and sqrt(2 / 15) are 3.4% apart (H58).
+    near = [(abs(std / value - 1), text) for value, text in std_slips if abs(std / value - 1) < 0.05]
+    hint = min(near)[1] if near else None
     assert abs(std / he - 1) < 0.05, (
         f"Conv2d(16, 64, (3, 5)).weight has std {std:.4f}; expected sqrt(2 / fan_in) = sqrt(2 / (16 * 3 * 5)) = {he:.4f} "
         f"(sqrt(2 / fan_out) would be {np.sqrt(2 / 960):.4f}, a standard normal 1)" + (f". Likely bug: {hint}" if hint else ""))
@@ -3702,8 +3819,15 @@ def _field_slip(layers, got):
         ("the field starts at 0: before any layer, a unit sees itself, one pixel, so start at field = 1 "
          "(and jump = 1)", walk(layers, add, start=0)),
         ("the layers are walked from the last to the first: the jump a layer's kernel is multiplied by comes "
-         "from the strides of the layers before it (nearer the input), so go through them in the order they run",
+         "from the strides of the layers before it (nearer the input), so go through them in the order they run "
+         "(r = (r - 1) * s + k, applied from the first layer to the last, does the same: that formula walks from "
+         "the output back to the input, from the last layer to the first)",
          walk(layers[::-1], add)),
+        ("each layer adds (k - 1) times its own stride: it adds (k - 1) times the jump, the product of the strides "
+         "of the layers before it (nearer the input); a layer's own stride only matters to the layers after it",
+         walk(layers, add, lambda jump, s: s, jump_first=True)),
+        ("the width is computed as the height: kernel_size[0] and stride[0] are the height's; the width grows with "
+         "kernel_size[1] and stride[1], one axis at a time", (walk(layers, add)[0],) * 2),
         *[(f"{name} layers are skipped: every layer with a kernel_size (Conv2d, MaxPool2d, AvgPool2d) widens the "
            "field and multiplies the jump by its stride; skip only the layers without one",
            walk([layer for layer in layers if layer[0] != kind], add)) for kind, name in

@@ -1768,3 +1768,264 @@ for n in range(batch):
                         grad_x_pad[n, c, i * sh + ki, j * sw + kj] += grad_out[n, c, i, j] / kh / kh
 return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
 """)
+
+
+# ---------------------------------------------------------------- held-out hunt H58
+
+wrong("output_size_stride_ignored", "conv_output_size", """
+return size + 2 * padding - kernel + 1      # every place the window fits
+""")
+
+wrong("output_size_padding_subtracted", "conv_output_size", """
+effective = size - 2 * padding              # the border the padding takes away
+return (effective - kernel) // stride + 1
+""")
+
+wrong("init_fan_in_counts_out_channels", "Conv2d.__init__", """
+kh, kw = self.kernel_size
+shape = (self.out_channels, self.in_channels // self.groups, kh, kw)
+fan_in = int(np.prod(shape))                 # number of weights
+self.weight = Tensor(get_rng().normal(0.0, np.sqrt(2.0 / fan_in), size=shape), requires_grad=True)
+self.bias = Tensor(np.zeros(self.out_channels), requires_grad=True) if bias else None
+""")
+
+wrong("init_fan_in_kernel_only", "Conv2d.__init__", """
+kh, kw = self.kernel_size
+fan_in = kh * kw                             # cells of one kernel
+std = math.sqrt(2.0 / fan_in)
+self.weight = Tensor(get_rng().normal(0.0, std, size=(self.out_channels, self.in_channels // self.groups, kh, kw)),
+                     requires_grad=True)
+self.bias = Tensor(np.zeros(self.out_channels), requires_grad=True) if bias else None
+""")
+
+wrong("init_bias_per_input_channel", "Conv2d.__init__", """
+kh, kw = self.kernel_size
+c_in = self.in_channels // self.groups
+std = math.sqrt(2.0 / (c_in * kh * kw))
+self.weight = Tensor(get_rng().normal(0.0, std, size=(self.out_channels, c_in, kh, kw)), requires_grad=True)
+if bias:
+    self.bias = Tensor(np.zeros(self.in_channels), requires_grad=True)
+else:
+    self.bias = None
+""")
+
+wrong("conv_negative_index_wraps", "conv2d_loops", """
+ph, pw = padding
+height, width = x.shape[2], x.shape[3]
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                total = 0.0
+                for ci in range(c_in):
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            r = i * sh + ki - ph          # row in x (the padding is zeros)
+                            c = j * sw + kj - pw
+                            if r < height and c < width:
+                                total += x[n, ci, r, c] * weight[co, ci, ki, kj]
+                if bias is not None:
+                    total += bias[co]
+                out[n, co, i, j] = total
+return out
+""")
+
+wrong("conv_bias_by_input_channel", "conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                total = 0.0
+                for ci in range(c_in):
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            total += x_pad[n, ci, i * sh + ki, j * sw + kj] * weight[co, ci, ki, kj]
+                if bias is not None:
+                    total += bias[ci]
+                out[n, co, i, j] = total
+return out
+""")
+
+wrong("conv_out_channels_from_axis_1", "conv2d_loops", """
+for n in range(x.shape[0]):
+    for co in range(weight.shape[1]):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                out[n, co, i, j] = np.sum(window * weight[co])
+                if bias is not None:
+                    out[n, co, i, j] += bias[co]
+return out
+""")
+
+wrong("conv_back_bias_per_input_channel", "conv2d_backward_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                for ci in range(c_in):
+                    grad_b[co] += g
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            r, c = i * sh + ki, j * sw + kj
+                            grad_x_pad[n, ci, r, c] += g * weight[co, ci, ki, kj]
+                            grad_w[co, ci, ki, kj] += g * x_pad[n, ci, r, c]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width], grad_w, grad_b
+""")
+
+wrong("maxpool_window_one_long", "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, c, i * sh:i * sh + kh + 1, j * sw:j * sw + kw + 1]   # up to and including kh
+                out[n, c, i, j] = window.max()
+return out
+""")
+
+wrong("maxpool_best_not_reset", "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        best = -np.inf
+        for i in range(h_out):
+            for j in range(w_out):
+                for ki in range(kh):
+                    for kj in range(kw):
+                        if x_pad[n, c, i * sh + ki, j * sw + kj] > best:
+                            best = x_pad[n, c, i * sh + ki, j * sw + kj]
+                out[n, c, i, j] = best
+return out
+""")
+
+wrong("maxpool_loops_stop_one_early", "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out - 1):
+            for j in range(w_out - 1):
+                out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].max()
+return out
+""")
+
+wrong("avgpool_total_not_reset", "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        total = 0.0
+        for i in range(h_out):
+            for j in range(w_out):
+                for ki in range(kh):
+                    for kj in range(kw):
+                        total += x_pad[n, c, i * sh + ki, j * sw + kj]
+                out[n, c, i, j] = total / (kh * kw)
+return out
+""")
+
+wrong("avgpool_divides_x_pad_in_place", "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                window /= kh * kw                  # each cell's part of the mean
+                out[n, c, i, j] = window.sum()
+return out
+""")
+
+wrong("maxpool_back_position_not_updated", "maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                best = -np.inf
+                bi, bj = i * sh, j * sw
+                for ki in range(kh):
+                    for kj in range(kw):
+                        if x_pad[n, c, i * sh + ki, j * sw + kj] > best:
+                            best = x_pad[n, c, i * sh + ki, j * sw + kj]
+                grad_x_pad[n, c, bi, bj] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+wrong("maxpool_back_best_not_reset", "maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        best, best_r, best_c = -np.inf, 0, 0
+        for i in range(h_out):
+            for j in range(w_out):
+                for ki in range(kh):
+                    for kj in range(kw):
+                        r, s = i * sh + ki, j * sw + kj
+                        if x_pad[n, c, r, s] > best:
+                            best, best_r, best_c = x_pad[n, c, r, s], r, s
+                grad_x_pad[n, c, best_r, best_c] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+wrong("avgpool_back_loops_stop_one_early", "avgpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out - 1):
+            for j in range(w_out - 1):
+                share = grad_out[n, c, i, j] / (kh * kw)
+                grad_x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw] += share
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+wrong("rf_adds_this_layers_stride", "receptive_field", """
+rf = [1, 1]
+for layer in layers:
+    if not hasattr(layer, "kernel_size"):
+        continue
+    k, s = layer.kernel_size, layer.stride
+    for a in range(2):
+        rf[a] += (k[a] - 1) * s[a]             # the window grows by k - 1 steps of the stride
+return tuple(rf)
+""")
+
+wrong("rf_output_formula_forwards", "receptive_field", """
+r_h, r_w = 1, 1
+for layer in layers:
+    if hasattr(layer, "kernel_size"):
+        (kh, kw), (sh, sw) = layer.kernel_size, layer.stride
+        r_h = (r_h - 1) * sh + kh              # r units need (r - 1) * s + k inputs
+        r_w = (r_w - 1) * sw + kw
+return (r_h, r_w)
+""")
+
+wrong("rf_height_for_both", "receptive_field", """
+field, jump = 1, 1
+for layer in layers:
+    if hasattr(layer, "kernel_size"):
+        k, s = layer.kernel_size[0], layer.stride[0]
+        field += (k - 1) * jump
+        jump *= s
+return (field, field)
+""")
+
+wrong("maxpool_back_loops_stop_one_early", "maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out - 1):
+            for j in range(w_out - 1):
+                window = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                a, b = np.unravel_index(np.argmax(window), (kh, kw))
+                grad_x_pad[n, c, i * sh + a, j * sw + b] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+wrong("avgpool_negative_index_wraps", "avgpool2d_loops", """
+ph, pw = padding
+H, W = x.shape[2:]
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                s = 0.0
+                for ki in range(kh):
+                    for kj in range(kw):
+                        r, q = i * sh + ki - ph, j * sw + kj - pw
+                        if r < H and q < W:          # outside x: a zero of the padding
+                            s += x[n, c, r, q]
+                out[n, c, i, j] = s / (kh * kw)
+return out
+""")
