@@ -5513,6 +5513,26 @@ def test_h54_what_h52s_readings_do_not_hide(read):
     assert clause(verdict("maxpool2d_loops", _h44_maxpool(read))) == 5
 
 
+# H58: `from itertools import product` inside the function is refused (clause 5: a function binds none of the
+# names the rule reads loops by), and was told "give your own product another name", though it is itertools'
+# own; the message now says where the import goes. A function of its own named product keeps the old message.
+IMPORTED_INSIDE = """
+{line}
+for n, c, i, j in product(range(batch), range(channels), range(h_out), range(w_out)):
+    window = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+    k = int(np.argmax(window))
+    grad_x_pad[n, c, i * sh + k // kw, j * sw + k % kw] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+"""
+
+
+def test_product_imported_inside_the_function_is_told_where_the_import_goes():
+    message = verdict("maxpool2d_backward_loops", IMPORTED_INSIDE.format(line="from itertools import product"))
+    assert clause(message) == 5 and "import it at the top of the module" in message \
+        and "itertools.product(...)" in message, message
+    assert verdict("maxpool2d_backward_loops", IMPORTED_INSIDE.format(line=""), "from itertools import product") is None
+    message = verdict("maxpool2d_backward_loops", IMPORTED_INSIDE.format(line="from numpy import multiply as product"))
+    assert clause(message) == 5 and "give your own product another name" in message, message
 # ------------------------------------------------------------------ H56: a whole index named once
 
 # `win = np.s_[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]` (or the tuple `(n, c, slice(r0, r0 + kh), slice(c0, c0 +

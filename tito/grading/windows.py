@@ -2278,6 +2278,20 @@ def _subscripts_only(bindings, given_bound: set[str]) -> frozenset[str]:
     return frozenset(name for name, ok in bound.items() if ok and name not in bases)
 
 
+def _imports_its_own(fn: ast.FunctionDef, name: str) -> bool:
+    """Whether fn binds `name` by importing that very function from numpy or itertools, under its own name
+    (`from itertools import product`), and in no other way: only the message differs (the rule refuses it)."""
+    sources = {"product": ("itertools",), "arange": ("numpy",), "ndindex": ("numpy",), "ndenumerate": ("numpy",)}
+    imports = [alias for node in ast.walk(fn) if isinstance(node, ast.ImportFrom) for alias in node.names
+               if (alias.asname or alias.name) == name]
+    others = [node for node in ast.walk(fn) if isinstance(node, ast.Name) and node.id == name
+              and not isinstance(node.ctx, ast.Load)]
+    return bool(imports) and not others and all(
+        alias.name == name and node.module in sources.get(name, ()) and not node.level
+        for node in ast.walk(fn) if isinstance(node, ast.ImportFrom) for alias in node.names
+        if (alias.asname or alias.name) == name)
+
+
 def local_modules(fn: ast.FunctionDef) -> frozenset[str]:
     """Names fn binds by `import m` (clause 2 allows it there) and in no other way: modules, no copies of
     the image (`import math` in the function, then `math.fsum(window.ravel())`: H22)."""
@@ -2494,6 +2508,11 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str], modules: frozenset[st
     hidden = sorted(bound_here & called & {*TRUSTED_BUILTINS, *LOOP_READERS} | (roots & bound_here) - imported_here)
     if hidden:  # `from numpy import arange as int`: int(0, 200) would read as a number
         node = next(target for target, _, _ in bindings if hidden[0] in stored_names(target))
+        if _imports_its_own(fn, hidden[0]):  # `from itertools import product` inside the function (H58)
+            return TooMuch(f"it imports `{hidden[0]}` inside the function, and a function binds none of the names the "
+                           f"rule reads loops by (clause 5); import it at the top of the module, outside the function, "
+                           f"or import the module and call it by the module's name ("
+                           f"{'itertools' if hidden[0] == 'product' else 'np'}.{hidden[0]}(...))", node)
         return TooMuch(f"it binds the name `{hidden[0]}` and calls it: the rule reads {hidden[0]}(...) as Python's "
                        f"or numpy's own; give your own {hidden[0]} another name", node)
     scope = _Scope(_definitions(bindings), frozenset({"slice", "min", "max", "abs", "int", "float"} & bound_here),
