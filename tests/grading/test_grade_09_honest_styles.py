@@ -767,3 +767,298 @@ def test_h56_honest_sets_score_full_marks(name, tmp_path):
                                     paths.package_dir(), FAST)
     failing = {item.id: item.message for item in report.items if item.status != "pass"}
     assert report.total == report.maximum == 48, failing
+
+
+# H58: five more honest sets. Refused as the notebook's rule states it, with a message naming the rule, and not
+# kept: np.einsum on one window (clause 3), a helper function defined inside a loop exercise or conv_output_size
+# (clause 3), `from itertools import product` inside the function (clause 5: import it at the module's top, or
+# call itertools.product; the message said "give your own product another name" and now says that), and
+# np.float32(-np.inf) computed before the loops (clause 2; made inside the loops it is kept below).
+# WHILE_INSIDE: for loops over output positions, while loops over the kernel offsets inside (conv2d and
+# average pooling), the output size as (span + stride) // stride, and conv2d's backward with the kernel
+# walked by while loops too.
+WHILE_INSIDE = {
+    "conv_output_size": """
+span = size + 2 * padding - kernel
+return (span + stride) // stride
+""",
+    "conv2d_loops": """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                acc = 0.0 if bias is None else float(bias[co])
+                ki = 0
+                while ki < kh:
+                    kj = 0
+                    while kj < kw:
+                        for ci in range(c_in):
+                            acc += x_pad[n, ci, i * sh + ki, j * sw + kj] * weight[co, ci, ki, kj]
+                        kj += 1
+                    ki += 1
+                out[n, co, i, j] = acc
+return out
+""",
+    "avgpool2d_loops": """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                s, ki = 0.0, 0
+                while ki < kh:
+                    kj = 0
+                    while kj < kw:
+                        s += x_pad[n, c, i * sh + ki, j * sw + kj]
+                        kj += 1
+                    ki += 1
+                out[n, c, i, j] = s / (kh * kw)
+return out
+""",
+    "conv2d_backward_loops": """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                grad_b[co] += g
+                ki = 0
+                while ki < kh:
+                    kj = 0
+                    while kj < kw:
+                        r, c = i * sh + ki, j * sw + kj
+                        for ci in range(c_in):
+                            grad_x_pad[n, ci, r, c] += weight[co, ci, ki, kj] * g
+                            grad_w[co, ci, ki, kj] += x_pad[n, ci, r, c] * g
+                        kj += 1
+                    ki += 1
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width], grad_w, grad_b
+""",
+}
+
+# ENUMERATED: positions from np.ndenumerate of the output (max pooling, with np.amax of the window) and of
+# grad_out (average pooling's backward, a whole window's share added as np.full((kh, kw), share));
+# max pooling's backward over itertools.product (imported as the module) with the winner from np.flatnonzero(window == window.max())[0];
+# the output size by counting the starts with a generator.
+ENUMERATED = {
+    "conv_output_size": """
+return sum(1 for _ in range(0, size + 2 * padding - kernel + 1, stride))
+""",
+    "maxpool2d_loops": """
+for (n, c, i, j), _ in np.ndenumerate(out):
+    out[n, c, i, j] = np.amax(x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw])
+return out
+""",
+    "avgpool2d_backward_loops": """
+area = kh * kw
+for (n, c, i, j), g in np.ndenumerate(grad_out):
+    grad_x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw] += np.full((kh, kw), g / area)
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""",
+    "maxpool2d_backward_loops": """
+import itertools
+for n, c, i, j in itertools.product(range(batch), range(channels), range(h_out), range(w_out)):
+    window = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+    k = np.flatnonzero(window == window.max())[0]      # the first maximum, row-major
+    grad_x_pad[n, c, i * sh + k // kw, j * sw + k % kw] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""",
+}
+
+# HELPERS: the receptive field by a recursive helper defined inside the exercise (one layer at a time,
+# ints and pairs alike); Conv2d.__init__ with a local helper drawing float32 He weights
+# (Generator.standard_normal(dtype=np.float32)) and math.prod for fan_in, the bias float32 too.
+HELPERS = {
+    "receptive_field": """
+def as_pair(v):
+    return (v, v) if isinstance(v, int) else (int(v[0]), int(v[1]))
+
+def grow(rest, field, jump):
+    if not rest:
+        return field
+    layer = rest[0]
+    if not hasattr(layer, "kernel_size"):
+        return grow(rest[1:], field, jump)
+    k, s = as_pair(layer.kernel_size), as_pair(layer.stride)
+    return grow(rest[1:], tuple(f + (kk - 1) * jj for f, kk, jj in zip(field, k, jump)),
+                tuple(jj * ss for jj, ss in zip(jump, s)))
+
+return grow(list(layers), (1, 1), (1, 1))
+""",
+    "Conv2d.__init__": """
+def he_normal(shape):
+    fan_in = math.prod(shape[1:])              # inputs of one output value: (C_in / groups) * kh * kw
+    std = np.float32(math.sqrt(2.0 / fan_in))
+    return get_rng().standard_normal(shape, dtype=np.float32) * std
+
+self.weight = Tensor(he_normal((self.out_channels, self.in_channels // self.groups, kh, kw)), requires_grad=True)
+self.bias = Tensor(np.zeros(self.out_channels, dtype=np.float32), requires_grad=True) if bias else None
+""",
+}
+
+# FLOAT32_MAX: max pooling with a float32 -inf start made in the loops (a maximum is exact in any dtype) and a
+# conditional expression; average pooling's backward through reversed kernel loops with
+# the share computed once per window; conv2d with np.vdot of one window and one filter.
+FLOAT32_MAX = {
+    "maxpool2d_loops": """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                m = np.float32(-np.inf)
+                for ki in range(kh):
+                    for kj in range(kw):
+                        v = x_pad[n, c, i * sh + ki, j * sw + kj]
+                        m = v if v > m else m
+                out[n, c, i, j] = m
+return out
+""",
+    "conv2d_loops": """
+for n in range(batch):
+    for i in range(h_out):
+        for j in range(w_out):
+            for co in range(c_out):
+                win = x_pad[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                val = np.vdot(win, weight[co])
+                out[n, co, i, j] = val if bias is None else val + bias[co]
+return out
+""",
+    "avgpool2d_backward_loops": """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                share = grad_out[n, c, i, j] / (kh * kw)
+                for ki in reversed(range(kh)):
+                    for kj in reversed(range(kw)):
+                        grad_x_pad[n, c, i * sh + ki, j * sw + kj] += share
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""",
+    "conv_output_size": """
+import operator
+return operator.floordiv(size + 2 * padding - kernel, stride) + 1
+""",
+}
+
+# BOUNDS_CHECKED: conv2d reading x itself with bounds checks instead of x_pad (the padding is zeros:
+# cells outside x add nothing), its backward writing grad_x the same way (no crop), average pooling
+# reading x with bounds checks and dividing by kh * kw, and the receptive field from the interval an
+# output unit covers, walked back from the last layer.
+BOUNDS_CHECKED = {
+    "conv2d_loops": """
+ph, pw = padding
+height, width = x.shape[2], x.shape[3]
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                total = 0.0
+                for ci in range(c_in):
+                    for ki in range(kh):
+                        r = i * sh + ki - ph
+                        if r < 0 or r >= height:
+                            continue
+                        for kj in range(kw):
+                            c = j * sw + kj - pw
+                            if 0 <= c < width:
+                                total += x[n, ci, r, c] * weight[co, ci, ki, kj]
+                out[n, co, i, j] = total + (bias[co] if bias is not None else 0.0)
+return out
+""",
+    "conv2d_backward_loops": """
+grad_x = np.zeros_like(x, dtype=dtype)
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                grad_b[co] += g
+                for ci in range(c_in):
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            r, c = i * sh + ki - ph, j * sw + kj - pw
+                            if 0 <= r < height and 0 <= c < width:
+                                grad_x[n, ci, r, c] += g * weight[co, ci, ki, kj]
+                                grad_w[co, ci, ki, kj] += g * x[n, ci, r, c]
+return grad_x, grad_w, grad_b
+""",
+    "avgpool2d_loops": """
+ph, pw = padding
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                total = 0.0
+                for ki in range(kh):
+                    for kj in range(kw):
+                        r, s = i * sh + ki - ph, j * sw + kj - pw
+                        if 0 <= r < x.shape[2] and 0 <= s < x.shape[3]:
+                            total += x[n, c, r, s]
+                out[n, c, i, j] = total / (kh * kw)
+return out
+""",
+    "receptive_field": """
+lo, hi = [0, 0], [0, 0]
+for layer in reversed(layers):
+    if not hasattr(layer, "kernel_size"):
+        continue
+    k, s = layer.kernel_size, layer.stride
+    k = (k, k) if isinstance(k, int) else k
+    s = (s, s) if isinstance(s, int) else s
+    for a in (0, 1):
+        lo[a], hi[a] = lo[a] * s[a], hi[a] * s[a] + k[a] - 1
+return (hi[0] - lo[0] + 1, hi[1] - lo[1] + 1)
+""",
+}
+
+H58_SETS = {"WHILE_INSIDE": WHILE_INSIDE, "ENUMERATED": ENUMERATED, "HELPERS": HELPERS, "FLOAT32_MAX": FLOAT32_MAX,
+            "BOUNDS_CHECKED": BOUNDS_CHECKED}
+
+
+@pytest.mark.parametrize("name, function", [(name, function) for name, bodies in H58_SETS.items()
+                                            for function in bodies if function in LOOP_EXERCISES])
+def test_h58_honest_loops_keep_the_loop_rule(name, function):
+    from test_loop_rule import verdict
+    assert verdict(function, H58_SETS[name][function]) is None
+
+
+@pytest.mark.slow  # one grading of module 09 per set
+@pytest.mark.parametrize("name", list(H58_SETS))
+def test_h58_honest_sets_score_full_marks(name, tmp_path):
+    from tito import paths
+    from tito.grading import grade
+    report = grade.grade_submission(subs.MODULE, write_nb(subs.build(H58_SETS[name]), tmp_path / f"{name}.ipynb"),
+                                    paths.package_dir(), FAST)
+    failing = {item.id: item.message for item in report.items if item.status != "pass"}
+    assert report.total == report.maximum == 48, failing
+
+
+# `tito test 09` on the same bodies: every exported name of module 09 passes its tests. Three notebooks hold
+# the five sets (an exercise in two sets goes to two notebooks), the other exercises the reference's.
+H58_TITO_TEST = {
+    "while, enumerated, helpers": {**ENUMERATED, **WHILE_INSIDE, **HELPERS},
+    "bounds checked, float32 max": {**BOUNDS_CHECKED, **{k: v for k, v in FLOAT32_MAX.items() if k != "conv2d_loops"}},
+    "vdot conv, counted size": {"conv2d_loops": FLOAT32_MAX["conv2d_loops"], "conv_output_size": ENUMERATED["conv_output_size"]},
+}
+
+
+def test_h58_tito_test_notebooks_hold_every_body():
+    held = {(function, body) for bodies in H58_TITO_TEST.values() for function, body in bodies.items()}
+    assert held == {(function, body) for bodies in H58_SETS.values() for function, body in bodies.items()}
+
+
+@pytest.mark.slow  # module 09's whole suite per notebook, about two minutes each
+@pytest.mark.parametrize("name", list(H58_TITO_TEST))
+def test_h58_honest_sets_pass_tito_test(name, tmp_path):
+    import re
+    import shutil
+
+    from tito_helpers import ROOT, by_number, make_repo, tito
+    module = by_number("09")
+    repo = make_repo(tmp_path, [module])
+    shutil.copytree(ROOT / "tests" / "helpers", repo / "tests" / "helpers", ignore=shutil.ignore_patterns("__pycache__"))
+    write_nb(subs.build(H58_TITO_TEST[name]), repo / "modules" / module.slug / f"{module.slug}.ipynb")
+    assert tito(repo, "export", "09").returncode == 0
+    result = tito(repo, "test", "09", timeout=900)
+    lines = [line for line in result.stdout.split("\n") if re.match(r"  (ok|FAIL|-) ", line)]
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert len(lines) >= 30 and all(line.startswith("  ok") for line in lines), result.stdout
