@@ -32,7 +32,9 @@ checkout and Python it uses, its report): it has not started yet. When tito cann
 a crash, a timeout, no report, an item missing from the report, points that differ from the course's,
 TitoGrade missing from the configuration), every graded cell without a verdict fails, saying why:
 never full marks by default. The kernel's run decides nothing graded; nbgrader still needs it to
-finish (a kernel that dies makes nbgrader's Execute fail the notebook, before any score).
+finish (a kernel that dies makes nbgrader's Execute fail the notebook, before any score). That kernel
+runs in tito's isolation where the system has it (tito/nbgrader_kernel.py); TitoGrade says once in
+autograde's log which of its protections are off.
 """
 from __future__ import annotations
 
@@ -50,11 +52,16 @@ from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Float, Unicode
 
+from . import nbgrader_kernel
+
 ENAME = "TitoVerdict"
 GRACE_SECONDS = 120.0  # on top of tito grade's own --total-timeout (600 s by default)
 VERDICTS = "tito_verdicts"  # TitoGrade's (items by id, why an item has none) in the conversion's resources
 NOT_GRADED = ("tito's judge did not grade this notebook before the kernel ran it: the course's nbgrader_config.py "
               "must list tito.nbgrader_judge.TitoGrade before nbgrader's Execute (run `tito dev release --nbgrader` again)")
+
+
+_SAID: set = set()  # the kernel's protections line, said once per process
 
 
 def graded_code_cells(nb) -> list:
@@ -73,6 +80,10 @@ class TitoGrade(NbGraderPreprocessor):
                                                 "every graded cell fails.").tag(config=True)
 
     def preprocess(self, nb, resources):
+        line = nbgrader_kernel.protections_line()
+        if line and line not in _SAID:  # once per autograde run: the kernel Execute starts next runs so
+            _SAID.add(line)
+            self.log.warning(line)
         graded = graded_code_cells(nb)
         if graded:  # none in e.g. 09b_going_further: given code only
             items, reason = resources[VERDICTS] = self.verdicts(nb, resources.get("nbgrader", {}).get("notebook") or "")

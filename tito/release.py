@@ -5,8 +5,9 @@
     COURSE/source/NN_name/NN_name.ipynb          the instructor notebook: solutions between the markers
     COURSE/source/NN_name/NNb_name.ipynb         a notebook that continues it (given code, e.g. module 09's
                                                  09b_going_further.ipynb), when the module has one
-    COURSE/jupyter/kernels/tinytorch/kernel.json the kernel nbgrader runs: the Python running this tito,
-                                                 where tinytorch is installed
+    COURSE/jupyter/kernels/tinytorch/kernel.json the kernel nbgrader runs: ipykernel on the Python running
+                                                 this tito (where tinytorch is installed), in tito's
+                                                 isolation (tito/nbgrader_kernel.py)
 
 Each instructor notebook is src/NN_name/NN_name.py with its `### BEGIN SOLUTION` / `### END SOLUTION`
 markers kept (nbgrader's generate_assignment strips them, as tito's own student notebooks do), and
@@ -31,7 +32,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import notebooks
+from . import nbgrader_kernel, notebooks
 from .paths import CourseModule
 
 KERNEL_NAME = "tinytorch"
@@ -82,7 +83,7 @@ c.Autograde.autograde_preprocessors = [
 # tito grade runs on the Python and the checkout that wrote this course.
 c.TitoGrade.python = {python}
 c.TitoGrade.repository = {repository}
-'''
+''' + nbgrader_kernel.CONFIG.replace("{{", "{{{{").replace("}}", "}}}}")
 TIMEOUT = 300
 
 
@@ -99,7 +100,8 @@ def instructor_notebook(module: CourseModule, source: Path | None = None) -> nbf
 
 
 def kernel_spec(python: str) -> dict:
-    return {"argv": [python, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+    """The kernel nbgrader runs: ipykernel on `python`, in tito's isolation (tito/nbgrader_kernel.py)."""
+    return {"argv": nbgrader_kernel.command(python),
             "display_name": KERNELSPEC["display_name"], "language": "python"}
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tito import main, notebooks, paths
+from tito import main, nbgrader_kernel, notebooks, paths
 
 pytest.importorskip("nbgrader", reason="nbgrader 0.9.6 is in the dev extra on Python 3.11 and newer: pip install -e \".[dev]\"")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "grading"))
@@ -136,9 +136,12 @@ def test_release_writes_a_kernel_on_this_python_and_locks_given_cells(tmp_path, 
     assert main.main(["dev", "release", "--nbgrader", str(course), "--all"]) == 0
     assert "nbgrader generate_assignment" in capsys.readouterr().out
     spec = json.loads((course / "jupyter" / "kernels" / "tinytorch" / "kernel.json").read_text())
-    assert spec["argv"][:3] == [sys.executable, "-m", "ipykernel_launcher"]
+    # ipykernel on this Python, in tito's isolation (tito/nbgrader_kernel.py), never through `-m` (the
+    # working folder, the student's, would come first on sys.path)
+    assert spec["argv"] == [sys.executable, "-c", nbgrader_kernel.LAUNCH, "-f", "{connection_file}"]
     config = (course / "nbgrader_config.py").read_text()
     assert 'c.Execute.kernel_name = "tinytorch"' in config
+    assert 'c.KernelManager.transport = "ipc"' in config  # the kernel has no network: Unix sockets
     for module in paths.all_modules(paths.repo_root()):
         nb = nbformat.read(str(course / "source" / module.slug / f"{module.slug}.ipynb"), as_version=4)
         assert nb.metadata.kernelspec.name == "tinytorch"

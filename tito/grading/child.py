@@ -32,7 +32,10 @@ except ImportError:
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import numpy as np  # noqa: E402  (after the path: numpy from the interpreter's site-packages)
-import tito_wire as wire  # noqa: E402
+try:
+    import tito_wire as wire  # noqa: E402  (the copy beside this one, as the judge starts it)
+except ImportError:  # imported as tito.grading.child, by nbgrader's kernel launcher (tito/nbgrader_kernel.py)
+    from . import wire
 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC = 1, 2, 4, 8, 32, 4096, 16384
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, CLONE_NEWUSER = 1, 38, 0x10000000
@@ -95,11 +98,12 @@ def _pivot_root(new_root: str) -> None:
     os.chdir("/")
 
 
-def new_root(setup: dict) -> None:
+def new_root(setup: dict, prepare=None) -> None:
     """The child's whole file system, built from an allow-list (judge.allowed_paths): an empty tmpfs
     holding the standard library, numpy and the shared libraries they load, read-only at their own
-    paths; the package copy read-only at setup["lib"]; an empty private /tmp and /dev/shm; /proc of
-    this PID namespace; /dev/null, /dev/zero, /dev/urandom. Then pivot_root: nothing else of the
+    paths; the package copy read-only at setup["lib"] (none when it is None); an empty private /tmp
+    and /dev/shm; /proc of this PID namespace; /dev/null, /dev/zero, /dev/urandom. `prepare(root)`, when
+    given, adds to it last (nbgrader's kernel: its sockets, copies). Then pivot_root: nothing else of the
     grader's machine (the repository, site-packages, other submissions, tito) exists for the child."""
     root = setup["root"]
     _mount("tito-root", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
@@ -122,9 +126,12 @@ def new_root(setup: dict) -> None:
             continue
         _mount_point(target, kind == "dir")
         _bind_read_only(path, target)
-    lib = _inside_root(root, setup["lib"])
-    _mount_point(lib, True)
-    _bind_read_only(setup["lib_real"], lib)
+    if setup["lib"] is not None:
+        lib = _inside_root(root, setup["lib"])
+        _mount_point(lib, True)
+        _bind_read_only(setup["lib_real"], lib)
+    if prepare is not None:
+        prepare(root)
     _mount(None, root, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "size=1m,mode=755")
     _pivot_root(root)
 

