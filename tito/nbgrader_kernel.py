@@ -49,7 +49,8 @@ KERNEL_LIB = "/tmp/.tito-lib"                    # the package copy, inside the 
 CONNECTION = "/tmp/.tito-kernel/connection.json"  # the connection file's copy, inside
 HOME = "/tmp/home"
 DISTRIBUTIONS = ("ipykernel", "numpy", "matplotlib")  # what the kernel may import, with their dependencies
-TMP_MB = 512                                      # each tmpfs of the kernel: /tmp, /dev/shm, its folder
+TMP_MB = 512                                      # the kernel's folder's tmpfs; /tmp and /dev/shm half each
+INSIDE_ENV = ("PATH", "PYTHONPATH", "HOME", "XDG_CACHE_HOME", "LANG", "LC_ALL", "VIRTUAL_ENV", "TITO_NO_NAMESPACES")
 PROCESSES = 64                                    # with a user id of its own
 FILE_SIZE_MB = 256
 
@@ -130,7 +131,10 @@ def main(argv: list[str] | None = None) -> None:
     if os.getppid() == 1:
         raise SystemExit("tito.nbgrader_kernel: nbgrader is gone")
     mode = "own-uid" if iso.own_uid else "userns"
-    os.execv(iso.prefix[0], [*iso.prefix, sys.executable, "-c", LAUNCH, "--inside", mode, *argv])
+    # The namespace's PID 1 keeps only what finds tito and its caches: the kernel, under the same user
+    # id in a user namespace, could read the rest in /proc/1/environ.
+    env = {key: value for key, value in os.environ.items() if key in INSIDE_ENV}
+    os.execve(iso.prefix[0], [*iso.prefix, sys.executable, "-c", LAUNCH, "--inside", mode, *argv], env)
 
 
 # ---------------------------------------------------------------- inside the namespaces
@@ -179,17 +183,12 @@ def site_entries() -> list[str]:
 
 def allow_list() -> list:
     """(kind, path) for child.new_root: judge.allowed_paths() and the kernel's site-packages entries with
-    the shared libraries they load. Raises OSError when an entry lies in a folder the judge shows empty
-    (a Python without a virtualenv, its packages inside the standard library's own site-packages)."""
+    the shared libraries they load (parents first: an entry inside a site-packages folder the judge
+    shows empty, a Python without a virtualenv, is shown inside that empty folder)."""
     from .grading import judge
 
     base = list(judge.allowed_paths())
-    empty = [path for kind, path in base if kind == "empty"]
     entries = site_entries()
-    for entry in entries:
-        if any(judge._inside(Path(entry), Path(folder)) for folder in empty):
-            raise OSError(f"{entry} lies inside {next(f for f in empty if judge._inside(Path(entry), Path(f)))}, "
-                          "which the kernel is shown empty: run nbgrader from a virtualenv")
     folders = [entry for entry in entries if os.path.isdir(entry)]
     known = {path for _, path in base}
     added = [("dir" if os.path.isdir(entry) else "file", entry) for entry in entries]
@@ -278,7 +277,7 @@ def inside(mode: str, argv: list[str]) -> None:
     sockets = run / SOCKETS
     uid = processes.spare_uid() if mode == "own-uid" else None
     workdir = os.getcwd()
-    setup = {"root": str(run / ROOT), "tmp_mb": TMP_MB, "allow": allow_list(), "lib": None, "workdir": workdir,
+    setup = {"root": str(run / ROOT), "tmp_mb": TMP_MB // 2, "allow": allow_list(), "lib": None, "workdir": workdir,
              "uid": uid, "userns": mode == "userns",
              "limits": {"file_size": FILE_SIZE_MB * 1024 * 1024, "processes": PROCESSES if uid is not None else None}}
     _empty(sockets)

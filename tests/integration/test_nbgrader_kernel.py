@@ -259,6 +259,14 @@ try:
         seen["link"] = handle.read()[:50]
 except OSError as error:
     seen["link"] = str(error)
+environs = []
+for pid in os.listdir("/proc"):
+    try:
+        with open(f"/proc/{{pid}}/environ", "rb") as handle:
+            environs.append(handle.read())
+    except OSError:
+        pass
+seen["secret"] = "H55_SECRET" in os.environ or any(b"H55_SECRET" in environ for environ in environs)
 print("SEEN", json.dumps(seen))
 '''
 
@@ -272,10 +280,11 @@ def course(tmp_path, monkeypatch, capsys):
     return course
 
 
-def test_the_kernel_sees_its_folder_and_the_package_before_the_graded_module_only(course, tmp_path):
+def test_the_kernel_sees_its_folder_and_the_package_before_the_graded_module_only(course, tmp_path, monkeypatch):
     """The kernel's file system is an allow-list: no checkout, no COURSE/source, no gradebook, not the
     instructor's HOME; a copy of its folder (links copied as links), tinytorch without the graded
-    module; no network, nothing of the machine's processes, a user id of its own when tito is root.
+    module; no network, nothing of the machine's processes or nbgrader's environment, a user id of its
+    own when tito is root.
     A `tito` package or `json.py` in the student's folder is not what starts the kernel."""
     iso = processes.isolation()
     if not iso.namespaces:
@@ -292,6 +301,7 @@ def test_the_kernel_sees_its_folder_and_the_package_before_the_graded_module_onl
     other = course / "submitted" / "bob" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"  # another student's submission
     other.parent.mkdir(parents=True)
     other.write_text("{}")
+    monkeypatch.setenv("H55_SECRET", "the instructor's token")  # nbgrader's environment
     listener = Listener()
     shown = [str(checkout), str(checkout / "src"), str(course / "source"), str(course / "gradebook.db"),
              str(Path.home() / ".cache"), str(other), str(folder / "data.txt")]
@@ -305,6 +315,7 @@ def test_the_kernel_sees_its_folder_and_the_package_before_the_graded_module_onl
     assert (folder / "data.txt").read_text() == "my data"  # it wrote its copy
     assert "No such file" in seen["link"], seen["link"]
     assert seen["network"] is not True and listener.received == b""
+    assert seen["secret"] is False
     assert seen["tinytorch"] == "/tmp/.tito-lib/tinytorch/__init__.py"
     assert "No module named 'tinytorch.core.spatial'" in seen["graded module"], seen["graded module"]
     assert len(seen["processes"]) <= 3, seen["processes"]  # the namespace's PID 1, the kernel (and its ldd child gone)

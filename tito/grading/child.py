@@ -116,11 +116,14 @@ def new_root(setup: dict, prepare=None) -> None:
             _mount(device, target, None, MS_BIND)
     _mount_point(_inside_root(root, "/proc"), True)
     _mount("/proc", _inside_root(root, "/proc"), None, MS_BIND | MS_REC)
+    empty = MS_NOSUID | MS_NODEV | MS_NOEXEC
+    emptied = []  # read-only once everything is in place: nbgrader's kernel shows packages inside one
     for kind, path in setup["allow"]:
         target = _inside_root(root, path)
         if kind == "empty":
             if os.path.isdir(target):
-                _mount("tito-empty", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY, "size=4k,mode=755")
+                _mount("tito-empty", target, "tmpfs", empty, "size=4k,mode=755")
+                emptied.append(target)
             continue
         if not os.path.exists(path):
             continue
@@ -132,6 +135,8 @@ def new_root(setup: dict, prepare=None) -> None:
         _bind_read_only(setup["lib_real"], lib)
     if prepare is not None:
         prepare(root)
+    for target in emptied:
+        _mount(None, target, None, MS_REMOUNT | MS_RDONLY | empty, "size=4k,mode=755")
     _mount(None, root, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, "size=1m,mode=755")
     _pivot_root(root)
 
