@@ -19,9 +19,12 @@ what tito's judge gives its children (tito/grading/processes.py, tito/grading/ch
     libraries they load (judge.allowed_paths), and read-only the installed distributions ipykernel,
     numpy and matplotlib need (their dependencies by their metadata) with the shared libraries those
     load; on a private /tmp: a copy of the connection file, a HOME, and a copy of the tinytorch
-    package WITHOUT the module the assignment grades (KERNEL_LIB, on PYTHONPATH: the notebook defines
-    that module itself, and its reference is the solution; the modules before it are what the lesson
-    imports); the notebook's folder (its working directory) copied onto a tmpfs of its own at the
+    package (KERNEL_LIB, on PYTHONPATH) in which the module the assignment grades is the student's
+    own, exported from the notebook in the kernel's folder as `tito grade` exports it, never its
+    reference (the solution): the same package the judge gives its children. The other modules are
+    the package's, as the lesson imports them (module 03's notebook imports module 06's autograd).
+    When the notebook cannot be exported (none there, a syntax error), the module is left out; the
+    notebook defines it itself anyway. The notebook's folder (its working directory) copied onto a tmpfs of its own at the
     same path; the run's sockets folder, read-write. Not the checkout, COURSE/source, the gradebook,
     other submissions, HOME or the site-packages of nbgrader and tito. Then it forks the kernel,
     which drops to a user id of its own (tito runs as root; otherwise a nested user namespace),
@@ -29,8 +32,8 @@ what tito's judge gives its children (tito/grading/processes.py, tito/grading/ch
     the kernel started dies with the namespace.
 
 The assignment is the kernel's working folder's name (nbgrader runs a notebook in its assignment's
-folder: submitted/STUDENT/ASSIGNMENT, source/ASSIGNMENT); one that names no module of the course
-gets no tinytorch package at all.
+folder: submitted/STUDENT/ASSIGNMENT, source/ASSIGNMENT), its notebook ASSIGNMENT.ipynb there; a
+folder that names no module of the course gets no tinytorch package at all.
 """
 from __future__ import annotations
 
@@ -52,6 +55,7 @@ DISTRIBUTIONS = ("ipykernel", "numpy", "matplotlib")  # what the kernel may impo
 TMP_MB = 512                                      # the kernel's folder's tmpfs; /tmp and /dev/shm half each
 INSIDE_ENV = ("PATH", "PYTHONPATH", "HOME", "XDG_CACHE_HOME", "LANG", "LC_ALL", "VIRTUAL_ENV", "TITO_NO_NAMESPACES")
 PROCESSES = 64                                    # with a user id of its own
+EXPORT_SECONDS = 20.0                             # exporting the notebook for the kernel (nbclient waits 60 s)
 FILE_SIZE_MB = 256
 
 CONFIG = '''\
@@ -196,18 +200,21 @@ def allow_list() -> list:
     return sorted(base + added, key=lambda entry: (entry[1].count(os.sep), entry[1]))
 
 
-def hidden_files(package: Path, assignment: str) -> set[Path] | None:
-    """The package's files of the module `assignment` names (its export targets), or None when it names
-    no module of the course (then the kernel gets no package)."""
-    from . import cells, paths
+def assignment_module(assignment: str):
+    """The course module the assignment (the kernel's folder's name) is, or None."""
+    from . import paths
 
     try:
         root = paths.repo_root(Path(__file__).resolve().parent)
-        module = next((m for m in paths.all_modules(root) if m.slug == assignment), None)
+        return next((m for m in paths.all_modules(root) if m.slug == assignment), None)
     except (OSError, ValueError):
         return None
-    if module is None:
-        return None
+
+
+def hidden_files(package: Path, module) -> set[Path]:
+    """The package's files of `module` (its sources' export targets): its reference."""
+    from . import cells
+
     hidden = set()
     for source in module.sources:
         try:
@@ -218,9 +225,32 @@ def hidden_files(package: Path, assignment: str) -> set[Path] | None:
     return hidden
 
 
+def _export(module, package: Path, target: str) -> str | None:
+    """The package at `target`/tinytorch with the module exported from the notebook in the kernel's
+    folder (as `tito grade` exports it: given cells put back, nbdev in a forked, limited process);
+    None when done, else why not."""
+    import time
+
+    from . import cells
+    from .grading import grade
+    from .grading.limits import Limits
+
+    notebook = Path(os.getcwd()) / f"{module.slug}.ipynb"
+    if not notebook.is_file():
+        return f"no {notebook.name} beside it"
+    try:
+        kind, problem, _ = grade._prepare(notebook, cells.export_target(module.src), cells.course_cells(module.src),
+                                          package, Path(target), Limits(), time.monotonic() + EXPORT_SECONDS,
+                                          cells.continued_cells(module.src))
+    except Exception as error:
+        return f"{type(error).__name__}: {error}"
+    return None if kind == "ok" else (problem or kind)
+
+
 def _copy_package(target: str, uid: int | None) -> str:
-    """The tinytorch package without the graded module, at `target`/tinytorch; returns what the kernel's
-    stderr should say about it ("" when nothing)."""
+    """The tinytorch package at `target`/tinytorch, the module the assignment grades being the student's
+    export (or, when that cannot be exported, absent); returns what the kernel's stderr should say
+    about it ("" when nothing)."""
     from . import paths
 
     try:
@@ -228,18 +258,26 @@ def _copy_package(target: str, uid: int | None) -> str:
     except Exception as error:  # no tinytorch installed
         return f"tito: the kernel has no tinytorch package ({type(error).__name__}: {error})"
     assignment = os.path.basename(os.getcwd())
-    hidden = hidden_files(package, assignment)
-    if hidden is None:
+    module = assignment_module(assignment)
+    if module is None:
         return (f"tito: the kernel has no tinytorch package: its folder {assignment!r} names no module of the "
                 "course, so tito cannot tell which module's reference to leave out")
+    os.makedirs(target, mode=0o755)
+    why = _export(module, package, target)
+    note = ""
+    if why is not None:
+        shutil.rmtree(os.path.join(target, "tinytorch"), ignore_errors=True)
+        hidden = hidden_files(package, module)
 
-    def ignore(folder, names):
-        return [name for name in names if name == "__pycache__" or Path(folder, name).resolve() in hidden
-                or os.path.islink(os.path.join(folder, name))]
+        def ignore(folder, names):
+            return [name for name in names if name == "__pycache__" or Path(folder, name).resolve() in hidden
+                    or os.path.islink(os.path.join(folder, name))]
 
-    shutil.copytree(package, os.path.join(target, "tinytorch"), ignore=ignore)
+        shutil.copytree(package, os.path.join(target, "tinytorch"), ignore=ignore)
+        note = (f"tito: the kernel's tinytorch has no {module.slug} module (the notebook could not be exported: "
+                f"{str(why)[:300]})")
     _own(target, uid)
-    return ""
+    return note
 
 
 def _own(folder: str, uid: int | None) -> None:

@@ -30,6 +30,7 @@ pytest.importorskip("nbgrader", reason="nbgrader 0.9.6 is in the dev extra on Py
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "grading"))
 import submissions_09 as subs  # noqa: E402  tests/grading/submissions_09
+from submissions_09.wrong import WRONG  # noqa: E402
 from test_nbgrader import ASSIGNMENT, nbgrader  # noqa: E402
 
 if subs.MODULE is None:
@@ -246,8 +247,10 @@ except OSError as error:
 import tinytorch.core.tensor
 seen["tinytorch"] = tinytorch.__file__
 try:
+    import inspect
     import tinytorch.core.spatial
     seen["graded module"] = tinytorch.core.spatial.__file__
+    seen["avgpool2d_loops"] = inspect.getsource(tinytorch.core.spatial.avgpool2d_loops)
 except ImportError as error:
     seen["graded module"] = str(error)
 with open("data.txt") as handle:
@@ -280,10 +283,10 @@ def course(tmp_path, monkeypatch, capsys):
     return course
 
 
-def test_the_kernel_sees_its_folder_and_the_package_before_the_graded_module_only(course, tmp_path, monkeypatch):
+def test_the_kernel_sees_its_folder_and_the_package_with_the_students_own_module(course, tmp_path, monkeypatch):
     """The kernel's file system is an allow-list: no checkout, no COURSE/source, no gradebook, not the
-    instructor's HOME; a copy of its folder (links copied as links), tinytorch without the graded
-    module; no network, nothing of the machine's processes or nbgrader's environment, a user id of its
+    instructor's HOME; a copy of its folder (links copied as links), tinytorch with the graded module
+    exported from the student's notebook; no network, nothing of the machine's processes or nbgrader's environment, a user id of its
     own when tito is root.
     A `tito` package or `json.py` in the student's folder is not what starts the kernel."""
     iso = processes.isolation()
@@ -293,6 +296,8 @@ def test_the_kernel_sees_its_folder_and_the_package_before_the_graded_module_onl
     folder = course / "submitted" / "eve" / ASSIGNMENT
     folder.mkdir(parents=True)
     (folder / "data.txt").write_text("my data")
+    exercise, body = WRONG["avgpool_divide_kh_squared"]
+    nbformat.write(subs.build({exercise: body}), str(folder / f"{ASSIGNMENT}.ipynb"))  # eve's submission
     (folder / "answers.ipynb").symlink_to(course / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
     for name in ("tito/__init__.py", "tito/nbgrader_kernel.py", "json.py", "shutil.py"):  # as the instructor?
         (folder / name).parent.mkdir(exist_ok=True)
@@ -317,7 +322,9 @@ def test_the_kernel_sees_its_folder_and_the_package_before_the_graded_module_onl
     assert seen["network"] is not True and listener.received == b""
     assert seen["secret"] is False
     assert seen["tinytorch"] == "/tmp/.tito-lib/tinytorch/__init__.py"
-    assert "No module named 'tinytorch.core.spatial'" in seen["graded module"], seen["graded module"]
+    # the graded module is eve's export, never the reference (a solution)
+    assert seen["graded module"] == "/tmp/.tito-lib/tinytorch/core/spatial.py", seen["graded module"]
+    assert "total / (kh * kh)" in seen["avgpool2d_loops"], seen["avgpool2d_loops"]
     assert len(seen["processes"]) <= 3, seen["processes"]  # the namespace's PID 1, the kernel (and its ldd child gone)
     if iso.own_uid:
         assert seen["uid"] not in (0, os.getuid()), seen["uid"]
@@ -344,3 +351,19 @@ def test_without_namespaces_the_kernel_runs_as_before_and_autograde_says_so_once
     finally:
         monkeypatch.delenv(processes.NO_NAMESPACES_ENV)
         processes.isolation.cache_clear()
+
+
+def test_without_a_notebook_to_export_the_kernel_has_no_graded_module(course):
+    if not processes.isolation().namespaces:
+        pytest.skip("no namespaces here: the kernel runs as before")
+    folder = course / "submitted" / "eve" / ASSIGNMENT  # 09b_going_further alone, say
+    folder.mkdir(parents=True)
+    printed = kernel_run(course, folder, """\
+import tinytorch.core.tensor
+try:
+    import tinytorch.core.spatial
+    print("graded module", tinytorch.core.spatial.__file__)
+except ImportError as error:
+    print(error)
+""")
+    assert printed == "No module named 'tinytorch.core.spatial'\n", printed
