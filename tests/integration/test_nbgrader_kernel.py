@@ -367,3 +367,51 @@ except ImportError as error:
     print(error)
 """)
     assert printed == "No module named 'tinytorch.core.spatial'\n", printed
+
+
+NBGRADER_DIES = '''\
+import os, sys, time
+from jupyter_client.manager import KernelManager
+from traitlets.config.loader import PyFileConfigLoader
+
+config = PyFileConfigLoader("nbgrader_config.py", path=sys.argv[1]).load_config()
+manager = KernelManager(kernel_name="tinytorch", config=config)
+manager.start_kernel(cwd=sys.argv[2])
+client = manager.client()
+client.start_channels()
+client.wait_for_ready(timeout=120)
+client.execute_interactive(
+    "import os, subprocess, sys\\n"
+    "sleeper = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'], start_new_session=True,\\n"
+    "                           env=dict(os.environ, MY_MARK=%r))" % sys.argv[3], timeout=60)
+print("ready", flush=True)
+time.sleep(600)
+'''
+
+
+def test_the_kernel_and_what_it_started_die_with_nbgrader(course, tmp_path):
+    """nbgrader killed (SIGKILL: no shutdown of its kernel) takes the kernel's namespace with it."""
+    import subprocess
+    import time
+
+    if not processes.isolation().namespaces:
+        pytest.skip("no namespaces here: the kernel runs as before")
+    folder = course / "submitted" / "eve" / ASSIGNMENT
+    folder.mkdir(parents=True)
+    script = tmp_path / "nbgrader_dies.py"
+    script.write_text(NBGRADER_DIES)
+    host = subprocess.Popen([sys.executable, str(script), str(course), str(folder), MARKER], stdout=subprocess.PIPE,
+                            text=True, env=dict(os.environ, JUPYTER_PATH=str(course / "jupyter")))
+    try:
+        assert host.stdout.readline() == "ready\n"
+        assert markers_alive(), "the kernel's process did not start"
+    finally:
+        host.kill()
+        host.wait()
+    deadline = time.monotonic() + 10
+    while markers_alive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    alive = markers_alive()
+    for pid in alive:
+        os.kill(pid, signal.SIGKILL)
+    assert alive == []
