@@ -186,7 +186,7 @@ def raiser(where: str, module_file: Path, spans) -> str | None:
 
 def module_reach(path: Path, exported: list[str]) -> dict[str, set[str]]:
     """Per exported name of a generated module: the exported names its code uses, directly or through
-    the module's other top-level functions and classes (conv2d_options_loops -> conv2d_loops), read
+    the module's other top-level functions and classes (conv2d_general_loops -> conv2d_loops), read
     from the source. An inline check that fails on values after using several names says nothing more;
     what those names run is where its blame may lie (assign_blame's third round)."""
     try:

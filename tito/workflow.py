@@ -194,7 +194,7 @@ def _inline_checks(module: CourseModule, package: Path, limits: Limits, deadline
             else:
                 names = per_test.get(test["name"], everything)
             # the names those names' code uses: a check of several, failing on values, may lie with one of them
-            # (check-conv-options runs your conv2d_loops through conv2d_options_loops); one name keeps its own
+            # (check-conv-options runs your conv2d_loops through conv2d_general_loops); one name keeps its own
             reached = sorted({inner for name in names for inner in reach.get(name, ())}) if len(set(names)) > 1 else []
             check = Check(f"{outcome.cell_id} :: {test['name']}", test["status"], test.get("message", ""), names, reached)
             if check.status in FAILED:

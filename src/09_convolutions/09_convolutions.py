@@ -66,8 +66,13 @@
 # The numpy-level functions are exported too: `conv2d_loops` / `conv2d_vectorized`,
 # `maxpool2d_loops` / `maxpool2d_vectorized`, `avgpool2d_loops` / `avgpool2d_vectorized`, and
 # the backward loops `conv2d_backward_loops`, `maxpool2d_backward_loops`, `avgpool2d_backward_loops`;
-# with section 13's options, `conv2d_options_loops`, `maxpool2d_options_loops`, `avgpool2d_options_loops`
-# and their `*_options_backward_loops`, and `pool_output_size`.
+# with every option (given in the going-further notebook, built on your loops), `conv2d_general_loops`,
+# `maxpool2d_general_loops`, `avgpool2d_general_loops` and their `*_general_backward_loops`, and
+# `pool_output_size`. Each operation has one fast function that takes all of PyTorch's options
+# (`conv2d_vectorized(x, weight, bias, stride, padding, dilation, groups)`, as `F.conv2d`), and one
+# check of its arguments; the convolutions that need dilation, groups or an uneven "same" padding
+# are computed by the going-further notebook's code, which this notebook's functions call by name
+# (`_OPTIONS_CODE`).
 # So are the helpers `conv_output_size`, `count_parameters`, `activation_bytes`,
 # `receptive_field`, and each layer's `output_shape(input_shape)` and `macs(input_shape)`.
 
@@ -359,13 +364,13 @@ def _output_hw(layer, hw, kernel, stride, padding, dilation=(1, 1), ceil_mode=Fa
     """(H_out, W_out) of every layer here, or a ValueError naming `layer` when the kernel does not
     fit the padded input: the one place the library checks that and counts windows.
 
-    padding: (ph, pw), or ((top, bottom), (left, right)) for the uneven "same" padding of
-    section 13, whose dilation and ceil_mode are the two last arguments."""
+    padding: (ph, pw), or ((top, bottom), (left, right)) for a convolution's uneven "same" padding."""
     pads = tuple(p if isinstance(p, tuple) else (p, p) for p in padding)
+    padding = _even(pads) or pads
     span = _dilated_kernel(kernel, dilation)
     padded = tuple(n + before + after for n, (before, after) in zip(hw, pads))
     if any(k > n for k, n in zip(span, padded)):
-        dilated = tuple(dilation) != (1, 1)
+        dilated = any(d != 1 for d in dilation)
         spans = f" with dilation {tuple(dilation)} spans {span}, which" if dilated else ""
         raise ValueError(
             f"{layer} kernel {tuple(kernel)}{spans} does not fit the padded input {padded} (input {tuple(hw)}, "
@@ -379,7 +384,7 @@ def _window_count(size, kernel, stride, pads=(0, 0), dilation=1, ceil_mode=False
 
     The formula of exercise 1, written here again on purpose: the given code never calls your
     conv_output_size, so a slip there costs exercise 1 alone, not every exercise after it.
-    ceil_mode (section 13) counts a last window that hangs over the end, when it starts inside
+    ceil_mode (a pooling option) counts a last window that hangs over the end, when it starts inside
     the input or its first padding (else it would see no pixel)."""
     room = size + pads[0] + pads[1] - (dilation * (kernel - 1) + 1)
     if not ceil_mode:
@@ -401,24 +406,47 @@ def _check_weight_and_bias(layer, weight, bias, in_axis="in_channels"):
     return weight, bias
 
 
+def _check_conv(layer, x, weight, bias, stride, padding, dilation=1, groups=1):
+    """Validated numpy arguments of a 2D convolution with every option of torch's conv2d, the one
+    check of them all: (x, weight, bias, stride, pads, dilation, groups, out_hw), pads as
+    ((top, bottom), (left, right)). Every error names `layer`."""
+    one_group = is_whole_number(groups) and groups == 1
+    weight, bias = _check_weight_and_bias(layer, weight, bias, "in_channels" if one_group else "in_channels // groups")
+    x = _check_input(x, layer, channels=weight.shape[1] if one_group else None)
+    groups = _check_groups(layer, groups, x.shape[1], weight.shape[0])
+    if weight.shape[1] * groups != x.shape[1]:
+        raise ValueError(
+            f"{layer} expected {weight.shape[1] * groups} input channels (weight.shape[1] = {weight.shape[1]} per group "
+            f"times groups = {groups}), got {x.shape[1]} (input shape {x.shape}). The weight is (out_channels, "
+            "in_channels // groups, kh, kw): check the input's channels, groups, and the weight's second axis.")
+    stride, dilation = _pair(stride, "stride", 1, layer), _pair(dilation, "dilation", 1, layer)
+    pads = _conv_padding(layer, padding, weight.shape[2:], stride, dilation)
+    out_hw = _output_hw(layer, x.shape[2:], weight.shape[2:], stride, pads, dilation)
+    return x, weight, bias, stride, pads, dilation, groups, out_hw
+
+
 def _check_conv_args(layer, x, weight, bias, stride, padding):
-    """Validated numpy arguments of a 2D convolution; every error names `layer`."""
-    weight, bias = _check_weight_and_bias(layer, weight, bias)
-    x = _check_input(x, layer, channels=weight.shape[1])
-    stride, padding = _pair(stride, "stride", 1, layer), _pair(padding, "padding", 0, layer)
-    out_hw = _output_hw(layer, x.shape[2:], weight.shape[2:], stride, padding)
-    return x, weight, bias, stride, padding, out_hw
+    """_check_conv for your loops, which take stride and padding alone: (x, weight, bias, stride, (ph, pw), out_hw)."""
+    if isinstance(padding, str):
+        _pair(padding, "padding", 0, layer)              # raises: "same" and "valid" are not the loops' to take
+    x, weight, bias, stride, pads, _, _, out_hw = _check_conv(layer, x, weight, bias, stride, padding)
+    return x, weight, bias, stride, _even(pads), out_hw
+
+
+def _even(pads):
+    """(ph, pw) of padding ((top, bottom), (left, right)) that is the same on both sides, else None."""
+    return tuple(before for before, _ in pads) if all(before == after for before, after in pads) else None
 
 
 def _check_pool_args(layer, x, kernel_size, stride, padding):
-    """Validated numpy arguments of a 2D pooling: (x, kernel, stride, padding, out_hw)."""
-    x, kernel, stride, padding, _, out_hw = _check_pool_options(layer, x, kernel_size, stride, padding, 1, False)
+    """_check_pool for your loops, which take stride and padding alone: (x, kernel, stride, padding, out_hw)."""
+    x, kernel, stride, padding, _, out_hw = _check_pool(layer, x, kernel_size, stride, padding)
     return x, kernel, stride, padding, out_hw
 
 
-def _check_pool_options(layer, x, kernel_size, stride, padding, dilation, ceil_mode):
-    """The same with section 13's options: (x, kernel, stride, padding, dilation, out_hw). stride None
-    means stride = kernel."""
+def _check_pool(layer, x, kernel_size, stride, padding, dilation=1, ceil_mode=False):
+    """Validated numpy arguments of a 2D pooling with torch's options, the one check of them all:
+    (x, kernel, stride, padding, dilation, out_hw). stride None means stride = kernel."""
     x = _check_input(x, layer)
     kernel = _pair(kernel_size, "kernel_size", 1, layer)
     stride = kernel if stride is None else _pair(stride, "stride", 1, layer)
@@ -445,8 +473,8 @@ def _pad(x, padding, value=0.0):
     return np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
 
 
-# The options of section 13 (dilation, groups, padding "same"/"valid"), checked here because
-# the layers of section 7 check them when they are built.
+# Convolution's options beyond stride and padding (dilation, groups, padding "same"/"valid"): the
+# going-further notebook computes them; they are checked here, with the rest.
 def _dilated_kernel(kernel, dilation):
     """The extent (h, w) that a dilated kernel covers: dilation * (k - 1) + 1 per axis."""
     return tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
@@ -469,13 +497,6 @@ def _check_groups(layer, groups, in_channels, out_channels):
     return int(groups)
 
 
-def _uses_conv_options(layer, padding, dilation, groups):
-    """Whether a convolution takes section 13's paths: a padding string, a dilation or groups other
-    than 1. Only the int 1 counts as 1: a bool or a float goes on, to be refused by those paths."""
-    plain_groups = is_whole_number(groups) and groups == 1
-    return isinstance(padding, str) or not plain_groups or _pair(dilation, "dilation", 1, layer) != (1, 1)
-
-
 def _conv_padding(layer, padding, kernel, stride, dilation):
     """Padding as ((top, bottom), (left, right)) from an int, an (h, w) pair, "valid" or "same".
 
@@ -496,6 +517,22 @@ def _conv_padding(layer, padding, kernel, stride, dilation):
             f"such as padding={tuple(d * (k - 1) // 2 for k, d in zip(kernel, dilation))}.")
     totals = [d * (k - 1) for k, d in zip(kernel, dilation)]
     return tuple((total // 2, total - total // 2) for total in totals)
+
+
+# What computes those options, and the loops with every option that check the fast path on them,
+# is the going-further notebook's code (09b_going_further): it adds its functions to this table, and
+# the functions and layers here call them by name. Everything else, this notebook computes itself.
+_OPTIONS_CODE = {}
+
+
+def _options_code(name, layer):
+    """The going-further function `name`, or an error that says where it comes from."""
+    if name not in _OPTIONS_CODE:
+        raise NotImplementedError(
+            f"{layer}: dilation, groups, padding 'same' with an even kernel, and the pooling options with "
+            "use_loops=True are computed by the going-further notebook (09b_going_further), not loaded here: "
+            "run it, or import from tinytorch.core.spatial, which holds both notebooks' code.")
+    return _OPTIONS_CODE[name]
 
 
 # %% [markdown]
@@ -2118,10 +2155,17 @@ def conv2d_vectorized(x, weight, bias=None, stride=1, padding=0, dilation=1, gro
     Also takes torch.nn.functional.conv2d's other options: dilation (gaps between the kernel's
     taps), groups (channels split into groups convolved apart) and padding "same" / "valid".
     """
-    if _uses_conv_options("conv2d_vectorized", padding, dilation, groups):
-        return _conv2d_with_options("conv2d_vectorized", x, weight, bias, stride, padding, dilation, groups)
-    x, weight, bias, stride, padding, out_hw = _check_conv_args("conv2d_vectorized", x, weight, bias, stride, padding)
-    return _conv2d_forward(x, weight, bias, stride, padding, out_hw)[0]
+    x, weight, bias, stride, pads, dilation, groups, out_hw = _check_conv(
+        "conv2d_vectorized", x, weight, bias, stride, padding, dilation, groups)
+    if _is_plain(pads, dilation, groups):
+        return _conv2d_forward(x, weight, bias, stride, _even(pads), out_hw)[0]
+    general = _options_code("_conv2d_general_forward", "conv2d_vectorized")
+    return general(x, weight, bias, stride, pads, dilation, groups, out_hw)[0]
+
+
+def _is_plain(pads, dilation, groups):
+    """Whether this notebook's convolution computes it: even padding, no dilation, one group."""
+    return _even(pads) is not None and dilation == (1, 1) and groups == 1
 
 
 def _weight_cols(weight):
@@ -2633,8 +2677,8 @@ if __name__ == "__main__":
 def _padded_zeros(x, padding, dtype, extra=(0, 0)):
     """Zeros shaped like x with its padding, (N, C, H + 2*ph, W + 2*pw), in x's memory layout.
 
-    `extra` rows and columns at the bottom and right hold windows that ceil_mode (section 13)
-    lets hang over the padding.
+    `extra` rows and columns at the bottom and right hold windows that ceil_mode lets hang over
+    the padding (_overhang).
 
     Why the layout: after a Conv2d, x is channels-last in memory (see _conv2d_forward). A
     gradient in the same layout lets the layer below (a ReLU's grad * mask) run through
@@ -2733,7 +2777,7 @@ def _maxpool2d_backward(grad_out, argmax, x, kernel, stride, padding, dilation=(
 
 
 def _avgpool2d_forward(x, kernel, stride, padding, out_hw, extra=(0, 0), divisor=None):
-    """The mean of every window: its sum over kh*kw, or over `divisor` (section 13's options)."""
+    """The mean of every window: its sum over kh*kw, or over `divisor` (_avgpool_divisor)."""
     x_pad = _pool_pad(x, padding, 0.0, extra)
     views = [x_pad[where] for _, where in _offset_slices(kernel, stride, out_hw)]   # one view per offset
     total = np.copy(views[0], order="K")                                # x's dtype and memory layout
@@ -2759,10 +2803,10 @@ def maxpool2d_vectorized(x, kernel_size, stride=None, padding=0, dilation=1, cei
     Also takes torch.nn.MaxPool2d's dilation (gaps between a window's cells) and ceil_mode (a last
     window that hangs over the end counts).
     """
-    if _pair(dilation, "dilation", 1, "maxpool2d_vectorized") != (1, 1) or ceil_mode:
-        return _maxpool2d_with_options("maxpool2d_vectorized", x, kernel_size, stride, padding, dilation, ceil_mode)
-    x, kernel, stride, padding, out_hw = _check_pool_args("maxpool2d_vectorized", x, kernel_size, stride, padding)
-    return _maxpool2d_forward(x, kernel, stride, padding, out_hw)[0]
+    x, kernel, stride, padding, dilation, out_hw = _check_pool(
+        "maxpool2d_vectorized", x, kernel_size, stride, padding, dilation, ceil_mode)
+    extra = _overhang(x.shape[2:], kernel, stride, padding, dilation, out_hw)
+    return _maxpool2d_max(x, kernel, stride, padding, out_hw, dilation, extra)
 
 
 def avgpool2d_vectorized(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
@@ -2771,11 +2815,34 @@ def avgpool2d_vectorized(x, kernel_size, stride=None, padding=0, ceil_mode=False
     Also takes torch.nn.AvgPool2d's ceil_mode (a last window that hangs over the end counts) and
     count_include_pad=False (a window's mean over its real cells only).
     """
-    if ceil_mode or not count_include_pad:
-        return _avgpool2d_with_options("avgpool2d_vectorized", x, kernel_size, stride, padding, ceil_mode,
-                                       count_include_pad)
-    x, kernel, stride, padding, out_hw = _check_pool_args("avgpool2d_vectorized", x, kernel_size, stride, padding)
-    return _avgpool2d_forward(x, kernel, stride, padding, out_hw)
+    x, kernel, stride, padding, _, out_hw = _check_pool("avgpool2d_vectorized", x, kernel_size, stride, padding,
+                                                        ceil_mode=ceil_mode)
+    extra = _overhang(x.shape[2:], kernel, stride, padding, (1, 1), out_hw)
+    divisor = _avgpool_divisor(x.shape[2:], kernel, stride, padding, out_hw, ceil_mode, count_include_pad)
+    return _avgpool2d_forward(x, kernel, stride, padding, out_hw, extra, divisor)
+
+
+def _overhang(hw, kernel, stride, padding, dilation, out_hw):
+    """Rows and columns that ceil_mode's last windows reach beyond the padded input ((0, 0) without ceil_mode)."""
+    return tuple(max(0, (n_out - 1) * s + d * (k - 1) + 1 - (n + 2 * p))
+                 for n, k, s, p, d, n_out in zip(hw, kernel, stride, padding, dilation, out_hw))
+
+
+def _avgpool_divisor(hw, kernel, stride, padding, out_hw, ceil_mode, count_include_pad):
+    """(H_out, W_out): what PyTorch divides each window's sum by. The window's cells inside the
+    padded input (count_include_pad) or inside the input; ceil_mode's overhang never counts.
+    None when that is kh*kw for every window (count_include_pad without ceil_mode)."""
+    if count_include_pad and not ceil_mode:
+        return None
+
+    def cells(size, k, s, p, n_out):
+        start = np.arange(n_out) * s - p
+        end = np.minimum(start + k, size + p)
+        if not count_include_pad:
+            start, end = np.maximum(start, 0), np.minimum(end, size)
+        return end - start
+    rows, cols = (cells(*axis) for axis in zip(hw, kernel, stride, padding, out_hw))
+    return np.outer(rows, cols)
 
 
 # %% nbgrader={"grade": false, "grade_id": "test-pool-vectorized", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -3049,67 +3116,61 @@ class Conv2dFunction(Function):
     option of torch.nn.functional.conv2d.
 
     use_loops=True runs conv2d_loops forward and conv2d_backward_loops backward (with dilation,
-    groups or padding "same" / "valid": conv2d_options_loops and conv2d_options_backward_loops,
-    built on those two); `layer` is the name that errors carry (the calling layer's).
+    groups or uneven "same" padding: conv2d_general_loops and conv2d_general_backward_loops, the
+    going-further notebook's, built on those two); `layer` is the name that errors carry (the calling layer's).
     """
 
     def forward(self, x, weight, bias, stride=1, padding=0, dilation=1, groups=1, use_loops=False, layer="Conv2d"):
-        self.options = _uses_conv_options(layer, padding, dilation, groups)
-        if self.options:
-            return self._forward_with_options(x, weight, bias, stride, padding, dilation, groups, use_loops, layer)
-        x, weight, bias, self.stride, self.padding, out_hw = _check_conv_args(layer, x, weight, bias, stride, padding)
+        x, weight, bias, *geometry, out_hw = _check_conv(layer, x, weight, bias, stride, padding, dilation, groups)
+        self.stride, self.pads, self.dilation, self.groups = geometry
         self.x, self.weight, self.has_bias, self.use_loops = x, weight, bias is not None, use_loops
+        self.plain, self.padding, self.layer = _is_plain(self.pads, self.dilation, self.groups), padding, layer
+        if use_loops and self.plain:
+            return conv2d_loops(x, weight, bias, self.stride, _even(self.pads))
         if use_loops:
-            return conv2d_loops(x, weight, bias, self.stride, self.padding)
-        out, self.saved = _conv2d_forward(x, weight, bias, self.stride, self.padding, out_hw, keep=True)
+            loops = _options_code("conv2d_general_loops", layer)
+            return loops(x, weight, bias, self.stride, padding, self.dilation, self.groups)
+        if self.plain:
+            out, self.saved = _conv2d_forward(x, weight, bias, self.stride, _even(self.pads), out_hw, keep=True)
+        else:
+            general = _options_code("_conv2d_general_forward", layer)
+            out, self.saved = general(x, weight, bias, self.stride, self.pads, self.dilation, self.groups, out_hw)
         return out
 
     def backward(self, grad_output):
-        if self.options:
-            grad_x, grad_w, grad_b = self._backward_with_options(grad_output)
+        if self.use_loops and self.plain:
+            grads = conv2d_backward_loops(grad_output, self.x, self.weight, self.stride, _even(self.pads))
         elif self.use_loops:
-            grad_x, grad_w, grad_b = conv2d_backward_loops(grad_output, self.x, self.weight, self.stride, self.padding)
-        else:
+            grads = _options_code("conv2d_general_backward_loops", self.layer)(
+                grad_output, self.x, self.weight, self.stride, self.padding, self.dilation, self.groups)
+        elif self.plain:
             need_x = self.inputs[0] is not None and self.inputs[0].requires_grad
-            grad_x, grad_w, grad_b = _conv2d_backward(grad_output, self.x.shape, self.weight, self.saved,
-                                                      self.stride, self.padding, need_x=need_x)
+            grads = _conv2d_backward(grad_output, self.x.shape, self.weight, self.saved, self.stride,
+                                     _even(self.pads), need_x=need_x)
+        else:
+            grads = _options_code("_conv2d_general_backward", self.layer)(
+                grad_output, self.x.shape, self.weight, self.saved, self.stride, self.pads, self.dilation, self.groups)
+        grad_x, grad_w, grad_b = grads
         return grad_x, grad_w, grad_b if self.has_bias else None
-
-    def _forward_with_options(self, x, weight, bias, stride, padding, dilation, groups, use_loops, layer):
-        x, weight, bias, *geometry = _check_conv_options(layer, x, weight, bias, stride, padding, dilation, groups)
-        self.stride, self.pads, self.dilation, self.groups, out_hw = geometry
-        self.x, self.weight, self.has_bias, self.use_loops, self.padding = x, weight, bias is not None, use_loops, padding
-        if use_loops:
-            return conv2d_options_loops(x, weight, bias, self.stride, padding, self.dilation, self.groups)
-        out, self.cols = _conv2d_options_forward(x, weight, bias, self.stride, self.pads, self.dilation, self.groups,
-                                                 out_hw)
-        return out
-
-    def _backward_with_options(self, grad_output):
-        if self.use_loops:
-            return conv2d_options_backward_loops(grad_output, self.x, self.weight, self.stride, self.padding,
-                                                 self.dilation, self.groups)
-        return _conv2d_options_backward(grad_output, self.x.shape, self.weight, self.cols, self.stride, self.pads,
-                                        self.dilation, self.groups)
 
 
 class MaxPool2dFunction(Function):
     """Max pooling on a Tensor, with torch.nn.MaxPool2d's options but return_indices. use_loops=True runs
-    maxpool2d_loops and maxpool2d_backward_loops (with dilation or ceil_mode, maxpool2d_options_loops
-    and maxpool2d_options_backward_loops); the fast path takes every option itself."""
+    maxpool2d_loops and maxpool2d_backward_loops (with dilation or ceil_mode, the going-further notebook's
+    maxpool2d_general_loops and maxpool2d_general_backward_loops); the fast path takes every option itself."""
 
     def forward(self, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, use_loops=False,
                 layer="MaxPool2d"):
-        self.x, self.kernel, self.stride, self.padding, self.dilation, out_hw = _check_pool_options(
+        self.x, self.kernel, self.stride, self.padding, self.dilation, out_hw = _check_pool(
             layer, x, kernel_size, stride, padding, dilation, ceil_mode)
-        self.ceil_mode, self.use_loops = ceil_mode, use_loops
+        self.ceil_mode, self.use_loops, self.layer = ceil_mode, use_loops, layer
         self.options = self.dilation != (1, 1) or ceil_mode
         geometry = (self.kernel, self.stride, self.padding)
         if use_loops:
             if self.options:
-                return maxpool2d_options_loops(self.x, *geometry, self.dilation, ceil_mode)
+                return _options_code("maxpool2d_general_loops", layer)(self.x, *geometry, self.dilation, ceil_mode)
             return maxpool2d_loops(self.x, *geometry)
-        self.extra = _overhang(self.x.shape[2:], *geometry, self.dilation, out_hw) if ceil_mode else (0, 0)
+        self.extra = _overhang(self.x.shape[2:], *geometry, self.dilation, out_hw)
         # The maxima alone: backward finds each window's winner from them (_maxpool2d_winners).
         self.out = _maxpool2d_max(self.x, *geometry, out_hw, self.dilation, self.extra)
         return self.out
@@ -3119,7 +3180,8 @@ class MaxPool2dFunction(Function):
         if not self.use_loops:
             return (_maxpool2d_backward(grad_output, self._winners(), self.x, *geometry, self.dilation, self.extra),)
         if self.options:
-            return (maxpool2d_options_backward_loops(grad_output, self.x, *geometry, self.dilation, self.ceil_mode),)
+            loops = _options_code("maxpool2d_general_backward_loops", self.layer)
+            return (loops(grad_output, self.x, *geometry, self.dilation, self.ceil_mode),)
         return (maxpool2d_backward_loops(grad_output, self.x, *geometry),)
 
     def _winners(self):
@@ -3128,24 +3190,21 @@ class MaxPool2dFunction(Function):
 
 class AvgPool2dFunction(Function):
     """Average pooling on a Tensor, with torch.nn.AvgPool2d's options but divisor_override. use_loops=True runs
-    avgpool2d_loops and avgpool2d_backward_loops (with ceil_mode or count_include_pad=False,
-    avgpool2d_options_loops and avgpool2d_options_backward_loops); the fast path takes every option itself."""
+    avgpool2d_loops and avgpool2d_backward_loops (with ceil_mode or count_include_pad=False, the going-further
+    notebook's avgpool2d_general_loops and avgpool2d_general_backward_loops); the fast path takes every option itself."""
 
     def forward(self, x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                 use_loops=False, layer="AvgPool2d"):
-        self.x, self.kernel, self.stride, self.padding, _, out_hw = _check_pool_options(
-            layer, x, kernel_size, stride, padding, 1, ceil_mode)
-        self.options, self.use_loops = (ceil_mode, count_include_pad), use_loops
+        self.x, self.kernel, self.stride, self.padding, _, out_hw = _check_pool(
+            layer, x, kernel_size, stride, padding, ceil_mode=ceil_mode)
+        self.options, self.use_loops, self.layer = (ceil_mode, count_include_pad), use_loops, layer
         geometry = (self.kernel, self.stride, self.padding)
-        plain = not ceil_mode and count_include_pad
         if use_loops:
-            if plain:
+            if self.options == (False, True):
                 return avgpool2d_loops(self.x, *geometry)
-            return avgpool2d_options_loops(self.x, *geometry, ceil_mode, count_include_pad)
-        self.extra, self.divisor = (0, 0), None          # every window whole, divided by kh * kw
-        if not plain:
-            self.extra = _overhang(self.x.shape[2:], *geometry, (1, 1), out_hw)
-            self.divisor = _avgpool_divisor(self.x.shape[2:], *geometry, out_hw, count_include_pad)
+            return _options_code("avgpool2d_general_loops", layer)(self.x, *geometry, ceil_mode, count_include_pad)
+        self.extra = _overhang(self.x.shape[2:], *geometry, (1, 1), out_hw)
+        self.divisor = _avgpool_divisor(self.x.shape[2:], *geometry, out_hw, ceil_mode, count_include_pad)
         return _avgpool2d_forward(self.x, *geometry, out_hw, self.extra, self.divisor)
 
     def backward(self, grad_output):
@@ -3154,8 +3213,8 @@ class AvgPool2dFunction(Function):
             return (_avgpool2d_backward(grad_output, self.x, *geometry, self.extra, self.divisor),)
         if self.options == (False, True):
             return (avgpool2d_backward_loops(grad_output, self.x, *geometry),)
-        return (avgpool2d_options_backward_loops(grad_output, self.x, *geometry, *self.options),)
-
+        loops = _options_code("avgpool2d_general_backward_loops", self.layer)
+        return (loops(grad_output, self.x, *geometry, *self.options),)
 
 # %% [markdown]
 # ## 7. The layers

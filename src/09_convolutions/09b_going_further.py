@@ -20,13 +20,12 @@ import numpy as np
 
 from tinytorch.core.autograd import Function
 from tinytorch.core.layers import Module, _check_positive_int
-from tinytorch.core.spatial import (AvgPool2d, Conv2d, MaxPool2d, _avgpool2d_forward, _check_grad_out, _check_groups,
-                                    _check_input, _check_pool_options, _check_weight_and_bias, _col2im, _conv_padding,
-                                    _dilated_kernel, _im2col, _maxpool2d_forward, _offset_slices, _output_hw, _pair,
-                                    _weight_cols, _window_count, avgpool2d_backward_loops, avgpool2d_loops,
-                                    avgpool2d_vectorized, conv2d_backward_loops, conv2d_loops, conv2d_vectorized,
-                                    conv_output_size, count_parameters, maxpool2d_backward_loops, maxpool2d_loops,
-                                    maxpool2d_vectorized)
+from tinytorch.core.spatial import (_OPTIONS_CODE, AvgPool2d, Conv2d, MaxPool2d, _avgpool_divisor, _check_conv,
+                                    _check_grad_out, _check_input, _check_pool, _col2im, _conv_padding, _dilated_kernel,
+                                    _im2col, _offset_slices, _output_hw, _weight_cols,
+                                    avgpool2d_backward_loops, avgpool2d_loops, avgpool2d_vectorized,
+                                    conv2d_backward_loops, conv2d_loops, conv2d_vectorized, conv_output_size,
+                                    count_parameters, maxpool2d_backward_loops, maxpool2d_loops, maxpool2d_vectorized)
 from tinytorch.core.tensor import Tensor, is_whole_number
 # The pictures' helpers, as in the lesson.
 from tinytorch.figures import grid as _grid, pyplot as _pyplot, show as _show
@@ -82,7 +81,7 @@ def _assert_close(got, expected, what, tol=1e-10):
 #
 # With the default options they run exactly the code of sections 4 to 7. With others they
 # run the code of this section, which reuses those pieces: the im2col columns, col2im, the
-# strided views per kernel offset. The loop versions (`conv2d_options_loops` and friends)
+# strided views per kernel offset. The loop versions (`conv2d_general_loops` and friends)
 # reduce each option to your loops where they can, so they check the fast path here too.
 #
 # ### 13.1 Dilation: a kernel with gaps
@@ -116,7 +115,7 @@ if __name__ == "__main__":
 
 # %% [markdown]
 # A dilated kernel is an ordinary kernel of its span with zeros between the taps, so
-# `conv2d_options_loops` builds that kernel (`_spread_kernel`) and calls your `conv2d_loops`.
+# `conv2d_general_loops` builds that kernel (`_spread_kernel`) and calls your `conv2d_loops`.
 # The fast path does not multiply by zeros: `_im2col` takes every `d`-th row and column of
 # each span-sized window, still as one view and one copy.
 #
@@ -172,23 +171,6 @@ if __name__ == "__main__":
 
 # %% nbgrader={"grade": false, "grade_id": "conv-options", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| export
-def _check_conv_options(layer, x, weight, bias, stride, padding, dilation, groups):
-    """Validated numpy arguments of a convolution with this section's options:
-    (x, weight, bias, stride, pads, dilation, groups, out_hw), pads ((top, bottom), (left, right))."""
-    weight, bias = _check_weight_and_bias(layer, weight, bias, in_axis="in_channels // groups")
-    x = _check_input(x, layer)
-    groups = _check_groups(layer, groups, x.shape[1], weight.shape[0])
-    if weight.shape[1] * groups != x.shape[1]:
-        raise ValueError(
-            f"{layer} expected {weight.shape[1] * groups} input channels (weight.shape[1] = {weight.shape[1]} per group "
-            f"times groups = {groups}), got {x.shape[1]} (input shape {x.shape}). The weight is (out_channels, "
-            "in_channels // groups, kh, kw): check the input's channels, groups, and the weight's second axis.")
-    stride, dilation = _pair(stride, "stride", 1, layer), _pair(dilation, "dilation", 1, layer)
-    pads = _conv_padding(layer, padding, weight.shape[2:], stride, dilation)
-    out_hw = _output_hw(layer, x.shape[2:], weight.shape[2:], stride, pads, dilation)
-    return x, weight, bias, stride, pads, dilation, groups, out_hw
-
-
 def _split_padding(x, pads):
     """x with the bottom/right padding beyond the top/left one added, and the even rest (ph, pw).
 
@@ -280,7 +262,7 @@ def _depthwise_backward(grad_out, x_pad, weight, stride, dilation):
     return grad_x_pad, grad_taps.reshape(weight.shape), ones @ g.reshape(-1, c_out)
 
 
-def _conv2d_options_forward(x, weight, bias, stride, pads, dilation, groups, out_hw):
+def _conv2d_general_forward(x, weight, bias, stride, pads, dilation, groups, out_hw):
     """Forward with dilation, groups and uneven padding: section 4's im2col and GEMM once per group
     (depthwise: kh*kw multiply-adds instead). Returns the output and what backward reuses: each
     group's columns (depthwise: the padded input)."""
@@ -299,8 +281,8 @@ def _conv2d_options_forward(x, weight, bias, stride, pads, dilation, groups, out
     return out.reshape(x.shape[0], *out_hw, -1).transpose(0, 3, 1, 2), cols
 
 
-def _conv2d_options_backward(grad_out, x_shape, weight, cols, stride, pads, dilation, groups):
-    """Gradients (x, weight, bias) of _conv2d_options_forward: section 4's two products and col2im, per group."""
+def _conv2d_general_backward(grad_out, x_shape, weight, cols, stride, pads, dilation, groups):
+    """Gradients (x, weight, bias) of _conv2d_general_forward: section 4's two products and col2im, per group."""
     (top, bottom), (left, right) = pads
     batch, c_in, height, width = x_shape
     if _is_depthwise(weight, groups):
@@ -319,12 +301,6 @@ def _conv2d_options_backward(grad_out, x_shape, weight, cols, stride, pads, dila
     return grad_x, grad_w, g.sum(axis=0)
 
 
-def _conv2d_with_options(layer, x, weight, bias, stride, padding, dilation, groups):
-    x, weight, bias, stride, pads, dilation, groups, out_hw = _check_conv_options(
-        layer, x, weight, bias, stride, padding, dilation, groups)
-    return _conv2d_options_forward(x, weight, bias, stride, pads, dilation, groups, out_hw)[0]
-
-
 def _spread_kernel(weight, dilation):
     """A dilated kernel as the ordinary kernel it equals: dilation - 1 zeros between neighbouring taps."""
     (dh, dw), (c_out, c_group, kh, kw) = dilation, weight.shape
@@ -339,12 +315,12 @@ def _group_slices(channels, groups):
     return [slice(k * size, (k + 1) * size) for k in range(groups)]
 
 
-def conv2d_options_loops(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+def conv2d_general_loops(x, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """conv2d_vectorized's options on your conv2d_loops, by three reductions: the extra bottom/right
     row of "same" is one more row of input zeros, a dilated kernel is a larger one with zeros between
     its taps, and groups are separate convolutions on the groups' channel slices, side by side."""
-    x, weight, bias, stride, pads, dilation, groups, _ = _check_conv_options(
-        "conv2d_options_loops", x, weight, bias, stride, padding, dilation, groups)
+    x, weight, bias, stride, pads, dilation, groups, _ = _check_conv(
+        "conv2d_general_loops", x, weight, bias, stride, padding, dilation, groups)
     x, padding = _split_padding(x, pads)
     kernel = _spread_kernel(weight, dilation)
     outputs = [conv2d_loops(x[:, inputs], kernel[outputs], None if bias is None else bias[outputs], stride, padding)
@@ -352,11 +328,11 @@ def conv2d_options_loops(x, weight, bias=None, stride=1, padding=0, dilation=1, 
     return np.concatenate(outputs, axis=1)
 
 
-def conv2d_options_backward_loops(grad_out, x, weight, stride=1, padding=0, dilation=1, groups=1):
-    """Gradients (x, weight, bias) of conv2d_options_loops, by the same reductions on your
+def conv2d_general_backward_loops(grad_out, x, weight, stride=1, padding=0, dilation=1, groups=1):
+    """Gradients (x, weight, bias) of conv2d_general_loops, by the same reductions on your
     conv2d_backward_loops: the spread kernel's gradient is kept at the real taps only."""
-    layer = "conv2d_options_backward_loops"
-    x, weight, _, stride, pads, dilation, groups, out_hw = _check_conv_options(
+    layer = "conv2d_general_backward_loops"
+    x, weight, _, stride, pads, dilation, groups, out_hw = _check_conv(
         layer, x, weight, None, stride, padding, dilation, groups)
     grad_out = _check_grad_out(layer, grad_out, (len(x), len(weight), *out_hw))
     (height, width), (dh, dw) = x.shape[2:], dilation
@@ -366,6 +342,11 @@ def conv2d_options_backward_loops(grad_out, x, weight, stride=1, padding=0, dila
              for inputs, outputs in zip(_group_slices(x.shape[1], groups), _group_slices(len(weight), groups))]
     grad_x, grad_w, grad_b = (np.concatenate(grads, axis=axis) for grads, axis in zip(zip(*parts), (1, 0, 0)))
     return grad_x[:, :, :height, :width], grad_w[:, :, ::dh, ::dw], grad_b
+
+
+# The lesson's conv2d_vectorized and Conv2d call these by name for what its own code does not compute.
+_OPTIONS_CODE.update({f.__name__: f for f in (_conv2d_general_forward, _conv2d_general_backward,
+                                             conv2d_general_loops, conv2d_general_backward_loops)})
 
 
 # %% nbgrader={"grade": false, "grade_id": "check-conv-options", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -392,8 +373,8 @@ def test_unit_conv_options():
     _assert_close(same, _conv_numpy(padded, w, None, (1, 1), (0, 0)), 'conv2d_vectorized, padding="same", kernel (2, 4)')
     # The loops (your conv2d_loops, through the reductions) agree, forward and backward.
     w = rng.standard_normal((4, 1, 3, 2))
-    _assert_close(conv2d_options_loops(x, w, None, 1, "same", 2, 4), conv2d_vectorized(x, w, None, 1, "same", 2, 4),
-                  "conv2d_options_loops, depthwise, dilation 2, same")
+    _assert_close(conv2d_general_loops(x, w, None, 1, "same", 2, 4), conv2d_vectorized(x, w, None, 1, "same", 2, 4),
+                  "conv2d_general_loops, depthwise, dilation 2, same")
     layer = Conv2d(4, 4, (3, 2), padding="same", dilation=2, groups=4)
     grads = []
     for use_loops in (False, True):
@@ -441,45 +422,8 @@ def pool_output_size(size, kernel, stride, padding=0, dilation=1, ceil_mode=Fals
             raise TypeError(f"pool_output_size: {name} must be an int, got {value!r} ({type(value).__name__}).")
         if value < low:
             raise ValueError(f"pool_output_size: {name} must be >= {low}, got {value}.")
-    span = dilation * (kernel - 1) + 1
-    if span > size + 2 * padding:
-        raise ValueError(
-            f"pool_output_size: a kernel of {kernel} with dilation {dilation} spans {span}, more than the padded axis "
-            f"({size} + 2 * {padding} = {size + 2 * padding}). Use a smaller kernel or dilation, or more padding.")
-    return _window_count(size, kernel, stride, (padding, padding), dilation, ceil_mode)
-
-
-def _overhang(hw, kernel, stride, padding, dilation, out_hw):
-    """Rows and columns that ceil_mode's last windows reach beyond the padded input."""
-    return tuple(max(0, (n_out - 1) * s + d * (k - 1) + 1 - (n + 2 * p))
-                 for n, k, s, p, d, n_out in zip(hw, kernel, stride, padding, dilation, out_hw))
-
-
-def _avgpool_divisor(hw, kernel, stride, padding, out_hw, count_include_pad):
-    """(H_out, W_out): what PyTorch divides each window's sum by. The window's cells inside the
-    padded input (count_include_pad) or inside the input; ceil_mode's overhang never counts."""
-    def cells(size, k, s, p, n_out):
-        start = np.arange(n_out) * s - p
-        end = np.minimum(start + k, size + p)
-        if not count_include_pad:
-            start, end = np.maximum(start, 0), np.minimum(end, size)
-        return end - start
-    rows, cols = (cells(*axis) for axis in zip(hw, kernel, stride, padding, out_hw))
-    return np.outer(rows, cols)
-
-
-def _maxpool2d_with_options(layer, x, kernel_size, stride, padding, dilation, ceil_mode):
-    x, kernel, stride, padding, dilation, out_hw = _check_pool_options(layer, x, kernel_size, stride, padding,
-                                                                       dilation, ceil_mode)
-    extra = _overhang(x.shape[2:], kernel, stride, padding, dilation, out_hw)
-    return _maxpool2d_forward(x, kernel, stride, padding, out_hw, dilation, extra)[0]
-
-
-def _avgpool2d_with_options(layer, x, kernel_size, stride, padding, ceil_mode, count_include_pad):
-    x, kernel, stride, padding, _, out_hw = _check_pool_options(layer, x, kernel_size, stride, padding, 1, ceil_mode)
-    extra = _overhang(x.shape[2:], kernel, stride, padding, (1, 1), out_hw)
-    divisor = _avgpool_divisor(x.shape[2:], kernel, stride, padding, out_hw, count_include_pad)
-    return _avgpool2d_forward(x, kernel, stride, padding, out_hw, extra, divisor)
+    # One axis: the layers' own check that the kernel fits, and their window count.
+    return _output_hw("pool_output_size", (size,), (kernel,), (stride,), (padding,), (dilation,), ceil_mode)[0]
 
 
 def _window_indices(start, kernel, dilation, size):
@@ -487,11 +431,11 @@ def _window_indices(start, kernel, dilation, size):
     return [start + t * dilation for t in range(kernel) if 0 <= start + t * dilation < size]
 
 
-def maxpool2d_options_loops(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+def maxpool2d_general_loops(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
     """Max pooling with dilation and ceil_mode by a loop over output positions; with the default
     options it is your maxpool2d_loops."""
-    x, (kh, kw), (sh, sw), (ph, pw), (dh, dw), (h_out, w_out) = _check_pool_options(
-        "maxpool2d_options_loops", x, kernel_size, stride, padding, dilation, ceil_mode)
+    x, (kh, kw), (sh, sw), (ph, pw), (dh, dw), (h_out, w_out) = _check_pool(
+        "maxpool2d_general_loops", x, kernel_size, stride, padding, dilation, ceil_mode)
     if (dh, dw) == (1, 1) and not ceil_mode:
         return maxpool2d_loops(x, (kh, kw), (sh, sw), (ph, pw))
     out = np.full((*x.shape[:2], h_out, w_out), -np.inf, dtype=x.dtype)
@@ -504,10 +448,10 @@ def maxpool2d_options_loops(x, kernel_size, stride=None, padding=0, dilation=1, 
     return out
 
 
-def maxpool2d_options_backward_loops(grad_out, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
-    """The gradient of maxpool2d_options_loops: each window's gradient to its first maximum."""
-    layer = "maxpool2d_options_backward_loops"
-    x, (kh, kw), (sh, sw), (ph, pw), (dh, dw), (h_out, w_out) = _check_pool_options(
+def maxpool2d_general_backward_loops(grad_out, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    """The gradient of maxpool2d_general_loops: each window's gradient to its first maximum."""
+    layer = "maxpool2d_general_backward_loops"
+    x, (kh, kw), (sh, sw), (ph, pw), (dh, dw), (h_out, w_out) = _check_pool(
         layer, x, kernel_size, stride, padding, dilation, ceil_mode)
     if (dh, dw) == (1, 1) and not ceil_mode:
         return maxpool2d_backward_loops(grad_out, x, (kh, kw), (sh, sw), (ph, pw))
@@ -530,11 +474,11 @@ def _avg_window_cells(start, kernel, padding, size, real_cells, count_include_pa
     return min(start + kernel, size + padding) - start if count_include_pad else real_cells
 
 
-def avgpool2d_options_loops(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
+def avgpool2d_general_loops(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
     """Average pooling with ceil_mode and count_include_pad by a loop over output positions; with
     the default options it is your avgpool2d_loops."""
-    x, (kh, kw), (sh, sw), (ph, pw), _, (h_out, w_out) = _check_pool_options(
-        "avgpool2d_options_loops", x, kernel_size, stride, padding, 1, ceil_mode)
+    x, (kh, kw), (sh, sw), (ph, pw), _, (h_out, w_out) = _check_pool(
+        "avgpool2d_general_loops", x, kernel_size, stride, padding, 1, ceil_mode)
     if not ceil_mode and count_include_pad:
         return avgpool2d_loops(x, (kh, kw), (sh, sw), (ph, pw))
     height, width = x.shape[2:]
@@ -549,11 +493,11 @@ def avgpool2d_options_loops(x, kernel_size, stride=None, padding=0, ceil_mode=Fa
     return out
 
 
-def avgpool2d_options_backward_loops(grad_out, x, kernel_size, stride=None, padding=0, ceil_mode=False,
+def avgpool2d_general_backward_loops(grad_out, x, kernel_size, stride=None, padding=0, ceil_mode=False,
                                      count_include_pad=True):
-    """The gradient of avgpool2d_options_loops: each window's gradient / divisor to each of its real pixels."""
-    layer = "avgpool2d_options_backward_loops"
-    x, (kh, kw), (sh, sw), (ph, pw), _, (h_out, w_out) = _check_pool_options(
+    """The gradient of avgpool2d_general_loops: each window's gradient / divisor to each of its real pixels."""
+    layer = "avgpool2d_general_backward_loops"
+    x, (kh, kw), (sh, sw), (ph, pw), _, (h_out, w_out) = _check_pool(
         layer, x, kernel_size, stride, padding, 1, ceil_mode)
     if not ceil_mode and count_include_pad:
         return avgpool2d_backward_loops(grad_out, x, (kh, kw), (sh, sw), (ph, pw))
@@ -570,6 +514,11 @@ def avgpool2d_options_backward_loops(grad_out, x, kernel_size, stride=None, padd
                 for col in cols:
                     grad[:, :, row, col] += grad_out[:, :, i, j] / divisor
     return grad
+
+
+# The lesson's pooling Functions call these by name when use_loops=True meets an option.
+_OPTIONS_CODE.update({f.__name__: f for f in (maxpool2d_general_loops, maxpool2d_general_backward_loops,
+                                             avgpool2d_general_loops, avgpool2d_general_backward_loops)})
 
 
 # %%
@@ -604,7 +553,7 @@ if __name__ == "__main__":
     _start = _last * _s - _p
     _cells = {_i: "pixel" if _i < _size else "padding" if _i < _size + _p else "overhang"
               for _i in range(_start, _start + _k)}
-    _divisor = {_include: _avgpool_divisor((_size, _size), (_k, _k), (_s, _s), (_p, _p), (_last + 1,) * 2, _include)
+    _divisor = {_include: _avgpool_divisor((_size, _size), (_k, _k), (_s, _s), (_p, _p), (_last + 1,) * 2, True, _include)
                 for _include in (True, False)}
     print(f"\nlast window of each axis ({_last}): starts at {_last} * {_s} - {_p} = {_start}, covers "
           + ", ".join(f"{_i} ({_what})" for _i, _what in _cells.items())

@@ -186,3 +186,19 @@ def test_backward_loops_check_the_shape_of_grad_out(name, call):
     # conv: (1, 3, 6, 6) through a 3x3 kernel gives (1, 4, 4, 4); pools: 2x2 windows give (1, 3, 3, 3)
     with pytest.raises(ValueError, match=rf"{name} expected grad_out of shape \(1, [34], [34], [34]\)"):
         call()
+
+
+@pytest.mark.parametrize("padding", ["same", "valid"])
+@pytest.mark.parametrize("name, call", [
+    ("conv2d_loops", lambda padding: conv2d_loops(X, W[:, :, :2, :2], None, 1, padding)),
+    ("conv2d_backward_loops", lambda padding: conv2d_backward_loops(np.zeros((2, 4, 5, 6)), X, W[:, :, :2, :2], 1,
+                                                                    padding)),
+])
+def test_the_loops_take_an_int_or_pair_padding_only(name, call, padding):
+    """Padding "same" and "valid" are conv2d_vectorized's and Conv2d's (torch's F.conv2d): the loops,
+    which pad evenly, refuse them. Since the loops' checks go through the one convolution check,
+    which takes them (for a 2x2 kernel "same" pads one row at the bottom only), the loops' own
+    entry must keep refusing them."""
+    with pytest.raises(TypeError, match=rf"{name}: padding must be an int or a tuple of two ints \(h, w\), "
+                                        rf"got '{padding}'"):
+        call(padding)

@@ -4,7 +4,7 @@ Conv2d dilation, groups and padding "same"/"valid"; MaxPool2d dilation and ceil_
 ceil_mode and count_include_pad. Checked against torch.nn.functional in float64 on non-square
 inputs (forward values, output shapes, and the gradients of x, weight and bias through the layers,
 on the vectorized path and on the loops), each option alone and combined with stride and padding;
-by float64 finite differences; the `*_options_loops` functions, the vectorized path and the
+by float64 finite differences; the `*_general_loops` functions, the vectorized path and the
 layers' backward each against torch on random configurations (hypothesis: never one side against
 the other, since the loops run on the student's own loops); the layer contract (weight shape, He
 init with the grouped fan-in, attributes, output_shape, pool_output_size); and the errors.
@@ -132,21 +132,21 @@ def test_conv2d_options_match_torch_forward_and_backward(case, use_loops):
 
 
 @pytest.mark.parametrize("case", CONV_CASES, ids=CONV_IDS)
-def test_conv2d_vectorized_and_options_loops_match_torch(case):
+def test_conv2d_vectorized_and_general_loops_match_torch(case):
     # The numpy functions take the same options, "same"/"valid" included.
     _, shape, c_out, kernel, kwargs = case
     rng, x, weight, bias = conv_arrays(shape, c_out, kernel, kwargs.get("groups", 1), seed=1)
     expected, _ = torch_conv(x, weight, bias, None, kwargs)
     fast = spatial.conv2d_vectorized(x, weight, bias, **kwargs)
-    slow = spatial.conv2d_options_loops(x, weight, bias, **kwargs)
+    slow = spatial.conv2d_general_loops(x, weight, bias, **kwargs)
     assert fast.dtype == slow.dtype == np.float64
     np.testing.assert_allclose(fast, expected, **EXACT)
     np.testing.assert_allclose(slow, expected, **EXACT)
     probe = rng.standard_normal(expected.shape)
     _, torch_grads = torch_conv(x, weight, bias, probe, kwargs)
     for name, got, want in zip(("x", "weight", "bias"),
-                               spatial.conv2d_options_backward_loops(probe, x, weight, **kwargs), torch_grads):
-        np.testing.assert_allclose(got, want, **EXACT, err_msg=f"conv2d_options_backward_loops grad {name}")
+                               spatial.conv2d_general_backward_loops(probe, x, weight, **kwargs), torch_grads):
+        np.testing.assert_allclose(got, want, **EXACT, err_msg=f"conv2d_general_backward_loops grad {name}")
 
 
 def test_same_padding_puts_the_extra_row_and_column_at_the_bottom_and_right():
@@ -159,7 +159,7 @@ def test_same_padding_puts_the_extra_row_and_column_at_the_bottom_and_right():
         layer = conv_layer(x.shape, weight, None, dict(padding="same"), use_loops)
         np.testing.assert_array_equal(layer(f64(x)).data, x)
     np.testing.assert_array_equal(spatial.conv2d_vectorized(x, weight, padding="same"), x)
-    np.testing.assert_array_equal(spatial.conv2d_options_loops(x, weight, padding="same"), x)
+    np.testing.assert_array_equal(spatial.conv2d_general_loops(x, weight, padding="same"), x)
 
 
 def test_conv2d_bias_false_with_groups_and_pytorch_argument_order():
@@ -290,8 +290,8 @@ def test_maxpool2d_functions_match_torch(case):
     probe = rng.standard_normal(expected.shape)
     _, expected_grad = torch_pool(F.max_pool2d, x, probe, kernel, kwargs)
     np.testing.assert_array_equal(spatial.maxpool2d_vectorized(x, kernel, **kwargs), expected)
-    np.testing.assert_array_equal(spatial.maxpool2d_options_loops(x, kernel, **kwargs), expected)
-    np.testing.assert_allclose(spatial.maxpool2d_options_backward_loops(probe, x, kernel, **kwargs),
+    np.testing.assert_array_equal(spatial.maxpool2d_general_loops(x, kernel, **kwargs), expected)
+    np.testing.assert_allclose(spatial.maxpool2d_general_backward_loops(probe, x, kernel, **kwargs),
                                expected_grad, **EXACT)
 
 
@@ -304,8 +304,8 @@ def test_avgpool2d_functions_match_torch(case):
     probe = rng.standard_normal(expected.shape)
     _, expected_grad = torch_pool(F.avg_pool2d, x, probe, kernel, kwargs)
     np.testing.assert_allclose(spatial.avgpool2d_vectorized(x, kernel, **kwargs), expected, **EXACT)
-    np.testing.assert_allclose(spatial.avgpool2d_options_loops(x, kernel, **kwargs), expected, **EXACT)
-    np.testing.assert_allclose(spatial.avgpool2d_options_backward_loops(probe, x, kernel, **kwargs),
+    np.testing.assert_allclose(spatial.avgpool2d_general_loops(x, kernel, **kwargs), expected, **EXACT)
+    np.testing.assert_allclose(spatial.avgpool2d_general_backward_loops(probe, x, kernel, **kwargs),
                                expected_grad, **EXACT)
 
 
@@ -417,7 +417,7 @@ def conv_options(draw):
 
 @SETTINGS
 @given(conv_options())
-def test_conv2d_options_loops_the_vectorized_path_and_the_layer_match_torch(cfg):
+def test_conv2d_general_loops_the_vectorized_path_and_the_layer_match_torch(cfg):
     rng = np.random.default_rng(cfg["seed"])
     options = cfg["options"]
     x = rng.standard_normal((cfg["n"], cfg["c_in"], *cfg["hw"]))
@@ -431,10 +431,10 @@ def test_conv2d_options_loops_the_vectorized_path_and_the_layer_match_torch(cfg)
     fast = spatial.conv2d_vectorized(x, weight, bias, **options)
     assert fast.shape == expected.shape
     np.testing.assert_allclose(fast, expected, **EXACT, err_msg="conv2d_vectorized (given) vs torch")
-    slow = spatial.conv2d_options_loops(x, weight, bias, **options)
+    slow = spatial.conv2d_general_loops(x, weight, bias, **options)
     assert slow.shape == expected.shape
     np.testing.assert_allclose(slow, expected, **EXACT,
-                               err_msg="conv2d_options_loops (on your conv2d_loops) vs torch")
+                               err_msg="conv2d_general_loops (on your conv2d_loops) vs torch")
     grad_out = rng.standard_normal(expected.shape)
     expected_t.backward(torch.tensor(grad_out))
     expected_grads = (xt.grad.numpy(), wt.grad.numpy(), grad_out.sum(axis=(0, 2, 3)))   # d/d bias: grad_out summed
@@ -444,10 +444,10 @@ def test_conv2d_options_loops_the_vectorized_path_and_the_layer_match_torch(cfg)
     layer_grads = (x_layer.grad, layer.weight.grad) + (() if bias is None else (layer.bias.grad,))
     for name, got, want in zip(("x", "weight", "bias"), layer_grads, expected_grads):
         np.testing.assert_allclose(got, want, **EXACT, err_msg=f"Conv2d (given fast path) grad {name} vs torch")
-    loops_grads = spatial.conv2d_options_backward_loops(grad_out, x, weight, **options)
+    loops_grads = spatial.conv2d_general_backward_loops(grad_out, x, weight, **options)
     for name, got, want in zip(("x", "weight", "bias"), loops_grads, expected_grads):
         np.testing.assert_allclose(got, want, **EXACT,
-                                   err_msg=f"conv2d_options_backward_loops (on your conv2d_backward_loops) "
+                                   err_msg=f"conv2d_general_backward_loops (on your conv2d_backward_loops) "
                                            f"grad {name} vs torch")
 
 
@@ -473,7 +473,7 @@ def _pool_backward_through_layer(layer, x, grad_out):
 
 @SETTINGS
 @given(pool_options())
-def test_maxpool2d_options_loops_the_vectorized_path_and_the_layer_match_torch(cfg):
+def test_maxpool2d_general_loops_the_vectorized_path_and_the_layer_match_torch(cfg):
     x = np.random.default_rng(cfg["seed"]).standard_normal((cfg["n"], cfg["c"], *cfg["hw"]))
     options = dict(cfg["common"], dilation=cfg["dilation"])
     # Every side against torch, the given fast path first (see the convolution's test above).
@@ -481,26 +481,26 @@ def test_maxpool2d_options_loops_the_vectorized_path_and_the_layer_match_torch(c
     fast = spatial.maxpool2d_vectorized(x, cfg["kernel"], **options)
     assert fast.shape == expected.shape
     np.testing.assert_array_equal(fast, expected, err_msg="maxpool2d_vectorized (given) vs torch")
-    slow = spatial.maxpool2d_options_loops(x, cfg["kernel"], **options)
+    slow = spatial.maxpool2d_general_loops(x, cfg["kernel"], **options)
     assert slow.shape == expected.shape
     np.testing.assert_array_equal(slow, expected,
-                                  err_msg="maxpool2d_options_loops (on your maxpool2d_loops) vs torch")
+                                  err_msg="maxpool2d_general_loops (on your maxpool2d_loops) vs torch")
     # A dilated window can hold only padding (then -inf, as torch): its gradient is undefined.
     if np.isfinite(expected).all():
         grad_out = np.random.default_rng(cfg["seed"] + 1).standard_normal(fast.shape)
         expected_grad = torch_pool(F.max_pool2d, x, grad_out, cfg["kernel"], options)[1]
         layer_grad = _pool_backward_through_layer(MaxPool2d(cfg["kernel"], **options), x, grad_out)
         np.testing.assert_allclose(layer_grad, expected_grad, **EXACT, err_msg="MaxPool2d (given) grad x vs torch")
-        slow_grad = spatial.maxpool2d_options_backward_loops(grad_out, x, cfg["kernel"], **options)
+        slow_grad = spatial.maxpool2d_general_backward_loops(grad_out, x, cfg["kernel"], **options)
         np.testing.assert_allclose(slow_grad, expected_grad, **EXACT,
-                                   err_msg="maxpool2d_options_backward_loops (on your maxpool2d_backward_loops) "
+                                   err_msg="maxpool2d_general_backward_loops (on your maxpool2d_backward_loops) "
                                            "vs torch")
         np.testing.assert_allclose(slow_grad.sum(), grad_out.sum(), **EXACT)   # each output pays one input
 
 
 @SETTINGS
 @given(pool_options())
-def test_avgpool2d_options_loops_the_vectorized_path_and_the_layer_match_torch(cfg):
+def test_avgpool2d_general_loops_the_vectorized_path_and_the_layer_match_torch(cfg):
     x = np.random.default_rng(cfg["seed"]).standard_normal((cfg["n"], cfg["c"], *cfg["hw"]))
     options = dict(cfg["common"], count_include_pad=cfg["count_include_pad"])
     # Every side against torch, the given fast path first (see the convolution's test above).
@@ -508,17 +508,17 @@ def test_avgpool2d_options_loops_the_vectorized_path_and_the_layer_match_torch(c
     fast = spatial.avgpool2d_vectorized(x, cfg["kernel"], **options)
     assert fast.shape == expected.shape
     np.testing.assert_allclose(fast, expected, **EXACT, err_msg="avgpool2d_vectorized (given) vs torch")
-    slow = spatial.avgpool2d_options_loops(x, cfg["kernel"], **options)
+    slow = spatial.avgpool2d_general_loops(x, cfg["kernel"], **options)
     assert slow.shape == expected.shape
     np.testing.assert_allclose(slow, expected, **EXACT,
-                               err_msg="avgpool2d_options_loops (on your avgpool2d_loops) vs torch")
+                               err_msg="avgpool2d_general_loops (on your avgpool2d_loops) vs torch")
     grad_out = np.random.default_rng(cfg["seed"] + 1).standard_normal(fast.shape)
     expected_grad = torch_pool(F.avg_pool2d, x, grad_out, cfg["kernel"], options)[1]
     layer_grad = _pool_backward_through_layer(AvgPool2d(cfg["kernel"], **options), x, grad_out)
     np.testing.assert_allclose(layer_grad, expected_grad, **EXACT, err_msg="AvgPool2d (given) grad x vs torch")
-    slow_grad = spatial.avgpool2d_options_backward_loops(grad_out, x, cfg["kernel"], **options)
+    slow_grad = spatial.avgpool2d_general_backward_loops(grad_out, x, cfg["kernel"], **options)
     np.testing.assert_allclose(slow_grad, expected_grad, **EXACT,
-                               err_msg="avgpool2d_options_backward_loops (on your avgpool2d_backward_loops) "
+                               err_msg="avgpool2d_general_backward_loops (on your avgpool2d_backward_loops) "
                                        "vs torch")
 
 
@@ -626,8 +626,8 @@ def test_same_padding_with_a_stride_is_refused_like_torch(stride):
     x, weight = np.zeros((1, 3, 6, 6)), np.zeros((4, 3, 3, 3))
     raises(ValueError, lambda: spatial.conv2d_vectorized(x, weight, stride=stride, padding="same"),
            "conv2d_vectorized", "same", "stride")
-    raises(ValueError, lambda: spatial.conv2d_options_loops(x, weight, stride=stride, padding="same"),
-           "conv2d_options_loops", "same", "stride")
+    raises(ValueError, lambda: spatial.conv2d_general_loops(x, weight, stride=stride, padding="same"),
+           "conv2d_general_loops", "same", "stride")
 
 
 @pytest.mark.parametrize("padding", ["SAME", "full", "Valid", ""])
@@ -664,12 +664,12 @@ def test_a_dilated_kernel_larger_than_the_padded_input_is_refused():
 
 def test_weight_channels_times_groups_must_match_the_input():
     x = np.zeros((1, 4, 5, 5))
-    for fn in (spatial.conv2d_vectorized, spatial.conv2d_options_loops):
+    for fn in (spatial.conv2d_vectorized, spatial.conv2d_general_loops):
         # weight.shape[1] * groups = 3 * 2 = 6 != 4 channels
         raises(ValueError, lambda: fn(x, np.zeros((2, 3, 3, 3)), groups=2), fn.__name__, "groups", "4", "6")
-    raises(ValueError, lambda: spatial.conv2d_options_backward_loops(np.zeros((1, 2, 3, 3)), x, np.zeros((2, 3, 3, 3)),
+    raises(ValueError, lambda: spatial.conv2d_general_backward_loops(np.zeros((1, 2, 3, 3)), x, np.zeros((2, 3, 3, 3)),
                                                                      groups=2),
-           "conv2d_options_backward_loops", "groups")
+           "conv2d_general_backward_loops", "groups")
     # the layer: 4 in_channels in groups of 2 fed with 6 channels
     raises(ValueError, lambda: Conv2d(4, 4, 3, groups=2)(Tensor(np.zeros((1, 6, 5, 5)))), "Conv2d", "4", "6")
     # groups must divide out_channels in the functions too: 3 filters in 2 groups

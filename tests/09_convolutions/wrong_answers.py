@@ -4,7 +4,7 @@
 
 puts the wrong answer named by TINYTORCH_09_WRONG into tinytorch.core.spatial before any test
 module is imported, so `from tinytorch.core.spatial import conv2d_loops` in a test file and the
-module's own calls (use_loops, the *_options_loops functions) both get it, as with a student's
+module's own calls (use_loops, the *_general_loops functions) both get it, as with a student's
 export. Each wrong answer is a mistake students make, built on the real function (so it keeps the
 argument checks and dtypes) and wrong only where the mistake is.
 """

@@ -1094,9 +1094,9 @@ def _window_max(x_pad, n, c, top, left, kh, kw):
     # a fourth round (held-out red team, 4 of 4 points in the grader): a given helper the loops call,
     # edited to pool the whole image itself and hand the loops a 1x1 window of the result to copy
     "a given helper that pools the whole image and hands the loops a 1x1 window": (4, "maxpool2d_loops", None, (
-        "    x, kernel, stride, padding, _, out_hw = _check_pool_options(layer, x, kernel_size, stride, padding, 1, "
-        "False)\n    return x, kernel, stride, padding, out_hw",
-        """    x, kernel, stride, padding, _, out_hw = _check_pool_options(layer, x, kernel_size, stride, padding, 1, False)
+        "    x, kernel, stride, padding, _, out_hw = _check_pool(layer, x, kernel_size, stride, padding)\n"
+        "    return x, kernel, stride, padding, out_hw",
+        """    x, kernel, stride, padding, _, out_hw = _check_pool(layer, x, kernel_size, stride, padding)
     if layer == "maxpool2d_loops":
         (kh, kw), (sh, sw), (ph, pw), (ho, wo) = kernel, stride, padding, out_hw
         xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=-np.inf)

@@ -42,7 +42,7 @@ def test_the_reference_package_holds_both_sources_lesson_first():
     spatial = ROOT / "tinytorch" / "core" / "spatial.py"
     assert LAYERS <= set(export.exported_names(spatial))
     text = spatial.read_text(encoding="utf-8")
-    assert text.index("class Conv2d(") < text.index("def _conv2d_with_options(") < text.index("class BatchNorm2d(")
+    assert text.index("class Conv2d(") < text.index("def _conv2d_general_forward(") < text.index("class BatchNorm2d(")
     assert text.count("class BatchNorm2d(") == 1
 
 
@@ -81,7 +81,7 @@ def test_a_notebook_from_before_the_split_exports_section_13_once(tmp_path):
                                  tmp_path / f"staging-{name}", continued)
         assert result["kind"] == "ok", result["message"]
         assert result["text"].count("class BatchNorm2d(") == 1, name
-        assert result["text"].count("def _check_conv_options(") == 1, name
+        assert result["text"].count("def _conv2d_general_forward(") == 1, name
         assert result["restored"] == [], name
 
 
@@ -119,7 +119,7 @@ def test_nbgrader_release_writes_both_notebooks(tmp_path):
 
 def test_the_package_names_the_going_further_source_as_the_file_to_edit_for_its_code():
     text = (ROOT / "tinytorch" / "core" / "spatial.py").read_text(encoding="utf-8")
-    before = text[:text.index("def _check_conv_options(")].rstrip("\n").split("\n")[-1]
+    before = text[:text.index("def _split_padding(")].rstrip("\n").split("\n")[-1]
     [cell] = [i for i, c in enumerate(notebooks.read_source(MODULE.sources[1]).cells)
               if c.metadata.get("nbgrader", {}).get("grade_id") == "conv-options"]
     assert before == f"# %% ../../src/09_convolutions/{GOING_FURTHER}.py #{notebooks.cell_id(cell)}"
@@ -131,3 +131,66 @@ def test_a_line_of_continued_code_is_not_charged_to_the_students_last_cell():
     text = "# %% a.ipynb #cell-004\ndef mine():\n    pass\n\n# %% a.ipynb #continued-0\ndef given():\n    pass\n"
     assert export.cell_of_line(text, 2) == 4
     assert export.cell_of_line(text, 6) is None
+
+
+def _exported_code(src) -> str:
+    """A source's exported cells, joined: what nbdev writes into the package module for it."""
+    return "\n\n".join(cell.source for cell in notebooks.read_source(src).cells
+                       if cell.cell_type == "code" and "export" in cells.directives(cell.source))
+
+
+def test_the_lesson_names_nothing_that_only_the_going_further_source_defines():
+    """Issue #23.1: the lesson's code ran the going-further code by names it did not define (`_conv2d_with_options`,
+    `conv2d_options_loops`, ... ruff's F821, ignored for the lesson), so the lesson could not run on its own.
+    Every global name its exported code reads is bound by that code itself (or is a builtin)."""
+    import builtins
+    import symtable
+
+    code = _exported_code(MODULE.src)
+    top = symtable.symtable(code, "lesson", "exec")
+    bound = {symbol.get_name() for symbol in top.get_symbols()
+             if symbol.is_assigned() or symbol.is_imported() or symbol.is_namespace()}
+    read, tables = set(), [top]
+    while tables:
+        table = tables.pop()
+        read |= {symbol.get_name() for symbol in table.get_symbols() if symbol.is_referenced() and symbol.is_global()}
+        tables += table.get_children()
+    assert sorted(read - bound - set(dir(builtins))) == []
+
+
+def test_the_lesson_alone_runs_its_layers_and_says_where_the_options_are(tmp_path):
+    """The lesson's exported code alone, as a module of the package (without the going-further cells): its
+    layers and fast paths run, pooling options included (the lesson computes those); a convolution option it
+    leaves to the going-further notebook fails saying so, not with a NameError."""
+    import importlib.util
+    import sys
+
+    import numpy as np
+
+    import tinytorch.core.spatial as full
+
+    path = tmp_path / "lesson_only.py"
+    path.write_text(_exported_code(MODULE.src), encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("tinytorch.core._lesson_only", path)
+    lesson = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = lesson
+    try:
+        spec.loader.exec_module(lesson)
+    finally:
+        sys.modules.pop(spec.name, None)
+    assert lesson._OPTIONS_CODE == {} and lesson._OPTIONS_CODE is not full._OPTIONS_CODE
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((2, 3, 7, 6)), rng.standard_normal((4, 3, 3, 3))
+    np.testing.assert_array_equal(lesson.conv2d_vectorized(x, w, None, 2, 1), full.conv2d_vectorized(x, w, None, 2, 1))
+    np.testing.assert_array_equal(lesson.maxpool2d_vectorized(x, 3, 2, 1, dilation=2, ceil_mode=True),
+                                  full.maxpool2d_vectorized(x, 3, 2, 1, dilation=2, ceil_mode=True))
+    np.testing.assert_array_equal(lesson.avgpool2d_vectorized(x, 2, ceil_mode=True, count_include_pad=False),
+                                  full.avgpool2d_vectorized(x, 2, ceil_mode=True, count_include_pad=False))
+    assert lesson.Conv2d(3, 4, 3, padding="same")(lesson.Tensor(x)).shape == (2, 4, 7, 6)   # odd kernel: even padding
+    slow_pool = lesson.MaxPool2d(2, ceil_mode=True)
+    slow_pool.use_loops = True
+    for call in (lambda: lesson.conv2d_vectorized(x, w, dilation=2),
+                 lambda: lesson.Conv2d(3, 3, 3, groups=3)(lesson.Tensor(x)),
+                 lambda: slow_pool(lesson.Tensor(x))):
+        with pytest.raises(NotImplementedError, match=GOING_FURTHER):
+            call()

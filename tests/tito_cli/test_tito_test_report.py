@@ -163,16 +163,16 @@ def test_message_lines_keep_forty_lines_and_count_the_rest():
 
 
 def test_an_inline_check_of_several_names_is_charged_to_what_their_code_runs():
-    """check-conv-options uses conv2d_vectorized, conv2d_options_loops and Conv2d (whose __init__ is an
-    exercise) and fails on values because conv2d_options_loops runs the student's conv2d_loops, which fails
+    """check-conv-options uses conv2d_vectorized, conv2d_general_loops and Conv2d (whose __init__ is an
+    exercise) and fails on values because conv2d_general_loops runs the student's conv2d_loops, which fails
     alone elsewhere: the blame goes to conv2d_loops, found in the module's code (module_reach)."""
     path = paths.package_dir() / "core" / "spatial.py"
     exported, _ = test_report.module_definitions(path)
     reach = test_report.module_reach(path, exported)
-    assert "conv2d_loops" in reach["conv2d_options_loops"] and "conv2d_loops" in reach["Conv2d"]
-    assert "conv2d_options_loops" not in reach["conv2d_options_loops"] and not reach["conv_output_size"]
+    assert "conv2d_loops" in reach["conv2d_general_loops"] and "conv2d_loops" in reach["Conv2d"]
+    assert "conv2d_general_loops" not in reach["conv2d_general_loops"] and not reach["conv_output_size"]
     Check = test_report.Check
-    names = ["conv2d_vectorized", "conv2d_options_loops", "Conv2d"]
+    names = ["conv2d_vectorized", "conv2d_general_loops", "Conv2d"]
     checks = [Check("alone", "fail", names=["conv2d_loops"]),
               Check("options", "fail", names=names, reached=sorted({r for n in names for r in reach[n]}))]
     test_report.assign_blame(checks, exercises={"conv2d_loops", "Conv2d"})
@@ -439,7 +439,7 @@ def test_junit_key_names_tests_as_pytests_xml_does():
 # ---------------------------------------------------------------- module 09
 
 # H18: a flipped kernel also failed check-conv-options (charged to Conv2d, whose __init__ is an exercise,
-# though conv2d_options_loops ran the student's conv2d_loops) and tests/09's test_blame (its wrong
+# though conv2d_general_loops ran the student's conv2d_loops) and tests/09's test_blame (its wrong
 # answer, built on the student's flipped function, flipped it back): three names for one bug.
 ONE_BUG = {"bias left out": ("total += bias[co]", "total += 0.0"),
            "kernel flipped": ("weight[co, ci, ki, kj]", "weight[co, ci, kh - 1 - ki, kw - 1 - kj]")}
