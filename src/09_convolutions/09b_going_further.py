@@ -246,7 +246,7 @@ def _depthwise_backward(grad_out, x_pad, weight, stride, dilation):
     dtype = np.result_type(grad_out, x_pad, weight)
     out_hw = grad_out.shape[2:]
     rows = (batch, out_hw[0], out_hw[1] * channels)
-    g = grad_out.transpose(0, 2, 3, 1).reshape(batch, *out_hw, channels, -1).astype(dtype, copy=False)
+    g = grad_out.transpose(0, 2, 3, 1).reshape(batch, *out_hw, channels, c_out // channels).astype(dtype, copy=False)
     row_taps = _row_taps(weight.astype(dtype, copy=False), channels, out_hw[1])
     grad_taps = np.empty((channels, len(row_taps), kh * kw), dtype=dtype)
     grad_x_pad = np.zeros(x_pad.shape, dtype=dtype)
@@ -278,7 +278,7 @@ def _conv2d_general_forward(x, weight, bias, stride, pads, dilation, groups, out
         out[:, outputs] = group_cols @ _weight_cols(weight[outputs])      # this group's outputs see its inputs only
     if bias is not None:
         out += bias
-    return out.reshape(x.shape[0], *out_hw, -1).transpose(0, 3, 1, 2), cols
+    return out.reshape(x.shape[0], *out_hw, len(weight)).transpose(0, 3, 1, 2), cols
 
 
 def _conv2d_general_backward(grad_out, x_shape, weight, cols, stride, pads, dilation, groups):

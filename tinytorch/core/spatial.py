@@ -88,6 +88,10 @@ def _check_input(x, layer, channels=None):
         raise ValueError(
             f"{layer} expected a 4D input (batch, channels, height, width), got shape {arr.shape} "
             f"({arr.ndim}D).{hint}")
+    if 0 in arr.shape[1:]:
+        raise ValueError(
+            f"{layer} expected images of at least one channel, row and column, got input shape {arr.shape} "
+            "(empty images). Check how the input was sliced or reshaped.")
     if channels is not None and arr.shape[1] != channels:
         raise ValueError(
             f"{layer} expected {channels} input channels, got {arr.shape[1]} (input shape {arr.shape}). "
@@ -115,11 +119,15 @@ def _output_hw(layer, hw, kernel, stride, padding, dilation=(1, 1), ceil_mode=Fa
     padding = _even(pads) or pads
     span = _dilated_kernel(kernel, dilation)
     padded = tuple(n + before + after for n, (before, after) in zip(hw, pads))
-    if any(k > n for k, n in zip(span, padded)):
+    # ceil_mode (a pooling option) also counts one window longer than the padded input by less than the
+    # stride, as PyTorch does: it still starts inside the input (_window_count).
+    overhang = tuple(s - 1 for s in stride) if ceil_mode else (0,) * len(hw)
+    if any(k > n + o for k, n, o in zip(span, padded, overhang)):
         dilated = any(d != 1 for d in dilation)
         spans = f" with dilation {tuple(dilation)} spans {span}, which" if dilated else ""
+        ceil = f" even with ceil_mode's overhang of up to stride - 1 = {overhang}" if any(overhang) else ""
         raise ValueError(
-            f"{layer} kernel {tuple(kernel)}{spans} does not fit the padded input {padded} (input {tuple(hw)}, "
+            f"{layer} kernel {tuple(kernel)}{spans} does not fit the padded input {padded}{ceil} (input {tuple(hw)}, "
             f"padding {tuple(padding)}). Use a smaller kernel{' or dilation' if dilated else ''}, more padding, "
             "or a larger input.")
     return tuple(_window_count(n, k, s, pad, d, ceil_mode) for n, k, s, pad, d in zip(hw, kernel, stride, pads, dilation))
@@ -144,6 +152,10 @@ def _check_weight_and_bias(layer, weight, bias, in_axis="in_channels"):
     weight = _as_array(weight, f"{layer} weight")
     if weight.ndim != 4:
         raise ValueError(f"{layer} expected a 4D weight (out_channels, {in_axis}, kh, kw), got shape {weight.shape}.")
+    if 0 in weight.shape:
+        raise ValueError(
+            f"{layer} expected a weight (out_channels, {in_axis}, kh, kw) with every size >= 1, got shape "
+            f"{weight.shape}: a kernel has at least one tap along each axis, and one input and one output channel.")
     if bias is not None:
         bias = _as_array(bias, f"{layer} bias")
         if bias.shape != (weight.shape[0],):
@@ -492,6 +504,8 @@ def _column_blocks(x_pad, kernel, stride, out_hw, channels_last, c_out, buffer=N
     batch, (h_out, w_out), width = x_pad.shape[0 if channels_last else 1], out_hw, depth + int(ones)
     blocks = _blocks(batch, out_hw, (depth + c_out) * x_pad.itemsize)
     sizes = [len(range(batch)[images]) * len(range(h_out)[rows]) * w_out * width for images, rows in blocks]
+    if not blocks:                                                              # a batch of no images
+        return
     whole = buffer is not None
     if not whole:
         buffer = np.empty(sizes[0], dtype=x_pad.dtype)                          # the first block is the largest
@@ -1299,7 +1313,7 @@ def _depthwise_backward(grad_out, x_pad, weight, stride, dilation):
     dtype = np.result_type(grad_out, x_pad, weight)
     out_hw = grad_out.shape[2:]
     rows = (batch, out_hw[0], out_hw[1] * channels)
-    g = grad_out.transpose(0, 2, 3, 1).reshape(batch, *out_hw, channels, -1).astype(dtype, copy=False)
+    g = grad_out.transpose(0, 2, 3, 1).reshape(batch, *out_hw, channels, c_out // channels).astype(dtype, copy=False)
     row_taps = _row_taps(weight.astype(dtype, copy=False), channels, out_hw[1])
     grad_taps = np.empty((channels, len(row_taps), kh * kw), dtype=dtype)
     grad_x_pad = np.zeros(x_pad.shape, dtype=dtype)
@@ -1331,7 +1345,7 @@ def _conv2d_general_forward(x, weight, bias, stride, pads, dilation, groups, out
         out[:, outputs] = group_cols @ _weight_cols(weight[outputs])      # this group's outputs see its inputs only
     if bias is not None:
         out += bias
-    return out.reshape(x.shape[0], *out_hw, -1).transpose(0, 3, 1, 2), cols
+    return out.reshape(x.shape[0], *out_hw, len(weight)).transpose(0, 3, 1, 2), cols
 
 
 def _conv2d_general_backward(grad_out, x_shape, weight, cols, stride, pads, dilation, groups):
