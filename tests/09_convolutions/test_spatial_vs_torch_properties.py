@@ -345,6 +345,32 @@ def test_an_empty_batch_convolves_like_torch(options):
     np.testing.assert_array_equal(spatial.conv2d_vectorized(x, weight, None, **options), expected.detach().numpy())
 
 
+EMPTY_BATCH_LAYERS = [
+    ("MaxPool2d dilation ceil_mode", lambda: MaxPool2d(3, 2, 1, 2, ceil_mode=True),
+     lambda x: F.max_pool2d(x, 3, 2, 1, 2, ceil_mode=True)),
+    ("AvgPool2d ceil_mode count_include_pad=False", lambda: AvgPool2d(3, 2, 1, True, False),
+     lambda x: F.avg_pool2d(x, 3, 2, 1, True, False)),
+    ("AdaptiveAvgPool2d (2,3)", lambda: AdaptiveAvgPool2d((2, 3)), lambda x: F.adaptive_avg_pool2d(x, (2, 3))),
+]
+
+
+@pytest.mark.parametrize("use_loops", [False, True], ids=["fast", "loops"])
+@pytest.mark.parametrize("case", EMPTY_BATCH_LAYERS, ids=[case[0] for case in EMPTY_BATCH_LAYERS])
+def test_an_empty_batch_pools_like_torch(case, use_loops):
+    """The going-further max pooling loops' backward and AdaptiveAvgPool2d's backward reshaped an empty
+    batch's gradient with -1 (a ValueError from numpy)."""
+    _, make, theirs = case
+    layer = make()
+    layer.use_loops = use_loops
+    x = np.zeros((0, 4, 5, 6))
+    xt, tx = f64(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out, expected = layer(xt), theirs(tx)
+    assert out.shape == tuple(expected.shape)
+    out.sum().backward()
+    expected.sum().backward()
+    check(xt.grad, tx.grad.numpy(), "grad x", case[0])
+
+
 # ---------------------------------------------------------------- the lesson alone
 
 def lesson_alone():

@@ -1469,7 +1469,7 @@ def maxpool2d_general_backward_loops(grad_out, x, kernel_size, stride=None, padd
         for j in range(w_out):
             cols = _window_indices(j * sw - pw, kw, dw, x.shape[3])
             if rows and cols:
-                first = x[:, :, rows][:, :, :, cols].reshape(*x.shape[:2], -1).argmax(axis=2)   # row-major, first max
+                first = x[:, :, rows][:, :, :, cols].reshape(*x.shape[:2], len(rows) * len(cols)).argmax(axis=2)   # first max
                 winner_rows, winner_cols = np.array(rows)[first // len(cols)], np.array(cols)[first % len(cols)]
                 grad[n, c, winner_rows, winner_cols] += grad_out[:, :, i, j]   # one winner per (n, c): no repeats
     return grad
@@ -1557,7 +1557,7 @@ class AdaptiveAvgPool2dFunction(Function):
         return out.reshape(*x.shape[:2], out_h, out_w)
 
     def backward(self, grad_output):
-        grad = grad_output.reshape(*grad_output.shape[:2], -1)
+        grad = grad_output.reshape(*grad_output.shape[:2], len(self.windows))
         grad_x = np.zeros(self.x_shape, dtype=self.dtype)
         for k, ((r0, r1), (c0, c1)) in enumerate(self.windows):
             # Each of the window's (r1 - r0) * (c1 - c0) inputs got that share of the mean;
