@@ -25,7 +25,8 @@ what tito's judge gives its children (tito/grading/processes.py, tito/grading/ch
     the package's, as the lesson imports them (module 03's notebook imports module 06's autograd).
     When the notebook cannot be exported (none there, a syntax error), the module is left out; the
     notebook defines it itself anyway. The notebook's folder (its working directory) copied onto a tmpfs of its own at the
-    same path; the run's sockets folder, read-write. Not the checkout, COURSE/source, the gradebook,
+    same path; the run's sockets folder, read-write until the kernel has bound its five sockets, then
+    read-only (PID 1 remounts it: the one folder of the grader's disk it sees; H61). Not the checkout, COURSE/source, the gradebook,
     other submissions, HOME or the site-packages of nbgrader and tito. Then it forks the kernel,
     which drops to a user id of its own (tito runs as root; otherwise a nested user namespace),
     no new privileges, and execs ipykernel; PID 1 waits for it and exits with it, and everything
@@ -313,6 +314,8 @@ def inside(mode: str, argv: list[str]) -> None:
     if run is None or mode not in ("own-uid", "userns"):
         raise SystemExit("tito.nbgrader_kernel: not started by tito.nbgrader_kernel")
     sockets = run / SOCKETS
+    if not all(isinstance(info.get(port), int) and info[port] > 0 for port in PORTS):
+        raise SystemExit("tito.nbgrader_kernel: the connection file does not give the kernel's five sockets")
     uid = processes.spare_uid() if mode == "own-uid" else None
     workdir = os.getcwd()
     setup = {"root": str(run / ROOT), "tmp_mb": TMP_MB // 2, "allow": allow_list(), "lib": None, "workdir": workdir,
@@ -361,6 +364,7 @@ def inside(mode: str, argv: list[str]) -> None:
         finally:
             os._exit(127)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # an interrupt is the kernel's (nbgrader signals the group)
+    _seal(sockets, _socket_files(info), pid)
     while True:
         try:
             done, status = os.wait()
@@ -368,6 +372,42 @@ def inside(mode: str, argv: list[str]) -> None:
             os._exit(0)
         if done == pid:
             os._exit(128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status))
+
+
+PORTS = ("shell_port", "iopub_port", "stdin_port", "control_port", "hb_port")
+SEAL_POLL = 0.005
+
+
+def _socket_files(info: dict) -> list[str]:
+    """The kernel's five Unix sockets (jupyter_client names an ipc port IP-PORT)."""
+    return [f"{info['ip']}-{info[port]}" for port in PORTS]
+
+
+def _seal(sockets: Path, files: list[str], pid: int) -> None:
+    """PID 1: once the kernel has bound its sockets (ipykernel binds all five first thing, long before it
+    answers nbgrader and so before any of the notebook's code runs), its view of the sockets folder, the
+    one folder of the grader's disk it could write, becomes read-only: no files filling that disk, no
+    links or pipes in place of its sockets for nbgrader to follow (H61). Reaps what dies meanwhile; exits
+    with the kernel when it dies first."""
+    import time
+
+    while not all(os.path.exists(file) for file in files):
+        try:
+            done, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            os._exit(0)
+        if done == pid:
+            os._exit(128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status))
+        time.sleep(SEAL_POLL)
+    from .grading import child
+
+    try:
+        child._mount(None, str(sockets), None,
+                     child.MS_REMOUNT | child.MS_BIND | child.MS_RDONLY | child.MS_NOSUID | child.MS_NODEV)
+    except OSError as error:  # fail closed: the kernel dies, nbgrader fails the notebook (tito's points are in)
+        print(f"tito: nbgrader's kernel stopped: its sockets folder could not be made read-only ({error})",
+              file=sys.stderr, flush=True)
+        os.kill(pid, signal.SIGKILL)
 
 
 def _with_connection(argv: list[str]) -> list[str]:

@@ -417,3 +417,50 @@ def test_the_kernel_and_what_it_started_die_with_nbgrader(course, tmp_path):
     for pid in alive:
         os.kill(pid, signal.SIGKILL)
     assert alive == []
+
+
+# A free cell: the kernel's one folder on the grader's disk is where its sockets are (nbgrader must reach
+# them); a student who finds it (the connection info says where) fills the disk from there, and puts a link
+# and a pipe where nbgrader looks for sockets.
+FILL_THE_DISK = '''\
+import json, os
+from ipykernel.connect import get_connection_info
+
+here = os.path.dirname(json.loads(get_connection_info())["ip"])
+done = []
+try:
+    for n in range(3):  # a loop to the disk's end, in the real thing
+        with open(os.path.join(here, f"filler-{n}.bin"), "wb") as handle:
+            handle.write(b"0" * 1_000_000)
+        done.append(f"filler-{n}")
+except OSError as error:
+    print("cannot fill:", error)
+for make, name in ((lambda path: os.symlink("/etc/passwd", path), "kernel-9"), (os.mkfifo, "kernel-8")):
+    try:
+        make(os.path.join(here, name))
+        done.append(name)
+    except OSError as error:
+        print("cannot make", name + ":", error)
+try:
+    os.unlink(os.path.join(here, "kernel-5"))  # the heartbeat's socket: gone for good
+    done.append("unlinked kernel-5")
+except OSError as error:
+    print("cannot unlink:", error)
+print("DONE", json.dumps(done))
+'''
+
+
+def test_the_kernel_cannot_write_into_its_sockets_folder_on_the_graders_disk(course):
+    """The sockets folder is the one folder of the grader's disk in the kernel's file system, and it had
+    to be writable for ipykernel to bind its sockets there. Before H61 a free cell wrote files into it
+    (1 MB each here, up to the whole disk: 256 MB a file, any number of files) and made a link, a pipe and
+    removed a socket; now, once the kernel has bound its sockets (before any of the notebook runs), its
+    view of that folder is read-only."""
+    if not processes.isolation().namespaces:
+        pytest.skip("no namespaces here: the kernel runs as before")
+    folder = course / "submitted" / "eve" / ASSIGNMENT
+    folder.mkdir(parents=True)
+    printed = kernel_run(course, folder, FILL_THE_DISK)
+    done = json.loads(printed.split("DONE ", 1)[1])
+    assert done == [], printed
+    assert printed.count("Read-only file system") == 4, printed
