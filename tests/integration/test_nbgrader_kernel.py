@@ -203,6 +203,8 @@ def test_the_kernel_reaches_nothing_of_the_instructors_and_scores_what_tito_give
 def test_the_kernel_still_shows_the_notebooks_outputs(autograded):
     nb = autograded_notebook(autograded["course"], "alice")
     assert [output.text for output in nb.cells[2].outputs] == ["my own check: 42\n"]
+    errors = [output for cell in nb.cells for output in cell.get("outputs", []) if output.output_type == "error"]
+    assert errors == [], errors  # the whole lesson runs with the package copy's modules (H61: only those it imports)
     figures = [output for cell in nb.cells for output in cell.get("outputs", []) if "image/png" in output.get("data", {})]
     assert figures, "the lesson's figures are gone from the kernel's outputs"
     graded = [cell for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("grade")]
@@ -464,3 +466,32 @@ def test_the_kernel_cannot_write_into_its_sockets_folder_on_the_graders_disk(cou
     done = json.loads(printed.split("DONE ", 1)[1])
     assert done == [], printed
     assert printed.count("Read-only file system") == 4, printed
+
+
+# A free cell in module 08's notebook: module 09 (convolutions) is next week's assignment.
+NEXT_WEEKS_SOLUTION = '''\
+import inspect, os
+print("PACKAGE", sorted(os.listdir(os.path.dirname(__import__("tinytorch.core.tensor").core.tensor.__file__))))
+try:
+    import tinytorch.core.spatial
+    print("NEXT WEEK:", inspect.getsource(tinytorch.core.spatial.avgpool2d_loops)[:300])
+except ImportError as error:
+    print("not there:", error)
+'''
+
+
+def test_the_kernel_has_only_the_modules_its_lesson_imports(course):
+    """The kernel's package copy held every module's reference but the graded one's: module 08's kernel
+    printed module 09's avgpool2d_loops (next week's solution) into the outputs generate_feedback hands
+    back. Now it holds the modules the lesson imports (directly or through them): module 08's has
+    01-07 (its lesson trains with autograd, optimizers and the data loader), not 09's spatial."""
+    if not processes.isolation().namespaces:
+        pytest.skip("no namespaces here: the kernel runs as before")
+    folder = course / "submitted" / "eve" / "08_training"  # graded as module 08 (the folder's name)
+    folder.mkdir(parents=True)
+    printed = kernel_run(course, folder, NEXT_WEEKS_SOLUTION)
+    assert "NEXT WEEK:" not in printed, printed
+    assert "not there: No module named 'tinytorch.core.spatial'" in printed, printed
+    package = json.loads(printed.split("PACKAGE ", 1)[1].splitlines()[0].replace("'", '"'))
+    assert package == ["__init__.py", "activations.py", "autograd.py", "dataloader.py", "layers.py", "losses.py",
+                       "optimizers.py", "tensor.py"], package  # no notebook to export here: no training.py either
