@@ -30,7 +30,8 @@ what tito's judge gives its children (tito/grading/processes.py, tito/grading/ch
     read-only (PID 1 remounts it: the one folder of the grader's disk it sees; H61). Not the checkout, COURSE/source, the gradebook,
     other submissions, HOME or the site-packages of nbgrader and tito. Then it forks the kernel,
     which drops to a user id of its own (tito runs as root; otherwise a nested user namespace),
-    no new privileges, and execs ipykernel; PID 1 waits for it and exits with it, and everything
+    no new privileges, limits (MEMORY_MB of address space a process, FILE_SIZE_MB a file, PROCESSES
+    processes with its own user id), and execs ipykernel; PID 1 waits for it and exits with it, and everything
     the kernel started dies with the namespace.
 
 The assignment is the kernel's working folder's name (nbgrader runs a notebook in its assignment's
@@ -60,6 +61,7 @@ INSIDE_ENV = ("PATH", "PYTHONPATH", "HOME", "XDG_CACHE_HOME", "LANG", "LC_ALL", 
 PROCESSES = 64                                    # with a user id of its own
 EXPORT_SECONDS = 20.0                             # exporting the notebook for the kernel (nbclient waits 60 s)
 FILE_SIZE_MB = 256
+MEMORY_MB = 4096                                  # address space of each of its processes (module 09's lesson: 1.2 GiB)
 
 CONFIG = '''\
 # nbgrader's kernel runs in tito's isolation (tito/nbgrader_kernel.py): without network, it talks to
@@ -372,7 +374,8 @@ def inside(mode: str, argv: list[str]) -> None:
     workdir = os.getcwd()
     setup = {"root": str(run / ROOT), "tmp_mb": TMP_MB // 2, "allow": allow_list(), "lib": None, "workdir": workdir,
              "uid": uid, "userns": mode == "userns",
-             "limits": {"file_size": FILE_SIZE_MB * 1024 * 1024, "processes": PROCESSES if uid is not None else None}}
+             "limits": {"file_size": FILE_SIZE_MB * 1024 * 1024, "memory": MEMORY_MB * 1024 * 1024,
+                        "processes": PROCESSES if uid is not None else None}}
     _empty(sockets)
     if uid is not None:
         os.chown(sockets, uid, uid)

@@ -495,3 +495,27 @@ def test_the_kernel_has_only_the_modules_its_lesson_imports(course):
     package = json.loads(printed.split("PACKAGE ", 1)[1].splitlines()[0].replace("'", '"'))
     assert package == ["__init__.py", "activations.py", "autograd.py", "dataloader.py", "layers.py", "losses.py",
                        "optimizers.py", "tensor.py"], package  # no notebook to export here: no training.py either
+
+
+# A free cell: an array the size of the grader's memory (np.zeros asks for it untouched, so the test asks
+# safely; filling it, as the real thing would, is the machine's memory gone).
+HUGE_ARRAY = '''\
+import numpy as np
+try:
+    grid = np.zeros(6 * 2**30, dtype=np.uint8)
+    print("GOT", grid.nbytes >> 30, "GiB")
+except MemoryError as error:
+    print("MemoryError:", error)
+'''
+
+
+def test_the_kernel_cannot_take_the_graders_memory(course):
+    """The kernel had no address-space limit (tito grade's student process has 2 GiB): a cell got a 6 GiB
+    array. Now each of its processes may map MEMORY_MB (4 GiB; module 09's whole lesson peaks at 1.2 GiB of
+    address space in the kernel) and the same cell gets a MemoryError."""
+    if not processes.isolation().namespaces:
+        pytest.skip("no namespaces here: the kernel runs as before")
+    folder = course / "submitted" / "eve" / ASSIGNMENT
+    folder.mkdir(parents=True)
+    printed = kernel_run(course, folder, HUGE_ARRAY)
+    assert printed.startswith("MemoryError:"), printed
