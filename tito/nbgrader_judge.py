@@ -49,7 +49,7 @@ from pathlib import Path
 import nbformat
 from nbgrader import utils
 from nbgrader.api import Gradebook
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Float, Unicode
 
 from . import nbgrader_kernel
@@ -215,6 +215,38 @@ class TitoJudge(NbGraderPreprocessor):
         if earned > 0:  # partial credit: nbgrader reads an execute_result's number as the points
             return nbformat.v4.new_output("execute_result", data={"text/plain": f"{earned:g}"}, execution_count=None)
         return failed(f"{item.get('status', 'fail')}: {message}" if message else str(item.get("status", "fail")))
+
+
+class TitoExecute(Execute):
+    """nbgrader's Execute, keeping at most `max_output_mb` of the kernel's outputs per notebook (H61).
+
+    The kernel is isolated (tito/nbgrader_kernel.py), but what it prints comes back into nbgrader's own
+    process, which keeps every output of the notebook in memory (about 4 bytes a byte printed: 1.2 GB for
+    a free cell printing 300 MB) and then writes it into autograded/: a cell printing for its whole
+    timeout took the grader's memory and disk. Past the bound, outputs are dropped, with one stderr line
+    saying so (module 09's lesson prints 0.2 MB). The points are not the kernel's (TitoGrade, TitoJudge)."""
+
+    max_output_mb = Float(16.0, help="the kernel's outputs nbgrader keeps per notebook, in MB").tag(config=True)
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._tito_output, self._tito_dropped = 0, False
+        return super().preprocess(nb, resources, km=km)
+
+    def output(self, outs, msg, display_id, cell_index):
+        content = msg.get("content") or {}
+        size = len(str(content.get("text") or "")) + len(str(content.get("traceback") or ""))
+        size += sum(len(str(value)) for value in (content.get("data") or {}).values()) if isinstance(
+            content.get("data"), dict) else len(str(content.get("data") or ""))
+        self._tito_output = getattr(self, "_tito_output", 0) + size
+        if self._tito_output <= self.max_output_mb * 1024 * 1024:
+            return super().output(outs, msg, display_id, cell_index)
+        if getattr(self, "_tito_dropped", False):
+            return None
+        self._tito_dropped = True
+        note = nbformat.v4.new_output("stream", name="stderr", text=(
+            f"tito: the kernel's outputs past {self.max_output_mb:g} MB for this notebook were dropped\n"))
+        outs.append(note)
+        return note
 
 
 def failed(message: str):

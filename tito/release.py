@@ -58,7 +58,8 @@ c.ClearSolutions.code_stub = {{"python": "{stub}"}}
 # The points are tito's judge's, not the kernel's: before nbgrader's Execute runs any of the notebook's
 # code, tito grade grades it (as nbgrader put its locked cells back) outside the kernel (TitoGrade), and
 # after it each graded cell's outputs say tito's verdict before SaveAutoGrades reads them (TitoJudge;
-# tito/nbgrader_judge.py). The rest is nbgrader 0.9.6's own list. Named, not imported, so that a
+# tito/nbgrader_judge.py). TitoExecute is nbgrader's Execute keeping at most 16 MB of the kernel's
+# outputs. The rest is nbgrader 0.9.6's own list. Named, not imported, so that a
 # missing tito stops autograde instead of this file.
 # A notebook that fails autograde keeps no earlier score (TitoForget zeroes its graded cells first).
 c.Autograde.sanitize_preprocessors = [
@@ -71,7 +72,7 @@ c.Autograde.sanitize_preprocessors = [
 ]
 c.Autograde.autograde_preprocessors = [
     "tito.nbgrader_judge.TitoGrade",
-    "nbgrader.preprocessors.Execute",
+    "tito.nbgrader_judge.TitoExecute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",

@@ -249,11 +249,13 @@ def test_release_config_puts_the_judge_between_execute_and_save_auto_grades(tmp_
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
     steps = list(config.Autograde.autograde_preprocessors)
     # tito grades before the kernel runs any of the notebook's code, and its verdict is the last word
-    assert steps[0] == "tito.nbgrader_judge.TitoGrade" and steps[1] == "nbgrader.preprocessors.Execute"
+    assert steps[0] == "tito.nbgrader_judge.TitoGrade" and steps[1] == "tito.nbgrader_judge.TitoExecute"
     assert steps.index("tito.nbgrader_judge.TitoJudge") == steps.index("nbgrader.preprocessors.SaveAutoGrades") - 1
     from nbgrader.converters import Autograde
 
-    ours = [step for step in steps if step not in ("tito.nbgrader_judge.TitoGrade", "tito.nbgrader_judge.TitoJudge")]
+    # nbgrader's Execute, keeping at most 16 MB of the kernel's outputs (H61)
+    ours = [step.replace("tito.nbgrader_judge.TitoExecute", "nbgrader.preprocessors.Execute") for step in steps
+            if step not in ("tito.nbgrader_judge.TitoGrade", "tito.nbgrader_judge.TitoJudge")]
     theirs = [f"{cls.__module__.rsplit('.', 1)[0]}.{cls.__name__}".replace("nbconvert.preprocessors.clearmetadata",
                                                                             "nbconvert.preprocessors")
               for cls in Autograde.autograde_preprocessors.make_dynamic_default()]

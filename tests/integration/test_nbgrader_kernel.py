@@ -519,3 +519,34 @@ def test_the_kernel_cannot_take_the_graders_memory(course):
     folder.mkdir(parents=True)
     printed = kernel_run(course, folder, HUGE_ARRAY)
     assert printed.startswith("MemoryError:"), printed
+
+
+# A free cell: printing for as long as the cell may run (300 s in the course); 64 MB here.
+FLOOD = '''\
+for _ in range(64):
+    print("x" * 1_000_000)
+'''
+
+
+def test_nbgraders_execute_keeps_at_most_16_mb_of_the_kernels_outputs(course):
+    """What the isolated kernel prints comes back into nbgrader's process, which kept all of it in memory
+    (1.2 GB for a cell printing 300 MB, measured) and wrote it into autograded/: a cell printing for its
+    whole timeout took the grader's memory and disk. The course's Execute step (the configuration's, as
+    autograde runs it) now keeps 16 MB of outputs a notebook, then one line saying the rest was dropped;
+    the next cell's outputs are dropped too."""
+    from nbgrader.preprocessors import Execute  # noqa: F401  (nbgrader's, what the course named before H61)
+    from traitlets.config.loader import PyFileConfigLoader
+    from traitlets.utils.importstring import import_item
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    step = import_item(list(config.Autograde.autograde_preprocessors)[1])
+    folder = course / "submitted" / "eve" / ASSIGNMENT
+    folder.mkdir(parents=True)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(FLOOD), nbformat.v4.new_code_cell('print("after")')])
+    nb.metadata.kernelspec = {"name": "tinytorch", "display_name": "tinytorch", "language": "python"}
+    executed, _ = step(config=config).preprocess(nb, {"metadata": {"path": str(folder)}})
+    kept = sum(len(output.get("text", "")) for cell in executed.cells for output in cell.outputs)
+    assert kept <= 16 * 1024 * 1024 + 1000, kept >> 20
+    assert executed.cells[0].outputs[-1].text.startswith("tito: the kernel's outputs past 16 MB"), \
+        executed.cells[0].outputs[-1].text[:80]
+    assert executed.cells[1].outputs == []
