@@ -44,6 +44,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import nbformat
@@ -224,13 +225,31 @@ class TitoExecute(Execute):
     process, which keeps every output of the notebook in memory (about 4 bytes a byte printed: 1.2 GB for
     a free cell printing 300 MB) and then writes it into autograded/: a cell printing for its whole
     timeout took the grader's memory and disk. Past the bound, outputs are dropped, with one stderr line
-    saying so (module 09's lesson prints 0.2 MB). The points are not the kernel's (TitoGrade, TitoJudge)."""
+    saying so (module 09's lesson prints 0.2 MB). And no cell starts after `max_seconds` of the notebook's
+    run. The points are not the kernel's (TitoGrade, TitoJudge)."""
 
     max_output_mb = Float(16.0, help="the kernel's outputs nbgrader keeps per notebook, in MB").tag(config=True)
+    max_seconds = Float(1200.0, help="no cell starts after this many seconds of the notebook's run (each cell "
+                        "still has Execute.timeout)").tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
-        self._tito_output, self._tito_dropped = 0, False
+        self._tito_output, self._tito_dropped, self._tito_late = 0, False, False
+        self._tito_deadline = None  # from its first cell (the kernel's start has nbclient's startup_timeout)
         return super().preprocess(nb, resources, km=km)
+
+    def preprocess_cell(self, cell, resources, index):
+        """A code cell starting past max_seconds after the first cell is not run: a notebook of 40 cells each sleeping
+        for just under Execute.timeout held autograde (and every submission after it) for 3 hours
+        (H61). Its first such cell says so; the points are tito's either way."""
+        if getattr(self, "_tito_deadline", 0) is None:
+            self._tito_deadline = time.monotonic() + self.max_seconds
+        if cell.cell_type == "code" and time.monotonic() > getattr(self, "_tito_deadline", float("inf")):
+            if not self._tito_late:
+                self._tito_late = True
+                cell.outputs = [nbformat.v4.new_output("stream", name="stderr", text=(
+                    f"tito: not run, nor the cells after it: the notebook ran for more than {self.max_seconds:g} s\n"))]
+            return cell, resources
+        return super().preprocess_cell(cell, resources, index)
 
     def output(self, outs, msg, display_id, cell_index):
         content = msg.get("content") or {}

@@ -550,3 +550,24 @@ def test_nbgraders_execute_keeps_at_most_16_mb_of_the_kernels_outputs(course):
     assert executed.cells[0].outputs[-1].text.startswith("tito: the kernel's outputs past 16 MB"), \
         executed.cells[0].outputs[-1].text[:80]
     assert executed.cells[1].outputs == []
+
+
+def test_nbgraders_execute_starts_no_cell_after_the_notebooks_time(course):
+    """Each cell had Execute.timeout (300 s) and the notebook no bound: 40 free cells sleeping 299 s each
+    held autograde, and every submission after it, for 3 hours. The course's Execute step starts no cell
+    after max_seconds (1200 s; 2 s here, three cells of 1.5 s): the third is not run and says so."""
+    from traitlets.config.loader import PyFileConfigLoader
+    from traitlets.utils.importstring import import_item
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    step = import_item(list(config.Autograde.autograde_preprocessors)[1])
+    config[step.__name__].max_seconds = 2.0
+    folder = course / "submitted" / "eve" / ASSIGNMENT
+    folder.mkdir(parents=True)
+    stall = 'import time\ntime.sleep(1.5)\nprint("slept")\n'
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(stall) for _ in range(3)])
+    nb.metadata.kernelspec = {"name": "tinytorch", "display_name": "tinytorch", "language": "python"}
+    executed, _ = step(config=config).preprocess(nb, {"metadata": {"path": str(folder)}})
+    said = [[output.text for output in cell.outputs] for cell in executed.cells]
+    assert said[:2] == [["slept\n"], ["slept\n"]], said
+    assert len(said[2]) == 1 and said[2][0].startswith("tito: not run"), said
