@@ -31,7 +31,8 @@ what tito's judge gives its children (tito/grading/processes.py, tito/grading/ch
     other submissions, HOME or the site-packages of nbgrader and tito. Then it forks the kernel,
     which drops to a user id of its own (tito runs as root; otherwise a nested user namespace),
     no new privileges, limits (MEMORY_MB of address space a process, FILE_SIZE_MB a file, PROCESSES
-    processes with its own user id), and execs ipykernel; PID 1 waits for it and exits with it, and everything
+    processes with its own user id), stdin /dev/null and stdout and stderr a pipe to PID 1 (which
+    passes OUTPUT_BYTES of it on to nbgrader's stderr: never nbgrader's own files), and execs ipykernel; PID 1 waits for it and exits with it, and everything
     the kernel started dies with the namespace.
 
 The assignment is the kernel's working folder's name (nbgrader runs a notebook in its assignment's
@@ -61,6 +62,7 @@ INSIDE_ENV = ("PATH", "PYTHONPATH", "HOME", "XDG_CACHE_HOME", "LANG", "LC_ALL", 
 PROCESSES = 64                                    # with a user id of its own
 EXPORT_SECONDS = 20.0                             # exporting the notebook for the kernel (nbclient waits 60 s)
 FILE_SIZE_MB = 256
+OUTPUT_BYTES = 1 << 20                            # of the kernel's stdout and stderr, to nbgrader's stderr
 MEMORY_MB = 4096                                  # address space of each of its processes (module 09's lesson: 1.2 GiB)
 
 CONFIG = '''\
@@ -409,23 +411,82 @@ def inside(mode: str, argv: list[str]) -> None:
     # JPY_PARENT_PID 1: no parent polling (the kernel's parent is PID 1 here; it dies with the namespace)
     # and no note on the terminal that Ctrl-C will not work.
     env = {**judge._child_env(HOME), "PYTHONPATH": KERNEL_LIB, "JPY_PARENT_PID": "1"}
+    out_read, out_write = os.pipe()  # the kernel's stdout and stderr: never nbgrader's own (H61)
     pid = os.fork()
     if pid == 0:
         try:
             child.become_student(setup)
+            null = os.open(os.devnull, os.O_RDONLY)
+            os.dup2(null, 0)
+            os.dup2(out_write, 1)
+            os.dup2(out_write, 2)
             os.execve(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *_with_connection(argv)], env)
         except BaseException:
             traceback.print_exc()
         finally:
             os._exit(127)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # an interrupt is the kernel's (nbgrader signals the group)
-    _seal(sockets, _socket_files(info), pid)
+    os.close(out_write)
+    output = _Output(out_read)
+    _seal(sockets, _socket_files(info), pid, output)
+    while True:
+        output.forward(0.2)
+        _reap(pid, output)
+
+
+class _Output:
+    """PID 1 passes the kernel's stdout and stderr on to its own stderr (nbgrader's), at most
+    OUTPUT_BYTES of it. The kernel had nbgrader's own stdout and stderr (ipykernel keeps copies of
+    them): when autograde's output goes to a file, the kernel could truncate or rewrite the
+    instructor's log, and write into it without end (H61)."""
+
+    def __init__(self, fd: int):
+        self.fd, self.left = fd, OUTPUT_BYTES
+        os.set_blocking(fd, False)
+
+    def forward(self, timeout: float) -> None:
+        import select
+        import time
+
+        if self.fd is None:
+            time.sleep(timeout)
+            return
+        if not select.select([self.fd], [], [], timeout)[0]:
+            return
+        try:
+            data = os.read(self.fd, 1 << 16)
+        except BlockingIOError:
+            return
+        if not data:
+            os.close(self.fd)
+            self.fd = None
+            return
+        if self.left > 0:
+            shown = data[:self.left]
+            self.left -= len(data)
+            if self.left <= 0:
+                shown += f"\ntito: the rest of the kernel's stdout and stderr (past {OUTPUT_BYTES} bytes) is dropped\n".encode()
+            try:
+                os.write(2, shown)
+            except OSError:
+                pass
+
+
+def _reap(pid: int, output: _Output) -> None:
+    """Reap what died; exit with the kernel (after passing on what it still wrote) when it is gone."""
     while True:
         try:
-            done, status = os.wait()
+            done, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
             os._exit(0)
+        if done == 0:
+            return
         if done == pid:
+            import time
+
+            end = time.monotonic() + 1.0  # what it started may hold the pipe open: they die with PID 1
+            while output.fd is not None and time.monotonic() < end:
+                output.forward(0.05)
             os._exit(128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status))
 
 
@@ -438,22 +499,15 @@ def _socket_files(info: dict) -> list[str]:
     return [f"{info['ip']}-{info[port]}" for port in PORTS]
 
 
-def _seal(sockets: Path, files: list[str], pid: int) -> None:
+def _seal(sockets: Path, files: list[str], pid: int, output: _Output) -> None:
     """PID 1: once the kernel has bound its sockets (ipykernel binds all five first thing, long before it
     answers nbgrader and so before any of the notebook's code runs), its view of the sockets folder, the
     one folder of the grader's disk it could write, becomes read-only: no files filling that disk, no
     links or pipes in place of its sockets for nbgrader to follow (H61). Reaps what dies meanwhile; exits
     with the kernel when it dies first."""
-    import time
-
     while not all(os.path.exists(file) for file in files):
-        try:
-            done, status = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            os._exit(0)
-        if done == pid:
-            os._exit(128 + os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status))
-        time.sleep(SEAL_POLL)
+        _reap(pid, output)
+        output.forward(SEAL_POLL)
     from .grading import child
 
     try:

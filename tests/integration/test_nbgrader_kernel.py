@@ -571,3 +571,50 @@ def test_nbgraders_execute_starts_no_cell_after_the_notebooks_time(course):
     said = [[output.text for output in cell.outputs] for cell in executed.cells]
     assert said[:2] == [["slept\n"], ["slept\n"]], said
     assert len(said[2]) == 1 and said[2][0].startswith("tito: not run"), said
+
+
+# A free cell: ipykernel keeps copies of the stdout and stderr it was started with (nbgrader's), and a
+# student who lists their file descriptors finds the instructor's log file there when autograde's output
+# goes to one (`nbgrader autograde 09 > autograde.log 2>&1`): pytest's capture files, here.
+THE_GRADERS_LOG = '''\
+import os
+for fd in sorted(os.listdir("/proc/self/fd"), key=int):
+    try:
+        target = os.readlink(f"/proc/self/fd/{fd}")
+        if target.startswith("/") and not target.startswith(("/tmp/home", "/dev/", "/proc")):
+            os.ftruncate(int(fd), 0)
+            print("TRUNCATED", target)
+    except OSError as error:
+        print("cannot", fd, error)
+os.write(2, b"e" * 3_000_000)  # and then without end
+print("DONE")
+'''
+
+
+def test_the_kernel_has_neither_nbgraders_stdout_nor_its_stderr(course, tmp_path):
+    """Before H61 the kernel held nbgrader's stdout and stderr: when those were files (the instructor's
+    log) a cell truncated both and could write into them without end. Now its stdout and stderr are a
+    pipe to its PID 1, which passes at most 1 MB of it on to nbgrader's stderr."""
+    if not processes.isolation().namespaces:
+        pytest.skip("no namespaces here: the kernel runs as before")
+    folder = course / "submitted" / "eve" / ASSIGNMENT
+    folder.mkdir(parents=True)
+    log = tmp_path / "autograde.log"  # `nbgrader autograde 09 > autograde.log 2>&1`
+    saved = [os.dup(1), os.dup(2)]
+    with open(log, "wb") as handle:
+        handle.write(b"the grader's log, before the kernel\n")
+        handle.flush()
+        os.dup2(handle.fileno(), 1)
+        os.dup2(handle.fileno(), 2)
+        try:
+            printed = kernel_run(course, folder, THE_GRADERS_LOG)
+        finally:
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            for fd in saved:
+                os.close(fd)
+    written = log.read_bytes()
+    assert "TRUNCATED" not in printed and "DONE" in printed, printed
+    assert written.startswith(b"the grader's log, before the kernel"), written[:100]
+    assert written.count(b"e") < (1 << 20) + 1000, len(written)
+    assert b"the rest of the kernel's stdout and stderr" in written, written[-300:]
