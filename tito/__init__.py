@@ -13,13 +13,16 @@ knowledge, per file:
   tables.py     the one table printer (`tito status`, `tito grade`)
   grading/      child processes and the judge: grade.py (`tito grade`), judge.py (graded cells run in tito,
                 the student's module in an isolated child: child.py, wire.py, remote.py), processes.py
-                (namespaces, killing every child), limits.py; `tito test`'s inline checks go through the judge too
+                (namespaces, killing every child), limits.py, package_copy.py (which modules a grading's
+                package copy keeps: never a later assignment's reference); `tito test`'s inline checks go through the judge too
                 (graded cells judged as `tito grade` judges them, ungraded ones run in the child),
                 gradescope.py and junit.py (`tito grade --gradescope / --junit`)
                 batch.py (`tito grade NN FOLDER --csv`: a class, resumable; gradebook, item analysis, --merge)
   release.py    `tito dev release --nbgrader`: the course as an nbgrader course (locked given cells, kernel)
   nbgrader_judge.py  tito's judge inside `nbgrader autograde`: preprocessors that run `tito grade` before
                 the kernel runs the notebook and make its verdict each graded cell's outputs, which nbgrader scores
+  nbgrader_kernel.py  the kernel nbgrader's Execute starts (the course's kernel.json): ipykernel in tito's isolation
+                (namespaces, an allow-list file system, a user id of its own), never the instructor's rights
   workflow.py   the student's loop (`tito module start`, `export`, `test`, `status`)
   test_report.py  the report `tito test` prints: one line per exported name (which name a check is
                 about), the first failure's message, skip reasons and install hints

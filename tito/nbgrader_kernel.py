@@ -22,7 +22,7 @@ what tito's judge gives its children (tito/grading/processes.py, tito/grading/ch
     package (KERNEL_LIB, on PYTHONPATH) in which the module the assignment grades is the student's
     own, exported from the notebook in the kernel's folder as `tito grade` exports it, never its
     reference (the solution). The other modules are the package's, only those the lesson imports,
-    directly or through them (needed_modules: module 03's notebook imports module 06's autograd); never
+    directly or through them (grading/package_copy.py: module 03's notebook imports module 06's autograd); never
     one it does not (module 08's kernel printed module 09's reference, next week's solution, before H61).
     When the notebook cannot be exported (none there, a syntax error), the module is left out; the
     notebook defines it itself anyway. The notebook's folder (its working directory) copied onto a tmpfs of its own at the
@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import signal
 import stat
@@ -218,69 +217,6 @@ def assignment_module(assignment: str):
         return None
 
 
-def hidden_files(package: Path, module) -> set[Path]:
-    """The package's files of `module` (its sources' export targets): its reference."""
-    from . import cells
-
-    hidden = set()
-    for source in module.sources:
-        try:
-            target = cells.export_target(source)
-        except ValueError:
-            continue
-        hidden.add(package.joinpath(*target.split(".")).with_suffix(".py"))
-    return hidden
-
-
-def needed_modules(module) -> set[str]:
-    """The slugs of the course modules whose package files `module`'s lesson needs: those its sources
-    import (`tinytorch.core.NAME`), and those theirs import, and so on; `module` itself too. Module 03's
-    lesson imports module 06's autograd, which imports module 04's losses: all three. Never one it does
-    not import (module 09's spatial for module 08: a later assignment's solution)."""
-    from . import cells, paths
-
-    modules = {m.slug: m for m in paths.all_modules(paths.repo_root(Path(__file__).resolve().parent))}
-    by_name = {}
-    for other in modules.values():
-        for source in other.sources:
-            try:
-                target = cells.export_target(source)
-            except ValueError:
-                continue
-            if target.startswith("core."):
-                by_name[target.split(".", 1)[1]] = other.slug
-    needed, todo = set(), [module.slug]
-    while todo:
-        slug = todo.pop()
-        if slug in needed or slug not in modules:
-            continue
-        needed.add(slug)
-        for source in modules[slug].sources:
-            text = source.read_text(encoding="utf-8")
-            names = re.findall(r"tinytorch\.core\.(\w+)", text)
-            for group in re.findall(r"from\s+tinytorch\.core\s+import\s+\(?([\w\s,]+)", text):
-                names += re.findall(r"\w+", group)
-            todo += [by_name[name] for name in names if name in by_name]
-    return needed
-
-
-def _leave_out_unneeded(copy: Path, module) -> list[str]:
-    """Remove from the package copy (copy/tinytorch) the files of the course modules `module`'s lesson
-    does not need (needed_modules): the references of assignments it does not grade. Their slugs."""
-    from . import paths
-
-    needed = needed_modules(module)
-    left_out = []
-    for other in paths.all_modules(paths.repo_root(Path(__file__).resolve().parent)):
-        if other.slug in needed:
-            continue
-        for file in hidden_files(copy, other):
-            if file.exists():
-                file.unlink()
-                left_out.append(other.slug)
-    return sorted(set(left_out))
-
-
 def _export(module, package: Path, target: str) -> str | None:
     """The package at `target`/tinytorch with the module exported from the notebook in the kernel's
     folder (as `tito grade` exports it: given cells put back, nbdev in a forked, limited process);
@@ -308,6 +244,7 @@ def _copy_package(target: str, uid: int | None) -> str:
     export (or, when that cannot be exported, absent); returns what the kernel's stderr should say
     about it ("" when nothing)."""
     from . import paths
+    from .grading import package_copy
 
     try:
         package = paths.package_dir()
@@ -323,7 +260,7 @@ def _copy_package(target: str, uid: int | None) -> str:
     note = ""
     if why is not None:
         shutil.rmtree(os.path.join(target, "tinytorch"), ignore_errors=True)
-        hidden = hidden_files(package, module)
+        hidden = package_copy.hidden_files(package, module)
 
         def ignore(folder, names):
             return [name for name in names if name == "__pycache__" or Path(folder, name).resolve() in hidden
@@ -332,7 +269,7 @@ def _copy_package(target: str, uid: int | None) -> str:
         shutil.copytree(package, os.path.join(target, "tinytorch"), ignore=ignore)
         note = (f"tito: the kernel's tinytorch has no {module.slug} module (the notebook could not be exported: "
                 f"{str(why)[:300]})")
-    _leave_out_unneeded(Path(target) / "tinytorch", module)
+    package_copy.leave_out_unneeded(Path(target) / "tinytorch", module)
     _own(target, uid)
     return note
 

@@ -55,7 +55,7 @@ from .. import cells, export, notebooks, tables
 from ..files import write_atomically
 from ..paths import CourseModule
 from ..tables import printable
-from . import judge, processes, remote
+from . import judge, package_copy, processes, remote
 from .limits import MIB, Limits
 
 MESSAGE_MAX = 4000  # characters of one message or error in a report (the table's row shows fewer)
@@ -146,6 +146,7 @@ def grade_submission(module: CourseModule, submission: Path, package: Path,
             return not_graded(module, submission, problem, graded, "timeout", f"not graded: {problem}")
         if kind != "ok":
             return not_graded(module, submission, problem, graded)
+        package_copy.leave_out_unneeded(lib / "tinytorch", module)  # no later assignment's reference
         judge.install_child(lib)
         line = processes.protections_line()
         if line:
