@@ -5863,3 +5863,108 @@ def test_h56_what_a_scratch_array_does_not_hide(change):
         + "\n                out[n, co] = sum(plane[:, ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] * " \
           "weight[co, :, ki, kj][:, None, None] for ki in range(kh) for kj in range(kw)).sum(0)\nreturn out\n"
     assert clause(verdict("conv2d_loops", body)) == 5
+
+
+# ------------------------------------------------------------------ H59: numbers outside the rule's whole numbers
+
+# The rule works a slice's bounds out with Python's whole numbers, each name taking a few values (0 to 997, and -1 to
+# -997 when its sign is unknown). Three kinds of number lay outside that reading, and each ended a stop at -1 (`0:-1`,
+# every row but the last) that the rule read as never below 0: a NaN, which min and max keep or skip by their arguments'
+# order (`max(-1, abs(np.nan))` is -1, and abs and `% 5` of a number are never below 0 to the rule); numpy's integers,
+# which wrap past 2**63 (`t * 9223372036854775807 * 2 + 1` is -1 for `t` of `np.arange(1, 2)`); and a number past 997
+# (`1000 - t` for `t` over `range(1001, 1002)`). maxpool2d_loops and avgpool2d_loops that copy the padded image one
+# element at a time into an array a row and a column larger, then pool that whole through such a slice, graded 48 of
+# 48 (40 deserved) with each of the three.
+H59_NUMBERS = {
+    "max of -1 and abs(np.nan)": "hi = max(-1, abs(np.nan))\nplane = x[n, c, 0:min(kh, hi), 0:min(kw, hi)]",
+    "max of -1 and np.nan % 5": "hi = max(-1, np.nan % 5)\nplane = x[n, c, 0:min(kh, hi), 0:min(kw, hi)]",
+    "max of -1 and abs(math.nan)": "hi = max(-1, abs(math.nan))\nplane = x[n, c, 0:min(kh, hi), 0:min(kw, hi)]",
+    "a NaN bound in two branches": "if kh > 0:\n    hi = max(-1, abs(np.nan))\nelse:\n    hi = max(-1, abs(np.nan))\n"
+                                   "plane = x[n, c, 0:min(kh, hi), 0:min(kw, hi)]",
+    "np.arange's integer wrapping, named": "for t in np.arange(1, 2):\n    hi = t * 9223372036854775807 * 2 + 1\n"
+                                          "    plane = x[n, c, 0:min(kh, hi), 0:min(kw, hi)]",
+    "np.arange's integer wrapping, in the slice": "for t in np.arange(1, 2):\n"
+                                                 "    plane = x[n, c, 0:min(kh, t * 9223372036854775807 * 2 + 1), "
+                                                 "0:min(kw, t * 9223372036854775807 * 2 + 1)]",
+    "np.arange from near 2**62, times 4": "for t in np.arange(4611686018427387903, 4611686018427387904):\n"
+                                         "    plane = x[n, c, 0:min(kh, t * 4), 0:min(kw, t * 4)]",
+    "np.arange from near 2**62, named twice": "for t in np.arange(4611686018427387903, 4611686018427387904):\n"
+                                             "    if kh > 0:\n        hi = t * 4\n    else:\n        hi = t * 4\n"
+                                             "    plane = x[n, c, 0:min(kh, hi), 0:min(kw, hi)]",
+    "1000 - t over range(1001, 1002)": "for t in range(1001, 1002):\n    plane = x[n, c, 0:min(kh, 1000 - t), 0:min(kw, 1000 - t)]",
+    "named 1000 - t": "for t in range(1001, 1002):\n    hi = 1000 - t\n    plane = x[n, c, 0:min(kh, hi), 0:min(kw, hi)]",
+    "5 - t // 1000 over range(6000, 6001)": "for t in range(6000, 6001):\n"
+                                           "    plane = x[n, c, 0:min(kh, 5 - t // 1000), 0:min(kw, 5 - t // 1000)]",
+}
+
+
+@pytest.mark.parametrize("name", list(H59_NUMBERS))
+def test_h59_a_stop_below_0_by_a_nan_a_wrapping_integer_or_a_large_number_is_no_window(name):
+    body = _H46_BORDER + _h45_one_step(H59_NUMBERS[name] + "\n" + _H45_POOLED)
+    assert clause(verdict("avgpool2d_loops", body)) == 5
+
+
+# The pools as graded: the padded image copied one element at a time into an array one row and one column larger,
+# then read whole through a slice that ends at -1.
+_H59_COPIED_POOL = """
+hp, wp = x_pad.shape[2:]
+for n in range(batch):
+    for c in range(channels):
+        xp = np.full((hp + 1, wp + 1), FILL, dtype=x.dtype)
+        for r in range(hp):
+            for s in range(wp):
+                xp[r, s] = x_pad[n, c, r, s]
+READ
+        acc = np.full((h_out, w_out), FILL, dtype=x.dtype)
+        for ki in range(kh):
+            for kj in range(kw):
+                acc = POOL(acc, plane[ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw])
+        out[n, c] = acc / DIVISOR
+return out
+"""
+H59_READS = {
+    "a NaN": "        hi = max(-1, abs(np.nan))\n        plane = xp[0:min(kh, hi), 0:min(kw, hi)]",
+    "a wrapping integer": "        for t in np.arange(1, 2):\n            hi = t * 9223372036854775807 * 2 + 1\n"
+                          "            plane = xp[0:min(kh, hi), 0:min(kw, hi)]",
+    "a number past 997": "        for t in range(1001, 1002):\n            plane = xp[0:min(kh, 1000 - t), 0:min(kw, 1000 - t)]",
+}
+
+
+def _h59_pools(read: str) -> dict[str, str]:
+    def pool(fill, combine, divisor):
+        return _H59_COPIED_POOL.replace("READ", read).replace("FILL", fill).replace("POOL", combine) \
+            .replace("DIVISOR", divisor)
+    return {"maxpool2d_loops": pool("-np.inf", "np.maximum", "1"), "avgpool2d_loops": pool("0.0", "np.add", "(kh * kw)")}
+
+
+@pytest.mark.parametrize("read", list(H59_READS))
+@pytest.mark.parametrize("function", ["maxpool2d_loops", "avgpool2d_loops"])
+def test_h59_a_pool_of_a_copied_image_read_through_a_stop_below_0_breaks_the_rule(read, function):
+    assert clause(verdict(function, _h59_pools(H59_READS[read])[function])) == 5
+
+
+@pytest.mark.slow  # one grading of module 09
+def test_h59_pools_read_whole_through_a_stop_below_0_lose_their_points(tmp_path):
+    from tito import paths
+    from tito.grading import grade
+    from tito_helpers import FAST, write_nb
+    bodies = {**_h59_pools(H59_READS["a NaN"]), "avgpool2d_loops": _h59_pools(H59_READS["a number past 997"])[
+        "avgpool2d_loops"]}
+    report = grade.grade_submission(subs.MODULE, write_nb(subs.build(bodies), tmp_path / "h59.ipynb"),
+                                    paths.package_dir(), FAST)
+    lost = {item.id for item in report.items if item.status != "pass"}
+    assert lost == {"test-maxpool2d-loops", "test-avgpool2d-loops"} and report.total == 40, lost
+
+
+# Honest numbers keep their reading: loops over np.arange of the given sizes with a border clip, a clip by len.
+def test_h59_np_arange_over_the_given_sizes_with_a_border_clip_keeps_the_rule():
+    assert verdict("avgpool2d_loops", _H46_BORDER + """
+for n in np.arange(batch):
+    for c in np.arange(channels):
+        for i in np.arange(h_out):
+            for j in np.arange(w_out):
+                top, left = i * sh - ph, j * sw - pw
+                out[n, c, i, j] = x[n, c, max(top, 0):min(top + kh, height),
+                                    max(left, 0):min(left + kw, width)].sum() / (kh * kw)
+return out
+""") is None

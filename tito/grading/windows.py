@@ -46,6 +46,7 @@ import ast
 import copy
 import functools
 import itertools
+import math
 import random
 from dataclasses import dataclass, field as dataclass_field, replace
 
@@ -446,6 +447,8 @@ class _Scope:
     # for _wraps: the names that hold numbers never below 0 (shapes, sizes, loop variables over ranges from 0 up),
     # and the sizes the student binds (`k = kh`, `kh = pw`), whose kind (kernel, stride, padding) is not their name's
     nonneg: frozenset[str] = frozenset()
+    # and the names every binding of which holds a Python int (never a NaN, never an int64 that wraps: H59)
+    exact: frozenset[str] = frozenset()
     aliases: dict[str, str] = dataclass_field(default_factory=dict)
     # for a name bound once and then only clipped (`if top < 0: top = 0`): each read's value there and the target of
     # the name's first binding, where that value was computed (_clip_values)
@@ -825,7 +828,7 @@ def _ordered(lower: ast.AST, upper: ast.AST, scope: _Scope) -> bool:
     low, high = whole(lower), whole(upper)
     if low is not None and high is not None:
         return low <= high
-    return low is not None and low <= 0 and _nonnegative_expr(upper, scope.nonneg) and \
+    return low is not None and low <= 0 and _nonnegative_expr(upper, scope.nonneg, scope.exact) and \
         not any(isinstance(node, ast.Call) for node in ast.walk(upper))
 
 
@@ -1006,7 +1009,8 @@ SIZE_KINDS = {"kh": "K", "kw": "K", "weight": "K", "kernel_size": "K", "sh": "S"
 KIND_VALUES = ((1, 1, 0), (2, 1, 0), (2, 2, 0), (2, 2, 1), (3, 1, 1), (3, 2, 1), (3, 3, 1), (4, 2, 2), (5, 3, 2),
                (2, 3, 1), (3, 5, 1), (7, 2, 3))
 NUMBER_VALUES = (0, 1, 2, 3, 5, 997)      # what a loop variable over a range from 0 (or a shape) may hold
-ANY_VALUES = (-1, -2, -997)               # and what a number of unknown sign may hold besides
+ANY_VALUES = (-1, -2, -997, math.nan)     # and what a number of unknown sign may hold besides (`np.nan` too, H59)
+INT64 = 2 ** 63                           # numpy's integers wrap past it
 
 
 # At most this many cases (a caller's sizes, the kinds of the student's own sizes and the values of the numbers, all
@@ -1027,10 +1031,13 @@ def _wraps(piece: ast.Slice, scope: _Scope) -> bool | str:
     kind). A slice whose bounds need more than WRAP_CASES cases is refused: the rule cannot read it ("many", whose
     message says so, not that the slice may end at a negative position: H44)."""
     keys: dict[str, ast.AST] = {}
+    constants: list[int] = []
 
     def collect(node, depth=0):
         if depth > 8:
             return
+        if isinstance(node, ast.Constant) and type(node.value) is int:
+            constants.append(abs(node.value))
         if isinstance(node, ast.Name) and node.id in scope.values:
             collect(scope.values[node.id], depth + 1)
             return
@@ -1055,9 +1062,14 @@ def _wraps(piece: ast.Slice, scope: _Scope) -> bool | str:
             numbers.append((key, root in scope.nonneg or isinstance(node, ast.Attribute) and node.attr in METADATA
                             or isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute)
                             and node.value.attr == "shape"))
+    # a number larger than any the bounds' whole numbers can make a threshold of (H59: `0:min(kh, 1000 - t)` with
+    # `t` over range(1001, 1002) is `0:-1`, and 997, the largest number tried, left it positive)
+    large = 2 * math.prod(c + 1 for c in constants) + 1
+    extra = (large,) if large > NUMBER_VALUES[-1] else ()
     axes = [range(len(KIND_VALUES))]
     axes += [scope.aliases.get(key.split(".")[0].split("[")[0], "KSP") for key, _ in aliases]
-    axes += [NUMBER_VALUES if nonneg else NUMBER_VALUES + ANY_VALUES for _, nonneg in numbers]
+    axes += [NUMBER_VALUES + extra if nonneg else NUMBER_VALUES + extra + ANY_VALUES + tuple(-v for v in extra)
+             for _, nonneg in numbers]
     if np.prod([len(axis) for axis in axes], dtype=object) > WRAP_CASES:
         return "many"
     cases = list(zip(*itertools.product(*axes)))
@@ -1073,19 +1085,39 @@ def _wraps(piece: ast.Slice, scope: _Scope) -> bool | str:
     # whole plane). A stop with such an argument may be negative (but `len(...)`, which is not), a start with one
     # may be 0 or more; so does a bound none of whose arguments it reads.
     everywhere = np.ones(count, dtype=bool)
-    stop_choices = _clip_choices(piece.upper, scope, "min")
-    stops, stop_read = _extreme(stop_choices, scope, env, count, np.minimum) or \
-        (np.zeros(count, dtype=object), everywhere)
-    start_choices = [] if piece.lower is None else _clip_choices(piece.lower, scope, "max")
-    starts, start_read = _extreme(start_choices, scope, env, count, np.maximum) or \
-        (np.zeros(count, dtype=object), everywhere)
-    negative = stops < 0
-    if any(not _readable(node, scope, env, count) and not scope.builtin_call(node, "len") for node in stop_choices):
-        negative = everywhere
-    nonnegative = starts >= 0
-    if any(not _readable(node, scope, env, count) for node in start_choices):
-        nonnegative = everywhere
-    return bool(np.any(stop_read & start_read & nonnegative & negative))
+    with np.errstate(all="ignore"):   # NaN compares false, quietly
+        stop_choices = _clip_choices(piece.upper, scope, "min")
+        stops, stop_read = _extreme(stop_choices, scope, env, count, _builtin_min) or \
+            (np.zeros(count, dtype=object), everywhere)
+        start_choices = [] if piece.lower is None else _clip_choices(piece.lower, scope, "max")
+        starts, start_read = _extreme(start_choices, scope, env, count, _builtin_max) or \
+            (np.zeros(count, dtype=object), everywhere)
+        negative = np.asarray(stops < 0, dtype=bool)
+        if any(not _readable(node, scope, env, count) and not scope.builtin_call(node, "len") for node in stop_choices):
+            negative = everywhere
+        nonnegative = np.asarray(starts >= 0, dtype=bool)
+        if any(not _readable(node, scope, env, count) for node in start_choices):
+            nonnegative = everywhere
+        return bool(np.any(stop_read & start_read & nonnegative & negative))
+
+
+def _builtin_min(best, values):
+    """Python's min(best, value), case by case: the first unless the second is smaller (H59: with a NaN, min and
+    max keep whichever comes first, `max(-1, nan)` is -1, where numpy's minimum and maximum give NaN)."""
+    return np.where(np.asarray(values < best, dtype=bool), values, best)
+
+
+def _builtin_max(best, values):
+    """Python's max(best, value), case by case (_builtin_min)."""
+    return np.where(np.asarray(values > best, dtype=bool), values, best)
+
+
+def _int64(values):
+    """values, or _Unknown where one lies past numpy's integers, which wrap there (H59: `t * 9223372036854775807 * 2
+    + 1` is -1 for `t` of `np.arange(1, 2)`, where the rule's Python ints made it 2**64 - 1)."""
+    if np.any(np.asarray((values >= INT64) | (values < -INT64), dtype=bool)):
+        raise _Unknown
+    return values
 
 
 def _readable(node: ast.AST, scope: _Scope, env: dict, count: int) -> bool:
@@ -1098,7 +1130,7 @@ def _readable(node: ast.AST, scope: _Scope, env: dict, count: int) -> bool:
 
 
 def _extreme(nodes: list, scope: _Scope, env: dict, count: int, pick):
-    """The smallest (pick np.minimum) or largest (np.maximum) value, case by case, of those of nodes that
+    """The smallest (pick _builtin_min) or largest (_builtin_max) value, case by case, of those of nodes that
     _evaluate can read there, with where any could be read; None when none can ever be read."""
     found = None
     for node in nodes:
@@ -1137,7 +1169,7 @@ def _evaluate(node: ast.AST, scope: _Scope, env: dict, count: int, depth: int = 
         return env[ast.unparse(node)], everywhere
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         operand, read = _evaluate(node.operand, scope, env, count, depth + 1)
-        return (-operand if isinstance(node.op, ast.USub) else operand), read
+        return _int64(-operand if isinstance(node.op, ast.USub) else operand), read
     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod)):
         (left, left_read), (right, right_read) = (_evaluate(node.left, scope, env, count, depth + 1),
                                                   _evaluate(node.right, scope, env, count, depth + 1))
@@ -1145,17 +1177,17 @@ def _evaluate(node: ast.AST, scope: _Scope, env: dict, count: int, depth: int = 
         if isinstance(node.op, (ast.FloorDiv, ast.Mod)):
             zero = np.array([value == 0 for value in right], dtype=bool)
             right = np.where(zero, 1, right)
-            return (left // right if isinstance(node.op, ast.FloorDiv) else left % right), read & ~zero
-        return (left + right if isinstance(node.op, ast.Add) else left - right if isinstance(node.op, ast.Sub)
-                else left * right), read
+            return _int64(left // right if isinstance(node.op, ast.FloorDiv) else left % right), read & ~zero
+        return _int64(left + right if isinstance(node.op, ast.Add) else left - right if isinstance(node.op, ast.Sub)
+                      else left * right), read
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("min", "max", "abs", "int") \
             and scope.builtin_call(node, node.func.id) and _arity_fits(node):
         args = [_evaluate(a, scope, env, count, depth + 1) for a in node.args]
         read = functools.reduce(np.logical_and, [r for _, r in args])
         values = [v for v, _ in args]
         if node.func.id in ("min", "max"):
-            return functools.reduce(np.minimum if node.func.id == "min" else np.maximum, values), read
-        return (np.array([abs(v) for v in values[0]], dtype=object) if node.func.id == "abs" else values[0]), read
+            return functools.reduce(_builtin_min if node.func.id == "min" else _builtin_max, values), read
+        return (_int64(np.array([abs(v) for v in values[0]], dtype=object)) if node.func.id == "abs" else values[0]), read
     raise _Unknown
 
 
@@ -1190,58 +1222,122 @@ def _size_kinds(bindings, fixed: frozenset[str]) -> dict[str, str]:
         kinds = grown
 
 
-def _nonnegative(bindings, fixed: frozenset[str]) -> frozenset[str]:
+def _nonnegative(bindings, fixed: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
     """The names every binding of which holds a number never below 0 (_wraps): a given line's (shapes, sizes,
     output sizes), a loop variable over a range from 0 or more up (`range(h_out)`, `range(top, top + kh)` with
-    top such a number, np.ndindex, enumerate's count), arithmetic without subtraction on such numbers."""
-    def ranged(iterable, names) -> bool:
+    top such a number, np.ndindex, enumerate's count), arithmetic without subtraction on such numbers; and the names
+    every binding of which holds a Python int (_exact_expr). A NaN is no number never below 0 (`max(-1, abs(np.nan))`
+    is -1, H59), nor is arithmetic on numpy's integers, which wrap (`t * 9223372036854775807 * 2 + 1` is -1 for
+    `t` of `np.arange(1, 2)`, H59): np.arange's loop variables are numpy integers, never below 0 only over a range
+    of the given sizes and small whole numbers (`np.arange(h_out)`), whose arithmetic is none of these numbers'."""
+    given = frozenset(name for target, _, how in bindings if how == "given" for name in stored_names(target))
+
+    def small(arg) -> bool:   # an np.arange's bound that cannot be near 2**63: given sizes, small whole numbers
+        if isinstance(arg, ast.BinOp) and isinstance(arg.op, ast.Add):
+            return small(arg.left) and small(arg.right)
+        return isinstance(arg, ast.Name) and arg.id in given or \
+            isinstance(arg, ast.Constant) and type(arg.value) is int and 0 <= arg.value < 2 ** 31
+
+    def ranged(iterable, names, exact, numpy_ints: bool = True) -> bool:
         if not isinstance(iterable, ast.Call) or iterable.keywords or any(isinstance(a, ast.Starred) for a in iterable.args):
             return False
         name, args = _called(iterable), iterable.args
+        if name == "arange" and not (numpy_ints and all(small(a) for a in args)):
+            return False
         if name in ("range", "arange"):
             step = args[2] if len(args) == 3 else None
-            return len(args) <= 3 and (len(args) < 2 or _nonnegative_expr(args[0], names)) and (
+            return len(args) <= 3 and (len(args) < 2 or _nonnegative_expr(args[0], names, exact)) and (
                 step is None or isinstance(step, ast.Constant) and type(step.value) is int and step.value > 0)
         if name == "ndindex":
             return True
         if name == "product":
-            return all(ranged(a, names) or isinstance(a, ast.Attribute) and a.attr == "shape" for a in args)
+            return all(ranged(a, names, exact, numpy_ints) or isinstance(a, ast.Attribute) and a.attr == "shape"
+                       for a in args)
         return False
 
-    candidates = {name for target, _, _ in bindings for name in stored_names(target)}
-    while True:
-        names = set(candidates) | set(fixed)
-        kept = set(candidates)
-        for target, value, how in bindings:
-            ok = how in ("given", "index") or how == "loop" and ranged(value, names) or \
-                how == "assign" and _nonnegative_expr(value, names)
-            if not ok:
-                kept -= stored_names(target)
-        if kept == candidates:
-            return frozenset(kept)
-        candidates = kept
+    def python_ints(iterable) -> bool:   # a loop over range, np.ndindex or itertools.product of those
+        if not isinstance(iterable, ast.Call) or iterable.keywords or any(isinstance(a, ast.Starred) for a in iterable.args):
+            return False
+        name = _called(iterable)
+        return name in ("range", "ndindex") or name == "product" and all(
+            python_ints(a) or isinstance(a, ast.Attribute) and a.attr == "shape" for a in iterable.args)
+
+    def fixpoint(keeps) -> frozenset[str]:
+        candidates = {name for target, _, _ in bindings for name in stored_names(target)}
+        while True:
+            kept = set(candidates)
+            for target, value, how in bindings:
+                if not keeps(target, value, how, set(candidates) | set(fixed)):
+                    kept -= stored_names(target)
+            if kept == candidates:
+                return frozenset(kept)
+            candidates = kept
+
+    exact = fixpoint(lambda target, value, how, names: how in ("given", "index") or
+                     how == "loop" and python_ints(value) or how == "assign" and _exact_expr(value, names))
+    exact_names = exact | frozenset(fixed)
+    nonneg = fixpoint(lambda target, value, how, names: how in ("given", "index") or
+                      how == "loop" and ranged(value, names, exact_names) or
+                      how == "assign" and _nonnegative_expr(value, names, exact_names))
+    return nonneg, exact
 
 
-def _nonnegative_expr(expr: ast.AST | None, names) -> bool:
+def _exact_expr(expr: ast.AST | None, exact) -> bool:
+    """Whether expr holds a Python int whatever the names in `exact` hold (Python ints): whole numbers, arithmetic on
+    them, a shape's element, `len`, `int`, and abs, min and max of such (H59: no NaN, which min and max skip or
+    keep by their arguments' order, and no numpy integer, which wraps)."""
+    if isinstance(expr, ast.Constant):
+        return type(expr.value) in (int, bool)
+    if isinstance(expr, ast.Name):
+        return expr.id in exact
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Add, ast.Sub, ast.Mult, ast.FloorDiv, ast.Mod)):
+        return _exact_expr(expr.left, exact) and _exact_expr(expr.right, exact)
+    if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, (ast.USub, ast.UAdd)):
+        return _exact_expr(expr.operand, exact)
+    if isinstance(expr, ast.IfExp):
+        return _exact_expr(expr.body, exact) and _exact_expr(expr.orelse, exact)
+    if isinstance(expr, ast.Attribute):
+        return expr.attr in ("ndim", "size")
+    if isinstance(expr, ast.Subscript):   # an element of a shape
+        return isinstance(expr.value, ast.Attribute) and expr.value.attr == "shape" and \
+            not isinstance(expr.slice, ast.Slice)
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and not expr.keywords and expr.args and \
+            not any(isinstance(a, ast.Starred) for a in expr.args):
+        if expr.func.id in ("len", "int"):
+            return True
+        if expr.func.id in ("abs", "min", "max"):
+            return all(_exact_expr(a, exact) for a in expr.args)
+    return False
+
+
+def _nonnegative_expr(expr: ast.AST | None, names, exact=frozenset()) -> bool:
+    """Whether expr holds a number never below 0 (and no NaN) when the names in `names` do; `exact`: the names that
+    hold Python ints (_exact_expr). A sum or product is one only of Python ints (numpy's wrap past 2**63), abs only
+    of a Python int (`abs(np.nan)` is NaN), max only with no argument that may be NaN (`max(-1, np.nan % 5)` is -1:
+    max keeps its first argument when the others compare false, H59)."""
     if isinstance(expr, ast.Constant):
         return type(expr.value) is int and expr.value >= 0
     if isinstance(expr, ast.Name):
         return expr.id in names
     if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Add, ast.Mult, ast.FloorDiv, ast.Mod)):
-        return _nonnegative_expr(expr.left, names) and _nonnegative_expr(expr.right, names)
+        return _nonnegative_expr(expr.left, names, exact) and _nonnegative_expr(expr.right, names, exact) and (
+            isinstance(expr.op, (ast.FloorDiv, ast.Mod)) or _exact_expr(expr, exact))
     if isinstance(expr, ast.IfExp):
-        return _nonnegative_expr(expr.body, names) and _nonnegative_expr(expr.orelse, names)
+        return _nonnegative_expr(expr.body, names, exact) and _nonnegative_expr(expr.orelse, names, exact)
     if isinstance(expr, ast.Attribute):   # a whole shape unpacked: `N, C, H, W = x.shape` (H43)
         return expr.attr in ("ndim", "size", "shape")
     if isinstance(expr, ast.Subscript):   # an element of a shape
         return isinstance(expr.value, ast.Attribute) and expr.value.attr == "shape"
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and not expr.keywords:
-        if expr.func.id in ("abs", "len"):
+        if expr.func.id == "len":
             return True
+        if expr.func.id == "abs":
+            return len(expr.args) == 1 and _exact_expr(expr.args[0], exact)
         if expr.func.id == "max":
-            return any(_nonnegative_expr(a, names) for a in expr.args)
+            return any(_nonnegative_expr(a, names, exact) for a in expr.args) and \
+                all(_nonnegative_expr(a, names, exact) or _exact_expr(a, exact) for a in expr.args)
         if expr.func.id in ("min", "int"):
-            return bool(expr.args) and all(_nonnegative_expr(a, names) for a in expr.args)
+            return bool(expr.args) and all(_nonnegative_expr(a, names, exact) for a in expr.args)
     return False
 
 
@@ -2522,7 +2618,8 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str], modules: frozenset[st
                    given_calls=frozenset(id(node) for statement in given_statements(fn, given)
                                          for node in ast.walk(statement) if isinstance(node, ast.Call)))
     scope = replace(scope, **dict(zip(("sequences", "flat"), _sequences(bindings))))
-    scope = replace(scope, nonneg=_nonnegative(bindings, scope.fixed), aliases=_size_kinds(bindings, scope.fixed),
+    nonneg, exact = _nonnegative(bindings, scope.fixed)
+    scope = replace(scope, nonneg=nonneg, exact=exact, aliases=_size_kinds(bindings, scope.fixed),
                     clip_reads=_clip_values(fn, bindings, parents, scope.rebound, scope),
                     places=_places(fn, bindings, parents))
     images, filled = _images(fn, bindings, parents, numbers, scope)
