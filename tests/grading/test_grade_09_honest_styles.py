@@ -769,6 +769,18 @@ def test_h56_honest_sets_score_full_marks(name, tmp_path):
     assert report.total == report.maximum == 48, failing
 
 
+# H59: conv2d_loops collecting one product per element of a window per channel, `window = x_pad[n, ci, ...]` in the
+# loop over ci and `products[k] = window[ki, kj] * weight[co, ci, ki, kj]` with a counter k across the channels, then
+# `products.sum()`: graded 40/48 before (loop rule 5: products taken for a copy of the image), 48/48 after.
+@pytest.mark.slow  # one grading of module 09
+def test_h59_a_window_per_channel_collected_by_a_counter_scores_full_marks(tmp_path):
+    from test_loop_rule import H59_PER_CHANNEL
+    from tito import paths
+    from tito.grading import grade
+    report = grade.grade_submission(subs.MODULE, write_nb(subs.build({"conv2d_loops": H59_PER_CHANNEL}),
+                                                          tmp_path / "per_channel.ipynb"), paths.package_dir(), FAST)
+    failing = {item.id: item.message for item in report.items if item.status != "pass"}
+    assert report.total == report.maximum == 48, failing
 # H58: five more honest sets. Refused as the notebook's rule states it, with a message naming the rule, and not
 # kept: np.einsum on one window (clause 3), a helper function defined inside a loop exercise or conv_output_size
 # (clause 3), `from itertools import product` inside the function (clause 5: import it at the module's top, or

@@ -2231,20 +2231,33 @@ def _within_window(loop: ast.AST, fill: ast.AST, fn: ast.FunctionDef, images: di
         lower, upper = (None, args[0]) if len(args) == 1 else (args[0], args[1])
         if _pair_length(lower, upper, scope) == "window":
             return True
-    if any(isinstance(n, ast.Name) and n.id in readers and n.id not in images for n in ast.walk(fill)):
-        return False
+    # fill reads the image directly, or through a view made inside the loop from the image read directly (H59:
+    # `window = x_pad[n, ci, i * sh:i * sh + kh, j * sw:j * sw + kw]` in the loop over ci, then
+    # `products[k] = window[ki, kj] * weight[co, ci, ki, kj]`): each pass of the loop adds what one pass reads
+    reads = [fill]
+    bound = _bound_anyhow(fn)
+    inside = {id(node) for node in ast.walk(loop) if node is not loop}
+    for name in {n.id for n in ast.walk(fill) if isinstance(n, ast.Name) and n.id in readers and n.id not in images}:
+        views = [node for node in ast.walk(fn) if isinstance(node, ast.Assign) and len(node.targets) == 1 and
+                 isinstance(node.targets[0], ast.Name) and node.targets[0].id == name]
+        if not views or len(views) != bound.get(name) or any(id(view) not in inside for view in views) or any(
+                isinstance(n, ast.Name) and n.id in readers and n.id not in images
+                for view in views for n in ast.walk(view.value)):
+            return False
+        reads += [view.value for view in views]
     steps = stored_names(loop.target)
     deps = dependencies(fn)  # the loop's variables and the names computed from them, anywhere in fn
     derived = steps | {name for name in deps if closure({name}, deps) & steps}
-    fill_parents = {id(child): node for node in ast.walk(fill) for child in ast.iter_child_nodes(node)}
-    for node in ast.walk(fill):
-        if not (isinstance(node, ast.Name) and node.id in images and isinstance(node.ctx, ast.Load)):
-            continue
-        _, entries = _chain(node, fill_parents)
-        lead = max(images[node.id], 0)
-        for entry in entries[lead:]:
-            if any(isinstance(n, ast.Name) and n.id in derived for n in ast.walk(entry)):
-                return False
+    for read in reads:
+        read_parents = {id(child): node for node in ast.walk(read) for child in ast.iter_child_nodes(node)}
+        for node in ast.walk(read):
+            if not (isinstance(node, ast.Name) and node.id in images and isinstance(node.ctx, ast.Load)):
+                continue
+            _, entries = _chain(node, read_parents)
+            lead = max(images[node.id], 0)
+            for entry in entries[lead:]:
+                if any(isinstance(n, ast.Name) and n.id in derived for n in ast.walk(entry)):
+                    return False
     return True
 
 
