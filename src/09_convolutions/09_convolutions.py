@@ -663,7 +663,8 @@ def _options_code(name, layer):
 #    ends at a negative position (numpy counts one from the end of the axis: `0:-1` is every row
 #    but the last, and so is a clip `max(top, 0):min(top + kh, height)` whose `top + kh` is -1, or
 #    a clip by a value the rule cannot work out: `0:min(kh, np.int64(-1))` is `0:-1`, and
-#    `max(-kh, np.int64(0)):-1` too):
+#    `max(-kh, np.int64(0)):-1` too, and so is a clip by a NaN, which `min` and `max` skip or keep by
+#    order, or by numpy's integers, which wrap past 2**63: `max(-1, abs(np.nan))` is -1):
 #    `x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]`, or
 #    the same built by `slice(...)` or `np.s_[...]` (also the whole index, `x_pad[np.s_[n, c, i * sh:i * sh
 #    + kh, j * sw:j * sw + kw]]`), in the index or named once (`rows = slice(i *
@@ -727,7 +728,9 @@ def _options_code(name, layer):
 #    two (`acc[:, :, ki, kj]` after `acc[i, j, ki, kj] = x_pad[...]`: every position at once). One made afresh inside the loops for each window is fine:
 #    `values = []`,
 #    then `values.append(x_pad[n, c, i * sh + ki, j * sw + kj])` in loops over `ki` and `kj`
-#    (and over input channels), then `max(values)`. A comprehension is read the same way: its
+#    (and over input channels, also through a window named in that loop, `window = x_pad[n, ci, i * sh:i *
+#    sh + kh, j * sw:j * sw + kw]`, then `products[k] = window[ki, kj] * weight[co, ci, ki, kj]`), then
+#    `max(values)`. A comprehension is read the same way: its
 #    `for` over numbers steps over one window or over channels
 #    (`max(x_pad[n, c, i * sh + ki, j * sw + kj] for ki in range(kh) for kj in range(kw))`), never
 #    over the rows or columns of the image, and one over `np.ndenumerate(...)` enumerates a window's
