@@ -6006,7 +6006,9 @@ def test_h59_a_window_per_channel_collected_by_a_counter_keeps_the_rule():
 
 
 # What a view in the channel loop does not hide: its rows chosen by the loop (directly or through a name), a whole
-# plane read element by element, a view bound outside the loop too, a view that grows from itself, a row loop.
+# plane read element by element, a view bound outside the loop too, a view that grows from itself, a row loop, a
+# list or a generator over the plane (read element by element or summed per channel), a copied plane, a plane as
+# a slice of its height.
 H59_VIEW_ATTACKS = {
     "rows by the loop": """
 for ci in range(height):
@@ -6053,6 +6055,38 @@ for r in range(height):
     for kj in range(kw):
         products[k] = window[kj]
         k += 1
+""",
+    "a list of the plane, element by element": """
+for ci in range(c_in):
+    window = [x_pad[n, ci, r, s] for r in range(height) for s in range(width)]
+    for t in range(height * width):
+        products[k] = window[t]
+        k += 1
+""",
+    "a list of the plane, summed per channel": """
+for ci in range(c_in):
+    window = [x_pad[n, ci, r, s] for r in range(height) for s in range(width)]
+    products[ci] = sum(window)
+""",
+    "a generator over the plane": """
+for ci in range(c_in):
+    window = (x_pad[n, ci, r, s] for r in range(height) for s in range(width))
+    for v in window:
+        products[k] = v
+        k += 1
+""",
+    "a copied plane": """
+for ci in range(c_in):
+    window = x_pad[n, ci].copy()
+    for r in range(height):
+        for s in range(width):
+            products[k] = window[r, s]
+            k += 1
+""",
+    "a plane as a slice of its height": """
+for ci in range(c_in):
+    window = x_pad[n, ci, 0:height, 0:width]
+    products[ci] = window.sum()
 """,
 }
 
