@@ -6147,3 +6147,23 @@ def test_h59_a_scratch_arrays_shape_is_no_window_size(change):
         + "\n                plane = x_pad[n, :, 0:kh, 0:kw]\n                out[n, co] = plane[:, :h_out, :w_out].sum(0)" \
         + "\nreturn out\n"
     assert clause(verdict("conv2d_loops", body)) == 5
+
+
+# np.arange's loop variable is never below 0 over given sizes only while the given lines alone bind them: with
+# h_out bound again to 4611686018427387903, `t * 4` for t of np.arange(h_out, h_out + 1) wraps to -4 (H59's own
+# reading, tried after it).
+def test_h59_np_arange_over_a_given_size_bound_again_is_no_number_never_below_0():
+    assert clause(verdict("avgpool2d_loops", _H46_BORDER + """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(1):
+            for j in range(1):
+                kept = h_out
+                h_out = 4611686018427387903
+                for t in np.arange(h_out, h_out + 1):
+                    plane = x[n, c, 0:min(kh, t * 4), 0:min(kw, t * 4)]
+                h_out = kept
+                out[n, c, i:i + h_out, j:j + w_out] = sum(plane[ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw]
+                                                          for ki in range(kh) for kj in range(kw)) / (kh * kw)
+return out
+""")) == 5

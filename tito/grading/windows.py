@@ -1230,7 +1230,9 @@ def _nonnegative(bindings, fixed: frozenset[str]) -> tuple[frozenset[str], froze
     is -1, H59), nor is arithmetic on numpy's integers, which wrap (`t * 9223372036854775807 * 2 + 1` is -1 for
     `t` of `np.arange(1, 2)`, H59): np.arange's loop variables are numpy integers, never below 0 only over a range
     of the given sizes and small whole numbers (`np.arange(h_out)`), whose arithmetic is none of these numbers'."""
-    given = frozenset(name for target, _, how in bindings if how == "given" for name in stored_names(target))
+    # the names only the given lines bind (`h_out = 4611686018427387903` after them makes h_out no size)
+    given = frozenset(name for target, _, how in bindings if how == "given" for name in stored_names(target)) - \
+        frozenset(name for target, _, how in bindings if how != "given" for name in stored_names(target))
 
     def small(arg) -> bool:   # an np.arange's bound that cannot be near 2**63: given sizes, small whole numbers
         if isinstance(arg, ast.BinOp) and isinstance(arg.op, ast.Add):
