@@ -22,7 +22,7 @@ what tito's judge gives its children (tito/grading/processes.py, tito/grading/ch
     package (KERNEL_LIB, on PYTHONPATH) in which the module the assignment grades is the student's
     own, exported from the notebook in the kernel's folder as `tito grade` exports it, never its
     reference (the solution). The other modules are the package's, only those the lesson imports,
-    directly or through them (grading/package_copy.py: module 03's notebook imports module 06's autograd); never
+    directly or through them (tito/grading/package_copy.py: module 03's notebook imports module 06's autograd); never
     one it does not (module 08's kernel printed module 09's reference, next week's solution, before H61).
     When the notebook cannot be exported (none there, a syntax error), the module is left out; the
     notebook defines it itself anyway. The notebook's folder (its working directory) copied onto a tmpfs of its own at the

@@ -36,6 +36,10 @@ from test_nbgrader import ASSIGNMENT, nbgrader  # noqa: E402
 if subs.MODULE is None:
     pytest.skip("src/09_convolutions does not exist", allow_module_level=True)
 
+# instructor tests: `tito dev release` reads the course's notebooks, which a student's working copy has edited
+# (skipped there, never in CI: tests/conftest.py)
+pytestmark = pytest.mark.reference_only
+
 MARKER = f"h55-{secrets.token_hex(6)}"
 
 # A free cell (no nbgrader metadata: never graded) near the top, as a student would write it once
