@@ -751,6 +751,91 @@ return out
 })
 
 
+# A held-out stop hook's find (H62): numpy's `a.item(i0, i1, i2, i3)`, one index per axis, is one element, the
+# same read as `a[i0, i1, i2, i3]` (it was refused by clause 5 as a use of x_pad whole: 44 of 48).
+HONEST.update({
+    "each element read by x_pad.item(n, c, r, s), one index per axis (H62)": ("avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                total = 0.0
+                for ki in range(kh):
+                    for kj in range(kw):
+                        total += x_pad.item(n, c, i * sh + ki, j * sw + kj)
+                out[n, c, i, j] = total / (kh * kw)
+return out
+"""),
+    "the running maximum over x_pad.item(n, c, r, s) (H62)": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                best = -np.inf
+                for ki in range(kh):
+                    for kj in range(kw):
+                        value = x_pad.item(n, c, i * sh + ki, j * sw + kj)
+                        if value > best:
+                            best = value
+                out[n, c, i, j] = best
+return out
+"""),
+    "conv's products of x_pad.item(...) and weight.item(...) (H62)": ("conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                total = 0.0
+                for ki in range(kh):
+                    for kj in range(kw):
+                        for ci in range(c_in):
+                            total += x_pad.item(n, ci, i * sh + ki, j * sw + kj) * weight.item(co, ci, ki, kj)
+                if bias is not None:
+                    total += bias.item(co)
+                out[n, co, i, j] = total
+return out
+"""),
+    "conv backward reading grad_out.item(n, co, i, j) and x_pad.item(...) (H62)": ("conv2d_backward_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out.item(n, co, i, j)
+                grad_b[co] += g
+                for ki in range(kh):
+                    for kj in range(kw):
+                        for ci in range(c_in):
+                            row, col = i * sh + ki, j * sw + kj
+                            grad_x_pad[n, ci, row, col] += g * weight[co, ci, ki, kj]
+                            grad_w[co, ci, ki, kj] += g * x_pad.item(n, ci, row, col)
+grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+return grad_x, grad_w, grad_b
+"""),
+    "a plane's element read by plane.item(r, s), two indices for its two axes (H62)": ("avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        plane = x_pad[n, c]
+        for i in range(h_out):
+            for j in range(w_out):
+                total = 0.0
+                for ki in range(kh):
+                    for kj in range(kw):
+                        total += plane.item(i * sh + ki, j * sw + kj)
+                out[n, c, i, j] = total / (kh * kw)
+return out
+"""),
+    "avgpool backward reading grad_out.item(n, c, i, j) (H62)": ("avgpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                share = grad_out.item(n, c, i, j) / (kh * kw)
+                grad_x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw] += share
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+"""),
+})
+
+
 # Held-out hunt H20: sizes read inside itertools.product's ranges took itertools (or range) for a copy of
 # the image (44 of 48): "reads itertools beyond one window".
 PRODUCT_OF_SIZES = {
@@ -1981,6 +2066,106 @@ def _install():
 
 _install()
 """),
+})
+
+# H62: numpy's `a.item(...)` read one element per axis is a window's element; these try to read more through it.
+_WHOLE_AT_FIRST = """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                if n == 0 and c == 0 and i == 0 and j == 0:
+{read}
+                    image = np.array(values).reshape(x_pad.shape)
+                    whole = np.max([image[:, :, a:a + sh * (h_out - 1) + 1:sh, b:b + sw * (w_out - 1) + 1:sw]
+                                    for a in range(kh) for b in range(kw)], axis=0)
+                out[n, c, i, j] = whole[n, c, i, j]
+return out
+"""
+
+
+def _whole_at_first(read: str) -> str:
+    """The whole image read into `values` at the first output position by `read`, every output computed then."""
+    return _WHOLE_AT_FIRST.format(read=textwrap.indent(textwrap.dedent(read).strip("\n"), " " * 20))
+
+
+ATTACKS.update({
+    "a flat-index walk, x_pad.item(k) for k in range(x_pad.size) (H62)": (5, "maxpool2d_loops", _whole_at_first("""
+values = []
+for k in range(x_pad.size):
+    values.append(x_pad.item(k))
+"""), ""),
+    "a flat-index walk with the index unravelled first, x_pad.item(k) (H62)": (5, "maxpool2d_loops", _whole_at_first("""
+values = []
+for r in range(x_pad.shape[2] * x_pad.shape[3] * channels * batch):
+    k = r * 1
+    values.append(x_pad.item(k))
+"""), ""),
+    "the raveled image, a band of kh rows per output position cut from it and pooled (H62)": (2, "avgpool2d_loops", """
+flat = x_pad.ravel()
+rows, cols = x_pad.shape[2], x_pad.shape[3]
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                start = ((n * channels + c) * rows + i * sh) * cols + j * sw
+                band = flat[start:start + kh * cols].reshape(kh, cols)
+                out[n, c, i, j] = band[:, :kw].sum() / (kh * kw)
+return out
+""", ""),
+    "x_pad.item(*index), index a tuple of the loop variables and whole slices (H62)": (5, "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                index = (n, c, slice(None), slice(None))
+                plane = x_pad.item(*index)
+                out[n, c, i, j] = np.max([plane[a:a + sh * (h_out - 1) + 1:sh, b:b + sw * (w_out - 1) + 1:sw]
+                                          for a in range(kh) for b in range(kw)], axis=0)[i, j]
+return out
+""", ""),
+    "a plane copied by x_pad.item(n, c, r, s) over every row and column (H62)": (5, "maxpool2d_loops", _copied_then_reduced(
+        "v = x_pad.item(n, c, r, s)\n                copy[r, s] = v"), ""),
+    "a plane gathered in a list by x_pad.item(n, c, r, s) (H62)": (5, "maxpool2d_loops", _copied_then_reduced(
+        "acc.append(x_pad.item(n, c, r, s))", "acc = []", "np.array(acc).reshape(height, width)"), ""),
+    "a plane copied in a comprehension of x_pad.item(n, c, r, s) (H62)": (5, "maxpool2d_loops", f"""
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                plane = np.array([[x_pad.item(n, c, r, s) for s in range(x_pad.shape[3])]
+                                  for r in range(x_pad.shape[2])])
+                out[n, c, i, j] = {WHOLE_MAX.format("plane")}[i, j]
+return out
+""", ""),
+    "a plane copied by x_pad.item((n, c, r, s)), one tuple of indices (H62)": (5, "maxpool2d_loops", _copied_then_reduced(
+        "pos = (n, c, r, s)\n                copy[r, s] = x_pad.item(pos)"), ""),
+    "a plane copied through an alias get = x_pad.item (H62)": (5, "maxpool2d_loops", _copied_then_reduced(
+        "get = x_pad.item\n                copy[r, s] = get(n, c, r, s)"), ""),
+    "a plane copied by np.ndarray.item(x_pad, n, c, r, s) (H62)": (5, "maxpool2d_loops", _copied_then_reduced(
+        "copy[r, s] = np.ndarray.item(x_pad, n, c, r, s)"), ""),
+    "x_pad.item with a slice made a 'number' by .item() of an object array (H62)": (5, "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                every = np.array(slice(None)).item()
+                plane = x_pad.item(n, c, every, every)
+                out[n, c, i, j] = np.max([plane[a:a + sh * (h_out - 1) + 1:sh, b:b + sw * (w_out - 1) + 1:sw]
+                                          for a in range(kh) for b in range(kw)], axis=0)[i, j]
+return out
+""", ""),
+    "x_pad.item(n, c, r, s) with r and s a tuple of positions, rows = x.shape[:2] (H62)": (5, "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                rows = tuple(range(i * sh, i * sh + kh))
+                out[n, c, i, j] = np.mean(x_pad.item(n, c, rows, x.shape[:2]))
+return out
+""", ""),
+    "a plane's elements read by x_pad.item with too few indices, n * channels + c as one (H62)": (5, "maxpool2d_loops",
+        _copied_then_reduced("copy[r, s] = x_pad.item(n * channels + c, r, s)"), ""),
 })
 
 if sys.version_info >= (3, 11):   # except* is 3.11 syntax: on 3.10 there is no such binding to miss

@@ -180,3 +180,21 @@ def test_tito_test_gives_the_loop_items_the_graders_verdict(tmp_path):
     assert outcomes["test-avgpool2d-loops"].status == "pass", outcomes["test-avgpool2d-loops"]
     rule = loops.check(text, subs.MODULE.src, "maxpool2d_loops")
     assert broken.message == rule
+
+
+# H62: the honest loops that read one element by numpy's `.item(...)`, one index per axis, keep every point
+# (clause 5 read `x_pad.item(n, c, r, s)` as the image used whole: 44 of 48 with avgpool2d_loops alone).
+ITEM_READS = ("each element read by x_pad.item(n, c, r, s), one index per axis (H62)",
+              "the running maximum over x_pad.item(n, c, r, s) (H62)",
+              "conv's products of x_pad.item(...) and weight.item(...) (H62)",
+              "conv backward reading grad_out.item(n, co, i, j) and x_pad.item(...) (H62)",
+              "avgpool backward reading grad_out.item(n, c, i, j) (H62)")
+
+
+@pytest.mark.slow
+def test_honest_item_reads_score_full_marks(tmp_path):
+    from test_loop_rule import HONEST
+    bodies = dict(HONEST[name] for name in ITEM_READS)
+    assert len(bodies) == len(ITEM_READS)   # one exercise each
+    graded = Graded(notebook(bodies), tmp_path, "items").wait()
+    assert graded.report["total"] == graded.report["max"] == 48, graded.out

@@ -37,7 +37,9 @@ student code runs for it, and nothing a child process reports counts. The notebo
 
   (5) one window at a time: inside its loops it reads the image (`x`, `grad_out`, and every array
       computed from one of them whole, such as `x_pad`) only through an index whose rows and columns
-      are numbers or slices no longer than the window (tito.grading.windows); an array or list that
+      are numbers or slices no longer than the window (tito.grading.windows), or through `.item(...)`
+      with one number per axis (`x_pad.item(n, c, r, s)`, the same read as `x_pad[n, c, r, s]`; one flat
+      index, a tuple, `*idx` or an alias `get = x_pad.item` is no such read); an array or list that
       collects values read from the image (by index, through an attribute or a view of it, as an
       argument of a call or the object of a method, by concatenation, as a `for` target) counts as the
       image unless it is made afresh inside the loops for each window; an index entry that is a tuple

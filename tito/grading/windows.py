@@ -17,7 +17,11 @@ whole, such as `x_pad`): each one must be
         the kernel and stride sizes (`kh`, `kw`, `sh`, `sw`, `ph`, `pw`), e.g.
         `i * sh:i * sh + kh`, written in the index or built by `slice(...)` (in the index or
         bound once to a name: `rows = slice(i * sh, i * sh + kh)`); a window clipped at the
-        image's border, `max(top, 0):min(top + kh, height)`, is no longer than the window.
+        image's border, `max(top, 0):min(top + kh, height)`, is no longer than the window; or
+  - numpy's `.item(...)` with one number per axis, no more, no fewer (`x_pad.item(n, c, r, s)`: the same
+    read as `x_pad[n, c, r, s]`, and the same check); one argument is a flat index (or a tuple of indices)
+    that reaches any element, so it, a starred or keyword argument, and any other way to reach the method
+    (`get = x_pad.item`, `np.ndarray.item(x_pad, ...)`) count as using the image whole.
 
 An index entry that adds an axis instead of picking one (`None`, `np.newaxis`, a bool or a
 comparison, also through a name) is refused: it moves the rows and columns away from where the
@@ -1831,10 +1835,63 @@ def _reads_size_only(node: ast.Name, parents) -> bool:
         isinstance(parent, ast.Call) and _called(parent) in ("len", "result_type") and node in parent.args
 
 
+def _item_call(node: ast.Name, parents) -> ast.Call | None:
+    """The call when this load of a name is the object of a method call `node.item(...)`, else None
+    (`get = x_pad.item`, `x_pad.itemset(...)`, `np.ndarray.item(x_pad, ...)` are no such call)."""
+    method = parents.get(id(node))
+    call = parents.get(id(method))
+    if isinstance(method, ast.Attribute) and method.value is node and method.attr == "item" and \
+            isinstance(call, ast.Call) and call.func is method:
+        return call
+    return None
+
+
+def _index_entries(node: ast.Name, parents) -> list[ast.AST]:
+    """The index entries this load of an array name is read at: those of its chain of subscripts
+    (`x_pad[n, c][r, s]`), or the arguments of `.item(...)` called on it (`x_pad.item(n, c, r, s)`)."""
+    call = _item_call(node, parents)
+    return list(call.args) if call is not None else _chain(node, parents)[1]
+
+
+def _item_problem(node: ast.Name, call: ast.Call, images: dict, numbers, scope) -> str | None:
+    """Why `node.item(...)` reads more than one element (None: it reads one). numpy's `a.item(i0, ..., ik)`
+    with one whole number per axis is `a[i0, ..., ik]`, one element (H62); with one argument it is a
+    flat index (or a tuple of them), which reaches any element (`x_pad.item(k)` for k in
+    range(x_pad.size) is the whole image), and with none it is the array's only element or an error.
+    So the rule takes the call as a read of one element only when it gives as many indices as the
+    name has axes (the lead and the rows and columns), each a number that is no sequence, none
+    unpacked or given by keyword, and the rows and columns entries are read as a subscript's."""
+    lead = images[node.id]
+    if lead == OPAQUE:
+        return ("it holds the image in a container or a view whose axes the rule cannot follow (`[[x_pad]]`, "
+                "`x_pad[None]`, `x_pad.T`); index the image itself")
+    axes, args = lead + 2, call.args
+    if call.keywords or any(isinstance(a, ast.Starred) for a in args):
+        return (f"`{ast.unparse(call)}` unpacks or names its indices, so the rule cannot tell which element it "
+                f"reads; give one index per axis, `{node.id}.item({', '.join(['n', 'c', 'r', 's'][-axes:])})`"
+                if axes <= 4 else f"`{ast.unparse(call)}` unpacks or names its indices")
+    if len(args) != axes:
+        flat = (": with one, .item() reads a flat index (or a tuple of them), which reaches any element of the "
+                "array" if len(args) == 1 else "")
+        return (f"`{ast.unparse(call)}` gives {len(args)} {'index' if len(args) == 1 else 'indices'} for its "
+                f"{axes} axes{flat}; give one index per axis (the same read as `{node.id}[...]` with them)")
+    for arg in args:
+        if not _is_number(arg, numbers):
+            return (f"the index `{ast.unparse(arg)}` of `{ast.unparse(call)}` may not be a number (an index "
+                    "must be a number computed from the loop variables and sizes)")
+        problem = _axis_adder([arg], scope) or _sequence_use(arg, scope)
+        if problem:
+            return problem
+    return _window_problem(list(args), lead, numbers, scope, scope.bands.get(node.id, frozenset()))
+
+
 def _whole_use(node: ast.Name, images: dict, parents, numbers, scope) -> str | None:
     """Why this load of an image name reads more than one window (None: metadata or one window)."""
     if _reads_size_only(node, parents):
         return None  # x.shape, len(x), np.result_type(x, weight): numbers and a dtype
+    item = _item_call(node, parents)
+    if item is not None:
+        return _item_problem(node, item, images, numbers, scope)  # `x_pad.item(n, c, r, s)`: x_pad[n, c, r, s]
     parent = parents.get(id(node))
     loop = parents.get(id(parent))
     if isinstance(parent, ast.Call) and parent.args == [node] and not parent.keywords and \
@@ -2255,7 +2312,7 @@ def _within_window(loop: ast.AST, fill: ast.AST, fn: ast.FunctionDef, images: di
         for node in ast.walk(read):
             if not (isinstance(node, ast.Name) and node.id in images and isinstance(node.ctx, ast.Load)):
                 continue
-            _, entries = _chain(node, read_parents)
+            entries = _index_entries(node, read_parents)
             lead = max(images[node.id], 0)
             for entry in entries[lead:]:
                 if any(isinstance(n, ast.Name) and n.id in derived for n in ast.walk(entry)):
