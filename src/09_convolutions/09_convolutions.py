@@ -647,7 +647,10 @@ def _options_code(name, layer):
 #    comments aside): an edited one could do the work the loops are graded on.
 # 5. **One window at a time.** Inside the loops, the function reads the image (`x`, `grad_out`,
 #    and every array computed from one of them whole: `x_pad`, or `plane = x_pad[n, c]`) only
-#    through an index whose row and column entries are each a number or a window's slice. A
+#    through an index whose row and column entries are each a number or a window's slice (or
+#    through numpy's `.item(...)` with one number per axis, `x_pad.item(n, c, r, s)`: the same read
+#    as `x_pad[n, c, r, s]`; with one index, `x_pad.item(k)`, it counts positions over the whole
+#    image, so that, a tuple or `*idx` in it, or `get = x_pad.item`, uses the image whole). A
 #    loop variable is a number when its loop steps over `range(...)`, `np.arange(...)` of numbers
 #    (no `dtype`), `np.ndindex(...)` or `itertools.product` of those, or what `enumerate`, `zip`
 #    and `reversed` pair with them (the count of `enumerate` too); so a module binds the names
