@@ -2166,6 +2166,11 @@ return out
 """, ""),
     "a plane's elements read by x_pad.item with too few indices, n * channels + c as one (H62)": (5, "maxpool2d_loops",
         _copied_then_reduced("copy[r, s] = x_pad.item(n * channels + c, r, s)"), ""),
+    "a plane copied by plane.item(r, s) of the view x_pad[n, c] (H62)": (5, "maxpool2d_loops", _copied_then_reduced(
+        "pv = x_pad[n, c]\n                copy[r, s] = pv.item(r, s)"), ""),
+    "a plane gathered in a dict keyed by position, x_pad.item(n, c, r, s) (H62)": (5, "maxpool2d_loops",
+        _copied_then_reduced("acc.setdefault(r * width + s, x_pad.item(n, c, r, s))", "acc = {}",
+                             "np.array([acc[k] for k in sorted(acc)]).reshape(height, width)"), ""),
 })
 
 if sys.version_info >= (3, 11):   # except* is 3.11 syntax: on 3.10 there is no such binding to miss
