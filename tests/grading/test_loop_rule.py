@@ -824,6 +824,19 @@ for n in range(batch):
                 out[n, c, i, j] = total / (kh * kw)
 return out
 """),
+    "x_pad[n, c].item(r, s): the image and channel picked by the subscript, the rest by .item (H62)": (
+        "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                best = -np.inf
+                for ki in range(kh):
+                    for kj in range(kw):
+                        best = max(best, x_pad[n, c].item(i * sh + ki, j * sw + kj))
+                out[n, c, i, j] = best
+return out
+"""),
     "avgpool backward reading grad_out.item(n, c, i, j) (H62)": ("avgpool2d_backward_loops", """
 for n in range(batch):
     for c in range(channels):
@@ -2166,6 +2179,12 @@ return out
 """, ""),
     "a plane's elements read by x_pad.item with too few indices, n * channels + c as one (H62)": (5, "maxpool2d_loops",
         _copied_then_reduced("copy[r, s] = x_pad.item(n * channels + c, r, s)"), ""),
+    "a plane copied by x_pad[n, c].item(r, s) over every row and column (H62)": (5, "maxpool2d_loops",
+        _copied_then_reduced("copy[r, s] = x_pad[n, c].item(r, s)"), ""),
+    "a plane read by x_pad[n, c].item(k), one flat index over the plane (H62)": (5, "maxpool2d_loops",
+        _copied_then_reduced("copy[r, s] = x_pad[n, c].item(r * width + s)"), ""),
+    "x_pad[n, c, :].item(r, s), a whole slice before .item (H62)": (5, "maxpool2d_loops",
+        _copied_then_reduced("copy[r, s] = x_pad[n, c, :].item(r, s)"), ""),
     "a plane copied by plane.item(r, s) of the view x_pad[n, c] (H62)": (5, "maxpool2d_loops", _copied_then_reduced(
         "pv = x_pad[n, c]\n                copy[r, s] = pv.item(r, s)"), ""),
     "a plane gathered in a dict keyed by position, x_pad.item(n, c, r, s) (H62)": (5, "maxpool2d_loops",

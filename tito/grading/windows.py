@@ -19,7 +19,8 @@ whole, such as `x_pad`): each one must be
         bound once to a name: `rows = slice(i * sh, i * sh + kh)`); a window clipped at the
         image's border, `max(top, 0):min(top + kh, height)`, is no longer than the window; or
   - numpy's `.item(...)` with one number per axis, no more, no fewer (`x_pad.item(n, c, r, s)`: the same
-    read as `x_pad[n, c, r, s]`, and the same check); one argument is a flat index (or a tuple of indices)
+    read as `x_pad[n, c, r, s]`, and the same check; after subscripts of numbers, `x_pad[n, c].item(r, s)`,
+    the subscripts' entries and the arguments together); one argument is a flat index (or a tuple of indices)
     that reaches any element, so it, a starred or keyword argument, and any other way to reach the method
     (`get = x_pad.item`, `np.ndarray.item(x_pad, ...)`) count as using the image whole.
 
@@ -1835,9 +1836,10 @@ def _reads_size_only(node: ast.Name, parents) -> bool:
         isinstance(parent, ast.Call) and _called(parent) in ("len", "result_type") and node in parent.args
 
 
-def _item_call(node: ast.Name, parents) -> ast.Call | None:
-    """The call when this load of a name is the object of a method call `node.item(...)`, else None
-    (`get = x_pad.item`, `x_pad.itemset(...)`, `np.ndarray.item(x_pad, ...)` are no such call)."""
+def _item_call(node: ast.AST, parents) -> ast.Call | None:
+    """The call when node (a name, or the outermost subscript of a chain over one) is the object of a method
+    call `node.item(...)`, else None (`get = x_pad.item`, `x_pad.itemset(...)`, `np.ndarray.item(x_pad, ...)`
+    are no such call)."""
     method = parents.get(id(node))
     call = parents.get(id(method))
     if isinstance(method, ast.Attribute) and method.value is node and method.attr == "item" and \
@@ -1848,41 +1850,50 @@ def _item_call(node: ast.Name, parents) -> ast.Call | None:
 
 def _index_entries(node: ast.Name, parents) -> list[ast.AST]:
     """The index entries this load of an array name is read at: those of its chain of subscripts
-    (`x_pad[n, c][r, s]`), or the arguments of `.item(...)` called on it (`x_pad.item(n, c, r, s)`)."""
-    call = _item_call(node, parents)
-    return list(call.args) if call is not None else _chain(node, parents)[1]
+    (`x_pad[n, c][r, s]`), then the arguments of `.item(...)` called on it (`x_pad.item(n, c, r, s)`,
+    `x_pad[n, c].item(r, s)`)."""
+    top, entries = _chain(node, parents)
+    call = _item_call(top, parents)
+    return entries + list(call.args) if call is not None else entries
 
 
-def _item_problem(node: ast.Name, call: ast.Call, images: dict, numbers, scope) -> str | None:
+def _item_problem(node: ast.Name, call: ast.Call, images: dict, numbers, scope,
+                  picked: list[ast.AST] = ()) -> str | None:
     """Why `node.item(...)` reads more than one element (None: it reads one). numpy's `a.item(i0, ..., ik)`
     with one whole number per axis is `a[i0, ..., ik]`, one element (H62); with one argument it is a
     flat index (or a tuple of them), which reaches any element (`x_pad.item(k)` for k in
     range(x_pad.size) is the whole image), and with none it is the array's only element or an error.
     So the rule takes the call as a read of one element only when it gives as many indices as the
     name has axes (the lead and the rows and columns), each a number that is no sequence, none
-    unpacked or given by keyword, and the rows and columns entries are read as a subscript's."""
+    unpacked or given by keyword, and the rows and columns entries are read as a subscript's. `picked`:
+    the entries of the subscripts it is called on (`x_pad[n, c].item(r, s)`), each a number too: they and
+    the call's arguments together are read as one index (`x_pad[n, c, r, s]`)."""
     lead = images[node.id]
     if lead == OPAQUE:
         return ("it holds the image in a container or a view whose axes the rule cannot follow (`[[x_pad]]`, "
                 "`x_pad[None]`, `x_pad.T`); index the image itself")
-    axes, args = lead + 2, call.args
+    axes, args = lead + 2 - len(picked), call.args
+    for entry in picked:  # `x_pad[n, c, :].item(r, s)`: a slice keeps its axis
+        if not _is_number(entry, numbers):
+            return (f"the index `{ast.unparse(entry)}` before `.item(...)` in `{ast.unparse(call)}` may not be a "
+                    "number (index the image by numbers before .item, or by none: `x_pad.item(n, c, r, s)`)")
     if call.keywords or any(isinstance(a, ast.Starred) for a in args):
         return (f"`{ast.unparse(call)}` unpacks or names its indices, so the rule cannot tell which element it "
-                f"reads; give one index per axis, `{node.id}.item({', '.join(['n', 'c', 'r', 's'][-axes:])})`"
-                if axes <= 4 else f"`{ast.unparse(call)}` unpacks or names its indices")
+                f"reads; give one index per axis, `{node.id}.item({', '.join(['n', 'c', 'r', 's'][-lead - 2:])})`"
+                if lead + 2 <= 4 else f"`{ast.unparse(call)}` unpacks or names its indices")
     if len(args) != axes:
         flat = (": with one, .item() reads a flat index (or a tuple of them), which reaches any element of the "
                 "array" if len(args) == 1 else "")
         return (f"`{ast.unparse(call)}` gives {len(args)} {'index' if len(args) == 1 else 'indices'} for its "
                 f"{axes} axes{flat}; give one index per axis (the same read as `{node.id}[...]` with them)")
-    for arg in args:
+    for arg in [*picked, *args]:
         if not _is_number(arg, numbers):
             return (f"the index `{ast.unparse(arg)}` of `{ast.unparse(call)}` may not be a number (an index "
                     "must be a number computed from the loop variables and sizes)")
         problem = _axis_adder([arg], scope) or _sequence_use(arg, scope)
         if problem:
             return problem
-    return _window_problem(list(args), lead, numbers, scope, scope.bands.get(node.id, frozenset()))
+    return _window_problem([*picked, *args], lead, numbers, scope, scope.bands.get(node.id, frozenset()))
 
 
 def _whole_use(node: ast.Name, images: dict, parents, numbers, scope) -> str | None:
@@ -1898,6 +1909,9 @@ def _whole_use(node: ast.Name, images: dict, parents, numbers, scope) -> str | N
             isinstance(loop, (ast.For, ast.AsyncFor)) and loop.iter is parent and enumerated_index(loop) is not None:
         return None  # `for (n, c, i, j), g in np.ndenumerate(grad_out)`: one element per step (what collects them is an image too)
     top, groups = _chain_groups(node, parents)
+    item = _item_call(top, parents) if top is not node else None
+    if item is not None:  # `x_pad[n, c].item(r, s)`: x_pad[n, c, r, s]
+        return _item_problem(node, item, images, numbers, scope, [entry for group in groups for entry in group])
     maker = parents.get(id(top))
     if isinstance(maker, ast.Call) and maker.args and maker.args[0] is top and isinstance(maker.func, ast.Attribute) \
             and maker.func.attr in LIKE_MAKERS and isinstance(maker.func.value, ast.Name) \
