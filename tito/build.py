@@ -1,7 +1,6 @@
 """The instructor's regeneration: src -> student notebook + reference package module."""
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -50,7 +49,7 @@ def _mark_continued_cells(path: Path, module: CourseModule, out_root: Path) -> N
         at += len(notebooks.read_source(source).cells)
     if not starts:
         return
-    lesson = os.path.relpath(out_root / module.src.relative_to(module.root), path.parent)
+    lesson = export.relative_path(out_root / module.src.relative_to(module.root), path.parent)
     lines = path.read_text(encoding="utf-8").split("\n")
     for i, line in enumerate(lines):
         match = export.CELL_MARKER.match(line)
@@ -59,12 +58,12 @@ def _mark_continued_cells(path: Path, module: CourseModule, out_root: Path) -> N
             continue
         for start, source in reversed(starts):
             if index >= start:
-                mine = os.path.relpath(out_root / source.relative_to(module.root), path.parent)
+                mine = export.relative_path(out_root / source.relative_to(module.root), path.parent)
                 lines[i] = f"# %% {export.path_in_header(mine)} #{notebooks.cell_id(index - start)}"
                 break
     text = "\n".join(lines)
     if text != path.read_text(encoding="utf-8"):
-        path.write_text(text, encoding="utf-8")
+        path.write_text(text, encoding="utf-8", newline="\n")
 
 
 def generated_files(tree: Path) -> list[Path]:

@@ -102,6 +102,18 @@ def printable(text: str) -> str:
 CODING_DECLARATION = re.compile(r"coding([:=])")
 
 
+def relative_path(path, start) -> str:
+    """os.path.relpath with '/' between its parts on every system (Windows' relpath answers with '\\'):
+    the form generated files hold, as nbdev writes its own paths (as_posix), so regeneration gives the
+    same bytes on Windows as on Linux. Where there is no relative path (Windows: path and start on
+    different drives, a course on D: and the temporary folder on C:) the absolute path."""
+    try:
+        relative = os.path.relpath(path, start)
+    except ValueError:
+        relative = os.path.abspath(path)
+    return relative.replace(os.sep, "/")
+
+
 def path_in_header(path: str) -> str:
     """A path for the generated header line: printable, and never a coding declaration ('coding=' reads 'coding_=')."""
     return CODING_DECLARATION.sub(r"coding_\1", printable(path))
@@ -229,13 +241,13 @@ def export_notebook(nb: nbformat.NotebookNode, package_dir: Path, edit_me: Path,
                                 "Nothing was exported.")
         for made in made_files:
             dest = package_dir / made.relative_to(scratch_lib)
-            nbdev_ref = os.path.relpath(nb_path, made.parent)
-            our_ref = path_in_header(os.path.relpath(edit_me, dest.parent))
+            nbdev_ref = relative_path(nb_path, made.parent)
+            our_ref = path_in_header(relative_path(edit_me, dest.parent))
             text = made.read_text(encoding="utf-8").replace(nbdev_ref, our_ref)
             check_utf8_module(text, edit_me)
-            if not dest.exists() or dest.read_text(encoding="utf-8") != text:
+            if not dest.exists() or dest.read_bytes() != text.encode("utf-8"):  # a file with '\r\n' is rewritten
                 dest.parent.mkdir(parents=True, exist_ok=True)
-                dest.write_text(text, encoding="utf-8")
+                dest.write_text(text, encoding="utf-8", newline="\n")  # '\n' on Windows too: the same bytes everywhere
             written.append(dest)
     if not written:
         raise ValueError(

@@ -1,0 +1,128 @@
+"""The files tito writes, as Windows would write them, tested on Linux by imitating what Windows does differently.
+
+On Windows (Python 3.10-3.14 without UTF-8 mode) a file opened for writing in text mode without
+`newline=` turns every '\\n' into '\\r\\n' (os.linesep), and os.path.relpath answers with
+backslashes. The generated files must still be the bytes Linux generates: the drift check
+(`tito dev check`, tests/integration/test_pipeline.py) compares bytes, and a package file's header
+names the file to edit with '/' (nbdev writes its own paths with as_posix()). `windows_files` imitates
+both in this process: text-mode writes get Windows' newlines (nbdev's too), and tito's own modules
+see Windows' os.path (nbdev computes its paths with pathlib, which keeps '/' in what it writes).
+Git's own behaviour on Windows (core.autocrlf) is tests/tito_cli/test_tito_update.py's and
+.gitattributes' matter.
+"""
+from __future__ import annotations
+
+import builtins
+import io
+import os
+import pathlib
+import posixpath
+import types
+from pathlib import Path
+
+import pytest
+
+from tito import build, export
+from tito_helpers import DEMO, by_number
+
+
+def _windows_open(real_open):
+    def windows_open(file, mode="r", buffering=-1, encoding=None, errors=None, newline=None, closefd=True,
+                     opener=None):
+        if "b" not in mode and newline is None and any(flag in mode for flag in "wax+"):
+            newline = "\r\n"  # what newline=None means when writing on Windows: os.linesep
+        return real_open(file, mode, buffering, encoding, errors, newline, closefd, opener)
+    return windows_open
+
+
+@pytest.fixture
+def windows_files(monkeypatch):
+    windows_open = _windows_open(io.open)
+    monkeypatch.setattr(io, "open", windows_open)
+    monkeypatch.setattr(builtins, "open", windows_open)
+    accessor = getattr(pathlib, "_NormalAccessor", None)  # Python 3.10: Path.open calls the accessor's io.open
+    if accessor is not None:
+        monkeypatch.setattr(accessor, "open", staticmethod(windows_open))
+    windows_path = types.SimpleNamespace(**{name: getattr(os.path, name) for name in dir(os.path)
+                                            if not name.startswith("__")})
+    windows_path.sep = "\\"
+    windows_path.relpath = lambda path, start=os.curdir: posixpath.relpath(path, start).replace("/", "\\")
+    windows_os = types.SimpleNamespace(**{name: getattr(os, name) for name in dir(os) if not name.startswith("__")})
+    windows_os.path, windows_os.sep = windows_path, "\\"
+    for module in (build, export):
+        monkeypatch.setattr(module, "os", windows_os, raising=False)  # (build.py uses export.relative_path now)
+
+
+def test_the_fake_writes_text_as_windows_does(tmp_path, windows_files):
+    Path(tmp_path / "a.txt").write_text("x\ny\n", encoding="utf-8")
+    with open(tmp_path / "b.txt", "w", encoding="utf-8") as handle:
+        handle.write("x\n")
+    Path(tmp_path / "c.txt").write_bytes(b"x\n")
+    assert [(tmp_path / name).read_bytes() for name in ("a.txt", "b.txt", "c.txt")] == [b"x\r\ny\r\n", b"x\r\n", b"x\n"]
+    assert export.os.path.relpath("/a/b/c", "/a/d") == "..\\b\\c"
+
+
+def _built(module, out: Path) -> dict[str, bytes]:
+    return {path.relative_to(out).as_posix(): path.read_bytes() for path in build.build_module(module, out, log=lambda line: None)}
+
+
+@pytest.mark.parametrize("number", ["00", "09"])  # 09: a lesson with a source that continues it (09b)
+def test_regeneration_on_windows_writes_the_bytes_linux_writes(tmp_path, number, request):
+    module = DEMO if number == "00" else by_number(number)
+    if module is None:
+        pytest.skip(f"no module {number}")
+    on_linux = _built(module, tmp_path / "linux")
+    request.getfixturevalue("windows_files")
+    on_windows = _built(module, tmp_path / "windows")
+    assert sorted(on_windows) == sorted(on_linux)
+    for name, data in on_linux.items():
+        assert b"\r" not in on_windows[name], f"{name}: Windows' newlines"
+        assert on_windows[name] == data, f"{name}: {on_windows[name][:400]!r}"
+
+
+def test_a_students_export_on_windows_names_their_notebook_with_slashes(tmp_path, windows_files):
+    """`tito export` of the demo module into a package copy: the header says which notebook to edit, with '/'."""
+    from tito import notebooks
+    nb = notebooks.reference_notebook(DEMO.src)
+    edit_me = tmp_path / "modules" / "00_demo" / "00_demo.ipynb"
+    written = export.export_notebook(nb, tmp_path / "tinytorch", edit_me=edit_me, target="core.demo")
+    data = written[0].read_bytes()
+    assert b"\r" not in data
+    assert b"File to edit: ../../modules/00_demo/00_demo.ipynb." in data, data[:300]
+    assert b"# %% ../../modules/00_demo/00_demo.ipynb #cell-" in data, data[:600]
+    assert export.origin(written[0]) == "yours"
+
+
+@pytest.fixture
+def course_on_drive_d(tmp_path, windows_files, monkeypatch):
+    """What is under tmp_path/"D" is on drive D:, all else (the temporary folder tito exports in) on C:;
+    Windows' relpath has no answer across drives: ValueError('path is on mount ...')."""
+    d_root = str(tmp_path / "D")
+
+    def drive(path) -> str:
+        path = os.path.abspath(path)
+        return "D:" if path == d_root or path.startswith(d_root + "/") else "C:"
+
+    def relpath(path, start=os.curdir):
+        if drive(path) != drive(start):
+            raise ValueError(f"path is on mount {drive(path)!r}, start on mount {drive(start)!r}")
+        return posixpath.relpath(path, start).replace("/", "\\")
+
+    monkeypatch.setattr(export.os.path, "relpath", relpath)
+    return tmp_path / "D"
+
+
+def test_export_and_grade_a_notebook_on_another_drive_than_the_temporary_folder(tmp_path, course_on_drive_d):
+    """`tito export` checks the notebook in a scratch copy and `tito grade` exports a submission into one,
+    both in the temporary folder: a course or a submission on D: must export all the same."""
+    from tito import notebooks
+    nb = notebooks.reference_notebook(DEMO.src)
+    submission = course_on_drive_d / "modules" / "00_demo" / "00_demo.ipynb"
+    text, problem = export.export_module_text(nb, submission, "core.demo", tmp_path / "C" / "staging")
+    assert problem is None, problem
+    assert b"def total_loops" in text and b"\r" not in text
+    assert f"File to edit: {submission.as_posix()}.".encode() in text, text[:300]
+    package = tmp_path / "C" / "package"
+    (package / "core").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    assert export.export_into_copy(nb, submission, "core.demo", package, tmp_path / "C" / "scratch") is None
