@@ -35,8 +35,10 @@ class UpdateRefused(workflow.Refused):
 
 
 def _git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """git's output as text: UTF-8 (the course's files as committed, file names), never the locale's code page
+    (Windows' text=True default, cp1252: '§' read as 'Â§', 'Ł' refused)."""
     try:
-        result = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
+        result = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, encoding="utf-8")
     except FileNotFoundError:
         raise UpdateRefused("tito update pulls the course with git, and git is not installed. Install git, "
                             "or download the new course and copy your notebooks (modules/NN_name/NN_name.ipynb) into it.")
@@ -106,7 +108,8 @@ def merge_lines(mine: str, old: str, new: str) -> str | None:
             path.write_text(text + "\n", encoding="utf-8")
             files.append(str(path))
         try:
-            result = subprocess.run(["git", "merge-file", "-p", "-q", *files], capture_output=True, text=True)
+            result = subprocess.run(["git", "merge-file", "-p", "-q", *files], capture_output=True, text=True,
+                                    encoding="utf-8")
         except FileNotFoundError:
             return None
     if result.returncode != 0:

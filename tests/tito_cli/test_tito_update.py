@@ -15,14 +15,15 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "grading"))
 import submissions_09 as subs  # noqa: E402  tests/grading/submissions_09
-from tito import export, notebooks, paths  # noqa: E402
+from tito import export, notebooks, paths, update  # noqa: E402
 from tito.update import merge_notebook  # noqa: E402
-from tito_helpers import ROOT, make_repo, tito, write_nb  # noqa: E402
+from tito_helpers import DEMO, ROOT, make_repo, tito, write_nb  # noqa: E402
 
 if subs.MODULE is None:
     pytest.skip("src/09_convolutions does not exist", allow_module_level=True)
 
 MODULE = paths.find_module(paths.repo_root(), "09")
+DEMO_SOURCE = DEMO.src
 # A given line of the conv2d_loops exercise (its docstring), a few lines above the student's answer.
 GIVEN = "    H_out and W_out by conv_output_size's formula. Slow on purpose: the fast path is tested against it.\n"
 FIXED = "    H_out and W_out by conv_output_size's formula. Slow on purpose: the fast path is checked against it.\n"
@@ -147,6 +148,50 @@ def test_merge_with_cells_the_student_added_keeps_theirs_whole():
     mine = _nb("a", "b", "my scratch cell")
     merged, conflicts = merge_notebook(mine, old, _nb("a2", "b"))
     assert [c.source for c in merged.cells] == ["a", "b", "my scratch cell"] and conflicts == [1, 2, 3]
+
+
+@pytest.fixture
+def windows_locale(monkeypatch):
+    """git's output read as on Windows: text=True without encoding= decodes with the locale's code page
+    (cp1252 on an English or Western European Windows, Python 3.10-3.14 without UTF-8 mode), while git
+    writes UTF-8 (the course's files as committed, its file names and messages)."""
+    real_run = subprocess.run
+
+    def windows_run(*args, **kwargs):
+        if kwargs.get("text") and kwargs.get("encoding") is None:
+            kwargs["encoding"] = "cp1252"
+        return real_run(*args, **kwargs)
+
+    monkeypatch.setattr(update.subprocess, "run", windows_run)
+
+
+# A given line the course fixes, and one the student changed, around a line with a character outside ASCII
+# (module 09's prose cites its sections as §4, §11).
+MERGED_OLD = "# the fast path of §4 does the same MACs\nx = check(x)\n\n# the student's line\nraise NotImplementedError()"
+MERGED_NEW = MERGED_OLD.replace("check(x)", "check(x, 'f')")
+MERGED_MINE = MERGED_OLD.replace("raise NotImplementedError()", "return x * 2")
+
+
+def test_the_line_merge_keeps_characters_outside_ascii_on_windows(windows_locale):
+    merged = update.merge_lines(MERGED_MINE, MERGED_OLD, MERGED_NEW)
+    assert merged == MERGED_MINE.replace("check(x)", "check(x, 'f')"), merged
+
+
+def test_the_courses_old_notebook_is_read_from_git_as_utf8_on_windows(tmp_path, windows_locale):
+    """tito update compares the student's cells with the course's previous notebook (from `git show`): a cell
+    with '§' read as 'Â§' would look changed by the student, and take none of the course's fixes."""
+    repo = tmp_path / "course"
+    source = repo / "src" / "00_demo" / "00_demo.py"
+    source.parent.mkdir(parents=True)
+    text = DEMO_SOURCE.read_text(encoding="utf-8")
+    source.write_bytes(text.replace("# %% [markdown]\n", "# %% [markdown]\n# The fast path (§4), then Łódź's ünïcode.\n", 1)
+                       .encode("utf-8"))
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "course")
+    old = update._old_course_notebook(repo, "HEAD", source)
+    assert old is not None
+    assert [c.source for c in old.cells] == [c.source for c in notebooks.student_notebook(source).cells]
 
 
 @pytest.mark.slow  # the fixture exports module 09 in a child process
