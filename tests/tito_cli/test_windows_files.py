@@ -17,6 +17,8 @@ import io
 import os
 import pathlib
 import posixpath
+import shutil
+import subprocess
 import types
 from pathlib import Path
 
@@ -126,3 +128,32 @@ def test_export_and_grade_a_notebook_on_another_drive_than_the_temporary_folder(
     (package / "core").mkdir(parents=True)
     (package / "__init__.py").write_text("")
     assert export.export_into_copy(nb, submission, "core.demo", package, tmp_path / "C" / "scratch") is None
+
+
+# ---- git on Windows: Git for Windows' installer sets core.autocrlf=true, which checks text files out with '\r\n'
+
+COMMITTED = ["modules/09_convolutions/09_convolutions.ipynb", "tinytorch/core/spatial.py",
+             "src/09_convolutions/09_convolutions.py", "autograder/gradescope/run_autograder",
+             "autograder/gradescope/setup.sh", "docs/figures/09_convolutions.png", "tinytorch/data/digits.csv.gz"]
+
+
+def test_a_clone_with_autocrlf_checks_out_the_bytes_committed(tmp_path):
+    """What a Windows clone gets must be what was committed: a fresh notebook is known by its bytes (`tito status`
+    says 'fresh', `tito module start` does not refuse), generated files are compared as bytes (`tito dev check`),
+    and the Gradescope zip's shell scripts run on Linux ('$'\\r': command not found' otherwise)."""
+    from tito_helpers import ROOT
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    course = tmp_path / "course"
+    names = [name for name in [".gitattributes", *COMMITTED] if (ROOT / name).exists()]
+    for name in names:
+        (course / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ROOT / name, course / name)
+    run = dict(capture_output=True, text=True, check=True)
+    subprocess.run(["git", "init", "-q", str(course)], **run)
+    subprocess.run(["git", "-C", str(course), "add", "."], **run)
+    subprocess.run(["git", "-C", str(course), "-c", "user.name=t", "-c", "user.email=t@example.org", "commit", "-q",
+                    "-m", "course"], **run)
+    subprocess.run(["git", "clone", "-q", "-c", "core.autocrlf=true", str(course), str(tmp_path / "student")], **run)
+    changed = [name for name in names if (tmp_path / "student" / name).read_bytes() != (course / name).read_bytes()]
+    assert changed == [], f"checked out with other bytes than committed under core.autocrlf=true: {changed}"
