@@ -228,3 +228,22 @@ def test_the_helper_thread_carries_whole_messages_both_ways(helper_thread):
     finally:
         for fd in (request_read, request_write, reply_read, reply_write):
             os.close(fd)
+
+
+# ---- the student's process gets an environment of its own: on Windows, with what Python needs to start ----
+
+def test_the_childs_environment_carries_what_windows_needs_to_start_python(monkeypatch):
+    """The judge starts its child with a small environment of its own, not the grader's. On Windows a Python
+    started without SYSTEMROOT stops before running anything ('Fatal Python error: _Py_HashRandomization_Init:
+    failed to get random numbers to initialize Python'): every item would fail."""
+    from tito.grading import judge
+    monkeypatch.setenv("SYSTEMROOT", "C:\\Windows")
+    monkeypatch.setenv("WINDIR", "C:\\Windows")
+    monkeypatch.setenv("GRADER_TOKEN", "not for the student")
+    here = judge._child_env("/tmp/work")
+    assert "SYSTEMROOT" not in here and "WINDIR" not in here and "GRADER_TOKEN" not in here
+    monkeypatch.setattr(sys, "platform", "win32")
+    there = judge._child_env("C:\\Users\\ta\\AppData\\Local\\Temp\\tito-grade-1\\work-1")
+    assert there["SYSTEMROOT"] == there["WINDIR"] == "C:\\Windows", there
+    assert "GRADER_TOKEN" not in there
+    assert set(there) - set(here) == {"SYSTEMROOT", "WINDIR"}

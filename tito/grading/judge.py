@@ -331,11 +331,20 @@ def _allowed_paths() -> tuple:
 
 # ---------------------------------------------------------------- one graded cell
 
+# What a Windows process needs of its environment: without SYSTEMROOT, Python stops before any code runs
+# ("Fatal Python error: _Py_HashRandomization_Init: failed to get random numbers", the subprocess docs'
+# "env must include a valid SystemRoot"), and `socket`/`asyncio` fail to load (cpython gh-118234).
+WINDOWS_ENV = ("SYSTEMROOT", "WINDIR")
+
+
 def _child_env(home: str) -> dict:
     one = "1"  # one BLAS thread: predictable memory under the address-space limit, fair on a shared machine
-    return {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "HOME": home,
-            "TMPDIR": "/tmp" if home.startswith("/tmp/") else home, "PYTHONDONTWRITEBYTECODE": "1",
-            "OPENBLAS_NUM_THREADS": one, "OMP_NUM_THREADS": one, "MKL_NUM_THREADS": one}
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8", "HOME": home,
+           "TMPDIR": "/tmp" if home.startswith("/tmp/") else home, "PYTHONDONTWRITEBYTECODE": "1",
+           "OPENBLAS_NUM_THREADS": one, "OMP_NUM_THREADS": one, "MKL_NUM_THREADS": one}
+    if sys.platform == "win32":
+        env.update({name: os.environ[name] for name in WINDOWS_ENV if os.environ.get(name)})
+    return env
 
 
 def _child_setup(setup: Setup, workdir: str) -> dict:
