@@ -66,14 +66,17 @@ MEMORY_MB = 4096                                  # address space of each of its
 
 CONFIG = '''\
 # nbgrader's kernel runs in tito's isolation (tito/nbgrader_kernel.py): without network, it talks to
-# nbgrader over Unix sockets in a private folder made for this run and removed at its end.
+# nbgrader over Unix sockets in a private folder made for this run and removed at its end. Not on
+# Windows: pyzmq's Windows wheels have no Unix sockets ("Protocol not supported (addr='ipc://...')"),
+# and no isolation to run the kernel in there; it talks over TCP, as nbgrader's own kernels do.
 import atexit, shutil, tempfile  # noqa: E401,E402
-_run = tempfile.mkdtemp(prefix="{prefix}")
-atexit.register(shutil.rmtree, _run, True)
-os.mkdir(os.path.join(_run, "{sockets}"), 0o700)
-os.mkdir(os.path.join(_run, "{root}"), 0o700)
-c.KernelManager.transport = "ipc"
-c.KernelManager.ip = os.path.join(_run, "{sockets}", "{ip}")
+if os.name != "nt":
+    _run = tempfile.mkdtemp(prefix="{prefix}")
+    atexit.register(shutil.rmtree, _run, True)
+    os.mkdir(os.path.join(_run, "{sockets}"), 0o700)
+    os.mkdir(os.path.join(_run, "{root}"), 0o700)
+    c.KernelManager.transport = "ipc"
+    c.KernelManager.ip = os.path.join(_run, "{sockets}", "{ip}")
 '''.format(prefix=RUN_PREFIX, sockets=SOCKETS, root=ROOT, ip=IP)
 
 
@@ -117,6 +120,13 @@ def run_folder(info: dict) -> Path | None:
 
 
 def plain_kernel(argv: list[str]) -> None:
+    """ipykernel without tito's isolation, as `python -m ipykernel_launcher` runs it; never returns. On Windows
+    in this process: there os.execv starts a new process and ends this one, the process nbgrader started and
+    watches, which then reports the kernel dead ('Kernel died before replying to kernel_info')."""
+    if sys.platform == "win32":
+        from ipykernel import kernelapp
+        kernelapp.launch_new_instance(argv)
+        raise SystemExit(0)
     os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *argv])
 
 

@@ -247,3 +247,63 @@ def test_the_childs_environment_carries_what_windows_needs_to_start_python(monke
     assert there["SYSTEMROOT"] == there["WINDIR"] == "C:\\Windows", there
     assert "GRADER_TOKEN" not in there
     assert set(there) - set(here) == {"SYSTEMROOT", "WINDIR"}
+
+
+# ---- nbgrader on Windows: the course's kernel, without Unix sockets and without exec ---------------
+
+def test_the_nbgrader_course_uses_unix_sockets_only_where_there_are_some(tmp_path, monkeypatch):
+    """pyzmq's Windows wheels have no ipc:// transport: a kernel configured with it never starts there."""
+    pytest.importorskip("ipykernel")
+    from traitlets.config import Config
+
+    from tito import release
+    from tito_helpers import DEMO
+    course = tmp_path / "course"
+    release.release([DEMO], course)
+    text = (course / "nbgrader_config.py").read_text(encoding="utf-8")
+
+    def loaded() -> Config:
+        config = Config()
+        exec(compile(text, str(course / "nbgrader_config.py"), "exec"),
+             {"get_config": lambda: config, "__file__": str(course / "nbgrader_config.py")})
+        return config
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # the run folders it makes land here
+    here = loaded()
+    assert here.KernelManager.transport == "ipc" and here.KernelManager.ip.endswith("kernel")
+    with monkeypatch.context() as windows:  # (undone before any assertion: pytest's report reads os.name)
+        windows.setattr(os, "name", "nt")
+        there = loaded()
+    assert "transport" not in there.KernelManager and "ip" not in there.KernelManager, there.KernelManager
+    assert there.Autograde.autograde_preprocessors[0] == "tito.nbgrader_judge.TitoGrade"  # the rest as before
+
+
+def test_the_plain_kernel_runs_in_the_process_nbgrader_started_on_windows(monkeypatch):
+    """On Windows os.execv ends the process nbgrader watches (and starts another): jupyter_client then
+    reports the kernel dead. There ipykernel runs in this process; elsewhere it is exec'd as before."""
+    import types
+
+    from tito import nbgrader_kernel
+    calls = []
+
+    def execv(path, args):
+        calls.append(("execv", args[1:3]))
+        raise SystemExit("exec")
+
+    kernelapp = types.ModuleType("ipykernel.kernelapp")
+    kernelapp.launch_new_instance = lambda argv=None: calls.append(("in this process", argv))
+    package = types.ModuleType("ipykernel")
+    package.kernelapp = kernelapp
+    monkeypatch.setitem(sys.modules, "ipykernel", package)
+    monkeypatch.setitem(sys.modules, "ipykernel.kernelapp", kernelapp)
+    monkeypatch.setattr(os, "execv", execv)
+    for platform in ("linux", "win32"):
+        with monkeypatch.context() as system:  # (undone before any assertion: pytest's report reads sys.platform)
+            system.setattr(sys, "platform", platform)
+            try:
+                nbgrader_kernel.plain_kernel(["-f", "kernel-1.json"])
+            except SystemExit:
+                pass
+            else:
+                calls.append("returned")
+    assert calls == [("execv", ["-m", "ipykernel_launcher"]), ("in this process", ["-f", "kernel-1.json"])], calls
