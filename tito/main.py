@@ -149,14 +149,21 @@ def _report_writers(args) -> list[tuple[str, str, object]]:
     return [(kind, path, write) for kind, path, write in asked if path]
 
 
-def cmd_grade(args) -> int:
-    """Every report asked for is written, whatever happened: exit code 0 when the submission was
-    graded (whatever it did), 2 when grading could not run (the report says why, items at 0)."""
-    for stream in (sys.stdout, sys.stderr):  # a message no encoding can write still prints, escaped
+def escape_what_cannot_be_written() -> None:
+    """A message the output's encoding cannot write still prints, escaped ('\\u0141'), instead of stopping the
+    command half-way with UnicodeEncodeError: on Windows, stdout into a pipe or a file (`!tito export 00` in a
+    notebook, `tito test 09 > log.txt`) encodes with the code page (cp1252), which lacks most letters."""
+    for stream in (sys.stdout, sys.stderr):
         try:
             stream.reconfigure(errors="backslashreplace")
         except (AttributeError, ValueError, OSError):
             pass
+
+
+def cmd_grade(args) -> int:
+    """Every report asked for is written, whatever happened: exit code 0 when the submission was
+    graded (whatever it did), 2 when grading could not run (the report says why, items at 0)."""
+    escape_what_cannot_be_written()
     if _is_batch(args):
         return cmd_grade_batch(args)
     if not args.submission:
@@ -374,6 +381,7 @@ def _quiet_broken_pipe() -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    escape_what_cannot_be_written()
     args = build_parser().parse_args(argv)
     try:
         with processes.cleanup_on_exit():  # whatever way this ends, every child is killed and waited for

@@ -157,3 +157,19 @@ def test_a_clone_with_autocrlf_checks_out_the_bytes_committed(tmp_path):
     subprocess.run(["git", "clone", "-q", "-c", "core.autocrlf=true", str(course), str(tmp_path / "student")], **run)
     changed = [name for name in names if (tmp_path / "student" / name).read_bytes() != (course / name).read_bytes()]
     assert changed == [], f"checked out with other bytes than committed under core.autocrlf=true: {changed}"
+
+
+# ---- Windows' console encoding: stdout into a pipe or a file is the code page (cp1252), not UTF-8 ----
+
+def test_a_command_whose_output_the_code_page_cannot_write_still_runs(tmp_path, monkeypatch):
+    """`!tito export 00` in a notebook, `tito test 09 > log.txt`: on Windows stdout then encodes with the
+    code page, which lacks most of the world's letters (a course under C:\\Users\\Łukasz). The command must
+    still do its work and say so, escaping what it cannot write, as `tito grade` always did."""
+    from tito_helpers import make_repo, tito
+    repo = tmp_path / "Łukasz"
+    repo.mkdir()
+    make_repo(repo, [DEMO])
+    monkeypatch.setenv("PYTHONIOENCODING", "cp1252")  # what a pipe gets on a Western European Windows
+    result = tito(repo, "export", "00")
+    assert result.returncode == 0 and "UnicodeEncodeError" not in result.stderr, result.stdout + result.stderr
+    assert "\\u0141ukasz" in result.stdout, result.stdout
