@@ -307,3 +307,29 @@ def test_the_plain_kernel_runs_in_the_process_nbgrader_started_on_windows(monkey
             else:
                 calls.append("returned")
     assert calls == [("execv", ["-m", "ipykernel_launcher"]), ("in this process", ["-f", "kernel-1.json"])], calls
+
+
+# ---- a batch stops a grading process on Windows with its tree ---------------------------------------
+
+def test_a_batch_ends_a_grading_process_with_the_students_processes_below_it_on_windows(monkeypatch):
+    """A grading process past its time, or the batch stopped: on Linux SIGTERM lets `tito grade` kill its own
+    children; on Windows send_signal(SIGTERM) is TerminateProcess, which ends that process alone, and the
+    student's process it had started (an endless loop) ran on. There the whole tree ends at once."""
+    from tito.grading import batch
+    from tito.grading import processes as procs
+    seen = []
+
+    class Proc:
+        pid = 4242
+
+        def send_signal(self, sig):
+            seen.append("TerminateProcess")  # what Popen.send_signal(SIGTERM) is on Windows
+
+        def wait(self, timeout=None):
+            seen.append("wait")
+            return 1
+
+    monkeypatch.setattr(procs, "kill_group", lambda proc: seen.append(f"kill_group {proc.pid}"))
+    monkeypatch.delattr(os, "killpg")
+    batch.Runner._end(None, Proc())
+    assert seen == ["kill_group 4242", "wait"], seen

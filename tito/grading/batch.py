@@ -362,7 +362,14 @@ class Runner:
         return report
 
     def _end(self, proc: subprocess.Popen) -> None:
-        """SIGTERM (the grading then kills its own children), and after 10 s its whole group."""
+        """SIGTERM (the grading then kills its own children), and after 10 s its whole group. Windows has no
+        SIGTERM to handle: send_signal(SIGTERM) is TerminateProcess, which ends that process alone and leaves
+        the student's processes it started running (an endless loop: for good, there is no CPU limit there);
+        there the tree goes at once (processes.kill_group: taskkill /T)."""
+        if not hasattr(os, "killpg"):
+            processes.kill_group(proc)
+            proc.wait()
+            return
         try:
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=10.0)
