@@ -19,6 +19,7 @@ import pathlib
 import posixpath
 import shutil
 import subprocess
+import sys
 import types
 from pathlib import Path
 
@@ -173,3 +174,18 @@ def test_a_command_whose_output_the_code_page_cannot_write_still_runs(tmp_path, 
     result = tito(repo, "export", "00")
     assert result.returncode == 0 and "UnicodeEncodeError" not in result.stderr, result.stdout + result.stderr
     assert "\\u0141ukasz" in result.stdout, result.stdout
+
+
+def test_what_tito_tests_children_print_reaches_tito_as_written(tmp_path, monkeypatch):
+    """`tito export`'s import check and `tito test`'s pytest write into files that tito reads as UTF-8; on Windows
+    a child's stdio into a file is the code page's: the student's message 'größe' read back as 'gr��e', and a
+    traceback's file under C:\\Users\\Łukasz as '\\u0141ukasz', no longer a file of the package."""
+    from tito.grading import processes
+    monkeypatch.setenv("PYTHONIOENCODING", "cp1252")  # Windows' default for a file
+    out, err = tmp_path / "out.txt", tmp_path / "err.txt"
+    code = processes.run_group([sys.executable, "-c", "import sys; print('gr\\u00f6\\u00dfe'); "
+                                "sys.stderr.write('C:\\\\Users\\\\\\u0141ukasz \\u00e9t\\u00e9')"],
+                               tmp_path, None, 60, out, err)
+    assert code == 0
+    assert out.read_text(encoding="utf-8", errors="replace").strip() == "größe"
+    assert err.read_text(encoding="utf-8", errors="replace") == "C:\\Users\\Łukasz été"

@@ -519,6 +519,9 @@ def child_env(package_parent=None) -> dict:
     if package_parent is not None:
         env["PYTHONPATH"] = os.pathsep.join([str(package_parent), *filter(None, [env.get("PYTHONPATH")])])
     env["PYTHONDONTWRITEBYTECODE"] = "1"  # leave no bytecode behind in the package under test
+    # tito reads what they print as UTF-8 (the import check's traceback: its file names and the student's
+    # message); on Windows their stdout and stderr, files, would otherwise be the code page's (cp1252).
+    env["PYTHONIOENCODING"] = "utf-8"
     return env
 
 
