@@ -37,6 +37,13 @@ def fresh_notebook(module: CourseModule) -> bytes:
     return notebooks.notebook_bytes(notebooks.student_notebook(module.src))
 
 
+def is_fresh(path: Path, fresh: bytes) -> bool:
+    """Whether the notebook at `path` is the fresh one, also with '\r\n' line endings: what git checks out on
+    Windows under core.autocrlf=true in a clone made before the course's .gitattributes said eol=lf."""
+    data = path.read_bytes()
+    return data == fresh or data.replace(b"\r\n", b"\n") == fresh
+
+
 def start_module(module: CourseModule, reset: bool = False, log=print) -> Path:
     """Write the fresh student notebook, unless that would overwrite the student's work; and the
     module's other notebooks (given code, e.g. 09b_going_further.ipynb) where they are missing."""
@@ -47,7 +54,7 @@ def start_module(module: CourseModule, reset: bool = False, log=print) -> Path:
             log(f"wrote {given.relative_to(module.root)} (given code, after the lesson)")
     path, fresh = module.student_notebook, fresh_notebook(module)
     rel = path.relative_to(module.root)
-    if path.exists() and path.read_bytes() == fresh:
+    if path.exists() and is_fresh(path, fresh):
         log(f"{rel} is already a fresh copy; open it in Jupyter and start.")
         return path
     if path.exists() and not reset:
@@ -404,7 +411,7 @@ def status_rows(modules: list[CourseModule], package: Path) -> list[tuple[str, s
     rows = []
     for module in modules:
         nb = module.student_notebook
-        started = "started" if nb.exists() and nb.read_bytes() != fresh_notebook(module) else \
+        started = "started" if nb.exists() and not is_fresh(nb, fresh_notebook(module)) else \
             ("fresh" if nb.exists() else "not started")
         last, stale = results.get(module.slug), stale_export(module, package)
         if stale:  # never a verdict on code the notebook no longer holds

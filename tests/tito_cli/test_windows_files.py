@@ -189,3 +189,18 @@ def test_what_tito_tests_children_print_reaches_tito_as_written(tmp_path, monkey
     assert code == 0
     assert out.read_text(encoding="utf-8", errors="replace").strip() == "größe"
     assert err.read_text(encoding="utf-8", errors="replace") == "C:\\Users\\Łukasz été"
+
+
+def test_a_fresh_notebook_checked_out_with_crlf_is_still_fresh(demo_repo):
+    """A Windows clone made before the course's .gitattributes (core.autocrlf=true) holds every notebook with
+    '\\r\\n': tito status called each untouched one 'started', and tito module start refused to replace it."""
+    from tito import paths, workflow
+    module = paths.CourseModule(DEMO.number, DEMO.slug, demo_repo)
+    notebook = module.student_notebook
+    notebook.write_bytes(notebook.read_bytes().replace(b"\n", b"\r\n"))
+    assert workflow.status_rows([module], demo_repo / "tinytorch")[0][1] == "fresh"
+    said = []
+    workflow.start_module(module, log=said.append)
+    assert said == ["modules/00_demo/00_demo.ipynb is already a fresh copy; open it in Jupyter and start."], said
+    notebook.write_bytes(notebook.read_bytes().replace(b'"source": [', b'"source": [\r\n    "x = 1\\n",', 1))
+    assert workflow.status_rows([module], demo_repo / "tinytorch")[0][1] == "started"  # an edit is still an edit
