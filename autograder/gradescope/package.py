@@ -41,8 +41,9 @@ def build(module: str, out: Path, repo: Path = REPO, visibility: str = "visible"
     names = [name for name in repository_files(repo)
              if (repo / name).resolve() != Path(out).resolve() and (name in tracked or not name.endswith(".zip"))]
     with zipfile.ZipFile(out, "w") as archive:
-        for script in ("setup.sh", "run_autograder"):
-            _add(archive, script, (HERE / script).read_bytes(), EXECUTABLE)
+        for script in ("setup.sh", "run_autograder"):  # bash on Gradescope's Linux: '\n' line endings, whatever
+            # the checkout has (a Windows clone made under core.autocrlf=true before .gitattributes said eol=lf)
+            _add(archive, script, (HERE / script).read_bytes().replace(b"\r\n", b"\n"), EXECUTABLE)
         _add(archive, "MODULE", (module + "\n").encode(), REGULAR)
         _add(archive, "VISIBILITY", (visibility + "\n").encode(), REGULAR)
         for name in names:

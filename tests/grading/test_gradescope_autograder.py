@@ -175,3 +175,24 @@ def test_setup_stops_on_a_base_image_whose_python_is_too_old(tmp_path):
     assert run.returncode == 1, run.stdout + run.stderr
     assert "needs Python 3.10 or newer, and this image has Python 3.8.10" in run.stderr
     assert "Ubuntu 22.04 (or newer) base image" in run.stderr and "should not run" not in run.stderr
+
+
+def test_the_scripts_go_into_the_zip_with_unix_line_endings(tmp_path, monkeypatch):
+    """An instructor on Windows whose clone has CRLF files (core.autocrlf=true, a clone made before .gitattributes):
+    Gradescope runs setup.sh and run_autograder with bash on Linux, where a '\\r' breaks every line
+    ("$'\\r': command not found", "set: pipefail\\r: invalid option name")."""
+    if shutil.which("git") is None:
+        pytest.skip("package.py lists the repository's files with git")
+    here = tmp_path / "gradescope"
+    here.mkdir()
+    for script in ("setup.sh", "run_autograder"):
+        (here / script).write_bytes((Path(package.__file__).parent / script).read_bytes().replace(b"\n", b"\r\n"))
+    monkeypatch.setattr(package, "HERE", here)
+    repo = tmp_path / "repo"
+    (repo / "src").mkdir(parents=True)
+    (repo / "src" / "a.py").write_text("x = 1\n")
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    with zipfile.ZipFile(package.build("09", tmp_path / "autograder-09.zip", repo=repo)) as archive:
+        for script in ("setup.sh", "run_autograder"):
+            data = archive.read(script)
+            assert b"\r" not in data and data == (Path(package.__file__).parent / script).read_bytes(), script
