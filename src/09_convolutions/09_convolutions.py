@@ -167,6 +167,45 @@ if __name__ == "__main__":
 # Return the output length along one axis. The checks are given; write the formula.
 
 
+# %% nbgrader={"grade": false, "grade_id": "spatial-fit-check", "locked": false, "schema_version": 3, "solution": false, "task": false}
+#| export
+def _dilated_kernel(kernel, dilation):
+    """The extent (h, w) that a dilated kernel covers: dilation * (k - 1) + 1 per axis."""
+    return tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+
+
+def _even(pads):
+    """(ph, pw) of padding ((top, bottom), (left, right)) that is the same on both sides, else None."""
+    return tuple(before for before, _ in pads) if all(before == after for before, after in pads) else None
+
+
+def _check_fits(layer, hw, kernel, stride, pads, dilation, ceil_mode=False):
+    """Raise a ValueError naming `layer` unless the (dilated) kernel fits the padded input along every
+    axis: the one place this module checks that (conv_output_size's check below, every layer's
+    output size in section 2). hw, kernel, stride, dilation: a number per axis; pads: (before, after)
+    per axis. ceil_mode (a pooling option) also takes a window longer than the padded input by less
+    than the stride, as PyTorch does."""
+    span = _dilated_kernel(kernel, dilation)
+    padded = tuple(n + before + after for n, (before, after) in zip(hw, pads))
+    overhang = tuple(s - 1 for s in stride) if ceil_mode else (0,) * len(hw)
+    if all(k <= n + o for k, n, o in zip(span, padded, overhang)):
+        return
+    dilated, overhung, one = any(d != 1 for d in dilation), any(overhang), len(hw) == 1
+    # One axis (conv_output_size, pool_output_size) reads as numbers, two as (h, w) tuples.
+    kernel, dilation, span, overhang, padding = (values[0] if one else tuple(values) for values in (
+        kernel, dilation, span, overhang, _even(pads) or pads))
+    spans = f" with dilation {dilation} spans {span}, which" if dilated else ""
+    ceil = f" even with ceil_mode's overhang of up to stride - 1 = {overhang}" if overhung else ""
+    smaller = f"a smaller kernel{' or dilation' if dilated else ''}"
+    if one:
+        raise ValueError(
+            f"{layer}: kernel {kernel}{spans} does not fit an axis of size {hw[0]} with padding {padding} "
+            f"(padded length {padded[0]}){ceil}. Use {smaller}{',' * dilated} or more padding.")
+    raise ValueError(
+        f"{layer} kernel {kernel}{spans} does not fit the padded input {padded}{ceil} (input {tuple(hw)}, "
+        f"padding {padding}). Use {smaller}, more padding, or a larger input.")
+
+
 # %% nbgrader={"grade": false, "grade_id": "conv-output-size", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
 def _check_output_size_args(size, kernel, stride, padding):
@@ -176,10 +215,7 @@ def _check_output_size_args(size, kernel, stride, padding):
             raise TypeError(f"conv_output_size: {name} must be an int, got {value!r} ({type(value).__name__}).")
         if value < low:
             raise ValueError(f"conv_output_size: {name} must be >= {low}, got {value}.")
-    if kernel > size + 2 * padding:
-        raise ValueError(
-            f"conv_output_size: kernel {kernel} does not fit an axis of size {size} with padding {padding} "
-            f"(padded length {size + 2 * padding}). Use a smaller kernel or more padding.")
+    _check_fits("conv_output_size", (size,), (kernel,), (stride,), ((padding, padding),), (1,))
 
 
 def conv_output_size(size, kernel, stride=1, padding=0):
@@ -366,24 +402,13 @@ def _check_pool_padding(layer, kernel, padding):
 
 def _output_hw(layer, hw, kernel, stride, padding, dilation=(1, 1), ceil_mode=False):
     """(H_out, W_out) of every layer here, or a ValueError naming `layer` when the kernel does not
-    fit the padded input: the one place the library checks that and counts windows.
+    fit the padded input (_check_fits, section 1): the one place the library counts windows.
 
-    padding: (ph, pw), or ((top, bottom), (left, right)) for a convolution's uneven "same" padding."""
+    padding: (ph, pw), or ((top, bottom), (left, right)) for a convolution's uneven "same" padding.
+    ceil_mode (a pooling option) also counts one window longer than the padded input by less than the
+    stride, as PyTorch does: it still starts inside the input (_window_count)."""
     pads = tuple(p if isinstance(p, tuple) else (p, p) for p in padding)
-    padding = _even(pads) or pads
-    span = _dilated_kernel(kernel, dilation)
-    padded = tuple(n + before + after for n, (before, after) in zip(hw, pads))
-    # ceil_mode (a pooling option) also counts one window longer than the padded input by less than the
-    # stride, as PyTorch does: it still starts inside the input (_window_count).
-    overhang = tuple(s - 1 for s in stride) if ceil_mode else (0,) * len(hw)
-    if any(k > n + o for k, n, o in zip(span, padded, overhang)):
-        dilated = any(d != 1 for d in dilation)
-        spans = f" with dilation {tuple(dilation)} spans {span}, which" if dilated else ""
-        ceil = f" even with ceil_mode's overhang of up to stride - 1 = {overhang}" if any(overhang) else ""
-        raise ValueError(
-            f"{layer} kernel {tuple(kernel)}{spans} does not fit the padded input {padded}{ceil} (input {tuple(hw)}, "
-            f"padding {tuple(padding)}). Use a smaller kernel{' or dilation' if dilated else ''}, more padding, "
-            "or a larger input.")
+    _check_fits(layer, hw, kernel, stride, pads, dilation, ceil_mode)
     return tuple(_window_count(n, k, s, pad, d, ceil_mode) for n, k, s, pad, d in zip(hw, kernel, stride, pads, dilation))
 
 
@@ -445,11 +470,6 @@ def _check_conv_args(layer, x, weight, bias, stride, padding):
     return x, weight, bias, stride, _even(pads), out_hw
 
 
-def _even(pads):
-    """(ph, pw) of padding ((top, bottom), (left, right)) that is the same on both sides, else None."""
-    return tuple(before for before, _ in pads) if all(before == after for before, after in pads) else None
-
-
 def _check_pool_args(layer, x, kernel_size, stride, padding):
     """_check_pool for your loops, which take stride and padding alone: (x, kernel, stride, padding, out_hw)."""
     x, kernel, stride, padding, _, out_hw = _check_pool(layer, x, kernel_size, stride, padding)
@@ -487,11 +507,6 @@ def _pad(x, padding, value=0.0):
 
 # Convolution's options beyond stride and padding (dilation, groups, padding "same"/"valid"): the
 # going-further notebook computes them; they are checked here, with the rest.
-def _dilated_kernel(kernel, dilation):
-    """The extent (h, w) that a dilated kernel covers: dilation * (k - 1) + 1 per axis."""
-    return tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
-
-
 def _check_groups(layer, groups, in_channels, out_channels):
     """groups as an int that divides both channel counts (PyTorch's rule)."""
     if not is_whole_number(groups):

@@ -509,9 +509,9 @@ MUTANTS = [
     M(LOOPS, "conv_output_size unchecked",
       "    _check_output_size_args(size, kernel, stride, padding)\n",
       ""),
-    M(LOOPS, "conv_output_size misses a kernel that does not fit",
-      "if kernel > size + 2 * padding:",
-      "if kernel > size + 2 * padding + 1:"),
+    M(LOOPS, "the fit check takes a kernel one longer than the padded input (conv_output_size and every layer)",
+      "if all(k <= n + o for k, n, o in zip(span, padded, overhang)):",
+      "if all(k <= n + o + 1 for k, n, o in zip(span, padded, overhang)):"),
     M(LOOPS, "conv_output_size takes floats",
       "        if not is_whole_number(value):\n"
       "            raise TypeError(f\"conv_output_size:",

@@ -1,7 +1,9 @@
 """Argument checks the other error tests do not reach: a bias or weight of the wrong shape,
 bad arguments passed straight to conv_output_size, and that every error names the layer or
 function the student called (AvgPool2d's errors say AvgPool2d, never MaxPool2d)."""
+import ast
 import re
+from pathlib import Path
 
 import numpy as np
 import oracles
@@ -11,7 +13,7 @@ from tinytorch.core.spatial import (AvgPool2d, AvgPool2dFunction, Conv2d, Conv2d
                                     MaxPool2dFunction, avgpool2d_backward_loops, avgpool2d_loops,
                                     avgpool2d_vectorized, conv2d_backward_loops, conv2d_loops, conv2d_vectorized,
                                     conv_output_size, maxpool2d_backward_loops, maxpool2d_loops,
-                                    maxpool2d_vectorized)
+                                    maxpool2d_vectorized, pool_output_size)
 from tinytorch.core.tensor import Tensor
 
 X = np.zeros((2, 3, 5, 6), np.float32)
@@ -202,3 +204,42 @@ def test_the_loops_take_an_int_or_pair_padding_only(name, call, padding):
     with pytest.raises(TypeError, match=rf"{name}: padding must be an int or a tuple of two ints \(h, w\), "
                                         rf"got '{padding}'"):
         call(padding)
+
+
+# ---- one check that the kernel fits (issue #23) -------------------------------------------------
+
+def _raises_does_not_fit(node):
+    """The ValueErrors raised in function `node` whose message says "does not fit"."""
+    return [raised for raised in ast.walk(node) if isinstance(raised, ast.Raise) and "does not fit" in ast.unparse(raised)]
+
+
+def test_the_kernel_fit_check_is_written_once():
+    """conv_output_size's given check and every layer's output size (_output_hw) ask one function
+    whether the kernel fits the padded input; before, each wrote the test and the message itself."""
+    import tinytorch.core.spatial as spatial
+    tree = ast.parse(Path(spatial.__file__).read_text(encoding="utf-8"))
+    functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+    raising = sorted(node.name for node in ast.walk(tree)
+                     if isinstance(node, ast.FunctionDef) and _raises_does_not_fit(node))
+    assert raising == ["_check_fits"], raising
+    for caller in ("_check_output_size_args", "_output_hw"):
+        called = {node.func.id for node in ast.walk(functions[caller])
+                  if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+        assert "_check_fits" in called, f"{caller} calls {sorted(called)}"
+
+
+@pytest.mark.parametrize("args, message", [
+    ((4, 5, 1), "pool_output_size: kernel 5 does not fit an axis of size 4 with padding 0 (padded length 4). "
+                "Use a smaller kernel or more padding."),
+    ((4, 2, 1, 0, 4), "pool_output_size: kernel 2 with dilation 4 spans 5, which does not fit an axis of size 4 "
+                      "with padding 0 (padded length 4). Use a smaller kernel or dilation, or more padding."),
+    ((2, 6, 2, 1, 1, True), "pool_output_size: kernel 6 does not fit an axis of size 2 with padding 1 (padded length "
+                            "4) even with ceil_mode's overhang of up to stride - 1 = 1. Use a smaller kernel or more "
+                            "padding."),
+])
+def test_one_axis_reads_as_numbers_in_pool_output_size_too(args, message):
+    """pool_output_size, a one-axis function as conv_output_size is, words its error as
+    conv_output_size does (before: 1-tuples, 'kernel (5,) does not fit the padded input (4,)')."""
+    with pytest.raises(ValueError) as info:
+        pool_output_size(*args)
+    assert str(info.value) == message

@@ -22,6 +22,43 @@ from .layers import Module, _check_positive_int
 from .tensor import Tensor, get_rng, is_whole_number
 
 # %% ../../src/09_convolutions/09_convolutions.py #cell-006
+def _dilated_kernel(kernel, dilation):
+    """The extent (h, w) that a dilated kernel covers: dilation * (k - 1) + 1 per axis."""
+    return tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
+
+
+def _even(pads):
+    """(ph, pw) of padding ((top, bottom), (left, right)) that is the same on both sides, else None."""
+    return tuple(before for before, _ in pads) if all(before == after for before, after in pads) else None
+
+
+def _check_fits(layer, hw, kernel, stride, pads, dilation, ceil_mode=False):
+    """Raise a ValueError naming `layer` unless the (dilated) kernel fits the padded input along every
+    axis: the one place this module checks that (conv_output_size's check below, every layer's
+    output size in section 2). hw, kernel, stride, dilation: a number per axis; pads: (before, after)
+    per axis. ceil_mode (a pooling option) also takes a window longer than the padded input by less
+    than the stride, as PyTorch does."""
+    span = _dilated_kernel(kernel, dilation)
+    padded = tuple(n + before + after for n, (before, after) in zip(hw, pads))
+    overhang = tuple(s - 1 for s in stride) if ceil_mode else (0,) * len(hw)
+    if all(k <= n + o for k, n, o in zip(span, padded, overhang)):
+        return
+    dilated, overhung, one = any(d != 1 for d in dilation), any(overhang), len(hw) == 1
+    # One axis (conv_output_size, pool_output_size) reads as numbers, two as (h, w) tuples.
+    kernel, dilation, span, overhang, padding = (values[0] if one else tuple(values) for values in (
+        kernel, dilation, span, overhang, _even(pads) or pads))
+    spans = f" with dilation {dilation} spans {span}, which" if dilated else ""
+    ceil = f" even with ceil_mode's overhang of up to stride - 1 = {overhang}" if overhung else ""
+    smaller = f"a smaller kernel{' or dilation' if dilated else ''}"
+    if one:
+        raise ValueError(
+            f"{layer}: kernel {kernel}{spans} does not fit an axis of size {hw[0]} with padding {padding} "
+            f"(padded length {padded[0]}){ceil}. Use {smaller}{',' * dilated} or more padding.")
+    raise ValueError(
+        f"{layer} kernel {kernel}{spans} does not fit the padded input {padded}{ceil} (input {tuple(hw)}, "
+        f"padding {padding}). Use {smaller}, more padding, or a larger input.")
+
+# %% ../../src/09_convolutions/09_convolutions.py #cell-007
 def _check_output_size_args(size, kernel, stride, padding):
     """conv_output_size's arguments: ints, size/kernel/stride >= 1, padding >= 0, kernel fits."""
     for name, value, low in (("size", size, 1), ("kernel", kernel, 1), ("stride", stride, 1), ("padding", padding, 0)):
@@ -29,10 +66,7 @@ def _check_output_size_args(size, kernel, stride, padding):
             raise TypeError(f"conv_output_size: {name} must be an int, got {value!r} ({type(value).__name__}).")
         if value < low:
             raise ValueError(f"conv_output_size: {name} must be >= {low}, got {value}.")
-    if kernel > size + 2 * padding:
-        raise ValueError(
-            f"conv_output_size: kernel {kernel} does not fit an axis of size {size} with padding {padding} "
-            f"(padded length {size + 2 * padding}). Use a smaller kernel or more padding.")
+    _check_fits("conv_output_size", (size,), (kernel,), (stride,), ((padding, padding),), (1,))
 
 
 def conv_output_size(size, kernel, stride=1, padding=0):
@@ -51,7 +85,7 @@ def conv_output_size(size, kernel, stride=1, padding=0):
     _check_output_size_args(size, kernel, stride, padding)
     return (size + 2 * padding - kernel) // stride + 1
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-012
+# %% ../../src/09_convolutions/09_convolutions.py #cell-013
 def _pair(value, name, minimum, layer):
     """An int or an (h, w) pair of ints, each >= minimum, as a tuple (h, w); errors name `layer`."""
     items = (value, value) if is_whole_number(value) else value
@@ -112,24 +146,13 @@ def _check_pool_padding(layer, kernel, padding):
 
 def _output_hw(layer, hw, kernel, stride, padding, dilation=(1, 1), ceil_mode=False):
     """(H_out, W_out) of every layer here, or a ValueError naming `layer` when the kernel does not
-    fit the padded input: the one place the library checks that and counts windows.
+    fit the padded input (_check_fits, section 1): the one place the library counts windows.
 
-    padding: (ph, pw), or ((top, bottom), (left, right)) for a convolution's uneven "same" padding."""
+    padding: (ph, pw), or ((top, bottom), (left, right)) for a convolution's uneven "same" padding.
+    ceil_mode (a pooling option) also counts one window longer than the padded input by less than the
+    stride, as PyTorch does: it still starts inside the input (_window_count)."""
     pads = tuple(p if isinstance(p, tuple) else (p, p) for p in padding)
-    padding = _even(pads) or pads
-    span = _dilated_kernel(kernel, dilation)
-    padded = tuple(n + before + after for n, (before, after) in zip(hw, pads))
-    # ceil_mode (a pooling option) also counts one window longer than the padded input by less than the
-    # stride, as PyTorch does: it still starts inside the input (_window_count).
-    overhang = tuple(s - 1 for s in stride) if ceil_mode else (0,) * len(hw)
-    if any(k > n + o for k, n, o in zip(span, padded, overhang)):
-        dilated = any(d != 1 for d in dilation)
-        spans = f" with dilation {tuple(dilation)} spans {span}, which" if dilated else ""
-        ceil = f" even with ceil_mode's overhang of up to stride - 1 = {overhang}" if any(overhang) else ""
-        raise ValueError(
-            f"{layer} kernel {tuple(kernel)}{spans} does not fit the padded input {padded}{ceil} (input {tuple(hw)}, "
-            f"padding {tuple(padding)}). Use a smaller kernel{' or dilation' if dilated else ''}, more padding, "
-            "or a larger input.")
+    _check_fits(layer, hw, kernel, stride, pads, dilation, ceil_mode)
     return tuple(_window_count(n, k, s, pad, d, ceil_mode) for n, k, s, pad, d in zip(hw, kernel, stride, pads, dilation))
 
 
@@ -191,11 +214,6 @@ def _check_conv_args(layer, x, weight, bias, stride, padding):
     return x, weight, bias, stride, _even(pads), out_hw
 
 
-def _even(pads):
-    """(ph, pw) of padding ((top, bottom), (left, right)) that is the same on both sides, else None."""
-    return tuple(before for before, _ in pads) if all(before == after for before, after in pads) else None
-
-
 def _check_pool_args(layer, x, kernel_size, stride, padding):
     """_check_pool for your loops, which take stride and padding alone: (x, kernel, stride, padding, out_hw)."""
     x, kernel, stride, padding, _, out_hw = _check_pool(layer, x, kernel_size, stride, padding)
@@ -233,11 +251,6 @@ def _pad(x, padding, value=0.0):
 
 # Convolution's options beyond stride and padding (dilation, groups, padding "same"/"valid"): the
 # going-further notebook computes them; they are checked here, with the rest.
-def _dilated_kernel(kernel, dilation):
-    """The extent (h, w) that a dilated kernel covers: dilation * (k - 1) + 1 per axis."""
-    return tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
-
-
 def _check_groups(layer, groups, in_channels, out_channels):
     """groups as an int that divides both channel counts (PyTorch's rule)."""
     if not is_whole_number(groups):
@@ -292,7 +305,7 @@ def _options_code(name, layer):
             "run it, or import from tinytorch.core.spatial, which holds both notebooks' code.")
     return _OPTIONS_CODE[name]
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-017
+# %% ../../src/09_convolutions/09_convolutions.py #cell-018
 def conv2d_loops(x, weight, bias=None, stride=1, padding=0):
     """2D convolution (cross-correlation, as in PyTorch) by explicit loops, on numpy arrays.
 
@@ -320,7 +333,7 @@ def conv2d_loops(x, weight, bias=None, stride=1, padding=0):
                     out[n, co, i, j] = total
     return out
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-025
+# %% ../../src/09_convolutions/09_convolutions.py #cell-026
 def conv2d_macs(input_shape, out_channels, kernel_size, stride=1, padding=0):
     """Multiply-accumulates of a 2D convolution: B * C_out * H_out * W_out * C_in * kh * kw."""
     batch, c_in, height, width = input_shape
@@ -329,7 +342,7 @@ def conv2d_macs(input_shape, out_channels, kernel_size, stride=1, padding=0):
     h_out, w_out = _output_hw("conv2d_macs", (height, width), kernel, stride, padding)
     return batch * out_channels * h_out * w_out * c_in * kernel[0] * kernel[1]
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-030
+# %% ../../src/09_convolutions/09_convolutions.py #cell-031
 def conv2d_backward_loops(grad_out, x, weight, stride=1, padding=0):
     """Gradients of conv2d_loops by explicit loops: returns (grad_x, grad_w, grad_b).
 
@@ -364,7 +377,7 @@ def conv2d_backward_loops(grad_out, x, weight, stride=1, padding=0):
     grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width]
     return grad_x, grad_w, grad_b
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-034
+# %% ../../src/09_convolutions/09_convolutions.py #cell-035
 def _offset_slices(kernel, stride, out_hw, dilation=(1, 1)):
     """For each offset (ki, kj) in a window: its row-major index ki * kw + kj, and the
     strided slices that pick that offset from every window of an (A, B, H, W) array.
@@ -673,7 +686,7 @@ def _input_grad_by_convolution(grad_out, x_shape, weight, padding):
     flipped = weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)            # (C_in, C_out, kh, kw)
     return _conv2d_forward(grad_out, flipped, None, (1, 1), (kh - 1 - ph, kw - 1 - pw), (height, width))[0]
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-045
+# %% ../../src/09_convolutions/09_convolutions.py #cell-046
 def maxpool2d_loops(x, kernel_size, stride=None, padding=0):
     """2D max pooling by explicit loops, on numpy arrays; padding counts as -inf.
 
@@ -698,7 +711,7 @@ def maxpool2d_loops(x, kernel_size, stride=None, padding=0):
                     out[n, c, i, j] = best
     return out
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-046
+# %% ../../src/09_convolutions/09_convolutions.py #cell-047
 def avgpool2d_loops(x, kernel_size, stride=None, padding=0):
     """2D average pooling by explicit loops, on numpy arrays; zero padding counts in the mean.
 
@@ -722,7 +735,7 @@ def avgpool2d_loops(x, kernel_size, stride=None, padding=0):
                     out[n, c, i, j] = total / (kh * kw)
     return out
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-052
+# %% ../../src/09_convolutions/09_convolutions.py #cell-053
 def _padded_zeros(x, padding, dtype, extra=(0, 0)):
     """Zeros shaped like x with its padding, (N, C, H + 2*ph, W + 2*pw), in x's memory layout.
 
@@ -893,7 +906,7 @@ def _avgpool_divisor(hw, kernel, stride, padding, out_hw, ceil_mode, count_inclu
     rows, cols = (cells(*axis) for axis in zip(hw, kernel, stride, padding, out_hw))
     return np.outer(rows, cols)
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-055
+# %% ../../src/09_convolutions/09_convolutions.py #cell-056
 def maxpool2d_backward_loops(grad_out, x, kernel_size, stride=None, padding=0):
     """Gradient of maxpool2d_loops with respect to x, by explicit loops.
 
@@ -921,7 +934,7 @@ def maxpool2d_backward_loops(grad_out, x, kernel_size, stride=None, padding=0):
                     grad_x_pad[n, c, best_row, best_col] += grad_out[n, c, i, j]
     return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-059
+# %% ../../src/09_convolutions/09_convolutions.py #cell-060
 def avgpool2d_backward_loops(grad_out, x, kernel_size, stride=None, padding=0):
     """Gradient of avgpool2d_loops with respect to x, by explicit loops.
 
@@ -945,7 +958,7 @@ def avgpool2d_backward_loops(grad_out, x, kernel_size, stride=None, padding=0):
                             grad_x_pad[n, c, i * sh + ki, j * sw + kj] += share
     return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-065
+# %% ../../src/09_convolutions/09_convolutions.py #cell-066
 class Conv2dFunction(Function):
     """conv2d on Tensors (input, weight, optional bias), differentiable in all three, with every
     option of torch.nn.functional.conv2d.
@@ -1051,7 +1064,7 @@ class AvgPool2dFunction(Function):
         loops = _options_code("avgpool2d_general_backward_loops", self.layer)
         return (loops(grad_output, self.x, *geometry, *self.options),)
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-068
+# %% ../../src/09_convolutions/09_convolutions.py #cell-069
 class _Spatial(Module):
     """What the three layers share: kernel/stride/padding, shape helpers, loops switch."""
 
@@ -1070,7 +1083,7 @@ class _Spatial(Module):
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-070
+# %% ../../src/09_convolutions/09_convolutions.py #cell-071
 class Conv2d(_Spatial):
     """2D convolution over an (N, C_in, H, W) input, as torch.nn.Conv2d.
 
@@ -1137,7 +1150,7 @@ class Conv2d(_Spatial):
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
                 f"padding={padding}{options}, bias={self.bias is not None}")
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-072
+# %% ../../src/09_convolutions/09_convolutions.py #cell-073
 class _Pool2d(_Spatial):
     _function = None      # the layer's Function, which takes every option
 
@@ -1207,7 +1220,7 @@ class AvgPool2d(_Pool2d):
     def _has_options(self):
         return self.ceil_mode or not self.count_include_pad
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-085
+# %% ../../src/09_convolutions/09_convolutions.py #cell-086
 def receptive_field(layers):
     """(height, width) of the input patch that one output unit of `layers` can see.
 
@@ -1227,7 +1240,7 @@ def receptive_field(layers):
             jump[axis] *= stride[axis]
     return tuple(field)
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-090
+# %% ../../src/09_convolutions/09_convolutions.py #cell-091
 # count_parameters is module 03's (re-exported here, so `from tinytorch.core.spatial import
 # count_parameters` keeps working): all of a module's values, frozen ones included.
 from .layers import count_parameters  # noqa: F401 (unused in the generated file: re-exported)
