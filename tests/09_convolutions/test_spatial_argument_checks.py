@@ -127,6 +127,9 @@ NAMED_ERRORS = [
     ("Conv2d", None, lambda: Conv2d(3, 4, 3, padding=-1)),
     ("Conv2d", None, lambda: Conv2d(3, 4, 7)(Tensor(IMG4))),
     ("Conv2d", None, lambda: Conv2dFunction.apply(Tensor(IMG3), Tensor(W), None)),
+    # Conv2d.macs checks the shape as output_shape does, with or without options (before: conv2d_macs's errors)
+    ("Conv2d", "conv2d_macs", lambda: Conv2d(3, 4, 7).macs((1, 3, 6, 6))),
+    ("Conv2d", "conv2d_macs", lambda: Conv2d(3, 4, 3).macs((1, 3, 6))),
     ("MaxPool2d", "AvgPool2d", lambda: MaxPool2d(2)(Tensor(IMG3))),
     ("MaxPool2d", "AvgPool2d", lambda: MaxPool2d(0)),
     ("MaxPool2d", "AvgPool2d", lambda: MaxPool2d(2, stride=(1, 0))),
@@ -243,3 +246,11 @@ def test_one_axis_reads_as_numbers_in_pool_output_size_too(args, message):
     with pytest.raises(ValueError) as info:
         pool_output_size(*args)
     assert str(info.value) == message
+
+
+def test_conv2d_macs_counts_the_input_it_can_run_on():
+    """Conv2d(3, 4, 3) cannot run on 5 channels: its macs refuse them, as output_shape and forward do
+    (before, a layer without options counted 5 input channels: 1 * 4 * 6 * 6 * 5 * 9 = 6480)."""
+    with pytest.raises(ValueError, match=r"Conv2d expected 3 input channels, got 5"):
+        Conv2d(3, 4, 3).macs((1, 5, 8, 8))
+    assert Conv2d(3, 4, 3).macs((1, 3, 8, 8)) == 4 * 6 * 6 * 3 * 9

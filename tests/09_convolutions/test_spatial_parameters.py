@@ -151,8 +151,19 @@ def test_repr_shows_the_configuration():
     assert repr(MaxPool2d(2)) == "MaxPool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))"
     assert repr(AvgPool2d((2, 3), stride=1, padding=(1, 0))) == \
         "AvgPool2d(kernel_size=(2, 3), stride=(1, 1), padding=(1, 0))"
-    # an option shows when it is not its default, each one alone too
+    # an option shows when it is not its default, each one alone too, and only those that are not (as PyTorch's
+    # Conv2d.extra_repr; before, one option set showed every option of the layer)
     assert repr(MaxPool2d(2, dilation=2)) == \
-        "MaxPool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(2, 2), ceil_mode=False)"
+        "MaxPool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(2, 2))"
+    assert repr(MaxPool2d(2, ceil_mode=True)) == \
+        "MaxPool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0), ceil_mode=True)"
+    assert repr(MaxPool2d(3, 1, 1, (2, 1), ceil_mode=True)) == \
+        "MaxPool2d(kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), dilation=(2, 1), ceil_mode=True)"
     assert repr(AvgPool2d(2, count_include_pad=False)) == \
-        "AvgPool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0), ceil_mode=False, count_include_pad=False)"
+        "AvgPool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0), count_include_pad=False)"
+    assert repr(AvgPool2d(2, ceil_mode=True)) == \
+        "AvgPool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0), ceil_mode=True)"
+    assert repr(Conv2d(2, 4, 3, dilation=2)) == \
+        "Conv2d(2, 4, kernel_size=(3, 3), stride=(1, 1), padding=(0, 0), dilation=(2, 2), bias=True)"
+    assert repr(Conv2d(2, 4, 3, padding="same", groups=2)) == \
+        "Conv2d(2, 4, kernel_size=(3, 3), stride=(1, 1), padding='same', groups=2, bias=True)"

@@ -1069,6 +1069,7 @@ class _Spatial(Module):
     """What the three layers share: kernel/stride/padding, shape helpers, loops switch."""
 
     use_loops = False
+    _defaults = {}        # the layer's options of section 13 (_options), with PyTorch's defaults
 
     def output_shape(self, input_shape):
         """Output shape for an (N, C, H, W) input shape, with the layer's own checks."""
@@ -1083,6 +1084,14 @@ class _Spatial(Module):
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
+    def _options(self):
+        return {}
+
+    def _changed_options(self):
+        """Each option that differs from its default, as ", name=value": like PyTorch's Conv2d.extra_repr,
+        a repr shows an option only then."""
+        return "".join(f", {name}={value}" for name, value in self._options().items() if value != self._defaults[name])
+
 # %% ../../src/09_convolutions/09_convolutions.py #cell-071
 class Conv2d(_Spatial):
     """2D convolution over an (N, C_in, H, W) input, as torch.nn.Conv2d.
@@ -1092,6 +1101,7 @@ class Conv2d(_Spatial):
     dilation spaces the kernel's taps; groups splits the channels into groups convolved apart
     (groups == in_channels: depthwise); padding "same" keeps H and W (stride 1), "valid" is 0.
     """
+    _defaults = {"dilation": (1, 1), "groups": 1}
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True):
         super().__init__()
@@ -1113,8 +1123,8 @@ class Conv2d(_Spatial):
                              requires_grad=True)
         self.bias = Tensor(np.zeros(self.out_channels), requires_grad=True) if bias else None
 
-    def _has_options(self):
-        return self.dilation != (1, 1) or self.groups != 1 or isinstance(self.padding, str)
+    def _options(self):
+        return dict(dilation=self.dilation, groups=self.groups)
 
     def forward(self, x):
         expected = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
@@ -1136,19 +1146,16 @@ class Conv2d(_Spatial):
         return self.out_channels
 
     def macs(self, input_shape):
-        """Multiply-accumulates of one forward pass on an input of this shape."""
-        if not self._has_options():
-            return conv2d_macs(input_shape, self.out_channels, self.kernel_size, self.stride, self.padding)
+        """Multiply-accumulates of one forward pass on an input of this shape, checked as output_shape
+        checks it: B * C_out * H_out * W_out * (C_in // groups) * kh * kw (conv2d_macs with groups 1)."""
         batch, _, h_out, w_out = self.output_shape(input_shape)
         kh, kw = self.kernel_size      # each output sums (in_channels // groups) * kh * kw products
         return batch * self.out_channels * h_out * w_out * (self.in_channels // self.groups) * kh * kw
 
     def extra_repr(self):
-        options = "".join(f", {name}={value}" for name, value, default in
-                          (("dilation", self.dilation, (1, 1)), ("groups", self.groups, 1)) if value != default)
         padding = repr(self.padding) if isinstance(self.padding, str) else self.padding
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
-                f"padding={padding}{options}, bias={self.bias is not None}")
+                f"padding={padding}{self._changed_options()}, bias={self.bias is not None}")
 
 # %% ../../src/09_convolutions/09_convolutions.py #cell-073
 class _Pool2d(_Spatial):
@@ -1166,19 +1173,12 @@ class _Pool2d(_Spatial):
         return self._function.apply(x, kernel_size=self.kernel_size, stride=self.stride, padding=self.padding,
                                     use_loops=self.use_loops, layer=type(self).__name__, **self._options())
 
-    def _options(self):
-        return {}
-
-    def _has_options(self):
-        return False
-
     def _output_hw(self, hw):
         return _output_hw(type(self).__name__, hw, self.kernel_size, self.stride, self.padding,
                           getattr(self, "dilation", (1, 1)), getattr(self, "ceil_mode", False))
 
     def extra_repr(self):
-        options = "".join(f", {name}={value}" for name, value in self._options().items())
-        return super().extra_repr() + (options if self._has_options() else "")
+        return super().extra_repr() + self._changed_options()
 
     def _out_channels(self, channels):
         return channels
@@ -1192,6 +1192,7 @@ class MaxPool2d(_Pool2d):
     """2D max pooling, as torch.nn.MaxPool2d: stride defaults to kernel_size, padding counts as -inf.
     dilation spaces a window's cells; ceil_mode counts a last window that hangs over the end."""
     _function = MaxPool2dFunction
+    _defaults = {"dilation": (1, 1), "ceil_mode": False}
 
     # ceil_mode is keyword-only: PyTorch's fifth argument is return_indices, which tinytorch does not have.
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, *, ceil_mode=False):
@@ -1201,14 +1202,12 @@ class MaxPool2d(_Pool2d):
     def _options(self):
         return dict(dilation=self.dilation, ceil_mode=self.ceil_mode)
 
-    def _has_options(self):
-        return self.dilation != (1, 1) or self.ceil_mode
-
 
 class AvgPool2d(_Pool2d):
     """2D average pooling, as torch.nn.AvgPool2d: zero padding counts in the average unless
     count_include_pad=False; ceil_mode counts a last window that hangs over the end."""
     _function = AvgPool2dFunction
+    _defaults = {"ceil_mode": False, "count_include_pad": True}
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
         super().__init__(kernel_size, stride, padding)
@@ -1216,9 +1215,6 @@ class AvgPool2d(_Pool2d):
 
     def _options(self):
         return dict(ceil_mode=self.ceil_mode, count_include_pad=self.count_include_pad)
-
-    def _has_options(self):
-        return self.ceil_mode or not self.count_include_pad
 
 # %% ../../src/09_convolutions/09_convolutions.py #cell-086
 def receptive_field(layers):
