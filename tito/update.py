@@ -12,7 +12,8 @@ A student's work sits in tracked files: their notebooks (modules/NN_name/NN_name
      version (an instructor's fix to given code or prose); in a cell both changed (an exercise whose
      given lines the course fixed), the lines are merged three-way (`git merge-file`); where both
      changed the same lines, the student's cell stays, the course's new notebook is saved next to
-     it, and the message names the cells;
+     it, and the message names the cells; where the course split or added cells around an exercise,
+     the exercise's cell is found by its nbgrader grade_id;
   4. exports again each module whose package file held the student's export, so the fix reaches
      the package too (a refused export is reported; `tito status` shows it).
 """
@@ -78,10 +79,10 @@ def merge_notebook(mine: nbformat.NotebookNode, old: nbformat.NotebookNode,
             merged.extend(mine.cells[i1:i2])
         elif all(untouched[i1:i2]):
             merged.extend(new.cells[j1:j2])  # the course's change, where the student changed nothing
-        elif tag == "replace" and i2 - i1 == j2 - j1:  # cell for cell: merge the lines (a fix to a given line of an exercise)
-            for i, j in zip(range(i1, i2), range(j1, j2)):
-                if untouched[i]:
-                    merged.append(new.cells[j])
+        elif tag == "replace" and (pairs := _aligned(old.cells, new.cells, untouched, i1, i2, j1, j2)) is not None:
+            for i, j in pairs:  # cell for cell: merge the lines (a fix to a given line of an exercise)
+                if i is None or untouched[i]:
+                    merged.append(new.cells[j])  # a cell the course added, or one the student did not change
                     continue
                 text = merge_lines(mine.cells[i].source, old.cells[i].source, new.cells[j].source)
                 merged.append(mine.cells[i] if text is None else nbformat.from_dict({**mine.cells[i], "source": text}))
@@ -96,6 +97,29 @@ def merge_notebook(mine: nbformat.NotebookNode, old: nbformat.NotebookNode,
         if notebooks.cell_index(cell.get("id", "")) is not None:
             cell.id = notebooks.cell_id(index)
     return result, conflicts
+
+
+def _grade_id(cell) -> str:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+
+
+def _aligned(old_cells, new_cells, untouched, i1, i2, j1, j2) -> list[tuple[int | None, int]] | None:
+    """Which old cell each new cell of a changed block continues, as (old index or None, new index) in the
+    new order; None when the block cannot be merged safely. Cell for cell when the block keeps its length;
+    else by nbgrader's grade_id (a course that splits a given helper out of an exercise cell into a cell of
+    its own keeps the exercise's id), provided every cell the student changed has its id in the new block,
+    in the same order. An old cell with no new one is one the course removed (the student did not change it)."""
+    if i2 - i1 == j2 - j1:
+        return list(zip(range(i1, i2), range(j1, j2)))
+    old_ids = {_grade_id(old_cells[i]): i for i in range(i1, i2) if _grade_id(old_cells[i])}
+    pairs = [(old_ids.get(_grade_id(new_cells[j])) if _grade_id(new_cells[j]) else None, j) for j in range(j1, j2)]
+    matched = [i for i, _ in pairs if i is not None]
+    if len(old_ids) != i2 - i1 - sum(1 for i in range(i1, i2) if not _grade_id(old_cells[i])) or \
+            matched != sorted(set(matched)):
+        return None  # a grade_id twice, or cells reordered
+    if any(not untouched[i] and i not in matched for i in range(i1, i2)):
+        return None  # a cell the student changed that the course no longer has: theirs stays, named
+    return pairs
 
 
 def merge_lines(mine: str, old: str, new: str) -> str | None:

@@ -150,6 +150,53 @@ def test_merge_with_cells_the_student_added_keeps_theirs_whole():
     assert [c.source for c in merged.cells] == ["a", "b", "my scratch cell"] and conflicts == [1, 2, 3]
 
 
+def _graded(nb, *ids):
+    """nb with nbgrader grade_ids on its cells (None: a cell without one, as prose)."""
+    for cell, grade_id in zip(nb.cells, ids):
+        if grade_id:
+            cell.metadata["nbgrader"] = {"grade_id": grade_id, "grade": False, "locked": False, "solution": True}
+    return nb
+
+
+# Module 03 as a course update reshaped it: a given helper in the exercise's cell moved to a cell of its own
+# (and was renamed), the exercise's given lines call it by its new name.
+SPLIT_OLD = "def _check(v):\n    assert v > 0\n\n\nclass Linear:\n    def __init__(self, n):\n        _check(n)\n" \
+            "        self.n = int(n)\n        raise NotImplementedError()"
+SPLIT_HELPER = "def check(v):\n    assert v > 0"
+SPLIT_NEW = "class Linear:\n    def __init__(self, n):\n        check(n)\n        self.n = int(n)\n        raise NotImplementedError()"
+
+
+def test_merge_follows_an_exercise_cell_split_in_two_by_its_grade_id():
+    old = _graded(_nb("imports", SPLIT_OLD, "test(Linear)"), "imports", "linear", "test-linear")
+    new = _graded(_nb("imports", "# prose about check", SPLIT_HELPER, SPLIT_NEW, "test(Linear)"),
+                  "imports", None, "checks", "linear", "test-linear")
+    mine = _graded(_nb("imports", SPLIT_OLD.replace("raise NotImplementedError()", "self.w = [0] * n"), "test(Linear)"),
+                   "imports", "linear", "test-linear")
+    merged, conflicts = merge_notebook(mine, old, new)
+    assert conflicts == []
+    assert [c.source for c in merged.cells] == [
+        "imports", "# prose about check", SPLIT_HELPER,
+        "class Linear:\n    def __init__(self, n):\n        check(n)\n        self.n = int(n)\n        self.w = [0] * n",
+        "test(Linear)"]
+
+
+def test_merge_without_matching_grade_ids_keeps_the_students_changed_cell_and_names_it():
+    old = _graded(_nb("imports", SPLIT_OLD), "imports", "linear")
+    mine = _graded(_nb("imports", SPLIT_OLD.replace("raise NotImplementedError()", "self.w = [0] * n")), "imports", "linear")
+    for ids in [("imports", "checks", "linear-v2"),   # the exercise's id changed: no cell continues it
+                ("imports", "linear", "linear")]:     # two cells claim it
+        new = _graded(_nb("imports", SPLIT_HELPER, SPLIT_NEW), *ids)
+        merged, conflicts = merge_notebook(mine, old, new)
+        assert [c.source for c in merged.cells] == [c.source for c in mine.cells] and conflicts == [2], ids
+    reordered = _graded(_nb("imports", SPLIT_NEW, "# new", SPLIT_HELPER), "imports", "linear", None, "checks")
+    two = _graded(_nb("a", "b", "c"), "a", "b", "c")
+    mine_two = _graded(_nb("a", "b2", "c2"), "a", "b", "c")
+    new_two = _graded(_nb("a", "c3", "x", "b3"), "a", "c", None, "b")  # the course swapped b and c
+    merged, conflicts = merge_notebook(mine_two, two, new_two)
+    assert [c.source for c in merged.cells] == ["a", "b2", "c2"] and conflicts == [2, 3]
+    assert merge_notebook(mine, old, reordered)[1] == []  # one changed cell, found by its id: merged
+
+
 @pytest.fixture
 def windows_locale(monkeypatch):
     """git's output read as on Windows: text=True without encoding= decodes with the locale's code page
