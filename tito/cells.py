@@ -13,6 +13,7 @@ import os
 import re
 import stat
 import threading
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +35,8 @@ TEST_PREFIX = "test_unit_"
 
 # CPython before 3.11.8 / 3.12.1 can fail ast.parse in two threads at once ("AST constructor
 # recursion depth mismatch", gh-106905); tito test and the grader judge cells from thread pools.
-# Every ast.parse of tito goes through parse().
+# Every ast.parse of tito goes through parse(), and every traceback it formats in a thread through
+# format_exception() (Python 3.11 parses each line a traceback shows, to place its carets).
 PARSING = threading.RLock()  # re-entrant: loops.verdict holds it around its whole check
 
 
@@ -42,6 +44,13 @@ def parse(source: str, filename: str = "<unknown>") -> ast.Module:
     """ast.parse, one thread at a time (see PARSING)."""
     with PARSING:
         return ast.parse(source, filename)
+
+
+def format_exception(error: BaseException) -> str:
+    """traceback.format_exception's text, one thread at a time (see PARSING): on Python 3.11.7 a judge
+    thread formatting a test's traceback while another parsed failed with the SystemError (H64)."""
+    with PARSING:
+        return "".join(traceback.format_exception(type(error), error, error.__traceback__))
 
 
 class NotebookError(ValueError):

@@ -45,7 +45,6 @@ import select
 import shutil
 import signal
 import time
-import traceback
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
@@ -171,7 +170,7 @@ def grade_submission(module: CourseModule, submission: Path, package: Path,
     except (NotGraded, processes.Interrupted, processes.Terminated):
         raise
     except (Exception, remote.ItemTimeout, remote.ChildGone, remote.RuleBroken) as error:
-        log("tito: the grader failed while grading this submission; every item scores 0:\n" + traceback.format_exc())
+        log("tito: the grader failed while grading this submission; every item scores 0:\n" + cells.format_exception(error))
         reason = (f"the grader failed ({type(error).__name__}: {error}); this is a bug of tito, not of the "
                   "submission: your instructor has the details")
         return not_graded(module, submission, reason, graded, message=f"not graded: {reason}")

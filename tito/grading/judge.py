@@ -56,7 +56,6 @@ import sys
 import tempfile
 import threading
 import time
-import traceback
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -494,7 +493,7 @@ def _traceback(error: BaseException) -> str:
     from there, the first cause last (an IndexError raised in the student's code that the test wrapped
     in an AssertionError, `raise ... from error`, ends the text). `tito test` reads the frames from the
     end to say which function of the student's module raised (test_report.traceback_charge)."""
-    parts, seen, link = ["".join(traceback.format_exception(type(error), error, error.__traceback__))], set(), error
+    parts, seen, link = [notebook_cells.format_exception(error)], set(), error
     while link is not None and id(link) not in seen:
         seen.add(id(link))
         parts.append(getattr(link, "remote_traceback", ""))
