@@ -17,7 +17,15 @@ import functools
 import os
 from pathlib import Path
 
-import pytest
+# One BLAS / OpenMP thread per test process, set before numpy loads (as tests/09_convolutions/mutants.py
+# does for its runs): the suite runs on two processes (pytest-xdist) on two cores, and OpenBLAS's
+# threads spin waiting on each other when the other core is busy. milestones/cnn_digits.py sets the
+# same default itself, too late under pytest, where numpy is already loaded: its --quick run took
+# 94 s instead of 8 s on a busy machine. Set one of them yourself to override.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
+import pytest  # noqa: E402
 
 # The demo course's own pytest suite imports tinytorch.core.demo, which exists only in temporary repos.
 collect_ignore = ["helpers/fixture_repo"]
