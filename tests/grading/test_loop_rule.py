@@ -849,6 +849,118 @@ return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
 })
 
 
+# H63: honest loops reading by .item(...) in ways students write them; the collectors filled over ci (a counter k += 1
+# that indexes the collector, not the image; r, s named inside the loop) guard H63's counter rule from refusing them.
+HONEST.update({
+    "maxpool backward adding grad_out.item(n, c, i, j) at the window's argmax (H63)": ("maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                ki, kj = divmod(int(np.argmax(window)), kw)
+                grad_x_pad[n, c, i * sh + ki, j * sw + kj] += grad_out.item(n, c, i, j)
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+"""),
+    "conv's x_pad[n, ci, r, s] times weight.item(co, ci, ki, kj) (H63)": ("conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                total = 0.0
+                for ci in range(c_in):
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            total += x_pad[n, ci, i * sh + ki, j * sw + kj] * weight.item(co, ci, ki, kj)
+                out[n, co, i, j] = total + (bias[co] if bias is not None else 0.0)
+return out
+"""),
+    "maxpool with the row named first, x_pad.item(n, c, r, kj + j * sw) (H63)": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                best = -np.inf
+                for ki in range(kh):
+                    r = i * sh + ki
+                    for kj in range(kw):
+                        v = x_pad.item(n, c, r, kj + j * sw)
+                        if v > best:
+                            best = v
+                out[n, c, i, j] = best
+return out
+"""),
+    "avgpool summing window.item(ki, kj) of a named window (H63)": ("avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                total = 0.0
+                for ki in range(kh):
+                    for kj in range(kw):
+                        total += window.item(ki, kj)
+                out[n, c, i, j] = total / (kh * kw)
+return out
+"""),
+    "conv's products of x_pad.item and weight.item appended over ci, ki, kj, bias.item(co) (H63)": ("conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                products = []
+                for ci in range(c_in):
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            products.append(x_pad.item(n, ci, i * sh + ki, j * sw + kj) * weight.item(co, ci, ki, kj))
+                out[n, co, i, j] = sum(products) + (bias.item(co) if bias is not None else 0.0)
+return out
+"""),
+    "maxpool over plane[r].item(s) of plane = x_pad[n, c] (H63)": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        plane = x_pad[n, c]
+        for i in range(h_out):
+            for j in range(w_out):
+                best = -np.inf
+                for ki in range(kh):
+                    for kj in range(kw):
+                        best = max(best, plane[i * sh + ki].item(j * sw + kj))
+                out[n, c, i, j] = best
+return out
+"""),
+    "conv's products stored at a counter k += 1 over ci, ki, kj (H63)": ("conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                products = np.zeros(c_in * kh * kw)
+                k = 0
+                for ci in range(c_in):
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            products[k] = x_pad.item(n, ci, i * sh + ki, j * sw + kj) * weight[co, ci, ki, kj]
+                            k += 1
+                out[n, co, i, j] = products.sum() + (bias[co] if bias is not None else 0.0)
+return out
+"""),
+    "conv's products appended over ci with r, s named in the loop, x_pad.item(n, ci, r, s) (H63)": ("conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                products = []
+                for ci in range(c_in):
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            r, s = i * sh + ki, j * sw + kj
+                            products.append(x_pad.item(n, ci, r, s) * weight[co, ci, ki, kj])
+                out[n, co, i, j] = sum(products) + (bias[co] if bias is not None else 0.0)
+return out
+"""),
+})
+
+
 # Held-out hunt H20: sizes read inside itertools.product's ranges took itertools (or range) for a copy of
 # the image (44 of 48): "reads itertools beyond one window".
 PRODUCT_OF_SIZES = {
@@ -2191,6 +2303,76 @@ return out
         _copied_then_reduced("acc.setdefault(r * width + s, x_pad.item(n, c, r, s))", "acc = {}",
                              "np.array([acc[k] for k in sorted(acc)]).reshape(height, width)"), ""),
 })
+
+# Held-out hunt H63: a loop over every row (or every position) whose index is no loop variable but a counter the loop
+# moves, `r += 1`, `cnt[0] += 1`, `len(vals)`, `np.argmax(seen)` after `seen[k] = 1`: the collector made afresh for
+# each window took the loop for one over images and channels (its variables index no row), and the plane copied
+# one element at a time kept the rule (48 of 48 with maxpool2d_loops so written; subscripts as well as .item).
+def _counted_plane(fill: str, made: str = "copy = np.zeros((height, width))", plane: str = "copy") -> str:
+    """At every output position, the plane copied into a fresh collector at positions a counter counts, then
+    reduced whole."""
+    return f"""
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                height, width = x_pad.shape[2], x_pad.shape[3]
+                {made}
+{textwrap.indent(textwrap.dedent(fill).strip(chr(10)), " " * 16)}
+                out[n, c, i, j] = {WHOLE_MAX.format(plane)}[i, j]
+return out
+"""
+
+
+ATTACKS.update({
+    "every row counted by r += 1, the plane copied by x_pad.item(n, c, r, s) (H63)": (5, "maxpool2d_loops",
+        _counted_plane("""
+r = -1
+for _ in range(height):
+    r += 1
+    s = -1
+    for _ in range(width):
+        s += 1
+        copy[r, s] = x_pad.item(n, c, r, s)
+"""), ""),
+    "every row counted by r += 1, the plane copied by x_pad[n, c, r, s] (H63)": (5, "maxpool2d_loops", _counted_plane("""
+r = -1
+for _ in range(height):
+    r += 1
+    s = -1
+    for _ in range(width):
+        s += 1
+        copy[r, s] = x_pad[n, c, r, s]
+"""), ""),
+    "every position counted in cnt[0] += 1, a list holding the count (H63)": (5, "maxpool2d_loops", _counted_plane("""
+cnt = [0]
+for k in range(height * width):
+    r, s = cnt[0] // width, cnt[0] % width
+    copy[r, s] = x_pad.item(n, c, r, s)
+    cnt[0] += 1
+"""), ""),
+    "every position counted by the length of a list appended to, len(rows_seen) - 1 (H63)": (5, "maxpool2d_loops",
+        _counted_plane("""
+rows_seen = []
+for _ in range(height):
+    rows_seen.append(1)
+    r = len(rows_seen) - 1
+    cols_seen = []
+    for _ in range(width):
+        cols_seen.append(1)
+        s = len(cols_seen) - 1
+        vals.append(x_pad[n, c].item(r, s))
+""", "vals = []", "np.array(vals).reshape(height, width)"), ""),
+    "every position marked in seen[k] = 1 and found again by np.argmax(seen) (H63)": (5, "maxpool2d_loops",
+        _counted_plane("""
+for k in range(height * width):
+    seen = np.zeros(height * width)
+    seen[k] = 1
+    r, s = divmod(int(np.argmax(seen)), width)
+    copy[r, s] = x_pad.item(n, c, r, s)
+"""), ""),
+})
+
 
 if sys.version_info >= (3, 11):   # except* is 3.11 syntax: on 3.10 there is no such binding to miss
     ATTACKS["an except* handler's name deleting the loop function"] = (4, "conv2d_loops", None, """

@@ -2295,8 +2295,9 @@ def _within_window(loop: ast.AST, fill: ast.AST, fn: ast.FunctionDef, images: di
     """loop, between a collector's fresh start and a fill of it, adds at most one window's worth:
     it steps over numbers (range, np.ndindex, itertools.product) and either its range is a window's
     (`range(kh)`, `range(i * sh, i * sh + kh)`) or fill reads the image only directly (no name
-    holding values read from it) and the loop's variables (and names computed from them) index it
-    only in its leading dimensions (`for ci in range(c_in)`: x_pad[n, ci, ...])."""
+    holding values read from it) and the loop's variables (and names computed from them, and names the loop
+    moves from pass to pass, _carried: `r += 1`) index it only in its leading dimensions (`for ci in
+    range(c_in)`: x_pad[n, ci, ...])."""
     if not isinstance(loop, (ast.For, ast.AsyncFor, ast.comprehension)) or not _position_loop(loop.iter):
         return False
     args = loop.iter.args
@@ -2318,8 +2319,10 @@ def _within_window(loop: ast.AST, fill: ast.AST, fn: ast.FunctionDef, images: di
                 for view in views for n in ast.walk(view.value)):
             return False
         reads += [view.value for view in views]
-    steps = stored_names(loop.target)
-    deps = dependencies(fn)  # the loop's variables and the names computed from them, anywhere in fn
+    # the loop's variables, the names that carry a value from one pass to the next (H63), and the names computed
+    # from them, anywhere in fn
+    steps = stored_names(loop.target) | _carried(loop, fill, fn, scope)
+    deps = dependencies(fn)
     derived = steps | {name for name in deps if closure({name}, deps) & steps}
     for read in reads:
         read_parents = {id(child): node for node in ast.walk(read) for child in ast.iter_child_nodes(node)}
@@ -2332,6 +2335,60 @@ def _within_window(loop: ast.AST, fill: ast.AST, fn: ast.FunctionDef, images: di
                 if any(isinstance(n, ast.Name) and n.id in derived for n in ast.walk(entry)):
                     return False
     return True
+
+
+# Builtins that change none of their arguments (what _carried reads as no update of a name).
+READ_ONLY_BUILTINS = (*PURE_BUILTINS, "slice", "tuple", "list", "print", "str", "repr")
+
+
+def _carried(loop: ast.AST, fill: ast.AST, fn: ast.FunctionDef, scope) -> set[str]:
+    """The names whose value may move with the passes of loop although no loop variable is in it (H63): a name
+    updated from itself inside the loop (`r += 1`, `r = r + 1`, also through names bound there), and one whose
+    contents a statement inside it changes (`seen[k] = 1`, `rows_seen.append(1)`, `np.put(seen, k, 1)`,
+    `del seen[0]`), so that a position read from it (`len(rows_seen) - 1`, `np.argmax(seen)`) counts the
+    passes as the loop variable does: `r = -1`, then `r += 1` in `for _ in range(height)`, steps over every
+    row. The function's parameters
+    (which the given lines unpack into sizes) and modules aside; a pure builtin's, pure numpy function's or
+    pure method's operands are read, not changed (`max(best, v)`, `np.argmax(window)`, `x_pad.item(...)`)."""
+    region = [fill] if isinstance(loop, ast.comprehension) else [*loop.body, *loop.orelse]
+    deps = dependencies(ast.Module(body=region, type_ignores=[]))  # by the bindings inside the loop only
+    changed: set[str] = set()
+
+    def base(node: ast.AST) -> str | None:   # the name a subscript, attribute or call chain starts from
+        while isinstance(node, (ast.Subscript, ast.Attribute, ast.Call, ast.Starred)):
+            node = node.func if isinstance(node, ast.Call) else node.value
+        return node.id if isinstance(node, ast.Name) else None
+
+    def written(target: ast.AST) -> None:
+        for part in ast.walk(target):
+            if isinstance(part, (ast.Subscript, ast.Attribute)) and isinstance(part.ctx, (ast.Store, ast.Del)):
+                changed.add(base(part))
+
+    for node in (n for part in region for n in ast.walk(part)):
+        if isinstance(node, ast.AugAssign):
+            changed |= stored_names(node.target)
+            written(node.target)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.For, ast.AsyncFor, ast.comprehension,
+                               ast.Delete)):
+            targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
+            for target in targets:
+                written(target)
+                changed |= {name for name in stored_names(target) if name in closure(deps.get(name, set()), deps)}
+        elif isinstance(node, ast.Call):
+            on_module = isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) and \
+                node.func.value.id in scope.modules
+            if isinstance(node.func, ast.Name) and node.func.id in READ_ONLY_BUILTINS or _pure_numpy(node) or \
+                    _pure_map(node) or on_module and node.func.attr == "clip" and len(node.args) <= 3 and \
+                    not node.keywords:
+                continue
+            if isinstance(node.func, ast.Attribute) and not on_module and _called(node) in PURE_METHODS:
+                # `a.max(0, buf)`, `a.sum(out=buf)` fill buf; `.item(...)` only reads
+                changed |= {base(a) for a in ([] if _called(node) == "item" else
+                                              [*node.args[1:], *(k.value for k in node.keywords)])}
+                continue
+            changed.add(base(node.func.value) if isinstance(node.func, ast.Attribute) else None)
+            changed |= {base(a) for a in [*node.args, *(k.value for k in node.keywords)]}
+    return changed - {None} - parameter_names(fn, starred=False) - set(scope.modules)
 
 
 def _holding_image_values(fn: ast.FunctionDef, images: dict, numbers: set[str], parents) -> set[str]:
