@@ -961,6 +961,40 @@ return out
 })
 
 
+# H63: counters a window's loop moves (one loop each) keep the rule; two loops moving one counter do not (ATTACKS).
+HONEST.update({
+    "avgpool with a column counter, s = j * sw then s += 1 in the loop over kj (H63)": ("avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                values = []
+                for ki in range(kh):
+                    r = i * sh + ki
+                    s = j * sw
+                    for kj in range(kw):
+                        values.append(x_pad.item(n, c, r, s))
+                        s += 1
+                out[n, c, i, j] = sum(values) / (kh * kw)
+return out
+"""),
+    "avgpool with a row counter, r = i * sh before the loop over ki, r += 1 in it (H63)": ("avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                values = []
+                r = i * sh
+                for ki in range(kh):
+                    for kj in range(kw):
+                        values.append(x_pad[n, c, r, j * sw + kj])
+                    r += 1
+                out[n, c, i, j] = sum(values) / (kh * kw)
+return out
+"""),
+})
+
+
 # Held-out hunt H20: sizes read inside itertools.product's ranges took itertools (or range) for a copy of
 # the image (44 of 48): "reads itertools beyond one window".
 PRODUCT_OF_SIZES = {
@@ -2373,6 +2407,59 @@ for k in range(height * width):
 """), ""),
 })
 
+
+# Held-out hunt H63, second find: a loop over a window's range (`range(kh)`) passed for a window's worth whatever the
+# index it reads at, so five loops over range(kh) and five over range(kw) nested, the row `(((a0 * kh + a1) * kh +
+# a2) * kh + a3) * kh + a4` (or a counter k += 1 they move, or a 1 by 1 view at such a row), reached every position
+# of a padded plane up to 2**5 rows with kh = 2, copied into a collector made afresh at each output position, then
+# pooled whole (maxpool2d_loops kept the rule with right answers; the kh == 1 case honest). Now each row and column
+# index a collector's fill reads moves with one of those loops at most, and with no counter they move.
+def _nested_window_loops(fill: str, depth: int = 5) -> str:
+    """`depth` loops over range(kh) and as many over range(kw) nested, `fill` in the innermost, a plane pooled whole."""
+    names = [f"a{d}" for d in range(depth)] + [f"b{d}" for d in range(depth)]
+    loops = "".join(" " * (16 + 4 * d) + f"for {v} in range({'kh' if v[0] == 'a' else 'kw'}):\n"
+                    for d, v in enumerate(names))
+    return f"""
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                height, width = x_pad.shape[2], x_pad.shape[3]
+                if kh == 1 or kw == 1:
+                    out[n, c, i, j] = x_pad.item(n, c, i * sh, j * sw)
+                    continue
+                copy = np.full((height, width), -np.inf)
+                k = 0
+{loops}{textwrap.indent(textwrap.dedent(fill).strip(chr(10)), " " * (16 + 8 * depth))}
+                out[n, c, i, j] = {WHOLE_MAX.format("copy")}[i, j]
+return out
+"""
+
+
+ATTACKS.update({
+    "ten nested loops over range(kh) and range(kw) combined into every row and column (H63)": (5, "maxpool2d_loops",
+        _nested_window_loops("""
+r = (((a0 * kh + a1) * kh + a2) * kh + a3) * kh + a4
+s = (((b0 * kw + b1) * kw + b2) * kw + b3) * kw + b4
+if r < height and s < width:
+    copy[r, s] = x_pad[n, c, r, s]
+"""), ""),
+    "ten nested loops over range(kh) and range(kw) moving a counter k += 1 over every position (H63)": (
+        5, "maxpool2d_loops", _nested_window_loops("""
+r, s = divmod(k, width)
+if r < height:
+    copy[r, s] = x_pad.item(n, c, r, s)
+k += 1
+"""), ""),
+    "six nested loops over range(kh) and range(kw), a 1 by 1 view at every row and column (H63)": (5, "maxpool2d_loops",
+        _nested_window_loops("""
+r = (a0 * kh + a1) * kh + a2
+s = (b0 * kw + b1) * kw + b2
+v = x_pad[n, c, r:r + 1, s:s + 1]
+if v.size:
+    copy[r, s] = v[0, 0]
+""", 3), ""),
+})
 
 if sys.version_info >= (3, 11):   # except* is 3.11 syntax: on 3.10 there is no such binding to miss
     ATTACKS["an except* handler's name deleting the loop function"] = (4, "conv2d_loops", None, """

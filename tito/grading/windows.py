@@ -2275,11 +2275,40 @@ def _fresh_each_window(name: str, fill: ast.AST, fn: ast.FunctionDef, parents, i
                 earlier = block[:[id(statement) for statement in block].index(id(child))]
                 inside = _inside_loop_ids(fn)  # made once before the loops, it lives through them all
                 if any(_made_afresh(statement, name) and id(statement) in inside for statement in earlier):
-                    return all(_within_window(loop, fill, fn, images, readers, scope) for loop in loops)
+                    return all(_within_window(loop, fill, fn, images, readers, scope) for loop in loops) and \
+                        _one_loop_per_axis(loops, fill, fn, images, readers, scope)
         if isinstance(node, (ast.For, ast.AsyncFor, ast.While)) and any(statement is child for statement in node.body):
             loops.append(node)
         child, node = node, parents.get(id(node))
     return False
+
+
+def _one_loop_per_axis(loops: list[ast.AST], fill: ast.AST, fn: ast.FunctionDef, images: dict, readers: set[str],
+                       scope) -> bool:
+    """Each row and column index fill reads the image at (directly or through a view bound to a read of it) moves
+    with one of the loops between the collector's fresh start and fill at most: with its variables or a name it
+    carries from pass to pass (_carried). Each loop over a window's range steps kh (or kw) times, but two of
+    them combined (`r = a * kh + b` for a and b in range(kh)), or a counter both move (`r += 1`), step over
+    more rows than one window has (a counter one moves, `s = j * sw` then `s += 1` in the loop over kj, is fine): five loops over range(kh) and five over range(kw) copied a whole plane one
+    element at a time into a collector made afresh at each output position (H63)."""
+    fors = [loop for loop in loops if isinstance(loop, (ast.For, ast.AsyncFor))]
+    steps = [stored_names(loop.target) | _carried(loop, fill, fn, scope) for loop in fors]
+    deps = dependencies(fn)
+    reads = [fill] + [node.value for node in ast.walk(fn) if isinstance(node, ast.Assign) and len(node.targets) == 1
+                      and isinstance(node.targets[0], ast.Name) and node.targets[0].id in readers
+                      and node.targets[0].id not in images
+                      and any(isinstance(n, ast.Name) and n.id == node.targets[0].id for n in ast.walk(fill))]
+    for read in reads:
+        read_parents = {id(child): node for node in ast.walk(read) for child in ast.iter_child_nodes(node)}
+        for node in ast.walk(read):
+            if not (isinstance(node, ast.Name) and node.id in images and isinstance(node.ctx, ast.Load)):
+                continue
+            lead = max(images[node.id], 0)
+            for entry in _index_entries(node, read_parents)[lead:lead + 2]:
+                used = closure({n.id for n in ast.walk(entry) if isinstance(n, ast.Name)}, deps)
+                if sum(bool(used & names) for names in steps) > 1:
+                    return False
+    return True
 
 
 def _made_afresh(statement: ast.AST, name: str) -> bool:
@@ -2364,6 +2393,20 @@ def _carried(loop: ast.AST, fill: ast.AST, fn: ast.FunctionDef, scope) -> set[st
             if isinstance(part, (ast.Subscript, ast.Attribute)) and isinstance(part.ctx, (ast.Store, ast.Del)):
                 changed.add(base(part))
 
+    keyed: set[str] = set()   # containers written with names (`seen[k] = 1`): what they hold moves with those names
+
+    def written_with(node: ast.AST, names_from: list) -> None:
+        if any(isinstance(n, ast.Name) for part in names_from for n in ast.walk(part)):
+            keyed.add(base(node))
+
+    for node in (n for part in region for n in ast.walk(part)):
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and node.value is not None:
+            for target in (node.targets if isinstance(node, ast.Assign) else [node.target]):
+                for part in ast.walk(target):
+                    if isinstance(part, ast.Subscript) and isinstance(part.ctx, ast.Store):
+                        written_with(part, [part.slice, node.value])
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and _called(node) not in PURE_METHODS:
+            written_with(node.func.value, [*node.args, *(k.value for k in node.keywords)])
     for node in (n for part in region for n in ast.walk(part)):
         if isinstance(node, ast.AugAssign):
             changed |= stored_names(node.target)
@@ -2388,7 +2431,17 @@ def _carried(loop: ast.AST, fill: ast.AST, fn: ast.FunctionDef, scope) -> set[st
                 continue
             changed.add(base(node.func.value) if isinstance(node.func, ast.Attribute) else None)
             changed |= {base(a) for a in [*node.args, *(k.value for k in node.keywords)]}
-    return changed - {None} - parameter_names(fn, starred=False) - set(scope.modules)
+    # a name made afresh at the top of each pass, before anything updates it (`s = j * sw`, then `s += 1` in the
+    # loop over kj inside), carries nothing from the pass before, unless what it holds was written with names
+    body = [] if isinstance(loop, ast.comprehension) else loop.body
+    for name in changed - keyed - {None}:
+        for statement in body:
+            if _made_afresh(statement, name):
+                changed.discard(name)
+                break
+            if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(statement)):
+                break
+    return (changed | keyed) - {None} - parameter_names(fn, starred=False) - set(scope.modules)
 
 
 def _holding_image_values(fn: ast.FunctionDef, images: dict, numbers: set[str], parents) -> set[str]:
