@@ -6645,3 +6645,74 @@ for n in range(batch):
                                                           for ki in range(kh) for kj in range(kw)) / (kh * kw)
 return out
 """)) == 5
+
+
+# Standard-library reductions, held out at the stop of round fourteen: on one window they are the student's own
+# loop (they keep the rule); over the kernel offsets' planes of the whole image they are the fast path.
+STDLIB_WINDOW_REDUCTIONS = {
+    "functools.reduce(max) over one window's values": ("maxpool2d_loops", """
+import functools
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                out[n, c, i, j] = functools.reduce(max, window.ravel().tolist())
+return out
+"""),
+    "math.fsum over window.flat, divided by its size": ("avgpool2d_loops", """
+import math
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                out[n, c, i, j] = math.fsum(window.flat) / window.size
+return out
+"""),
+    "statistics.fmean of one raveled window": ("avgpool2d_loops", """
+from statistics import fmean
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = fmean(x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].ravel())
+return out
+"""),
+}
+
+OFFSET_PLANES_REDUCED = {
+    "np.maximum reduced over the offset planes before the loops, read per position": (2, """
+import functools
+offsets = [x_pad[:, :, ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] for ki in range(kh) for kj in range(kw)]
+best = functools.reduce(np.maximum, offsets)
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = best[n, c, i, j]
+return out
+"""),
+    "the same planes per image and channel, reduced inside the loops": (5, """
+import functools
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                offsets = [x_pad[n, c, ki:ki + sh * h_out:sh, kj:kj + sw * w_out:sw] for ki in range(kh) for kj in range(kw)]
+                out[n, c, i, j] = functools.reduce(np.maximum, offsets)[i, j]
+return out
+"""),
+}
+
+
+@pytest.mark.parametrize("name", list(STDLIB_WINDOW_REDUCTIONS))
+def test_a_standard_library_reduction_of_one_window_keeps_the_rule(name):
+    function, body = STDLIB_WINDOW_REDUCTIONS[name]
+    assert verdict(function, body) is None
+
+
+@pytest.mark.parametrize("name", list(OFFSET_PLANES_REDUCED))
+def test_a_reduction_over_the_whole_images_offset_planes_breaks_the_rule(name):
+    expected, body = OFFSET_PLANES_REDUCED[name]
+    assert clause(verdict("maxpool2d_loops", body)) == expected
