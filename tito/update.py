@@ -111,12 +111,16 @@ def _aligned(old_cells, new_cells, untouched, i1, i2, j1, j2) -> list[tuple[int 
     in the same order. An old cell with no new one is one the course removed (the student did not change it)."""
     if i2 - i1 == j2 - j1:
         return list(zip(range(i1, i2), range(j1, j2)))
-    old_ids = {_grade_id(old_cells[i]): i for i in range(i1, i2) if _grade_id(old_cells[i])}
+    old_ids = {}
+    for i in range(i1, i2):
+        if _grade_id(old_cells[i]) in old_ids:
+            return None  # a grade_id twice in the old block
+        if _grade_id(old_cells[i]):
+            old_ids[_grade_id(old_cells[i])] = i
     pairs = [(old_ids.get(_grade_id(new_cells[j])) if _grade_id(new_cells[j]) else None, j) for j in range(j1, j2)]
     matched = [i for i, _ in pairs if i is not None]
-    if len(old_ids) != i2 - i1 - sum(1 for i in range(i1, i2) if not _grade_id(old_cells[i])) or \
-            matched != sorted(set(matched)):
-        return None  # a grade_id twice, or cells reordered
+    if matched != sorted(set(matched)):
+        return None  # a grade_id claimed twice in the new block, or cells reordered
     if any(not untouched[i] and i not in matched for i in range(i1, i2)):
         return None  # a cell the student changed that the course no longer has: theirs stays, named
     return pairs

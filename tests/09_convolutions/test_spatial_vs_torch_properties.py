@@ -141,14 +141,23 @@ def test_pool_layers_forward_and_backward_match_torch(max_pool):
         layer = layer_class(case["kernel"], **case["options"])
         layer.use_loops = case["use_loops"]
         xt, tx = f64(layouts(x)[case["layout"]], requires_grad=True), torch.tensor(x, requires_grad=True)
-        out, expected = layer(xt), function(tx, case["kernel"], **case["options"])
-        check(out.data, expected.detach().numpy(), "output", case)
-        assert tuple(layer.output_shape(x.shape)) == tuple(expected.shape), case
-        if np.isfinite(expected.detach().numpy()).all():      # a window on padding alone: -inf, no gradient
-            probe = rng.standard_normal(tuple(expected.shape))
-            (out * f64(probe)).sum().backward()
-            expected.backward(torch.tensor(probe))
-            check(xt.grad, tx.grad.numpy(), "grad x", case)
+        expected = function(tx, case["kernel"], **case["options"])
+        # a window on padding alone: -inf, no gradient
+        _forward_and_backward_match(layer, xt, tx, expected, rng, case,
+                                    backward=bool(np.isfinite(expected.detach().numpy()).all()))
+
+
+def _forward_and_backward_match(layer, xt, tx, expected, rng, case, backward=True):
+    """layer(xt) equals torch's `expected` (computed from tx), output_shape says its shape, and (when
+    `backward`) the input's gradient for a random upstream gradient equals torch's."""
+    out = layer(xt)
+    check(out.data, expected.detach().numpy(), "output", case)
+    assert tuple(layer.output_shape(tuple(tx.shape))) == tuple(expected.shape), case
+    if backward:
+        probe = rng.standard_normal(tuple(expected.shape))
+        (out * f64(probe)).sum().backward()
+        expected.backward(torch.tensor(probe))
+        check(xt.grad, tx.grad.numpy(), "grad x", case)
 
 
 def test_adaptive_avgpool_forward_and_backward_match_torch():
@@ -161,13 +170,7 @@ def test_adaptive_avgpool_forward_and_backward_match_torch():
         x = rng.standard_normal((n, c, *hw))
         xt, tx = f64(layouts(x)[case["layout"]], requires_grad=True), torch.tensor(x, requires_grad=True)
         layer = AdaptiveAvgPool2d(size)
-        out, expected = layer(xt), F.adaptive_avg_pool2d(tx, size)
-        check(out.data, expected.detach().numpy(), "output", case)
-        assert tuple(layer.output_shape(x.shape)) == tuple(expected.shape), case
-        probe = rng.standard_normal(tuple(expected.shape))
-        (out * f64(probe)).sum().backward()
-        expected.backward(torch.tensor(probe))
-        check(xt.grad, tx.grad.numpy(), "grad x", case)
+        _forward_and_backward_match(layer, xt, tx, F.adaptive_avg_pool2d(tx, size), rng, case)
 
 
 def test_batchnorm_training_steps_then_eval_match_torch():
