@@ -254,7 +254,7 @@ def _copy_package(target: str, uid: int | None) -> str:
     export (or, when that cannot be exported, absent); returns what the kernel's stderr should say
     about it ("" when nothing)."""
     from . import paths
-    from .grading import package_copy
+    from .grading import judge, package_copy
 
     try:
         package = paths.package_dir()
@@ -280,6 +280,7 @@ def _copy_package(target: str, uid: int | None) -> str:
         note = (f"tito: the kernel's tinytorch has no {module.slug} module (the notebook could not be exported: "
                 f"{str(why)[:300]})")
     package_copy.leave_out_unneeded(Path(target) / "tinytorch", module)
+    judge.install_check_helpers(Path(target))   # the notebook's check_helpers cells import them
     _own(target, uid)
     return note
 

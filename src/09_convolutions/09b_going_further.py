@@ -33,25 +33,14 @@ from tinytorch.figures import grid as _grid, pyplot as _pyplot, show as _show
 
 # %% [markdown]
 # The checks below compare the given code with independent numpy versions, through the two
-# helpers of the given cell below (the lesson's, without its diagnosis of likely bugs: nothing
-# here is yours to debug).
+# helpers of the given cell below: the lesson's `_conv_numpy`, and an `_assert_close` without the
+# lesson's diagnosis of likely bugs (nothing here is yours to debug).
 
 # %% nbgrader={"grade": false, "grade_id": "going-further-check-helpers", "locked": true, "schema_version": 3, "solution": false, "task": false}
 #| check_helpers
 import numpy as np
 
-
-def _conv_numpy(x, w, b, stride, padding):
-    """Independent reference: one einsum per kernel offset over strided slices of the padded input."""
-    (sh, sw), (ph, pw), (kh, kw) = stride, padding, w.shape[2:]
-    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
-    oh, ow = (xp.shape[2] - kh) // sh + 1, (xp.shape[3] - kw) // sw + 1
-    out = np.zeros((x.shape[0], w.shape[0], oh, ow)) if b is None else np.tile(b[None, :, None, None], (x.shape[0], 1, oh, ow))
-    for ki in range(kh):
-        for kj in range(kw):
-            patch = xp[:, :, ki:ki + sh * (oh - 1) + 1:sh, kj:kj + sw * (ow - 1) + 1:sw]
-            out = out + np.einsum("nchw,oc->nohw", patch, w[:, :, ki, kj])
-    return out
+from tito.check_helpers.convolutions import _conv_numpy   # the lesson's independent reference
 
 
 def _assert_close(got, expected, what, tol=1e-10):

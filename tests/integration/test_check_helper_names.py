@@ -21,13 +21,15 @@ MODULES = paths.all_modules(ROOT)
 
 
 def helper_names(source: str) -> set[str]:
-    """The names a cell binds at its top level (def, class, assignment, import)."""
+    """The names a cell binds at its top level (def, class, assignment, from-import)."""
     names = set()
     for node in ast.parse(source).body:
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
             names.add(node.name)
         elif isinstance(node, ast.Assign):
             names |= {target.id for target in node.targets if isinstance(target, ast.Name)}
+        elif isinstance(node, ast.ImportFrom):   # module 09's: from tito.check_helpers.convolutions import ...
+            names |= {alias.asname or alias.name for alias in node.names}
     return names
 
 

@@ -333,7 +333,7 @@ def conv2d_loops(x, weight, bias=None, stride=1, padding=0):
                     out[n, co, i, j] = total
     return out
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-026
+# %% ../../src/09_convolutions/09_convolutions.py #cell-024
 def conv2d_macs(input_shape, out_channels, kernel_size, stride=1, padding=0):
     """Multiply-accumulates of a 2D convolution: B * C_out * H_out * W_out * C_in * kh * kw."""
     batch, c_in, height, width = input_shape
@@ -342,7 +342,7 @@ def conv2d_macs(input_shape, out_channels, kernel_size, stride=1, padding=0):
     h_out, w_out = _output_hw("conv2d_macs", (height, width), kernel, stride, padding)
     return batch * out_channels * h_out * w_out * c_in * kernel[0] * kernel[1]
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-031
+# %% ../../src/09_convolutions/09_convolutions.py #cell-029
 def conv2d_backward_loops(grad_out, x, weight, stride=1, padding=0):
     """Gradients of conv2d_loops by explicit loops: returns (grad_x, grad_w, grad_b).
 
@@ -377,7 +377,7 @@ def conv2d_backward_loops(grad_out, x, weight, stride=1, padding=0):
     grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width]
     return grad_x, grad_w, grad_b
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-035
+# %% ../../src/09_convolutions/09_convolutions.py #cell-033
 def _offset_slices(kernel, stride, out_hw, dilation=(1, 1)):
     """For each offset (ki, kj) in a window: its row-major index ki * kw + kj, and the
     strided slices that pick that offset from every window of an (A, B, H, W) array.
@@ -686,7 +686,7 @@ def _input_grad_by_convolution(grad_out, x_shape, weight, padding):
     flipped = weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)            # (C_in, C_out, kh, kw)
     return _conv2d_forward(grad_out, flipped, None, (1, 1), (kh - 1 - ph, kw - 1 - pw), (height, width))[0]
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-046
+# %% ../../src/09_convolutions/09_convolutions.py #cell-044
 def maxpool2d_loops(x, kernel_size, stride=None, padding=0):
     """2D max pooling by explicit loops, on numpy arrays; padding counts as -inf.
 
@@ -711,7 +711,7 @@ def maxpool2d_loops(x, kernel_size, stride=None, padding=0):
                     out[n, c, i, j] = best
     return out
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-047
+# %% ../../src/09_convolutions/09_convolutions.py #cell-045
 def avgpool2d_loops(x, kernel_size, stride=None, padding=0):
     """2D average pooling by explicit loops, on numpy arrays; zero padding counts in the mean.
 
@@ -735,7 +735,7 @@ def avgpool2d_loops(x, kernel_size, stride=None, padding=0):
                     out[n, c, i, j] = total / (kh * kw)
     return out
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-053
+# %% ../../src/09_convolutions/09_convolutions.py #cell-051
 def _padded_zeros(x, padding, dtype, extra=(0, 0)):
     """Zeros shaped like x with its padding, (N, C, H + 2*ph, W + 2*pw), in x's memory layout.
 
@@ -906,7 +906,7 @@ def _avgpool_divisor(hw, kernel, stride, padding, out_hw, ceil_mode, count_inclu
     rows, cols = (cells(*axis) for axis in zip(hw, kernel, stride, padding, out_hw))
     return np.outer(rows, cols)
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-056
+# %% ../../src/09_convolutions/09_convolutions.py #cell-054
 def maxpool2d_backward_loops(grad_out, x, kernel_size, stride=None, padding=0):
     """Gradient of maxpool2d_loops with respect to x, by explicit loops.
 
@@ -934,7 +934,7 @@ def maxpool2d_backward_loops(grad_out, x, kernel_size, stride=None, padding=0):
                     grad_x_pad[n, c, best_row, best_col] += grad_out[n, c, i, j]
     return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-060
+# %% ../../src/09_convolutions/09_convolutions.py #cell-058
 def avgpool2d_backward_loops(grad_out, x, kernel_size, stride=None, padding=0):
     """Gradient of avgpool2d_loops with respect to x, by explicit loops.
 
@@ -958,7 +958,7 @@ def avgpool2d_backward_loops(grad_out, x, kernel_size, stride=None, padding=0):
                             grad_x_pad[n, c, i * sh + ki, j * sw + kj] += share
     return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-066
+# %% ../../src/09_convolutions/09_convolutions.py #cell-064
 class Conv2dFunction(Function):
     """conv2d on Tensors (input, weight, optional bias), differentiable in all three, with every
     option of torch.nn.functional.conv2d.
@@ -1064,7 +1064,7 @@ class AvgPool2dFunction(Function):
         loops = _options_code("avgpool2d_general_backward_loops", self.layer)
         return (loops(grad_output, self.x, *geometry, *self.options),)
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-069
+# %% ../../src/09_convolutions/09_convolutions.py #cell-067
 class _Spatial(Module):
     """What the three layers share: kernel/stride/padding, shape helpers, loops switch."""
 
@@ -1092,7 +1092,7 @@ class _Spatial(Module):
         a repr shows an option only then."""
         return "".join(f", {name}={value}" for name, value in self._options().items() if value != self._defaults[name])
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-071
+# %% ../../src/09_convolutions/09_convolutions.py #cell-069
 class Conv2d(_Spatial):
     """2D convolution over an (N, C_in, H, W) input, as torch.nn.Conv2d.
 
@@ -1157,7 +1157,7 @@ class Conv2d(_Spatial):
         return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
                 f"padding={padding}{self._changed_options()}, bias={self.bias is not None}")
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-073
+# %% ../../src/09_convolutions/09_convolutions.py #cell-071
 class _Pool2d(_Spatial):
     _function = None      # the layer's Function, which takes every option
 
@@ -1216,7 +1216,7 @@ class AvgPool2d(_Pool2d):
     def _options(self):
         return dict(ceil_mode=self.ceil_mode, count_include_pad=self.count_include_pad)
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-086
+# %% ../../src/09_convolutions/09_convolutions.py #cell-084
 def receptive_field(layers):
     """(height, width) of the input patch that one output unit of `layers` can see.
 
@@ -1236,7 +1236,7 @@ def receptive_field(layers):
             jump[axis] *= stride[axis]
     return tuple(field)
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-091
+# %% ../../src/09_convolutions/09_convolutions.py #cell-089
 # count_parameters is module 03's (re-exported here, so `from tinytorch.core.spatial import
 # count_parameters` keeps working): all of a module's values, frozen ones included.
 from .layers import count_parameters  # noqa: F401 (unused in the generated file: re-exported)

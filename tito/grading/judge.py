@@ -74,6 +74,10 @@ CHILD_FILES = {"tito_child.py": HERE / "child.py", "tito_wire.py": HERE / "wire.
 IN_NAMESPACE_LIB = "/tmp/.tito-lib"      # where the child sees its package copy, with namespaces
 IN_NAMESPACE_WORK = "/tmp/work"
 TRUSTED_TOP_LEVEL = set(sys.stdlib_module_names) | {"numpy"}
+# The given helpers of the check cells (tito/check_helpers): the judge imports its own; a child and
+# nbgrader's kernel get a copy beside the package copy, as the namespace package `tito`.
+CHECK_HELPERS = "tito.check_helpers"
+CHECK_HELPERS_DIR = HERE.parent / "check_helpers"
 STATUSES = ("pass", "fail", "timeout", "error")
 
 
@@ -105,6 +109,18 @@ def install_child(lib: Path) -> None:
     """Put the child's code next to the student's package copy (read-only for the child)."""
     for name, source in CHILD_FILES.items():
         shutil.copyfile(source, lib / name)
+    install_check_helpers(lib)
+
+
+def install_check_helpers(lib: Path) -> None:
+    """tito/check_helpers as lib/tito/check_helpers: the ungraded checks that run beside the student's code
+    import their helpers from it (lib/tito has no __init__.py: tito's own package stays out of reach)."""
+    shutil.copytree(CHECK_HELPERS_DIR, Path(lib) / "tito" / "check_helpers",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+
+
+def _check_helpers(name: str) -> bool:
+    return name == CHECK_HELPERS or name.startswith(CHECK_HELPERS + ".")
 
 
 def _trusted_module(name) -> types.ModuleType | None:
@@ -425,17 +441,19 @@ def _admitted(name, allowed: set | None) -> bool:
 
 
 def _importer(conn: remote.Connection):
-    """The cell's `__import__`: trusted libraries are the judge's own; `tinytorch.*` is imported in
-    the child (a proxy of the student's package copy); anything else is refused."""
+    """The cell's `__import__`: trusted libraries (and the check helpers) are the judge's own;
+    `tinytorch.*` is imported in the child (a proxy of the student's package copy); anything else is
+    refused."""
     def import_(name, globals=None, locals=None, fromlist=(), level=0):
         top = name.split(".")[0]
-        if level == 0 and top in TRUSTED_TOP_LEVEL:
+        if level == 0 and (top in TRUSTED_TOP_LEVEL or _check_helpers(name)):
             return builtins.__import__(name, globals, locals, fromlist, level)
         if level == 0 and top == "tinytorch":
             module = conn.request({"op": "op", "name": "import_module"}, (name,))
             return module if fromlist else conn.request({"op": "op", "name": "import_module"}, (top,))
-        raise remote.RuleBroken(f"this test cell imports {name!r}; a graded test cell imports nothing but numpy and "
-                                "the standard library (rule 5 for graded test cells, src/README.md)")
+        raise remote.RuleBroken(f"this test cell imports {name!r}; a graded test cell imports nothing but numpy, "
+                                "the standard library and tito.check_helpers (rule 5 for graded test cells, "
+                                "src/README.md)")
     return import_
 
 
