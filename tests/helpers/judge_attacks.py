@@ -108,6 +108,13 @@ _conv_numpy = lambda x, w, b, stride, padding: conv2d_loops(x, w, b, stride, pad
 _maxpool_numpy = lambda x, kernel, stride, padding: maxpool2d_loops(x, kernel, stride, padding)
 _avgpool_numpy = lambda x, kernel, stride, padding: avgpool2d_loops(x, kernel, stride, padding)
 _numeric_grad = lambda loss, array, eps: array * 0"""),
+    # Since the check helpers left the notebook (tito/check_helpers/convolutions.py): patch the copy that
+    # the student's process imports, hoping the checks use it. Graded cells use the judge's own.
+    "patch_check_helpers_module": ("nearly_blank", """\
+import tito.check_helpers.convolutions as _helpers
+_helpers._assert_close = lambda *a, **k: None
+_helpers._conv_numpy = lambda x, w, b, stride, padding: conv2d_loops(x, w, b, stride, padding)
+_helpers._call = lambda what, function, *args, **kwargs: function(*args, **kwargs)"""),
     # Replace the runner's run_test (through __main__ or wherever it lives).
     "patch_runner": ("nearly_blank", """\
 import sys as _s
