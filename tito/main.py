@@ -163,7 +163,6 @@ def escape_what_cannot_be_written() -> None:
 def cmd_grade(args) -> int:
     """Every report asked for is written, whatever happened: exit code 0 when the submission was
     graded (whatever it did), 2 when grading could not run (the report says why, items at 0)."""
-    escape_what_cannot_be_written()
     if _is_batch(args):
         return cmd_grade_batch(args)
     if not args.submission:
