@@ -6716,3 +6716,262 @@ def test_a_standard_library_reduction_of_one_window_keeps_the_rule(name):
 def test_a_reduction_over_the_whole_images_offset_planes_breaks_the_rule(name):
     expected, body = OFFSET_PLANES_REDUCED[name]
     assert clause(verdict("maxpool2d_loops", body)) == expected
+
+
+# H67: two known false refusals. A window's slice read by `.item(ki, kj)` (an element of that window: `.item` after
+# subscripts that keep axes indexes inside them, as a chained subscript does) was refused as an index that "may not
+# be a number"; a band of kh rows named once per output row and read element by element into a running total made
+# the total a copy of the image (the band was a view the rule could not follow while it worked out what the image
+# holds). Then the held-out hunt's honest style: a row (or grad_out's row) named by a number and read element by
+# element, `row = x_pad[n, c, i * sh + ki]`, then `row[j * sw + kj]`, read as a band whose rows the number picks.
+H67_HONEST = {
+    "maxpool: .item(ki, kj) of the window's slice, in loops over ki and kj (H67)": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                best = -np.inf
+                for ki in range(kh):
+                    for kj in range(kw):
+                        value = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].item(ki, kj)
+                        if value > best:
+                            best = value
+                out[n, c, i, j] = best
+return out
+"""),
+    "avgpool: .item(ki, kj) of the window's slice summed (H67)": ("avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                total = 0.0
+                for ki in range(kh):
+                    for kj in range(kw):
+                        total += x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].item(ki, kj)
+                out[n, c, i, j] = total / (kh * kw)
+return out
+"""),
+    "maxpool: the window named first, then win.item(ki, kj) (H67)": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                win = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                best = -np.inf
+                for ki in range(kh):
+                    for kj in range(kw):
+                        best = max(best, win.item(ki, kj))
+                out[n, c, i, j] = best
+return out
+"""),
+    "avgpool: the window named first, then win.item(ki, kj) summed (H67)": ("avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                win = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                total = 0.0
+                for ki in range(kh):
+                    for kj in range(kw):
+                        total += win.item(ki, kj)
+                out[n, c, i, j] = total / (kh * kw)
+return out
+"""),
+    "avgpool: a band of kh rows per output row, band[ki, j * sw + kj] summed (H67)": ("avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            band = x_pad[n, c, i * sh:i * sh + kh]
+            for j in range(w_out):
+                total = 0.0
+                for ki in range(kh):
+                    for kj in range(kw):
+                        total += band[ki, j * sw + kj]
+                out[n, c, i, j] = total / (kh * kw)
+return out
+"""),
+    "maxpool: a band of kh rows per output row, a running max of band[ki, j * sw + kj] (H67)": ("maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            band = x_pad[n, c, i * sh:i * sh + kh]
+            for j in range(w_out):
+                best = -np.inf
+                for ki in range(kh):
+                    for kj in range(kw):
+                        best = max(best, band[ki, j * sw + kj])
+                out[n, c, i, j] = best
+return out
+"""),
+    "conv: a band of all channels per output row, weight times band[ci, ki, j * sw + kj] (H67)": ("conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            band = x_pad[n, :, i * sh:i * sh + kh]
+            for j in range(w_out):
+                total = 0.0
+                for ci in range(c_in):
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            total += weight[co, ci, ki, kj] * band[ci, ki, j * sw + kj]
+                if bias is not None:
+                    total += bias[co]
+                out[n, co, i, j] = total
+return out
+"""),
+    "conv: a band per input channel, weight times band[ki, j * sw + kj] (H67)": ("conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                total = 0.0
+                for ci in range(c_in):
+                    band = x_pad[n, ci, i * sh:i * sh + kh]
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            total += weight[co, ci, ki, kj] * band[ki, j * sw + kj]
+                if bias is not None:
+                    total += bias[co]
+                out[n, co, i, j] = total
+return out
+"""),
+    # the held-out hunt's honest style: one row named by a number, read along its columns
+    "maxpool: the window's row named per ki, row = x_pad[n, c, i * sh + ki], then row[j * sw + kj] (H67)": (
+        "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                best = -np.inf
+                for ki in range(kh):
+                    row = x_pad[n, c, i * sh + ki]
+                    for kj in range(kw):
+                        best = max(best, row[j * sw + kj])
+                out[n, c, i, j] = best
+return out
+"""),
+    "conv backward: grad_out's row named per output row, g = g_row[j] (H67)": ("conv2d_backward_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            g_row = grad_out[n, co, i]
+            for j in range(w_out):
+                g = g_row[j]
+                grad_b[co] += g
+                rows, cols = slice(i * sh, i * sh + kh), slice(j * sw, j * sw + kw)
+                grad_x_pad[n, :, rows, cols] += g * weight[co]
+                grad_w[co] += g * x_pad[n, :, rows, cols]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width], grad_w, grad_b
+"""),
+}
+
+
+@pytest.mark.parametrize("name", list(H67_HONEST))
+def test_h67_a_window_read_by_item_or_through_a_band_or_row_keeps_the_rule(name):
+    function, body = H67_HONEST[name]
+    assert verdict(function, body) is None
+
+
+def _h67_pool(inner: str) -> str:
+    """maxpool2d_loops with `inner` at each output position."""
+    return f"""
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+{textwrap.indent(textwrap.dedent(inner).strip(chr(10)), " " * 16)}
+return out
+"""
+
+
+# The held-out hunt's shortcut: a band is a window's only where it is bound, so one bound at every row of the image
+# (`band = x[n, c, r:r + kh]` for r over every row) and its window's columns collected into a list made afresh at
+# each output position gave a strip of every row, pooled whole by numpy (kept the rule before H67: the collector's
+# loops were read through the band's reads, not its binding). Also a plane reached by a chained subscript after whole
+# slices, `x_pad[n, c, :, :][r, s]` (H63's ten window loops: the counter rule read only the first subscript), and
+# what H67's readings (.item after slices, bands of all channels, rows) must not hide.
+H67_ATTACKS = {
+    "a band of x at every row, its window's columns collected into a fresh list, the strip pooled whole (H67)":
+        _h67_pool("""
+strip = []
+for r in range(x.shape[2] - kh + 1):
+    band = x[n, c, r:r + kh]
+    strip.append(band[:, j * sw:j * sw + kw])
+out[n, c, i, j] = np.array(strip).max(axis=(1, 2))[::sh][i]
+"""),
+    "the same strip from bands of x_pad (H67)": _h67_pool("""
+strip = []
+for r in range(x_pad.shape[2] - kh + 1):
+    band = x_pad[n, c, r:r + kh]
+    strip.append(band[:, j * sw:j * sw + kw].max())
+out[n, c, i, j] = np.array(strip)[::sh][i]
+"""),
+    "ten window loops reaching every position through x_pad[n, c, :, :][r, s] (H67)": _nested_window_loops("""
+r = (((a0 * kh + a1) * kh + a2) * kh + a3) * kh + a4
+s = (((b0 * kw + b1) * kw + b2) * kw + b3) * kw + b4
+if r < height and s < width:
+    copy[r, s] = x_pad[n, c, :, :][r, s]
+"""),
+    "ten window loops reaching every position through x_pad[n, c, :, :].item(r, s) (H67)": _nested_window_loops("""
+r = (((a0 * kh + a1) * kh + a2) * kh + a3) * kh + a4
+s = (((b0 * kw + b1) * kw + b2) * kw + b3) * kw + b4
+if r < height and s < width:
+    copy[r, s] = x_pad[n, c, :, :].item(r, s)
+"""),
+    "every position of the plane by .item(r, s) after whole slices, collected and pooled (H67)": _h67_pool("""
+vals = []
+for r in range(x_pad.shape[2]):
+    for s in range(x_pad.shape[3]):
+        vals.append(x_pad[n, c, :, :].item(r, s))
+out[n, c, i, j] = np.array(vals).reshape(x_pad.shape[2], -1)[i * sh:i * sh + kh, j * sw:j * sw + kw].max()
+"""),
+    "a row of x_pad at every row, its window's columns collected and pooled (H67)": _h67_pool("""
+vals = []
+for r in range(x_pad.shape[2]):
+    row = x_pad[n, c, r]
+    vals.append(row[j * sw:j * sw + kw])
+out[n, c, i, j] = np.array(vals)[i * sh:i * sh + kh].max()
+"""),
+    "a row of x at every row read by row.item(s), collected and pooled (H67)": _h67_pool("""
+vals = []
+for r in range(x.shape[2]):
+    row = x[n, c, r]
+    for kj in range(kw):
+        vals.append(row.item(j * sw + kj))
+out[n, c, i, j] = np.array(vals).reshape(-1, kw)[i * sh:i * sh + kh].max()
+"""),
+    "a named row read whole, row[:] (H67)": _h67_pool("""
+row = x_pad[n, c, i * sh]
+out[n, c, i, j] = max(row[:].max(), x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].max())
+"""),
+    "a named column read whole, col[0:1000000] (H67)": _h67_pool("""
+col = x_pad[n, c, :, j * sw]
+out[n, c, i, j] = max(col[0:1000000].max(), x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].max())
+"""),
+    "a named row read by .item with two indices, as a band would be (numpy raises; kept the rule before H67)": _h67_pool("""
+row = x_pad[n, c, i * sh]
+out[n, c, i, j] = max(row.item(0, j * sw), x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].max())
+"""),
+    "a band of all channels read with its columns whole (H67)": _h67_pool("""
+band = x_pad[n, :, i * sh:i * sh + kh]
+out[n, c, i, j] = band[c, :, :].max()
+"""),
+}
+
+
+@pytest.mark.parametrize("name", list(H67_ATTACKS))
+def test_h67_what_item_bands_and_rows_do_not_hide(name):
+    message = verdict("maxpool2d_loops", H67_ATTACKS[name])
+    assert message is not None and message.startswith("maxpool2d_loops must loop over output positions (loop rule 5): "), \
+        message
+
+
+def test_h67_an_item_of_a_window_gives_one_index_per_axis_the_slices_keep():
+    """`.item(k)` of a window's slice is a flat index into it: refused like `x_pad.item(k)`, whose count it tells."""
+    message = verdict("avgpool2d_loops", _h67_pool("""
+total = 0.0
+for k in range(kh * kw):
+    total += x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].item(k)
+out[n, c, i, j] = total / (kh * kw)
+""").replace("maxpool", "avgpool"))
+    assert clause(message) == 5 and "gives 1 index for its 2 axes" in message, message

@@ -29,8 +29,11 @@ comparison, also through a name) is refused: it moves the rows and columns away 
 index seems to pick them (`x_pad[n, c, None, None][0, 0]` is the whole plane).
 
 A name bound once to one window's rows (or columns) with the other axis whole, a band
-(`band = x_pad[n, c, i * sh:i * sh + kh]`), is read the same way, except that along the axis the
-band already bounds any slice or number is one window's: `band[:, j * sw:j * sw + kw]`.
+(`band = x_pad[n, c, i * sh:i * sh + kh]`, also of every channel, `x_pad[n, :, i * sh:i * sh + kh]`), is read
+the same way, except that along the axis the band already bounds any slice or number is one window's:
+`band[:, j * sw:j * sw + kw]`; so is one row or column picked by a number, a line (`row = x_pad[n, c, r]`, read
+`row[j * sw + kj]`). What a band's reads give is no image; a collector filled through a band bound in its loop
+counts the band's own binding among its reads (`band = x[n, c, r:r + kh]` for r over every row is many windows).
 
 Chained subscripts are read as numpy reads them: after a slice, the next subscript indexes the
 dimensions the slice kept (`x_pad[n, c][rows][:, cols]` is `x_pad[n, c, rows, cols]`;
@@ -435,13 +438,16 @@ class _Scope:
     """What a function's names hold: `values`, the names bound once by a plain assignment, each with
     its value; `rebound`, the builtins `slice`, `min`, `max`, `abs` and `int` that the function binds
     (then they are not the builtins, and a slice, a clip or a length written with them is not read);
-    `bands`, the names bound once to a band of an image, each with the axis it bounds (0 rows, 1 columns);
+    `bands`, the names bound once to a band of an image, each with the axis it bounds (0 rows, 1 columns), and
+    `lines`, those of them that pick that axis by a number, so that it is gone from the name's own axes;
     `flags`, the names that may hold None or a bool (see _adds_axis); `fixed`, the names of FIXED and
     FIXED_ROOTS that hold the kernel's, stride's and padding's sizes (see _fixed); `sequences`, the names
     that may hold a tuple or list, and `flat`, those of them whose elements are numbers (see _sequences)."""
     values: dict[str, ast.AST]
     rebound: frozenset[str]
     bands: dict[str, frozenset[int]] = dataclass_field(default_factory=dict)
+    # the bands whose bounded axis is picked by a number (`row = x_pad[n, c, r]`), each with that axis (see _bands)
+    lines: dict[str, int] = dataclass_field(default_factory=dict)
     flags: frozenset[str] = frozenset()
     fixed: frozenset[str] = frozenset(FIXED + FIXED_ROOTS)
     sequences: frozenset[str] = frozenset()
@@ -1711,6 +1717,28 @@ def _is_whole(entry: ast.AST) -> bool:
     return isinstance(entry, ast.Slice) and entry.lower is entry.upper is entry.step is None
 
 
+def _spread(groups: list[list[ast.AST]], axes: int, keeps) -> tuple[list[list[ast.AST]], int] | None:
+    """The entries of a chain of subscripts of an array with `axes` dimensions, per dimension in order, and how
+    many dimensions the chain leaves; None when that cannot be told (an Ellipsis, an unpacked entry, more entries
+    than dimensions, or an entry `keeps` cannot place). `keeps(entry)`: True when the entry keeps its dimension
+    (a slice: the next subscript indexes it again), False when it picks one element (a number), None when it is
+    neither. So `x_pad[n, c, :, :][r, s]` gives the rows `:` and `r`, the columns `:` and `s`."""
+    got: list[list[ast.AST]] = [[] for _ in range(axes)]  # per dimension of the array, its entries
+    alive = list(range(axes))                              # the dimensions the view still has
+    for group in groups:
+        if len(group) > len(alive):
+            return None
+        for position, entry in reversed(list(enumerate(group))):
+            kept = None if isinstance(entry, ast.Starred) or isinstance(entry, ast.Constant) and \
+                entry.value is Ellipsis else keeps(entry)
+            if kept is None:
+                return None
+            got[alive[position]].append(entry)
+            if not kept:
+                del alive[position]
+    return got, len(alive)
+
+
 def _regroup(groups: list[list[ast.AST]], axes: int, numbers: set[str], scope: _Scope) -> list[ast.AST] | None:
     """A chain of subscripts of an array with `axes` dimensions as one index of it, or None when that
     cannot be told (an Ellipsis, an array, more entries than dimensions). A number drops its
@@ -1719,19 +1747,27 @@ def _regroup(groups: list[list[ast.AST]], axes: int, numbers: set[str], scope: _
     `img[i * sh:i * sh + kh][:, j * sw:j * sw + kw]` is `img[i * sh:i * sh + kh, j * sw:j * sw + kw]`,
     `x_pad[n, c, i * sh:][:kh]` reads at most kh rows, and `x_pad[n:n + 1, c:c + 1][0, 0]` picks one
     image and one channel."""
-    got: list[list[ast.AST]] = [[] for _ in range(axes)]  # per dimension of the array, its entries
-    alive = list(range(axes))                              # the dimensions the view still has
-    for group in groups:
-        if len(group) > len(alive):
+    spread = _spread(groups, axes, _number_or_slice(numbers, scope))
+    return None if spread is None else [_narrowest(entries, numbers, scope) for entries in spread[0]]
+
+
+def _number_or_slice(numbers: set[str], scope: _Scope):
+    """For _spread: a number picks its dimension, a slice keeps it; anything else cannot be placed."""
+    def keeps(entry: ast.AST) -> bool | None:
+        if _is_number(entry, numbers):
+            return False
+        return True if isinstance(entry, ast.Slice) or _as_slice(entry, scope) else None
+    return keeps
+
+
+def _slice_or_else(scope: _Scope):
+    """For _spread where numbers are not known (which loops move an index): a slice keeps its dimension,
+    anything else is taken to pick one (a name that is no number is refused where the read is checked)."""
+    def keeps(entry: ast.AST) -> bool | None:
+        if _adds_axis(scope.resolve(entry), scope.flags):
             return None
-        for position, entry in reversed(list(enumerate(group))):
-            axis = alive[position]
-            got[axis].append(entry)
-            if _is_number(entry, numbers):
-                del alive[position]
-            elif not (isinstance(entry, ast.Slice) or _as_slice(entry, scope)):
-                return None
-    return [_narrowest(entries, numbers, scope) for entries in got]
+        return isinstance(entry, ast.Slice) or _as_slice(entry, scope) is not None
+    return keeps
 
 
 def _narrowest(entries: list[ast.AST], numbers: set[str], scope: _Scope) -> ast.AST:
@@ -1848,35 +1884,48 @@ def _item_call(node: ast.AST, parents) -> ast.Call | None:
     return None
 
 
-def _index_entries(node: ast.Name, parents) -> list[ast.AST]:
-    """The index entries this load of an array name is read at: those of its chain of subscripts
-    (`x_pad[n, c][r, s]`), then the arguments of `.item(...)` called on it (`x_pad.item(n, c, r, s)`,
-    `x_pad[n, c].item(r, s)`)."""
-    top, entries = _chain(node, parents)
+def _position_entries(node: ast.Name, parents, lead: int, scope: _Scope) -> list[list[ast.AST]] | None:
+    """The entries that index the rows and the columns of the array this load names (after its `lead` leading
+    dimensions), each axis's apart: all those of its chain of subscripts and of `.item(...)` called on it that
+    fall on that axis (`x_pad[n, c, r, s]`, `x_pad.item(n, c, r, s)`: [[r], [s]]; after a slice, what follows
+    indexes inside it, `x_pad[n, c, :, :][r, s]` or `x_pad[n, c, rows, cols].item(ki, kj)`: [[:, r], [:, s]] and
+    [[rows, ki], [cols, kj]]). None when the chain cannot be read so."""
+    top, groups = _chain_groups(node, parents)
     call = _item_call(top, parents)
-    return entries + list(call.args) if call is not None else entries
+    if call is not None:
+        groups = [*groups, list(call.args)]
+    spread = _spread(_line_groups(node.id, groups, lead, scope), lead + 2, _slice_or_else(scope))
+    return None if spread is None else spread[0][lead:lead + 2]
 
 
 def _item_problem(node: ast.Name, call: ast.Call, images: dict, numbers, scope,
-                  picked: list[ast.AST] = ()) -> str | None:
+                  groups: list[list[ast.AST]] = ()) -> str | None:
     """Why `node.item(...)` reads more than one element (None: it reads one). numpy's `a.item(i0, ..., ik)`
     with one whole number per axis is `a[i0, ..., ik]`, one element (H62); with one argument it is a
     flat index (or a tuple of them), which reaches any element (`x_pad.item(k)` for k in
     range(x_pad.size) is the whole image), and with none it is the array's only element or an error.
     So the rule takes the call as a read of one element only when it gives as many indices as the
-    name has axes (the lead and the rows and columns), each a number that is no sequence, none
-    unpacked or given by keyword, and the rows and columns entries are read as a subscript's. `picked`:
-    the entries of the subscripts it is called on (`x_pad[n, c].item(r, s)`), each a number too: they and
-    the call's arguments together are read as one index (`x_pad[n, c, r, s]`)."""
+    array it is called on has axes, each a number that is no sequence, none unpacked or given by keyword,
+    and the rows and columns entries are read as a subscript's. `groups`: the entries of the subscripts it
+    is called on, each a number or a slice: a number picks its axis (`x_pad[n, c].item(r, s)` is
+    `x_pad[n, c, r, s]`), a slice keeps it and .item indexes inside it (`x_pad[n, c, rows, cols].item(ki, kj)`
+    is element (ki, kj) of that window: H67), as chained subscripts are read (_regroup)."""
     lead = images[node.id]
     if lead == OPAQUE:
         return ("it holds the image in a container or a view whose axes the rule cannot follow (`[[x_pad]]`, "
                 "`x_pad[None]`, `x_pad.T`); index the image itself")
-    axes, args = lead + 2 - len(picked), call.args
-    for entry in picked:  # `x_pad[n, c, :].item(r, s)`: a slice keeps its axis
-        if not _is_number(entry, numbers):
-            return (f"the index `{ast.unparse(entry)}` before `.item(...)` in `{ast.unparse(call)}` may not be a "
-                    "number (index the image by numbers before .item, or by none: `x_pad.item(n, c, r, s)`)")
+    groups = _line_groups(node.id, list(groups), lead, scope)
+    args, picked = call.args, [entry for group in groups for entry in group]
+    adder = _axis_adder(picked, scope)
+    if adder:
+        return adder
+    spread = _spread(list(groups), lead + 2, _number_or_slice(numbers, scope))
+    if spread is None:
+        entry = next((e for e in picked if _number_or_slice(numbers, scope)(e) is None), picked[-1])
+        return (f"the index `{ast.unparse(entry)}` before `.item(...)` in `{ast.unparse(call)}` may be neither a "
+                "number nor a slice (index the image by numbers or a window's slices before .item, or by none: "
+                "`x_pad.item(n, c, r, s)`)")
+    axes = spread[1]
     if call.keywords or any(isinstance(a, ast.Starred) for a in args):
         return (f"`{ast.unparse(call)}` unpacks or names its indices, so the rule cannot tell which element it "
                 f"reads; give one index per axis, `{node.id}.item({', '.join(['n', 'c', 'r', 's'][-lead - 2:])})`"
@@ -1886,14 +1935,15 @@ def _item_problem(node: ast.Name, call: ast.Call, images: dict, numbers, scope,
                 "array" if len(args) == 1 else "")
         return (f"`{ast.unparse(call)}` gives {len(args)} {'index' if len(args) == 1 else 'indices'} for its "
                 f"{axes} axes{flat}; give one index per axis (the same read as `{node.id}[...]` with them)")
-    for arg in [*picked, *args]:
+    for arg in [*(e for e in picked if _is_number(e, numbers)), *args]:
         if not _is_number(arg, numbers):
             return (f"the index `{ast.unparse(arg)}` of `{ast.unparse(call)}` may not be a number (an index "
                     "must be a number computed from the loop variables and sizes)")
         problem = _axis_adder([arg], scope) or _sequence_use(arg, scope)
         if problem:
             return problem
-    return _window_problem([*picked, *args], lead, numbers, scope, scope.bands.get(node.id, frozenset()))
+    entries = _regroup([*groups, list(args)], lead + 2, numbers, scope)
+    return _window_problem(entries, lead, numbers, scope, scope.bands.get(node.id, frozenset()))
 
 
 def _whole_use(node: ast.Name, images: dict, parents, numbers, scope) -> str | None:
@@ -1911,7 +1961,7 @@ def _whole_use(node: ast.Name, images: dict, parents, numbers, scope) -> str | N
     top, groups = _chain_groups(node, parents)
     item = _item_call(top, parents) if top is not node else None
     if item is not None:  # `x_pad[n, c].item(r, s)`: x_pad[n, c, r, s]
-        return _item_problem(node, item, images, numbers, scope, [entry for group in groups for entry in group])
+        return _item_problem(node, item, images, numbers, scope, groups)
     maker = parents.get(id(top))
     if isinstance(maker, ast.Call) and maker.args and maker.args[0] is top and isinstance(maker.func, ast.Attribute) \
             and maker.func.attr in LIKE_MAKERS and isinstance(maker.func.value, ast.Name) \
@@ -1925,6 +1975,7 @@ def _whole_use(node: ast.Name, images: dict, parents, numbers, scope) -> str | N
         return ("it holds the image in a container or a view whose axes the rule cannot follow (`[[x_pad]]`, "
                 "`x_pad[None]`, `x_pad.T`); index the image itself")
     lead, bounded = images[node.id], scope.bands.get(node.id, frozenset())
+    groups = _line_groups(node.id, groups, lead, scope)
     entries = [entry for group in groups for entry in group]
     if node.id in scope.collectors and any(not _is_number(e, numbers) for e in entries[:lead]):
         # its leading axes are where the writes put them, not images and channels (H34: `acc[i, j, ki, kj] =
@@ -1980,6 +2031,10 @@ def _images(fn: ast.FunctionDef, bindings, parents, numbers, scope) -> tuple[dic
     images = {name: 2 for name in IMAGES if name in params}
     while True:
         grown = dict(images)
+        # a band (`band = x_pad[n, c, i * sh:i * sh + kh]`) keeps its axes, and what is computed from a window read
+        # through it is no image (H67: `total += band[ki, j * sw + kj]` made total one, a view the rule cannot follow)
+        bands = _bands(bindings, images, parents, numbers, scope)
+        seen = _with_bands(scope, bands)
         for target, value, how in bindings:
             # `x, (kh, kw), ... = _check_pool_args(..., x, ...)`: what a given line unpacks is x and sizes (also
             # when the student binds a size again: H36); bound again by the student (`x = x_pad.T`: H34), x takes
@@ -1990,10 +2045,13 @@ def _images(fn: ast.FunctionDef, bindings, parents, numbers, scope) -> tuple[dic
             if value is None or not new:
                 continue
             used = [n for n in ast.walk(value) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
-                    and n.id in images and _whole_use(n, images, parents, numbers, scope)]
+                    and n.id in images and _whole_use(n, images, parents, numbers, seen)]
             if not used:
                 continue
             lead = _lead_after(value, images, parents, numbers, scope)
+            if lead is None and isinstance(target, ast.Name) and target.id in bands and \
+                    scope.values.get(target.id) is value:
+                lead = bands[target.id][1]   # the band's own binding: its rows and columns follow what it keeps
             if lead is None:
                 lead = min(images[n.id] for n in used)
                 # an alias or a call keeps the axes (`y = x_pad`, the given `x_pad = _pad(x, ...)`; a call that
@@ -2004,7 +2062,7 @@ def _images(fn: ast.FunctionDef, bindings, parents, numbers, scope) -> tuple[dic
             if how == "loop" and lead != OPAQUE:  # `for plane in x_pad[n]`: each step drops the first dimension
                 lead = max(lead - 1, 0)
             grown.update({name: _either_lead(grown.get(name), lead) for name in new})
-        filled = _fills(fn, grown, numbers, parents, scope)
+        filled = _fills(fn, grown, numbers, parents, seen)
         for name, lead in filled.items():
             grown[name] = _either_lead(grown.get(name), lead)
         for view, array, picked in _views(bindings, numbers, scope):  # filling `view = big[:]` fills big
@@ -2296,16 +2354,18 @@ def _one_loop_per_axis(loops: list[ast.AST], fill: ast.AST, fn: ast.FunctionDef,
     deps = dependencies(fn)
     reads = [fill] + [node.value for node in ast.walk(fn) if isinstance(node, ast.Assign) and len(node.targets) == 1
                       and isinstance(node.targets[0], ast.Name) and node.targets[0].id in readers
-                      and node.targets[0].id not in images
+                      and (node.targets[0].id not in images or node.targets[0].id in scope.bands)
                       and any(isinstance(n, ast.Name) and n.id == node.targets[0].id for n in ast.walk(fill))]
     for read in reads:
         read_parents = {id(child): node for node in ast.walk(read) for child in ast.iter_child_nodes(node)}
         for node in ast.walk(read):
             if not (isinstance(node, ast.Name) and node.id in images and isinstance(node.ctx, ast.Load)):
                 continue
-            lead = max(images[node.id], 0)
-            for entry in _index_entries(node, read_parents)[lead:lead + 2]:
-                used = closure({n.id for n in ast.walk(entry) if isinstance(n, ast.Name)}, deps)
+            axes = _position_entries(node, read_parents, max(images[node.id], 0), scope)
+            if axes is None:
+                return False
+            for entries in axes:  # a row moves with every entry on its axis: `x_pad[n, c, :, :][r, s]` (H67)
+                used = closure({n.id for entry in entries for n in ast.walk(entry) if isinstance(n, ast.Name)}, deps)
                 if sum(bool(used & names) for names in steps) > 1:
                     return False
     return True
@@ -2348,6 +2408,10 @@ def _within_window(loop: ast.AST, fill: ast.AST, fn: ast.FunctionDef, images: di
                 for view in views for n in ast.walk(view.value)):
             return False
         reads += [view.value for view in views]
+    # a band bound inside the loop (`band = x[n, c, r:r + kh]` for r over every row) is a new part of the image at
+    # each pass, so what its binding reads counts as the fill's (H67); one bound outside is the same at every pass
+    reads += [scope.values[name] for name in {n.id for n in ast.walk(fill) if isinstance(n, ast.Name)
+                                              and n.id in scope.bands} if id(scope.values[name]) in inside]
     # the loop's variables, the names that carry a value from one pass to the next (H63), and the names computed
     # from them, anywhere in fn
     steps = stored_names(loop.target) | _carried(loop, fill, fn, scope)
@@ -2358,9 +2422,10 @@ def _within_window(loop: ast.AST, fill: ast.AST, fn: ast.FunctionDef, images: di
         for node in ast.walk(read):
             if not (isinstance(node, ast.Name) and node.id in images and isinstance(node.ctx, ast.Load)):
                 continue
-            entries = _index_entries(node, read_parents)
-            lead = max(images[node.id], 0)
-            for entry in entries[lead:]:
+            axes = _position_entries(node, read_parents, max(images[node.id], 0), scope)
+            if axes is None:
+                return False
+            for entry in (entry for entries in axes for entry in entries):
                 if any(isinstance(n, ast.Name) and n.id in derived for n in ast.walk(entry)):
                     return False
     return True
@@ -2490,11 +2555,16 @@ def _outermost_subscripts(target: ast.AST) -> list[ast.Subscript]:
     return []
 
 
-def _bands(bindings, images: dict, parents, numbers, scope) -> dict[str, frozenset[int]]:
+def _bands(bindings, images: dict, parents, numbers, scope) -> dict[str, tuple[frozenset[int], int]]:
     """The names bound once, by a plain assignment, to a band: one subscript of an image that picks
-    each leading dimension by a number and bounds one axis to one window, the other left whole
-    (`band = x_pad[n, c, i * sh:i * sh + kh]`, `x_pad[n, c, :, j * sw:j * sw + kw]`); each with the axis it bounds."""
-    bands = {}
+    each leading dimension by a number or keeps it whole and bounds one axis to one window, the other left whole
+    (`band = x_pad[n, c, i * sh:i * sh + kh]`, `x_pad[n, c, :, j * sw:j * sw + kw]`, all channels of kh rows
+    `x_pad[n, :, i * sh:i * sh + kh]`), or picks it by a number, a line (`row = x_pad[n, c, i * sh + ki]`, whose
+    reads `row[j * sw + kj]` index the columns: H67); each with the axis it bounds, its lead (the leading
+    dimensions it keeps: 1 for the channels' band, whose reads are `band[ci, ki, j * sw + kj]`), and that axis
+    again for a line (None for a band). A part of a band is none: `g = g_row[j]` of the line `g_row = grad_out[n,
+    co, i]` is one element, read through g_row as a line's reads are."""
+    bands, bases = {}, {}
     for target, value, how in bindings:
         if not (how == "assign" and isinstance(target, ast.Name) and scope.values.get(target.id) is value
                 and isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name) and value.value.id in images):
@@ -2504,13 +2574,34 @@ def _bands(bindings, images: dict, parents, numbers, scope) -> dict[str, frozens
         if lead == OPAQUE:
             continue
         spatial = entries[lead:]
-        if top is not value or not 1 <= len(spatial) <= 2 or not all(_is_number(e, numbers) for e in entries[:lead]):
+        if top is not value or not 1 <= len(spatial) <= 2 or \
+                not all(_is_number(e, numbers) or _is_whole(e) for e in entries[:lead]):
             continue
         whole = [_is_whole(e) for e in spatial] + [True]
         axis = whole.index(False) if whole[:2].count(False) == 1 else None
         if axis is not None and _window_problem(entries, lead, numbers, scope, frozenset({1 - axis})) is None:
-            bands[target.id] = frozenset({axis})
-    return bands
+            bands[target.id] = (frozenset({axis}), sum(_is_whole(e) for e in entries[:lead]),
+                                axis if _is_number(spatial[axis], numbers) else None)
+            bases[target.id] = value.value.id
+    return {name: band for name, band in bands.items() if bases[name] not in bands}
+
+
+def _with_bands(scope, bands: dict[str, tuple[frozenset[int], int, int | None]]):
+    """scope knowing these bands (_bands), each with the axis it bounds, and which of them are lines."""
+    return replace(scope, bands={name: axes for name, (axes, _, _) in bands.items()},
+                   lines={name: axis for name, (_, _, axis) in bands.items() if axis is not None})
+
+
+def _line_groups(name: str, groups: list[list[ast.AST]], lead: int, scope: _Scope) -> list[list[ast.AST]]:
+    """The subscripts a read of `name` is made with, as reads of the band it would be if the line kept its
+    picked axis: a 0 there (`row[e]` of `row = x_pad[n, c, r]` as `band[0, e]`; `col[e]` of `col = x_pad[n, c,
+    :, s]` as `band[e, 0]`), so that its rows and columns are where the rule reads them. Other names as they are."""
+    if name not in scope.lines or lead == OPAQUE:
+        return groups
+    first, at = list(groups[0]) if groups else [], lead + scope.lines[name]
+    first += [ast.Slice(lower=None, upper=None, step=None)] * (at - len(first))  # left out: the axis kept whole
+    first.insert(at, ast.Constant(value=0))
+    return [first, *groups[1:]]
 
 
 @functools.lru_cache(maxsize=8)  # asked once per collector fill; a function's tree does not change while checked
@@ -2821,12 +2912,14 @@ def first_whole_read(fn: ast.FunctionDef, given: set[str], modules: frozenset[st
     images, filled = _images(fn, bindings, parents, numbers, scope)
     if images.keys() & numbers:   # _images's fills read these as numbers
         numbers -= images.keys()
-        filled = _fills(fn, images, numbers, parents, scope)
+        filled = _fills(fn, images, numbers, parents, _with_bands(scope, _bands(bindings, images, parents, numbers,
+                                                                                scope)))
     # what the student's writes shape: not the image, nor an array a given line makes (x_pad, out, grad_x_pad),
     # whose leading axes are images and channels
     scope = replace(scope, collectors=frozenset(filled) - set(IMAGES) - given_bound)
-    scope = replace(scope, bands=_bands(bindings, images, parents, numbers, scope))
-    images.update(dict.fromkeys(scope.bands, 0))  # a band's rows and columns are its first two dimensions
+    bands = _bands(bindings, images, parents, numbers, scope)
+    scope = _with_bands(scope, bands)
+    images.update({name: lead for name, (_, lead, _) in bands.items()})  # its rows and columns follow what it keeps
     for node in sorted(_inside_loops(fn), key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0))):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) and node.id in images and \
                 _mixed_in_place(node, parents):
