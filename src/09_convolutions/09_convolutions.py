@@ -665,9 +665,9 @@ def _options_code(name, layer):
 #    through an index whose row and column entries are each a number or a window's slice (or
 #    through numpy's `.item(...)` with one number per axis, `x_pad.item(n, c, r, s)`: the same read
 #    as `x_pad[n, c, r, s]`, and after a window's slices one per axis they keep,
-#    `x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].item(ki, kj)`; with one index, `x_pad.item(k)`,
-#    it counts positions over the whole
-#    image, so that, a tuple or `*idx` in it, or `get = x_pad.item`, uses the image whole). A
+#    `x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].item(ki, kj)`; with one index,
+#    `x_pad.item(k)`, it counts positions over the whole image, so that, a tuple or `*idx` in
+#    it, or `get = x_pad.item`, uses the image whole). A
 #    loop variable is a number when its loop steps over `range(...)`, `np.arange(...)` of numbers
 #    (no `dtype`), `np.ndindex(...)` or `itertools.product` of those, or what `enumerate`, `zip`
 #    and `reversed` pair with them (the count of `enumerate` too); so a module binds the names
@@ -708,10 +708,11 @@ def _options_code(name, layer):
 #    (`pos[0]`) nor in a generator drawn from later. Subscripts may follow each other:
 #    a later one indexes inside the earlier ones, so `x_pad[n, c, i * sh:, j * sw:][:kh, :kw]`
 #    reads one window too. A band named once, one window's rows with the columns whole
-#    (`band = x_pad[n, c, i * sh:i * sh + kh]`, also of every channel, `x_pad[n, :, i * sh:i * sh + kh]`,
-#    or the other way round), or one row named by a number (`row = x_pad[n, c, i * sh + ki]`), is read
-#    through its name the same way: `band[ki, j * sw + kj]`, `band[ci, ki, j * sw + kj]`,
-#    `band[:, j * sw:j * sw + kw]`, `row[j * sw + kj]`. Using `x.shape` or `len(x)` is fine. A tuple or list in an index is
+#    (`band = x_pad[n, c, i * sh:i * sh + kh]`, also of every channel,
+#    `x_pad[n, :, i * sh:i * sh + kh]`, or the other way round), or one row named by a number
+#    (`row = x_pad[n, c, i * sh + ki]`), is read through its name the same way:
+#    `band[ki, j * sw + kj]`, `band[ci, ki, j * sw + kj]`, `band[:, j * sw:j * sw + kw]`,
+#    `row[j * sw + kj]`. Using `x.shape` or `len(x)` is fine. A tuple or list in an index is
 #    many positions to numpy, so it is not a number (`rows = ((0,), (1,), ...)`, `x.shape[:2]`;
 #    nor is what a given line binds whole, `x`, `weight`, `bias` (maybe None), `padding`),
 #    nor is an unpacked `*e` or a starred target, nor what a `match` captures; the given sizes
