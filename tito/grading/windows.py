@@ -2356,19 +2356,24 @@ def _one_loop_per_axis(loops: list[ast.AST], fill: ast.AST, fn: ast.FunctionDef,
                       and isinstance(node.targets[0], ast.Name) and node.targets[0].id in readers
                       and (node.targets[0].id not in images or node.targets[0].id in scope.bands)
                       and any(isinstance(n, ast.Name) and n.id == node.targets[0].id for n in ast.walk(fill))]
+    for axes in _image_read_axes(reads, images, scope):
+        if axes is None:
+            return False
+        for entries in axes:  # a row moves with every entry on its axis: `x_pad[n, c, :, :][r, s]` (H67)
+            used = closure({n.id for entry in entries for n in ast.walk(entry) if isinstance(n, ast.Name)}, deps)
+            if sum(bool(used & names) for names in steps) > 1:
+                return False
+    return True
+
+
+def _image_read_axes(reads: list[ast.AST], images: dict, scope):
+    """For each load of an image in reads, in order: its position's entries per axis (_position_entries), or None
+    when that load is not read at a position (what both the window and the one-loop-per-axis checks refuse)."""
     for read in reads:
         read_parents = {id(child): node for node in ast.walk(read) for child in ast.iter_child_nodes(node)}
         for node in ast.walk(read):
-            if not (isinstance(node, ast.Name) and node.id in images and isinstance(node.ctx, ast.Load)):
-                continue
-            axes = _position_entries(node, read_parents, max(images[node.id], 0), scope)
-            if axes is None:
-                return False
-            for entries in axes:  # a row moves with every entry on its axis: `x_pad[n, c, :, :][r, s]` (H67)
-                used = closure({n.id for entry in entries for n in ast.walk(entry) if isinstance(n, ast.Name)}, deps)
-                if sum(bool(used & names) for names in steps) > 1:
-                    return False
-    return True
+            if isinstance(node, ast.Name) and node.id in images and isinstance(node.ctx, ast.Load):
+                yield _position_entries(node, read_parents, max(images[node.id], 0), scope)
 
 
 def _made_afresh(statement: ast.AST, name: str) -> bool:
@@ -2417,17 +2422,12 @@ def _within_window(loop: ast.AST, fill: ast.AST, fn: ast.FunctionDef, images: di
     steps = stored_names(loop.target) | _carried(loop, fill, fn, scope)
     deps = dependencies(fn)
     derived = steps | {name for name in deps if closure({name}, deps) & steps}
-    for read in reads:
-        read_parents = {id(child): node for node in ast.walk(read) for child in ast.iter_child_nodes(node)}
-        for node in ast.walk(read):
-            if not (isinstance(node, ast.Name) and node.id in images and isinstance(node.ctx, ast.Load)):
-                continue
-            axes = _position_entries(node, read_parents, max(images[node.id], 0), scope)
-            if axes is None:
+    for axes in _image_read_axes(reads, images, scope):
+        if axes is None:
+            return False
+        for entry in (entry for entries in axes for entry in entries):
+            if any(isinstance(n, ast.Name) and n.id in derived for n in ast.walk(entry)):
                 return False
-            for entry in (entry for entries in axes for entry in entries):
-                if any(isinstance(n, ast.Name) and n.id in derived for n in ast.walk(entry)):
-                    return False
     return True
 
 
