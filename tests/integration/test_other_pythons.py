@@ -4,7 +4,9 @@ First with only the `tito` extra, as a student or an instructor installs it: `ti
 answers, `tito test 09` passes on the reference, and `tito grade` gives the solved notebook full
 marks with namespaces off (what macOS gets). Then with the `test` extra: the whole non-slow suite
 passes there (the checks that need PyTorch or nbgrader skip, saying so; pip would fetch a 5 GB
-CUDA PyTorch where no CPU wheel is at hand). Slow: two installs and two suites per Python.
+CUDA PyTorch where no CPU wheel is at hand). Slow: two installs and two suites per Python. The
+suites are marked `matrix` too: README line 2 leaves them out (`-m "slow and not matrix"`) and
+.ci/run runs them after it, so CI tests every claimed Python and a developer's run stays short.
 """
 from __future__ import annotations
 
@@ -93,6 +95,7 @@ def test_tito_extra_installs_tests_and_grades_on(minor, checkouts, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.matrix   # CI's (.ci/run), after README line 2: it alone takes longer than all the rest of the suite
 def test_the_whole_non_slow_suite_passes_on_the_oldest_and_newest_python(checkouts):
     """After the tests above (they need the `tito` extra alone): the `test` extra, then the non-slow
     suite on both Pythons at once (two processes: the two suites share the machine's cores)."""
