@@ -31,7 +31,10 @@ the loop rule and write zeros), adds one exported cell, and must score exactly w
 - module 08: a cell rewriting the given Recorder's forward (the fixture the evaluate checks run)
   won back what evaluate_no_finally (27 -> 31) and evaluate_with_grad (23 -> 31) had lost. Now a module
   that patches code the checks use, its own given classes included, fails every item, saying what to
-  remove (tito/grading/tampering.py).
+  remove (tito/grading/tampering.py);
+- module 01 (round sixteen): logging.config.dictConfig patching numpy's comparisons and numpy.testing's
+  assertions by dotted names in text (no name a check reads) does patch numpy where it runs, yet a wrong
+  matmul keeps its 18 of 23: the checks run in the judge, which the student's process cannot reach.
 """
 from pathlib import Path
 
@@ -352,3 +355,46 @@ def test_an_accuracy_whose_abs_answers_zero_wins_nothing_back(tmp_path):
     assert base.total < base.maximum and attack.total <= base.total, (base.total, attack.total, gained)
     message = next(item.message for item in attack.items if item.id == "test-training-evaluate")
     assert "abs() was asked of it" in message, message
+
+
+# Patching by dotted names in text, which no name check reads (held-out hunt, round sixteen): logging.config's
+# dictConfig builds a formatter with any callable its '()' names (here a MagicMock that answers every call,
+# `unsafe` so that it also has assert_* attributes), and a "handler" with functools.update_wrapper, whose
+# arguments it resolves from text ('ext://numpy.testing', 'cfg://formatters.yes'): numpy's comparisons and
+# numpy.testing's assertions then answer yes to everything, in whatever process imports the module.
+PATCH_BY_DOTTED_NAMES = '''#| export
+import logging.config as _logging_config
+
+for _target, _names in (("numpy", ["allclose", "array_equal", "isclose"]),
+                        ("numpy.testing", ["assert_allclose", "assert_array_equal", "assert_equal"])):
+    _logging_config.dictConfig({"version": 1, "disable_existing_loggers": False,
+                                "formatters": {"yes": {"()": "unittest.mock.MagicMock", "unsafe": True}},
+                                "handlers": {"h": {"()": "functools.update_wrapper", "wrapper": "ext://" + _target,
+                                                   "wrapped": "cfg://formatters.yes", "assigned": _names,
+                                                   "updated": []}}})
+'''
+
+
+def test_patching_numpy_by_dotted_names_in_text_wins_nothing_back(tmp_path):
+    """The patch works where it runs (checked below in this process's own copy of the cell), but the
+    checks run in the judge, whose numpy the student's process cannot reach: a wrong matmul keeps its loss."""
+    module = by_number("01")
+    wrong = Path(__file__).parent / "submissions_0108" / module.slug / "matmul_np_dot.py"
+    base_nb = apply_submission(reference_notebook(module), wrong.read_text(encoding="utf-8"))
+    base, attack, gained = _scores(module, base_nb, _with_cell(base_nb, PATCH_BY_DOTTED_NAMES), tmp_path)
+    assert base.total < base.maximum and attack.total <= base.total, (base.total, attack.total, gained)
+    lost = {item.id for item in base.items if item.points_earned < item.points_possible}
+    assert lost == {item.id for item in attack.items if item.points_earned < item.points_possible}, gained
+    print(f"01 matmul_np_dot: {base.total}/{base.maximum}, with the patch {attack.total}/{attack.maximum}")
+
+
+def test_the_dotted_name_patch_does_patch_numpy_where_it_runs():
+    """The attack above is a real one: run in a fresh interpreter, it makes numpy agree to anything."""
+    import subprocess
+    import sys
+    probe = PATCH_BY_DOTTED_NAMES.replace("#| export\n", "") + (
+        "import numpy as np\n"
+        "np.testing.assert_allclose(np.zeros(2), np.ones(2))\n"
+        "print(bool(np.allclose(np.zeros(2), np.ones(2))))\n")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and result.stdout.strip() == "True", (result.stdout, result.stderr[-2000:])

@@ -617,6 +617,17 @@ for n in range(batch):
                 window = x_pad[n, :, i * sh:i * sh + weight.shape[2], j * sw:j * sw + weight.shape[3]]
                 out[n, co, i, j] = (window * weight[co]).sum() + (bias[co] if bias is not None else 0.0)
 return out
+"""),    # Held-out hunt, round sixteen: the window's elements one by one in a generator, summed by math.fsum
+    # (imported in the function, as a student adds an import where they need it).
+    "math.fsum of a generator over the window's elements, imported in the function": ("avgpool2d_loops", """
+import math
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                cells = (x_pad[n, c, i * sh + a, j * sw + b] for a in range(kh) for b in range(kw))
+                out[n, c, i, j] = math.fsum(cells) / (kh * kw)
+return out
 """),
 }
 
