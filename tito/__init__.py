@@ -3,7 +3,7 @@
 Hand-written (not generated); needs the `tito` extra. One idea, and one owner of each piece of
 knowledge, per file:
   paths.py      where things live (repo root, src, modules, the package); CourseModule, its sources
-                (the lesson, then any that continue it: src/09_convolutions/09b_going_further.py)
+                (the lesson, then any that continue it: src/09_convolutions/09a_fast_path.py, 09b_going_further.py)
   notebooks.py  literate source -> reference / student notebook; notebook metadata and cell ids
   export.py     the nbdev output format: export (also into a copy), module file of a target,
                 origin of a generated file (yours / reference), the notebook cell behind a line

@@ -8,15 +8,15 @@ from pathlib import Path
 import tinytorch
 
 MODULE_DIR = re.compile(r"^(\d\d)_([a-z0-9_]+)$")
-# A module's further literate sources, after its lesson: src/09_convolutions/09b_going_further.py
-# (number, a letter, a name). Each is its own notebook; the package file holds their exported
-# cells after the lesson's, in the order of their names.
+# A module's further literate sources, after its lesson: src/09_convolutions/09a_fast_path.py and
+# 09b_going_further.py (number, a letter, a name). Each is its own notebook; the package file holds
+# their exported cells after the lesson's, in the order of their names (09a's, then 09b's).
 CONTINUATION = re.compile(r"^(\d\d)[a-z]_[a-z0-9_]+\.py$")
 
 
 def continuations(src: Path) -> list[Path]:
     """The sources that continue the lesson `src` (src/NN_name/NN_name.py) in its folder, in order:
-    src/NN_name/NN<letter>_<name>.py, e.g. 09b_going_further.py. Empty for most modules."""
+    src/NN_name/NN<letter>_<name>.py, e.g. 09a_fast_path.py, 09b_going_further.py. Empty for most modules."""
     number = src.name[:2]
     return sorted(path for path in src.parent.glob(f"{number}?_*.py")
                   if CONTINUATION.match(path.name) and path.name[:2] == number and path.is_file())

@@ -3,8 +3,8 @@
     COURSE/nbgrader_config.py                    the course's nbgrader configuration (kernel, stub, timeout,
                                                  and tito's judge deciding autograde's points)
     COURSE/source/NN_name/NN_name.ipynb          the instructor notebook: solutions between the markers
-    COURSE/source/NN_name/NNb_name.ipynb         a notebook that continues it (given code, e.g. module 09's
-                                                 09b_going_further.ipynb), when the module has one
+    COURSE/source/NN_name/NNb_name.ipynb         each notebook that continues it (given code, e.g. module 09's
+                                                 09a_fast_path.ipynb, 09b_going_further.ipynb), when the module has any
     COURSE/jupyter/kernels/tinytorch/kernel.json the kernel nbgrader runs: ipykernel on the Python running
                                                  this tito (where tinytorch is installed), in tito's
                                                  isolation (tito/nbgrader_kernel.py)

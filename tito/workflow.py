@@ -46,7 +46,7 @@ def is_fresh(path: Path, fresh: bytes) -> bool:
 
 def start_module(module: CourseModule, reset: bool = False, log=print) -> Path:
     """Write the fresh student notebook, unless that would overwrite the student's work; and the
-    module's other notebooks (given code, e.g. 09b_going_further.ipynb) where they are missing."""
+    module's other notebooks (given code, e.g. 09a_fast_path.ipynb) where they are missing."""
     for source in module.sources[1:]:
         given = module.notebook_of(source)
         if not given.exists():

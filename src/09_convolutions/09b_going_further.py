@@ -1,13 +1,14 @@
 # %% [markdown]
 # # Module 09, going further: PyTorch's other options, adaptive pooling and batch normalisation
 #
-# > The second notebook of module 09, after the lesson (`09_convolutions.ipynb`): given
-# > code, not graded. Its exported cells go into the same file as the lesson's,
-# > `tinytorch/core/spatial.py`, after them: `tito export 09` puts them there as the course
-# > has them, next to your code.
+# > The third notebook of module 09, after the lesson (`09_convolutions.ipynb`) and the fast
+# > path (`09a_fast_path.ipynb`): given code, not graded. Its exported cells go into the same
+# > file as theirs, `tinytorch/core/spatial.py`, after them: `tito export 09` puts them there
+# > as the course has them, next to your code.
 #
-# This notebook builds on the lesson's code, which it imports from the package: your
-# export of the lesson once you have run `tito export 09`, the course's reference before.
+# This notebook builds on the code of the lesson and of the fast path, which it imports from
+# the package: your export of the lesson (the fast path's code follows it) once you have run
+# `tito export 09`, the course's reference before.
 # Run the lesson first; come back here when its checks pass. The layers (`Conv2d`, `MaxPool2d`,
 # `AvgPool2d`) come from the package too, so with options they run the package's copy of the
 # code below, not your edits of it: change a function here and call it yourself to see the
@@ -68,7 +69,8 @@ def _assert_close(got, expected, what, tol=1e-10):
 # AvgPool2d(kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True)
 # ```
 #
-# With the default options they run exactly the code of sections 4 to 7. With others they
+# With the default options they run exactly the code of sections 4 to 7 (the fast paths of
+# sections 4 and 5 are in `09a_fast_path.ipynb`). With others they
 # run the code of this section, which reuses those pieces: the im2col columns, col2im, the
 # strided views per kernel offset. The loop versions (`conv2d_general_loops` and friends)
 # reduce each option to your loops where they can, so they check the fast path here too.

@@ -134,7 +134,7 @@ def _without_metadata(cell):
     return cell
 
 
-@pytest.mark.parametrize("number, which", [("09", "spatial-checks"), ("01", None)],
+@pytest.mark.parametrize("number, which", [("09", "spatial-fit-check"), ("01", None)],
                          ids=["09, one given cell pasted without its metadata", "01, every cell's metadata stripped"])
 def test_given_code_that_lost_its_metadata_is_not_put_in_twice(number, which, tmp_path):
     """H20: a given cell deleted and pasted back from a fresh notebook (no nbgrader metadata) was inserted
@@ -142,6 +142,8 @@ def test_given_code_that_lost_its_metadata_is_not_put_in_twice(number, which, tm
     stripped (a tool did it) the given cells went in again after the student's code (01: 23 -> 0)."""
     module = by_number(number)
     nb = notebooks.reference_notebook(module.src)
+    assert which is None or which in [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in nb.cells], \
+        f"{which} is no cell of {module.src.name}"   # (09's spatial-checks moved to 09a_fast_path.py)
     for cell in nb.cells:
         if which is None or cell.metadata.get("nbgrader", {}).get("grade_id") == which:
             _without_metadata(cell)

@@ -7,7 +7,8 @@ cells' state) is exercised too.
 
 - The reference notebook (solutions kept), built from src with the project's own pipeline:
   every cell must run without error.
-- The going-further notebook (`09b_going_further.ipynb`, given code): runs on its own, on the package.
+- The fast-path and going-further notebooks (`09a_fast_path.ipynb`, `09b_going_further.ipynb`, given
+  code): each runs on its own, on the package.
 - The blank student notebook (the committed `modules/09_convolutions/09_convolutions.ipynb`):
   execution must stop at the inline check right after the first exercise, with a
   NotImplementedError raised by that exercise's stub, so the student's first failure points
@@ -173,19 +174,31 @@ def test_reference_notebook_runs_top_to_bottom(kernel_home):
         assert images, "matplotlib is installed but the reference notebook displayed no figure"
 
 
+# Module 09's given notebooks, and what each prints when its last cells ran.
+GIVEN_NOTEBOOKS = {"09a_fast_path": ["how many columns each input pixel was copied into", "GMAC/s"],
+                   "09b_going_further": ["BatchNorm2d: ok", "AdaptiveAvgPool2d: ok"]}
+
+
 @needs_module
-def test_going_further_notebook_runs_top_to_bottom_on_the_package(kernel_home):
-    """Module 09's second notebook (section 13, given code) runs on its own: the lesson's names come
-    from the installed package, its checks from its own helpers."""
-    [further] = MODULE.sources[1:]
-    nb = notebooks.student_notebook(further)
-    assert nb == notebooks.reference_notebook(further), "going further has no exercise"
+def test_module_09_has_the_given_notebooks_these_tests_run():
+    assert [source.stem for source in MODULE.sources[1:]] == list(GIVEN_NOTEBOOKS)
+
+
+@needs_module
+@pytest.mark.parametrize("stem", list(GIVEN_NOTEBOOKS))
+def test_given_notebook_runs_top_to_bottom_on_the_package(stem, kernel_home):
+    """Module 09's other notebooks (the fast path, 09a, and section 13, 09b: given code) run on their own: the
+    lesson's names come from the installed package, their checks from their own helpers. Blank and solved
+    are one notebook: they have no exercise."""
+    [given] = [source for source in MODULE.sources[1:] if source.stem == stem]
+    nb = notebooks.student_notebook(given)
+    assert nb == notebooks.reference_notebook(given), f"{stem} has no exercise"
     executed, error = run_notebook(nb, kernel_home)
-    assert error is None, f"the going-further notebook failed in a Jupyter kernel:\n{error}"
+    assert error is None, f"{stem} failed in a Jupyter kernel:\n{error}"
     assert error_outputs(executed) == []
     printed = "".join(output.get("text", "") for cell in executed.cells if cell.cell_type == "code"
                       for output in cell.outputs if output.get("output_type") == "stream")
-    assert "BatchNorm2d: ok" in printed and "AdaptiveAvgPool2d: ok" in printed, printed[-2000:]
+    assert all(line in printed for line in GIVEN_NOTEBOOKS[stem]), printed[-2000:]
 
 
 @needs_module

@@ -243,7 +243,7 @@ def test_the_courses_old_notebook_is_read_from_git_as_utf8_on_windows(tmp_path, 
 
 @pytest.mark.slow  # the fixture exports module 09 in a child process
 def test_an_edited_going_further_notebook_is_merged_not_refused(course_and_student):
-    """Module 09's second notebook (09b_going_further.ipynb) is a student's notebook too: editing it does
+    """Module 09's third notebook (09b_going_further.ipynb) is a student's notebook too: editing it does
     not make `tito update` refuse; the course's fix to another cell comes in, the student's note stays."""
     course, student, _ = course_and_student
     further = student / "modules" / MODULE.slug / "09b_going_further.ipynb"
@@ -252,9 +252,9 @@ def test_an_edited_going_further_notebook_is_merged_not_refused(course_and_stude
     write_nb(mine, further)
     src = course / "src" / MODULE.slug / "09b_going_further.py"
     text = src.read_text(encoding="utf-8")
-    old = "# > The second notebook of module 09, after the lesson"
+    old = "# > The third notebook of module 09, after the lesson"
     assert text.count(old) == 1
-    src.write_text(text.replace(old, "# > Module 09's second notebook, after the lesson"), encoding="utf-8")
+    src.write_text(text.replace(old, "# > Module 09's third notebook, after the lesson"), encoding="utf-8")
     assert tito(course, "dev", "export", "09").returncode == 0
     git(course, "commit", "-qam", "course v2: a fix to the going-further notebook")
 
@@ -262,5 +262,71 @@ def test_an_edited_going_further_notebook_is_merged_not_refused(course_and_stude
     assert result.returncode == 0, result.stdout + result.stderr
     merged = nbformat.read(further, as_version=4)
     assert "My note: groups=C_in is depthwise." in merged.cells[0].source
-    assert "Module 09's second notebook" in merged.cells[0].source, "the course's fix to another line of the cell"
+    assert "Module 09's third notebook" in merged.cells[0].source, "the course's fix to another line of the cell"
     assert any(path.name.startswith("09b_going_further.") for path in (further.parent / "backups").iterdir())
+
+
+FAST_PATH_IDS = ("spatial-checks", "conv2d-vectorized", "pool-vectorized")
+
+
+def lesson_before_the_fast_path_moved() -> str:
+    """Module 09's lesson as the course had it before its given fast path became 09a_fast_path.py: the fast
+    path's cells (its argument checks, im2col, fast pooling, ...) inside the lesson, where the lesson now
+    imports them from the package (its `fast-path-imports` cell)."""
+    lesson = MODULE.src.read_text(encoding="utf-8")
+    fast = MODULE.sources[1].read_text(encoding="utf-8")
+    start = lesson.index('# %% nbgrader={"grade": false, "grade_id": "fast-path-imports"')
+    end = lesson.index("\n# %%", start) + 1
+    body = fast[fast.index("# %% [markdown]\n# ## 2. Checking the arguments"):]
+    return lesson[:start] + body.rstrip("\n") + "\n\n\n" + lesson[end:]
+
+
+@pytest.mark.slow  # four exports of module 09 in child processes, about a minute
+def test_a_solved_lesson_from_before_the_fast_path_moved_updates_into_the_new_course(tmp_path):
+    """A student who solved the lesson while it still held the given fast path runs `tito update` after the
+    course moved that code into 09a_fast_path.py: the old given cells leave the lesson, its import cell comes
+    in, every answer stays, 09a's notebook arrives, and the export holds each fast-path function once."""
+    (tmp_path / "course").mkdir()
+    course = make_repo(tmp_path / "course", [MODULE])
+    shutil.copy(ROOT / ".gitignore", course / ".gitignore")
+    lesson, fast = course / "src" / MODULE.slug / MODULE.src.name, course / "src" / MODULE.slug / MODULE.sources[1].name
+    fast_notebook = course / "modules" / MODULE.slug / f"{fast.stem}.ipynb"
+    lesson.write_text(lesson_before_the_fast_path_moved(), encoding="utf-8")
+    fast.unlink()
+    fast_notebook.unlink()
+    assert tito(course, "dev", "export", "09").returncode == 0
+    git(course, "init", "-q", "-b", "main")
+    git(course, "add", "-A")
+    git(course, "commit", "-qm", "course v1: the fast path inside the lesson")
+    student = tmp_path / "student"
+    subprocess.run(["git", "clone", "-q", str(course), str(student)], check=True)
+    notebook = student / "modules" / MODULE.slug / f"{MODULE.slug}.ipynb"
+    old = answered(nbformat.read(notebook, as_version=4))
+    assert {"spatial-checks", "conv2d-vectorized", "pool-vectorized"} <= {c.metadata.get("nbgrader", {}).get("grade_id")
+                                                                         for c in old.cells}
+    write_nb(old, notebook)
+    assert tito(student, "export", "09").returncode == 0
+
+    shutil.copy(MODULE.src, lesson)
+    shutil.copy(MODULE.sources[1], fast)
+    assert tito(course, "dev", "export", "09").returncode == 0
+    git(course, "add", "-A")
+    git(course, "commit", "-qm", "course v2: the fast path is 09a_fast_path.py")
+    result = tito(student, "update", timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    merged = nbformat.read(notebook, as_version=4)
+    ids = [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in merged.cells]
+    assert not set(FAST_PATH_IDS) & set(ids), "the old given cells left the lesson"
+    assert "fast-path-imports" in ids
+    answers = {cell.metadata["nbgrader"]["grade_id"]: cell.source for cell in old.cells
+               if cell.metadata.get("nbgrader", {}).get("solution")}
+    assert answers and all(cell.source == answers[cell.metadata["nbgrader"]["grade_id"]] for cell in merged.cells
+                           if cell.metadata.get("nbgrader", {}).get("grade_id") in answers), "every answer stays"
+    assert len([i for i in ids if i in answers]) == len(answers)
+    assert [c.source for c in merged.cells] == [c.source for c in answered(notebooks.student_notebook(MODULE.src)).cells]
+    assert (student / "modules" / MODULE.slug / f"{fast.stem}.ipynb").exists()
+    text = (student / "tinytorch" / "core" / "spatial.py").read_text(encoding="utf-8")
+    assert export.origin(student / "tinytorch" / "core" / "spatial.py") == "yours"
+    for definition in ("def _pair(", "def _im2col(", "def maxpool2d_vectorized(", "class BatchNorm2d("):
+        assert text.count(definition) == 1, definition
