@@ -935,8 +935,8 @@ if __name__ == "__main__":
 # adds each column of the input gradient back onto the window it came from.
 #
 # Section 4 of the fast-path notebook, `09a_fast_path.ipynb`, explains that code
-# (`conv2d_vectorized`, `_im2col`, `_col2im`, `_conv2d_forward`, `_conv2d_backward`) and
-# draws the columns. The check below runs your loops against it.
+# (`conv2d_vectorized`, `_im2col`, `_col2im`, `_conv2d_forward`, `_conv2d_backward`), draws
+# the columns and runs edge kernels on a real digit. The check below runs your loops against it.
 
 
 # %% nbgrader={"grade": false, "grade_id": "test-conv2d-vectorized", "locked": true, "schema_version": 3, "solution": false, "task": false}

@@ -9,8 +9,8 @@
 #
 # Read it after the lesson's section 3, the convolution loops. It is the given code that
 # the lesson only summarises: the argument checks of section 2, the fast path of section 4
-# (im2col, one matrix multiply, col2im) with the fast pooling path of section 5, and
-# section 11, how real libraries do it. The sections keep the lesson's numbers. The lesson's
+# (im2col, one matrix multiply, col2im) with the fast pooling path of section 5, the
+# columns' memory of section 9, and section 11, how real libraries do it. The sections keep the lesson's numbers. The lesson's
 # layers run on this code, and its checks compare your loops with it. This code never calls
 # yours (the window count of section 2 repeats exercise 1's formula on purpose), so a slip
 # in an exercise costs that exercise alone.

@@ -23,6 +23,7 @@ def _exported_package(tmp_path, nb) -> Path:
     package = tmp_path / "pkg" / "tinytorch"
     shutil.copytree(paths.package_dir(), package, ignore=shutil.ignore_patterns("__pycache__"))
     text = "\n\n".join(nb.cells[i].source for i in cells.exported_cell_indexes(nb))
+    text += "\n\n" + "\n\n".join(source for _, source in cells.continued_cells(MODULE.src))  # as tito export
     (package / "core" / "spatial.py").write_text(text)
     return package
 

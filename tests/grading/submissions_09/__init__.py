@@ -123,9 +123,10 @@ def graded_cells() -> list[cells.CheckCell]:
 
 
 def reference_namespace() -> dict:
-    """The reference module's exported code, run into a fresh namespace (not the installed
-    package, which may be regenerated while tests run)."""
-    nb = notebooks.reference_notebook(MODULE.src)
+    """The reference module's exported code (the lesson's, then its given notebooks': the fast path's,
+    going further's), run into a fresh namespace (not the installed package, which may be regenerated
+    while tests run)."""
+    nb = notebooks.reference_course(MODULE.src)
     namespace = {"__name__": "reference_spatial"}
     for index in cells.exported_cell_indexes(nb):
         exec(compile(nb.cells[index].source, f"<reference cell {index}>", "exec"), namespace)
