@@ -685,9 +685,9 @@ if __name__ == "__main__":
 # Given: the checks' helpers, in tito/check_helpers/convolutions.py (open it to read how a check
 # computes what it expects, and how it names a likely bug).
 from tito.check_helpers.convolutions import (
-    _CONV_ERRORS, _MAXPOOL_BACK_ERRORS, _assert_close, _avgpool_back_suspects, _avgpool_numpy,
-    _avgpool_suspects, _call, _conv_back_suspects, _conv_numpy, _conv_suspects, _diag_coverage,
-    _diag_returned, _maxpool_back_suspects, _maxpool_numpy, _maxpool_suspects, _numeric_grad)
+    _CONV_ERRORS, _MAXPOOL_BACK_ERRORS, _RF_TYPE_HINT, _assert_close, _avgpool_back_suspects, _avgpool_numpy,
+    _avgpool_suspects, _call, _conv_back_suspects, _conv_numpy, _conv_suspects, _diag_coverage, _diag_returned,
+    _field_by_intervals, _field_slip, _maxpool_back_suspects, _maxpool_numpy, _maxpool_suspects, _numeric_grad)
 
 # %% nbgrader={"grade": true, "grade_id": "test-conv2d-loops", "locked": true, "points": 8, "schema_version": 3, "solution": false, "task": false}
 #| loop_rule conv2d_loops
@@ -2007,94 +2007,9 @@ if __name__ == "__main__":
 
 
 # %% [markdown]
-# ### Learn a kernel
-#
-# Forward, backward and an optimizer are all there is to training. Make pairs
-# `(image, image convolved with [1, -1])` from 256 digits, start a `Conv2d(1, 1, (1, 2))`
-# from random weights, and let module 07's `SGD` minimise the mean squared error. The
-# only kernel that maps every image to its target is `[1, -1]`, so that is where the
-# weights must go:
-
-
-# %%
-if __name__ == "__main__":
-    from tinytorch.core.dataloader import load_digits
-    from tinytorch.core.losses import MSELoss
-    from tinytorch.core.optimizers import SGD
-    from tinytorch.core.tensor import manual_seed
-    _images = load_digits("train")[0][:256]                               # (256, 1, 8, 8)
-    _target_kernel = np.array([[[[1.0, -1.0]]]], dtype=np.float32)       # 1x2: pixel minus its right neighbour
-    _targets = Tensor(conv2d_vectorized(_images, _target_kernel))         # (256, 1, 8, 7)
-    manual_seed(1)
-    _layer = Conv2d(1, 1, (1, 2), bias=False)                            # a random 1x2 kernel
-    _optimizer, _loss_fn = SGD(_layer.parameters(), lr=0.5), MSELoss()
-    print(f"target kernel {_target_kernel[0, 0, 0].tolist()}")
-    for _step in range(101):
-        _loss = _loss_fn(_layer(Tensor(_images)), _targets)
-        if _step in (0, 5, 10, 20, 40, 60, 80, 100):
-            print(f"step {_step:3d}  kernel [{_layer.weight.data[0, 0, 0, 0]:+.4f}, {_layer.weight.data[0, 0, 0, 1]:+.4f}]"
-                  f"  loss {float(_loss.data):.2e}")
-        _optimizer.zero_grad()
-        _loss.backward()
-        _optimizer.step()
-
-
-# %% [markdown]
-# ### What a trained first layer looks for
-#
-# A tiny CNN (`Conv2d(1, 8, 3, padding=1)`, ReLU, 2x2 max pooling, one `Linear`) trained
-# for a few epochs on the digits with module 07's `Adam`. Its eight 3x3 filters are no
-# longer random: many have a bright and a dark side, edge detectors like the Sobel
-# kernels drawn in section 4 of the fast-path notebook, at angles the data asked for. Below each filter, its ReLU
-# feature map of one test digit (a filter whose map is blank does not fire on this
-# digit at all).
-
-
-# %%
-if __name__ == "__main__":
-    from tinytorch.core.activations import ReLU
-    from tinytorch.core.dataloader import DataLoader, TensorDataset, load_digits
-    from tinytorch.core.layers import Flatten, Linear, Sequential
-    from tinytorch.core.losses import CrossEntropyLoss
-    from tinytorch.core.optimizers import Adam
-    from tinytorch.core.tensor import manual_seed
-    import time
-    _train, _test = load_digits("train"), load_digits("test")
-    manual_seed(0)
-    _cnn = Sequential(Conv2d(1, 8, 3, padding=1), ReLU(), MaxPool2d(2), Flatten(), Linear(8 * 4 * 4, 10))
-    _optimizer, _loss_fn = Adam(_cnn.parameters(), lr=0.01), CrossEntropyLoss()
-    _start = time.perf_counter()
-    for _epoch in range(1, 9):
-        for _xb, _yb in DataLoader(TensorDataset(*_train), batch_size=64, shuffle=True, seed=_epoch):
-            _loss = _loss_fn(_cnn(_xb), _yb)
-            _optimizer.zero_grad()
-            _loss.backward()
-            _optimizer.step()
-        _accuracy = float((_cnn(Tensor(_test[0])).data.argmax(axis=1) == _test[1]).mean())
-        print(f"epoch {_epoch}: last batch loss {float(_loss.data):.3f}, test accuracy {_accuracy:.1%}")
-    print(f"trained in {time.perf_counter() - _start:.1f} s")
-    _digit = Tensor(_test[0][:1])
-    _maps = _cnn[1](_cnn[0](_digit)).data[0]                               # (8, 8, 8): after conv + ReLU
-    _filters = _cnn[0].weight.data[:, 0]                                    # (8, 3, 3)
-    _plt = _pyplot()
-    if _plt is not None:
-        _fig, _axes = _plt.subplots(3, 8, figsize=(10, 4.2))
-        for _c in range(8):
-            _limit = np.abs(_filters[_c]).max()
-            _axes[0, _c].imshow(_filters[_c], cmap="coolwarm", vmin=-_limit, vmax=_limit)
-            _axes[0, _c].set_title(f"filter {_c}", fontsize=8)
-            _axes[1, _c].imshow(_maps[_c], cmap="gray_r")
-            _axes[1, _c].set_title(f"map {_c}", fontsize=8)
-        _axes[2, 0].imshow(_digit.data[0, 0], cmap="gray_r")
-        _axes[2, 0].set_title(f"input (a {_test[1][0]})", fontsize=8)
-        for _ax in _axes.ravel():
-            _ax.set_xticks([])
-            _ax.set_yticks([])
-        for _ax in _axes[2, 1:]:
-            _ax.axis("off")
-        _fig.suptitle("trained first layer: 3x3 filters (red +, blue -) and their ReLU feature maps of one test digit", fontsize=9)
-        _fig.tight_layout()
-        _show(_plt, _fig)
+# These layers train like any other: forward, backward, an optimizer step. Section 14 of the
+# going-further notebook (`09b_going_further.ipynb`) does it twice: it learns a 1x2 kernel from
+# digits and their edges, and shows what the eight filters of a trained first layer look for.
 
 
 # %% [markdown]
@@ -2188,83 +2103,6 @@ def _rf_conv(*args, **kwargs):
         return Conv2d(*args, **kwargs)
     except Exception:
         return MaxPool2d(args[2], stride=kwargs.get("stride", 1), padding=kwargs.get("padding", 0))
-
-
-_RF_TYPE_HINT = ("a layer without kernel_size (a ReLU) has no kernel or stride to read: skip it; and a "
-                 "kernel_size or stride may be a plain int: turn it into a pair first (_pair does it)")
-
-
-def _field_by_intervals(configs):
-    """Independent method: walk one output unit's input interval back through the layers, per axis.
-
-    configs: (kernel, stride) pairs of (h, w) tuples, first layer first. A unit covering rows
-    [lo, hi] of a layer's output covers [lo * s, hi * s + k - 1] of its (padded) input.
-    """
-    sizes = []
-    for axis in range(2):
-        lo, hi = 0, 0
-        for kernel, stride in reversed(configs):
-            lo, hi = lo * stride[axis], hi * stride[axis] + kernel[axis] - 1
-        sizes.append(hi - lo + 1)
-    return tuple(sizes)
-
-
-def _field_slip(layers, got):
-    """Which common slip of the recurrence gives `got` for `layers`, described as (kind, kernel,
-    stride, padding) tuples, kind "conv", "maxpool", "avgpool" or "none" (no kernel_size); None if none does."""
-    def walk(stack, grow, next_jump=lambda jump, s: jump * s, jump_first=False, start=1):
-        field, jump = [start, start], [1, 1]
-        for kind, kernel, stride, padding in stack:
-            if kind == "none":
-                continue
-            for a in range(2):
-                if jump_first:
-                    jump[a] = next_jump(jump[a], stride[a])
-                field[a] = grow(field[a], kernel[a], jump[a], padding[a])
-                if not jump_first:
-                    jump[a] = next_jump(jump[a], stride[a])
-        return tuple(field)
-
-    add = lambda field, k, jump, p: field + (k - 1) * jump
-    first_none = next((i for i, layer in enumerate(layers) if layer[0] == "none"), len(layers))
-    slips = [
-        ("the loop stops at the first layer without kernel_size (a ReLU): skip such layers and go on",
-         walk(layers[:first_none], add)),
-        ("the jump is this layer's stride only: it is the product of the strides of every layer below",
-         walk(layers, add, lambda jump, s: s)),
-        ("the kernel sizes are multiplied: each layer adds (k - 1) * jump to the field",
-         walk(layers, lambda field, k, jump, p: field * k)),
-        ("the jump is multiplied by this layer's stride before its (k - 1) * jump is added: a layer's own "
-         "stride only matters to the layers above it", walk(layers, add, jump_first=True)),
-        ("height and width are swapped: the height grows with kh (kernel_size[0]), the width with kw",
-         walk([(kind, k and k[::-1], s, p) for kind, k, s, p in layers], add)),
-        ("only Conv2d layers count: a pooling window widens the field and its stride multiplies the jump too",
-         walk([layer for layer in layers if layer[0] == "conv"], add)),
-        ("padding widens the field: it does not, it only adds zeros around the input",
-         walk(layers, lambda field, k, jump, p: field + (k - 1 + 2 * p) * jump)),
-        ("the strides are ignored: the jump (how far apart neighbouring units of a layer look in the input) "
-         "is multiplied by each layer's stride, and each layer adds (k - 1) * jump",
-         walk(layers, add, lambda jump, s: jump)),
-        ("each layer adds its whole kernel size: it adds k - 1 (times the jump), since one of its k cells "
-         "is the one the field already counts", walk(layers, lambda field, k, jump, p: field + k * jump)),
-        ("the field starts at 0: before any layer, a unit sees itself, one pixel, so start at field = 1 "
-         "(and jump = 1)", walk(layers, add, start=0)),
-        ("the layers are walked from the last to the first: the jump a layer's kernel is multiplied by comes "
-         "from the strides of the layers before it (nearer the input), so go through them in the order they run "
-         "(r = (r - 1) * s + k, applied from the first layer to the last, does the same: that formula walks from "
-         "the output back to the input, from the last layer to the first)",
-         walk(layers[::-1], add)),
-        ("each layer adds (k - 1) times its own stride: it adds (k - 1) times the jump, the product of the strides "
-         "of the layers before it (nearer the input); a layer's own stride only matters to the layers after it",
-         walk(layers, add, lambda jump, s: s, jump_first=True)),
-        ("the width is computed as the height: kernel_size[0] and stride[0] are the height's; the width grows with "
-         "kernel_size[1] and stride[1], one axis at a time", (walk(layers, add)[0],) * 2),
-        *[(f"{name} layers are skipped: every layer with a kernel_size (Conv2d, MaxPool2d, AvgPool2d) widens the "
-           "field and multiplies the jump by its stride; skip only the layers without one",
-           walk([layer for layer in layers if layer[0] != kind], add)) for kind, name in
-          (("avgpool", "AvgPool2d"), ("maxpool", "MaxPool2d"))],
-    ]
-    return next((hint for hint, value in slips if value == tuple(got)), None)
 
 
 def test_unit_receptive_field():
@@ -2635,9 +2473,10 @@ if __name__ == "__main__":
 #   average pooling counts zero padding and spreads gradients evenly.
 # - Parameters do not grow with the image; MACs and activation memory do.
 #
-# Next: section 13, going further (`09b_going_further.ipynb`, given code): PyTorch's other
-# options (dilation, groups, padding "same", ceil_mode, count_include_pad), adaptive
-# pooling and batch normalisation. Then the CNN milestone (`milestones/cnn_digits.py`)
+# Next: sections 13 and 14, going further (`09b_going_further.ipynb`, given code): PyTorch's
+# other options (dilation, groups, padding "same", ceil_mode, count_include_pad), adaptive
+# pooling, batch normalisation, and two short training runs (a learnt kernel, a trained first
+# layer's filters). Then the CNN milestone (`milestones/cnn_digits.py`)
 # trains a network built from these layers on handwritten digits.
 #
 # ## Further reading

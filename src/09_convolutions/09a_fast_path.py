@@ -711,7 +711,8 @@ if __name__ == "__main__":
 # right, ink then background; negative where they rise), its transpose to horizontal
 # edges, and an all-`1/9` kernel blurs. Here they are on one 8x8 digit from
 # `load_digits` (module 05), with padding 1 so the maps keep the digit's size. A
-# trained network learns its own kernels; the lesson's section 7 shows some.
+# trained network learns its own kernels; section 14 of the going-further notebook
+# (`09b_going_further.ipynb`) shows some.
 
 
 # %%

@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Module 09, going further: PyTorch's other options, adaptive pooling and batch normalisation
+# # Module 09, going further: PyTorch's other options, adaptive pooling, batch normalisation and training
 #
 # > The third notebook of module 09, after the lesson (`09_convolutions.ipynb`) and the fast
 # > path (`09a_fast_path.ipynb`): given code, not graded. Its exported cells go into the same
@@ -875,3 +875,97 @@ if __name__ == "__main__":
     print("BatchNorm2d: ok")
 
 
+# %% [markdown]
+# ## 14. Training the layers: a learnt kernel and a trained first layer (given, not graded)
+#
+# The layers of the lesson, with the optimizers of module 07: two short runs that show what
+# training does to a kernel.
+#
+# ### 14.1 Learn a kernel
+#
+# Forward, backward and an optimizer are all there is to training. Make pairs
+# `(image, image convolved with [1, -1])` from 256 digits, start a `Conv2d(1, 1, (1, 2))`
+# from random weights, and let module 07's `SGD` minimise the mean squared error. The
+# only kernel that maps every image to its target is `[1, -1]`, so that is where the
+# weights must go:
+
+
+# %%
+if __name__ == "__main__":
+    from tinytorch.core.dataloader import load_digits
+    from tinytorch.core.losses import MSELoss
+    from tinytorch.core.optimizers import SGD
+    from tinytorch.core.tensor import manual_seed
+    _images = load_digits("train")[0][:256]                               # (256, 1, 8, 8)
+    _target_kernel = np.array([[[[1.0, -1.0]]]], dtype=np.float32)       # 1x2: pixel minus its right neighbour
+    _targets = Tensor(conv2d_vectorized(_images, _target_kernel))         # (256, 1, 8, 7)
+    manual_seed(1)
+    _layer = Conv2d(1, 1, (1, 2), bias=False)                            # a random 1x2 kernel
+    _optimizer, _loss_fn = SGD(_layer.parameters(), lr=0.5), MSELoss()
+    print(f"target kernel {_target_kernel[0, 0, 0].tolist()}")
+    for _step in range(101):
+        _loss = _loss_fn(_layer(Tensor(_images)), _targets)
+        if _step in (0, 5, 10, 20, 40, 60, 80, 100):
+            print(f"step {_step:3d}  kernel [{_layer.weight.data[0, 0, 0, 0]:+.4f}, {_layer.weight.data[0, 0, 0, 1]:+.4f}]"
+                  f"  loss {float(_loss.data):.2e}")
+        _optimizer.zero_grad()
+        _loss.backward()
+        _optimizer.step()
+
+
+# %% [markdown]
+# ### 14.2 What a trained first layer looks for
+#
+# A tiny CNN (`Conv2d(1, 8, 3, padding=1)`, ReLU, 2x2 max pooling, one `Linear`) trained
+# for a few epochs on the digits with module 07's `Adam`. Its eight 3x3 filters are no
+# longer random: many have a bright and a dark side, edge detectors like the Sobel
+# kernels drawn in section 4 of the fast-path notebook, at angles the data asked for. Below each filter, its ReLU
+# feature map of one test digit (a filter whose map is blank does not fire on this
+# digit at all).
+
+
+# %%
+if __name__ == "__main__":
+    from tinytorch.core.activations import ReLU
+    from tinytorch.core.dataloader import DataLoader, TensorDataset, load_digits
+    from tinytorch.core.layers import Flatten, Linear, Sequential
+    from tinytorch.core.losses import CrossEntropyLoss
+    from tinytorch.core.optimizers import Adam
+    from tinytorch.core.tensor import manual_seed
+    import time
+    _train, _test = load_digits("train"), load_digits("test")
+    manual_seed(0)
+    _cnn = Sequential(Conv2d(1, 8, 3, padding=1), ReLU(), MaxPool2d(2), Flatten(), Linear(8 * 4 * 4, 10))
+    _optimizer, _loss_fn = Adam(_cnn.parameters(), lr=0.01), CrossEntropyLoss()
+    _start = time.perf_counter()
+    for _epoch in range(1, 9):
+        for _xb, _yb in DataLoader(TensorDataset(*_train), batch_size=64, shuffle=True, seed=_epoch):
+            _loss = _loss_fn(_cnn(_xb), _yb)
+            _optimizer.zero_grad()
+            _loss.backward()
+            _optimizer.step()
+        _accuracy = float((_cnn(Tensor(_test[0])).data.argmax(axis=1) == _test[1]).mean())
+        print(f"epoch {_epoch}: last batch loss {float(_loss.data):.3f}, test accuracy {_accuracy:.1%}")
+    print(f"trained in {time.perf_counter() - _start:.1f} s")
+    _digit = Tensor(_test[0][:1])
+    _maps = _cnn[1](_cnn[0](_digit)).data[0]                               # (8, 8, 8): after conv + ReLU
+    _filters = _cnn[0].weight.data[:, 0]                                    # (8, 3, 3)
+    _plt = _pyplot()
+    if _plt is not None:
+        _fig, _axes = _plt.subplots(3, 8, figsize=(10, 4.2))
+        for _c in range(8):
+            _limit = np.abs(_filters[_c]).max()
+            _axes[0, _c].imshow(_filters[_c], cmap="coolwarm", vmin=-_limit, vmax=_limit)
+            _axes[0, _c].set_title(f"filter {_c}", fontsize=8)
+            _axes[1, _c].imshow(_maps[_c], cmap="gray_r")
+            _axes[1, _c].set_title(f"map {_c}", fontsize=8)
+        _axes[2, 0].imshow(_digit.data[0, 0], cmap="gray_r")
+        _axes[2, 0].set_title(f"input (a {_test[1][0]})", fontsize=8)
+        for _ax in _axes.ravel():
+            _ax.set_xticks([])
+            _ax.set_yticks([])
+        for _ax in _axes[2, 1:]:
+            _ax.axis("off")
+        _fig.suptitle("trained first layer: 3x3 filters (red +, blue -) and their ReLU feature maps of one test digit", fontsize=9)
+        _fig.tight_layout()
+        _show(_plt, _fig)

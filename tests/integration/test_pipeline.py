@@ -86,14 +86,9 @@ def test_student_notebook_holds_no_solution(module):
 
 SOURCE_LINES_MAX = 2500   # issue #23: no literate source over 2,500 lines
 SOURCES = [source for module in MODULES for source in module.sources]
-OVER = {"09_convolutions.py": "issue #23: the lesson is still over 2,500 lines (2,657: going further, the checks' "
-                              "helpers, tito/check_helpers/convolutions.py, and the given fast path, "
-                              "09a_fast_path.py, moved out; what is left is exercises, their worked examples, "
-                              "graded checks, the loop rule and the given code that calls the student's loops)"}
 
 
-@pytest.mark.parametrize("source", [pytest.param(s, marks=pytest.mark.xfail(strict=True, reason=OVER[s.name]))
-                                    if s.name in OVER else s for s in SOURCES], ids=lambda s: s.name)
+@pytest.mark.parametrize("source", SOURCES, ids=lambda s: s.name)
 def test_no_literate_source_is_over_the_line_limit(source):
     lines = len(source.read_text(encoding="utf-8").split("\n"))
     assert lines <= SOURCE_LINES_MAX, f"{source.relative_to(ROOT)} has {lines} lines; at most {SOURCE_LINES_MAX}"

@@ -241,3 +241,38 @@ def test_the_lesson_alone_runs_its_layers_and_says_where_the_options_are(tmp_pat
                  lambda: slow_pool(lesson.Tensor(x))):
         with pytest.raises(NotImplementedError, match=GOING_FURTHER):
             call()
+
+
+def _prose(source) -> str:
+    """A source's text with each comment's `#` and each line break turned into one space, so a phrase split
+    over two lines of a markdown cell reads as one."""
+    import re
+
+    return re.sub(r"\s*\n\s*#?\s*", " ", source.read_text(encoding="utf-8"))
+
+
+def _sections(source) -> set[int]:
+    """The numbers of a source's `## N.` headings."""
+    import re
+
+    return {int(n) for n in re.findall(r"^# ## (\d+)\. ", source.read_text(encoding="utf-8"), flags=re.M)}
+
+
+def test_every_section_named_in_module_09_is_a_heading_where_the_text_says():
+    """Sections moved between the three sources (issue #23: the fast path to 09a; the training demos from the
+    lesson's section 7 to 09b's section 14). "section N of the fast-path notebook" must be a heading of 09a,
+    "of the going-further notebook" one of 09b, and any other "section(s) N" a heading of one of the three."""
+    import re
+
+    where = {"fast-path": _sections(MODULE.sources[1]), "going-further": _sections(MODULE.sources[2])}
+    everywhere = set().union(*(_sections(source) for source in MODULE.sources))
+    assert {2, 4, 5, 9, 11} <= where["fast-path"] and {13, 14} <= where["going-further"]
+    wrong = []
+    for source in MODULE.sources:
+        text = _prose(source)
+        for match in re.finditer(r"[Ss]ections? (\d+)(?:(?: and | to |, )(\d+))?(?:'s)?( of the (fast-path|going-further) notebook)?", text):
+            numbers = {int(n) for n in match.groups()[:2] if n}
+            named = where[match.group(4)] if match.group(4) else everywhere
+            if not numbers <= named:
+                wrong.append(f"{source.name}: '{match.group(0)}'")
+    assert wrong == []

@@ -516,7 +516,7 @@ class AvgPool2d(_Pool2d):
     def _options(self):
         return dict(ceil_mode=self.ceil_mode, count_include_pad=self.count_include_pad)
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-077
+# %% ../../src/09_convolutions/09_convolutions.py #cell-074
 def receptive_field(layers):
     """(height, width) of the input patch that one output unit of `layers` can see.
 
@@ -536,7 +536,7 @@ def receptive_field(layers):
             jump[axis] *= stride[axis]
     return tuple(field)
 
-# %% ../../src/09_convolutions/09_convolutions.py #cell-082
+# %% ../../src/09_convolutions/09_convolutions.py #cell-079
 # count_parameters is module 03's (re-exported here, so `from tinytorch.core.spatial import
 # count_parameters` keeps working): all of a module's values, frozen ones included.
 from .layers import count_parameters  # noqa: F401 (unused in the generated file: re-exported)

@@ -842,3 +842,82 @@ def _diag_shape_hint(got, expected, name="grad_x", gradient=True):
         return (f"{name} still holds the padding ({shape[2]} x {shape[3]} is the padded input's height and width): "
                 "return the gradient of x itself, grad_x_pad[:, :, ph:ph + height, pw:pw + width]")
     return None
+
+
+# Exercise 9, receptive_field: an independent walk of the field, and the recurrence's common slips.
+
+_RF_TYPE_HINT = ("a layer without kernel_size (a ReLU) has no kernel or stride to read: skip it; and a "
+                 "kernel_size or stride may be a plain int: turn it into a pair first (_pair does it)")
+
+
+def _field_by_intervals(configs):
+    """Independent method: walk one output unit's input interval back through the layers, per axis.
+
+    configs: (kernel, stride) pairs of (h, w) tuples, first layer first. A unit covering rows
+    [lo, hi] of a layer's output covers [lo * s, hi * s + k - 1] of its (padded) input.
+    """
+    sizes = []
+    for axis in range(2):
+        lo, hi = 0, 0
+        for kernel, stride in reversed(configs):
+            lo, hi = lo * stride[axis], hi * stride[axis] + kernel[axis] - 1
+        sizes.append(hi - lo + 1)
+    return tuple(sizes)
+
+
+def _field_slip(layers, got):
+    """Which common slip of the recurrence gives `got` for `layers`, described as (kind, kernel,
+    stride, padding) tuples, kind "conv", "maxpool", "avgpool" or "none" (no kernel_size); None if none does."""
+    def walk(stack, grow, next_jump=lambda jump, s: jump * s, jump_first=False, start=1):
+        field, jump = [start, start], [1, 1]
+        for kind, kernel, stride, padding in stack:
+            if kind == "none":
+                continue
+            for a in range(2):
+                if jump_first:
+                    jump[a] = next_jump(jump[a], stride[a])
+                field[a] = grow(field[a], kernel[a], jump[a], padding[a])
+                if not jump_first:
+                    jump[a] = next_jump(jump[a], stride[a])
+        return tuple(field)
+
+    add = lambda field, k, jump, p: field + (k - 1) * jump
+    first_none = next((i for i, layer in enumerate(layers) if layer[0] == "none"), len(layers))
+    slips = [
+        ("the loop stops at the first layer without kernel_size (a ReLU): skip such layers and go on",
+         walk(layers[:first_none], add)),
+        ("the jump is this layer's stride only: it is the product of the strides of every layer below",
+         walk(layers, add, lambda jump, s: s)),
+        ("the kernel sizes are multiplied: each layer adds (k - 1) * jump to the field",
+         walk(layers, lambda field, k, jump, p: field * k)),
+        ("the jump is multiplied by this layer's stride before its (k - 1) * jump is added: a layer's own "
+         "stride only matters to the layers above it", walk(layers, add, jump_first=True)),
+        ("height and width are swapped: the height grows with kh (kernel_size[0]), the width with kw",
+         walk([(kind, k and k[::-1], s, p) for kind, k, s, p in layers], add)),
+        ("only Conv2d layers count: a pooling window widens the field and its stride multiplies the jump too",
+         walk([layer for layer in layers if layer[0] == "conv"], add)),
+        ("padding widens the field: it does not, it only adds zeros around the input",
+         walk(layers, lambda field, k, jump, p: field + (k - 1 + 2 * p) * jump)),
+        ("the strides are ignored: the jump (how far apart neighbouring units of a layer look in the input) "
+         "is multiplied by each layer's stride, and each layer adds (k - 1) * jump",
+         walk(layers, add, lambda jump, s: jump)),
+        ("each layer adds its whole kernel size: it adds k - 1 (times the jump), since one of its k cells "
+         "is the one the field already counts", walk(layers, lambda field, k, jump, p: field + k * jump)),
+        ("the field starts at 0: before any layer, a unit sees itself, one pixel, so start at field = 1 "
+         "(and jump = 1)", walk(layers, add, start=0)),
+        ("the layers are walked from the last to the first: the jump a layer's kernel is multiplied by comes "
+         "from the strides of the layers before it (nearer the input), so go through them in the order they run "
+         "(r = (r - 1) * s + k, applied from the first layer to the last, does the same: that formula walks from "
+         "the output back to the input, from the last layer to the first)",
+         walk(layers[::-1], add)),
+        ("each layer adds (k - 1) times its own stride: it adds (k - 1) times the jump, the product of the strides "
+         "of the layers before it (nearer the input); a layer's own stride only matters to the layers after it",
+         walk(layers, add, lambda jump, s: s, jump_first=True)),
+        ("the width is computed as the height: kernel_size[0] and stride[0] are the height's; the width grows with "
+         "kernel_size[1] and stride[1], one axis at a time", (walk(layers, add)[0],) * 2),
+        *[(f"{name} layers are skipped: every layer with a kernel_size (Conv2d, MaxPool2d, AvgPool2d) widens the "
+           "field and multiplies the jump by its stride; skip only the layers without one",
+           walk([layer for layer in layers if layer[0] != kind], add)) for kind, name in
+          (("avgpool", "AvgPool2d"), ("maxpool", "MaxPool2d"))],
+    ]
+    return next((hint for hint, value in slips if value == tuple(got)), None)
