@@ -34,7 +34,10 @@ the loop rule and write zeros), adds one exported cell, and must score exactly w
   remove (tito/grading/tampering.py);
 - module 01 (round sixteen): logging.config.dictConfig patching numpy's comparisons and numpy.testing's
   assertions by dotted names in text (no name a check reads) does patch numpy where it runs, yet a wrong
-  matmul keeps its 18 of 23: the checks run in the judge, which the student's process cannot reach.
+  matmul keeps its 18 of 23: the checks run in the judge, which the student's process cannot reach;
+- module 09 (round seventeen): a module-level `match` whose capture pattern binds conv2d_loops, maxpool2d_loops
+  and avgpool2d_loops to the fast path (no assignment, call or attribute) scores 0, as its zero-loops base: the
+  rule counts the capture as a second binding of each name (loop rule 4).
 """
 from pathlib import Path
 
@@ -154,8 +157,17 @@ def _scores(module, base_nb, attack_nb, tmp_path):
     assert base.error is None and attack.error is None, (base.error, attack.error)
     return base, attack, {item.id: item.points_earned for item in attack.items if item.points_earned}
 
+# The same with a module-level match statement whose capture pattern binds the three names (held-out hunt,
+# round seventeen): no assignment, no call, no attribute; the rule counts it as a second binding of each name.
+SWAP_BY_A_MATCH = '''#| export
+match (conv2d_vectorized, maxpool2d_vectorized, avgpool2d_vectorized):
+    case (conv2d_loops, maxpool2d_loops, avgpool2d_loops):
+        pass
+'''
 
-@pytest.mark.parametrize("cell", [SWAP_THE_LOOPS, SWAP_THROUGH_A_CALL], ids=["update_wrapper", "through_a_call"])
+
+@pytest.mark.parametrize("cell", [SWAP_THE_LOOPS, SWAP_THROUGH_A_CALL, SWAP_BY_A_MATCH],
+                         ids=["update_wrapper", "through_a_call", "match_capture"])
 def test_rebinding_the_loop_names_from_afar_gains_nothing(cell, tmp_path):
     module = by_number("09")
     base_nb = _zero_loops(nbformat.read(module.student_notebook, as_version=4))
