@@ -58,8 +58,10 @@ from __future__ import annotations
 
 import ast
 import builtins
+import contextlib
 import copy
 import functools
+import gc
 import importlib.util
 import re
 import sys
@@ -152,6 +154,8 @@ class ModuleInfo:
     defs: dict = field(default_factory=dict)       # name -> the (last) module-level FunctionDef
     bindings: dict = field(default_factory=dict)   # name -> [(key, node)] of every module-level binding
     imports: dict = field(default_factory=dict)    # name -> absolute dotted path it is imported from
+    nodes: list = field(default_factory=list)      # every node of tree, in ast.walk's order (read once)
+
 
 
 def _absolute(node: ast.ImportFrom, package: str) -> str:
@@ -257,7 +261,8 @@ def read_module(source: str, package: str) -> ModuleInfo:
                     elif isinstance(node, ast.MatchMapping) and node.rest:    # case {**name}
                         bind(node.rest, statement)
     # `global X` in a function binds X at module level when the function runs (H13: `global float`).
-    for node in ast.walk(info.tree):
+    info.nodes = windows.walk(info.tree)
+    for node in info.nodes:
         if isinstance(node, ast.Global):
             for name in node.names:
                 bind(name, node)
@@ -329,7 +334,7 @@ def reference(src: Path | str) -> Reference:
 def _local_names(fn: ast.FunctionDef) -> frozenset[str]:
     """Parameters and names bound anywhere inside fn (nested scopes included), minus `global` ones."""
     found, declared = set(), set()
-    for node in ast.walk(fn):
+    for node in windows.walk(fn):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             found |= windows.parameter_names(node)
             if node is not fn and not isinstance(node, ast.Lambda):
@@ -351,7 +356,7 @@ def _local_names(fn: ast.FunctionDef) -> frozenset[str]:
 def _free_names(fn: ast.FunctionDef) -> tuple[ast.Name, ...]:
     """The Name nodes of fn (defaults and decorators included) that are not its own locals."""
     local = _local_names(fn)
-    return tuple(n for n in ast.walk(fn) if isinstance(n, ast.Name) and n.id not in local)
+    return tuple(n for n in windows.walk(fn) if isinstance(n, ast.Name) and n.id not in local)
 
 
 def _module_names_used(fn: ast.FunctionDef, info: ModuleInfo) -> set[str]:
@@ -683,7 +688,7 @@ def _shortcuts_in(fn: ast.FunctionDef, student: ModuleInfo, allowed: set,
     """A shortcut fn refers to: (what, node), or None. `allowed`: module names its given version uses;
     `exercise`: fn is one the student writes (not a given helper the loops call)."""
     local = _local_names(fn) | allowed
-    for node in ast.walk(fn):
+    for node in windows.walk(fn):     # the same order as ast.walk: the first shortcut found is the one named
         shortcut = ("a whole-array shortcut, refused even on one window (the rule cannot tell how much it is "
                     "given); on a window, elementwise numpy and a reduction do it: `(window * weight[co]).sum()`, "
                     "`window.max()` (H31)")
@@ -798,6 +803,21 @@ def _mentioned(expr: ast.AST) -> set[str]:
     return found
 
 
+def _holds_a_call(expr: ast.AST) -> bool:
+    """Whether expr is or holds an ast.Call: ast.walk's search without its generator per node."""
+    todo = [expr]
+    for node in todo:
+        if isinstance(node, ast.Call):
+            return True
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                todo.append(value)
+            elif isinstance(value, list):
+                todo.extend([item for item in value if isinstance(item, ast.AST)])
+    return False
+
+
 def _shared_objects(nodes: list, seeds: set[str]) -> set[str]:
     """`seeds` (names of shared objects: the module's functions and classes), the names of imports,
     the names bound to one of them anywhere in the module (`m = np`, `for f in (_pad,)`), and the names
@@ -824,7 +844,7 @@ def _shared_objects(nodes: list, seeds: set[str]) -> set[str]:
             stored = windows.stored_names(target)
             for name in _mentioned(value):
                 feeds.setdefault(name, set()).update(stored)
-            if any(isinstance(part, ast.Call) for part in ast.walk(value)):
+            if _holds_a_call(value):
                 aliases |= stored          # what a call returns may be anything: a module, a function
     todo = list(aliases)
     while todo:  # everything bound from a shared object is one too
@@ -856,7 +876,8 @@ def _constructors(student: ModuleInfo) -> frozenset[str]:
 def _new_instance_stores(student: ModuleInfo, makers: frozenset[str], nodes: list) -> set[int]:
     """ids of the attribute stores `name.attr = ...` in a scope (a function, or the module's top level)
     where every binding of `name` (not a parameter) is a call of one of `makers`: `weight = Tensor(...);
-    weight.requires_grad = True`, a new instance's attribute. (`nodes`: every node of the module.)"""
+    weight.requires_grad = True`, a new instance's attribute. (`nodes`: the module's Attribute and Assign
+    nodes, or all of its nodes.)"""
     stored_on = {node.value.id for node in nodes if isinstance(node, ast.Attribute)
                  and isinstance(node.ctx, ast.Store) and isinstance(node.value, ast.Name)}
     made_anywhere = {node.targets[0].id for node in nodes if isinstance(node, ast.Assign) and len(node.targets) == 1
@@ -865,7 +886,7 @@ def _new_instance_stores(student: ModuleInfo, makers: frozenset[str], nodes: lis
     if not stored_on & made_anywhere:
         return set()    # no name is both made by a constructor and stored on: skip the per-scope walk below
     found = set()
-    for fn in [student.tree, *ast.walk(student.tree)]:
+    for fn in [student.tree, *(student.nodes or ast.walk(student.tree))]:
         if not isinstance(fn, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
         own = [n for statement in fn.body for n in _scoped_walk(statement)]
@@ -929,7 +950,7 @@ class Student:
 @functools.lru_cache(maxsize=8)
 def _student(source: str, package: str) -> Student:
     info = read_module(source, package)
-    nodes = list(ast.walk(info.tree))
+    nodes = info.nodes
     declared = [node for node in nodes if isinstance(node, (ast.Global, ast.Nonlocal))]
     try:
         _module_wide(info, nodes)
@@ -938,10 +959,38 @@ def _student(source: str, package: str) -> Student:
     return Student(info, None, declared)
 
 
+# The node types _module_wide's checks read: one pass sorts the module's nodes by type, and each check
+# reads only its own (a check that reports the first offence gets them in ast.walk's order).
+BINDING_NODES = (ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor,
+                 ast.comprehension, ast.NamedExpr, ast.withitem)            # _shared_objects'
+ANNOTATED_NODES = frozenset((ast.arg, ast.FunctionDef, ast.AsyncFunctionDef, ast.AnnAssign))  # reach._annotations'
+OFFENCE_NODES = frozenset((ast.Constant, ast.keyword, ast.Name, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+                           ast.Call, ast.Attribute, ast.Import, ast.ImportFrom))   # the per-node loop's
+
+
+def _sorted_by_type(nodes: list) -> tuple[dict, list, list]:
+    """(type -> its nodes, the ANNOTATED_NODES and the OFFENCE_NODES among nodes), each in nodes' order.
+    ast.parse makes only the concrete node types, so type(node) is what isinstance asks of these."""
+    by_type, annotated, offences = {}, [], []
+    for node in nodes:
+        kind = type(node)
+        by_type.setdefault(kind, []).append(node)
+        if kind in ANNOTATED_NODES:
+            annotated.append(node)
+        if kind in OFFENCE_NODES:
+            offences.append(node)
+    return by_type, annotated, offences
+
+
 def _module_wide(student: ModuleInfo, nodes: list) -> None:
+    by_type, annotated, offences = _sorted_by_type(nodes)
+
+    def of(*kinds):
+        return [node for kind in kinds for node in by_type.get(kind, ())]
+
     # `from numpy import maximum as min`, or `global float; float = spy` in a function: the loops' min(...)
     # and float(...), and the given code's isinstance(...), would not be the builtins the rule reads.
-    declared = {name for node in nodes if isinstance(node, ast.Global) for name in node.names}
+    declared = {name for node in of(ast.Global) for name in node.names}
     for name, source in LOOP_SOURCES.items():   # the rule reads a loop over arange(...) by that name (H28)
         if name in student.bindings and (student.imports.get(name) != source or len(student.bindings[name]) > 1):
             raise Broken(4, f"your module binds the name `{name}` to something other than {source}, which the rule "
@@ -950,25 +999,25 @@ def _module_wide(student: ModuleInfo, nodes: list) -> None:
     if hidden:
         raise Broken(4, f"your module binds the name `{hidden[0]}`, one of Python's builtins, which the rule and the "
                         "given code read as Python's own; give yours another name", student.bindings[hidden[0]][0][1])
-    annotation = reach.code_in_annotation(student.tree, nodes)
+    annotation = reach.code_in_annotation(student.tree, annotated)
     if annotation is not None:
         raise Broken(4, f"your module writes more than a type in an annotation (`{ast.unparse(annotation)}`): "
                         "code that reads annotations (typing.get_type_hints, functools.singledispatch) runs "
                         "what they hold, also when written as text; an annotation may only name types", annotation)
-    aliases = _shared_objects(nodes, {name for name, entries in student.bindings.items()
-                                      if any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-                                             for _, n in entries)})
-    new_instance_stores = _new_instance_stores(student, _constructors(student), nodes)
-    call_funcs = {id(node.func) for node in nodes if isinstance(node, ast.Call)}
-    no_argument_calls = {id(node.func) for node in nodes if isinstance(node, ast.Call) and not node.args
+    aliases = _shared_objects(of(*BINDING_NODES), {name for name, entries in student.bindings.items()
+                                                   if any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                                                         ast.ClassDef)) for _, n in entries)})
+    new_instance_stores = _new_instance_stores(student, _constructors(student), of(ast.Attribute, ast.Assign))
+    calls = of(ast.Call)
+    call_funcs = {id(node.func) for node in calls}
+    no_argument_calls = {id(node.func) for node in calls if not node.args
                          and not node.keywords}   # model.eval() is a Module's, not builtins' eval
-    module_names = {alias.asname or alias.name.split(".")[0] for node in nodes if isinstance(node, ast.Import)
-                    for alias in node.names}
+    module_names = {alias.asname or alias.name.split(".")[0] for node in of(ast.Import) for alias in node.names}
     # Names of imports from outside numpy and the standard library (`scipy.signal`): clause 3 answers for
     # those (and the student's process has none to import); their attribute names are theirs, not stdlib's.
-    outside_imports = {alias.asname or alias.name.split(".")[0] for node in nodes if isinstance(node, ast.Import)
+    outside_imports = {alias.asname or alias.name.split(".")[0] for node in of(ast.Import)
                        for alias in node.names if alias.name.split(".")[0] not in TRUSTED_TOP_LEVEL}
-    for node in nodes:
+    for node in offences:
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and _names_a_forbidden_attribute(node.value):
             raise Broken(4, f"your module names {node.value!r} in a string (an attribute the rule forbids)", node)
         if isinstance(node, ast.keyword) and node.arg == "allow_pickle":
@@ -1141,10 +1190,31 @@ def where(source: str, node: ast.AST | None) -> str:
     return f" ({place}: `{snippet}`)" if snippet else f" ({place})"
 
 
+@contextlib.contextmanager
+def _collector_paused():
+    """Python's cycle collector off for the block, as it was after. A check makes ~17,000 nodes of the
+    student's module (and the lru caches keep a few trees): each full collection the parse sets off
+    walks every live object again, a quarter of a check's time (test_loop_rule.py: 52 of 223 s). Trees
+    hold no cycles: reference counting frees them. Threads: gc is per process; a thread that finds it
+    off leaves it off, and the one that turned it off turns it back on."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def check(source: str, reference_src: Path | str, function: str) -> str | None:
     """Why `function` of the exported module `source` breaks the loop rule, or None when it keeps it.
 
     reference_src: the instructor's src (percent format, with its solution markers)."""
+    with _collector_paused():
+        return _check(source, reference_src, function)
+
+
+def _check(source: str, reference_src: Path | str, function: str) -> str | None:
     ref = reference(reference_src)
     if function not in ref.given:
         raise ValueError(f"`#| loop_rule {function}`: {reference_src} defines no function {function} with a solution")

@@ -265,7 +265,23 @@ def parameter_names(fn: ast.AST, starred: bool = True) -> set[str]:
 
 def stored_names(target: ast.AST) -> set[str]:
     """The names `target` binds or deletes (loops.py uses it too)."""
-    return {n.id for n in ast.walk(target) if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))}
+    if isinstance(target, ast.Name):   # most targets: the walk below would find the name alone
+        return {target.id} if isinstance(target.ctx, (ast.Store, ast.Del)) else set()
+    return {n.id for n in walk(target) if isinstance(n, ast.Name) and isinstance(n.ctx, (ast.Store, ast.Del))}
+
+
+def walk(tree: ast.AST) -> list:
+    """ast.walk(tree) as a list, in the same (breadth-first) order. About three times faster: no
+    generator per node; loops.py's check walks the student's whole module (~17,000 nodes) several times."""
+    nodes = [tree]
+    for node in nodes:     # a list's iterator also visits what is appended while it runs
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                nodes.append(value)
+            elif isinstance(value, list):
+                nodes.extend([item for item in value if isinstance(item, ast.AST)])
+    return nodes
 
 
 def dependencies(fn: ast.FunctionDef) -> dict[str, set[str]]:
