@@ -994,14 +994,13 @@ def _conv2d_backward(grad_out, x_shape, weight, saved, stride, padding, need_x=T
     (x_pad, saved_cols), out_hw = saved, grad_out.shape[2:]
     dtype = np.result_type(grad_out, weight, x_pad)
     weight = weight.astype(dtype, copy=False)
-    g = grad_out.transpose(0, 2, 3, 1)          # (N, H_out, W_out, C_out): a view, in order after a Conv2d
     by_convolution = need_x and _input_grad_is_a_convolution(weight.shape, stride, padding)
     channels_last = _channels_last(c_in, (kh, kw), out_hw)
     grad_x_pad = np.zeros(x_pad.shape, dtype=dtype) if need_x and not by_convolution else None
     grad_w, grad_b = np.zeros((kh * kw * c_in, c_out), dtype=dtype), np.zeros(c_out, dtype=dtype)
     blocks = _column_blocks(x_pad, (kh, kw), stride, out_hw, channels_last, c_out, saved_cols, saved_cols is not None)
     for block, cols in blocks:
-        g_block = np.ascontiguousarray(g[block], dtype=dtype).reshape(-1, c_out)   # the block's (positions, C_out)
+        g_block = _grad_rows(grad_out, block, dtype)                              # the block's (positions, C_out)
         grad_w += cols.T @ g_block
         grad_b += np.ones(len(g_block), dtype=dtype) @ g_block   # column sums as one BLAS call: sum(axis=0) is slower
         if grad_x_pad is not None:
@@ -1020,6 +1019,25 @@ def _conv2d_backward(grad_out, x_shape, weight, saved, stride, padding, need_x=T
             grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width].transpose(1, 0, 2, 3)
     grad_w = grad_w.reshape(kh, kw, c_in, c_out).transpose(3, 2, 0, 1)                # back to (C_out, C_in, kh, kw)
     return grad_x, np.ascontiguousarray(grad_w), grad_b
+
+
+def _grad_rows(grad_out, block, dtype):
+    """The output gradient at a block's positions as a (positions, C_out) matrix of `dtype`.
+
+    A view when its memory allows, else a copy: channels-last (after a Conv2d and its ReLU) the
+    block's rows are one contiguous run; in NCHW order (a gradient made with np.ones(out.shape))
+    each channel's part of one image's rows is, and BLAS reads the transposed view as it is. A
+    transposing copy of a large gradient is slow (each channel is one more stream through memory),
+    so it is made only for a block of several images in NCHW order or another dtype.
+    """
+    images, rows = block
+    g = grad_out[images, :, rows]                                     # (images, C_out, rows, W_out)
+    channels_last = g.transpose(0, 2, 3, 1)
+    if g.dtype == dtype and channels_last.flags.c_contiguous:
+        return channels_last.reshape(-1, g.shape[1])
+    if g.dtype == dtype and len(g) == 1 and g[0, 0].flags.c_contiguous:
+        return g[0].reshape(g.shape[1], -1).T                         # each channel's rows: one run
+    return np.ascontiguousarray(channels_last, dtype=dtype).reshape(-1, g.shape[1])
 
 
 def _col2im_block(grad_x_pad, g_block, weight, block, stride, out_hw, channels_last, spare=None):
