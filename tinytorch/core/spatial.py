@@ -1095,7 +1095,8 @@ def _input_grad_by_convolution(grad_out, x_shape, weight, padding):
 
 # %% ../../src/09_convolutions/09a_fast_path.py #cell-013
 def _padded_zeros(x, padding, dtype, extra=(0, 0)):
-    """Zeros shaped like x with its padding, (N, C, H + 2*ph, W + 2*pw), in x's memory layout.
+    """Zeros shaped like x with its padding, (N, C, H + 2*ph, W + 2*pw), channels-last in memory
+    when x is (_pool_channels_last), else NCHW.
 
     `extra` rows and columns at the bottom and right hold windows that ceil_mode lets hang over
     the padding (_overhang).
@@ -1106,15 +1107,29 @@ def _padded_zeros(x, padding, dtype, extra=(0, 0)):
     """
     (batch, channels, height, width), (ph, pw), (eh, ew) = x.shape, padding, extra
     padded_hw = (height + 2 * ph + eh, width + 2 * pw + ew)
-    if x.transpose(0, 2, 3, 1).flags.c_contiguous and not x.flags.c_contiguous:
+    if _pool_channels_last(x):
         return np.zeros((batch, *padded_hw, channels), dtype=dtype).transpose(0, 3, 1, 2)
     return np.zeros((batch, channels, *padded_hw), dtype=dtype)
 
 
+def _pool_channels_last(x):
+    """Whether pooling's padded copies of x are channels-last: when x is (after a Conv2d), and when
+    x is NCHW with at least as many channels as columns.
+
+    Each kernel offset is one strided pass over every window, and numpy's cost per pass grows with
+    the number of short runs it walks: channels-last a run is a window position's C numbers, NCHW
+    an output row's W_out numbers (W / stride, strided). A padded input is a copy anyway, and
+    making it channels-last costs that copy little more.
+    """
+    if x.flags.c_contiguous:
+        return x.shape[1] >= x.shape[3]
+    return x.transpose(0, 2, 3, 1).flags.c_contiguous
+
+
 def _pool_pad(x, padding, value, extra=(0, 0)):
     """x padded with `value`, plus `extra` rows and columns at the bottom and right (ceil_mode's
-    overhang), in x's memory layout (_padded_zeros): channels-last after a Conv2d, so that each
-    kernel offset's strided reads run C numbers in order instead of a few W_out apart."""
+    overhang), channels-last after a Conv2d and for NCHW inputs of many channels (_pool_channels_last),
+    so that each kernel offset's strided reads run C numbers in order instead of a few W_out apart."""
     (ph, pw), (height, width) = padding, x.shape[2:]
     if padding == (0, 0) and extra == (0, 0):
         return x
@@ -1211,7 +1226,9 @@ def _avgpool2d_backward(grad_out, x, kernel, stride, padding, extra=(0, 0), divi
     """Spread each window's gradient evenly over its kh*kw positions, padding included."""
     (ph, pw), (height, width) = padding, x.shape[2:]
     grad = _padded_zeros(x, padding, np.result_type(grad_out, x), extra)
-    share = grad_out / (kernel[0] * kernel[1] if divisor is None else divisor.astype(grad.dtype))
+    # The share in grad's memory layout, so that every add below runs through both in order.
+    share = np.empty_like(grad[:, :, :grad_out.shape[2], :grad_out.shape[3]])
+    np.divide(grad_out, kernel[0] * kernel[1] if divisor is None else divisor.astype(grad.dtype), out=share)
     for _, where in _offset_slices(kernel, stride, grad_out.shape[2:]):
         grad[where] += share
     return grad[:, :, ph:ph + height, pw:pw + width]
