@@ -888,9 +888,12 @@ def _maxpool2d_backward(grad_out, argmax, x, kernel, stride, padding, dilation=(
     batch, channels, h_out, w_out = grad_out.shape
     n_step, c_step, row_step, col_step = (stride_bytes // grad.itemsize for stride_bytes in grad.strides)
     n, c, i, j = np.ogrid[:batch, :channels, :h_out, :w_out]
-    window_starts = (n * n_step + c * c_step + i * (sh * row_step)) + j * (sw * col_step)   # flat, of every window
     offset_steps = (np.arange(kh)[:, None] * (dh * row_step) + np.arange(kw) * (dw * col_step)).ravel()  # of each offset
-    positions = window_starts + offset_steps[argmax]                    # each window's winner
+    # Each window's winner, in C order like grad_out.ravel() (argmax is channels-last when the padded input
+    # was, _pool_channels_last), its window's flat start added in place: positions is the one large array.
+    positions = offset_steps[np.ascontiguousarray(argmax)]
+    for axis_start in (n * n_step, c * c_step, i * (sh * row_step), j * (sw * col_step)):   # the window's start,
+        positions += axis_start                                        # one axis at a time: no temporary array
     # ravel "K": a view of grad's memory. Flat index and value lists keep numpy's add.at on its fast path.
     np.add.at(grad.ravel(order="K"), positions.ravel(), grad_out.ravel())
     (ph, pw), (height, width) = padding, x.shape[2:]
