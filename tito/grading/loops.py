@@ -804,18 +804,8 @@ def _mentioned(expr: ast.AST) -> set[str]:
 
 
 def _holds_a_call(expr: ast.AST) -> bool:
-    """Whether expr is or holds an ast.Call: ast.walk's search without its generator per node."""
-    todo = [expr]
-    for node in todo:
-        if isinstance(node, ast.Call):
-            return True
-        for name in node._fields:
-            value = getattr(node, name, None)
-            if isinstance(value, ast.AST):
-                todo.append(value)
-            elif isinstance(value, list):
-                todo.extend([item for item in value if isinstance(item, ast.AST)])
-    return False
+    """Whether expr is or holds an ast.Call (windows.walk: ast.walk's order, without its generator per node)."""
+    return any(isinstance(node, ast.Call) for node in windows.walk(expr))
 
 
 def _shared_objects(nodes: list, seeds: set[str]) -> set[str]:
