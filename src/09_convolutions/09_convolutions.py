@@ -381,7 +381,8 @@ from tinytorch.core.spatial import (_avgpool2d_backward, _avgpool2d_forward, _av
 #    `cand > out`; `is None` and `is not None` tests, and a choice between plain names,
 #    `stride or kernel_size`, are fine) or inside indices and slice bounds: `grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width]`,
 #    `return out`, `return grad_x, grad_w, grad_b`. These calls compute nothing and are fine: `int`,
-#    `float`, `abs`, `round`, `min` or `max` of numbers (`area = float(kh * kw)`), `np.zeros` or
+#    `float`, `abs`, `round`, `min` or `max` of numbers (`area = float(kh * kw)`), `len` of an
+#    array (`n_images = len(x)`), `np.zeros` or
 #    `np.ones` of a shape of numbers (`np.zeros(c_out)`, a `dtype=` aside) or `np.zeros_like`
 #    and `np.ones_like` of an array (`np.zeros_like(x)`), and `.copy()` of
 #    an array or a slice of one (`grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width].copy()`). So the bias and every computation that reads
@@ -423,7 +424,8 @@ from tinytorch.core.spatial import (_avgpool2d_backward, _avgpool2d_forward, _av
 #    gives), nor what tells where a window lies in memory: `__array_interface__`,
 #    `__array_struct__`, `__array__`, `__array_wrap__`, `__array_finalize__`,
 #    `__array_prepare__`, `__array_function__`, `__array_ufunc__`, `__array_priority__`,
-#    `__getattr__`, `byte_bounds`, `info` (`np.info` prints the address), also not as the name
+#    `byte_bounds`, `info` (`np.info` prints the address), nor `__getattr__` (a module's answers
+#    for every name the module does not bind, a class's for any attribute), also not as the name
 #    of a def, a class, a keyword or a variable (a variable may be called `info`) (nor a
 #    forbidden name as an
 #    attribute, `x.setattr`, nor a string that names one, `"f.__globals__"`, nor `allow_pickle`,

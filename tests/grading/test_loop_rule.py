@@ -647,6 +647,17 @@ if bias is not None:
         out[:, co] += bias[co]
 return out
 """),
+    # Held-out hunt, round eighteen: the batch counted with len outside the loops (loop rule 2 refused
+    # `len` there, although rule 5 reads it as a number).
+    "the batch size counted by len(x) outside the loops": ("maxpool2d_loops", """
+n_images = len(x)
+for n in range(n_images):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].max()
+return out
+"""),
 }
 
 
@@ -2877,12 +2888,23 @@ def test_an_array_made_from_a_windows_address_breaks_the_rule(name):
 @pytest.mark.parametrize("extra", [
     "class Whole:\n    def __array__(self, dtype=None, copy=None):\n        return None",
     "class Whole:\n    __array_interface__ = {}",
-    "class Whole:\n    def __getattr__(self, name):\n        return {}",
     "def show(x):\n    return dict(__array_interface__=x)",
 ])
 def test_the_array_protocols_are_refused_anywhere_in_the_module(extra):
     message = verdict("maxpool2d_loops", extra=extra)
     assert clause(message) == 4 and "numpy reads an object with the array protocols" in message, message
+
+
+@pytest.mark.parametrize("extra", [
+    "class Whole:\n    def __getattr__(self, name):\n        return {}",
+    "def __getattr__(name):\n    return maxpool2d_vectorized",   # PEP 562: a module's, for names it does not bind
+])
+def test_a_getattr_is_refused_with_what_it_answers_for(extra):
+    """Held-out hunt, round seventeen found a module __getattr__ refused with words about the array protocols,
+    which describe only the class's use; the message now says what any __getattr__ does."""
+    message = verdict("maxpool2d_loops", extra=extra)
+    assert clause(message) == 4 and "answers for names looked up at run time" in message, message
+    assert "line " in message and "__getattr__" in message, message
 
 
 def test_a_variable_called_info_and_the_given_type_of_x_keep_the_rule():
@@ -7004,3 +7026,38 @@ for k in range(kh * kw):
 out[n, c, i, j] = total / (kh * kw)
 """).replace("maxpool", "avgpool"))
     assert clause(message) == 5 and "gives 1 index for its 2 axes" in message, message
+
+
+# Held-out hunt, round eighteen: loop rule 2 now lets `len` of an array outside the loops (the batch counted,
+# `n_images = len(x)`). What len may run besides counting rows must still break the rule.
+_LEN_LOOPS = """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].max()
+return out
+"""
+_LEN_META = '''
+class _Meta(type):
+    def __len__(cls):
+        from numpy.lib.stride_tricks import sliding_window_view
+        return int(sliding_window_view(np.zeros((4, 4)), (2, 2)).max())
+class _Rows(metaclass=_Meta):
+    pass
+'''
+LEN_OUTSIDE_ATTACKS = {   # name: (body, module-level extra, clause, words of the message)
+    "len of a class whose metaclass's __len__ computes": ("n_images = len(_Rows)\n" + _LEN_LOOPS, _LEN_META, 4,
+                                                         "binds _Rows"),
+    "len rebound to np.max in the function": ("len = np.max\nbest = len(x_pad)\n" + _LEN_LOOPS, "", 5,
+                                              "binds the name `len`"),
+    "len of a computed array": ("n_images = len(x_pad.max(axis=(2, 3)))\n" + _LEN_LOOPS, "", 2, "len(x_pad.max"),
+    "len of a starred tuple": ("n_images = len(*[x_pad])\n" + _LEN_LOOPS, "", 2, "len(*[x_pad])"),
+}
+
+
+@pytest.mark.parametrize("name", list(LEN_OUTSIDE_ATTACKS))
+def test_len_outside_the_loops_counts_rows_and_runs_nothing_else(name):
+    body, extra, expected, words = LEN_OUTSIDE_ATTACKS[name]
+    message = verdict("maxpool2d_loops", body, extra)
+    assert clause(message) == expected and words in message, message

@@ -518,8 +518,8 @@ NUMBER_BUILTINS = ("int", "float", "abs", "round", "min", "max")
 
 def _harmless_call(expr: ast.Call, numbers: set[str]) -> bool:
     """A call outside the loops that computes no answer (H14, honest habits): a number builtin on numbers
-    (`float(kh * kw)`), or `.copy()` of an array or a slice of one (`grad_x_pad[:, :, ph:ph + h].copy()`),
-    which only the plain slice, already allowed, could give."""
+    (`float(kh * kw)`), `len` of an array (`n_images = len(x)`), or `.copy()` of an array or a slice of one
+    (`grad_x_pad[:, :, ph:ph + h].copy()`), which only the plain slice, already allowed, could give."""
     if _fresh_constant_array(expr, numbers):
         return True
     if expr.keywords:
@@ -532,6 +532,10 @@ def _harmless_call(expr: ast.Call, numbers: set[str]) -> bool:
             isinstance(n, ast.Name) or isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) for n in names)
     if isinstance(expr.func, ast.Name) and expr.func.id in NUMBER_BUILTINS:
         return bool(expr.args) and all(_scalar_arithmetic(arg, numbers) for arg in expr.args)
+    if isinstance(expr.func, ast.Name) and expr.func.id == "len" and len(expr.args) == 1:
+        # `n_images = len(x)`: a count of rows, no value of the array read (clause 5 already counts len a number)
+        counted = expr.args[0]
+        return not isinstance(counted, ast.Starred) and _computes(counted, numbers) is None
     if isinstance(expr.func, ast.Attribute) and expr.func.attr == "copy" and not expr.args:
         held = expr.func.value
         return isinstance(held, (ast.Name, ast.Subscript)) and _computes(held, numbers) is None
@@ -1014,6 +1018,10 @@ def _module_wide(student: ModuleInfo, nodes: list) -> None:
             raise Broken(4, "your module passes allow_pickle (unpickling runs code)", node)
         named = node.arg if isinstance(node, ast.keyword) else node.id if isinstance(node, ast.Name) else \
             node.name if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else None
+        if named == "__getattr__":
+            raise Broken(4, "your module defines or names `__getattr__`: it answers for names looked up at run time "
+                            "(a module's for every name the module does not bind, a deleted loop function's too; "
+                            "a class's for any attribute, numpy's array protocols too), past the loop rule", node)
         if named in RAW_MEMORY_NAMES and not (named == "info" and isinstance(node, ast.Name)):
             raise Broken(4, f"your module defines or names `{named}`: numpy reads an object with the array "
                             "protocols as an array at whatever address it gives, past the loop rule", node)
@@ -1238,7 +1246,7 @@ def _check(source: str, reference_src: Path | str, function: str) -> str | None:
         if outside is not None:
             raise Broken(2, "it computes outside its for loops; move that into the loops (outside them only the "
                             "given lines, and ifs, assignments and returns that call nothing (but float, int, "
-                            "abs, round, min or max of numbers, isinstance, np.zeros or np.ones of a shape, "
+                            "abs, round, min or max of numbers, len of an array, isinstance, np.zeros or np.ones of a shape, "
                             "np.zeros_like of an array, or .copy()) and do arithmetic only on plain "
                             "names and numbers or in indices; raise, and assert and print that call nothing)",
                          outside)
