@@ -154,6 +154,10 @@ def main(argv: list[str] | None = None) -> None:
     # The namespace's PID 1 keeps only what finds tito and its caches: the kernel, under the same user
     # id in a user namespace, could read the rest in /proc/1/environ.
     env = {key: value for key, value in os.environ.items() if key in INSIDE_ENV}
+    if mode == "userns":
+        # Inside, this process is root of its user namespace, but no other user id is mapped there: the notebook's
+        # export must not switch to a spare one (grade._prepared_in_fork asks processes.isolation()).
+        env[processes.USER_NAMESPACE_ENV] = "1"
     os.execve(iso.prefix[0], [*iso.prefix, sys.executable, "-c", LAUNCH, "--inside", mode, *argv], env)
 
 

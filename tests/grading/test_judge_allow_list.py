@@ -169,6 +169,28 @@ def test_nbgrader_layout_classmates_and_source_are_out_of_reach(tmp_path):
 
 
 @pytest.mark.slow
+@needs_namespaces
+def test_a_grader_who_is_not_root_gets_the_same_allow_list_in_a_user_namespace(tmp_path):
+    """An instructor on a shared server runs tito as an ordinary user: the child's namespaces then come from an
+    unprivileged user namespace (no user id of its own). TITO_USER_NAMESPACE=1 takes that mode even as root, so
+    this machine proves it: the nbgrader layout's thief finds nothing and an honest classmate gets full marks."""
+    course = tmp_path / "course"
+    assignment = MODULE.slug
+    alice = course / "submitted" / "alice" / assignment / f"{assignment}.ipynb"
+    write_nb(notebooks.reference_notebook(MODULE.src), course / "source" / assignment / f"{assignment}.ipynb")
+    write_nb(notebooks.reference_notebook(MODULE.src), alice)
+    bob = _steal(course / "submitted" / "bob" / assignment, f"{assignment}.ipynb")
+    env = dict(os.environ, TITO_USER_NAMESPACE="1")
+    run = subprocess.run([sys.executable, "-m", "tito.main", "grade", "09", str(bob), "--json", str(tmp_path / "bob.json")],
+                         cwd=course, env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "off: a user id of its own" in run.stdout + run.stderr, "not the user-namespace mode: " + run.stderr
+    report = json.loads((tmp_path / "bob.json").read_text())
+    assert report["total"] == 0 and not _stolen(report), report
+    assert _grade(sys.executable, alice, tmp_path / "alice.json", course, env)["total"] == FULL_MARKS
+
+
+@pytest.mark.slow
 def test_without_namespaces_the_same_notebook_finds_a_solved_copy_the_search_is_real(tmp_path):
     """The fallback cannot hide files (the README says so); this shows STEAL's search works, so the tests
     above that it finds nothing prove the allow-list. It still gains nothing: running what it found would

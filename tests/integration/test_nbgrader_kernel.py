@@ -289,15 +289,21 @@ def course(tmp_path, monkeypatch, capsys):
     return course
 
 
-def test_the_kernel_sees_its_folder_and_the_package_with_the_students_own_module(course, tmp_path, monkeypatch):
+@pytest.mark.parametrize("mode", ["as tito's user", "in a user namespace"])
+def test_the_kernel_sees_its_folder_and_the_package_with_the_students_own_module(course, tmp_path, monkeypatch, mode):
     """The kernel's file system is an allow-list: no checkout, no COURSE/source, no gradebook, not the
     instructor's HOME; a copy of its folder (links copied as links), tinytorch with the graded module
     exported from the student's notebook; no network, nothing of the machine's processes or nbgrader's environment, a user id of its
     own when tito is root.
-    A `tito` package or `json.py` in the student's folder is not what starts the kernel."""
+    A `tito` package or `json.py` in the student's folder is not what starts the kernel. The same holds in the
+    mode an instructor who is not root gets (an unprivileged user namespace: TITO_USER_NAMESPACE=1 takes it even
+    as root), the user id aside."""
     iso = processes.isolation()
     if not iso.namespaces:
         pytest.skip("no namespaces here: the kernel runs as before")
+    if mode == "in a user namespace":
+        monkeypatch.setenv(processes.USER_NAMESPACE_ENV, "1")   # the kernel's launcher reads it (a process of its own)
+        iso = processes.Isolation(iso.prefix, own_uid=False, userns=True)
     checkout = paths.repo_root(Path(__file__).parent)
     folder = course / "submitted" / "eve" / ASSIGNMENT
     folder.mkdir(parents=True)
@@ -336,6 +342,8 @@ def test_the_kernel_sees_its_folder_and_the_package_with_the_students_own_module
     assert len(seen["processes"]) <= 3, seen["processes"]  # the namespace's PID 1, the kernel (and its ldd child gone)
     if iso.own_uid:
         assert seen["uid"] not in (0, os.getuid()), seen["uid"]
+    else:   # a nested user namespace that maps no user: not even root of its own namespace
+        assert seen["uid"] != 0, seen["uid"]
 
 
 def test_without_namespaces_the_kernel_runs_as_before_and_autograde_says_so_once(course, monkeypatch, caplog):

@@ -41,6 +41,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 NO_NAMESPACES_ENV = "TITO_NO_NAMESPACES"  # set to 1 to use process groups only (tests the fallback)
+# set to 1 to take the mode a grader who is not root gets (an unprivileged user namespace, no user id of its
+# own) even as root: the tests prove that mode on a machine where they run as root
+USER_NAMESPACE_ENV = "TITO_USER_NAMESPACE"
 
 
 class Interrupted(BaseException):
@@ -111,7 +114,7 @@ def isolation() -> Isolation:
     if os.environ.get(NO_NAMESPACES_ENV) == "1" or not sys.platform.startswith("linux") or unshare is None:
         return Isolation(subreaper=_subreaper_supported())
     base = (unshare, "--pid", "--fork", "--kill-child", "--mount-proc", "--mount", "--net")
-    candidates = [(base, True, False)] if os.geteuid() == 0 else []
+    candidates = [(base, True, False)] if os.geteuid() == 0 and os.environ.get(USER_NAMESPACE_ENV) != "1" else []
     candidates.append((base + ("--user", "--map-root-user"), False, True))
     for prefix, own_uid, userns in candidates:
         try:
