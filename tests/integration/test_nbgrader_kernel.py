@@ -289,7 +289,8 @@ def course(tmp_path, monkeypatch, capsys):
     return course
 
 
-@pytest.mark.parametrize("mode", ["as tito's user", "in a user namespace"])
+@pytest.mark.parametrize("mode", ["as tito's user",
+                                  pytest.param("in a user namespace", marks=pytest.mark.slow)])  # the non-slow suite's time
 def test_the_kernel_sees_its_folder_and_the_package_with_the_students_own_module(course, tmp_path, monkeypatch, mode):
     """The kernel's file system is an allow-list: no checkout, no COURSE/source, no gradebook, not the
     instructor's HOME; a copy of its folder (links copied as links), tinytorch with the graded module
