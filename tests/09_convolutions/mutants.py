@@ -70,7 +70,7 @@ FAST, CONV, MAXPOOL, AVGPOOL, ADAPTIVE, BATCHNORM, LOOPS = (
 # the options' reprs, test_spatial_argument_checks.py, test_spatial_channels_last.py for col2im's dtype):
 # a survivor of the earlier files then meets its killer before the files that cannot see it.
 AREA_TESTS = {
-    FAST: ["test_spatial_fast_path_branches.py", "test_spatial_column_blocks.py", "test_spatial_fast_paths.py",
+    FAST: ["test_spatial_fast_path_branches.py", "test_spatial_fast_paths.py", "test_spatial_column_blocks.py",
            "test_spatial_large_windows.py", "test_spatial_channels_last.py"],
     CONV: ["test_spatial_macs.py", "test_spatial_fast_path_branches.py", "test_spatial_options.py",
            "test_spatial_channels_last.py", "test_spatial_argument_checks.py", "test_spatial_parameters.py"],
