@@ -24,7 +24,7 @@ directory (stage 2). KILLED when pytest fails, SURVIVED when everything passes; 
 time limit is killed and counted as TIMEOUT (a hang is caught too). The unmutated copy must
 pass the whole suite too (it runs beside the first mutants: no verdict counts unless it
 passes). Exit status 0 when no pattern is stale and every mutant is killed. The run ends with
-the kill count per area. With two jobs on two (shared) cores the 165 mutants take about 4
+the kill count per area. With two jobs on two (shared) cores the 165 mutants take about 3
 minutes of CPU; test_mutants.py runs this script in CI (marked slow).
 
 Areas: "fast paths" (sections 4-7: im2col/col2im layouts, the input gradient's full

@@ -69,7 +69,8 @@ def test_the_held_out_survivors_of_issue_27_are_mutants():
 
 @pytest.mark.slow
 def test_every_mutant_is_killed_by_the_non_slow_suite(tmp_path):
-    # About 6 minutes on two cores (MUTANTS_JOBS=2, the default); each mutant's own process has one BLAS thread.
+    # About 3 minutes of CPU on two cores (MUTANTS_JOBS=2, the default); each mutant's own process has one BLAS
+    # thread.
     reference_or_skip()
     # The killing suite is the whole non-slow suite: where its torch oracles and hypothesis properties
     # skip (an install with the `tito` extra only), mutants only they kill would survive.
