@@ -10,6 +10,7 @@ __all__ = ['is_grad_enabled', 'no_grad', 'detach', 'Node', 'Function', 'unbroadc
 # %% ../../src/06_autograd/06_autograd.py #cell-001
 import functools
 import inspect
+import weakref
 from typing import Callable, NamedTuple
 
 import numpy as np
@@ -385,7 +386,41 @@ def _call_node(node, grad):
     input_grads = node.backward(grad)
     if not isinstance(input_grads, (tuple, list)) or len(input_grads) != len(node.inputs):
         raise RuntimeError(_not_one_gradient_per_input(node, input_grads))
-    return tuple(input_grads)
+    input_grads = tuple(input_grads)
+    _note_unshared(node, grad, input_grads)
+    return input_grads
+
+
+# The gradients of the last _call_node that no other array shares memory with, by id (weak
+# references: one left unused must not stay alive). _reduce_input_grad hands each of them out once
+# without a copy; anything else it copies, as an input's gradient must not change under it.
+_UNSHARED = {}
+
+
+def _note_unshared(node, grad_output, input_grads):
+    """Note which of input_grads the rule made afresh: writeable, sharing no memory with the output
+    gradient, with what the node holds (its inputs' data, its saved arrays) or with an earlier one."""
+    _UNSHARED.clear()
+    held = [grad_output, *_held_arrays(node)]
+    for g in input_grads:
+        if not isinstance(g, np.ndarray):
+            continue
+        if g.flags.writeable and not any(np.may_share_memory(g, other) for other in held):
+            _UNSHARED[id(g)] = weakref.ref(g)
+        held.append(g)
+
+
+def _held_arrays(node):
+    """The arrays a node can reach: its inputs' data and its attributes (one level into tuples,
+    lists and dicts; Tensors as their data)."""
+    found = [inp.data for inp in node.inputs if inp is not None]
+    for value in vars(node).values():
+        items = value.values() if isinstance(value, dict) else value if isinstance(value, (tuple, list)) else (value,)
+        for item in items:
+            item = item.data if isinstance(item, Tensor) else item
+            if isinstance(item, np.ndarray):
+                found.append(item)
+    return found
 
 
 def _not_one_gradient_per_input(node, got):
@@ -404,13 +439,18 @@ def _not_one_gradient_per_input(node, got):
 
 def _reduce_input_grad(node, inp, grad):
     """One input's gradient as the input needs it: unbroadcast to its shape, checked (an error
-    naming the node if it cannot fit), and a fresh array of its dtype."""
+    naming the node if it cannot fit), and an array of its dtype that nothing else holds: the rule's
+    own when _call_node found it unshared (the first time only), else a copy."""
+    made = _UNSHARED.pop(id(grad), None)
+    unshared = made is not None and made() is grad
     grad = unbroadcast(np.asarray(grad), inp.shape)
     if grad.shape != inp.shape:
         raise RuntimeError(
             f"{node!r} returned a gradient of shape {grad.shape} for an input of shape "
             f"{inp.shape}. A backward rule must return one gradient of its input's shape "
             "(or of the broadcast shape) per input.")
+    if unshared and grad.dtype == inp.dtype and grad.flags.writeable:
+        return grad             # no copy: a large layer's gradient costs its size in time and memory
     return np.array(grad, dtype=inp.dtype)
 
 
@@ -429,8 +469,12 @@ def backward(self, gradient=None):
                 "backward(gradient=...) with an array of the same shape.")
         gradient = np.ones_like(self.data)
     else:
-        gradient = np.array(gradient.data if isinstance(gradient, Tensor) else gradient,
-                            dtype=self.dtype)
+        gradient = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient,
+                              dtype=self.dtype)
+        # The caller's array, not a copy (a large output's gradient is large): read-only, so no rule
+        # writes into it, and copied only when it becomes a leaf's .grad.
+        gradient = np.array(gradient) if self._ctx is None else gradient.view()
+        gradient.flags.writeable = self._ctx is None
         if gradient.shape != self.shape:
             raise ValueError(
                 f"backward(gradient=...) needs a gradient of the output's shape {self.shape}, "
