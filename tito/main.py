@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import argparse
+import glob
 import os
 import platform
 import sys
@@ -23,11 +24,16 @@ import time
 import traceback
 from pathlib import Path
 
-from . import build, figures, paths, release, update, workflow
+from . import paths
 from .tables import printable
-from .grading import batch, grade, gradescope, items_figure, junit, processes
+from .grading import processes
 from .grading.limits import JSON_WEIGHT, Limits
 from .grading.limits import flag as limits_flag
+
+# Every command imports what it runs when it runs (`from . import workflow` in its handler): the
+# judge (numpy, the rules), nbformat and jupytext cost a process most of a second, and `tito help`,
+# `tito status` or `tito export` need some or none of them. What parsing the command line needs
+# stays above (tests/tito_cli/test_startup.py holds each command to its imports).
 
 
 def _modules(root: Path, names: list[str], everything: bool) -> list[paths.CourseModule]:
@@ -37,6 +43,7 @@ def _modules(root: Path, names: list[str], everything: bool) -> list[paths.Cours
 
 
 def cmd_dev_export(args) -> int:
+    from . import build
     root = paths.repo_root()
     out_root = Path(args.out).resolve() if args.out else root
     for module in _modules(root, args.modules, args.all):
@@ -47,6 +54,7 @@ def cmd_dev_export(args) -> int:
 
 
 def cmd_dev_release(args) -> int:
+    from . import release
     root = paths.repo_root()
     course = Path(args.nbgrader).resolve()
     modules = _modules(root, args.modules, args.all)
@@ -59,6 +67,7 @@ def cmd_dev_release(args) -> int:
 
 
 def cmd_dev_check(args) -> int:
+    from . import build, workflow
     root = paths.repo_root()
     problems = build.find_drift(root, paths.all_modules(root))
     for line in problems:
@@ -73,6 +82,7 @@ def cmd_dev_check(args) -> int:
 
 
 def cmd_dev_figures(args) -> int:
+    from . import figures
     root = paths.repo_root()
     out = Path(args.out).resolve() if args.out else root / "docs" / "figures"
     try:
@@ -103,6 +113,7 @@ def _limits(args) -> Limits:
 
 def _unless_refused(action, what: str) -> int:
     """Run a student command; a refusal (nothing was written) is exit code 1 with its reason."""
+    from . import workflow
     try:
         action()
     except workflow.Refused as refusal:
@@ -112,28 +123,33 @@ def _unless_refused(action, what: str) -> int:
 
 
 def cmd_module_start(args) -> int:
+    from . import workflow
     module = paths.find_module(paths.repo_root(), args.module)
     return _unless_refused(lambda: workflow.start_module(module, reset=args.reset, log=_log), "")
 
 
 def cmd_export(args) -> int:
+    from . import workflow
     module = paths.find_module(paths.repo_root(), args.module)
     return _unless_refused(lambda: workflow.export_module(module, paths.package_dir(), log=_log), "export refused: ")
 
 
 def cmd_test(args) -> int:
+    from . import workflow
     module = paths.find_module(paths.repo_root(), args.module)
     return 0 if workflow.run_module_tests(module, paths.package_dir(), _limits(args), log=_log, verbose=args.verbose,
                                           progress=_progress) else 1
 
 
 def cmd_update(args) -> int:
+    from . import update
     root = paths.repo_root()
     return _unless_refused(lambda: update.update(root, paths.all_modules(root), paths.package_dir(), log=_log),
                            "update refused: ")
 
 
 def cmd_status(args) -> int:
+    from . import workflow
     root = paths.repo_root()
     modules, package = paths.all_modules(root), paths.package_dir()
     print(workflow.format_status(workflow.status_rows(modules, package), workflow.stale_lines(modules, package)))
@@ -142,6 +158,7 @@ def cmd_status(args) -> int:
 
 def _report_writers(args) -> list[tuple[str, str, object]]:
     """(kind, path, write(report, path, seconds)) for each report file asked for."""
+    from .grading import grade, gradescope, junit
     asked = [("JSON", args.json, lambda report, path, seconds: grade.write_json(report, path)),
              ("Gradescope", args.gradescope,
               lambda report, path, seconds: gradescope.write(report, path, seconds, args.gradescope_visibility)),
@@ -165,6 +182,7 @@ def cmd_grade(args) -> int:
     graded (whatever it did), 2 when grading could not run (the report says why, items at 0)."""
     if _is_batch(args):
         return cmd_grade_batch(args)
+    from .grading import grade
     if not args.submission:
         print("tito: error: expected a notebook to grade (SUBMISSION.ipynb), a folder or a glob; or --merge REPORTS",
               file=sys.stderr)
@@ -207,14 +225,15 @@ def _is_batch(args) -> bool:
     class, not one notebook (a single path that names nothing is graded as one: its report says so)."""
     given = args.submission
     return bool(args.merge or args.csv or len(given) > 1 or (
-        given and (Path(given[0]).is_dir() or (not Path(given[0]).exists() and batch.glob.has_magic(given[0])
-                                               and batch.glob.glob(given[0], recursive=True)))))
+        given and (Path(given[0]).is_dir() or (not Path(given[0]).exists() and glob.has_magic(given[0])
+                                               and glob.glob(given[0], recursive=True)))))
 
 
 def cmd_grade_batch(args) -> int:
     """`tito grade NN FOLDER|GLOB|NB... --csv GRADEBOOK` and `tito grade NN --merge REPORT... --csv GRADEBOOK`:
     exit code 0 when the gradebook is complete (a submission not graded is a row saying why), 2 when
     the batch cannot start (nothing matched, a folder missing), 130 when interrupted."""
+    from .grading import batch, items_figure
     single = [flag for flag, value in (("--json", args.json), ("--gradescope", args.gradescope),
                                        ("--junit", args.junit)) if value]
     try:
@@ -279,6 +298,7 @@ def version_line() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .grading import gradescope   # its names only: it imports the grader when it writes a report
     parser = argparse.ArgumentParser(
         prog="tito", description="tinytorch: build your own deep learning framework.",
         epilog="Student loop: tito module start NN, fill in the notebook, tito export NN, tito test NN, tito status. "

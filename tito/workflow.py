@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from . import cells, export, notebooks, state, tables
-from .grading import grade, judge, processes
+from .grading import processes
 from .grading.limits import Limits
 from .paths import CourseModule
 from .test_report import (FAILED, Check, assign_blame, exception_text, exercise_names, inline_names, module_definitions,
@@ -121,7 +121,8 @@ def export_module(module: CourseModule, package: Path, log=print) -> list[str]:
     cells_hash = cells.exported_cells_hash(nb)      # of the notebook as saved: what `tito test` compares with
     restored = cells.restore_given(nb, cells.course_cells(module.src))
     if restored:   # as `tito grade` does, so that `tito test` tests what will be graded
-        log(f"note: {grade.restored_note(restored)} Your notebook keeps your copy.")
+        from .grading.grade import restored_note   # here: `tito export` and `tito status` need no judge
+        log(f"note: {restored_note(restored)} Your notebook keeps your copy.")
     try:
         names = _export_checked(module, nb, package, log)
     except Refused as refusal:
@@ -165,6 +166,7 @@ def _judged(module: CourseModule, checks: list, package: Path, limits: Limits, p
     a graded cell gets the very verdict tito grade gives it; an ungraded one runs inside the student's
     process, as in the notebook (it may compare identities or subclass the module's classes). Returns
     the outcomes and the paths under which the child saw the package copy."""
+    from .grading import judge   # here, not above: `tito export` and `tito status` start faster without it (numpy, the rules)
     scratch = processes.grading_scratch()
     try:
         lib = scratch / "lib"

@@ -131,3 +131,29 @@ def test_the_contents_managers_are_skipped_only_while_jupytext_is_being_imported
             del sys.modules["jupytext"]
         else:
             sys.modules["jupytext"] = saved
+
+
+COMMAND_PROBE = """
+import json, sys
+import tito.main
+tito.main.build_parser().parse_args(ARGS)
+FIRST
+heavy = ("nbformat", "jupytext", "numpy", "tito.grading.judge", "tito.grading.grade", "tito.workflow")
+print(json.dumps({"loaded": sorted(name for name in heavy if name in sys.modules)}))
+"""
+
+
+@pytest.mark.parametrize("args", [["help"], ["--help"], ["grade", "09", "x.ipynb", "--gradescope-visibility", "hidden"],
+                                  ["dev", "release", "--nbgrader", "course"]])
+def test_reading_the_command_line_imports_neither_the_judge_nor_nbformat(args):
+    """Each command imports what it runs when it runs: `tito help`, and a typo in any command, answer
+    without loading the grader (numpy, the rules), nbformat or jupytext."""
+    script = COMMAND_PROBE.replace("ARGS", repr(args)) if args[0] != "--help" else COMMAND_PROBE.replace(
+        "tito.main.build_parser().parse_args(ARGS)", "tito.main.build_parser()")
+    assert probe("", script)["loaded"] == []
+
+
+def test_the_student_commands_import_no_judge():
+    """`tito export`, `tito status` and `tito module start` (tito.workflow) import the judge only to run checks."""
+    loaded = probe("import tito.workflow", COMMAND_PROBE.replace("tito.main.build_parser().parse_args(ARGS)", ""))
+    assert [name for name in loaded["loaded"] if name.startswith("tito.grading")] == []

@@ -12,9 +12,12 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..files import write_atomically
-from .grade import Report, clean, restored_note
+
+if TYPE_CHECKING:   # the grader is imported when a report is written, not when `tito` reads its command line
+    from .grade import Report
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")  # Gradescope's values
 VISIBLE = "visible"
@@ -22,6 +25,7 @@ VISIBLE = "visible"
 
 def summary(report: Report) -> str:
     """The submission-level output: the total, and why nothing was graded, if so."""
+    from .grade import clean, restored_note
     text = f"Module {clean(report.module)}: {report.total:g}/{report.maximum:g} points"
     if report.error:
         text += "\n\nThe submission was not graded (0 points):\n" + clean(report.error, newlines=True)
@@ -34,6 +38,7 @@ def results(report: Report, seconds: float, visibility: str = VISIBLE) -> dict:
     """visibility: when students see the score and each item (`tito grade --gradescope-visibility`)."""
     if visibility not in VISIBILITIES:
         raise ValueError(f"Gradescope visibility must be one of {', '.join(VISIBILITIES)}, got {visibility!r}")
+    from .grade import clean
     return {
         "score": report.total,
         "execution_time": math.ceil(seconds),  # whole seconds, as Gradescope's example shows
