@@ -7030,14 +7030,7 @@ out[n, c, i, j] = total / (kh * kw)
 
 # Held-out hunt, round eighteen: loop rule 2 now lets `len` of an array outside the loops (the batch counted,
 # `n_images = len(x)`). What len may run besides counting rows must still break the rule.
-_LEN_LOOPS = """
-for n in range(batch):
-    for c in range(channels):
-        for i in range(h_out):
-            for j in range(w_out):
-                out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].max()
-return out
-"""
+_LEN_LOOPS = _H36_POOL   # honest max pooling: what comes before it decides the verdict
 _LEN_META = '''
 class _Meta(type):
     def __len__(cls):
