@@ -246,9 +246,15 @@ def test_a_hanging_submission_costs_its_time_limits_not_the_batch(tmp_path):
 def test_a_grading_process_that_outlives_its_limits_gets_a_row_and_is_retried(tmp_path, monkeypatch, capsys):
     """The batch's own watchdog: a `tito grade` process still running --total-timeout + GRACE_SECONDS
     after it started is stopped. Its row says so, and a rerun grades it again (it was not graded).
-    GRACE_SECONDS 0 and --total-timeout 0.5 make every grading process outlive its limits (starting
-    Python and tito alone takes longer)."""
+    GRACE_SECONDS 0 and --total-timeout 0.5 make every grading process outlive its limits: a
+    sitecustomize on its PYTHONPATH sleeps 30 s as Python starts (starting tito alone took longer than
+    0.5 s until its commands imported what they run lazily; then a grading could end in time, saying its
+    own limit ran out)."""
     monkeypatch.setattr(batch, "GRACE_SECONDS", 0.0)
+    slow_start = tmp_path / "slow_start"
+    slow_start.mkdir()
+    (slow_start / "sitecustomize.py").write_text("import time\ntime.sleep(30)\n")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(slow_start), os.environ.get("PYTHONPATH")])))
     folder = tmp_path / "submitted"
     write_nb(notebooks.reference_notebook(MODULE.src), folder / "reference.ipynb")
     (folder / "empty.ipynb").write_bytes(b"")
