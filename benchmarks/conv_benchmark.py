@@ -11,7 +11,9 @@ which values were in effect and which BLAS kernel numpy uses.
 For each convolution shape (issue #14's six, 3x3 with padding 1, then two 5x5 extras): MACs,
 the best-of-N time of the vectorized forward and of forward + backward, PyTorch's times on
 the same shapes, and the ratio tinytorch / torch. tinytorch and torch run interleaved (one
-repeat of each in turn), so a burst of load on a shared machine hits both. Peak memory is
+repeat of each in turn), so a burst of load on a shared machine hits both; a fast step is called
+once untimed before each timed call, so that the other library's spinning threads do not count
+against it (interleaved_best). Peak memory is
 what numpy allocated at most during one tinytorch forward + backward of that row
 (tracemalloc, measured in a separate untimed run), input and weights excluded. A summary line
 gives the geometric means of the ratios over the six issue shapes; then the same for pooling
@@ -70,20 +72,33 @@ POOL_CASES = [  # (tinytorch layer, torch function name, kernel, stride, padding
 ]
 
 
-def interleaved_best(fns, repeat, budget=1.0, most=50):
+def interleaved_best(fns, repeat, budget=1.0, most=50, settle_below=0.05):
     """Best time of each function in `fns`, calling them in turn (after one warm-up each).
 
     At least `repeat` rounds, more for fast steps: as many as fit in about `budget` seconds
     (judged by the warm-up round), at most `most`. On a shared machine a best of many is what filters the noise.
+
+    A step faster than `settle_below` seconds is called once untimed before each timed call: with
+    2 threads on 2 cores, the library that ran just before (OpenBLAS, or torch's OpenMP pool) keeps
+    its worker threads spinning for a while after returning, and they take a core from the next
+    step. A user who runs one library alone never pays that, and on a 1 ms step it can cost more
+    than the step itself (on a 2-core machine, torch's forward of digits conv1, under 0.2 ms alone,
+    measured over ten times that when timed right after numpy's).
     """
     start = time.perf_counter()
+    warm_ups = []
     for fn in fns:
+        step_start = time.perf_counter()
         fn()  # warm-up: first-touch allocations, BLAS buffers
+        warm_ups.append(time.perf_counter() - step_start)
     warm_up = time.perf_counter() - start
-    rounds = max(repeat, min(most, int(budget / max(warm_up, 1e-9))))
+    settles = [seconds < settle_below for seconds in warm_ups]
+    rounds = max(repeat, min(most, int(budget / max(warm_up * (1 + any(settles)), 1e-9))))
     best = [math.inf] * len(fns)
     for _ in range(rounds):
         for index, fn in enumerate(fns):
+            if settles[index]:
+                fn()    # untimed: the other library's spinning threads settle while it runs
             start = time.perf_counter()
             fn()
             best[index] = min(best[index], time.perf_counter() - start)
