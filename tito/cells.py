@@ -200,13 +200,16 @@ def restore_given(nb: nbformat.NotebookNode, course: list[tuple[str, str | None]
     a course update reaches notebooks handed out before it, and an edited copy of given code is
     not what is graded (except a deleted given cell with no course cell after it to place it by:
     the student's own version is then exported, and the tampering rule judges it; H48).
-    Returns the grade_ids put back because the submission's copy differed or was missing."""
+    Returns the grade_ids put back because the submission's copy differed (from the course's, with or
+    without its hidden tests) or was missing."""
     given = {grade_id: source for grade_id, source in course if source is not None}
     restored = []
     for cell in nb.cells:
         grade_id = _grade_id(cell)
         if cell.cell_type == "code" and grade_id in given:
-            if cell.source != given[grade_id]:
+            # A graded cell as the student's notebook has it (its hidden tests left out) or as the
+            # instructor's does (with them) is the course's own copy: neither is a change.
+            if cell.source not in (given[grade_id], notebooks.strip_hidden_tests(given[grade_id])):
                 restored.append(grade_id)
             cell.source = given[grade_id]
     present = {_grade_id(cell) for cell in nb.cells if cell.cell_type == "code"}

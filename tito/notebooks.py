@@ -24,6 +24,10 @@ from .paths import continuations
 
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
+# nbgrader's hidden tests: lines of a graded cell that the student's notebook leaves out (nbgrader's
+# generate_assignment does the same in its release); the grader runs them from src.
+HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
+HIDDEN_END = "### END HIDDEN TESTS"
 STUB = "raise NotImplementedError()"
 KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python3"}
 # The only cell metadata a notebook keeps; everything else is converter bookkeeping.
@@ -84,22 +88,24 @@ def _parse_source(text: str) -> nbformat.NotebookNode:
     return nb
 
 
-def _solution_regions(lines: list[str], where: str):
-    """Yield (begin, end) line indexes of each solution region; raise on broken markers."""
+def _solution_regions(lines: list[str], where: str, begin_marker: str = BEGIN, end_marker: str = END,
+                      what: str = "solution"):
+    """Yield (begin, end) line indexes of each solution region (or, given nbgrader's hidden-test
+    markers, each hidden-test region); raise on broken markers."""
     begin = None
     for i, line in enumerate(lines):
         marker = line.strip()
-        if marker == BEGIN:
+        if marker == begin_marker:
             if begin is not None:
-                raise SolutionMarkerError(f"{where}: line {i + 1} opens a solution inside the one opened at line {begin + 1}. Close it with '{END}' first.")
+                raise SolutionMarkerError(f"{where}: line {i + 1} opens a {what} inside the one opened at line {begin + 1}. Close it with '{end_marker}' first.")
             begin = i
-        elif marker == END:
+        elif marker == end_marker:
             if begin is None:
-                raise SolutionMarkerError(f"{where}: line {i + 1} closes a solution that was never opened. Add '{BEGIN}' above it.")
+                raise SolutionMarkerError(f"{where}: line {i + 1} closes a {what} that was never opened. Add '{begin_marker}' above it.")
             yield begin, i
             begin = None
     if begin is not None:
-        raise SolutionMarkerError(f"{where}: the solution opened at line {begin + 1} is never closed. Add '{END}' after it.")
+        raise SolutionMarkerError(f"{where}: the {what} opened at line {begin + 1} is never closed. Add '{end_marker}' after it.")
 
 
 def strip_solutions(source: str, where: str = "cell") -> str:
@@ -111,6 +117,19 @@ def strip_solutions(source: str, where: str = "cell") -> str:
         out += lines[last:begin] + [indent + STUB]
         last = end + 1
     return "\n".join(out + lines[last:])
+
+
+def strip_hidden_tests(source: str, where: str = "cell") -> str:
+    """Leave out every hidden-test region, its marker lines included, as nbgrader's release does."""
+    lines = source.split("\n")
+    hidden = {i for begin, end in _solution_regions(lines, where, HIDDEN_BEGIN, HIDDEN_END, "hidden test")
+              for i in range(begin, end + 1)}
+    return "\n".join(line for i, line in enumerate(lines) if i not in hidden)
+
+
+def student_cell(source: str, where: str = "cell") -> str:
+    """A cell as the student's notebook has it: solutions stubbed, hidden tests left out."""
+    return strip_hidden_tests(strip_solutions(source, where), where)
 
 
 def drop_markers(source: str, where: str = "cell") -> str:
@@ -133,7 +152,7 @@ def reference_notebook(src: Path) -> nbformat.NotebookNode:
 
 
 def student_notebook(src: Path) -> nbformat.NotebookNode:
-    return _transform(read_source(src), strip_solutions, src.name)
+    return _transform(read_source(src), student_cell, src.name)
 
 
 def read_course(src: Path) -> nbformat.NotebookNode:
@@ -169,8 +188,8 @@ def write_notebook(nb: nbformat.NotebookNode, path: Path) -> bool:
 
 
 def leftover_solution_lines(nb: nbformat.NotebookNode) -> list[str]:
-    """Marker lines still present in a notebook (a student notebook must have none)."""
-    pattern = re.compile(r"###\s*(BEGIN|END) SOLUTION")
+    """Marker lines still present in a notebook, of solutions or hidden tests (a student notebook must have none)."""
+    pattern = re.compile(r"###\s*(BEGIN|END) (SOLUTION|HIDDEN TESTS)")
     return [line for cell in nb.cells for line in cell.source.split("\n") if pattern.search(line)]
 
 

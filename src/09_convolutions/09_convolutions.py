@@ -248,37 +248,7 @@ if __name__ == "__main__":
 # conv_output_size: it computes its answer itself, not with another function of the module.
 import numpy as np
 
-
-def _output_size_bug(answers):
-    """The common slip that gives every answer in `answers` ({(size, kernel, stride, padding): what
-    the function returned}), or None if none does."""
-    slips = [("ceil instead of floor: a window that would run past the padded input does not count, "
-              "so use // (floor division)", lambda n, k, s, p: -(-(n + 2 * p - k) // s) + 1),
-             ("the + 1 is missing: the first window, at start 0, counts too", lambda n, k, s, p: (n + 2 * p - k) // s),
-             ("the padding is added once: it goes on both sides, size + 2 * padding",
-              lambda n, k, s, p: (n + p - k) // s + 1),
-             ("(size + 2 * padding - kernel + 1) // stride counts the window starts wrongly when stride > 1: they "
-              "are 0, stride, 2 * stride, ... up to size + 2 * padding - kernel, so (size + 2 * padding - kernel) "
-              "// stride + 1 of them", lambda n, k, s, p: (n + 2 * p - k + 1) // s),
-             ("the last window start is not counted: range(0, size + 2 * padding - kernel, stride) stops before "
-              "size + 2 * padding - kernel, which is itself a start; count the starts 0, stride, ... up to and "
-              "including it: (size + 2 * padding - kernel) // stride + 1",
-              lambda n, k, s, p: len(range(0, n + 2 * p - k, s))),
-             ("the division is rounded to the nearest instead of down: a partial last step is no window; use "
-              "(size + 2 * padding - kernel) // stride + 1", lambda n, k, s, p: round((n + 2 * p - k) / s) + 1),
-             ("the padding is added to the count instead of the size: it widens the input before the windows are "
-              "counted, (size + 2 * padding - kernel) // stride + 1",
-              lambda n, k, s, p: (n - k) // s + 1 + 2 * p),
-             ("the parentheses are missing: // binds tighter than + and -, so only the kernel is divided by the "
-              "stride; write (size + 2 * padding - kernel) // stride + 1",
-              lambda n, k, s, p: n + 2 * p - k // s + 1),
-             ("the stride is ignored: size + 2 * padding - kernel + 1 counts every place the window fits, but the "
-              "windows start only every stride positions, 0, stride, 2 * stride, ...: (size + 2 * padding - kernel) "
-              "// stride + 1", lambda n, k, s, p: n + 2 * p - k + 1),
-             ("the padding is subtracted: it adds padding zeros at each end, so the padded length is size + 2 * "
-              "padding, not size - 2 * padding", lambda n, k, s, p: (n - 2 * p - k) // s + 1)]
-    return next((hint for hint, formula in slips
-                 if all(formula(*case) == got for case, got in answers.items())), None)
+from tito.check_helpers.convolutions import _output_size_bug   # names the slip behind a wrong count
 
 
 def test_unit_conv_output_size():
@@ -359,201 +329,187 @@ from tinytorch.core.spatial import (_avgpool2d_backward, _avgpool2d_forward, _av
 # their numbers *and* on being loops over output positions: a version that calls the fast path,
 # or computes every position at once, loses the exercise's points even when every number is right.
 # `tito test 09` and `tito grade` check the rule below on your exported code: they read it, they do
-# not run it for this. (Running a graded cell here in Jupyter checks only the numbers.) For each
-# of the six functions:
+# not run it for this. (Running a graded cell here in Jupyter checks only the numbers.) The
+# grader also runs each of them on an input this notebook does not show
+# (nbgrader's hidden tests, left out of your copy): numbers written down for the inputs you see
+# score nothing. For each of the six functions:
 #
-# 1. **Loops over positions.** Inside a `for` loop nested (at any depth) in another `for` loop,
-#    or inside one `for` over `np.ndindex(...)` or `itertools.product(...)` with two or more loop
-#    variables (or over `np.ndenumerate(...)` with two or more in its index:
-#    `for (n, c, i, j), _ in np.ndenumerate(out)`), the function writes into an array (`A[...] = ...` or `A[...] += ...`) with an
-#    index that uses the variables of both loops: directly (`out[n, co, i, j]`), in arithmetic
-#    (`grad_x_pad[n, c, i * sh + ki, j * sw + kj]`), in slice bounds
-#    (`grad_x_pad[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw]`), or through a name computed
-#    from them (`row = i * sh + ki`, then `grad_x_pad[n, ci, row, col]`).
+# 1. **Loops over positions.** Inside a `for` loop nested (at any depth) in another `for` loop, or
+#    inside one `for` over `np.ndindex(...)` or `itertools.product(...)` with two or more loop variables
+#    (or over `np.ndenumerate(...)` with two or more in its index:
+#    `for (n, c, i, j), _ in np.ndenumerate(out)`), the function writes into an array (`A[...] = ...` or
+#    `A[...] += ...`) with an index that uses the variables of both loops: directly
+#    (`out[n, co, i, j]`), in arithmetic (`grad_x_pad[n, c, i * sh + ki, j * sw + kj]`), in slice bounds
+#    (`grad_x_pad[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw]`), or through a name computed from them
+#    (`row = i * sh + ki`, then `grad_x_pad[n, ci, row, col]`).
 # 2. **Outside the loops, only preparing and returning.** Every statement outside the function's
-#    `for` loops (a loop's `else:` block is outside it; its `in ...` part belongs to it) is one of
-#    its given lines (those above "Yours"), an import, `pass`, a `raise`, an `assert` or a
-#    `print(...)` that calls nothing (`assert out.shape == (batch, c_out, h_out, w_out)`: what
-#    they read is thrown away), an `if` whose test calls nothing but `isinstance`
-#    (`if stride is None:`, `if isinstance(stride, int):`; its body follows this same rule), or
-#    an assignment or `return` whose value calls nothing and does arithmetic or comparisons only
-#    on numbers (`area = kh * kw`, `best = -np.inf`, not on arrays: `first + second`,
-#    `cand > out`; `is None` and `is not None` tests, and a choice between plain names,
-#    `stride or kernel_size`, are fine) or inside indices and slice bounds: `grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width]`,
-#    `return out`, `return grad_x, grad_w, grad_b`. These calls compute nothing and are fine: `int`,
-#    `float`, `abs`, `round`, `min` or `max` of numbers (`area = float(kh * kw)`), `len` of an
-#    array (`n_images = len(x)`), `np.zeros` or
-#    `np.ones` of a shape of numbers (`np.zeros(c_out)`, a `dtype=` aside) or `np.zeros_like`
-#    and `np.ones_like` of an array (`np.zeros_like(x)`), and `.copy()` of
-#    an array or a slice of one (`grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width].copy()`). So the bias and every computation that reads
-#    an array go inside the loops.
-# 3. **No whole-array shortcuts.** The function uses no name of this module (a function, class
-#    or variable; imports of numpy and standard-library modules aside) other than those its given
-#    lines use, directly or through the functions they call (`_pad`, `_check_conv_args`, ...),
-#    and your answers to the exercises without a loop (`conv_output_size`): not the fast path (`conv2d_vectorized`, `_im2col`, ...), not a helper of your own. The
-#    functions of the module it uses, and the ones they use, keep to the same limit with respect
-#    to their given versions. None of them uses `einsum`, `tensordot`, `sliding_window_view`,
-#    `as_strided`, `stride_tricks`, `convolve`, `correlate`, `fft`, `vectorize`,
-#    `apply_along_axis` or `frompyfunc` (as a name, an attribute or in an import, also as a word
-#    of a longer one: `einsum_path`, `np.fft.fft2`), nor a view's `.base` (the whole array a
-#    window is a view of; a name `base` is fine), nor imports anything but numpy and the
-#    standard library; and the function defines no function, `lambda` or class inside
-#    (comprehensions are fine), nor makes a class another way: `type(name, bases, namespace)`,
-#    `.__class__`, `make_dataclass`, `namedtuple`, `NamedTuple`, `TypedDict`, `new_class`,
-#    `ABCMeta`, `EnumMeta`, `EnumType`, `Enum`, `IntEnum`, `StrEnum`, `Flag`, `IntFlag`,
-#    `ReprEnum`; in the exercises themselves `type` is not used at all (`type(type)` is `type`;
-#    `isinstance` checks a value's kind), nor the modules whose business is making classes
-#    (`enum`, `typing`, `dataclasses`, `abc`), nor `id` or `hash` (they tell where an object
-#    lies in memory). Inside the loops, numpy on one window is fine: `window.max()`,
-#    `(window * kernel).sum()`, `np.argmax(window)`.
+#    `for` loops (a loop's `else:` block is outside it; its `in ...` part belongs to it) is one of its
+#    given lines (those above "Yours"), an import, `pass`, a `raise`, an `assert` or a `print(...)` that
+#    calls nothing (`assert out.shape == (batch, c_out, h_out, w_out)`: what they read is thrown away),
+#    an `if` whose test calls nothing but `isinstance` (`if stride is None:`,
+#    `if isinstance(stride, int):`; its body follows this same rule), or an assignment or `return` whose
+#    value calls nothing and does arithmetic or comparisons only on numbers (`area = kh * kw`,
+#    `best = -np.inf`, not on arrays: `first + second`, `cand > out`; `is None` and `is not None` tests,
+#    and a choice between plain names, `stride or kernel_size`, are fine) or inside indices and slice
+#    bounds: `grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width]`, `return out`,
+#    `return grad_x, grad_w, grad_b`. These calls compute nothing and are fine: `int`, `float`, `abs`,
+#    `round`, `min` or `max` of numbers (`area = float(kh * kw)`), `len` of an array
+#    (`n_images = len(x)`), `np.zeros` or `np.ones` of a shape of numbers (`np.zeros(c_out)`, a `dtype=`
+#    aside) or `np.zeros_like` and `np.ones_like` of an array (`np.zeros_like(x)`), and `.copy()` of an
+#    array or a slice of one (`grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width].copy()`). So the
+#    bias and every computation that reads an array go inside the loops.
+# 3. **No whole-array shortcuts.** The function uses no name of this module (a function, class or
+#    variable; imports of numpy and standard-library modules aside) other than those its given lines
+#    use, directly or through the functions they call (`_pad`, `_check_conv_args`, ...), and your
+#    answers to the exercises without a loop (`conv_output_size`): not the fast path
+#    (`conv2d_vectorized`, `_im2col`, ...), not a helper of your own. The functions of the module it
+#    uses, and the ones they use, keep to the same limit with respect to their given versions. None of
+#    them uses `einsum`, `tensordot`, `sliding_window_view`, `as_strided`, `stride_tricks`, `convolve`,
+#    `correlate`, `fft`, `vectorize`, `apply_along_axis` or `frompyfunc` (as a name, an attribute or in
+#    an import, also as a word of a longer one: `einsum_path`, `np.fft.fft2`), nor a view's `.base` (the
+#    whole array a window is a view of; a name `base` is fine), nor imports anything but numpy and the
+#    standard library; and the function defines no function, `lambda` or class inside (comprehensions
+#    are fine), nor makes a class another way: `type(name, bases, namespace)`, `.__class__`,
+#    `make_dataclass`, `namedtuple`, `NamedTuple`, `TypedDict`, `new_class`, `ABCMeta`, `EnumMeta`,
+#    `EnumType`, `Enum`, `IntEnum`, `StrEnum`, `Flag`, `IntFlag`, `ReprEnum`; in the exercises
+#    themselves `type` is not used at all (`type(type)` is `type`; `isinstance` checks a value's kind),
+#    nor the modules whose business is making classes (`enum`, `typing`, `dataclasses`, `abc`), nor `id`
+#    or `hash` (they tell where an object lies in memory). Inside the loops, numpy on one window is
+#    fine: `window.max()`, `(window * kernel).sum()`, `np.argmax(window)`.
 # 4. **Nothing behind the reader's back**, anywhere in the module: no `exec`, `eval`, `compile`,
-#    `__import__`, `globals`, `locals`, `vars`, `setattr`, `delattr` or `__builtins__`; no
-#    `getattr` with a computed name (nor `getattr` passed around); no import of `importlib`,
-#    `ctypes`, `gc`, `inspect`, `builtins`, `marshal`, `pickle`, `copyreg`, `runpy`, `code` or
-#    `codeop`, and no `import *`; no `sys.modules` and no attribute `__code__`, `__globals__`,
-#    `__dict__`, `__builtins__`, `__closure__`, `__defaults__`, `__kwdefaults__`,
-#    `__subclasses__`, `__getattribute__`, `__setattr__`, `__delattr__`, `__import__`,
-#    `__loader__`, `__spec__`, `f_globals`, `f_locals`, `f_builtins`, `f_back`, `f_code`,
-#    `tb_frame`, `gi_frame`, `cr_frame`, `_getframe`, `settrace`, `setprofile`, `meta_path`,
-#    `path_hooks` or `__annotations__`; no annotation that holds more than a type (a call or a
-#    walrus, also written as text: `x: "(f := g)"`, which code reading the annotations would run);
-#    and none of the tools that change an object or reach one from afar:
-#    `update_wrapper`, `wraps`, `attrgetter`, `methodcaller`, `get_type_hints`, `ForwardRef`,
-#    `__self__`, `builtins`, `ctypeslib`, `load`, `read_array`; none of numpy's array protocols
-#    (an object that has one is read as an array at whatever address, shape and strides it
-#    gives), nor what tells where a window lies in memory: `__array_interface__`,
-#    `__array_struct__`, `__array__`, `__array_wrap__`, `__array_finalize__`,
-#    `__array_prepare__`, `__array_function__`, `__array_ufunc__`, `__array_priority__`,
-#    `byte_bounds`, `info` (`np.info` prints the address), nor `__getattr__` (a module's answers
-#    for every name the module does not bind, a class's for any attribute), also not as the name
-#    of a def, a class, a keyword or a variable (a variable may be called `info`) (nor a
-#    forbidden name as an
-#    attribute, `x.setattr`, nor a string that names one, `"f.__globals__"`, nor `allow_pickle`,
-#    nor a private name of an imported module, `np._core`); of the standard library, imports of
-#    `math`, `cmath`, `itertools`, `functools`, `collections`, `numbers`, `operator`, `copy`,
-#    `warnings`, `time`, `random`, `statistics`, `typing`, `dataclasses`, `enum`, `abc`,
-#    `fractions`, `decimal`, `array`, `bisect` and `heapq` only, nor any other standard module
-#    reached through them (`warnings.sys`, `from warnings import sys`), nor `.modules` on
-#    anything, and a module of the package only by its names (`from .tensor import Tensor`,
-#    never `import tinytorch.core.spatial` or `from . import tensor`); no assignment to an
-#    attribute of a computed object (`f().name = ...`) or of a name bound to what a call returned
-#    (`m = f()`, then `m.name = ...`; `self.weight = ...` is fine), nor to `__class__`, nor to
-#    an attribute of anything imported
-#    (`np.pad = ...`) or of a function or class of the module (`_pad.fast = ...`). The six
-#    functions keep their given parameters (`def maxpool2d_loops(x, kernel_size, stride=None,
-#    padding=0)`), and no name of the module is a builtin that the rule or the given code reads
-#    (`int`, `float`, `isinstance`, `min`, `max`, `range`, `ValueError`, ...: `from numpy import
-#    maximum as min`), nor any builtin bound by a function that declares it `global`: the rule and
-#    the given code read those as Python's own. The six
-#    functions, and every name of the module they use (directly or through the functions they
-#    call), are bound as the given code binds them: functions by one plain `def` (no decorator),
-#    never rebound (`conv2d_loops = conv2d_vectorized`) nor declared `global`; a module you add
-#    for your loops (`import itertools`) by imports of that module only. The given functions they
-#    use (`_pad`, `_check_conv_args`, ...) stay as the notebook gives them (their docstrings and
-#    comments aside): an edited one could do the work the loops are graded on.
-# 5. **One window at a time.** Inside the loops, the function reads the image (`x`, `grad_out`,
-#    and every array computed from one of them whole: `x_pad`, or `plane = x_pad[n, c]`) only
-#    through an index whose row and column entries are each a number or a window's slice (or
-#    through numpy's `.item(...)` with one number per axis, `x_pad.item(n, c, r, s)`: the same read
-#    as `x_pad[n, c, r, s]`, and after a window's slices one per axis they keep,
+#    `__import__`, `globals`, `locals`, `vars`, `setattr`, `delattr` or `__builtins__`; no `getattr`
+#    with a computed name (nor `getattr` passed around); no import of `importlib`, `ctypes`, `gc`,
+#    `inspect`, `builtins`, `marshal`, `pickle`, `copyreg`, `runpy`, `code` or `codeop`, and no
+#    `import *`; no `sys.modules` and no attribute `__code__`, `__globals__`, `__dict__`,
+#    `__builtins__`, `__closure__`, `__defaults__`, `__kwdefaults__`, `__subclasses__`,
+#    `__getattribute__`, `__setattr__`, `__delattr__`, `__import__`, `__loader__`, `__spec__`,
+#    `f_globals`, `f_locals`, `f_builtins`, `f_back`, `f_code`, `tb_frame`, `gi_frame`, `cr_frame`,
+#    `_getframe`, `settrace`, `setprofile`, `meta_path`, `path_hooks` or `__annotations__`; no
+#    annotation that holds more than a type (a call or a walrus, also written as text: `x: "(f := g)"`,
+#    which code reading the annotations would run); and none of the tools that change an object or reach
+#    one from afar: `update_wrapper`, `wraps`, `attrgetter`, `methodcaller`, `get_type_hints`,
+#    `ForwardRef`, `__self__`, `builtins`, `ctypeslib`, `load`, `read_array`; none of numpy's array
+#    protocols (an object that has one is read as an array at whatever address, shape and strides it
+#    gives), nor what tells where a window lies in memory: `__array_interface__`, `__array_struct__`,
+#    `__array__`, `__array_wrap__`, `__array_finalize__`, `__array_prepare__`, `__array_function__`,
+#    `__array_ufunc__`, `__array_priority__`, `byte_bounds`, `info` (`np.info` prints the address), nor
+#    `__getattr__` (a module's answers for every name the module does not bind, a class's for any
+#    attribute), also not as the name of a def, a class, a keyword or a variable (a variable may be
+#    called `info`) (nor a forbidden name as an attribute, `x.setattr`, nor a string that names one,
+#    `"f.__globals__"`, nor `allow_pickle`, nor a private name of an imported module, `np._core`); of
+#    the standard library, imports of `math`, `cmath`, `itertools`, `functools`, `collections`,
+#    `numbers`, `operator`, `copy`, `warnings`, `time`, `random`, `statistics`, `typing`, `dataclasses`,
+#    `enum`, `abc`, `fractions`, `decimal`, `array`, `bisect` and `heapq` only, nor any other standard
+#    module reached through them (`warnings.sys`, `from warnings import sys`), nor `.modules` on
+#    anything, and a module of the package only by its names (`from .tensor import Tensor`, never
+#    `import tinytorch.core.spatial` or `from . import tensor`); no assignment to an attribute of a
+#    computed object (`f().name = ...`) or of a name bound to what a call returned (`m = f()`, then
+#    `m.name = ...`; `self.weight = ...` is fine), nor to `__class__`, nor to an attribute of anything
+#    imported (`np.pad = ...`) or of a function or class of the module (`_pad.fast = ...`). The six
+#    functions keep their given parameters
+#    (`def maxpool2d_loops(x, kernel_size, stride=None, padding=0)`), and no name of the module is a
+#    builtin that the rule or the given code reads (`int`, `float`, `isinstance`, `min`, `max`, `range`,
+#    `ValueError`, ...: `from numpy import maximum as min`), nor any builtin bound by a function that
+#    declares it `global`: the rule and the given code read those as Python's own. The six functions,
+#    and every name of the module they use (directly or through the functions they call), are bound as
+#    the given code binds them: functions by one plain `def` (no decorator), never rebound
+#    (`conv2d_loops = conv2d_vectorized`) nor declared `global`; a module you add for your loops
+#    (`import itertools`) by imports of that module only. The given functions they use (`_pad`,
+#    `_check_conv_args`, ...) stay as the notebook gives them (their docstrings and comments aside): an
+#    edited one could do the work the loops are graded on.
+# 5. **One window at a time.** Inside the loops, the function reads the image (`x`, `grad_out`, and
+#    every array computed from one of them whole: `x_pad`, or `plane = x_pad[n, c]`) only through an
+#    index whose row and column entries are each a number or a window's slice (or through numpy's
+#    `.item(...)` with one number per axis, `x_pad.item(n, c, r, s)`: the same read as
+#    `x_pad[n, c, r, s]`, and after a window's slices one per axis they keep,
 #    `x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].item(ki, kj)`; with one index,
-#    `x_pad.item(k)`, it counts positions over the whole image, so that, a tuple or `*idx` in
-#    it, or `get = x_pad.item`, uses the image whole). A
-#    loop variable is a number when its loop steps over `range(...)`, `np.arange(...)` of numbers
-#    (no `dtype`), `np.ndindex(...)` or `itertools.product` of those, or what `enumerate`, `zip`
-#    and `reversed` pair with them (the count of `enumerate` too); so a module binds the names
-#    `arange`, `ndindex`, `ndenumerate` and `product` only by importing numpy's or itertools' own,
-#    and a function binds none of these names, nor `np`, itself. A
-#    number is arithmetic on numbers, loop variables and the given sizes (also through `int`,
-#    `float`, `min`, `max`, `abs`, `round`, `len`, `.shape`, `np.argmax(window)`,
-#    `window.argmax()`, `.item()` of a number, `np.unravel_index`, and `divmod` unpacked or
-#    picked apart, `ki, kj = divmod(k, kw)`: its pair in an index is two positions):
-#    `x_pad[n, ci, i * sh + ki, j * sw + kj]`,
-#    `grad_out[n, co, i, j]`. A window's slice is one whose length does not grow with the image
-#    and is no longer than a window, with no step or a positive number as its step, and that never
-#    ends at a negative position (numpy counts one from the end of the axis: `0:-1` is every row
-#    but the last, and so is a clip `max(top, 0):min(top + kh, height)` whose `top + kh` is -1, or
-#    a clip by a value the rule cannot work out: `0:min(kh, np.int64(-1))` is `0:-1`, and
-#    `max(-kh, np.int64(0)):-1` too, and so is a clip by a NaN, which `min` and `max` skip or keep by
-#    order, or by numpy's integers, which wrap past 2**63: `max(-1, abs(np.nan))` is -1):
-#    `x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]`, or
-#    the same built by `slice(...)` or `np.s_[...]` (also the whole index, `x_pad[np.s_[n, c, i * sh:i * sh
-#    + kh, j * sw:j * sw + kw]]`), in the index or named once (`rows = slice(i *
-#    sh, i * sh + kh)`, then `x_pad[n, c, rows, cols]`; the whole index too, `win = np.s_[n, c, i * sh:i * sh + kh,
-#    j * sw:j * sw + kw]` or a tuple `(n, c, rows, cols)`, then `x_pad[win]`, when `win` is read only so), or
-#    clipped at the border of `x` with `max` and
-#    `min` (`x[n, c, max(top, 0):min(top + kh, height), ...]`), or with both bounds clipped alike
-#    (`min(max(top, 0), height):min(max(top + kh, 0), height)`, `np.clip(top, 0, height):np.clip(top
-#    + kh, 0, height)`; `np.maximum` and `np.minimum` of numbers are `max` and `min`, and so is a
-#    choice between two numbers by comparing them, `r0 = 0 if top < 0 else top`, or the same as an
-#    `if`/`else` block that binds one name in each branch and does nothing else, also a chain of two,
-#    `if top < 0: r0 = 0` / `elif top > height: r0 = height` / `else: r0 = top` (or an `if` inside the
-#    `else`), whose lower bound is a whole number no greater than 0 and whose upper one a number never
-#    below 0, a shape or a size), also by
-#    re-assigning a name bound once just before, in the same block (`if bottom > height: bottom =
-#    height`, `bottom = height if bottom > height else bottom`, `r0, r1 = max(r0, 0), min(r1,
-#    height)`, `top = np.clip(top, 0, height)`; a bound with a call, `next(it)`, is no clip). A name
-#    in a slice stands for its value only where that value was computed before the read in the
-#    same pass through its block, with none of the names it reads bound again in between (also by
-#    a `case`, an `except ... as` or an `import ... as`), and not read from a list or an array
-#    (`pos[0]`) nor in a generator drawn from later. Subscripts may follow each other:
-#    a later one indexes inside the earlier ones, so `x_pad[n, c, i * sh:, j * sw:][:kh, :kw]`
-#    reads one window too. A band named once, one window's rows with the columns whole
+#    `x_pad.item(k)`, it counts positions over the whole image, so that, a tuple or `*idx` in it, or
+#    `get = x_pad.item`, uses the image whole). A loop variable is a number when its loop steps over
+#    `range(...)`, `np.arange(...)` of numbers (no `dtype`), `np.ndindex(...)` or `itertools.product` of
+#    those, or what `enumerate`, `zip` and `reversed` pair with them (the count of `enumerate` too); so
+#    a module binds the names `arange`, `ndindex`, `ndenumerate` and `product` only by importing numpy's
+#    or itertools' own, and a function binds none of these names, nor `np`, itself. A number is
+#    arithmetic on numbers, loop variables and the given sizes (also through `int`, `float`, `min`,
+#    `max`, `abs`, `round`, `len`, `.shape`, `np.argmax(window)`, `window.argmax()`, `.item()` of a
+#    number, `np.unravel_index`, and `divmod` unpacked or picked apart, `ki, kj = divmod(k, kw)`: its
+#    pair in an index is two positions): `x_pad[n, ci, i * sh + ki, j * sw + kj]`,
+#    `grad_out[n, co, i, j]`. A window's slice is one whose length does not grow with the image and is
+#    no longer than a window, with no step or a positive number as its step, and that never ends at a
+#    negative position (numpy counts one from the end of the axis: `0:-1` is every row but the last, and
+#    so is a clip `max(top, 0):min(top + kh, height)` whose `top + kh` is -1, or a clip by a value the
+#    rule cannot work out: `0:min(kh, np.int64(-1))` is `0:-1`, and `max(-kh, np.int64(0)):-1` too, and
+#    so is a clip by a NaN, which `min` and `max` skip or keep by order, or by numpy's integers, which
+#    wrap past 2**63: `max(-1, abs(np.nan))` is -1):
+#    `x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]`, or the same built by `slice(...)` or
+#    `np.s_[...]` (also the whole index, `x_pad[np.s_[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]]`),
+#    in the index or named once (`rows = slice(i * sh, i * sh + kh)`, then `x_pad[n, c, rows, cols]`;
+#    the whole index too, `win = np.s_[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]` or a tuple
+#    `(n, c, rows, cols)`, then `x_pad[win]`, when `win` is read only so), or clipped at the border of
+#    `x` with `max` and `min` (`x[n, c, max(top, 0):min(top + kh, height), ...]`), or with both bounds
+#    clipped alike (`min(max(top, 0), height):min(max(top + kh, 0), height)`,
+#    `np.clip(top, 0, height):np.clip(top + kh, 0, height)`; `np.maximum` and `np.minimum` of numbers
+#    are `max` and `min`, and so is a choice between two numbers by comparing them,
+#    `r0 = 0 if top < 0 else top`, or the same as an `if`/`else` block that binds one name in each
+#    branch and does nothing else, also a chain of two, `if top < 0: r0 = 0` /
+#    `elif top > height: r0 = height` / `else: r0 = top` (or an `if` inside the `else`), whose lower
+#    bound is a whole number no greater than 0 and whose upper one a number never below 0, a shape or a
+#    size), also by re-assigning a name bound once just before, in the same block
+#    (`if bottom > height: bottom = height`, `bottom = height if bottom > height else bottom`,
+#    `r0, r1 = max(r0, 0), min(r1, height)`, `top = np.clip(top, 0, height)`; a bound with a call,
+#    `next(it)`, is no clip). A name in a slice stands for its value only where that value was computed
+#    before the read in the same pass through its block, with none of the names it reads bound again in
+#    between (also by a `case`, an `except ... as` or an `import ... as`), and not read from a list or
+#    an array (`pos[0]`) nor in a generator drawn from later. Subscripts may follow each other: a later
+#    one indexes inside the earlier ones, so `x_pad[n, c, i * sh:, j * sw:][:kh, :kw]` reads one window
+#    too. A band named once, one window's rows with the columns whole
 #    (`band = x_pad[n, c, i * sh:i * sh + kh]`, also of every channel,
 #    `x_pad[n, :, i * sh:i * sh + kh]`, or the other way round), or one row named by a number
-#    (`row = x_pad[n, c, i * sh + ki]`), is read through its name the same way:
-#    `band[ki, j * sw + kj]`, `band[ci, ki, j * sw + kj]`, `band[:, j * sw:j * sw + kw]`,
-#    `row[j * sw + kj]`. Using `x.shape` or `len(x)` is fine. A tuple or list in an index is
-#    many positions to numpy, so it is not a number (`rows = ((0,), (1,), ...)`, `x.shape[:2]`;
-#    nor is what a given line binds whole, `x`, `weight`, `bias` (maybe None), `padding`),
-#    nor is an unpacked `*e` or a starred target, nor what a `match` captures; the given sizes
-#    (`kh`, `kernel_size[0]`, `weight.shape[2]`, ...) count as a window's only while the function
-#    keeps them sizes (`kh = x_pad.shape[2]` or `ph = 1000000` makes it no window's size, and
-#    changing an array's shape in place, `a.resize(...)` or `a.shape = ...`, makes the weight's
-#    shape none, unless `a` is only ever a new array of the function's own, `buf = np.zeros(0)`; nor is
-#    `weight.nbytes` one, nor a channel count, `weight.shape[0]`, nor an element picked by
-#    arithmetic, `weight.shape[2 + 0 * k]`: pick one by a whole number; a length that multiplies
-#    sizes, `kh * kw`, is longer than a window; bound again, a size stays one only as it is, `kh, kw = weight.shape[2:]`
-#    or `sh = stride[0]`, or an element of a tuple of such bound once (`k = (kh, kw)`, then
-#    `k[0]`), or a choice between such, `kh, kw = kernel_size if
-#    isinstance(kernel_size, tuple) else (kernel_size, kernel_size)`, also under names of your
-#    own, `k_h, k_w = weight.shape[2:]` or one kernel's `weight[0, 0].shape` (of a shape, only the
-#    weight's); not as arithmetic,
-#    `kh = kh * 1000000` or `kh += kh`; only sizes the function takes or binds itself, not a
-#    module's; the stride itself is no length, `0:stride`, a pool's may be None; a given line
-#    gives the window's sizes only while the sizes it reads are: a copy of it after
-#    `kernel_size = x_pad.shape[2:]` does not), and a name the function binds
-#    to one of `int`, `min`, `max`, ... is not
-#    Python's. The image held in a container or a view with other axes (`[[x_pad]]`,
-#    `x_pad[None, None]`, `x_pad.T`, also bound to `x` again: `x = x_pad.T`) is not read at
-#    all: index the image itself.
-#    So a loop over rows that reads a whole row of windows at a time, a loop over images and
-#    channels that averages shifted copies of the image, or index arrays from `np.arange` break
-#    this clause: each innermost step handles one window, as in the worked example. An array or
-#    list that collects values read from the image (`copy[a, b, r, s] = x_pad[a, b, r, s]`,
-#    `values.append(window)`, `acc = np.concatenate([acc, window])`, and every other way to put
-#    a value into it: through `copy.T[...]` or a view of it (`view = copy[n, c]`, then
-#    `view[r, s] = ...`: `copy[n, c]` is then a plane; also `for row in copy[n, c]` or
-#    `np.asarray(copy[n, c])`; also a whole plane at a time, `copy[n, c] = np.where(mask, v,
-#    copy[n, c])`: an array made by `np.zeros` of four dimensions has its rows and columns
-#    last), as an argument of a call that reads
-#    the image, `np.positive(window, copy)`, by a method, `acc.update(...)`, as a `for` target,
-#    also through numbers made with `.item()`) holds what the image holds, so it counts as the
-#    image: copying the image one element at a time and then reducing the
-#    copy whole breaks this clause too, and so does reading it over the axes before its last
-#    two (`acc[:, :, ki, kj]` after `acc[i, j, ki, kj] = x_pad[...]`: every position at once). One made afresh inside the loops for each window is fine:
-#    `values = []`,
-#    then `values.append(x_pad[n, c, i * sh + ki, j * sw + kj])` in loops over `ki` and `kj`
-#    (and over input channels, also through a window named in that loop, `window = x_pad[n, ci, i * sh:i *
-#    sh + kh, j * sw:j * sw + kw]`, then `products[k] = window[ki, kj] * weight[co, ci, ki, kj]`), then
-#    `max(values)`. A comprehension is read the same way: its
-#    `for` over numbers steps over one window or over channels
-#    (`max(x_pad[n, c, i * sh + ki, j * sw + kj] for ki in range(kh) for kj in range(kw))`), never
-#    over the rows or columns of the image, and one over `np.ndenumerate(...)` enumerates a window's
-#    name (`np.ndenumerate(window)`). The output you fill is such an array: read it
-#    inside the loops one position at a time, or add to it in place (`out[n, co] += bias[co]`);
-#    `A[n, c] @= M` and `A[n, c] = A[n, c] @ M` read all of `A[n, c]`: a matrix product mixes
-#    its positions.
+#    (`row = x_pad[n, c, i * sh + ki]`), is read through its name the same way: `band[ki, j * sw + kj]`,
+#    `band[ci, ki, j * sw + kj]`, `band[:, j * sw:j * sw + kw]`, `row[j * sw + kj]`. Using `x.shape` or
+#    `len(x)` is fine. A tuple or list in an index is many positions to numpy, so it is not a number
+#    (`rows = ((0,), (1,), ...)`, `x.shape[:2]`; nor is what a given line binds whole, `x`, `weight`,
+#    `bias` (maybe None), `padding`), nor is an unpacked `*e` or a starred target, nor what a `match`
+#    captures; the given sizes (`kh`, `kernel_size[0]`, `weight.shape[2]`, ...) count as a window's only
+#    while the function keeps them sizes (`kh = x_pad.shape[2]` or `ph = 1000000` makes it no window's
+#    size, and changing an array's shape in place, `a.resize(...)` or `a.shape = ...`, makes the
+#    weight's shape none, unless `a` is only ever a new array of the function's own,
+#    `buf = np.zeros(0)`; nor is `weight.nbytes` one, nor a channel count, `weight.shape[0]`, nor an
+#    element picked by arithmetic, `weight.shape[2 + 0 * k]`: pick one by a whole number; a length that
+#    multiplies sizes, `kh * kw`, is longer than a window; bound again, a size stays one only as it is,
+#    `kh, kw = weight.shape[2:]` or `sh = stride[0]`, or an element of a tuple of such bound once
+#    (`k = (kh, kw)`, then `k[0]`), or a choice between such,
+#    `kh, kw = kernel_size if isinstance(kernel_size, tuple) else (kernel_size, kernel_size)`, also
+#    under names of your own, `k_h, k_w = weight.shape[2:]` or one kernel's `weight[0, 0].shape` (of a
+#    shape, only the weight's); not as arithmetic, `kh = kh * 1000000` or `kh += kh`; only sizes the
+#    function takes or binds itself, not a module's; the stride itself is no length, `0:stride`, a
+#    pool's may be None; a given line gives the window's sizes only while the sizes it reads are: a copy
+#    of it after `kernel_size = x_pad.shape[2:]` does not), and a name the function binds to one of
+#    `int`, `min`, `max`, ... is not Python's. The image held in a container or a view with other axes
+#    (`[[x_pad]]`, `x_pad[None, None]`, `x_pad.T`, also bound to `x` again: `x = x_pad.T`) is not read
+#    at all: index the image itself. So a loop over rows that reads a whole row of windows at a time, a
+#    loop over images and channels that averages shifted copies of the image, or index arrays from
+#    `np.arange` break this clause: each innermost step handles one window, as in the worked example. An
+#    array or list that collects values read from the image (`copy[a, b, r, s] = x_pad[a, b, r, s]`,
+#    `values.append(window)`, `acc = np.concatenate([acc, window])`, and every other way to put a value
+#    into it: through `copy.T[...]` or a view of it (`view = copy[n, c]`, then `view[r, s] = ...`:
+#    `copy[n, c]` is then a plane; also `for row in copy[n, c]` or `np.asarray(copy[n, c])`; also a
+#    whole plane at a time, `copy[n, c] = np.where(mask, v, copy[n, c])`: an array made by `np.zeros` of
+#    four dimensions has its rows and columns last), as an argument of a call that reads the image,
+#    `np.positive(window, copy)`, by a method, `acc.update(...)`, as a `for` target, also through
+#    numbers made with `.item()`) holds what the image holds, so it counts as the image: copying the
+#    image one element at a time and then reducing the copy whole breaks this clause too, and so does
+#    reading it over the axes before its last two (`acc[:, :, ki, kj]` after
+#    `acc[i, j, ki, kj] = x_pad[...]`: every position at once). One made afresh inside the loops for
+#    each window is fine: `values = []`, then `values.append(x_pad[n, c, i * sh + ki, j * sw + kj])` in
+#    loops over `ki` and `kj` (and over input channels, also through a window named in that loop,
+#    `window = x_pad[n, ci, i * sh:i * sh + kh, j * sw:j * sw + kw]`, then
+#    `products[k] = window[ki, kj] * weight[co, ci, ki, kj]`), then `max(values)`. A comprehension is
+#    read the same way: its `for` over numbers steps over one window or over channels
+#    (`max(x_pad[n, c, i * sh + ki, j * sw + kj] for ki in range(kh) for kj in range(kw))`), never over
+#    the rows or columns of the image, and one over `np.ndenumerate(...)` enumerates a window's name
+#    (`np.ndenumerate(window)`). The output you fill is such an array: read it inside the loops one
+#    position at a time, or add to it in place (`out[n, co] += bias[co]`); `A[n, c] @= M` and
+#    `A[n, c] = A[n, c] @ M` read all of `A[n, c]`: a matrix product mixes its positions.
 #
 # Exercise 1's `conv_output_size` has no loops, but clauses 3 and 4 hold for it too: it computes
 # its answer itself, not with another function of the module that does (`pool_output_size` of
@@ -719,6 +675,13 @@ def test_unit_conv2d_loops():
     what = f"conv2d_loops(x {x.shape}, weight {w.shape}, stride (1, 2), padding (1, 1))"
     _assert_close(_call(what, conv2d_loops, x, w, b, (1, 2), (1, 1), hints=_CONV_ERRORS), _conv_numpy(x, w, b, (1, 2), (1, 1)), what,
                   suspects=_conv_suspects(x, w, b, (1, 2), (1, 1)))
+    ### BEGIN HIDDEN TESTS
+    x, w = (np.random.default_rng(20240).standard_normal(shape) for shape in ((2, 2, 6, 5), (3, 2, 3, 2)))
+    b = np.arange(3.0) - 1
+    what = "conv2d_loops(x (2, 2, 6, 5), weight (3, 2, 3, 2), stride (1, 2), padding (2, 1)), an input the notebook does not show"
+    _assert_close(_call(what, conv2d_loops, x, w, b, (1, 2), (2, 1), hints=_CONV_ERRORS), _conv_numpy(x, w, b, (1, 2), (2, 1)),
+                  what, suspects=_conv_suspects(x, w, b, (1, 2), (2, 1)))
+    ### END HIDDEN TESTS
 
 if __name__ == "__main__":
     test_unit_conv2d_loops()
@@ -917,6 +880,16 @@ def test_unit_conv2d_backward_loops():
                                                 _conv_back_suspects(probe, x, w, stride, padding), (coverage, None, None)):
         _assert_close(got, want, f"conv2d_backward_loops({case}) {name} vs finite differences", tol=1e-9,
                       suspects=suspects, coverage=cover, input_gradient=name == "grad_x", gradient=True)
+    ### BEGIN HIDDEN TESTS
+    rng, stride, padding = np.random.default_rng(770), (1, 2), (2, 1)
+    x, w, b = rng.standard_normal((2, 2, 5, 6)), rng.standard_normal((3, 2, 3, 2)), np.zeros(3)
+    probe = rng.standard_normal(_conv_numpy(x, w, b, stride, padding).shape)
+    what = f"conv2d_backward_loops(x {x.shape}, weight {w.shape}, stride {stride}, padding {padding}), an input the notebook does not show"
+    grads = _call(what, conv2d_backward_loops, probe, x, w, stride, padding, hints=_CONV_ERRORS)
+    for name, got, array in zip(("grad_x", "grad_w", "grad_b"), grads, (x, w, b)):
+        want = _numeric_grad(lambda: float(np.sum(probe * _conv_numpy(x, w, b, stride, padding))), array, eps=1.0)
+        _assert_close(got, want, f"{what}: {name} vs finite differences", tol=1e-9, input_gradient=name == "grad_x", gradient=True)
+    ### END HIDDEN TESTS
 
 if __name__ == "__main__":
     test_unit_conv2d_backward_loops()
@@ -1126,6 +1099,12 @@ def test_unit_maxpool2d_loops():
     what = "maxpool2d_loops(x (2, 1, 3, 62), (2, 3), (1, 2), (1, 1))"
     _assert_close(_call(what, maxpool2d_loops, x, (2, 3), (1, 2), (1, 1)), _maxpool_numpy(x, (2, 3), (1, 2), (1, 1)),
                   what, suspects=_maxpool_suspects(x, (2, 3), (1, 2), (1, 1)))
+    ### BEGIN HIDDEN TESTS
+    x = np.random.default_rng(310).standard_normal((2, 3, 6, 7))
+    what = "maxpool2d_loops(x (2, 3, 6, 7), (3, 2), (2, 2), (1, 1)), an input the notebook does not show"
+    _assert_close(_call(what, maxpool2d_loops, x, (3, 2), (2, 2), (1, 1)), _maxpool_numpy(x, (3, 2), (2, 2), (1, 1)), what,
+                  suspects=_maxpool_suspects(x, (3, 2), (2, 2), (1, 1)))
+    ### END HIDDEN TESTS
 
 if __name__ == "__main__":
     test_unit_maxpool2d_loops()
@@ -1161,6 +1140,12 @@ def test_unit_avgpool2d_loops():
     what = "avgpool2d_loops(x (2, 1, 3, 62), (2, 3), (1, 2), (1, 1))"
     _assert_close(_call(what, avgpool2d_loops, x, (2, 3), (1, 2), (1, 1)), _avgpool_numpy(x, (2, 3), (1, 2), (1, 1)),
                   what, suspects=_avgpool_suspects(x, (2, 3), (1, 2), (1, 1)))
+    ### BEGIN HIDDEN TESTS
+    x = np.random.default_rng(320).standard_normal((2, 3, 6, 7))
+    what = "avgpool2d_loops(x (2, 3, 6, 7), (3, 2), (2, 2), (1, 1)), an input the notebook does not show"
+    _assert_close(_call(what, avgpool2d_loops, x, (3, 2), (2, 2), (1, 1)), _avgpool_numpy(x, (3, 2), (2, 2), (1, 1)), what,
+                  suspects=_avgpool_suspects(x, (3, 2), (2, 2), (1, 1)))
+    ### END HIDDEN TESTS
 
 if __name__ == "__main__":
     test_unit_avgpool2d_loops()
@@ -1336,6 +1321,14 @@ def test_unit_maxpool2d_backward_loops():
         _assert_close(_call(what, maxpool2d_backward_loops, probe, x, kernel, stride, padding,
                             hints=_MAXPOOL_BACK_ERRORS), expected, what, tol=1e-9,
                       suspects=_maxpool_back_suspects(probe, x, kernel, stride, padding), input_gradient=True)
+    ### BEGIN HIDDEN TESTS
+    rng, geometry = np.random.default_rng(410), ((2, 3), (1, 2), (1, 1))
+    x = 1 + rng.permutation(180).reshape(2, 3, 5, 6) / 10     # 0.1 apart: no ties, exact differences
+    probe = rng.standard_normal(_maxpool_numpy(x, *geometry).shape)
+    what = f"maxpool2d_backward_loops(x (2, 3, 5, 6), kernel, stride, padding {geometry}), an input the notebook does not show"
+    _assert_close(_call(what, maxpool2d_backward_loops, probe, x, *geometry, hints=_MAXPOOL_BACK_ERRORS), _numeric_grad(
+        lambda: float(np.sum(probe * _maxpool_numpy(x, *geometry))), x, eps=1e-3), what, tol=1e-9, input_gradient=True)
+    ### END HIDDEN TESTS
 
 if __name__ == "__main__":
     test_unit_maxpool2d_backward_loops()
@@ -1425,6 +1418,14 @@ def test_unit_avgpool2d_backward_loops():
         _assert_close(_call(what, avgpool2d_backward_loops, probe, x, kernel, stride, padding), expected, what, tol=1e-9,
                       suspects=_avgpool_back_suspects(probe, x, kernel, stride, padding),
                       coverage=_diag_coverage(x.shape, kernel, stride, padding, probe.shape[2:]), input_gradient=True)
+    ### BEGIN HIDDEN TESTS
+    rng, geometry = np.random.default_rng(510), ((2, 3), (1, 2), (1, 1))
+    x = rng.standard_normal((2, 3, 5, 6))
+    probe = rng.standard_normal(_avgpool_numpy(x, *geometry).shape)
+    what = f"avgpool2d_backward_loops(x (2, 3, 5, 6), kernel, stride, padding {geometry}), an input the notebook does not show"
+    _assert_close(_call(what, avgpool2d_backward_loops, probe, x, *geometry), _numeric_grad(
+        lambda: float(np.sum(probe * _avgpool_numpy(x, *geometry))), x, eps=1.0), what, tol=1e-9, input_gradient=True)
+    ### END HIDDEN TESTS
 
 if __name__ == "__main__":
     test_unit_avgpool2d_backward_loops()

@@ -658,6 +658,15 @@ for n in range(n_images):
                 out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].max()
 return out
 """),
+    # Held-out hunt, round nineteen: numpy's weighted mean, unweighted, of one window (tito grade 09: 48/48).
+    "np.average of each window": ("avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = np.average(x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw])
+return out
+"""),
 }
 
 

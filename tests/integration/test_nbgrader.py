@@ -31,6 +31,7 @@ if subs.MODULE is None:
 from submissions_09.wrong import WRONG
 
 ASSIGNMENT = "09_convolutions"
+HIDDEN_INPUT = "an input the notebook does not show"   # the words of each hidden test's check
 
 # The loop exercises handed to the fast path: in nbgrader's kernel the package the kernel imports
 # is the reference, so the numbers are right; tito's loop rule gives these items nothing.
@@ -86,6 +87,10 @@ def test_nbgrader_autograde_scores_equal_tito_grade(tmp_path, capsys):
     capsys.readouterr()
     generated = nbgrader(course, "generate_assignment", ASSIGNMENT)
     student = nbformat.read(str(course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), as_version=4)
+    # nbgrader's hidden tests (one per loop exercise): in the instructor's source, out of the release.
+    source = nbformat.read(str(course / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), as_version=4)
+    assert sum(notebooks.HIDDEN_BEGIN in cell.source for cell in source.cells) == 6
+    assert not any(HIDDEN_INPUT in cell.source or "HIDDEN TESTS" in cell.source for cell in student.cells)
     exercise, body = WRONG["avgpool_divide_kh_squared"]
     submissions = {"blank": student, "reference": subs.build(student=student),
                    "wrong": subs.build({exercise: body}, student=student),
@@ -98,6 +103,9 @@ def test_nbgrader_autograde_scores_equal_tito_grade(tmp_path, capsys):
     autograded = nbgrader(course, "autograde", ASSIGNMENT)
     for log in (generated, autograded):
         assert "does not exist in the database" not in log, log[-5000:]
+    # ... and back in the graded cells autograde ran (from its database).
+    ran = nbformat.read(str(course / "autograded" / "reference" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), as_version=4)
+    assert sum(HIDDEN_INPUT in cell.source for cell in ran.cells if cell.metadata.get("nbgrader", {}).get("grade")) == 6
 
     from nbgrader.api import Gradebook
 

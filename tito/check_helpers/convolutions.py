@@ -20,6 +20,38 @@ student's own names (tests/integration/test_check_helper_names.py).
 import numpy as np
 
 
+def _output_size_bug(answers):
+    """The common slip that gives every answer in `answers` ({(size, kernel, stride, padding): what
+    the function returned}), or None if none does."""
+    slips = [("ceil instead of floor: a window that would run past the padded input does not count, "
+              "so use // (floor division)", lambda n, k, s, p: -(-(n + 2 * p - k) // s) + 1),
+             ("the + 1 is missing: the first window, at start 0, counts too", lambda n, k, s, p: (n + 2 * p - k) // s),
+             ("the padding is added once: it goes on both sides, size + 2 * padding",
+              lambda n, k, s, p: (n + p - k) // s + 1),
+             ("(size + 2 * padding - kernel + 1) // stride counts the window starts wrongly when stride > 1: they "
+              "are 0, stride, 2 * stride, ... up to size + 2 * padding - kernel, so (size + 2 * padding - kernel) "
+              "// stride + 1 of them", lambda n, k, s, p: (n + 2 * p - k + 1) // s),
+             ("the last window start is not counted: range(0, size + 2 * padding - kernel, stride) stops before "
+              "size + 2 * padding - kernel, which is itself a start; count the starts 0, stride, ... up to and "
+              "including it: (size + 2 * padding - kernel) // stride + 1",
+              lambda n, k, s, p: len(range(0, n + 2 * p - k, s))),
+             ("the division is rounded to the nearest instead of down: a partial last step is no window; use "
+              "(size + 2 * padding - kernel) // stride + 1", lambda n, k, s, p: round((n + 2 * p - k) / s) + 1),
+             ("the padding is added to the count instead of the size: it widens the input before the windows are "
+              "counted, (size + 2 * padding - kernel) // stride + 1",
+              lambda n, k, s, p: (n - k) // s + 1 + 2 * p),
+             ("the parentheses are missing: // binds tighter than + and -, so only the kernel is divided by the "
+              "stride; write (size + 2 * padding - kernel) // stride + 1",
+              lambda n, k, s, p: n + 2 * p - k // s + 1),
+             ("the stride is ignored: size + 2 * padding - kernel + 1 counts every place the window fits, but the "
+              "windows start only every stride positions, 0, stride, 2 * stride, ...: (size + 2 * padding - kernel) "
+              "// stride + 1", lambda n, k, s, p: n + 2 * p - k + 1),
+             ("the padding is subtracted: it adds padding zeros at each end, so the padded length is size + 2 * "
+              "padding, not size - 2 * padding", lambda n, k, s, p: (n - 2 * p - k) // s + 1)]
+    return next((hint for hint, formula in slips
+                 if all(formula(*case) == got for case, got in answers.items())), None)
+
+
 def _conv_numpy(x, w, b, stride, padding):
     """Independent reference: one einsum per kernel offset over strided slices of the padded input."""
     (sh, sw), (ph, pw), (kh, kw) = stride, padding, w.shape[2:]

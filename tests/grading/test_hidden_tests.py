@@ -1,0 +1,152 @@
+"""nbgrader's hidden tests: lines of a graded cell between `### BEGIN HIDDEN TESTS` and `### END HIDDEN
+TESTS` that the student's notebook leaves out (as nbgrader's generate_assignment does) and the grader
+runs, from src.
+
+Module 09's six loop exercises' graded cells each end with one: the same check on an input the
+notebook does not show. Without it, a loop function that writes down the answers for the inputs the
+notebook shows (computed with the given fast path, pasted as a table) keeps the loop rule (it reads
+nothing at once, it loops and writes per position) and passed every check it was given: the
+attack below took test-maxpool2d-loops's 4 points. With it, the item scores 0.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+import submissions_09 as subs
+from tito import cells, notebooks, paths
+from tito.grading import loops
+from tito_helpers import ROOT, grade_notebook
+
+if subs.MODULE is None:
+    pytest.skip("src/09_convolutions does not exist", allow_module_level=True)
+
+SRC = subs.MODULE.src
+HIDDEN = re.compile(r"###\s*(BEGIN|END) HIDDEN TESTS")
+
+
+def loops_of_module_09() -> list[str]:
+    """The six loop exercises (conv_output_size's cell carries the loop rule for clauses 3 and 4 only)."""
+    found = [cell.loop_rule for cell in cells.graded_cells(SRC) if cell.loop_rule and cell.loop_rule != "conv_output_size"]
+    assert len(found) == 6, found
+    return found
+
+
+def _has_hidden(source: str) -> bool:
+    return bool(HIDDEN.search(source))
+
+
+def test_each_loop_exercise_of_module_09_has_hidden_tests_and_only_graded_cells_do():
+    with_hidden = {cell.loop_rule for cell in cells.graded_cells(SRC) if _has_hidden(cell.source)}
+    assert with_hidden == set(loops_of_module_09()), with_hidden
+    for module in paths.all_modules(ROOT):
+        for path in [module.src, *paths.continuations(module.src)]:
+            for cell in notebooks.read_source(path).cells:
+                if _has_hidden(cell.source):
+                    assert (cell.metadata.get("nbgrader") or {}).get("grade"), \
+                        f"{path.name}: hidden tests outside a graded cell (nbgrader runs them only in graded cells)"
+
+
+def test_the_students_notebook_has_no_hidden_test_and_the_grader_runs_every_one():
+    student = notebooks.student_notebook(SRC)
+    assert not any(_has_hidden(cell.source) for cell in student.cells)
+    assert notebooks.leftover_solution_lines(student) == []
+    graded = {cell.cell_id: cell.source for cell in cells.graded_cells(SRC)}
+    hidden_lines = [line for source in graded.values() for line in source.split("\n")
+                    if "an input the notebook does not show" in line]
+    assert len(hidden_lines) >= 6
+    student_text = "\n".join(cell.source for cell in student.cells)
+    assert not any(line.strip() in student_text for line in hidden_lines)
+
+
+def test_a_graded_cell_with_or_without_its_hidden_tests_is_not_put_back_but_an_edited_one_is():
+    """A fresh student's notebook (no hidden tests) and the instructor's (with them) both hold the course's
+    copy of each graded cell: no report says the six cells were put back. An edit of one still is."""
+    course = cells.course_cells(SRC)
+    assert cells.restore_given(notebooks.student_notebook(SRC), course) == []
+    assert cells.restore_given(notebooks.reference_notebook(SRC), course) == []
+    edited = notebooks.student_notebook(SRC)
+    cell = next(c for c in edited.cells if (c.metadata.get("nbgrader") or {}).get("grade_id") == "test-maxpool2d-loops")
+    cell.source = cell.source.replace("default_rng(31)", "default_rng(32)")
+    assert cells.restore_given(edited, course) == ["test-maxpool2d-loops"]
+
+
+def test_strip_hidden_tests_keeps_everything_around_and_refuses_broken_markers():
+    source = "def test_unit_f():\n    assert f(1) == 2\n    ### BEGIN HIDDEN TESTS\n    assert f(5) == 6\n" \
+             "    ### END HIDDEN TESTS\n\nprint('ok')"
+    assert notebooks.strip_hidden_tests(source) == "def test_unit_f():\n    assert f(1) == 2\n\nprint('ok')"
+    assert notebooks.student_cell(source) == notebooks.strip_hidden_tests(source)
+    with pytest.raises(notebooks.SolutionMarkerError, match=r"demo\.py: the hidden test opened at line 1 is never "
+                                                             r"closed\. Add '### END HIDDEN TESTS' after it\."):
+        notebooks.strip_hidden_tests("### BEGIN HIDDEN TESTS\nassert f(5) == 6", "demo.py")
+    with pytest.raises(notebooks.SolutionMarkerError, match="closes a hidden test that was never opened"):
+        notebooks.strip_hidden_tests("assert f(5) == 6\n### END HIDDEN TESTS", "demo.py")
+
+
+# ------------------------------------------------------------------ the attack they stop
+
+def _visible_calls() -> dict:
+    """(x.shape, kernel, stride, padding pair) -> what maxpool2d_loops returns, for every call that the
+    student's copy of test-maxpool2d-loops makes (recorded by running it on the reference)."""
+    from tinytorch.core import spatial
+    cell = next(c for c in cells.graded_cells(SRC) if c.loop_rule == "maxpool2d_loops")
+    namespace = dict(vars(spatial))
+    exec(compile(cell.helpers, "check helpers", "exec"), namespace)
+    exec(compile(notebooks.strip_hidden_tests(cell.source), cell.cell_id, "exec"), namespace)
+    answers = {}
+
+    def recording(x, kernel_size, stride=None, padding=0):
+        x, kernel, stride_pair, pads, _ = spatial._check_pool_args("maxpool2d_loops", x, kernel_size, stride, padding)
+        out = spatial.maxpool2d_loops(x, kernel_size, stride, padding)
+        answers[(x.shape, kernel, stride_pair, pads)] = out.tolist()
+        return out
+
+    namespace["maxpool2d_loops"] = recording
+    namespace["test_unit_maxpool2d_loops"]()
+    return answers, namespace
+
+
+def _written_down_body(answers: dict) -> str:
+    """maxpool2d_loops as a student who pasted the notebook's answers would write it: the given lines,
+    then a table looked up by the input's shape and the normalized geometry, copied position by position."""
+    return f"""
+answers = {answers!r}
+table = answers[(x.shape, (kh, kw), (sh, sw), padding)]
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = table[n][c][i][j]
+return out
+"""
+
+
+def test_answers_written_down_keep_the_loop_rule_and_pass_the_visible_checks():
+    """The attack's premise: nothing but the hidden tests stops it (the control of the slow test below)."""
+    answers, namespace = _visible_calls()
+    body = _written_down_body(answers)
+    nb = subs.build({"maxpool2d_loops": body})
+    module_text = "\n\n".join(nb.cells[i].source for i in cells.exported_cell_indexes(nb))
+    assert loops.check(module_text, SRC, "maxpool2d_loops") is None
+    written_down = dict(namespace)    # the names the notebook's other cells bind, as in the student's kernel
+    exec(compile(module_text, "attack", "exec"), written_down)
+    namespace["maxpool2d_loops"] = written_down["maxpool2d_loops"]
+    namespace["test_unit_maxpool2d_loops"]()     # the student's copy of the graded cell: passes
+    x = np.random.default_rng(0).standard_normal((2, 3, 6, 7))
+    with pytest.raises(KeyError):               # and it knows nothing of any other input
+        written_down["maxpool2d_loops"](x, (3, 2), (2, 2), (1, 1))
+
+
+@pytest.mark.slow
+def test_answers_written_down_score_nothing_under_tito_grade(tmp_path):
+    answers, _ = _visible_calls()
+    report = grade_notebook(subs.MODULE, subs.build({"maxpool2d_loops": _written_down_body(answers)}), tmp_path)
+    assert report.error is None, report.error
+    lost = {item.id: item for item in report.items if item.points_earned < item.points_possible}
+    assert set(lost) == {"test-maxpool2d-loops"}, {i: item.message for i, item in lost.items()}
+    assert lost["test-maxpool2d-loops"].points_earned == 0
+    # The table has no entry for the hidden input's shape, (2, 3, 6, 7): the lookup fails there.
+    assert "KeyError: '((2, 3, 6, 7), (3, 2), (2, 2), (1, 1))' in maxpool2d_loops()" in lost["test-maxpool2d-loops"].message
+    assert report.total == report.maximum - lost["test-maxpool2d-loops"].points_possible
