@@ -209,7 +209,7 @@ def restore_given(nb: nbformat.NotebookNode, course: list[tuple[str, str | None]
         if cell.cell_type == "code" and grade_id in given:
             # A graded cell as the student's notebook has it (its hidden tests left out) or as the
             # instructor's does (with them) is the course's own copy: neither is a change.
-            if cell.source not in (given[grade_id], notebooks.strip_hidden_tests(given[grade_id])):
+            if cell.source != given[grade_id] and cell.source != notebooks.strip_hidden_tests(given[grade_id]):
                 restored.append(grade_id)
             cell.source = given[grade_id]
     present = {_grade_id(cell) for cell in nb.cells if cell.cell_type == "code"}

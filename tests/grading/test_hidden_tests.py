@@ -49,7 +49,7 @@ def test_each_loop_exercise_of_module_09_has_hidden_tests_and_only_graded_cells_
                         f"{path.name}: hidden tests outside a graded cell (nbgrader runs them only in graded cells)"
 
 
-def test_the_students_notebook_has_no_hidden_test_and_the_grader_runs_every_one():
+def test_the_students_notebook_has_none_of_the_hidden_tests_that_the_grader_reads():
     student = notebooks.student_notebook(SRC)
     assert not any(_has_hidden(cell.source) for cell in student.cells)
     assert notebooks.leftover_solution_lines(student) == []
@@ -87,9 +87,10 @@ def test_strip_hidden_tests_keeps_everything_around_and_refuses_broken_markers()
 
 # ------------------------------------------------------------------ the attack they stop
 
-def _visible_calls() -> dict:
-    """(x.shape, kernel, stride, padding pair) -> what maxpool2d_loops returns, for every call that the
-    student's copy of test-maxpool2d-loops makes (recorded by running it on the reference)."""
+def _visible_calls() -> tuple[dict, dict]:
+    """(answers, namespace): answers maps (x.shape, kernel, stride, padding pair) to what maxpool2d_loops
+    returns, for every call that the student's copy of test-maxpool2d-loops makes (recorded by running it
+    on the reference); namespace is where that copy of the cell ran, with its check helpers."""
     from tinytorch.core import spatial
     cell = next(c for c in cells.graded_cells(SRC) if c.loop_rule == "maxpool2d_loops")
     namespace = dict(vars(spatial))
