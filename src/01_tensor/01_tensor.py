@@ -445,6 +445,18 @@ def test_unit_arithmetic():
     assert (a + 1).dtype == np.float32, f"float32 Tensor + 1 must stay float32 (use _operand), got {(a + 1).dtype}"
     d = Tensor([1.0, 2.0], dtype=np.float64)
     assert (d * 2).dtype == np.float64 and (d + Tensor([1.0, 1.0])).dtype == np.float64, "float64 stays float64"
+    ### BEGIN HIDDEN TESTS
+    rng, what = np.random.default_rng(101), "of random halves and powers of 2, an input the notebook does not show"
+    x, y = rng.integers(-8, 9, size=(3, 4)) / 2, 2.0 ** rng.integers(-2, 3, size=4)   # exact in float32
+    p, q = Tensor(x), Tensor(y)
+    for name, got, want in [("p + q", p + q, x + y), ("p - q", p - q, x - y), ("p * q", p * q, x * y),
+                            ("p / q", p / q, x / y), ("1 - p", 1 - p, 1 - x), ("2 / q", 2 / q, 2 / y),
+                            ("y - p", y - p, y - x), ("3 + p", 3 + p, 3 + x), ("3 * p", 3 * p, 3 * x),
+                            ("-p", -p, -x), ("p ** 2", p ** 2, x ** 2), ("q.exp()", q.exp(), np.exp(y)),
+                            ("q.log()", q.log(), np.log(y))]:
+        np.testing.assert_allclose(got.data, want, rtol=1e-6 if "." in name else 1e-7,
+                                   err_msg=f"{name}, p {x.shape} and q {y.shape} {what}")
+    ### END HIDDEN TESTS
     print("arithmetic: ok")
 
 
@@ -570,6 +582,18 @@ def test_unit_matmul():
         assert "(3, 2)" in str(err), "check failed: '(3, 2)' in str(err)"
     else:
         raise AssertionError("(3, 2) @ (3, 2) must raise ValueError")
+    ### BEGIN HIDDEN TESTS
+    rng, note = np.random.default_rng(202), "of random integers, an input the notebook does not show"
+    left, right, shared = (rng.integers(-5, 6, size=s).astype(float) for s in ((3, 2, 4), (3, 4, 3), (4, 3)))
+    for what, got, want, rtol in [   # entry [.., i, j] = sum over k of left[.., i, k] * right[.., k, j]
+            ("(3, 2, 4) @ (3, 4, 3)", Tensor(left, dtype=np.float64) @ Tensor(right, dtype=np.float64),
+             (left[..., None] * right[:, None]).sum(axis=2), 1e-12),
+            ("(3, 2, 4) @ (4, 3)", Tensor(left, dtype=np.float64) @ Tensor(shared, dtype=np.float64),
+             (left[..., None] * shared).sum(axis=2), 1e-12),
+            ("(2, 4) @ (4,)", Tensor(left[0]) @ Tensor(shared[:, 0]), (left[0] * shared[:, 0]).sum(axis=1), 1e-7)]:
+        assert got.shape == want.shape, f"{what} {note}: expected shape {want.shape}, got {got.shape}"
+        np.testing.assert_allclose(got.data, want, rtol=rtol, err_msg=f"{what} {note}")
+    ### END HIDDEN TESTS
     print("matmul: ok")
 
 
@@ -692,6 +716,17 @@ def test_unit_shape():
     np.testing.assert_allclose(g[np.array([0, 1]), np.array([2, 0])].data, [2, 3])
     assert isinstance(g[0, 0], Tensor) and g[0, 0].shape == (), 'check failed: isinstance(g[0, 0], Tensor) and g[0, 0].shape == ()'
     assert Tensor(cube, dtype=np.float64).reshape(4, 6).dtype == np.float64, "reshape keeps float64"
+    ### BEGIN HIDDEN TESTS
+    flat = np.random.default_rng(303).integers(-9, 10, size=24).astype(np.float32)
+    h, what = Tensor(flat), "of 24 random integers, an input the notebook does not show"
+    rows, cube, pick = h.reshape(4, -1), h.reshape((2, 3, 4)), (np.array([3, 0, 1]), np.array([5, 2, 0]))
+    for call, got, want in [("reshape(4, -1)", rows, [flat[6 * i:6 * i + 6] for i in range(4)]),
+                            ("reshape(4, -1).transpose(0, 1)", rows.transpose(0, 1), [flat[j::6] for j in range(6)]),
+                            ("cube.transpose()", cube.transpose(), np.swapaxes(flat.reshape(2, 3, 4), 1, 2)),
+                            ("rows[2]", rows[2], flat[12:18]), ("rows[:, 3]", rows[:, 3], flat[3::6]),
+                            ("rows[[3, 0, 1], [5, 2, 0]]", rows[pick], flat[[23, 2, 6]])]:
+        np.testing.assert_allclose(got.data, want, err_msg=f"{call} {what}")
+    ### END HIDDEN TESTS
     print("shape ops: ok")
 
 
@@ -814,6 +849,17 @@ def test_unit_reductions():
         assert shape == (1, 1), (
             f"t.{name}(keepdims=True) of a (2, 3) tensor: expected shape (1, 1), got {shape}. Likely bug: with "
             "axis=None the reduction ignores keepdims; pass keepdims on in every case (np.sum(x, axis=None, keepdims=True))")
+    ### BEGIN HIDDEN TESTS
+    x = np.random.default_rng(404).integers(-9, 10, size=(4, 2, 8)).astype(np.float32)   # exact means: counts 2^k
+    h, what = Tensor(x), "a (4, 2, 8) tensor of random integers, an input the notebook does not show"
+    for name, axis, keepdims in [("sum", None, False), ("sum", 0, False), ("sum", (0, 2), True), ("mean", None, False),
+                                 ("mean", 1, False), ("mean", (0, 2), True), ("mean", -1, False), ("max", None, True),
+                                 ("max", 2, True), ("max", (0, 1), False)]:
+        got, want = getattr(h, name)(axis=axis, keepdims=keepdims), getattr(np, name)(x, axis=axis, keepdims=keepdims)
+        call = f"{name}(axis={axis}, keepdims={keepdims}) of {what}"
+        assert got.shape == want.shape, f"{call}: expected shape {want.shape}, got {got.shape}"
+        np.testing.assert_allclose(got.data, want, err_msg=call)
+    ### END HIDDEN TESTS
     print("reductions: ok")
 
 
@@ -851,6 +897,18 @@ def test_unit_dtypes():
             "check needs most of them working (see the other items)")
         leaks = {name: str(data.dtype) for name, data in right.items() if data.dtype != dtype}
         assert not leaks, f"{np.dtype(dtype).name} in must give {np.dtype(dtype).name} out; got {leaks}"
+    ### BEGIN HIDDEN TESTS
+    x = np.random.default_rng(505).integers(1, 9, size=(4, 2)) / 4
+    ops = {"t - 0.5": lambda a: a - 0.5, "2 / t": lambda a: 2 / a, "t ** 3": lambda a: a ** 3, "t[1]": lambda a: a[1],
+           "t.reshape(2, 4)": lambda a: a.reshape(2, 4), "t.sum(axis=0)": lambda a: a.sum(axis=0),
+           "t.transpose()": lambda a: a.transpose(), "t.mean()": lambda a: a.mean(), "t.max()": lambda a: a.max()}
+    for dtype in (np.float32, np.float64):
+        right = {name: got for name, op in ops.items() for got in [op(Tensor(x, dtype=dtype)).data]
+                 if got.shape == np.shape(op(x.astype(dtype))) and np.allclose(got, op(x.astype(dtype)), rtol=1e-5)}
+        leaks = {name: str(got.dtype) for name, got in right.items() if got.dtype != dtype}
+        assert len(right) >= 3 * len(ops) // 4 and not leaks, (f"x {x.tolist()}, an input the notebook does not show, "
+            f"{np.dtype(dtype).name} in: {len(right)} of {len(ops)} right ({sorted(right)}), wrong dtypes out {leaks}")
+    ### END HIDDEN TESTS
     print("dtypes: kept by every operation")
 
 

@@ -365,6 +365,15 @@ def test_unit_relu():
     # .data.dtype, not .dtype: the numbers themselves must be float32 (a Tensor subclass can say anything)
     assert out.data.dtype == np.float32, f"float32 in, float32 out; got {out.data.dtype}"
     assert ReLU()(Tensor([-1.0, 2.0], dtype=np.float64)).data.dtype == np.float64, "float64 in, float64 out"
+    ### BEGIN HIDDEN TESTS
+    values = np.random.default_rng(111).standard_normal((3, 4, 2)).astype(np.float32)
+    x, what = Tensor(values), "a (3, 4, 2) tensor of random normals, an input the notebook does not show"
+    out = ReLU()(x)
+    assert isinstance(out, Tensor) and out.shape == values.shape, f"ReLU of {what}: expected a (3, 4, 2) Tensor"
+    np.testing.assert_array_equal(out.data, np.where(values > 0, values, 0), err_msg=f"ReLU = max(0, x) on {what}")
+    np.testing.assert_array_equal(x.data, values, err_msg=f"ReLU must not change its input ({what})")
+    assert out.data.dtype == np.float32, f"float32 in, float32 out on {what}; got {out.data.dtype}"
+    ### END HIDDEN TESTS
     print("ReLU: ok")
 
 
@@ -385,6 +394,16 @@ def test_unit_sigmoid_tanh():
     for act in (Sigmoid(), Tanh()):
         assert act(Tensor(x)).data.dtype == np.float32, f"{act!r}: float32 in, float32 out"
         assert act(Tensor(x, dtype=np.float64)).data.dtype == np.float64, f"{act!r}: float64 in, float64 out"
+    ### BEGIN HIDDEN TESTS
+    x = np.random.default_rng(222).integers(-16, 17, size=(2, 5)) / 4
+    what = f"x = {x.tolist()}, an input the notebook does not show"
+    s, t = Sigmoid()(Tensor(x, dtype=np.float64)).data, Tanh()(Tensor(x, dtype=np.float64)).data
+    np.testing.assert_allclose(s, 1 / (1 + np.exp(-x)), rtol=1e-12, err_msg=f"Sigmoid = 1 / (1 + e^-x) at {what}")
+    np.testing.assert_allclose(t, (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x)), rtol=1e-12,
+                               err_msg=f"Tanh at {what}")
+    for act in (Sigmoid(), Tanh()):
+        assert act(Tensor(x)).data.dtype == np.float32, f"{act!r}: float32 in, float32 out at {what}"
+    ### END HIDDEN TESTS
     print("Sigmoid, Tanh: ok")
 
 
@@ -411,6 +430,18 @@ def test_unit_activation_extremes():
         got = Tanh()(Tensor(x, dtype=dtype)).data
         np.testing.assert_allclose(got, np.tanh(x).astype(dtype), rtol=1e-6, atol=0, err_msg=(
             f"Tanh in {name} at {x.tolist()}: +-1 far out, x itself near 0 (np.tanh is stable)"))
+    ### BEGIN HIDDEN TESTS
+    low, high = [2.3, 2.3, 1.48, 1.48, 1.48, 1.48, -12, -12], [2.95, 2.95, 1.99, 1.99, 1.99, 1.99, -8, -8]
+    x = 10.0 ** np.random.default_rng(333).uniform(low, high) * np.tile([-1.0, 1.0], 4)   # |x| 200-900, 30-98, tiny
+    x = x.astype(np.float32).astype(np.float64)                                            # the same in both dtypes
+    sigmoid = np.where(x >= 0, 1, np.exp(-np.abs(x))) / (1 + np.exp(-np.abs(x)))
+    for dtype in (np.float64, np.float32):
+        what = f"{np.dtype(dtype).name} at {x.tolist()}, an input the notebook does not show"
+        np.testing.assert_allclose(Sigmoid()(Tensor(x, dtype=dtype)).data, sigmoid.astype(dtype), atol=0,
+                                   rtol=1e-6 if dtype == np.float64 else 0.05, err_msg=f"Sigmoid in {what}")
+        np.testing.assert_allclose(Tanh()(Tensor(x, dtype=dtype)).data, np.tanh(x).astype(dtype), rtol=1e-6, atol=0,
+                                   err_msg=f"Tanh in {what}")
+    ### END HIDDEN TESTS
     print("Sigmoid, Tanh: stable at the extremes, exact near 0")
 
 
@@ -429,6 +460,16 @@ def test_unit_gelu():
     out = GELU()(Tensor(x))
     assert out.data.dtype == np.float32, f"float32 in, float32 out (the constant sqrt(2/pi) is a float64); got {out.data.dtype}"
     np.testing.assert_allclose(out.data, expected, rtol=1e-6, atol=1e-7)
+    ### BEGIN HIDDEN TESTS
+    x = np.random.default_rng(444).uniform(-2.5, 2.5, size=(2, 4))
+    what = f"x = {x.tolist()}, an input the notebook does not show"
+    expected = 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))
+    np.testing.assert_allclose(GELU()(Tensor(x, dtype=np.float64)).data, expected, rtol=1e-12,
+                               err_msg=f"GELU, tanh approximation, at {what}")
+    out = GELU()(Tensor(x))
+    assert out.data.dtype == np.float32, f"float32 in, float32 out at {what}; got {out.data.dtype}"
+    np.testing.assert_allclose(out.data, expected, rtol=1e-6, atol=1e-7, err_msg=f"GELU in float32 at {what}")
+    ### END HIDDEN TESTS
     print("GELU: ok")
 
 
@@ -458,6 +499,18 @@ def test_unit_softmax():
     np.testing.assert_array_equal(x.data, logits.astype(np.float32), err_msg="Softmax must not change its input")
     np.testing.assert_allclose(Softmax()(Tensor(np.random.default_rng(0).normal(size=(4, 7)))).data.sum(axis=-1), 1, rtol=1e-6)
     assert rows.dtype == np.float32 and Softmax()(Tensor(logits, dtype=np.float64)).data.dtype == np.float64, "Softmax keeps the dtype"
+    ### BEGIN HIDDEN TESTS
+    logits, what = np.random.default_rng(555).normal(scale=3, size=(4, 5)), "an input the notebook does not show"
+    for dim in (-1, 0):
+        got = Softmax(dim=dim)(Tensor(logits, dtype=np.float64))
+        e = np.exp(logits - logits.max(axis=dim, keepdims=True))
+        np.testing.assert_allclose(got.data, e / e.sum(axis=dim, keepdims=True), rtol=1e-12,
+                                   err_msg=f"Softmax(dim={dim}) of (4, 5) random logits, {what}")
+    huge = (logits[:3] + np.array([[1000.0], [0.0], [-500.0]])).astype(np.float32).astype(np.float64)
+    e = np.exp(huge - huge.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(Softmax()(Tensor(huge)).data, e / e.sum(axis=1, keepdims=True), rtol=1e-4,
+                               err_msg=f"float32 rows around 1000, 0 and -500, {what}: subtract each row's own max")
+    ### END HIDDEN TESTS
     print("Softmax: ok")
 
 

@@ -252,6 +252,18 @@ def test_unit_module_parameters():
         p.grad = np.ones(p.shape)
     model.zero_grad()
     assert all(p.grad is None for p in model.parameters()), "zero_grad() clears every parameter, however deep"
+    ### BEGIN HIDDEN TESTS
+    rng, core, head = np.random.default_rng(3031), Module(), Module()
+    core.kernel, core.running = Tensor(rng.standard_normal((3, 2)), requires_grad=True), Tensor(np.zeros(3))  # + buffer
+    core.deep = Module()
+    core.deep.bias = Tensor(rng.standard_normal(4), requires_grad=True)
+    head.gain, head.label, head.core = Tensor(rng.standard_normal(5), requires_grad=True), "head", core
+    head.twin = Module()
+    head.twin.offset, head.twin.kernel = Tensor(np.ones(2), requires_grad=True), core.kernel   # shared: listed once
+    names, expected = [n for n, _ in head.named_parameters()], ["gain", "core.kernel", "core.deep.bias", "twin.offset"]
+    assert names == expected, (f"named_parameters() of a tree, an input the notebook does not show: expected "
+                               f"{expected}, got {names}")
+    ### END HIDDEN TESTS
 
 
 if __name__ == "__main__":
@@ -407,6 +419,18 @@ def test_unit_linear():
         pass
     else:
         raise AssertionError("Linear(3, 2) must reject an input with 4 features")
+    ### BEGIN HIDDEN TESTS
+    rng, hidden = np.random.default_rng(3032), Linear(5, 4)
+    largest = max(np.abs(hidden.weight.data).max(), np.abs(hidden.bias.data).max())
+    assert hidden.weight.shape == (4, 5) and hidden.bias.shape == (4,) and largest <= 1 / np.sqrt(5), (
+        f"Linear(5, 4), an input the notebook does not show: weight (4, 5) and bias (4,) within 1/sqrt(5) expected, "
+        f"got {hidden.weight.shape} and {hidden.bias.shape}, values up to {largest:.4f}")
+    w, b, v = (rng.integers(-3, 4, size=shape).astype(np.float64) for shape in ((4, 5), (4,), (3, 5)))
+    hidden.weight, hidden.bias = Tensor(w, requires_grad=True), Tensor(b, requires_grad=True)
+    where = "Linear(5, 4) forward x @ W.T + b on an input the notebook does not show"
+    np.testing.assert_allclose(hidden(Tensor(v)).data, v @ w.T + b, err_msg=f"{where}: x (3, 5)")
+    np.testing.assert_allclose(hidden(Tensor(v[0])).data, v[0] @ w.T + b, err_msg=f"{where}: a single sample (5,)")
+    ### END HIDDEN TESTS
 
 
 if __name__ == "__main__":
@@ -438,6 +462,14 @@ def test_unit_linear_seed():
     np.testing.assert_allclose(first.bias.data, rng.uniform(-bound, bound, size=2), rtol=1e-6,
                                err_msg="bias: get_rng().uniform(-1/sqrt(in), 1/sqrt(in), size=(out,)), drawn after the weight")
     assert first.weight.dtype == np.float32 and first.bias.dtype == np.float32, "parameters are float32 Tensors"
+    ### BEGIN HIDDEN TESTS
+    manual_seed(3033)
+    hidden, rng, bound = Linear(4, 6), np.random.default_rng(3033), 1 / np.sqrt(4)
+    for name, got, size in (("weight", hidden.weight, (6, 4)), ("bias", hidden.bias, (6,))):
+        np.testing.assert_allclose(got.data, rng.uniform(-bound, bound, size=size), rtol=1e-6, err_msg=(
+            f"Linear(4, 6) after manual_seed(3033), an input the notebook does not show: {name}: the next "
+            f"get_rng().uniform(-1/sqrt(in), 1/sqrt(in), size={size}), the weight drawn first"))
+    ### END HIDDEN TESTS
 
 
 if __name__ == "__main__":
@@ -630,6 +662,19 @@ def test_unit_sequential_flatten():
         raise AssertionError(f"Sequential(Linear(12, 3), lambda t: t * 2.0) raised AttributeError: {error}. Likely "
                              "bug: layer.forward(x) works for Modules only; call the layer itself, layer(x)") from None
     assert doubled.shape == (2, 3), f"Sequential(Linear(12, 3), lambda t: t * 2.0) on (2, 12): expected (2, 3), got {doubled.shape}"
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(3034)
+    data, where = rng.permutation(120).reshape(3, 2, 4, 5) * 1.0, "(3, 2, 4, 5), an input the notebook does not show"
+    for start, end in ((1, -1), (0, 2), (-3, -2)):
+        want = data.reshape(data.shape[:start % 4] + (-1,) + data.shape[end % 4 + 1:])
+        got = Flatten(start, end)(Tensor(data))
+        assert got.shape == want.shape, f"Flatten({start}, {end}) of {where}: expected {want.shape}, got {got.shape}"
+    np.testing.assert_array_equal(Flatten()(Tensor(data)).data, data.reshape(3, -1), err_msg=f"Flatten() of {where}")
+    (one, w1), (two, w2) = ((Linear(a, b, bias=False), rng.integers(-3, 4, (b, a)) * 1.0) for a, b in ((5, 3), (3, 2)))
+    one.weight, two.weight = Tensor(w1, requires_grad=True), Tensor(w2, requires_grad=True)
+    np.testing.assert_allclose(Sequential(one, two)(Tensor(data[1, 0])).data, data[1, 0] @ w1.T @ w2.T, err_msg=(
+        "Sequential(one, two)(x) must be two(one(x)), on an input the notebook does not show"))
+    ### END HIDDEN TESTS
 
 
 if __name__ == "__main__":
@@ -743,6 +788,16 @@ def test_unit_dropout():
         ". Likely bug: forward ignores self.training: in eval mode (and with p == 0) return x unchanged"
         if np.mean(in_eval == 0) > 0.1 else ""))
     np.testing.assert_array_equal(Dropout(0.0)(x).data, x.data, err_msg="p = 0: identity")
+    ### BEGIN HIDDEN TESTS
+    manual_seed(3035)
+    v = Tensor(np.random.default_rng(3035).uniform(0.5, 2.0, size=(300, 400)))
+    out = Dropout(p=0.4)(v).data
+    where = "Dropout(p=0.4) on a (300, 400) input, an input the notebook does not show"
+    dropped, kept = np.mean(out == 0), out != 0
+    assert abs(dropped - 0.4) < 0.01, f"{where}: fraction of zeros {dropped:.3f}, expected about p = 0.4"
+    np.testing.assert_allclose(out[kept], v.data[kept] / 0.6, rtol=1e-6, err_msg=f"{where}: survivors times 1/(1-p)")
+    assert out.dtype == np.float32, f"{where}: Dropout keeps the dtype (float32), got {out.dtype}"
+    ### END HIDDEN TESTS
 
 
 if __name__ == "__main__":
@@ -774,6 +829,18 @@ def test_unit_dropout_independent():
     assert abs(both_dropped - f ** 2) < 0.01, (
         f"two neighbours are both dropped with probability f^2 = {f ** 2:.4f} when independent (f = {f:.4f}, the "
         f"fraction dropped), got {both_dropped:.4f}")
+    ### BEGIN HIDDEN TESTS
+    manual_seed(3036)
+    kept = Dropout(p=0.4)(Tensor(np.ones((250, 400)))).data != 0
+    f, where = 1 - kept.mean(), "Dropout(p=0.4) on (250, 400) ones, an input the notebook does not show"
+    per_row, per_column = 1 - kept.mean(axis=1), 1 - kept.mean(axis=0)
+    assert per_row.min() > f - 0.15 and per_row.max() < f + 0.15, (
+        f"{where}: rows lost from {per_row.min():.2f} to {per_row.max():.2f} (overall {f:.2f})")
+    assert per_column.min() > f - 0.2 and per_column.max() < f + 0.2, (
+        f"{where}: columns lost from {per_column.min():.2f} to {per_column.max():.2f} (overall {f:.2f})")
+    both = np.mean(~kept[:, :-1] & ~kept[:, 1:])
+    assert abs(both - f ** 2) < 0.01, f"{where}: neighbours both dropped {both:.4f}, expected f^2 = {f ** 2:.4f}"
+    ### END HIDDEN TESTS
     print("Dropout: one independent draw per element")
 
 
@@ -861,6 +928,16 @@ def test_unit_module_tree():
         np.testing.assert_array_equal(out.data, model(Tensor(np.ones((5, 4)))).data, err_msg="eval mode is deterministic")
     model.train()
     assert model[1].block[1].training, 'check failed: model[1].block[1].training'
+    ### BEGIN HIDDEN TESTS
+    other = Sequential(Residual(Linear(3, 3), Sequential(Dropout(0.1), Linear(3, 2, bias=False))), Linear(2, 4))
+    names, where = [name for name, _ in other.named_parameters()], "a nested model, an input the notebook does not show"
+    expected = ["layers.0.block.weight", "layers.0.block.bias", "layers.0.heads.0.layers.1.weight",
+                "layers.1.weight", "layers.1.bias"]
+    assert names == expected, f"named_parameters() of {where}: expected {expected}, got {names}"
+    count = int(np.sum([p.size for p in other.parameters()]))
+    assert count == (3 * 3 + 3) + 3 * 2 + (2 * 4 + 4), f"parameter count of {where}: {count}"
+    assert not other.eval()[0].heads[0][0].training, f"eval() reaches a Dropout inside a tuple of heads, in {where}"
+    ### END HIDDEN TESTS
 
 
 if __name__ == "__main__":
@@ -922,6 +999,17 @@ def test_unit_layers_backward():
     out.sum().backward()
     assert ones.grad is not None, "no gradient reached the input through Dropout: multiply the Tensor by the mask"
     np.testing.assert_allclose(ones.grad, out.data, err_msg="through Dropout: the gradient of x * mask is the mask")
+    ### BEGIN HIDDEN TESTS
+    rng, where = np.random.default_rng(3038), "Linear(4, 3) on a (5, 4) x, an input the notebook does not show"
+    w, b, v, g = (rng.integers(-3, 4, size=shape).astype(np.float64) for shape in ((3, 4), (3,), (5, 4), (5, 3)))
+    layer = Linear(4, 3)
+    layer.weight, layer.bias = (Tensor(a, requires_grad=True, dtype=np.float64) for a in (w, b))
+    x = Tensor(v, requires_grad=True, dtype=np.float64)
+    (layer(x) * Tensor(g, dtype=np.float64)).sum().backward()
+    np.testing.assert_allclose(layer.weight.grad, g.T @ v, err_msg=f"{where}: dL/dW = G^T @ x")
+    np.testing.assert_allclose(layer.bias.grad, g.sum(axis=0), err_msg=f"{where}: dL/db = column sums of G")
+    np.testing.assert_allclose(x.grad, g @ w, err_msg=f"{where}: dL/dx = G @ W")
+    ### END HIDDEN TESTS
     print("gradients flow through Linear, Flatten, Sequential and Dropout")
 
 

@@ -159,6 +159,13 @@ def test_unit_mse():
     assert np.isclose(loss_fn(Tensor([0.5]), np.array([-0.5])).item(), 1.0), 'check failed: np.isclose(loss_fn(Tensor([0.5]), np.array([-0.5])).item(), 1.0)'
     assert loss_fn(Tensor([0.5, 1.0], dtype=np.float64), [0.0, 0.0]).dtype == np.float64, "float64 in, float64 loss"
     assert loss_fn(Tensor([0.5, 1.0]), np.array([0.0, 0.0])).dtype == np.float32, "float32 in, float32 loss"
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(4041)
+    pred, goal = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    got, want = loss_fn(Tensor(pred), goal).item(), np.mean((pred - goal) ** 2)
+    assert np.isclose(got, want), (f"MSELoss on random (3, 4) prediction and target, an input the notebook does not "
+                                   f"show: expected the mean over all 12 squared errors {want}, got {got}")
+    ### END HIDDEN TESTS
 
 
 if __name__ == "__main__":
@@ -294,6 +301,16 @@ def test_unit_cross_entropy():
     np.testing.assert_array_equal(logits.data, z, err_msg="CrossEntropyLoss must not change its input")
     # Shifting all logits of a row by a constant changes nothing.
     assert np.isclose(loss_fn(Tensor(z), [2, 0]).item(), loss_fn(Tensor(z + 7.0), [2, 0]).item(), atol=1e-6), 'check failed: np.isclose(loss_fn(Tensor(z), [2, 0]).item(), loss_fn(Tensor(z + 7.0), [2, 0]).item(), atol=1e-06)'
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(4042)
+    z, labels = rng.standard_normal((4, 5)), rng.integers(0, 5, size=4)
+    got = loss_fn(Tensor(z, dtype=np.float64), labels).item()
+    log_softmax = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    expected = -np.mean(log_softmax[np.arange(4), labels])
+    assert np.isclose(got, expected, rtol=1e-12), (
+        f"CrossEntropyLoss()(random (4, 5) float64 logits, labels {labels.tolist()}), an input the notebook does not "
+        f"show: expected the mean of -log softmax at the labels, {expected!r}, got {got!r}{summed(got, expected, 4)}")
+    ### END HIDDEN TESTS
 
 
 if __name__ == "__main__":
@@ -331,6 +348,16 @@ def test_unit_cross_entropy_stable():
     # Certain and right: the loss is tiny but not zero (exp(-30) per sample).
     tiny = loss_fn(Tensor([[30.0, 0.0], [0.0, 30.0]], dtype=np.float64), [0, 1]).item()
     assert np.isclose(tiny, np.log1p(np.exp(-30.0)), rtol=0.5, atol=0), f"expected log(1 + e^-30) = {np.log1p(np.exp(-30.0)):.3e}, got {tiny:.3e}"
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(4043)
+    z = rng.standard_normal((4, 3)) + np.array([[900.0], [0.0], [-750.0], [2.0]])   # huge rows among ordinary ones
+    labels = rng.integers(0, 3, size=4)
+    per_row = [np.log(np.exp(row - row.max()).sum()) + row.max() - row[k] for row, k in zip(z, labels)]
+    got = loss_fn(Tensor(z, dtype=np.float64), labels).item()
+    assert np.isclose(got, np.mean(per_row), rtol=1e-12), (
+        f"rows of logits near 900, 0, -750 and 2 with labels {labels.tolist()}, an input the notebook does not show: "
+        f"expected {np.mean(per_row)}, got {got}{summed(got, np.mean(per_row), 4)}")
+    ### END HIDDEN TESTS
 
 
 if __name__ == "__main__":
@@ -458,6 +485,16 @@ def test_unit_bce():
     # Certain and right costs (almost) nothing; the edges stay finite.
     assert loss_fn(Tensor([1.0, 0.0]), [1.0, 0.0]).item() < 1e-6, 'check failed: loss_fn(Tensor([1.0, 0.0]), [1.0, 0.0]).item() < 1e-06'
     assert np.isfinite(loss_fn(Tensor([0.0, 1.0]), [1.0, 0.0]).item()), 'check failed: np.isfinite(loss_fn(Tensor([0.0, 1.0]), [1.0, 0.0]).item())'
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(4044)
+    p, y = rng.uniform(0.1, 0.9, size=(3, 4)), rng.integers(0, 2, size=(3, 4)).astype(np.float64)
+    got = loss_fn(Tensor(p, dtype=np.float64), y).item()
+    expected = np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p)))
+    assert np.isclose(got, expected, rtol=1e-9), (
+        f"BCE on random (3, 4) probabilities and 0/1 labels, an input the notebook does not show: expected the mean "
+        f"over all 12 elements {expected:.6f}, got {got:.6f}" + (". Likely bug: the minus sign is missing"
+                                                                 if np.isclose(got, -expected) else ""))
+    ### END HIDDEN TESTS
 
 
 if __name__ == "__main__":

@@ -153,6 +153,17 @@ def test_unit_tensor_dataset():
     assert len(single) == 1 and float(single[0].data) == 20.0, 'check failed: len(single) == 1 and float(single[0].data) == 20.0'
     wide = TensorDataset(Tensor(np.ones((3, 2)), dtype=np.float64))[1][0]
     assert wide.dtype == np.float64, f"a float64 tensor gives float64 samples, got {wide.dtype}"
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(5051)
+    x, y = rng.standard_normal((7, 3)).astype(np.float32), rng.standard_normal(7).astype(np.float32)
+    for i in (int(rng.integers(0, 7)), -3):
+        sample = TensorDataset(Tensor(x), Tensor(y))[i]
+        what = f"TensorDataset(x (7, 3), y (7,))[{i}], an input the notebook does not show"
+        assert isinstance(sample, tuple) and len(sample) == 2, f"{what}: a sample is a tuple with one entry per tensor"
+        assert all(isinstance(field, Tensor) for field in sample), f"{what}: each field of a sample is a Tensor"
+        np.testing.assert_array_equal(sample[0].data, x[i], err_msg=f"{what}: row {i} of x")
+        assert float(sample[1].data) == float(y[i]), f"{what}: expected y[{i}] = {y[i]}, got {sample[1].data}"
+    ### END HIDDEN TESTS
     print("TensorDataset: samples are rows of every tensor")
 
 if __name__ == "__main__":
@@ -252,6 +263,18 @@ def test_unit_collate():
     assert images.dtype == np.float32 and ints.dtype == np.float32, "float32 stays float32; other types become float32"
     (t64,) = collate([Tensor([1.0], dtype=np.float64), Tensor([2.0], dtype=np.float64)])
     assert t64.dtype == np.float64, f"float64 Tensors give a float64 batch, got {t64.dtype}"
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(5052)
+    arrays, ints = rng.standard_normal((5, 3, 2)).astype(np.float32), rng.integers(0, 10, 5)
+    images, labels = collate([(arrays[k].copy(), int(ints[k])) for k in range(5)])
+    what = "collate of 5 samples (float32 image (3, 2), int label), an input the notebook does not show"
+    assert isinstance(images, Tensor) and isinstance(labels, Tensor) and images.shape == (5, 3, 2) and \
+        labels.shape == (5,), f"{what}: one Tensor per field, of shapes (5, 3, 2) and (5,)"
+    for k in range(5):
+        np.testing.assert_array_equal(images.data[k], arrays[k], err_msg=f"{what}: row {k} is sample {k}'s image")
+    np.testing.assert_array_equal(labels.data, ints, err_msg=f"{what}: the labels")
+    assert images.dtype == np.float32 and labels.dtype == np.float32, f"{what}: float32 stays; ints become float32"
+    ### END HIDDEN TESTS
     print("collate: samples stack into one Tensor per field")
 
 if __name__ == "__main__":
@@ -400,6 +423,15 @@ def test_unit_dataloader_len():
     assert len(DataLoader(ds, batch_size=5, drop_last=True)) == 2, "nothing to drop when batches divide evenly"
     assert len(DataLoader(ds, batch_size=32)) == 1, 'check failed: len(DataLoader(ds, batch_size=32)) == 1'
     assert len(DataLoader(ds, batch_size=32, drop_last=True)) == 0, 'check failed: len(DataLoader(ds, batch_size=32, drop_last=True)) == 0'
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(5053)
+    for n, size in zip(rng.integers(11, 40, 3).tolist(), rng.integers(2, 9, 3).tolist()):
+        data = TensorDataset(Tensor(rng.standard_normal((n, 2))))
+        for drop_last, want in ((False, len(range(0, n, size))), (True, n // size)):   # chunk starts; full chunks
+            got = len(DataLoader(data, batch_size=size, drop_last=drop_last))
+            assert got == want, (f"{n} samples in batches of {size}, drop_last={drop_last}, an input the notebook does "
+                                 f"not show: {want} batches, got {got}")
+    ### END HIDDEN TESTS
     print("DataLoader.__len__: batches per epoch, with and without drop_last")
 
 if __name__ == "__main__":
@@ -476,6 +508,19 @@ def test_unit_batch_indices():
         f"{moves.max()} of {len(orders) - 1} * 10 moves went from place {np.argwhere(moves == moves.max())[0][0]} to "
         f"place {np.argwhere(moves == moves.max())[0][1]}. Draw each epoch's order afresh, self._rng.permutation(N), "
         "not from the previous order (reversed, re-indexed)")
+    ### BEGIN HIDDEN TESTS
+    n, size = (int(v) for v in np.random.default_rng(5054).integers((11, 3), (30, 7)))
+    ds, what = TensorDataset(Tensor(np.zeros(n))), f"N = {n}, batch_size = {size} (an input the notebook does not show)"
+    want = [list(range(start, min(start + size, n))) for start in range(0, n, size)]
+    for drop_last, right in ((False, want), (True, [b for b in want if len(b) == size])):
+        got = [np.asarray(b).tolist() for b in DataLoader(ds, batch_size=size, drop_last=drop_last).batch_indices()]
+        assert got == right, f"{what}, no shuffle, drop_last={drop_last}: {right}, got {got}"
+    loader, twin = (DataLoader(ds, batch_size=size, shuffle=True, seed=11) for _ in range(2))
+    first, second, again = (np.concatenate(one.batch_indices()) for one in (loader, loader, twin))
+    assert all(sorted(e.tolist()) == list(range(n)) for e in (first, second)), f"{what}: each sample once per epoch"
+    assert not np.array_equal(first, second) and np.array_equal(again, first), (
+        f"{what}: a new permutation every epoch, and the same seed gives the same order")
+    ### END HIDDEN TESTS
     print("DataLoader.batch_indices: chunks, seeded shuffling, a fresh permutation per epoch")
 
 if __name__ == "__main__":
@@ -634,6 +679,17 @@ def test_unit_dataloader_iter():
                      ("ListDataset", ListDataset([(row,) for row in doubles]))):
         (batch,) = next(iter(DataLoader(ds, batch_size=2)))
         assert batch.dtype == np.float64, f"{kind}: float64 data gives float64 batches, got {batch.dtype}"
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(5055)
+    x, y = rng.standard_normal((9, 3)).astype(np.float32), rng.permutation(9).astype(np.float32)
+    for kind, ds in (("TensorDataset", TensorDataset(x, y)), ("ListDataset", ListDataset(list(zip(x, y))))):
+        what = f"{kind}: 9 samples (x (9, 3), y (9,)) in batches of 4, an input the notebook does not show"
+        epoch, note = _epoch_to_follow(lambda: DataLoader(ds, batch_size=4), 9, 4)
+        labels = np.concatenate([b[1].data for b in DataLoader(ds, batch_size=4)])
+        np.testing.assert_array_equal(labels, y[np.concatenate(epoch)], err_msg=f"{what}: the labels, in order{note}")
+        xs, ys = map(np.concatenate, zip(*[[t.data for t in b] for b in DataLoader(ds, batch_size=4, shuffle=True)]))
+        np.testing.assert_array_equal(xs, x[np.argsort(y)[ys.astype(int)]], err_msg=f"{what}: pairs kept, shuffled")
+    ### END HIDDEN TESTS
     print("DataLoader.__iter__: batches from the fast path and the general path agree")
 
 if __name__ == "__main__":

@@ -273,6 +273,15 @@ def test_unit_unbroadcast():
     assert np.array_equal(unbroadcast(g, (4, 3)), g), 'check failed: np.array_equal(unbroadcast(g, (4, 3)), g)'
     assert unbroadcast(np.ones((2, 4, 3)), (4, 1)).shape == (4, 1), 'check failed: unbroadcast(np.ones((2, 4, 3)), (4, 1)).shape == (4, 1)'
     assert np.allclose(unbroadcast(np.ones((2, 4, 3)), (4, 1)), 6), 'check failed: np.allclose(unbroadcast(np.ones((2, 4, 3)), (4, 1)), 6)'
+    ### BEGIN HIDDEN TESTS
+    g = np.random.default_rng(601).standard_normal((3, 2, 5))
+    for shape, want in (((5,), g.sum(axis=(0, 1))), ((2, 1), g.sum(axis=(0, 2))[:, None]),
+                        ((3, 1, 5), g.sum(axis=1, keepdims=True)), ((), g.sum())):
+        got = unbroadcast(g, shape)
+        assert np.allclose(got, want) and (shape != () or np.shape(got) == ()), (
+            f"check failed: unbroadcast(g of shape (3, 2, 5), {shape}), an input the notebook does not show: "
+            f"expected numpy's sums {np.round(want, 4).tolist()}, got {np.round(got, 4).tolist()}")
+    ### END HIDDEN TESTS
     print("unbroadcast: ok")
 
 
@@ -628,6 +637,18 @@ def test_unit_elementwise_rules():
             f"pow_backward of a ** {exponent} at a = [0, 3]: expected slopes {slopes}, got {gp}. Likely bug: "
             "exponent * out / a divides by a, which is 0 here (and no fixed value at a = 0 is right for every "
             "exponent); write exponent * a ** (exponent - 1)")
+    ### BEGIN HIDDEN TESTS
+    a, b, g = np.random.default_rng(602).uniform(0.5, 2, (3, 4)) * [[1], [-1], [3]]   # expected: central differences
+    for rule, f in {add_backward: np.add, sub_backward: np.subtract, mul_backward: np.multiply, div_backward: np.divide,
+                    pow_backward: lambda a: a ** 4, exp_backward: np.exp, log_backward: np.log}.items():
+        ops = (a, b)[:getattr(f, "nin", 1)]
+        for i, got in enumerate(rule(g, f(*ops), *ops, **({"exponent": 4} if rule is pow_backward else {}))):
+            step = [1e-6 * (j == i) for j in range(len(ops))]
+            want = g * (f(*(x + d for x, d in zip(ops, step))) - f(*(x - d for x, d in zip(ops, step)))) / 2e-6
+            assert _close(_as_array(got), want), (f"{rule.__name__}, an input the notebook does not show: a = "
+                f"{a.round(3).tolist()}, b = {b.round(3).tolist()}, grad = {g.round(3).tolist()} (pow: exponent 4): the "
+                f"gradient of {'ab'[i]} is {want.round(4).tolist()} (central differences), got {_as_array(got)}")
+    ### END HIDDEN TESTS
     print("element-wise rules: ok")
 
 
@@ -825,6 +846,18 @@ def test_unit_matmul_sum_rules():
     (gm,) = mean_backward(np.array([3.0, 6.0]), a.mean(axis=0), a, axis=0)
     np.testing.assert_allclose(gm, [[1, 2], [1, 2], [1, 2]],
                                err_msg=passed + "mean_backward(axis=0) (given) through your sum_backward")
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(603)
+    a, b, g = rng.standard_normal((2, 4)), rng.standard_normal((4, 3)), rng.standard_normal((2, 3))
+    ga, gb = matmul_backward(g, a @ b, a, b)
+    what = "matmul_backward(grad (2, 3), out, a (2, 4), b (4, 3)), an input the notebook does not show"
+    np.testing.assert_allclose(ga, np.einsum("ij,kj->ik", g, b), err_msg=f"{what}: grad_a = grad @ b^T")
+    np.testing.assert_allclose(gb, np.einsum("ik,ij->kj", a, g), err_msg=f"{what}: grad_b = a^T @ grad")
+    c, gc = rng.standard_normal((3, 4, 2)), rng.standard_normal((3, 2))
+    what = "(grad of shape (3, 2), out, a of shape (3, 4, 2), axis=1), an input the notebook does not show"
+    gs = summed(what, lambda: sum_backward(gc, c.sum(axis=1), c, axis=1))
+    np.testing.assert_allclose(gs, np.repeat(gc[:, None, :], 4, axis=1), err_msg=f"{passed}sum_backward{what}")
+    ### END HIDDEN TESTS
     print("matmul, sum rules: ok")
 
 
@@ -946,6 +979,17 @@ def test_unit_activation_rules():
     np.testing.assert_allclose(gt, g / np.cosh(x) ** 2, err_msg=(
         "tanh_backward: grad * (1 - out ** 2), where out = tanh(x) is the forward's result (the square matters)"
         + _activation_slip(gt, g, lambda v: 1 - v * v, t, x, np.tanh, "1 - out * out")))
+    ### BEGIN HIDDEN TESTS
+    x, g = np.random.default_rng(604).uniform(-2.5, 2.5, (2, 7)) * [[1], [2]]
+    what = f"at x = {x.round(3).tolist()} with grad = {g.round(3).tolist()}, an input the notebook does not show"
+    gr = _one_gradient("relu_backward", relu_backward(g, np.maximum(x, 0), x))
+    np.testing.assert_array_equal(gr, np.where(x > 0, g, 0.0), err_msg=f"relu_backward {what}: grad where x > 0")
+    gs = _one_gradient("sigmoid_backward", sigmoid_backward(g, 1 / (1 + np.exp(-x)), x))
+    np.testing.assert_allclose(gs, g * np.exp(-x) / (1 + np.exp(-x)) ** 2,
+                               err_msg=f"sigmoid_backward {what}: grad * out * (1 - out)")
+    gt = _one_gradient("tanh_backward", tanh_backward(g, np.tanh(x), x))
+    np.testing.assert_allclose(gt, g / np.cosh(x) ** 2, err_msg=f"tanh_backward {what}: grad * (1 - out ** 2)")
+    ### END HIDDEN TESTS
     print("activation rules: ok")
 
 
@@ -1489,6 +1533,18 @@ def test_unit_backward():
     np.testing.assert_allclose(w.grad, grid, err_msg="y = w + c + c: dy/dw is the gradient given")
     assert const.grad is None, "a tensor with requires_grad=False must not receive a .grad"
     assert x.dtype == np.float64 and x.grad.dtype == np.float64, f"a float64 leaf gets a float64 gradient, got {x.grad.dtype}"
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(605)
+    a, grid = Tensor(rng.integers(-4, 5, 3) * 1.0, requires_grad=True), rng.integers(-9, 10, (3, 3)) * 1.0
+    (d := _minus(how, a[np.array([[0, 0, 0], [1, 1, 1], [2, 2, 2]])], a).reshape(9)).backward(gradient=grid.reshape(9))
+    what = "d = (a[[[0, 0, 0], [1, 1, 1], [2, 2, 2]]] - a).reshape(9), an input the notebook does not show"
+    np.testing.assert_allclose(_leaf_grad(a, d, what, "a"), grid.sum(axis=1) - grid.sum(axis=0),
+                               err_msg=f"{what}: a gets row sums minus column sums of the gradient")
+    x, bias = (Tensor(rng.standard_normal(s), requires_grad=True, dtype=np.float64) for s in ((3, 4), (4,)))
+    (_minus(how, x, bias) + x).backward(gradient=(grad_y := rng.standard_normal((3, 4))))
+    np.testing.assert_allclose(bias.grad, -grad_y.sum(axis=0), err_msg=(
+        "y = x - bias + x, x of shape (3, 4), an input the notebook does not show: bias gets minus the column sums"))
+    ### END HIDDEN TESTS
     print("backward: ok")
 
 
@@ -1583,6 +1639,18 @@ def test_unit_graph():
     np.testing.assert_allclose(m.grad, grad_u.T + grad_u - grad_out, err_msg=(
         "L = u[[1, 1]] - m + 1.5 with u = m.transpose() + m: m is used three times; both rows of the gradient go "
         "to u's row 1 (indexing twice the same row adds)"))
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(606)
+    h = [Tensor(rng.standard_normal(3), requires_grad=True, dtype=np.float64)]
+    for _ in range(5):
+        h.append(h[-1] + h[-1])                          # h[k] = h[k-1] + h[k-1]
+    (root := _minus(how, h[5], h[2])).backward(gradient=(grad_out := rng.standard_normal(3)))
+    graph = {"h0": (), **{f"h{k}": (f"h{k - 1}",) * 2 for k in range(1, 6)},
+             **({"L": ("h5", "-h2")} if how == "sub" else {"L": ("h5", "m"), "m": ("-h2",)})}
+    want = _walk(graph, "L", _orders(graph, "L")[0])["h0"] * grad_out
+    np.testing.assert_allclose(_leaf_grad(h[0], root, "L = h5 - h2", "h0"), want, err_msg=(
+        "L = h5 - h2 with h[k] = h[k-1] + h[k-1], an input the notebook does not show: each tensor's shares summed"))
+    ### END HIDDEN TESTS
     print("graphs: ok")
 
 
@@ -1602,6 +1670,15 @@ def test_unit_long_chain():
     y.backward(gradient=np.ones(2))
     got = _leaf_grad(x, y, "a chain of 2500 subtractions of x, y = x - x - ... - x")
     np.testing.assert_allclose(got, [-2499.0, -2499.0], err_msg="a chain of 2500 subtractions of x: dL/dx = -2499")
+    ### BEGIN HIDDEN TESTS
+    x0, grad_y = np.random.default_rng(607).standard_normal((2, 3))
+    x = y = Tensor(x0, requires_grad=True, dtype=np.float64)
+    for _ in range(1800):
+        y = _minus(how, y, x)                            # y = (1 - 1800) x
+    y.backward(gradient=grad_y)
+    what = "a chain of 1800 subtractions of x, an input the notebook does not show"
+    np.testing.assert_allclose(_leaf_grad(x, y, what), (1 - 1800) * grad_y, err_msg=f"{what}: dL/dx = -1799 grad")
+    ### END HIDDEN TESTS
     print("long chain: ok")
 
 
@@ -1622,6 +1699,15 @@ def test_unit_nested_diamonds():
     y.backward(gradient=np.ones(1))
     got = _leaf_grad(x, y, "31 nested diamonds y = (-y) + (-y)")
     np.testing.assert_allclose(got, [(-2.0) ** 31], err_msg=f"31 nested diamonds y = (-y) + (-y): dL/dx = (-2) ** 31 = {(-2.0) ** 31:g}")
+    ### BEGIN HIDDEN TESTS
+    x0, grad_y = np.random.default_rng(608).standard_normal((2, 2))
+    x = y = Tensor(x0, requires_grad=True, dtype=np.float64)
+    for _ in range(29):
+        y = (-y) + (-y)
+    y.backward(gradient=grad_y)
+    what = "29 nested diamonds y = (-y) + (-y), an input the notebook does not show"
+    np.testing.assert_allclose(_leaf_grad(x, y, what), (-2.0) ** 29 * grad_y, err_msg=f"{what}: (-2) ** 29 grad")
+    ### END HIDDEN TESTS
     print("nested diamonds: ok")
 
 
@@ -1710,6 +1796,18 @@ def test_unit_losses_backward():
     y0 = np.array([[1.0, 0.0, 1.0], [0.0, 0.5, 1.0]])
     check("BinaryCrossEntropyLoss", "(p - y) / (p (1 - p) n)", lambda p: BinaryCrossEntropyLoss()(p, y0), bce,
           p0, (p0 - y0) / (p0 * (1 - p0)) / 6, 1e-8)
+    ### BEGIN HIDDEN TESTS
+    rng, hidden = np.random.default_rng(609), " (on an input the notebook does not show)"
+    pred0, target0, z0 = rng.standard_normal((3, 4)), rng.standard_normal((3, 4)), 3 * rng.standard_normal((3, 5))
+    check("MSELoss" + hidden, "2 (y_hat - y) / n", lambda pred: MSELoss()(pred, target0), mse,
+          pred0, 2 * (pred0 - target0) / 12, 1e-12)
+    labels, softmax = rng.integers(0, 5, 3), np.exp(z0 - z0.max(axis=1, keepdims=True))
+    check("CrossEntropyLoss" + hidden, "(softmax(z) - one_hot(labels)) / N", lambda z: CrossEntropyLoss()(z, labels),
+          cross_entropy, z0, (softmax / softmax.sum(axis=1, keepdims=True) - np.eye(5)[labels]) / 3, 1e-10)
+    p0, y0 = rng.uniform(0.05, 0.95, (4, 2)), rng.uniform(0, 1, (4, 2))
+    check("BinaryCrossEntropyLoss" + hidden, "(p - y) / (p (1 - p) n)", lambda p: BinaryCrossEntropyLoss()(p, y0), bce,
+          p0, (p0 - y0) / (p0 * (1 - p0)) / 8, 1e-8)
+    ### END HIDDEN TESTS
     print("module 04's losses: gradients ok")
 
 

@@ -257,6 +257,18 @@ def test_unit_sgd():
             ". Likely bug: the weight decay term is subtracted from the gradient; it is added (grad + weight_decay * p)"
             if np.allclose(q.data, [1 - 0.1 * 0.4, 2 - 0.1 * -1.2]) else ""))
     assert np.allclose(q.grad, [0.5, -1.0]), 'check failed: np.allclose(q.grad, [0.5, -1.0])'                    # weight decay left the gradient alone
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(701)
+    for wd in (0.0, 0.2):
+        start, grad = rng.standard_normal((2, 3)).astype(np.float32), rng.standard_normal((2, 3)).astype(np.float32)
+        p = Tensor(start.copy(), requires_grad=True)
+        p.grad = grad.copy()
+        SGD([p], lr=0.05, weight_decay=wd).step()
+        want = start.astype(np.float64) - 0.05 * (grad + wd * start.astype(np.float64))   # p - lr * (g + wd * p)
+        assert np.allclose(p.data, want) and np.allclose(p.grad, grad), (
+            f"SGD(lr=0.05, weight_decay={wd}) on a (2, 3) parameter, an input the notebook does not show: expected "
+            f"p - lr * (grad + weight_decay * p) = {np.round(want, 6).tolist()} and p.grad unchanged, got {p.data}")
+    ### END HIDDEN TESTS
 
 
 if __name__ == "__main__":
@@ -351,6 +363,19 @@ def test_unit_sgd_momentum():
         opt.step()
         assert np.allclose(r.data, [expected]), _sgd_message("SGD(lr=0.1, momentum=0.9, dampening=0.5)", t, expected,
                                                              r.data, if_zeros, slips[t - 1])
+    ### BEGIN HIDDEN TESTS
+    grads = np.random.default_rng(702).uniform(0.5, 2.0, (3, 4)).astype(np.float32)
+    for options in ({"momentum": 0.7, "dampening": 0.2}, {"momentum": 0.6, "nesterov": True}):
+        w = Tensor(np.zeros(4), requires_grad=True)
+        opt = SGD([w], lr=0.05, **options)
+        wanted = np.array([_sgd_path(column.tolist(), 0.05, **options) for column in grads.T]).T   # entry by entry
+        for t, (g, expected) in enumerate(zip(grads, wanted), 1):
+            w.grad = g.copy()
+            opt.step()
+            assert np.allclose(w.data, expected), (
+                f"SGD(lr=0.05, {options}) from p = 0, gradients {grads.astype(float).round(4).tolist()} (an input the "
+                f"notebook does not show), after step {t}: expected p = {np.round(expected, 6).tolist()}, got {w.data}")
+    ### END HIDDEN TESTS
 
 
 if __name__ == "__main__":
@@ -392,6 +417,22 @@ def test_unit_sgd_combined():
                 np.testing.assert_allclose(params[i].data, values[i], rtol=1e-10, err_msg=(
                     f"SGD({options}), step {step + 1} (lr {lr}), parameter {i}: d = g + wd * p; b = d on the first step, "
                     "then mu * b + (1 - dampening) * d; step with b (Nesterov: d + mu * b); p -= lr * step, with the current lr"))
+    ### BEGIN HIDDEN TESTS
+    rng, mu, damp, wd = np.random.default_rng(703), 0.5, 0.2, 0.02
+    values, buffers = [rng.standard_normal(4), rng.standard_normal((2, 3))], [None, None]
+    params = [Tensor(x.copy(), requires_grad=True, dtype=np.float64) for x in values]
+    opt = SGD(params, lr=0.05, momentum=mu, dampening=damp, weight_decay=wd)
+    for step, lr in enumerate((0.05, 0.2, 0.1)):
+        grads, opt.lr = [rng.standard_normal(x.shape) for x in values], lr
+        params[0].grad, params[1].grad = (g.copy() for g in grads)
+        opt.step()
+        for i, d in enumerate([g + wd * x for g, x in zip(grads, values)]):   # torch.optim.SGD's update, in numpy
+            buffers[i] = d if buffers[i] is None else mu * buffers[i] + (1 - damp) * d
+            values[i] = values[i] - lr * buffers[i]
+            np.testing.assert_allclose(params[i].data, values[i], rtol=1e-10, err_msg=f"SGD(momentum={mu}, dampening="
+                                       f"{damp}, weight_decay={wd}), step {step + 1} (lr {lr}), parameter {i} of shape "
+                                       f"{values[i].shape}, an input the notebook does not show")
+    ### END HIDDEN TESTS
 
 
 if __name__ == "__main__":
@@ -589,6 +630,18 @@ def test_unit_adam():
     assert np.array_equal(r.grad, [0.0, 0.0]), (
         f"Adam with weight decay changed p.grad: it was [0, 0] and is now {r.grad}. Likely bug: "
         "`grad += weight_decay * p.data` adds into p.grad itself; write grad = grad + weight_decay * p.data")
+    ### BEGIN HIDDEN TESTS
+    start, *grads = np.random.default_rng(704).standard_normal((4, 2, 3)).astype(np.float32)
+    w = Tensor(start.copy(), requires_grad=True)
+    opt = Adam([w], lr=0.05)
+    wanted, uncorrected = (_adam_path(start, grads, 0.05, corrected=c) for c in (True, False))
+    for t, g in enumerate(grads, 1):
+        w.grad = g.copy()
+        opt.step()
+        assert np.allclose(w.data, wanted[t - 1], atol=1e-5), _adam_message(
+            "Adam(lr=0.05) on a (2, 3) parameter, random gradients, an input the notebook does not show", t,
+            wanted[t - 1], w.data, uncorrected[t - 1], 1e-5, lambda slip: _adam_path(start, grads, 0.05, slip=slip))
+    ### END HIDDEN TESTS
 
 
 if __name__ == "__main__":
@@ -610,6 +663,19 @@ def test_unit_zero_grad_skip():
             "torch.optim does, a parameter's state appears at its first step)")
         opt.zero_grad()
         assert a.grad is None and b.grad is None, "zero_grad() sets every .grad to None (PyTorch's set_to_none)"
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(705)
+    params = [Tensor(rng.standard_normal(shape), requires_grad=True) for shape in ((2, 3), (4,), (3,))]
+    for name, opt in (("SGD", SGD(params, lr=0.1, momentum=0.9)), ("Adam", Adam(params, lr=0.1))):
+        params[0].grad, params[1].grad, params[2].grad = np.ones((2, 3), np.float32), None, np.ones(3, np.float32)
+        before = params[1].data.copy()
+        what = f"{name}, the second of three parameters without gradient (an input the notebook does not show)"
+        opt.step()
+        np.testing.assert_array_equal(params[1].data, before, err_msg=f"{what}: it is left alone")
+        assert len(opt.state[1]) == 0, f"{what}: it gets no state, got the keys {sorted(opt.state[1])}"
+        opt.zero_grad()
+        assert all(p.grad is None for p in params), f"{what}: zero_grad() sets every .grad to None"
+    ### END HIDDEN TESTS
 
 
 if __name__ == "__main__":
@@ -683,6 +749,20 @@ def test_unit_adam_sparse():
             np.testing.assert_allclose(got, expected[step][i], rtol=1e-10,
                                        err_msg=f"Adam, step {step + 1} (lr {lr}), parameter {i}. {hint}")
     assert opt.state[1]["step"] == 2 and opt.state[0]["step"] == 4, "state['step'] counts the steps of each parameter"
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(706)
+    start = [rng.standard_normal(3), rng.standard_normal((2, 2))]
+    schedule = [(lr, *(None if skip else rng.standard_normal(x.shape) for x, skip in zip(start, skips)))
+                for lr, skips in ((0.05, (0, 0)), (0.2, (1, 0)), (0.1, (0, 1)), (0.1, (0, 0)), (0.02, (1, 0)))]
+    params = [Tensor(x.copy(), requires_grad=True, dtype=np.float64) for x in start]
+    opt = Adam(params, lr=0.1, betas=(0.8, 0.9), weight_decay=0.01)
+    for step, ((lr, *step_grads), want) in enumerate(zip(schedule, _adam_sparse_trajectory(start, schedule))):
+        opt.lr, params[0].grad, params[1].grad = lr, *(None if g is None else g.copy() for g in step_grads)
+        opt.step()
+        for i in range(2):
+            np.testing.assert_allclose(params[i].data, want[i], rtol=1e-10, err_msg=f"Adam, step {step + 1} (lr {lr}), "
+                                       f"parameter {i} of shape {start[i].shape}, an input the notebook does not show")
+    ### END HIDDEN TESTS
 
 if __name__ == "__main__":
     test_unit_adam_sparse()
@@ -710,6 +790,21 @@ def test_unit_optimizer_dtypes():
                     f"{label}: state {key!r} is a {type(value).__name__}; keep numpy arrays and numbers in the state"
                 if isinstance(value, np.ndarray):
                     assert value.dtype == dtype, f"{label}: state {key!r} of a {name} parameter is {value.dtype}"
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(707)
+    for dtype, (label, optimizer_class, options) in ((d, setup) for d in (np.float32, np.float64) for setup in setups):
+        start = rng.standard_normal((2, 3)).astype(dtype)
+        p = Tensor(start.copy(), requires_grad=True, dtype=dtype)
+        opt = optimizer_class([p], lr=0.05, **options)
+        for _ in range(3):
+            p.grad = rng.standard_normal((2, 3)).astype(dtype)
+            opt.step()
+        got = [p.dtype, *(value.dtype for value in opt.state[0].values() if isinstance(value, np.ndarray))]
+        assert not np.array_equal(p.data, start) and got == [dtype] * len(got), (
+            f"{label}, a {np.dtype(dtype).name} parameter of shape (2, 3), an input the notebook does not show: step() "
+            f"must move p and keep its dtype in p and the state; got p moved {not np.array_equal(p.data, start)}, "
+            f"dtypes (p, then the state's arrays) {[str(d) for d in got]}")
+    ### END HIDDEN TESTS
 
 
 if __name__ == "__main__":

@@ -144,6 +144,17 @@ def test_unit_accuracy():
         f"predictions are [1, 0], accuracy 0.5; got {got}" + (
             ". Likely bug: a 1-d output was taken for class scores (argmax over the samples, or outputs[:, 0] fails): "
             "test outputs.ndim, not only the last axis's length" if got == 0.0 else ""))
+    ### BEGIN HIDDEN TESTS
+    rng = np.random.default_rng(8081)
+    scores, labels = Tensor(rng.standard_normal((6, 4))), rng.integers(0, 4, 6)
+    probabilities, bits = Tensor(rng.random((5, 1))), rng.integers(0, 2, 5)
+    hits = (scores.data.argmax(axis=1) == labels, (probabilities.data[:, 0] > 0.5) == bits)    # counted here
+    for outputs, targets, right in ((scores, Tensor(labels.astype(np.float32)), hits[0]),
+                                    (probabilities, bits, hits[1]), (probabilities.data[:, 0], bits.tolist(), hits[1])):
+        got, want = accuracy(outputs, targets), int(right.sum()) / len(right)
+        assert got == want, (f"accuracy(outputs of shape {outputs.shape}, targets {to_numpy(targets).tolist()}), "
+                             f"an input the notebook does not show: expected {want}, got {got}")
+    ### END HIDDEN TESTS
     print("accuracy: argmax for class scores, 0.5 threshold for probabilities")
 
 if __name__ == "__main__":
@@ -577,6 +588,21 @@ def test_unit_train_epoch():
     history = [learner.train_epoch(loader) for _ in range(15)]
     assert history[-1][0] < history[0][0] * 0.5, f"the loss should fall, got {history[0][0]:.3f} -> {history[-1][0]:.3f}"
     assert history[-1][1] >= 0.9, f"a separable problem should be learned, accuracy {history[-1][1]:.2f}"
+    ### BEGIN HIDDEN TESTS
+    rng, net = np.random.default_rng(8082), Linear(2, 3)
+    x, y = rng.normal(size=(7, 2)).astype(np.float32), rng.integers(0, 3, 7)
+    w, b, total = net.weight.data.astype(np.float64), net.bias.data.astype(np.float64), 0.0
+    trainer = Trainer(net, SGD(net.parameters(), lr=0.3), CrossEntropyLoss())
+    loss, _ = trainer.train_epoch(DataLoader(TensorDataset(x, y), batch_size=3))
+    for xb, yb in ((x[start:start + 3].astype(np.float64), y[start:start + 3]) for start in (0, 3, 6)):   # in numpy
+        p = np.exp(xb @ w.T + b) / np.exp(xb @ w.T + b).sum(axis=1, keepdims=True)   # softmax (small logits)
+        total, dz = total - np.log(p[np.arange(len(yb)), yb]).sum(), (p - np.eye(3)[yb]) / len(yb)
+        w, b = w - 0.3 * dz.T @ xb, b - 0.3 * dz.sum(axis=0)
+    what = "Linear(2, 3), 7 samples in batches of 3, SGD(lr=0.3), an input the notebook does not show: "
+    np.testing.assert_allclose(np.c_[net.weight.data, net.bias.data], np.c_[w, b], rtol=1e-4, atol=1e-6,
+                               err_msg=what + "weights and bias after one epoch")
+    assert abs(loss - total / 7) < 1e-4, f"{what}mean loss over 7 samples: expected {total / 7:.5f}, got {loss:.5f}"
+    ### END HIDDEN TESTS
     print("Trainer.train_epoch: one epoch matches numpy; the loss falls and the accuracy rises")
 
 if __name__ == "__main__":
@@ -616,6 +642,19 @@ def test_unit_training_averages():
         pass
     else:
         raise AssertionError("a nan/inf loss must stop train_epoch with FloatingPointError, not be averaged in")
+    ### BEGIN HIDDEN TESTS
+    rng, layer = np.random.default_rng(8083), Linear(3, 2)
+    x, y = rng.normal(size=(11, 3)).astype(np.float32), rng.integers(0, 2, 11)
+    trainer = Trainer(layer, SGD(layer.parameters(), lr=1e-8), CrossEntropyLoss())   # lr so small that nothing moves
+    loss, acc = trainer.train_epoch(DataLoader(TensorDataset(x, y), batch_size=3, drop_last=True))
+    logits = x[:9].astype(np.float64) @ layer.weight.data.T.astype(np.float64) + layer.bias.data
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    expected = -np.mean(shifted[np.arange(9), y[:9]] - np.log(np.exp(shifted).sum(axis=1)))
+    what = "drop_last, 11 samples in batches of 3 (9 seen): an input the notebook does not show"
+    assert abs(loss - expected) < 1e-5, f"{what}: mean loss over the 9 seen: expected {expected:.5f}, got {loss:.5f}"
+    problem = _accuracy_matches(acc, [(logits[start:start + 3], y[start:start + 3]) for start in (0, 3, 6)])
+    assert not problem, f"{what}: accuracy over the 9 samples seen: {problem}"
+    ### END HIDDEN TESTS
     print("Trainer: per-sample averages with drop_last; a non-finite loss stops training")
 
 if __name__ == "__main__":
@@ -653,6 +692,19 @@ def test_unit_evaluate():
     trainer.evaluate(DataLoader(TensorDataset(x, y), batch_size=4))
     assert not model.training, "evaluate leaves a model in eval mode in eval mode"
     Recorder.check_reports.pop(id(model), None)                # its report is read: the table keeps live checks only
+    ### BEGIN HIDDEN TESTS
+    rng, inner = np.random.default_rng(8084), Linear(4, 3)
+    x, y = rng.normal(size=(9, 4)).astype(np.float32), rng.integers(0, 3, 9)
+    trainer = Trainer(Sequential(inner, Dropout(0.3)), SGD(inner.parameters(), lr=0.1), CrossEntropyLoss())
+    loss, acc = trainer.evaluate(DataLoader(TensorDataset(x, y), batch_size=2))
+    logits = x.astype(np.float64) @ inner.weight.data.T.astype(np.float64) + inner.bias.data
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    expected_loss = -np.mean(shifted[np.arange(9), y] - np.log(np.exp(shifted).sum(axis=1)))
+    what = "Linear(4, 3) and Dropout(0.3), 9 samples in batches of 2: an input the notebook does not show"
+    problem = _accuracy_matches(acc, [(logits[start:start + 2], y[start:start + 2]) for start in range(0, 9, 2)])
+    assert not problem, f"{what}: accuracy over all 9 samples: {problem}"
+    assert abs(loss - expected_loss) < 1e-5, f"{what}: mean loss: expected {expected_loss:.5f}, got {loss:.5f}"
+    ### END HIDDEN TESTS
     print("Trainer.evaluate: eval mode, no gradients, per-sample means")
 
 if __name__ == "__main__":
@@ -688,6 +740,20 @@ def test_unit_evaluate_restores():
     assert model.training, "evaluate must restore training mode even when the evaluation fails halfway (try/finally)"
     assert model.model[1].training, "... down to the Dropout inside the model"
     Recorder.check_reports.pop(id(model), None)                # its report is read: the table keeps live checks only
+    ### BEGIN HIDDEN TESTS
+    rng, seen, error = np.random.default_rng(8085), [], None
+    model = Recorder(Sequential(Linear(4, 3), Dropout(0.2)), fail_at=3, report=lambda mode, grad: seen.append(mode))
+    data = TensorDataset(rng.normal(size=(11, 4)).astype(np.float32), rng.integers(0, 3, 11))
+    try:
+        Trainer(model, SGD(model.parameters(), lr=0.1), CrossEntropyLoss()).evaluate(DataLoader(data, batch_size=3))
+    except RuntimeError as caught:
+        error = caught
+    restored = model.training and model.model[1].training
+    assert "Recorder: call 3 fails" in str(error) and seen == [False] * 3 and restored, (
+        f"11 samples in batches of 3, the third batch fails (an input the notebook does not show): evaluate runs the "
+        f"model in eval mode ({seen}), passes on its error ({error!r}) and restores training mode (try/finally)")
+    Recorder.check_reports.pop(id(model), None)
+    ### END HIDDEN TESTS
     print("Trainer.evaluate: the model's mode survives an error")
 
 if __name__ == "__main__":

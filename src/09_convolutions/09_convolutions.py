@@ -272,6 +272,15 @@ def test_unit_conv_output_size():
                                  + (f". Likely bug: {hint}" if hint else ""))
     got = conv_output_size(kernel=3, size=9, padding=1, stride=2)
     assert got == 5, f"conv_output_size(kernel=3, size=9, padding=1, stride=2) returned {got}, expected 5"
+    ### BEGIN HIDDEN TESTS
+    draw = np.random.default_rng(90).integers
+    cases = [(k + int(draw(20)), k, s, int(draw(k // 2 + 1))) for k, s in draw(1, 6, (8, 2)).tolist()]
+    hidden = {case: conv_output_size(*case) for case in cases}
+    for (size, kernel, stride, padding), got in hidden.items():
+        expected, hint = (size + 2 * padding - kernel) // stride + 1, _output_size_bug(hidden)
+        assert got == expected, (f"conv_output_size{(size, kernel, stride, padding)} (an input the notebook does not show) "
+                                 f"returned {got}, expected {expected}" + (f". Likely bug: {hint}" if hint else ""))
+    ### END HIDDEN TESTS
 
 if __name__ == "__main__":
     test_unit_conv_output_size()
@@ -644,8 +653,9 @@ if __name__ == "__main__":
 # computes what it expects, and how it names a likely bug).
 from tito.check_helpers.convolutions import (
     _CONV_ERRORS, _MAXPOOL_BACK_ERRORS, _RF_TYPE_HINT, _assert_close, _avgpool_back_suspects, _avgpool_numpy,
-    _avgpool_suspects, _call, _conv_back_suspects, _conv_numpy, _conv_suspects, _diag_coverage, _diag_returned,
-    _field_by_intervals, _field_slip, _maxpool_back_suspects, _maxpool_numpy, _maxpool_suspects, _numeric_grad)
+    _avgpool_suspects, _bias_shape_slip, _call, _conv_back_suspects, _conv_numpy, _conv_suspects, _diag_coverage,
+    _diag_returned, _field_by_intervals, _field_slip, _he_std_slip, _maxpool_back_suspects, _maxpool_numpy,
+    _maxpool_suspects, _numeric_grad)
 
 # %% nbgrader={"grade": true, "grade_id": "test-conv2d-loops", "locked": true, "points": 8, "schema_version": 3, "solution": false, "task": false}
 #| loop_rule conv2d_loops
@@ -1794,13 +1804,8 @@ def test_unit_conv2d_init():
     assert conv.weight.requires_grad, "Conv2d.weight must be created with requires_grad=True"
     assert conv.bias is not None, "Conv2d(3, 5, (2, 4)).bias is None; with bias=True it must be a Tensor"
     bias_shape = tuple(conv.bias.shape)
-    assert bias_shape == (5,), (
-        f"Conv2d(3, 5, (2, 4)).bias has shape {bias_shape}, expected (out_channels,) = (5,)"
-        + (". Likely bug: the bias is shaped to broadcast; it holds one number per output channel, "
-           "np.zeros(out_channels), and the given forward adds it to each channel's output itself"
-           if len(bias_shape) > 1 and sorted(bias_shape)[-1] == 5 and np.prod(bias_shape) == 5 else
-           ". Likely bug: the bias has one number per input channel; it has one per output channel, "
-           "np.zeros(out_channels): each output channel adds its own bias" if bias_shape == (3,) else ""))
+    assert bias_shape == (5,), (f"Conv2d(3, 5, (2, 4)).bias has shape {bias_shape}, expected (out_channels,) = (5,)"
+                                + _bias_shape_slip(bias_shape, 3, 5))
     np.testing.assert_array_equal(conv.bias.data, np.zeros(5), err_msg="Conv2d.bias must start at zero")
     assert conv.bias.requires_grad, "Conv2d.bias must be created with requires_grad=True"
     assert Conv2d(3, 5, (2, 4), bias=False).bias is None, "Conv2d(3, 5, (2, 4), bias=False).bias must be None"
@@ -1808,31 +1813,7 @@ def test_unit_conv2d_init():
     manual_seed(0)
     weight = np.asarray(Conv2d(16, 64, (3, 5)).weight.data, dtype=np.float64)
     std, mean, he = float(weight.std()), float(weight.mean()), np.sqrt(2 / 240)
-    std_slips = [(np.sqrt(2 / (64 * 3 * 5)), "the std comes from fan_out = out_channels * kh * kw; He uses fan_in = "
-                                              "in_channels * kh * kw, the inputs of one output"),
-                 (1.0, "the weights are standard normal (std 1): scale them by sqrt(2 / fan_in)"),
-                 (2 / 240, "the std is 2 / fan_in, the variance: the std is its square root, sqrt(2 / fan_in)"),
-                 (np.sqrt(2 / 16), "fan_in counts the input channels only: it is in_channels * kh * kw"),
-                 (np.sqrt(2 / (16 * 3 * 3)), "fan_in uses kh * kh (a square kernel): it is in_channels * kh * kw"),
-                 (np.sqrt(2 / (16 * 5 * 5)), "fan_in uses kw * kw (a square kernel): it is in_channels * kh * kw"),
-                 (1 / np.sqrt(3 * 240), "this is Linear's U(-1/sqrt(fan_in), 1/sqrt(fan_in)) from module 03: He's std "
-                                        "is sqrt(2 / fan_in), from a normal distribution"),
-                 (np.sqrt(2 / (240 + 960)), f"the std is sqrt(2 / (fan_in + fan_out)) = {np.sqrt(2 / 1200):.4f}, Glorot's "
-                                            "(Xavier's) initialisation, made for tanh and sigmoid (its uniform form, "
-                                            "U(-sqrt(6 / (fan_in + fan_out)), +), has the same std); ReLU networks use "
-                                            "He's, std sqrt(2 / fan_in)"),
-                 (np.sqrt(1 / 240), f"the std is sqrt(1 / fan_in) = {np.sqrt(1 / 240):.4f}, LeCun's initialisation; He's "
-                                    "doubles the variance for ReLU, which zeroes half its inputs: sqrt(2 / fan_in)"),
-                 (np.sqrt(2) / 240, f"the std is sqrt(2) / fan_in = {np.sqrt(2) / 240:.4f}: the square root belongs "
-                                    "over the whole fraction, sqrt(2 / fan_in)"),
-                 (np.sqrt(2 / (64 * 240)), "fan_in counts every weight of the layer, out_channels * in_channels * kh * kw "
-                                           "(the weight's size): it counts the inputs of one output value, in_channels "
-                                           "* kh * kw, without out_channels"),
-                 (np.sqrt(2 / 15), "fan_in counts one kernel's cells only, kh * kw: each output value sums over every "
-                                   "input channel too, so fan_in = in_channels * kh * kw")]
-    # The slip nearest to the std measured: sqrt(2 / 16) and sqrt(2 / 15) are 3.4% apart (H58).
-    near = [(abs(std / value - 1), text) for value, text in std_slips if abs(std / value - 1) < 0.05]
-    hint = min(near)[1] if near else None
+    hint = _he_std_slip(std, 16, 64, 3, 5)
     assert abs(std / he - 1) < 0.05, (
         f"Conv2d(16, 64, (3, 5)).weight has std {std:.4f}; expected sqrt(2 / fan_in) = sqrt(2 / (16 * 3 * 5)) = {he:.4f} "
         f"(sqrt(2 / fan_out) would be {np.sqrt(2 / 960):.4f}, a standard normal 1)" + (f". Likely bug: {hint}" if hint else ""))
@@ -1882,6 +1863,15 @@ def test_unit_conv2d_init():
     assert abs(std / he_square - 1) < 0.05, (
         f"Conv2d(16, 64, 3).weight has std {std:.4f}; expected sqrt(2 / fan_in) with fan_in = 16 * 3 * 3: "
         f"{he_square:.4f}" + (f". Likely bug: {int_slip}" if abs(std / np.sqrt(2 / (16 * 3)) - 1) < 0.05 else ""))
+    ### BEGIN HIDDEN TESTS
+    manual_seed(11)
+    what = "Conv2d(24, 40, (2, 3), stride=2, padding=(0, 1)), an input the notebook does not show"
+    weight = np.asarray(Conv2d(24, 40, (2, 3), stride=2, padding=(0, 1)).weight.data, dtype=np.float64)
+    assert weight.shape == (40, 24, 2, 3), f"{what}: its weight has shape {weight.shape}, expected (40, 24, 2, 3)"
+    std, he, hint = float(weight.std()), np.sqrt(2 / (24 * 2 * 3)), _he_std_slip(float(weight.std()), 24, 40, 2, 3)
+    assert abs(std / he - 1) < 0.05, (f"{what}: its weight has std {std:.4f}, expected sqrt(2 / (24 * 2 * 3)) = "
+                                      f"{he:.4f}" + (f". Likely bug: {hint}" if hint else ""))
+    ### END HIDDEN TESTS
 
 if __name__ == "__main__":
     test_unit_conv2d_init()
@@ -2099,9 +2089,8 @@ import numpy as np
 
 
 def _rf_conv(*args, **kwargs):
-    """Conv2d(*args, **kwargs) as your Conv2d.__init__ builds it; if that raises, a MaxPool2d with the same
-    kernel_size, stride and padding stands in: receptive_field reads only those, so a slip in Exercise 8
-    costs that exercise alone, not this one too."""
+    """Conv2d(*args, **kwargs) as your Conv2d.__init__ builds it; if that raises, a MaxPool2d with the same kernel_size,
+    stride and padding stands in: receptive_field reads only those, so a slip in Exercise 8 costs that one alone."""
     try:
         return Conv2d(*args, **kwargs)
     except Exception:
@@ -2147,6 +2136,17 @@ def test_unit_receptive_field():
                         ("none", None, None, None)], got) if got != expected else None
     assert got == expected, f"{what} returned {got}, expected {expected}" + (f". Likely bug: {hint}" if hint else "")
     assert tuple(receptive_field([Module()])) == (1, 1), "a layer without kernel_size sees one value: (1, 1)"
+    ### BEGIN HIDDEN TESTS
+    described = [("conv", (2, 3), (2, 1), (0, 1)), ("none", None, None, None), ("avgpool", (3, 2), (1, 3), (0, 0)),
+                 ("conv", (4, 1), (2, 2), (0, 0))]
+    what = ("receptive_field(Conv (2, 3)/s(2, 1)/p(0, 1), ReLU-like, AvgPool (3, 2)/s(1, 3), Conv (4, 1)/s(2, 2)), "
+            "an input the notebook does not show")
+    got = tuple(_call(what, receptive_field, [_rf_conv(1, 2, (2, 3), stride=(2, 1), padding=(0, 1)), Module(),
+                AvgPool2d((3, 2), stride=(1, 3)), _rf_conv(2, 1, (4, 1), stride=2)], hints={TypeError: _RF_TYPE_HINT}))
+    expected = _field_by_intervals([(k, s) for kind, k, s, _ in described if kind != "none"])
+    hint = _field_slip(described, got) if got != expected else None
+    assert got == expected, f"{what} returned {got}, expected {expected}" + (f". Likely bug: {hint}" if hint else "")
+    ### END HIDDEN TESTS
 
 if __name__ == "__main__":
     test_unit_receptive_field()

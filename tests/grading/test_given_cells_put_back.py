@@ -95,11 +95,16 @@ def test_restore_given_inserts_before_the_next_course_cell_and_locks_it():
 
 
 def test_a_solution_cell_is_never_put_back():
-    """The student's answers are theirs: only given cells are replaced."""
+    """The student's answers are theirs: only given cells are replaced. The graded cells take the course's
+    copy, with the hidden tests the student's notebook leaves out (and no "put back" note: it is the same
+    cell); every other cell stays as the student has it."""
     nb = notebooks.student_notebook(TRAINING.src)
     before = [cell.source for cell in nb.cells]
     assert cells.restore_given(nb, cells.course_cells(TRAINING.src)) == []
-    assert [cell.source for cell in nb.cells] == before
+    assert [notebooks.strip_hidden_tests(cell.source) for cell in nb.cells] == before
+    graded = [cell for cell in nb.cells if cell.metadata.get("nbgrader", {}).get("grade")]
+    assert graded and all(notebooks.HIDDEN_BEGIN in cell.source for cell in graded)
+    assert sum(cell.source != old for cell, old in zip(nb.cells, before)) == len(graded)
 
 
 def test_given_code_copied_under_another_grade_id_and_changed_is_refused(tmp_path):

@@ -277,6 +277,24 @@ WRONG = {
     ("01", "transpose_dot_T"): ({"test-tensor-shape"}, "transpose() uses .T, reversing all axes of a 3-d tensor"),
     ("01", "sum_float64_accumulator"): ({"test-tensor-dtypes"}, "sum accumulates in float64 and returns float64 for float32 input"),
     ("01", "max_drops_keepdims"): ({"test-tensor-reductions"}, "max ignores keepdims"),
+    # Answers written down for the inputs the notebook shows, looked up by the input: each passed every check
+    # it could see (full marks, checked before the graded cell's hidden test was added); the hidden test, an
+    # input the notebook does not show, takes its item (tests/grading/test_hidden_tests.py).
+    ("01", "written_down_max"): ({"test-tensor-reductions"}, "max returns the answers written down for the visible "
+                                                             "inputs, looked up by shape, axis and keepdims"),
+    ("02", "written_down_gelu"): ({"test-activations-gelu"}, "GELU returns the answers written down for the visible "
+                                                             "inputs, looked up element by element"),
+    ("03", "written_down_flatten"): ({"test-sequential-flatten"}, "Flatten returns the shapes written down for the "
+                                                                  "visible inputs (looked up by shape, start and end)"),
+    ("04", "written_down_mse"): ({"test-mse"}, "MSELoss returns the answers written down for the visible inputs"),
+    ("05", "written_down_len"): ({"test-dataloader-len"}, "DataLoader.__len__ returns the batch counts written down for "
+                                                          "the visible (N, batch_size, drop_last)"),
+    ("06", "written_down_div"): ({"test-autograd-elementwise-rules"}, "div_backward returns the gradients written "
+                                                                       "down for the visible sample"),
+    ("07", "written_down_sgd_plain"): ({"test-sgd"}, "SGD's plain step returns the answers written down for the "
+                                                     "visible inputs (a table keyed by p and weight_decay)"),
+    ("08", "written_down_accuracy"): ({"test-training-accuracy"}, "accuracy returns the answers written down for the "
+                                                                  "visible inputs (1.0 for any other)"),
 }
 
 CORRECT = {

@@ -2,11 +2,12 @@
 TESTS` that the student's notebook leaves out (as nbgrader's generate_assignment does) and the grader
 runs, from src.
 
-Module 09's six loop exercises' graded cells each end with one: the same check on an input the
-notebook does not show. Without it, a loop function that writes down the answers for the inputs the
-notebook shows (computed with the given fast path, pasted as a table) keeps the loop rule (it reads
-nothing at once, it loops and writes per position) and passed every check it was given: the
-attack below took test-maxpool2d-loops's 4 points. With it, the item scores 0.
+Every graded cell of modules 01-09 ends its test function with one: the same check on an input the
+notebook does not show. Without it, an answer that writes down the answers for the inputs the notebook
+shows passed every check it was given: a maxpool2d_loops holding a table pasted from the given fast
+path's output keeps the loop rule (it reads nothing at once, it loops and writes per position) and took
+test-maxpool2d-loops's 4 points (below); modules 01-08's written-down answers are with their other wrong
+answers (test_grade_0108_wrong_answers.WRONG, "written_down_*"). With it, the item scores 0.
 """
 from __future__ import annotations
 
@@ -27,38 +28,42 @@ SRC = subs.MODULE.src
 HIDDEN = re.compile(r"###\s*(BEGIN|END) HIDDEN TESTS")
 
 
-def loops_of_module_09() -> list[str]:
-    """The six loop exercises (conv_output_size's cell carries the loop rule for clauses 3 and 4 only)."""
-    found = [cell.loop_rule for cell in cells.graded_cells(SRC) if cell.loop_rule and cell.loop_rule != "conv_output_size"]
-    assert len(found) == 6, found
-    return found
-
-
 def _has_hidden(source: str) -> bool:
     return bool(HIDDEN.search(source))
 
 
-def test_each_loop_exercise_of_module_09_has_hidden_tests_and_only_graded_cells_do():
-    with_hidden = {cell.loop_rule for cell in cells.graded_cells(SRC) if _has_hidden(cell.source)}
-    assert with_hidden == set(loops_of_module_09()), with_hidden
+def _cells(module):
+    for path in [module.src, *paths.continuations(module.src)]:
+        for cell in notebooks.read_source(path).cells:
+            yield path, cell
+
+
+def test_every_graded_cell_of_every_module_has_hidden_tests_and_only_graded_cells_do():
+    graded = 0
     for module in paths.all_modules(ROOT):
-        for path in [module.src, *paths.continuations(module.src)]:
-            for cell in notebooks.read_source(path).cells:
-                if _has_hidden(cell.source):
-                    assert (cell.metadata.get("nbgrader") or {}).get("grade"), \
-                        f"{path.name}: hidden tests outside a graded cell (nbgrader runs them only in graded cells)"
+        for path, cell in _cells(module):
+            grade_id = (cell.metadata.get("nbgrader") or {}).get("grade_id")
+            if (cell.metadata.get("nbgrader") or {}).get("grade"):
+                graded += 1
+                assert len(HIDDEN.findall(cell.source)) == 2, f"{path.name}: {grade_id} has no hidden test (or several)"
+                block = re.sub(r'"\s*\n\s*f?"', "", cell.source.split("### BEGIN HIDDEN TESTS")[1])  # strings joined
+                assert "an input the notebook does not show" in block, f"{grade_id}: its hidden test's messages should say so"
+            else:
+                assert not _has_hidden(cell.source), \
+                    f"{path.name}: hidden tests outside a graded cell (nbgrader runs them only in graded cells)"
+    assert graded >= 57, graded     # 48 in modules 01-08, 9 in module 09
 
 
-def test_the_students_notebook_has_none_of_the_hidden_tests_that_the_grader_reads():
-    student = notebooks.student_notebook(SRC)
+@pytest.mark.parametrize("module", paths.all_modules(ROOT), ids=lambda module: module.number)
+def test_the_students_notebook_has_none_of_the_hidden_tests_that_the_grader_reads(module):
+    student = notebooks.student_notebook(module.src)
     assert not any(_has_hidden(cell.source) for cell in student.cells)
     assert notebooks.leftover_solution_lines(student) == []
-    graded = {cell.cell_id: cell.source for cell in cells.graded_cells(SRC)}
-    hidden_lines = [line for source in graded.values() for line in source.split("\n")
-                    if "an input the notebook does not show" in line]
-    assert len(hidden_lines) >= 6
+    hidden_lines = [line.strip() for _, cell in _cells(module) if _has_hidden(cell.source)
+                    for line in cell.source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0].split("\n")]
+    assert hidden_lines
     student_text = "\n".join(cell.source for cell in student.cells)
-    assert not any(line.strip() in student_text for line in hidden_lines)
+    assert not any(line in student_text for line in hidden_lines if "an input the notebook does not show" in line)
 
 
 def test_a_graded_cell_with_or_without_its_hidden_tests_is_not_put_back_but_an_edited_one_is():
@@ -151,3 +156,23 @@ def test_answers_written_down_score_nothing_under_tito_grade(tmp_path):
     # The table has no entry for the hidden input's shape, (2, 3, 6, 7): the lookup fails there.
     assert "KeyError: '((2, 3, 6, 7), (3, 2), (2, 2), (1, 1))' in maxpool2d_loops()" in lost["test-maxpool2d-loops"].message
     assert report.total == report.maximum - lost["test-maxpool2d-loops"].points_possible
+
+
+def test_a_conv_output_size_that_looks_up_the_notebooks_cases_passes_them_and_fails_the_hidden_ones():
+    """The same attack on the first exercise, in-process: the table of the cases the notebook shows
+    (copied from its check) passes the student's copy of test-conv-output-size; the course's copy,
+    with its hidden inputs, fails it and says so."""
+    def conv_output_size(size, kernel, stride=1, padding=0):
+        seen = {(28, 5, 1, 0): 24, (32, 3, 1, 1): 32, (7, 3, 2, 0): 3, (8, 3, 2, 0): 3, (10, 4, 3, 1): 3,
+                (6, 3, 3, 2): 3, (9, 2, 4, 0): 2, (5, 5, 1, 0): 1, (224, 7, 2, 3): 112, (9, 3, 2, 1): 5}
+        return seen[(size, kernel, stride, padding)]
+
+    cell = next(c for c in cells.graded_cells(SRC) if c.cell_id == "test-conv-output-size")
+    for source, passes in ((notebooks.student_cell(cell.source), True), (cell.source, False)):
+        namespace = {"conv_output_size": conv_output_size}
+        exec(compile(source, cell.cell_id, "exec"), namespace)
+        if passes:
+            namespace["test_unit_conv_output_size"]()
+        else:
+            with pytest.raises(KeyError):
+                namespace["test_unit_conv_output_size"]()

@@ -87,9 +87,10 @@ def test_nbgrader_autograde_scores_equal_tito_grade(tmp_path, capsys):
     capsys.readouterr()
     generated = nbgrader(course, "generate_assignment", ASSIGNMENT)
     student = nbformat.read(str(course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), as_version=4)
-    # nbgrader's hidden tests (one per loop exercise): in the instructor's source, out of the release.
+    # nbgrader's hidden tests (one per graded cell): in the instructor's source, out of the release.
     source = nbformat.read(str(course / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), as_version=4)
-    assert sum(notebooks.HIDDEN_BEGIN in cell.source for cell in source.cells) == 6
+    graded = sum(bool(cell.metadata.get("nbgrader", {}).get("grade")) for cell in source.cells)
+    assert graded == 9 and sum(notebooks.HIDDEN_BEGIN in cell.source for cell in source.cells) == graded
     assert not any(HIDDEN_INPUT in cell.source or "HIDDEN TESTS" in cell.source for cell in student.cells)
     exercise, body = WRONG["avgpool_divide_kh_squared"]
     submissions = {"blank": student, "reference": subs.build(student=student),
@@ -105,7 +106,7 @@ def test_nbgrader_autograde_scores_equal_tito_grade(tmp_path, capsys):
         assert "does not exist in the database" not in log, log[-5000:]
     # ... and back in the graded cells autograde ran (from its database).
     ran = nbformat.read(str(course / "autograded" / "reference" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"), as_version=4)
-    assert sum(HIDDEN_INPUT in cell.source for cell in ran.cells if cell.metadata.get("nbgrader", {}).get("grade")) == 6
+    assert sum(HIDDEN_INPUT in cell.source for cell in ran.cells if cell.metadata.get("nbgrader", {}).get("grade")) == graded
 
     from nbgrader.api import Gradebook
 

@@ -52,6 +52,49 @@ def _output_size_bug(answers):
                  if all(formula(*case) == got for case, got in answers.items())), None)
 
 
+def _bias_shape_slip(shape, in_channels, out_channels):
+    """". Likely bug: ..." for a Conv2d(in_channels, out_channels, ...).bias of the wrong `shape`, or ""."""
+    if len(shape) > 1 and max(shape) == out_channels and np.prod(shape) == out_channels:
+        return (". Likely bug: the bias is shaped to broadcast; it holds one number per output channel, "
+                "np.zeros(out_channels), and the given forward adds it to each channel's output itself")
+    if shape == (in_channels,):
+        return (". Likely bug: the bias has one number per input channel; it has one per output channel, "
+                "np.zeros(out_channels): each output channel adds its own bias")
+    return ""
+
+
+def _he_std_slip(std, in_channels, out_channels, kh, kw):
+    """The common initialisation slip whose std is within 5% of `std`, the nearest if several are
+    (sqrt(2 / 16) and sqrt(2 / 15) are 3.4% apart, H58), for Conv2d(in_channels, out_channels,
+    (kh, kw)); None if none is."""
+    fan_in, fan_out = in_channels * kh * kw, out_channels * kh * kw
+    slips = [(np.sqrt(2 / fan_out), "the std comes from fan_out = out_channels * kh * kw; He uses fan_in = "
+                                     "in_channels * kh * kw, the inputs of one output"),
+             (1.0, "the weights are standard normal (std 1): scale them by sqrt(2 / fan_in)"),
+             (2 / fan_in, "the std is 2 / fan_in, the variance: the std is its square root, sqrt(2 / fan_in)"),
+             (np.sqrt(2 / in_channels), "fan_in counts the input channels only: it is in_channels * kh * kw"),
+             (np.sqrt(2 / (in_channels * kh * kh)), "fan_in uses kh * kh (a square kernel): it is in_channels * kh * kw"),
+             (np.sqrt(2 / (in_channels * kw * kw)), "fan_in uses kw * kw (a square kernel): it is in_channels * kh * kw"),
+             (1 / np.sqrt(3 * fan_in), "this is Linear's U(-1/sqrt(fan_in), 1/sqrt(fan_in)) from module 03: He's std "
+                                       "is sqrt(2 / fan_in), from a normal distribution"),
+             (np.sqrt(2 / (fan_in + fan_out)), f"the std is sqrt(2 / (fan_in + fan_out)) = "
+                                               f"{np.sqrt(2 / (fan_in + fan_out)):.4f}, Glorot's (Xavier's) "
+                                               "initialisation, made for tanh and sigmoid (its uniform form, "
+                                               "U(-sqrt(6 / (fan_in + fan_out)), +), has the same std); ReLU networks "
+                                               "use He's, std sqrt(2 / fan_in)"),
+             (np.sqrt(1 / fan_in), f"the std is sqrt(1 / fan_in) = {np.sqrt(1 / fan_in):.4f}, LeCun's initialisation; "
+                                   "He's doubles the variance for ReLU, which zeroes half its inputs: sqrt(2 / fan_in)"),
+             (np.sqrt(2) / fan_in, f"the std is sqrt(2) / fan_in = {np.sqrt(2) / fan_in:.4f}: the square root belongs "
+                                   "over the whole fraction, sqrt(2 / fan_in)"),
+             (np.sqrt(2 / (out_channels * fan_in)), "fan_in counts every weight of the layer, out_channels * "
+                                                    "in_channels * kh * kw (the weight's size): it counts the inputs "
+                                                    "of one output value, in_channels * kh * kw, without out_channels"),
+             (np.sqrt(2 / (kh * kw)), "fan_in counts one kernel's cells only, kh * kw: each output value sums over "
+                                      "every input channel too, so fan_in = in_channels * kh * kw")]
+    near = [(abs(std / value - 1), text) for value, text in slips if abs(std / value - 1) < 0.05]
+    return min(near)[1] if near else None
+
+
 def _conv_numpy(x, w, b, stride, padding):
     """Independent reference: one einsum per kernel offset over strided slices of the padded input."""
     (sh, sw), (ph, pw), (kh, kw) = stride, padding, w.shape[2:]
