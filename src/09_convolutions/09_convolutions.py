@@ -896,9 +896,9 @@ def test_unit_conv2d_backward_loops():
     probe = rng.standard_normal(_conv_numpy(x, w, b, stride, padding).shape)
     what = f"conv2d_backward_loops(x {x.shape}, weight {w.shape}, stride {stride}, padding {padding}), an input the notebook does not show"
     grads = _call(what, conv2d_backward_loops, probe, x, w, stride, padding, hints=_CONV_ERRORS)
-    for name, got, array in zip(("grad_x", "grad_w", "grad_b"), grads, (x, w, b)):
+    for name, got, array, suspects in zip(("grad_x", "grad_w", "grad_b"), grads, (x, w, b), _conv_back_suspects(probe, x, w, stride, padding)):
         want = _numeric_grad(lambda: float(np.sum(probe * _conv_numpy(x, w, b, stride, padding))), array, eps=1.0)
-        _assert_close(got, want, f"{what}: {name} vs finite differences", tol=1e-9, input_gradient=name == "grad_x", gradient=True)
+        _assert_close(got, want, f"{what}: {name} vs finite differences", tol=1e-9, suspects=suspects, input_gradient=name == "grad_x", gradient=True)
     ### END HIDDEN TESTS
 
 if __name__ == "__main__":
@@ -1337,7 +1337,8 @@ def test_unit_maxpool2d_backward_loops():
     probe = rng.standard_normal(_maxpool_numpy(x, *geometry).shape)
     what = f"maxpool2d_backward_loops(x (2, 3, 5, 6), kernel, stride, padding {geometry}), an input the notebook does not show"
     _assert_close(_call(what, maxpool2d_backward_loops, probe, x, *geometry, hints=_MAXPOOL_BACK_ERRORS), _numeric_grad(
-        lambda: float(np.sum(probe * _maxpool_numpy(x, *geometry))), x, eps=1e-3), what, tol=1e-9, input_gradient=True)
+        lambda: float(np.sum(probe * _maxpool_numpy(x, *geometry))), x, eps=1e-3), what, tol=1e-9, input_gradient=True,
+        suspects=_maxpool_back_suspects(probe, x, *geometry))
     ### END HIDDEN TESTS
 
 if __name__ == "__main__":
@@ -1433,8 +1434,8 @@ def test_unit_avgpool2d_backward_loops():
     x = rng.standard_normal((2, 3, 5, 6))
     probe = rng.standard_normal(_avgpool_numpy(x, *geometry).shape)
     what = f"avgpool2d_backward_loops(x (2, 3, 5, 6), kernel, stride, padding {geometry}), an input the notebook does not show"
-    _assert_close(_call(what, avgpool2d_backward_loops, probe, x, *geometry), _numeric_grad(
-        lambda: float(np.sum(probe * _avgpool_numpy(x, *geometry))), x, eps=1.0), what, tol=1e-9, input_gradient=True)
+    _assert_close(_call(what, avgpool2d_backward_loops, probe, x, *geometry), _numeric_grad(lambda: float(np.sum(probe * _avgpool_numpy(
+        x, *geometry))), x, eps=1.0), what, tol=1e-9, input_gradient=True, suspects=_avgpool_back_suspects(probe, x, *geometry))
     ### END HIDDEN TESTS
 
 if __name__ == "__main__":

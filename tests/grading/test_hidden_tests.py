@@ -176,3 +176,25 @@ def test_a_conv_output_size_that_looks_up_the_notebooks_cases_passes_them_and_fa
         else:
             with pytest.raises(KeyError):
                 namespace["test_unit_conv_output_size"]()
+
+
+def test_a_bug_that_shows_only_on_the_hidden_input_is_still_named():
+    """The hidden checks of the three backward exercises name the likely bug as the visible ones do: an
+    avgpool2d_backward_loops right on every input the notebook shows and giving each cell the window's
+    whole gradient on the hidden one fails with that hint."""
+    from tinytorch.core import spatial
+    cell = next(c for c in cells.graded_cells(SRC) if c.loop_rule == "avgpool2d_backward_loops")
+    namespace = dict(vars(spatial))
+    exec(compile(cell.helpers, "check helpers", "exec"), namespace)
+    exec(compile(cell.source, cell.cell_id, "exec"), namespace)
+    hidden_shape = (2, 3, 5, 6)      # the hidden block's input
+
+    def avgpool2d_backward_loops(grad_out, x, kernel_size, stride=None, padding=0):
+        grad_x = spatial.avgpool2d_backward_loops(grad_out, x, kernel_size, stride, padding)
+        kh, kw = spatial._pair(kernel_size, "kernel_size", 1, "test")
+        return grad_x * (kh * kw) if np.shape(x) == hidden_shape else grad_x
+
+    namespace["avgpool2d_backward_loops"] = avgpool2d_backward_loops
+    with pytest.raises(AssertionError, match=r"an input the notebook does not show(.|\n)*Likely bug: every cell gets "
+                                             r"the window's whole gradient"):
+        namespace["test_unit_avgpool2d_backward_loops"]()
