@@ -649,8 +649,7 @@ if __name__ == "__main__":
 
 # %% nbgrader={"grade": false, "grade_id": "check-helpers", "locked": true, "schema_version": 3, "solution": false, "task": false}
 #| check_helpers
-# Given: the checks' helpers, in tito/check_helpers/convolutions.py (open it to read how a check
-# computes what it expects, and how it names a likely bug).
+# Given: the checks' helpers, in tito/check_helpers/convolutions.py (open it to read how a check works).
 from tito.check_helpers.convolutions import (
     _CONV_ERRORS, _MAXPOOL_BACK_ERRORS, _RF_TYPE_HINT, _assert_close, _avgpool_back_suspects, _avgpool_numpy,
     _avgpool_suspects, _bias_shape_slip, _call, _conv_back_suspects, _conv_numpy, _conv_suspects, _diag_coverage,
