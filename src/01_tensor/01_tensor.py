@@ -431,13 +431,23 @@ def test_unit_arithmetic():
     np.testing.assert_allclose((a - b).data, [[-9, -18], [-7, -16]], err_msg="a - b")
     np.testing.assert_allclose((a * b).data, [[10, 40], [30, 80]], err_msg="a * b")
     np.testing.assert_allclose((a / b).data, [[0.1, 0.1], [0.3, 0.2]], err_msg="a / b")
-    np.testing.assert_allclose((1 - a).data, [[0, -1], [-2, -3]], err_msg="1 - a (__rsub__: other - self)")
-    np.testing.assert_allclose((2 / a).data, [[2, 1], [2 / 3, 0.5]], err_msg="2 / a (__rtruediv__: other / self)")
+    for expr, got, want, backwards in [("1 - a", 1 - a, [[0, -1], [-2, -3]], [[0, 1], [2, 3]]),
+                                       ("2 / a", 2 / a, [[2, 1], [2 / 3, 0.5]], [[0.5, 1], [1.5, 2]])]:
+        reflected = "__rsub__" if "-" in expr else "__rtruediv__"
+        np.testing.assert_allclose(got.data, want, err_msg=f"{expr} ({reflected}: other {expr[2]} self)" + (
+            f". Likely bug: {reflected} computes self {expr[2]} other; Python calls a.{reflected}({expr[0]}) for {expr}, "
+            f"so self is a and other is {expr[0]}: return other {expr[2]} self" if np.allclose(got.data, backwards) else ""))
     np.testing.assert_allclose((np.array([5.0, 6.0]) - a).data, [[4, 4], [2, 2]], err_msg="array - Tensor")
     np.testing.assert_allclose((3 + a).data, (a + 3).data)
     np.testing.assert_allclose((3 * a).data, (a * 3).data)
     np.testing.assert_allclose((-a).data, [[-1, -2], [-3, -4]], err_msg="-a")
     np.testing.assert_allclose((a ** 2).data, [[1, 4], [9, 16]], err_msg="a ** 2")
+    for name in ("exp", "log"):
+        fresh = Tensor([[1.0, 2.0], [3.0, 4.0]])
+        getattr(fresh, name)()
+        np.testing.assert_array_equal(fresh.data, [[1.0, 2.0], [3.0, 4.0]], err_msg=(
+            f"a.{name}() changed a itself. Likely bug: the result was computed into a's own array (out=self.data, "
+            f"or self.data = ...); compute a new array, np.{name}(self.data), and wrap it in a new Tensor"))
     np.testing.assert_allclose(a.exp().data, np.exp([[1.0, 2.0], [3.0, 4.0]]), rtol=1e-6, err_msg="exp")
     np.testing.assert_allclose(a.log().data, np.log([[1.0, 2.0], [3.0, 4.0]]), rtol=1e-6, err_msg="log")
     np.testing.assert_array_equal(a.data, [[1.0, 2.0], [3.0, 4.0]], err_msg="exp, log and the operators must not change their input")
@@ -568,7 +578,9 @@ def test_unit_matmul():
     rng = np.random.default_rng(1)
     left, right, shared = rng.normal(size=(4, 3, 2)), rng.normal(size=(4, 2, 5)), rng.normal(size=(2, 5))
     batch = (Tensor(left, dtype=np.float64) @ Tensor(right, dtype=np.float64))
-    assert batch.shape == (4, 3, 5), f"(4, 3, 2) @ (4, 2, 5) gives (4, 3, 5), got {batch.shape}"
+    assert batch.shape == (4, 3, 5), f"(4, 3, 2) @ (4, 2, 5) gives (4, 3, 5), got {batch.shape}" + (
+        ". Likely bug: np.dot pairs every matrix of the first batch with every matrix of the second (4 x 4 "
+        "products); np.matmul (the @ operator) pairs them by batch index" if batch.shape == (4, 3, 4, 5) else "")
     np.testing.assert_allclose(batch.data, np.stack([left[i] @ right[i] for i in range(4)]), rtol=1e-12,
                                err_msg="a batch of matrices: one product per batch entry")
     broadcast = Tensor(left, dtype=np.float64) @ Tensor(shared, dtype=np.float64)
@@ -702,12 +714,18 @@ def test_unit_shape():
     assert t.reshape((3, 2)).shape == (3, 2), 'check failed: t.reshape((3, 2)).shape == (3, 2)'
     assert t.reshape(-1, 2).shape == (3, 2), 'check failed: t.reshape(-1, 2).shape == (3, 2)'
     np.testing.assert_allclose(t.reshape(2, 3).data, [[0, 1, 2], [3, 4, 5]])
-    assert t.shape == (6,), f"reshape must return a new Tensor and leave the original alone; its shape became {t.shape}"
+    assert t.shape == (6,), (f"reshape must return a new Tensor and leave the original alone; its shape became {t.shape}. "
+                             "Likely bug: reshape assigned self.data (and returned self); return "
+                             "Tensor(self.data.reshape(shape)), a new Tensor")
     np.testing.assert_array_equal(t.data, np.arange(6.0), err_msg="reshape must not change its input")
     m = t.reshape(2, 3).transpose()
     assert m.shape == (3, 2) and np.allclose(m.data, [[0, 3], [1, 4], [2, 5]]), 'check failed: m.shape == (3, 2) and np.allclose(m.data, [[0, 3], [1, 4], [2, 5]])'
     assert Tensor(np.zeros((2, 3, 4))).transpose(0, 2).shape == (4, 3, 2), 'check failed: Tensor(np.zeros((2, 3, 4))).transpose(0, 2).shape == (4, 3, 2)'
     cube = np.arange(24.0).reshape(2, 3, 4)
+    swapped = Tensor(cube).transpose().shape
+    assert swapped == (2, 4, 3), f"transpose() of a (2, 3, 4) tensor: expected shape (2, 4, 3), got {swapped}" + (
+        ". Likely bug: .T (np.transpose with no axes) reverses every axis; transpose() swaps the last two only, "
+        "np.swapaxes(data, -1, -2)" if swapped == (4, 3, 2) else "")
     np.testing.assert_array_equal(Tensor(cube).transpose().data, np.swapaxes(cube, -1, -2),
                                   err_msg="transpose() swaps the last two axes only")
     g = t.reshape(2, 3)
@@ -835,11 +853,20 @@ def test_unit_reductions():
     assert t.mean(axis=0, keepdims=True).shape == (1, 3), 'check failed: t.mean(axis=0, keepdims=True).shape == (1, 3)'
     assert t.max().item() == 6.0, 'check failed: t.max().item() == 6.0'
     np.testing.assert_allclose(t.max(axis=1).data, [5, 6])
-    assert t.max(axis=0, keepdims=True).shape == (1, 3), 'check failed: t.max(axis=0, keepdims=True).shape == (1, 3)'
+    for name in ("sum", "mean", "max"):
+        shape = getattr(t, name)(axis=0, keepdims=True).shape
+        assert shape == (1, 3), (f"t.{name}(axis=0, keepdims=True) of a (2, 3) tensor: expected shape (1, 3), got {shape}"
+                                 + (f". Likely bug: {name} ignores keepdims; pass it on to np.{name}" if shape == (3,) else ""))
     np.testing.assert_allclose(t.sum(axis=(0, 1)).data, 21)
     cube = np.arange(24.0).reshape(2, 3, 4)
     c = Tensor(cube)
-    np.testing.assert_allclose(c.mean(axis=(0, 2)).data, cube.mean(axis=(0, 2)), err_msg="mean over a tuple of axes (0, 2)")
+    try:
+        by_tuple = c.mean(axis=(0, 2))
+    except (TypeError, IndexError) as error:
+        raise AssertionError(f"mean(axis=(0, 2)) of a (2, 3, 4) tensor raised {type(error).__name__}: {error}. Likely "
+                             "bug: the count is self.shape[axis], which needs one axis; with a tuple of axes, count "
+                             "the elements of each mean: the product of those axes' lengths") from None
+    np.testing.assert_allclose(by_tuple.data, cube.mean(axis=(0, 2)), err_msg="mean over a tuple of axes (0, 2)")
     assert c.mean(axis=(0, 2), keepdims=True).shape == (1, 3, 1), 'check failed: c.mean(axis=(0, 2), keepdims=True).shape == (1, 3, 1)'
     np.testing.assert_allclose(c.max(axis=(1, 2)).data, cube.max(axis=(1, 2)), err_msg="max over a tuple of axes")
     np.testing.assert_allclose(c.mean(axis=-1).data, cube.mean(axis=-1), err_msg="mean over axis -1")
@@ -896,7 +923,15 @@ def test_unit_dtypes():
             f"only {len(right)} of {len(results)} operations give the right values ({sorted(right)}); the dtype "
             "check needs most of them working (see the other items)")
         leaks = {name: str(data.dtype) for name, data in right.items() if data.dtype != dtype}
-        assert not leaks, f"{np.dtype(dtype).name} in must give {np.dtype(dtype).name} out; got {leaks}"
+        slips = [(".sum", "np.sum(..., dtype=np.float64) or a float64 accumulator: the sum keeps the tensor's dtype"),
+                 (".mean", "the mean divides by a NumPy integer (np.prod(...), an np.int64 count), which NumPy 2 "
+                           "promotes with float32 to float64: divide by a Python int, int(np.prod(...))"),
+                 (" ", "a number or array operand turned into an array of its own dtype (np.asarray(1.5) is "
+                       "float64): constants take the tensor's dtype (_operand)")]    # " ": an operator, as in "t + 1.5"
+        called = [name.split("(")[0] for name in leaks]         # "t.sum(axis=1)" -> "t.sum"
+        hints = [hint for mark, hint in slips if any(mark in name for name in called)]
+        assert not leaks, f"{np.dtype(dtype).name} in must give {np.dtype(dtype).name} out; got {leaks}" + (
+            f". Likely bug: {'; or '.join(hints)}" if hints else "")
     ### BEGIN HIDDEN TESTS
     x = np.random.default_rng(505).integers(1, 9, size=(4, 2)) / 4
     ops = {"t - 0.5": lambda a: a - 0.5, "2 / t": lambda a: 2 / a, "t ** 3": lambda a: a ** 3, "t[1]": lambda a: a[1],

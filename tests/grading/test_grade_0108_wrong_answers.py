@@ -274,6 +274,7 @@ WRONG = {
                              "np.asarray(other) instead of _operand: int and float64 constants make float32 tensors float64"),
     ("01", "matmul_np_dot"): ({"test-tensor-matmul"}, "matmul with np.dot: a batch @ batch pairs every matrix with every other"),
     ("01", "rsub_same_as_sub"): ({"test-tensor-arithmetic"}, "__rsub__ returns self - other"),
+    ("01", "rtruediv_divides_self"): ({"test-tensor-arithmetic"}, "__rtruediv__ divides self by other, as __truediv__ does"),
     ("01", "transpose_dot_T"): ({"test-tensor-shape"}, "transpose() uses .T, reversing all axes of a 3-d tensor"),
     ("01", "sum_float64_accumulator"): ({"test-tensor-dtypes"}, "sum accumulates in float64 and returns float64 for float32 input"),
     ("01", "max_drops_keepdims"): ({"test-tensor-reductions"}, "max ignores keepdims"),
@@ -365,6 +366,17 @@ CORRECT = {
 # Wrong answers whose lost items must also name their bug: (module, answer) -> [(item, words of its message)].
 NOT_A_TUPLE = "returned an array, not a tuple of gradients: return (g,) with the comma"
 LIKELY = {
+    ("01", "rsub_same_as_sub"): [("test-tensor-arithmetic", "Likely bug: __rsub__ computes self - other")],
+    ("01", "rtruediv_divides_self"): [("test-tensor-arithmetic", "Likely bug: __rtruediv__ computes self / other")],
+    ("01", "exp_log_in_place"): [("test-tensor-arithmetic", "Likely bug: the result was computed into a's own array")],
+    ("01", "matmul_np_dot"): [("test-tensor-matmul", "Likely bug: np.dot pairs every matrix of the first batch")],
+    ("01", "reshape_in_place"): [("test-tensor-shape", "Likely bug: reshape assigned self.data")],
+    ("01", "transpose_dot_T"): [("test-tensor-shape", "Likely bug: .T (np.transpose with no axes) reverses every axis")],
+    ("01", "max_drops_keepdims"): [("test-tensor-reductions", "Likely bug: max ignores keepdims")],
+    ("01", "mean_single_axis"): [("test-tensor-reductions", "Likely bug: the count is self.shape[axis]")],
+    ("01", "mean_np_prod_count"): [("test-tensor-dtypes", "Likely bug: the mean divides by a NumPy integer")],
+    ("01", "sum_float64_accumulator"): [("test-tensor-dtypes", "Likely bug: np.sum(..., dtype=np.float64)")],
+    ("01", "operand_as_array"): [("test-tensor-dtypes", "Likely bug: a number or array operand turned into an array")],
     ("07", "adam_global_step"): [("test-adam-sparse", "Likely bug: one step count for all parameters")],
     ("07", "adam_folded_eps"): [("test-adam-sparse", "Likely bug: the bias corrections folded into the step size")],
     ("06", "exp_no_tuple"): [("test-autograd-elementwise-rules", "exp_backward " + NOT_A_TUPLE),
