@@ -361,10 +361,13 @@ def test_unit_relu():
     out = ReLU()(x)
     assert isinstance(out, Tensor) and out.shape == (2, 3), 'check failed: isinstance(out, Tensor) and out.shape == (2, 3)'
     np.testing.assert_array_equal(out.data, [[0, 0, 0], [0.5, 3, 0]], err_msg="ReLU = max(0, x)")
-    np.testing.assert_array_equal(x.data, values, err_msg="ReLU must not change its input")
+    np.testing.assert_array_equal(x.data, values, err_msg="ReLU must not change its input. Likely bug: the result was "
+                                  "computed into the input's own array (x.data[x.data < 0] = 0); compute a new one")
     # .data.dtype, not .dtype: the numbers themselves must be float32 (a Tensor subclass can say anything)
     assert out.data.dtype == np.float32, f"float32 in, float32 out; got {out.data.dtype}"
-    assert ReLU()(Tensor([-1.0, 2.0], dtype=np.float64)).data.dtype == np.float64, "float64 in, float64 out"
+    assert ReLU()(Tensor([-1.0, 2.0], dtype=np.float64)).data.dtype == np.float64, (
+        "float64 in, float64 out. Likely bug: Tensor(array) without dtype= makes float32 (module 01's default); "
+        "pass dtype=x.dtype")
     ### BEGIN HIDDEN TESTS
     values = np.random.default_rng(111).standard_normal((3, 4, 2)).astype(np.float32)
     x, what = Tensor(values), "a (3, 4, 2) tensor of random normals, an input the notebook does not show"
@@ -420,16 +423,22 @@ def test_unit_activation_extremes():
     for dtype in (np.float64, np.float32):
         name = np.dtype(dtype).name
         got = Sigmoid()(Tensor(x, dtype=dtype)).data
-        assert np.all(np.isfinite(got)), f"Sigmoid in {name} at {x.tolist()}: got {got.tolist()}"
+        assert np.all(np.isfinite(got)), (f"Sigmoid in {name} at {x.tolist()}: got {got.tolist()}. Likely bug: e^x "
+                                          "overflows to inf for large x and inf / (1 + inf) is nan: use e^-|x|, which "
+                                          "is at most 1, in both branches")
         # float32 still holds sigmoid(-100) = 3.7e-44 (a subnormal number, about 2% precision)
         mirrored = np.allclose(got, sigmoid[::-1].astype(dtype), rtol=1e-6 if dtype == np.float64 else 0.05, atol=0)
         np.testing.assert_allclose(got, sigmoid.astype(dtype), rtol=1e-6 if dtype == np.float64 else 0.05, atol=0, err_msg=(
             f"Sigmoid in {name}, down to the tiny values of large negative x: use e^-|x|, never e^(+large)" + (
                 ". Likely bug: that is sigmoid(-x): the branches are swapped or the sign of x is flipped (see "
-                "test-activations-sigmoid-tanh)" if mirrored else "")))
+                "test-activations-sigmoid-tanh)" if mirrored else ". Likely bug: 1 / (1 + e^-x) at x = -100 computes "
+                "e^100, inf in float32, and 1 / inf is 0, not 3.7e-44: for x < 0 use e^x / (1 + e^x)" if got[1] == 0 else "")))
         got = Tanh()(Tensor(x, dtype=dtype)).data
+        slip = (" Likely bug: e^x and e^-x overflow far out (inf / inf is nan): np.tanh is stable" if np.isnan(got).any()
+                else " Likely bug: 2 * sigmoid(2x) - 1 (or 1 - 2 / (e^2x + 1)) cancels near 0, where tanh(x) is about x: "
+                     "np.tanh keeps it" if got[3] == 0 else "")
         np.testing.assert_allclose(got, np.tanh(x).astype(dtype), rtol=1e-6, atol=0, err_msg=(
-            f"Tanh in {name} at {x.tolist()}: +-1 far out, x itself near 0 (np.tanh is stable)"))
+            f"Tanh in {name} at {x.tolist()}: +-1 far out, x itself near 0 (np.tanh is stable).{slip}"))
     ### BEGIN HIDDEN TESTS
     low, high = [2.3, 2.3, 1.48, 1.48, 1.48, 1.48, -12, -12], [2.95, 2.95, 1.99, 1.99, 1.99, 1.99, -8, -8]
     x = 10.0 ** np.random.default_rng(333).uniform(low, high) * np.tile([-1.0, 1.0], 4)   # |x| 200-900, 30-98, tiny
@@ -479,7 +488,9 @@ if __name__ == "__main__":
 # %% nbgrader={"grade": true, "grade_id": "test-activations-softmax", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
 def test_unit_softmax():
     p = Softmax()(Tensor([[0.0, np.log(3.0)], [1.0, 1.0]], dtype=np.float64)).data
-    np.testing.assert_allclose(p, [[0.25, 0.75], [0.5, 0.5]], rtol=1e-12, err_msg="Softmax() over the last axis")
+    np.testing.assert_allclose(p, [[0.25, 0.75], [0.5, 0.5]], rtol=1e-12, err_msg="Softmax() over the last axis" + (
+        ". Likely bug: the max or the sum lost its axis (keepdims=False), so it broadcasts along the wrong axis: "
+        "keepdims=True keeps one per row" if p.shape == (2, 2) and not np.allclose(p.sum(axis=1), 1) else ""))
     columns = np.array([[0.0, 5.0], [np.log(4.0), 5.0]])
     q = Softmax(dim=0)(Tensor(columns, dtype=np.float64)).data
     rows = np.exp(columns - columns.max(axis=1, keepdims=True))
@@ -495,8 +506,11 @@ def test_unit_softmax():
     rows = Softmax()(x).data
     expected = np.exp(logits - logits.max(axis=1, keepdims=True))
     expected = expected / expected.sum(axis=1, keepdims=True)
-    np.testing.assert_allclose(rows, expected, rtol=1e-4, err_msg="one huge row among ordinary rows: subtract each row's own max")
-    np.testing.assert_array_equal(x.data, logits.astype(np.float32), err_msg="Softmax must not change its input")
+    np.testing.assert_array_equal(x.data, logits.astype(np.float32), err_msg="Softmax must not change its input. Likely "
+                                  "bug: the shift or the exp was done in the input's own array (x.data -= ..., out=x.data)")
+    np.testing.assert_allclose(rows, expected, rtol=1e-4, err_msg="one huge row among ordinary rows: subtract each row's own max"
+                               + (". Likely bug: one max over the whole input (x.data.max()) shifts the ordinary rows to "
+                                  "e^-1000 = 0, and 0 / 0 is nan: max(axis=self.dim, keepdims=True)" if np.isnan(rows[1:]).all() else ""))
     np.testing.assert_allclose(Softmax()(Tensor(np.random.default_rng(0).normal(size=(4, 7)))).data.sum(axis=-1), 1, rtol=1e-6)
     assert rows.dtype == np.float32 and Softmax()(Tensor(logits, dtype=np.float64)).data.dtype == np.float64, "Softmax keeps the dtype"
     ### BEGIN HIDDEN TESTS

@@ -366,6 +366,15 @@ CORRECT = {
 # Wrong answers whose lost items must also name their bug: (module, answer) -> [(item, words of its message)].
 NOT_A_TUPLE = "returned an array, not a tuple of gradients: return (g,) with the comma"
 LIKELY = {
+    ("02", "relu_in_place"): [("test-activations-relu", "Likely bug: the result was computed into the input's own")],
+    ("02", "relu_default_dtype"): [("test-activations-relu", "Likely bug: Tensor(array) without dtype= makes float32")],
+    ("02", "sigmoid_exp_ratio"): [("test-activations-extremes", "Likely bug: e^x overflows to inf for large x")],
+    ("02", "sigmoid_naive_quiet"): [("test-activations-extremes", "Likely bug: 1 / (1 + e^-x) at x = -100 computes")],
+    ("02", "tanh_exp_formula"): [("test-activations-extremes", "Likely bug: e^x and e^-x overflow far out")],
+    ("02", "tanh_via_sigmoid"): [("test-activations-extremes", "Likely bug: 2 * sigmoid(2x) - 1")],
+    ("02", "softmax_global_max"): [("test-activations-softmax", "Likely bug: one max over the whole input")],
+    ("02", "softmax_in_place"): [("test-activations-softmax", "Likely bug: the shift or the exp was done in the input's")],
+    ("02", "softmax_no_keepdims"): [("test-activations-softmax", "Likely bug: the max or the sum lost its axis")],
     ("01", "rsub_same_as_sub"): [("test-tensor-arithmetic", "Likely bug: __rsub__ computes self - other")],
     ("01", "rtruediv_divides_self"): [("test-tensor-arithmetic", "Likely bug: __rtruediv__ computes self / other")],
     ("01", "exp_log_in_place"): [("test-tensor-arithmetic", "Likely bug: the result was computed into a's own array")],
