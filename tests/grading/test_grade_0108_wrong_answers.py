@@ -366,6 +366,10 @@ CORRECT = {
 # Wrong answers whose lost items must also name their bug: (module, answer) -> [(item, words of its message)].
 NOT_A_TUPLE = "returned an array, not a tuple of gradients: return (g,) with the comma"
 LIKELY = {
+    ("08", "accuracy_argmax_only"): [("test-training-accuracy", "Likely bug: argmax over one column is always 0")],
+    ("08", "divide_by_dataset_len"): [("test-training-averages", "Likely bug: the total is divided by len(loader.dataset)")],
+    ("08", "evaluate_always_train"): [("test-training-evaluate", "Likely bug: model.train() at the end")],
+    ("08", "mean_of_batch_means"): [("test-training-train-epoch", "Likely bug: that is the mean of the three batch means")],
     ("02", "relu_in_place"): [("test-activations-relu", "Likely bug: the result was computed into the input's own")],
     ("02", "relu_default_dtype"): [("test-activations-relu", "Likely bug: Tensor(array) without dtype= makes float32")],
     ("02", "sigmoid_exp_ratio"): [("test-activations-extremes", "Likely bug: e^x overflows to inf for large x")],
