@@ -306,6 +306,8 @@ CORRECT = {
     ("02", "where_both_branches_style"): "Sigmoid computing both np.where branches under np.errstate, a softmax in "
                                          "float64 with expand_dims, ReLU by a boolean mask on a copy",
     ("02", "relu_abs_style"): "ReLU as (x + |x|) / 2",
+    ("02", "gelu_sigmoid_identity_style"): "GELU with 0.5 * (1 + tanh(z)) written as sigmoid(2z), 1 / (1 + e^(-2z)) "
+                                           "(round twenty: passes the hidden inputs too)",
     ("02", "logaddexp_style"): "np.where ReLU, exp(-logaddexp(0, -x)) sigmoid, GELU in float64 cast back, log-normaliser softmax",
     ("05", "divmod_rng_shuffle_lists"): "divmod length, self._rng.shuffle of an arange, batches as Python lists, "
                                         "a while loop, the general path (collate) for every dataset",
