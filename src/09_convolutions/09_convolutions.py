@@ -1868,9 +1868,9 @@ def test_unit_conv2d_init():
     what = "Conv2d(24, 40, (2, 3), stride=2, padding=(0, 1)), an input the notebook does not show"
     weight = np.asarray(Conv2d(24, 40, (2, 3), stride=2, padding=(0, 1)).weight.data, dtype=np.float64)
     assert weight.shape == (40, 24, 2, 3), f"{what}: its weight has shape {weight.shape}, expected (40, 24, 2, 3)"
-    std, he, hint = float(weight.std()), np.sqrt(2 / (24 * 2 * 3)), _he_std_slip(float(weight.std()), 24, 40, 2, 3)
-    assert abs(std / he - 1) < 0.05, (f"{what}: its weight has std {std:.4f}, expected sqrt(2 / (24 * 2 * 3)) = "
-                                      f"{he:.4f}" + (f". Likely bug: {hint}" if hint else ""))
+    std, he = float(weight.std()), np.sqrt(2 / (24 * 2 * 3))
+    assert abs(std / he - 1) < 0.05, (f"{what}: its weight has std {std:.4f}, expected sqrt(2 / (24 * 2 * 3)) = {he:.4f}"
+                                      + (f". Likely bug: {hint}" if (hint := _he_std_slip(std, 24, 40, 2, 3)) else ""))
     ### END HIDDEN TESTS
 
 if __name__ == "__main__":
