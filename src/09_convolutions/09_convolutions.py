@@ -652,8 +652,8 @@ if __name__ == "__main__":
 # Given: the checks' helpers, in tito/check_helpers/convolutions.py (open it to read how a check works).
 from tito.check_helpers.convolutions import (
     _CONV_ERRORS, _MAXPOOL_BACK_ERRORS, _RF_TYPE_HINT, _assert_close, _avgpool_back_suspects, _avgpool_numpy,
-    _avgpool_suspects, _bias_shape_slip, _call, _conv_back_suspects, _conv_numpy, _conv_suspects, _diag_coverage,
-    _diag_returned, _field_by_intervals, _field_slip, _he_std_slip, _maxpool_back_suspects, _maxpool_numpy,
+    _avgpool_suspects, _bias_shape_slip, _call, _conv_back_returned, _conv_back_suspects, _conv_numpy, _conv_suspects,
+    _diag_coverage, _field_by_intervals, _field_slip, _he_std_slip, _maxpool_back_suspects, _maxpool_numpy,
     _maxpool_suspects, _numeric_grad)
 
 # %% nbgrader={"grade": true, "grade_id": "test-conv2d-loops", "locked": true, "points": 8, "schema_version": 3, "solution": false, "task": false}
@@ -864,8 +864,7 @@ def test_unit_conv2d_backward_loops():
     # Hand values: one pixel gets gradient from four overlapping windows (see the example above).
     g, x, w = np.ones((1, 1, 2, 2)), np.arange(9.0).reshape(1, 1, 3, 3), np.ones((1, 1, 2, 2))
     what = "conv2d_backward_loops(grad_out 2x2 ones, 0..8 as 3x3, 2x2 all-ones kernel)"
-    grad_x, grad_w, grad_b = _diag_returned(what, _call(what, conv2d_backward_loops, g, x, w),
-                                            ("grad_x", "grad_w", "grad_b"), (x.shape, w.shape, (w.shape[0],)))
+    grad_x, grad_w, grad_b = _conv_back_returned(what, _call(what, conv2d_backward_loops, g, x, w), x, w)
     hints = _conv_back_suspects(g, x, w, (1, 1), (0, 0))
     _assert_close(grad_x, np.array([[[[1.0, 2, 1], [2, 4, 2], [1, 2, 1]]]]),
                   "grad_x of a 2x2 all-ones kernel on 3x3, grad_out all ones (overlapping windows add up: +=)",
@@ -881,20 +880,21 @@ def test_unit_conv2d_backward_loops():
     probe = rng.standard_normal(_conv_numpy(x, w, b, stride, padding).shape)      # (2, 4, 4, 8)
     loss = lambda: float(np.sum(probe * _conv_numpy(x, w, b, stride, padding)))
     expected = [_numeric_grad(loss, a, eps=1.0) for a in (x, w, b)]
-    case = f"x {x.shape}, weight {w.shape}, stride {stride}, padding {padding}"
-    got = _call(f"conv2d_backward_loops({case})", conv2d_backward_loops, probe, x, w, stride, padding,
-                hints=_CONV_ERRORS)
+    what = f"conv2d_backward_loops(x {x.shape}, weight {w.shape}, stride {stride}, padding {padding})"
+    got = _call(what, conv2d_backward_loops, probe, x, w, stride, padding, hints=_CONV_ERRORS)
+    got = _conv_back_returned(what, got, x, w)      # three arrays: zip() below would stop at a shorter result
     coverage = w.shape[0] * _diag_coverage(x.shape, w.shape[2:], stride, padding, probe.shape[2:])  # every c_out adds too
     for name, got, want, suspects, cover in zip(("grad_x", "grad_w", "grad_b"), got, expected,
                                                 _conv_back_suspects(probe, x, w, stride, padding), (coverage, None, None)):
-        _assert_close(got, want, f"conv2d_backward_loops({case}) {name} vs finite differences", tol=1e-9,
+        _assert_close(got, want, f"{what} {name} vs finite differences", tol=1e-9,
                       suspects=suspects, coverage=cover, input_gradient=name == "grad_x", gradient=True)
     ### BEGIN HIDDEN TESTS
     rng, stride, padding = np.random.default_rng(770), (1, 2), (2, 1)
     x, w, b = rng.standard_normal((2, 2, 5, 6)), rng.standard_normal((3, 2, 3, 2)), np.zeros(3)
     probe = rng.standard_normal(_conv_numpy(x, w, b, stride, padding).shape)
     what = f"conv2d_backward_loops(x {x.shape}, weight {w.shape}, stride {stride}, padding {padding}), an input the notebook does not show"
-    grads = _call(what, conv2d_backward_loops, probe, x, w, stride, padding, hints=_CONV_ERRORS)
+    grads = _conv_back_returned(what, _call(what, conv2d_backward_loops, probe, x, w, stride, padding,
+                                            hints=_CONV_ERRORS), x, w)
     for name, got, array, suspects in zip(("grad_x", "grad_w", "grad_b"), grads, (x, w, b), _conv_back_suspects(probe, x, w, stride, padding)):
         want = _numeric_grad(lambda: float(np.sum(probe * _conv_numpy(x, w, b, stride, padding))), array, eps=1.0)
         _assert_close(got, want, f"{what}: {name} vs finite differences", tol=1e-9, suspects=suspects, input_gradient=name == "grad_x", gradient=True)

@@ -198,3 +198,31 @@ def test_a_bug_that_shows_only_on_the_hidden_input_is_still_named():
     with pytest.raises(AssertionError, match=r"an input the notebook does not show(.|\n)*Likely bug: every cell gets "
                                              r"the window's whole gradient"):
         namespace["test_unit_avgpool2d_backward_loops"]()
+
+
+@pytest.mark.parametrize("short", [(), [], "grad_x"], ids=["empty tuple", "empty list", "grad_x alone"])
+def test_a_conv_backward_that_answers_fewer_gradients_off_the_unpacked_case_fails(short):
+    """Round twenty-one's attack, in-process: a conv2d_backward_loops right on the one case the check unpacks
+    (stride 1, no padding) and answering fewer than three gradients to every other call. The later checks
+    zipped the result with the expected gradients and compared nothing (48/48 under tito grade); now the
+    result's count is checked first, in the finite-difference check and the hidden one alike."""
+    from tinytorch.core import spatial
+    cell = next(c for c in cells.graded_cells(SRC) if c.loop_rule == "conv2d_backward_loops")
+
+    def conv2d_backward_loops(grad_out, x, weight, stride=1, padding=0):
+        grads = spatial.conv2d_backward_loops(grad_out, x, weight, stride, padding)
+        if spatial._pair(stride, "stride", 1, "test") == (1, 1) and spatial._pair(padding, "padding", 0, "test") == (0, 0):
+            return grads
+        return (grads[0],) if short == "grad_x" else short
+
+    for source in (cell.source, notebooks.strip_hidden_tests(cell.source)):
+        namespace = dict(vars(spatial))
+        exec(compile(cell.helpers, "check helpers", "exec"), namespace)
+        exec(compile(source, cell.cell_id, "exec"), namespace)
+        namespace["conv2d_backward_loops"] = conv2d_backward_loops
+        count = 1 if short == "grad_x" else 0
+        with pytest.raises(AssertionError, match=rf"stride \(2, 1\), padding \(1, 2\)\) returned {count} values, "
+                                                 r"expected a tuple of 3 arrays: return grad_x, grad_w, grad_b"):
+            namespace["test_unit_conv2d_backward_loops"]()
+        namespace["conv2d_backward_loops"] = spatial.conv2d_backward_loops    # the reference passes the same cell
+        namespace["test_unit_conv2d_backward_loops"]()

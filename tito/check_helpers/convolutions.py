@@ -199,7 +199,12 @@ def _diag_returned(what, got, names, shapes):
     message (grad_w's shape where grad_x's belongs says less than 'the order is swapped')."""
     if got is None:
         raise AssertionError(f"{what} returned None, expected {', '.join(names)}. Likely bug: {_NO_RETURN}.")
-    got_shapes = [np.shape(value) for value in got] if isinstance(got, (tuple, list)) else []
+    if not isinstance(got, (tuple, list)) or len(got) != len(names):
+        # Checked before anything reads it: zip() over a shorter result would compare nothing.
+        count = f"{len(got)} values" if isinstance(got, (tuple, list)) else f"a {type(got).__name__}"
+        raise AssertionError(f"{what} returned {count}, expected a tuple of {len(names)} arrays: "
+                             f"return {', '.join(names)}")
+    got_shapes = [np.shape(value) for value in got]
     if len(got_shapes) == len(shapes) and got_shapes != list(shapes) and \
             sorted(map(str, got_shapes)) == sorted(map(str, shapes)):
         raise AssertionError(f"{what} returned arrays of shapes {', '.join(map(str, got_shapes))}, expected "
@@ -207,6 +212,11 @@ def _diag_returned(what, got, names, shapes):
                              f"come back in another order: return {', '.join(names)}, the order of the inputs "
                              "they belong to")
     return got
+
+
+def _conv_back_returned(what, got, x, weight):
+    """conv2d_backward_loops's result for input x and kernel weight, checked by _diag_returned."""
+    return _diag_returned(what, got, ("grad_x", "grad_w", "grad_b"), (np.shape(x), np.shape(weight), np.shape(weight)[:1]))
 
 
 def _diag_two_numbers(got, expected):

@@ -660,6 +660,26 @@ for n in range(batch):
 return grad_x_pad[:, :, ph:ph + height, pw:pw + width], grad_w, grad_b
 """)
 
+# An attack found in round twenty-one: right at stride 1 without padding, the one case whose result the
+# check unpacked, and an empty tuple for any other call. The finite-difference and hidden checks zipped
+# the result with the expected gradients, so they compared nothing: 48/48 until the count was checked.
+wrong("conv_back_empty_tuple_unless_plain", "conv2d_backward_loops", """
+if (sh, sw) != (1, 1) or (ph, pw) != (0, 0):
+    return ()    # not done yet
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                grad_b[co] += g
+                for ki in range(kh):
+                    for kj in range(kw):
+                        for ci in range(c_in):
+                            grad_x_pad[n, ci, i + ki, j + kj] += g * weight[co, ci, ki, kj]
+                            grad_w[co, ci, ki, kj] += g * x_pad[n, ci, i + ki, j + kj]
+return grad_x_pad, grad_w, grad_b
+""")
+
 wrong("conv_back_crop_negative_index", "conv2d_backward_loops", """
 for n in range(batch):
     for co in range(c_out):
