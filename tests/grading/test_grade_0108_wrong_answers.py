@@ -359,6 +359,9 @@ CORRECT = {
                                            "for every node, rules' gradients by index",
     ("06", "unbroadcast_astype_style"): "backward calling unbroadcast(g, inp.shape).astype(inp.dtype) itself instead "
                                         "of _reduce_input_grad, pending gradients popped",
+    # Round twenty-one's honest answer: no depth-first order at all, the tensors sorted by their height.
+    ("06", "sorted_by_height_style"): "topological_order sorting the tensors by height (1 + the highest input's), "
+                                      "the heights found with a stack",
     ("07", "closure_own_buffers_style"): "step(closure=None) as in PyTorch, SGD buffers in a dict of its own keyed by "
                                          "id, Adam in float64 written back with [...] and cast",
     ("08", "running_mean_style"): "incremental weighted means, np.rint accuracy returning hits / len, evaluate with "
