@@ -220,6 +220,56 @@ class Module:
 # sub-module that shares a tensor with the first one. The expected names spell out the
 # rules above. Lists and tuples of modules are checked after `Sequential` (section 3).
 
+# %% nbgrader={"grade": false, "grade_id": "check-helpers-names", "locked": true, "schema_version": 3, "solution": false, "task": false}
+#| check_helpers
+# Slips in named_parameters (and Linear) that the name checks below tell apart, by replaying each on a mirror of
+# the model they build.
+_NAMES_SLIPS = {
+    "no dedup": "a tensor shared by two sub-modules is listed under both names: keep the ids of the tensors listed "
+                "(a set of id(p)) and skip one seen before (first name wins)",
+    "one level": "a sub-module's own tensors are listed, not those of its sub-modules: for a Module, recurse with "
+                 "value.named_parameters() and put the attribute's name in front",
+    "lists only": "only modules inside a list are searched; one kept in an attribute (model.inner, Residual's block) "
+                  "or in a tuple is skipped: walk self._attributes() and recurse into every Module",
+    "no tuples": "lists are opened but tuples are not (Residual's heads): self._attributes() opens both",
+    "bias first": "Linear assigns self.bias before self.weight, and named_parameters follows the order of assignment: "
+                  "create the weight first (PyTorch lists weight, then bias)",
+}
+
+
+def _names_replay(tree, slip=None):
+    """The names named_parameters() gives for a model mirrored by `tree`: a dict of its attributes in assignment
+    order, a sub-module as a dict, a parameter as a number (the same number where a tensor is shared), lists and
+    tuples as themselves, anything else (buffers, strings) as None or a str; or with a slip of _NAMES_SLIPS."""
+    def walk(tree):
+        attributes = tree.items()
+        if slip == "bias first":                                          # a module's bias assigned before the rest
+            attributes = sorted(attributes, key=lambda item: item[0] != "bias")
+        for name, value in attributes:
+            opened = isinstance(value, list) or (isinstance(value, tuple) and slip not in ("no tuples", "lists only"))
+            for key, item in [(f"{name}.{i}", v) for i, v in enumerate(value)] if opened else [(name, value)]:
+                if isinstance(item, int):
+                    yield key, item
+                elif isinstance(item, dict) and slip == "one level":       # the sub-module's own tensors only
+                    yield from ((f"{key}.{sub}", p) for sub, p in item.items() if isinstance(p, int))
+                elif isinstance(item, dict) and (slip != "lists only" or opened):
+                    yield from ((f"{key}.{sub}", p) for sub, p in walk(item))
+
+    names, seen = [], set()
+    for name, token in walk(tree):
+        if slip == "no dedup" or token not in seen:
+            names.append(name)
+            seen.add(token)
+    return names
+
+
+def _names_message(what, expected, names, tree):
+    """The message of a wrong list of names, naming the slips whose replay on `tree` gives them (a tree may not tell
+    two apart: both are named then)."""
+    hints = [hint for slip, hint in _NAMES_SLIPS.items() if names != expected and _names_replay(tree, slip) == names]
+    return f"{what}: expected {expected}, got {names}" + "".join(
+        f"{'. Likely bug: ' if i == 0 else '. Or: '}{hint}" for i, hint in enumerate(hints))
+
 # %% nbgrader={"grade": true, "grade_id": "test-module-parameters", "locked": true, "points": 6, "schema_version": 3, "solution": false, "task": false}
 def test_unit_module_parameters():
     deep = Module()
@@ -238,7 +288,10 @@ def test_unit_module_parameters():
 
     names = [name for name, _ in model.named_parameters()]
     expected = ["scale", "inner.weight", "inner.deep.weight", "tied.own"]
-    assert names == expected, f"named_parameters(): expected {expected}, got {names}"
+    # The model mirrored (see _names_replay), to name a slip: a number per tensor, 1 shared by inner and tied.
+    tree = {"scale": 0, "inner": {"weight": 1, "mask": None, "deep": {"weight": 2}}, "name": "model",
+            "tied": {"weight": 1, "own": 3}}
+    assert names == expected, _names_message("named_parameters()", expected, names, tree)
     shapes = [p.shape for p in model.parameters()]
     assert shapes == [(1,), (2, 2), (4,), (3,)], f"parameters(): expected shapes [(1,), (2, 2), (4,), (3,)], got {shapes}"
     assert [n for n, _ in inner.named_parameters()] == ["weight", "deep.weight"], "check failed: [n for n, _ in inner.named_parameters()] == ['weight', 'deep.weight']"
@@ -261,8 +314,10 @@ def test_unit_module_parameters():
     head.twin = Module()
     head.twin.offset, head.twin.kernel = Tensor(np.ones(2), requires_grad=True), core.kernel   # shared: listed once
     names, expected = [n for n, _ in head.named_parameters()], ["gain", "core.kernel", "core.deep.bias", "twin.offset"]
-    assert names == expected, (f"named_parameters() of a tree, an input the notebook does not show: expected "
-                               f"{expected}, got {names}")
+    tree = {"gain": 0, "label": "head", "core": {"kernel": 1, "running": None, "deep": {"bias": 2}},
+            "twin": {"offset": 3, "kernel": 1}}
+    assert names == expected, _names_message("named_parameters() of a tree, an input the notebook does not show",
+                                             expected, names, tree)
     ### END HIDDEN TESTS
 
 
@@ -382,6 +437,14 @@ class Linear(Module):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test-linear", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
+def _forward_message(what, got, x, w):
+    """The message of a wrong forward output `got` for input x and weight w; names the bias left out."""
+    no_bias = np.asarray(x) @ np.asarray(w).T
+    return what + (". Likely bug: the output is x @ W.T alone, the bias left out: forward must add self.bias "
+                   "(x @ self.weight.transpose() + self.bias)" if np.shape(got) == no_bias.shape and
+                   np.allclose(got, no_bias) else "")
+
+
 def test_unit_linear():
     layer = Linear(3, 2)
     assert layer.weight.shape == (2, 3) and layer.bias.shape == (2,), (
@@ -397,10 +460,13 @@ def test_unit_linear():
     # Worked by hand: y = x @ W.T + b
     layer.weight = Tensor([[1.0, 0.0, -1.0], [2.0, 1.0, 0.0]], requires_grad=True)
     layer.bias = Tensor([0.5, -1.0], requires_grad=True)
-    y = layer(Tensor([[1.0, 2.0, 3.0], [0.0, 1.0, 0.0]]))
+    x, w = [[1.0, 2.0, 3.0], [0.0, 1.0, 0.0]], [[1.0, 0.0, -1.0], [2.0, 1.0, 0.0]]
+    y = layer(Tensor(x))
     assert y.shape == (2, 2), 'check failed: y.shape == (2, 2)'
-    np.testing.assert_allclose(y.data, [[-1.5, 3.0], [0.5, 0.0]], err_msg="Linear forward: x @ W.T + b")
-    np.testing.assert_allclose(layer(Tensor([1.0, 2.0, 3.0])).data, [-1.5, 3.0], err_msg="a single sample (3,)")
+    np.testing.assert_allclose(y.data, [[-1.5, 3.0], [0.5, 0.0]],
+                               err_msg=_forward_message("Linear forward: x @ W.T + b", y.data, x, w))
+    single = layer(Tensor(x[0])).data
+    np.testing.assert_allclose(single, [-1.5, 3.0], err_msg=_forward_message("a single sample (3,)", single, x[0], w))
     stack = layer(Tensor(np.ones((4, 5, 3))))
     assert stack.shape == (4, 5, 2), f"a stack (4, 5, 3) gives (4, 5, 2), got {stack.shape}"
 
@@ -428,8 +494,9 @@ def test_unit_linear():
     w, b, v = (rng.integers(-3, 4, size=shape).astype(np.float64) for shape in ((4, 5), (4,), (3, 5)))
     hidden.weight, hidden.bias = Tensor(w, requires_grad=True), Tensor(b, requires_grad=True)
     where = "Linear(5, 4) forward x @ W.T + b on an input the notebook does not show"
-    np.testing.assert_allclose(hidden(Tensor(v)).data, v @ w.T + b, err_msg=f"{where}: x (3, 5)")
-    np.testing.assert_allclose(hidden(Tensor(v[0])).data, v[0] @ w.T + b, err_msg=f"{where}: a single sample (5,)")
+    for x, what in ((v, "x (3, 5)"), (v[0], "a single sample (5,)")):
+        got = hidden(Tensor(x)).data
+        np.testing.assert_allclose(got, x @ w.T + b, err_msg=_forward_message(f"{where}: {what}", got, x, w))
     ### END HIDDEN TESTS
 
 
@@ -438,7 +505,36 @@ if __name__ == "__main__":
     print("Linear: shapes, initialisation and forward values are right.")
 
 # %% nbgrader={"grade": true, "grade_id": "test-linear-seed", "locked": true, "points": 3, "schema_version": 3, "solution": false, "task": false}
-from tinytorch.core.tensor import manual_seed
+from tinytorch.core.tensor import get_rng, manual_seed
+
+# Slips in Linear's initial draws that the checks below name when the values match their replay.
+_LINEAR_SLIPS = {
+    "in out T": "the weight was drawn as (in_features, out_features) and transposed; draw it in one call of shape "
+                "(out_features, in_features)",
+    "bound out": "the bound is 1/sqrt(out_features); it is 1/sqrt(in_features)",
+    "bias first": "the bias is drawn before the weight; draw the weight first, then the bias",
+}
+
+
+def _linear_draws(seed, n_in, n_out, slip=None):
+    """The weight and bias Linear(n_in, n_out) draws after manual_seed(seed), get_rng() being then
+    np.random.default_rng(seed); or with a slip of _LINEAR_SLIPS."""
+    rng = np.random.default_rng(seed)
+    bound = 1 / np.sqrt(n_out if slip == "bound out" else n_in)
+    bias = rng.uniform(-bound, bound, size=n_out) if slip == "bias first" else None
+    weight = rng.uniform(-bound, bound, size=(n_in, n_out)).T if slip == "in out T" else \
+        rng.uniform(-bound, bound, size=(n_out, n_in))
+    return weight, rng.uniform(-bound, bound, size=n_out) if bias is None else bias
+
+
+def _draws_hint(layer, seed):
+    """'. Likely bug: ...' when the layer's weight and bias are the draws of a slip of _LINEAR_SLIPS, else ''."""
+    got = (np.asarray(layer.weight.data), np.asarray(layer.bias.data))
+    for slip, hint in _LINEAR_SLIPS.items():
+        draws = _linear_draws(seed, layer.in_features, layer.out_features, slip)
+        if all(g.shape == d.shape and np.allclose(g, d, rtol=1e-6) for g, d in zip(got, draws)):
+            return f". Likely bug: {hint}"
+    return ""
 
 
 def test_unit_linear_seed():
@@ -446,21 +542,28 @@ def test_unit_linear_seed():
     first = Linear(3, 2)
     manual_seed(0)
     second = Linear(3, 2)
-    np.testing.assert_array_equal(first.weight.data, second.weight.data,
-                                  err_msg="two Linear(3, 2) built after manual_seed(0) must be identical: draw from get_rng()")
+    hint = ""
+    if not np.array_equal(first.weight.data, second.weight.data):   # does Linear draw from get_rng() at all?
+        manual_seed(0)
+        untouched = get_rng().random()
+        manual_seed(0)
+        Linear(3, 2)
+        if get_rng().random() == untouched:
+            hint = (". Likely bug: the values come from np.random (or a generator of its own): building a Linear took "
+                    "no numbers from get_rng(), so manual_seed cannot repeat them; draw with get_rng().uniform(...)")
+    np.testing.assert_array_equal(first.weight.data, second.weight.data, err_msg=(
+        "two Linear(3, 2) built after manual_seed(0) must be identical: draw from get_rng()" + hint))
     np.testing.assert_array_equal(first.bias.data, second.bias.data, err_msg="the bias too")
     third = Linear(3, 2)
     assert not np.array_equal(third.weight.data, second.weight.data), "a layer built later draws new numbers"
     # The same draws as a numpy Generator seeded with 0: the weight first, then the bias.
     rng, bound = np.random.default_rng(0), 1 / np.sqrt(3)
     expected = rng.uniform(-bound, bound, size=(2, 3))
-    drawn_in_out = np.random.default_rng(0).uniform(-bound, bound, size=(3, 2)).T
-    hint = (". Likely bug: the weight was drawn as (in_features, out_features) and transposed; draw it in one "
-            "call of shape (out_features, in_features)") if np.allclose(first.weight.data, drawn_in_out, rtol=1e-6) else ""
-    np.testing.assert_allclose(first.weight.data, expected, rtol=1e-6,
-                               err_msg="weight: get_rng().uniform(-1/sqrt(in), 1/sqrt(in), size=(out, in)), drawn first" + hint)
-    np.testing.assert_allclose(first.bias.data, rng.uniform(-bound, bound, size=2), rtol=1e-6,
-                               err_msg="bias: get_rng().uniform(-1/sqrt(in), 1/sqrt(in), size=(out,)), drawn after the weight")
+    np.testing.assert_allclose(first.weight.data, expected, rtol=1e-6, err_msg=(
+        "weight: get_rng().uniform(-1/sqrt(in), 1/sqrt(in), size=(out, in)), drawn first" + _draws_hint(first, 0)))
+    np.testing.assert_allclose(first.bias.data, rng.uniform(-bound, bound, size=2), rtol=1e-6, err_msg=(
+        "bias: get_rng().uniform(-1/sqrt(in), 1/sqrt(in), size=(out,)), drawn after the weight"
+        + _draws_hint(first, 0)))
     assert first.weight.dtype == np.float32 and first.bias.dtype == np.float32, "parameters are float32 Tensors"
     ### BEGIN HIDDEN TESTS
     manual_seed(3033)
@@ -468,7 +571,8 @@ def test_unit_linear_seed():
     for name, got, size in (("weight", hidden.weight, (6, 4)), ("bias", hidden.bias, (6,))):
         np.testing.assert_allclose(got.data, rng.uniform(-bound, bound, size=size), rtol=1e-6, err_msg=(
             f"Linear(4, 6) after manual_seed(3033), an input the notebook does not show: {name}: the next "
-            f"get_rng().uniform(-1/sqrt(in), 1/sqrt(in), size={size}), the weight drawn first"))
+            f"get_rng().uniform(-1/sqrt(in), 1/sqrt(in), size={size}), the weight drawn first"
+            + _draws_hint(hidden, 3033)))
     ### END HIDDEN TESTS
 
 
@@ -643,14 +747,17 @@ def test_unit_sequential_flatten():
     one, two = Linear(2, 2, bias=False), Linear(2, 2)
     one.weight = Tensor([[0.0, 1.0], [1.0, 1.0]], requires_grad=True)
     two.weight = Tensor([[2.0, 0.0], [0.0, 3.0]], requires_grad=True)
-    two.bias = Tensor([1.0, -1.0], requires_grad=True)
+    b2 = [1.0, -1.0]
+    two.bias = Tensor(b2, requires_grad=True)
     model = Sequential(one, two)
     v = np.array([[1.0, 2.0], [3.0, -1.0]])
     y = model(Tensor(v))
-    expected = (v @ np.array([[0.0, 1.0], [1.0, 1.0]]).T) @ np.array([[2.0, 0.0], [0.0, 3.0]]).T + [1.0, -1.0]
+    expected = (v @ np.array([[0.0, 1.0], [1.0, 1.0]]).T) @ np.array([[2.0, 0.0], [0.0, 3.0]]).T + b2
     np.testing.assert_allclose(y.data, expected, err_msg="Sequential(one, two)(x) must be two(one(x))" + (
         ". Likely bug: each layer is applied to the input x, not to the previous layer's output: x = layer(x)"
-        if np.allclose(y.data, two(Tensor(v)).data) else ""))
+        if np.allclose(y.data, two(Tensor(v)).data) else
+        f". Likely bug: that is two(one(x)) without two's bias {b2}: Linear.forward must add self.bias "
+        "(test-linear checks it)" if np.allclose(y.data, expected - b2) else ""))
     assert len(model) == 2 and model[1].out_features == 2, 'check failed: len(model) == 2 and model[1].out_features == 2'
     chain = Sequential(Flatten(), Linear(12, 3), Linear(3, 1))
     assert chain(x).shape == (2, 1), "Sequential(Flatten(), Linear(12, 3), Linear(3, 1)) on (2, 3, 2, 2)"
@@ -751,6 +858,20 @@ class Dropout(Module):
         return f"p={self.p}"
 
 
+# %% nbgrader={"grade": false, "grade_id": "check-helpers-dropout", "locked": true, "schema_version": 3, "solution": false, "task": false}
+#| check_helpers
+import numpy as np
+
+
+def _shared_mask_hint(kept, seed, p):
+    """'. Likely bug: ...' when `kept` (where Dropout(p) kept the units, after manual_seed(seed)) is one draw per
+    feature shared by every row: get_rng() is then np.random.default_rng(seed), so that mask can be replayed."""
+    per_feature = np.random.default_rng(seed).random(kept.shape[-1]) >= p
+    return (". Likely bug: one random number per feature (get_rng().random(x.shape[-1])), shared by every row of the "
+            "batch; draw one per element, get_rng().random(x.shape)"
+            if np.array_equal(kept, np.broadcast_to(per_feature, kept.shape)) else "")
+
+
 # %% nbgrader={"grade": true, "grade_id": "test-dropout", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 from tinytorch.core.tensor import get_rng, manual_seed
 
@@ -763,24 +884,28 @@ def test_unit_dropout():
     dropped = np.mean(y == 0)
     assert abs(dropped - 0.25) < 0.01, f"fraction of zeros {dropped:.3f}, expected about p = 0.25" + (
         ". Likely bug: the mask keeps where u < p, a fraction p of the units; keep where u >= p (drop with "
-        "probability p)" if abs(dropped - 0.75) < 0.01 else "")
+        "probability p)" if abs(dropped - 0.75) < 0.01 else _shared_mask_hint(y != 0, 0, 0.25))
     survivors = y[y != 0]
     np.testing.assert_allclose(survivors, 1 / 0.75, rtol=1e-6, err_msg="survivors scaled by 1/(1-p)" + (
         ". Likely bug: the survivors are multiplied by 1 - p; inverted dropout divides them by 1 - p"
         if survivors.size and np.allclose(survivors, 0.75) else ""))
     assert abs(y.mean() - 1.0) < 0.02, 'check failed: abs(y.mean() - 1.0) < 0.02'       # expectation preserved
-    assert not np.array_equal(layer(x).data, y), "a new mask every call"
-    np.testing.assert_array_equal(x.data, np.ones((200, 500)), err_msg="Dropout must not change its input")
+    again = layer(x).data
+    assert not np.array_equal(again, y), "a new mask every call"
+    np.testing.assert_array_equal(x.data, np.ones((200, 500)), err_msg="Dropout must not change its input" + (
+        ". Likely bug: forward scaled the input's own data (x.data *= mask) and returned x: the input now holds the "
+        "last output; return x * mask, a new Tensor" if np.array_equal(x.data, again) else ""))
     assert y.dtype == np.float32 and layer(Tensor(np.ones(3), dtype=np.float64)).dtype == np.float64, "Dropout keeps the dtype"
 
-    manual_seed(0)
-    np.testing.assert_array_equal(layer(x).data, y, err_msg="same seed, same mask: draw the mask from get_rng()")
-    manual_seed(0)                                   # ... from get_rng() itself: a mask moves its stream
+    manual_seed(0)                                   # from get_rng() itself: a mask moves its stream
     untouched = get_rng().random()
     manual_seed(0)
-    layer(x)
-    assert get_rng().random() != untouched, \
-        "Dropout must draw its mask from get_rng(), the generator manual_seed seeds (not from np.random)"
+    repeated = layer(x).data
+    unmoved = get_rng().random() == untouched
+    hint = (". Likely bug: the mask comes from np.random (or a generator of its own): the layer took no numbers "
+            "from get_rng(), so manual_seed cannot repeat it; draw get_rng().random(x.shape)") if unmoved else ""
+    np.testing.assert_array_equal(repeated, y, err_msg="same seed, same mask: draw the mask from get_rng()" + hint)
+    assert not unmoved, "Dropout must draw its mask from get_rng(), the generator manual_seed seeds" + hint
 
     layer.eval()
     in_eval = layer(x).data
@@ -794,7 +919,8 @@ def test_unit_dropout():
     out = Dropout(p=0.4)(v).data
     where = "Dropout(p=0.4) on a (300, 400) input, an input the notebook does not show"
     dropped, kept = np.mean(out == 0), out != 0
-    assert abs(dropped - 0.4) < 0.01, f"{where}: fraction of zeros {dropped:.3f}, expected about p = 0.4"
+    assert abs(dropped - 0.4) < 0.01, (f"{where}: fraction of zeros {dropped:.3f}, expected about p = 0.4"
+                                       + _shared_mask_hint(kept, 3035, 0.4))
     np.testing.assert_allclose(out[kept], v.data[kept] / 0.6, rtol=1e-6, err_msg=f"{where}: survivors times 1/(1-p)")
     assert out.dtype == np.float32, f"{where}: Dropout keeps the dtype (float32), got {out.dtype}"
     ### END HIDDEN TESTS
@@ -824,7 +950,8 @@ def test_unit_dropout_independent():
         "not one per row")
     assert per_column.min() > f - 0.2 and per_column.max() < f + 0.2, (
         f"every column should lose about {f:.0%} of its elements (the fraction dropped overall), columns lost from "
-        f"{per_column.min():.2f} to {per_column.max():.2f}: draw one random number per element, not one per column")
+        f"{per_column.min():.2f} to {per_column.max():.2f}: draw one random number per element, not one per column"
+        + _shared_mask_hint(kept, 1, 0.25))
     both_dropped = np.mean(~kept[:, :-1] & ~kept[:, 1:])
     assert abs(both_dropped - f ** 2) < 0.01, (
         f"two neighbours are both dropped with probability f^2 = {f ** 2:.4f} when independent (f = {f:.4f}, the "
@@ -837,7 +964,8 @@ def test_unit_dropout_independent():
     assert per_row.min() > f - 0.15 and per_row.max() < f + 0.15, (
         f"{where}: rows lost from {per_row.min():.2f} to {per_row.max():.2f} (overall {f:.2f})")
     assert per_column.min() > f - 0.2 and per_column.max() < f + 0.2, (
-        f"{where}: columns lost from {per_column.min():.2f} to {per_column.max():.2f} (overall {f:.2f})")
+        f"{where}: columns lost from {per_column.min():.2f} to {per_column.max():.2f} (overall {f:.2f})"
+        + _shared_mask_hint(kept, 3036, 0.4))
     both = np.mean(~kept[:, :-1] & ~kept[:, 1:])
     assert abs(both - f ** 2) < 0.01, f"{where}: neighbours both dropped {both:.4f}, expected f^2 = {f ** 2:.4f}"
     ### END HIDDEN TESTS
@@ -915,7 +1043,13 @@ def test_unit_module_tree():
                 "layers.1.block.layers.0.weight", "layers.1.block.layers.0.bias",
                 "layers.1.block.layers.2.block.weight", "layers.1.block.layers.2.block.bias",
                 "layers.1.heads.0.weight", "layers.1.heads.0.bias", "layers.1.heads.1.weight"]
-    assert names == expected, f"named_parameters() of a nested model: expected {expected}, got {names}"
+    # The model mirrored (see _names_replay), to name a slip: a new number for each parameter.
+    numbers = iter(range(100))
+    linear = lambda bias=True: {"weight": next(numbers), "bias": next(numbers) if bias else None}
+    seq = lambda *layers: {"layers": list(layers)}
+    res = lambda block, *heads: {"block": block, "heads": heads}
+    tree = seq(linear(), res(seq(linear(), {}, res(linear())), linear(), linear(bias=False)))
+    assert names == expected, _names_message("named_parameters() of a nested model", expected, names, tree)
     count = int(np.sum([p.size for p in model.parameters()]))
     assert count == (4 * 3 + 3) + 2 * (3 * 3 + 3) + (3 * 2 + 2) + 2 * 2, f"parameter count {count}"
     model.eval()
@@ -933,7 +1067,8 @@ def test_unit_module_tree():
     names, where = [name for name, _ in other.named_parameters()], "a nested model, an input the notebook does not show"
     expected = ["layers.0.block.weight", "layers.0.block.bias", "layers.0.heads.0.layers.1.weight",
                 "layers.1.weight", "layers.1.bias"]
-    assert names == expected, f"named_parameters() of {where}: expected {expected}, got {names}"
+    tree = seq(res(linear(), seq({}, linear(bias=False))), linear())
+    assert names == expected, _names_message(f"named_parameters() of {where}", expected, names, tree)
     count = int(np.sum([p.size for p in other.parameters()]))
     assert count == (3 * 3 + 3) + 3 * 2 + (2 * 4 + 4), f"parameter count of {where}: {count}"
     assert not other.eval()[0].heads[0][0].training, f"eval() reaches a Dropout inside a tuple of heads, in {where}"
@@ -956,6 +1091,15 @@ if __name__ == "__main__":
 from tinytorch.core.tensor import manual_seed
 
 
+def _no_graph_message(what, out, want):
+    """The message of a Linear output without graph; names the numpy forward when its values are right (`want`)."""
+    numpy_forward = out.shape == np.shape(want) and np.allclose(out.data, want)
+    return (f"{what}, with x, weight and bias requiring grad, returned a Tensor with requires_grad False: no graph, so "
+            "no gradient can flow back" + (". Likely bug: forward computed on .data with numpy and wrapped the result "
+            "in a new Tensor (right values, no graph); compute with the Tensors: x @ self.weight.transpose() + "
+            "self.bias" if numpy_forward else ""))
+
+
 def test_unit_layers_backward():
     # Autograd (module 06) is on in the package, so gradients must flow through your forward code.
     w0 = np.array([[1.0, 0.0, -1.0], [2.0, 1.0, 0.5]])
@@ -966,12 +1110,15 @@ def test_unit_layers_backward():
     layer.weight = Tensor(w0, requires_grad=True, dtype=np.float64)
     layer.bias = Tensor(b0, requires_grad=True, dtype=np.float64)
     x = Tensor(x0, requires_grad=True, dtype=np.float64)
-    (layer(x) * Tensor(g0, dtype=np.float64)).sum().backward()
+    out = layer(x)
+    assert out.requires_grad, _no_graph_message("Linear(3, 2)(x)", out, x0 @ w0.T + b0)
+    (out * Tensor(g0, dtype=np.float64)).sum().backward()
     assert layer.weight.grad is not None or layer.bias.grad is not None or x.grad is not None, (
         "no gradient reached the weight, bias or input: compute forward with Tensor operations "
         "(x @ self.weight.transpose() + self.bias), not on .data")
     assert layer.bias.grad is not None, (
-        "the bias got no gradient: forward must add self.bias (out = x @ self.weight.transpose() + self.bias)")
+        "the bias got no gradient: forward must add self.bias (out = x @ self.weight.transpose() + self.bias)" + (
+            ". Likely bug: the output is x @ W.T alone, the bias left out" if np.allclose(out.data, x0 @ w0.T) else ""))
     assert layer.weight.grad is not None, (
         "the weight got no gradient: forward must use self.weight as a Tensor (x @ self.weight.transpose()), "
         "not its .data")
@@ -986,7 +1133,9 @@ def test_unit_layers_backward():
     head.weight = Tensor(np.arange(1.0, 7.0).reshape(1, 6), requires_grad=True, dtype=np.float64)
     through = Sequential(Flatten(), head) if _sequential_chains() else (lambda t: _in_turn((Flatten(), head), t))
     through(images).sum().backward()
-    assert images.grad is not None, "no gradient reached the images through Flatten: reshape the Tensor, not its data"
+    assert images.grad is not None, "no gradient reached the images through Flatten: reshape the Tensor, not its data" \
+        + (". Likely bug: Flatten reshaped x.data and wrapped it in a new Tensor, with no graph back to x (the Linear "
+           "after it got its gradient); return x.reshape(...)" if head.weight.grad is not None else "")
     np.testing.assert_allclose(images.grad, np.broadcast_to(np.arange(1.0, 7.0).reshape(1, 1, 2, 3), (2, 1, 2, 3)),
                                err_msg="through Flatten: each pixel gets its weight")
     np.testing.assert_allclose(head.weight.grad, np.arange(12.0).reshape(2, 6).sum(axis=0, keepdims=True),
@@ -998,14 +1147,19 @@ def test_unit_layers_backward():
     out = Dropout(0.5)(ones)
     out.sum().backward()
     assert ones.grad is not None, "no gradient reached the input through Dropout: multiply the Tensor by the mask"
-    np.testing.assert_allclose(ones.grad, out.data, err_msg="through Dropout: the gradient of x * mask is the mask")
+    np.testing.assert_allclose(ones.grad, out.data, err_msg="through Dropout: the gradient of x * mask is the mask" + (
+        ". Likely bug: forward scaled the input's own data (x.data *= mask) and returned x itself: no multiplication "
+        "in the graph, so the gradient is 1 everywhere; return x * mask, a new Tensor"
+        if np.array_equal(ones.data, out.data) and np.all(ones.grad == 1) else ""))
     ### BEGIN HIDDEN TESTS
     rng, where = np.random.default_rng(3038), "Linear(4, 3) on a (5, 4) x, an input the notebook does not show"
     w, b, v, g = (rng.integers(-3, 4, size=shape).astype(np.float64) for shape in ((3, 4), (3,), (5, 4), (5, 3)))
     layer = Linear(4, 3)
     layer.weight, layer.bias = (Tensor(a, requires_grad=True, dtype=np.float64) for a in (w, b))
     x = Tensor(v, requires_grad=True, dtype=np.float64)
-    (layer(x) * Tensor(g, dtype=np.float64)).sum().backward()
+    out = layer(x)
+    assert out.requires_grad, _no_graph_message(where, out, v @ w.T + b)
+    (out * Tensor(g, dtype=np.float64)).sum().backward()
     np.testing.assert_allclose(layer.weight.grad, g.T @ v, err_msg=f"{where}: dL/dW = G^T @ x")
     np.testing.assert_allclose(layer.bias.grad, g.sum(axis=0), err_msg=f"{where}: dL/db = column sums of G")
     np.testing.assert_allclose(x.grad, g @ w, err_msg=f"{where}: dL/dx = G @ W")

@@ -532,7 +532,26 @@ def _accuracy_matches(acc, batches):
     if abs(acc - right) < 1e-9 or abs(acc - yours) < 1e-9:
         return ""
     return f"expected {right}" + ("" if abs(yours - right) < 1e-9 else f" (or {yours} by your accuracy(), which "
-                                   "test-training-accuracy finds wrong)") + f", got {acc}"
+                                   "test-training-accuracy finds wrong)") + f", got {acc}" + _batch_means_hint(
+        acc, [logits.argmax(axis=1) == targets for logits, targets in batches])
+
+
+def _batch_means_hint(got, batches):
+    """'. Likely bug: ...' when `got` is the plain mean of the batches' means (`batches`: each batch's per-sample
+    values), which misses the per-sample mean only when the batches differ in size; else ''."""
+    sizes, means = [len(values) for values in batches], [float(np.mean(values)) for values in batches]
+    if len(set(sizes)) == 1 or abs(got - np.mean(means)) > 1e-5:
+        return ""
+    return (f". Likely bug: that is the mean of the {len(means)} batch means, which weighs the last batch "
+            f"({sizes[-1]} sample{'s' * (sizes[-1] != 1)}) like a full one ({sizes[0]}): add each batch's mean times "
+            "its size, then divide by the samples seen")
+
+
+def _never_eval_hint(modes):
+    """' Likely bug: ...' when evaluate ran every batch in training mode (`modes`: the model's training flag at
+    each call); else ''."""
+    return (" Likely bug: evaluate does not call self.model.eval() before the batches, so they ran in training "
+            "mode (Dropout on): call it before the loop." if modes and all(modes) else "")
 
 
 # %% nbgrader={"grade": true, "grade_id": "test-training-train-epoch", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
@@ -543,47 +562,60 @@ from tinytorch.core.optimizers import SGD
 from tinytorch.core.tensor import manual_seed
 
 def test_unit_train_epoch():
+    def by_hand(x, y, w, b, lr, size, piled=False):
+        """One epoch of Linear, cross-entropy and SGD(lr) in numpy, batches of `size` in order: (weight, bias, each
+        batch's per-sample losses, each batch's (logits, targets)). piled: gradients never zeroed, so every step
+        follows the sum of the gradients of the batches so far."""
+        grad_w, grad_b, losses, batches = 0.0, 0.0, [], []
+        for start in range(0, len(x), size):
+            xb, yb = x[start:start + size].astype(np.float64), y[start:start + size]
+            z = xb @ w.T + b
+            p = np.exp(z - z.max(axis=1, keepdims=True))
+            p = p / p.sum(axis=1, keepdims=True)
+            losses.append(-np.log(p[np.arange(len(yb)), yb]))
+            batches.append((z, yb))
+            dz = (p - np.eye(w.shape[0])[yb]) / len(yb)
+            grad_w, grad_b = dz.T @ xb + (grad_w if piled else 0.0), dz.sum(axis=0) + (grad_b if piled else 0.0)
+            w, b = w - lr * grad_w, b - lr * grad_b
+        return w, b, losses, batches
+
+    def weights_hint(got, x, y, w, b, lr, size):   # the weights a misordered or never-zeroed loop would give
+        if np.array_equal(got, w):
+            return (". Likely bug: the weights did not move, so every step found no gradient: zero_grad() called "
+                    "between backward() and step(), or step() called before backward()? The order is zero_grad, "
+                    "forward, loss, backward, step")
+        if np.allclose(got, by_hand(x, y, w, b, lr, size, piled=True)[0], rtol=1e-4, atol=1e-6):
+            return (". Likely bug: these are the weights of an epoch whose gradients piled up: backward() adds to "
+                    ".grad, and nothing cleared it between batches. Call self.optimizer.zero_grad() for every batch, "
+                    "before backward()")
+        return ""
+
     # One epoch by hand: Linear(3, 4), cross-entropy, SGD(lr=0.5), batches of 4, 4, 2 in order.
     rng = np.random.default_rng(0)
     x = rng.normal(size=(10, 3)).astype(np.float32)
     y = np.array([0, 1, 2, 3, 0, 1, 2, 3, 1, 2])
     manual_seed(0)
     layer = Linear(3, 4)
-    w, b = layer.weight.data.astype(np.float64), layer.bias.data.astype(np.float64)
-    start_weight = layer.weight.data.copy()
+    w0, b0 = layer.weight.data.astype(np.float64), layer.bias.data.astype(np.float64)
     seen = []                                              # what the model saw: (training, grad enabled)
     model = Recorder(layer, report=lambda training, grad: seen.append((training, grad)))
     model.eval()                                           # train_epoch must switch to training mode
     trainer = Trainer(model, SGD(model.parameters(), lr=0.5), CrossEntropyLoss())
     loss, acc = trainer.train_epoch(DataLoader(TensorDataset(x, y), batch_size=4))
     assert isinstance(loss, float) and isinstance(acc, float), f"train_epoch returns two floats, got {type(loss).__name__}, {type(acc).__name__}"
-    total_loss, batches, batch_means = 0.0, [], []
-    for start in (0, 4, 8):                                # the same epoch in numpy
-        xb, yb = x[start:start + 4].astype(np.float64), y[start:start + 4]
-        z = xb @ w.T + b
-        p = np.exp(z - z.max(axis=1, keepdims=True))
-        p = p / p.sum(axis=1, keepdims=True)
-        total_loss += -np.log(p[np.arange(len(yb)), yb]).sum()
-        batch_means.append(-np.log(p[np.arange(len(yb)), yb]).mean())
-        batches.append((z, yb))
-        dz = (p - np.eye(4)[yb]) / len(yb)
-        w, b = w - 0.5 * dz.T @ xb, b - 0.5 * dz.sum(axis=0)
-    unmoved = np.array_equal(layer.weight.data, start_weight)
+    w, b, losses, batches = by_hand(x, y, w0, b0, 0.5, 4)   # the same epoch in numpy
     np.testing.assert_allclose(layer.weight.data, w, rtol=1e-4, atol=1e-6, err_msg=(
         "weights after one epoch differ from: for each batch, zero_grad, forward, loss, backward, step "
-        "(gradients of one batch only)" + (
-            ". Likely bug: the weights did not move, so every step found no gradient: zero_grad() called between "
-            "backward() and step(), or step() called before backward()? The order is zero_grad, forward, loss, "
-            "backward, step" if unmoved else "")))
+        "(gradients of one batch only)" + weights_hint(layer.weight.data, x, y, w0, b0, 0.5, 4)))
     np.testing.assert_allclose(layer.bias.data, b, rtol=1e-4, atol=1e-6, err_msg="bias after one epoch")
-    assert abs(loss - total_loss / 10) < 1e-4, (
-        f"mean loss over the 10 samples (before each step): expected {total_loss / 10:.5f}, got {loss:.5f}" + (
-            ". Likely bug: that is the mean of the three batch means, which weighs the last batch (2 samples) like "
-            "a full one (4): add each batch's mean loss times its size, then divide by the samples seen"
-            if abs(loss - np.mean(batch_means)) < 1e-4 else ""))
+    expected = float(np.mean(np.concatenate(losses)))
+    assert abs(loss - expected) < 1e-4, (f"mean loss over the {len(x)} samples (before each step): expected "
+                                         f"{expected:.5f}, got {loss:.5f}" + _batch_means_hint(loss, losses))
     problem = _accuracy_matches(acc, batches)
     assert not problem, f"accuracy over the 10 samples: {problem}"
-    assert seen == [(True, True)] * 3, f"every batch runs in training mode with gradients on, got {seen}"
+    assert seen == [(True, True)] * 3, f"every batch runs in training mode with gradients on, got {seen}" + (
+        ". Likely bug: train_epoch never calls self.model.train(): the model came in eval mode (this check put it "
+        "there) and stayed in it. Call it before the loop" if seen and not any(mode for mode, _ in seen) else "")
     assert model.training, "train_epoch leaves the model in training mode"
     Recorder.check_reports.pop(id(model), None)                # its report is read: the table keeps live checks only
 
@@ -599,17 +631,16 @@ def test_unit_train_epoch():
     ### BEGIN HIDDEN TESTS
     rng, net = np.random.default_rng(8082), Linear(2, 3)
     x, y = rng.normal(size=(7, 2)).astype(np.float32), rng.integers(0, 3, 7)
-    w, b, total = net.weight.data.astype(np.float64), net.bias.data.astype(np.float64), 0.0
+    w0, b0 = net.weight.data.astype(np.float64), net.bias.data.astype(np.float64)
     trainer = Trainer(net, SGD(net.parameters(), lr=0.3), CrossEntropyLoss())
     loss, _ = trainer.train_epoch(DataLoader(TensorDataset(x, y), batch_size=3))
-    for xb, yb in ((x[start:start + 3].astype(np.float64), y[start:start + 3]) for start in (0, 3, 6)):   # in numpy
-        p = np.exp(xb @ w.T + b) / np.exp(xb @ w.T + b).sum(axis=1, keepdims=True)   # softmax (small logits)
-        total, dz = total - np.log(p[np.arange(len(yb)), yb]).sum(), (p - np.eye(3)[yb]) / len(yb)
-        w, b = w - 0.3 * dz.T @ xb, b - 0.3 * dz.sum(axis=0)
+    w, b, losses, _ = by_hand(x, y, w0, b0, 0.3, 3)        # the same epoch in numpy
     what = "Linear(2, 3), 7 samples in batches of 3, SGD(lr=0.3), an input the notebook does not show: "
-    np.testing.assert_allclose(np.c_[net.weight.data, net.bias.data], np.c_[w, b], rtol=1e-4, atol=1e-6,
-                               err_msg=what + "weights and bias after one epoch")
-    assert abs(loss - total / 7) < 1e-4, f"{what}mean loss over 7 samples: expected {total / 7:.5f}, got {loss:.5f}"
+    np.testing.assert_allclose(np.c_[net.weight.data, net.bias.data], np.c_[w, b], rtol=1e-4, atol=1e-6, err_msg=(
+        what + "weights and bias after one epoch" + weights_hint(net.weight.data, x, y, w0, b0, 0.3, 3)))
+    expected = float(np.mean(np.concatenate(losses)))
+    assert abs(loss - expected) < 1e-4, (f"{what}mean loss over 7 samples: expected {expected:.5f}, got {loss:.5f}"
+                                         + _batch_means_hint(loss, losses))
     ### END HIDDEN TESTS
     print("Trainer.train_epoch: one epoch matches numpy; the loss falls and the accuracy rises")
 
@@ -647,11 +678,15 @@ def test_unit_training_averages():
     bad = x.copy()
     bad[5, 1] = np.nan
     try:
-        trainer.train_epoch(DataLoader(TensorDataset(bad, y), batch_size=4))
+        returned = trainer.train_epoch(DataLoader(TensorDataset(bad, y), batch_size=4))
     except FloatingPointError:
         pass
     else:
-        raise AssertionError("a nan/inf loss must stop train_epoch with FloatingPointError, not be averaged in")
+        mean_loss = returned[0] if isinstance(returned, tuple) and len(returned) == 2 else None
+        raise AssertionError("a nan/inf loss must stop train_epoch with FloatingPointError, not be averaged in" + (
+            f": it returned the mean loss {mean_loss}. Likely bug: the loss was read with loss.item() or float(), "
+            "which let the nan through: read it with _loss_value(loss), which raises FloatingPointError"
+            if isinstance(mean_loss, float) and np.isnan(mean_loss) else ""))
     ### BEGIN HIDDEN TESTS
     rng, layer = np.random.default_rng(8083), Linear(3, 2)
     x, y = rng.normal(size=(11, 3)).astype(np.float32), rng.integers(0, 2, 11)
@@ -688,20 +723,31 @@ def test_unit_evaluate():
     trainer = Trainer(model, SGD(model.parameters(), lr=0.1), CrossEntropyLoss())
     before = inner.weight.data.copy()
     loss, acc = trainer.evaluate(DataLoader(TensorDataset(x, y), batch_size=4))
-    assert seen == [(False, False)] * 3, f"evaluate runs every batch in eval mode without gradients (no_grad), got {seen}"
+    assert seen == [(False, False)] * 3, (
+        f"evaluate runs every batch in eval mode without gradients (no_grad), got {seen}."
+        + _never_eval_hint([mode for mode, _ in seen]) + (
+            " Likely bug: the batches ran outside `with no_grad():`, so every forward recorded a graph: put the "
+            "loop inside it" if seen and all(grad for _, grad in seen) else ""))
     assert model.training, "evaluate puts the model back into the mode it was in (training)"
     np.testing.assert_array_equal(inner.weight.data, before, err_msg="evaluate must not change the parameters")
     assert inner.weight.grad is None, "evaluate must not compute gradients"
     logits = x.astype(np.float64) @ inner.weight.data.T.astype(np.float64) + inner.bias.data
     shifted = logits - logits.max(axis=1, keepdims=True)
-    expected_loss = -np.mean(shifted[np.arange(10), y] - np.log(np.exp(shifted).sum(axis=1)))
+    sample_losses = -(shifted[np.arange(10), y] - np.log(np.exp(shifted).sum(axis=1)))
+    expected_loss = float(np.mean(sample_losses))
     problem = _accuracy_matches(acc, [(logits[:4], y[:4]), (logits[4:8], y[4:8]), (logits[8:], y[8:])])
     assert not problem, f"accuracy over all 10 samples: {problem}"
-    assert abs(loss - expected_loss) < 1e-5, f"mean loss over samples (the short last batch weighs less): expected {expected_loss:.5f}, got {loss:.5f}"
+    assert abs(loss - expected_loss) < 1e-5, (
+        f"mean loss over samples (the short last batch weighs less): expected {expected_loss:.5f}, got {loss:.5f}"
+        + _batch_means_hint(loss, [sample_losses[:4], sample_losses[4:8], sample_losses[8:]]))
     model.eval()
+    found_training = model.training                      # False, unless module 03's Module.eval() failed
     trainer.evaluate(DataLoader(TensorDataset(x, y), batch_size=4))
-    assert not model.training, ("evaluate leaves a model in eval mode in eval mode. Likely bug: model.train() at "
-                                "the end; restore the mode evaluate found, model.train(was_training)")
+    assert not model.training, "evaluate must leave a model it found in eval mode in eval mode, got training mode" + (
+        ". Likely bug: model.train() at the end: evaluate ends in training mode whatever mode it found (from "
+        "training mode above, from eval mode here); restore the mode evaluate found, model.train(was_training)"
+        if not found_training else " (but model.eval() had not switched the model to eval mode: see module 03's "
+                                   "Module.eval)")
     Recorder.check_reports.pop(id(model), None)                # its report is read: the table keeps live checks only
     ### BEGIN HIDDEN TESTS
     rng, inner = np.random.default_rng(8084), Linear(4, 3)
@@ -710,11 +756,13 @@ def test_unit_evaluate():
     loss, acc = trainer.evaluate(DataLoader(TensorDataset(x, y), batch_size=2))
     logits = x.astype(np.float64) @ inner.weight.data.T.astype(np.float64) + inner.bias.data
     shifted = logits - logits.max(axis=1, keepdims=True)
-    expected_loss = -np.mean(shifted[np.arange(9), y] - np.log(np.exp(shifted).sum(axis=1)))
+    sample_losses = -(shifted[np.arange(9), y] - np.log(np.exp(shifted).sum(axis=1)))
+    expected_loss = float(np.mean(sample_losses))
     what = "Linear(4, 3) and Dropout(0.3), 9 samples in batches of 2: an input the notebook does not show"
     problem = _accuracy_matches(acc, [(logits[start:start + 2], y[start:start + 2]) for start in range(0, 9, 2)])
     assert not problem, f"{what}: accuracy over all 9 samples: {problem}"
-    assert abs(loss - expected_loss) < 1e-5, f"{what}: mean loss: expected {expected_loss:.5f}, got {loss:.5f}"
+    assert abs(loss - expected_loss) < 1e-5, f"{what}: mean loss: expected {expected_loss:.5f}, got {loss:.5f}" + (
+        _batch_means_hint(loss, [sample_losses[start:start + 2] for start in range(0, 9, 2)]))
     ### END HIDDEN TESTS
     print("Trainer.evaluate: eval mode, no gradients, per-sample means")
 
@@ -728,14 +776,30 @@ from tinytorch.core.losses import CrossEntropyLoss
 from tinytorch.core.optimizers import SGD
 
 def test_unit_evaluate_restores():
+    def restore_hint(trainer, model, loader):
+        """Run on a model that a failing evaluate left in eval mode: evaluate it again from training mode, without
+        the failure, to tell a restore the error skipped from one that never happens."""
+        model.fail_at = None
+        model.train()
+        try:
+            trainer.evaluate(loader)
+        except Exception:
+            return ""
+        if not model.training:
+            return (" Likely bug: evaluate never puts the mode back, even without an error: note was_training = "
+                    "self.model.training before model.eval(), and call model.train(was_training) in a finally:")
+        return (" Likely bug: the mode is restored after the loop, where the model's error skips it (without the "
+                "error, evaluate does restore it): put the loop in try: and model.train(was_training) in finally:")
+
     x = np.ones((10, 3), dtype=np.float32)
     y = np.zeros(10, dtype=np.int64)
     seen = []
     model = Recorder(Sequential(Linear(3, 2), Dropout(0.5)), fail_at=2,   # the second batch fails
                      report=lambda training, grad: seen.append((training, grad)))
     trainer = Trainer(model, SGD(model.parameters(), lr=0.1), CrossEntropyLoss())
+    loader = DataLoader(TensorDataset(x, y), batch_size=4)
     try:
-        trainer.evaluate(DataLoader(TensorDataset(x, y), batch_size=4))
+        trainer.evaluate(loader)
     except RuntimeError as error:                       # NotImplementedError is a RuntimeError too
         assert "Recorder: call 2 fails" in str(error), (
             f"evaluate raised {type(error).__name__}({str(error)[:200]!r}) instead of passing on the model's error "
@@ -747,22 +811,27 @@ def test_unit_evaluate_restores():
     # called model.eval() kept the model "in training mode" and passed). Gradients are test-training-evaluate's.
     assert not any(training for training, _ in seen), (
         f"the model saw (training, gradients on) = {seen} on its two batches; evaluate runs it in eval mode "
-        "(model.eval()), then restores the mode it found (try/finally)")
-    assert model.training, "evaluate must restore training mode even when the evaluation fails halfway (try/finally)"
+        "(model.eval()), then restores the mode it found (try/finally)." + _never_eval_hint([t for t, _ in seen]))
+    assert model.training, ("evaluate must restore training mode even when the evaluation fails halfway "
+                            "(try/finally)." + restore_hint(trainer, model, loader))
     assert model.model[1].training, "... down to the Dropout inside the model"
     Recorder.check_reports.pop(id(model), None)                # its report is read: the table keeps live checks only
     ### BEGIN HIDDEN TESTS
     rng, seen, error = np.random.default_rng(8085), [], None
     model = Recorder(Sequential(Linear(4, 3), Dropout(0.2)), fail_at=3, report=lambda mode, grad: seen.append(mode))
     data = TensorDataset(rng.normal(size=(11, 4)).astype(np.float32), rng.integers(0, 3, 11))
+    trainer = Trainer(model, SGD(model.parameters(), lr=0.1), CrossEntropyLoss())
+    loader = DataLoader(data, batch_size=3)
     try:
-        Trainer(model, SGD(model.parameters(), lr=0.1), CrossEntropyLoss()).evaluate(DataLoader(data, batch_size=3))
+        trainer.evaluate(loader)
     except RuntimeError as caught:
         error = caught
-    restored = model.training and model.model[1].training
-    assert "Recorder: call 3 fails" in str(error) and seen == [False] * 3 and restored, (
+    restored, passed_on = model.training and model.model[1].training, "Recorder: call 3 fails" in str(error)
+    assert passed_on and seen == [False] * 3 and restored, (
         f"11 samples in batches of 3, the third batch fails (an input the notebook does not show): evaluate runs the "
-        f"model in eval mode ({seen}), passes on its error ({error!r}) and restores training mode (try/finally)")
+        f"model in eval mode ({seen}), passes on its error ({error!r}) and restores training mode (try/finally)."
+        + _never_eval_hint(seen) + (restore_hint(trainer, model, loader)
+                                    if passed_on and seen == [False] * 3 and not model.training else ""))
     Recorder.check_reports.pop(id(model), None)
     ### END HIDDEN TESTS
     print("Trainer.evaluate: the model's mode survives an error")

@@ -373,8 +373,20 @@ NOT_A_TUPLE = "returned an array, not a tuple of gradients: return (g,) with the
 LIKELY = {
     ("08", "accuracy_argmax_only"): [("test-training-accuracy", "Likely bug: argmax over one column is always 0")],
     ("08", "divide_by_dataset_len"): [("test-training-averages", "Likely bug: the total is divided by len(loader.dataset)")],
-    ("08", "evaluate_always_train"): [("test-training-evaluate", "Likely bug: model.train() at the end")],
-    ("08", "mean_of_batch_means"): [("test-training-train-epoch", "Likely bug: that is the mean of the three batch means")],
+    ("08", "evaluate_always_train"): [("test-training-evaluate", "Likely bug: model.train() at the end"),
+                                      ("test-training-evaluate-restores", "Likely bug: the mode is restored after the loop")],
+    ("08", "mean_of_batch_means"): [(item, "Likely bug: that is the mean of the 3 batch means")
+                                    for item in ("test-training-train-epoch", "test-training-evaluate")],
+    ("08", "evaluate_never_eval"): [(item, "Likely bug: evaluate does not call self.model.eval() before the batches")
+                                    for item in ("test-training-evaluate", "test-training-evaluate-restores")],
+    ("08", "evaluate_no_finally"): [("test-training-evaluate-restores", "Likely bug: the mode is restored after the loop, "
+                                                                        "where the model's error skips it")],
+    ("08", "evaluate_with_grad"): [("test-training-evaluate", "Likely bug: the batches ran outside `with no_grad():`")],
+    ("08", "loss_item_no_check"): [("test-training-averages", "it returned the mean loss nan. Likely bug: the loss was "
+                                                              "read with loss.item()")],
+    ("08", "no_train_mode"): [("test-training-train-epoch", "Likely bug: train_epoch never calls self.model.train()")],
+    ("08", "no_zero_grad"): [("test-training-train-epoch", "Likely bug: these are the weights of an epoch whose "
+                                                           "gradients piled up")],
     ("02", "relu_in_place"): [("test-activations-relu", "Likely bug: the result was computed into the input's own")],
     ("02", "relu_default_dtype"): [("test-activations-relu", "Likely bug: Tensor(array) without dtype= makes float32")],
     ("02", "sigmoid_exp_ratio"): [("test-activations-extremes", "Likely bug: e^x overflows to inf for large x")],
@@ -431,20 +443,35 @@ LIKELY = {
                                      ("test-autograd-matmul-sum-rules", "Likely bug: axis may be a tuple of axes")],
     ("06", "overwrite_grads"): [("test-autograd-graph", "That is what overwriting gives")],
     ("06", "pow_no_tuple"): [("test-autograd-elementwise-rules", "pow_backward " + NOT_A_TUPLE)],
-    ("03", "linear_no_bias"): [("test-layers-backward", "the bias got no gradient: forward must add self.bias")],
+    ("03", "linear_no_bias"): [("test-layers-backward", "the bias got no gradient: forward must add self.bias"),
+                               ("test-layers-backward", "Likely bug: the output is x @ W.T alone, the bias left out"),
+                               ("test-linear", "Likely bug: the output is x @ W.T alone, the bias left out"),
+                               ("test-sequential-flatten", "Likely bug: that is two(one(x)) without two's bias")],
     ("03", "linear_weight_in_out_T"): [("test-linear-seed", "Likely bug: the weight was drawn as (in_features, "
                                                             "out_features) and transposed")],
     ("04", "ce_sum_not_mean"): [("test-cross-entropy", "Likely bug: the loss is summed over the 3 samples, not averaged"),
                                 ("test-cross-entropy-stable", "Likely bug: the loss is summed over the 3 samples")],
-    ("07", "adam_no_bias_correction"): [("test-adam", "Likely bug: no bias correction: m_hat = m / (1 - beta1 ** t)")],
-    ("07", "sgd_buf_zeros"): [("test-sgd-momentum", "Likely bug: the momentum buffer started at zeros")],
+    ("07", "adam_no_bias_correction"): [(item, "Likely bug: no bias correction: m_hat = m / (1 - beta1 ** t)")
+                                        for item in ("test-adam", "test-adam-sparse")],
+    ("07", "sgd_buf_zeros"): [(item, "Likely bug: the momentum buffer started at zeros")
+                              for item in ("test-sgd-momentum", "test-sgd-combined")],
     ("07", "adam_state_before_skip"): [("test-zero-grad-skip", "Likely bug: the state is made before the `if "
                                                                 "param.grad is None: continue`")],
     ("06", "relu_no_tuple"): [("test-autograd-activation-rules", "relu_backward " + NOT_A_TUPLE)],
-    ("07", "sgd_ascent"): [("test-sgd", "Likely bug: the step goes up the gradient"),
-                           ("test-sgd-momentum", "Likely bug: the step goes up the gradient")],
-    ("07", "sgd_dampening_ignored"): [("test-sgd-momentum", "Likely bug: dampening is ignored")],
-    ("07", "sgd_nesterov_ignored"): [("test-sgd-momentum", "Likely bug: nesterov is ignored")],
+    ("07", "sgd_ascent"): [(item, "Likely bug: the step goes up the gradient")
+                           for item in ("test-sgd", "test-sgd-momentum", "test-sgd-combined")],
+    ("07", "sgd_dampening_ignored"): [(item, "Likely bug: dampening is ignored")
+                                      for item in ("test-sgd-momentum", "test-sgd-combined")],
+    ("07", "sgd_nesterov_ignored"): [(item, "Likely bug: nesterov is ignored")
+                                     for item in ("test-sgd-momentum", "test-sgd-combined")],
+    ("07", "sgd_decay_outside_momentum"): [("test-sgd-combined", "Likely bug: the weight decay is added to the step "
+                                                                 "after the momentum")],
+    ("07", "sgd_velocity_has_lr"): [("test-sgd-combined", "Likely bug: lr is kept in the velocity")],
+    ("07", "adam_eps_inside_sqrt"): [(item, "Likely bug: eps is added inside the square root")
+                                     for item in ("test-adam", "test-adam-sparse")],
+    ("07", "adam_float64_state"): [("test-optimizer-dtypes", "Likely bug: the state's ['exp_avg', 'exp_avg_sq'] is float64")],
+    ("07", "sgd_float64_buffer"): [("test-optimizer-dtypes", "Likely bug: the state's ['momentum_buffer'] is float64")],
+    ("07", "zero_grad_zeros"): [("test-zero-grad-skip", "Likely bug: zero_grad fills the gradients with zeros")],
     ("07", "adam_step_count_stuck"): [(item, "Likely bug: the bias corrections use t = 1 at every step")
                                       for item in ("test-adam", "test-adam-sparse")],
     ("07", "adam_betas_swapped"): [(item, "Likely bug: beta1 and beta2 swapped") for item in ("test-adam", "test-adam-sparse")],
@@ -457,23 +484,66 @@ LIKELY = {
     ("05", "rng_made_per_epoch"): [("test-dataloader-batch-indices", "Likely bug: a generator made anew at each call")],
     ("05", "drop_last_pops"): [("test-dataloader-batch-indices", "Likely bug: drop_last drops the last batch even when it is full")],
     ("05", "shuffle_once"): [("test-dataloader-batch-indices", "an order shuffled once and kept")],
-    ("05", "shuffle_within_batches"): [("test-dataloader-batch-indices", "Shuffle the whole order")],
-    ("05", "random_start_rotation"): [("test-dataloader-batch-indices", "keeps the samples' relative order")],
-    ("05", "reverse_alternate_epochs"): [("test-dataloader-batch-indices", "not from the previous order")],
-    ("05", "fixed_seed_after_first"): [("test-dataloader-batch-indices", "seeds 7 and 8 gave the same order in epoch 2")],
+    ("05", "shuffle_within_batches"): [("test-dataloader-batch-indices",
+                                        "Likely bug: each batch of consecutive samples is shuffled within itself")],
+    ("05", "random_start_rotation"): [("test-dataloader-batch-indices", "Likely bug: every epoch is the first one rotated")],
+    ("05", "reverse_alternate_epochs"): [("test-dataloader-batch-indices",
+                                          "Likely bug: an epoch walks the previous epoch's order backwards")],
+    ("05", "fixed_seed_after_first"): [("test-dataloader-batch-indices",
+                                        "Likely bug: the seeds differ in epoch 1 but agree from epoch 2 on")],
+    ("05", "shuffle_np_random"): [("test-dataloader-batch-indices", "Likely bug: a third new loader with that seed")],
+    ("05", "getitem_list"): [("test-dataloader-tensor-dataset", "Likely bug: __getitem__ returns a list")],
+    ("05", "collate_concatenate"): [(item, "Likely bug: np.concatenate joins the samples along their own first axis")
+                                    for item in ("test-dataloader-collate", "test-dataloader-iter")],
+    ("05", "collate_always_float32"): [(item, "Likely bug: collate") for item in ("test-dataloader-collate",
+                                                                                  "test-dataloader-iter")],
+    ("05", "fast_path_float32"): [("test-dataloader-iter", "Likely bug: __iter__'s fast path wraps the batch in Tensor(...)")],
+    ("05", "iter_ignores_shuffle"): [("test-dataloader-iter", "Likely bug: __iter__ counts the batches off itself")],
+    ("05", "written_down_len"): [("test-dataloader-len", "Likely bug: __len__ gave")],
     ("04", "ce_no_minus"): [(item, "Likely bug: the minus sign is missing")
                             for item in ("test-cross-entropy", "test-cross-entropy-stable")],
-    ("04", "ce_labels_as_columns"): [("test-cross-entropy", "Likely bug: log_probs[:, labels] takes every row's entries")],
+    ("04", "ce_labels_as_columns"): [(item, "Likely bug: log_probs[:, labels] takes every row's entries")
+                                     for item in ("test-cross-entropy", "test-cross-entropy-stable")],
     ("04", "ce_log_of_shifted_softmax"): [("test-cross-entropy-stable", "Likely bug: the log of softmax probabilities")],
-    ("04", "ce_naive_softmax"): [("test-cross-entropy-stable", "Likely bug: the log of softmax probabilities")],
+    ("04", "ce_naive_softmax"): [("test-cross-entropy-stable", "Likely bug: exp of the unshifted logits: in float32, "
+                                                               "exp(1000) overflows to inf")],
     ("04", "bce_no_minus"): [("test-bce", "Likely bug: the minus sign is missing")],
+    ("04", "mse_per_sample"): [("test-mse", "Likely bug: the sum over all 4 elements divided by the 2 rows")],
+    ("04", "ce_mean_all"): [("test-cross-entropy", "Likely bug: the one-hot masked log-probabilities are averaged over "
+                                                   "all 3 * 4 entries"),
+                            ("test-cross-entropy-stable", "Likely bug: the one-hot masked log-probabilities are "
+                                                          "averaged over all 3 * 2 entries")],
+    ("04", "ce_global_max"): [("test-cross-entropy-stable", "Likely bug: one max over the whole batch (1000)")],
+    ("04", "bce_divide_by_n"): [("test-bce", "Likely bug: the sum over all 6 elements divided by the 2 rows")],
+    ("04", "bce_eps_folded"): [("test-bce", "got nan. Likely bug: at input = target = 1, (1 - target) * log(1 - input) "
+                                            "is 0 * log(0) = nan: the eps of log(1 - input + eps) was lost")],
+    # Not in WRONG (module 06 catches its lost graph), but its module 04 item names the slip too.
+    ("04", "bce_numpy_clip"): [("test-bce", "Likely bug: at input = target = 1, (1 - target) * log(1 - input) is "
+                                            "0 * log(0) = nan")],
     ("03", "sequential_not_chained"): [("test-sequential-flatten", "Likely bug: each layer is applied to the input x")],
     ("03", "sequential_calls_forward"): [("test-sequential-flatten", "Likely bug: layer.forward(x) works for Modules only")],
     ("03", "dropout_ignores_eval"): [("test-dropout", "Likely bug: forward ignores self.training")],
     ("03", "dropout_keeps_p"): [("test-dropout", "Likely bug: the mask keeps where u < p")],
     ("03", "dropout_scales_by_keep"): [("test-dropout", "Likely bug: the survivors are multiplied by 1 - p")],
     ("03", "flatten_all_after_first"): [("test-sequential-flatten", "Likely bug: every axis after the first is merged")],
-    ("03", "linear_bound_out_features"): [("test-linear", "Likely bug: the bound is 1/sqrt(out_features)")],
+    ("03", "linear_bound_out_features"): [(item, "Likely bug: the bound is 1/sqrt(out_features)")
+                                          for item in ("test-linear", "test-linear-seed")],
+    ("03", "linear_bias_first"): [("test-linear-seed", "Likely bug: the bias is drawn before the weight"),
+                                  ("test-module-tree", "Likely bug: Linear assigns self.bias before self.weight")],
+    ("03", "linear_np_random"): [("test-linear-seed", "Likely bug: the values come from np.random")],
+    ("03", "linear_numpy_forward"): [("test-layers-backward", "Likely bug: forward computed on .data with numpy")],
+    ("03", "flatten_numpy"): [("test-layers-backward", "Likely bug: Flatten reshaped x.data and wrapped it in a new Tensor")],
+    ("03", "dropout_in_place"): [(item, "Likely bug: forward scaled the input's own data (x.data *= mask)")
+                                 for item in ("test-dropout", "test-layers-backward")],
+    ("03", "dropout_np_random"): [("test-dropout", "Likely bug: the mask comes from np.random")],
+    ("03", "dropout_row_mask"): [(item, "Likely bug: one random number per feature")
+                                 for item in ("test-dropout", "test-dropout-independent")],
+    ("03", "no_dedup"): [("test-module-parameters", "Likely bug: a tensor shared by two sub-modules is listed under both")],
+    ("03", "no_tuples"): [("test-module-tree", "Likely bug: lists are opened but tuples are not")],
+    ("03", "one_level"): [(item, "Likely bug: a sub-module's own tensors are listed, not those of its sub-modules")
+                          for item in ("test-module-parameters", "test-module-tree")],
+    ("03", "lists_only"): [("test-module-parameters", "Likely bug: only modules inside a list are searched"),
+                           ("test-module-tree", "Or: only modules inside a list are searched")],
     ("02", "sigmoid_branches_swapped"): [("test-activations-sigmoid-tanh", "Likely bug: that is sigmoid(-x)"),
                                          ("test-activations-extremes", "Likely bug: that is sigmoid(-x)")],
     ("02", "softmax_last_axis_only"): [("test-activations-softmax", "Likely bug: the softmax is taken over the last axis")],
@@ -657,6 +727,9 @@ def test_module_06_catches_the_module_04_answers_that_lose_the_graph(stem, tmp_p
     report_04 = _grade("04", stem, tmp_path / "04")
     assert {item.id for item in report_04.items if item.points_earned < item.points_possible} == lost_in_04, \
         grade.format_report(report_04)
+    for item, words in LIKELY.get(("04", stem), ()):
+        message = next(i.message for i in report_04.items if i.id == item)
+        assert words in message, f"04/{stem}: the message of {item} should say {words!r}, it says:\n{message}"
     report = _grade_06_on_04(stem, tmp_path)
     lost = {item.id: item.message for item in report.items if item.points_earned < item.points_possible}
     line = f"06 with 04/{stem}: {report.total:g}/{report.maximum:g} ({description})"

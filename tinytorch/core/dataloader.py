@@ -95,7 +95,7 @@ def collate(samples):
         batch.append(_to_tensor(np.stack(arrays)))
     return tuple(batch)
 
-# %% ../../src/05_dataloader/05_dataloader.py #cell-017
+# %% ../../src/05_dataloader/05_dataloader.py #cell-018
 class DataLoader:
     """Iterate over a dataset in batches: each batch is a tuple with one Tensor per field.
 
@@ -162,7 +162,7 @@ class DataLoader:
         return (f"DataLoader({type(self.dataset).__name__} of {len(self.dataset)}, batch_size={self.batch_size}, "
                 f"shuffle={self.shuffle}, drop_last={self.drop_last}, seed={self.seed})")
 
-# %% ../../src/05_dataloader/05_dataloader.py #cell-024
+# %% ../../src/05_dataloader/05_dataloader.py #cell-025
 class ListDataset(Dataset):
     """Given: a dataset over a list of samples, each a tuple of fields (arrays or numbers)."""
 
@@ -175,7 +175,7 @@ class ListDataset(Dataset):
     def __getitem__(self, index):
         return self.samples[index]
 
-# %% ../../src/05_dataloader/05_dataloader.py #cell-030
+# %% ../../src/05_dataloader/05_dataloader.py #cell-031
 DIGITS_FILE = Path(tinytorch.__file__).resolve().parent / "data" / "digits.csv.gz"
 DIGITS_SPLIT_SEED = 0
 DIGITS_TEST_FRACTION = 0.2

@@ -101,7 +101,7 @@ class Module:
             lines.append(f"  ({name}): {child_text}")
         return "\n".join(lines) + "\n)"
 
-# %% ../../src/03_layers/03_layers.py #cell-012
+# %% ../../src/03_layers/03_layers.py #cell-013
 def _check_positive_int(value, name, layer):
     if not is_whole_number(value):
         raise TypeError(f"{layer}: {name} must be an int, got {value!r} ({type(value).__name__}). Pass a whole number such as 64.")
@@ -151,7 +151,7 @@ class Linear(Module):
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
-# %% ../../src/03_layers/03_layers.py #cell-021
+# %% ../../src/03_layers/03_layers.py #cell-022
 class Sequential(Module):
     """Chain of layers applied in order (like torch.nn.Sequential)."""
 
@@ -225,7 +225,7 @@ class Flatten(Module):
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
-# %% ../../src/03_layers/03_layers.py #cell-026
+# %% ../../src/03_layers/03_layers.py #cell-027
 class Dropout(Module):
     """Inverted dropout (like torch.nn.Dropout): while training, zero each element with
     probability p and scale the survivors by 1/(1-p); identity in eval mode."""
@@ -246,7 +246,7 @@ class Dropout(Module):
     def extra_repr(self):
         return f"p={self.p}"
 
-# %% ../../src/03_layers/03_layers.py #cell-030
+# %% ../../src/03_layers/03_layers.py #cell-032
 class Residual(Module):
     """Given example model: out = x + block(x), then each of `heads` in turn."""
 
@@ -262,7 +262,7 @@ class Residual(Module):
             out = head(out)
         return out
 
-# %% ../../src/03_layers/03_layers.py #cell-040
+# %% ../../src/03_layers/03_layers.py #cell-042
 def _all_tensors(module, seen):
     """Every Tensor in `module` and its sub-modules, frozen or not, each once, in attribute order."""
     found = []

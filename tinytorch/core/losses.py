@@ -80,7 +80,7 @@ class MSELoss(Module):
         diff = input - target
         return (diff * diff).mean()
 
-# %% ../../src/04_losses/04_losses.py #cell-012
+# %% ../../src/04_losses/04_losses.py #cell-013
 class CrossEntropyLoss(Module):
     """Cross-entropy of logits (N, C) against class indices (N,) (like torch.nn.CrossEntropyLoss).
 
@@ -95,7 +95,7 @@ class CrossEntropyLoss(Module):
         picked = log_probs[np.arange(labels.shape[0]), labels]
         return -picked.mean()
 
-# %% ../../src/04_losses/04_losses.py #cell-020
+# %% ../../src/04_losses/04_losses.py #cell-021
 class BinaryCrossEntropyLoss(Module):
     """Binary cross-entropy of probabilities (like torch.nn.BCELoss):
     mean(-(target * log(input) + (1 - target) * log(1 - input)))."""

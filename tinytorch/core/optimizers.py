@@ -98,7 +98,7 @@ class SGD(Optimizer):
                 grad = grad + self.momentum * buf if self.nesterov else buf
             param.data -= self.lr * grad
 
-# %% ../../src/07_optimizers/07_optimizers.py #cell-017
+# %% ../../src/07_optimizers/07_optimizers.py #cell-018
 class Adam(Optimizer):
     """Adam with bias correction and L2 weight decay; the update formulas of torch.optim.Adam."""
 
