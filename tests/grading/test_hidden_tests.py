@@ -226,3 +226,98 @@ def test_a_conv_backward_that_answers_fewer_gradients_off_the_unpacked_case_fail
             namespace["test_unit_conv2d_backward_loops"]()
         namespace["conv2d_backward_loops"] = spatial.conv2d_backward_loops    # the reference passes the same cell
         namespace["test_unit_conv2d_backward_loops"]()
+
+
+def _slipped_tensor_method(name, slip, on_hidden):
+    """Tensor.<name> as the reference has it, but `slip(self, *args, **kwargs)` where on_hidden(self, *args) holds."""
+    from tinytorch.core.tensor import Tensor
+    right = getattr(Tensor, name)
+    return lambda self, *args, **kwargs: (slip if on_hidden(self, *args, **kwargs) else right)(self, *args, **kwargs)
+
+
+def _slipped_activation(name, slip, on_hidden):
+    """A subclass of activations.<name> whose forward answers slip(self, x) where on_hidden(x.data) holds."""
+    from tinytorch.core import activations
+    right = getattr(activations, name)
+    return type(name, (right,), {"forward": lambda self, x: slip(self, x) if on_hidden(x.data) else right.forward(self, x)})
+
+
+def _tensor_slips():
+    from tinytorch.core.tensor import Tensor
+    arange_like = lambda self, *a, **k: np.array_equal(self.data.ravel(), np.arange(self.size))  # noqa: E731
+    yield ("test_unit_arithmetic", "__rsub__",   # the hidden p is (3, 4); the notebook's a is (2, 2)
+           lambda self, other: Tensor(self.data - other), lambda self, other: self.shape == (3, 4),
+           r"Likely bug: __rsub__ computes self - other")
+    yield ("test_unit_matmul", "__matmul__",
+           lambda self, other: Tensor(np.dot(self.data, other.data), dtype=self.dtype),
+           lambda self, other: self.shape == (3, 2, 4), r"Likely bug: np.dot pairs every matrix")
+    yield ("test_unit_shape", "transpose", lambda self, *axes: Tensor(self.data.T),
+           lambda self, *axes: not axes and self.ndim == 3 and not arange_like(self),
+           r"Likely bug: .T \(np.transpose with no axes\) reverses every axis")
+    yield ("test_unit_reductions", "max",
+           lambda self, axis=None, keepdims=False: Tensor(np.max(self.data, axis=axis)),
+           lambda self, axis=None, keepdims=False: self.shape == (4, 2, 8) and axis is not None,
+           r"Likely bug: max ignores keepdims")
+    yield ("test_unit_reductions", "mean",   # the count self.shape[axis] needs one axis
+           lambda self, axis=None, keepdims=False: Tensor(np.sum(self.data, axis, keepdims=keepdims) / self.shape[axis]),
+           lambda self, axis=None, keepdims=False: self.shape == (4, 2, 8) and isinstance(axis, tuple),
+           r"Likely bug: the count is self.shape\[axis\], which needs one axis")
+    yield ("test_unit_dtypes", "sum",
+           lambda self, axis=None, keepdims=False: Tensor(np.sum(self.data, axis, np.float64, keepdims=keepdims),
+                                                          dtype=np.float64),
+           lambda self, *a, **k: self.shape == (4, 2), r"Likely bug: np.sum\(..., dtype=np.float64\) or a float64 accumulator")
+
+
+def _naive_sigmoid(self, x):
+    with np.errstate(over="ignore"):
+        return type(x)(1 / (1 + np.exp(-x.data)), dtype=x.dtype)
+
+
+def _relu_in_place(self, x):
+    x.data[x.data < 0] = 0
+    return type(x)(x.data.copy(), dtype=x.dtype)
+
+
+def _activation_slips():
+    from tinytorch.core.tensor import Tensor
+    yield ("test_unit_relu", "ReLU", _relu_in_place, lambda data: data.shape == (3, 4, 2),
+           r"Likely bug: the result was computed into the input's own array")
+    yield ("test_unit_activation_extremes", "Sigmoid", _naive_sigmoid, lambda data: data.size == 8,
+           r"Likely bug: 1 / \(1 \+ e\^-x\) at x = -\d+(.|\n)* computes e\^\d+(.|\n)*, inf in float32")
+    yield ("test_unit_sigmoid_tanh", "Sigmoid", lambda self, x: Tensor(1 / (1 + np.exp(x.data)), dtype=x.dtype),
+           lambda data: data.shape == (2, 5), r"Likely bug: that is sigmoid\(-x\) = 1 - sigmoid\(x\)")
+    yield ("test_unit_gelu", "GELU", lambda self, x: Tensor(
+               0.5 * x.data * (1 + np.tanh(np.sqrt(2 * np.pi) * (x.data + 0.044715 * x.data ** 3))), dtype=x.dtype),
+           lambda data: data.shape == (2, 4), r"Likely bug: the constant is sqrt\(2 \* pi\)")
+    yield ("test_unit_softmax", "Softmax", lambda self, x: Tensor(
+               np.exp(x.data) / np.exp(x.data).sum(axis=-1, keepdims=True), dtype=x.dtype),
+           lambda data: data.shape == (4, 5), r"Likely bug: the softmax is taken over the last axis whatever dim says")
+
+
+@pytest.mark.parametrize("module, test, name", [
+    ("01", "test_unit_arithmetic", "__rsub__"), ("01", "test_unit_matmul", "__matmul__"),
+    ("01", "test_unit_shape", "transpose"), ("01", "test_unit_reductions", "max"),
+    ("01", "test_unit_reductions", "mean"), ("01", "test_unit_dtypes", "sum"), ("02", "test_unit_relu", "ReLU"),
+    ("02", "test_unit_sigmoid_tanh", "Sigmoid"), ("02", "test_unit_activation_extremes", "Sigmoid"),
+    ("02", "test_unit_gelu", "GELU"), ("02", "test_unit_softmax", "Softmax")])
+def test_a_tensor_or_activation_bug_that_shows_only_on_the_hidden_input_is_still_named(module, test, name, monkeypatch):
+    """Modules 01 and 02's hidden checks name the likely bug as their visible twins do: a Tensor method (name) or
+    an activation right on every input the notebook shows and wrong, with a known slip, only on the hidden one
+    fails with the visible check's hint."""
+    from tinytorch.core import activations, tensor
+    reference, src = {"01": (tensor, "01_tensor"), "02": (activations, "02_activations")}[module]
+    cell = next(c for c in cells.graded_cells(ROOT / "src" / src / f"{src}.py") if f"def {test}(" in c.source)
+    slip, on_hidden, hint = next(case[2:] for case in (_tensor_slips() if module == "01" else _activation_slips())
+                                 if case[:2] == (test, name))
+    namespace = dict(vars(reference))
+    exec(compile(cell.helpers, "check helpers", "exec"), namespace)
+    exec(compile(cell.source, cell.cell_id, "exec"), namespace)
+    with monkeypatch.context() as patch:
+        if module == "01":
+            patch.setattr(tensor.Tensor, name, _slipped_tensor_method(name, slip, on_hidden))
+        else:
+            namespace[name] = _slipped_activation(name, slip, on_hidden)
+        with pytest.raises(AssertionError, match=rf"an input the notebook does not show(.|\n)*{hint}"):
+            namespace[test]()
+    namespace.update(vars(reference))
+    namespace[test]()    # and the reference passes the same cell
