@@ -621,6 +621,33 @@ def _reduction_problem():
             "input of shape (2,): backward() must pass each input's gradient through _reduce_input_grad(node, inp, g) "
             "(given: it unbroadcasts the gradient to the input's shape) before adding it")
 
+
+def _pairing_problem():
+    """'' unless backward() gives the inputs of y = a - b (your sub_backward being right) and of y = -c the gradients
+    a known slip in pairing the rule's gradients with the inputs gives: then what came and that slip."""
+    if _subtraction()[0] != "sub":
+        return ""
+    g = np.array([1.0, 2.0])
+    try:
+        a, b, c = (Tensor([3.0, 5.0], requires_grad=True, dtype=np.float64) for _ in range(3))
+        (a - b).backward(gradient=g)
+        (-c).backward(gradient=g)
+        got = [_as_array(t.grad) for t in (a, b, c)]
+    except Exception:
+        return ""
+    suspects = [((g, g, -g), "every input gets the rule's first gradient: input i gets the rule's gradient i, as "
+                             "zip(node.inputs, input_grads) pairs them"),
+                ((-g, g, -g), "the inputs are paired with the rule's gradients in reverse order: input i gets the "
+                              "rule's gradient i, in the order of node.inputs"),
+                ((g, g, g), "the rules are not called: each input gets the output's gradient; by the chain rule it "
+                            "gets the node's rule's gradient for it (_call_node(node, grad)), -grad for b in a - b")]
+    slip = next((hint for values, hint in suspects if all(map(_close, got, values))), None)
+    if slip is None or all(map(_close, got, (g, -g, -g))):
+        return ""
+    return (f"y = a - b and y = -c, backward(gradient={g.tolist()}): expected a.grad = {g.tolist()}, b.grad = "
+            f"{(-g).tolist()}, c.grad = {(-g).tolist()}; got {got[0].tolist()}, {got[1].tolist()}, {got[2].tolist()}. "
+            f"Likely bug: {slip}")
+
 # %% nbgrader={"grade": true, "grade_id": "test-autograd-elementwise-rules", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 def test_unit_elementwise_rules():
     # One sample per rule (_rule_sample, in the given cell above): one assert per input's gradient.
@@ -966,9 +993,12 @@ def test_unit_activation_rules():
     x = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
     g = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
     gr = _one_gradient("relu_backward", relu_backward(g, np.maximum(x, 0), x))
+    ge = np.where(x >= 0, g, 0.0)                        # the mask x >= 0: grad let through at x = 0 too
     np.testing.assert_array_equal(gr, [0, 0, 0, 4, 5], err_msg=(
         f"relu_backward at x = {x.tolist()} with grad = {g.tolist()}: grad where x > 0, else 0 "
-        "(0 at x = 0 too, as PyTorch: the mask is x > 0, not x >= 0)"))
+        "(0 at x = 0 too, as PyTorch: the mask is x > 0, not x >= 0)" + (
+            f". Likely bug: the mask is x >= 0, which gives {ge.tolist()}: write x > 0"
+            if _close(_as_array(gr), ge) else "")))
     s = 1 / (1 + np.exp(-x))
     gs = _one_gradient("sigmoid_backward", sigmoid_backward(g, s, x))
     np.testing.assert_allclose(gs, g * s * (1 - s), err_msg=(
@@ -978,7 +1008,9 @@ def test_unit_activation_rules():
     gt = _one_gradient("tanh_backward", tanh_backward(g, t, x))
     np.testing.assert_allclose(gt, g / np.cosh(x) ** 2, err_msg=(
         "tanh_backward: grad * (1 - out ** 2), where out = tanh(x) is the forward's result (the square matters)"
-        + _activation_slip(gt, g, lambda v: 1 - v * v, t, x, np.tanh, "1 - out * out")))
+        + (_activation_slip(gt, g, lambda v: 1 - v * v, t, x, np.tanh, "1 - out * out") or (
+            ". Likely bug: the square is missing: grad * (1 - out) is not the slope of tanh; write grad * (1 - out * out)"
+            if _close(_as_array(gt), g * (1 - t)) else ""))))
     ### BEGIN HIDDEN TESTS
     x, g = np.random.default_rng(604).uniform(-2.5, 2.5, (2, 7)) * [[1], [2]]
     what = f"at x = {x.round(3).tolist()} with grad = {g.round(3).tolist()}, an input the notebook does not show"
@@ -1490,7 +1522,7 @@ def test_unit_backward():
     assert not problem, problem
     how, problem = _subtraction()
     assert not problem, problem
-    problem = _reduction_problem()
+    problem = _reduction_problem() or _pairing_problem()
     assert not problem, problem
     # Tensors of different shapes, so the order can be read off their shapes.
     a = Tensor([1.0, 2.0], requires_grad=True)
@@ -1531,7 +1563,9 @@ def test_unit_backward():
     const = Tensor([[0.5, -1.0], [2.0, 3.0]], dtype=np.float64)
     (w + const + const).backward(gradient=grid)
     np.testing.assert_allclose(w.grad, grid, err_msg="y = w + c + c: dy/dw is the gradient given")
-    assert const.grad is None, "a tensor with requires_grad=False must not receive a .grad"
+    assert const.grad is None, "a tensor with requires_grad=False must not receive a .grad" + (
+        f": y = w + c + c gave c.grad = {const.grad.tolist()}. Likely bug: backward() gives a gradient to every "
+        "input; skip an input whose requires_grad is False (a constant)" if _close(_as_array(const.grad), 2 * grid) else "")
     assert x.dtype == np.float64 and x.grad.dtype == np.float64, f"a float64 leaf gets a float64 gradient, got {x.grad.dtype}"
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(605)
@@ -1600,6 +1634,8 @@ def test_unit_graph():
     assert not problem, problem
     how, problem = _subtraction()
     assert not problem, problem
+    problem = _pairing_problem()
+    assert not problem, problem
     # h1 is used at depth 1 (by the root; depth 2 when x - y is x + (-1.0) * y) and at depth 4 (through h2, h3 and
     # h4). A breadth-first order reaches h1 before h2 has sent its share, and loses that share.
     x = Tensor([1.0, -2.0], requires_grad=True, dtype=np.float64)
@@ -1621,11 +1657,13 @@ def test_unit_graph():
     elif got.shape != (2,):
         pass
     elif np.allclose(got, _walk(graph, "L", breadth_first)["x"]):
-        message += (". That is what a breadth-first order gives: a tensor may pass its gradient on only after every "
-                    "tensor computed from it has sent its share (reverse topological order, not breadth-first)")
+        message += (". That is what a breadth-first order gives. Likely bug: topological_order is breadth-first; a "
+                    "tensor may pass its gradient on only after every tensor computed from it has sent its share "
+                    "(reverse topological order, not breadth-first)")
     elif np.allclose(got, _walk(graph, "L", depth_first, add=False)["x"]):
-        message += (". That is what overwriting gives: a tensor used several times must receive the sum of its "
-                    "shares (add each input's gradient to what it already has)")
+        message += (". That is what overwriting gives. Likely bug: an input's gradient replaces the share it already "
+                    "had; a tensor used several times must receive the sum of its shares (add each input's gradient "
+                    "to what it already has)")
     assert got is not None and got.shape == (2,) and np.allclose(got, want), message
     # The same tensor at several depths, through indexing with a repeated row, a transpose, a negation and a
     # constant (its input slot is None): L = u[[1, 1]] - m + 1.5 with u = m^T + m.
@@ -1660,6 +1698,8 @@ if __name__ == "__main__":
 # %% nbgrader={"grade": true, "grade_id": "test-autograd-long-chain", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 def test_unit_long_chain():
     how, problem = _subtraction()
+    assert not problem, problem
+    problem = _pairing_problem()
     assert not problem, problem
     # 2500 operations in a row (an RNN unrolled over many steps): deeper than Python's
     # recursion limit of 1000, so a recursive graph walk fails here.
@@ -1698,7 +1738,9 @@ def test_unit_nested_diamonds():
         y = (-y) + (-y)                                  # two paths from each y to the next, one negation each
     y.backward(gradient=np.ones(1))
     got = _leaf_grad(x, y, "31 nested diamonds y = (-y) + (-y)")
-    np.testing.assert_allclose(got, [(-2.0) ** 31], err_msg=f"31 nested diamonds y = (-y) + (-y): dL/dx = (-2) ** 31 = {(-2.0) ** 31:g}")
+    slip = "" if _close(got, np.array([(-2.0) ** 31])) else _pairing_problem()   # one that shows here too: a hint
+    np.testing.assert_allclose(got, [(-2.0) ** 31], err_msg=(
+        f"31 nested diamonds y = (-y) + (-y): dL/dx = (-2) ** 31 = {(-2.0) ** 31:g}" + (f". {slip}" if slip else "")))
     ### BEGIN HIDDEN TESTS
     x0, grad_y = np.random.default_rng(608).standard_normal((2, 2))
     x = y = Tensor(x0, requires_grad=True, dtype=np.float64)
@@ -1730,7 +1772,8 @@ def test_unit_losses_backward():
     enable_autograd()
     # The losses run these rules of yours (mean() runs sum_backward): a wrong one is named first.
     problem = _runs_rules(("add_backward", "sub_backward", "mul_backward", "exp_backward", "log_backward",
-                           "sum_backward(axis=None)", "sum_backward(axis=1, keepdims=True)")) or _unbroadcast_problem()
+                           "sum_backward(axis=None)", "sum_backward(axis=1, keepdims=True)")) or _unbroadcast_problem() \
+        or _pairing_problem()
     assert not problem, problem
 
     def check(name, textbook, loss_of, same_formula, x0, expected, rtol, allowed_from_data=""):

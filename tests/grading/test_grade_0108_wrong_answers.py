@@ -418,7 +418,8 @@ LIKELY = {
                             ("test-autograd-elementwise-rules", "Likely bug: that is b's gradient (grad * a)"),
                             ("test-autograd-losses", "this check runs your mul_backward, which is wrong (see "
                              "test-autograd-elementwise-rules); fix it first")],
-    ("06", "bfs_order"): [("test-autograd-graph", "That is what a breadth-first order gives")],
+    ("06", "bfs_order"): [("test-autograd-graph", "That is what a breadth-first order gives. Likely bug: "
+                                                  "topological_order is breadth-first")],
     ("06", "unbroadcast_leading_only"): [("test-autograd-losses", "this check runs your unbroadcast, which is wrong "
                                           "(see test-autograd-unbroadcast); fix it first")],
     ("06", "unbroadcast_no_keepdims"): [("test-autograd-losses", "this check runs your unbroadcast, which is wrong "
@@ -441,7 +442,8 @@ LIKELY = {
                                       "sum_backward(grad=[10.0, 20.0, 30.0], out, a of shape (2, 3, 4), axis=(0, 2)) "
                                       "raised TypeError"),
                                      ("test-autograd-matmul-sum-rules", "Likely bug: axis may be a tuple of axes")],
-    ("06", "overwrite_grads"): [("test-autograd-graph", "That is what overwriting gives")],
+    ("06", "overwrite_grads"): [("test-autograd-graph", "That is what overwriting gives. Likely bug: an input's "
+                                                        "gradient replaces the share")],
     ("06", "pow_no_tuple"): [("test-autograd-elementwise-rules", "pow_backward " + NOT_A_TUPLE)],
     ("03", "linear_no_bias"): [("test-layers-backward", "the bias got no gradient: forward must add self.bias"),
                                ("test-layers-backward", "Likely bug: the output is x @ W.T alone, the bias left out"),
@@ -561,6 +563,15 @@ LIKELY = {
     ("06", "tanh_of_out"): [("test-autograd-activation-rules", "Likely bug: the slope was computed from the activation of out")],
     ("06", "sigmoid_uses_input"): [("test-autograd-activation-rules", "Likely bug: the slope was computed from the input x")],
     ("06", "sum_no_expand"): [("test-autograd-matmul-sum-rules", "Likely bug: the summed axis was not put back")],
+    ("06", "first_grad_to_all"): [(item, "Likely bug: every input gets the rule's first gradient") for item in
+                                  ("test-autograd-backward", "test-autograd-graph", "test-autograd-losses")],
+    ("06", "inputs_reversed"): [(item, "Likely bug: the inputs are paired with the rule's gradients in reverse order")
+                                for item in ("test-autograd-backward", "test-autograd-long-chain")],
+    ("06", "grad_of_output_to_inputs"): [(item, "Likely bug: the rules are not called") for item in
+                                         ("test-autograd-backward", "test-autograd-nested-diamonds")],
+    ("06", "grads_to_constants"): [("test-autograd-backward", "Likely bug: backward() gives a gradient to every input")],
+    ("06", "relu_ge_zero"): [("test-autograd-activation-rules", "Likely bug: the mask is x >= 0, which gives")],
+    ("06", "tanh_no_square"): [("test-autograd-activation-rules", "Likely bug: the square is missing")],
 }
 
 # ... and words their messages must not say: a hint that names a bug the answer does not have (H31: sub_backward
