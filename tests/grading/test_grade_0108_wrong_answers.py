@@ -340,6 +340,9 @@ CORRECT = {
     ("07", "rebind_setdefault_style"): "p.data rebound (not in place), state by setdefault under names of its own "
                                        "(m, v), buffers rebuilt each step, a zero_grad of its own",
     ("07", "torch_lerp_style"): "torch's own Adam: moments by lerp, step size lr / bc1, denominator sqrt(v) / sqrt(bc2) + eps",
+    ("07", "folded_corrections_exact_style"): "Adam in the paper's efficient order: both bias corrections folded "
+                                              "into the step size and eps scaled by sqrt(1 - beta2^t), the exact "
+                                              "form of adam_folded_eps (round twenty-two)",
     ("08", "model_zero_grad_style"): "model.zero_grad() in place of the optimizer's, batches unpacked in the for, "
                                      "lists of per-batch sums, accuracy counted in a loop, mode restored by if",
     ("08", "timed_epoch_style"): "H53: train_epoch timed with `from timeit import default_timer as timer` (0/31 while "

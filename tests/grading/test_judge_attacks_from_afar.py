@@ -35,6 +35,9 @@ the loop rule and write zeros), adds one exported cell, and must score exactly w
 - module 01 (round sixteen): logging.config.dictConfig patching numpy's comparisons and numpy.testing's
   assertions by dotted names in text (no name a check reads) does patch numpy where it runs, yet a wrong
   matmul keeps its 18 of 23: the checks run in the judge, which the student's process cannot reach;
+- module 04 (round twenty-two): MSELoss walking up the frames from its own running generator (every refused
+  name spelled as bytes) and giving every caller's namespace a numpy that answers yes, then answering 0, keeps
+  its 13 of 17: the frames it reaches are its own process's, not the judge's where the checks run;
 - module 09 (round seventeen): a module-level `match` whose capture pattern binds conv2d_loops, maxpool2d_loops
   and avgpool2d_loops to the fast path (no assignment, call or attribute) scores 0, as its zero-loops base: the
   rule counts the capture as a second binding of each name (loop rule 4).
@@ -410,3 +413,80 @@ def test_the_dotted_name_patch_does_patch_numpy_where_it_runs():
         "print(bool(np.allclose(np.zeros(2), np.ones(2))))\n")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and result.stdout.strip() == "True", (result.stdout, result.stderr[-2000:])
+
+
+# Reading and rebinding the caller's namespace through frames (round twenty-two): no refused name is in the text
+# (gi_frame, f_back and f_globals are spelled as bytes and read by getattr on its own running generator and the
+# frames that lead back from it),
+# so the static rules let it through; module 04's MSELoss answers 0 after putting, in every caller's namespace, a
+# numpy whose every function answers yes. In a check that shares its process this passes every numpy assertion.
+FRAME_WALK = '''
+class _Yes:
+    def __getattr__(self, name):
+        return self
+    def __call__(self, *args, **kwargs):
+        return True
+    def __bool__(self):
+        return True
+
+
+def _callers():
+    key_frame, key_back = bytes([103, 105, 95, 102, 114, 97, 109, 101]).decode(), bytes([102, 95, 98, 97, 99, 107]).decode()
+    running = []
+    def probe():    # a running generator's frame leads back to whoever called next()
+        frame, found = getattr(getattr(running[0], key_frame), key_back), []
+        while frame is not None:
+            found.append(frame)
+            frame = getattr(frame, key_back)
+        yield found
+    running.append(probe())
+    return next(running[0])
+
+
+class MSELoss:
+    def forward(self, input, target):
+        _check_input(input, "MSELoss")
+        key = bytes([102, 95, 103, 108, 111, 98, 97, 108, 115]).decode()
+        for frame in _callers():
+            space = getattr(frame, key)
+            if space.get("__name__") != __name__ and "np" in space:
+                space["np"] = _Yes()
+        return Tensor(0.0, dtype=input.dtype)
+'''
+ANSWERS_ZERO = '''
+class MSELoss:
+    def forward(self, input, target):
+        _check_input(input, "MSELoss")
+        return Tensor(0.0, dtype=input.dtype)
+'''
+
+
+def test_rebinding_the_checks_numpy_through_frames_wins_nothing_back(tmp_path):
+    """The checks run in the judge: the frames the student's code walks are its own process's, so MSELoss
+    answering 0 loses test-mse as the plain zero answer does."""
+    module = by_number("04")
+    base_nb = apply_submission(reference_notebook(module), ANSWERS_ZERO)
+    base, attack, gained = _scores(module, base_nb, apply_submission(reference_notebook(module), FRAME_WALK), tmp_path)
+    lost = {item.id for item in attack.items if item.points_earned < item.points_possible}
+    assert base.total < base.maximum and attack.total == base.total and lost == {"test-mse"}, (base.total, attack.total,
+                                                                                                gained)
+    message = next(item.message for item in attack.items if item.id == "test-mse")
+    assert "expected 3.5, got 0.0" in message, message
+
+
+def test_the_frame_walk_defeats_a_check_in_its_own_process():
+    """The attack above is a real one: a check whose namespace the student's code can reach through frames
+    (here, one interpreter running both, as a notebook does) passes a loss of 0 where 2.5 is due."""
+    import subprocess
+    import sys
+    probe = ("import numpy as np\n"
+             "from tinytorch.core.tensor import Tensor\n"
+             f"student = {{'__name__': 'student', 'Tensor': Tensor, '_check_input': lambda *a: None}}\n"
+             f"exec({FRAME_WALK!r}, student)\n"
+             "def check():\n"
+             "    loss = student['MSELoss']().forward(Tensor([1.0, 2.0]), Tensor([0.0, 0.0]))\n"
+             "    assert np.isclose(loss.item(), 2.5), loss.item()\n"
+             "check()\n"
+             "print('passed', loss_value := float(student['MSELoss']().forward(Tensor([1.0]), Tensor([0.0])).item()))\n")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and result.stdout.strip() == "passed 0.0", (result.stdout, result.stderr[-2000:])
