@@ -158,9 +158,10 @@ def _per_row_hint(got, terms):
             "or len(input)): the loss is the mean over every element, .mean()")
 
 
-def _cross_entropy_hint(got, z, labels):
+def _cross_entropy_hint(got, z, labels, right):
     """'. Likely bug: ...' when CrossEntropyLoss's `got` on logits `z` (N, C) and `labels` is what one usual slip
-    gives, replayed here in numpy (in z's dtype) and different from the right loss; else ''."""
+    gives, replayed here in numpy (in z's dtype) and different from `right`, the right loss the check has already
+    computed; else ''."""
     n, c = z.shape
     rows = np.arange(n)
     with np.errstate(all="ignore"):
@@ -169,7 +170,6 @@ def _cross_entropy_hint(got, z, labels):
 
         shifted = z - z.max(axis=1, keepdims=True)
         log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-        right = -np.mean(log_probs[rows, labels])
         slips = {
             f"the loss is summed over the {n} samples, not averaged: divide the sum by N (or take .mean())": n * right,
             f"the one-hot masked log-probabilities are averaged over all {n} * {c} entries, but only the {n} picked "
@@ -196,27 +196,33 @@ def _cross_entropy_hint(got, z, labels):
 def test_unit_mse():
     loss_fn = MSELoss()
     # errors 1, -2, 0, 3 -> (1 + 4 + 0 + 9) / 4 = 3.5: the mean over all N * C elements
-    prediction = Tensor([[2.0, 0.0], [1.0, 4.0]])
-    loss = loss_fn(prediction, Tensor([[1.0, 2.0], [1.0, 1.0]]))
+    pred, goal = np.array([[2.0, 0.0], [1.0, 4.0]]), np.array([[1.0, 2.0], [1.0, 1.0]])
+    prediction = Tensor(pred)
+    loss = loss_fn(prediction, Tensor(goal))
     assert isinstance(loss, Tensor) and loss.shape == (), f"MSELoss returns a scalar Tensor, got shape {loss.shape}"
-    errors = np.array([[2.0, 0.0], [1.0, 4.0]]) - np.array([[1.0, 2.0], [1.0, 1.0]])   # the same, in numpy
-    assert np.isclose(loss.item(), 3.5), (f"MSELoss of errors (1, -2, 0, 3): expected 3.5, got {loss.item()}"
-                                          + _per_row_hint(loss.item(), errors ** 2))
+    errors = pred - goal   # the same, in numpy
+    expected = np.mean(errors ** 2)
+    assert np.isclose(loss.item(), expected), (f"MSELoss of errors {errors.ravel().tolist()}: expected {expected}, "
+                                               f"got {loss.item()}" + _per_row_hint(loss.item(), errors ** 2))
     np.testing.assert_array_equal(prediction.data, [[2.0, 0.0], [1.0, 4.0]], err_msg="MSELoss must not change its input")
-    wide = loss_fn(Tensor(np.zeros((2, 3))), np.arange(6.0).reshape(2, 3)).item()
-    squares = (np.arange(6.0) ** 2).reshape(2, 3)
-    assert np.isclose(wide, np.mean(squares)), f"MSELoss on (2, 3): the mean over all 6 elements, got {wide}" + (
-        _per_row_hint(wide, squares))
-    assert np.isclose(loss_fn(Tensor([1.0, 2.0]), [1.0, 2.0]).item(), 0.0), 'check failed: np.isclose(loss_fn(Tensor([1.0, 2.0]), [1.0, 2.0]).item(), 0.0)'
-    assert np.isclose(loss_fn(Tensor([0.5]), np.array([-0.5])).item(), 1.0), 'check failed: np.isclose(loss_fn(Tensor([0.5]), np.array([-0.5])).item(), 1.0)'
+    target = np.arange(6.0).reshape(2, 3)
+    wide = loss_fn(Tensor(np.zeros(target.shape)), target).item()
+    squares = target ** 2   # the errors 0 - target, squared
+    assert np.isclose(wide, np.mean(squares)), (f"MSELoss on {target.shape}: the mean over all {target.size} "
+                                                f"elements, got {wide}" + _per_row_hint(wide, squares))
+    for pred, goal in ((np.array([1.0, 2.0]), [1.0, 2.0]), (np.array([0.5]), np.array([-0.5]))):   # a list target too
+        got, expected = loss_fn(Tensor(pred), goal).item(), np.mean((pred - np.asarray(goal)) ** 2)
+        assert np.isclose(got, expected), (f"MSELoss of the prediction {pred.tolist()} with target "
+                                           f"{np.asarray(goal).tolist()}: expected {expected}, got {got}")
     assert loss_fn(Tensor([0.5, 1.0], dtype=np.float64), [0.0, 0.0]).dtype == np.float64, "float64 in, float64 loss"
     assert loss_fn(Tensor([0.5, 1.0]), np.array([0.0, 0.0])).dtype == np.float32, "float32 in, float32 loss"
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(4041)
     pred, goal = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
     got, want = loss_fn(Tensor(pred), goal).item(), np.mean((pred - goal) ** 2)
-    assert np.isclose(got, want), (f"MSELoss on random (3, 4) prediction and target, an input the notebook does not "
-                                   f"show: expected the mean over all 12 squared errors {want}, got {got}"
+    assert np.isclose(got, want), (f"MSELoss on random {pred.shape} prediction and target, an input the notebook "
+                                   f"does not show: expected the mean over all {pred.size} squared errors {want}, "
+                                   f"got {got}"
                                    + _per_row_hint(got, (pred - goal) ** 2))
     ### END HIDDEN TESTS
 
@@ -314,46 +320,62 @@ class CrossEntropyLoss(Module):
 def test_unit_cross_entropy():
     loss_fn = CrossEntropyLoss()
     # Equal logits: every class has probability 1/C, the loss is log(C).
-    loss = loss_fn(Tensor(np.zeros((3, 4))), [0, 1, 3])
+    z, labels = np.zeros((3, 4)), [0, 1, 3]
+    loss = loss_fn(Tensor(z), labels)
     assert isinstance(loss, Tensor) and loss.shape == (), f"CrossEntropyLoss returns a scalar Tensor, got shape {loss.shape}"
-    assert np.isclose(loss.item(), np.log(4)), (
-        f"CrossEntropyLoss()(zeros((3, 4)), [0, 1, 3]): equal logits over 4 classes, expected log(4) = {np.log(4)}, "
-        f"got {loss.item()}{_cross_entropy_hint(loss.item(), np.zeros((3, 4)), [0, 1, 3])}")
+    classes = z.shape[1]
+    expected = np.log(classes)
+    assert np.isclose(loss.item(), expected), (
+        f"CrossEntropyLoss()(zeros({z.shape}), {labels}): equal logits over {classes} classes, expected "
+        f"log({classes}) = {expected}, got {loss.item()}{_cross_entropy_hint(loss.item(), z, labels, expected)}")
 
     # Worked by hand: logits (log 1, log 3) -> probabilities (1/4, 3/4).
-    logits = Tensor(np.log([[1.0, 3.0], [1.0, 3.0]]))
-    assert np.isclose(loss_fn(logits, np.array([1, 1])).item(), -np.log(0.75)), 'check failed: np.isclose(loss_fn(logits, np.array([1, 1])).item(), -np.log(0.75))'
-    assert np.isclose(loss_fn(logits, np.array([0, 1])).item(), -(np.log(0.25) + np.log(0.75)) / 2), 'check failed: np.isclose(loss_fn(logits, np.array([0, 1])).item(), -(np.log(0.25) + np.log(0.75)) / 2)'
+    weights = np.array([[1.0, 3.0], [1.0, 3.0]])
+    probs = weights / weights.sum(axis=1, keepdims=True)
+    logits = Tensor(np.log(weights))
+    for labels in (np.array([1, 1]), np.array([0, 1])):
+        got = loss_fn(logits, labels).item()
+        expected = -np.mean(np.log(probs[np.arange(len(labels)), labels]))
+        assert np.isclose(got, expected), (
+            f"CrossEntropyLoss()(log({weights.tolist()}), {labels.tolist()}): the probabilities are "
+            f"{probs[0].tolist()}, expected the mean of -log p[label] = {expected}, got {got}")
     # Rows that differ: each row's own label must be picked (log_probs[np.arange(N), labels]).
-    mirrored = Tensor(np.log([[1.0, 3.0], [3.0, 1.0]]))
-    got = loss_fn(mirrored, [1, 0]).item()
-    assert np.isclose(got, -np.log(0.75)), (
-        f"CrossEntropyLoss()(log([[1, 3], [3, 1]]), [1, 0]): each row's label has probability 3/4, expected "
-        f"-log(0.75) = {-np.log(0.75)}, got {got}" + _cross_entropy_hint(got, np.log([[1.0, 3.0], [3.0, 1.0]]), [1, 0]))
+    weights, labels = np.array([[1.0, 3.0], [3.0, 1.0]]), [1, 0]
+    probability = (weights / weights.sum(axis=1, keepdims=True))[np.arange(len(labels)), labels]
+    got = loss_fn(Tensor(np.log(weights)), labels).item()
+    expected = -np.mean(np.log(probability))
+    assert np.isclose(got, expected), (
+        f"CrossEntropyLoss()(log({weights.tolist()}), {labels}): each row's label has probability {probability[0]}, "
+        f"expected -log({probability[0]}) = {expected}, got {got}"
+        + _cross_entropy_hint(got, np.log(weights), labels, expected))
 
     # Against numpy on (2, 3) logits in float64: the dtype is kept and the input untouched.
     z = np.array([[0.5, -1.0, 2.0], [1.5, 0.0, -0.5]])
     logits = Tensor(z, dtype=np.float64)
-    loss = loss_fn(logits, [2, 0])
+    labels = [2, 0]
+    loss = loss_fn(logits, labels)
     log_softmax = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-    expected = -(log_softmax[0, 2] + log_softmax[1, 0]) / 2
+    expected = -np.mean(log_softmax[np.arange(len(z)), labels])
     assert np.isclose(loss.item(), expected, rtol=1e-12), (
-        f"CrossEntropyLoss()({z.tolist()} as float64, [2, 0]): expected the mean of -log softmax at the labels, "
-        f"{expected!r}, got {loss.item()!r}{_cross_entropy_hint(loss.item(), z, [2, 0])}")
+        f"CrossEntropyLoss()({z.tolist()} as float64, {labels}): expected the mean of -log softmax at the labels, "
+        f"{expected!r}, got {loss.item()!r}{_cross_entropy_hint(loss.item(), z, labels, expected)}")
     assert loss.dtype == np.float64, f"float64 logits give a float64 loss, got {loss.dtype}"
     np.testing.assert_array_equal(logits.data, z, err_msg="CrossEntropyLoss must not change its input")
     # Shifting all logits of a row by a constant changes nothing.
-    assert np.isclose(loss_fn(Tensor(z), [2, 0]).item(), loss_fn(Tensor(z + 7.0), [2, 0]).item(), atol=1e-6), 'check failed: np.isclose(loss_fn(Tensor(z), [2, 0]).item(), loss_fn(Tensor(z + 7.0), [2, 0]).item(), atol=1e-06)'
+    shift = 7.0
+    plain, shifted = loss_fn(Tensor(z), labels).item(), loss_fn(Tensor(z + shift), labels).item()
+    assert np.isclose(plain, shifted, atol=1e-6), (
+        f"adding {shift} to every logit must not change CrossEntropyLoss: {plain} on {z.tolist()}, {shifted} shifted")
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(4042)
     z, labels = rng.standard_normal((4, 5)), rng.integers(0, 5, size=4)
     got = loss_fn(Tensor(z, dtype=np.float64), labels).item()
     log_softmax = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-    expected = -np.mean(log_softmax[np.arange(4), labels])
+    expected = -np.mean(log_softmax[np.arange(len(z)), labels])
     assert np.isclose(got, expected, rtol=1e-12), (
-        f"CrossEntropyLoss()(random (4, 5) float64 logits, labels {labels.tolist()}), an input the notebook does not "
-        f"show: expected the mean of -log softmax at the labels, {expected!r}, got {got!r}"
-        + _cross_entropy_hint(got, z, labels))
+        f"CrossEntropyLoss()(random {z.shape} float64 logits, labels {labels.tolist()}), an input the notebook does "
+        f"not show: expected the mean of -log softmax at the labels, {expected!r}, got {got!r}"
+        + _cross_entropy_hint(got, z, labels, expected))
     ### END HIDDEN TESTS
 
 
@@ -369,31 +391,38 @@ def test_unit_cross_entropy_stable():
     labels = [0, 0, 1]
     loss = loss_fn(Tensor(huge), labels).item()
     # sample 0: certain and right -> 0; sample 1: certain and wrong -> 1000; sample 2: tie -> log 2
+    wide = huge.astype(np.float64)
+    per_sample = [np.log(np.exp(row - row.max()).sum()) - (row - row.max())[k] for row, k in zip(wide, labels)]
+    expected = np.mean(per_sample)
     assert np.isfinite(loss), f"huge logits must give a finite loss, got {loss}" + (
-        _cross_entropy_hint(loss, huge, labels))
-    expected = (0.0 + 1000.0 + np.log(2)) / 3
+        _cross_entropy_hint(loss, huge, labels, expected))
     assert np.isclose(loss, expected, rtol=1e-5), (
-        f"CrossEntropyLoss()([[1000, 0], [0, 1000], [-1000, -1000]], [0, 0, 1]): the samples' losses are 0, 1000 "
-        f"and log(2), so expected their mean {expected}, got {loss}{_cross_entropy_hint(loss, huge, labels)}")
+        f"CrossEntropyLoss()({huge.tolist()}, {labels}): the samples' losses are {[float(x) for x in per_sample]}, "
+        f"so expected their mean {expected}, got {loss}{_cross_entropy_hint(loss, huge, labels, expected)}")
     # One row with huge logits among ordinary rows: each row needs its own maximum.
-    z = np.array([[800.0, 790.0, 0.0], [1.0, 2.0, 3.0], [0.0, -1.0, 0.5]])
-    per_row = [np.log(np.exp(row - row.max()).sum()) + row.max() - row[k] for row, k in zip(z, [1, 0, 2])]
-    got = loss_fn(Tensor(z, dtype=np.float64), [1, 0, 2]).item()
+    z, labels = np.array([[800.0, 790.0, 0.0], [1.0, 2.0, 3.0], [0.0, -1.0, 0.5]]), [1, 0, 2]
+    per_row = [np.log(np.exp(row - row.max()).sum()) + row.max() - row[k] for row, k in zip(z, labels)]
+    got = loss_fn(Tensor(z, dtype=np.float64), labels).item()
     assert np.isclose(got, np.mean(per_row), rtol=1e-12), (
         f"one huge row among ordinary rows: expected {np.mean(per_row)}, got {got}"
-        + _cross_entropy_hint(got, z, [1, 0, 2]))
+        + _cross_entropy_hint(got, z, labels, np.mean(per_row)))
     # Certain and right: the loss is tiny but not zero (exp(-30) per sample).
-    tiny = loss_fn(Tensor([[30.0, 0.0], [0.0, 30.0]], dtype=np.float64), [0, 1]).item()
-    assert np.isclose(tiny, np.log1p(np.exp(-30.0)), rtol=0.5, atol=0), f"expected log(1 + e^-30) = {np.log1p(np.exp(-30.0)):.3e}, got {tiny:.3e}"
+    margin = 30.0
+    tiny = loss_fn(Tensor([[margin, 0.0], [0.0, margin]], dtype=np.float64), [0, 1]).item()
+    expected = np.log1p(np.exp(-margin))   # each sample's loss log(1 + e^-margin)
+    assert np.isclose(tiny, expected, rtol=0.5, atol=0), (f"expected log(1 + e^-{margin:g}) = {expected:.3e}, "
+                                                          f"got {tiny:.3e}")
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(4043)
-    z = rng.standard_normal((4, 3)) + np.array([[900.0], [0.0], [-750.0], [2.0]])   # huge rows among ordinary ones
+    near = np.array([900.0, 0.0, -750.0, 2.0])
+    z = rng.standard_normal((4, 3)) + near[:, None]   # huge rows among ordinary ones
     labels = rng.integers(0, 3, size=4)
     per_row = [np.log(np.exp(row - row.max()).sum()) + row.max() - row[k] for row, k in zip(z, labels)]
     got = loss_fn(Tensor(z, dtype=np.float64), labels).item()
     assert np.isclose(got, np.mean(per_row), rtol=1e-12), (
-        f"rows of logits near 900, 0, -750 and 2 with labels {labels.tolist()}, an input the notebook does not show: "
-        f"expected {np.mean(per_row)}, got {got}" + _cross_entropy_hint(got, z, labels))
+        f"rows of logits near {', '.join(f'{x:g}' for x in near[:-1])} and {near[-1]:g} with labels "
+        f"{labels.tolist()}, an input the notebook does not show: expected {np.mean(per_row)}, got {got}"
+        + _cross_entropy_hint(got, z, labels, np.mean(per_row)))
     ### END HIDDEN TESTS
 
 
@@ -514,35 +543,44 @@ def test_unit_bce():
 
     loss_fn = BinaryCrossEntropyLoss()
     # y = 1 keeps -log p, y = 0 keeps -log(1 - p): (-log 0.8 - log 0.9) / 2
-    loss = loss_fn(Tensor([0.8, 0.1]), Tensor([1.0, 0.0]))
+    p, y = np.array([0.8, 0.1]), np.array([1.0, 0.0])
+    loss = loss_fn(Tensor(p), Tensor(y))
     assert isinstance(loss, Tensor) and loss.shape == (), 'check failed: isinstance(loss, Tensor) and loss.shape == ()'
-    want = -(np.log(0.8) + np.log(0.9)) / 2
+    want = np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p)))
     assert np.isclose(loss.item(), want), (
-        f"BinaryCrossEntropyLoss()(input=[0.8, 0.1], target=[1, 0]): -(log 0.8 + log(1 - 0.1)) / 2 = {want}, got "
+        f"BinaryCrossEntropyLoss()(input={p.tolist()}, target={y.astype(int).tolist()}): -(log {p[0]:g} + "
+        f"log(1 - {p[1]:g})) / {p.size} = {want}, got "
         f"{loss.item()}" + (". Likely bug: the minus sign is missing" if np.isclose(loss.item(), -want) else ""))
     # A soft label mixes both terms.
-    assert np.isclose(loss_fn(Tensor([[0.25]]), [[0.5]]).item(), -(0.5 * np.log(0.25) + 0.5 * np.log(0.75))), 'check failed: np.isclose(loss_fn(Tensor([[0.25]]), [[0.5]]).item(), -(0.5 * np.log(0.25) + 0.5 * np.log(0.75)))'
+    p, y = np.array([[0.25]]), np.array([[0.5]])
+    got, want = loss_fn(Tensor(p), y.tolist()).item(), np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p)))
+    assert np.isclose(got, want), (f"BinaryCrossEntropyLoss()(input={p.tolist()}, soft target={y.tolist()}): "
+                                   f"-({y.item():g} log {p.item():g} + {1 - y.item():g} log(1 - {p.item():g})) = {want}, "
+                                   f"got {got}")
     # (N, C) = (2, 3): the mean over all 6 elements, not the sum over a row averaged over N.
     p = np.array([[0.9, 0.2, 0.6], [0.3, 0.7, 0.5]])
     y = np.array([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0]])
     got = loss_fn(Tensor(p, dtype=np.float64), y).item()
     expected = np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p)))
-    assert np.isclose(got, expected, rtol=1e-9), (f"BCE on (2, 3): expected the mean over all 6 elements "
+    assert np.isclose(got, expected, rtol=1e-9), (f"BCE on {p.shape}: expected the mean over all {p.size} elements "
                                                   f"{expected:.6f}, got {got:.6f}"
                                                   + _per_row_hint(got, -(y * np.log(p) + (1 - y) * np.log(1 - p))))
     # Certain and right costs (almost) nothing; the edges stay finite.
-    right = loss_fn(Tensor([1.0, 0.0]), [1.0, 0.0]).item()
-    assert right < 1e-6, f"certain and right (input [1, 0], target [1, 0]) costs (almost) nothing, got {right}" + (
-        edge_hint() if np.isnan(right) else "")
-    assert np.isfinite(loss_fn(Tensor([0.0, 1.0]), [1.0, 0.0]).item()), 'check failed: np.isfinite(loss_fn(Tensor([0.0, 1.0]), [1.0, 0.0]).item())'
+    edge = [1.0, 0.0]
+    right = loss_fn(Tensor(edge), edge).item()
+    assert right < 1e-6, (f"certain and right (input {edge}, target {edge}) costs (almost) nothing, got {right}"
+                          + (edge_hint() if np.isnan(right) else ""))
+    wrong = loss_fn(Tensor(edge[::-1]), edge).item()
+    assert np.isfinite(wrong), (f"certain and wrong (input {edge[::-1]}, target {edge}) must give a finite loss "
+                                f"(eps keeps the logs finite), got {wrong}")
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(4044)
     p, y = rng.uniform(0.1, 0.9, size=(3, 4)), rng.integers(0, 2, size=(3, 4)).astype(np.float64)
     got = loss_fn(Tensor(p, dtype=np.float64), y).item()
     expected = np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p)))
     assert np.isclose(got, expected, rtol=1e-9), (
-        f"BCE on random (3, 4) probabilities and 0/1 labels, an input the notebook does not show: expected the mean "
-        f"over all 12 elements {expected:.6f}, got {got:.6f}" + (
+        f"BCE on random {p.shape} probabilities and 0/1 labels, an input the notebook does not show: expected the "
+        f"mean over all {p.size} elements {expected:.6f}, got {got:.6f}" + (
             ". Likely bug: the minus sign is missing" if np.isclose(got, -expected)
             else _per_row_hint(got, -(y * np.log(p) + (1 - y) * np.log(1 - p)))))
     ### END HIDDEN TESTS
