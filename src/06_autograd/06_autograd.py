@@ -264,23 +264,51 @@ def unbroadcast(grad, shape):
     ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "test-autograd-unbroadcast", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+def _unbroadcast_slip(g, shape, got):
+    """'. Likely bug: ...' when unbroadcast(g, shape) gave what a usual slip gives, replayed here in numpy, and
+    that differs from the right sums; else ''."""
+    added = tuple(range(g.ndim - len(shape)))
+    leading = g.sum(axis=added)                        # the added axes summed, nothing else
+    stretched = tuple(a for a, n in enumerate(shape) if n == 1 and leading.shape[a] != 1)
+    right = leading.sum(axis=stretched, keepdims=True)
+    slips = (
+        (leading, "only the leading axes that broadcasting added are summed; an axis where shape has 1 and grad "
+                  "does not was stretched, and must be summed too (keepdims=True)"),
+        (leading.sum(axis=stretched), "the stretched axes are summed without keepdims=True, so they vanish: "
+                                      "keepdims=True keeps shape's 1 there"),
+        (g.sum(axis=tuple(range(len(shape), g.ndim))), "the added axes are summed at the end (axis=-1); "
+                                                       "broadcasting adds axes at the front, so sum axis 0"),
+    )
+    for value, hint in slips:
+        if np.shape(got) == value.shape and np.allclose(got, value) and not (
+                value.shape == right.shape and np.allclose(value, right)):
+            return ". Likely bug: " + hint
+    return ""
+
+
+def _check_unbroadcast(g, shape, want, where=""):
+    got = unbroadcast(g, shape)
+    assert got is not None, "unbroadcast returned None: return the summed gradient"
+    want = np.asarray(want, dtype=float)
+    assert np.shape(got) == want.shape and np.allclose(got, want), (
+        f"unbroadcast(grad of shape {g.shape}, {shape}){where}: expected shape {want.shape}, "
+        f"{np.round(want, 4).tolist()}, got shape {np.shape(got)}, {np.round(np.asarray(got, dtype=float), 4).tolist()}"
+        + _unbroadcast_slip(g, shape, got))
+
+
 def test_unit_unbroadcast():
     g = np.arange(12.0).reshape(4, 3)
-    assert np.allclose(unbroadcast(g, (3,)), [18, 22, 26]), 'check failed: np.allclose(unbroadcast(g, (3,)), [18, 22, 26])'
-    assert unbroadcast(g, (1, 3)).shape == (1, 3), 'check failed: unbroadcast(g, (1, 3)).shape == (1, 3)'
-    assert np.allclose(unbroadcast(g, (4, 1)), [[3], [12], [21], [30]]), 'check failed: np.allclose(unbroadcast(g, (4, 1)), [[3], [12], [21], [30]])'
-    assert np.allclose(unbroadcast(g, ()), 66) and unbroadcast(g, ()).shape == (), 'check failed: np.allclose(unbroadcast(g, ()), 66) and unbroadcast(g, ()).shape == ()'
-    assert np.array_equal(unbroadcast(g, (4, 3)), g), 'check failed: np.array_equal(unbroadcast(g, (4, 3)), g)'
-    assert unbroadcast(np.ones((2, 4, 3)), (4, 1)).shape == (4, 1), 'check failed: unbroadcast(np.ones((2, 4, 3)), (4, 1)).shape == (4, 1)'
-    assert np.allclose(unbroadcast(np.ones((2, 4, 3)), (4, 1)), 6), 'check failed: np.allclose(unbroadcast(np.ones((2, 4, 3)), (4, 1)), 6)'
+    _check_unbroadcast(g, (3,), [18, 22, 26])           # the rows added up: 0 + 3 + 6 + 9 = 18, ...
+    _check_unbroadcast(g, (1, 3), [[18, 22, 26]])
+    _check_unbroadcast(g, (4, 1), [[3], [12], [21], [30]])
+    _check_unbroadcast(g, (), 66)
+    _check_unbroadcast(g, (4, 3), g)
+    _check_unbroadcast(np.ones((2, 4, 3)), (4, 1), np.full((4, 1), 6.0))
     ### BEGIN HIDDEN TESTS
     g = np.random.default_rng(601).standard_normal((3, 2, 5))
     for shape, want in (((5,), g.sum(axis=(0, 1))), ((2, 1), g.sum(axis=(0, 2))[:, None]),
                         ((3, 1, 5), g.sum(axis=1, keepdims=True)), ((), g.sum())):
-        got = unbroadcast(g, shape)
-        assert np.allclose(got, want) and (shape != () or np.shape(got) == ()), (
-            f"check failed: unbroadcast(g of shape (3, 2, 5), {shape}), an input the notebook does not show: "
-            f"expected numpy's sums {np.round(want, 4).tolist()}, got {np.round(got, 4).tolist()}")
+        _check_unbroadcast(g, shape, want, where=", an input the notebook does not show, numpy's sums")
     ### END HIDDEN TESTS
     print("unbroadcast: ok")
 
@@ -538,20 +566,22 @@ def _one_gradient(name, grads):
     return grads[0]
 
 
-def _unbroadcast_problem(shapes=((2, 1), (2,))):
+def _unbroadcast_problem(shapes=((2, 1), (2,)), rows_differ=False):
     """'' when your unbroadcast reduces a (2, 2) gradient to each of `shapes` ((2, 1): an axis stretched; (2,): an axis
-    added) as numpy's sums do; else what is wrong."""
-    ones = np.ones((2, 2))
+    added) as numpy's sums do; else what is wrong. A check whose broadcasts add axes to an input of its own shape
+    (test_unit_backward) asks for rows_differ, so that summing the last axis instead of the first shows."""
+    grad, what = (np.arange(4.0).reshape(2, 2), "np.arange(4.0).reshape(2, 2)") if rows_differ else \
+        (np.ones((2, 2)), "np.ones((2, 2))")
     for shape in shapes:
-        want = ones.sum(axis=0) if len(shape) == 1 else ones.sum(axis=1, keepdims=True)
+        want = grad.sum(axis=0) if len(shape) == 1 else grad.sum(axis=1, keepdims=True)
         try:
-            got = _as_array(unbroadcast(ones, shape))
+            got = _as_array(unbroadcast(grad, shape))
         except Exception as error:
             return (f"this check runs your unbroadcast, which is wrong (see test-autograd-unbroadcast); fix it first: "
-                    f"unbroadcast(np.ones((2, 2)), {shape}) raised {type(error).__name__}: {error}")
+                    f"unbroadcast({what}, {shape}) raised {type(error).__name__}: {error}")
         if got is None or got.shape != want.shape or not np.allclose(got, want):
             return (f"this check runs your unbroadcast, which is wrong (see test-autograd-unbroadcast); fix it first: "
-                    f"unbroadcast(np.ones((2, 2)), {shape}) should be {want.tolist()}, got {None if got is None else got.tolist()}")
+                    f"unbroadcast({what}, {shape}) should be {want.tolist()}, got {None if got is None else got.tolist()}")
     return ""
 
 
@@ -1518,7 +1548,7 @@ def test_unit_backward():
     # costs its own item only. sub's two gradients differ (grad, -grad), as mul's do, so an engine that hands a
     # gradient to the wrong input, or never calls the rules, is seen (H28). Broadcasting here only adds axes on
     # the left: a slip in unbroadcast's other case (a stretched axis of length 1) costs its own item.
-    problem = _runs_rules(("add_backward",)) or _unbroadcast_problem(((2,),))
+    problem = _runs_rules(("add_backward",)) or _unbroadcast_problem(((2,),), rows_differ=True)
     assert not problem, problem
     how, problem = _subtraction()
     assert not problem, problem

@@ -54,6 +54,10 @@ WRONG = {
                                          "(before H32 also test-autograd-backward)"),
     ("06", "unbroadcast_no_keepdims"): ({"test-autograd-unbroadcast", "test-autograd-losses"},
                                         "unbroadcast sums stretched axes without keepdims (H31: 32/48, also the backward item)"),
+    # Round twenty-two: numpy lines shapes up from the right, so the axes broadcasting adds are the leading ones.
+    ("06", "unbroadcast_sums_last_axes"): ({"test-autograd-unbroadcast", "test-autograd-backward"},
+                                           "unbroadcast sums the extra axes at the end (axis=-1), not the leading ones "
+                                           "(the losses' broadcasts never add an axis to a non-scalar: they keep it)"),
     ("06", "sub_sign_forgotten"): ({"test-autograd-elementwise-rules", "test-autograd-losses"},
                                    "sub_backward returns (grad, grad) (H31: 19/48, five items, hint 'swapped'; the engine's "
                                    "checks now compute x - y as x + (-1.0) * y when sub's rule is wrong; the losses run sub)"),
@@ -424,9 +428,17 @@ LIKELY = {
     ("06", "bfs_order"): [("test-autograd-graph", "That is what a breadth-first order gives. Likely bug: "
                                                   "topological_order is breadth-first")],
     ("06", "unbroadcast_leading_only"): [("test-autograd-losses", "this check runs your unbroadcast, which is wrong "
-                                          "(see test-autograd-unbroadcast); fix it first")],
+                                          "(see test-autograd-unbroadcast); fix it first"),
+                                         ("test-autograd-unbroadcast", "Likely bug: only the leading axes that "
+                                          "broadcasting added are summed")],
     ("06", "unbroadcast_no_keepdims"): [("test-autograd-losses", "this check runs your unbroadcast, which is wrong "
-                                         "(see test-autograd-unbroadcast); fix it first")],
+                                         "(see test-autograd-unbroadcast); fix it first"),
+                                        ("test-autograd-unbroadcast", "Likely bug: the stretched axes are summed "
+                                         "without keepdims=True")],
+    ("06", "unbroadcast_sums_last_axes"): [("test-autograd-unbroadcast", "Likely bug: the added axes are summed at the "
+                                            "end (axis=-1)"),
+                                           ("test-autograd-backward", "unbroadcast(np.arange(4.0).reshape(2, 2), (2,)) "
+                                            "should be [2.0, 4.0], got [1.0, 5.0]")],
     ("06", "sub_sign_forgotten"): [("test-autograd-elementwise-rules", "the gradient of b is -grad = [-1.0, -10.0, "
                                     "-100.0], got [1.0, 10.0, 100.0]. Likely bug: b's gradient should be -grad: the "
                                     "minus sign is missing"),
