@@ -490,13 +490,23 @@ def test_unit_gelu():
         two_pi = 0.5 * x * (1 + np.tanh(np.sqrt(2 * np.pi) * (x + 0.044715 * x ** 3)))
         return ". Likely bug: the constant is sqrt(2 * pi); it is sqrt(2 / pi)" if np.allclose(got, two_pi) else ""
 
+    def dtype_slip(x, got):
+        """'. Likely bug: ...' when GELU of float32 x gave what numpy's own result dtype gives: the float64
+        constant np.sqrt(2 / np.pi) turns float32 data into float64 (replayed here); else ''."""
+        x32 = x.astype(np.float32)
+        replay = 0.5 * x32 * (1 + np.tanh(np.sqrt(2 / np.pi) * (x32 + 0.044715 * x32 ** 3)))
+        return (f". Likely bug: the result keeps numpy's dtype: np.sqrt(2 / np.pi) is a numpy {replay.dtype}, and "
+                f"float32 data times it is {replay.dtype}; give the Tensor the input's dtype (dtype=x.dtype)"
+                if got.dtype == replay.dtype != np.float32 and np.allclose(got, replay) else "")
+
     x = np.array([-3.0, -1.0, 0.0, 0.5, 2.0])
     g = GELU()(Tensor(x, dtype=np.float64)).data
     expected = 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))
     np.testing.assert_allclose(g, expected, rtol=1e-12, err_msg="GELU, tanh approximation" + two_pi_slip(x, g))
     assert g[2] == 0.0 and abs(g[4] - 1.9545976940) < 1e-8, 'check failed: g[2] == 0.0 and abs(g[4] - 1.954597694) < 1e-08'
     out = GELU()(Tensor(x))
-    assert out.data.dtype == np.float32, f"float32 in, float32 out (the constant sqrt(2/pi) is a float64); got {out.data.dtype}"
+    assert out.data.dtype == np.float32, (f"float32 in, float32 out (the constant sqrt(2/pi) is a float64); got "
+                                          f"{out.data.dtype}" + dtype_slip(x, out.data))
     np.testing.assert_allclose(out.data, expected, rtol=1e-6, atol=1e-7)
     ### BEGIN HIDDEN TESTS
     x = np.random.default_rng(444).uniform(-2.5, 2.5, size=(2, 4))
@@ -505,7 +515,7 @@ def test_unit_gelu():
     g = GELU()(Tensor(x, dtype=np.float64)).data
     np.testing.assert_allclose(g, expected, rtol=1e-12, err_msg=f"GELU, tanh approximation, at {what}" + two_pi_slip(x, g))
     out = GELU()(Tensor(x))
-    assert out.data.dtype == np.float32, f"float32 in, float32 out at {what}; got {out.data.dtype}"
+    assert out.data.dtype == np.float32, f"float32 in, float32 out at {what}; got {out.data.dtype}" + dtype_slip(x, out.data)
     np.testing.assert_allclose(out.data, expected, rtol=1e-6, atol=1e-7, err_msg=f"GELU in float32 at {what}")
     ### END HIDDEN TESTS
     print("GELU: ok")

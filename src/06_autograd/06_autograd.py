@@ -853,7 +853,17 @@ def test_unit_matmul_sum_rules():
     # A batch of matrices (2, 3, 4) @ (2, 4, 5): only the last two axes are transposed.
     rng = np.random.default_rng(6)
     a3, b3, g3 = rng.normal(size=(2, 3, 4)), rng.normal(size=(2, 4, 5)), rng.normal(size=(2, 3, 5))
-    ga3, gb3 = matmul_backward(g3, a3 @ b3, a3, b3)
+    try:
+        ga3, gb3 = matmul_backward(g3, a3 @ b3, a3, b3)
+    except ValueError as error:
+        try:
+            g3 @ b3.T                        # the slip .T, replayed: does it fail here too?
+            slip = ""
+        except ValueError:
+            slip = (f". Likely bug: .T reverses every axis, so a batch's b{b3.shape} becomes {b3.T.shape}; transpose "
+                    "only the last two axes: np.swapaxes(x, -1, -2)")
+        raise AssertionError(f"matmul_backward on a batch {a3.shape} @ {b3.shape} raised ValueError: {error}{slip}") \
+            from None
     expected_a = np.stack([g3[i] @ b3[i].T for i in range(2)])
     expected_b = np.stack([a3[i].T @ g3[i] for i in range(2)])
     assert np.shape(ga3) == (2, 3, 4) and np.shape(gb3) == (2, 4, 5), (

@@ -378,6 +378,10 @@ CORRECT = {
 # Wrong answers whose lost items must also name their bug: (module, answer) -> [(item, words of its message)].
 NOT_A_TUPLE = "returned an array, not a tuple of gradients: return (g,) with the comma"
 LIKELY = {
+    ("02", "gelu_result_dtype"): [("test-activations-gelu", "Likely bug: the result keeps numpy's dtype: np.sqrt(2 / np.pi) "
+                                                            "is a numpy float64")],
+    ("06", "matmul_dot_T"): [("test-autograd-matmul-sum-rules", "Likely bug: .T reverses every axis, so a batch's "
+                                                                "b(2, 4, 5) becomes (5, 4, 2)")],
     ("08", "accuracy_argmax_only"): [("test-training-accuracy", "Likely bug: argmax over one column is always 0")],
     ("08", "divide_by_dataset_len"): [("test-training-averages", "Likely bug: the total is divided by len(loader.dataset)")],
     ("08", "evaluate_always_train"): [("test-training-evaluate", "Likely bug: model.train() at the end"),
