@@ -269,10 +269,13 @@ def _stack_slip(shapes, batches_of_samples):
             "np.stack puts them on a new first axis, one row per sample") if list(shapes) == joined else ""
 
 
-def _float32_slip(dtype, where):
-    """'. Likely bug: ...' when float64 data came back as a float32 batch, else ''."""
+def _float32_slip(batch, stacked, where):
+    """'. Likely bug: ...' when a batch of float64 data came back as `stacked` (the samples stacked in float64) cast
+    to float32, what Tensor(...) without dtype= gives; else ''."""
+    cast = np.asarray(stacked, dtype=np.float64).astype(np.float32)
     return (f". Likely bug: {where} wraps the batch in Tensor(...) without dtype=, which makes float32 (module 01's "
-            "default); wrap it with _to_tensor, which keeps float64") if dtype == np.float32 else ""
+            "default); wrap it with _to_tensor, which keeps float64") if batch.dtype == np.float32 and \
+        np.shape(batch.data) == cast.shape and np.array_equal(batch.data, cast) else ""
 
 
 # %% nbgrader={"grade": true, "grade_id": "test-dataloader-collate", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
@@ -287,12 +290,14 @@ def test_unit_collate():
     np.testing.assert_array_equal(labels.data, [0, 1, 2, 3])
     (only,) = collate([Tensor([1.0, 2.0]), Tensor([3.0, 4.0])])
     np.testing.assert_array_equal(only.data, [[1.0, 2.0], [3.0, 4.0]])
-    doubles, ints = collate([(np.array([0.5, 1.5]), 1), (np.array([2.5, 3.5]), 0)])
+    pair = [np.array([0.5, 1.5]), np.array([2.5, 3.5])]
+    doubles, ints = collate([(pair[0], 1), (pair[1], 0)])
     assert doubles.dtype == np.float64, (f"float64 samples give a float64 batch, got {doubles.dtype}"
-                                         + _float32_slip(doubles.dtype, "collate"))
+                                         + _float32_slip(doubles, np.stack(pair), "collate"))
     assert images.dtype == np.float32 and ints.dtype == np.float32, "float32 stays float32; other types become float32"
     (t64,) = collate([Tensor([1.0], dtype=np.float64), Tensor([2.0], dtype=np.float64)])
-    assert t64.dtype == np.float64, f"float64 Tensors give a float64 batch, got {t64.dtype}" + _float32_slip(t64.dtype, "collate")
+    assert t64.dtype == np.float64, f"float64 Tensors give a float64 batch, got {t64.dtype}" + _float32_slip(
+        t64, [[1.0], [2.0]], "collate")
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(5052)
     arrays, ints = rng.standard_normal((5, 3, 2)).astype(np.float32), rng.integers(0, 10, 5)
@@ -779,7 +784,7 @@ def test_unit_dataloader_iter():
                            ("ListDataset", ListDataset([(row,) for row in doubles]), "collate (the path of other datasets)")):
         (batch,) = next(iter(DataLoader(ds, batch_size=2)))
         assert batch.dtype == np.float64, (f"{kind}: float64 data gives float64 batches, got {batch.dtype}"
-                                           + _float32_slip(batch.dtype, path))
+                                           + _float32_slip(batch, doubles[:2], path))
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(5055)
     x, y = rng.standard_normal((9, 3)).astype(np.float32), rng.permutation(9).astype(np.float32)

@@ -1736,6 +1736,22 @@ if __name__ == "__main__":
     test_unit_graph()
 
 # %% nbgrader={"grade": true, "grade_id": "test-autograd-long-chain", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
+def _backward_deep(y, gradient, what):
+    """y.backward(gradient) for a graph deeper than Python's recursion limit; a RecursionError becomes a message
+    that names the walk which called itself (topological_order, tried alone, or else backward)."""
+    try:
+        y.backward(gradient=gradient)
+    except RecursionError as error:
+        try:
+            topological_order(y)
+            walk = "backward calls itself once per tensor, pushing the gradient down every path"
+        except RecursionError:
+            walk = "topological_order visits each tensor's inputs by calling itself"
+        raise AssertionError(f"backward on {what} raised RecursionError ({error}). Likely bug: {walk}; Python stops "
+                             "nested calls at its recursion limit, below this graph's depth: walk the graph with an "
+                             "explicit stack (a list you append to and pop from), in a topological order") from None
+
+
 def test_unit_long_chain():
     how, problem = _subtraction()
     assert not problem, problem
@@ -1747,7 +1763,7 @@ def test_unit_long_chain():
     y = x
     for _ in range(2500):
         y = _minus(how, y, x)                            # y = -2499 x
-    y.backward(gradient=np.ones(2))
+    _backward_deep(y, np.ones(2), "a chain of 2500 subtractions of x")
     got = _leaf_grad(x, y, "a chain of 2500 subtractions of x, y = x - x - ... - x")
     np.testing.assert_allclose(got, [-2499.0, -2499.0], err_msg="a chain of 2500 subtractions of x: dL/dx = -2499")
     ### BEGIN HIDDEN TESTS
@@ -1755,8 +1771,8 @@ def test_unit_long_chain():
     x = y = Tensor(x0, requires_grad=True, dtype=np.float64)
     for _ in range(1800):
         y = _minus(how, y, x)                            # y = (1 - 1800) x
-    y.backward(gradient=grad_y)
     what = "a chain of 1800 subtractions of x, an input the notebook does not show"
+    _backward_deep(y, grad_y, what)
     np.testing.assert_allclose(_leaf_grad(x, y, what), (1 - 1800) * grad_y, err_msg=f"{what}: dL/dx = -1799 grad")
     ### END HIDDEN TESTS
     print("long chain: ok")

@@ -378,6 +378,10 @@ CORRECT = {
 # Wrong answers whose lost items must also name their bug: (module, answer) -> [(item, words of its message)].
 NOT_A_TUPLE = "returned an array, not a tuple of gradients: return (g,) with the comma"
 LIKELY = {
+    ("06", "recursive_dfs"): [("test-autograd-long-chain", "Likely bug: topological_order visits each tensor's inputs "
+                                                           "by calling itself")],
+    ("06", "per_path_backward"): [("test-autograd-long-chain", "Likely bug: backward calls itself once per tensor, "
+                                                               "pushing the gradient down every path")],
     ("02", "gelu_result_dtype"): [("test-activations-gelu", "Likely bug: the result keeps numpy's dtype: np.sqrt(2 / np.pi) "
                                                             "is a numpy float64")],
     ("06", "matmul_dot_T"): [("test-autograd-matmul-sum-rules", "Likely bug: .T reverses every axis, so a batch's "
