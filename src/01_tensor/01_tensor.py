@@ -729,17 +729,23 @@ def test_unit_shape():
                 "only, np.swapaxes(data, -1, -2)") if len(before) > 2 and tuple(shape) == tuple(before)[::-1] else ""
 
     t = Tensor(np.arange(6, dtype=np.float32))
-    assert t.reshape(2, 3).shape == (2, 3), 'check failed: t.reshape(2, 3).shape == (2, 3)'
-    assert t.reshape((3, 2)).shape == (3, 2), 'check failed: t.reshape((3, 2)).shape == (3, 2)'
-    assert t.reshape(-1, 2).shape == (3, 2), 'check failed: t.reshape(-1, 2).shape == (3, 2)'
+    for args, want in [((2, 3), (2, 3)), (((3, 2),), (3, 2)), ((-1, 2), (3, 2))]:
+        shape = t.reshape(*args).shape
+        assert shape == want, (f"t.reshape({', '.join(map(str, args))}) of a {t.data.shape} tensor: "
+                               f"expected shape {want}, got {shape}")
     np.testing.assert_allclose(t.reshape(2, 3).data, [[0, 1, 2], [3, 4, 5]])
     assert t.shape == (6,), (f"reshape must return a new Tensor and leave the original alone; its shape became {t.shape}. "
                              "Likely bug: reshape assigned self.data (and returned self); return "
                              "Tensor(self.data.reshape(shape)), a new Tensor")
     np.testing.assert_array_equal(t.data, np.arange(6.0), err_msg="reshape must not change its input")
     m = t.reshape(2, 3).transpose()
-    assert m.shape == (3, 2) and np.allclose(m.data, [[0, 3], [1, 4], [2, 5]]), 'check failed: m.shape == (3, 2) and np.allclose(m.data, [[0, 3], [1, 4], [2, 5]])'
-    assert Tensor(np.zeros((2, 3, 4))).transpose(0, 2).shape == (4, 3, 2), 'check failed: Tensor(np.zeros((2, 3, 4))).transpose(0, 2).shape == (4, 3, 2)'
+    want_shape, want = (3, 2), [[0, 3], [1, 4], [2, 5]]
+    assert m.shape == want_shape and np.allclose(m.data, want), (
+        f"t.reshape(2, 3).transpose(): expected shape {want_shape} {want}, "
+        f"got shape {m.shape} {np.round(m.data, 4).tolist()}")
+    zeros, want = np.zeros((2, 3, 4)), (4, 3, 2)
+    shape = Tensor(zeros).transpose(0, 2).shape
+    assert shape == want, f"transpose(0, 2) of a {zeros.shape} tensor: expected shape {want}, got {shape}"
     cube = np.arange(24.0).reshape(2, 3, 4)
     swapped = Tensor(cube).transpose().shape
     assert swapped == (2, 4, 3), (f"transpose() of a (2, 3, 4) tensor: expected shape (2, 4, 3), got {swapped}"
@@ -750,7 +756,10 @@ def test_unit_shape():
     np.testing.assert_allclose(g[1].data, [3, 4, 5])
     np.testing.assert_allclose(g[:, 1].data, [1, 4])
     np.testing.assert_allclose(g[np.array([0, 1]), np.array([2, 0])].data, [2, 3])
-    assert isinstance(g[0, 0], Tensor) and g[0, 0].shape == (), 'check failed: isinstance(g[0, 0], Tensor) and g[0, 0].shape == ()'
+    item, want = g[0, 0], ()
+    assert isinstance(item, Tensor) and item.shape == want, (
+        f"g[0, 0]: expected a Tensor of shape {want}, "
+        f"got {type(item).__name__} of shape {getattr(item, 'shape', np.shape(item))}")
     assert Tensor(cube, dtype=np.float64).reshape(4, 6).dtype == np.float64, "reshape keeps float64"
     ### BEGIN HIDDEN TESTS
     flat = np.random.default_rng(303).integers(-9, 10, size=24).astype(np.float32)
@@ -882,13 +891,22 @@ def test_unit_reductions():
                                  "elements of each mean: the product of those axes' lengths") from None
 
     t = Tensor([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]])
-    assert t.sum().shape == () and t.sum().item() == 21.0, 'check failed: t.sum().shape == () and t.sum().item() == 21.0'
+    total, want_shape, want = t.sum(), (), 21.0
+    assert total.shape == want_shape and total.item() == want, (
+        f"t.sum() of {t.data.tolist()}: expected {want} of shape {want_shape}, "
+        f"got {np.round(total.data, 4).tolist()} of shape {total.shape}")
     np.testing.assert_allclose(t.sum(axis=0).data, [5, 7, 9])
-    assert t.sum(axis=1, keepdims=True).shape == (2, 1), 'check failed: t.sum(axis=1, keepdims=True).shape == (2, 1)'
+    shape, want = t.sum(axis=1, keepdims=True).shape, (2, 1)
+    assert shape == want, (f"t.sum(axis=1, keepdims=True) of a {t.data.shape} tensor: expected shape {want}, got {shape}"
+                           + keepdims_slip("sum", 1, shape, t.data))
     np.testing.assert_allclose(t.mean(axis=1).data, [3, 4])
-    assert t.mean().item() == 3.5, 'check failed: t.mean().item() == 3.5'
-    assert t.mean(axis=0, keepdims=True).shape == (1, 3), 'check failed: t.mean(axis=0, keepdims=True).shape == (1, 3)'
-    assert t.max().item() == 6.0, 'check failed: t.max().item() == 6.0'
+    got, want = t.mean().item(), 3.5
+    assert got == want, f"t.mean() of {t.data.tolist()}: expected {want}, got {got}"
+    shape, want = t.mean(axis=0, keepdims=True).shape, (1, 3)
+    assert shape == want, (f"t.mean(axis=0, keepdims=True) of a {t.data.shape} tensor: expected shape {want}, got {shape}"
+                           + keepdims_slip("mean", 0, shape, t.data))
+    got, want = t.max().item(), 6.0
+    assert got == want, f"t.max() of {t.data.tolist()}: expected {want}, got {got}"
     np.testing.assert_allclose(t.max(axis=1).data, [5, 6])
     for name in ("sum", "mean", "max"):
         shape = getattr(t, name)(axis=0, keepdims=True).shape
@@ -899,10 +917,13 @@ def test_unit_reductions():
     c = Tensor(cube)
     by_tuple = reduced(c, "mean", (0, 2), False, "a (2, 3, 4) tensor")
     np.testing.assert_allclose(by_tuple.data, cube.mean(axis=(0, 2)), err_msg="mean over a tuple of axes (0, 2)")
-    assert c.mean(axis=(0, 2), keepdims=True).shape == (1, 3, 1), 'check failed: c.mean(axis=(0, 2), keepdims=True).shape == (1, 3, 1)'
+    shape, want = c.mean(axis=(0, 2), keepdims=True).shape, (1, 3, 1)
+    assert shape == want, (f"mean(axis=(0, 2), keepdims=True) of a {cube.shape} tensor: expected shape {want}, got {shape}"
+                           + keepdims_slip("mean", (0, 2), shape, cube))
     np.testing.assert_allclose(c.max(axis=(1, 2)).data, cube.max(axis=(1, 2)), err_msg="max over a tuple of axes")
     np.testing.assert_allclose(c.mean(axis=-1).data, cube.mean(axis=-1), err_msg="mean over axis -1")
-    assert Tensor([1.0, 2.0], dtype=np.float64).mean().dtype == np.float64, 'check failed: Tensor([1.0, 2.0], dtype=np.float64).mean().dtype == np.float64'
+    got, want = Tensor([1.0, 2.0], dtype=np.float64).mean().dtype, np.float64
+    assert got == want, f"mean() of a {np.dtype(want)} tensor: expected dtype {np.dtype(want)}, got {got}"
     kept = {"sum": t.sum(keepdims=True).shape, "mean": t.mean(keepdims=True).shape, "max": t.max(keepdims=True).shape}
     for name, shape in kept.items():    # over every axis (axis=None), keepdims still keeps them
         assert shape == (1, 1), (f"t.{name}(keepdims=True) of a (2, 3) tensor: expected shape (1, 1), got {shape}"

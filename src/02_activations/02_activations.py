@@ -364,7 +364,9 @@ def test_unit_relu():
     values = np.array([[-2.0, -0.5, 0.0], [0.5, 3.0, -1.0]])
     x = Tensor(values)
     out = ReLU()(x)
-    assert isinstance(out, Tensor) and out.shape == (2, 3), 'check failed: isinstance(out, Tensor) and out.shape == (2, 3)'
+    assert isinstance(out, Tensor) and out.shape == (2, 3), (
+        f"ReLU of a {values.shape} tensor: expected a Tensor of shape {values.shape}, got {type(out).__name__} of "
+        f"shape {getattr(out, 'shape', None)}")
     np.testing.assert_array_equal(out.data, [[0, 0, 0], [0.5, 3, 0]], err_msg="ReLU = max(0, x)")
     np.testing.assert_array_equal(x.data, values, err_msg="ReLU must not change its input" + in_place_slip(values, x.data))
     # .data.dtype, not .dtype: the numbers themselves must be float32 (a Tensor subclass can say anything)
@@ -503,7 +505,9 @@ def test_unit_gelu():
     g = GELU()(Tensor(x, dtype=np.float64)).data
     expected = 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))
     np.testing.assert_allclose(g, expected, rtol=1e-12, err_msg="GELU, tanh approximation" + two_pi_slip(x, g))
-    assert g[2] == 0.0 and abs(g[4] - 1.9545976940) < 1e-8, 'check failed: g[2] == 0.0 and abs(g[4] - 1.954597694) < 1e-08'
+    assert g[2] == 0.0 and abs(g[4] - 1.9545976940) < 1e-8, (
+        f"GELU at x = {x[2]:g} and {x[4]:g}: expected {np.round(expected[[2, 4]], 10).tolist()}, got "
+        f"{np.round(np.asarray(g, dtype=float)[[2, 4]], 10).tolist()}")
     out = GELU()(Tensor(x))
     assert out.data.dtype == np.float32, (f"float32 in, float32 out (the constant sqrt(2/pi) is a float64); got "
                                           f"{out.data.dtype}" + dtype_slip(x, out.data))

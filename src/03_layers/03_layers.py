@@ -294,12 +294,18 @@ def test_unit_module_parameters():
     assert names == expected, _names_message("named_parameters()", expected, names, tree)
     shapes = [p.shape for p in model.parameters()]
     assert shapes == [(1,), (2, 2), (4,), (3,)], f"parameters(): expected shapes [(1,), (2, 2), (4,), (3,)], got {shapes}"
-    assert [n for n, _ in inner.named_parameters()] == ["weight", "deep.weight"], "check failed: [n for n, _ in inner.named_parameters()] == ['weight', 'deep.weight']"
+    inner_names, inner_expected = [n for n, _ in inner.named_parameters()], ["weight", "deep.weight"]
+    assert inner_names == inner_expected, (f"inner.named_parameters(), a sub-module on its own: expected the names "
+                                           f"{inner_expected}, got {inner_names}")
 
-    assert model.eval() is not None and not model.training, 'check failed: model.eval() is not None and (not model.training)'
+    returned = model.eval()
+    assert returned is not None and not model.training, (
+        f"model.eval(): expected it to return the module and set training False, got "
+        f"{'None' if returned is None else type(returned).__name__} and training {model.training}")
     assert not inner.training and not deep.training, "eval() reaches sub-modules of sub-modules"
     model.train()
-    assert model.training and deep.training, 'check failed: model.training and deep.training'
+    assert model.training and deep.training, (
+        f"model.train(): expected training True on the model and two levels down, got {model.training} and {deep.training}")
 
     for p in model.parameters():
         p.grad = np.ones(p.shape)
@@ -462,7 +468,8 @@ def test_unit_linear():
     layer.bias = Tensor([0.5, -1.0], requires_grad=True)
     x, w = [[1.0, 2.0, 3.0], [0.0, 1.0, 0.0]], [[1.0, 0.0, -1.0], [2.0, 1.0, 0.0]]
     y = layer(Tensor(x))
-    assert y.shape == (2, 2), 'check failed: y.shape == (2, 2)'
+    want = (2, 2)
+    assert y.shape == want, f"Linear(3, 2) on {np.shape(x)}: expected shape {want}, got {y.shape}"
     np.testing.assert_allclose(y.data, [[-1.5, 3.0], [0.5, 0.0]],
                                err_msg=_forward_message("Linear forward: x @ W.T + b", y.data, x, w))
     single = layer(Tensor(x[0])).data
@@ -471,13 +478,22 @@ def test_unit_linear():
     assert stack.shape == (4, 5, 2), f"a stack (4, 5, 3) gives (4, 5, 2), got {stack.shape}"
 
     no_bias = Linear(4, 5, bias=False)
-    assert no_bias.bias is None, 'check failed: no_bias.bias is None'
-    assert no_bias(Tensor(np.zeros((6, 4)))).shape == (6, 5), 'check failed: no_bias(Tensor(np.zeros((6, 4)))).shape == (6, 5)'
+    assert no_bias.bias is None, f"Linear(4, 5, bias=False): expected bias None, got {no_bias.bias!r}"
+    zeros, want = np.zeros((6, 4)), (6, 5)
+    shape = no_bias(Tensor(zeros)).shape
+    assert shape == want, f"Linear(4, 5, bias=False) on {zeros.shape}: expected shape {want}, got {shape}"
 
     wide = Linear(400, 300)
-    assert np.abs(wide.weight.data).max() > 0.9 / np.sqrt(400), 'check failed: np.abs(wide.weight.data).max() > 0.9 / np.sqrt(400)'  # uses the full range
-    assert np.abs(wide.weight.data).max() <= 1 / np.sqrt(400), 'check failed: np.abs(wide.weight.data).max() <= 1 / np.sqrt(400)'
-    assert np.abs(wide.bias.data).max() > 0.9 / np.sqrt(400), 'check failed: np.abs(wide.bias.data).max() > 0.9 / np.sqrt(400)'    # the bias is drawn too, not zeros
+    w_max, b_max = np.abs(wide.weight.data).max(), np.abs(wide.bias.data).max()
+    assert w_max > 0.9 / np.sqrt(400), (  # uses the full range
+        f"Linear(400, 300): expected the weight to use the full range, values above {0.9 / np.sqrt(400):.4f}, "
+        f"got values up to {w_max:.4f}")
+    assert w_max <= 1 / np.sqrt(400), (
+        f"Linear(400, 300): expected the weight within 1/sqrt(in_features) = {1 / np.sqrt(400):.4f}, "
+        f"got values up to {w_max:.4f}")
+    assert b_max > 0.9 / np.sqrt(400), (  # the bias is drawn too, not zeros
+        f"Linear(400, 300): expected the bias drawn over the full range too, values above {0.9 / np.sqrt(400):.4f}, "
+        f"got values up to {b_max:.4f}")
 
     try:
         layer(Tensor(np.zeros((2, 4))))
@@ -738,8 +754,11 @@ def test_unit_sequential_flatten():
     assert shape == (6, 2, 2), f"Flatten(0, 1) of (2, 3, 2, 2) merges axes 0 and 1: expected (6, 2, 2), got {shape}" + (
         ". Likely bug: every axis after the first is merged whatever start_dim and end_dim say: merge only "
         "start_dim..end_dim (self._dims(x.ndim) gives them as non-negative axes)" if shape == (2, 12) else "")
-    assert Flatten(1, 2)(x).shape == (2, 6, 2), 'check failed: Flatten(1, 2)(x).shape == (2, 6, 2)'
-    assert Flatten(-3, -2)(x).shape == (2, 6, 2), 'check failed: Flatten(-3, -2)(x).shape == (2, 6, 2)'
+    want = (2, 6, 2)
+    shape = Flatten(1, 2)(x).shape
+    assert shape == want, f"Flatten(1, 2) of {data.shape}: expected {want}, got {shape}"
+    shape = Flatten(-3, -2)(x).shape
+    assert shape == want, f"Flatten(-3, -2) of {data.shape}: expected {want}, got {shape}"
     assert x.shape == (2, 3, 2, 2), f"Flatten must not change its input: its shape became {x.shape}"
     np.testing.assert_array_equal(x.data, data, err_msg="Flatten must not change its input's data")
 
@@ -758,7 +777,9 @@ def test_unit_sequential_flatten():
         if np.allclose(y.data, two(Tensor(v)).data) else
         f". Likely bug: that is two(one(x)) without two's bias {b2}: Linear.forward must add self.bias "
         "(test-linear checks it)" if np.allclose(y.data, expected - b2) else ""))
-    assert len(model) == 2 and model[1].out_features == 2, 'check failed: len(model) == 2 and model[1].out_features == 2'
+    assert len(model) == 2 and model[1].out_features == 2, (
+        f"Sequential(one, two): expected len 2 and model[1] being two (out_features {two.out_features}), got " + (
+            f"len {len(model)}" if len(model) != 2 else f"model[1].out_features {model[1].out_features}"))
     chain = Sequential(Flatten(), Linear(12, 3), Linear(3, 1))
     assert chain(x).shape == (2, 1), "Sequential(Flatten(), Linear(12, 3), Linear(3, 1)) on (2, 3, 2, 2)"
     np.testing.assert_array_equal(Sequential()(x).data, data, err_msg="no layers: the identity")
@@ -889,7 +910,8 @@ def test_unit_dropout():
     np.testing.assert_allclose(survivors, 1 / 0.75, rtol=1e-6, err_msg="survivors scaled by 1/(1-p)" + (
         ". Likely bug: the survivors are multiplied by 1 - p; inverted dropout divides them by 1 - p"
         if survivors.size and np.allclose(survivors, 0.75) else ""))
-    assert abs(y.mean() - 1.0) < 0.02, 'check failed: abs(y.mean() - 1.0) < 0.02'       # expectation preserved
+    assert abs(y.mean() - 1.0) < 0.02, (  # expectation preserved
+        f"Dropout(p=0.25) of ones: expected a mean within 0.02 of 1.0, got {y.mean():.4f}")
     again = layer(x).data
     assert not np.array_equal(again, y), "a new mask every call"
     np.testing.assert_array_equal(x.data, np.ones((200, 500)), err_msg="Dropout must not change its input" + (
@@ -1061,7 +1083,8 @@ def test_unit_module_tree():
         assert out.shape == (5, 2), f"the nested model maps (5, 4) to (5, 2), got {out.shape}"
         np.testing.assert_array_equal(out.data, model(Tensor(np.ones((5, 4)))).data, err_msg="eval mode is deterministic")
     model.train()
-    assert model[1].block[1].training, 'check failed: model[1].block[1].training'
+    assert model[1].block[1].training, (
+        f"train() reaches a Dropout three levels down: expected training True, got {model[1].block[1].training}")
     ### BEGIN HIDDEN TESTS
     other = Sequential(Residual(Linear(3, 3), Sequential(Dropout(0.1), Linear(3, 2, bias=False))), Linear(2, 4))
     names, where = [name for name, _ in other.named_parameters()], "a nested model, an input the notebook does not show"

@@ -545,7 +545,9 @@ def test_unit_bce():
     # y = 1 keeps -log p, y = 0 keeps -log(1 - p): (-log 0.8 - log 0.9) / 2
     p, y = np.array([0.8, 0.1]), np.array([1.0, 0.0])
     loss = loss_fn(Tensor(p), Tensor(y))
-    assert isinstance(loss, Tensor) and loss.shape == (), 'check failed: isinstance(loss, Tensor) and loss.shape == ()'
+    assert isinstance(loss, Tensor) and loss.shape == (), (
+        f"BinaryCrossEntropyLoss returns a scalar Tensor, got {type(loss).__name__} of shape "
+        f"{getattr(loss, 'shape', None)}")
     want = np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p)))
     assert np.isclose(loss.item(), want), (
         f"BinaryCrossEntropyLoss()(input={p.tolist()}, target={y.astype(int).tolist()}): -(log {p[0]:g} + "

@@ -148,16 +148,20 @@ def test_unit_tensor_dataset():
     x = np.arange(12, dtype=np.float32).reshape(6, 2)
     y = np.arange(6, dtype=np.float32) * 10
     ds = TensorDataset(Tensor(x), Tensor(y))
-    assert len(ds) == 6, 'check failed: len(ds) == 6'
+    n = len(ds)
+    assert n == 6, f"TensorDataset of {len(x)} rows: expected len(ds) {len(x)}, got {n}"
     sample = ds[4]
     assert isinstance(sample, tuple) and len(sample) == 2, (
         "ds[4]: a sample is a tuple with one entry per tensor" + _tuple_slip(sample, 2))
     assert all(isinstance(field, Tensor) for field in sample), "each field of a sample is a Tensor (row `index` of a tensor)"
     np.testing.assert_array_equal(sample[0].data, [8.0, 9.0])
-    assert float(sample[1].data) == 40.0, 'check failed: float(sample[1].data) == 40.0'
+    label = float(sample[1].data)
+    assert label == 40.0, f"ds[4]: expected the label y[4] = {y[4]}, got {label}"
     np.testing.assert_array_equal(ds[-1][0].data, [10.0, 11.0])
     single = TensorDataset(Tensor(y))[2]
-    assert len(single) == 1 and float(single[0].data) == 20.0, 'check failed: len(single) == 1 and float(single[0].data) == 20.0'
+    assert len(single) == 1 and float(single[0].data) == 20.0, (
+        f"TensorDataset(y)[2]: expected 1 field, y[2] = {y[2]}; got {len(single)} field(s) "
+        f"{[np.asarray(getattr(f, 'data', f)).tolist() for f in single]}")
     wide = TensorDataset(Tensor(np.ones((3, 2)), dtype=np.float64))[1][0]
     assert wide.dtype == np.float64, f"a float64 tensor gives float64 samples, got {wide.dtype}"
     ### BEGIN HIDDEN TESTS
@@ -282,10 +286,12 @@ def _float32_slip(batch, stacked, where):
 def test_unit_collate():
     samples = [(np.full((2, 3), i, dtype=np.float32), i) for i in range(4)]
     images, labels = collate(samples)
-    assert isinstance(images, Tensor) and isinstance(labels, Tensor), 'check failed: isinstance(images, Tensor) and isinstance(labels, Tensor)'
+    assert isinstance(images, Tensor) and isinstance(labels, Tensor), (
+        f"collate gives one Tensor per field: expected (Tensor, Tensor), got "
+        f"({type(images).__name__}, {type(labels).__name__})")
     assert images.shape == (4, 2, 3), (f"4 images of shape (2, 3) stack along a new first axis to (4, 2, 3), got "
                                        f"{images.shape}" + _stack_slip([images.shape], [[s[0] for s in samples]]))
-    assert labels.shape == (4,), 'check failed: labels.shape == (4,)'
+    assert labels.shape == (4,), f"{len(samples)} scalar labels stack to expected shape {(len(samples),)}, got {labels.shape}"
     np.testing.assert_array_equal(images.data[:, 0, 0], [0, 1, 2, 3])
     np.testing.assert_array_equal(labels.data, [0, 1, 2, 3])
     (only,) = collate([Tensor([1.0, 2.0]), Tensor([3.0, 4.0])])
@@ -457,8 +463,11 @@ def test_unit_dataloader_len():
         ". Likely bug: N // batch_size + 1 counts a batch too many when batch_size divides N; round up instead: "
         "(N + batch_size - 1) // batch_size" if got == 3 else "")
     assert len(DataLoader(ds, batch_size=5, drop_last=True)) == 2, "nothing to drop when batches divide evenly"
-    assert len(DataLoader(ds, batch_size=32)) == 1, 'check failed: len(DataLoader(ds, batch_size=32)) == 1'
-    assert len(DataLoader(ds, batch_size=32, drop_last=True)) == 0, 'check failed: len(DataLoader(ds, batch_size=32, drop_last=True)) == 0'
+    big = len(DataLoader(ds, batch_size=32))
+    assert big == 1, (f"{len(ds)} samples in batches of 32: one short batch, expected "
+                      f"{len(range(0, len(ds), 32))}, got {big}")
+    big = len(DataLoader(ds, batch_size=32, drop_last=True))
+    assert big == 0, f"drop_last drops the one short batch of {len(ds)}: expected {len(ds) // 32}, got {big}"
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(5053)
     cases = []   # (n, size, drop_last, want, got)
@@ -552,7 +561,9 @@ def test_unit_batch_indices():
     first, second = loader.batch_indices(), loader.batch_indices()
     for epoch in (first, second):
         assert sorted(np.concatenate(epoch).tolist()) == list(range(10)), "each sample exactly once per epoch"
-        assert [len(b) for b in epoch] == [3, 3, 3, 1], 'check failed: [len(b) for b in epoch] == [3, 3, 3, 1]'
+        sizes = [len(b) for b in epoch]
+        assert sizes == [3, 3, 3, 1], (f"{len(ds)} samples in batches of 3, shuffled: expected sizes "
+                                       f"{[min(3, len(ds) - s) for s in range(0, len(ds), 3)]}, got {sizes}")
     assert not np.array_equal(np.concatenate(first), np.concatenate(second)), (
         "a new permutation every epoch: two calls of batch_indices() on one shuffling loader gave the same order. "
         + _REPEATS)
@@ -561,7 +572,10 @@ def test_unit_batch_indices():
     assert np.array_equal(repeat, first_order), (
         f"same seed, same order: two new loaders with seed 7 began {first_order.tolist()} and {repeat.tolist()}"
         + _unseeded_slip(lambda: DataLoader(ds, batch_size=3, shuffle=True, seed=7), first_order, repeat))
-    assert np.array_equal(np.concatenate(again.batch_indices()), np.concatenate(second)), 'check failed: np.array_equal(np.concatenate(again.batch_indices()), np.concatenate(second))'
+    later = np.concatenate(again.batch_indices())
+    assert np.array_equal(later, np.concatenate(second)), (
+        f"same seed, same second epoch: expected {np.concatenate(second).tolist()} (the first seed-7 loader's), "
+        f"got {later.tolist()}")
     # The loader's own generator, whatever call draws the permutation (rng.permutation, rng.shuffle, rng.choice,
     # rng.random(N).argsort(), ...): np.random's global state stays as it was, the seed decides the order, and
     # over many epochs every sample lands in every place of the order. The global-state check sees the notebook's
@@ -753,7 +767,9 @@ def test_unit_dataloader_iter():
         shapes = [(len(b), 2) for b in epoch]
         got = [b[0].shape for b in batches]
         assert got == shapes, f"{kind}: batch shapes {shapes}{note}, got {got}" + _stack_slip(got, [x[b] for b in epoch])
-        assert all(isinstance(t, Tensor) for b in batches for t in b), 'check failed: all((isinstance(t, Tensor) for b in batches for t in b))'
+        assert all(isinstance(t, Tensor) for b in batches for t in b), (
+            f"{kind}: expected every field of every batch to be a Tensor, got "
+            f"{[[type(t).__name__ for t in b] for b in batches]}")
         np.testing.assert_array_equal(np.concatenate([b[1].data for b in batches]), y[np.concatenate(epoch)],
                                       err_msg=f"{kind}: the labels of the batches, in order{note}")
         shuffled = list(DataLoader(ds, batch_size=3, shuffle=True, seed=1))

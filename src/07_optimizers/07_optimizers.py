@@ -246,7 +246,10 @@ def test_unit_sgd():
             ". Likely bug: the step goes up the gradient (p.data += lr * grad); descent subtracts it"
             if np.allclose(p.data, [1.05, 1.9]) else ". Likely bug: the step is not scaled by lr"
             if np.allclose(p.data, [0.5, 3.0]) else ""))
-    assert np.allclose(p.grad, [0.5, -1.0]), 'check failed: np.allclose(p.grad, [0.5, -1.0])'                    # the gradient is not modified
+    given = [0.5, -1.0]
+    assert np.allclose(p.grad, given), (   # the gradient is not modified
+        f"SGD.step() must not change the gradient: expected p.grad {given}, got "
+        f"{np.round(np.asarray(p.grad, dtype=float), 4).tolist()}")
 
     q = Tensor([1.0, 2.0], requires_grad=True)
     q.grad = np.array([0.5, -1.0], dtype=np.float32)
@@ -256,7 +259,9 @@ def test_unit_sgd():
         f"[0.6, -0.8], so p = [0.94, 2.08], got {q.data}" + (
             ". Likely bug: the weight decay term is subtracted from the gradient; it is added (grad + weight_decay * p)"
             if np.allclose(q.data, [1 - 0.1 * 0.4, 2 - 0.1 * -1.2]) else ""))
-    assert np.allclose(q.grad, [0.5, -1.0]), 'check failed: np.allclose(q.grad, [0.5, -1.0])'                    # weight decay left the gradient alone
+    assert np.allclose(q.grad, given), (   # weight decay left the gradient alone
+        f"weight decay must not change the gradient: expected q.grad {given}, got "
+        f"{np.round(np.asarray(q.grad, dtype=float), 4).tolist()}")
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(701)
     for wd in (0.0, 0.2):

@@ -135,7 +135,8 @@ def test_unit_accuracy():
             f"{want}, got {got}" + (". Likely bug: that is the number of right predictions; accuracy is the "
                                      "fraction, divided by the number of samples" if got == want * 4 else ""))
     assert accuracy(scores, Tensor([0.0, 1.0, 2.0, 0.0])) == 0.25, "float labels holding whole numbers count"
-    assert isinstance(accuracy(scores, [1, 0, 2, 2]), float), 'check failed: isinstance(accuracy(scores, [1, 0, 2, 2]), float)'
+    value = accuracy(scores, [1, 0, 2, 2])
+    assert isinstance(value, float), f"accuracy(scores, [1, 0, 2, 2]): expected a Python float, got {type(value).__name__} {value!r}"
     probabilities = Tensor([[0.9], [0.2], [0.6], [0.4]])
     got = accuracy(probabilities, [1, 0, 1, 1])
     assert got == 0.75, f"(N, 1) outputs are probabilities: class 1 above 0.5; expected 0.75, got {got}" + (
