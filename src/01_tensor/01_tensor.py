@@ -604,7 +604,7 @@ def test_unit_matmul():
     try:
         a @ a
     except ValueError as err:
-        assert "(3, 2)" in str(err), "check failed: '(3, 2)' in str(err)"
+        assert "(3, 2)" in str(err), f"a @ a with a of shape {a.shape}: the ValueError must name the shapes, got {err}"
     else:
         raise AssertionError("(3, 2) @ (3, 2) must raise ValueError")
     ### BEGIN HIDDEN TESTS
