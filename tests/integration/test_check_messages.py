@@ -2,7 +2,7 @@
 
 A graded item's message is all a student sees of a failed check. An assert without a message, or
 with the bare `'check failed: <expression>'` that an automatic rewrite once gave such asserts, shows
-the condition but neither the expected value nor the student's. Round twenty-two rewrote the last 42.
+the condition but neither the expected value nor the student's. Round twenty-two rewrote the last of them.
 """
 from __future__ import annotations
 
