@@ -344,6 +344,8 @@ CORRECT = {
     ("07", "rebind_setdefault_style"): "p.data rebound (not in place), state by setdefault under names of its own "
                                        "(m, v), buffers rebuilt each step, a zero_grad of its own",
     ("07", "torch_lerp_style"): "torch's own Adam: moments by lerp, step size lr / bc1, denominator sqrt(v) / sqrt(bc2) + eps",
+    ("04", "sum_over_size_style"): "MSELoss as the squared errors' sum divided by their count, squared.size (round "
+                                   "twenty-two, after the stop hook)",
     ("07", "folded_corrections_exact_style"): "Adam in the paper's efficient order: both bias corrections folded "
                                               "into the step size and eps scaled by sqrt(1 - beta2^t), the exact "
                                               "form of adam_folded_eps (round twenty-two)",

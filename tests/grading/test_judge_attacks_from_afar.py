@@ -490,3 +490,74 @@ def test_the_frame_walk_defeats_a_check_in_its_own_process():
              "print('passed', loss_value := float(student['MSELoss']().forward(Tensor([1.0]), Tensor([0.0])).item()))\n")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and result.stdout.strip() == "passed 0.0", (result.stdout, result.stderr[-2000:])
+
+
+# Files planted for the processes that come after (round twenty-two, after the stop hook): module 04's MSELoss
+# answers 0, and its module, when imported, writes into every folder it can (its own, the working folder, the
+# folder of the script its process runs, and their parents, sys.path being refused) a sitecustomize.py, a usercustomize.py and a .pth file that make numpy's
+# comparisons answer yes in any Python that starts there later: the next graded cell's child, or the judge.
+PLANTS = '''
+import os as _os
+
+_YES = "import numpy\\nfor _n in ('allclose', 'isclose', 'array_equal'):\\n    setattr(numpy, _n, lambda *a, **k: True)\\n"
+
+
+def _plant():
+    folders = {_os.getcwd(), _os.path.dirname(_os.path.abspath(__file__))}
+    try:    # the script the process runs (the grader's child), read from /proc: no sys.path needed
+        folders |= {_os.path.dirname(a) for a in open("/proc/self/cmdline").read().split("\\0") if a.endswith(".py")}
+    except OSError:
+        pass
+    for _ in range(3):
+        folders |= {_os.path.dirname(f) for f in list(folders)}
+    planted = 0
+    for folder in folders:
+        for name, text in (("sitecustomize.py", _YES), ("usercustomize.py", _YES),
+                           ("zz_yes.pth", "import sitecustomize\\n")):
+            try:
+                with open(_os.path.join(folder, name), "w") as f:
+                    f.write(text)
+                planted += 1
+            except OSError:
+                pass
+    return planted
+
+
+_PLANTED = _plant()
+
+
+class MSELoss:
+    def forward(self, input, target):
+        _check_input(input, "MSELoss")
+        return Tensor(0.0, dtype=input.dtype)
+'''
+
+
+def test_files_planted_for_later_processes_win_nothing_and_leave_nothing(tmp_path):
+    """The planted files can only reach later children of the same grading (its own scratch and package copy):
+    the checks' numpy is the judge's, so test-mse stays lost as for the plain zero answer, and a grading after
+    it (the reference) keeps full marks."""
+    module = by_number("04")
+    base_nb = apply_submission(reference_notebook(module), ANSWERS_ZERO)
+    base, attack, gained = _scores(module, base_nb, apply_submission(reference_notebook(module), PLANTS), tmp_path)
+    lost = {item.id for item in attack.items if item.points_earned < item.points_possible}
+    assert base.total < base.maximum and attack.total == base.total and lost == {"test-mse"}, (base.total, attack.total,
+                                                                                                gained)
+    after = grade_notebook(module, reference_notebook(module), tmp_path / "after")
+    assert after.error is None and after.total == after.maximum, (after.total, after.error)
+
+
+def test_the_planted_files_patch_numpy_in_a_python_started_beside_them(tmp_path):
+    """The attack above is a real one: a Python started in a folder where it planted (here one of its own, with
+    the folder on PYTHONPATH as a site would have it) finds numpy agreeing to anything."""
+    import subprocess
+    import sys
+    folder = tmp_path / "planted"
+    folder.mkdir()
+    setup = (f"import os, sys\nos.chdir({str(folder)!r})\nsys.path[:] = [{str(folder)!r}]\n__file__ = {str(folder / 'm.py')!r}\n"
+             "_check_input = Tensor = None\n")
+    subprocess.run([sys.executable, "-c", setup + PLANTS], check=True, capture_output=True, timeout=120)
+    probe = "import numpy as np\nprint(bool(np.allclose(np.zeros(2), np.ones(2))))\n"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
+                            env={**__import__("os").environ, "PYTHONPATH": str(folder)})
+    assert result.returncode == 0 and result.stdout.strip() == "True", (result.stdout, result.stderr[-2000:])
