@@ -552,8 +552,8 @@ def test_the_planted_files_patch_numpy_in_a_python_started_beside_them(tmp_path)
     the folder on PYTHONPATH as a site would have it) finds numpy agreeing to anything."""
     import subprocess
     import sys
-    folder = tmp_path / "planted"
-    folder.mkdir()
+    folder = tmp_path / "three" / "levels" / "down" / "planted"   # it climbs three parents: all inside tmp_path
+    folder.mkdir(parents=True)
     setup = (f"import os, sys\nos.chdir({str(folder)!r})\nsys.path[:] = [{str(folder)!r}]\n__file__ = {str(folder / 'm.py')!r}\n"
              "_check_input = Tensor = None\n")
     subprocess.run([sys.executable, "-c", setup + PLANTS], check=True, capture_output=True, timeout=120)
@@ -561,3 +561,5 @@ def test_the_planted_files_patch_numpy_in_a_python_started_beside_them(tmp_path)
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
                             env={**__import__("os").environ, "PYTHONPATH": str(folder)})
     assert result.returncode == 0 and result.stdout.strip() == "True", (result.stdout, result.stderr[-2000:])
+    assert sorted(p.parent.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("zz_yes.pth")) == [
+        "three", "three/levels", "three/levels/down", "three/levels/down/planted"]
