@@ -270,9 +270,40 @@ def read_module(source: str, package: str) -> ModuleInfo:
 
 
 def _segment(source: str, node: ast.AST | None) -> str:
-    text = (ast.get_source_segment(source, node) if node is not None else None) or ""
+    text = (_source_segment(source, node) if node is not None else None) or ""
     text = " ".join(text.split("\n")[0].split())
     return text if len(text) <= SNIPPET else text[: SNIPPET - 3] + "..."
+
+
+# The line breaks str.splitlines knows beyond \r and \n, which Python's parser (and so ast's line
+# numbers) does not: where none is in the text, str.splitlines(keepends=True) splits it as the parser does.
+OTHER_LINE_BREAKS = re.compile("[\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+@dataclass
+class _Span:
+    """The four positions ast.get_source_segment reads of a node."""
+
+    lineno: int
+    end_lineno: int
+    col_offset: int
+    end_col_offset: int
+
+
+def _source_segment(source: str, node: ast.AST) -> str | None:
+    """ast.get_source_segment(source, node), the same text, without splitting all of source one character
+    at a time in Python (ast's splitter: ~10 ms on a student's module, once per refused verdict): the
+    node's own lines are cut out by str.splitlines and handed to ast.get_source_segment with the node's
+    positions moved to them. Any other case goes to ast.get_source_segment as it is."""
+    position = [getattr(node, name, None) for name in ("lineno", "end_lineno", "col_offset", "end_col_offset")]
+    if not all(type(value) is int for value in position) or OTHER_LINE_BREAKS.search(source):
+        return ast.get_source_segment(source, node)
+    lineno, end_lineno, col_offset, end_col_offset = position
+    lines = source.splitlines(keepends=True)
+    if not 1 <= lineno <= end_lineno <= len(lines):
+        return ast.get_source_segment(source, node)
+    own = "".join(lines[lineno - 1:end_lineno])
+    return ast.get_source_segment(own, _Span(1, end_lineno - lineno + 1, col_offset, end_col_offset))
 
 
 # ---------------------------------------------------------------- the reference (instructor's src)
@@ -283,6 +314,9 @@ class Reference:
     given: dict       # exercise -> set of ast.dump of its statements above the solution (its given lines)
     example: dict     # exercise -> its first write that satisfies clause (1), as source text
     begins: tuple = ()  # the line numbers of the module's `### BEGIN SOLUTION` markers (tampering.py)
+    # computed once per reference (each check asks them; they depend on the reference alone):
+    scalars: frozenset = frozenset()                 # _scalar_exercises
+    codes: dict = field(default_factory=dict)        # def name -> _code_of its (last) module-level def
 
 
 def _export_cells(text: str):
@@ -317,7 +351,9 @@ def _reference(path: str, stamp: tuple) -> Reference:
         write = _position_write(node)
         if write is not None:
             example[name] = _segment(joined, write)
-    return Reference(info, given, example, tuple(begins))
+    ref = Reference(info, given, example, tuple(begins), codes={name: _code_of(node) for name, node in info.defs.items()})
+    ref.scalars = frozenset(_scalar_exercises(ref))
+    return ref
 
 
 def reference(src: Path | str) -> Reference:
@@ -759,7 +795,7 @@ def _scalar_exercises(ref: Reference) -> set[str]:
 
 
 def _check_shortcuts(function: str, student: ModuleInfo, ref: Reference) -> None:
-    scalars = _scalar_exercises(ref)   # once: each name the function reaches asks it
+    scalars = ref.scalars   # once: each name the function reaches asks it
     here = "in the function itself" if function in scalars else "in your loops"
     queue, seen = [function], set()
     while queue:
@@ -803,13 +839,25 @@ def _mentioned(expr: ast.AST) -> set[str]:
             found.add(node.id)
         elif not (isinstance(node, ast.Call) and not (isinstance(node.func, ast.Name) and node.func.id == "getattr")
                   or isinstance(node, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))):
-            todo.extend(ast.iter_child_nodes(node))
+            todo.extend(windows.children(node))   # ast.iter_child_nodes's, without its generators
     return found
 
 
 def _holds_a_call(expr: ast.AST) -> bool:
-    """Whether expr is or holds an ast.Call (windows.walk: ast.walk's order, without its generator per node)."""
-    return any(isinstance(node, ast.Call) for node in windows.walk(expr))
+    """Whether expr is or holds an ast.Call. Depth first, stopping at the first call: most values that
+    hold one are one (`m = f()`), and the module has a few thousand values to ask."""
+    todo = [expr]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.Call):
+            return True
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, ast.AST):
+                todo.append(value)
+            elif isinstance(value, list):
+                todo.extend([item for item in value if isinstance(item, ast.AST)])
+    return False
 
 
 def _shared_objects(nodes: list, seeds: set[str]) -> set[str]:
@@ -1144,7 +1192,7 @@ def _check_bindings(function: str, student: Student, ref: Reference) -> None:
         theirs, mine = ref.module.defs.get(name), student.defs.get(name)
         if theirs is None or mine is None or name in ref.given or name == function:
             continue
-        if _code_of(mine) != _code_of(theirs):
+        if _code_of(mine) != ref.codes[name]:
             uses = "it" if name == function else f"{function} uses"
             raise Broken(4, f"your module changes the given function {name} (which {uses}): given code must stay "
                             "as the notebook gives it (docstring and comments aside); restore it from a fresh "
@@ -1218,7 +1266,7 @@ def _check(source: str, reference_src: Path | str, function: str) -> str | None:
         raise ValueError(f"`#| loop_rule {function}`: {reference_src} defines no function {function} with a solution")
     # An exercise without a loop (conv_output_size) keeps clauses 3 and 4: its answer is its own
     # computation, not a given function that computes the same (`return pool_output_size(...)`, H21).
-    scalar = function in _scalar_exercises(ref)
+    scalar = function in ref.scalars
     lead = f"{function} must compute its answer itself (loop rule " if scalar else \
         f"{function} must loop over output positions (loop rule "
     try:

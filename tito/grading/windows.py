@@ -105,7 +105,7 @@ def _called(call: ast.AST) -> str:
 
 
 def _parents(fn: ast.FunctionDef) -> dict[int, ast.AST]:
-    return {id(child): node for node in ast.walk(fn) for child in ast.iter_child_nodes(node)}
+    return {id(child): node for node in walk(fn) for child in children(node)}
 
 
 # ---------------------------------------------------------------- bindings
@@ -113,7 +113,10 @@ def _parents(fn: ast.FunctionDef) -> dict[int, ast.AST]:
 def given_statements(fn: ast.FunctionDef, given) -> list[ast.stmt]:
     """The statements of fn's body written as one of its given lines (a repeated one too: H36; what a
     given line reads is checked by _fixed)."""
-    return [statement for statement in fn.body if ast.dump(statement) in given]
+    # ast.dump's text starts with the node's type name and "(": a statement of a type no given line has
+    # (a `for`, which holds most of fn) is none of them, and is not dumped to find out.
+    kinds = {text.partition("(")[0] for text in given}
+    return [statement for statement in fn.body if type(statement).__name__ in kinds and ast.dump(statement) in given]
 
 
 def _bindings(fn: ast.FunctionDef, given: set[str]) -> list[tuple[ast.AST, ast.AST | None, str]]:
@@ -145,7 +148,7 @@ def _bindings(fn: ast.FunctionDef, given: set[str]) -> list[tuple[ast.AST, ast.A
         found.append((target, value, how))
 
     given_nodes = {id(node) for statement in given_statements(fn, given) for node in ast.walk(statement)}
-    for node in ast.walk(fn):
+    for node in walk(fn):
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 add(target, node.value, "given" if id(node) in given_nodes else "assign")
@@ -218,12 +221,13 @@ def _tuple_only(fn: ast.FunctionDef) -> dict[str, list[ast.Tuple]]:
     each with those literals: a tuple does not change, so its elements can be read position by position
     (H16: the row and column kept next to the best value were taken for arrays)."""
     literals: dict[str, list] = {}
-    for node in ast.walk(fn):
+    nodes = walk(fn)
+    for node in nodes:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
                 and isinstance(node.value, ast.Tuple) and not any(isinstance(e, ast.Starred) for e in node.value.elts):
             literals.setdefault(node.targets[0].id, []).append(node.value)
     stores: dict[str, int] = {}
-    for node in ast.walk(fn):
+    for node in nodes:
         if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
             stores[node.id] = stores.get(node.id, 0) + 1
     params = parameter_names(fn)
@@ -284,6 +288,18 @@ def walk(tree: ast.AST) -> list:
     return nodes
 
 
+def children(node: ast.AST) -> list:
+    """ast.iter_child_nodes(node) as a list, in its order (without its generators, as walk)."""
+    found = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, ast.AST):
+            found.append(value)
+        elif isinstance(value, list):
+            found.extend([item for item in value if isinstance(item, ast.AST)])
+    return found
+
+
 def dependencies(fn: ast.FunctionDef) -> dict[str, set[str]]:
     """name -> the names its values are computed from, anywhere in fn (flow-insensitive)."""
     deps: dict[str, set[str]] = {}
@@ -298,7 +314,7 @@ def dependencies(fn: ast.FunctionDef) -> dict[str, set[str]]:
         for name in stored_names(target):
             deps.setdefault(name, set()).update(used)
 
-    for node in ast.walk(fn):
+    for node in walk(fn):
         if isinstance(node, ast.Assign):
             for target in node.targets:
                 add(target, node.value)
