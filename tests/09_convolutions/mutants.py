@@ -206,6 +206,12 @@ MUTANTS = [
     M(FAST, "max-pool winner offsets stored in uint8 (#27.5)",
       "codes = np.arange(count, 0, -1, dtype=np.min_scalar_type(count))",
       "codes = np.arange(count, 0, -1).astype(np.uint8)"),
+    M(FAST, "pooling's padding left unfilled below and right of the image",
+      "x_pad[:, :, :ph] = x_pad[:, :, ph + height:] = value",
+      "x_pad[:, :, :ph] = value"),
+    M(FAST, "pooling's padding columns filled on the left only",
+      "rows[..., :pw] = rows[..., pw + width:] = value",
+      "rows[..., :pw] = value"),
     M(FAST, "maxpool the last maximum wins",
       "np.maximum(best, np.multiply(wins, codes[offset], out=scratch), out=best)",
       "np.copyto(best, codes[offset], where=wins)"),
@@ -365,8 +371,8 @@ MUTANTS = [
       "x_pad = _pool_pad(x, padding, 0.0)"),
     # (max pooling's gradient never lands in the overhang, so there this buffer's size does not matter)
     M(AVGPOOL, "channels-last gradient buffer without ceil_mode's overhang",
-      "return np.zeros((batch, *padded_hw, channels), dtype=dtype).transpose(0, 3, 1, 2)",
-      "return np.zeros((batch, height + 2 * ph, width + 2 * pw, channels), dtype=dtype).transpose(0, 3, 1, 2)"),
+      "return make((batch, *padded_hw, channels), dtype=dtype).transpose(0, 3, 1, 2)",
+      "return make((batch, height + 2 * ph, width + 2 * pw, channels), dtype=dtype).transpose(0, 3, 1, 2)"),
     M(AVGPOOL, "avgpool2d_vectorized ignores count_include_pad alone",
       "divisor = _avgpool_divisor(x.shape[2:], kernel, stride, padding, out_hw, ceil_mode, count_include_pad)",
       "divisor = _avgpool_divisor(x.shape[2:], kernel, stride, padding, out_hw, ceil_mode, count_include_pad or not "
