@@ -346,6 +346,9 @@ CORRECT = {
     ("07", "torch_lerp_style"): "torch's own Adam: moments by lerp, step size lr / bc1, denominator sqrt(v) / sqrt(bc2) + eps",
     ("04", "sum_over_size_style"): "MSELoss as the squared errors' sum divided by their count, squared.size (round "
                                    "twenty-two, after the stop hook)",
+    ("07", "torch_source_form_style"): "parameters by index, SGD through numpy ufuncs with out= (the momentum buffer "
+                                       "updated in place), Adam in torch.optim.Adam's own order: step size lr over the "
+                                       "first bias correction, denominator sqrt(v) over the root of the second plus eps",
     ("07", "folded_corrections_exact_style"): "Adam in the paper's efficient order: both bias corrections folded "
                                               "into the step size and eps scaled by sqrt(1 - beta2^t), the exact "
                                               "form of adam_folded_eps (round twenty-two)",

@@ -38,10 +38,19 @@ the loop rule and write zeros), adds one exported cell, and must score exactly w
 - module 04 (round twenty-two): MSELoss walking up the frames from its own running generator (every refused
   name spelled as bytes) and giving every caller's namespace a numpy that answers yes, then answering 0, keeps
   its 13 of 17: the frames it reaches are its own process's, not the judge's where the checks run;
+- module 04 (round twenty-three): a module that, when imported, stops (SIGSTOP, by its number: the signal module
+  is refused) the process that started it and its whole process group, to freeze the grading: each item it
+  runs in stops its own child and costs that item's time limit (0 of 17, below the zero answer's 13); the
+  grading ends on time, leaves no stopped process, and the next grading scores full marks;
 - module 09 (round seventeen): a module-level `match` whose capture pattern binds conv2d_loops, maxpool2d_loops
   and avgpool2d_loops to the fast path (no assignment, call or attribute) scores 0, as its zero-loops base: the
   rule counts the capture as a second binding of each name (loop rule 4).
 """
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -50,6 +59,7 @@ import pytest
 from test_grade_0108_wrong_answers import apply_submission
 from tito_helpers import by_number, grade_notebook, reference_notebook
 from tito import cells
+from tito.grading.limits import Limits
 
 SWAP_THE_LOOPS = '''#| export
 import functools as _functools
@@ -563,3 +573,90 @@ def test_the_planted_files_patch_numpy_in_a_python_started_beside_them(tmp_path)
     assert result.returncode == 0 and result.stdout.strip() == "True", (result.stdout, result.stderr[-2000:])
     assert sorted(p.parent.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("zz_yes.pth")) == [
         "three", "three/levels", "three/levels/down", "three/levels/down/planted"]
+
+
+# Freezing the grading (round twenty-three): module 04's module, when imported, sends SIGSTOP (signal 19 on
+# Linux, by number: the signal module is refused) to the process that started it and to its own process group,
+# hoping to stop the judge so that the grading never ends or never records the items.
+FREEZE = '''
+import os as _os
+
+
+def _freeze():
+    stopped = []
+    for stop in (lambda: _os.kill(_os.getppid(), 19), lambda: _os.killpg(_os.getpgrp(), 19)):
+        try:
+            stop()
+            stopped.append(True)
+        except OSError:
+            stopped.append(False)
+    return stopped
+
+
+_FROZEN = _freeze()
+
+
+class MSELoss:
+    def forward(self, input, target):
+        _check_input(input, "MSELoss")
+        return Tensor(0.0, dtype=input.dtype)
+'''
+
+
+def _stopped_processes(command_part: str = "") -> set:
+    """The pids of the processes in the stopped state (T) now whose command line holds command_part."""
+    found = set()
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{entry}/stat") as stat, open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                if stat.read().rsplit(")", 1)[1].split()[0] == "T" and command_part.encode() in cmdline.read():
+                    found.add(int(entry))
+        except (OSError, IndexError):
+            pass
+    return found
+
+
+def _children_left_stopped() -> set:
+    """Grading children (tito_child.py) stopped now and still stopped a second later: a grading's own kill
+    freezes the processes it kills for a moment (processes.kill_tree), another test's grading may be doing so."""
+    stopped = _stopped_processes("tito_child")
+    time.sleep(1)
+    return stopped & _stopped_processes("tito_child")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc (the attack itself uses Linux's number)")
+def test_stopping_its_own_process_tree_costs_its_items_time_not_the_grading(tmp_path):
+    """Each graded cell's child stops itself (the judge's process is not in its group, and the child's parent
+    is its supervisor): the judge waits for the item's time limit, kills that child and goes on. Every item
+    times out (0 of 17, less than the plain zero answer's 13), the grading ends within its limits, no stopped
+    process is left, and the reference graded after it scores full marks."""
+    module = by_number("04")
+    before = _children_left_stopped()
+    started = time.monotonic()
+    attack = grade_notebook(module, apply_submission(reference_notebook(module), FREEZE), tmp_path / "attack",
+                            limits=Limits(per_test=2, total=60, jobs=2))
+    seconds = time.monotonic() - started
+    assert attack.error is None and attack.total == 0, (attack.total, attack.error)
+    assert {item.status for item in attack.items} == {"timeout"}, [(item.id, item.status) for item in attack.items]
+    assert all("its time limit of 2 s" in item.message for item in attack.items), [item.message for item in attack.items]
+    assert seconds < 30, f"the grading took {seconds:.0f} s for 4 items of 2 s on 2 jobs"
+    assert _children_left_stopped() - before == set(), "the grading left stopped children behind"
+    after = grade_notebook(module, reference_notebook(module), tmp_path / "after")
+    assert after.error is None and after.total == after.maximum, (after.total, after.error)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="signal 19 is SIGSTOP on Linux")
+def test_the_freeze_stops_its_parent_and_group_outside_the_grader():
+    """The attack above is a real one: run by a process of an ordinary process group (here a new session of
+    its own, two levels below this test), it stops its parent and itself."""
+    attack = FREEZE.replace("_check_input(input", "(input")
+    parent = subprocess.Popen([sys.executable, "-c", "import subprocess, sys\n"
+                               f"subprocess.run([sys.executable, '-c', {attack!r}])\n"], start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while parent.pid not in _stopped_processes() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert parent.pid in _stopped_processes(), "the attack's parent was not stopped"
+    finally:
+        os.killpg(parent.pid, signal.SIGKILL)
+        parent.wait(timeout=30)
