@@ -851,12 +851,7 @@ def _holds_a_call(expr: ast.AST) -> bool:
         node = todo.pop()
         if isinstance(node, ast.Call):
             return True
-        for name in node._fields:
-            value = getattr(node, name, None)
-            if isinstance(value, ast.AST):
-                todo.append(value)
-            elif isinstance(value, list):
-                todo.extend([item for item in value if isinstance(item, ast.AST)])
+        todo.extend(windows.children(node))
     return False
 
 
