@@ -346,6 +346,9 @@ CORRECT = {
     ("07", "torch_lerp_style"): "torch's own Adam: moments by lerp, step size lr / bc1, denominator sqrt(v) / sqrt(bc2) + eps",
     ("04", "sum_over_size_style"): "MSELoss as the squared errors' sum divided by their count, squared.size (round "
                                    "twenty-two, after the stop hook)",
+    ("05", "reshape_rows_style"): "len(range(0, n, batch_size)) batches, the whole batches as rows of the order "
+                                  "reshaped to (-1, batch_size), the short one appended unless drop_last, "
+                                  "permutation of an arange",
     ("07", "torch_source_form_style"): "parameters by index, SGD through numpy ufuncs with out= (the momentum buffer "
                                        "updated in place), Adam in torch.optim.Adam's own order: step size lr over the "
                                        "first bias correction, denominator sqrt(v) over the root of the second plus eps",

@@ -42,6 +42,9 @@ the loop rule and write zeros), adds one exported cell, and must score exactly w
   is refused) the process that started it and its whole process group, to freeze the grading: each item it
   runs in stops its own child and costs that item's time limit (0 of 17, below the zero answer's 13); the
   grading ends on time, leaves no stopped process, and the next grading scores full marks;
+- module 04 (round twenty-three, after the stop hook): MSELoss returning a Tensor whose data is an ndarray
+  subclass that agrees with everything (==, != and every numpy ufunc and function say yes) keeps the zero
+  answer's 13 of 17: what crosses to the judge is the array's numbers, not its class;
 - module 09 (round seventeen): a module-level `match` whose capture pattern binds conv2d_loops, maxpool2d_loops
   and avgpool2d_loops to the fast path (no assignment, call or attribute) scores 0, as its zero-loops base: the
   rule counts the capture as a second binding of each name (loop rule 4).
@@ -660,3 +663,54 @@ def test_the_freeze_stops_its_parent_and_group_outside_the_grader():
     finally:
         os.killpg(parent.pid, signal.SIGKILL)
         parent.wait(timeout=30)
+
+
+# An array that agrees with anything (round twenty-three, after the stop hook): MSELoss answers 0 in an ndarray
+# subclass whose comparisons and numpy functions (==, np.isclose, np.allclose) all say yes.
+AGREEABLE = '''
+class _Agreeable(np.ndarray):
+    def __eq__(self, other):
+        return True
+
+    def __ne__(self, other):
+        return False
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return True
+
+    def __array_function__(self, func, types, args, kwargs):
+        return True
+
+
+class MSELoss:
+    def forward(self, input, target):
+        _check_input(input, "MSELoss")
+        loss = Tensor(0.0, dtype=input.dtype)
+        loss.data = np.zeros((), dtype=input.dtype).view(_Agreeable)
+        return loss
+'''
+
+
+def test_an_array_that_agrees_with_everything_wins_nothing_back(tmp_path):
+    """The judge gets the answer's numbers (wire.py sends dtype, shape and bytes), never its class: the check
+    compares a plain 0.0 with 3.5, and test-mse is lost as for the plain zero answer."""
+    module = by_number("04")
+    base_nb = apply_submission(reference_notebook(module), ANSWERS_ZERO)
+    base, attack, gained = _scores(module, base_nb, apply_submission(reference_notebook(module), AGREEABLE), tmp_path)
+    lost = {item.id for item in attack.items if item.points_earned < item.points_possible}
+    assert base.total < base.maximum and attack.total == base.total and lost == {"test-mse"}, (base.total, attack.total,
+                                                                                                gained)
+
+
+def test_the_agreeable_array_fools_a_check_in_its_own_process():
+    """The attack above is a real one: in the process that made it, ==, np.isclose and np.allclose accept 0 as
+    3.5 (np.testing's asserts do not: they break on its answers)."""
+    import numpy as np
+
+    from tinytorch.core import losses
+    from tinytorch.core.tensor import Tensor
+    space = {"np": np, "Tensor": Tensor, "_check_input": losses._check_input}
+    exec(AGREEABLE, space)
+    loss = space["MSELoss"]().forward(Tensor([1.0, -2.0, 0.0, 3.0]), Tensor([0.0, 0.0, 0.0, 0.0]))
+    assert float(loss.data) == 0.0
+    assert np.isclose(loss.data, 3.5) and np.allclose(loss.data, 3.5) and loss.data == 3.5
