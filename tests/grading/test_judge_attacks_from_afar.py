@@ -62,6 +62,7 @@ import pytest
 from test_grade_0108_wrong_answers import apply_submission
 from tito_helpers import by_number, grade_notebook, reference_notebook
 from tito import cells
+from tito.grading import processes
 from tito.grading.limits import Limits
 
 SWAP_THE_LOOPS = '''#| export
@@ -619,29 +620,60 @@ def _stopped_processes(command_part: str = "") -> set:
     return found
 
 
+def _parent(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return int(stat.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def _mine(pid: int) -> bool:
+    """Whether pid descends from this process (a grading started here, not another test worker's)."""
+    me = os.getpid()
+    while pid > 1:
+        pid = _parent(pid)
+        if pid == me:
+            return True
+    return False
+
+
 def _children_left_stopped() -> set:
-    """Grading children (tito_child.py) stopped now and still stopped a second later: a grading's own kill
-    freezes the processes it kills for a moment (processes.kill_tree), another test's grading may be doing so."""
-    stopped = _stopped_processes("tito_child")
+    """This process's grading children (tito_child.py, or forked by tito_zygote.py) stopped now and still
+    stopped a second later: a grading's own kill freezes the processes it kills for a moment (processes.kill_tree)."""
+    stopped = {pid for pid in _stopped_processes("tito_") if _mine(pid)}
     time.sleep(1)
-    return stopped & _stopped_processes("tito_child")
+    return stopped & _stopped_processes("tito_")
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc (the attack itself uses Linux's number)")
-def test_stopping_its_own_process_tree_costs_its_items_time_not_the_grading(tmp_path):
-    """Each graded cell's child stops itself (the judge's process is not in its group, and the child's parent
-    is its supervisor): the judge waits for the item's time limit, kills that child and goes on. Every item
-    times out (0 of 17, less than the plain zero answer's 13), the grading ends within its limits, no stopped
-    process is left, and the reference graded after it scores full marks."""
+@pytest.mark.parametrize("forked", [True, False], ids=["forked children", "started children"])
+def test_stopping_its_own_process_tree_costs_its_items_time_not_the_grading(forked, tmp_path, monkeypatch):
+    """Started afresh under `unshare`, each graded cell's child stops itself (the judge's process is not in
+    its group, and the child's parent is its supervisor): the judge waits for the item's time limit, kills
+    that child and goes on. Every item times out (0 of 17, less than the plain zero answer's 13). Forked by
+    the grading's zygote, the child's supervisor starts a session of its own inside the namespaces and runs
+    as root: the student's user can signal neither, the freeze stops nothing, and the answer keeps the plain
+    zero answer's 13 (test-mse lost). Either way the grading ends within its limits, no stopped process is
+    left, and the reference graded after it scores full marks."""
+    if forked and not processes.Zygote.usable():
+        pytest.skip("children are forked from a zygote only as root with namespaces (Linux)")
+    monkeypatch.setenv(processes.ZYGOTE_ENV, "0" if forked else "1")
     module = by_number("04")
     before = _children_left_stopped()
     started = time.monotonic()
     attack = grade_notebook(module, apply_submission(reference_notebook(module), FREEZE), tmp_path / "attack",
                             limits=Limits(per_test=2, total=60, jobs=2))
     seconds = time.monotonic() - started
-    assert attack.error is None and attack.total == 0, (attack.total, attack.error)
-    assert {item.status for item in attack.items} == {"timeout"}, [(item.id, item.status) for item in attack.items]
-    assert all("its time limit of 2 s" in item.message for item in attack.items), [item.message for item in attack.items]
+    if forked:
+        assert attack.error is None and attack.total == 13, (attack.total, attack.error)
+        assert [item.id for item in attack.items if item.status != "pass"] == ["test-mse"], attack.items
+        mse = next(item for item in attack.items if item.id == "test-mse")
+        assert mse.status == "fail" and "expected 3.5" in mse.message, (mse.status, mse.message)
+    else:
+        assert attack.error is None and attack.total == 0, (attack.total, attack.error)
+        assert {item.status for item in attack.items} == {"timeout"}, [(item.id, item.status) for item in attack.items]
+        assert all("its time limit of 2 s" in item.message for item in attack.items), [item.message for item in attack.items]
     assert seconds < 30, f"the grading took {seconds:.0f} s for 4 items of 2 s on 2 jobs"
     assert _children_left_stopped() - before == set(), "the grading left stopped children behind"
     after = grade_notebook(module, reference_notebook(module), tmp_path / "after")

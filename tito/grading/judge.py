@@ -1,7 +1,8 @@
 """The judge: graded test cells run here, in tito's own trusted process; the student's code never does.
 
 Design. For each graded cell the judge starts one child process that holds the student's exported
-module (child.py, started under `unshare` when the system allows: see processes.py). The cell is
+module (child.py, in namespaces of its own when the system allows: see processes.py; as root, forked
+from the grading's warm zygote.py rather than started afresh under `unshare`). The cell is
 executed in the judge, in a fresh namespace where
 
   * every module-level name the reference module defines (and only those: a student's extra
@@ -70,7 +71,7 @@ from . import loops, processes, remote, tampering, wire
 from .limits import Limits
 
 HERE = Path(__file__).resolve().parent
-CHILD_FILES = {"tito_child.py": HERE / "child.py", "tito_wire.py": HERE / "wire.py"}
+CHILD_FILES = {"tito_child.py": HERE / "child.py", "tito_wire.py": HERE / "wire.py", "tito_zygote.py": HERE / "zygote.py"}
 IN_NAMESPACE_LIB = "/tmp/.tito-lib"      # where the child sees its package copy, with namespaces
 IN_NAMESPACE_WORK = "/tmp/work"
 TRUSTED_TOP_LEVEL = set(sys.stdlib_module_names) | {"numpy"}
@@ -520,10 +521,11 @@ def _traceback(error: BaseException) -> str:
 
 
 def judge_cell(cell, setup: Setup, group: processes.Group, deadline: float, rule: str | None = None,
-               in_child: bool = False) -> Outcome:
+               in_child: bool = False, zygote: processes.Zygote | None = None) -> Outcome:
     """Run one graded cell against a fresh child; the child is dead when this returns. `rule` is the
     loop rule's verdict on the student's source (loops.verdict, read before any child started).
-    in_child: run the cell inside the child instead (`tito test`'s ungraded checks, see _in_child)."""
+    in_child: run the cell inside the child instead (`tito test`'s ungraded checks, see _in_child).
+    zygote: forks the child (in the same namespaces) instead of starting it afresh."""
     started = time.monotonic()
     label = f"<test cell {cell.cell_id}>"
     limits = setup.limits
@@ -534,11 +536,16 @@ def judge_cell(cell, setup: Setup, group: processes.Group, deadline: float, rule
     request_read, request_write = os.pipe()
     reply_read, reply_write = os.pipe()
     child = conn = None
+    status = "error"
     try:
         # The pipes are the child's stdin and stdout (the one way to hand a pipe to a child on every
         # system); it moves them aside before any student code runs (child.py).
-        child = group.spawn([sys.executable, "-I", str(setup.lib / "tito_child.py")], cwd=setup.lib,
-                            env=_child_env(workdir), stdin=request_read, stdout=reply_write, stderr=fd)
+        if zygote is not None:
+            child = zygote.spawn(cwd=setup.lib, env=_child_env(workdir), stdin=request_read, stdout=reply_write,
+                                 stderr=fd)
+        if child is None:
+            child = group.spawn([sys.executable, "-I", str(setup.lib / "tito_child.py")], cwd=setup.lib,
+                                env=_child_env(workdir), stdin=request_read, stdout=reply_write, stderr=fd)
         for end in (request_read, reply_write):
             os.close(end)
         request_read = reply_write = None
@@ -549,7 +556,9 @@ def judge_cell(cell, setup: Setup, group: processes.Group, deadline: float, rule
         for end in (request_read, reply_write, request_write, reply_read):
             if end is not None:
                 os.close(end)
-        code = child.stop() if child is not None else None
+        # A child that ended by itself (its pipe closed) gets a moment to report its exit status: killing
+        # its supervisor at once would turn a signal that ended the test (SIGXCPU) into the judge's SIGKILL.
+        code = child.stop(grace=0.5 if status == "gone" else 0.0) if child is not None else None
         if conn is not None:
             conn.close()
     seconds = time.monotonic() - started
@@ -642,16 +651,19 @@ def run_cells(graded: list, setup: Setup, log=lambda line: None, in_child: froze
     in_child: the ids of cells to run inside the child (`tito test`'s ungraded checks)."""
     limits = setup.limits
     total_deadline = time.monotonic() + limits.total
-    # The loop rule reads the student's exported file: all of it now, before any child has run
-    # (without namespaces a child could write the package copy that later items read).
-    rules = [loops.verdict(cell, setup.lib, setup.module_name) for cell in graded]
-    tampered = tampering.verdict(graded, setup.lib, setup.module_name)  # the same for every item
-    # Without namespaces a child can write the package copy that later children import (H35): what the
-    # rules read is then not what runs. Each item starts only while the copy is as the rules read it, and
-    # a copy changed by the end costs every item.
-    copy_as_read = _tree_digest(setup.lib)
-
     with processes.Group() as group:
+        # Started first, so that it imports numpy while the rules below read the student's source.
+        zygote = processes.Zygote(group, setup.lib / "tito_zygote.py", _child_env(str(setup.scratch))) \
+            if processes.Zygote.usable() else None
+        # The loop rule reads the student's exported file: all of it now, before any child has run
+        # (without namespaces a child could write the package copy that later items read).
+        rules = [loops.verdict(cell, setup.lib, setup.module_name) for cell in graded]
+        tampered = tampering.verdict(graded, setup.lib, setup.module_name)  # the same for every item
+        # Without namespaces a child can write the package copy that later children import (H35): what the
+        # rules read is then not what runs. Each item starts only while the copy is as the rules read it, and
+        # a copy changed by the end costs every item.
+        copy_as_read = _tree_digest(setup.lib)
+
         def job(index: int) -> Outcome:
             cell, now = graded[index], time.monotonic()
             if _tree_digest(setup.lib) != copy_as_read:
@@ -660,13 +672,17 @@ def run_cells(graded: list, setup: Setup, log=lambda line: None, in_child: froze
                 outcome = Outcome(cell.cell_id, "timeout", f"not run: the total time limit of {limits.total:g} s was reached", 0.0)
             else:
                 outcome = judge_cell(cell, setup, group, min(now + limits.per_test, total_deadline), rules[index],
-                                     cell.cell_id in in_child)
+                                     cell.cell_id in in_child, zygote)
                 status, message, tests = tampering.merge(outcome.status, outcome.message, outcome.tests, tampered)
                 outcome = Outcome(outcome.cell_id, status, message, outcome.seconds, tests)
             log(f"  [{index + 1}/{len(graded)}] {outcome.cell_id}: {outcome.status} ({outcome.seconds:.1f} s)")
             return outcome
 
-        outcomes = processes.run_jobs(job, len(graded), limits.jobs, group)
+        try:
+            outcomes = processes.run_jobs(job, len(graded), limits.jobs, group)
+        finally:
+            if zygote is not None:
+                zygote.close()
     if _tree_digest(setup.lib) != copy_as_read:
         outcomes = [outcome if outcome.status == "error" and COPY_CHANGED in outcome.message else
                     Outcome(outcome.cell_id, "error", COPY_CHANGED, outcome.seconds) for outcome in outcomes]

@@ -6,6 +6,12 @@ reveals nothing, and it has no network. Elsewhere it runs in its own process gro
 process that starts a new session can leave; `isolation().off()` names what is missing, and the
 grader prints that once.
 
+As root, a grading's children are not started afresh: its Zygote (zygote.py, one warm process that
+has imported Python's and numpy's modules once) forks each one and moves it to new PID, mount and
+network namespaces as `unshare` would, in a session of its own there; its exit status comes back
+through a pipe (_ForkedProc). That saves a Python start and a numpy import, most of a child's start,
+per graded cell. An unprivileged user namespace (not root) and the fallbacks below start each afresh.
+
 Without namespaces, tito still looks for what a child left behind:
   * when a child stops, every process below it (its process tree, whatever session or group it
     made for itself) is frozen with SIGSTOP, until no new one appears, then killed with SIGKILL;
@@ -241,8 +247,14 @@ class Child:
             pass
         return pids
 
-    def stop(self) -> int | None:
-        """Kill the child and everything it started, wait for it, and return its exit status."""
+    def stop(self, grace: float = 0.0) -> int | None:
+        """Kill the child and everything it started, wait for it, and return its exit status.
+        grace: seconds it may take to end by itself first (it is ending: the status it ends with says why)."""
+        if grace and self.proc.returncode is None:
+            try:
+                self.proc.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                pass
         if self.proc.returncode is None:
             for pid in self._inside() if self.namespaced else []:
                 _kill(lambda: os.kill(pid, signal.SIGKILL))
@@ -444,10 +456,11 @@ class Group:
         self.lock = threading.Lock()
 
     def spawn(self, argv: list[str], *, cwd, env: dict, stdin=None, stdout=None, stderr=None,
-              namespaces: bool = True) -> Child:
+              namespaces: bool = True, trusted: bool = False) -> Child:
+        """trusted: only tito's own code runs in it (a Zygote), so nothing of it can leave its tree."""
         prefix = isolation().prefix if namespaces else ()
         with _LOCK, self.lock:
-            if not prefix:
+            if not prefix and not trusted:
                 _become_subreaper()
             if _CLOSING.is_set() or self.closed:
                 raise Interrupted()
@@ -465,7 +478,7 @@ class Group:
         with self.lock:
             self.closed = True
             children = list(self.children)
-        for child in children:
+        for child in reversed(children):  # the last started first: a zygote after the children it forked
             child.stop()
         sweep_orphans()
 
@@ -475,6 +488,103 @@ class Group:
     def __exit__(self, *exc):
         self.close()
         return False
+
+
+ZYGOTE_ENV = "TITO_NO_ZYGOTE"  # set to 1 to start every graded cell's child afresh (tests compare both)
+
+
+class _ForkedProc:
+    """What Child needs of a Popen, for a child a Zygote forked: tito is not its parent, so its exit
+    status comes through a pipe that only it holds the write end of (EOF alone: it was killed)."""
+
+    def __init__(self, pid: int, status_read: int):
+        self.pid, self._status, self.returncode = pid, status_read, None
+        self._reading = threading.Lock()  # a grading's thread and kill_all (a signal) may wait at once
+
+    def wait(self, timeout=None):
+        if self.returncode is not None:
+            return self.returncode
+        if not self._reading.acquire(timeout=-1 if timeout is None else timeout):
+            raise subprocess.TimeoutExpired(f"pid {self.pid}", timeout)
+        try:
+            if self.returncode is None:
+                if not _readable(self._status, timeout):
+                    raise subprocess.TimeoutExpired(f"pid {self.pid}", timeout)
+                text = b""
+                while True:
+                    chunk = os.read(self._status, 64)
+                    if not chunk:
+                        break
+                    text += chunk
+                os.close(self._status)
+                try:
+                    self.returncode = int(text)
+                except ValueError:
+                    self.returncode = -signal.SIGKILL  # ended before it could say: killed
+        finally:
+            self._reading.release()
+        return self.returncode
+
+    def kill(self):
+        _kill(lambda: os.kill(self.pid, signal.SIGKILL))
+
+
+def _readable(fd: int, timeout) -> bool:
+    import select
+    return bool(select.select([fd], [], [], timeout)[0])
+
+
+class Zygote:
+    """A warm process (zygote.py, started once per grading) that forks each graded cell's child in new
+    namespaces, as `unshare` would start it, without starting Python and importing numpy again."""
+
+    def __init__(self, group: Group, script, env: dict):
+        import socket
+        self.group, self.lock = group, threading.Lock()
+        self.socket, theirs = socket.socketpair()
+        try:
+            self.child = group.spawn([sys.executable, "-I", "-B", str(script)], cwd=os.path.dirname(script),
+                                     env=env, stdin=theirs.fileno(), namespaces=False, trusted=True)
+        finally:
+            theirs.close()
+
+    @staticmethod
+    def usable() -> bool:
+        """Forking needs root's namespaces (not an unprivileged user namespace) and a way to pass pipes."""
+        iso = isolation()
+        return iso.namespaces and iso.own_uid and os.environ.get(ZYGOTE_ENV) != "1" and hasattr(os, "fork")
+
+    def spawn(self, *, cwd, env: dict, stdin: int, stdout: int, stderr: int) -> Child | None:
+        """The child, forked in new namespaces with these as its stdin, stdout and stderr; None when the
+        zygote is gone (the caller then starts the child afresh)."""
+        import json
+        import socket
+        status_read, status_write = os.pipe()
+        try:
+            with _LOCK, self.group.lock:
+                if _CLOSING.is_set() or self.group.closed:
+                    raise Interrupted()
+                with self.lock:
+                    try:
+                        socket.send_fds(self.socket, [json.dumps({"cwd": str(cwd), "env": env}).encode()],
+                                        [stdin, stdout, stderr, status_write])
+                        reply = self.socket.recv(64)
+                    except OSError:
+                        reply = b""
+                if not reply.isdigit():
+                    return None
+                child = Child(_ForkedProc(int(reply), status_read), True)
+                status_read = None
+                _LIVE.add(child)
+                self.group.children.append(child)
+        finally:
+            os.close(status_write)
+            if status_read is not None:
+                os.close(status_read)
+        return child
+
+    def close(self) -> None:
+        self.socket.close()
 
 
 def kill_all() -> None:

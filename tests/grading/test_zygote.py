@@ -1,0 +1,86 @@
+"""Graded cells' children forked from the grading's zygote (tito/grading/zygote.py) instead of started
+afresh under `unshare`: the same verdicts, a zygote that dies costs nothing, and none outlives its grading.
+
+The attack suites run with forked children wherever the zygote can be used (root with namespaces); the
+freeze attack (test_judge_attacks_from_afar) runs in both modes, and the limits (test_judge_limits) read
+the exit status that comes back through the zygote's status pipe."""
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from test_grade_0108_wrong_answers import apply_submission
+from tito_helpers import by_number, grade_notebook, reference_notebook
+from tito.grading import processes
+
+pytestmark = pytest.mark.skipif(not processes.Zygote.usable(),
+                                reason="children are forked from a zygote only as root with namespaces (Linux)")
+WRONG_01 = Path(__file__).parent / "submissions_0108" / "01_tensor" / "mean_single_axis.py"
+
+
+def _verdicts(report) -> list:
+    return [(item.id, item.status, item.points_earned, item.message) for item in report.items]
+
+
+def _zygotes_below_me() -> set:
+    """The tito_zygote.py processes descending from this test's process."""
+    me, found = os.getpid(), set()
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                if b"tito_zygote.py" not in cmdline.read():
+                    continue
+            pid = int(entry)
+            while pid > 1:
+                with open(f"/proc/{pid}/stat") as stat:
+                    pid = int(stat.read().rsplit(")", 1)[1].split()[1])
+                if pid == me:
+                    found.add(int(entry))
+                    break
+        except (OSError, IndexError, ValueError):
+            pass
+    return found
+
+
+@pytest.mark.parametrize("number, answer", [("01", None), ("01", WRONG_01), ("09", None)],
+                         ids=["01 reference", "01 mean over one axis only", "09 reference"])
+def test_forked_children_give_the_verdicts_of_started_ones(number, answer, tmp_path, monkeypatch):
+    module = by_number(number)
+    nb = reference_notebook(module)
+    if answer is not None:
+        nb = apply_submission(nb, answer.read_text())
+    monkeypatch.setenv(processes.ZYGOTE_ENV, "1")
+    started = grade_notebook(module, nb, tmp_path / "started")
+    monkeypatch.setenv(processes.ZYGOTE_ENV, "0")
+    forked = grade_notebook(module, nb, tmp_path / "forked")
+    assert started.error is None and forked.error is None, (started.error, forked.error)
+    assert _verdicts(forked) == _verdicts(started)
+    if answer is None:
+        assert forked.total == forked.maximum
+    else:
+        assert 0 < forked.total < forked.maximum, forked.total
+
+
+def test_a_zygote_that_dies_costs_nothing_and_none_is_left(tmp_path, monkeypatch):
+    """The zygote is killed as soon as it starts: every child is then started afresh, the reference still
+    scores full marks, and no zygote outlives the grading (nor does the one of a normal grading)."""
+    before = _zygotes_below_me()
+    started = []
+    original = processes.Zygote.__init__
+
+    def killed_at_once(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        os.kill(self.child.proc.pid, signal.SIGKILL)
+        self.child.proc.wait(timeout=10)
+        started.append(self)
+
+    monkeypatch.setattr(processes.Zygote, "__init__", killed_at_once)
+    module = by_number("05")
+    report = grade_notebook(module, reference_notebook(module), tmp_path / "killed")
+    assert started, "the grading started no zygote"
+    assert report.error is None and report.total == report.maximum, (report.total, report.error)
+    monkeypatch.undo()
+    report = grade_notebook(module, reference_notebook(module), tmp_path / "normal")
+    assert report.total == report.maximum
+    assert _zygotes_below_me() - before == set(), "a zygote outlived its grading"
