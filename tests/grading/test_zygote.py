@@ -84,3 +84,56 @@ def test_a_zygote_that_dies_costs_nothing_and_none_is_left(tmp_path, monkeypatch
     report = grade_notebook(module, reference_notebook(module), tmp_path / "normal")
     assert report.total == report.maximum
     assert _zygotes_below_me() - before == set(), "a zygote outlived its grading"
+
+
+FAKE_MAIN = '''
+
+def main():  # in place of the real one: says what PID 1 sees, then ends with a status of its own
+    import random
+    os.write(1, repr((os.getpid(), os.getppid(), os.getsid(0) == os.getpid(), len(os.listdir("/proc/self/fd")),
+                      random.random(), float(np.random.random()), os.environ.get("MARK"), os.getcwd())).encode())
+    os.close(1)
+    os._exit(int(os.environ["STATUS"]))
+'''
+
+
+def _fake_lib(tmp_path: Path) -> Path:
+    """A folder holding the real zygote and wire, and a tito_child whose main reports instead of serving."""
+    from tito.grading import judge
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    for name, source in judge.CHILD_FILES.items():
+        (lib / name).write_text(source.read_text() + (FAKE_MAIN if name == "tito_child.py" else ""))
+    return lib
+
+
+def _forked(zygote, lib: Path, status: int) -> tuple:
+    """(what the forked PID 1 wrote, its exit status) for one child of `zygote`."""
+    reply_read, reply_write = os.pipe()
+    request_read, request_write = os.pipe()
+    with open(os.devnull, "wb") as err:
+        child = zygote.spawn(cwd=lib, env={"MARK": "mine", "STATUS": str(status)}, stdin=request_read,
+                             stdout=reply_write, stderr=err.fileno())
+    for end in (request_read, reply_write):
+        os.close(end)
+    assert child is not None, "the zygote did not fork the child"
+    with os.fdopen(reply_read, "rb") as replies:
+        said = replies.read()
+    os.close(request_write)
+    return eval(said.decode()), child.proc.wait(timeout=10)  # noqa: S307  (the repr of a tuple of plain values)
+
+
+def test_each_forked_child_is_pid_1_of_its_own_namespaces_with_its_own_random_numbers(tmp_path):
+    from tito.grading import judge
+    lib = _fake_lib(tmp_path)
+    with processes.Group() as group:
+        zygote = processes.Zygote(group, lib / "tito_zygote.py", judge._child_env(str(tmp_path)))
+        (pid_a, ppid_a, leader_a, fds_a, py_a, np_a, mark_a, cwd_a), status_a = _forked(zygote, lib, 0)
+        (pid_b, ppid_b, leader_b, fds_b, py_b, np_b, mark_b, cwd_b), status_b = _forked(zygote, lib, 7)
+        zygote.close()
+    assert (pid_a, ppid_a, pid_b, ppid_b) == (1, 0, 1, 0)      # PID 1 of a new PID namespace each
+    assert leader_a and leader_b                               # a session of its own, inside the namespace
+    assert fds_a == fds_b == 4                                 # stdin, stdout, stderr and listdir's own
+    assert (mark_a, mark_b, cwd_a, cwd_b) == ("mine", "mine", str(lib), str(lib))
+    assert py_a != py_b and np_a != np_b                       # reseeded: not the zygote's numbers twice
+    assert (status_a, status_b) == (0, 7)                      # the exit status, through the status pipe

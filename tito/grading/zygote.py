@@ -3,8 +3,9 @@
     python -I tito_zygote.py        (stdin: a Unix socket to the judge; processes.Zygote)
 
 Copied next to tito_child.py (see judge.py). A fresh child spends most of its ~0.15 s starting
-Python and importing numpy, for every graded cell. This process does that once: it imports
-tito_child (and so numpy), then forks a child per request, which does what
+Python and importing numpy (numpy.random above all, which tinytorch imports), for every graded
+cell. This process does that once: it imports tito_child (and so numpy) and numpy.random, then
+forks a child per request, which does what
 `unshare --pid --fork --kill-child --mount-proc --mount --net` does before tito_child's main:
 
   * the first fork (the "intermediate", unshare's part) starts a session of its own, moves to new
@@ -31,6 +32,7 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tito_child as child  # noqa: E402  (numpy with it: what every child would import again)
+import numpy.random  # noqa: E402  (imported by tinytorch, not by `import numpy`: 25 of a child's ~30 ms of import)
 
 CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x20000000, 0x40000000
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 16384, 1 << 18
@@ -64,6 +66,9 @@ def _pid_one(requests: int, replies: int, stderr: int, cwd: str, env: dict) -> N
     os.chdir(cwd)
     os.environ.clear()
     os.environ.update(env)
+    # As a started child would: numpy's random numbers of its own, not the zygote's (seeded once, when it
+    # imported numpy.random). Python's `random` reseeds itself in a forked child.
+    numpy.random.seed()
     sys.argv[:] = [os.path.join(cwd, "tito_child.py")]
     child.main()
 
