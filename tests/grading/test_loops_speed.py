@@ -44,3 +44,12 @@ def test_check_leaves_the_cycle_collector_as_it_found_it(enabled):
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def test_the_tampering_rules_cached_walk_is_that_very_trees_walk():
+    """tampering._walked keeps the walks of a few recent trees: each tree gets its own nodes, in ast.walk's
+    order, also once the cache has dropped it (more trees than it holds, each asked for twice)."""
+    from tito.grading import tampering
+    trees = [ast.parse(f"x{i} = {i}\n\ndef f{i}(a):\n    return a + {i}\n") for i in range(40)]
+    for tree in [*trees, *reversed(trees), *trees]:
+        assert [id(node) for node in tampering._walked(tree)] == [id(node) for node in ast.walk(tree)]

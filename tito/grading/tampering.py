@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import functools
 import re
 import sys
 import threading
@@ -111,7 +112,7 @@ def _without_docstring(node: ast.AST) -> str:
     The docstrings are taken out of `node` for the dump and put back after it (a deep copy of each
     statement took half of a module 09 verdict): only for a tree no one else reads meanwhile."""
     stripped = []
-    for part in ast.walk(node):
+    for part in windows.walk(node):
         body = getattr(part, "body", None)
         if isinstance(part, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and body and \
                 isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and \
@@ -127,6 +128,25 @@ def _without_docstring(node: ast.AST) -> str:
 
 _GIVEN_DUMPS: dict[int, tuple[ast.AST, dict]] = {}   # id(reference tree) -> (the tree, its dumps by statement)
 _GIVEN_DUMPS_LOCK = threading.Lock()
+
+
+_WALKED: dict[int, tuple[ast.AST, list]] = {}   # id(module tree) -> (the tree, windows.walk of it): a few recent
+_WALKED_LOCK = threading.Lock()
+
+
+def _walked(tree: ast.AST) -> list:
+    """windows.walk(tree) (ast.walk's nodes, in its order), made once per module tree: check walks the student's
+    module and the reference's several times (a tree is never changed once parsed here)."""
+    with _WALKED_LOCK:
+        cached = _WALKED.get(id(tree))
+        if cached is not None and cached[0] is tree:
+            return cached[1]
+    nodes = windows.walk(tree)
+    with _WALKED_LOCK:
+        if len(_WALKED) >= 16:
+            _WALKED.pop(next(iter(_WALKED)))
+        _WALKED[id(tree)] = (tree, nodes)
+    return nodes
 
 
 def _given_dumps(ref: loops.Reference) -> dict[int, str]:
@@ -145,8 +165,8 @@ def _local_names(fn: ast.AST, module_names: set[str]) -> tuple[set[str], set[str
     something other than an alias of a module-level object: `T = Tensor` or `T = type(t)` is no local)."""
     args = fn.args
     names = windows.parameter_names(fn)
-    declared = {n for node in ast.walk(fn) if isinstance(node, (ast.Global, ast.Nonlocal)) for n in node.names}
-    stored = {node.id for node in ast.walk(fn) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
+    declared = {n for node in windows.walk(fn) if isinstance(node, (ast.Global, ast.Nonlocal)) for n in node.names}
+    stored = {node.id for node in windows.walk(fn) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
     # A parameter whose default is a module-level object stands for it (`def f(R=Recorder): R.forward = ...`).
     positional = [*args.posonlyargs, *args.args]
     defaulted = [*zip(positional[len(positional) - len(args.defaults):], args.defaults),
@@ -155,17 +175,17 @@ def _local_names(fn: ast.AST, module_names: set[str]) -> tuple[set[str], set[str
     aliases = set(alias_parameters)
     body = fn.body if isinstance(fn.body, list) else [fn.body]
     first = positional[0].arg if positional and positional[0].arg in ("self", "cls") else None
-    for node in (n for statement in body for n in ast.walk(statement)):
+    for node in (n for statement in body for n in windows.walk(statement)):
         if isinstance(node, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             if _is_alias(node.value, module_names) and not (first and _own_class_of(node.value, frozenset((first,)))):
-                aliases |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+                aliases |= {n.id for t in targets for n in windows.walk(t) if isinstance(n, ast.Name)}
     # What an except clause captures can carry anything (`Exception(Recorder)`); what a match case
     # captures, anything the subject holds when it names a module-level object (H16: not otherwise).
-    aliases |= {n.name for statement in body for n in ast.walk(statement) if isinstance(n, ast.ExceptHandler) and n.name}
-    aliases |= {n.name for statement in body for match in ast.walk(statement) if isinstance(match, ast.Match)
-                and any(isinstance(m, ast.Name) and m.id in module_names | aliases for m in ast.walk(match.subject))
-                for n in ast.walk(match) if isinstance(n, (ast.MatchAs, ast.MatchStar)) and n.name}
+    aliases |= {n.name for statement in body for n in windows.walk(statement) if isinstance(n, ast.ExceptHandler) and n.name}
+    aliases |= {n.name for statement in body for match in windows.walk(statement) if isinstance(match, ast.Match)
+                and any(isinstance(m, ast.Name) and m.id in module_names | aliases for m in windows.walk(match.subject))
+                for n in windows.walk(match) if isinstance(n, (ast.MatchAs, ast.MatchStar)) and n.name}
     aliases -= names - alias_parameters
     return (names | stored) - declared - aliases, aliases
 
@@ -190,7 +210,7 @@ def _class_aliases(cls: ast.ClassDef, module_names: set[str]) -> set[str]:
         if isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None \
                 and _is_alias(statement.value, module_names):
             targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
-            found |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+            found |= {n.id for t in targets for n in windows.walk(t) if isinstance(n, ast.Name)}
     return found
 
 
@@ -285,7 +305,7 @@ def _attribute_setting_parameters(tree: ast.AST, class_names: set[str]) -> dict[
     sets attributes (`p.x = ...`, `p[k].x = ...`, setattr(p, ...), update_wrapper(p, ...)); a method's
     positions count from after self. Lambdas are read where they are called (_handed)."""
     found: dict[str, dict] = {}
-    for fn in ast.walk(tree):
+    for fn in _walked(tree):
         if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
             found.setdefault(fn.name, {}).update(_setting_parameters(fn, class_names))
     return found
@@ -296,7 +316,7 @@ def _setting_parameters(fn: ast.AST, class_names: set[str]) -> dict:
     positional = [a.arg for a in [*args.posonlyargs, *args.args]]
     names = windows.parameter_names(fn, starred=False)
     set_on = set()
-    for node in ast.walk(fn):
+    for node in windows.walk(fn):
         if isinstance(node, ast.Attribute) and isinstance(node.ctx, (ast.Store, ast.Del)):
             set_on.add(_root_name(node.value))
         elif isinstance(node, ast.Call):
@@ -348,7 +368,7 @@ def _through_sys(node: ast.Attribute, imports: dict) -> bool:
     value = node.value
     if isinstance(value, ast.Name):
         return imports.get(value.id) == "sys"
-    return any(isinstance(n, ast.Attribute) and n.attr == "sys" for n in ast.walk(value))
+    return any(isinstance(n, ast.Attribute) and n.attr == "sys" for n in windows.walk(value))
 
 
 def _root_name(node: ast.AST) -> str | None:
@@ -404,18 +424,18 @@ def _inner_scope(node: ast.AST, parent: ast.AST | None, scope: _Scope, reading: 
         if isinstance(parent, ast.ClassDef) and node.args.args and not _is_static(node):
             mine |= {node.args.args[0].arg}
         body = node.body if isinstance(node.body, list) else [node.body]
-        made = {n.name for s in body for n in ast.walk(s) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef,
+        made = {n.name for s in body for n in windows.walk(s) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef,
                                                                            ast.ClassDef))}
-        made |= {tgt.id for s in body for n in ast.walk(s) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Lambda)
+        made |= {tgt.id for s in body for n in windows.walk(s) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Lambda)
                  for tgt in n.targets if isinstance(tgt, ast.Name)}
-        caught = {n.name for s in body for n in ast.walk(s) if isinstance(n, ast.ExceptHandler) and n.name}
+        caught = {n.name for s in body for n in windows.walk(s) if isinstance(n, ast.ExceptHandler) and n.name}
         return replace(scope, local=frozenset((scope.local - aliases) | inner), aliased=scope.aliased | aliases,
                        own=frozenset(mine), local_functions=frozenset(scope.local_functions | (made - mine)),
                        caught=frozenset(scope.caught | caught))
     if isinstance(node, (ast.For, ast.AsyncFor, ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
         loops_ = [node] if isinstance(node, (ast.For, ast.AsyncFor)) else node.generators
         carried = {n.id for loop in loops_ if _carries(loop.iter, (reading.module_names | scope.aliased) - scope.local)
-                   for n in ast.walk(loop.target) if isinstance(n, ast.Name)}
+                   for n in windows.walk(loop.target) if isinstance(n, ast.Name)}
         if carried:     # `for c in (Recorder,)`, `[... for c in [Recorder]]`: c stands for Recorder
             return replace(scope, local=scope.local - carried, aliased=scope.aliased | carried, own=scope.own - carried)
         return None
@@ -464,7 +484,7 @@ def _given_class_data(ref: loops.Reference, checks_read: set[str]) -> dict[str, 
             for target in (statement.targets if isinstance(statement, ast.Assign) else [statement.target])
             if isinstance(target, ast.Name) and not target.id.startswith("__") and target.id in checks_read}
     read_elsewhere = {(node.attr, getattr(statement, "name", None)) for statement in ref.module.tree.body
-                      for node in ast.walk(statement) if isinstance(node, ast.Attribute) and node.attr in data}
+                      for node in windows.walk(statement) if isinstance(node, ast.Attribute) and node.attr in data}
     return {attr: owner for attr, owner in data.items()
             if not any(name == attr and where != owner for name, where in read_elsewhere)}
 
@@ -611,7 +631,7 @@ def _check_call(node: ast.Call, parent, scope: _Scope, reading: _Reading) -> Non
     if unbound_writer and node.args:
         _check_data_write(node.args[0], node, scope, reading)
     for argument, parameter, function in _handed(node, reading.setters):
-        handed = [n.id for n in ast.walk(argument) if isinstance(n, ast.Name) and scope.outside(n.id, reading)]
+        handed = [n.id for n in windows.walk(argument) if isinstance(n, ast.Name) and scope.outside(n.id, reading)]
         if handed:
             raise Tampered(f"it hands {reading.what(handed[0])} to {function}, which sets attributes of "
                            f"its parameter {parameter}", node)
@@ -725,7 +745,7 @@ def _given_reads(ref: loops.Reference) -> set[str]:
     tree, begins = ref.module.tree, ref.begins
     return {node.id for statement in tree.body
             if not any(statement.lineno <= b <= statement.end_lineno for b in begins)
-            for node in ast.walk(statement) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+            for node in windows.walk(statement) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
 
 
 def _check_rebindings(student, ref: loops.Reference, used: set[str]) -> None:
@@ -741,9 +761,9 @@ def _check_rebindings(student, ref: loops.Reference, used: set[str]) -> None:
     given_reads = _given_reads(ref)     # walks every given statement: once
     used = used | given_reads & objects | given_reads & loops.BUILTIN_NAMES
     shadowed = used & loops.BUILTIN_NAMES - set(ref.module.bindings)
-    declared_by_given = {n for node in ast.walk(ref.module.tree) if isinstance(node, ast.Global) for n in node.names}
+    declared_by_given = {n for node in _walked(ref.module.tree) if isinstance(node, ast.Global) for n in node.names}
     refused = (set(given) | shadowed) - declared_by_given
-    for node in ast.walk(student.tree):
+    for node in _walked(student.tree):
         if isinstance(node, ast.Global) and refused & set(node.names):
             raise Tampered(f"it declares {', '.join(sorted(refused & set(node.names)))} global, a name of the given "
                            "code or a builtin it reads, so that a function could bind it again", node)
@@ -785,11 +805,11 @@ def check(source: str, reference_src: Path | str, graded_sources: list[str]) -> 
     setters = _attribute_setting_parameters(student.tree, set(student.bindings))
     class_names = {name for name, entries in student.bindings.items()
                    if any(isinstance(node, ast.ClassDef) for _, node in entries)} | set(student.imports)
-    given_modules = {_top(node, alias) for node in ast.walk(ref.module.tree) if isinstance(node, (ast.Import, ast.ImportFrom))
+    given_modules = {_top(node, alias) for node in _walked(ref.module.tree) if isinstance(node, (ast.Import, ast.ImportFrom))
                      for alias in node.names}
-    given_imports = frozenset((_top(node, alias), alias.name) for node in ast.walk(ref.module.tree)
+    given_imports = frozenset((_top(node, alias), alias.name) for node in _walked(ref.module.tree)
                               if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names)
-    checks = [node for text in graded_sources for node in ast.walk(_parse(text))]   # every node of the graded cells
+    checks = [node for text in graded_sources for node in _parsed_nodes(text)]   # every node of the graded cells
     reading = _Reading(module_names, student.imports, members, class_names, functions,
                        own_classes=_own_classes(student, ref), open_classes=_open_classes(ref), setters=setters,
                        given=frozenset(_given_definitions(ref)),
@@ -812,12 +832,12 @@ def check(source: str, reference_src: Path | str, graded_sources: list[str]) -> 
                                "again or changed); keep the given definition only (its docstring and comments may "
                                "differ) and give yours another name", node)
         at_top = {id(node) for node in mine}
-        for node in ast.walk(student.tree):     # `def f(): class Recorder: ...` would own Recorder's data (H19)
+        for node in _walked(student.tree):     # `def f(): class Recorder: ...` would own Recorder's data (H19)
             if isinstance(node, ast.ClassDef) and id(node) not in at_top and \
                     node.name in module_names | set(given_definitions):
                 raise Tampered(f"it defines a class named {node.name} inside another definition: {node.name} is a "
                                "name of the given code or an import; give yours another name", node)
-        annotation = reach.code_in_annotation(student.tree)
+        annotation = reach.code_in_annotation(student.tree, _walked(student.tree))
         if annotation is not None:
             raise Tampered(f"it writes more than a type in an annotation (`{ast.unparse(annotation)}`), which code "
                            "reading annotations (typing.get_type_hints, functools.singledispatch) would run", annotation)
@@ -830,8 +850,8 @@ def check(source: str, reference_src: Path | str, graded_sources: list[str]) -> 
 def _check_name_resolvers(tree: ast.AST) -> None:
     """operator.attrgetter and methodcaller only called at once, with names written as literals that reach
     nothing far (each part of a dotted path): `attrgetter('shape')`, not `attrgetter(name)` nor `ag = attrgetter`."""
-    calls = {id(node.func): node for node in ast.walk(tree) if isinstance(node, ast.Call)}
-    for node in ast.walk(tree):
+    calls = {id(node.func): node for node in _walked(tree) if isinstance(node, ast.Call)}
+    for node in _walked(tree):
         name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
         if name not in NAME_RESOLVERS or isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
             continue
@@ -861,7 +881,7 @@ def _open_classes(ref: loops.Reference) -> set[str]:
     for statement in ref.module.tree.body:
         if any(ref.begins and statement.lineno <= b <= statement.end_lineno for b in ref.begins):
             continue
-        for node in ast.walk(statement):
+        for node in windows.walk(statement):
             if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store) and isinstance(node.value, ast.Name):
                 names.add(node.value.id)
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setattr" \
@@ -901,9 +921,9 @@ def _protected_names(student, ref: loops.Reference) -> set[str]:
     grown = True
     while grown:
         more = {n.id for target, value in assignments if _is_alias(value, names)
-                for n in ast.walk(target) if isinstance(n, ast.Name)}
+                for n in windows.walk(target) if isinstance(n, ast.Name)}
         more |= {n.id for target, iterable in loops_over if _carries(iterable, names)
-                 for n in ast.walk(target) if isinstance(n, ast.Name)}
+                 for n in windows.walk(target) if isinstance(n, ast.Name)}
         more -= names
         names |= more
         grown = bool(more)
@@ -936,7 +956,7 @@ def _package_module(node: ast.Import | ast.ImportFrom, alias: ast.alias, package
 
 def _check_imports(statement: ast.AST, given_modules: set[str], package: str = "",
                    given_imports: frozenset = frozenset()) -> None:
-    for node in ast.walk(statement):
+    for node in windows.walk(statement):
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             for alias in node.names:
                 top = _top(node, alias)
@@ -958,6 +978,12 @@ def _check_imports(statement: ast.AST, given_modules: set[str], package: str = "
                 if isinstance(node, ast.ImportFrom) and alias.name in FAR_REACHING:
                     raise Tampered(f"it imports {alias.name}, which reaches frames, code or the table of loaded "
                                    "modules", node)
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed_nodes(text: str) -> tuple:
+    """Every node of a graded cell's source (the instructor's: the same text in every grading)."""
+    return tuple(windows.walk(_parse(text)))
 
 
 def _parse(text: str) -> ast.AST:
