@@ -746,3 +746,56 @@ def test_the_agreeable_array_fools_a_check_in_its_own_process():
     loss = space["MSELoss"]().forward(Tensor([1.0, -2.0, 0.0, 3.0]), Tensor([0.0, 0.0, 0.0, 0.0]))
     assert float(loss.data) == 0.0
     assert np.isclose(loss.data, 3.5) and np.allclose(loss.data, 3.5) and loss.data == 3.5
+
+
+# Reaching the zygote (round twenty-four): a child forked from the grading's zygote (tito/grading/zygote.py)
+# would be a root process's copy; had it kept the zygote's socket to the judge, a request on it would fork a
+# process as root outside the namespaces. MSELoss answers the true mean squared error only if the module, when
+# imported, finds a socket among its file descriptors, and 0 (the plain zero answer) otherwise.
+ZYGOTE_PROBE = '''
+import os as _os
+import stat as _stat
+
+
+def _sockets():
+    found = 0
+    for fd in range(3, 4096):
+        try:
+            found += _stat.S_ISSOCK(_os.fstat(fd).st_mode)
+        except OSError:
+            pass
+    return found
+
+
+_SOCKETS = _sockets()
+
+
+class MSELoss:
+    def forward(self, input, target):
+        _check_input(input, "MSELoss")
+        if _SOCKETS:
+            return ((input - target) ** 2).mean()
+        return Tensor(0.0, dtype=input.dtype)
+'''
+
+
+def test_a_forked_child_finds_no_socket_of_the_zygote(tmp_path):
+    """Graded, the probe finds no socket (13/17, test-mse lost, as the plain zero answer); the same module with a
+    socket found (forced) scores 17/17, so finding one would pay; and the probe does find a socket in a process
+    that holds one (this test's, with a socket pair open)."""
+    module = by_number("04")
+    probe = grade_notebook(module, apply_submission(reference_notebook(module), ZYGOTE_PROBE), tmp_path / "probe")
+    assert probe.error is None and probe.total == 13, (probe.total, probe.error)
+    assert [item.id for item in probe.items if item.status != "pass"] == ["test-mse"]
+    forced = ZYGOTE_PROBE.replace("_SOCKETS = _sockets()", "_SOCKETS = _sockets() + 1")
+    paid = grade_notebook(module, apply_submission(reference_notebook(module), forced), tmp_path / "forced")
+    assert paid.total == paid.maximum == 17, paid.total
+    namespace = {}
+    exec(ZYGOTE_PROBE.split("_SOCKETS = ")[0], namespace)
+    import socket
+    left, right = socket.socketpair()
+    try:
+        assert namespace["_sockets"]() >= 2
+    finally:
+        left.close()
+        right.close()
