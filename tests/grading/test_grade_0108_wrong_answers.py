@@ -306,6 +306,8 @@ CORRECT = {
     ("01", "reciprocal_permutation_style"): "a - b as a + (-1.0 * b), b / a by a ** -1, division by a reciprocal, "
                                             "np.power, exp in float64 cast back, transpose by a permutation, mean as "
                                             "the sum times the ratio of sizes (H41)",
+    ("03", "while_index_splat_style"): "Linear as bias + x.matmul(W.transpose(-1, -2)), Sequential by a while loop over "
+                                       "indices, Flatten reshaping with the shape splatted and math.prod",
     ("01", "apply_over_axes_style"): "np.reshape, transpose as np.moveaxis of the two axes, sum/mean/max through "
                                      "np.apply_over_axes one axis at a time, the reduced axes squeezed unless keepdims",
     ("01", "operator_style"): "operator-module helper, np.power/np.e ** x, permutation transpose, ufunc reduce, math.prod count",

@@ -799,3 +799,49 @@ def test_a_forked_child_finds_no_socket_of_the_zygote(tmp_path):
     finally:
         left.close()
         right.close()
+
+
+# Forging replies through __main__ (round twenty-four, after the stop hook): module 04's module reaches its own
+# grading server through `__main__` (tito_child, or the zygote that forked it, whose `child` is tito_child) and
+# makes every number the server sends back 3.5, the notebook example's MSE; MSELoss answers 0.
+FORGE_REPLIES = '''
+import __main__ as _main
+
+
+def _forge_replies():
+    """Reach this process's own grading server through __main__ (the child, or the zygote that forked it)
+    and make every number it sends back 3.5, MSE's expected answer in the notebook's example."""
+    child = getattr(_main, "child", _main)
+    server = getattr(child, "Server", None)
+    if server is None:
+        return False
+    sent = server.send
+
+    def send(self, header, values):
+        forged = {key: 3.5 if isinstance(value, float) else value for key, value in values.items()}
+        return sent(self, header, forged)
+
+    setattr(server, "send", send)
+    return True
+
+
+_FORGED = _forge_replies()
+
+
+class MSELoss:
+    def forward(self, input, target):
+        _check_input(input, "MSELoss")
+        return Tensor(0.0, dtype=input.dtype)
+'''
+
+
+def test_forging_the_servers_replies_through_main_costs_every_item(tmp_path):
+    """The forge works in the student's process (the reference's cross-entropy answers 3.5 to the judge), and
+    the tampering rule refuses `import __main__`: every item is lost with the rule's message, 0 of 17."""
+    module = by_number("04")
+    report = grade_notebook(module, apply_submission(reference_notebook(module), FORGE_REPLIES), tmp_path)
+    assert report.error is None and report.total == 0, (report.total, report.error)
+    assert all(item.message.startswith("your module changes code the checks rely on: it imports __main__")
+               for item in report.items), [item.message[:120] for item in report.items]
+    entropy = next(item for item in report.items if item.id == "test-cross-entropy")
+    assert "got 3.5" in entropy.message, entropy.message
