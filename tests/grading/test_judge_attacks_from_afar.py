@@ -60,7 +60,7 @@ import nbformat
 import pytest
 
 from test_grade_0108_wrong_answers import apply_submission
-from tito_helpers import by_number, grade_notebook, reference_notebook
+from tito_helpers import by_number, descends_from_me, grade_notebook, reference_notebook
 from tito import cells
 from tito.grading import processes
 from tito.grading.limits import Limits
@@ -620,28 +620,10 @@ def _stopped_processes(command_part: str = "") -> set:
     return found
 
 
-def _parent(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return int(stat.read().rsplit(")", 1)[1].split()[1])
-    except (OSError, IndexError, ValueError):
-        return 0
-
-
-def _mine(pid: int) -> bool:
-    """Whether pid descends from this process (a grading started here, not another test worker's)."""
-    me = os.getpid()
-    while pid > 1:
-        pid = _parent(pid)
-        if pid == me:
-            return True
-    return False
-
-
 def _children_left_stopped() -> set:
     """This process's grading children (tito_child.py, or forked by tito_zygote.py) stopped now and still
     stopped a second later: a grading's own kill freezes the processes it kills for a moment (processes.kill_tree)."""
-    stopped = {pid for pid in _stopped_processes("tito_") if _mine(pid)}
+    stopped = {pid for pid in _stopped_processes("tito_") if descends_from_me(pid)}
     time.sleep(1)
     return stopped & _stopped_processes("tito_")
 

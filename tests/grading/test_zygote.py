@@ -4,6 +4,7 @@ afresh under `unshare`: the same verdicts, a zygote that dies costs nothing, and
 The attack suites run with forked children wherever the zygote can be used (root with namespaces); the
 freeze attack (test_judge_attacks_from_afar) runs in both modes, and the limits (test_judge_limits) read
 the exit status that comes back through the zygote's status pipe."""
+import ast
 import os
 import signal
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from test_grade_0108_wrong_answers import apply_submission
-from tito_helpers import by_number, grade_notebook, reference_notebook
+from tito_helpers import by_number, descends_from_me, grade_notebook, reference_notebook
 from tito.grading import processes
 
 pytestmark = pytest.mark.skipif(not processes.Zygote.usable(),
@@ -25,20 +26,13 @@ def _verdicts(report) -> list:
 
 def _zygotes_below_me() -> set:
     """The tito_zygote.py processes descending from this test's process."""
-    me, found = os.getpid(), set()
+    found = set()
     for entry in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
-                if b"tito_zygote.py" not in cmdline.read():
-                    continue
-            pid = int(entry)
-            while pid > 1:
-                with open(f"/proc/{pid}/stat") as stat:
-                    pid = int(stat.read().rsplit(")", 1)[1].split()[1])
-                if pid == me:
+                if b"tito_zygote.py" in cmdline.read() and descends_from_me(int(entry)):
                     found.add(int(entry))
-                    break
-        except (OSError, IndexError, ValueError):
+        except OSError:
             pass
     return found
 
@@ -120,7 +114,7 @@ def _forked(zygote, lib: Path, status: int) -> tuple:
     with os.fdopen(reply_read, "rb") as replies:
         said = replies.read()
     os.close(request_write)
-    return eval(said.decode()), child.proc.wait(timeout=10)  # noqa: S307  (the repr of a tuple of plain values)
+    return ast.literal_eval(said.decode()), child.proc.wait(timeout=10)
 
 
 def test_each_forked_child_is_pid_1_of_its_own_namespaces_with_its_own_random_numbers(tmp_path):

@@ -36,9 +36,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import os
+import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -530,7 +533,6 @@ class _ForkedProc:
 
 
 def _readable(fd: int, timeout) -> bool:
-    import select
     return bool(select.select([fd], [], [], timeout)[0])
 
 
@@ -539,7 +541,6 @@ class Zygote:
     namespaces, as `unshare` would start it, without starting Python and importing numpy again."""
 
     def __init__(self, group: Group, script, env: dict):
-        import socket
         self.group, self.lock = group, threading.Lock()
         self.socket, theirs = socket.socketpair()
         try:
@@ -557,8 +558,6 @@ class Zygote:
     def spawn(self, *, cwd, env: dict, stdin: int, stdout: int, stderr: int) -> Child | None:
         """The child, forked in new namespaces with these as its stdin, stdout and stderr; None when the
         zygote is gone (the caller then starts the child afresh)."""
-        import json
-        import socket
         status_read, status_write = os.pipe()
         try:
             with _LOCK, self.group.lock:

@@ -49,7 +49,7 @@ def _keep_only(fds: list[int]) -> list[int]:
         os.dup2(fd, low + index)
         placed.append(low + index)
     os.closerange(3, low)
-    os.closerange(low + len(placed), os.sysconf("SC_OPEN_MAX") if hasattr(os, "sysconf") else 65536)
+    os.closerange(low + len(placed), os.sysconf("SC_OPEN_MAX"))
     return placed
 
 
