@@ -321,6 +321,8 @@ CORRECT = {
                                         "a while loop, the general path (collate) for every dataset",
     ("05", "generator_style"): "ceil/floor length, batches counted from len(), zip(*samples) columns, map-based iterator",
     ("08", "counting_style"): "one _run helper for both loops (np sums, no_grad as a decorator), count_nonzero accuracy",
+    ("08", "weighted_average_style"): "one _epoch helper over map(_split_batch, loader), np.average of the per-batch "
+                                      "loss and accuracy weighted by batch sizes, np.greater/np.equal accuracy",
     ("07", "functional_style"): "a _direction helper, state.get defaults, in-place slice assignment, lr folded into step size",
     ("04", "range_index_lse_style"): "row max as a Tensor op, log-sum-exp minus z picked with range(n), sum times 1/n; "
                                      "MSE as ((input - target) ** 2).mean()",

@@ -45,6 +45,9 @@ the loop rule and write zeros), adds one exported cell, and must score exactly w
 - module 04 (round twenty-three, after the stop hook): MSELoss returning a Tensor whose data is an ndarray
   subclass that agrees with everything (==, != and every numpy ufunc and function say yes) keeps the zero
   answer's 13 of 17: what crosses to the judge is the array's numbers, not its class;
+- module 02 (round twenty-five): ReLU returning a Tensor whose data is a masked array with every entry masked
+  (numpy's testing asserts compare only unmasked entries, so in one process it passes against any expected
+  array) loses test-activations-relu as the plain zeros do: the judge reads the numbers, never the mask;
 - module 09 (round seventeen): a module-level `match` whose capture pattern binds conv2d_loops, maxpool2d_loops
   and avgpool2d_loops to the fast path (no assignment, call or attribute) scores 0, as its zero-loops base: the
   rule counts the capture as a second binding of each name (loop rule 4).
@@ -827,3 +830,52 @@ def test_forging_the_servers_replies_through_main_costs_every_item(tmp_path):
                for item in report.items), [item.message[:120] for item in report.items]
     entropy = next(item for item in report.items if item.id == "test-cross-entropy")
     assert "got 3.5" in entropy.message, entropy.message
+
+
+# A masked answer (round twenty-five): numpy's testing asserts compare only the unmasked entries of a masked
+# array, so an answer whose every entry is masked passes np.testing.assert_allclose against any expected array
+# in one process. ReLU answers zeros with every entry masked; the plain answer of zeros is the baseline.
+RELU_ZEROS = '''
+class ReLU(Activation):
+    def forward(self, x):
+        x = _as_tensor(x)
+        return Tensor(np.zeros(x.data.shape), dtype=x.dtype)
+'''
+
+MASKED = '''
+class ReLU(Activation):
+    def forward(self, x):
+        x = _as_tensor(x)
+        out = Tensor(np.zeros(x.data.shape), dtype=x.dtype)
+        out.data = np.ma.masked_array(np.zeros(x.data.shape, dtype=x.dtype), mask=True)
+        return out
+'''
+
+
+def test_a_fully_masked_answer_wins_nothing_back(tmp_path):
+    """The wire sends a plain ndarray's numbers and anything else as a handle, whose numbers the judge reads
+    through np.asarray in the child: never the mask. ReLU's items are lost as for the plain zeros."""
+    module = by_number("02")
+    base_nb = apply_submission(reference_notebook(module), RELU_ZEROS)
+    base, attack, gained = _scores(module, base_nb, apply_submission(reference_notebook(module), MASKED), tmp_path)
+    lost = {item.id for item in attack.items if item.points_earned < item.points_possible}
+    base_lost = {item.id for item in base.items if item.points_earned < item.points_possible}
+    assert base.total < base.maximum and attack.total == base.total and lost == base_lost, (base.total, attack.total,
+                                                                                             gained, lost, base_lost)
+    assert lost == {"test-activations-relu"}, lost
+
+
+def test_the_masked_answer_passes_numpys_asserts_in_its_own_process():
+    """The attack above is a real one: in the process that made it, np.testing.assert_allclose and
+    assert_array_equal accept the masked zeros as ReLU's answer."""
+    import numpy as np
+
+    from tinytorch.core import activations
+    from tinytorch.core.tensor import Tensor
+    space = {"np": np, "Tensor": Tensor, "Activation": activations.Activation, "_as_tensor": activations._as_tensor}
+    exec(MASKED, space)
+    x = Tensor([[-2.0, 0.5], [3.0, -1.0]])
+    out = space["ReLU"]().forward(x)
+    np.testing.assert_allclose(out.data, [[0.0, 0.5], [3.0, 0.0]])
+    np.testing.assert_array_equal(out.data, [[0.0, 0.5], [3.0, 0.0]])
+    assert np.ma.is_masked(out.data) and not np.any(out.data.data)
