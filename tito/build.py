@@ -43,10 +43,10 @@ def _mark_continued_cells(path: Path, module: CourseModule, out_root: Path) -> N
     """Point the cell markers of the cells that come from a source continuing the lesson at that
     source and its own cell ('# %% ../../src/09_convolutions/09b_going_further.py #cell-012'): the
     file to edit for that code. nbdev names the one notebook it exported, the lesson."""
-    starts, at = [], len(notebooks.read_source(module.src).cells)
+    starts, at = [], len(notebooks.shared_source(module.src).cells)
     for source in module.sources[1:]:
         starts.append((at, source))
-        at += len(notebooks.read_source(source).cells)
+        at += len(notebooks.shared_source(source).cells)
     if not starts:
         return
     lesson = export.relative_path(out_root / module.src.relative_to(module.root), path.parent)

@@ -99,7 +99,7 @@ def directives(source: str) -> dict[str, str]:
 
 def export_target(src: Path) -> str:
     """The dotted module a src exports to, e.g. 'core.spatial' (from `#| default_exp`)."""
-    for cell in notebooks.read_source(src).cells:
+    for cell in notebooks.shared_source(src).cells:
         target = directives(cell.source).get("default_exp") if cell.cell_type == "code" else None
         if target:
             return target
@@ -128,7 +128,7 @@ def check_cells(src: Path) -> list[CheckCell]:
 
 def _check_cells_of(src: Path) -> list[CheckCell]:
     found, helpers = [], []
-    for cell in notebooks.read_source(src).cells:
+    for cell in notebooks.shared_source(src).cells:
         meta = _nbgrader(cell)
         if cell.cell_type != "code" or EXPORT_DIRECTIVES & directives(cell.source).keys():
             continue
@@ -153,14 +153,14 @@ def course_cells(src: Path) -> list[tuple[str, str | None]]:
     a given cell (not a solution cell: nbgrader's release locks it, and so does tito dev release),
     (grade_id, None) for a solution cell, which is the student's."""
     return [(_nbgrader(cell)["grade_id"], None if _nbgrader(cell).get("solution") else cell.source)
-            for cell in notebooks.read_source(src).cells if cell.cell_type == "code" and _nbgrader(cell).get("grade_id")]
+            for cell in notebooks.shared_source(src).cells if cell.cell_type == "code" and _nbgrader(cell).get("grade_id")]
 
 
 def continued_cells(src: Path) -> list[tuple[str, str]]:
     """The exported code cells of the sources that continue src (paths.continuations: given code, no
     exercise), in order: (grade_id or "", source). They follow the lesson's cells in the package."""
     return [(_grade_id(cell) or "", cell.source) for path in paths.continuations(Path(src))
-            for cell in notebooks.read_source(path).cells
+            for cell in notebooks.shared_source(path).cells
             if cell.cell_type == "code" and EXPORT_DIRECTIVES & directives(cell.source).keys()]
 
 

@@ -68,13 +68,21 @@ def read_source(path: Path) -> nbformat.NotebookNode:
 
     Each text is parsed once per process (one grade reads the source three times); every call
     returns a copy of its own, so callers may edit it."""
+    return copy.deepcopy(shared_source(path))
+
+
+def shared_source(path: Path) -> nbformat.NotebookNode:
+    """read_source's notebook without the copy, the same object for every caller: only to read.
+
+    Copying a whole lesson costs more than parsing a line of it: a grading asks each module's
+    source for its export target (cells.export_target) about twenty times."""
     text = Path(path).read_text(encoding="utf-8")  # text mode, as jupytext.read: '\r\n' read as '\n'
     key = hashlib.sha256(text.encode("utf-8")).digest()
     if key not in _PARSED:
         if len(_PARSED) >= _PARSED_KEPT:
             del _PARSED[next(iter(_PARSED))]  # the oldest
         _PARSED[key] = _parse_source(text)
-    return copy.deepcopy(_PARSED[key])
+    return _PARSED[key]
 
 
 def _parse_source(text: str) -> nbformat.NotebookNode:

@@ -159,7 +159,7 @@ def exercise_names(src: Path) -> set[str]:
     writes them): not the given functions beside them in the same cell (module 06's _call_node, next to
     topological_order and backward, is the course's code)."""
     found = set()
-    for cell in notebooks.read_source(src).cells:
+    for cell in notebooks.shared_source(src).cells:
         if cell.cell_type != "code" or notebooks.BEGIN not in cell.source or "export" not in cells.directives(cell.source):
             continue
         try:
