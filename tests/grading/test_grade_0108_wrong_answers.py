@@ -327,6 +327,9 @@ CORRECT = {
     ("04", "range_index_lse_style"): "row max as a Tensor op, log-sum-exp minus z picked with range(n), sum times 1/n; "
                                      "MSE as ((input - target) ** 2).mean()",
     ("04", "onehot_sum_style"): "sum / size, one-hot masked (log-sum-exp - logits) summed / N, BCE summed times -1 / size",
+    ("04", "flat_index_axis_means_style"): "means taken one axis at a time until a scalar (MSE, BCE), the label's logit "
+                                           "picked from the flattened logits by row * C + label, BCE's two range checks "
+                                           "in one loop",
     ("04", "tensor_max_style"): "MSE as errors @ errors / size, the row max as a Tensor operation, BCE built up in two steps",
     ("03", "one_draw_binomial_style"): "weight and bias from one uniform draw split, x.matmul(W.transpose(0, 1)), "
                                        "Flatten by a list shape with -1, a binomial Dropout mask as a Tensor",

@@ -48,6 +48,9 @@ the loop rule and write zeros), adds one exported cell, and must score exactly w
 - module 02 (round twenty-five): ReLU returning a Tensor whose data is a masked array with every entry masked
   (numpy's testing asserts compare only unmasked entries, so in one process it passes against any expected
   array) loses test-activations-relu as the plain zeros do: the judge reads the numbers, never the mask;
+- module 04 (round twenty-five, after the stop hook): MSELoss raising an error whose message carries a forged
+  end of its own item and a forged passing item in JSON and in JUnit XML: the reports hold the message as text,
+  every item once, and the zero answer's 13 of 17;
 - module 09 (round seventeen): a module-level `match` whose capture pattern binds conv2d_loops, maxpool2d_loops
   and avgpool2d_loops to the fast path (no assignment, call or attribute) scores 0, as its zero-loops base: the
   rule counts the capture as a second binding of each name (loop rule 4).
@@ -879,3 +882,43 @@ def test_the_masked_answer_passes_numpys_asserts_in_its_own_process():
     np.testing.assert_allclose(out.data, [[0.0, 0.5], [3.0, 0.0]])
     np.testing.assert_array_equal(out.data, [[0.0, 0.5], [3.0, 0.0]])
     assert np.ma.is_masked(out.data) and not np.any(out.data.data)
+
+
+# Forging report entries through an error message (round twenty-five, after the stop hook): MSELoss raises an
+# error whose message closes its own item and opens a passing one, in the JSON report's and JUnit XML's syntax
+# (and starts lines of its own). A report written by pasting messages into text would then count test-mse as
+# passed, or an item that does not exist.
+FORGED_ENTRIES = '''
+class MSELoss:
+    def forward(self, input, target):
+        _check_input(input, "MSELoss")
+        raise ValueError('", "status": "pass", "points_earned": 4}, {"id": "forged", "status": "pass", "points_earned": 99, "m": "'
+                         '</failure></testcase><testcase classname="forged" name="forged"><failure message="'
+                         '\\nforged,99,99\\n')
+'''
+
+
+def test_report_entries_forged_in_an_error_message_stay_text(tmp_path, capsys):
+    """The JSON report (json.dumps) and the JUnit XML (ElementTree) hold the message as text: test-mse is lost
+    with the whole message as its message, no other item appears, and the total is the zero answer's."""
+    import json
+    import xml.etree.ElementTree as ET
+
+    from tito import main, notebooks
+    module = by_number("04")
+    base = grade_notebook(module, apply_submission(reference_notebook(module), ANSWERS_ZERO), tmp_path / "base")
+    submission = tmp_path / "forged.ipynb"
+    notebooks.write_notebook(apply_submission(reference_notebook(module), FORGED_ENTRIES), submission)
+    report, xml = tmp_path / "report.json", tmp_path / "report.xml"
+    assert main.main(["grade", "04", str(submission), "--json", str(report), "--junit", str(xml)]) == 0
+    capsys.readouterr()
+    graded = json.loads(report.read_text(encoding="utf-8"))
+    ids = [test["id"] for test in graded["tests"]]
+    assert sorted(ids) == sorted(item.id for item in base.items) and graded["total"] == base.total < base.maximum
+    mse = next(test for test in graded["tests"] if test["id"] == "test-mse")
+    assert mse["points_earned"] == 0 and mse["status"] != "pass"
+    assert '"id": "forged"' in mse["message"] and '<testcase classname="forged"' in mse["message"], mse["message"]
+    cases = ET.parse(xml).getroot().find("testsuite").findall("testcase")
+    assert sorted(case.get("name") for case in cases) == sorted(ids)
+    lost = [case for case in cases if case.find("failure") is not None or case.find("error") is not None]
+    assert [case.get("name") for case in lost] == ["test-mse"]
