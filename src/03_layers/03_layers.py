@@ -893,6 +893,20 @@ def _shared_mask_hint(kept, seed, p):
             if np.array_equal(kept, np.broadcast_to(per_feature, kept.shape)) else "")
 
 
+def _check_channels_independent(layer, shape, where):
+    """Dropout of ones of `shape` (N, C, H, W): every image's channel loses about the fraction dropped overall, as
+    its H * W pixels have coins of their own. A mask with one coin per image and channel drops channels whole."""
+    kept = layer(Tensor(np.ones(shape))).data != 0
+    f = 1 - kept.mean()
+    per_channel = 1 - kept.mean(axis=(2, 3))
+    whole = np.all((per_channel == 0) | (per_channel == 1))
+    assert per_channel.min() > f - 0.3 and per_channel.max() < f + 0.3, (
+        f"{where}: every channel of every image should lose about {f:.0%} of its {shape[2] * shape[3]} pixels (the "
+        f"fraction dropped overall), channels lost from {per_channel.min():.2f} to {per_channel.max():.2f}" + (
+            ". Likely bug: one random number per image and channel (x.shape[:2], the mask of Dropout2d), shared by "
+            "its pixels; nn.Dropout draws one per element, get_rng().random(x.shape)" if whole else ""))
+
+
 # %% nbgrader={"grade": true, "grade_id": "test-dropout", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 from tinytorch.core.tensor import get_rng, manual_seed
 
@@ -959,7 +973,8 @@ from tinytorch.core.tensor import manual_seed
 def test_unit_dropout_independent():
     # Each element is dropped on its own coin. With 200 x 500 elements, the counts below are
     # many standard deviations inside their bounds for independent coins, and far outside
-    # them for a mask shared by rows, by columns or by neighbours.
+    # them for a mask shared by rows, by columns, by neighbours (in a row or in the batch),
+    # or by the pixels of an image's channel (Dropout2d's mask, not nn.Dropout's).
     # The bounds are around the fraction f this Dropout drops overall (p = 0.25 when right; a wrong fraction is
     # test-dropout's item): independence is this item's whole question.
     manual_seed(1)
@@ -978,6 +993,12 @@ def test_unit_dropout_independent():
     assert abs(both_dropped - f ** 2) < 0.01, (
         f"two neighbours are both dropped with probability f^2 = {f ** 2:.4f} when independent (f = {f:.4f}, the "
         f"fraction dropped), got {both_dropped:.4f}")
+    samples_both = np.mean(~kept[:-1] & ~kept[1:])
+    assert abs(samples_both - f ** 2) < 0.01, (
+        f"two samples next to each other in the batch (rows i and i + 1) lose the same element with probability "
+        f"f^2 = {f ** 2:.4f} when independent, got {samples_both:.4f}: draw one random number per element")
+    manual_seed(2)
+    _check_channels_independent(Dropout(p=0.25), (8, 16, 8, 8), "Dropout(p=0.25) on images of shape (8, 16, 8, 8)")
     ### BEGIN HIDDEN TESTS
     manual_seed(3036)
     kept = Dropout(p=0.4)(Tensor(np.ones((250, 400)))).data != 0
@@ -990,6 +1011,11 @@ def test_unit_dropout_independent():
         + _shared_mask_hint(kept, 3036, 0.4))
     both = np.mean(~kept[:, :-1] & ~kept[:, 1:])
     assert abs(both - f ** 2) < 0.01, f"{where}: neighbours both dropped {both:.4f}, expected f^2 = {f ** 2:.4f}"
+    both = np.mean(~kept[:-1] & ~kept[1:])
+    assert abs(both - f ** 2) < 0.01, f"{where}: samples i and i + 1 both dropped {both:.4f}, expected f^2 = {f ** 2:.4f}"
+    manual_seed(3037)
+    _check_channels_independent(Dropout(p=0.4), (6, 10, 7, 9),
+                                "Dropout(p=0.4) on images of shape (6, 10, 7, 9), an input the notebook does not show")
     ### END HIDDEN TESTS
     print("Dropout: one independent draw per element")
 

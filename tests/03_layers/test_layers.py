@@ -326,6 +326,18 @@ def test_dropout_mask_is_elementwise_random_and_seeded():
     assert 0.3 < np.mean(first[:, 0] == 0) < 0.7 and 0.3 < np.mean(first[0, :] == 0) < 0.7  # not whole rows/cols
 
 
+def test_dropout_draws_a_coin_per_pixel_and_per_sample():
+    # nn.Dropout, not Dropout2d: on images every pixel of a channel has its own coin, and so has every
+    # sample of the batch (a mask shared by a channel's pixels, or by neighbouring samples, is wrong).
+    manual_seed(7)
+    kept = Dropout(0.5)(Tensor(np.ones((8, 16, 8, 8)))).data != 0
+    per_channel = kept.mean(axis=(2, 3))              # 64 coins each: std of the fraction 0.0625
+    assert per_channel.min() > 0.2 and per_channel.max() < 0.8, (per_channel.min(), per_channel.max())
+    rows = Dropout(0.5)(Tensor(np.ones((400, 300)))).data == 0
+    both = np.mean(rows[:-1] & rows[1:])              # 119,700 pairs: std about 0.0013 around 1/4
+    assert abs(both - 0.25) < 0.02, both
+
+
 def test_dropout_keeps_values_of_survivors_and_dtype():
     manual_seed(0)
     x = np.random.default_rng(9).standard_normal((30, 40))

@@ -147,6 +147,12 @@ WRONG = {
     ("03", "dropout_row_mask"): ({"test-dropout", "test-dropout-independent"}, "Dropout draws one mask per feature, shared by the batch"),
     ("03", "dropout_in_place"): ({"test-dropout", "test-layers-backward"}, "Dropout scales the input's data in place and returns it"),
     ("03", "dropout_np_random"): ({"test-dropout"}, "Dropout draws its mask from np.random, not get_rng()"),
+    # Round twenty-six: both scored 42/42 while test-dropout-independent's inputs were 2-D with rows,
+    # columns and neighbours in a row checked, nothing across samples or inside an image's channel.
+    ("03", "dropout_channel_mask"): ({"test-dropout-independent"}, "Dropout draws one coin per image and channel "
+                                                                   "(Dropout2d's mask): a channel is dropped whole"),
+    ("03", "dropout_pairs"): ({"test-dropout-independent"}, "Dropout draws one coin per element of each pair of "
+                                                            "neighbouring samples"),
     ("03", "flatten_numpy"): ({"test-layers-backward"}, "Flatten reshapes .data into a new Tensor (graph lost)"),
     ("04", "ce_sum_not_mean"): ({"test-cross-entropy", "test-cross-entropy-stable"},
                                 "CrossEntropyLoss sums the samples' losses instead of averaging them"),
@@ -311,6 +317,10 @@ CORRECT = {
     ("01", "apply_over_axes_style"): "np.reshape, transpose as np.moveaxis of the two axes, sum/mean/max through "
                                      "np.apply_over_axes one axis at a time, the reduced axes squeezed unless keepdims",
     ("01", "operator_style"): "operator-module helper, np.power/np.e ** x, permutation transpose, ufunc reduce, math.prod count",
+    ("01", "einsum_dunder_style"): "the ndarray's own dunder of each operator (reflected ones by __radd__, ...), "
+                                   "matmul and transpose by np.einsum (vectors as a row or column, squeezed after), "
+                                   "sum by einsum with np.expand_dims for keepdims, mean as sum / count, max as "
+                                   "-min(-x)",
     ("02", "where_both_branches_style"): "Sigmoid computing both np.where branches under np.errstate, a softmax in "
                                          "float64 with expand_dims, ReLU by a boolean mask on a copy",
     ("02", "relu_abs_style"): "ReLU as (x + |x|) / 2",
@@ -578,6 +588,7 @@ LIKELY = {
     ("03", "dropout_in_place"): [(item, "Likely bug: forward scaled the input's own data (x.data *= mask)")
                                  for item in ("test-dropout", "test-layers-backward")],
     ("03", "dropout_np_random"): [("test-dropout", "Likely bug: the mask comes from np.random")],
+    ("03", "dropout_channel_mask"): [("test-dropout-independent", "Likely bug: one random number per image and channel")],
     ("03", "dropout_row_mask"): [(item, "Likely bug: one random number per feature")
                                  for item in ("test-dropout", "test-dropout-independent")],
     ("03", "no_dedup"): [("test-module-parameters", "Likely bug: a tensor shared by two sub-modules is listed under both")],
