@@ -577,9 +577,13 @@ del matmul, __matmul__, __rmatmul__
 def test_unit_matmul():
     def dot_slip(shape, left, right):
         """'. Likely bug: ...' when left @ right came out with np.dot's shape, else ''."""
-        return (". Likely bug: np.dot pairs every matrix of the first batch with every matrix of the second "
-                f"({left[0]} x {right[0]} products); np.matmul (the @ operator) pairs them by batch index"
-                ) if shape == np.dot(np.zeros(left), np.zeros(right)).shape else ""
+        if shape != np.dot(np.zeros(left), np.zeros(right)).shape:
+            return ""
+        if len(left) > 2:
+            return (". Likely bug: np.dot pairs every matrix of the first batch with every matrix of the second "
+                    f"({left[0]} x {right[0]} products); np.matmul (the @ operator) pairs them by batch index")
+        return (f". Likely bug: np.dot of a matrix and a batch puts the matrix's rows first, giving {shape}; np.matmul "
+                "(the @ operator) uses the one matrix for every matrix of the batch")
 
     a = Tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])     # (3, 2)
     b = Tensor([[1.0, 0.0, -1.0], [2.0, 1.0, 0.0]])      # (2, 3)
@@ -589,6 +593,13 @@ def test_unit_matmul():
     np.testing.assert_allclose(a.matmul(b).data, c.data)
     v = Tensor([1.0, 1.0])
     np.testing.assert_allclose((a @ v).data, [3, 7, 11], err_msg="matrix @ vector")
+    w = Tensor([1.0, -1.0, 2.0])
+    try:
+        row = w @ a
+    except Exception as err:
+        raise AssertionError(f"vector @ matrix, (3,) @ (3, 2), raised {type(err).__name__}: {err}. A vector on the "
+                             "left is one row: numpy's matmul rules give shape (2,)") from err
+    np.testing.assert_allclose(row.data, [8, 10], err_msg="vector @ matrix: (3,) @ (3, 2) gives (2,)")
     rng = np.random.default_rng(1)
     left, right, shared = rng.normal(size=(4, 3, 2)), rng.normal(size=(4, 2, 5)), rng.normal(size=(2, 5))
     batch = (Tensor(left, dtype=np.float64) @ Tensor(right, dtype=np.float64))
@@ -599,6 +610,11 @@ def test_unit_matmul():
     broadcast = Tensor(left, dtype=np.float64) @ Tensor(shared, dtype=np.float64)
     np.testing.assert_allclose(broadcast.data, np.stack([left[i] @ shared for i in range(4)]), rtol=1e-12,
                                err_msg="(4, 3, 2) @ (2, 5): the matrix is shared by the batch")
+    on_the_left = Tensor(shared.T, dtype=np.float64) @ Tensor(right, dtype=np.float64)
+    assert on_the_left.shape == (4, 5, 5), (f"(5, 2) @ (4, 2, 5) gives (4, 5, 5), got {on_the_left.shape}"
+                                            + dot_slip(on_the_left.shape, shared.T.shape, right.shape))
+    np.testing.assert_allclose(on_the_left.data, np.stack([shared.T @ right[i] for i in range(4)]), rtol=1e-12,
+                               err_msg="(5, 2) @ (4, 2, 5): the matrix on the left is shared by the batch")
     assert batch.dtype == np.float64, f"float64 @ float64 gives float64, got {batch.dtype}"
     assert (a @ np.ones((2, 2))).dtype == np.float32, "float32 @ an array stays float32 (the array is a constant of a's dtype)"
     try:
@@ -614,7 +630,13 @@ def test_unit_matmul():
     for a, b, want, rtol in [   # entry [.., i, j] = sum over k of left[.., i, k] * right[.., k, j]
             (l64, r64, (left[..., None] * right[:, None]).sum(axis=2), 1e-12),
             (l64, s64, (left[..., None] * shared).sum(axis=2), 1e-12),
-            (Tensor(left[0]), Tensor(shared[:, 0]), (left[0] * shared[:, 0]).sum(axis=1), 1e-7)]:
+            (Tensor(left[0]), Tensor(shared[:, 0]), (left[0] * shared[:, 0]).sum(axis=1), 1e-7),
+            (Tensor(left[:1], dtype=np.float64), r64,                                      # (1, 2, 4) @ (3, 4, 3)
+             (left[:1, ..., None] * right[:, None]).sum(axis=2), 1e-12),
+            (Tensor(shared[:, 0], dtype=np.float64), s64,                                  # (4,) @ (4, 3)
+             (shared[:, 0, None] * shared).sum(axis=0), 1e-12),
+            (Tensor(shared.T, dtype=np.float64), Tensor(right[:, None], dtype=np.float64),  # (3, 4) @ (3, 1, 4, 3)
+             (shared.T[:, :, None] * right[:, None, None]).sum(axis=-2), 1e-12)]:
         got, what = a @ b, f"{a.shape} @ {b.shape}"
         assert got.shape == want.shape, (f"{what} {note}: expected shape {want.shape}, got {got.shape}"
                                          + dot_slip(got.shape, a.shape, b.shape))

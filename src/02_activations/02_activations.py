@@ -537,6 +537,13 @@ def test_unit_softmax():
             last, one_max = last / last.sum(axis=-1, keepdims=True), one_max / one_max.sum(axis=dim, keepdims=True)
         if got.shape == x.shape and dim % x.ndim != x.ndim - 1 and np.allclose(got, last):
             return ". Likely bug: the softmax is taken over the last axis whatever dim says: use axis=self.dim for the max and the sum"
+        for axis in set(range(x.ndim)) - {dim % x.ndim, x.ndim - 1}:
+            with np.errstate(all="ignore"):
+                other = np.exp(x - x.max(axis=axis, keepdims=True))
+                other = other / other.sum(axis=axis, keepdims=True)
+            if got.shape == x.shape and np.allclose(got, other):
+                return (f". Likely bug: the softmax is taken over axis {axis}, not dim={dim} (x.T reverses every axis "
+                        "of an input with more than two): use axis=self.dim for the max and the sum")
         return (". Likely bug: one max over the whole input (x.data.max()) shifts the ordinary rows to e^-1000 = 0, and "
                 "0 / 0 is nan: max(axis=self.dim, keepdims=True)"
                 ) if np.isnan(one_max).any() and np.array_equal(np.isnan(got), np.isnan(one_max)) else ""
@@ -549,6 +556,11 @@ def test_unit_softmax():
     q = Softmax(dim=0)(Tensor(columns, dtype=np.float64)).data
     np.testing.assert_allclose(q, [[0.2, 0.5], [0.8, 0.5]], rtol=1e-12,
                                err_msg="Softmax(dim=0) over the columns" + softmax_slip(columns, 0, q))
+    cube = np.arange(12.0).reshape(2, 3, 2) / 4
+    middle = Softmax(dim=1)(Tensor(cube, dtype=np.float64)).data
+    e = np.exp(cube - cube.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(middle, e / e.sum(axis=1, keepdims=True), rtol=1e-12,
+                               err_msg="Softmax(dim=1) of a (2, 3, 2) input: over its middle axis" + softmax_slip(cube, 1, middle))
     big = Softmax()(Tensor([[1000.0, 1001.0, 1002.0]])).data
     e = np.exp([-2.0, -1.0, 0.0])
     np.testing.assert_allclose(big, [e / e.sum()], rtol=1e-4, err_msg="Softmax of logits around 1000")
@@ -571,6 +583,12 @@ def test_unit_softmax():
         e = np.exp(logits - logits.max(axis=dim, keepdims=True))
         np.testing.assert_allclose(got.data, e / e.sum(axis=dim, keepdims=True), rtol=1e-12,
                                    err_msg=f"Softmax(dim={dim}) of (4, 5) random logits, {what}" + softmax_slip(logits, dim, got.data))
+    images = np.random.default_rng(556).normal(scale=2, size=(2, 3, 4, 5))
+    for dim in (1, -2):
+        got = Softmax(dim=dim)(Tensor(images, dtype=np.float64)).data
+        e = np.exp(images - images.max(axis=dim, keepdims=True))
+        np.testing.assert_allclose(got, e / e.sum(axis=dim, keepdims=True), rtol=1e-12,
+                                   err_msg=f"Softmax(dim={dim}) of (2, 3, 4, 5) random logits, {what}" + softmax_slip(images, dim, got))
     huge = (logits[:3] + np.array([[1000.0], [0.0], [-500.0]])).astype(np.float32).astype(np.float64)
     e = np.exp(huge - huge.max(axis=1, keepdims=True))
     got = Softmax()(Tensor(huge)).data

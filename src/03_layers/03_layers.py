@@ -907,6 +907,21 @@ def _check_channels_independent(layer, shape, where):
             "its pixels; nn.Dropout draws one per element, get_rng().random(x.shape)" if whole else ""))
 
 
+def _check_counts_vary(layer, shape, calls, where):
+    """`calls` calls of Dropout on ones of a small `shape`: with a coin per element, the number dropped varies from
+    call to call (a Binomial(size, f) count, variance size * f * (1 - f)); a fixed share, int(p * size), never does."""
+    counts = np.array([int(np.sum(layer(Tensor(np.ones(shape))).data == 0)) for _ in range(calls)])
+    size = int(np.prod(shape))
+    f = counts.mean() / size
+    expected = size * f * (1 - f)
+    assert counts.var() > expected / 2, (
+        f"{where}, {calls} calls: with a coin per element the number dropped varies from call to call (variance about "
+        f"{size} f (1 - f) = {expected:.2f}, f = {f:.2f} the share dropped), got variance {counts.var():.2f} "
+        f"(counts {sorted(set(counts.tolist()))})" + (
+            f". Likely bug: every call drops the same number, int(p * x.size) = {counts[0]}: dropout drops no fixed "
+            "share; each element has its own coin, get_rng().random(x.shape) >= p" if len(set(counts.tolist())) == 1 else ""))
+
+
 # %% nbgrader={"grade": true, "grade_id": "test-dropout", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 from tinytorch.core.tensor import get_rng, manual_seed
 
@@ -999,6 +1014,8 @@ def test_unit_dropout_independent():
         f"f^2 = {f ** 2:.4f} when independent, got {samples_both:.4f}: draw one random number per element")
     manual_seed(2)
     _check_channels_independent(Dropout(p=0.25), (8, 16, 8, 8), "Dropout(p=0.25) on images of shape (8, 16, 8, 8)")
+    manual_seed(4)
+    _check_counts_vary(Dropout(p=0.5), (1, 3), 400, "Dropout(p=0.5) on ones of shape (1, 3)")
     ### BEGIN HIDDEN TESTS
     manual_seed(3036)
     kept = Dropout(p=0.4)(Tensor(np.ones((250, 400)))).data != 0
@@ -1016,6 +1033,8 @@ def test_unit_dropout_independent():
     manual_seed(3037)
     _check_channels_independent(Dropout(p=0.4), (6, 10, 7, 9),
                                 "Dropout(p=0.4) on images of shape (6, 10, 7, 9), an input the notebook does not show")
+    manual_seed(3038)
+    _check_counts_vary(Dropout(p=0.4), (2, 2), 400, "Dropout(p=0.4) on ones of shape (2, 2), an input the notebook does not show")
     ### END HIDDEN TESTS
     print("Dropout: one independent draw per element")
 

@@ -237,6 +237,7 @@ def test_matmul_by_hand():
 @pytest.mark.parametrize("sa, sb, sout", [
     ((3, 4), (4, 5), (3, 5)), ((4,), (4, 5), (5,)), ((3, 4), (4,), (3,)), ((4,), (4,), ()),
     ((2, 3, 4), (4, 5), (2, 3, 5)), ((2, 3, 4), (2, 4, 5), (2, 3, 5)), ((1, 3, 4), (6, 4, 2), (6, 3, 2)),
+    ((3, 4), (2, 4, 5), (2, 3, 5)), ((4,), (2, 4, 5), (2, 5)),
 ])
 def test_matmul_shapes_follow_numpy(sa, sb, sout):
     rng = np.random.default_rng(0)

@@ -85,6 +85,13 @@ def test_input_not_modified(cls):
     assert np.array_equal(x.data, np.array([-1.0, 0.5, 2.0], dtype=np.float32))
 
 
+@pytest.mark.parametrize("dim", [0, 1, 2, -1, -2, -3])
+def test_softmax_of_a_3d_input_is_taken_over_dim_alone(dim):
+    x = np.random.default_rng(4).normal(scale=2, size=(2, 3, 4))
+    e = np.exp(x - x.max(axis=dim, keepdims=True))
+    assert np.allclose(Softmax(dim=dim)(f64(x)).data, e / e.sum(axis=dim, keepdims=True), rtol=1e-12)
+
+
 def test_softmax_bad_dim_says_what_and_how():
     with pytest.raises(ValueError, match=r"Softmax\(dim=2\).*shape \(2, 3\).*dim in \[-2, 1\]"):
         Softmax(dim=2)(Tensor(np.zeros((2, 3))))

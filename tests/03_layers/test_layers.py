@@ -338,6 +338,13 @@ def test_dropout_draws_a_coin_per_pixel_and_per_sample():
     assert abs(both - 0.25) < 0.02, both
 
 
+def test_dropout_drops_no_fixed_share_of_a_small_input():
+    # A coin per element: on three elements a call drops 0, 1, 2 or 3 of them (not always int(p * 3) = 1).
+    manual_seed(11)
+    counts = {int(np.sum(Dropout(0.5)(Tensor(np.ones(3))).data == 0)) for _ in range(300)}
+    assert counts == {0, 1, 2, 3}, counts
+
+
 def test_dropout_keeps_values_of_survivors_and_dtype():
     manual_seed(0)
     x = np.random.default_rng(9).standard_normal((30, 40))

@@ -153,6 +153,15 @@ WRONG = {
                                                                    "(Dropout2d's mask): a channel is dropped whole"),
     ("03", "dropout_pairs"): ({"test-dropout-independent"}, "Dropout draws one coin per element of each pair of "
                                                             "neighbouring samples"),
+    # Round twenty-six's held-out hunt: each scored full marks before its check was widened.
+    ("01", "matmul_dot_for_batches"): ({"test-tensor-matmul"}, "matmul by np.dot, batch pairs by a loop of np.dot: a "
+                                                               "matrix @ a batch comes out (5, 4, 5), not (4, 5, 5)"),
+    ("01", "matmul_einsum_no_left_vector"): ({"test-tensor-matmul"}, "matmul by einsum with a matrix @ vector case "
+                                                                     "only: a vector on the left raises"),
+    ("02", "softmax_transpose_for_dim0"): ({"test-activations-softmax"}, "Softmax along a dim other than the last by "
+                                                                         ".T, softmax, .T: over axis 0 of a 3-D input"),
+    ("03", "dropout_exact_count"): ({"test-dropout-independent"}, "Dropout drops exactly int(p * size) elements chosen "
+                                                                  "at random: on (1, 3) always one"),
     ("03", "flatten_numpy"): ({"test-layers-backward"}, "Flatten reshapes .data into a new Tensor (graph lost)"),
     ("04", "ce_sum_not_mean"): ({"test-cross-entropy", "test-cross-entropy-stable"},
                                 "CrossEntropyLoss sums the samples' losses instead of averaging them"),
@@ -589,6 +598,9 @@ LIKELY = {
                                  for item in ("test-dropout", "test-layers-backward")],
     ("03", "dropout_np_random"): [("test-dropout", "Likely bug: the mask comes from np.random")],
     ("03", "dropout_channel_mask"): [("test-dropout-independent", "Likely bug: one random number per image and channel")],
+    ("03", "dropout_exact_count"): [("test-dropout-independent", "Likely bug: every call drops the same number")],
+    ("01", "matmul_dot_for_batches"): [("test-tensor-matmul", "Likely bug: np.dot of a matrix and a batch")],
+    ("02", "softmax_transpose_for_dim0"): [("test-activations-softmax", "Likely bug: the softmax is taken over axis 0")],
     ("03", "dropout_row_mask"): [(item, "Likely bug: one random number per feature")
                                  for item in ("test-dropout", "test-dropout-independent")],
     ("03", "no_dedup"): [("test-module-parameters", "Likely bug: a tensor shared by two sub-modules is listed under both")],
