@@ -60,3 +60,29 @@ def pytest_runtest_setup(item):
     elif exported or edited:
         mine = ", ".join(sorted(set(exported) | set(edited)))
         pytest.skip(f"reference only: a student's working copy (your work in {mine}); CI checks the shipped reference")
+
+
+# The files of slow tests that take a minute or more, longest first (seconds of test time in a run of the slow
+# tests on two workers, 2026-12-07). README line 2 runs the slow tests a file at a time on two workers in the
+# order pytest collects them (`--dist loadfile --no-loadscope-reorder`; without the flag pytest-xdist orders
+# files by their number of tests). In collection order a long file started last left the other worker idle
+# for 72 s of 690; these go first, so the files that end the run are short ones. Only the order changes.
+LONGEST_FIRST = (
+    "tests/grading/test_judge_attacks.py",             # 136
+    "tests/integration/test_student_copy.py",          # 109
+    "tests/grading/test_grade_09_honest_styles.py",    # 105
+    "tests/grading/test_grade_batch_rows.py",          # 103
+    "tests/integration/test_nbgrader.py",              # 97
+    "tests/09_convolutions/test_mutants.py",           # 90
+    "tests/grading/test_grade_09_wrong_answers.py",    # 76
+    "tests/integration/test_other_pythons.py",         # 74
+    "tests/grading/test_grade_always_reports.py",      # 72
+    "tests/integration/test_readme_student.py",        # 59
+    "tests/tito_cli/test_tito_test_report.py",         # 57
+    "tests/grading/test_windows_mode.py",              # 54
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {path: place for place, path in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))   # stable: the rest keep their order

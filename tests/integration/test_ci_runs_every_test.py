@@ -67,3 +67,18 @@ def test_every_matrix_test_is_slow():
                 matrix.append(node.name)
                 assert "pytest.mark.slow" in _decorators(node), f"{path.name}::{node.name} is matrix but not slow"
     assert matrix, "no test is marked matrix: .ci/run's matrix run would select nothing"
+
+
+def test_the_slow_files_run_first_exist_and_hold_slow_tests():
+    # tests/conftest.py's LONGEST_FIRST puts these first in README line 2's slow run: a stale name would only
+    # leave the order to chance, so each must still be a test file with slow tests.
+    tree = ast.parse((ROOT / "tests" / "conftest.py").read_text(encoding="utf-8"))
+    listed = next(ast.literal_eval(node.value) for node in tree.body
+                  if isinstance(node, ast.Assign) and [ast.unparse(t) for t in node.targets] == ["LONGEST_FIRST"])
+    assert len(listed) == len(set(listed)) >= 5, listed
+    for name in listed:
+        path = ROOT / name
+        assert path.is_file(), f"tests/conftest.py's LONGEST_FIRST names {name}, which does not exist"
+        assert "mark.slow" in path.read_text(encoding="utf-8"), f"{name} has no slow tests: take it out of LONGEST_FIRST"
+    line_2 = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()[1]
+    assert "--no-loadscope-reorder" in line_2, "without it pytest-xdist orders the slow files by their number of tests"
