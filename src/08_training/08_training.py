@@ -59,7 +59,9 @@ from tinytorch.core.autograd import no_grad
 #
 # - `(N, C)` scores with `C >= 2`: the predicted class is the `argmax` of each row;
 # - `(N,)` or `(N, 1)` probabilities of class 1 (a binary classifier trained with
-#   `BinaryCrossEntropyLoss`): the prediction is 1 when the probability exceeds 0.5.
+#   `BinaryCrossEntropyLoss`): the prediction is 1 when the probability exceeds 0.5. A
+#   probability of exactly 0.5 (what a model whose weights are all zero outputs) is not
+#   above it: class 0.
 #
 # Targets are class indices. They may arrive as float Tensors holding whole numbers
 # (that is how module 05's loader stores labels), so compare values, not dtypes.
@@ -148,6 +150,13 @@ def test_unit_accuracy():
         f"predictions are [1, 0], accuracy 0.5; got {got}" + (
             ". Likely bug: a 1-d output was taken for class scores (argmax over the samples, or outputs[:, 0] fails): "
             "test outputs.ndim, not only the last axis's length" if got == 0.0 else ""))
+    ties = np.array([[0.5], [0.5], [0.7]])                 # exactly 0.5: what a model with all-zero weights outputs
+    got, want = accuracy(ties, [0, 0, 1]), float(np.mean((ties[:, 0] > 0.5) == [0, 0, 1]))
+    assert got == want, (
+        f"accuracy(np.array([[0.5], [0.5], [0.7]]), [0, 0, 1]): a probability of exactly 0.5 is not above 0.5, so "
+        f"the predictions are [0, 0, 1], accuracy {want}; got {got}" + (
+            ". Likely bug: `>= 0.5` predicts class 1 for a probability of exactly 0.5; the rule is above 0.5 "
+            "(`> 0.5`), so a tie is class 0" if got == float(np.mean((ties[:, 0] >= 0.5) == [0, 0, 1])) else ""))
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(8081)
     scores, labels = Tensor(rng.standard_normal((6, 4))), rng.integers(0, 4, 6)
@@ -177,6 +186,8 @@ if __name__ == "__main__":
 # - Put the model in **training mode** first (`model.train()`): layers like `Dropout`
 #   behave differently while training, and the model may be in eval mode when it arrives
 #   (you called `model.eval()` to look at it, say); `train_epoch` must not assume otherwise.
+#   Call the method: `model.train()` switches every layer inside the model, while assigning
+#   `model.training = True` would change the outer model's flag only.
 # - The loss is a Tensor holding a graph of the whole forward pass. Keep only its value
 #   (`_loss_value(loss)` turns it into a float, and stops with a clear message if training
 #   has diverged to `nan` or `inf`); holding the Tensor would keep every intermediate array
@@ -249,8 +260,8 @@ if __name__ == "__main__":
 #
 # `evaluate(loader)` measures the model on data without changing it:
 #
-# - **eval mode** (`model.eval()`): `Dropout` becomes the identity, so the measurement
-#   uses the whole network and is deterministic;
+# - **eval mode** (`model.eval()`, which like `train()` reaches every layer inside): `Dropout`
+#   becomes the identity, so the measurement uses the whole network and is deterministic;
 # - **no gradients** (`with no_grad():`, module 06): no graph is recorded, which saves the
 #   memory and time of bookkeeping that no `backward` will use;
 # - no optimizer step, of course;
@@ -467,8 +478,8 @@ class Trainer:
 # ### Checking the Trainer
 #
 # The checks below build small models, loaders and losses from the earlier modules, and
-# one given helper: `Recorder` wraps a model and writes down, at every forward call,
-# whether the model was in training mode and whether gradients were being recorded. It
+# one given helper: `Recorder` wraps a model (or a layer inside one) and writes down, at every
+# forward call, whether it was in training mode and whether gradients were being recorded. It
 # can also fail on purpose at a chosen call, to check that `evaluate` puts the model back
 # into its mode even when something goes wrong halfway.
 
@@ -513,12 +524,20 @@ class Recorder(Module):
 import numpy as np
 
 
+def _hits(outputs, targets):
+    """Per sample, whether the prediction is right: argmax of (N, C) class scores, or an (N, 1) probability of
+    class 1 above 0.5; targets (N,) or (N, 1) class indices."""
+    predicted = outputs.argmax(axis=1) if outputs.shape[1] > 1 else (outputs[:, 0] > 0.5).astype(np.int64)
+    return predicted == np.reshape(targets, -1)
+
+
 def _accuracy_averages(batches):
-    """(right, yours): the per-sample mean accuracy over `batches`, a list of (logits, targets), computed here, and
-    the same mean with your accuracy() on each batch. The checks of train_epoch and evaluate accept either: they
-    check the averaging; a wrong accuracy() is test-training-accuracy's item, and costs only that one."""
+    """(right, yours): the per-sample mean accuracy over `batches`, a list of (outputs, targets) (outputs: (N, C)
+    logits or (N, 1) probabilities), computed here, and the same mean with your accuracy() on each batch. The
+    checks of train_epoch and evaluate accept either: they check the averaging; a wrong accuracy() is
+    test-training-accuracy's item, and costs only that one."""
     count = sum(len(targets) for _, targets in batches)
-    right = sum(float(np.mean(logits.argmax(axis=1) == targets)) * len(targets) for logits, targets in batches) / count
+    right = sum(float(np.mean(_hits(logits, targets))) * len(targets) for logits, targets in batches) / count
     try:
         yours = sum(float(accuracy(logits, targets)) * len(targets) for logits, targets in batches) / count
     except Exception:
@@ -534,7 +553,23 @@ def _accuracy_matches(acc, batches):
         return ""
     return f"expected {right}" + ("" if abs(yours - right) < 1e-9 else f" (or {yours} by your accuracy(), which "
                                    "test-training-accuracy finds wrong)") + f", got {acc}" + _batch_means_hint(
-        acc, [logits.argmax(axis=1) == targets for logits, targets in batches])
+        acc, [_hits(logits, targets) for logits, targets in batches]) + _inline_argmax_hint(acc, batches)
+
+
+def _inline_argmax_hint(got, batches):
+    """'. Likely bug: ...' when `batches` hold (N, 1) probabilities and `got` is what counting hits with
+    argmax(axis=1) gives (always class 0: with the (N, 1) targets as they come, which broadcast against the (N,)
+    predictions into an (N, N) table, or flattened); else ''."""
+    if batches[0][0].shape[1] != 1:
+        return ""
+    count = sum(len(targets) for _, targets in batches)
+    broadcast = sum(int(np.sum(np.zeros(len(targets)) == targets)) for _, targets in batches) / count
+    flattened = sum(int(np.sum(np.reshape(targets, -1) == 0)) for _, targets in batches) / count
+    if min(abs(got - broadcast), abs(got - flattened)) > 1e-9:
+        return ""
+    return (f". Likely bug: the hits were counted with argmax(axis=1), which is always 0 for a single column of "
+            f"probabilities ({broadcast} if (N, 1) targets broadcast against the (N,) predictions, {flattened} if "
+            "flattened): call accuracy(outputs, targets), which thresholds probabilities at 0.5")
 
 
 def _batch_means_hint(got, batches):
@@ -556,9 +591,10 @@ def _never_eval_hint(modes):
 
 
 # %% nbgrader={"grade": true, "grade_id": "test-training-train-epoch", "locked": true, "points": 10, "schema_version": 3, "solution": false, "task": false}
+from tinytorch.core.activations import Sigmoid
 from tinytorch.core.dataloader import DataLoader, TensorDataset
-from tinytorch.core.layers import Linear
-from tinytorch.core.losses import CrossEntropyLoss
+from tinytorch.core.layers import Dropout, Linear, Sequential
+from tinytorch.core.losses import BinaryCrossEntropyLoss, CrossEntropyLoss
 from tinytorch.core.optimizers import SGD
 from tinytorch.core.tensor import manual_seed
 
@@ -620,6 +656,22 @@ def test_unit_train_epoch():
     assert model.training, "train_epoch leaves the model in training mode"
     Recorder.check_reports.pop(id(model), None)                # its report is read: the table keeps live checks only
 
+    # Training mode reaches every layer: a Dropout inside a Sequential that arrives in eval mode (a Recorder
+    # around the Dropout writes down its mode at every batch).
+    manual_seed(0)
+    inside = []
+    dropout = Recorder(Dropout(0.5), report=lambda training, grad: inside.append(training))
+    net = Sequential(Linear(3, 4), dropout)
+    net.eval()
+    Trainer(net, SGD(net.parameters(), lr=0.5), CrossEntropyLoss()).train_epoch(DataLoader(TensorDataset(x, y), batch_size=4))
+    Recorder.check_reports.pop(id(dropout), None)
+    assert inside == [True] * 3, (
+        f"the Dropout inside Sequential(Linear(3, 4), Dropout(0.5)), which came in eval mode, must train in training "
+        f"mode on each of the 3 batches; its mode per batch: {inside}" + (
+            ". Likely bug: `self.model.training = True` sets the outer model's flag only, so the layers inside it "
+            "stay in eval mode (Dropout off): call self.model.train(), which switches every sub-module"
+            if net.training and inside and not any(inside) else ""))
+
     # Several epochs on a separable problem: the loss falls and the problem is learned.
     x2 = rng.normal(size=(60, 2)).astype(np.float32)
     y2 = (x2[:, 0] > x2[:, 1]).astype(np.int64)
@@ -642,6 +694,18 @@ def test_unit_train_epoch():
     expected = float(np.mean(np.concatenate(losses)))
     assert abs(loss - expected) < 1e-4, (f"{what}mean loss over 7 samples: expected {expected:.5f}, got {loss:.5f}"
                                          + _batch_means_hint(loss, losses))
+    # A binary classifier: Linear(2, 1), Sigmoid, BinaryCrossEntropyLoss, (N, 1) targets.
+    manual_seed(8082)
+    layer = Linear(2, 1)
+    x = rng.normal(size=(7, 2)).astype(np.float32) * 3
+    probabilities = 1 / (1 + np.exp(-(x.astype(np.float64) @ layer.weight.data.T.astype(np.float64) + layer.bias.data)))
+    bits = (probabilities > 0.5).astype(np.float32)
+    bits[[1, 4]] = 1 - bits[[1, 4]]                        # two of the seven wrong
+    binary = Trainer(Sequential(layer, Sigmoid()), SGD(layer.parameters(), lr=1e-8), BinaryCrossEntropyLoss())
+    _, acc = binary.train_epoch(DataLoader(TensorDataset(x, bits), batch_size=3))   # lr so small that nothing moves
+    problem = _accuracy_matches(acc, [(probabilities[start:start + 3], bits[start:start + 3]) for start in (0, 3, 6)])
+    assert not problem, ("Linear(2, 1) and Sigmoid with BinaryCrossEntropyLoss, 7 samples in batches of 3, an input "
+                         f"the notebook does not show: accuracy over the 7 samples: {problem}")
     ### END HIDDEN TESTS
     print("Trainer.train_epoch: one epoch matches numpy; the loss falls and the accuracy rises")
 
@@ -707,9 +771,10 @@ if __name__ == "__main__":
     test_unit_training_averages()
 
 # %% nbgrader={"grade": true, "grade_id": "test-training-evaluate", "locked": true, "points": 8, "schema_version": 3, "solution": false, "task": false}
+from tinytorch.core.activations import Sigmoid
 from tinytorch.core.dataloader import DataLoader, TensorDataset
 from tinytorch.core.layers import Dropout, Linear, Sequential
-from tinytorch.core.losses import CrossEntropyLoss
+from tinytorch.core.losses import BinaryCrossEntropyLoss, CrossEntropyLoss
 from tinytorch.core.optimizers import SGD
 from tinytorch.core.tensor import manual_seed
 
@@ -718,17 +783,24 @@ def test_unit_evaluate():
     y = np.arange(10) % 4
     manual_seed(0)
     inner = Linear(3, 4)
-    seen = []                                            # what the model saw: (training, grad enabled)
-    model = Recorder(Sequential(inner, Dropout(0.5)),    # Dropout: evaluation must switch it off
+    seen, inside = [], []                                # what the model saw: (training, grad enabled); its Dropout's mode
+    dropout = Recorder(Dropout(0.5), report=lambda training, grad: inside.append(training))
+    model = Recorder(Sequential(inner, dropout),         # Dropout: evaluation must switch it off
                      report=lambda training, grad: seen.append((training, grad)))
     trainer = Trainer(model, SGD(model.parameters(), lr=0.1), CrossEntropyLoss())
     before = inner.weight.data.copy()
     loss, acc = trainer.evaluate(DataLoader(TensorDataset(x, y), batch_size=4))
+    Recorder.check_reports.pop(id(dropout), None)
     assert seen == [(False, False)] * 3, (
         f"evaluate runs every batch in eval mode without gradients (no_grad), got {seen}."
         + _never_eval_hint([mode for mode, _ in seen]) + (
             " Likely bug: the batches ran outside `with no_grad():`, so every forward recorded a graph: put the "
             "loop inside it" if seen and all(grad for _, grad in seen) else ""))
+    assert inside == [False] * 3, (
+        f"the Dropout inside the model must run in eval mode on each of the 3 batches; its mode per batch: {inside}"
+        + (". Likely bug: `self.model.training = False` sets the outer model's flag only, so the layers inside it "
+           "stay in training mode (Dropout on): call self.model.eval(), which switches every sub-module"
+           if inside and all(inside) else ""))
     assert model.training, "evaluate puts the model back into the mode it was in (training)"
     np.testing.assert_array_equal(inner.weight.data, before, err_msg="evaluate must not change the parameters")
     assert inner.weight.grad is None, "evaluate must not compute gradients"
@@ -750,6 +822,19 @@ def test_unit_evaluate():
         if not found_training else " (but model.eval() had not switched the model to eval mode: see module 03's "
                                    "Module.eval)")
     Recorder.check_reports.pop(id(model), None)                # its report is read: the table keeps live checks only
+
+    # A binary classifier: Linear(2, 1), Sigmoid, BinaryCrossEntropyLoss; its (N, 1) outputs are probabilities of
+    # class 1, and the targets (N, 1) zeros and ones.
+    manual_seed(0)
+    layer = Linear(2, 1)
+    x = np.random.default_rng(2).normal(size=(6, 2)).astype(np.float32) * 3
+    probabilities = 1 / (1 + np.exp(-(x.astype(np.float64) @ layer.weight.data.T.astype(np.float64) + layer.bias.data)))
+    bits = (probabilities > 0.5).astype(np.float32)
+    bits[0] = 1 - bits[0]                                 # one of the six wrong
+    binary = Trainer(Sequential(layer, Sigmoid()), SGD(layer.parameters(), lr=0.1), BinaryCrossEntropyLoss())
+    _, acc = binary.evaluate(DataLoader(TensorDataset(x, bits), batch_size=4))
+    problem = _accuracy_matches(acc, [(probabilities[:4], bits[:4]), (probabilities[4:], bits[4:])])
+    assert not problem, f"Linear(2, 1) and Sigmoid with BinaryCrossEntropyLoss, 6 samples: accuracy: {problem}"
     ### BEGIN HIDDEN TESTS
     rng, inner = np.random.default_rng(8084), Linear(4, 3)
     x, y = rng.normal(size=(9, 4)).astype(np.float32), rng.integers(0, 3, 9)
@@ -815,7 +900,10 @@ def test_unit_evaluate_restores():
         "(model.eval()), then restores the mode it found (try/finally)." + _never_eval_hint([t for t, _ in seen]))
     assert model.training, ("evaluate must restore training mode even when the evaluation fails halfway "
                             "(try/finally)." + restore_hint(trainer, model, loader))
-    assert model.model[1].training, "... down to the Dropout inside the model"
+    assert model.model[1].training, "... down to the Dropout inside the model" + (
+        ": it is still in eval mode while the model says training. Likely bug: the mode was put back with "
+        "`self.model.training = was_training`, which sets the outer model's flag only: call "
+        "self.model.train(was_training), which switches every sub-module" if model.training else "")
     Recorder.check_reports.pop(id(model), None)                # its report is read: the table keeps live checks only
     ### BEGIN HIDDEN TESTS
     rng, seen, error = np.random.default_rng(8085), [], None

@@ -5,7 +5,8 @@ import pytest
 from tinytorch.core.autograd import is_grad_enabled
 from tinytorch.core.dataloader import DataLoader, TensorDataset
 from tinytorch.core.layers import Dropout, Linear, Module, Sequential
-from tinytorch.core.losses import CrossEntropyLoss
+from tinytorch.core.activations import Sigmoid
+from tinytorch.core.losses import BinaryCrossEntropyLoss, CrossEntropyLoss
 from tinytorch.core.optimizers import SGD
 from tinytorch.core.tensor import Tensor, manual_seed
 from tinytorch.core.training import Trainer, accuracy
@@ -69,6 +70,8 @@ def test_accuracy_binary_probabilities():
     assert accuracy(p, [1, 0, 1, 1]) == 0.75
     assert accuracy(p.reshape(-1, 1), [1, 0, 1, 1]) == 0.75
     assert accuracy(np.array([0.5]), [0]) == 1.0, "exactly 0.5 is not above the threshold"
+    ties = np.array([[0.5], [0.5], [0.7]])                 # a zero-initialised model outputs exactly 0.5
+    assert accuracy(ties, [0, 0, 1]) == 1.0, "`> 0.5`, not `>= 0.5`: a tie is class 0 (H: 31/31 with >=)"
 
 
 def test_accuracy_returns_python_float():
@@ -283,3 +286,63 @@ def test_evaluate_is_deterministic_with_dropout():
     loader = DataLoader(TensorDataset(x, y), batch_size=8)
     assert trainer.evaluate(loader) == trainer.evaluate(loader)
     assert model.training and model[1].training, "evaluate switched Dropout back on"
+
+
+# --- modes reach the layers inside the model; binary classifiers --------------------
+
+class ModeSpy(Module):
+    """A layer that passes its input through and records its own training flag at each call."""
+
+    def __init__(self):
+        self.modes = []
+
+    def forward(self, x):
+        self.modes.append(self.training)
+        return x
+
+
+def test_train_epoch_switches_every_sub_module_to_training_mode():
+    """`model.training = True` sets the outer flag only: a Dropout inside would stay off (H: 31/31)."""
+    x, y = toy_data(10)
+    spy = ModeSpy()
+    model = Sequential(Linear(2, 2), Dropout(0.5), spy)
+    model.eval()
+    Trainer(model, SGD(model.parameters(), lr=0.1), CrossEntropyLoss()).train_epoch(
+        DataLoader(TensorDataset(x, y), batch_size=4))
+    assert spy.modes == [True] * 3, "train_epoch must call model.train(), which reaches every layer"
+    assert model[1].training, "the Dropout inside the model trains"
+
+
+@pytest.mark.parametrize("start_in_training", [True, False])
+def test_evaluate_switches_every_sub_module_to_eval_mode_and_back(start_in_training):
+    """`model.training = False` leaves a Dropout inside on; restoring by assignment leaves it off."""
+    x, y = toy_data(10)
+    spy = ModeSpy()
+    model = Sequential(Linear(2, 2), Dropout(0.5), spy)
+    model.train(start_in_training)
+    Trainer(model, SGD(model.parameters(), lr=0.1), CrossEntropyLoss()).evaluate(
+        DataLoader(TensorDataset(x, y), batch_size=4))
+    assert spy.modes == [False] * 3, "evaluate must call model.eval(), which reaches every layer"
+    assert model[1].training is start_in_training and spy.training is start_in_training, (
+        "evaluate restores the mode with model.train(was_training), down to every layer")
+
+
+def binary_problem(n=10, seed=3):
+    """Linear(2, 1) then Sigmoid, and (n, 1) 0/1 targets: the model's own predictions with two of them flipped."""
+    manual_seed(seed)
+    model = Sequential(Linear(2, 1), Sigmoid())
+    x = np.random.default_rng(seed).normal(size=(n, 2)).astype(np.float32) * 3
+    targets = (model(Tensor(x)).data > 0.5).astype(np.float32)
+    targets[[0, 3]] = 1 - targets[[0, 3]]
+    return model, x, targets
+
+
+@pytest.mark.parametrize("method", ["train_epoch", "evaluate"])
+def test_a_binary_classifier_is_scored_by_thresholding_its_probabilities(method):
+    """(N, 1) probabilities with BinaryCrossEntropyLoss: counting hits with argmax(axis=1) is always class 0,
+    and (N, 1) targets broadcast against (N,) predictions into an (N, N) table (H: accuracies above 1)."""
+    model, x, targets = binary_problem()
+    trainer = Trainer(model, SGD(model.parameters(), lr=1e-8), BinaryCrossEntropyLoss())   # nothing moves
+    _, acc = getattr(trainer, method)(DataLoader(TensorDataset(x, targets), batch_size=4))
+    assert acc == pytest.approx(0.8), f"{method}: two of the ten samples are wrong, got accuracy {acc}"
+

@@ -162,6 +162,19 @@ WRONG = {
                                                                          ".T, softmax, .T: over axis 0 of a 3-D input"),
     ("03", "dropout_exact_count"): ({"test-dropout-independent"}, "Dropout drops exactly int(p * size) elements chosen "
                                                                   "at random: on (1, 3) always one"),
+    ("08", "train_mode_attribute"): ({"test-training-train-epoch"}, "train_epoch sets self.model.training = True "
+                                                                    "instead of calling train(): a Dropout inside "
+                                                                    "stays in eval mode"),
+    ("08", "inline_argmax_hits"): ({"test-training-train-epoch", "test-training-evaluate"},
+                                   "train_epoch and evaluate count hits with argmax(axis=1) instead of accuracy(): "
+                                   "wrong for (N, 1) probabilities"),
+    ("08", "accuracy_ge_half"): ({"test-training-accuracy"}, "accuracy thresholds probabilities with >= 0.5 where "
+                                                             "the rule is > 0.5"),
+    ("08", "eval_mode_attribute"): ({"test-training-evaluate"}, "evaluate sets and restores self.model.training by "
+                                                                "assignment: a Dropout inside stays in training mode"),
+    ("08", "eval_restores_mode_attribute"): ({"test-training-evaluate-restores"},
+                                             "evaluate calls eval() but restores with self.model.training = "
+                                             "was_training (caught before, without a hint)"),
     ("03", "flatten_numpy"): ({"test-layers-backward"}, "Flatten reshapes .data into a new Tensor (graph lost)"),
     ("04", "ce_sum_not_mean"): ({"test-cross-entropy", "test-cross-entropy-stable"},
                                 "CrossEntropyLoss sums the samples' losses instead of averaging them"),
@@ -601,6 +614,16 @@ LIKELY = {
     ("03", "dropout_exact_count"): [("test-dropout-independent", "Likely bug: every call drops the same number")],
     ("01", "matmul_dot_for_batches"): [("test-tensor-matmul", "Likely bug: np.dot of a matrix and a batch")],
     ("02", "softmax_transpose_for_dim0"): [("test-activations-softmax", "Likely bug: the softmax is taken over axis 0")],
+    ("08", "train_mode_attribute"): [("test-training-train-epoch",
+                                      "Likely bug: `self.model.training = True` sets the outer model's flag only")],
+    ("08", "inline_argmax_hits"): [(item, "Likely bug: the hits were counted with argmax(axis=1)")
+                                   for item in ("test-training-train-epoch", "test-training-evaluate")],
+    ("08", "accuracy_ge_half"): [("test-training-accuracy",
+                                  "Likely bug: `>= 0.5` predicts class 1 for a probability of exactly 0.5")],
+    ("08", "eval_mode_attribute"): [("test-training-evaluate",
+                                     "Likely bug: `self.model.training = False` sets the outer model's flag only")],
+    ("08", "eval_restores_mode_attribute"): [("test-training-evaluate-restores",
+                                              "Likely bug: the mode was put back with `self.model.training = was_training`")],
     ("03", "dropout_row_mask"): [(item, "Likely bug: one random number per feature")
                                  for item in ("test-dropout", "test-dropout-independent")],
     ("03", "no_dedup"): [("test-module-parameters", "Likely bug: a tensor shared by two sub-modules is listed under both")],
