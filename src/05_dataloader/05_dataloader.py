@@ -543,6 +543,31 @@ def _reversal_slip(orders):
             f"{len(orders) - 1}; draw each epoch's order afresh, self._rng.permutation(N)") if flipped else ""
 
 
+def _every_sample_comes(ds, size, seed, epochs, note):
+    """shuffle=True, drop_last=True over `epochs` epochs of `ds`: full batches of distinct samples, and every sample
+    in some epoch; else what came, with the slip whose signature it carries."""
+    n = len(ds)
+    what = f"N = {n}, batch_size = {size}, shuffle=True, drop_last=True{note}"
+    loader = DataLoader(ds, batch_size=size, shuffle=True, drop_last=True, seed=seed)
+    orders = [[np.asarray(b) for b in loader.batch_indices()] for _ in range(epochs)]
+    for order in orders:
+        sizes = [len(b) for b in order]
+        assert sizes == [size] * (n // size), f"{what}: batch sizes {[size] * (n // size)}, got {sizes}"
+        flat = np.concatenate(order).tolist()
+        assert len(set(flat)) == len(flat) and set(flat) <= set(range(n)), (
+            f"{what}: distinct samples of range({n}) in an epoch, got {[b.tolist() for b in order]}")
+    seen = {i for order in orders for b in order for i in np.asarray(b).tolist()}
+    never = sorted(set(range(n)) - seen)
+    cut = n - n % size
+    assert not never, (
+        f"{what}: each epoch drops the short last chunk of its own permutation, so over {epochs} epochs every "
+        f"sample comes; samples {never} never came" + (
+            f". Likely bug: N is cut to whole batches ({n} // {size} * {size} = {cut}) before the permutation is "
+            f"drawn, so the last {n - cut}, {never}, are never shuffled in; permute all N samples, "
+            "self._rng.permutation(N), cut the order into chunks, then drop the short last one"
+            if never == list(range(cut, n)) else ""))
+
+
 def test_unit_batch_indices():
     ds = TensorDataset(Tensor(np.arange(10.0)))
     plain = [np.asarray(b).tolist() for b in DataLoader(ds, batch_size=4).batch_indices()]
@@ -621,6 +646,9 @@ def test_unit_batch_indices():
         f"{moves.max()} of {len(orders) - 1} * 10 moves went from place {np.argwhere(moves == moves.max())[0][0]} to "
         f"place {np.argwhere(moves == moves.max())[0][1]}" + (
             _reversal_slip(orders) or ". Draw each epoch's order afresh, self._rng.permutation(N), not from the previous one"))
+    # shuffle and drop_last together: each epoch drops the short last chunk of its own permutation, so the samples
+    # dropped change from epoch to epoch and, over enough epochs, every sample comes.
+    _every_sample_comes(ds, 4, 7, 20, "")
     ### BEGIN HIDDEN TESTS
     n, size = (int(v) for v in np.random.default_rng(5054).integers((11, 3), (30, 7)))
     ds, what = TensorDataset(Tensor(np.zeros(n))), f"N = {n}, batch_size = {size} (an input the notebook does not show)"
@@ -635,6 +663,7 @@ def test_unit_batch_indices():
     assert np.array_equal(again, first), (
         f"{what}: the same seed gives the same order, got {first.tolist()} and {again.tolist()}"
         + _unseeded_slip(lambda: DataLoader(ds, batch_size=size, shuffle=True, seed=11), first, again))
+    _every_sample_comes(ds, size, 11, 30, " (an input the notebook does not show)")
     ### END HIDDEN TESTS
     print("DataLoader.batch_indices: chunks, seeded shuffling, a fresh permutation per epoch")
 

@@ -1607,6 +1607,22 @@ def test_unit_backward():
         f": y = w + c + c gave c.grad = {const.grad.tolist()}. Likely bug: backward() gives a gradient to every "
         "input; skip an input whose requires_grad is False (a constant)" if _close(_as_array(const.grad), 2 * grid) else "")
     assert x.dtype == np.float64 and x.grad.dtype == np.float64, f"a float64 leaf gets a float64 gradient, got {x.grad.dtype}"
+    # A leaf as the root (no node at all): y = x, so x.grad is the gradient given; a scalar's is 1.
+    grad_v = np.array([3.0, 4.0])
+    v = Tensor([1.0, 2.0], requires_grad=True, dtype=np.float64)
+    v.backward(gradient=grad_v)
+    s = Tensor(5.0, requires_grad=True, dtype=np.float64)
+    s.backward()
+    got_v, got_s = _as_array(v.grad), _as_array(s.grad)
+    slip = (". Likely bug: backward() puts a gradient into a leaf's .grad only when a node sends one to it, and skips "
+            "the leaves in its walk, so a root that is itself a leaf gets none; in the walk, a leaf that requires "
+            "grad adds the gradient it holds (the root's own seed too) into its .grad") if got_v is None or got_s is None else ""
+    assert _close(got_v, grad_v), (f"v = Tensor({v.data.tolist()}, requires_grad=True), v.backward(gradient="
+                                   f"{grad_v.tolist()}): v is the root and a leaf, dv/dv = 1, so v.grad = "
+                                   f"{grad_v.tolist()}, got {None if got_v is None else got_v.tolist()}" + slip)
+    assert _close(got_s, np.ones(())), (f"s = Tensor({s.data.item():g}, requires_grad=True), s.backward(): s is the "
+                                        f"root and a leaf, so s.grad = {np.ones(()).item():g}, got "
+                                        f"{None if got_s is None else got_s.tolist()}" + slip)
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(605)
     a, grid = Tensor(rng.integers(-4, 5, 3) * 1.0, requires_grad=True), rng.integers(-9, 10, (3, 3)) * 1.0
@@ -1666,6 +1682,90 @@ def _orders(graph, root):
     return depth_first, levels[::-1]
 
 
+def _pushed_orders(graph, root):
+    """The orders of a depth-first walk with a stack that marks a tensor visited when it pushes it, not when it
+    expands it (inputs pushed in order, then in reverse order): a tensor pushed as one tensor's input and reached
+    again, deeper, through another that is expanded first is skipped there, and listed after a tensor computed
+    from it."""
+    found = []
+    for flip in (False, True):
+        order, seen, stack = [], {root}, [(root, False)]
+        while stack:
+            name, done = stack.pop()
+            if done:
+                order.append(name)
+                continue
+            stack.append((name, True))
+            inputs = [inp.lstrip("-") for inp in graph[name]]
+            for inp in inputs[::-1] if flip else inputs:
+                if inp not in seen:
+                    seen.add(inp)
+                    stack.append((inp, False))
+        found.append(order)
+    return found
+
+
+def _listed(root, graph):
+    """The names (graph's, see _walk) of the tensors topological_order(root) lists, in its order; None if it
+    cannot be called or lists a tensor the graph does not name."""
+    names, todo = {}, [("L", root)]
+    while todo:
+        name, tensor = todo.pop()
+        names[id(tensor)] = name
+        inputs = [] if tensor._ctx is None else [inp for inp in tensor._ctx.inputs if inp is not None]
+        todo += zip((inp.lstrip("-") for inp in graph[name]), inputs)
+    try:
+        listed = [names.get(id(t)) for t in topological_order(root)]
+    except Exception:
+        return None
+    return None if None in listed else listed
+
+
+def _walks_like_pushed_marks():
+    """Whether topological_order lists L = (x + x) + (x + x) as a stack walk that marks a tensor visited when it
+    pushes it does (so does a right walk; a preorder reversed, whose order on the check's graphs is the same, does
+    not: it lists a sum before x)."""
+    x = Tensor([1.0], requires_grad=True, dtype=np.float64)
+    graph = {"x": (), "a": ("x", "x"), "b": ("x", "x"), "L": ("a", "b")}
+    return _listed((x + x) + (x + x), graph) in _pushed_orders(graph, "L")
+
+
+def _check_graph(x, root, graph, formula):
+    """x.grad after root.backward(gradient=[1, 1]) on `graph` (see _walk; the root "L", the leaf "x"), or a failure
+    that says what came and, when it is what a known wrong order or overwriting gives, that slip."""
+    depth_first, breadth_first = _orders(graph, "L")
+    want = _walk(graph, "L", depth_first)["x"]
+    got = _as_array(x.grad)
+    if got is not None and got.shape == (2,) and np.allclose(got, want):
+        return
+    message = f"{formula} (L = {want:g} x), backward(gradient=[1, 1]): dL/dx = {want:g}, got " + (
+        f"{None if got is None else got.tolist()}")
+    listed = _listed(root, graph) if got is not None else None
+    early, late = next(((name, inp.lstrip("-")) for k, name in enumerate(listed) for inp in graph[name]
+                        if listed.index(inp.lstrip("-")) > k), (None, None)) \
+        if listed in _pushed_orders(graph, "L") and _walks_like_pushed_marks() else (None, None)
+    if got is None:
+        message += "." + _order_hint(root)
+    elif got.shape != (2,):
+        pass
+    elif early is not None:
+        message += (f". topological_order(L) lists {listed}: {early} before {late}, one of its inputs, so {late} "
+                    f"passes its gradient on before {early} has sent its share. That is the order of a stack walk "
+                    f"that marks a tensor visited when it pushes it: {late}, pushed as an input of another tensor, is "
+                    f"skipped when {early} reaches it. Likely bug: topological_order adds an input to the visited set "
+                    "when it pushes it; mark a tensor when it is popped to be expanded (skipping it then if it is "
+                    "marked already), so that it is listed after every tensor computed from it")
+    elif np.allclose(got, _walk(graph, "L", breadth_first)["x"]):
+        message += (". That is what a breadth-first order gives. Likely bug: topological_order is breadth-first; a "
+                    "tensor may pass its gradient on only after every tensor computed from it has sent its share "
+                    "(reverse topological order, not breadth-first)")
+    elif np.allclose(got, _walk(graph, "L", depth_first, add=False)["x"]):
+        message += (". That is what overwriting gives. Likely bug: an input's gradient replaces the share it already "
+                    "had; a tensor used several times must receive the sum of its shares (add each input's gradient "
+                    "to what it already has)")
+    raise AssertionError(message)
+
+
 def test_unit_graph():
     # The engine alone: graphs of additions and subtractions (add_backward and sub_backward, checked first) and
     # the given one-input rules; the other element-wise, matmul-sum and activation rules have their own items
@@ -1677,34 +1777,21 @@ def test_unit_graph():
     problem = _pairing_problem()
     assert not problem, problem
     # h1 is used at depth 1 (by the root; depth 2 when x - y is x + (-1.0) * y) and at depth 4 (through h2, h3 and
-    # h4). A breadth-first order reaches h1 before h2 has sent its share, and loses that share.
-    x = Tensor([1.0, -2.0], requires_grad=True, dtype=np.float64)
-    h1 = x + x
-    h2 = h1 + h1
-    h3 = h2 + h2
-    h4 = h3 + h3
-    root = _minus(how, h4, h1)
-    root.backward(gradient=np.ones(2))
-    graph = {"x": (), "h1": ("x", "x"), "h2": ("h1", "h1"), "h3": ("h2", "h2"), "h4": ("h3", "h3"),
-             **({"L": ("h4", "-h1")} if how == "sub" else {"L": ("h4", "m"), "m": ("-h1",)})}
-    depth_first, breadth_first = _orders(graph, "L")
-    want = _walk(graph, "L", depth_first)["x"]
-    got = _as_array(x.grad)
-    message = (f"L = h4 - h1 with h1 = x + x, h2 = h1 + h1, h3 = h2 + h2, h4 = h3 + h3 (L = {want:g} x), "
-               f"backward(gradient=[1, 1]): dL/dx = {want:g}, got {None if got is None else got.tolist()}")
-    if got is None:
-        message += "." + _order_hint(root)
-    elif got.shape != (2,):
-        pass
-    elif np.allclose(got, _walk(graph, "L", breadth_first)["x"]):
-        message += (". That is what a breadth-first order gives. Likely bug: topological_order is breadth-first; a "
-                    "tensor may pass its gradient on only after every tensor computed from it has sent its share "
-                    "(reverse topological order, not breadth-first)")
-    elif np.allclose(got, _walk(graph, "L", depth_first, add=False)["x"]):
-        message += (". That is what overwriting gives. Likely bug: an input's gradient replaces the share it already "
-                    "had; a tensor used several times must receive the sum of its shares (add each input's gradient "
-                    "to what it already has)")
-    assert got is not None and got.shape == (2,) and np.allclose(got, want), message
+    # h4). A breadth-first order reaches h1 before h2 has sent its share, and loses that share. So does a stack
+    # walk that marks h1 visited when it pushes it as the root's input, if it then expands h4 first: checked with
+    # h1 as the root's first input and as its second (a walk may push the inputs in either order).
+    for first in (True, False):
+        x = Tensor([1.0, -2.0], requires_grad=True, dtype=np.float64)
+        h1 = x + x
+        h2 = h1 + h1
+        h3 = h2 + h2
+        h4 = h3 + h3
+        root = _minus(how, h1, h4) if first else _minus(how, h4, h1)
+        root.backward(gradient=np.ones(2))
+        left, right = ("h1", "h4") if first else ("h4", "h1")
+        graph = {"x": (), "h1": ("x", "x"), "h2": ("h1", "h1"), "h3": ("h2", "h2"), "h4": ("h3", "h3"),
+                 **({"L": (left, "-" + right)} if how == "sub" else {"L": (left, "m"), "m": ("-" + right,)})}
+        _check_graph(x, root, graph, f"L = {left} - {right} with h1 = x + x, h2 = h1 + h1, h3 = h2 + h2, h4 = h3 + h3")
     # The same tensor at several depths, through indexing with a repeated row, a transpose, a negation and a
     # constant (its input slot is None): L = u[[1, 1]] - m + 1.5 with u = m^T + m.
     m0 = np.array([[1.0, 2.0], [3.0, 4.0]])

@@ -184,6 +184,19 @@ def test_drop_last_with_shuffle_drops_different_samples_per_epoch():
     assert len({tuple(sorted(e.tolist())) for e in epochs}) > 1, "the dropped samples change with the permutation"
 
 
+@pytest.mark.parametrize("n, batch_size", [(10, 4), (21, 5)])
+def test_drop_last_with_shuffle_yields_every_sample_over_epochs(n, batch_size):
+    """The permutation covers all N samples and only then is the short last chunk dropped: cutting N to whole
+    batches before shuffling would never yield the last N % batch_size samples (torch yields them too)."""
+    loader = DataLoader(make_ds(n), batch_size=batch_size, shuffle=True, drop_last=True, seed=2)
+    seen = set()
+    for _ in range(30):
+        epoch = labels_of(loader).astype(int).tolist()
+        assert len(epoch) == n // batch_size * batch_size and len(set(epoch)) == len(epoch)
+        seen.update(epoch)
+    assert seen == set(range(n)), f"never yielded: {sorted(set(range(n)) - seen)}"
+
+
 def test_shuffle_changes_order_each_epoch():
     loader = DataLoader(make_ds(50), batch_size=7, shuffle=True, seed=0)
     epochs = [labels_of(loader).tolist() for _ in range(4)]

@@ -181,6 +181,18 @@ def test_backward_on_a_leaf():
     assert x.grad == 1.0
 
 
+def test_backward_on_a_leaf_with_a_given_gradient():
+    """A leaf that is its own root gets the gradient given (torch: x.grad == gradient), float64 kept."""
+    x = Tensor([1.0, 2.0], requires_grad=True, dtype=np.float64)
+    x.backward(gradient=np.array([3.0, 4.0]))
+    assert x.grad is not None and np.allclose(x.grad, [3.0, 4.0]) and x.grad.dtype == np.float64
+    x.backward(gradient=[1.0, 1.0])                     # and accumulates across calls
+    assert np.allclose(x.grad, [4.0, 5.0])
+    s = Tensor([5.0], requires_grad=True)
+    s.backward()
+    assert s.grad is not None and np.allclose(s.grad, [1.0])
+
+
 def test_long_chain_does_not_hit_the_recursion_limit():
     x = Tensor([1.0], requires_grad=True)
     y = x
@@ -423,6 +435,25 @@ def test_topological_order_lists_each_tensor_once_after_its_inputs():
     for t in (c, d, e):
         for inp in t._ctx.inputs:
             assert pos[id(inp)] < pos[id(t)]
+
+
+@pytest.mark.parametrize("shared_first", [True, False])
+def test_topological_order_tensor_shared_with_a_deeper_path(shared_first):
+    """L = a + exp(a) (either operand order): `a` is an input of the root and, deeper, of exp(a). A stack walk that
+    marks a tensor visited when it pushes it lists exp(a) before a, and a passes its gradient on too early."""
+    x = Tensor(0.5, requires_grad=True, dtype=np.float64)
+    a = x * 1.0
+    e = a.exp()
+    L = a + e if shared_first else e + a
+    order = topological_order(L)
+    pos = {id(t): i for i, t in enumerate(order)}
+    assert len(order) == 4 and order[-1] is L
+    for t in (a, e, L):
+        for inp in t._ctx.inputs:
+            if inp is not None:
+                assert pos[id(inp)] < pos[id(t)], "a tensor is listed before one of its inputs"
+    L.backward()
+    assert np.allclose(x.grad, 1.0 + np.exp(0.5))        # dL/dx = 1 + exp(x) = 2.6487
 
 
 def test_numerical_gradient_known_function_and_input_untouched():

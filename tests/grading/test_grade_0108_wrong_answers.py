@@ -162,6 +162,15 @@ WRONG = {
                                                                          ".T, softmax, .T: over axis 0 of a 3-D input"),
     ("03", "dropout_exact_count"): ({"test-dropout-independent"}, "Dropout drops exactly int(p * size) elements chosen "
                                                                   "at random: on (1, 3) always one"),
+    ("05", "drop_last_trim_before_shuffle"): ({"test-dataloader-batch-indices"},
+                                              "with drop_last, N cut to whole batches before the shuffle: the last "
+                                              "N % batch_size samples never come"),
+    ("06", "leaf_grad_on_dispatch"): ({"test-autograd-backward"}, "backward writes .grad when it sends a gradient to a "
+                                                                  "leaf and skips leaves in its walk: a leaf as the "
+                                                                  "root keeps .grad None"),
+    ("06", "topo_mark_on_push"): ({"test-autograd-graph", "test-autograd-losses"},
+                                  "topological_order marks a tensor visited when it is pushed, not when it is "
+                                  "expanded (42/48 before, the engine's own checks passing)"),
     ("08", "train_mode_attribute"): ({"test-training-train-epoch"}, "train_epoch sets self.model.training = True "
                                                                     "instead of calling train(): a Dropout inside "
                                                                     "stays in eval mode"),
@@ -614,6 +623,9 @@ LIKELY = {
     ("03", "dropout_exact_count"): [("test-dropout-independent", "Likely bug: every call drops the same number")],
     ("01", "matmul_dot_for_batches"): [("test-tensor-matmul", "Likely bug: np.dot of a matrix and a batch")],
     ("02", "softmax_transpose_for_dim0"): [("test-activations-softmax", "Likely bug: the softmax is taken over axis 0")],
+    ("05", "drop_last_trim_before_shuffle"): [("test-dataloader-batch-indices", "Likely bug: N is cut to whole batches")],
+    ("06", "leaf_grad_on_dispatch"): [("test-autograd-backward", "a root that is itself a leaf gets none")],
+    ("06", "topo_mark_on_push"): [("test-autograd-graph", "adds an input to the visited set when it pushes it")],
     ("08", "train_mode_attribute"): [("test-training-train-epoch",
                                       "Likely bug: `self.model.training = True` sets the outer model's flag only")],
     ("08", "inline_argmax_hits"): [(item, "Likely bug: the hits were counted with argmax(axis=1)")
