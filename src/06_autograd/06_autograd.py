@@ -1705,6 +1705,24 @@ def _pushed_orders(graph, root):
     return found
 
 
+def _reversed_preorders(graph, root):
+    """The orders of a depth-first walk with a stack that lists each tensor when it pops it (before its inputs are
+    done) and reverses the list at the end (inputs pushed in order, then in reverse order)."""
+    found = []
+    for flip in (False, True):
+        order, seen, stack = [], {root}, [root]
+        while stack:
+            name = stack.pop()
+            order.append(name)
+            inputs = [inp.lstrip("-") for inp in graph[name]]
+            for inp in inputs[::-1] if flip else inputs:
+                if inp not in seen:
+                    seen.add(inp)
+                    stack.append(inp)
+        found.append(order[::-1])
+    return found
+
+
 def _listed(root, graph):
     """The names (graph's, see _walk) of the tensors topological_order(root) lists, in its order; None if it
     cannot be called or lists a tensor the graph does not name."""
@@ -1742,13 +1760,21 @@ def _check_graph(x, root, graph, formula):
         f"{None if got is None else got.tolist()}")
     listed = _listed(root, graph) if got is not None else None
     early, late = next(((name, inp.lstrip("-")) for k, name in enumerate(listed) for inp in graph[name]
-                        if listed.index(inp.lstrip("-")) > k), (None, None)) \
-        if listed in _pushed_orders(graph, "L") and _walks_like_pushed_marks() else (None, None)
+                        if listed.index(inp.lstrip("-")) > k), (None, None)) if listed else (None, None)
+    pushed_marks = listed in _pushed_orders(graph, "L") and _walks_like_pushed_marks()
+    preorder = listed in _reversed_preorders(graph, "L")
     if got is None:
         message += "." + _order_hint(root)
     elif got.shape != (2,):
         pass
-    elif early is not None:
+    elif early is not None and preorder and not pushed_marks:
+        message += (f". topological_order(L) lists {listed}: {early} before {late}, one of its inputs, so {late} "
+                    f"passes its gradient on before {early} has sent its share. That is a depth-first preorder "
+                    "reversed: each tensor listed when it is popped, before its inputs are done. Likely bug: "
+                    "topological_order appends a tensor when it pops it and reverses the list at the end; append a "
+                    "tensor only after all its inputs (post-order: push it back marked done before its inputs, and "
+                    "append it when it comes off the stack the second time)")
+    elif early is not None and pushed_marks:
         message += (f". topological_order(L) lists {listed}: {early} before {late}, one of its inputs, so {late} "
                     f"passes its gradient on before {early} has sent its share. That is the order of a stack walk "
                     f"that marks a tensor visited when it pushes it: {late}, pushed as an input of another tensor, is "

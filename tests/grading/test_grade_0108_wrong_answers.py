@@ -171,6 +171,10 @@ WRONG = {
     ("06", "topo_mark_on_push"): ({"test-autograd-graph", "test-autograd-losses"},
                                   "topological_order marks a tensor visited when it is pushed, not when it is "
                                   "expanded (42/48 before, the engine's own checks passing)"),
+    ("06", "topo_reversed_preorder"): ({"test-autograd-backward", "test-autograd-graph", "test-autograd-long-chain",
+                                        "test-autograd-nested-diamonds", "test-autograd-losses"},
+                                       "topological_order as a depth-first preorder, reversed (every engine check; "
+                                       "test-autograd-graph called it breadth-first before)"),
     ("08", "train_mode_attribute"): ({"test-training-train-epoch"}, "train_epoch sets self.model.training = True "
                                                                     "instead of calling train(): a Dropout inside "
                                                                     "stays in eval mode"),
@@ -626,6 +630,7 @@ LIKELY = {
     ("05", "drop_last_trim_before_shuffle"): [("test-dataloader-batch-indices", "Likely bug: N is cut to whole batches")],
     ("06", "leaf_grad_on_dispatch"): [("test-autograd-backward", "a root that is itself a leaf gets none")],
     ("06", "topo_mark_on_push"): [("test-autograd-graph", "adds an input to the visited set when it pushes it")],
+    ("06", "topo_reversed_preorder"): [("test-autograd-graph", "That is a depth-first preorder reversed")],
     ("08", "train_mode_attribute"): [("test-training-train-epoch",
                                       "Likely bug: `self.model.training = True` sets the outer model's flag only")],
     ("08", "inline_argmax_hits"): [(item, "Likely bug: the hits were counted with argmax(axis=1)")
@@ -676,6 +681,7 @@ LIKELY = {
 # returning (grad, grad) was told "the two gradients are swapped").
 NOT_SAID = {
     ("06", "sub_sign_forgotten"): [("test-autograd-elementwise-rules", "swapped"), ("test-autograd-losses", "swapped")],
+    ("06", "topo_reversed_preorder"): [("test-autograd-graph", "breadth-first")],
 }
 
 # Module 04's answers that lose the graph. Module 04 stands on modules 01-03 and checks values only,
