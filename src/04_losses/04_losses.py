@@ -158,6 +158,17 @@ def _per_row_hint(got, terms):
             "or len(input)): the loss is the mean over every element, .mean()")
 
 
+def _first_last_hint(got, terms):
+    """'. Likely bug: ...' when `got` is the sum of the per-element loss `terms` divided by the length of the first
+    axis times that of the last (N x C), which is the element count only for a 2-D input; else ''."""
+    divisor = terms.shape[0] * terms.shape[-1] if terms.ndim else 1
+    if divisor == terms.size or not np.isclose(got, terms.sum() / divisor):
+        return ""
+    return (f". Likely bug: the sum over all {terms.size} elements of shape {terms.shape} divided by input.shape[0] * "
+            f"input.shape[-1] = {divisor} (N x C), which counts every element only for a 2-D input; the mean is over "
+            "every element whatever the shape: .mean() (or divide by input.size)")
+
+
 def _cross_entropy_hint(got, z, labels, right):
     """'. Likely bug: ...' when CrossEntropyLoss's `got` on logits `z` (N, C) and `labels` is what one usual slip
     gives, replayed here in numpy (in z's dtype) and different from `right`, the right loss the check has already
@@ -210,10 +221,13 @@ def test_unit_mse():
     squares = target ** 2   # the errors 0 - target, squared
     assert np.isclose(wide, np.mean(squares)), (f"MSELoss on {target.shape}: the mean over all {target.size} "
                                                 f"elements, got {wide}" + _per_row_hint(wide, squares))
-    for pred, goal in ((np.array([1.0, 2.0]), [1.0, 2.0]), (np.array([0.5]), np.array([-0.5]))):   # a list target too
+    # 1-D inputs (a list target too): the mean over all n elements, whatever the shape
+    for pred, goal in ((np.array([1.0, 2.0]), [1.0, 2.0]), (np.array([0.5]), np.array([-0.5])),
+                       (np.array([1.0, 2.0, 3.0]), np.zeros(3))):
         got, expected = loss_fn(Tensor(pred), goal).item(), np.mean((pred - np.asarray(goal)) ** 2)
         assert np.isclose(got, expected), (f"MSELoss of the prediction {pred.tolist()} with target "
-                                           f"{np.asarray(goal).tolist()}: expected {expected}, got {got}")
+                                           f"{np.asarray(goal).tolist()}: expected {expected}, got {got}"
+                                           + _first_last_hint(got, (pred - np.asarray(goal)) ** 2))
     assert loss_fn(Tensor([0.5, 1.0], dtype=np.float64), [0.0, 0.0]).dtype == np.float64, "float64 in, float64 loss"
     assert loss_fn(Tensor([0.5, 1.0]), np.array([0.0, 0.0])).dtype == np.float32, "float32 in, float32 loss"
     ### BEGIN HIDDEN TESTS
@@ -224,6 +238,13 @@ def test_unit_mse():
                                    f"does not show: expected the mean over all {pred.size} squared errors {want}, "
                                    f"got {got}"
                                    + _per_row_hint(got, (pred - goal) ** 2))
+    pred, goal = rng.standard_normal((2, 3, 4)), rng.standard_normal((2, 3, 4))
+    got, want = loss_fn(Tensor(pred, dtype=np.float64), goal).item(), np.mean((pred - goal) ** 2)
+    squares = (pred - goal) ** 2
+    assert np.isclose(got, want, rtol=1e-9), (
+        f"MSELoss on a random 3-D {pred.shape} prediction and target, an input the notebook does not show: expected "
+        f"the mean over all {pred.size} squared errors {want}, got {got}"
+        + (_per_row_hint(got, squares) or _first_last_hint(got, squares)))
     ### END HIDDEN TESTS
 
 
@@ -569,9 +590,18 @@ def test_unit_bce():
                                                   + _per_row_hint(got, -(y * np.log(p) + (1 - y) * np.log(1 - p))))
     # Certain and right costs (almost) nothing; the edges stay finite.
     edge = [1.0, 0.0]
-    right = loss_fn(Tensor(edge), edge).item()
+    probabilities = Tensor(edge)
+    right = loss_fn(probabilities, edge).item()
     assert right < 1e-6, (f"certain and right (input {edge}, target {edge}) costs (almost) nothing, got {right}"
                           + (edge_hint() if np.isnan(right) else ""))
+    after = np.array(probabilities.data, dtype=np.float64)
+    moved = after != np.array(edge)
+    inward = moved.any() and bool(np.all(np.abs(after[moved] - 0.5) < np.abs(np.array(edge)[moved] - 0.5)))
+    np.testing.assert_array_equal(probabilities.data, edge, err_msg="BinaryCrossEntropyLoss must not change its input" + (
+        f" (input {edge} became {after.tolist()}). Likely bug: the probabilities are clipped in place "
+        "(np.clip(input.data, ..., out=input.data) or input.data[...] = ...), which rewrites the caller's predictions; "
+        "leave input.data alone and keep the logs finite with eps inside them: log(input + eps), "
+        "log(1 - input + eps)" if inward else ""))
     wrong = loss_fn(Tensor(edge[::-1]), edge).item()
     assert np.isfinite(wrong), (f"certain and wrong (input {edge[::-1]}, target {edge}) must give a finite loss "
                                 f"(eps keeps the logs finite), got {wrong}")

@@ -262,6 +262,23 @@ def test_unit_sgd():
     assert np.allclose(q.grad, given), (   # weight decay left the gradient alone
         f"weight decay must not change the gradient: expected q.grad {given}, got "
         f"{np.round(np.asarray(q.grad, dtype=float), 4).tolist()}")
+
+    # A learnable scalar (a 0-d parameter, such as a softmax temperature) steps like any other.
+    lr, start, grad = 0.1, 2.0, 0.5
+    temperature = Tensor(start, requires_grad=True)
+    temperature.grad = np.array(grad, dtype=np.float32)
+    try:
+        SGD([temperature], lr=lr).step()
+    except IndexError as error:
+        raise AssertionError(
+            f"SGD(lr={lr}) on a 0-d parameter (a learnable scalar such as a temperature, shape ()) raised "
+            f"IndexError: {error}. Likely bug: the update writes through a slice, param.data[:] = ..., and a 0-d "
+            "array has no axis to slice; update in place with param.data -= lr * d (param.data[...] = ... works "
+            "for every shape too)") from None
+    want = start - lr * grad
+    assert temperature.shape == () and np.isclose(temperature.data, want), (
+        f"SGD(lr={lr}) on a 0-d parameter {start} with grad {grad}: expected a 0-d parameter p - lr * grad = {want}, "
+        f"got {temperature.data!r} of shape {temperature.shape}")
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(701)
     for wd in (0.0, 0.2):
@@ -688,6 +705,24 @@ def test_unit_adam():
         assert np.allclose(w.data, wanted[t - 1], atol=1e-5), _adam_message(
             "Adam(lr=0.05) on a (2, 3) parameter, random gradients, an input the notebook does not show", t,
             wanted[t - 1], w.data, uncorrected[t - 1], 1e-5, lambda slip: _adam_path(start, grads, 0.05, slip=slip))
+    start, grads = 1.5, [0.5, -0.25, 2.0]   # a learnable scalar (0-d), such as a temperature
+    temperature = Tensor(start, requires_grad=True)
+    opt = Adam([temperature], lr=0.1)
+    wanted, uncorrected = (_adam_path(start, grads, 0.1, corrected=c) for c in (True, False))
+    what = f"Adam(lr=0.1) on a 0-d parameter (a learnable scalar, shape ()) from p = {start}, gradients {grads}"
+    for t, g in enumerate(grads, 1):
+        temperature.grad = np.array(g, dtype=np.float32)
+        try:
+            opt.step()
+        except IndexError as error:
+            raise AssertionError(
+                f"{what}, an input the notebook does not show: step {t} raised IndexError: {error}. Likely bug: the "
+                "update writes through a slice (param.data[:] = ... or state[...][:] = ...), and a 0-d array has no "
+                "axis to slice; update in place with -=, *= and += (or [...] = ..., which works for every "
+                "shape)") from None
+        assert temperature.shape == () and np.allclose(temperature.data, wanted[t - 1], atol=1e-5), _adam_message(
+            f"{what}, an input the notebook does not show (a 0-d result)", t, wanted[t - 1], temperature.data,
+            uncorrected[t - 1], 1e-5, lambda slip: _adam_path(start, grads, 0.1, slip=slip))
     ### END HIDDEN TESTS
 
 
@@ -744,12 +779,13 @@ if __name__ == "__main__":
 # In a model where part of the network is not used by some batches, a parameter can
 # have no gradient on some steps. PyTorch's Adam keeps a step count **per parameter**,
 # so the bias correction of a parameter counts only the steps that updated it. The check
-# below compares with that rule written out in numpy, with `lr` changed between steps.
+# below compares with that rule written out in numpy, with `lr` changed between steps,
+# and last with a large `eps`: the update must use the `eps` the optimizer was built with.
 
 # %% nbgrader={"grade": true, "grade_id": "test-adam-sparse", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
-def _adam_sparse_trajectory(start, schedule, per_parameter_steps=True, folded_eps=False, slip=None):
+def _adam_sparse_trajectory(start, schedule, per_parameter_steps=True, folded_eps=False, slip=None, eps=1e-8):
     """Each parameter's values after every step of `schedule`, by torch.optim.Adam's update in numpy
-    (betas (0.8, 0.9), weight decay 0.01); or with one of the likely slips (those two, or one of
+    (betas (0.8, 0.9), weight decay 0.01, the given eps); or with one of the likely slips (those two, or one of
     _ADAM_SLIPS), to name it in a message."""
     beta1, beta2 = (0.9, 0.8) if slip == "betas swapped" else (0.8, 0.9)
     values = [x.copy() for x in start]
@@ -768,23 +804,28 @@ def _adam_sparse_trajectory(start, schedule, per_parameter_steps=True, folded_ep
             bias1, bias2 = (1.0, 1.0) if slip == "no bias correction" else (1 - beta1 ** t, 1 - beta2 ** t)
             sign = -1.0 if slip == "ascent" else 1.0
             if folded_eps:                                    # the slip: Kingma & Ba's "efficient" form
-                values[i] = values[i] - lr * np.sqrt(bias2) / bias1 * m / (np.sqrt(v) + 1e-8)
+                values[i] = values[i] - lr * np.sqrt(bias2) / bias1 * m / (np.sqrt(v) + eps)
             elif slip == "eps inside sqrt":
-                values[i] = values[i] - lr * (m / bias1) / np.sqrt(v / bias2 + 1e-8)
+                values[i] = values[i] - lr * (m / bias1) / np.sqrt(v / bias2 + eps)
             else:
-                values[i] = values[i] - sign * lr * (m / bias1) / (np.sqrt(v / bias2) + 1e-8)
+                values[i] = values[i] - sign * lr * (m / bias1) / (np.sqrt(v / bias2) + eps)
         history.append([x.copy() for x in values])
     return history
 
 
-def _adam_sparse_slips(start, schedule):
-    """Hint -> the trajectory (as _adam_sparse_trajectory gives it) of each likely slip."""
-    return {"one step count for all parameters: state['step'] += 1 only for a parameter that has a gradient":
-            _adam_sparse_trajectory(start, schedule, per_parameter_steps=False),
-            "the bias corrections folded into the step size, lr * sqrt(1 - beta2**t) / (1 - beta1**t) * m / "
-            "(sqrt(v) + eps): that in effect adds eps / sqrt(1 - beta2**t) to sqrt(v_hat), where torch adds eps":
-            _adam_sparse_trajectory(start, schedule, folded_eps=True),
-            **{hint: _adam_sparse_trajectory(start, schedule, slip=slip) for slip, hint in _ADAM_SLIPS.items()}}
+def _adam_sparse_slips(start, schedule, eps=1e-8):
+    """Hint -> the trajectory (as _adam_sparse_trajectory gives it, with this eps) of each likely slip."""
+    slips = {"one step count for all parameters: state['step'] += 1 only for a parameter that has a gradient":
+             _adam_sparse_trajectory(start, schedule, per_parameter_steps=False, eps=eps),
+             "the bias corrections folded into the step size, lr * sqrt(1 - beta2**t) / (1 - beta1**t) * m / "
+             "(sqrt(v) + eps): that in effect adds eps / sqrt(1 - beta2**t) to sqrt(v_hat), where torch adds eps":
+             _adam_sparse_trajectory(start, schedule, folded_eps=True, eps=eps),
+             **{hint: _adam_sparse_trajectory(start, schedule, slip=slip, eps=eps) for slip, hint in _ADAM_SLIPS.items()}}
+    default = 1e-8   # Adam's default eps, written as a literal whatever eps the optimizer was built with
+    if eps != default:
+        slips[f"the step divides by sqrt(v_hat) + {default:g}, the default eps written as a literal, not the "
+              f"optimizer's eps ({eps:g} here): use self.eps"] = _adam_sparse_trajectory(start, schedule, eps=default)
+    return slips
 
 
 def _adam_sparse_assert(got, want, slips, step, i, what, otherwise=""):
@@ -817,6 +858,19 @@ def test_unit_adam_sparse():
                                 f"parameter {i}", "Each parameter counts its own steps (state['step'] += 1 only when it "
                                 "has a gradient) and the current lr is used.")
     assert opt.state[1]["step"] == 2 and opt.state[0]["step"] == 4, "state['step'] counts the steps of each parameter"
+    # A large eps (0.1, where the default is 1e-8) next to small gradients: the update uses the optimizer's own eps.
+    eps, start = 0.1, [np.array([1.0, -1.0])]
+    schedule = [(0.1, np.array([0.01, 0.5])), (0.1, np.array([0.02, -0.5])), (0.1, np.array([0.01, 0.5]))]
+    expected, slips = _adam_sparse_trajectory(start, schedule, eps=eps), _adam_sparse_slips(start, schedule, eps=eps)
+    p = Tensor(start[0], requires_grad=True, dtype=np.float64)
+    options = {"lr": schedule[0][0], "betas": (0.8, 0.9), "eps": eps, "weight_decay": 0.01}   # as the trajectory's
+    opt = Adam([p], **options)
+    for step, (lr, g) in enumerate(schedule):
+        p.grad = g.copy()
+        opt.step()
+        _adam_sparse_assert(p.data, expected[step][0], slips, step, 0, f"Adam({', '.join(f'{k}={v}' for k, v in options.items())}) "
+                            f"from p = {start[0].tolist()}, gradients {[g.tolist() for _, g in schedule]}, step {step + 1}",
+                            "The step is lr * m_hat / (sqrt(v_hat) + eps) with the eps the optimizer was built with.")
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(706)
     start = [rng.standard_normal(3), rng.standard_normal((2, 2))]

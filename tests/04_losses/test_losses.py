@@ -42,6 +42,17 @@ def test_mse_matches_torch_value_and_gradient(torch, shape):
     assert np.allclose(pred.grad, tx.grad.numpy(), atol=1e-12)
 
 
+@pytest.mark.parametrize("shape", [(3,), (5,), (2, 3, 4), (2, 1, 3, 2)])
+def test_mse_is_the_mean_over_every_element_whatever_the_shape(shape):
+    # Not the sum over input.shape[0] * input.shape[-1] ("N x C"), which counts every element only in 2-D.
+    rng = np.random.default_rng(len(shape) * 10 + shape[-1])
+    x, y = rng.standard_normal(shape), rng.standard_normal(shape)
+    got = MSELoss()(f64(x), y).item()
+    assert np.isclose(got, np.mean((x - y) ** 2), rtol=1e-12)
+    assert np.isclose(MSELoss()(Tensor([1.0, 2.0, 3.0]), np.zeros(3)).item(), 14 / 3)
+    assert np.isclose(MSELoss()(Tensor(np.ones((2, 3, 4))), np.zeros((2, 3, 4))).item(), 1.0)
+
+
 def test_mse_rejects_shape_mismatch():
     with pytest.raises(ValueError, match=r"same shape, got input \(4, 1\) and target \(4,\)"):
         MSELoss()(Tensor(np.zeros((4, 1))), Tensor(np.zeros(4)))
@@ -192,6 +203,16 @@ def test_bce_edges_are_finite_with_torchs_gradient(torch):
     # p = 1 for -log p). PyTorch's (p - t) / max(p (1 - p), eps) gives 0/eps = 0 there.
     assert np.allclose(probs.grad[2:], [0.25, -0.25])
     assert BinaryCrossEntropyLoss()(Tensor([1.0, 0.0]), [1.0, 0.0]).item() < 1e-6
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bce_does_not_change_its_input(dtype):
+    # Clipping the probabilities in place (np.clip(..., out=input.data)) rewrites the caller's predictions.
+    p = np.array([[1.0, 0.0], [0.5, 1e-9]], dtype=dtype)
+    probs = Tensor(p.copy(), dtype=dtype)
+    loss = BinaryCrossEntropyLoss()(probs, [[1.0, 0.0], [1.0, 0.0]])
+    assert np.isfinite(loss.item())
+    np.testing.assert_array_equal(probs.data, p)
 
 
 def test_bce_rejects_bad_inputs():

@@ -135,6 +135,39 @@ def test_adam_moves_by_lr_whatever_the_gradient_scale():
         assert np.allclose(p.data, [-0.01, 0.01], rtol=1e-3)
 
 
+def test_adam_uses_its_own_eps():
+    # A large eps next to small gradients: the literal default 1e-8 in place of self.eps moves p much further.
+    lr, eps, (beta1, beta2) = 0.1, 0.1, (0.9, 0.999)
+    p = Tensor([1.0, -1.0], requires_grad=True, dtype=np.float64)
+    opt = Adam([p], lr=lr, eps=eps)
+    want, m, v = np.array([1.0, -1.0]), 0.0, 0.0
+    for t, g in enumerate(([0.01, 0.5], [0.02, -0.5], [0.01, 0.5]), 1):
+        p.grad = np.array(g)
+        opt.step()
+        m, v = beta1 * m + (1 - beta1) * p.grad, beta2 * v + (1 - beta2) * p.grad ** 2
+        want = want - lr * (m / (1 - beta1 ** t)) / (np.sqrt(v / (1 - beta2 ** t)) + eps)
+        assert np.allclose(p.data, want, rtol=1e-12, atol=0)
+    assert np.allclose(p.data, [0.96605947, -1.10693015])   # torch.optim.Adam(lr=0.1, eps=0.1) on these gradients
+
+
+@pytest.mark.parametrize("make", [lambda ps: SGD(ps, lr=0.1), lambda ps: SGD(ps, lr=0.1, weight_decay=0.1),
+                                  lambda ps: SGD(ps, lr=0.1, momentum=0.9, dampening=0.2),
+                                  lambda ps: SGD(ps, lr=0.1, momentum=0.9, nesterov=True),
+                                  lambda ps: Adam(ps, lr=0.1, weight_decay=0.01)],
+                         ids=["sgd", "sgd-decay", "sgd-momentum", "sgd-nesterov", "adam"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_a_0d_parameter_steps_like_a_1_element_one(make, dtype):
+    # A learnable scalar (a temperature) has shape (): no axis to slice, so param.data[:] = ... fails on it.
+    scalar, single = Tensor(1.5, requires_grad=True, dtype=dtype), Tensor([1.5], requires_grad=True, dtype=dtype)
+    opt, reference = make([scalar]), make([single])
+    for g in (0.5, -0.25, 2.0):
+        scalar.grad, single.grad = np.array(g, dtype=dtype), np.array([g], dtype=dtype)
+        opt.step()
+        reference.step()
+        assert scalar.shape == () and scalar.dtype == dtype
+        np.testing.assert_allclose(scalar.data, single.data[0], rtol=1e-6)
+
+
 def test_zero_grad_sets_none_and_skipped_params_keep_values():
     a, b = Tensor([1.0], requires_grad=True), Tensor([2.0], requires_grad=True)
     for opt in (SGD([a, b], lr=0.1, momentum=0.9), Adam([a, b])):

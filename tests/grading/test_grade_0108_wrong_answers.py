@@ -175,6 +175,12 @@ WRONG = {
                                         "test-autograd-nested-diamonds", "test-autograd-losses"},
                                        "topological_order as a depth-first preorder, reversed (every engine check; "
                                        "test-autograd-graph called it breadth-first before)"),
+    ("04", "bce_clip_in_place"): ({"test-bce"}, "BCE clips the probabilities in place (np.clip(..., out=input.data)): "
+                                                "the caller's predictions change"),
+    ("04", "mse_first_last_axis"): ({"test-mse"}, "MSELoss divides by input.shape[0] * input.shape[-1] (N x C), not "
+                                                  "the number of elements"),
+    ("07", "adam_eps_literal"): ({"test-adam-sparse"}, "Adam divides by sqrt(v_hat) + 1e-8, a literal, not self.eps"),
+    ("07", "sgd_slice_assign"): ({"test-sgd"}, "SGD updates with param.data[:] = ...: IndexError on a 0-d parameter"),
     ("08", "train_mode_attribute"): ({"test-training-train-epoch"}, "train_epoch sets self.model.training = True "
                                                                     "instead of calling train(): a Dropout inside "
                                                                     "stays in eval mode"),
@@ -631,6 +637,11 @@ LIKELY = {
     ("06", "leaf_grad_on_dispatch"): [("test-autograd-backward", "a root that is itself a leaf gets none")],
     ("06", "topo_mark_on_push"): [("test-autograd-graph", "adds an input to the visited set when it pushes it")],
     ("06", "topo_reversed_preorder"): [("test-autograd-graph", "That is a depth-first preorder reversed")],
+    ("04", "bce_clip_in_place"): [("test-bce", "Likely bug: the probabilities are clipped in place")],
+    ("04", "mse_first_last_axis"): [("test-mse", "divided by input.shape[0] * input.shape[-1] = 9 (N x C)")],
+    ("07", "adam_eps_literal"): [("test-adam-sparse", "Likely bug: the step divides by sqrt(v_hat) + 1e-08, the default "
+                                                      "eps written as a literal")],
+    ("07", "sgd_slice_assign"): [("test-sgd", "Likely bug: the update writes through a slice, param.data[:] = ...")],
     ("08", "train_mode_attribute"): [("test-training-train-epoch",
                                       "Likely bug: `self.model.training = True` sets the outer model's flag only")],
     ("08", "inline_argmax_hits"): [(item, "Likely bug: the hits were counted with argmax(axis=1)")
