@@ -376,7 +376,15 @@ if __name__ == "__main__":
 # - `__iter__`: yield one batch per index array. For a plain `TensorDataset` (the fast
 #   path, `self._fast`) slice every stored array with the whole index array at once:
 #   `t.data[idx]` is one numpy call per field, instead of one Python call per sample.
-#   Otherwise fetch `self.dataset[i]` for each index and `collate` the samples.
+#   Otherwise fetch `self.dataset[i]` for each index and `collate` the samples. Decide with
+#   `self._fast`, not with the dataset's type: a `TensorDataset` subclass that redefines
+#   `__getitem__` (to augment its samples, say) must be asked per sample.
+#
+#   Write `__iter__` as a generator (`yield`): each `for` loop over the loader then gets its
+#   own pass, so two loops over one loader at once (`zip(loader, loader)`, a loop inside a
+#   loop) do not take each other's batches. And hand out copies: indexing with an index
+#   array copies the rows (a slice `t.data[a:b]` would be a view into the dataset), so a
+#   training loop that changes a batch in place, normalising it say, leaves the data alone.
 
 # %% nbgrader={"grade": false, "grade_id": "dataloader-loader", "locked": false, "schema_version": 3, "solution": true, "task": false}
 #| export
@@ -738,6 +746,11 @@ if __name__ == "__main__":
 # `ListDataset` (given) holds a plain list of samples. A `DataLoader` cannot slice its
 # storage, so it asks for each sample with `dataset[i]` and `collate`s them (the general
 # path). The next check runs the same data through both paths.
+#
+# `MirroredDataset` (given) is a `TensorDataset` that redefines `__getitem__`: each sample's
+# first field comes mirrored, its last axis reversed (a digit seen in a mirror, a simple
+# augmentation). Its arrays could be sliced like any `TensorDataset`'s, but the slices would
+# skip the mirroring; `self._fast` is false for it, so it takes the general path too.
 
 # %% nbgrader={"grade": false, "grade_id": "dataloader-list-dataset", "locked": false, "schema_version": 3, "solution": false, "task": false}
 #| export
@@ -752,6 +765,16 @@ class ListDataset(Dataset):
 
     def __getitem__(self, index):
         return self.samples[index]
+
+
+class MirroredDataset(TensorDataset):
+    """Given: a TensorDataset whose samples come mirrored: the first field's last axis reversed, `x[i][..., ::-1]`
+    (an augmentation). It redefines __getitem__, so a DataLoader must ask it per sample, not slice its arrays."""
+
+    def __getitem__(self, index):
+        first, *rest = self.tensors
+        mirrored = first.data[index][..., ::-1].copy()
+        return (Tensor(mirrored, dtype=first.dtype), *(Tensor(t.data[index], dtype=t.dtype) for t in rest))
 
 
 # %% nbgrader={"grade": false, "grade_id": "check-helpers-iter", "locked": true, "schema_version": 3, "solution": false, "task": false}
@@ -830,6 +853,32 @@ def test_unit_dataloader_iter():
         (batch,) = next(iter(DataLoader(ds, batch_size=2)))
         assert batch.dtype == np.float64, (f"{kind}: float64 data gives float64 batches, got {batch.dtype}"
                                            + _float32_slip(batch, doubles[:2], path))
+    # A TensorDataset subclass that redefines __getitem__ (the given MirroredDataset) is not plain: its batches are
+    # what its own __getitem__ gives, as in PyTorch.
+    pixels = np.arange(1, 7, dtype=np.float32).reshape(3, 2)
+    mirrored = MirroredDataset(Tensor(pixels), Tensor(np.arange(3, dtype=np.float32)))
+    epoch, note = _epoch_to_follow(lambda: DataLoader(mirrored, batch_size=3), 3, 3)
+    got = np.asarray(next(iter(DataLoader(mirrored, batch_size=3)))[0].data)
+    want = pixels[epoch[0]][:, ::-1]
+    assert np.shape(got) == want.shape and np.array_equal(got, want), (
+        f"MirroredDataset(x, y), a TensorDataset whose __getitem__ mirrors x[i], with x = {pixels.tolist()}, batches of "
+        f"3: expected the batch its __getitem__ gives, {want.tolist()}{note}, got {got.tolist()}" + (
+            ". Likely bug: __iter__ takes the fast path for every TensorDataset (isinstance(self.dataset, TensorDataset) "
+            "or hasattr(self.dataset, 'tensors')) and slices the stored arrays, skipping a subclass's own "
+            "__getitem__; decide with self._fast, true only when __getitem__ is TensorDataset's own"
+            if np.shape(got) == want.shape and np.array_equal(got, pixels[epoch[0]]) else ""))
+    # Two loops over one loader at once (zip, a loop inside a loop): each gets its own pass over the epoch.
+    counting = TensorDataset(Tensor(np.arange(4, dtype=np.float32)))   # sample i holds i
+    four = DataLoader(counting, batch_size=2)
+    epoch, note = _epoch_to_follow(lambda: DataLoader(counting, batch_size=2), 4, 2)
+    pairs = [(a[0].data.tolist(), b[0].data.tolist()) for a, b in zip(four, four)]
+    want = [(b.astype(float).tolist(), b.astype(float).tolist()) for b in epoch]
+    assert pairs == want, (
+        f"zip(loader, loader) over one loader of 4 samples in batches of 2: each loop gets its own pass, so expected "
+        f"{len(want)} pairs, each a batch with itself, {want}{note}; got {len(pairs)}, {pairs}" + (
+            ". Likely bug: __iter__ returns the loader itself (return self, with a __next__ on the loader), so every "
+            "loop over it shares one position; make __iter__ a generator (yield each batch), which gives each loop "
+            "its own iterator" if iter(four) is four else ""))
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(5055)
     x, y = rng.standard_normal((9, 3)).astype(np.float32), rng.permutation(9).astype(np.float32)
@@ -840,11 +889,62 @@ def test_unit_dataloader_iter():
         np.testing.assert_array_equal(labels, y[np.concatenate(epoch)], err_msg=f"{what}: the labels, in order{note}")
         xs, ys = map(np.concatenate, zip(*[[t.data for t in b] for b in DataLoader(ds, batch_size=4, shuffle=True)]))
         np.testing.assert_array_equal(xs, x[np.argsort(y)[ys.astype(int)]], err_msg=f"{what}: pairs kept, shuffled")
+
+    what = ("MirroredDataset(x, y), 9 samples (x (9, 3), y (9,)) shuffled in batches of 4, an input the notebook does "
+            "not show")
+    xs, ys = map(np.concatenate, zip(*[[t.data for t in b] for b in DataLoader(MirroredDataset(x, y), batch_size=4,
+                                                                               shuffle=True, seed=3)]))
+    stored = x[np.argsort(y)[ys.astype(int)]]   # the stored rows of the labels that came, in their order
+    assert np.shape(xs) == stored.shape and np.array_equal(xs, stored[:, ::-1]), (
+        f"{what}: expected each image mirrored by its __getitem__ (its row reversed), e.g. {stored[0, ::-1].tolist()} "
+        f"with the label {ys[0]:g}, got {np.asarray(xs)[0].tolist()}" + (
+            ". Likely bug: __iter__ takes the fast path for this TensorDataset subclass too, skipping its own "
+            "__getitem__; decide with self._fast" if np.shape(xs) == stored.shape and np.array_equal(xs, stored) else ""))
+    loader = DataLoader(TensorDataset(x, y), batch_size=4)
+    passes = len(_right_epoch(9, 4))
+    nested = sum(1 for _ in loader for _ in loader)
+    assert nested == passes ** 2, (
+        f"TensorDataset: a loop over one loader inside a loop over the same loader, 9 samples in batches of 4 (an "
+        f"input the notebook does not show): expected {passes} * {passes} = {passes ** 2} inner batches, got {nested}" + (
+            ". Likely bug: __iter__ returns the loader itself, so the loops share one position; make __iter__ a "
+            "generator (yield each batch)" if iter(loader) is loader else ""))
     ### END HIDDEN TESTS
     print("DataLoader.__iter__: batches from the fast path and the general path agree")
 
 if __name__ == "__main__":
     test_unit_dataloader_iter()
+
+# %% [markdown]
+# ### A batch is a copy
+#
+# A training loop may change a batch in place, normalising it say (`images.data -= mean`).
+# That must not reach the dataset, or every later epoch would see the data changed again.
+# Indexing with an index array (`t.data[idx]`) copies the rows, and so does `collate`'s
+# `np.stack`; a slice (`t.data[start:stop]`) would be a view into the dataset's array.
+# PyTorch's loader copies too. The check below has no points (the graded checks run your
+# loader in another process, which cannot see a change made in place), but it runs here
+# and in `tito test`.
+
+# %% nbgrader={"grade": false, "grade_id": "test-dataloader-batch-copies", "locked": true, "schema_version": 3, "solution": false, "task": false}
+def test_unit_batches_are_copies():
+    stored = np.arange(6, dtype=np.float32)
+    ds = TensorDataset(Tensor(stored.copy()))
+    shared = count = 0
+    for (batch,) in DataLoader(ds, batch_size=2):
+        shared += bool(np.shares_memory(batch.data, ds.tensors[0].data))
+        count += 1
+        batch.data[...] = -1          # changing the batch in place, as normalising it in place does
+    after = ds.tensors[0].data.tolist()
+    assert after == stored.tolist(), (
+        f"setting every value of each batch to -1 in place (batch.data[...] = -1) must leave the dataset alone: "
+        f"expected its array to stay {stored.tolist()}, got {after}" + (
+            f". Likely bug: the fast path slices the stored arrays (t.data[start:stop]), and a slice is a view that "
+            f"shares memory with the dataset ({shared} of {count} batches did); index with the batch's index array, "
+            "t.data[idx], which copies the rows" if shared else ""))
+    print("DataLoader: a batch is a copy, changing it leaves the dataset alone")
+
+if __name__ == "__main__":
+    test_unit_batches_are_copies()
 
 # %% [markdown]
 # ### What the fast path buys

@@ -524,7 +524,7 @@ class Recorder(Module):
 import numpy as np
 
 
-def _hits(outputs, targets):
+def _right_predictions(outputs, targets):
     """Per sample, whether the prediction is right: argmax of (N, C) class scores, or an (N, 1) probability of
     class 1 above 0.5; targets (N,) or (N, 1) class indices."""
     predicted = outputs.argmax(axis=1) if outputs.shape[1] > 1 else (outputs[:, 0] > 0.5).astype(np.int64)
@@ -537,7 +537,7 @@ def _accuracy_averages(batches):
     checks of train_epoch and evaluate accept either: they check the averaging; a wrong accuracy() is
     test-training-accuracy's item, and costs only that one."""
     count = sum(len(targets) for _, targets in batches)
-    right = sum(float(np.mean(_hits(logits, targets))) * len(targets) for logits, targets in batches) / count
+    right = sum(float(np.mean(_right_predictions(logits, targets))) * len(targets) for logits, targets in batches) / count
     try:
         yours = sum(float(accuracy(logits, targets)) * len(targets) for logits, targets in batches) / count
     except Exception:
@@ -553,7 +553,7 @@ def _accuracy_matches(acc, batches):
         return ""
     return f"expected {right}" + ("" if abs(yours - right) < 1e-9 else f" (or {yours} by your accuracy(), which "
                                    "test-training-accuracy finds wrong)") + f", got {acc}" + _batch_means_hint(
-        acc, [_hits(logits, targets) for logits, targets in batches]) + _inline_argmax_hint(acc, batches)
+        acc, [_right_predictions(logits, targets) for logits, targets in batches]) + _inline_argmax_hint(acc, batches)
 
 
 def _inline_argmax_hint(got, batches):

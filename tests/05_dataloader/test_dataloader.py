@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from tinytorch.core.dataloader import DataLoader, Dataset, TensorDataset, collate
+from tinytorch.core.dataloader import DataLoader, Dataset, MirroredDataset, TensorDataset, collate
 from tinytorch.core.tensor import Tensor
 from numeric_checks import numpy_global_state_kept
 
@@ -272,6 +272,61 @@ def test_subclass_overriding_getitem_goes_through_getitem():
     ds = Doubled(np.ones((5, 2), dtype=np.float32), np.arange(5))
     x, _ = next(iter(DataLoader(ds, batch_size=5)))
     np.testing.assert_array_equal(x.data, np.full((5, 2), 2.0))
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_given_mirrored_dataset_goes_through_its_getitem(shuffle):
+    """A TensorDataset subclass that redefines __getitem__ is not sliced, whatever isinstance or hasattr say."""
+    x = np.arange(12, dtype=np.float32).reshape(4, 3)
+    y = np.arange(4, dtype=np.float32)
+    batches = list(DataLoader(MirroredDataset(x, y), batch_size=3, shuffle=shuffle, seed=2))
+    images = np.concatenate([b[0].data for b in batches])
+    labels = np.concatenate([b[1].data for b in batches]).astype(int)
+    np.testing.assert_array_equal(images, x[labels][:, ::-1])
+
+
+def test_dataset_with_a_tensors_attribute_is_asked_per_sample():
+    """Holding `.tensors` does not make a dataset a plain TensorDataset: its own __getitem__ decides its samples."""
+    class Shifted(Dataset):
+        def __init__(self):
+            self.tensors = (Tensor(np.zeros((5, 2), dtype=np.float32)),)
+
+        def __len__(self):
+            return 5
+
+        def __getitem__(self, index):
+            return (np.full(2, index + 1, dtype=np.float32),)
+
+    (batch,) = next(iter(DataLoader(Shifted(), batch_size=5)))
+    np.testing.assert_array_equal(batch.data[:, 0], [1, 2, 3, 4, 5])
+
+
+@pytest.mark.parametrize("kind", ["tensor", "generic"])
+def test_two_loops_over_one_loader_each_get_a_whole_epoch(kind):
+    """zip(loader, loader) and a loop inside a loop: every iter(loader) is a pass of its own, as in PyTorch."""
+    loader = DataLoader(make_ds(6) if kind == "tensor" else ListDataset(6), batch_size=2)
+    pairs = [(a[-1].data.tolist(), b[-1].data.tolist()) for a, b in zip(loader, loader)]
+    assert pairs == [([0, 1], [0, 1]), ([2, 3], [2, 3]), ([4, 5], [4, 5])]
+    assert sum(1 for _ in loader for _ in loader) == 9
+    shuffled = DataLoader(make_ds(6), batch_size=2, shuffle=True, seed=4)
+    inner = [labels_of(shuffled) for _ in shuffled]
+    assert len(inner) == 3 and all(sorted(epoch.tolist()) == list(range(6)) for epoch in inner)
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+@pytest.mark.parametrize("kind", ["tensor", "generic"])
+def test_batches_are_copies_of_the_data(kind, shuffle):
+    """Changing a batch in place (normalising it, say) leaves the dataset alone: batches never view its arrays."""
+    ds = make_ds(7) if kind == "tensor" else ListDataset(7)
+    before = [np.array(ds[i][0].data if kind == "tensor" else ds[i][0]) for i in range(7)]
+    for batch in DataLoader(ds, batch_size=3, shuffle=shuffle):
+        if kind == "tensor":
+            assert not any(np.shares_memory(field.data, t.data) for field in batch for t in ds.tensors)
+        for field in batch:
+            field.data[...] = -1
+    after = [np.array(ds[i][0].data if kind == "tensor" else ds[i][0]) for i in range(7)]
+    for i in range(7):
+        np.testing.assert_array_equal(after[i], before[i])
 
 
 def test_generic_dataset_called_once_per_sample_per_epoch():

@@ -165,6 +165,12 @@ WRONG = {
     ("05", "drop_last_trim_before_shuffle"): ({"test-dataloader-batch-indices"},
                                               "with drop_last, N cut to whole batches before the shuffle: the last "
                                               "N % batch_size samples never come"),
+    ("05", "fast_path_isinstance"): ({"test-dataloader-iter"}, "__iter__ takes the fast path on isinstance(dataset, "
+                                                               "TensorDataset), slicing past a subclass's __getitem__"),
+    ("05", "fast_path_hasattr"): ({"test-dataloader-iter"}, "__iter__ takes the fast path on hasattr(dataset, 'tensors'), "
+                                                            "slicing past a subclass's __getitem__"),
+    ("05", "loader_is_iterator"): ({"test-dataloader-iter"}, "__iter__ returns self with a __next__ on the loader: "
+                                                             "zip(L, L) and nested loops share one position"),
     ("06", "leaf_grad_on_dispatch"): ({"test-autograd-backward"}, "backward writes .grad when it sends a gradient to a "
                                                                   "leaf and skips leaves in its walk: a leaf as the "
                                                                   "root keeps .grad None"),
@@ -634,6 +640,9 @@ LIKELY = {
     ("01", "matmul_dot_for_batches"): [("test-tensor-matmul", "Likely bug: np.dot of a matrix and a batch")],
     ("02", "softmax_transpose_for_dim0"): [("test-activations-softmax", "Likely bug: the softmax is taken over axis 0")],
     ("05", "drop_last_trim_before_shuffle"): [("test-dataloader-batch-indices", "Likely bug: N is cut to whole batches")],
+    ("05", "fast_path_isinstance"): [("test-dataloader-iter", "Likely bug: __iter__ takes the fast path for every TensorDataset")],
+    ("05", "fast_path_hasattr"): [("test-dataloader-iter", "Likely bug: __iter__ takes the fast path for every TensorDataset")],
+    ("05", "loader_is_iterator"): [("test-dataloader-iter", "Likely bug: __iter__ returns the loader itself")],
     ("06", "leaf_grad_on_dispatch"): [("test-autograd-backward", "a root that is itself a leaf gets none")],
     ("06", "topo_mark_on_push"): [("test-autograd-graph", "adds an input to the visited set when it pushes it")],
     ("06", "topo_reversed_preorder"): [("test-autograd-graph", "That is a depth-first preorder reversed")],

@@ -4,7 +4,7 @@
 
 # %% auto #0
 __all__ = ['DIGITS_FILE', 'DIGITS_SPLIT_SEED', 'DIGITS_TEST_FRACTION', 'DIGITS_MAX_PIXEL', 'Dataset', 'TensorDataset', 'collate',
-           'DataLoader', 'ListDataset', 'load_digits']
+           'DataLoader', 'ListDataset', 'MirroredDataset', 'load_digits']
 
 # %% ../../src/05_dataloader/05_dataloader.py #cell-001
 from pathlib import Path
@@ -175,7 +175,17 @@ class ListDataset(Dataset):
     def __getitem__(self, index):
         return self.samples[index]
 
-# %% ../../src/05_dataloader/05_dataloader.py #cell-031
+
+class MirroredDataset(TensorDataset):
+    """Given: a TensorDataset whose samples come mirrored: the first field's last axis reversed, `x[i][..., ::-1]`
+    (an augmentation). It redefines __getitem__, so a DataLoader must ask it per sample, not slice its arrays."""
+
+    def __getitem__(self, index):
+        first, *rest = self.tensors
+        mirrored = first.data[index][..., ::-1].copy()
+        return (Tensor(mirrored, dtype=first.dtype), *(Tensor(t.data[index], dtype=t.dtype) for t in rest))
+
+# %% ../../src/05_dataloader/05_dataloader.py #cell-033
 DIGITS_FILE = Path(tinytorch.__file__).resolve().parent / "data" / "digits.csv.gz"
 DIGITS_SPLIT_SEED = 0
 DIGITS_TEST_FRACTION = 0.2

@@ -1,0 +1,7 @@
+class DataLoader:
+    def __iter__(self):
+        for idx in self.batch_indices():
+            if hasattr(self.dataset, "tensors"):
+                yield tuple(_to_tensor(t.data[idx]) for t in self.dataset.tensors)
+            else:
+                yield collate([self.dataset[int(i)] for i in idx])
