@@ -787,9 +787,8 @@ if __name__ == "__main__":
 # `r = i * stride_h + ki`, `c = j * stride_w + kj`), the backward pass sends the output's
 # gradient `g = grad_out[n, co, i, j]` back to both factors: `g * weight[...]` is **added**
 # to the input pixel's gradient and `g * x_pad[...]` to the weight's. Overlapping windows
-# reach the same pixel, so its contributions add up: use `+=`, never `=`. The bias
-# gradient sums `grad_out` over the images and positions of its channel. Finally cut the
-# padding off the input gradient.
+# reach the same pixel, so its contributions add up: use `+=`, never `=`. The bias gradient
+# sums `grad_out` over the images and positions of its channel. Finally cut the padding off.
 
 
 # %% nbgrader={"grade": false, "grade_id": "conv2d-backward-loops", "locked": false, "schema_version": 3, "solution": true, "task": false}
@@ -1099,8 +1098,9 @@ def test_unit_maxpool2d_loops():
         what = f"maxpool2d_loops(x {shape}{' (all negative)' if sign < 0 else ''}, kernel {kernel}, stride {stride}, padding {padding})"
         _assert_close(_call(what, maxpool2d_loops, x, kernel, stride, padding), expected, what,
                       suspects=_maxpool_suspects(x, kernel, stride, padding))
-    # Stride defaults to the kernel size.
+    # Stride defaults to the kernel size. Each channel's top-left value is its maximum (it wins one window only).
     x = rng.standard_normal((2, 2, 6, 9))
+    x[:, :, 0, 0] = 5.0
     what = "maxpool2d_loops(x (2, 2, 6, 9), (2, 3)) (stride None means stride = kernel_size)"
     _assert_close(_call(what, maxpool2d_loops, x, (2, 3)), _maxpool_numpy(x, (2, 3), (2, 3), (0, 0)), what,
                   suspects=_maxpool_suspects(x, (2, 3), (2, 3), (0, 0)))
@@ -1205,9 +1205,7 @@ if __name__ == "__main__":
 # %%
 if __name__ == "__main__":
     # Max pooling 2x2, stride 1, on a 3x3 map with a tie: the 5s sit at (0, 1) and (1, 1).
-    _x = np.array([[1, 5, 2],
-                   [3, 5, 0],
-                   [4, 1, 2]], dtype=float)
+    _x = np.array([[1, 5, 2], [3, 5, 0], [4, 1, 2]], dtype=float)
     _g = np.array([[1.0, 10.0], [100.0, 1000.0]])             # dL/d(pooled output), 2x2
     _gx = np.zeros_like(_x)
     for _i in range(2):
@@ -1316,11 +1314,10 @@ def test_unit_maxpool2d_backward_loops():
     got = _call(what, maxpool2d_backward_loops, g, peak, 2, stride=1, hints=_MAXPOOL_BACK_ERRORS)
     _assert_close(got, np.array([[[[0.0, 0, 0], [0, 10, 0], [0, 0, 0]]]]), what, suspects=_maxpool_back_suspects(g, peak, (2, 2), (1, 1), (0, 0)),
                   coverage=_diag_coverage(peak.shape, (2, 2), (1, 1), (0, 0), (2, 2)), input_gradient=True)
-    # Finite differences of loss = sum(probe * maxpool(x)), distinct values (no ties), non-square
-    # kernel/stride/padding, overlapping rows; then all negative, where padding (-inf) must never win.
-    # Values are 0.1 apart, so within +-1e-3 no window changes its winner: the differences are exact.
+    # Finite differences of loss = sum(probe * maxpool(x)), non-square kernel/stride/padding, overlapping rows, then
+    # all negative (padding, -inf, never wins). Values 0.1 apart: within +-1e-3 no winner changes, the differences exact.
     rng = np.random.default_rng(41)
-    kernel, stride, padding = (3, 2), (2, 1), (1, 1)
+    kernel, stride, padding = (3, 4), (2, 1), (1, 2)
     for sign in (1, -1):
         x = sign * (1 + rng.permutation(2 * 2 * 7 * 6).reshape(2, 2, 7, 6) / 10)
         probe = rng.standard_normal(_maxpool_numpy(x, kernel, stride, padding).shape)      # (2, 2, 4, 7)
@@ -1331,8 +1328,9 @@ def test_unit_maxpool2d_backward_loops():
                             hints=_MAXPOOL_BACK_ERRORS), expected, what, tol=1e-9,
                       suspects=_maxpool_back_suspects(probe, x, kernel, stride, padding), input_gradient=True)
     ### BEGIN HIDDEN TESTS
-    rng, geometry = np.random.default_rng(410), ((2, 3), (1, 2), (1, 1))
+    rng, geometry = np.random.default_rng(410), ((2, 3), (1, 2), (0, 0))
     x = 1 + rng.permutation(180).reshape(2, 3, 5, 6) / 10     # 0.1 apart: no ties, exact differences
+    x[:, :, 0, 0] = 20.0                                       # the top-left value is each channel's maximum
     probe = rng.standard_normal(_maxpool_numpy(x, *geometry).shape)
     what = f"maxpool2d_backward_loops(x (2, 3, 5, 6), kernel, stride, padding {geometry}), an input the notebook does not show"
     _assert_close(_call(what, maxpool2d_backward_loops, probe, x, *geometry, hints=_MAXPOOL_BACK_ERRORS), _numeric_grad(
@@ -1798,9 +1796,9 @@ def test_unit_conv2d_init():
                                  "(out_channels, in_channels, kh, kw))",
                    (5, 3, 4, 2): "kh and kw are swapped: kernel_size is (height, width) = (kh, kw)"}
     shape = tuple(conv.weight.shape)
-    assert shape == (5, 3, 2, 4), (
-        f"Conv2d(3, 5, kernel_size=(2, 4)).weight has shape {shape}, expected "
-        "(out_channels, in_channels, kh, kw) = (5, 3, 2, 4)" + (f". Likely bug: {shape_slips[shape]}" if shape in shape_slips else ""))
+    assert shape == (5, 3, 2, 4), (f"Conv2d(3, 5, kernel_size=(2, 4)).weight has shape {shape}, expected (out_channels, "
+                                   "in_channels, kh, kw) = (5, 3, 2, 4)"
+                                   + (f". Likely bug: {shape_slips[shape]}" if shape in shape_slips else ""))
     assert conv.weight.requires_grad, "Conv2d.weight must be created with requires_grad=True"
     assert conv.bias is not None, "Conv2d(3, 5, (2, 4)).bias is None; with bias=True it must be a Tensor"
     bias_shape = tuple(conv.bias.shape)
@@ -2128,11 +2126,13 @@ def test_unit_receptive_field():
                                     "return tuple(field)")
     assert all(isinstance(v, (int, np.integer)) for v in got), f"receptive_field returned {got!r}; expected ints"
     # Kernel-less layers anywhere change nothing, even first or last.
-    what = "receptive_field(kernel-less, Conv (2, 4)/s(3, 1), MaxPool (3, 2), kernel-less)"
-    got = tuple(_call(what, receptive_field, [Module(), _rf_conv(1, 1, (2, 4), stride=(3, 1)), MaxPool2d((3, 2)), Module()],
+    pool = MaxPool2d(3, stride=2)
+    pool.kernel_size, pool.stride = 3, 2     # ints, as torch.nn.MaxPool2d(3, 2) stores them
+    what = "receptive_field(kernel-less, Conv (2, 4)/s(3, 1), MaxPool kernel_size=3 stride=2 (ints), kernel-less)"
+    got = tuple(_call(what, receptive_field, [Module(), _rf_conv(1, 1, (2, 4), stride=(3, 1)), pool, Module()],
                       hints={TypeError: _RF_TYPE_HINT}))
-    expected = _field_by_intervals([((2, 4), (3, 1)), ((3, 2), (3, 2))])
-    hint = _field_slip([("none", None, None, None), ("conv", (2, 4), (3, 1), (0, 0)), ("maxpool", (3, 2), (3, 2), (0, 0)),
+    expected = _field_by_intervals([((2, 4), (3, 1)), ((3, 3), (2, 2))])
+    hint = _field_slip([("none", None, None, None), ("conv", (2, 4), (3, 1), (0, 0)), ("maxpool", (3, 3), (2, 2), (0, 0)),
                         ("none", None, None, None)], got) if got != expected else None
     assert got == expected, f"{what} returned {got}, expected {expected}" + (f". Likely bug: {hint}" if hint else "")
     assert tuple(receptive_field([Module()])) == (1, 1), "a layer without kernel_size sees one value: (1, 1)"

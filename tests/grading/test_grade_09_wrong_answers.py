@@ -185,6 +185,17 @@ TABLE: dict[str, tuple[set[str], str]] = {
     "avgpool_back_divide_precedence": ({"test-avgpool2d-backward-loops"}, "grad / kh * kw: divides by kh, multiplies by kw"),
     "conv_back_grad_b_assign": ({"test-conv2d-backward-loops"}, "grad_b[co] = g where += belongs: the last term only"),
     "avgpool_back_window_at_x_coordinates": ({"test-avgpool2d-backward-loops"}, "writes into grad_x_pad at x's coordinates (padding offset forgotten)"),
+    # Round twenty-six's held-out hunt: each scored 48/48 (maxpool's backward checks had ph == pw and padding or
+    # a small corner; receptive_field's layers all stored pairs).
+    "maxpool_back_crop_axes_swapped": ({"test-maxpool2d-backward-loops"}, "crops grad_x_pad[:, :, pw:pw + height, ph:ph + width]"),
+    "maxpool_back_unpad_ph_both": ({"test-maxpool2d-backward-loops"}, "writes into grad_x at (row - ph, col - ph)"),
+    "maxpool_best_starts_at_corner": ({"test-maxpool2d-loops"}, "running max starts at x_pad[n, c, 0, 0], not the window's"),
+    "maxpool_back_best_starts_at_corner": ({"test-maxpool2d-backward-loops"}, "running max (and its place) starts at the "
+                                                                              "channel's top-left cell"),
+    "rf_unpacks_pairs": ({"test-receptive-field"}, "kh, kw = layer.kernel_size: an int kernel_size (torch's pooling) fails"),
+    "rf_int_kernel_but_pair_stride": ({"test-receptive-field"}, "an int kernel_size made a pair, the stride indexed as one"),
+    "rf_isinstance_three_classes": ({"test-receptive-field"}, "only Conv2d, MaxPool2d and AvgPool2d, their attributes as pairs"),
+    "rf_by_class_name": ({"test-receptive-field"}, "layers picked by class name, kernel_size and stride unpacked as pairs"),
     # Held-out hunt H31: no hint.
     "conv_back_grad_b_last_image": ({"test-conv2d-backward-loops"}, "grad_b[co] = total per image: the last image only"),
     "conv_back_grad_w_last_image": ({"test-conv2d-backward-loops"}, "grad_w[...] = total per image: the last image only"),
@@ -360,6 +371,14 @@ HINTS: dict[str, str] = {
     "avgpool_back_divide_precedence": "(grad / kh * kw is read as (grad / kh) * kw",
     "conv_back_grad_b_assign": "Likely bug: grad_b keeps only the last term",
     "avgpool_back_window_at_x_coordinates": "Likely bug: the gradient lands ph rows and pw columns too far up and left",
+    "maxpool_back_crop_axes_swapped": "Likely bug: the padding is cut off with the axes swapped",
+    "maxpool_back_unpad_ph_both": INDEX_HINT,
+    "maxpool_best_starts_at_corner": "Likely bug: the running maximum is not reset",
+    "maxpool_back_best_starts_at_corner": "Likely bug: the running maximum is not reset",
+    "rf_unpacks_pairs": "a kernel_size or stride may be a plain int",
+    "rf_int_kernel_but_pair_stride": "a kernel_size or stride may be a plain int",
+    "rf_isinstance_three_classes": "a kernel_size or stride may be a plain int",
+    "rf_by_class_name": "a kernel_size or stride may be a plain int",
     "conv_back_grad_b_last_image": "Likely bug: grad_b holds the last image's sum only",
     "conv_back_grad_w_last_image": "Likely bug: grad_w holds the last image's sum only",
     "init_glorot_normal": "Likely bug: the std is sqrt(2 / (fan_in + fan_out))",

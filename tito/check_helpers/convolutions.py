@@ -619,23 +619,24 @@ def _diag_overwrite_hint(got, expected, coverage):
     return None
 
 
-def _diag_scatter(x_shape, padding, pairs):
-    """grad_x of x_shape from (padded row, padded column, n, c, value) contributions, padding cut off."""
+def _diag_scatter(x_shape, padding, pairs, swap_crop=False):
+    """grad_x of x_shape from (padded row, padded column, n, c, value) contributions, padding cut off (with the
+    slip of cutting pw rows and ph columns, if swap_crop)."""
     (ph, pw) = padding
     grad = np.zeros((x_shape[0], x_shape[1], x_shape[2] + 2 * ph, x_shape[3] + 2 * pw))
     for r, c, n, ch, value in pairs:
         grad[n, ch, r, c] += value
-    return grad[:, :, ph:ph + x_shape[2], pw:pw + x_shape[3]]
+    return _diag_crop_swapped(grad, x_shape, padding) if swap_crop else grad[:, :, ph:ph + x_shape[2], pw:pw + x_shape[3]]
 
 
 def _maxpool_back_variant(g, x, kernel, stride, padding, pad_value=-np.inf, pick="first", start=-np.inf,
-                          unravel=None, scatter_stride=None, times_max=False, stop_early=False):
+                          unravel=None, scatter_stride=None, times_max=False, stop_early=False, swap_crop=False):
     """The max-pooling gradient with one rule changed: the padding's value, which tied maximum wins
     ("first"/"last" in row-major order, "column" first in column-major order, "all", or "split": each
     tied one gets an equal share), the running maximum's start, the shape the window's flat argmax is
     unravelled with, the stride of the cells the gradient goes to, or a gradient times the maximum; "corner":
     the window's top-left cell gets it (the winner's place never updated); stop_early: the last output row and
-    column pass nothing back (range(h_out - 1))."""
+    column pass nothing back (range(h_out - 1)); swap_crop: the padding cut off with ph and pw swapped."""
     (kh, kw), (sh, sw) = kernel, stride
     (th, tw) = scatter_stride or stride
     xp = _diag_pad(x, padding, pad_value)
@@ -659,7 +660,7 @@ def _maxpool_back_variant(g, x, kernel, stride, padding, pad_value=-np.inf, pick
                         cells = [tuple(int(v) for v in np.unravel_index(int(np.argmax(window)), unravel))]
                     value = g[n, ch, i, j] * (best if times_max else 1.0) / (len(cells) if pick == "split" else 1)
                     pairs += [(i * th + a, j * tw + b, n, ch, value) for a, b in cells]
-    return _diag_scatter(x.shape, padding, pairs)
+    return _diag_scatter(x.shape, padding, pairs, swap_crop)
 
 
 def _maxpool_back_suspects(g, x, kernel, stride, padding):
@@ -673,8 +674,9 @@ def _maxpool_back_suspects(g, x, kernel, stride, padding):
          lambda: variant(pick="all")),
         ("ties are broken in column-major order (the kernel-column loop outside the kernel-row loop): the "
          "first maximum in row-major order wins", lambda: variant(pick="column")),
-        ("the window's flat argmax is unravelled with (kw, kh): np.unravel_index(k, (kh, kw)) gives "
-         "(k // kw, k % kw)", lambda: None if kh == kw else variant(unravel=(kw, kh))),
+        ("the window's flat argmax is split with (kw, kh) (np.unravel_index(k, (kw, kh)), or k // kh and k % kh); "
+         "a window row holds kw cells: ki, kj = divmod(k, kw), as np.unravel_index(k, (kh, kw)) gives",
+         lambda: None if kh == kw else variant(unravel=(kw, kh))),
         ("the maximum is searched in a zero-padded input: pad with -inf, so padding never wins",
          lambda: variant(pad_value=0.0)),
         ("the running maximum starts at 0, so in a window of negative values nothing wins and the corner "
@@ -699,6 +701,8 @@ def _maxpool_back_suspects(g, x, kernel, stride, padding):
          "place) inside the loop over j, so each window's gradient goes to that window's own maximum",
          lambda: _maxpool_back_not_reset(g, x, kernel, stride, padding)),
         (_BACK_STOPS_EARLY, lambda: variant(stop_early=True)),
+        ("the padding is cut off with the axes swapped: grad_x_pad[:, :, ph:ph + height, pw:pw + width]",
+         lambda: None if padding[0] == padding[1] else variant(swap_crop=True)),
     ]
 
 

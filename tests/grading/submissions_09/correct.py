@@ -65,8 +65,9 @@ CORRECT["receptive_field"] = """
 convs = [layer for layer in layers if hasattr(layer, "kernel_size")]
 seen = [1, 1]
 for layer in reversed(convs):
+    kernel, stride = np.broadcast_to(layer.kernel_size, 2), np.broadcast_to(layer.stride, 2)   # an int, or a pair
     for axis in (0, 1):
-        seen[axis] = (seen[axis] - 1) * layer.stride[axis] + layer.kernel_size[axis]
+        seen[axis] = int((seen[axis] - 1) * stride[axis] + kernel[axis])
 return (seen[0], seen[1])
 """
 

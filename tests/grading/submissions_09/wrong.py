@@ -2049,3 +2049,117 @@ for n in range(batch):
                 out[n, c, i, j] = s / (kh * kw)
 return out
 """)
+
+# Round twenty-six's held-out hunt: each scored 48/48 before its check was widened.
+
+wrong("maxpool_back_crop_axes_swapped", "maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                a, b = np.unravel_index(np.argmax(window), window.shape)
+                grad_x_pad[n, c, i * sh + a, j * sw + b] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, pw:pw + height, ph:ph + width]
+""")
+
+wrong("maxpool_back_unpad_ph_both", "maxpool2d_backward_loops", """
+grad_x = np.zeros_like(x)
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                best, br, bc = -np.inf, 0, 0
+                for ki in range(kh):
+                    for kj in range(kw):
+                        if x_pad[n, c, i * sh + ki, j * sw + kj] > best:
+                            best, br, bc = x_pad[n, c, i * sh + ki, j * sw + kj], i * sh + ki, j * sw + kj
+                grad_x[n, c, br - ph, bc - ph] += grad_out[n, c, i, j]
+return grad_x
+""")
+
+wrong("maxpool_best_starts_at_corner", "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                best = x_pad[n, c, 0, 0]
+                for ki in range(kh):
+                    for kj in range(kw):
+                        v = x_pad[n, c, i * sh + ki, j * sw + kj]
+                        if v > best:
+                            best = v
+                out[n, c, i, j] = best
+return out
+""")
+
+wrong("maxpool_back_best_starts_at_corner", "maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                best, best_row, best_col = x_pad[n, c, 0, 0], 0, 0
+                for ki in range(kh):
+                    for kj in range(kw):
+                        row, col = i * sh + ki, j * sw + kj
+                        if x_pad[n, c, row, col] > best:
+                            best, best_row, best_col = x_pad[n, c, row, col], row, col
+                grad_x_pad[n, c, best_row, best_col] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+wrong("rf_unpacks_pairs", "receptive_field", """
+rf_h, rf_w = 1, 1
+jump_h, jump_w = 1, 1
+for layer in layers:
+    if not hasattr(layer, "kernel_size"):
+        continue
+    kh, kw = layer.kernel_size
+    sh, sw = layer.stride
+    rf_h += (kh - 1) * jump_h
+    rf_w += (kw - 1) * jump_w
+    jump_h *= sh
+    jump_w *= sw
+return (rf_h, rf_w)
+""")
+
+wrong("rf_int_kernel_but_pair_stride", "receptive_field", """
+rf = [1, 1]
+jump = [1, 1]
+for layer in layers:
+    if not hasattr(layer, "kernel_size"):
+        continue
+    k = layer.kernel_size
+    if isinstance(k, int):
+        k = (k, k)
+    s = layer.stride
+    for a in range(2):
+        rf[a] += (k[a] - 1) * jump[a]
+        jump[a] *= s[a]
+return tuple(rf)
+""")
+
+wrong("rf_isinstance_three_classes", "receptive_field", """
+field, jump = [1, 1], [1, 1]
+for layer in layers:
+    if isinstance(layer, (Conv2d, MaxPool2d, AvgPool2d)):
+        for axis in range(2):
+            field[axis] += (layer.kernel_size[axis] - 1) * jump[axis]
+            jump[axis] *= layer.stride[axis]
+return tuple(field)
+""")
+
+wrong("rf_by_class_name", "receptive_field", """
+rf_h = rf_w = 1
+j_h = j_w = 1
+for layer in layers:
+    if type(layer).__name__ not in ("Conv2d", "MaxPool2d", "AvgPool2d"):
+        continue
+    kh, kw = layer.kernel_size
+    sh, sw = layer.stride
+    rf_h += (kh - 1) * j_h
+    rf_w += (kw - 1) * j_w
+    j_h *= sh
+    j_w *= sw
+return rf_h, rf_w
+""")
