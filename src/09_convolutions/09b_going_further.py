@@ -81,7 +81,9 @@ def _assert_close(got, expected, what, tol=1e-10):
 # `x_pad[i * s + ki * d, j * s + kj * d]`. A 3x3 kernel with dilation 2 sees a 5x5 area with
 # 9 weights, so the receptive field grows without more weights or more MACs (WaveNet and
 # DeepLab stack dilations 1, 2, 4, ... for that). In every size formula the kernel becomes
-# its *span*, `d * (k - 1) + 1`. The cell draws the taps of a 3x3 kernel at three dilations:
+# its *span*, `d * (k - 1) + 1`. (Section 8's `receptive_field` reads `kernel_size` and
+# `stride` only, so it undercounts a dilated layer, which widens the field by `d * (k - 1)`,
+# not `k - 1`.) The cell draws the taps of a 3x3 kernel at three dilations:
 
 # %%
 if __name__ == "__main__":
