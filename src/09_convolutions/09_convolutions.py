@@ -362,11 +362,11 @@ from tinytorch.core.spatial import (_avgpool2d_backward, _avgpool2d_forward, _av
 #    and a choice between plain names, `stride or kernel_size`, are fine) or inside indices and slice
 #    bounds: `grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width]`, `return out`,
 #    `return grad_x, grad_w, grad_b`. These calls compute nothing and are fine: `int`, `float`, `abs`,
-#    `round`, `min` or `max` of numbers (`area = float(kh * kw)`), `len` of an array
-#    (`n_images = len(x)`), `np.zeros` or `np.ones` of a shape of numbers (`np.zeros(c_out)`, a `dtype=`
-#    aside) or `np.zeros_like` and `np.ones_like` of an array (`np.zeros_like(x)`), and `.copy()` of an
-#    array or a slice of one (`grad_x = grad_x_pad[:, :, ph:ph + height, pw:pw + width].copy()`). So the
-#    bias and every computation that reads an array go inside the loops.
+#    `round`, `min` or `max` of numbers (`area = float(kh * kw)`), `len` of an array (`len(x)`), `np.finfo`
+#    of a dtype (`np.finfo(x.dtype).min`), `np.zeros` or `np.ones` of a shape of numbers (`np.zeros(c_out)`,
+#    a `dtype=` aside) or `np.zeros_like` and `np.ones_like` of an array (`np.zeros_like(x)`), and `.copy()`
+#    of an array or a slice of one (`grad_x_pad[:, :, ph:ph + height, pw:pw + width].copy()`). So the bias
+#    and every computation that reads an array go inside the loops.
 # 3. **No whole-array shortcuts.** The function uses no name of this module (a function, class or
 #    variable; imports of numpy and standard-library modules aside) other than those its given lines
 #    use, directly or through the functions they call (`_pad`, `_check_conv_args`, ...), and your

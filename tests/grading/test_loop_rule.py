@@ -3682,6 +3682,43 @@ def test_h31_honest_lines_before_the_loops_keep_the_rule(name):
     assert verdict(function, body) is None
 
 
+# Round twenty-six: a running maximum started at the dtype's lowest number, found before the loops, lost its
+# exercise (clause 2: a call outside the loops). np.finfo / np.iinfo of a dtype reads no value of the array.
+_MAX_FROM = """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                best = lowest
+                for ki in range(kh):
+                    for kj in range(kw):
+                        if x_pad[n, c, i * sh + ki, j * sw + kj] > best:
+                            best = x_pad[n, c, i * sh + ki, j * sw + kj]
+                out[n, c, i, j] = best
+return out
+"""
+DTYPE_LIMITS_HONEST = {
+    "np.finfo of the image's dtype": "lowest = np.finfo(x.dtype).min",
+    "np.finfo of the padded copy's dtype": "lowest = np.finfo(x_pad.dtype).min",
+    "np.finfo of a numpy type": "lowest = numpy_lowest = np.finfo(np.float64).min",
+}
+DTYPE_LIMITS_REFUSED = {
+    "np.finfo of a computed dtype": "lowest = np.finfo(x_pad.max().dtype).min",
+    "np.finfo of the array itself": "lowest = np.finfo(x_pad).min",
+    "np.finfo's min compared with the image": "lowest = np.finfo(x.dtype).min + x_pad.max()",
+}
+
+
+@pytest.mark.parametrize("name", DTYPE_LIMITS_HONEST)
+def test_a_running_max_from_the_dtypes_lowest_number_keeps_the_rule(name):
+    assert verdict("maxpool2d_loops", DTYPE_LIMITS_HONEST[name] + _MAX_FROM) is None
+
+
+@pytest.mark.parametrize("name", DTYPE_LIMITS_REFUSED)
+def test_dtype_limits_of_anything_but_a_dtype_stay_refused(name):
+    assert clause(verdict("maxpool2d_loops", DTYPE_LIMITS_REFUSED[name] + _MAX_FROM)) == 2
+
+
 H31_REFUSED = {   # the same places doing what the rule forbids
     "an if whose test calls a function of the image": ("maxpool2d_loops", """
 if x_pad.sum() > 0:

@@ -16,8 +16,8 @@ student code runs for it, and nothing a child process reports counts. The notebo
       (directly, in arithmetic, in slice bounds, or through names computed from them);
   (2) outside its `for` loops it only prepares and returns: its given lines, imports, `pass`, `if`s
       whose test calls nothing, assignments and returns that call nothing (but a number builtin on
-      numbers, `float(kh * kw)`, or `.copy()` of an array or a slice of one) and do arithmetic or
-      comparisons only on numbers or in indices and slice bounds;
+      numbers, `float(kh * kw)`, `np.finfo(x.dtype)`, or `.copy()` of an array or a slice of one)
+      and do arithmetic or comparisons only on numbers or in indices and slice bounds;
   (3) no whole-array shortcut: it uses no module name (a def, class or variable; numpy and
       standard-library imports aside) that the reference does not reach from it, directly or through
       the functions it calls, and the same holds for every function of the module it reaches; none
@@ -575,7 +575,20 @@ def _harmless_call(expr: ast.Call, numbers: set[str]) -> bool:
     if isinstance(expr.func, ast.Attribute) and expr.func.attr == "copy" and not expr.args:
         held = expr.func.value
         return isinstance(held, (ast.Name, ast.Subscript)) and _computes(held, numbers) is None
-    return False
+    return _dtype_limits(expr)
+
+
+def _dtype_limits(expr: ast.Call) -> bool:
+    """np.finfo or np.iinfo of a dtype: an array's (`np.finfo(x.dtype)`, of a plain name) or numpy's own
+    (`np.finfo(np.float32)`). Its .min starts a running maximum, a number of the dtype, no value of the
+    array read (round twenty-six: `lowest = np.finfo(x.dtype).min` before the loops lost its exercise)."""
+    func = expr.func
+    if not (isinstance(func, ast.Attribute) and func.attr in ("finfo", "iinfo") and isinstance(func.value, ast.Name)
+            and func.value.id in ("np", "numpy") and len(expr.args) == 1 and not expr.keywords):
+        return False
+    kind = expr.args[0]
+    return isinstance(kind, ast.Attribute) and isinstance(kind.value, ast.Name) and (
+        kind.attr == "dtype" or kind.value.id in ("np", "numpy"))
 
 
 def _fresh_constant_array(expr: ast.Call, numbers: set[str]) -> bool:
@@ -1289,7 +1302,7 @@ def _check(source: str, reference_src: Path | str, function: str) -> str | None:
         if outside is not None:
             raise Broken(2, "it computes outside its for loops; move that into the loops (outside them only the "
                             "given lines, and ifs, assignments and returns that call nothing (but float, int, "
-                            "abs, round, min or max of numbers, len of an array, isinstance, np.zeros or np.ones of a shape, "
+                            "abs, round, min or max of numbers, len of an array, isinstance, np.finfo of a dtype, np.zeros or np.ones of a shape, "
                             "np.zeros_like of an array, or .copy()) and do arithmetic only on plain "
                             "names and numbers or in indices; raise, and assert and print that call nothing)",
                          outside)
