@@ -586,7 +586,7 @@ def test_unit_bce():
     got = loss_fn(Tensor(p, dtype=np.float64), y).item()
     expected = np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p)))
     assert np.isclose(got, expected, rtol=1e-9), (f"BCE on {p.shape}: expected the mean over all {p.size} elements "
-                                                  f"{expected:.6f}, got {got:.6f}"
+                                                  f"{expected:.10g}, got {got:.10g}"
                                                   + _per_row_hint(got, -(y * np.log(p) + (1 - y) * np.log(1 - p))))
     # Certain and right costs (almost) nothing; the edges stay finite.
     edge = [1.0, 0.0]
@@ -612,7 +612,7 @@ def test_unit_bce():
     expected = np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p)))
     assert np.isclose(got, expected, rtol=1e-9), (
         f"BCE on random {p.shape} probabilities and 0/1 labels, an input the notebook does not show: expected the "
-        f"mean over all {p.size} elements {expected:.6f}, got {got:.6f}" + (
+        f"mean over all {p.size} elements {expected:.10g}, got {got:.10g}" + (
             ". Likely bug: the minus sign is missing" if np.isclose(got, -expected)
             else _per_row_hint(got, -(y * np.log(p) + (1 - y) * np.log(1 - p)))))
     ### END HIDDEN TESTS
