@@ -8,7 +8,8 @@ then graded by `tito grade`'s own code (tito_helpers.grade_notebook).
 
 - WRONG: each wrong answer must lose exactly the graded items listed (so the table below says
   which check catches which bug); everything else still passes.
-- CORRECT: answers in another style than the reference must score full marks.
+- CORRECT: answers in another style than the reference must score full marks (slow: with module 09's honest
+  styles, in README line 2's second run).
 - GRAPH_LOST_04: module 04's answers with the right values and no graph, which module 04 (values
   only) cannot see: module 06's check of the losses' gradients must catch each of them.
 
@@ -834,6 +835,9 @@ def test_wrong_answer_loses_the_items_that_check_it(number, stem, tmp_path):
         assert words not in message, f"{line}: the message of {item} should not say {words!r}, it says:\n{message}"
 
 
+# Slow, as module 09's honest styles are: 47 gradings of answers that must keep full marks run with the slow
+# tests (README line 2 and CI run both); the quick run keeps the wrong answers, which guard what the checks catch.
+@pytest.mark.slow
 @pytest.mark.parametrize("number, stem", sorted(CORRECT), ids=[f"{n}-{s}" for n, s in sorted(CORRECT)])
 def test_correct_answer_in_another_style_scores_full_marks(number, stem, tmp_path):
     report = _grade(number, stem, tmp_path)
