@@ -377,6 +377,9 @@ CORRECT = {
     ("02", "logaddexp_style"): "np.where ReLU, exp(-logaddexp(0, -x)) sigmoid, GELU in float64 cast back, log-normaliser softmax",
     ("05", "divmod_rng_shuffle_lists"): "divmod length, self._rng.shuffle of an arange, batches as Python lists, "
                                         "a while loop, the general path (collate) for every dataset",
+    ("05", "iterator_class_style"): "__iter__ returning an iterator object of its own class (its own position and "
+                                    "epoch per loop), batches by np.take, shuffle by self._rng.shuffle of an arange "
+                                    "(round twenty-six, after the stop hook)",
     ("05", "generator_style"): "ceil/floor length, batches counted from len(), zip(*samples) columns, map-based iterator",
     ("08", "counting_style"): "one _run helper for both loops (np sums, no_grad as a decorator), count_nonzero accuracy",
     ("08", "weighted_average_style"): "one _epoch helper over map(_split_batch, loader), np.average of the per-batch "

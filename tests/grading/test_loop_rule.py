@@ -3706,6 +3706,11 @@ DTYPE_LIMITS_REFUSED = {
     "np.finfo of a computed dtype": "lowest = np.finfo(x_pad.max().dtype).min",
     "np.finfo of the array itself": "lowest = np.finfo(x_pad).min",
     "np.finfo's min compared with the image": "lowest = np.finfo(x.dtype).min + x_pad.max()",
+    # An attack on the allowance: the pooling computed whole inside np.finfo's argument (a walrus), the loops
+    # then only copying it out (this round's attack after the stop hook).
+    "a walrus computing the answer inside np.finfo": "lowest = np.finfo((pooled := np.maximum(x_pad[:, :, 0:h_out * sh:sh, "
+                                                     "0:w_out * sw:sw], x_pad[:, :, 1:h_out * sh + 1:sh, 0:w_out * sw:sw]))"
+                                                     ".dtype).min",
 }
 
 
