@@ -75,7 +75,6 @@ LONGEST_FIRST = (
     "tests/integration/test_nbgrader.py",              # 97
     "tests/09_convolutions/test_mutants.py",           # 90
     "tests/grading/test_grade_09_wrong_answers.py",    # 76
-    "tests/integration/test_other_pythons.py",         # 74
     "tests/grading/test_grade_always_reports.py",      # 72
     "tests/integration/test_readme_student.py",        # 59
     "tests/tito_cli/test_tito_test_report.py",         # 57

@@ -234,13 +234,13 @@ def test_a_per_item_timeout_says_so_and_a_total_one_says_so(tmp_path):
     item started, so the item's time was always a hair under --timeout."""
     nb = hang(notebooks.reference_notebook(DEMO.src), "total_loops")
     path = write_nb(nb, tmp_path / "hang.ipynb")
-    own = grade.grade_submission(DEMO, path, paths.package_dir(), Limits(per_test=10, total=120, jobs=2))
+    own = grade.grade_submission(DEMO, path, paths.package_dir(), Limits(per_test=5, total=120, jobs=2))
     assert [i.status for i in own.items[1:]] == ["timeout", "timeout"], grade.format_report(own)
-    assert all("(its time limit of 10 s, --timeout)" in i.message for i in own.items[1:]), grade.format_report(own)
-    total = grade.grade_submission(DEMO, path, paths.package_dir(), Limits(per_test=100, total=25, jobs=1))
+    assert all("(its time limit of 5 s, --timeout)" in i.message for i in own.items[1:]), grade.format_report(own)
+    total = grade.grade_submission(DEMO, path, paths.package_dir(), Limits(per_test=100, total=12, jobs=1))
     assert [i.status for i in total.items[1:]] == ["timeout", "timeout"], grade.format_report(total)
     assert "(the total time limit, --total-timeout)" in total.items[1].message, grade.format_report(total)
-    assert total.items[2].message == "not run: the total time limit of 25 s was reached (raise it with --total-timeout)"
+    assert total.items[2].message == "not run: the total time limit of 12 s was reached (raise it with --total-timeout)"
 
 
 def huge_notebook(path: Path, cells_count: int) -> Path:

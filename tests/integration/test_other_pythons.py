@@ -4,9 +4,11 @@ First with only the `tito` extra, as a student or an instructor installs it: `ti
 answers, `tito test 09` passes on the reference, and `tito grade` gives the solved notebook full
 marks with namespaces off (what macOS gets). Then with the `test` extra: the whole non-slow suite
 passes there (the checks that need PyTorch or nbgrader skip, saying so; pip would fetch a 5 GB
-CUDA PyTorch where no CPU wheel is at hand). Slow: two installs and two suites per Python. The
-suites are marked `matrix` too: README line 2 leaves them out (`-m "slow and not matrix"`) and
-.ci/run runs them after it, so CI tests every claimed Python and a developer's run stays short.
+CUDA PyTorch where no CPU wheel is at hand). Slow: two installs and two suites per Python. Every
+test here is marked `matrix` too: README line 2 (which tests the Python it runs on) leaves them out
+(`-m "slow and not matrix"`) and .ci/run runs them after it, in one pytest run, so the venvs are made
+once and CI tests every claimed Python. Where a Python is missing they skip, so line 2 would select
+them only on machines that have it.
 """
 from __future__ import annotations
 
@@ -79,6 +81,7 @@ def checkouts(tmp_path_factory) -> dict:
 
 
 @pytest.mark.slow
+@pytest.mark.matrix
 @pytest.mark.parametrize("minor", [OLDEST, NEWEST], ids=lambda m: f"3.{m}")
 def test_tito_extra_installs_tests_and_grades_on(minor, checkouts, tmp_path):
     copy = checkouts[minor]
