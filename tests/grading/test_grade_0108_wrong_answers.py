@@ -381,6 +381,9 @@ CORRECT = {
                                     "epoch per loop), batches by np.take, shuffle by self._rng.shuffle of an arange "
                                     "(round twenty-six, after the stop hook)",
     ("05", "generator_style"): "ceil/floor length, batches counted from len(), zip(*samples) columns, map-based iterator",
+    ("08", "records_dot_style"): "batches taken by map(_split_batch, loader), one (samples, loss, accuracy) record per "
+                                 "batch, the epoch's means as sizes @ records / N, np.greater/np.equal accuracy "
+                                 "(round twenty-seven)",
     ("08", "counting_style"): "one _run helper for both loops (np sums, no_grad as a decorator), count_nonzero accuracy",
     ("08", "weighted_average_style"): "one _epoch helper over map(_split_batch, loader), np.average of the per-batch "
                                       "loss and accuracy weighted by batch sizes, np.greater/np.equal accuracy",
