@@ -258,7 +258,8 @@ def test_unit_conv_output_size():
              ((8, 3, 2, 0), 3),                        # floor: the last column is never reached
              ((10, 4, 3, 1), 3),                       # padded 12: starts 0, 3, 6 (9 would not fit)
              ((6, 3, 3, 2), 3),                        # padding on both ends: padded 10, starts 0, 3, 6
-             ((9, 2, 4, 0), 2), ((5, 5, 1, 0), 1), ((224, 7, 2, 3), 112)]
+             ((9, 2, 4, 0), 2), ((5, 5, 1, 0), 1), ((224, 7, 2, 3), 112),
+             ((6, 4, 1, 2), 7)]                        # an even kernel padded by half: one more than the size
     answers = {case: conv_output_size(*case) for case, _ in cases}
     for (size, kernel, stride, padding), expected in cases:
         got = answers[(size, kernel, stride, padding)]
@@ -654,7 +655,7 @@ from tito.check_helpers.convolutions import (
     _CONV_ERRORS, _MAXPOOL_BACK_ERRORS, _RF_TYPE_HINT, _assert_close, _avgpool_back_suspects, _avgpool_numpy,
     _avgpool_suspects, _bias_shape_slip, _call, _conv_back_returned, _conv_back_suspects, _conv_numpy, _conv_suspects,
     _diag_coverage, _field_by_intervals, _field_slip, _he_std_slip, _maxpool_back_suspects, _maxpool_numpy,
-    _maxpool_suspects, _numeric_grad)
+    _maxpool_suspects, _numeric_grad, _weight_shape_slip)
 
 # %% nbgrader={"grade": true, "grade_id": "test-conv2d-loops", "locked": true, "points": 8, "schema_version": 3, "solution": false, "task": false}
 #| loop_rule conv2d_loops
@@ -1792,13 +1793,9 @@ from tinytorch.core.tensor import manual_seed
 
 def test_unit_conv2d_init():
     conv = Conv2d(3, 5, (2, 4), stride=(1, 2), padding=(1, 0))
-    shape_slips = {(3, 5, 2, 4): "in and out are swapped (Linear's weight is (in, out); a convolution's is "
-                                 "(out_channels, in_channels, kh, kw))",
-                   (5, 3, 4, 2): "kh and kw are swapped: kernel_size is (height, width) = (kh, kw)"}
     shape = tuple(conv.weight.shape)
     assert shape == (5, 3, 2, 4), (f"Conv2d(3, 5, kernel_size=(2, 4)).weight has shape {shape}, expected (out_channels, "
-                                   "in_channels, kh, kw) = (5, 3, 2, 4)"
-                                   + (f". Likely bug: {shape_slips[shape]}" if shape in shape_slips else ""))
+                                   "in_channels, kh, kw) = (5, 3, 2, 4)" + _weight_shape_slip(shape, 3, 5, (2, 4)))
     assert conv.weight.requires_grad, "Conv2d.weight must be created with requires_grad=True"
     assert conv.bias is not None, "Conv2d(3, 5, (2, 4)).bias is None; with bias=True it must be a Tensor"
     bias_shape = tuple(conv.bias.shape)
@@ -1831,11 +1828,13 @@ def test_unit_conv2d_init():
         "Conv2d weights must come from get_rng(), so that manual_seed(7) twice gives the same weights "
         "and manual_seed(8) other ones (np.random does not follow manual_seed)")
     # Last, groups: each output sees in_channels // groups input channels.
-    shape = tuple(Conv2d(4, 6, (2, 3), groups=2).weight.shape)
-    assert shape == (6, 2, 2, 3), (
-        f"Conv2d(4, 6, (2, 3), groups=2).weight has shape {shape}, expected (out_channels, in_channels // groups, "
-        "kh, kw) = (6, 2, 2, 3)" + (". Likely bug: the weight's second axis is in_channels; with groups it is "
-                                   "in_channels // groups" if shape == (6, 4, 2, 3) else ""))
+    two_groups = Conv2d(4, 6, (2, 3), groups=2)
+    shape, bias_shape = tuple(two_groups.weight.shape), tuple(two_groups.bias.shape)
+    slip = _weight_shape_slip(shape, 4, 6, (2, 3), groups=2)
+    assert shape == (6, 2, 2, 3), (f"Conv2d(4, 6, (2, 3), groups=2).weight has shape {shape}, expected (out_channels, "
+                                   f"in_channels // groups, kh, kw) = (6, 2, 2, 3){slip}")
+    assert bias_shape == (6,), (f"Conv2d(4, 6, (2, 3), groups=2).bias has shape {bias_shape}, expected (out_channels,) = "
+                                "(6,)" + _bias_shape_slip(bias_shape, 4, 6, groups=2))
     manual_seed(0)
     grouped = np.asarray(Conv2d(32, 64, (3, 5), groups=2).weight.data, dtype=np.float64)
     he_grouped = np.sqrt(2 / (16 * 3 * 5))
@@ -1863,12 +1862,13 @@ def test_unit_conv2d_init():
         f"{he_square:.4f}" + (f". Likely bug: {int_slip}" if abs(std / np.sqrt(2 / (16 * 3)) - 1) < 0.05 else ""))
     ### BEGIN HIDDEN TESTS
     manual_seed(11)
-    what = "Conv2d(24, 40, (2, 3), stride=2, padding=(0, 1)), an input the notebook does not show"
-    weight = np.asarray(Conv2d(24, 40, (2, 3), stride=2, padding=(0, 1)).weight.data, dtype=np.float64)
-    assert weight.shape == (40, 24, 2, 3), f"{what}: its weight has shape {weight.shape}, expected (40, 24, 2, 3)"
+    what = "Conv2d(24, 40, (2, 3), stride=2, padding=(0, 1), dilation=2), an input the notebook does not show"
+    weight = np.asarray(Conv2d(24, 40, (2, 3), stride=2, padding=(0, 1), dilation=2).weight.data, dtype=np.float64)
+    assert weight.shape == (40, 24, 2, 3), (f"{what}: its weight has shape {weight.shape}, expected (40, 24, 2, 3)"
+                                            + _weight_shape_slip(weight.shape, 24, 40, (2, 3), dilation=(2, 2)))
     std, he = float(weight.std()), np.sqrt(2 / (24 * 2 * 3))
     assert abs(std / he - 1) < 0.05, (f"{what}: its weight has std {std:.4f}, expected sqrt(2 / (24 * 2 * 3)) = {he:.4f}"
-                                      + (f". Likely bug: {hint}" if (hint := _he_std_slip(std, 24, 40, 2, 3)) else ""))
+                                      + (f". Likely bug: {hint}" if (hint := _he_std_slip(std, 24, 40, 2, 3, (2, 2))) else ""))
     ### END HIDDEN TESTS
 
 if __name__ == "__main__":

@@ -47,27 +47,51 @@ def _output_size_bug(answers):
               "windows start only every stride positions, 0, stride, 2 * stride, ...: (size + 2 * padding - kernel) "
               "// stride + 1", lambda n, k, s, p: n + 2 * p - k + 1),
              ("the padding is subtracted: it adds padding zeros at each end, so the padded length is size + 2 * "
-              "padding, not size - 2 * padding", lambda n, k, s, p: (n - 2 * p - k) // s + 1)]
+              "padding, not size - 2 * padding", lambda n, k, s, p: (n - 2 * p - k) // s + 1),
+             ("a shortcut for padding = kernel // 2 (\"same\" padding keeps the size, divided by the stride) holds for an "
+              "odd kernel only: an even kernel padded by kernel / 2 gives one position more; use (size + 2 * padding "
+              "- kernel) // stride + 1 for every case",
+              lambda n, k, s, p: -(-n // s) if p == k // 2 else (n + 2 * p - k) // s + 1)]
     return next((hint for hint, formula in slips
                  if all(formula(*case) == got for case, got in answers.items())), None)
 
 
-def _bias_shape_slip(shape, in_channels, out_channels):
-    """". Likely bug: ..." for a Conv2d(in_channels, out_channels, ...).bias of the wrong `shape`, or ""."""
+def _weight_shape_slip(shape, in_channels, out_channels, kernel, groups=1, dilation=(1, 1)):
+    """". Likely bug: ..." for a Conv2d(in_channels, out_channels, kernel, groups=groups, dilation=dilation).weight
+    of the wrong `shape`, or "" (kernel is the (kh, kw) pair)."""
+    (kh, kw), (dh, dw), per_group = kernel, dilation, in_channels // groups
+    slips = {(in_channels // groups, out_channels, kh, kw): "in and out are swapped (Linear's weight is (in, out); a "
+                                                            "convolution's is (out_channels, in_channels, kh, kw))",
+             (out_channels, per_group, kw, kh): "kh and kw are swapped: kernel_size is (height, width) = (kh, kw)",
+             (out_channels, in_channels, kh, kw): "the weight's second axis is in_channels; with groups it is "
+                                                  "in_channels // groups",
+             (out_channels, per_group, dh * (kh - 1) + 1, dw * (kw - 1) + 1):
+                 "the weight covers the dilated kernel's span; dilation spaces the kh * kw taps apart in forward "
+                 "and adds no weights: the weight is (out_channels, in_channels // groups, kh, kw)"}
+    slips.pop((out_channels, per_group, kh, kw), None)        # a slip that changes nothing for this layer is none
+    return f". Likely bug: {slips[tuple(shape)]}" if tuple(shape) in slips else ""
+
+
+def _bias_shape_slip(shape, in_channels, out_channels, groups=1):
+    """". Likely bug: ..." for a Conv2d(in_channels, out_channels, ..., groups=groups).bias of the wrong `shape`, or ""."""
     if len(shape) > 1 and max(shape) == out_channels and np.prod(shape) == out_channels:
         return (". Likely bug: the bias is shaped to broadcast; it holds one number per output channel, "
                 "np.zeros(out_channels), and the given forward adds it to each channel's output itself")
     if shape == (in_channels,):
         return (". Likely bug: the bias has one number per input channel; it has one per output channel, "
                 "np.zeros(out_channels): each output channel adds its own bias")
+    if groups > 1 and shape == (out_channels // groups,):
+        return (". Likely bug: the bias has one number per output channel of a group; it has one per output "
+                "channel, np.zeros(out_channels), whatever the groups")
     return ""
 
 
-def _he_std_slip(std, in_channels, out_channels, kh, kw):
+def _he_std_slip(std, in_channels, out_channels, kh, kw, dilation=(1, 1)):
     """The common initialisation slip whose std is within 5% of `std`, the nearest if several are
     (sqrt(2 / 16) and sqrt(2 / 15) are 3.4% apart, H58), for Conv2d(in_channels, out_channels,
-    (kh, kw)); None if none is."""
+    (kh, kw), dilation=dilation); None if none is."""
     fan_in, fan_out = in_channels * kh * kw, out_channels * kh * kw
+    span = (dilation[0] * (kh - 1) + 1) * (dilation[1] * (kw - 1) + 1)     # the cells a dilated kernel spans
     slips = [(np.sqrt(2 / fan_out), "the std comes from fan_out = out_channels * kh * kw; He uses fan_in = "
                                      "in_channels * kh * kw, the inputs of one output"),
              (1.0, "the weights are standard normal (std 1): scale them by sqrt(2 / fan_in)"),
@@ -90,7 +114,10 @@ def _he_std_slip(std, in_channels, out_channels, kh, kw):
                                                     "in_channels * kh * kw (the weight's size): it counts the inputs "
                                                     "of one output value, in_channels * kh * kw, without out_channels"),
              (np.sqrt(2 / (kh * kw)), "fan_in counts one kernel's cells only, kh * kw: each output value sums over "
-                                      "every input channel too, so fan_in = in_channels * kh * kw")]
+                                      "every input channel too, so fan_in = in_channels * kh * kw"),
+             *([(np.sqrt(2 / (in_channels * span)), "fan_in counts the cells the dilated kernel spans; dilation spaces "
+                                                    "the kh * kw taps apart without adding any, so fan_in = "
+                                                    "in_channels * kh * kw")] if span != kh * kw else [])]
     near = [(abs(std / value - 1), text) for value, text in slips if abs(std / value - 1) < 0.05]
     return min(near)[1] if near else None
 
@@ -528,8 +555,10 @@ def _avgpool_suspects(x, kernel, stride, padding):
          lambda: None if padding == (0, 0) else sums / real),
         ("the window sum is divided by kh * kh: a window holds kh * kw cells", lambda: sums / (kh * kh)),
         ("the window sum is divided by kw * kw: a window holds kh * kw cells", lambda: sums / (kw * kw)),
-        ("the window sum is divided by kh only: len(window) of a 2-D window counts its rows; a window holds "
-         "kh * kw cells (window.size)", lambda: sums / kh),
+        ("the window sum is divided by kh only: len(window) of a 2-D window counts its rows, and np.prod(kernel_size) "
+         "of a plain int kernel_size is that int; a window holds kh * kw cells (window.size), from the pair (kh, kw)",
+         lambda: sums / kh),
+        (_STRIDE_AREA.format(value="the window sum"), lambda: None if sh * sw == kh * kw else sums / (sh * sw)),
         (_PRECEDENCE.format(value="the window sum", name="sum"), lambda: None if kh == kw else sums / kh * kw),
         ("the window sum is not divided by kh * kw in the end: either it is never divided, or it is written "
          "sum / kh * kw, which Python reads as (sum / kh) * kw, the sum itself for a square kernel; the average "
@@ -556,6 +585,8 @@ def _avgpool_suspects(x, kernel, stride, padding):
     ]
 
 
+_STRIDE_AREA = ("{value} is divided by the stride's area, sh * sw: the stride says where windows start; a window "
+                "holds kh * kw cells, so the average divides by kh * kw")
 _PRECEDENCE = ("{value} is divided by kh and then multiplied by kw: Python reads {name} / kh * kw as "
                "({name} / kh) * kw; divide by the window's size with parentheses, {name} / (kh * kw)")
 _STRIDE_MISSING = ("the stride is missing: the window of output (i, j) starts at row i * sh, column j * sw of x_pad, "
@@ -757,7 +788,10 @@ def _avgpool_back_suspects(g, x, kernel, stride, padding):
            "grad / (kh * kw)", lambda area=area: None if area == kh * kw else
            spread(kh, kw, lambda n, ch, i, j: g[n, ch, i, j] / area))
           for name, area in (("kh * kh", kh * kh), ("kw * kw", kw * kw),
-                             ("kh only (len(window) of a 2-D window counts its rows)", kh))],
+                             ("kh only (len(window) of a 2-D window counts its rows, and np.prod(kernel_size) of a "
+                              "plain int kernel_size is that int)", kh))],
+        (_STRIDE_AREA.format(value="each cell's share"), lambda: None if sh * sw == kh * kw else
+         spread(kh, kw, lambda n, ch, i, j: g[n, ch, i, j] / (sh * sw))),
         ("the padding is cut off with the axes swapped: grad_x_pad[:, :, ph:ph + height, pw:pw + width]",
          lambda: None if ph == pw else _diag_crop_swapped(right_padded(), x.shape, padding)),
         ("the padding is cut off at one end only: grad_x_pad[:, :, :height, :width] keeps the top and left "

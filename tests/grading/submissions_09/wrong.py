@@ -2163,3 +2163,83 @@ for layer in layers:
     j_w *= sw
 return rf_h, rf_w
 """)
+
+
+# ---------------------------------------------------------------- round twenty-seven's held-out hunt
+# Each scored 48/48 before its check was widened (a Conv2d with dilation, a grouped Conv2d's bias, an even
+# kernel padded by half) or lost its item with another mistake named (a stride's area equal to kh).
+
+wrong("output_size_same_padding_shortcut", "conv_output_size", """
+if padding == kernel // 2:          # "same" padding keeps the size (divided by the stride)
+    return (size + stride - 1) // stride
+return (size + 2 * padding - kernel) // stride + 1
+""")
+
+wrong("init_fan_in_dilated_span", "Conv2d.__init__", """
+dh, dw = self.dilation
+span_h, span_w = dh * (kh - 1) + 1, dw * (kw - 1) + 1     # the area a dilated kernel covers
+fan_in = (self.in_channels // self.groups) * span_h * span_w
+std = math.sqrt(2.0 / fan_in)
+self.weight = Tensor(get_rng().normal(0.0, std, size=(self.out_channels, self.in_channels // self.groups, kh, kw)),
+                     requires_grad=True)
+self.bias = Tensor(np.zeros(self.out_channels), requires_grad=True) if bias else None
+""")
+
+wrong("init_shape_dilated_span", "Conv2d.__init__", """
+dh, dw = self.dilation
+kh, kw = dh * (kh - 1) + 1, dw * (kw - 1) + 1     # effective kernel size with dilation
+cin = self.in_channels // self.groups
+std = math.sqrt(2.0 / (cin * kh * kw))
+self.weight = Tensor(get_rng().normal(0.0, std, size=(self.out_channels, cin, kh, kw)), requires_grad=True)
+self.bias = Tensor(np.zeros(self.out_channels), requires_grad=True) if bias else None
+""")
+
+wrong("init_bias_per_group", "Conv2d.__init__", """
+cin = self.in_channels // self.groups
+std = math.sqrt(2.0 / (cin * kh * kw))
+self.weight = Tensor(get_rng().normal(0.0, std, size=(self.out_channels, cin, kh, kw)), requires_grad=True)
+self.bias = Tensor(np.zeros(self.out_channels // self.groups), requires_grad=True) if bias else None
+""")
+
+wrong("avgpool_divides_by_stride_area", "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].sum() / (sh * sw)
+return out
+""")
+
+wrong("avgpool_prod_of_kernel_argument", "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                out[n, c, i, j] = window.sum() / np.prod(kernel_size)
+return out
+""")
+
+wrong("avgpool_back_share_by_stride_area", "avgpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                share = grad_out[n, c, i, j] / (sh * sw)
+                for ki in range(kh):
+                    for kj in range(kw):
+                        grad_x_pad[n, c, i * sh + ki, j * sw + kj] += share
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+wrong("avgpool_back_prod_of_kernel_argument", "avgpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                share = grad_out[n, c, i, j] / np.prod(kernel_size)
+                for ki in range(kh):
+                    for kj in range(kw):
+                        grad_x_pad[n, c, i * sh + ki, j * sw + kj] += share
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
