@@ -474,6 +474,13 @@ def test_unit_arithmetic():
                             ("q.log()", q.log(), np.log(y))]:
         np.testing.assert_allclose(got.data, want, rtol=1e-6 if "." in name else 1e-7, err_msg=(
             f"{name}, p {x.shape} and q {y.shape} {what}" + reflected_slip(name, got, backwards.get(name))))
+    # The whole float64 range: exp and log are e ** x and ln x for every x, nothing clipped, no eps added.
+    wide, tiny = np.array([-100.0, 100.0, 700.0]), np.array([1e-13, 1e-300, 3.5])
+    for name, got, want in [("exp", Tensor(wide, dtype=np.float64).exp(), np.exp(wide)),
+                            ("log", Tensor(tiny, dtype=np.float64).log(), np.log(tiny))]:
+        np.testing.assert_allclose(got.data, want, rtol=1e-12, err_msg=(
+            f"float64 {name} of {(wide if name == 'exp' else tiny).tolist()}, an input the notebook does not show: "
+            f"expected np.{name} itself for every input (an input clipped, or an eps added inside the log, changes these)"))
     ### END HIDDEN TESTS
     print("arithmetic: ok")
 
@@ -575,6 +582,14 @@ del matmul, __matmul__, __rmatmul__
 
 # %% nbgrader={"grade": true, "grade_id": "test-tensor-matmul", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 def test_unit_matmul():
+    def flat_slip(shape, want):
+        """'. Likely bug: ...' when a product with a vector came out flattened to one axis, else ''."""
+        if tuple(shape) != (int(np.prod(want)),) or len(want) == 1:
+            return ""
+        return (". Likely bug: the vector's own axis was removed with reshape(-1), which merges the batch axes too; "
+                "remove only the axis the vector was given (np.matmul's rule: a vector on the left loses the "
+                "next-to-last axis of the result, one on the right the last)")
+
     def dot_slip(shape, left, right):
         """'. Likely bug: ...' when left @ right came out with np.dot's shape, else ''."""
         if shape != np.dot(np.zeros(left), np.zeros(right)).shape:
@@ -636,10 +651,14 @@ def test_unit_matmul():
             (Tensor(shared[:, 0], dtype=np.float64), s64,                                  # (4,) @ (4, 3)
              (shared[:, 0, None] * shared).sum(axis=0), 1e-12),
             (Tensor(shared.T, dtype=np.float64), Tensor(right[:, None], dtype=np.float64),  # (3, 4) @ (3, 1, 4, 3)
-             (shared.T[:, :, None] * right[:, None, None]).sum(axis=-2), 1e-12)]:
+             (shared.T[:, :, None] * right[:, None, None]).sum(axis=-2), 1e-12),
+            (l64, Tensor(shared[:, 0], dtype=np.float64), (left * shared[:, 0]).sum(axis=-1), 1e-12),  # (3, 2, 4) @ (4,)
+            (Tensor(shared[:, 1], dtype=np.float64), r64, (shared[:, 1, None] * right).sum(axis=1), 1e-12),  # (4,) @ (3, 4, 3)
+            (Tensor(shared[:, 0], dtype=np.float64), Tensor(shared[:, 2], dtype=np.float64),  # (4,) @ (4,): a number
+             np.asarray((shared[:, 0] * shared[:, 2]).sum()), 1e-12)]:
         got, what = a @ b, f"{a.shape} @ {b.shape}"
         assert got.shape == want.shape, (f"{what} {note}: expected shape {want.shape}, got {got.shape}"
-                                         + dot_slip(got.shape, a.shape, b.shape))
+                                         + dot_slip(got.shape, a.shape, b.shape) + flat_slip(got.shape, want.shape))
         np.testing.assert_allclose(got.data, want, rtol=rtol, err_msg=f"{what} {note}")
     ### END HIDDEN TESTS
     print("matmul: ok")

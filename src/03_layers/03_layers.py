@@ -1219,6 +1219,13 @@ def test_unit_layers_backward():
         ". Likely bug: forward scaled the input's own data (x.data *= mask) and returned x itself: no multiplication "
         "in the graph, so the gradient is 1 everywhere; return x * mask, a new Tensor"
         if np.array_equal(ones.data, out.data) and np.all(ones.grad == 1) else ""))
+    # Where Dropout drops nothing (p = 0; not training is test-dropout's) it is the identity, for the gradient too.
+    x = Tensor(np.arange(3.0), requires_grad=True)
+    out = Dropout(0.0)(x)
+    assert out.requires_grad, ("Dropout(0.0), on an x that requires grad, returned a Tensor with requires_grad False: no "
+                               "graph back to x. Likely bug: it returned a new Tensor of x's data (a copy); return x itself")
+    (out * 2.0).sum().backward()
+    np.testing.assert_allclose(x.grad, [2.0, 2.0, 2.0], err_msg="Dropout(0.0) passes the gradient on unchanged")
     ### BEGIN HIDDEN TESTS
     rng, where = np.random.default_rng(3038), "Linear(4, 3) on a (5, 4) x, an input the notebook does not show"
     w, b, v, g = (rng.integers(-3, 4, size=shape).astype(np.float64) for shape in ((3, 4), (3,), (5, 4), (5, 3)))

@@ -172,14 +172,14 @@ def _first_last_hint(got, terms):
 def _cross_entropy_hint(got, z, labels, right):
     """'. Likely bug: ...' when CrossEntropyLoss's `got` on logits `z` (N, C) and `labels` is what one usual slip
     gives, replayed here in numpy (in z's dtype) and different from `right`, the right loss the check has already
-    computed; else ''."""
+    computed; else ''. Two slips that give the same loss here are both named."""
     n, c = z.shape
     rows = np.arange(n)
     with np.errstate(all="ignore"):
         def log_of_softmax(s):   # the log of softmax probabilities
             return np.log(np.exp(s) / np.exp(s).sum(axis=1, keepdims=True))
 
-        shifted = z - z.max(axis=1, keepdims=True)
+        shifted, centred = z - z.max(axis=1, keepdims=True), z - z.mean(axis=1, keepdims=True)
         log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
         slips = {
             f"the loss is summed over the {n} samples, not averaged: divide the sum by N (or take .mean())": n * right,
@@ -192,6 +192,9 @@ def _cross_entropy_hint(got, z, labels, right):
             "the log of softmax probabilities: a probability that underflows to 0 gives log 0 = -inf; take the "
             "log-probabilities as shifted - log(sum(exp(shifted))), shifted = logits - the row's max":
                 -np.mean(log_of_softmax(shifted)[rows, labels]),
+            f"each row is shifted by its mean, not its max: a row spread far around its mean still overflows, in "
+            f"{z.dtype} exp({(z - z.mean(axis=1, keepdims=True)).max():g}) is inf; only the max makes every exponent "
+            "at most 0": -np.mean((centred - np.log(np.exp(centred).sum(axis=1, keepdims=True)))[rows, labels]),
             f"exp of the unshifted logits: in {z.dtype}, exp({z.max():g}) overflows to inf, and inf / inf (in a "
             "softmax) or inf - inf (in a log-sum-exp) is nan: subtract each row's max first, then take the "
             "log-probabilities as shifted - log(sum(exp(shifted)))": -np.mean(log_of_softmax(z)[rows, labels]),
@@ -201,7 +204,7 @@ def _cross_entropy_hint(got, z, labels, right):
         }
         matches = [text for text, value in slips.items()
                    if not np.isclose(value, right, rtol=1e-9) and np.isclose(got, value, rtol=1e-5, equal_nan=True)]
-    return ". Likely bug: " + matches[0] if len(matches) == 1 else ""
+    return ". Likely bug: " + "; or else, ".join(matches) if len(matches) in (1, 2) else ""
 
 # %% nbgrader={"grade": true, "grade_id": "test-mse", "locked": true, "points": 4, "schema_version": 3, "solution": false, "task": false}
 def test_unit_mse():
@@ -615,6 +618,15 @@ def test_unit_bce():
         f"mean over all {p.size} elements {expected:.10g}, got {got:.10g}" + (
             ". Likely bug: the minus sign is missing" if np.isclose(got, -expected)
             else _per_row_hint(got, -(y * np.log(p) + (1 - y) * np.log(1 - p)))))
+    confident, y = np.array([1e-6, 1e-4, 0.5, 1 - 1e-4], dtype=np.float32), np.array([1.0, 1.0, 0.0, 1.0])
+    got, p = loss_fn(Tensor(confident), y).item(), confident.astype(np.float64)
+    expected, eps32 = np.mean(-(y * np.log(p) + (1 - y) * np.log(1 - p))), float(np.finfo(np.float32).eps)
+    assert np.isclose(got, expected, rtol=1e-5), (
+        f"float32 BCE of confident probabilities {[float(f'{v:g}') for v in p]}, targets {y.tolist()}, an input the notebook does not "
+        f"show: expected {expected:.7g}, got {got:.7g}" + (
+            f". Likely bug: eps is float32's own resolution, np.finfo(np.float32).eps = {eps32:.3g}, which moves "
+            "log(1e-06) by 0.11: keep eps tiny (1e-12) whatever the dtype" if np.isclose(
+                got, np.mean(-(y * np.log(p + eps32) + (1 - y) * np.log(1 - p + eps32))), rtol=1e-4) else ""))
     ### END HIDDEN TESTS
 
 

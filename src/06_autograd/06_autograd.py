@@ -924,6 +924,11 @@ def test_unit_matmul_sum_rules():
     what = "(grad of shape (3, 2), out, a of shape (3, 4, 2), axis=1), an input the notebook does not show"
     gs = summed(what, lambda: sum_backward(gc, c.sum(axis=1), c, axis=1))
     np.testing.assert_allclose(gs, np.repeat(gc[:, None, :], 4, axis=1), err_msg=f"{passed}sum_backward{what}")
+    gn, what = rng.standard_normal((3, 4)), "(grad of shape (3, 4), out, a of shape (3, 4, 2), axis=-1), an input the notebook does not show"
+    negative = (". Likely bug: a negative axis counts from the end (-1 is the last axis): normalise it (axis % a.ndim) "
+                "before comparing axes, or put it back with np.expand_dims(grad, axis), which takes negative axes")
+    gs = summed(what, lambda: sum_backward(gn, c.sum(axis=-1), c, axis=-1), negative)
+    np.testing.assert_allclose(gs, np.repeat(gn[..., None], 2, axis=-1), err_msg=f"{passed}sum_backward{what}{negative}")
     ### END HIDDEN TESTS
     print("matmul, sum rules: ok")
 
@@ -1588,6 +1593,22 @@ def test_unit_backward():
         "both paths must add up, each input getting its own gradient from the rule (sub: grad and -grad)"))
     (a + a).backward(gradient=np.ones(2))                # a second call adds to .grad
     np.testing.assert_allclose(a.grad, want + 2, err_msg="a second backward() must add to .grad, not replace it")
+    h, a.grad = a[np.array([[0, 0], [1, 1]])] + a, None   # h[i, j] = a[i] + a[j]: one graph, two backward() calls
+    h.reshape(4).backward(gradient=np.ones(4))
+    (h + h).reshape(4).backward(gradient=np.ones(4))     # through h again: 4 + 8 for each entry of a
+    got = _leaf_grad(a, h, "h = a[[[0, 0], [1, 1]]] + a", "a")
+    np.testing.assert_allclose(got, [12.0, 12.0], err_msg=(
+        "h = a[[[0, 0], [1, 1]]] + a, then h.reshape(4).backward(ones) and (h + h).reshape(4).backward(ones): the second "
+        "call goes through h's graph again, so a.grad = 4 + 8 = 12 per entry" + (
+            ". Likely bug: backward() frees the graph as it goes (tensor._ctx = None), so the second call stops at h; "
+            "leave the nodes in place" if _close(got, np.array([4.0, 4.0])) else "")))
+    # Each leaf's .grad is an array of its own, writeable (gradient clipping scales it in place).
+    u, v = (Tensor([1.0, 2.0], requires_grad=True, dtype=np.float64) for _ in range(2))
+    (u + v).backward(gradient=np.ones(2))
+    assert u.grad.flags.writeable and v.grad.flags.writeable, (
+        "after (u + v).backward(gradient=np.ones(2)), u.grad or v.grad is read-only: a leaf's gradient must be an "
+        "array of its own. Likely bug: the arrays the rules returned went into .grad as they are (add returns one "
+        "array twice; backward's gradient is read-only); pass each through the given _reduce_input_grad(node, inp, g)")
     x = Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True, dtype=np.float64)
     bias = Tensor([0.5, -1.0, 2.0], requires_grad=True, dtype=np.float64)
     grad_y = np.array([[1.0, 2.0, 3.0], [10.0, 20.0, 30.0]])

@@ -237,13 +237,20 @@ def test_matmul_by_hand():
 @pytest.mark.parametrize("sa, sb, sout", [
     ((3, 4), (4, 5), (3, 5)), ((4,), (4, 5), (5,)), ((3, 4), (4,), (3,)), ((4,), (4,), ()),
     ((2, 3, 4), (4, 5), (2, 3, 5)), ((2, 3, 4), (2, 4, 5), (2, 3, 5)), ((1, 3, 4), (6, 4, 2), (6, 3, 2)),
-    ((3, 4), (2, 4, 5), (2, 3, 5)), ((4,), (2, 4, 5), (2, 5)),
+    ((3, 4), (2, 4, 5), (2, 3, 5)), ((4,), (2, 4, 5), (2, 5)), ((2, 3, 4), (4,), (2, 3)),
 ])
 def test_matmul_shapes_follow_numpy(sa, sb, sout):
     rng = np.random.default_rng(0)
     a, b = rng.normal(size=sa), rng.normal(size=sb)
     out = Tensor(a, dtype=np.float64) @ Tensor(b, dtype=np.float64)
     assert out.shape == sout and np.allclose(out.data, a @ b)
+
+
+def test_exp_and_log_are_numpys_over_the_whole_float64_range():
+    """Nothing clipped, no eps added: exp(700) is about 1e304 in float64, log(1e-300) about -690.8."""
+    wide, tiny = np.array([-100.0, 100.0, 700.0]), np.array([1e-13, 1e-300, 3.5])
+    np.testing.assert_allclose(Tensor(wide, dtype=np.float64).exp().data, np.exp(wide), rtol=1e-12)
+    np.testing.assert_allclose(Tensor(tiny, dtype=np.float64).log().data, np.log(tiny), rtol=1e-12)
 
 
 def test_matmul_mismatch_names_both_shapes():

@@ -366,6 +366,17 @@ def test_dropout_identity_in_eval_and_for_p_zero():
     assert not np.array_equal(model(x).data, model(x).data)
 
 
+@pytest.mark.parametrize("p, training", [(0.5, False), (0.0, True)], ids=["not training", "p=0"])
+def test_dropout_that_drops_nothing_passes_the_graph_on(p, training):
+    layer = Dropout(p)
+    layer.train(training)
+    x = Tensor(np.arange(3.0), requires_grad=True)
+    out = layer(x)
+    assert out.requires_grad, "a Dropout that drops nothing must keep the graph back to x (return x, not a copy)"
+    (out * 2.0).sum().backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 2.0, 2.0])
+
+
 def test_dropout_gradient_uses_the_same_mask():
     manual_seed(1)
     x = Tensor(np.ones((10, 10)), requires_grad=True, dtype=np.float64)

@@ -215,6 +215,15 @@ def test_bce_does_not_change_its_input(dtype):
     np.testing.assert_array_equal(probs.data, p)
 
 
+def test_bce_of_confident_float32_probabilities_keeps_eps_tiny():
+    """A float32 eps of the dtype's own resolution (np.finfo(np.float32).eps, 1.2e-07) would move -log(1e-06) by 0.11."""
+    p = np.array([1e-6, 1e-4, 0.5, 1 - 1e-4], dtype=np.float32)
+    y = np.array([1.0, 1.0, 0.0, 1.0])
+    wide = p.astype(np.float64)
+    expected = np.mean(-(y * np.log(wide) + (1 - y) * np.log(1 - wide)))
+    assert np.isclose(BinaryCrossEntropyLoss()(Tensor(p), y).item(), expected, rtol=1e-5)
+
+
 def test_bce_rejects_bad_inputs():
     with pytest.raises(ValueError, match=r"probabilities in \[0, 1\].*Sigmoid"):
         BinaryCrossEntropyLoss()(Tensor([0.5, 1.5]), [1.0, 0.0])

@@ -122,6 +122,14 @@ def test_repeated_indices_accumulate():
     assert np.array_equal(x.grad, [3, 0, 1])
 
 
+def test_a_second_backward_goes_through_the_same_graph_again():
+    a = Tensor([1.0, 2.0], requires_grad=True, dtype=np.float64)
+    h = a * a
+    (2.0 * h).sum().backward()
+    (3.0 * h).sum().backward()              # the graph of h is kept: torch would need retain_graph=True
+    np.testing.assert_allclose(a.grad, 5.0 * 2.0 * a.data)
+
+
 def test_tensor_used_twice_sums_both_paths():
     x = Tensor([3.0], requires_grad=True)
     (x * x).sum().backward()                  # d(x^2)/dx = 2x

@@ -32,6 +32,12 @@ SUBMISSIONS = Path(__file__).parent / "submissions_0108"
 
 # (module number, answer file stem) -> (graded items that must lose points, what the answer gets wrong)
 WRONG = {
+    ("06", "sum_backward_membership_shape"): ({"test-autograd-matmul-sum-rules"}, "sum_backward rebuilds the shape by "
+                                                                                "`i in axes`: a negative axis never matches"),
+    ("06", "backward_frees_graph"): ({"test-autograd-backward"}, "backward sets tensor._ctx = None as it goes: a second "
+                                                                 "backward through the same graph stops short"),
+    ("06", "backward_own_unbroadcast"): ({"test-autograd-backward"}, "backward calls unbroadcast, not _reduce_input_grad: "
+                                                                     "read-only, shared leaf gradients"),
     ("06", "bfs_order"): ({"test-autograd-graph", "test-autograd-long-chain", "test-autograd-losses"},
                           "topological_order by breadth-first search from the root"),
     ("06", "recursive_dfs"): ({"test-autograd-long-chain"},
@@ -119,6 +125,8 @@ WRONG = {
     # H41: the checks that run a model (module tree, backward) take the layers in turn themselves when Sequential
     # does not chain them, and run the nested model only when Dropout's eval mode is right; the independence
     # check's bounds follow the fraction the layer drops.
+    ("03", "dropout_eval_copy"): ({"test-layers-backward"}, "Dropout not training (or p = 0) returns a copy of x's "
+                                                            "data: no graph back to x"),
     ("03", "sequential_not_chained"): ({"test-sequential-flatten"}, "Sequential applies every layer to x "
                                                                     "(H41: 23/42, three items)"),
     ("03", "sequential_calls_forward"): ({"test-sequential-flatten"},
@@ -159,8 +167,15 @@ WRONG = {
                                                                "matrix @ a batch comes out (5, 4, 5), not (4, 5, 5)"),
     ("01", "matmul_einsum_no_left_vector"): ({"test-tensor-matmul"}, "matmul by einsum with a matrix @ vector case "
                                                                      "only: a vector on the left raises"),
+    ("01", "matmul_vector_flatten"): ({"test-tensor-matmul"}, "a vector made a row or column, the product flattened "
+                                                              "by reshape(-1): (3, 2, 4) @ (4,) came out (6,)"),
+    ("01", "exp_clipped"): ({"test-tensor-arithmetic"}, "exp of the input clipped to [-88, 88]: float64 exp(100) "
+                                                        "came out 1.65e38"),
+    ("01", "log_eps"): ({"test-tensor-arithmetic"}, "log(x + 1e-12): float64 log(1e-300) came out -27.6"),
     ("02", "softmax_transpose_for_dim0"): ({"test-activations-softmax"}, "Softmax along a dim other than the last by "
                                                                          ".T, softmax, .T: over axis 0 of a 3-D input"),
+    ("02", "softmax_shift_by_mean"): ({"test-activations-softmax"}, "each row shifted by its mean, not its max: a row "
+                                                                    "spread over 300 overflows (float32 e^150)"),
     ("03", "dropout_exact_count"): ({"test-dropout-independent"}, "Dropout drops exactly int(p * size) elements chosen "
                                                                   "at random: on (1, 3) always one"),
     ("05", "drop_last_trim_before_shuffle"): ({"test-dataloader-batch-indices"},
@@ -182,6 +197,9 @@ WRONG = {
                                         "test-autograd-nested-diamonds", "test-autograd-losses"},
                                        "topological_order as a depth-first preorder, reversed (every engine check; "
                                        "test-autograd-graph called it breadth-first before)"),
+    ("04", "bce_machine_eps"): ({"test-bce"}, "eps = np.finfo(dtype).eps: float32's 1.2e-07 moves log(1e-06) by 0.11"),
+    ("04", "ce_shift_by_row_mean"): ({"test-cross-entropy-stable"}, "each row shifted by its mean, not its max: "
+                                                                    "exp(500) overflows in float32"),
     ("04", "bce_clip_in_place"): ({"test-bce"}, "BCE clips the probabilities in place (np.clip(..., out=input.data)): "
                                                 "the caller's predictions change"),
     ("04", "mse_first_last_axis"): ({"test-mse"}, "MSELoss divides by input.shape[0] * input.shape[-1] (N x C), not "
@@ -645,6 +663,17 @@ LIKELY = {
     ("03", "dropout_channel_mask"): [("test-dropout-independent", "Likely bug: one random number per image and channel")],
     ("03", "dropout_exact_count"): [("test-dropout-independent", "Likely bug: every call drops the same number")],
     ("01", "matmul_dot_for_batches"): [("test-tensor-matmul", "Likely bug: np.dot of a matrix and a batch")],
+    ("06", "sum_backward_membership_shape"): [("test-autograd-matmul-sum-rules", "Likely bug: a negative axis counts "
+                                                                                 "from the end")],
+    ("06", "backward_frees_graph"): [("test-autograd-backward", "Likely bug: backward() frees the graph as it goes")],
+    ("06", "backward_own_unbroadcast"): [("test-autograd-backward", "pass each through the given _reduce_input_grad")],
+    ("04", "bce_machine_eps"): [("test-bce", "Likely bug: eps is float32's own resolution")],
+    ("04", "ce_shift_by_row_mean"): [("test-cross-entropy-stable", "each row is shifted by its mean, not its max")],
+    ("03", "dropout_eval_copy"): [("test-layers-backward", "Likely bug: it returned a new Tensor of x's data")],
+    ("02", "softmax_shift_by_mean"): [("test-activations-softmax", "Likely bug: the rows are shifted by something "
+                                                                   "other than their max")],
+    ("01", "matmul_vector_flatten"): [("test-tensor-matmul", "Likely bug: the vector's own axis was removed with "
+                                                             "reshape(-1)")],
     ("02", "softmax_transpose_for_dim0"): [("test-activations-softmax", "Likely bug: the softmax is taken over axis 0")],
     ("05", "drop_last_trim_before_shuffle"): [("test-dataloader-batch-indices", "Likely bug: N is cut to whole batches")],
     ("05", "fast_path_isinstance"): [("test-dataloader-iter", "Likely bug: __iter__ takes the fast path for every TensorDataset")],
