@@ -255,6 +255,37 @@ for _path, _edit in (({str(cached)!r}, lambda r: {{**r, "total": 0, "tests": [{{
     assert float(book["mallory"]["total"]) == blank.total  # the attack gains nothing over a blank notebook
 
 
+FORMULAS = ['=HYPERLINK("example.com","grade")', "+1+1", "-2+3", "@SUM(1)", " =1+1", "\t=1+1", "=1+1\n=2"]
+
+
+def _formula_free(book: list[dict]) -> None:
+    for row in book:
+        for column in ("student", "file", "status"):
+            assert row[column].lstrip()[:1] not in ("=", "+", "-", "@"), (column, row[column])
+            assert "\t" not in row[column] and "\n" not in row[column], (column, row[column])
+
+
+def test_file_names_that_are_spreadsheet_formulas_stay_text_in_the_gradebook(tmp_path):
+    """Round twenty-seven's attack: the student column is the file's name, which the student chooses. A
+    spreadsheet opening the gradebook runs a cell that starts with = + - or @ as a formula (a link that
+    sends the sheet away, a command), some after leading spaces: every such cell gets a leading ', a tab
+    or newline is shown escaped. Two names go through `tito grade` end to end, every name through the writer."""
+    folder = tmp_path / "submitted"
+    folder.mkdir()
+    for name in FORMULAS[:1] + [" =1+1"]:
+        (folder / f"{name}.ipynb").write_bytes(b"")          # not a notebook: graded in no time, still a row
+    gradebook = tmp_path / "gradebook.csv"
+    assert main.main(["grade", "01", str(folder), "--csv", str(gradebook), *LIMIT_FLAGS]) == 0
+    book = list(csv.DictReader(io.StringIO(gradebook.read_text())))
+    _formula_free(book)
+    assert {row["student"] for row in book} == {"'=HYPERLINK(\"example.com\",\"grade\")", "' =1+1"}, book
+    written = batch.gradebook_csv([(name, {"submission": f"{name}.ipynb", "error": name, "tests": []})
+                                   for name in FORMULAS], [])
+    book = list(csv.DictReader(io.StringIO(written)))
+    _formula_free(book)
+    assert {row["student"] for row in book} == {"'" + name for name in FORMULAS[:5]} | {"\\t=1+1", "'=1+1\\n=2"}
+
+
 def test_the_item_analysis_is_drawn_next_to_the_gradebook(tmp_path, monkeypatch):
     """GRADEBOOK.items.png: one bar per item; the same analysis gives the same bytes; none without matplotlib."""
     from tito.grading import items_figure

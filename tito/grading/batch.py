@@ -169,9 +169,10 @@ def report_name(student: str, digest: str) -> str:
 # ---------------------------------------------------------------- the gradebook
 
 def _cell(text) -> str:
-    """A CSV cell a spreadsheet shows as text: printable, and never read as a formula."""
+    """A CSV cell a spreadsheet shows as text: printable, and never read as a formula (one that starts
+    with = + - or @, also after spaces, which some spreadsheets skip; a tab or CR is '?' by then)."""
     text = printable(str(text), newlines=False)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return "'" + text if text.lstrip()[:1] in ("=", "+", "-", "@") else text
 
 
 def _points(value) -> str:
