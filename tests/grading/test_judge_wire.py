@@ -148,3 +148,20 @@ def test_every_unary_verdict_operator_is_guarded():
     for name in remote.UNARY_VERDICT_OPERATORS:
         method = getattr(remote.Remote, f"__{name}__")
         assert "_verdict_operator" in method.__qualname__, (name, method.__qualname__)
+
+
+def test_a_handle_is_named_as_the_students_class_in_messages():
+    """A check's `type(value).__name__` names the student's class ("state 'momentum_buffer' is a Tensor"), not
+    the judge's handle class; a name that is no identifier, or one past the cap, gives the plain handle class."""
+    tensor = remote.named_kind(remote.RemoteNoUfunc, "Tensor")
+    assert tensor.__name__ == "Tensor" and issubclass(tensor, remote.RemoteNoUfunc)
+    assert remote.named_kind(remote.RemoteNoUfunc, "Tensor") is tensor            # one class per name
+    assert remote.named_kind(remote.Remote, "Tensor") is not tensor              # and per base
+    for untrusted in ("not a name", "x" * 81, None, 3, "Tensor; import os"):
+        assert remote.named_kind(remote.Remote, untrusted) is remote.Remote
+    remote._KINDS.update({(remote.Remote, f"K{i}"): remote.Remote for i in range(remote.MAX_KINDS)})
+    try:
+        assert remote.named_kind(remote.Remote, "OneMore") is remote.Remote       # a flood of names stops at the cap
+    finally:
+        for i in range(remote.MAX_KINDS):
+            remote._KINDS.pop((remote.Remote, f"K{i}"), None)
