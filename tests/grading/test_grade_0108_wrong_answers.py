@@ -401,6 +401,11 @@ CORRECT = {
                                     "epoch per loop), batches by np.take, shuffle by self._rng.shuffle of an arange "
                                     "(round twenty-six, after the stop hook)",
     ("05", "generator_style"): "ceil/floor length, batches counted from len(), zip(*samples) columns, map-based iterator",
+    ("01", "tensordot_vector_style"): "matmul with a vector by np.tensordot over the matching axis (round twenty-seven's "
+                                      "honest hunt, against the batch @ vector checks)",
+    ("06", "add_out_engine_style"): "backward accumulating in place with np.add(..., out=) into its own copies, a "
+                                    "leaf's first gradient copied (round twenty-seven's honest hunt, against the "
+                                    "writeable-gradient and second-backward checks)",
     ("08", "records_dot_style"): "batches taken by map(_split_batch, loader), one (samples, loss, accuracy) record per "
                                  "batch, the epoch's means as sizes @ records / N, np.greater/np.equal accuracy "
                                  "(round twenty-seven)",
