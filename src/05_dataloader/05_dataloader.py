@@ -836,7 +836,10 @@ def test_unit_dataloader_iter():
             else " (take the batches from batch_indices())")
         again = np.concatenate([b[1].data for b in DataLoader(ds, batch_size=3, shuffle=True, seed=1)])
         if np.array_equal(twins[0], twins[1]):          # else your batch_indices() ignores the seed: its own item
-            assert np.array_equal(again, ys), f"{kind}: the same seed must give the same order"
+            assert np.array_equal(again, ys), f"{kind}: the same seed must give the same order" + (
+                ". Likely bug: len(loader) draws an epoch's order from the loader's generator, and list(loader) "
+                "calls len() first, so its epoch is the second order; count the batches from len(self.dataset) and "
+                "batch_size, without calling batch_indices()" if np.array_equal(again, y[twins[0]]) else "")
         assert sorted(ys.tolist()) == y.tolist(), f"{kind}: a shuffled epoch holds every sample once, got labels {ys.tolist()}"
         epoch, note = _epoch_to_follow(lambda: DataLoader(ds, batch_size=3, drop_last=True), 7, 3, drop_last=True)
         count = len(list(DataLoader(ds, batch_size=3, drop_last=True)))

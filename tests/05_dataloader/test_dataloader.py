@@ -211,6 +211,15 @@ def test_same_seed_same_sequence_of_epochs():
         np.testing.assert_array_equal(labels_of(a), labels_of(b))
 
 
+def test_len_draws_nothing_from_the_loaders_generator():
+    """list(loader) calls len() first: a len() that draws an epoch's order would shift every epoch by one."""
+    ds = TensorDataset(Tensor(np.arange(10.0)))
+    counted = DataLoader(ds, batch_size=3, shuffle=True, seed=4)
+    assert len(counted) == 4 and len(counted) == 4
+    fresh = DataLoader(ds, batch_size=3, shuffle=True, seed=4)
+    assert [b[0].data.tolist() for b in counted] == [b[0].data.tolist() for b in fresh]
+
+
 def test_different_seed_different_order():
     a = labels_of(DataLoader(make_ds(40), shuffle=True, seed=1))
     b = labels_of(DataLoader(make_ds(40), shuffle=True, seed=2))

@@ -178,6 +178,9 @@ WRONG = {
                                                                     "spread over 300 overflows (float32 e^150)"),
     ("03", "dropout_exact_count"): ({"test-dropout-independent"}, "Dropout drops exactly int(p * size) elements chosen "
                                                                   "at random: on (1, 3) always one"),
+    ("05", "len_draws_an_epoch"): ({"test-dataloader-iter"}, "__len__ as len(self.batch_indices()): each len() draws "
+                                                             "an epoch's order (told 'the same seed must give the same "
+                                                             "order' with no cause until round 27)"),
     ("05", "drop_last_trim_before_shuffle"): ({"test-dataloader-batch-indices"},
                                               "with drop_last, N cut to whole batches before the shuffle: the last "
                                               "N % batch_size samples never come"),
@@ -670,6 +673,7 @@ LIKELY = {
     ("03", "dropout_channel_mask"): [("test-dropout-independent", "Likely bug: one random number per image and channel")],
     ("03", "dropout_exact_count"): [("test-dropout-independent", "Likely bug: every call drops the same number")],
     ("01", "matmul_dot_for_batches"): [("test-tensor-matmul", "Likely bug: np.dot of a matrix and a batch")],
+    ("05", "len_draws_an_epoch"): [("test-dataloader-iter", "Likely bug: len(loader) draws an epoch's order")],
     ("07", "sgd_tensor_buffer"): [("test-optimizer-dtypes", "state 'momentum_buffer' is a Tensor; keep numpy arrays")],
     ("06", "sum_backward_membership_shape"): [("test-autograd-matmul-sum-rules", "Likely bug: a negative axis counts "
                                                                                  "from the end")],
