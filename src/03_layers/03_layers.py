@@ -446,6 +446,10 @@ class Linear(Module):
 def _forward_message(what, got, x, w):
     """The message of a wrong forward output `got` for input x and weight w; names the bias left out."""
     no_bias = np.asarray(x) @ np.asarray(w).T
+    if np.ndim(x) == 1 and np.shape(got) == (1, *no_bias.shape):
+        return what + (". Likely bug: a single sample (in_features,) came out with a batch axis, (1, out_features): "
+                       "the bias reshaped to a row (1, out_features) adds it; add self.bias as it is, broadcasting "
+                       "matches its one axis with the output's last")
     return what + (". Likely bug: the output is x @ W.T alone, the bias left out: forward must add self.bias "
                    "(x @ self.weight.transpose() + self.bias)" if np.shape(got) == no_bias.shape and
                    np.allclose(got, no_bias) else "")

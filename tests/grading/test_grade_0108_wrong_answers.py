@@ -125,6 +125,8 @@ WRONG = {
     # H41: the checks that run a model (module tree, backward) take the layers in turn themselves when Sequential
     # does not chain them, and run the nested model only when Dropout's eval mode is right; the independence
     # check's bounds follow the fraction the layer drops.
+    ("03", "linear_bias_as_row"): ({"test-linear"}, "the bias reshaped to (1, out_features): a single sample comes "
+                                                   "out (1, out) (numpy's shape mismatch alone until round 27)"),
     ("03", "dropout_eval_copy"): ({"test-layers-backward"}, "Dropout not training (or p = 0) returns a copy of x's "
                                                             "data: no graph back to x"),
     ("03", "sequential_not_chained"): ({"test-sequential-flatten"}, "Sequential applies every layer to x "
@@ -673,6 +675,8 @@ LIKELY = {
     ("03", "dropout_channel_mask"): [("test-dropout-independent", "Likely bug: one random number per image and channel")],
     ("03", "dropout_exact_count"): [("test-dropout-independent", "Likely bug: every call drops the same number")],
     ("01", "matmul_dot_for_batches"): [("test-tensor-matmul", "Likely bug: np.dot of a matrix and a batch")],
+    ("03", "linear_bias_as_row"): [("test-linear", "Likely bug: a single sample (in_features,) came out with a batch "
+                                                   "axis")],
     ("05", "len_draws_an_epoch"): [("test-dataloader-iter", "Likely bug: len(loader) draws an epoch's order")],
     ("07", "sgd_tensor_buffer"): [("test-optimizer-dtypes", "state 'momentum_buffer' is a Tensor; keep numpy arrays")],
     ("06", "sum_backward_membership_shape"): [("test-autograd-matmul-sum-rules", "Likely bug: a negative axis counts "
