@@ -897,10 +897,14 @@ def _shared_mask_hint(kept, seed, p):
             if np.array_equal(kept, np.broadcast_to(per_feature, kept.shape)) else "")
 
 
-def _check_channels_independent(layer, shape, where):
-    """Dropout of ones of `shape` (N, C, H, W): every image's channel loses about the fraction dropped overall, as
+_UNSEEN = ", an input the notebook does not show"
+
+
+def _check_channels_independent(p, shape, unseen=""):
+    """Dropout(p) of ones of `shape` (N, C, H, W): every image's channel loses about the fraction dropped overall, as
     its H * W pixels have coins of their own. A mask with one coin per image and channel drops channels whole."""
-    kept = layer(Tensor(np.ones(shape))).data != 0
+    where = f"Dropout(p={p}) on images of shape {shape}{unseen}"
+    kept = Dropout(p=p)(Tensor(np.ones(shape))).data != 0
     f = 1 - kept.mean()
     per_channel = 1 - kept.mean(axis=(2, 3))
     whole = np.all((per_channel == 0) | (per_channel == 1))
@@ -911,9 +915,10 @@ def _check_channels_independent(layer, shape, where):
             "its pixels; nn.Dropout draws one per element, get_rng().random(x.shape)" if whole else ""))
 
 
-def _check_counts_vary(layer, shape, calls, where):
-    """`calls` calls of Dropout on ones of a small `shape`: with a coin per element, the number dropped varies from
+def _check_counts_vary(p, shape, calls, unseen=""):
+    """`calls` calls of Dropout(p) on ones of a small `shape`: with a coin per element, the number dropped varies from
     call to call (a Binomial(size, f) count, variance size * f * (1 - f)); a fixed share, int(p * size), never does."""
+    layer, where = Dropout(p=p), f"Dropout(p={p}) on ones of shape {shape}{unseen}"
     counts = np.array([int(np.sum(layer(Tensor(np.ones(shape))).data == 0)) for _ in range(calls)])
     size = int(np.prod(shape))
     f = counts.mean() / size
@@ -1017,9 +1022,9 @@ def test_unit_dropout_independent():
         f"two samples next to each other in the batch (rows i and i + 1) lose the same element with probability "
         f"f^2 = {f ** 2:.4f} when independent, got {samples_both:.4f}: draw one random number per element")
     manual_seed(2)
-    _check_channels_independent(Dropout(p=0.25), (8, 16, 8, 8), "Dropout(p=0.25) on images of shape (8, 16, 8, 8)")
+    _check_channels_independent(0.25, (8, 16, 8, 8))
     manual_seed(4)
-    _check_counts_vary(Dropout(p=0.5), (1, 3), 400, "Dropout(p=0.5) on ones of shape (1, 3)")
+    _check_counts_vary(0.5, (1, 3), 400)
     ### BEGIN HIDDEN TESTS
     manual_seed(3036)
     kept = Dropout(p=0.4)(Tensor(np.ones((250, 400)))).data != 0
@@ -1035,10 +1040,9 @@ def test_unit_dropout_independent():
     both = np.mean(~kept[:-1] & ~kept[1:])
     assert abs(both - f ** 2) < 0.01, f"{where}: samples i and i + 1 both dropped {both:.4f}, expected f^2 = {f ** 2:.4f}"
     manual_seed(3037)
-    _check_channels_independent(Dropout(p=0.4), (6, 10, 7, 9),
-                                "Dropout(p=0.4) on images of shape (6, 10, 7, 9), an input the notebook does not show")
+    _check_channels_independent(0.4, (6, 10, 7, 9), _UNSEEN)
     manual_seed(3038)
-    _check_counts_vary(Dropout(p=0.4), (2, 2), 400, "Dropout(p=0.4) on ones of shape (2, 2), an input the notebook does not show")
+    _check_counts_vary(0.4, (2, 2), 400, _UNSEEN)
     ### END HIDDEN TESTS
     print("Dropout: one independent draw per element")
 
