@@ -753,6 +753,34 @@ def test_unit_zero_grad_skip():
         opt.zero_grad()
         assert a.grad is None and b.grad is None, (
             "zero_grad() sets every .grad to None (PyTorch's set_to_none)" + _zeros_hint([a.grad, b.grad]))
+    # The velocity outlives zero_grad() and a step without gradient; a zero gradient is a gradient. Compared with
+    # the same steps without zero_grad() and with each other, so a wrong update rule (test-sgd's items) costs nothing here.
+    paths = {}
+    for clear in (True, False):
+        p = Tensor([0.0], requires_grad=True, dtype=np.float64)
+        opt, paths[clear] = SGD([p], lr=0.1, momentum=0.9), []
+        for grad in ([1.0], None, [0.0], [1.0]):
+            if clear:
+                opt.zero_grad()
+            p.grad = None if grad is None else np.array(grad)
+            opt.step()
+            paths[clear].append(float(np.asarray(p.data)[0]))
+    steps = "SGD(lr=0.1, momentum=0.9) with gradients 1, None, 0, 1"
+    assert paths[True] == paths[False], (
+        f"{steps}: zero_grad() before each step changed the path of p from {paths[False]} to {paths[True]}. Likely "
+        "bug: zero_grad() empties the state too, so the velocity restarts every step; it only sets each .grad to None")
+    assert paths[False][1] == paths[False][0], (
+        f"{steps}: the step without gradient moved p from {paths[False][0]} to {paths[False][1]}. Likely bug: a missing "
+        "gradient is taken as zeros once the state exists; skip a parameter whose grad is None, whatever its state")
+    assert paths[False][2] != paths[False][1], (
+        f"{steps}: the zero gradient left p at {paths[False][2]}, but the velocity still moves it. Likely bug: a zero "
+        "gradient is skipped like a missing one; only grad None is skipped")
+    q = Tensor([0.0], requires_grad=True, dtype=np.float64)
+    q.grad = np.array([1.0])
+    SGD([q], lr=0.1, momentum=0.9, nesterov=True).step()
+    np.testing.assert_array_equal(q.grad, [1.0], err_msg=(
+        "SGD(nesterov=True).step() changed the parameter's gradient. Likely bug: grad += momentum * buf adds into "
+        "param.grad itself (grad is param.grad when weight_decay is 0); write grad = grad + momentum * buf"))
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(705)
     params = [Tensor(rng.standard_normal(shape), requires_grad=True) for shape in ((2, 3), (4,), (3,))]

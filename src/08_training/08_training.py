@@ -157,6 +157,19 @@ def test_unit_accuracy():
         f"the predictions are [0, 0, 1], accuracy {want}; got {got}" + (
             ". Likely bug: `>= 0.5` predicts class 1 for a probability of exactly 0.5; the rule is above 0.5 "
             "(`> 0.5`), so a tie is class 0" if got == float(np.mean((ties[:, 0] >= 0.5) == [0, 0, 1])) else ""))
+    # Tied scores (an untrained model's zeros): argmax picks the first, as np.argmax and torch.argmax do.
+    got = accuracy(np.zeros((4, 3)), [0, 1, 2, 2])
+    assert got == 0.25, (f"accuracy(np.zeros((4, 3)), [0, 1, 2, 2]): every row predicts class 0 (the first of the tied "
+                         f"maxima), accuracy 0.25; got {got}" + (
+                             ". Likely bug: a sample counts as right when its target's score equals the row's maximum, "
+                             "so a tie is right for every tied class; compare the argmax with the target" if got == 1.0
+                             else ""))
+    got = accuracy(np.array([[0.1, 2.0, -1.0]]), [1])
+    assert got == 1.0, (f"accuracy(np.array([[0.1, 2.0, -1.0]]), [1]): a batch of one sample's 3 class scores, argmax "
+                        f"1, accuracy 1.0; got {got}" + (
+                            ". Likely bug: np.squeeze turned the (1, 3) scores into 3 probabilities; decide by the "
+                            "shape itself: (N, C) with C > 1 is class scores, whatever N" if abs(got - 1 / 3) < 1e-9
+                            else ""))
     ### BEGIN HIDDEN TESTS
     rng = np.random.default_rng(8081)
     scores, labels = Tensor(rng.standard_normal((6, 4))), rng.integers(0, 4, 6)

@@ -168,6 +168,29 @@ def test_a_0d_parameter_steps_like_a_1_element_one(make, dtype):
         np.testing.assert_allclose(scalar.data, single.data[0], rtol=1e-6)
 
 
+def test_momentum_outlives_zero_grad_and_missing_gradients():
+    """Gradients 1, None, 0, 1 with zero_grad() before each: torch keeps the buffer, skips the missing gradient,
+    and moves by the velocity on the zero one (worked by hand: -0.1, -0.1, -0.19, -0.371)."""
+    p = Tensor([0.0], requires_grad=True, dtype=np.float64)
+    opt, path = SGD([p], lr=0.1, momentum=0.9), []
+    for grad in ([1.0], None, [0.0], [1.0]):
+        opt.zero_grad()
+        p.grad = None if grad is None else np.array(grad)
+        opt.step()
+        path.append(float(p.data[0]))
+    np.testing.assert_allclose(path, [-0.1, -0.1, -0.19, -0.371], rtol=1e-12)
+
+
+def test_a_step_leaves_the_gradient_alone():
+    for options in (dict(momentum=0.9, nesterov=True), dict(momentum=0.9), dict()):
+        p = Tensor([0.0, 1.0], requires_grad=True, dtype=np.float64)
+        p.grad = np.array([1.0, -2.0])
+        opt = SGD([p], lr=0.1, **options)
+        opt.step()
+        opt.step()
+        np.testing.assert_array_equal(p.grad, [1.0, -2.0], err_msg=str(options))
+
+
 def test_zero_grad_sets_none_and_skipped_params_keep_values():
     a, b = Tensor([1.0], requires_grad=True), Tensor([2.0], requires_grad=True)
     for opt in (SGD([a, b], lr=0.1, momentum=0.9), Adam([a, b])):

@@ -65,6 +65,11 @@ def test_accuracy_uses_argmax_not_threshold_or_max_value():
     assert accuracy(scores, [0, 1]) == 1.0
 
 
+def test_accuracy_of_tied_scores_and_of_a_batch_of_one():
+    assert accuracy(np.zeros((4, 3)), [0, 1, 2, 2]) == 0.25           # ties: argmax takes the first, as torch
+    assert accuracy(np.array([[0.1, 2.0, -1.0]]), [1]) == 1.0       # (1, 3) is one sample's scores, not 3 probabilities
+
+
 def test_accuracy_binary_probabilities():
     p = np.array([0.51, 0.49, 0.9, 0.1])
     assert accuracy(p, [1, 0, 1, 1]) == 0.75

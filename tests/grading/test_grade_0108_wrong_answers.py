@@ -209,10 +209,21 @@ WRONG = {
                                                 "the caller's predictions change"),
     ("04", "mse_first_last_axis"): ({"test-mse"}, "MSELoss divides by input.shape[0] * input.shape[-1] (N x C), not "
                                                   "the number of elements"),
+    ("07", "sgd_nesterov_adds_into_grad"): ({"test-zero-grad-skip"}, "Nesterov's grad += momentum * buf adds into "
+                                                                     "param.grad itself (no weight decay: no copy)"),
+    ("07", "zero_grad_resets_state"): ({"test-zero-grad-skip"}, "zero_grad() also empties the state: the velocity "
+                                                                "restarts every batch"),
+    ("07", "sgd_missing_grad_as_zero"): ({"test-zero-grad-skip"}, "SGD takes a missing gradient as zeros once the "
+                                                                  "momentum buffer exists"),
+    ("07", "sgd_skips_zero_grad"): ({"test-zero-grad-skip"}, "SGD skips an all-zero gradient like a missing one"),
     ("07", "sgd_tensor_buffer"): ({"test-optimizer-dtypes"}, "the momentum buffer kept as a Tensor in the state (the "
                                                              "message named the judge's handle class until round 27)"),
     ("07", "adam_eps_literal"): ({"test-adam-sparse"}, "Adam divides by sqrt(v_hat) + 1e-8, a literal, not self.eps"),
     ("07", "sgd_slice_assign"): ({"test-sgd"}, "SGD updates with param.data[:] = ...: IndexError on a 0-d parameter"),
+    ("08", "accuracy_target_is_max"): ({"test-training-accuracy"}, "right when the target's score equals the row "
+                                                                   "maximum: a tie is right for every tied class"),
+    ("08", "accuracy_squeeze"): ({"test-training-accuracy"}, "np.squeeze decides: a batch of one (1, C) is taken for C "
+                                                             "probabilities"),
     ("08", "train_mode_attribute"): ({"test-training-train-epoch"}, "train_epoch sets self.model.training = True "
                                                                     "instead of calling train(): a Dropout inside "
                                                                     "stays in eval mode"),
@@ -677,6 +688,14 @@ LIKELY = {
     ("01", "matmul_dot_for_batches"): [("test-tensor-matmul", "Likely bug: np.dot of a matrix and a batch")],
     ("03", "linear_bias_as_row"): [("test-linear", "Likely bug: a single sample (in_features,) came out with a batch "
                                                    "axis")],
+    ("07", "sgd_nesterov_adds_into_grad"): [("test-zero-grad-skip", "Likely bug: grad += momentum * buf adds into "
+                                                                   "param.grad itself")],
+    ("07", "zero_grad_resets_state"): [("test-zero-grad-skip", "Likely bug: zero_grad() empties the state too")],
+    ("07", "sgd_missing_grad_as_zero"): [("test-zero-grad-skip", "Likely bug: a missing gradient is taken as zeros")],
+    ("07", "sgd_skips_zero_grad"): [("test-zero-grad-skip", "Likely bug: a zero gradient is skipped like a missing one")],
+    ("08", "accuracy_target_is_max"): [("test-training-accuracy", "Likely bug: a sample counts as right when its "
+                                                                  "target's score equals the row's maximum")],
+    ("08", "accuracy_squeeze"): [("test-training-accuracy", "Likely bug: np.squeeze turned the (1, 3) scores")],
     ("05", "len_draws_an_epoch"): [("test-dataloader-iter", "Likely bug: len(loader) draws an epoch's order")],
     ("07", "sgd_tensor_buffer"): [("test-optimizer-dtypes", "state 'momentum_buffer' is a Tensor; keep numpy arrays")],
     ("06", "sum_backward_membership_shape"): [("test-autograd-matmul-sum-rules", "Likely bug: a negative axis counts "
