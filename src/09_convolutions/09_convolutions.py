@@ -1110,8 +1110,8 @@ def test_unit_maxpool2d_loops():
     _assert_close(_call(what, maxpool2d_loops, x, (2, 3), (1, 2), (1, 1)), _maxpool_numpy(x, (2, 3), (1, 2), (1, 1)),
                   what, suspects=_maxpool_suspects(x, (2, 3), (1, 2), (1, 1)))
     ### BEGIN HIDDEN TESTS
-    x = np.random.default_rng(310).standard_normal((2, 3, 6, 7))
-    what = "maxpool2d_loops(x (2, 3, 6, 7), (3, 2), (2, 2), (1, 1)), an input the notebook does not show"
+    x = np.where(np.arange(7) % 3 == 1, 0.0, -np.abs(np.random.default_rng(310).standard_normal((2, 3, 6, 7))))
+    what = "maxpool2d_loops(x (2, 3, 6, 7) of negatives and zeros, (3, 2), (2, 2), (1, 1)), an input the notebook does not show"
     _assert_close(_call(what, maxpool2d_loops, x, (3, 2), (2, 2), (1, 1)), _maxpool_numpy(x, (3, 2), (2, 2), (1, 1)), what,
                   suspects=_maxpool_suspects(x, (3, 2), (2, 2), (1, 1)))
     ### END HIDDEN TESTS
@@ -1301,13 +1301,13 @@ import numpy as np
 
 
 def test_unit_maxpool2d_backward_loops():
-    # Ties go to the FIRST maximum in row-major order. Kernel (2, 3), stride (2, 3): the left
-    # window [[1, 5, 5], [5, 2, 0]] sends its 10 to (0, 1); the right one (all 3s) its 20 to (0, 3).
-    x, g = np.array([[[[1.0, 5, 5, 3, 3, 3], [5, 2, 0, 3, 3, 3]]]]), np.array([[[[10.0, 20.0]]]])
+    # Ties go to the FIRST maximum in row-major order. Kernel (2, 3), stride (2, 3): [[1, 5, 5], [5, 2, 0]] sends its
+    # 10 to (0, 1), all 3s their 20 to (0, 3); 4s but a last 4 + 1e-10 (no tie: the maximum is exact) their 30 to (1, 8).
+    x, g = np.array([[[[1.0, 5, 5, 3, 3, 3, 4, 4, 4], [5, 2, 0, 3, 3, 3, 4, 4, 4 + 1e-10]]]]), np.array([[[[10.0, 20, 30]]]])
     what = "maxpool2d_backward_loops on ties (the first maximum in row-major order gets the gradient)"
     got = _call(what, maxpool2d_backward_loops, g, x, (2, 3), hints=_MAXPOOL_BACK_ERRORS)
     expected = np.zeros_like(x)
-    expected[0, 0, 0, 1], expected[0, 0, 0, 3] = 10, 20
+    expected[0, 0, 0, 1], expected[0, 0, 0, 3], expected[0, 0, 1, 8] = 10, 20, 30
     _assert_close(got, expected, what, suspects=_maxpool_back_suspects(g, x, (2, 3), (2, 3), (0, 0)), input_gradient=True)
     # Overlapping windows add: the 9 is the maximum of all four 2x2 windows (stride 1).
     peak, g = np.array([[[[0.0, 0, 0], [0, 9, 0], [0, 0, 0]]]]), np.array([[[[1.0, 2.0], [3.0, 4.0]]]])
@@ -1330,8 +1330,8 @@ def test_unit_maxpool2d_backward_loops():
                       suspects=_maxpool_back_suspects(probe, x, kernel, stride, padding), input_gradient=True)
     ### BEGIN HIDDEN TESTS
     rng, geometry = np.random.default_rng(410), ((2, 3), (1, 2), (0, 0))
-    x = 1 + rng.permutation(180).reshape(2, 3, 5, 6) / 10     # 0.1 apart: no ties, exact differences
-    x[:, :, 0, 0] = 20.0                                       # the top-left value is each channel's maximum
+    x = -1 - rng.permutation(180).reshape(2, 3, 5, 6) / 10    # 0.1 apart: no ties, exact differences
+    x[:, :, 0, 0] = 0.0                                        # the top-left 0 is each channel's maximum
     probe = rng.standard_normal(_maxpool_numpy(x, *geometry).shape)
     what = f"maxpool2d_backward_loops(x (2, 3, 5, 6), kernel, stride, padding {geometry}), an input the notebook does not show"
     _assert_close(_call(what, maxpool2d_backward_loops, probe, x, *geometry, hints=_MAXPOOL_BACK_ERRORS), _numeric_grad(
@@ -2135,13 +2135,13 @@ def test_unit_receptive_field():
     hint = _field_slip([("none", None, None, None), ("conv", (2, 4), (3, 1), (0, 0)), ("maxpool", (3, 3), (2, 2), (0, 0)),
                         ("none", None, None, None)], got) if got != expected else None
     assert got == expected, f"{what} returned {got}, expected {expected}" + (f". Likely bug: {hint}" if hint else "")
-    assert tuple(receptive_field([Module()])) == (1, 1), "a layer without kernel_size sees one value: (1, 1)"
+    assert tuple(receptive_field([Module()])) == tuple(receptive_field([])) == (1, 1), "no kernel_size (or no layer): (1, 1)"
     ### BEGIN HIDDEN TESTS
-    described = [("conv", (2, 3), (2, 1), (0, 1)), ("none", None, None, None), ("avgpool", (3, 2), (1, 3), (0, 0)),
+    described = [("conv", (2, 3), (2, 1), (0, 1)), ("maxpool", (1, 1), (2, 2), (0, 0)), ("avgpool", (3, 2), (1, 3), (0, 0)),
                  ("conv", (4, 1), (2, 2), (0, 0))]
-    what = ("receptive_field(Conv (2, 3)/s(2, 1)/p(0, 1), ReLU-like, AvgPool (3, 2)/s(1, 3), Conv (4, 1)/s(2, 2)), "
+    what = ("receptive_field(Conv (2, 3)/s(2, 1)/p(0, 1), MaxPool 1/s2, AvgPool (3, 2)/s(1, 3), Conv (4, 1)/s(2, 2)), "
             "an input the notebook does not show")
-    got = tuple(_call(what, receptive_field, [_rf_conv(1, 2, (2, 3), stride=(2, 1), padding=(0, 1)), Module(),
+    got = tuple(_call(what, receptive_field, [_rf_conv(1, 2, (2, 3), stride=(2, 1), padding=(0, 1)), MaxPool2d(1, stride=2),
                 AvgPool2d((3, 2), stride=(1, 3)), _rf_conv(2, 1, (4, 1), stride=2)], hints={TypeError: _RF_TYPE_HINT}))
     expected = _field_by_intervals([(k, s) for kind, k, s, _ in described if kind != "none"])
     hint = _field_slip(described, got) if got != expected else None

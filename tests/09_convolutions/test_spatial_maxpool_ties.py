@@ -3,7 +3,7 @@ PyTorch's CPU kernel); overlapping windows add their gradients at a shared maxim
 import numpy as np
 import pytest
 
-from tinytorch.core.spatial import MaxPool2d
+from tinytorch.core.spatial import MaxPool2d, maxpool2d_backward_loops, maxpool2d_loops
 from tinytorch.core.tensor import Tensor
 
 
@@ -80,3 +80,13 @@ def test_winners_keep_the_layout_of_the_maxima_and_the_first_tie(layout):
     g = rng.standard_normal(out.shape).astype(np.float32)
     np.testing.assert_array_equal(spatial._maxpool2d_backward(g, winners, x, (3, 3), (2, 2), (1, 1)),
                                   maxpool2d_backward_loops(g, x, 3, 2, 1))
+
+
+def test_the_loops_take_a_zero_for_a_value_and_the_exact_maximum_for_the_winner():
+    # round twenty-seven's hunt: a 0 skipped as padding (or `if not best` with a best of 0), and the winner found with
+    # np.isclose or a tolerance, passed every graded input before
+    x, g = np.array([[[[0.0, -1, 2, 3], [-2, -3, 1, 0.5]]]]), np.array([[[[10.0, 20.0]]]])
+    np.testing.assert_array_equal(maxpool2d_loops(x, 2), [[[[0.0, 3.0]]]])
+    np.testing.assert_array_equal(maxpool2d_backward_loops(g, x, 2), [[[[10, 0, 0, 20], [0, 0, 0, 0]]]])
+    near = np.array([[[[1.0, 1 + 1e-10, 2, 2 + 5e-10], [0.5, 0.2, 0.1, 0.0]]]])
+    np.testing.assert_array_equal(maxpool2d_backward_loops(g, near, 2), [[[[0, 10, 0, 20], [0, 0, 0, 0]]]])

@@ -71,6 +71,12 @@ def test_receptive_field_skips_layers_without_a_kernel():
     assert receptive_field([ReLU()]) == (1, 1)
 
 
+def test_receptive_field_keeps_the_stride_of_a_1x1_layer():
+    # a 1x1 stride-2 layer (ResNet's shortcut) widens nothing but doubles the jump: the 3x3 after it sees 1 + 2 * 2
+    assert receptive_field([Conv2d(1, 1, 1, stride=2), Conv2d(1, 1, 3)]) == (5, 5)
+    assert receptive_field([Conv2d(1, 1, (1, 3), stride=2), Conv2d(1, 1, 3)]) == (5, 7)
+
+
 def test_conv_output_size_formula():
     # (n + 2p - k) // s + 1
     assert conv_output_size(28, 5) == 24

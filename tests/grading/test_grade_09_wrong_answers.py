@@ -206,6 +206,18 @@ TABLE: dict[str, tuple[set[str], str]] = {
     "avgpool_back_share_by_stride_area": ({"test-avgpool2d-backward-loops"}, "grad / (sh * sw): the stride's area"),
     "avgpool_back_prod_of_kernel_argument": ({"test-avgpool2d-backward-loops"},
                                              "grad / np.prod(kernel_size) of an int kernel_size"),
+    "maxpool_skips_zero_as_padding": ({"test-maxpool2d-loops"}, "a 0 in x skipped as if it were padding"),
+    "maxpool_best_none_truthiness": ({"test-maxpool2d-loops"}, "`if not best or v > best`: a running maximum of 0 "
+                                                               "counts as none yet"),
+    "maxpool_back_skips_zero_as_padding": ({"test-maxpool2d-backward-loops"}, "a 0 in x skipped as if it were padding"),
+    "maxpool_back_best_none_truthiness": ({"test-maxpool2d-backward-loops"}, "`if not best`: a running maximum of 0 "
+                                                                             "counts as none yet"),
+    "maxpool_back_isclose_first": ({"test-maxpool2d-backward-loops"}, "the first cell np.isclose to the maximum gets "
+                                                                      "the gradient, not the exact maximum"),
+    "maxpool_back_tolerance_compare": ({"test-maxpool2d-backward-loops"}, "a later cell wins only if larger by 1e-9"),
+    "rf_skips_pointwise_layers": ({"test-receptive-field"}, "1x1 layers skipped like kernel-less ones: their stride lost"),
+    "rf_skips_unit_axis": ({"test-receptive-field"}, "an axis with kernel 1 skipped, its stride with it"),
+    "rf_empty_list_zero": ({"test-receptive-field"}, "an empty list gives (0, 0), not (1, 1)"),
     # Held-out hunt H31: no hint.
     "conv_back_grad_b_last_image": ({"test-conv2d-backward-loops"}, "grad_b[co] = total per image: the last image only"),
     "conv_back_grad_w_last_image": ({"test-conv2d-backward-loops"}, "grad_w[...] = total per image: the last image only"),
@@ -397,6 +409,17 @@ HINTS: dict[str, str] = {
     "avgpool_prod_of_kernel_argument": "np.prod(kernel_size) of a plain int kernel_size",
     "avgpool_back_share_by_stride_area": "divided by the stride's area, sh * sw",
     "avgpool_back_prod_of_kernel_argument": "np.prod(kernel_size) of a plain int kernel_size",
+    # round twenty-seven's second hunt: the zero-skip has its likely bug; the others' messages name the input that
+    # shows them (no diagnosis replays a truthiness test or a tolerance)
+    "maxpool_skips_zero_as_padding": "Likely bug: a 0 in x is skipped as if it were padding",
+    "maxpool_best_none_truthiness": "of negatives and zeros",
+    "maxpool_back_skips_zero_as_padding": "Likely bug: a 0 in x is skipped as if it were padding",
+    "maxpool_back_best_none_truthiness": "Likely bug: a 0 in x is skipped as if it were padding (or no value yet)",
+    "maxpool_back_isclose_first": "on ties (the first maximum in row-major order gets the gradient)",
+    "maxpool_back_tolerance_compare": "on ties (the first maximum in row-major order gets the gradient)",
+    "rf_skips_pointwise_layers": "MaxPool 1/s2",
+    "rf_skips_unit_axis": "MaxPool 1/s2",
+    "rf_empty_list_zero": "no kernel_size (or no layer): (1, 1)",
     "conv_back_grad_b_last_image": "Likely bug: grad_b holds the last image's sum only",
     "conv_back_grad_w_last_image": "Likely bug: grad_w holds the last image's sum only",
     "init_glorot_normal": "Likely bug: the std is sqrt(2 / (fan_in + fan_out))",

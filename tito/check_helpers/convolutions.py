@@ -519,7 +519,13 @@ def _maxpool_suspects(x, kernel, stride, padding):
          lambda: _diag_running(right, np.maximum.accumulate)),
         (_NEGATIVE_WRAPS, lambda: None if tuple(padding) == (0, 0) else
          _diag_pool_at(_diag_wrap_pad(x, padding, -np.inf), rows, cols, kh, kw, np.max)),
+        (_ZERO_SKIPPED, lambda: None if not np.any(x == 0) else
+         _diag_pool_at(_diag_pad(np.where(x == 0, -np.inf, x), padding, -np.inf), rows, cols, kh, kw, np.max)),
     ]
+
+
+_ZERO_SKIPPED = ("a 0 in x is skipped as if it were padding (or no value yet): a 0 is a value like any other, and the "
+                 "padding is -inf, which no real value needs to be told apart from")
 
 
 def _diag_running(per_position, accumulate):
@@ -698,6 +704,8 @@ def _maxpool_back_suspects(g, x, kernel, stride, padding):
     (kh, kw) = kernel
     variant = lambda **change: _maxpool_back_variant(g, x, kernel, stride, padding, **change)
     return [
+        (_ZERO_SKIPPED, lambda: None if not np.any(x == 0) else
+         _maxpool_back_variant(g, np.where(x == 0, -np.inf, x), kernel, stride, padding)),
         ("a tie goes to the last maximum (>= in the comparison): the first maximum in row-major order "
          "gets the gradient, as np.argmax picks it (keep the winner unless a value is strictly greater)",
          lambda: variant(pick="last")),

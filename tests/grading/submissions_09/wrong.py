@@ -2243,3 +2243,143 @@ for n in range(batch):
                         grad_x_pad[n, c, i * sh + ki, j * sw + kj] += share
 return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
 """)
+
+
+# ---------------------------------------------------------------- round twenty-seven's second hunt
+# Each scored 48/48: no graded maxpool input had an exact 0 as a window's maximum among negatives, or a near-tie;
+# no receptive_field list had a 1x1 layer with a stride, or was empty.
+
+wrong("maxpool_skips_zero_as_padding", "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                best = -np.inf
+                for ki in range(kh):
+                    for kj in range(kw):
+                        v = x_pad[n, c, i * sh + ki, j * sw + kj]
+                        if v == 0.0:
+                            continue          # padding: never the maximum
+                        if v > best:
+                            best = v
+                out[n, c, i, j] = best
+return out
+""")
+
+wrong("maxpool_best_none_truthiness", "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                best = None
+                for ki in range(kh):
+                    for kj in range(kw):
+                        v = x_pad[n, c, i * sh + ki, j * sw + kj]
+                        if not best or v > best:
+                            best = v
+                out[n, c, i, j] = best
+return out
+""")
+
+wrong("maxpool_back_skips_zero_as_padding", "maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                best, best_row, best_col = -np.inf, i * sh, j * sw
+                for ki in range(kh):
+                    for kj in range(kw):
+                        row, col = i * sh + ki, j * sw + kj
+                        if x_pad[n, c, row, col] == 0.0:
+                            continue          # padding: never the maximum
+                        if x_pad[n, c, row, col] > best:
+                            best, best_row, best_col = x_pad[n, c, row, col], row, col
+                grad_x_pad[n, c, best_row, best_col] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+wrong("maxpool_back_best_none_truthiness", "maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                best, best_row, best_col = None, None, None
+                for ki in range(kh):
+                    for kj in range(kw):
+                        row, col = i * sh + ki, j * sw + kj
+                        if not best or x_pad[n, c, row, col] > best:
+                            best, best_row, best_col = x_pad[n, c, row, col], row, col
+                grad_x_pad[n, c, best_row, best_col] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+wrong("maxpool_back_isclose_first", "maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                a, b = np.unravel_index(np.argmax(np.isclose(window, window.max())), window.shape)
+                grad_x_pad[n, c, i * sh + a, j * sw + b] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+wrong("maxpool_back_tolerance_compare", "maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                best, best_row, best_col = -np.inf, i * sh, j * sw
+                for ki in range(kh):
+                    for kj in range(kw):
+                        row, col = i * sh + ki, j * sw + kj
+                        if x_pad[n, c, row, col] > best + 1e-9:     # floats: compare with a tolerance
+                            best, best_row, best_col = x_pad[n, c, row, col], row, col
+                grad_x_pad[n, c, best_row, best_col] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+wrong("rf_skips_pointwise_layers", "receptive_field", """
+field, jump = [1, 1], [1, 1]
+for layer in layers:
+    if not hasattr(layer, "kernel_size"):
+        continue
+    kernel = _pair(layer.kernel_size, "kernel_size", 1, "receptive_field")
+    stride = _pair(getattr(layer, "stride", 1), "stride", 1, "receptive_field")
+    if kernel == (1, 1):
+        continue                    # a 1x1 layer sees one pixel: nothing to add
+    for axis in range(2):
+        field[axis] += (kernel[axis] - 1) * jump[axis]
+        jump[axis] *= stride[axis]
+return tuple(field)
+""")
+
+wrong("rf_skips_unit_axis", "receptive_field", """
+field, jump = [1, 1], [1, 1]
+for layer in layers:
+    if not hasattr(layer, "kernel_size"):
+        continue
+    kernel = _pair(layer.kernel_size, "kernel_size", 1, "receptive_field")
+    stride = _pair(getattr(layer, "stride", 1), "stride", 1, "receptive_field")
+    for axis in range(2):
+        if kernel[axis] == 1:
+            continue                # nothing to grow on this axis
+        field[axis] += (kernel[axis] - 1) * jump[axis]
+        jump[axis] *= stride[axis]
+return tuple(field)
+""")
+
+wrong("rf_empty_list_zero", "receptive_field", """
+if len(layers) == 0:
+    return (0, 0)
+field, jump = [1, 1], [1, 1]
+for layer in layers:
+    if not hasattr(layer, "kernel_size"):
+        continue
+    kernel = _pair(layer.kernel_size, "kernel_size", 1, "receptive_field")
+    stride = _pair(getattr(layer, "stride", 1), "stride", 1, "receptive_field")
+    for axis in range(2):
+        field[axis] += (kernel[axis] - 1) * jump[axis]
+        jump[axis] *= stride[axis]
+return tuple(field)
+""")
