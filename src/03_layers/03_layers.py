@@ -460,8 +460,8 @@ def test_unit_linear():
     assert layer.weight.shape == (2, 3) and layer.bias.shape == (2,), (
         f"Linear(3, 2): weight (2, 3) and bias (2,) expected, got {layer.weight.shape} and {layer.bias.shape}")
     assert layer.weight.requires_grad and layer.bias.requires_grad, "weight and bias are parameters: requires_grad=True"
-    bound = 1 / np.sqrt(3)
-    largest = max(np.abs(layer.weight.data).max(), np.abs(layer.bias.data).max())
+    bound = np.asarray(1 / np.sqrt(3), dtype=layer.weight.data.dtype)   # in the weight's dtype: a draw just under the
+    largest = max(np.abs(layer.weight.data).max(), np.abs(layer.bias.data).max())   # bound may round up to it
     assert largest <= bound, (
         f"Linear(3, 2): weight and bias within 1/sqrt(in_features) = {bound:.4f}, got values up to {largest:.4f}" + (
             ". Likely bug: the bound is 1/sqrt(out_features); it is 1/sqrt(in_features)" if largest <= 1 / np.sqrt(2)
@@ -492,7 +492,7 @@ def test_unit_linear():
     assert w_max > 0.9 / np.sqrt(400), (  # uses the full range
         f"Linear(400, 300): expected the weight to use the full range, values above {0.9 / np.sqrt(400):.4f}, "
         f"got values up to {w_max:.4f}")
-    assert w_max <= 1 / np.sqrt(400), (
+    assert w_max <= np.asarray(1 / np.sqrt(400), dtype=wide.weight.data.dtype), (   # the bound rounded as the draws are
         f"Linear(400, 300): expected the weight within 1/sqrt(in_features) = {1 / np.sqrt(400):.4f}, "
         f"got values up to {w_max:.4f}")
     assert b_max > 0.9 / np.sqrt(400), (  # the bias is drawn too, not zeros
@@ -508,7 +508,7 @@ def test_unit_linear():
     ### BEGIN HIDDEN TESTS
     rng, hidden = np.random.default_rng(3032), Linear(5, 4)
     largest = max(np.abs(hidden.weight.data).max(), np.abs(hidden.bias.data).max())
-    assert hidden.weight.shape == (4, 5) and hidden.bias.shape == (4,) and largest <= 1 / np.sqrt(5), (
+    assert hidden.weight.shape == (4, 5) and hidden.bias.shape == (4,) and largest <= np.float32(1 / np.sqrt(5)), (
         f"Linear(5, 4), an input the notebook does not show: weight (4, 5) and bias (4,) within 1/sqrt(5) expected, "
         f"got {hidden.weight.shape} and {hidden.bias.shape}, values up to {largest:.4f}")
     w, b, v = (rng.integers(-3, 4, size=shape).astype(np.float64) for shape in ((4, 5), (4,), (3, 5)))
