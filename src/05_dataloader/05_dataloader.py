@@ -551,6 +551,25 @@ def _reversal_slip(orders):
             f"{len(orders) - 1}; draw each epoch's order afresh, self._rng.permutation(N)") if flipped else ""
 
 
+def _uneven_places(orders):
+    """orders: one epoch's order per row. "" when each sample came at each place about equally often, else what came.
+    Chi-square of the (sample, place) counts against a uniform shuffle's epochs / N each: it averages its degrees
+    of freedom, (N - 1) ** 2, for a uniform shuffle; the bound lies 5.5 of its standard deviations above."""
+    epochs, n = orders.shape
+    places = np.stack([np.bincount(orders[:, place], minlength=n) for place in range(n)], axis=1)
+    expected, freedom = epochs / n, (n - 1) ** 2
+    chi_square, bound = ((places - expected) ** 2 / expected).sum(), freedom + 5.5 * np.sqrt(2 * freedom)
+    if chi_square <= bound:
+        return ""
+    sample, place = np.unravel_index(np.argmax(np.abs(places - expected)), places.shape)
+    return (f"over {epochs} shuffled epochs the samples did not come at each place equally often: sample {sample} "
+            f"came at place {place} in {places[sample, place]} epochs, {expected:g} expected (chi-square "
+            f"{chi_square:.0f} over {freedom} degrees of freedom; a uniform shuffle stays under {bound:.0f}). Likely "
+            "bug: a biased shuffle: swapping order[i] with order[j] for j drawn from all N places (N ** N equally "
+            "likely paths cannot split evenly over the N! orders), N swaps of two random places, or argsort of random "
+            "integers that tie; draw self._rng.permutation(N), or swap order[i] with a j drawn from i..N-1")
+
+
 def _every_sample_comes(ds, size, seed, epochs, note):
     """shuffle=True, drop_last=True over `epochs` epochs of `ds`: full batches of distinct samples, and every sample
     in some epoch; else what came, with the slip whose signature it carries."""
@@ -654,6 +673,10 @@ def test_unit_batch_indices():
         f"{moves.max()} of {len(orders) - 1} * 10 moves went from place {np.argwhere(moves == moves.max())[0][0]} to "
         f"place {np.argwhere(moves == moves.max())[0][1]}" + (
             _reversal_slip(orders) or ". Draw each epoch's order afresh, self._rng.permutation(N), not from the previous one"))
+    # A biased shuffle puts every sample at every place, only not equally often: counted over many more epochs.
+    orders += [np.concatenate(many.batch_indices()) for _ in range(1300)]
+    uneven = _uneven_places(np.array(orders))
+    assert not uneven, uneven
     # shuffle and drop_last together: each epoch drops the short last chunk of its own permutation, so the samples
     # dropped change from epoch to epoch and, over enough epochs, every sample comes.
     _every_sample_comes(ds, 4, 7, 20, "")

@@ -204,6 +204,39 @@ def test_shuffle_changes_order_each_epoch():
     assert len({tuple(e) for e in epochs}) == 4, "a new permutation every epoch"
 
 
+def places_chi_square(orders):
+    """Chi-square of how often each sample came at each place, against a uniform shuffle's epochs / N per pair."""
+    orders = np.asarray(orders)
+    epochs, n = orders.shape
+    places = np.stack([np.bincount(orders[:, place], minlength=n) for place in range(n)], axis=1)
+    return ((places - epochs / n) ** 2 / (epochs / n)).sum()
+
+
+def naive_swap_orders(n, epochs, rng):
+    """The classic biased shuffle: each place swapped with one drawn from all n places."""
+    orders = []
+    for _ in range(epochs):
+        order = np.arange(n)
+        for i in range(n):
+            j = rng.integers(0, n)
+            order[i], order[j] = order[j], order[i]
+        orders.append(order)
+    return orders
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_shuffle_puts_each_sample_at_each_place_equally_often(seed):
+    """A uniform shuffle's chi-square averages its (N - 1) ** 2 degrees of freedom, with a standard deviation of
+    sqrt(2 * freedom); the bound lies 5.5 of those above, and the naive swap shuffle (every place swapped with one
+    of all N) far above the bound."""
+    loader = DataLoader(make_ds(10), batch_size=3, shuffle=True, seed=seed)
+    orders = [np.concatenate(loader.batch_indices()) for _ in range(1500)]
+    freedom = (10 - 1) ** 2
+    bound = freedom + 5.5 * np.sqrt(2 * freedom)
+    assert places_chi_square(orders) < bound
+    assert places_chi_square(naive_swap_orders(10, 1500, np.random.default_rng(seed))) > bound
+
+
 def test_same_seed_same_sequence_of_epochs():
     a = DataLoader(make_ds(40), batch_size=6, shuffle=True, seed=11)
     b = DataLoader(make_ds(40), batch_size=6, shuffle=True, seed=11)

@@ -333,6 +333,14 @@ WRONG = {
                                        "batch_indices draws the first epoch from self._rng, later ones from "
                                        "np.random.default_rng(0): the seed stops mattering (H54: 35/35 before "
                                        "later epochs of seeds 7 and 8 were compared)"),
+    # Round 28: biased shuffles that put every sample at every place, only not equally often (35/35 before the
+    # chi-square of the places over 1,500 epochs).
+    ("05", "naive_swap_shuffle"): ({"test-dataloader-batch-indices"},
+                                   "batch_indices swaps each place with one drawn from all N places (the naive shuffle)"),
+    ("05", "random_transpositions"): ({"test-dataloader-batch-indices"},
+                                      "batch_indices swaps two random places N times"),
+    ("05", "argsort_int_keys"): ({"test-dataloader-batch-indices"},
+                                 "batch_indices argsorts random integers in 0..N-1: tied keys keep their order"),
     ("05", "collate_always_float32"): ({"test-dataloader-collate", "test-dataloader-iter"},
                                        "collate wraps every field in Tensor(...): float64 data becomes float32"),
     ("05", "fast_path_float32"): ({"test-dataloader-iter"}, "__iter__'s fast path wraps slices in Tensor(...): float64 becomes float32"),
@@ -639,6 +647,9 @@ LIKELY = {
     ("05", "fixed_seed_after_first"): [("test-dataloader-batch-indices",
                                         "Likely bug: the seeds differ in epoch 1 but agree from epoch 2 on")],
     ("05", "shuffle_np_random"): [("test-dataloader-batch-indices", "Likely bug: a third new loader with that seed")],
+    ("05", "naive_swap_shuffle"): [("test-dataloader-batch-indices", "Likely bug: a biased shuffle")],
+    ("05", "random_transpositions"): [("test-dataloader-batch-indices", "Likely bug: a biased shuffle")],
+    ("05", "argsort_int_keys"): [("test-dataloader-batch-indices", "Likely bug: a biased shuffle")],
     ("05", "getitem_list"): [("test-dataloader-tensor-dataset", "Likely bug: __getitem__ returns a list")],
     ("05", "collate_concatenate"): [(item, "Likely bug: np.concatenate joins the samples along their own first axis")
                                     for item in ("test-dataloader-collate", "test-dataloader-iter")],
