@@ -14,7 +14,7 @@ knowledge, per file:
   grading/      child processes and the judge: grade.py (`tito grade`), judge.py (graded cells run in tito,
                 the student's module in an isolated child: child.py, wire.py, remote.py), processes.py
                 (namespaces, killing every child), limits.py, package_copy.py (which modules a grading's
-                package copy keeps: never a later assignment's reference); `tito test`'s inline checks go through the judge too
+                package copy keeps: the modules the lesson's code imports); `tito test`'s inline checks go through the judge too
                 (graded cells judged as `tito grade` judges them, ungraded ones run in the child),
                 gradescope.py and junit.py (`tito grade --gradescope / --junit`)
                 batch.py (`tito grade NN FOLDER --csv`: a class, resumable; gradebook, item analysis, --merge)

@@ -49,3 +49,36 @@ def test_the_copy_keeps_what_the_lesson_imports_and_drops_later_references(tmp_p
     for kept in ("tensor.py", "autograd.py", "optimizers.py", "training.py"):
         assert (copy / "core" / kept).is_file(), kept
     assert (copy / "__init__.py").is_file()
+
+
+# An exported cell of module NN's notebook that reads a later module's reference from the package copy, if it is
+# there, and raises with its text (as READ_NEXT_WEEK).
+READ_LATER = '''import os as _os
+_later = _os.path.join(_os.path.dirname(__file__), "{name}.py")
+if _os.path.exists(_later):
+    with open(_later, encoding="utf-8") as _handle:
+        raise RuntimeError("LATER: " + _handle.read()[-2000:])
+'''
+
+
+@pytest.mark.parametrize("number, later", [("01", "autograd"), ("02", "losses"), ("05", "layers")])
+def test_an_error_message_naming_a_later_module_is_no_import(number, later, tmp_path):
+    """Round 28's attack: the copy's modules were found by a regular expression over the lesson's text, and module
+    01's error message "import tinytorch.core.autograd to turn it on" kept module 06's reference (and 02-04's, which
+    autograd imports) in the copy of modules 01, 02 and 05: a blank notebook's exported cell raised with it, and
+    every item's message carried 1.5 KB of module 06's solution. Now the syntax tree's imports decide."""
+    module = by_number(number)
+    report = grade_notebook(module, with_cell(reference_notebook(module), READ_LATER.format(name=later)), tmp_path)
+    leaked = [item.message for item in report.items if "LATER" in item.message]
+    assert not leaked, leaked[0][:500]
+    assert report.total == report.maximum > 0, [(item.id, item.message[:200]) for item in report.items]
+
+
+def test_imports_are_read_from_code_not_from_text():
+    assert package_copy.needed_modules(by_number("01")) == {"01_tensor"}
+    assert package_copy.needed_modules(by_number("02")) == {"01_tensor", "02_activations"}
+    assert package_copy.needed_modules(by_number("05")) == {"01_tensor", "05_dataloader"}
+    code = ("import tinytorch.core.tensor\nfrom tinytorch.core.layers import Linear\nfrom tinytorch.core import losses\n"
+            "def f():\n    from tinytorch.core.autograd import Function\n"
+            "message = 'import tinytorch.core.spatial to turn it on'  # from tinytorch.core.training import x\n")
+    assert package_copy.imported_core_names(code) == {"tensor", "layers", "losses", "autograd"}

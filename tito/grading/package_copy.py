@@ -8,7 +8,7 @@ keeps only the modules the graded module's sources import, directly or through t
 08's kernel printing module 09's reference; `tito grade` had the same copy)."""
 from __future__ import annotations
 
-import re
+import ast
 from pathlib import Path
 
 from .. import cells, paths
@@ -26,12 +26,30 @@ def hidden_files(package: Path, module) -> set[Path]:
     return hidden
 
 
+def imported_core_names(text: str) -> set[str]:
+    """The tinytorch.core modules a source's code imports (`import tinytorch.core.NAME`, `from
+    tinytorch.core.NAME import ...`, `from tinytorch.core import NAME`), at any depth of the code. Read
+    from the code's syntax tree, never its text: module 01's error message that tells the student to
+    `import tinytorch.core.autograd` is no import (a regular expression over the text kept module 06's
+    reference, and 02-04's through it, in module 01's grading)."""
+    names = set()
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[2] for alias in node.names
+                         if alias.name.startswith("tinytorch.core."))
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module == "tinytorch.core":
+                names.update(alias.name for alias in node.names)
+            elif node.module.startswith("tinytorch.core."):
+                names.add(node.module.split(".")[2])
+    return names
+
+
 def needed_modules(module) -> set[str]:
     """The slugs of the course modules whose package files `module`'s lesson needs: those its sources
     import (`tinytorch.core.NAME`), and those theirs import, and so on; `module` itself too. Module 03's
     lesson imports module 06's autograd, which imports module 04's losses: all three. Never one it does
-    not import (module 09's spatial for module 08: a later assignment's solution). A regular expression
-    over the whole text: it errs towards keeping a module (an import in prose counts too)."""
+    not import (module 09's spatial for module 08: a later assignment's solution)."""
     modules = {m.slug: m for m in paths.all_modules(module.root)}
     by_name = {}
     for other in modules.values():
@@ -49,11 +67,8 @@ def needed_modules(module) -> set[str]:
             continue
         needed.add(slug)
         for source in modules[slug].sources:
-            text = source.read_text(encoding="utf-8")
-            names = re.findall(r"tinytorch\.core\.(\w+)", text)
-            for group in re.findall(r"from\s+tinytorch\.core\s+import\s+\(?([\w\s,]+)", text):
-                names += re.findall(r"\w+", group)
-            todo += [by_name[name] for name in names if name in by_name]
+            names = imported_core_names(source.read_text(encoding="utf-8"))
+            todo += [by_name[name] for name in sorted(names) if name in by_name]
     return needed
 
 
