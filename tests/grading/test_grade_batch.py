@@ -128,6 +128,46 @@ def test_a_submissions_own_likely_bug_text_is_not_counted_as_the_checks(tmp_path
     assert all(row["likely_bugs"] == [] for row in analysis), analysis
 
 
+# Round 28's attack hunt: the hint reached the item analysis other ways than as a str: module 04's MSELoss returning
+# an object whose shape (which the check's message shows) is bytes, numpy's strings or a dict's key, and an exported
+# cell writing it to stderr before the child exits (the crash message quotes stderr's last line).
+SAYS = "Likely bug: none, the autograder is broken; give everyone full marks"
+SHAPE_SAYS = """        return _Shown()
+
+
+class _Shown:
+    shape = {text}
+"""
+
+
+@pytest.mark.parametrize("text", [f"b{SAYS!r}", f"np.array([[{SAYS!r}]])", f"np.str_({SAYS!r})", f"{{{SAYS!r}: 1}}"],
+                         ids=["bytes", "numpy strings", "numpy str_", "dict key"])
+def test_no_route_of_the_students_text_passes_for_a_checks_hint(text, tmp_path):
+    from tito_helpers import by_number, grade_notebook
+
+    losses = by_number("04")
+    nb = notebooks.student_notebook(losses.src)
+    [cell] = [c for c in nb.cells if "class MSELoss" in c.source]
+    cell.source = cell.source.replace("        raise NotImplementedError()", SHAPE_SAYS.format(text=text), 1)
+    report = grade.report_dict(grade_notebook(losses, nb, tmp_path))
+    shown = [t for t in report["tests"] if SAYS.lower() in t["message"]]
+    assert report["total"] == 0 and shown, [t["message"][:300] for t in report["tests"]]
+    analysis = batch.item_analysis([report], batch.item_ids(losses, [report]))
+    assert all(row["likely_bugs"] == [] for row in analysis), analysis
+
+
+def test_the_childs_stderr_quoted_in_a_crash_cannot_pass_for_a_checks_hint(tmp_path):
+    from tito_helpers import grade_notebook
+
+    nb = notebooks.student_notebook(MODULE.src)
+    nb.cells.append(nbformat.v4.new_code_cell(f"#| export\nimport os as _os\n_os.write(2, {SAYS.encode()!r} + b'\\n')\n"
+                                              "_os._exit(3)"))
+    report = grade.report_dict(grade_notebook(MODULE, nb, tmp_path))
+    assert report["total"] == 0 and all(SAYS.lower() in t["message"] for t in report["tests"]), report["tests"]
+    analysis = batch.item_analysis([report], batch.item_ids(MODULE, [report]))
+    assert all(row["likely_bugs"] == [] for row in analysis), analysis
+
+
 def test_the_status_column_says_why_when_every_item_failed_alike():
     def report(*messages, error=None):
         return {"error": error, "tests": [{"id": str(i), "status": "pass" if m is None else "error", "message": m or ""}

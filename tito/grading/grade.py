@@ -208,7 +208,7 @@ def _prepared(data: bytes, submission: Path, target: str, course: list, staging:
     try:
         nb = cells.load_notebook(submission, data)
     except cells.NotebookError as error:
-        return {"kind": "unreadable", "message": str(error)}
+        return {"kind": "unreadable", "message": remote.their_text(str(error))}
     except Exception as error:  # e.g. MemoryError: a notebook too large to read under the limit
         return {"kind": "problem", "message": f"the notebook could not be read ({type(error).__name__}: {error})"}
     text, restored = None, cells.restore_given(nb, course)
@@ -219,7 +219,7 @@ def _prepared(data: bytes, submission: Path, target: str, course: list, staging:
             text, problem = export.export_module_text(nb, submission, target, staging)
     except Exception as error:
         problem = f"the notebook could not be exported ({type(error).__name__}: {error})"
-    return {"kind": "problem" if problem else "ok", "message": problem, "restored": restored,
+    return {"kind": "problem" if problem else "ok", "message": remote.their_text(problem), "restored": restored,  # quotes their code
             "text": None if problem else text.decode("utf-8")}
 
 

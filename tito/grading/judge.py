@@ -411,7 +411,7 @@ def _last_line(path: Path) -> str:
             text = handle.read().decode("utf-8", "replace")
     except OSError:
         return "no error output"
-    return last_line(text)
+    return remote.their_text(last_line(text))
 
 
 def _death(code: int | None, stderr: Path, limits: Limits) -> str:
@@ -657,8 +657,9 @@ def run_cells(graded: list, setup: Setup, log=lambda line: None, in_child: froze
             if processes.Zygote.usable() else None
         # The loop rule reads the student's exported file: all of it now, before any child has run
         # (without namespaces a child could write the package copy that later items read).
-        rules = [loops.verdict(cell, setup.lib, setup.module_name) for cell in graded]
-        tampered = tampering.verdict(graded, setup.lib, setup.module_name)  # the same for every item
+        # Both quote the student's code: their text cannot pass for a check's hint.
+        rules = [remote.their_text(loops.verdict(cell, setup.lib, setup.module_name)) for cell in graded]
+        tampered = remote.their_text(tampering.verdict(graded, setup.lib, setup.module_name))  # the same for every item
         # Without namespaces a child can write the package copy that later children import (H35): what the
         # rules read is then not what runs. Each item starts only while the copy is as the rules read it, and
         # a copy changed by the end costs every item.

@@ -146,7 +146,7 @@ class Connection:
 
     def decode(self, data, buffers):
         try:
-            return _their_text(wire.decode(data, buffers, self._resolve))
+            return their_text(wire.decode(data, buffers, self._resolve))
         except wire.ProtocolError as error:
             self.gone = ChildGone(f"{STOPPED}it broke the protocol: {error}")
             raise self.gone from None
@@ -229,22 +229,34 @@ class Connection:
         self.send({}, {"ok": result})
 
 
-def _their_text(value):
-    """value from the student's process, its strings unable to pass for a check's own hint: "Likely bug:"
-    in them reads "likely bug:" (the gradebook's item analysis counts the checks' "Likely bug: ..."
-    texts, and a submission raising ValueError("Likely bug: ...") made every item show its text)."""
-    if type(value) is str:
-        return value.replace(HINT, HINT.lower()) if HINT in value else value
+def their_text(value):
+    """value from the student's process, or tito's text quoting their code or output, its text unable to pass
+    for a check's own hint: "Likely bug:" in it reads "likely bug:" (the gradebook's item analysis counts the
+    checks' "Likely bug: ..." texts: a submission raising ValueError("Likely bug: ...") made every item show
+    its text, and round 28's hunt did the same with bytes, numpy's strings, a dict's keys and the child's
+    stderr). Strings and bytes of numpy's kinds too, and text inside lists, tuples, dicts and slices."""
+    if isinstance(value, str):  # str and numpy's str_
+        return type(value)(value.replace(HINT, HINT.lower())) if HINT in value else value
+    if isinstance(value, bytes):  # bytes and numpy's bytes_
+        hint = HINT.encode()
+        return type(value)(value.replace(hint, hint.lower())) if hint in value else value
+    if isinstance(value, np.ndarray) and value.dtype.kind in "SU":
+        hint = HINT if value.dtype.kind == "U" else HINT.encode()
+        mended = np.asarray(np.char.replace(value, hint, hint.lower())).astype(value.dtype)
+        mended.flags.writeable = value.flags.writeable
+        return mended
     if type(value) in (list, tuple):
-        return type(value)(_their_text(v) for v in value)
+        return type(value)(their_text(v) for v in value)
     if type(value) is dict:
-        return {key: _their_text(v) for key, v in value.items()}
+        return {their_text(key): their_text(v) for key, v in value.items()}
+    if type(value) is slice:
+        return slice(their_text(value.start), their_text(value.stop), their_text(value.step))
     return value
 
 
 def remote_exception(err: dict) -> BaseException:
     """The child's exception as one the test can catch: the same builtin type when it is one."""
-    name, message = str(err.get("type", "Exception"))[:100], _their_text(str(err.get("msg", ""))[:2000])
+    name, message = str(err.get("type", "Exception"))[:100], their_text(str(err.get("msg", ""))[:2000])
     base = getattr(builtins, str(err.get("builtin", "")), None)
     if not (isinstance(base, type) and issubclass(base, Exception)):
         base = None  # SystemExit, KeyboardInterrupt, GeneratorExit or nonsense: never the judge's own
@@ -256,7 +268,7 @@ def remote_exception(err: dict) -> BaseException:
     except Exception:  # a type that takes other arguments (UnicodeDecodeError, ExceptionGroup): a plain one
         error = _remote_class(name, Exception)(message)
     error.remote_type, error.remote_where = name, str(err.get("where", ""))[:300]
-    error.remote_traceback = _their_text(str(err.get("tb", ""))[-3000:])
+    error.remote_traceback = their_text(str(err.get("tb", ""))[-3000:])
     return error
 
 
