@@ -218,6 +218,22 @@ class TitoJudge(NbGraderPreprocessor):
         return failed(f"{item.get('status', 'fail')}: {message}" if message else str(item.get("status", "fail")))
 
 
+class TitoFeedback(NbGraderPreprocessor):
+    """generate_feedback, after nbgrader's ClearHiddenTests: each graded code cell keeps tito's verdict (its
+    first output, TitoJudge's) and no other cell keeps an output. In the kernel the student's code ran beside
+    the hidden tests (a function the tests call can read their source from its caller's frame, print it
+    there or in a later cell), so none of the kernel's outputs is handed back (round 28's attack hunt read
+    the hidden tests in the feedback: nbgrader shows them, and the kernel's tracebacks quoted them). The
+    student's own notebook keeps the outputs they saw."""
+
+    def preprocess(self, nb, resources):
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.outputs = cell.outputs[:1] if utils.is_grade(cell) else []
+                cell.execution_count = None
+        return nb, resources
+
+
 class TitoExecute(Execute):
     """nbgrader's Execute, keeping at most `max_output_mb` of the kernel's outputs per notebook (H61).
 

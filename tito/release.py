@@ -81,6 +81,16 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
+# The feedback students get (generate_feedback) keeps the hidden tests hidden, as tito grade's and
+# Gradescope's reports do: nbgrader shows them by default (its issue #917). It shows the notebook's code
+# and tito's verdicts, none of the kernel's outputs, which the student's code could fill with the hidden
+# tests' source (TitoFeedback). The rest is nbgrader 0.9.6's list.
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "nbgrader.preprocessors.ClearHiddenTests",
+    "tito.nbgrader_judge.TitoFeedback",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]
 # tito grade runs on the Python and the checkout that wrote this course.
 c.TitoGrade.python = {python}
 c.TitoGrade.repository = {repository}

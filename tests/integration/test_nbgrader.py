@@ -10,8 +10,10 @@ SaveAutoGrades (tito/nbgrader_judge.py): the points are tito's, not the kernel's
 """
 from __future__ import annotations
 
+import html as htmlmod
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -71,6 +73,25 @@ def empties_checks(student: nbformat.NotebookNode) -> nbformat.NotebookNode:
 BIN = Path(sys.executable).parent  # nbgrader and the alembic it calls live next to this Python
 
 
+# Not exported, so tito grades the reference under it; in nbgrader's kernel it wraps conv_output_size, which the
+# checks call, reads the calling check's source (hidden tests included) from its frame and prints it there and
+# in a last cell.
+PEEK = '''import inspect as _inspect
+_stolen, _their_size = [], conv_output_size
+def conv_output_size(*args, **kwargs):
+    _stolen.append(_inspect.getsource(_inspect.currentframe().f_back))
+    print("PEEKED", _stolen[-1])
+    return _their_size(*args, **kwargs)
+'''
+
+
+def peeks(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    at = next(i for i, cell in enumerate(nb.cells) if "def conv_output_size" in cell.source) + 1
+    nb.cells.insert(at, nbformat.v4.new_code_cell(PEEK))
+    nb.cells.append(nbformat.v4.new_code_cell('print("PEEKED", "".join(_stolen))'))
+    return nb
+
+
 def nbgrader(course: Path, *args: str) -> str:
     env = dict(os.environ, PATH=os.pathsep.join([str(BIN), os.environ.get("PATH", "")]))
     env.pop("JUPYTER_PATH", None)
@@ -96,7 +117,7 @@ def test_nbgrader_autograde_scores_equal_tito_grade(tmp_path, capsys):
     submissions = {"blank": student, "reference": subs.build(student=student),
                    "wrong": subs.build({exercise: body}, student=student),
                    "fast_path": subs.build(FAST_PATH, student=student),
-                   "empties_checks": empties_checks(student)}
+                   "empties_checks": empties_checks(student), "peeks": peeks(subs.build(student=student))}
     for name, nb in submissions.items():
         path = course / "submitted" / name / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
         path.parent.mkdir(parents=True)
@@ -138,6 +159,23 @@ def test_nbgrader_autograde_scores_equal_tito_grade(tmp_path, capsys):
                                as_version=4)
     verdicts = [cell.outputs[0] for cell in autograded.cells if cell.metadata.get("nbgrader", {}).get("grade")]
     assert verdicts and all(output.output_type == "error" and output.ename == "TitoVerdict" for output in verdicts)
+    # The feedback handed back keeps the hidden tests hidden (round 28's attack hunt: nbgrader's default
+    # generate_feedback showed every one of them, and the kernel's tracebacks quoted them; `peeks` read them
+    # from its caller's frame in the kernel and printed them in a later cell), and shows the verdicts.
+    nbgrader(course, "generate_feedback", ASSIGNMENT)
+    shown = "\n".join(cell.source for cell in student.cells)  # the lines a hidden test shares with a visible one
+    hidden = {line.strip() for cell in source.cells for region in cell.source.split(notebooks.HIDDEN_BEGIN)[1:]
+              for line in region.split(notebooks.HIDDEN_END)[0].split("\n")
+              if len(line.strip()) > 40 and line.strip() not in shown}
+    assert len(hidden) > 20
+    for name in ("reference", "wrong", "peeks"):
+        html = (course / "feedback" / name / ASSIGNMENT / f"{ASSIGNMENT}.html").read_text(encoding="utf-8")
+        text = htmlmod.unescape(re.sub(r"<[^>]+>", "", html))
+        assert "HIDDEN TESTS" not in text and not [line for line in hidden if line in text], name
+        assert "def test_unit_conv2d_loops" in text and "tito's judge: passed" in text, name
+    wrong = htmlmod.unescape(re.sub(r"<[^>]+>", "", (course / "feedback" / "wrong" / ASSIGNMENT /
+                                                      f"{ASSIGNMENT}.ipynb").with_suffix(".html").read_text(encoding="utf-8")))
+    assert "tito's judge: 0 points" in wrong and "Likely bug: the window sum is divided by kh * kh" in wrong
 
 
 def test_release_writes_a_kernel_on_this_python_and_locks_given_cells(tmp_path, capsys):
@@ -274,6 +312,13 @@ def test_release_config_puts_the_judge_between_execute_and_save_auto_grades(tmp_
     assert sanitize[0] == "tito.nbgrader_judge.TitoForget"
     assert sanitize[1:] == [f"nbgrader.preprocessors.{cls.__name__}"
                             for cls in Autograde.sanitize_preprocessors.make_dynamic_default()]
+    assert list(config.GenerateFeedback.preprocessors) == [
+        "nbgrader.preprocessors.GetGrades", "nbgrader.preprocessors.ClearHiddenTests", "tito.nbgrader_judge.TitoFeedback",
+        "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor"]  # nbgrader's own list, hidden tests and kernel outputs out
+    from nbgrader.converters import GenerateFeedback
+
+    assert [cls.__name__ for cls in GenerateFeedback.preprocessors.make_dynamic_default()] == [
+        "GetGrades", "CSSHTMLHeaderPreprocessor"]
     assert config.TitoGrade.python == sys.executable
     assert config.TitoGrade.repository == str(paths.repo_root(Path(__file__).parent))
 
