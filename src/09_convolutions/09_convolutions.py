@@ -536,8 +536,7 @@ from tinytorch.core.spatial import (_avgpool2d_backward, _avgpool2d_forward, _av
 #
 # For every image `n` in the batch, every output channel `co`, and every output
 # position `(i, j)`, the output is a dot product between the kernel `weight[co]` and
-# the window of the (padded) input that starts at row `i * stride_h`, column
-# `j * stride_w`:
+# the window of the (padded) input that starts at row `i * stride_h`, column `j * stride_w`:
 #
 # $$ y[n, c_o, i, j] = b[c_o] + \sum_{k_i}\sum_{k_j}\sum_{c_i}
 #    x[n, c_i,\ i s_h + k_i,\ j s_w + k_j] \cdot w[c_o, c_i, k_i, k_j] $$
@@ -654,8 +653,8 @@ if __name__ == "__main__":
 from tito.check_helpers.convolutions import (
     _CONV_ERRORS, _MAXPOOL_BACK_ERRORS, _RF_TYPE_HINT, _assert_close, _avgpool_back_suspects, _avgpool_numpy,
     _avgpool_suspects, _bias_shape_slip, _call, _conv_back_returned, _conv_back_suspects, _conv_numpy, _conv_suspects,
-    _diag_coverage, _field_by_intervals, _field_slip, _he_std_slip, _maxpool_back_suspects, _maxpool_numpy,
-    _maxpool_suspects, _numeric_grad, _weight_shape_slip)
+    _diag_coverage, _far_below_finite_starts, _field_by_intervals, _field_slip, _he_std_slip, _maxpool_back_suspects,
+    _maxpool_numpy, _maxpool_suspects, _numeric_grad, _weight_shape_slip)
 
 # %% nbgrader={"grade": true, "grade_id": "test-conv2d-loops", "locked": true, "points": 8, "schema_version": 3, "solution": false, "task": false}
 #| loop_rule conv2d_loops
@@ -1110,10 +1109,11 @@ def test_unit_maxpool2d_loops():
     _assert_close(_call(what, maxpool2d_loops, x, (2, 3), (1, 2), (1, 1)), _maxpool_numpy(x, (2, 3), (1, 2), (1, 1)),
                   what, suspects=_maxpool_suspects(x, (2, 3), (1, 2), (1, 1)))
     ### BEGIN HIDDEN TESTS
-    x = np.where(np.arange(7) % 3 == 1, 0.0, -np.abs(np.random.default_rng(310).standard_normal((2, 3, 6, 7))))
-    what = "maxpool2d_loops(x (2, 3, 6, 7) of negatives and zeros, (3, 2), (2, 2), (1, 1)), an input the notebook does not show"
-    _assert_close(_call(what, maxpool2d_loops, x, (3, 2), (2, 2), (1, 1)), _maxpool_numpy(x, (3, 2), (2, 2), (1, 1)), what,
-                  suspects=_maxpool_suspects(x, (3, 2), (2, 2), (1, 1)))
+    zeros = np.where(np.arange(7) % 3 == 1, 0.0, -np.abs(np.random.default_rng(310).standard_normal((2, 3, 6, 7))))
+    for x, kind in ((zeros, "of negatives and zeros"), (_far_below_finite_starts(zeros), "of order -1e300")):
+        what = f"maxpool2d_loops(x (2, 3, 6, 7) {kind}, (3, 2), (2, 2), (1, 1)), an input the notebook does not show"
+        _assert_close(_call(what, maxpool2d_loops, x, (3, 2), (2, 2), (1, 1)), _maxpool_numpy(x, (3, 2), (2, 2), (1, 1)),
+                      what, suspects=_maxpool_suspects(x, (3, 2), (2, 2), (1, 1)))
     ### END HIDDEN TESTS
 
 if __name__ == "__main__":
@@ -1333,10 +1333,11 @@ def test_unit_maxpool2d_backward_loops():
     x = -1 - rng.permutation(180).reshape(2, 3, 5, 6) / 10    # 0.1 apart: no ties, exact differences
     x[:, :, 0, 0] = 0.0                                        # the top-left 0 is each channel's maximum
     probe = rng.standard_normal(_maxpool_numpy(x, *geometry).shape)
-    what = f"maxpool2d_backward_loops(x (2, 3, 5, 6), kernel, stride, padding {geometry}), an input the notebook does not show"
-    _assert_close(_call(what, maxpool2d_backward_loops, probe, x, *geometry, hints=_MAXPOOL_BACK_ERRORS), _numeric_grad(
-        lambda: float(np.sum(probe * _maxpool_numpy(x, *geometry))), x, eps=1e-3), what, tol=1e-9, input_gradient=True,
-        suspects=_maxpool_back_suspects(probe, x, *geometry))
+    expected = _numeric_grad(lambda: float(np.sum(probe * _maxpool_numpy(x, *geometry))), x, eps=1e-3)
+    for x, kind in ((x, ""), (_far_below_finite_starts(x), " of order -1e300, the same winners")):  # x <= 0
+        what = f"maxpool2d_backward_loops(x (2, 3, 5, 6){kind}, {geometry}), an input the notebook does not show"
+        _assert_close(_call(what, maxpool2d_backward_loops, probe, x, *geometry, hints=_MAXPOOL_BACK_ERRORS), expected,
+                      what, tol=1e-9, input_gradient=True, suspects=_maxpool_back_suspects(probe, x, *geometry))
     ### END HIDDEN TESTS
 
 if __name__ == "__main__":
@@ -1627,8 +1628,7 @@ class AvgPool2dFunction(Function):
 # One of them is module 03's `Linear` rule, uniform in `+-1/sqrt(fan_in)` (PyTorch's
 # default too): its standard deviation is `1/sqrt(3 * fan_in)`, so each layer keeps only a
 # sixth of the mean square. A network of two or three layers barely notices, which is why
-# that rule serves module 03's small MLPs; a deep ReLU stack does, which is why `Conv2d`
-# uses He's rule.
+# that rule serves module 03's small MLPs; a deep ReLU stack does, which is why `Conv2d` uses He's rule.
 
 
 # %%
@@ -2269,8 +2269,7 @@ if __name__ == "__main__":
 # %% [markdown]
 # ## 10. Common errors, with the messages you will see
 #
-# Each cell below makes one classic mistake on purpose and prints the error the
-# layer raises.
+# Each cell below makes one classic mistake on purpose and prints the error the layer raises.
 
 
 # %%
@@ -2294,8 +2293,7 @@ if __name__ == "__main__":
 
 # %% [markdown]
 # **Floor surprises.** A 3x3 kernel with stride 2 on an even-sized input silently
-# drops the last row and column, and the next layer's shape is not what you
-# computed by halving:
+# drops the last row and column, and the next layer's shape is not what you computed by halving:
 
 
 # %%

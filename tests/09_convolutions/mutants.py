@@ -489,6 +489,10 @@ MUTANTS = [
       "    out = np.zeros((batch, channels, h_out, w_out), dtype=x.dtype)",
       "    x_pad = _pad(x, padding, value=-np.inf)\n    batch, channels = x.shape[:2]\n"
       "    out = np.zeros((batch, channels, h_out, w_out), dtype=np.float32)"),
+    M(LOOPS, "maxpool2d_loops starts its maximum at -1e9",
+      "                    best = -np.inf\n", "                    best = -1e9\n"),
+    M(LOOPS, "maxpool2d_backward_loops starts its maximum at -1e9",
+      "best, best_row, best_col = -np.inf, i * sh, j * sw", "best, best_row, best_col = -1e9, i * sh, j * sw"),
     M(LOOPS, "avgpool vectorized total float32",
       "total = np.copy(views[0], order=\"K\")",
       "total = np.copy(views[0], order=\"K\").astype(np.float32)"),

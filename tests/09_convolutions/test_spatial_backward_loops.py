@@ -11,7 +11,8 @@ import numpy as np
 import oracles
 import pytest
 
-from tinytorch.core.spatial import avgpool2d_backward_loops, conv2d_backward_loops, maxpool2d_backward_loops
+from tinytorch.core.spatial import (avgpool2d_backward_loops, conv2d_backward_loops, maxpool2d_backward_loops,
+                                    maxpool2d_loops)
 
 F64 = np.float64
 EXACT = dict(rtol=1e-12, atol=1e-12)     # float64 against float64: rounding only
@@ -149,6 +150,17 @@ def test_maxpool2d_backward_loops_padding_never_takes_the_gradient():
     grad_out = np.array([[[[1, 2], [3, 4]]]], dtype=F64)
     np.testing.assert_array_equal(maxpool2d_backward_loops(grad_out, x, 2, padding=1),
                                   [[[[1, 2, 0], [3, 4, 0]]]])
+
+
+def test_maxpool2d_loops_forward_and_backward_below_any_finite_start():
+    """Values of order -1e300: a running maximum started at -1e9 (or any finite number above them) instead of -inf
+    returns that number and sends the gradient to no winner (round 28's hunt: no graded input went below -3)."""
+    x = -1e300 * (1 + np.random.default_rng(28).permutation(30).reshape(1, 2, 3, 5))
+    expected = oracles.max_pool2d(x, 2, 2, 1)
+    grad_out = np.random.default_rng(29).standard_normal(expected.shape)
+    np.testing.assert_array_equal(maxpool2d_loops(x, 2, stride=2, padding=1), expected)
+    np.testing.assert_allclose(maxpool2d_backward_loops(grad_out, x, 2, stride=2, padding=1),
+                               oracles.max_pool2d_backward(grad_out, x, 2, 2, 1), **EXACT)
 
 
 def test_avgpool2d_backward_loops_by_hand():

@@ -215,6 +215,9 @@ TABLE: dict[str, tuple[set[str], str]] = {
     "maxpool_back_isclose_first": ({"test-maxpool2d-backward-loops"}, "the first cell np.isclose to the maximum gets "
                                                                       "the gradient, not the exact maximum"),
     "maxpool_back_tolerance_compare": ({"test-maxpool2d-backward-loops"}, "a later cell wins only if larger by 1e-9"),
+    "maxpool_sentinel_big_negative": ({"test-maxpool2d-loops"}, "the running maximum starts at -1e9, not -inf"),
+    "maxpool_back_sentinel_big_negative": ({"test-maxpool2d-backward-loops"},
+                                           "the running maximum starts at -1e9 and the winner at (0, 0) of x_pad"),
     "rf_skips_pointwise_layers": ({"test-receptive-field"}, "1x1 layers skipped like kernel-less ones: their stride lost"),
     "rf_skips_unit_axis": ({"test-receptive-field"}, "an axis with kernel 1 skipped, its stride with it"),
     "rf_empty_list_zero": ({"test-receptive-field"}, "an empty list gives (0, 0), not (1, 1)"),
@@ -417,6 +420,8 @@ HINTS: dict[str, str] = {
     "maxpool_back_best_none_truthiness": "Likely bug: a 0 in x is skipped as if it were padding (or no value yet)",
     "maxpool_back_isclose_first": "on ties (the first maximum in row-major order gets the gradient)",
     "maxpool_back_tolerance_compare": "on ties (the first maximum in row-major order gets the gradient)",
+    "maxpool_sentinel_big_negative": "Likely bug: the running maximum starts at a finite number (-1e+09)",
+    "maxpool_back_sentinel_big_negative": "Likely bug: the running maximum starts at a finite number (-1e+09)",
     "rf_skips_pointwise_layers": "MaxPool 1/s2",
     "rf_skips_unit_axis": "MaxPool 1/s2",
     "rf_empty_list_zero": "no kernel_size (or no layer): (1, 1)",

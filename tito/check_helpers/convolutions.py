@@ -521,7 +521,24 @@ def _maxpool_suspects(x, kernel, stride, padding):
          _diag_pool_at(_diag_wrap_pad(x, padding, -np.inf), rows, cols, kh, kw, np.max)),
         (_ZERO_SKIPPED, lambda: None if not np.any(x == 0) else
          _diag_pool_at(_diag_pad(np.where(x == 0, -np.inf, x), padding, -np.inf), rows, cols, kh, kw, np.max)),
+        *((_finite_start(start), lambda start=start: np.maximum(right, start)) for start in _FINITE_STARTS),
     ]
+
+
+def _far_below_finite_starts(x):
+    """x moved to values of order -1e300, none of them 0: a window of them lies below any finite number a running
+    maximum could start at (-1e9, say), as it lies above -inf (and -sys.float_info.max)."""
+    return -(np.abs(x) + 1) * 1e300
+
+
+# Finite numbers a running maximum is started at in place of -inf; a suspect each (the message names the one).
+_FINITE_STARTS = (-1e9, -1e10, -1e12, -1e6, -9999.0, -99999.0, -1e18, -1e20, -1e30, -1e100)
+
+
+def _finite_start(start):
+    return (f"the running maximum starts at a finite number ({start:g}), so a window whose values all lie below it "
+            "gives that number, and none of its values wins the gradient: start it at -inf, float('-inf'), or at the "
+            "window's first value")
 
 
 _ZERO_SKIPPED = ("a 0 in x is skipped as if it were padding (or no value yet): a 0 is a value like any other, and the "
@@ -667,13 +684,16 @@ def _diag_scatter(x_shape, padding, pairs, swap_crop=False):
 
 
 def _maxpool_back_variant(g, x, kernel, stride, padding, pad_value=-np.inf, pick="first", start=-np.inf,
-                          unravel=None, scatter_stride=None, times_max=False, stop_early=False, swap_crop=False):
+                          unravel=None, scatter_stride=None, times_max=False, stop_early=False, swap_crop=False,
+                          unbeaten="corner"):
     """The max-pooling gradient with one rule changed: the padding's value, which tied maximum wins
     ("first"/"last" in row-major order, "column" first in column-major order, "all", or "split": each
     tied one gets an equal share), the running maximum's start, the shape the window's flat argmax is
     unravelled with, the stride of the cells the gradient goes to, or a gradient times the maximum; "corner":
     the window's top-left cell gets it (the winner's place never updated); stop_early: the last output row and
-    column pass nothing back (range(h_out - 1)); swap_crop: the padding cut off with ph and pw swapped."""
+    column pass nothing back (range(h_out - 1)); swap_crop: the padding cut off with ph and pw swapped; unbeaten:
+    where a window's gradient goes when no value beats the start, the window's "corner", x_pad's "origin" (the
+    winner's place started at (0, 0) of the image) or "nowhere"."""
     (kh, kw), (sh, sw) = kernel, stride
     (th, tw) = scatter_stride or stride
     xp = _diag_pad(x, padding, pad_value)
@@ -685,8 +705,10 @@ def _maxpool_back_variant(g, x, kernel, stride, padding, pad_value=-np.inf, pick
                     window = xp[n, ch, i * sh:i * sh + kh, j * sw:j * sw + kw]
                     best = max(start, window.max())
                     cells = [(a, b) for a in range(kh) for b in range(kw) if window[a, b] == best]
-                    if not cells or pick == "corner":    # nothing beat the start: the winner stays at the corner
+                    if pick == "corner" or not cells and unbeaten == "corner":  # the winner stays at the corner
                         cells = [(0, 0)]
+                    elif not cells and unbeaten == "origin":
+                        cells = [(-i * th, -j * tw)]
                     if pick == "last":
                         cells = cells[-1:]
                     elif pick == "column":
@@ -720,6 +742,8 @@ def _maxpool_back_suspects(g, x, kernel, stride, padding):
          lambda: variant(pad_value=0.0)),
         ("the running maximum starts at 0, so in a window of negative values nothing wins and the corner "
          "gets the gradient: start at -inf (or at the window's first value)", lambda: variant(start=0.0)),
+        *((_finite_start(start), lambda start=start, unbeaten=unbeaten: variant(start=start, unbeaten=unbeaten))
+          for start in _FINITE_STARTS for unbeaten in ("corner", "origin", "nowhere")),
         ("the stride is missing where the gradient goes: the maximum of window (i, j) is at row i * sh + ki, "
          "column j * sw + kj of x_pad, not at i + ki, j + kj", lambda: None if tuple(stride) == (1, 1) else variant(scatter_stride=(1, 1))),
         ("tied maxima share the gradient: only the first one in row-major order gets it, whole (as "

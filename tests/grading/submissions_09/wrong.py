@@ -2383,3 +2383,35 @@ for layer in layers:
         jump[axis] *= stride[axis]
 return tuple(field)
 """)
+
+# Round 28's hunt: a running maximum started at a large negative number instead of -inf (48/48 before: no graded
+# input went below about -3; a hidden one now lies at -1e300).
+wrong("maxpool_sentinel_big_negative", "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                best = -1e9          # smaller than any activation
+                for ki in range(kh):
+                    for kj in range(kw):
+                        v = x_pad[n, c, i * sh + ki, j * sw + kj]
+                        if v > best:
+                            best = v
+                out[n, c, i, j] = best
+return out
+""")
+
+wrong("maxpool_back_sentinel_big_negative", "maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                best, br, bc = -1e9, 0, 0
+                for ki in range(kh):
+                    for kj in range(kw):
+                        v = x_pad[n, c, i * sh + ki, j * sw + kj]
+                        if v > best:
+                            best, br, bc = v, i * sh + ki, j * sw + kj
+                grad_x_pad[n, c, br, bc] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
