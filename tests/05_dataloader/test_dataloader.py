@@ -75,7 +75,9 @@ def test_tensor_dataset_needs_a_tensor():
 
 def test_collate_stacks_fields():
     samples = [(np.full((2, 3), i, dtype=np.float32), Tensor(float(i)), i) for i in range(5)]
-    a, b, c = collate(samples)
+    batch = collate(samples)
+    assert isinstance(batch, tuple), type(batch)  # the contract: a tuple, one Tensor per field
+    a, b, c = batch
     assert a.shape == (5, 2, 3) and b.shape == (5,) and c.shape == (5,)
     np.testing.assert_array_equal(a.data[:, 1, 2], np.arange(5))
     np.testing.assert_array_equal(c.data, np.arange(5))

@@ -341,6 +341,11 @@ WRONG = {
                                       "batch_indices swaps two random places N times"),
     ("05", "argsort_int_keys"): ({"test-dataloader-batch-indices"},
                                  "batch_indices argsorts random integers in 0..N-1: tied keys keep their order"),
+    # Round 28: one bug cost two items (15/35 and 25/35 with the iter item charged): __iter__'s item now follows
+    # the student's own batch_indices() and collate() there too.
+    ("05", "no_partial_batch"): ({"test-dataloader-batch-indices"},
+                                 "batch_indices keeps full batches only, drop_last or not"),
+    ("05", "collate_returns_list"): ({"test-dataloader-collate"}, "collate returns a list of the fields, not a tuple"),
     ("05", "collate_always_float32"): ({"test-dataloader-collate", "test-dataloader-iter"},
                                        "collate wraps every field in Tensor(...): float64 data becomes float32"),
     ("05", "fast_path_float32"): ({"test-dataloader-iter"}, "__iter__'s fast path wraps slices in Tensor(...): float64 becomes float32"),
@@ -648,6 +653,7 @@ LIKELY = {
                                         "Likely bug: the seeds differ in epoch 1 but agree from epoch 2 on")],
     ("05", "shuffle_np_random"): [("test-dataloader-batch-indices", "Likely bug: a third new loader with that seed")],
     ("05", "naive_swap_shuffle"): [("test-dataloader-batch-indices", "Likely bug: a biased shuffle")],
+    ("05", "collate_returns_list"): [("test-dataloader-collate", "Likely bug: the fields are gathered in a list")],
     ("05", "random_transpositions"): [("test-dataloader-batch-indices", "Likely bug: a biased shuffle")],
     ("05", "argsort_int_keys"): [("test-dataloader-batch-indices", "Likely bug: a biased shuffle")],
     ("05", "getitem_list"): [("test-dataloader-tensor-dataset", "Likely bug: __getitem__ returns a list")],
