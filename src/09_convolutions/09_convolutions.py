@@ -1792,7 +1792,8 @@ from tinytorch.core.tensor import manual_seed
 
 
 def test_unit_conv2d_init():
-    conv = Conv2d(3, 5, (2, 4), stride=(1, 2), padding=(1, 0))
+    what = "Conv2d(3, 5, (2, 4), stride=(1, 2), padding=(1, 0))"
+    conv = _call(what, Conv2d, 3, 5, (2, 4), stride=(1, 2), padding=(1, 0))
     shape = tuple(conv.weight.shape)
     assert shape == (5, 3, 2, 4), (f"Conv2d(3, 5, kernel_size=(2, 4)).weight has shape {shape}, expected (out_channels, "
                                    "in_channels, kh, kw) = (5, 3, 2, 4)" + _weight_shape_slip(shape, 3, 5, (2, 4)))

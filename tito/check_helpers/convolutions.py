@@ -31,10 +31,14 @@ def _output_size_bug(answers):
              ("(size + 2 * padding - kernel + 1) // stride counts the window starts wrongly when stride > 1: they "
               "are 0, stride, 2 * stride, ... up to size + 2 * padding - kernel, so (size + 2 * padding - kernel) "
               "// stride + 1 of them", lambda n, k, s, p: (n + 2 * p - k + 1) // s),
-             ("the last window start is not counted: range(0, size + 2 * padding - kernel, stride) stops before "
-              "size + 2 * padding - kernel, which is itself a start; count the starts 0, stride, ... up to and "
-              "including it: (size + 2 * padding - kernel) // stride + 1",
+             ("the last window start is not counted: (size + 2 * padding - kernel - 1) // stride + 1, like "
+              "range(0, size + 2 * padding - kernel, stride), stops before size + 2 * padding - kernel, which is "
+              "itself a start; count the starts 0, stride, ... up to and including it: (size + 2 * padding - kernel) "
+              "// stride + 1",
               lambda n, k, s, p: len(range(0, n + 2 * p - k, s))),
+             ("PyTorch's formula lost its - 1: floor((size + 2 * padding - dilation * (kernel - 1) - 1) / stride) + 1 "
+              "subtracts 1 after dilation * (kernel - 1); with dilation 1 it is (size + 2 * padding - kernel) // stride + 1",
+              lambda n, k, s, p: (n + 2 * p - (k - 1)) // s + 1),
              ("the division is rounded to the nearest instead of down: a partial last step is no window; use "
               "(size + 2 * padding - kernel) // stride + 1", lambda n, k, s, p: round((n + 2 * p - k) / s) + 1),
              ("the padding is added to the count instead of the size: it widens the input before the windows are "
@@ -298,6 +302,11 @@ _ERROR_WORDS = [
     *[(words, "a window is empty: a slice that starts past the end of an array is cut to nothing; read each "
               "window from x_pad, the padded copy (x itself is smaller), at rows i * sh .. i * sh + kh - 1 and "
               "columns j * sw .. j * sw + kw - 1 (window starts step by the stride, not by the kernel size)") for words in ("zero-size array", "empty sequence")],
+    *[(words, "a name the function assigns or imports anywhere in its body is local to the whole function: `import "
+              "numpy as np` (or np = ...) inside it makes np unbound in the given lines above it; import at the top "
+              "of the module") for words in ("cannot access local variable", "referenced before assignment")],
+    ("cannot be interpreted as an integer", "a count or size is a float: / always gives one (in_channels / groups, "
+                                            "size / stride), and range() and numpy's shapes take ints; divide with //"),
 ]
 
 
@@ -431,6 +440,14 @@ def _conv_suspects(x, w, b, stride, padding):
         ("the output channels stop at C_in: weight.shape[1] (and x.shape[1]) count the input channels; loop co over "
          "range(c_out), c_out = weight.shape[0]", lambda: None if x.shape[1] >= w.shape[0] else
          _diag_conv_at(xp, w, b, rows, cols) * (np.arange(w.shape[0]) < x.shape[1])[None, :, None, None]),
+        (_COLUMNS_BY_SH, lambda: None if sh == sw or _diag_windows(xp, rows, _diag_starts(ow, sh), *kernel) is None
+         else _diag_conv_at(xp, w, b, rows, _diag_starts(ow, sh))),
+        ("the running total is started again inside the loop over the input channels (ci), so only the last "
+         "channel counts: start it once per output position, before the loops over ci, ki and kj",
+         lambda: None if x.shape[1] == 1 else _diag_conv_at(xp[:, -1:], w[:, -1:], b, rows, cols)),
+        (_RESET_PER_ROW.format(value="total"), lambda: None if kernel[0] == 1 else
+         _diag_conv_at(xp[:, :, kernel[0] - 1:], w[:, :, kernel[0] - 1:], b, rows, cols)),
+        (_WRITE_AFTER_J, lambda: None if ow == 1 else _diag_last_column(_diag_conv_at(xp, w, b, rows, cols))),
     ]
 
 
@@ -522,6 +539,11 @@ def _maxpool_suspects(x, kernel, stride, padding):
         (_ZERO_SKIPPED, lambda: None if not np.any(x == 0) else
          _diag_pool_at(_diag_pad(np.where(x == 0, -np.inf, x), padding, -np.inf), rows, cols, kh, kw, np.max)),
         *((_finite_start(start), lambda start=start: np.maximum(right, start)) for start in _FINITE_STARTS),
+        (_COLUMNS_BY_SH, lambda: None if sh == sw or _diag_windows(inf_pad, rows, _diag_starts(ow, sh), kh, kw) is None
+         else _diag_pool_at(inf_pad, rows, _diag_starts(ow, sh), kh, kw, np.max)),
+        (_RESET_PER_ROW.format(value="maximum"), lambda: None if kh == 1 else
+         _diag_pool_at(inf_pad, rows + kh - 1, cols, 1, kw, np.max)),
+        (_WRITE_AFTER_J, lambda: None if ow == 1 else _diag_last_column(right)),
     ]
 
 
@@ -539,6 +561,22 @@ def _finite_start(start):
     return (f"the running maximum starts at a finite number ({start:g}), so a window whose values all lie below it "
             "gives that number, and none of its values wins the gradient: start it at -inf, float('-inf'), or at the "
             "window's first value")
+
+
+_COLUMNS_BY_SH = ("the column stride is sh: output column j starts at column j * sw of x_pad (sw = stride[1]), not at "
+                  "j * sh")
+_RESET_PER_ROW = ("the running {value} is started again inside the loop over the kernel's rows (ki), so only the window's "
+                  "last row counts: start it once per output position, inside the loop over j, before the loops over "
+                  "ki and kj")
+_WRITE_AFTER_J = ("the write out[n, c, i, j] = ... sits after the loop over j (one indent too few), so only the last "
+                  "column of each row is written: write each output inside the loop over j")
+
+
+def _diag_last_column(out):
+    """out with every column but the last left at 0: the write of each output sits after the loop over j."""
+    kept = np.zeros_like(out)
+    kept[..., -1] = out[..., -1]
+    return kept
 
 
 _ZERO_SKIPPED = ("a 0 in x is skipped as if it were padding (or no value yet): a 0 is a value like any other, and the "
@@ -605,6 +643,10 @@ def _avgpool_suspects(x, kernel, stride, padding):
          "window.sum() / (kh * kw)", lambda: _diag_avg_in_place(xp, rows, cols, kh, kw)),
         (_NEGATIVE_WRAPS, lambda: None if tuple(padding) == (0, 0) else
          _diag_pool_at(_diag_wrap_pad(x, padding), rows, cols, kh, kw, np.sum) / (kh * kw)),
+        (_COLUMNS_BY_SH, lambda: None if sh == sw else _diag_pool_at(xp, rows, _diag_starts(ow, sh), kh, kw, np.sum) / (kh * kw)),
+        (_RESET_PER_ROW.format(value="total"), lambda: None if kh == 1 else
+         _diag_pool_at(xp, rows + kh - 1, cols, 1, kw, np.sum) / (kh * kw)),
+        (_WRITE_AFTER_J, lambda: None if ow == 1 else _diag_last_column(sums / (kh * kw))),
     ]
 
 
@@ -709,6 +751,11 @@ def _maxpool_back_variant(g, x, kernel, stride, padding, pad_value=-np.inf, pick
                         cells = [(0, 0)]
                     elif not cells and unbeaten == "origin":
                         cells = [(-i * th, -j * tw)]
+                    if pick == "running":    # every value that beat the running maximum, as the scan met it
+                        flat, seen = window.reshape(-1), np.maximum.accumulate(np.r_[start, window.reshape(-1)])[:-1]
+                        cells = [divmod(int(k), kw) for k in np.flatnonzero(flat > seen)] or [(0, 0)]
+                    elif pick == "last row":  # the maximum started again at each kernel row: the last row's first
+                        cells = [(kh - 1, int(np.argmax(window[kh - 1])))]
                     if pick == "last":
                         cells = cells[-1:]
                     elif pick == "column":
@@ -744,6 +791,12 @@ def _maxpool_back_suspects(g, x, kernel, stride, padding):
          "gets the gradient: start at -inf (or at the window's first value)", lambda: variant(start=0.0)),
         *((_finite_start(start), lambda start=start, unbeaten=unbeaten: variant(start=start, unbeaten=unbeaten))
           for start in _FINITE_STARTS for unbeaten in ("corner", "origin", "nowhere")),
+        ("the gradient is added inside `if v > best:`, so every value that beat the running maximum gets it as the "
+         "scan meets it: only the window's maximum gets it; add once, after the loops over ki and kj, at the "
+         "winner's place", lambda: variant(pick="running")),
+        (_RESET_PER_ROW.format(value="maximum"), lambda: None if kh == 1 else variant(pick="last row")),
+        (_COLUMNS_BY_SH, lambda: None if stride[0] == stride[1] else
+         _maxpool_back_variant(g, x, kernel, (stride[0], stride[0]), padding)),
         ("the stride is missing where the gradient goes: the maximum of window (i, j) is at row i * sh + ki, "
          "column j * sw + kj of x_pad, not at i + ki, j + kj", lambda: None if tuple(stride) == (1, 1) else variant(scatter_stride=(1, 1))),
         ("tied maxima share the gradient: only the first one in row-major order gets it, whole (as "
@@ -792,6 +845,18 @@ def _maxpool_back_not_reset(g, x, kernel, stride, padding):
     return _diag_scatter(x.shape, padding, pairs)
 
 
+def _diag_avg_back_at(g, x, kernel, steps, padding):
+    """The average-pooling gradient with windows at rows i * steps[0], columns j * steps[1], each cut the way a
+    slice cuts it (a slice past the end is shorter)."""
+    (kh, kw), (ph, pw) = kernel, padding
+    grad = np.zeros((x.shape[0], x.shape[1], x.shape[2] + 2 * ph, x.shape[3] + 2 * pw))
+    for i in range(g.shape[2]):
+        for j in range(g.shape[3]):
+            r, c = i * steps[0], j * steps[1]
+            grad[:, :, r:r + kh, c:c + kw] += g[:, :, i, j, None, None] / (kh * kw)
+    return grad[:, :, ph:ph + x.shape[2], pw:pw + x.shape[3]]
+
+
 def _avgpool_back_suspects(g, x, kernel, stride, padding):
     (kh, kw), (sh, sw), (ph, pw) = kernel, stride, padding
 
@@ -824,6 +889,7 @@ def _avgpool_back_suspects(g, x, kernel, stride, padding):
                               "plain int kernel_size is that int)", kh))],
         (_STRIDE_AREA.format(value="each cell's share"), lambda: None if sh * sw == kh * kw else
          spread(kh, kw, lambda n, ch, i, j: g[n, ch, i, j] / (sh * sw))),
+        (_COLUMNS_BY_SH, lambda: None if sh == sw else _diag_avg_back_at(g, x, kernel, (sh, sh), padding)),
         ("the padding is cut off with the axes swapped: grad_x_pad[:, :, ph:ph + height, pw:pw + width]",
          lambda: None if ph == pw else _diag_crop_swapped(right_padded(), x.shape, padding)),
         ("the padding is cut off at one end only: grad_x_pad[:, :, :height, :width] keeps the top and left "
@@ -981,6 +1047,8 @@ def _conv_back_suspects(g, x, w, stride, padding):
          lambda: None if x.shape[1] == 1 else g.sum(axis=(0, 2, 3)) * kh * kw * x.shape[1]),
         ("grad_b is added once per input channel (inside the ci loop): add grad_out[n, co, i, j] once per output "
          "position, outside the loops over ci, ki and kj", lambda: None if x.shape[1] == 1 else g.sum(axis=(0, 2, 3)) * x.shape[1]),
+        ("grad_b[co] += grad_out[n, co, i, j] sits after the loop over j (one indent too few), so it adds the last "
+         "column's term only: add it inside the loop over j", lambda: None if ow == 1 else g[..., -1].sum(axis=(0, 2))),
     ]
     return grad_x, grad_w, grad_b
 

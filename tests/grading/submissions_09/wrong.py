@@ -2415,3 +2415,166 @@ for n in range(batch):
                 grad_x_pad[n, c, br, bc] += grad_out[n, c, i, j]
 return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
 """)
+
+# Round 28's hunt: common slips whose messages named no likely bug (one kept answer each).
+wrong("maxpool_back_adds_inside_if", "maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                best = -np.inf
+                for ki in range(kh):
+                    for kj in range(kw):
+                        r, s = i * sh + ki, j * sw + kj
+                        if x_pad[n, c, r, s] > best:
+                            best = x_pad[n, c, r, s]
+                            grad_x_pad[n, c, r, s] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+wrong("maxpool_back_best_reset_per_row", "maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                for ki in range(kh):
+                    best, br, bc = -np.inf, 0, 0
+                    for kj in range(kw):
+                        r, s = i * sh + ki, j * sw + kj
+                        if x_pad[n, c, r, s] > best:
+                            best, br, bc = x_pad[n, c, r, s], r, s
+                grad_x_pad[n, c, br, bc] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+wrong("maxpool_best_reset_per_row", "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                for ki in range(kh):
+                    best = -np.inf
+                    for kj in range(kw):
+                        if x_pad[n, c, i * sh + ki, j * sw + kj] > best:
+                            best = x_pad[n, c, i * sh + ki, j * sw + kj]
+                out[n, c, i, j] = best
+return out
+""")
+
+wrong("avgpool_total_reset_per_row", "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                for ki in range(kh):
+                    total = 0.0
+                    for kj in range(kw):
+                        total += x_pad[n, c, i * sh + ki, j * sw + kj]
+                out[n, c, i, j] = total / (kh * kw)
+return out
+""")
+
+wrong("conv_total_reset_per_channel", "conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                for ci in range(c_in):
+                    total = 0.0
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            total += x_pad[n, ci, i * sh + ki, j * sw + kj] * weight[co, ci, ki, kj]
+                if bias is not None:
+                    total += bias[co]
+                out[n, co, i, j] = total
+return out
+""")
+
+wrong("conv_out_write_after_j", "conv2d_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                total = 0.0
+                for ci in range(c_in):
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            total += x_pad[n, ci, i * sh + ki, j * sw + kj] * weight[co, ci, ki, kj]
+                if bias is not None:
+                    total += bias[co]
+            out[n, co, i, j] = total
+return out
+""")
+
+wrong("conv_back_grad_b_after_j", "conv2d_backward_loops", """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                for ci in range(c_in):
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            row, col = i * sh + ki, j * sw + kj
+                            grad_x_pad[n, ci, row, col] += g * weight[co, ci, ki, kj]
+                            grad_w[co, ci, ki, kj] += g * x_pad[n, ci, row, col]
+            grad_b[co] += g
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width], grad_w, grad_b
+""")
+
+wrong("maxpool_back_columns_by_sh", "maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, c, i * sh:i * sh + kh, j * sh:j * sh + kw]
+                ki, kj = np.unravel_index(np.argmax(window), window.shape)
+                grad_x_pad[n, c, i * sh + ki, j * sh + kj] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+wrong("avgpool_columns_by_sh", "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, i, j] = x_pad[n, c, i * sh:i * sh + kh, j * sh:j * sh + kw].sum() / (kh * kw)
+return out
+""")
+
+wrong("avgpool_back_columns_by_sh", "avgpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                grad_x_pad[n, c, i * sh:i * sh + kh, j * sh:j * sh + kw] += grad_out[n, c, i, j] / (kh * kw)
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""")
+
+wrong("output_size_torch_formula_no_minus1", "conv_output_size", """
+# PyTorch docs: floor((size + 2 * padding - dilation * (kernel - 1)) / stride + 1), dilation = 1
+return (size + 2 * padding - (kernel - 1)) // stride + 1
+""")
+
+wrong("output_size_minus_one_extra", "conv_output_size", """
+return (size + 2 * padding - kernel - 1) // stride + 1
+""")
+
+wrong("init_channels_divided_with_slash", "Conv2d.__init__", """
+kh, kw = self.kernel_size
+per_group = self.in_channels / self.groups
+fan_in = per_group * kh * kw
+self.weight = Tensor(get_rng().normal(0.0, math.sqrt(2 / fan_in), size=(self.out_channels, per_group, kh, kw)), requires_grad=True)
+self.bias = Tensor(np.zeros(self.out_channels), requires_grad=True) if bias else None
+""")
+
+wrong("conv_imports_numpy_inside", "conv2d_loops", """
+import numpy as np
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                out[n, co, i, j] = np.sum(window * weight[co]) + (0.0 if bias is None else bias[co])
+return out
+""")
