@@ -1074,3 +1074,74 @@ def test_h58_honest_sets_pass_tito_test(name, tmp_path):
     lines = [line for line in result.stdout.split("\n") if re.match(r"  (ok|FAIL|-) ", line)]
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert len(lines) >= 30 and all(line.startswith("  ok") for line in lines), result.stdout
+
+# Round 28's hunt: honest spellings the loop rule refused (each cost its item with a false message), one set
+# graded end to end; tests/grading/test_loop_rule.py keeps them with the attacks near them.
+R28_SPELLINGS = {
+    "conv2d_loops": """
+*_, KH, KW = weight.shape
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, :, i * sh:i * sh + KH, j * sw:j * sw + KW]
+                out[n, co, i, j] = np.sum(window * weight[co]) + (bias[co] if bias is not None else 0.0)
+return out
+""",
+    "conv2d_backward_loops": """
+for n in range(batch):
+    for co in range(c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                g = grad_out[n, co, i, j]
+                gx = grad_x_pad[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                gx += g * weight[co]
+                grad_w[co] += g * x_pad[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                grad_b[co] += g
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width], grad_w, grad_b
+""",
+    "maxpool2d_loops": """
+for n in range(batch):
+    for c in range(channels):
+        plane, dest = x_pad[n, c], out[n, c]
+        for i in range(h_out):
+            for j in range(w_out):
+                dest[i, j] = plane[i * sh:i * sh + kh, j * sw:j * sw + kw].max()
+return out
+""",
+    "maxpool2d_backward_loops": """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                window = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].copy()
+                k = window.argmax()
+                grad_x_pad[n, c, i * sh + k // kw, j * sw + k % kw] += grad_out[n, c, i, j]
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""",
+    "avgpool2d_backward_loops": """
+for n in range(batch):
+    for c in range(channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                gwin = grad_x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw]
+                gwin += grad_out[n, c, i, j] / (kh * kw)
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""",
+}
+
+
+@pytest.mark.parametrize("function", list(R28_SPELLINGS))
+def test_r28_honest_spellings_keep_the_loop_rule(function):
+    from test_loop_rule import verdict
+    assert verdict(function, R28_SPELLINGS[function]) is None
+
+
+@pytest.mark.slow  # one grading of module 09
+def test_r28_honest_spellings_score_full_marks(tmp_path):
+    from tito import paths
+    from tito.grading import grade
+    report = grade.grade_submission(subs.MODULE, write_nb(subs.build(R28_SPELLINGS), tmp_path / "r28.ipynb"),
+                                    paths.package_dir(), FAST)
+    failing = {item.id: item.message for item in report.items if item.status != "pass"}
+    assert report.total == report.maximum == 48, failing
