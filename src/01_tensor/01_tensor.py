@@ -446,8 +446,8 @@ def test_unit_arithmetic():
         np.testing.assert_allclose(got.data, want, err_msg=f"{expr} ({reflected}: other {expr[2]} self)"
                                    + reflected_slip(expr, got, backwards))
     np.testing.assert_allclose((np.array([5.0, 6.0]) - a).data, [[4, 4], [2, 2]], err_msg="array - Tensor")
-    np.testing.assert_allclose((3 + a).data, (a + 3).data)
-    np.testing.assert_allclose((3 * a).data, (a * 3).data)
+    np.testing.assert_allclose((3 + a).data, (a + 3).data, err_msg="3 + a (__radd__) against a + 3")
+    np.testing.assert_allclose((3 * a).data, (a * 3).data, err_msg="3 * a (__rmul__) against a * 3")
     np.testing.assert_allclose((-a).data, [[-1, -2], [-3, -4]], err_msg="-a")
     np.testing.assert_allclose((a ** 2).data, [[1, 4], [9, 16]], err_msg="a ** 2")
     for name in ("exp", "log"):
@@ -605,7 +605,7 @@ def test_unit_matmul():
     c = a @ b
     assert c.shape == (3, 3), f"(3, 2) @ (2, 3) gives (3, 3), got {c.shape}"
     np.testing.assert_allclose(c.data, [[5, 2, -1], [11, 4, -3], [17, 6, -5]], err_msg="a @ b")
-    np.testing.assert_allclose(a.matmul(b).data, c.data)
+    np.testing.assert_allclose(a.matmul(b).data, c.data, err_msg="a.matmul(b) against a @ b")
     v = Tensor([1.0, 1.0])
     np.testing.assert_allclose((a @ v).data, [3, 7, 11], err_msg="matrix @ vector")
     w = Tensor([1.0, -1.0, 2.0])
@@ -774,7 +774,7 @@ def test_unit_shape():
         shape = t.reshape(*args).shape
         assert shape == want, (f"t.reshape({', '.join(map(str, args))}) of a {t.data.shape} tensor: "
                                f"expected shape {want}, got {shape}")
-    np.testing.assert_allclose(t.reshape(2, 3).data, [[0, 1, 2], [3, 4, 5]])
+    np.testing.assert_allclose(t.reshape(2, 3).data, [[0, 1, 2], [3, 4, 5]], err_msg="t.reshape(2, 3) of 0..5")
     assert t.shape == (6,), (f"reshape must return a new Tensor and leave the original alone; its shape became {t.shape}. "
                              "Likely bug: reshape assigned self.data (and returned self); return "
                              "Tensor(self.data.reshape(shape)), a new Tensor")
@@ -794,9 +794,10 @@ def test_unit_shape():
     np.testing.assert_array_equal(Tensor(cube).transpose().data, np.swapaxes(cube, -1, -2),
                                   err_msg="transpose() swaps the last two axes only")
     g = t.reshape(2, 3)
-    np.testing.assert_allclose(g[1].data, [3, 4, 5])
-    np.testing.assert_allclose(g[:, 1].data, [1, 4])
-    np.testing.assert_allclose(g[np.array([0, 1]), np.array([2, 0])].data, [2, 3])
+    np.testing.assert_allclose(g[1].data, [3, 4, 5], err_msg=f"g[1] of g = {g.data.tolist()}")
+    np.testing.assert_allclose(g[:, 1].data, [1, 4], err_msg=f"g[:, 1] of g = {g.data.tolist()}")
+    np.testing.assert_allclose(g[np.array([0, 1]), np.array([2, 0])].data, [2, 3],
+                               err_msg=f"g[np.array([0, 1]), np.array([2, 0])] of g = {g.data.tolist()}")
     item, want = g[0, 0], ()
     assert isinstance(item, Tensor) and item.shape == want, (
         f"g[0, 0]: expected a Tensor of shape {want}, "
@@ -936,11 +937,18 @@ def test_unit_reductions():
     assert total.shape == want_shape and total.item() == want, (
         f"t.sum() of {t.data.tolist()}: expected {want} of shape {want_shape}, "
         f"got {np.round(total.data, 4).tolist()} of shape {total.shape}")
-    np.testing.assert_allclose(t.sum(axis=0).data, [5, 7, 9])
+    got = t.sum(axis=0).data
+    np.testing.assert_allclose(got, [5, 7, 9], err_msg=f"t.sum(axis=0) of {t.data.tolist()}" + (
+        ". Likely bug: the axis is not passed on, so everything is summed; np.sum(self.data, axis=axis, "
+        "keepdims=keepdims)" if np.shape(got) == () and np.isclose(got, t.data.sum()) else ""))
     shape, want = t.sum(axis=1, keepdims=True).shape, (2, 1)
     assert shape == want, (f"t.sum(axis=1, keepdims=True) of a {t.data.shape} tensor: expected shape {want}, got {shape}"
                            + keepdims_slip("sum", 1, shape, t.data))
-    np.testing.assert_allclose(t.mean(axis=1).data, [3, 4])
+    got = t.mean(axis=1).data
+    np.testing.assert_allclose(got, [3, 4], err_msg=f"t.mean(axis=1) of {t.data.tolist()}" + (
+        ". Likely bug: the sum is divided by self.shape[0], the length of the first axis; divide by the length of "
+        "the axis averaged over, self.shape[axis]" if np.shape(got) == (2,) and
+        np.allclose(got, t.data.sum(axis=1) / t.data.shape[0]) else ""))
     got, want = t.mean().item(), 3.5
     assert got == want, f"t.mean() of {t.data.tolist()}: expected {want}, got {got}"
     shape, want = t.mean(axis=0, keepdims=True).shape, (1, 3)
@@ -948,12 +956,12 @@ def test_unit_reductions():
                            + keepdims_slip("mean", 0, shape, t.data))
     got, want = t.max().item(), 6.0
     assert got == want, f"t.max() of {t.data.tolist()}: expected {want}, got {got}"
-    np.testing.assert_allclose(t.max(axis=1).data, [5, 6])
+    np.testing.assert_allclose(t.max(axis=1).data, [5, 6], err_msg=f"t.max(axis=1) of {t.data.tolist()}")
     for name in ("sum", "mean", "max"):
         shape = getattr(t, name)(axis=0, keepdims=True).shape
         assert shape == (1, 3), (f"t.{name}(axis=0, keepdims=True) of a (2, 3) tensor: expected shape (1, 3), got {shape}"
                                  + keepdims_slip(name, 0, shape, t.data))
-    np.testing.assert_allclose(t.sum(axis=(0, 1)).data, 21)
+    np.testing.assert_allclose(t.sum(axis=(0, 1)).data, 21, err_msg=f"t.sum(axis=(0, 1)) of {t.data.tolist()}")
     cube = np.arange(24.0).reshape(2, 3, 4)
     c = Tensor(cube)
     by_tuple = reduced(c, "mean", (0, 2), False, "a (2, 3, 4) tensor")

@@ -174,6 +174,9 @@ WRONG = {
     ("01", "exp_clipped"): ({"test-tensor-arithmetic"}, "exp of the input clipped to [-88, 88]: float64 exp(100) "
                                                         "came out 1.65e38"),
     ("01", "log_eps"): ({"test-tensor-arithmetic"}, "log(x + 1e-12): float64 log(1e-300) came out -27.6"),
+    # Round 28: numpy's bare "Not equal to tolerance" with no operation named, no likely bug.
+    ("01", "mean_divides_by_first_axis"): ({"test-tensor-reductions"}, "mean divides by self.shape[0] whatever the axis"),
+    ("01", "sum_ignores_axis"): ({"test-tensor-reductions"}, "sum adds every element, whatever the axis"),
     ("02", "softmax_transpose_for_dim0"): ({"test-activations-softmax"}, "Softmax along a dim other than the last by "
                                                                          ".T, softmax, .T: over axis 0 of a 3-D input"),
     ("02", "softmax_shift_by_mean"): ({"test-activations-softmax"}, "each row shifted by its mean, not its max: a row "
@@ -653,6 +656,8 @@ LIKELY = {
                                         "Likely bug: the seeds differ in epoch 1 but agree from epoch 2 on")],
     ("05", "shuffle_np_random"): [("test-dataloader-batch-indices", "Likely bug: a third new loader with that seed")],
     ("05", "naive_swap_shuffle"): [("test-dataloader-batch-indices", "Likely bug: a biased shuffle")],
+    ("01", "mean_divides_by_first_axis"): [("test-tensor-reductions", "Likely bug: the sum is divided by self.shape[0]")],
+    ("01", "sum_ignores_axis"): [("test-tensor-reductions", "Likely bug: the axis is not passed on")],
     ("05", "collate_returns_list"): [("test-dataloader-collate", "Likely bug: the fields are gathered in a list")],
     ("05", "random_transpositions"): [("test-dataloader-batch-indices", "Likely bug: a biased shuffle")],
     ("05", "argsort_int_keys"): [("test-dataloader-batch-indices", "Likely bug: a biased shuffle")],
