@@ -468,7 +468,13 @@ class DataLoader:
 # %% nbgrader={"grade": true, "grade_id": "test-dataloader-len", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
 def test_unit_dataloader_len():
     ds = TensorDataset(Tensor(np.zeros((10, 3))))
-    assert len(DataLoader(ds, batch_size=4)) == 3, "10 samples in batches of 4: 4 + 4 + 2"
+    try:
+        first = len(DataLoader(ds, batch_size=4))
+    except TypeError as error:  # len() takes an int from __len__, nothing else
+        raise AssertionError(f"len(DataLoader(10 samples, batch_size=4)) raised TypeError: {error}. Likely bug: __len__ "
+                             "returns a float (np.ceil and / give floats), and len() takes ints only; return "
+                             "(N + batch_size - 1) // batch_size, or int(np.ceil(N / batch_size))") from None
+    assert first == 3, "10 samples in batches of 4: 4 + 4 + 2"
     assert len(DataLoader(ds, batch_size=4, drop_last=True)) == 2, "drop_last drops the short batch of 2"
     got = len(DataLoader(ds, batch_size=5))
     assert got == 2, f"10 samples in batches of 5: 2 batches, got {got}" + (

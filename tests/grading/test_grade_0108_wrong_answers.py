@@ -349,6 +349,8 @@ WRONG = {
     ("05", "no_partial_batch"): ({"test-dataloader-batch-indices"},
                                  "batch_indices keeps full batches only, drop_last or not"),
     ("05", "collate_returns_list"): ({"test-dataloader-collate"}, "collate returns a list of the fields, not a tuple"),
+    ("05", "len_np_ceil"): ({"test-dataloader-len"}, "__len__ returns np.ceil(N / batch_size), a float (round 28: a "
+                                                     "bare TypeError pointing into tito's child)"),
     ("05", "collate_always_float32"): ({"test-dataloader-collate", "test-dataloader-iter"},
                                        "collate wraps every field in Tensor(...): float64 data becomes float32"),
     ("05", "fast_path_float32"): ({"test-dataloader-iter"}, "__iter__'s fast path wraps slices in Tensor(...): float64 becomes float32"),
@@ -659,6 +661,7 @@ LIKELY = {
     ("01", "mean_divides_by_first_axis"): [("test-tensor-reductions", "Likely bug: the sum is divided by self.shape[0]")],
     ("01", "sum_ignores_axis"): [("test-tensor-reductions", "Likely bug: the axis is not passed on")],
     ("05", "collate_returns_list"): [("test-dataloader-collate", "Likely bug: the fields are gathered in a list")],
+    ("05", "len_np_ceil"): [("test-dataloader-len", "Likely bug: __len__ returns a float")],
     ("05", "random_transpositions"): [("test-dataloader-batch-indices", "Likely bug: a biased shuffle")],
     ("05", "argsort_int_keys"): [("test-dataloader-batch-indices", "Likely bug: a biased shuffle")],
     ("05", "getitem_list"): [("test-dataloader-tensor-dataset", "Likely bug: __getitem__ returns a list")],
