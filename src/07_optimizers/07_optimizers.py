@@ -617,6 +617,11 @@ _ADAM_SLIPS = {
                           "the parameter's step count, and the step is lr * m_hat / (sqrt(v_hat) + eps)",
     "eps inside sqrt": "eps is added inside the square root, sqrt(v_hat + eps); torch adds it after the root: "
                        "lr * m_hat / (sqrt(v_hat) + eps)",
+    "power of one minus beta": "the bias corrections raise (1 - beta) to the power t, (1 - beta1) ** t; they are "
+                               "1 - beta1 ** t and 1 - beta2 ** t (** binds tighter than -)",
+    "decoupled decay": "the weight decay is applied to p apart from the gradient, p -= lr * weight_decay * p "
+                       "(AdamW's decoupled decay, torch.optim.AdamW); Adam adds weight_decay * p to the gradient "
+                       "before m and v",
 }
 
 # %% nbgrader={"grade": true, "grade_id": "test-adam", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
@@ -628,10 +633,14 @@ def _adam_path(p0, grads, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, co
         beta1, beta2 = beta2, beta1
     corrected = corrected and slip != "no bias correction"
     for t, g in enumerate(grads, 1):
-        g = np.asarray(g, dtype=np.float64) + weight_decay * p
+        decoupled = slip == "decoupled decay"
+        g = np.asarray(g, dtype=np.float64) + (0.0 if decoupled else weight_decay) * p
+        p = p - lr * weight_decay * p if decoupled else p
         m, v = beta1 * m + (1 - beta1) * g, beta2 * v + (1 - beta2) * g * g
         t = 1 if slip == "step count stuck" else t
-        m_hat, v_hat = (m / (1 - beta1 ** t), v / (1 - beta2 ** t)) if corrected else (m, v)
+        bias1, bias2 = ((1 - beta1) ** t, (1 - beta2) ** t) if slip == "power of one minus beta" else \
+            (1 - beta1 ** t, 1 - beta2 ** t)
+        m_hat, v_hat = (m / bias1, v / bias2) if corrected else (m, v)
         step = lr * m_hat / (np.sqrt(v_hat + eps) if slip == "eps inside sqrt" else np.sqrt(v_hat) + eps)
         p = p + step if slip == "ascent" else p - step
         path.append(p)
@@ -690,7 +699,8 @@ def test_unit_adam():
     uncorrected = _adam_path([2.0, -3.0], [[0.0, 0.0]], 0.1, weight_decay=0.01, corrected=False)[-1]
     assert np.allclose(r.data, want, atol=1e-5), _adam_message(
         "Adam(lr=0.1, weight_decay=0.01) from p = [2, -3], gradient 0: the decay term weight_decay * p is the whole "
-        "gradient", 1, want, r.data, uncorrected, 1e-5)
+        "gradient", 1, want, r.data, uncorrected, 1e-5,
+        lambda slip: _adam_path([2.0, -3.0], [[0.0, 0.0]], 0.1, weight_decay=0.01, slip=slip))
     assert np.array_equal(r.grad, [0.0, 0.0]), (
         f"Adam with weight decay changed p.grad: it was [0, 0] and is now {r.grad}. Likely bug: "
         "`grad += weight_decay * p.data` adds into p.grad itself; write grad = grad + weight_decay * p.data")
@@ -823,13 +833,15 @@ def _adam_sparse_trajectory(start, schedule, per_parameter_steps=True, folded_ep
         for i, g in enumerate(step_grads):
             if g is None:
                 continue
-            d = g + 0.01 * values[i]
+            d = g if slip == "decoupled decay" else g + 0.01 * values[i]
+            values[i] = values[i] * (1 - lr * 0.01) if slip == "decoupled decay" else values[i]
             m, v, t = moments[i]
             m, v, t = beta1 * m + (1 - beta1) * d, beta2 * v + (1 - beta2) * d * d, t + 1
             moments[i] = [m, v, t]
             t = t if per_parameter_steps else calls           # the slip: one count for all parameters
             t = 1 if slip == "step count stuck" else t
-            bias1, bias2 = (1.0, 1.0) if slip == "no bias correction" else (1 - beta1 ** t, 1 - beta2 ** t)
+            bias1, bias2 = (1.0, 1.0) if slip == "no bias correction" else ((1 - beta1) ** t, (1 - beta2) ** t) \
+                if slip == "power of one minus beta" else (1 - beta1 ** t, 1 - beta2 ** t)
             sign = -1.0 if slip == "ascent" else 1.0
             if folded_eps:                                    # the slip: Kingma & Ba's "efficient" form
                 values[i] = values[i] - lr * np.sqrt(bias2) / bias1 * m / (np.sqrt(v) + eps)

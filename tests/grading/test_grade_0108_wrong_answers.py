@@ -271,6 +271,9 @@ WRONG = {
     ("07", "adam_global_step"): ({"test-adam-sparse"}, "Adam counts steps once per step() for all parameters"),
     ("07", "adam_float64_state"): ({"test-optimizer-dtypes"}, "Adam's moments start as np.zeros(shape) (float64) and p.data is rebound"),
     ("07", "adam_eps_inside_sqrt"): ({"test-adam", "test-adam-sparse"}, "Adam divides by sqrt(v_hat + eps)"),
+    # Round 28: the messages named no bug, or the wrong one ("each parameter counts its own steps").
+    ("07", "adam_power_of_one_minus_beta"): ({"test-adam", "test-adam-sparse"}, "bias corrections (1 - beta1) ** t"),
+    ("07", "adam_decoupled_decay"): ({"test-adam", "test-adam-sparse"}, "AdamW's decoupled decay, p -= lr * wd * p"),
     ("07", "adam_folded_eps"): ({"test-adam-sparse"},
                                 "Adam folds the bias corrections into the step size (the paper's 'efficient' form): eps moves"),
     # H41: slips that lost their items with no hint (a bare 'check failed', or the positions alone).
@@ -659,6 +662,8 @@ LIKELY = {
     ("05", "shuffle_np_random"): [("test-dataloader-batch-indices", "Likely bug: a third new loader with that seed")],
     ("05", "naive_swap_shuffle"): [("test-dataloader-batch-indices", "Likely bug: a biased shuffle")],
     ("01", "mean_divides_by_first_axis"): [("test-tensor-reductions", "Likely bug: the sum is divided by self.shape[0]")],
+    ("07", "adam_power_of_one_minus_beta"): [(item, "Likely bug: the bias corrections raise (1 - beta) to the power t") for item in ("test-adam", "test-adam-sparse")],
+    ("07", "adam_decoupled_decay"): [(item, "Likely bug: the weight decay is applied to p apart from the gradient") for item in ("test-adam", "test-adam-sparse")],
     ("01", "sum_ignores_axis"): [("test-tensor-reductions", "Likely bug: the axis is not passed on")],
     ("05", "collate_returns_list"): [("test-dataloader-collate", "Likely bug: the fields are gathered in a list")],
     ("05", "len_np_ceil"): [("test-dataloader-len", "Likely bug: __len__ returns a float")],
