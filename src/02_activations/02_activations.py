@@ -440,6 +440,15 @@ def test_unit_activation_extremes():
         if np.allclose(got, mirrored, rtol=rtol, atol=0):
             return (". Likely bug: that is sigmoid(-x): the branches are swapped or the sign of x is flipped (see "
                     "test-activations-sigmoid-tanh)")
+        tanh_form = (0.5 * (1 + np.tanh(0.5 * x.astype(dtype)))).astype(dtype)
+        if np.array_equal(got, tanh_form) and not np.allclose(got, exact, rtol=rtol, atol=0):
+            return (". Likely bug: 0.5 * (1 + tanh(x / 2)) cancels for large negative x, where tanh(x / 2) is -1 to "
+                    "within rounding and 1 + tanh(x / 2) keeps none of sigmoid's digits: for x < 0 use e^x / (1 + e^x)")
+        far = x <= -100
+        if far.sum() > 1 and len(set(got[far].tolist())) == 1 and got[far][0] > 0 and not np.allclose(got, exact, rtol=rtol, atol=0):
+            return (f". Likely bug: x is clipped before the exponential (np.clip(x, -88, 88), say): sigmoid at x = "
+                    f"{', '.join(f'{v:g}' for v in x[far])} came out alike, {got[far][0]:.3g}, the value at the clip's "
+                    "bound; for x < 0 use e^x / (1 + e^x), which needs no clip")
         with np.errstate(over="ignore"):
             lost = (x < 0) & np.isinf(np.exp(-x.astype(dtype))) & (exact != 0) & (got == 0)   # 1 / (1 + inf) = 0
         return (f". Likely bug: 1 / (1 + e^-x) at x = {x[lost][0]:g} computes e^{-x[lost][0]:g}, inf in "
@@ -550,6 +559,8 @@ def test_unit_softmax():
 
     p = Softmax()(Tensor([[0.0, np.log(3.0)], [1.0, 1.0]], dtype=np.float64)).data
     np.testing.assert_allclose(p, [[0.25, 0.75], [0.5, 0.5]], rtol=1e-12, err_msg="Softmax() over the last axis" + (
+        ". Likely bug: the max and the sum run over axis 0, the columns: Softmax() normalizes over the last axis, "
+        "dim = -1; use axis=self.dim" if p.shape == (2, 2) and np.allclose(p.sum(axis=0), 1) else
         ". Likely bug: the max or the sum lost its axis (keepdims=False), so it broadcasts along the wrong axis: "
         "keepdims=True keeps one per row" if p.shape == (2, 2) and not np.allclose(p.sum(axis=1), 1) else ""))
     columns = np.array([[0.0, 5.0], [np.log(4.0), 5.0]])
