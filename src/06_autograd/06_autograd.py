@@ -892,7 +892,9 @@ def test_unit_matmul_sum_rules():
     np.testing.assert_allclose(gs, [[1, 1], [2, 2]], err_msg=passed + "sum_backward(axis=1)" + (
         ". Likely bug: the summed axis was not put back, so grad [1.0, 2.0] broadcast along the wrong axis: "
         "np.expand_dims(grad, axis) first, then np.broadcast_to(grad, a.shape)"
-        if _close(_as_array(gs), np.array([[1.0, 2.0], [1.0, 2.0]])) else ""))
+        if _close(_as_array(gs), np.array([[1.0, 2.0], [1.0, 2.0]])) else ". Likely bug: the incoming grad is not "
+        "multiplied in: a sum passes grad itself to each element it summed (the local derivative 1 times grad), "
+        "not ones" if _close(_as_array(gs), np.ones((2, 2))) else ""))
     # A square input: the gradient of row sums copies each row's value along that row, not down the columns.
     sq = np.arange(9.0).reshape(3, 3)
     gs = summed("(grad=[1.0, 2.0, 3.0], out, a of shape (3, 3), axis=1)",
@@ -1043,7 +1045,8 @@ def test_unit_activation_rules():
         f"relu_backward at x = {x.tolist()} with grad = {g.tolist()}: grad where x > 0, else 0 "
         "(0 at x = 0 too, as PyTorch: the mask is x > 0, not x >= 0)" + (
             f". Likely bug: the mask is x >= 0, which gives {ge.tolist()}: write x > 0"
-            if _close(_as_array(gr), ge) else "")))
+            if _close(_as_array(gr), ge) else ". Likely bug: the incoming grad is not multiplied in: by the chain rule "
+            "the gradient is grad * (x > 0), not the mask alone" if _close(_as_array(gr), (x > 0) * 1.0) else "")))
     s = 1 / (1 + np.exp(-x))
     gs = _one_gradient("sigmoid_backward", sigmoid_backward(g, s, x))
     np.testing.assert_allclose(gs, g * s * (1 - s), err_msg=(

@@ -274,6 +274,9 @@ WRONG = {
     # Round 28: the messages named no bug, or the wrong one ("each parameter counts its own steps").
     ("07", "adam_power_of_one_minus_beta"): ({"test-adam", "test-adam-sparse"}, "bias corrections (1 - beta1) ** t"),
     ("02", "softmax_over_axis0"): ({"test-activations-softmax"}, "Softmax over axis 0 always (was told keepdims)"),
+    ("06", "sum_backward_ones"): ({"test-autograd-matmul-sum-rules", "test-autograd-losses"},
+                                  "sum_backward returns ones, the incoming grad left out (the losses' item runs it)"),
+    ("06", "relu_backward_mask_only"): ({"test-autograd-activation-rules"}, "relu_backward returns the mask, no grad"),
     ("02", "sigmoid_tanh_form"): ({"test-activations-extremes"}, "Sigmoid as 0.5 * (1 + tanh(x / 2)): cancels far left"),
     ("02", "sigmoid_clipped"): ({"test-activations-extremes"}, "Sigmoid of np.clip(x, -88, 88): a floor of 6e-39"),
     ("07", "adam_decoupled_decay"): ({"test-adam", "test-adam-sparse"}, "AdamW's decoupled decay, p -= lr * wd * p"),
@@ -666,6 +669,8 @@ LIKELY = {
     ("05", "naive_swap_shuffle"): [("test-dataloader-batch-indices", "Likely bug: a biased shuffle")],
     ("01", "mean_divides_by_first_axis"): [("test-tensor-reductions", "Likely bug: the sum is divided by self.shape[0]")],
     ("02", "softmax_over_axis0"): [("test-activations-softmax", "Likely bug: the max and the sum run over axis 0")],
+    ("06", "sum_backward_ones"): [("test-autograd-matmul-sum-rules", "Likely bug: the incoming grad is not multiplied in")],
+    ("06", "relu_backward_mask_only"): [("test-autograd-activation-rules", "Likely bug: the incoming grad is not multiplied in")],
     ("02", "sigmoid_tanh_form"): [("test-activations-extremes", "Likely bug: 0.5 * (1 + tanh(x / 2)) cancels")],
     ("02", "sigmoid_clipped"): [("test-activations-extremes", "Likely bug: x is clipped before the exponential")],
     ("07", "adam_power_of_one_minus_beta"): [(item, "Likely bug: the bias corrections raise (1 - beta) to the power t") for item in ("test-adam", "test-adam-sparse")],
