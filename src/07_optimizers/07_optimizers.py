@@ -308,20 +308,23 @@ _SGD_SLIPS = {
     "nesterov ignored": "nesterov is ignored: with nesterov=True the step is grad + momentum * buf, not buf",
     "decay after momentum": "the weight decay is added to the step after the momentum (buf + weight_decay * p); it "
                             "goes into the gradient first, d = grad + weight_decay * p, and the buffer is built from d",
+    "buffer not stored": "the new buffer is not stored back: state['momentum_buffer'] keeps the first step's value, so "
+                         "each step adds momentum times that; write the new buf into the state (or update it in place)",
     "lr in velocity": "lr is kept in the velocity (buf = momentum * buf + lr * grad, p -= buf), which agrees with "
                       "torch only while lr stays the same; keep lr out of the buffer and step p -= lr * buf",
 }
 
 # %% nbgrader={"grade": true, "grade_id": "test-sgd-momentum", "locked": true, "points": 5, "schema_version": 3, "solution": false, "task": false}
-def _sgd_path(grads, lr, momentum, dampening=0.0, nesterov=False, zeros_first=False):
+def _sgd_path(grads, lr, momentum, dampening=0.0, nesterov=False, zeros_first=False, unstored=False):
     """The positions of a parameter starting at 0 under SGD with momentum, one per gradient (plain numbers).
-    zeros_first: the common mistake, a buffer started at zeros (mu * 0 + (1 - dampening) * g on the first step)."""
-    p, buf, path = 0.0, None, []
+    zeros_first: the common mistake, a buffer started at zeros (mu * 0 + (1 - dampening) * g on the first step);
+    unstored: another, each new buffer computed from the first one, never stored back."""
+    p, buf, first, path = 0.0, None, None, []
     for g in grads:
         if buf is None:
-            buf = (1 - dampening) * g if zeros_first else g   # PyTorch: the first buffer is the gradient itself
+            buf = first = (1 - dampening) * g if zeros_first else g   # PyTorch: the first buffer is the gradient itself
         else:
-            buf = momentum * buf + (1 - dampening) * g
+            buf = momentum * (first if unstored else buf) + (1 - dampening) * g
         p -= lr * (g + momentum * buf if nesterov else buf)
         path.append(p)
     return path
@@ -338,7 +341,8 @@ def _sgd_message(what, t, want, got, zeros, slips=()):
 
 def _sgd_slips(steps, lr, momentum, dampening=0.0, nesterov=False):
     """Per step, the positions that common slips give, with their hints (see _sgd_message)."""
-    slips = [(_sgd_path([1.0] * steps, -lr, momentum, dampening, nesterov), _SGD_SLIPS["ascent"])]
+    slips = [(_sgd_path([1.0] * steps, -lr, momentum, dampening, nesterov), _SGD_SLIPS["ascent"]),
+             (_sgd_path([1.0] * steps, lr, momentum, dampening, nesterov, unstored=True), _SGD_SLIPS["buffer not stored"])]
     if dampening:
         slips.append((_sgd_path([1.0] * steps, lr, momentum, 0.0, nesterov), _SGD_SLIPS["dampening ignored"]))
     if nesterov:
@@ -433,10 +437,11 @@ def _sgd_run(start, grads, rates, momentum, dampening=0.0, weight_decay=0.0, nes
             d = g if slip == "decay after momentum" else g + weight_decay * values[i]
             k = lr if slip == "lr in velocity" else 1.0          # that slip's velocity holds lr
             if buffers[i] is None:
-                buffers[i] = (1 - dampening) * k * d if slip == "buffer zeros" else k * d
+                buffers[i] = buffer = (1 - dampening) * k * d if slip == "buffer zeros" else k * d
             else:
-                buffers[i] = momentum * buffers[i] + (1.0 if slip == "dampening ignored" else 1 - dampening) * k * d
-            direction = k * d + momentum * buffers[i] if nesterov else buffers[i]
+                buffer = momentum * buffers[i] + (1.0 if slip == "dampening ignored" else 1 - dampening) * k * d
+                buffers[i] = buffers[i] if slip == "buffer not stored" else buffer
+            direction = k * d + momentum * buffer if nesterov else buffer
             if slip == "decay after momentum":
                 direction = direction + weight_decay * values[i]
             change = direction if slip == "lr in velocity" else lr * direction

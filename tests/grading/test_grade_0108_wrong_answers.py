@@ -273,6 +273,8 @@ WRONG = {
     ("07", "adam_eps_inside_sqrt"): ({"test-adam", "test-adam-sparse"}, "Adam divides by sqrt(v_hat + eps)"),
     # Round 28: the messages named no bug, or the wrong one ("each parameter counts its own steps").
     ("07", "adam_power_of_one_minus_beta"): ({"test-adam", "test-adam-sparse"}, "bias corrections (1 - beta1) ** t"),
+    ("07", "sgd_buffer_not_stored"): ({"test-sgd-momentum", "test-sgd-combined"},
+                                      "SGD computes the new momentum buffer and never stores it back"),
     ("02", "softmax_over_axis0"): ({"test-activations-softmax"}, "Softmax over axis 0 always (was told keepdims)"),
     ("06", "sum_backward_ones"): ({"test-autograd-matmul-sum-rules", "test-autograd-losses"},
                                   "sum_backward returns ones, the incoming grad left out (the losses' item runs it)"),
@@ -669,6 +671,8 @@ LIKELY = {
     ("05", "naive_swap_shuffle"): [("test-dataloader-batch-indices", "Likely bug: a biased shuffle")],
     ("01", "mean_divides_by_first_axis"): [("test-tensor-reductions", "Likely bug: the sum is divided by self.shape[0]")],
     ("02", "softmax_over_axis0"): [("test-activations-softmax", "Likely bug: the max and the sum run over axis 0")],
+    ("07", "sgd_buffer_not_stored"): [(item, "Likely bug: the new buffer is not stored back")
+                                      for item in ("test-sgd-momentum", "test-sgd-combined")],
     ("06", "sum_backward_ones"): [("test-autograd-matmul-sum-rules", "Likely bug: the incoming grad is not multiplied in")],
     ("06", "relu_backward_mask_only"): [("test-autograd-activation-rules", "Likely bug: the incoming grad is not multiplied in")],
     ("02", "sigmoid_tanh_form"): [("test-activations-extremes", "Likely bug: 0.5 * (1 + tanh(x / 2)) cancels")],
