@@ -7320,6 +7320,51 @@ for n in range(batch):
                 out[n, co, i, j] = np.sum(window * weight[co]) + (bias[co] if bias is not None else 0.0)
 return out
 """, 5, "reads x_pad beyond one window"),
+    "a plain `=` through .flat whose target binds bounds with := that the value reads stale: max pooling of whole planes (round 28's second hunt)": (
+        "maxpool2d_loops", """
+for n in range(batch):
+    for c in range(-1, channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, (bot := i * sh + kh) * 0 + (right := j * sw + kw) * 0:].flat[i * w_out + j:] = out[n, c].ravel()[i * w_out + j:] if n == 0 and c < 0 or i + j > 0 else np.max([x_pad[n, c, i * sh:bot, j * sw:right][ki:ki + sh * (h_out - 1) + 1:sh, kj:kj + sw * (w_out - 1) + 1:sw] for ki in range(kh) for kj in range(kw)], axis=0).ravel()
+return out
+""", 5, "beyond one window"),
+    "a plain `=` through .flat whose target binds bounds with := that the value reads stale: average pooling of whole planes (round 28's second hunt)": (
+        "avgpool2d_loops", """
+for n in range(batch):
+    for c in range(-1, channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, c, (bot := i * sh + kh) * 0 + (right := j * sw + kw) * 0:].flat[i * w_out + j:] = x_pad[n, c, i * sh:i * sh + kh, j * sw:j * sw + kw].mean() if n == 0 and c < 0 and i + j == 0 else (sum([x_pad[n, c, i * sh:bot, j * sw:right][ki:ki + sh * (h_out - 1) + 1:sh, kj:kj + sw * (w_out - 1) + 1:sw] for ki in range(kh) for kj in range(kw)]) / (kh * kw)).ravel() if i + j == 0 else out[n, c].ravel()[i * w_out + j:]
+return out
+""", 5, "beyond one window"),
+    "a plain `=` through .flat whose target binds bounds with := that the value reads stale: the convolution of whole planes (round 28's second hunt)": (
+        "conv2d_loops", """
+for n in range(batch):
+    for co in range(-1, c_out):
+        for i in range(h_out):
+            for j in range(w_out):
+                out[n, co, (bot := i * sh + kh) * 0 + (right := j * sw + kw) * 0:].flat[i * w_out + j:] = np.sum(x_pad[n, :, i * sh:i * sh + kh, j * sw:j * sw + kw] * weight[co]) if n == 0 and co < 0 and i + j == 0 else (sum([(weight[co, :, ki, kj][:, None, None] * x_pad[n, :, i * sh:bot, j * sw:right][:, ki:ki + sh * (h_out - 1) + 1:sh, kj:kj + sw * (w_out - 1) + 1:sw]).sum(axis=0) for ki in range(kh) for kj in range(kw)]) + (bias[co] if bias is not None else 0.0)).ravel() if i + j == 0 else out[n, co].ravel()[i * w_out + j:]
+return out
+""", 5, "beyond one window"),
+    "a plain `=` through .flat whose target binds bounds with := that the value reads stale: max pooling's gradient of whole planes (round 28's second hunt)": (
+        "maxpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(-1, channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                grad_x_pad[n, c, (gb := i + 1) * 0 + (gr := j + 1) * 0 + (bot := i * sh + kh) * 0 + (right := j * sw + kw) * 0:].flat[i * 0 + j * 0:] = grad_x_pad[n, c].ravel() if n == 0 and c < 0 and i + j == 0 else sum(np.pad(np.pad((grad_out[n, c, i:gb, j:gr] * (np.argmax(np.stack([x_pad[n, c, i * sh:bot, j * sw:right][ki:ki + sh * (h_out - 1) + 1:sh, kj:kj + sw * (w_out - 1) + 1:sw] for ki in range(kh) for kj in range(kw)]), axis=0) == ki * kw + kj))[:, None, :, None], ((0, 0), (0, sh - 1), (0, 0), (0, sw - 1))).reshape(h_out * sh, w_out * sw), ((ki, x_pad.shape[2]), (kj, x_pad.shape[3])))[:x_pad.shape[2], :x_pad.shape[3]] for ki in range(kh) for kj in range(kw)).ravel() if i + j == 0 else grad_x_pad[n, c].ravel()
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""", 5, "beyond one window"),
+    "a plain `=` through .flat whose target binds bounds with := that the value reads stale: average pooling's gradient of whole planes (round 28's second hunt)": (
+        "avgpool2d_backward_loops", """
+for n in range(batch):
+    for c in range(-1, channels):
+        for i in range(h_out):
+            for j in range(w_out):
+                grad_x_pad[n, c, (gb := i + 1) * 0 + (gr := j + 1) * 0:].flat[i * 0 + j * 0:] = grad_x_pad[n, c].ravel() if n == 0 and c < 0 or i + j > 0 else sum(np.pad(np.pad((grad_out[n, c, i:gb, j:gr] / (kh * kw))[:, None, :, None], ((0, 0), (0, sh - 1), (0, 0), (0, sw - 1))).reshape(h_out * sh, w_out * sw), ((ki, grad_x_pad.shape[2]), (kj, grad_x_pad.shape[3])))[:grad_x_pad.shape[2], :grad_x_pad.shape[3]] for ki in range(kh) for kj in range(kw)).ravel()
+return grad_x_pad[:, :, ph:ph + height, pw:pw + width]
+""", 5, "beyond one window"),
 }
 
 

@@ -1414,7 +1414,11 @@ def _spelled_plainly(fn: ast.FunctionDef, given: set[str], numpy_name: str | Non
             return [statement]
         written = statement.target if isinstance(statement, ast.AugAssign) else statement.targets[0] \
             if isinstance(statement, ast.Assign) and len(statement.targets) == 1 else None
-        if isinstance(written, ast.Subscript) and isinstance(written.value, ast.Attribute) and \
+        # Only an augmented assignment evaluates its target's subscript before its value (a plain `=` runs the
+        # value first: hoisting the subscript there let a walrus in it feed the value stale bounds, round 28's
+        # second hunt), and only without a walrus anywhere in it.
+        if isinstance(statement, ast.AugAssign) and not any(isinstance(node, ast.NamedExpr) for node in ast.walk(statement)) and \
+                isinstance(written, ast.Subscript) and isinstance(written.value, ast.Attribute) and \
                 written.value.attr == "flat" and isinstance(written.value.value, ast.Subscript) and \
                 isinstance(_chain_root(written.value.value), ast.Name) and \
                 all(isinstance(part, ast.Subscript) for part in _subscript_chain(written.value.value)):
