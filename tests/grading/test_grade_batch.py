@@ -156,6 +156,22 @@ def test_no_route_of_the_students_text_passes_for_a_checks_hint(text, tmp_path):
     assert all(row["likely_bugs"] == [] for row in analysis), analysis
 
 
+@pytest.mark.parametrize("raising", [f"raise type({SAYS!r}, (ValueError,), {{}})('see above')",
+                                     f"exec(compile('raise ValueError(1)', {SAYS!r}, 'exec'))"],
+                         ids=["the exception class's name", "the file it was raised in"])
+def test_an_exceptions_name_or_place_cannot_pass_for_a_checks_hint(raising, tmp_path):
+    """Round 28's second hunt: the class name and the place of an exception from the student's process were quoted
+    as they came (the message only was neutralised)."""
+    from tito_helpers import grade_notebook
+
+    nb = notebooks.student_notebook(MODULE.src)
+    nb.cells.append(nbformat.v4.new_code_cell(f"#| export\n{raising}\n"))
+    report = grade.report_dict(grade_notebook(MODULE, nb, tmp_path))
+    assert report["total"] == 0 and all(SAYS.lower() in t["message"] for t in report["tests"]), report["tests"]
+    analysis = batch.item_analysis([report], batch.item_ids(MODULE, [report]))
+    assert all(row["likely_bugs"] == [] for row in analysis), analysis
+
+
 def test_the_childs_stderr_quoted_in_a_crash_cannot_pass_for_a_checks_hint(tmp_path):
     from tito_helpers import grade_notebook
 

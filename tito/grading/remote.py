@@ -256,7 +256,9 @@ def their_text(value):
 
 def remote_exception(err: dict) -> BaseException:
     """The child's exception as one the test can catch: the same builtin type when it is one."""
-    name, message = str(err.get("type", "Exception"))[:100], their_text(str(err.get("msg", ""))[:2000])
+    # The type's name and where it was raised are the student's text too (a class made with type("Likely bug:
+    # ...", ...), a file name given to compile; round 28's second hunt).
+    name, message = their_text(str(err.get("type", "Exception"))[:100]), their_text(str(err.get("msg", ""))[:2000])
     base = getattr(builtins, str(err.get("builtin", "")), None)
     if not (isinstance(base, type) and issubclass(base, Exception)):
         base = None  # SystemExit, KeyboardInterrupt, GeneratorExit or nonsense: never the judge's own
@@ -267,7 +269,7 @@ def remote_exception(err: dict) -> BaseException:
             error = _remote_class(name, base or Exception)(message)
     except Exception:  # a type that takes other arguments (UnicodeDecodeError, ExceptionGroup): a plain one
         error = _remote_class(name, Exception)(message)
-    error.remote_type, error.remote_where = name, str(err.get("where", ""))[:300]
+    error.remote_type, error.remote_where = name, their_text(str(err.get("where", ""))[:300])
     error.remote_traceback = their_text(str(err.get("tb", ""))[-3000:])
     return error
 
