@@ -72,6 +72,23 @@ def test_the_allow_list_is_the_standard_library_numpy_and_their_shared_libraries
                 "/etc/ld.so.cache", sys.executable, os.path.join(sys.prefix, "pyvenv.cfg")), path
 
 
+def test_a_checkout_inside_the_base_installation_is_no_standard_library_folder(tmp_path, monkeypatch):
+    """Round 28's second hunt: `python -m tito grade` (nbgrader's TitoGrade runs it in the checkout) puts the working
+    folder first on sys.path, and every sys.path entry inside sys.base_prefix counted as the standard library's: a
+    checkout inside the base installation (a container's /usr/local) was shown to every child, references and hidden
+    tests included. A stand-in base installation with a checkout and a plain library folder in it."""
+    base = tmp_path / "base"
+    checkout, library, other_checkout = base / "src" / "course", base / "lib" / "extra", base / "opt" / "course2"
+    for folder in (checkout / "tinytorch", library, other_checkout / "tito"):
+        folder.mkdir(parents=True)
+    monkeypatch.setattr(sys, "base_prefix", str(base))
+    monkeypatch.setattr(sys, "path", [str(checkout), str(library), str(other_checkout), *sys.path])
+    monkeypatch.chdir(checkout)
+    found = judge._stdlib_folders()
+    assert str(library) in found
+    assert str(checkout) not in found and str(other_checkout) not in found, found
+
+
 def test_the_shared_objects_looked_up_are_those_the_child_can_import(tmp_path):
     """The standard library's folder holds the base installation's site-packages (shown empty to the
     child): the libraries only its packages link against are not looked up, nor put in the child's root."""

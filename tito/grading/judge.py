@@ -197,15 +197,18 @@ def _inside(path: Path, folder: Path) -> bool:
 
 def _stdlib_folders() -> list[str]:
     """The standard library's folders as the interpreter names them (sys.path entries of the base
-    installation, and the folder of `os`)."""
+    installation, and the folder of `os`). Never the working folder, which `python -m tito` puts first on
+    sys.path, nor a folder holding tito or tinytorch: a checkout inside the base installation (a container's
+    /usr/local, say) would otherwise be shown to every child whole (round 28's second hunt)."""
     stdlib = os.path.dirname(os.__file__)
     found = [stdlib]
-    base = os.path.realpath(sys.base_prefix)
+    base, here = os.path.realpath(sys.base_prefix), os.path.realpath(os.getcwd())
     for entry in sys.path:
-        if not entry or not os.path.isdir(entry) or entry in found:
+        if not entry or not os.path.isdir(entry) or entry in found or os.path.realpath(entry) == here:
             continue
         name = os.path.basename(entry.rstrip(os.sep))
-        if name in ("site-packages", "dist-packages"):
+        if name in ("site-packages", "dist-packages") or \
+                any(os.path.isdir(os.path.join(entry, package)) for package in ("tito", "tinytorch")):
             continue
         if _inside(Path(os.path.realpath(entry)), Path(base)) and not any(_inside(Path(entry), Path(f)) for f in found):
             found.append(entry)
