@@ -451,15 +451,18 @@ def _independent(loop: ast.For | ast.AsyncFor) -> set[str]:
     return names
 
 
-def _written_subscripts(statement) -> list[ast.Subscript]:
+def _assigned_targets(statement) -> list[ast.AST]:
+    """The targets an assignment statement writes (`=`, `+=`, an annotated one); none for other statements."""
     if isinstance(statement, ast.Assign):
-        targets = statement.targets
-    elif isinstance(statement, (ast.AugAssign, ast.AnnAssign)):
-        targets = [statement.target]
-    else:
-        return []
+        return list(statement.targets)
+    if isinstance(statement, (ast.AugAssign, ast.AnnAssign)):
+        return [statement.target]
+    return []
+
+
+def _written_subscripts(statement) -> list[ast.Subscript]:
     found = []
-    for target in targets:
+    for target in _assigned_targets(statement):
         stack = [target]
         while stack:
             node = stack.pop()
@@ -548,13 +551,7 @@ def _position_write(fn: ast.FunctionDef) -> ast.AST | None:
     def through_views(statement, loops):
         """The units of the writes `statement` makes through a view: the view's index, read in the loops around
         its binding, and the write's own (`gwin += share`, `gwin[:, :] += share`, `gwin.flat[k] += g`)."""
-        if isinstance(statement, ast.Assign):
-            targets = statement.targets
-        elif isinstance(statement, (ast.AugAssign, ast.AnnAssign)):
-            targets = [statement.target]
-        else:
-            return []
-        found, stack = [], list(targets)
+        found, stack = [], _assigned_targets(statement)
         while stack:
             target = stack.pop()
             if isinstance(target, (ast.Tuple, ast.List)):
