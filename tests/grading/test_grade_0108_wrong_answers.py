@@ -478,6 +478,8 @@ CORRECT = {
     ("03", "reduce_over_self_style"): "H54: Sequential.forward by functools.reduce over the Sequential itself, "
                                       "layer(out) (keeps 42/42 with H53's plain function layer in the chain)",
     ("03", "stack_dfs_style"): "named_parameters by an explicit stack, math.sqrt bound, iter/next Sequential, math.prod Flatten",
+    ("05", "fisher_yates_by_hand"): "round 28: a shuffle by hand, Fisher-Yates with self._rng.integers(i, n) over a "
+                                    "Python list (uniform: it must stay under the new chi-square of the places)",
     ("05", "choice_permutation_style"): "H53: shuffle by self._rng.choice(n, n, replace=False) (another uniform "
                                         "permutation from the loader's own generator), break at a short last batch, "
                                         "the fast path through Tensor indexing (25/35 while the check demanded the "

@@ -172,6 +172,20 @@ def test_an_exceptions_name_or_place_cannot_pass_for_a_checks_hint(raising, tmp_
     assert all(row["likely_bugs"] == [] for row in analysis), analysis
 
 
+def test_tampering_rule_quoting_the_students_code_cannot_pass_for_a_checks_hint(tmp_path):
+    """Round 28's stop: the tampering rule's message quotes the offending line (`setattr(_np, "Likely bug: ...", 1)`),
+    which reached every item's message, and so the item analysis, as the student wrote it."""
+    from tito_helpers import grade_notebook
+
+    nb = notebooks.student_notebook(MODULE.src)
+    nb.cells.append(nbformat.v4.new_code_cell(f"#| export\nimport numpy as _np\nsetattr(_np, {SAYS!r}, 1)\n"))
+    report = grade.report_dict(grade_notebook(MODULE, nb, tmp_path))
+    assert report["total"] == 0 and all("changes an attribute" in t["message"] and SAYS.lower() in t["message"]
+                                        for t in report["tests"]), report["tests"]
+    analysis = batch.item_analysis([report], batch.item_ids(MODULE, [report]))
+    assert all(row["likely_bugs"] == [] for row in analysis), analysis
+
+
 def test_the_childs_stderr_quoted_in_a_crash_cannot_pass_for_a_checks_hint(tmp_path):
     from tito_helpers import grade_notebook
 
